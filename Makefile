@@ -1,0 +1,37 @@
+# The two commands: `make run` (set up + start on SQLite with the demo city) and `make test`.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+JIESU := .venv/bin/jiesu
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup venv system-deps demo worker clean
+
+venv: .venv/.installed
+
+.venv/.installed: pyproject.toml
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+setup: venv
+	$(PY) -m jiesu.core.i18n_compile
+	$(JIESU) setup
+
+run: setup
+	@echo "Jiesu 接诉 is running at http://$(HOST):$(PORT)/  (demo users in README.md; Ctrl-C stops)"
+	$(JIESU) run $(HOST):$(PORT)
+
+system-deps:
+	@scripts/ensure-system-deps.sh
+
+test: venv system-deps
+	$(PY) -m jiesu.core.i18n_compile
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(JIESU) worker
+
+clean:
+	rm -rf var .venv

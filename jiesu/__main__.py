@@ -1,0 +1,3 @@
+from jiesu.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CALL_TAKER = "call_taker", _("Call-taker")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    UNIT_STAFF = "unit_staff", _("Handling unit staff")
+    GRID_WORKER = "grid_worker", _("Community / grid worker")
+    CALLBACK_AGENT = "callback_agent", _("Callback agent")
+    SUPERVISOR = "supervisor", _("Supervisor / leader")
+    CITIZEN = "citizen", _("Citizen")
+    ADMIN = "admin", _("Administrator")
+
+
+HOTLINE_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT)
+
+
+def new_token_key():
+    return secrets.token_hex(24)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="users", verbose_name=_("unit"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for systems calling the API (Authorization: Bearer <key>)."""
+
+    key = models.CharField(max_length=64, unique=True, default=new_token_key)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"

@@ -1,0 +1,22 @@
+"""The REST API root: /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+from ninja import NinjaAPI
+
+from jiesu.core.api_support import install_error_handlers, auth_methods
+
+api = NinjaAPI(
+    title="Jiesu 接诉 API",
+    version="1",
+    description="12345 接诉即办: intake and every lifecycle action. "
+                "Authenticate with `Authorization: Bearer <token>` (tokens in the admin) or a session.",
+    auth=auth_methods(),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+from jiesu.tickets.api import router as tickets_router  # noqa: E402
+from jiesu.units.api import router as units_router  # noqa: E402
+from jiesu.categories.api import router as categories_router  # noqa: E402
+
+api.add_router("/tickets", tickets_router)
+api.add_router("/units", units_router)
+api.add_router("/categories", categories_router)

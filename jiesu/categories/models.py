@@ -1,0 +1,129 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestType(models.TextChoices):
+    CONSULT = "consult", _("Consultation")      # 咨询
+    HELP = "help", _("Request for help")        # 求助
+    COMPLAINT = "complaint", _("Complaint")     # 投诉
+    REPORT = "report", _("Report")              # 举报
+    SUGGESTION = "suggestion", _("Suggestion")  # 建议
+
+
+class LimitUnit(models.TextChoices):
+    CLOCK_HOURS = "clock_hours", _("hours on the clock")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class TimeLimitClass(models.Model):
+    """A time-limit class (时限类别): how long each step may take."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    dispatch_amount = models.PositiveIntegerField(_("dispatch within"))
+    dispatch_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    sign_amount = models.PositiveIntegerField(_("sign within"))
+    sign_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    contact_amount = models.PositiveIntegerField(_("first contact within"))
+    contact_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    reply_amount = models.PositiveIntegerField(_("reply within"))
+    reply_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("time-limit class")
+        verbose_name_plural = _("time-limit classes")
+        ordering = ["sort"]
+
+    def __str__(self):
+        return self.name
+
+    def limit(self, step):
+        """(amount, unit) for step in dispatch/sign/contact/reply."""
+        return getattr(self, f"{step}_amount"), getattr(self, f"{step}_unit")
+
+
+class Category(models.Model):
+    """A node of the 3-level category tree (诉求类别)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("parent"))
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    request_type = models.CharField(_("default request type"), max_length=20,
+                                    choices=RequestType.choices, default=RequestType.COMPLAINT)
+    time_limit_class = models.ForeignKey(TimeLimitClass, null=True, blank=True, on_delete=models.PROTECT,
+                                         verbose_name=_("time-limit class"))
+    gbt_code = models.CharField(_("GB/T 47678.5 code"), max_length=5, blank=True, db_index=True)
+    keywords = models.CharField(_("keywords"), max_length=255, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_leaf(self):
+        return self.level == 3 or not self.children.exists()
+
+    def full_name(self):
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
+
+    def effective_time_limit_class(self):
+        node = self
+        while node is not None:
+            if node.time_limit_class_id:
+                return node.time_limit_class
+            node = node.parent
+        return TimeLimitClass.objects.get(code="general")
+
+
+class DutyScope(models.TextChoices):
+    TERRITORIAL = "territorial", _("Territorial (属地 street)")
+    SECTORAL = "sectoral", _("Sectoral (条 department)")
+
+
+class DutyRole(models.TextChoices):
+    LEAD = "lead", _("Lead (主办)")
+    CO = "co", _("Co-handling (协办)")
+
+
+class Duty(models.Model):
+    """An entry of the dispatch catalogue (派单目录 / 权责清单).
+
+    A duty says: tickets of `category` (and its subtree) in `territory` (or
+    anywhere, when empty) go to `unit` — or, when `unit` is empty, to the unit of
+    `unit_kind` that holds the ticket's place (the street of the place for
+    属地 duties). `negative=True` makes it a negative-list entry (负面清单): the
+    unit must never receive that category.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="duties",
+                                 verbose_name=_("category"))
+    territory = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="territory_duties", verbose_name=_("territory"))
+    scope = models.CharField(_("scope"), max_length=20, choices=DutyScope.choices, default=DutyScope.TERRITORIAL)
+    unit_kind = models.CharField(_("unit kind"), max_length=20, blank=True)
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="duties", verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=10, choices=DutyRole.choices, default=DutyRole.LEAD)
+    negative = models.BooleanField(_("negative list"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("duty")
+        verbose_name_plural = _("duties (dispatch catalogue)")
+
+    def __str__(self):
+        target = self.unit.name if self.unit_id else self.unit_kind
+        return f"{self.category} → {target} ({self.get_role_display()})"

@@ -1,0 +1,16 @@
+"""Template context: the navigation the current user may use."""
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jiesu.core import scoping
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = []
+    for name, label, allowed in scoping.NAVIGATION:
+        if scoping.has_role(user, *allowed):
+            items.append({"url": reverse(name), "label": _(label), "active": request.path == reverse(name)})
+    return {"nav": items}

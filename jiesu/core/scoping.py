@@ -1,0 +1,126 @@
+"""The one place that decides what a user may see and do.
+
+Every view, API endpoint and service asks here. A user belongs to one unit and
+has one role (DESIGN.md §1):
+
+- hotline roles (call-taker, dispatcher, callback agent), city supervisors and
+  administrators see every ticket;
+- a district/street/community/grid user sees tickets whose place lies in the
+  unit's territory, plus tickets assigned to the unit;
+- a department or enterprise user sees tickets assigned to the unit;
+- a citizen sees the tickets they submitted.
+"""
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from jiesu.accounts.models import Role
+from jiesu.units.models import UnitKind
+
+CITY_WIDE_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMIN)
+HANDLER_ROLES = (Role.UNIT_STAFF, Role.GRID_WORKER)
+
+# (url name, label, roles) — the pages each role reaches from the menu.
+NAVIGATION = [
+    ("intake", "Intake", (Role.CALL_TAKER, Role.ADMIN)),
+    ("dispatch_queue", "Dispatch queue", (Role.DISPATCHER, Role.ADMIN)),
+    ("arbitration_queue", "Returns & extensions", (Role.DISPATCHER, Role.ADMIN)),
+    ("worklist", "Work list", (Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR)),
+    ("callback_queue", "Callback queue", (Role.CALLBACK_AGENT, Role.ADMIN)),
+    ("ticket_search", "Tickets", (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR,
+                                  Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)),
+    ("my_tickets", "My requests", (Role.CITIZEN,)),
+]
+
+
+def has_role(user, *roles):
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in roles
+
+
+def require_role(user, *roles):
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def is_city_wide(user):
+    if user.is_superuser or user.role in CITY_WIDE_ROLES:
+        return True
+    unit = user.unit
+    return user.role == Role.SUPERVISOR and (unit is None or unit.kind in (UnitKind.CITY, UnitKind.HOTLINE_CENTER))
+
+
+def territory_filter(unit, prefix=""):
+    """Q matching tickets whose place lies in `unit`'s territory (None if it has none)."""
+    field = {
+        UnitKind.DISTRICT: "district",
+        UnitKind.STREET: "street",
+        UnitKind.COMMUNITY: "community",
+        UnitKind.GRID: "grid",
+    }.get(unit.kind)
+    if field is None:
+        return None
+    return Q(**{f"{prefix}{field}": unit})
+
+
+def visible_tickets(user, queryset=None):
+    """The tickets `user` may read."""
+    from jiesu.tickets.models import Assignment, Ticket
+
+    qs = Ticket.objects.all() if queryset is None else queryset
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if is_city_wide(user):
+        return qs
+    if user.role == Role.CITIZEN:
+        return qs.filter(citizen_user=user)
+    unit = user.unit
+    if unit is None:
+        return qs.none()
+    assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit=unit))
+    condition = Q(assigned)
+    territory = territory_filter(unit)
+    if territory is not None:
+        condition |= territory
+    return qs.filter(condition)
+
+
+def can_view(user, ticket):
+    return visible_tickets(user).filter(pk=ticket.pk).exists()
+
+
+def require_view(user, ticket):
+    if not can_view(user, ticket):
+        raise PermissionDenied(_("This ticket is outside your territory."))
+
+
+def may_reveal_contact(user, ticket):
+    """Who may see a citizen's unmasked name and phone (条例 Art.8, 35).
+
+    The hotline's call-takers and callback agents always; the lead unit's staff
+    when the citizen did not ask for confidentiality (they must call the citizen).
+    Every reveal is recorded as a ticket event by the caller.
+    """
+    if has_role(user, Role.CALL_TAKER, Role.CALLBACK_AGENT, Role.ADMIN):
+        return True
+    if ticket.confidential or ticket.anonymous:
+        return False
+    return (user.role in HANDLER_ROLES and user.unit_id is not None
+            and ticket.lead_unit_id == user.unit_id and ticket.is_open)
+
+
+def mask_name(name):
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone):
+    """13812345678 → 138****5678; short numbers are masked whole."""
+    digits = phone or ""
+    if len(digits) >= 8:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * len(digits)

@@ -1,0 +1,131 @@
+"""Django settings for Jiesu. Everything has a working default: SQLite in ./var."""
+import os
+from pathlib import Path
+from urllib.parse import urlparse, unquote
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(os.environ.get("JIESU_VAR_DIR", PROJECT_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("JIESU_SECRET_KEY", "jiesu-demo-insecure-key-change-me-in-production")
+DEBUG = os.environ.get("JIESU_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("JIESU_ALLOWED_HOSTS", "*").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "jiesu.core",
+    "jiesu.accounts",
+    "jiesu.units",
+    "jiesu.categories",
+    "jiesu.workcal",
+    "jiesu.tickets",
+    "jiesu.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jiesu.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jiesu.core.context.navigation",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "jiesu.wsgi.application"
+
+
+def database_from_url(url: str) -> dict:
+    """postgres://user:pass@host:port/name → Django DATABASES entry."""
+    parts = urlparse(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"JIESU_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+        "TEST": {"NAME": "test_" + parts.path.lstrip("/")},
+    }
+
+
+DATABASE_URL = os.environ.get("JIESU_DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("JIESU_SQLITE_PATH", str(VAR_DIR / "jiesu.sqlite3")),
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = []
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Domain settings (defaults; most are editable data in the admin).
+JIESU = {
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("JIESU_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)),
+    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp"],
+    "ATTACHMENTS_PER_TICKET": 9,
+    "MAX_REHANDLE_ROUNDS": 2,
+    "CALLBACK_MAX_ATTEMPTS": 3,
+    "WARNING_FRACTION": 0.8,
+    # Beijing's bounding box (WGS-84) for validating coordinates.
+    "CITY_BBOX": (115.41, 39.44, 117.51, 41.06),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,309 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.categories.models import RequestType
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web")
+    APP = "app", _("App")
+    PATROL = "patrol", _("Patrol")
+    SENSOR = "sensor", _("Sensor")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+
+
+class State(models.TextChoices):
+    NEW = "new", _("Awaiting dispatch")          # 待派单
+    ANSWERED = "answered", _("Answered directly")  # 直接答复
+    DISPATCHED = "dispatched", _("Dispatched")   # 已派单
+    SIGNED = "signed", _("Signed")               # 已签收
+    CONTACTED = "contacted", _("Citizen contacted")  # 已联系
+    RETURNED = "returned", _("Returned, in arbitration")  # 退单待审
+    REPLIED = "replied", _("Replied, awaiting callback")  # 已反馈
+    CLOSED = "closed", _("Closed")               # 已办结
+    MERGED = "merged", _("Merged")               # 已合并
+
+
+OPEN_STATES = (State.NEW, State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED)
+HANDLING_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED)
+
+
+class SpecialClass(models.TextChoices):
+    """《北京市接诉即办工作条例》 Art.11: requests handled outside dispatch."""
+
+    EMERGENCY = "emergency", _("Emergency: transferred to 110/119/120/122")
+    STATUTORY = "statutory", _("Statutory channel (litigation, arbitration, petition…)")
+    REPEAT = "repeat", _("Repeat without new facts")
+    SECRET = "secret", _("State secret, commercial secret or privacy")
+    MARKET = "market", _("Market matter between private parties")
+    UNLAWFUL = "unlawful", _("Unlawful or against public order")
+
+
+class Resolved(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")           # 解决
+    PARTLY = "partly", _("Partly resolved")        # 部分解决
+    UNRESOLVED = "unresolved", _("Unresolved")     # 未解决
+
+
+class Satisfied(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")              # 满意
+    BASICALLY = "basically", _("Basically satisfied")    # 基本满意
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")     # 不满意
+
+
+class CloseReason(models.TextChoices):
+    CALLBACK = "callback", _("Callback done")
+    UNREACHABLE = "unreachable", _("Citizen unreachable")
+    SPECIAL = "special", _("Special class")
+    ANSWERED = "answered", _("Answered directly")
+    REHANDLE_LIMIT = "rehandle_limit", _("Re-handling rounds exhausted")
+
+
+def new_query_code():
+    return secrets.token_hex(4).upper()
+
+
+class Ticket(models.Model):
+    """One citizen request (诉求工单)."""
+
+    query_code = models.CharField(_("query code"), max_length=12, unique=True, default=new_query_code)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    request_type = models.CharField(_("request type"), max_length=20, choices=RequestType.choices,
+                                    default=RequestType.COMPLAINT)
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    citizen_name = models.CharField(_("citizen name"), max_length=60, blank=True)
+    citizen_phone = models.CharField(_("citizen phone"), max_length=30, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    confidential = models.BooleanField(_("asks for confidentiality"), default=False)
+    citizen_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="own_tickets")
+    category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.PROTECT,
+                                 verbose_name=_("category"))
+    district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("district"))
+    street = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("street/township"))
+    community = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("community"))
+    grid = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", verbose_name=_("grid"))
+    lead_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("lead unit"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW, db_index=True)
+    special_class = models.CharField(_("special class"), max_length=12, choices=SpecialClass.choices, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="merged_children", verbose_name=_("merged into"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    dispatch_due = models.DateTimeField(_("dispatch due"), null=True, blank=True)
+    reply_due = models.DateTimeField(_("reply due"), null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reply_text = models.TextField(_("reply"), blank=True)
+    self_resolved = models.BooleanField(_("resolved (unit's own assessment)"), null=True, blank=True)
+    resolved = models.CharField(_("resolved"), max_length=12, choices=Resolved.choices, blank=True)
+    satisfied = models.CharField(_("satisfied"), max_length=12, choices=Satisfied.choices, blank=True)
+    rehandle_round = models.PositiveSmallIntegerField(_("re-handling round"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    callback_attempts = models.PositiveSmallIntegerField(default=0)
+    warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
+    supervised = models.BooleanField(_("under supervision (督办)"), default=False)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "reply_due"]),
+            models.Index(fields=["street", "created_at"]),
+            models.Index(fields=["district", "created_at"]),
+            models.Index(fields=["lead_unit", "state"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self):
+        """Human ticket number: date of intake + id (e.g. 20261122-0000123)."""
+        from django.utils import timezone
+
+        return f"{timezone.localtime(self.created_at):%Y%m%d}-{self.pk:07d}"
+
+    @staticmethod
+    def id_from_number(number: str):
+        tail = str(number).split("-")[-1]
+        return int(tail) if tail.isdigit() else None
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead (主办)")
+    CO = "co", _("Co-handling (协办)")
+    COPY = "copy", _("Copied (抄送)")
+
+
+class AssignmentState(models.TextChoices):
+    PENDING = "pending", _("Awaiting signature")
+    SIGNED = "signed", _("Signed")
+    CONTACTED = "contacted", _("Citizen contacted")
+    REPLIED = "replied", _("Replied")
+    RETURNED = "returned", _("Returned")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DONE = "done", _("Done")
+
+
+class Assignment(models.Model):
+    """Ticket → unit (派单), with its own timestamps and deadlines."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="assignments",
+                             verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
+    state = models.CharField(_("state"), max_length=12, choices=AssignmentState.choices,
+                             default=AssignmentState.PENDING)
+    active = models.BooleanField(default=True, db_index=True)
+    round = models.PositiveSmallIntegerField(default=0)
+    dispatched_at = models.DateTimeField()
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    sign_due = models.DateTimeField(null=True, blank=True)
+    contact_due = models.DateTimeField(null=True, blank=True)
+    reply_due = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    reply_text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["unit", "active", "state"])]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.unit} ({self.role})"
+
+
+class TicketEvent(models.Model):
+    """Append-only history of everything done to a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=24, db_index=True)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Callback(models.Model):
+    """One callback attempt (回访)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    method = models.CharField(max_length=10, default="phone")
+    reached = models.BooleanField(default=True)
+    resolved = models.CharField(max_length=12, choices=Resolved.choices, blank=True)
+    satisfied = models.CharField(max_length=12, choices=Satisfied.choices, blank=True)
+    note = models.TextField(blank=True)
+    round = models.PositiveSmallIntegerField(default=0)
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved / upheld")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReturnRequest(models.Model):
+    """退单 / 派单异议: a unit says the ticket is not theirs."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="returns")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="returns")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="returns")
+    reason = models.TextField()
+    suggested_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.TextField(blank=True)
+
+
+class ExtensionRequest(models.Model):
+    """延期申请."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    working_days = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    new_due = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+
+class NoticeKind(models.TextChoices):
+    APPROACHING = "approaching", _("Deadline approaching")
+    OVERDUE = "overdue", _("Overdue")
+    SUPERVISE = "supervise", _("Supervision notice (督办)")
+    REMIND = "remind", _("Reminder (催办)")
+
+
+class Notice(models.Model):
+    """A notification to a unit about a ticket (warnings, 督办, 催办)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=12, choices=NoticeKind.choices)
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "read_at"])]

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from jiesu.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jiesu.core.urls")),
+    path("", include("jiesu.tickets.urls")),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
