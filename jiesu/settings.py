@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "jiesu.categories",
     "jiesu.workcal",
     "jiesu.tickets",
+    "jiesu.dispatch",
     "jiesu.demo",
 ]
 
