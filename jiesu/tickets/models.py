@@ -64,6 +64,31 @@ class CloseReason(models.TextChoices):
     REHANDLE_LIMIT = "rehandle_limit", _("Re-handling rounds exhausted")
 
 
+def current_deadline(ticket):
+    """(start, due, step) of the deadline running now, or None when none runs."""
+    if ticket.state == State.NEW:
+        return ticket.created_at, ticket.dispatch_due, "dispatch"
+    if ticket.state in HANDLING_STATES:
+        return ticket.dispatched_at, ticket.reply_due, "reply"
+    return None
+
+
+def next_warning_at(ticket, fraction=None):
+    """When the deadline worker must next look at the ticket (80 % point, then the due time)."""
+    from django.conf import settings
+
+    current = current_deadline(ticket)
+    if current is None or current[0] is None or current[1] is None:
+        return None
+    start, due_at, _step = current
+    fraction = settings.JIESU["WARNING_FRACTION"] if fraction is None else fraction
+    if ticket.warning_level == 0:
+        return start + (due_at - start) * fraction
+    if ticket.warning_level == 1:
+        return due_at
+    return None
+
+
 def new_query_code():
     return secrets.token_hex(4).upper()
 
@@ -120,6 +145,7 @@ class Ticket(models.Model):
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     callback_attempts = models.PositiveSmallIntegerField(default=0)
     warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
 
@@ -148,6 +174,10 @@ class Ticket(models.Model):
     def id_from_number(number: str):
         tail = str(number).split("-")[-1]
         return int(tail) if tail.isdigit() else None
+
+    def save(self, *args, **kwargs):
+        self.next_check_at = next_warning_at(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self):

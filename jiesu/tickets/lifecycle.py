@@ -1,0 +1,87 @@
+"""The ticket's way (DESIGN.md §3) as a transition table. Pure: no Django.
+
+Each action names the states it may start from, the state it leads to
+(None: the state does not change), the roles that may take it, and — for
+handling units — which relation to the ticket the user's unit must have
+(`lead`: the active lead assignment; `co`: an active co assignment).
+"""
+from dataclasses import dataclass
+
+NEW, ANSWERED, DISPATCHED, SIGNED, CONTACTED = "new", "answered", "dispatched", "signed", "contacted"
+RETURNED, REPLIED, CLOSED, MERGED = "returned", "replied", "closed", "merged"
+OPEN = (NEW, DISPATCHED, SIGNED, CONTACTED, RETURNED)
+HANDLING = (DISPATCHED, SIGNED, CONTACTED)
+
+HOTLINE = ("call_taker", "dispatcher", "callback_agent")
+HANDLERS = ("unit_staff", "grid_worker")
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple
+    target: str | None
+    roles: tuple
+    relation: str | None = None  # "lead" / "co": the unit must hold that assignment
+
+    def leads_to(self, state):
+        return self.target or state
+
+
+ACTIONS = {a.name: a for a in [
+    Action("close_special", (NEW,), CLOSED, ("call_taker", "dispatcher")),
+    Action("answer", (NEW,), ANSWERED, ("call_taker", "dispatcher")),
+    Action("dispatch", (NEW,), DISPATCHED, ("dispatcher",)),
+    Action("sign", (DISPATCHED,), SIGNED, HANDLERS, "lead"),
+    Action("co_sign", HANDLING, None, HANDLERS, "co"),
+    Action("contact", (SIGNED,), CONTACTED, HANDLERS, "lead"),
+    Action("reply", (CONTACTED,), REPLIED, HANDLERS, "lead"),
+    Action("co_reply", HANDLING, None, HANDLERS, "co"),
+    Action("return", (DISPATCHED, SIGNED), RETURNED, HANDLERS, "lead"),
+    Action("arbitrate", (RETURNED,), None, ("dispatcher",)),
+    Action("request_extension", (SIGNED, CONTACTED), None, HANDLERS, "lead"),
+    Action("decide_extension", HANDLING, None, ("dispatcher", "supervisor")),
+    Action("supervise", HANDLING + (RETURNED,), None, ("supervisor", "dispatcher")),
+    Action("remind", HANDLING, None, ("supervisor", "dispatcher", "call_taker")),
+    Action("callback", (REPLIED, ANSWERED), None, ("callback_agent",)),
+    Action("merge", (NEW, DISPATCHED, SIGNED, CONTACTED), MERGED, ("dispatcher",)),
+    Action("reopen", (CLOSED,), NEW, ("dispatcher", "supervisor")),
+]}
+
+# Where each callback outcome leads (the callback action's target depends on it).
+CALLBACK_CLOSES = CLOSED
+CALLBACK_REHANDLES = DISPATCHED
+
+STATE_LABELS_ZH = {
+    NEW: "待派单", ANSWERED: "已直接答复", DISPATCHED: "已派单", SIGNED: "已签收", CONTACTED: "已联系",
+    RETURNED: "退单审核中", REPLIED: "已反馈待回访", CLOSED: "已办结", MERGED: "已合并",
+}
+
+
+def refusal(action_name, state, role, relation):
+    """Why `role` (with `relation` to the ticket) may not take the action now; None if it may."""
+    action = ACTIONS[action_name]
+    if role not in action.roles and role != "admin":
+        return "role"
+    if action.relation and relation != action.relation and role != "admin":
+        return "relation"
+    if state not in action.sources:
+        return "state"
+    return None
+
+
+def allowed(action_name, state, role, relation=None):
+    return refusal(action_name, state, role, relation) is None
+
+
+def available_actions(state, role, relation=None):
+    """The actions a user may take now, in table order."""
+    return [name for name in ACTIONS if allowed(name, state, role, relation)]
+
+
+def rehandle_or_close(resolved, satisfied, round_, max_rounds):
+    """After a reached callback: 'close', 'rehandle' or 'close_limit'."""
+    unhappy = resolved == "unresolved" or satisfied == "dissatisfied"
+    if not unhappy:
+        return "close"
+    return "rehandle" if round_ < max_rounds else "close_limit"

@@ -1,0 +1,656 @@
+"""What can be done to a ticket. The only place that changes ticket state.
+
+Every function checks the user's role, unit and the ticket's state (through
+`lifecycle`), changes the rows inside one transaction, writes a TicketEvent
+and recomputes the deadlines it affects.
+"""
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.categories.models import Category, RequestType
+from jiesu.core import scoping
+from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.tickets import lifecycle
+from jiesu.tickets.models import (
+    Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
+    Notice, NoticeKind, RequestState, Resolved, ReturnRequest, Satisfied, SpecialClass, State, Ticket, TicketEvent,
+)
+from jiesu.units.models import Unit, UnitKind
+from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import add_limit
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+HANDLING_UNIT_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID,
+                       UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
+
+
+def conf(name):
+    return settings.JIESU[name]
+
+
+# ── events ──────────────────────────────────────────────────────────────────
+
+def record_event(ticket, kind, user=None, from_state="", to_state="", note="", at=None, **payload):
+    return TicketEvent.objects.create(
+        ticket=ticket, at=at or timezone.now(), actor=user if user and user.is_authenticated else None,
+        actor_unit_id=getattr(user, "unit_id", None), kind=kind, from_state=from_state,
+        to_state=to_state or from_state, note=note, payload=payload,
+    )
+
+
+# ── checks ──────────────────────────────────────────────────────────────────
+
+def relation_of(user, ticket):
+    """'lead', 'co', 'copy' or None: how the user's unit is assigned to the ticket."""
+    if not user.unit_id or user.role not in lifecycle.HANDLERS:
+        return None
+    roles = set(ticket.assignments.filter(unit_id=user.unit_id, active=True).values_list("role", flat=True))
+    for role in (AssignmentRole.LEAD, AssignmentRole.CO, AssignmentRole.COPY):
+        if role in roles:
+            return str(role)
+    return None
+
+
+def effective_role(user):
+    return "admin" if user.is_superuser else user.role
+
+
+def check(action, user, ticket):
+    """Raise Forbidden/Conflict unless `user` may take `action` on `ticket` now."""
+    if not user or not user.is_authenticated:
+        raise Forbidden(_("Log in first."))
+    if not scoping.can_view(user, ticket):
+        raise Forbidden(_("This ticket is outside your territory."))
+    reason = lifecycle.refusal(action, ticket.state, effective_role(user), relation_of(user, ticket))
+    if reason == "role":
+        raise Forbidden(_("Your role may not do this."))
+    if reason == "relation":
+        raise Forbidden(_("Only the unit assigned to this ticket may do this."))
+    if reason == "state":
+        raise Conflict(_("Not possible while the ticket is “%(state)s”.") % {"state": ticket.get_state_display()})
+
+
+def locked(ticket):
+    """Lock the ticket's row for the rest of the transaction and refresh the caller's object."""
+    list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk"))
+    ticket.refresh_from_db()
+    return ticket
+
+
+def require_text(value, field_name, label, max_length=None):
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("%(field)s is required.") % {"field": label}, field=field_name)
+    if max_length and len(value) > max_length:
+        raise DomainError(_("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
+                          field=field_name)
+    return value
+
+
+# ── deadlines ───────────────────────────────────────────────────────────────
+
+def time_limit_class(ticket):
+    if ticket.category_id:
+        return ticket.category.effective_time_limit_class()
+    from jiesu.categories.models import TimeLimitClass
+
+    return TimeLimitClass.objects.filter(code="general").first()
+
+
+def due(start, limit_class, step):
+    if limit_class is None:
+        return None
+    amount, unit = limit_class.limit(step)
+    return add_limit(current_calendar(), timezone.localtime(start), amount, unit)
+
+
+def set_assignment_deadlines(assignment, limit_class, start):
+    assignment.sign_due = due(start, limit_class, "sign")
+    assignment.contact_due = due(start, limit_class, "contact")
+    assignment.reply_due = due(start, limit_class, "reply")
+
+
+# ── intake ──────────────────────────────────────────────────────────────────
+
+@dataclass
+class IntakeData:
+    text: str
+    title: str = ""
+    channel: str = Channel.PHONE
+    request_type: str = ""
+    address: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    category_code: str = ""
+    street_code: str = ""
+    attachments: list = field(default_factory=list)  # UploadedFile-like: name, size, content_type, read()
+
+
+def validate_intake(data: IntakeData):
+    """Check everything before anything is written; returns (category, place units)."""
+    text = require_text(data.text, "text", _("Description"), 4000)
+    title = (data.title or "").strip() or text.splitlines()[0][:40]
+    if len(title) > 120:
+        raise DomainError(_("Title is too long (at most %(n)d characters).") % {"n": 120}, field="title")
+    if data.channel not in Channel.values:
+        raise DomainError(_("Unknown channel “%(v)s”.") % {"v": data.channel}, field="channel")
+    category = None
+    if data.category_code:
+        category = Category.objects.filter(code=data.category_code, active=True).first()
+        if category is None:
+            raise DomainError(_("Unknown category “%(v)s”.") % {"v": data.category_code}, field="category")
+    request_type = data.request_type or (category.request_type if category else RequestType.COMPLAINT)
+    if request_type not in RequestType.values:
+        raise DomainError(_("Unknown request type “%(v)s”.") % {"v": request_type}, field="request_type")
+    place = locate(data)
+    if not data.anonymous:
+        if data.citizen_phone and not PHONE_RE.match(data.citizen_phone.strip()):
+            raise DomainError(_("The phone number is not valid."), field="citizen_phone")
+    validate_attachments(data.attachments)
+    return title, text, request_type, category, place
+
+
+def locate(data: IntakeData):
+    """The ticket's place: from coordinates (point in polygon) or a chosen street."""
+    if (data.lon is None) != (data.lat is None):
+        raise DomainError(_("Give both longitude and latitude, or neither."), field="lon" if data.lon is None else "lat")
+    if data.lon is not None:
+        west, south, east, north = conf("CITY_BBOX")
+        if not (west <= data.lon <= east and south <= data.lat <= north):
+            raise DomainError(_("The coordinates lie outside the city."), field="lon")
+        from jiesu.units.services import locate_point
+
+        found = locate_point(data.lon, data.lat) or {}
+        if found.get("district") is None:
+            raise DomainError(_("The coordinates lie outside the city."), field="lon")
+        return found
+    if data.street_code:
+        street = Unit.objects.filter(code=data.street_code).select_related("district").first()
+        if street is None or street.kind not in (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID,
+                                                 UnitKind.DISTRICT):
+            raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.street_code}, field="street")
+        return place_of_unit(street)
+    return {}
+
+
+def place_of_unit(unit):
+    chain = {}
+    node = unit
+    while node is not None:
+        if node.kind in (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID):
+            chain[str(node.kind)] = node
+        node = node.parent
+    return chain
+
+
+def validate_attachments(files):
+    if len(files) > conf("ATTACHMENTS_PER_TICKET"):
+        raise DomainError(_("At most %(n)d attachments.") % {"n": conf("ATTACHMENTS_PER_TICKET")}, field="attachments")
+    for upload in files:
+        if upload.content_type not in conf("ATTACHMENT_TYPES"):
+            raise DomainError(_("“%(name)s”: only JPEG, PNG or WebP images are accepted.") % {"name": upload.name},
+                              field="attachments")
+        if upload.size > conf("ATTACHMENT_MAX_BYTES"):
+            raise DomainError(_("“%(name)s” is too large (at most %(mb)d MB).") % {
+                "name": upload.name, "mb": conf("ATTACHMENT_MAX_BYTES") // (1024 * 1024)}, field="attachments")
+
+
+def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
+    """受理: record a citizen's request. Returns (ticket, created).
+
+    With an idempotency key, a retried request returns the ticket made the
+    first time instead of making a second one.
+    """
+    if not user or not user.is_authenticated:
+        raise Forbidden(_("Log in first."))
+    if user.role not in ("call_taker", "citizen", "grid_worker", "admin") and not user.is_superuser:
+        raise Forbidden(_("Your role may not record requests."))
+    key = f"{user.pk}:{idempotency_key}" if idempotency_key else None
+    if key:
+        existing = Ticket.objects.filter(idempotency_key=key).first()
+        if existing:
+            return existing, False
+    title, text, request_type, category, place = validate_intake(data)
+    now = at or timezone.now()
+    ticket = Ticket(
+        channel=data.channel, request_type=request_type, title=title, text=text,
+        address=(data.address or "").strip()[:200], lon=data.lon, lat=data.lat,
+        citizen_name="" if data.anonymous else data.citizen_name.strip()[:60],
+        citizen_phone="" if data.anonymous else data.citizen_phone.strip()[:30],
+        anonymous=data.anonymous, confidential=data.confidential, category=category,
+        district=place.get("district"), street=place.get("street"), community=place.get("community"),
+        grid=place.get("grid"), created_by=user, created_at=now, idempotency_key=key,
+        citizen_user=user if user.role == "citizen" else None,
+    )
+    ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
+    try:
+        with transaction.atomic():
+            ticket.save()
+            for upload in data.attachments:
+                store_attachment(ticket, upload, user)
+            record_event(ticket, "intake", user, to_state=State.NEW, at=now, channel=data.channel,
+                         category=category.code if category else None)
+    except IntegrityError:
+        if key:
+            existing = Ticket.objects.filter(idempotency_key=key).first()
+            if existing:
+                return existing, False
+        raise
+    return ticket, True
+
+
+def store_attachment(ticket, upload, user):
+    attachment = Attachment(ticket=ticket, name=upload.name[:120], content_type=upload.content_type,
+                            size=upload.size, uploaded_by=user)
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+# ── hotline decisions ───────────────────────────────────────────────────────
+
+@transaction.atomic
+def close_special(user, ticket, special_class, note=""):
+    """分类处置 (Art.11): close without dispatch, with the class as reason."""
+    ticket = locked(ticket)
+    check("close_special", user, ticket)
+    if special_class not in SpecialClass.values:
+        raise DomainError(_("Choose a special class."), field="special_class")
+    before, now = ticket.state, timezone.now()
+    ticket.state, ticket.special_class, ticket.close_reason = State.CLOSED, special_class, CloseReason.SPECIAL
+    ticket.closed_at = now
+    ticket.save()
+    record_event(ticket, "close_special", user, before, ticket.state, note, special_class=special_class)
+    return ticket
+
+
+@transaction.atomic
+def answer_directly(user, ticket, text):
+    """直接答复: a consultation answered from the knowledge base."""
+    ticket = locked(ticket)
+    check("answer", user, ticket)
+    text = require_text(text, "reply_text", _("Answer"), 4000)
+    before, now = ticket.state, timezone.now()
+    ticket.state, ticket.reply_text, ticket.replied_at = State.ANSWERED, text, now
+    ticket.save()
+    record_event(ticket, "answer", user, before, ticket.state, text)
+    return ticket
+
+
+def _handling_unit(unit_id, field_name):
+    unit = Unit.objects.filter(pk=unit_id, active=True).first() if unit_id else None
+    if unit is None or unit.kind not in HANDLING_UNIT_KINDS:
+        raise DomainError(_("Choose a handling unit."), field=field_name)
+    return unit
+
+
+@transaction.atomic
+def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None):
+    """派单: a lead unit plus co units; a dispatch to a street copies its district."""
+    ticket = locked(ticket)
+    check("dispatch", user, ticket)
+    if category_code:
+        category = Category.objects.filter(code=category_code, active=True).first()
+        if category is None:
+            raise DomainError(_("Unknown category “%(v)s”.") % {"v": category_code}, field="category")
+        ticket.category = category
+    if ticket.category_id is None:
+        raise DomainError(_("Choose a category before dispatching."), field="category")
+    lead = _handling_unit(lead_unit_id, "lead_unit")
+    co_units = [_handling_unit(uid, "co_units") for uid in dict.fromkeys(co_unit_ids) if uid != lead.pk]
+    _assign(user, ticket, lead, co_units)
+    before = ticket.state
+    ticket.state = State.DISPATCHED
+    ticket.save()
+    record_event(ticket, "dispatch", user, before, ticket.state, note, lead=lead.name, lead_id=lead.pk,
+                 co=[u.name for u in co_units], category=ticket.category.code)
+    return ticket
+
+
+def _assign(user, ticket, lead, co_units, now=None):
+    """(Re)create the active assignments: lead, co units, the street's district as copy."""
+    now = now or timezone.now()
+    ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+    limits = time_limit_class(ticket)
+    rows = [(lead, AssignmentRole.LEAD)] + [(u, AssignmentRole.CO) for u in co_units]
+    if lead.kind == UnitKind.STREET and lead.district_id and lead.district_id not in [u.pk for u in co_units]:
+        rows.append((lead.district, AssignmentRole.COPY))
+    for unit, role in rows:
+        assignment = Assignment(ticket=ticket, unit=unit, role=role, dispatched_at=now, dispatched_by=user,
+                                round=ticket.rehandle_round)
+        set_assignment_deadlines(assignment, limits, now)
+        assignment.save()
+    ticket.lead_unit, ticket.dispatched_at = lead, now
+    ticket.reply_due = due(now, limits, "reply")
+    ticket.warning_level = 0
+
+
+# ── handling unit ───────────────────────────────────────────────────────────
+
+def _my_assignment(user, ticket, role=AssignmentRole.LEAD):
+    return ticket.assignments.select_for_update().get(unit_id=user.unit_id, active=True, role=role)
+
+
+@transaction.atomic
+def sign(user, ticket):
+    """签收 by the lead unit (a co unit's signature is `co_sign`)."""
+    ticket = locked(ticket)
+    if relation_of(user, ticket) == "co":
+        check("co_sign", user, ticket)
+        assignment = _my_assignment(user, ticket, AssignmentRole.CO)
+        if assignment.signed_at:
+            raise Conflict(_("Already signed."))
+        assignment.state, assignment.signed_at = AssignmentState.SIGNED, timezone.now()
+        assignment.save()
+        record_event(ticket, "co_sign", user, ticket.state, ticket.state)
+        return ticket
+    check("sign", user, ticket)
+    assignment = _my_assignment(user, ticket)
+    now = timezone.now()
+    assignment.state, assignment.signed_at = AssignmentState.SIGNED, now
+    assignment.save()
+    before, ticket.state = ticket.state, State.SIGNED
+    ticket.save()
+    record_event(ticket, "sign", user, before, ticket.state, late=bool(assignment.sign_due and now > assignment.sign_due))
+    return ticket
+
+
+@transaction.atomic
+def contact(user, ticket, note=""):
+    """联系诉求人: first contact with the citizen."""
+    ticket = locked(ticket)
+    check("contact", user, ticket)
+    if ticket.anonymous and not (note or "").strip():
+        note = _("Anonymous request: no contact possible.")
+    assignment = _my_assignment(user, ticket)
+    now = timezone.now()
+    assignment.state, assignment.contacted_at = AssignmentState.CONTACTED, now
+    assignment.save()
+    before, ticket.state = ticket.state, State.CONTACTED
+    ticket.save()
+    record_event(ticket, "contact", user, before, ticket.state, note,
+                 late=bool(assignment.contact_due and now > assignment.contact_due))
+    return ticket
+
+
+@transaction.atomic
+def reply(user, ticket, text, self_resolved=None):
+    """反馈: the lead unit's reply; merged duplicates get the same reply."""
+    ticket = locked(ticket)
+    check("reply", user, ticket)
+    text = require_text(text, "reply_text", _("Reply"), 4000)
+    if self_resolved is None:
+        raise DomainError(_("Say whether the request was resolved."), field="self_resolved")
+    now = timezone.now()
+    assignment = _my_assignment(user, ticket)
+    assignment.state, assignment.replied_at, assignment.reply_text = AssignmentState.REPLIED, now, text
+    assignment.save()
+    before = ticket.state
+    ticket.state, ticket.reply_text, ticket.replied_at, ticket.self_resolved = State.REPLIED, text, now, self_resolved
+    ticket.warning_level = 0
+    ticket.save()
+    record_event(ticket, "reply", user, before, ticket.state, text, self_resolved=self_resolved,
+                 late=bool(ticket.reply_due and now > ticket.reply_due))
+    for child in ticket.merged_children.select_for_update():
+        child.reply_text, child.replied_at, child.self_resolved = text, now, self_resolved
+        child.state = State.REPLIED
+        child.save()
+        record_event(child, "reply", user, State.MERGED, State.REPLIED, text, via_parent=ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def co_reply(user, ticket, text):
+    """A co unit reports its part to the lead unit (首接负责)."""
+    ticket = locked(ticket)
+    check("co_reply", user, ticket)
+    text = require_text(text, "reply_text", _("Reply"), 4000)
+    assignment = _my_assignment(user, ticket, AssignmentRole.CO)
+    assignment.state, assignment.replied_at, assignment.reply_text = AssignmentState.REPLIED, timezone.now(), text
+    assignment.save()
+    record_event(ticket, "co_reply", user, ticket.state, ticket.state, text)
+    return ticket
+
+
+@transaction.atomic
+def return_ticket(user, ticket, reason, suggested_unit_id=None):
+    """退单: the lead unit says the ticket is not theirs; the hotline arbitrates."""
+    ticket = locked(ticket)
+    check("return", user, ticket)
+    reason = require_text(reason, "reason", _("Reason"), 1000)
+    suggested = Unit.objects.filter(pk=suggested_unit_id).first() if suggested_unit_id else None
+    assignment = _my_assignment(user, ticket)
+    ReturnRequest.objects.create(ticket=ticket, assignment=assignment, unit=assignment.unit, reason=reason,
+                                 suggested_unit=suggested, created_at=timezone.now(), created_by=user)
+    before, ticket.state = ticket.state, State.RETURNED
+    ticket.return_count += 1
+    ticket.save()
+    record_event(ticket, "return", user, before, ticket.state, reason,
+                 suggested_unit=suggested.name if suggested else None, previous_state=before)
+    return ticket
+
+
+@transaction.atomic
+def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=()):
+    """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit."""
+    ticket = locked(ticket)
+    check("arbitrate", user, ticket)
+    request = ticket.returns.filter(state=RequestState.PENDING).select_related("assignment").first()
+    if request is None:
+        raise Conflict(_("There is no pending return."))
+    now = timezone.now()
+    request.state = RequestState.APPROVED if uphold else RequestState.REJECTED
+    request.decided_at, request.decided_by, request.decision_note = now, user, note
+    request.save()
+    before = ticket.state
+    if uphold:
+        if lead_unit_id:
+            lead = _handling_unit(lead_unit_id, "lead_unit")
+            co_units = [_handling_unit(uid, "co_units") for uid in co_unit_ids if uid != lead.pk]
+            _assign(user, ticket, lead, co_units, now)
+            ticket.state = State.DISPATCHED
+        else:
+            ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+            ticket.state, ticket.lead_unit, ticket.reply_due = State.NEW, None, None
+    else:
+        previous = request.assignment.state
+        ticket.state = State.SIGNED if previous == AssignmentState.SIGNED else State.DISPATCHED
+    ticket.save()
+    record_event(ticket, "arbitrate", user, before, ticket.state, note, upheld=bool(uphold),
+                 unit=request.unit.name, new_lead=ticket.lead_unit.name if uphold and ticket.lead_unit else None)
+    return ticket
+
+
+@transaction.atomic
+def request_extension(user, ticket, working_days, reason):
+    ticket = locked(ticket)
+    check("request_extension", user, ticket)
+    reason = require_text(reason, "reason", _("Reason"), 1000)
+    try:
+        working_days = int(working_days)
+    except (TypeError, ValueError):
+        working_days = 0
+    if not 1 <= working_days <= 30:
+        raise DomainError(_("Extension must be 1 to 30 working days."), field="working_days")
+    if ticket.extensions.filter(state=RequestState.PENDING).exists():
+        raise Conflict(_("An extension request is already pending."))
+    assignment = _my_assignment(user, ticket)
+    ExtensionRequest.objects.create(ticket=ticket, assignment=assignment, working_days=working_days, reason=reason,
+                                    created_at=timezone.now(), created_by=user)
+    record_event(ticket, "extension_request", user, ticket.state, ticket.state, reason, working_days=working_days)
+    return ticket
+
+
+@transaction.atomic
+def decide_extension(user, ticket, approve, note=""):
+    ticket = locked(ticket)
+    check("decide_extension", user, ticket)
+    request = ticket.extensions.filter(state=RequestState.PENDING).first()
+    if request is None:
+        raise Conflict(_("There is no pending extension request."))
+    now = timezone.now()
+    request.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    request.decided_at, request.decided_by, request.decision_note = now, user, note
+    old_due = ticket.reply_due
+    if approve:
+        base = max(ticket.reply_due or now, now)
+        request.new_due = current_calendar().add_working_days(timezone.localtime(base), request.working_days)
+        ticket.reply_due = request.new_due
+        ticket.warning_level = 0
+        ticket.save()
+        Assignment.objects.filter(pk=request.assignment_id).update(reply_due=request.new_due)
+    request.save()
+    record_event(ticket, "extension_decision", user, ticket.state, ticket.state, note, approved=bool(approve),
+                 new_due=request.new_due.isoformat() if request.new_due else None,
+                 old_due=old_due.isoformat() if old_due else None)
+    return ticket
+
+
+def _notify_lead(user, ticket, kind, text):
+    if ticket.lead_unit_id:
+        Notice.objects.create(ticket=ticket, unit_id=ticket.lead_unit_id, kind=kind, text=text,
+                              created_at=timezone.now(), created_by=user)
+
+
+@transaction.atomic
+def supervise(user, ticket, text):
+    """督办: a formal supervision notice to the lead unit."""
+    ticket = locked(ticket)
+    check("supervise", user, ticket)
+    text = require_text(text, "text", _("Notice"), 1000)
+    ticket.supervised = True
+    ticket.save()
+    _notify_lead(user, ticket, NoticeKind.SUPERVISE, text)
+    record_event(ticket, "supervise", user, ticket.state, ticket.state, text)
+    return ticket
+
+
+@transaction.atomic
+def remind(user, ticket, text=""):
+    """催办: a reminder, e.g. when the citizen calls again."""
+    ticket = locked(ticket)
+    check("remind", user, ticket)
+    text = (text or "").strip() or _("The citizen asks about progress.")
+    _notify_lead(user, ticket, NoticeKind.REMIND, text)
+    record_event(ticket, "remind", user, ticket.state, ticket.state, text)
+    return ticket
+
+
+# ── callback ────────────────────────────────────────────────────────────────
+
+@transaction.atomic
+def record_callback(user, ticket, reached, resolved="", satisfied="", note="", method="phone"):
+    """回访: reached → close or re-handle; unreachable N times → close."""
+    ticket = locked(ticket)
+    check("callback", user, ticket)
+    now, before = timezone.now(), ticket.state
+    ticket.callback_attempts += 1
+    if not reached:
+        Callback.objects.create(ticket=ticket, agent=user, at=now, method=method, reached=False, note=note,
+                                round=ticket.rehandle_round)
+        if ticket.callback_attempts >= conf("CALLBACK_MAX_ATTEMPTS"):
+            _close(ticket, CloseReason.UNREACHABLE, now)
+        ticket.save()
+        record_event(ticket, "callback", user, before, ticket.state, note, reached=False,
+                     attempt=ticket.callback_attempts)
+        return ticket
+    if resolved not in Resolved.values:
+        raise DomainError(_("Record whether the request was resolved."), field="resolved")
+    if satisfied not in Satisfied.values:
+        raise DomainError(_("Record whether the citizen is satisfied."), field="satisfied")
+    Callback.objects.create(ticket=ticket, agent=user, at=now, method=method, reached=True, resolved=resolved,
+                            satisfied=satisfied, note=note, round=ticket.rehandle_round)
+    ticket.resolved, ticket.satisfied = resolved, satisfied
+    outcome = lifecycle.rehandle_or_close(resolved, satisfied, ticket.rehandle_round, conf("MAX_REHANDLE_ROUNDS"))
+    if ticket.state == State.ANSWERED or outcome == "close":
+        _close(ticket, CloseReason.CALLBACK, now)
+    elif outcome == "close_limit":
+        _close(ticket, CloseReason.REHANDLE_LIMIT, now)
+    else:
+        _rehandle(user, ticket, now)
+    ticket.save()
+    record_event(ticket, "callback", user, before, ticket.state, note, reached=True, resolved=resolved,
+                 satisfied=satisfied, outcome=outcome)
+    return ticket
+
+
+def _close(ticket, reason, now):
+    ticket.state, ticket.close_reason, ticket.closed_at = State.CLOSED, reason, now
+    ticket.assignments.filter(active=True).update(state=AssignmentState.DONE)
+
+
+def _rehandle(user, ticket, now):
+    """重办: back to the lead unit with a fresh deadline."""
+    ticket.rehandle_round += 1
+    ticket.callback_attempts = 0
+    lead = ticket.lead_unit
+    co_units = [a.unit for a in ticket.assignments.filter(active=True, role=AssignmentRole.CO).select_related("unit")]
+    _assign(user, ticket, lead, co_units, now)
+    ticket.state = State.DISPATCHED
+
+
+# ── merge, reopen, contact ──────────────────────────────────────────────────
+
+@transaction.atomic
+def merge(user, ticket, parent):
+    """Merge a duplicate into an open parent: handled once, every citizen gets the reply."""
+    ticket = locked(ticket)
+    check("merge", user, ticket)
+    parent = Ticket.objects.select_for_update().filter(pk=getattr(parent, "pk", parent)).first()
+    if parent is None or parent.pk == ticket.pk:
+        raise DomainError(_("Choose another ticket to merge into."), field="parent")
+    if parent.state not in lifecycle.OPEN or parent.parent_id:
+        raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
+    before = ticket.state
+    ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+    ticket.state, ticket.parent = State.MERGED, parent
+    ticket.save()
+    record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number)
+    record_event(parent, "merged_in", user, parent.state, parent.state, child=ticket.pk, child_number=ticket.number)
+    return ticket
+
+
+@transaction.atomic
+def reopen(user, ticket, reason):
+    ticket = locked(ticket)
+    check("reopen", user, ticket)
+    reason = require_text(reason, "reason", _("Reason"), 1000)
+    before = ticket.state
+    ticket.state, ticket.close_reason, ticket.closed_at = State.NEW, "", None
+    ticket.resolved = ticket.satisfied = ""
+    ticket.callback_attempts = 0
+    ticket.assignments.filter(active=True).update(active=False)
+    ticket.lead_unit, ticket.reply_due = None, None
+    ticket.dispatch_due = due(timezone.now(), time_limit_class(ticket), "dispatch")
+    ticket.save()
+    record_event(ticket, "reopen", user, before, ticket.state, reason)
+    return ticket
+
+
+def reveal_contact(user, ticket):
+    """The citizen's unmasked name and phone, for those who need them; each reveal is an event."""
+    scoping.require_view(user, ticket)
+    if not scoping.may_reveal_contact(user, ticket):
+        raise Forbidden(_("Your role may not see the citizen's contact details."))
+    record_event(ticket, "contact_revealed", user, ticket.state, ticket.state)
+    return {"name": ticket.citizen_name, "phone": ticket.citizen_phone}
+
+
+def masked_contact(ticket):
+    return {"name": scoping.mask_name(ticket.citizen_name), "phone": scoping.mask_phone(ticket.citizen_phone)}
+
+
+def available_actions(user, ticket):
+    """The lifecycle actions this user may take on this ticket now (for pages and the API)."""
+    if not user.is_authenticated or not scoping.can_view(user, ticket):
+        return []
+    return lifecycle.available_actions(ticket.state, effective_role(user), relation_of(user, ticket))
