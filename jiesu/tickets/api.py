@@ -1,3 +1,334 @@
-from ninja import Router
+"""REST endpoints for intake and every lifecycle action (mounted at /api/v1/tickets)."""
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from jiesu.core import scoping
+from jiesu.tickets import services
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.services import IntakeData
 
 router = Router(tags=["tickets"])
+
+
+class TicketIn(Schema):
+    text: str = Field(..., description="诉求内容 the citizen's words")
+    title: str = ""
+    channel: str = "api"
+    request_type: str = Field("", description="consult/help/complaint/report/suggestion; default from category")
+    address: str = ""
+    lon: float | None = Field(None, description="WGS-84 longitude")
+    lat: float | None = Field(None, description="WGS-84 latitude")
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    category: str = Field("", description="category code (leaf)")
+    street: str = Field("", description="street/community/grid code when no coordinates")
+
+
+class UnitRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class AssignmentOut(Schema):
+    unit: UnitRef
+    role: str
+    state: str
+    active: bool
+    dispatched_at: datetime
+    sign_due: datetime | None
+    reply_due: datetime | None
+    signed_at: datetime | None
+    contacted_at: datetime | None
+    replied_at: datetime | None
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    query_code: str
+    state: str
+    channel: str
+    request_type: str
+    title: str
+    text: str
+    address: str
+    lon: float | None
+    lat: float | None
+    citizen_name: str
+    citizen_phone: str
+    category: str | None
+    district: str | None
+    street: str | None
+    grid: str | None
+    lead_unit: str | None
+    created_at: datetime
+    dispatch_due: datetime | None
+    reply_due: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    reply_text: str
+    resolved: str
+    satisfied: str
+    warning_level: int
+    rehandle_round: int
+    return_count: int
+    parent_id: int | None
+    actions: list[str] = []
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    actor: str | None
+    unit: str | None
+    from_state: str
+    to_state: str
+    note: str
+    payload: dict
+
+
+class Contact(Schema):
+    name: str
+    phone: str
+
+
+class Note(Schema):
+    note: str = ""
+
+
+class DispatchIn(Schema):
+    lead_unit: int = Field(..., description="unit id")
+    co_units: list[int] = []
+    category: str = ""
+    note: str = ""
+
+
+class ReplyIn(Schema):
+    text: str
+    self_resolved: bool | None = None
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class ReturnIn(Schema):
+    reason: str
+    suggested_unit: int | None = None
+
+
+class ArbitrateIn(Schema):
+    uphold: bool
+    note: str = ""
+    lead_unit: int | None = None
+    co_units: list[int] = []
+
+
+class ExtensionIn(Schema):
+    working_days: int
+    reason: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class CallbackIn(Schema):
+    reached: bool
+    resolved: str = ""
+    satisfied: str = ""
+    note: str = ""
+    method: str = "phone"
+
+
+class SpecialIn(Schema):
+    special_class: str
+    note: str = ""
+
+
+class MergeIn(Schema):
+    parent: int
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def ticket_out(user, ticket):
+    contact = services.masked_contact(ticket)
+    return {
+        **{f: getattr(ticket, f) for f in (
+            "id", "number", "query_code", "state", "channel", "request_type", "title", "text", "address", "lon",
+            "lat", "created_at", "dispatch_due", "reply_due", "replied_at", "closed_at", "reply_text", "resolved",
+            "satisfied", "warning_level", "rehandle_round", "return_count", "parent_id")},
+        "citizen_name": contact["name"], "citizen_phone": contact["phone"],
+        "category": ticket.category.code if ticket.category_id else None,
+        "district": ticket.district.code if ticket.district_id else None,
+        "street": ticket.street.code if ticket.street_id else None,
+        "grid": ticket.grid.code if ticket.grid_id else None,
+        "lead_unit": ticket.lead_unit.name if ticket.lead_unit_id else None,
+        "actions": services.available_actions(user, ticket),
+    }
+
+
+def visible(request, ticket_id):
+    ticket = get_object_or_404(Ticket.objects.select_related("category", "district", "street", "grid", "lead_unit"),
+                               pk=ticket_id)
+    scoping.require_view(request.user, ticket)
+    return ticket
+
+
+@router.post("", response={201: TicketOut, 200: TicketOut}, summary="受理 Record a request")
+def create(request, payload: TicketIn):
+    """Create a ticket. Send an `Idempotency-Key` header: a retry with the same key returns the
+    first ticket (200) instead of creating a second one (201)."""
+    data = IntakeData(**{**payload.dict(exclude={"category", "street"}),
+                         "category_code": payload.category, "street_code": payload.street})
+    ticket, created = services.create_ticket(request.user, data,
+                                             idempotency_key=request.headers.get("Idempotency-Key") or None)
+    return (201 if created else 200), ticket_out(request.user, ticket)
+
+
+class TicketPage(Schema):
+    count: int
+    items: list[TicketOut]
+
+
+@router.get("", response=TicketPage, summary="Tickets visible to the caller, newest first")
+def list_tickets(request, state: str = "", street: str = "", district: str = "", limit: int = 50, offset: int = 0):
+    qs = scoping.visible_tickets(request.user).select_related("category", "district", "street", "grid", "lead_unit")
+    if state:
+        qs = qs.filter(state=state)
+    if street:
+        qs = qs.filter(street__code=street)
+    if district:
+        qs = qs.filter(district__code=district)
+    limit = max(1, min(limit, 200))
+    page = qs.order_by("-created_at")[max(offset, 0):max(offset, 0) + limit]
+    return {"count": qs.count(), "items": [ticket_out(request.user, t) for t in page]}
+
+
+@router.get("/{ticket_id}", response=TicketOut)
+def get_ticket(request, ticket_id: int):
+    return ticket_out(request.user, visible(request, ticket_id))
+
+
+@router.get("/{ticket_id}/events", response=list[EventOut], summary="The ticket's history")
+def events(request, ticket_id: int):
+    ticket = visible(request, ticket_id)
+    return [{"at": e.at, "kind": e.kind, "actor": str(e.actor) if e.actor else None,
+             "unit": e.actor_unit.name if e.actor_unit else None, "from_state": e.from_state,
+             "to_state": e.to_state, "note": e.note, "payload": e.payload}
+            for e in ticket.events.select_related("actor", "actor_unit")]
+
+
+@router.get("/{ticket_id}/contact", response=Contact, summary="The citizen's unmasked contact (recorded)")
+def reveal(request, ticket_id: int):
+    return services.reveal_contact(request.user, visible(request, ticket_id))
+
+
+@router.post("/{ticket_id}/attachments", response={201: dict}, summary="Attach an image")
+def attach(request, ticket_id: int, file: File[UploadedFile]):
+    ticket = visible(request, ticket_id)
+    services.validate_attachments([file])
+    attachment = services.store_attachment(ticket, file, request.user)
+    services.record_event(ticket, "attachment", request.user, ticket.state, ticket.state, name=attachment.name,
+                          size=attachment.size)
+    return 201, {"id": attachment.pk, "name": attachment.name, "size": attachment.size}
+
+
+def _action(request, ticket_id, fn, *args, **kwargs):
+    ticket = visible(request, ticket_id)
+    ticket = fn(request.user, ticket, *args, **kwargs)
+    return ticket_out(request.user, visible(request, ticket.pk))
+
+
+@router.post("/{ticket_id}/close-special", response=TicketOut, summary="分类处置 Special-class close")
+def close_special(request, ticket_id: int, payload: SpecialIn):
+    return _action(request, ticket_id, services.close_special, payload.special_class, payload.note)
+
+
+@router.post("/{ticket_id}/answer", response=TicketOut, summary="直接答复 Answer directly")
+def answer(request, ticket_id: int, payload: TextIn):
+    return _action(request, ticket_id, services.answer_directly, payload.text)
+
+
+@router.post("/{ticket_id}/dispatch", response=TicketOut, summary="派单 Dispatch")
+def dispatch(request, ticket_id: int, payload: DispatchIn):
+    return _action(request, ticket_id, services.dispatch, payload.lead_unit, payload.co_units, payload.note,
+                   payload.category or None)
+
+
+@router.post("/{ticket_id}/sign", response=TicketOut, summary="签收 Sign")
+def sign(request, ticket_id: int):
+    return _action(request, ticket_id, services.sign)
+
+
+@router.post("/{ticket_id}/contact", response=TicketOut, summary="联系诉求人 First contact")
+def contact(request, ticket_id: int, payload: Note):
+    return _action(request, ticket_id, services.contact, payload.note)
+
+
+@router.post("/{ticket_id}/reply", response=TicketOut, summary="反馈 Reply")
+def reply(request, ticket_id: int, payload: ReplyIn):
+    return _action(request, ticket_id, services.reply, payload.text, payload.self_resolved)
+
+
+@router.post("/{ticket_id}/co-reply", response=TicketOut, summary="协办反馈 Co unit reports to the lead")
+def co_reply(request, ticket_id: int, payload: TextIn):
+    return _action(request, ticket_id, services.co_reply, payload.text)
+
+
+@router.post("/{ticket_id}/return", response=TicketOut, summary="退单 Return")
+def return_ticket(request, ticket_id: int, payload: ReturnIn):
+    return _action(request, ticket_id, services.return_ticket, payload.reason, payload.suggested_unit)
+
+
+@router.post("/{ticket_id}/arbitrate", response=TicketOut, summary="异议审核 Arbitrate a return")
+def arbitrate(request, ticket_id: int, payload: ArbitrateIn):
+    return _action(request, ticket_id, services.arbitrate, payload.uphold, payload.note, payload.lead_unit,
+                   payload.co_units)
+
+
+@router.post("/{ticket_id}/extension", response=TicketOut, summary="延期申请 Request an extension")
+def request_extension(request, ticket_id: int, payload: ExtensionIn):
+    return _action(request, ticket_id, services.request_extension, payload.working_days, payload.reason)
+
+
+@router.post("/{ticket_id}/extension/decision", response=TicketOut, summary="延期审批 Decide an extension")
+def decide_extension(request, ticket_id: int, payload: DecisionIn):
+    return _action(request, ticket_id, services.decide_extension, payload.approve, payload.note)
+
+
+@router.post("/{ticket_id}/supervise", response=TicketOut, summary="督办 Supervision notice")
+def supervise(request, ticket_id: int, payload: TextIn):
+    return _action(request, ticket_id, services.supervise, payload.text)
+
+
+@router.post("/{ticket_id}/remind", response=TicketOut, summary="催办 Reminder")
+def remind(request, ticket_id: int, payload: TextIn):
+    return _action(request, ticket_id, services.remind, payload.text)
+
+
+@router.post("/{ticket_id}/callback", response=TicketOut, summary="回访 Callback")
+def callback(request, ticket_id: int, payload: CallbackIn):
+    return _action(request, ticket_id, services.record_callback, payload.reached, payload.resolved,
+                   payload.satisfied, payload.note, payload.method)
+
+
+@router.post("/{ticket_id}/merge", response=TicketOut, summary="合并 Merge into a parent ticket")
+def merge(request, ticket_id: int, payload: MergeIn):
+    return _action(request, ticket_id, services.merge, payload.parent)
+
+
+@router.post("/{ticket_id}/reopen", response=TicketOut, summary="重启 Reopen")
+def reopen(request, ticket_id: int, payload: ReasonIn):
+    return _action(request, ticket_id, services.reopen, payload.reason)

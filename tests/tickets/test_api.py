@@ -1,0 +1,150 @@
+"""The REST API: idempotent create, bad input, scoping, masking, lifecycle over HTTP."""
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jiesu.accounts.models import ApiToken
+from jiesu.tickets.models import Attachment, Ticket, TicketEvent
+from tests.tickets.helpers import new_ticket
+
+
+def client_for(client, user):
+    token = ApiToken.objects.create(user=user, name="test")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token.key}"
+    return client
+
+
+def post(client, url, body, **headers):
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+
+
+BODY = {"text": "王府井大街路灯不亮，晚上很黑", "citizen_name": "李四", "citizen_phone": "13900001111",
+        "category": "01.01.01", "street": "110101001"}
+
+
+def test_create_is_idempotent(world, client):
+    c = client_for(client, world.call_taker)
+    first = post(c, "/api/v1/tickets", BODY, HTTP_IDEMPOTENCY_KEY="call-42")
+    again = post(c, "/api/v1/tickets", BODY, HTTP_IDEMPOTENCY_KEY="call-42")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert Ticket.objects.count() == 1
+    other = post(c, "/api/v1/tickets", BODY, HTTP_IDEMPOTENCY_KEY="call-43")
+    assert other.status_code == 201 and Ticket.objects.count() == 2
+
+
+def test_create_places_ticket_and_sets_dispatch_deadline(world, client):
+    c = client_for(client, world.call_taker)
+    body = post(c, "/api/v1/tickets", BODY).json()
+    assert body["street"] == "110101001" and body["district"] == "110101"
+    assert body["dispatch_due"] is not None
+    assert body["citizen_phone"] == "139****1111"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({**BODY, "text": "  "}, "text"),
+    ({k: v for k, v in BODY.items() if k != "text"}, "text"),
+    ({**BODY, "lon": 121.47, "lat": 31.23}, "lon"),
+    ({**BODY, "lon": 116.4}, "lat"),
+    ({**BODY, "category": "99.99"}, "category"),
+    ({**BODY, "citizen_phone": "abc"}, "citizen_phone"),
+    ({**BODY, "channel": "fax"}, "channel"),
+    ({**BODY, "lat": "north"}, "lat"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(world, client, body, field):
+    c = client_for(client, world.call_taker)
+    response = post(c, "/api/v1/tickets", body)
+    assert response.status_code in (400, 422)
+    assert response.json()["field"] == field
+    assert response.json()["message"]
+    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+
+
+def test_oversized_or_wrong_image_is_rejected_and_nothing_stored(world, client, settings):
+    settings.JIESU = {**settings.JIESU, "ATTACHMENT_MAX_BYTES": 1000}
+    ticket = new_ticket(world)
+    c = client_for(client, world.call_taker)
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * 2000, content_type="image/jpeg")
+    response = c.post(f"/api/v1/tickets/{ticket.pk}/attachments", {"file": big})
+    assert response.status_code == 400 and response.json()["field"] == "attachments"
+    exe = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
+    assert c.post(f"/api/v1/tickets/{ticket.pk}/attachments", {"file": exe}).status_code == 400
+    assert Attachment.objects.count() == 0
+    ok = SimpleUploadedFile("photo.png", b"\x89PNG" + b"0" * 100, content_type="image/png")
+    assert c.post(f"/api/v1/tickets/{ticket.pk}/attachments", {"file": ok}).status_code == 201
+    assert Attachment.objects.count() == 1
+
+
+def test_street_cannot_read_another_streets_ticket(world, client):
+    ticket = new_ticket(world)
+    other = client_for(client, world.street_b_staff)
+    assert other.get(f"/api/v1/tickets/{ticket.pk}").status_code == 403
+    assert other.get("/api/v1/tickets").json()["count"] == 0
+    assert other.get(f"/api/v1/tickets/{ticket.pk}/events").status_code == 403
+
+
+def test_unauthenticated_is_refused(world, client):
+    response = post(client, "/api/v1/tickets", BODY)
+    assert response.status_code == 401
+    assert Ticket.objects.count() == 0
+
+
+def test_full_lifecycle_over_http(world, client):
+    ct = client_for(client, world.call_taker)
+    tid = post(ct, "/api/v1/tickets", BODY).json()["id"]
+    from django.test import Client
+
+    def as_(user):
+        return client_for(Client(), user)
+
+    r = post(as_(world.dispatcher), f"/api/v1/tickets/{tid}/dispatch", {"lead_unit": world.street.pk,
+                                                                         "co_units": [world.dept.pk]})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched"
+    street = as_(world.street_staff)
+    assert "sign" in street.get(f"/api/v1/tickets/{tid}").json()["actions"]
+    assert post(street, f"/api/v1/tickets/{tid}/sign", {}).json()["state"] == "signed"
+    assert post(street, f"/api/v1/tickets/{tid}/contact", {"note": "电话联系"}).json()["state"] == "contacted"
+    bad = post(street, f"/api/v1/tickets/{tid}/reply", {"text": "已修复"})
+    assert bad.status_code == 400 and bad.json()["field"] == "self_resolved"
+    assert post(street, f"/api/v1/tickets/{tid}/reply", {"text": "已修复", "self_resolved": True}).json()["state"] \
+        == "replied"
+    wrong = post(street, f"/api/v1/tickets/{tid}/callback", {"reached": True})
+    assert wrong.status_code == 403
+    cb = post(as_(world.callback_agent), f"/api/v1/tickets/{tid}/callback",
+              {"reached": True, "resolved": "resolved", "satisfied": "satisfied"})
+    assert cb.json()["state"] == "closed"
+    kinds = [e["kind"] for e in as_(world.supervisor).get(f"/api/v1/tickets/{tid}/events").json()]
+    assert kinds == ["intake", "dispatch", "sign", "contact", "reply", "callback"]
+
+
+def test_conflict_is_409(world, client):
+    ticket = new_ticket(world)
+    street = client_for(client, world.street_staff)
+    from django.test import Client
+
+    post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/dispatch",
+         {"lead_unit": world.street.pk})
+    response = post(street, f"/api/v1/tickets/{ticket.pk}/reply", {"text": "x", "self_resolved": True})
+    assert response.status_code == 409 and response.json()["error"] == "conflict"
+
+
+def test_contact_reveal_is_recorded(world, client):
+    ticket = new_ticket(world)
+    from django.test import Client
+
+    post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/dispatch",
+         {"lead_unit": world.street.pk, "co_units": [world.dept.pk]})
+    street = client_for(client, world.street_staff)
+    assert street.get(f"/api/v1/tickets/{ticket.pk}").json()["citizen_phone"] == "138****5678"
+    assert street.get(f"/api/v1/tickets/{ticket.pk}/contact").json() == {"name": "张三", "phone": "13812345678"}
+    assert ticket.events.filter(kind="contact_revealed", actor=world.street_staff).count() == 1
+    co = client_for(Client(), world.dept_staff)
+    assert co.get(f"/api/v1/tickets/{ticket.pk}").json()["citizen_name"] == "张*"
+    assert co.get(f"/api/v1/tickets/{ticket.pk}/contact").status_code == 403
+    assert ticket.events.filter(kind="contact_revealed").count() == 1
+
+
+def test_openapi_is_served(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/tickets" in spec["paths"] and "/api/v1/tickets/{ticket_id}/callback" in spec["paths"]
