@@ -1,0 +1,228 @@
+"""Deadlines across holidays, scoping, masking, merge, re-handling, callbacks, the deadline worker."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError, Forbidden
+from jiesu.tickets import jobs, services
+from jiesu.tickets.models import Notice, Ticket
+from jiesu.tickets.services import IntakeData
+from jiesu.workcal.models import CalendarDay
+from jiesu.workcal.services import calendar_changed
+from tests.tickets.conftest import at
+from tests.tickets.helpers import new_ticket, replied_ticket
+
+
+@pytest.fixture
+def national_day_2025(world):
+    for d in range(1, 9):
+        CalendarDay.objects.create(date=at(2025, 10, d).date(), kind="holiday", name="国庆节")
+    for day in ((2025, 9, 28), (2025, 10, 11)):
+        CalendarDay.objects.create(date=at(*day).date(), kind="workday", name="国庆节")
+    calendar_changed()
+    return world
+
+
+def test_dispatch_and_reply_deadlines_skip_the_national_day_week(national_day_2025):
+    w = national_day_2025
+    ticket, _ = services.create_ticket(w.call_taker, IntakeData(
+        text="小区电梯坏了", category_code=w.category.code, street_code=w.street.code),
+        at=at(2025, 9, 30, 16, 0))
+    # one working day from Tue 30 Sep 16:00 → Thu 9 Oct 16:00 (1–8 Oct off)
+    assert timezone.localtime(ticket.dispatch_due) == at(2025, 10, 9, 16, 0)
+    assigned = services.due(at(2025, 9, 30, 16, 0), w.general, "reply")
+    # 7 working days: 9, 10, 11 (Sat make-up), 13, 14, 15, 16 Oct → Thu 16 Oct 16:00
+    assert assigned == at(2025, 10, 16, 16, 0)
+
+
+def test_urgent_classes_run_on_the_clock(national_day_2025):
+    w = national_day_2025
+    ticket, _ = services.create_ticket(w.call_taker, IntakeData(
+        text="楼道里有很浓的燃气味", category_code=w.gas.code, street_code=w.street.code),
+        at=at(2025, 10, 1, 23, 30))
+    assert timezone.localtime(ticket.dispatch_due) == at(2025, 10, 2, 0, 30)
+    assert services.due(at(2025, 10, 1, 23, 30), w.gas.time_limit_class, "reply") == at(2025, 10, 2, 1, 30)
+
+
+def test_dispatch_to_street_copies_district_and_sets_assignment_deadlines(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk, [world.dept.pk])
+    roles = {a.unit.code: a.role for a in t.assignments.filter(active=True)}
+    assert roles == {"110101001": "lead", "CD-RSJ": "co", "110101": "copy"}
+    lead = t.assignments.get(role="lead")
+    assert lead.sign_due < lead.reply_due and t.reply_due == lead.reply_due
+
+
+def test_scoping_by_territory_and_assignment(world):
+    t = new_ticket(world)
+    assert scoping.can_view(world.street_staff, t)           # in its territory, before dispatch
+    assert scoping.can_view(world.district_staff, t)         # its district
+    assert scoping.can_view(world.grid_worker, t) is False   # no grid on this ticket
+    assert not scoping.can_view(world.street_b_staff, t)
+    assert not scoping.can_view(world.dept_staff, t)         # departments see only what is assigned
+    assert not scoping.can_view(world.citizen, t)
+    services.dispatch(world.dispatcher, t, world.street.pk, [world.dept.pk])
+    assert scoping.can_view(world.dept_staff, t)
+    assert not scoping.can_view(world.dept2_staff, t)
+    assert set(scoping.visible_tickets(world.street_b_staff)) == set()
+
+
+def test_citizen_sees_own_tickets_only(world):
+    mine, _ = services.create_ticket(world.citizen, IntakeData(text="路灯坏了", channel="web",
+                                                               street_code=world.street.code))
+    other = new_ticket(world)
+    assert list(scoping.visible_tickets(world.citizen)) == [mine]
+    assert not scoping.can_view(world.citizen, other)
+
+
+def test_masking_rules(world):
+    assert scoping.mask_phone("13812345678") == "138****5678"
+    assert scoping.mask_name("欧阳娜娜") == "欧***"
+    t = new_ticket(world, confidential=True)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    with pytest.raises(Forbidden):
+        services.reveal_contact(world.street_staff, t)      # confidential: only the hotline
+    assert services.reveal_contact(world.callback_agent, t)["phone"] == "13812345678"
+    assert t.events.filter(kind="contact_revealed").count() == 1
+
+
+def test_anonymous_ticket_keeps_no_personal_data(world):
+    t = new_ticket(world, anonymous=True)
+    assert t.citizen_name == "" and t.citizen_phone == ""
+
+
+def test_merged_duplicates_get_the_parents_reply_and_their_own_callback(world):
+    parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    child.refresh_from_db()
+    assert child.state == "replied" and child.reply_text == "已清理"
+    services.record_callback(world.callback_agent, child, True, "resolved", "satisfied")
+    child.refresh_from_db()
+    assert child.state == "closed"
+
+
+def test_dissatisfied_callback_rehandles_until_the_limit(world, settings):
+    settings.JIESU = {**settings.JIESU, "MAX_REHANDLE_ROUNDS": 1}
+    t = replied_ticket(world)
+    services.record_callback(world.callback_agent, t, True, "unresolved", "dissatisfied", "摊点又回来了")
+    assert t.state == "dispatched" and t.rehandle_round == 1
+    lead = t.assignments.get(active=True, role="lead")
+    assert lead.round == 1 and lead.state == "pending" and lead.reply_due > timezone.now()
+    services.sign(world.street_staff, t)
+    services.contact(world.street_staff, t)
+    services.reply(world.street_staff, t, "再次清理并安排巡查", True)
+    services.record_callback(world.callback_agent, t, True, "partly", "dissatisfied")
+    assert t.state == "closed" and t.close_reason == "rehandle_limit"
+
+
+def test_unreachable_citizen_closes_after_the_last_attempt(world):
+    t = replied_ticket(world)
+    for attempt in range(1, 3):
+        services.record_callback(world.callback_agent, t, False, note=f"第{attempt}次无人接听")
+        assert t.state == "replied"
+    services.record_callback(world.callback_agent, t, False)
+    assert t.state == "closed" and t.close_reason == "unreachable" and t.callbacks.count() == 3
+
+
+def test_callback_needs_both_answers(world):
+    t = replied_ticket(world)
+    with pytest.raises(DomainError) as err:
+        services.record_callback(world.callback_agent, t, True, "resolved", "")
+    assert err.value.field == "satisfied"
+    t.refresh_from_db()
+    assert t.state == "replied" and t.callbacks.count() == 0
+
+
+def test_return_arbitration_upheld_redispatches_and_counts(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    services.return_ticket(world.street_staff, t, "欠薪属于人社部门职责", world.dept.pk)
+    assert t.state == "returned" and t.return_count == 1
+    services.arbitrate(world.dispatcher, t, True, "改派人社局", lead_unit_id=world.dept.pk)
+    assert t.state == "dispatched" and t.lead_unit == world.dept
+    assert not scoping.can_view(world.street_b_staff, t)
+    assert t.returns.get().state == "approved"
+
+
+def test_return_rejected_goes_back_to_the_unit(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    services.sign(world.street_staff, t)
+    services.return_ticket(world.street_staff, t, "不归我们管")
+    services.arbitrate(world.dispatcher, t, False, "属地职责，驳回")
+    assert t.state == "signed" and t.lead_unit == world.street
+
+
+def test_extension_moves_the_deadline(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    services.sign(world.street_staff, t)
+    before = t.reply_due
+    services.request_extension(world.street_staff, t, 5, "需协调产权单位")
+    with pytest.raises(DomainError):
+        services.request_extension(world.street_staff, t, 2, "再申请")
+    services.decide_extension(world.dispatcher, t, True, "同意")
+    assert t.reply_due > before
+    assert t.extensions.get().new_due == t.reply_due
+
+
+def test_supervision_notifies_the_lead_unit(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    services.supervise(world.supervisor, t, "请于今日内反馈")
+    assert t.supervised
+    assert Notice.objects.get(ticket=t).kind == "supervise"
+
+
+def test_deadline_worker_marks_approaching_then_overdue_once(world):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    start, due_at = t.dispatched_at, t.reply_due
+    assert jobs.scan_once(now=start + timedelta(minutes=1)) == 0
+    assert jobs.scan_once(now=start + (due_at - start) * 0.85) == 1
+    t.refresh_from_db()
+    assert t.warning_level == 1
+    assert jobs.scan_once(now=start + (due_at - start) * 0.9) == 0
+    assert jobs.scan_once(now=due_at + timedelta(minutes=1)) == 1
+    t.refresh_from_db()
+    assert t.warning_level == 2 and t.next_check_at is None
+    assert list(t.events.filter(kind__in=["approaching", "overdue"]).values_list("kind", flat=True)) == \
+        ["approaching", "overdue"]
+    assert Notice.objects.filter(ticket=t, unit=world.street).count() == 2
+    assert jobs.scan_once(now=due_at + timedelta(days=3)) == 0
+
+
+def test_worker_pure_levels():
+    start = timezone.now()
+    due_at = start + timedelta(hours=10)
+    assert jobs.warning_level(start + timedelta(hours=7), start, due_at, 0.8) == 0
+    assert jobs.warning_level(start + timedelta(hours=8), start, due_at, 0.8) == 1
+    assert jobs.warning_level(due_at, start, due_at, 0.8) == 2
+
+
+def test_reopen_returns_to_the_dispatch_queue(world):
+    t = replied_ticket(world)
+    services.record_callback(world.callback_agent, t, True, "resolved", "satisfied")
+    services.reopen(world.supervisor, t, "问题复发")
+    assert t.state == "new" and t.lead_unit is None and t.dispatch_due is not None
+
+
+def test_special_class_close_never_dispatches(world):
+    t = new_ticket(world)
+    services.close_special(world.call_taker, t, "emergency", "已转110")
+    assert t.state == "closed" and t.special_class == "emergency"
+    assert t.assignments.count() == 0
+    with pytest.raises(DomainError):
+        services.close_special(world.call_taker, new_ticket(world), "whatever")
+
+
+def test_roles_that_may_not_record(world):
+    with pytest.raises(Forbidden):
+        services.create_ticket(world.street_staff, IntakeData(text="x"))
+    assert Ticket.objects.count() == 0
