@@ -106,6 +106,12 @@ class Duty(models.Model):
     `unit_kind` that holds the ticket's place (the street of the place for
     属地 duties). `negative=True` makes it a negative-list entry (负面清单): the
     unit must never receive that category.
+
+    `unit_kind` values (see docs/categories.md): "street", "district",
+    "community", "grid" (territorial: that ancestor of the ticket's place);
+    "district_department:<ABBR>" (sectoral: unit `<district code>-<ABBR>` of
+    the place's district, e.g. district_department:SCJ → 110101-SCJ); with a
+    fixed `unit`, the unit's own kind (department, enterprise, hotline_center).
     """
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="duties",
@@ -113,7 +119,7 @@ class Duty(models.Model):
     territory = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="territory_duties", verbose_name=_("territory"))
     scope = models.CharField(_("scope"), max_length=20, choices=DutyScope.choices, default=DutyScope.TERRITORIAL)
-    unit_kind = models.CharField(_("unit kind"), max_length=20, blank=True)
+    unit_kind = models.CharField(_("unit kind"), max_length=40, blank=True)
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="duties", verbose_name=_("unit"))
     role = models.CharField(_("role"), max_length=10, choices=DutyRole.choices, default=DutyRole.LEAD)

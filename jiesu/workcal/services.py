@@ -1,6 +1,4 @@
 """The working calendar as data: load it (cached), seed it from chinese_calendar."""
-from datetime import date, timedelta
-
 from django.core.cache import cache
 from django.db import transaction
 
@@ -29,6 +27,7 @@ def build_calendar() -> WorkCalendar:
 
 
 def calendar_changed():
+    """Invalidate the cached calendar (every process rebuilds it on its next use)."""
     try:
         cache.incr(_CACHE_KEY)
     except ValueError:
@@ -38,23 +37,46 @@ def calendar_changed():
 
 @transaction.atomic
 def seed_calendar(first_year=2024, last_year=2026):
-    """Holidays and 调休 working days from the chinese_calendar package (idempotent)."""
-    import chinese_calendar
+    """Holidays and 调休 working days from the chinese_calendar package (idempotent).
 
-    added = 0
-    day = date(first_year, 1, 1)
-    while day <= date(last_year, 12, 31):
-        on_holiday, detail = chinese_calendar.get_holiday_detail(day)
-        if day.weekday() < 5 and on_holiday:
-            added += _upsert(day, DayKind.HOLIDAY, _holiday_name(detail))
-        elif day.weekday() >= 5 and not on_holiday:
-            added += _upsert(day, DayKind.WORKDAY, _holiday_name(detail))
-        day += timedelta(days=1)
+    Every statutory rest day the package lists (weekends inside a holiday too) becomes a
+    `holiday` row and every make-up working day a `workday` row; rows already there are
+    updated, other rows (local additions made in the admin) are kept. Returns the number
+    of rows added. ValueError when the package has no data for a year asked for.
+    """
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    if first_year > last_year:
+        raise ValueError(f"first year {first_year} is after last year {last_year}")
+    known = {d.year for d in constants.holidays}
+    lo, hi = min(known), max(known)
+    if first_year < lo or last_year > hi:
+        raise ValueError(f"chinese_calendar {chinese_calendar.__version__} has holidays for {lo}–{hi} only, "
+                         f"not {first_year}–{last_year}: "
+                         "upgrade the package or enter the days in the admin")
+    wanted = {}
+    for source, kind in ((constants.holidays, DayKind.HOLIDAY), (constants.workdays, DayKind.WORKDAY)):
+        for day, label in source.items():
+            if first_year <= day.year <= last_year:
+                wanted[day] = (kind, _holiday_name(label))
+    existing = {c.date: c for c in CalendarDay.objects.filter(date__in=wanted)}
+    new, changed = [], []
+    for day, (kind, name) in sorted(wanted.items()):
+        row = existing.get(day)
+        if row is None:
+            new.append(CalendarDay(date=day, kind=kind, name=name))
+        elif (row.kind, row.name) != (kind, name):
+            row.kind, row.name = kind, name
+            changed.append(row)
+    CalendarDay.objects.bulk_create(new)
+    CalendarDay.objects.bulk_update(changed, ["kind", "name"])
     if not WorkingHours.objects.exists():
         for start, end in DEFAULT_PERIODS:
             WorkingHours.objects.create(start=start, end=end)
     calendar_changed()
-    return added
+    transaction.on_commit(calendar_changed)
+    return len(new)
 
 
 HOLIDAY_NAMES = {
@@ -68,9 +90,4 @@ def _holiday_name(detail):
     if detail is None:
         return ""
     label = getattr(detail, "value", str(detail))
-    return HOLIDAY_NAMES.get(label, label)
-
-
-def _upsert(day, kind, name):
-    _, created = CalendarDay.objects.update_or_create(date=day, defaults={"kind": kind, "name": name})
-    return int(created)
+    return HOLIDAY_NAMES.get(label, label)[:40]

@@ -1,0 +1,81 @@
+"""The categories API (/api/v1/categories) and the admin pages."""
+import pytest
+
+from jiesu.accounts.models import User
+from jiesu.categories.models import Category, Duty
+
+
+@pytest.fixture
+def api(client, catalogue, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client.force_login(User.objects.create_user("ct", password="pw"))
+    return client
+
+
+def test_search_endpoint(api):
+    rows = api.get("/api/v1/categories", {"q": "停水"}).json()
+    assert rows[0] == {"code": "02.01.01", "name": "停水", "full_name": "水电气热 / 供水 / 停水", "level": 3,
+                       "parent": "02.01", "request_type": "help", "time_limit": "utilities", "gbt_code": "",
+                       "keywords": rows[0]["keywords"], "is_leaf": True}
+    assert all(r["is_leaf"] for r in api.get("/api/v1/categories", {"q": "供水"}).json())
+    branches = api.get("/api/v1/categories", {"q": "供水", "leaves": "false", "limit": 100}).json()
+    assert any(not r["is_leaf"] for r in branches)
+    assert len(api.get("/api/v1/categories", {"limit": 5}).json()) == 5
+    gbt = api.get("/api/v1/categories", {"q": "06028"}).json()
+    assert gbt[0]["gbt_code"] == "06028" and gbt[0]["full_name"].startswith("城市管理部件与事件 / 市容环境类")
+
+
+def test_search_endpoint_validates(api):
+    response = api.get("/api/v1/categories", {"limit": "many"})
+    assert response.status_code == 422 and response.json()["field"] == "limit"
+
+
+def test_tree_endpoint(api):
+    tree = api.get("/api/v1/categories/tree").json()
+    assert len(tree) == 16 and tree[-1]["name"] == "城市管理部件与事件"
+    sub = api.get("/api/v1/categories/tree", {"root": "02"}).json()
+    assert sub[0]["children"][0]["children"][0]["code"] == "02.01.01"
+
+
+def test_time_limits_endpoint(api):
+    rows = {r["code"]: r for r in api.get("/api/v1/categories/time-limits").json()}
+    assert rows["emergency"]["dispatch"] == {"amount": 1, "unit": "clock_hours",
+                                             "unit_label": rows["emergency"]["dispatch"]["unit_label"]}
+    assert rows["general"]["reply"]["amount"] == 7 and rows["complex"]["reply"]["amount"] == 15
+
+
+def test_detail_endpoint(api, org):
+    from jiesu.categories.services import load_duties
+
+    load_duties()
+    body = api.get("/api/v1/categories/01.06.08").json()
+    assert body["name"] == "住房公积金缴存"
+    assert {(d["role"], d["negative"], d["unit"] or d["unit_kind"]) for d in body["duties"]} == {
+        ("lead", False, "CD-GZJ"), ("lead", True, "street")}
+    assert api.get("/api/v1/categories/nope").status_code == 404
+
+
+def test_api_needs_login(client, catalogue):
+    assert client.get("/api/v1/categories").status_code == 401
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/categories/category/", "/admin/categories/category/?leaf=yes&gbt=no",
+    "/admin/categories/category/?q=停水", "/admin/categories/timelimitclass/",
+    "/admin/categories/duty/", "/admin/categories/duty/?negative__exact=1",
+])
+def test_admin_lists(admin_browser, catalogue, org, url):
+    from jiesu.categories.services import load_duties
+
+    load_duties()
+    assert admin_browser.get(url).status_code == 200
+
+
+def test_admin_change_pages(admin_browser, catalogue, org):
+    from jiesu.categories.services import load_duties
+
+    load_duties()
+    leaf = Category.objects.get(code="02.01.01")
+    assert admin_browser.get(f"/admin/categories/category/{leaf.pk}/change/").status_code == 200
+    duty = Duty.objects.filter(category=leaf).first()
+    assert admin_browser.get(f"/admin/categories/duty/{duty.pk}/change/").status_code == 200

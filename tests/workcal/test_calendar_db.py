@@ -1,0 +1,92 @@
+"""The working calendar in the database: seeding, caching, the admin."""
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jiesu.workcal.models import CalendarDay, DayKind, WorkingHours
+from jiesu.workcal.services import calendar_changed, current_calendar, seed_calendar
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def seeded(db):
+    seed_calendar(2024, 2026)
+
+
+def test_seed_loads_2024_to_2026(seeded):
+    days = CalendarDay.objects
+    assert {d.year for d in days.values_list("date", flat=True)} == {2024, 2025, 2026}
+    assert days.get(date=date(2025, 10, 1)).kind == DayKind.HOLIDAY
+    assert days.get(date=date(2025, 10, 1)).name == "国庆节"
+    assert days.get(date=date(2025, 10, 6)).name == "中秋节"
+    assert days.get(date=date(2025, 9, 28)).kind == DayKind.WORKDAY
+    assert days.get(date=date(2025, 10, 11)).kind == DayKind.WORKDAY
+    assert days.get(date=date(2026, 2, 14)).kind == DayKind.WORKDAY
+    assert days.get(date=date(2026, 2, 28)).kind == DayKind.WORKDAY
+    assert days.get(date=date(2026, 2, 28)).name == "春节"
+    assert days.get(date=date(2024, 2, 10)).kind == DayKind.HOLIDAY  # 2024 Spring Festival
+    for year in (2024, 2025, 2026):
+        assert days.filter(date__year=year, kind=DayKind.WORKDAY).count() >= 4
+        assert days.filter(date__year=year, kind=DayKind.HOLIDAY).count() >= 25
+    assert WorkingHours.objects.count() == 2
+
+
+def test_seed_is_idempotent_and_keeps_local_days(seeded):
+    count = CalendarDay.objects.count()
+    local = CalendarDay.objects.create(date=date(2025, 6, 9), kind=DayKind.HOLIDAY, name="本地")
+    assert seed_calendar(2024, 2026) == 0
+    assert CalendarDay.objects.count() == count + 1
+    assert CalendarDay.objects.filter(pk=local.pk).exists()
+    CalendarDay.objects.filter(date=date(2025, 10, 1)).update(name="wrong")
+    seed_calendar(2025, 2025)
+    assert CalendarDay.objects.get(date=date(2025, 10, 1)).name == "国庆节"
+
+
+def test_seed_refuses_years_without_data(db):
+    with pytest.raises(ValueError, match="chinese_calendar"):
+        seed_calendar(2024, 2099)
+    with pytest.raises(ValueError, match="after"):
+        seed_calendar(2026, 2024)
+
+
+def test_current_calendar_follows_the_database(seeded):
+    cal = current_calendar()
+    start = datetime(2025, 9, 30, 10, tzinfo=TZ)
+    assert cal.add_working_days(start, 1) == datetime(2025, 10, 9, 10, tzinfo=TZ)
+    assert current_calendar() is cal  # cached
+    CalendarDay.objects.create(date=date(2025, 10, 9), kind=DayKind.HOLIDAY, name="test")
+    calendar_changed()
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 10, 10, tzinfo=TZ)
+
+
+def test_admin_change_invalidates_the_calendar(seeded, admin_browser, django_capture_on_commit_callbacks):
+    start = datetime(2025, 10, 9, 10, tzinfo=TZ)
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 10, 10, tzinfo=TZ)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_browser.post("/admin/workcal/calendarday/add/",
+                                     {"date": "2025-10-10", "kind": "holiday", "name": "停工"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 11, 10, tzinfo=TZ)
+    day = CalendarDay.objects.get(date=date(2025, 10, 10))
+    response = admin_browser.post(f"/admin/workcal/calendarday/{day.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 10, 10, tzinfo=TZ)
+
+
+def test_admin_working_hours(seeded, admin_browser):
+    response = admin_browser.post("/admin/workcal/workinghours/add/", {"start": "11:00", "end": "14:00"})
+    assert response.status_code == 200 and WorkingHours.objects.count() == 2  # overlap refused
+    response = admin_browser.post("/admin/workcal/workinghours/add/", {"start": "18:00", "end": "17:00"})
+    assert response.status_code == 200 and WorkingHours.objects.count() == 2
+    response = admin_browser.post("/admin/workcal/workinghours/add/", {"start": "18:00", "end": "19:00"})
+    assert response.status_code == 302
+    assert current_calendar().hours_per_day == 8
+    WorkingHours.objects.filter(start=time(18)).delete()
+
+
+@pytest.mark.parametrize("url", ["/admin/workcal/calendarday/", "/admin/workcal/calendarday/?date__year=2025",
+                                 "/admin/workcal/workinghours/"])
+def test_admin_pages(seeded, admin_browser, url):
+    assert admin_browser.get(url).status_code == 200
