@@ -1,0 +1,91 @@
+"""Shared test set-up: Django async guard, i18n catalogues, the headless browser.
+
+Fixtures
+  browser   one headless Chromium for the whole session (Debian's /usr/bin/chromium)
+  page      a fresh browser context + page per test: locale zh-CN, 1366x900, Asia/Shanghai;
+            on failure a screenshot goes to test-results/
+Markers
+  pages     page tests (everything under tests/pages/ gets it automatically);
+            `pytest -m "not pages"` skips them, `pytest -m pages` runs only them.
+Helpers for page tests are in jiesu.core.tests_support (screenshot, force_login).
+"""
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread, so
+# Django would refuse ORM calls from test code ("You cannot call this from an async
+# context"). Tests are not async code: allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from jiesu.core.tests_support import CHROMIUM_ARGS, failure_screenshot  # noqa: E402
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "pages: page test in a real headless Chromium (tests/pages/)")
+    # WhiteNoise warns that STATIC_ROOT (var/static) has no collected files; tests serve
+    # static files through django.contrib.staticfiles instead.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+    # .mo files are build products; make sure they match the .po files even when pytest
+    # is run directly instead of through `make test`. Cheap: only stale ones are rebuilt.
+    from jiesu.core.i18n_compile import compile_all
+
+    try:
+        compile_all(verbose=False)
+    except SystemExit as exc:  # a .po mid-edit must not stop unrelated tests; `make test` is strict
+        warnings.warn(str(exc), stacklevel=1)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if PAGES_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.pages)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)  # lets fixtures see whether the test failed
+    return report
+
+
+def chromium_path() -> str:
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if not os.path.exists(executable):
+        pytest.fail(f"Chromium not found at {executable}: run scripts/ensure-system-deps.sh", pytrace=False)
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except Exception:
+        pw.stop()
+        raise
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        path = failure_screenshot(page, request.node.nodeid)
+        if path:
+            print(f"\nscreenshot of the failed page: {path}")
+    context.close()
