@@ -20,8 +20,9 @@ class TicketIn(Schema):
     channel: str = "api"
     request_type: str = Field("", description="consult/help/complaint/report/suggestion; default from category")
     address: str = ""
-    lon: float | None = Field(None, description="WGS-84 longitude")
+    lon: float | None = Field(None, description="longitude (see coord_system)")
     lat: float | None = Field(None, description="WGS-84 latitude")
+    coord_system: str = Field("wgs84", description="wgs84 / gcj02 / bd09: the datum of lon/lat; stored as WGS-84")
     citizen_name: str = ""
     citizen_phone: str = ""
     anonymous: bool = False

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from jiesu.categories.models import Category, RequestType
 from jiesu.core import scoping
+from jiesu.dispatch.coords import to_wgs84
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
@@ -126,6 +127,7 @@ class IntakeData:
     address: str = ""
     lon: float | None = None
     lat: float | None = None
+    coord_system: str = "wgs84"  # wgs84 / gcj02 / bd09, as declared by the client
     citizen_name: str = ""
     citizen_phone: str = ""
     anonymous: bool = False
@@ -164,6 +166,11 @@ def locate(data: IntakeData):
     if (data.lon is None) != (data.lat is None):
         raise DomainError(_("Give both longitude and latitude, or neither."), field="lon" if data.lon is None else "lat")
     if data.lon is not None:
+        try:
+            data.lon, data.lat = to_wgs84(float(data.lon), float(data.lat), data.coord_system)
+        except ValueError:
+            raise DomainError(_("Unknown coordinate system “%(v)s”.") % {"v": data.coord_system},
+                              field="coord_system")
         west, south, east, north = conf("CITY_BBOX")
         if not (west <= data.lon <= east and south <= data.lat <= north):
             raise DomainError(_("The coordinates lie outside the city."), field="lon")

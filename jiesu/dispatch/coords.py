@@ -1,0 +1,105 @@
+"""Coordinate systems used in China: WGS-84 (GPS), GCJ-02 (web maps), BD-09 (Baidu). Pure.
+
+The forward transforms are the published formulas; the inverses are solved
+iteratively (Newton-like fixed point) to well under a centimetre, so a round
+trip WGS-84 → GCJ-02 → WGS-84 stays < 1 m everywhere in China.
+"""
+import math
+
+A = 6378245.0
+EE = 0.00669342162296594323
+X_PI = math.pi * 3000.0 / 180.0
+SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
+def _transform_lat(x, y):
+    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return ret
+
+
+def _transform_lon(x, y):
+    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return ret
+
+
+def out_of_china(lon, lat):
+    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def wgs84_to_gcj02(lon, lat):
+    if out_of_china(lon, lat):
+        return lon, lat
+    dlat = _transform_lat(lon - 105.0, lat - 35.0)
+    dlon = _transform_lon(lon - 105.0, lat - 35.0)
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - EE * math.sin(radlat) ** 2
+    sqrtmagic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((A * (1 - EE)) / (magic * sqrtmagic) * math.pi)
+    dlon = (dlon * 180.0) / (A / sqrtmagic * math.cos(radlat) * math.pi)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_bd09(lon, lat):
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * X_PI)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def _invert(forward, lon, lat, iterations=30):
+    """Solve forward(x) = (lon, lat) by fixed-point iteration."""
+    x, y = lon, lat
+    for _ in range(iterations):
+        fx, fy = forward(x, y)
+        dx, dy = fx - lon, fy - lat
+        x, y = x - dx, y - dy
+        if abs(dx) < 1e-11 and abs(dy) < 1e-11:
+            break
+    return x, y
+
+
+def gcj02_to_wgs84(lon, lat):
+    if out_of_china(lon, lat):
+        return lon, lat
+    return _invert(wgs84_to_gcj02, lon, lat)
+
+
+def bd09_to_gcj02(lon, lat):
+    return _invert(gcj02_to_bd09, lon, lat)
+
+
+def to_wgs84(lon, lat, system="wgs84"):
+    """Convert a point declared in `system` to WGS-84."""
+    system = (system or "wgs84").lower().replace("-", "")
+    if system == "wgs84":
+        return lon, lat
+    if system == "gcj02":
+        return gcj02_to_wgs84(lon, lat)
+    if system == "bd09":
+        return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+    raise ValueError(f"unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}")
+
+
+def from_wgs84(lon, lat, system="wgs84"):
+    system = (system or "wgs84").lower().replace("-", "")
+    if system == "wgs84":
+        return lon, lat
+    if system == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if system == "bd09":
+        return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+    raise ValueError(f"unknown coordinate system {system!r}; use one of {', '.join(SYSTEMS)}")
+
+
+def distance_m(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (haversine)."""
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
