@@ -1,0 +1,63 @@
+"""Back-office configuration of the org tree (组织)."""
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from jiesu.units import geometry as geo
+from jiesu.units import services
+from jiesu.units.models import Unit
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = "__all__"
+
+    def clean_geometry(self):
+        """Refuse a boundary the point-in-polygon index could not use, saying why."""
+        geometry = self.cleaned_data.get("geometry")
+        if geometry in (None, "", {}):
+            return None
+        try:
+            geo.checked_polygon(geometry, repair=False)
+        except geo.GeometryError as exc:
+            reason = services.GEOMETRY_REASONS.get(exc.reason, exc.reason)
+            raise forms.ValidationError(reason % {"detail": exc.detail}) from exc
+        return geometry
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    form = UnitForm
+    list_display = ("code", "name", "kind", "parent", "district", "schematic", "active")
+    list_filter = ("kind", "schematic", "active")
+    search_fields = ("name", "code", "aliases")
+    raw_id_fields = ("parent",)
+    list_select_related = ("parent", "district")
+    readonly_fields = ("path", "district", "street")
+    list_per_page = 50
+    actions = ["retile"]
+    fieldsets = (
+        (None, {"fields": ("code", "name", "kind", "parent", "aliases", "phone", "active")}),
+        (_("Place"), {"fields": ("schematic", "center_lon", "center_lat", "geometry")}),
+        (_("Tree"), {"classes": ("collapse",), "fields": ("path", "district", "street")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("geometry", "parent__geometry", "district__geometry")
+
+    def save_model(self, request, obj, form, change):
+        old_path = Unit.objects.filter(pk=obj.pk).values_list("path", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if old_path and old_path != obj.path:
+            services.refresh_subtree(obj, old_path)
+
+    @admin.action(description=_("Re-tile the schematic units below the selected units"))
+    def retile(self, request, queryset):
+        result = services.retile_below(list(queryset))
+        self.message_user(request, ngettext("%(n)d schematic unit re-tiled.", "%(n)d schematic units re-tiled.",
+                                            result["tiled"]) % {"n": result["tiled"]}, messages.SUCCESS)
+        if result["skipped"]:
+            self.message_user(request, _("Left alone (real boundaries below them): %(codes)s")
+                              % {"codes": ", ".join(result["skipped"])}, messages.WARNING)
