@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import path
+
+from jiesu.tickets import views
+
+urlpatterns = [
+    path("intake/", views.intake, name="intake"),
+    path("dispatch/", views.dispatch_queue, name="dispatch_queue"),
+    path("arbitration/", views.arbitration_queue, name="arbitration_queue"),
+    path("work/", views.worklist, name="worklist"),
+    path("callbacks/", views.callback_queue, name="callback_queue"),
+    path("tickets/", views.ticket_search, name="ticket_search"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/act/<slug:action>/", views.act, name="ticket_act"),
+    path("tickets/<int:pk>/reveal/", views.reveal_contact, name="ticket_reveal"),
+    path("my/", views.my_tickets, name="my_tickets"),
+    path("track/", views.track, name="track"),
+]

@@ -1,0 +1,174 @@
+/* Jiesu pages: keyboard shortcuts and the search pickers. No framework; HTMX does the requests. */
+(function () {
+  "use strict";
+
+  // Ctrl+Enter (⌘+Enter) submits the form the cursor is in.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      var form = e.target.closest && e.target.closest("form");
+      if (form) {
+        e.preventDefault();
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    }
+  });
+
+  // In forms marked .enter-moves, Enter in a one-line field goes to the next field instead of submitting.
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.key !== "Enter" || e.ctrlKey || e.metaKey || e.shiftKey || !t.closest) { return; }
+    if (t.tagName !== "INPUT" || t.classList.contains("picker-q")) { return; }
+    if (["checkbox", "radio", "file", "submit", "button"].indexOf(t.type) >= 0) { return; }
+    var form = t.closest("form.enter-moves");
+    if (!form) { return; }
+    e.preventDefault();
+    var fields = Array.prototype.slice.call(form.querySelectorAll(
+      "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button[type=submit]"));
+    var i = fields.indexOf(t);
+    if (i >= 0 && i < fields.length - 1) { fields[i + 1].focus(); }
+  });
+
+  // ── pickers ───────────────────────────────────────────────────────────
+  // <div class="picker" data-multiple="0|1" data-name="field">
+  //   <input type="hidden" name="field">            (single)
+  //   <span class="chips"> <span class="chip"><input type=hidden name=field value=..>…</span> </span> (multiple)
+  //   <input class="picker-q" hx-get=… hx-target="next .picker-results">
+  //   <div class="picker-results"></div>
+  function pickerOf(el) { return el.closest(".picker"); }
+
+  function focusNext(from) {
+    var all = Array.prototype.slice.call(document.querySelectorAll(
+      "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])"));
+    var picker = pickerOf(from);
+    var i = all.indexOf(from);
+    for (var j = i + 1; j < all.length; j++) {
+      if (!picker.contains(all[j])) { all[j].focus(); return; }
+    }
+  }
+
+  function choose(option) {
+    var picker = pickerOf(option);
+    var q = picker.querySelector(".picker-q");
+    var value = option.getAttribute("data-value");
+    var label = option.getAttribute("data-label");
+    if (picker.getAttribute("data-multiple") === "1") {
+      var chips = picker.querySelector(".chips");
+      var name = picker.getAttribute("data-name");
+      if (!chips.querySelector('input[value="' + CSS.escape(value) + '"]')) {
+        var chip = document.createElement("span");
+        chip.className = "chip";
+        chip.textContent = label + " ";
+        var hidden = document.createElement("input");
+        hidden.type = "hidden"; hidden.name = name; hidden.value = value;
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.className = "chip-x"; remove.textContent = "×";
+        remove.setAttribute("aria-label", "remove");
+        chip.appendChild(hidden); chip.appendChild(remove);
+        chips.appendChild(chip);
+      }
+      q.value = "";
+    } else {
+      picker.querySelector("input[type=hidden]").value = value;
+      q.value = label;
+      picker.classList.add("picked");
+    }
+    picker.querySelector(".picker-results").innerHTML = "";
+    var ev = new CustomEvent("jiesu:picked", {bubbles: true, detail: {value: value, label: label,
+      extra: option.dataset}});
+    picker.dispatchEvent(ev);
+    focusNext(q);
+  }
+
+  // The query the shown results answer (the server echoes it), so Enter never takes a stale match.
+  function resultsFor(box) {
+    var list = box.querySelector("[data-q]");
+    return list ? list.getAttribute("data-q") : null;
+  }
+
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var box = e.detail.target;
+    if (!box.classList || !box.classList.contains("picker-results")) { return; }
+    var picker = pickerOf(box);
+    var q = picker.querySelector(".picker-q");
+    if (picker.getAttribute("data-pick-first") === "1" && resultsFor(box) === q.value.trim()) {
+      picker.removeAttribute("data-pick-first");
+      var first = box.querySelector(".pick-opt");
+      if (first) { choose(first); }
+    }
+  });
+
+  document.addEventListener("click", function (e) {
+    var option = e.target.closest && e.target.closest(".pick-opt");
+    if (option) { e.preventDefault(); choose(option); return; }
+    var x = e.target.closest && e.target.closest(".chip-x");
+    if (x) { e.preventDefault(); x.parentNode.remove(); return; }
+    // a click elsewhere closes open result lists
+    document.querySelectorAll(".picker-results").forEach(function (box) {
+      if (!box.parentNode.contains(e.target)) { box.innerHTML = ""; }
+    });
+  });
+
+  document.addEventListener("input", function (e) {
+    if (!e.target.classList || !e.target.classList.contains("picker-q")) { return; }
+    var picker = pickerOf(e.target);
+    if (picker.getAttribute("data-multiple") !== "1") {
+      picker.querySelector("input[type=hidden]").value = "";  // typed over the choice: nothing chosen
+      picker.classList.remove("picked");
+    }
+  });
+
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (!t.classList) { return; }
+    if (t.classList.contains("picker-q")) {
+      var box = pickerOf(t).querySelector(".picker-results");
+      var first = box.querySelector(".pick-opt");
+      var fresh = resultsFor(box) === t.value.trim();
+      if (e.key === "ArrowDown" && first && fresh) { e.preventDefault(); first.focus(); }
+      else if (e.key === "Enter" && !(e.ctrlKey || e.metaKey)) {
+        e.preventDefault();  // Enter in a picker picks, it never submits the form
+        if (first && fresh) { choose(first); }
+        else if (t.value.trim()) { pickerOf(t).setAttribute("data-pick-first", "1"); }  // when the results come
+      } else if (e.key === "Escape") { box.innerHTML = ""; }
+    } else if (t.classList.contains("pick-opt")) {
+      var opts = Array.prototype.slice.call(pickerOf(t).querySelectorAll(".pick-opt"));
+      var i = opts.indexOf(t);
+      if (e.key === "ArrowDown" && i < opts.length - 1) { e.preventDefault(); opts[i + 1].focus(); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? opts[i - 1] : pickerOf(t).querySelector(".picker-q")).focus(); }
+      else if (e.key === "Escape") { var q = pickerOf(t).querySelector(".picker-q"); q.focus(); pickerOf(t).querySelector(".picker-results").innerHTML = ""; }
+    }
+  });
+
+  // The category picker fills the request type when the call-taker has not chosen one.
+  document.addEventListener("jiesu:picked", function (e) {
+    var picker = e.target;
+    var target = picker.getAttribute("data-fills");
+    var type = e.detail.extra && e.detail.extra.requestType;
+    if (target && type) {
+      var select = document.getElementById(target);
+      if (select && !select.value) {
+        var hint = select.parentNode.querySelector(".type-hint");
+        if (hint) { hint.textContent = e.detail.extra.requestTypeLabel || ""; }
+      }
+    }
+  });
+
+  // Anonymous requests carry no contact: grey the name and phone out.
+  function syncAnonymous() {
+    var box = document.getElementById("id_anonymous");
+    if (!box) { return; }
+    ["id_citizen_name", "id_citizen_phone"].forEach(function (id) {
+      var f = document.getElementById(id);
+      if (f) { f.disabled = box.checked; }
+    });
+  }
+  document.addEventListener("change", function (e) { if (e.target.id === "id_anonymous") { syncAnonymous(); } });
+  document.addEventListener("DOMContentLoaded", syncAnonymous);
+
+  // The callback form: resolved / satisfied only matter when the citizen was reached.
+  document.addEventListener("change", function (e) {
+    if (e.target.name !== "reached") { return; }
+    var form = e.target.closest("form");
+    form.classList.toggle("not-reached", e.target.value === "0" && e.target.checked);
+  });
+})();

@@ -1,0 +1,246 @@
+"""Template helpers for the pages: countdowns, state badges, the event timeline, kept input."""
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+APPROACHING_FRACTION = 0.2  # the last fifth of the time allowed shows orange
+
+
+# ── time ────────────────────────────────────────────────────────────────────
+
+@register.filter
+def dt(value, fmt="%Y-%m-%d %H:%M"):
+    """A datetime in local time, compact: 2026-11-22 14:05."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime(fmt)
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)dd %(h)dh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)dh %(m)dmin") % {"h": hours, "m": mins}
+    return _("%(m)d min") % {"m": mins}
+
+
+def urgency(due, start=None, now=None):
+    """'overdue', 'soon' or '' for a deadline."""
+    if not due:
+        return ""
+    now = now or timezone.now()
+    if now >= due:
+        return "overdue"
+    if start and start < due and (due - now) <= (due - start) * APPROACHING_FRACTION:
+        return "soon"
+    return ""
+
+
+@register.simple_tag
+def countdown(due, start=None, done=None):
+    """<span class="cd …">5h 20min left</span>; red when overdue, orange in the last fifth.
+
+    With `done` (the time the step was done), shows whether it was done on time instead.
+    """
+    if not due:
+        return format_html('<span class="cd cd-none">—</span>')
+    title = dt(due)
+    if done:
+        if done > due:
+            return format_html('<span class="cd cd-late" title="{}">{}</span>', title,
+                               _("done %(t)s late") % {"t": duration_text(done - due)})
+        return format_html('<span class="cd cd-done" title="{}">{}</span>', title, _("done in time"))
+    now = timezone.now()
+    level = urgency(due, start, now)
+    if level == "overdue":
+        text = _("%(t)s overdue") % {"t": duration_text(now - due)}
+    else:
+        text = _("%(t)s left") % {"t": duration_text(due - now)}
+    return format_html('<span class="cd cd-{}" title="{}" data-due="{}">{}</span>', level or "ok", title,
+                       due.isoformat(), text)
+
+
+@register.filter
+def urgency_class(due, start=None):
+    return urgency(due, start)
+
+
+# ── states and labels ───────────────────────────────────────────────────────
+
+@register.simple_tag
+def state_badge(ticket_or_state):
+    from jiesu.tickets.models import State
+
+    value = getattr(ticket_or_state, "state", ticket_or_state)
+    try:
+        label = State(value).label
+    except ValueError:
+        label = value
+    return format_html('<span class="badge st-{}">{}</span>', value, label)
+
+
+@register.filter
+def choice_label(value, choices_name):
+    """{{ a.role|choice_label:"AssignmentRole" }} → the translated label of a tickets.models choice."""
+    from jiesu.tickets import models
+
+    choices = getattr(models, choices_name, None)
+    try:
+        return choices(value).label
+    except (TypeError, ValueError):
+        return value
+
+
+def event_labels():
+    return {
+        "intake": _("Recorded"),
+        "close_special": _("Closed as special class"),
+        "answer": _("Answered directly"),
+        "dispatch": _("Dispatched"),
+        "sign": _("Signed for"),
+        "co_sign": _("Co-handling unit signed for"),
+        "contact": _("Citizen contacted"),
+        "reply": _("Replied"),
+        "co_reply": _("Co-handling unit reported"),
+        "return": _("Returned to the hotline"),
+        "arbitrate": _("Return decided"),
+        "extension_request": _("Extension requested"),
+        "extension_decision": _("Extension decided"),
+        "supervise": _("Supervision notice issued"),
+        "remind": _("Reminder sent"),
+        "callback": _("Callback"),
+        "merge": _("Merged into another ticket"),
+        "merged_in": _("Duplicate merged in"),
+        "reopen": _("Reopened"),
+        "contact_revealed": _("Contact details viewed"),
+        "approaching": _("Warning: deadline approaching"),
+        "overdue": _("Warning: overdue"),
+    }
+
+
+@register.filter
+def event_label(kind):
+    return event_labels().get(kind, kind)
+
+
+@register.filter
+def event_details(event):
+    """What the payload says, as short translated phrases."""
+    from jiesu.tickets.models import Resolved, Satisfied, SpecialClass
+
+    p = event.payload or {}
+    out = []
+    kind = event.kind
+    if kind == "intake" and p.get("channel"):
+        from jiesu.tickets.models import Channel
+
+        try:
+            out.append(_("Channel: %(v)s") % {"v": Channel(p["channel"]).label})
+        except ValueError:
+            pass
+    if kind == "dispatch":
+        if p.get("lead"):
+            out.append(_("Lead unit: %(v)s") % {"v": p["lead"]})
+        if p.get("co"):
+            out.append(_("Co-handling units: %(v)s") % {"v": "、".join(p["co"])})
+    if kind == "close_special" and p.get("special_class"):
+        try:
+            out.append(SpecialClass(p["special_class"]).label)
+        except ValueError:
+            out.append(p["special_class"])
+    if kind == "reply" and p.get("self_resolved") is not None:
+        out.append(_("Unit considers it resolved") if p["self_resolved"] else _("Unit considers it not resolved"))
+    if kind == "reply" and p.get("via_parent"):
+        out.append(_("Reply of the ticket it was merged into"))
+    if kind == "return" and p.get("suggested_unit"):
+        out.append(_("Suggested unit: %(v)s") % {"v": p["suggested_unit"]})
+    if kind == "arbitrate":
+        out.append(_("Return upheld") if p.get("upheld") else _("Return rejected"))
+        if p.get("new_lead"):
+            out.append(_("New lead unit: %(v)s") % {"v": p["new_lead"]})
+    if kind == "extension_request" and p.get("working_days"):
+        out.append(_("%(n)d working days") % {"n": p["working_days"]})
+    if kind == "extension_decision":
+        out.append(_("Approved") if p.get("approved") else _("Refused"))
+        if p.get("new_due"):
+            from django.utils.dateparse import parse_datetime
+
+            new_due = parse_datetime(p["new_due"])
+            if new_due:
+                out.append(_("New deadline: %(v)s") % {"v": dt(new_due)})
+    if kind == "callback":
+        if p.get("reached") is False:
+            out.append(_("Citizen not reached (attempt %(n)s)") % {"n": p.get("attempt", "?")})
+        else:
+            for value, choices in ((p.get("resolved"), Resolved), (p.get("satisfied"), Satisfied)):
+                if value:
+                    try:
+                        out.append(str(choices(value).label))
+                    except ValueError:
+                        out.append(value)
+            if p.get("outcome") == "rehandle":
+                out.append(_("Sent back for re-handling"))
+    if kind == "merge" and p.get("parent_number"):
+        out.append(_("Into %(v)s") % {"v": p["parent_number"]})
+    if kind == "merged_in" and p.get("child_number"):
+        out.append(_("Duplicate %(v)s") % {"v": p["child_number"]})
+    if kind in ("approaching", "overdue") and p.get("step"):
+        steps = {"dispatch": _("dispatch"), "reply": _("reply")}
+        out.append(_("Step: %(v)s") % {"v": steps.get(p["step"], p["step"])})
+    if p.get("late"):
+        out.append(_("after the deadline"))
+    return out
+
+
+# ── kept input after a refused action (see jiesu.tickets.views.act) ─────────
+
+def _kept_for(context, ticket, action):
+    kept = context.get("kept")
+    if not kept or kept.get("action") != action:
+        return None
+    ticket_id = getattr(ticket, "pk", ticket)
+    if ticket_id is not None and str(kept.get("ticket")) != str(ticket_id):
+        return None
+    return kept
+
+
+@register.simple_tag(takes_context=True)
+def kept(context, ticket, action, name, default=""):
+    """The value the user typed into `name` of `action`'s form, when the action was refused."""
+    found = _kept_for(context, ticket, action)
+    if found is None:
+        return default
+    return found.get("data", {}).get(name, default)
+
+
+@register.simple_tag(takes_context=True)
+def kept_error(context, ticket, action, *names):
+    """The refusal's message, shown next to the field it names (any of `names`, or all when none)."""
+    found = _kept_for(context, ticket, action)
+    if found is None:
+        return ""
+    if names and found.get("field") not in names:
+        return ""
+    return format_html('<p class="field-error" role="alert">{}</p>', found.get("message", ""))
+
+
+@register.filter
+def initials(user):
+    text = str(user or "")
+    return text[:1].upper()
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

@@ -1,0 +1,100 @@
+"""Pages every role shares: home (sends each role to its main page), login, and the search pickers."""
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from jiesu.accounts.models import Role
+
+HOME_BY_ROLE = {
+    Role.CALL_TAKER: "intake",
+    Role.DISPATCHER: "dispatch_queue",
+    Role.UNIT_STAFF: "worklist",
+    Role.GRID_WORKER: "worklist",
+    Role.SUPERVISOR: "worklist",
+    Role.CALLBACK_AGENT: "callback_queue",
+    Role.CITIZEN: "my_tickets",
+    Role.ADMIN: "ticket_search",
+}
+PICKER_LIMIT = 15
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if request.user.is_superuser:
+        return redirect("ticket_search")
+    return redirect(HOME_BY_ROLE.get(request.user.role, "ticket_search"))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+def _search_units(q, kinds):
+    try:
+        from jiesu.units.services import search_units
+    except ImportError:  # the units app without its search service
+        search_units = None
+    if search_units is not None:
+        return search_units(q, kinds=kinds or None, limit=PICKER_LIMIT)
+    from jiesu.units.models import Unit
+
+    qs = Unit.objects.filter(active=True).select_related("parent")
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    for word in q.split():
+        qs = qs.filter(Q(name__icontains=word) | Q(code__startswith=word))
+    return list(qs.order_by("code")[:PICKER_LIMIT])
+
+
+def _search_categories(q):
+    try:
+        from jiesu.categories.services import search_categories
+    except ImportError:
+        search_categories = None
+    if search_categories is not None:
+        return search_categories(q, limit=PICKER_LIMIT, leaves_only=True)
+    from jiesu.categories.models import Category
+
+    qs = Category.objects.filter(active=True).exclude(children__active=True).select_related("parent")
+    for word in q.split():
+        qs = qs.filter(name__icontains=word)
+    return list(qs.order_by("code")[:PICKER_LIMIT])
+
+
+@login_required
+@require_GET
+def pick_units(request):
+    """HTMX: the options of a unit picker. ?pq=text&kinds=street,community&value=id|code"""
+    q = request.GET.get("pq", "").strip()
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if k]
+    value = "code" if request.GET.get("value") == "code" else "pk"
+    units = _search_units(q, kinds)
+    options = [{"value": getattr(u, value), "label": u.name, "detail": _unit_detail(u)} for u in units]
+    return render(request, "core/picker_options.html", {"options": options, "q": q})
+
+
+def _unit_detail(unit):
+    parts = [str(unit.get_kind_display())]
+    parent = unit.parent if unit.parent_id else None
+    if parent is not None and unit.kind in ("street", "community", "grid"):
+        parts.append(parent.name)
+    return " · ".join(parts)
+
+
+@login_required
+@require_GET
+def pick_categories(request):
+    """HTMX: the options of the category picker (leaves). ?pq=text"""
+    q = request.GET.get("pq", "").strip()
+    options = []
+    for c in _search_categories(q):
+        parent = c.parent if c.parent_id else None
+        grand = parent.parent if parent is not None and parent.parent_id else None
+        path = " / ".join(n.name for n in (grand, parent) if n is not None)
+        options.append({"value": c.code, "label": c.name, "detail": path,
+                        "request_type": c.request_type, "request_type_label": c.get_request_type_display()})
+    return render(request, "core/picker_options.html", {"options": options, "q": q})

@@ -1,0 +1,117 @@
+"""Back-office: tickets, read only. Tickets change only through the services (which write events);
+events are append-only, so nothing here can add, edit or delete them."""
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.tickets.models import (
+    Assignment, Attachment, Callback, ExtensionRequest, Notice, ReturnRequest, Ticket, TicketEvent,
+)
+
+
+class ReadOnlyMixin:
+    """View permission only: no add, change or delete, in lists and inlines alike."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ("at", "kind", "actor", "actor_unit", "from_state", "to_state", "note", "payload")
+    ordering = ("at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "actor_unit")
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fk_name = "ticket"
+    fields = ("unit", "role", "state", "active", "round", "dispatched_at", "sign_due", "signed_at",
+              "contact_due", "contacted_at", "reply_due", "replied_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+
+class CallbackInline(ReadOnlyInline):
+    model = Callback
+    fields = ("at", "agent", "method", "reached", "resolved", "satisfied", "note", "round")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ("name", "content_type", "size", "file", "uploaded_by", "uploaded_at")
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("number_link", "title", "state", "request_type", "channel", "category", "district", "street",
+                    "lead_unit", "created_at", "reply_due")
+    list_filter = ("state", "channel", "request_type", "supervised", "special_class", "district")
+    search_fields = ("=id", "=query_code", "title")
+    list_select_related = ("category", "district", "street", "lead_unit")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_per_page = 50
+    inlines = [AssignmentInline, CallbackInline, AttachmentInline, EventInline]
+    exclude = ("idempotency_key",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description=_("Ticket"), ordering="id")
+    def number_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:tickets_ticket_change", args=[obj.pk]), obj.number)
+
+    def view_on_site(self, obj):
+        return reverse("ticket_detail", args=[obj.pk])
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("at", "ticket_id", "kind", "actor", "actor_unit", "from_state", "to_state")
+    list_filter = ("kind",)
+    search_fields = ("=ticket__id",)
+    list_select_related = ("actor", "actor_unit")
+    show_full_result_count = False
+    date_hierarchy = "at"
+    raw_id_fields = ("ticket",)
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("ticket_id", "unit", "state", "created_at", "decided_at")
+    list_filter = ("state",)
+    list_select_related = ("unit",)
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("ticket_id", "working_days", "state", "created_at", "decided_at", "new_due")
+    list_filter = ("state",)
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("ticket_id", "unit", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
+    list_select_related = ("unit",)
+    raw_id_fields = ("ticket", "unit")

@@ -1,0 +1,74 @@
+"""Forms of the ticket pages. They only parse input; the services decide what is valid."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiesu.categories.models import RequestType
+from jiesu.tickets.models import AssignmentRole, Channel, State
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class IntakeForm(forms.Form):
+    """受理. Nothing is required here: create_ticket says what is missing, naming the field."""
+
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    request_type = forms.ChoiceField(choices=[("", _("From the category"))] + list(RequestType.choices),
+                                     required=False)
+    title = forms.CharField(required=False, widget=forms.TextInput(attrs={"maxlength": 120}))
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 7, "autofocus": True}))
+    address = forms.CharField(required=False, widget=forms.TextInput(attrs={"maxlength": 200}))
+    street = forms.CharField(required=False)       # unit code, from the place picker
+    category = forms.CharField(required=False)     # category code, from the category picker
+    lon = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lat = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    citizen_name = forms.CharField(required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    citizen_phone = forms.CharField(required=False, widget=forms.TextInput(
+        attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}))
+    anonymous = forms.BooleanField(required=False)
+    confidential = forms.BooleanField(required=False)
+    attachments = MultipleFileField(required=False, widget=MultipleFileInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lon"].error_messages["invalid"] = _("Enter a number, e.g. 116.397.")
+        self.fields["lat"].error_messages["invalid"] = _("Enter a number, e.g. 39.909.")
+
+
+def _states(values):
+    return [("", _("All being handled"))] + [(v, State(v).label) for v in values]
+
+
+class WorkFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=_states(
+        (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)))
+    role = forms.ChoiceField(required=False, choices=[("", _("All roles"))] + list(AssignmentRole.choices))
+    overdue = forms.BooleanField(required=False)
+    q = forms.CharField(required=False)
+
+
+class SearchForm(forms.Form):
+    number = forms.CharField(required=False)
+    q = forms.CharField(required=False)
+    state = forms.ChoiceField(required=False, choices=[("", _("All states"))] + list(State.choices))
+    district = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    street = forms.IntegerField(required=False)
+    category = forms.CharField(required=False)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("All districts"))] + [(d.pk, d.name) for d in districts]

@@ -1,0 +1,244 @@
+"""Read-only queries behind the pages (queues, work list, search). Nothing here changes a row.
+
+Every list is scoped through jiesu.core.scoping and joins what its page shows
+(select_related), so a page is a handful of queries however many tickets there are.
+"""
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jiesu.core import scoping
+from jiesu.tickets.models import (
+    OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, Notice, RequestState,
+    ReturnRequest, State, Ticket,
+)
+
+HANDLING = (State.DISPATCHED, State.SIGNED, State.CONTACTED)
+LIST_RELATED = ("category", "district", "street", "lead_unit")
+
+
+def ticket_by_number(text):
+    """The id a user means by "20261122-0000123", "123" or a query code; None if nothing fits."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    pk = Ticket.id_from_number(text)
+    if pk is not None:
+        return pk
+    return Ticket.objects.filter(query_code=text.upper()).values_list("pk", flat=True).first()
+
+
+def ticket_for_page(pk):
+    return (Ticket.objects.select_related("category", "category__parent", "category__parent__parent", "district",
+                                          "street", "community", "grid", "lead_unit", "parent", "created_by")
+            .filter(pk=pk).first())
+
+
+def ticket_page_parts(ticket):
+    """Everything the ticket page lists besides the ticket itself."""
+    return {
+        "assignments": list(ticket.assignments.select_related("unit").order_by("-active", "round", "id")),
+        "events": list(ticket.events.select_related("actor", "actor_unit").order_by("at", "id")),
+        "attachments": list(ticket.attachments.all()),
+        "callbacks": list(ticket.callbacks.select_related("agent").order_by("at")),
+        "returns": list(ticket.returns.select_related("unit", "suggested_unit", "created_by").order_by("created_at")),
+        "extensions": list(ticket.extensions.select_related("assignment__unit", "created_by").order_by("created_at")),
+        "children": list(ticket.merged_children.only("id", "created_at", "title", "state")),
+    }
+
+
+def dispatch_queue():
+    """Tickets awaiting dispatch, oldest first."""
+    return (Ticket.objects.filter(state=State.NEW).select_related("category", "category__parent", "district",
+                                                                  "street", "community")
+            .order_by("created_at", "id"))
+
+
+def pending_returns():
+    return (ReturnRequest.objects.filter(state=RequestState.PENDING, ticket__state=State.RETURNED)
+            .select_related("ticket", "ticket__category", "ticket__street", "unit", "suggested_unit", "created_by")
+            .order_by("created_at", "id"))
+
+
+def pending_extensions(user=None):
+    qs = (ExtensionRequest.objects.filter(state=RequestState.PENDING, ticket__state__in=HANDLING)
+          .select_related("ticket", "ticket__category", "assignment__unit", "created_by")
+          .order_by("created_at", "id"))
+    if user is not None:
+        qs = qs.filter(ticket__in=scoping.visible_tickets(user))
+    return qs
+
+
+def callback_queue():
+    """Replied and directly answered tickets, the longest waiting first."""
+    return (Ticket.objects.filter(state__in=(State.REPLIED, State.ANSWERED))
+            .select_related("category", "street", "lead_unit")
+            .order_by("replied_at", "id"))
+
+
+# ── the work list ───────────────────────────────────────────────────────────
+
+@dataclass
+class WorkFilters:
+    state: str = ""        # a ticket state, "" = still being handled
+    role: str = ""         # lead / co / copy
+    overdue: bool = False
+    q: str = ""
+
+
+WORK_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)
+
+
+def overdue_q(now, prefix=""):
+    """Assignments whose current step is past its deadline."""
+    return (Q(**{f"{prefix}state": AssignmentState.PENDING, f"{prefix}sign_due__lt": now})
+            | Q(**{f"{prefix}state": AssignmentState.SIGNED, f"{prefix}contact_due__lt": now})
+            | Q(**{f"{prefix}state__in": (AssignmentState.PENDING, AssignmentState.SIGNED,
+                                          AssignmentState.CONTACTED),
+                   f"{prefix}ticket__reply_due__lt": now, f"{prefix}ticket__state__in": HANDLING}))
+
+
+def worklist(user, filters: WorkFilters, now=None):
+    """The user's unit's active assignments; for supervisors, the lead assignments they oversee."""
+    now = now or timezone.now()
+    qs = (Assignment.objects.filter(active=True)
+          .select_related("unit", "ticket", "ticket__category", "ticket__street", "ticket__district"))
+    if user.role in scoping.HANDLER_ROLES and not user.is_superuser:
+        if not user.unit_id:
+            return qs.none()
+        qs = qs.filter(unit_id=user.unit_id)
+    else:
+        qs = qs.filter(role=AssignmentRole.LEAD)
+        if not scoping.is_city_wide(user):
+            qs = qs.filter(ticket__in=scoping.visible_tickets(user))
+    if filters.state in WORK_STATES:
+        qs = qs.filter(ticket__state=filters.state)
+    else:
+        qs = qs.filter(ticket__state__in=HANDLING + (State.RETURNED,))
+    if filters.role in AssignmentRole.values:
+        qs = qs.filter(role=filters.role)
+    if filters.overdue:
+        qs = qs.filter(overdue_q(now))
+    if filters.q:
+        pk = ticket_by_number(filters.q) if filters.q[:1].isdigit() else None
+        text = Q(ticket__title__icontains=filters.q) | Q(ticket__text__icontains=filters.q) \
+            | Q(ticket__address__icontains=filters.q)
+        qs = qs.filter(text | Q(ticket_id=pk)) if pk else qs.filter(text)
+    return qs.order_by("ticket__reply_due", "dispatched_at", "id")
+
+
+def next_step_due(assignment):
+    """(due, start, step) of what the unit must do next on this assignment."""
+    a, t = assignment, assignment.ticket
+    if t.state not in HANDLING:
+        return None, None, ""
+    if a.role == AssignmentRole.LEAD or a.role == AssignmentRole.CO:
+        if a.state == AssignmentState.PENDING:
+            return a.sign_due, a.dispatched_at, "sign"
+        if a.role == AssignmentRole.LEAD and a.state == AssignmentState.SIGNED:
+            return a.contact_due, a.dispatched_at, "contact"
+        if a.state in (AssignmentState.SIGNED, AssignmentState.CONTACTED):
+            return t.reply_due or a.reply_due, a.dispatched_at, "reply"
+    return None, None, ""
+
+
+def unit_notices(user, limit=8):
+    if not user.unit_id:
+        return [], 0
+    qs = (Notice.objects.filter(unit_id=user.unit_id, read_at__isnull=True, ticket__state__in=OPEN_STATES)
+          .select_related("ticket", "created_by").order_by("-created_at"))
+    return list(qs[:limit]), qs.count()
+
+
+# ── search ──────────────────────────────────────────────────────────────────
+
+@dataclass
+class SearchFilters:
+    number: str = ""
+    q: str = ""
+    state: str = ""
+    district: int | None = None
+    street: int | None = None
+    category: str = ""
+    date_from: object = None
+    date_to: object = None
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search(user, f: SearchFilters):
+    """Visible tickets matching the filters, newest first (index-friendly: state, district/street + created_at)."""
+    qs = scoping.visible_tickets(user).select_related(*LIST_RELATED)
+    if f.number:
+        pk = ticket_by_number(f.number)
+        qs = qs.filter(pk=pk) if pk else qs.none()
+    if f.state in State.values:
+        qs = qs.filter(state=f.state)
+    if f.district:
+        qs = qs.filter(district_id=f.district)
+    if f.street:
+        qs = qs.filter(street_id=f.street)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__code__startswith=f.category + "."))
+    if f.date_from:
+        qs = qs.filter(created_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        from datetime import timedelta
+
+        qs = qs.filter(created_at__lt=_day_start(f.date_to + timedelta(days=1)))
+    for word in f.q.split():
+        qs = qs.filter(Q(title__icontains=word) | Q(text__icontains=word) | Q(address__icontains=word))
+    return qs.order_by("-created_at", "-id")
+
+
+def my_tickets(user):
+    return Ticket.objects.filter(citizen_user=user).select_related("category").order_by("-created_at", "-id")
+
+
+def public_progress(code):
+    """The ticket with this query code, for the public tracking page (caller shows nothing personal)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return Ticket.objects.select_related("category", "district", "street").filter(query_code=code).first()
+
+
+def catalogue_suggestion(ticket):
+    """(lead unit, [co units]) the dispatch catalogue (Duty) names for the ticket's category and place.
+
+    A prefill for the dispatcher's form, nothing more: the smart dispatch engine
+    (jiesu.dispatch) replaces it. Falls back to the ticket's street.
+    """
+    place = ticket.grid or ticket.community or ticket.street or ticket.district
+    lead, co = None, []
+    if ticket.category_id:
+        try:
+            from jiesu.categories.models import Duty
+            from jiesu.categories.services import resolve_duty_unit
+        except ImportError:
+            resolve_duty_unit = None
+        if resolve_duty_unit is not None:
+            node, chain = ticket.category, []
+            while node is not None and len(chain) < 4:
+                chain.append(node.pk)
+                node = node.parent if node.parent_id else None
+            territory = [u.pk for u in (ticket.district, ticket.street) if u is not None]
+            duties = (Duty.objects.filter(category_id__in=chain, negative=False)
+                      .filter(Q(territory__isnull=True) | Q(territory_id__in=territory))
+                      .select_related("unit"))
+            by_depth = sorted(duties, key=lambda d: (chain.index(d.category_id), d.territory_id is None))
+            for duty in by_depth:
+                unit = resolve_duty_unit(duty, place)
+                if unit is None or not unit.active:
+                    continue
+                if duty.role == "lead" and lead is None:
+                    lead = unit
+                elif duty.role == "co" and unit not in co:
+                    co.append(unit)
+    if lead is None:
+        lead = ticket.street or ticket.district
+    return lead, [u for u in co if u != lead]

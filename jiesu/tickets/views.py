@@ -1,0 +1,395 @@
+"""The ticket pages: intake, the queues, the work list, the ticket page, search, tracking.
+
+Views only parse input and show results: every change goes through
+jiesu.tickets.services, every list through jiesu.tickets.queries, and what a
+user may see is decided by jiesu.core.scoping.
+"""
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiesu.accounts.models import Role
+from jiesu.categories.models import Category
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError
+from jiesu.tickets import queries, services
+from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
+from jiesu.tickets.models import (
+    AssignmentRole, AssignmentState, RequestState, Resolved, Satisfied, SpecialClass, State,
+)
+from jiesu.tickets.services import IntakeData
+from jiesu.units.models import Unit, UnitKind
+
+PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 15
+INTAKE_ROLES = (Role.CALL_TAKER, Role.GRID_WORKER, Role.CITIZEN, Role.ADMIN)
+STAFF_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR, Role.UNIT_STAFF,
+               Role.GRID_WORKER, Role.ADMIN)
+HANDLING_UNIT_KINDS = ",".join(str(k) for k in (UnitKind.STREET, UnitKind.DISTRICT, UnitKind.DEPARTMENT,
+                                                UnitKind.ENTERPRISE, UnitKind.COMMUNITY, UnitKind.GRID))
+PLACE_KINDS = ",".join(str(k) for k in (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DISTRICT))
+MULTI_FIELDS = ("co_units",)
+
+
+def roles(*allowed):
+    """Log in first, then only these roles (superusers always)."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            scoping.require_role(request.user, *allowed)
+            return view(request, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def page_of(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def render_page(request, template, context, status=200):
+    """render() plus the input of a refused action kept for the form it came from."""
+    context.setdefault("kept", request.session.pop("kept", None))
+    return render(request, template, context, status=status)
+
+
+def action_labels():
+    return {
+        "close_special": _("Close as special class (分类处置)"),
+        "answer": _("Answer directly (直接答复)"),
+        "dispatch": _("Dispatch"),
+        "sign": _("Sign for the ticket"),
+        "co_sign": _("Sign for the ticket (co-handling)"),
+        "contact": _("Record first contact with the citizen"),
+        "reply": _("Reply"),
+        "co_reply": _("Report to the lead unit"),
+        "return": _("Return the ticket (退单)"),
+        "arbitrate": _("Decide the return"),
+        "request_extension": _("Request an extension"),
+        "decide_extension": _("Decide the extension request"),
+        "supervise": _("Issue a supervision notice (督办)"),
+        "remind": _("Send a reminder (催办)"),
+        "callback": _("Record the callback"),
+        "merge": _("Merge into another ticket"),
+        "reopen": _("Reopen"),
+    }
+
+
+def unit_label(pk):
+    if not pk:
+        return ""
+    unit = Unit.objects.filter(pk=pk).only("name").first()
+    return unit.name if unit else ""
+
+
+def category_label(code):
+    if not code:
+        return ""
+    cat = Category.objects.filter(code=code).only("name").first()
+    return cat.name if cat else ""
+
+
+def as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ── intake ──────────────────────────────────────────────────────────────────
+
+@roles(*INTAKE_ROLES)
+def intake(request):
+    """受理: one screen, keyboard first; Ctrl+Enter records the request."""
+    user = request.user
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES)
+        key = request.POST.get("intake_key") or uuid.uuid4().hex
+        if form.is_valid():
+            d = form.cleaned_data
+            data = IntakeData(
+                text=d["text"], title=d["title"], channel=d["channel"], request_type=d["request_type"],
+                address=d["address"], lon=d["lon"], lat=d["lat"], citizen_name=d["citizen_name"],
+                citizen_phone=d["citizen_phone"], anonymous=d["anonymous"], confidential=d["confidential"],
+                category_code=d["category"].strip(), street_code=d["street"].strip(), attachments=d["attachments"])
+            try:
+                ticket, created = services.create_ticket(user, data, idempotency_key=f"web-intake:{key}")
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.")
+                                 % {"number": ticket.number, "code": ticket.query_code})
+                return redirect("ticket_detail", pk=ticket.pk)
+        status = 400
+    else:
+        initial = {"channel": {Role.CITIZEN: "web", Role.GRID_WORKER: "patrol"}.get(user.role, "phone")}
+        form = IntakeForm(initial=initial)
+        key, status = uuid.uuid4().hex, 200
+    street_code = form["street"].value() or ""
+    category_code = form["category"].value() or ""
+    street = Unit.objects.filter(code=street_code).only("name").first() if street_code else None
+    return render(request, "tickets/intake.html", {
+        "form": form, "intake_key": key, "place_kinds": PLACE_KINDS,
+        "street_label": street.name if street else "", "category_label": category_label(category_code),
+    }, status=status)
+
+
+# ── queues ──────────────────────────────────────────────────────────────────
+
+def dispatch_initial(ticket, kept):
+    """What the dispatch form of `ticket` shows: the catalogue's suggestion, or what the user typed."""
+    if kept and kept.get("action") == "dispatch" and str(kept.get("ticket")) == str(ticket.pk):
+        data = kept.get("data", {})
+        lead_id = as_int(data.get("lead_unit"))
+        co = [as_int(v) for v in data.get("co_units", []) if as_int(v)]
+        code = data.get("category", "")
+        return {"category": code, "category_label": category_label(code), "lead": lead_id,
+                "lead_label": unit_label(lead_id), "co": [{"value": pk, "label": unit_label(pk)} for pk in co],
+                "note": data.get("note", "")}
+    lead, co = queries.catalogue_suggestion(ticket)
+    return {"category": ticket.category.code if ticket.category_id else "",
+            "category_label": ticket.category.name if ticket.category_id else "",
+            "lead": lead.pk if lead else "", "lead_label": lead.name if lead else "",
+            "co": [{"value": u.pk, "label": u.name} for u in co], "note": ""}
+
+
+@roles(Role.DISPATCHER, Role.ADMIN)
+def dispatch_queue(request):
+    """派单: tickets awaiting dispatch, oldest first, each with its dispatch form."""
+    kept = request.session.pop("kept", None)
+    page = page_of(request, queries.dispatch_queue(), QUEUE_PAGE_SIZE)
+    for ticket in page:
+        ticket.form = dispatch_initial(ticket, kept)
+    return render_page(request, "tickets/dispatch_queue.html", {
+        "page": page, "kept": kept, "special_classes": SpecialClass.choices, "unit_kinds": HANDLING_UNIT_KINDS,
+    })
+
+
+@roles(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+def arbitration_queue(request):
+    """异议审核 and 延期审批: pending returns and extension requests."""
+    show_returns = scoping.has_role(request.user, Role.DISPATCHER, Role.ADMIN)
+    returns = list(queries.pending_returns()[:100]) if show_returns else []
+    extensions = list(queries.pending_extensions(request.user)[:100])
+    return render_page(request, "tickets/arbitration_queue.html", {
+        "returns": returns, "extensions": extensions, "unit_kinds": HANDLING_UNIT_KINDS, "show_returns": show_returns,
+    })
+
+
+@roles(Role.CALLBACK_AGENT, Role.ADMIN)
+def callback_queue(request):
+    """回访: replied and answered tickets, the longest waiting first."""
+    page = page_of(request, queries.callback_queue(), QUEUE_PAGE_SIZE)
+    for ticket in page:
+        ticket.contact = services.masked_contact(ticket)
+        ticket.may_reveal = scoping.may_reveal_contact(request.user, ticket)
+    return render_page(request, "tickets/callback_queue.html", {
+        "page": page, "resolved_choices": Resolved.choices, "satisfied_choices": Satisfied.choices,
+    })
+
+
+# ── the unit's work list ────────────────────────────────────────────────────
+
+@roles(Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR, Role.ADMIN)
+def worklist(request):
+    form = WorkFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queries.WorkFilters(state=data.get("state", ""), role=data.get("role", ""),
+                                  overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip())
+    page = page_of(request, queries.worklist(request.user, filters))
+    from jiesu.core.templatetags.jiesu_ui import urgency
+
+    for a in page:
+        a.next_due, a.next_start, a.next_step = queries.next_step_due(a)
+        a.urgency = urgency(a.next_due, a.next_start)
+        reply_level = urgency(a.ticket.reply_due, a.dispatched_at) if a.ticket.state in queries.HANDLING else ""
+        if reply_level == "overdue" or (reply_level == "soon" and not a.urgency):
+            a.urgency = reply_level
+    notices, notice_count = queries.unit_notices(request.user)
+    steps = {"sign": _("Sign for"), "contact": _("Contact the citizen"), "reply": _("Reply")}
+    return render_page(request, "tickets/worklist.html", {
+        "form": form, "page": page, "notices": notices, "notice_count": notice_count, "steps": steps,
+        "filtered": bool(request.GET.get("state") or request.GET.get("role") or request.GET.get("overdue")
+                         or request.GET.get("q")),
+    })
+
+
+# ── the ticket page ─────────────────────────────────────────────────────────
+
+def get_visible_ticket(request, pk):
+    ticket = queries.ticket_for_page(pk)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    scoping.require_view(request.user, ticket)
+    return ticket
+
+
+def shown_actions(user, ticket, parts):
+    """available_actions, minus the ones with nothing to act on (no pending request, already signed)."""
+    names = services.available_actions(user, ticket)
+    pending_ext = any(e.state == RequestState.PENDING for e in parts["extensions"])
+    mine = [a for a in parts["assignments"] if a.active and a.unit_id == user.unit_id]
+    hidden = set()
+    if not pending_ext:
+        hidden.add("decide_extension")
+    else:
+        hidden.add("request_extension")
+    if any(a.role == AssignmentRole.CO and a.signed_at for a in mine):
+        hidden.add("co_sign")
+    if not any(r.state == RequestState.PENDING for r in parts["returns"]):
+        hidden.add("arbitrate")
+    return [n for n in names if n not in hidden]
+
+
+@login_required
+def ticket_detail(request, pk):
+    ticket = get_visible_ticket(request, pk)
+    if request.user.role == Role.CITIZEN and not request.user.is_superuser:
+        return render(request, "tickets/progress.html", {"ticket": ticket, "own": True})
+    kept = request.session.pop("kept", None)
+    parts = queries.ticket_page_parts(ticket)
+    actions = shown_actions(request.user, ticket, parts)
+    labels = action_labels()
+    pending_return = next((r for r in parts["returns"] if r.state == RequestState.PENDING), None)
+    pending_extension = next((e for e in parts["extensions"] if e.state == RequestState.PENDING), None)
+    return render_page(request, "tickets/ticket_detail.html", {
+        "ticket": ticket, **parts, "kept": kept,
+        "actions": [{"name": n, "label": labels.get(n, n)} for n in actions],
+        "dispatch": dispatch_initial(ticket, kept) if "dispatch" in actions else None,
+        "contact": services.masked_contact(ticket),
+        "may_reveal": scoping.may_reveal_contact(request.user, ticket),
+        "relation": services.relation_of(request.user, ticket),
+        "pending_return": pending_return, "pending_extension": pending_extension,
+        "special_classes": SpecialClass.choices, "resolved_choices": Resolved.choices,
+        "satisfied_choices": Satisfied.choices, "unit_kinds": HANDLING_UNIT_KINDS,
+        "arbitrate_lead": pending_return.suggested_unit if pending_return else None,
+        "category_path": ticket.category.full_name() if ticket.category_id else "",
+        "AssignmentState": AssignmentState,
+    })
+
+
+@require_POST
+@login_required
+def reveal_contact(request, pk):
+    """HTMX: swap the masked contact for the real one (services.reveal_contact writes the event)."""
+    ticket = get_visible_ticket(request, pk)
+    try:
+        contact = services.reveal_contact(request.user, ticket)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return render(request, "tickets/_contact.html", {"ticket": ticket, "contact": contact, "revealed": True})
+
+
+def _merge(user, ticket, p):
+    parent = queries.ticket_by_number(p.get("parent"))
+    if parent is None:
+        raise DomainError(_("There is no ticket with that number."), field="parent")
+    return services.merge(user, ticket, parent)
+
+
+def _bool(value):
+    return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
+        str(value).strip().lower()) if value not in (None, "") else None
+
+
+ACTIONS = {
+    "close_special": lambda u, t, p: services.close_special(u, t, p.get("special_class", ""), p.get("note", "")),
+    "answer": lambda u, t, p: services.answer_directly(u, t, p.get("reply_text", "")),
+    "dispatch": lambda u, t, p: services.dispatch(
+        u, t, as_int(p.get("lead_unit")), [as_int(v) for v in p.getlist("co_units") if as_int(v)],
+        p.get("note", ""), (p.get("category") or "").strip() or None),
+    "sign": lambda u, t, p: services.sign(u, t),
+    "co_sign": lambda u, t, p: services.sign(u, t),
+    "contact": lambda u, t, p: services.contact(u, t, p.get("note", "")),
+    "reply": lambda u, t, p: services.reply(u, t, p.get("reply_text", ""), _bool(p.get("self_resolved"))),
+    "co_reply": lambda u, t, p: services.co_reply(u, t, p.get("reply_text", "")),
+    "return": lambda u, t, p: services.return_ticket(u, t, p.get("reason", ""), as_int(p.get("suggested_unit"))),
+    "arbitrate": lambda u, t, p: services.arbitrate(
+        u, t, p.get("decision") == "uphold", p.get("note", ""), as_int(p.get("lead_unit")),
+        [as_int(v) for v in p.getlist("co_units") if as_int(v)]),
+    "request_extension": lambda u, t, p: services.request_extension(u, t, p.get("working_days"), p.get("reason", "")),
+    "decide_extension": lambda u, t, p: services.decide_extension(u, t, p.get("decision") == "approve",
+                                                                  p.get("note", "")),
+    "supervise": lambda u, t, p: services.supervise(u, t, p.get("text", "")),
+    "remind": lambda u, t, p: services.remind(u, t, p.get("text", "")),
+    "callback": lambda u, t, p: services.record_callback(
+        u, t, p.get("reached", "1") != "0", p.get("resolved", ""), p.get("satisfied", ""), p.get("note", "")),
+    "merge": _merge,
+    "reopen": lambda u, t, p: services.reopen(u, t, p.get("reason", "")),
+}
+
+
+@require_POST
+@login_required
+def act(request, pk, action):
+    """POST /tickets/<id>/act/<action>/: call the service, then back to where the form was.
+
+    A refusal (DomainError) comes back as a message, with the user's input kept for the form.
+    """
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404(_("Unknown action."))
+    ticket = get_visible_ticket(request, pk)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("ticket_detail", args=[ticket.pk])
+    label = action_labels().get(action, action)
+    try:
+        result = handler(request.user, ticket, request.POST)
+    except DomainError as exc:
+        messages.error(request, _("%(action)s — not done: %(message)s") % {"action": label, "message": exc.message})
+        data = {k: (request.POST.getlist(k) if k in MULTI_FIELDS else request.POST.get(k))
+                for k in request.POST if k not in ("csrfmiddlewaretoken", "next", "pq")}
+        request.session["kept"] = {"ticket": ticket.pk, "action": action, "field": exc.field,
+                                   "message": exc.message, "data": data}
+        return redirect(back)
+    result = result if hasattr(result, "state") else ticket
+    messages.success(request, _("%(number)s: %(action)s — done. State now: %(state)s.") % {
+        "number": result.number, "action": label, "state": result.get_state_display()})
+    return redirect(back)
+
+
+# ── search, citizens, tracking ──────────────────────────────────────────────
+
+@roles(*STAFF_ROLES)
+def ticket_search(request):
+    districts = list(Unit.objects.filter(kind=UnitKind.DISTRICT, active=True).only("pk", "name").order_by("code"))
+    form = SearchForm(request.GET or None, districts=districts)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queries.SearchFilters(
+        number=(data.get("number") or "").strip(), q=(data.get("q") or "").strip(), state=data.get("state") or "",
+        district=data.get("district"), street=data.get("street"), category=(data.get("category") or "").strip(),
+        date_from=data.get("date_from"), date_to=data.get("date_to"))
+    if filters.number:
+        pk = queries.ticket_by_number(filters.number)
+        if pk and scoping.visible_tickets(request.user).filter(pk=pk).exists() and not any(
+                (filters.q, filters.state, filters.district, filters.street, filters.category)):
+            return redirect("ticket_detail", pk=pk)
+    page = page_of(request, queries.search(request.user, filters))
+    return render_page(request, "tickets/ticket_search.html", {
+        "form": form, "page": page, "street_label": unit_label(filters.street),
+        "category_label": category_label(filters.category),
+    })
+
+
+@roles(Role.CITIZEN)
+def my_tickets(request):
+    page = page_of(request, queries.my_tickets(request.user))
+    return render_page(request, "tickets/my_tickets.html", {"page": page})
+
+
+def track(request):
+    """Public: anyone with a query code sees the progress, nothing personal."""
+    code = request.GET.get("code", "").strip()
+    ticket = queries.public_progress(code) if code else None
+    return render(request, "tickets/track.html", {"code": code, "ticket": ticket, "searched": bool(code)})

@@ -1,0 +1,180 @@
+"""The pages through Django's test client (fast): every page renders for its role, actions go through the
+services, refusals keep the input, scoping gives the friendly 403 page."""
+import pytest
+from django.urls import reverse
+
+from jiesu.tickets import services
+from jiesu.tickets.models import Ticket, TicketEvent
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket, replied_ticket
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+    return login
+
+
+def test_home_sends_each_role_to_its_page(world, as_user):
+    expected = {world.call_taker: "intake", world.dispatcher: "dispatch_queue", world.street_staff: "worklist",
+                world.callback_agent: "callback_queue", world.citizen: "my_tickets", world.supervisor: "worklist"}
+    for user, name in expected.items():
+        response = as_user(user).get("/")
+        assert response.status_code == 302 and response.url == reverse(name), user
+
+
+def test_anonymous_goes_to_login(client, db):
+    assert client.get("/").url == "/login/"
+    assert client.get("/work/").status_code == 302
+    assert client.get("/login/").status_code == 200
+
+
+def test_every_page_renders_for_its_role(world, as_user):
+    t = new_ticket(world)
+    r = replied_ticket(world)
+    pages = [
+        (world.call_taker, "/intake/"), (world.dispatcher, "/dispatch/"), (world.dispatcher, "/arbitration/"),
+        (world.street_staff, "/work/"), (world.callback_agent, "/callbacks/"), (world.dispatcher, "/tickets/"),
+        (world.supervisor, "/work/"), (world.citizen, "/my/"), (world.street_staff, f"/tickets/{r.pk}/"),
+        (world.dispatcher, f"/tickets/{t.pk}/"), (world.callback_agent, f"/tickets/{r.pk}/"),
+    ]
+    for user, url in pages:
+        response = as_user(user).get(url)
+        assert response.status_code == 200, (user, url, response.status_code)
+        assert "接诉" in response.content.decode()
+
+
+def test_navigation_matches_the_role(world, as_user):
+    html = as_user(world.dispatcher).get("/dispatch/").content.decode()
+    assert reverse("dispatch_queue") in html and reverse("arbitration_queue") in html
+    assert reverse("intake") not in html
+
+
+def test_roles_are_enforced(world, as_user):
+    assert as_user(world.street_staff).get("/dispatch/").status_code == 403
+    assert as_user(world.call_taker).get("/callbacks/").status_code == 403
+    assert as_user(world.citizen).get("/tickets/").status_code == 403
+
+
+def test_dispatch_through_the_page(world, as_user):
+    t = new_ticket(world)
+    client = as_user(world.dispatcher)
+    response = client.post(f"/tickets/{t.pk}/act/dispatch/", {
+        "category": world.category.code, "lead_unit": world.street.pk, "co_units": [world.dept.pk],
+        "note": "请尽快处理", "next": "/dispatch/"})
+    assert response.status_code == 302 and response.url == "/dispatch/"
+    t.refresh_from_db()
+    assert t.state == "dispatched" and t.lead_unit == world.street
+    assert set(t.assignments.filter(active=True).values_list("unit_id", flat=True)) == {
+        world.street.pk, world.dept.pk, world.district.pk}
+
+
+def test_refused_action_keeps_the_input(world, as_user):
+    t = new_ticket(world)
+    client = as_user(world.dispatcher)
+    response = client.post(f"/tickets/{t.pk}/act/dispatch/", {"lead_unit": "", "note": "我写的备注", "next": "/dispatch/"},
+                           follow=True)
+    html = response.content.decode()
+    assert "我写的备注" in html  # kept
+    assert 'class="field-error"' in html
+    t.refresh_from_db()
+    assert t.state == "new"
+
+
+def test_detail_scoping_gives_friendly_403(world, as_user):
+    t = new_ticket(world)
+    response = as_user(world.street_b_staff).get(f"/tickets/{t.pk}/")
+    assert response.status_code == 403
+    assert "403" in response.content.decode()
+
+
+def test_reveal_writes_an_event(world, as_user):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    client = as_user(world.street_staff)
+    html = client.get(f"/tickets/{t.pk}/").content.decode()
+    assert "138****5678" in html and "13812345678" not in html
+    response = client.post(f"/tickets/{t.pk}/reveal/")
+    assert "13812345678" in response.content.decode()
+    assert TicketEvent.objects.filter(ticket=t, kind="contact_revealed", actor=world.street_staff).exists()
+    # another street's staff cannot
+    assert as_user(world.street_b_staff).post(f"/tickets/{t.pk}/reveal/").status_code == 403
+
+
+def test_intake_errors_name_the_field_and_write_nothing(world, as_user):
+    client = as_user(world.call_taker)
+    before = Ticket.objects.count()
+    response = client.post("/intake/", {"channel": "phone", "text": "", "citizen_name": "李四"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "李四" in html and "field-error" in html
+    response = client.post("/intake/", {"channel": "phone", "text": "路灯不亮", "lon": "121.47", "lat": "31.23"})
+    assert response.status_code == 400 and "路灯不亮" in response.content.decode()
+    assert Ticket.objects.count() == before
+
+
+def test_intake_success_and_double_submit(world, as_user):
+    client = as_user(world.call_taker)
+    data = {"channel": "phone", "text": "小区门口占道经营", "street": world.street.code, "category": world.category.code,
+            "citizen_name": "王五", "citizen_phone": "13900001111", "intake_key": "k1"}
+    response = client.post("/intake/", data)
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(text="小区门口占道经营")
+    assert response.url == reverse("ticket_detail", args=[ticket.pk])
+    assert client.post("/intake/", data).url == response.url  # the same form sent twice: one ticket
+    assert Ticket.objects.filter(text="小区门口占道经营").count() == 1
+    page = client.get(response.url).content.decode()
+    assert ticket.query_code in page
+
+
+def test_pickers(world, as_user):
+    client = as_user(world.call_taker)
+    html = client.get("/pick/units/", {"pq": "东华门", "kinds": "street,community", "value": "code"}).content.decode()
+    assert world.street.code in html
+    html = client.get("/pick/categories/", {"pq": "占道"}).content.decode()
+    assert world.category.code in html
+
+
+def test_search_filters(world, as_user):
+    t = new_ticket(world)
+    new_ticket(world, text="另一件事：噪音扰民", street_code=world.street_b.code)
+    client = as_user(world.dispatcher)
+    html = client.get("/tickets/", {"q": "噪音"}).content.decode()
+    assert "噪音扰民" in html and t.title not in html
+    html = client.get("/tickets/", {"street": world.street.pk}).content.decode()
+    assert t.title in html and "噪音扰民" not in html
+    assert client.get("/tickets/", {"number": t.number}).url == reverse("ticket_detail", args=[t.pk])
+    # a street user only sees its own territory
+    html = as_user(world.street_b_staff).get("/tickets/").content.decode()
+    assert "噪音扰民" in html and t.title not in html
+
+
+def test_worklist_filters_and_overdue(world, as_user):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    client = as_user(world.street_staff)
+    html = client.get("/work/").content.decode()
+    assert t.number in html
+    assert t.number not in client.get("/work/", {"overdue": "on"}).content.decode()
+    Ticket.objects.filter(pk=t.pk).update(reply_due=t.created_at)
+    html = client.get("/work/", {"overdue": "on"}).content.decode()
+    assert t.number in html and "row-overdue" in html
+    assert t.number not in client.get("/work/", {"role": "co"}).content.decode()
+
+
+def test_public_tracking_shows_nothing_personal(world, client):
+    t = new_ticket(world)
+    html = client.get("/track/", {"code": t.query_code}).content.decode()
+    assert t.number in html
+    assert "张三" not in html and "13812345678" not in html and "138****5678" not in html
+    assert t.text not in html
+    assert "field-error" in client.get("/track/", {"code": "NOPE"}).content.decode()
+
+
+def test_language_switch_to_english(world, as_user):
+    client = as_user(world.dispatcher)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dispatch/"})
+    html = client.get("/dispatch/").content.decode()
+    assert "Awaiting dispatch" in html and 'lang="en"' in html
