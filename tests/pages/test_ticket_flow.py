@@ -4,12 +4,14 @@ Also takes the README's screenshots (docs/screenshots/intake.png, dispatch.png, 
 ticket.png, callbacks.png).
 """
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from jiesu.core.tests_support import screenshot
 from jiesu.tickets import services
-from jiesu.tickets.models import Ticket, TicketEvent
+from jiesu.tickets.models import Assignment, Ticket, TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
@@ -66,7 +68,32 @@ def busy_world(w):
     services.sign(w.street_staff, replied)
     services.contact(w.street_staff, replied, "已电话联系诉求人")
     services.reply(w.street_staff, replied, "已督促物业公司更换门禁控制器，现已恢复使用。", True)
+    # one overdue and one close to its deadline, with a 督办 and a 催办 notice, as on a real work list
+    late = new_ticket(w, text="老旧小区加装电梯施工围挡占用消防通道，多次反映无人处理。", citizen_phone="13511112222")
+    services.dispatch(w.dispatcher, late, w.street.pk)
+    services.sign(w.street_staff, late)
+    services.contact(w.street_staff, late, "已联系")
+    age(late, days=10, reply_in=timedelta(hours=-5))
+    services.supervise(w.dispatcher, late, "已超期，请今日内反馈办理结果")
+    soon = new_ticket(w, text="路口信号灯故障，早高峰车辆拥堵。", citizen_phone="13722223333")
+    services.dispatch(w.dispatcher, soon, w.street.pk)
+    services.sign(w.street_staff, soon)
+    services.contact(w.street_staff, soon, "已联系")
+    age(soon, days=6, reply_in=timedelta(hours=6))
+    services.remind(w.call_taker, soon, "市民再次来电询问进展")
     return made
+
+
+def age(ticket, days, reply_in):
+    """Move a ticket back in time (as if it had been dispatched `days` ago) for the screenshots."""
+    now = timezone.now()
+    start, due = now - timedelta(days=days), now + reply_in
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=start, dispatched_at=start, reply_due=due,
+                                               dispatch_due=start + timedelta(hours=4))
+    Assignment.objects.filter(ticket=ticket).update(
+        dispatched_at=start, sign_due=start + timedelta(hours=2), contact_due=start + timedelta(days=1),
+        reply_due=due, signed_at=start + timedelta(hours=1), contacted_at=start + timedelta(hours=3))
+    TicketEvent.objects.filter(ticket=ticket).update(at=start + timedelta(minutes=30))
 
 
 @pytest.mark.django_db(transaction=True)

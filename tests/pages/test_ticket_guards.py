@@ -38,14 +38,14 @@ def test_handling_unit_sees_masked_phone_and_reveal_is_recorded(live_server, pag
     services.dispatch(world.dispatcher, ticket, world.street.pk)
     login(page, live_server, "st")
     page.goto(live_server.url + f"/tickets/{ticket.pk}/")
-    contact = page.locator("#contact")
+    contact = page.locator(".card .contact-box")
     assert "138****5678" in contact.inner_text()
     assert "13812345678" not in page.content()
     assert "张*" in contact.inner_text()
     assert not TicketEvent.objects.filter(ticket=ticket, kind="contact_revealed").exists()
     contact.locator("button").click()  # 显示号码
-    page.locator("#contact .phone", has_text="13812345678").wait_for()
-    assert "张三" in page.locator("#contact").inner_text()
+    page.locator(".contact-box .phone", has_text="13812345678").wait_for()
+    assert "张三" in page.locator(".card .contact-box").inner_text()
     event = TicketEvent.objects.get(ticket=ticket, kind="contact_revealed")
     assert event.actor == world.street_staff and event.actor_unit == world.street
     # the reveal shows in the timeline after a reload
@@ -55,8 +55,8 @@ def test_handling_unit_sees_masked_phone_and_reveal_is_recorded(live_server, pag
     logout(page)
     login(page, live_server, "ds")
     page.goto(live_server.url + f"/tickets/{ticket.pk}/")
-    assert "138****5678" in page.locator("#contact").inner_text()
-    assert page.locator("#contact button").count() == 0
+    assert "138****5678" in page.locator(".card .contact-box").inner_text()
+    assert page.locator(".contact-box button").count() == 0
 
 
 @pytest.mark.django_db(transaction=True)

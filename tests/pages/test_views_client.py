@@ -178,3 +178,69 @@ def test_language_switch_to_english(world, as_user):
     client.post("/i18n/setlang/", {"language": "en", "next": "/dispatch/"})
     html = client.get("/dispatch/").content.decode()
     assert "Awaiting dispatch" in html and 'lang="en"' in html
+
+
+def test_return_and_arbitration_through_the_pages(world, as_user):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    client = as_user(world.street_staff)
+    html = client.get(f"/tickets/{t.pk}/").content.decode()
+    assert 'id="act-return"' in html and 'id="act-sign"' in html
+    client.post(f"/tickets/{t.pk}/act/return/", {"reason": "属于劳动保障事项", "suggested_unit": world.dept.pk})
+    t.refresh_from_db()
+    assert t.state == "returned"
+    client = as_user(world.dispatcher)
+    html = client.get("/arbitration/").content.decode()
+    assert "属于劳动保障事项" in html and world.dept.name in html
+    response = client.post(f"/tickets/{t.pk}/act/arbitrate/", {"decision": "uphold", "lead_unit": world.dept.pk,
+                                                               "note": "改派人社局", "next": "/arbitration/"})
+    assert response.url == "/arbitration/"
+    t.refresh_from_db()
+    assert t.state == "dispatched" and t.lead_unit == world.dept
+
+
+def test_extension_through_the_pages(world, as_user):
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    services.sign(world.street_staff, t)
+    client = as_user(world.street_staff)
+    client.post(f"/tickets/{t.pk}/act/request_extension/", {"working_days": "3", "reason": "需协调多部门"})
+    html = client.get(f"/tickets/{t.pk}/").content.decode()
+    assert 'id="act-request_extension"' not in html  # one pending at a time
+    client = as_user(world.dispatcher)
+    assert "需协调多部门" in client.get("/arbitration/").content.decode()
+    old_due = Ticket.objects.get(pk=t.pk).reply_due
+    client.post(f"/tickets/{t.pk}/act/decide_extension/", {"decision": "approve", "note": "同意"})
+    assert Ticket.objects.get(pk=t.pk).reply_due > old_due
+
+
+def test_callback_not_reached_and_citizen_view(world, as_user):
+    t = replied_ticket(world)
+    client = as_user(world.callback_agent)
+    client.post(f"/tickets/{t.pk}/act/callback/", {"reached": "0", "note": "无人接听"})
+    t.refresh_from_db()
+    assert t.state == "replied" and t.callback_attempts == 1
+    Ticket.objects.filter(pk=t.pk).update(citizen_user=world.citizen)
+    html = as_user(world.citizen).get(f"/tickets/{t.pk}/").content.decode()
+    assert "已清理占道摊点" in html  # the reply
+    assert 'class="timeline"' not in html and "无人接听" not in html  # no internal notes
+
+
+def test_ticket_admin_is_read_only(world, client, django_user_model):
+    t = new_ticket(world)
+    admin = django_user_model.objects.create_superuser("root", password="pw")
+    client.force_login(admin)
+    assert client.get("/admin/tickets/ticket/").status_code == 200
+    response = client.get(f"/admin/tickets/ticket/{t.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="_save"' not in html and "intake" in html  # events shown, nothing to save
+    assert client.post(f"/admin/tickets/ticket/{t.pk}/change/", {"title": "改"}).status_code == 403
+    assert client.get(f"/admin/tickets/ticket/{t.pk}/delete/").status_code == 403
+    assert client.get("/admin/tickets/ticket/add/").status_code == 403
+    assert client.get("/admin/tickets/ticketevent/").status_code == 200
+    assert client.get("/admin/accounts/user/").status_code == 200
+    assert client.get(f"/admin/accounts/user/{world.street_staff.pk}/change/").status_code == 200
+    assert client.get("/admin/accounts/apitoken/").status_code == 200
+    html = client.get("/tickets/").content.decode()
+    assert 'href="/admin/"' in html  # the admin link in the navigation

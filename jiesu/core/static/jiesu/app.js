@@ -163,7 +163,12 @@
     });
   }
   document.addEventListener("change", function (e) { if (e.target.id === "id_anonymous") { syncAnonymous(); } });
-  document.addEventListener("DOMContentLoaded", syncAnonymous);
+  document.addEventListener("DOMContentLoaded", function () {
+    syncAnonymous();
+    document.querySelectorAll("input[name=reached][value='0']:checked").forEach(function (r) {
+      r.closest("form").classList.add("not-reached");
+    });
+  });
 
   // The callback form: resolved / satisfied only matter when the citizen was reached.
   document.addEventListener("change", function (e) {
