@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from jiesu.accounts.models import ApiToken, User
 
+admin.site.site_header = _("Jiesu administration")
+admin.site.site_title = _("Jiesu administration")
+admin.site.index_title = _("Org tree, users, categories, dispatch catalogue, time limits, calendar")
+admin.site.site_url = "/"
+
 
 class ApiTokenInline(admin.TabularInline):
     model = ApiToken
