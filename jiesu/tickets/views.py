@@ -126,8 +126,12 @@ def intake(request):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.")
-                                 % {"number": ticket.number, "code": ticket.query_code})
+                if created:
+                    messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.")
+                                     % {"number": ticket.number, "code": ticket.query_code})
+                else:  # the same form sent again (double click, back button): no second ticket
+                    messages.info(request, _("This form was already recorded as ticket %(number)s.")
+                                  % {"number": ticket.number})
                 return redirect("ticket_detail", pk=ticket.pk)
         status = 400
     else:

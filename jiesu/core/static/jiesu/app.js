@@ -146,11 +146,20 @@
     var type = e.detail.extra && e.detail.extra.requestType;
     if (target && type) {
       var select = document.getElementById(target);
-      if (select && !select.value) {
-        var hint = select.parentNode.querySelector(".type-hint");
-        if (hint) { hint.textContent = e.detail.extra.requestTypeLabel || ""; }
-      }
+      var hint = select && select.parentNode.querySelector(".type-hint");
+      if (hint) { hint.textContent = (hint.getAttribute("data-prefix") || "") + (e.detail.extra.requestTypeLabel || ""); }
     }
+  });
+
+  // A refused HTMX request (e.g. 显示号码 without the right) says why next to the button.
+  document.addEventListener("htmx:responseError", function (e) {
+    var elt = e.detail.elt, xhr = e.detail.xhr;
+    var note = document.createElement("span");
+    note.className = "field-error";
+    note.setAttribute("role", "alert");
+    note.textContent = (xhr && xhr.status < 500 && xhr.responseText && xhr.responseText.length < 300)
+      ? xhr.responseText : (xhr ? xhr.status + " " + xhr.statusText : "error");
+    if (elt && elt.parentNode) { elt.parentNode.insertBefore(note, elt.nextSibling); }
   });
 
   // Anonymous requests carry no contact: grey the name and phone out.
