@@ -263,6 +263,10 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
 
 class Callback(models.Model):
     """One callback attempt (回访)."""
@@ -276,6 +280,10 @@ class Callback(models.Model):
     satisfied = models.CharField(max_length=12, choices=Satisfied.choices, blank=True)
     note = models.TextField(blank=True)
     round = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
 
 
 class RequestState(models.TextChoices):
@@ -300,6 +308,10 @@ class ReturnRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decision_note = models.TextField(blank=True)
 
+    class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+
 
 class ExtensionRequest(models.Model):
     """延期申请."""
@@ -315,6 +327,10 @@ class ExtensionRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     new_due = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
 
 
 class NoticeKind(models.TextChoices):
@@ -336,4 +352,6 @@ class Notice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         indexes = [models.Index(fields=["unit", "read_at"])]

@@ -652,6 +652,12 @@ def reveal_contact(user, ticket):
     return {"name": ticket.citizen_name, "phone": ticket.citizen_phone}
 
 
+def mark_notices_read(user, ticket):
+    """The unit's notices about a ticket count as read once its staff open the ticket."""
+    if user.is_authenticated and user.unit_id and user.role in lifecycle.HANDLERS:
+        Notice.objects.filter(ticket=ticket, unit_id=user.unit_id, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def masked_contact(ticket):
     return {"name": scoping.mask_name(ticket.citizen_name), "phone": scoping.mask_phone(ticket.citizen_phone)}
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/act/<slug:action>/", views.act, name="ticket_act"),
     path("tickets/<int:pk>/reveal/", views.reveal_contact, name="ticket_reveal"),
+    path("tickets/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="ticket_attachment"),
     path("my/", views.my_tickets, name="my_tickets"),
     path("track/", views.track, name="track"),
 ]

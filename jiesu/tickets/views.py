@@ -10,7 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -260,6 +260,7 @@ def ticket_detail(request, pk):
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
         return render(request, "tickets/progress.html", {"ticket": ticket, "own": True})
     kept = request.session.pop("kept", None)
+    services.mark_notices_read(request.user, ticket)
     parts = queries.ticket_page_parts(ticket)
     actions = shown_actions(request.user, ticket, parts)
     labels = action_labels()
@@ -279,6 +280,16 @@ def ticket_detail(request, pk):
         "category_path": ticket.category.full_name() if ticket.category_id else "",
         "AssignmentState": AssignmentState,
     })
+
+
+@login_required
+def attachment(request, pk, attachment_id):
+    """Serve an attachment only to those who may see the ticket."""
+    ticket = get_visible_ticket(request, pk)
+    found = ticket.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404
+    return FileResponse(found.file.open("rb"), content_type=found.content_type, filename=found.name)
 
 
 @require_POST
