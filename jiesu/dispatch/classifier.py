@@ -1,0 +1,446 @@
+"""Chinese text → category, with calibrated probabilities.
+
+Pure Python + numpy at prediction time (no Django, no scikit-learn, no network);
+scikit-learn is imported only to train.
+
+Method (see docs/dispatch.md for the measurements behind it):
+
+* text is normalised (NFKC: full-width → half-width; Latin lower-cased; all
+  whitespace removed, which also drops the stray spaces and U+3000 of the data);
+* features are character n-grams (1–2 by default), TF-IDF weighted with
+  sublinear term frequency and L2-normalised;
+* a linear model gives one score per class: one-vs-rest ridge regression
+  (least-squares classifier, class-balanced) by default, a linear SVM as an option;
+* probabilities are softmax(score / T), the temperature T fitted on
+  out-of-fold scores (k-fold cross-validation on the training data), so the
+  top-1 label is the linear model's and the probabilities are calibrated.
+
+Model files are plain ``.npz`` archives without pickled objects (safe to
+load): the vocabulary, idf, weights, intercepts, and a JSON metadata record
+carrying the file format version, the model version, classes, n_train,
+trained_at, the training configuration and library versions.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import operator
+import platform
+import re
+import unicodedata
+from collections import Counter
+from itertools import repeat
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+FORMAT = "jiesu-dispatch-textclf"
+FORMAT_VERSION = 1
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "ClassifierConfig",
+    "ModelFormatError",
+    "TextClassifier",
+    "normalize",
+    "train_from_tickets",
+]
+
+
+class ModelFormatError(ValueError):
+    """A model file that is not ours, is damaged, or has an unknown format version."""
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalize(text: str | None) -> str:
+    """NFKC, lower-case, and no whitespace at all (Chinese does not use it)."""
+    if not text:
+        return ""
+    return _WS.sub("", unicodedata.normalize("NFKC", str(text)).lower())
+
+
+def char_ngrams(text: str, lo: int = 1, hi: int = 2) -> list[str]:
+    """Character n-grams of an already normalised text, lengths lo..hi."""
+    n = len(text)
+    out: list[str] = []
+    for k in range(lo, hi + 1):
+        if k == 1:
+            out.extend(text)
+        elif k == 2:
+            out.extend(map(operator.add, text, text[1:]))
+        else:
+            out.extend(text[i : i + k] for i in range(n - k + 1))
+    return out
+
+
+@dataclass
+class ClassifierConfig:
+    ngram_min: int = 1
+    ngram_max: int = 2
+    min_df: int = 1
+    model: str = "ridge"  # "ridge" (least squares, one-vs-rest) or "svm" (linear SVM)
+    alpha: float = 0.5  # ridge regularisation
+    C: float = 1.0  # SVM regularisation
+    class_weight: str | None = "balanced"
+    calibrate: bool = True
+    calibration_folds: int = 5
+    random_state: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ClassifierConfig":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in (d or {}).items() if k in known})
+
+
+@dataclass
+class _Weights:
+    vocab: dict[str, int]
+    idf: np.ndarray  # (n_features,) float32
+    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers
+    intercept: np.ndarray  # (n_classes,) float32
+
+
+@dataclass
+class TextClassifier:
+    """A trained (or keyword-built) text classifier.
+
+    >>> clf = TextClassifier().fit(texts, labels)          # doctest: +SKIP
+    >>> clf.predict_proba_top("小区垃圾没人清运", k=3)         # doctest: +SKIP
+    [('城乡建设', 0.71), ('环境保护', 0.22), ('卫生计生', 0.03)]
+    """
+
+    config: ClassifierConfig = field(default_factory=ClassifierConfig)
+    classes: list[str] = field(default_factory=list)
+    temperature: float = 1.0
+    meta: dict = field(default_factory=dict)
+    _w: _Weights | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ training
+    def _analyze(self, text: str) -> list[str]:
+        return char_ngrams(normalize(text), self.config.ngram_min, self.config.ngram_max)
+
+    def _fit_linear(self, texts: Sequence[str], labels: Sequence[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import RidgeClassifier
+        from sklearn.svm import LinearSVC
+
+        cfg = self.config
+        vec = TfidfVectorizer(
+            analyzer=self._analyze, sublinear_tf=True, min_df=cfg.min_df, dtype=np.float32
+        )
+        X = vec.fit_transform(texts)
+        if cfg.model == "svm":
+            svm = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=cfg.random_state)
+        elif cfg.model == "ridge":
+            svm = RidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight, solver="sparse_cg")
+        else:
+            raise ValueError(f"unknown model {cfg.model!r}: expected 'ridge' or 'svm'")
+        svm.fit(X, labels)
+        return vec, svm
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], *, version: str | None = None,
+            mode: str = "supervised") -> "TextClassifier":
+        """Train on parallel sequences of texts and labels (empty texts/labels skipped)."""
+        pairs = [(t, str(l).strip()) for t, l in zip(texts, labels) if l is not None and str(l).strip()]
+        pairs = [(t, l) for t, l in pairs if normalize(t)]
+        if not pairs:
+            raise ValueError("no training rows with both text and label")
+        texts = [t for t, _ in pairs]
+        labels = [l for _, l in pairs]
+        counts = Counter(labels)
+        if len(counts) < 2:
+            raise ValueError(f"need at least 2 classes to train, got {sorted(counts)}")
+
+        vec, svm = self._fit_linear(texts, labels)
+        self.classes = [str(c) for c in svm.classes_]
+        coef = svm.coef_.astype(np.float32)
+        intercept = svm.intercept_.astype(np.float32)
+        if len(self.classes) == 2:  # sklearn keeps one row for binary problems
+            coef = np.vstack([-coef[0], coef[0]])
+            intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
+        self._w = _Weights(
+            vocab={str(k): int(v) for k, v in vec.vocabulary_.items()},
+            idf=vec.idf_.astype(np.float32),
+            coef=np.ascontiguousarray(coef.T),
+            intercept=intercept,
+        )
+
+        cv = {}
+        self.temperature = 1.0
+        if self.config.calibrate and mode == "supervised":
+            cv = self._calibrate(texts, labels)
+        elif mode == "keywords":
+            # Too little data to calibrate: a fixed, deliberately soft temperature.
+            self.temperature = 0.5
+
+        self.meta = self._make_meta(n_train=len(texts), counts=counts, mode=mode, cv=cv, version=version)
+        return self
+
+    def _calibrate(self, texts: list[str], labels: list[str]) -> dict:
+        """Fit the softmax temperature on out-of-fold linear scores; returns CV figures."""
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = Counter(labels)
+        k = min(self.config.calibration_folds, min(counts.values()))
+        if k < 2:
+            return {}
+        y = np.array(labels)
+        scores = np.zeros((len(texts), len(self.classes)), dtype=np.float64)
+        skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.config.random_state)
+        for tr, te in skf.split(np.zeros(len(y)), y):
+            sub = TextClassifier(config=ClassifierConfig.from_dict(asdict(self.config)))
+            vec, svm = sub._fit_linear([texts[i] for i in tr], y[tr])
+            d = svm.decision_function(vec.transform([texts[i] for i in te]))
+            if d.ndim == 1:
+                d = np.column_stack([-d, d])
+            # classes present in this fold's training set, mapped onto ours
+            cols = [self.classes.index(str(c)) for c in svm.classes_]
+            full = np.full((len(te), len(self.classes)), -10.0)
+            full[:, cols] = d
+            scores[te] = full
+        yi = np.array([self.classes.index(l) for l in labels])
+        self.temperature = _fit_temperature(scores, yi)
+        pred = scores.argmax(1)
+        probs = _softmax(scores / self.temperature)
+        return {
+            "cv_folds": k,
+            "cv_accuracy": round(float((pred == yi).mean()), 4),
+            "cv_macro_f1": round(_macro_f1(yi, pred, len(self.classes)), 4),
+            "cv_log_loss": round(float(-np.log(np.maximum(probs[np.arange(len(yi)), yi], 1e-12)).mean()), 4),
+            "cv_ece": round(_ece(probs, yi), 4),
+        }
+
+    def _make_meta(self, *, n_train, counts, mode, cv, version):
+        import sklearn
+
+        now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        digest = hashlib.sha1(self._w.coef.tobytes()).hexdigest()[:8]
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "model_version": version or f"{now:%Y%m%d%H%M%S}-{digest}",
+            "mode": mode,
+            "classes": self.classes,
+            "class_counts": {c: counts[c] for c in self.classes},
+            "n_train": n_train,
+            "n_features": len(self._w.vocab),
+            "trained_at": now.isoformat(),
+            "temperature": self.temperature,
+            "config": asdict(self.config),
+            "libraries": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "scikit-learn": sklearn.__version__,
+            },
+            **cv,
+        }
+
+    @classmethod
+    def from_keywords(cls, pairs: Iterable[tuple[str, str]], *, version: str | None = None,
+                      config: ClassifierConfig | None = None) -> "TextClassifier":
+        """Cold start: build a classifier from (label, text) pairs such as
+        ("环境保护", "环境保护 大气污染 噪音 排污 垃圾焚烧").
+
+        Each pair's text is used whole and also split on spaces and Chinese/ASCII
+        punctuation into keywords, each keyword one training example; the label
+        itself counts as a keyword. The result has the same interface as a
+        trained classifier (mode "keywords" in its metadata; probabilities are
+        not calibrated).
+        """
+        texts, labels = [], []
+        for label, text in pairs:
+            label = str(label).strip()
+            if not label:
+                continue
+            for piece in [label, text or "", *_KEYWORD_SPLIT.split(text or "")]:
+                if normalize(piece):
+                    texts.append(piece)
+                    labels.append(label)
+        cfg = config or ClassifierConfig(calibrate=False, class_weight="balanced")
+        return cls(config=cfg).fit(texts, labels, version=version, mode="keywords")
+
+    # ---------------------------------------------------------------- predicting
+    def _require(self) -> _Weights:
+        if self._w is None:
+            raise RuntimeError("classifier is not trained: call fit(), from_keywords() or load()")
+        return self._w
+
+    def decision_scores(self, text: str) -> np.ndarray:
+        """Raw per-class linear scores for one text (fast path: no sparse matrices)."""
+        w = self._require()
+        grams = Counter(self._analyze(text))
+        n = len(grams)
+        ids = np.fromiter(map(w.vocab.get, grams, repeat(-1)), dtype=np.intp, count=n)
+        known = ids >= 0
+        if not known.any():
+            return w.intercept.astype(np.float64)
+        ii = ids[known]
+        tf = np.fromiter(grams.values(), dtype=np.float32, count=n)[known]
+        v = (1.0 + np.log(tf)) * w.idf[ii]
+        v /= np.sqrt(np.dot(v, v))
+        return (v @ w.coef[ii] + w.intercept).astype(np.float64)
+
+    def predict_proba_one(self, text: str) -> np.ndarray:
+        return _softmax(self.decision_scores(text) / self.temperature)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_classes) probabilities, columns in ``self.classes`` order."""
+        self._require()
+        if not len(texts):
+            return np.zeros((0, len(self.classes)))
+        return np.vstack([self.predict_proba_one(t) for t in texts])
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        self._require()
+        return [self.classes[int(np.argmax(self.decision_scores(t)))] for t in texts]
+
+    def predict_one(self, text: str) -> str:
+        return self.predict([text])[0]
+
+    def predict_proba_top(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        """The k most likely labels for one text, best first: [(label, probability)]."""
+        p = self.predict_proba_one(text)
+        order = np.argsort(-p, kind="stable")[: max(1, k)]
+        return [(self.classes[i], float(p[i])) for i in order]
+
+    # ------------------------------------------------------------- persistence
+    @property
+    def version(self) -> str:
+        return self.meta.get("model_version", "")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to ``path`` (a ``.npz`` archive; the suffix is added if missing)."""
+        w = self._require()
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        words = sorted(w.vocab, key=w.vocab.__getitem__)
+        meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config))
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(
+                fh,
+                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+                idf=w.idf,
+                coef=w.coef,
+                intercept=w.intercept,
+            )
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TextClassifier":
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"model file not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+                vocab_blob = z["vocab"].tobytes().decode("utf-8")
+                idf, coef, intercept = z["idf"], z["coef"], z["intercept"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelFormatError(f"{path}: not a {FORMAT} model file ({exc})") from exc
+        if meta.get("format") != FORMAT:
+            raise ModelFormatError(f"{path}: not a {FORMAT} model file")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"{path}: model format version {meta.get('format_version')} is not supported "
+                f"(this code reads version {FORMAT_VERSION}); retrain with `jiesu dispatch train`"
+            )
+        words = vocab_blob.split("\n") if vocab_blob else []
+        if len(words) != len(idf) or coef.shape != (len(idf), len(meta["classes"])):
+            raise ModelFormatError(f"{path}: inconsistent array shapes")
+        obj = cls(
+            config=ClassifierConfig.from_dict(meta.get("config", {})),
+            classes=list(meta["classes"]),
+            temperature=float(meta.get("temperature", 1.0)),
+            meta=meta,
+        )
+        obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=coef, intercept=intercept)
+        return obj
+
+
+_KEYWORD_SPLIT = re.compile(r"[\s,，、;；/|｜:：。.!！?？()（）【】\[\]]+")
+
+
+def train_from_tickets(rows: Iterable[tuple[str, str]], *, version: str | None = None,
+                       config: ClassifierConfig | None = None) -> TextClassifier:
+    """Train from (text, label) pairs, e.g. closed tickets' text and the
+    dispatcher-confirmed category. Rows with an empty text or label are skipped;
+    ``meta["n_skipped"]`` says how many."""
+    texts, labels, skipped = [], [], 0
+    for text, label in rows:
+        label = "" if label is None else str(label).strip()
+        if not label or not normalize(text):
+            skipped += 1
+            continue
+        texts.append(text)
+        labels.append(label)
+    clf = TextClassifier(config=config or ClassifierConfig()).fit(texts, labels, version=version)
+    clf.meta["n_skipped"] = skipped
+    return clf
+
+
+# ---------------------------------------------------------------------- helpers
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising the negative log-likelihood (golden-section on log T)."""
+
+    def nll(log_t: float) -> float:
+        p = _softmax(scores / math.exp(log_t))
+        return float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)).mean())
+
+    a, b = math.log(0.01), math.log(10.0)
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = nll(c), nll(d)
+    for _ in range(60):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = nll(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = nll(d)
+    return float(math.exp((a + b) / 2))
+
+
+def _macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    f1s = []
+    for c in range(n_classes):
+        tp = int(((pred == c) & (y == c)).sum())
+        fp = int(((pred == c) & (y != c)).sum())
+        fn = int(((pred != c) & (y == c)).sum())
+        if tp + fp + fn == 0:
+            continue
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def _ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-1 probability."""
+    conf = probs.max(1)
+    correct = probs.argmax(1) == y
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(total)

@@ -1,0 +1,254 @@
+"""`jiesu dispatch …` (manage.py dispatch …): train, evaluate, cross-validate and try
+the dispatch text classifier.
+
+    jiesu dispatch evaluate --train A.csv [B.csv …] --test T.csv --text 留言主题,留言详情 --label 一级分类
+    jiesu dispatch train --from-csv A.csv [B.csv …] --text 留言主题,留言详情 --label 一级分类 --out model.npz
+    jiesu dispatch crossval --data M.csv --extra T.csv --text 留言主题,留言详情 --label 一级分类 --seeds 0,1,2
+    jiesu dispatch predict --model model.npz "小区垃圾没人清运"
+    jiesu dispatch info --model model.npz
+
+evaluate, train and crossval print as their last line one JSON object.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
+from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
+from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
+
+DEFAULT_TEXT = "留言主题,留言详情"
+DEFAULT_LABEL = "一级分类"
+
+
+def _columns(value: str) -> list[str]:
+    cols = [c.strip() for c in value.replace("，", ",").split(",") if c.strip()]
+    if not cols:
+        raise CommandError("--text needs at least one column name")
+    return cols
+
+
+def _add_data_args(p):
+    p.add_argument("--text", default=DEFAULT_TEXT,
+                   help=f"comma-separated text columns, joined in this order (default {DEFAULT_TEXT}); "
+                        "a column a file lacks counts as empty")
+    p.add_argument("--label", default=DEFAULT_LABEL, help=f"label column (default {DEFAULT_LABEL})")
+
+
+def _add_model_args(p):
+    p.add_argument("--ngram-max", type=int, default=ClassifierConfig.ngram_max,
+                   help=f"longest character n-gram (default {ClassifierConfig.ngram_max})")
+    p.add_argument("--model-type", choices=["ridge", "svm"], default=ClassifierConfig.model, dest="model_type",
+                   help=f"linear model (default {ClassifierConfig.model})")
+    p.add_argument("--alpha", type=float, default=ClassifierConfig.alpha,
+                   help=f"ridge regularisation (default {ClassifierConfig.alpha})")
+    p.add_argument("--C", type=float, default=ClassifierConfig.C, dest="C",
+                   help=f"SVM regularisation C (default {ClassifierConfig.C})")
+
+
+class Command(BaseCommand):
+    help = "Dispatch classifier: evaluate | train | crossval | predict | info (see `jiesu dispatch <action> -h`)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+        ev = sub.add_parser("evaluate", help="train on some CSV files, score on another",
+                            description="Train on the --train files, predict the --test file, print per-class "
+                                        "precision/recall/F1 and the confusion matrix, and as the last line JSON "
+                                        '{"macro_f1", "accuracy", "n_train", "n_test", "seconds"}.')
+        ev.add_argument("--train", nargs="+", required=True, metavar="CSV", help="training files")
+        ev.add_argument("--test", required=True, metavar="CSV", help="test file")
+        _add_data_args(ev)
+        _add_model_args(ev)
+        ev.add_argument("--exclude-overlap", action="store_true",
+                        help="drop training rows whose first text column (e.g. the title) also occurs in the "
+                             "test file, for an honest score when the files share rows")
+        ev.add_argument("--save-model", metavar="PATH", help="also save the trained (calibrated) model")
+
+        tr = sub.add_parser("train", help="train a model from CSV files and save it",
+                            description="Train from CSV files (dispatcher-confirmed categories as labels) and "
+                                        "write a versioned model file. Last line: JSON with the model's metadata.")
+        tr.add_argument("--from-csv", nargs="+", required=True, metavar="CSV", dest="from_csv")
+        tr.add_argument("--out", required=True, metavar="PATH", help="model file to write (.npz)")
+        tr.add_argument("--version", help="model version string (default: timestamp + weights digest)")
+        tr.add_argument("--no-calibrate", action="store_true",
+                        help="skip the cross-validated probability calibration (faster)")
+        _add_data_args(tr)
+        _add_model_args(tr)
+
+        cv = sub.add_parser("crossval", help="repeated stratified k-fold cross-validation",
+                            description="Repeated stratified k-fold CV on --data, grouped by the first text "
+                                        "column; --extra files are added to every training fold except rows "
+                                        "sharing a first-text-column value with the test fold.")
+        cv.add_argument("--data", required=True, metavar="CSV")
+        cv.add_argument("--extra", nargs="*", default=[], metavar="CSV")
+        cv.add_argument("--folds", type=int, default=5)
+        cv.add_argument("--seeds", default="0,1,2", help="comma-separated random seeds (default 0,1,2)")
+        _add_data_args(cv)
+        _add_model_args(cv)
+
+        pr = sub.add_parser("predict", help="top-k categories for texts")
+        pr.add_argument("--model", required=True, metavar="PATH")
+        pr.add_argument("-k", type=int, default=3)
+        pr.add_argument("texts", nargs="*", help="texts (default: one per line from standard input)")
+
+        info = sub.add_parser("info", help="show a model file's metadata")
+        info.add_argument("--model", required=True, metavar="PATH")
+
+    # ----------------------------------------------------------------- helpers
+    def _say(self, msg: str = ""):
+        self.stdout.write(msg)
+
+    def _load(self, paths, text_cols, label) -> list[LabelledRows]:
+        out = []
+        for p in paths:
+            try:
+                rows = load_labelled(p, text_cols, label)
+            except TableError as exc:
+                raise CommandError(str(exc)) from None
+            notes = []
+            if rows.missing_text_columns:
+                notes.append(f"no column {', '.join(rows.missing_text_columns)} (counted as empty)")
+            if rows.skipped_no_label:
+                notes.append(f"skipped {len(rows.skipped_no_label)} row(s) with an empty label "
+                             f"(data rows {_few(rows.skipped_no_label)})")
+            if rows.skipped_no_text:
+                notes.append(f"skipped {len(rows.skipped_no_text)} row(s) with no text "
+                             f"(data rows {_few(rows.skipped_no_text)})")
+            enc = "utf-8" if rows.encoding == "utf-8-sig" else rows.encoding
+            sep = "tab" if rows.delimiter == "\t" else "comma"
+            self._say(f"{p}: {len(rows)} rows used of {rows.n_rows} ({enc}, {sep}-separated)"
+                      + ("; " + "; ".join(notes) if notes else ""))
+            out.append(rows)
+        return out
+
+    def _config(self, opts, calibrate: bool) -> ClassifierConfig:
+        if opts["ngram_max"] < 1:
+            raise CommandError("--ngram-max must be at least 1")
+        if opts["C"] <= 0 or opts["alpha"] <= 0:
+            raise CommandError("--C and --alpha must be positive")
+        return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
+                                C=opts["C"], calibrate=calibrate)
+
+    def _json(self, obj):
+        self.stdout.write(json.dumps(obj, ensure_ascii=False))
+
+    # ------------------------------------------------------------------ actions
+    def handle(self, *args, **opts):
+        return getattr(self, "do_" + opts["action"])(opts) or None
+
+    def do_evaluate(self, opts):
+        t0 = time.perf_counter()
+        cols = _columns(opts["text"])
+        train = self._load(opts["train"], cols, opts["label"])
+        (test,) = self._load([opts["test"]], cols, opts["label"])
+        if not len(test):
+            raise CommandError(f"{opts['test']}: no usable test rows")
+        texts = [t for r in train for t in r.texts]
+        labels = [l for r in train for l in r.labels]
+        keys = [k for r in train for k in r.keys]
+        test_keys = {k for k in test.keys if k}
+        overlap = sum(1 for k in keys if k and k in test_keys)
+        if overlap:
+            if opts["exclude_overlap"]:
+                kept = [(t, l) for t, l, k in zip(texts, labels, keys) if not (k and k in test_keys)]
+                texts, labels = [t for t, _ in kept], [l for _, l in kept]
+                self._say(f"excluded {overlap} training row(s) whose {cols[0]} also occurs in the test file")
+            else:
+                self._say(f"note: {overlap} training row(s) share their {cols[0]} with a test row "
+                          "(use --exclude-overlap for an unseen-data score)")
+        if not texts:
+            raise CommandError("no usable training rows")
+        unseen = sorted(set(test.labels) - set(labels))
+        if unseen:
+            self._say(f"note: test labels never seen in training (always wrong): {', '.join(unseen)}")
+        try:
+            clf = TextClassifier(config=self._config(opts, calibrate=bool(opts.get("save_model")))).fit(
+                texts, labels)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        pred = clf.predict(test.texts)
+        sc = score(test.labels, pred, labels=clf.classes)
+        self._say(f"trained on {len(texts)} rows, {len(clf.classes)} classes; tested on {len(test)} rows")
+        self._say("")
+        self._say(format_report(sc))
+        self._say("")
+        if opts.get("save_model"):
+            path = clf.save(opts["save_model"])
+            self._say(f"model {clf.version} saved to {path}")
+        self._json({
+            "macro_f1": round(sc.macro_f1, 4),
+            "accuracy": round(sc.accuracy, 4),
+            "n_train": len(texts),
+            "n_test": len(test),
+            "seconds": round(time.perf_counter() - t0, 2),
+        })
+
+    def do_train(self, opts):
+        t0 = time.perf_counter()
+        cols = _columns(opts["text"])
+        data = self._load(opts["from_csv"], cols, opts["label"])
+        texts = [t for r in data for t in r.texts]
+        labels = [l for r in data for l in r.labels]
+        if not texts:
+            raise CommandError("no usable training rows")
+        try:
+            clf = TextClassifier(config=self._config(opts, calibrate=not opts["no_calibrate"])).fit(
+                texts, labels, version=opts.get("version"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        path = clf.save(opts["out"])
+        m = clf.meta
+        self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
+                  f"{m['n_features']} features, temperature {clf.temperature:.3f}")
+        if "cv_macro_f1" in m:
+            self._say(f"{m['cv_folds']}-fold CV on the training data: macro-F1 {m['cv_macro_f1']:.4f}, "
+                      f"accuracy {m['cv_accuracy']:.4f}, ECE {m['cv_ece']:.4f}")
+        self._say(f"saved to {path}")
+        self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
+                    "classes": clf.classes, "seconds": round(time.perf_counter() - t0, 2),
+                    **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
+
+    def do_crossval(self, opts):
+        cols = _columns(opts["text"])
+        try:
+            seeds = [int(s) for s in opts["seeds"].split(",") if s.strip()]
+        except ValueError:
+            raise CommandError(f"--seeds: expected comma-separated integers, got {opts['seeds']!r}") from None
+        if opts["folds"] < 2:
+            raise CommandError("--folds must be at least 2")
+        (data,) = self._load([opts["data"]], cols, opts["label"])
+        extra = self._load(opts["extra"], cols, opts["label"]) if opts["extra"] else []
+        ds = Dataset(data.texts, data.labels, data.keys)
+        ex = Dataset([t for r in extra for t in r.texts], [l for r in extra for l in r.labels],
+                     [k for r in extra for k in r.keys]) if extra else None
+        res = repeated_cv(ds, ex, folds=opts["folds"], seeds=seeds,
+                          config=self._config(opts, calibrate=False), progress=self._say)
+        self._say(f"macro-F1 {res['macro_f1_mean']:.4f} ± {res['macro_f1_sd']:.4f} (min {res['macro_f1_min']:.4f}), "
+                  f"accuracy {res['accuracy_mean']:.4f} ± {res['accuracy_sd']:.4f} over {res['runs']} folds")
+        self._json({k: v for k, v in res.items() if k != "per_fold"})
+
+    def do_predict(self, opts):
+        clf = self._open(opts["model"])
+        texts = opts["texts"] or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        for t in texts:
+            self._json({"text": t, "top": [[l, round(p, 4)] for l, p in clf.predict_proba_top(t, k=opts["k"])]})
+
+    def do_info(self, opts):
+        clf = self._open(opts["model"])
+        self.stdout.write(json.dumps(clf.meta, ensure_ascii=False, indent=2))
+
+    def _open(self, path) -> TextClassifier:
+        try:
+            return TextClassifier.load(path)
+        except (FileNotFoundError, ModelFormatError) as exc:
+            raise CommandError(str(exc)) from None
+
+
+def _few(nums: list[int], n: int = 5) -> str:
+    s = ", ".join(str(x) for x in nums[:n])
+    return s + (", …" if len(nums) > n else "")
