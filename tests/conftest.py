@@ -89,3 +89,21 @@ def page(browser, request):
         if path:
             print(f"\nscreenshot of the failed page: {path}")
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_caches():
+    """Per-process caches of reference data must not leak rows of one test's database into the next."""
+    from jiesu.core.api_support import TOKENS
+    from jiesu.tickets.services import REFERENCE
+
+    REFERENCE.clear()
+    TOKENS.clear()
+    yield
+    REFERENCE.clear()
+    TOKENS.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

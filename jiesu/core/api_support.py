@@ -1,18 +1,35 @@
 """API authentication (bearer token or session) and JSON errors that name the field."""
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from jiesu.core.errors import DomainError
+from jiesu.core.memo import TTLCache
+
+
+TOKENS = TTLCache(ttl=30)
+
+
+def _tokens_changed(**kwargs):
+    TOKENS.clear()
+
+
+post_save.connect(_tokens_changed, sender="accounts.ApiToken", dispatch_uid="tokens-token")
+post_save.connect(_tokens_changed, sender="accounts.User", dispatch_uid="tokens-user")
+post_delete.connect(_tokens_changed, sender="accounts.ApiToken", dispatch_uid="tokens-token-del")
 
 
 class TokenAuth(HttpBearer):
+    """Bearer tokens; a token's user is cached for 30 s per process (revocation takes effect within that)."""
+
     def authenticate(self, request, token):
         from jiesu.accounts.models import ApiToken
 
-        found = ApiToken.objects.select_related("user", "user__unit").filter(key=token, active=True).first()
+        found = TOKENS.get_or_load(token, lambda: ApiToken.objects.select_related("user", "user__unit")
+                                   .filter(key=token, active=True).first())
         if found is None or not found.user.is_active:
             return None
         now = timezone.now()

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiesu.categories.models import Category, RequestType
+from jiesu.categories.models import Category, RequestType, TimeLimitClass
 from jiesu.core import scoping
-from jiesu.dispatch.coords import to_wgs84
 from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.core.memo import TTLCache
+from jiesu.dispatch.coords import to_wgs84
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
@@ -97,9 +99,8 @@ def require_text(value, field_name, label, max_length=None):
 
 def time_limit_class(ticket):
     if ticket.category_id:
-        return ticket.category.effective_time_limit_class()
-    from jiesu.categories.models import TimeLimitClass
-
+        cached = getattr(ticket.category, "cached_limit_class", None)
+        return cached or ticket.category.effective_time_limit_class()
     return TimeLimitClass.objects.filter(code="general").first()
 
 
@@ -147,7 +148,7 @@ def validate_intake(data: IntakeData):
         raise DomainError(_("Unknown channel “%(v)s”.") % {"v": data.channel}, field="channel")
     category = None
     if data.category_code:
-        category = Category.objects.filter(code=data.category_code, active=True).first()
+        category = category_by_code(data.category_code)
         if category is None:
             raise DomainError(_("Unknown category “%(v)s”.") % {"v": data.category_code}, field="category")
     request_type = data.request_type or (category.request_type if category else RequestType.COMPLAINT)
@@ -181,22 +182,53 @@ def locate(data: IntakeData):
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
         return found
     if data.street_code:
-        street = Unit.objects.filter(code=data.street_code).select_related("district").first()
-        if street is None or street.kind not in (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID,
-                                                 UnitKind.DISTRICT):
+        place = REFERENCE.get_or_load(("place", data.street_code), lambda: place_of_code(data.street_code))
+        if place is None:
             raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.street_code}, field="street")
-        return place_of_unit(street)
+        return place
     return {}
+
+
+PLACE_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)
+REFERENCE = TTLCache(ttl=60)
+
+
+def _reference_changed(**kwargs):
+    REFERENCE.clear()
+
+
+for _model in (Category, TimeLimitClass, Unit):
+    post_save.connect(_reference_changed, sender=_model, dispatch_uid=f"reference-{_model.__name__}")
+    post_delete.connect(_reference_changed, sender=_model, dispatch_uid=f"reference-del-{_model.__name__}")
+
+
+def place_of_code(code):
+    """{district, street, community, grid} for a territorial unit's code, or None."""
+    unit = Unit.objects.filter(code=code, kind__in=PLACE_KINDS).select_related("parent", "parent__parent").first()
+    return place_of_unit(unit) if unit else None
 
 
 def place_of_unit(unit):
     chain = {}
     node = unit
     while node is not None:
-        if node.kind in (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID):
+        if node.kind in PLACE_KINDS:
             chain[str(node.kind)] = node
         node = node.parent
     return chain
+
+
+def category_by_code(code):
+    """An active category with its time-limit class resolved (cached: read on every intake)."""
+    def load():
+        category = (Category.objects.filter(code=code, active=True)
+                    .select_related("time_limit_class", "parent__time_limit_class",
+                                    "parent__parent__time_limit_class").first())
+        if category is not None:
+            category.cached_limit_class = category.effective_time_limit_class()
+        return category
+
+    return REFERENCE.get_or_load(("category", code), load)
 
 
 def validate_attachments(files):
@@ -222,10 +254,6 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
     if user.role not in ("call_taker", "citizen", "grid_worker", "admin") and not user.is_superuser:
         raise Forbidden(_("Your role may not record requests."))
     key = f"{user.pk}:{idempotency_key}" if idempotency_key else None
-    if key:
-        existing = Ticket.objects.filter(idempotency_key=key).first()
-        if existing:
-            return existing, False
     title, text, request_type, category, place = validate_intake(data)
     now = at or timezone.now()
     ticket = Ticket(
