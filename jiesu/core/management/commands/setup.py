@@ -1,0 +1,53 @@
+"""manage.py setup (`jiesu setup`, called by `make run`): everything a fresh checkout needs, idempotent.
+
+migrate → org tree → reference data (calendar, time limits, categories, duties) →
+demo users → demo tickets. A second run finds everything in place and takes seconds.
+"""
+import io
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from jiesu.demo import setup_steps
+
+
+class Command(BaseCommand):
+    help = ("Set up Jiesu: migrate the database, build the org tree, load the reference data, create the demo "
+            "users and generate the demo tickets. Idempotent: what exists is kept.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-demo-tickets", action="store_true", help="do not generate demo tickets")
+        parser.add_argument("--tickets", type=int, default=setup_steps.DEFAULT_TICKETS,
+                            help=f"how many demo tickets (default {setup_steps.DEFAULT_TICKETS})")
+        parser.add_argument("--seed", type=int, default=setup_steps.DEFAULT_SEED, help="random seed of the demo")
+        parser.add_argument("--reset-demo", action="store_true",
+                            help="delete the demo tickets and generate them again")
+        parser.add_argument("--districts", default="",
+                            help="comma-separated district codes: build streets, communities and grids only "
+                                 "there (quick set-ups for tests); default all 16")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    def handle(self, *args, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, **options):
+        if tickets < 0:
+            raise CommandError("--tickets must be 0 or more")
+        started = time.perf_counter()
+        log = self.stdout.write
+        districts = [d.strip() for d in districts.split(",") if d.strip()] or None
+
+        log("Jiesu setup")
+        setup_steps.timed(log, "database migrated",
+                          lambda: call_command("migrate", interactive=False, verbosity=0))
+        setup_steps.org_tree(log, districts)
+        output = io.StringIO()
+        setup_steps.timed(log, "reference data loaded", lambda: call_command("seed_reference", stdout=output))
+        for line in output.getvalue().splitlines():
+            log(f"    {line}")
+        setup_steps.demo_users(log)
+        if no_demo_tickets:
+            log("  demo tickets: skipped (--no-demo-tickets)")
+        else:
+            setup_steps.demo_tickets(log, tickets, seed, reset_demo, progress=not no_progress)
+        log(self.style.SUCCESS(f"Setup done in {time.perf_counter() - started:.1f} s. "
+                               f"Demo users: see docs/demo.md (password jiesu123)."))
+

@@ -1,0 +1,184 @@
+"""Demo tickets: deterministic, every state, and every invariant the ticket services keep."""
+from collections import defaultdict
+
+from django.conf import settings
+
+from jiesu.demo.generate import ALL_STATES, delete_demo, generate
+from jiesu.demo.models import DemoDataset
+from jiesu.tickets import jobs
+from jiesu.tickets.models import Assignment, Callback, Ticket, TicketEvent, current_deadline, next_warning_at
+from jiesu.tickets.services import due, time_limit_class
+from jiesu.units.models import UnitKind
+
+from .conftest import NOW
+
+ID_KEYS = {"parent", "child", "via_parent", "parent_number", "child_number"}
+
+
+def snapshot():
+    tickets = list(Ticket.objects.order_by("created_at", "id").values_list(
+        "created_at", "channel", "request_type", "title", "text", "address", "lon", "lat", "citizen_name",
+        "citizen_phone", "category_id", "street_id", "grid_id", "lead_unit_id", "state", "special_class",
+        "close_reason", "dispatch_due", "reply_due", "closed_at", "warning_level", "next_check_at", "query_code"))
+    events = [(t, at, kind, actor, f, to, note, {k: v for k, v in payload.items() if k not in ID_KEYS})
+              for t, at, kind, actor, f, to, note, payload in TicketEvent.objects.order_by(
+                  "ticket__created_at", "ticket_id", "at", "id").values_list(
+                  "ticket__created_at", "at", "kind", "actor_id", "from_state", "to_state", "note", "payload")]
+    assignments = list(Assignment.objects.order_by("ticket__created_at", "id").values_list(
+        "unit_id", "role", "state", "active", "dispatched_at", "reply_due", "signed_at", "replied_at"))
+    return tickets, events, assignments
+
+
+def events_by_ticket():
+    found = defaultdict(list)
+    for e in TicketEvent.objects.order_by("at", "id"):
+        found[e.ticket_id].append(e)
+    return found
+
+
+def test_same_seed_same_tickets(demo):
+    first = snapshot()
+    assert len(first[0]) == 300
+    assert delete_demo() == 300
+    assert not Ticket.objects.exists() and not DemoDataset.objects.exists()
+    generate(n=300, seed=7, now=NOW, progress=False)
+    assert snapshot() == first
+
+
+def test_another_seed_other_tickets(demo):
+    first = snapshot()[0]
+    delete_demo()
+    generate(n=300, seed=8, now=NOW, progress=False)
+    assert snapshot()[0] != first
+
+
+def test_every_state_shows(demo):
+    states = set(Ticket.objects.values_list("state", flat=True))
+    assert states == set(ALL_STATES)
+    assert Ticket.objects.filter(state="closed").exclude(special_class="").exists()
+    assert Ticket.objects.filter(state="merged", parent__isnull=False).exists()
+    assert Ticket.objects.filter(channel="patrol").exists()
+    # most tickets are closed, and the open ones are recent
+    assert Ticket.objects.filter(state="closed").count() > 0.7 * 300
+    assert demo.tickets == 300 and demo.first_id and demo.last_id - demo.first_id == 299
+
+
+def test_times_lie_in_the_last_six_months(demo):
+    first, last = Ticket.objects.order_by("created_at").values_list("created_at", flat=True)[::299]
+    assert (NOW - first).days <= 183 and last <= NOW
+    assert not TicketEvent.objects.filter(at__gt=NOW).exists()
+
+
+def test_events_tell_the_story_in_order(demo):
+    """Every ticket starts with its intake; each event starts in the state the previous one left."""
+    found = events_by_ticket()
+    for ticket in Ticket.objects.all():
+        events = found[ticket.pk]
+        assert events[0].kind == "intake" and events[0].at == ticket.created_at and events[0].to_state == "new"
+        state = "new"
+        for event in events[1:]:
+            assert event.at >= ticket.created_at
+            assert event.from_state == state, (ticket.pk, event.kind, event.from_state, state)
+            state = event.to_state
+        assert state == ticket.state, ticket.pk
+
+
+def test_assignments_match_states(demo):
+    found = defaultdict(list)
+    for a in Assignment.objects.select_related("unit"):
+        found[a.ticket_id].append(a)
+    answered = set(TicketEvent.objects.filter(kind="answer").values_list("ticket_id", flat=True))
+    checked = 0
+    for ticket in Ticket.objects.all():
+        active = [a for a in found[ticket.pk] if a.active]
+        leads = [a for a in active if a.role == "lead"]
+        if ticket.state in ("new", "answered", "merged") or ticket.parent_id or ticket.pk in answered \
+                or ticket.special_class:
+            assert not leads, ticket.pk
+            continue
+        assert len(leads) == 1 and leads[0].unit_id == ticket.lead_unit_id, ticket.pk
+        lead = leads[0]
+        if lead.unit.kind == UnitKind.STREET:  # a street's dispatch copies its district
+            assert any(a.role == "copy" and a.unit_id == lead.unit.district_id for a in active)
+        if ticket.state in ("signed", "contacted", "replied", "closed"):
+            assert lead.signed_at is not None
+        if ticket.state in ("contacted", "replied", "closed"):
+            assert lead.contacted_at is not None
+        if ticket.state in ("replied", "closed"):
+            assert lead.replied_at is not None and ticket.replied_at == lead.replied_at
+        if ticket.state == "closed":
+            assert all(a.state == "done" for a in active)
+            checked += 1
+        assert all(not a.active and a.state == "withdrawn" for a in found[ticket.pk] if a not in active)
+    assert checked > 100
+
+
+def test_deadlines_come_from_the_time_limit_class(demo):
+    for ticket in Ticket.objects.select_related("category")[:120]:
+        limits = time_limit_class(ticket)
+        assert ticket.dispatch_due == due(ticket.created_at, limits, "dispatch")
+        for a in Assignment.objects.filter(ticket=ticket):
+            assert a.sign_due == due(a.dispatched_at, limits, "sign")
+            assert a.contact_due == due(a.dispatched_at, limits, "contact")
+            if not ticket.extensions.filter(state="approved", assignment=a).exists():
+                assert a.reply_due == due(a.dispatched_at, limits, "reply")
+
+
+def test_warnings_match_the_deadlines_at_now(demo):
+    fraction = settings.JIESU["WARNING_FRACTION"]
+    open_tickets = Ticket.objects.filter(state__in=("new", "dispatched", "signed", "contacted"))
+    assert open_tickets.exists()
+    for ticket in open_tickets:
+        start, due_at, _step = current_deadline(ticket)
+        assert ticket.warning_level == jobs.warning_level(NOW, start, due_at, fraction), ticket.pk
+        assert ticket.next_check_at == next_warning_at(ticket)
+        assert ticket.next_check_at is None or ticket.next_check_at > NOW
+    for ticket in Ticket.objects.exclude(state__in=("new", "dispatched", "signed", "contacted")):
+        assert ticket.next_check_at is None
+    # so the deadline worker, run at the demo's "now", finds nothing to do
+    assert jobs.scan_once(now=NOW) == 0
+
+
+def test_overdue_and_late_tickets_exist_at_scale(demo_world):
+    generate(n=1500, seed=3, now=NOW, progress=False)
+    assert TicketEvent.objects.filter(kind="overdue").exists()
+    assert TicketEvent.objects.filter(kind="reply", payload__late=True).exists()
+    assert TicketEvent.objects.filter(kind="return").exists()
+    assert TicketEvent.objects.filter(kind="extension_decision").exists()
+    assert TicketEvent.objects.filter(kind="supervise").exists()
+    reached = Callback.objects.filter(reached=True)
+    satisfied = reached.exclude(satisfied="dissatisfied").count() / reached.count()
+    resolved = reached.exclude(resolved="unresolved").count() / reached.count()
+    assert 0.93 < satisfied < 0.995 and 0.93 < resolved < 0.995
+    assert Ticket.objects.filter(rehandle_round__gt=0).exists()
+
+
+def test_coordinates_lie_in_the_tickets_grid(demo):
+    from jiesu.units.services import locate_point
+
+    located = Ticket.objects.exclude(lon=None).select_related("grid", "street")[:40]
+    assert located
+    for ticket in located:
+        place = locate_point(ticket.lon, ticket.lat)
+        assert place["grid"].pk == ticket.grid_id and place["street"].pk == ticket.street_id
+
+
+def test_demo_users_act_in_the_demo(demo):
+    from jiesu.accounts.models import User
+
+    street = User.objects.get(username="street")
+    assert TicketEvent.objects.filter(actor=street).exists()
+    assert Ticket.objects.filter(citizen_user__username="citizen").exists()
+    assert TicketEvent.objects.filter(actor__username="calltaker", kind="intake").exists()
+
+
+def test_rows_made_after_the_demo_get_fresh_ids(demo):
+    """The demo gives ids itself; the database's sequences must continue after them (PostgreSQL)."""
+    from jiesu.units.models import Unit
+
+    ticket = Ticket.objects.create(title="t", text="t", created_at=NOW)
+    assert ticket.pk > demo.last_id
+    top = Assignment.objects.order_by("-id").values_list("id", flat=True).first()
+    assignment = Assignment.objects.create(ticket=ticket, unit=Unit.objects.get(code="110101001"), role="lead",
+                                           dispatched_at=NOW)
+    assert assignment.pk > top

@@ -1,0 +1,62 @@
+"""`jiesu setup`: everything in one command, and a second run does nothing heavy."""
+import io
+import time
+
+from django.core.management import call_command
+
+from jiesu.accounts.models import User
+from jiesu.demo.models import DemoDataset
+from jiesu.demo.users import DEMO_USERS
+from jiesu.tickets.models import Ticket
+
+
+def run_setup(**options):
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("setup", districts="110101", no_progress=True, stdout=out, **options)
+    return out.getvalue(), time.perf_counter() - started
+
+
+def test_setup_is_idempotent(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    output, _ = run_setup(tickets=150)
+    assert "150 in" in output
+    assert Ticket.objects.count() == 150
+    assert set(User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list("username", flat=True)) \
+        == {u.username for u in DEMO_USERS}
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.role == "admin" and admin.check_password("jiesu123")
+    street = User.objects.get(username="street")
+    assert street.unit.code == "110101001" and street.display_name
+    users, before = User.objects.count(), list(Ticket.objects.values_list("id", flat=True))
+
+    output, seconds = run_setup(tickets=150)
+    assert "present" in output
+    assert list(Ticket.objects.values_list("id", flat=True)) == before
+    assert User.objects.count() == users and DemoDataset.objects.count() == 1
+    assert seconds < 15
+
+
+def test_reset_and_no_tickets(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    run_setup(no_demo_tickets=True)
+    assert not Ticket.objects.exists() and User.objects.filter(username="dispatcher").exists()
+    run_setup(tickets=80)
+    assert Ticket.objects.count() == 80
+    output, _ = run_setup(tickets=60, reset_demo=True)
+    assert "80 deleted" in output
+    assert Ticket.objects.count() == 60 and DemoDataset.objects.get().tickets == 60
+
+
+def test_load_demo_command(db, settings):
+    """`jiesu demo` (load_demo): users and tickets on an existing tree and catalogue."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from jiesu.units.services import build_org_tree
+
+    build_org_tree(districts=("110101",))
+    call_command("seed_reference", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_demo", tickets=40, no_progress=True, stdout=out)
+    assert Ticket.objects.count() == 40 and User.objects.filter(username="callback").exists()
+    call_command("load_demo", tickets=40, no_progress=True, stdout=out)
+    assert Ticket.objects.count() == 40 and "present" in out.getvalue()
