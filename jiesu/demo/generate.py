@@ -1345,6 +1345,25 @@ def insert_rows(model, rows):
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     names = list(rows[0])
+    # Columns the rows do not name (added to the model later, say) get the model's default.
+    stamp = timezone.now()
+    extra = {}
+    for f in meta.concrete_fields:
+        if f.attname in rows[0] or f.primary_key:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            extra[f.attname] = lambda stamp=stamp: stamp
+        elif f.has_default():
+            extra[f.attname] = f.get_default
+        elif f.null:
+            extra[f.attname] = lambda: None
+        else:
+            raise ValueError(f"{meta.label}.{f.name} needs a value for the demo rows")
+    if extra:
+        for row in rows:
+            for name, default in extra.items():
+                row[name] = default()
+        names += list(extra)
     fields = [by_attname[name] for name in names]
     ops = connection.ops
     adapters = []
