@@ -435,7 +435,7 @@ def reply(user, ticket, text, self_resolved=None):
     ticket.save()
     record_event(ticket, "reply", user, before, ticket.state, text, self_resolved=self_resolved,
                  late=bool(ticket.reply_due and now > ticket.reply_due))
-    for child in ticket.merged_children.select_for_update():
+    for child in ticket.merged_children.filter(state=State.MERGED).select_for_update():
         child.reply_text, child.replied_at, child.self_resolved = text, now, self_resolved
         child.state = State.REPLIED
         child.save()
@@ -610,6 +610,8 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
         _close(ticket, CloseReason.CALLBACK, now)
     elif outcome == "close_limit":
         _close(ticket, CloseReason.REHANDLE_LIMIT, now)
+    elif ticket.lead_unit_id is None:
+        _back_to_queue(ticket, now)
     else:
         _rehandle(user, ticket, now)
     ticket.save()
@@ -621,6 +623,15 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
 def _close(ticket, reason, now):
     ticket.state, ticket.close_reason, ticket.closed_at = State.CLOSED, reason, now
     ticket.assignments.filter(active=True).update(state=AssignmentState.DONE)
+
+
+def _back_to_queue(ticket, now):
+    """A merged duplicate whose citizen is not satisfied is split off and dispatched on its own."""
+    ticket.rehandle_round += 1
+    ticket.callback_attempts = 0
+    ticket.parent = None
+    ticket.state = State.NEW
+    ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
 
 
 def _rehandle(user, ticket, now):

@@ -226,3 +226,32 @@ def test_roles_that_may_not_record(world):
     with pytest.raises(Forbidden):
         services.create_ticket(world.street_staff, IntakeData(text="x"))
     assert Ticket.objects.count() == 0
+
+
+def test_unhappy_merged_duplicate_is_split_off_and_requeued(world):
+    parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    child.refresh_from_db()
+    services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
+    assert child.state == "new" and child.parent is None and child.dispatch_due is not None
+
+
+def test_a_second_reply_of_the_parent_leaves_closed_duplicates_alone(world):
+    parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    child.refresh_from_db()
+    services.record_callback(world.callback_agent, child, True, "resolved", "satisfied")
+    services.record_callback(world.callback_agent, parent, True, "unresolved", "dissatisfied")
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "二次处理", True)
+    child.refresh_from_db()
+    assert child.state == "closed" and child.reply_text == "已清理"
