@@ -1,0 +1,117 @@
+"""Dispatch API (mounted at /api/v1/dispatch): suggestions and the locator.
+
+    GET /suggest?text=…&address=…&lon=…&lat=…&coord_system=wgs84|gcj02|bd09&top=3
+    GET /locate?address=…&lon=…&lat=…&coord_system=…
+
+Authentication comes from the API root (any logged-in user or API token).
+The gazetteer is edited in the admin (调度 → 地名库).
+"""
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from jiesu.core.errors import DomainError
+from jiesu.dispatch import engine, locator
+
+router = Router(tags=["dispatch"])
+
+
+class UnitBrief(Schema):
+    code: str
+    name: str
+    kind: str
+
+
+class PlaceOut(Schema):
+    grid: UnitBrief | None
+    community: UnitBrief | None
+    street: UnitBrief | None
+    district: UnitBrief | None
+    unit: UnitBrief | None = Field(description="the most specific unit found")
+    level: str | None = Field(description="grid, community, street, district, or null when nothing was found")
+    confidence: float
+    source: str = Field(description="coordinates, address, text (named in the request text) or none")
+    reason: str = Field(description="how the place was found, or why not (Chinese)")
+    matched: list[str] = Field(description="place names found in the address")
+    lon: float | None = Field(None, description="the point in WGS-84, when coordinates were given")
+    lat: float | None = None
+    schematic: bool = Field(False, description="the point fell in a generated (示意) boundary")
+
+
+class CategoryBrief(Schema):
+    code: str
+    name: str
+
+
+class SuggestionOut(Schema):
+    rank: int
+    category: CategoryBrief
+    probability: float = Field(description="the classifier's probability of the category")
+    lead: UnitBrief | None = Field(description="null only when the org tree has no hotline centre")
+    co: list[UnitBrief]
+    copy_to: UnitBrief | None = Field(description="the district a street dispatch is copied to")
+    duty_id: int | None = Field(description="the dispatch catalogue entry used (null for a fallback)")
+    routing_confidence: float
+    confidence: float = Field(description="probability × routing_confidence")
+    mode: str = Field(description="direct, territorial, district, district_department, fallback_district, hotline")
+    explanation: str
+
+
+class SuggestOut(Schema):
+    place: PlaceOut
+    suggestions: list[SuggestionOut]
+    classifier: str
+    ms: float
+
+
+class PointParams(Schema):
+    address: str = Field("", max_length=500)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    coord_system: str = Field("wgs84", description="wgs84, gcj02 or bd09")
+
+
+class SuggestParams(PointParams):
+    text: str = Field(..., max_length=4000, description="the request text (title and/or description)")
+    top: int = Field(3, ge=1, le=10)
+
+
+def _brief(unit):
+    return {"code": unit.code, "name": unit.name, "kind": str(unit.kind)} if unit is not None else None
+
+
+def place_out(place):
+    return {
+        "grid": _brief(place.grid), "community": _brief(place.community), "street": _brief(place.street),
+        "district": _brief(place.district), "unit": _brief(place.unit), "level": place.level,
+        "confidence": place.confidence, "source": place.source, "reason": place.reason,
+        "matched": list(place.matched), "lon": place.lon, "lat": place.lat, "schematic": place.schematic,
+    }
+
+
+def _checked(call):
+    try:
+        return call()
+    except locator.LocateError as exc:
+        raise DomainError(str(exc), field=exc.field) from exc
+
+
+@router.get("/suggest", response=SuggestOut, summary="Top (category, unit) suggestions for a request")
+def suggest(request, params: Query[SuggestParams]):
+    """The classifier's likely categories, each routed for the place (coordinates first, then the
+    address, then places named in the text); confidence = probability × routing confidence."""
+    if not params.text.strip():
+        raise DomainError(_("Give the request text."), field="text")
+    found = _checked(lambda: engine.suggest(params.text, params.address, params.lon, params.lat,
+                                            params.coord_system, top=params.top))
+    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
+            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+
+
+@router.get("/locate", response=PlaceOut, summary="Where an address or a point is")
+def locate(request, params: Query[PointParams]):
+    """Coordinates (declared datum) by point in polygon, else the address through the gazetteer.
+    Nothing found is not an error: the answer has no units, confidence 0 and the reason."""
+    if not params.address.strip() and params.lon is None and params.lat is None:
+        raise DomainError(_("Give an address or coordinates."), field="address")
+    place = _checked(lambda: locator.locate(params.address, params.lon, params.lat, params.coord_system))
+    return place_out(place)

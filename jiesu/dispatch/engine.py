@@ -1,0 +1,243 @@
+"""The dispatch engine: request text + place → top (category, unit) suggestions, explained.
+
+    from jiesu.dispatch.engine import suggest
+
+    for s in suggest("王府井大街有人占道经营", address="东城区王府井大街", top=3):
+        print(s.rank, s.category.name, s.lead.name, s.confidence, s.explanation_zh)
+
+For each of the classifier's most likely categories the router gives its
+lead unit (and alternatives); a suggestion's confidence is the category's
+probability × the routing confidence (how sure the place and the duty are),
+and the list is sorted by it. The classifier is any object with
+`predict_proba_top(text, k) -> [(label, p)]` whose labels are category codes
+(or unique category names); by default:
+
+1. the model file named by settings.JIESU["DISPATCH_MODEL"], if it exists
+   (trained on the platform's closed tickets, labels = category codes);
+2. else a cold-start model built from the catalogue's category names and
+   keywords (classifier.TextClassifier.from_keywords), saved under
+   settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the
+   catalogue is unchanged;
+3. else, when numpy/scikit-learn are not there, `KeywordClassifier` below.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jiesu.dispatch.locator import locate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineSuggestion:
+    rank: int
+    category: object          # Category
+    probability: float        # the classifier's
+    lead: object              # Unit
+    co: list = field(default_factory=list)
+    duty_id: int | None = None
+    routing_confidence: float = 0.0
+    confidence: float = 0.0   # probability × routing_confidence
+    explanation_zh: str = ""
+    mode: str = ""
+    copy_to: object = None
+
+    def as_dict(self):
+        brief = lambda u: {"code": u.code, "name": u.name, "kind": str(u.kind)} if u is not None else None  # noqa: E731
+        return {"rank": self.rank,
+                "category": {"code": self.category.code, "name": self.category.name},
+                "probability": round(self.probability, 4), "lead": brief(self.lead),
+                "co": [brief(u) for u in self.co], "copy_to": brief(self.copy_to), "duty_id": self.duty_id,
+                "routing_confidence": round(self.routing_confidence, 4), "confidence": round(self.confidence, 4),
+                "mode": self.mode, "explanation": self.explanation_zh}
+
+
+class Suggestions(list):
+    """The ranked suggestions, with the place they were routed for and the classifier used."""
+
+    place = None
+    classifier = ""
+    seconds = 0.0
+
+
+def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, classifier=None,
+            ref=None) -> Suggestions:
+    """Top (category, unit) suggestions for a request; raises locator.LocateError on bad coordinates."""
+    from jiesu.dispatch.router import reference
+
+    started = time.perf_counter()
+    ref = ref or reference()
+    clf = classifier or default_classifier(ref)
+    place = locate(address, lon, lat, coord_system, text=text, ref=ref)
+    table = ref.table
+    top = max(1, int(top))
+    scored = []
+    for label, p in clf.predict_proba_top(text or "", top + 3):
+        category = _category(table, label)
+        if category is None:
+            continue
+        for s in table.route(category, place)[:2]:
+            scored.append((p * s.confidence, p, category, s))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    out, seen = Suggestions(), set()
+    for score, p, category, s in scored:
+        # the GB/T subtree repeats some names of our own tree (占道经营): one line per name and unit
+        key = (category.name, s.lead.id if s.lead is not None else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(EngineSuggestion(
+            rank=len(out) + 1, category=category, probability=p, lead=s.lead, co=s.co, duty_id=s.duty_id,
+            routing_confidence=s.confidence, confidence=round(score, 4), mode=s.mode, copy_to=s.copy_to,
+            explanation_zh=f"分类「{category.name}」概率 {p:.0%} × 派单把握 {s.confidence:.0%}：{s.explanation_zh}"))
+        if len(out) == top:
+            break
+    out.place = place
+    out.classifier = getattr(clf, "version", "") or type(clf).__name__
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _category(table, label):
+    category = table.category_by_code.get(label)
+    if category is None:
+        category = _names(table).get(label)
+    return category if category is not None and category.active else None
+
+
+def _names(table):
+    names = getattr(table, "_unique_leaf_names", None)
+    if names is None:
+        parents = {c.parent_id for c in table.categories.values()}
+        counts = {}
+        for c in table.categories.values():
+            if c.id not in parents:
+                counts.setdefault(c.name, []).append(c)
+        names = table._unique_leaf_names = {n: cs[0] for n, cs in counts.items() if len(cs) == 1}
+    return names
+
+
+# --------------------------------------------------------------------------- classifiers
+
+def keyword_pairs(categories) -> list[tuple[str, str]]:
+    """(category code, "name keywords…") for the active leaves: the cold-start training data."""
+    categories = list(categories)
+    parents = {c.parent_id for c in categories if c.active}
+    return [(c.code, f"{c.name} {c.keywords}".strip()) for c in sorted(categories, key=lambda c: c.code)
+            if c.active and c.id not in parents]
+
+
+_SPLIT = re.compile(r"[\s,，、;；/|｜:：。.!！?？()（）【】\[\]]+")
+
+
+class KeywordClassifier:
+    """Pure-Python cold start: a category scores the summed length of its keywords found in the text.
+
+    Used only when the numpy classifier (classifier.TextClassifier) cannot be built.
+    """
+
+    version = "keywords-fallback"
+
+    def __init__(self, pairs):
+        self.labels = []
+        self._by_first = {}
+        for label, text in pairs:
+            self.labels.append(label)
+            for word in {w for w in _SPLIT.split(text or "") if len(w) >= 2}:
+                self._by_first.setdefault(word[0], []).append((word, label))
+
+    def predict_proba_top(self, text, k=3):
+        scores = {}
+        text = text or ""
+        for i, ch in enumerate(text):
+            for word, label in self._by_first.get(ch, ()):
+                if text.startswith(word, i):
+                    scores[label] = scores.get(label, 0.0) + len(word)
+        total = sum(scores.values())
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        out = [(label, 0.9 * s / total) for label, s in ranked]
+        rest = [lab for lab in self.labels if lab not in scores]
+        share = 0.1 / max(1, len(rest)) if out else 1.0 / max(1, len(self.labels))
+        out += [(lab, share) for lab in rest[: k - len(out)]]
+        return out
+
+
+_classifier = {"key": None, "model": None, "checked": None}
+_classifier_lock = threading.Lock()
+
+
+def _model_dir() -> Path:
+    from django.conf import settings
+
+    conf = getattr(settings, "JIESU", {})
+    return Path(conf.get("DISPATCH_MODEL_DIR") or (Path(settings.VAR_DIR) / "models"))
+
+
+def default_classifier(ref=None):
+    """The engine's classifier for this process (see the module docstring), cached."""
+    from django.conf import settings
+
+    from jiesu.dispatch.router import reference
+
+    ref = ref or reference()
+    configured = getattr(settings, "JIESU", {}).get("DISPATCH_MODEL")
+    pairs = None
+    checked = _classifier["checked"]
+    if _classifier["key"] is not None and checked and checked[0]() is ref and checked[1] == configured:
+        return _classifier["model"]  # same reference data, same setting: nothing to look at
+    if configured and Path(configured).exists():
+        key = ("file", str(configured), Path(configured).stat().st_mtime)
+    else:
+        pairs = keyword_pairs(ref.table.categories.values())
+        key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
+    if _classifier["key"] == key:
+        _classifier["checked"] = (weakref.ref(ref), configured)
+        return _classifier["model"]
+    with _classifier_lock:
+        if _classifier["key"] != key:
+            _classifier["model"] = _load_file(configured) if pairs is None else cold_start_classifier(pairs, key[1])
+            _classifier["key"] = key
+        _classifier["checked"] = (weakref.ref(ref), configured)
+    return _classifier["model"]
+
+
+def _load_file(path):
+    from jiesu.dispatch.classifier import TextClassifier
+
+    return TextClassifier.load(path)
+
+
+def cold_start_classifier(pairs, digest=None):
+    """TextClassifier.from_keywords(pairs), saved to (and next time loaded from) the model directory."""
+    try:
+        from jiesu.dispatch.classifier import TextClassifier
+
+        from_keywords = TextClassifier.from_keywords
+    except (ImportError, AttributeError) as exc:
+        log.warning("dispatch: no TextClassifier.from_keywords (%s); using the keyword fallback", exc)
+        return KeywordClassifier(pairs)
+    digest = digest or hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12]
+    path = _model_dir() / f"cold-start-{digest}.npz"
+    if path.exists():
+        try:
+            return TextClassifier.load(path)
+        except Exception as exc:  # damaged or from an older format: rebuild it
+            log.warning("dispatch: cannot load %s (%s); rebuilding", path, exc)
+    try:
+        model = from_keywords(pairs, version=f"cold-start-{digest}")
+    except ImportError as exc:  # scikit-learn missing
+        log.warning("dispatch: cannot train the cold-start model (%s); using the keyword fallback", exc)
+        return KeywordClassifier(pairs)
+    try:
+        model.save(path)
+    except OSError as exc:
+        log.warning("dispatch: cannot save %s (%s)", path, exc)
+    return model

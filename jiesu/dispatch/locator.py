@@ -1,0 +1,160 @@
+"""The locator: where a ticket is, from coordinates first, then the address, then the request text.
+
+    from jiesu.dispatch.locator import locate
+
+    locate(lon=116.4105, lat=39.9149, coord_system="gcj02")   # point in polygon
+    locate(address="东城区王府井大街 138 号")                     # gazetteer
+    locate(address="", text="王府井大街有人占道经营")                # a place named in the text
+
+Coordinates declared as WGS-84, GCJ-02 or BD-09 are converted to WGS-84
+(coords.to_wgs84, round trip < 1 m), then the org tree's STRtree index finds
+the finest unit at the point (grid, else community, street, district). When
+the address names a different street than the point's, the explanation says
+so; coordinates win, except that an address that names a street (or a road,
+landmark or compound in one) beats a point lying in a *schematic* (示意)
+street boundary, which is only a stand-in for the real one.
+
+Nothing found → a LocateResult without units, confidence 0 and the reason:
+the router then sends the ticket to the district government (if only the
+district is known) or to the hotline centre.
+"""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
+
+#: How sure a point-in-polygon hit is: real boundaries vs generated (schematic) ones.
+REAL_BOUNDARY_CONFIDENCE = 0.98
+SCHEMATIC_BOUNDARY_CONFIDENCE = 0.8
+#: A place found only in the request text (not in the address field) counts for less.
+TEXT_FACTOR = 0.8
+#: An address resolved to a street (or finer) at least this surely beats a point in a schematic street
+#: boundary (roads score 0.7; two-character short names 0.6 do not).
+ADDRESS_OVER_SCHEMATIC = 0.7
+
+
+class LocateError(ValueError):
+    """Input the locator cannot use; `field` names it (lon, lat, coord_system)."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+def check_coordinates(lon, lat, coord_system="wgs84"):
+    """(lon, lat) as floats in WGS-84, or (None, None) when no point was given; LocateError if unusable."""
+    if lon in ("", None) and lat in ("", None):
+        return None, None
+    if lon in ("", None) or lat in ("", None):
+        raise LocateError(_("Give both longitude and latitude, or neither."), "lon" if lon in ("", None) else "lat")
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise LocateError(_("Longitude and latitude must be numbers."), "lon") from None
+    system = (coord_system or "wgs84").lower().replace("-", "").replace("_", "")
+    if system not in SYSTEMS:
+        raise LocateError(_("Unknown coordinate system “%(v)s”; use one of %(systems)s.")
+                          % {"v": coord_system, "systems": ", ".join(SYSTEMS)}, "coord_system")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise LocateError(_("Longitude or latitude out of range."), "lon")
+    return to_wgs84(lon, lat, system)
+
+
+def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult:
+    """The place at a point (declared in `coord_system`); no units when it lies outside every unit."""
+    from jiesu.dispatch.router import reference
+
+    ref = ref or reference()
+    wlon, wlat = check_coordinates(lon, lat, coord_system)
+    if wlon is None:
+        return LocateResult(reason="未提供坐标")
+    unit, level = ref.locate_point(wlon, wlat)
+    system = (coord_system or "wgs84").upper().replace("WGS84", "WGS-84").replace("GCJ02", "GCJ-02") \
+        .replace("BD09", "BD-09")
+    if unit is None:
+        return LocateResult(reason=f"坐标（{system}）{wlon:.6f}, {wlat:.6f} 不在本市任何辖区内", lon=wlon, lat=wlat)
+    schematic = bool(unit.schematic)
+    confidence = SCHEMATIC_BOUNDARY_CONFIDENCE if schematic else REAL_BOUNDARY_CONFIDENCE
+    label = ref.gazetteer.label(unit.id)
+    reason = f"坐标（{system}）落在{label}{'（示意边界）' if schematic else ''}"
+    return place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
+                           lon=wlon, lat=wlat, schematic=schematic)
+
+
+def locate_address(address, ref=None, source="address") -> LocateResult:
+    """The place an address (or any text) names, through the gazetteer."""
+    from jiesu.dispatch.router import reference
+
+    ref = ref or reference()
+    found = ref.gazetteer.locate(address or "")
+    if found.unit_id is None:
+        return LocateResult(reason=found.reason, matched=found.matched)
+    return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason,
+                           source=source, matched=found.matched)
+
+
+def locate(address="", lon=None, lat=None, coord_system="wgs84", text="", ref=None) -> LocateResult:
+    """Coordinates first, then the address, then places named in the request text; with the reason."""
+    from jiesu.dispatch.router import reference
+
+    ref = ref or reference()
+    notes = []
+    by_point = None
+    if not (lon in ("", None) and lat in ("", None)):
+        by_point = locate_coordinates(lon, lat, coord_system, ref)
+        if by_point.unit is None:
+            notes.append(by_point.reason)
+            by_point = None
+    by_address = locate_address(address, ref) if (address or "").strip() else None
+    if by_address is not None and by_address.unit is None:
+        notes.append(f"地址：{by_address.reason}")
+        by_address = None
+
+    if by_point is not None:
+        if by_address is None:
+            return _with_notes(by_point, notes)
+        return _combine(by_point, by_address)
+    if by_address is not None:
+        return _with_notes(by_address, notes)
+    if (text or "").strip():
+        by_text = locate_address(text, ref, source="text")
+        if by_text.unit is not None:
+            by_text.confidence = round(by_text.confidence * TEXT_FACTOR, 3)
+            by_text.reason = "从诉求内容中：" + by_text.reason
+            return _with_notes(by_text, notes)
+    if not notes:
+        notes.append("未提供坐标或地址")
+    return LocateResult(reason="；".join(notes) + "；无法确定所在区，转12345热线中心人工派单")
+
+
+def _with_notes(result, notes):
+    if notes:
+        result.reason = result.reason + "（" + "；".join(notes) + "）"
+    return result
+
+
+def _combine(by_point, by_address):
+    """Both a point and an address: agree → more sure; disagree → coordinates, unless their street is
+    schematic and the address names a street (or finer) with confidence."""
+    point_ids, address_unit = by_point.ids(), by_address.unit
+    agree = address_unit.id in point_ids or (by_point.unit is not None and by_point.unit.id in by_address.ids())
+    if agree:
+        by_point.confidence = round(min(0.99, max(by_point.confidence, by_address.confidence) + 0.05), 3)
+        by_point.reason += f"，与地址一致（{by_address.reason}）"
+        by_point.matched = by_address.matched
+        return by_point
+    address_street_or_finer = by_address.level in ("street", "community", "grid")
+    point_street, point_district = by_point.street, by_point.district
+    same_district = by_address.district is not None and point_district is not None \
+        and by_address.district.id == point_district.id
+    if address_street_or_finer and by_address.confidence >= ADDRESS_OVER_SCHEMATIC and point_street is not None \
+            and point_street.schematic and (same_district or point_district.schematic):
+        by_address.reason += f"；{by_point.reason}，与地址不一致，示意边界不可靠，以地址为准"
+        by_address.lon, by_address.lat = by_point.lon, by_point.lat
+        return by_address
+    by_point.confidence = round(by_point.confidence * 0.85, 3)
+    by_point.reason += f"；地址指向{by_address.unit.name}，与坐标不一致，以坐标为准"
+    by_point.matched = by_address.matched
+    return by_point

@@ -1,0 +1,491 @@
+"""The router: category × place × dispatch catalogue (Duty) → lead and co units, explained.
+
+《北京市接诉即办工作条例》 Art.12, as the router applies it:
+
+* a duty with a fixed unit (a city department, an enterprise, a district
+  department) → that unit directly (条: 直派);
+* a territorial duty (属地) → the street/township of the place; a street
+  dispatch also goes to its district in copy (the services do the copy, the
+  explanation says so);
+* the place's street unknown but its district known → the district
+  government (区政府兜底);
+* nothing known → the hotline centre, for manual dispatch;
+* a unit on the category's negative list (负面清单) is never suggested.
+
+Duties are looked up on the category and its ancestors. Among the duties
+that apply to the place, a duty for a territory beats a citywide one (the
+more specific territory first: grid, community, street, district), then a
+duty on the category itself beats one on an ancestor. Co units come from
+the best-ranked set of co duties the same way.
+
+`RoutingTable` is pure: built once from plain objects (Unit / Category /
+Duty rows), it routes without queries. `reference()` holds the table, the
+gazetteer and the point index for the process, rebuilt when units,
+categories, duties or gazetteer entries change (see `invalidate`).
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from jiesu.dispatch.gazetteer import LEVEL_RANK, LEVELS, chain_ids, level_of
+
+TERRITORIAL_TARGETS = ("grid", "community", "street", "district")
+DISTRICT_DEPARTMENT_PREFIX = "district_department:"
+HOTLINE_CODE = "HC"
+
+# How sure each way of finding the unit is, times the place's confidence where the place matters.
+DIRECT = 1.0          # a fixed unit: the place does not matter
+FALLBACK_FACTOR = 0.6  # 兜底: the district instead of the street
+HOTLINE = 0.2         # manual dispatch
+ALTERNATIVE_FACTOR = 0.5  # a lower-ranked duty offered as an alternative
+
+MODE_ZH = {
+    "direct": "条：直派责任单位",
+    "territorial": "属地",
+    "district": "属地：区政府",
+    "district_department": "区级部门",
+    "fallback_district": "兜底：派区政府（条例第十二条）",
+    "hotline": "转热线中心人工派单",
+}
+
+
+def office_name(unit) -> str:
+    """The office behind a territorial unit: 东华门街道 → 东华门街道办事处, 东城区 → 东城区人民政府."""
+    if level_of(unit) in ("street", "district"):
+        for alias in (a.strip() for a in (unit.aliases or "").split(",")):
+            if alias.endswith(("办事处", "人民政府")):
+                return alias
+    return unit.name
+
+
+@dataclass
+class Suggestion:
+    """One way to dispatch: the lead unit, co units, the duty used and why."""
+
+    lead: object
+    co: list = field(default_factory=list)
+    duty_id: int | None = None
+    explanation_zh: str = ""
+    confidence: float = 0.0
+    mode: str = ""           # a MODE_ZH key
+    category: object = None  # the category routed
+    copy_to: object = None   # the district a street dispatch is copied to
+
+    def as_dict(self):
+        brief = lambda u: {"code": u.code, "name": u.name, "kind": str(u.kind)} if u is not None else None  # noqa: E731
+        return {"lead": brief(self.lead), "co": [brief(u) for u in self.co], "duty_id": self.duty_id,
+                "explanation": self.explanation_zh, "confidence": self.confidence, "mode": self.mode,
+                "copy_to": brief(self.copy_to)}
+
+
+@dataclass
+class _Resolved:
+    unit: object
+    mode: str
+    confidence: float
+    note: str = ""
+
+
+class RoutingTable:
+    """The dispatch catalogue in memory: route(category, place) without queries.
+
+    `units`: {id: unit}, `categories`: {id: category}, `duties`: iterable of
+    duties — Unit / Category / Duty rows or any objects with their attributes.
+    """
+
+    def __init__(self, units: dict, categories: dict, duties):
+        self.units = units
+        self.by_code = {u.code: u for u in units.values()}
+        self.categories = categories
+        self.category_by_code = {c.code: c for c in categories.values()}
+        self.duties = defaultdict(list)
+        for d in sorted(duties, key=lambda d: d.id or 0):
+            self.duties[d.category_id].append(d)
+        self.hotline = self.by_code.get(HOTLINE_CODE)
+        self._chains = {}
+
+    # -- look-ups
+
+    def category(self, category):
+        """A category from a code, an id or an object with `.id`; KeyError if unknown."""
+        if isinstance(category, str):
+            return self.category_by_code[category]
+        if isinstance(category, int):
+            return self.categories[category]
+        return self.categories[category.id]
+
+    def category_chain(self, category) -> list:
+        """[category, parent, …, root]."""
+        chain = self._chains.get(category.id)
+        if chain is None:
+            chain, node = [], category
+            while node is not None:
+                chain.append(node)
+                node = self.categories.get(node.parent_id)
+            self._chains[category.id] = chain
+        return chain
+
+    def place_chain(self, place) -> dict:
+        """{"grid", "community", "street", "district"} → unit or None, from a LocateResult, a dict or a unit."""
+        if place is None:
+            return dict.fromkeys(LEVELS)
+        if hasattr(place, "place"):
+            place = place.place()
+        if isinstance(place, dict):
+            chain = {level: place.get(level) for level in LEVELS}
+            unit = next((u for u in chain.values() if u is not None), None)
+            if unit is not None:  # fill the ancestors a partial dict leaves out
+                for level, uid in chain_ids(unit).items():
+                    if chain[level] is None and uid is not None:
+                        chain[level] = self.units.get(uid)
+            return chain
+        return {level: self.units.get(uid) if uid is not None else None
+                for level, uid in chain_ids(place).items()}
+
+    # -- routing
+
+    def route(self, category, place=None, place_confidence=None) -> list[Suggestion]:
+        """Suggestions for a ticket of `category` at `place`, best first (at least one).
+
+        `place`: a LocateResult (its confidence is used), a {"grid", …,
+        "district"} dict, a territorial unit, or None.
+        """
+        category = self.category(category)
+        chain = self.place_chain(place)
+        if place_confidence is None:
+            place_confidence = getattr(place, "confidence", None)
+            if place_confidence is None:
+                place_confidence = 1.0 if any(chain.values()) else 0.0
+        place_ids = {u.id for u in chain.values() if u is not None}
+        leads, cos, negatives = self._applicable(category, place_ids)
+        blocked_notes = []
+
+        def blocked(unit):
+            for d in negatives:
+                if self._negative_hits(d, unit):
+                    return d
+            return None
+
+        suggestions, seen = [], set()
+        for rank_index, (key, group) in enumerate(leads):
+            for duty in group:
+                resolved = self._resolve(duty, chain, place_confidence)
+                if resolved is None or resolved.unit is None:
+                    continue
+                negative = blocked(resolved.unit)
+                if negative is not None:
+                    blocked_notes.append(f"负面清单（#{negative.id}）：不得派给{office_name(resolved.unit)}")
+                    continue
+                if resolved.unit.id in seen:
+                    continue
+                seen.add(resolved.unit.id)
+                alternative = bool(suggestions)
+                suggestions.append(self._suggestion(category, chain, duty, resolved, cos, blocked, blocked_notes,
+                                                    place_confidence, alternative))
+        if not suggestions:
+            suggestions.append(self._fallback(category, chain, place_confidence, leads, blocked, blocked_notes))
+        return suggestions[:3]
+
+    def _applicable(self, category, place_ids):
+        """Lead groups [(rank, [duties])] best first, co groups likewise, negatives (any rank)."""
+        leads, cos, negatives = defaultdict(list), defaultdict(list), []
+        for depth, node in enumerate(self.category_chain(category)):
+            for d in self.duties.get(node.id, ()):
+                if d.territory_id is None:
+                    t_rank = 0
+                elif d.territory_id in place_ids:
+                    territory = self.units.get(d.territory_id)
+                    t_rank = LEVEL_RANK.get(level_of(territory), 0) if territory is not None else 0
+                else:
+                    territory = self.units.get(d.territory_id)
+                    if territory is None or level_of(territory) is not None:
+                        continue  # a territory elsewhere
+                    t_rank = 0  # the city or a non-territorial unit as territory: citywide
+                if d.negative:
+                    negatives.append(d)
+                    continue
+                key = (t_rank, -depth)
+                (leads if d.role == "lead" else cos)[key].append(d)
+        order = lambda groups: sorted(groups.items(), key=lambda kv: kv[0], reverse=True)  # noqa: E731
+        return order(leads), order(cos), negatives
+
+    def _negative_hits(self, duty, unit) -> bool:
+        if duty.unit_id is not None:
+            return duty.unit_id == unit.id
+        kind = duty.unit_kind or ""
+        if kind in TERRITORIAL_TARGETS:
+            return str(unit.kind) == kind
+        if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
+            return unit.code.endswith("-" + kind[len(DISTRICT_DEPARTMENT_PREFIX):])
+        return False
+
+    def _resolve(self, duty, chain, place_confidence) -> _Resolved | None:
+        if duty.unit_id is not None:
+            unit = self.units.get(duty.unit_id)
+            if unit is None or not unit.active:
+                return None
+            return _Resolved(unit, "direct", DIRECT)
+        kind = duty.unit_kind or ""
+        if kind in TERRITORIAL_TARGETS:
+            for level in TERRITORIAL_TARGETS[TERRITORIAL_TARGETS.index(kind):]:
+                unit = chain.get(level)
+                if unit is None:
+                    continue
+                if level == kind:
+                    return _Resolved(unit, "district" if level == "district" else "territorial", place_confidence)
+                if level == "district":
+                    return _Resolved(unit, "fallback_district", place_confidence * FALLBACK_FACTOR,
+                                     f"未能确定所在{_level_zh(kind)}")
+                return _Resolved(unit, "territorial", place_confidence * 0.8,
+                                 f"未能确定所在{_level_zh(kind)}，派其上级{_level_zh(level)}")
+            return None
+        if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
+            district = chain.get("district")
+            if district is None:
+                return None
+            unit = self.by_code.get(f"{district.code}-{kind[len(DISTRICT_DEPARTMENT_PREFIX):]}")
+            if unit is None or not unit.active:
+                return _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR,
+                                 f"{district.name}没有对应的区级部门")
+            return _Resolved(unit, "district_department", place_confidence)
+        return None
+
+    def _suggestion(self, category, chain, duty, resolved, cos, blocked, blocked_notes, place_confidence,
+                    alternative) -> Suggestion:
+        lead = resolved.unit
+        co, co_notes = [], []
+        for _key, group in cos:
+            for d in group:
+                r = self._resolve(d, chain, place_confidence)
+                if r is None or r.unit is None or r.unit.id == lead.id or r.mode == "fallback_district":
+                    continue  # a co unit is only named when the catalogue's target is found
+                negative = blocked(r.unit)
+                if negative is not None:
+                    co_notes.append(f"负面清单（#{negative.id}）：协办不含{office_name(r.unit)}")
+                    continue
+                if r.unit.id not in {u.id for u in co}:
+                    co.append(r.unit)
+            if co:
+                break
+        copy_to = None
+        if str(lead.kind) == "street":
+            copy_to = chain.get("district") or self.units.get(lead.district_id)
+        confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
+        text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative)
+        return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation_zh=text, confidence=round(confidence, 4),
+                          mode=resolved.mode, category=category, copy_to=copy_to)
+
+    def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes) -> Suggestion:
+        """No duty gave an allowed unit: the district government if known, else the hotline centre."""
+        district = chain.get("district")
+        if not leads:
+            why = "派单目录中没有适用的规定"
+        elif blocked_notes:
+            why = "派单目录指定的单位在负面清单上"
+        else:
+            why = "派单目录指定的单位无法确定"
+        if district is not None and blocked(district) is None and self.units.get(district.id) is not None:
+            resolved = _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR, why)
+            text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False)
+            return Suggestion(lead=district, duty_id=None, explanation_zh=text, mode=resolved.mode,
+                              confidence=round(resolved.confidence, 4), category=category)
+        reason = why if district is not None else "未能确定所在区"
+        resolved = _Resolved(self.hotline, "hotline", HOTLINE, reason)
+        text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False)
+        return Suggestion(lead=self.hotline, duty_id=None, explanation_zh=text, mode="hotline",
+                          confidence=HOTLINE, category=category)
+
+    def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative) -> str:
+        """占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #123，属地；街道派单同时抄送东城区）"""
+        street, district = chain.get("street"), chain.get("district")
+        if resolved.mode == "direct":
+            where = ""
+        elif street is not None:
+            where = f" 位于 {street.name}"
+        elif district is not None:
+            where = f" 位于 {district.name}（街道未知）"
+        else:
+            where = " 位置不明"
+        target = office_name(resolved.unit) if resolved.unit is not None else "12345市民服务热线中心"
+        parts = []
+        if duty is not None:
+            parts.append(f"派单目录 #{duty.id}")
+        parts.append(MODE_ZH[resolved.mode])
+        if resolved.note:
+            parts.append(resolved.note)
+        if duty is not None and duty.territory_id is not None:
+            territory = self.units.get(duty.territory_id)
+            if territory is not None:
+                parts.append(f"{territory.name}专门规定，优先于全市目录")
+        if duty is not None and duty.category_id != category.id:
+            owner = self.categories.get(duty.category_id)
+            if owner is not None:
+                parts.append(f"按上级类别「{owner.name}」的规定")
+        if copy_to is not None:
+            parts.append(f"街道派单同时抄送{copy_to.name}")
+        if co:
+            parts.append("协办：" + "、".join(office_name(u) for u in co))
+        if alternative:
+            parts.append("备选")
+        parts.extend(notes)
+        return f"{category.name}{where} → {target}（{'，'.join(parts)}）"
+
+
+def _level_zh(level):
+    return {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}[level]
+
+
+# --------------------------------------------------------------------------- the process's reference data
+
+@dataclass
+class Reference:
+    """What dispatch reads, held in memory: the routing table (with every unit) and the gazetteer."""
+
+    table: RoutingTable
+    gazetteer: object
+    fingerprint: tuple = ()
+    built_at: float = 0.0
+    build_seconds: float = 0.0
+
+    def locate_point(self, lon, lat):
+        """(finest unit at the WGS-84 point, its level) or (None, None): grids, then communities, streets,
+        districts, through the org tree's STRtree point index (jiesu.units.services.locator)."""
+        from jiesu.units.services import locator
+
+        cache = _point_cache()
+        for kind in ("grid", "community", "street", "district"):
+            hit = locator(kind, cache).locate(lon, lat)
+            if hit is not None:
+                unit = self.table.units.get(hit[0])
+                if unit is None:  # the point index is newer than this table
+                    invalidate()
+                    return None, None
+                return unit, kind
+        return None, None
+
+
+_state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}
+_lock = threading.Lock()
+TOKEN_KEY = "jiesu:dispatch:reference-token"
+
+
+def _settings():
+    from django.conf import settings
+
+    conf = getattr(settings, "JIESU", {})
+    return conf.get("DISPATCH_RECHECK_SECONDS", 5.0), conf.get("DISPATCH_MAX_AGE_SECONDS", 600.0)
+
+
+def _point_cache():
+    """The org tree's own cache of point locators (shared, not copied).
+
+    jiesu.units.services keeps one per process, keyed on the units and dropped
+    by its bulk services and Unit signals; asking it for freshness costs a
+    query, so it is asked at most every DISPATCH_RECHECK_SECONDS, or at once
+    when it has been dropped in this process.
+    """
+    from jiesu.units import services as units
+
+    cache, now = _state["points"], time.monotonic()
+    if cache is None or units._locators["key"] is None or now - _state["points_checked"] >= _settings()[0]:
+        cache = _state["points"] = units._fresh_locators()
+        _state["points_checked"] = now
+    return cache
+
+
+def invalidate():
+    """Drop the in-memory reference data (here, and — through the cache — in other processes)."""
+    _state["reference"] = None
+    try:
+        from django.core.cache import cache
+
+        cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+    except Exception:  # a cache that is down must not stop a save
+        pass
+
+
+def _fingerprint() -> tuple:
+    """(count, max id) of units, categories, duties, gazetteer entries, and the shared token.
+
+    Inserts and deletes in any process change it; edits in another process
+    reach this one through the token when a shared cache (Redis, Memcached,
+    database) is configured, else at the latest after DISPATCH_MAX_AGE_SECONDS.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+
+    from jiesu.categories.models import Category, Duty
+    from jiesu.dispatch.models import GazetteerEntry
+    from jiesu.units.models import Unit
+
+    parts = " UNION ALL ".join(f"SELECT {i}, COUNT(*), MAX(id) FROM {m._meta.db_table}"
+                               for i, m in enumerate((Unit, Category, Duty, GazetteerEntry))) + " ORDER BY 1"
+    with connection.cursor() as cursor:
+        cursor.execute(parts)
+        rows = tuple(tuple(r) for r in cursor.fetchall())
+    try:
+        token = cache.get(TOKEN_KEY)
+    except Exception:
+        token = None
+    return rows + (token,)
+
+
+def reference() -> Reference:
+    """The process's reference data, rebuilt when stale (checked at most every DISPATCH_RECHECK_SECONDS)."""
+    ref = _state["reference"]
+    now = time.monotonic()
+    recheck, max_age = _settings()
+    if ref is not None and now - _state["checked"] < recheck:
+        return ref
+    fingerprint = _fingerprint()
+    if ref is not None and fingerprint == ref.fingerprint and now - ref.built_at < max_age:
+        _state["checked"] = now
+        return ref
+    with _lock:
+        current = _state["reference"]
+        if current is not None and current is not ref and current.fingerprint == fingerprint:
+            return current  # another thread rebuilt it meanwhile
+        ref = build_reference()
+        _state["reference"] = ref
+        _state["checked"] = time.monotonic()
+    return ref
+
+
+def build_reference() -> Reference:
+    """Read units, categories, duties and the gazetteer into memory (a handful of queries)."""
+    from jiesu.categories.models import Category, Duty
+    from jiesu.dispatch.gazetteer import build_gazetteer
+    from jiesu.units.models import Unit
+
+    started = time.perf_counter()
+    units = {u.id: u for u in Unit.objects.defer("geometry").order_by("code")}
+    for u in units.values():  # parent/district/street resolved in memory: reading them costs no query
+        for name in ("parent", "district", "street"):
+            target = units.get(getattr(u, f"{name}_id"))
+            if target is not None:
+                setattr(u, name, target)
+    categories = {c.id: c for c in Category.objects.all()}
+    for c in categories.values():
+        if c.parent_id in categories:
+            c.parent = categories[c.parent_id]
+    table = RoutingTable(units, categories, list(Duty.objects.all()))
+    ref = Reference(table=table, gazetteer=None)
+
+    def point_locate(lon, lat):
+        unit, _kind = ref.locate_point(lon, lat)
+        return unit.id if unit is not None else None
+
+    ref.gazetteer = build_gazetteer(units, point_locate)  # seeds the gazetteer first
+    ref.fingerprint = _fingerprint()  # after seeding, which may have added entries
+    ref.built_at = time.monotonic()
+    ref.build_seconds = time.perf_counter() - started
+    return ref
+
+
+def route(category, place=None) -> list[Suggestion]:
+    """RoutingTable.route on the process's cached table."""
+    return reference().table.route(category, place)

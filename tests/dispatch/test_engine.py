@@ -1,0 +1,76 @@
+"""The engine: classifier probabilities × routing → top-3 (category, unit) suggestions, explained."""
+import pytest
+
+from jiesu.dispatch import engine
+from jiesu.dispatch.engine import KeywordClassifier, keyword_pairs, suggest
+
+from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+
+
+class Stub:
+    version = "stub-1"
+
+    def __init__(self, ranked):
+        self.ranked = ranked
+
+    def predict_proba_top(self, text, k=3):
+        return self.ranked[:k]
+
+
+def test_three_suggestions_with_explanations(dispatch_db):
+    clf = Stub([("03.01.01", 0.7), ("05.03.01", 0.2), ("no.such", 0.06), ("02.01.01", 0.04)])
+    found = suggest("王府井大街有人摆摊占道经营", address="东城区王府井大街", classifier=clf)
+    assert len(found) == 3
+    assert [s.rank for s in found] == [1, 2, 3]
+    assert [(s.category.code, s.lead.code) for s in found] == [
+        ("03.01.01", "110101001"), ("05.03.01", "CD-JGJ"), ("02.01.01", "EN-WATER")]
+    for s in found:
+        assert s.confidence == pytest.approx(round(s.probability * s.routing_confidence, 4))
+        assert s.explanation_zh.startswith(f"分类「{s.category.name}」概率")
+        assert "派单目录 #" in s.explanation_zh
+    assert found[0].confidence >= found[1].confidence >= found[2].confidence
+    assert "东华门街道办事处" in found[0].explanation_zh and "抄送东城区" in found[0].explanation_zh
+    assert found.place.street.code == "110101001"
+    assert found.classifier == "stub-1"
+    d = found[0].as_dict()
+    assert d["category"] == {"code": "03.01.01", "name": "占道经营"} and d["lead"]["code"] == "110101001"
+
+
+def test_labels_may_be_unique_category_names(dispatch_db):
+    table = dispatch_db.table
+    leaf = table.category_by_code["05.03.01"]
+    found = suggest("路边违停", classifier=Stub([(leaf.name, 0.9), ("住房公积金缴存", 0.1)]), top=2)
+    assert [s.category.code for s in found] == ["05.03.01", "01.06.08"]
+
+
+def test_without_a_place_territorial_duties_go_to_the_hotline(dispatch_db):
+    found = suggest("有人占道经营", classifier=Stub([("03.01.01", 0.9)]), top=1)
+    assert found[0].lead.code == "HC" and found[0].mode == "hotline"
+    assert "未能确定所在区" in found[0].explanation_zh
+
+
+def test_the_default_classifier_is_the_cold_start_model(dispatch_db, settings):
+    pytest.importorskip("sklearn")
+    found = suggest("王府井大街有人摆摊占道经营，早晚高峰堵路", address="东城区王府井大街")
+    assert len(found) == 3
+    assert any("占道" in s.category.name for s in found)
+    assert all(s.explanation_zh for s in found)
+    model_dir = settings.JIESU["DISPATCH_MODEL_DIR"]
+    clf = engine.default_classifier()
+    assert clf is engine.default_classifier()  # cached
+    assert any(p.name.startswith("cold-start-") for p in __import__("pathlib").Path(model_dir).iterdir())
+
+
+def test_keyword_fallback_classifier():
+    clf = KeywordClassifier([("a", "停水 没水 自来水"), ("b", "占道经营 摆摊"), ("c", "噪音 扰民")])
+    ranked = clf.predict_proba_top("小区停水了，家里没水", k=3)
+    assert [label for label, _ in ranked][0] == "a"
+    assert len(ranked) == 3 and ranked[0][1] > ranked[1][1]
+    assert len(clf.predict_proba_top("什么都不沾", k=2)) == 2
+
+
+def test_keyword_pairs_are_the_active_leaves(dispatch_db):
+    pairs = keyword_pairs(dispatch_db.table.categories.values())
+    codes = [code for code, _ in pairs]
+    assert "03.01.01" in codes and "03.01" not in codes and "03" not in codes
+    assert dict(pairs)["03.01.01"].startswith("占道经营 ")
