@@ -19,4 +19,7 @@ from jiesu.categories.api import router as categories_router  # noqa: E402
 
 api.add_router("/tickets", tickets_router)
 api.add_router("/units", units_router)
+from jiesu.dispatch.api import router as dispatch_router  # noqa: E402
+
 api.add_router("/categories", categories_router)
+api.add_router("/dispatch", dispatch_router)

@@ -163,7 +163,7 @@ def validate_intake(data: IntakeData):
 
 
 def locate(data: IntakeData):
-    """The ticket's place: from coordinates (point in polygon) or a chosen street."""
+    """The ticket's place: coordinates (point in polygon), else a chosen unit, else the address (gazetteer)."""
     if (data.lon is None) != (data.lat is None):
         raise DomainError(_("Give both longitude and latitude, or neither."), field="lon" if data.lon is None else "lat")
     if data.lon is not None:
@@ -175,17 +175,23 @@ def locate(data: IntakeData):
         west, south, east, north = conf("CITY_BBOX")
         if not (west <= data.lon <= east and south <= data.lat <= north):
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
-        from jiesu.units.services import locate_point
+        from jiesu.dispatch.locator import locate_coordinates
 
-        found = locate_point(data.lon, data.lat) or {}
-        if found.get("district") is None:
+        found = locate_coordinates(data.lon, data.lat, "wgs84")
+        if found.district is None:
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
-        return found
+        return found.place()
     if data.street_code:
         place = REFERENCE.get_or_load(("place", data.street_code), lambda: place_of_code(data.street_code))
         if place is None:
             raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.street_code}, field="street")
         return place
+    if (data.address or "").strip():
+        from jiesu.dispatch.locator import locate_address
+
+        found = locate_address(data.address)
+        if found.unit is not None:
+            return found.place()
     return {}
 
 

@@ -255,3 +255,9 @@ def test_a_second_reply_of_the_parent_leaves_closed_duplicates_alone(world):
     services.reply(world.street_staff, parent, "二次处理", True)
     child.refresh_from_db()
     assert child.state == "closed" and child.reply_text == "已清理"
+
+
+def test_address_alone_places_the_ticket_through_the_gazetteer(world):
+    ticket, _ = services.create_ticket(world.call_taker, IntakeData(
+        text="路灯不亮", address="东城区东华门街道某小区3号楼"))
+    assert ticket.street == world.street and ticket.district == world.district
