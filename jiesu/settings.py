@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "jiesu.workcal",
     "jiesu.tickets",
     "jiesu.dispatch",
+    "jiesu.whistles",
     "jiesu.demo",
 ]
 
