@@ -1,0 +1,45 @@
+"""Periodic work: overdue reports (报到) and tasks raise 督办 notices, once each.
+
+Run by `python manage.py whistle_scan` (or from the ticket deadline worker's loop).
+"""
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.whistles.models import Summons, SummonsState, Task, TaskState, WhistleNotice, WhistleState
+from jiesu.whistles.services import _notice, record_event
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def scan_once(now=None):
+    """One pass; returns (reports supervised, tasks supervised)."""
+    now = now or timezone.now()
+    reports = tasks = 0
+    with transaction.atomic():
+        overdue = (Summons.objects.select_for_update().select_related("whistle", "unit")
+                   .filter(whistle__state=WhistleState.ACTIVE, state=SummonsState.SUMMONED,
+                           report_due__lt=now, supervised_at__isnull=True))
+        for summons in overdue:
+            text = _("Overdue: %(unit)s was to report by %(due)s.") % {"unit": summons.unit.name,
+                                                                      "due": _local(summons.report_due)}
+            _notice(summons.whistle, summons.unit, WhistleNotice.SUPERVISE, text, at=now)
+            summons.supervised_at = now
+            summons.save(update_fields=["supervised_at"])
+            record_event(summons.whistle, "report_overdue", None, summons.whistle.state, summons.whistle.state, text,
+                         summons=summons, at=now, unit=summons.unit.name, due=summons.report_due.isoformat())
+            reports += 1
+        late_tasks = (Task.objects.select_for_update().select_related("whistle", "unit")
+                      .filter(whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now,
+                              supervised_at__isnull=True))
+        for task in late_tasks:
+            text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
+            _notice(task.whistle, task.unit, WhistleNotice.SUPERVISE, text, at=now)
+            task.supervised_at = now
+            task.save(update_fields=["supervised_at"])
+            record_event(task.whistle, "task_overdue", None, task.whistle.state, task.whistle.state, text, task=task,
+                         at=now, unit=task.unit.name, due=task.due.isoformat())
+            tasks += 1
+    return reports, tasks

@@ -1,0 +1,782 @@
+"""What can be done to a whistle. The only place that changes whistle state.
+
+Every function checks who may act (jiesu.whistles.scoping) and the whistle's state
+(jiesu.whistles.rules), changes the rows inside one transaction and writes a
+WhistleEvent; what concerns the linked tickets (raised, closed with the result) is
+also written to them, through jiesu.tickets.services.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.categories.models import Category, Duty
+from jiesu.categories.services import resolve_duty_unit
+from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.tickets import services as ticket_services
+from jiesu.tickets.models import State as TicketState
+from jiesu.tickets.models import Ticket
+from jiesu.core import scoping as core_scoping
+from jiesu.units.models import Unit, UnitKind
+from jiesu.whistles import rules, scoping
+from jiesu.whistles.models import (
+    Approval, Evidence, Mode, Rating, RaterSide, ReportForm, Source, Summons, SummonsState, Task, TaskState,
+    Trigger, Whistle, WhistleAttachment, WhistleEvent, WhistleLevel, WhistleNotice, WhistleState,
+)
+from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import add_limit
+
+MAX_SUMMONS = 20
+
+
+# ── events ──────────────────────────────────────────────────────────────────
+
+def record_event(whistle, kind, user=None, from_state="", to_state="", note="", summons=None, task=None, at=None,
+                 **payload):
+    return WhistleEvent.objects.create(
+        whistle=whistle, at=at or timezone.now(), actor=user if user and user.is_authenticated else None,
+        actor_unit_id=getattr(user, "unit_id", None), kind=kind, from_state=from_state,
+        to_state=to_state or from_state, summons=summons, task=task, note=note, payload=payload)
+
+
+def _ticket_event(whistle, kind, user, note="", **payload):
+    """A TicketEvent on every linked ticket (the whistle concerns them)."""
+    for ticket in whistle.tickets.all():
+        ticket_services.record_event(ticket, kind, user, ticket.state, ticket.state, note, whistle=whistle.pk,
+                                     whistle_number=whistle.number, **payload)
+
+
+# ── checks ──────────────────────────────────────────────────────────────────
+
+def _logged_in(user):
+    if not user or not user.is_authenticated:
+        raise Forbidden(_("Log in first."))
+
+
+def _require(condition, message):
+    if not condition:
+        raise Forbidden(message)
+
+
+def _state(action, whistle):
+    if not rules.may(action, whistle.state):
+        raise Conflict(_("Not possible while the whistle is “%(state)s”.") % {"state": whistle.get_state_display()})
+
+
+def locked(whistle):
+    list(Whistle.objects.select_for_update().filter(pk=whistle.pk).values_list("pk"))
+    whistle.refresh_from_db()
+    return whistle
+
+
+def _text(value, field_name, label, max_length=4000):
+    return ticket_services.require_text(value, field_name, label, max_length)
+
+
+def _unit(unit_id, field_name):
+    try:
+        unit = Unit.objects.filter(pk=int(unit_id), active=True).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None or unit.kind not in scoping.SUMMONABLE_KINDS:
+        raise DomainError(_("Choose a unit to summon (a department, enterprise, street or district)."),
+                          field=field_name)
+    return unit
+
+
+def _summons_form(value, field_name="form"):
+    value = value or ReportForm.ON_SITE
+    if value not in ReportForm.values:
+        raise DomainError(_("Unknown report form “%(v)s”.") % {"v": value}, field=field_name)
+    return value
+
+
+# ── deadlines ───────────────────────────────────────────────────────────────
+
+def report_due(whistle, start):
+    amount, unit = rules.report_limit(whistle.mode, whistle.level.report_amount, whistle.level.report_unit)
+    return add_limit(current_calendar(), timezone.localtime(start), amount, unit)
+
+
+def default_task_due(whistle, start=None):
+    start = timezone.localtime(start or timezone.now())
+    if whistle.mode == Mode.QUICK or whistle.level.report_unit == "clock_hours":
+        return add_limit(current_calendar(), start, 24 * whistle.level.task_days, "clock_hours")
+    return current_calendar().add_working_days(start, whistle.level.task_days)
+
+
+def parse_due(value, field_name="due"):
+    """A deadline from a form or the API: a datetime, an ISO string, or a date (end of that working day)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    text = str(value).strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise DomainError(_("Give the deadline as a date (2026-11-30) or a date and time."), field=field_name)
+    if len(text) <= 10:
+        moment = datetime.combine(moment.date(), time(17, 30))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+# ── suggestions: whom to summon ─────────────────────────────────────────────
+
+def _category_ids_with_ancestors(categories):
+    ids = set()
+    for category in categories:
+        node = category
+        while node is not None:
+            ids.add(node.pk)
+            node = node.parent
+    return ids
+
+
+def duty_units(categories, place):
+    """Units the duty list makes responsible for these categories at this place: {unit id: role}."""
+    if not categories:
+        return {}
+    ids = _category_ids_with_ancestors(categories)
+    territory_ids = set()
+    node = place
+    while node is not None:
+        territory_ids.add(node.pk)
+        node = node.parent
+    found = {}
+    negative = set()
+    for duty in Duty.objects.filter(category_id__in=ids).select_related("unit"):
+        if duty.territory_id and duty.territory_id not in territory_ids:
+            continue
+        unit = resolve_duty_unit(duty, place)
+        if unit is None:
+            continue
+        if duty.negative:
+            negative.add(unit.pk)
+        else:
+            found.setdefault(unit.pk, duty.role)
+    return {pk: role for pk, role in found.items() if pk not in negative}
+
+
+def suggest_units(user_unit, categories, place, trigger="", limit=8):
+    """Units to summon: from the duty list, and from who solved similar whistles and tickets before.
+
+    Returns [{"unit": Unit, "duty": bool, "whistles": n, "tickets": n, "score": float}], best first.
+    """
+    duties = duty_units(categories, place) if place is not None else {}
+    scores = {}
+
+    def bump(unit_id, key, amount):
+        entry = scores.setdefault(unit_id, {"duty": False, "whistles": 0, "tickets": 0})
+        if key == "duty":
+            entry["duty"] = True
+        else:
+            entry[key] += amount
+
+    for unit_id in duties:
+        bump(unit_id, "duty", 1)
+    cat_ids = [c.pk for c in categories]
+    tasks = Task.objects.filter(state=TaskState.ACCEPTED)
+    if cat_ids:
+        tasks = tasks.filter(whistle__tickets__category_id__in=cat_ids)
+    elif trigger:
+        tasks = tasks.filter(whistle__trigger=trigger)
+    else:
+        tasks = tasks.none()
+    if place is not None and place.district_id:
+        tasks = tasks.filter(whistle__district_id=place.district_id)
+    for row in tasks.values("unit_id").annotate(n=Count("whistle_id", distinct=True)).order_by("-n")[:30]:
+        bump(row["unit_id"], "whistles", row["n"])
+    if cat_ids:
+        tickets = Ticket.objects.filter(category_id__in=cat_ids, state=TicketState.CLOSED,
+                                        satisfied__in=("satisfied", "basically"), lead_unit__isnull=False)
+        if place is not None and place.street_id:
+            tickets = tickets.filter(street_id=place.street_id)
+        for row in tickets.values("lead_unit_id").annotate(n=Count("id")).order_by("-n")[:30]:
+            bump(row["lead_unit_id"], "tickets", row["n"])
+    scores.pop(getattr(user_unit, "pk", None), None)
+    units = Unit.objects.in_bulk([pk for pk in scores])
+    out = []
+    for pk, entry in scores.items():
+        unit = units.get(pk)
+        if unit is None or not unit.active or unit.kind not in scoping.SUMMONABLE_KINDS:
+            continue
+        score = (10 if entry["duty"] else 0) + 2 * min(entry["whistles"], 10) + min(entry["tickets"], 20) / 4
+        out.append({"unit": unit, "duty": entry["duty"], "whistles": entry["whistles"],
+                    "tickets": entry["tickets"], "score": round(score, 2)})
+    out.sort(key=lambda e: (-e["score"], e["unit"].code))
+    return out[:limit]
+
+
+def whistle_categories(whistle):
+    return list(Category.objects.filter(ticket__whistles=whistle).distinct().select_related("parent__parent"))
+
+
+def _has_duty(unit, categories, place):
+    """True/False when the matter's categories are known, None otherwise (a matter of its own)."""
+    if not categories or place is None:
+        return None
+    return unit.pk in duty_units(categories, place)
+
+
+# ── raising ─────────────────────────────────────────────────────────────────
+
+@dataclass
+class WhistleData:
+    title: str
+    description: str
+    trigger: str = Trigger.PUBLIC
+    level: str = "normal"
+    mode: str = Mode.REGULAR
+    address: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    place_code: str = ""
+    tickets: list = field(default_factory=list)   # ticket ids or numbers
+    summons: list = field(default_factory=list)   # [(unit id, form)] or [unit id]
+    attachments: list = field(default_factory=list)
+
+
+def _linked_tickets(user, refs):
+    tickets = []
+    for ref in refs:
+        pk = ref if isinstance(ref, int) else (Ticket.id_from_number(ref) if "-" in str(ref) else
+                                               (int(ref) if str(ref).isdigit() else None))
+        ticket = Ticket.objects.filter(pk=pk).select_related("category", "street", "district", "community").first()
+        if ticket is None or not core_scoping.can_view(user, ticket):
+            raise DomainError(_("There is no ticket “%(v)s” in your territory.") % {"v": ref}, field="tickets")
+        if ticket not in tickets:
+            tickets.append(ticket)
+    return tickets
+
+
+def _place(user, data, tickets):
+    if data.place_code:
+        place = Unit.objects.filter(code=data.place_code.strip()).first()
+        if place is None or not place.is_territorial:
+            raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.place_code}, field="place")
+        return place
+    for ticket in tickets:
+        place = ticket.community or ticket.street or ticket.district
+        if place is not None:
+            return place
+    unit = user.unit
+    if unit is not None and unit.is_territorial:
+        return unit
+    return None
+
+
+def _summons_list(data, own_unit):
+    wanted = []
+    for item in data.summons:
+        unit_id, form = (item if isinstance(item, (tuple, list)) else (item, ReportForm.ON_SITE))
+        unit = _unit(unit_id, "summons")
+        if own_unit is not None and unit.pk == own_unit.pk:
+            raise DomainError(_("A unit cannot summon itself."), field="summons")
+        if unit.pk in [u.pk for u, _f in wanted]:
+            continue
+        wanted.append((unit, _summons_form(form, "summons")))
+    if not wanted:
+        raise DomainError(_("Choose at least one unit to summon."), field="summons")
+    if len(wanted) > MAX_SUMMONS:
+        raise DomainError(_("At most %(n)d units per whistle.") % {"n": MAX_SUMMONS}, field="summons")
+    return wanted
+
+
+@transaction.atomic
+def raise_whistle(user, data: WhistleData):
+    """吹哨: a street/township (or a department) summons units on a matter. Returns the whistle."""
+    _logged_in(user)
+    _require(scoping.may_raise(user), _("Only a street/township or a department may whistle."))
+    title = _text(data.title, "title", _("Title"), 120)
+    description = _text(data.description, "description", _("Description"))
+    if data.trigger not in Trigger.values:
+        raise DomainError(_("Choose the trigger."), field="trigger")
+    if data.mode not in Mode.values:
+        raise DomainError(_("Choose the mode."), field="mode")
+    level = WhistleLevel.objects.filter(code=data.level, active=True).first()
+    if level is None:
+        raise DomainError(_("Choose the level."), field="level")
+    tickets = _linked_tickets(user, data.tickets)
+    own_unit = user.unit
+    if own_unit is None:
+        raise DomainError(_("Your account belongs to no unit."), field=None)
+    wanted = _summons_list(data, own_unit)
+    ticket_services.validate_attachments(data.attachments)
+    place = _place(user, data, tickets)
+    if data.lon is not None or data.lat is not None:
+        try:
+            lon, lat = float(data.lon), float(data.lat)
+        except (TypeError, ValueError):
+            raise DomainError(_("Give both longitude and latitude, or neither."), field="lon")
+    else:
+        lon = lat = None
+    if len(tickets) > 1:
+        source = Source.TICKETS
+    elif tickets:
+        source = Source.GRID_REPORT if tickets[0].channel == "patrol" else Source.TICKET
+    else:
+        source = Source.OWN
+    now = timezone.now()
+    district = (place.district if place is not None else None) or own_unit.district
+    state = WhistleState.APPROVAL if rules.needs_approval(level.needs_approval, data.mode) else WhistleState.ACTIVE
+    whistle = Whistle.objects.create(
+        title=title, description=description, trigger=data.trigger, level=level, mode=data.mode, source=source,
+        state=state, unit=own_unit, district=district, place=place, address=(data.address or "").strip()[:200],
+        lon=lon, lat=lat, raised_by=user, created_at=now,
+        needs_review=data.mode == Mode.QUICK and level.needs_approval)
+    whistle.tickets.set(tickets)
+    categories = [t.category for t in tickets if t.category_id]
+    for unit, form in wanted:
+        Summons.objects.create(whistle=whistle, unit=unit, form=form, has_duty=_has_duty(unit, categories, place))
+    for upload in data.attachments:
+        attachment = WhistleAttachment(whistle=whistle, name=upload.name[:120], content_type=upload.content_type,
+                                       size=upload.size, uploaded_by=user, uploaded_at=now)
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+    record_event(whistle, "raise", user, "", state, description, at=now, trigger=data.trigger, level=level.code,
+                 mode=data.mode, source=source, tickets=[t.number for t in tickets],
+                 summoned=[u.name for u, _f in wanted],
+                 no_duty=[s.unit.name for s in whistle.summons.select_related("unit") if s.has_duty is False])
+    _ticket_event(whistle, "whistle_raised", user, title)
+    if state == WhistleState.ACTIVE:
+        _activate(whistle, user, now)
+    return whistle
+
+
+def _activate(whistle, user, now):
+    """The summons go out: each summoned unit's report deadline starts now."""
+    whistle.state, whistle.summoned_at = WhistleState.ACTIVE, now
+    whistle.save()
+    for summons in whistle.summons.filter(summoned_at__isnull=True).select_related("unit"):
+        _send_summons(whistle, summons, user, now)
+
+
+def _send_summons(whistle, summons, user, now):
+    summons.summoned_at, summons.report_due = now, report_due(whistle, now)
+    summons.save()
+    record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, at=now,
+                 unit=summons.unit.name, form=summons.form, due=summons.report_due.isoformat(),
+                 no_duty=summons.has_duty is False)
+
+
+def no_duty_warning(whistle):
+    """The summoned units with no duty for the matter (over-summoning is a known failure of the reform)."""
+    return [s.unit for s in whistle.summons.select_related("unit") if s.has_duty is False]
+
+
+# ── approval ────────────────────────────────────────────────────────────────
+
+@transaction.atomic
+def approve(user, whistle, approved, note=""):
+    """One step of the approval chain (科室申请 → 分管副职签字 → 主要负责人批准)."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit signs its approval chain."))
+    _state("approve", whistle)
+    chain = list(whistle.level.approval_chain)
+    decisions = [(a.approved, a.by_id) for a in whistle.approvals.all()]
+    reason = rules.approval_refusal(chain, decisions, user.pk, whistle.raised_by_id)
+    if reason == "raiser":
+        raise Forbidden(_("The person who raised the whistle signs the application step only."))
+    if reason == "same_signer":
+        raise Forbidden(_("Each step of the chain is signed by a different person."))
+    if reason == "decided":
+        raise Conflict(_("The approval chain is already decided."))
+    step = rules.chain_state(chain, decisions).next_index
+    now = timezone.now()
+    Approval.objects.create(whistle=whistle, step=step, step_name=chain[step], approved=bool(approved), by=user,
+                            at=now, note=(note or "").strip())
+    before = whistle.state
+    if not approved:
+        whistle.state = WhistleState.REFUSED
+        whistle.save()
+        record_event(whistle, "approval", user, before, whistle.state, note, at=now, step=step,
+                     step_name=chain[step], approved=False)
+        return whistle
+    after = rules.chain_state(chain, decisions + [(True, user.pk)])
+    record_event(whistle, "approval", user, before, ACTIVE_IF(after), note, at=now, step=step,
+                 step_name=chain[step], approved=True)
+    if after.approved:
+        whistle.approved_at = now
+        _activate(whistle, user, now)
+    return whistle
+
+
+def ACTIVE_IF(chain_state):  # noqa: N802 — reads like a constant in the event call
+    return WhistleState.ACTIVE if chain_state.approved else WhistleState.APPROVAL
+
+
+@transaction.atomic
+def review(user, whistle, note=""):
+    """快速 whistles skip approval; the unit's leadership reviews them afterwards."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit reviews its quick whistles."))
+    _state("review", whistle)
+    if not whistle.needs_review:
+        raise Conflict(_("This whistle needs no review."))
+    if user.pk == whistle.raised_by_id:
+        raise Forbidden(_("Someone other than the person who raised it reviews a quick whistle."))
+    now = timezone.now()
+    whistle.needs_review, whistle.reviewed_at, whistle.reviewed_by = False, now, user
+    whistle.save()
+    record_event(whistle, "review", user, whistle.state, whistle.state, note, at=now)
+    return whistle
+
+
+@transaction.atomic
+def summon(user, whistle, unit_id, form=ReportForm.ON_SITE):
+    """Summon one more unit (before approval or while in progress)."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit summons."))
+    _state("summon", whistle)
+    unit = _unit(unit_id, "unit")
+    if unit.pk == whistle.unit_id:
+        raise DomainError(_("A unit cannot summon itself."), field="unit")
+    if whistle.summons.filter(unit=unit).exists():
+        raise Conflict(_("%(unit)s is already summoned.") % {"unit": unit.name}, field="unit")
+    if whistle.summons.count() >= MAX_SUMMONS:
+        raise DomainError(_("At most %(n)d units per whistle.") % {"n": MAX_SUMMONS}, field="unit")
+    summons = Summons.objects.create(whistle=whistle, unit=unit, form=_summons_form(form),
+                                     has_duty=_has_duty(unit, whistle_categories(whistle), whistle.place))
+    if whistle.state == WhistleState.ACTIVE:
+        _send_summons(whistle, summons, user, timezone.now())
+    else:
+        record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, unit=unit.name,
+                     form=summons.form, no_duty=summons.has_duty is False)
+    return summons
+
+
+# ── report (报到) ────────────────────────────────────────────────────────────
+
+def _locked_summons(summons):
+    whistle = locked(summons.whistle)
+    summons = Summons.objects.select_for_update().select_related("unit").get(pk=summons.pk)
+    summons.whistle = whistle
+    return summons
+
+
+@transaction.atomic
+def check_in(user, summons, person="", lon=None, lat=None, note=""):
+    """报到: a named person of the summoned unit checks in (with location when on site)."""
+    _logged_in(user)
+    summons = _locked_summons(summons)
+    whistle = summons.whistle
+    _require(scoping.is_summoned(user, summons), _("Only the summoned unit checks in."))
+    _state("check_in", whistle)
+    if summons.state == SummonsState.CHECKED_IN:
+        raise Conflict(_("Already checked in."))
+    if summons.state == SummonsState.RELEASED:
+        raise Conflict(_("This unit was released from the whistle."))
+    person = (person or "").strip() or str(user)
+    if len(person) > 60:
+        raise DomainError(_("%(field)s is too long (at most %(n)d characters).") % {"field": _("Person"), "n": 60},
+                          field="person")
+    if summons.form == ReportForm.ON_SITE:
+        if lon in (None, "") or lat in (None, ""):
+            raise DomainError(_("An on-site check-in needs the location (allow the browser to share it)."),
+                              field="lon")
+    try:
+        lon = float(lon) if lon not in (None, "") else None
+        lat = float(lat) if lat not in (None, "") else None
+    except (TypeError, ValueError):
+        raise DomainError(_("The location is not valid."), field="lon")
+    now = timezone.now()
+    before = summons.state
+    summons.state, summons.checked_in_at, summons.checked_in_by = SummonsState.CHECKED_IN, now, user
+    summons.person, summons.checkin_lon, summons.checkin_lat = person, lon, lat
+    summons.checkin_note = (note or "").strip()
+    summons.late = bool(summons.report_due and now > summons.report_due)
+    summons.save()
+    record_event(whistle, "check_in", user, whistle.state, whistle.state, note, summons=summons, at=now,
+                 unit=summons.unit.name, person=person, late=summons.late, form=summons.form,
+                 lon=lon, lat=lat, previous=before)
+    return summons
+
+
+@transaction.atomic
+def object_to(user, summons, reason):
+    """A summoned unit objects (not its matter); the street decides."""
+    _logged_in(user)
+    summons = _locked_summons(summons)
+    whistle = summons.whistle
+    _require(scoping.is_summoned(user, summons), _("Only the summoned unit may object."))
+    _state("object", whistle)
+    if summons.state != SummonsState.SUMMONED:
+        raise Conflict(_("Only a unit that has not checked in may object."))
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    summons.state, summons.objection = SummonsState.OBJECTED, reason
+    summons.save()
+    record_event(whistle, "objection", user, whistle.state, whistle.state, reason, summons=summons,
+                 unit=summons.unit.name)
+    return summons
+
+
+@transaction.atomic
+def decide_objection(user, summons, uphold, note=""):
+    """The whistling unit decides an objection: upheld → the unit is released; rejected → it must report."""
+    _logged_in(user)
+    summons = _locked_summons(summons)
+    whistle = summons.whistle
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit decides objections."))
+    _state("decide_objection", whistle)
+    if summons.state != SummonsState.OBJECTED:
+        raise Conflict(_("There is no pending objection."))
+    if uphold and summons.whistle.tasks.filter(unit=summons.unit).exclude(state=TaskState.ACCEPTED).exists():
+        raise Conflict(_("The unit still has open tasks: reassign them first."))
+    summons.state = SummonsState.RELEASED if uphold else SummonsState.SUMMONED
+    summons.objection_upheld, summons.objection_decided_at = bool(uphold), timezone.now()
+    summons.save()
+    record_event(whistle, "objection_decided", user, whistle.state, whistle.state, note, summons=summons,
+                 unit=summons.unit.name, upheld=bool(uphold))
+    return summons
+
+
+# ── tasks (清单) ─────────────────────────────────────────────────────────────
+
+def task_units(whistle):
+    """Units that may hold a task: the summoned units still on the whistle, and the whistling unit itself."""
+    ids = [whistle.unit_id] + list(whistle.summons.exclude(state=SummonsState.RELEASED).values_list("unit_id",
+                                                                                                     flat=True))
+    return Unit.objects.filter(pk__in=ids)
+
+
+@transaction.atomic
+def add_task(user, whistle, unit_id, title, criterion, due=None):
+    """One task of the joint meeting's list: one responsible unit, a deadline, an acceptance criterion."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit lists the tasks."))
+    _state("add_task", whistle)
+    title = _text(title, "title", _("Task"), 200)
+    criterion = _text(criterion, "criterion", _("Acceptance criterion"), 300)
+    try:
+        unit = task_units(whistle).filter(pk=int(unit_id)).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise DomainError(_("Choose the responsible unit among the summoned units."), field="unit")
+    now = timezone.now()
+    due = parse_due(due) or default_task_due(whistle, now)
+    if due <= now:
+        raise DomainError(_("The deadline must lie in the future."), field="due")
+    task = Task.objects.create(whistle=whistle, unit=unit, title=title, criterion=criterion, due=due,
+                               created_at=now, created_by=user)
+    record_event(whistle, "task_added", user, whistle.state, whistle.state, criterion, task=task, at=now,
+                 title=title, unit=unit.name, due=due.isoformat())
+    return task
+
+
+def _locked_task(task):
+    whistle = locked(task.whistle)
+    task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+    task.whistle = whistle
+    return task
+
+
+@transaction.atomic
+def report_progress(user, task, text, done=False, files=()):
+    """The responsible unit reports progress, or completion with evidence (text, photos)."""
+    _logged_in(user)
+    task = _locked_task(task)
+    whistle = task.whistle
+    _require(user.is_superuser or (user.unit_id == task.unit_id and user.role in scoping.STAFF_ROLES
+                                   + ("grid_worker",)), _("Only the responsible unit reports on the task."))
+    _state("progress", whistle)
+    if task.state != TaskState.OPEN:
+        raise Conflict(_("The task is already reported done."))
+    text = _text(text, "text", _("Progress"), 2000)
+    ticket_services.validate_attachments(list(files))
+    now = timezone.now()
+    for upload in files:
+        evidence = Evidence(task=task, name=upload.name[:120], content_type=upload.content_type, size=upload.size,
+                            uploaded_by=user, uploaded_at=now)
+        evidence.file.save(upload.name, upload, save=False)
+        evidence.save()
+    task.progress = text
+    if done:
+        task.state, task.done_at = TaskState.DONE, now
+    task.save()
+    record_event(whistle, "task_done" if done else "task_progress", user, whistle.state, whistle.state, text,
+                 task=task, at=now, title=task.title, unit=task.unit.name, files=len(files),
+                 late=bool(done and now > task.due))
+    return task
+
+
+@transaction.atomic
+def accept_task(user, task, accept, note=""):
+    """The whistling unit accepts a task reported done, or sends it back."""
+    _logged_in(user)
+    task = _locked_task(task)
+    whistle = task.whistle
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit accepts tasks."))
+    _state("accept_task", whistle)
+    if task.state != TaskState.DONE:
+        raise Conflict(_("The task has not been reported done."))
+    note = (note or "").strip()
+    if not accept and not note:
+        raise DomainError(_("Say why the task is sent back."), field="note")
+    now = timezone.now()
+    if accept:
+        task.state, task.accepted_at, task.accepted_by = TaskState.ACCEPTED, now, user
+    else:
+        task.state, task.done_at = TaskState.OPEN, None
+    task.save()
+    record_event(whistle, "task_accepted" if accept else "task_rejected", user, whistle.state, whistle.state, note,
+                 task=task, at=now, title=task.title, unit=task.unit.name)
+    return task
+
+
+# ── closing ─────────────────────────────────────────────────────────────────
+
+@transaction.atomic
+def close(user, whistle, result):
+    """事不完、人不撤: closes only when every task is accepted; linked tickets get the result as their reply."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit closes the whistle."))
+    _state("close", whistle)
+    refusal = rules.close_refusal(list(whistle.tasks.values_list("state", flat=True)))
+    if refusal == "no_tasks":
+        raise Conflict(_("List the tasks first: a whistle closes when its tasks are done."))
+    if refusal == "open_tasks":
+        raise Conflict(_("Every task must be accepted before the whistle closes (事不完、人不撤)."))
+    result = _text(result, "result", _("Result"), 4000)
+    now = timezone.now()
+    before = whistle.state
+    whistle.state, whistle.closed_at, whistle.result = WhistleState.CLOSED, now, result
+    whistle.save()
+    replied, informed = [], []
+    for ticket in whistle.tickets.all():
+        if (ticket.state == TicketState.CONTACTED and ticket.lead_unit_id == user.unit_id
+                and ticket_services.relation_of(user, ticket) == "lead"):
+            ticket_services.reply(user, ticket, result, self_resolved=True)
+            ticket_services.record_event(ticket, "whistle_closed", user, TicketState.REPLIED, TicketState.REPLIED,
+                                         "", whistle=whistle.pk, whistle_number=whistle.number, replied=True)
+            replied.append(ticket.number)
+        else:
+            ticket_services.record_event(ticket, "whistle_closed", user, ticket.state, ticket.state, result,
+                                         whistle=whistle.pk, whistle_number=whistle.number, replied=False)
+            informed.append(ticket.number)
+    record_event(whistle, "close", user, before, whistle.state, result, at=now, replied=replied, informed=informed)
+    return whistle
+
+
+@transaction.atomic
+def cancel(user, whistle, reason):
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit cancels the whistle."))
+    _state("cancel", whistle)
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    before = whistle.state
+    whistle.state, whistle.closed_at = WhistleState.CANCELLED, timezone.now()
+    whistle.save()
+    record_event(whistle, "cancel", user, before, whistle.state, reason)
+    _ticket_event(whistle, "whistle_cancelled", user, reason)
+    return whistle
+
+
+# ── supervision and accountability ──────────────────────────────────────────
+
+def _notice(whistle, unit, kind, text, user=None, about=None, at=None):
+    return WhistleNotice.objects.create(whistle=whistle, unit=unit, about=about, kind=kind, text=text,
+                                        created_at=at or timezone.now(), created_by=user)
+
+
+@transaction.atomic
+def supervise(user, whistle, unit_id, text):
+    """督办: a supervision notice to a summoned unit (by the whistling unit, its district or the city)."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_supervisor_of(user, whistle), _("Your unit may not supervise this whistle."))
+    _state("supervise", whistle)
+    summons = whistle.summons.filter(unit_id=unit_id).select_related("unit").first() if unit_id else None
+    if summons is None:
+        raise DomainError(_("Choose a summoned unit."), field="unit")
+    text = _text(text, "text", _("Notice"), 1000)
+    now = timezone.now()
+    _notice(whistle, summons.unit, WhistleNotice.SUPERVISE, text, user, at=now)
+    summons.supervised_at = now
+    summons.save(update_fields=["supervised_at"])
+    record_event(whistle, "supervise", user, whistle.state, whistle.state, text, summons=summons, at=now,
+                 unit=summons.unit.name)
+    return whistle
+
+
+@transaction.atomic
+def report_to_district(user, whistle, unit_id, reason):
+    """Art.44: a unit that refuses or stalls is reported to the district, which sees the whole case file."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit reports a unit to the district."))
+    _state("report_to_district", whistle)
+    summons = whistle.summons.filter(unit_id=unit_id).select_related("unit").first() if unit_id else None
+    if summons is None:
+        raise DomainError(_("Choose a summoned unit."), field="unit")
+    if summons.escalated_at:
+        raise Conflict(_("%(unit)s was already reported to the district.") % {"unit": summons.unit.name})
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    district = whistle.district
+    if district is None:
+        raise Conflict(_("This whistle has no district to report to."))
+    now = timezone.now()
+    _notice(whistle, district, WhistleNotice.ESCALATION, reason, user, about=summons.unit, at=now)
+    summons.escalated_at = now
+    summons.save(update_fields=["escalated_at"])
+    whistle.escalated = True
+    whistle.save(update_fields=["escalated"])
+    record_event(whistle, "escalate", user, whistle.state, whistle.state, reason, summons=summons, at=now,
+                 unit=summons.unit.name, district=district.name)
+    return whistle
+
+
+def mark_notices_read(user, whistle):
+    if user.is_authenticated and user.unit_id:
+        WhistleNotice.objects.filter(whistle=whistle, unit_id=user.unit_id, read_at__isnull=True).update(
+            read_at=timezone.now())
+
+
+# ── evaluation ──────────────────────────────────────────────────────────────
+
+@transaction.atomic
+def rate(user, whistle, unit_id, timeliness, effort, result, comment=""):
+    """The street rates each summoned unit; the district rates both sides (1–5 on three criteria)."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _state("rate", whistle)
+    try:
+        unit_id = int(unit_id)
+    except (TypeError, ValueError):
+        raise DomainError(_("Choose the unit to rate."), field="unit")
+    summoned_ids = set(whistle.summons.values_list("unit_id", flat=True))
+    if user.is_superuser:
+        side = RaterSide.DISTRICT if unit_id == whistle.unit_id else RaterSide.STREET
+    elif scoping.is_whistler(user, whistle):
+        side = RaterSide.STREET
+    elif scoping.is_district_of(user, whistle):
+        side = RaterSide.DISTRICT
+    else:
+        raise Forbidden(_("Only the whistling unit and its district rate."))
+    if side == RaterSide.STREET and unit_id not in summoned_ids:
+        raise DomainError(_("Rate one of the summoned units."), field="unit")
+    if side == RaterSide.DISTRICT and unit_id not in summoned_ids | {whistle.unit_id}:
+        raise DomainError(_("Rate the whistling unit or one of the summoned units."), field="unit")
+    scores = {}
+    for name, value in (("timeliness", timeliness), ("effort", effort), ("result", result)):
+        scores[name] = rules.valid_score(value)
+        if scores[name] is None:
+            raise DomainError(_("Give a score from 1 to 5."), field=name)
+    if Rating.objects.filter(whistle=whistle, unit_id=unit_id, by=side).exists():
+        raise Conflict(_("This unit is already rated for this whistle."), field="unit")
+    now = timezone.now()
+    rating = Rating.objects.create(whistle=whistle, unit_id=unit_id, by=side, rater=user, comment=(comment or "")
+                                   .strip()[:1000], at=now, **scores)
+    record_event(whistle, "rate", user, whistle.state, whistle.state, rating.comment, at=now,
+                 unit=rating.unit.name, by=side, score=rating.score, **scores)
+    return rating

@@ -1,0 +1,105 @@
+"""Whistle statistics and the rating roll-up (read-only; formulas in jiesu.whistles.rules).
+
+Every function takes the whistles a user may see (jiesu.whistles.scoping.visible_whistles),
+optionally narrowed to a period, so a street sees its own figures and the city sees all.
+"""
+from collections import Counter, defaultdict
+
+from django.utils import timezone
+
+from jiesu.tickets.models import State as TicketState
+from jiesu.whistles import rules
+from jiesu.whistles.models import Rating, Summons, SummonsState, Trigger, WhistleState
+
+
+def in_period(whistles, date_from=None, date_to=None):
+    if date_from:
+        whistles = whistles.filter(created_at__date__gte=date_from)
+    if date_to:
+        whistles = whistles.filter(created_at__date__lte=date_to)
+    return whistles
+
+
+def _month(moment):
+    return rules.month_of(timezone.localtime(moment))
+
+
+def counts(whistles):
+    """Whistles by street (whistling unit), trigger, level, month and state."""
+    rows = list(whistles.values_list("unit__name", "trigger", "level__name", "created_at", "state"))
+    triggers = dict(Trigger.choices)
+    states = dict(WhistleState.choices)
+    return {
+        "total": len(rows),
+        "by_unit": Counter(r[0] for r in rows).most_common(),
+        "by_trigger": [(str(triggers.get(k, k)), n) for k, n in Counter(r[1] for r in rows).most_common()],
+        "by_level": Counter(r[2] for r in rows).most_common(),
+        "by_month": sorted(Counter(_month(r[3]) for r in rows).items()),
+        "by_state": [(str(states.get(k, k)), n) for k, n in Counter(r[4] for r in rows).most_common()],
+    }
+
+
+def report_on_time(whistles, now=None):
+    """Per summoned unit: summoned, on time, late, missing, on-time rate (best first)."""
+    now = now or timezone.now()
+    per_unit = defaultdict(list)
+    names = {}
+    summons = (Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+               .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state"))
+    for unit_id, name, due, checked_in_at, state in summons:
+        names[unit_id] = name
+        per_unit[unit_id].append(rules.checkin_status(due, checked_in_at, now, state == SummonsState.OBJECTED,
+                                                      state == SummonsState.RELEASED))
+    out = []
+    for unit_id, statuses in per_unit.items():
+        c = Counter(statuses)
+        out.append({"unit_id": unit_id, "unit": names[unit_id], "summoned": len(statuses), "on_time": c["on_time"],
+                    "late": c["late"], "missing": c["missing"], "rate": rules.on_time_rate(statuses)})
+    out.sort(key=lambda r: (-(r["rate"] if r["rate"] is not None else -1), -r["summoned"], r["unit"]))
+    return out
+
+
+def summary(whistles, now=None):
+    """The headline figures: closure time, units per whistle, over-summoning, tickets closed by whistles."""
+    closed = whistles.filter(state=WhistleState.CLOSED)
+    mean_close = rules.mean_duration(closed.values_list("created_at", "closed_at"))
+    summons = list(Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+                   .values_list("whistle_id", "unit_id", "state"))
+    per_whistle = Counter(w for w, _u, _s in summons)
+    closed_ids = set(closed.values_list("id", flat=True))
+    task_pairs = set(closed.values_list("tasks__whistle_id", "tasks__unit_id"))
+    over = rules.over_summoning_share(((w, u), (w, u) in task_pairs and s != SummonsState.RELEASED)
+                                      for w, u, s in summons if w in closed_ids)
+    tickets = whistles.model.tickets.through.objects.filter(whistle__in=closed)
+    closed_tickets = tickets.filter(ticket__state__in=(TicketState.REPLIED, TicketState.CLOSED)).values(
+        "ticket_id").distinct().count()
+    statuses = [rules.checkin_status(d, c, now or timezone.now(), s == SummonsState.OBJECTED,
+                                     s == SummonsState.RELEASED)
+                for d, c, s in Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+                .values_list("report_due", "checked_in_at", "state")]
+    return {
+        "whistles": whistles.count(),
+        "open": whistles.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).count(),
+        "closed": len(closed_ids),
+        "mean_hours_to_close": round(mean_close.total_seconds() / 3600, 1) if mean_close else None,
+        "units_per_whistle": round(sum(per_whistle.values()) / len(per_whistle), 2) if per_whistle else None,
+        "over_summoning_share": over,
+        "report_on_time_rate": rules.on_time_rate(statuses),
+        "tickets_linked": tickets.values("ticket_id").distinct().count(),
+        "tickets_closed_by_whistles": closed_tickets,
+    }
+
+
+def rating_rollup(whistles=None, month=None, unit_ids=None):
+    """Ratings per unit and month (the assessment pages read this): see rules.rollup for the formula."""
+    ratings = Rating.objects.all() if whistles is None else Rating.objects.filter(whistle__in=whistles)
+    if unit_ids is not None:
+        ratings = ratings.filter(unit_id__in=list(unit_ids))
+    rows = []
+    for unit_name, unit_id, by, t, e, r, at in ratings.values_list("unit__name", "unit_id", "by", "timeliness",
+                                                                   "effort", "result", "at"):
+        m = _month(at)
+        if month and m != month:
+            continue
+        rows.append({"unit": (unit_id, unit_name), "month": m, "by": by, "timeliness": t, "effort": e, "result": r})
+    return rules.rollup(rows)
