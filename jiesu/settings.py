@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "jiesu.dispatch",
     "jiesu.whistles",
     "jiesu.demo",
+    "jiesu.grids",
 ]
 
 MIDDLEWARE = [
