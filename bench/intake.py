@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import machine, percentile  # noqa: E402
 
+THREADS = int(os.environ.get("JIESU_BENCH_THREADS", "4"))
 VENV_BIN = ROOT / ".venv" / "bin"
 TEXTS = ["小区门口有人占道经营，早晚高峰堵路", "楼上装修噪音很大，晚上十点还在施工", "路灯不亮已经一周了",
          "暖气不热，室温只有十五度", "公司拖欠三个月工资", "共享单车乱停放堵塞盲道", "餐馆油烟直排扰民"]
@@ -57,7 +58,7 @@ def prepare(env):
 def start_server(env, port, workers):
     server = subprocess.Popen(
         [VENV_BIN / "gunicorn", "jiesu.wsgi:application", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
+         f"127.0.0.1:{port}", "--worker-class", "gthread", "--threads", str(THREADS), "--log-level", "warning",
          "--keep-alive", "30"], env=env, cwd=ROOT)
     for _ in range(100):
         try:

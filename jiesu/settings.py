@@ -86,6 +86,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
+            "CONN_MAX_AGE": 600,
             "NAME": os.environ.get("JIESU_SQLITE_PATH", str(VAR_DIR / "jiesu.sqlite3")),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
