@@ -1,10 +1,12 @@
-"""Tables of the dispatch engine: the gazetteer (地名库).
+"""Tables of the dispatch engine: the gazetteer (地名库); the desk's suggestion log and auto-dispatch rules.
 
 Routing needs no table of its own: it reads the org tree (units), the category
 tree and the dispatch catalogue (categories.Duty) into memory once
 (router.RoutingTable) and routes without queries. Saving or deleting any of
 those rows, or a gazetteer entry, drops that in-memory copy (receivers below).
 """
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +74,90 @@ def _drop_reference(sender, **kwargs):
 for _model in ("units.Unit", "categories.Category", "categories.Duty", GazetteerEntry):
     post_save.connect(_drop_reference, sender=_model, dispatch_uid=f"dispatch-reference-save-{_model}")
     post_delete.connect(_drop_reference, sender=_model, dispatch_uid=f"dispatch-reference-delete-{_model}")
+
+
+# --------------------------------------------------------------------------- the dispatcher's desk
+
+class SuggestionSource(models.TextChoices):
+    DESK = "desk", _("Dispatch queue")     # the dispatcher on the dispatch page
+    API = "api", _("API")                  # POST /api/v1/dispatch/accept
+    AUTO = "auto", _("Auto-dispatch")      # auto_dispatch_new_tickets, as the system user
+
+
+class DispatchSuggestion(models.Model):
+    """What the engine suggested when a ticket was dispatched, and what was chosen.
+
+    One row per dispatch made through the desk (the dispatch page, the accept
+    API, auto-dispatch). `accepted_rank` is the rank (1–3) of the suggestion
+    whose category and lead unit were dispatched, or null when the dispatcher
+    chose otherwise (an override): every override is a training signal.
+    `category_rank` / `unit_rank` say whether the category or the unit alone
+    was among the suggestions.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="dispatch_suggestions",
+                               verbose_name=_("ticket"))
+    suggested = models.JSONField(_("suggested"), default=list, blank=True,
+                                 help_text=_("The engine's top suggestions: rank, category, lead and co units, "
+                                             "confidence, explanation."))
+    category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("chosen category"))
+    lead_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("chosen lead unit"))
+    co_units = models.JSONField(_("chosen co units"), default=list, blank=True)
+    accepted_rank = models.PositiveSmallIntegerField(_("accepted suggestion"), null=True, blank=True,
+                                                     help_text=_("Empty: the dispatcher overrode the suggestions."))
+    category_rank = models.PositiveSmallIntegerField(_("rank of the chosen category"), null=True, blank=True)
+    unit_rank = models.PositiveSmallIntegerField(_("rank of the chosen lead unit"), null=True, blank=True)
+    co_matched = models.BooleanField(_("co units as suggested"), null=True, blank=True)
+    model_version = models.CharField(_("model version"), max_length=80, blank=True)
+    confidence = models.FloatField(_("confidence of the top suggestion"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=SuggestionSource.choices,
+                              default=SuggestionSource.DESK)
+    at = models.DateTimeField(_("at"), db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+
+    class Meta:
+        verbose_name = _("dispatch suggestion")
+        verbose_name_plural = _("dispatch suggestions (accepted and overridden)")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["category", "at"]), models.Index(fields=["source", "at"])]
+
+    def __str__(self):
+        return f"{self.ticket_id} #{self.accepted_rank or '-'}"
+
+    @property
+    def overridden(self):
+        return self.accepted_rank is None
+
+    @property
+    def auto(self):
+        return self.source == SuggestionSource.AUTO
+
+
+class AutoDispatchRule(models.Model):
+    """Auto-dispatch for a category: a new ticket whose top suggestion is this category (or one below it)
+    with a confidence of at least `threshold` is dispatched by the system, without a dispatcher.
+
+    Off unless enabled. The most specific rule wins: a disabled rule on a leaf
+    keeps it out of an enabled rule on its parent.
+    """
+
+    category = models.OneToOneField("categories.Category", on_delete=models.CASCADE, related_name="auto_dispatch",
+                                    verbose_name=_("category"),
+                                    help_text=_("Applies to this category and every category below it."))
+    threshold = models.FloatField(_("confidence threshold"), default=0.9,
+                                  validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+                                  help_text=_("Between 0 and 1: the top suggestion's confidence "
+                                              "(probability × routing confidence) must reach it."))
+    enabled = models.BooleanField(_("enabled"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("auto-dispatch rule")
+        verbose_name_plural = _("auto-dispatch rules")
+        ordering = ["category__code"]
+
+    def __str__(self):
+        return f"{self.category} ≥ {self.threshold:.0%}"
