@@ -109,7 +109,13 @@ def as_int(value):
 
 @roles(*INTAKE_ROLES)
 def intake(request):
-    """受理: one screen, keyboard first; Ctrl+Enter records the request."""
+    """受理: one screen, keyboard first; Ctrl+Enter records the request.
+
+    Call-takers see the duplicate panel (jiesu.dispatch.duplicates): similar open tickets, repeat requests
+    and emergency wording while they type; their choice is carried out once the ticket is recorded.
+    """
+    from jiesu.dispatch import duplicates
+
     user = request.user
     if request.method == "POST":
         form = IntakeForm(request.POST, request.FILES)
@@ -129,6 +135,10 @@ def intake(request):
                 if created:
                     messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.")
                                      % {"number": ticket.number, "code": ticket.query_code})
+                    # the duplicate panel's choice: a merge proposal for the dispatcher, or 分类处置 at once
+                    for level, text in duplicates.after_intake(user, ticket, as_int(request.POST.get("merge_into")),
+                                                               request.POST.get("then", "")):
+                        getattr(messages, level)(request, text)
                 else:  # the same form sent again (double click, back button): no second ticket
                     messages.info(request, _("This form was already recorded as ticket %(number)s.")
                                   % {"number": ticket.number})
@@ -144,6 +154,7 @@ def intake(request):
     return render(request, "tickets/intake.html", {
         "form": form, "intake_key": key, "place_kinds": PLACE_KINDS,
         "street_label": street.name if street else "", "category_label": category_label(category_code),
+        "duplicate_check": duplicates.may_check(user), "merge_into": as_int(request.POST.get("merge_into")),
     }, status=status)
 
 

@@ -1,0 +1,70 @@
+"""The duplicate panels (HTMX): at intake while the call-taker types, and on a ticket for the dispatcher.
+
+    GET /intake-check/?text=…&address=…&lon=…&lat=…&street=<code>&citizen_phone=…&merge_into=<id>
+        the intake page's panel: similar open tickets (each with 合并到此单), and — swapped out of
+        band into #intake-alerts — the emergency prompt and the repeat-request flag.
+        ?format=json gives the same as JSON.
+    GET /intake-check/ticket/<id>/
+        for the ticket and dispatch pages: the call-taker's merge proposal(s) and similar open
+        tickets, with the merge button for those who may merge (the dispatcher).
+
+Only the hotline's call-takers and dispatchers and administrators may look: the panels show
+other citizens' requests. Every change goes through jiesu.tickets.services.
+"""
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from jiesu.core import scoping
+from jiesu.dispatch import duplicates
+from jiesu.tickets import queries, services
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _refused(request):
+    return HttpResponse(_("Your role may not see similar tickets."), status=403,
+                        content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_GET
+def intake_check(request):
+    if not duplicates.may_check(request.user):
+        return _refused(request)
+    draft = duplicates.Draft.from_params(request.GET)
+    chosen = _as_int(request.GET.get("merge_into"))
+    result = duplicates.check_intake(request.user, draft, chosen=chosen)
+    if request.GET.get("format") == "json":
+        return JsonResponse(result.as_dict())
+    repeat_ids = {r.ticket.pk for r in result.repeats}
+    return render(request, "dispatch/duplicates_panel.html", {
+        "check": result, "chosen": chosen, "draft": draft, "repeat_ids": repeat_ids,
+        "services": duplicates.SERVICES,
+    })
+
+
+@login_required
+@require_GET
+def ticket_check(request, pk):
+    if not duplicates.may_check(request.user):
+        return _refused(request)
+    ticket = queries.ticket_for_page(pk)
+    if ticket is None or not scoping.can_view(request.user, ticket):
+        raise Http404(_("No such ticket."))
+    may_merge = "merge" in services.available_actions(request.user, ticket)
+    proposals = duplicates.proposals(ticket)
+    proposed = {p["parent"].pk for p in proposals}
+    similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed] \
+        if ticket.is_open else []
+    return render(request, "dispatch/duplicates_ticket.html", {
+        "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": may_merge,
+        "next": request.GET.get("next") or request.headers.get("HX-Current-URL", ""),
+    })

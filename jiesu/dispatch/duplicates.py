@@ -1,0 +1,1080 @@
+"""Duplicates at intake: the same problem already open, the same caller again, emergencies.
+
+Three checks run while the call-taker types (the HTMX panel of the intake page,
+jiesu.dispatch.duplicate_views); docs/duplicates.md explains them.
+
+1. `emergency_hint(text)` — wording that belongs to an emergency line
+   (110 police, 119 fire and gas, 120 ambulance, 122 traffic accidents),
+   with the near misses that do not (消防通道被占, 火灾隐患, 燃气费, 跳楼价…).
+   Pure.
+2. Similar open tickets — `DuplicateIndex` (pure: numpy/scipy) holds the open
+   tickets of the last `WINDOW_DAYS` days as character-bigram TF-IDF vectors
+   (hashed, L2-normalised) and scores a draft against all of them with one
+   sparse product; the text similarity (cosine) is then combined with the place
+   (same grid/community/street, or the distance when both have coordinates)
+   and the age into one stated score. `OpenTicketIndex` keeps one index per
+   process and refreshes it incrementally from the ticket and event tables
+   (only rows newer than the last look); the database has the last word on
+   every candidate shown (still open, visible to the user).
+3. Repeat requests (条例 Art.11 class 3) — the same phone number within
+   `REPEAT_DAYS` days about the same problem (text and place), from the
+   database.
+
+After the ticket is recorded, `after_intake` does what the call-taker chose
+on the form: propose the merge into an open ticket (a `duplicate_proposed`
+event; the dispatcher merges — call-takers may not, see docs/lifecycle.md),
+or close the new ticket at once as 分类处置 (repeat / emergency) through
+services.close_special.
+
+The pure part (emergency_hint, features, DuplicateIndex, place_factor, score)
+imports nothing from Django.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+from scipy import sparse
+
+# ── tuning (docs/duplicates.md says why) ────────────────────────────────────
+
+WINDOW_DAYS = 30            # only open tickets recorded in the last N days are indexed
+REPEAT_DAYS = 30            # a repeat request: the same phone number within N days
+N_BITS = 21                 # hashed feature space: 2**21 columns
+MAX_CHARS = 300             # the first N characters of title + text are indexed (the gist comes first)
+W_TEXT, W_PLACE, W_RECENT = 0.6, 0.3, 0.1
+MIN_TEXT = 0.15             # below this text similarity a ticket is never offered (unrelated pairs: p99 0.05)
+MIN_SCORE = 0.3             # nor below this combined score
+ELSEWHERE_MIN_TEXT = 0.6    # a ticket known to be in another street: only when (almost) the same words
+NEAR_M = 300                # within this distance, coordinates count as the same place (fading to 0.6)
+FAR_M = 1500                # farther apart than this, the same street does not make it the same place
+HALF_LIFE_DAYS = 3.0        # recency: 1 now, 0.5 after 3 days, 0.25 after 6
+REPEAT_MIN_TEXT = 0.35      # same caller + this similar + same place → a repeat request
+REPEAT_MIN_TEXT_NO_PLACE = 0.45
+PLACE_UNKNOWN = 0.4         # place factor when either side has no place
+
+PLACE_LABELS = {
+    "grid": "同网格", "community": "同社区", "point": "相距 {d} 米", "street": "同街道",
+    "district": "同区", "unknown": "地点未知", "elsewhere": "不同地点",
+}
+
+# ── 1. emergency wording ────────────────────────────────────────────────────
+
+
+class EmergencyHint(NamedTuple):
+    number: str   # 110 / 119 / 120 / 122
+    label: str    # what to tell the call-taker, in Chinese
+
+
+@dataclass(frozen=True)
+class _Rule:
+    number: str
+    what: str
+    line: str
+    words: tuple
+    after: tuple = ()        # right after the word, these make it something else (跳楼价, 燃气泄漏报警器)
+    clause: tuple = ()       # anywhere in the same sentence, these make it a hazard, a claim or a statistic
+    past_counts: bool = False  # a past event still belongs to this line (assault is a police case)
+
+
+SERVICES = {"110": "公安报警", "119": "消防救援", "120": "医疗急救", "122": "交通事故报警"}
+_HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常", "预防", "防范", "演练", "宣传", "培训", "检查",
+           "排查", "老化", "报警器", "探测器", "保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "调查", "原因")
+RULES = (
+    _Rule("119", "火情", "消防救援", (
+        "着火", "起火", "失火", "火灾", "冒烟", "冒黑烟", "浓烟", "烧起来", "火势", "明火", "爆炸", "被困",
+        "困在电梯", "电梯困人", "纵火", "放火"),
+        after=("险", "扰", "性", "等级", "报警器", "自动报警", "后"),
+        clause=_HAZARD + ("油烟", "烟囱", "烧烤", "吸烟", "抽烟", "排烟", "扰民", "锅炉", "烟道", "消防通道",
+                          "炒菜", "做饭", "电视", "游戏", "新闻", "电影", "比赛", "污染", "排放", "环保", "空气")),
+    _Rule("119", "燃气泄漏", "消防救援（并通知燃气抢修 96777）", (
+        "燃气泄漏", "燃气泄露", "煤气泄漏", "煤气泄露", "天然气泄漏", "天然气泄露", "燃气味", "煤气味",
+        "天然气味", "燃气漏气", "煤气漏气", "闻到燃气", "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露"),
+        after=("报警器", "探测器", "检测", "保险"),
+        clause=_HAZARD),
+    _Rule("110", "暴力或治安警情", "公安报警", (
+        "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "砍人", "捅人", "行凶", "家暴", "家庭暴力",
+        "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸", "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼",
+        "轻生", "自杀", "要跳河", "威胁要杀"),
+        after=("价", "工", "式", "子", "甩卖"),
+        clause=("预防", "防范", "宣传", "培训", "讲座", "新闻", "电影", "电视", "游戏", "咨询", "起诉", "离婚",
+                "法律援助"),
+        past_counts=True),
+    _Rule("122", "交通事故", "交通事故报警", (
+        "车祸", "交通事故", "撞车", "追尾", "撞人", "撞伤", "被车撞", "肇事逃逸", "翻车", "相撞", "碾压"),
+        after=("认定", "责任", "理赔", "处理结果", "多发", "频发", "隐患", "保险", "式", "后"),
+        clause=_HAZARD + ("建议", "红绿灯", "信号灯", "减速带")),
+    _Rule("120", "有人受伤或急病", "医疗急救", (
+        "受伤", "流血", "出血", "昏迷", "晕倒", "昏倒", "休克", "抽搐", "心脏病发", "心梗", "脑梗", "中风",
+        "呼吸困难", "不省人事", "没有呼吸", "没有意识", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "触电", "溺水",
+        "落水", "叫救护车", "需要救护车", "急救"),
+        after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥"),
+        clause=_HAZARD + ("医药费", "报销", "工伤", "医保", "住院费", "后遗症", "康复", "收费", "未造成", "没有造成",
+                          "无人员伤亡", "无伤亡", "没有伤亡", "医院", "医生", "患者", "病人", "手术", "医疗")),
+)
+#: A word right after one of these is denied, feared or hypothetical (没有着火, 担心燃气泄漏, 以免起火).
+NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不", "防止", "以免",
+             "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "杜绝", "易", "容易", "会", "一旦", "万一", "如果",
+             "若", "假如", "很")
+#: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case).
+PAST = ("昨天", "前天", "昨晚", "上周", "上星期", "上个月", "上月", "去年", "前年", "前几天", "前些天", "之前",
+        "以前", "曾经", "年前", "月前", "天前", "周前", "当时", "那次", "上次")
+#: A date in the sentence (2019年, 7月17日) also tells a past event.
+_DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
+_CLAUSES = re.compile(r"[。！？!?；;\n\r]+")
+
+
+def _normal(text):
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _hits(rule, clause):
+    """Whether `rule` fires in one sentence: a word that is not denied, a hazard, a claim, or over."""
+    if any(c in clause for c in rule.clause):
+        return False
+    if not rule.past_counts and (any(p in clause for p in PAST) or _DATE.search(clause)):
+        return False
+    for word in rule.words:
+        start = clause.find(word)
+        while start >= 0:
+            before, after = clause[max(0, start - 4):start], clause[start + len(word):]
+            denied = any(before.endswith(n) for n in NEGATIONS)
+            other = any(after.startswith(a) for a in rule.after)
+            if not denied and not other:
+                return True
+            start = clause.find(word, start + 1)
+    return False
+
+
+def emergency_hint(text) -> EmergencyHint | None:
+    """(110/119/120/122, what to tell the call-taker) when the text reports an emergency, else None.
+
+    One line is named: fire and gas leaks before violence before traffic before
+    injuries; when injuries come with another emergency the label says to call
+    120 as well.
+    """
+    fired = []
+    for clause in _CLAUSES.split(_normal(text)):
+        if not clause:
+            continue
+        for rule in RULES:
+            if rule not in fired and _hits(rule, clause):
+                fired.append(rule)
+    if not fired:
+        return None
+    order = {"119": 0, "110": 1, "122": 2, "120": 3}
+    fired.sort(key=lambda r: order[r.number])
+    first = fired[0]
+    label = f"{first.what}：请立即转 {first.number} {first.line}"
+    also = [r for r in fired[1:] if r.number != first.number]
+    if also:
+        label += "；" + "、".join(f"{r.what}，同时通知 {r.number} {SERVICES[r.number]}" for r in also)
+    return EmergencyHint(first.number, label)
+
+
+# ── 2. text features (pure) ─────────────────────────────────────────────────
+
+#: Words every request has; they are cut out (not just weighted down) so that two short texts do not look
+#: alike because both say 市民来电反映…希望尽快处理.
+BOILERPLATE = (
+    "市民来电反映", "市民来电", "来电人反映", "来电反映", "来电人", "诉求人反映", "诉求人", "市民反映", "反映",
+    "希望相关部门", "请相关部门", "相关部门", "有关部门", "尽快处理", "尽快解决", "予以处理", "予以解决",
+    "帮忙解决", "协调解决", "希望", "要求", "请求", "您好", "你好", "谢谢", "请问", "尊敬的领导", "领导",
+)
+_BOILER = re.compile("|".join(re.escape(w) for w in sorted(BOILERPLATE, key=len, reverse=True)))
+_SEP = re.compile(r"[\W_]+")
+
+
+def segments(text):
+    """The normalised runs of letters, digits and CJK characters in a text, boilerplate cut out."""
+    s = unicodedata.normalize("NFKC", text or "").lower()[:MAX_CHARS]
+    s = _BOILER.sub(" ", s)
+    return [seg for seg in _SEP.split(s) if seg]
+
+
+def features(text, mask=(1 << N_BITS) - 1):
+    """{hashed character-bigram column: count} of a text (hash() is stable within one process, which is enough:
+    the index lives in that process)."""
+    counts = {}
+    for seg in segments(text):
+        n = len(seg)
+        for g in ((seg,) if n == 1 else map(str.__add__, seg, seg[1:])):
+            col = hash(g) & mask
+            counts[col] = counts.get(col, 0) + 1
+    return counts
+
+
+def _tf(counts):
+    cols = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+    tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    return cols, tf.astype(np.float32)
+
+
+# ── place and score (pure) ──────────────────────────────────────────────────
+
+@dataclass
+class Place:
+    """Where a draft or a ticket is: unit ids (or None) and a WGS-84 point (or None)."""
+
+    district: int | None = None
+    street: int | None = None
+    community: int | None = None
+    grid: int | None = None
+    lon: float | None = None
+    lat: float | None = None
+    label: str = ""
+
+    @property
+    def known(self):
+        return any(v is not None for v in (self.district, self.street, self.community, self.grid, self.lon))
+
+
+def distance_m(lon1, lat1, lon2, lat2):
+    """Metres between points (equirectangular; exact enough within a city). Works on numpy arrays."""
+    k = 111_320.0
+    dx = (lon2 - lon1) * k * np.cos(np.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * k
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def place_factor(place: Place, district, street, community, grid, lon, lat):
+    """(factor 0…1, reason code, distance or NaN) for arrays of candidates' places against a draft's place.
+
+    Unit ids are int arrays with -1 for unknown, coordinates float arrays with NaN.
+    """
+    n = len(district)
+    factor = np.full(n, PLACE_UNKNOWN, dtype=np.float64)
+    reason = np.full(n, "unknown", dtype=object)
+    dist = np.full(n, np.nan)
+    if place is None or not place.known:
+        return factor, reason, dist
+    theirs_known = (district >= 0) | (street >= 0) | ~np.isnan(lon)
+    unit_f = np.zeros(n)
+    unit_r = np.full(n, "elsewhere", dtype=object)
+    steps = (("district", district, place.district, 0.3), ("street", street, place.street, 0.6),
+             ("community", community, place.community, 0.9), ("grid", grid, place.grid, 1.0))
+    conflict = np.zeros(n, dtype=bool)
+    for name, arr, mine, value in steps:
+        if mine is None:
+            continue
+        same = arr == mine
+        unit_f = np.where(same, value, unit_f)
+        unit_r = np.where(same, name, unit_r)
+        # both known at this level and different: another place (unless a finer level says otherwise)
+        conflict |= (arr >= 0) & (arr != mine) & (name in ("district", "street"))
+    unit_f = np.where(conflict & (unit_f < 0.9), 0.0, unit_f)
+    unit_r = np.where(conflict & (unit_f < 0.9), "elsewhere", unit_r)
+    f, r = unit_f, unit_r
+    if place.lon is not None and place.lat is not None:
+        has = ~np.isnan(lon)
+        d = np.where(has, distance_m(place.lon, place.lat, np.where(has, lon, place.lon),
+                                     np.where(has, lat, place.lat)), np.nan)
+        dist = d
+        near = has & (d <= NEAR_M)
+        point_f = np.where(d <= 50, 1.0, 1.0 - 0.4 * (np.clip(d, 50, NEAR_M) - 50) / (NEAR_M - 50))
+        better = near & (point_f >= f)
+        f = np.where(better, point_f, f)
+        r = np.where(better, "point", r)
+        far = has & (d > FAR_M)
+        f = np.where(far, np.minimum(f, 0.1), f)
+        r = np.where(far, "elsewhere", r)
+    # the candidate has no place at all: neutral
+    f = np.where(theirs_known, f, PLACE_UNKNOWN)
+    r = np.where(theirs_known, r, "unknown")
+    return f, r, dist
+
+
+def recency(age_days):
+    return np.power(0.5, np.maximum(age_days, 0) / HALF_LIFE_DAYS)
+
+
+def combined_score(text, place, recent):
+    return W_TEXT * text + W_PLACE * place + W_RECENT * recent
+
+
+def eligible(text, place_f, place_r, score):
+    """Which candidates are offered at all (works on arrays)."""
+    elsewhere = place_r == "elsewhere"
+    return (text >= MIN_TEXT) & (score >= MIN_SCORE) & (~elsewhere | (text >= ELSEWHERE_MIN_TEXT))
+
+
+# ── the index (pure) ────────────────────────────────────────────────────────
+
+@dataclass
+class Doc:
+    """One open ticket as the index sees it."""
+
+    id: int
+    text: str
+    created: float                 # POSIX seconds
+    district: int | None = None
+    street: int | None = None
+    community: int | None = None
+    grid: int | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@dataclass
+class Match:
+    id: int
+    score: float
+    text: float
+    place: float
+    place_reason: str
+    distance_m: float | None
+    age_days: float
+    created: float
+
+    @property
+    def text_pct(self):
+        return f"{self.text:.0%}"
+
+    @property
+    def place_label(self):
+        if self.place_reason == "point" and self.distance_m is not None:
+            return PLACE_LABELS["point"].format(d=int(round(self.distance_m)))
+        return PLACE_LABELS.get(self.place_reason, self.place_reason)
+
+    def explain(self):
+        """文本相似 72% × 0.6 + 同社区 0.9 × 0.3 + 新近 0.8 × 0.1 = 0.78"""
+        recent = (self.score - W_TEXT * self.text - W_PLACE * self.place) / W_RECENT if W_RECENT else 0
+        return (f"文本相似 {self.text:.0%} × {W_TEXT:g} + {self.place_label} {self.place:.1f} × {W_PLACE:g}"
+                f" + 新近 {recent:.1f} × {W_RECENT:g} = {self.score:.2f}")
+
+
+class _Columns:
+    """Growable numpy columns of the docs' metadata."""
+
+    NAMES = (("ids", np.int64, 0), ("created", np.float64, 0.0), ("district", np.int64, -1),
+             ("street", np.int64, -1), ("community", np.int64, -1), ("grid", np.int64, -1),
+             ("lon", np.float64, np.nan), ("lat", np.float64, np.nan), ("alive", np.bool_, False))
+
+    def __init__(self, capacity=1024):
+        self.n = 0
+        for name, dtype, fill in self.NAMES:
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
+
+    def append(self, doc: Doc):
+        if self.n == len(self.ids):
+            for name, dtype, fill in self.NAMES:
+                old = getattr(self, name)
+                new = np.full(max(1024, 2 * len(old)), fill, dtype=dtype)
+                new[:len(old)] = old
+                setattr(self, name, new)
+        i = self.n
+        self.ids[i], self.created[i], self.alive[i] = doc.id, doc.created, True
+        for name in ("district", "street", "community", "grid"):
+            value = getattr(doc, name)
+            getattr(self, name)[i] = -1 if value is None else value
+        self.lon[i] = np.nan if doc.lon is None else doc.lon
+        self.lat[i] = np.nan if doc.lat is None else doc.lat
+        self.n += 1
+        return i
+
+
+class DuplicateIndex:
+    """Open tickets as hashed character-bigram TF-IDF vectors, searched with one sparse product.
+
+    The vectors live in two blocks: `main` (built at once, its IDF computed from
+    it) and a small `delta` of tickets added since, weighted with the main
+    block's IDF; when the delta grows past `rebuild_fraction` of the index, both
+    are rebuilt into one. Removing a ticket only clears its `alive` flag (dead
+    rows are dropped at the next rebuild). Not thread-safe by itself: callers
+    hold a lock (OpenTicketIndex does).
+    """
+
+    def __init__(self, n_bits=N_BITS, rebuild_fraction=0.1, min_rebuild=2000, window_days=WINDOW_DAYS):
+        self.n_bits = n_bits
+        self.window_days = window_days
+        self.dim = 1 << n_bits
+        self.mask = self.dim - 1
+        self.rebuild_fraction, self.min_rebuild = rebuild_fraction, min_rebuild
+        self.cols = _Columns()
+        self.pos = {}                      # ticket id → row
+        self.tf = []                       # row → (cols, tf) for rebuilds
+        self.n_main = 0
+        self.main = sparse.csc_matrix((0, self.dim), dtype=np.float32)
+        self.delta = sparse.csc_matrix((0, self.dim), dtype=np.float32)
+        self._delta_dirty = False
+        self.idf = np.ones(self.dim, dtype=np.float32)
+        self.default_idf = 1.0
+        self.n_docs_idf = 0
+
+    # -- building
+
+    def __len__(self):
+        return int(self.cols.alive[:self.cols.n].sum())
+
+    def __contains__(self, ticket_id):
+        row = self.pos.get(ticket_id)
+        return row is not None and bool(self.cols.alive[row])
+
+    def build(self, docs):
+        """Replace everything with `docs` (an iterable of Doc)."""
+        self.cols, self.pos, self.tf = _Columns(), {}, []
+        for doc in docs:
+            self._append(doc)
+        self._rebuild()
+
+    def add(self, doc: Doc):
+        """Add (or replace) one ticket; it is searchable at once."""
+        self.remove(doc.id)
+        self._append(doc)
+        self._delta_dirty = True
+        waiting = self.cols.n - self.n_main
+        if waiting >= max(self.min_rebuild, self.rebuild_fraction * self.n_main):
+            self._rebuild()
+
+    def remove(self, ticket_id):
+        row = self.pos.pop(ticket_id, None)
+        if row is not None:
+            self.cols.alive[row] = False
+
+    def _append(self, doc):
+        row = self.cols.append(doc)
+        self.pos[doc.id] = row
+        self.tf.append(_tf(features(doc.text, self.mask)))
+        return row
+
+    def _weighted(self, rows):
+        """CSC matrix of the TF-IDF rows (L2-normalised) for the given row numbers."""
+        if not rows:
+            return sparse.csc_matrix((0, self.dim), dtype=np.float32)
+        lengths = np.fromiter((len(self.tf[r][0]) for r in rows), dtype=np.int64, count=len(rows))
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.concatenate([self.tf[r][0] for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
+        data = np.concatenate([self.tf[r][1] for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
+        data = data * self.idf[indices]
+        sq = np.add.reduceat(data * data, indptr[:-1]) if len(data) else np.zeros(len(rows))
+        sq = np.where(lengths > 0, sq, 1.0)
+        data = data / np.repeat(np.sqrt(sq), lengths).astype(np.float32)
+        m = sparse.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), self.dim))
+        return m.tocsc()
+
+    def _rebuild(self):
+        """Drop dead rows and those older than the window, recompute the IDF from the rest, one main block."""
+        oldest = time.time() - self.window_days * 86400
+        c = self.cols
+        alive_rows = np.flatnonzero(c.alive[:c.n] & (c.created[:c.n] >= oldest)).tolist()
+        if len(alive_rows) != self.cols.n:
+            old_cols, old_tf = self.cols, self.tf
+            self.cols, self.pos, self.tf = _Columns(max(1024, len(alive_rows))), {}, []
+            for r in alive_rows:
+                row = self.cols.n
+                for name, _dtype, _fill in _Columns.NAMES:
+                    getattr(self.cols, name)[row] = getattr(old_cols, name)[r]
+                self.cols.n += 1
+                self.pos[int(old_cols.ids[r])] = row
+                self.tf.append(old_tf[r])
+        n = self.cols.n
+        df = np.zeros(self.dim, dtype=np.float64)
+        if n:
+            df += np.bincount(np.concatenate([c for c, _ in self.tf]) if self.tf else np.zeros(0, np.int64),
+                              minlength=self.dim)
+        self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        self.default_idf = float(np.log(1.0 + n) + 1.0)
+        self.n_docs_idf = n
+        self.n_main = n
+        self.main = self._weighted(list(range(n)))
+        self.delta = self._weighted([])
+        self._delta_dirty = False
+
+    def _fresh_delta(self):
+        if self._delta_dirty:
+            self.delta = self._weighted(list(range(self.n_main, self.cols.n)))
+            self._delta_dirty = False
+
+    # -- searching
+
+    def vector(self, text):
+        """(columns, weights) of a text, L2-normalised with this index's IDF."""
+        cols, tf = _tf(features(text, self.mask))
+        if not len(cols):
+            return cols, tf
+        w = tf * self.idf[cols]
+        norm = float(np.sqrt((w * w).sum())) or 1.0
+        return cols, (w / norm).astype(np.float32)
+
+    def similarity(self, a, b):
+        """Cosine of two texts with this index's IDF (for a pair, e.g. the same caller's earlier ticket)."""
+        ca, wa = self.vector(a)
+        cb, wb = self.vector(b)
+        if not len(ca) or not len(cb):
+            return 0.0
+        common, ia, ib = np.intersect1d(ca, cb, assume_unique=True, return_indices=True)
+        return float(np.dot(wa[ia], wb[ib])) if len(common) else 0.0
+
+    def text_scores(self, text):
+        """Cosine of `text` against every row (dead ones included), as a dense array."""
+        self._fresh_delta()
+        n = self.cols.n
+        sims = np.zeros(n, dtype=np.float32)
+        qc, qw = self.vector(text)
+        if not len(qc) or not n:
+            return sims
+        if self.n_main:
+            sims[:self.n_main] = self.main[:, qc] @ qw
+        if n > self.n_main:
+            sims[self.n_main:n] = self.delta[:, qc] @ qw
+        return sims
+
+    def search(self, text, place: Place | None = None, now=None, limit=5, exclude=(),
+               window_days=WINDOW_DAYS, min_text=MIN_TEXT):
+        """The best `limit` open tickets for a draft, as Match (score, text, place, age), best first."""
+        now = time.time() if now is None else now
+        n = self.cols.n
+        if not n or not (text or "").strip():
+            return []
+        sims = self.text_scores(text)
+        c = self.cols
+        keep = c.alive[:n] & (sims >= min_text) & (c.created[:n] >= now - window_days * 86400)
+        for ticket_id in exclude:
+            row = self.pos.get(ticket_id)
+            if row is not None:
+                keep[row] = False
+        rows = np.flatnonzero(keep)
+        if not len(rows):
+            return []
+        text_s = sims[rows].astype(np.float64)
+        f, r, dist = place_factor(place, c.district[rows], c.street[rows], c.community[rows], c.grid[rows],
+                                  c.lon[rows], c.lat[rows])
+        age = (now - c.created[rows]) / 86400.0
+        rec = recency(age)
+        score = combined_score(text_s, f, rec)
+        ok = eligible(text_s, f, r, score)
+        rows, text_s, f, r, dist, age, score = (a[ok] for a in (rows, text_s, f, r, dist, age, score))
+        order = np.lexsort((-text_s, -score))[:limit]
+        return [Match(id=int(c.ids[rows[i]]), score=round(float(score[i]), 4), text=round(float(text_s[i]), 4),
+                      place=round(float(f[i]), 3), place_reason=str(r[i]),
+                      distance_m=None if math.isnan(dist[i]) else float(dist[i]), age_days=float(age[i]),
+                      created=float(c.created[rows[i]])) for i in order]
+
+    def memory_bytes(self):
+        total = 0
+        for m in (self.main, self.delta):
+            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+        total += sum(cols.nbytes + tf.nbytes for cols, tf in self.tf)
+        total += sum(getattr(self.cols, name).nbytes for name, _d, _f in _Columns.NAMES)
+        return total
+
+
+# ── the process's index of open tickets (Django from here on) ───────────────
+
+def _conf(name, default):
+    from django.conf import settings
+
+    return getattr(settings, "JIESU", {}).get(name, default)
+
+
+class OpenTicketIndex:
+    """One DuplicateIndex per process over the open tickets of the last WINDOW_DAYS days.
+
+    First use loads them (in a background thread when there are more than
+    `sync_build_max`; until it is done the panel says the index is being built).
+    After that, every `refresh_seconds` at most, a look at the rows added since
+    — ticket ids above the last seen, events above the last seen — adds new
+    tickets and drops those that were closed, merged, answered or replied.
+    Both are primary-key range scans, cheap at any table size.
+    """
+
+    def __init__(self, refresh_seconds=None, sync_build_max=None):
+        self.refresh_seconds = refresh_seconds
+        self.sync_build_max = sync_build_max
+        self.index = None
+        self.lock = threading.RLock()
+        self.last_ticket = 0
+        self.last_event = 0
+        self.checked = 0.0
+        self.db_key = None
+        self.building = False
+        self.build_seconds = 0.0
+
+    def _refresh_every(self):
+        return self.refresh_seconds if self.refresh_seconds is not None else _conf("DUPLICATES_REFRESH_SECONDS", 2.0)
+
+    @staticmethod
+    def _rows(qs):
+        from django.db.models.functions import Substr
+
+        for row in qs.annotate(head=Substr("text", 1, MAX_CHARS)).values_list(
+                "id", "title", "head", "created_at", "district_id", "street_id", "community_id", "grid_id",
+                "lon", "lat").iterator(chunk_size=5000):
+            pk, title, head, created, district, street, community, grid, lon, lat = row
+            text = head if head.startswith(title) else f"{title} {head}"
+            yield Doc(pk, text, created.timestamp(), district, street, community, grid, lon, lat)
+
+    def _open_recent(self, now):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from jiesu.tickets.models import OPEN_STATES, Ticket
+
+        since = timezone.now() - timedelta(days=WINDOW_DAYS) if now is None else now - timedelta(days=WINDOW_DAYS)
+        return Ticket.objects.filter(state__in=OPEN_STATES, created_at__gte=since, parent__isnull=True)
+
+    def _db_key(self):
+        from django.db import connection
+
+        return (connection.vendor, connection.settings_dict.get("NAME"))
+
+    def get(self):
+        """The index, fresh to within `refresh_seconds`, or None while a background build runs."""
+        with self.lock:
+            if self.index is None or self.db_key != self._db_key():
+                if self.building:
+                    return None
+                return self._start_build()
+            if time.monotonic() - self.checked >= self._refresh_every():
+                self._refresh()
+            return self.index
+
+    def _start_build(self):
+        from django.db.models import Max
+
+        from jiesu.tickets.models import Ticket, TicketEvent
+
+        limit = self.sync_build_max if self.sync_build_max is not None else _conf("DUPLICATES_SYNC_BUILD_MAX", 20000)
+        count = self._open_recent(None).count()
+        cursors = (Ticket.objects.aggregate(m=Max("id"))["m"] or 0, TicketEvent.objects.aggregate(m=Max("id"))["m"] or 0)
+        if count <= limit:
+            self._build(cursors)
+            return self.index
+        self.building = True
+        threading.Thread(target=self._build_in_thread, args=(cursors,), daemon=True,
+                         name="jiesu-duplicates-index").start()
+        return None
+
+    def _build_in_thread(self, cursors):
+        from django.db import connection
+
+        try:
+            with self.lock:
+                self._build(cursors)
+        finally:
+            self.building = False
+            connection.close()
+
+    def _build(self, cursors):
+        started = time.perf_counter()
+        index = DuplicateIndex()
+        index.build(self._rows(self._open_recent(None)))
+        self.index = index
+        self.last_ticket, self.last_event = cursors
+        self.checked = time.monotonic()
+        self.db_key = self._db_key()
+        self.build_seconds = time.perf_counter() - started
+
+    def _refresh(self):
+        """Apply what happened since the last look (new tickets, state changes)."""
+        from jiesu.tickets.models import Ticket, TicketEvent
+
+        self.checked = time.monotonic()
+        events = list(TicketEvent.objects.filter(id__gt=self.last_event).order_by("id")
+                      .values_list("id", "ticket_id")[:50000])
+        new_ids = list(Ticket.objects.filter(id__gt=self.last_ticket).order_by("id")
+                       .values_list("id", flat=True)[:50000])
+        max_event = TicketEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        if max_event < self.last_event:  # the database went back (a restore, a test): start again
+            self.index = None
+            self._start_build()
+            return
+        touched = {t for _e, t in events} | set(new_ids)
+        if events:
+            self.last_event = events[-1][0]
+        if new_ids:
+            self.last_ticket = new_ids[-1]
+        if not touched:
+            return
+        touched = sorted(touched)
+        still_open = set()
+        for chunk in range(0, len(touched), 900):
+            part = touched[chunk:chunk + 900]
+            qs = self._open_recent(None).filter(id__in=part)
+            for doc in self._rows(qs):
+                still_open.add(doc.id)
+                if doc.id not in self.index:
+                    self.index.add(doc)
+        for ticket_id in touched:
+            if ticket_id not in still_open:
+                self.index.remove(ticket_id)
+
+    def forget(self, ticket_id):
+        with self.lock:
+            if self.index is not None:
+                self.index.remove(ticket_id)
+
+    def reset(self):
+        with self.lock:
+            self.index, self.last_ticket, self.last_event, self.checked, self.db_key = None, 0, 0, 0.0, None
+
+
+OPEN_INDEX = OpenTicketIndex()
+
+
+def reset_index(refresh_seconds=None, sync_build_max=None):
+    """Forget the process's index (tests; a restored database). The next search rebuilds it."""
+    OPEN_INDEX.reset()
+    OPEN_INDEX.refresh_seconds = refresh_seconds
+    OPEN_INDEX.sync_build_max = sync_build_max
+
+
+# ── drafts, places, checks (Django) ─────────────────────────────────────────
+
+CHECK_ROLES = ("call_taker", "dispatcher", "admin")
+_DIGITS = re.compile(r"\D+")
+
+
+def may_check(user):
+    """Who may see other citizens' open tickets while recording one: the hotline and administrators."""
+    from jiesu.core import scoping
+
+    return scoping.has_role(user, *CHECK_ROLES)
+
+
+@dataclass
+class Draft:
+    """What the call-taker has typed so far."""
+
+    text: str = ""
+    address: str = ""
+    lon: str | float | None = None
+    lat: str | float | None = None
+    coord_system: str = "wgs84"
+    street_code: str = ""
+    phone: str = ""
+    anonymous: bool = False
+
+    @classmethod
+    def from_params(cls, q):
+        """From a QueryDict (the intake form's field names)."""
+        return cls(text=(q.get("text") or "")[:4000], address=(q.get("address") or "")[:200],
+                   lon=q.get("lon") or None, lat=q.get("lat") or None,
+                   coord_system=q.get("coord_system") or "wgs84", street_code=(q.get("street") or "").strip(),
+                   phone=(q.get("citizen_phone") or "").strip()[:30],
+                   anonymous=(q.get("anonymous") or "") in ("on", "1", "true"))
+
+
+def place_of_ticket(ticket) -> Place:
+    return Place(district=ticket.district_id, street=ticket.street_id, community=ticket.community_id,
+                 grid=ticket.grid_id, lon=ticket.lon, lat=ticket.lat)
+
+
+def place_of_draft(draft: Draft) -> Place:
+    """Where the draft is, as far as can be told yet: coordinates, else the chosen unit, else the address,
+    else a place named in the text. Unusable input is ignored here (the form reports it on submit)."""
+    from jiesu.dispatch.locator import LocateError, check_coordinates, locate_address, locate_coordinates
+
+    found, lon, lat = None, None, None
+    try:
+        lon, lat = check_coordinates(draft.lon, draft.lat, draft.coord_system)
+    except LocateError:
+        lon = lat = None
+    if lon is not None:
+        found = locate_coordinates(lon, lat, "wgs84")
+        if found.unit is None:
+            found = None
+    if found is None and draft.street_code:
+        from jiesu.tickets import services
+
+        units = services.REFERENCE.get_or_load(("place", draft.street_code),
+                                               lambda: services.place_of_code(draft.street_code))
+        if units:
+            ids = {k: getattr(v, "id", None) for k, v in units.items()}
+            label = next((units[k].name for k in ("grid", "community", "street", "district") if units.get(k)), "")
+            return Place(ids.get("district"), ids.get("street"), ids.get("community"), ids.get("grid"),
+                         lon, lat, label)
+    if found is None and draft.address.strip():
+        found = locate_address(draft.address)
+    if found is None or found.unit is None:
+        if draft.text.strip():
+            found = locate_address(draft.text, source="text")
+    if found is None or found.unit is None:
+        return Place(lon=lon, lat=lat)
+    get = lambda u: u.id if u is not None else None  # noqa: E731
+    return Place(get(found.district), get(found.street), get(found.community), get(found.grid), lon, lat,
+                 getattr(found.unit, "name", ""))
+
+
+@dataclass
+class Candidate:
+    """A match with its ticket (for the panel)."""
+
+    ticket: object
+    match: Match
+    chosen: bool = False
+
+    @property
+    def score(self):
+        return self.match.score
+
+
+@dataclass
+class Repeat:
+    """An earlier ticket of the same caller about the same problem."""
+
+    ticket: object
+    text: float
+    days: int
+    same_place: str
+
+    @property
+    def text_pct(self):
+        return f"{self.text:.0%}"
+
+
+@dataclass
+class IntakeCheck:
+    emergency: EmergencyHint | None = None
+    candidates: list = field(default_factory=list)
+    repeats: list = field(default_factory=list)
+    place: Place | None = None
+    building: bool = False
+    seconds: float = 0.0
+    indexed: int = 0
+
+    @property
+    def ms(self):
+        return f"{self.seconds * 1000:.1f}"
+
+    def as_dict(self):
+        def brief(t):
+            return {"id": t.pk, "number": t.number, "title": t.title, "state": str(t.state),
+                    "created_at": t.created_at.isoformat()}
+        return {
+            "emergency": {"number": self.emergency.number, "label": self.emergency.label} if self.emergency else None,
+            "candidates": [{**brief(c.ticket), "score": c.match.score, "text": c.match.text,
+                            "place": c.match.place, "place_label": c.match.place_label,
+                            "age_days": round(c.match.age_days, 2), "explain": c.match.explain(),
+                            "chosen": c.chosen} for c in self.candidates],
+            "repeats": [{**brief(r.ticket), "text": round(r.text, 3), "days": r.days, "same_place": r.same_place}
+                        for r in self.repeats],
+            "building": self.building, "indexed": self.indexed, "ms": round(self.seconds * 1000, 2),
+        }
+
+
+def _confirmed(user, matches, extra_ids=()):
+    """The tickets behind the matches that are still open and visible, in the matches' order."""
+    from jiesu.core import scoping
+    from jiesu.tickets.models import OPEN_STATES, Ticket
+
+    ids = [m.id for m in matches] + [i for i in extra_ids if i]
+    if not ids:
+        return {}
+    qs = (Ticket.objects.filter(pk__in=ids, state__in=OPEN_STATES, parent__isnull=True)
+          .select_related("street", "community", "district", "category"))
+    return {t.pk: t for t in scoping.visible_tickets(user, qs)}
+
+
+def find_similar(user, text, place: Place | None, limit=5, exclude=(), chosen=None, now=None):
+    """(candidates, building, indexed): open tickets like this text and place, best first, each with its
+    ticket; `chosen` (a ticket id the call-taker picked) stays in the list even if it fell out of the top."""
+    from django.utils import timezone
+
+    idx = OPEN_INDEX.get()
+    if idx is None:
+        return [], True, 0
+    stamp = (now or timezone.now()).timestamp()
+    with OPEN_INDEX.lock:
+        matches = idx.search(text, place, now=stamp, limit=limit + 5, exclude=exclude)
+        indexed = len(idx)
+    rows = _confirmed(user, matches, [chosen] if chosen else ())
+    out = []
+    for m in matches:
+        t = rows.get(m.id)
+        if t is None:
+            continue
+        if abs(t.created_at.timestamp() - m.created) > 1:  # the index knew another row under this id
+            OPEN_INDEX.forget(m.id)
+            continue
+        out.append(Candidate(t, m, chosen=(m.id == chosen)))
+        if len(out) == limit:
+            break
+    if chosen and chosen not in {c.ticket.pk for c in out} and chosen in rows:
+        t = rows[chosen]
+        sim = idx.similarity(text, f"{t.title} {t.text}")
+        f, r, dist = place_factor(place, *(np.array([v if v is not None else -1]) for v in (
+            t.district_id, t.street_id, t.community_id, t.grid_id)),
+            np.array([t.lon if t.lon is not None else np.nan]), np.array([t.lat if t.lat is not None else np.nan]))
+        age = (stamp - t.created_at.timestamp()) / 86400
+        score = combined_score(sim, float(f[0]), float(recency(age)))
+        out.append(Candidate(t, Match(t.pk, round(float(score), 4), round(sim, 4), round(float(f[0]), 3), str(r[0]),
+                                      None if math.isnan(dist[0]) else float(dist[0]), age,
+                                      t.created_at.timestamp()), chosen=True))
+    return out, False, indexed
+
+
+def same_caller(user, draft: Draft, place: Place, now=None, limit=3):
+    """Earlier tickets (any state) of the same phone number in REPEAT_DAYS days about the same problem."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiesu.core import scoping
+    from jiesu.tickets.models import Ticket
+
+    digits = _DIGITS.sub("", draft.phone or "")
+    if draft.anonymous or len(digits) < 7 or not draft.text.strip():
+        return []
+    now = now or timezone.now()
+    variants = {draft.phone.strip(), digits}
+    qs = scoping.visible_tickets(user, Ticket.objects.filter(
+        citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).order_by("-created_at")
+    idx = OPEN_INDEX.index or DuplicateIndex()
+    out = []
+    for t in qs.select_related("street", "community")[:30]:
+        sim = idx.similarity(draft.text, f"{t.title} {t.text}")
+        f, r, _d = place_factor(place, *(np.array([v if v is not None else -1]) for v in (
+            t.district_id, t.street_id, t.community_id, t.grid_id)),
+            np.array([t.lon if t.lon is not None else np.nan]), np.array([t.lat if t.lat is not None else np.nan]))
+        reason = str(r[0])
+        if reason == "unknown":
+            repeat = sim >= REPEAT_MIN_TEXT_NO_PLACE
+        else:
+            repeat = sim >= REPEAT_MIN_TEXT and float(f[0]) >= 0.6
+        if repeat:
+            days = max(0, (now - t.created_at).days)
+            label = PLACE_LABELS["point"].format(d=int(round(_d[0]))) if reason == "point" else PLACE_LABELS[reason]
+            out.append(Repeat(t, sim, days, label))
+    out.sort(key=lambda r: -r.text)
+    return out[:limit]
+
+
+def check_intake(user, draft: Draft, limit=5, chosen=None, now=None) -> IntakeCheck:
+    """Everything the intake panel shows for a draft: emergency hint, repeat flags, similar open tickets."""
+    started = time.perf_counter()
+    result = IntakeCheck(emergency=emergency_hint(draft.text))
+    if len(draft.text.strip()) >= 4:
+        result.place = place_of_draft(draft)
+        result.candidates, result.building, result.indexed = find_similar(user, draft.text, result.place, limit,
+                                                                          chosen=chosen, now=now)
+        result.repeats = same_caller(user, draft, result.place, now=now)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def similar_to_ticket(user, ticket, limit=3):
+    """Open tickets like an existing one (for the dispatcher's ticket page), itself and its family left out."""
+    exclude = {ticket.pk} | set(ticket.merged_children.values_list("pk", flat=True))
+    if ticket.parent_id:
+        exclude.add(ticket.parent_id)
+    found, _building, _n = find_similar(user, f"{ticket.title} {ticket.text}", place_of_ticket(ticket), limit,
+                                        exclude=exclude)
+    return found
+
+
+# ── after the ticket is recorded ────────────────────────────────────────────
+
+PROPOSED = "duplicate_proposed"
+
+
+def propose_merge(user, ticket, parent_id, reason="intake", note=""):
+    """Record the call-taker's choice: `ticket` repeats the open ticket `parent_id`; the dispatcher merges."""
+    from django.utils.translation import gettext as _
+
+    from jiesu.core import scoping
+    from jiesu.core.errors import Conflict, DomainError
+    from jiesu.tickets import services
+    from jiesu.tickets.models import OPEN_STATES, Ticket
+
+    parent = Ticket.objects.filter(pk=parent_id).first() if parent_id else None
+    if parent is None or parent.pk == ticket.pk or not scoping.can_view(user, parent):
+        raise DomainError(_("There is no ticket with that number."), field="merge_into")
+    if parent.state not in OPEN_STATES or parent.parent_id:
+        raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
+    sim = (OPEN_INDEX.index or DuplicateIndex()).similarity(f"{ticket.title} {ticket.text}",
+                                                            f"{parent.title} {parent.text}")
+    return services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, note, parent=parent.pk,
+                                 parent_number=parent.number, text_similarity=round(sim, 3), reason=reason)
+
+
+def proposals(ticket):
+    """The open tickets proposed as this ticket's parent (newest proposal first), each once."""
+    from jiesu.tickets.models import OPEN_STATES, Ticket
+
+    events = list(ticket.events.filter(kind=PROPOSED).order_by("-at", "-id"))
+    ids = [e.payload.get("parent") for e in events if e.payload.get("parent")]
+    parents = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("street", "community")}
+    out, seen = [], set()
+    for e in events:
+        pid = e.payload.get("parent")
+        if pid in seen or pid not in parents:
+            continue
+        seen.add(pid)
+        p = parents[pid]
+        out.append({"event": e, "parent": p, "open": p.state in OPEN_STATES and not p.parent_id,
+                    "text_similarity": e.payload.get("text_similarity")})
+    return out
+
+
+def proposed_parents(ticket_ids):
+    """{ticket id: parent id} of the latest merge proposal of each ticket (for queues: one query)."""
+    from jiesu.tickets.models import TicketEvent
+
+    out = {}
+    for tid, payload in (TicketEvent.objects.filter(ticket_id__in=list(ticket_ids), kind=PROPOSED)
+                         .order_by("at", "id").values_list("ticket_id", "payload")):
+        if payload.get("parent"):
+            out[tid] = payload["parent"]
+    return out
+
+
+def parse_then(value):
+    """The intake form's follow-up button: "emergency:119", "repeat:<ticket id>" → (class, detail) or None."""
+    kind, _sep, detail = (value or "").partition(":")
+    if kind == "emergency" and detail in SERVICES:
+        return "emergency", detail
+    if kind == "repeat" and detail.isdigit():
+        return "repeat", int(detail)
+    return None
+
+
+def after_intake(user, ticket, merge_into=None, then=""):
+    """Do what the call-taker chose on the intake form, once the ticket is recorded.
+
+    Returns [(level, message)] for the page. `then` closes the new ticket as
+    分类处置 (emergency transferred to a line, or a repeat of an earlier ticket);
+    otherwise `merge_into` records a merge proposal for the dispatcher.
+    Nothing here undoes the recording: a refusal is reported, the ticket stays.
+    """
+    from django.utils.translation import gettext as _
+
+    from jiesu.core.errors import DomainError
+    from jiesu.tickets import services
+    from jiesu.tickets.models import SpecialClass, Ticket
+
+    out = []
+    if not may_check(user):
+        return out
+    follow = parse_then(then)
+    try:
+        if follow and follow[0] == "emergency":
+            number = follow[1]
+            hint = emergency_hint(ticket.text)
+            what = hint.label.split("：")[0] if hint and hint.number == number else SERVICES[number]
+            services.close_special(user, ticket, SpecialClass.EMERGENCY, f"紧急事项（{what}），已转 {number} {SERVICES[number]}")
+            out.append(("success", _("Closed as special class: emergency, transferred to %(n)s.") % {"n": number}))
+        elif follow and follow[0] == "repeat":
+            earlier = Ticket.objects.filter(pk=follow[1]).first()
+            if earlier is None:
+                raise DomainError(_("There is no ticket with that number."), field="then")
+            services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, "", parent=earlier.pk,
+                                  parent_number=earlier.number, reason="repeat")
+            services.close_special(user, ticket, SpecialClass.REPEAT,
+                                   f"重复诉求，无新情况：同一来电人已于 {earlier.number} 反映")
+            out.append(("success", _("Closed as special class: repeat of %(number)s.") % {"number": earlier.number}))
+        elif merge_into:
+            parent = propose_merge(user, ticket, merge_into)
+            out.append(("info", _("Proposed to the dispatcher as a duplicate of %(number)s.")
+                        % {"number": parent.payload["parent_number"]}))
+    except DomainError as exc:
+        out.append(("warning", _("The ticket is recorded, but: %(message)s") % {"message": exc.message}))
+    return out
