@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jiesu.core.urls")),
     path("", include("jiesu.tickets.urls")),
+    path("", include("jiesu.whistles.urls")),
 ]

@@ -30,6 +30,7 @@ NAVIGATION = [
     ("ticket_search", "Tickets", (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR,
                                   Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)),
     ("my_tickets", "My requests", (Role.CITIZEN,)),
+    ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
 ]
 
 
