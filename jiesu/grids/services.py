@@ -1,0 +1,983 @@
+"""What can be done in grid governance. The only place that changes grid rows, and — for
+patrol reports, 自处置 and the escalation ladder — the tickets' state (through
+jiesu.tickets.services, keeping the tickets' invariants: one transaction, a locked
+row, an event for every change, deadlines recomputed).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiesu.accounts.models import Role, User
+from jiesu.categories.models import Category
+from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.grids import codes as gridcodes
+from jiesu.grids import duties as dutylogic
+from jiesu.grids import geometry as ggeo
+from jiesu.grids import ladder, scoping
+from jiesu.grids.models import (
+    BoundaryVersion, CareKind, CareSubject, DutyLevel, Employment, GridDuty, GridInfo, GridMember, KeyPlace,
+    Patrol, PatrolReport, PlaceKind, Post, StepOutcome, LadderStep, TrackPoint,
+)
+from jiesu.tickets import services as tickets
+from jiesu.tickets.models import AssignmentRole, AssignmentState, Channel, HANDLING_STATES, State, Ticket
+from jiesu.units import boundaries
+from jiesu.units import geometry as ugeo
+from jiesu.units.models import Unit, UnitKind
+from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import add_limit
+
+SELF_HANDLED = "self_handled"  # Ticket.close_reason of a matter handled on the spot
+MAX_POINTS_PER_CALL = 1000
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message, field=None):
+        super().__init__(message, field, code="not_found")
+
+
+def _grid(grid_or_code):
+    if isinstance(grid_or_code, Unit):
+        grid = grid_or_code
+    else:
+        grid = Unit.objects.filter(code=str(grid_or_code), kind=UnitKind.GRID).first()
+    if grid is None or grid.kind != UnitKind.GRID:
+        raise NotFound(_("No grid has the code “%(code)s”.") % {"code": grid_or_code}, field="grid")
+    return grid
+
+
+def grid_for(user, code):
+    """The grid with `code`, if the user may see it (else 404, not to reveal it exists)."""
+    grid = _grid(code)
+    if not scoping.can_see_grid(user, grid):
+        raise NotFound(_("No grid has the code “%(code)s”.") % {"code": code}, field="grid")
+    return grid
+
+
+def _require_manage(user, street):
+    if not scoping.may_manage(user, street):
+        raise Forbidden(_("Only the street's staff or an administrator may change this."))
+
+
+# ════════════════════════════════════════════════════════════════ 定格: boundaries
+
+GEOMETRY_MESSAGES = {
+    "unreadable": gettext_lazy("the geometry cannot be read"),
+    "empty": gettext_lazy("the geometry is empty"),
+    "not_polygonal": gettext_lazy("a grid boundary must be a Polygon or MultiPolygon"),
+    "not_lonlat": gettext_lazy("the coordinates are not WGS-84 longitude/latitude"),
+    "invalid": gettext_lazy("the boundary is not a valid polygon"),
+}
+CODE_MESSAGES = {
+    "not_digits": gettext_lazy("the code must be digits only"),
+    "length": gettext_lazy("a grid code has 15 digits (district 6 + street 3 + community 3 + grid 3)"),
+    "parent_mismatch": gettext_lazy("the code does not start with its community's code %(detail)s"),
+    "zero_number": gettext_lazy("grid numbers start at 001"),
+    "duplicate": gettext_lazy("the code occurs twice"),
+    "numbering": gettext_lazy("grids are numbered west→east, north→south: this one would be %(detail)s"),
+}
+
+
+def describe_problem(problem) -> str:
+    """A sentence for a geometry.Problem."""
+    keys = " / ".join(str(k) for k in problem.keys)
+    where = f" ({problem.at[0]:.6f}, {problem.at[1]:.6f})" if problem.at else ""
+    if problem.kind == "invalid":
+        reason = problem.detail.split(":")[0]
+        return _("%(keys)s: %(what)s (%(detail)s)") % {
+            "keys": keys, "what": GEOMETRY_MESSAGES.get(reason, reason), "detail": problem.detail}
+    if problem.kind == "overlap":
+        return _("%(keys)s overlap by %(area).0f m² near%(where)s") % {"keys": keys, "area": problem.area_m2,
+                                                                       "where": where}
+    if problem.kind == "gap":
+        return _("a gap of %(area).0f m² inside the community is in no grid, near%(where)s") % {
+            "area": problem.area_m2, "where": where}
+    if problem.kind == "outside":
+        return _("%(keys)s reaches %(area).0f m² outside its community, near%(where)s") % {
+            "keys": keys, "area": problem.area_m2, "where": where}
+    return f"{keys}: {problem.kind}"
+
+
+def describe_code_problem(problem) -> str:
+    return f"{problem.code}: " + (CODE_MESSAGES.get(problem.reason, problem.reason) % {"detail": problem.detail})
+
+
+@dataclass
+class CommunityCheck:
+    community: Unit
+    errors: list = field(default_factory=list)  # sentences
+    warnings: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def check_community(community, replacements=None, min_area_m2=ggeo.MIN_AREA_M2) -> CommunityCheck:
+    """Validate a community's grids: codes against the parent, geometry, overlaps, gaps, numbering.
+
+    `replacements` {code: (name, geometry)} are checked as if they were in
+    place (an import before it is applied).
+    """
+    result = CommunityCheck(community)
+    grids = {g.code: (g.name, g.geometry) for g in
+             Unit.objects.filter(parent=community, kind=UnitKind.GRID, active=True).order_by("code")}
+    grids.update(replacements or {})
+    codes = list(grids)
+    for code in codes:
+        result.errors.extend(describe_code_problem(p) for p in gridcodes.code_problems(code, community.code))
+    items = [(code, geometry) for code, (_name, geometry) in grids.items() if geometry is not None]
+    for code, (_name, geometry) in grids.items():
+        if geometry is None:
+            result.errors.append(_("%(code)s has no boundary") % {"code": code})
+    report = ggeo.check_partition(community.geometry, items, min_area_m2=min_area_m2)
+    result.errors.extend(describe_problem(p) for p in report.problems)
+    valid = [(c, g) for c, g in items if not report.of_kind("invalid") or
+             c not in {k for p in report.of_kind("invalid") for k in p.keys}]
+    if len(valid) > 1 and all(not gridcodes.code_problems(c, community.code) for c, _g in valid):
+        shapes = [ugeo.as_shape(g) for _c, g in valid]
+        order = ugeo.reading_order(shapes)
+        result.warnings.extend(describe_code_problem(p)
+                               for p in gridcodes.numbering_problems([c for c, _g in valid], order))
+    return result
+
+
+def check_street(street):
+    """check_community for every community of a street."""
+    return [check_community(c) for c in Unit.objects.filter(parent=street, kind=UnitKind.COMMUNITY).order_by("code")]
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    redrawn: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)  # (label, message)
+    warnings: list = field(default_factory=list)  # (label, message)
+    dry_run: bool = False
+
+    @property
+    def ok(self):
+        return not self.rejected
+
+    def as_dict(self):
+        return {"created": self.created, "redrawn": self.redrawn, "unchanged": self.unchanged,
+                "rejected": [{"record": a, "message": b} for a, b in self.rejected],
+                "warnings": [{"record": a, "message": b} for a, b in self.warnings], "dry_run": self.dry_run}
+
+
+def read_geojson_text(text):
+    try:
+        return boundaries.read_geojson(text)
+    except boundaries.BoundaryFileError as exc:
+        raise DomainError(_("The file is not a GeoJSON FeatureCollection: %(error)s") % {"error": exc},
+                          field="file") from exc
+
+
+def import_grids(user, records, dry_run=False, strict=False, note="") -> ImportReport:
+    """Load grid boundaries (jiesu.units.boundaries records, 15-digit codes).
+
+    Records are grouped by community; a community whose grids would not pass
+    check_community (codes, invalid geometry, overlaps, gaps, outside) is
+    rejected as a whole with the reasons, the others load. A grid whose
+    boundary changes is redrawn (a new BoundaryVersion; the old one is kept).
+    Nothing is saved with `dry_run`, nor with `strict` when anything was rejected.
+    """
+    report = ImportReport(dry_run=dry_run)
+    by_community = {}
+    for record in records:
+        if record.error:
+            report.rejected.append((record.label, _("cannot be read: %(error)s") % {"error": record.error}))
+            continue
+        code = record.code
+        parent_code = record.parent_code or boundaries.parent_code_for(code)
+        problems = gridcodes.code_problems(code, parent_code) if code else []
+        if not code or (problems and problems[0].reason in ("not_digits", "length")):
+            report.rejected.append((record.label, CODE_MESSAGES["length"] % {}))
+            continue
+        if problems:
+            report.rejected.append((record.label, describe_code_problem(problems[0])))
+            continue
+        community = Unit.objects.filter(code=parent_code, kind=UnitKind.COMMUNITY).first()
+        if community is None:
+            report.rejected.append((record.label, _("its community %(code)s is not in the org tree")
+                                    % {"code": parent_code}))
+            continue
+        if record.geometry is None:
+            report.rejected.append((record.label, _("has no geometry")))
+            continue
+        geometry = record.geometry
+        if not isinstance(geometry, dict):
+            geometry = ugeo.to_geojson(geometry)
+        by_community.setdefault(community.pk, (community, []))[1].append((record, geometry))
+    streets = {}
+    for community, items in by_community.values():
+        street = streets.setdefault(community.parent_id, community.parent)
+        _require_manage(user, street)
+        replacements = {r.code: (r.name, g) for r, g in items}
+        codes_seen = [r.code for r, _g in items]
+        dup = gridcodes.duplicates(codes_seen)
+        check = check_community(community, replacements)
+        errors = [describe_code_problem(p) for p in dup] + check.errors
+        if errors:
+            for record, _g in items:
+                report.rejected.append((record.label, "; ".join(errors)))
+            continue
+        for message in check.warnings:
+            report.warnings.append((community.code, message))
+        items_ok = items
+        with transaction.atomic():
+            for record, geometry in items_ok:
+                _apply_grid(user, community, record, geometry, report, note)
+            if dry_run:
+                transaction.set_rollback(True)
+    if strict and report.rejected and not dry_run:
+        # strict: roll back what the other communities loaded
+        raise DomainError(_("%(n)d record(s) rejected; nothing was saved.") % {"n": len(report.rejected)},
+                          field="file")
+    return report
+
+
+def _apply_grid(user, community, record, geometry, report, note):
+    grid = Unit.objects.filter(code=record.code).first()
+    if grid is None:
+        grid = Unit(code=record.code, name=record.name or gridcodes_name(community, record.code),
+                    kind=UnitKind.GRID, parent=community)
+        _set_geometry(grid, geometry)
+        grid.save()
+        BoundaryVersion.objects.create(grid=grid, version=1, geometry=grid.geometry, valid_from=timezone.now(),
+                                       source="import", note=note, created_by=_real(user))
+        report.created.append(record.code)
+        return
+    if record.name and record.name != grid.name:
+        grid.name = record.name
+        grid.save(update_fields=["name"])
+    if _same_shape(grid.geometry, geometry):
+        report.unchanged.append(record.code)
+        return
+    redraw(user, grid, geometry, note=note or _("import"), source="import", check=False)
+    report.redrawn.append(record.code)
+
+
+def gridcodes_name(community, code):
+    return f"{community.name}第{gridcodes.grid_number(code)}网格"
+
+
+def _same_shape(a, b):
+    if a is None or b is None:
+        return a is b
+    sa, sb = ugeo.as_shape(a), ugeo.as_shape(b)
+    return sa.equals_exact(sb, 1e-9) or sa.symmetric_difference(sb).area < 1e-14
+
+
+def _set_geometry(grid, geometry):
+    geom, _problem = ugeo.checked_polygon(geometry, repair=False)
+    grid.geometry = ugeo.to_geojson(geom)
+    grid.schematic = False
+    grid.center_lon, grid.center_lat = ugeo.representative_lonlat(geom)
+
+
+def _real(user):
+    return user if user is not None and user.is_authenticated else None
+
+
+def ensure_version(grid, at=None):
+    """The grid's current BoundaryVersion (version 1 from the current boundary when it has none)."""
+    current = grid.boundary_versions.filter(valid_to__isnull=True).order_by("-version").first()
+    if current is None and grid.geometry is not None:
+        last = grid.boundary_versions.order_by("-version").first()
+        current = BoundaryVersion.objects.create(
+            grid=grid, version=(last.version + 1) if last else 1, geometry=grid.geometry,
+            valid_from=at or timezone.now(), source="schematic" if grid.schematic else "initial")
+    return current
+
+
+@transaction.atomic
+def redraw(user, grid, geometry, note="", source="redraw", check=True):
+    """Redraw a grid: the current version is closed, a new one opened, the unit's boundary replaced.
+
+    Tickets keep the grid they were filed in (Ticket.grid does not change) and
+    patrol reports keep the version they were filed under.
+    """
+    grid = _grid(grid)
+    _require_manage(user, grid.street)
+    try:
+        geom, _problem = ugeo.checked_polygon(geometry, repair=False)
+    except ugeo.GeometryError as exc:
+        raise DomainError(_("The boundary cannot be used: %(why)s") % {
+            "why": GEOMETRY_MESSAGES.get(exc.reason, exc.reason)}, field="geometry") from exc
+    geometry = ugeo.to_geojson(geom)
+    if check:
+        result = check_community(grid.parent, {grid.code: (grid.name, geometry)})
+        if not result.ok:
+            raise DomainError("; ".join(result.errors), field="geometry")
+    now = timezone.now()
+    current = ensure_version(grid, at=now)
+    if current is not None:
+        current.valid_to = now
+        current.save(update_fields=["valid_to"])
+    version = BoundaryVersion.objects.create(grid=grid, version=(current.version + 1) if current else 1,
+                                             geometry=geometry, valid_from=now, source=source, note=note[:200],
+                                             created_by=_real(user))
+    _set_geometry(grid, geometry)
+    grid.save()
+    return version
+
+
+def grid_at(lon, lat, when):
+    """The grid whose boundary contained (lon, lat) at `when` (from the boundary versions), or None."""
+    candidates = BoundaryVersion.objects.filter(valid_from__lte=when).exclude(valid_to__lte=when)
+    for version in candidates.select_related("grid").iterator():
+        if ggeo.inside(version.geometry, lon, lat):
+            return version.grid
+    return None
+
+
+def export_geojson(grids):
+    """A FeatureCollection of grids (code, name, kind, parent_code, version): reads back with import_grids."""
+    versions = dict(BoundaryVersion.objects.filter(grid__in=grids, valid_to__isnull=True)
+                    .values_list("grid_id", "version"))
+    features = []
+    for grid in grids.select_related("parent").order_by("code"):
+        features.append({"type": "Feature", "geometry": grid.geometry, "properties": {
+            "code": grid.code, "name": grid.name, "kind": "grid", "parent_code": grid.parent.code,
+            "parent_name": grid.parent.name, "schematic": grid.schematic, "version": versions.get(grid.pk)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def export_text(grids):
+    return json.dumps(export_geojson(grids), ensure_ascii=False)
+
+
+# ════════════════════════════════════════════════════════════════ 定人: people
+
+@transaction.atomic
+def add_member(actor, grid, person, post=Post.WORKER, employment=Employment.FULL_TIME, since=None):
+    grid = _grid(grid)
+    _require_manage(actor, grid.street)
+    if not isinstance(person, User):
+        person = User.objects.filter(username=person).first()
+        if person is None:
+            raise DomainError(_("No user has this name."), field="user")
+    if post not in Post.values:
+        raise DomainError(_("Choose grid worker or grid leader."), field="post")
+    if employment not in Employment.values:
+        raise DomainError(_("Choose full-time or part-time."), field="employment")
+    if person.role not in (Role.GRID_WORKER, Role.UNIT_STAFF):
+        raise DomainError(_("Only grid workers and unit staff can be put on a grid."), field="user")
+    member, created = GridMember.objects.update_or_create(
+        user=person, grid=grid, post=post,
+        defaults={"employment": employment, "active": True, "since": since or timezone.localdate()})
+    if person.unit_id is None:
+        person.unit = grid
+        person.save(update_fields=["unit"])
+    return member
+
+
+@transaction.atomic
+def remove_member(actor, member):
+    _require_manage(actor, member.grid.street)
+    member.active = False
+    member.save(update_fields=["active"])
+    return member
+
+
+def people_of(grid):
+    """The grid's members, and the community and street staff above it."""
+    members = list(GridMember.objects.filter(grid=grid, active=True).select_related("user").order_by("post", "id"))
+    community_staff = list(User.objects.filter(unit_id=grid.parent_id, is_active=True).order_by("username"))
+    street_staff = list(User.objects.filter(unit_id=grid.street_id, is_active=True, role=Role.UNIT_STAFF)
+                        .order_by("username"))
+    return {"members": members, "community": community_staff, "street": street_staff}
+
+
+# ════════════════════════════════════════════════════════════════ 定责: duty lists
+
+# The city default (市级默认清单): small matters of GB/T 47678.5 the grid handles, some on the spot.
+DEFAULT_DUTIES = [
+    # (GB/T matter or class, level, self_handle, note)
+    ("06007", "grid", True, "沿街晾挂：劝导收回"),
+    ("06010", "grid", True, "暴露垃圾：组织清理"),
+    ("06011", "grid", False, "积存垃圾渣土"),
+    ("06012", "grid", True, "道路不洁：通知保洁"),
+    ("06017", "grid", True, "绿地脏乱"),
+    ("06019", "grid", True, "非装饰性吊挂"),
+    ("06035", "grid", True, "废弃家具设备"),
+    ("06036", "grid", True, "乱堆杂物"),
+    ("06041", "grid", True, "垃圾未分类：入户宣传"),
+    ("06042", "grid", True, "垃圾站（箱）满溢：通知清运"),
+    ("06020", "community", False, "焚烧垃圾、树叶"),
+    ("06028", "community", False, "噪声扰民：社区调解"),
+    ("06038", "community", False, "擅自饲养家禽家畜"),
+    ("06040", "community", False, "私设地锁、阻车桩"),
+    ("06001", "street", False, "私搭乱建：街道综合执法"),
+    ("06027", "street", False, "油烟污染"),
+    ("06029", "street", False, "露天烧烤"),
+    ("09", "street", False, "街面秩序类：街道综合执法"),
+    ("03", "department", False, "市容环卫设施：区城管委"),
+    ("01", "department", False, "市政公用设施：权属单位"),
+    ("02", "department", False, "交通设施：权属部门"),
+]
+
+
+def seed_city_default(force=False):
+    """Create the city default duty list unless one exists. Returns the number of lines created."""
+    if GridDuty.objects.filter(street__isnull=True).exists() and not force:
+        return 0
+    created = 0
+    for gbt, level, self_handle, note in DEFAULT_DUTIES:
+        _obj, made = GridDuty.objects.get_or_create(street=None, gbt_code=gbt, category=None,
+                                                    defaults={"level": level, "self_handle": self_handle,
+                                                              "note": note})
+        created += made
+    return created
+
+
+def _rules(street_id):
+    rows = GridDuty.objects.filter(street__isnull=True) | GridDuty.objects.filter(street_id=street_id)
+    return [dutylogic.Rule(level=d.level, self_handle=d.self_handle, street_id=d.street_id, gbt_code=d.gbt_code,
+                           category_code=d.category.code if d.category_id else "", rule_id=d.pk)
+            for d in rows.select_related("category")]
+
+
+def category_chain(category):
+    chain, node = [], category
+    while node is not None:
+        chain.append(node.code)
+        node = node.parent
+    return chain
+
+
+def duty_for(street_id, category):
+    """(level, self_handle, GridDuty id or None) for a matter in a street."""
+    if category is None:
+        return dutylogic.FALLBACK_LEVEL, False, None
+    rule = dutylogic.resolve(_rules(street_id), street_id, category.gbt_code or "", category_chain(category))
+    if rule is None:
+        return dutylogic.FALLBACK_LEVEL, False, None
+    return rule.level, rule.self_handle and rule.level == "grid", rule.rule_id
+
+
+def duty_list(street=None):
+    """The lines that apply in a street: its own, then the city default lines it does not override."""
+    own = list(GridDuty.objects.filter(street=street).select_related("category")) if street else []
+    city = list(GridDuty.objects.filter(street__isnull=True).select_related("category"))
+    overridden = {(d.gbt_code, d.category_id) for d in own}
+    return own, [d for d in city if (d.gbt_code, d.category_id) not in overridden]
+
+
+def set_duty(user, street, level, gbt_code="", category_code="", self_handle=False, note=""):
+    """Add or change a line of a street's duty list (street None: the city default)."""
+    if street is None:
+        if not scoping.may_edit_city_default(user):
+            raise Forbidden(_("Only an administrator may change the city default duty list."))
+    else:
+        _require_manage(user, street)
+    gbt_code = (gbt_code or "").strip()
+    category = None
+    if bool(gbt_code) == bool(category_code):
+        raise DomainError(_("Give either a GB/T 47678.5 code or a 12345 category."), field="gbt_code")
+    if gbt_code and not (gbt_code.isdigit() and len(gbt_code) in (2, 5)):
+        raise DomainError(_("A GB/T 47678.5 code has 5 digits (a class: 2)."), field="gbt_code")
+    if category_code:
+        category = Category.objects.filter(code=category_code, active=True).first()
+        if category is None:
+            raise DomainError(_("Unknown category “%(v)s”.") % {"v": category_code}, field="category")
+    if level not in DutyLevel.values:
+        raise DomainError(_("Choose who handles the matter."), field="level")
+    if self_handle and level != DutyLevel.GRID:
+        raise DomainError(_("Only matters the grid handles may be handled on the spot."), field="self_handle")
+    duty, _created = GridDuty.objects.update_or_create(
+        street=street, gbt_code=gbt_code, category=category,
+        defaults={"level": level, "self_handle": bool(self_handle), "note": (note or "")[:200]})
+    return duty
+
+
+def delete_duty(user, duty):
+    if duty.street_id is None:
+        if not scoping.may_edit_city_default(user):
+            raise Forbidden(_("Only an administrator may change the city default duty list."))
+    else:
+        _require_manage(user, duty.street)
+    duty.delete()
+
+
+def matters_for(street_id):
+    """Categories a worker can report, the duty list's matters first: [(category, level, self_handle)]."""
+    rules = _rules(street_id)
+    codes = {r.gbt_code for r in rules if len(r.gbt_code) == 5}
+    classes = {r.gbt_code for r in rules if len(r.gbt_code) == 2}
+    qs = Category.objects.filter(active=True, level=3).exclude(gbt_code="").order_by("code")
+    out = []
+    for category in qs:
+        if category.gbt_code in codes or category.gbt_code[:2] in classes:
+            level, self_handle, _id = duty_for(street_id, category)
+            out.append((category, level, self_handle))
+    out.sort(key=lambda t: (dutylogic.LEVELS.index(t[1]), not t[2], t[0].code))
+    return out
+
+
+# ════════════════════════════════════════════════════════════════ patrols
+
+def _require_worker(user):
+    if not user or not user.is_authenticated:
+        raise Forbidden(_("Log in first."))
+    if user.role not in (Role.GRID_WORKER, Role.ADMIN) and not user.is_superuser:
+        raise Forbidden(_("Only grid workers patrol and report."))
+
+
+def _my_grid(user, grid):
+    grid = _grid(grid)
+    if grid.pk not in scoping.member_grid_ids(user) and not (user.is_superuser or user.role == Role.ADMIN):
+        raise Forbidden(_("%(grid)s is not one of your grids.") % {"grid": grid.name})
+    return grid
+
+
+def open_patrol(user):
+    return Patrol.objects.filter(worker=user, ended_at__isnull=True).select_related("grid").first()
+
+
+@transaction.atomic
+def start_patrol(user, grid, at=None):
+    _require_worker(user)
+    grid = _my_grid(user, grid)
+    if Patrol.objects.select_for_update().filter(worker=user, ended_at__isnull=True).exists():
+        raise Conflict(_("A patrol is already running: stop it first."))
+    return Patrol.objects.create(worker=user, grid=grid, started_at=at or timezone.now())
+
+
+def _patrol_of(user, patrol):
+    if not isinstance(patrol, Patrol):
+        patrol = Patrol.objects.filter(pk=patrol).select_related("grid").first()
+    if patrol is None or (patrol.worker_id != user.pk and not user.is_superuser):
+        raise NotFound(_("No such patrol."), field="patrol")
+    return patrol
+
+
+def add_points(user, patrol, points):
+    """Record track points [(lon, lat, at: datetime | None, accuracy_m | None)] of an open patrol."""
+    patrol = _patrol_of(user, patrol)
+    if not patrol.is_open:
+        raise Conflict(_("The patrol has ended."))
+    if len(points) > MAX_POINTS_PER_CALL:
+        raise DomainError(_("At most %(n)d points at a time.") % {"n": MAX_POINTS_PER_CALL}, field="points")
+    west, south, east, north = settings.JIESU["CITY_BBOX"]
+    now = timezone.now()
+    rows = []
+    for i, (lon, lat, at, accuracy) in enumerate(points):
+        try:
+            lon, lat = float(lon), float(lat)
+        except (TypeError, ValueError):
+            raise DomainError(_("Point %(i)d: longitude and latitude must be numbers.") % {"i": i + 1},
+                              field="points") from None
+        if not (west <= lon <= east and south <= lat <= north):
+            raise DomainError(_("Point %(i)d lies outside the city.") % {"i": i + 1}, field="points")
+        at = at or now
+        if at < patrol.started_at - timezone.timedelta(minutes=1) or at > now + timezone.timedelta(minutes=5):
+            raise DomainError(_("Point %(i)d is not within the patrol's time.") % {"i": i + 1}, field="points")
+        rows.append(TrackPoint(patrol=patrol, at=at, lon=lon, lat=lat, accuracy_m=accuracy))
+    with transaction.atomic():
+        TrackPoint.objects.bulk_create(rows)
+        Patrol.objects.filter(pk=patrol.pk).update(points=patrol.track.count())
+    return len(rows)
+
+
+def track_of(patrol):
+    return [(p.lon, p.lat) for p in patrol.track.order_by("at", "id").only("lon", "lat")]
+
+
+@transaction.atomic
+def stop_patrol(user, patrol, at=None):
+    patrol = _patrol_of(user, patrol)
+    if not patrol.is_open:
+        raise Conflict(_("The patrol has ended."))
+    finish_patrol(patrol, at or timezone.now())
+    return patrol
+
+
+def finish_patrol(patrol, ended_at, track=None):
+    track = track_of(patrol) if track is None else track
+    patrol.ended_at = ended_at
+    patrol.distance_m = round(ggeo.track_length_m(track), 1)
+    patrol.points = len(track)
+    patrol.visited_share = round(ggeo.visited_share(patrol.grid.geometry, [track]), 4) if track else 0.0
+    patrol.save()
+
+
+# ════════════════════════════════════════════════════════════════ reports, 自处置, the ladder
+
+@dataclass
+class ReportData:
+    text: str
+    category_code: str = ""
+    gbt_code: str = ""
+    title: str = ""
+    grid_code: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    coord_system: str = "wgs84"
+    address: str = ""
+    photos: list = field(default_factory=list)
+    self_handled: bool = False
+    after_photos: list = field(default_factory=list)
+    handled_note: str = ""
+    patrol_id: int | None = None
+
+
+def _report_category(data):
+    category = None
+    if data.category_code:
+        category = Category.objects.filter(code=data.category_code, active=True).first()
+    elif data.gbt_code:
+        category = Category.objects.filter(gbt_code=data.gbt_code, active=True, level=3).first()
+    if category is None:
+        if data.category_code or data.gbt_code:
+            raise DomainError(_("Unknown matter “%(v)s”.") % {"v": data.category_code or data.gbt_code},
+                              field="category")
+        raise DomainError(_("Choose what you found."), field="category")
+    return category
+
+
+def _report_grid(user, data):
+    """The grid the report is about: from the coordinates, else the chosen grid (one of the worker's)."""
+    if data.lon is not None and data.lat is not None:
+        from jiesu.dispatch.locator import locate_coordinates
+
+        try:
+            found = locate_coordinates(float(data.lon), float(data.lat), data.coord_system or "wgs84")
+        except (TypeError, ValueError) as exc:
+            raise DomainError(_("The location cannot be read."), field="lon") from exc
+        grid = found.place().get("grid") if found.unit is not None else None
+        if grid is None:
+            raise DomainError(_("The location is not inside any grid."), field="lon")
+        grid = _grid(grid.code)
+        if grid.pk not in scoping.member_grid_ids(user) and not user.is_superuser and user.role != Role.ADMIN:
+            raise DomainError(_("The location lies in %(grid)s, which is not one of your grids.")
+                              % {"grid": grid.name}, field="lon")
+        if data.grid_code and data.grid_code != grid.code:
+            raise DomainError(_("The location lies in %(grid)s, not in the grid chosen.") % {"grid": grid.name},
+                              field="lon")
+        return grid
+    if data.grid_code:
+        return _my_grid(user, data.grid_code)
+    mine = scoping.member_grid_ids(user)
+    if len(mine) == 1:
+        return Unit.objects.get(pk=next(iter(mine)))
+    raise DomainError(_("Give the location (device or map) or choose the grid."), field="lon")
+
+
+def file_report(user, data: ReportData, idempotency_key=None, at=None):
+    """巡查上报: a worker's report becomes a ticket (channel patrol) and goes where the duty list says.
+
+    - handled on the spot (自处置, when the duty list allows it, with an after
+      photo): the ticket is closed at once, the grid as lead unit;
+    - grid / community / street: dispatched to that unit, first step of the ladder;
+    - department: left in the hotline's dispatch queue (the dispatch catalogue decides).
+    Returns (PatrolReport, created).
+    """
+    _require_worker(user)
+    text = tickets.require_text(data.text, "text", _("Description"), 4000)
+    category = _report_category(data)
+    grid = _report_grid(user, data)
+    level, may_self_handle, _rule = duty_for(grid.street_id, category)
+    if data.self_handled:
+        if not may_self_handle:
+            raise DomainError(_("The duty list does not allow handling “%(matter)s” on the spot.")
+                              % {"matter": category.name}, field="self_handled")
+        if not data.after_photos:
+            raise DomainError(_("A matter handled on the spot needs a photo taken afterwards."),
+                              field="after_photos")
+    tickets.validate_attachments(list(data.photos) + list(data.after_photos))
+    patrol = None
+    if data.patrol_id:
+        patrol = Patrol.objects.filter(pk=data.patrol_id, worker=user).first()
+        if patrol is None:
+            raise DomainError(_("No such patrol."), field="patrol")
+    now = at or timezone.now()
+    intake = tickets.IntakeData(
+        text=text, title=data.title, channel=Channel.PATROL, address=data.address,
+        lon=data.lon, lat=data.lat, coord_system=data.coord_system or "wgs84",
+        category_code=category.code, street_code="" if data.lon is not None else grid.code,
+        anonymous=True, attachments=list(data.photos))
+    with transaction.atomic():
+        ticket, created = tickets.create_ticket(user, intake, idempotency_key=idempotency_key, at=now)
+        if not created:
+            return PatrolReport.objects.get(ticket=ticket), False
+        report = PatrolReport.objects.create(
+            ticket=ticket, grid=grid, worker=user, patrol=patrol, filed_at=now, duty_level=level,
+            boundary=ensure_version(grid, at=now))
+        if data.self_handled:
+            _close_on_spot(user, ticket, grid, data.handled_note or _("Handled on the spot."),
+                           data.after_photos, now)
+            report.self_handled, report.handled_at = True, now
+            report.save(update_fields=["self_handled", "handled_at"])
+        elif level in ("grid", "community", "street"):
+            unit = {"grid": grid, "community": grid.parent, "street": grid.street}[level]
+            _route(user, ticket, unit, level, _("Duty list: %(level)s handles this matter.")
+                   % {"level": DutyLevel(level).label}, now)
+        else:
+            tickets.record_event(ticket, "grid_handover", user, ticket.state, ticket.state,
+                                 _("Duty list: a department handles this; left to the hotline's dispatch."),
+                                 at=now, grid=grid.code)
+    return report, True
+
+
+def _step_due(level, start):
+    amount, unit = ladder.limit(level, settings.JIESU.get("GRID_LADDER_LIMITS"))
+    return add_limit(current_calendar(), timezone.localtime(start), amount, unit)
+
+
+def _open_step(ticket, level, unit, reason, user, now):
+    last = ticket.ladder_steps.order_by("-number").first()
+    return LadderStep.objects.create(ticket=ticket, number=(last.number + 1) if last else 1, level=level,
+                                     unit=unit, reason=reason, entered_at=now, due_at=_step_due(level, now),
+                                     by=_real(user))
+
+
+def _route(user, ticket, unit, level, reason, now):
+    """Dispatch a ticket to a grid/community/street by the duty list (ticket locked by the caller's transaction)."""
+    ticket = tickets.locked(ticket)
+    before = ticket.state
+    tickets._assign(user, ticket, unit, [], now)
+    step = _open_step(ticket, level, unit, reason, user, now)
+    ticket.assignments.filter(active=True, role=AssignmentRole.LEAD).update(reply_due=step.due_at)
+    ticket.state = State.DISPATCHED
+    ticket.save()
+    tickets.record_event(ticket, "dispatch", user, before, ticket.state, reason, at=now, lead=unit.name,
+                         lead_id=unit.pk, co=[], category=ticket.category.code if ticket.category_id else None,
+                         via="grid_duty", level=level, step_due=step.due_at.isoformat())
+    return step
+
+
+def _close_on_spot(user, ticket, grid, note, after_photos, now):
+    """自处置: the grid is lead unit, the matter is handled and the ticket closed, with the after photos."""
+    ticket = tickets.locked(ticket)
+    before = ticket.state
+    tickets._assign(user, ticket, grid, [], now)
+    ticket.assignments.filter(active=True).update(state=AssignmentState.DONE, signed_at=now, contacted_at=now,
+                                                  replied_at=now, reply_text=note)
+    for step in ticket.ladder_steps.filter(left_at__isnull=True):
+        step.left_at, step.outcome = now, StepOutcome.HANDLED
+        step.save(update_fields=["left_at", "outcome"])
+    for upload in after_photos:
+        tickets.store_attachment(ticket, upload, user)
+    ticket.state, ticket.reply_text, ticket.replied_at, ticket.closed_at = State.CLOSED, note, now, now
+    ticket.self_resolved, ticket.close_reason, ticket.warning_level = True, SELF_HANDLED, 0
+    ticket.save()
+    tickets.record_event(ticket, "self_handle", user, before, ticket.state, note, at=now, grid=grid.code,
+                         after_photos=len(after_photos))
+
+
+def self_handle(user, ticket, note, after_photos):
+    """自处置 later: a ticket on one of the worker's grids, of a matter the duty list lets the grid handle."""
+    _require_worker(user)
+    if not after_photos:
+        raise DomainError(_("A matter handled on the spot needs a photo taken afterwards."), field="after_photos")
+    tickets.validate_attachments(after_photos)
+    note = tickets.require_text(note, "note", _("What was done"), 1000)
+    with transaction.atomic():
+        ticket = tickets.locked(ticket)
+        grid_id = ticket.lead_unit_id if ticket.lead_unit_id else ticket.grid_id
+        if grid_id not in scoping.member_grid_ids(user):
+            raise Forbidden(_("Only a worker of the grid handling this ticket may do this."))
+        if ticket.state not in (State.NEW, *HANDLING_STATES):
+            raise Conflict(_("Not possible while the ticket is “%(state)s”.") % {"state": ticket.get_state_display()})
+        grid = Unit.objects.get(pk=grid_id)
+        if grid.kind != UnitKind.GRID:
+            raise Conflict(_("The ticket is no longer with a grid."))
+        _level, may, _rule = duty_for(grid.street_id, ticket.category)
+        if not may:
+            raise DomainError(_("The duty list does not allow handling this matter on the spot."),
+                              field="self_handled")
+        now = timezone.now()
+        _close_on_spot(user, ticket, grid, note, after_photos, now)
+        PatrolReport.objects.filter(ticket=ticket).update(self_handled=True, handled_at=now)
+    return ticket
+
+
+def current_step(ticket):
+    return ticket.ladder_steps.filter(left_at__isnull=True).order_by("-number").first()
+
+
+def _parent_on_ladder(unit):
+    if unit.kind == UnitKind.GRID:
+        return "community", unit.parent
+    if unit.kind == UnitKind.COMMUNITY:
+        return "street", unit.street
+    if unit.kind == UnitKind.STREET:
+        return "district", unit.district
+    return None, None
+
+
+def escalation_target(ticket):
+    """(level, unit) the ticket would go up to, or (None, None)."""
+    if ticket.lead_unit_id is None:
+        return None, None
+    return _parent_on_ladder(ticket.lead_unit)
+
+
+def may_escalate(user, ticket):
+    if not user or not user.is_authenticated or ticket.state not in HANDLING_STATES or not ticket.lead_unit_id:
+        return False
+    if user.role not in (Role.GRID_WORKER, Role.UNIT_STAFF, Role.ADMIN) and not user.is_superuser:
+        return False
+    level, unit = escalation_target(ticket)
+    if unit is None:
+        return False
+    return user.is_superuser or user.role == Role.ADMIN or ticket.lead_unit_id in scoping.acting_units(user)
+
+
+def escalate(user, ticket, reason):
+    """逐级上报: the lead unit (grid, community, street) passes the ticket up one level, with a reason.
+
+    The step left is closed, the next opens with its own deadline; the new lead
+    must sign again. The ticket's own reply deadline does not move.
+    """
+    reason = tickets.require_text(reason, "reason", _("Reason"), 1000)
+    with transaction.atomic():
+        ticket = tickets.locked(ticket)
+        if ticket.state not in HANDLING_STATES:
+            raise Conflict(_("Not possible while the ticket is “%(state)s”.") % {"state": ticket.get_state_display()})
+        level, target = escalation_target(ticket)
+        if target is None:
+            raise Conflict(_("The district is the top of the ladder: ask the hotline to dispatch to a department."))
+        if not may_escalate(user, ticket):
+            raise Forbidden(_("Only the unit handling the ticket may pass it up."))
+        now = timezone.now()
+        from_unit = ticket.lead_unit
+        from_level = {UnitKind.GRID: "grid", UnitKind.COMMUNITY: "community",
+                      UnitKind.STREET: "street"}[from_unit.kind]
+        step = current_step(ticket)
+        if step is None:  # e.g. a hotline ticket dispatched straight to the grid
+            step = LadderStep.objects.create(ticket=ticket, number=1, level=from_level, unit=from_unit,
+                                             reason="", entered_at=ticket.dispatched_at or now,
+                                             due_at=ticket.reply_due)
+        step.left_at, step.outcome = now, StepOutcome.ESCALATED
+        step.save(update_fields=["left_at", "outcome"])
+        old_due = ticket.reply_due
+        before = ticket.state
+        tickets._assign(user, ticket, target, [], now)
+        if old_due:
+            ticket.reply_due = old_due
+        new_step = _open_step(ticket, level, target, reason, user, now)
+        ticket.assignments.filter(active=True, role=AssignmentRole.LEAD).update(reply_due=new_step.due_at)
+        ticket.state = State.DISPATCHED
+        ticket.save()
+        tickets.record_event(ticket, "escalate", user, before, ticket.state, reason, at=now,
+                             from_level=from_level, to_level=level, from_unit=from_unit.name, to_unit=target.name,
+                             to_unit_id=target.pk, step=new_step.number, step_due=new_step.due_at.isoformat(),
+                             late=bool(step.due_at and now > step.due_at), may_whistle=ladder.may_whistle(level))
+    return ticket
+
+
+def grid_first(ticket):
+    """For the hotline: the grid/community/street a ticket goes to first by the grid duty list, or None.
+
+    {"level", "unit", "rule"} — None when the ticket has no grid or the duty
+    list leaves it to the dispatch catalogue (department).
+    """
+    if not ticket.grid_id or not ticket.category_id:
+        return None
+    grid = Unit.objects.select_related("parent", "street").get(pk=ticket.grid_id)
+    level, _self, rule = duty_for(grid.street_id, ticket.category)
+    unit = {"grid": grid, "community": grid.parent, "street": grid.street}.get(level)
+    if unit is None:
+        return None
+    return {"level": level, "unit": unit, "rule": rule}
+
+
+def route_to_grid(user, ticket, note=""):
+    """派单 a hotline ticket to the grid (or community/street) its grid's duty list names; ladder step 1."""
+    if not user or not user.is_authenticated or (user.role not in (Role.DISPATCHER, Role.ADMIN)
+                                                 and not user.is_superuser):
+        raise Forbidden(_("Your role may not do this."))
+    target = grid_first(ticket)
+    if target is None:
+        raise Conflict(_("The grid duty list does not give this ticket to a grid, community or street."))
+    with transaction.atomic():
+        tickets.dispatch(user, ticket, target["unit"].pk, note=note or _("Grid duty list: routed to the grid first."))
+        ticket.refresh_from_db()
+        now = ticket.dispatched_at or timezone.now()
+        step = _open_step(ticket, target["level"], target["unit"], _("Grid duty list"), user, now)
+        ticket.assignments.filter(active=True, role=AssignmentRole.LEAD).update(reply_due=step.due_at)
+    return ticket
+
+
+# ════════════════════════════════════════════════════════════════ grid information
+
+def info_of(grid):
+    info, _created = GridInfo.objects.get_or_create(grid=grid)
+    return info
+
+
+def update_info(user, grid, population=None, households=None, buildings=None, note=None):
+    grid = _grid(grid)
+    if not scoping.may_edit_info(user, grid):
+        raise Forbidden(_("Your role may not change this grid's information."))
+    info = info_of(grid)
+    for name, value in (("population", population), ("households", households), ("buildings", buildings)):
+        if value is None:
+            continue
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = -1
+        if value < 0:
+            raise DomainError(_("Enter a whole number, 0 or more."), field=name)
+        setattr(info, name, value)
+    if note is not None:
+        info.note = note
+    info.updated_by = user
+    info.save()
+    return info
+
+
+def add_key_place(user, grid, kind, name, address="", lon=None, lat=None, contact_phone=""):
+    grid = _grid(grid)
+    if not scoping.may_edit_info(user, grid):
+        raise Forbidden(_("Your role may not change this grid's information."))
+    if kind not in PlaceKind.values:
+        raise DomainError(_("Choose the kind of place."), field="kind")
+    name = tickets.require_text(name, "name", _("Name"), 100)
+    return KeyPlace.objects.create(grid=grid, kind=kind, name=name, address=(address or "")[:200], lon=lon, lat=lat,
+                                   contact_phone=(contact_phone or "")[:30])
+
+
+def add_care_subject(user, grid, kind, name, phone="", address="", note=""):
+    grid = _grid(grid)
+    if not scoping.may_edit_info(user, grid):
+        raise Forbidden(_("Your role may not change this grid's information."))
+    if kind not in CareKind.values:
+        raise DomainError(_("Choose the kind of care needed."), field="kind")
+    name = tickets.require_text(name, "name", _("Name"), 60)
+    if phone and not tickets.PHONE_RE.match(phone.strip()):
+        raise DomainError(_("The phone number is not valid."), field="phone")
+    return CareSubject.objects.create(grid=grid, kind=kind, name=name, phone=(phone or "").strip(),
+                                      address=(address or "")[:200], note=(note or "")[:200])
+
+
+def mask_address(address):
+    return (address[:6] + "****") if address else ""
+
+
+def care_subjects_for(user, grid):
+    """The grid's people needing care as dicts, masked unless the user needs to know."""
+    full = scoping.may_see_care_details(user, grid)
+    from jiesu.core.scoping import mask_name, mask_phone
+
+    out = []
+    for s in CareSubject.objects.filter(grid=grid, active=True):
+        out.append({"id": s.pk, "kind": s.kind, "kind_label": s.get_kind_display(),
+                    "name": s.name if full else mask_name(s.name),
+                    "phone": s.phone if full else mask_phone(s.phone),
+                    "address": s.address if full else mask_address(s.address),
+                    "note": s.note if full else "", "masked": not full})
+    return out
