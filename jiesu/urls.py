@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("jiesu.core.urls")),
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.whistles.urls")),
+    path("", include("jiesu.grids.urls")),
 ]

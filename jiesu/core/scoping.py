@@ -29,6 +29,7 @@ NAVIGATION = [
     ("callback_queue", "Callback queue", (Role.CALLBACK_AGENT, Role.ADMIN)),
     ("ticket_search", "Tickets", (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR,
                                   Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)),
+    ("grid_home", "Grids", (Role.GRID_WORKER, Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
     ("my_tickets", "My requests", (Role.CITIZEN,)),
     ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
 ]
