@@ -35,6 +35,7 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+            found.last_used_at = now  # the cached copy too, or every request would write until it expires
         request.user = found.user
         return found.user
 

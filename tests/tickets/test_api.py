@@ -148,3 +148,16 @@ def test_contact_reveal_is_recorded(world, client):
 def test_openapi_is_served(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/tickets" in spec["paths"] and "/api/v1/tickets/{ticket_id}/callback" in spec["paths"]
+
+
+def test_token_use_is_recorded_once_a_minute_not_on_every_request(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(client, world.call_taker)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert c.get("/api/v1/tickets").status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if "accounts_apitoken" in q["sql"] and "UPDATE" in q["sql"]]
+    assert len(writes) == 1
+    assert ApiToken.objects.get().last_used_at is not None
