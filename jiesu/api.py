@@ -23,3 +23,6 @@ from jiesu.dispatch.api import router as dispatch_router  # noqa: E402
 
 api.add_router("/categories", categories_router)
 api.add_router("/dispatch", dispatch_router)
+from jiesu.grids.api import router as grids_router  # noqa: E402
+
+api.add_router("/grids", grids_router)
