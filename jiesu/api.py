@@ -26,3 +26,6 @@ api.add_router("/dispatch", dispatch_router)
 from jiesu.grids.api import router as grids_router  # noqa: E402
 
 api.add_router("/grids", grids_router)
+from jiesu.whistles.api import router as whistles_router  # noqa: E402
+
+api.add_router("/whistles", whistles_router)
