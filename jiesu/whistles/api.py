@@ -3,12 +3,13 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from jiesu.units.models import Unit
 from jiesu.whistles import rules, scoping, services, stats
-from jiesu.whistles.models import Summons, Task, Whistle, WhistleLevel
+from jiesu.whistles.models import Summons, Task, Whistle, WhistleLevel, WhistleNotice
 from jiesu.whistles.services import WhistleData
 
 router = Router(tags=["whistles"])
@@ -25,6 +26,7 @@ class UnitRef(Schema):
 class SummonsIn(Schema):
     unit: int = Field(..., description="unit id")
     form: str = Field("on_site", description="on_site / meeting / joint / written")
+    due: str = Field("", description="this unit's report deadline (ISO date or datetime); default: the level's")
 
 
 class WhistleIn(Schema):
@@ -218,6 +220,17 @@ class RatingIn(Schema):
     comment: str = ""
 
 
+class NoticeOut(Schema):
+    id: int
+    whistle: int
+    number: str
+    kind: str
+    about: str | None
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
 class Suggestion(Schema):
     unit: UnitRef
     duty: bool
@@ -333,7 +346,7 @@ def raise_whistle(request, payload: WhistleIn):
     data = WhistleData(title=payload.title, description=payload.description, trigger=payload.trigger,
                        level=payload.level, mode=payload.mode, address=payload.address, lon=payload.lon,
                        lat=payload.lat, place_code=payload.place, tickets=list(payload.tickets),
-                       summons=[(s.unit, s.form) for s in payload.summons])
+                       summons=[(s.unit, s.form, s.due or None) for s in payload.summons])
     return 201, whistle_out(services.raise_whistle(request.user, data))
 
 
@@ -363,11 +376,17 @@ def statistics(request, date_from: date | None = None, date_to: date | None = No
 
 @router.get("/ratings", summary="Ratings rolled up per unit and month (feeds the assessment pages)")
 def ratings(request, month: str = ""):
-    rows = stats.rating_rollup(scoping.visible_whistles(request.user), month or None)
-    return [{"unit_id": r.unit[0], "unit": r.unit[1], "month": r.month, "count": r.count,
-             "street_count": r.street_count, "district_count": r.district_count, "timeliness": r.timeliness,
-             "effort": r.effort, "result": r.result, "street_score": r.street_score,
-             "district_score": r.district_score, "score": r.score} for r in rows]
+    return stats.unit_month_ratings(month or None, whistles=scoping.visible_whistles(request.user))
+
+
+@router.get("/notices", response=list[NoticeOut], summary="督办 notices and reports to the district for your unit")
+def notices(request, unread_only: bool = False):
+    qs = WhistleNotice.objects.filter(unit_id=request.user.unit_id).select_related("whistle", "about")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return [{"id": n.pk, "whistle": n.whistle_id, "number": n.whistle.number, "kind": n.kind,
+             "about": n.about.name if n.about_id else None, "text": n.text, "created_at": n.created_at,
+             "read_at": n.read_at} for n in qs.order_by("-created_at")[:200]]
 
 
 @router.get("/{int:pk}", response=WhistleOut, summary="One whistle: summons, check-ins, tasks, ratings")
@@ -397,7 +416,7 @@ def review(request, pk: int, payload: Note):
 @router.post("/{int:pk}/summons", response=WhistleOut, summary="Summon one more unit")
 def add_summons(request, pk: int, payload: SummonsIn):
     whistle = _visible(request, pk)
-    services.summon(request.user, whistle, payload.unit, payload.form)
+    services.summon(request.user, whistle, payload.unit, payload.form, payload.due or None)
     return whistle_out(whistle)
 
 
@@ -433,6 +452,15 @@ def add_task(request, pk: int, payload: TaskIn):
 def progress(request, pk: int, tid: int, payload: ProgressIn):
     whistle = _visible(request, pk)
     services.report_progress(request.user, _task(whistle, tid), payload.text, payload.done)
+    return whistle_out(whistle)
+
+
+@router.post("/{int:pk}/tasks/{int:tid}/evidence", response=WhistleOut,
+             summary="Report progress or completion with evidence photos (multipart: text, done, files)")
+def progress_with_evidence(request, pk: int, tid: int, text: str = Form(...), done: bool = Form(False),
+                           files: File[list[UploadedFile]] = None):
+    whistle = _visible(request, pk)
+    services.report_progress(request.user, _task(whistle, tid), text, done, files or [])
     return whistle_out(whistle)
 
 

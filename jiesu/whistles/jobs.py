@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.whistles.models import Summons, SummonsState, Task, TaskState, WhistleNotice, WhistleState
-from jiesu.whistles.services import _notice, record_event
+from jiesu.whistles.services import add_notice, record_event
 
 
 def _local(moment):
@@ -25,7 +25,7 @@ def scan_once(now=None):
         for summons in overdue:
             text = _("Overdue: %(unit)s was to report by %(due)s.") % {"unit": summons.unit.name,
                                                                       "due": _local(summons.report_due)}
-            _notice(summons.whistle, summons.unit, WhistleNotice.SUPERVISE, text, at=now)
+            add_notice(summons.whistle, summons.unit, WhistleNotice.SUPERVISE, text, at=now)
             summons.supervised_at = now
             summons.save(update_fields=["supervised_at"])
             record_event(summons.whistle, "report_overdue", None, summons.whistle.state, summons.whistle.state, text,
@@ -36,7 +36,7 @@ def scan_once(now=None):
                               supervised_at__isnull=True))
         for task in late_tasks:
             text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
-            _notice(task.whistle, task.unit, WhistleNotice.SUPERVISE, text, at=now)
+            add_notice(task.whistle, task.unit, WhistleNotice.SUPERVISE, text, at=now)
             task.supervised_at = now
             task.save(update_fields=["supervised_at"])
             record_event(task.whistle, "task_overdue", None, task.whistle.state, task.whistle.state, text, task=task,

@@ -236,7 +236,7 @@ class WhistleData:
     lat: float | None = None
     place_code: str = ""
     tickets: list = field(default_factory=list)   # ticket ids or numbers
-    summons: list = field(default_factory=list)   # [(unit id, form)] or [unit id]
+    summons: list = field(default_factory=list)   # [(unit id, form[, report due])] or [unit id]
     attachments: list = field(default_factory=list)
 
 
@@ -269,16 +269,26 @@ def _place(user, data, tickets):
     return None
 
 
-def _summons_list(data, own_unit):
+def _own_due(value, now, field_name):
+    """A report deadline chosen for one unit (else None: the level's limit applies); it must lie ahead."""
+    due = parse_due(value, field_name)
+    if due is not None and due <= now:
+        raise DomainError(_("The report deadline must lie in the future."), field=field_name)
+    return due
+
+
+def _summons_list(data, own_unit, now):
+    """[(unit, form, own report deadline or None)] from WhistleData.summons."""
     wanted = []
     for item in data.summons:
-        unit_id, form = (item if isinstance(item, (tuple, list)) else (item, ReportForm.ON_SITE))
+        unit_id, form, due = (tuple(item) + (None, None))[:3] if isinstance(item, (tuple, list)) else (
+            item, ReportForm.ON_SITE, None)
         unit = _unit(unit_id, "summons")
         if own_unit is not None and unit.pk == own_unit.pk:
             raise DomainError(_("A unit cannot summon itself."), field="summons")
-        if unit.pk in [u.pk for u, _f in wanted]:
+        if unit.pk in [u.pk for u, _f, _d in wanted]:
             continue
-        wanted.append((unit, _summons_form(form, "summons")))
+        wanted.append((unit, _summons_form(form, "summons"), _own_due(due, now, "summons")))
     if not wanted:
         raise DomainError(_("Choose at least one unit to summon."), field="summons")
     if len(wanted) > MAX_SUMMONS:
@@ -304,7 +314,8 @@ def raise_whistle(user, data: WhistleData):
     own_unit = user.unit
     if own_unit is None:
         raise DomainError(_("Your account belongs to no unit."), field=None)
-    wanted = _summons_list(data, own_unit)
+    now = timezone.now()
+    wanted = _summons_list(data, own_unit, now)
     ticket_services.validate_attachments(data.attachments)
     place = _place(user, data, tickets)
     if data.lon is not None or data.lat is not None:
@@ -320,7 +331,6 @@ def raise_whistle(user, data: WhistleData):
         source = Source.GRID_REPORT if tickets[0].channel == "patrol" else Source.TICKET
     else:
         source = Source.OWN
-    now = timezone.now()
     district = (place.district if place is not None else None) or own_unit.district
     state = WhistleState.APPROVAL if rules.needs_approval(level.needs_approval, data.mode) else WhistleState.ACTIVE
     whistle = Whistle.objects.create(
@@ -330,8 +340,9 @@ def raise_whistle(user, data: WhistleData):
         needs_review=data.mode == Mode.QUICK and level.needs_approval)
     whistle.tickets.set(tickets)
     categories = [t.category for t in tickets if t.category_id]
-    for unit, form in wanted:
-        Summons.objects.create(whistle=whistle, unit=unit, form=form, has_duty=_has_duty(unit, categories, place))
+    for unit, form, due in wanted:
+        Summons.objects.create(whistle=whistle, unit=unit, form=form, report_due=due,
+                               has_duty=_has_duty(unit, categories, place))
     for upload in data.attachments:
         attachment = WhistleAttachment(whistle=whistle, name=upload.name[:120], content_type=upload.content_type,
                                        size=upload.size, uploaded_by=user, uploaded_at=now)
@@ -339,7 +350,7 @@ def raise_whistle(user, data: WhistleData):
         attachment.save()
     record_event(whistle, "raise", user, "", state, description, at=now, trigger=data.trigger, level=level.code,
                  mode=data.mode, source=source, tickets=[t.number for t in tickets],
-                 summoned=[u.name for u, _f in wanted],
+                 summoned=[u.name for u, _f, _d in wanted],
                  no_duty=[s.unit.name for s in whistle.summons.select_related("unit") if s.has_duty is False])
     _ticket_event(whistle, "whistle_raised", user, title)
     if state == WhistleState.ACTIVE:
@@ -356,7 +367,9 @@ def _activate(whistle, user, now):
 
 
 def _send_summons(whistle, summons, user, now):
-    summons.summoned_at, summons.report_due = now, report_due(whistle, now)
+    """The summons goes out: its own deadline when one was chosen and is still ahead, else the level's."""
+    own = summons.report_due if summons.report_due and summons.report_due > now else None
+    summons.summoned_at, summons.report_due = now, own or report_due(whistle, now)
     summons.save()
     record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, at=now,
                  unit=summons.unit.name, form=summons.form, due=summons.report_due.isoformat(),
@@ -398,16 +411,12 @@ def approve(user, whistle, approved, note=""):
                      step_name=chain[step], approved=False)
         return whistle
     after = rules.chain_state(chain, decisions + [(True, user.pk)])
-    record_event(whistle, "approval", user, before, ACTIVE_IF(after), note, at=now, step=step,
-                 step_name=chain[step], approved=True)
+    record_event(whistle, "approval", user, before, WhistleState.ACTIVE if after.approved else WhistleState.APPROVAL,
+                 note, at=now, step=step, step_name=chain[step], approved=True)
     if after.approved:
         whistle.approved_at = now
         _activate(whistle, user, now)
     return whistle
-
-
-def ACTIVE_IF(chain_state):  # noqa: N802 — reads like a constant in the event call
-    return WhistleState.ACTIVE if chain_state.approved else WhistleState.APPROVAL
 
 
 @transaction.atomic
@@ -429,8 +438,8 @@ def review(user, whistle, note=""):
 
 
 @transaction.atomic
-def summon(user, whistle, unit_id, form=ReportForm.ON_SITE):
-    """Summon one more unit (before approval or while in progress)."""
+def summon(user, whistle, unit_id, form=ReportForm.ON_SITE, due=None):
+    """Summon one more unit (before approval or while in progress), with its own report deadline if given."""
     _logged_in(user)
     whistle = locked(whistle)
     _require(scoping.is_whistler(user, whistle), _("Only the whistling unit summons."))
@@ -443,6 +452,7 @@ def summon(user, whistle, unit_id, form=ReportForm.ON_SITE):
     if whistle.summons.count() >= MAX_SUMMONS:
         raise DomainError(_("At most %(n)d units per whistle.") % {"n": MAX_SUMMONS}, field="unit")
     summons = Summons.objects.create(whistle=whistle, unit=unit, form=_summons_form(form),
+                                     report_due=_own_due(due, timezone.now(), "due"),
                                      has_duty=_has_duty(unit, whistle_categories(whistle), whistle.place))
     if whistle.state == WhistleState.ACTIVE:
         _send_summons(whistle, summons, user, timezone.now())
@@ -684,7 +694,8 @@ def cancel(user, whistle, reason):
 
 # ── supervision and accountability ──────────────────────────────────────────
 
-def _notice(whistle, unit, kind, text, user=None, about=None, at=None):
+def add_notice(whistle, unit, kind, text, user=None, about=None, at=None):
+    """A notice in `unit`'s inbox (督办 to a summoned unit, or a report to the district)."""
     return WhistleNotice.objects.create(whistle=whistle, unit=unit, about=about, kind=kind, text=text,
                                         created_at=at or timezone.now(), created_by=user)
 
@@ -701,7 +712,7 @@ def supervise(user, whistle, unit_id, text):
         raise DomainError(_("Choose a summoned unit."), field="unit")
     text = _text(text, "text", _("Notice"), 1000)
     now = timezone.now()
-    _notice(whistle, summons.unit, WhistleNotice.SUPERVISE, text, user, at=now)
+    add_notice(whistle, summons.unit, WhistleNotice.SUPERVISE, text, user, at=now)
     summons.supervised_at = now
     summons.save(update_fields=["supervised_at"])
     record_event(whistle, "supervise", user, whistle.state, whistle.state, text, summons=summons, at=now,
@@ -726,7 +737,7 @@ def report_to_district(user, whistle, unit_id, reason):
     if district is None:
         raise Conflict(_("This whistle has no district to report to."))
     now = timezone.now()
-    _notice(whistle, district, WhistleNotice.ESCALATION, reason, user, about=summons.unit, at=now)
+    add_notice(whistle, district, WhistleNotice.ESCALATION, reason, user, about=summons.unit, at=now)
     summons.escalated_at = now
     summons.save(update_fields=["escalated_at"])
     whistle.escalated = True

@@ -4,6 +4,7 @@ Every function takes the whistles a user may see (jiesu.whistles.scoping.visible
 optionally narrowed to a period, so a street sees its own figures and the city sees all.
 """
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -95,6 +96,9 @@ def rating_rollup(whistles=None, month=None, unit_ids=None):
     ratings = Rating.objects.all() if whistles is None else Rating.objects.filter(whistle__in=whistles)
     if unit_ids is not None:
         ratings = ratings.filter(unit_id__in=list(unit_ids))
+    if month:
+        first = timezone.make_aware(datetime.strptime(month + "-01", "%Y-%m-%d"))
+        ratings = ratings.filter(at__gte=first - timedelta(days=1), at__lt=first + timedelta(days=32))
     rows = []
     for unit_name, unit_id, by, t, e, r, at in ratings.values_list("unit__name", "unit_id", "by", "timeliness",
                                                                    "effort", "result", "at"):
@@ -103,3 +107,18 @@ def rating_rollup(whistles=None, month=None, unit_ids=None):
             continue
         rows.append({"unit": (unit_id, unit_name), "month": m, "by": by, "timeliness": t, "effort": e, "result": r})
     return rules.rollup(rows)
+
+
+def unit_month_ratings(month=None, unit_ids=None, whistles=None):
+    """Whistle ratings per unit and month, as plain dicts: the entry point for the assessment pages.
+
+    month: 'YYYY-MM' or None (every month); unit_ids: only these units; whistles: only ratings
+    of these whistles (e.g. scoping.visible_whistles(user)); default every whistle. Each row:
+    unit_id, unit, month, count, street_count, district_count, timeliness, effort, result
+    (means, 1–5), street_score, district_score and score (0.7 street + 0.3 district).
+    """
+    return [{"unit_id": r.unit[0], "unit": r.unit[1], "month": r.month, "count": r.count,
+             "street_count": r.street_count, "district_count": r.district_count, "timeliness": r.timeliness,
+             "effort": r.effort, "result": r.result, "street_score": r.street_score,
+             "district_score": r.district_score, "score": r.score}
+            for r in rating_rollup(whistles, month, unit_ids)]

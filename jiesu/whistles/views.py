@@ -159,10 +159,11 @@ def new(request):
                                          data.get("trigger", ""))
     error = None
     if request.method == "POST":
-        chosen = [as_int(v) for v in request.POST.getlist("summon") if as_int(v)]
-        chosen += [as_int(v) for v in request.POST.getlist("more_units") if as_int(v) and as_int(v) not in chosen]
-        summons = [(pk, request.POST.get(f"form_{pk}") or request.POST.get("more_form") or ReportForm.ON_SITE)
-                   for pk in chosen]
+        post = request.POST
+        chosen = [as_int(v) for v in post.getlist("summon") if as_int(v)]
+        more = [as_int(v) for v in post.getlist("more_units") if as_int(v) and as_int(v) not in chosen]
+        summons = [(pk, post.get(f"form_{pk}") or ReportForm.ON_SITE, post.get(f"due_{pk}") or None) for pk in chosen]
+        summons += [(pk, post.get("more_form") or ReportForm.ON_SITE, post.get("more_due") or None) for pk in more]
         wdata = WhistleData(
             title=request.POST.get("title", ""), description=request.POST.get("description", ""),
             trigger=request.POST.get("trigger", ""), level=request.POST.get("level", ""),
@@ -199,6 +200,7 @@ def new(request):
             "level": data.get("level", "normal"), "mode": data.get("mode", Mode.REGULAR),
             "address": data.get("address", first.address if first else ""),
             "form": {k: data.get(f"form_{k}", "") for k in [e["unit"].pk for e in suggestions]},
+            "due": {k: data.get(f"due_{k}", "") for k in [e["unit"].pk for e in suggestions]},
         },
     }, status=400 if error else 200)
 
@@ -296,7 +298,8 @@ def _task_of(whistle, p):
 ACTIONS = {
     "approve": lambda u, w, p, f: services.approve(u, w, p.get("decision") == "approve", p.get("note", "")),
     "review": lambda u, w, p, f: services.review(u, w, p.get("note", "")),
-    "summon": lambda u, w, p, f: services.summon(u, w, as_int(p.get("unit")), p.get("form", "")),
+    "summon": lambda u, w, p, f: services.summon(u, w, as_int(p.get("unit")), p.get("form", ""),
+                                                 p.get("due") or None),
     "check_in": lambda u, w, p, f: services.check_in(u, _summons_of(w, p), p.get("person", ""), p.get("lon"),
                                                       p.get("lat"), p.get("note", "")),
     "object": lambda u, w, p, f: services.object_to(u, _summons_of(w, p), p.get("reason", "")),

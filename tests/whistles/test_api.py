@@ -5,7 +5,6 @@ from django.test import Client
 from jiesu.accounts.models import ApiToken
 from whistles.conftest import contacted_ticket
 
-pytestmark = pytest.mark.urls("whistles.api_urls")
 BASE = "/api/v1/whistles"
 
 
@@ -91,3 +90,26 @@ def test_refusals_name_the_field_and_scoping(world):
     r = post(street, f"/{pk}/supervise", {"unit": world.dept.pk, "text": "请到场"})
     assert r.status_code == 200
     assert Client().get(BASE).status_code == 401
+
+
+def test_evidence_upload_notices_and_own_report_deadline(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    street, dept = client_for(world.street_staff), client_for(world.dept_staff)
+    r = post(street, "", {"title": "积水", "description": "下凹桥积水", "summons": [
+        {"unit": world.dept.pk, "form": "written", "due": "2099-03-02T10:00"}]})
+    w = r.json()
+    assert w["summons"][0]["report_due"] == "2099-03-02T02:00:00Z"      # 10:00 Beijing time
+    tid = post(street, f"/{w['id']}/tasks", {"unit": world.dept.pk, "title": "排水", "criterion": "无积水"}).json()[
+        "tasks"][0]["id"]
+    photo = SimpleUploadedFile("done.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    r = dept.post(f"{BASE}/{w['id']}/tasks/{tid}/evidence", {"text": "已排水", "done": "true", "files": [photo]})
+    assert r.status_code == 200, r.content
+    task = r.json()["tasks"][0]
+    assert task["state"] == "done" and task["evidence"] == 1
+    r = dept.post(f"{BASE}/{w['id']}/tasks/{tid}/evidence", {"text": ""})
+    assert r.status_code in (400, 409)
+    post(street, f"/{w['id']}/supervise", {"unit": world.dept.pk, "text": "请今日完成"})
+    notices = dept.get(BASE + "/notices").json()
+    assert [(n["kind"], n["text"], n["number"]) for n in notices] == [("supervise", "请今日完成", w["number"])]
+    assert street.get(BASE + "/notices").json() == []

@@ -31,6 +31,24 @@ def test_normal_whistle_summons_at_once_with_report_deadlines(world):
     assert TicketEvent.objects.filter(ticket=t, kind="whistle_raised").exists()
 
 
+def test_each_summoned_unit_may_get_its_own_report_deadline(world):
+    own = timezone.localtime() + timedelta(days=3)
+    w = whistle(world, level="hard", units=[(world.dept.pk, "written", own.isoformat()), (world.dept2.pk, "meeting")])
+    assert w.state == WhistleState.APPROVAL
+    assert Summons.objects.get(whistle=w, unit=world.dept).report_due == own
+    services.approve(world.street_staff, w, True)
+    services.approve(world.deputy, w, True)
+    services.approve(world.chief, w, True)
+    by_unit = {s.unit: s for s in w.summons.all()}
+    assert by_unit[world.dept].report_due == own                       # its own deadline, kept at summons
+    assert by_unit[world.dept2].report_due == services.report_due(w, by_unit[world.dept2].summoned_at)
+    extra = services.summon(world.street_staff, w, world.street_b.pk, "joint", "2099-01-05")
+    assert timezone.localtime(extra.report_due).strftime("%Y-%m-%d %H:%M") == "2099-01-05 17:30"
+    with pytest.raises(DomainError) as exc:
+        whistle(world, units=[(world.dept.pk, "written", "2000-01-01")])
+    assert exc.value.field == "summons"
+
+
 def test_approval_chain_each_step_a_different_person(world):
     w = whistle(world, level="hard")
     assert w.state == WhistleState.APPROVAL
@@ -253,6 +271,10 @@ def test_ratings_and_roll_up(world):
     assert out[world.dept2.name].score == round(4.0 * 0.7 + 2.0 * 0.3, 2)
     assert out[world.street.name].score == 4.0 and out[world.street.name].district_count == 1
     assert out[world.dept.name].street_score == round(5 / 3, 2)
+    rows = {r["unit"]: r for r in stats.unit_month_ratings(month, unit_ids=[world.dept2.pk])}
+    assert list(rows) == [world.dept2.name] and rows[world.dept2.name]["score"] == 3.4
+    assert rows[world.dept2.name]["street_count"] == 1 and rows[world.dept2.name]["district_count"] == 1
+    assert stats.unit_month_ratings("2000-01") == []
     summary = stats.summary(Whistle.objects.all())
     assert summary["over_summoning_share"] == 0.5     # 人社局 summoned, no task
     assert summary["units_per_whistle"] == 2.0
