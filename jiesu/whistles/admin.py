@@ -1,5 +1,6 @@
 """Back-office: whistle levels and their approval chains are editable configuration;
 whistles themselves are read only (they change through the services, which write events)."""
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,20 +11,27 @@ from jiesu.whistles.models import (
 )
 
 
+class WhistleLevelForm(forms.ModelForm):
+    class Meta:
+        model = WhistleLevel
+        fields = "__all__"
+
+    def clean_approval_chain(self):
+        chain = self.cleaned_data["approval_chain"]
+        if not isinstance(chain, list) or not all(isinstance(s, str) and s.strip() for s in chain):
+            raise ValidationError(_("The approval chain is a list of step names."))
+        return [s.strip() for s in chain]
+
+
 @admin.register(WhistleLevel)
 class WhistleLevelAdmin(admin.ModelAdmin):
+    form = WhistleLevelForm
     list_display = ("code", "name", "report_amount", "report_unit", "task_days", "chain", "active", "sort")
     list_editable = ("active", "sort")
 
     @admin.display(description=_("approval chain"))
     def chain(self, obj):
         return " → ".join(obj.approval_chain) or "—"
-
-    def save_model(self, request, obj, form, change):
-        chain = obj.approval_chain
-        if not isinstance(chain, list) or not all(isinstance(s, str) and s.strip() for s in chain):
-            raise ValidationError(_("The approval chain is a list of step names."))
-        super().save_model(request, obj, form, change)
 
 
 class ApprovalInline(ReadOnlyInline):

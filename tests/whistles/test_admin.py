@@ -1,0 +1,16 @@
+"""The back office edits whistle levels; a malformed approval chain is refused with a message."""
+from jiesu.whistles.admin import WhistleLevelForm
+from jiesu.whistles.models import WhistleLevel
+
+
+def test_level_approval_chain_must_be_a_list_of_step_names(db):
+    level = WhistleLevel.objects.get(code="key")
+    data = {"code": "key", "name": level.name, "report_amount": 1, "report_unit": "working_days", "task_days": 5,
+            "sort": 1, "active": True}
+    bad = WhistleLevelForm({**data, "approval_chain": '{"step": 1}'}, instance=level)
+    assert not bad.is_valid() and "approval_chain" in bad.errors
+    good = WhistleLevelForm({**data, "approval_chain": '[" 科室申请 ", "主要负责人批准"]'}, instance=level)
+    assert good.is_valid(), good.errors
+    good.save()
+    level.refresh_from_db()
+    assert level.approval_chain == ["科室申请", "主要负责人批准"] and level.needs_approval
