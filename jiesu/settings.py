@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "jiesu.whistles",
     "jiesu.demo",
     "jiesu.grids",
+    "jiesu.importer",
 ]
 
 MIDDLEWARE = [
