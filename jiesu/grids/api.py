@@ -290,14 +290,6 @@ def make_router():
                               payload.self_handle, payload.note)
         return 201, duty_out(d)
 
-    @router.delete("/duties/{duty_id}", response={204: None}, summary="Delete a duty line")
-    def delete_duty(request, duty_id: int):
-        duty = GridDuty.objects.filter(pk=duty_id).select_related("street").first()
-        if duty is None:
-            raise services.NotFound(_("No such duty line."))
-        services.delete_duty(request.user, duty)
-        return 204, None
-
     @router.get("/duties/resolve", summary="Who handles a matter in a street")
     def resolve(request, street: str, category: str):
         from jiesu.categories.models import Category
@@ -308,6 +300,14 @@ def make_router():
             raise DomainError(_("Unknown category “%(v)s”.") % {"v": category}, field="category")
         level, self_handle, rule = services.duty_for(s.pk, cat)
         return {"category": cat.code, "level": level, "self_handle": self_handle, "rule": rule}
+
+    @router.delete("/duties/{duty_id}", response={204: None}, summary="Delete a duty line")
+    def delete_duty(request, duty_id: int):
+        duty = GridDuty.objects.filter(pk=duty_id).select_related("street").first()
+        if duty is None:
+            raise services.NotFound(_("No such duty line."))
+        services.delete_duty(request.user, duty)
+        return 204, None
 
     # ── patrols ──
     @router.get("/patrols", response=list[PatrolOut], summary="Patrols in the user's grids (newest first)")

@@ -218,32 +218,29 @@ def import_grids(user, records, dry_run=False, strict=False, note="") -> ImportR
         if not isinstance(geometry, dict):
             geometry = ugeo.to_geojson(geometry)
         by_community.setdefault(community.pk, (community, []))[1].append((record, geometry))
-    streets = {}
-    for community, items in by_community.values():
-        street = streets.setdefault(community.parent_id, community.parent)
-        _require_manage(user, street)
-        replacements = {r.code: (r.name, g) for r, g in items}
-        codes_seen = [r.code for r, _g in items]
-        dup = gridcodes.duplicates(codes_seen)
-        check = check_community(community, replacements)
-        errors = [describe_code_problem(p) for p in dup] + check.errors
-        if errors:
-            for record, _g in items:
-                report.rejected.append((record.label, "; ".join(errors)))
-            continue
-        for message in check.warnings:
-            report.warnings.append((community.code, message))
-        items_ok = items
-        with transaction.atomic():
-            for record, geometry in items_ok:
-                _apply_grid(user, community, record, geometry, report, note)
-            if dry_run:
-                transaction.set_rollback(True)
-    if strict and report.rejected and not dry_run:
-        # strict: roll back what the other communities loaded
-        raise DomainError(_("%(n)d record(s) rejected; nothing was saved.") % {"n": len(report.rejected)},
-                          field="file")
+    with transaction.atomic():
+        for community, items in by_community.values():
+            _import_community(user, community, items, report, note)
+        if dry_run:
+            transaction.set_rollback(True)
+        elif strict and report.rejected:  # raised inside the transaction: what other communities loaded goes too
+            raise DomainError(_("%(n)d record(s) rejected; nothing was saved.") % {"n": len(report.rejected)},
+                              field="file")
     return report
+
+
+def _import_community(user, community, items, report, note):
+    """Check one community's imported grids as a whole; apply them when they pass."""
+    _require_manage(user, community.parent)
+    dup = gridcodes.duplicates([r.code for r, _g in items])
+    check = check_community(community, {r.code: (r.name, g) for r, g in items})
+    errors = [describe_code_problem(p) for p in dup] + check.errors
+    if errors:
+        report.rejected.extend((record.label, "; ".join(errors)) for record, _g in items)
+        return
+    report.warnings.extend((community.code, message) for message in check.warnings)
+    for record, geometry in items:
+        _apply_grid(user, community, record, geometry, report, note)
 
 
 def _apply_grid(user, community, record, geometry, report, note):
@@ -835,7 +832,7 @@ def may_escalate(user, ticket):
     return user.is_superuser or user.role == Role.ADMIN or ticket.lead_unit_id in scoping.acting_units(user)
 
 
-def escalate(user, ticket, reason):
+def escalate(user, ticket, reason, at=None):
     """逐级上报: the lead unit (grid, community, street) passes the ticket up one level, with a reason.
 
     The step left is closed, the next opens with its own deadline; the new lead
@@ -851,7 +848,7 @@ def escalate(user, ticket, reason):
             raise Conflict(_("The district is the top of the ladder: ask the hotline to dispatch to a department."))
         if not may_escalate(user, ticket):
             raise Forbidden(_("Only the unit handling the ticket may pass it up."))
-        now = timezone.now()
+        now = at or timezone.now()
         from_unit = ticket.lead_unit
         from_level = {UnitKind.GRID: "grid", UnitKind.COMMUNITY: "community",
                       UnitKind.STREET: "street"}[from_unit.kind]
