@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "jiesu.demo",
     "jiesu.grids",
     "jiesu.importer",
+    "jiesu.dashboards",
+    "jiesu.warnings",
 ]
 
 MIDDLEWARE = [
