@@ -50,14 +50,16 @@ N_BITS = 21                 # hashed feature space: 2**21 columns
 MAX_CHARS = 300             # the first N characters of title + text are indexed (the gist comes first)
 W_TEXT, W_PLACE, W_RECENT = 0.6, 0.3, 0.1
 MIN_TEXT = 0.15             # below this text similarity a ticket is never offered (unrelated pairs: p99 0.05)
+MIN_TEXT_PLAIN = 0.2        # the same, while the index is too small for IDF (unrelated titles: 0.15 % above it)
 MIN_SCORE = 0.3             # nor below this combined score
-ELSEWHERE_MIN_TEXT = 0.6    # a ticket known to be in another street: only when (almost) the same words
+ELSEWHERE_MIN_TEXT = 0.8    # a ticket known to be elsewhere (other street, > FAR_M): only (almost) the same words
 NEAR_M = 300                # within this distance, coordinates count as the same place (fading to 0.6)
 FAR_M = 1500                # farther apart than this, the same street does not make it the same place
 HALF_LIFE_DAYS = 3.0        # recency: 1 now, 0.5 after 3 days, 0.25 after 6
 REPEAT_MIN_TEXT = 0.35      # same caller + this similar + same place → a repeat request
 REPEAT_MIN_TEXT_NO_PLACE = 0.45
 PLACE_UNKNOWN = 0.4         # place factor when either side has no place
+MIN_IDF_DOCS = 1000         # below this many tickets the IDF says nothing yet: words weigh by frequency only
 
 PLACE_LABELS = {
     "grid": "同网格", "community": "同社区", "point": "相距 {d} 米", "street": "同街道",
@@ -298,10 +300,10 @@ def combined_score(text, place, recent):
     return W_TEXT * text + W_PLACE * place + W_RECENT * recent
 
 
-def eligible(text, place_f, place_r, score):
+def eligible(text, place_f, place_r, score, min_text=MIN_TEXT):
     """Which candidates are offered at all (works on arrays)."""
     elsewhere = place_r == "elsewhere"
-    return (text >= MIN_TEXT) & (score >= MIN_SCORE) & (~elsewhere | (text >= ELSEWHERE_MIN_TEXT))
+    return (text >= min_text) & (score >= MIN_SCORE) & (~elsewhere | (text >= ELSEWHERE_MIN_TEXT))
 
 
 # ── the index (pure) ────────────────────────────────────────────────────────
@@ -404,7 +406,6 @@ class DuplicateIndex:
         self.delta = sparse.csc_matrix((0, self.dim), dtype=np.float32)
         self._delta_dirty = False
         self.idf = np.ones(self.dim, dtype=np.float32)
-        self.default_idf = 1.0
         self.n_docs_idf = 0
 
     # -- building
@@ -479,13 +480,20 @@ class DuplicateIndex:
         if n:
             df += np.bincount(np.concatenate([c for c, _ in self.tf]) if self.tf else np.zeros(0, np.int64),
                               minlength=self.dim)
-        self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-        self.default_idf = float(np.log(1.0 + n) + 1.0)
+        if n >= MIN_IDF_DOCS:
+            self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        else:  # too few tickets to tell common words from rare ones: plain term frequencies
+            self.idf = np.ones(self.dim, dtype=np.float32)
         self.n_docs_idf = n
         self.n_main = n
         self.main = self._weighted(list(range(n)))
         self.delta = self._weighted([])
         self._delta_dirty = False
+
+    @property
+    def min_text(self):
+        """The text-similarity floor: plain term frequencies (a small index) let common words weigh more."""
+        return MIN_TEXT if self.n_docs_idf >= MIN_IDF_DOCS else MIN_TEXT_PLAIN
 
     def _fresh_delta(self):
         if self._delta_dirty:
@@ -527,9 +535,10 @@ class DuplicateIndex:
         return sims
 
     def search(self, text, place: Place | None = None, now=None, limit=5, exclude=(),
-               window_days=WINDOW_DAYS, min_text=MIN_TEXT):
+               window_days=WINDOW_DAYS, min_text=None):
         """The best `limit` open tickets for a draft, as Match (score, text, place, age), best first."""
         now = time.time() if now is None else now
+        min_text = self.min_text if min_text is None else min_text
         n = self.cols.n
         if not n or not (text or "").strip():
             return []
@@ -549,7 +558,7 @@ class DuplicateIndex:
         age = (now - c.created[rows]) / 86400.0
         rec = recency(age)
         score = combined_score(text_s, f, rec)
-        ok = eligible(text_s, f, r, score)
+        ok = eligible(text_s, f, r, score, min_text)
         rows, text_s, f, r, dist, age, score = (a[ok] for a in (rows, text_s, f, r, dist, age, score))
         order = np.lexsort((-text_s, -score))[:limit]
         return [Match(id=int(c.ids[rows[i]]), score=round(float(score[i]), 4), text=round(float(text_s[i]), 4),

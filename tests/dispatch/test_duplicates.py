@@ -1,0 +1,219 @@
+"""Duplicates, the pure part: emergency wording, text similarity, the index's ranking, place and age."""
+import time
+
+import numpy as np
+import pytest
+
+from jiesu.dispatch import duplicates as d
+from jiesu.dispatch.duplicates import Doc, DuplicateIndex, Place, emergency_hint
+
+NOW = float(int(time.time()))  # the index drops rows older than its window at (re)builds, by the clock
+HOUR, DAY = 3600.0, 86400.0
+
+# ── emergency wording ───────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("text, number", [
+    ("楼下着火了，有人被困在里面", "119"),
+    ("隔壁厨房起火冒烟，火势很大", "119"),
+    ("楼道里闻到很浓的燃气味，担心泄漏，请马上派人查看！", "119"),
+    ("家里煤气味很重，怀疑燃气泄漏", "119"),
+    ("小区地下车库发生爆炸", "119"),
+    ("有人在小区门口打人，打得很凶", "110"),
+    ("邻居家暴，女的一直在喊救命", "110"),
+    ("有人持刀在街上追人", "110"),
+    ("楼顶有人要跳楼", "110"),
+    ("路口发生车祸，两车相撞", "122"),
+    ("电动车和汽车追尾，堵在路中间", "122"),
+    ("老人在公园晕倒，昏迷不醒", "120"),
+    ("工地有工人从架子上摔下来，头上流血", "120"),
+])
+def test_emergency_wording_names_the_line(text, number):
+    hint = emergency_hint(text)
+    assert hint is not None, text
+    assert hint.number == number
+    assert f"转 {number}" in hint.label
+
+
+@pytest.mark.parametrize("text", [
+    "消防通道被占，车辆乱停",                      # a fire-safety hazard for the street, not a fire
+    "小区东门外共享单车乱停乱放，堵住了消防通道",
+    "楼道堆满杂物，存在火灾隐患",
+    "燃气管道老化，担心燃气泄漏",                  # a hazard and a fear, not a leak
+    "燃气泄漏报警器安装咨询",
+    "燃气费怎么交，营业厅在哪里",
+    "楼下烧烤摊冒烟扰民",
+    "烟囱冒烟，污染空气",
+    "车子打不着火，4S店不给修",
+    "商场跳楼价甩卖，涉嫌虚假宣传",
+    "打人工客服一直打不通",
+    "上个月在小区摔倒受伤，要求物业赔偿医药费",  # past, and a claim
+    "这个路口交通事故多发，建议加装红绿灯",
+    "昨天这里发生车祸，至今护栏没修",
+    "没有人受伤，只是车辆剐蹭",
+    "中风险地区出京政策咨询",
+    "楼顶落水管坏了，雨水乱流",
+    "长期被困扰，楼上噪音",
+    "咨询家暴离婚怎么起诉",
+    "",
+    None,
+])
+def test_near_misses_are_not_emergencies(text):
+    assert emergency_hint(text) is None
+
+
+def test_injuries_with_another_emergency_name_both_lines():
+    hint = emergency_hint("路口发生车祸，有人受伤流血")
+    assert hint.number == "122"
+    assert "120" in hint.label
+    hint = emergency_hint("有人持刀砍人，地上都是血，有人受伤")
+    assert hint.number == "110" and "120" in hint.label
+    # fire comes first
+    assert emergency_hint("有人打架，还放火烧了车").number == "119"
+
+
+def test_a_denied_word_does_not_count_but_another_sentence_does():
+    assert emergency_hint("发生车祸，没有人受伤") == ("122", emergency_hint("发生车祸，没有人受伤").label)
+    assert emergency_hint("没有着火。但是闻到很重的煤气味！").number == "119"
+    assert emergency_hint("没有着火，也没有冒烟") is None
+
+
+def test_hint_is_a_plain_pair():
+    number, label = emergency_hint("着火了")
+    assert (number, label) == ("119", "火情：请立即转 119 消防救援")
+
+
+# ── text features ───────────────────────────────────────────────────────────
+
+
+def test_segments_cut_punctuation_and_boilerplate():
+    assert d.segments("市民来电反映：东华门大街（路口）有人占道经营，希望尽快处理！") == ["东华门大街", "路口", "有人占道经营"]
+    assert d.segments("ＡＢＣ１２３") == ["abc123"]  # NFKC, lower case
+
+
+def test_similarity_orders_paraphrases_above_unrelated_text():
+    idx = DuplicateIndex()
+    idx.build([Doc(1, "夜间施工噪音扰民", NOW), Doc(2, "路灯不亮", NOW), Doc(3, "共享单车乱停", NOW)])
+    assert idx.similarity("东华门大街有人占道经营", "东华门大街有人占道经营") == pytest.approx(1.0, abs=1e-5)
+    same = idx.similarity("东华门大街有人占道经营，堵塞人行道", "东华门大街路口早餐摊占道经营，行人只能走机动车道")
+    other = idx.similarity("东华门大街有人占道经营，堵塞人行道", "夜间施工噪音扰民，凌晨一点还在打桩")
+    assert same > 0.3 > d.MIN_TEXT > other
+    assert idx.similarity("", "路灯") == 0.0
+
+
+# ── ranking ─────────────────────────────────────────────────────────────────
+
+STREET_A, STREET_B, COMMUNITY_A, DISTRICT = 11, 12, 111, 1
+
+
+def world_index():
+    docs = [
+        Doc(1, "东华门大街有人占道经营，早餐摊堵塞人行道", NOW - 2 * HOUR, DISTRICT, STREET_A, COMMUNITY_A),
+        Doc(2, "东华门大街路口早餐摊占道经营", NOW - 5 * DAY, DISTRICT, STREET_A),
+        Doc(3, "夜间施工噪音扰民，凌晨一点还在打桩", NOW - HOUR, DISTRICT, STREET_A, COMMUNITY_A),
+        Doc(4, "小区门口共享单车乱停乱放，堵住消防通道", NOW - HOUR, DISTRICT, STREET_B),
+        Doc(5, "和平里小区3号楼前路灯不亮已经一周", NOW - DAY, DISTRICT, STREET_B),
+    ]
+    docs += [Doc(100 + i, text, NOW - i * HOUR) for i, text in enumerate([
+        "供暖温度不达标，家里只有十五度", "物业乱收停车费", "楼上漏水，物业不管", "垃圾清运不及时，臭味大",
+        "公交车站台破损", "学校门口交通拥堵", "工资被拖欠三个月", "宠物狗扰民"])]
+    idx = DuplicateIndex()
+    idx.build(docs)
+    return idx
+
+
+def test_search_ranks_by_a_stated_score():
+    idx = world_index()
+    place = Place(district=DISTRICT, street=STREET_A, community=COMMUNITY_A)
+    found = idx.search("东华门大街早餐摊占道经营，行人走不了", place, now=NOW)
+    assert [m.id for m in found][:2] == [1, 2]
+    first = found[0]
+    assert first.score == pytest.approx(d.combined_score(first.text, first.place, d.recency(first.age_days)), abs=1e-3)
+    assert first.place_reason == "community" and first.place_label == "同社区"
+    assert found[1].place_reason == "street"
+    assert first.explain().startswith("文本相似") and first.explain().endswith(f"= {first.score:.2f}")
+    assert all(m.score >= d.MIN_SCORE and m.text >= d.MIN_TEXT for m in found)
+    assert 3 not in [m.id for m in found]  # same community, other problem: not offered
+
+
+def test_nothing_is_offered_for_an_unrelated_or_empty_draft():
+    idx = world_index()
+    assert idx.search("咨询护照办理需要什么材料", None, now=NOW) == []
+    assert idx.search("", None, now=NOW) == []
+    assert idx.search("，。！", None, now=NOW) == []
+
+
+def test_nearby_filter_units():
+    """The same words in another street: only when almost identical; the same street ranks above the district."""
+    idx = DuplicateIndex()
+    text = "路灯不亮，晚上很黑"
+    idx.build([Doc(1, "和平里小区路灯不亮，晚上很黑", NOW - HOUR, DISTRICT, STREET_A),
+               Doc(2, "和平里小区路灯不亮，晚上很黑", NOW - HOUR, DISTRICT, STREET_B),
+               Doc(3, "和平里小区路灯不亮，晚上很黑", NOW - HOUR, 2, 21),
+               Doc(4, "和平里小区路灯不亮，晚上很黑", NOW - HOUR)])
+    found = {m.id: m for m in idx.search("和平里小区" + text, Place(district=DISTRICT, street=STREET_A), now=NOW)}
+    assert found[1].place_reason == "street" and found[4].place_reason == "unknown"
+    assert found[1].score > found[4].score > found[2].score
+    assert found[2].place_reason == "elsewhere" and found[3].place_reason == "elsewhere"
+    # a looser paraphrase elsewhere is not offered; in the same street it is
+    loose = {m.id for m in idx.search("路灯坏了，和平里那边很黑", Place(district=DISTRICT, street=STREET_A), now=NOW)}
+    assert 1 in loose and 2 not in loose and 3 not in loose
+
+
+def test_nearby_filter_coordinates():
+    lon, lat = 116.397, 39.909
+    east_200m = lon + 200 / (111_320 * np.cos(np.radians(lat)))
+    east_3km = lon + 3000 / (111_320 * np.cos(np.radians(lat)))
+    idx = DuplicateIndex()
+    idx.build([Doc(1, "井盖丢失，路口很危险", NOW - HOUR, lon=east_200m, lat=lat),
+               Doc(2, "井盖丢失，路口很危险", NOW - HOUR, lon=east_3km, lat=lat),
+               Doc(3, "井盖丢失了，路口很危险", NOW - HOUR, DISTRICT, STREET_A, lon=lon, lat=lat)])
+    found = {m.id: m for m in idx.search("路口井盖丢了，很危险", Place(lon=lon, lat=lat), now=NOW)}
+    assert found[3].place_reason == "point" and found[3].place == 1.0 and found[3].place_label == "相距 0 米"
+    assert found[1].place_reason == "point" and 190 < found[1].distance_m < 210 and "相距 200 米" == found[1].place_label
+    assert 0.6 < found[1].place < 1.0
+    assert 2 not in found  # 3 km away, and not the very same words
+    # the same street does not make 3 km "the same place"
+    far = idx.search("井盖丢失，路口很危险", Place(street=STREET_A, lon=east_3km + 0.01, lat=lat), now=NOW)
+    assert all(m.place <= 0.1 for m in far if m.id == 3)
+
+
+def test_recency_and_window():
+    idx = DuplicateIndex()
+    text = "供暖温度不达标，家里只有十五度"
+    idx.build([Doc(1, text, NOW - 10 * DAY), Doc(2, text, NOW - HOUR), Doc(3, text, NOW - 31 * DAY)])
+    found = idx.search(text, None, now=NOW)
+    assert [m.id for m in found] == [2, 1]  # newest first; 31 days old: outside the window
+    assert found[0].age_days == pytest.approx(1 / 24)
+
+
+def test_exclude_and_limit():
+    idx = DuplicateIndex()
+    idx.build([Doc(i, "垃圾清运不及时，臭味很大", NOW - i * HOUR) for i in range(1, 20)])
+    assert len(idx.search("垃圾清运不及时", None, now=NOW, limit=5)) == 5
+    assert 1 not in [m.id for m in idx.search("垃圾清运不及时", None, now=NOW, exclude=[1])]
+
+
+def test_incremental_add_and_remove():
+    idx = DuplicateIndex(min_rebuild=3)
+    idx.build([Doc(1, "物业乱收停车费", NOW - HOUR)])
+    idx.add(Doc(2, "楼上漏水，物业不管", NOW))
+    assert [m.id for m in idx.search("楼上漏水物业不管", None, now=NOW)] == [2]
+    idx.remove(2)
+    assert idx.search("楼上漏水物业不管", None, now=NOW) == [] and 2 not in idx and len(idx) == 1
+    for i in range(3, 10):  # past min_rebuild: the delta is folded into the main block
+        idx.add(Doc(i, f"第{i}号楼电梯故障", time.time()))
+    assert len(idx) == 8 and idx.n_main >= 6 and idx.cols.n == 8  # folded at least once; the dead row is gone
+    assert {m.id for m in idx.search("电梯故障", None, limit=10)} == set(range(3, 10))
+    idx.add(Doc(1, "物业乱收停车费，收据也不给", NOW))  # replacing a ticket keeps one row for it
+    assert len(idx) == 8
+
+
+def test_rebuild_drops_the_dead_and_the_expired():
+    idx = DuplicateIndex(min_rebuild=1, window_days=30)
+    now = time.time()
+    idx.build([Doc(1, "路灯不亮", now - 40 * DAY), Doc(2, "路灯不亮", now), Doc(3, "井盖丢失", now)])
+    assert 1 not in idx and len(idx) == 2
+    idx.remove(3)
+    idx.add(Doc(4, "井盖丢失", now))
+    assert idx.cols.n == 2 and set(idx.pos) == {2, 4}

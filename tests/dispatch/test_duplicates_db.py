@@ -1,0 +1,333 @@
+"""Duplicates on the database: the open-ticket index, repeat requests, what intake does with the choice,
+the HTMX endpoints and who may use them, and a merged pair handled once with two citizens called back."""
+from datetime import timedelta
+
+import pytest
+from django.urls import include, path
+from django.utils import timezone
+
+import jiesu.urls
+from jiesu.dispatch import duplicates
+from jiesu.dispatch.duplicates import Draft, check_intake
+from jiesu.tickets import queries, services
+from jiesu.tickets.models import Callback, State, Ticket, TicketEvent
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket
+
+# The site's URLs plus the duplicate panels (mounted at the root by jiesu/urls.py, or here until it is).
+urlpatterns = list(jiesu.urls.urlpatterns) + [path("", include("jiesu.dispatch.duplicate_urls"))]
+pytestmark = pytest.mark.urls(__name__)
+
+STALL = "东华门大街有人占道经营，堵塞人行道"
+STALL_AGAIN = "东华门大街路口早餐摊占道经营，行人只能走机动车道"
+NOISE = "夜间施工噪音扰民，凌晨一点还在打桩"
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    duplicates.reset_index(refresh_seconds=0)  # every check looks at the database's latest rows
+    yield
+    duplicates.reset_index()
+
+
+def draft(w, text=STALL_AGAIN, **kw):
+    return Draft(text=text, street_code=kw.pop("street_code", w.street.code), **kw)
+
+
+# ── the index ───────────────────────────────────────────────────────────────
+
+def test_similar_open_tickets_are_offered_ranked(world):
+    stall = new_ticket(world)
+    new_ticket(world, text=NOISE)
+    elsewhere = new_ticket(world, text=STALL, street_code=world.street_b.code)
+    result = check_intake(world.call_taker, draft(world))
+    ids = [c.ticket.pk for c in result.candidates]
+    assert ids == [stall.pk]  # the noise complaint is another problem; the stall in 西长安街 another place
+    c = result.candidates[0]
+    assert c.match.place_reason == "street" and c.match.score >= duplicates.MIN_SCORE
+    assert result.indexed == 3 and result.seconds < 5
+    # the very same words in another street are still shown, below
+    result = check_intake(world.call_taker, draft(world, text=STALL))
+    assert [c.ticket.pk for c in result.candidates] == [stall.pk, elsewhere.pk]
+    assert result.candidates[1].match.place_reason == "elsewhere"
+
+
+def test_the_index_follows_new_and_finished_tickets_incrementally(world):
+    stall = new_ticket(world)
+    assert [c.ticket.pk for c in check_intake(world.call_taker, draft(world)).candidates] == [stall.pk]
+    index = duplicates.OPEN_INDEX.index
+    second = new_ticket(world, text="东华门大街早餐摊占道经营，人行道走不了")
+    found = [c.ticket.pk for c in check_intake(world.call_taker, draft(world)).candidates]
+    assert set(found) == {stall.pk, second.pk}
+    assert duplicates.OPEN_INDEX.index is index  # added to the same index, not rebuilt
+    services.dispatch(world.dispatcher, stall, world.street.pk)  # still open: still offered
+    assert stall.pk in [c.ticket.pk for c in check_intake(world.call_taker, draft(world)).candidates]
+    services.close_special(world.call_taker, second, "market")
+    assert [c.ticket.pk for c in check_intake(world.call_taker, draft(world)).candidates] == [stall.pk]
+    assert second.pk not in duplicates.OPEN_INDEX.index
+    third = new_ticket(world, text="东华门大街早餐摊占道经营")
+    services.merge(world.dispatcher, third, stall)  # merged tickets are not offered: their parent is
+    assert [c.ticket.pk for c in check_intake(world.call_taker, draft(world)).candidates] == [stall.pk]
+
+
+def test_a_stale_index_entry_is_never_shown(world):
+    stall = new_ticket(world)
+    check_intake(world.call_taker, draft(world))
+    duplicates.OPEN_INDEX.refresh_seconds = 3600  # the index will not look for a while
+    Ticket.objects.filter(pk=stall.pk).update(state=State.CLOSED)  # behind the services' back
+    assert check_intake(world.call_taker, draft(world)).candidates == []  # the database has the last word
+
+
+def test_the_chosen_ticket_stays_in_the_list(world):
+    stall = new_ticket(world)
+    noise = new_ticket(world, text=NOISE)
+    result = check_intake(world.call_taker, draft(world), chosen=noise.pk)
+    assert [c.ticket.pk for c in result.candidates] == [stall.pk, noise.pk]
+    assert result.candidates[1].chosen and not result.candidates[0].chosen
+
+
+def test_similar_to_a_ticket_leaves_out_itself_and_its_family(world):
+    stall = new_ticket(world)
+    again = new_ticket(world, text=STALL_AGAIN)
+    child = new_ticket(world, text=STALL)
+    services.merge(world.dispatcher, child, stall)
+    assert [c.ticket.pk for c in duplicates.similar_to_ticket(world.dispatcher, stall)] == [again.pk]
+    assert [c.ticket.pk for c in duplicates.similar_to_ticket(world.dispatcher, again)] == [stall.pk]
+
+
+# ── repeat requests (Art.11 class 3) ────────────────────────────────────────
+
+def test_the_same_caller_about_the_same_problem_is_a_repeat(world):
+    earlier = new_ticket(world, citizen_phone="13812345678")
+    services.close_special(world.call_taker, earlier, "market")  # closed tickets count too
+    r = check_intake(world.call_taker, draft(world, phone="138-1234-5678"))
+    assert r.repeats == [] or r.repeats[0].ticket.pk == earlier.pk  # typed with dashes: digits compared
+    r = check_intake(world.call_taker, draft(world, phone="13812345678"))
+    assert [x.ticket.pk for x in r.repeats] == [earlier.pk]
+    assert r.repeats[0].days == 0 and r.repeats[0].same_place == "同街道"
+    assert r.candidates == []  # closed: not offered for merging
+    # another caller, another problem, an anonymous call: no flag
+    assert check_intake(world.call_taker, draft(world, phone="13900000000")).repeats == []
+    assert check_intake(world.call_taker, draft(world, text=NOISE, phone="13812345678")).repeats == []
+    assert check_intake(world.call_taker, draft(world, phone="13812345678", anonymous=True)).repeats == []
+    # more than 30 days ago: a new request
+    Ticket.objects.filter(pk=earlier.pk).update(created_at=timezone.now() - timedelta(days=31))
+    assert check_intake(world.call_taker, draft(world, phone="13812345678")).repeats == []
+
+
+def test_a_repeat_elsewhere_is_not_flagged(world):
+    new_ticket(world, citizen_phone="13812345678")
+    other_street = draft(world, phone="13812345678", street_code=world.street_b.code)
+    assert check_intake(world.call_taker, other_street).repeats == []
+
+
+# ── what intake does with the choice ────────────────────────────────────────
+
+def test_a_merge_proposal_is_an_event_for_the_dispatcher(world):
+    parent = new_ticket(world)
+    child = new_ticket(world, text=STALL_AGAIN, citizen_phone="13900001111")
+    messages = duplicates.after_intake(world.call_taker, child, merge_into=parent.pk)
+    assert [level for level, _text in messages] == ["info"] and parent.number in messages[0][1]
+    event = TicketEvent.objects.get(ticket=child, kind="duplicate_proposed")
+    assert event.payload["parent"] == parent.pk and event.payload["parent_number"] == parent.number
+    assert event.payload["reason"] == "intake" and event.payload["text_similarity"] > 0.2
+    assert event.actor == world.call_taker
+    child.refresh_from_db()
+    assert child.state == State.NEW and child.parent is None  # the call-taker may not merge; the dispatcher does
+    assert [p["parent"].pk for p in duplicates.proposals(child)] == [parent.pk]
+    assert duplicates.proposed_parents([child.pk, parent.pk]) == {child.pk: parent.pk}
+
+
+def test_a_proposal_into_a_finished_ticket_is_refused_but_the_ticket_stays(world):
+    parent = new_ticket(world)
+    services.close_special(world.call_taker, parent, "market")
+    child = new_ticket(world, text=STALL_AGAIN)
+    messages = duplicates.after_intake(world.call_taker, child, merge_into=parent.pk)
+    assert messages[0][0] == "warning"
+    assert not TicketEvent.objects.filter(ticket=child, kind="duplicate_proposed").exists()
+    assert Ticket.objects.get(pk=child.pk).state == State.NEW
+    assert duplicates.after_intake(world.call_taker, child, merge_into=999999)[0][0] == "warning"
+
+
+def test_only_the_hotline_acts_on_the_panel(world):
+    parent = new_ticket(world)
+    report = new_ticket(world, text=STALL_AGAIN)
+    for user in (world.grid_worker, world.citizen, world.street_staff):
+        assert duplicates.after_intake(user, report, merge_into=parent.pk, then="emergency:119") == []
+    assert not TicketEvent.objects.filter(ticket=report, kind__in=("duplicate_proposed", "close_special")).exists()
+
+
+def test_emergency_and_repeat_close_at_once(world):
+    fire = new_ticket(world, text="楼下饭馆着火了，冒黑烟")
+    messages = duplicates.after_intake(world.call_taker, fire, then="emergency:119")
+    fire.refresh_from_db()
+    assert messages[0][0] == "success"
+    assert fire.state == State.CLOSED and fire.special_class == "emergency" and fire.close_reason == "special"
+    note = fire.events.get(kind="close_special").note
+    assert "119" in note and "火情" in note
+
+    earlier = new_ticket(world, citizen_phone="13812345678")
+    again = new_ticket(world, text=STALL_AGAIN, citizen_phone="13812345678")
+    duplicates.after_intake(world.call_taker, again, then=f"repeat:{earlier.pk}")
+    again.refresh_from_db()
+    assert again.state == State.CLOSED and again.special_class == "repeat"
+    assert earlier.number in again.events.get(kind="close_special").note
+    assert again.events.get(kind="duplicate_proposed").payload == {
+        "parent": earlier.pk, "parent_number": earlier.number, "reason": "repeat"}
+    # a made-up line or an unknown follow-up does nothing
+    other = new_ticket(world)
+    assert duplicates.after_intake(world.call_taker, other, then="emergency:999") == []
+    assert duplicates.parse_then("repeat:abc") is None and duplicates.parse_then("") is None
+
+
+# ── the HTMX endpoints ──────────────────────────────────────────────────────
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+    return login
+
+
+def test_panel_shows_candidates_with_a_merge_choice(world, as_user):
+    stall = new_ticket(world)
+    r = as_user(world.call_taker).get("/intake-check/", {"text": STALL_AGAIN, "street": world.street.code})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert stall.number in html and "合并到此单" in html
+    assert f'name="merge_into" value="{stall.pk}"' in html
+    assert 'id="intake-alerts" hx-swap-oob="true"' in html and "data-emergency" not in html
+
+
+def test_panel_flags_emergencies_and_repeats(world, as_user):
+    earlier = new_ticket(world, citizen_phone="13812345678")
+    html = as_user(world.call_taker).get("/intake-check/", {
+        "text": "楼道里闻到很浓的燃气味", "street": world.street.code}).content.decode()
+    assert 'data-emergency="119"' in html and 'value="emergency:119"' in html
+    html = as_user(world.call_taker).get("/intake-check/", {
+        "text": STALL_AGAIN, "street": world.street.code, "citizen_phone": "13812345678"}).content.decode()
+    assert f'data-repeat="{earlier.pk}"' in html and f'value="repeat:{earlier.pk}"' in html
+    assert "同一来电人 0 天前已反映" in html and earlier.number in html
+
+
+def test_panel_as_json(world, as_user):
+    stall = new_ticket(world)
+    body = as_user(world.dispatcher).get("/intake-check/", {
+        "text": "东华门大街有人占道经营，还有人受伤流血", "street": world.street.code, "format": "json"}).json()
+    assert body["candidates"][0]["id"] == stall.pk and body["candidates"][0]["number"] == stall.number
+    assert body["candidates"][0]["score"] >= duplicates.MIN_SCORE and body["candidates"][0]["explain"]
+    assert body["emergency"]["number"] == "120"
+    assert body["repeats"] == [] and body["building"] is False and body["ms"] >= 0
+
+
+def test_panel_is_for_the_hotline_only(world, as_user, client):
+    new_ticket(world)
+    params = {"text": STALL_AGAIN}
+    for user in (world.call_taker, world.dispatcher):
+        assert as_user(user).get("/intake-check/", params).status_code == 200
+    for user in (world.street_staff, world.citizen, world.grid_worker, world.callback_agent, world.supervisor,
+                 world.dept_staff):
+        assert as_user(user).get("/intake-check/", params).status_code == 403, user
+    client.logout()
+    assert client.get("/intake-check/", params).status_code == 302
+    from jiesu.accounts.models import User
+
+    admin = User.objects.create_superuser("root", password="pw")
+    assert as_user(admin).get("/intake-check/", params).status_code == 200
+
+
+def test_ticket_panel_lets_the_dispatcher_merge_the_proposal(world, as_user):
+    parent = new_ticket(world)
+    child = new_ticket(world, text=STALL_AGAIN)
+    duplicates.after_intake(world.call_taker, child, merge_into=parent.pk)
+    html = as_user(world.call_taker).get(f"/intake-check/ticket/{child.pk}/").content.decode()
+    assert parent.number in html and "话务员受理时建议合并到" in html
+    assert "/act/merge/" not in html  # the call-taker may not merge
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{child.pk}/").content.decode()
+    assert f'action="/tickets/{child.pk}/act/merge/"' in html and f'value="{parent.number}"' in html
+    r = as_user(world.dispatcher).post(f"/tickets/{child.pk}/act/merge/", {"parent": parent.number})
+    assert r.status_code == 302
+    child.refresh_from_db()
+    assert child.state == State.MERGED and child.parent_id == parent.pk
+    assert as_user(world.street_staff).get(f"/intake-check/ticket/{child.pk}/").status_code == 403
+    assert as_user(world.dispatcher).get("/intake-check/ticket/999999/").status_code == 404
+    # nothing to say: an empty answer, no card
+    lonely = new_ticket(world, text="咨询护照办理需要什么材料")
+    assert as_user(world.dispatcher).get(f"/intake-check/ticket/{lonely.pk}/").content.strip() == b""
+
+
+# ── the intake page ─────────────────────────────────────────────────────────
+
+def intake_post(client, w, **fields):
+    data = {"text": STALL_AGAIN, "channel": "phone", "street": w.street.code, "citizen_name": "李四",
+            "citizen_phone": "13900002222", "category": w.category.code}
+    data.update(fields)
+    return client.post("/intake/", data)
+
+
+def test_intake_page_carries_the_panel_for_call_takers_only(world, as_user):
+    html = as_user(world.call_taker).get("/intake/").content.decode()
+    assert 'hx-get="/intake-check/"' in html and 'id="intake-alerts"' in html
+    html = as_user(world.citizen).get("/intake/").content.decode()
+    assert "/intake-check/" not in html and "intake-alerts" not in html
+
+
+def test_intake_records_then_proposes_the_merge(world, as_user):
+    parent = new_ticket(world)
+    r = intake_post(as_user(world.call_taker), world, merge_into=str(parent.pk))
+    assert r.status_code == 302
+    child = Ticket.objects.exclude(pk=parent.pk).get()
+    assert child.events.filter(kind="duplicate_proposed", payload__parent=parent.pk).exists()
+    page = as_user(world.call_taker).get(r.url).content.decode()
+    assert f"已提请派单员合并到 {parent.number}" in page
+
+
+def test_intake_records_then_closes_an_emergency(world, as_user):
+    r = intake_post(as_user(world.call_taker), world, text="有人在东华门大街持刀伤人，有人流血", then="emergency:110")
+    ticket = Ticket.objects.get(pk=int(r.url.rstrip("/").split("/")[-1]))
+    assert ticket.state == State.CLOSED and ticket.special_class == "emergency"
+    assert "110" in ticket.events.get(kind="close_special").note
+
+
+def test_a_refused_form_keeps_the_merge_choice(world, as_user):
+    parent = new_ticket(world)
+    r = intake_post(as_user(world.call_taker), world, text="", merge_into=str(parent.pk))
+    assert r.status_code == 400
+    assert f'<input type="hidden" name="merge_into" value="{parent.pk}">' in r.content.decode()
+    assert Ticket.objects.count() == 1
+
+
+# ── merged tickets: handled once, every citizen gets the reply and the callback ──
+
+def test_merged_pair_is_handled_once_and_both_citizens_are_called_back(world, as_user):
+    first = new_ticket(world, citizen_name="张三", citizen_phone="13812345678")
+    client = as_user(world.call_taker)
+    r = intake_post(client, world, citizen_name="李四", citizen_phone="13900002222", merge_into=str(first.pk))
+    second = Ticket.objects.get(pk=int(r.url.rstrip("/").split("/")[-1]))
+    # the dispatcher merges the proposal, then dispatches the parent only
+    dispatcher = as_user(world.dispatcher)
+    assert dispatcher.post(f"/tickets/{second.pk}/act/merge/", {"parent": first.number}).status_code == 302
+    assert [t.pk for t in queries.dispatch_queue()] == [first.pk]
+    services.dispatch(world.dispatcher, first, world.street.pk)
+    services.sign(world.street_staff, first)
+    services.contact(world.street_staff, first, "已电话联系")
+    services.reply(world.street_staff, first, "已清理占道摊点，恢复人行道通行", True)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == second.state == State.REPLIED
+    assert second.reply_text == first.reply_text == "已清理占道摊点，恢复人行道通行"
+    assert second.assignments.count() == 0  # handled once, by the parent's unit
+    # both citizens are in the callback queue, each called on their own number
+    queue = [t.pk for t in queries.callback_queue()]
+    assert first.pk in queue and second.pk in queue
+    html = as_user(world.callback_agent).get("/callbacks/").content.decode()
+    assert first.number in html and second.number in html
+    services.record_callback(world.callback_agent, first, True, "resolved", "satisfied")
+    services.record_callback(world.callback_agent, second, True, "resolved", "basically")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == second.state == State.CLOSED
+    assert (first.satisfied, second.satisfied) == ("satisfied", "basically")
+    assert Callback.objects.filter(ticket=first).count() == Callback.objects.filter(ticket=second).count() == 1
+    assert {first.citizen_phone, second.citizen_phone} == {"13812345678", "13900002222"}
