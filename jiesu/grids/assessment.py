@@ -12,7 +12,8 @@ import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -113,7 +114,7 @@ def assess(grids, start, end, by_worker=True):
             row.steps_on_time += 1
         else:
             row.steps_late += 1
-    citizen = dict(Ticket.objects.filter(grid_id__in=ids, created_at__gte=start, created_at__lt=end)
+    citizen = dict(Ticket.objects.filter(findable(), grid_id__in=ids, created_at__gte=start, created_at__lt=end)
                    .exclude(channel=Channel.PATROL).values_list("grid_id").annotate(n=Count("id")))
     open_ = dict(Ticket.objects.filter(grid_id__in=ids, state__in=OPEN_STATES)
                  .values_list("grid_id").annotate(n=Count("id")))
@@ -128,6 +129,48 @@ def assess(grids, start, end, by_worker=True):
         if row.visited_share is not None:
             row.visited_share = round(row.visited_share, 4)
     return list(grid_rows.values()), sorted(worker_rows.values(), key=lambda r: (r.grid_code, r.worker))
+
+
+def findable(prefix=""):
+    """Q of tickets about matters a patrol can find: GB/T 47678.5 components and events, and the
+    12345 categories (with their subtrees) a grid duty list names."""
+    from jiesu.grids.models import GridDuty
+
+    condition = ~Q(**{f"{prefix}category__gbt_code": ""}) & Q(**{f"{prefix}category__isnull": False})
+    codes = set(GridDuty.objects.filter(category__isnull=False).values_list("category__code", flat=True))
+    for code in sorted(codes):
+        condition |= Q(**{f"{prefix}category__code": code}) | Q(**{f"{prefix}category__code__startswith": code + "."})
+    return condition
+
+
+LEVEL_FIELDS = {"grid": "grid", "community": "community", "street": "street", "district": "district"}
+
+
+def discovery_by_month(start, end, level="street", units=None):
+    """主动发现 for governance depth: patrol-found vs citizen-reported tickets per unit and month.
+
+    Counts tickets created in [start, end) whose place lies in a unit of `level`
+    (grid, community, street, district), optionally only `units` (ids or a
+    queryset): every patrol ticket, and citizen tickets about matters a patrol can
+    find (see `findable`). Returns rows {"unit_id", "month" (a date, first of the
+    month, local time), "patrol", "citizen", "rate"} ordered by unit and month;
+    rate is patrol / (patrol + citizen). Reads only.
+    """
+    field = LEVEL_FIELDS[level]
+    qs = Ticket.objects.filter(created_at__gte=start, created_at__lt=end, **{f"{field}__isnull": False})
+    qs = qs.filter(Q(channel=Channel.PATROL) | findable())
+    if units is not None:
+        qs = qs.filter(**{f"{field}__in": units})
+    rows = (qs.annotate(month=TruncMonth("created_at")).values(field, "month")
+            .annotate(patrol=Count("id", filter=Q(channel=Channel.PATROL)),
+                      citizen=Count("id", filter=~Q(channel=Channel.PATROL)))
+            .order_by(field, "month"))
+    return [{"unit_id": r[field], "month": _month(r["month"]), "patrol": r["patrol"], "citizen": r["citizen"],
+             "rate": measures.discovery_rate(r["patrol"], r["citizen"])} for r in rows]
+
+
+def _month(value):
+    return value.date() if hasattr(value, "date") else value
 
 
 CSV_COLUMNS = ("grid_code", "grid_name", "worker", "worker_name", "patrols", "hours", "km", "visited_share",
@@ -174,13 +217,3 @@ def street_map(grids, rows, measure, href=None, width=720, height=520):
               for c, v in svgmap.legend(low, high, good_high)]
     return {"frame": frame, "width": frame.width, "height": frame.height, "shapes": shapes, "legend": legend,
             "measure": measure, "label": label, "low": low, "high": high}
-
-
-def month_bounds(today=None, months=6):
-    """(start, end) of the last `months` months up to now."""
-    now = timezone.now()
-    return now - timezone.timedelta(days=30 * months), now
-
-
-def describe_measure(name):
-    return _(MEASURES[name][0]) if name in MEASURES else name

@@ -398,9 +398,10 @@ def people_of(grid):
 
 # ════════════════════════════════════════════════════════════════ 定责: duty lists
 
-# The city default (市级默认清单): small matters of GB/T 47678.5 the grid handles, some on the spot.
+# The city default (市级默认清单): small matters of GB/T 47678.5 the grid handles, some on the spot,
+# and the 12345 categories of the same matters, so that hotline tickets about them go to the grid first.
 DEFAULT_DUTIES = [
-    # (GB/T matter or class, level, self_handle, note)
+    # (GB/T matter or class, or "cat:" + 12345 category code; level; self_handle; note)
     ("06007", "grid", True, "沿街晾挂：劝导收回"),
     ("06010", "grid", True, "暴露垃圾：组织清理"),
     ("06011", "grid", False, "积存垃圾渣土"),
@@ -422,16 +423,35 @@ DEFAULT_DUTIES = [
     ("03", "department", False, "市容环卫设施：区城管委"),
     ("01", "department", False, "市政公用设施：权属单位"),
     ("02", "department", False, "交通设施：权属部门"),
+    ("cat:03.03.01", "grid", True, "道路清扫保洁：通知保洁"),
+    ("cat:03.03.02", "grid", False, "垃圾清运：督促清运"),
+    ("cat:03.01.05", "grid", True, "非法小广告：随手清除"),
+    ("cat:04.05.01", "grid", True, "垃圾分类督导"),
+    ("cat:05.05.01", "grid", True, "共享单车乱停放：码放整齐"),
+    ("cat:01.04.05", "community", False, "私装地锁：社区协调"),
+    ("cat:03.01.01", "street", False, "占道经营：街道综合执法"),
+    ("cat:03.01.03", "street", False, "流动摊贩：街道综合执法"),
+    ("cat:03.01.04", "street", False, "露天烧烤：街道综合执法"),
+    ("cat:03.02.01", "street", False, "私搭乱建：街道综合执法"),
 ]
 
 
 def seed_city_default(force=False):
-    """Create the city default duty list unless one exists. Returns the number of lines created."""
+    """Create the city default duty list unless one exists. Returns the number of lines created.
+
+    Lines naming a 12345 category that is not in the catalogue are left out.
+    """
     if GridDuty.objects.filter(street__isnull=True).exists() and not force:
         return 0
+    categories = {c.code: c for c in Category.objects.filter(
+        code__in=[m[4:] for m, *_rest in DEFAULT_DUTIES if m.startswith("cat:")])}
     created = 0
-    for gbt, level, self_handle, note in DEFAULT_DUTIES:
-        _obj, made = GridDuty.objects.get_or_create(street=None, gbt_code=gbt, category=None,
+    for matter, level, self_handle, note in DEFAULT_DUTIES:
+        category = categories.get(matter[4:]) if matter.startswith("cat:") else None
+        if matter.startswith("cat:") and category is None:
+            continue
+        gbt = "" if category else matter
+        _obj, made = GridDuty.objects.get_or_create(street=None, gbt_code=gbt, category=category,
                                                     defaults={"level": level, "self_handle": self_handle,
                                                               "note": note})
         created += made
@@ -508,16 +528,29 @@ def delete_duty(user, duty):
 
 
 def matters_for(street_id):
-    """Categories a worker can report, the duty list's matters first: [(category, level, self_handle)]."""
+    """Categories a worker can report, the duty list's matters first: [(category, level, self_handle)].
+
+    The level-3 categories the street's duty list names (by GB/T matter or
+    class, or by 12345 category and its subtree), resolved with one read of the rules.
+    """
     rules = _rules(street_id)
     codes = {r.gbt_code for r in rules if len(r.gbt_code) == 5}
     classes = {r.gbt_code for r in rules if len(r.gbt_code) == 2}
-    qs = Category.objects.filter(active=True, level=3).exclude(gbt_code="").order_by("code")
+    named = {r.category_code for r in rules if r.category_code}
+    parents = dict(Category.objects.values_list("id", "parent_id"))
+    code_of = dict(Category.objects.values_list("id", "code"))
     out = []
-    for category in qs:
-        if category.gbt_code in codes or category.gbt_code[:2] in classes:
-            level, self_handle, _id = duty_for(street_id, category)
-            out.append((category, level, self_handle))
+    for category in Category.objects.filter(active=True, level=3).order_by("code"):
+        chain, node = [], category.pk
+        while node is not None:
+            chain.append(code_of[node])
+            node = parents.get(node)
+        gbt = category.gbt_code or ""
+        if not (gbt in codes or (gbt and gbt[:2] in classes) or named.intersection(chain)):
+            continue
+        rule = dutylogic.resolve(rules, street_id, gbt, chain)
+        level = rule.level if rule else dutylogic.FALLBACK_LEVEL
+        out.append((category, level, bool(rule and rule.self_handle and level == "grid")))
     out.sort(key=lambda t: (dutylogic.LEVELS.index(t[1]), not t[2], t[0].code))
     return out
 
@@ -761,6 +794,8 @@ def _close_on_spot(user, ticket, grid, note, after_photos, now):
     tickets._assign(user, ticket, grid, [], now)
     ticket.assignments.filter(active=True).update(state=AssignmentState.DONE, signed_at=now, contacted_at=now,
                                                   replied_at=now, reply_text=note)
+    if not ticket.ladder_steps.exists():  # filed and handled at once: the grid's step is on the ladder too
+        _open_step(ticket, "grid", grid, note, user, now)
     for step in ticket.ladder_steps.filter(left_at__isnull=True):
         step.left_at, step.outcome = now, StepOutcome.HANDLED
         step.save(update_fields=["left_at", "outcome"])
