@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "jiesu.importer",
     "jiesu.dashboards",
     "jiesu.warnings",
+    "jiesu.kpi",
 ]
 
 MIDDLEWARE = [
