@@ -1,0 +1,507 @@
+"""三率两度 assessment: the public API other apps (dashboards, topics, pages, API) use.
+
+Everything here reads the rollups (jiesu.kpi.rollup keeps them) and the KPI
+version in force; nothing writes to tickets. Months are `datetime.date` on the
+first day of the month (`parse_month("2026-11")` makes one). Rates are shares
+in 0…1 (None when there is nothing to divide); the composite is 0…100.
+
+    version_for(month)                    KpiVersion in force (with .weights_by_class)
+    ranking(unit_class, month)            Ranking: rows ranked within one of the four groups, trend vs last month
+    unit_kpis(unit, month)                Kpis of one unit (its group's definition)
+    unit_history(unit, months=12)         [Kpis] month by month, oldest first
+    city_kpis(month)                      Kpis of the whole city (every ticket of the month)
+    city_overview(now=None)               the city dashboard's numbers (volume today/month, five rates, top categories, overdue)
+    month_counters(month, dim, exclusions=None)   {unit or category id: {counter: n}} raw monthly sums
+    daily_series(start, end, unit_ids=None, category_ids=None, exclude=True)  [(day, {counter: n})]
+    top_categories(month, limit=10)       [(Category, tickets received)]
+    explanations(version, weights=None)   {measure: "how is this computed?" text}
+    unit_class_of(unit) / group_units(unit_class)
+    can_see_unit(user, unit) / drilldown_url(unit, month)
+    rebuild(since=None)                   recompute the rollups (jiesu kpi rebuild)
+    register_recurring_source(fn)         fn(month, unit_ids) -> {unit id: recurring problems closed}
+    request_exclusion / decide_exclusion  不合理诉求 reviews
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from jiesu.core import scoping
+from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.kpi import formulas, rollup
+from jiesu.kpi.explain import all_explanations
+from jiesu.kpi.models import (
+    COUNTERS, DailyRollup, Exclusion, ExclusionReview, KpiVersion, MonthDim, MonthlyRollup, ReviewState, UnitClass,
+    month_start,
+)
+from jiesu.units.models import Unit, UnitKind
+
+UNIT_CLASS_KINDS = {
+    UnitClass.DISTRICT: (UnitKind.DISTRICT,),
+    UnitClass.STREET: (UnitKind.STREET,),
+    UnitClass.DEPARTMENT: (UnitKind.DEPARTMENT,),
+    UnitClass.ENTERPRISE: (UnitKind.ENTERPRISE,),
+}
+WHISTLE_CLASSES = (UnitClass.STREET, UnitClass.DEPARTMENT)
+_RECURRING_SOURCES = []
+
+
+# ── months and versions ─────────────────────────────────────────────────────
+
+def parse_month(value, field_name="month"):
+    """'2026-11' (or a date) → date(2026, 11, 1); DomainError naming the field otherwise."""
+    if isinstance(value, date):
+        return month_start(value)
+    try:
+        year, month = str(value).strip().split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (TypeError, ValueError):
+        raise DomainError(_("“%(v)s” is not a month (YYYY-MM).") % {"v": value}, field=field_name) from None
+
+
+def current_month(now=None):
+    return month_start(timezone.localtime(now or timezone.now()).date())
+
+
+def previous_month(month):
+    return month_start(month - timedelta(days=1))
+
+
+def next_month(month):
+    return month_start(month + timedelta(days=32))
+
+
+def version_for(month):
+    """The KpiVersion in force in `month` (the latest valid_from ≤ month), with `.weights_by_class`."""
+    version = (KpiVersion.objects.filter(valid_from__lte=month_start(month)).prefetch_related("weights")
+               .order_by("-valid_from").first())
+    if version is None:
+        raise DomainError(_("No KPI version is in force for %(m)s: add one in the admin.") % {"m": f"{month:%Y-%m}"},
+                          field="month")
+    version.weights_by_class = {w.unit_class: w.as_dict() for w in version.weights.all()}
+    return version
+
+
+def explanations(version, weights=None):
+    """{measure: text} — the "how is this computed?" next to every number."""
+    return all_explanations(version, weights)
+
+
+# ── unit classes ────────────────────────────────────────────────────────────
+
+def unit_class_of(unit):
+    """The ranking group of a unit, or None (communities, grids, the hotline centre are not ranked)."""
+    if unit.kind == UnitKind.DEPARTMENT and unit.district_id:
+        return None  # a district department counts under its district
+    for unit_class, kinds in UNIT_CLASS_KINDS.items():
+        if unit.kind in kinds:
+            return str(unit_class)
+    return None
+
+
+def group_units(unit_class):
+    """The active units ranked in `unit_class`, by code."""
+    if unit_class not in UnitClass.values:
+        raise DomainError(_("Unknown unit class “%(v)s”.") % {"v": unit_class}, field="unit_class")
+    qs = Unit.objects.filter(kind__in=UNIT_CLASS_KINDS[unit_class], active=True).order_by("code")
+    if unit_class == UnitClass.DEPARTMENT:
+        qs = qs.filter(district__isnull=True)
+    return list(qs.only("id", "code", "name", "kind", "district_id", "street_id", "parent_id"))
+
+
+def _member_map(unit_class, group_ids):
+    """{lead unit id: ranked unit id}: a street gathers its communities and grids, a district its whole tree."""
+    if unit_class == UnitClass.DISTRICT:
+        rows = Unit.objects.filter(district_id__in=group_ids).values_list("id", "district_id")
+    elif unit_class == UnitClass.STREET:
+        rows = Unit.objects.filter(street_id__in=group_ids).values_list("id", "street_id")
+    else:
+        rows = [(pk, pk) for pk in group_ids]
+    return dict(rows)
+
+
+# ── sums ────────────────────────────────────────────────────────────────────
+
+def _sum_fields():
+    return {name: Sum(name) for name in COUNTERS}
+
+
+def month_counters(month, dim=MonthDim.UNIT, exclusions=None):
+    """{unit or category id: {counter: n}} for `month`, leaving out the exclusion classes given."""
+    qs = MonthlyRollup.objects.filter(month=month_start(month), dim=dim)
+    if exclusions:
+        qs = qs.exclude(exclusion__in=exclusions)
+    out = {}
+    for row in qs.values("key").annotate(**_sum_fields()):
+        out[row["key"]] = {name: row[name] or 0 for name in COUNTERS}
+    return out
+
+
+def _received_all(month, dim=MonthDim.UNIT):
+    """{key: tickets received} counting every ticket, excluded or not (volume)."""
+    qs = MonthlyRollup.objects.filter(month=month_start(month), dim=dim).values("key").annotate(n=Sum("received"))
+    return {row["key"]: row["n"] or 0 for row in qs}
+
+
+def daily_series(start, end, unit_ids=None, category_ids=None, exclude=True):
+    """[(day, {counter: n})] for start ≤ day ≤ end, every day present (zeros where none).
+
+    `exclude`: leave out the exclusion classes of the version in force at `end`
+    (volume figures usually want exclude=False).
+    """
+    qs = DailyRollup.objects.filter(day__gte=start, day__lte=end)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    if category_ids is not None:
+        qs = qs.filter(category_id__in=list(category_ids))
+    if exclude:
+        qs = qs.exclude(exclusion__in=version_for(end).excluded_classes())
+    found = {row["day"]: {n: row[n] or 0 for n in COUNTERS} for row in qs.values("day").annotate(**_sum_fields())}
+    out, day = [], start
+    while day <= end:
+        out.append((day, found.get(day, dict.fromkeys(COUNTERS, 0))))
+        day += timedelta(days=1)
+    return out
+
+
+def _add(total, counts):
+    for name, n in counts.items():
+        total[name] += n
+
+
+# ── KPIs ────────────────────────────────────────────────────────────────────
+
+@dataclass
+class Kpis:
+    """One unit's (or the city's) figures for one month."""
+
+    month: date
+    version: int
+    unit_id: int | None = None
+    code: str = ""
+    name: str = ""
+    unit_class: str = ""
+    received: int = 0            # tickets received, every ticket (volume)
+    assessed: int = 0            # tickets received that count in the rates
+    found_first: int = 0
+    resp_due: int = 0
+    resp_on_time: int = 0
+    replied: int = 0
+    valid_callbacks: int = 0
+    cb_resolved: int = 0
+    cb_partly: int = 0
+    cb_unresolved: int = 0
+    cb_satisfied: int = 0
+    cb_basic: int = 0
+    cb_dissatisfied: int = 0
+    closed: int = 0
+    returns_upheld: int = 0
+    recurring_closed: int = 0
+    response_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    speed_median_hours: float | None = None
+    speed_p90_hours: float | None = None
+    speed_score: float | None = None
+    governance_depth: float | None = None
+    whistle_rating: float | None = None   # 1…5, streets and departments (Art.33)
+    whistle_count: int = 0
+    composite: float | None = None        # 0…100
+    rank: int | None = None
+    previous_rank: int | None = None
+    rank_change: int | None = None
+    previous_composite: float | None = None
+    composite_trend: float | None = None
+    speed_histogram: list = field(default_factory=list)
+
+    def as_dict(self):
+        d = asdict(self)
+        d["month"] = f"{self.month:%Y-%m}"
+        return d
+
+    def scores(self):
+        """The 0…1 scores the composite weighs."""
+        return {"response": self.response_rate, "resolution": self.resolution_rate,
+                "satisfaction": self.satisfaction_rate, "speed": self.speed_score,
+                "governance": self.governance_depth, "whistle": formulas.whistle_score(self.whistle_rating)}
+
+
+def compute_kpis(counts, version, weights, received_all=None, recurring_closed=0, whistle=None, **ident):
+    """Kpis from summed counters (assessed tickets only) under `version` and composite `weights`."""
+    c = Counter({name: 0 for name in COUNTERS})
+    _add(c, counts or {})
+    histogram = [c[name] for name in formulas.SPEED_FIELDS]
+    k = Kpis(version=version.number, received=c["received"] if received_all is None else received_all,
+             assessed=c["received"], found_first=c["found_first"], resp_due=c["resp_due"],
+             resp_on_time=c["resp_on_time"], replied=c["replied"], closed=c["closed"],
+             returns_upheld=c["returns_upheld"], recurring_closed=recurring_closed,
+             speed_histogram=histogram, **ident)
+    for name in ("cb_resolved", "cb_partly", "cb_unresolved", "cb_satisfied", "cb_basic", "cb_dissatisfied"):
+        setattr(k, name, c[name])
+    k.valid_callbacks = c["cb_resolved"] + c["cb_partly"] + c["cb_unresolved"]
+    k.response_rate = formulas.response_rate(c["resp_on_time"], c["resp_due"])
+    k.resolution_rate = formulas.resolution_rate(c["cb_resolved"], c["cb_partly"], c["cb_unresolved"],
+                                                 version.partly_weight)
+    k.satisfaction_rate = formulas.satisfaction_rate(c["cb_satisfied"], c["cb_basic"], c["cb_dissatisfied"],
+                                                     version.basic_weight)
+    k.speed_median_hours = formulas.percentile_hours(histogram, 0.5)
+    k.speed_p90_hours = formulas.percentile_hours(histogram, 0.9)
+    k.speed_score = formulas.speed_score(k.speed_median_hours, version.speed_reference_hours)
+    k.governance_depth = formulas.governance_depth(c["found_first"], recurring_closed, c["received"],
+                                                   version.recurring_weight)
+    if whistle is not None:
+        k.whistle_rating, k.whistle_count = whistle
+    k.composite = formulas.composite(k.scores(), weights or {})
+    return k
+
+
+def register_recurring_source(fn):
+    """Let another app (每月一题 topics) report recurring problems closed: fn(month, unit_ids) → {unit id: n}."""
+    if fn not in _RECURRING_SOURCES:
+        _RECURRING_SOURCES.append(fn)
+
+
+def _recurring(month, unit_ids):
+    out = Counter()
+    for source in _RECURRING_SOURCES:
+        out.update(source(month, list(unit_ids)) or {})
+    return out
+
+
+def _whistles(month, unit_ids):
+    """{unit id: (rating 1…5, number of ratings)} from the whistles app's roll-up (Art.33)."""
+    from jiesu.whistles.stats import rating_rollup
+
+    out = {}
+    for r in rating_rollup(month=f"{month:%Y-%m}", unit_ids=unit_ids):
+        unit_id = r.unit[0] if isinstance(r.unit, tuple) else r.unit
+        out[unit_id] = (r.score, r.count)
+    return out
+
+
+def _group_kpis(unit_class, month, version):
+    """{ranked unit id: Kpis} for every unit of the group in `month`, unranked."""
+    units = group_units(unit_class)
+    ids = [u.pk for u in units]
+    members = _member_map(unit_class, ids)
+    counts = month_counters(month, MonthDim.UNIT, version.excluded_classes())
+    everything = _received_all(month)
+    per_unit, received = defaultdict(Counter), Counter()
+    for lead_id, target in members.items():
+        if lead_id in counts:
+            _add(per_unit[target], counts[lead_id])
+        received[target] += everything.get(lead_id, 0)
+    recurring = _recurring(month, ids)
+    whistles = _whistles(month, ids) if unit_class in WHISTLE_CLASSES else {}
+    weights = version.weights_by_class.get(unit_class, {})
+    return {u.pk: compute_kpis(per_unit.get(u.pk), version, weights, received_all=received[u.pk],
+                               recurring_closed=recurring.get(u.pk, 0), whistle=whistles.get(u.pk), month=month,
+                               unit_id=u.pk, code=u.code, name=u.name, unit_class=unit_class)
+            for u in units}
+
+
+@dataclass
+class Ranking:
+    unit_class: str
+    month: date
+    version: KpiVersion
+    weights: dict
+    rows: list                 # [Kpis], best first; units without a score last
+    explanations: dict
+
+    def as_dict(self):
+        return {"unit_class": self.unit_class, "month": f"{self.month:%Y-%m}", "version": self.version.number,
+                "weights": self.weights, "rows": [r.as_dict() for r in self.rows],
+                "explanations": self.explanations}
+
+
+def _rank(kpis):
+    rows = list(kpis.values())
+    for row, rank in zip(rows, formulas.ranks([r.composite for r in rows])):
+        row.rank = rank
+    return rows
+
+
+def ranking(unit_class, month):
+    """The month's ranking of one group, with last month's rank and composite for the trend.
+
+    Each month is computed with its own version in force.
+    """
+    month = month_start(month)
+    version = version_for(month)
+    current = _rank(_group_kpis(unit_class, month, version))
+    before = previous_month(month)
+    try:
+        previous = {k.unit_id: k for k in _rank(_group_kpis(unit_class, before, version_for(before)))}
+    except DomainError:
+        previous = {}
+    for row in current:
+        last = previous.get(row.unit_id)
+        if last is not None:
+            row.previous_rank, row.previous_composite = last.rank, last.composite
+            row.rank_change = formulas.rank_change(row.rank, last.rank)
+            row.composite_trend = formulas.trend(row.composite, last.composite)
+    current.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+    weights = version.weights_by_class.get(unit_class, {})
+    return Ranking(str(unit_class), month, version, weights, current, explanations(version, weights))
+
+
+def unit_kpis(unit, month):
+    """The Kpis of one ranked unit in `month` (its group's weights); rank fields are not filled."""
+    unit_class = unit_class_of(unit)
+    if unit_class is None:
+        raise DomainError(_("%(unit)s is not assessed on its own.") % {"unit": unit.name}, field="unit")
+    month = month_start(month)
+    version = version_for(month)
+    members = list(_member_map(unit_class, [unit.pk]))
+    counts = month_counters(month, MonthDim.UNIT, version.excluded_classes())
+    everything = _received_all(month)
+    total = Counter()
+    for lead_id in members:
+        _add(total, counts.get(lead_id, {}))
+    whistle = _whistles(month, [unit.pk]).get(unit.pk) if unit_class in WHISTLE_CLASSES else None
+    return compute_kpis(total, version, version.weights_by_class.get(unit_class, {}),
+                        received_all=sum(everything.get(m, 0) for m in members),
+                        recurring_closed=_recurring(month, [unit.pk]).get(unit.pk, 0), whistle=whistle,
+                        month=month, unit_id=unit.pk, code=unit.code, name=unit.name, unit_class=unit_class)
+
+
+def unit_history(unit, months=12, until=None):
+    """[Kpis] of `unit` for the `months` months up to `until` (default this month), oldest first."""
+    month, out = month_start(until or current_month()), []
+    for _i in range(months):
+        out.append(unit_kpis(unit, month))
+        month = previous_month(month)
+    return out[::-1]
+
+
+def city_kpis(month):
+    """The city's Kpis for `month`: every unit's assessed tickets together (weights: none, no composite)."""
+    month = month_start(month)
+    version = version_for(month)
+    total = Counter()
+    for counts in month_counters(month, MonthDim.UNIT, version.excluded_classes()).values():
+        _add(total, counts)
+    return compute_kpis(total, version, {}, received_all=sum(_received_all(month).values()), month=month,
+                        name=_("City"))
+
+
+def top_categories(month, limit=10):
+    """[(Category, tickets received)] of `month`, most first (every ticket: volume)."""
+    from jiesu.categories.models import Category
+
+    counts = sorted(((n, key) for key, n in _received_all(month, MonthDim.CATEGORY).items() if key and n),
+                    reverse=True)[:limit]
+    names = Category.objects.in_bulk([key for _n, key in counts])
+    return [(names[key], n) for n, key in counts if key in names]
+
+
+def overdue_count(now=None):
+    """Tickets being handled past their reply deadline, now (a live count on the tickets' index)."""
+    from jiesu.tickets.models import HANDLING_STATES, Ticket
+
+    return Ticket.objects.filter(state__in=HANDLING_STATES, reply_due__lt=now or timezone.now()).count()
+
+
+def city_overview(now=None):
+    """The city dashboard's figures: volume today and this month, the five rates, top categories, overdue."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    month = month_start(today)
+    volume_today = DailyRollup.objects.filter(day=today).aggregate(n=Sum("received"))["n"] or 0
+    kpis = city_kpis(month)
+    return {"today": today, "month": month, "volume_today": volume_today, "volume_month": kpis.received,
+            "kpis": kpis, "top_categories": top_categories(month), "overdue": overdue_count(now),
+            "explanations": explanations(version_for(month))}
+
+
+# ── who sees what ───────────────────────────────────────────────────────────
+
+def may_see_rankings(user):
+    """The public rankings: every staff member (not citizens)."""
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role != "citizen"))
+
+
+def can_see_unit(user, unit):
+    """A unit's own page (detail, history, drill-down): city-wide roles and city supervisors see every unit;
+    a unit sees itself; a district sees the units of its tree."""
+    if not may_see_rankings(user):
+        return False
+    if scoping.is_city_wide(user):
+        return True
+    own = user.unit
+    if own is None:
+        return False
+    if own.pk == unit.pk:
+        return True
+    return own.kind == UnitKind.DISTRICT and unit.district_id == own.pk
+
+
+def require_unit(user, unit):
+    if not can_see_unit(user, unit):
+        raise Forbidden(_("You may see only your own unit's figures; the rankings are public."))
+
+
+def drilldown_url(unit, month):
+    """The ticket search, scoped by the search itself to what the user may see, for the unit's month."""
+    last = next_month(month) - timedelta(days=1)
+    params = {"date_from": month.isoformat(), "date_to": last.isoformat()}
+    if unit.kind == UnitKind.STREET:
+        params["street"] = unit.pk
+    elif unit.kind == UnitKind.DISTRICT:
+        params["district"] = unit.pk
+    else:
+        params["lead_unit"] = unit.pk
+    return f"{reverse('ticket_search')}?{urlencode(params)}"
+
+
+# ── upkeep ──────────────────────────────────────────────────────────────────
+
+def rebuild(since=None, progress=None):
+    """Recompute the rollups from the tickets (all, or those changed since an aware datetime)."""
+    return rollup.rebuild(since=since, progress=progress)
+
+
+def refresh_tickets(ticket_ids):
+    return rollup.refresh_tickets(ticket_ids)
+
+
+# ── 不合理诉求 reviews ──────────────────────────────────────────────────────
+
+@transaction.atomic
+def request_exclusion(user, ticket, reason):
+    """The lead unit asks that an unreasonable request not count in its rates (the hotline reviews)."""
+    if not user or not user.is_authenticated or user.unit_id is None or ticket.lead_unit_id != user.unit_id:
+        raise Forbidden(_("Only the lead unit may ask for this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("%(field)s is required.") % {"field": _("Reason")}, field="reason")
+    if ExclusionReview.objects.filter(ticket=ticket, state=ReviewState.PENDING).exists():
+        raise Conflict(_("A review is already pending."))
+    return ExclusionReview.objects.create(ticket=ticket, unit_id=user.unit_id, reason=reason[:1000],
+                                          created_by=user)
+
+
+@transaction.atomic
+def decide_exclusion(user, review, confirm, note=""):
+    """The hotline centre (dispatcher, supervisor, administrator) confirms or rejects a review."""
+    if not scoping.has_role(user, "dispatcher", "supervisor", "admin"):
+        raise Forbidden(_("Your role may not do this."))
+    review = ExclusionReview.objects.select_for_update().get(pk=review.pk)
+    if review.state != ReviewState.PENDING:
+        raise Conflict(_("This review has been decided."))
+    review.state = ReviewState.CONFIRMED if confirm else ReviewState.REJECTED
+    review.decided_at, review.decided_by, review.decision_note = timezone.now(), user, (note or "")[:1000]
+    review.save()
+    return review
+
+
+EXCLUSION_LABELS = dict(Exclusion.choices)
