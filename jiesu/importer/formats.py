@@ -1,0 +1,677 @@
+"""Input formats: read a file row by row and turn each row into a `Row` (or the reasons it is refused).
+
+Two formats (docs/import.md describes them fully):
+
+* ``csv`` — Jiesu's own format: UTF-8 CSV with a header naming the columns
+  (`CSV_COLUMNS`); external_id, created_at and text are required.
+* ``us311`` — the 311 service-request exports of Los Angeles (MyLA311:
+  SRNumber, CreatedDate, RequestType, Owner, …) and New York City (Unique Key,
+  Created Date, Complaint Type, Agency, …), recognised from the header. Request
+  types map to categories (`US_TYPES`), agencies to departments
+  (`US_AGENCIES`), request sources to channels. Their coordinates lie in the
+  United States: they are kept as given (WGS-84), the place (district, street,
+  grid) stays empty and the city's bounding box is not checked. Rows without
+  coordinates are refused: a foreign request has no other usable place.
+
+A format only reads and checks one row at a time; classification, locating,
+routing and writing happen in jiesu.importer.services, batch by batch.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+
+ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
+SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,19}$")
+TITLE_MAX = 120
+TEXT_MAX = 4000
+ADDRESS_MAX = 200
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")  # as jiesu.tickets.services.PHONE_RE
+
+CHANNELS = {
+    "phone": "phone", "电话": "phone", "12345": "phone", "热线": "phone",
+    "web": "web", "网站": "web", "网络": "web", "网上": "web",
+    "app": "app", "手机": "app", "客户端": "app", "小程序": "app",
+    "patrol": "patrol", "巡查": "patrol", "巡查上报": "patrol",
+    "sensor": "sensor", "传感器": "sensor", "感知": "sensor",
+    "api": "api", "接口": "api",
+    "import": "import", "导入": "import",
+}
+REQUEST_TYPES = {
+    "consult": "consult", "咨询": "consult",
+    "help": "help", "求助": "help",
+    "complaint": "complaint", "投诉": "complaint",
+    "report": "report", "举报": "report",
+    "suggestion": "suggestion", "建议": "suggestion",
+}
+STATES = {
+    "closed": True, "已办结": True, "办结": True, "已关闭": True, "关闭": True, "已完成": True,
+    "open": False, "未办结": False, "办理中": False, "处理中": False, "待办": False,
+}
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read in this format (wrong header, unknown format…)."""
+
+
+class Row:
+    """One input row, checked: plain values ready for classification, locating, routing and writing."""
+
+    __slots__ = ("line", "external_id", "key", "created_at", "closed_at", "channel", "request_type", "title",
+                 "text", "address", "lon", "lat", "foreign", "category", "category_from", "place_unit",
+                 "lead_hint", "citizen_name", "citizen_phone", "anonymous", "closed", "reply", "replied_at",
+                 "extra", "notes")
+
+    def __init__(self, line):
+        self.line = line
+        self.lon = self.lat = self.closed_at = self.replied_at = None
+        self.category = self.place_unit = self.lead_hint = None
+        self.category_from = ""
+        self.foreign = False
+        self.anonymous = False
+        self.citizen_name = self.citizen_phone = self.reply = self.address = ""
+        self.extra = None
+        self.notes = None
+
+    def note(self, code, value):
+        if self.notes is None:
+            self.notes = []
+        self.notes.append((code, value))
+
+    def classify_text(self):
+        """What the classifier reads: the title on the first line, then the text (as the model was trained)."""
+        text, title = self.text, self.title
+        if title and not text.startswith(title):
+            return f"{title}\n{text}"
+        return text
+
+
+class Rejected:
+    """A row refused: [(field, reason code, params, value)]."""
+
+    __slots__ = ("line", "external_id", "errors")
+
+    def __init__(self, line, external_id, errors):
+        self.line, self.external_id, self.errors = line, external_id, errors
+
+
+# ─────────────────────────────────────────────────────────────── reading
+
+
+class _CountingRaw(io.RawIOBase):
+    """A binary file that counts the bytes read (for the progress bar)."""
+
+    def __init__(self, fh):
+        self.fh, self.count = fh, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self.fh.readinto(buffer)
+        self.count += n or 0
+        return n
+
+    def close(self):
+        self.fh.close()
+        super().close()
+
+
+def open_text(path):
+    """(text stream for csv, counting raw stream, size in bytes); UTF-8 with or without a BOM."""
+    size = os.path.getsize(path)
+    raw = _CountingRaw(open(path, "rb", buffering=0))
+    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", newline="")
+    return text, raw, size
+
+
+class Reader:
+    """Rows of a CSV file with their line numbers: (line, values)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.stream, self.raw, self.size = open_text(path)
+        self.csv = csv.reader(self.stream)
+        try:
+            self.header = [h.strip() for h in next(self.csv)]
+        except StopIteration:
+            self.close()
+            raise FormatError("empty file") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            self.close()
+            raise FormatError(f"not a UTF-8 CSV file ({exc})") from None
+        self._last = self.csv.line_num
+
+    @property
+    def bytes_read(self):
+        return self.raw.count
+
+    def __iter__(self):
+        reader = self.csv
+        last = self._last
+        for values in reader:
+            if not values:  # a blank line
+                last = reader.line_num
+                continue
+            yield last + 1, values
+            last = reader.line_num
+
+    def close(self):
+        self.stream.close()
+
+
+# ─────────────────────────────────────────────────────────────── shared checks
+
+
+def parse_time(value, tz):
+    """An aware datetime from ISO 8601 and common variants; naive times are in `tz`. None if unparseable."""
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+        candidate = value.replace("/", "-").replace("年", "-").replace("月", "-").replace("日", " ").strip()
+        for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"):
+            try:
+                moment = datetime.strptime(candidate, pattern)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def parse_float(value):
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+class Lookups:
+    """What formats need from the database: categories and units by code or name, the clock, the city."""
+
+    def __init__(self, categories_by_code, categories_by_name, units_by_code, units_by_name, now, tz, bbox,
+                 require_coordinates=False):
+        self.categories_by_code = categories_by_code
+        self.categories_by_name = categories_by_name
+        self.units_by_code = units_by_code
+        self.units_by_name = units_by_name
+        self.now = now
+        self.latest = now + timedelta(minutes=5)  # a little clock skew between systems is fine
+        self.tz = tz
+        self.bbox = bbox
+        self.require_coordinates = require_coordinates
+
+    def category(self, value):
+        value = value.strip()
+        return self.categories_by_code.get(value) or self.categories_by_name.get(value)
+
+    def unit(self, value):
+        value = value.strip()
+        return self.units_by_code.get(value) or self.units_by_name.get(value)
+
+
+# ─────────────────────────────────────────────────────────────── our own csv
+
+CSV_COLUMNS = ("external_id", "created_at", "closed_at", "channel", "type", "title", "text", "address", "lon", "lat",
+               "coord_system", "category", "citizen_name", "citizen_phone", "state", "reply", "replied_at",
+               "street_code", "unit")
+CSV_REQUIRED = ("external_id", "created_at", "text")
+
+
+class Format:
+    name = ""
+    source = ""
+    field_names = {}
+
+    def field(self, name):
+        """The column name the user knows for one of our fields (for the report)."""
+        return self.field_names.get(name, name)
+
+
+class CsvFormat(Format):
+    """Jiesu's own CSV (docs/import.md#csv)."""
+
+    name = "csv"
+
+    def __init__(self, header, lookups, source="csv"):
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            raise FormatError("missing column(s): " + ", ".join(missing))
+        self.unknown_columns = [h for h in header if h and h not in CSV_COLUMNS]
+        self.index = {c: header.index(c) for c in CSV_COLUMNS if c in header}
+        self.width = len(header)
+        self.lookups = lookups
+        self.source = source
+
+    def parse(self, line, values):
+        if len(values) != self.width:
+            return Rejected(line, values[self.index["external_id"]].strip()
+                            if len(values) > self.index["external_id"] else "",
+                            [("", "field_count", {"n": len(values), "m": self.width}, "")])
+        idx = self.index
+        get = lambda name: values[idx[name]] if name in idx else ""  # noqa: E731
+        errors = []
+        look = self.lookups
+        row = Row(line)
+        external_id = values[idx["external_id"]].strip()
+        row.external_id = external_id
+        if not external_id:
+            errors.append(("external_id", "missing_id", None, ""))
+        elif len(external_id) > ID_MAX:
+            errors.append(("external_id", "id_too_long", {"n": ID_MAX}, external_id))
+        row.key = f"import:{self.source}:{external_id}"
+
+        created_raw = values[idx["created_at"]]
+        created = None
+        if not created_raw.strip():
+            errors.append(("created_at", "missing_created", None, ""))
+        else:
+            created = parse_time(created_raw, look.tz)
+            if created is None:
+                errors.append(("created_at", "bad_date", {"v": created_raw}, created_raw))
+            elif created > look.latest:
+                errors.append(("created_at", "future", None, created_raw))
+        row.created_at = created
+        closed_raw = get("closed_at")
+        closed = None
+        if closed_raw.strip():
+            closed = parse_time(closed_raw, look.tz)
+            if closed is None:
+                errors.append(("closed_at", "bad_date", {"v": closed_raw}, closed_raw))
+            elif created is not None and closed < created:
+                errors.append(("closed_at", "closed_before_created", None, closed_raw))
+            elif closed > look.latest:
+                errors.append(("closed_at", "future", None, closed_raw))
+        row.closed_at = closed
+        state_raw = get("state").strip()
+        if state_raw:
+            is_closed = STATES.get(state_raw.lower())
+            if is_closed is None:
+                errors.append(("state", "bad_state", {"v": state_raw}, state_raw))
+            elif is_closed and not closed_raw.strip():
+                errors.append(("closed_at", "closed_without_time", None, ""))
+            elif not is_closed and closed_raw.strip():
+                errors.append(("state", "open_with_close_time", None, state_raw))
+            row.closed = bool(is_closed)
+        else:
+            row.closed = bool(closed_raw.strip())
+        replied_raw = get("replied_at")
+        if replied_raw.strip():
+            replied = parse_time(replied_raw, look.tz)
+            if replied is None:
+                errors.append(("replied_at", "bad_date", {"v": replied_raw}, replied_raw))
+            row.replied_at = replied
+
+        channel_raw = get("channel").strip()
+        if channel_raw:
+            channel = CHANNELS.get(channel_raw.lower())
+            if channel is None:
+                errors.append(("channel", "bad_channel", {"v": channel_raw}, channel_raw))
+            row.channel = channel
+        else:
+            row.channel = "import"
+        type_raw = get("type").strip()
+        if type_raw:
+            request_type = REQUEST_TYPES.get(type_raw.lower())
+            if request_type is None:
+                errors.append(("type", "bad_type", {"v": type_raw}, type_raw))
+            row.request_type = request_type
+        else:
+            row.request_type = ""
+
+        text = values[idx["text"]].strip()
+        if not text:
+            errors.append(("text", "empty_text", None, ""))
+        elif len(text) > TEXT_MAX:
+            errors.append(("text", "text_too_long", {"n": TEXT_MAX}, text[:40] + "…"))
+        row.text = text
+        title = get("title").strip()
+        if not title and text:
+            title = text.splitlines()[0][:40]
+        elif len(title) > TITLE_MAX:
+            errors.append(("title", "title_too_long", {"n": TITLE_MAX}, title[:40] + "…"))
+        row.title = title
+        row.address = get("address").strip()[:ADDRESS_MAX]
+        reply = get("reply").strip()
+        row.reply = reply
+        if row.replied_at is None and reply and closed is not None:
+            row.replied_at = closed
+        for name, value in (("text", text), ("title", title), ("address", row.address), ("reply", reply)):
+            if "\x00" in value:
+                errors.append((name, "nul", None, ""))
+
+        lon_raw, lat_raw = get("lon").strip(), get("lat").strip()
+        if lon_raw or lat_raw:
+            if not (lon_raw and lat_raw):
+                field = "lat" if lon_raw else "lon"
+                errors.append((field, "half_coordinates", None, ""))
+            else:
+                lon, lat = parse_float(lon_raw), parse_float(lat_raw)
+                if lon is None:
+                    errors.append(("lon", "bad_number", {"v": lon_raw}, lon_raw))
+                if lat is None:
+                    errors.append(("lat", "bad_number", {"v": lat_raw}, lat_raw))
+                if lon is not None and lat is not None:
+                    system = (get("coord_system").strip() or "wgs84").lower().replace("-", "").replace("_", "")
+                    if system not in SYSTEMS:
+                        errors.append(("coord_system", "bad_coord_system", {"v": get("coord_system")},
+                                       get("coord_system")))
+                    elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                        errors.append(("lon", "coordinates_out_of_range", None, f"{lon_raw}, {lat_raw}"))
+                    else:
+                        lon, lat = to_wgs84(lon, lat, system)
+                        west, south, east, north = look.bbox
+                        if not (west <= lon <= east and south <= lat <= north):
+                            errors.append(("lon", "outside_city", None, f"{lon_raw}, {lat_raw}"))
+                        row.lon, row.lat = lon, lat
+        elif look.require_coordinates:
+            errors.append(("lon", "missing_coordinates", None, ""))
+
+        name = get("citizen_name").strip()
+        phone = get("citizen_phone").strip()
+        if phone and not PHONE_RE.match(phone):
+            errors.append(("citizen_phone", "bad_phone", None, phone))
+        row.citizen_name, row.citizen_phone = name[:60], phone[:30]
+
+        category_raw = get("category").strip()
+        if category_raw:
+            category = look.category(category_raw)
+            if category is None:
+                row.note("unknown_category", category_raw)
+            else:
+                row.category, row.category_from = category, "file"
+        street_raw = get("street_code").strip()
+        if street_raw:
+            unit = look.units_by_code.get(street_raw)
+            if unit is None or str(unit.kind) not in ("district", "street", "community", "grid"):
+                row.note("unknown_place", street_raw)
+            else:
+                row.place_unit = unit
+        unit_raw = get("unit").strip()
+        if unit_raw:
+            unit = look.unit(unit_raw)
+            if unit is None or not unit.active:
+                row.note("unknown_unit", unit_raw)
+            else:
+                row.lead_hint = unit
+        if errors:
+            return Rejected(line, external_id, errors)
+        return row
+
+
+# ─────────────────────────────────────────────────────────────── US 311
+
+#: 311 request type (LA RequestType / NYC Complaint Type) → category code. Common types only;
+#: the others are classified from the text. Codes 90.xx.xxxxx are the GB/T 47678.5 matters.
+US_TYPES = {
+    # Los Angeles (MyLA311)
+    "Bulky Items": "04.05.04",                   # 大件与装修垃圾清运
+    "Graffiti Removal": "90.06.06004",           # 建筑物外立面污损
+    "Illegal Dumping Pickup": "90.06.06010",     # 暴露垃圾
+    "Metal/Household Appliances": "90.06.06035",  # 废弃家具设备
+    "Electronic Waste": "90.06.06035",           # 废弃家具设备
+    "Homeless Encampment": "11.02.04",           # 流浪乞讨救助
+    "Dead Animal Removal": "90.06.06037",        # 动物尸体
+    "Single Streetlight Issue": "03.05.02",      # 路灯不亮
+    "Multiple Streetlight Issue": "03.05.02",    # 路灯不亮
+    "Report Water Waste": "02.01.04",            # 供水管线漏水跑水
+    "Feedback": "15.03.01",                      # 城市发展建议
+    # New York City
+    "Noise - Residential": "90.06.06028",        # 噪声扰民
+    "Noise - Street/Sidewalk": "90.06.06028",    # 噪声扰民
+    "Noise - Commercial": "04.01.01",            # 商业经营噪声
+    "Noise - Vehicle": "04.01.04",               # 交通噪声
+    "Noise - Park": "04.01.03",                  # 广场舞噪声
+    "Noise - Helicopter": "04.01.04",            # 交通噪声
+    "Noise": "90.06.06028",                      # 噪声扰民
+    "Illegal Parking": "05.03.01",               # 道路违法停车
+    "Blocked Driveway": "05.03.01",              # 道路违法停车
+    "Abandoned Vehicle": "05.03.04",             # 僵尸车与废弃车辆
+    "Encampment": "11.02.04",                    # 流浪乞讨救助
+    "Homeless Person Assistance": "11.02.04",    # 流浪乞讨救助
+    "Panhandling": "90.09.09003",                # 流浪乞讨
+    "Rodent": "08.02.03",                        # 病媒生物防治
+    "Street Condition": "05.04.01",              # 道路破损与坑洼
+    "Taxi Complaint": "05.02.01",                # 出租车服务
+    "Illegal Fireworks": "10.04.05",             # 燃放烟花爆竹
+    "Traffic": "05.04.05",                       # 交通拥堵与组织
+    "Non-Emergency Police Matter": "10.02.01",   # 治安隐患
+    "Drinking": "10.02.01",                      # 治安隐患
+    "Missed Collection": "03.03.02",             # 垃圾清运
+    "Dumpster Complaint": "03.03.02",            # 垃圾清运
+    "Residential Disposal Complaint": "03.03.02",  # 垃圾清运
+    "Dirty Condition": "03.03.01",               # 道路清扫保洁
+    "Street Sweeping Complaint": "03.03.01",     # 道路清扫保洁
+    "Illegal Dumping": "90.06.06010",            # 暴露垃圾
+    "Dead Animal": "90.06.06037",                # 动物尸体
+    "Broken Parking Meter": "05.03.02",          # 停车场收费与管理
+    "Food Establishment": "09.01.01",            # 餐饮食品安全
+    "Food Poisoning": "09.01.01",                # 餐饮食品安全
+    "Mobile Food Vendor": "90.09.09001",         # 无照经营游商
+    "Violation of Park Rules": "04.06.04",       # 公园管理与服务
+    "Bridge Condition": "05.04.04",              # 过街设施与天桥
+    "Street Sign - Missing": "05.04.03",         # 交通标志标线
+    "Street Sign - Damaged": "05.04.03",         # 交通标志标线
+    "Traffic Signal Condition": "05.04.02",      # 交通信号灯故障
+    "Street Light Condition": "03.05.02",        # 路灯不亮
+    "Water System": "02.01.04",                  # 供水管线漏水跑水
+    "Sewer": "02.02.01",                         # 污水管道堵塞外溢
+    "HEAT/HOT WATER": "02.05.01",                # 供暖（见分类目录）
+    "Lost Property": "15.01.02",                 # 办事指引
+}
+
+#: 311 agency (LA Owner / NYC Agency) → the Beijing unit that does that job (by code).
+US_AGENCIES = {
+    "BOS": "CD-CGW",     # LA Bureau of Sanitation → 市城市管理委员会 (环卫)
+    "OCB": "CD-ZFJ",     # LA Office of Community Beautification (graffiti) → 市城市管理综合行政执法局
+    "BSL": "CD-CGW",     # LA Bureau of Street Lighting → 市城市管理委员会 (路灯)
+    "BSS": "CD-JTW",     # LA Bureau of Street Services → 市交通委员会 (道路)
+    "LADWP": "EN-WATER",  # LA Department of Water and Power → 北京市自来水集团
+    "ITA": "HC",         # LA Information Technology Agency (runs 311) → 12345市民服务热线中心
+    "NYPD": "CD-GAJ",    # → 市公安局
+    "DSNY": "CD-CGW",    # NYC Sanitation → 市城市管理委员会
+    "DOT": "CD-JTW",     # NYC Transportation → 市交通委员会
+    "DOHMH": "CD-WJW",   # NYC Health and Mental Hygiene → 市卫生健康委员会
+    "TLC": "CD-JTW",     # NYC Taxi and Limousine Commission → 市交通委员会
+    "DHS": "CD-MZJ",     # NYC Homeless Services → 市民政局
+    "EDC": "CD-FGW",     # NYC Economic Development Corporation → 市发展和改革委员会
+    "DPR": "CD-YLLH",    # NYC Parks and Recreation → 市园林绿化局
+    "DEP": "CD-SWJ",     # NYC Environmental Protection (water, sewer) → 市水务局
+    "HPD": "CD-ZJW",     # NYC Housing Preservation and Development → 市住房和城乡建设委员会
+    "DOB": "CD-ZJW",     # NYC Buildings → 市住房和城乡建设委员会
+    "DCWP": "CD-SCJG",   # NYC Consumer and Worker Protection → 市市场监督管理局
+}
+
+#: 311 request source → channel.
+US_CHANNELS = {
+    "call": "phone", "voicemail": "phone", "phone": "phone",
+    "mobile app": "app", "mobile": "app",
+    "self service": "web", "email": "web", "online": "web", "web form": "web",
+    "driver self report": "patrol",  # city crews reporting what they find: 巡查上报
+}
+US_CLOSED = {"closed", "cancelled", "referred out"}
+US_OPEN = {"open", "in progress", "pending", "assigned", "started"}
+US_TIME = "%m/%d/%Y %I:%M:%S %p"
+
+
+class UsDialect:
+    """Column names of one city's export."""
+
+    def __init__(self, source, tz, columns):
+        self.source, self.tz = source, ZoneInfo(tz)
+        self.columns = columns
+
+
+LA = UsDialect("la311", "America/Los_Angeles", {
+    "id": "SRNumber", "created": "CreatedDate", "closed": "ClosedDate", "type": "RequestType", "agency": "Owner",
+    "status": "Status", "channel": "RequestSource", "lat": "Latitude", "lon": "Longitude", "address": "Address",
+    "anonymous": "Anonymous", "action": "ActionTaken"})
+NYC = UsDialect("nyc311", "America/New_York", {
+    "id": "Unique Key", "created": "Created Date", "closed": "Closed Date", "type": "Complaint Type",
+    "agency": "Agency", "status": "Status", "channel": "Open Data Channel Type", "lat": "Latitude",
+    "lon": "Longitude", "address": "Incident Address", "city": "City", "descriptor": "Descriptor",
+    "location_type": "Location Type", "resolution": "Resolution Description"})
+
+
+class Us311Format(Format):
+    """Los Angeles and New York City 311 exports (docs/import.md#us311)."""
+
+    name = "us311"
+
+    def __init__(self, header, lookups, source=None):
+        if "SRNumber" in header:
+            dialect = LA
+        elif "Unique Key" in header:
+            dialect = NYC
+        else:
+            raise FormatError("not a Los Angeles (SRNumber, …) or New York City (Unique Key, …) 311 export")
+        need = ("id", "created", "closed", "type", "agency", "status", "lat", "lon")
+        missing = [dialect.columns[k] for k in need if dialect.columns[k] not in header]
+        if missing:
+            raise FormatError("missing column(s): " + ", ".join(missing))
+        self.dialect = dialect
+        self.source = source or dialect.source
+        self.index = {k: header.index(c) for k, c in dialect.columns.items() if c in header}
+        self.width = len(header)
+        self.lookups = lookups
+        self.field_names = {
+            "external_id": dialect.columns["id"], "created_at": dialect.columns["created"],
+            "closed_at": dialect.columns["closed"], "lon": dialect.columns["lon"], "lat": dialect.columns["lat"],
+            "state": dialect.columns["status"], "text": dialect.columns["type"],
+        }
+        self.categories = {t: lookups.categories_by_code.get(code) for t, code in US_TYPES.items()}
+        self.agencies = {a: lookups.units_by_code.get(code) for a, code in US_AGENCIES.items()}
+
+    def _time(self, value):
+        value = value.strip()
+        try:
+            return datetime.strptime(value, US_TIME).replace(tzinfo=self.dialect.tz)
+        except ValueError:
+            moment = parse_time(value, self.dialect.tz)
+            return moment
+
+    def parse(self, line, values):
+        idx = self.index
+        get = lambda name: values[idx[name]].strip() if name in idx and idx[name] < len(values) else ""  # noqa: E731
+        external_id = get("id")
+        if len(values) != self.width:
+            return Rejected(line, external_id, [("", "field_count", {"n": len(values), "m": self.width}, "")])
+        errors = []
+        row = Row(line)
+        row.external_id = external_id
+        row.key = f"import:{self.source}:{external_id}"
+        if not external_id:
+            errors.append(("external_id", "missing_id", None, ""))
+        elif len(external_id) > ID_MAX:
+            errors.append(("external_id", "id_too_long", {"n": ID_MAX}, external_id))
+        latest = self.lookups.latest
+        created_raw, closed_raw = get("created"), get("closed")
+        created = closed = None
+        if not created_raw:
+            errors.append(("created_at", "missing_created", None, ""))
+        else:
+            created = self._time(created_raw)
+            if created is None:
+                errors.append(("created_at", "bad_date", {"v": created_raw}, created_raw))
+            elif created > latest:
+                errors.append(("created_at", "future", None, created_raw))
+        if closed_raw:
+            closed = self._time(closed_raw)
+            if closed is None:
+                errors.append(("closed_at", "bad_date", {"v": closed_raw}, closed_raw))
+            elif created is not None and closed < created:
+                errors.append(("closed_at", "closed_before_created", None, f"{closed_raw} < {created_raw}"))
+            elif closed > latest:
+                errors.append(("closed_at", "future", None, closed_raw))
+        row.created_at, row.closed_at = created, closed
+        status = get("status")
+        lowered = status.lower()
+        if lowered in US_CLOSED:
+            row.closed = True
+            if not closed_raw:
+                errors.append(("closed_at", "closed_without_time", None, status))
+        elif lowered in US_OPEN:
+            row.closed = False
+            if closed_raw:
+                errors.append(("state", "open_with_close_time", None, status))
+        else:  # a status we do not know: the closing time says it
+            row.closed = bool(closed_raw)
+
+        lat_raw, lon_raw = get("lat"), get("lon")
+        lat = parse_float(lat_raw) if lat_raw else None
+        lon = parse_float(lon_raw) if lon_raw else None
+        if not lat_raw or not lon_raw or (lat == 0 and lon == 0):
+            errors.append(("lat" if not lat_raw else "lon", "missing_coordinates", None, ""))
+        elif lat is None or lon is None:
+            errors.append(("lat" if lat is None else "lon", "bad_number", {"v": lat_raw if lat is None else lon_raw},
+                           lat_raw if lat is None else lon_raw))
+        elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            errors.append(("lon", "coordinates_out_of_range", None, f"{lon_raw}, {lat_raw}"))
+        row.lon, row.lat, row.foreign = lon, lat, True
+
+        request_type = get("type")
+        descriptor = get("descriptor")
+        address = get("address")
+        city = get("city")
+        where = ", ".join(p for p in (address, city) if p)
+        row.address = where[:ADDRESS_MAX]
+        if not request_type and not descriptor:
+            errors.append(("text", "empty_text", None, ""))
+        title = request_type or descriptor
+        text = title
+        if descriptor and descriptor != title:
+            text += f": {descriptor}"
+        location_type = get("location_type")
+        if location_type:
+            text += f" ({location_type})"
+        if where:
+            text += f" — {where}"
+        row.title, row.text = title[:TITLE_MAX], text[:TEXT_MAX]
+        row.request_type = ""
+        row.channel = US_CHANNELS.get(get("channel").lower(), "import")
+        row.anonymous = get("anonymous").upper() == "Y"
+        row.reply = get("resolution")
+        if row.reply and closed is not None:
+            row.replied_at = closed
+        category = self.categories.get(request_type)
+        if category is not None:
+            row.category, row.category_from = category, "mapping"
+        elif request_type:
+            row.note("unmapped_type", request_type)
+        agency = get("agency")
+        unit = self.agencies.get(agency)
+        if unit is not None and unit.active:
+            row.lead_hint = unit
+        elif agency:
+            row.note("unmapped_agency", agency)
+        row.extra = {"agency": agency, "status": status, "type": request_type}
+        if errors:
+            return Rejected(line, external_id, errors)
+        return row
+
+
+FORMATS = {"csv": CsvFormat, "us311": Us311Format}
+
+
+def make_format(name, header, lookups, source=None):
+    try:
+        cls = FORMATS[name]
+    except KeyError:
+        raise FormatError(f"unknown format {name!r}: use one of {', '.join(FORMATS)}") from None
+    if source is not None and not SOURCE_RE.match(source):
+        raise FormatError(f"source {source!r}: 1–20 characters of a-z, 0-9, '.', '_', '-'")
+    if cls is CsvFormat:
+        return cls(header, lookups, source or "csv")
+    return cls(header, lookups, source)

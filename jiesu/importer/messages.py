@@ -1,0 +1,82 @@
+"""Why a row was not imported, in the user's language (Chinese by default).
+
+A reason is a code plus parameters; the text is rendered when the report is
+written, inside the import's `translation.override(lang)`, so one run speaks
+one language. Codes are stable (tests, scripts, the summary JSON use them).
+"""
+import re
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
+
+# code → message (English msgid; the Chinese is in jiesu/importer/locale)
+REASONS = {
+    "missing_id": gettext_noop("External id is empty"),
+    "id_too_long": gettext_noop("External id is too long (at most %(n)d characters)"),
+    "missing_created": gettext_noop("Creation time is missing"),
+    "bad_date": gettext_noop("Not a valid date and time: “%(v)s”"),
+    "future": gettext_noop("Time lies in the future"),
+    "closed_before_created": gettext_noop("Closed before it was created"),
+    "closed_without_time": gettext_noop("Closed, but the closing time is missing"),
+    "open_with_close_time": gettext_noop("State is open, but a closing time is given"),
+    "bad_state": gettext_noop("Unknown state “%(v)s” (use closed or open)"),
+    "empty_text": gettext_noop("Description is empty"),
+    "text_too_long": gettext_noop("Description is too long (at most %(n)d characters)"),
+    "title_too_long": gettext_noop("Title is too long (at most %(n)d characters)"),
+    "bad_channel": gettext_noop("Unknown channel “%(v)s”"),
+    "bad_type": gettext_noop("Unknown request type “%(v)s”"),
+    "missing_coordinates": gettext_noop("Coordinates are missing"),
+    "half_coordinates": gettext_noop("Give both longitude and latitude, or neither"),
+    "bad_number": gettext_noop("Not a number: “%(v)s”"),
+    "coordinates_out_of_range": gettext_noop("Longitude or latitude out of range"),
+    "bad_coord_system": gettext_noop("Unknown coordinate system “%(v)s” (use wgs84, gcj02 or bd09)"),
+    "outside_city": gettext_noop("The coordinates lie outside the city"),
+    "bad_phone": gettext_noop("The phone number is not valid"),
+    "nul": gettext_noop("Contains a NUL character"),
+    "field_count": gettext_noop("The row has %(n)d fields, the header has %(m)d"),
+    "duplicate_in_file": gettext_noop("Same external id as line %(line)d of this file"),
+    "duplicate_in_run": gettext_noop("Same external id as an earlier row of this file (imported as ticket %(number)s)"),
+    "already_imported": gettext_noop("Already imported as ticket %(number)s"),
+}
+
+# Notes: a value the importer could not use and replaced (the row is imported; counted in the summary).
+NOTES = {
+    "unknown_category": gettext_noop("Category “%(v)s” not recognised: classified automatically"),
+    "unknown_unit": gettext_noop("Unit “%(v)s” not recognised: routed automatically"),
+    "unknown_place": gettext_noop("Place code “%(v)s” not recognised: located from coordinates or address"),
+    "unmapped_type": gettext_noop("Request type “%(v)s” has no mapping: classified automatically"),
+    "unmapped_agency": gettext_noop("Agency “%(v)s” has no mapping: routed automatically"),
+}
+
+# The report's words (context "import report": "line", "field" … are common words elsewhere)
+RESULT_REJECTED = pgettext_lazy("import report", "rejected")
+RESULT_ALREADY = pgettext_lazy("import report", "already imported")
+REPORT_HEADER = (pgettext_lazy("import report", "line"), pgettext_lazy("import report", "external id"),
+                 pgettext_lazy("import report", "result"), pgettext_lazy("import report", "field"),
+                 pgettext_lazy("import report", "reason"), pgettext_lazy("import report", "value"))
+
+
+def text(code, params=None):
+    """The reason (or note) `code` in the active language."""
+    template = REASONS.get(code) or NOTES.get(code) or code
+    message = _(template)
+    if params:
+        try:
+            return message % params
+        except (KeyError, TypeError, ValueError):
+            return message
+    return message
+
+
+def label(code):
+    """The reason (or note) `code` without a row's values, for the summary: “%(v)s” → “…”."""
+    return re.sub(r"%\((\w+)\)[sd]", "…", _(REASONS.get(code) or NOTES.get(code) or code))
+
+
+def header():
+    """The report's column names in the active language."""
+    return [str(h) for h in REPORT_HEADER]
+
+
+def result_label(rejected):
+    return str(RESULT_REJECTED if rejected else RESULT_ALREADY)

@@ -1,0 +1,595 @@
+"""Bulk import of historical tickets: read → check → classify → locate → route → write, batch by batch.
+
+    from jiesu.importer.services import run_import
+    summary = run_import("tickets.csv", "csv", report="rejected.csv")
+
+The file is streamed: a batch of rows (5,000 by default) is read, checked by
+its format (jiesu.importer.formats), classified with one vectorised classifier
+call (jiesu.importer.fastclf over the dispatch engine's own model), located
+and routed through the dispatch locator and router (memoised: the same
+address, place and category give the same answer), and written in one
+transaction (jiesu.importer.writer: COPY on PostgreSQL). Memory stays flat:
+nothing of a batch is kept after it is written, except counters.
+
+Every row ends up in exactly one place: imported, already imported (its
+idempotency key ``import:<source>:<external id>`` exists: a re-run adds
+nothing), or rejected with its reasons in the report file. Nothing is
+dropped silently.
+
+What an imported ticket holds (the same invariants as jiesu.tickets.services):
+
+* a closed row → state closed, with ``closed_at``, ``replied_at`` (the reply
+  time given, else the closing time) and the reply text; when routed to a
+  handling unit, ``lead_unit``, ``dispatched_at`` (= created) and done
+  assignments (lead, co units, the district's copy of a street dispatch);
+* an open row routed to a handling unit → dispatched, with pending
+  assignments and deadlines counted from its creation on the working
+  calendar, its warning level as of now;
+* an open row the router can only send to the hotline centre → awaiting
+  dispatch (待派单), in the dispatchers' queue;
+* events: ``intake`` at the creation time (payload: channel, category, how it
+  was classified, the source and external id), ``dispatch`` (lead, co units,
+  the router's explanation) when routed, ``close`` at the closing time.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+
+from jiesu.importer import formats as F
+from jiesu.importer import messages as M
+from jiesu.importer.fastclf import BatchClassifier
+from jiesu.importer.writer import Table, make_writer
+
+BATCH_SIZE = 5000
+MEMO_LIMIT = 50_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
+HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
+RETRIES = 3
+STEPS = ("dispatch", "sign", "contact", "reply")
+
+
+class ImportError_(ValueError):
+    """The import cannot start (unknown format, unreadable file, bad header, bad option)."""
+
+
+@dataclass
+class Summary:
+    """What a run did; `as_dict()` is the command's JSON last line."""
+
+    path: str = ""
+    format: str = ""
+    source: str = ""
+    report: str = ""
+    database: str = ""
+    dry_run: bool = False
+    read: int = 0
+    imported: int = 0
+    already: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
+    states: Counter = field(default_factory=Counter)
+    classified: Counter = field(default_factory=Counter)
+    routing: Counter = field(default_factory=Counter)
+    events: int = 0
+    assignments: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    seconds: float = 0.0
+    classifier: str = ""
+    fast_classifier: bool = True
+
+    def as_dict(self):
+        return {
+            "file": self.path, "format": self.format, "source": self.source, "database": self.database,
+            "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
+            "already_imported": self.already, "rejected": self.rejected,
+            "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
+            "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
+            "routing": dict(self.routing.most_common()), "events": self.events, "assignments": self.assignments,
+            "report": self.report, "seconds": round(self.seconds, 3),
+            "tickets_per_s": round(self.imported / self.seconds, 1) if self.seconds else 0.0,
+        }
+
+
+# ─────────────────────────────────────────────────────────────── reference data
+
+
+class Context:
+    """Everything a batch needs, read once per run: reference data, classifier, calendar, memos."""
+
+    def __init__(self, now):
+        from jiesu.categories.models import TimeLimitClass
+        from jiesu.demo.deadlines import FastClock
+        from jiesu.dispatch.engine import default_classifier
+        from jiesu.dispatch.router import reference
+        from jiesu.workcal.services import current_calendar
+
+        self.now = now
+        self.ref = reference()
+        table = self.ref.table
+        self.table = table
+        self.model = default_classifier(self.ref)
+        self.classifier = BatchClassifier(self.model)
+        self.model_version = getattr(self.model, "version", "") or type(self.model).__name__
+        active = [c for c in table.categories.values() if c.active]
+        parents = {c.parent_id for c in active}
+        by_name = Counter(c.name for c in active)
+        leaf_names = Counter(c.name for c in active if c.id not in parents)
+        self.category_names = {c.name: c for c in active if c.id not in parents and leaf_names[c.name] == 1}
+        unit_names = Counter(u.name for u in table.units.values())
+        self.lookups = F.Lookups(
+            categories_by_code={c.code: c for c in active},
+            categories_by_name={c.name: c for c in active if by_name[c.name] == 1},
+            units_by_code=table.by_code,
+            units_by_name={u.name: u for u in table.units.values() if unit_names[u.name] == 1},
+            now=now, tz=timezone.get_current_timezone(), bbox=settings.JIESU["CITY_BBOX"])
+        self.limit_classes = {lc.id: lc for lc in TimeLimitClass.objects.all()}
+        self.general = next((lc for lc in self.limit_classes.values() if lc.code == "general"), None)
+        calendar = current_calendar()
+        today = timezone.localdate(now)
+        self.clock = FastClock(calendar, date(today.year - 10, 1, 1), today + timedelta(days=400))
+        self.fraction = settings.JIESU["WARNING_FRACTION"]
+        self.places, self.routes, self.limits = {}, {}, {}
+
+    # -- categories
+
+    def category_of_label(self, label):
+        """A classifier label (a category code, or a unique leaf name) → active category, or None."""
+        category = self.table.category_by_code.get(label)
+        if category is None:
+            category = self.category_names.get(label)
+        return category if category is not None and category.active else None
+
+    def limit_class(self, category):
+        if category is None:
+            return self.general
+        found = self.limits.get(category.id)
+        if found is None:
+            node = category
+            while node is not None and not node.time_limit_class_id:
+                node = self.table.categories.get(node.parent_id)
+            found = self.limit_classes.get(node.time_limit_class_id) if node is not None else None
+            found = self.limits[category.id] = found or self.general
+        return found
+
+    def deadlines(self, start, limit_class, steps):
+        """{step: due time} for a start, as add_limit on the working calendar; the calendar position of
+        `start` is found once for all steps (FastClock.index), the clock is left only outside its window."""
+        if limit_class is None:
+            return dict.fromkeys(steps)
+        clock, out, base = self.clock, {}, None
+        for step in steps:
+            amount, unit = limit_class.limit(step)
+            if unit == "clock_hours":
+                out[step] = start + timedelta(hours=amount)
+                continue
+            if base is None:
+                base = clock.index(start)
+            seconds = amount * 3600 if unit == "working_hours" else amount * clock.per_day
+            moment = clock.moment(base + seconds) if base is not None and seconds > 0 else None
+            out[step] = moment if moment is not None else clock.add(start, amount, unit)
+        return out
+
+    # -- places and routes (memoised)
+
+    def locate(self, row):
+        """(place dict or None, confidence, source) for a row."""
+        from jiesu.dispatch.locator import locate, locate_address
+
+        if row.foreign:
+            return None, 0.0, "foreign"
+        if row.place_unit is not None:
+            return self.table.place_chain(row.place_unit), 1.0, "file"
+        if row.lon is not None:
+            found = locate(row.address, row.lon, row.lat, "wgs84", ref=self.ref)
+        else:
+            text = row.address or row.classify_text()
+            found = self.places.get(text)
+            if found is None:
+                if len(self.places) >= MEMO_LIMIT:
+                    self.places.clear()
+                if row.address:
+                    found = locate_address(row.address, self.ref)
+                else:
+                    found = locate("", text=text, ref=self.ref)
+                self.places[text] = found
+        if found.unit is None:
+            return None, 0.0, "none"
+        return found.place(), found.confidence, found.source
+
+    def route(self, category, place, confidence):
+        """The router's best suggestion for a category at a place."""
+        unit = None
+        if place is not None:
+            unit = place.get("grid") or place.get("community") or place.get("street") or place.get("district")
+        key = (category.id, unit.id if unit is not None else None, confidence)
+        found = self.routes.get(key)
+        if found is None:
+            if len(self.routes) >= MEMO_LIMIT:
+                self.routes.clear()
+            found = self.routes[key] = self.table.route(category, place, place_confidence=confidence)[0]
+        return found
+
+
+# ─────────────────────────────────────────────────────────────── the rows written
+
+
+def _columns(model, skip=("id",)):
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
+
+
+class Tables:
+    """Column lists and per-row templates (every column's model default) of the three tables written."""
+
+    def __init__(self):
+        from jiesu.tickets.models import Assignment, Ticket, TicketEvent
+
+        stamp = timezone.now()
+        self.ticket = Table(Ticket, _columns(Ticket, skip=()))
+        self.event = Table(TicketEvent, _columns(TicketEvent))
+        self.assignment = Table(Assignment, _columns(Assignment))
+        self.templates = {}
+        for name, model, table in (("ticket", Ticket, self.ticket), ("event", TicketEvent, self.event),
+                                   ("assignment", Assignment, self.assignment)):
+            fields = {f.attname: f for f in model._meta.concrete_fields}
+            template = []
+            for column in table.columns:
+                f = fields[column]
+                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                    template.append(stamp)
+                else:  # the model's default ("" for text fields without one); the importer sets the rest
+                    template.append(f.get_default())
+            self.templates[name] = template
+            setattr(self, f"{name}_index", {c: i for i, c in enumerate(table.columns)})
+
+
+def _put(template, index, values):
+    row = list(template)
+    for name, value in values.items():
+        row[index[name]] = value
+    return row
+
+
+# ─────────────────────────────────────────────────────────────── one batch
+
+
+class Prepared:
+    """A good row with what classification, locating and routing decided."""
+
+    __slots__ = ("row", "category", "probability", "place", "lead", "co", "copy_to", "mode", "explanation",
+                 "state")
+
+
+def classify(rows, ctx):
+    """Categories for rows without one: one classifier call for the whole batch; {id(row): probability}."""
+    todo = [r for r in rows if r.category is None]
+    if not todo:
+        return {}
+    tops = ctx.classifier.top([r.classify_text() for r in todo], k=3)
+    out = {}
+    for row, top in zip(todo, tops):
+        for label, p in top:
+            category = ctx.category_of_label(label)
+            if category is not None:
+                row.category, row.category_from = category, "classifier"
+                out[id(row)] = p
+                break
+    return out
+
+
+def prepare(rows, ctx, probabilities):
+    """Locate and route each row; decide its state."""
+    out = []
+    for row in rows:
+        p = Prepared()
+        p.row, p.category = row, row.category
+        p.probability = probabilities.get(id(row))
+        place, confidence, source = ctx.locate(row)
+        p.place = place
+        p.lead, p.co, p.copy_to, p.mode, p.explanation = None, [], None, "none", ""
+        if row.category is not None:
+            s = ctx.route(row.category, place, confidence)
+            p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation_zh
+        if row.lead_hint is not None:
+            hint = row.lead_hint
+            if p.lead is None or hint.id != p.lead.id:
+                p.explanation = f"导入文件指定承办单位：{hint.name}" + (f"（派单目录建议：{p.explanation}）"
+                                                                  if p.explanation else "")
+                p.co = [u for u in p.co if u.id != hint.id]
+                p.copy_to = hint.district if str(hint.kind) == "street" and hint.district_id else None
+            p.lead, p.mode = hint, "file"
+        handling = p.lead is not None and str(p.lead.kind) in HANDLING_KINDS
+        if not handling:
+            p.mode = "hotline" if p.lead is not None else "none"
+            p.lead, p.co, p.copy_to = None, [], None
+        p.state = "closed" if row.closed else ("dispatched" if handling else "new")
+        out.append(p)
+    return out
+
+
+class Importer:
+    def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
+                 lang="zh-hans", dry_run=False, now=None):
+        self.path = str(path)
+        self.format_name = fmt
+        self.source = source
+        self.batch_size = max(1, int(batch_size))
+        self.progress = progress
+        self.lang = lang
+        self.dry_run = dry_run
+        self.now = now or timezone.now()
+        self.report_path = Path(report) if report else default_report_path(self.path, self.now)
+        self.summary = Summary(path=self.path, format=fmt, report=str(self.report_path), dry_run=dry_run,
+                               database=connection.vendor)
+
+    # -- the run
+
+    def run(self):
+        started = time.perf_counter()
+        if not Path(self.path).is_file():
+            raise ImportError_(f"{self.path}: no such file")
+        try:
+            reader = F.Reader(self.path)
+        except F.FormatError as exc:
+            raise ImportError_(f"{self.path}: {exc}") from None
+        try:
+            with translation.override(self.lang):
+                self._run(reader)
+        finally:
+            reader.close()
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def _run(self, reader):
+        from tqdm import tqdm
+
+        ctx = Context(self.now)
+        try:
+            self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
+        except F.FormatError as exc:
+            raise ImportError_(f"{self.path}: {exc}") from None
+        self.ctx = ctx
+        self.tables = Tables()
+        self.writer = make_writer(connection)
+        self.summary.source = self.format.source
+        self.summary.classifier = ctx.model_version
+        self.summary.fast_classifier = ctx.classifier.fast
+        self.report_path.parent.mkdir(parents=True, exist_ok=True)
+        bar = tqdm(total=reader.size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(self.path).name,
+                   disable=not self.progress, dynamic_ncols=True, mininterval=0.5)
+        with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
+            import csv
+
+            self.report = csv.writer(fh)
+            self.report.writerow(M.header())
+            batch, done = [], 0
+            parse = self.format.parse
+            for line, values in reader:
+                batch.append(parse(line, values))
+                if len(batch) >= self.batch_size:
+                    self._batch(batch)
+                    batch = []
+                    done = self._tick(bar, reader, done)
+            if batch:
+                self._batch(batch)
+            self._tick(bar, reader, done)
+        bar.close()
+
+    def _tick(self, bar, reader, done):
+        now = reader.bytes_read
+        bar.update(now - done)
+        s = self.summary
+        bar.set_postfix(imported=s.imported, rejected=s.rejected, already=s.already, refresh=False)
+        return now
+
+    # -- one batch
+
+    def _batch(self, items):
+        s = self.summary
+        s.read += len(items)
+        good, refused = [], []
+        first_line = {}
+        for item in items:
+            if isinstance(item, F.Rejected):
+                refused.append(item)
+                continue
+            seen = first_line.get(item.key)
+            if seen is not None:
+                refused.append(F.Rejected(item.line, item.external_id,
+                                          [("external_id", "duplicate_in_file", {"line": seen}, item.external_id)]))
+                continue
+            first_line[item.key] = item.line
+            good.append(item)
+        prepared = prepare(good, self.ctx, classify(good, self.ctx))
+        already = self._write(prepared)
+        imported_rows = [p for p in prepared if p.row.key not in already]
+        for p in imported_rows:
+            row = p.row
+            s.states[p.state] += 1
+            s.classified[row.category_from or "none"] += 1
+            s.routing[p.mode] += 1
+            if row.notes:
+                for code, _value in row.notes:
+                    s.notes[code] += 1
+        s.imported += len(imported_rows)
+        self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already])
+
+    def _report(self, refused, already):
+        s = self.summary
+        lines = []
+        for r in refused:
+            s.rejected += 1
+            for field_name, code, params, value in r.errors:
+                s.reasons[code] += 1
+                lines.append((r.line, r.external_id, True, self.format.field(field_name), M.text(code, params), value))
+        for row, (number, this_run) in already:
+            # imported by this very run: a repeated external id further down the file, so a rejection
+            code = "duplicate_in_run" if this_run else "already_imported"
+            if this_run:
+                s.rejected += 1
+            else:
+                s.already += 1
+            s.reasons[code] += 1
+            lines.append((row.line, row.external_id, this_run, self.format.field("external_id"),
+                          M.text(code, {"number": number}), row.external_id))
+        lines.sort(key=lambda item: item[0])
+        self.report.writerows((line, ext, M.result_label(rej), fld, reason, value)
+                              for line, ext, rej, fld, reason, value in lines)
+
+    def _write(self, prepared):
+        """Write the batch; {key: (ticket number, imported by this run)} of rows already in the database."""
+        from jiesu.tickets.models import Ticket
+
+        keys = [p.row.key for p in prepared]
+        for attempt in range(RETRIES):
+            try:
+                with transaction.atomic():
+                    already = {}
+                    for i in range(0, len(keys), 10_000):
+                        for key, pk, created in (Ticket.objects.filter(idempotency_key__in=keys[i:i + 10_000])
+                                                 .values_list("idempotency_key", "id", "created_at")):
+                            number = f"{timezone.localtime(created):%Y%m%d}-{pk:07d}"
+                            ours = self.summary.first_id is not None and pk >= self.summary.first_id
+                            already[key] = (number, ours)
+                    todo = [p for p in prepared if p.row.key not in already]
+                    if todo and not self.dry_run:
+                        self._insert(todo)
+                return already
+            except IntegrityError:
+                # a query code drawn twice, or a concurrent import of the same rows: draw again, re-check
+                if attempt == RETRIES - 1:
+                    raise
+        return {}
+
+    def _insert(self, todo):
+        t = self.tables
+        ids = self.writer.allocate_ids(t.ticket, len(todo))
+        codes = secrets.token_hex(6 * len(todo)).upper()
+        tickets, events, assignments = [], [], []
+        for n, (p, pk) in enumerate(zip(todo, ids)):
+            ticket, evs, asgs = self._rows(p, pk, codes[12 * n:12 * n + 12])
+            tickets.append(ticket)
+            events.extend(evs)
+            assignments.extend(asgs)
+        self.writer.insert(t.ticket, tickets)
+        self.writer.insert(t.event, events)
+        self.writer.insert(t.assignment, assignments)
+        s = self.summary
+        s.events += len(events)
+        s.assignments += len(assignments)
+        s.first_id = ids[0] if s.first_id is None else min(s.first_id, ids[0])
+        s.last_id = ids[-1] if s.last_id is None else max(s.last_id, ids[-1])
+
+    def _rows(self, p, pk, code):
+        """(ticket row, event rows, assignment rows) for one prepared row."""
+        ctx, t, row = self.ctx, self.tables, p.row
+        category, lead, created = p.category, p.lead, row.created_at
+        limit = ctx.limit_class(category)
+        due = ctx.deadlines(created, limit, STEPS if lead is not None else ("dispatch",))
+        closed = p.state == "closed"
+        dispatched_at = created if lead is not None else None
+        replied_at = (row.replied_at or row.closed_at) if closed and lead is not None else row.replied_at
+        values = dict(
+            id=pk, query_code=code, channel=row.channel, title=row.title, text=row.text,
+            request_type=row.request_type or (category.request_type if category is not None else "complaint"),
+            address=row.address, lon=row.lon, lat=row.lat, citizen_name=row.citizen_name,
+            citizen_phone=row.citizen_phone, anonymous=row.anonymous, category_id=category.id if category else None,
+            lead_unit_id=lead.id if lead is not None else None, state=p.state, created_at=created,
+            dispatch_due=due["dispatch"], dispatched_at=dispatched_at, reply_due=due.get("reply"),
+            replied_at=replied_at, closed_at=row.closed_at if closed else None, reply_text=row.reply,
+            idempotency_key=row.key, warning_level=0, next_check_at=None)
+        if p.place is not None:
+            for level in ("district", "street", "community", "grid"):
+                unit = p.place.get(level)
+                values[f"{level}_id"] = unit.id if unit is not None else None
+        if not closed:
+            self._deadline_state(values)
+        ticket = _put(t.templates["ticket"], t.ticket_index, values)
+        events = [self._event(pk, created, "intake", "", "new", "", self._intake_payload(p))]
+        if lead is not None:
+            events.append(self._event(pk, created, "dispatch", "new", "dispatched", "", {
+                "lead": lead.name, "lead_id": lead.id, "co": [u.name for u in p.co],
+                "category": category.code if category else None, "explanation": p.explanation,
+                "mode": p.mode, "imported": True}))
+        if closed:
+            events.append(self._event(pk, row.closed_at, "close", "dispatched" if lead is not None else "new",
+                                      "closed", row.reply, {"imported": True}))
+        assignments = self._assignments(p, pk, created, due, closed, replied_at) if lead is not None else []
+        return ticket, events, assignments
+
+    def _deadline_state(self, values):
+        """Warning level and next check of an open ticket as of now (as the deadline worker would have it)."""
+        from jiesu.tickets.models import next_warning_at
+
+        state = values["state"]
+        start, due_at = ((values["created_at"], values["dispatch_due"]) if state == "new"
+                         else (values["dispatched_at"], values["reply_due"]))
+        level = 0
+        if due_at is not None:
+            if self.now >= due_at:
+                level = 2
+            elif self.now >= start + (due_at - start) * self.ctx.fraction:
+                level = 1
+        values["warning_level"] = level
+        values["next_check_at"] = next_warning_at(SimpleNamespace(
+            state=state, created_at=values["created_at"], dispatch_due=values["dispatch_due"],
+            dispatched_at=values["dispatched_at"], reply_due=values["reply_due"], warning_level=level),
+            self.ctx.fraction)
+
+    def _intake_payload(self, p):
+        row = p.row
+        payload = {"channel": row.channel, "category": p.category.code if p.category is not None else None,
+                   "classified_by": row.category_from or None,
+                   "import": {"source": self.format.source, "id": row.external_id, "line": row.line}}
+        if row.category_from == "classifier":
+            payload["model"] = self.ctx.model_version
+            payload["probability"] = round(p.probability, 4)
+        if row.extra:
+            payload["source_fields"] = row.extra
+        if row.notes:
+            payload["notes"] = [[code, value] for code, value in row.notes]
+        return payload
+
+    def _event(self, pk, at, kind, from_state, to_state, note, payload):
+        t = self.tables
+        return _put(t.templates["event"], t.event_index, dict(
+            ticket_id=pk, at=at, kind=kind, from_state=from_state, to_state=to_state, note=note, payload=payload))
+
+    def _assignments(self, p, pk, start, deadlines, closed, replied_at):
+        """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign)."""
+        ctx, t = self.ctx, self.tables
+        units = [(p.lead, "lead")] + [(u, "co") for u in p.co]
+        if p.copy_to is None and str(p.lead.kind) == "street" and p.lead.district_id:
+            p.copy_to = ctx.table.units.get(p.lead.district_id)
+        if p.copy_to is not None and p.copy_to.id not in {u.id for u, _ in units}:
+            units.append((p.copy_to, "copy"))
+        out = []
+        for unit, role in units:
+            values = dict(ticket_id=pk, unit_id=unit.id, role=role, state="done" if closed else "pending",
+                          active=True, round=0, dispatched_at=start, sign_due=deadlines["sign"],
+                          contact_due=deadlines["contact"], reply_due=deadlines["reply"])
+            if closed and role == "lead":
+                values.update(replied_at=replied_at, reply_text=p.row.reply)
+            out.append(_put(t.templates["assignment"], t.assignment_index, values))
+        return out
+
+
+def default_report_path(path, now):
+    """var/imports/<file name>-<time>.rejected.csv"""
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
+    return Path(settings.VAR_DIR) / "imports" / f"{Path(path).stem}-{stamp}.rejected.csv"
+
+
+def run_import(path, fmt="csv", **options) -> Summary:
+    """Import one file (see Importer for the options); returns the Summary."""
+    return Importer(path, fmt, **options).run()

@@ -1,0 +1,230 @@
+"""`jiesu import`: csv and us311 end to end, the rejected-row report, idempotent re-runs, batches, COPY."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from jiesu.tickets.models import Assignment, Ticket, TicketEvent
+
+from .conftest import read_report, run_import, us311_sample, write_csv
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HEADER = ["external_id", "created_at", "closed_at", "channel", "title", "text", "address", "lon", "lat",
+          "category", "state", "reply", "street_code", "unit", "citizen_phone"]
+GOOD = [
+    # closed, placed by address, classified from the text
+    ["A1", "2025-03-01 09:00:00", "2025-03-03 17:30:00", "电话", "垃圾堆积", "东华门街道某小区门口垃圾堆积很多天没人清运",
+     "东城区王府井大街", "", "", "", "已办结", "已清运完毕", "", "", "13800000000"],
+    # open, placed by the street code, category and unit named in the file
+    ["A2", "2025-03-02 10:00", "", "web", "", "楼下饭店油烟太大", "", "", "", "04.05.04", "open", "", "110101001",
+     "", ""],
+    # open, coordinates in 东城区, category by name, an unknown unit (noted, routed automatically)
+    ["A3", "2025/03/04 08:15:00", "", "", "路灯不亮", "胡同里的路灯坏了一周", "", "116.4039", "39.9155", "", "",
+     "", "", "不存在的单位", ""],
+]
+BAD = [
+    ["B1", "2025-03-05 10:00", "2025-03-04 09:00", "", "", "关门前就办结了", "", "", "", "", "", "", "", "", ""],
+    ["B2", "2025-13-40 25:00", "", "", "", "日期不对", "", "", "", "", "", "", "", "", ""],
+    ["B3", "2025-03-06 10:00", "", "", "", "   ", "", "", "", "", "", "", "", "", ""],
+    ["B4", "2025-03-06 11:00", "", "", "", "只有经度", "", "116.40", "", "", "", "", "", "", ""],
+    ["B5", "2025-03-06 12:00", "", "", "", "在上海", "", "121.47", "31.23", "", "", "", "", "", ""],
+    ["A1", "2025-03-07 12:00", "", "", "", "同一个编号又来一次", "", "", "", "", "", "", "", "", ""],
+    ["B6", "", "", "", "", "没有受理时间", "", "", "", "", "", "", "", "", ""],
+]
+
+
+@pytest.fixture
+def sample(tmp_path):
+    return write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
+
+
+def by_line(report):
+    out = {}
+    for row in report[1:]:
+        out.setdefault(int(row[0]), []).append(row)
+    return out
+
+
+def test_csv_import_writes_complete_tickets(world, sample, tmp_path):
+    report = tmp_path / "rejected.csv"
+    result, lines = run_import(sample, "--report", str(report))
+    assert (result["read"], result["imported"], result["rejected"], result["already_imported"]) == (10, 3, 7, 0)
+    assert result["read"] == result["imported"] + result["rejected"] + result["already_imported"]
+    assert result["notes"] == {"unknown_unit": 1}
+    assert any("rejected 7" in line for line in lines)
+
+    tickets = {t.idempotency_key: t for t in Ticket.objects.select_related("category", "street", "lead_unit")}
+    assert set(tickets) == {"import:csv:A1", "import:csv:A2", "import:csv:A3"}
+    a1, a2, a3 = tickets["import:csv:A1"], tickets["import:csv:A2"], tickets["import:csv:A3"]
+
+    assert a1.state == "closed" and a1.channel == "phone" and a1.reply_text == "已清运完毕"
+    assert a1.created_at == datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
+    assert a1.closed_at == a1.replied_at == datetime(2025, 3, 3, 17, 30, tzinfo=SHANGHAI)
+    assert a1.category is not None and a1.district is not None and a1.district.code == "110101"
+    assert a1.lead_unit is not None and a1.dispatched_at == a1.created_at
+    assert a1.citizen_phone == "13800000000"
+    kinds = list(TicketEvent.objects.filter(ticket=a1).values_list("kind", "from_state", "to_state"))
+    assert kinds == [("intake", "", "new"), ("dispatch", "new", "dispatched"), ("close", "dispatched", "closed")]
+    intake = TicketEvent.objects.get(ticket=a1, kind="intake")
+    assert intake.at == a1.created_at
+    assert intake.payload["import"] == {"source": "csv", "id": "A1", "line": 2}
+    assert intake.payload["classified_by"] == "classifier" and 0 < intake.payload["probability"] <= 1
+    dispatch = TicketEvent.objects.get(ticket=a1, kind="dispatch")
+    assert dispatch.payload["explanation"] and dispatch.payload["lead_id"] == a1.lead_unit_id
+    assert TicketEvent.objects.get(ticket=a1, kind="close").at == a1.closed_at
+    lead = Assignment.objects.get(ticket=a1, role="lead")
+    assert (lead.unit_id, lead.state, lead.replied_at) == (a1.lead_unit_id, "done", a1.closed_at)
+
+    assert a2.state == "dispatched" and a2.category.code == "04.05.04" and a2.street.code == "110101001"
+    assert a2.title == "楼下饭店油烟太大"  # no title: the text's first line
+    assert a2.reply_due is not None and a2.reply_due > a2.created_at
+    assert a2.warning_level == 2 and a2.next_check_at is None  # overdue long ago: the worker has nothing to do
+    assert Assignment.objects.filter(ticket=a2, role="lead", state="pending").exists()
+    assert TicketEvent.objects.filter(ticket=a2).count() == 2
+
+    assert a3.lon == pytest.approx(116.4039) and a3.street is not None and a3.state in ("dispatched", "new")
+    assert TicketEvent.objects.get(ticket=a3, kind="intake").payload["notes"] == [["unknown_unit", "不存在的单位"]]
+    assert a1.query_code != a2.query_code and len(a1.query_code) == 12
+
+
+def test_report_names_every_rejected_row_with_its_reason(world, sample, tmp_path):
+    report = tmp_path / "rejected.csv"
+    run_import(sample, "--report", str(report))
+    rows = read_report(report)
+    assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
+    lines = by_line(rows)
+    assert sorted(lines) == [5, 6, 7, 8, 9, 10, 11]  # the header is line 1
+    assert lines[5][0][1:] == ["B1", "未导入", "closed_at", "办结时间早于受理时间", "2025-03-04 09:00"]
+    assert lines[6][0][3:5] == ["created_at", "不是有效的日期时间：“2025-13-40 25:00”"]
+    assert lines[7][0][3:5] == ["text", "诉求内容为空"]
+    assert lines[8][0][3:5] == ["lat", "经度和纬度须同时填写或同时留空"]
+    assert lines[9][0][3:5] == ["lon", "坐标不在本市范围内"]
+    assert lines[10][0][3:5] == ["external_id", "外部编号与本文件第 2 行重复"]
+    assert lines[11][0][3:5] == ["created_at", "缺少受理时间"]
+
+
+def test_report_in_english(world, sample, tmp_path):
+    report = tmp_path / "rejected-en.csv"
+    result, lines = run_import(sample, "--report", str(report), "--lang", "en")
+    rows = read_report(report)
+    assert rows[0] == ["line", "external id", "result", "field", "reason", "value"]
+    assert ["5", "B1", "rejected", "closed_at", "Closed before it was created", "2025-03-04 09:00"] in rows
+    assert any("closed_before_created: Closed before it was created" in line for line in lines)
+
+
+def test_rerun_does_not_duplicate(world, sample, tmp_path):
+    first, _ = run_import(sample, "--report", str(tmp_path / "r1.csv"))
+    counts = (Ticket.objects.count(), TicketEvent.objects.count(), Assignment.objects.count())
+    second, _ = run_import(sample, "--report", str(tmp_path / "r2.csv"))
+    assert (second["imported"], second["already_imported"], second["rejected"]) == (0, 3, 7)
+    assert (Ticket.objects.count(), TicketEvent.objects.count(), Assignment.objects.count()) == counts
+    a1 = Ticket.objects.get(idempotency_key="import:csv:A1")
+    already = [r for r in read_report(tmp_path / "r2.csv") if r[1] == "A1" and r[2] == "已导入过"]
+    assert already and already[0][4] == f"已导入为工单 {a1.number}"
+    # another source with the same external ids is another set of tickets
+    third, _ = run_import(sample, "--report", str(tmp_path / "r3.csv"), "--source", "oldsys")
+    assert third["imported"] == 3 and Ticket.objects.filter(idempotency_key="import:oldsys:A1").exists()
+
+
+def test_small_batches_catch_duplicates_across_batches(world, tmp_path):
+    rows = [[f"X{i}", f"2025-04-0{1 + i % 5} 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
+             "", "", "", "", "", "", "", ""] for i in range(7)]
+    rows.append(["X1", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
+    path = write_csv(tmp_path / "batches.csv", HEADER, rows)
+    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "3")
+    assert (result["imported"], result["rejected"]) == (7, 1)
+    assert result["reasons"] == {"duplicate_in_run": 1}
+    number = Ticket.objects.get(idempotency_key="import:csv:X1").number
+    assert by_line(read_report(tmp_path / "r.csv"))[9][0][4] == f"外部编号与本文件前面的行重复（已导入为工单 {number}）"
+
+
+def test_dry_run_writes_nothing(world, sample, tmp_path):
+    result, _ = run_import(sample, "--report", str(tmp_path / "r.csv"), "--dry-run")
+    assert result["dry_run"] and result["imported"] == 3 and result["rejected"] == 7
+    assert Ticket.objects.count() == 0 and len(read_report(tmp_path / "r.csv")) == 8
+
+
+def test_bad_files_are_refused_with_a_clear_message(world, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = write_csv(tmp_path / "nohead.csv", ["id", "when"], [["1", "2025-01-01"]])
+    with pytest.raises(CommandError, match="missing column\\(s\\): external_id, created_at, text"):
+        run_import(path, "--report", str(tmp_path / "r.csv"))
+    with pytest.raises(CommandError, match="not a Los Angeles"):
+        run_import(path, "--format", "us311", "--report", str(tmp_path / "r.csv"))
+    with pytest.raises(CommandError, match="no such file"):
+        run_import(tmp_path / "missing.csv")
+    with pytest.raises(CommandError, match="source"):
+        run_import(write_csv(tmp_path / "ok.csv", HEADER, GOOD), "--source", "Bad Source!")
+
+
+def test_la311_sample(world, tmp_path):
+    """Real Los Angeles rows: the first 120 and every one closed before it was created."""
+    from datetime import datetime as dt
+
+    fmt = "%m/%d/%Y %I:%M:%S %p"
+
+    def keep(row, i):
+        return i < 120 or (row["ClosedDate"] and dt.strptime(row["ClosedDate"], fmt) < dt.strptime(row["CreatedDate"], fmt))
+
+    header, rows = us311_sample("la_2017_sample.csv", keep)
+    path = write_csv(tmp_path / "la.csv", header, rows)
+    report = tmp_path / "la.rejected.csv"
+    result, _ = run_import(path, "--format", "us311", "--report", str(report))
+    assert result["source"] == "la311" and result["read"] == len(rows)
+    assert result["read"] == result["imported"] + result["rejected"]
+    assert result["reasons"]["closed_before_created"] == 12
+    assert result["reasons"]["missing_coordinates"] >= 1
+    rejected = read_report(report)[1:]
+    before = [r for r in rejected if r[4] == "办结时间早于受理时间"]
+    assert len(before) == 12 and {r[3] for r in before} == {"ClosedDate"}
+    assert "1-870332239" in {r[1] for r in before}
+    assert all(" < " in r[5] for r in before)  # the value shows both times
+    assert all(r[3] == "Latitude" for r in rejected if r[4] == "缺少坐标")
+
+    t = Ticket.objects.select_related("category", "lead_unit").get(idempotency_key="import:la311:1-870704831")
+    assert t.state == "closed" and t.category.code == "11.02.04"  # Homeless Encampment → 流浪乞讨救助
+    assert t.lead_unit.code == "CD-CGW"  # BOS → 市城市管理委员会
+    assert t.created_at == datetime(2017, 12, 31, 23, 59, 58, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert t.closed_at == datetime(2018, 4, 9, 9, 18, 35, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert t.lat == pytest.approx(34.073216645) and t.district_id is None
+    assert TicketEvent.objects.filter(ticket=t).count() == 3
+    intake = TicketEvent.objects.get(ticket=t, kind="intake")
+    assert intake.payload["source_fields"]["agency"] == "BOS"
+    assert intake.payload["classified_by"] == "mapping"
+
+
+def test_nyc311_sample(world, tmp_path):
+    """Real New York rows: open ones (In Progress) are dispatched, rows without coordinates refused."""
+    header, rows = us311_sample("nyc_2022_sample.csv", lambda row, i: i < 150 or not row["Latitude"])
+    path = write_csv(tmp_path / "nyc.csv", header, rows)
+    result, _ = run_import(path, "--format", "us311", "--report", str(tmp_path / "nyc.rejected.csv"))
+    missing = sum(1 for r in rows if not r[header.index("Latitude")])
+    assert result["source"] == "nyc311" and result["reasons"]["missing_coordinates"] == missing
+    assert result["imported"] + result["rejected"] == len(rows)
+    t = Ticket.objects.select_related("lead_unit", "category").get(idempotency_key="import:nyc311:54049402")
+    assert t.state == "dispatched" and t.closed_at is None and t.lead_unit.code == "CD-GAJ"  # NYPD → 市公安局
+    assert t.category.code == "90.06.06028" and "Loud Music/Party" in t.text
+    closed = Ticket.objects.get(idempotency_key="import:nyc311:54046813")
+    assert closed.state == "closed" and "Police Department responded" in closed.reply_text
+
+
+def test_database_path(world):
+    """The writer matches the database: COPY on PostgreSQL (run this suite under scripts/with-postgres.sh)."""
+    from jiesu.importer.writer import PostgresWriter, SqliteWriter, make_writer
+
+    writer = make_writer(connection)
+    expected = PostgresWriter if connection.vendor == "postgresql" else SqliteWriter
+    assert isinstance(writer, expected)
+
+
+def test_cli_alias(world, sample, tmp_path, capsys):
+    """`jiesu import …` is `import_tickets` (run_from_argv closes the connection: read the printed summary)."""
+    import json
+
+    from jiesu.cli import main
+
+    main(["import", sample, "--report", str(tmp_path / "r.csv"), "--no-progress"])
+    result = json.loads(capsys.readouterr().out.rstrip().splitlines()[-1])
+    assert (result["imported"], result["rejected"]) == (3, 7)
