@@ -48,6 +48,9 @@ class Command(BaseCommand):
             log("  demo tickets: skipped (--no-demo-tickets)")
         else:
             setup_steps.demo_tickets(log, tickets, seed, reset_demo, progress=not no_progress)
+        from jiesu.kpi.services import ensure_rollups  # bulk demo writes skip the ticket events
+
+        log(f"  {ensure_rollups()}")
         log(self.style.SUCCESS(f"Setup done in {time.perf_counter() - started:.1f} s. "
                                f"Demo users: see docs/demo.md (password jiesu123)."))
 
