@@ -4,6 +4,7 @@
     jiesu run            serve on http://127.0.0.1:8000
     jiesu worker         deadline worker
     jiesu load-units F   load real boundaries from GeoJSON/CSV
+    jiesu kpi rebuild [--since YYYY-MM-DD]   recompute the assessment rollups
     jiesu import F --format csv|us311   import historical tickets (docs/import.md)
     jiesu <any Django management command>
 """
