@@ -505,3 +505,13 @@ def decide_exclusion(user, review, confirm, note=""):
 
 
 EXCLUSION_LABELS = dict(Exclusion.choices)
+
+
+def ensure_rollups():
+    """Rebuild the rollups when some tickets have no fact yet (bulk-written demo or import). Returns a line."""
+    from jiesu.kpi.models import TicketFact
+    from jiesu.tickets.models import Ticket
+
+    if TicketFact.objects.count() == Ticket.objects.count():
+        return "assessment rollups: up to date"
+    return f"assessment rollups: rebuilt from {rebuild()} tickets"
