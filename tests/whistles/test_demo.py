@@ -1,0 +1,74 @@
+"""Demo whistles: `jiesu setup` adds a few hundred over six months, in every state, with ratings; seeded."""
+import io
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from jiesu.accounts.models import User
+from jiesu.whistles import demo, rules, scoping, stats
+from jiesu.whistles.models import Rating, Summons, Whistle, WhistleEvent
+
+NOW = datetime(2026, 11, 20, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def setup(**options):
+    out = io.StringIO()
+    call_command("setup", districts="110101", tickets=150, no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def fingerprint():
+    return list(Whistle.objects.filter(demo=True).order_by("created_at", "title")
+                .values_list("title", "state", "created_at", "unit__code"))
+
+
+def test_setup_generates_demo_whistles_once(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    output = setup()
+    assert f"demo whistles: {demo.DEFAULT_WHISTLES} in" in output
+    assert Whistle.objects.filter(demo=True).count() == demo.DEFAULT_WHISTLES
+    ids = set(Whistle.objects.values_list("id", flat=True))
+    assert "demo whistles: present" in setup()
+    assert set(Whistle.objects.values_list("id", flat=True)) == ids
+
+
+def test_demo_whistles_cover_every_state_and_follow_the_rules(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    setup(no_demo_tickets=True)                       # the org tree, catalogue and demo users only
+    from jiesu.demo.generate import generate as demo_tickets
+
+    demo_tickets(n=150, seed=7, now=NOW, progress=False)
+    result = demo.generate(seed=3, now=NOW, log=lambda *a: None)
+    whistles = Whistle.objects.filter(demo=True)
+    assert result.whistles == whistles.count() == demo.DEFAULT_WHISTLES
+    assert set(result.states) == {"approval", "refused", "active", "closed", "cancelled"}
+    months = {rules.month_of(w.created_at.astimezone(NOW.tzinfo)) for w in whistles}
+    assert len(months) >= 6 and min(w.created_at for w in whistles) >= NOW - timedelta(days=184)
+    # 事不完、人不撤: a closed whistle has tasks, all accepted; ratings only on closed whistles
+    closed = whistles.filter(state="closed").annotate(
+        n=Count("tasks"), open=Count("tasks", filter=~Q(tasks__state="accepted")))
+    assert closed.exists() and not closed.filter(Q(n=0) | Q(open__gt=0)).exists()
+    assert not Rating.objects.exclude(whistle__state="closed").exists()
+    assert Rating.objects.filter(by="district").exists() and Rating.objects.filter(by="street").exists()
+    # every whistle's history starts with its raising; check-ins on time, late and missing all occur
+    first = {e.whistle_id: e.kind for e in WhistleEvent.objects.order_by("-at", "-id")}
+    assert set(first.values()) == {"raise"}
+    statuses = Counter(rules.checkin_status(s.report_due, s.checked_in_at, NOW, s.state == "objected",
+                                            s.state == "released")
+                       for s in Summons.objects.filter(summoned_at__isnull=False))
+    assert statuses["on_time"] > statuses["late"] > 0 and statuses["missing"] > 0
+    assert 0 < stats.summary(whistles, now=NOW)["over_summoning_share"] < 0.5
+    assert len({r["month"] for r in stats.unit_month_ratings()}) >= 5
+    # the demo users see their part: the street its open whistles, the department its summons
+    street, dept = User.objects.get(username="street"), User.objects.get(username="dept")
+    assert scoping.visible_whistles(street).filter(state="active").exists()
+    assert scoping.visible_whistles(dept).exists()
+    assert not scoping.visible_whistles(User.objects.get(username="street2")).filter(unit=street.unit).exists()
+    # seeded: the same seed and moment give the same whistles
+    before = fingerprint()
+    assert demo.delete_demo() == demo.DEFAULT_WHISTLES and not Whistle.objects.exists()
+    demo.generate(seed=3, now=NOW, log=lambda *a: None)
+    assert fingerprint() == before
