@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.demo import setup_steps
+from jiesu.whistles.demo import setup_step as demo_whistles
 
 
 class Command(BaseCommand):
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             log("  demo tickets: skipped (--no-demo-tickets)")
         else:
             setup_steps.demo_tickets(log, tickets, seed, reset_demo, progress=not no_progress)
+            demo_whistles(log, seed, reset_demo)
         from jiesu.kpi.services import ensure_rollups  # bulk demo writes skip the ticket events
 
         log(f"  {ensure_rollups()}")
