@@ -1,0 +1,74 @@
+"""`jiesu hotspots`: find the hot problems (热点问题) among the tickets, or among the messages of a CSV file."""
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jiesu.core.errors import DomainError
+from jiesu.hotspots import jobs, services
+from jiesu.hotspots.cluster import Params, find_problems
+from jiesu.hotspots.messages import BadFile, read_items, top_table
+
+
+class Command(BaseCommand):
+    help = ("Find the hot problems: group the tickets of the last --days days about the same problem and place, "
+            "rank them by heat and store the run (the hotspot page shows the latest). With --csv FILE, read the "
+            "Teddy Cup messages-with-likes file instead, print the top problems and timings, store nothing.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=30, help="the window: tickets of the last N days (default 30)")
+        parser.add_argument("--top", type=int, default=Params.top, help="problems kept (default %(default)s)")
+        parser.add_argument("--show", type=int, default=10, help="problems printed (default 10)")
+        parser.add_argument("--link-days", type=float, default=Params.window_days,
+                            help="linked tickets are at most N days apart (default %(default)s)")
+        parser.add_argument("--link-text", type=float, default=Params.link_text,
+                            help="minimum text similarity of a link (default %(default)s)")
+        parser.add_argument("--if-due", type=float, metavar="HOURS",
+                            help="run only when the latest run is at least HOURS old (for cron)")
+        parser.add_argument("--csv", metavar="FILE", help="messages_with_votes.csv: cluster its messages instead")
+        parser.add_argument("--json", action="store_true", help="print the problems as JSON lines")
+
+    def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, **options):
+        if top < 1 or show < 0:
+            raise CommandError("--top must be 1 or more and --show 0 or more")
+        params = Params(top=top, window_days=link_days, link_text=link_text)
+        if csv:
+            return self.from_csv(csv, params, show, json)
+        try:
+            if if_due is not None:
+                run = jobs.run_if_due(every_hours=if_due, days=days, params=params)
+                if run is None:
+                    self.stdout.write("latest run is recent: nothing to do")
+                    return
+            else:
+                run = services.run_hotspots(days=days, params=params)
+        except DomainError as exc:
+            raise CommandError(f"--{exc.field}: {exc.message}") from None
+        self.stdout.write(f"run {run.pk}: {run.tickets} tickets, {run.hotspots.count()} problems kept, "
+                          f"{run.seconds:.2f} s")
+        for h in run.hotspots.all()[:show]:
+            self.stdout.write(f"{h.rank:3d}. heat {h.heat:6.2f}  {h.size:4d} tickets  {h.citizens:4d} citizens  "
+                              f"{h.first_at:%Y-%m-%d} – {h.last_at:%Y-%m-%d}  {h.label}")
+
+    def from_csv(self, path, params, show, as_json):
+        started = time.perf_counter()
+        try:
+            items, skipped = read_items(path)
+        except (OSError, BadFile) as exc:
+            raise CommandError(str(exc)) from None
+        read_s = time.perf_counter() - started
+        started = time.perf_counter()
+        problems = find_problems(items, params=params)
+        cluster_s = time.perf_counter() - started
+        for line, reason in skipped[:10]:
+            self.stderr.write(f"line {line} skipped: {reason}")
+        if as_json:
+            for p in problems[:show]:
+                self.stdout.write(json.dumps({"label": p.label, "heat": p.heat.as_dict(), "size": p.size,
+                                              "places": p.places[:5], "first": p.first_at, "last": p.last_at,
+                                              "ids": [it.id for it in p.items]}, ensure_ascii=False))
+        else:
+            for line in top_table(problems, show):
+                self.stdout.write(line)
+        self.stdout.write(f"{len(items)} messages ({len(skipped)} skipped), {len(problems)} problems kept; "
+                          f"read {read_s:.2f} s, clustered {cluster_s:.2f} s")

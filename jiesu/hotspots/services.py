@@ -1,0 +1,163 @@
+"""Hotspots over the tickets: run the clustering (jiesu.hotspots.cluster) on a time window and store the result.
+
+A run reads the tickets recorded in the window (merged duplicates included: each
+is a citizen asking; 分类处置 closures other than repeats left out: they are not
+problems of the city), turns them into items, finds the problems and keeps the
+hottest `params.top` with their tickets. Reading is scoped: a user sees the
+problems that hold a ticket they may see, and of those only such tickets.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.accounts.models import Role
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError
+from jiesu.hotspots.cluster import Item, Params, find_problems
+from jiesu.hotspots.models import Hotspot, HotspotRun, HotspotTicket
+from jiesu.tickets.models import OPEN_STATES, Resolved, SpecialClass, State, Ticket
+
+KEEP_RUNS = 30
+READER_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR, Role.UNIT_STAFF,
+                Role.GRID_WORKER, Role.ADMIN)
+_DIGITS = re.compile(r"\D+")
+MAX_DAYS = 366
+
+
+def unresolved_of(state, resolved, self_resolved):
+    """1 open or unresolved, 0.5 partly resolved, 0 resolved; a reply awaiting callback counts as the unit said."""
+    if state in OPEN_STATES:
+        return 1.0
+    if resolved:
+        return {Resolved.UNRESOLVED: 1.0, Resolved.PARTLY: 0.5}.get(resolved, 0.0)
+    if state == State.REPLIED and self_resolved is not None:
+        return 0.0 if self_resolved else 1.0
+    return 0.0
+
+
+def citizen_key(user_id, phone):
+    if user_id:
+        return f"u{user_id}"
+    digits = _DIGITS.sub("", phone or "")
+    return f"p{digits}" if len(digits) >= 7 else ""
+
+
+def window_tickets(start, end):
+    """The tickets a run looks at."""
+    return (Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+            .exclude(special_class__in=[c for c in SpecialClass.values if c != SpecialClass.REPEAT]))
+
+
+def items_of(queryset):
+    """Items (for the clustering) of the tickets, with their place names."""
+    rows = queryset.values_list("id", "title", "text", "created_at", "citizen_user_id", "citizen_phone", "state",
+                                "resolved", "self_resolved", "district_id", "street_id", "community_id", "grid_id",
+                                "lon", "lat", "street__name", "community__name", "address")
+    out = []
+    for (pk, title, text, created, user_id, phone, state, resolved, self_resolved, district, street, community,
+         grid, lon, lat, street_name, community_name, address) in rows.iterator(chunk_size=5000):
+        places = tuple(p for p in (community_name, street_name, (address or "")[:30]) if p)
+        out.append(Item(pk, title, text[:600], created.timestamp(), citizen_key(user_id, phone), None,
+                        unresolved_of(state, resolved, self_resolved), district, street, community, grid, lon, lat,
+                        places))
+    return out
+
+
+def _most_common(values):
+    values = [v for v in values if v is not None]
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def check_days(days):
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number of days."), field="days") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError(_("The window must be 1 to %(max)s days.") % {"max": MAX_DAYS}, field="days")
+    return days
+
+
+@transaction.atomic
+def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
+    """Cluster the tickets of the last `days` days and store the run (older runs beyond KEEP_RUNS are dropped)."""
+    days = check_days(days)
+    params = params or Params()
+    now = now or timezone.now()
+    started = time.perf_counter()
+    start = now - timedelta(days=days)
+    items = items_of(window_tickets(start, now))
+    problems = find_problems(items, now=now.timestamp(), params=params)
+    run = HotspotRun.objects.create(started_at=now, window_start=start, window_end=now, tickets=len(items),
+                                    params=params.as_dict(), started_by=user)
+    meta = {pk: (d, s, c) for pk, d, s, c in Ticket.objects.filter(
+        pk__in=[it.id for p in problems for it in p.items]).values_list("id", "district_id", "street_id",
+                                                                         "category_id")}
+    members = []
+    tz = timezone.get_current_timezone()
+    for rank, p in enumerate(problems, start=1):
+        ids = [it.id for it in p.items]
+        h = Hotspot.objects.create(
+            run=run, rank=rank, label=p.label[:200], heat=p.heat.value, size=p.size, citizens=p.heat.citizens,
+            repeats=p.heat.repeats, support=p.heat.support, recency=p.heat.recency,
+            unresolved_share=p.heat.unresolved, first_at=datetime.fromtimestamp(p.first_at, tz),
+            last_at=datetime.fromtimestamp(p.last_at, tz), places=[list(x) for x in p.places[:8]],
+            exemplars=p.exemplars, district_id=_most_common(meta[i][0] for i in ids),
+            street_id=_most_common(meta[i][1] for i in ids), category_id=_most_common(meta[i][2] for i in ids))
+        members += [HotspotTicket(hotspot=h, ticket_id=i, centrality=p.centrality.get(i, 0.0)) for i in ids]
+    HotspotTicket.objects.bulk_create(members, batch_size=2000)
+    run.seconds = round(time.perf_counter() - started, 3)
+    run.save(update_fields=["seconds"])
+    old = list(HotspotRun.objects.order_by("-started_at", "-id").values_list("id", flat=True)[KEEP_RUNS:])
+    if old:
+        HotspotRun.objects.filter(pk__in=old).delete()
+    return run
+
+
+def latest_run():
+    return HotspotRun.objects.order_by("-started_at", "-id").first()
+
+
+# ── reading (scoped) ────────────────────────────────────────────────────────
+
+def may_read(user):
+    return scoping.has_role(user, *READER_ROLES)
+
+
+def require_reader(user):
+    scoping.require_role(user, *READER_ROLES)
+
+
+def visible_hotspots(user, run):
+    """The problems of `run` that hold at least one ticket `user` may see (all of them for city-wide users)."""
+    qs = Hotspot.objects.filter(run=run).select_related("district", "street", "category")
+    if not may_read(user):
+        return qs.none()
+    if scoping.is_city_wide(user):
+        return qs
+    mine = scoping.visible_tickets(user, Ticket.objects.filter(pk=OuterRef("ticket_id")))
+    return qs.filter(Exists(HotspotTicket.objects.filter(hotspot=OuterRef("pk")).filter(Exists(mine))))
+
+
+def hotspot_tickets(user, hotspot):
+    """The problem's tickets `user` may see, most central first."""
+    ids = hotspot.members.values("ticket_id")
+    qs = Ticket.objects.filter(pk__in=ids).select_related("street", "community", "category", "lead_unit")
+    rank = dict(hotspot.members.values_list("ticket_id", "centrality"))
+    return sorted(scoping.visible_tickets(user, qs), key=lambda t: (-rank.get(t.pk, 0), t.pk))
+
+
+def get_visible(user, pk):
+    """The hotspot `pk` if `user` may see it, else None."""
+    h = Hotspot.objects.filter(pk=pk).select_related("run").first()
+    if h is None or not visible_hotspots(user, h.run).filter(pk=pk).exists():
+        return None
+    return h

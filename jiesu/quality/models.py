@@ -1,0 +1,23 @@
+"""Reply quality: flags on replies that may not answer the request (stored by the scan)."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReplyFlag(models.Model):
+    """One reply (the lead unit's 反馈 on a ticket) that the checks flagged, with the reasons."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="reply_flags")
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("unit"))
+    replied_at = models.DateTimeField(_("replied at"))
+    reasons = models.JSONField(_("reasons"), default=list)       # codes: off_topic, boilerplate, no_result
+    relevance = models.FloatField(_("relevance"))
+    same_as = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")                # the other ticket with (almost) the same reply
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-replied_at", "-id"]
+        unique_together = [("ticket", "replied_at")]
+        verbose_name = _("reply flag")
+        verbose_name_plural = _("reply flags")

@@ -1,0 +1,98 @@
+"""每月一题 (Topic): a recurring problem taken on for a month, its units, tasks, policies, progress and changes."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    HOTSPOT = "hotspot", _("From a hotspot")
+    CATEGORY = "category", _("From a category")
+
+
+class TopicState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("In progress")
+    DONE = "done", _("Done")
+
+
+class Topic(models.Model):
+    """One monthly topic. Its tickets are matched by `category` (with its subcategories) and/or by the
+    hotspot's rule (`exemplars` texts and `streets`), within `territory` when set."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    hotspot = models.ForeignKey("hotspots.Hotspot", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="topics", verbose_name=_("hotspot"))
+    category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("category"))
+    territory = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("territory"))
+    exemplars = models.JSONField(default=list, blank=True)     # the hotspot's most central texts
+    streets = models.JSONField(default=list, blank=True)       # unit ids of the hotspot's streets
+    lead_unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="led_topics",
+                                  verbose_name=_("lead unit"))
+    co_units = models.ManyToManyField("units.Unit", blank=True, related_name="co_topics", verbose_name=_("co units"))
+    state = models.CharField(_("state"), max_length=10, choices=TopicState.choices, default=TopicState.ACTIVE)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-year", "-month", "id"]
+        verbose_name = _("monthly topic")
+        verbose_name_plural = _("monthly topics")
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d} {self.title}"
+
+
+class TopicTask(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=200)
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    due = models.DateField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Policy(models.Model):
+    """A policy or rule issued for the topic (政策文件)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="policies")
+    title = models.CharField(_("policy"), max_length=200)
+    number = models.CharField(_("document number"), max_length=80, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    issuer = models.CharField(_("issued by"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["issued_on", "id"]
+
+
+class Progress(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("progress"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class TopicChange(models.Model):
+    """Append-only record of every change to a topic: who, when, what."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
