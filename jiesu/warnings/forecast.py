@@ -267,38 +267,39 @@ class BacktestResult:
     alerts: int                  # weeks the alert rule would have fired
 
 
-def backtest(history_weeks: Sequence[date], counts, origins: int, horizon: int = 1, prior_shares=None,
-             params: Params | None = None, is_working_day=None, city: bool = False,
-             mape_floor: float = 10.0) -> BacktestResult:
-    """Rolling-origin backtest over the last `origins` weeks, forecasting `horizon` weeks ahead.
+def rolling_forecasts(history_weeks: Sequence[date], counts, origins: int, horizon: int = 1, prior_shares=None,
+                      params: Params | None = None, is_working_day=None, city: bool = False):
+    """(actual, mean, low, high) arrays of a rolling-origin run over the last `origins` weeks.
 
-    For each origin the model sees only the weeks before it. `city=True` scores the
-    category's city total, else every district series.
+    For each scored week the model sees only the weeks up to `horizon` weeks before it.
+    `city=True` takes the category's city total, else every district series.
     """
     params = params or Params()
     counts = np.asarray(counts, dtype=float).reshape(-1, len(history_weeks))
     n = len(history_weeks)
-    actual_all, mean_all, low_all, high_all = [], [], [], []
-    for target in range(n - origins, n):
+    parts = ([], [], [], [])
+    for target in range(max(0, n - origins), n):
         cut = target - horizon + 1
         if cut < 8:
             continue
-        fc = forecast_category(history_weeks[:cut], counts[:, :cut], [history_weeks[target]],
+        fc = forecast_category(history_weeks[:cut], counts[:, :cut], history_weeks[cut:target + 1],
                                prior_shares, params, is_working_day)
         if city:
-            actual_all.append(counts[:, target].sum(keepdims=True))
-            mean_all.append(fc.city_mean)
-            low_all.append(fc.city_low)
-            high_all.append(fc.city_high)
+            found = (counts[:, target].sum(keepdims=True), fc.city_mean[-1:], fc.city_low[-1:], fc.city_high[-1:])
         else:
-            actual_all.append(counts[:, target])
-            mean_all.append(fc.mean[:, 0])
-            low_all.append(fc.low[:, 0])
-            high_all.append(fc.high[:, 0])
-    if not actual_all:
-        return BacktestResult(0, None, 0, None, None, 0)
-    return score(np.concatenate(actual_all), np.concatenate(mean_all), np.concatenate(low_all),
-                 np.concatenate(high_all), params.min_count, mape_floor)
+            found = (counts[:, target], fc.mean[:, -1], fc.low[:, -1], fc.high[:, -1])
+        for bucket, value in zip(parts, found):
+            bucket.append(np.asarray(value, dtype=float))
+    return tuple(np.concatenate(p) if p else np.zeros(0) for p in parts)
+
+
+def backtest(history_weeks: Sequence[date], counts, origins: int, horizon: int = 1, prior_shares=None,
+             params: Params | None = None, is_working_day=None, city: bool = False,
+             mape_floor: float = 10.0) -> BacktestResult:
+    """Scores of `rolling_forecasts` (see `score`)."""
+    params = params or Params()
+    arrays = rolling_forecasts(history_weeks, counts, origins, horizon, prior_shares, params, is_working_day, city)
+    return score(*arrays, min_count=params.min_count, mape_floor=mape_floor)
 
 
 def score(actual, mean, low, high, min_count: int = 5, mape_floor: float = 10.0) -> BacktestResult:
@@ -311,5 +312,5 @@ def score(actual, mean, low, high, min_count: int = 5, mape_floor: float = 10.0)
     wape = float(np.abs(actual - mean).sum() / total) if total > 0 else None
     inside = (actual >= low) & (actual <= high)
     alerts = int(((actual > high) & (actual >= min_count)).sum())
-    return BacktestResult(len(actual), mape, int(big.sum()), wape, float(inside.mean()) if len(actual) else None,
-                          alerts)
+    coverage = float(inside.mean()) if len(actual) else None
+    return BacktestResult(len(actual), mape, int(big.sum()), wape, coverage, alerts)

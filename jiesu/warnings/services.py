@@ -12,6 +12,7 @@
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 import re
+from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
@@ -393,8 +394,15 @@ def _reading_time(at, now):
     return at
 
 
+class Posted(NamedTuple):
+    reading: SensorReading
+    incident: SensorIncident | None
+    ticket_created: bool
+    repeated: bool = False     # the same sensor and time had been posted before
+
+
 def post_reading(user, sensor, value, at=None):
-    """Record one reading. Returns (reading, incident or None, ticket_created: bool).
+    """Record one reading. Returns a `Posted`.
 
     Posting the same sensor and time again returns the first reading (retries are safe).
     """
@@ -414,7 +422,7 @@ def post_reading(user, sensor, value, at=None):
         sensor = Sensor.objects.select_for_update().get(pk=sensor.pk)
         existing = SensorReading.objects.filter(sensor=sensor, at=at).first()
         if existing:
-            return existing, existing.incident, False
+            return Posted(existing, existing.incident, False, repeated=True)
         side = sensing.breach(float(value), sensor.threshold_low, sensor.threshold_high)
         reading = SensorReading.objects.create(sensor=sensor, at=at, value=float(value), received_at=now,
                                                breach=side, posted_by=user if user.is_authenticated else None)
@@ -422,7 +430,7 @@ def post_reading(user, sensor, value, at=None):
             sensor.last_value, sensor.last_reading_at = float(value), at
             sensor.save(update_fields=["last_value", "last_reading_at"])
         incident, created = _incident_for(sensor, reading, side, user)
-    return reading, incident, created
+    return Posted(reading, incident, created)
 
 
 def _open_incident(sensor):
