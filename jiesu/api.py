@@ -29,3 +29,7 @@ api.add_router("/grids", grids_router)
 from jiesu.whistles.api import router as whistles_router  # noqa: E402
 
 api.add_router("/whistles", whistles_router)
+
+from jiesu.warnings.api import router as warnings_router  # noqa: E402
+
+api.add_router("/warnings", warnings_router)
