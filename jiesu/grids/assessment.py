@@ -191,6 +191,15 @@ def csv_text(grid_rows, worker_rows):
     return out.getvalue()
 
 
+def _legend(present, low, high, good_high, fmt):
+    """The values on the map with their colours when there are few, else the palette's steps from-values."""
+    distinct = sorted(set(present))
+    if len(distinct) <= len(svgmap.PALETTE):
+        return [{"colour": svgmap.colour(v, low, high, good_high), "text": fmt(v)} for v in distinct]
+    return [{"colour": c, "text": "≥ " + (str(round(v)) if fmt is str else fmt(v))}
+            for c, v in svgmap.legend(low, high, good_high)]
+
+
 def street_map(grids, rows, measure, href=None, width=720, height=520):
     """The SVG drawing of grids coloured by a measure of their assessment rows."""
     if measure not in MEASURES:
@@ -213,7 +222,6 @@ def street_map(grids, rows, measure, href=None, width=720, height=520):
                        "fill": svgmap.colour(value, low, high, good_high), "x": x, "y": y,
                        "value": value, "value_text": "—" if value is None else fmt(value),
                        "short": g.code[-3:], "href": href(g) if href else ""})
-    legend = [{"colour": c, "text": fmt(int(v)) if fmt is str else fmt(v)}
-              for c, v in svgmap.legend(low, high, good_high)]
+    legend = _legend(present, low, high, good_high, fmt)
     return {"frame": frame, "width": frame.width, "height": frame.height, "shapes": shapes, "legend": legend,
             "measure": measure, "label": label, "low": low, "high": high}

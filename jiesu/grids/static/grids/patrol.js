@@ -28,7 +28,7 @@
         var p = pt.matrixTransform(svg.getScreenCTM().inverse());
         var f = JSON.parse(svg.dataset.frame);
         var lon = f.west + (p.x - f.pad) / (f.kx * f.scale), lat = f.north - (p.y - f.pad) / f.scale;
-        setLocation(lon, lat, svg.dataset.tapLabel || "⌖");
+        setLocation(lon, lat, svg.dataset.tapLabel || "map");
       });
     }
     var btn = document.getElementById("use-location");
