@@ -33,6 +33,7 @@ What an imported ticket holds (the same invariants as jiesu.tickets.services):
 """
 from __future__ import annotations
 
+import gc
 import secrets
 import time
 from collections import Counter
@@ -51,7 +52,7 @@ from jiesu.importer.fastclf import BatchClassifier
 from jiesu.importer.writer import Table, make_writer
 
 BATCH_SIZE = 5000
-MEMO_LIMIT = 50_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
+MEMO_LIMIT = 200_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
 HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
 RETRIES = 3
 STEPS = ("dispatch", "sign", "contact", "reply")
@@ -87,6 +88,7 @@ class Summary:
     seconds: float = 0.0
     classifier: str = ""
     fast_classifier: bool = True
+    timings: Counter = field(default_factory=Counter)  # seconds per stage (where the time goes)
 
     def as_dict(self):
         return {
@@ -97,6 +99,7 @@ class Summary:
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
             "routing": dict(self.routing.most_common()), "events": self.events, "assignments": self.assignments,
             "report": self.report, "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "tickets_per_s": round(self.imported / self.seconds, 1) if self.seconds else 0.0,
         }
 
@@ -139,7 +142,7 @@ class Context:
         today = timezone.localdate(now)
         self.clock = FastClock(calendar, date(today.year - 10, 1, 1), today + timedelta(days=400))
         self.fraction = settings.JIESU["WARNING_FRACTION"]
-        self.places, self.routes, self.limits = {}, {}, {}
+        self.places, self.routes, self.limits, self.chains = {}, {}, {}, {}
 
     # -- categories
 
@@ -189,7 +192,10 @@ class Context:
         if row.foreign:
             return None, 0.0, "foreign"
         if row.place_unit is not None:
-            return self.table.place_chain(row.place_unit), 1.0, "file"
+            chain = self.chains.get(row.place_unit.id)
+            if chain is None:
+                chain = self.chains[row.place_unit.id] = self.table.place_chain(row.place_unit)
+            return chain, 1.0, "file"
         if row.lon is not None:
             found = locate(row.address, row.lon, row.lat, "wgs84", ref=self.ref)
         else:
@@ -347,12 +353,14 @@ class Importer:
                 self._run(reader)
         finally:
             reader.close()
+            gc.unfreeze()
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
     def _run(self, reader):
         from tqdm import tqdm
 
+        started = time.perf_counter()
         ctx = Context(self.now)
         try:
             self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
@@ -362,9 +370,15 @@ class Importer:
         self.tables = Tables()
         self.writer = make_writer(connection)
         self.summary.source = self.format.source
+        # The reference data (units, gazetteer, model) is hundreds of thousands of long-lived objects:
+        # frozen, the cyclic GC stops re-scanning them every time a batch allocates its rows.
+        gc.collect()
+        gc.freeze()
         self.summary.classifier = ctx.model_version
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
+        timings = self.summary.timings
+        timings["start"] += time.perf_counter() - started
         bar = tqdm(total=reader.size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(self.path).name,
                    disable=not self.progress, dynamic_ncols=True, mininterval=0.5)
         with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -374,12 +388,17 @@ class Importer:
             self.report.writerow(M.header())
             batch, done = [], 0
             parse = self.format.parse
+            clock = time.perf_counter
+            mark = clock()
             for line, values in reader:
                 batch.append(parse(line, values))
                 if len(batch) >= self.batch_size:
+                    timings["read_check"] += clock() - mark
                     self._batch(batch)
                     batch = []
                     done = self._tick(bar, reader, done)
+                    mark = clock()
+            timings["read_check"] += clock() - mark
             if batch:
                 self._batch(batch)
             self._tick(bar, reader, done)
@@ -410,8 +429,16 @@ class Importer:
                 continue
             first_line[item.key] = item.line
             good.append(item)
-        prepared = prepare(good, self.ctx, classify(good, self.ctx))
+        timings, clock = s.timings, time.perf_counter
+        mark = clock()
+        probabilities = classify(good, self.ctx)
+        timings["classify"] += clock() - mark
+        mark = clock()
+        prepared = prepare(good, self.ctx, probabilities)
+        timings["locate_route"] += clock() - mark
+        mark = clock()
         already = self._write(prepared)
+        timings["write"] += clock() - mark
         imported_rows = [p for p in prepared if p.row.key not in already]
         for p in imported_rows:
             row = p.row
@@ -422,7 +449,9 @@ class Importer:
                 for code, _value in row.notes:
                     s.notes[code] += 1
         s.imported += len(imported_rows)
+        mark = clock()
         self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already])
+        timings["report"] += clock() - mark
 
     def _report(self, refused, already):
         s = self.summary
@@ -472,7 +501,8 @@ class Importer:
         return {}
 
     def _insert(self, todo):
-        t = self.tables
+        t, timings, clock = self.tables, self.summary.timings, time.perf_counter
+        mark = clock()
         ids = self.writer.allocate_ids(t.ticket, len(todo))
         codes = secrets.token_hex(6 * len(todo)).upper()
         tickets, events, assignments = [], [], []
@@ -481,9 +511,11 @@ class Importer:
             tickets.append(ticket)
             events.extend(evs)
             assignments.extend(asgs)
-        self.writer.insert(t.ticket, tickets)
-        self.writer.insert(t.event, events)
-        self.writer.insert(t.assignment, assignments)
+        timings["write.build_rows"] += clock() - mark
+        for table, rows in ((t.ticket, tickets), (t.event, events), (t.assignment, assignments)):
+            mark = clock()
+            self.writer.insert(table, rows)
+            timings[f"write.{table.name}"] += clock() - mark
         s = self.summary
         s.events += len(events)
         s.assignments += len(assignments)

@@ -1,0 +1,185 @@
+"""Bulk import speed: `jiesu import` of N synthetic historical tickets, end to end.
+
+    .venv/bin/python bench/import.py --tickets 100000 --db sqlite
+    scripts/with-postgres.sh .venv/bin/python bench/import.py --tickets 1000000 --db postgres
+
+Sets up a throw-away database (SQLite file in a temp dir, or the PostgreSQL
+database of JIESU_DATABASE_URL, which scripts/with-postgres.sh provides):
+migrations, Beijing's whole org tree (3,574 units), the reference catalogue.
+Then writes N rows in the importer's csv format to a temp file, streaming
+(texts: real citizen titles from ../shared/data/complaints_cn with a varied
+detail sentence; 85 % closed with a reply; every row names its street (街乡镇)
+code, as 12345 exports do, 20 % also carry coordinates; about 0.6 %
+are bad: closed before created, no text, a bad date), and imports it with
+jiesu.importer.services.run_import: check, classify (vectorised, one call per
+batch), locate (the code: a cached look-up), route (memoised), write tickets,
+events and assignments (COPY on PostgreSQL).
+
+`--place address` gives rows an address instead of a code (each located
+through the gazetteer; `coordinates` likewise through the point index), to
+measure what files without place codes cost.
+
+Prints the machine, the load average (the machine may be shared), the
+set-up, the import summary with the seconds per stage, and as its last line
+JSON {"tickets_per_s", "peak_rss_mb"}: imported tickets per second of the
+import (start-up included) and the process's peak resident memory.
+"""
+import argparse
+import csv
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import machine, peak_rss_mb  # noqa: E402
+
+TITLES = ROOT.parent / "shared" / "data" / "complaints_cn" / "titles_labeled.csv"
+HEADER = ["external_id", "created_at", "closed_at", "channel", "title", "text", "address", "lon", "lat",
+          "street_code", "state", "reply", "citizen_phone"]
+DETAILS = ["希望尽快处理", "已经持续一周了", "多次反映没有解决", "影响居民正常生活", "请相关部门核实",
+           "晚上尤其严重", "老人孩子出行不便", "周边商户也有意见", "请给予答复", "存在安全隐患"]
+CHANNELS = ["电话", "电话", "电话", "web", "app", "巡查"]
+REPLIES = ["已处理完毕", "已协调相关单位解决", "经核实已整改", "已向来电人解释说明"]
+BBOX = (115.7, 39.6, 117.3, 40.9)
+
+
+def setup_django(workdir, db):
+    os.environ["JIESU_VAR_DIR"] = str(workdir)
+    if db == "sqlite":
+        os.environ.pop("JIESU_DATABASE_URL", None)
+        os.environ["JIESU_SQLITE_PATH"] = str(Path(workdir) / "bench.sqlite3")
+    elif not os.environ.get("JIESU_DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("--db postgres needs JIESU_DATABASE_URL: run under scripts/with-postgres.sh")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL_DIR": str(Path(workdir) / "models")}
+
+
+def build_database():
+    import io
+
+    from django.core.management import call_command
+
+    from jiesu.units.services import build_org_tree
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    build_org_tree()
+    call_command("seed_reference", verbosity=0, stdout=io.StringIO())
+    return time.perf_counter() - started
+
+
+def read_titles():
+    if not TITLES.exists():
+        raise SystemExit(f"real data not found at {TITLES}")
+    with open(TITLES, encoding="utf-8-sig", newline="") as fh:
+        return [r["留言主题"].strip() for r in csv.DictReader(fh) if r["留言主题"].strip()]
+
+
+def places():
+    """[(code, address)] of every street/township (343): what a 12345 export records for each ticket."""
+    from jiesu.units.models import Unit
+
+    units = Unit.objects.filter(kind="street").select_related("parent")
+    out = []
+    for u in units:
+        chain = [u.name]
+        node = u.parent
+        while node is not None and node.kind in ("street", "district"):
+            chain.append(node.name)
+            node = node.parent
+        out.append((u.code, "".join(reversed(chain))))
+    return out
+
+
+def generate(path, n, place_mode, seed=1):
+    """N rows of the csv format, written as they are made (constant memory)."""
+    rng = random.Random(seed)
+    titles, pool = read_titles(), places()
+    end = datetime(2026, 10, 31, 18, 0)
+    span = 3 * 365 * 86400
+    bad = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for i in range(n):
+            created = end - timedelta(seconds=rng.randrange(span))
+            title = rng.choice(titles)
+            text = f"{title}，{rng.choice(DETAILS)}。"
+            code, address = rng.choice(pool)
+            address = f"{address}{rng.randint(1, 40)}号楼"
+            lon = lat = ""
+            if place_mode == "coordinates" or (place_mode == "code" and rng.random() < 0.2):
+                lon, lat = f"{rng.uniform(BBOX[0], BBOX[2]):.6f}", f"{rng.uniform(BBOX[1], BBOX[3]):.6f}"
+            closed = rng.random() < 0.85
+            closed_at = (created + timedelta(hours=rng.uniform(1, 240))).strftime("%Y-%m-%d %H:%M:%S") if closed else ""
+            created_s = created.strftime("%Y-%m-%d %H:%M:%S")
+            roll = rng.random()
+            if roll < 0.002:  # closed before it was created
+                closed_at, closed, bad = (created - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S"), True, bad + 1
+            elif roll < 0.004:
+                text, bad = "", bad + 1
+            elif roll < 0.006:
+                created_s, bad = "2025-02-30 25:61", bad + 1
+            w.writerow([f"H{i:09d}", created_s, closed_at, rng.choice(CHANNELS), title, text,
+                        address if place_mode != "coordinates" else "", lon, lat,
+                        code if place_mode == "code" else "", "closed" if closed else "open",
+                        rng.choice(REPLIES) if closed else "", f"1{rng.randint(3000000000, 9999999999)}"])
+    return bad
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--place", choices=("code", "address", "coordinates"), default="code",
+                        help="how rows name their place (default code: a street or community code)")
+    parser.add_argument("--progress", action="store_true", help="show the import's progress bar")
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="jiesu-bench-import-") as workdir:
+        setup_django(workdir, args.db)
+        from django.db import connection
+
+        setup_s = build_database()
+        print(f"database: {connection.vendor}; set-up (migrate, org tree, catalogue) {setup_s:.1f} s")
+        path = Path(workdir) / "tickets.csv"
+        started = time.perf_counter()
+        bad = generate(path, args.tickets, args.place)
+        print(f"generated {args.tickets:,} rows ({bad:,} bad on purpose, places by {args.place}) in "
+              f"{time.perf_counter() - started:.1f} s: {path.stat().st_size / 2**20:.0f} MB")
+        rss_before = peak_rss_mb()
+
+        from jiesu.importer.services import run_import
+
+        summary = run_import(path, "csv", report=Path(workdir) / "rejected.csv", batch_size=args.batch_size,
+                             progress=args.progress)
+        d = summary.as_dict()
+        assert d["read"] == d["imported"] + d["rejected"] + d["already_imported"] == args.tickets
+        print(f"imported {d['imported']:,}, rejected {d['rejected']:,} ({d['reasons']}) in {d['seconds']:.1f} s; "
+              f"states {d['states']}; events {d['events']:,}, assignments {d['assignments']:,}; "
+              f"classifier {summary.classifier} (vectorised: {summary.fast_classifier})")
+        total = sum(v for k, v in d["timings"].items() if "." not in k)
+        print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" + (f" ({100 * v / total:.0f} %)" if "." not in k else "")
+                                                for k, v in d["timings"].items()))
+        print(f"peak RSS before the import {rss_before:.0f} MB, after {peak_rss_mb():.0f} MB")
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(json.dumps({"tickets_per_s": round(d["imported"] / d["seconds"], 1),
+                          "peak_rss_mb": round(peak_rss_mb(), 1)}))
+
+
+if __name__ == "__main__":
+    main()
