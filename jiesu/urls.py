@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.whistles.urls")),
     path("", include("jiesu.grids.urls")),
+    path("", include("jiesu.kpi.urls")),
 ]
