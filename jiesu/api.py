@@ -33,3 +33,6 @@ api.add_router("/whistles", whistles_router)
 from jiesu.warnings.api import router as warnings_router  # noqa: E402
 
 api.add_router("/warnings", warnings_router)
+from jiesu.kpi.api import router as kpi_router  # noqa: E402
+
+api.add_router("/kpi", kpi_router)
