@@ -75,6 +75,13 @@ class KpiVersion(models.Model):
     def clean(self):
         if self.valid_from and self.valid_from.day != 1:
             self.valid_from = month_start(self.valid_from)
+        this_month = month_start(timezone.localdate())
+        stored = KpiVersion.objects.filter(pk=self.pk).values_list("valid_from", flat=True).first() if self.pk else None
+        if stored is not None and stored < this_month:
+            raise ValidationError(_("This version was in force in past months and is frozen: change what you need, "
+                                    "set “in force from” to this month or later and press “Save as new”."))
+        if self.valid_from and self.valid_from < this_month:
+            raise ValidationError({"valid_from": _("A version may start this month or later, not in the past.")})
         for name in ("partly_weight", "basic_weight"):
             value = getattr(self, name)
             if value is None or not 0 <= value <= 1:
