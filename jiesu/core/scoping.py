@@ -32,6 +32,7 @@ NAVIGATION = [
     ("grid_home", "Grids", (Role.GRID_WORKER, Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
     ("my_tickets", "My requests", (Role.CITIZEN,)),
     ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
+    ("kpi_rankings", "Rankings", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
 ]
 
 
