@@ -110,3 +110,26 @@ def test_the_city_endpoint(client, graded):
     data = login(client, graded.supervisor).get("/api/v1/kpi/city").json()
     assert data["kpis"]["received"] == 3 and data["kpis"]["valid_callbacks"] == 3
     assert KpiVersion.objects.count() == 1
+
+
+def test_admin_refuses_to_edit_a_past_version_and_saves_a_new_one(client, world):
+    from django.utils import timezone
+
+    from jiesu.accounts.models import User
+
+    admin_user = User.objects.create_superuser("root", password="pw", role="admin")
+    login(client, admin_user)
+    old = KpiVersion.objects.get(number=1)
+    form = {"valid_from": old.valid_from.isoformat(), "partly_weight": "0.6", "basic_weight": "0.8",
+            "speed_reference_hours": "49", "recurring_weight": "1", "exclude_consultation": "on",
+            "exclude_merged": "on", "exclude_unreasonable": "on", "note": "",
+            "weights-TOTAL_FORMS": "0", "weights-INITIAL_FORMS": "0", "weights-MIN_NUM_FORMS": "0",
+            "weights-MAX_NUM_FORMS": "4"}
+    refused = client.post(f"/admin/kpi/kpiversion/{old.pk}/change/", form)
+    assert refused.status_code == 200
+    assert "frozen" in refused.content.decode() or "不能修改" in refused.content.decode()
+    assert KpiVersion.objects.get(number=1).partly_weight == 0.5
+    form.update({"valid_from": timezone.localdate().replace(day=1).isoformat(), "_saveasnew": "1"})
+    client.post(f"/admin/kpi/kpiversion/{old.pk}/change/", form)
+    assert KpiVersion.objects.count() == 2
+    assert KpiVersion.objects.get(number=2).partly_weight == 0.6
