@@ -1,0 +1,51 @@
+"""Hotspot pages: the latest run's hot problems (scoped), one problem with its tickets, run now."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError
+from jiesu.hotspots import services
+from jiesu.hotspots.cluster import HEAT_FORMULA
+from jiesu.topics import services as topic_services
+
+
+@login_required
+def board(request):
+    services.require_reader(request.user)
+    run = services.latest_run()
+    rows = list(services.visible_hotspots(request.user, run)[:50]) if run else []
+    return render(request, "hotspots/board.html", {
+        "run": run, "rows": rows, "formula": HEAT_FORMULA, "may_run": topic_services.may_create(request.user),
+        "city_wide": scoping.is_city_wide(request.user)})
+
+
+@login_required
+def detail(request, pk):
+    services.require_reader(request.user)
+    hotspot = services.get_visible(request.user, pk)
+    if hotspot is None:
+        raise Http404(_("No such hotspot, or it is outside your territory."))
+    tickets = services.hotspot_tickets(request.user, hotspot)
+    return render(request, "hotspots/detail.html", {
+        "h": hotspot, "tickets": tickets, "hidden": hotspot.size - len(tickets), "formula": HEAT_FORMULA,
+        "may_create_topic": topic_services.may_create(request.user), "topics": hotspot.topics.all()})
+
+
+@require_POST
+@login_required
+def run_now(request):
+    if not topic_services.may_create(request.user):
+        raise PermissionDenied(_("Your role may not do this."))
+    try:
+        run = services.run_hotspots(days=request.POST.get("days", 30), user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Hotspots found among %(n)s tickets in %(s).1f s.") % {"n": run.tickets,
+                                                                                          "s": run.seconds})
+    return redirect("hotspot_board")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from jiesu.quality import views
+
+urlpatterns = [
+    path("quality/", views.board, name="quality_board"),
+    path("quality/check/<int:pk>/", views.check_reply, name="quality_check_reply"),
+]

@@ -1,0 +1,42 @@
+"""Reply-quality pages: flagged replies with reasons and reply times per unit (supervisors); the reply hint."""
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError
+from jiesu.quality import checks, services
+from jiesu.tickets.models import Ticket
+
+
+@login_required
+def board(request):
+    services.require_reader(request.user)
+    reason = request.GET.get("reason", "")
+    flags = services.visible_flags(request.user)
+    if reason in checks.REASONS:
+        flags = flags.filter(reasons__icontains=f'"{reason}"')   # JSON text containment: every backend
+    page = Paginator(flags, 30).get_page(request.GET.get("page"))
+    for f in page.object_list:
+        f.labels = services.reason_labels(f.reasons)
+    try:
+        days = services.check_days(request.GET.get("days") or 30)
+    except DomainError:
+        days = 30
+    return render(request, "quality/board.html", {
+        "page": page, "reason": reason, "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
+        "times": services.unit_reply_times(request.user, days), "days": days,
+        "thresholds": {"relevance": checks.RELEVANCE_MIN, "boilerplate": checks.BOILERPLATE_MIN}})
+
+
+@require_POST
+@login_required
+def check_reply(request, pk):
+    """The hint under the reply form: what the checks would flag in the draft (a warning; it never blocks)."""
+    ticket = get_object_or_404(Ticket, pk=pk)
+    scoping.require_view(request.user, ticket)
+    text = request.POST.get("reply_text", "")
+    verdict = services.check_draft(request.user, ticket, text) if len(text.strip()) >= 4 else None
+    labels = services.reason_labels(verdict.reasons) if verdict else []
+    return render(request, "quality/_hint.html", {"verdict": verdict, "labels": labels})

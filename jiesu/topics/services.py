@@ -1,0 +1,283 @@
+"""每月一题: create a topic from a hotspot or a category, record tasks, policies and progress, measure the effect.
+
+Who: supervisors and administrators create topics and add tasks and policies; staff of
+the lead unit and the co units (and supervisors) record progress and mark their tasks
+done; every government user reads them. Every change writes a TopicChange (who, when,
+what). The effect is the topic's ticket volume in the topic's month against the
+same number of days just before it (`effect`).
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.accounts.models import Role
+from jiesu.categories.models import Category
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError, Forbidden
+from jiesu.hotspots.cluster import similarity_to
+from jiesu.hotspots.models import Hotspot
+from jiesu.tickets.models import Ticket
+from jiesu.topics.models import Policy, Progress, Source, Topic, TopicChange, TopicState, TopicTask
+from jiesu.units.models import Unit, UnitKind
+
+CREATOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+READER_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR, Role.UNIT_STAFF,
+                Role.GRID_WORKER, Role.ADMIN)
+HANDLING_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT,
+                  UnitKind.ENTERPRISE)
+MATCH_TEXT = 0.2      # a ticket belongs to a hotspot topic when this alike to one of its exemplars (cluster.Params)
+
+
+# ── permissions ─────────────────────────────────────────────────────────────
+
+def may_read(user):
+    return scoping.has_role(user, *READER_ROLES)
+
+
+def may_create(user):
+    return scoping.has_role(user, *CREATOR_ROLES)
+
+
+def may_update(user, topic):
+    """Supervisors, administrators, and staff of the lead or a co unit."""
+    if may_create(user):
+        return True
+    if not scoping.has_role(user, Role.UNIT_STAFF, Role.GRID_WORKER) or user.unit_id is None:
+        return False
+    return user.unit_id == topic.lead_unit_id or topic.co_units.filter(pk=user.unit_id).exists()
+
+
+def _require(allowed):
+    if not allowed:
+        raise Forbidden(_("Your role may not do this."))
+
+
+def record(topic, user, kind, **detail):
+    return TopicChange.objects.create(topic=topic, at=timezone.now(), by=user,
+                                      unit_id=getattr(user, "unit_id", None), kind=kind, detail=detail)
+
+
+# ── input ───────────────────────────────────────────────────────────────────
+
+@dataclass
+class TopicData:
+    title: str = ""
+    description: str = ""
+    year: int | str | None = None
+    month: int | str | None = None
+    lead_unit: int | str | None = None
+    co_units: tuple = ()
+    hotspot: int | str | None = None
+    category: str = ""           # category code
+    territory: int | str | None = None
+
+
+def _int(value, field, message):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DomainError(message, field=field) from None
+
+
+def _unit(value, field):
+    pk = _int(value, field, _("Choose a unit."))
+    unit = Unit.objects.filter(pk=pk, kind__in=HANDLING_KINDS).first()
+    if unit is None:
+        raise DomainError(_("There is no handling unit with this id."), field=field)
+    return unit
+
+
+def validate(data: TopicData):
+    """(clean fields, co units) or DomainError naming the field."""
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError(_("Enter a title."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("The title is too long (200 characters at most)."), field="title")
+    year = _int(data.year, "year", _("Enter the year."))
+    month = _int(data.month, "month", _("Enter the month (1–12)."))
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("Enter a year between 2000 and 2100."), field="year")
+    if not 1 <= month <= 12:
+        raise DomainError(_("Enter the month (1–12)."), field="month")
+    lead = _unit(data.lead_unit, "lead_unit")
+    co = [_unit(v, "co_units") for v in data.co_units if str(v).strip()]
+    co = [u for u in dict.fromkeys(co) if u != lead]
+    hotspot = category = territory = None
+    if data.hotspot not in (None, ""):
+        hotspot = Hotspot.objects.filter(pk=_int(data.hotspot, "hotspot", _("Unknown hotspot."))).first()
+        if hotspot is None:
+            raise DomainError(_("Unknown hotspot."), field="hotspot")
+    if (data.category or "").strip():
+        category = Category.objects.filter(code=data.category.strip()).first()
+        if category is None:
+            raise DomainError(_("There is no category with this code."), field="category")
+    if hotspot is None and category is None:
+        raise DomainError(_("Choose a hotspot or a category."), field="category")
+    if data.territory not in (None, ""):
+        territory = Unit.objects.filter(pk=_int(data.territory, "territory", _("Choose a unit.")),
+                                        kind__in=(UnitKind.DISTRICT, UnitKind.STREET)).first()
+        if territory is None:
+            raise DomainError(_("The territory must be a district or a street."), field="territory")
+    return dict(title=title, description=(data.description or "").strip(), year=year, month=month, lead_unit=lead,
+                hotspot=hotspot, category=category, territory=territory), co
+
+
+@transaction.atomic
+def create_topic(user, data: TopicData, demo=False):
+    _require(may_create(user))
+    fields, co = validate(data)
+    hotspot = fields["hotspot"]
+    topic = Topic(**fields, source=Source.HOTSPOT if hotspot else Source.CATEGORY, created_at=timezone.now(),
+                  created_by=user, demo=demo)
+    if hotspot is not None:
+        topic.exemplars = hotspot.exemplars
+        topic.streets = sorted({s for s in hotspot.tickets.values_list("street_id", flat=True) if s})
+    topic.save()
+    topic.co_units.set(co)
+    record(topic, user, "created", title=topic.title, lead_unit=topic.lead_unit.name, co_units=[u.name for u in co],
+           source=topic.source, hotspot=hotspot.pk if hotspot else None,
+           category=topic.category.code if topic.category else None)
+    return topic
+
+
+def _text(value, field, label, max_length):
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("Enter %(what)s.") % {"what": label}, field=field)
+    if len(value) > max_length:
+        raise DomainError(_("Too long (%(n)s characters at most).") % {"n": max_length}, field=field)
+    return value
+
+
+def _date(value, field):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise DomainError(_("Enter a date as YYYY-MM-DD."), field=field) from None
+
+
+@transaction.atomic
+def add_task(user, topic, title, unit_id, due=None):
+    _require(may_create(user))
+    title = _text(title, "task_title", _("the task"), 200)
+    unit = _unit(unit_id, "task_unit")
+    task = TopicTask.objects.create(topic=topic, title=title, unit=unit,
+                                    due=_date(due, "task_due") if due else None)
+    record(topic, user, "task_added", task=task.pk, title=title, unit=unit.name,
+           due=task.due.isoformat() if task.due else None)
+    return task
+
+
+@transaction.atomic
+def finish_task(user, task):
+    topic = task.topic
+    allowed = may_create(user) or (may_update(user, topic) and user.unit_id == task.unit_id)
+    _require(allowed)
+    if task.done_at:
+        raise DomainError(_("The task is already done."), field="task")
+    task.done_at = timezone.now()
+    task.save(update_fields=["done_at"])
+    record(topic, user, "task_done", task=task.pk, title=task.title)
+    return task
+
+
+@transaction.atomic
+def add_policy(user, topic, title, issued_on, number="", issuer=""):
+    _require(may_create(user) or may_update(user, topic))
+    title = _text(title, "policy_title", _("the policy"), 200)
+    policy = Policy.objects.create(topic=topic, title=title, issued_on=_date(issued_on, "policy_issued_on"),
+                                   number=(number or "").strip()[:80], issuer=(issuer or "").strip()[:120])
+    record(topic, user, "policy_added", policy=policy.pk, title=title, number=policy.number,
+           issued_on=policy.issued_on.isoformat())
+    return policy
+
+
+@transaction.atomic
+def add_progress(user, topic, text):
+    _require(may_update(user, topic))
+    text = _text(text, "progress_text", _("the progress"), 2000)
+    entry = Progress.objects.create(topic=topic, at=timezone.now(), by=user, unit_id=user.unit_id, text=text)
+    record(topic, user, "progress", text=text[:200])
+    return entry
+
+
+@transaction.atomic
+def set_state(user, topic, state):
+    _require(may_update(user, topic))
+    if state not in TopicState.values:
+        raise DomainError(_("Unknown state."), field="state")
+    before = topic.state
+    topic.state = state
+    topic.save(update_fields=["state"])
+    record(topic, user, "state", before=before, after=state)
+    return topic
+
+
+# ── the effect ──────────────────────────────────────────────────────────────
+
+def month_window(year, month):
+    """[first day 00:00, first day of the next month 00:00) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    start = datetime(year, month, 1, tzinfo=tz)
+    days = _calendar.monthrange(year, month)[1]
+    return start, start + timedelta(days=days)
+
+
+def matching(topic, start, end):
+    """The tickets of [start, end) that belong to the topic (merged duplicates count: each is a citizen asking)."""
+    qs = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    if topic.category_id:
+        codes = Category.objects.filter(code__startswith=topic.category.code).values("pk")
+        qs = qs.filter(category__in=codes)
+    if topic.territory_id:
+        qs = qs.filter(scoping.territory_filter(topic.territory))
+    if topic.source == Source.HOTSPOT and topic.exemplars:
+        if topic.streets:
+            qs = qs.filter(street_id__in=topic.streets)
+        rows = list(qs.values_list("pk", "title", "text"))
+        sims = similarity_to(topic.exemplars, [f"{t} {x}"[:600] for _pk, t, x in rows])
+        return [pk for (pk, _t, _x), s in zip(rows, sims) if s >= MATCH_TEXT]
+    return list(qs.values_list("pk", flat=True))
+
+
+@dataclass
+class Effect:
+    before_start: datetime
+    start: datetime
+    end: datetime
+    before: int
+    during: int
+    measured_until: datetime
+
+    @property
+    def change(self):
+        """Relative change of the daily volume (None when there was nothing before)."""
+        if not self.before:
+            return None
+        return (self.during - self.before) / self.before
+
+
+def effect(topic, now=None):
+    """Volume in the topic's month (up to now) against the same number of days just before it."""
+    now = now or timezone.now()
+    start, end = month_window(topic.year, topic.month)
+    until = min(end, max(start, now))
+    length = until - start
+    before_start = start - length
+    before = len(matching(topic, before_start, start)) if length else 0
+    during = len(matching(topic, start, until)) if length else 0
+    return Effect(before_start, start, end, before, during, until)
+
+
+def year_topics(year):
+    return (Topic.objects.filter(year=year).select_related("lead_unit", "category", "hotspot")
+            .prefetch_related("co_units").order_by("month", "id"))
