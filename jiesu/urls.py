@@ -11,5 +11,8 @@ urlpatterns = [
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.whistles.urls")),
     path("", include("jiesu.grids.urls")),
+    path("", include("jiesu.hotspots.urls")),
+    path("", include("jiesu.topics.urls")),
+    path("", include("jiesu.quality.urls")),
     path("", include("jiesu.kpi.urls")),
 ]
