@@ -33,6 +33,8 @@ NAVIGATION = [
     ("my_tickets", "My requests", (Role.CITIZEN,)),
     ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
     ("kpi_rankings", "Rankings", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
+    ("hotspot_board", "Hotspots", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
+    ("quality_board", "Reply quality", (Role.SUPERVISOR, Role.ADMIN)),
 ]
 
 
