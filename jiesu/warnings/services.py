@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -55,7 +56,7 @@ def forecast_district_ids(user):
         return None
     unit = user.unit
     if unit is None or unit.kind not in TERRITORIAL or unit.district_id is None:
-        raise Forbidden(_("Forecasts are kept per district: your unit has no district."))
+        raise PermissionDenied(_("Forecasts are kept per district: your unit has no district."))
     return {unit.district_id}
 
 
@@ -275,7 +276,7 @@ def acknowledge(user, alert, note=""):
     """A supervisor or the district's staff take note of an alert (what they will do in `note`)."""
     scoping.require_role(user, Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF, Role.DISPATCHER)
     if not visible_alerts(user).filter(pk=alert.pk).exists():
-        raise Forbidden(_("This alert is outside your territory."))
+        raise PermissionDenied(_("This alert is outside your territory."))
     note = (note or "").strip()
     if len(note) > 1000:
         raise DomainError(_("The note is too long (at most %(n)d characters).") % {"n": 1000}, field="note")

@@ -32,7 +32,7 @@ def geo_world(settings):
     catalogue.load_categories()
     router.invalidate()
     units = {u.code: u for u in Unit.objects.filter(kind__in=("city", "district", "street", "hotline_center"))}
-    dept = Unit.objects.filter(kind="department").order_by("code").first()
+    dept = Unit.objects.filter(kind="department", district__isnull=True).order_by("code").first()
 
     def user(name, role, unit, **kw):
         return User.objects.create_user(name, password="pw", role=role, unit=unit, **kw)

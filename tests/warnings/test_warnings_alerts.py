@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from dashboards.worlds import at, category, ticket_at
-from jiesu.core.errors import Forbidden
 from jiesu.warnings import services
 from jiesu.warnings.models import Alert, AlertState, Forecast
 
@@ -84,12 +83,12 @@ def test_who_sees_which_forecasts(world):
     assert services.forecast_district_ids(world.street_staff) == {world.dongcheng.pk}
     assert not services.visible_alerts(world.xc_staff).exists()
     assert services.visible_alerts(world.street_staff).exists()
-    with pytest.raises(Forbidden):
+    with pytest.raises(PermissionDenied):
         services.forecast_district_ids(world.dept_staff)
     with pytest.raises(PermissionDenied):
         services.forecast_district_ids(world.citizen)
     alert = Alert.objects.filter(district=world.dongcheng).first()
-    with pytest.raises(Forbidden):
+    with pytest.raises(PermissionDenied):
         services.acknowledge(world.xc_staff, alert, "不是本区")
     services.acknowledge(world.district_staff, alert, "已安排专项排查")
     alert.refresh_from_db()
