@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("jiesu.topics.urls")),
     path("", include("jiesu.quality.urls")),
     path("", include("jiesu.kpi.urls")),
+    path("", include("jiesu.dashboards.urls")),
+    path("", include("jiesu.warnings.urls")),
 ]
