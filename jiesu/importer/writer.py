@@ -65,8 +65,11 @@ class PostgresWriter:
         jsons = table.jsons
         qn = self.connection.ops.quote_name
         sql = f"COPY {qn(table.name)} ({', '.join(qn(c) for c in table.db_columns)}) FROM STDIN"
+        from psycopg.copy import QueuedLibpqWriter
+
         with self.connection.cursor() as wrapper:
-            with wrapper.cursor.copy(sql) as copy:
+            # the queued writer sends from a thread: the server digests one chunk while Python formats the next
+            with wrapper.cursor.copy(sql, writer=QueuedLibpqWriter(wrapper.cursor)) as copy:
                 write = copy.write_row
                 if jsons:
                     for row in rows:

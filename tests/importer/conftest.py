@@ -13,10 +13,14 @@ SMALL = ("110101",)  # 东城区 only
 
 @pytest.fixture
 def world(db):
+    from jiesu.dispatch.router import invalidate
     from jiesu.units.services import build_org_tree
 
     build_org_tree(districts=SMALL)
     call_command("seed_reference", stdout=StringIO())
+    invalidate()  # the process's reference data must be this test's (PostgreSQL does not reuse ids)
+    yield
+    invalidate()
 
 
 def write_csv(path, header, rows):
