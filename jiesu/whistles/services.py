@@ -302,7 +302,7 @@ def raise_whistle(user, data: WhistleData):
     _logged_in(user)
     _require(scoping.may_raise(user), _("Only a street/township or a department may whistle."))
     title = _text(data.title, "title", _("Title"), 120)
-    description = _text(data.description, "description", _("Description"))
+    description = _text(data.description, "description", _("Details of the matter"))
     if data.trigger not in Trigger.values:
         raise DomainError(_("Choose the trigger."), field="trigger")
     if data.mode not in Mode.values:

@@ -37,9 +37,13 @@ def test_setup_generates_demo_whistles_once(db, settings):
 
 def test_demo_whistles_cover_every_state_and_follow_the_rules(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    setup(no_demo_tickets=True)                       # the org tree, catalogue and demo users only
     from jiesu.demo.generate import generate as demo_tickets
+    from jiesu.demo.users import ensure_demo_users
+    from jiesu.units.services import build_org_tree
 
+    build_org_tree(districts=("110101",))
+    call_command("seed_reference", stdout=io.StringIO())
+    ensure_demo_users(log=lambda *a: None)
     demo_tickets(n=150, seed=7, now=NOW, progress=False)
     result = demo.generate(seed=3, now=NOW, log=lambda *a: None)
     whistles = Whistle.objects.filter(demo=True)

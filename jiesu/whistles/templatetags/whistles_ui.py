@@ -13,7 +13,7 @@ register = template.Library()
 @register.simple_tag
 def task_badge(task):
     status = getattr(task, "status", None) or rules.task_status(task.due, task.state, task.done_at, timezone.now())
-    labels = {"open": (_("Open"), "st-dispatched"), "overdue": (_("Overdue"), "flag"),
+    labels = {"open": (_("To do"), "st-dispatched"), "overdue": (_("Overdue"), "flag"),
               "awaiting": (_("Done, awaiting acceptance"), "st-replied"), "accepted": (_("Accepted"), "st-closed"),
               "done_late": (_("Accepted (done late)"), "st-closed")}
     label, css = labels.get(status, (status, ""))
