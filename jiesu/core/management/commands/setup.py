@@ -50,6 +50,8 @@ class Command(BaseCommand):
         else:
             setup_steps.demo_tickets(log, tickets, seed, reset_demo, progress=not no_progress)
             demo_whistles(log, seed, reset_demo)
+            from jiesu.topics.demo import ensure_demo_topics  # 每月一题 and a hotspot run
+            ensure_demo_topics(log)
         from jiesu.kpi.services import ensure_rollups  # bulk demo writes skip the ticket events
 
         log(f"  {ensure_rollups()}")
