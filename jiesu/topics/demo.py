@@ -24,8 +24,12 @@ def _supervisor():
 
 
 def _units(tickets):
-    counts = Counter(u for u in tickets.values_list("lead_unit_id", flat=True) if u)
-    return [u for u, _n in counts.most_common(3)]
+    """The units that handled most of these tickets (their streets when none is dispatched yet)."""
+    for column in ("lead_unit_id", "street_id"):
+        counts = Counter(u for u in tickets.values_list(column, flat=True) if u)
+        if counts:
+            return [u for u, _n in counts.most_common(3)]
+    return []
 
 
 def ensure_demo_topics(log=print, now=None):
