@@ -4,8 +4,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jiesu.accounts.models import Role, User
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.tickets.models import State as TicketState, TicketEvent
+from jiesu.units.models import Unit
 from jiesu.whistles import jobs, scoping, services, stats
 from jiesu.whistles.models import (
     Summons, SummonsState, TaskState, Whistle, WhistleEvent, WhistleNotice, WhistleState,
@@ -190,6 +192,13 @@ def test_scoping_a_department_sees_only_whistles_that_summoned_it(world):
     assert not scoping.visible_whistles(world.citizen).exists()
     assert not scoping.can_view(world.dept2_staff, w1)
     assert not scoping.can_view(world.street_b_staff, w1)
+    # a neighbouring street of the same district, and another district, see none of them
+    neighbour = Unit.objects.create(code="110101002", name="景山街道", kind="street", parent=world.district)
+    for unit in (neighbour, world.district_b):
+        staff = User.objects.create_user(f"staff-{unit.code}", password="pw", role=Role.UNIT_STAFF, unit=unit)
+        assert not scoping.visible_whistles(staff).exists() and not scoping.can_view(staff, w1)
+    w3 = whistle(world, units=[(neighbour.pk, "meeting")])       # …until a whistle summons that street
+    assert list(scoping.visible_whistles(User.objects.get(username="staff-110101002"))) == [w3]
     with pytest.raises(Forbidden):
         services.raise_whistle(world.grid_worker, services.WhistleData("t", "d", summons=[world.dept.pk]))
 
