@@ -285,3 +285,23 @@ class CareSubject(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class GridDemo(models.Model):
+    """One generated set of demo grid work (jiesu.grids.demo): how `setup` knows it exists, what reset deletes."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    anchor = models.DateTimeField()  # the "now" the grid work was simulated up to
+    seed = models.IntegerField()
+    first_ticket_id = models.BigIntegerField(null=True)
+    last_ticket_id = models.BigIntegerField(null=True)
+    first_patrol_id = models.BigIntegerField(null=True)
+    last_patrol_id = models.BigIntegerField(null=True)
+    stats = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("demo grid work")
+        verbose_name_plural = _("demo grid work")
+
+    def __str__(self):
+        return f"grid demo (seed {self.seed}, {self.anchor:%Y-%m-%d})"
