@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.demo import setup_steps
+from jiesu.grids.demo import setup_step as demo_grids
 from jiesu.whistles.demo import setup_step as demo_whistles
 
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             log("  demo tickets: skipped (--no-demo-tickets)")
         else:
             setup_steps.demo_tickets(log, tickets, seed, reset_demo, progress=not no_progress)
+            demo_grids(log, seed, reset_demo)
             demo_whistles(log, seed, reset_demo)
             from jiesu.topics.demo import ensure_demo_topics  # 每月一题 and a hotspot run
             ensure_demo_topics(log)
