@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from jiesu.dispatch.duplicates import (
-    ELSEWHERE_MIN_TEXT, W_PLACE, W_TEXT, Doc, DuplicateIndex, Place, place_factor,
+    ELSEWHERE_MIN_TEXT, W_PLACE, W_TEXT, Doc, DuplicateIndex, Place, features, place_factor,
 )
 
 DAY = 86400.0
@@ -154,7 +154,7 @@ def build_index(texts):
 def text_matrix(items):
     """[title block | body block] of L2-normalised TF-IDF rows, each block weighted √½: a row product is the
     mean of the title cosine and the body cosine (titles say the problem; long texts dilute it)."""
-    titles = build_index([it.title or it.text[:40] for it in items]).main.tocsr()
+    titles = build_index([it.title if features(it.title) else it.body for it in items]).main.tocsr()
     bodies = build_index([it.body for it in items]).main.tocsr()
     both = sparse.hstack([titles, bodies], format="csr") * np.float32(math.sqrt(0.5))
     used = np.unique(both.indices)          # drop the hashed space's empty columns: products stay cheap
@@ -274,7 +274,7 @@ def problem(items, members, matrix, now, params: Params):
 def find_problems(items, now=None, params: Params | None = None):
     """The hot problems among `items`, hottest first (at most params.top)."""
     params = params or Params()
-    items = list(items)
+    items = [it for it in items if features(it.body)]   # nothing to compare in a text of no words
     if not items:
         return []
     now = max(it.at for it in items) if now is None else now
@@ -294,5 +294,5 @@ def similarity_to(exemplars, texts):
     if not exemplars or not texts:
         return [0.0] * len(texts)
     idx = DuplicateIndex(window_days=NO_WINDOW_DAYS)
-    idx.build(Doc(i, t, 0.0) for i, t in enumerate([*exemplars, *texts]))  # IDF of these texts (≥ 1000 of them)
+    idx.build(Doc(i, t, 0.0) for i, t in enumerate(t for t in [*exemplars, *texts] if features(t)))  # their IDF
     return [max(idx.similarity(e, t) for e in exemplars) for t in texts]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jiesu.dispatch.duplicates import Doc, DuplicateIndex
+from jiesu.dispatch.duplicates import Doc, DuplicateIndex, features
 
 RELEVANCE_MIN = 0.02        # below: off topic (mismatched request–reply pairs: p90 0.016; real pairs: p10 0.016)
 BOILERPLATE_MIN = 0.9       # reply cosine at or above: the same reply
@@ -95,7 +95,8 @@ def build_index(texts):
     """An index whose IDF is that of `texts` (requests and replies of a period; plain frequencies below the
     duplicate index's MIN_IDF_DOCS)."""
     idx = DuplicateIndex(window_days=NO_WINDOW_DAYS)
-    idx.build(Doc(i, t, 0.0) for i, t in enumerate(texts))
+    # texts without features are left out: they add nothing to the IDF (and an empty last row trips the index)
+    idx.build(Doc(i, t, 0.0) for i, t in enumerate(t for t in texts if features(t)))
     return idx
 
 
