@@ -1,6 +1,7 @@
 """Periodic work: overdue reports (报到) and tasks raise 督办 notices, once each.
 
-Run by `python manage.py whistle_scan` (or from the ticket deadline worker's loop).
+Run by `jiesu whistle_scan` (one pass, or `--every N` seconds). Two scanners at once never
+supervise twice: rows are locked and re-checked (supervised_at) before a notice is written.
 """
 from django.db import transaction
 from django.utils import timezone
