@@ -20,7 +20,9 @@ through the gazetteer; `coordinates` likewise through the point index), to
 measure what files without place codes cost.
 
 Prints the machine, the load average (the machine may be shared), the
-set-up, the import summary with the seconds per stage, and as its last line
+set-up, the import summary with the seconds per stage, the CPU time of this
+process and of the PostgreSQL backend (load-independent: what the import
+costs per ticket, and the rate with one free core for each), and as its last line
 JSON {"tickets_per_s", "peak_rss_mb"}: imported tickets per second of the
 import (start-up included) and the process's peak resident memory.
 """
@@ -138,6 +140,29 @@ def generate(path, n, place_mode, seed=1):
     return bad
 
 
+def process_cpu():
+    """User + system CPU seconds of this process (all its threads)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(connection):
+    """CPU seconds of this connection's PostgreSQL backend process (0 on SQLite, or when /proc cannot tell)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -162,12 +187,14 @@ def main():
         print(f"generated {args.tickets:,} rows ({bad:,} bad on purpose, places by {args.place}) in "
               f"{time.perf_counter() - started:.1f} s: {path.stat().st_size / 2**20:.0f} MB")
         rss_before = peak_rss_mb()
+        cpu_before, server_before = process_cpu(), server_cpu(connection)
 
         from jiesu.importer.services import run_import
 
         summary = run_import(path, "csv", report=Path(workdir) / "rejected.csv", batch_size=args.batch_size,
                              progress=args.progress)
         d = summary.as_dict()
+        client_cpu, db_cpu = process_cpu() - cpu_before, server_cpu(connection) - server_before
         assert d["read"] == d["imported"] + d["rejected"] + d["already_imported"] == args.tickets
         print(f"imported {d['imported']:,}, rejected {d['rejected']:,} ({d['reasons']}) in {d['seconds']:.1f} s; "
               f"states {d['states']}; events {d['events']:,}, assignments {d['assignments']:,}; "
@@ -175,6 +202,14 @@ def main():
         total = sum(v for k, v in d["timings"].items() if "." not in k)
         print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" + (f" ({100 * v / total:.0f} %)" if "." not in k else "")
                                                 for k, v in d["timings"].items()))
+        n = max(1, d["imported"])
+        line = (f"CPU: this process {client_cpu:.1f} s ({1e6 * client_cpu / n:.0f} µs per ticket)")
+        if db_cpu:
+            line += (f", database server backend {db_cpu:.1f} s ({1e6 * db_cpu / n:.0f} µs per ticket); "
+                     f"with a core each and nothing else running: ≈ {n / max(client_cpu, db_cpu):,.0f} tickets/s")
+        else:
+            line += f"; on a free core: ≈ {n / client_cpu:,.0f} tickets/s"
+        print(line + f" (wall {d['seconds']:.1f} s)")
         print(f"peak RSS before the import {rss_before:.0f} MB, after {peak_rss_mb():.0f} MB")
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(json.dumps({"tickets_per_s": round(d["imported"] / d["seconds"], 1),
