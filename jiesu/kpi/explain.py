@@ -2,6 +2,7 @@
 from django.utils.translation import gettext as _
 
 from jiesu.kpi.formulas import SPEED_EDGES
+from jiesu.whistles.rules import DISTRICT_WEIGHT, STREET_WEIGHT
 
 
 def _pct(weight):
@@ -26,8 +27,9 @@ def explain(measure, version, weights=None):
         % {"edges": ", ".join(str(e) for e in SPEED_EDGES), "ref": _pct(version.speed_reference_hours)},
         "governance": _("Governance depth = (tickets found first by patrol or sensor + %(w)s × recurring problems "
                         "closed) ÷ tickets received, at most 100%%.") % {"w": _pct(version.recurring_weight)},
-        "whistle": _("Whistle rating (Art.33) = the street's (70%%) and the district's (30%%) ratings of the unit "
-                     "in whistles of the month, 1–5; as a score (rating − 1) ÷ 4."),
+        "whistle": _("Whistle rating (Art.33) = the street's (%(s)s) and the district's (%(d)s) ratings of the unit "
+                     "in whistles of the month, 1–5; as a score (rating − 1) ÷ 4.")
+        % {"s": f"{STREET_WEIGHT:.0%}", "d": f"{DISTRICT_WEIGHT:.0%}"},
         "exclusions": exclusions_text(version),
     }
     if measure == "composite":

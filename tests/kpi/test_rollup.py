@@ -150,3 +150,10 @@ def test_a_version_in_force_for_past_months_is_frozen(world):
         new.full_clean()
     fresh = KpiVersion(valid_from=services.current_month(), partly_weight=0.9)
     fresh.full_clean()
+
+
+def test_an_emptied_version_table_gets_the_shipped_defaults(world):
+    KpiVersion.objects.all().delete()
+    version = services.version_for(services.current_month())
+    assert version.number == 1 and version.partly_weight == 0.5
+    assert version.weights_by_class["street"]["whistle"] == 0.1
