@@ -105,8 +105,9 @@ def setup_step(log, seed, reset=False):
 
 
 class World:
-    def __init__(self, now, rng):
-        self.now, self.rng = now, rng
+    def __init__(self, now, seed):
+        self.now, self.seed = now, seed
+        self.rng = rng = random.Random(seed)
         self.np_rng = np.random.default_rng(rng.getrandbits(32))
         self.tz = timezone.get_default_timezone()
         grids = list(Unit.objects.filter(kind=UnitKind.GRID, active=True, geometry__isnull=False)
@@ -220,7 +221,7 @@ def people(world):
 
 
 def grid_information(world):
-    rng = world.rng
+    rng = random.Random(f"{world.seed}:information")  # its own stream: skipping grids must not shift the others
     have = set(GridInfo.objects.values_list("grid_id", flat=True))
     infos, places, care = [], [], []
     for g in world.grids:
@@ -583,8 +584,7 @@ def boundary_versions(world):
 def generate_grid_demo(seed=1, now=None, log=print):
     started = clock_time.perf_counter()
     now = (now or timezone.now()).astimezone(timezone.get_default_timezone()).replace(microsecond=0)
-    rng = random.Random(seed)
-    world = World(now, rng)
+    world = World(now, seed)
     result = Result()
     with transaction.atomic():
         result.rows["GridDuty (street lines)"] = duty_lists(world)
