@@ -116,6 +116,7 @@ class WhistleOut(Schema):
     result: str
     approval_chain: list[str]
     tickets: list[str]
+    attachments: list[str] = []
     no_duty_units: list[str] = []
     approvals: list[ApprovalOut] = []
     summons: list[SummonsOut] = []
@@ -288,6 +289,7 @@ def whistle_out(whistle):
         "closed_at": whistle.closed_at, "needs_review": whistle.needs_review, "escalated": whistle.escalated,
         "result": whistle.result, "approval_chain": list(whistle.level.approval_chain),
         "tickets": [t.number for t in whistle.tickets.all()],
+        "attachments": [a.name for a in whistle.attachments.all()],
         "no_duty_units": [u.name for u in services.no_duty_warning(whistle)],
         "approvals": [{"step": a.step, "step_name": a.step_name, "approved": a.approved,
                        "by": str(a.by) if a.by_id else None, "at": a.at, "note": a.note}
@@ -406,6 +408,11 @@ def events(request, pk: int):
 @router.post("/{int:pk}/approve", response=WhistleOut, summary="Sign (or refuse) the next approval step")
 def approve(request, pk: int, payload: Decision):
     return whistle_out(services.approve(request.user, _visible(request, pk), payload.approved, payload.note))
+
+
+@router.post("/{int:pk}/attachments", response=WhistleOut, summary="Add photos or documents (multipart: files)")
+def attachments(request, pk: int, files: File[list[UploadedFile]]):
+    return whistle_out(services.attach(request.user, _visible(request, pk), files))
 
 
 @router.post("/{int:pk}/review", response=WhistleOut, summary="Review a quick whistle afterwards")

@@ -23,6 +23,7 @@ ACTION_SOURCES = {
     "accept_task": (ACTIVE,),
     "close": (ACTIVE,),
     "cancel": (APPROVAL, ACTIVE),
+    "attach": (APPROVAL, ACTIVE),
     "supervise": (ACTIVE,),
     "report_to_district": (ACTIVE, CLOSED),
     "rate": (CLOSED,),

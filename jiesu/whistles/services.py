@@ -343,11 +343,7 @@ def raise_whistle(user, data: WhistleData):
     for unit, form, due in wanted:
         Summons.objects.create(whistle=whistle, unit=unit, form=form, report_due=due,
                                has_duty=_has_duty(unit, categories, place))
-    for upload in data.attachments:
-        attachment = WhistleAttachment(whistle=whistle, name=upload.name[:120], content_type=upload.content_type,
-                                       size=upload.size, uploaded_by=user, uploaded_at=now)
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
+    _save_attachments(whistle, user, data.attachments, now)
     record_event(whistle, "raise", user, "", state, description, at=now, trigger=data.trigger, level=level.code,
                  mode=data.mode, source=source, tickets=[t.number for t in tickets],
                  summoned=[u.name for u, _f, _d in wanted],
@@ -355,6 +351,31 @@ def raise_whistle(user, data: WhistleData):
     _ticket_event(whistle, "whistle_raised", user, title)
     if state == WhistleState.ACTIVE:
         _activate(whistle, user, now)
+    return whistle
+
+
+def _save_attachments(whistle, user, files, now):
+    for upload in files:
+        attachment = WhistleAttachment(whistle=whistle, name=upload.name[:120], content_type=upload.content_type,
+                                       size=upload.size, uploaded_by=user, uploaded_at=now)
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+
+
+@transaction.atomic
+def attach(user, whistle, files):
+    """More photos or documents on an open whistle, by its whistling unit."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit adds attachments."))
+    _state("attach", whistle)
+    files = list(files)
+    if not files:
+        raise DomainError(_("Choose a file."), field="file")
+    ticket_services.validate_attachments(files)
+    now = timezone.now()
+    _save_attachments(whistle, user, files, now)
+    record_event(whistle, "attach", user, whistle.state, whistle.state, at=now, files=[f.name for f in files])
     return whistle
 
 

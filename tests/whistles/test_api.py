@@ -92,7 +92,7 @@ def test_refusals_name_the_field_and_scoping(world):
     assert Client().get(BASE).status_code == 401
 
 
-def test_evidence_upload_notices_and_own_report_deadline(world):
+def test_evidence_attachments_notices_and_own_report_deadline(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     street, dept = client_for(world.street_staff), client_for(world.dept_staff)
@@ -109,6 +109,11 @@ def test_evidence_upload_notices_and_own_report_deadline(world):
     assert task["state"] == "done" and task["evidence"] == 1
     r = dept.post(f"{BASE}/{w['id']}/tasks/{tid}/evidence", {"text": ""})
     assert r.status_code in (400, 409)
+    scene = SimpleUploadedFile("scene.png", b"\x89PNG\r\n\x1a\n" + b"1" * 64, content_type="image/png")
+    assert dept.post(f"{BASE}/{w['id']}/attachments", {"files": [scene]}).status_code == 403
+    scene.seek(0)
+    r = street.post(f"{BASE}/{w['id']}/attachments", {"files": [scene]})
+    assert r.status_code == 200 and r.json()["attachments"] == ["scene.png"]
     post(street, f"/{w['id']}/supervise", {"unit": world.dept.pk, "text": "请今日完成"})
     notices = dept.get(BASE + "/notices").json()
     assert [(n["kind"], n["text"], n["number"]) for n in notices] == [("supervise", "请今日完成", w["number"])]

@@ -28,7 +28,7 @@ def event_labels():
         "task_progress": _("Progress reported"), "task_done": _("Task reported done"),
         "task_accepted": _("Task accepted"), "task_rejected": _("Task sent back"), "close": _("Whistle closed"),
         "cancel": _("Whistle cancelled"), "supervise": _("Supervision notice issued"),
-        "escalate": _("Reported to the district"), "rate": _("Rated"),
+        "escalate": _("Reported to the district"), "rate": _("Rated"), "attach": _("Attachments added"),
         "report_overdue": _("Report overdue: supervision notice"), "task_overdue": _("Task overdue: supervision notice"),
     }
 
