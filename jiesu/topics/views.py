@@ -37,14 +37,23 @@ def year_list(request):
                                                 "may_create": services.may_create(request.user)})
 
 
+def change_labels():
+    return {"created": _("Created"), "task_added": _("Task added"), "task_done": _("Task done"),
+            "policy_added": _("Policy added"), "progress": _("Progress recorded"), "state": _("State changed")}
+
+
 @login_required
 def detail(request, pk):
     _reader(request.user)
     topic = get_object_or_404(Topic.objects.select_related("lead_unit", "category", "hotspot", "territory"), pk=pk)
+    labels = change_labels()
+    changes = list(topic.changes.select_related("by", "unit")[:50])
+    for c in changes:
+        c.label = labels.get(c.kind, c.kind)
     return render(request, "topics/detail.html", {
         "t": topic, "effect": services.effect(topic), "tasks": topic.tasks.select_related("unit"),
         "policies": topic.policies.all(), "progress": topic.progress.select_related("by", "unit"),
-        "changes": topic.changes.select_related("by", "unit")[:50], "co_units": topic.co_units.all(),
+        "changes": changes, "co_units": topic.co_units.all(),
         "may_create": services.may_create(request.user), "may_update": services.may_update(request.user, topic),
         "states": TopicState.choices, "units": handling_units(), "user_unit": request.user.unit_id,
         "errors": request.session.pop("topic_errors", {})})

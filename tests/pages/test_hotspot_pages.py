@@ -1,0 +1,53 @@
+"""Hotspots and 每月一题 in Chromium: the supervisor runs the hotspots, opens the hottest, makes it a topic."""
+import re
+
+import pytest
+
+from jiesu.core.tests_support import force_login, screenshot
+from jiesu.topics.models import Topic
+from hotspots.conftest import SAME, hot  # noqa: F401  (fixtures)
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_hotspots_to_topic(live_server, page, hot):
+    force_login(page, live_server, hot.supervisor)
+    page.goto(live_server.url + "/hotspots/")
+    assert "尚未进行热点挖掘" in page.content()
+    page.click("#run-hotspots")
+    page.wait_for_selector("#hotspots")
+    rows = page.locator("#hotspots tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0)
+    assert first.locator("td").nth(3).inner_text() == "4" and first.locator("td").nth(4).inner_text() == "3"
+    page.locator("summary").first.click()
+    screenshot(page, "hotspots")
+
+    first.locator("a").click()
+    page.wait_for_selector("#hotspot-tickets")
+    assert page.locator("#hotspot-tickets tbody tr").count() == 4
+    page.click("#make-topic")
+    page.wait_for_selector("#topic-form")
+    assert page.input_value("#t-title") in SAME
+    page.select_option("#t-lead", str(hot.street.pk))
+    page.select_option("#t-co", [str(hot.dept2.pk)])
+    page.click("#topic-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/topics/\d+/$"))
+    topic = Topic.objects.get()
+    assert topic.source == "hotspot" and topic.lead_unit == hot.street
+    assert list(topic.co_units.all()) == [hot.dept2]
+    assert page.locator("#volume-during").inner_text() == "4"   # the four market tickets, this month
+
+    page.fill("#k-title", "清理早市占道摊点并设置疏导区")
+    page.click("#tasks button[type=submit]")
+    page.wait_for_selector("#tasks li:has-text('清理早市占道摊点')")
+    page.fill("#progress textarea", "已召开专题会，明确街道主责、市场监管协办。")
+    page.click("#progress button[type=submit]")
+    page.wait_for_selector("#progress li:has-text('已召开专题会')")
+    assert page.locator("#changes li").count() == 3
+    screenshot(page, "topic")
+
+    force_login(page, live_server, hot.street_b_staff)        # another street: not this hotspot
+    page.goto(live_server.url + f"/hotspots/{topic.hotspot_id}/")
+    assert page.locator("#hotspot-tickets").count() == 0
