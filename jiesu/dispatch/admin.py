@@ -1,11 +1,11 @@
-"""Back-office editing of the gazetteer (地名库): roads, landmarks, compounds, aliases."""
+"""Back office: the gazetteer (地名库), the auto-dispatch rules, the desk's suggestion log (read only)."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import seed_gazetteer
-from jiesu.dispatch.models import EntrySource, GazetteerEntry
+from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry
 
 
 @admin.register(GazetteerEntry)
@@ -52,3 +52,32 @@ class GazetteerEntryAdmin(admin.ModelAdmin):
         router.invalidate()
         self.message_user(request, _("%(created)d entries created, %(deleted)d removed.") % stats,
                           messages.SUCCESS)
+
+
+@admin.register(AutoDispatchRule)
+class AutoDispatchRuleAdmin(admin.ModelAdmin):
+    """Per-category thresholds; nothing is auto-dispatched until a rule is enabled (docs/dispatch-desk.md)."""
+
+    list_display = ("category", "threshold", "enabled", "note")
+    list_editable = ("threshold", "enabled")
+    list_filter = ("enabled",)
+    search_fields = ("category__name", "category__code")
+    raw_id_fields = ("category",)
+    list_select_related = ("category",)
+
+
+@admin.register(DispatchSuggestion)
+class DispatchSuggestionAdmin(admin.ModelAdmin):
+    """The log written by every dispatch made through the desk: what was suggested, what was chosen."""
+
+    list_display = ("ticket", "at", "source", "accepted_rank", "category", "lead_unit", "confidence", "by")
+    list_filter = ("source", "accepted_rank")
+    date_hierarchy = "at"
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket", "category", "lead_unit", "by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

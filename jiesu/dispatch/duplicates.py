@@ -921,7 +921,7 @@ def find_similar(user, text, place: Place | None, limit=5, exclude=(), chosen=No
     return out, False, indexed
 
 
-def same_caller(user, draft: Draft, place: Place, now=None, limit=3):
+def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=()):
     """Earlier tickets (any state) of the same phone number in REPEAT_DAYS days about the same problem."""
     from datetime import timedelta
 
@@ -936,7 +936,8 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3):
     now = now or timezone.now()
     variants = {draft.phone.strip(), digits}
     qs = scoping.visible_tickets(user, Ticket.objects.filter(
-        citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).order_by("-created_at")
+        citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).exclude(
+        pk__in=list(exclude)).order_by("-created_at")
     idx = OPEN_INDEX.index or DuplicateIndex()
     out = []
     for t in qs.select_related("street", "community")[:30]:
@@ -1086,4 +1087,32 @@ def after_intake(user, ticket, merge_into=None, then=""):
                         % {"number": parent.payload["parent_number"]}))
     except DomainError as exc:
         out.append(("warning", _("The ticket is recorded, but: %(message)s") % {"message": exc.message}))
+    if not follow:
+        out += flag_repeats(user, ticket)
     return out
+
+
+def flag_repeats(user, ticket):
+    """Record on a ticket recorded as a new request that the same caller reported the same problem lately.
+
+    The call-taker did not close it as a repeat (条例 Art.11 class 3): there may be new facts. The
+    flag (a `duplicate_proposed` event, reason "same_caller", per earlier ticket) shows in the
+    dispatcher's duplicate panel, where the earlier ticket can be merged into or the new one closed.
+    """
+    from django.utils.translation import gettext as _
+
+    from jiesu.tickets import services
+
+    draft = Draft(text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous)
+    proposed = {p["parent"].pk for p in proposals(ticket)}  # already proposed for merging: said once
+    repeats = [r for r in same_caller(user, draft, place_of_ticket(ticket), exclude=[ticket.pk])
+               if r.ticket.pk not in proposed]
+    for r in repeats:
+        services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,
+                              f"同一来电人 {r.days} 天前已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",
+                              parent=r.ticket.pk, parent_number=r.ticket.number, text_similarity=round(r.text, 3),
+                              reason="same_caller")
+    if not repeats:
+        return []
+    return [("warning", _("Flagged as a possible repeat of %(numbers)s (the same caller); the dispatcher decides.")
+             % {"numbers": "、".join(r.ticket.number for r in repeats)})]

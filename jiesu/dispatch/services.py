@@ -1,0 +1,451 @@
+"""The dispatcher's desk: suggestions for the queue, dispatch with a suggestion log, auto-dispatch, accuracy.
+
+    from jiesu.dispatch import services as desk
+
+    found = desk.suggestions_for(ticket)                  # engine.suggest on the ticket's text and place
+    ticket, row = desk.dispatch_and_log(user, ticket, lead_id, co_ids, note, category_code)
+    ticket, row = desk.accept(user, ticket, rank=1)      # dispatch suggestion #1 as suggested
+    report = desk.auto_dispatch_new_tickets(now)         # AutoDispatchRule thresholds, as the system user
+    figures = desk.accuracy_report(weeks=12)             # the accuracy page
+
+Every dispatch made here writes one `DispatchSuggestion`: the engine's top-3
+at that moment, what was chosen, and the rank of the suggestion accepted (or
+null: an override, a training signal). Tickets are only ever changed through
+jiesu.tickets.services.dispatch.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.core import scoping
+from jiesu.core.errors import Conflict, DomainError
+from jiesu.dispatch import engine
+from jiesu.dispatch.locator import LocateError
+from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, SuggestionSource
+from jiesu.tickets import services as tickets
+from jiesu.tickets.models import Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket
+from jiesu.units.models import UnitKind
+
+log = logging.getLogger(__name__)
+
+TOP = 3
+SYSTEM_USERNAME = "system"
+HANDLING_KINDS = frozenset(str(k) for k in tickets.HANDLING_UNIT_KINDS)
+
+_warm = {"done": False}  # the engine answered once in this process: its model and tables are loaded
+
+
+# ── suggestions ─────────────────────────────────────────────────────────────
+
+def ticket_text(title, text):
+    """The text the engine classifies: title and description (the title once if the text starts with it).
+
+    Training (jiesu.dispatch.training) uses the same, so the model sees what it was trained on.
+    """
+    title, text = (title or "").strip(), (text or "").strip()
+    if not title or text.startswith(title):
+        return text or title
+    return f"{title}\n{text}" if text else title
+
+
+def place_hint(ticket):
+    """The ticket's stored place as names the gazetteer knows (东城区 东华门街道 东华门第一社区).
+
+    Intake already decided the place (a call-taker's pick wins over the address), so the
+    engine is given that place rather than the free-text address when there are no coordinates.
+    """
+    names = [u.name for u in (ticket.district, ticket.street, ticket.community) if u is not None]
+    return " ".join(names)
+
+
+def suggestions_for(ticket, top=TOP, classifier=None):
+    """engine.suggest for a ticket: its coordinates if it has them, else its stored place, else its address."""
+    text = ticket_text(ticket.title, ticket.text)
+    if ticket.lon is not None and ticket.lat is not None:
+        try:
+            found = engine.suggest(text, ticket.address, ticket.lon, ticket.lat, "wgs84", top=top,
+                                   classifier=classifier)
+            _warm["done"] = True
+            return found
+        except LocateError:
+            pass  # stored coordinates the locator refuses: fall back to the place names
+    address = place_hint(ticket) or ticket.address
+    found = engine.suggest(text, address, top=top, classifier=classifier)
+    _warm["done"] = True
+    return found
+
+
+def safe_suggestions(ticket, top=TOP):
+    """suggestions_for, but an engine failure (a damaged model file…) gives no suggestions, never an error."""
+    try:
+        return suggestions_for(ticket, top=top)
+    except Exception:  # noqa: BLE001 — the desk and dispatching must work without the engine
+        log.exception("dispatch desk: no suggestions for ticket %s", ticket.pk)
+        return engine.Suggestions()
+
+
+def engine_is_warm():
+    """True once the engine has answered in this process (later suggestions cost ≈ 0.3 ms each)."""
+    return _warm["done"]
+
+
+def dispatchable(suggestion):
+    """A suggestion whose lead is a handling unit (not the hotline centre's 'dispatch by hand')."""
+    lead = suggestion.lead
+    return lead is not None and str(lead.kind) in HANDLING_KINDS and suggestion.mode != "hotline"
+
+
+def _brief(unit):
+    return {"id": unit.id, "code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def suggestion_rows(suggestions):
+    """The suggestions as stored in DispatchSuggestion.suggested (plain JSON)."""
+    return [{
+        "rank": s.rank,
+        "category": {"id": s.category.id, "code": s.category.code, "name": s.category.name},
+        "lead": _brief(s.lead),
+        "co": [_brief(u) for u in s.co],
+        "probability": round(float(s.probability), 4),
+        "routing_confidence": round(float(s.routing_confidence), 4),
+        "confidence": round(float(s.confidence), 4),
+        "mode": s.mode,
+        "duty_id": s.duty_id,
+        "explanation": s.explanation_zh,
+    } for s in suggestions]
+
+
+@dataclass
+class Match:
+    accepted_rank: int | None = None
+    category_rank: int | None = None
+    unit_rank: int | None = None
+    co_matched: bool | None = None
+
+
+def match(rows, category, lead_id, co_ids):
+    """Where the chosen (category, lead unit, co units) stand among the suggestion rows.
+
+    A suggestion is accepted when its category and its lead unit were dispatched. The
+    catalogue repeats some names in its GB/T subtree (占道经营): the same name counts as
+    the same category, as the engine shows one line per name and unit.
+    """
+    found = Match()
+    co_ids = set(co_ids)
+    for row in rows:
+        cat = row["category"]
+        same_category = category is not None and (cat["id"] == category.id or cat["name"] == category.name)
+        same_unit = row["lead"] is not None and row["lead"]["id"] == lead_id
+        if same_category and found.category_rank is None:
+            found.category_rank = row["rank"]
+        if same_unit and found.unit_rank is None:
+            found.unit_rank = row["rank"]
+        if same_category and same_unit and found.accepted_rank is None:
+            found.accepted_rank = row["rank"]
+            found.co_matched = {u["id"] for u in row["co"]} == co_ids
+    return found
+
+
+# ── dispatch, logged ────────────────────────────────────────────────────────
+
+def record(ticket, suggestions, user, source=SuggestionSource.DESK, at=None):
+    """The DispatchSuggestion row for a ticket just dispatched (its category and active assignments)."""
+    rows = suggestion_rows(suggestions)
+    co_ids = list(ticket.assignments.filter(active=True, role=AssignmentRole.CO).values_list("unit_id", flat=True))
+    found = match(rows, ticket.category, ticket.lead_unit_id, co_ids)
+    return DispatchSuggestion.objects.create(
+        ticket=ticket, suggested=rows, category=ticket.category, lead_unit_id=ticket.lead_unit_id,
+        co_units=co_ids, accepted_rank=found.accepted_rank, category_rank=found.category_rank,
+        unit_rank=found.unit_rank, co_matched=found.co_matched,
+        model_version=(getattr(suggestions, "classifier", "") or "")[:80],
+        confidence=rows[0]["confidence"] if rows else None, source=source,
+        at=at or ticket.dispatched_at or timezone.now(), by=user if user and user.is_authenticated else None)
+
+
+def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *,
+                     source=SuggestionSource.DESK, suggestions=None):
+    """services.dispatch, and the DispatchSuggestion row, in one transaction. Returns (ticket, row).
+
+    `suggestions`: what the dispatcher was shown, if the caller has it; else computed now
+    (the same text, place and model give the same list). Refusals are services.dispatch's.
+    """
+    if suggestions is None:
+        suggestions = safe_suggestions(ticket)
+    with transaction.atomic():
+        ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code)
+        row = record(ticket, suggestions, user, source)
+    return ticket, row
+
+
+def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None, source=SuggestionSource.API):
+    """Dispatch suggestion #rank as suggested (category, lead unit, co units). Returns (ticket, row).
+
+    `expect_category` / `expect_lead` (code / id), when given, must still be that suggestion's:
+    a client that showed the list earlier learns (409) that it has changed instead of
+    dispatching something it never showed.
+    """
+    suggestions = safe_suggestions(ticket)
+    try:
+        rank = int(rank)
+    except (TypeError, ValueError):
+        rank = 0
+    if not 1 <= rank <= len(suggestions):
+        raise DomainError(_("There is no suggestion #%(n)s for this ticket.") % {"n": rank}, field="rank")
+    chosen = suggestions[rank - 1]
+    if ((expect_category and expect_category != chosen.category.code)
+            or (expect_lead and (chosen.lead is None or str(expect_lead).strip() != str(chosen.lead.id)))):
+        raise Conflict(_("The suggestions for this ticket have changed; look at them again."))
+    if not dispatchable(chosen):
+        raise DomainError(_("Suggestion #%(n)s names no handling unit (the place is unknown): choose the unit "
+                            "by hand.") % {"n": rank}, field="rank")
+    return dispatch_and_log(user, ticket, chosen.lead.id, [u.id for u in chosen.co], note, chosen.category.code,
+                            source=source, suggestions=suggestions)
+
+
+# ── auto-dispatch ───────────────────────────────────────────────────────────
+
+def system_user():
+    """The `system` user that auto-dispatches: a dispatcher of the hotline centre, made when missing.
+
+    It cannot log in (no usable password). An existing `system` user is used as it is.
+    """
+    from jiesu.accounts.models import Role, User
+    from jiesu.units.models import Unit
+
+    user = User.objects.filter(username=SYSTEM_USERNAME).select_related("unit").first()
+    if user is not None:
+        return user
+    hotline = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTER, active=True).order_by("id").first()
+    user = User(username=SYSTEM_USERNAME, role=Role.DISPATCHER, unit=hotline, display_name="系统自动派单")
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # made by another process meanwhile
+        user = User.objects.get(username=SYSTEM_USERNAME)
+    return user
+
+
+def rules_by_category():
+    return {r.category_id: r for r in AutoDispatchRule.objects.all()}
+
+
+def rule_for(category, rules):
+    """The most specific rule on the category or an ancestor (enabled or not), or None."""
+    node, seen = category, 0
+    while node is not None and seen < 10:
+        rule = rules.get(node.id)
+        if rule is not None:
+            return rule
+        node = getattr(node, "parent", None) if node.parent_id else None
+        seen += 1
+    return None
+
+
+def auto_candidates(now):
+    """New tickets never dispatched before (not re-queued after a return, not reopened, not split off)."""
+    ever_assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk")))
+    return (Ticket.objects.filter(state=State.NEW, parent__isnull=True, rehandle_round=0, return_count=0,
+                                  created_at__lte=now)
+            .exclude(ever_assigned).order_by("created_at", "id"))
+
+
+@dataclass
+class AutoReport:
+    checked: int = 0
+    dispatched: int = 0
+    no_rule: int = 0            # no enabled rule for the top suggestion's category
+    below_threshold: int = 0
+    category_differs: int = 0   # the call-taker chose another category: a person decides
+    no_unit: int = 0            # the top suggestion names no handling unit (place unknown)
+    refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
+    tickets: list = field(default_factory=list)  # ids dispatched
+
+    def as_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "tickets"} | {"tickets": list(self.tickets)}
+
+
+def auto_dispatch_new_tickets(now=None, batch=200):
+    """Dispatch new tickets whose top suggestion's confidence reaches its category's enabled threshold.
+
+    As the `system` user, logged with source "auto". A ticket whose category was chosen at
+    intake is only auto-dispatched when the top suggestion has that category. Does nothing
+    (and computes nothing) while no rule is enabled. Returns an AutoReport.
+    """
+    now = now or timezone.now()
+    report = AutoReport()
+    rules = rules_by_category()
+    if not any(r.enabled for r in rules.values()):
+        return report
+    user = system_user()
+    ids = list(auto_candidates(now).values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = (Ticket.objects.filter(pk__in=ids[start:start + batch], state=State.NEW)
+                 .select_related("category", "district", "street", "community").order_by("created_at", "id"))
+        for ticket in chunk:
+            report.checked += 1
+            _auto_one(user, ticket, rules, report)
+    return report
+
+
+def _auto_one(user, ticket, rules, report):
+    suggestions = safe_suggestions(ticket)
+    if not suggestions:
+        report.no_rule += 1
+        return
+    top = suggestions[0]
+    rule = rule_for(top.category, rules)
+    if rule is None or not rule.enabled:
+        report.no_rule += 1
+        return
+    if top.confidence < rule.threshold:
+        report.below_threshold += 1
+        return
+    if ticket.category_id and ticket.category_id != top.category.id and ticket.category.name != top.category.name:
+        report.category_differs += 1
+        return
+    if not dispatchable(top):
+        report.no_unit += 1
+        return
+    note = (f"系统自动派单：建议 #1「{top.category.name}」→ {top.lead.name}，"
+            f"置信度 {top.confidence:.0%} ≥ 阈值 {rule.threshold:.0%}")
+    try:
+        dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], note, top.category.code,
+                         source=SuggestionSource.AUTO, suggestions=suggestions)
+    except DomainError as exc:
+        report.refused += 1
+        log.info("auto-dispatch: ticket %s not dispatched: %s", ticket.pk, exc)
+        return
+    report.dispatched += 1
+    report.tickets.append(ticket.pk)
+
+
+# ── accuracy ────────────────────────────────────────────────────────────────
+
+def _share(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def iso_week(day):
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class Accuracy:
+    since: datetime
+    until: datetime
+    total: dict
+    weeks: list          # [{week, monday, n, top1, top3, override, auto, top1_share, top3_share}] newest first
+    categories: list     # [{category, path, n, top1, top3, …}] most dispatched first
+    groups: list         # [{group, n, top1, top3, …}] by first-level category
+    returns: list        # [{followed, label, n, returned, share}]
+
+
+def _counts():
+    return dict(n=Count("id"), top1=Count("id", filter=Q(accepted_rank=1)),
+                top3=Count("id", filter=Q(accepted_rank__isnull=False)),
+                category_top1=Count("id", filter=Q(category_rank=1)),
+                unit_top1=Count("id", filter=Q(unit_rank=1)),
+                auto=Count("id", filter=Q(source=SuggestionSource.AUTO)))
+
+
+def _with_shares(row):
+    n = row["n"]
+    row["override"] = n - row["top3"]
+    row["top1_share"], row["top3_share"] = _share(row["top1"], n), _share(row["top3"], n)
+    row["category_top1_share"], row["unit_top1_share"] = _share(row["category_top1"], n), _share(row["unit_top1"], n)
+    return row
+
+
+def logged(since=None, until=None, user=None):
+    """The logged dispatches that had suggestions, in [since, until); of the tickets `user` may see, if given."""
+    qs = DispatchSuggestion.objects.filter(confidence__isnull=False)
+    if user is not None and not scoping.is_city_wide(user):
+        qs = qs.filter(ticket__in=scoping.visible_tickets(user).values("pk"))
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    return qs
+
+
+def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
+    """Suggestion accuracy (top-1 / top-3 accepted) by ISO week and by category, and the returns
+    (退单 upheld on arbitration) of dispatches that followed a suggestion vs overrode them.
+
+    Aggregated in the database (TruncWeek in the local time zone; works on SQLite and PostgreSQL).
+    `user`: only the tickets that user may see (a district supervisor: the district's).
+    """
+    from jiesu.categories.models import Category
+
+    now = now or timezone.now()
+    if since is None:
+        monday = timezone.localtime(now).date() - timedelta(days=timezone.localtime(now).weekday())
+        since = timezone.make_aware(datetime.combine(monday - timedelta(weeks=max(1, weeks) - 1), datetime.min.time()))
+    until = until or now + timedelta(seconds=1)
+    qs = logged(since, until, user)
+    total = _with_shares(qs.aggregate(**_counts()))
+
+    week_rows = []
+    tz = timezone.get_current_timezone()
+    for row in qs.annotate(week=TruncWeek("at", tzinfo=tz)).values("week").annotate(**_counts()).order_by("-week"):
+        monday = row.pop("week")
+        monday = monday.date() if isinstance(monday, datetime) else monday
+        week_rows.append(_with_shares({"week": iso_week(monday), "monday": monday, **row}))
+
+    by_cat = {r["category"]: r for r in qs.values("category").annotate(**_counts())}
+    cats = {c.id: c for c in Category.objects.filter(pk__in=[k for k in by_cat if k]).select_related(
+        "parent", "parent__parent")}
+    category_rows, groups = [], {}
+    for cid, row in by_cat.items():
+        cat = cats.get(cid)
+        top = cat
+        while top is not None and top.parent_id:
+            top = top.parent
+        row = _with_shares({**row, "category": cat, "path": cat.full_name() if cat else "—"})
+        category_rows.append(row)
+        key = top.pk if top else None
+        group = groups.setdefault(key, {"group": top, "n": 0, "top1": 0, "top3": 0, "category_top1": 0,
+                                        "unit_top1": 0, "auto": 0})
+        for k in ("n", "top1", "top3", "category_top1", "unit_top1", "auto"):
+            group[k] += row[k]
+    category_rows.sort(key=lambda r: (-r["n"], r["path"]))
+    group_rows = sorted((_with_shares(g) for g in groups.values()),
+                        key=lambda r: (r["group"].code if r["group"] else "~"))
+    return Accuracy(since=since, until=until, total=total, weeks=week_rows, categories=category_rows,
+                    groups=group_rows, returns=returns_report(qs))
+
+
+def returns_report(qs):
+    """Upheld returns (退单 upheld on arbitration) of the unit each logged dispatch went to, after it,
+    by whether that unit was the suggested one.
+
+    Groups: the top suggestion's lead unit was dispatched (unit_rank 1); the lead of
+    suggestion #2 or #3; a unit none of the suggestions named (the dispatcher differed).
+    """
+    upheld = Exists(ReturnRequest.objects.filter(ticket=OuterRef("ticket"), unit=OuterRef("lead_unit"),
+                                                 state=RequestState.APPROVED, created_at__gte=OuterRef("at")))
+    groups = (("top", Q(unit_rank=1), _("Dispatched to the top suggestion's unit")),
+              ("other", Q(unit_rank__gt=1), _("Dispatched to the unit of suggestion #2 or #3")),
+              ("differed", Q(unit_rank__isnull=True), _("Dispatched to a unit not suggested")))
+    figures = qs.annotate(returned=upheld).aggregate(**{
+        f"{key}_{what}": Count("id", filter=cond & (Q(returned=True) if what == "r" else Q()))
+        for key, cond, _label in groups for what in ("n", "r")})
+    rows = []
+    for key, _cond, label in groups:
+        n, r = figures[f"{key}_n"], figures[f"{key}_r"]
+        rows.append({"group": key, "label": label, "n": n, "returned": r, "share": _share(r, n)})
+    followed_n, followed_r = rows[0]["n"] + rows[1]["n"], rows[0]["returned"] + rows[1]["returned"]
+    rows.insert(2, {"group": "followed", "label": _("Followed a suggestion (#1–#3)"), "n": followed_n,
+                    "returned": followed_r, "share": _share(followed_r, followed_n)})
+    return rows
+

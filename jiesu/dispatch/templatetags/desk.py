@@ -1,0 +1,69 @@
+"""The dispatcher's desk in the ticket templates.
+
+    {% load desk %}
+    {% desk_suggestions t %}     the top-3 panel for ticket t (dispatchers and administrators, new tickets)
+    {% desk_assets %}            once per page: the panel's style and keyboard script
+    {% duplicates_panel t %}     merge proposals, repeat flags and similar open tickets (the hotline), via HTMX
+
+While the engine has not answered yet in this process (its model is loading)
+the panel is a placeholder that HTMX fills from /dispatch/desk/<id>/suggestions/,
+so the first page after a restart does not wait for the model.
+"""
+from django import template
+from django.template.loader import render_to_string
+
+from jiesu.core import scoping
+from jiesu.dispatch import services as desk
+from jiesu.dispatch.views import DESK_ROLES, panel_context
+from jiesu.tickets.models import State
+
+register = template.Library()
+
+
+def may_use_desk(user, ticket):
+    return ticket.state == State.NEW and scoping.has_role(user, *DESK_ROLES) and scoping.can_view(user, ticket)
+
+
+@register.simple_tag(takes_context=True)
+def desk_suggestions(context, ticket, next_url=""):
+    request = context.get("request")
+    if request is None or not may_use_desk(request.user, ticket):
+        return ""
+    if desk.engine_is_warm():
+        ctx = panel_context(ticket)
+    else:
+        ctx = {"t": ticket, "rows": [], "lazy": True}
+    ctx["next"] = next_url or request.get_full_path()
+    return render_to_string("dispatch/desk_suggestions.html", ctx, request=request)
+
+
+@register.simple_tag(takes_context=True)
+def duplicates_panel(context, ticket):
+    """A placeholder HTMX fills from /intake-check/ticket/<id>/ (empty when there is nothing to say)."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from jiesu.dispatch import duplicates
+
+    request = context.get("request")
+    if request is None or not duplicates.may_check(request.user):
+        return ""
+    url = reverse("duplicates_ticket", args=[ticket.pk])
+    return format_html('<div class="dup-slot" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"></div>', url)
+
+
+@register.inclusion_tag("dispatch/desk_assets.html")
+def desk_assets():
+    return {}
+
+
+@register.filter
+def pct(share):
+    """0.8731 → "87.3%"; None (nothing to divide) → "—"."""
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+@register.filter
+def bar(share):
+    """A CSS width for a share (0 when there is none)."""
+    return f"{(share or 0) * 100:.1f}%"

@@ -1,0 +1,104 @@
+"""The dispatcher's desk pages: the suggestion panel of a ticket (HTMX), accepting a suggestion, accuracy.
+
+    GET  /dispatch/desk/<id>/suggestions/   the top-3 panel (the dispatch queue loads it lazily
+                                            while the engine is not loaded yet in this process)
+    POST /dispatch/desk/<id>/accept/        rank=1|2|3 (+ expect_category_<rank>, expect_lead_<rank>):
+                                            dispatch that suggestion as suggested, logged
+    GET  /dispatch/accuracy/?weeks=12       suggestion accuracy by week and category, returns
+
+The panel sits in the dispatch queue and on the ticket page through the `desk`
+template tags (jiesu/dispatch/templatetags/desk.py). Every change goes through
+jiesu.dispatch.services, which dispatches through jiesu.tickets.services.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from jiesu.accounts.models import Role
+from jiesu.core import scoping
+from jiesu.core.errors import DomainError
+from jiesu.dispatch import services as desk
+from jiesu.dispatch.models import SuggestionSource
+from jiesu.tickets import queries
+
+DESK_ROLES = (Role.DISPATCHER, Role.ADMIN)
+ACCURACY_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _ticket(request, pk):
+    ticket = queries.ticket_for_page(pk)
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    scoping.require_view(request.user, ticket)
+    return ticket
+
+
+def _back(request, ticket):
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return back
+    return reverse("dispatch_queue")
+
+
+def panel_context(ticket):
+    """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
+    found = desk.safe_suggestions(ticket)
+    rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
+    return {"t": ticket, "rows": rows, "model": found.classifier, "lazy": False}
+
+
+@login_required
+@require_GET
+def suggestions(request, pk):
+    scoping.require_role(request.user, *DESK_ROLES)
+    ticket = _ticket(request, pk)
+    context = panel_context(ticket)
+    context["next"] = request.GET.get("next") or request.headers.get("HX-Current-URL", "")
+    return render(request, "dispatch/desk_suggestions.html", context)
+
+
+@login_required
+@require_POST
+def accept(request, pk):
+    """Dispatch suggestion #rank as suggested; a refusal comes back as a message naming the problem."""
+    scoping.require_role(request.user, *DESK_ROLES)
+    ticket = _ticket(request, pk)
+    back = _back(request, ticket)
+    rank = request.POST.get("rank", "")
+    try:
+        ticket, row = desk.accept(request.user, ticket, rank, request.POST.get("note", ""),
+                                  expect_category=request.POST.get(f"expect_category_{rank}", ""),
+                                  expect_lead=request.POST.get(f"expect_lead_{rank}") or None,
+                                  source=SuggestionSource.DESK)
+    except DomainError as exc:
+        messages.error(request, _("Suggestion not dispatched: %(message)s") % {"message": exc.message})
+        return redirect(back)
+    messages.success(request, _("%(number)s dispatched as suggestion #%(rank)s: %(category)s → %(unit)s.") % {
+        "number": ticket.number, "rank": row.accepted_rank, "category": ticket.category.name,
+        "unit": ticket.lead_unit.name})
+    return redirect(back)
+
+
+def _weeks(value, default=12):
+    try:
+        return min(52, max(1, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+@require_GET
+def accuracy(request):
+    """建议准确率: how often the dispatchers took the engine's suggestion, and what wrong dispatches cost."""
+    scoping.require_role(request.user, *ACCURACY_ROLES)
+    weeks = _weeks(request.GET.get("weeks"))
+    report = desk.accuracy_report(weeks=weeks, user=request.user)
+    return render(request, "dispatch/accuracy.html", {
+        "report": report, "weeks": weeks, "week_choices": (4, 12, 26, 52),
+        "categories": report.categories[:40], "title": _("Dispatch accuracy"),
+    })
