@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("jiesu.hotspots.urls")),
     path("", include("jiesu.topics.urls")),
     path("", include("jiesu.quality.urls")),
+    path("", include("jiesu.dispatch.urls")),
     path("", include("jiesu.kpi.urls")),
     path("", include("jiesu.dashboards.urls")),
     path("", include("jiesu.warnings.urls")),
