@@ -322,6 +322,17 @@ def _merge(user, ticket, p):
     return services.merge(user, ticket, parent)
 
 
+def _dispatch(user, ticket, p):
+    """Through the dispatcher's desk: the dispatch is logged against the engine's suggestions (an override
+    is a training signal); the ticket itself changes in services.dispatch."""
+    from jiesu.dispatch import services as desk
+
+    ticket, _row = desk.dispatch_and_log(
+        user, ticket, as_int(p.get("lead_unit")), [as_int(v) for v in p.getlist("co_units") if as_int(v)],
+        p.get("note", ""), (p.get("category") or "").strip() or None)
+    return ticket
+
+
 def _bool(value):
     return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
         str(value).strip().lower()) if value not in (None, "") else None
@@ -330,9 +341,7 @@ def _bool(value):
 ACTIONS = {
     "close_special": lambda u, t, p: services.close_special(u, t, p.get("special_class", ""), p.get("note", "")),
     "answer": lambda u, t, p: services.answer_directly(u, t, p.get("reply_text", "")),
-    "dispatch": lambda u, t, p: services.dispatch(
-        u, t, as_int(p.get("lead_unit")), [as_int(v) for v in p.getlist("co_units") if as_int(v)],
-        p.get("note", ""), (p.get("category") or "").strip() or None),
+    "dispatch": _dispatch,
     "sign": lambda u, t, p: services.sign(u, t),
     "co_sign": lambda u, t, p: services.sign(u, t),
     "contact": lambda u, t, p: services.contact(u, t, p.get("note", "")),
