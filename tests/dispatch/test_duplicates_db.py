@@ -3,20 +3,14 @@ the HTMX endpoints and who may use them, and a merged pair handled once with two
 from datetime import timedelta
 
 import pytest
-from django.urls import include, path
 from django.utils import timezone
 
-import jiesu.urls
 from jiesu.dispatch import duplicates
 from jiesu.dispatch.duplicates import Draft, check_intake
 from jiesu.tickets import queries, services
 from jiesu.tickets.models import Callback, State, Ticket, TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
-
-# The site's URLs plus the duplicate panels (mounted at the root by jiesu/urls.py, or here until it is).
-urlpatterns = list(jiesu.urls.urlpatterns) + [path("", include("jiesu.dispatch.duplicate_urls"))]
-pytestmark = pytest.mark.urls(__name__)
 
 STALL = "东华门大街有人占道经营，堵塞人行道"
 STALL_AGAIN = "东华门大街路口早餐摊占道经营，行人只能走机动车道"
@@ -144,9 +138,28 @@ def test_a_proposal_into_a_finished_ticket_is_refused_but_the_ticket_stays(world
     child = new_ticket(world, text=STALL_AGAIN)
     messages = duplicates.after_intake(world.call_taker, child, merge_into=parent.pk)
     assert messages[0][0] == "warning"
-    assert not TicketEvent.objects.filter(ticket=child, kind="duplicate_proposed").exists()
+    assert not TicketEvent.objects.filter(ticket=child, kind="duplicate_proposed", payload__reason="intake").exists()
     assert Ticket.objects.get(pk=child.pk).state == State.NEW
     assert duplicates.after_intake(world.call_taker, child, merge_into=999999)[0][0] == "warning"
+
+
+def test_a_repeat_recorded_as_a_new_request_is_flagged_on_the_ticket(world, client):
+    earlier = new_ticket(world, citizen_phone="13812345678")
+    again = new_ticket(world, text=STALL_AGAIN, citizen_phone="13812345678")
+    other = new_ticket(world, text=STALL_AGAIN, citizen_phone="13900000000")
+    messages = duplicates.after_intake(world.call_taker, again)
+    assert messages and messages[-1][0] == "warning" and earlier.number in messages[-1][1]
+    event = TicketEvent.objects.get(ticket=again, kind="duplicate_proposed")
+    assert event.payload["reason"] == "same_caller" and event.payload["parent"] == earlier.pk
+    assert "同一来电人 0 天前已反映" in event.note and event.actor == world.call_taker
+    assert again.state == State.NEW  # flagged, not closed: the call-taker heard new facts, or the dispatcher decides
+    assert duplicates.after_intake(world.call_taker, other) == []
+    client.force_login(world.dispatcher)
+    html = client.get(f"/intake-check/ticket/{again.pk}/").content.decode()
+    assert "同一来电人此前已反映" in html and earlier.number in html and "/act/merge/" in html
+    closed = new_ticket(world, text=STALL_AGAIN, citizen_phone="13812345678")
+    duplicates.after_intake(world.call_taker, closed, then=f"repeat:{earlier.pk}")  # closed as repeat: no flag
+    assert [e.payload["reason"] for e in closed.events.filter(kind="duplicate_proposed")] == ["repeat"]
 
 
 def test_only_the_hotline_acts_on_the_panel(world):
@@ -175,7 +188,7 @@ def test_emergency_and_repeat_close_at_once(world):
     assert again.events.get(kind="duplicate_proposed").payload == {
         "parent": earlier.pk, "parent_number": earlier.number, "reason": "repeat"}
     # a made-up line or an unknown follow-up does nothing
-    other = new_ticket(world)
+    other = new_ticket(world, citizen_phone="13700000000")
     assert duplicates.after_intake(world.call_taker, other, then="emergency:999") == []
     assert duplicates.parse_then("repeat:abc") is None and duplicates.parse_then("") is None
 

@@ -1,0 +1,235 @@
+"""The dispatcher's desk, services: suggestions, accept, overrides logged, auto-dispatch, accuracy, training data."""
+import csv
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from jiesu.accounts.models import Role, User
+from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.dispatch import jobs, training
+from jiesu.dispatch import services as desk
+from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion
+from jiesu.dispatch.tabular import load_labelled
+from jiesu.tickets import services
+from jiesu.tickets.models import State, Ticket, TicketEvent
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket
+
+from .desk_helpers import GAS, VAGUE, desk_world  # noqa: F401  (fixture)
+
+# ── suggestions, accept, overrides ──────────────────────────────────────────
+
+
+def test_top_three_with_confidence_and_explanation(desk_world):
+    w = desk_world
+    found = desk.suggestions_for(new_ticket(w))
+    assert [(s.category.code, s.lead.code) for s in found] == [
+        ("01.01.01", w.street.code), ("01.01.02", w.dept2.code), ("01.01.03", w.district.code)]
+    assert found[0].confidence == pytest.approx(0.9 * found[0].routing_confidence, abs=1e-3)
+    assert "东华门街道" in found[0].explanation_zh and "派单目录 #" in found[0].explanation_zh
+    assert found.classifier == "stub-1" and desk.engine_is_warm()
+
+
+def test_the_engine_reads_title_and_text_once():
+    assert desk.ticket_text("路灯不亮", "路灯不亮，晚上很黑") == "路灯不亮，晚上很黑"
+    assert desk.ticket_text("路灯", "晚上很黑") == "路灯\n晚上很黑"
+    assert desk.ticket_text("", "晚上很黑") == "晚上很黑" and desk.ticket_text("路灯", "") == "路灯"
+
+
+def test_accept_dispatches_the_suggestion_and_logs_it(desk_world):
+    w = desk_world
+    ticket = new_ticket(w, text=GAS, category_code="")
+    ticket, row = desk.accept(w.dispatcher, ticket, 1, "按建议派单")
+    assert ticket.state == State.DISPATCHED and ticket.category == w.gas and ticket.lead_unit == w.dept2
+    assert set(ticket.assignments.filter(active=True, role="co").values_list("unit_id", flat=True)) == {w.street.pk}
+    assert (row.accepted_rank, row.category_rank, row.unit_rank, row.co_matched) == (1, 1, 1, True)
+    assert row.by == w.dispatcher and row.source == "api" and row.model_version == "stub-1"
+    assert row.confidence == pytest.approx(0.92) and [s["rank"] for s in row.suggested] == [1, 2, 3]
+    assert row.suggested[0]["explanation"].startswith("分类「燃气泄漏」")
+    event = TicketEvent.objects.get(ticket=ticket, kind="dispatch")
+    assert event.actor == w.dispatcher and event.note == "按建议派单"
+
+
+def test_an_override_is_logged_as_a_training_signal(desk_world):
+    w = desk_world
+    ticket, row = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "不是街道的事", w.category.code)
+    assert ticket.lead_unit == w.dept and row.overridden
+    assert (row.accepted_rank, row.category_rank, row.unit_rank) == (None, 1, None)
+    ticket, row = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept2.pk, [w.street.pk], "", w.gas.code)
+    assert (row.accepted_rank, row.category_rank, row.unit_rank, row.co_matched) == (2, 2, 2, True)
+
+
+def test_accept_refuses_what_it_cannot_do_and_changes_nothing(desk_world):
+    w = desk_world
+    ticket = new_ticket(w)
+    for rank in (0, 4, "x", None):
+        with pytest.raises(DomainError) as exc:
+            desk.accept(w.dispatcher, ticket, rank)
+        assert exc.value.field == "rank"
+    with pytest.raises(Conflict):  # the page showed another list: dispatch nothing it did not show
+        desk.accept(w.dispatcher, ticket, 1, expect_category=w.gas.code)
+    with pytest.raises(Conflict):
+        desk.accept(w.dispatcher, ticket, 1, expect_lead=str(w.dept.pk))
+    with pytest.raises(Forbidden):  # only dispatchers dispatch
+        desk.accept(w.call_taker, ticket, 1)
+    nowhere = new_ticket(w, text="有人占道经营", street_code="")  # no place: the hotline centre, by hand
+    with pytest.raises(DomainError) as exc:
+        desk.accept(w.dispatcher, nowhere, 1)
+    assert exc.value.field == "rank" and "请手工选择单位" in exc.value.message
+    ticket.refresh_from_db()
+    nowhere.refresh_from_db()
+    assert ticket.state == nowhere.state == State.NEW and not DispatchSuggestion.objects.exists()
+    desk.accept(w.dispatcher, ticket, "1", expect_category=w.category.code, expect_lead=str(w.street.pk))
+    with pytest.raises(Conflict):  # dispatched already
+        desk.accept(w.dispatcher, ticket, 1)
+    assert DispatchSuggestion.objects.count() == 1
+
+
+def test_without_an_engine_dispatch_still_works(desk_world, monkeypatch):
+    w = desk_world
+
+    def broken(*args, **kwargs):
+        raise OSError("model file damaged")
+
+    monkeypatch.setattr(desk.engine, "suggest", broken)
+    ticket, row = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.street.pk)
+    assert ticket.state == State.DISPATCHED and row.suggested == [] and row.confidence is None
+
+
+# ── auto-dispatch ───────────────────────────────────────────────────────────
+
+def test_auto_dispatch_is_off_by_default(desk_world):
+    ticket = new_ticket(desk_world)
+    AutoDispatchRule.objects.create(category=desk_world.category, threshold=0.1)  # made, not enabled
+    report = jobs.auto_dispatch_once()
+    assert report.checked == 0 and report.dispatched == 0
+    ticket.refresh_from_db()
+    assert ticket.state == State.NEW and not User.objects.filter(username="system").exists()
+
+
+def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
+    w = desk_world
+    AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.8, enabled=True)  # 城市管理
+    AutoDispatchRule.objects.create(category=w.consult, threshold=0.1, enabled=False)  # a leaf kept out
+    stall = new_ticket(w)                                          # 0.9 × 0.99 ≥ 0.8
+    gas = new_ticket(w, text=GAS, category_code="")                # 0.92 × 1.0
+    vague = new_ticket(w, text=VAGUE)                              # 0.4: below
+    other = new_ticket(w, text=GAS)                                # the call-taker chose 占道经营: a person decides
+    returned = new_ticket(w)
+    services.dispatch(w.dispatcher, returned, w.dept.pk)
+    services.return_ticket(w.dept_staff, returned, "不属于本单位职责")
+    services.arbitrate(w.dispatcher, returned, True)               # back in the queue: a person decides
+    assert Ticket.objects.get(pk=returned.pk).state == State.NEW
+    report = desk.auto_dispatch_new_tickets()
+    assert report.as_dict() == {"checked": 4, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
+                                "category_differs": 1, "no_unit": 0, "refused": 0, "tickets": [stall.pk, gas.pk]}
+    system = User.objects.get(username="system")
+    assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
+    for t, lead in ((stall, w.street), (gas, w.dept2)):
+        t.refresh_from_db()
+        assert t.state == State.DISPATCHED and t.lead_unit == lead
+        event = t.events.get(kind="dispatch")
+        assert event.actor == system and event.note.startswith("系统自动派单") and "阈值 80%" in event.note
+        row = t.dispatch_suggestions.get()
+        assert row.source == "auto" and row.accepted_rank == 1 and row.by == system
+    for t in (vague, other, returned):
+        t.refresh_from_db()
+        assert t.state == State.NEW
+    assert desk.auto_dispatch_new_tickets().dispatched == 0  # nothing twice
+
+
+def test_auto_dispatch_command_and_leaf_rule(desk_world):
+    w = desk_world
+    AutoDispatchRule.objects.create(category=w.category.parent, threshold=0.5, enabled=True)
+    AutoDispatchRule.objects.create(category=w.category, threshold=0.5, enabled=False)  # most specific wins
+    gas = new_ticket(w, text=GAS, category_code="")
+    stall = new_ticket(w)
+    out = StringIO()
+    call_command("autodispatch", "--once", stdout=out)
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert figures["dispatched"] == 1 and figures["no_rule"] == 1 and figures["tickets"] == [gas.pk]
+    stall.refresh_from_db()
+    assert stall.state == State.NEW
+
+
+# ── accuracy ────────────────────────────────────────────────────────────────
+
+def _at(row, when):
+    DispatchSuggestion.objects.filter(pk=row.pk).update(at=when)
+
+
+def test_accuracy_by_week_and_category_and_the_returns(desk_world):
+    w = desk_world
+    now = timezone.now()
+    last_week = now - timedelta(days=7)
+    _t, top1 = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, second = desk.dispatch_and_log(w.dispatcher, new_ticket(w, text=GAS), w.dept2.pk, [w.street.pk], "",
+                                       w.gas.code)  # a gas text: 燃气泄漏 → 市市场监督管理局 is #1
+    wrong_ticket, wrong = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
+    services.return_ticket(w.dept_staff, wrong_ticket, "不属于本单位职责")
+    services.arbitrate(w.dispatcher, wrong_ticket, True, "改派属地街道", w.street.pk)
+    _at(wrong, last_week)
+    report = desk.accuracy_report(weeks=4)
+    assert report.total["n"] == 3 and report.total["top1"] == 2 and report.total["override"] == 1
+    assert report.total["top1_share"] == pytest.approx(2 / 3, abs=1e-3)
+    assert [(r["n"], r["top1"], r["override"]) for r in report.weeks] == [(2, 2, 0), (1, 0, 1)]
+    assert report.weeks[0]["week"] == desk.iso_week(timezone.localtime(now).date())
+    by_code = {r["category"].code: r for r in report.categories}
+    assert by_code["01.01.01"]["n"] == 2 and by_code["01.01.01"]["top1_share"] == 0.5
+    assert by_code["01.01.02"]["top1_share"] == 1.0 and by_code["01.01.01"]["path"].endswith("占道经营")
+    assert [(g["group"].code, g["n"]) for g in report.groups] == [("01", 3)]
+    returns = {r["group"]: r for r in report.returns}
+    assert (returns["top"]["n"], returns["top"]["returned"]) == (2, 0)
+    assert (returns["differed"]["n"], returns["differed"]["returned"], returns["differed"]["share"]) == (1, 1, 1.0)
+    assert returns["followed"]["n"] == 2 and returns["followed"]["share"] == 0.0
+    assert desk.accuracy_report(weeks=1).total["n"] == 2  # this week only
+    assert top1.accepted_rank == second.accepted_rank == 1
+
+
+def test_accuracy_keeps_to_the_users_territory(desk_world):
+    w = desk_world
+    desk.accept(w.dispatcher, new_ticket(w), 1)
+    elsewhere = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
+    home = User.objects.create_user("sup-dc", password="pw", role=Role.SUPERVISOR, unit=w.district)
+    assert desk.accuracy_report(user=elsewhere).total["n"] == 0
+    assert desk.accuracy_report(user=home).total["n"] == 1
+    assert desk.accuracy_report(user=w.supervisor).total["n"] == 1
+
+
+# ── training data from closed tickets ───────────────────────────────────────
+
+def _close(w, ticket):
+    services.sign(w.street_staff, ticket)
+    services.contact(w.street_staff, ticket, "已联系")
+    services.reply(w.street_staff, ticket, "已处理", True)
+    services.record_callback(w.callback_agent, ticket, True, "resolved", "satisfied")
+
+
+def test_training_examples_are_dispatcher_confirmed_closed_tickets(desk_world, tmp_path):
+    w = desk_world
+    confirmed = new_ticket(w, title="东华门大街占道", text="有人占道经营，堵塞人行道", category_code=w.gas.code)
+    desk.dispatch_and_log(w.dispatcher, confirmed, w.street.pk, [], "", w.category.code)  # the dispatcher corrects
+    _close(w, confirmed)
+    special = new_ticket(w)
+    services.close_special(w.call_taker, special, "market")
+    still_open = new_ticket(w)
+    services.dispatch(w.dispatcher, still_open, w.street.pk)
+    auto_only = new_ticket(w)
+    services.dispatch(desk.system_user(), auto_only, w.street.pk)
+    _close(w, auto_only)
+    examples = training.confirmed_examples()
+    assert [(e.ticket_id, e.label) for e in examples] == [(confirmed.pk, w.category.code)]
+    assert examples[0].joined == "东华门大街占道\n有人占道经营，堵塞人行道"
+    path = tmp_path / "train.csv"
+    out = StringIO()
+    call_command("dispatch_training", str(path), stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1]) == {"path": str(path), "rows": 1, "categories": 1}
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    assert rows == [{"title": "东华门大街占道", "text": "有人占道经营，堵塞人行道", "category": w.category.code}]
+    loaded = load_labelled(path, ["title", "text"], "category")
+    assert loaded.texts == [examples[0].joined] and loaded.labels == [w.category.code]
+    assert training.confirmed_examples(since=timezone.now() + timedelta(days=1)) == []

@@ -1,0 +1,113 @@
+"""The dispatcher's desk pages: the panel in the queue and on the ticket page, accept, accuracy; who may use them."""
+import pytest
+
+from jiesu.accounts.models import Role, User
+from jiesu.dispatch import services as desk
+from jiesu.dispatch.models import DispatchSuggestion
+from jiesu.tickets.models import State
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket
+
+from .desk_helpers import GAS, desk_world  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+    return login
+
+
+def test_the_queue_shows_three_suggestions_with_the_keys(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w)
+    html = as_user(w.dispatcher).get("/dispatch/").content.decode()
+    assert f'hx-get="/dispatch/desk/{ticket.pk}/suggestions/' in html  # engine not loaded yet: lazily
+    desk.suggestions_for(ticket)  # now it is
+    html = as_user(w.dispatcher).get("/dispatch/").content.decode()
+    assert f'data-desk="{ticket.pk}"' in html and f'action="/dispatch/desk/{ticket.pk}/accept/"' in html
+    for rank in (1, 2, 3):
+        assert f'name="rank" value="{rank}"' in html
+    assert "东华门街道" in html and "派单目录 #" in html and "89%" in html
+    assert "<kbd>Enter</kbd>" in html and "dispatch/desk.js" in html
+    assert 'href="/dispatch/accuracy/"' in html
+
+
+def test_the_lazy_panel_and_who_may_see_it(desk_world, as_user, client):
+    w = desk_world
+    ticket = new_ticket(w)
+    url = f"/dispatch/desk/{ticket.pk}/suggestions/"
+    r = as_user(w.dispatcher).get(url)
+    assert r.status_code == 200 and 'name="expect_category_1" value="01.01.01"' in r.content.decode()
+    for user in (w.call_taker, w.street_staff, w.supervisor, w.citizen, w.callback_agent):
+        assert as_user(user).get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+    assert as_user(w.dispatcher).get("/dispatch/desk/999999/suggestions/").status_code == 404
+
+
+def test_accept_from_the_page(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w, text=GAS, category_code="")
+    client = as_user(w.dispatcher)
+    r = client.post(f"/dispatch/desk/{ticket.pk}/accept/", {
+        "rank": "1", "expect_category_1": w.gas.code, "expect_lead_1": str(w.dept2.pk), "next": "/dispatch/"})
+    assert r.status_code == 302 and r.url == "/dispatch/"
+    ticket.refresh_from_db()
+    assert ticket.state == State.DISPATCHED and ticket.lead_unit == w.dept2 and ticket.category == w.gas
+    row = DispatchSuggestion.objects.get(ticket=ticket)
+    assert row.source == "desk" and row.accepted_rank == 1 and row.by == w.dispatcher
+    page = client.get("/dispatch/").content.decode()
+    assert f"{ticket.number} 已按第 1 条建议派单" in page
+
+
+def test_accept_refused_comes_back_as_a_message(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w)
+    client = as_user(w.dispatcher)
+    r = client.post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "1", "expect_category_1": w.gas.code,
+                                                            "next": "https://elsewhere.example/"})
+    assert r.status_code == 302 and r.url == "/dispatch/"  # never off the site
+    assert "建议已变化" in client.get("/dispatch/").content.decode()
+    client.post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "7"})
+    assert "没有第 7 条建议" in client.get("/dispatch/").content.decode()
+    assert as_user(w.call_taker).post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "1"}).status_code == 403
+    assert as_user(w.dispatcher).get(f"/dispatch/desk/{ticket.pk}/accept/").status_code == 405
+    ticket.refresh_from_db()
+    assert ticket.state == State.NEW and not DispatchSuggestion.objects.exists()
+
+
+def test_the_dispatch_form_is_logged_too(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w)
+    r = as_user(w.dispatcher).post(f"/tickets/{ticket.pk}/act/dispatch/", {
+        "lead_unit": str(w.dept.pk), "category": w.category.code, "note": "", "next": "/dispatch/"})
+    assert r.status_code == 302
+    row = DispatchSuggestion.objects.get(ticket=ticket)
+    assert row.overridden and row.lead_unit == w.dept and row.category_rank == 1 and row.source == "desk"
+
+
+def test_the_ticket_page_carries_the_panel_for_dispatchers(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w)
+    desk.suggestions_for(ticket)
+    html = as_user(w.dispatcher).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f'data-desk="{ticket.pk}"' in html and f'hx-get="/intake-check/ticket/{ticket.pk}/"' in html
+    html = as_user(w.supervisor).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "data-desk" not in html and "/intake-check/" not in html
+
+
+def test_accuracy_page_and_roles(desk_world, as_user):
+    w = desk_world
+    desk.accept(w.dispatcher, new_ticket(w), 1)
+    for user in (w.dispatcher, w.supervisor):
+        r = as_user(user).get("/dispatch/accuracy/?weeks=4")
+        html = r.content.decode()
+        assert r.status_code == 200 and 'data-total="1"' in html and 'data-category="01.01.01"' in html
+        assert '<b data-kpi="top1">100.0%</b>' in html and 'data-group="differed"' in html
+    assert as_user(w.dispatcher).get("/dispatch/accuracy/?weeks=abc").status_code == 200
+    for user in (w.call_taker, w.street_staff, w.citizen, w.grid_worker):
+        assert as_user(user).get("/dispatch/accuracy/").status_code == 403
+    outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
+    assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/").content.decode()
