@@ -91,7 +91,7 @@ def setup_step(log, seed, reset=False):
     existing = demo_exists()
     if existing and not reset:
         log(f"  demo grid work: present ({existing.stats.get('rows', {}).get('Patrol', 0)} patrols, seed "
-            f"{existing.seed}); use --reset-demo to regenerate")
+            f"{existing.seed}); regenerate with jiesu setup --reset-demo or jiesu grids demo --reset")
         return None
     if existing:
         delete_grid_demo()

@@ -5,7 +5,7 @@
     jiesu grids validate STREET_CODE                             overlaps, gaps, invalid, codes
     jiesu grids seed-duties                                      the city default duty list
     jiesu grids ladder-scan                                      close finished steps, warn overdue ones
-    jiesu grids demo                                             grids, workers, patrols for the demo streets
+    jiesu grids demo [--seed N] [--reset]                        demo grid work for every street (see docs/grids.md)
 """
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,8 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true")
         parser.add_argument("--as", dest="as_user", default="", help="user name to act as (default: a superuser)")
         parser.add_argument("-o", "--output", default="")
+        parser.add_argument("--seed", type=int, default=12345, help="random seed of the demo (default 12345)")
+        parser.add_argument("--reset", action="store_true", help="demo: delete the demo grid work and generate it again")
 
-    def handle(self, *args, action, target, dry_run, strict, as_user, output, **options):
+    def handle(self, *args, action, target, dry_run, strict, as_user, output, seed, reset, **options):
         from jiesu.core.errors import DomainError
         from jiesu.grids import jobs, services
 
@@ -70,9 +72,9 @@ class Command(BaseCommand):
         elif action == "ladder-scan":
             out(str(jobs.scan_ladder()))
         elif action == "demo":
-            from jiesu.grids.demo import generate_grid_demo
+            from jiesu.grids.demo import setup_step
 
-            generate_grid_demo(log=out)
+            setup_step(out, seed, reset)
 
     def _user(self, name):
         user = User.objects.filter(username=name).first() if name else User.objects.filter(is_superuser=True).first()
