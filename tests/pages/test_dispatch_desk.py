@@ -1,0 +1,54 @@
+"""The dispatcher's desk in a real browser: suggestion #1 accepted with the keyboard (1, Enter), then J and 2.
+
+Takes docs/screenshots/dispatch-desk.png.
+"""
+import re
+
+import pytest
+
+from dispatch.desk_helpers import GAS, desk_world  # noqa: F401  (fixture)
+from jiesu.core.tests_support import force_login, screenshot
+from jiesu.dispatch.models import DispatchSuggestion
+from jiesu.tickets.models import State, Ticket
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accept_suggestion_one_with_the_keyboard(live_server, page, desk_world):
+    w = desk_world
+    w.dispatcher.display_name = "李强"
+    w.dispatcher.save(update_fields=["display_name"])
+    stall = new_ticket(w, text="东华门大街12号门前有商贩长期占道经营，堵塞人行道，老人孩子只能绕行。")
+    gas = new_ticket(w, text=GAS + "，请马上派人查看", category_code="")
+    force_login(page, live_server, w.dispatcher)
+    page.goto(live_server.url + "/dispatch/")
+    # the engine is not loaded in this process yet: the panels come by HTMX
+    page.wait_for_selector(f"#desk-{stall.pk} input[name=rank][value='3']")
+    page.wait_for_selector(f"#desk-{gas.pk} input[name=rank][value='3']")
+    first = page.locator(f"#desk-{stall.pk}")
+    assert "占道经营" in first.locator("li[data-rank='1']").inner_text()
+    assert "东华门街道" in first.locator("li[data-rank='1'] .desk-unit").inner_text()
+    assert "按建议派单" in first.locator(".desk-keys").inner_text()  # the keys are documented on the page
+
+    page.keyboard.press("1")
+    assert first.locator("input[name=rank][value='1']").is_checked()
+    screenshot(page, "dispatch-desk", full_page=False)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messages .success")
+    assert f"{stall.number} 已按第 1 条建议派单" in page.locator(".messages .success").inner_text()
+    stall.refresh_from_db()
+    assert stall.state == State.DISPATCHED and stall.lead_unit == w.street and stall.category == w.category
+    row = DispatchSuggestion.objects.get(ticket=stall)
+    assert row.accepted_rank == 1 and row.source == "desk" and row.by == w.dispatcher
+
+    # the gas ticket is now the only one: 2 chooses 占道经营 → the street (the dispatcher knows better)
+    page.wait_for_selector(f"#desk-{gas.pk}.desk-current")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/dispatch/$"))
+    page.wait_for_selector(".messages .success")
+    gas = Ticket.objects.get(pk=gas.pk)
+    assert gas.state == State.DISPATCHED and gas.lead_unit == w.street
+    assert DispatchSuggestion.objects.get(ticket=gas).accepted_rank == 2
+    assert page.locator("section[data-desk]").count() == 0  # the queue is empty
