@@ -2,7 +2,8 @@
 
     from jiesu.dispatch import training
 
-    examples = training.confirmed_examples(since=date(2026, 1, 1))   # [Example(text, label, ticket_id)]
+    examples = training.confirmed_examples(since=date(2026, 1, 1))   # [Example(title, text, label, ticket_id)]
+    model = classifier.train_from_tickets(training.pairs(examples))  # labels are category codes
     n = training.write_csv("var/training.csv", examples)             # columns title, text, category
 
 `jiesu dispatch_training FILE` writes that CSV, which trains a model with
@@ -74,6 +75,11 @@ def confirmed_examples(since=None, until=None, limit=None):
 def texts_and_labels(examples):
     """(texts, labels) as TextClassifier.fit takes them."""
     return [e.joined for e in examples], [e.label for e in examples]
+
+
+def pairs(examples):
+    """[(text, label)] as classifier.train_from_tickets takes them."""
+    return [(e.joined, e.label) for e in examples]
 
 
 def write_csv(path, examples):

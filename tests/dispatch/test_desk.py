@@ -224,6 +224,7 @@ def test_training_examples_are_dispatcher_confirmed_closed_tickets(desk_world, t
     examples = training.confirmed_examples()
     assert [(e.ticket_id, e.label) for e in examples] == [(confirmed.pk, w.category.code)]
     assert examples[0].joined == "东华门大街占道\n有人占道经营，堵塞人行道"
+    assert training.pairs(examples) == [(examples[0].joined, w.category.code)]
     path = tmp_path / "train.csv"
     out = StringIO()
     call_command("dispatch_training", str(path), stdout=out)
