@@ -138,21 +138,35 @@ def _sum_fields():
     return {name: Sum(name) for name in COUNTERS}
 
 
+def month_table(month, dim=MonthDim.UNIT, exclusions=()):
+    """({key: {counter: n}} leaving out the exclusion classes given, {key: tickets received, every class}).
+
+    One read of the month's rows (unique per key and exclusion class, so no grouping in SQL).
+    """
+    counted, received = {}, Counter()
+    excluded = set(exclusions or ())
+    rows = MonthlyRollup.objects.filter(month=month_start(month), dim=dim).values_list("key", "exclusion", *COUNTERS)
+    for key, exclusion, *values in rows:
+        received[key] += values[0]
+        if exclusion in excluded:
+            continue
+        total = counted.get(key)
+        if total is None:
+            counted[key] = dict(zip(COUNTERS, values))
+        else:
+            for name, n in zip(COUNTERS, values):
+                total[name] += n
+    return counted, received
+
+
 def month_counters(month, dim=MonthDim.UNIT, exclusions=None):
     """{unit or category id: {counter: n}} for `month`, leaving out the exclusion classes given."""
-    qs = MonthlyRollup.objects.filter(month=month_start(month), dim=dim)
-    if exclusions:
-        qs = qs.exclude(exclusion__in=exclusions)
-    out = {}
-    for row in qs.values("key").annotate(**_sum_fields()):
-        out[row["key"]] = {name: row[name] or 0 for name in COUNTERS}
-    return out
+    return month_table(month, dim, exclusions)[0]
 
 
 def _received_all(month, dim=MonthDim.UNIT):
     """{key: tickets received} counting every ticket, excluded or not (volume)."""
-    qs = MonthlyRollup.objects.filter(month=month_start(month), dim=dim).values("key").annotate(n=Sum("received"))
-    return {row["key"]: row["n"] or 0 for row in qs}
+    return month_table(month, dim)[1]
 
 
 def daily_series(start, end, unit_ids=None, category_ids=None, exclude=True):
@@ -296,8 +310,7 @@ def _group_kpis(unit_class, month, version):
     units = group_units(unit_class)
     ids = [u.pk for u in units]
     members = _member_map(unit_class, ids)
-    counts = month_counters(month, MonthDim.UNIT, version.excluded_classes())
-    everything = _received_all(month)
+    counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
     per_unit, received = defaultdict(Counter), Counter()
     for lead_id, target in members.items():
         if lead_id in counts:
@@ -366,8 +379,7 @@ def unit_kpis(unit, month):
     month = month_start(month)
     version = version_for(month)
     members = list(_member_map(unit_class, [unit.pk]))
-    counts = month_counters(month, MonthDim.UNIT, version.excluded_classes())
-    everything = _received_all(month)
+    counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
     total = Counter()
     for lead_id in members:
         _add(total, counts.get(lead_id, {}))
@@ -391,11 +403,11 @@ def city_kpis(month):
     """The city's Kpis for `month`: every unit's assessed tickets together (weights: none, no composite)."""
     month = month_start(month)
     version = version_for(month)
+    counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
     total = Counter()
-    for counts in month_counters(month, MonthDim.UNIT, version.excluded_classes()).values():
-        _add(total, counts)
-    return compute_kpis(total, version, {}, received_all=sum(_received_all(month).values()), month=month,
-                        name=_("City"))
+    for row in counts.values():
+        _add(total, row)
+    return compute_kpis(total, version, {}, received_all=sum(everything.values()), month=month, name=_("City"))
 
 
 def top_categories(month, limit=10):
