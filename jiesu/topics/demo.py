@@ -5,6 +5,7 @@ Idempotent: nothing is done when demo topics exist. Called by `jiesu setup` afte
 from collections import Counter
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
@@ -13,6 +14,7 @@ from jiesu.tickets.models import Ticket
 from jiesu.topics import services
 from jiesu.topics.models import Topic
 from jiesu.topics.services import TopicData
+from jiesu.units.models import Unit
 
 TASKS = ("排查问题点位并建立台账", "联合执法集中整治", "回访群众并公开整治结果")
 
@@ -25,13 +27,15 @@ def _supervisor():
 
 def _units(tickets):
     """The units that handled most of these tickets (their streets when none is dispatched yet)."""
+    allowed = set(Unit.objects.filter(kind__in=services.HANDLING_KINDS).values_list("pk", flat=True))
     for column in ("lead_unit_id", "street_id"):
-        counts = Counter(u for u in tickets.values_list(column, flat=True) if u)
+        counts = Counter(u for u in tickets.values_list(column, flat=True) if u in allowed)
         if counts:
             return [u for u, _n in counts.most_common(3)]
     return []
 
 
+@transaction.atomic
 def ensure_demo_topics(log=print, now=None):
     """Create the demo hotspot run and topics unless demo topics exist; returns the number of topics made."""
     if Topic.objects.filter(demo=True).exists():
