@@ -23,3 +23,15 @@ def run_forever(interval=3600, stop=None):
     while stop is None or not stop():
         run_once()
         time.sleep(interval)
+
+
+def ensure_forecasts(replay=8):
+    """For `jiesu setup`: forecasts (with `replay` past weeks) once, when none exist yet. Returns a log line."""
+    from jiesu.warnings.models import Forecast
+
+    if Forecast.objects.exists():
+        return "forecasts: in place (`jiesu warnings run` refreshes them)"
+    started = time.perf_counter()
+    result = run_once(replay=replay)
+    return (f"forecasts: {result['series']} series, {result['alerts']} alerts "
+            f"({time.perf_counter() - started:.1f} s)")
