@@ -54,6 +54,9 @@ class Command(BaseCommand):
             demo_whistles(log, seed, reset_demo)
             from jiesu.topics.demo import ensure_demo_topics  # 每月一题 and a hotspot run
             ensure_demo_topics(log)
+            from jiesu.warnings.jobs import ensure_forecasts  # 风险预警: weekly forecasts, alerts
+
+            log(f"  {ensure_forecasts()}")
         from jiesu.kpi.services import ensure_rollups  # bulk demo writes skip the ticket events
 
         log(f"  {ensure_rollups()}")
