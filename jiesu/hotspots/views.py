@@ -10,8 +10,13 @@ from django.views.decorators.http import require_POST
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import services
-from jiesu.hotspots.cluster import HEAT_FORMULA
 from jiesu.topics import services as topic_services
+
+
+def heat_formula():
+    """cluster.HEAT_FORMULA in the user's language (tests/hotspots check the English is the same)."""
+    return _("heat = (log2(1 + citizens) + 0.5·log2(1 + repeats) + 0.5·log2(1 + support))"
+             " × (0.5 + 0.5·2^(−days since the newest / half-life)) × (1 + 0.5·unresolved share)")
 
 
 @login_required
@@ -20,7 +25,7 @@ def board(request):
     run = services.latest_run()
     rows = list(services.visible_hotspots(request.user, run)[:50]) if run else []
     return render(request, "hotspots/board.html", {
-        "run": run, "rows": rows, "formula": HEAT_FORMULA, "may_run": topic_services.may_create(request.user),
+        "run": run, "rows": rows, "formula": heat_formula(), "may_run": topic_services.may_create(request.user),
         "city_wide": scoping.is_city_wide(request.user)})
 
 
@@ -32,7 +37,7 @@ def detail(request, pk):
         raise Http404(_("No such hotspot, or it is outside your territory."))
     tickets = services.hotspot_tickets(request.user, hotspot)
     return render(request, "hotspots/detail.html", {
-        "h": hotspot, "tickets": tickets, "hidden": hotspot.size - len(tickets), "formula": HEAT_FORMULA,
+        "h": hotspot, "tickets": tickets, "hidden": hotspot.size - len(tickets), "formula": heat_formula(),
         "may_create_topic": topic_services.may_create(request.user), "topics": hotspot.topics.all()})
 
 

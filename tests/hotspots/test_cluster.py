@@ -108,3 +108,13 @@ def test_places_from_words():
     assert "万家丽南路" in places
     assert place_key("万科魅力之城") == place_key("魅力之城")
     assert place_key("丽发新城小区") == place_key("丽发新城")
+
+
+def test_the_page_states_the_formula_the_code_uses():
+    from django.utils import translation
+
+    from jiesu.hotspots.cluster import HEAT_FORMULA
+    from jiesu.hotspots.views import heat_formula
+
+    with translation.override("en"):
+        assert heat_formula() == HEAT_FORMULA
