@@ -2,6 +2,8 @@
 
     GET /suggest?text=…&address=…&lon=…&lat=…&coord_system=wgs84|gcj02|bd09&top=3
     GET /locate?address=…&lon=…&lat=…&coord_system=…
+    GET  /tickets/{id}/suggestions          the desk's top-3 for a ticket (dispatchers)
+    POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers)
 
 Authentication comes from the API root (any logged-in user or API token).
 The gazetteer is edited in the admin (调度 → 地名库).
@@ -9,6 +11,8 @@ The gazetteer is edited in the admin (调度 → 地名库).
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from jiesu.accounts.models import Role
+from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.dispatch import engine, locator
 
@@ -115,3 +119,60 @@ def locate(request, params: Query[PointParams]):
         raise DomainError(_("Give an address or coordinates."), field="address")
     place = _checked(lambda: locator.locate(params.address, params.lon, params.lat, params.coord_system))
     return place_out(place)
+
+
+# ── the dispatcher's desk (docs/dispatch-desk.md) ──────────────────────────
+
+class AcceptIn(Schema):
+    rank: int = Field(..., ge=1, le=10, description="the suggestion to dispatch (1 = the best)")
+    expect_category: str = Field("", max_length=40, description="the category code the client showed for that "
+                                                                 "rank; a different one now is a 409")
+    expect_lead: int | None = Field(None, description="the lead unit id the client showed for that rank")
+    note: str = Field("", max_length=1000, description="note to the units")
+
+
+class AcceptOut(Schema):
+    ticket: int
+    number: str
+    state: str
+    category: CategoryBrief
+    lead: UnitBrief
+    accepted_rank: int | None
+    log_id: int = Field(description="the DispatchSuggestion row written")
+
+
+def _desk_ticket(request, ticket_id):
+    from django.shortcuts import get_object_or_404
+
+    from jiesu.tickets.models import Ticket
+
+    scoping.require_role(request.user, Role.DISPATCHER, Role.ADMIN)
+    ticket = get_object_or_404(Ticket.objects.select_related("district", "street", "community", "category"),
+                               pk=ticket_id)
+    scoping.require_view(request.user, ticket)
+    return ticket
+
+
+@router.get("/tickets/{ticket_id}/suggestions", response=SuggestOut, summary="The desk's suggestions for a ticket")
+def ticket_suggestions(request, ticket_id: int):
+    """The top-3 (category, unit) for a ticket's text and stored place, as on the dispatch page."""
+    from jiesu.dispatch import services as desk
+
+    found = desk.suggestions_for(_desk_ticket(request, ticket_id))
+    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
+            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+
+
+@router.post("/tickets/{ticket_id}/accept", response=AcceptOut, summary="Dispatch a suggestion as suggested")
+def accept(request, ticket_id: int, payload: AcceptIn):
+    """派单 by suggestion: category, lead and co units of suggestion #rank; logged as a DispatchSuggestion
+    (source api). 409 when the suggestion no longer has the expected category or lead unit."""
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.models import SuggestionSource
+
+    ticket, row = desk.accept(request.user, _desk_ticket(request, ticket_id), payload.rank, payload.note,
+                              expect_category=payload.expect_category, expect_lead=payload.expect_lead,
+                              source=SuggestionSource.API)
+    return {"ticket": ticket.pk, "number": ticket.number, "state": str(ticket.state),
+            "category": {"code": ticket.category.code, "name": ticket.category.name},
+            "lead": _brief(ticket.lead_unit), "accepted_rank": row.accepted_rank, "log_id": row.pk}

@@ -111,3 +111,28 @@ def test_accuracy_page_and_roles(desk_world, as_user):
         assert as_user(user).get("/dispatch/accuracy/").status_code == 403
     outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
     assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/").content.decode()
+
+
+def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
+    w = desk_world
+    ticket = new_ticket(w, text=GAS, category_code="")
+    client = as_user(w.dispatcher)
+    body = client.get(f"/api/v1/dispatch/tickets/{ticket.pk}/suggestions").json()
+    assert [s["category"]["code"] for s in body["suggestions"]] == ["01.01.02", "01.01.01", "01.01.03"]
+    assert body["classifier"] == "stub-1" and body["suggestions"][0]["explanation"]
+    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept",
+                    {"rank": 1, "expect_category": "01.01.01"}, content_type="application/json")
+    assert r.status_code == 409
+    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept",
+                    {"rank": 1, "expect_category": "01.01.02", "expect_lead": w.dept2.pk}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["lead"]["code"] == w.dept2.code and r.json()["accepted_rank"] == 1
+    assert DispatchSuggestion.objects.get(pk=r.json()["log_id"]).source == "api"
+    other = new_ticket(w)
+    for user in (w.call_taker, w.street_staff):
+        assert as_user(user).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1},
+                                  content_type="application/json").status_code == 403
+        assert as_user(user).get(f"/api/v1/dispatch/tickets/{other.pk}/suggestions").status_code == 403
+    assert as_user(w.dispatcher).get("/api/v1/dispatch/tickets/999999/suggestions").status_code == 404
+    r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
+                                   content_type="application/json")
+    assert r.status_code == 200 and r.json()["lead"]["code"] == w.district.code
