@@ -110,7 +110,17 @@ class SqliteWriter:
         qn = self.connection.ops.quote_name
         sql = (f"INSERT INTO {qn(table.name)} ({', '.join(qn(c) for c in table.db_columns)}) "
                f"VALUES ({', '.join(['%s'] * len(table.columns))})")
-        adapted = [(i, _sqlite_datetime) for i in table.datetimes]
+        # a ticket's rows share datetime objects (created = dispatched = the intake event's time = the
+        # assignments'; the deadlines): each object is converted once (all rows stay alive here, so ids are stable)
+        seen = {}
+
+        def adapt_datetime(value):
+            found = seen.get(id(value))
+            if found is None:
+                found = seen[id(value)] = _sqlite_datetime(value)
+            return found
+
+        adapted = [(i, adapt_datetime) for i in table.datetimes]
         adapted += [(i, lambda v: json.dumps(v, ensure_ascii=False)) for i in table.jsons]
         params = []
         for row in rows:
