@@ -8,7 +8,11 @@ Method (see docs/dispatch.md for the measurements behind it):
 * text is normalised (NFKC: full-width → half-width; Latin lower-cased; all
   whitespace removed, which also drops the stray spaces and U+3000 of the data);
 * features are character n-grams (1–2 by default), TF-IDF weighted with
-  sublinear term frequency and L2-normalised;
+  sublinear term frequency and L2-normalised, in two blocks: the whole text,
+  and its title (the text's first line) alone, scaled by ``title_weight``
+  (0.7). A title-only text fills both blocks; the title block lets a full
+  message use what the many labelled titles taught (+1.3 points macro-F1 on
+  full messages, measured by grouped cross-validation);
 * a linear model gives one score per class: one-vs-rest ridge regression
   (least-squares classifier, class-balanced) by default, a linear SVM as an option;
 * probabilities are softmax(score / T), the temperature T fitted on
@@ -39,7 +43,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 FORMAT = "jiesu-dispatch-textclf"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: title block (n_text_features); version-1 files (no title block) still load
+READABLE_VERSIONS = (1, 2)
+TITLE_PREFIX = "\x01"  # vocabulary entries of the title block; normalize() removes control characters
 
 __all__ = [
     "FORMAT",
@@ -56,14 +62,24 @@ class ModelFormatError(ValueError):
     """A model file that is not ours, is damaged, or has an unknown format version."""
 
 
-_WS = re.compile(r"\s+")
+_WS = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
 def normalize(text: str | None) -> str:
-    """NFKC, lower-case, and no whitespace at all (Chinese does not use it)."""
+    """NFKC, lower-case, and no whitespace or control characters at all (Chinese does not use spaces)."""
     if not text:
         return ""
     return _WS.sub("", unicodedata.normalize("NFKC", str(text)).lower())
+
+
+def title_of(text: str | None) -> str:
+    """The title of a text: its first non-empty line (the first text column when columns are joined)."""
+    if not text:
+        return ""
+    for line in str(text).split("\n"):
+        if line.strip():
+            return line
+    return ""
 
 
 def char_ngrams(text: str, lo: int = 1, hi: int = 2) -> list[str]:
@@ -85,6 +101,7 @@ class ClassifierConfig:
     ngram_min: int = 1
     ngram_max: int = 2
     min_df: int = 1
+    title_weight: float = 0.7  # weight of the title-only block; 0 = whole text only (format 1)
     model: str = "ridge"  # "ridge" (least squares, one-vs-rest) or "svm" (linear SVM)
     alpha: float = 0.5  # ridge regularisation
     C: float = 1.0  # SVM regularisation
@@ -101,10 +118,56 @@ class ClassifierConfig:
 
 @dataclass
 class _Weights:
-    vocab: dict[str, int]
+    vocab: dict[str, int]  # text block n-grams, then title block n-grams prefixed with TITLE_PREFIX
     idf: np.ndarray  # (n_features,) float32
-    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers
+    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers; title rows × title_weight
     intercept: np.ndarray  # (n_classes,) float32
+    n_text: int = -1  # number of text-block features (the rest are title-block features); -1 = all
+
+
+class _Features:
+    """Training-time featuriser (scikit-learn): whole-text TF-IDF block, plus the
+    title-only TF-IDF block scaled by ``title_weight`` when it is positive."""
+
+    def __init__(self, analyzer, min_df: int, title_weight: float):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        make = lambda: TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=min_df,  # noqa: E731
+                                       dtype=np.float32)
+        self.text_vec = make()
+        self.title_weight = float(title_weight or 0.0)
+        self.title_vec = make() if self.title_weight > 0 else None
+
+    def fit_transform(self, texts):
+        X = self.text_vec.fit_transform(texts)
+        if self.title_vec is None:
+            return X
+        T = self.title_vec.fit_transform([title_of(t) for t in texts])
+        return self._stack(X, T)
+
+    def transform(self, texts):
+        X = self.text_vec.transform(texts)
+        if self.title_vec is None:
+            return X
+        return self._stack(X, self.title_vec.transform([title_of(t) for t in texts]))
+
+    def _stack(self, X, T):
+        import scipy.sparse as sp
+
+        return sp.hstack([X, T * np.float32(self.title_weight)], format="csr", dtype=np.float32)
+
+    def weights(self, coef: np.ndarray, intercept: np.ndarray) -> _Weights:
+        """Fold the title weight into the title rows of ``coef`` (features × classes)."""
+        vocab = {str(k): int(v) for k, v in self.text_vec.vocabulary_.items()}
+        idf = [self.text_vec.idf_.astype(np.float32)]
+        n_text = len(vocab)
+        coef = np.array(coef, dtype=np.float32)
+        if self.title_vec is not None:
+            vocab.update({TITLE_PREFIX + str(k): n_text + int(v) for k, v in self.title_vec.vocabulary_.items()})
+            idf.append(self.title_vec.idf_.astype(np.float32))
+            coef[n_text:] *= np.float32(self.title_weight)
+        return _Weights(vocab=vocab, idf=np.concatenate(idf), coef=np.ascontiguousarray(coef),
+                        intercept=intercept, n_text=n_text)
 
 
 @dataclass
@@ -127,14 +190,12 @@ class TextClassifier:
         return char_ngrams(normalize(text), self.config.ngram_min, self.config.ngram_max)
 
     def _fit_linear(self, texts: Sequence[str], labels: Sequence[str]):
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        """(featuriser, fitted scikit-learn model); the featuriser has ``transform(texts)``."""
         from sklearn.linear_model import RidgeClassifier
         from sklearn.svm import LinearSVC
 
         cfg = self.config
-        vec = TfidfVectorizer(
-            analyzer=self._analyze, sublinear_tf=True, min_df=cfg.min_df, dtype=np.float32
-        )
+        vec = _Features(self._analyze, cfg.min_df, cfg.title_weight)
         X = vec.fit_transform(texts)
         if cfg.model == "svm":
             svm = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=cfg.random_state)
@@ -165,12 +226,7 @@ class TextClassifier:
         if len(self.classes) == 2:  # sklearn keeps one row for binary problems
             coef = np.vstack([-coef[0], coef[0]])
             intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
-        self._w = _Weights(
-            vocab={str(k): int(v) for k, v in vec.vocabulary_.items()},
-            idf=vec.idf_.astype(np.float32),
-            coef=np.ascontiguousarray(coef.T),
-            intercept=intercept,
-        )
+        self._w = vec.weights(coef.T, intercept)
 
         cv = {}
         self.temperature = 1.0
@@ -275,17 +331,25 @@ class TextClassifier:
     def decision_scores(self, text: str) -> np.ndarray:
         """Raw per-class linear scores for one text (fast path: no sparse matrices)."""
         w = self._require()
-        grams = Counter(self._analyze(text))
+        out = w.intercept.astype(np.float64)
+        out += self._block(w, Counter(self._analyze(text)))
+        if w.n_text >= 0 and w.n_text < len(w.idf):  # title block (title weight folded into coef)
+            out += self._block(w, Counter(TITLE_PREFIX + g for g in self._analyze(title_of(text))))
+        return out
+
+    @staticmethod
+    def _block(w: _Weights, grams: Counter) -> np.ndarray:
+        """One L2-normalised sublinear TF-IDF block's contribution to the scores."""
         n = len(grams)
         ids = np.fromiter(map(w.vocab.get, grams, repeat(-1)), dtype=np.intp, count=n)
         known = ids >= 0
         if not known.any():
-            return w.intercept.astype(np.float64)
+            return 0.0
         ii = ids[known]
         tf = np.fromiter(grams.values(), dtype=np.float32, count=n)[known]
         v = (1.0 + np.log(tf)) * w.idf[ii]
         v /= np.sqrt(np.dot(v, v))
-        return (v @ w.coef[ii] + w.intercept).astype(np.float64)
+        return v @ w.coef[ii]
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         return _softmax(self.decision_scores(text) / self.temperature)
@@ -323,7 +387,9 @@ class TextClassifier:
             path = path.with_name(path.name + ".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         words = sorted(w.vocab, key=w.vocab.__getitem__)
-        meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config))
+        n_text = w.n_text if w.n_text >= 0 else len(w.idf)
+        meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config),
+                    format_version=FORMAT_VERSION, n_text_features=n_text)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
             np.savez(
@@ -351,21 +417,29 @@ class TextClassifier:
             raise ModelFormatError(f"{path}: not a {FORMAT} model file ({exc})") from exc
         if meta.get("format") != FORMAT:
             raise ModelFormatError(f"{path}: not a {FORMAT} model file")
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in READABLE_VERSIONS:
             raise ModelFormatError(
                 f"{path}: model format version {meta.get('format_version')} is not supported "
-                f"(this code reads version {FORMAT_VERSION}); retrain with `jiesu dispatch train`"
+                f"(this code reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
+                "retrain with `jiesu dispatch train`"
             )
         words = vocab_blob.split("\n") if vocab_blob else []
         if len(words) != len(idf) or coef.shape != (len(idf), len(meta["classes"])):
             raise ModelFormatError(f"{path}: inconsistent array shapes")
+        n_text = int(meta.get("n_text_features", len(idf)))
+        config = dict(meta.get("config", {}))
+        if meta.get("format_version") == 1:
+            config["title_weight"] = 0.0  # version 1 had no title block
+        if not 0 <= n_text <= len(idf):
+            raise ModelFormatError(f"{path}: inconsistent n_text_features")
         obj = cls(
-            config=ClassifierConfig.from_dict(meta.get("config", {})),
+            config=ClassifierConfig.from_dict(config),
             classes=list(meta["classes"]),
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
         )
-        obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=coef, intercept=intercept)
+        obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=coef, intercept=intercept,
+                          n_text=n_text)
         return obj
 
 

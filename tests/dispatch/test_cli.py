@@ -96,6 +96,8 @@ def test_bad_input_names_the_problem(files, tmp_path):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--label", "类别")
     with pytest.raises(CommandError, match="model file not found"):
         run("predict", "--model", str(tmp_path / "none.npz"), "x")
+    with pytest.raises(CommandError, match="--title-weight must be 0 or positive"):
+        run("evaluate", "--train", files["titles"], "--test", files["test"], "--title-weight", "-1")
 
 
 def test_exit_code_is_non_zero_on_bad_input(files, tmp_path):

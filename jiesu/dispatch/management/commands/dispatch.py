@@ -48,6 +48,9 @@ def _add_model_args(p):
                    help=f"ridge regularisation (default {ClassifierConfig.alpha})")
     p.add_argument("--C", type=float, default=ClassifierConfig.C, dest="C",
                    help=f"SVM regularisation C (default {ClassifierConfig.C})")
+    p.add_argument("--title-weight", type=float, default=ClassifierConfig.title_weight, dest="title_weight",
+                   help="weight of the title-only feature block (the text's first line; default "
+                        f"{ClassifierConfig.title_weight}; 0 = whole text only)")
 
 
 class Command(BaseCommand):
@@ -131,8 +134,10 @@ class Command(BaseCommand):
             raise CommandError("--ngram-max must be at least 1")
         if opts["C"] <= 0 or opts["alpha"] <= 0:
             raise CommandError("--C and --alpha must be positive")
+        if opts["title_weight"] < 0:
+            raise CommandError("--title-weight must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
-                                C=opts["C"], calibrate=calibrate)
+                                C=opts["C"], title_weight=opts["title_weight"], calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
