@@ -1,10 +1,13 @@
 """The tickets' small world plus what whistles need: a street's approval chain, a district user, duties."""
+import importlib
+
 import pytest
 
 from jiesu.accounts.models import Role, User
 from jiesu.categories.models import Duty
 from jiesu.tickets import services as ticket_services
 from jiesu.whistles import services
+from jiesu.whistles.models import WhistleLevel
 from jiesu.whistles.services import WhistleData
 from tickets.conftest import at, fast_passwords, world as ticket_world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
@@ -12,8 +15,18 @@ from tickets.helpers import new_ticket
 __all__ = ["at", "fast_passwords", "new_ticket"]
 
 
+def ensure_default_levels():
+    """The levels the data migration adds: a transactional test (live_server) empties every table after
+    itself, so a later test may find none."""
+    from django.apps import apps
+
+    if not WhistleLevel.objects.exists():
+        importlib.import_module("jiesu.whistles.migrations.0002_default_levels").add_levels(apps, None)
+
+
 @pytest.fixture
 def world(ticket_world):
+    ensure_default_levels()
     w = ticket_world
     w.deputy = User.objects.create_user("deputy", password="pw", role=Role.UNIT_STAFF, unit=w.street)
     w.chief = User.objects.create_user("chief", password="pw", role=Role.SUPERVISOR, unit=w.street)

@@ -1,9 +1,11 @@
 """The back office edits whistle levels; a malformed approval chain is refused with a message."""
 from jiesu.whistles.admin import WhistleLevelForm
 from jiesu.whistles.models import WhistleLevel
+from whistles.conftest import ensure_default_levels
 
 
 def test_level_approval_chain_must_be_a_list_of_step_names(db):
+    ensure_default_levels()
     level = WhistleLevel.objects.get(code="key")
     data = {"code": "key", "name": level.name, "report_amount": 1, "report_unit": "working_days", "task_days": 5,
             "sort": 1, "active": True}
