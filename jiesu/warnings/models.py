@@ -1,7 +1,7 @@
 """Forecasts, alerts (风险预警) and sensors (感知–分析–响应)."""
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 def series_key(district_id, category_id):
@@ -48,7 +48,7 @@ class Forecast(models.Model):
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("volume alert", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 
