@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiesu.accounts.models import Role, User
 from jiesu.core.errors import Conflict, DomainError, Forbidden
@@ -77,7 +77,7 @@ def test_accept_refuses_what_it_cannot_do_and_changes_nothing(desk_world):
     with pytest.raises(Forbidden):  # only dispatchers dispatch
         desk.accept(w.call_taker, ticket, 1)
     nowhere = new_ticket(w, text="有人占道经营", street_code="")  # no place: the hotline centre, by hand
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as exc, translation.override("zh-hans"):
         desk.accept(w.dispatcher, nowhere, 1)
     assert exc.value.field == "rank" and "请手工选择单位" in exc.value.message
     ticket.refresh_from_db()
