@@ -221,8 +221,8 @@ class TextClassifier:
 
         vec, svm = self._fit_linear(texts, labels)
         self.classes = [str(c) for c in svm.classes_]
-        coef = svm.coef_.astype(np.float32)
-        intercept = svm.intercept_.astype(np.float32)
+        coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
+        intercept = np.atleast_1d(svm.intercept_).astype(np.float32)
         if len(self.classes) == 2:  # sklearn keeps one row for binary problems
             coef = np.vstack([-coef[0], coef[0]])
             intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)

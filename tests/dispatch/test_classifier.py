@@ -221,3 +221,13 @@ def test_fit_needs_two_classes_and_some_text():
 def test_normalize_removes_whitespace_and_folds_width():
     assert normalize(" Ａ７县\u3000城管 局\n") == "a7县城管局"
     assert normalize(None) == ""
+
+
+@pytest.mark.parametrize("model", ["ridge", "svm"])
+def test_two_classes_train_save_and_load(model, tmp_path):
+    """Binary problems (scikit-learn keeps one weight row, or a 1-d one) give two score columns."""
+    texts = ["楼道燃气泄漏", "厨房燃气味很重", "路边占道经营", "商贩占道摆摊"]
+    clf = TextClassifier(config=ClassifierConfig(calibrate=False, model=model)).fit(texts, list("aabb"))
+    back = TextClassifier.load(clf.save(tmp_path / "two.npz"))
+    assert back.predict(["燃气泄漏了", "有人占道"]) == ["a", "b"]
+    assert back.predict_proba(["燃气泄漏了"]).shape == (1, 2)

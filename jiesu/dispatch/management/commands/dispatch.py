@@ -3,6 +3,8 @@ the dispatch text classifier.
 
     jiesu dispatch evaluate --train A.csv [B.csv …] --test T.csv --text 留言主题,留言详情 --label 一级分类
     jiesu dispatch train --from-csv A.csv [B.csv …] --text 留言主题,留言详情 --label 一级分类 --out model.npz
+    jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/desk.npz
+    jiesu dispatch train --cold-start --out var/models/cold.npz
     jiesu dispatch crossval --data M.csv --extra T.csv --text 留言主题,留言详情 --label 一级分类 --seeds 0,1,2
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
@@ -72,10 +74,20 @@ class Command(BaseCommand):
                              "test file, for an honest score when the files share rows")
         ev.add_argument("--save-model", metavar="PATH", help="also save the trained (calibrated) model")
 
-        tr = sub.add_parser("train", help="train a model from CSV files and save it",
-                            description="Train from CSV files (dispatcher-confirmed categories as labels) and "
-                                        "write a versioned model file. Last line: JSON with the model's metadata.")
-        tr.add_argument("--from-csv", nargs="+", required=True, metavar="CSV", dest="from_csv")
+        tr = sub.add_parser("train", help="train a model (CSV files, closed tickets or the catalogue) and save it",
+                            description="Train from CSV files, from the platform's closed tickets (the "
+                                        "dispatcher-confirmed category code is the label) or, for a cold start, "
+                                        "from the category catalogue's names and keywords; write a versioned model "
+                                        "file. Last line: JSON with the model's metadata.")
+        source = tr.add_mutually_exclusive_group(required=True)
+        source.add_argument("--from-csv", nargs="+", metavar="CSV", dest="from_csv", help="labelled CSV files")
+        source.add_argument("--from-tickets", action="store_true", dest="from_tickets",
+                            help="closed tickets whose category a dispatcher confirmed (labels: category codes)")
+        source.add_argument("--cold-start", action="store_true", dest="cold_start",
+                            help="no labelled text: the active leaf categories' names and keywords")
+        tr.add_argument("--since", type=_day, help="with --from-tickets: closed on or after this day (YYYY-MM-DD)")
+        tr.add_argument("--until", type=_day, help="with --from-tickets: closed before this day (YYYY-MM-DD)")
+        tr.add_argument("--limit", type=int, help="with --from-tickets: at most this many, the most recently closed")
         tr.add_argument("--out", required=True, metavar="PATH", help="model file to write (.npz)")
         tr.add_argument("--version", help="model version string (default: timestamp + weights digest)")
         tr.add_argument("--no-calibrate", action="store_true",
@@ -195,15 +207,13 @@ class Command(BaseCommand):
 
     def do_train(self, opts):
         t0 = time.perf_counter()
-        cols = _columns(opts["text"])
-        data = self._load(opts["from_csv"], cols, opts["label"])
-        texts = [t for r in data for t in r.texts]
-        labels = [l for r in data for l in r.labels]
-        if not texts:
-            raise CommandError("no usable training rows")
+        config = self._config(opts, calibrate=not opts["no_calibrate"])
         try:
-            clf = TextClassifier(config=self._config(opts, calibrate=not opts["no_calibrate"])).fit(
-                texts, labels, version=opts.get("version"))
+            if opts["cold_start"]:
+                clf = TextClassifier.from_keywords(self._catalogue_pairs(), version=opts.get("version"))
+            else:
+                texts, labels = self._tickets(opts) if opts["from_tickets"] else self._csv_rows(opts)
+                clf = TextClassifier(config=config).fit(texts, labels, version=opts.get("version"))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         path = clf.save(opts["out"])
@@ -217,6 +227,38 @@ class Command(BaseCommand):
         self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
                     "classes": clf.classes, "seconds": round(time.perf_counter() - t0, 2),
                     **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
+
+    def _csv_rows(self, opts):
+        data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])
+        texts = [t for r in data for t in r.texts]
+        if not texts:
+            raise CommandError("no usable training rows")
+        return texts, [l for r in data for l in r.labels]
+
+    def _tickets(self, opts):
+        """Closed tickets with a dispatcher-confirmed category (jiesu.dispatch.training), as (texts, codes)."""
+        from jiesu.dispatch import training
+
+        if opts["limit"] is not None and opts["limit"] < 1:
+            raise CommandError("--limit must be at least 1")
+        examples = training.confirmed_examples(opts["since"], opts["until"], opts["limit"])
+        if not examples:
+            raise CommandError("no closed ticket with a dispatcher-confirmed category in that period")
+        texts, labels = training.texts_and_labels(examples)
+        self._say(f"closed tickets: {len(texts)} with a dispatcher-confirmed category, "
+                  f"{len(set(labels))} categories")
+        return texts, labels
+
+    def _catalogue_pairs(self):
+        """(category code, "name keywords…") of the active leaf categories, as the engine's cold start uses."""
+        from jiesu.categories.models import Category
+        from jiesu.dispatch.engine import keyword_pairs
+
+        pairs = keyword_pairs(Category.objects.all())
+        if len(pairs) < 2:
+            raise CommandError("the category catalogue needs at least 2 active leaf categories for a cold start")
+        self._say(f"cold start from {len(pairs)} categories' names and keywords")
+        return pairs
 
     def do_crossval(self, opts):
         cols = _columns(opts["text"])
@@ -252,6 +294,19 @@ class Command(BaseCommand):
             return TextClassifier.load(path)
         except (FileNotFoundError, ModelFormatError) as exc:
             raise CommandError(str(exc)) from None
+
+
+def _day(value):
+    """YYYY-MM-DD → the start of that day in the current time zone."""
+    from datetime import datetime, time as day_start
+
+    from django.utils import timezone
+
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    return timezone.make_aware(datetime.combine(day, day_start.min))
 
 
 def _few(nums: list[int], n: int = 5) -> str:
