@@ -1,17 +1,28 @@
-"""The deadline worker: marks tickets approaching (80 % of the limit) and overdue.
+"""The worker (`jiesu worker`): the deadline scan, then the other apps' periodic jobs.
 
-Safe to run as several processes on PostgreSQL: each batch claims its rows
-with SELECT … FOR UPDATE SKIP LOCKED, so two workers never warn twice.
+The deadline scan marks tickets approaching (80 % of the limit) and overdue. Safe
+to run as several processes on PostgreSQL: each batch claims its rows with
+SELECT … FOR UPDATE SKIP LOCKED, so two workers never warn twice.
+
+After it, each pass runs PERIODIC_JOBS (督办 of whistles, auto-dispatch, the grid
+ladder, forecasts and hotspots when due). Each job is guarded: one that fails is
+logged and the others still run. The jobs are named by dotted path and imported
+when called, so the ticket core does not import the apps built on it at load time.
 """
+import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from jiesu.tickets.models import Notice, NoticeKind, Ticket, current_deadline
 from jiesu.tickets.services import record_event
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 APPROACHING, OVERDUE = 1, 2
@@ -74,7 +85,67 @@ def _mark(ticket, now, fraction):
     return True
 
 
+# when this process last ran an "if due" job that leaves no trace when there is nothing to store
+LAST_RUN = {}
+
+
+def warnings_if_due(now=None, every_hours=1):
+    """The forecast/alert run (jiesu.warnings.jobs.run_once) when the latest is `every_hours` old, else None.
+
+    Each run rewrites the coming weeks' forecasts with made_at = now, so the newest made_at is
+    the latest run of any worker process; before there is history enough to forecast, this
+    process's own last run counts.
+    """
+    from django.db.models import Max
+
+    from jiesu.warnings import jobs as warning_jobs
+    from jiesu.warnings.models import Forecast
+
+    now = now or timezone.now()
+    stored = Forecast.objects.aggregate(last=Max("made_at"))["last"]
+    last = max((t for t in (stored, LAST_RUN.get("warnings")) if t is not None), default=None)
+    if last is not None and now - last < timedelta(hours=every_hours):
+        return None
+    LAST_RUN["warnings"] = now
+    return warning_jobs.run_once(now=now)
+
+
+# (name, dotted path): each is called as job(now=now) after the deadline scan, in this order.
+PERIODIC_JOBS = (
+    ("whistle_supervision", "jiesu.whistles.jobs.scan_once"),       # 督办 of overdue reports and tasks
+    ("auto_dispatch", "jiesu.dispatch.jobs.auto_dispatch_once"),    # nothing while no rule is enabled
+    ("grid_ladder", "jiesu.grids.jobs.scan_ladder"),                # ladder steps moved on / overdue
+    ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
+    ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily
+)
+
+
+FAILED = "failed"
+
+
+def _run_guarded(name, job, now):
+    """The job's result, or FAILED after logging its exception (the pass goes on).
+
+    `job` is a callable or a dotted path, imported here so that an app that cannot even be
+    imported fails alone too.
+    """
+    try:
+        return (import_string(job) if isinstance(job, str) else job)(now=now)
+    except Exception:  # noqa: BLE001 — a worker must outlive one app's bug; the traceback is logged
+        log.exception("worker job %s failed", name)
+        return FAILED
+
+
+def run_pass(now=None, periodic=PERIODIC_JOBS):
+    """One worker pass: the deadline scan, then each periodic job. Returns {name: result or FAILED}."""
+    now = now or timezone.now()
+    results = {"deadlines": _run_guarded("deadlines", scan_once, now)}
+    for name, job in periodic:
+        results[name] = _run_guarded(name, job, now)
+    return results
+
+
 def run_forever(interval=60, stop=None):
     while stop is None or not stop():
-        scan_once()
+        run_pass()
         time.sleep(interval)

@@ -1,20 +1,41 @@
-from django.core.management.base import BaseCommand
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models
 
 from jiesu.tickets import jobs
 
 
+def summary(result):
+    """A job's result as JSON-friendly figures (reports with as_dict, stored runs by id)."""
+    if hasattr(result, "as_dict"):
+        return result.as_dict()
+    if isinstance(result, models.Model):
+        return {"id": result.pk}
+    return result
+
+
 class Command(BaseCommand):
-    help = ("Deadline worker: marks tickets approaching (80 % of the limit) and overdue, writes events and "
-            "notices. Several workers may run at once on PostgreSQL.")
+    help = ("The worker: each pass marks tickets approaching (80 % of the limit) and overdue (events and notices), "
+            "then runs the other apps' periodic jobs — 督办 notices of overdue whistle reports and tasks, "
+            "auto-dispatch (nothing while no rule is enabled), the grid ladder scan, the forecast/alert run "
+            "(when the latest is an hour old) and the hotspot run (when the latest is a day old). A job that "
+            "fails is logged and the others still run. Several workers may run at once on PostgreSQL.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="one pass, then exit")
+        parser.add_argument("--once", action="store_true",
+                            help="one pass, print each job's figures as JSON (null: not due), then exit; "
+                                 "exit status 1 if a job failed")
         parser.add_argument("--interval", type=int, default=60, help="seconds between passes (default 60)")
 
     def handle(self, *args, once=False, interval=60, **options):
         if once:
-            marked = jobs.scan_once()
-            self.stdout.write(f"marked {marked} tickets")
+            results = jobs.run_pass()
+            self.stdout.write(json.dumps({k: summary(v) for k, v in results.items()}, ensure_ascii=False,
+                                         default=str))
+            failed = [name for name, result in results.items() if result is jobs.FAILED]
+            if failed:
+                raise CommandError(f"failed: {', '.join(failed)} (see the log)")
             return
-        self.stdout.write(f"deadline worker running, a pass every {interval} s (Ctrl-C stops)")
+        self.stdout.write(f"worker running, a pass every {interval} s (Ctrl-C stops)")
         jobs.run_forever(interval)
