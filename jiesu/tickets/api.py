@@ -7,7 +7,8 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from jiesu.core import scoping
-from jiesu.tickets import services
+from jiesu.dispatch.models import SuggestionSource
+from jiesu.tickets import logged, services
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.services import IntakeData
 
@@ -264,8 +265,9 @@ def answer(request, ticket_id: int, payload: TextIn):
 
 @router.post("/{ticket_id}/dispatch", response=TicketOut, summary="派单 Dispatch")
 def dispatch(request, ticket_id: int, payload: DispatchIn):
-    return _action(request, ticket_id, services.dispatch, payload.lead_unit, payload.co_units, payload.note,
-                   payload.category or None)
+    """Logged on the dispatcher's desk (source `api`), as its own dispatches are."""
+    return _action(request, ticket_id, logged.dispatch, payload.lead_unit, payload.co_units, payload.note,
+                   payload.category or None, source=SuggestionSource.API)
 
 
 @router.post("/{ticket_id}/sign", response=TicketOut, summary="签收 Sign")
@@ -295,8 +297,9 @@ def return_ticket(request, ticket_id: int, payload: ReturnIn):
 
 @router.post("/{ticket_id}/arbitrate", response=TicketOut, summary="异议审核 Arbitrate a return")
 def arbitrate(request, ticket_id: int, payload: ArbitrateIn):
-    return _action(request, ticket_id, services.arbitrate, payload.uphold, payload.note, payload.lead_unit,
-                   payload.co_units)
+    """Upholding with a `lead_unit` re-dispatches: that dispatch is logged on the desk (source `api`)."""
+    return _action(request, ticket_id, logged.arbitrate, payload.uphold, payload.note, payload.lead_unit,
+                   payload.co_units, source=SuggestionSource.API)
 
 
 @router.post("/{ticket_id}/extension", response=TicketOut, summary="延期申请 Request an extension")

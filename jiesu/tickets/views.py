@@ -21,7 +21,8 @@ from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
-from jiesu.tickets import queries, services
+from jiesu.dispatch.models import SuggestionSource
+from jiesu.tickets import logged, queries, services
 from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
 from jiesu.tickets.models import (
     AssignmentRole, AssignmentState, RequestState, Resolved, Satisfied, SpecialClass, State,
@@ -323,14 +324,10 @@ def _merge(user, ticket, p):
 
 
 def _dispatch(user, ticket, p):
-    """Through the dispatcher's desk: the dispatch is logged against the engine's suggestions (an override
-    is a training signal); the ticket itself changes in services.dispatch."""
-    from jiesu.dispatch import services as desk
-
-    ticket, _row = desk.dispatch_and_log(
-        user, ticket, as_int(p.get("lead_unit")), [as_int(v) for v in p.getlist("co_units") if as_int(v)],
-        p.get("note", ""), (p.get("category") or "").strip() or None)
-    return ticket
+    """Logged on the dispatcher's desk against the engine's suggestions (an override is a training signal)."""
+    return logged.dispatch(user, ticket, as_int(p.get("lead_unit")),
+                           [as_int(v) for v in p.getlist("co_units") if as_int(v)], p.get("note", ""),
+                           (p.get("category") or "").strip() or None, source=SuggestionSource.DESK)
 
 
 def _bool(value):
@@ -348,9 +345,9 @@ ACTIONS = {
     "reply": lambda u, t, p: services.reply(u, t, p.get("reply_text", ""), _bool(p.get("self_resolved"))),
     "co_reply": lambda u, t, p: services.co_reply(u, t, p.get("reply_text", "")),
     "return": lambda u, t, p: services.return_ticket(u, t, p.get("reason", ""), as_int(p.get("suggested_unit"))),
-    "arbitrate": lambda u, t, p: services.arbitrate(
+    "arbitrate": lambda u, t, p: logged.arbitrate(
         u, t, p.get("decision") == "uphold", p.get("note", ""), as_int(p.get("lead_unit")),
-        [as_int(v) for v in p.getlist("co_units") if as_int(v)]),
+        [as_int(v) for v in p.getlist("co_units") if as_int(v)], source=SuggestionSource.DESK),
     "request_extension": lambda u, t, p: services.request_extension(u, t, p.get("working_days"), p.get("reason", "")),
     "decide_extension": lambda u, t, p: services.decide_extension(u, t, p.get("decision") == "approve",
                                                                   p.get("note", "")),

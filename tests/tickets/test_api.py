@@ -3,8 +3,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from jiesu.accounts.models import ApiToken
+from jiesu.dispatch.models import DispatchSuggestion
+from jiesu.tickets import services
 from jiesu.tickets.models import Attachment, Ticket, TicketEvent
 from tests.tickets.helpers import new_ticket
 
@@ -161,3 +164,46 @@ def test_token_use_is_recorded_once_a_minute_not_on_every_request(world, client)
     writes = [q["sql"] for q in queries.captured_queries if "accounts_apitoken" in q["sql"] and "UPDATE" in q["sql"]]
     assert len(writes) == 1
     assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_api_dispatch_and_redispatch_are_logged_like_the_desks(world, client):
+    ticket = new_ticket(world)
+    dispatcher = client_for(client, world.dispatcher)
+    r = post(dispatcher, f"/api/v1/tickets/{ticket.pk}/dispatch", {"lead_unit": world.dept.pk,
+                                                                  "co_units": [world.street.pk], "note": "按职责"})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched"
+    row = DispatchSuggestion.objects.get(ticket=ticket)
+    assert (row.source, row.by, row.lead_unit_id, row.co_units) == ("api", world.dispatcher, world.dept.pk,
+                                                                    [world.street.pk])
+    post(client_for(Client(), world.dept_staff), f"/api/v1/tickets/{ticket.pk}/return", {"reason": "不属于本单位职责"})
+    r = post(dispatcher, f"/api/v1/tickets/{ticket.pk}/arbitrate", {"uphold": True, "lead_unit": world.street.pk})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched"
+    rows = list(DispatchSuggestion.objects.filter(ticket=ticket).order_by("pk"))
+    assert [(x.source, x.lead_unit_id) for x in rows] == [("api", world.dept.pk), ("api", world.street.pk)]
+
+
+def test_api_dispatch_errors_are_unchanged_and_log_nothing(world, client):
+    ticket = new_ticket(world)
+    bad = post(client_for(client, world.dispatcher), f"/api/v1/tickets/{ticket.pk}/dispatch", {"lead_unit": 999999})
+    assert bad.status_code == 400 and bad.json()["field"] == "lead_unit"
+    refused = post(client_for(Client(), world.call_taker), f"/api/v1/tickets/{ticket.pk}/dispatch",
+                   {"lead_unit": world.street.pk})
+    assert refused.status_code == 403
+    post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/dispatch",
+         {"lead_unit": world.street.pk})
+    again = post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/dispatch",
+                 {"lead_unit": world.street.pk})
+    assert again.status_code == 409
+    assert DispatchSuggestion.objects.filter(ticket=ticket).count() == 1
+
+
+def test_api_arbitration_that_rejects_or_requeues_logs_no_dispatch(world, client):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.dept.pk)
+    services.return_ticket(world.dept_staff, ticket, "不属于本单位职责")
+    r = post(client_for(client, world.dispatcher), f"/api/v1/tickets/{ticket.pk}/arbitrate", {"uphold": False})
+    assert r.status_code == 200 and r.json()["state"] == "dispatched"
+    services.return_ticket(world.dept_staff, ticket, "确实不属于本单位职责")
+    r = post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/arbitrate", {"uphold": True})
+    assert r.status_code == 200 and r.json()["state"] == "new"
+    assert not DispatchSuggestion.objects.exists()

@@ -37,3 +37,18 @@ def test_opening_the_ticket_marks_the_units_notices_read(world, client):
     client.get(f"/tickets/{ticket.pk}/")
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_arbitration_on_the_page_that_redispatches_is_logged_as_the_desks(world, client):
+    from jiesu.dispatch.models import DispatchSuggestion
+
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.dept.pk)
+    services.return_ticket(world.dept_staff, ticket, "不属于本单位职责")
+    client.force_login(world.dispatcher)
+    r = client.post(f"/tickets/{ticket.pk}/act/arbitrate/", {"decision": "uphold", "lead_unit": str(world.street.pk)})
+    assert r.status_code == 302
+    row = DispatchSuggestion.objects.get(ticket=ticket)
+    assert (row.source, row.lead_unit_id, row.by) == ("desk", world.street.pk, world.dispatcher)
+    ticket.refresh_from_db()
+    assert ticket.lead_unit == world.street
