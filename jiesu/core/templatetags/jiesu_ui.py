@@ -123,6 +123,17 @@ def event_labels():
         "contact_revealed": _("Contact details viewed"),
         "approaching": _("Warning: deadline approaching"),
         "overdue": _("Warning: overdue"),
+        "attachment": _("Attachment added"),
+        "close": _("Closed (historical record)"),                 # jiesu.importer
+        "duplicate_proposed": _("Proposed as a duplicate"),        # jiesu.dispatch.duplicates
+        "grid_handover": _("Left to the hotline by the grid"),     # jiesu.grids: the duty list names a department
+        "self_handle": _("Handled on the spot by the grid"),
+        "escalate": _("Passed up the ladder"),
+        "sensor_alarm": _("Sensor alarm"),                         # jiesu.warnings
+        "sensor_cleared": _("Sensor back within its thresholds"),
+        "whistle_raised": _("Whistle raised"),              # jiesu.whistles
+        "whistle_closed": _("Whistle closed"),
+        "whistle_cancelled": _("Whistle cancelled"),
     }
 
 
@@ -192,11 +203,26 @@ def event_details(event):
         out.append(_("Into %(v)s") % {"v": p["parent_number"]})
     if kind == "merged_in" and p.get("child_number"):
         out.append(_("Duplicate %(v)s") % {"v": p["child_number"]})
+    out += _new_app_details(kind, p)
     if kind in ("approaching", "overdue") and p.get("step"):
         steps = {"dispatch": _("dispatch"), "reply": _("reply")}
         out.append(_("Step: %(v)s") % {"v": steps.get(p["step"], p["step"])})
     if p.get("late"):
         out.append(_("after the deadline"))
+    return out
+
+
+def _new_app_details(kind, p):
+    """The payloads the apps built on the ticket core write: duplicates, grids, whistles, sensors."""
+    out = []
+    if kind == "duplicate_proposed" and p.get("parent_number"):
+        out.append(_("Same matter as %(v)s") % {"v": p["parent_number"]})
+    if kind == "escalate" and p.get("to_unit"):
+        out.append(_("From %(a)s to %(b)s") % {"a": p.get("from_unit", "?"), "b": p["to_unit"]})
+    if kind.startswith("whistle_") and p.get("whistle_number"):
+        out.append(_("Whistle %(v)s") % {"v": p["whistle_number"]})
+    if kind in ("sensor_alarm", "sensor_cleared") and p.get("sensor"):
+        out.append(_("Sensor %(code)s, reading %(value)s") % {"code": p["sensor"], "value": p.get("value", "?")})
     return out
 
 
