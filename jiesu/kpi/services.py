@@ -10,8 +10,9 @@ in 0…1 (None when there is nothing to divide); the composite is 0…100.
     unit_kpis(unit, month)                Kpis of one unit (its group's definition)
     unit_history(unit, months=12)         [Kpis] month by month, oldest first
     city_kpis(month)                      Kpis of the whole city (every ticket of the month)
-    city_overview(now=None)               the city dashboard's numbers (volume today/month, five rates, top categories, overdue)
+    city_overview(now=None)               the city dashboard: volume today/month, five rates, top categories, overdue
     month_counters(month, dim, exclusions=None)   {unit or category id: {counter: n}} raw monthly sums
+    month_table(month, dim, exclusions=())        (those sums, {id: tickets received of every class}) in one read
     daily_series(start, end, unit_ids=None, category_ids=None, exclude=True)  [(day, {counter: n})]
     top_categories(month, limit=10)       [(Category, tickets received)]
     explanations(version, weights=None)   {measure: "how is this computed?" text}
