@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-BIGRAM_FLAG = 1 << 42
-TITLE_FLAG = 1 << 43
+CHAR_BITS = 15  # dense character ids: at most 32,767 distinct characters in the vocabulary
+MAX_GRAM = 4  # 4 × 15 bits per key, the block number above them
+BLOCK_SHIFT = CHAR_BITS * MAX_GRAM
+TEXT, TITLE, WORDS = 0, 1, 2
 SELF_CHECK_TEXTS = (
     "小区门口垃圾堆积很多天没人清运，希望尽快处理",
     "王府井大街有人占道经营\n晚上摆摊卖烤串，油烟很大",
@@ -63,40 +65,58 @@ class BatchClassifier:
         config = getattr(self.model, "config", None)
         if w is None or config is None or not hasattr(self.model, "decision_scores"):
             raise _Unsupported(f"{type(self.model).__name__} is not a TextClassifier")
-        if not (1 <= config.ngram_min <= config.ngram_max <= 2):
+        if not (1 <= config.ngram_min <= config.ngram_max <= MAX_GRAM):
             raise _Unsupported(f"n-grams of {config.ngram_min}–{config.ngram_max} characters")
         self.normalize = C.normalize
         self.title_of = getattr(C, "title_of", None)
-        prefix = getattr(C, "TITLE_PREFIX", None)
-        n_features = len(w.idf)
-        n_text = getattr(w, "n_text", -1)
-        self.has_title = n_text is not None and 0 <= n_text < n_features
-        if self.has_title and (self.title_of is None or not prefix):
-            raise _Unsupported("a title block without title_of/TITLE_PREFIX")
-        keys = np.empty(len(w.vocab), dtype=np.int64)
-        index = np.empty(len(w.vocab), dtype=np.int64)
-        for i, (gram, feature) in enumerate(w.vocab.items()):
-            flag = 0
-            if self.has_title and gram.startswith(prefix):
-                gram, flag = gram[len(prefix):], TITLE_FLAG
-            if len(gram) == 1:
-                key = ord(gram)
-            elif len(gram) == 2:
-                key = BIGRAM_FLAG | (ord(gram[0]) << 21) | ord(gram[1])
-            else:
-                raise _Unsupported(f"vocabulary entry of {len(gram)} characters")
-            keys[i], index[i] = key | flag, feature
+        vocabs = self._vocabularies(w, C)
+        if (vocabs[TITLE] or vocabs[WORDS]) and self.title_of is None:
+            raise _Unsupported("a title or word block without title_of")
+        self.word_max = int(getattr(config, "word_max", 4) or 0)
+        if vocabs[WORDS] and not 2 <= self.word_max <= MAX_GRAM:
+            raise _Unsupported(f"words of up to {self.word_max} characters")
+        self.words_from = getattr(config, "words_from", "text")
+        chars = sorted({ord(ch) for vocab in vocabs for gram in vocab for ch in gram})
+        if len(chars) >= 1 << CHAR_BITS:
+            raise _Unsupported(f"{len(chars)} distinct characters in the vocabulary")
+        self.chars = np.asarray(chars or [0], dtype=np.int64)
+        keys, index = [], []
+        for block, vocab in enumerate(vocabs):
+            for gram, feature in vocab.items():
+                if not 1 <= len(gram) <= MAX_GRAM:
+                    raise _Unsupported(f"vocabulary entry of {len(gram)} characters")
+                key = 0
+                for ch in gram:
+                    key = (key << CHAR_BITS) | (int(np.searchsorted(self.chars, ord(ch))) + 1)
+                keys.append((block << BLOCK_SHIFT) | key)
+                index.append(feature)
+        keys, index = np.asarray(keys, dtype=np.int64), np.asarray(index, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         self.keys, self.index = keys[order], index[order]
         if len(self.keys) and np.any(self.keys[1:] == self.keys[:-1]):
             raise _Unsupported("vocabulary keys are not unique")
-        self.n_features = n_features
+        self.blocks = [block for block, vocab in enumerate(vocabs) if vocab]
+        self.gram_range = (config.ngram_min, config.ngram_max)
+        self.n_features = len(w.idf)
         self.idf = np.asarray(w.idf, dtype=np.float32)
         self.coef = np.ascontiguousarray(w.coef, dtype=np.float32)
         self.intercept = np.asarray(w.intercept, dtype=np.float64)
         self.temperature = float(getattr(self.model, "temperature", 1.0) or 1.0)
-        self.unigrams = config.ngram_min == 1
-        self.bigrams = config.ngram_max == 2
+
+    @staticmethod
+    def _vocabularies(w, C):
+        """[text, title, word] vocabularies {gram: feature} of the model, whatever its file format."""
+        if hasattr(w, "text_vocab"):  # per-block vocabularies (classifier format 3)
+            return [w.text_vocab, getattr(w, "title_vocab", {}) or {}, getattr(w, "word_vocab", {}) or {}]
+        n_text = getattr(w, "n_text", -1)
+        title_prefix = getattr(C, "TITLE_PREFIX", None)
+        out = [{}, {}, {}]
+        for gram, feature in w.vocab.items():
+            if title_prefix and n_text is not None and 0 <= n_text <= feature and gram.startswith(title_prefix):
+                out[TITLE][gram[len(title_prefix):]] = feature
+            else:
+                out[TEXT][gram] = feature
+        return out
 
     def _self_check(self):
         texts = list(SELF_CHECK_TEXTS) + [c for c in self.classes[:50]]
@@ -106,8 +126,8 @@ class BatchClassifier:
             raise _Unsupported("vectorised scores differ from the model's")
 
     # ---------------------------------------------------------------- scoring
-    def _block(self, texts, flag):
-        """(rows, features, counts) of one feature block for normalised texts."""
+    def _block(self, texts, block, lo, hi):
+        """(rows, features) of the vocabulary's n-grams of lo..hi characters found in normalised texts."""
         n = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         joined = "".join(texts)
@@ -115,17 +135,25 @@ class BatchClassifier:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        pos = np.searchsorted(self.chars, cps)
+        pos[pos >= len(self.chars)] = 0
+        ids = np.where(self.chars[pos] == cps, pos + 1, 0)  # 0: a character no vocabulary entry has
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         parts_k, parts_r = [], []
-        if self.unigrams:
-            parts_k.append(cps | flag)
-            parts_r.append(rows)
-        if self.bigrams and len(cps) > 1:
-            same = rows[:-1] == rows[1:]
-            parts_k.append(((cps[:-1] << 21) | cps[1:] | (BIGRAM_FLAG | flag))[same])
-            parts_r.append(rows[:-1][same])
-        keys = np.concatenate(parts_k)
-        rows = np.concatenate(parts_r)
+        for size in range(lo, hi + 1):
+            m = len(ids) - size + 1
+            if m <= 0:
+                break
+            key = ids[:m].copy()
+            ok = key > 0
+            for j in range(1, size):
+                nxt = ids[j:j + m]
+                key = (key << CHAR_BITS) | nxt
+                ok &= (nxt > 0) & (rows[j:j + m] == rows[:m])
+            parts_k.append(key[ok] | (block << BLOCK_SHIFT))
+            parts_r.append(rows[:m][ok])
+        keys = np.concatenate(parts_k) if parts_k else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
         pos = np.searchsorted(self.keys, keys)
         pos[pos >= len(self.keys)] = 0
         found = self.keys[pos] == keys
@@ -149,13 +177,14 @@ class BatchClassifier:
         if n == 0:
             return np.zeros((0, len(self.classes)))
         normalize = self.normalize
-        blocks = [(list(map(normalize, texts)), 0)]
-        if self.has_title:
-            title_of = self.title_of
-            blocks.append(([normalize(title_of(t)) for t in texts], TITLE_FLAG))
+        normed = list(map(normalize, texts))
+        titles = [normalize(self.title_of(t)) for t in texts] if TITLE in self.blocks or WORDS in self.blocks else None
+        lo, hi = self.gram_range
+        jobs = {TEXT: (normed, lo, hi), TITLE: (titles, lo, hi),
+                WORDS: (titles if self.words_from == "title" else normed, 2, self.word_max)}
         all_r, all_f, all_v = [], [], []
-        for normed, flag in blocks:
-            r, f = self._block(normed, flag)
+        for block in self.blocks:
+            r, f = self._block(*jobs[block][:1], block, *jobs[block][1:])
             if len(r):
                 r, f, v = self._weights(r, f, n)
                 all_r.append(r)

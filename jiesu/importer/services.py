@@ -33,8 +33,9 @@ What an imported ticket holds (the same invariants as jiesu.tickets.services):
 """
 from __future__ import annotations
 
+import csv
 import gc
-import secrets
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,18 +44,19 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone, translation
 
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import Table, make_writer
+from jiesu.importer.writer import BackgroundWriter, Batch, Table, make_writer
+
+_js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
 BATCH_SIZE = 5000
 MEMO_LIMIT = 200_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
 HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
-RETRIES = 3
 STEPS = ("dispatch", "sign", "contact", "reply")
 
 
@@ -230,40 +232,37 @@ class Context:
 # ─────────────────────────────────────────────────────────────── the rows written
 
 
-def _columns(model, skip=("id",)):
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
+#: the columns the importer fills per row, in the order `Importer._rows` gives them; the writer adds the
+#: ticket's id and query code (and the events' and assignments' ticket id); every other column gets the
+#: model's default (writer.Table)
+TICKET_ROW = ("channel", "request_type", "title", "text", "address", "lon", "lat", "citizen_name", "citizen_phone",
+              "anonymous", "category_id", "district_id", "street_id", "community_id", "grid_id", "lead_unit_id",
+              "state", "created_at", "dispatch_due", "reply_due", "dispatched_at", "replied_at", "closed_at",
+              "reply_text", "warning_level", "next_check_at", "idempotency_key")
+EVENT_ROW = ("at", "kind", "from_state", "to_state", "note", "payload")
+ASSIGNMENT_ROW = ("unit_id", "role", "state", "dispatched_at", "sign_due", "contact_due", "reply_due", "replied_at",
+                  "reply_text")
+CLOSE_PAYLOAD = '{"imported":true}'
 
 
 class Tables:
-    """Column lists and per-row templates (every column's model default) of the three tables written."""
+    """The three tables written (writer.Table: columns, encoding for this database)."""
 
-    def __init__(self):
+    def __init__(self, vendor):
         from jiesu.tickets.models import Assignment, Ticket, TicketEvent
 
         stamp = timezone.now()
-        self.ticket = Table(Ticket, _columns(Ticket, skip=()))
-        self.event = Table(TicketEvent, _columns(TicketEvent))
-        self.assignment = Table(Assignment, _columns(Assignment))
-        self.templates = {}
-        for name, model, table in (("ticket", Ticket, self.ticket), ("event", TicketEvent, self.event),
-                                   ("assignment", Assignment, self.assignment)):
-            fields = {f.attname: f for f in model._meta.concrete_fields}
-            template = []
-            for column in table.columns:
-                f = fields[column]
-                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                    template.append(stamp)
-                else:  # the model's default ("" for text fields without one); the importer sets the rest
-                    template.append(f.get_default())
-            self.templates[name] = template
-            setattr(self, f"{name}_index", {c: i for i, c in enumerate(table.columns)})
+        self.ticket = Table(Ticket, vendor, ("id", "query_code"), TICKET_ROW, stamp)
+        self.event = Table(TicketEvent, vendor, ("ticket_id",), EVENT_ROW, stamp)
+        self.assignment = Table(Assignment, vendor, ("ticket_id",), ASSIGNMENT_ROW, stamp)
+
+    def new_batch(self):
+        for table in (self.ticket, self.event, self.assignment):
+            table.new_batch()
 
 
-def _put(template, index, values):
-    row = list(template)
-    for name, value in values.items():
-        row[index[name]] = value
-    return row
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # ─────────────────────────────────────────────────────────────── one batch
@@ -273,7 +272,7 @@ class Prepared:
     """A good row with what classification, locating and routing decided."""
 
     __slots__ = ("row", "category", "probability", "place", "lead", "co", "copy_to", "mode", "explanation",
-                 "state")
+                 "state", "suggestion")
 
 
 def classify(rows, ctx):
@@ -302,12 +301,14 @@ def prepare(rows, ctx, probabilities):
         p.probability = probabilities.get(id(row))
         place, confidence, source = ctx.locate(row)
         p.place = place
-        p.lead, p.co, p.copy_to, p.mode, p.explanation = None, [], None, "none", ""
+        p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
         if row.category is not None:
             s = ctx.route(row.category, place, confidence)
             p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation_zh
+            p.suggestion = s  # the router's answer as it is (its dispatch payload is encoded once: Importer._dispatch)
         if row.lead_hint is not None:
             hint = row.lead_hint
+            p.suggestion = None
             if p.lead is None or hint.id != p.lead.id:
                 p.explanation = f"导入文件指定承办单位：{hint.name}" + (f"（派单目录建议：{p.explanation}）"
                                                                   if p.explanation else "")
@@ -358,8 +359,6 @@ class Importer:
         return self.summary
 
     def _run(self, reader):
-        from tqdm import tqdm
-
         started = time.perf_counter()
         ctx = Context(self.now)
         try:
@@ -367,8 +366,10 @@ class Importer:
         except F.FormatError as exc:
             raise ImportError_(f"{self.path}: {exc}") from None
         self.ctx = ctx
-        self.tables = Tables()
-        self.writer = make_writer(connection)
+        self.tables = Tables(connection.vendor)
+        self._source_json = _js(self.format.source)
+        self._model_json = _js(ctx.model_version)
+        self._dispatch_json = {}
         self.summary.source = self.format.source
         # The reference data (units, gazetteer, model) is hundreds of thousands of long-lived objects:
         # frozen, the cyclic GC stops re-scanning them every time a batch allocates its rows.
@@ -377,32 +378,51 @@ class Importer:
         self.summary.classifier = ctx.model_version
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
-        timings = self.summary.timings
-        timings["start"] += time.perf_counter() - started
+        writer = BackgroundWriter(make_writer(connection), self.tables)
+        self.summary.timings["start"] += time.perf_counter() - started
+        try:
+            with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
+                self.report = csv.writer(fh)
+                self.report.writerow(M.header())
+                self._stream(reader, writer)
+        finally:
+            writer.close()
+            for name, seconds in writer.timings.items():
+                self.summary.timings[f"writer.{name}"] += seconds
+
+    def _stream(self, reader, writer):
+        """Batches through the pipeline: batch k+1 is prepared while the writer thread writes batch k."""
+        from tqdm import tqdm
+
+        timings, clock = self.summary.timings, time.perf_counter
         bar = tqdm(total=reader.size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(self.path).name,
                    disable=not self.progress, dynamic_ncols=True, mininterval=0.5)
-        with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
-            import csv
-
-            self.report = csv.writer(fh)
-            self.report.writerow(M.header())
-            batch, done = [], 0
-            parse = self.format.parse
-            clock = time.perf_counter
-            mark = clock()
-            for line, values in reader:
-                batch.append(parse(line, values))
-                if len(batch) >= self.batch_size:
-                    timings["read_check"] += clock() - mark
-                    self._batch(batch)
-                    batch = []
-                    done = self._tick(bar, reader, done)
-                    mark = clock()
-            timings["read_check"] += clock() - mark
-            if batch:
-                self._batch(batch)
-            self._tick(bar, reader, done)
+        pending, batch, done = None, [], 0
+        parse = self.format.parse
+        mark = clock()
+        for line, values in reader:
+            batch.append(parse(line, values))
+            if len(batch) >= self.batch_size:
+                timings["read_check"] += clock() - mark
+                pending = self._advance(writer, pending, self._stage(batch))
+                batch = []
+                done = self._tick(bar, reader, done)
+                mark = clock()
+        timings["read_check"] += clock() - mark
+        if batch:
+            pending = self._advance(writer, pending, self._stage(batch))
+        if pending is not None:
+            self._finish(*pending)
+        self._tick(bar, reader, done)
         bar.close()
+
+    def _advance(self, writer, pending, staged):
+        """Hand a staged batch to the writer, then take the previous batch's result (one batch in flight)."""
+        batch, prepared, refused = staged
+        submitted = (writer.submit(batch), prepared, refused)
+        if pending is not None:
+            self._finish(*pending)
+        return submitted
 
     def _tick(self, bar, reader, done):
         now = reader.bytes_read
@@ -413,7 +433,8 @@ class Importer:
 
     # -- one batch
 
-    def _batch(self, items):
+    def _stage(self, items):
+        """Check, classify, locate, route and encode a batch: (writer.Batch, prepared rows, refused rows)."""
         s = self.summary
         s.read += len(items)
         good, refused = [], []
@@ -437,9 +458,29 @@ class Importer:
         prepared = prepare(good, self.ctx, probabilities)
         timings["locate_route"] += clock() - mark
         mark = clock()
-        already = self._write(prepared)
-        timings["write"] += clock() - mark
-        imported_rows = [p for p in prepared if p.row.key not in already]
+        batch = Batch(dry_run=self.dry_run)
+        if self.dry_run:
+            for p in prepared:
+                batch.add(p.row.key, None, (), ())
+        else:
+            self.tables.new_batch()
+            for p in prepared:
+                batch.add(p.row.key, *self._rows(p))
+        timings["build_rows"] += clock() - mark
+        return batch, prepared, refused
+
+    def _finish(self, future, prepared, refused):
+        """Take the writer's result for a batch: counts, ids, the report lines."""
+        s, clock = self.summary, time.perf_counter
+        mark = clock()
+        written = future.result()
+        s.timings["wait_writer"] += clock() - mark
+        mark = clock()
+        already = {}
+        for key, (pk, created) in written.already.items():
+            number = f"{timezone.localtime(created):%Y%m%d}-{pk:07d}"
+            already[key] = (number, s.first_id is not None and pk >= s.first_id)
+        imported_rows = [p for p in prepared if p.row.key not in already] if already else prepared
         for p in imported_rows:
             row = p.row
             s.states[p.state] += 1
@@ -449,9 +490,13 @@ class Importer:
                 for code, _value in row.notes:
                     s.notes[code] += 1
         s.imported += len(imported_rows)
-        mark = clock()
+        s.events += written.events
+        s.assignments += written.assignments
+        if written.ids:
+            s.first_id = written.ids[0] if s.first_id is None else min(s.first_id, written.ids[0])
+            s.last_id = written.ids[-1] if s.last_id is None else max(s.last_id, written.ids[-1])
         self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already])
-        timings["report"] += clock() - mark
+        s.timings["report"] += clock() - mark
 
     def _report(self, refused, already):
         s = self.summary
@@ -475,55 +520,10 @@ class Importer:
         self.report.writerows((line, ext, M.result_label(rej), fld, reason, value)
                               for line, ext, rej, fld, reason, value in lines)
 
-    def _write(self, prepared):
-        """Write the batch; {key: (ticket number, imported by this run)} of rows already in the database."""
-        from jiesu.tickets.models import Ticket
+    # -- the rows of one ticket
 
-        keys = [p.row.key for p in prepared]
-        for attempt in range(RETRIES):
-            try:
-                with transaction.atomic():
-                    already = {}
-                    for i in range(0, len(keys), 10_000):
-                        for key, pk, created in (Ticket.objects.filter(idempotency_key__in=keys[i:i + 10_000])
-                                                 .values_list("idempotency_key", "id", "created_at")):
-                            number = f"{timezone.localtime(created):%Y%m%d}-{pk:07d}"
-                            ours = self.summary.first_id is not None and pk >= self.summary.first_id
-                            already[key] = (number, ours)
-                    todo = [p for p in prepared if p.row.key not in already]
-                    if todo and not self.dry_run:
-                        self._insert(todo)
-                return already
-            except IntegrityError:
-                # a query code drawn twice, or a concurrent import of the same rows: draw again, re-check
-                if attempt == RETRIES - 1:
-                    raise
-        return {}
-
-    def _insert(self, todo):
-        t, timings, clock = self.tables, self.summary.timings, time.perf_counter
-        mark = clock()
-        ids = self.writer.allocate_ids(t.ticket, len(todo))
-        codes = secrets.token_hex(6 * len(todo)).upper()
-        tickets, events, assignments = [], [], []
-        for n, (p, pk) in enumerate(zip(todo, ids)):
-            ticket, evs, asgs = self._rows(p, pk, codes[12 * n:12 * n + 12])
-            tickets.append(ticket)
-            events.extend(evs)
-            assignments.extend(asgs)
-        timings["write.build_rows"] += clock() - mark
-        for table, rows in ((t.ticket, tickets), (t.event, events), (t.assignment, assignments)):
-            mark = clock()
-            self.writer.insert(table, rows)
-            timings[f"write.{table.name}"] += clock() - mark
-        s = self.summary
-        s.events += len(events)
-        s.assignments += len(assignments)
-        s.first_id = ids[0] if s.first_id is None else min(s.first_id, ids[0])
-        s.last_id = ids[-1] if s.last_id is None else max(s.last_id, ids[-1])
-
-    def _rows(self, p, pk, code):
-        """(ticket row, event rows, assignment rows) for one prepared row."""
+    def _rows(self, p):
+        """(encoded ticket row, encoded event rows, encoded assignment rows) for one prepared row."""
         ctx, t, row = self.ctx, self.tables, p.row
         category, lead, created = p.category, p.lead, row.created_at
         limit = ctx.limit_class(category)
@@ -531,88 +531,98 @@ class Importer:
         closed = p.state == "closed"
         dispatched_at = created if lead is not None else None
         replied_at = (row.replied_at or row.closed_at) if closed and lead is not None else row.replied_at
-        values = dict(
-            id=pk, query_code=code, channel=row.channel, title=row.title, text=row.text,
-            request_type=row.request_type or (category.request_type if category is not None else "complaint"),
-            address=row.address, lon=row.lon, lat=row.lat, citizen_name=row.citizen_name,
-            citizen_phone=row.citizen_phone, anonymous=row.anonymous, category_id=category.id if category else None,
-            lead_unit_id=lead.id if lead is not None else None, state=p.state, created_at=created,
-            dispatch_due=due["dispatch"], dispatched_at=dispatched_at, reply_due=due.get("reply"),
-            replied_at=replied_at, closed_at=row.closed_at if closed else None, reply_text=row.reply,
-            idempotency_key=row.key, warning_level=0, next_check_at=None)
-        if p.place is not None:
-            for level in ("district", "street", "community", "grid"):
-                unit = p.place.get(level)
-                values[f"{level}_id"] = unit.id if unit is not None else None
+        place = p.place
+        if place is not None:
+            get = place.get
+            district, street, community, grid = get("district"), get("street"), get("community"), get("grid")
+            district = district.id if district is not None else None
+            street = street.id if street is not None else None
+            community = community.id if community is not None else None
+            grid = grid.id if grid is not None else None
+        else:
+            district = street = community = grid = None
+        warning, next_check = 0, None
         if not closed:
-            self._deadline_state(values)
-        ticket = _put(t.templates["ticket"], t.ticket_index, values)
-        events = [self._event(pk, created, "intake", "", "new", "", self._intake_payload(p))]
+            warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
+                                                       due.get("reply"))
+        ticket = t.ticket.encode((
+            row.channel, row.request_type or (category.request_type if category is not None else "complaint"),
+            row.title, row.text, row.address, row.lon, row.lat, row.citizen_name, row.citizen_phone, row.anonymous,
+            category.id if category is not None else None, district, street, community, grid,
+            lead.id if lead is not None else None, p.state, created, due["dispatch"], due.get("reply"),
+            dispatched_at, replied_at, row.closed_at if closed else None, row.reply, warning, next_check, row.key))
+        encode_event = t.event.encode
+        events = [encode_event((created, "intake", "", "new", "", self._intake_payload(p)))]
         if lead is not None:
-            events.append(self._event(pk, created, "dispatch", "new", "dispatched", "", {
-                "lead": lead.name, "lead_id": lead.id, "co": [u.name for u in p.co],
-                "category": category.code if category else None, "explanation": p.explanation,
-                "mode": p.mode, "imported": True}))
+            events.append(encode_event((created, "dispatch", "new", "dispatched", "", self._dispatch(p))))
         if closed:
-            events.append(self._event(pk, row.closed_at, "close", "dispatched" if lead is not None else "new",
-                                      "closed", row.reply, {"imported": True}))
-        assignments = self._assignments(p, pk, created, due, closed, replied_at) if lead is not None else []
+            events.append(encode_event((row.closed_at, "close", "dispatched" if lead is not None else "new",
+                                        "closed", row.reply, CLOSE_PAYLOAD)))
+        assignments = self._assignments(p, created, due, closed, replied_at) if lead is not None else ()
         return ticket, events, assignments
 
-    def _deadline_state(self, values):
-        """Warning level and next check of an open ticket as of now (as the deadline worker would have it)."""
+    def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
+        """(warning level, next check) of an open ticket as of now (as the deadline worker would have it)."""
         from jiesu.tickets.models import next_warning_at
 
-        state = values["state"]
-        start, due_at = ((values["created_at"], values["dispatch_due"]) if state == "new"
-                         else (values["dispatched_at"], values["reply_due"]))
+        start, due_at = (created, dispatch_due) if state == "new" else (dispatched_at, reply_due)
         level = 0
         if due_at is not None:
             if self.now >= due_at:
                 level = 2
             elif self.now >= start + (due_at - start) * self.ctx.fraction:
                 level = 1
-        values["warning_level"] = level
-        values["next_check_at"] = next_warning_at(SimpleNamespace(
-            state=state, created_at=values["created_at"], dispatch_due=values["dispatch_due"],
-            dispatched_at=values["dispatched_at"], reply_due=values["reply_due"], warning_level=level),
-            self.ctx.fraction)
+        return level, next_warning_at(SimpleNamespace(
+            state=state, created_at=created, dispatch_due=dispatch_due, dispatched_at=dispatched_at,
+            reply_due=reply_due, warning_level=level), self.ctx.fraction)
 
     def _intake_payload(self, p):
+        """The intake event's payload as JSON text, written directly (the same as json.dumps of the dict)."""
         row = p.row
-        payload = {"channel": row.channel, "category": p.category.code if p.category is not None else None,
-                   "classified_by": row.category_from or None,
-                   "import": {"source": self.format.source, "id": row.external_id, "line": row.line}}
+        category = _js(p.category.code) if p.category is not None else "null"
+        how = _js(row.category_from) if row.category_from else "null"
+        parts = [f'{{"channel":{_js(row.channel)},"category":{category},"classified_by":{how},'
+                 f'"import":{{"source":{self._source_json},"id":{_js(row.external_id)},"line":{row.line}}}']
         if row.category_from == "classifier":
-            payload["model"] = self.ctx.model_version
-            payload["probability"] = round(p.probability, 4)
+            parts.append(f',"model":{self._model_json},"probability":{_json(round(p.probability, 4))}')
         if row.extra:
-            payload["source_fields"] = row.extra
+            parts.append(',"source_fields":' + _json(row.extra))
         if row.notes:
-            payload["notes"] = [[code, value] for code, value in row.notes]
-        return payload
+            parts.append(',"notes":' + _json([[code, value] for code, value in row.notes]))
+        parts.append("}")
+        return "".join(parts)
 
-    def _event(self, pk, at, kind, from_state, to_state, note, payload):
-        t = self.tables
-        return _put(t.templates["event"], t.event_index, dict(
-            ticket_id=pk, at=at, kind=kind, from_state=from_state, to_state=to_state, note=note, payload=payload))
+    def _dispatch(self, p):
+        """The dispatch event's payload as JSON text; the same router answer is encoded once."""
+        s = p.suggestion
+        if s is not None:
+            cached = self._dispatch_json.get(id(s))
+            if cached is not None and cached[0] is s:
+                return cached[1]
+        text = _json({"lead": p.lead.name, "lead_id": p.lead.id, "co": [u.name for u in p.co],
+                      "category": p.category.code if p.category is not None else None,
+                      "explanation": p.explanation, "mode": p.mode, "imported": True})
+        if s is not None:
+            if len(self._dispatch_json) >= MEMO_LIMIT:
+                self._dispatch_json.clear()
+            self._dispatch_json[id(s)] = (s, text)  # the answer is kept alive with its text: its id stays its own
+        return text
 
-    def _assignments(self, p, pk, start, deadlines, closed, replied_at):
+    def _assignments(self, p, start, deadlines, closed, replied_at):
         """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign)."""
-        ctx, t = self.ctx, self.tables
         units = [(p.lead, "lead")] + [(u, "co") for u in p.co]
         if p.copy_to is None and str(p.lead.kind) == "street" and p.lead.district_id:
-            p.copy_to = ctx.table.units.get(p.lead.district_id)
+            p.copy_to = self.ctx.table.units.get(p.lead.district_id)
         if p.copy_to is not None and p.copy_to.id not in {u.id for u, _ in units}:
             units.append((p.copy_to, "copy"))
+        state = "done" if closed else "pending"
+        sign, contact, reply = deadlines["sign"], deadlines["contact"], deadlines["reply"]
+        encode = self.tables.assignment.encode
         out = []
         for unit, role in units:
-            values = dict(ticket_id=pk, unit_id=unit.id, role=role, state="done" if closed else "pending",
-                          active=True, round=0, dispatched_at=start, sign_due=deadlines["sign"],
-                          contact_due=deadlines["contact"], reply_due=deadlines["reply"])
-            if closed and role == "lead":
-                values.update(replied_at=replied_at, reply_text=p.row.reply)
-            out.append(_put(t.templates["assignment"], t.assignment_index, values))
+            lead_closed = closed and role == "lead"
+            out.append(encode((unit.id, role, state, start, sign, contact, reply,
+                               replied_at if lead_closed else None, p.row.reply if lead_closed else "")))
         return out
 
 

@@ -1,23 +1,38 @@
-"""Batched writes of plain row tuples: COPY on PostgreSQL, one prepared executemany on SQLite.
+"""Batched writes of pre-encoded rows, in a background thread: COPY on PostgreSQL, executemany on SQLite.
 
 The ORM's bulk_create compiles every value of every row (most of the time of a
-large import); these writers take tuples in a fixed column order, already in
-Python types, and hand them to the driver as they are:
+large import); here each table's columns are split into
 
-* PostgreSQL — psycopg 3 ``cursor.copy("COPY … FROM STDIN")`` with
-  ``write_row``; ticket ids come from the table's own sequence (one
-  ``nextval`` query per batch), so tickets, their events and assignments go out
-  in three COPY streams without reading anything back;
-* SQLite — ``executemany`` of one INSERT; ids continue after the largest id
-  ever given (the AUTOINCREMENT counter), which is safe because Jiesu opens
-  SQLite transactions IMMEDIATE (the write lock is held from BEGIN).
+* the **writer's** columns, which only the writer knows: the ticket's id and
+  query code (ids come from the table's sequence once the batch is checked
+  against what is already imported), the events' and assignments' ticket id;
+* the **row's** columns, which the importer fills per row (text, times,
+  place, state…), encoded on the importer's thread as they are built
+  (`Table.encode`): a ready COPY text line on PostgreSQL (escaped, ISO times,
+  ``\\N`` for NULL), a tuple of driver values on SQLite;
+* the **constant** columns (every other column: the model's default), encoded
+  once per run and appended to each line.
 
-Both run inside the caller's transaction.
+`BackgroundWriter` runs each batch — check the idempotency keys, allocate ids,
+write the three tables, commit — in one worker thread on the importer's own
+database connection, so the next batch is read, classified, routed and encoded
+while this one is written: on PostgreSQL the backend process digests a COPY
+while Python works on the next batch (the driver releases the GIL while it
+waits for the server). One batch is in flight at a time, so a batch's check
+sees every earlier batch committed: duplicates across batches and re-runs are
+found exactly. The importer's thread does not use the connection meanwhile.
 """
 from __future__ import annotations
 
-import json
+import secrets
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from datetime import timezone as dt_timezone
+
+CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
+COPY_CHUNK = 1 << 20  # characters per COPY write
 
 
 def make_writer(connection):
@@ -28,58 +43,34 @@ def make_writer(connection):
     raise NotImplementedError(f"bulk import does not support the {connection.vendor} database")
 
 
-class Table:
-    """One table's name, the columns written (in tuple order) and which of them hold datetimes / JSON."""
-
-    def __init__(self, model, columns):
-        meta = model._meta
-        fields = {f.attname: f for f in meta.concrete_fields}
-        self.name = meta.db_table
-        self.columns = list(columns)
-        self.db_columns = [fields[c].column for c in self.columns]
-        kinds = [fields[c].get_internal_type() for c in self.columns]
-        self.datetimes = [i for i, k in enumerate(kinds) if k == "DateTimeField"]
-        self.jsons = [i for i, k in enumerate(kinds) if k == "JSONField"]
-        missing = [f.attname for f in meta.concrete_fields
-                   if f.attname not in self.columns and not f.primary_key and not f.null and not f.has_default()]
-        if missing:
-            raise ValueError(f"{meta.label}: the importer writes no value for {', '.join(missing)}")
+# ─────────────────────────────────────────────────────────────── encoding values
 
 
-class PostgresWriter:
-    vendor = "postgresql"
+def _escape(value):
+    """A str as a COPY text field (backslash, tab, newline and carriage return escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
-    def __init__(self, connection):
-        self.connection = connection
 
-    def allocate_ids(self, table, n):
-        """n fresh ids from the table's sequence."""
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table.name, n])
-            return [r[0] for r in cursor.fetchall()]
+def _pg_text(value):
+    return "\\N" if value is None else _escape(value)
 
-    def insert(self, table, rows):
-        if not rows:
-            return
-        jsons = table.jsons
-        qn = self.connection.ops.quote_name
-        sql = f"COPY {qn(table.name)} ({', '.join(qn(c) for c in table.db_columns)}) FROM STDIN"
-        from psycopg.copy import QueuedLibpqWriter
 
-        with self.connection.cursor() as wrapper:
-            # the queued writer sends from a thread: the server digests one chunk while Python formats the next
-            with wrapper.cursor.copy(sql, writer=QueuedLibpqWriter(wrapper.cursor)) as copy:
-                write = copy.write_row
-                if jsons:
-                    for row in rows:
-                        row = list(row)
-                        for i in jsons:
-                            row[i] = json.dumps(row[i], ensure_ascii=False, separators=(",", ":"))
-                        write(row)
-                else:
-                    for row in rows:
-                        write(row)
+def _pg_plain(value):  # int, float: their str is what PostgreSQL reads
+    return "\\N" if value is None else str(value)
+
+
+def _pg_bool(value):
+    return "\\N" if value is None else ("t" if value else "f")
+
+
+def _pg_datetime(value):
+    return "\\N" if value is None else value.isoformat()
+
+
+PG_ENCODERS = {"text": _pg_text, "json": _pg_text, "int": _pg_plain, "float": _pg_plain, "bool": _pg_bool,
+               "datetime": _pg_datetime}
 
 
 def _sqlite_datetime(value):
@@ -89,44 +80,327 @@ def _sqlite_datetime(value):
     return value.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat(" ")
 
 
-class SqliteWriter:
-    vendor = "sqlite"
+def _kind(field):
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return "datetime"
+    if internal == "JSONField":
+        return "json"
+    if internal == "BooleanField":
+        return "bool"
+    if internal == "FloatField":
+        return "float"
+    if internal in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
+        return "text"
+    return "int"  # ids, foreign keys, small integers
+
+
+class Table:
+    """One table: the writer's columns, the row's columns (in tuple order) and the constant rest.
+
+    `encode(values)` turns a tuple of the row's columns (Python values; JSON
+    columns as JSON text) into what the writer sends: a COPY text line without
+    the writer's columns on PostgreSQL, a tuple on SQLite.
+    """
+
+    def __init__(self, model, vendor, lead, columns, stamp):
+        meta = model._meta
+        fields = {f.attname: f for f in meta.concrete_fields}
+        self.name = meta.db_table
+        self.lead = list(lead)
+        self.row_columns = list(columns)
+        chosen = set(self.lead) | set(self.row_columns)
+        unknown = chosen - set(fields)
+        if unknown:
+            raise ValueError(f"{meta.label}: no column(s) {', '.join(sorted(unknown))}")
+        rest = [f for f in meta.concrete_fields if f.attname not in chosen and not f.primary_key]
+        missing = [f.attname for f in rest if not f.null and not f.has_default() and not (f.blank and f.empty_strings_allowed)
+                   and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
+        if missing:
+            raise ValueError(f"{meta.label}: the importer writes no value for {', '.join(missing)}")
+        self.constant_columns = [f.attname for f in rest]
+        constants = [stamp if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+                     for f in rest]
+        self.columns = self.lead + self.row_columns + self.constant_columns
+        self.db_columns = [fields[c].column for c in self.columns]
+        kinds = [_kind(fields[c]) for c in self.row_columns]
+        self.vendor = vendor
+        if vendor == "postgresql":
+            encoders = [PG_ENCODERS[k] for k in kinds]
+            const_kinds = [_kind(fields[c]) for c in self.constant_columns]
+            tail = [PG_ENCODERS[k](_json_text(v) if k == "json" else v) for k, v in zip(const_kinds, constants)]
+            self.suffix = "".join("\t" + t for t in tail) + "\n"
+            self._encoders = encoders
+            self.encode = self._encode_pg
+        else:
+            self.datetimes = [i for i, k in enumerate(kinds) if k == "datetime"]
+            self.constants = tuple(_sqlite_datetime(v) if _kind(fields[c]) == "datetime"
+                                   else (_json_text(v) if _kind(fields[c]) == "json" else v)
+                                   for c, v in zip(self.constant_columns, constants))
+            self._seen = {}
+            self.encode = self._encode_sqlite
+
+    def _encode_pg(self, values):
+        return "\t".join([f(v) for f, v in zip(self._encoders, values)]) + self.suffix
+
+    def _encode_sqlite(self, values):
+        row = list(values)
+        seen = self._seen
+        for i in self.datetimes:
+            value = row[i]
+            if value is not None:
+                # a ticket's rows share datetime objects (created = dispatched = the intake event's time…):
+                # each distinct moment is converted once per batch
+                found = seen.get(value)
+                if found is None:
+                    found = seen[value] = _sqlite_datetime(value)
+                row[i] = found
+        return tuple(row) + self.constants
+
+    def new_batch(self):
+        """Forget the per-batch memo (SQLite's converted moments)."""
+        if self.vendor != "postgresql":
+            self._seen.clear()
+
+
+def _json_text(value):
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# ─────────────────────────────────────────────────────────────── what a batch writes
+
+
+class Batch:
+    """A batch as the writer takes it: per ticket its key, encoded ticket row, encoded events and assignments."""
+
+    __slots__ = ("keys", "tickets", "events", "assignments", "dry_run")
+
+    def __init__(self, dry_run=False):
+        self.keys, self.tickets, self.events, self.assignments = [], [], [], []
+        self.dry_run = dry_run
+
+    def add(self, key, ticket, events, assignments):
+        self.keys.append(key)
+        self.tickets.append(ticket)
+        self.events.append(events)
+        self.assignments.append(assignments)
+
+
+class Written:
+    """What the writer did with a batch: {key: (id, created_at)} already in the database, ids given, counts."""
+
+    __slots__ = ("already", "ids", "events", "assignments")
+
+    def __init__(self, already):
+        self.already, self.ids, self.events, self.assignments = already, [], 0, 0
+
+
+# ─────────────────────────────────────────────────────────────── database writers
+
+
+class _Writer:
+    """Shared by both databases: one batch = one transaction (a savepoint inside an outer one)."""
+
+    vendor = ""
+    retries = 3
 
     def __init__(self, connection):
         self.connection = connection
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.nested = connection.in_atomic_block  # inside a caller's transaction (tests): savepoints
+        self.timings = Counter()
+
+    def write(self, tables, batch):
+        """Check, allocate ids, insert, commit; retried when a unique key collides (query code, concurrent run)."""
+        clock = time.perf_counter
+        for attempt in range(self.retries):
+            mark = clock()
+            if batch.dry_run:
+                written = Written(self.existing(tables.ticket, batch.keys))
+                self.timings["check"] += clock() - mark
+                return written
+            self._begin()
+            try:
+                written = Written(self.existing(tables.ticket, batch.keys))
+                self.timings["check"] += clock() - mark
+                self._insert(tables, batch, written)
+                mark = clock()
+                self._commit()
+                self.timings["commit"] += clock() - mark
+                return written
+            except self.integrity_errors:
+                self._rollback()
+                if attempt == self.retries - 1:
+                    raise
+            except BaseException:
+                self._rollback()
+                raise
+        raise AssertionError("unreachable")
+
+    def _insert(self, tables, batch, written):
+        clock = time.perf_counter
+        keep = [i for i, key in enumerate(batch.keys) if key not in written.already]
+        if not keep:
+            return
+        mark = clock()
+        ids = self.allocate_ids(tables.ticket, len(keep))
+        self.timings["ids"] += clock() - mark
+        codes = secrets.token_hex(6 * len(keep)).upper()
+        tickets, events, assignments = [], [], []
+        for n, (i, pk) in enumerate(zip(keep, ids)):
+            tickets.append(self.ticket_row(pk, codes[12 * n:12 * n + 12], batch.tickets[i]))
+            events.extend(self.child_row(pk, e) for e in batch.events[i])
+            assignments.extend(self.child_row(pk, a) for a in batch.assignments[i])
+        for table, rows in ((tables.ticket, tickets), (tables.event, events), (tables.assignment, assignments)):
+            if rows:
+                mark = clock()
+                self.insert(table, rows)
+                self.timings[table.name] += clock() - mark
+        written.ids, written.events, written.assignments = ids, len(events), len(assignments)
+
+    def _execute(self, sql, params=None):
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql, params) if params is not None else cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else None
+        finally:
+            cursor.close()
+
+    def _begin(self):
+        self._execute("SAVEPOINT jiesu_import" if self.nested else self.begin_sql)
+
+    def _commit(self):
+        self._execute("RELEASE SAVEPOINT jiesu_import" if self.nested else "COMMIT")
+
+    def _rollback(self):
+        if self.nested:
+            self._execute("ROLLBACK TO SAVEPOINT jiesu_import")
+            self._execute("RELEASE SAVEPOINT jiesu_import")
+        else:
+            self._execute("ROLLBACK")
+
+
+class PostgresWriter(_Writer):
+    vendor = "postgresql"
+    begin_sql = "BEGIN"
+
+    def __init__(self, connection):
+        import psycopg
+
+        super().__init__(connection)
+        self.integrity_errors = (psycopg.IntegrityError,)
+
+    def _begin(self):
+        super()._begin()
+        # the import is re-runnable: a batch lost in a crash is imported again, so no need to wait for the WAL flush
+        self._execute("SET LOCAL synchronous_commit TO OFF")
+
+    def existing(self, table, keys):
+        rows = self._execute(f'SELECT idempotency_key, id, created_at FROM "{table.name}" '
+                             "WHERE idempotency_key = ANY(%s)", [keys])
+        return {key: (pk, created) for key, pk, created in rows}
 
     def allocate_ids(self, table, n):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.connection.ops.quote_name(table.name)}")
-            top = cursor.fetchone()[0]
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table.name])
-            seq = cursor.fetchone()
-        start = max(top, seq[0] if seq else 0) + 1
+        """n fresh ids from the table's sequence."""
+        rows = self._execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                             [table.name, n])
+        return [r[0] for r in rows]
+
+    @staticmethod
+    def ticket_row(pk, code, line):
+        return f"{pk}\t{code}\t{line}"
+
+    @staticmethod
+    def child_row(pk, line):
+        return f"{pk}\t{line}"
+
+    def insert(self, table, lines):
+        columns = ", ".join(f'"{c}"' for c in table.db_columns)
+        cursor = self.raw.cursor()
+        try:
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                chunk, size = [], 0
+                for line in lines:
+                    chunk.append(line)
+                    size += len(line)
+                    if size >= COPY_CHUNK:
+                        copy.write("".join(chunk))
+                        chunk, size = [], 0
+                if chunk:
+                    copy.write("".join(chunk))
+        finally:
+            cursor.close()
+
+
+class SqliteWriter(_Writer):
+    vendor = "sqlite"
+    begin_sql = "BEGIN IMMEDIATE"  # as Jiesu's SQLite transactions: the write lock from the start
+
+    def __init__(self, connection):
+        import sqlite3
+
+        super().__init__(connection)
+        self.integrity_errors = (sqlite3.IntegrityError,)
+
+    def existing(self, table, keys):
+        out = {}
+        for i in range(0, len(keys), CHECK_CHUNK):
+            part = keys[i:i + CHECK_CHUNK]
+            rows = self._execute(f'SELECT idempotency_key, id, created_at FROM "{table.name}" '
+                                 f"WHERE idempotency_key IN ({', '.join('?' * len(part))})", part)
+            for key, pk, created in rows:
+                moment = created if isinstance(created, datetime) else datetime.fromisoformat(created)
+                out[key] = (pk, moment.replace(tzinfo=dt_timezone.utc) if moment.tzinfo is None else moment)
+        return out
+
+    def allocate_ids(self, table, n):
+        """Ids after the largest ever given (the AUTOINCREMENT counter); safe under the write lock of BEGIN IMMEDIATE."""
+        top = self._execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"')[0][0]
+        seq = self._execute("SELECT seq FROM sqlite_sequence WHERE name = ?", [table.name])
+        start = max(top, seq[0][0] if seq else 0) + 1
         return list(range(start, start + n))
 
+    @staticmethod
+    def ticket_row(pk, code, row):
+        return (pk, code) + row
+
+    @staticmethod
+    def child_row(pk, row):
+        return (pk,) + row
+
     def insert(self, table, rows):
-        if not rows:
-            return
-        qn = self.connection.ops.quote_name
-        sql = (f"INSERT INTO {qn(table.name)} ({', '.join(qn(c) for c in table.db_columns)}) "
-               f"VALUES ({', '.join(['%s'] * len(table.columns))})")
-        # a ticket's rows share datetime objects (created = dispatched = the intake event's time = the
-        # assignments'; the deadlines): each object is converted once (all rows stay alive here, so ids are stable)
-        seen = {}
+        sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in table.db_columns)}) '
+               f"VALUES ({', '.join(['?'] * len(table.db_columns))})")
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
 
-        def adapt_datetime(value):
-            found = seen.get(id(value))
-            if found is None:
-                found = seen[id(value)] = _sqlite_datetime(value)
-            return found
 
-        adapted = [(i, adapt_datetime) for i in table.datetimes]
-        adapted += [(i, lambda v: json.dumps(v, ensure_ascii=False)) for i in table.jsons]
-        params = []
-        for row in rows:
-            row = list(row)
-            for i, adapt in adapted:
-                row[i] = adapt(row[i])
-            params.append(row)
-        with self.connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+# ─────────────────────────────────────────────────────────────── the background thread
+
+
+class BackgroundWriter:
+    """Writes batches one at a time in a worker thread; `submit` returns a Future of `Written`.
+
+    The caller submits batch k+1 only after taking batch k's result, so at most
+    one batch is written while the next is prepared.
+    """
+
+    def __init__(self, writer, tables):
+        self.writer, self.tables = writer, tables
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiesu-import-writer")
+
+    def submit(self, batch):
+        return self._pool.submit(self.writer.write, self.tables, batch)
+
+    def close(self):
+        self._pool.shutdown(wait=True)
+
+    @property
+    def timings(self):
+        return self.writer.timings
