@@ -278,13 +278,14 @@ def ticket_detail(request, pk):
     labels = action_labels()
     pending_return = next((r for r in parts["returns"] if r.state == RequestState.PENDING), None)
     pending_extension = next((e for e in parts["extensions"] if e.state == RequestState.PENDING), None)
+    relation = services.relation_of(request.user, ticket)
     return render_page(request, "tickets/ticket_detail.html", {
         "ticket": ticket, **parts, "kept": kept,
         "actions": [{"name": n, "label": labels.get(n, n)} for n in actions],
         "dispatch": dispatch_initial(ticket, kept) if "dispatch" in actions else None,
         "contact": services.masked_contact(ticket),
         "may_reveal": scoping.may_reveal_contact(request.user, ticket),
-        "relation": services.relation_of(request.user, ticket),
+        "relation": relation, "may_whistle": may_whistle(request.user, ticket, relation),
         "pending_return": pending_return, "pending_extension": pending_extension,
         "special_classes": SpecialClass.choices, "resolved_choices": Resolved.choices,
         "satisfied_choices": Satisfied.choices, "unit_kinds": HANDLING_UNIT_KINDS,
@@ -292,6 +293,15 @@ def ticket_detail(request, pk):
         "category_path": ticket.category.full_name() if ticket.category_id else "",
         "AssignmentState": AssignmentState,
     })
+
+
+def may_whistle(user, ticket, relation):
+    """吹哨 from the ticket page: the lead unit's staff while the ticket is open, if their unit may whistle
+    (a street/township or a department: jiesu.whistles.scoping.may_raise, imported here so the ticket
+    core does not import the whistles at load time)."""
+    from jiesu.whistles.scoping import may_raise
+
+    return relation == "lead" and ticket.is_open and may_raise(user)
 
 
 @login_required
