@@ -10,6 +10,7 @@ has one role (DESIGN.md §1):
 - a department or enterprise user sees tickets assigned to the unit;
 - a citizen sees the tickets they submitted.
 """
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -61,6 +62,20 @@ def is_city_wide(user):
     return user.role == Role.SUPERVISOR and (unit is None or unit.kind in (UnitKind.CITY, UnitKind.HOTLINE_CENTER))
 
 
+def acting_unit_ids(user):
+    """The units `user` acts for: their own and, for a grid worker, every grid they are a member of.
+
+    Grid memberships live in jiesu.grids (which imports this module): imported when asked, so
+    the core does not depend on the grids at load time.
+    """
+    ids = {user.unit_id} if user.unit_id else set()
+    if user.role == Role.GRID_WORKER and apps.is_installed("jiesu.grids"):
+        from jiesu.grids.scoping import member_grid_ids
+
+        ids |= member_grid_ids(user)
+    return ids
+
+
 def territory_filter(unit, prefix=""):
     """Q matching tickets whose place lies in `unit`'s territory (None if it has none)."""
     field = {
@@ -88,11 +103,14 @@ def visible_tickets(user, queryset=None):
     unit = user.unit
     if unit is None:
         return qs.none()
-    assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit=unit))
+    acting = acting_unit_ids(user)
+    assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting))
     condition = Q(assigned)
     territory = territory_filter(unit)
     if territory is not None:
         condition |= territory
+    if len(acting) > 1:  # a grid worker's other grids
+        condition |= Q(grid_id__in=acting)
     return qs.filter(condition)
 
 
@@ -111,7 +129,10 @@ def can_view(user, ticket):
              UnitKind.GRID: "grid_id"}.get(unit.kind)
     if field and getattr(ticket, field) == unit.pk:
         return True
-    return ticket.assignments.filter(unit=unit).exists()
+    acting = acting_unit_ids(user)
+    if ticket.grid_id is not None and ticket.grid_id in acting:
+        return True
+    return ticket.assignments.filter(unit_id__in=acting).exists()
 
 
 def require_view(user, ticket):
@@ -130,8 +151,8 @@ def may_reveal_contact(user, ticket):
         return True
     if ticket.confidential or ticket.anonymous:
         return False
-    return (user.role in HANDLER_ROLES and user.unit_id is not None
-            and ticket.lead_unit_id == user.unit_id and ticket.is_open)
+    return (user.role in HANDLER_ROLES and ticket.lead_unit_id is not None
+            and ticket.lead_unit_id in acting_unit_ids(user) and ticket.is_open)
 
 
 def mask_name(name):
