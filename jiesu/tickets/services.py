@@ -49,10 +49,17 @@ def record_event(ticket, kind, user=None, from_state="", to_state="", note="", a
 # ── checks ──────────────────────────────────────────────────────────────────
 
 def relation_of(user, ticket):
-    """'lead', 'co', 'copy' or None: how the user's unit is assigned to the ticket."""
-    if not user.unit_id or user.role not in lifecycle.HANDLERS:
+    """'lead', 'co', 'copy' or None: how the units the user acts for are assigned to the ticket.
+
+    A grid worker acts for every grid they are a member of (scoping.acting_unit_ids), so they
+    sign, contact and reply for tickets assigned to any of their grids.
+    """
+    if user.role not in lifecycle.HANDLERS:
         return None
-    roles = set(ticket.assignments.filter(unit_id=user.unit_id, active=True).values_list("role", flat=True))
+    acting = scoping.acting_unit_ids(user)
+    if not acting:
+        return None
+    roles = set(ticket.assignments.filter(unit_id__in=acting, active=True).values_list("role", flat=True))
     for role in (AssignmentRole.LEAD, AssignmentRole.CO, AssignmentRole.COPY):
         if role in roles:
             return str(role)
@@ -378,7 +385,12 @@ def _assign(user, ticket, lead, co_units, now=None):
 # ── handling unit ───────────────────────────────────────────────────────────
 
 def _my_assignment(user, ticket, role=AssignmentRole.LEAD):
-    return ticket.assignments.select_for_update().get(unit_id=user.unit_id, active=True, role=role)
+    """The active assignment (of `role`) of a unit the user acts for; their own unit's first."""
+    mine = sorted(ticket.assignments.select_for_update().filter(
+        unit_id__in=scoping.acting_unit_ids(user), active=True, role=role), key=lambda a: a.unit_id != user.unit_id)
+    if not mine:
+        raise Forbidden(_("Only the unit assigned to this ticket may do this."))
+    return mine[0]
 
 
 @transaction.atomic
@@ -698,9 +710,10 @@ def reveal_contact(user, ticket):
 
 
 def mark_notices_read(user, ticket):
-    """The unit's notices about a ticket count as read once its staff open the ticket."""
-    if user.is_authenticated and user.unit_id and user.role in lifecycle.HANDLERS:
-        Notice.objects.filter(ticket=ticket, unit_id=user.unit_id, read_at__isnull=True).update(read_at=timezone.now())
+    """The unit's notices about a ticket count as read once its staff (or a worker of the grid) open the ticket."""
+    if user.is_authenticated and user.role in lifecycle.HANDLERS:
+        Notice.objects.filter(ticket=ticket, unit_id__in=scoping.acting_unit_ids(user),
+                              read_at__isnull=True).update(read_at=timezone.now())
 
 
 def masked_contact(ticket):
