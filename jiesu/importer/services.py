@@ -50,7 +50,7 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import BackgroundWriter, Batch, Table, make_writer
+from jiesu.importer.writer import BackgroundWriter, Batch, Table, make_writer, moment_encoder
 
 _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
@@ -252,13 +252,12 @@ class Tables:
         from jiesu.tickets.models import Assignment, Ticket, TicketEvent
 
         stamp = timezone.now()
-        self.ticket = Table(Ticket, vendor, ("id", "query_code"), TICKET_ROW, stamp)
-        self.event = Table(TicketEvent, vendor, ("ticket_id",), EVENT_ROW, stamp)
-        self.assignment = Table(Assignment, vendor, ("ticket_id",), ASSIGNMENT_ROW, stamp)
-
-    def new_batch(self):
-        for table in (self.ticket, self.event, self.assignment):
-            table.new_batch()
+        self.moment = moment_encoder(vendor)
+        self.ticket = Table(Ticket, vendor, ("id", "query_code"), TICKET_ROW, stamp,
+                            safe=("channel", "request_type", "state"))
+        self.event = Table(TicketEvent, vendor, ("ticket_id",), EVENT_ROW, stamp,
+                           safe=("kind", "from_state", "to_state"))
+        self.assignment = Table(Assignment, vendor, ("ticket_id",), ASSIGNMENT_ROW, stamp, safe=("role", "state"))
 
 
 def _json(value):
@@ -463,7 +462,6 @@ class Importer:
             for p in prepared:
                 batch.add(p.row.key, None, (), ())
         else:
-            self.tables.new_batch()
             for p in prepared:
                 batch.add(p.row.key, *self._rows(p))
         timings["build_rows"] += clock() - mark
@@ -545,20 +543,28 @@ class Importer:
         if not closed:
             warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
                                                        due.get("reply"))
+        # each moment encoded once: the ticket, its events and assignments share them
+        moment = t.moment
+        created_s, closed_s = moment(created), moment(row.closed_at) if closed else None
+        reply_due_s = moment(due.get("reply"))
         ticket = t.ticket.encode((
             row.channel, row.request_type or (category.request_type if category is not None else "complaint"),
             row.title, row.text, row.address, row.lon, row.lat, row.citizen_name, row.citizen_phone, row.anonymous,
             category.id if category is not None else None, district, street, community, grid,
-            lead.id if lead is not None else None, p.state, created, due["dispatch"], due.get("reply"),
-            dispatched_at, replied_at, row.closed_at if closed else None, row.reply, warning, next_check, row.key))
+            lead.id if lead is not None else None, p.state, created_s, moment(due["dispatch"]), reply_due_s,
+            created_s if lead is not None else None, moment(replied_at), closed_s, row.reply, warning,
+            moment(next_check), row.key))
         encode_event = t.event.encode
-        events = [encode_event((created, "intake", "", "new", "", self._intake_payload(p)))]
+        events = [encode_event((created_s, "intake", "", "new", "", self._intake_payload(p)))]
         if lead is not None:
-            events.append(encode_event((created, "dispatch", "new", "dispatched", "", self._dispatch(p))))
+            events.append(encode_event((created_s, "dispatch", "new", "dispatched", "", self._dispatch(p))))
         if closed:
-            events.append(encode_event((row.closed_at, "close", "dispatched" if lead is not None else "new",
+            events.append(encode_event((closed_s, "close", "dispatched" if lead is not None else "new",
                                         "closed", row.reply, CLOSE_PAYLOAD)))
-        assignments = self._assignments(p, created, due, closed, replied_at) if lead is not None else ()
+        assignments = ()
+        if lead is not None:
+            assignments = self._assignments(p, created_s, (moment(due["sign"]), moment(due["contact"]), reply_due_s),
+                                            closed, moment(replied_at))
         return ticket, events, assignments
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
@@ -609,14 +615,15 @@ class Importer:
         return text
 
     def _assignments(self, p, start, deadlines, closed, replied_at):
-        """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign)."""
+        """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign); the
+        moments (start, (sign, contact, reply due), replied_at) come encoded for the database."""
         units = [(p.lead, "lead")] + [(u, "co") for u in p.co]
         if p.copy_to is None and str(p.lead.kind) == "street" and p.lead.district_id:
             p.copy_to = self.ctx.table.units.get(p.lead.district_id)
         if p.copy_to is not None and p.copy_to.id not in {u.id for u, _ in units}:
             units.append((p.copy_to, "copy"))
         state = "done" if closed else "pending"
-        sign, contact, reply = deadlines["sign"], deadlines["contact"], deadlines["reply"]
+        sign, contact, reply = deadlines
         encode = self.tables.assignment.encode
         out = []
         for unit, role in units:

@@ -53,26 +53,6 @@ def _escape(value):
     return value
 
 
-def _pg_text(value):
-    return "\\N" if value is None else _escape(value)
-
-
-def _pg_plain(value):  # int, float: their str is what PostgreSQL reads
-    return "\\N" if value is None else str(value)
-
-
-def _pg_bool(value):
-    return "\\N" if value is None else ("t" if value else "f")
-
-
-def _pg_datetime(value):
-    return "\\N" if value is None else value.isoformat()
-
-
-PG_ENCODERS = {"text": _pg_text, "json": _pg_text, "int": _pg_plain, "float": _pg_plain, "bool": _pg_bool,
-               "datetime": _pg_datetime}
-
-
 def _sqlite_datetime(value):
     """What Django's SQLite backend stores for an aware datetime (UTC, naive, ISO with a space)."""
     if value is None:
@@ -95,15 +75,52 @@ def _kind(field):
     return "int"  # ids, foreign keys, small integers
 
 
+def moment_encoder(vendor):
+    """datetime (or None) → what the writer sends for it: ISO text on PostgreSQL, Django's UTC text on SQLite."""
+    if vendor == "postgresql":
+        return lambda value: None if value is None else value.isoformat()
+    return _sqlite_datetime
+
+
+#: how a PostgreSQL COPY text field is written for each kind of column, as an f-string part of the value `@`
+#: (datetimes come pre-encoded by `moment_encoder`; "safe" text is a code from a fixed vocabulary, never
+#: NULL and never needing escapes)
+_PG_FIELDS = {
+    "safe": "{@}",
+    "text": "{NULL if @ is None else _escape(@)}",
+    "json": "{NULL if @ is None else _escape(@)}",
+    "datetime": "{NULL if @ is None else @}",
+    "int": "{NULL if @ is None else @}",
+    "float": "{NULL if @ is None else @}",
+    "bool": "{NULL if @ is None else ('t' if @ else 'f')}",
+}
+
+
+def _pg_line_encoder(kinds, suffix):
+    """A function: tuple of values → one COPY text line, ending with `suffix`.
+
+    Its source (one f-string over the unpacked tuple) is generated once per
+    table, so a row costs no Python call per value.
+    """
+    names = [f"v{i}" for i in range(len(kinds))]
+    fields = "\\t".join(_PG_FIELDS[k].replace("@", n) for k, n in zip(kinds, names))
+    source = f"def encode(values):\n    ({', '.join(names)},) = values\n    return f\"{fields}\" + SUFFIX\n"
+    namespace = {"_escape": _escape, "NULL": "\\N", "SUFFIX": suffix}
+    exec(compile(source, f"<COPY line encoder, {len(kinds)} columns>", "exec"), namespace)  # noqa: S102
+    return namespace["encode"]
+
+
 class Table:
     """One table: the writer's columns, the row's columns (in tuple order) and the constant rest.
 
-    `encode(values)` turns a tuple of the row's columns (Python values; JSON
-    columns as JSON text) into what the writer sends: a COPY text line without
-    the writer's columns on PostgreSQL, a tuple on SQLite.
+    `encode(values)` turns a tuple of the row's columns (datetimes encoded by
+    `moment_encoder`, JSON columns as JSON text) into what the writer sends:
+    a COPY text line without the writer's columns on PostgreSQL, a tuple on
+    SQLite. Columns named in `safe` hold codes from a fixed vocabulary (state,
+    kind, role…): never NULL, nothing to escape.
     """
 
-    def __init__(self, model, vendor, lead, columns, stamp):
+    def __init__(self, model, vendor, lead, columns, stamp, safe=()):
         meta = model._meta
         fields = {f.attname: f for f in meta.concrete_fields}
         self.name = meta.db_table
@@ -119,48 +136,22 @@ class Table:
         if missing:
             raise ValueError(f"{meta.label}: the importer writes no value for {', '.join(missing)}")
         self.constant_columns = [f.attname for f in rest]
-        constants = [stamp if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
-                     for f in rest]
+        moment = moment_encoder(vendor)
+        constants = []
+        for f in rest:
+            value = stamp if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+            kind = _kind(f)
+            constants.append(moment(value) if kind == "datetime" else (_json_text(value) if kind == "json" else value))
         self.columns = self.lead + self.row_columns + self.constant_columns
         self.db_columns = [fields[c].column for c in self.columns]
-        kinds = [_kind(fields[c]) for c in self.row_columns]
         self.vendor = vendor
         if vendor == "postgresql":
-            encoders = [PG_ENCODERS[k] for k in kinds]
-            const_kinds = [_kind(fields[c]) for c in self.constant_columns]
-            tail = [PG_ENCODERS[k](_json_text(v) if k == "json" else v) for k, v in zip(const_kinds, constants)]
-            self.suffix = "".join("\t" + t for t in tail) + "\n"
-            self._encoders = encoders
-            self.encode = self._encode_pg
+            kinds = ["safe" if c in safe else _kind(fields[c]) for c in self.row_columns]
+            tail = _pg_line_encoder([_kind(f) for f in rest], "")(tuple(constants)) if rest else ""
+            self.encode = _pg_line_encoder(kinds, ("\t" + tail if rest else "") + "\n")
         else:
-            self.datetimes = [i for i, k in enumerate(kinds) if k == "datetime"]
-            self.constants = tuple(_sqlite_datetime(v) if _kind(fields[c]) == "datetime"
-                                   else (_json_text(v) if _kind(fields[c]) == "json" else v)
-                                   for c, v in zip(self.constant_columns, constants))
-            self._seen = {}
-            self.encode = self._encode_sqlite
-
-    def _encode_pg(self, values):
-        return "\t".join([f(v) for f, v in zip(self._encoders, values)]) + self.suffix
-
-    def _encode_sqlite(self, values):
-        row = list(values)
-        seen = self._seen
-        for i in self.datetimes:
-            value = row[i]
-            if value is not None:
-                # a ticket's rows share datetime objects (created = dispatched = the intake event's time…):
-                # each distinct moment is converted once per batch
-                found = seen.get(value)
-                if found is None:
-                    found = seen[value] = _sqlite_datetime(value)
-                row[i] = found
-        return tuple(row) + self.constants
-
-    def new_batch(self):
-        """Forget the per-batch memo (SQLite's converted moments)."""
-        if self.vendor != "postgresql":
-            self._seen.clear()
+            constants = tuple(constants)
+            self.encode = lambda values: values + constants
 
 
 def _json_text(value):

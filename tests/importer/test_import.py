@@ -228,3 +228,17 @@ def test_cli_alias(world, sample, tmp_path, capsys):
     main(["import", sample, "--report", str(tmp_path / "r.csv"), "--no-progress"])
     result = json.loads(capsys.readouterr().out.rstrip().splitlines()[-1])
     assert (result["imported"], result["rejected"]) == (3, 7)
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(world, tmp_path):
+    """COPY's text format escapes \\, tab, newline and carriage return: every character must come back."""
+    text = "东华门街道路灯不亮\n第二行\t制表符 C:\\路径\\r 回车\r结束"
+    reply = "已修复\\已回访\t完毕"
+    rows = [["E1", "2025-03-01 09:00", "2025-03-02 10:00", "", "标题\\反斜杠", text, "东城区王府井大街", "", "",
+             "", "closed", reply, "", "", ""]]
+    result, _ = run_import(write_csv(tmp_path / "esc.csv", HEADER, rows), "--report", str(tmp_path / "r.csv"))
+    assert result["imported"] == 1
+    t = Ticket.objects.get(idempotency_key="import:csv:E1")
+    assert (t.title, t.text, t.reply_text) == ("标题\\反斜杠", text, reply)
+    assert TicketEvent.objects.get(ticket=t, kind="close").note == reply
+    assert Assignment.objects.get(ticket=t, role="lead").reply_text == reply
