@@ -454,11 +454,19 @@ class DuplicateIndex:
         indices = np.concatenate([self.tf[r][0] for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
         data = np.concatenate([self.tf[r][1] for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
         data = data * self.idf[indices]
-        sq = np.add.reduceat(data * data, indptr[:-1]) if len(data) else np.zeros(len(rows))
-        sq = np.where(lengths > 0, sq, 1.0)
+        sq = np.ones(len(rows))  # a row without features (only boilerplate or punctuation) stays empty
+        filled = lengths > 0
+        if filled.any():  # reduceat over the filled rows' starts only: an empty last row's start is len(data)
+            sq[filled] = np.add.reduceat(data * data, indptr[:-1][filled])
         data = data / np.repeat(np.sqrt(sq), lengths).astype(np.float32)
         m = sparse.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), self.dim))
         return m.tocsc()
+
+    def normalized_rows(self):
+        """Every row's L2-normalised TF-IDF vector (CSR, rows in order, dead rows included; a text without
+        features is an empty row). After build(docs) alone, row i is the i-th doc."""
+        self._fresh_delta()
+        return sparse.vstack([self.main, self.delta], format="csr")
 
     def _rebuild(self):
         """Drop dead rows and those older than the window, recompute the IDF from the rest, one main block."""
