@@ -154,8 +154,8 @@ def build_index(texts):
 def text_matrix(items):
     """[title block | body block] of L2-normalised TF-IDF rows, each block weighted √½: a row product is the
     mean of the title cosine and the body cosine (titles say the problem; long texts dilute it)."""
-    titles = build_index([it.title if features(it.title) else it.body for it in items]).main.tocsr()
-    bodies = build_index([it.body for it in items]).main.tocsr()
+    titles = build_index([it.title if features(it.title) else it.body for it in items]).normalized_rows()
+    bodies = build_index([it.body for it in items]).normalized_rows()
     both = sparse.hstack([titles, bodies], format="csr") * np.float32(math.sqrt(0.5))
     used = np.unique(both.indices)          # drop the hashed space's empty columns: products stay cheap
     return both[:, used]
