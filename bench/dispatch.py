@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/dispatch.py                 # 5,000 real titles
     .venv/bin/python bench/dispatch.py --tickets 2000 --model var/models/tickets.npz
+    .venv/bin/python bench/dispatch.py --texts messages  # full messages (title + details)
 
 Sets up a throw-away SQLite database (the whole org tree, 3,574 units with
 schematic boundaries, and the reference data: categories, duties), then runs
 `jiesu.dispatch.engine.suggest` (top 3) over real citizen titles from
-../shared/data/complaints_cn/titles_labeled.csv, each with a random Beijing
+../shared/data/complaints_cn/titles_labeled.csv (--texts messages: full
+messages, title + details, from messages_labeled.csv), each with a random Beijing
 address (streets, roads, landmarks, communities, ambiguous and unknown names)
 and/or random coordinates in the city in a random datum (WGS-84, GCJ-02,
 BD-09). The process is pinned to one core.
@@ -68,14 +70,20 @@ def build_database():
     return time.perf_counter() - started, tree
 
 
-def read_titles(n):
-    if not TITLES.exists():
-        raise SystemExit(f"real data not found at {TITLES}")
-    with open(TITLES, encoding="utf-8-sig", newline="") as fh:
-        titles = [row["留言主题"].strip() for row in csv.DictReader(fh) if row["留言主题"].strip()]
-    if len(titles) < n:
-        titles = (titles * (n // len(titles) + 1))
-    return titles[:n]
+def read_texts(n, kind="titles"):
+    """n real texts: titles, or full messages (title + newline + details), repeated if there are fewer."""
+    path = TITLES if kind == "titles" else TITLES.with_name("messages_labeled.csv")
+    if not path.exists():
+        raise SystemExit(f"real data not found at {path}")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if kind == "titles":
+        texts = [row["留言主题"].strip() for row in rows if row["留言主题"].strip()]
+    else:
+        texts = [f"{row['留言主题'].strip()}\n{row['留言详情'].strip()}" for row in rows]
+    if len(texts) < n:
+        texts = (texts * (n // len(texts) + 1))
+    return texts[:n]
 
 
 def make_inputs(titles, ref, seed=1):
@@ -167,6 +175,8 @@ def main():
     parser.add_argument("--tickets", type=int, default=5000, help="how many titles (at least 2,000)")
     parser.add_argument("--model", help="a classifier file whose labels are category codes "
                                         "(default: the cold-start model built from the catalogue)")
+    parser.add_argument("--texts", choices=["titles", "messages"], default="titles",
+                        help="titles (~20 characters) or full messages (title + details, ~420 characters)")
     parser.add_argument("--cpu", type=int, default=None, help="the core to pin to (default: the first allowed)")
     args = parser.parse_args()
     if args.tickets < 2000:
@@ -205,8 +215,9 @@ def main():
               f"{sum(len(v) for v in ref.table.duties.values())} duties, {len(ref.gazetteer)} place names), "
               f"point index {load['points']:.3f} s")
 
-        titles = read_titles(args.tickets)
-        inputs = make_inputs(titles, ref)
+        texts = read_texts(args.tickets, args.texts)
+        print(f"texts: {len(texts)} {args.texts}, {statistics.fmean(map(len, texts)):.0f} characters on average")
+        inputs = make_inputs(texts, ref)
         for item in inputs[:200]:  # warm-up
             engine.suggest(item[0], item[1], item[2], item[3], item[4], classifier=clf, ref=ref)
 

@@ -7,12 +7,17 @@ Method (see docs/dispatch.md for the measurements behind it):
 
 * text is normalised (NFKC: full-width → half-width; Latin lower-cased; all
   whitespace removed, which also drops the stray spaces and U+3000 of the data);
-* features are character n-grams (1–2 by default), TF-IDF weighted with
-  sublinear term frequency and L2-normalised, in two blocks: the whole text,
-  and its title (the text's first line) alone, scaled by ``title_weight``
-  (0.7). A title-only text fills both blocks; the title block lets a full
-  message use what the many labelled titles taught (+1.3 points macro-F1 on
-  full messages, measured by grouped cross-validation);
+* features are TF-IDF blocks (sublinear term frequency, each L2-normalised
+  and scaled by its weight), side by side:
+  - character 1–2-grams of the whole text;
+  - character 1–2-grams of the title (the text's first line) alone, × 0.7
+    (``title_weight``). A title-only text fills both blocks; this block lets a
+    full message use what the many labelled titles taught (+1.3 points
+    macro-F1 on full messages, grouped cross-validation);
+  - words of the whole text, × 0.5 (``word_weight``): every substring of 2–4
+    characters that is a word of jieba's dictionary. jieba is needed only to
+    train (its dictionary); at prediction the substrings are looked up in the
+    model's own word vocabulary, so no segmenter runs (+0.2 points on titles);
 * a linear model gives one score per class: one-vs-rest ridge regression
   (least-squares classifier, class-balanced) by default, a linear SVM as an option;
 * probabilities are softmax(score / T), the temperature T fitted on
@@ -27,6 +32,7 @@ trained_at, the training configuration and library versions.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -43,9 +49,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 FORMAT = "jiesu-dispatch-textclf"
-FORMAT_VERSION = 2  # 2: title block (n_text_features); version-1 files (no title block) still load
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2: title block; 3: word block. Files of versions 1 and 2 still load.
+READABLE_VERSIONS = (1, 2, 3)
 TITLE_PREFIX = "\x01"  # vocabulary entries of the title block; normalize() removes control characters
+WORD_PREFIX = "\x02"  # vocabulary entries of the word block
 
 __all__ = [
     "FORMAT",
@@ -69,7 +76,8 @@ def normalize(text: str | None) -> str:
     """NFKC, lower-case, and no whitespace or control characters at all (Chinese does not use spaces)."""
     if not text:
         return ""
-    return _WS.sub("", unicodedata.normalize("NFKC", str(text)).lower())
+    out = "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
+    return out if out.isprintable() else _WS.sub("", out)  # control characters are rare: the regex only then
 
 
 def title_of(text: str | None) -> str:
@@ -80,6 +88,26 @@ def title_of(text: str | None) -> str:
         if line.strip():
             return line
     return ""
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon(lo: int = 2, hi: int = 4) -> frozenset[str]:
+    """The words of jieba's dictionary (normalised) of lo..hi characters; used only to train."""
+    import jieba
+
+    words = set()
+    with jieba.get_dict_file() as fh:
+        for line in fh:
+            word = normalize(line.decode("utf-8").split(" ", 1)[0])
+            if lo <= len(word) <= hi:
+                words.add(word)
+    return frozenset(words)
+
+
+def substrings(text: str, lo: int, hi: int) -> list[str]:
+    """Every substring of lo..hi characters of an already normalised text."""
+    n = len(text)
+    return [text[i : i + k] for k in range(lo, hi + 1) for i in range(n - k + 1)]
 
 
 def char_ngrams(text: str, lo: int = 1, hi: int = 2) -> list[str]:
@@ -101,7 +129,10 @@ class ClassifierConfig:
     ngram_min: int = 1
     ngram_max: int = 2
     min_df: int = 1
-    title_weight: float = 0.7  # weight of the title-only block; 0 = whole text only (format 1)
+    title_weight: float = 0.7  # weight of the title-only block; 0 = none
+    word_weight: float = 0.5  # weight of the word block (dictionary words in the text); 0 = none
+    word_max: int = 4  # longest dictionary word (characters) the word block looks for
+    words_from: str = "text"  # where the word block looks: "title" (first line) or "text" (all of it)
     model: str = "ridge"  # "ridge" (least squares, one-vs-rest) or "svm" (linear SVM)
     alpha: float = 0.5  # ridge regularisation
     C: float = 1.0  # SVM regularisation
@@ -118,56 +149,72 @@ class ClassifierConfig:
 
 @dataclass
 class _Weights:
-    vocab: dict[str, int]  # text block n-grams, then title block n-grams prefixed with TITLE_PREFIX
+    vocab: dict[str, int]  # all blocks: text n-grams, then title n-grams (TITLE_PREFIX), then words (WORD_PREFIX)
     idf: np.ndarray  # (n_features,) float32
-    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers; title rows × title_weight
+    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers; block weights folded in
     intercept: np.ndarray  # (n_classes,) float32
-    n_text: int = -1  # number of text-block features (the rest are title-block features); -1 = all
+    prefixed: bool = True  # False for format 1 files: every entry is a text n-gram
+
+    def __post_init__(self):
+        """Prefix-free vocabularies per block, so that prediction never builds prefixed strings."""
+        self.text_vocab, self.title_vocab, self.word_vocab = {}, {}, {}
+        blocks = {TITLE_PREFIX: self.title_vocab, WORD_PREFIX: self.word_vocab}
+        for key, i in self.vocab.items():
+            block = blocks.get(key[:1]) if self.prefixed else None
+            if block is None:
+                self.text_vocab[key] = i
+            else:
+                block[key[1:]] = i
 
 
 class _Features:
-    """Training-time featuriser (scikit-learn): whole-text TF-IDF block, plus the
-    title-only TF-IDF block scaled by ``title_weight`` when it is positive."""
+    """Training-time featuriser (scikit-learn): TF-IDF blocks side by side, each
+    L2-normalised and scaled by its weight: the whole text's character n-grams;
+    the title's (first line's) character n-grams (``title_weight``); the
+    dictionary words occurring in the whole text (``word_weight``)."""
 
-    def __init__(self, analyzer, min_df: int, title_weight: float):
+    def __init__(self, config: "ClassifierConfig"):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        make = lambda: TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=min_df,  # noqa: E731
-                                       dtype=np.float32)
-        self.text_vec = make()
-        self.title_weight = float(title_weight or 0.0)
-        self.title_vec = make() if self.title_weight > 0 else None
+        cfg = config
+        if cfg.words_from not in ("title", "text"):
+            raise ValueError(f"unknown words_from {cfg.words_from!r}: expected 'title' or 'text'")
+        grams = lambda t: char_ngrams(normalize(t), cfg.ngram_min, cfg.ngram_max)  # noqa: E731
+        make = lambda analyzer: TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,  # noqa: E731
+                                                min_df=cfg.min_df, dtype=np.float32)
+        self.blocks = [("", 1.0, make(grams), lambda texts: texts)]
+        if cfg.title_weight > 0:
+            self.blocks.append((TITLE_PREFIX, float(cfg.title_weight), make(grams),
+                                lambda texts: [title_of(t) for t in texts]))
+        if cfg.word_weight > 0:
+            words = lexicon(2, cfg.word_max)
+            found = lambda t: [g for g in substrings(normalize(t), 2, cfg.word_max) if g in words]  # noqa: E731
+            part = (lambda texts: [title_of(t) for t in texts]) if cfg.words_from == "title" else (lambda texts: texts)
+            self.blocks.append((WORD_PREFIX, float(cfg.word_weight), make(found), part))
 
     def fit_transform(self, texts):
-        X = self.text_vec.fit_transform(texts)
-        if self.title_vec is None:
-            return X
-        T = self.title_vec.fit_transform([title_of(t) for t in texts])
-        return self._stack(X, T)
+        return self._stack([vec.fit_transform(part(texts)) for _, _, vec, part in self.blocks])
 
     def transform(self, texts):
-        X = self.text_vec.transform(texts)
-        if self.title_vec is None:
-            return X
-        return self._stack(X, self.title_vec.transform([title_of(t) for t in texts]))
+        return self._stack([vec.transform(part(texts)) for _, _, vec, part in self.blocks])
 
-    def _stack(self, X, T):
+    def _stack(self, matrices):
         import scipy.sparse as sp
 
-        return sp.hstack([X, T * np.float32(self.title_weight)], format="csr", dtype=np.float32)
+        scaled = [m * np.float32(w) if w != 1.0 else m for m, (_, w, _, _) in zip(matrices, self.blocks)]
+        return sp.hstack(scaled, format="csr", dtype=np.float32) if len(scaled) > 1 else scaled[0]
 
     def weights(self, coef: np.ndarray, intercept: np.ndarray) -> _Weights:
-        """Fold the title weight into the title rows of ``coef`` (features × classes)."""
-        vocab = {str(k): int(v) for k, v in self.text_vec.vocabulary_.items()}
-        idf = [self.text_vec.idf_.astype(np.float32)]
-        n_text = len(vocab)
+        """Fold each block's weight into its rows of ``coef`` (features × classes)."""
+        vocab, idf, start = {}, [], 0
         coef = np.array(coef, dtype=np.float32)
-        if self.title_vec is not None:
-            vocab.update({TITLE_PREFIX + str(k): n_text + int(v) for k, v in self.title_vec.vocabulary_.items()})
-            idf.append(self.title_vec.idf_.astype(np.float32))
-            coef[n_text:] *= np.float32(self.title_weight)
+        for prefix, weight, vec, _ in self.blocks:
+            vocab.update({prefix + str(k): start + int(v) for k, v in vec.vocabulary_.items()})
+            idf.append(vec.idf_.astype(np.float32))
+            coef[start : start + len(vec.idf_)] *= np.float32(weight)
+            start += len(vec.idf_)
         return _Weights(vocab=vocab, idf=np.concatenate(idf), coef=np.ascontiguousarray(coef),
-                        intercept=intercept, n_text=n_text)
+                        intercept=intercept)
 
 
 @dataclass
@@ -186,16 +233,13 @@ class TextClassifier:
     _w: _Weights | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ training
-    def _analyze(self, text: str) -> list[str]:
-        return char_ngrams(normalize(text), self.config.ngram_min, self.config.ngram_max)
-
     def _fit_linear(self, texts: Sequence[str], labels: Sequence[str]):
         """(featuriser, fitted scikit-learn model); the featuriser has ``transform(texts)``."""
         from sklearn.linear_model import RidgeClassifier
         from sklearn.svm import LinearSVC
 
         cfg = self.config
-        vec = _Features(self._analyze, cfg.min_df, cfg.title_weight)
+        vec = _Features(cfg)
         X = vec.fit_transform(texts)
         if cfg.model == "svm":
             svm = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=cfg.random_state)
@@ -332,16 +376,37 @@ class TextClassifier:
         """Raw per-class linear scores for one text (fast path: no sparse matrices)."""
         w = self._require()
         out = w.intercept.astype(np.float64)
-        out += self._block(w, Counter(self._analyze(text)))
-        if w.n_text >= 0 and w.n_text < len(w.idf):  # title block (title weight folded into coef)
-            out += self._block(w, Counter(TITLE_PREFIX + g for g in self._analyze(title_of(text))))
+        norm = normalize(text)
+        out += self._block(w.text_vocab, w, Counter(self._grams(norm)))
+        title = normalize(title_of(text)) if w.title_vocab or w.word_vocab else ""
+        if w.title_vocab:  # block weights are folded into coef
+            out += self._block(w.title_vocab, w, Counter(self._grams(title)))
+        if w.word_vocab:  # only words the model knows count, as the training vectoriser did
+            where = title if self.config.words_from == "title" else norm
+            out += self._block(w.word_vocab, w, self._words(where, w.word_vocab))
         return out
 
+    def _words(self, norm: str, known: dict[str, int]) -> Counter:
+        """Counts of the known words of 2..word_max characters in a normalised text (= substrings(),
+        filtered, but built from the bigrams by string concatenation in C loops)."""
+        bigrams = list(map(operator.add, norm, norm[1:]))
+        found = Counter(filter(known.__contains__, bigrams))
+        if self.config.word_max >= 3:
+            found.update(filter(known.__contains__, map(operator.add, bigrams, norm[2:])))
+        if self.config.word_max >= 4:
+            found.update(filter(known.__contains__, map(operator.add, bigrams, bigrams[2:])))
+        if self.config.word_max >= 5:
+            found.update(filter(known.__contains__, substrings(norm, 5, self.config.word_max)))
+        return found
+
+    def _grams(self, norm: str) -> list[str]:
+        return char_ngrams(norm, self.config.ngram_min, self.config.ngram_max)
+
     @staticmethod
-    def _block(w: _Weights, grams: Counter) -> np.ndarray:
+    def _block(vocab: dict[str, int], w: _Weights, grams: Counter) -> np.ndarray:
         """One L2-normalised sublinear TF-IDF block's contribution to the scores."""
         n = len(grams)
-        ids = np.fromiter(map(w.vocab.get, grams, repeat(-1)), dtype=np.intp, count=n)
+        ids = np.fromiter(map(vocab.get, grams, repeat(-1)), dtype=np.intp, count=n)
         known = ids >= 0
         if not known.any():
             return 0.0
@@ -387,9 +452,9 @@ class TextClassifier:
             path = path.with_name(path.name + ".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         words = sorted(w.vocab, key=w.vocab.__getitem__)
-        n_text = w.n_text if w.n_text >= 0 else len(w.idf)
         meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config),
-                    format_version=FORMAT_VERSION, n_text_features=n_text)
+                    format_version=FORMAT_VERSION, n_text_features=len(w.text_vocab),
+                    n_title_features=len(w.title_vocab), n_word_features=len(w.word_vocab))
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
             np.savez(
@@ -426,12 +491,12 @@ class TextClassifier:
         words = vocab_blob.split("\n") if vocab_blob else []
         if len(words) != len(idf) or coef.shape != (len(idf), len(meta["classes"])):
             raise ModelFormatError(f"{path}: inconsistent array shapes")
-        n_text = int(meta.get("n_text_features", len(idf)))
         config = dict(meta.get("config", {}))
-        if meta.get("format_version") == 1:
-            config["title_weight"] = 0.0  # version 1 had no title block
-        if not 0 <= n_text <= len(idf):
-            raise ModelFormatError(f"{path}: inconsistent n_text_features")
+        version = meta.get("format_version")
+        if version < 3:
+            config["word_weight"] = 0.0  # no word block before version 3
+        if version == 1:
+            config["title_weight"] = 0.0  # no title block before version 2
         obj = cls(
             config=ClassifierConfig.from_dict(config),
             classes=list(meta["classes"]),
@@ -439,7 +504,7 @@ class TextClassifier:
             meta=meta,
         )
         obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=coef, intercept=intercept,
-                          n_text=n_text)
+                          prefixed=version > 1)
         return obj
 
 

@@ -76,19 +76,41 @@ def test_fast_path_matches_scikit_learn_on_full_messages(messages, titles):
     texts = [f"{t}\n{d}" for t, d, _ in messages[:400]] + [t for t, _ in titles[:400]]
     labels = [l for *_, l in messages[:400]] + [l for _, l in titles[:400]]
     ours = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
-    assert 0 < ours._w.n_text < len(ours._w.idf)  # a title block exists
+    w = ours._w
+    assert w.text_vocab and w.title_vocab and w.word_vocab  # all three blocks
+    assert len(w.text_vocab) + len(w.title_vocab) + len(w.word_vocab) == len(w.idf)
     vec, svm = ours._fit_linear(texts, labels)
     fast = np.vstack([ours.decision_scores(t) for t in texts[::4]])
     ref = svm.decision_function(vec.transform(texts[::4]))
     assert np.abs(fast - ref).max() < 1e-4
 
 
-def test_title_weight_zero_has_no_title_block(titles):
+def test_block_weights_zero_leave_the_blocks_out(titles):
     texts, labels = [t for t, _ in titles[:600]], [l for _, l in titles[:600]]
-    plain = TextClassifier(config=ClassifierConfig(calibrate=False, title_weight=0)).fit(texts, labels)
-    both = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
-    assert plain._w.n_text == len(plain._w.idf)
-    assert len(both._w.idf) > len(plain._w.idf)
+    plain = TextClassifier(config=ClassifierConfig(calibrate=False, title_weight=0, word_weight=0)).fit(texts, labels)
+    full = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
+    assert len(plain._w.text_vocab) == len(plain._w.idf) and not plain._w.title_vocab and not plain._w.word_vocab
+    assert len(full._w.idf) > len(plain._w.idf)
+    assert "医保" in full._w.word_vocab and "保" not in full._w.word_vocab  # dictionary words of 2+ characters
+
+
+def test_version_2_files_still_load(titles, tmp_path):
+    """Format 2 had the title block but no word block."""
+    texts, labels = [t for t, _ in titles[:800]], [l for _, l in titles[:800]]
+    old = TextClassifier(config=ClassifierConfig(calibrate=False, word_weight=0)).fit(texts, labels)
+    path = old.save(tmp_path / "v2.npz")
+    with np.load(path) as z:
+        arrays = dict(z)
+    meta = json.loads(arrays["meta"].tobytes())
+    meta["format_version"] = 2
+    for key in ("word_weight", "word_max"):
+        meta["config"].pop(key)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "v2-file.npz", **arrays)
+    back = TextClassifier.load(tmp_path / "v2-file.npz")
+    assert back.config.word_weight == 0 and back._w.title_vocab
+    sample = [f"{t}\n第二行的详情" for t in texts[:100]]
+    assert back.predict(sample) == old.predict(sample)
 
 
 def test_top_k_is_sorted_and_sums_to_at_most_one(title_model):
@@ -143,14 +165,15 @@ def test_load_rejects_foreign_damaged_and_future_files(title_model, tmp_path):
 def test_version_1_files_still_load(titles, tmp_path):
     """Format 1 had one block (no title block, no n_text_features): it loads and predicts as saved."""
     texts, labels = [t for t, _ in titles[:800]], [l for _, l in titles[:800]]
-    old = TextClassifier(config=ClassifierConfig(calibrate=False, title_weight=0)).fit(texts, labels)
+    old = TextClassifier(config=ClassifierConfig(calibrate=False, title_weight=0, word_weight=0)).fit(texts, labels)
     path = old.save(tmp_path / "v1.npz")
     with np.load(path) as z:
         arrays = dict(z)
     meta = json.loads(arrays["meta"].tobytes())
     meta["format_version"] = 1
     meta.pop("n_text_features")
-    meta["config"].pop("title_weight")
+    for key in ("title_weight", "word_weight", "word_max"):
+        meta["config"].pop(key)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     v1 = tmp_path / "v1-file.npz"
     np.savez(v1, **arrays)

@@ -53,6 +53,12 @@ def _add_model_args(p):
     p.add_argument("--title-weight", type=float, default=ClassifierConfig.title_weight, dest="title_weight",
                    help="weight of the title-only feature block (the text's first line; default "
                         f"{ClassifierConfig.title_weight}; 0 = whole text only)")
+    p.add_argument("--word-weight", type=float, default=ClassifierConfig.word_weight, dest="word_weight",
+                   help="weight of the word feature block (dictionary words found in the text; default "
+                        f"{ClassifierConfig.word_weight}; 0 = none)")
+    p.add_argument("--words-from", choices=["title", "text"], default=ClassifierConfig.words_from, dest="words_from",
+                   help=f"where the word block looks: the title line or the whole text (default "
+                        f"{ClassifierConfig.words_from})")
 
 
 class Command(BaseCommand):
@@ -146,10 +152,12 @@ class Command(BaseCommand):
             raise CommandError("--ngram-max must be at least 1")
         if opts["C"] <= 0 or opts["alpha"] <= 0:
             raise CommandError("--C and --alpha must be positive")
-        if opts["title_weight"] < 0:
-            raise CommandError("--title-weight must be 0 or positive")
+        for opt in ("title_weight", "word_weight"):
+            if opts[opt] < 0:
+                raise CommandError(f"--{opt.replace('_', '-')} must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
-                                C=opts["C"], title_weight=opts["title_weight"], calibrate=calibrate)
+                                C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
+                                words_from=opts["words_from"], calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
