@@ -157,3 +157,22 @@ def test_an_emptied_version_table_gets_the_shipped_defaults(world):
     version = services.version_for(services.current_month())
     assert version.number == 1 and version.partly_weight == 0.5
     assert version.weights_by_class["street"]["whistle"] == 0.1
+
+
+def test_city_overview_and_daily_series(busy):
+    from datetime import timedelta as td
+
+    from jiesu.tickets.models import Ticket
+
+    w = busy
+    Ticket.objects.filter(pk=w.t_parent.pk).update(reply_due=timezone.now() - td(hours=1))  # overdue now
+    overview = services.city_overview()
+    assert overview["volume_today"] == 9 == overview["volume_month"]
+    assert overview["overdue"] == 1
+    (category, n), *_rest = overview["top_categories"]
+    assert category == w.category and n == 8  # every ticket but the consultation (volume counts them all)
+    today = timezone.localdate()
+    series = services.daily_series(today - td(days=2), today, unit_ids=[w.street.pk], exclude=False)
+    assert [day for day, _c in series] == [today - td(days=2), today - td(days=1), today]
+    assert series[-1][1]["received"] == 6 and series[0][1]["received"] == 0
+    assert services.daily_series(today, today, unit_ids=[w.street.pk])[0][1]["received"] == 4
