@@ -71,11 +71,12 @@ def test_fast_path_matches_scikit_learn(title_model):
     assert np.abs(fast - ref).max() < 1e-4
 
 
-def test_fast_path_matches_scikit_learn_on_full_messages(messages, titles):
-    """Title + details: both feature blocks (whole text, title line) go through the fast path."""
+@pytest.mark.parametrize("words", [{}, {"word_max": 4}, {"word_max": 3, "words_from": "title"}])
+def test_fast_path_matches_scikit_learn_on_full_messages(messages, titles, words):
+    """Title + details: every feature block (whole text, title line, words) goes through the fast path."""
     texts = [f"{t}\n{d}" for t, d, _ in messages[:400]] + [t for t, _ in titles[:400]]
     labels = [l for *_, l in messages[:400]] + [l for _, l in titles[:400]]
-    ours = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
+    ours = TextClassifier(config=ClassifierConfig(calibrate=False, **words)).fit(texts, labels)
     w = ours._w
     assert w.text_vocab and w.title_vocab and w.word_vocab  # all three blocks
     assert len(w.text_vocab) + len(w.title_vocab) + len(w.word_vocab) == len(w.idf)
@@ -83,6 +84,8 @@ def test_fast_path_matches_scikit_learn_on_full_messages(messages, titles):
     fast = np.vstack([ours.decision_scores(t) for t in texts[::4]])
     ref = svm.decision_function(vec.transform(texts[::4]))
     assert np.abs(fast - ref).max() < 1e-4
+    if words.get("word_max", 2) > 2:
+        assert max(map(len, w.word_vocab)) == words["word_max"]
 
 
 def test_block_weights_zero_leave_the_blocks_out(titles):

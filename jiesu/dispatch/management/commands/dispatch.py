@@ -59,6 +59,8 @@ def _add_model_args(p):
     p.add_argument("--words-from", choices=["title", "text"], default=ClassifierConfig.words_from, dest="words_from",
                    help=f"where the word block looks: the title line or the whole text (default "
                         f"{ClassifierConfig.words_from})")
+    p.add_argument("--word-max", type=int, default=ClassifierConfig.word_max, dest="word_max",
+                   help=f"longest dictionary word the word block looks for (default {ClassifierConfig.word_max})")
 
 
 class Command(BaseCommand):
@@ -155,9 +157,12 @@ class Command(BaseCommand):
         for opt in ("title_weight", "word_weight"):
             if opts[opt] < 0:
                 raise CommandError(f"--{opt.replace('_', '-')} must be 0 or positive")
+        if opts["word_max"] < 2:
+            raise CommandError("--word-max must be at least 2")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
-                                words_from=opts["words_from"], calibrate=calibrate)
+                                words_from=opts["words_from"], word_max=opts["word_max"],
+                                calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
