@@ -52,7 +52,7 @@ def _add_model_args(p):
                    help=f"SVM regularisation C (default {ClassifierConfig.C})")
     p.add_argument("--title-weight", type=float, default=ClassifierConfig.title_weight, dest="title_weight",
                    help="weight of the title-only feature block (the text's first line; default "
-                        f"{ClassifierConfig.title_weight}; 0 = whole text only)")
+                        f"{ClassifierConfig.title_weight}; 0 = none)")
     p.add_argument("--word-weight", type=float, default=ClassifierConfig.word_weight, dest="word_weight",
                    help="weight of the word feature block (dictionary words found in the text; default "
                         f"{ClassifierConfig.word_weight}; 0 = none)")
