@@ -56,6 +56,7 @@ _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, n
 
 BATCH_SIZE = 5000
 MEMO_LIMIT = 200_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
+DISPATCH_MEMO_LIMIT = 20_000  # dispatch payloads kept encoded (a few hundred bytes each)
 HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
 STEPS = ("dispatch", "sign", "contact", "reply")
 
@@ -609,7 +610,7 @@ class Importer:
                       "category": p.category.code if p.category is not None else None,
                       "explanation": p.explanation, "mode": p.mode, "imported": True})
         if s is not None:
-            if len(self._dispatch_json) >= MEMO_LIMIT:
+            if len(self._dispatch_json) >= DISPATCH_MEMO_LIMIT:
                 self._dispatch_json.clear()
             self._dispatch_json[id(s)] = (s, text)  # the answer is kept alive with its text: its id stays its own
         return text

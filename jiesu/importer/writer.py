@@ -289,14 +289,23 @@ class PostgresWriter(_Writer):
         # the import is re-runnable: a batch lost in a crash is imported again, so no need to wait for the WAL flush
         self._execute("SET LOCAL synchronous_commit TO OFF")
 
+    def _execute(self, sql, params=None):
+        """Server-side binding (Django's connection quotes parameters into the SQL text, in Python): the
+        batch's keys go to the server as one array parameter."""
+        import psycopg
+
+        with psycopg.Cursor(self.raw) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
     def existing(self, table, keys):
         rows = self._execute(f'SELECT idempotency_key, id, created_at FROM "{table.name}" '
-                             "WHERE idempotency_key = ANY(%s)", [keys])
+                             "WHERE idempotency_key = ANY(%s::varchar[])", [keys])
         return {key: (pk, created) for key, pk, created in rows}
 
     def allocate_ids(self, table, n):
         """n fresh ids from the table's sequence."""
-        rows = self._execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        rows = self._execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)",
                              [table.name, n])
         return [r[0] for r in rows]
 
