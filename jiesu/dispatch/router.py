@@ -239,9 +239,9 @@ class RoutingTable:
                     return _Resolved(unit, "district" if level == "district" else "territorial", place_confidence)
                 if level == "district":
                     return _Resolved(unit, "fallback_district", place_confidence * FALLBACK_FACTOR,
-                                     f"未能确定所在{_level_zh(kind)}")
+                                     f"未能确定所在{level_zh(kind)}")
                 return _Resolved(unit, "territorial", place_confidence * 0.8,
-                                 f"未能确定所在{_level_zh(kind)}，派其上级{_level_zh(level)}")
+                                 f"未能确定所在{level_zh(kind)}，派其上级{level_zh(level)}")
             return None
         if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
             district = chain.get("district")
@@ -335,7 +335,7 @@ class RoutingTable:
         return f"{category.name}{where} → {target}（{'，'.join(parts)}）"
 
 
-def _level_zh(level):
+def level_zh(level):
     return {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}[level]
 
 

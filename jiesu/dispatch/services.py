@@ -74,12 +74,35 @@ def suggestions_for(ticket, top=TOP, classifier=None):
             found = engine.suggest(text, ticket.address, ticket.lon, ticket.lat, "wgs84", top=top,
                                    classifier=classifier)
             _warm["done"] = True
-            return found
+            return with_grid_first(ticket, found)
         except LocateError:
             pass  # stored coordinates the locator refuses: fall back to the place names
     address = place_hint(ticket) or ticket.address
     found = engine.suggest(text, address, top=top, classifier=classifier)
     _warm["done"] = True
+    return with_grid_first(ticket, found)
+
+
+def with_grid_first(ticket, found):
+    """The suggestions, each sent to the ticket's grid, community or street where its grid duty list says so.
+
+    小事不出网格 (Art.24): a hotline ticket inside a grid goes first to the level of the
+    grid that the street's duty list names for the matter; accepting such a suggestion
+    opens ladder step 1 (jiesu.grids.services.open_grid_first_step).
+    """
+    if not ticket.grid_id:
+        return found
+    from jiesu.dispatch.router import level_zh
+    from jiesu.grids import services as grids
+
+    for s in found:
+        target = grids.grid_first(ticket, s.category)
+        if target is None:
+            continue
+        unit = target["unit"]
+        s.lead, s.co, s.copy_to, s.mode, s.duty_id = unit, [], None, "grid_first", None
+        s.explanation_zh = (f"分类「{s.category.name}」概率 {s.probability:.0%}：网格职责清单规定"
+                            f"{level_zh(target['level'])}先办 → {unit.name}")
     return found
 
 
@@ -179,8 +202,11 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     """
     if suggestions is None:
         suggestions = safe_suggestions(ticket)
+    from jiesu.grids.services import open_grid_first_step
+
     with transaction.atomic():
         ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code)
+        open_grid_first_step(user, ticket)
         row = record(ticket, suggestions, user, source)
     return ticket, row
 

@@ -910,16 +910,18 @@ def escalate(user, ticket, reason, at=None):
     return ticket
 
 
-def grid_first(ticket):
+def grid_first(ticket, category=None):
     """For the hotline: the grid/community/street a ticket goes to first by the grid duty list, or None.
 
     {"level", "unit", "rule"} — None when the ticket has no grid or the duty
-    list leaves it to the dispatch catalogue (department).
+    list leaves it to the dispatch catalogue (department). `category`: another
+    category than the ticket's (a suggestion the dispatcher has not confirmed yet).
     """
-    if not ticket.grid_id or not ticket.category_id:
+    category = category or (ticket.category if ticket.category_id else None)
+    if not ticket.grid_id or category is None:
         return None
     grid = Unit.objects.select_related("parent", "street").get(pk=ticket.grid_id)
-    level, _self, rule = duty_for(grid.street_id, ticket.category)
+    level, _self, rule = duty_for(grid.street_id, category)
     unit = {"grid": grid, "community": grid.parent, "street": grid.street}.get(level)
     if unit is None:
         return None
@@ -937,10 +939,23 @@ def route_to_grid(user, ticket, note=""):
     with transaction.atomic():
         tickets.dispatch(user, ticket, target["unit"].pk, note=note or _("Grid duty list: routed to the grid first."))
         ticket.refresh_from_db()
-        now = ticket.dispatched_at or timezone.now()
-        step = _open_step(ticket, target["level"], target["unit"], _("Grid duty list"), user, now)
-        ticket.assignments.filter(active=True, role=AssignmentRole.LEAD).update(reply_due=step.due_at)
+        open_grid_first_step(user, ticket, target)
     return ticket
+
+
+def open_grid_first_step(user, ticket, target=None):
+    """Ladder step 1 for a hotline ticket just dispatched to the unit its grid's duty list names, else None.
+
+    Called inside the dispatch's transaction (route_to_grid, the dispatcher's desk), so a ticket sent to
+    its grid by any path starts the ladder with the grid's own deadline.
+    """
+    target = target or grid_first(ticket)
+    if target is None or ticket.lead_unit_id != target["unit"].pk or ticket.ladder_steps.exists():
+        return None
+    now = ticket.dispatched_at or timezone.now()
+    step = _open_step(ticket, target["level"], target["unit"], _("Grid duty list"), user, now)
+    ticket.assignments.filter(active=True, role=AssignmentRole.LEAD).update(reply_due=step.due_at)
+    return step
 
 
 # ════════════════════════════════════════════════════════════════ grid information

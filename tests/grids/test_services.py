@@ -474,3 +474,32 @@ def test_whole_report_is_one_transaction(gw, monkeypatch):
         services.file_report(gw.w1, services.ReportData(text="暴露垃圾", category_code=gw.trash.code,
                                                         lon=116.385, lat=39.915))
     assert not Ticket.objects.exists() and not PatrolReport.objects.exists()
+
+
+def test_the_desk_suggests_the_grid_first_and_dispatching_there_opens_the_ladder(gw):
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.classifier import TextClassifier
+
+    clf = TextClassifier.from_keywords([(gw.trash.code, "暴露垃圾 垃圾 堆放"), (gw.cover.code, "井盖 破损 丢失")])
+    t, _ = tickets.create_ticket(gw.call_taker, tickets.IntakeData(
+        text="小区门口暴露垃圾好几天了", category_code=gw.trash.code, lon=116.385, lat=39.915))
+    found = desk.suggestions_for(t, classifier=clf)
+    first = found[0]
+    assert (first.category, first.lead, first.mode, first.co) == (gw.trash, gw.g1, "grid_first", [])
+    assert "网格职责清单" in first.explanation_zh and gw.g1.name in first.explanation_zh
+    assert all(s.lead != gw.g1 for s in found if s.category == gw.cover)
+
+    t, row = desk.dispatch_and_log(gw.dispatcher, t, gw.g1.id, [], "", gw.trash.code, suggestions=found)
+    assert t.lead_unit == gw.g1 and row.accepted_rank == 1
+    step = t.ladder_steps.get()
+    assert (step.level, step.unit, step.number) == ("grid", gw.g1, 1)
+    assert t.assignments.get(active=True, role="lead").reply_due == step.due_at
+
+
+def test_a_desk_dispatch_elsewhere_opens_no_ladder_step(gw):
+    from jiesu.dispatch import services as desk
+
+    t, _ = tickets.create_ticket(gw.call_taker, tickets.IntakeData(
+        text="小区门口暴露垃圾好几天了", category_code=gw.trash.code, lon=116.385, lat=39.915))
+    t, _row = desk.dispatch_and_log(gw.dispatcher, t, gw.street.id, [], "", gw.trash.code, suggestions=[])
+    assert t.lead_unit == gw.street and not t.ladder_steps.exists()
