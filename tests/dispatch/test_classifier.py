@@ -9,6 +9,7 @@ from jiesu.dispatch.classifier import (
     ClassifierConfig,
     ModelFormatError,
     TextClassifier,
+    body_passages,
     normalize,
     train_from_tickets,
 )
@@ -95,6 +96,37 @@ def test_block_weights_zero_leave_the_blocks_out(titles):
     assert len(plain._w.text_vocab) == len(plain._w.idf) and not plain._w.title_vocab and not plain._w.word_vocab
     assert len(full._w.idf) > len(plain._w.idf)
     assert "医保" in full._w.word_vocab and "保" not in full._w.word_vocab  # dictionary words of 2+ characters
+
+
+def test_body_passages_cut_whole_sentences_of_the_body():
+    body = "小区门口的垃圾堆了一个星期没人清运，臭气熏天。" * 2 + "路灯坏了三个月，晚上出门很不安全！" * 3 + "谢谢。"
+    parts = body_passages("小区垃圾没人清运\n" + body, 40)
+    assert len(parts) >= 2
+    assert "".join(parts) == body  # the whole body, nothing of the title
+    assert all(p.endswith(("。", "！")) for p in parts)  # whole sentences
+    assert all(len(normalize(p)) >= 40 for p in parts[:-1]) and len(normalize(parts[-1])) >= 20
+    assert parts[-1].endswith("谢谢。")  # a short remainder joins the last passage
+    assert body_passages("只有标题的留言") == []
+    assert body_passages("标题\n正文只有一句话，不到两段。", 40) == []  # the message itself is that passage
+
+
+def test_body_passages_are_extra_training_examples_only_for_full_messages(titles, messages):
+    texts, labels = [t for t, _ in titles[::15]], [l for _, l in titles[::15]]
+    on = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
+    off = TextClassifier(config=ClassifierConfig(calibrate=False, chunk_weight=0)).fit(texts, labels)
+    assert on._w.vocab == off._w.vocab and np.array_equal(on._w.coef, off._w.coef)  # titles have no body
+
+    texts = [f"{t}\n{d}" for t, d, _ in messages[::6]]
+    labels = [l for *_, l in messages[::6]]
+    on = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels)
+    off = TextClassifier(config=ClassifierConfig(calibrate=False, chunk_weight=0)).fit(texts, labels)
+    assert on.meta["n_train"] == off.meta["n_train"] == len(texts)  # passages are not rows
+    assert on.meta["config"]["chunk_weight"] == ClassifierConfig.chunk_weight > 0
+    # each passage fills the title block too, so body n-grams reach it; the text block is the same
+    assert on._w.text_vocab == off._w.text_vocab
+    assert set(off._w.title_vocab) < set(on._w.title_vocab)
+    heavy = TextClassifier(config=ClassifierConfig(calibrate=False, chunk_weight=1.0)).fit(texts, labels)
+    assert not np.allclose(heavy._w.coef, on._w.coef)  # the weight is used
 
 
 def test_version_2_files_still_load(titles, tmp_path):

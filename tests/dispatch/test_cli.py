@@ -85,6 +85,11 @@ def test_train_predict_info(files):
     assert len(top["top"]) == 2 and top["top"][0][0] == "教育文体"
     meta = json.loads("\n".join(run("info", "--model", str(out))))
     assert meta["model_version"] == "cli-1" and meta["n_train"] == info["n_train"]
+    assert meta["config"]["chunk_weight"] == 0.3  # body passages by default
+    plain = files["dir"] / "plain.npz"
+    run("train", "--from-csv", files["titles"], files["messages"], "--out", str(plain), "--no-calibrate",
+        "--chunk-weight", "0")
+    assert json.loads("\n".join(run("info", "--model", str(plain))))["config"]["chunk_weight"] == 0
 
 
 def test_bad_input_names_the_problem(files, tmp_path):
@@ -98,6 +103,8 @@ def test_bad_input_names_the_problem(files, tmp_path):
         run("predict", "--model", str(tmp_path / "none.npz"), "x")
     with pytest.raises(CommandError, match="--title-weight must be 0 or positive"):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--title-weight", "-1")
+    with pytest.raises(CommandError, match="--chunk-weight must be 0 or positive"):
+        run("evaluate", "--train", files["titles"], "--test", files["test"], "--chunk-weight", "-0.5")
 
 
 def test_exit_code_is_non_zero_on_bad_input(files, tmp_path):

@@ -61,6 +61,9 @@ def _add_model_args(p):
                         f"{ClassifierConfig.words_from})")
     p.add_argument("--word-max", type=int, default=ClassifierConfig.word_max, dest="word_max",
                    help=f"longest dictionary word the word block looks for (default {ClassifierConfig.word_max})")
+    p.add_argument("--chunk-weight", type=float, default=ClassifierConfig.chunk_weight, dest="chunk_weight",
+                   help="training only: weight of the extra examples cut from full messages' bodies (passages of "
+                        f"whole sentences; default {ClassifierConfig.chunk_weight}; 0 = none)")
 
 
 class Command(BaseCommand):
@@ -154,7 +157,7 @@ class Command(BaseCommand):
             raise CommandError("--ngram-max must be at least 1")
         if opts["C"] <= 0 or opts["alpha"] <= 0:
             raise CommandError("--C and --alpha must be positive")
-        for opt in ("title_weight", "word_weight"):
+        for opt in ("title_weight", "word_weight", "chunk_weight"):
             if opts[opt] < 0:
                 raise CommandError(f"--{opt.replace('_', '-')} must be 0 or positive")
         if opts["word_max"] < 2:
@@ -162,7 +165,7 @@ class Command(BaseCommand):
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
-                                calibrate=calibrate)
+                                chunk_weight=opts["chunk_weight"], calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
