@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core import scoping
 from jiesu.tickets.models import (
     Assignment, Attachment, Callback, ExtensionRequest, Notice, ReturnRequest, Ticket, TicketEvent,
 )
@@ -86,7 +87,9 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     inlines = [AssignmentInline, CallbackInline, AttachmentInline, EventInline]
-    exclude = ("idempotency_key",)
+    # the citizen's name and phone are masked here as on every list; the ticket page reveals them (an event)
+    exclude = ("idempotency_key", "citizen_name", "citizen_phone")
+    readonly_fields = ("citizen_name_masked", "citizen_phone_masked")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
@@ -94,6 +97,14 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("Ticket"), ordering="id")
     def number_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:tickets_ticket_change", args=[obj.pk]), obj.number)
+
+    @admin.display(description=_("Citizen"))
+    def citizen_name_masked(self, obj):
+        return scoping.mask_name(obj.citizen_name)
+
+    @admin.display(description=_("Phone"))
+    def citizen_phone_masked(self, obj):
+        return scoping.mask_phone(obj.citizen_phone)
 
     def view_on_site(self, obj):
         return reverse("ticket_detail", args=[obj.pk])

@@ -239,11 +239,7 @@ def reveal(request, ticket_id: int):
 
 @router.post("/{ticket_id}/attachments", response={201: dict}, summary="Attach an image")
 def attach(request, ticket_id: int, file: File[UploadedFile]):
-    ticket = visible(request, ticket_id)
-    services.validate_attachments([file])
-    attachment = services.store_attachment(ticket, file, request.user)
-    services.record_event(ticket, "attachment", request.user, ticket.state, ticket.state, name=attachment.name,
-                          size=attachment.size)
+    attachment = services.add_attachment(request.user, visible(request, ticket_id), file)
     return 201, {"id": attachment.pk, "name": attachment.name, "size": attachment.size}
 
 

@@ -3,7 +3,8 @@
 Each action names the states it may start from, the state it leads to
 (None: the state does not change), the roles that may take it, and — for
 handling units — which relation to the ticket the user's unit must have
-(`lead`: the active lead assignment; `co`: an active co assignment).
+(`lead`: the active lead assignment; `co`: an active co assignment;
+`assigned`: either). The relation binds handling units only.
 """
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ class Action:
     sources: tuple
     target: str | None
     roles: tuple
-    relation: str | None = None  # "lead" / "co": the unit must hold that assignment
+    relation: str | None = None  # "lead" / "co" / "assigned": what the handling unit must hold
 
     def leads_to(self, state):
         return self.target or state
@@ -46,6 +47,7 @@ ACTIONS = {a.name: a for a in [
     Action("callback", (REPLIED, ANSWERED), None, ("callback_agent",)),
     Action("merge", (NEW, DISPATCHED, SIGNED, CONTACTED), MERGED, ("dispatcher",)),
     Action("reopen", (CLOSED,), NEW, ("dispatcher", "supervisor")),
+    Action("attach", OPEN + (REPLIED, ANSWERED), None, HOTLINE + HANDLERS + ("citizen",), "assigned"),
 ]}
 
 # Where each callback outcome leads (the callback action's target depends on it).
@@ -58,12 +60,17 @@ STATE_LABELS_ZH = {
 }
 
 
+def relation_fits(required, relation):
+    """`assigned`: any active lead or co assignment; otherwise exactly the named one."""
+    return relation in ("lead", "co") if required == "assigned" else relation == required
+
+
 def refusal(action_name, state, role, relation):
     """Why `role` (with `relation` to the ticket) may not take the action now; None if it may."""
     action = ACTIONS[action_name]
     if role not in action.roles and role != "admin":
         return "role"
-    if action.relation and relation != action.relation and role != "admin":
+    if action.relation and role in HANDLERS and not relation_fits(action.relation, relation):
         return "relation"
     if state not in action.sources:
         return "state"

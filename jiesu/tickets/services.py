@@ -244,11 +244,25 @@ def category_by_code(code):
     return REFERENCE.get_or_load(("category", code), load)
 
 
-def validate_attachments(files):
-    if len(files) > conf("ATTACHMENTS_PER_TICKET"):
+IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8",), "image/png": (b"\x89PNG",), "image/webp": (b"RIFF",)}
+
+
+def looks_like(upload, content_type):
+    """Whether the file's first bytes are those of the image type it declares (a renamed .exe is not a photo)."""
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    if content_type == "image/webp" and head[8:12] != b"WEBP":
+        return False
+    return head.startswith(IMAGE_SIGNATURES.get(content_type, (b"\x00invalid",)))
+
+
+def validate_attachments(files, already=0):
+    """Types, sizes and count (`already`: attachments the ticket has) of uploaded photos; nothing is stored."""
+    if already + len(files) > conf("ATTACHMENTS_PER_TICKET"):
         raise DomainError(_("At most %(n)d attachments.") % {"n": conf("ATTACHMENTS_PER_TICKET")}, field="attachments")
     for upload in files:
-        if upload.content_type not in conf("ATTACHMENT_TYPES"):
+        if upload.content_type not in conf("ATTACHMENT_TYPES") or not looks_like(upload, upload.content_type):
             raise DomainError(_("“%(name)s”: only JPEG, PNG or WebP images are accepted.") % {"name": upload.name},
                               field="attachments")
         if upload.size > conf("ATTACHMENT_MAX_BYTES"):
@@ -294,6 +308,17 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
                 return existing, False
         raise
     return ticket, True
+
+
+@transaction.atomic
+def add_attachment(user, ticket, upload):
+    """A photo added to an open ticket by the hotline, the citizen who filed it or an assigned unit."""
+    ticket = locked(ticket)
+    check("attach", user, ticket)
+    validate_attachments([upload], already=ticket.attachments.count())
+    attachment = store_attachment(ticket, upload, user)
+    record_event(ticket, "attachment", user, ticket.state, ticket.state, name=attachment.name, size=attachment.size)
+    return attachment
 
 
 def store_attachment(ticket, upload, user):

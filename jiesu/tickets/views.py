@@ -82,6 +82,7 @@ def action_labels():
         "callback": _("Record the callback"),
         "merge": _("Merge into another ticket"),
         "reopen": _("Reopen"),
+        "attach": _("Add a photo"),
     }
 
 
@@ -370,6 +371,15 @@ ACTIONS = {
 }
 
 
+def _attach(user, ticket, files):
+    if not files.get("photo"):
+        raise DomainError(_("Choose a photo."), field="attachments")
+    return services.add_attachment(user, ticket, files["photo"])
+
+
+FILE_ACTIONS = {"attach": _attach}
+
+
 @require_POST
 @login_required
 def act(request, pk, action):
@@ -378,6 +388,8 @@ def act(request, pk, action):
     A refusal (DomainError) comes back as a message, with the user's input kept for the form.
     """
     handler = ACTIONS.get(action)
+    if action in FILE_ACTIONS:
+        handler = lambda u, t, p: FILE_ACTIONS[action](u, t, request.FILES)  # noqa: E731
     if handler is None:
         raise Http404(_("Unknown action."))
     ticket = get_visible_ticket(request, pk)

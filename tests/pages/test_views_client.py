@@ -115,6 +115,41 @@ def test_intake_errors_name_the_field_and_write_nothing(world, as_user):
     assert Ticket.objects.count() == before
 
 
+def test_intake_with_an_oversized_or_fake_photo_writes_nothing(world, as_user, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from jiesu.tickets.models import Attachment
+
+    settings.JIESU = {**settings.JIESU, "ATTACHMENT_MAX_BYTES": 1000}
+    client = as_user(world.call_taker)
+    data = {"channel": "phone", "text": "井盖破损有人受伤风险", "street": world.street.code,
+            "category": world.category.code, "citizen_name": "赵六"}
+    big = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * 2000, content_type="image/png")
+    response = client.post("/intake/", {**data, "attachments": [big]})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "big.png" in html and "井盖破损有人受伤风险" in html  # the message names the file; the text is kept
+    fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00" + b"0" * 100, content_type="image/png")
+    assert client.post("/intake/", {**data, "attachments": [fake]}).status_code == 400
+    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_photo_added_on_the_ticket_page_by_the_assigned_unit(world, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    t = new_ticket(world)
+    services.dispatch(world.dispatcher, t, world.street.pk)
+    client = as_user(world.street_staff)
+    assert 'id="act-attach"' in client.get(f"/tickets/{t.pk}/").content.decode()
+    photo = SimpleUploadedFile("after.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    response = client.post(f"/tickets/{t.pk}/act/attach/", {"photo": photo, "next": f"/tickets/{t.pk}/"})
+    assert response.status_code == 302
+    assert t.attachments.get().name == "after.png"
+    assert t.events.filter(kind="attachment", actor=world.street_staff).count() == 1
+    client.post(f"/tickets/{t.pk}/act/attach/", {"next": f"/tickets/{t.pk}/"})
+    assert "请选择一张照片" in client.get(f"/tickets/{t.pk}/").content.decode()
+    assert t.attachments.count() == 1
+
+
 def test_intake_success_and_double_submit(world, as_user):
     client = as_user(world.call_taker)
     data = {"channel": "phone", "text": "小区门口占道经营", "street": world.street.code, "category": world.category.code,
@@ -235,6 +270,7 @@ def test_ticket_admin_is_read_only(world, client, django_user_model):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="_save"' not in html and "intake" in html  # events shown, nothing to save
+    assert "138****5678" in html and "13812345678" not in html and "张*" in html  # the citizen masked
     assert client.post(f"/admin/tickets/ticket/{t.pk}/change/", {"title": "改"}).status_code == 403
     assert client.get(f"/admin/tickets/ticket/{t.pk}/delete/").status_code == 403
     assert client.get("/admin/tickets/ticket/add/").status_code == 403

@@ -79,6 +79,24 @@ def test_oversized_or_wrong_image_is_rejected_and_nothing_stored(world, client, 
     assert Attachment.objects.count() == 1
 
 
+def test_attachment_by_api_checks_content_who_and_state(world, client):
+    from tests.tickets.helpers import replied_ticket
+
+    ticket = new_ticket(world)
+    renamed = SimpleUploadedFile("photo.png", b"MZ\x90\x00" + b"0" * 100, content_type="image/png")
+    response = client_for(client, world.call_taker).post(f"/api/v1/tickets/{ticket.pk}/attachments", {"file": renamed})
+    assert response.status_code == 400 and response.json()["field"] == "attachments"
+    png = SimpleUploadedFile("p.png", b"\x89PNG" + b"0" * 100, content_type="image/png")
+    assert client_for(client, world.dept_staff).post(  # not assigned to this ticket
+        f"/api/v1/tickets/{ticket.pk}/attachments", {"file": png}).status_code == 403
+    closed = replied_ticket(world)
+    services.record_callback(world.callback_agent, closed, True, "resolved", "satisfied")
+    png.seek(0)
+    response = client_for(client, world.street_staff).post(f"/api/v1/tickets/{closed.pk}/attachments", {"file": png})
+    assert response.status_code == 409
+    assert Attachment.objects.count() == 0 and not TicketEvent.objects.filter(kind="attachment").exists()
+
+
 def test_street_cannot_read_another_streets_ticket(world, client):
     ticket = new_ticket(world)
     other = client_for(client, world.street_b_staff)

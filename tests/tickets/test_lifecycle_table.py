@@ -49,7 +49,16 @@ def decide_extension(w, t):
     return services.decide_extension(w.dispatcher, t, True)
 
 
+def attach(w, t):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    services.add_attachment(w.call_taker, t, SimpleUploadedFile("a.png", b"\x89PNG" + b"0" * 32,
+                                                                content_type="image/png"))
+    return t
+
+
 CALLS = {
+    "attach": attach,
     "close_special": lambda w, t: services.close_special(w.call_taker, t, "repeat", "重复诉求无新情况"),
     "answer": lambda w, t: services.answer_directly(w.call_taker, t, "答复内容"),
     "dispatch": lambda w, t: services.dispatch(w.dispatcher, t, w.street.pk),

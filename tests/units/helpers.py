@@ -1,9 +1,12 @@
 """Assertions shared by the unit-tree tests."""
+from pathlib import Path
+
 import shapely
 
 from jiesu.units import geometry as geo
 
-REAL_DISTRICTS = "/work/shared/data/geo/beijing_districts_wgs84.geojson"
+REAL_DISTRICTS = str(Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
+                     / "beijing_districts_wgs84.geojson")  # ../shared next to the project, read in place
 
 
 def assert_tiles(parent, cells, rel_tol=1e-9):

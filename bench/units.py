@@ -1,11 +1,9 @@
 """Timings of the org tree on a throw-away SQLite database.
 
-    .venv/bin/python -m jiesu.units.bench [--points 10000] [--districts FILE]
+    .venv/bin/python bench/units.py [--points 10000] [--districts FILE]
 
-Prints: whole-tree build, idempotent re-run, loading real district
-boundaries (with re-tiling), point location (raw index and locate_point),
-search. (Lives here rather than under bench/ while the units app owns only
-its own folder; move it when convenient.)
+Prints the machine, then: whole-tree build, idempotent re-run, loading real district
+boundaries (with re-tiling), point location (raw index and locate_point), search.
 """
 import argparse
 import os
@@ -13,6 +11,11 @@ import random
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED_DISTRICTS = ROOT.parent / "shared" / "data" / "geo" / "beijing_districts_wgs84.geojson"
 
 
 def _timed(label, fn, *args, **kwargs):
@@ -25,9 +28,12 @@ def _timed(label, fn, *args, **kwargs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=10000)
-    parser.add_argument("--districts", default="/work/shared/data/geo/beijing_districts_wgs84.geojson",
+    parser.add_argument("--districts", default=str(SHARED_DISTRICTS),
                         help="real district boundaries to load (skipped when missing)")
     args = parser.parse_args(argv)
+    from bench.common import machine
+
+    print(f"machine: {machine()}")
     os.environ["JIESU_VAR_DIR"] = tempfile.mkdtemp(prefix="jiesu-bench-")
     os.environ["JIESU_DATABASE_URL"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
