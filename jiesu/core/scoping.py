@@ -32,7 +32,7 @@ NAVIGATION = [
                                   Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)),
     ("grid_home", "Grids", (Role.GRID_WORKER, Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
     ("my_tickets", "My requests", (Role.CITIZEN,)),
-    ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),
+    ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR, Role.ADMIN)),
     ("kpi_rankings", "Rankings", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
     ("hotspot_board", "Hotspots", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
     ("quality_board", "Reply quality", (Role.SUPERVISOR, Role.ADMIN)),

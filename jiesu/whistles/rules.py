@@ -81,6 +81,13 @@ def approval_refusal(chain, decisions, signer, raiser):
     return None
 
 
+def summons_score(has_duty, whistles_solved, tickets_solved):
+    """Rank of a unit to summon: a duty on the matter first (10), then similar whistles whose tasks it
+    completed (2 each, up to 10) and similar tickets it closed to the citizen's satisfaction (¼ each, up to 20).
+    Capped, so history alone never outranks a duty."""
+    return round((10 if has_duty else 0) + 2 * min(whistles_solved, 10) + min(tickets_solved, 20) / 4, 2)
+
+
 def needs_approval(level_needs_approval, mode):
     """快速 whistles skip approval and are reviewed afterwards."""
     return bool(level_needs_approval) and mode != "quick"

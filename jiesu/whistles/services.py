@@ -204,7 +204,7 @@ def suggest_units(user_unit, categories, place, trigger="", limit=8):
         unit = units.get(pk)
         if unit is None or not unit.active or unit.kind not in scoping.SUMMONABLE_KINDS:
             continue
-        score = (10 if entry["duty"] else 0) + 2 * min(entry["whistles"], 10) + min(entry["tickets"], 20) / 4
+        score = rules.summons_score(entry["duty"], entry["whistles"], entry["tickets"])
         out.append({"unit": unit, "duty": entry["duty"], "whistles": entry["whistles"],
                     "tickets": entry["tickets"], "score": round(score, 2)})
     out.sort(key=lambda e: (-e["score"], e["unit"].code))

@@ -80,3 +80,10 @@ def test_over_summoning_share_and_on_time_rate():
     assert rules.on_time_rate(["waiting"]) is None
     assert rules.valid_score("5") == 5 and rules.valid_score(0) is None and rules.valid_score("x") is None
     assert rules.mean_duration([(T0, T0 + timedelta(hours=2)), (T0, T0 + timedelta(hours=4))]) == timedelta(hours=3)
+
+
+def test_summons_score_duty_first_then_history_capped():
+    assert rules.summons_score(True, 0, 0) == 10
+    assert rules.summons_score(False, 3, 2) == 6.5
+    assert rules.summons_score(False, 50, 500) == 25          # capped: 2·10 + 20/4
+    assert rules.summons_score(True, 1, 0) > rules.summons_score(False, 4, 0)

@@ -288,3 +288,19 @@ def test_ratings_and_roll_up(world):
     assert summary["over_summoning_share"] == 0.5     # 人社局 summoned, no task
     assert summary["units_per_whistle"] == 2.0
     assert summary["closed"] == 1
+
+
+def test_suggestions_rank_units_that_solved_similar_whistles_and_tickets(world):
+    ticket = contacted_ticket(world)
+    past = whistle(world, tickets=[ticket], units=[(world.dept.pk, "meeting")])
+    task = services.add_task(world.street_staff, past, world.dept.pk, "联合执法", "无摊点")
+    services.report_progress(world.dept_staff, task, "已完成", done=True)
+    services.accept_task(world.street_staff, task, True)
+    before = {e["unit"].pk: e for e in services.suggest_units(world.street, [world.category], world.street)}
+    assert before[world.dept.pk]["whistles"] == 1 and not before[world.dept.pk]["duty"]
+    assert before[world.dept2.pk]["duty"] and before[world.dept2.pk]["whistles"] == 0
+    ranked = [e["unit"].pk for e in services.suggest_units(world.street, [world.category], world.street)]
+    assert ranked.index(world.dept2.pk) < ranked.index(world.dept.pk)  # a duty outranks history
+    assert world.street.pk not in ranked                                # never the whistling unit itself
+    other_category = services.suggest_units(world.street, [world.gas], world.street)
+    assert world.dept.pk not in [e["unit"].pk for e in other_category]  # history is per matter

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 
+from jiesu.accounts.models import Role, User
 from jiesu.whistles import services
 from jiesu.whistles.models import Summons, Whistle
 from whistles.conftest import contacted_ticket, whistle
@@ -84,3 +85,18 @@ def test_actions_through_the_page_and_refusals(world):
                                                 "result": "4", "comment": "好"})
     assert w.ratings.get().score == round(13 / 3, 2)
     assert street.post(f"/whistles/{w.pk}/act/nope/").status_code == 404
+
+
+def test_a_summoned_communitys_worker_checks_in_from_the_inbox(world):
+    worker = User.objects.create_user("cw", password="pw", role=Role.GRID_WORKER, unit=world.community)
+    w = whistle(world, units=[(world.community.pk, "meeting")])
+    c = client_for(worker)
+    assert c.get("/").status_code == 302 and "/whistles/" in c.get("/work/").content.decode()  # in the menu
+    assert w.title in c.get("/whistles/summoned/").content.decode()
+    s = w.summons.get(unit=world.community)
+    c.post(f"/whistles/{w.pk}/act/check_in/", {"summons": s.pk, "person": "社区书记王芳"})
+    s.refresh_from_db()
+    assert s.state == "checked_in" and s.checked_in_by == worker
+    other = whistle(world, units=[(world.dept.pk, "meeting")])
+    assert c.get(f"/whistles/{other.pk}/").status_code == 404       # not summoned: not seen
+    assert client_for(world.grid_worker).get("/whistles/summoned/").content.decode().count(w.title) == 0
