@@ -20,15 +20,15 @@ class ApiTokenInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "role", "unit", "is_active", "is_staff", "last_login")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "unit__kind")
+    list_display = ("username", "display_name", "role", "unit", "position", "is_active", "is_staff", "last_login")
+    list_filter = ("role", "position", "is_active", "is_staff", "is_superuser", "unit__kind")
     search_fields = ("username", "display_name", "first_name", "last_name", "email", "unit__name", "unit__code")
     list_select_related = ("unit",)
     raw_id_fields = ("unit",)
     ordering = ("username",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Role and unit"), {"fields": ("role", "unit", "display_name", "phone")}),
+        (_("Role and unit"), {"fields": ("role", "unit", "position", "display_name", "phone")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
                             "classes": ("collapse",)}),
@@ -36,7 +36,7 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = (
         (None, {"classes": ("wide",),
-                "fields": ("username", "password1", "password2", "role", "unit", "display_name")}),
+                "fields": ("username", "password1", "password2", "role", "unit", "position", "display_name")}),
     )
     inlines = [ApiTokenInline]
 

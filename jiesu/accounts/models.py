@@ -19,6 +19,16 @@ class Role(models.TextChoices):
 HOTLINE_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT)
 
 
+class Position(models.TextChoices):
+    """A person's post in their unit, from the bottom up (who may sign which approval step)."""
+
+    NONE = "", _("—")
+    STAFF = "staff", _("Staff")                        # 工作人员
+    SECTION_CHIEF = "section_chief", _("Section chief")  # 科室负责人
+    DEPUTY = "deputy", _("Deputy head in charge")      # 分管副职
+    HEAD = "head", _("Head of the unit")               # 主要负责人
+
+
 def new_token_key():
     return secrets.token_hex(24)
 
@@ -29,6 +39,7 @@ class User(AbstractUser):
                              related_name="users", verbose_name=_("unit"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    position = models.CharField(_("position"), max_length=20, choices=Position.choices, default="", blank=True)
 
     class Meta:
         verbose_name = _("user")

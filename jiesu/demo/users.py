@@ -27,6 +27,7 @@ class DemoUser:
     try_this: str
     superuser: bool = False
     phone: str = ""
+    position: str = ""
 
 
 DEMO_USERS = (
@@ -39,7 +40,11 @@ DEMO_USERS = (
     DemoUser("supervisor", Role.SUPERVISOR, "110000", "张卫东", "督办 / 领导",
              "全市工单；对超期工单督办；审批延期"),
     DemoUser("street", Role.UNIT_STAFF, "110101001", "刘洋", "承办人（街道）",
-             "东华门街道的工作台：签收、联系诉求人、反馈、退单、申请延期"),
+             "东华门街道的工作台：签收、联系诉求人、反馈、退单、申请延期；吹哨（科室申请）", position="staff"),
+    DemoUser("deputy", Role.UNIT_STAFF, "110101001", "何雪", "分管副职（街道）",
+             "东华门街道：吹哨审批的“分管副职签字”", position="deputy"),
+    DemoUser("leader", Role.SUPERVISOR, "110101001", "郑国华", "主要负责人（街道）",
+             "东华门街道：吹哨审批的“主要负责人批准”，评价报到部门", position="head"),
     DemoUser("street2", Role.UNIT_STAFF, "110101002", "陈静", "承办人（街道）",
              "景山街道：看不到东华门街道的工单（属地范围）"),
     DemoUser("district", Role.UNIT_STAFF, "110101", "杨帆", "承办人（区）",
@@ -84,7 +89,7 @@ def ensure_demo_users(password=DEMO_PASSWORD, log=print):
                 log(f"  demo user {spec.username}: unit {spec.unit_code} is not in the org tree, skipped")
                 continue
             user = User(username=spec.username, role=spec.role, unit=unit, display_name=spec.display_name,
-                        phone=spec.phone, password=hashed, is_superuser=spec.superuser, is_staff=spec.superuser)
+                        phone=spec.phone, position=spec.position, password=hashed, is_superuser=spec.superuser, is_staff=spec.superuser)
             user.save()
             existing[spec.username] = user
         log(f"  demo users: {len(missing)} created, {len(DEMO_USERS) - len(missing)} already there "

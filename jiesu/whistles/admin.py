@@ -5,7 +5,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.accounts.models import Position
 from jiesu.tickets.admin import ReadOnlyInline, ReadOnlyMixin
+from jiesu.whistles import rules
 from jiesu.whistles.models import (
     Approval, Rating, Summons, Task, Whistle, WhistleEvent, WhistleLevel, WhistleNotice,
 )
@@ -22,6 +24,18 @@ class WhistleLevelForm(forms.ModelForm):
             raise ValidationError(_("The approval chain is a list of step names."))
         return [s.strip() for s in chain]
 
+    def clean(self):
+        cleaned = super().clean()
+        positions, chain = cleaned.get("approval_positions"), cleaned.get("approval_chain") or []
+        if positions is None:
+            return cleaned
+        if not isinstance(positions, list) or any(p not in Position.values for p in positions):
+            self.add_error("approval_positions", _("Positions are a list of: %(names)s (\"\": any colleague).") % {
+                "names": ", ".join(p for p in Position.values if p)})
+        elif len(positions) > len(chain):
+            self.add_error("approval_positions", _("More positions than approval steps."))
+        return cleaned
+
 
 @admin.register(WhistleLevel)
 class WhistleLevelAdmin(admin.ModelAdmin):
@@ -31,7 +45,8 @@ class WhistleLevelAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("approval chain"))
     def chain(self, obj):
-        return " → ".join(obj.approval_chain) or "—"
+        return " → ".join(step + (f" ({Position(pos).label})" if pos else "")
+                          for step, pos in zip(obj.approval_chain, rules.chain_positions(obj.approval_chain, obj.approval_positions))) or "—"
 
 
 class ApprovalInline(ReadOnlyInline):

@@ -155,6 +155,7 @@ class LevelOut(Schema):
     report_unit: str
     task_days: int
     approval_chain: list[str]
+    approval_positions: list[str] = Field(description="the lowest position that signs each step; \"\": anyone")
 
 
 class Decision(Schema):
@@ -320,7 +321,8 @@ def _row(w):
 @router.get("/levels", response=list[LevelOut], summary="Whistle levels and their approval chains")
 def levels(request):
     return [{"code": lv.code, "name": lv.name, "report_amount": lv.report_amount, "report_unit": lv.report_unit,
-             "task_days": lv.task_days, "approval_chain": list(lv.approval_chain)}
+             "task_days": lv.task_days, "approval_chain": list(lv.approval_chain),
+             "approval_positions": rules.chain_positions(lv.approval_chain, lv.approval_positions)}
             for lv in WhistleLevel.objects.filter(active=True)]
 
 

@@ -125,15 +125,18 @@ class Generator:
         return user_id
 
     def leader_ids(self, unit):
-        """Two leaders of a unit who sign approvals (分管副职, 主要负责人): generated users."""
+        """Two leaders of a unit who sign approvals (分管副职, 主要负责人): the unit's people in those posts
+        (the demo users `deputy` and `leader` in the demo street), else generated users."""
         if unit.pk not in self.leaders:
             ids = []
-            for suffix in ("deputy", "chief"):
+            for suffix, position in (("deputy", "deputy"), ("chief", "head")):
                 name = f"{suffix}-{unit.code.lower()}"
-                user = User.objects.filter(username=name).first()
+                user = (User.objects.filter(unit=unit, position=position).order_by("pk").first()
+                        or User.objects.filter(username=name).first())
                 if user is None:
                     user = User.objects.create(username=name, role=Role.SUPERVISOR if suffix == "chief" else
                                                Role.UNIT_STAFF, unit=unit, display_name=person_name(name),
+                                               position="head" if suffix == "chief" else "deputy",
                                                password=make_password(None))
                 ids.append(user.pk)
             self.leaders[unit.pk] = ids

@@ -71,6 +71,10 @@ class WhistleLevel(models.Model):
     approval_chain = models.JSONField(
         _("approval chain"), default=list, blank=True,
         help_text=_("Step names in order, e.g. [\"科室申请\", \"分管副职签字\", \"主要负责人批准\"]; empty: no approval"))
+    approval_positions = models.JSONField(
+        _("who signs each step"), default=list, blank=True,
+        help_text=_("The lowest position that may sign each step, in order, e.g. [\"\", \"deputy\", \"head\"] "
+                    "(\"\": any colleague; staff, section_chief, deputy, head); missing steps: any colleague"))
     sort = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(_("active"), default=True)
 

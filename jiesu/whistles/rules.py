@@ -69,8 +69,26 @@ def chain_state(chain, decisions):
     return ChainState(min(done, len(chain)), len(chain))
 
 
-def approval_refusal(chain, decisions, signer, raiser):
-    """Why `signer` may not sign the next step now (a code), or None."""
+POSITION_RANK = {"": 0, "staff": 1, "section_chief": 2, "deputy": 3, "head": 4}
+
+
+def step_position(positions, index):
+    """The lowest position that may sign step `index` ("" = any colleague)."""
+    return (positions[index] or "") if index is not None and index < len(positions or ()) else ""
+
+
+def chain_positions(chain, positions):
+    """The position each step of `chain` needs ("" = any colleague), one per step."""
+    return [step_position(positions, i) for i in range(len(chain))]
+
+
+def holds_position(required, held):
+    """A higher post may sign for a lower one (the head may sign the deputy's step), not the reverse."""
+    return POSITION_RANK.get(held or "", 0) >= POSITION_RANK.get(required or "", 0)
+
+
+def approval_refusal(chain, decisions, signer, raiser, positions=(), held=""):
+    """Why `signer` (holding the position `held`) may not sign the next step now (a code), or None."""
     state = chain_state(chain, decisions)
     if state.next_index is None:
         return "decided"
@@ -78,6 +96,8 @@ def approval_refusal(chain, decisions, signer, raiser):
         return "raiser"  # the applicant fills the first step (科室申请) at most
     if any(s == signer for _ok, s in decisions):
         return "same_signer"
+    if not holds_position(step_position(positions, state.next_index), held):
+        return "position"
     return None
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiesu.accounts.models import Position
 from jiesu.categories.models import Category, Duty
 from jiesu.categories.services import resolve_duty_unit
 from jiesu.core.errors import Conflict, DomainError, Forbidden
@@ -411,13 +412,18 @@ def approve(user, whistle, approved, note=""):
     whistle = locked(whistle)
     _require(scoping.is_whistler(user, whistle), _("Only the whistling unit signs its approval chain."))
     _state("approve", whistle)
-    chain = list(whistle.level.approval_chain)
+    chain, positions = list(whistle.level.approval_chain), list(whistle.level.approval_positions)
     decisions = [(a.approved, a.by_id) for a in whistle.approvals.all()]
-    reason = rules.approval_refusal(chain, decisions, user.pk, whistle.raised_by_id)
+    held = "head" if user.is_superuser else user.position
+    reason = rules.approval_refusal(chain, decisions, user.pk, whistle.raised_by_id, positions, held)
     if reason == "raiser":
         raise Forbidden(_("The person who raised the whistle signs the application step only."))
     if reason == "same_signer":
         raise Forbidden(_("Each step of the chain is signed by a different person."))
+    if reason == "position":
+        step = rules.chain_state(chain, decisions).next_index
+        raise Forbidden(_("“%(step)s” is signed by the %(position)s (or a higher post).") % {
+            "step": chain[step], "position": Position(rules.step_position(positions, step)).label})
     if reason == "decided":
         raise Conflict(_("The approval chain is already decided."))
     step = rules.chain_state(chain, decisions).next_index

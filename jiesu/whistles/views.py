@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiesu.accounts.models import Role
+from jiesu.accounts.models import Position, Role
 from jiesu.core import scoping as core_scoping
 from jiesu.core.errors import DomainError
 from jiesu.tickets.models import Ticket
@@ -260,8 +260,10 @@ def detail(request, pk):
         "events": whistle.events.select_related("actor", "actor_unit", "summons__unit", "task"),
         "tickets": whistle.tickets.select_related("street"), "attachments": whistle.attachments.all(),
         "chain": [{"name": name, "approval": next((a for a in approvals if a.step == i), None),
+                   "position": Position(position).label if position else "",
                    "current": chain_state.next_index == i and whistle.state == WhistleState.APPROVAL}
-                  for i, name in enumerate(chain)],
+                  for i, (name, position) in enumerate(zip(
+                      chain, rules.chain_positions(chain, whistle.level.approval_positions)))],
         "ratings": ratings, "rate_targets": rate_targets, "whistler": whistler, "district": district,
         "may_supervise": scoping.is_supervisor_of(user, whistle) and whistle.state == WhistleState.ACTIVE,
         "may_approve": whistler and whistle.state == WhistleState.APPROVAL,

@@ -22,14 +22,16 @@ def ensure_default_levels():
 
     if not WhistleLevel.objects.exists():
         importlib.import_module("jiesu.whistles.migrations.0002_default_levels").add_levels(apps, None)
+        importlib.import_module("jiesu.whistles.migrations.0004_approval_positions").set_default_positions(apps, None)
 
 
 @pytest.fixture
 def world(ticket_world):
     ensure_default_levels()
     w = ticket_world
-    w.deputy = User.objects.create_user("deputy", password="pw", role=Role.UNIT_STAFF, unit=w.street)
-    w.chief = User.objects.create_user("chief", password="pw", role=Role.SUPERVISOR, unit=w.street)
+    w.deputy = User.objects.create_user("deputy", password="pw", role=Role.UNIT_STAFF, unit=w.street,
+                                        position="deputy")
+    w.chief = User.objects.create_user("chief", password="pw", role=Role.SUPERVISOR, unit=w.street, position="head")
     # the duty list: 占道经营 → the street leads, 市场监管 co-handles; 人社局 has no duty for it
     Duty.objects.create(category=w.category, unit_kind="street", role="lead")
     Duty.objects.create(category=w.category, unit=w.dept2, scope="sectoral", role="co")

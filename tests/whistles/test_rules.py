@@ -87,3 +87,14 @@ def test_summons_score_duty_first_then_history_capped():
     assert rules.summons_score(False, 3, 2) == 6.5
     assert rules.summons_score(False, 50, 500) == 25          # capped: 2·10 + 20/4
     assert rules.summons_score(True, 1, 0) > rules.summons_score(False, 4, 0)
+
+
+def test_approval_step_needs_its_position_or_a_higher_one():
+    chain, positions = ["科室申请", "分管副职签字", "主要负责人批准"], ["", "deputy", "head"]
+    assert rules.approval_refusal(chain, [], 1, 1, positions, "") is None              # anyone applies
+    assert rules.approval_refusal(chain, [(True, 1)], 2, 1, positions, "staff") == "position"
+    assert rules.approval_refusal(chain, [(True, 1)], 2, 1, positions, "deputy") is None
+    assert rules.approval_refusal(chain, [(True, 1)], 3, 1, positions, "head") is None  # the head may sign for the deputy
+    assert rules.approval_refusal(chain, [(True, 1), (True, 2)], 3, 1, positions, "deputy") == "position"
+    assert rules.approval_refusal(chain, [(True, 1)], 2, 1, [], "") is None             # no positions: any colleague
+    assert rules.chain_positions(chain, ["", "deputy"]) == ["", "deputy", ""]

@@ -304,3 +304,18 @@ def test_suggestions_rank_units_that_solved_similar_whistles_and_tickets(world):
     assert world.street.pk not in ranked                                # never the whistling unit itself
     other_category = services.suggest_units(world.street, [world.gas], world.street)
     assert world.dept.pk not in [e["unit"].pk for e in other_category]  # history is per matter
+
+
+def test_approval_steps_are_signed_by_their_positions(world):
+    colleague = User.objects.create_user("colleague", password="pw", role=Role.UNIT_STAFF, unit=world.street,
+                                         position="staff")
+    w = whistle(world, level="hard")
+    services.approve(world.street_staff, w, True)
+    with pytest.raises(Forbidden, match="分管副职"):
+        services.approve(colleague, w, True)                   # 分管副职签字 needs a deputy head
+    assert w.approvals.count() == 1 and not w.events.filter(kind="approval", actor=colleague).exists()
+    services.approve(world.deputy, w, True)
+    with pytest.raises(Forbidden):
+        services.approve(colleague, w, True)                   # 主要负责人批准: the head only
+    w = services.approve(world.chief, w, True)
+    assert w.state == WhistleState.ACTIVE
