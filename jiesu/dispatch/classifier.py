@@ -418,22 +418,28 @@ class TextClassifier:
         return self._w
 
     def decision_scores(self, text: str) -> np.ndarray:
-        """Raw per-class linear scores for one text (fast path: no sparse matrices)."""
+        """Raw per-class linear scores for one text (fast path: no sparse matrices; the blocks' terms are
+        gathered first and multiplied with the weights once)."""
         w = self._require()
-        out = w.intercept.astype(np.float64)
         norm = normalize(text)
         grams = Counter(self._grams(norm))
-        out += self._block(w.text_vocab, w, grams)
+        terms = [self._terms(w.text_vocab, w, grams)]
         title = normalize(title_of(text)) if w.title_vocab or w.word_vocab else ""
         if w.title_vocab:  # block weights are folded into coef
-            out += self._block(w.title_vocab, w, Counter(self._grams(title)))
+            terms.append(self._terms(w.title_vocab, w, grams if title == norm else Counter(self._grams(title))))
         if w.word_vocab:  # only words the model knows count, as the training vectoriser did
             cfg = self.config
             if cfg.words_from == "text" and cfg.word_max == 2 and cfg.ngram_min <= 2 <= cfg.ngram_max:
                 words = {g: grams[g] for g in grams.keys() & w.word_vocab.keys()}  # the bigrams already counted
             else:
                 words = self._words(title if cfg.words_from == "title" else norm, w.word_vocab)
-            out += self._block(w.word_vocab, w, words)
+            terms.append(self._terms(w.word_vocab, w, words))
+        terms = [t for t in terms if t is not None]
+        out = w.intercept.astype(np.float64)
+        if terms:
+            rows = np.concatenate([r for r, _ in terms]) if len(terms) > 1 else terms[0][0]
+            values = np.concatenate([v for _, v in terms]) if len(terms) > 1 else terms[0][1]
+            out += values @ w.coef[rows]
         return out
 
     def _words(self, norm: str, known: dict[str, int]) -> Counter:
@@ -453,18 +459,18 @@ class TextClassifier:
         return char_ngrams(norm, self.config.ngram_min, self.config.ngram_max)
 
     @staticmethod
-    def _block(vocab: dict[str, int], w: _Weights, grams: dict[str, int]) -> np.ndarray:
-        """One L2-normalised sublinear TF-IDF block's contribution to the scores."""
+    def _terms(vocab: dict[str, int], w: _Weights, grams: dict[str, int]):
+        """One L2-normalised sublinear TF-IDF block: (weight rows, values), or None when no term is known."""
         n = len(grams)
         ids = np.fromiter(map(vocab.get, grams, repeat(-1)), dtype=np.intp, count=n)
         known = ids >= 0
         if not known.any():
-            return 0.0
+            return None
         ii = ids[known]
         tf = np.fromiter(grams.values(), dtype=np.float32, count=n)[known]
         v = (1.0 + np.log(tf)) * w.idf[ii]
         v /= np.sqrt(np.dot(v, v))
-        return v @ w.coef[ii]
+        return ii, v
 
     def predict_proba_one(self, text: str) -> np.ndarray:
         return _softmax(self.decision_scores(text) / self.temperature)
@@ -486,7 +492,9 @@ class TextClassifier:
     def predict_proba_top(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The k most likely labels for one text, best first: [(label, probability)]."""
         p = self.predict_proba_one(text)
-        order = np.argsort(-p, kind="stable")[: max(1, k)]
+        k = max(1, min(k, len(p)))
+        best = np.argpartition(-p, k - 1)[:k] if k < len(p) else np.arange(len(p))
+        order = best[np.lexsort((best, -p[best]))]  # most likely first; ties by class order, as a full sort
         return [(self.classes[i], float(p[i])) for i in order]
 
     # ------------------------------------------------------------- persistence

@@ -79,12 +79,14 @@ def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, c
     place = locate(address, lon, lat, coord_system, text=text, ref=ref)
     table = ref.table
     top = max(1, int(top))
-    scored = []
-    for label, p in clf.predict_proba_top(text or "", top + 3):
+    scored, chain = [], table.place_chain(place)
+    for label, p in sorted(clf.predict_proba_top(text or "", top + 3), key=lambda lp: -lp[1]):
+        if _settled(scored, p, top):
+            break
         category = _category(table, label)
         if category is None:
             continue
-        for s in table.route(category, place)[:2]:
+        for s in table.route(category, place, chain=chain)[:2]:
             scored.append((p * s.confidence, p, category, s))
     scored.sort(key=lambda item: (-item[0], -item[1]))
     out, seen = Suggestions(), set()
@@ -104,6 +106,13 @@ def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, c
     out.classifier = getattr(clf, "version", "") or type(clf).__name__
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _settled(scored, p, top):
+    """Whether `top` distinct suggestions already score at least `p`: a routing confidence is at most 1,
+    so no category of probability ≤ p can place above them (routing it would change nothing)."""
+    keys = {(c.name, s.lead.id if s.lead is not None else None) for score, _p, c, s in scored if score >= p}
+    return len(keys) >= top
 
 
 def _category(table, label):

@@ -148,14 +148,15 @@ class RoutingTable:
 
     # -- routing
 
-    def route(self, category, place=None, place_confidence=None) -> list[Suggestion]:
+    def route(self, category, place=None, place_confidence=None, chain=None) -> list[Suggestion]:
         """Suggestions for a ticket of `category` at `place`, best first (at least one).
 
         `place`: a LocateResult (its confidence is used), a {"grid", …,
-        "district"} dict, a territorial unit, or None.
+        "district"} dict, a territorial unit, or None. `chain`: place_chain(place),
+        when the caller routes several categories for one place.
         """
         category = self.category(category)
-        chain = self.place_chain(place)
+        chain = self.place_chain(place) if chain is None else chain
         if place_confidence is None:
             place_confidence = getattr(place, "confidence", None)
             if place_confidence is None:
