@@ -30,3 +30,32 @@ def percentile(sorted_values, p):
     lo = int(k)
     hi = min(lo + 1, len(sorted_values) - 1)
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def pid_cpu_seconds(pid):
+    """User + system CPU seconds a process has used (from /proc; 0 when it is gone or /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(*names):
+    """Ids of the running processes whose command name is one of `names` (e.g. "postgres", "gunicorn")."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as fh:
+                    if fh.read().strip() in names:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_of(pids):
+    """{pid: CPU seconds} of the processes."""
+    return {pid: pid_cpu_seconds(pid) for pid in pids}

@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import machine, peak_rss_mb  # noqa: E402
+from bench.common import machine, peak_rss_mb, pid_cpu_seconds  # noqa: E402
 
 TITLES = ROOT.parent / "shared" / "data" / "complaints_cn" / "titles_labeled.csv"
 HEADER = ["external_id", "created_at", "closed_at", "channel", "title", "text", "address", "lon", "lat",
@@ -175,12 +175,7 @@ def server_cpu(connection):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return pid_cpu_seconds(pid)
 
 
 def main():

@@ -5,7 +5,8 @@
 
 Sets up a fresh database (reference data, no demo tickets), starts gunicorn
 with 2 workers, and creates tickets with concurrent keep-alive clients for N
-seconds. Prints the machine, then as its last line JSON
+seconds. Prints the machine, the CPU the server workers, the database server
+and the clients used (where the time goes), then as its last line JSON
 {"tickets_per_s", "p50_ms", "p99_ms", "errors"}.
 """
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import cpu_of, machine, percentile, pids_named  # noqa: E402
 
 THREADS = int(os.environ.get("JIESU_BENCH_THREADS", "4"))
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -96,6 +97,11 @@ def client(port, token, streets, categories, deadline, latencies, errors, seed):
             errors.append(1)
 
 
+def spent(before, pids):
+    """CPU seconds the processes used since `before` ({pid: seconds}); new processes count from zero."""
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in cpu_of(pids).items())
+
+
 def run(args):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DEBUG="0")
     tmp = tempfile.mkdtemp(prefix="jiesu-bench-")
@@ -110,6 +116,9 @@ def run(args):
     server = start_server(env, port, args.workers)
     latencies, errors = [], []
     try:
+        servers = cpu_of(pids_named("gunicorn"))
+        databases = cpu_of(pids_named("postgres"))
+        client_before = time.process_time()
         deadline = time.perf_counter() + args.seconds
         threads = [threading.Thread(target=client, args=(port, token, streets, categories, deadline, latencies,
                                                          errors, i)) for i in range(args.clients)]
@@ -119,6 +128,8 @@ def run(args):
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        cpu = {"server": spent(servers, pids_named("gunicorn")), "database": spent(databases, pids_named("postgres")),
+               "client": time.process_time() - client_before}
     finally:
         server.terminate()
         server.wait()
@@ -127,6 +138,13 @@ def run(args):
     print(f"machine: {machine()}")
     print(f"database: {args.db}; server: gunicorn {args.workers} workers x 4 threads; clients: {args.clients}; "
           f"{len(latencies)} requests in {elapsed:.1f} s")
+    if ok:
+        per = ", ".join(f"{name} {seconds:.1f} s ({seconds / ok * 1000:.2f} ms per ticket)"
+                        for name, seconds in cpu.items() if seconds)
+        cores = os.cpu_count() or 1
+        print(f"CPU used while the clients ran ({cores} cores = {cores * elapsed:.0f} CPU seconds): {per}; "
+              f"≈ {sum(cpu.values()) / ok * 1000:.1f} ms per ticket in all, "
+              f"≈ {cores * ok / max(sum(cpu.values()), 1e-9):.0f} tickets/s if the cores did nothing else")
     print(json.dumps({"tickets_per_s": round(ok / elapsed, 1), "p50_ms": round(percentile(latencies, 50), 1),
                       "p99_ms": round(percentile(latencies, 99), 1), "errors": len(errors)}))
 

@@ -227,6 +227,13 @@ class RollupCounters(models.Model):
         return {name: getattr(self, name) for name in COUNTERS}
 
 
+# New tickets all add to the same few rows (this month's "no unit yet", today's category): concurrent intakes
+# would queue on those rows' locks until each commits. So a new ticket adds to one of ROLLUP_SHARDS copies of
+# its rows (ticket id modulo); every other change, and the rebuild, use shard 0. A key's count is the sum over
+# its shards, which is how every reader already reads (sums, or totals per key).
+ROLLUP_SHARDS = 16
+
+
 class DailyRollup(RollupCounters):
     """Counts per (day, lead unit, category, channel, exclusion class): the fine grain."""
 
@@ -235,12 +242,13 @@ class DailyRollup(RollupCounters):
     category_id = models.IntegerField(default=0)  # the ticket's category (0: none)
     channel = models.CharField(max_length=10)
     exclusion = models.CharField(max_length=12, blank=True, default="")
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # see ROLLUP_SHARDS
 
     class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "unit_id", "category_id", "channel", "exclusion"],
-                                               name="kpi_daily_key")]
+        constraints = [models.UniqueConstraint(fields=["day", "unit_id", "category_id", "channel", "exclusion",
+                                                       "shard"], name="kpi_daily_key")]
         indexes = [models.Index(fields=["unit_id", "day"], name="kpi_daily_unit_day")]
 
 
@@ -260,11 +268,13 @@ class MonthlyRollup(RollupCounters):
     dim = models.CharField(max_length=8, choices=MonthDim.choices)
     key = models.IntegerField()  # unit id or category id (0: none)
     exclusion = models.CharField(max_length=12, blank=True, default="")
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # see ROLLUP_SHARDS
 
     class Meta:
         verbose_name = _("monthly rollup")
         verbose_name_plural = _("monthly rollups")
-        constraints = [models.UniqueConstraint(fields=["month", "dim", "key", "exclusion"], name="kpi_monthly_key")]
+        constraints = [models.UniqueConstraint(fields=["month", "dim", "key", "exclusion", "shard"],
+                                               name="kpi_monthly_key")]
 
 
 class TicketFact(models.Model):

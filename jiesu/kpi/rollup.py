@@ -26,8 +26,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from jiesu.kpi import formulas
-from jiesu.kpi.models import COUNTERS, DailyRollup, Exclusion, ExclusionReview, MonthDim, MonthlyRollup, \
-    ReviewState, TicketFact, month_start
+from jiesu.kpi.models import COUNTERS, ROLLUP_SHARDS, DailyRollup, Exclusion, ExclusionReview, MonthDim, \
+    MonthlyRollup, ReviewState, TicketFact, month_start
 
 FOUND_FIRST_CHANNELS = ("patrol", "sensor")
 BATCH = 2000
@@ -140,11 +140,12 @@ def monthly_of(daily):
     return out
 
 
-def _upsert(model, key_fields, rows):
+def _upsert(model, key_fields, rows, shard=0):
     """Add counters to rows (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c; SQLite and PostgreSQL)."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
+    key_fields = (*key_fields, "shard")
     columns = [*key_fields, *COUNTERS]
     quoted = [connection.ops.quote_name(c) for c in columns]
     updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(key_fields):])
@@ -153,16 +154,16 @@ def _upsert(model, key_fields, rows):
     adapt = connection.ops.adapt_datefield_value
     params = []
     for key, counts in sorted(rows.items()):
-        key = [adapt(date.fromisoformat(key[0])), *key[1:]]
+        key = [adapt(date.fromisoformat(key[0])), *key[1:], shard]
         params.append([*key, *(counts.get(c, 0) for c in COUNTERS)])
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
-def apply_delta(daily):
-    """Add daily deltas to DailyRollup and their monthly folds to MonthlyRollup."""
-    _upsert(DailyRollup, ("day", "unit_id", "category_id", "channel", "exclusion"), daily)
-    _upsert(MonthlyRollup, ("month", "dim", "key", "exclusion"), monthly_of(daily))
+def apply_delta(daily, shard=0):
+    """Add daily deltas to DailyRollup and their monthly folds to MonthlyRollup (rows of `shard`)."""
+    _upsert(DailyRollup, ("day", "unit_id", "category_id", "channel", "exclusion"), daily, shard)
+    _upsert(MonthlyRollup, ("month", "dim", "key", "exclusion"), monthly_of(daily), shard)
 
 
 @transaction.atomic
@@ -184,6 +185,18 @@ def refresh_tickets(ticket_ids):
     gone = [pk for pk in ticket_ids if pk not in new and pk in facts]
     TicketFact.objects.filter(pk__in=gone).delete()
     return len(ticket_ids)
+
+
+def add_new_ticket(ticket, calendar=None):
+    """A ticket just recorded and not yet dispatched: its only part is `received` (no assignment, callback,
+    return or review can exist yet), so it is added from the object in hand, without reading anything back
+    (the intake path: three statements instead of nine), on one of the rows' shards."""
+    from jiesu.workcal.services import current_calendar
+
+    row = {name: getattr(ticket, name) for name in TICKET_FIELDS}
+    parts = ticket_parts(row, None, None, (), False, calendar or current_calendar())
+    apply_delta(delta([], parts), shard=ticket.pk % ROLLUP_SHARDS)
+    TicketFact.objects.create(ticket_id=ticket.pk, parts=parts)
 
 
 def forget_fact(fact):

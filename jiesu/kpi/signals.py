@@ -14,7 +14,12 @@ from jiesu.kpi.models import ExclusionReview
 
 @receiver(post_save, sender="tickets.TicketEvent", dispatch_uid="kpi-ticket-event")
 def ticket_event_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
+    if not created or raw:
+        return
+    ticket = instance.ticket
+    if instance.kind == "intake" and ticket.lead_unit_id is None and not ticket.parent_id:
+        rollup.add_new_ticket(ticket)
+    else:
         rollup.refresh_tickets([instance.ticket_id])
 
 

@@ -16,14 +16,19 @@ def handled(w, unit=None, staff=None, resolved="resolved", satisfied="satisfied"
 
 
 def table(model):
-    """Every non-zero row as {key: {counter: n}}."""
+    """Every key's counts summed over its shards, non-zero ones only, as {key: {counter: n}}."""
     keys = ("day", "unit_id", "category_id", "channel", "exclusion") if model is DailyRollup \
         else ("month", "dim", "key", "exclusion")
-    out = {}
+    sums = {}
     for row in model.objects.values(*keys, *COUNTERS):
-        counts = {c: row[c] for c in COUNTERS if row[c]}
+        total = sums.setdefault(tuple(row[k] for k in keys), dict.fromkeys(COUNTERS, 0))
+        for c in COUNTERS:
+            total[c] += row[c]
+    out = {}
+    for key, total in sums.items():
+        counts = {c: n for c, n in total.items() if n}
         if counts:
-            out[tuple(row[k] for k in keys)] = counts
+            out[key] = counts
     return out
 
 

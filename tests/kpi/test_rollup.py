@@ -176,3 +176,10 @@ def test_city_overview_and_daily_series(busy):
     assert [day for day, _c in series] == [today - td(days=2), today - td(days=1), today]
     assert series[-1][1]["received"] == 6 and series[0][1]["received"] == 0
     assert services.daily_series(today, today, unit_ids=[w.street.pk])[0][1]["received"] == 4
+
+
+def test_a_new_ticket_is_counted_from_the_object_in_hand_as_a_recompute_would(world):
+    ticket = new_ticket(world)
+    fact = TicketFact.objects.get(pk=ticket.pk)
+    assert fact.parts == rollup.compute_parts([ticket.pk])[ticket.pk]
+    assert [counts for *_key, counts in fact.parts] == [{"received": 1}]
