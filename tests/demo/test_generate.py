@@ -182,3 +182,30 @@ def test_rows_made_after_the_demo_get_fresh_ids(demo):
     assignment = Assignment.objects.create(ticket=ticket, unit=Unit.objects.get(code="110101001"), role="lead",
                                            dispatched_at=NOW)
     assert assignment.pk > top
+
+
+def test_tickets_spread_like_a_hotline_over_hours_days_categories_places_and_seasons(demo_world):
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    generate(n=3000, seed=5, now=NOW, progress=False)
+    rows = list(Ticket.objects.values_list("created_at", "category__code", "street_id", "channel"))
+    local = [(c.astimezone(ZoneInfo("Asia/Shanghai")), code, street, channel) for c, code, street, channel in rows]
+    hours = [t.hour for t, *_ in local]
+    assert sum(9 <= h < 18 for h in hours) > 0.5 * len(hours)      # the working day carries most calls
+    assert sum(h < 6 for h in hours) < 0.08 * len(hours)           # few at night
+    days = defaultdict(int)
+    for t, *_ in local:
+        days[t.date()] += 1
+    weekday = [n for d, n in days.items() if d.weekday() < 5]
+    weekend = [n for d, n in days.items() if d.weekday() >= 5]
+    assert sum(weekend) / len(weekend) < 0.9 * sum(weekday) / len(weekday)
+    codes = [code for _t, code, *_ in local]
+    assert len(set(codes)) >= 60 and max(codes.count(c) for c in set(codes)) < 0.15 * len(codes)
+    assert len({street for *_, street, _c in local}) >= 10           # across 东城区's streets
+    heating = [t.date() for t, code, *_ in local if code and code.startswith("02.05")]
+    in_season = sum(d >= date(2026, 11, 15) for d in heating) / 6    # per day, 15–20 November
+    summer = sum(date(2026, 6, 1) <= d <= date(2026, 8, 31) for d in heating) / 92
+    assert in_season > 5 * max(summer, 0.01)                        # heating calls come with the season
+    phone = sum(channel == "phone" for *_, channel in local) / len(local)
+    assert 0.6 < phone < 0.85
