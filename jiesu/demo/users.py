@@ -106,9 +106,10 @@ class StaffPool:
         self.demo = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
         self.by_unit = {}      # unit id → generated staff (user id, unit id)
         self.demo_by_unit = {}  # unit id → the demo user of that unit
-        for u in self.demo.values():
-            if u.unit_id and u.role in (Role.UNIT_STAFF, Role.GRID_WORKER):
-                self.demo_by_unit[u.unit_id] = (u.pk, u.unit_id)
+        for spec in DEMO_USERS:  # the unit's first demo user handles its tickets (`street`, not its leaders)
+            u = self.demo.get(spec.username)
+            if u is not None and u.unit_id and u.role in (Role.UNIT_STAFF, Role.GRID_WORKER):
+                self.demo_by_unit.setdefault(u.unit_id, (u.pk, u.unit_id))
         self.hotline = {}
         self._ensure_hotline()
 
