@@ -437,8 +437,7 @@ class TextClassifier:
         terms = [t for t in terms if t is not None]
         out = w.intercept.astype(np.float64)
         if terms:
-            rows = np.concatenate([r for r, _ in terms]) if len(terms) > 1 else terms[0][0]
-            values = np.concatenate([v for _, v in terms]) if len(terms) > 1 else terms[0][1]
+            rows, values = (np.concatenate(parts) for parts in zip(*terms))
             out += values @ w.coef[rows]
         return out
 

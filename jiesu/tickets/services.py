@@ -244,7 +244,7 @@ def category_by_code(code):
     return REFERENCE.get_or_load(("category", code), load)
 
 
-IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8",), "image/png": (b"\x89PNG",), "image/webp": (b"RIFF",)}
+IMAGE_SIGNATURES = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG", "image/webp": b"RIFF"}
 
 
 def looks_like(upload, content_type):
@@ -254,7 +254,8 @@ def looks_like(upload, content_type):
     upload.seek(0)
     if content_type == "image/webp" and head[8:12] != b"WEBP":
         return False
-    return head.startswith(IMAGE_SIGNATURES.get(content_type, (b"\x00invalid",)))
+    signature = IMAGE_SIGNATURES.get(content_type)
+    return signature is not None and head.startswith(signature)
 
 
 def validate_attachments(files, already=0):
