@@ -52,6 +52,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from jiesu.dispatch.grams import CodedVocab, code_points, gram_codes, normalized_code_points
+from jiesu.dispatch.grams import prepare as prepare_gram_codes
+
 FORMAT = "jiesu-dispatch-textclf"
 FORMAT_VERSION = 3  # 2: title block; 3: word block. Files of versions 1 and 2 still load.
 READABLE_VERSIONS = (1, 2, 3)
@@ -82,6 +85,12 @@ def normalize(text: str | None) -> str:
         return ""
     out = "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
     return out if out.isprintable() else _WS.sub("", out)  # control characters are rare: the regex only then
+
+
+def _normalized_code_points(text: str) -> np.ndarray:
+    """The code points of ``normalize(text)``: per character when that is exact, else from the string."""
+    chars = normalized_code_points(text)
+    return code_points(normalize(text)) if chars is None else chars
 
 
 def title_of(text: str | None) -> str:
@@ -190,7 +199,8 @@ class _Weights:
     prefixed: bool = True  # False for format 1 files: every entry is a text n-gram
 
     def __post_init__(self):
-        """Prefix-free vocabularies per block, so that prediction never builds prefixed strings."""
+        """Prefix-free vocabularies per block, so that prediction never builds prefixed strings,
+        and each block's n-grams as integer codes (``grams.CodedVocab``)."""
         self.text_vocab, self.title_vocab, self.word_vocab = {}, {}, {}
         blocks = {TITLE_PREFIX: self.title_vocab, WORD_PREFIX: self.word_vocab}
         for key, i in self.vocab.items():
@@ -199,6 +209,10 @@ class _Weights:
                 self.text_vocab[key] = i
             else:
                 block[key[1:]] = i
+        coded = [CodedVocab.of(v) for v in (self.text_vocab, self.title_vocab, self.word_vocab)]
+        self.coded = None if None in coded else coded
+        if self.coded is not None:
+            prepare_gram_codes()
 
 
 class _Features:
@@ -421,6 +435,8 @@ class TextClassifier:
         """Raw per-class linear scores for one text (fast path: no sparse matrices; the blocks' terms are
         gathered first and multiplied with the weights once)."""
         w = self._require()
+        if w.coded is not None and self.config.ngram_max <= 2:
+            return self._coded_scores(w, text)
         norm = normalize(text)
         grams = Counter(self._grams(norm))
         terms = [self._terms(w.text_vocab, w, grams)]
@@ -439,6 +455,30 @@ class TextClassifier:
         if terms:
             rows, values = (np.concatenate(parts) for parts in zip(*terms))
             out += values @ w.coef[rows]
+        return out
+
+    def _coded_scores(self, w: _Weights, text: str) -> np.ndarray:
+        """``decision_scores`` for 1–2-gram models: the text's n-grams as integer codes, looked up and
+        counted in numpy (the same features; a message's ~800 n-grams never become Python strings)."""
+        cfg = self.config
+        text = str(text) if text else ""
+        chars = _normalized_code_points(text)
+        text_grams = title_grams = gram_codes(chars, cfg.ngram_min, cfg.ngram_max)
+        if (w.title_vocab or (w.word_vocab and cfg.words_from == "title")) and "\n" in text:
+            title_chars = _normalized_code_points(title_of(text))
+            if not np.array_equal(title_chars, chars):
+                title_grams = gram_codes(title_chars, cfg.ngram_min, cfg.ngram_max)
+        word_grams = title_grams if cfg.words_from == "title" else text_grams
+        out = w.intercept.astype(np.float64)
+        rows, values = [], []
+        for block, found in zip(w.coded, (text_grams, title_grams, word_grams)):
+            ids, tf = block.lookup(*found)
+            if len(ids):
+                v = (1.0 + np.log(tf, dtype=np.float32)) * w.idf[ids]
+                rows.append(ids)
+                values.append(v / np.sqrt(np.dot(v, v)))
+        if rows:
+            out += np.concatenate(values) @ w.coef[np.concatenate(rows)]
         return out
 
     def _words(self, norm: str, known: dict[str, int]) -> Counter:

@@ -1,0 +1,133 @@
+"""Character 1–2-grams as integers, for the classifier's prediction fast path.
+
+A text's n-grams are looked up in numpy instead of as Python strings: every
+character becomes its code point, a pair of characters ``(a << 21) | b``
+(code points are below 2**21 and normalised texts hold no code point 0, so
+the two kinds never clash), and a vocabulary is a sorted array of such codes.
+
+``normalized_code_points`` gives the code points of ``classifier.normalize(text)``
+without building that string, through a per-character table, for texts made
+only of characters whose normalisation is provably per-character (the CJK
+ideographs, ASCII, full-width forms, CJK punctuation and the like); any
+other text (combining marks, Hangul, characters that expand, such as ① or
+㎡) returns None and the caller normalises the string.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+SHIFT = 21  # every code point is below 2**21
+_BMP = 0x10000
+_DROP, _SLOW = 0, -1
+_SIGMA = "\u03a3"  # lower-cases to σ or, ending a word, ς: depends on its neighbours
+
+# Hangul composes algorithmically (no decomposition entry says so): keep it off the table.
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xFFA0, 0xFFDC))
+
+
+@functools.lru_cache(maxsize=1)
+def _second_of_pairs() -> frozenset[str]:
+    """Characters that can join the character before them in canonical composition."""
+    seconds = set()
+    for cp in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    return frozenset(seconds)
+
+
+def _per_character(ch: str) -> int:
+    """What ``normalize`` makes of ``ch`` wherever it stands: a code point, _DROP, or _SLOW (it may depend
+    on its neighbours or become several characters)."""
+    cp = ord(ch)
+    if 0xD800 <= cp <= 0xDFFF or any(lo <= cp <= hi for lo, hi in _HANGUL):
+        return _SLOW
+    out = unicodedata.normalize("NFKC", ch)
+    if len(out) != 1:
+        return _SLOW
+    if out == _SIGMA:
+        return _SLOW
+    low = out.lower()
+    seconds = _second_of_pairs()
+    if len(low) != 1 or any(unicodedata.combining(c) or c in seconds for c in (ch, out, low)):
+        return _SLOW
+    if unicodedata.normalize("NFKC", out) != out or any(lo <= ord(out) <= hi for lo, hi in _HANGUL):
+        return _SLOW
+    if low.isspace() or ord(low) < 0x20 or low == "\x7f":
+        return _DROP
+    return ord(low)
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> np.ndarray:
+    """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.1 s)."""
+    return np.fromiter((_per_character(chr(cp)) for cp in range(_BMP)), dtype=np.int32, count=_BMP)
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+
+def prepare() -> None:
+    """Build the per-character table now (~0.4 s once per process) rather than at the first prediction."""
+    _table()
+
+
+def normalized_code_points(text: str) -> np.ndarray | None:
+    """The code points of ``normalize(text)``, or None when the text needs the full normalisation."""
+    raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if len(raw) and raw.max() >= _BMP:
+        return None
+    mapped = _table()[raw]
+    if len(mapped) and mapped.min() == _SLOW:
+        return None
+    return mapped[mapped != _DROP].astype(np.int64)
+
+
+def gram_codes(chars: np.ndarray, lo: int = 1, hi: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The lo..hi-grams (within 1..2) of a normalised text's code points: (distinct codes, sorted; how
+    often each occurs)."""
+    parts = [chars] if lo <= 1 else []
+    if hi >= 2:
+        parts.append((chars[:-1] << SHIFT) | chars[1:])
+    codes = np.concatenate(parts) if len(parts) != 1 else parts[0].copy()
+    codes.sort()
+    n = len(codes)
+    edge = np.empty(n + 1, dtype=bool)  # where a run of equal codes starts, and the end
+    edge[0] = edge[n] = True
+    np.not_equal(codes[1:], codes[:-1], out=edge[1:n])
+    bounds = np.flatnonzero(edge)
+    return codes[bounds[:-1]], bounds[1:] - bounds[:-1]
+
+
+def gram_code(gram: str) -> int:
+    return ord(gram) if len(gram) == 1 else (ord(gram[0]) << SHIFT) | ord(gram[1])
+
+
+@dataclass
+class CodedVocab:
+    """A vocabulary block as sorted gram codes and the feature id of each."""
+
+    codes: np.ndarray  # (n + 1,) int64, sorted, ending with a sentinel no gram has
+    ids: np.ndarray  # (n,) intp
+
+    @classmethod
+    def of(cls, vocab: dict[str, int]) -> "CodedVocab | None":
+        """None when the block holds n-grams longer than 2 characters (then strings must be looked up)."""
+        if any(len(g) > 2 for g in vocab):
+            return None
+        codes = np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab))
+        order = np.argsort(codes)
+        ids = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))[order]
+        return cls(codes=np.append(codes[order], np.iinfo(np.int64).max), ids=ids)
+
+    def lookup(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(feature ids, counts) of the known ones among distinct sorted ``grams``."""
+        pos = np.searchsorted(self.codes, grams)
+        known = self.codes[pos] == grams
+        return self.ids[pos[known]], counts[known]
