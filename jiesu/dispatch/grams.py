@@ -65,7 +65,7 @@ def _per_character(ch: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> np.ndarray:
-    """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.1 s)."""
+    """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.4 s in all)."""
     return np.fromiter((_per_character(chr(cp)) for cp in range(_BMP)), dtype=np.int32, count=_BMP)
 
 
