@@ -52,7 +52,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from jiesu.dispatch.grams import CodedVocab, code_points, gram_codes, normalized_code_points
+from jiesu.dispatch.grams import CodedBlocks, code_points, gram_codes, normalized_code_points
 from jiesu.dispatch.grams import prepare as prepare_gram_codes
 
 FORMAT = "jiesu-dispatch-textclf"
@@ -89,8 +89,23 @@ def normalize(text: str | None) -> str:
 
 def _normalized_code_points(text: str) -> np.ndarray:
     """The code points of ``normalize(text)``: per character when that is exact, else from the string."""
-    chars = normalized_code_points(text)
-    return code_points(normalize(text)) if chars is None else chars
+    found = normalized_code_points(text)
+    return code_points(normalize(text)) if found is None else found[0]
+
+
+def _text_and_title_code_points(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``normalize(text)`` and of ``normalize(title_of(text))``, the same array when they
+    are equal (one pass over the text when its title is its first line, as in every message)."""
+    first_line = text.find("\n")
+    if first_line < 0:
+        chars = _normalized_code_points(text)
+        return chars, chars
+    found = normalized_code_points(text, first_line) if text[:first_line].strip() else None
+    if found is None:
+        chars, title_chars = _normalized_code_points(text), _normalized_code_points(title_of(text))
+        return chars, chars if np.array_equal(chars, title_chars) else title_chars
+    chars, in_title = found
+    return chars, chars if in_title == len(chars) else chars[:in_title]
 
 
 def title_of(text: str | None) -> str:
@@ -209,9 +224,9 @@ class _Weights:
                 self.text_vocab[key] = i
             else:
                 block[key[1:]] = i
-        coded = [CodedVocab.of(v) for v in (self.text_vocab, self.title_vocab, self.word_vocab)]
-        self.coded = None if None in coded else coded
+        self.coded = CodedBlocks.of([self.text_vocab, self.title_vocab, self.word_vocab])
         if self.coded is not None:
+            self.idf_or_zero = np.append(self.idf, np.float32(0))  # [-1]: a gram a block lacks weighs nothing
             prepare_gram_codes()
 
 
@@ -458,27 +473,34 @@ class TextClassifier:
         return out
 
     def _coded_scores(self, w: _Weights, text: str) -> np.ndarray:
-        """``decision_scores`` for 1–2-gram models: the text's n-grams as integer codes, looked up and
-        counted in numpy (the same features; a message's ~800 n-grams never become Python strings)."""
+        """``decision_scores`` for 1–2-gram models: the text's n-grams as integer codes, found in every
+        block at once and weighted in numpy (the same features; a message's ~800 n-grams never become
+        Python strings)."""
         cfg = self.config
-        text = str(text) if text else ""
-        chars = _normalized_code_points(text)
-        text_grams = title_grams = gram_codes(chars, cfg.ngram_min, cfg.ngram_max)
-        if (w.title_vocab or (w.word_vocab and cfg.words_from == "title")) and "\n" in text:
-            title_chars = _normalized_code_points(title_of(text))
-            if not np.array_equal(title_chars, chars):
-                title_grams = gram_codes(title_chars, cfg.ngram_min, cfg.ngram_max)
-        word_grams = title_grams if cfg.words_from == "title" else text_grams
+        chars, title_chars = _text_and_title_code_points(str(text) if text else "")
+        grams = gram_codes(chars, cfg.ngram_min, cfg.ngram_max)
+        ids, tf = w.coded.find(*grams)
+        if title_chars is chars:
+            title_ids, title_tf = ids, tf
+        else:
+            title_ids, title_tf = w.coded.find(*gram_codes(title_chars, cfg.ngram_min, cfg.ngram_max))
+        word_ids, word_tf = (title_ids, title_tf) if cfg.words_from == "title" else (ids, tf)
+        rows = np.concatenate((ids[:, 0], title_ids[:, 1], word_ids[:, 2]))
+        values = np.concatenate((tf, title_tf, word_tf)).astype(np.float32)
+        np.log(values, out=values)
+        values += 1.0
+        values *= w.idf_or_zero[rows]
+        start = 0
+        for end in (len(ids), len(ids) + len(title_ids), len(rows)):  # each block L2-normalised on its own
+            block = values[start:end]
+            norm = np.dot(block, block)
+            if norm > 0:
+                block *= np.float32(1.0 / np.sqrt(norm))
+            start = end
         out = w.intercept.astype(np.float64)
-        rows, values = [], []
-        for block, found in zip(w.coded, (text_grams, title_grams, word_grams)):
-            ids, tf = block.lookup(*found)
-            if len(ids):
-                v = (1.0 + np.log(tf, dtype=np.float32)) * w.idf[ids]
-                rows.append(ids)
-                values.append(v / np.sqrt(np.dot(v, v)))
-        if rows:
-            out += np.concatenate(values) @ w.coef[np.concatenate(rows)]
+        known = rows >= 0
+        if known.any():
+            out += values[known] @ w.coef[rows[known]]
         return out
 
     def _words(self, norm: str, known: dict[str, int]) -> Counter:

@@ -65,8 +65,10 @@ def _per_character(ch: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> np.ndarray:
-    """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.4 s in all)."""
-    return np.fromiter((_per_character(chr(cp)) for cp in range(_BMP)), dtype=np.int32, count=_BMP)
+    """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.4 s in all), and
+    one more entry, _SLOW, where every astral code point lands (``np.take(..., mode="clip")``)."""
+    bmp = np.fromiter((_per_character(chr(cp)) for cp in range(_BMP)), dtype=np.int32, count=_BMP)
+    return np.append(bmp, np.int32(_SLOW))
 
 
 def code_points(text: str) -> np.ndarray:
@@ -78,15 +80,14 @@ def prepare() -> None:
     _table()
 
 
-def normalized_code_points(text: str) -> np.ndarray | None:
-    """The code points of ``normalize(text)``, or None when the text needs the full normalisation."""
-    raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if len(raw) and raw.max() >= _BMP:
-        return None
-    mapped = _table()[raw]
+def normalized_code_points(text: str, head: int = 0) -> tuple[np.ndarray, int] | None:
+    """The code points of ``normalize(text)`` and how many of them ``text[:head]`` gives, or None when the
+    text needs the full normalisation."""
+    mapped = np.take(_table(), np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), mode="clip")
     if len(mapped) and mapped.min() == _SLOW:
         return None
-    return mapped[mapped != _DROP].astype(np.int64)
+    kept = mapped != _DROP
+    return mapped[kept].astype(np.int64), int(np.count_nonzero(kept[:head])) if head else 0
 
 
 def gram_codes(chars: np.ndarray, lo: int = 1, hi: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -110,24 +111,30 @@ def gram_code(gram: str) -> int:
 
 
 @dataclass
-class CodedVocab:
-    """A vocabulary block as sorted gram codes and the feature id of each."""
+class CodedBlocks:
+    """The vocabularies of a model's blocks as one sorted array of gram codes and, per code, its feature
+    id in each block (-1 where a block lacks it): one search finds a text's n-grams in every block."""
 
     codes: np.ndarray  # (n + 1,) int64, sorted, ending with a sentinel no gram has
-    ids: np.ndarray  # (n,) intp
+    ids: np.ndarray  # (n + 1, n_blocks) intp; the sentinel's row is all -1
 
     @classmethod
-    def of(cls, vocab: dict[str, int]) -> "CodedVocab | None":
-        """None when the block holds n-grams longer than 2 characters (then strings must be looked up)."""
-        if any(len(g) > 2 for g in vocab):
+    def of(cls, vocabs: list[dict[str, int]]) -> "CodedBlocks | None":
+        """None when a block holds n-grams longer than 2 characters (then strings must be looked up)."""
+        if any(len(g) > 2 for vocab in vocabs for g in vocab):
             return None
-        codes = np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab))
-        order = np.argsort(codes)
-        ids = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))[order]
-        return cls(codes=np.append(codes[order], np.iinfo(np.int64).max), ids=ids)
+        codes = np.unique(np.fromiter((gram_code(g) for vocab in vocabs for g in vocab), dtype=np.int64))
+        codes = np.append(codes, np.iinfo(np.int64).max)
+        ids = np.full((len(codes), len(vocabs)), -1, dtype=np.intp)
+        for column, vocab in enumerate(vocabs):
+            if vocab:
+                at = np.searchsorted(codes, np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab)))
+                ids[at, column] = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))
+        return cls(codes=codes, ids=ids)
 
-    def lookup(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(feature ids, counts) of the known ones among distinct sorted ``grams``."""
+    def find(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(feature ids per block, (k, n_blocks) with -1 where a block lacks the gram; counts) of the k
+        distinct sorted ``grams`` that some block knows."""
         pos = np.searchsorted(self.codes, grams)
         known = self.codes[pos] == grams
         return self.ids[pos[known]], counts[known]

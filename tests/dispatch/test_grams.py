@@ -34,9 +34,12 @@ def test_random_strings_of_table_characters_normalise_as_the_string_does():
     common = [ord(c) for c in "，。！？：；（）、 \u3000\xa0\t\nAaZz09-_/．"]
     for _ in range(20_000):
         s = as_text(rng.choice(FAST) if rng.random() < 0.5 else rng.choice(common) for _ in range(rng.randint(0, 8)))
-        got = grams.normalized_code_points(s)
+        head = rng.randint(0, len(s))
+        got = grams.normalized_code_points(s, head)
         assert got is not None
-        assert as_text(got) == normalize(s), repr(s)
+        chars, in_head = got
+        assert as_text(chars) == normalize(s), repr(s)
+        assert as_text(chars[:in_head]) == normalize(s[:head]), (repr(s), head)
 
 
 @pytest.mark.parametrize("text", [
@@ -49,9 +52,10 @@ def test_texts_needing_the_full_normalisation_are_sent_back(text):
 def test_real_messages_map_to_the_normalised_string(messages):
     for title, details, _ in messages[:600]:
         text = f"{title}\n{details}"
-        got = grams.normalized_code_points(text)
+        got = grams.normalized_code_points(text, len(title))
         if got is not None:
-            assert as_text(got) == normalize(text)
+            assert as_text(got[0]) == normalize(text)
+            assert as_text(got[0][: got[1]]) == normalize(title)
 
 
 def test_gram_codes_count_the_same_ngrams_as_char_ngrams():
@@ -65,13 +69,17 @@ def test_gram_codes_count_the_same_ngrams_as_char_ngrams():
     assert all(c >= 1 << grams.SHIFT for c in only_pairs)
 
 
-def test_coded_vocab_finds_known_grams_and_skips_longer_vocabularies():
-    vocab = {"垃": 0, "垃圾": 1, "圾": 2, "小区": 3}
-    coded = grams.CodedVocab.of(vocab)
+def test_coded_blocks_find_known_grams_in_every_block_and_skip_longer_vocabularies():
+    blocks = [{"垃": 0, "垃圾": 1, "圾": 2, "小区": 3}, {"小区": 4, "区": 5}, {}]
+    coded = grams.CodedBlocks.of(blocks)
     codes, counts = grams.gram_codes(grams.code_points(normalize("垃圾垃圾在小区")))
-    ids, tf = coded.lookup(codes, counts)
-    assert dict(zip(ids.tolist(), tf.tolist())) == {0: 2, 1: 2, 2: 2, 3: 1}
-    assert grams.CodedVocab.of({"垃圾桶": 0}) is None
+    ids, tf = coded.find(codes, counts)
+    found = {(block, int(i)): int(n) for row, n in zip(ids, tf) for block, i in enumerate(row) if i >= 0}
+    assert found == {(0, 0): 2, (0, 1): 2, (0, 2): 2, (0, 3): 1, (1, 4): 1, (1, 5): 1}
+    assert ids.shape == (5, 3) and (ids[:, 2] == -1).all()
+    nothing, _ = coded.find(*grams.gram_codes(grams.code_points("zz")))
+    assert nothing.shape == (0, 3)
+    assert grams.CodedBlocks.of([{"垃圾": 0}, {"垃圾桶": 1}]) is None
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +91,8 @@ def model(titles, messages):
 
 @pytest.mark.parametrize("text", [
     "", "   ", "\n\n", "小区门口垃圾堆积", "标题\n正文说垃圾没人清运", "\n\n标题在第二行\n正文", "面积120㎡的房子漏水\n①号楼",
-    "ＡＢＣ全角，小区", "标题\n", "zzzz qqqq", "𠀀𠀁 垃圾",
+    "ＡＢＣ全角，小区", "标题\n", "zzzz qqqq", "𠀀𠀁 垃圾", " \u3000\n标题在空行后\n正文", "\x01\n正文只有控制字符标题",
+    "标题 \n 正文\n\n第三行", "𠀀标题\n正文",
 ])
 def test_coded_path_gives_the_string_path_scores(model, text):
     w = model._w
