@@ -107,6 +107,7 @@ class RoutingTable:
             self.duties[d.category_id].append(d)
         self.hotline = self.by_code.get(HOTLINE_CODE)
         self._chains = {}
+        self._duty_entries = {}
 
     # -- look-ups
 
@@ -194,25 +195,37 @@ class RoutingTable:
     def _applicable(self, category, place_ids):
         """Lead groups [(rank, [duties])] best first, co groups likewise, negatives (any rank)."""
         leads, cos, negatives = defaultdict(list), defaultdict(list), []
-        for depth, node in enumerate(self.category_chain(category)):
-            for d in self.duties.get(node.id, ()):
-                if d.territory_id is None:
-                    t_rank = 0
-                elif d.territory_id in place_ids:
-                    territory = self.units.get(d.territory_id)
-                    t_rank = LEVEL_RANK.get(level_of(territory), 0) if territory is not None else 0
-                else:
-                    territory = self.units.get(d.territory_id)
-                    if territory is None or level_of(territory) is not None:
-                        continue  # a territory elsewhere
-                    t_rank = 0  # the city or a non-territorial unit as territory: citywide
-                if d.negative:
-                    negatives.append(d)
-                    continue
-                key = (t_rank, -depth)
-                (leads if d.role == "lead" else cos)[key].append(d)
+        for depth, d, rank_here, elsewhere in self._duties_of(category):
+            if d.territory_id is None:
+                t_rank = 0
+            elif d.territory_id in place_ids:
+                t_rank = rank_here
+            elif elsewhere:
+                continue  # a territory elsewhere
+            else:
+                t_rank = 0  # the city or a non-territorial unit as territory: citywide
+            if d.negative:
+                negatives.append(d)
+                continue
+            key = (t_rank, -depth)
+            (leads if d.role == "lead" else cos)[key].append(d)
         order = lambda groups: sorted(groups.items(), key=lambda kv: kv[0], reverse=True)  # noqa: E731
         return order(leads), order(cos), negatives
+
+    def _duties_of(self, category) -> list:
+        """[(depth, duty, its territory's rank when the place lies there, whether its territory is a place
+        that is not the ticket's)] for the duties on the category and its ancestors (kept per category)."""
+        entries = self._duty_entries.get(category.id)
+        if entries is None:
+            entries = []
+            for depth, node in enumerate(self.category_chain(category)):
+                for d in self.duties.get(node.id, ()):
+                    territory = self.units.get(d.territory_id) if d.territory_id is not None else None
+                    rank_here = LEVEL_RANK.get(level_of(territory), 0) if territory is not None else 0
+                    elsewhere = territory is None or level_of(territory) is not None
+                    entries.append((depth, d, rank_here, elsewhere))
+            self._duty_entries[category.id] = entries
+        return entries
 
     def _negative_hits(self, duty, unit) -> bool:
         if duty.unit_id is not None:
