@@ -224,7 +224,7 @@ class _Weights:
                 self.text_vocab[key] = i
             else:
                 block[key[1:]] = i
-        self.coded = CodedBlocks.of([self.text_vocab, self.title_vocab, self.word_vocab])
+        self.coded = CodedBlocks.of([self.text_vocab, self.word_vocab], [self.title_vocab, self.word_vocab])
         if self.coded is not None:
             self.idf_or_zero = np.append(self.idf, np.float32(0))  # [-1]: a gram a block lacks weighs nothing
             prepare_gram_codes()
@@ -473,30 +473,23 @@ class TextClassifier:
         return out
 
     def _coded_scores(self, w: _Weights, text: str) -> np.ndarray:
-        """``decision_scores`` for 1–2-gram models: the text's n-grams as integer codes, found in every
-        block at once and weighted in numpy (the same features; a message's ~800 n-grams never become
-        Python strings)."""
+        """``decision_scores`` for 1–2-gram models: the n-grams of the text and of its title as integer
+        codes, found in every block at once and weighted in numpy (the same features; a message's ~800
+        n-grams never become Python strings)."""
         cfg = self.config
         chars, title_chars = _text_and_title_code_points(str(text) if text else "")
-        grams = gram_codes(chars, cfg.ngram_min, cfg.ngram_max)
-        ids, tf = w.coded.find(*grams)
-        if title_chars is chars:
-            title_ids, title_tf = ids, tf
-        else:
-            title_ids, title_tf = w.coded.find(*gram_codes(title_chars, cfg.ngram_min, cfg.ngram_max))
-        word_ids, word_tf = (title_ids, title_tf) if cfg.words_from == "title" else (ids, tf)
-        rows = np.concatenate((ids[:, 0], title_ids[:, 1], word_ids[:, 2]))
-        values = np.concatenate((tf, title_tf, word_tf)).astype(np.float32)
+        ids, tf, in_text = w.coded.find(*gram_codes(chars, cfg.ngram_min, cfg.ngram_max, tagged=title_chars))
+        words = slice(in_text, None) if cfg.words_from == "title" else slice(None, in_text)
+        rows = np.concatenate((ids[:, 0], ids[words, 1]))  # the text block, the title block, the word block
+        values = np.concatenate((tf, tf[words])).astype(np.float32)
         np.log(values, out=values)
         values += 1.0
         values *= w.idf_or_zero[rows]
-        start = 0
-        for end in (len(ids), len(ids) + len(title_ids), len(rows)):  # each block L2-normalised on its own
+        for start, end in ((0, in_text), (in_text, len(ids)), (len(ids), len(rows))):  # each block's L2 norm
             block = values[start:end]
             norm = np.dot(block, block)
             if norm > 0:
                 block *= np.float32(1.0 / np.sqrt(norm))
-            start = end
         out = w.intercept.astype(np.float64)
         known = rows >= 0
         if known.any():

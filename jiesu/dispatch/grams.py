@@ -4,6 +4,8 @@ A text's n-grams are looked up in numpy instead of as Python strings: every
 character becomes its code point, a pair of characters ``(a << 21) | b``
 (code points are below 2**21 and normalised texts hold no code point 0, so
 the two kinds never clash), and a vocabulary is a sorted array of such codes.
+The n-grams of a second part of the text (its title) carry one more bit,
+``TAG``, so that both parts are counted and looked up in one pass.
 
 ``normalized_code_points`` gives the code points of ``classifier.normalize(text)``
 without building that string, through a per-character table, for texts made
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SHIFT = 21  # every code point is below 2**21
+TAG = 1 << (2 * SHIFT)  # set on the codes of a text's second part: above every untagged code
 _BMP = 0x10000
 _DROP, _SLOW = 0, -1
 _SIGMA = "\u03a3"  # lower-cases to σ or, ending a word, ς: depends on its neighbours
@@ -90,12 +93,14 @@ def normalized_code_points(text: str, head: int = 0) -> tuple[np.ndarray, int] |
     return mapped[kept].astype(np.int64), int(np.count_nonzero(kept[:head])) if head else 0
 
 
-def gram_codes(chars: np.ndarray, lo: int = 1, hi: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """The lo..hi-grams (within 1..2) of a normalised text's code points: (distinct codes, sorted; how
+def gram_codes(chars: np.ndarray, lo: int = 1, hi: int = 2, tagged: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The lo..hi-grams (within 1..2) of a normalised text's code points, and those of ``tagged`` (a second
+    part, such as the title; it may be ``chars`` itself) with ``TAG`` set: (distinct codes, sorted; how
     often each occurs)."""
-    parts = [chars] if lo <= 1 else []
-    if hi >= 2:
-        parts.append((chars[:-1] << SHIFT) | chars[1:])
+    parts = _gram_parts(chars, lo, hi)
+    if tagged is not None and tagged is not chars:
+        parts += [part | TAG for part in _gram_parts(tagged, lo, hi)]
     codes = np.concatenate(parts) if len(parts) != 1 else parts[0].copy()
     codes.sort()
     n = len(codes)
@@ -103,7 +108,17 @@ def gram_codes(chars: np.ndarray, lo: int = 1, hi: int = 2) -> tuple[np.ndarray,
     edge[0] = edge[n] = True
     np.not_equal(codes[1:], codes[:-1], out=edge[1:n])
     bounds = np.flatnonzero(edge)
-    return codes[bounds[:-1]], bounds[1:] - bounds[:-1]
+    codes, counts = codes[bounds[:-1]], bounds[1:] - bounds[:-1]
+    if tagged is chars:  # the same grams again, tagged: already sorted, after every untagged code
+        return np.concatenate((codes, codes | TAG)), np.concatenate((counts, counts))
+    return codes, counts
+
+
+def _gram_parts(chars: np.ndarray, lo: int, hi: int) -> list[np.ndarray]:
+    parts = [chars] if lo <= 1 else []
+    if hi >= 2:
+        parts.append((chars[:-1] << SHIFT) | chars[1:])
+    return parts
 
 
 def gram_code(gram: str) -> int:
@@ -112,29 +127,33 @@ def gram_code(gram: str) -> int:
 
 @dataclass
 class CodedBlocks:
-    """The vocabularies of a model's blocks as one sorted array of gram codes and, per code, its feature
-    id in each block (-1 where a block lacks it): one search finds a text's n-grams in every block."""
+    """A model's vocabularies as one sorted array of gram codes: the untagged codes of the blocks fed by the
+    whole text, the tagged codes of those fed by its title, and per code its feature id in each such
+    block (-1 where a block lacks it). One search finds both parts' n-grams in every block."""
 
     codes: np.ndarray  # (n + 1,) int64, sorted, ending with a sentinel no gram has
-    ids: np.ndarray  # (n + 1, n_blocks) intp; the sentinel's row is all -1
+    ids: np.ndarray  # (n + 1, n_columns) intp; the sentinel's row is all -1
+    tagged_from: int  # where the tagged codes start in ``codes``
 
     @classmethod
-    def of(cls, vocabs: list[dict[str, int]]) -> "CodedBlocks | None":
-        """None when a block holds n-grams longer than 2 characters (then strings must be looked up)."""
-        if any(len(g) > 2 for vocab in vocabs for g in vocab):
+    def of(cls, untagged: list[dict[str, int]], tagged: list[dict[str, int]]) -> "CodedBlocks | None":
+        """Column j holds the ids of ``untagged[j]`` for untagged codes and of ``tagged[j]`` for tagged ones.
+        None when a block holds n-grams longer than 2 characters (then strings must be looked up)."""
+        columns = [(vocab, j, 0) for j, vocab in enumerate(untagged)] + [(vocab, j, TAG) for j, vocab in enumerate(tagged)]
+        if any(len(g) > 2 for vocab, _, _ in columns for g in vocab):
             return None
-        codes = np.unique(np.fromiter((gram_code(g) for vocab in vocabs for g in vocab), dtype=np.int64))
-        codes = np.append(codes, np.iinfo(np.int64).max)
-        ids = np.full((len(codes), len(vocabs)), -1, dtype=np.intp)
-        for column, vocab in enumerate(vocabs):
-            if vocab:
-                at = np.searchsorted(codes, np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab)))
-                ids[at, column] = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))
-        return cls(codes=codes, ids=ids)
+        coded = [(np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab)) | tag, vocab, j)
+                 for vocab, j, tag in columns]
+        codes = np.append(np.unique(np.concatenate([c for c, _, _ in coded])), np.iinfo(np.int64).max)
+        ids = np.full((len(codes), max(len(untagged), len(tagged))), -1, dtype=np.intp)
+        for block_codes, vocab, j in coded:
+            ids[np.searchsorted(codes, block_codes), j] = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))
+        return cls(codes=codes, ids=ids, tagged_from=int(np.searchsorted(codes, TAG)))
 
-    def find(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(feature ids per block, (k, n_blocks) with -1 where a block lacks the gram; counts) of the k
-        distinct sorted ``grams`` that some block knows."""
+    def find(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """Of the distinct sorted ``grams`` that some block knows: their feature ids (k, n_columns), -1 where
+        a block lacks one; their counts; and how many of them are untagged (they come first)."""
         pos = np.searchsorted(self.codes, grams)
         known = self.codes[pos] == grams
-        return self.ids[pos[known]], counts[known]
+        pos = pos[known]
+        return self.ids[pos], counts[known], int(np.searchsorted(pos, self.tagged_from))

@@ -69,17 +69,28 @@ def test_gram_codes_count_the_same_ngrams_as_char_ngrams():
     assert all(c >= 1 << grams.SHIFT for c in only_pairs)
 
 
-def test_coded_blocks_find_known_grams_in_every_block_and_skip_longer_vocabularies():
-    blocks = [{"垃": 0, "垃圾": 1, "圾": 2, "小区": 3}, {"小区": 4, "区": 5}, {}]
-    coded = grams.CodedBlocks.of(blocks)
-    codes, counts = grams.gram_codes(grams.code_points(normalize("垃圾垃圾在小区")))
-    ids, tf = coded.find(codes, counts)
-    found = {(block, int(i)): int(n) for row, n in zip(ids, tf) for block, i in enumerate(row) if i >= 0}
-    assert found == {(0, 0): 2, (0, 1): 2, (0, 2): 2, (0, 3): 1, (1, 4): 1, (1, 5): 1}
-    assert ids.shape == (5, 3) and (ids[:, 2] == -1).all()
-    nothing, _ = coded.find(*grams.gram_codes(grams.code_points("zz")))
-    assert nothing.shape == (0, 3)
-    assert grams.CodedBlocks.of([{"垃圾": 0}, {"垃圾桶": 1}]) is None
+def test_coded_blocks_find_known_grams_of_both_parts_in_every_block_and_skip_longer_vocabularies():
+    text_block, word_block, title_block = {"垃": 0, "垃圾": 1, "圾": 2, "小区": 3}, {"小区": 6}, {"小区": 4, "区": 5}
+    coded = grams.CodedBlocks.of([text_block, word_block], [title_block, {}])
+    chars, title = (grams.code_points(normalize(t)) for t in ("垃圾垃圾在小区", "小区小区"))
+    ids, tf, in_text = coded.find(*grams.gram_codes(chars, tagged=title))
+    found = {(int(i), part): int(n) for at, (row, n) in enumerate(zip(ids, tf)) for i in row if i >= 0
+             for part in ["text" if at < in_text else "title"]}
+    assert found == {(0, "text"): 2, (1, "text"): 2, (2, "text"): 2, (3, "text"): 1, (6, "text"): 1,
+                     (4, "title"): 2, (5, "title"): 2}
+    assert ids.shape == (6, 2) and in_text == 4
+    nothing, _, none_in_text = coded.find(*grams.gram_codes(grams.code_points("zz"), tagged=grams.code_points("q")))
+    assert nothing.shape == (0, 2) and none_in_text == 0
+    assert grams.CodedBlocks.of([{"垃圾": 0}], [{"垃圾桶": 1}]) is None
+
+
+def test_tagged_grams_of_the_text_itself_are_its_grams_tagged():
+    chars = grams.code_points(normalize("小区门口垃圾，小区"))
+    codes, counts = grams.gram_codes(chars)
+    both, both_counts = grams.gram_codes(chars, tagged=chars)
+    again, again_counts = grams.gram_codes(chars, tagged=chars.copy())
+    assert list(both) == list(codes) + [c | grams.TAG for c in codes] == list(again)
+    assert list(both_counts) == list(counts) * 2 == list(again_counts)
 
 
 @pytest.fixture(scope="module")
