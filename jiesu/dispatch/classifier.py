@@ -547,9 +547,10 @@ class TextClassifier:
         """The k most likely labels for one text, best first: [(label, probability)]."""
         p = self.predict_proba_one(text)
         k = max(1, min(k, len(p)))
-        best = np.argpartition(-p, k - 1)[:k] if k < len(p) else np.arange(len(p))
-        order = best[np.lexsort((best, -p[best]))]  # most likely first; ties by class order, as a full sort
-        return [(self.classes[i], float(p[i])) for i in order]
+        best = np.argpartition(p, len(p) - k)[len(p) - k:] if k < len(p) else np.arange(len(p))
+        top = p[best]
+        order = np.lexsort((best, -top))  # most likely first; ties by class order, as a full sort
+        return [(self.classes[i], pi) for i, pi in zip(best[order].tolist(), top[order].tolist())]
 
     # ------------------------------------------------------------- persistence
     @property

@@ -82,6 +82,24 @@ class Suggestion:
                 "copy_to": brief(self.copy_to)}
 
 
+@dataclass(frozen=True, slots=True)
+class _Duty:
+    """What the router reads of a duty, as plain attributes (a Django row reads every foreign key through a
+    descriptor, and routing reads them many times per ticket)."""
+
+    id: int | None
+    category_id: int
+    territory_id: int | None
+    unit_id: int | None
+    unit_kind: str
+    role: str
+    negative: bool
+
+    @classmethod
+    def of(cls, d) -> "_Duty":
+        return cls(d.id, d.category_id, d.territory_id, d.unit_id, d.unit_kind or "", d.role, bool(d.negative))
+
+
 @dataclass
 class _Resolved:
     unit: object
@@ -104,7 +122,7 @@ class RoutingTable:
         self.category_by_code = {c.code: c for c in categories.values()}
         self.duties = defaultdict(list)
         for d in sorted(duties, key=lambda d: d.id or 0):
-            self.duties[d.category_id].append(d)
+            self.duties[d.category_id].append(_Duty.of(d))
         self.hotline = self.by_code.get(HOTLINE_CODE)
         self._chains = {}
         self._duty_entries = {}
