@@ -43,10 +43,38 @@ def test_random_strings_of_table_characters_normalise_as_the_string_does():
 
 
 @pytest.mark.parametrize("text", [
-    "面积120㎡", "ΣΑΣ", "Ϲ", "e\u0301 combining", "\u1100\u1161 jamo", "한국", "ㄱㅏ", "𠀀 astral", "Ⅱ期…",
+    "ΣΑΣ", "Ϲ", "e\u0301 combining", "\u1100\u1161 jamo", "한국", "ㄱㅏ", "𠀀 astral", "面积120㎡𠀀", "…\u0301",
 ])
 def test_texts_needing_the_full_normalisation_are_sent_back(text):
     assert grams.normalized_code_points(text) is None
+
+
+EXPANSIONS = grams._expansions()
+
+
+def test_every_expanding_character_normalises_as_the_string_does_between_ideographs():
+    assert {"…": "...", "㎡": "m2", "⑴": "(1)", "Ⅱ": "II", "℃": "°C"}.items() <= \
+        {chr(cp): wide for cp, wide in EXPANSIONS.items()}.items()
+    mismatches = []
+    for cp in EXPANSIONS:
+        text = "甲" + chr(cp) + "乙"
+        got = grams.normalized_code_points(text)
+        if got is None or as_text(got[0]) != normalize(text):
+            mismatches.append(hex(cp))
+    assert not mismatches, mismatches[:20]
+
+
+def test_random_strings_with_expanding_characters_normalise_as_the_string_does():
+    rng = random.Random(11)
+    wide = list(EXPANSIONS)
+    common = [ord(c) for c in "，。 \u3000\n\tAa9"]
+    for _ in range(20_000):
+        s = as_text(rng.choice(wide) if rng.random() < 0.3 else rng.choice(FAST) if rng.random() < 0.5
+                    else rng.choice(common) for _ in range(rng.randint(0, 8)))
+        head = rng.randint(0, len(s))
+        chars, in_head = grams.normalized_code_points(s, head)
+        assert as_text(chars) == normalize(s), repr(s)
+        assert as_text(chars[:in_head]) == normalize(s[:head]), (repr(s), head)
 
 
 def test_real_messages_map_to_the_normalised_string(messages):
@@ -102,7 +130,7 @@ def model(titles, messages):
 
 @pytest.mark.parametrize("text", [
     "", "   ", "\n\n", "小区门口垃圾堆积", "标题\n正文说垃圾没人清运", "\n\n标题在第二行\n正文", "面积120㎡的房子漏水\n①号楼",
-    "ＡＢＣ全角，小区", "标题\n", "zzzz qqqq", "𠀀𠀁 垃圾", " \u3000\n标题在空行后\n正文", "\x01\n正文只有控制字符标题",
+    "ＡＢＣ全角，小区", "标题\n", "zzzz qqqq", "𠀀𠀁 垃圾", "标题…\n正文说Ⅱ期面积120㎡……", "…\n正文", " \u3000\n标题在空行后\n正文", "\x01\n正文只有控制字符标题",
     "标题 \n 正文\n\n第三行", "𠀀标题\n正文",
 ])
 def test_coded_path_gives_the_string_path_scores(model, text):
