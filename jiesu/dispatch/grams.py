@@ -172,7 +172,8 @@ class CodedBlocks:
     def of(cls, untagged: list[dict[str, int]], tagged: list[dict[str, int]]) -> "CodedBlocks | None":
         """Column j holds the ids of ``untagged[j]`` for untagged codes and of ``tagged[j]`` for tagged ones.
         None when a block holds n-grams longer than 2 characters (then strings must be looked up)."""
-        columns = [(vocab, j, 0) for j, vocab in enumerate(untagged)] + [(vocab, j, TAG) for j, vocab in enumerate(tagged)]
+        columns = [(vocab, j, 0) for j, vocab in enumerate(untagged)]
+        columns += [(vocab, j, TAG) for j, vocab in enumerate(tagged)]
         if any(len(g) > 2 for vocab, _, _ in columns for g in vocab):
             return None
         coded = [(np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab)) | tag, vocab, j)
