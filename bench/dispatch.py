@@ -147,8 +147,7 @@ def fresh_load(model_path):
     t1 = time.perf_counter()
     ref = router.reference()
     t2 = time.perf_counter()
-    for kind in ("grid", "community", "street", "district"):
-        units.locator(kind, router._point_cache())
+    units.finest_locator(router._point_cache())
     t3 = time.perf_counter()
     engine._classifier.update(key=None, model=None, checked=None)
     return clf, ref, {"classifier": t1 - t0, "reference": t2 - t1, "points": t3 - t2, "total": t3 - t0}

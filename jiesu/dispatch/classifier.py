@@ -545,10 +545,12 @@ class TextClassifier:
 
     def predict_proba_top(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The k most likely labels for one text, best first: [(label, probability)]."""
-        p = self.predict_proba_one(text)
-        k = max(1, min(k, len(p)))
-        best = np.argpartition(p, len(p) - k)[len(p) - k:] if k < len(p) else np.arange(len(p))
-        top = p[best]
+        e = self.decision_scores(text) / self.temperature
+        e -= e.max()
+        np.exp(e, out=e)  # the softmax's numerators (as _softmax computes them); only k are divided
+        n, k = len(e), max(1, min(k, len(e)))
+        best = np.argpartition(e, n - k)[n - k:] if k < n else np.arange(n)
+        top = e[best] / e.sum()
         order = np.lexsort((best, -top))  # most likely first; ties by class order, as a full sort
         return [(self.classes[i], pi) for i, pi in zip(best[order].tolist(), top[order].tolist())]
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiesu.dispatch.locator import locate
+from jiesu.dispatch.router import reference
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,6 @@ class Suggestions(list):
 def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, classifier=None,
             ref=None) -> Suggestions:
     """Top (category, unit) suggestions for a request; raises locator.LocateError on bad coordinates."""
-    from jiesu.dispatch.router import reference
-
     started = time.perf_counter()
     ref = ref or reference()
     clf = classifier or default_classifier(ref)
@@ -193,8 +192,6 @@ def _model_dir() -> Path:
 def default_classifier(ref=None):
     """The engine's classifier for this process (see the module docstring), cached."""
     from django.conf import settings
-
-    from jiesu.dispatch.router import reference
 
     ref = ref or reference()
     configured = getattr(settings, "JIESU", {}).get("DISPATCH_MODEL")

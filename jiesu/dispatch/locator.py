@@ -7,7 +7,7 @@
     locate(address="", text="王府井大街有人占道经营")                # a place named in the text
 
 Coordinates declared as WGS-84, GCJ-02 or BD-09 are converted to WGS-84
-(coords.to_wgs84, round trip < 1 m), then the org tree's STRtree index finds
+(coords.to_wgs84, round trip < 1 m), then the org tree's point index finds
 the finest unit at the point (grid, else community, street, district). When
 the address names a different street than the point's, the explanation says
 so; coordinates win, except that an address that names a street (or a road,

@@ -126,6 +126,7 @@ class RoutingTable:
         self.hotline = self.by_code.get(HOTLINE_CODE)
         self._chains = {}
         self._duty_entries = {}
+        self._offices = {}
 
     # -- look-ups
 
@@ -165,6 +166,13 @@ class RoutingTable:
         return {level: self.units.get(uid) if uid is not None else None
                 for level, uid in chain_ids(place).items()}
 
+    def office(self, unit) -> str:
+        """office_name(unit), kept per unit (a unit's edit rebuilds the table)."""
+        name = self._offices.get(unit.id)
+        if name is None:
+            name = self._offices[unit.id] = office_name(unit)
+        return name
+
     # -- routing
 
     def route(self, category, place=None, place_confidence=None, chain=None) -> list[Suggestion]:
@@ -198,7 +206,7 @@ class RoutingTable:
                     continue
                 negative = blocked(resolved.unit)
                 if negative is not None:
-                    blocked_notes.append(f"负面清单（#{negative.id}）：不得派给{office_name(resolved.unit)}")
+                    blocked_notes.append(f"负面清单（#{negative.id}）：不得派给{self.office(resolved.unit)}")
                     continue
                 if resolved.unit.id in seen:
                     continue
@@ -297,7 +305,7 @@ class RoutingTable:
                     continue  # a co unit is only named when the catalogue's target is found
                 negative = blocked(r.unit)
                 if negative is not None:
-                    co_notes.append(f"负面清单（#{negative.id}）：协办不含{office_name(r.unit)}")
+                    co_notes.append(f"负面清单（#{negative.id}）：协办不含{self.office(r.unit)}")
                     continue
                 if r.unit.id not in {u.id for u in co}:
                     co.append(r.unit)
@@ -342,7 +350,7 @@ class RoutingTable:
             where = f" 位于 {district.name}（街道未知）"
         else:
             where = " 位置不明"
-        target = office_name(resolved.unit) if resolved.unit is not None else "12345市民服务热线中心"
+        target = self.office(resolved.unit) if resolved.unit is not None else "12345市民服务热线中心"
         parts = []
         if duty is not None:
             parts.append(f"派单目录 #{duty.id}")
@@ -360,7 +368,7 @@ class RoutingTable:
         if copy_to is not None:
             parts.append(f"街道派单同时抄送{copy_to.name}")
         if co:
-            parts.append("协办：" + "、".join(office_name(u) for u in co))
+            parts.append("协办：" + "、".join(self.office(u) for u in co))
         if alternative:
             parts.append("备选")
         parts.extend(notes)
@@ -385,19 +393,18 @@ class Reference:
 
     def locate_point(self, lon, lat):
         """(finest unit at the WGS-84 point, its level) or (None, None): grids, then communities, streets,
-        districts, through the org tree's STRtree point index (jiesu.units.services.locator)."""
-        from jiesu.units.services import locator
+        districts, through the org tree's point index (jiesu.units.services.finest_locator)."""
+        from jiesu.units.services import finest_locator
 
-        cache = _point_cache()
-        for kind in ("grid", "community", "street", "district"):
-            hit = locator(kind, cache).locate(lon, lat)
-            if hit is not None:
-                unit = self.table.units.get(hit[0])
-                if unit is None:  # the point index is newer than this table
-                    invalidate()
-                    return None, None
-                return unit, kind
-        return None, None
+        found = finest_locator(_point_cache()).locate(lon, lat)
+        if found is None:
+            return None, None
+        kind, hit = found
+        unit = self.table.units.get(hit[0])
+        if unit is None:  # the point index is newer than this table
+            invalidate()
+            return None, None
+        return unit, kind
 
 
 _state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}

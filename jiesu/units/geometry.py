@@ -260,3 +260,69 @@ class Locator:
         for p, g in sorted(zip(point_idx.tolist(), geom_idx.tolist()), reverse=True):
             result[p] = self._ids[g]  # reversed, so the lowest geometry index wins
         return result
+
+
+class LayeredLocator:
+    """The finest of several layers of units at a point: built from [(key, Locator)], finest layer first.
+
+    locate(lon, lat) → (key, id) of the first unit holding the point in the
+    first layer that has one, or None: what asking each layer's Locator in
+    turn gives, with one look-up instead of one tree query per layer. A
+    uniform grid of cells over all the boundaries' extent lists, per cell,
+    the boundaries whose bounding box meets it (finest layer first, each
+    layer in its listed order); the point's cell is found by arithmetic and
+    its boundaries are tested at once with prepared point-in-polygon tests
+    (shapely.intersects_xy, so a point on an edge counts, as in Locator).
+    """
+
+    def __init__(self, layers: Iterable[tuple[object, Locator]], cells: int = 128):
+        keys, ids, geoms = [], [], []
+        for key, layer in layers:
+            keys.extend([key] * len(layer))
+            ids.extend(layer._ids)
+            geoms.extend(layer._geoms)
+        self._keys, self._ids = keys, ids
+        self._buckets = {}
+        self._origin = self._scale = (0.0, 0.0)
+        self._cells = cells
+        if not geoms:
+            return
+        geoms = np.array(geoms, dtype=object)
+        bounds = shapely.bounds(geoms)
+        west, south = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+        east, north = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        self._origin = (west, south)
+        self._scale = (cells / max(east - west, 1e-9), cells / max(north - south, 1e-9))
+        members = {}
+        for index, (w, s, e, n) in enumerate(bounds.tolist()):
+            (i0, j0), (i1, j1) = self._cell(w, s), self._cell(e, n)
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    members.setdefault(i * cells + j, []).append(index)
+        self._buckets = {cell: (geoms[idx], np.array(idx)) for cell, idx in members.items()}
+
+    def _cell(self, lon, lat):
+        """The (column, row) of a point in the extent; the extent's far edges belong to the last cells.
+        Floating-point rounding is monotonic, so a point inside a bounding box lands in one of its cells."""
+        last = self._cells - 1
+        return (min(int((lon - self._origin[0]) * self._scale[0]), last),
+                min(int((lat - self._origin[1]) * self._scale[1]), last))
+
+    def __len__(self):
+        return len(self._ids)
+
+    def locate(self, lon: float, lat: float):
+        """(key, id) of the finest unit holding (lon, lat), or None."""
+        if not self._buckets or lon < self._origin[0] or lat < self._origin[1]:
+            return None
+        i, j = self._cell(lon, lat)
+        bucket = self._buckets.get(i * self._cells + j)
+        if bucket is None:
+            return None
+        geoms, indices = bucket
+        hits = shapely.intersects_xy(geoms, lon, lat)
+        first = int(hits.argmax())
+        if not hits[first]:
+            return None
+        index = int(indices[first])
+        return self._keys[index], self._ids[index]

@@ -551,6 +551,16 @@ def locator(kind, cache=None):
     return found
 
 
+def finest_locator(cache=None):
+    """The cached geometry.LayeredLocator over LOCATE_LEVELS (grids first): locate(lon, lat) → (kind, ids of
+    locator()) for the finest level with a boundary at the point, or None."""
+    cache = _fresh_locators() if cache is None else cache
+    found = cache.get("layers")
+    if found is None:
+        found = cache["layers"] = geo.LayeredLocator((str(kind), locator(kind, cache)) for kind in LOCATE_LEVELS)
+    return found
+
+
 def locate_point(lon, lat):
     """The grid, community, street and district at (lon, lat), or None outside them all.
 
@@ -560,13 +570,10 @@ def locate_point(lon, lat):
     gets its street.
     """
     for attempt in range(2):
-        cache = _fresh_locators()
-        for kind in LOCATE_LEVELS:
-            hit = locator(kind, cache).locate(lon, lat)
-            if hit is not None:
-                break
-        else:
+        found = finest_locator().locate(lon, lat)
+        if found is None:
             return None
+        kind, hit = found
         chain = _chain_ids(kind, *hit)
         units = _lean_units().in_bulk([i for i in chain.values() if i is not None])
         if hit[0] in units:

@@ -158,6 +158,9 @@ def test_top_k_is_sorted_and_sums_to_at_most_one(title_model):
     assert top[0][0] == clf.predict(["小区物业乱收停车费"])[0]
     full = clf.predict_proba(["小区物业乱收停车费"])[0]
     assert abs(full.sum() - 1) < 1e-9
+    every = clf.predict_proba_top("小区物业乱收停车费", k=7)
+    assert [(clf.classes.index(label), p) for label, p in every] == sorted(
+        enumerate(full.tolist()), key=lambda ip: (-ip[1], ip[0]))  # the same probabilities as the full softmax
     assert len(clf.predict_proba_top("x", k=99)) == 7
 
 

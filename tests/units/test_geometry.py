@@ -145,3 +145,41 @@ def test_locator_on_a_shared_edge_answers_the_first_listed():
     assert locator.locate(1.5, 0.5) == "b"
     assert locator.locate_many([1.0, 1.5, 9], [0.5, 0.5, 9]) == ["a", "b", None]
     assert geo.Locator([]).locate(0, 0) is None
+
+
+def _asked_in_turn(layers, lon, lat):
+    for key, locator in layers:
+        found = locator.locate(lon, lat)
+        if found is not None:
+            return key, found
+    return None
+
+
+def test_layered_locator_answers_as_asking_each_layer_in_turn(districts):
+    rows, cells = districts
+    streets = [(f"{rows[i]['code']}-{k}", cell) for i in (0, 5) for k, cell in enumerate(geo.split(cells[i], 12, str(i)))]
+    partial = [(code, cell) for code, cell in streets[::3]]  # gaps: the street layer covers only part of the city
+    layers = [("street", geo.Locator(partial)),
+              ("district", geo.Locator([(r["code"], c) for r, c in zip(rows, cells)]))]
+    layered = geo.LayeredLocator(layers, cells=16)
+    assert len(layered) == len(partial) + 16
+    rng = random.Random(11)
+    points = [(rng.uniform(115.3, 117.6), rng.uniform(39.3, 41.2)) for _ in range(3000)]
+    # vertices of the boundaries: on edges, where the first listed must win
+    points += [xy for _code, cell in partial for poly in getattr(cell, "geoms", [cell]) for xy in poly.exterior.coords]
+    answers = [layered.locate(x, y) for x, y in points]
+    assert answers == [_asked_in_turn(layers, x, y) for x, y in points]
+    assert {a[0] for a in answers if a is not None} == {"street", "district"}
+    assert None in answers  # outside the city's box
+
+
+def test_layered_locator_edges_and_empty_layers():
+    layered = geo.LayeredLocator([("fine", geo.Locator([("a", box(0, 0, 1, 1)), ("b", box(1, 0, 2, 1))])),
+                                  ("coarse", geo.Locator([("c", box(-1, -1, 3, 2))]))], cells=4)
+    assert layered.locate(1.0, 0.5) == ("fine", "a")
+    assert layered.locate(2.0, 1.0) == ("fine", "b")      # the far corner of the extent's inner box
+    assert layered.locate(3.0, 2.0) == ("coarse", "c")    # the extent's far corner
+    assert layered.locate(2.5, 1.5) == ("coarse", "c")
+    assert layered.locate(3.0001, 0.5) is None and layered.locate(-1.0001, 0.5) is None
+    assert geo.LayeredLocator([("x", geo.Locator([]))]).locate(0, 0) is None
+    assert len(geo.LayeredLocator([])) == 0
