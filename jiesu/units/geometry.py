@@ -293,13 +293,12 @@ class LayeredLocator:
         east, north = float(bounds[:, 2].max()), float(bounds[:, 3].max())
         self._origin = (west, south)
         self._scale = (cells / max(east - west, 1e-9), cells / max(north - south, 1e-9))
-        members = {}
+        self._geoms = geoms
         for index, (w, s, e, n) in enumerate(bounds.tolist()):
             (i0, j0), (i1, j1) = self._cell(w, s), self._cell(e, n)
             for i in range(i0, i1 + 1):
                 for j in range(j0, j1 + 1):
-                    members.setdefault(i * cells + j, []).append(index)
-        self._buckets = {cell: (geoms[idx], np.array(idx)) for cell, idx in members.items()}
+                    self._buckets.setdefault(i * cells + j, []).append(index)
 
     def _cell(self, lon, lat):
         """The (column, row) of a point in the extent; the extent's far edges belong to the last cells.
@@ -316,9 +315,12 @@ class LayeredLocator:
         if not self._buckets or lon < self._origin[0] or lat < self._origin[1]:
             return None
         i, j = self._cell(lon, lat)
-        bucket = self._buckets.get(i * self._cells + j)
+        cell = i * self._cells + j
+        bucket = self._buckets.get(cell)
         if bucket is None:
             return None
+        if isinstance(bucket, list):  # a cell's arrays are made when a point first lands in it
+            bucket = self._buckets[cell] = (self._geoms[bucket], np.array(bucket))
         geoms, indices = bucket
         hits = shapely.intersects_xy(geoms, lon, lat)
         first = int(hits.argmax())
