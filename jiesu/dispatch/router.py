@@ -127,6 +127,8 @@ class RoutingTable:
         self._chains = {}
         self._duty_entries = {}
         self._offices = {}
+        self._territories = {}
+        self._applicable_kept = {}
 
     # -- look-ups
 
@@ -219,7 +221,20 @@ class RoutingTable:
         return suggestions[:3]
 
     def _applicable(self, category, place_ids):
-        """Lead groups [(rank, [duties])] best first, co groups likewise, negatives (any rank)."""
+        """Lead groups [(rank, [duties])] best first, co groups likewise, negatives (any rank); shared, not to
+        be changed. They depend on the place only through which of the duties' territories hold it, so they
+        are kept per category and that set."""
+        territories = self._territories.get(category.id)
+        if territories is None:
+            territories = self._territories[category.id] = frozenset(
+                d.territory_id for _depth, d, _rank, _elsewhere in self._duties_of(category) if d.territory_id)
+        key = (category.id, territories & place_ids)
+        found = self._applicable_kept.get(key)
+        if found is None:
+            found = self._applicable_kept[key] = self._group_duties(category, place_ids)
+        return found
+
+    def _group_duties(self, category, place_ids):
         leads, cos, negatives = defaultdict(list), defaultdict(list), []
         for depth, d, rank_here, elsewhere in self._duties_of(category):
             if d.territory_id is None:

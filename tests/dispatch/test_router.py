@@ -164,6 +164,11 @@ def test_a_street_override_beats_a_district_override(world):
     table = world.table()
     assert table.route("03.01.01", world.place("110101001001"))[0].lead.code == "110101-SCJ"
     assert table.route("03.01.01", world.place("110101002"))[0].lead.code == "110101-ZFJ"
+    # the table keeps each category's grouped duties per set of its territories holding the place: asked
+    # again, in another order, each place still gets its own rule
+    for code, lead in [("110102001", "110102001"), ("110101001", "110101-SCJ"), ("110101002", "110101-ZFJ"),
+                       ("110101001001", "110101-SCJ"), ("110102001", "110102001")]:
+        assert table.route("03.01.01", world.place(code))[0].lead.code == lead, code
 
 
 def test_a_local_rule_on_a_parent_beats_a_citywide_rule_on_the_leaf(world):
