@@ -549,7 +549,7 @@ class TextClassifier:
         e -= e.max()
         np.exp(e, out=e)  # the softmax's numerators (as _softmax computes them); only k are divided
         n, k = len(e), max(1, min(k, len(e)))
-        best = np.argpartition(e, n - k)[n - k:] if k < n else np.arange(n)
+        best = e.argpartition(n - k)[n - k:] if k < n else np.arange(n)
         top = e[best] / e.sum()
         order = np.lexsort((best, -top))  # most likely first; ties by class order, as a full sort
         return [(self.classes[i], pi) for i, pi in zip(best[order].tolist(), top[order].tolist())]

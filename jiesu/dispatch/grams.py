@@ -70,7 +70,7 @@ def _per_character(ch: str) -> int:
 @functools.lru_cache(maxsize=1)
 def _table() -> np.ndarray:
     """The per-character normalisation of the Basic Multilingual Plane (built once, ~0.4 s in all), and
-    one more entry, _SLOW, where every astral code point lands (``np.take(..., mode="clip")``)."""
+    one more entry, _SLOW, where every astral code point lands (``take(..., mode="clip")``)."""
     bmp = np.fromiter((_per_character(chr(cp)) for cp in range(_BMP)), dtype=np.int32, count=_BMP)
     return np.append(bmp, np.int32(_SLOW))
 
@@ -119,7 +119,7 @@ def normalized_code_points(text: str, head: int = 0) -> tuple[np.ndarray, int] |
 
 
 def _mapped(text: str, head: int) -> tuple[np.ndarray, int] | None:
-    mapped = np.take(_table(), np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), mode="clip")
+    mapped = _table().take(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), mode="clip")
     if len(mapped) and mapped.min() == _SLOW:
         return None
     kept = mapped != _DROP
@@ -187,7 +187,7 @@ class CodedBlocks:
     def find(self, grams: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """Of the distinct sorted ``grams`` that some block knows: their feature ids (k, n_columns), -1 where
         a block lacks one; their counts; and how many of them are untagged (they come first)."""
-        pos = np.searchsorted(self.codes, grams)
+        pos = self.codes.searchsorted(grams)  # the array methods skip numpy's Python-level wrappers
         known = self.codes[pos] == grams
         pos = pos[known]
-        return self.ids[pos], counts[known], int(np.searchsorted(pos, self.tagged_from))
+        return self.ids[pos], counts[known], int(pos.searchsorted(self.tagged_from))
