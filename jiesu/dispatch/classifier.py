@@ -57,7 +57,8 @@ from jiesu.dispatch.grams import prepare as prepare_gram_codes
 
 FORMAT = "jiesu-dispatch-textclf"
 FORMAT_VERSION = 3  # 2: title block; 3: word block. Files of versions 1 and 2 still load.
-READABLE_VERSIONS = (1, 2, 3)
+PRUNED_FORMAT_VERSION = 4  # 4: weights kept per feature for its strongest classes only (``max_weights``)
+READABLE_VERSIONS = (1, 2, 3, 4)
 TITLE_PREFIX = "\x01"  # vocabulary entries of the title block; normalize() removes control characters
 WORD_PREFIX = "\x02"  # vocabulary entries of the word block
 
@@ -197,6 +198,8 @@ class ClassifierConfig:
     class_weight: str | None = "balanced"
     calibrate: bool = True
     calibration_folds: int = 5
+    calibration_rows: int = 20_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
+    max_weights: int = 16_000_000  # weights a model keeps (0 = all); past it, each feature keeps its strongest
     random_state: int = 0
 
     @classmethod
@@ -209,9 +212,12 @@ class ClassifierConfig:
 class _Weights:
     vocab: dict[str, int]  # all blocks: text n-grams, then title n-grams (TITLE_PREFIX), then words (WORD_PREFIX)
     idf: np.ndarray  # (n_features,) float32
-    coef: np.ndarray  # (n_features, n_classes) float32, feature-major for row gathers; block weights folded in
+    coef: np.ndarray | None  # (n_features, n_classes) float32, feature-major for row gathers; block weights
+    # folded in. None when pruned: then each feature keeps its weights for a few classes only, below
     intercept: np.ndarray  # (n_classes,) float32
     prefixed: bool = True  # False for format 1 files: every entry is a text n-gram
+    top_classes: np.ndarray | None = None  # (n_features, m) the classes each feature keeps, when pruned
+    top_values: np.ndarray | None = None  # (n_features, m) float32, their weights
 
     def __post_init__(self):
         """Prefix-free vocabularies per block, so that prediction never builds prefixed strings,
@@ -224,10 +230,51 @@ class _Weights:
                 self.text_vocab[key] = i
             else:
                 block[key[1:]] = i
+        self.n_classes = len(self.intercept)
         self.coded = CodedBlocks.of([self.text_vocab, self.word_vocab], [self.title_vocab, self.word_vocab])
         if self.coded is not None:
             self.idf_or_zero = np.append(self.idf, np.float32(0))  # [-1]: a gram a block lacks weighs nothing
             prepare_gram_codes()
+
+    @property
+    def pruned(self) -> bool:
+        return self.coef is None
+
+    def add_scores(self, out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+        """out += values @ W[rows], for the dense matrix or the pruned rows alike."""
+        if self.coef is not None:
+            out += values @ self.coef[rows]
+        else:
+            weighted = self.top_values[rows] * values[:, None]
+            out += np.bincount(self.top_classes[rows].ravel(), weights=weighted.ravel(), minlength=self.n_classes)
+
+    def matrix(self):
+        """W as (n_features, n_classes): the dense array, or a scipy CSR matrix when pruned."""
+        if self.coef is not None:
+            return self.coef
+        import scipy.sparse as sp
+
+        n, m = self.top_classes.shape
+        return sp.csr_matrix((self.top_values.ravel(), self.top_classes.ravel().astype(np.int64),
+                              np.arange(0, n * m + 1, m)), shape=(n, self.n_classes))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weight arrays as a model file stores them."""
+        if self.coef is not None:
+            return {"coef": self.coef}
+        return {"top_classes": self.top_classes, "top_values": self.top_values}
+
+    def prune(self, budget: int) -> "_Weights":
+        """Keep at most ``budget`` weights: each feature its ``budget // n_features`` (at least 1) largest in
+        magnitude. A feature of a many-class model speaks for a few classes; the rest of its row is near zero.
+        Nothing changes when the whole matrix fits the budget."""
+        n_features, n_classes = self.coef.shape
+        m = max(1, budget // max(1, n_features))
+        if self.pruned or n_features * n_classes <= budget or m >= n_classes:
+            return self
+        self.top_classes, self.top_values = keep_strongest(self.coef, m)
+        self.coef = None
+        return self
 
 
 class _Features:
@@ -345,6 +392,8 @@ class TextClassifier:
             coef = np.vstack([-coef[0], coef[0]])
             intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
         self._w = vec.weights(coef.T, intercept)
+        if self.config.max_weights > 0:
+            self._w.prune(self.config.max_weights)
 
         cv = {}
         self.temperature = 1.0
@@ -358,17 +407,32 @@ class TextClassifier:
         return self
 
     def _calibrate(self, texts: list[str], labels: list[str]) -> dict:
-        """Fit the softmax temperature on out-of-fold linear scores; returns CV figures."""
+        """Fit the softmax temperature on out-of-fold linear scores; returns CV figures.
+
+        The folds are stratified; a class with fewer rows than folds is missing from some training folds
+        (its out-of-fold score there is very low), so that a catalogue's rare categories do not switch the
+        calibration off. Past ``calibration_rows`` rows the folds are cut from a random sample of that many:
+        one temperature needs no more, and each fold is a whole training run."""
+        import warnings
+
         from sklearn.model_selection import StratifiedKFold
 
+        cfg = self.config
+        limit = cfg.calibration_rows
+        if 0 < limit < len(texts):
+            pick = np.sort(np.random.default_rng(cfg.random_state).choice(len(texts), limit, replace=False))
+            texts, labels = [texts[i] for i in pick], [labels[i] for i in pick]
         counts = Counter(labels)
-        k = min(self.config.calibration_folds, min(counts.values()))
-        if k < 2:
+        k = min(cfg.calibration_folds, max(counts.values()))
+        if k < 2 or len(counts) < 2:
             return {}
         y = np.array(labels)
         scores = np.zeros((len(texts), len(self.classes)), dtype=np.float64)
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.config.random_state)
-        for tr, te in skf.split(np.zeros(len(y)), y):
+        with warnings.catch_warnings():  # "the least populated class has only 1 member": see above
+            warnings.simplefilter("ignore", UserWarning)
+            splits = list(skf.split(np.zeros(len(y)), y))
+        for tr, te in splits:
             sub = TextClassifier(config=ClassifierConfig.from_dict(asdict(self.config)))
             vec, svm = sub._fit_linear([texts[i] for i in tr], y[tr])
             d = svm.decision_function(vec.transform([texts[i] for i in te]))
@@ -385,6 +449,7 @@ class TextClassifier:
         probs = _softmax(scores / self.temperature)
         return {
             "cv_folds": k,
+            "cv_rows": len(texts),
             "cv_accuracy": round(float((pred == yi).mean()), 4),
             "cv_macro_f1": round(_macro_f1(yi, pred, len(self.classes)), 4),
             "cv_log_loss": round(float(-np.log(np.maximum(probs[np.arange(len(yi)), yi], 1e-12)).mean()), 4),
@@ -395,10 +460,12 @@ class TextClassifier:
         import sklearn
 
         now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-        digest = hashlib.sha1(self._w.coef.tobytes()).hexdigest()[:8]
+        digest = hashlib.sha1(b"".join(a.tobytes() for a in self._w.arrays().values())).hexdigest()[:8]
+        pruned = self._w.pruned
         return {
             "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format_version": PRUNED_FORMAT_VERSION if pruned else FORMAT_VERSION,
+            "weights_per_feature": self._w.top_classes.shape[1] if pruned else len(self.classes),
             "model_version": version or f"{now:%Y%m%d%H%M%S}-{digest}",
             "mode": mode,
             "classes": self.classes,
@@ -469,7 +536,7 @@ class TextClassifier:
         out = w.intercept.astype(np.float64)
         if terms:
             rows, values = (np.concatenate(parts) for parts in zip(*terms))
-            out += values @ w.coef[rows]
+            w.add_scores(out, rows, values)
         return out
 
     def _coded_scores(self, w: _Weights, text: str) -> np.ndarray:
@@ -493,7 +560,7 @@ class TextClassifier:
         out = w.intercept.astype(np.float64)
         known = rows >= 0
         if known.any():
-            out += values[known] @ w.coef[rows[known]]
+            w.add_scores(out, rows[known], values[known])
         return out
 
     def _words(self, norm: str, known: dict[str, int]) -> Counter:
@@ -568,7 +635,8 @@ class TextClassifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         words = sorted(w.vocab, key=w.vocab.__getitem__)
         meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config),
-                    format_version=FORMAT_VERSION, n_text_features=len(w.text_vocab),
+                    format_version=PRUNED_FORMAT_VERSION if w.pruned else FORMAT_VERSION,
+                    n_text_features=len(w.text_vocab),
                     n_title_features=len(w.title_vocab), n_word_features=len(w.word_vocab))
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
@@ -577,8 +645,8 @@ class TextClassifier:
                 meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
                 vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
                 idf=w.idf,
-                coef=w.coef,
                 intercept=w.intercept,
+                **w.arrays(),
             )
         tmp.replace(path)
         return path
@@ -592,7 +660,8 @@ class TextClassifier:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(z["meta"].tobytes().decode("utf-8"))
                 vocab_blob = z["vocab"].tobytes().decode("utf-8")
-                idf, coef, intercept = z["idf"], z["coef"], z["intercept"]
+                idf, intercept = z["idf"], z["intercept"]
+                weights = {name: z[name] for name in ("coef", "top_classes", "top_values") if name in z.files}
         except (OSError, ValueError, KeyError) as exc:
             raise ModelFormatError(f"{path}: not a {FORMAT} model file ({exc})") from exc
         if meta.get("format") != FORMAT:
@@ -604,7 +673,15 @@ class TextClassifier:
                 "retrain with `jiesu dispatch train`"
             )
         words = vocab_blob.split("\n") if vocab_blob else []
-        if len(words) != len(idf) or coef.shape != (len(idf), len(meta["classes"])):
+        n_classes = len(meta["classes"])
+        if "coef" in weights:
+            consistent = weights["coef"].shape == (len(idf), n_classes)
+        else:
+            top_classes, top_values = weights.get("top_classes"), weights.get("top_values")
+            consistent = (top_classes is not None and top_values is not None and top_classes.ndim == 2
+                          and top_classes.shape == top_values.shape and len(top_classes) == len(idf)
+                          and (top_classes.size == 0 or int(top_classes.max()) < n_classes))
+        if len(words) != len(idf) or len(intercept) != n_classes or not consistent:
             raise ModelFormatError(f"{path}: inconsistent array shapes")
         config = dict(meta.get("config", {}))
         version = meta.get("format_version")
@@ -618,8 +695,9 @@ class TextClassifier:
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
         )
-        obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=coef, intercept=intercept,
-                          prefixed=version > 1)
+        obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=weights.get("coef"),
+                          intercept=intercept, prefixed=version > 1, top_classes=weights.get("top_classes"),
+                          top_values=weights.get("top_values"))
         return obj
 
 
@@ -645,6 +723,20 @@ def train_from_tickets(rows: Iterable[tuple[str, str]], *, version: str | None =
 
 
 # ---------------------------------------------------------------------- helpers
+def keep_strongest(coef: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``coef`` (features × classes), its m weights largest in magnitude: (classes, weights), both
+    (n_features, m); classes as uint16 when they fit."""
+    n_features, n_classes = coef.shape
+    classes = np.empty((n_features, m), dtype=np.uint16 if n_classes <= 65536 else np.int32)
+    values = np.empty((n_features, m), dtype=np.float32)
+    for start in range(0, n_features, 16384):  # a slice at a time: no (n_features × n_classes) temporaries
+        part = coef[start:start + 16384]
+        best = np.argpartition(-np.abs(part), m - 1, axis=1)[:, :m]
+        classes[start:start + 16384] = best
+        values[start:start + 16384] = np.take_along_axis(part, best, axis=1)
+    return classes, values
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     z = z - z.max(axis=-1, keepdims=True)

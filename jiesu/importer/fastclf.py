@@ -99,7 +99,7 @@ class BatchClassifier:
         self.gram_range = (config.ngram_min, config.ngram_max)
         self.n_features = len(w.idf)
         self.idf = np.asarray(w.idf, dtype=np.float32)
-        self.coef = np.ascontiguousarray(w.coef, dtype=np.float32)
+        self.coef = w.matrix()  # dense, or sparse for a pruned model
         self.intercept = np.asarray(w.intercept, dtype=np.float64)
         self.temperature = float(getattr(self.model, "temperature", 1.0) or 1.0)
 
@@ -194,7 +194,8 @@ class BatchClassifier:
         if all_r:
             matrix = sp.csr_matrix((np.concatenate(all_v), (np.concatenate(all_r), np.concatenate(all_f))),
                                    shape=(n, self.n_features), dtype=np.float32)
-            out += matrix @ self.coef
+            scores = matrix @ self.coef
+            out += scores if isinstance(scores, np.ndarray) else scores.toarray()
         return out
 
     def top(self, texts, k=3):

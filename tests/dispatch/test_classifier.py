@@ -6,10 +6,13 @@ import pytest
 
 from jiesu.dispatch.classifier import (
     FORMAT_VERSION,
+    PRUNED_FORMAT_VERSION,
+    READABLE_VERSIONS,
     ClassifierConfig,
     ModelFormatError,
     TextClassifier,
     body_passages,
+    keep_strongest,
     normalize,
     train_from_tickets,
 )
@@ -192,7 +195,7 @@ def test_load_rejects_foreign_damaged_and_future_files(title_model, tmp_path):
     with np.load(path) as z:
         arrays = dict(z)
     meta = json.loads(arrays["meta"].tobytes())
-    meta["format_version"] = FORMAT_VERSION + 1
+    meta["format_version"] = max(READABLE_VERSIONS) + 1
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     future = tmp_path / "future.npz"
     np.savez(future, **arrays)
@@ -230,6 +233,80 @@ def test_calibration_fits_a_temperature_and_records_cv_figures(titles):
     assert 0.01 < clf.temperature < 10 and m["temperature"] == clf.temperature
     assert m["cv_folds"] == 3 and m["cv_macro_f1"] > 0.8
     assert m["cv_ece"] < 0.08
+
+
+def test_calibration_keeps_rare_classes_and_samples_large_sets(titles):
+    """A class with fewer rows than folds does not switch calibration off; past calibration_rows the folds
+    are cut from a sample of that many rows."""
+    texts = [t for t, _ in titles[:1500]] + ["路灯坏了一盏", "井盖丢失"]
+    labels = [l for _, l in titles[:1500]] + ["市政设施", "井盖"]
+    clf = TextClassifier(config=ClassifierConfig(calibration_rows=600)).fit(texts, labels)
+    m = clf.meta
+    assert m["cv_folds"] == 5 and m["cv_rows"] == 600 and m["n_train"] == 1502
+    assert "井盖" in clf.classes and clf.temperature != 1.0 and m["cv_macro_f1"] > 0.3
+    whole = TextClassifier(config=ClassifierConfig(calibration_rows=0, chunk_weight=0)).fit(texts[:700], labels[:700])
+    assert whole.meta["cv_rows"] == 700
+
+
+def test_keep_strongest_keeps_each_rows_largest_weights():
+    coef = np.array([[0.1, -0.9, 0.3, 0.0], [0.5, 0.2, -0.6, 0.05]], dtype=np.float32)
+    classes, values = keep_strongest(coef, 2)
+    assert [sorted(r) for r in classes.tolist()] == [[1, 2], [0, 2]]
+    assert np.array_equal(values, np.take_along_axis(coef, classes.astype(np.intp), axis=1))
+    assert classes.dtype == np.uint16
+
+
+def _zeroed_but_strongest(coef, m):
+    keep = np.argsort(-np.abs(coef), axis=1, kind="stable")[:, :m]
+    out = np.zeros_like(coef)
+    rows = np.arange(len(coef))[:, None]
+    out[rows, keep] = coef[rows, keep]
+    return out
+
+
+@pytest.mark.parametrize("ngram_max", [2, 3])  # the coded path and the string path
+def test_a_model_over_its_weight_budget_keeps_each_features_strongest_classes(titles, tmp_path, ngram_max):
+    texts, labels = [t for t, _ in titles[:2000]], [l for _, l in titles[:2000]]
+    cfg = dict(calibrate=False, chunk_weight=0, ngram_max=ngram_max)
+    dense = TextClassifier(config=ClassifierConfig(**cfg)).fit(texts, labels)
+    n_features = len(dense._w.idf)
+    assert not dense._w.pruned and dense.meta["format_version"] == FORMAT_VERSION
+    pruned = TextClassifier(config=ClassifierConfig(max_weights=3 * n_features, **cfg)).fit(texts, labels)
+    assert pruned._w.pruned and pruned._w.top_classes.shape == (n_features, 3)
+    assert pruned.meta["weights_per_feature"] == 3 and pruned.meta["format_version"] == PRUNED_FORMAT_VERSION
+    expected = TextClassifier(config=dense.config, classes=dense.classes, meta=dense.meta)
+    expected._w = dense._w
+    kept = _zeroed_but_strongest(dense._w.coef, 3)
+    sample = texts[:40] + [f"{t}\n{t}的详情，已经很久了" for t in texts[40:60]] + ["", "完全无关"]
+    original = dense._w.coef
+    try:
+        dense._w.coef = kept
+        want = np.array([expected.decision_scores(t) for t in sample])
+    finally:
+        dense._w.coef = original
+    got = np.array([pruned.decision_scores(t) for t in sample])
+    assert np.allclose(got, want, atol=1e-5)
+    back = TextClassifier.load(pruned.save(tmp_path / "pruned.npz"))
+    assert back._w.pruned and back.meta["format_version"] == PRUNED_FORMAT_VERSION
+    assert np.allclose(np.array([back.decision_scores(t) for t in sample]), got, atol=1e-6)
+    assert back.predict(texts[:300]) == pruned.predict(texts[:300])
+    agree = np.mean(np.array(pruned.predict(texts[:300])) == np.array(dense.predict(texts[:300])))
+    assert agree > 0.9, agree
+
+
+def test_a_damaged_pruned_file_is_rejected(titles, tmp_path):
+    texts, labels = [t for t, _ in titles[:600]], [l for _, l in titles[:600]]
+    clf = TextClassifier(config=ClassifierConfig(calibrate=False, max_weights=20_000)).fit(texts, labels)
+    assert clf._w.pruned
+    path = clf.save(tmp_path / "p.npz")
+    with np.load(path) as z:
+        arrays = dict(z)
+    arrays["top_classes"] = arrays["top_classes"].copy()
+    arrays["top_classes"][0, 0] = len(clf.classes)  # a class the model does not have
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ModelFormatError, match="inconsistent"):
+        TextClassifier.load(bad)
 
 
 def test_cold_start_from_keywords_predicts_the_obvious_class():

@@ -27,6 +27,18 @@ def test_batch_equals_per_text(title_weight):
         assert [p for _, p in g] == pytest.approx([p for _, p in w], abs=1e-5)
 
 
+def test_batch_equals_per_text_for_a_pruned_model():
+    model = TextClassifier.from_keywords(PAIRS, config=ClassifierConfig(calibrate=False, max_weights=100))
+    assert model._w.pruned and model._w.top_classes.shape[1] == 1  # 100 weights over more features: 1 each
+    batch = BatchClassifier(model)
+    assert batch.fast, batch.reason
+    got = batch.top(TEXTS * 2, k=2)
+    want = [model.predict_proba_top(t, 2) for t in TEXTS * 2]
+    assert [[label for label, _ in g] for g in got] == [[label for label, _ in w] for w in want]
+    for g, w in zip(got, want):
+        assert [p for _, p in g] == pytest.approx([p for _, p in w], abs=1e-5)
+
+
 def test_other_models_fall_back_to_their_own_method():
     model = KeywordClassifier(PAIRS)
     batch = BatchClassifier(model)
