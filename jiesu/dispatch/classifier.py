@@ -200,6 +200,7 @@ class ClassifierConfig:
     calibration_folds: int = 5
     calibration_rows: int = 20_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
     max_weights: int = 16_000_000  # weights a model keeps (0 = all); past it, each feature keeps its strongest
+    kernel_max_rows: int = 20_000  # many-class ridge up to this many rows: one kernel solve (8 n² bytes; 0 = never)
     random_state: int = 0
 
     @classmethod
@@ -348,6 +349,8 @@ class TextClassifier:
         from sklearn.linear_model import RidgeClassifier
         from sklearn.svm import LinearSVC
 
+        from jiesu.dispatch.ridge import KernelRidgeClassifier
+
         cfg = self.config
         weights = None
         if cfg.chunk_weight > 0:
@@ -364,6 +367,8 @@ class TextClassifier:
         X = vec.fit_transform(texts)
         if cfg.model == "svm":
             svm = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=cfg.random_state)
+        elif cfg.model == "ridge" and KernelRidgeClassifier.fits(*X.shape, len(set(labels)), cfg.kernel_max_rows):
+            svm = KernelRidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight)
         elif cfg.model == "ridge":
             svm = RidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight, solver="sparse_cg")
         else:
