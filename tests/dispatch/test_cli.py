@@ -90,6 +90,11 @@ def test_train_predict_info(files):
     run("train", "--from-csv", files["titles"], files["messages"], "--out", str(plain), "--no-calibrate",
         "--chunk-weight", "0")
     assert json.loads("\n".join(run("info", "--model", str(plain))))["config"]["chunk_weight"] == 0
+    small = files["dir"] / "small.npz"
+    run("train", "--from-csv", files["titles"], "--out", str(small), "--no-calibrate", "--max-weights", "120000")
+    meta = json.loads("\n".join(run("info", "--model", str(small))))
+    assert meta["config"]["max_weights"] == 120000 and meta["format_version"] == 4
+    assert meta["weights_per_feature"] == max(1, 120000 // meta["n_features"]) < 7
 
 
 def test_bad_input_names_the_problem(files, tmp_path):
@@ -105,6 +110,8 @@ def test_bad_input_names_the_problem(files, tmp_path):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--title-weight", "-1")
     with pytest.raises(CommandError, match="--chunk-weight must be 0 or positive"):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--chunk-weight", "-0.5")
+    with pytest.raises(CommandError, match="--max-weights must be 0 or positive"):
+        run("evaluate", "--train", files["titles"], "--test", files["test"], "--max-weights", "-1")
 
 
 def test_exit_code_is_non_zero_on_bad_input(files, tmp_path):

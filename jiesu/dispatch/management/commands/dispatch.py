@@ -64,6 +64,9 @@ def _add_model_args(p):
     p.add_argument("--chunk-weight", type=float, default=ClassifierConfig.chunk_weight, dest="chunk_weight",
                    help="training only: weight of the extra examples cut from full messages' bodies (passages of "
                         f"whole sentences; default {ClassifierConfig.chunk_weight}; 0 = none)")
+    p.add_argument("--max-weights", type=int, default=ClassifierConfig.max_weights, dest="max_weights",
+                   help="weights the model keeps; past it each feature keeps only its strongest classes (default "
+                        f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
 
 
 class Command(BaseCommand):
@@ -162,10 +165,13 @@ class Command(BaseCommand):
                 raise CommandError(f"--{opt.replace('_', '-')} must be 0 or positive")
         if opts["word_max"] < 2:
             raise CommandError("--word-max must be at least 2")
+        if opts["max_weights"] < 0:
+            raise CommandError("--max-weights must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
-                                chunk_weight=opts["chunk_weight"], calibrate=calibrate)
+                                chunk_weight=opts["chunk_weight"], max_weights=opts["max_weights"],
+                                calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
