@@ -158,6 +158,20 @@ def gram_code(gram: str) -> int:
     return ord(gram) if len(gram) == 1 else (ord(gram[0]) << SHIFT) | ord(gram[1])
 
 
+def codes_of(grams) -> np.ndarray | None:
+    """gram_code of every 1–2-character string in ``grams``, in numpy (a model's vocabulary of ~500,000
+    n-grams loads in a fraction of the time); None when one is longer (or empty)."""
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    if len(lengths) and (lengths.min() < 1 or lengths.max() > 2):
+        return None
+    points = np.frombuffer("".join(grams).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    codes = points[starts]
+    pairs = lengths == 2
+    codes[pairs] = (codes[pairs] << SHIFT) | points[starts[pairs] + 1]
+    return codes
+
+
 @dataclass
 class CodedBlocks:
     """A model's vocabularies as one sorted array of gram codes: the untagged codes of the blocks fed by the
@@ -174,10 +188,12 @@ class CodedBlocks:
         None when a block holds n-grams longer than 2 characters (then strings must be looked up)."""
         columns = [(vocab, j, 0) for j, vocab in enumerate(untagged)]
         columns += [(vocab, j, TAG) for j, vocab in enumerate(tagged)]
-        if any(len(g) > 2 for vocab, _, _ in columns for g in vocab):
-            return None
-        coded = [(np.fromiter(map(gram_code, vocab), dtype=np.int64, count=len(vocab)) | tag, vocab, j)
-                 for vocab, j, tag in columns]
+        coded = []
+        for vocab, j, tag in columns:
+            block_codes = codes_of(list(vocab))
+            if block_codes is None:
+                return None
+            coded.append((block_codes | tag, vocab, j))
         codes = np.append(np.unique(np.concatenate([c for c, _, _ in coded])), np.iinfo(np.int64).max)
         ids = np.full((len(codes), max(len(untagged), len(tagged))), -1, dtype=np.intp)
         for block_codes, vocab, j in coded:

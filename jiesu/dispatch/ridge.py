@@ -58,7 +58,10 @@ class KernelRidgeClassifier:
         XsT = Xs.T.tocsr()
         Z = scipy.linalg.solve(self._kernel(Xs, XsT, x_mean, root), (Y - y_mean) * root[:, None],
                                assume_a="pos", overwrite_a=True, overwrite_b=True)
-        coef = XsT @ Z - np.outer(x_mean, root @ Z)
+        coef = XsT @ Z
+        weighted_z = root @ Z
+        for start in range(0, len(coef), 65536):  # − x̄ (root·Z), a slice at a time: no second features × classes array
+            coef[start:start + 65536] -= np.outer(x_mean[start:start + 65536], weighted_z)
         self.coef_, self.intercept_ = coef.T, y_mean - x_mean @ coef
         if len(self.coef_) == 1:  # two classes: one column, kept 1-d as scikit-learn does
             self.coef_, self.intercept_ = self.coef_[0], float(self.intercept_[0])

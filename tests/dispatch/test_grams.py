@@ -143,3 +143,10 @@ def test_coded_path_gives_the_string_path_scores(model, text):
     finally:
         w.__post_init__()
     assert np.abs(coded - plain).max() < 1e-5
+
+
+def test_codes_of_a_vocabulary_equal_gram_code_one_by_one():
+    vocab = ["东", "东华", "a", "ab", "𠀋", "𠀋门", "门𠀋", "１２", "。"]
+    assert grams.codes_of(vocab).tolist() == [grams.gram_code(g) for g in vocab]
+    assert grams.codes_of([]).tolist() == []
+    assert grams.codes_of(["东华门"]) is None and grams.codes_of(["东", ""]) is None
