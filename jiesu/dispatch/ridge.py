@@ -56,8 +56,11 @@ class KernelRidgeClassifier:
         root = np.sqrt(weights)
         Xs = sp.csr_matrix(sp.diags(root) @ X)
         XsT = Xs.T.tocsr()
-        Z = scipy.linalg.solve(self._kernel(Xs, XsT, x_mean, root), (Y - y_mean) * root[:, None],
-                               assume_a="pos", overwrite_a=True, overwrite_b=True)
+        K = self._kernel(Xs, XsT, x_mean, root)
+        # K is symmetric, so its transpose is the same matrix in Fortran order: LAPACK factors it in place
+        Z = scipy.linalg.solve(K.T, (Y - y_mean) * root[:, None], assume_a="pos", overwrite_a=True,
+                               overwrite_b=True)
+        del K
         coef = XsT @ Z
         weighted_z = root @ Z
         for start in range(0, len(coef), 65536):  # − x̄ (root·Z), a slice at a time: no second features × classes array
