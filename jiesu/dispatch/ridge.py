@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-KERNEL_BLOCK_ROWS = 2000  # rows of X Xᵀ computed per sparse product
+KERNEL_BLOCK_ROWS = 2000  # rows of X Xᵀ computed (and centred) at a time: temporaries of 2000 × n
 
 
 class KernelRidgeClassifier:
@@ -74,12 +74,14 @@ class KernelRidgeClassifier:
         """(Xc Xcᵀ + αI) for Xc = Xs − root x̄ᵀ, the centred rows, without forming Xc."""
         n = Xs.shape[0]
         K = np.empty((n, n))
+        centred, mean_square = Xs @ x_mean, x_mean @ x_mean
         for start in range(0, n, KERNEL_BLOCK_ROWS):
-            K[start:start + KERNEL_BLOCK_ROWS] = (Xs[start:start + KERNEL_BLOCK_ROWS] @ XsT).toarray()
-        centred = Xs @ x_mean
-        K -= np.outer(centred, root)
-        K -= np.outer(root, centred)
-        K += (x_mean @ x_mean) * np.outer(root, root)
+            rows = slice(start, start + KERNEL_BLOCK_ROWS)
+            block = K[rows]
+            block[:] = (Xs[rows] @ XsT).toarray()
+            block -= np.outer(centred[rows], root)
+            block -= np.outer(root[rows], centred)
+            block += np.outer(mean_square * root[rows], root)
         K[np.diag_indices(n)] += self.alpha
         return K
 
