@@ -29,6 +29,8 @@ class KernelRidgeClassifier:
     ``decision_function``."""
 
     def __init__(self, alpha: float = 1.0, class_weight: str | None = "balanced"):
+        if class_weight not in ("balanced", None):
+            raise ValueError(f"class_weight must be 'balanced' or None, not {class_weight!r}")
         self.alpha = float(alpha)
         self.class_weight = class_weight
 
@@ -63,7 +65,8 @@ class KernelRidgeClassifier:
         del K
         coef = XsT @ Z
         weighted_z = root @ Z
-        for start in range(0, len(coef), 65536):  # − x̄ (root·Z), a slice at a time: no second features × classes array
+        # − x̄ (root·Z), a slice at a time: no second features × classes array
+        for start in range(0, len(coef), 65536):
             coef[start:start + 65536] -= np.outer(x_mean[start:start + 65536], weighted_z)
         self.coef_, self.intercept_ = coef.T, y_mean - x_mean @ coef
         if len(self.coef_) == 1:  # two classes: one column, kept 1-d as scikit-learn does

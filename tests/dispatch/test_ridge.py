@@ -53,3 +53,8 @@ def test_the_classifier_uses_it_for_many_classes_only(titles):
     assert a.predict(texts) == b.predict(texts)
     assert np.abs(np.array([a.decision_scores(t) for t in texts[:50]])
                   - np.array([b.decision_scores(t) for t in texts[:50]])).max() < 1e-3
+
+
+def test_class_weights_it_does_not_implement_are_refused():
+    with pytest.raises(ValueError, match="class_weight"):
+        KernelRidgeClassifier(alpha=0.5, class_weight={"a": 2.0})
