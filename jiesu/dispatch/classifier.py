@@ -241,6 +241,11 @@ class _Weights:
     def pruned(self) -> bool:
         return self.coef is None
 
+    @property
+    def format_version(self) -> int:
+        """The file format these weights are written in: the pruned form needs version 4."""
+        return PRUNED_FORMAT_VERSION if self.pruned else FORMAT_VERSION
+
     def add_scores(self, out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
         """out += values @ W[rows], for the dense matrix or the pruned rows alike."""
         if self.coef is not None:
@@ -466,11 +471,11 @@ class TextClassifier:
 
         now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
         digest = hashlib.sha1(b"".join(a.tobytes() for a in self._w.arrays().values())).hexdigest()[:8]
-        pruned = self._w.pruned
+        w = self._w
         return {
             "format": FORMAT,
-            "format_version": PRUNED_FORMAT_VERSION if pruned else FORMAT_VERSION,
-            "weights_per_feature": self._w.top_classes.shape[1] if pruned else len(self.classes),
+            "format_version": w.format_version,
+            "weights_per_feature": w.top_classes.shape[1] if w.pruned else len(self.classes),
             "model_version": version or f"{now:%Y%m%d%H%M%S}-{digest}",
             "mode": mode,
             "classes": self.classes,
@@ -640,8 +645,7 @@ class TextClassifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         words = sorted(w.vocab, key=w.vocab.__getitem__)
         meta = dict(self.meta, classes=self.classes, temperature=self.temperature, config=asdict(self.config),
-                    format_version=PRUNED_FORMAT_VERSION if w.pruned else FORMAT_VERSION,
-                    n_text_features=len(w.text_vocab),
+                    format_version=w.format_version, n_text_features=len(w.text_vocab),
                     n_title_features=len(w.title_vocab), n_word_features=len(w.word_vocab))
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:

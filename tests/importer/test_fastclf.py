@@ -15,25 +15,16 @@ TEXTS = ["小区门口垃圾堆积很多天没人清运", "楼下饭店油烟太
          "路口红绿灯坏了 很拥堵", "ＡＢＣ 全角 English 123", "\n\n第二行才是标题\n公交站台", "完全无关的内容"]
 
 
-@pytest.mark.parametrize("title_weight", [0.0, 0.7])
-def test_batch_equals_per_text(title_weight):
-    model = TextClassifier.from_keywords(PAIRS, config=ClassifierConfig(calibrate=False, title_weight=title_weight))
+@pytest.mark.parametrize("options", [{"title_weight": 0.0}, {"title_weight": 0.7}, {"max_weights": 100}])
+def test_batch_equals_per_text(options):
+    model = TextClassifier.from_keywords(PAIRS, config=ClassifierConfig(calibrate=False, **options))
+    assert model._w.pruned == ("max_weights" in options)
+    if model._w.pruned:
+        assert model._w.top_classes.shape[1] == 1  # 100 weights over more features: 1 each
     batch = BatchClassifier(model)
     assert batch.fast, batch.reason
     got = batch.top(TEXTS * 3, k=3)
     want = [model.predict_proba_top(t, 3) for t in TEXTS * 3]
-    assert [[label for label, _ in g] for g in got] == [[label for label, _ in w] for w in want]
-    for g, w in zip(got, want):
-        assert [p for _, p in g] == pytest.approx([p for _, p in w], abs=1e-5)
-
-
-def test_batch_equals_per_text_for_a_pruned_model():
-    model = TextClassifier.from_keywords(PAIRS, config=ClassifierConfig(calibrate=False, max_weights=100))
-    assert model._w.pruned and model._w.top_classes.shape[1] == 1  # 100 weights over more features: 1 each
-    batch = BatchClassifier(model)
-    assert batch.fast, batch.reason
-    got = batch.top(TEXTS * 2, k=2)
-    want = [model.predict_proba_top(t, 2) for t in TEXTS * 2]
     assert [[label for label, _ in g] for g in got] == [[label for label, _ in w] for w in want]
     for g, w in zip(got, want):
         assert [p for _, p in g] == pytest.approx([p for _, p in w], abs=1e-5)
