@@ -10,9 +10,9 @@ text of ../shared/data/complaints_cn (labelled or not, ~16,000) is labelled
 with the leaf of the 3-level taxonomy (517 leaves) that a keyword model built
 from the taxonomy's names gives it. It trains on --rows of them, held-out texts
 measure speed and agreement with the stand-in labels. Prints the machine, then
-as its last line JSON {"rows", "classes", "fit_s", "features",
-"weights_per_feature", "model_mb", "model_load_s", "per_message_ms",
-"held_out_accuracy", "peak_rss_mb"}.
+as its last line JSON {"rows", "trained_rows", "per_class_cap", "classes",
+"fit_s", "features", "weights_per_feature", "model_mb", "model_load_s",
+"per_message_ms", "held_out_accuracy", "peak_rss_mb"}.
 """
 import argparse
 import csv
@@ -59,6 +59,8 @@ def main():
     ap.add_argument("--rows", type=int, default=4000, help="training rows (default 4000)")
     ap.add_argument("--max-weights", type=int, default=None,
                     help="the model's weight budget (default: the classifier's; 0 = keep every weight)")
+    ap.add_argument("--max-per-category", type=int, default=None, dest="max_per_class",
+                    help="training rows kept per category (default: the classifier's rule; 0 = keep all)")
     ap.add_argument("--calibrate", action="store_true", help="also fit the temperature by cross-validation")
     ap.add_argument("--held-out", type=int, default=1000, help="texts to measure on (default 1000)")
     args = ap.parse_args()
@@ -84,13 +86,18 @@ def main():
     options = {"calibrate": args.calibrate}
     if args.max_weights is not None:
         options["max_weights"] = args.max_weights
+    if args.max_per_class is not None:
+        options["max_per_class"] = args.max_per_class
     t0 = time.perf_counter()
     clf = TextClassifier(config=ClassifierConfig(**options)).fit([texts[i] for i in train],
                                                                  [labels[i] for i in train])
     fit_s = time.perf_counter() - t0
     w = clf._w
     per_feature = w.top_classes.shape[1] if w.pruned else len(clf.classes)
-    print(f"trained on {len(train)} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: {len(w.idf)} features, "
+    cap = clf.meta["per_class_cap"]
+    if cap:
+        print(f"kept the newest {cap} per class: {clf.meta['n_train']} of {len(train)} rows")
+    print(f"trained on {clf.meta['n_train']} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: {len(w.idf)} features, "
           f"{per_feature} weights each ({'pruned' if w.pruned else 'dense'}; budget {clf.config.max_weights:,})")
 
     tmp = tempfile.TemporaryDirectory()
@@ -108,7 +115,7 @@ def main():
     print(f"held out ({len(held_texts)}): best-of-3 {best:.3f} ms, mean {mean:.3f}, p50 {p50:.3f}, "
           f"p99 {p99:.3f} ms per text; agreement with the stand-in labels {accuracy:.4f}")
     print(json.dumps({
-        "rows": len(train), "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),
+        "rows": len(train), "trained_rows": clf.meta["n_train"], "per_class_cap": cap, "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),
         "weights_per_feature": per_feature, "model_mb": round(size_mb, 1), "model_load_s": round(load_s, 3),
         "per_message_ms": round(best, 4), "held_out_accuracy": round(accuracy, 4),
         "peak_rss_mb": round(peak_rss_mb()),

@@ -201,6 +201,8 @@ class ClassifierConfig:
     calibration_rows: int = 20_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
     max_weights: int = 16_000_000  # weights a model keeps (0 = all); past it, each feature keeps its strongest
     kernel_max_rows: int = 20_000  # many-class ridge up to this many rows: one kernel solve (8 n² bytes; 0 = never)
+    max_per_class: int | None = None  # training examples kept per class, the newest (last given); None = only
+    # when a many-class ridge model's rows (examples + passages) exceed kernel_max_rows, as many as fit; 0 = all
     random_state: int = 0
 
     @classmethod
@@ -394,6 +396,8 @@ class TextClassifier:
         if len(counts) < 2:
             raise ValueError(f"need at least 2 classes to train, got {sorted(counts)}")
 
+        offered = len(texts)
+        texts, labels, cap = self._newest_per_class(texts, labels)
         vec, svm = self._fit_linear(texts, labels)
         self.classes = [str(c) for c in svm.classes_]
         coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
@@ -413,8 +417,35 @@ class TextClassifier:
             # Too little data to calibrate: a fixed, deliberately soft temperature.
             self.temperature = 0.5
 
-        self.meta = self._make_meta(n_train=len(texts), counts=counts, mode=mode, cv=cv, version=version)
+        self.meta = self._make_meta(n_train=len(texts), counts=Counter(labels), mode=mode, cv=cv, version=version)
+        self.meta.update(n_offered=offered, per_class_cap=cap)
         return self
+
+    def _newest_per_class(self, texts: list[str], labels: list[str]) -> tuple[list[str], list[str], int | None]:
+        """The training examples kept (``max_per_class``) and the cap used, or None when all are kept.
+
+        Automatic (None): a many-class ridge model solves in kernel form only up to ``kernel_max_rows`` rows;
+        past that, scikit-learn's class-by-class iterations take hours. So each class keeps its newest
+        examples, as many as let every row (examples and their body passages) fit; a class with fewer keeps
+        all of its own, and the class weights still balance them."""
+        from jiesu.dispatch.ridge import MIN_CLASSES
+
+        cfg = self.config
+        cap = cfg.max_per_class
+        if cap is None:
+            if cfg.model != "ridge" or cfg.kernel_max_rows <= 0 or len(set(labels)) < MIN_CLASSES:
+                return texts, labels, None
+            pieces = (lambda t: len(body_passages(t, cfg.chunk_chars))) if cfg.chunk_weight > 0 else (lambda t: 0)
+            rows = [1 + pieces(t) for t in texts]
+            if sum(rows) <= cfg.kernel_max_rows:
+                return texts, labels, None
+            cap = per_class_cap(labels, rows, cfg.kernel_max_rows)
+        if cap <= 0:
+            return texts, labels, None
+        kept = newest_per_class(labels, cap)
+        if len(kept) == len(texts):
+            return texts, labels, None
+        return [texts[i] for i in kept], [labels[i] for i in kept], cap
 
     def _calibrate(self, texts: list[str], labels: list[str]) -> dict:
         """Fit the softmax temperature on out-of-fold linear scores; returns CV figures.
@@ -732,6 +763,38 @@ def train_from_tickets(rows: Iterable[tuple[str, str]], *, version: str | None =
 
 
 # ---------------------------------------------------------------------- helpers
+def newest_per_class(labels: Sequence[str], cap: int) -> list[int]:
+    """Indices of the last ``cap`` examples of each label (the newest, when given oldest first), in order."""
+    seen: Counter = Counter()
+    kept = []
+    for i in range(len(labels) - 1, -1, -1):
+        if seen[labels[i]] < cap:
+            seen[labels[i]] += 1
+            kept.append(i)
+    return kept[::-1]
+
+
+def per_class_cap(labels: Sequence[str], rows: Sequence[int], budget: int) -> int:
+    """The largest cap (at least 1) for which the newest ``cap`` examples of every label take at most
+    ``budget`` rows, example ``i`` taking ``rows[i]``."""
+    newest_first: dict[str, list[int]] = {}
+    for label, n in zip(reversed(labels), reversed(rows)):
+        newest_first.setdefault(label, []).append(n)
+    sums = [np.cumsum(r) for r in newest_first.values()]
+
+    def total(cap: int) -> int:
+        return sum(int(c[min(cap, len(c)) - 1]) for c in sums)
+
+    lo, hi = 1, max(len(c) for c in sums)
+    while lo < hi:  # the largest cap with total(cap) <= budget; total grows with cap
+        mid = (lo + hi + 1) // 2
+        if total(mid) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def keep_strongest(coef: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``coef`` (features × classes), its m weights largest in magnitude: (classes, weights), both
     (n_features, m); classes as uint16 when they fit."""

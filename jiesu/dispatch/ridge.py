@@ -21,6 +21,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 KERNEL_BLOCK_ROWS = 2000  # rows of X Xᵀ computed (and centred) at a time: temporaries of 2000 × n
+MIN_CLASSES = 16  # from this many classes on, one solve for all of them pays off
 
 
 class KernelRidgeClassifier:
@@ -38,7 +39,7 @@ class KernelRidgeClassifier:
     def fits(n_rows: int, n_features: int, n_classes: int, max_rows: int) -> bool:
         """Whether the kernel form is the faster and affordable one: more features than rows, enough
         classes that solving them together pays off, and an n × n matrix within ``max_rows``."""
-        return n_classes >= 16 and n_features > n_rows and 0 < n_rows <= max_rows
+        return n_classes >= MIN_CLASSES and n_features > n_rows and 0 < n_rows <= max_rows
 
     def fit(self, X, y, sample_weight=None) -> "KernelRidgeClassifier":
         from sklearn.preprocessing import LabelBinarizer

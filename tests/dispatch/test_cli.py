@@ -95,6 +95,13 @@ def test_train_predict_info(files):
     meta = json.loads("\n".join(run("info", "--model", str(small))))
     assert meta["config"]["max_weights"] == 120000 and meta["format_version"] == 4
     assert meta["weights_per_feature"] == max(1, 120000 // meta["n_features"]) < 7
+    capped = files["dir"] / "capped.npz"
+    said = run("train", "--from-csv", files["titles"], "--out", str(capped), "--no-calibrate",
+               "--max-per-category", "30")
+    meta = json.loads("\n".join(run("info", "--model", str(capped))))
+    assert meta["per_class_cap"] == 30 and meta["config"]["max_per_class"] == 30
+    assert set(meta["class_counts"].values()) == {30} and meta["n_offered"] > meta["n_train"] == 30 * 7
+    assert any(f"newest 30 of each category at most: 210 of {meta['n_offered']} rows" in line for line in said)
 
 
 def test_bad_input_names_the_problem(files, tmp_path):
@@ -112,6 +119,8 @@ def test_bad_input_names_the_problem(files, tmp_path):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--chunk-weight", "-0.5")
     with pytest.raises(CommandError, match="--max-weights must be 0 or positive"):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--max-weights", "-1")
+    with pytest.raises(CommandError, match="--max-per-category must be 0 or positive"):
+        run("train", "--from-csv", files["titles"], "--out", str(tmp_path / "m.npz"), "--max-per-category", "-2")
 
 
 def test_exit_code_is_non_zero_on_bad_input(files, tmp_path):

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
 from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
+from jiesu.dispatch.ridge import MIN_CLASSES
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
@@ -67,6 +68,10 @@ def _add_model_args(p):
     p.add_argument("--max-weights", type=int, default=ClassifierConfig.max_weights, dest="max_weights",
                    help="weights the model keeps; past it each feature keeps only its strongest classes (default "
                         f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
+    p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class",
+                   help="training rows kept per category, the newest (the last in a file); default: only for "
+                        f"{MIN_CLASSES} or more categories whose rows (with body passages) exceed "
+                        f"{ClassifierConfig.kernel_max_rows:,}, as many as fit; 0 = keep all")
 
 
 class Command(BaseCommand):
@@ -167,11 +172,13 @@ class Command(BaseCommand):
             raise CommandError("--word-max must be at least 2")
         if opts["max_weights"] < 0:
             raise CommandError("--max-weights must be 0 or positive")
+        if opts["max_per_class"] is not None and opts["max_per_class"] < 0:
+            raise CommandError("--max-per-category must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
                                 chunk_weight=opts["chunk_weight"], max_weights=opts["max_weights"],
-                                calibrate=calibrate)
+                                max_per_class=opts["max_per_class"], calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
@@ -240,6 +247,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         path = clf.save(opts["out"])
         m = clf.meta
+        if m.get("per_class_cap"):
+            self._say(f"trained on the newest {m['per_class_cap']} of each category at most: {m['n_train']} of "
+                      f"{m['n_offered']} rows (--max-per-category)")
         self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
                   f"{m['n_features']} features, temperature {clf.temperature:.3f}")
         if "cv_macro_f1" in m:
