@@ -10,7 +10,7 @@ text of ../shared/data/complaints_cn (labelled or not, ~16,000) is labelled
 with the leaf of the 3-level taxonomy (517 leaves) that a keyword model built
 from the taxonomy's names gives it. It trains on --rows of them, held-out texts
 measure speed and agreement with the stand-in labels. Prints the machine, then
-as its last line JSON {"rows", "trained_rows", "per_class_cap", "classes",
+as its last line JSON {"rows", "trained_rows", "training_sample", "classes",
 "fit_s", "features", "weights_per_feature", "model_mb", "model_load_s",
 "per_message_ms", "held_out_accuracy", "peak_rss_mb"}.
 """
@@ -94,9 +94,9 @@ def main():
     fit_s = time.perf_counter() - t0
     w = clf._w
     per_feature = w.top_classes.shape[1] if w.pruned else len(clf.classes)
-    cap = clf.meta["per_class_cap"]
-    if cap:
-        print(f"kept the newest {cap} per class: {clf.meta['n_train']} of {len(train)} rows")
+    sample = clf.meta["training_sample"]
+    if sample:
+        print(f"kept {sample}: {clf.meta['n_train']} of {len(train)} rows")
     print(f"trained on {clf.meta['n_train']} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: {len(w.idf)} features, "
           f"{per_feature} weights each ({'pruned' if w.pruned else 'dense'}; budget {clf.config.max_weights:,})")
 
@@ -115,7 +115,8 @@ def main():
     print(f"held out ({len(held_texts)}): best-of-3 {best:.3f} ms, mean {mean:.3f}, p50 {p50:.3f}, "
           f"p99 {p99:.3f} ms per text; agreement with the stand-in labels {accuracy:.4f}")
     print(json.dumps({
-        "rows": len(train), "trained_rows": clf.meta["n_train"], "per_class_cap": cap, "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),
+        "rows": len(train), "trained_rows": clf.meta["n_train"], "training_sample": sample,
+        "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),
         "weights_per_feature": per_feature, "model_mb": round(size_mb, 1), "model_load_s": round(load_s, 3),
         "per_message_ms": round(best, 4), "held_out_accuracy": round(accuracy, 4),
         "peak_rss_mb": round(peak_rss_mb()),

@@ -48,7 +48,7 @@ from collections import Counter
 from itertools import repeat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -201,8 +201,10 @@ class ClassifierConfig:
     calibration_rows: int = 20_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
     max_weights: int = 16_000_000  # weights a model keeps (0 = all); past it, each feature keeps its strongest
     kernel_max_rows: int = 20_000  # many-class ridge up to this many rows: one kernel solve (8 n² bytes; 0 = never)
-    max_per_class: int | None = None  # training examples kept per class, the newest (last given); None = only
-    # when a many-class ridge model's rows (examples + passages) exceed kernel_max_rows, as many as fit; 0 = all
+    max_per_class: int | None = None  # training examples kept per class, the newest (last given); 0 = all; None =
+    # only when a many-class ridge model's rows (examples + passages) exceed kernel_max_rows: the same newest share
+    # of every class that fits, and at least min_per_class of each
+    min_per_class: int = 10
     random_state: int = 0
 
     @classmethod
@@ -397,7 +399,7 @@ class TextClassifier:
             raise ValueError(f"need at least 2 classes to train, got {sorted(counts)}")
 
         offered = len(texts)
-        texts, labels, cap = self._newest_per_class(texts, labels)
+        texts, labels, sample = self._training_sample(texts, labels)
         vec, svm = self._fit_linear(texts, labels)
         self.classes = [str(c) for c in svm.classes_]
         coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
@@ -418,34 +420,38 @@ class TextClassifier:
             self.temperature = 0.5
 
         self.meta = self._make_meta(n_train=len(texts), counts=Counter(labels), mode=mode, cv=cv, version=version)
-        self.meta.update(n_offered=offered, per_class_cap=cap)
+        self.meta.update(n_offered=offered, training_sample=sample)
         return self
 
-    def _newest_per_class(self, texts: list[str], labels: list[str]) -> tuple[list[str], list[str], int | None]:
-        """The training examples kept (``max_per_class``) and the cap used, or None when all are kept.
+    def _training_sample(self, texts: list[str], labels: list[str]) -> tuple[list[str], list[str], dict | None]:
+        """The training examples kept, each class's newest, and how they were chosen (None: all kept).
 
-        Automatic (None): a many-class ridge model solves in kernel form only up to ``kernel_max_rows`` rows;
-        past that, scikit-learn's class-by-class iterations take hours. So each class keeps its newest
-        examples, as many as let every row (examples and their body passages) fit; a class with fewer keeps
-        all of its own, and the class weights still balance them."""
+        ``max_per_class`` set: at most that many of each class. Automatic (None): a many-class ridge model is
+        solved in kernel form only up to ``kernel_max_rows`` rows, and past that scikit-learn's class-by-class
+        iterations take hours; so every class keeps the same share of its examples, the newest, the largest
+        share whose rows (examples and their body passages) fit, and at least ``min_per_class`` of its own.
+        Measured (docs/dispatch.md), a share keeps the accuracy of the newest tickets overall, and the floor
+        keeps the rare categories that a window of the newest would lose."""
         from jiesu.dispatch.ridge import MIN_CLASSES
 
         cfg = self.config
-        cap = cfg.max_per_class
-        if cap is None:
-            if cfg.model != "ridge" or cfg.kernel_max_rows <= 0 or len(set(labels)) < MIN_CLASSES:
-                return texts, labels, None
+        counts = Counter(labels)
+        if cfg.max_per_class:
+            quota, how = dict.fromkeys(counts, cfg.max_per_class), {"max_per_class": cfg.max_per_class}
+        elif cfg.max_per_class == 0 or cfg.model != "ridge" or cfg.kernel_max_rows <= 0 or len(counts) < MIN_CLASSES:
+            return texts, labels, None
+        else:
             pieces = (lambda t: len(body_passages(t, cfg.chunk_chars))) if cfg.chunk_weight > 0 else (lambda t: 0)
             rows = [1 + pieces(t) for t in texts]
             if sum(rows) <= cfg.kernel_max_rows:
                 return texts, labels, None
-            cap = per_class_cap(labels, rows, cfg.kernel_max_rows)
-        if cap <= 0:
-            return texts, labels, None
-        kept = newest_per_class(labels, cap)
+            share = share_that_fits(labels, rows, cfg.kernel_max_rows, cfg.min_per_class)
+            quota = quota_of_share(counts, share, cfg.min_per_class)
+            how = {"share": round(share, 4), "min_per_class": cfg.min_per_class}
+        kept = newest_per_class(labels, quota)
         if len(kept) == len(texts):
             return texts, labels, None
-        return [texts[i] for i in kept], [labels[i] for i in kept], cap
+        return [texts[i] for i in kept], [labels[i] for i in kept], how
 
     def _calibrate(self, texts: list[str], labels: list[str]) -> dict:
         """Fit the softmax temperature on out-of-fold linear scores; returns CV figures.
@@ -763,35 +769,40 @@ def train_from_tickets(rows: Iterable[tuple[str, str]], *, version: str | None =
 
 
 # ---------------------------------------------------------------------- helpers
-def newest_per_class(labels: Sequence[str], cap: int) -> list[int]:
-    """Indices of the last ``cap`` examples of each label (the newest, when given oldest first), in order."""
+def newest_per_class(labels: Sequence[str], quota: Mapping[str, int]) -> list[int]:
+    """Indices of the last ``quota[label]`` examples of each label (the newest, when given oldest first), in order."""
     seen: Counter = Counter()
     kept = []
     for i in range(len(labels) - 1, -1, -1):
-        if seen[labels[i]] < cap:
+        if seen[labels[i]] < quota[labels[i]]:
             seen[labels[i]] += 1
             kept.append(i)
     return kept[::-1]
 
 
-def per_class_cap(labels: Sequence[str], rows: Sequence[int], budget: int) -> int:
-    """The largest cap (at least 1) for which the newest ``cap`` examples of every label take at most
-    ``budget`` rows, example ``i`` taking ``rows[i]``."""
+def quota_of_share(counts: Mapping[str, int], share: float, floor: int) -> dict[str, int]:
+    """Per label: ``share`` of its examples (rounded up), at least ``floor``, at most all of them."""
+    return {label: min(n, max(floor, math.ceil(share * n))) for label, n in counts.items()}
+
+
+def share_that_fits(labels: Sequence[str], rows: Sequence[int], budget: int, floor: int) -> float:
+    """The largest share (0–1, to 1e-4) for which ``quota_of_share`` of the newest examples of every label take
+    at most ``budget`` rows, example ``i`` taking ``rows[i]``; 0 when the floor alone does not fit."""
     newest_first: dict[str, list[int]] = {}
     for label, n in zip(reversed(labels), reversed(rows)):
         newest_first.setdefault(label, []).append(n)
-    sums = [np.cumsum(r) for r in newest_first.values()]
+    sums = {label: np.cumsum(r) for label, r in newest_first.items()}
+    counts = {label: len(r) for label, r in newest_first.items()}
 
-    def total(cap: int) -> int:
-        return sum(int(c[min(cap, len(c)) - 1]) for c in sums)
+    def total(share: float) -> int:
+        return sum(int(sums[label][q - 1]) for label, q in quota_of_share(counts, share, floor).items() if q)
 
-    lo, hi = 1, max(len(c) for c in sums)
-    while lo < hi:  # the largest cap with total(cap) <= budget; total grows with cap
-        mid = (lo + hi + 1) // 2
-        if total(mid) <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
+    lo, hi = 0.0, 1.0
+    if total(hi) <= budget:
+        return hi
+    while hi - lo > 1e-4:  # total grows with the share
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if total(mid) <= budget else (lo, mid)
     return lo
 
 

@@ -99,9 +99,9 @@ def test_train_predict_info(files):
     said = run("train", "--from-csv", files["titles"], "--out", str(capped), "--no-calibrate",
                "--max-per-category", "30")
     meta = json.loads("\n".join(run("info", "--model", str(capped))))
-    assert meta["per_class_cap"] == 30 and meta["config"]["max_per_class"] == 30
+    assert meta["training_sample"] == {"max_per_class": 30} and meta["config"]["max_per_class"] == 30
     assert set(meta["class_counts"].values()) == {30} and meta["n_offered"] > meta["n_train"] == 30 * 7
-    assert any(f"newest 30 of each category at most: 210 of {meta['n_offered']} rows" in line for line in said)
+    assert any(f"at most the newest 30 of each category: 210 of {meta['n_offered']} rows" in line for line in said)
 
 
 def test_bad_input_names_the_problem(files, tmp_path):

@@ -12,7 +12,8 @@ from jiesu.dispatch.classifier import (
     _Features,
     body_passages,
     newest_per_class,
-    per_class_cap,
+    quota_of_share,
+    share_that_fits,
 )
 from jiesu.dispatch.ridge import KernelRidgeClassifier
 
@@ -72,53 +73,61 @@ def test_class_weights_it_does_not_implement_are_refused():
 
 def test_newest_per_class_keeps_the_last_examples_of_each_label_in_order():
     labels = ["a", "b", "a", "a", "c", "b", "a"]
-    assert newest_per_class(labels, 2) == [1, 3, 4, 5, 6]
-    assert newest_per_class(labels, 1) == [4, 5, 6]
-    assert newest_per_class(labels, 10) == list(range(7))
+    assert newest_per_class(labels, {"a": 2, "b": 2, "c": 2}) == [1, 3, 4, 5, 6]
+    assert newest_per_class(labels, {"a": 1, "b": 0, "c": 1}) == [4, 6]
+    assert newest_per_class(labels, dict.fromkeys("abc", 10)) == list(range(7))
 
 
-def test_per_class_cap_is_the_largest_that_fits_the_row_budget():
-    labels = ["a"] * 5 + ["b"] * 2 + ["c"] * 5
-    rows = [1, 1, 1, 1, 3] + [1, 1] + [2, 2, 2, 2, 2]  # newest last: a's newest takes 3 rows
-    # cap 1: 3 + 1 + 2 = 6; cap 2: 4 + 2 + 4 = 10; cap 3: 5 + 2 + 6 = 13; cap 5: 7 + 2 + 10 = 19
-    assert per_class_cap(labels, rows, 10) == 2
-    assert per_class_cap(labels, rows, 12) == 2
-    assert per_class_cap(labels, rows, 13) == 3
-    assert per_class_cap(labels, rows, 100) == 5
-    assert per_class_cap(labels, rows, 2) == 1  # never below one example per class
+def test_quota_of_a_share_rounds_up_with_a_floor_and_never_past_the_class():
+    assert quota_of_share({"a": 100, "b": 7, "c": 3}, 0.25, 5) == {"a": 25, "b": 5, "c": 3}
+    assert quota_of_share({"a": 100, "b": 7}, 0.101, 0) == {"a": 11, "b": 1}
 
 
-def test_many_classes_past_the_kernels_row_limit_train_on_the_newest_of_each(titles, messages):
-    """Past kernel_max_rows (examples + body passages) a many-class model keeps each class's newest examples,
-    as many as fit, so that it is still solved in one kernel form; the metadata says so."""
+def test_the_share_that_fits_is_the_largest_within_the_row_budget():
+    labels = ["a"] * 10 + ["b"] * 2
+    rows = [1] * 9 + [3] + [2, 2]  # newest last: a's newest takes 3 rows
+    # share 1: 12 + 4 = 16 rows; 0.5: a 5 newest = 7, b 1 = 2 → 9; floor 1 alone: 3 + 2 = 5
+    assert share_that_fits(labels, rows, 16, 1) == 1.0
+    share = share_that_fits(labels, rows, 9, 1)
+    assert 0.5 <= share < 0.6
+    quota = quota_of_share({"a": 10, "b": 2}, share, 1)
+    assert quota == {"a": 5, "b": 1}
+    assert sum(rows[i] for i in newest_per_class(labels, quota)) <= 9
+    assert share_that_fits(labels, rows, 4, 1) == 0.0  # the floor alone is too much: the floor it is
+    assert share_that_fits(labels, rows, 9, 2) < share  # a larger floor leaves less for the share
+
+
+def test_many_classes_past_the_kernels_row_limit_keep_the_newest_share_of_each(titles, messages):
+    """Past kernel_max_rows (examples + body passages) a many-class model keeps the same newest share of every
+    class, at least min_per_class of each, so that it is still solved in one kernel form; the metadata says so."""
     texts, labels = _many_classes(titles, n=500)
-    texts = [f"{t}\n{d}" for t, d, _ in messages[:60]] + texts  # the oldest: full messages, whose passages count as rows
+    texts = [f"{t}\n{d}" for t, d, _ in messages[:60]] + texts  # the oldest: full messages, whose passages are rows
     labels = [labels[i % len(labels)] for i in range(60)] + labels
-    config = ClassifierConfig(calibrate=False, kernel_max_rows=300)
-    clf = TextClassifier(config=config)
-    kept_texts, kept_labels, cap = clf._newest_per_class(texts, labels)
-    assert cap is not None and cap >= 1
+    clf = TextClassifier(config=ClassifierConfig(calibrate=False, kernel_max_rows=300, min_per_class=2))
+    kept_texts, kept_labels, how = clf._training_sample(texts, labels)
+    assert how["min_per_class"] == 2 and 0 < how["share"] < 1
     rows = len(kept_texts) + sum(len(body_passages(t)) for t in kept_texts)
     assert rows <= 300 < len(texts)
-    assert kept_texts == [texts[i] for i in newest_per_class(labels, cap)]
-    assert max(Counter(kept_labels).values()) == cap and set(kept_labels) == set(labels)
-    vec, model = clf._fit_linear(kept_texts, kept_labels)
-    assert isinstance(model, KernelRidgeClassifier)
+    counts = Counter(labels)
+    quota = quota_of_share(counts, how["share"], 2)
+    assert kept_texts == [texts[i] for i in newest_per_class(labels, quota)]
+    assert all(Counter(kept_labels)[c] >= min(2, n) for c, n in counts.items())
+    assert isinstance(clf._fit_linear(kept_texts, kept_labels)[1], KernelRidgeClassifier)
     clf.fit(texts, labels)
     m = clf.meta
-    assert m["per_class_cap"] == cap and m["n_train"] == len(kept_texts) and m["n_offered"] == len(texts)
+    assert m["training_sample"] == how and m["n_train"] == len(kept_texts) and m["n_offered"] == len(texts)
     assert m["class_counts"] == dict(sorted(Counter(kept_labels).items()))
     everything = TextClassifier(config=ClassifierConfig(calibrate=False, kernel_max_rows=300, max_per_class=0))
-    assert everything._newest_per_class(texts, labels) == (texts, labels, None)
+    assert everything._training_sample(texts, labels) == (texts, labels, None)
 
 
 def test_a_set_cap_applies_to_few_classes_too_and_the_rule_leaves_small_sets_alone(titles):
     texts, labels = [t for t, _ in titles[:400]], [l for _, l in titles[:400]]
     clf = TextClassifier(config=ClassifierConfig(calibrate=False, max_per_class=20)).fit(texts, labels)
-    assert clf.meta["per_class_cap"] == 20 and set(clf.meta["class_counts"].values()) == {20}
+    assert clf.meta["training_sample"] == {"max_per_class": 20} and set(clf.meta["class_counts"].values()) == {20}
     assert clf.meta["n_offered"] == 400
     auto = TextClassifier(config=ClassifierConfig(calibrate=False, kernel_max_rows=100))
-    assert auto._newest_per_class(texts, labels) == (texts, labels, None)  # 7 classes: no kernel form to keep
+    assert auto._training_sample(texts, labels) == (texts, labels, None)  # 7 classes: no kernel form to keep
     many, many_labels = _many_classes(titles)
     default = TextClassifier(config=ClassifierConfig(calibrate=False))
-    assert default._newest_per_class(many, many_labels) == (many, many_labels, None)  # within 20,000 rows
+    assert default._training_sample(many, many_labels) == (many, many_labels, None)  # within 20,000 rows

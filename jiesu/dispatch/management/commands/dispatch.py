@@ -69,10 +69,10 @@ def _add_model_args(p):
                    help="weights the model keeps; past it each feature keeps only its strongest classes (default "
                         f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
     p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class",
-                   help="training rows kept per category, the newest (the last in a file); default: only for "
-                        f"{MIN_CLASSES} or more categories whose rows (with body passages) exceed "
-                        f"{ClassifierConfig.kernel_max_rows:,}, as many as fit; 0 = keep all")
-
+                   help="training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
+                        f"only for {MIN_CLASSES} or more categories whose rows (with body passages) exceed "
+                        f"{ClassifierConfig.kernel_max_rows:,}, the same newest share of each category that fits, "
+                        f"and at least {ClassifierConfig.min_per_class} of each")
 
 class Command(BaseCommand):
     help = "Dispatch classifier: evaluate | train | crossval | predict | info (see `jiesu dispatch <action> -h`)."
@@ -247,9 +247,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         path = clf.save(opts["out"])
         m = clf.meta
-        if m.get("per_class_cap"):
-            self._say(f"trained on the newest {m['per_class_cap']} of each category at most: {m['n_train']} of "
-                      f"{m['n_offered']} rows (--max-per-category)")
+        sample = m.get("training_sample")
+        if sample:
+            kept = (f"at most the newest {sample['max_per_class']} of each category" if "max_per_class" in sample
+                    else f"the newest {sample['share']:.1%} of each category, at least {sample['min_per_class']}")
+            self._say(f"trained on {kept}: {m['n_train']} of {m['n_offered']} rows (see --max-per-category)")
         self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
                   f"{m['n_features']} features, temperature {clf.temperature:.3f}")
         if "cv_macro_f1" in m:
