@@ -12,7 +12,8 @@ from the taxonomy's names gives it. It trains on --rows of them, held-out texts
 measure speed and agreement with the stand-in labels. Prints the machine, then
 as its last line JSON {"rows", "trained_rows", "training_sample", "classes",
 "fit_s", "features", "weights_per_feature", "model_mb", "model_load_s",
-"per_message_ms", "held_out_accuracy", "peak_rss_mb"}.
+"per_message_ms", "held_out_accuracy", "temperature", "held_out_ece",
+"peak_rss_mb"}.
 """
 import argparse
 import csv
@@ -52,6 +53,17 @@ def taxonomy_leaves():
             if all(names):
                 pairs["/".join(names)] = " ".join(names)
     return sorted(pairs.items())
+
+
+def held_out_ece(clf, texts, labels):
+    """Expected calibration error of the top label's probability on texts the model never saw (labels it
+    does not know count as wrong)."""
+    import numpy as np
+
+    from jiesu.dispatch.classifier import _ece
+
+    known = {c: i for i, c in enumerate(clf.classes)}
+    return _ece(clf.predict_proba(texts), np.array([known.get(label, -1) for label in labels]))
 
 
 def main():
@@ -114,11 +126,14 @@ def main():
     accuracy = float(np.mean(np.array(clf.predict(held_texts)) == np.array([labels[i] for i in held])))
     print(f"held out ({len(held_texts)}): best-of-3 {best:.3f} ms, mean {mean:.3f}, p50 {p50:.3f}, "
           f"p99 {p99:.3f} ms per text; agreement with the stand-in labels {accuracy:.4f}")
+    ece = held_out_ece(clf, held_texts, [labels[i] for i in held])
+    print(f"temperature {clf.temperature:.3f}; held-out calibration error (ECE, top label) {ece:.4f}")
     print(json.dumps({
         "rows": len(train), "trained_rows": clf.meta["n_train"], "training_sample": sample,
         "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),
         "weights_per_feature": per_feature, "model_mb": round(size_mb, 1), "model_load_s": round(load_s, 3),
         "per_message_ms": round(best, 4), "held_out_accuracy": round(accuracy, 4),
+        "temperature": round(clf.temperature, 4), "held_out_ece": round(ece, 4),
         "peak_rss_mb": round(peak_rss_mb()),
     }))
 

@@ -385,6 +385,16 @@ class TextClassifier:
         svm.fit(X, labels, sample_weight=weights)
         return vec, svm
 
+    def _weights_of(self, vec: "_Features", svm) -> _Weights:
+        """The fitted model's weights as prediction uses them: one row per class, within the weight budget."""
+        coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
+        intercept = np.atleast_1d(svm.intercept_).astype(np.float32)
+        if len(svm.classes_) == 2:  # sklearn keeps one row for binary problems
+            coef = np.vstack([-coef[0], coef[0]])
+            intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
+        w = vec.weights(coef.T, intercept)
+        return w.prune(self.config.max_weights) if self.config.max_weights > 0 else w
+
     def fit(self, texts: Sequence[str], labels: Sequence[str], *, version: str | None = None,
             mode: str = "supervised") -> "TextClassifier":
         """Train on parallel sequences of texts and labels (empty texts/labels skipped)."""
@@ -402,14 +412,7 @@ class TextClassifier:
         texts, labels, sample = self._training_sample(texts, labels)
         vec, svm = self._fit_linear(texts, labels)
         self.classes = [str(c) for c in svm.classes_]
-        coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
-        intercept = np.atleast_1d(svm.intercept_).astype(np.float32)
-        if len(self.classes) == 2:  # sklearn keeps one row for binary problems
-            coef = np.vstack([-coef[0], coef[0]])
-            intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32)
-        self._w = vec.weights(coef.T, intercept)
-        if self.config.max_weights > 0:
-            self._w.prune(self.config.max_weights)
+        self._w = self._weights_of(vec, svm)
 
         cv = {}
         self.temperature = 1.0
@@ -459,7 +462,8 @@ class TextClassifier:
         The folds are stratified; a class with fewer rows than folds is missing from some training folds
         (its out-of-fold score there is very low), so that a catalogue's rare categories do not switch the
         calibration off. Past ``calibration_rows`` rows the folds are cut from a random sample of that many:
-        one temperature needs no more, and each fold is a whole training run."""
+        one temperature needs no more, and each fold is a whole training run. A model over its weight budget
+        is calibrated on folds pruned the same way, since those are the scores its temperature divides."""
         import warnings
 
         from sklearn.model_selection import StratifiedKFold
@@ -482,9 +486,13 @@ class TextClassifier:
         for tr, te in splits:
             sub = TextClassifier(config=ClassifierConfig.from_dict(asdict(self.config)))
             vec, svm = sub._fit_linear([texts[i] for i in tr], y[tr])
-            d = svm.decision_function(vec.transform([texts[i] for i in te]))
-            if d.ndim == 1:
-                d = np.column_stack([-d, d])
+            if self._w.pruned:  # scored as the final model predicts: its weights pruned to the budget alike
+                sub._w = sub._weights_of(vec, svm)
+                d = np.vstack([sub.decision_scores(texts[i]) for i in te])
+            else:
+                d = svm.decision_function(vec.transform([texts[i] for i in te]))
+                if d.ndim == 1:
+                    d = np.column_stack([-d, d])
             # classes present in this fold's training set, mapped onto ours
             cols = [self.classes.index(str(c)) for c in svm.classes_]
             full = np.full((len(te), len(self.classes)), -10.0)

@@ -248,6 +248,27 @@ def test_calibration_keeps_rare_classes_and_samples_large_sets(titles):
     assert whole.meta["cv_rows"] == 700
 
 
+def test_a_pruned_model_is_calibrated_on_folds_pruned_alike(titles):
+    """The temperature divides the pruned model's scores, so the out-of-fold scores it is fitted on are
+    those of fold models pruned to the same budget: the recorded CV accuracy is theirs."""
+    from sklearn.model_selection import StratifiedKFold
+
+    texts, labels = [t for t, _ in titles[:1200]], [l for _, l in titles[:1200]]
+    config = dict(calibration_folds=3, chunk_weight=0, max_weights=20_000)
+    clf = TextClassifier(config=ClassifierConfig(**config)).fit(texts, labels)
+    assert clf._w.pruned
+    y = np.array(labels)
+    right = 0
+    for tr, te in StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
+        fold = TextClassifier(config=ClassifierConfig(**config, calibrate=False)).fit(
+            [texts[i] for i in tr], list(y[tr]))
+        assert fold._w.pruned
+        right += sum(p == labels[i] for p, i in zip(fold.predict([texts[i] for i in te]), te))
+    assert clf.meta["cv_accuracy"] == round(right / len(texts), 4)
+    dense = TextClassifier(config=ClassifierConfig(**{**config, "max_weights": 0})).fit(texts, labels)
+    assert dense.meta["cv_accuracy"] > clf.meta["cv_accuracy"]  # 1 weight of 7 per feature costs accuracy
+
+
 def test_keep_strongest_keeps_each_rows_largest_weights():
     coef = np.array([[0.1, -0.9, 0.3, 0.0], [0.5, 0.2, -0.6, 0.05]], dtype=np.float32)
     classes, values = keep_strongest(coef, 2)
