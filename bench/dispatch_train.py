@@ -109,7 +109,8 @@ def main():
     sample = clf.meta["training_sample"]
     if sample:
         print(f"kept {sample}: {clf.meta['n_train']} of {len(train)} rows")
-    print(f"trained on {clf.meta['n_train']} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: {len(w.idf)} features, "
+    print(f"trained on {clf.meta['n_train']} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: "
+          f"{len(w.idf)} features, "
           f"{per_feature} weights each ({'pruned' if w.pruned else 'dense'}; budget {clf.config.max_weights:,})")
 
     tmp = tempfile.TemporaryDirectory()
