@@ -97,9 +97,10 @@ def test_train_predict_info(files):
     assert meta["weights_per_feature"] == max(1, 120000 // meta["n_features"]) < 7
     capped = files["dir"] / "capped.npz"
     said = run("train", "--from-csv", files["titles"], "--out", str(capped), "--no-calibrate",
-               "--max-per-category", "30")
+               "--max-per-category", "30", "--kernel-rows", "5000")
     meta = json.loads("\n".join(run("info", "--model", str(capped))))
     assert meta["training_sample"] == {"max_per_class": 30} and meta["config"]["max_per_class"] == 30
+    assert meta["config"]["kernel_max_rows"] == 5000
     assert set(meta["class_counts"].values()) == {30} and meta["n_offered"] > meta["n_train"] == 30 * 7
     assert any(f"at most the newest 30 of each category: 210 of {meta['n_offered']} rows" in line for line in said)
 
@@ -119,6 +120,8 @@ def test_bad_input_names_the_problem(files, tmp_path):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--chunk-weight", "-0.5")
     with pytest.raises(CommandError, match="--max-weights must be 0 or positive"):
         run("evaluate", "--train", files["titles"], "--test", files["test"], "--max-weights", "-1")
+    with pytest.raises(CommandError, match="--kernel-rows must be 0 or positive"):
+        run("train", "--from-csv", files["titles"], "--out", str(tmp_path / "m.npz"), "--kernel-rows", "-1")
     with pytest.raises(CommandError, match="--max-per-category must be 0 or positive"):
         run("train", "--from-csv", files["titles"], "--out", str(tmp_path / "m.npz"), "--max-per-category", "-2")
 

@@ -68,10 +68,15 @@ def _add_model_args(p):
     p.add_argument("--max-weights", type=int, default=ClassifierConfig.max_weights, dest="max_weights",
                    help="weights the model keeps; past it each feature keeps only its strongest classes (default "
                         f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
-    p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class",
+    p.add_argument("--kernel-rows", type=int, default=ClassifierConfig.kernel_max_rows, dest="kernel_max_rows",
+                   metavar="ROWS",
+                   help=f"{MIN_CLASSES} or more categories are solved at once up to this many training rows, with "
+                        f"8 × rows² bytes of memory (default {ClassifierConfig.kernel_max_rows:,}: 3.2 GB; "
+                        "0 = never)")
+    p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class", metavar="N",
                    help="training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
                         f"only for {MIN_CLASSES} or more categories whose rows (with body passages) exceed "
-                        f"{ClassifierConfig.kernel_max_rows:,}, the same newest share of each category that fits, "
+                        "--kernel-rows, the same newest share of each category that fits, "
                         f"and at least {ClassifierConfig.min_per_class} of each")
 
 class Command(BaseCommand):
@@ -172,13 +177,16 @@ class Command(BaseCommand):
             raise CommandError("--word-max must be at least 2")
         if opts["max_weights"] < 0:
             raise CommandError("--max-weights must be 0 or positive")
+        if opts["kernel_max_rows"] < 0:
+            raise CommandError("--kernel-rows must be 0 or positive")
         if opts["max_per_class"] is not None and opts["max_per_class"] < 0:
             raise CommandError("--max-per-category must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
                                 chunk_weight=opts["chunk_weight"], max_weights=opts["max_weights"],
-                                max_per_class=opts["max_per_class"], calibrate=calibrate)
+                                max_per_class=opts["max_per_class"], kernel_max_rows=opts["kernel_max_rows"],
+                                calibrate=calibrate)
 
     def _json(self, obj):
         self.stdout.write(json.dumps(obj, ensure_ascii=False))
