@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
-from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
 from jiesu.dispatch.ridge import MIN_CLASSES
+from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
@@ -78,6 +78,7 @@ def _add_model_args(p):
                         f"only for {MIN_CLASSES} or more categories whose rows (with body passages) exceed "
                         "--kernel-rows, the same newest share of each category that fits, "
                         f"and at least {ClassifierConfig.min_per_class} of each")
+
 
 class Command(BaseCommand):
     help = "Dispatch classifier: evaluate | train | crossval | predict | info (see `jiesu dispatch <action> -h`)."
