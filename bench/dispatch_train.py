@@ -110,8 +110,8 @@ def main():
     if sample:
         print(f"kept {sample}: {clf.meta['n_train']} of {len(train)} rows")
     print(f"trained on {clf.meta['n_train']} rows, {len(clf.classes)} classes, in {fit_s:.1f} s: "
-          f"{len(w.idf)} features, "
-          f"{per_feature} weights each ({'pruned' if w.pruned else 'dense'}; budget {clf.config.max_weights:,})")
+          f"{len(w.idf)} features, {per_feature} weights each ({'pruned' if w.pruned else 'dense'}; "
+          f"budget {clf.config.max_weights:,})")
 
     tmp = tempfile.TemporaryDirectory()
     path = clf.save(Path(tmp.name) / "many.npz")
@@ -128,7 +128,8 @@ def main():
     print(f"held out ({len(held_texts)}): best-of-3 {best:.3f} ms, mean {mean:.3f}, p50 {p50:.3f}, "
           f"p99 {p99:.3f} ms per text; agreement with the stand-in labels {accuracy:.4f}")
     ece = held_out_ece(clf, held_texts, [labels[i] for i in held])
-    print(f"temperature {clf.temperature:.3f}; held-out calibration error (ECE, top label) {ece:.4f}")
+    print(f"temperature {clf.temperature:.3f}{'' if args.calibrate else ' (not calibrated: --calibrate)'}; "
+          f"held-out calibration error (ECE, top label) {ece:.4f}")
     print(json.dumps({
         "rows": len(train), "trained_rows": clf.meta["n_train"], "training_sample": sample,
         "classes": len(clf.classes), "fit_s": round(fit_s, 1), "features": len(w.idf),

@@ -105,6 +105,20 @@ def test_train_predict_info(files):
     assert any(f"at most the newest 30 of each category: 210 of {meta['n_offered']} rows" in line for line in said)
 
 
+def test_train_says_when_many_categories_were_sampled_to_fit(files, titles):
+    """Past --kernel-rows a many-category model trains on the newest share of each category, and says so."""
+    rows = [(t, f"{label}-{ord(t[0]) % 6}") for t, label in titles[:600]]
+    many = write_csv(files["dir"] / "many.csv", ["留言主题", "一级分类"], rows)
+    out = files["dir"] / "many.npz"
+    said = run("train", "--from-csv", many, "--out", str(out), "--no-calibrate", "--kernel-rows", "450")
+    meta = json.loads("\n".join(run("info", "--model", str(out))))
+    sample = meta["training_sample"]
+    assert sample["min_per_class"] == 10 and 0 < sample["share"] < 1 and len(meta["classes"]) >= 16
+    assert meta["n_offered"] == 600 and meta["n_train"] <= 450
+    assert any(f"the newest {sample['share']:.1%} of each category, at least 10: {meta['n_train']} of 600 rows"
+               in line for line in said)
+
+
 def test_bad_input_names_the_problem(files, tmp_path):
     with pytest.raises(CommandError, match="nope.csv: file not found"):
         run("evaluate", "--train", str(tmp_path / "nope.csv"), "--test", files["test"])
