@@ -59,6 +59,7 @@ FORMAT = "jiesu-dispatch-textclf"
 FORMAT_VERSION = 3  # 2: title block; 3: word block. Files of versions 1 and 2 still load.
 PRUNED_FORMAT_VERSION = 4  # 4: weights kept per feature for its strongest classes only (``max_weights``)
 READABLE_VERSIONS = (1, 2, 3, 4)
+CONFIDENCE_FLOOR = 1e-3  # the least share right the confidence map gives: probabilities stay positive and ordered
 TITLE_PREFIX = "\x01"  # vocabulary entries of the title block; normalize() removes control characters
 WORD_PREFIX = "\x02"  # vocabulary entries of the word block
 
@@ -351,6 +352,7 @@ class TextClassifier:
     temperature: float = 1.0
     meta: dict = field(default_factory=dict)
     _w: _Weights | None = field(default=None, repr=False)
+    _confidence: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # meta["confidence_map"]
 
     # ------------------------------------------------------------------ training
     def _fit_linear(self, texts: Sequence[str], labels: Sequence[str]):
@@ -424,6 +426,7 @@ class TextClassifier:
 
         self.meta = self._make_meta(n_train=len(texts), counts=Counter(labels), mode=mode, cv=cv, version=version)
         self.meta.update(n_offered=offered, training_sample=sample)
+        self._confidence = _confidence_arrays(self.meta)
         return self
 
     def _training_sample(self, texts: list[str], labels: list[str]) -> tuple[list[str], list[str], dict | None]:
@@ -468,6 +471,8 @@ class TextClassifier:
 
         from sklearn.model_selection import StratifiedKFold
 
+        from jiesu.dispatch.ridge import MIN_CLASSES
+
         cfg = self.config
         limit = cfg.calibration_rows
         if 0 < limit < len(texts):
@@ -502,7 +507,7 @@ class TextClassifier:
         self.temperature = _fit_temperature(scores, yi)
         pred = scores.argmax(1)
         probs = _softmax(scores / self.temperature)
-        return {
+        figures = {
             "cv_folds": k,
             "cv_rows": len(texts),
             "cv_accuracy": round(float((pred == yi).mean()), 4),
@@ -510,6 +515,9 @@ class TextClassifier:
             "cv_log_loss": round(float(-np.log(np.maximum(probs[np.arange(len(yi)), yi], 1e-12)).mean()), 4),
             "cv_ece": round(_ece(probs, yi), 4),
         }
+        if len(self.classes) >= MIN_CLASSES:  # where one temperature is not enough (docs/dispatch.md)
+            figures["confidence_map"] = _fit_confidence_map(probs, yi)
+        return figures
 
     def _make_meta(self, *, n_train, counts, mode, cv, version):
         import sklearn
@@ -649,7 +657,10 @@ class TextClassifier:
         return ii, v
 
     def predict_proba_one(self, text: str) -> np.ndarray:
-        return _softmax(self.decision_scores(text) / self.temperature)
+        p = _softmax(self.decision_scores(text) / self.temperature)
+        if self._confidence is not None:
+            p = mapped_confidence(p[None, :], np.array([p.argmax()]), *self._confidence)[0]
+        return p
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_classes) probabilities, columns in ``self.classes`` order."""
@@ -674,7 +685,10 @@ class TextClassifier:
         best = e.argpartition(n - k)[n - k:] if k < n else np.arange(n)
         top = e[best] / e.sum()
         order = np.lexsort((best, -top))  # most likely first; ties by class order, as a full sort
-        return [(self.classes[i], pi) for i, pi in zip(best[order].tolist(), top[order].tolist())]
+        best, top = best[order], top[order]
+        if self._confidence is not None:
+            top = mapped_confidence(top[None, :], np.zeros(1, dtype=np.intp), *self._confidence)[0]
+        return [(self.classes[i], pi) for i, pi in zip(best.tolist(), top.tolist())]
 
     # ------------------------------------------------------------- persistence
     @property
@@ -752,6 +766,7 @@ class TextClassifier:
         obj._w = _Weights(vocab=dict(zip(words, range(len(words)))), idf=idf, coef=weights.get("coef"),
                           intercept=intercept, prefixed=version > 1, top_classes=weights.get("top_classes"),
                           top_values=weights.get("top_values"))
+        obj._confidence = _confidence_arrays(meta)
         return obj
 
 
@@ -826,6 +841,40 @@ def keep_strongest(coef: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
         classes[start:start + 16384] = best
         values[start:start + 16384] = np.take_along_axis(part, best, axis=1)
     return classes, values
+
+
+def _fit_confidence_map(probs: np.ndarray, y: np.ndarray) -> dict:
+    """How often the top label was right, as an increasing function of its probability (isotonic regression
+    on out-of-fold predictions): {"x": probabilities, "y": shares right}, interpolated between. A single
+    temperature leaves a model of many classes over-confident at its top (docs/dispatch.md)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    top = probs.max(1)
+    right = (probs.argmax(1) == y).astype(np.float64)
+    fit = IsotonicRegression(y_min=CONFIDENCE_FLOOR, y_max=1.0, out_of_bounds="clip").fit(top, right)
+    return {"x": [round(float(v), 6) for v in fit.X_thresholds_],
+            "y": [round(float(v), 6) for v in fit.y_thresholds_]}
+
+
+def _confidence_arrays(meta: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    found = meta.get("confidence_map")
+    if not found:
+        return None
+    return np.asarray(found["x"], dtype=np.float64), np.asarray(found["y"], dtype=np.float64)
+
+
+def mapped_confidence(p: np.ndarray, top: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Probabilities (one row per text) with each row's top label (column ``top``) given the share right
+    that the confidence map (xs, ys) says for its probability, g. The order of the labels stays: when g is
+    below the top probability every probability is scaled by g / p_top; above it, the others share 1 − g in
+    their proportions. A row then sums to at most 1."""
+    rows = np.arange(len(p))
+    p_top = p[rows, top]
+    g = np.interp(p_top, xs, ys)
+    scale = np.where(g <= p_top, g / np.maximum(p_top, 1e-300), (1.0 - g) / np.maximum(1.0 - p_top, 1e-300))
+    out = p * scale[:, None]
+    out[rows, top] = g
+    return out
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

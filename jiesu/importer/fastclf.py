@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from jiesu.dispatch.classifier import mapped_confidence
+
 CHAR_BITS = 15  # dense character ids: at most 32,767 distinct characters in the vocabulary
 MAX_GRAM = 4  # 4 × 15 bits per key, the block number above them
 BLOCK_SHIFT = CHAR_BITS * MAX_GRAM
@@ -102,6 +104,7 @@ class BatchClassifier:
         self.coef = w.matrix()  # dense, or sparse for a pruned model
         self.intercept = np.asarray(w.intercept, dtype=np.float64)
         self.temperature = float(getattr(self.model, "temperature", 1.0) or 1.0)
+        self.confidence = getattr(self.model, "_confidence", None)  # the model's top-label calibration map
 
     @staticmethod
     def _vocabularies(w, C):
@@ -219,6 +222,8 @@ class BatchClassifier:
         order = np.lexsort((part, -vals), axis=1)
         part = np.take_along_axis(part, order, axis=1)
         vals = np.take_along_axis(vals, order, axis=1)
+        if self.confidence is not None:
+            vals = mapped_confidence(vals, np.zeros(len(vals), dtype=np.intp), *self.confidence)
         classes = self.classes
         return [[(classes[i], float(p)) for i, p in zip(ri, rv)] for ri, rv in zip(part.tolist(), vals.tolist())]
 

@@ -13,6 +13,7 @@ from jiesu.dispatch.classifier import (
     TextClassifier,
     body_passages,
     keep_strongest,
+    mapped_confidence,
     normalize,
     train_from_tickets,
 )
@@ -390,3 +391,43 @@ def test_two_classes_train_save_and_load(model, tmp_path):
     back = TextClassifier.load(clf.save(tmp_path / "two.npz"))
     assert back.predict(["燃气泄漏了", "有人占道"]) == ["a", "b"]
     assert back.predict_proba(["燃气泄漏了"]).shape == (1, 2)
+
+
+def test_mapped_confidence_gives_the_top_its_share_right_and_keeps_the_order():
+    xs, ys = np.array([0.0, 0.5, 1.0]), np.array([0.1, 0.3, 0.9])
+    p = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5], [0.4, 0.35, 0.25]])
+    top = p.argmax(1)
+    out = mapped_confidence(p, top, xs, ys)
+    want_top = np.interp(p[np.arange(3), top], xs, ys)  # 0.42, 0.3, 0.26
+    assert np.allclose(out[np.arange(3), top], want_top)
+    assert (np.argsort(-out, axis=1, kind="stable") == np.argsort(-p, axis=1, kind="stable")).all()
+    assert (out.sum(1) <= 1 + 1e-12).all()
+    assert np.allclose(out[0], p[0] * 0.42 / 0.6)  # over-confident: every label scaled alike
+    xs = np.linspace(0, 1, 101)
+    under = mapped_confidence(np.array([[0.65, 0.2, 0.15]]), np.array([0]), xs, np.sqrt(xs))
+    g = np.interp(0.65, xs, np.sqrt(xs))  # under-confident: the top rises to g, the others share 1 − g alike
+    assert g > 0.65 and np.allclose(under, [[g, 0.2 * (1 - g) / 0.35, 0.15 * (1 - g) / 0.35]])
+
+
+def test_a_many_class_model_maps_its_top_confidence_and_keeps_the_map(titles, tmp_path):
+    """One temperature leaves a many-class model over-confident at its top: calibration also fits how often
+    the top label was right by its probability, and prediction reports that; 7 classes keep the temperature
+    alone."""
+    texts = [t for t, _ in titles[:900]]
+    labels = [f"{label}-{ord(t[0]) % 6}" for t, label in titles[:900]]
+    clf = TextClassifier(config=ClassifierConfig(calibration_folds=3)).fit(texts, labels)
+    assert len(clf.classes) >= 16
+    found = clf.meta["confidence_map"]
+    assert len(found["x"]) == len(found["y"]) >= 2 and found["y"] == sorted(found["y"])
+    assert 0 < min(found["y"]) and max(found["y"]) <= 1
+    raw = TextClassifier(config=clf.config, classes=clf.classes, temperature=clf.temperature, meta={})
+    raw._w = clf._w
+    for text in texts[:30]:
+        (label, p), *_ = clf.predict_proba_top(text, 3)
+        (raw_label, raw_p), *_ = raw.predict_proba_top(text, 3)
+        assert label == raw_label and p == pytest.approx(np.interp(raw_p, found["x"], found["y"]))
+        assert clf.predict_proba_one(text).max() == pytest.approx(p)
+    again = TextClassifier.load(clf.save(tmp_path / "many.npz"))
+    assert again.predict_proba_top(texts[0], 3) == clf.predict_proba_top(texts[0], 3)
+    few = TextClassifier(config=ClassifierConfig(calibration_folds=3)).fit(texts, [l for _, l in titles[:900]])
+    assert "confidence_map" not in few.meta and few._confidence is None
