@@ -96,7 +96,7 @@ def new_query_code():
 class Ticket(models.Model):
     """One citizen request (诉求工单)."""
 
-    query_code = models.CharField(_("query code"), max_length=12, unique=True, default=new_query_code)
+    query_code = models.CharField(_("query code"), max_length=12, default=new_query_code)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
     request_type = models.CharField(_("request type"), max_length=20, choices=RequestType.choices,
                                     default=RequestType.COMPLAINT)
@@ -114,16 +114,16 @@ class Ticket(models.Model):
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("category"))
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("district"))
+                                 related_name="+", verbose_name=_("district"), db_index=False)
     street = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("street/township"))
+                               related_name="+", verbose_name=_("street/township"), db_index=False)
     community = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("community"))
     grid = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+", verbose_name=_("grid"))
     lead_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("lead unit"))
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW, db_index=True)
+                                  related_name="+", verbose_name=_("lead unit"), db_index=False)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW)
     special_class = models.CharField(_("special class"), max_length=12, choices=SpecialClass.choices, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
@@ -147,12 +147,19 @@ class Ticket(models.Model):
     warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-created_at"]
+        # Each index costs every write (a bulk import maintains all of them per row), so: no single-column
+        # index where a composite one starts with that column (state, street, district, lead_unit), and
+        # unique keys as constraints, which on PostgreSQL do not add a second, LIKE-pattern index.
+        constraints = [
+            models.UniqueConstraint(fields=["query_code"], name="ticket_query_code_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="ticket_idempotency_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["state", "reply_due"]),
             models.Index(fields=["street", "created_at"]),
@@ -205,7 +212,7 @@ class Assignment(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="assignments",
-                             verbose_name=_("unit"))
+                             verbose_name=_("unit"), db_index=False)  # (unit, active, state) serves it
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
     state = models.CharField(_("state"), max_length=12, choices=AssignmentState.choices,
                              default=AssignmentState.PENDING)
@@ -239,7 +246,7 @@ class TicketEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     actor_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=24, db_index=True)
+    kind = models.CharField(max_length=24)
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
     note = models.TextField(blank=True)
@@ -249,6 +256,7 @@ class TicketEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["kind"], name="ticketevent_kind_idx")]  # no LIKE-pattern twin on PostgreSQL
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
