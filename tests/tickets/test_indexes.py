@@ -1,0 +1,50 @@
+"""The ticket tables carry no index another one already serves: every write (and a bulk import) pays for each."""
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from jiesu.tickets.models import Assignment, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+TABLES = [Ticket._meta.db_table, TicketEvent._meta.db_table, Assignment._meta.db_table]
+
+
+def _indexes(table):
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {name: tuple(c["columns"]) for name, c in found.items()
+            if (c["index"] or c["unique"]) and not c["primary_key"] and c["columns"]}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_index_is_the_leading_part_of_another(table):
+    indexes = _indexes(table)
+    redundant = [(name, columns, other) for name, columns in indexes.items() for other in indexes.values()
+                 if len(other) > len(columns) and other[:len(columns)] == columns]
+    assert redundant == []
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_column_has_two_indexes(table):
+    """On PostgreSQL a CharField(unique=True) or (db_index=True) also gets a LIKE-pattern index: none here."""
+    by_columns = {}
+    for name, columns in _indexes(table).items():
+        by_columns.setdefault(columns, []).append(name)
+    assert {columns: names for columns, names in by_columns.items() if len(names) > 1} == {}
+
+
+def test_the_columns_served_by_a_composite_index_are_still_indexed_first():
+    leading = {columns[0] for columns in _indexes(Ticket._meta.db_table).values()}
+    assert {"state", "street_id", "district_id", "lead_unit_id", "query_code", "idempotency_key"} <= leading
+    assert "unit_id" in {columns[0] for columns in _indexes(Assignment._meta.db_table).values()}
+    assert "kind" in {columns[0] for columns in _indexes(TicketEvent._meta.db_table).values()}
+
+
+@pytest.mark.parametrize("field", ["query_code", "idempotency_key"])
+def test_unique_keys_are_still_unique(field):
+    from django.utils import timezone
+
+    values = {"query_code": "Q", "idempotency_key": "K"}
+    Ticket.objects.create(title="一", text="一", created_at=timezone.now(), **{field: values[field]})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ticket.objects.create(title="二", text="二", created_at=timezone.now(), **{field: values[field]})
