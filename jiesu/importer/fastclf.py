@@ -210,22 +210,29 @@ class BatchClassifier:
             return []
         z = self.scores(texts) / self.temperature
         z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
         k = max(1, min(k, z.shape[1]))
-        # the model sorts with a stable argsort of -p: ties go to the lower class index
-        if k < z.shape[1]:
-            part = np.argpartition(-z, k - 1, axis=1)[:, :k]
-        else:
-            part = np.tile(np.arange(z.shape[1]), (len(texts), 1))
-        vals = np.take_along_axis(z, part, axis=1)
-        order = np.lexsort((part, -vals), axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        vals = np.take_along_axis(vals, order, axis=1)
+        part, numerators = self._best(z, k)
+        vals = numerators / np.exp(z).sum(axis=1, keepdims=True)
         if self.confidence is not None:
             vals = mapped_confidence(vals, np.zeros(len(vals), dtype=np.intp), *self.confidence)
         classes = self.classes
         return [[(classes[i], float(p)) for i, p in zip(ri, rv)] for ri, rv in zip(part.tolist(), vals.tolist())]
+
+    @staticmethod
+    def _best(z, k):
+        """Columns of each row's k largest values, largest first, ties to the lower column (the model's
+        stable sort), and their softmax numerators. k passes of argmax: far cheaper than argpartition
+        over hundreds of classes."""
+        rows = np.arange(len(z))
+        part = np.empty((len(z), k), dtype=np.intp)
+        numerators = np.empty((len(z), k))
+        z = z.copy()
+        for j in range(k):
+            best = z.argmax(axis=1)
+            part[:, j] = best
+            numerators[:, j] = np.exp(z[rows, best])
+            z[rows, best] = -np.inf
+        return part, numerators
 
 
 class _Unsupported(Exception):
