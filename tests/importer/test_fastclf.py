@@ -44,3 +44,12 @@ def test_other_models_fall_back_to_their_own_method():
     batch = BatchClassifier(model)
     assert not batch.fast and batch.reason
     assert batch.top(TEXTS[:3], k=2) == [model.predict_proba_top(t, 2) for t in TEXTS[:3]]
+
+
+def test_best_columns_come_largest_first_with_ties_to_the_lower_column():
+    z = np.array([[0.0, -1.0, 0.0, -3.0, 0.0],
+                  [-2.0, -0.5, 0.0, -0.5, -9.0]])
+    part, numerators = BatchClassifier._best(z, 3)
+    assert part.tolist() == [[0, 2, 4], [2, 1, 3]]
+    assert numerators == pytest.approx(np.exp([[0.0, 0.0, 0.0], [0.0, -0.5, -0.5]]))
+    assert z[0].tolist() == [0.0, -1.0, 0.0, -3.0, 0.0]  # the caller's scores are left as they were
