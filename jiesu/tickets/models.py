@@ -93,6 +93,14 @@ def new_query_code():
     return secrets.token_hex(4).upper()
 
 
+def indexed_when_set(prefix, *fields):
+    """Partial indexes (WHERE field IS NOT NULL) for optional fields that are empty on most rows (a phone
+    ticket has no citizen account, an imported or closed one no next check): such rows cost no index entry,
+    and every look-up by value (=, IN, <=…) implies NOT NULL, so it still uses the index."""
+    return [models.Index(fields=[name], condition=models.Q(**{f"{name}__isnull": False}), name=f"{prefix}_{name}_set")
+            for name in fields]
+
+
 class Ticket(models.Model):
     """One citizen request (诉求工单)."""
 
@@ -110,7 +118,7 @@ class Ticket(models.Model):
     anonymous = models.BooleanField(_("anonymous"), default=False)
     confidential = models.BooleanField(_("asks for confidentiality"), default=False)
     citizen_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="own_tickets")
+                                     related_name="own_tickets", db_index=False)
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("category"))
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
@@ -118,18 +126,18 @@ class Ticket(models.Model):
     street = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+", verbose_name=_("street/township"), db_index=False)
     community = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("community"))
+                                  related_name="+", verbose_name=_("community"), db_index=False)
     grid = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", verbose_name=_("grid"))
+                             related_name="+", verbose_name=_("grid"), db_index=False)
     lead_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("lead unit"), db_index=False)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW)
     special_class = models.CharField(_("special class"), max_length=12, choices=SpecialClass.choices, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="merged_children", verbose_name=_("merged into"))
+                               related_name="merged_children", verbose_name=_("merged into"), db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     dispatch_due = models.DateTimeField(_("dispatch due"), null=True, blank=True)
@@ -145,7 +153,7 @@ class Ticket(models.Model):
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     callback_attempts = models.PositiveSmallIntegerField(default=0)
     warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
 
@@ -165,6 +173,7 @@ class Ticket(models.Model):
             models.Index(fields=["street", "created_at"]),
             models.Index(fields=["district", "created_at"]),
             models.Index(fields=["lead_unit", "state"]),
+            *indexed_when_set("ticket", "citizen_user", "community", "grid", "parent", "created_by", "next_check_at"),
         ]
 
     def __str__(self):
@@ -220,7 +229,7 @@ class Assignment(models.Model):
     round = models.PositiveSmallIntegerField(default=0)
     dispatched_at = models.DateTimeField()
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+                                      related_name="+", db_index=False)
     sign_due = models.DateTimeField(null=True, blank=True)
     contact_due = models.DateTimeField(null=True, blank=True)
     reply_due = models.DateTimeField(null=True, blank=True)
@@ -232,7 +241,7 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        indexes = [models.Index(fields=["unit", "active", "state"])]
+        indexes = [models.Index(fields=["unit", "active", "state"]), *indexed_when_set("assignment", "dispatched_by")]
 
     def __str__(self):
         return f"{self.ticket_id} → {self.unit} ({self.role})"
@@ -244,8 +253,9 @@ class TicketEvent(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    actor_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+                              related_name="+", db_index=False)
+    actor_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False)
     kind = models.CharField(max_length=24)
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12, blank=True)
@@ -256,7 +266,8 @@ class TicketEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
-        indexes = [models.Index(fields=["kind"], name="ticketevent_kind_idx")]  # no LIKE-pattern twin on PostgreSQL
+        indexes = [models.Index(fields=["kind"], name="ticketevent_kind_idx"),  # no LIKE-pattern twin on PostgreSQL
+                   *indexed_when_set("ticketevent", "actor", "actor_unit")]
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
