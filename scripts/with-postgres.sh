@@ -12,7 +12,8 @@
 #   5. exports JIESU_DATABASE_URL=postgres://jiesu:jiesu@127.0.0.1:PORT/jiesu and runs CMD;
 #   6. always stops the server and removes the temp dir (trap), exiting with CMD's status.
 #
-# Env: JIESU_PG_KEEP=1 keeps the temp dir (for debugging); JIESU_PG_QUIET=1 less chatter.
+# Env: JIESU_PG_KEEP=1 keeps the temp dir (for debugging); JIESU_PG_QUIET=1 less chatter;
+#      JIESU_PG_SHARED_BUFFERS (default 128MB, enough for tests; a production server has ~25 % of RAM).
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -104,7 +105,7 @@ for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
     OPTS="-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories='$TMP'"
     OPTS+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    OPTS+=" -c max_connections=100 -c shared_buffers=128MB"
+    OPTS+=" -c max_connections=100 -c shared_buffers=${JIESU_PG_SHARED_BUFFERS:-128MB}"
     if "${AS[@]}" "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -o "$OPTS" -w -t 60 start >/dev/null 2>&1; then
         STARTED=1
         break
