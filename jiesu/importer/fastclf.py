@@ -82,6 +82,12 @@ class BatchClassifier:
         if len(chars) >= 1 << CHAR_BITS:
             raise _Unsupported(f"{len(chars)} distinct characters in the vocabulary")
         self.chars = np.asarray(chars or [0], dtype=np.int64)
+        # code point → 1 + its rank among the vocabulary's characters, 0 for any other (the last entry
+        # stands for every code point above the highest): one gather instead of a binary search
+        self.char_ids = np.zeros(int(self.chars[-1]) + 2, dtype=np.int64)
+        self.char_ids[self.chars] = np.arange(1, len(self.chars) + 1)
+        if not chars:
+            self.char_ids[:] = 0  # no vocabulary: the stand-in code point 0 is no character of it
         keys, index = [], []
         for block, vocab in enumerate(vocabs):
             for gram, feature in vocab.items():
@@ -137,10 +143,8 @@ class BatchClassifier:
         if not joined:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        pos = np.searchsorted(self.chars, cps)
-        pos[pos >= len(self.chars)] = 0
-        ids = np.where(self.chars[pos] == cps, pos + 1, 0)  # 0: a character no vocabulary entry has
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        ids = self.char_ids[np.minimum(cps, len(self.char_ids) - 1)]  # 0: a character no vocabulary entry has
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         parts_k, parts_r = [], []
         for size in range(lo, hi + 1):
