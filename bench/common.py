@@ -32,14 +32,36 @@ def percentile(sorted_values, p):
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-def pid_cpu_seconds(pid):
-    """User + system CPU seconds a process has used (from /proc; 0 when it is gone or /proc cannot tell)."""
+def _stat(pid):
+    """The fields of /proc/PID/stat after the command name (state, ppid, …), or None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+            return fh.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None
+
+
+def pid_cpu_seconds(pid):
+    """User + system CPU seconds a process has used (from /proc; 0 when it is gone or /proc cannot tell)."""
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parent_pid(pid):
+    fields = _stat(pid)
+    return None if fields is None else int(fields[1])
+
+
+def family_cpu_seconds(root):
+    """CPU seconds of a process and of all its children, living or ended (a reaped child's time is in its
+    parent's cutime/cstime): e.g. the PostgreSQL server with every backend, including closed connections."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(entry)
+            if fields is not None and (int(entry) == root or int(fields[1]) == root):
+                total += sum(int(x) for x in fields[11:15]) / tick
+    return total
 
 
 def pids_named(*names):

@@ -21,8 +21,9 @@ measure what files without place codes cost.
 
 Prints the machine, the load average (the machine may be shared), the
 set-up, the import summary with the seconds per stage, the CPU time of this
-process and of the PostgreSQL backend (load-independent: what the import
-costs per ticket, and the rate with one free core for each), and as its last line
+process and of the PostgreSQL server, all its processes: every writer's backend
+and the background ones (load-independent: what the import costs per ticket,
+and the rate with one free core for each), and as its last line
 JSON {"tickets_per_s", "peak_rss_mb"}: imported tickets per second of the
 import (start-up included) and the process's peak resident memory.
 """
@@ -39,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import machine, peak_rss_mb, pid_cpu_seconds  # noqa: E402
+from bench.common import family_cpu_seconds, machine, parent_pid, peak_rss_mb  # noqa: E402
 
 TITLES = ROOT.parent / "shared" / "data" / "complaints_cn" / "titles_labeled.csv"
 HEADER = ["external_id", "created_at", "closed_at", "channel", "title", "text", "address", "lon", "lat",
@@ -169,13 +170,14 @@ def process_cpu():
 
 
 def server_cpu(connection):
-    """CPU seconds of this connection's PostgreSQL backend process (0 on SQLite, or when /proc cannot tell)."""
+    """CPU seconds of the PostgreSQL server: every process of it, so every writer's backend (0 on SQLite, or when
+    /proc cannot tell, e.g. a server on another machine)."""
     if connection.vendor != "postgresql":
         return 0.0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    return pid_cpu_seconds(pid)
+        server = parent_pid(cursor.fetchone()[0])
+    return family_cpu_seconds(server) if server else 0.0
 
 
 def main():
@@ -188,6 +190,8 @@ def main():
     parser.add_argument("--progress", action="store_true", help="show the import's progress bar")
     parser.add_argument("--model-dir", default=str(ROOT / "var" / "models"),
                         help="where the cold-start model is kept between runs (default var/models)")
+    parser.add_argument("--writers", type=int, default=None,
+                        help="PostgreSQL: connections writing at once (default: the importer's, 2)")
     parser.add_argument("--profile", metavar="PATH", help="cProfile the import into PATH (pstats file)")
     args = parser.parse_args()
 
@@ -212,6 +216,8 @@ def main():
         from jiesu.importer.services import run_import
 
         options = dict(report=Path(workdir) / "rejected.csv", batch_size=args.batch_size, progress=args.progress)
+        if args.writers is not None:
+            options["writers"] = args.writers
         if args.profile:
             import cProfile
 
@@ -232,7 +238,7 @@ def main():
         n = max(1, d["imported"])
         line = (f"CPU: this process {client_cpu:.1f} s ({1e6 * client_cpu / n:.0f} µs per ticket)")
         if db_cpu:
-            line += (f", database server backend {db_cpu:.1f} s ({1e6 * db_cpu / n:.0f} µs per ticket); "
+            line += (f", database server (all its processes) {db_cpu:.1f} s ({1e6 * db_cpu / n:.0f} µs per ticket); "
                      f"with a core each and nothing else running: ≈ {n / max(client_cpu, db_cpu):,.0f} tickets/s")
         else:
             line += f"; on a free core: ≈ {n / client_cpu:,.0f} tickets/s"

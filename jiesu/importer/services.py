@@ -37,7 +37,7 @@ import csv
 import gc
 import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -50,7 +50,7 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import BackgroundWriter, Batch, Table, make_writer, moment_encoder
+from jiesu.importer.writer import WRITERS, BackgroundWriter, Batch, Table, make_writers, moment_encoder
 
 _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
@@ -326,11 +326,12 @@ def prepare(rows, ctx, probabilities):
 
 class Importer:
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
-                 lang="zh-hans", dry_run=False, now=None):
+                 lang="zh-hans", dry_run=False, now=None, writers=WRITERS):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
         self.batch_size = max(1, int(batch_size))
+        self.writers = max(1, int(writers))
         self.progress = progress
         self.lang = lang
         self.dry_run = dry_run
@@ -378,7 +379,7 @@ class Importer:
         self.summary.classifier = ctx.model_version
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
-        writer = BackgroundWriter(make_writer(connection), self.tables)
+        writer = BackgroundWriter(make_writers(connection, self.writers), self.tables)
         self.summary.timings["start"] += time.perf_counter() - started
         try:
             with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -391,38 +392,44 @@ class Importer:
                 self.summary.timings[f"writer.{name}"] += seconds
 
     def _stream(self, reader, writer):
-        """Batches through the pipeline: batch k+1 is prepared while the writer thread writes batch k."""
+        """Batches through the pipeline: the next batch is prepared while the writer threads write the earlier."""
         from tqdm import tqdm
 
         timings, clock = self.summary.timings, time.perf_counter
         bar = tqdm(total=reader.size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(self.path).name,
                    disable=not self.progress, dynamic_ncols=True, mininterval=0.5)
-        pending, batch, done = None, [], 0
+        pending, batch, done = deque(), [], 0
         parse = self.format.parse
         mark = clock()
         for line, values in reader:
             batch.append(parse(line, values))
             if len(batch) >= self.batch_size:
                 timings["read_check"] += clock() - mark
-                pending = self._advance(writer, pending, self._stage(batch))
+                self._advance(writer, pending, self._stage(batch))
                 batch = []
                 done = self._tick(bar, reader, done)
                 mark = clock()
         timings["read_check"] += clock() - mark
         if batch:
-            pending = self._advance(writer, pending, self._stage(batch))
-        if pending is not None:
-            self._finish(*pending)
+            self._advance(writer, pending, self._stage(batch))
+        while pending:
+            self._finish(*pending.popleft()[:3])
         self._tick(bar, reader, done)
         bar.close()
 
     def _advance(self, writer, pending, staged):
-        """Hand a staged batch to the writer, then take the previous batch's result (one batch in flight)."""
+        """Hand a staged batch to the writer, then take the oldest batch's result once more are submitted than
+        the writer writes at once: while the next batch is staged, every writer has one. Results are taken in
+        the order of the file, and a batch sharing an external id with one still being written waits for it,
+        so that its check finds the earlier line's ticket, as with one writer."""
         batch, prepared, refused = staged
-        submitted = (writer.submit(batch), prepared, refused)
-        if pending is not None:
-            self._finish(*pending)
-        return submitted
+        keys = set(batch.keys)
+        if any(not keys.isdisjoint(earlier) for _future, _prepared, _refused, earlier in pending):
+            while pending:
+                self._finish(*pending.popleft()[:3])
+        pending.append((writer.submit(batch), prepared, refused, keys))
+        if len(pending) > writer.in_flight:
+            self._finish(*pending.popleft()[:3])
 
     def _tick(self, bar, reader, done):
         now = reader.bytes_read

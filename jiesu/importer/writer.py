@@ -14,13 +14,24 @@ large import); here each table's columns are split into
   once per run and appended to each line.
 
 `BackgroundWriter` runs each batch — check the idempotency keys, allocate ids,
-write the three tables, commit — in one worker thread on the importer's own
-database connection, so the next batch is read, classified, routed and encoded
-while this one is written: on PostgreSQL the backend process digests a COPY
-while Python works on the next batch (the driver releases the GIL while it
-waits for the server). One batch is in flight at a time, so a batch's check
-sees every earlier batch committed: duplicates across batches and re-runs are
-found exactly. The importer's thread does not use the connection meanwhile.
+write the three tables, commit — in a worker thread, so the next batch is
+read, classified, routed and encoded while this one is written: on PostgreSQL
+the backend process digests a COPY while Python works on the next batch (the
+driver releases the GIL while it waits for the server). The importer's thread
+does not use the connection meanwhile.
+
+On SQLite (one writer at a time anyway) and inside a caller's transaction one
+batch is in flight, on the importer's own connection, so a batch's check sees
+every earlier batch committed. On PostgreSQL the writer has more connections
+of its own (`make_writers`, default `WRITERS` = 2) and as many batches in flight,
+each on its own connection and server backend: committing a batch (its foreign
+keys are checked then) and the next batch's COPY overlap. The importer does not
+submit a batch that shares an external id with one being written before that
+one is done (`Importer._advance`), so a batch's check still sees every earlier
+batch that could hold one of its keys: duplicates across batches and re-runs
+are found exactly, and the earlier line is the one imported. A key taken by
+another process's run meanwhile is a unique violation (or a deadlock between
+the two), and the batch is retried.
 """
 from __future__ import annotations
 
@@ -33,6 +44,7 @@ from datetime import timezone as dt_timezone
 
 CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
 COPY_CHUNK = 1 << 20  # characters per COPY write
+WRITERS = 2  # connections writing batches at once on PostgreSQL
 
 
 def make_writer(connection):
@@ -41,6 +53,15 @@ def make_writer(connection):
     if connection.vendor == "sqlite":
         return SqliteWriter(connection)
     raise NotImplementedError(f"bulk import does not support the {connection.vendor} database")
+
+
+def make_writers(connection, n=WRITERS):
+    """The writers of a run: the connection's own and, on PostgreSQL outside a caller's transaction, n − 1 more
+    connections of their own (a caller's transaction would be invisible to them, and SQLite has one writer)."""
+    first = make_writer(connection)
+    if first.vendor != "postgresql" or first.nested:
+        return [first]
+    return [first] + [PostgresWriter(connection, own=True) for _ in range(max(1, int(n)) - 1)]
 
 
 # ─────────────────────────────────────────────────────────────── encoding values
@@ -197,12 +218,22 @@ class _Writer:
     vendor = ""
     retries = 3
 
-    def __init__(self, connection):
+    def __init__(self, connection, own=False):
+        """own: write on a new connection of the same database (closed by `close`), not on `connection` itself."""
         self.connection = connection
         connection.ensure_connection()
-        self.raw = connection.connection
-        self.nested = connection.in_atomic_block  # inside a caller's transaction (tests): savepoints
+        self.own = own
+        if own:
+            self.raw = connection.get_new_connection(connection.get_connection_params())
+            self.raw.autocommit = True  # as Django leaves its own: the writer opens each transaction itself
+        else:
+            self.raw = connection.connection
+        self.nested = connection.in_atomic_block and not own  # inside a caller's transaction (tests): savepoints
         self.timings = Counter()
+
+    def close(self):
+        if self.own:
+            self.raw.close()
 
     def write(self, tables, batch):
         """Check, allocate ids, insert, commit; retried when a unique key collides (query code, concurrent run)."""
@@ -275,11 +306,12 @@ class PostgresWriter(_Writer):
     vendor = "postgresql"
     begin_sql = "BEGIN"
 
-    def __init__(self, connection):
+    def __init__(self, connection, own=False):
         import psycopg
 
-        super().__init__(connection)
-        self.integrity_errors = (psycopg.IntegrityError,)
+        super().__init__(connection, own=own)
+        # a key taken by another run's batch being written: a unique violation, or a deadlock between the two
+        self.integrity_errors = (psycopg.IntegrityError, psycopg.errors.DeadlockDetected)
 
     def _begin(self):
         super()._begin()
@@ -385,22 +417,29 @@ class SqliteWriter(_Writer):
 
 
 class BackgroundWriter:
-    """Writes batches one at a time in a worker thread; `submit` returns a Future of `Written`.
+    """Writes batches in worker threads, one per writer (connection); `submit` returns a Future of `Written`.
 
-    The caller submits batch k+1 only after taking batch k's result, so at most
-    one batch is written while the next is prepared.
+    Batches go to the writers in turn. The caller keeps at most `in_flight` (= the number of writers)
+    batches submitted and takes their results in order, so a writer never has two batches at once.
     """
 
-    def __init__(self, writer, tables):
-        self.writer, self.tables = writer, tables
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiesu-import-writer")
+    def __init__(self, writers, tables):
+        self.writers, self.tables = list(writers), tables
+        self.in_flight = len(self.writers)
+        self._pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"jiesu-import-writer-{i}")
+                       for i in range(self.in_flight)]
+        self._turn = 0
 
     def submit(self, batch):
-        return self._pool.submit(self.writer.write, self.tables, batch)
+        i, self._turn = self._turn, (self._turn + 1) % self.in_flight
+        return self._pools[i].submit(self.writers[i].write, self.tables, batch)
 
     def close(self):
-        self._pool.shutdown(wait=True)
+        for pool in self._pools:
+            pool.shutdown(wait=True)
+        for writer in self.writers:
+            writer.close()
 
     @property
     def timings(self):
-        return self.writer.timings
+        return sum((writer.timings for writer in self.writers), Counter())

@@ -20,6 +20,7 @@ from django.utils import translation
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.services import BATCH_SIZE, ImportError_, run_import
+from jiesu.importer.writer import WRITERS
 
 
 class Command(BaseCommand):
@@ -37,6 +38,8 @@ class Command(BaseCommand):
                             help="where to write the rejected rows (CSV; default var/imports/<file>-<time>.rejected.csv)")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                             help=f"rows per batch and transaction (default {BATCH_SIZE})")
+        parser.add_argument("--writers", type=int, default=WRITERS,
+                            help=f"PostgreSQL: connections writing batches at once (default {WRITERS}); SQLite has one")
         parser.add_argument("--lang", default="zh-hans", choices=("zh-hans", "en"),
                             help="language of the report's reasons (default zh-hans)")
         parser.add_argument("--dry-run", action="store_true",
@@ -46,9 +49,12 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
+        if opts["writers"] < 1:
+            raise CommandError("--writers must be at least 1")
         try:
             summary = run_import(opts["file"], opts["fmt"], source=opts["source"], report=opts["report"],
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
+                                 writers=opts["writers"],
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
