@@ -74,6 +74,7 @@ class Summary:
     source: str = ""
     report: str = ""
     database: str = ""
+    writers: int = 0  # connections that wrote batches at once
     dry_run: bool = False
     read: int = 0
     imported: int = 0
@@ -96,7 +97,7 @@ class Summary:
     def as_dict(self):
         return {
             "file": self.path, "format": self.format, "source": self.source, "database": self.database,
-            "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
+            "writers": self.writers, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
             "already_imported": self.already, "rejected": self.rejected,
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
@@ -380,6 +381,7 @@ class Importer:
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
         writer = BackgroundWriter(make_writers(connection, self.writers), self.tables)
+        self.summary.writers = writer.in_flight
         self.summary.timings["start"] += time.perf_counter() - started
         try:
             with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:

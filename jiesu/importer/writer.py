@@ -35,12 +35,15 @@ the two), and the batch is retried.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import timezone as dt_timezone
+
+log = logging.getLogger(__name__)
 
 CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
 COPY_CHUNK = 1 << 20  # characters per COPY write
@@ -61,7 +64,16 @@ def make_writers(connection, n=WRITERS):
     first = make_writer(connection)
     if first.vendor != "postgresql" or first.nested:
         return [first]
-    return [first] + [PostgresWriter(connection, own=True) for _ in range(max(1, int(n)) - 1)]
+    import psycopg
+
+    writers = [first]
+    for _ in range(max(1, int(n)) - 1):
+        try:
+            writers.append(PostgresWriter(connection, own=True))
+        except psycopg.OperationalError as exc:  # e.g. the server's max_connections: write on fewer
+            log.warning("bulk import: could not open another connection (%s); writing on %d", exc, len(writers))
+            break
+    return writers
 
 
 # ─────────────────────────────────────────────────────────────── encoding values

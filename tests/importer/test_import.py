@@ -263,6 +263,7 @@ def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_line
     path = write_csv(tmp_path / "parallel.csv", HEADER, rows)
     result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2", "--writers", "3")
     assert (result["imported"], result["rejected"]) == (12, 2)
+    assert result["writers"] == (3 if connection.vendor == "postgresql" else 1)
     assert result["reasons"] == {"duplicate_in_run": 2}
     assert Ticket.objects.filter(idempotency_key__startswith="import:csv:P").count() == 12
     assert Ticket.objects.get(idempotency_key="import:csv:P3").title.startswith("第3条")  # the earlier line
@@ -270,3 +271,19 @@ def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_line
     assert sorted(report) == [6, 15]
     again, _ = run_import(path, "--report", str(tmp_path / "r2.csv"), "--batch-size", "2", "--writers", "3")
     assert (again["imported"], again["already_imported"], again["rejected"]) == (0, 14, 0)  # all in the database now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_connection_that_cannot_be_opened_leaves_fewer_writers(world, monkeypatch, caplog):
+    from jiesu.importer.writer import make_writers
+
+    params = connection.get_connection_params()
+    monkeypatch.setattr(connection, "get_connection_params", lambda: {**params, "host": "127.0.0.1", "port": 1})
+    writers = make_writers(connection, 3)
+    try:
+        assert len(writers) == 1
+    finally:
+        for writer in writers:
+            writer.close()
+    if connection.vendor == "postgresql":
+        assert "could not open another connection" in caplog.text

@@ -67,7 +67,7 @@ class Command(BaseCommand):
     def _print(self, d):
         out = self.stdout.write
         verb = "would import" if d["dry_run"] else "imported"
-        out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']}")
+        out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']} ({d['writers']} writer(s))")
         out(f"read {d['read']} rows: {verb} {d['imported']}, already imported {d['already_imported']}, "
             f"rejected {d['rejected']}  ({d['seconds']:.1f} s, {d['tickets_per_s']:.0f} tickets/s)")
         if d["reasons"]:
