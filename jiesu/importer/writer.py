@@ -431,8 +431,9 @@ class SqliteWriter(_Writer):
 class BackgroundWriter:
     """Writes batches in worker threads, one per writer (connection); `submit` returns a Future of `Written`.
 
-    Batches go to the writers in turn. The caller keeps at most `in_flight` (= the number of writers)
-    batches submitted and takes their results in order, so a writer never has two batches at once.
+    Batches go to the writers in turn; each writer has one thread, so it writes one batch at a time. The
+    caller keeps at most `in_flight` (= the number of writers) + 1 batches submitted, the newest waiting in
+    its writer's queue, and takes their results in order.
     """
 
     def __init__(self, writers, tables):
