@@ -287,3 +287,36 @@ def test_a_writer_connection_that_cannot_be_opened_leaves_fewer_writers(world, m
             writer.close()
     if connection.vendor == "postgresql":
         assert "could not open another connection" in caplog.text
+
+
+def test_batches_wait_only_for_a_batch_in_flight_that_shares_an_external_id():
+    """The order of submissions and results with two writers (the writer here only records what it is given)."""
+    from collections import deque
+
+    from jiesu.importer.services import Importer
+    from jiesu.importer.writer import Batch
+
+    log = []
+
+    class RecordingWriter:
+        in_flight = 2
+
+        def submit(self, batch):
+            log.append(("submit", tuple(batch.keys)))
+            return tuple(batch.keys)
+
+    def staged(*keys):
+        batch = Batch()
+        for key in keys:
+            batch.add(key, None, (), ())
+        return batch, [], []
+
+    importer = Importer.__new__(Importer)
+    importer._finish = lambda future, prepared, refused: log.append(("finish", future))
+    pending, writer = deque(), RecordingWriter()
+    for keys in (("a", "b"), ("c",), ("d",), ("c", "e")):
+        importer._advance(writer, pending, staged(*keys))
+    assert log == [("submit", ("a", "b")), ("submit", ("c",)),
+                   ("submit", ("d",)), ("finish", ("a", "b")),  # three submitted: the oldest is taken
+                   ("finish", ("c",)), ("finish", ("d",)), ("submit", ("c", "e"))]  # c is in flight: all first
+    assert [entry[3] for entry in pending] == [{"c", "e"}]
