@@ -81,13 +81,10 @@ class BatchClassifier:
         chars = sorted({ord(ch) for vocab in vocabs for gram in vocab for ch in gram})
         if len(chars) >= 1 << CHAR_BITS:
             raise _Unsupported(f"{len(chars)} distinct characters in the vocabulary")
-        self.chars = np.asarray(chars or [0], dtype=np.int64)
         # code point → 1 + its rank among the vocabulary's characters, 0 for any other (the last entry
         # stands for every code point above the highest): one gather instead of a binary search
-        self.char_ids = np.zeros(int(self.chars[-1]) + 2, dtype=np.int64)
-        self.char_ids[self.chars] = np.arange(1, len(self.chars) + 1)
-        if not chars:
-            self.char_ids[:] = 0  # no vocabulary: the stand-in code point 0 is no character of it
+        self.char_ids = np.zeros((chars[-1] if chars else 0) + 2, dtype=np.int64)
+        self.char_ids[np.asarray(chars, dtype=np.intp)] = np.arange(1, len(chars) + 1)
         keys, index = [], []
         for block, vocab in enumerate(vocabs):
             for gram, feature in vocab.items():
@@ -95,7 +92,7 @@ class BatchClassifier:
                     raise _Unsupported(f"vocabulary entry of {len(gram)} characters")
                 key = 0
                 for ch in gram:
-                    key = (key << CHAR_BITS) | (int(np.searchsorted(self.chars, ord(ch))) + 1)
+                    key = (key << CHAR_BITS) | int(self.char_ids[ord(ch)])
                 keys.append((block << BLOCK_SHIFT) | key)
                 index.append(feature)
         keys, index = np.asarray(keys, dtype=np.int64), np.asarray(index, dtype=np.int64)

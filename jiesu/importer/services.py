@@ -415,7 +415,7 @@ class Importer:
         if batch:
             self._advance(writer, pending, self._stage(batch))
         while pending:
-            self._finish(*pending.popleft()[:3])
+            self._finish_oldest(pending)
         self._tick(bar, reader, done)
         bar.close()
 
@@ -428,10 +428,14 @@ class Importer:
         keys = set(batch.keys)
         if any(not keys.isdisjoint(earlier) for _future, _prepared, _refused, earlier in pending):
             while pending:
-                self._finish(*pending.popleft()[:3])
+                self._finish_oldest(pending)
         pending.append((writer.submit(batch), prepared, refused, keys))
         if len(pending) > writer.in_flight:
-            self._finish(*pending.popleft()[:3])
+            self._finish_oldest(pending)
+
+    def _finish_oldest(self, pending):
+        future, prepared, refused, _keys = pending.popleft()
+        self._finish(future, prepared, refused)
 
     def _tick(self, bar, reader, done):
         now = reader.bytes_read
