@@ -24,8 +24,11 @@ set-up, the import summary with the seconds per stage, the CPU time of this
 process and of the PostgreSQL server, all its processes: every writer's backend
 and the background ones (load-independent: what the import costs per ticket,
 and the rate with one free core for each), and as its last line
-JSON {"tickets_per_s", "peak_rss_mb"}: imported tickets per second of the
-import (start-up included) and the process's peak resident memory.
+JSON {"tickets_per_s", "peak_rss_mb", "model_load_s", "processes"}: imported
+tickets per second of the import (start-up included) and the peak resident
+memory of the largest process. `--processes N` splits the import over N
+processes (PostgreSQL; jiesu.importer.parallel): their CPU is counted with
+this process's, and each has its own memory.
 """
 import argparse
 import csv
@@ -162,11 +165,12 @@ def generate(path, n, place_mode, seed=1):
 
 
 def process_cpu():
-    """User + system CPU seconds of this process (all its threads)."""
+    """User + system CPU seconds of this process (all its threads) and of its ended children (the import
+    processes of `--processes`)."""
     import resource
 
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def server_cpu(connection):
@@ -192,6 +196,8 @@ def main():
                         help="where the cold-start model is kept between runs (default var/models)")
     parser.add_argument("--writers", type=int, default=None,
                         help="PostgreSQL: connections writing at once (default: the importer's, 2)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="import processes, each over its part of the file (PostgreSQL; default 1)")
     parser.add_argument("--profile", metavar="PATH", help="cProfile the import into PATH (pstats file)")
     args = parser.parse_args()
 
@@ -215,7 +221,8 @@ def main():
 
         from jiesu.importer.services import run_import
 
-        options = dict(report=Path(workdir) / "rejected.csv", batch_size=args.batch_size, progress=args.progress)
+        options = dict(report=Path(workdir) / "rejected.csv", batch_size=args.batch_size, progress=args.progress,
+                       processes=args.processes)
         if args.writers is not None:
             options["writers"] = args.writers
         if args.profile:
@@ -236,17 +243,24 @@ def main():
         print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" + (f" ({100 * v / total:.0f} %)" if "." not in k else "")
                                                 for k, v in d["timings"].items()))
         n = max(1, d["imported"])
-        line = (f"CPU: this process {client_cpu:.1f} s ({1e6 * client_cpu / n:.0f} µs per ticket)")
+        who = "this process" if d["processes"] == 1 else f"the {d['processes']} import processes"
+        line = (f"CPU: {who} {client_cpu:.1f} s ({1e6 * client_cpu / n:.0f} µs per ticket)")
         if db_cpu:
             line += (f", database server (all its processes) {db_cpu:.1f} s ({1e6 * db_cpu / n:.0f} µs per ticket); "
-                     f"with a core each and nothing else running: ≈ {n / max(client_cpu, db_cpu):,.0f} tickets/s")
+                     f"with a core each and nothing else running: ≈ {n / max(client_cpu, db_cpu):,.0f} tickets/s; "
+                     f"each fully busy core (import and server together): ≈ {n / (client_cpu + db_cpu):,.0f} "
+                     f"tickets/s")
         else:
             line += f"; on a free core: ≈ {n / client_cpu:,.0f} tickets/s"
         print(line + f" (wall {d['seconds']:.1f} s)")
-        print(f"peak RSS before the import {rss_before:.0f} MB, after {peak_rss_mb():.0f} MB")
+        rss = max(peak_rss_mb(), peak_rss_mb(children=True))
+        print(f"peak RSS before the import {rss_before:.0f} MB, after {peak_rss_mb():.0f} MB"
+              + (f"; largest import process {peak_rss_mb(children=True):.0f} MB (each has its own)"
+                 if d["processes"] > 1 else ""))
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(json.dumps({"tickets_per_s": round(d["imported"] / d["seconds"], 1),
-                          "peak_rss_mb": round(peak_rss_mb(), 1), "model_load_s": round(model_s, 2)}))
+                          "peak_rss_mb": round(rss, 1), "model_load_s": round(model_s, 2),
+                          "processes": d["processes"]}))
 
 
 if __name__ == "__main__":

@@ -234,6 +234,12 @@ class Format:
     name = ""
     source = ""
     field_names = {}
+    id_column = "external_id"  # the key of `index` that holds the external id
+
+    def external_id_of(self, values):
+        """A row's external id as `parse` reads it (stripped; "" when the row is too short), without parsing it."""
+        i = self.index[self.id_column]
+        return values[i].strip() if i < len(values) else ""
 
     def field(self, name):
         """The column name the user knows for one of our fields (for the report)."""
@@ -257,8 +263,7 @@ class CsvFormat(Format):
 
     def parse(self, line, values):
         if len(values) != self.width:
-            return Rejected(line, values[self.index["external_id"]].strip()
-                            if len(values) > self.index["external_id"] else "",
+            return Rejected(line, self.external_id_of(values),
                             [("", "field_count", {"n": len(values), "m": self.width}, "")])
         idx = self.index
         get = lambda name: values[idx[name]] if name in idx else ""  # noqa: E731
@@ -529,6 +534,7 @@ class Us311Format(Format):
     """Los Angeles and New York City 311 exports (docs/import.md#us311)."""
 
     name = "us311"
+    id_column = "id"
 
     def __init__(self, header, lookups, source=None):
         if "SRNumber" in header:

@@ -37,6 +37,7 @@ import csv
 import gc
 import json
 import time
+import zlib
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -74,7 +75,8 @@ class Summary:
     source: str = ""
     report: str = ""
     database: str = ""
-    writers: int = 0  # connections that wrote batches at once
+    processes: int = 1  # import processes, each over its part of the file (jiesu.importer.parallel)
+    writers: int = 0  # connections that wrote batches at once (all processes')
     dry_run: bool = False
     read: int = 0
     imported: int = 0
@@ -97,7 +99,7 @@ class Summary:
     def as_dict(self):
         return {
             "file": self.path, "format": self.format, "source": self.source, "database": self.database,
-            "writers": self.writers, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
+            "processes": self.processes, "writers": self.writers, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
             "already_imported": self.already, "rejected": self.rejected,
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
@@ -325,14 +327,26 @@ def prepare(rows, ctx, probabilities):
     return out
 
 
+def part_of(external_id, parts):
+    """Which of `parts` parts of a file a row belongs to, from its external id alone: the same id is always in
+    the same part (so a part finds its own duplicates), and the answer is the same in every process."""
+    return zlib.crc32(external_id.encode("utf-8", "surrogatepass")) % parts
+
+
 class Importer:
+    """One run over a file, or over one part of it (`part=(k, n)`: the rows whose external id is in part k of
+    n, see part_of; jiesu.importer.parallel runs the n parts in n processes). `on_tick(bytes_read, summary)` is
+    called with the progress after each batch."""
+
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
-                 lang="zh-hans", dry_run=False, now=None, writers=WRITERS):
+                 lang="zh-hans", dry_run=False, now=None, writers=WRITERS, part=None, on_tick=None):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
         self.batch_size = max(1, int(batch_size))
         self.writers = max(1, int(writers))
+        self.part = part
+        self.on_tick = on_tick
         self.progress = progress
         self.lang = lang
         self.dry_run = dry_run
@@ -403,7 +417,7 @@ class Importer:
         pending, batch, done = deque(), [], 0
         parse = self.format.parse
         mark = clock()
-        for line, values in reader:
+        for line, values in self._own(reader):
             batch.append(parse(line, values))
             if len(batch) >= self.batch_size:
                 timings["read_check"] += clock() - mark
@@ -418,6 +432,14 @@ class Importer:
             self._finish_oldest(pending)
         self._tick(bar, reader, done)
         bar.close()
+
+    def _own(self, reader):
+        """The rows of this run's part of the file (every row when the file is not split)."""
+        if self.part is None:
+            return reader
+        k, n = self.part
+        external_id = self.format.external_id_of
+        return ((line, values) for line, values in reader if part_of(external_id(values), n) == k)
 
     def _advance(self, writer, pending, staged):
         """Hand a staged batch to the writer, then take the oldest batch's result once more are submitted than
@@ -442,6 +464,8 @@ class Importer:
         bar.update(now - done)
         s = self.summary
         bar.set_postfix(imported=s.imported, rejected=s.rejected, already=s.already, refresh=False)
+        if self.on_tick is not None:
+            self.on_tick(now, s)
         return now
 
     # -- one batch
@@ -653,6 +677,11 @@ def default_report_path(path, now):
     return Path(settings.VAR_DIR) / "imports" / f"{Path(path).stem}-{stamp}.rejected.csv"
 
 
-def run_import(path, fmt="csv", **options) -> Summary:
-    """Import one file (see Importer for the options); returns the Summary."""
+def run_import(path, fmt="csv", processes=1, **options) -> Summary:
+    """Import one file (see Importer for the options); returns the Summary. With `processes` > 1 on PostgreSQL
+    (outside a caller's transaction) the file is split over that many processes (jiesu.importer.parallel)."""
+    from jiesu.importer import parallel
+
+    if processes > 1 and parallel.can_split(connection):
+        return parallel.run_parallel(path, fmt, processes, **options)
     return Importer(path, fmt, **options).run()

@@ -19,6 +19,7 @@ from django.utils import translation
 
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
+from jiesu.importer.parallel import PROCESSES
 from jiesu.importer.services import BATCH_SIZE, ImportError_, run_import
 from jiesu.importer.writer import WRITERS
 
@@ -40,6 +41,9 @@ class Command(BaseCommand):
                             help=f"rows per batch and transaction (default {BATCH_SIZE})")
         parser.add_argument("--writers", type=int, default=WRITERS,
                             help=f"PostgreSQL: connections writing batches at once (default {WRITERS}); SQLite has one")
+        parser.add_argument("--processes", type=int, default=PROCESSES,
+                            help=f"PostgreSQL: import processes, each over its part of the file (default {PROCESSES}; "
+                                 "more pay only with cores to spare); SQLite has one")
         parser.add_argument("--lang", default="zh-hans", choices=("zh-hans", "en"),
                             help="language of the report's reasons (default zh-hans)")
         parser.add_argument("--dry-run", action="store_true",
@@ -51,10 +55,12 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1")
         if opts["writers"] < 1:
             raise CommandError("--writers must be at least 1")
+        if opts["processes"] < 1:
+            raise CommandError("--processes must be at least 1")
         try:
             summary = run_import(opts["file"], opts["fmt"], source=opts["source"], report=opts["report"],
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
-                                 writers=opts["writers"],
+                                 writers=opts["writers"], processes=opts["processes"],
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
@@ -67,7 +73,8 @@ class Command(BaseCommand):
     def _print(self, d):
         out = self.stdout.write
         verb = "would import" if d["dry_run"] else "imported"
-        out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']} ({d['writers']} writer(s))")
+        out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']} ({d['processes']} process(es), "
+            f"{d['writers']} writer(s))")
         out(f"read {d['read']} rows: {verb} {d['imported']}, already imported {d['already_imported']}, "
             f"rejected {d['rejected']}  ({d['seconds']:.1f} s, {d['tickets_per_s']:.0f} tickets/s)")
         if d["reasons"]:

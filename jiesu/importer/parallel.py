@@ -1,0 +1,167 @@
+"""Bulk import in several processes: each imports its part of the file, the parent merges what they did.
+
+    summary = run_import("tickets.csv", "csv", processes=4)   # jiesu import tickets.csv --processes 4
+
+One import process is bound by its own Python (checks, classification,
+encoding the rows: about 120 µs a ticket), so on a machine with more cores
+than that process and its database writers use, more tickets per second need
+more processes. The file is split by **external id**, not by line ranges
+(services.part_of): every process reads the whole file but parses only the
+rows whose id falls in its part, so the same id is always in the same
+process, which finds its repeats exactly as one process would (the earlier
+line is imported, the later rejected as a duplicate). Each process has its
+own writers (`writers` connections each) and writes its own part of the
+report; the parent merges the parts in line order into the one report and
+adds up the summaries (`timings` are then the sum over the processes).
+
+Only on PostgreSQL and outside a caller's transaction: SQLite has one writer,
+and a caller's transaction is invisible to other connections. There
+run_import runs one process. When a process fails, the others are stopped:
+the batches written stay written (each is its own transaction) and a re-run
+continues where the run stopped, as after any interrupted run.
+"""
+from __future__ import annotations
+
+import csv
+import heapq
+import multiprocessing
+import time
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from django.db import connection, connections
+from django.utils import timezone
+
+from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path
+
+PROCESSES = 1  # import processes by default: one (more only pay on a machine with cores to spare)
+COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers")
+COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
+
+
+def can_split(conn=connection):
+    """Whether a run on this connection can be split over processes (PostgreSQL, not in a caller's transaction)."""
+    return conn.vendor == "postgresql" and not conn.in_atomic_block
+
+
+def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **options) -> Summary:
+    """Import `path` in `processes` processes (see the module's docstring); returns the merged Summary."""
+    started = time.perf_counter()
+    path = str(path)
+    if not Path(path).is_file():
+        raise ImportError_(f"{path}: no such file")
+    now = now or timezone.now()
+    report_path = Path(report) if report else default_report_path(path, now)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    parts = [report_path.with_name(f"{report_path.name}.part{k}") for k in range(processes)]
+    context = multiprocessing.get_context("fork")  # the children share the parent's settings and loaded data
+    bytes_read = context.Array("q", processes, lock=False)
+    imported = context.Array("q", processes, lock=False)
+    connections.close_all()  # a connection must not be shared with a child
+    children = []
+    try:
+        for k in range(processes):
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_import_part, name=f"jiesu-import-{k}",
+                                    args=(k, processes, path, fmt, dict(options, report=parts[k], now=now),
+                                          send, bytes_read, imported))
+            child.start()
+            send.close()
+            children.append((child, receive))
+        summaries = _collect(children, _progress_bar(path, progress), bytes_read, imported)
+        summary = merge_summaries(summaries)
+        merge_reports(parts, report_path)
+    finally:
+        for child, receive in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+            receive.close()
+        for part in parts:
+            part.unlink(missing_ok=True)
+    summary.processes = processes
+    summary.report = str(report_path)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
+    """A child process: import part k of n, send back ("ok", Summary), ("refused", message) or ("failed", …)."""
+    def tick(position, summary):
+        bytes_read[k], imported[k] = position, summary.imported
+
+    try:
+        send.send(("ok", Importer(path, fmt, part=(k, n), on_tick=tick, **options).run()))
+    except ImportError_ as exc:
+        send.send(("refused", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which stops the run with it
+        send.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connections.close_all()
+        send.close()
+
+
+def _progress_bar(path, shown):
+    from tqdm import tqdm
+
+    return tqdm(total=Path(path).stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=Path(path).name, disable=not shown, dynamic_ncols=True, mininterval=0.5)
+
+
+def _collect(children, bar, bytes_read, imported):
+    """The children's summaries, in part order; the progress bar meanwhile (each child reads the whole file)."""
+    summaries, waiting = {}, {receive: k for k, (_child, receive) in enumerate(children)}
+    done = 0
+    with bar:
+        while waiting:
+            for receive in wait(list(waiting), timeout=0.5):
+                k = waiting.pop(receive)
+                try:
+                    kind, value = receive.recv()
+                except EOFError:  # it died without a word (killed, out of memory)
+                    child = children[k][0]
+                    child.join()
+                    kind, value = "failed", f"exited with code {child.exitcode}"
+                if kind == "refused":
+                    raise ImportError_(value)
+                if kind != "ok":
+                    raise RuntimeError(f"import process {k + 1} of {len(children)} failed ({value}); the batches "
+                                       "written stay written, a re-run continues where this run stopped")
+                summaries[k] = value
+            position = sum(bytes_read) // len(children)
+            bar.update(position - done)
+            done = position
+            bar.set_postfix(imported=sum(imported), refresh=False)
+    return [summaries[k] for k in range(len(children))]
+
+
+def merge_summaries(parts) -> Summary:
+    """One Summary of several parts' (counts and counters added up, the id range widened)."""
+    first = parts[0]
+    out = Summary(path=first.path, format=first.format, source=first.source, database=first.database,
+                  dry_run=first.dry_run, classifier=first.classifier,
+                  fast_classifier=all(s.fast_classifier for s in parts))
+    for s in parts:
+        for name in COUNTED:
+            setattr(out, name, getattr(out, name) + getattr(s, name))
+        for name in COUNTERS:
+            getattr(out, name).update(getattr(s, name))
+        if s.first_id is not None:
+            out.first_id = s.first_id if out.first_id is None else min(out.first_id, s.first_id)
+            out.last_id = s.last_id if out.last_id is None else max(out.last_id, s.last_id)
+    return out
+
+
+def merge_reports(parts, out):
+    """The parts' reports (each in line order, with the same header) as one report in line order."""
+    files = [open(part, encoding="utf-8-sig", newline="") for part in parts]
+    try:
+        readers = [csv.reader(fh) for fh in files]
+        header = [next(reader) for reader in readers][0]
+        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(heapq.merge(*readers, key=lambda row: int(row[0])))
+    finally:
+        for fh in files:
+            fh.close()
