@@ -196,8 +196,8 @@ def main():
                         help="where the cold-start model is kept between runs (default var/models)")
     parser.add_argument("--writers", type=int, default=None,
                         help="PostgreSQL: connections writing at once (default: the importer's, 2)")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="import processes, each over its part of the file (PostgreSQL; default 1)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="import processes, each over its part of the file (PostgreSQL; default: the importer's)")
     parser.add_argument("--profile", metavar="PATH", help="cProfile the import into PATH (pstats file)")
     args = parser.parse_args()
 
@@ -222,7 +222,7 @@ def main():
         from jiesu.importer.services import run_import
 
         options = dict(report=Path(workdir) / "rejected.csv", batch_size=args.batch_size, progress=args.progress,
-                       processes=args.processes)
+                       processes=args.processes)  # None: the importer's default
         if args.writers is not None:
             options["writers"] = args.writers
         if args.profile:

@@ -677,11 +677,13 @@ def default_report_path(path, now):
     return Path(settings.VAR_DIR) / "imports" / f"{Path(path).stem}-{stamp}.rejected.csv"
 
 
-def run_import(path, fmt="csv", processes=1, **options) -> Summary:
+def run_import(path, fmt="csv", processes=None, **options) -> Summary:
     """Import one file (see Importer for the options); returns the Summary. With `processes` > 1 on PostgreSQL
-    (outside a caller's transaction) the file is split over that many processes (jiesu.importer.parallel)."""
+    (outside a caller's transaction) the file is split over that many processes (jiesu.importer.parallel; default
+    PROCESSES); elsewhere one process runs."""
     from jiesu.importer import parallel
 
+    processes = parallel.PROCESSES if processes is None else processes
     if processes > 1 and parallel.can_split(connection):
         return parallel.run_parallel(path, fmt, processes, **options)
     return Importer(path, fmt, **options).run()

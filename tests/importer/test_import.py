@@ -261,7 +261,8 @@ def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_line
     rows.insert(4, ["P3", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
     rows.append(["P0", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
     path = write_csv(tmp_path / "parallel.csv", HEADER, rows)
-    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2", "--writers", "3")
+    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2", "--writers", "3",
+                           "--processes", "1")
     assert (result["imported"], result["rejected"]) == (12, 2)
     assert result["writers"] == (3 if connection.vendor == "postgresql" else 1)
     assert result["reasons"] == {"duplicate_in_run": 2}
@@ -269,7 +270,8 @@ def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_line
     assert Ticket.objects.get(idempotency_key="import:csv:P3").title.startswith("第3条")  # the earlier line
     report = by_line(read_report(tmp_path / "r.csv"))
     assert sorted(report) == [6, 15]
-    again, _ = run_import(path, "--report", str(tmp_path / "r2.csv"), "--batch-size", "2", "--writers", "3")
+    again, _ = run_import(path, "--report", str(tmp_path / "r2.csv"), "--batch-size", "2", "--writers", "3",
+                          "--processes", "1")
     assert (again["imported"], again["already_imported"], again["rejected"]) == (0, 14, 0)  # all in the database now
 
 

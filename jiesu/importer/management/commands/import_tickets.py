@@ -40,10 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                             help=f"rows per batch and transaction (default {BATCH_SIZE})")
         parser.add_argument("--writers", type=int, default=WRITERS,
-                            help=f"PostgreSQL: connections writing batches at once (default {WRITERS}); SQLite has one")
+                            help=f"PostgreSQL: connections writing batches at once, per process (default {WRITERS}); "
+                                 "SQLite has one")
         parser.add_argument("--processes", type=int, default=PROCESSES,
                             help=f"PostgreSQL: import processes, each over its part of the file (default {PROCESSES}; "
-                                 "more pay only with cores to spare); SQLite has one")
+                                 "more pay with cores to spare); SQLite has one")
         parser.add_argument("--lang", default="zh-hans", choices=("zh-hans", "en"),
                             help="language of the report's reasons (default zh-hans)")
         parser.add_argument("--dry-run", action="store_true",
