@@ -198,7 +198,8 @@ def main():
                         help="PostgreSQL: connections writing at once (default: the importer's, 2)")
     parser.add_argument("--processes", type=int, default=None,
                         help="import processes, each over its part of the file (PostgreSQL; default: the importer's)")
-    parser.add_argument("--profile", metavar="PATH", help="cProfile the import into PATH (pstats file)")
+    parser.add_argument("--profile", metavar="PATH",
+                        help="cProfile the import into PATH (pstats file); this process only: use --processes 1")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
