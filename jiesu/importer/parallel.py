@@ -32,7 +32,7 @@ from pathlib import Path
 from django.db import connection, connections
 from django.utils import timezone
 
-from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path
+from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path, progress_bar
 
 PROCESSES = 2  # import processes by default on PostgreSQL (2 × 1 writer: 8,105–8,559 tickets/s on 2 cores,
 #               1 × 2 writers: 7,367–7,614; docs/import.md)
@@ -69,7 +69,7 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
             child.start()
             send.close()
             children.append((child, receive))
-        summaries = _collect(children, _progress_bar(path, progress), bytes_read, imported)
+        summaries = _collect(children, progress_bar(path, Path(path).stat().st_size, progress), bytes_read, imported)
         summary = merge_summaries(summaries)
         merge_reports(parts, report_path)
     finally:
@@ -100,13 +100,6 @@ def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
     finally:
         connections.close_all()
         send.close()
-
-
-def _progress_bar(path, shown):
-    from tqdm import tqdm
-
-    return tqdm(total=Path(path).stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=Path(path).name, disable=not shown, dynamic_ncols=True, mininterval=0.5)
 
 
 def _collect(children, bar, bytes_read, imported):

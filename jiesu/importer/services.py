@@ -409,11 +409,8 @@ class Importer:
 
     def _stream(self, reader, writer):
         """Batches through the pipeline: the next batch is prepared while the writer threads write the earlier."""
-        from tqdm import tqdm
-
         timings, clock = self.summary.timings, time.perf_counter
-        bar = tqdm(total=reader.size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(self.path).name,
-                   disable=not self.progress, dynamic_ncols=True, mininterval=0.5)
+        bar = progress_bar(self.path, reader.size, self.progress)
         pending, batch, done = deque(), [], 0
         parse = self.format.parse
         mark = clock()
@@ -669,6 +666,14 @@ class Importer:
             out.append(encode((unit.id, role, state, start, sign, contact, reply,
                                replied_at if lead_closed else None, p.row.reply if lead_closed else "")))
         return out
+
+
+def progress_bar(path, size, shown):
+    """The run's progress bar over the file's bytes (on stderr; a no-op when not shown)."""
+    from tqdm import tqdm
+
+    return tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(path).name, disable=not shown,
+                dynamic_ncols=True, mininterval=0.5)
 
 
 def default_report_path(path, now):

@@ -114,3 +114,15 @@ def test_a_bad_file_is_refused_with_the_same_message_by_any_number_of_processes(
             run_import(path, "--report", str(tmp_path / "r.csv"), "--processes", processes)
     with pytest.raises(CommandError, match="--processes must be at least 1"):
         run_import(path, "--processes", "0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_bar_follows_the_processes_to_the_end_of_the_file(world, tmp_path, capsys):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "progress.csv", HEADER, DUPLICATED)
+    call_command("import_tickets", path, "--report", str(tmp_path / "r.csv"), "--processes", "2", stdout=StringIO())
+    err = capsys.readouterr().err
+    assert "progress.csv: 100%" in err and "imported=12" in err
