@@ -695,6 +695,17 @@ class TextClassifier:
     def version(self) -> str:
         return self.meta.get("model_version", "")
 
+    @property
+    def weights(self) -> "_Weights | None":
+        """The weights prediction uses (vocabularies, idf, coefficients), for vectorised scorers such as the
+        importer's (jiesu.importer.fastclf); None before training."""
+        return self._w
+
+    @property
+    def confidence_map(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The top label's calibration map (meta["confidence_map"] as arrays), None without one."""
+        return self._confidence
+
     def save(self, path: str | Path) -> Path:
         """Write the model to ``path`` (a ``.npz`` archive; the suffix is added if missing)."""
         w = self._require()

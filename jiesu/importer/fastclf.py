@@ -63,7 +63,7 @@ class BatchClassifier:
     def _build(self):
         from jiesu.dispatch import classifier as C
 
-        w = getattr(self.model, "_w", None)
+        w = getattr(self.model, "weights", None)
         config = getattr(self.model, "config", None)
         if w is None or config is None or not hasattr(self.model, "decision_scores"):
             raise _Unsupported(f"{type(self.model).__name__} is not a TextClassifier")
@@ -107,7 +107,7 @@ class BatchClassifier:
         self.coef = w.matrix()  # dense, or sparse for a pruned model
         self.intercept = np.asarray(w.intercept, dtype=np.float64)
         self.temperature = float(getattr(self.model, "temperature", 1.0) or 1.0)
-        self.confidence = getattr(self.model, "_confidence", None)  # the model's top-label calibration map
+        self.confidence = getattr(self.model, "confidence_map", None)  # the model's top-label calibration map
 
     @staticmethod
     def _vocabularies(w, C):
