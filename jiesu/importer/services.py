@@ -16,6 +16,10 @@ idempotency key ``import:<source>:<external id>`` exists: a re-run adds
 nothing), or rejected with its reasons in the report file. Nothing is
 dropped silently.
 
+On PostgreSQL the file is split by external id over several processes
+(`processes`, default 2: jiesu.importer.parallel), each an Importer over its
+part; their reports and summaries are merged.
+
 What an imported ticket holds (the same invariants as jiesu.tickets.services):
 
 * a closed row → state closed, with ``closed_at``, ``replied_at`` (the reply
@@ -99,7 +103,8 @@ class Summary:
     def as_dict(self):
         return {
             "file": self.path, "format": self.format, "source": self.source, "database": self.database,
-            "processes": self.processes, "writers": self.writers, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
+            "processes": self.processes, "writers": self.writers, "dry_run": self.dry_run, "read": self.read,
+            "imported": self.imported,
             "already_imported": self.already, "rejected": self.rejected,
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),

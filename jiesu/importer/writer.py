@@ -22,9 +22,10 @@ does not use the connection meanwhile.
 
 On SQLite (one writer at a time anyway) and inside a caller's transaction one
 batch is in flight, on the importer's own connection, so a batch's check sees
-every earlier batch committed. On PostgreSQL the writer can have more connections
-of its own (`make_writers`, `--writers`; default `WRITERS` = 1 per import process, as
-several processes (jiesu.importer.parallel) are faster than several writers) and as many batches in flight,
+every earlier batch committed. On PostgreSQL the writer can have more
+connections of its own (`make_writers`, `--writers`; default `WRITERS` = 1 per
+import process: several processes, jiesu.importer.parallel, are faster than
+several writers) and as many batches in flight,
 each on its own connection and server backend: committing a batch (its foreign
 keys are checked then) and the next batch's COPY overlap. The importer does not
 submit a batch that shares an external id with one being written before that
