@@ -352,6 +352,9 @@ class Importer:
         self.writers = max(1, int(writers))
         self.part = part
         self.on_tick = on_tick
+        # A real run finds an external id repeated in a later batch in the database (the earlier line's ticket);
+        # a dry run writes none, so it remembers every id of the run (≈ 100 bytes each) to find the repeat.
+        self.dry_seen = {}
         self.progress = progress
         self.lang = lang
         self.dry_run = dry_run
@@ -477,7 +480,7 @@ class Importer:
         s = self.summary
         s.read += len(items)
         good, refused = [], []
-        first_line = {}
+        first_line = self.dry_seen if self.dry_run else {}
         for item in items:
             if isinstance(item, F.Rejected):
                 refused.append(item)

@@ -322,3 +322,16 @@ def test_batches_wait_only_for_a_batch_in_flight_that_shares_an_external_id():
                    ("submit", ("d",)), ("finish", ("a", "b")),  # three submitted: the oldest is taken
                    ("finish", ("c",)), ("finish", ("d",)), ("submit", ("c", "e"))]  # c is in flight: all first
     assert [entry[3] for entry in pending] == [{"c", "e"}]
+
+
+def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
+    """A real run finds the earlier line's ticket in the database; a dry run has written none and still finds it."""
+    rows = [[f"D{i}", "2025-04-01 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
+             "", "", "", "", "", "", "", ""] for i in range(5)]
+    rows.append(["D1", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
+    path = write_csv(tmp_path / "dry.csv", HEADER, rows)
+    dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", "2", "--dry-run")
+    assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})
+    assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"
+    real, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2")
+    assert (real["imported"], real["rejected"]) == (dry["imported"], dry["rejected"])

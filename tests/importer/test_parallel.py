@@ -13,7 +13,7 @@ from jiesu.importer.parallel import merge_reports, merge_summaries
 from jiesu.importer.services import Importer, part_of
 from jiesu.tickets.models import Ticket, TicketEvent
 
-from .conftest import read_report, run_import, write_csv
+from .conftest import read_report, run_import, us311_sample, write_csv
 from .test_import import BAD, GOOD, HEADER, by_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,3 +126,28 @@ def test_the_progress_bar_follows_the_processes_to_the_end_of_the_file(world, tm
     call_command("import_tickets", path, "--report", str(tmp_path / "r.csv"), "--processes", "2", stdout=StringIO())
     err = capsys.readouterr().err
     assert "progress.csv: 100%" in err and "imported=12" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_311_rows_split_over_processes_give_the_report_of_one_process(world, tmp_path):
+    """Los Angeles rows (the external id in SRNumber): a dry run in 3 processes says, line for line, what one
+    process says; the real run in 3 processes imports what they said."""
+    header, rows = us311_sample("la_2017_sample.csv", lambda row, i: i < 300)
+    again = list(rows[5])  # the same SRNumber again at the end, every other column changed where it can be
+    again[header.index("Address")] = "somewhere else"
+    again[header.index("CreatedDate")] = rows[7][header.index("CreatedDate")]
+    path = write_csv(tmp_path / "la.csv", header, rows + [again])
+
+    def run(name, *args):
+        return run_import(path, "--format", "us311", "--report", str(tmp_path / name), "--batch-size", "40", *args)[0]
+
+    one, three = run("one.csv", "--processes", "1", "--dry-run"), run("three.csv", "--processes", "3", "--dry-run")
+    assert three["processes"] == (3 if connection.vendor == "postgresql" else 1)
+    assert one["imported"] > 200 and one["reasons"]["duplicate_in_file"] == 1  # SRNumber repeated, in a dry run
+    for key in ("read", "imported", "rejected", "reasons", "notes", "states", "classified", "routing"):
+        assert three[key] == one[key], key
+    assert read_report(tmp_path / "three.csv") == read_report(tmp_path / "one.csv")
+    written = run("real.csv", "--processes", "3")
+    assert (written["imported"], written["rejected"]) == (one["imported"], one["rejected"])
+    assert Ticket.objects.filter(idempotency_key__startswith="import:la311:").count() == one["imported"]
+    assert TicketEvent.objects.count() == written["events"] > one["imported"]
