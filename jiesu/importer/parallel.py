@@ -35,7 +35,7 @@ from django.utils import timezone
 from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path, progress_bar
 
 PROCESSES = 2  # import processes by default on PostgreSQL (2 × 1 writer: 8,105–8,559 tickets/s on 2 cores,
-#               1 × 2 writers: 7,367–7,614; docs/import.md)
+#               1 × 2 writers: 7,367–7,614, 1 × 1 writer: 6,089; docs/import.md)
 COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
 

@@ -55,7 +55,8 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import WRITERS, BackgroundWriter, Batch, Table, make_writers, moment_encoder
+from jiesu.importer.writer import (WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, Table, make_writers,
+                                   moment_encoder)
 
 _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
@@ -344,11 +345,13 @@ class Importer:
     called with the progress after each batch."""
 
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
-                 lang="zh-hans", dry_run=False, now=None, writers=WRITERS, part=None, on_tick=None):
+                 lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
         self.batch_size = max(1, int(batch_size))
+        if writers is None:  # measured best (docs/import.md): two for a whole file, one for each of its parts
+            writers = WRITERS_ALONE if part is None else WRITERS
         self.writers = max(1, int(writers))
         self.part = part
         self.on_tick = on_tick

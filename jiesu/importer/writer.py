@@ -23,9 +23,10 @@ does not use the connection meanwhile.
 On SQLite (one writer at a time anyway) and inside a caller's transaction one
 batch is in flight, on the importer's own connection, so a batch's check sees
 every earlier batch committed. On PostgreSQL the writer can have more
-connections of its own (`make_writers`, `--writers`; default `WRITERS` = 1 per
-import process: several processes, jiesu.importer.parallel, are faster than
-several writers) and as many batches in flight,
+connections of its own (`make_writers`, `--writers`; by default 2 when one
+process imports the file, `WRITERS_ALONE`, and 1 per process when it is split
+over several, `WRITERS`: several processes, jiesu.importer.parallel, are
+faster than several writers) and as many batches in flight,
 each on its own connection and server backend: committing a batch (its foreign
 keys are checked then) and the next batch's COPY overlap. The importer does not
 submit a batch that shares an external id with one being written before that
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 
 CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
 COPY_CHUNK = 1 << 20  # characters per COPY write
-WRITERS = 1  # connections writing batches at once on PostgreSQL, per import process
+WRITERS = 1  # connections writing batches at once on PostgreSQL, per process when the file is split over processes
+WRITERS_ALONE = 2  # the same when one process imports the whole file
 
 
 def make_writer(connection):

@@ -151,3 +151,13 @@ def test_real_311_rows_split_over_processes_give_the_report_of_one_process(world
     assert (written["imported"], written["rejected"]) == (one["imported"], one["rejected"])
     assert Ticket.objects.filter(idempotency_key__startswith="import:la311:").count() == one["imported"]
     assert TicketEvent.objects.count() == written["events"] > one["imported"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_default_to_two_for_one_process_and_one_for_each_of_several(world, tmp_path):
+    path = write_csv(tmp_path / "writers.csv", HEADER, DUPLICATED)
+    split = connection.vendor == "postgresql"
+    alone, _ = run_import(path, "--report", str(tmp_path / "r1.csv"), "--processes", "1", "--dry-run")
+    several, _ = run_import(path, "--report", str(tmp_path / "r2.csv"), "--processes", "3", "--dry-run")
+    assert (alone["processes"], alone["writers"]) == ((1, 2) if split else (1, 1))
+    assert (several["processes"], several["writers"]) == ((3, 3) if split else (1, 1))

@@ -21,7 +21,7 @@ from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
 from jiesu.importer.services import BATCH_SIZE, ImportError_, run_import
-from jiesu.importer.writer import WRITERS
+from jiesu.importer.writer import WRITERS, WRITERS_ALONE
 
 
 class Command(BaseCommand):
@@ -39,9 +39,9 @@ class Command(BaseCommand):
                             help="where to write the rejected rows (CSV; default var/imports/<file>-<time>.rejected.csv)")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                             help=f"rows per batch and transaction (default {BATCH_SIZE})")
-        parser.add_argument("--writers", type=int, default=WRITERS,
-                            help=f"PostgreSQL: connections writing batches at once, per process (default {WRITERS}); "
-                                 "SQLite has one")
+        parser.add_argument("--writers", type=int, default=None,
+                            help=f"PostgreSQL: connections writing batches at once, per process (default {WRITERS} per "
+                                 f"process, {WRITERS_ALONE} with one process); SQLite has one")
         parser.add_argument("--processes", type=int, default=PROCESSES,
                             help=f"PostgreSQL: import processes, each over its part of the file (default {PROCESSES}; "
                                  "more pay with cores to spare); SQLite has one")
@@ -54,7 +54,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
-        if opts["writers"] < 1:
+        if opts["writers"] is not None and opts["writers"] < 1:
             raise CommandError("--writers must be at least 1")
         if opts["processes"] < 1:
             raise CommandError("--processes must be at least 1")
