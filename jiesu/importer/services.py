@@ -356,7 +356,7 @@ class Importer:
         self.part = part
         self.on_tick = on_tick
         # A real run finds an external id repeated in a later batch in the database (the earlier line's ticket);
-        # a dry run writes none, so it remembers every id of the run (≈ 100 bytes each) to find the repeat.
+        # a dry run writes none, so it remembers every id of the run (≈ 130 bytes each) to find the repeat.
         self.dry_seen = {}
         self.progress = progress
         self.lang = lang
