@@ -195,8 +195,8 @@ def main():
     parser.add_argument("--model-dir", default=str(ROOT / "var" / "models"),
                         help="where the cold-start model is kept between runs (default var/models)")
     parser.add_argument("--writers", type=int, default=None,
-                        help="PostgreSQL: connections writing at once, per process (default: the importer's, 1 per process, "
-                             "2 with one process)")
+                        help="PostgreSQL: connections writing at once, per process (default: the importer's, "
+                             "1 per process, 2 with one process)")
     parser.add_argument("--processes", type=int, default=None,
                         help="import processes, each over its part of the file (PostgreSQL; default: the importer's)")
     parser.add_argument("--profile", metavar="PATH",
