@@ -34,6 +34,24 @@ BAD = [
 ]
 
 
+def numbered_rows(prefix, n):
+    """n good rows with the external ids prefix0 … prefix(n-1), placed by address, classified from the text."""
+    return [[f"{prefix}{i}", f"2025-04-0{1 + i % 5} 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
+             "", "", "", "", "", "", "", ""] for i in range(n)]
+
+
+def repeat_of(external_id):
+    """A later row with an external id used before."""
+    return [external_id, "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""]
+
+
+def with_two_repeats():
+    """P0 … P11, P3 again right after its own batch (of 2: written at the same time), P0 again much later."""
+    rows = numbered_rows("P", 12)
+    rows.insert(4, repeat_of("P3"))
+    return rows + [repeat_of("P0")]
+
+
 @pytest.fixture
 def sample(tmp_path):
     return write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
@@ -128,9 +146,7 @@ def test_rerun_does_not_duplicate(world, sample, tmp_path):
 
 
 def test_small_batches_catch_duplicates_across_batches(world, tmp_path):
-    rows = [[f"X{i}", f"2025-04-0{1 + i % 5} 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
-             "", "", "", "", "", "", "", ""] for i in range(7)]
-    rows.append(["X1", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
+    rows = numbered_rows("X", 7) + [repeat_of("X1")]
     path = write_csv(tmp_path / "batches.csv", HEADER, rows)
     result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "3")
     assert (result["imported"], result["rejected"]) == (7, 1)
@@ -255,12 +271,7 @@ def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_line
     finally:
         for writer in writers:
             writer.close()
-    rows = [[f"P{i}", f"2025-04-0{1 + i % 5} 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
-             "", "", "", "", "", "", "", ""] for i in range(12)]
-    # P3 again right after its own batch (written at the same time), P0 again much later
-    rows.insert(4, ["P3", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
-    rows.append(["P0", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
-    path = write_csv(tmp_path / "parallel.csv", HEADER, rows)
+    path = write_csv(tmp_path / "parallel.csv", HEADER, with_two_repeats())
     result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2", "--writers", "3",
                            "--processes", "1")
     assert (result["imported"], result["rejected"]) == (12, 2)
@@ -326,9 +337,7 @@ def test_batches_wait_only_for_a_batch_in_flight_that_shares_an_external_id():
 
 def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
     """A real run finds the earlier line's ticket in the database; a dry run has written none and still finds it."""
-    rows = [[f"D{i}", "2025-04-01 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
-             "", "", "", "", "", "", "", ""] for i in range(5)]
-    rows.append(["D1", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
+    rows = numbered_rows("D", 5) + [repeat_of("D1")]
     path = write_csv(tmp_path / "dry.csv", HEADER, rows)
     dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", "2", "--dry-run")
     assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})

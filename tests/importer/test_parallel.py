@@ -14,7 +14,7 @@ from jiesu.importer.services import Importer, part_of
 from jiesu.tickets.models import Ticket, TicketEvent
 
 from .conftest import read_report, run_import, us311_sample, write_csv
-from .test_import import BAD, GOOD, HEADER, by_line
+from .test_import import BAD, GOOD, HEADER, by_line, with_two_repeats
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,10 +52,7 @@ def test_the_parts_of_a_file_import_together_what_one_run_imports(world, tmp_pat
     assert by_line(rows)[10][0][3:5] == ["external_id", "外部编号与本文件第 2 行重复"]  # A1 twice: one part
 
 
-DUPLICATED = [[f"P{i}", f"2025-04-0{1 + i % 5} 10:00", "", "", "", f"第{i}条诉求 王府井大街垃圾", "东城区王府井大街",
-               "", "", "", "", "", "", "", ""] for i in range(12)]
-DUPLICATED.insert(4, ["P3", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
-DUPLICATED.append(["P0", "2025-04-09 10:00", "", "", "", "重复", "", "", "", "", "", "", "", "", ""])
+DUPLICATED = with_two_repeats()
 
 
 @pytest.mark.django_db(transaction=True)
