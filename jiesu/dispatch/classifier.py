@@ -52,7 +52,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from jiesu.dispatch.grams import CodedBlocks, code_points, gram_codes, normalized_code_points
+from jiesu.dispatch.grams import CodedBlocks, code_points, gram_codes, many_normalized_code_points, normalized_code_points
 from jiesu.dispatch.grams import prepare as prepare_gram_codes
 
 FORMAT = "jiesu-dispatch-textclf"
@@ -93,6 +93,11 @@ def _normalized_code_points(text: str) -> np.ndarray:
     """The code points of ``normalize(text)``: per character when that is exact, else from the string."""
     found = normalized_code_points(text)
     return code_points(normalize(text)) if found is None else found[0]
+
+
+def normalized_code_points_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``normalize(t)`` for many texts, end to end, and how many each text gives."""
+    return many_normalized_code_points(texts, _normalized_code_points)
 
 
 def _text_and_title_code_points(text: str) -> tuple[np.ndarray, np.ndarray]:

@@ -118,6 +118,30 @@ def normalized_code_points(text: str, head: int = 0) -> tuple[np.ndarray, int] |
     return found
 
 
+def many_normalized_code_points(texts: list[str], one) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of many normalised texts laid end to end, and how many each gives: one pass of the
+    table over them all; only the texts holding a character off the table go through ``one(text)`` (the
+    code points of that text's normalisation, e.g. ``classifier._normalized_code_points``)."""
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mapped = _table().take(raw, mode="clip")
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keep = mapped > _DROP
+    slow = np.unique(rows[mapped == _SLOW]) if len(mapped) and mapped.min() == _SLOW else ()
+    if len(slow):
+        keep &= np.isin(rows, slow, invert=True)
+    points = mapped[keep].astype(np.int64)
+    counts = np.bincount(rows[keep], minlength=n)
+    if len(slow):
+        found = [one(texts[i]) for i in slow.tolist()]
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        starts = np.cumsum(counts)[slow] - counts[slow]  # where each slow text's points go among the others
+        points = np.insert(points, np.repeat(starts, sizes), np.concatenate(found).astype(np.int64))
+        counts[slow] = sizes
+    return points, counts
+
+
 def _mapped(text: str, head: int) -> tuple[np.ndarray, int] | None:
     mapped = _table().take(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), mode="clip")
     if len(mapped) and mapped.min() == _SLOW:

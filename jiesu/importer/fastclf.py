@@ -5,8 +5,9 @@ in about 0.1–0.3 ms: most of it is Python work per character n-gram (a
 Counter, dictionary look-ups) and a small matrix product per text. Over a
 batch of thousands of texts the same arithmetic vectorises:
 
-1. every text is normalised (`classifier.normalize`) and its code points laid
-   end to end in one array;
+1. every text is normalised (`classifier.normalize`, done on the code points
+   of all texts at once by the per-character table of `dispatch.grams`) and
+   its code points laid end to end in one array;
 2. each character n-gram (1–2 characters) becomes one int64 key (code points
    packed into bits; title-block n-grams carry a flag bit), looked up in the
    model's vocabulary, itself turned into a sorted key array once
@@ -69,7 +70,7 @@ class BatchClassifier:
             raise _Unsupported(f"{type(self.model).__name__} is not a TextClassifier")
         if not (1 <= config.ngram_min <= config.ngram_max <= MAX_GRAM):
             raise _Unsupported(f"n-grams of {config.ngram_min}–{config.ngram_max} characters")
-        self.normalize = C.normalize
+        self.code_points_of = C.normalized_code_points_of
         self.title_of = getattr(C, "title_of", None)
         vocabs = self._vocabularies(w, C)
         if (vocabs[TITLE] or vocabs[WORDS]) and self.title_of is None:
@@ -132,16 +133,14 @@ class BatchClassifier:
             raise _Unsupported("vectorised scores differ from the model's")
 
     # ---------------------------------------------------------------- scoring
-    def _block(self, texts, block, lo, hi):
-        """(rows, features) of the vocabulary's n-grams of lo..hi characters found in normalised texts."""
-        n = len(texts)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-        joined = "".join(texts)
-        if not joined:
+    def _block(self, points, lengths, block, lo, hi):
+        """(rows, features) of the vocabulary's n-grams of lo..hi characters in normalised texts, given as
+        their code points end to end and how many each text has."""
+        n = len(lengths)
+        if not len(points):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        ids = self.char_ids[np.minimum(cps, len(self.char_ids) - 1)]  # 0: a character no vocabulary entry has
+        ids = self.char_ids[np.minimum(points, len(self.char_ids) - 1)]  # 0: a character no vocabulary entry has
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         parts_k, parts_r = [], []
         for size in range(lo, hi + 1):
@@ -180,15 +179,18 @@ class BatchClassifier:
         n = len(texts)
         if n == 0:
             return np.zeros((0, len(self.classes)))
-        normalize = self.normalize
-        normed = list(map(normalize, texts))
-        titles = [normalize(self.title_of(t)) for t in texts] if TITLE in self.blocks or WORDS in self.blocks else None
+        text = self.code_points_of(texts)
+        title = None
+        if TITLE in self.blocks or WORDS in self.blocks:
+            titles = [self.title_of(t) for t in texts]
+            title = text if titles == texts else self.code_points_of(titles)  # a text without a line break is its title
         lo, hi = self.gram_range
-        jobs = {TEXT: (normed, lo, hi), TITLE: (titles, lo, hi),
-                WORDS: (titles if self.words_from == "title" else normed, 2, self.word_max)}
+        jobs = {TEXT: (text, lo, hi), TITLE: (title, lo, hi),
+                WORDS: (title if self.words_from == "title" else text, 2, self.word_max)}
         all_r, all_f, all_v = [], [], []
         for block in self.blocks:
-            r, f = self._block(*jobs[block][:1], block, *jobs[block][1:])
+            (points, lengths), lo, hi = jobs[block]
+            r, f = self._block(points, lengths, block, lo, hi)
             if len(r):
                 r, f, v = self._weights(r, f, n)
                 all_r.append(r)

@@ -150,3 +150,17 @@ def test_codes_of_a_vocabulary_equal_gram_code_one_by_one():
     assert grams.codes_of(vocab).tolist() == [grams.gram_code(g) for g in vocab]
     assert grams.codes_of([]).tolist() == []
     assert grams.codes_of(["东华门"]) is None and grams.codes_of(["东", ""]) is None
+
+
+def test_many_texts_give_each_text_s_normalised_code_points_end_to_end():
+    from jiesu.dispatch.classifier import normalized_code_points_of
+
+    rng = random.Random(3)
+    common = "，。！？ \u3000\nAaZz09…㎡ΣΑe\u0301한𠀀😀\x01"
+    texts = ["", "垃圾清运", "ΣΑΣ", "e\u0301 combining", "面积120㎡…", "한국", "𠀀 astral", " \n\t", "ＡＢＣ，全角"]
+    texts += ["".join(rng.choice(common + "噪音油烟") for _ in range(rng.randint(0, 12))) for _ in range(300)]
+    points, counts = normalized_code_points_of(texts)
+    assert counts.tolist() == [len(normalize(t)) for t in texts]
+    assert as_text(points) == "".join(map(normalize, texts))
+    empty_points, empty_counts = normalized_code_points_of([])
+    assert len(empty_points) == 0 and len(empty_counts) == 0

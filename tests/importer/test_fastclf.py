@@ -14,7 +14,8 @@ PAIRS = [
 ]
 TEXTS = ["小区门口垃圾堆积很多天没人清运", "楼下饭店油烟太大\n晚上排放异味", "单位拖欠工资半年", "",
          "路口红绿灯坏了 很拥堵", "ＡＢＣ 全角 English 123", "\n\n第二行才是标题\n公交站台", "完全无关的内容",
-         "😀垃圾𠀀清运\x01噪音"]  # characters above and below the vocabulary's, a control character
+         "😀垃圾𠀀清运\x01噪音",  # characters above and below the vocabulary's, a control character
+         "ΣΑΣ 噪音", "e\u0301 垃圾\n清运", "한국 공해 油烟", "违建面积120㎡…", "  \n拖欠工资"]  # normalised as strings
 
 
 @pytest.mark.parametrize("options", [{"title_weight": 0.0}, {"title_weight": 0.7}, {"max_weights": 100},
