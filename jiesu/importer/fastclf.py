@@ -196,13 +196,13 @@ class BatchClassifier:
                 all_r.append(r)
                 all_f.append(f)
                 all_v.append(v)
-        out = np.tile(self.intercept, (n, 1))
-        if all_r:
-            matrix = sp.csr_matrix((np.concatenate(all_v), (np.concatenate(all_r), np.concatenate(all_f))),
-                                   shape=(n, self.n_features), dtype=np.float32)
-            scores = matrix @ self.coef
-            out += scores if isinstance(scores, np.ndarray) else scores.toarray()
-        return out
+        if not all_r:
+            return np.tile(self.intercept, (n, 1))
+        matrix = sp.csr_matrix((np.concatenate(all_v), (np.concatenate(all_r), np.concatenate(all_f))),
+                               shape=(n, self.n_features), dtype=np.float32)
+        scores = matrix @ self.coef
+        return np.add(scores if isinstance(scores, np.ndarray) else scores.toarray(), self.intercept,
+                      dtype=np.float64)
 
     def top(self, texts, k=3):
         """For each text, [(label, probability)] of its k most likely labels, best first (as predict_proba_top)."""
@@ -211,30 +211,33 @@ class BatchClassifier:
             return [self.model.predict_proba_top(t, k) for t in texts]
         if not texts:
             return []
-        z = self.scores(texts) / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        k = max(1, min(k, z.shape[1]))
-        part, numerators = self._best(z, k)
-        vals = numerators / np.exp(z).sum(axis=1, keepdims=True)
+        e = self.scores(texts)
+        if self.temperature != 1.0:
+            e /= self.temperature
+        e -= e.max(axis=1, keepdims=True)
+        np.exp(e, out=e)  # the softmax's numerators, as the model ranks them
+        total = e.sum(axis=1, keepdims=True)
+        k = max(1, min(k, e.shape[1]))
+        part, numerators = self._best(e, k)
+        vals = numerators / total
         if self.confidence is not None:
             vals = mapped_confidence(vals, np.zeros(len(vals), dtype=np.intp), *self.confidence)
         classes = self.classes
         return [[(classes[i], float(p)) for i, p in zip(ri, rv)] for ri, rv in zip(part.tolist(), vals.tolist())]
 
     @staticmethod
-    def _best(z, k):
-        """Columns of each row's k largest values, largest first, ties to the lower column (the model's
-        stable sort), and their softmax numerators. k passes of argmax: far cheaper than argpartition
-        over hundreds of classes."""
-        rows = np.arange(len(z))
-        part = np.empty((len(z), k), dtype=np.intp)
-        numerators = np.empty((len(z), k))
-        z = z.copy()
+    def _best(e, k):
+        """Columns of each row's k largest softmax numerators (all ≥ 0), largest first, ties to the lower
+        column (the model's order), and those numerators. k passes of argmax: far cheaper than argpartition
+        over hundreds of classes. Each pick is then set to -1 in ``e``, so the caller's array is used up."""
+        rows = np.arange(len(e))
+        part = np.empty((len(e), k), dtype=np.intp)
+        numerators = np.empty((len(e), k))
         for j in range(k):
-            best = z.argmax(axis=1)
+            best = e.argmax(axis=1)
             part[:, j] = best
-            numerators[:, j] = np.exp(z[rows, best])
-            z[rows, best] = -np.inf
+            numerators[:, j] = e[rows, best]
+            e[rows, best] = -1.0
         return part, numerators
 
 

@@ -49,9 +49,9 @@ def test_other_models_fall_back_to_their_own_method():
 
 
 def test_best_columns_come_largest_first_with_ties_to_the_lower_column():
-    z = np.array([[0.0, -1.0, 0.0, -3.0, 0.0],
-                  [-2.0, -0.5, 0.0, -0.5, -9.0]])
-    part, numerators = BatchClassifier._best(z, 3)
+    e = np.exp(np.array([[0.0, -1.0, 0.0, -3.0, 0.0],
+                         [-2.0, -0.5, 0.0, -0.5, -9.0]]))
+    part, numerators = BatchClassifier._best(e, 3)
     assert part.tolist() == [[0, 2, 4], [2, 1, 3]]
     assert numerators == pytest.approx(np.exp([[0.0, 0.0, 0.0], [0.0, -0.5, -0.5]]))
-    assert z[0].tolist() == [0.0, -1.0, 0.0, -3.0, 0.0]  # the caller's scores are left as they were
+    assert e[0].tolist() == pytest.approx([-1.0, np.exp(-1.0), -1.0, np.exp(-3.0), -1.0])  # the picks used up
