@@ -154,7 +154,7 @@ class Context:
         today = timezone.localdate(now)
         self.clock = FastClock(calendar, date(today.year - 10, 1, 1), today + timedelta(days=400))
         self.fraction = settings.JIESU["WARNING_FRACTION"]
-        self.places, self.routes, self.limits, self.chains = {}, {}, {}, {}
+        self.places, self.routes, self.limits, self.chains, self.plans = {}, {}, {}, {}, {}
 
     # -- categories
 
@@ -183,17 +183,25 @@ class Context:
         if limit_class is None:
             return dict.fromkeys(steps)
         clock, out, base = self.clock, {}, None
-        for step in steps:
-            amount, unit = limit_class.limit(step)
-            if unit == "clock_hours":
+        for step, amount, unit, seconds in self._limit_plan(limit_class, steps):
+            if seconds is None:
                 out[step] = start + timedelta(hours=amount)
                 continue
             if base is None:
                 base = clock.index(start)
-            seconds = amount * 3600 if unit == "working_hours" else amount * clock.per_day
             moment = clock.moment(base + seconds) if base is not None and seconds > 0 else None
             out[step] = moment if moment is not None else clock.add(start, amount, unit)
         return out
+
+    def _limit_plan(self, limit_class, steps):
+        """[(step, amount, unit, working seconds, or None for clock hours)] of a time-limit class, kept."""
+        key = (limit_class.id, steps)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = [
+                (step, amount, unit, None if unit == "clock_hours" else self.clock.limit_seconds(amount, unit))
+                for step, (amount, unit) in ((step, limit_class.limit(step)) for step in steps)]
+        return plan
 
     # -- places and routes (memoised)
 
@@ -593,12 +601,13 @@ class Importer:
         moment = t.moment
         created_s, closed_s = moment(created), moment(row.closed_at) if closed else None
         reply_due_s = moment(due.get("reply"))
+        replied_s = moment(replied_at)
         ticket = t.ticket.encode((
             row.channel, row.request_type or (category.request_type if category is not None else "complaint"),
             row.title, row.text, row.address, row.lon, row.lat, row.citizen_name, row.citizen_phone, row.anonymous,
             category.id if category is not None else None, district, street, community, grid,
             lead.id if lead is not None else None, p.state, created_s, moment(due["dispatch"]), reply_due_s,
-            created_s if lead is not None else None, moment(replied_at), closed_s, row.reply, warning,
+            created_s if lead is not None else None, replied_s, closed_s, row.reply, warning,
             moment(next_check), row.key))
         encode_event = t.event.encode
         events = [encode_event((created_s, "intake", "", "new", "", self._intake_payload(p)))]
@@ -610,7 +619,7 @@ class Importer:
         assignments = ()
         if lead is not None:
             assignments = self._assignments(p, created_s, (moment(due["sign"]), moment(due["contact"]), reply_due_s),
-                                            closed, moment(replied_at))
+                                            closed, replied_s)
         return ticket, events, assignments
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
@@ -636,7 +645,7 @@ class Importer:
         parts = [f'{{"channel":{_js(row.channel)},"category":{category},"classified_by":{how},'
                  f'"import":{{"source":{self._source_json},"id":{_js(row.external_id)},"line":{row.line}}}']
         if row.category_from == "classifier":
-            parts.append(f',"model":{self._model_json},"probability":{_json(round(p.probability, 4))}')
+            parts.append(f',"model":{self._model_json},"probability":{round(p.probability, 4)!r}')  # JSON's own
         if row.extra:
             parts.append(',"source_fields":' + _json(row.extra))
         if row.notes:
