@@ -31,6 +31,7 @@ class FastClock:
         for flag in self.working:
             cum.append(cum[-1] + (self.per_day if flag else 0))
         self.cum = cum
+        self.midnights = {}  # day i → its start (datetime), made when first asked for
 
     # -- the working-second index of a moment and its inverse
 
@@ -55,7 +56,9 @@ class FastClock:
         if i < 0 or i >= self.days:
             return None
         rem = target - self.cum[i]
-        day = datetime.combine(self.first + timedelta(days=i), time(0), tzinfo=self.tz)
+        day = self.midnights.get(i)
+        if day is None:
+            day = self.midnights[i] = datetime.combine(self.first + timedelta(days=i), time(0), tzinfo=self.tz)
         for a, b in self.periods:
             if rem <= b - a:
                 return day + timedelta(seconds=a + rem)

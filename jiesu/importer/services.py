@@ -654,15 +654,15 @@ class Importer:
         return "".join(parts)
 
     def _dispatch(self, p):
-        """The dispatch event's payload as JSON text; the same router answer is encoded once."""
+        """The dispatch event's payload as JSON text, written directly; the same router answer is encoded once."""
         s = p.suggestion
         if s is not None:
             cached = self._dispatch_json.get(id(s))
             if cached is not None and cached[0] is s:
                 return cached[1]
-        text = _json({"lead": p.lead.name, "lead_id": p.lead.id, "co": [u.name for u in p.co],
-                      "category": p.category.code if p.category is not None else None,
-                      "explanation": p.explanation, "mode": p.mode, "imported": True})
+        category = _js(p.category.code) if p.category is not None else "null"
+        text = (f'{{"lead":{_js(p.lead.name)},"lead_id":{p.lead.id},"co":[{",".join(_js(u.name) for u in p.co)}],'
+                f'"category":{category},"explanation":{_js(p.explanation)},"mode":{_js(p.mode)},"imported":true}}')
         if s is not None:
             if len(self._dispatch_json) >= DISPATCH_MEMO_LIMIT:
                 self._dispatch_json.clear()

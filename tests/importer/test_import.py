@@ -90,6 +90,10 @@ def test_csv_import_writes_complete_tickets(world, sample, tmp_path):
     assert intake.payload["classified_by"] == "classifier" and 0 < intake.payload["probability"] <= 1
     dispatch = TicketEvent.objects.get(ticket=a1, kind="dispatch")
     assert dispatch.payload["explanation"] and dispatch.payload["lead_id"] == a1.lead_unit_id
+    co = list(Assignment.objects.filter(ticket=a1, role="co").values_list("unit__name", flat=True))
+    assert dispatch.payload == {"lead": a1.lead_unit.name, "lead_id": a1.lead_unit_id, "co": co,
+                                "category": a1.category.code, "explanation": dispatch.payload["explanation"],
+                                "mode": dispatch.payload["mode"], "imported": True}
     assert TicketEvent.objects.get(ticket=a1, kind="close").at == a1.closed_at
     lead = Assignment.objects.get(ticket=a1, role="lead")
     assert (lead.unit_id, lead.state, lead.replied_at) == (a1.lead_unit_id, "done", a1.closed_at)
