@@ -240,7 +240,8 @@ def main():
         assert d["read"] == d["imported"] + d["rejected"] + d["already_imported"] == args.tickets
         print(f"imported {d['imported']:,}, rejected {d['rejected']:,} ({d['reasons']}) in {d['seconds']:.1f} s; "
               f"states {d['states']}; events {d['events']:,}, assignments {d['assignments']:,}; "
-              f"classifier {summary.classifier} (vectorised: {summary.fast_classifier})")
+              f"classifier {summary.classifier} (vectorised: {summary.fast_classifier}); foreign keys checked per "
+              f"{d['key_checks']}" + (f" ({d['key_checks_reason']})" if d["key_checks_reason"] else ""))
         total = sum(v for k, v in d["timings"].items() if "." not in k)
         print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" + (f" ({100 * v / total:.0f} %)" if "." not in k else "")
                                                 for k, v in d["timings"].items()))

@@ -133,7 +133,8 @@ def merge_summaries(parts) -> Summary:
     """One Summary of several parts' (counts and counters added up, the id range widened)."""
     first = parts[0]
     out = Summary(path=first.path, format=first.format, source=first.source, database=first.database,
-                  dry_run=first.dry_run, classifier=first.classifier,
+                  dry_run=first.dry_run, classifier=first.classifier, key_checks=first.key_checks,
+                  key_checks_reason=first.key_checks_reason,
                   fast_classifier=all(s.fast_classifier for s in parts))
     for s in parts:
         for name in COUNTED:

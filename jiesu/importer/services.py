@@ -55,8 +55,8 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import (WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, Table, make_writers,
-                                   moment_encoder)
+from jiesu.importer.writer import (KEY_CHECKS, WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, MissingReference,
+                                   Table, key_checks, make_writers, moment_encoder)
 
 _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
@@ -82,6 +82,8 @@ class Summary:
     database: str = ""
     processes: int = 1  # import processes, each over its part of the file (jiesu.importer.parallel)
     writers: int = 0  # connections that wrote batches at once (all processes')
+    key_checks: str = ""  # how foreign keys were checked: "batch" or "row" (writer.choose_key_checks)
+    key_checks_reason: str = ""  # why not per batch
     dry_run: bool = False
     read: int = 0
     imported: int = 0
@@ -104,7 +106,8 @@ class Summary:
     def as_dict(self):
         return {
             "file": self.path, "format": self.format, "source": self.source, "database": self.database,
-            "processes": self.processes, "writers": self.writers, "dry_run": self.dry_run, "read": self.read,
+            "processes": self.processes, "writers": self.writers, "key_checks": self.key_checks,
+            "key_checks_reason": self.key_checks_reason, "dry_run": self.dry_run, "read": self.read,
             "imported": self.imported,
             "already_imported": self.already, "rejected": self.rejected,
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
@@ -353,7 +356,7 @@ class Importer:
     called with the progress after each batch."""
 
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
-                 lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None):
+                 lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None, key_checks="auto"):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
@@ -361,6 +364,10 @@ class Importer:
         if writers is None:  # measured best (docs/import.md): two for a whole file, one for each of its parts
             writers = WRITERS_ALONE if part is None else WRITERS
         self.writers = max(1, int(writers))
+        if key_checks not in KEY_CHECKS:
+            raise ImportError_(f"key checks must be one of {', '.join(KEY_CHECKS)}, not {key_checks!r}")
+        self.key_checks = key_checks
+        self.refer = False  # collect each batch's references (foreign keys checked per batch)
         self.part = part
         self.on_tick = on_tick
         # A real run finds an external id repeated in a later batch in the database (the earlier line's ticket);
@@ -413,8 +420,17 @@ class Importer:
         self.summary.classifier = ctx.model_version
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
-        writer = BackgroundWriter(make_writers(connection, self.writers), self.tables)
+        writers = make_writers(connection, self.writers)
+        try:
+            mode, why = key_checks(writers, self.tables, self.key_checks)
+        except ValueError as exc:
+            for w in writers:
+                w.close()
+            raise ImportError_(str(exc)) from None
+        self.refer = mode == "batch" and not self.dry_run
+        writer = BackgroundWriter(writers, self.tables)
         self.summary.writers = writer.in_flight
+        self.summary.key_checks, self.summary.key_checks_reason = mode, why
         self.summary.timings["start"] += time.perf_counter() - started
         try:
             with open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -516,8 +532,9 @@ class Importer:
             for p in prepared:
                 batch.add(p.row.key, None, (), ())
         else:
+            references = batch.references if self.refer else None
             for p in prepared:
-                batch.add(p.row.key, *self._rows(p))
+                batch.add(p.row.key, *self._rows(p, references))
         timings["build_rows"] += clock() - mark
         return batch, prepared, refused
 
@@ -525,7 +542,12 @@ class Importer:
         """Take the writer's result for a batch: counts, ids, the report lines."""
         s, clock = self.summary, time.perf_counter
         mark = clock()
-        written = future.result()
+        try:
+            written = future.result()
+        except MissingReference as exc:
+            raise ImportError_(f"{self.path}: a batch was not written, it refers to a row deleted during the import "
+                               f"({exc}); the batches before it are written, and a re-run continues from there"
+                               ) from None
         s.timings["wait_writer"] += clock() - mark
         mark = clock()
         already = {}
@@ -574,8 +596,9 @@ class Importer:
 
     # -- the rows of one ticket
 
-    def _rows(self, p):
-        """(encoded ticket row, encoded event rows, encoded assignment rows) for one prepared row."""
+    def _rows(self, p, references=None):
+        """(encoded ticket row, encoded event rows, encoded assignment rows) for one prepared row; the rows it
+        refers to are added to `references` when given (foreign keys checked per batch)."""
         ctx, t, row = self.ctx, self.tables, p.row
         category, lead, created = p.category, p.lead, row.created_at
         limit = ctx.limit_class(category)
@@ -602,13 +625,16 @@ class Importer:
         created_s, closed_s = moment(created), moment(row.closed_at) if closed else None
         reply_due_s = moment(due.get("reply"))
         replied_s = moment(replied_at)
-        ticket = t.ticket.encode((
+        values = (
             row.channel, row.request_type or (category.request_type if category is not None else "complaint"),
             row.title, row.text, row.address, row.lon, row.lat, row.citizen_name, row.citizen_phone, row.anonymous,
             category.id if category is not None else None, district, street, community, grid,
             lead.id if lead is not None else None, p.state, created_s, moment(due["dispatch"]), reply_due_s,
             created_s if lead is not None else None, replied_s, closed_s, row.reply, warning,
-            moment(next_check), row.key))
+            moment(next_check), row.key)
+        if references is not None:
+            t.ticket.refer(values, references)
+        ticket = t.ticket.encode(values)
         encode_event = t.event.encode
         events = [encode_event((created_s, "intake", "", "new", "", self._intake_payload(p)))]
         if lead is not None:
@@ -619,7 +645,7 @@ class Importer:
         assignments = ()
         if lead is not None:
             assignments = self._assignments(p, created_s, (moment(due["sign"]), moment(due["contact"]), reply_due_s),
-                                            closed, replied_s)
+                                            closed, replied_s, references)
         return ticket, events, assignments
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
@@ -669,7 +695,7 @@ class Importer:
             self._dispatch_json[id(s)] = (s, text)  # the answer is kept alive with its text: its id stays its own
         return text
 
-    def _assignments(self, p, start, deadlines, closed, replied_at):
+    def _assignments(self, p, start, deadlines, closed, replied_at, references):
         """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign); the
         moments (start, (sign, contact, reply due), replied_at) come encoded for the database."""
         units = [(p.lead, "lead")] + [(u, "co") for u in p.co]
@@ -679,12 +705,15 @@ class Importer:
             units.append((p.copy_to, "copy"))
         state = "done" if closed else "pending"
         sign, contact, reply = deadlines
-        encode = self.tables.assignment.encode
+        table = self.tables.assignment
         out = []
         for unit, role in units:
             lead_closed = closed and role == "lead"
-            out.append(encode((unit.id, role, state, start, sign, contact, reply,
-                               replied_at if lead_closed else None, p.row.reply if lead_closed else "")))
+            values = (unit.id, role, state, start, sign, contact, reply, replied_at if lead_closed else None,
+                      p.row.reply if lead_closed else "")
+            if references is not None:
+                table.refer(values, references)
+            out.append(table.encode(values))
         return out
 
 

@@ -21,7 +21,7 @@ from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
 from jiesu.importer.services import BATCH_SIZE, ImportError_, run_import
-from jiesu.importer.writer import WRITERS, WRITERS_ALONE
+from jiesu.importer.writer import KEY_CHECKS, WRITERS, WRITERS_ALONE
 
 
 class Command(BaseCommand):
@@ -45,6 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--processes", type=int, default=PROCESSES,
                             help=f"PostgreSQL: import processes, each over its part of the file (default {PROCESSES}; "
                                  "more pay with cores to spare); SQLite has one")
+        parser.add_argument("--key-checks", choices=KEY_CHECKS, default="auto",
+                            help="PostgreSQL: check foreign keys once per batch (batch: the writer looks up and locks "
+                                 "every row referred to; needs the right to set session_replication_role and no "
+                                 "triggers on the ticket tables) or per row (row: the database's own triggers); "
+                                 "default auto: batch where possible, else row")
         parser.add_argument("--lang", default="zh-hans", choices=("zh-hans", "en"),
                             help="language of the report's reasons (default zh-hans)")
         parser.add_argument("--dry-run", action="store_true",
@@ -61,7 +66,7 @@ class Command(BaseCommand):
         try:
             summary = run_import(opts["file"], opts["fmt"], source=opts["source"], report=opts["report"],
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
-                                 writers=opts["writers"], processes=opts["processes"],
+                                 writers=opts["writers"], processes=opts["processes"], key_checks=opts["key_checks"],
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
@@ -75,7 +80,8 @@ class Command(BaseCommand):
         out = self.stdout.write
         verb = "would import" if d["dry_run"] else "imported"
         out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']} ({d['processes']} process(es), "
-            f"{d['writers']} writer(s))")
+            f"{d['writers']} writer(s), foreign keys checked per {d['key_checks']}"
+            + (f": {d['key_checks_reason']})" if d["key_checks_reason"] else ")"))
         out(f"read {d['read']} rows: {verb} {d['imported']}, already imported {d['already_imported']}, "
             f"rejected {d['rejected']}  ({d['seconds']:.1f} s, {d['tickets_per_s']:.0f} tickets/s)")
         if d["reasons"]:
