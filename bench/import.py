@@ -199,6 +199,9 @@ def main():
                              "1 per process, 2 with one process)")
     parser.add_argument("--processes", type=int, default=None,
                         help="import processes, each over its part of the file (PostgreSQL; default: the importer's)")
+    parser.add_argument("--key-checks", choices=("auto", "batch", "row"), default="auto",
+                        help="how foreign keys are checked (the importer's option; default auto: per batch where "
+                             "the database role may)")
     parser.add_argument("--profile", metavar="PATH",
                         help="cProfile the import into PATH (pstats file); this process only: use --processes 1")
     args = parser.parse_args()
@@ -224,7 +227,7 @@ def main():
         from jiesu.importer.services import run_import
 
         options = dict(report=Path(workdir) / "rejected.csv", batch_size=args.batch_size, progress=args.progress,
-                       processes=args.processes)  # None: the importer's default
+                       processes=args.processes, key_checks=args.key_checks)  # None: the importer's default
         if args.writers is not None:
             options["writers"] = args.writers
         if args.profile:

@@ -28,7 +28,8 @@ process imports the file, `WRITERS_ALONE`, and 1 per process when it is split
 over several, `WRITERS`: several processes, jiesu.importer.parallel, are
 faster than several writers) and as many batches in flight,
 each on its own connection and server backend: committing a batch (its foreign
-keys are checked then) and the next batch's COPY overlap. The importer does not
+keys are checked then, unless the writer checked them per batch:
+`choose_key_checks`) and the next batch's COPY overlap. The importer does not
 submit a batch that shares an external id with one being written before that
 one is done (`Importer._advance`), so a batch's check still sees every earlier
 batch that could hold one of its keys: duplicates across batches and re-runs
@@ -49,7 +50,7 @@ from datetime import timezone as dt_timezone
 log = logging.getLogger(__name__)
 
 CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
-COPY_CHUNK = 1 << 20  # characters per COPY write
+COPY_CHUNK = 2000  # lines per COPY write (~1 MB)
 WRITERS = 1  # connections writing batches at once on PostgreSQL, per process when the file is split over processes
 WRITERS_ALONE = 2  # the same when one process imports the whole file
 KEY_CHECKS = ("auto", "batch", "row")  # how the rows' foreign keys are checked (choose_key_checks)
@@ -69,8 +70,8 @@ def choose_key_checks(wanted, vendor, nested, privileged, triggers):
     """(mode, why not "batch") for a run's foreign keys.
 
     "row": PostgreSQL's own constraint triggers check every foreign key of every row at commit (about 10 per
-    ticket: its category and units, its events' and assignments' ticket, the assignments' units; 44 µs of the
-    server's ~90 per ticket, measured). "batch": those triggers are off in the batch's transaction
+    ticket: its category and units, its events' and assignments' ticket, the assignments' units; 38–44 µs of the
+    server's 93–126 per ticket, measured). "batch": those triggers are off in the batch's transaction
     (``SET LOCAL session_replication_role = replica``) and the writer looks up and locks every row the batch
     refers to once, FOR KEY SHARE as the triggers do (`lock_references`): the same guarantee, a few hundred
     look-ups per batch instead of tens of thousands. The events' and assignments' ticket is the ticket row
@@ -359,11 +360,10 @@ class _Writer:
             self.lock_references(batch.references, tables)
             self.timings["references"] += clock() - mark
         codes = secrets.token_hex(6 * len(keep)).upper()
-        tickets, events, assignments = [], [], []
-        for n, (i, pk) in enumerate(zip(keep, ids)):
-            tickets.append(self.ticket_row(pk, codes[12 * n:12 * n + 12], batch.tickets[i]))
-            events.extend(self.child_row(pk, e) for e in batch.events[i])
-            assignments.extend(self.child_row(pk, a) for a in batch.assignments[i])
+        tickets = [self.ticket_row(pk, codes[12 * n:12 * n + 12], batch.tickets[i])
+                   for n, (i, pk) in enumerate(zip(keep, ids))]
+        events = [self.child_row(pk, row) for i, pk in zip(keep, ids) for row in batch.events[i]]
+        assignments = [self.child_row(pk, row) for i, pk in zip(keep, ids) for row in batch.assignments[i]]
         for table, rows in ((tables.ticket, tickets), (tables.event, events), (tables.assignment, assignments)):
             if rows:
                 mark = clock()
@@ -493,15 +493,8 @@ class PostgresWriter(_Writer):
         cursor = self.raw.cursor()
         try:
             with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-                chunk, size = [], 0
-                for line in lines:
-                    chunk.append(line)
-                    size += len(line)
-                    if size >= COPY_CHUNK:
-                        copy.write("".join(chunk))
-                        chunk, size = [], 0
-                if chunk:
-                    copy.write("".join(chunk))
+                for start in range(0, len(lines), COPY_CHUNK):
+                    copy.write("".join(lines[start:start + COPY_CHUNK]))
         finally:
             cursor.close()
 
