@@ -52,7 +52,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from jiesu.dispatch.grams import CodedBlocks, code_points, gram_codes, many_normalized_code_points, normalized_code_points
+from jiesu.dispatch.grams import (CodedBlocks, code_points, gram_codes, many_normalized_code_points,
+                                  normalized_code_points)
 from jiesu.dispatch.grams import prepare as prepare_gram_codes
 
 FORMAT = "jiesu-dispatch-textclf"

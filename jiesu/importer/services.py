@@ -201,9 +201,11 @@ class Context:
         key = (limit_class.id, steps)
         plan = self.plans.get(key)
         if plan is None:
-            plan = self.plans[key] = [
-                (step, amount, unit, None if unit == "clock_hours" else self.clock.limit_seconds(amount, unit))
-                for step, (amount, unit) in ((step, limit_class.limit(step)) for step in steps)]
+            plan = self.plans[key] = []
+            for step in steps:
+                amount, unit = limit_class.limit(step)
+                seconds = None if unit == "clock_hours" else self.clock.limit_seconds(amount, unit)
+                plan.append((step, amount, unit, seconds))
         return plan
 
     # -- places and routes (memoised)

@@ -249,7 +249,6 @@ class Table:
             constants = tuple(constants)
             self.encode = lambda values: values + constants
 
-
     def refer(self, values, references):
         """Add the rows a tuple of the row's columns refers to to `references` ({(table, key column): ids})."""
         for i, table, column in self.references:
