@@ -201,8 +201,9 @@ class BatchClassifier:
         matrix = sp.csr_matrix((np.concatenate(all_v), (np.concatenate(all_r), np.concatenate(all_f))),
                                shape=(n, self.n_features), dtype=np.float32)
         scores = matrix @ self.coef
-        return np.add(scores if isinstance(scores, np.ndarray) else scores.toarray(), self.intercept,
-                      dtype=np.float64)
+        out = (scores if isinstance(scores, np.ndarray) else scores.toarray()).astype(np.float64)
+        out += self.intercept  # a cast and an add: faster than one add of mixed types
+        return out
 
     def top(self, texts, k=3):
         """For each text, [(label, probability)] of its k most likely labels, best first (as predict_proba_top)."""
@@ -222,8 +223,8 @@ class BatchClassifier:
         vals = numerators / total
         if self.confidence is not None:
             vals = mapped_confidence(vals, np.zeros(len(vals), dtype=np.intp), *self.confidence)
-        classes = self.classes
-        return [[(classes[i], float(p)) for i, p in zip(ri, rv)] for ri, rv in zip(part.tolist(), vals.tolist())]
+        label = self.classes.__getitem__
+        return [list(zip(map(label, ri), rv)) for ri, rv in zip(part.tolist(), vals.tolist())]
 
     @staticmethod
     def _best(e, k):
