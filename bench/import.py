@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.common import family_cpu_seconds, machine, parent_pid, peak_rss_mb  # noqa: E402
+from jiesu.importer.writer import KEY_CHECKS  # noqa: E402  (no Django needed)
 
 TITLES = ROOT.parent / "shared" / "data" / "complaints_cn" / "titles_labeled.csv"
 HEADER = ["external_id", "created_at", "closed_at", "channel", "title", "text", "address", "lon", "lat",
@@ -199,7 +200,7 @@ def main():
                              "1 per process, 2 with one process)")
     parser.add_argument("--processes", type=int, default=None,
                         help="import processes, each over its part of the file (PostgreSQL; default: the importer's)")
-    parser.add_argument("--key-checks", choices=("auto", "batch", "row"), default="auto",
+    parser.add_argument("--key-checks", choices=KEY_CHECKS, default="auto",
                         help="how foreign keys are checked (the importer's option; default auto: per batch where "
                              "the database role may)")
     parser.add_argument("--profile", metavar="PATH",

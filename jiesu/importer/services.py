@@ -55,8 +55,8 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
-from jiesu.importer.writer import (KEY_CHECKS, WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, MissingReference,
-                                   Table, key_checks, make_writers, moment_encoder)
+from jiesu.importer.writer import (WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, MissingReference, Table,
+                                   key_checks, make_writers, moment_encoder)
 
 _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, non-ASCII kept as it is)
 
@@ -366,10 +366,8 @@ class Importer:
         if writers is None:  # measured best (docs/import.md): two for a whole file, one for each of its parts
             writers = WRITERS_ALONE if part is None else WRITERS
         self.writers = max(1, int(writers))
-        if key_checks not in KEY_CHECKS:
-            raise ImportError_(f"key checks must be one of {', '.join(KEY_CHECKS)}, not {key_checks!r}")
-        self.key_checks = key_checks
-        self.refer = False  # collect each batch's references (foreign keys checked per batch)
+        self.key_checks = key_checks  # checked with the database's facts: writer.choose_key_checks
+        self.collect_references = False  # each batch's referenced rows, for foreign keys checked per batch
         self.part = part
         self.on_tick = on_tick
         # A real run finds an external id repeated in a later batch in the database (the earlier line's ticket);
@@ -429,7 +427,7 @@ class Importer:
             for w in writers:
                 w.close()
             raise ImportError_(str(exc)) from None
-        self.refer = mode == "batch" and not self.dry_run
+        self.collect_references = mode == "batch" and not self.dry_run
         writer = BackgroundWriter(writers, self.tables)
         self.summary.writers = writer.in_flight
         self.summary.key_checks, self.summary.key_checks_reason = mode, why
@@ -534,7 +532,7 @@ class Importer:
             for p in prepared:
                 batch.add(p.row.key, None, (), ())
         else:
-            references = batch.references if self.refer else None
+            references = batch.references if self.collect_references else None
             for p in prepared:
                 batch.add(p.row.key, *self._rows(p, references))
         timings["build_rows"] += clock() - mark

@@ -30,6 +30,14 @@ def test_auto_checks_per_batch_only_where_every_condition_holds():
         choose_key_checks("sometimes", "postgresql", False, True, [])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_unknown_way_of_checking_is_refused_by_name(world, tmp_path):
+    with pytest.raises(ImportError_, match="key checks must be one of auto, batch, row, not 'sometimes'"):
+        Importer(write_csv(tmp_path / "t.csv", HEADER, GOOD), "csv", report=tmp_path / "r.csv",
+                 key_checks="sometimes").run()
+    assert not Ticket.objects.exists()
+
+
 def dangling():
     """{column: rows whose foreign key names no row}, over every foreign key of the three tables written."""
     out = {}
