@@ -348,3 +348,26 @@ def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
     assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"
     real, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2")
     assert (real["imported"], real["rejected"]) == (dry["imported"], dry["rejected"])
+
+
+def test_a_run_tunes_the_cyclic_gc_and_leaves_it_as_it_was(world, sample, tmp_path):
+    import gc
+
+    from jiesu.importer.services import YOUNG_GC_THRESHOLD, Importer
+
+    before = gc.get_threshold()
+    during = []
+
+    def look(position, summary):
+        during.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    Importer(sample, "csv", report=tmp_path / "r.csv", on_tick=look).run()
+    assert during and all(t == YOUNG_GC_THRESHOLD and frozen > 0 for t, frozen in during)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def fail(position, summary):
+        raise RuntimeError("stopped by the test")
+
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        Importer(sample, "csv", report=tmp_path / "r2.csv", on_tick=fail).run()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
