@@ -56,6 +56,7 @@ from django.utils import timezone, translation
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
+from jiesu.importer.seen import SeenIds
 from jiesu.importer.writer import (WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, MissingReference, Table,
                                    key_checks, make_writers, moment_encoder)
 
@@ -393,8 +394,8 @@ class Importer:
         self.part = part
         self.on_tick = on_tick
         # A real run finds an external id repeated in a later batch in the database (the earlier line's ticket);
-        # a dry run writes none, so it remembers every id of the run (≈ 130 bytes each) to find the repeat.
-        self.dry_seen = {}
+        # a dry run writes none, so it remembers every id of the run, on disk (jiesu.importer.seen), during run()
+        self.dry_seen = None
         self.progress = progress
         self.lang = lang
         self.dry_run = dry_run
@@ -413,11 +414,14 @@ class Importer:
             reader = F.Reader(self.path)
         except F.FormatError as exc:
             raise ImportError_(f"{self.path}: {exc}") from None
+        self.dry_seen = SeenIds() if self.dry_run else None
         try:
             with translation.override(self.lang):
                 self._run(reader)
         finally:
             reader.close()
+            if self.dry_seen is not None:
+                self.dry_seen.close()
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
@@ -524,18 +528,23 @@ class Importer:
         s = self.summary
         s.read += len(items)
         good, refused = [], []
-        first_line = self.dry_seen if self.dry_run else {}
+        first_line = {}  # this batch's ids; the earlier batches' are the database's, or a dry run's SeenIds
+        earlier = {}
+        if self.dry_run:
+            earlier = self.dry_seen.lines_of(item.key for item in items if not isinstance(item, F.Rejected))
         for item in items:
             if isinstance(item, F.Rejected):
                 refused.append(item)
                 continue
-            seen = first_line.get(item.key)
+            seen = first_line.get(item.key, earlier.get(item.key))
             if seen is not None:
                 refused.append(F.Rejected(item.line, item.external_id,
                                           [("external_id", "duplicate_in_file", {"line": seen}, item.external_id)]))
                 continue
             first_line[item.key] = item.line
             good.append(item)
+        if self.dry_run:
+            self.dry_seen.add(first_line)
         timings, clock = s.timings, time.perf_counter
         mark = clock()
         probabilities = classify(good, self.ctx)

@@ -343,9 +343,11 @@ def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
     """A real run finds the earlier line's ticket in the database; a dry run has written none and still finds it."""
     rows = numbered_rows("D", 5) + [repeat_of("D1")]
     path = write_csv(tmp_path / "dry.csv", HEADER, rows)
-    dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", "2", "--dry-run")
-    assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})
-    assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"
+    for batch_size in ("2", "10"):  # the repeat in a later batch, then in the same one
+        dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", batch_size,
+                            "--dry-run")
+        assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})
+        assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"
     real, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2")
     assert (real["imported"], real["rejected"]) == (dry["imported"], dry["rejected"])
 
