@@ -3,7 +3,7 @@
     summary = run_import("tickets.csv", "csv", processes=4)   # jiesu import tickets.csv --processes 4
 
 One import process is bound by its own Python (checks, classification,
-encoding the rows: about 120 µs a ticket), so on a machine with more cores
+encoding the rows: about 95 µs a ticket), so on a machine with more cores
 than that process and its database writers use, more tickets per second need
 more processes. The file is split by **external id**, not by line ranges
 (services.part_of): every process reads the whole file but parses only the
@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path, progress_bar
 
-PROCESSES = 2  # import processes by default on PostgreSQL (2 × 1 writer: 8,105–8,559 tickets/s on 2 cores,
-#               1 × 2 writers: 7,367–7,614, 1 × 1 writer: 6,089; docs/import.md)
+PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
+#               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
 COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
 
