@@ -363,13 +363,15 @@ def test_a_run_tunes_the_cyclic_gc_and_leaves_it_as_it_was(world, sample, tmp_pa
     def look(position, summary):
         during.append((gc.get_threshold()[0], gc.get_freeze_count()))
 
-    Importer(sample, "csv", report=tmp_path / "r.csv", on_tick=look).run()
+    callbacks = list(gc.callbacks)
+    summary = Importer(sample, "csv", report=tmp_path / "r.csv", on_tick=look).run()
     assert during and all(t == YOUNG_GC_THRESHOLD and frozen > 0 for t, frozen in during)
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0 and gc.callbacks == callbacks
+    assert summary.timings["gc.cyclic"] > 0  # at least the full collection before the freeze
 
     def fail(position, summary):
         raise RuntimeError("stopped by the test")
 
     with pytest.raises(RuntimeError, match="stopped by the test"):
         Importer(sample, "csv", report=tmp_path / "r2.csv", on_tick=fail).run()
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0 and gc.callbacks == callbacks
