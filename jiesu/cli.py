@@ -7,6 +7,9 @@
     jiesu kpi rebuild [--since YYYY-MM-DD]   recompute the assessment rollups
     jiesu import F --format csv|us311   import historical tickets (docs/import.md)
     jiesu <any Django management command>
+
+The platform's own commands stop with a clear message on a database that is new or older than the code:
+run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first.
 """
 import os
 import sys
@@ -17,6 +20,7 @@ ALIASES = {
     "demo": ["load_demo"],
     "import": ["import_tickets"],
 }
+MIGRATES = {"setup"}  # commands that bring the database up to date themselves
 
 
 def main(argv=None):
@@ -32,8 +36,43 @@ def main(argv=None):
         return 0
     head, rest = argv[0], argv[1:]
     command = ALIASES.get(head, [head.replace("-", "_")])
+    if "--help" not in rest and "-h" not in rest and needs_schema(command[0]):
+        problem = schema_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     execute_from_command_line(["jiesu", *command, *rest])
     return 0
+
+
+def needs_schema(name):
+    """Whether a command is one of the platform's own that reads its tables (`setup` migrates by itself)."""
+    import django
+    from django.core.management import get_commands
+
+    django.setup()
+    return name not in MIGRATES and get_commands().get(name, "").startswith("jiesu.")
+
+
+def schema_problem(alias="default"):
+    """What keeps the platform's commands from running on the database, in Chinese and English; "" when
+    nothing does. A database that is new or older than the code gave a raw "no such table" traceback."""
+    from django.db import DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connections[alias])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"jiesu: 无法读取数据库（{reason}）\njiesu: cannot read the database ({reason})"
+    if not plan:
+        return ""
+    first = plan[0][0]
+    return (f"jiesu: 数据库尚未初始化或需要升级：{len(plan)} 个迁移未应用（如 {first.app_label}.{first.name}）。"
+            f"请先运行 `jiesu setup`（新数据库）或 `jiesu migrate`（升级）。\n"
+            f"jiesu: the database is not migrated: {len(plan)} migration(s) not applied (e.g. "
+            f"{first.app_label}.{first.name}); run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first.")
 
 
 if __name__ == "__main__":

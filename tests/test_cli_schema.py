@@ -1,0 +1,44 @@
+"""The `jiesu` command refuses the platform's commands on a database that is not migrated, with a clear message."""
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from jiesu import cli
+
+
+def run_jiesu(*args, **env):
+    """`jiesu ARGS` in a fresh process with the given environment: (exit status, stderr)."""
+    environment = {k: v for k, v in os.environ.items() if k != "JIESU_DATABASE_URL"}
+    environment.update(env)
+    proc = subprocess.run([sys.executable, "-c", "import sys; from jiesu.cli import main; sys.exit(main())", *args],
+                          capture_output=True, text=True, env=environment, timeout=120)
+    return proc.returncode, proc.stderr
+
+
+def test_a_new_database_is_named_with_the_command_that_sets_it_up(tmp_path):
+    db = tmp_path / "new.sqlite3"
+    status, err = run_jiesu("import", str(tmp_path / "none.csv"), "--format", "csv", JIESU_SQLITE_PATH=str(db))
+    assert status == 1
+    assert "数据库尚未初始化或需要升级" in err and "jiesu setup" in err and "the database is not migrated" in err
+    assert "Traceback" not in err
+    tables = sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert tables == []  # nothing was written
+
+
+def test_a_database_that_cannot_be_reached_is_named_as_such():
+    status, err = run_jiesu("worker", "--once", JIESU_DATABASE_URL="postgres://nobody:secret@127.0.0.1:1/none")
+    assert status == 1
+    assert "无法读取数据库" in err and "cannot read the database" in err and "Traceback" not in err
+
+
+def test_only_the_platforms_own_commands_are_checked():
+    assert cli.needs_schema("import_tickets") and cli.needs_schema("worker")
+    assert not cli.needs_schema("setup") and not cli.needs_schema("migrate") and not cli.needs_schema("runserver")
+
+
+@pytest.mark.django_db
+def test_a_migrated_database_has_no_problem():
+    assert cli.schema_problem() == ""
