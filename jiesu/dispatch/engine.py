@@ -222,7 +222,11 @@ def _load_file(path):
 
 
 def cold_start_classifier(pairs, digest=None):
-    """TextClassifier.from_keywords(pairs), saved to (and next time loaded from) the model directory."""
+    """TextClassifier.from_keywords(pairs), saved to (and next time loaded from) the model directory. An empty
+    catalogue (a database migrated but not set up) gives a classifier that suggests nothing."""
+    if not pairs:
+        log.warning("dispatch: the category catalogue is empty; no category will be suggested")
+        return KeywordClassifier(pairs)
     try:
         from jiesu.dispatch.classifier import TextClassifier
 

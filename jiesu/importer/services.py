@@ -439,6 +439,9 @@ class Importer:
     def _run(self, reader):
         started = time.perf_counter()
         ctx = Context(self.now)
+        if not ctx.lookups.categories_by_code:
+            raise ImportError_("the category catalogue is empty: load the reference data first "
+                               "(`jiesu seed_reference`, or `jiesu setup` for the demo city)")
         try:
             self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
         except F.FormatError as exc:

@@ -74,3 +74,15 @@ def test_keyword_pairs_are_the_active_leaves(dispatch_db):
     codes = [code for code, _ in pairs]
     assert "03.01.01" in codes and "03.01" not in codes and "03" not in codes
     assert dict(pairs)["03.01.01"].startswith("占道经营 ")
+
+
+def test_an_empty_catalogue_suggests_nothing(db):
+    """A database migrated but not set up: no category to suggest, and no error (the desk shows none)."""
+    from jiesu.dispatch.router import invalidate
+
+    invalidate()
+    try:
+        assert len(engine.cold_start_classifier([]).predict_proba_top("小区停水了", k=3)) == 0
+        assert len(suggest("小区停水了，家里没水", address="东城区王府井大街")) == 0
+    finally:
+        invalidate()

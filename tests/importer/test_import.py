@@ -375,3 +375,18 @@ def test_a_run_tunes_the_cyclic_gc_and_leaves_it_as_it_was(world, sample, tmp_pa
     with pytest.raises(RuntimeError, match="stopped by the test"):
         Importer(sample, "csv", report=tmp_path / "r2.csv", on_tick=fail).run()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0 and gc.callbacks == callbacks
+
+
+def test_an_empty_catalogue_is_refused_with_what_to_run(db, tmp_path):
+    from django.core.management.base import CommandError
+
+    from jiesu.dispatch.router import invalidate
+
+    invalidate()
+    path = write_csv(tmp_path / "t.csv", HEADER, numbered_rows("E", 2))
+    try:
+        with pytest.raises(CommandError, match=r"category catalogue is empty.*jiesu seed_reference"):
+            run_import(path, "--report", str(tmp_path / "r.csv"))
+    finally:
+        invalidate()
+    assert Ticket.objects.count() == 0
