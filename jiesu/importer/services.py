@@ -293,37 +293,6 @@ def _json(value):
 # ─────────────────────────────────────────────────────────────── one batch
 
 
-@contextmanager
-def quiet_gc(timings):
-    """The cyclic GC tuned for a run, as it was afterwards; the seconds it takes are added up in
-    ``timings["gc.cyclic"]`` (they are part of the stages during which it ran).
-
-    The reference data (units, gazetteer, model) is ~140,000 long-lived objects: frozen, the GC stops
-    re-scanning them. A batch keeps tens of thousands of young objects alive at once, so at Python's default
-    threshold (700) they were scanned over and over and promoted, and the growing memos were re-scanned by
-    a full collection every ~7,000 tickets: 11–12 µs of GC per ticket, measured (1.7 µs at 100,000 here).
-    Cycles are still collected, only less often."""
-    started = [0.0]
-
-    def clock(phase, info):
-        if phase == "start":
-            started[0] = time.perf_counter()
-        else:
-            timings["gc.cyclic"] += time.perf_counter() - started[0]
-
-    gc.callbacks.append(clock)
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-        gc.callbacks.remove(clock)
-
-
 class Prepared:
     """A good row with what classification, locating and routing decided."""
 
@@ -384,6 +353,37 @@ def part_of(external_id, parts):
     """Which of `parts` parts of a file a row belongs to, from its external id alone: the same id is always in
     the same part (so a part finds its own duplicates), and the answer is the same in every process."""
     return zlib.crc32(external_id.encode("utf-8", "surrogatepass")) % parts
+
+
+@contextmanager
+def quiet_gc(timings):
+    """The cyclic GC tuned for a run, as it was afterwards; the seconds it takes are added up in
+    ``timings["gc.cyclic"]`` (they are part of the stages during which it ran).
+
+    The reference data (units, gazetteer, model) is ~140,000 long-lived objects: frozen, the GC stops
+    re-scanning them. A batch keeps tens of thousands of young objects alive at once, so at Python's default
+    threshold (700) they were scanned over and over and promoted, and the growing memos were re-scanned by
+    a full collection every ~7,000 tickets: 11–12 µs of GC per ticket, measured (1.7 µs with the
+    threshold at 100,000). Cycles are still collected, only less often."""
+    started = [0.0]
+
+    def clock(phase, info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            timings["gc.cyclic"] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(clock)
+    gc.collect()
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        gc.callbacks.remove(clock)
 
 
 class Importer:
