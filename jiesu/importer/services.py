@@ -38,12 +38,10 @@ What an imported ticket holds (the same invariants as jiesu.tickets.services):
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import time
 import zlib
 from collections import Counter, deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,6 +51,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 
+from jiesu.core.collector import quiet_gc
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
@@ -65,7 +64,6 @@ _js = json.encoder.encode_basestring  # a str as a JSON string (C-accelerated, n
 BATCH_SIZE = 5000
 MEMO_LIMIT = 200_000  # entries per look-up memo (address → place, category × place → route) before it is cleared
 DISPATCH_MEMO_LIMIT = 20_000  # dispatch payloads kept encoded (a few hundred bytes each)
-YOUNG_GC_THRESHOLD = 100_000  # during a run: the cyclic GC's first threshold (Python's default is 700)
 HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
 STEPS = ("dispatch", "sign", "contact", "reply")
 
@@ -353,37 +351,6 @@ def part_of(external_id, parts):
     """Which of `parts` parts of a file a row belongs to, from its external id alone: the same id is always in
     the same part (so a part finds its own duplicates), and the answer is the same in every process."""
     return zlib.crc32(external_id.encode("utf-8", "surrogatepass")) % parts
-
-
-@contextmanager
-def quiet_gc(timings):
-    """The cyclic GC tuned for a run, as it was afterwards; the seconds it takes are added up in
-    ``timings["gc.cyclic"]`` (they are part of the stages during which it ran).
-
-    The reference data (units, gazetteer, model) is ~140,000 long-lived objects: frozen, the GC stops
-    re-scanning them. A batch keeps tens of thousands of young objects alive at once, so at Python's default
-    threshold (700) they were scanned over and over and promoted, and the growing memos were re-scanned by
-    a full collection every ~7,000 tickets: 11–12 µs of GC per ticket, measured (1.7 µs with the
-    threshold at 100,000). Cycles are still collected, only less often."""
-    started = [0.0]
-
-    def clock(phase, info):
-        if phase == "start":
-            started[0] = time.perf_counter()
-        else:
-            timings["gc.cyclic"] += time.perf_counter() - started[0]
-
-    gc.callbacks.append(clock)
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-        gc.callbacks.remove(clock)
 
 
 class Importer:

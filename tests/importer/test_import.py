@@ -355,7 +355,8 @@ def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
 def test_a_run_tunes_the_cyclic_gc_and_leaves_it_as_it_was(world, sample, tmp_path):
     import gc
 
-    from jiesu.importer.services import YOUNG_GC_THRESHOLD, Importer
+    from jiesu.core.collector import YOUNG_GC_THRESHOLD
+    from jiesu.importer.services import Importer
 
     before = gc.get_threshold()
     during = []

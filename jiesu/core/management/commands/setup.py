@@ -9,6 +9,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from jiesu.core.collector import quiet_gc
 from jiesu.demo import setup_steps
 from jiesu.grids.demo import setup_step as demo_grids
 from jiesu.whistles.demo import setup_step as demo_whistles
@@ -30,7 +31,11 @@ class Command(BaseCommand):
                                  "there (quick set-ups for tests); default all 16")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    def handle(self, *args, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, **options):
+    def handle(self, *args, **options):
+        with quiet_gc():  # 15 % of the set-up's CPU went to the cyclic GC (jiesu.core.collector)
+            self.set_up(**options)
+
+    def set_up(self, *, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, **options):
         if tickets < 0:
             raise CommandError("--tickets must be 0 or more")
         started = time.perf_counter()

@@ -1,0 +1,30 @@
+"""The cyclic GC tuned for bulk work, and left as it was (jiesu.core.collector)."""
+import gc
+from collections import Counter
+
+import pytest
+
+from jiesu.core.collector import YOUNG_GC_THRESHOLD, quiet_gc
+
+
+def state():
+    return gc.get_threshold(), gc.get_freeze_count(), list(gc.callbacks)
+
+
+def test_tuned_inside_and_as_it_was_after_an_error():
+    before = state()
+    timings = Counter()
+    with pytest.raises(ValueError, match="inside"):
+        with quiet_gc(timings):
+            assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD and gc.get_threshold()[1:] == before[0][1:]
+            assert gc.get_freeze_count() > 0 and len(gc.callbacks) == len(before[2]) + 1
+            raise ValueError("inside")
+    assert state() == before
+    assert timings["gc.cyclic"] > 0  # the full collection before the freeze, at least
+
+
+def test_without_timings_no_callback_is_added():
+    before = state()
+    with quiet_gc():
+        assert gc.callbacks == before[2]
+    assert state() == before
