@@ -35,9 +35,12 @@ class LabelledRows:
         return len(self.texts)
 
 
+ENCODINGS = ("utf-8-sig", "gb18030")  # what a file is read as, in this order: UTF-8 (BOM or not), GB18030 ⊇ GBK
+
+
 def decode(raw: bytes, path: str = "") -> tuple[str, str]:
     """Bytes → (text, encoding name). UTF-8 (with or without BOM), else GB18030 (⊇ GBK)."""
-    for enc in ("utf-8-sig", "gb18030"):
+    for enc in ENCODINGS:
         try:
             return raw.decode(enc), enc
         except UnicodeDecodeError:

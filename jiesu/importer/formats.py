@@ -18,6 +18,7 @@ routing and writing happen in jiesu.importer.services, batch by batch.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+from jiesu.dispatch.tabular import ENCODINGS
 
 ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,19}$")
@@ -123,12 +125,32 @@ class _CountingRaw(io.RawIOBase):
         super().close()
 
 
+SNIFF_BYTES = 1 << 20  # the encoding is chosen from the file's first megabyte
+
+
 def open_text(path):
-    """(text stream for csv, counting raw stream, size in bytes); UTF-8 with or without a BOM."""
+    """(text stream for csv, counting raw stream, size in bytes, encoding): UTF-8 with or without a BOM, or
+    GB18030 (⊇ GBK, what Excel saves as "CSV" on a Chinese Windows) when the first megabyte is not UTF-8."""
     size = os.path.getsize(path)
     raw = _CountingRaw(open(path, "rb", buffering=0))
-    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", newline="")
-    return text, raw, size
+    buffered = io.BufferedReader(raw, SNIFF_BYTES)
+    try:
+        encoding = sniff_encoding(buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+    except FormatError:
+        buffered.close()
+        raise
+    return io.TextIOWrapper(buffered, encoding=encoding, newline=""), raw, size, encoding
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The first of tabular.ENCODINGS that decodes the start of a file (a character cut at its end is fine)."""
+    for encoding in ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FormatError("neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8 CSV")
 
 
 class Reader:
@@ -136,16 +158,16 @@ class Reader:
 
     def __init__(self, path):
         self.path = path
-        self.stream, self.raw, self.size = open_text(path)
+        self.stream, self.raw, self.size, self.encoding = open_text(path)
         self.csv = csv.reader(self.stream)
         try:
-            self.header = [h.strip() for h in next(self.csv)]
+            self.header = [h.strip().lstrip("\ufeff") for h in next(self.csv)]
         except StopIteration:
             self.close()
             raise FormatError("empty file") from None
         except (UnicodeDecodeError, csv.Error) as exc:
             self.close()
-            raise FormatError(f"not a UTF-8 CSV file ({exc})") from None
+            raise FormatError(f"not a CSV file ({exc})") from None
         self._last = self.csv.line_num
 
     @property
@@ -155,12 +177,17 @@ class Reader:
     def __iter__(self):
         reader = self.csv
         last = self._last
-        for values in reader:
-            if not values:  # a blank line
+        try:
+            for values in reader:
+                if not values:  # a blank line
+                    last = reader.line_num
+                    continue
+                yield last + 1, values
                 last = reader.line_num
-                continue
-            yield last + 1, values
-            last = reader.line_num
+        except UnicodeDecodeError as exc:
+            name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK/GB18030"
+            raise FormatError(f"after line {last}: bytes that are not {name} text, as the file's start was "
+                              f"({exc.reason}); save the whole file as UTF-8 CSV") from None
 
     def close(self):
         self.stream.close()

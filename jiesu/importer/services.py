@@ -396,6 +396,9 @@ class Importer:
         try:
             with translation.override(self.lang):
                 self._run(reader)
+        except F.FormatError as exc:  # the file turned unreadable part-way
+            raise ImportError_(f"{self.path}: {exc}; the batches before it are written, and a re-run of the "
+                               f"mended file skips what was imported") from None
         finally:
             reader.close()
             if self.dry_seen is not None:

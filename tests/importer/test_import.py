@@ -391,3 +391,56 @@ def test_an_empty_catalogue_is_refused_with_what_to_run(db, tmp_path):
     finally:
         invalidate()
     assert Ticket.objects.count() == 0
+
+
+def write_encoded(path, rows, encoding):
+    """A CSV file of HEADER and rows in the given encoding."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER, *rows])
+    path.write_bytes(out.getvalue().encode(encoding))
+    return str(path)
+
+
+def test_a_gbk_file_as_excel_saves_it_on_a_chinese_windows_is_read(world, tmp_path):
+    path = write_encoded(tmp_path / "gbk.csv", GOOD, "gbk")
+    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"))
+    assert (result["imported"], result["rejected"]) == (3, 0)
+    assert Ticket.objects.get(idempotency_key="import:csv:A1").text == "东华门街道某小区门口垃圾堆积很多天没人清运"
+
+
+def test_a_file_that_turns_unreadable_part_way_stops_there_and_a_rerun_of_the_mended_file_completes_it(
+        world, tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from jiesu.importer import formats
+
+    monkeypatch.setattr(formats, "SNIFF_BYTES", 10_000)  # the encoding is chosen from the first 10 kB: UTF-8
+    rows = numbered_rows("U", 150)  # ≈ 17 kB
+    last = "U999,2025-03-05 09:00:00,,电话,噪音,楼上装修噪音太大,,,,,,,110101001,,\n"
+    path = tmp_path / "mixed.csv"
+    write_encoded(path, rows, "utf-8")
+    with open(path, "ab") as fh:  # one more row, saved as GBK
+        fh.write(last.encode("gbk"))
+    with pytest.raises(CommandError, match=r"after line \d+: bytes that are not UTF-8 text.*batches before it are "
+                                           r"written, and a re-run of the mended file skips what was imported"):
+        run_import(str(path), "--report", str(tmp_path / "r1.csv"), "--batch-size", "20")
+    written = Ticket.objects.filter(idempotency_key__startswith="import:csv:U").count()
+    assert 0 < written < 151
+    write_encoded(path, rows, "utf-8")
+    with open(path, "ab") as fh:  # mended: the last row in UTF-8 too
+        fh.write(last.encode("utf-8"))
+    again, _ = run_import(str(path), "--report", str(tmp_path / "r2.csv"))
+    assert (again["imported"], again["already_imported"]) == (151 - written, written)
+    assert Ticket.objects.filter(idempotency_key__startswith="import:csv:U").count() == 151
+
+
+def test_a_file_that_is_no_text_is_refused_by_name(world, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81" * 100)
+    with pytest.raises(CommandError, match="neither UTF-8 nor GBK/GB18030 text"):
+        run_import(str(path), "--report", str(tmp_path / "r.csv"))
