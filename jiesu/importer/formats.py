@@ -2,7 +2,7 @@
 
 Two formats (docs/import.md describes them fully):
 
-* ``csv`` — Jiesu's own format: UTF-8 CSV with a header naming the columns
+* ``csv`` — Jiesu's own format: CSV (UTF-8, or GBK/GB18030) with a header naming the columns
   (`CSV_COLUMNS`); external_id, created_at and text are required.
 * ``us311`` — the 311 service-request exports of Los Angeles (MyLA311:
   SRNumber, CreatedDate, RequestType, Owner, …) and New York City (Unique Key,

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             "311 exports), with classification, routing, a progress bar and a report of rejected rows.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the file to import (UTF-8 CSV, with or without BOM)")
+        parser.add_argument("file", help="the file to import (CSV in UTF-8, with or without BOM, or GBK/GB18030)")
         parser.add_argument("--format", dest="fmt", choices=sorted(FORMATS), default="csv",
                             help="csv (Jiesu's columns, docs/import.md) or us311 (LA/NYC 311 exports); default csv")
         parser.add_argument("--source", default=None,
