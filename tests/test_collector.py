@@ -28,3 +28,13 @@ def test_without_timings_no_callback_is_added():
     with quiet_gc():
         assert gc.callbacks == before[2]
     assert state() == before
+
+
+def test_a_block_inside_another_leaves_the_tuning_to_the_outer_one():
+    before = state()
+    with quiet_gc():
+        frozen = gc.get_freeze_count()
+        with quiet_gc(Counter()):
+            assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
+        assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD and gc.get_freeze_count() == frozen  # still frozen
+    assert state() == before

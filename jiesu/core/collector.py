@@ -13,6 +13,7 @@ import time
 from contextlib import contextmanager
 
 YOUNG_GC_THRESHOLD = 100_000  # the first threshold while tuned (Python's default is 700)
+_depth = [0]  # quiet_gc blocks open in this process: only the outermost tunes and restores
 
 
 @contextmanager
@@ -20,7 +21,8 @@ def quiet_gc(timings=None):
     """The collector tuned for a bulk run, then as it was (also after an error): what lives now is frozen (the
     collector stops re-scanning it) and young collections are rarer. Cycles are still collected, only less
     often. With ``timings`` (a Counter), the seconds the collector takes are added up in
-    ``timings["gc.cyclic"]``: they are part of whatever ran meanwhile."""
+    ``timings["gc.cyclic"]``: they are part of whatever ran meanwhile. A block inside another (a rebuild
+    inside the set-up) leaves the tuning to the outer one: unfreezing would thaw the outer block's heap."""
     clock = None
     if timings is not None:
         started = [0.0]
@@ -32,14 +34,19 @@ def quiet_gc(timings=None):
                 timings["gc.cyclic"] += time.perf_counter() - started[0]
 
         gc.callbacks.append(clock)
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
+    outermost = _depth[0] == 0
+    _depth[0] += 1
+    if outermost:
+        gc.collect()
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        _depth[0] -= 1
+        if outermost:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
         if clock is not None:
             gc.callbacks.remove(clock)
