@@ -397,8 +397,9 @@ class Importer:
             with translation.override(self.lang):
                 self._run(reader)
         except F.FormatError as exc:  # the file turned unreadable part-way
-            raise ImportError_(f"{self.path}: {exc}; the batches before it are written, and a re-run of the "
-                               f"mended file skips what was imported") from None
+            done = ("a dry run: nothing is written" if self.dry_run else
+                    "the batches before it are written, and a re-run of the mended file skips what was imported")
+            raise ImportError_(f"{self.path}: {exc}; {done}") from None
         finally:
             reader.close()
             if self.dry_seen is not None:
