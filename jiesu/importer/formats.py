@@ -3,7 +3,8 @@
 Two formats (docs/import.md describes them fully):
 
 * ``csv`` — Jiesu's own format: CSV (UTF-8, or GBK/GB18030) with a header naming the columns
-  (`CSV_COLUMNS`); external_id, created_at and text are required.
+  (`CSV_COLUMNS`, or their Chinese names, `CSV_CHINESE_NAMES`); external_id, created_at and text are
+  required.
 * ``us311`` — the 311 service-request exports of Los Angeles (MyLA311:
   SRNumber, CreatedDate, RequestType, Owner, …) and New York City (Unique Key,
   Created Date, Complaint Type, Agency, …), recognised from the header. Request
@@ -255,6 +256,29 @@ CSV_COLUMNS = ("external_id", "created_at", "closed_at", "channel", "type", "tit
                "coord_system", "category", "citizen_name", "citizen_phone", "state", "reply", "replied_at",
                "street_code", "unit")
 CSV_REQUIRED = ("external_id", "created_at", "text")
+#: the Chinese names 12345 exports give the columns, each → our column (a header may use either)
+CSV_CHINESE_NAMES = {
+    "external_id": ("工单编号", "工单号", "编号"),
+    "created_at": ("受理时间", "来电时间", "创建时间", "登记时间"),
+    "closed_at": ("办结时间", "结案时间"),
+    "channel": ("来源渠道", "受理渠道", "渠道", "来源"),
+    "type": ("诉求类型", "类型"),
+    "title": ("诉求标题", "工单标题", "标题"),
+    "text": ("诉求内容", "问题描述", "诉求描述", "内容"),
+    "address": ("事发地址", "诉求地址", "地址"),
+    "lon": ("经度",),
+    "lat": ("纬度",),
+    "coord_system": ("坐标系",),
+    "category": ("问题分类", "诉求分类", "分类"),
+    "citizen_name": ("来电人", "市民姓名", "姓名"),
+    "citizen_phone": ("联系电话", "来电号码", "电话"),
+    "state": ("工单状态", "办理状态", "状态"),
+    "reply": ("答复内容", "办理结果", "处理结果", "答复"),
+    "replied_at": ("答复时间",),
+    "street_code": ("街乡编码", "街道编码", "街乡镇编码", "区划代码"),
+    "unit": ("承办单位", "主办单位", "责任单位"),
+}
+CSV_COLUMN_OF = {**{c: c for c in CSV_COLUMNS}, **{n: c for c, names in CSV_CHINESE_NAMES.items() for n in names}}
 
 
 class Format:
@@ -279,11 +303,17 @@ class CsvFormat(Format):
     name = "csv"
 
     def __init__(self, header, lookups, source="csv"):
-        missing = [c for c in CSV_REQUIRED if c not in header]
+        columns = [CSV_COLUMN_OF.get(h) for h in header]  # our column for each, None for one we do not read
+        twice = [c for c in CSV_COLUMNS if columns.count(c) > 1]
+        if twice:
+            raise FormatError("one field in several columns: " + "; ".join(
+                f"{c} ({', '.join(h for h, k in zip(header, columns) if k == c)})" for c in twice))
+        missing = [c for c in CSV_REQUIRED if c not in columns]
         if missing:
-            raise FormatError("missing column(s): " + ", ".join(missing))
-        self.unknown_columns = [h for h in header if h and h not in CSV_COLUMNS]
-        self.index = {c: header.index(c) for c in CSV_COLUMNS if c in header}
+            raise FormatError("missing column(s): " + ", ".join(f"{c} ({CSV_CHINESE_NAMES[c][0]})" for c in missing))
+        self.unknown_columns = [h for h, c in zip(header, columns) if h and c is None]
+        self.index = {c: columns.index(c) for c in CSV_COLUMNS if c in columns}
+        self.field_names = {c: h for h, c in zip(header, columns) if c is not None and h != c}  # for the report
         self.width = len(header)
         self.lookups = lookups
         self.source = source

@@ -169,7 +169,8 @@ def test_bad_files_are_refused_with_a_clear_message(world, tmp_path):
     from django.core.management.base import CommandError
 
     path = write_csv(tmp_path / "nohead.csv", ["id", "when"], [["1", "2025-01-01"]])
-    with pytest.raises(CommandError, match="missing column\\(s\\): external_id, created_at, text"):
+    with pytest.raises(CommandError, match="missing column\\(s\\): external_id \\(工单编号\\), created_at \\(受理时间\\), "
+                                           "text \\(诉求内容\\)"):
         run_import(path, "--report", str(tmp_path / "r.csv"))
     with pytest.raises(CommandError, match="not a Los Angeles"):
         run_import(path, "--format", "us311", "--report", str(tmp_path / "r.csv"))
@@ -444,3 +445,27 @@ def test_a_file_that_is_no_text_is_refused_by_name(world, tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81" * 100)
     with pytest.raises(CommandError, match="neither UTF-8 nor GBK/GB18030 text"):
         run_import(str(path), "--report", str(tmp_path / "r.csv"))
+
+
+CHINESE_HEADER = ["工单编号", "受理时间", "办结时间", "来源渠道", "诉求标题", "诉求内容", "事发地址", "经度", "纬度",
+                  "问题分类", "工单状态", "答复内容", "街乡编码", "承办单位", "联系电话"]
+
+
+def test_a_header_in_chinese_as_12345_exports_name_the_columns_is_read(world, tmp_path):
+    assert len(CHINESE_HEADER) == len(HEADER)
+    bad = ["B1", "2025-02-30 25:61", "", "电话", "", "门口垃圾没人清运", "", "", "", "", "", "", "", "", ""]
+    path = write_csv(tmp_path / "zh.csv", CHINESE_HEADER, GOOD + [bad])
+    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"))
+    assert (result["imported"], result["rejected"]) == (3, 1)
+    a1 = Ticket.objects.get(idempotency_key="import:csv:A1")
+    assert (a1.title, a1.text, a1.state) == ("垃圾堆积", "东华门街道某小区门口垃圾堆积很多天没人清运", "closed")
+    report = by_line(read_report(tmp_path / "r.csv"))
+    assert report[5][0][3] == "受理时间"  # the report names the column as the file does
+
+
+def test_one_field_in_two_columns_is_refused_by_name(world, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = write_csv(tmp_path / "twice.csv", HEADER + ["内容"], [row + ["x"] for row in GOOD])
+    with pytest.raises(CommandError, match="one field in several columns: text \\(text, 内容\\)"):
+        run_import(path, "--report", str(tmp_path / "r.csv"))
