@@ -64,7 +64,7 @@ def schema_problem(alias="default"):
         executor = MigrationExecutor(connections[alias])
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return f"jiesu: 无法读取数据库（{reason}）\njiesu: cannot read the database ({reason})"
     if not plan:
         return ""
