@@ -277,11 +277,9 @@ class Tables:
 
         stamp = timezone.now()
         self.moment = moment_encoder(vendor)
-        self.ticket = Table(Ticket, vendor, ("id", "query_code"), TICKET_ROW, stamp,
-                            safe=("channel", "request_type", "state"))
-        self.event = Table(TicketEvent, vendor, ("ticket_id",), EVENT_ROW, stamp,
-                           safe=("kind", "from_state", "to_state"))
-        self.assignment = Table(Assignment, vendor, ("ticket_id",), ASSIGNMENT_ROW, stamp, safe=("role", "state"))
+        self.ticket = Table(Ticket, vendor, ("id", "query_code"), TICKET_ROW, stamp)
+        self.event = Table(TicketEvent, vendor, ("ticket_id",), EVENT_ROW, stamp)
+        self.assignment = Table(Assignment, vendor, ("ticket_id",), ASSIGNMENT_ROW, stamp)
 
 
 def _json(value):

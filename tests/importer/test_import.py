@@ -232,7 +232,7 @@ def test_nyc311_sample(world, tmp_path):
 
 
 def test_database_path(world):
-    """The writer matches the database: COPY on PostgreSQL (run this suite under scripts/with-postgres.sh)."""
+    """The writer matches the database: binary COPY on PostgreSQL (run this suite under scripts/with-postgres.sh)."""
     from jiesu.importer.writer import PostgresWriter, SqliteWriter, make_writer
 
     writer = make_writer(connection)
@@ -252,7 +252,8 @@ def test_cli_alias(world, sample, tmp_path, capsys):
 
 
 def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(world, tmp_path):
-    """COPY's text format escapes \\, tab, newline and carriage return: every character must come back."""
+    """\\, tab, newline and carriage return (which COPY's text format would have to escape) come back exactly,
+    and the JSON payload is stored as JSON the database can look into."""
     text = "东华门街道路灯不亮\n第二行\t制表符 C:\\路径\\r 回车\r结束"
     reply = "已修复\\已回访\t完毕"
     rows = [["E1", "2025-03-01 09:00", "2025-03-02 10:00", "", "标题\\反斜杠", text, "东城区王府井大街", "", "",
@@ -263,6 +264,7 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(world, tmp_pa
     assert (t.title, t.text, t.reply_text) == ("标题\\反斜杠", text, reply)
     assert TicketEvent.objects.get(ticket=t, kind="close").note == reply
     assert Assignment.objects.get(ticket=t, role="lead").reply_text == reply
+    assert TicketEvent.objects.filter(kind="intake", payload__import__id="E1").get().ticket_id == t.id
 
 
 @pytest.mark.django_db(transaction=True)
