@@ -5,6 +5,7 @@ comma- or tab-separated files, stray whitespace in headers and cells.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -38,11 +39,12 @@ class LabelledRows:
 ENCODINGS = ("utf-8-sig", "gb18030")  # what a file is read as, in this order: UTF-8 (BOM or not), GB18030 ⊇ GBK
 
 
-def decode(raw: bytes, path: str = "") -> tuple[str, str]:
-    """Bytes → (text, encoding name). UTF-8 (with or without BOM), else GB18030 (⊇ GBK)."""
+def decode(raw: bytes, path: str = "", final: bool = True) -> tuple[str, str]:
+    """Bytes → (text, encoding name). UTF-8 (with or without BOM), else GB18030 (⊇ GBK). ``final=False``
+    decodes the start of a file: a character cut at the end of `raw` is not an error."""
     for enc in ENCODINGS:
         try:
-            return raw.decode(enc), enc
+            return codecs.getincrementaldecoder(enc)().decode(raw, final=final), enc
         except UnicodeDecodeError:
             continue
     raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK")

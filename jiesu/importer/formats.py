@@ -19,7 +19,6 @@ routing and writing happen in jiesu.importer.services, batch by batch.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
@@ -28,7 +27,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
-from jiesu.dispatch.tabular import ENCODINGS
+from jiesu.dispatch.tabular import TableError, decode
 
 ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,19}$")
@@ -145,13 +144,10 @@ def open_text(path):
 
 def sniff_encoding(head: bytes) -> str:
     """The first of tabular.ENCODINGS that decodes the start of a file (a character cut at its end is fine)."""
-    for encoding in ENCODINGS:
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise FormatError("neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8 CSV")
+    try:
+        return decode(head, final=False)[1]
+    except TableError:
+        raise FormatError("neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8 CSV") from None
 
 
 class Reader:

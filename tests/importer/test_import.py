@@ -350,9 +350,11 @@ def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
         dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", batch_size,
                             "--dry-run")
         assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})
+        assert "dry_run_ids" in dry["timings"]  # the look-ups of the ids seen have a stage of their own
         assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"
     real, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2")
     assert (real["imported"], real["rejected"]) == (dry["imported"], dry["rejected"])
+    assert "dry_run_ids" not in real["timings"]
 
 
 def test_a_run_tunes_the_cyclic_gc_and_leaves_it_as_it_was(world, sample, tmp_path):
