@@ -5,8 +5,11 @@
         band into #intake-alerts — the emergency prompt and the repeat-request flag.
         ?format=json gives the same as JSON.
     GET /intake-check/ticket/<id>/
-        for the ticket and dispatch pages: the call-taker's merge proposal(s) and similar open
-        tickets, with the merge button for those who may merge (the dispatcher).
+        for the ticket and dispatch pages: the emergency prompt of an open ticket whose text reads
+        like an emergency (a request from the app or the web reaches the dispatcher with no
+        call-taker having seen it), with 分类处置 as an emergency for those who may close it so;
+        the call-taker's merge proposal(s) and similar open tickets, with the merge button for
+        those who may merge (the dispatcher).
 
 Only the hotline's call-takers and dispatchers and administrators may look: the panels show
 other citizens' requests. Every change goes through jiesu.tickets.services.
@@ -59,12 +62,16 @@ def ticket_check(request, pk):
     ticket = queries.ticket_for_page(pk)
     if ticket is None or not scoping.can_view(request.user, ticket):
         raise Http404(_("No such ticket."))
-    may_merge = "merge" in services.available_actions(request.user, ticket)
+    actions = services.available_actions(request.user, ticket)
     proposals = duplicates.proposals(ticket)
     proposed = {p["parent"].pk for p in proposals}
     similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed] \
         if ticket.is_open else []
+    emergency = duplicates.emergency_hint(ticket.text) if ticket.is_open else None
     return render(request, "dispatch/duplicates_ticket.html", {
-        "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": may_merge,
+        "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": "merge" in actions,
+        "emergency": emergency, "may_close_special": "close_special" in actions,
+        "emergency_note": duplicates.emergency_note(emergency.number, emergency) if emergency else "",
+        "services": duplicates.SERVICES,
         "next": request.GET.get("next") or request.headers.get("HX-Current-URL", ""),
     })

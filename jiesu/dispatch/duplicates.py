@@ -1045,6 +1045,12 @@ def proposed_parents(ticket_ids):
     return out
 
 
+def emergency_note(number, hint=None):
+    """The 分类处置 note of a ticket closed as an emergency transferred to `number` (110/119/120/122)."""
+    what = hint.label.split("：")[0] if hint and hint.number == number else SERVICES[number]
+    return f"紧急事项（{what}），已转 {number} {SERVICES[number]}"
+
+
 def parse_then(value):
     """The intake form's follow-up button: "emergency:119", "repeat:<ticket id>" → (class, detail) or None."""
     kind, _sep, detail = (value or "").partition(":")
@@ -1076,9 +1082,7 @@ def after_intake(user, ticket, merge_into=None, then=""):
     try:
         if follow and follow[0] == "emergency":
             number = follow[1]
-            hint = emergency_hint(ticket.text)
-            what = hint.label.split("：")[0] if hint and hint.number == number else SERVICES[number]
-            services.close_special(user, ticket, SpecialClass.EMERGENCY, f"紧急事项（{what}），已转 {number} {SERVICES[number]}")
+            services.close_special(user, ticket, SpecialClass.EMERGENCY, emergency_note(number, emergency_hint(ticket.text)))
             out.append(("success", _("Closed as special class: emergency, transferred to %(n)s.") % {"n": number}))
         elif follow and follow[0] == "repeat":
             earlier = Ticket.objects.filter(pk=follow[1]).first()

@@ -270,6 +270,31 @@ def test_ticket_panel_lets_the_dispatcher_merge_the_proposal(world, as_user):
     assert as_user(world.dispatcher).get(f"/intake-check/ticket/{lonely.pk}/").content.strip() == b""
 
 
+def test_ticket_panel_prompts_the_emergency_line_and_the_dispatcher_closes_it_as_such(world, as_user):
+    """A request from the app or the web reaches the dispatcher with no call-taker having seen the prompt."""
+    gas = new_ticket(world, text="楼道里闻到很浓的燃气味，担心泄漏，请马上派人查看", channel="app")
+    html = as_user(world.call_taker).get(f"/intake-check/ticket/{gas.pk}/").content.decode()
+    assert 'data-emergency="119"' in html and "燃气泄漏：请立即转 119" in html
+    # once dispatched, 分类处置 is no longer open to anyone: the prompt stays, without the button
+    sent = new_ticket(world, text="小区里有人打架，有人受伤流血了", channel="web")
+    services.dispatch(world.dispatcher, sent, world.street.pk)
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{sent.pk}/").content.decode()
+    assert 'data-emergency="110"' in html and "/act/close_special/" not in html
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{gas.pk}/?next=/dispatch/").content.decode()
+    assert f'action="/tickets/{gas.pk}/act/close_special/"' in html and 'value="emergency"' in html
+    assert "分类处置-紧急（已转 119）" in html and "请先转 119 消防救援" in html
+    r = as_user(world.dispatcher).post(f"/tickets/{gas.pk}/act/close_special/", {
+        "special_class": "emergency", "note": duplicates.emergency_note("119", duplicates.emergency_hint(gas.text)),
+        "next": "/dispatch/"})
+    assert r.status_code == 302 and r["Location"] == "/dispatch/"
+    gas.refresh_from_db()
+    assert (gas.state, gas.special_class) == (State.CLOSED, "emergency")
+    event = TicketEvent.objects.get(ticket=gas, kind="close_special")
+    assert event.actor == world.dispatcher and event.note == "紧急事项（燃气泄漏），已转 119 消防救援"
+    # closed: nothing more to prompt
+    assert as_user(world.dispatcher).get(f"/intake-check/ticket/{gas.pk}/").content.strip() == b""
+
+
 # ── the intake page ─────────────────────────────────────────────────────────
 
 def intake_post(client, w, **fields):

@@ -99,7 +99,7 @@ def age(ticket, days, reply_in):
 @pytest.mark.django_db(transaction=True)
 def test_ticket_from_call_to_closure(live_server, page, world):
     name_users(world)
-    busy_world(world)
+    gas = busy_world(world)[3]
 
     # ── the call-taker records the request, keyboard first ──
     login(page, live_server, "ct")
@@ -127,6 +127,11 @@ def test_ticket_from_call_to_closure(live_server, page, world):
     assert card.locator("input[type=hidden][name=lead_unit]").input_value() == str(world.street.pk)
     assert card.locator("input[type=hidden][name=category]").input_value() == world.category.code
     page.fill(f"#note-{ticket.pk}", "请街道尽快处置")
+    # the gas leak came in without a call-taker's prompt on the way: the desk prompts 119 (loaded by HTMX)
+    alert = page.locator(f'#t{gas.pk} [data-emergency="119"]')
+    alert.wait_for()
+    assert "燃气泄漏" in alert.inner_text() and alert.locator("button").inner_text() == "分类处置-紧急（已转 119）"
+    page.wait_for_selector(".desk-lazy", state="detached")  # every top-3 panel loaded, for the screenshot
     screenshot(page, "dispatch")
     card.locator("form.dispatch-form button[type=submit]").click()
     page.wait_for_load_state()
