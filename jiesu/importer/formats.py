@@ -94,6 +94,11 @@ class Row:
         return text
 
 
+def visible(value):
+    """A value for the report, its NUL characters shown as ␀."""
+    return value.replace("\x00", "\u2400")
+
+
 class Rejected:
     """A row refused: [(field, reason code, params, value)]."""
 
@@ -283,6 +288,15 @@ class Format:
     field_names = {}
     id_column = "external_id"  # the key of `index` that holds the external id
 
+    def read(self, line, values):
+        """`parse`, except that a row holding a NUL character is refused at once, naming each column that holds
+        one: PostgreSQL cannot store it in text, and no column of a citizen's request means it."""
+        if "\x00" in "".join(values):
+            names = self.header + [f"#{i + 1}" for i in range(len(self.header), len(values))]  # beyond the header
+            return Rejected(line, visible(self.external_id_of(values)), [
+                (name, "nul", None, visible(value)) for name, value in zip(names, values) if "\x00" in value])
+        return self.parse(line, values)
+
     def external_id_of(self, values):
         """A row's external id as `parse` reads it (stripped; "" when the row is too short), without parsing it."""
         i = self.index[self.id_column]
@@ -310,7 +324,7 @@ class CsvFormat(Format):
         self.unknown_columns = [h for h, c in zip(header, columns) if h and c is None]
         self.index = {c: columns.index(c) for c in CSV_COLUMNS if c in columns}
         self.field_names = {c: h for h, c in zip(header, columns) if c is not None and h != c}  # for the report
-        self.width = len(header)
+        self.header, self.width = list(header), len(header)
         self.lookups = lookups
         self.source = source
 
@@ -406,9 +420,6 @@ class CsvFormat(Format):
         row.reply = reply
         if row.replied_at is None and reply and closed is not None:
             row.replied_at = closed
-        for name, value in (("text", text), ("title", title), ("address", row.address), ("reply", reply)):
-            if "\x00" in value:
-                errors.append((name, "nul", None, ""))
 
         lon_raw, lat_raw = get("lon").strip(), get("lat").strip()
         if lon_raw or lat_raw:
@@ -603,7 +614,7 @@ class Us311Format(Format):
         self.dialect = dialect
         self.source = source or dialect.source
         self.index = {k: header.index(c) for k, c in dialect.columns.items() if c in header}
-        self.width = len(header)
+        self.header, self.width = list(header), len(header)
         self.lookups = lookups
         self.field_names = {
             "external_id": dialect.columns["id"], "created_at": dialect.columns["created"],

@@ -451,10 +451,10 @@ class Importer:
         timings, clock = self.summary.timings, time.perf_counter
         bar = progress_bar(self.path, reader.size, self.progress)
         pending, batch, done = deque(), [], 0
-        parse = self.format.parse
+        read = self.format.read
         mark = clock()
         for line, values in self._own(reader):
-            batch.append(parse(line, values))
+            batch.append(read(line, values))
             if len(batch) >= self.batch_size:
                 timings["read_check"] += clock() - mark
                 self._advance(writer, pending, self._stage(batch))

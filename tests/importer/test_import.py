@@ -267,6 +267,25 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(world, tmp_pa
     assert TicketEvent.objects.filter(kind="intake", payload__import__id="E1").get().ticket_id == t.id
 
 
+def test_a_nul_character_in_any_column_refuses_the_row_by_column(world, tmp_path):
+    """PostgreSQL cannot store NUL in text: a NUL anywhere (the id, a name, a column past the header) refuses
+    the row naming each column, shown as ␀ in the report; the other rows import on both databases."""
+    header = HEADER + ["来电人"]
+    good = ["N3", "2025-03-01 09:00", "", "", "", "路灯不亮", "东城区王府井大街", "", "", "", "", "", "", "", "", ""]
+    rows = [["N\x001"] + good[1:],
+            good[:5] + ["路灯\x00不亮"] + good[6:-1] + ["张\x00三"],
+            good,
+            ["N4"] + good[1:] + ["多出的一列\x00"]]
+    result, _ = run_import(write_csv(tmp_path / "nul.csv", header, rows), "--report", str(tmp_path / "r.csv"))
+    assert (result["imported"], result["rejected"]) == (1, 3)
+    assert result["reasons"] == {"nul": 4}
+    report = by_line(read_report(tmp_path / "r.csv"))
+    assert [r[1:4] + r[5:] for r in report[2]] == [["N\u24001", "未导入", "external_id", "N\u24001"]]
+    assert [(r[3], r[5]) for r in report[3]] == [("text", "路灯\u2400不亮"), ("来电人", "张\u2400三")]
+    assert report[5][0][3] == "#17" and report[5][0][4] == "含有空字符（NUL）"
+    assert Ticket.objects.filter(idempotency_key__startswith="import:csv:N").count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_writers_import_every_row_once_and_keep_the_earlier_of_two_lines(world, tmp_path):
     """PostgreSQL writes batches on several connections at once (SQLite on one): the result is the same."""
