@@ -20,3 +20,82 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+NUL = "\x00"
+
+
+def nul_field(request):
+    """The name of the first request input holding a NUL character (U+0000), or None: a header, a query
+    parameter, a form field or file name, or a JSON value (named by its path, e.g. `units.0.name`)."""
+    for name, value in request.headers.items():
+        if NUL in value:
+            return name
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in v for v in values):
+            return name
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    content_type = request.content_type or ""
+    if content_type == "application/json" or content_type.endswith("+json"):
+        if b"\\u0000" not in request.body:  # a NUL in JSON text is always written so (JSON has no raw NUL)
+            return None
+        import json
+
+        try:
+            return _nul_path(json.loads(request.body))
+        except ValueError:
+            return None  # not JSON: the view says so
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, values in request.POST.lists():
+            if NUL in name or any(NUL in v for v in values):
+                return name
+        for name, upload in request.FILES.items():
+            if NUL in (upload.name or ""):
+                return name
+    return None
+
+
+def _nul_path(value, path=""):
+    if isinstance(value, str):
+        return path or "body" if NUL in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if NUL in str(key):
+            return here
+        found = _nul_path(item, here)
+        if found is not None:
+            return found
+    return None
+
+
+class RefuseNulMiddleware:
+    """A request carrying a NUL character in any input is refused (400, naming the input) before a view runs.
+
+    PostgreSQL can neither store nor compare text holding NUL: a form field, an API value or a search
+    term with one raised a DataError (a 500, after part of the work) there, while SQLite stored it. No
+    input of this platform means a NUL, so it is refused the same on both databases, and nothing is
+    changed. The API answers in its JSON error shape, pages in plain text, in the user's language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        from django.http import HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
+
+        message = _("“%(field)s” holds a NUL character (U+0000), which no input may hold; nothing was changed.") % {
+            "field": field}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": "invalid", "field": field, "message": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
