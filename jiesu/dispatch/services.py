@@ -292,6 +292,7 @@ class AutoReport:
     below_threshold: int = 0
     category_differs: int = 0   # the call-taker chose another category: a person decides
     no_unit: int = 0            # the top suggestion names no handling unit (place unknown)
+    emergency: int = 0          # the text reads as an emergency: a person transfers it to 110/119/120/122
     refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
     tickets: list = field(default_factory=list)  # ids dispatched
 
@@ -303,7 +304,8 @@ def auto_dispatch_new_tickets(now=None, batch=200):
     """Dispatch new tickets whose top suggestion's confidence reaches its category's enabled threshold.
 
     As the `system` user, logged with source "auto". A ticket whose category was chosen at
-    intake is only auto-dispatched when the top suggestion has that category. Does nothing
+    intake is only auto-dispatched when the top suggestion has that category; one whose text
+    reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line. Does nothing
     (and computes nothing) while no rule is enabled. Returns an AutoReport.
     """
     now = now or timezone.now()
@@ -323,6 +325,11 @@ def auto_dispatch_new_tickets(now=None, batch=200):
 
 
 def _auto_one(user, ticket, rules, report):
+    from jiesu.dispatch.duplicates import emergency_hint
+
+    if emergency_hint(ticket.text) is not None:  # the desk prompts the line (duplicates_ticket.html)
+        report.emergency += 1
+        return
     suggestions = safe_suggestions(ticket)
     if not suggestions:
         report.no_rule += 1

@@ -12,6 +12,7 @@ from tickets.conftest import world  # noqa: F401  (fixture)
 
 STALL = "东华门大街有人占道经营，堵塞人行道"
 GAS = "楼道里有燃气味，燃气泄漏"
+GAS_BILL = "燃气表换新后走得快，燃气费比以前多交了一倍"  # the gas category, but no emergency
 VAGUE = "占道的事情还有燃气的事情都想问问"
 
 

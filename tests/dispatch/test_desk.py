@@ -19,7 +19,7 @@ from jiesu.tickets.models import State, Ticket, TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
-from .desk_helpers import GAS, VAGUE, desk_world  # noqa: F401  (fixture)
+from .desk_helpers import GAS, GAS_BILL, VAGUE, desk_world  # noqa: F401  (fixture)
 
 # ── suggestions, accept, overrides ──────────────────────────────────────────
 
@@ -116,17 +116,19 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.8, enabled=True)  # 城市管理
     AutoDispatchRule.objects.create(category=w.consult, threshold=0.1, enabled=False)  # a leaf kept out
     stall = new_ticket(w)                                          # 0.9 × 0.99 ≥ 0.8
-    gas = new_ticket(w, text=GAS, category_code="")                # 0.92 × 1.0
+    gas = new_ticket(w, text=GAS_BILL, category_code="")           # 0.92 × 1.0
     vague = new_ticket(w, text=VAGUE)                              # 0.4: below
-    other = new_ticket(w, text=GAS)                                # the call-taker chose 占道经营: a person decides
+    other = new_ticket(w, text=GAS_BILL)                           # the call-taker chose 占道经营: a person decides
+    leak = new_ticket(w, text=GAS, category_code="")               # 0.92, but an emergency: a person transfers it
     returned = new_ticket(w)
     services.dispatch(w.dispatcher, returned, w.dept.pk)
     services.return_ticket(w.dept_staff, returned, "不属于本单位职责")
     services.arbitrate(w.dispatcher, returned, True)               # back in the queue: a person decides
     assert Ticket.objects.get(pk=returned.pk).state == State.NEW
     report = desk.auto_dispatch_new_tickets()
-    assert report.as_dict() == {"checked": 4, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
-                                "category_differs": 1, "no_unit": 0, "refused": 0, "tickets": [stall.pk, gas.pk]}
+    assert report.as_dict() == {"checked": 5, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
+                                "category_differs": 1, "no_unit": 0, "emergency": 1, "refused": 0,
+                                "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
     for t, lead in ((stall, w.street), (gas, w.dept2)):
@@ -136,7 +138,7 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
         assert event.actor == system and event.note.startswith("系统自动派单") and "阈值 80%" in event.note
         row = t.dispatch_suggestions.get()
         assert row.source == "auto" and row.accepted_rank == 1 and row.by == system
-    for t in (vague, other, returned):
+    for t in (vague, other, returned, leak):
         t.refresh_from_db()
         assert t.state == State.NEW
     assert desk.auto_dispatch_new_tickets().dispatched == 0  # nothing twice
@@ -146,7 +148,7 @@ def test_auto_dispatch_command_and_leaf_rule(desk_world):
     w = desk_world
     AutoDispatchRule.objects.create(category=w.category.parent, threshold=0.5, enabled=True)
     AutoDispatchRule.objects.create(category=w.category, threshold=0.5, enabled=False)  # most specific wins
-    gas = new_ticket(w, text=GAS, category_code="")
+    gas = new_ticket(w, text=GAS_BILL, category_code="")
     stall = new_ticket(w)
     out = StringIO()
     call_command("autodispatch", "--once", stdout=out)
