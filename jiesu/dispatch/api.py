@@ -60,9 +60,17 @@ class SuggestionOut(Schema):
     explanation: str
 
 
+class EmergencyOut(Schema):
+    number: str = Field(description="110, 119, 120 or 122")
+    label: str = Field(description="what to do, in Chinese (e.g. 燃气泄漏：请立即转 119 消防救援…)")
+
+
 class SuggestOut(Schema):
     place: PlaceOut
     suggestions: list[SuggestionOut]
+    emergency: EmergencyOut | None = Field(
+        None, description="the text reads as an emergency: transfer it to that line rather than dispatch it "
+                          "(auto-dispatch never dispatches such a ticket)")
     classifier: str
     ms: float
 
@@ -92,6 +100,16 @@ def place_out(place):
     }
 
 
+def suggest_out(found, text):
+    """SuggestOut for the engine's answer to `text`."""
+    from jiesu.dispatch.duplicates import emergency_hint
+
+    hint = emergency_hint(text)
+    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
+            "emergency": {"number": hint.number, "label": hint.label} if hint is not None else None,
+            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+
+
 def _checked(call):
     try:
         return call()
@@ -107,8 +125,7 @@ def suggest(request, params: Query[SuggestParams]):
         raise DomainError(_("Give the request text."), field="text")
     found = _checked(lambda: engine.suggest(params.text, params.address, params.lon, params.lat,
                                             params.coord_system, top=params.top))
-    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
-            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+    return suggest_out(found, params.text)
 
 
 @router.get("/locate", response=PlaceOut, summary="Where an address or a point is")
@@ -158,9 +175,8 @@ def ticket_suggestions(request, ticket_id: int):
     """The top-3 (category, unit) for a ticket's text and stored place, as on the dispatch page."""
     from jiesu.dispatch import services as desk
 
-    found = desk.suggestions_for(_desk_ticket(request, ticket_id))
-    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
-            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+    ticket = _desk_ticket(request, ticket_id)
+    return suggest_out(desk.suggestions_for(ticket), ticket.text)
 
 
 @router.post("/tickets/{ticket_id}/accept", response=AcceptOut, summary="Dispatch a suggestion as suggested")

@@ -120,6 +120,9 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     body = client.get(f"/api/v1/dispatch/tickets/{ticket.pk}/suggestions").json()
     assert [s["category"]["code"] for s in body["suggestions"]] == ["01.01.02", "01.01.01", "01.01.03"]
     assert body["classifier"] == "stub-1" and body["suggestions"][0]["explanation"]
+    assert body["emergency"]["number"] == "119" and body["emergency"]["label"].startswith("燃气泄漏")
+    plain = client.get(f"/api/v1/dispatch/tickets/{new_ticket(w).pk}/suggestions").json()
+    assert plain["emergency"] is None and plain["suggestions"]
     r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept",
                     {"rank": 1, "expect_category": "01.01.01"}, content_type="application/json")
     assert r.status_code == 409

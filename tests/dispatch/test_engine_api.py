@@ -27,7 +27,9 @@ def test_suggest(client):
     assert first["lead"]["code"] == "110101001" and first["copy_to"]["code"] == "110101"
     assert first["explanation"].startswith("分类「占道经营」")
     assert body["place"]["street"]["code"] == "110101001" and body["place"]["source"] == "address"
-    assert body["classifier"] == "stub-1" and body["ms"] >= 0
+    assert body["classifier"] == "stub-1" and body["ms"] >= 0 and body["emergency"] is None
+    fire = client.get("/suggest", query_params={"text": "王府井大街一家饭店着火了，冒黑烟", "address": "东城区王府井大街"})
+    assert fire.status_code == 200 and fire.json()["emergency"]["number"] == "119"
 
 
 def test_suggest_with_coordinates_in_a_declared_datum(client, dispatch_db):
