@@ -60,6 +60,7 @@ REPEAT_MIN_TEXT = 0.35      # same caller + this similar + same place → a repe
 REPEAT_MIN_TEXT_NO_PLACE = 0.45
 PLACE_UNKNOWN = 0.4         # place factor when either side has no place
 MIN_IDF_DOCS = 1000         # below this many tickets the IDF says nothing yet: words weigh by frequency only
+EMERGENCY_HEAD = 120        # emergency wording is looked for in the first N characters (docs/duplicates.md)
 
 PLACE_LABELS = {
     "grid": "同网格", "community": "同社区", "point": "相距 {d} 米", "street": "同街道",
@@ -159,10 +160,12 @@ def emergency_hint(text) -> EmergencyHint | None:
 
     One line is named: fire and gas leaks before violence before traffic before
     injuries; when injuries come with another emergency the label says to call
-    120 as well.
+    120 as well. Only the first EMERGENCY_HEAD characters are read: someone
+    reporting an emergency says so first, while a long letter tells its story
+    (a past assault, a fire hazard) further on.
     """
     fired = []
-    for clause in _CLAUSES.split(_normal(text)):
+    for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
         if not clause:
             continue
         for rule in RULES:

@@ -62,6 +62,14 @@ def test_near_misses_are_not_emergencies(text):
     assert emergency_hint(text) is None
 
 
+def test_only_the_head_of_a_long_letter_is_read():
+    """An emergency is said first; a long letter's story further on (here an assault years ago) is not one."""
+    story = "尊敬的领导：我们小区物业管理混乱，" + "多年来垃圾无人清运，绿地被占用，业主多次反映无果，" * 5
+    assert len(story) > d.EMERGENCY_HEAD
+    assert emergency_hint(story + "物业保安还殴打业主。") is None
+    assert emergency_hint("楼道里闻到很浓的燃气味！" + story).number == "119"
+
+
 def test_injuries_with_another_emergency_name_both_lines():
     hint = emergency_hint("路口发生车祸，有人受伤流血")
     assert hint.number == "122"
