@@ -28,10 +28,12 @@ from django.utils.translation import gettext as _
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine
+from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
 from jiesu.dispatch.locator import LocateError
 from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, SuggestionSource
 from jiesu.tickets import services as tickets
-from jiesu.tickets.models import Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket
+from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
+                                 TicketEvent)
 from jiesu.units.models import UnitKind
 
 log = logging.getLogger(__name__)
@@ -293,6 +295,7 @@ class AutoReport:
     category_differs: int = 0   # the call-taker chose another category: a person decides
     no_unit: int = 0            # the top suggestion names no handling unit (place unknown)
     emergency: int = 0          # the text reads as an emergency: a person transfers it to 110/119/120/122
+    duplicate: int = 0          # proposed as a duplicate or flagged as a repeat: a person merges or closes it
     refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
     tickets: list = field(default_factory=list)  # ids dispatched
 
@@ -305,7 +308,8 @@ def auto_dispatch_new_tickets(now=None, batch=200):
 
     As the `system` user, logged with source "auto". A ticket whose category was chosen at
     intake is only auto-dispatched when the top suggestion has that category; one whose text
-    reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line. Does nothing
+    reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line; nor
+    one proposed as a duplicate or flagged as a repeat: a person merges or closes it. Does nothing
     (and computes nothing) while no rule is enabled. Returns an AutoReport.
     """
     now = now or timezone.now()
@@ -317,6 +321,7 @@ def auto_dispatch_new_tickets(now=None, batch=200):
     ids = list(auto_candidates(now).values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         chunk = (Ticket.objects.filter(pk__in=ids[start:start + batch], state=State.NEW)
+                 .annotate(proposed=Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=PROPOSED)))
                  .select_related("category", "district", "street", "community").order_by("created_at", "id"))
         for ticket in chunk:
             report.checked += 1
@@ -325,10 +330,11 @@ def auto_dispatch_new_tickets(now=None, batch=200):
 
 
 def _auto_one(user, ticket, rules, report):
-    from jiesu.dispatch.duplicates import emergency_hint
-
     if emergency_hint(ticket.text) is not None:  # the desk prompts the line (duplicates_ticket.html)
         report.emergency += 1
+        return
+    if ticket.proposed:  # the desk offers the merge (duplicates.proposals)
+        report.duplicate += 1
         return
     suggestions = safe_suggestions(ticket)
     if not suggestions:

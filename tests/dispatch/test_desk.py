@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from jiesu.accounts.models import Role, User
 from jiesu.core.errors import Conflict, DomainError, Forbidden
-from jiesu.dispatch import jobs, training
+from jiesu.dispatch import duplicates, jobs, training
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion
 from jiesu.dispatch.tabular import load_labelled
@@ -120,14 +120,16 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     vague = new_ticket(w, text=VAGUE)                              # 0.4: below
     other = new_ticket(w, text=GAS_BILL)                           # the call-taker chose 占道经营: a person decides
     leak = new_ticket(w, text=GAS, category_code="")               # 0.92, but an emergency: a person transfers it
+    again = new_ticket(w)                                          # the call-taker proposed merging it into stall
+    duplicates.after_intake(w.call_taker, again, merge_into=stall.pk)
     returned = new_ticket(w)
     services.dispatch(w.dispatcher, returned, w.dept.pk)
     services.return_ticket(w.dept_staff, returned, "不属于本单位职责")
     services.arbitrate(w.dispatcher, returned, True)               # back in the queue: a person decides
     assert Ticket.objects.get(pk=returned.pk).state == State.NEW
     report = desk.auto_dispatch_new_tickets()
-    assert report.as_dict() == {"checked": 5, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
-                                "category_differs": 1, "no_unit": 0, "emergency": 1, "refused": 0,
+    assert report.as_dict() == {"checked": 6, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
+                                "category_differs": 1, "no_unit": 0, "emergency": 1, "duplicate": 1, "refused": 0,
                                 "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
@@ -138,7 +140,7 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
         assert event.actor == system and event.note.startswith("系统自动派单") and "阈值 80%" in event.note
         row = t.dispatch_suggestions.get()
         assert row.source == "auto" and row.accepted_rank == 1 and row.by == system
-    for t in (vague, other, returned, leak):
+    for t in (vague, other, returned, leak, again):
         t.refresh_from_db()
         assert t.state == State.NEW
     assert desk.auto_dispatch_new_tickets().dispatched == 0  # nothing twice
