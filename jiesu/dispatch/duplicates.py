@@ -946,8 +946,8 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         return []
     now = now or timezone.now()
     variants = {draft.phone.strip(), digits}
-    qs = scoping.visible_tickets(user, Ticket.objects.filter(
-        citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).exclude(
+    qs = scoping.visible_tickets(user, Ticket.objects.filter(  # phone > '': the partial index's own condition
+        citizen_phone__gt="", citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).exclude(
         pk__in=list(exclude)).order_by("-created_at")
     idx = OPEN_INDEX.index or DuplicateIndex()
     out = []

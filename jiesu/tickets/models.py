@@ -173,6 +173,10 @@ class Ticket(models.Model):
             models.Index(fields=["street", "created_at"]),
             models.Index(fields=["district", "created_at"]),
             models.Index(fields=["lead_unit", "state"]),
+            # the same caller's recent tickets (duplicates.same_caller, at every intake): without it a month of
+            # Beijing's tickets was scanned per look-up (198 ms at 1 M tickets in 30 days; 4 ms with it)
+            models.Index(fields=["citizen_phone", "created_at"], condition=models.Q(citizen_phone__gt=""),
+                         name="ticket_phone_created"),
             *indexed_when_set("ticket", "citizen_user", "community", "grid", "parent", "created_by", "next_check_at"),
         ]
 

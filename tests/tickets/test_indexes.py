@@ -66,6 +66,9 @@ def _plan(queryset):
     ({"citizen_user_id__in": [1, 2]}, "ticket_citizen_user_set"),
     ({"parent_id": 7}, "ticket_parent_set"),
     ({"grid_id": 7}, "ticket_grid_set"),
+    # the same caller's recent tickets, as duplicates.same_caller asks at every intake
+    ({"citizen_phone__gt": "", "citizen_phone__in": ["13812345678", "138-1234-5678"],
+      "created_at__gte": "2026-11-04T00:00:00+00:00"}, "ticket_phone_created"),
 ])
 def test_lookups_by_value_use_the_partial_indexes(lookup, index):
     """An optional field's index holds only the rows where it is set; a look-up by value still finds it."""
