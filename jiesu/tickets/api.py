@@ -196,7 +196,19 @@ def create(request, payload: TicketIn):
                          "category_code": payload.category, "street_code": payload.street})
     ticket, created = services.create_ticket(request.user, data,
                                              idempotency_key=request.headers.get("Idempotency-Key") or None)
+    if created:
+        _flag_repeats(request.user, ticket)
     return (201 if created else 200), ticket_out(request.user, ticket)
+
+
+def _flag_repeats(user, ticket):
+    """The same caller's repeat flagged on a ticket from another system (an app, a web portal), as on one
+    the call-taker records: no call-taker saw the intake panel. Flagged by the hotline user making the
+    request, else by the `system` user."""
+    from jiesu.dispatch import duplicates
+    from jiesu.dispatch.services import system_user
+
+    duplicates.flag_repeats(user if duplicates.may_check(user) else system_user(), ticket)
 
 
 class TicketPage(Schema):

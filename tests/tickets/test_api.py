@@ -45,6 +45,17 @@ def test_create_places_ticket_and_sets_dispatch_deadline(world, client):
     assert body["citizen_phone"] == "139****1111"
 
 
+def test_a_repeat_from_another_system_is_flagged_for_the_dispatcher(world, client):
+    """No call-taker saw the intake panel: the same caller's repeat is flagged on the ticket all the same."""
+    c = client_for(client, world.citizen)
+    first = post(c, "/api/v1/tickets", {**BODY, "channel": "app"}).json()
+    again = post(c, "/api/v1/tickets", {**BODY, "channel": "app", "text": "王府井大街路灯还是不亮，晚上很黑"}).json()
+    event = TicketEvent.objects.get(ticket_id=again["id"], kind="duplicate_proposed")
+    assert event.payload["reason"] == "same_caller" and event.payload["parent"] == first["id"]
+    assert event.actor.username == "system"  # a citizen may not look at others' tickets: the system flags it
+    assert not TicketEvent.objects.filter(ticket_id=first["id"], kind="duplicate_proposed").exists()
+
+
 @pytest.mark.parametrize("body,field", [
     ({**BODY, "text": "  "}, "text"),
     ({k: v for k, v in BODY.items() if k != "text"}, "text"),
