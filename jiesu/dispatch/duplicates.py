@@ -221,6 +221,31 @@ def _tf(counts):
     return cols, tf.astype(np.float32)
 
 
+def _vector(text, idf=None, mask=(1 << N_BITS) - 1):
+    """(columns, weights) of a text, L2-normalised; weighted by `idf` (per column) when given."""
+    cols, tf = _tf(features(text, mask))
+    if not len(cols):
+        return cols, tf
+    w = tf * idf[cols] if idf is not None else tf
+    norm = float(np.sqrt((w * w).sum())) or 1.0
+    return cols, (w / norm).astype(np.float32)
+
+
+def _cosine(va, vb):
+    (ca, wa), (cb, wb) = va, vb
+    if not len(ca) or not len(cb):
+        return 0.0
+    common, ia, ib = np.intersect1d(ca, cb, assume_unique=True, return_indices=True)
+    return float(np.dot(wa[ia], wb[ib])) if len(common) else 0.0
+
+
+def text_similarity(a, b, index=None):
+    """Cosine of two texts, with `index`'s IDF when there is one, else of their plain term frequencies (as an
+    index of fewer than MIN_IDF_DOCS tickets weighs them). No index is made for a pair: an empty one holds
+    ~25 MB of arrays, and making one per call cost every API intake several milliseconds."""
+    return index.similarity(a, b) if index is not None else _cosine(_vector(a), _vector(b))
+
+
 # ── place and score (pure) ──────────────────────────────────────────────────
 
 @dataclass
@@ -515,21 +540,11 @@ class DuplicateIndex:
 
     def vector(self, text):
         """(columns, weights) of a text, L2-normalised with this index's IDF."""
-        cols, tf = _tf(features(text, self.mask))
-        if not len(cols):
-            return cols, tf
-        w = tf * self.idf[cols]
-        norm = float(np.sqrt((w * w).sum())) or 1.0
-        return cols, (w / norm).astype(np.float32)
+        return _vector(text, self.idf, self.mask)
 
     def similarity(self, a, b):
         """Cosine of two texts with this index's IDF (for a pair, e.g. the same caller's earlier ticket)."""
-        ca, wa = self.vector(a)
-        cb, wb = self.vector(b)
-        if not len(ca) or not len(cb):
-            return 0.0
-        common, ia, ib = np.intersect1d(ca, cb, assume_unique=True, return_indices=True)
-        return float(np.dot(wa[ia], wb[ib])) if len(common) else 0.0
+        return _cosine(self.vector(a), self.vector(b))
 
     def text_scores(self, text):
         """Cosine of `text` against every row (dead ones included), as a dense array."""
@@ -946,13 +961,16 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         return []
     now = now or timezone.now()
     variants = {draft.phone.strip(), digits}
-    qs = scoping.visible_tickets(user, Ticket.objects.filter(  # phone > '': the partial index's own condition
-        citizen_phone__gt="", citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS))).exclude(
-        pk__in=list(exclude)).order_by("-created_at")
-    idx = OPEN_INDEX.index or DuplicateIndex()
+    recent = Ticket.objects.filter(  # phone > '': the partial index's own condition
+        citizen_phone__gt="", citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS)).exclude(
+        pk__in=list(exclude))
+    if not recent.exists():  # most callers: a cheap query answers (the full one cost ~1.5 ms to compile)
+        return []
+    qs = scoping.visible_tickets(user, recent).order_by("-created_at")
+    idx = OPEN_INDEX.index
     out = []
     for t in qs.select_related("street", "community")[:30]:
-        sim = idx.similarity(draft.text, f"{t.title} {t.text}")
+        sim = text_similarity(draft.text, f"{t.title} {t.text}", idx)
         f, r, _d = place_factor(place, *(np.array([v if v is not None else -1]) for v in (
             t.district_id, t.street_id, t.community_id, t.grid_id)),
             np.array([t.lon if t.lon is not None else np.nan]), np.array([t.lat if t.lat is not None else np.nan]))
@@ -1011,8 +1029,7 @@ def propose_merge(user, ticket, parent_id, reason="intake", note=""):
         raise DomainError(_("There is no ticket with that number."), field="merge_into")
     if parent.state not in OPEN_STATES or parent.parent_id:
         raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
-    sim = (OPEN_INDEX.index or DuplicateIndex()).similarity(f"{ticket.title} {ticket.text}",
-                                                            f"{parent.title} {parent.text}")
+    sim = text_similarity(f"{ticket.title} {ticket.text}", f"{parent.title} {parent.text}", OPEN_INDEX.index)
     return services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, note, parent=parent.pk,
                                  parent_number=parent.number, text_similarity=round(sim, 3), reason=reason)
 
@@ -1119,9 +1136,10 @@ def flag_repeats(user, ticket):
     from jiesu.tickets import services
 
     draft = Draft(text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous)
-    proposed = {p["parent"].pk for p in proposals(ticket)}  # already proposed for merging: said once
-    repeats = [r for r in same_caller(user, draft, place_of_ticket(ticket), exclude=[ticket.pk])
-               if r.ticket.pk not in proposed]
+    repeats = same_caller(user, draft, place_of_ticket(ticket), exclude=[ticket.pk])
+    if repeats:  # already proposed for merging: said once
+        proposed = {p["parent"].pk for p in proposals(ticket)}
+        repeats = [r for r in repeats if r.ticket.pk not in proposed]
     for r in repeats:
         services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,
                               f"同一来电人 {r.days} 天前已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",

@@ -225,3 +225,13 @@ def test_rebuild_drops_the_dead_and_the_expired():
     idx.remove(3)
     idx.add(Doc(4, "井盖丢失", now))
     assert idx.cols.n == 2 and set(idx.pos) == {2, 4}
+
+
+def test_a_pair_without_an_index_is_compared_as_an_empty_index_would():
+    """text_similarity makes no index for one pair (~25 MB of arrays): plain term frequencies, the same cosine."""
+    pairs = [("东华门大街有人占道经营，堵塞人行道", "东华门大街又有商贩占道经营"),
+             ("楼道里燃气味很重", "小区门口垃圾没人清运"), ("", "路灯不亮"), ("路灯不亮", "路灯不亮")]
+    for a, b in pairs:
+        assert d.text_similarity(a, b) == pytest.approx(DuplicateIndex().similarity(a, b), abs=1e-6)
+    assert d.text_similarity("路灯不亮", "路灯不亮") == pytest.approx(1.0)
+    assert 0 < d.text_similarity(*pairs[0]) < 1 and d.text_similarity(*pairs[1]) == 0.0
