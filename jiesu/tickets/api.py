@@ -1,4 +1,5 @@
 """REST endpoints for intake and every lifecycle action (mounted at /api/v1/tickets)."""
+import logging
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
@@ -208,7 +209,10 @@ def _flag_repeats(user, ticket):
     from jiesu.dispatch import duplicates
     from jiesu.dispatch.services import system_user
 
-    duplicates.flag_repeats(user if duplicates.may_check(user) else system_user(), ticket)
+    try:
+        duplicates.flag_repeats(user if duplicates.may_check(user) else system_user(), ticket)
+    except Exception:  # noqa: BLE001 — the ticket is recorded: a failed check must not make the intake fail
+        logging.getLogger(__name__).exception("intake API: the same-caller check failed for ticket %s", ticket.pk)
 
 
 class TicketPage(Schema):

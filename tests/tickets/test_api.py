@@ -56,6 +56,17 @@ def test_a_repeat_from_another_system_is_flagged_for_the_dispatcher(world, clien
     assert not TicketEvent.objects.filter(ticket_id=first["id"], kind="duplicate_proposed").exists()
 
 
+def test_a_failed_same_caller_check_does_not_fail_the_intake(world, client, monkeypatch):
+    from jiesu.dispatch import duplicates
+
+    def broken(user, ticket):
+        raise RuntimeError("index damaged")
+
+    monkeypatch.setattr(duplicates, "flag_repeats", broken)
+    response = post(client_for(client, world.call_taker), "/api/v1/tickets", BODY)
+    assert response.status_code == 201 and Ticket.objects.filter(pk=response.json()["id"]).exists()
+
+
 @pytest.mark.parametrize("body,field", [
     ({**BODY, "text": "  "}, "text"),
     ({k: v for k, v in BODY.items() if k != "text"}, "text"),
