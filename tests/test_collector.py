@@ -33,8 +33,11 @@ def test_without_timings_no_callback_is_added():
 def test_a_block_inside_another_leaves_the_tuning_to_the_outer_one():
     before = state()
     with quiet_gc():
-        frozen = gc.get_freeze_count()
+        assert gc.get_freeze_count() > 0
         with quiet_gc(Counter()):
             assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
-        assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD and gc.get_freeze_count() == frozen  # still frozen
+        # Still frozen. Not compared with the count before the inner block: a frozen object freed meanwhile
+        # (by another thread, say) leaves the permanent generation, so the count may fall by one or two;
+        # an unfreeze would empty it.
+        assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD and gc.get_freeze_count() > 0
     assert state() == before
