@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
-from jiesu.dispatch import engine
+from jiesu.dispatch import engine, router
 from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
+from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
 from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, SuggestionSource
 from jiesu.tickets import services as tickets
@@ -106,6 +107,34 @@ def with_grid_first(ticket, found):
         s.explanation_zh = (f"分类「{s.category.name}」概率 {s.probability:.0%}：网格职责清单规定"
                             f"{level_zh(target['level'])}先办 → {unit.name}")
     return found
+
+
+def form_route(ticket):
+    """(lead unit or None, [co units]) the dispatch form of `ticket` starts from.
+
+    The router's first answer for the ticket's own category at its stored place, sent to the grid first where
+    the grid duty list says so: what the suggestion panel names for that category, so that the form and the
+    panel never disagree (the form once read the catalogue on its own and fell back to the street where the
+    router, by Art.12, names the district government). A lead no unit can handle (the hotline centre, when not
+    even the district is known) is left for the dispatcher to choose. Without a category: the ticket's street,
+    else its district.
+    """
+    from jiesu.grids import services as grids
+
+    if not ticket.category_id:
+        return ticket.street or ticket.district, []
+    target = grids.grid_first(ticket)
+    if target is not None:
+        return target["unit"], []
+    table = router.reference().table
+    place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in LEVELS}
+    try:
+        first = table.route(ticket.category_id, place)[0]
+    except KeyError:  # a category newer than the in-memory table, which is rebuilt within seconds
+        return ticket.street or ticket.district, []
+    if not dispatchable(first):
+        return None, []
+    return first.lead, [u for u in first.co if u.id != first.lead.id]
 
 
 def safe_suggestions(ticket, top=TOP):

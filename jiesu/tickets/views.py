@@ -21,6 +21,7 @@ from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
+from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, queries, services
 from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
@@ -163,7 +164,8 @@ def intake(request):
 # ── queues ──────────────────────────────────────────────────────────────────
 
 def dispatch_initial(ticket, kept):
-    """What the dispatch form of `ticket` shows: the catalogue's suggestion, or what the user typed."""
+    """What the dispatch form of `ticket` shows: the router's answer for its category and place (as the
+    suggestion panel's), or what the user typed."""
     if kept and kept.get("action") == "dispatch" and str(kept.get("ticket")) == str(ticket.pk):
         data = kept.get("data", {})
         lead_id = as_int(data.get("lead_unit"))
@@ -172,7 +174,7 @@ def dispatch_initial(ticket, kept):
         return {"category": code, "category_label": category_label(code), "lead": lead_id,
                 "lead_label": unit_label(lead_id), "co": [{"value": pk, "label": unit_label(pk)} for pk in co],
                 "note": data.get("note", "")}
-    lead, co = queries.catalogue_suggestion(ticket)
+    lead, co = desk.form_route(ticket)
     return {"category": ticket.category.code if ticket.category_id else "",
             "category_label": ticket.category.name if ticket.category_id else "",
             "lead": lead.pk if lead else "", "lead_label": lead.name if lead else "",

@@ -8,7 +8,7 @@ from jiesu.tickets.models import State
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
-from .desk_helpers import GAS, desk_world  # noqa: F401  (fixture)
+from .desk_helpers import GAS, VAGUE, desk_world  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -139,3 +139,29 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
                                    content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.district.code
+
+
+def test_the_form_starts_from_what_the_panel_names_for_the_tickets_category(desk_world, as_user):
+    """The dispatch form below the panel is prefilled with the router's answer for the ticket's own category
+    and place, co units included; where the catalogue has no duty, the district government (Art.12), as the
+    panel says, not the street. A ticket without a category starts from its street."""
+    w = desk_world
+    gas = new_ticket(w, text=GAS, category_code=w.gas.code)
+    consult = new_ticket(w, text="咨询：灵活就业人员如何缴纳社保？", category_code=w.consult.code)
+    bare = new_ticket(w, text=VAGUE, category_code="")
+    assert desk.form_route(gas) == (w.dept2, [w.street])
+    assert desk.form_route(consult) == (w.district, [])
+    assert desk.form_route(bare) == (w.street, [])
+    assert [s.lead for s in desk.suggestions_for(consult) if s.category == w.consult] == [w.district]  # the panel
+
+    html = as_user(w.dispatcher).get("/dispatch/").content.decode()
+
+    def form_of(ticket):
+        start = html.index(f'action="/tickets/{ticket.pk}/act/dispatch/"')
+        return html[start:html.index("</form>", start)]
+
+    gas_form, consult_form = form_of(gas), form_of(consult)
+    assert f'name="lead_unit" value="{w.dept2.pk}"' in gas_form and f'value="{w.dept2.name}"' in gas_form
+    assert f'name="co_units" value="{w.street.pk}"' in gas_form
+    assert f'name="lead_unit" value="{w.district.pk}"' in consult_form and '<input type="hidden" name="co_units"' not in consult_form
+    assert f'name="lead_unit" value="{w.street.pk}"' in form_of(bare)

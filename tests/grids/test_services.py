@@ -488,6 +488,7 @@ def test_the_desk_suggests_the_grid_first_and_dispatching_there_opens_the_ladder
     assert (first.category, first.lead, first.mode, first.co) == (gw.trash, gw.g1, "grid_first", [])
     assert "网格职责清单" in first.explanation_zh and gw.g1.name in first.explanation_zh
     assert all(s.lead != gw.g1 for s in found if s.category == gw.cover)
+    assert desk.form_route(t) == (gw.g1, [])  # the dispatch form starts from the same unit
 
     t, row = desk.dispatch_and_log(gw.dispatcher, t, gw.g1.id, [], "", gw.trash.code, suggestions=found)
     assert t.lead_unit == gw.g1 and row.accepted_rank == 1

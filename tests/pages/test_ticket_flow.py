@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jiesu.categories.models import Duty
 from jiesu.core.tests_support import screenshot
+from jiesu.dispatch import router
 from jiesu.tickets import services
 from jiesu.tickets.models import Assignment, Ticket, TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
@@ -50,7 +52,11 @@ def pick(page, input_selector, text):
 
 
 def busy_world(w):
-    """A few more tickets so the queues in the screenshots look like a working day."""
+    """A dispatch catalogue and a few more tickets, so the queues in the screenshots look like a working day."""
+    Duty.objects.create(category=w.category, scope="territorial", unit_kind="street")  # 占道经营 → the street (属地)
+    Duty.objects.create(category=w.gas, scope="sectoral", unit=w.dept2)
+    Duty.objects.create(category=w.gas, scope="territorial", unit_kind="street", role="co")
+    router.invalidate()
     texts = [
         ("东华门大街路口早餐摊占道经营，行人只能走机动车道，存在安全隐患。", {}),
         ("小区东门外共享单车乱停乱放，堵住了消防通道，请尽快清理。", {}),
@@ -84,6 +90,13 @@ def busy_world(w):
     return made
 
 
+@pytest.fixture
+def busy(world):  # noqa: F811
+    made = busy_world(world)
+    yield made
+    router.invalidate()  # the catalogue made here leaves the in-memory routing table with the test
+
+
 def age(ticket, days, reply_in):
     """Move a ticket back in time (as if it had been dispatched `days` ago) for the screenshots."""
     now = timezone.now()
@@ -97,9 +110,9 @@ def age(ticket, days, reply_in):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ticket_from_call_to_closure(live_server, page, world):
+def test_ticket_from_call_to_closure(live_server, page, world, busy):
     name_users(world)
-    gas = busy_world(world)[3]
+    gas = busy[3]
 
     # ── the call-taker records the request, keyboard first ──
     login(page, live_server, "ct")
