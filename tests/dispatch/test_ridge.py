@@ -15,7 +15,7 @@ from jiesu.dispatch.classifier import (
     quota_of_share,
     share_that_fits,
 )
-from jiesu.dispatch.ridge import KernelRidgeClassifier
+from jiesu.dispatch.ridge import KernelRidgeClassifier, solve_positive_definite
 
 
 def _many_classes(titles, n=600, classes=40):
@@ -23,6 +23,18 @@ def _many_classes(titles, n=600, classes=40):
     texts = [t for t, _ in titles[:n]]
     labels = [f"{label}-{ord(t[0]) % (classes // 7 + 1)}" for t, label in titles[:n]]
     return texts, labels
+
+
+@pytest.mark.parametrize("block", [7, 50, 64])  # several blocks with a short last one; one block; one larger
+def test_the_blocked_cholesky_solves_as_lapack_does(block):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((50, 20))
+    K, B = a @ a.T + 0.5 * np.eye(50), rng.standard_normal((50, 9))
+    expected = np.linalg.solve(K, B)
+    factor = K.copy()
+    assert np.allclose(solve_positive_definite(factor, B.copy(), block=block), expected, atol=1e-10)
+    L = np.tril(factor)  # the factor, in the lower triangle
+    assert np.allclose(L @ L.T, K, atol=1e-10)
 
 
 @pytest.mark.parametrize("balanced", [True, False])
