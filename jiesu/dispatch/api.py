@@ -72,6 +72,8 @@ class SuggestOut(Schema):
         None, description="the text reads as an emergency: transfer it to that line rather than dispatch it "
                           "(auto-dispatch never dispatches such a ticket)")
     classifier: str
+    cold_start: bool = Field(description="the classifier was made from category names and keywords: its "
+                                         "probabilities rank the categories but are not calibrated")
     ms: float
 
 
@@ -107,7 +109,7 @@ def suggest_out(found, text):
     hint = emergency_hint(text)
     return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
             "emergency": {"number": hint.number, "label": hint.label} if hint is not None else None,
-            "classifier": found.classifier, "ms": round(found.seconds * 1000, 3)}
+            "classifier": found.classifier, "cold_start": found.cold_start, "ms": round(found.seconds * 1000, 3)}
 
 
 def _checked(call):

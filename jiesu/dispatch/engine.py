@@ -66,6 +66,7 @@ class Suggestions(list):
 
     place = None
     classifier = ""
+    cold_start = False  # the classifier is a cold start's: its probabilities rank, they are not calibrated
     seconds = 0.0
 
 
@@ -103,8 +104,15 @@ def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, c
             break
     out.place = place
     out.classifier = getattr(clf, "version", "") or type(clf).__name__
+    out.cold_start = is_cold_start(clf)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def is_cold_start(clf) -> bool:
+    """Whether `clf` was made from the catalogue's names and keywords (no labelled text): its probabilities are
+    flat over hundreds of categories (the right one often at 1–10 %), good for ranking only."""
+    return isinstance(clf, KeywordClassifier) or (getattr(clf, "meta", None) or {}).get("mode") == "keywords"
 
 
 def _settled(scored, p, top):

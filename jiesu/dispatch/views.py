@@ -49,7 +49,7 @@ def panel_context(ticket):
     """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
     found = desk.safe_suggestions(ticket)
     rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
-    return {"t": ticket, "rows": rows, "model": found.classifier, "lazy": False}
+    return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False}
 
 
 @login_required

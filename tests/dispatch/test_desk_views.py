@@ -2,6 +2,7 @@
 import pytest
 
 from jiesu.accounts.models import Role, User
+from jiesu.dispatch import router
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import DispatchSuggestion
 from jiesu.tickets.models import State
@@ -31,6 +32,7 @@ def test_the_queue_shows_three_suggestions_with_the_keys(desk_world, as_user):
         assert f'name="rank" value="{rank}"' in html
     assert "东华门街道" in html and "派单目录 #" in html and "89%" in html
     assert "<kbd>Enter</kbd>" in html and "dispatch/desk.js" in html
+    assert "冷启动模型" not in html  # a trained model's percentages are calibrated
     assert 'href="/dispatch/accuracy/"' in html
 
 
@@ -165,3 +167,15 @@ def test_the_form_starts_from_what_the_panel_names_for_the_tickets_category(desk
     assert f'name="co_units" value="{w.street.pk}"' in gas_form
     assert f'name="lead_unit" value="{w.district.pk}"' in consult_form and '<input type="hidden" name="co_units"' not in consult_form
     assert f'name="lead_unit" value="{w.street.pk}"' in form_of(bare)
+
+
+def test_the_panel_says_when_its_percentages_only_rank(world, as_user):  # noqa: F811
+    """With no trained model the engine's classifier is the catalogue's cold start: the panel says so."""
+    router.invalidate()
+    ticket = new_ticket(world)
+    try:
+        html = as_user(world.dispatcher).get(f"/dispatch/desk/{ticket.pk}/suggestions/").content.decode()
+    finally:
+        router.invalidate()
+    assert 'name="rank" value="1"' in html
+    assert "冷启动模型（由类别名称和关键词生成）：百分比只用于排序" in html

@@ -45,7 +45,7 @@ def test_labels_may_be_unique_category_names(dispatch_db):
 
 def test_without_a_place_territorial_duties_go_to_the_hotline(dispatch_db):
     found = suggest("有人占道经营", classifier=Stub([("03.01.01", 0.9)]), top=1)
-    assert found[0].lead.code == "HC" and found[0].mode == "hotline"
+    assert found[0].lead.code == "HC" and found[0].mode == "hotline" and not found.cold_start
     assert "未能确定所在区" in found[0].explanation_zh
 
 
@@ -58,6 +58,7 @@ def test_the_default_classifier_is_the_cold_start_model(dispatch_db, settings):
     model_dir = settings.JIESU["DISPATCH_MODEL_DIR"]
     clf = engine.default_classifier()
     assert clf is engine.default_classifier()  # cached
+    assert found.cold_start and engine.is_cold_start(clf)  # the desk and the API say its percentages only rank
     assert any(p.name.startswith("cold-start-") for p in __import__("pathlib").Path(model_dir).iterdir())
 
 
@@ -67,6 +68,16 @@ def test_keyword_fallback_classifier():
     assert [label for label, _ in ranked][0] == "a"
     assert len(ranked) == 3 and ranked[0][1] > ranked[1][1]
     assert len(clf.predict_proba_top("什么都不沾", k=2)) == 2
+    assert engine.is_cold_start(clf)
+
+
+def test_a_model_trained_on_labelled_text_is_no_cold_start():
+    from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
+
+    texts = ["小区停水了", "家里没水", "自来水发黄", "有人摆摊", "占道经营", "路边摆摊卖菜"]
+    trained = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, list("aaabbb"))
+    assert not engine.is_cold_start(trained)
+    assert engine.is_cold_start(TextClassifier.from_keywords([("a", "停水 没水"), ("b", "占道经营 摆摊")]))
 
 
 def test_keyword_pairs_are_the_active_leaves(dispatch_db):

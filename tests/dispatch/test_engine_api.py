@@ -28,8 +28,15 @@ def test_suggest(client):
     assert first["explanation"].startswith("分类「占道经营」")
     assert body["place"]["street"]["code"] == "110101001" and body["place"]["source"] == "address"
     assert body["classifier"] == "stub-1" and body["ms"] >= 0 and body["emergency"] is None
+    assert body["cold_start"] is False
     fire = client.get("/suggest", query_params={"text": "王府井大街一家饭店着火了，冒黑烟", "address": "东城区王府井大街"})
     assert fire.status_code == 200 and fire.json()["emergency"]["number"] == "119"
+
+
+def test_a_cold_start_model_is_named_so(dispatch_db):
+    r = TestClient(router).get("/suggest", query_params={"text": "王府井大街有人占道经营", "address": "东城区王府井大街"})
+    assert r.status_code == 200 and r.json()["cold_start"] is True
+    assert r.json()["classifier"].startswith("cold-start-")
 
 
 def test_suggest_with_coordinates_in_a_declared_datum(client, dispatch_db):
