@@ -135,6 +135,8 @@ JIESU = {
     "WARNING_FRACTION": 0.8,
     # Beijing's bounding box (WGS-84) for validating coordinates.
     "CITY_BBOX": (115.41, 39.44, 117.51, 41.06),
+    # The dispatch engine's trained model (jiesu dispatch train --out …); empty or missing: the cold start.
+    "DISPATCH_MODEL": os.environ.get("JIESU_DISPATCH_MODEL", ""),
 }
 
 LOGGING = {

@@ -12,7 +12,7 @@ and the list is sorted by it. The classifier is any object with
 `predict_proba_top(text, k) -> [(label, p)]` whose labels are category codes
 (or unique category names); by default:
 
-1. the model file named by settings.JIESU["DISPATCH_MODEL"], if it exists
+1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL), if it exists
    (trained on the platform's closed tickets, labels = category codes);
 2. else a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
@@ -210,6 +210,9 @@ def default_classifier(ref=None):
     if configured and Path(configured).exists():
         key = ("file", str(configured), Path(configured).stat().st_mtime)
     else:
+        if configured:
+            log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist; using the cold start",
+                        configured)
         pairs = keyword_pairs(ref.table.categories.values())
         key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
     if _classifier["key"] == key:

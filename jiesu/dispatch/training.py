@@ -8,7 +8,7 @@
 
 `jiesu dispatch_training FILE` writes that CSV, which trains a model with
 `jiesu dispatch train --from-csv FILE --text title,text --label category --out var/models/desk.npz`
-(name the file in settings.JIESU["DISPATCH_MODEL"] and the engine uses it).
+(name the file in settings.JIESU["DISPATCH_MODEL"], i.e. JIESU_DISPATCH_MODEL, and the engine uses it).
 
 A closed ticket is an example when a person dispatched it (a `dispatch` event
 by someone other than the auto-dispatch `system` user): the category it was

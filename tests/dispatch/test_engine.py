@@ -97,3 +97,33 @@ def test_an_empty_catalogue_suggests_nothing(db):
         assert len(suggest("小区停水了，家里没水", address="东城区王府井大街")) == 0
     finally:
         invalidate()
+
+
+def test_the_named_model_file_is_used_and_a_missing_one_is_said(dispatch_db, settings, tmp_path, caplog):
+    from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
+
+    texts = ["有人摆摊占道经营", "路边摆摊卖菜", "店外占道经营", "路边违停", "车辆乱停", "违法停车堵路"]
+    model = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
+        texts, ["03.01.01"] * 3 + ["05.03.01"] * 3, version="desk-test")
+    path = tmp_path / "desk.npz"
+    model.save(path)
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path)}
+    found = suggest("王府井大街有人摆摊", address="东城区王府井大街")
+    assert found.classifier == "desk-test" and not found.cold_start
+    assert found[0].category.code == "03.01.01"
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(tmp_path / "gone.npz")}
+    with caplog.at_level("WARNING", logger="jiesu.dispatch.engine"):
+        found = suggest("王府井大街有人摆摊", address="东城区王府井大街")
+    assert found.cold_start and found.classifier.startswith("cold-start-")
+    assert "gone.npz" in caplog.text and "JIESU_DISPATCH_MODEL" in caplog.text
+
+
+def test_the_model_file_setting_reads_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.JIESU['DISPATCH_MODEL'])"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_MODEL=str(tmp_path / "m.npz"))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(tmp_path / "m.npz")
