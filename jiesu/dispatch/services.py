@@ -116,21 +116,24 @@ def form_route(ticket):
     the grid duty list says so: what the suggestion panel names for that category, so that the form and the
     panel never disagree (the form once read the catalogue on its own and fell back to the street where the
     router, by Art.12, names the district government). A lead no unit can handle (the hotline centre, when not
-    even the district is known) is left for the dispatcher to choose. Without a category: the ticket's street,
-    else its district.
+    even the district is known) is left for the dispatcher to choose. Without a category, or when routing
+    fails (the form must still work): the ticket's street, else its district.
     """
     from jiesu.grids import services as grids
 
     if not ticket.category_id:
         return ticket.street or ticket.district, []
-    target = grids.grid_first(ticket)
-    if target is not None:
-        return target["unit"], []
-    table = router.reference().table
-    place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in LEVELS}
     try:
+        target = grids.grid_first(ticket)
+        if target is not None:
+            return target["unit"], []
+        table = router.reference().table
+        place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in LEVELS}
         first = table.route(ticket.category_id, place)[0]
     except KeyError:  # a category newer than the in-memory table, which is rebuilt within seconds
+        return ticket.street or ticket.district, []
+    except Exception:  # noqa: BLE001 — as safe_suggestions: dispatching by hand must work without the router
+        log.exception("dispatch form: no route for ticket %s", ticket.pk)
         return ticket.street or ticket.district, []
     if not dispatchable(first):
         return None, []

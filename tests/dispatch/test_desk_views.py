@@ -169,6 +169,19 @@ def test_the_form_starts_from_what_the_panel_names_for_the_tickets_category(desk
     assert f'name="lead_unit" value="{w.street.pk}"' in form_of(bare)
 
 
+def test_the_form_still_works_when_routing_fails(desk_world, as_user, monkeypatch, caplog):
+    w = desk_world
+    gas = new_ticket(w, text=GAS, category_code=w.gas.code)
+
+    def broken():
+        raise RuntimeError("reference data unreadable")
+
+    monkeypatch.setattr(router, "reference", broken)
+    with caplog.at_level("ERROR", logger="jiesu.dispatch.services"):
+        assert desk.form_route(gas) == (w.street, [])
+    assert "no route for ticket" in caplog.text
+
+
 def test_the_panel_says_when_its_percentages_only_rank(world, as_user):  # noqa: F811
     """With no trained model the engine's classifier is the catalogue's cold start: the panel says so."""
     router.invalidate()
