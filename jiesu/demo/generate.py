@@ -7,6 +7,8 @@ and arbitration or an extension), the callback agent calls back (sometimes a
 re-handling round follows), and the deadline worker marks approaching and overdue
 tickets on the way. Whatever has not happened by `now` has not happened: recent
 tickets are open, old ones closed, and the state proportions come out of the timings.
+Each first dispatch is also logged as the dispatcher's desk logs it (`DeskLog`: the
+suggestions a dispatch engine had shown and which one was taken, at invented rates).
 
 Rows are written in bulk (`insert_rows`: one prepared INSERT per batch), not through
 jiesu.tickets.services (far too slow for 20,000 tickets), but every invariant the
@@ -40,6 +42,8 @@ from jiesu.demo import texts as T
 from jiesu.demo.deadlines import FastClock
 from jiesu.demo.models import DemoDataset
 from jiesu.demo.users import StaffPool
+from jiesu.dispatch.models import DispatchSuggestion
+from jiesu.dispatch.services import match
 from jiesu.tickets.models import (
     Assignment, Callback, ExtensionRequest, Notice, ReturnRequest, Ticket, TicketEvent, next_warning_at,
 )
@@ -1317,9 +1321,10 @@ def write(sims, world, seed, rng, progress):
         rows = Counter()
         bar = tqdm(total=len(sims), desc="writing tickets", unit="t", disable=not progress, leave=False)
         stamp = timezone.now()
+        desk = DeskLog(world, seed)
         for start in range(0, len(sims), BATCH):
             chunk = sims[start:start + BATCH]
-            _write_chunk(chunk, rows, stamp)
+            _write_chunk(chunk, rows, stamp, desk)
             bar.update(len(chunk))
         bar.close()
         if connection.vendor == "postgresql":
@@ -1398,8 +1403,82 @@ def _payload(payload):
     return {k: (v.value() if isinstance(v, Ref) else v) for k, v in payload.items()}
 
 
-def _write_chunk(chunk, rows, stamp):
+class DeskLog:
+    """The DispatchSuggestion row of each ticket's first dispatch: what a dispatch engine had suggested (top 3)
+    and what the dispatcher took, with the shares of profiles.DESK_*, so that /dispatch/accuracy/ has six
+    months of history. Random per ticket (seed and ticket id), so a seed gives the same rows."""
+
+    def __init__(self, world, seed):
+        self.world, self.seed = world, seed
+        self.start, self.span = world.now - timedelta(days=DAYS), timedelta(days=DAYS).total_seconds()
+        self.by_group = defaultdict(list)
+        for leaf in world.leaves:
+            self.by_group[leaf.code.split(".")[0]].append(leaf)
+        self.departments = [u.id for u in sorted(world.units.values(), key=lambda u: u.code)
+                            if u.kind == UnitKind.DEPARTMENT]
+
+    def row(self, sim):
+        first = next((a for a in sim.assignments if a.role == "lead"), None)
+        if first is None or len(self.departments) < 2:
+            return None
+        rng = random.Random(f"{self.seed}:desk:{sim.id}")
+        leaf, lead = sim.spec.leaf, first.unit_id
+        co = [a.unit_id for a in sim.assignments if a.role == "co" and a.dispatched_at == first.dispatched_at]
+        right = next((r["suggested"] for r in sim.returns if r["assignment"] is first and r["state"] == "approved"),
+                     None)
+        other_leaf = lambda: self._other_leaf(leaf, rng)  # noqa: E731
+        other_unit = lambda: self._other_unit(sim.spec, lead, rng)  # noqa: E731
+        r = rng.random()
+        if right is not None and rng.random() < P.DESK_UPHELD_FORESEEN_SHARE:  # returned, upheld: the engine knew
+            second = (leaf, lead, co) if r < P.DESK_UPHELD_RANK2_SHARE else (other_leaf(), other_unit(), [])
+            picks = [(leaf, right, []), second, (other_leaf(), other_unit(), [])]
+        else:
+            low, high = P.DESK_TOP1_SHARE
+            elapsed = min(1.0, max(0.0, (first.dispatched_at - self.start).total_seconds() / self.span))
+            top1 = low + (high - low) * elapsed
+            if r < top1:
+                picks = [(leaf, lead, co), (other_leaf(), other_unit(), []), (other_leaf(), lead, [])]
+            elif r < top1 + P.DESK_RANK23_SHARE:
+                picks = [(other_leaf(), other_unit(), []), (other_leaf(), lead, []), (leaf, lead, co)]
+                if rng.random() < 0.6:
+                    picks[1], picks[2] = picks[2], picks[1]
+            elif rng.random() < 0.5:  # overridden: the right category, but the unit chosen not suggested at all
+                picks = [(leaf, other_unit(), []), (other_leaf(), other_unit(), []), (other_leaf(), other_unit(), [])]
+            else:  # overridden: another category first
+                picks = [(other_leaf(), lead, []), (other_leaf(), other_unit(), []), (other_leaf(), other_unit(), [])]
+        top = 0.55 + 0.42 * rng.random() if picks[0][:2] == (leaf, lead) else 0.3 + 0.45 * rng.random()
+        suggested = [self._suggestion(rank, cat, unit, co_ids, top * (1.0, 0.12, 0.05)[rank - 1])
+                     for rank, (cat, unit, co_ids) in enumerate(picks, start=1)]
+        found = match(suggested, leaf, lead, co)
+        return dict(ticket_id=sim.id, suggested=suggested, category_id=leaf.id, lead_unit_id=lead, co_units=co,
+                    accepted_rank=found.accepted_rank, category_rank=found.category_rank, unit_rank=found.unit_rank,
+                    co_matched=found.co_matched, model_version="demo", confidence=suggested[0]["confidence"],
+                    source="desk", at=first.dispatched_at, by_id=first.dispatched_by)
+
+    def _other_leaf(self, leaf, rng):
+        group = [x for x in self.by_group[leaf.code.split(".")[0]] if x.id != leaf.id] or self.world.leaves
+        return group[int(rng.random() * len(group))]
+
+    def _other_unit(self, spec, lead, rng):
+        near = [u.id for u in (spec.street, spec.district) if u is not None and u.id != lead]
+        if near and rng.random() < 0.6:
+            return near[int(rng.random() * len(near))]
+        i = int(rng.random() * len(self.departments))
+        return self.departments[i] if self.departments[i] != lead else self.departments[i - 1]
+
+    def _suggestion(self, rank, leaf, unit_id, co_ids, confidence):
+        units = self.world.units
+        brief = lambda u: {"id": u.id, "code": u.code, "name": u.name}  # noqa: E731
+        unit = units[unit_id]
+        return {"rank": rank, "category": {"id": leaf.id, "code": leaf.code, "name": leaf.name},
+                "lead": brief(unit), "co": [brief(units[c]) for c in co_ids], "probability": round(confidence, 4),
+                "routing_confidence": 1.0, "confidence": round(confidence, 4), "mode": "direct", "duty_id": None,
+                "explanation": f"分类「{leaf.name}」概率 {confidence:.0%}：{leaf.name} → {unit.name}（演示数据）"}
+
+
+def _write_chunk(chunk, rows, stamp, desk):
     tickets, assignments, events, callbacks, returns, extensions, notices = [], [], [], [], [], [], []
+    suggestions = []
     for sim in chunk:
         spec = sim.spec
         t = Ticket(
@@ -1448,8 +1527,12 @@ def _write_chunk(chunk, rows, stamp):
         for unit_id, kind, text, at, user_id, read_at in sim.notices:
             notices.append(dict(ticket_id=sim.id, unit_id=unit_id, kind=kind, text=text, created_at=at,
                                 created_by_id=user_id, read_at=read_at))
+        suggestion = desk.row(sim)
+        if suggestion is not None:
+            suggestions.append(suggestion)
     for model, objs in ((Ticket, tickets), (Assignment, assignments), (TicketEvent, events), (Callback, callbacks),
-                        (ReturnRequest, returns), (ExtensionRequest, extensions), (Notice, notices)):
+                        (ReturnRequest, returns), (ExtensionRequest, extensions), (Notice, notices),
+                        (DispatchSuggestion, suggestions)):
         insert_rows(model, objs)
         rows[model.__name__] += len(objs)
 
@@ -1471,7 +1554,7 @@ def delete_demo(log=print):
         for dataset in DemoDataset.objects.order_by("id"):
             ids = Ticket.objects.filter(id__gte=dataset.first_ticket_id, id__lte=dataset.last_ticket_id)
             Ticket.objects.filter(parent__in=ids).update(parent=None)
-            for model in (Notice, Callback, ReturnRequest, ExtensionRequest, TicketEvent):
+            for model in (Notice, Callback, ReturnRequest, ExtensionRequest, TicketEvent, DispatchSuggestion):
                 model.objects.filter(ticket__in=ids).delete()
             Assignment.objects.filter(ticket__in=ids).delete()
             deleted += ids.count()

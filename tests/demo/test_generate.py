@@ -209,3 +209,33 @@ def test_tickets_spread_like_a_hotline_over_hours_days_categories_places_and_sea
     assert in_season > 5 * max(summer, 0.01)                        # heating calls come with the season
     phone = sum(channel == "phone" for *_, channel in local) / len(local)
     assert 0.6 < phone < 0.85
+
+
+def test_the_desk_log_gives_the_accuracy_page_its_history(demo_world):
+    """One DispatchSuggestion per first dispatch, consistent with what was dispatched; suggestion #1 taken
+    more often late than early (profiles.DESK_TOP1_SHARE); upheld returns mostly where the dispatcher did not
+    take the unit the engine named first."""
+    from datetime import timedelta
+
+    from jiesu.dispatch.models import DispatchSuggestion
+    from jiesu.dispatch.services import accuracy_report
+
+    generate(n=1500, seed=3, now=NOW, progress=False)
+    rows = list(DispatchSuggestion.objects.select_related("ticket"))
+    assert len(rows) == Ticket.objects.filter(assignments__role="lead").distinct().count() > 1000
+    for row in rows[:200]:
+        first = Assignment.objects.filter(ticket=row.ticket, role="lead").order_by("id").first()
+        assert (row.lead_unit_id, row.at, row.category_id) == (first.unit_id, first.dispatched_at, row.ticket.category_id)
+        assert [s["rank"] for s in row.suggested] == [1, 2, 3] and row.confidence == row.suggested[0]["confidence"]
+        if row.accepted_rank:
+            taken = row.suggested[row.accepted_rank - 1]
+            assert (taken["category"]["id"], taken["lead"]["id"]) == (row.category_id, row.lead_unit_id)
+    report = accuracy_report(since=NOW - timedelta(days=200), until=NOW + timedelta(days=1))
+    assert report.total["n"] == len(rows) and 0.7 < report.total["top1_share"] < 0.86
+    weeks = sorted(report.weeks, key=lambda w: w["monday"])
+    early, late = weeks[:8], weeks[-8:]
+    share = lambda ws: sum(w["top1"] for w in ws) / sum(w["n"] for w in ws)  # noqa: E731
+    assert share(late) > share(early)
+    returns = {r["group"]: r for r in report.returns}
+    assert returns["differed"]["share"] > returns["top"]["share"] and returns["differed"]["returned"] > 0
+    assert delete_demo() == 1500 and not DispatchSuggestion.objects.exists()
