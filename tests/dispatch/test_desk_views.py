@@ -191,4 +191,6 @@ def test_the_panel_says_when_its_percentages_only_rank(world, as_user):  # noqa:
     finally:
         router.invalidate()
     assert 'name="rank" value="1"' in html
-    assert "冷启动模型（由类别名称和关键词生成）：百分比只用于排序" in html
+    badge = html[html.index('class="desk-cold"'):]
+    assert "冷启动模型（由类别名称和关键词生成）：百分比只用于排序" in badge  # the whole of it, on hovering
+    assert badge.index(">冷启动模型：百分比仅供排序</span>") < badge.index('name="rank"')  # in the panel's head
