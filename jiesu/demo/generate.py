@@ -1456,8 +1456,11 @@ class DeskLog:
                     source="desk", at=first.dispatched_at, by_id=first.dispatched_by)
 
     def _other_leaf(self, leaf, rng):
-        group = [x for x in self.by_group[leaf.code.split(".")[0]] if x.id != leaf.id] or self.world.leaves
-        return group[int(rng.random() * len(group))]
+        group = self.by_group[leaf.code.split(".")[0]]
+        if len(group) < 2:
+            group = self.world.leaves
+        i = int(rng.random() * len(group))
+        return group[i] if group[i].id != leaf.id else group[i - 1]
 
     def _other_unit(self, spec, lead, rng):
         near = [u.id for u in (spec.street, spec.district) if u is not None and u.id != lead]

@@ -121,20 +121,22 @@ def form_route(ticket):
     """
     from jiesu.grids import services as grids
 
+    fallback = (ticket.street or ticket.district, [])
     if not ticket.category_id:
-        return ticket.street or ticket.district, []
+        return fallback
     try:
-        target = grids.grid_first(ticket)
+        table = router.reference().table
+        category = table.category(ticket.category_id)  # its parents in memory: the grid duty list reads them
+        target = grids.grid_first(ticket, category)
         if target is not None:
             return target["unit"], []
-        table = router.reference().table
         place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in LEVELS}
-        first = table.route(ticket.category_id, place)[0]
+        first = table.route(category, place)[0]
     except KeyError:  # a category newer than the in-memory table, which is rebuilt within seconds
-        return ticket.street or ticket.district, []
+        return fallback
     except Exception:  # noqa: BLE001 — as safe_suggestions: dispatching by hand must work without the router
         log.exception("dispatch form: no route for ticket %s", ticket.pk)
-        return ticket.street or ticket.district, []
+        return fallback
     if not dispatchable(first):
         return None, []
     return first.lead, [u for u in first.co if u.id != first.lead.id]
