@@ -98,8 +98,7 @@ def with_grid_first(ticket, found):
     from jiesu.dispatch.router import level_zh
     from jiesu.grids import services as grids
 
-    for s in found:
-        target = grids.grid_first(ticket, s.category)
+    for s, target in zip(found, grids.grid_first_each(ticket, [s.category for s in found])):
         if target is None:
             continue
         unit = target["unit"]

@@ -490,6 +490,22 @@ def test_the_desk_suggests_the_grid_first_and_dispatching_there_opens_the_ladder
     assert all(s.lead != gw.g1 for s in found if s.category == gw.cover)
     assert desk.form_route(t) == (gw.g1, [])  # the dispatch form starts from the same unit
 
+
+def test_the_desk_reads_the_grid_and_its_duty_list_once_for_all_suggestions(gw, django_assert_num_queries):
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.classifier import TextClassifier
+
+    clf = TextClassifier.from_keywords([(gw.trash.code, "暴露垃圾 垃圾 堆放"), (gw.cover.code, "井盖 破损 丢失")])
+    t, _ = tickets.create_ticket(gw.call_taker, tickets.IntakeData(
+        text="小区门口暴露垃圾好几天了", category_code=gw.trash.code, lon=116.385, lat=39.915))
+    found = desk.suggestions_for(t, classifier=clf)
+    assert len(found) == 2
+    with django_assert_num_queries(2):  # the grid, and its street's duty list
+        desk.with_grid_first(t, found)
+    assert [s.mode == "grid_first" for s in found] == [True, False]
+    assert services.grid_first_each(t, [gw.cover, None, gw.trash])[::2] == [None, services.grid_first(t)]
+    assert services.grid_first_each(t, [None]) == [None]
+
     t, row = desk.dispatch_and_log(gw.dispatcher, t, gw.g1.id, [], "", gw.trash.code, suggestions=found)
     assert t.lead_unit == gw.g1 and row.accepted_rank == 1
     step = t.ladder_steps.get()
