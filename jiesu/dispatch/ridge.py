@@ -11,8 +11,11 @@ same model is the kernel form: with X the centred, sample-weighted rows,
 one n × n Cholesky factorisation for all classes at once (7.5 s for those
 4,000). It is the same minimiser scikit-learn's iterations approach (equal to
 ~1e-4, their tolerance), with the same class-balanced weights and intercept.
-The n × n matrix costs 8n² bytes, so the row count it is used for is bounded
-(``KernelRidgeClassifier.fits``).
+
+The n × n matrix is kept in single precision, its lower triangle only, which is all the factorisation reads
+(4n² bytes written; the row count it is used for is bounded, ``KernelRidgeClassifier.fits``). The solution is
+then refined once against the exact double-precision system, computed from the sparse rows (mixed-precision
+iterative refinement): single precision alone is ~3e-5 off, one refinement ~1e-9.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 KERNEL_BLOCK_ROWS = 2000  # rows of X Xᵀ computed (and centred) at a time: temporaries of 2000 × n
+COMMON_FEATURE_SHARE = 0.05  # features in at least this share of the rows: their part of X Xᵀ by dense products
+REFINE_CLASSES = 64  # classes refined at a time: a features × 64 temporary
 CHOLESKY_BLOCK = 2048  # columns of the kernel factored at a time (solve_positive_definite)
 MIN_CLASSES = 16  # from this many classes on, one solve for all of them pays off
 
@@ -58,55 +63,100 @@ class KernelRidgeClassifier:
         x_mean = np.asarray(X.T @ weights).ravel() / weights.sum()
         y_mean = weights @ Y / weights.sum()
         root = np.sqrt(weights)
-        Xs = sp.csr_matrix(sp.diags(root) @ X)
-        XsT = Xs.T.tocsr()
-        K = self._kernel(Xs, XsT, x_mean, root)
-        Z = solve_positive_definite(K, (Y - y_mean) * root[:, None])
+        centred = _Centred(sp.csr_matrix(sp.diags(root) @ X), root, x_mean)
+        B = (Y - y_mean) * root[:, None]
+        K = self._kernel(centred)
+        Z = solve_positive_definite(K, B.astype(np.float32)).astype(np.float64)
+        Z += solve_positive_definite(K, self._residual(centred, B, Z).astype(np.float32), factored=True)
         del K
-        coef = XsT @ Z
-        weighted_z = root @ Z
-        # − x̄ (root·Z), a slice at a time: no second features × classes array
-        for start in range(0, len(coef), 65536):
-            coef[start:start + 65536] -= np.outer(x_mean[start:start + 65536], weighted_z)
+        coef = centred.transposed_times(Z)
         self.coef_, self.intercept_ = coef.T, y_mean - x_mean @ coef
         if len(self.coef_) == 1:  # two classes: one column, kept 1-d as scikit-learn does
             self.coef_, self.intercept_ = self.coef_[0], float(self.intercept_[0])
         return self
 
-    def _kernel(self, Xs, XsT, x_mean, root):
-        """(Xc Xcᵀ + αI) for Xc = Xs − root x̄ᵀ, the centred rows, without forming Xc."""
+    def _kernel(self, centred):
+        """The lower triangle of (Xc Xcᵀ + αI) in single precision, Xc the centred rows, without forming Xc.
+
+        The features most rows share (single characters, common pairs) make almost every entry non-zero: their
+        part is a dense product, which also centres (two more columns); the rest's is a sparse one. Both are
+        written into buffers reused from block to block (fresh ones cost as much in page faults as the work).
+        Measured on the demo city's 20,000 rows: 35 s all sparse, 4.6 s so (docs/dispatch.md)."""
+        Xs, root = centred.rows, centred.root
         n = Xs.shape[0]
-        K = np.empty((n, n))
-        centred, mean_square = Xs @ x_mean, x_mean @ x_mean
+        common = np.bincount(Xs.indices, minlength=Xs.shape[1]) >= COMMON_FEATURE_SHARE * n
+        dense = Xs[:, np.flatnonzero(common)].toarray()
+        shift = Xs @ centred.mean
+        left = np.column_stack([dense, shift, root]).astype(np.float32)
+        right = np.column_stack([dense, -root, (centred.mean @ centred.mean) * root - shift]).astype(np.float32)
+        del dense
+        rare = Xs[:, np.flatnonzero(~common)].tocsr()
+        rare_t = rare.T  # compressed by columns: the first `stop` rows' columns are a cheap slice
+        sparse_part = np.empty(min(KERNEL_BLOCK_ROWS, n) * n)
+        dense_part = np.empty(min(KERNEL_BLOCK_ROWS, n) * n, dtype=np.float32)
+        K = np.empty((n, n), dtype=np.float32)
         for start in range(0, n, KERNEL_BLOCK_ROWS):
-            rows = slice(start, start + KERNEL_BLOCK_ROWS)
-            block = K[rows]
-            block[:] = (Xs[rows] @ XsT).toarray()
-            block -= np.outer(centred[rows], root)
-            block -= np.outer(root[rows], centred)
-            block += np.outer(mean_square * root[rows], root)
+            stop = min(start + KERNEL_BLOCK_ROWS, n)
+            part = sparse_part[:(stop - start) * stop].reshape(stop - start, stop)
+            part.fill(0.0)
+            (rare[start:stop] @ rare_t[:, :stop]).toarray(out=part)
+            product = dense_part[:(stop - start) * stop].reshape(stop - start, stop)
+            np.matmul(left[start:stop], right[:stop].T, out=product)
+            np.add(part, product, out=K[start:stop, :stop], casting="same_kind")
         K[np.diag_indices(n)] += self.alpha
         return K
+
+    def _residual(self, centred, B, Z):
+        """B − (Xc Xcᵀ + αI) Z in double precision, from the sparse rows: the system the single-precision
+        factor only approximates. A slice of classes at a time (features × REFINE_CLASSES)."""
+        R = B - self.alpha * Z
+        for start in range(0, Z.shape[1], REFINE_CLASSES):
+            part = slice(start, start + REFINE_CLASSES)
+            R[:, part] -= centred.times(centred.transposed_times(Z[:, part]))
+        return R
 
     def decision_function(self, X):
         return np.asarray(X @ self.coef_.T + self.intercept_)
 
 
-def solve_positive_definite(K, B, block=CHOLESKY_BLOCK):
-    """Z with K Z = B, for a symmetric positive definite K (C order), which is overwritten by its Cholesky factor.
+class _Centred:
+    """Xc = rows − root meanᵀ (the weighted rows centred), applied without forming it: Xc stays sparse."""
+
+    def __init__(self, rows, root, mean):
+        self.rows, self.root, self.mean = rows, root, mean
+        self.rows_t = rows.T.tocsr()
+
+    def times(self, V):
+        """Xc V."""
+        return self.rows @ V - np.outer(self.root, self.mean @ V)
+
+    def transposed_times(self, Z):
+        """Xcᵀ Z, a slice of features at a time: no second features × classes array."""
+        out = self.rows_t @ Z
+        weighted = self.root @ Z
+        for start in range(0, len(out), 65536):
+            out[start:start + 65536] -= np.outer(self.mean[start:start + 65536], weighted)
+        return out
+
+
+def solve_positive_definite(K, B, block=CHOLESKY_BLOCK, factored=False):
+    """Z with K Z = B, for a symmetric positive definite K (C order) given by its lower triangle (the upper one
+    is never read), which is overwritten by its Cholesky factor; ``factored``: K already is that factor.
 
     Factored a block of columns at a time: LAPACK factors only the diagonal blocks, the rest is matrix products
     and triangular solves. LAPACK factoring the whole matrix (``scipy.linalg.solve(assume_a="pos")``) killed
     the process with a segmentation fault in OpenBLAS's threaded code (numpy 2.4.6 / scipy 1.17.1 wheels, AMD
     EPYC, 2 threads) from about 15,800 rows on, while 15,000 passed: ``jiesu dispatch train --from-tickets`` on
     the demo city's 20,406 tickets. A product of two large matrices crashed the same way, so none is formed
-    here. Measured at 20,000 rows and 521 classes: 40 s to factor and 4.5 s to solve (LAPACK's factorisation
-    on one thread, which did not crash: 61 s).
+    here. Measured at 20,000 rows and 521 classes, double precision: 40 s to factor and 4.5 s to solve (LAPACK's
+    factorisation on one thread, which did not crash: 61 s).
     """
     n = len(K)
-    for start in range(0, n, block):
+    for start in range(0, 0 if factored else n, block):
         end = min(start + block, n)
-        K[start:end, start:end] = np.linalg.cholesky(K[start:end, start:end])
+        diagonal = np.tril(K[start:end, start:end])
+        diagonal += np.tril(diagonal, -1).T
+        K[start:end, start:end] = np.linalg.cholesky(diagonal)
         if end == n:
             break
         K[end:, start:end] = scipy.linalg.solve_triangular(K[start:end, start:end], K[end:, start:end].T,
@@ -115,5 +165,6 @@ def solve_positive_definite(K, B, block=CHOLESKY_BLOCK):
         for row in range(end, n, block):  # the trailing matrix's lower part, a block of rows at a time
             stop = min(row + block, n)
             K[row:stop, end:stop] -= panel[row - end:stop - end] @ panel[:stop - end].T
+    B = np.asarray(B, dtype=K.dtype)
     forward = scipy.linalg.solve_triangular(K, B, lower=True, check_finite=False)
     return scipy.linalg.solve_triangular(K, forward, lower=True, trans="T", check_finite=False, overwrite_b=True)

@@ -71,7 +71,7 @@ def _add_model_args(p):
     p.add_argument("--kernel-rows", type=int, default=ClassifierConfig.kernel_max_rows, dest="kernel_max_rows",
                    metavar="ROWS",
                    help=f"{MIN_CLASSES} or more categories are solved at once up to this many training rows, with "
-                        f"8 × rows² bytes of memory (default {ClassifierConfig.kernel_max_rows:,}: 3.2 GB; "
+                        f"4 × rows² bytes of memory (default {ClassifierConfig.kernel_max_rows:,}: 1.6 GB; "
                         "0 = never)")
     p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class", metavar="N",
                    help="training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
