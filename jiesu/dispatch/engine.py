@@ -13,7 +13,8 @@ and the list is sorted by it. The classifier is any object with
 (or unique category names); by default:
 
 1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL), if it exists
-   (trained on the platform's closed tickets, labels = category codes);
+   (trained on the platform's closed tickets, labels = category codes); a process looks every
+   MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one;
 2. else a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
    settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the
@@ -186,8 +187,10 @@ class KeywordClassifier:
         return out
 
 
-_classifier = {"key": None, "model": None, "checked": None}
+MODEL_CHECK_SECONDS = 30  # how often a process looks whether the configured model file was replaced (a stat)
+_classifier = {"key": None, "model": None, "checked": None, "at": 0.0}
 _classifier_lock = threading.Lock()
+_clock = time.monotonic
 
 
 def _model_dir() -> Path:
@@ -198,32 +201,47 @@ def _model_dir() -> Path:
 
 
 def default_classifier(ref=None):
-    """The engine's classifier for this process (see the module docstring), cached."""
+    """The engine's classifier for this process (see the module docstring), cached.
+
+    A configured model file is looked at again (one stat) every MODEL_CHECK_SECONDS: a file replaced meanwhile
+    is loaded by the request that notices it. A replacement that cannot be loaded leaves the model in use
+    (logged), and is tried again at the next look."""
     from django.conf import settings
 
     ref = ref or reference()
     configured = getattr(settings, "JIESU", {}).get("DISPATCH_MODEL")
     pairs = None
-    checked = _classifier["checked"]
-    if _classifier["key"] is not None and checked and checked[0]() is ref and checked[1] == configured:
-        return _classifier["model"]  # same reference data, same setting: nothing to look at
+    checked, now = _classifier["checked"], _clock()
+    if (_classifier["key"] is not None and checked and checked[0]() is ref and checked[1] == configured
+            and (not configured or now - _classifier["at"] < MODEL_CHECK_SECONDS)):
+        return _classifier["model"]  # same reference data, same setting, the file looked at lately
     if configured and Path(configured).exists():
-        key = ("file", str(configured), Path(configured).stat().st_mtime)
+        found = Path(configured).stat()
+        key = ("file", str(configured), found.st_mtime_ns, found.st_size, found.st_ino)
     else:
-        if configured:
-            log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist; using the cold start",
-                        configured)
         pairs = keyword_pairs(ref.table.categories.values())
         key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
-    if _classifier["key"] == key:
-        _classifier["checked"] = (weakref.ref(ref), configured)
-        return _classifier["model"]
-    with _classifier_lock:
-        if _classifier["key"] != key:
-            _classifier["model"] = _load_file(configured) if pairs is None else cold_start_classifier(pairs, key[1])
-            _classifier["key"] = key
-        _classifier["checked"] = (weakref.ref(ref), configured)
+        if configured and _classifier["key"] != key:
+            log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist; using the cold start",
+                        configured)
+    if _classifier["key"] != key:
+        with _classifier_lock:
+            if _classifier["key"] != key:
+                _load_into_cache(key, configured, pairs)
+    _classifier["checked"], _classifier["at"] = (weakref.ref(ref), configured), now
     return _classifier["model"]
+
+
+def _load_into_cache(key, configured, pairs):
+    try:
+        model = _load_file(configured) if pairs is None else cold_start_classifier(pairs, key[1])
+    except Exception:  # noqa: BLE001 — a damaged replacement must not take the desk's model away
+        if _classifier["model"] is None:
+            raise
+        log.exception("dispatch: cannot load the model file %s; keeping %s", configured,
+                      getattr(_classifier["model"], "version", "the model in use"))
+        return
+    _classifier["model"], _classifier["key"] = model, key
 
 
 def _load_file(path):

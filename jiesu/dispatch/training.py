@@ -22,10 +22,15 @@ model is trained on what it will be asked.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from django.db.models import Exists, OuterRef
+
+HOLDOUT = 1000  # retrain: the newest tickets the current and the new model are judged on
+MIN_HOLDOUT = 20  # fewer unseen tickets than this judge nothing
 
 COLUMNS = ("title", "text", "category")
 
@@ -36,6 +41,7 @@ class Example:
     text: str
     label: str          # category code
     ticket_id: int
+    closed_at: datetime | None = None
 
     @property
     def joined(self):
@@ -66,8 +72,8 @@ def confirmed_examples(since=None, until=None, limit=None):
     qs = confirmed_tickets(since, until).order_by("-closed_at", "-id")
     if limit:
         qs = qs[:limit]
-    rows = qs.values_list("id", "title", "text", "category__code").iterator(chunk_size=5000)
-    out = [Example(title or "", text or "", code, pk) for pk, title, text, code in rows]
+    rows = qs.values_list("id", "title", "text", "category__code", "closed_at").iterator(chunk_size=5000)
+    out = [Example(title or "", text or "", code, pk, closed) for pk, title, text, code, closed in rows]
     out.reverse()
     return out
 
@@ -98,3 +104,115 @@ def write_csv(path, examples):
             out.writerow((title, text, e.label))
             n += 1
     return n
+
+
+# ── retraining: a new model replaces the current one only if it is not worse on tickets neither has seen ──
+
+@dataclass
+class Judgement:
+    """How a model did on held-out tickets: the dispatcher-confirmed category first, or among the first three."""
+
+    model_version: str
+    accuracy: float
+    top3: float
+    macro_f1: float
+
+
+@dataclass
+class Retraining:
+    promoted: bool
+    reason: str
+    candidate: Judgement
+    current: Judgement | None
+    n_train: int
+    n_holdout: int
+    path: str
+    previous: str | None = None  # where the replaced model was kept
+    model_version: str = ""  # of the model now at `path`, when replaced
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def judge(model, examples):
+    """Judgement of `model` (anything with predict_proba_top) on `examples`."""
+    from jiesu.dispatch.evaluation import score
+
+    labels = [e.label for e in examples]
+    tops = [[label for label, _p in model.predict_proba_top(e.joined, k=3)] for e in examples]
+    scores = score(labels, [top[0] if top else "" for top in tops])
+    in_top3 = sum(label in top for label, top in zip(labels, tops)) / len(labels)
+    version = getattr(model, "version", "") or ""
+    return Judgement(version, round(scores.accuracy, 4), round(in_top3, 4), round(scores.macro_f1, 4))
+
+
+def unseen_by(model, examples):
+    """The examples closed after `model` was trained (all of them when it does not say when)."""
+    trained = (getattr(model, "meta", None) or {}).get("trained_at")
+    if not trained:
+        return list(examples)
+    since = datetime.fromisoformat(trained)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    return [e for e in examples if e.closed_at is not None and e.closed_at > since]
+
+
+def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=False, since=None, version=None,
+            say=lambda message: None):
+    """Train a new model on the closed tickets and put it at `path` unless it is worse than the model there.
+
+    Both are judged on the newest `holdout` tickets that the current model has not seen (closed after it was
+    trained) and that the new one is trained without. The new one replaces the current one when its first
+    suggestion is right at least as often, less `tolerance`; then, with `refit`, it is trained again on every
+    ticket, the newest included. The replaced file is kept beside it (<name>.previous.npz). `force`: replace
+    it whatever the judgement. Raises ValueError when there is too little to train on or to judge with.
+    """
+    from jiesu.dispatch.classifier import ModelFormatError, TextClassifier
+
+    path = Path(path)
+    if path.suffix != ".npz":  # as TextClassifier.save names it
+        path = path.with_name(path.name + ".npz")
+    examples = confirmed_examples(since)
+    if not examples:
+        raise ValueError("no closed ticket with a dispatcher-confirmed category")
+    current, damaged = None, ""
+    if path.exists():
+        try:
+            current = TextClassifier.load(path)
+        except (ModelFormatError, OSError, ValueError) as exc:
+            damaged = f"the current model could not be read ({exc}); "
+    pool = unseen_by(current, examples) if current is not None else examples[len(examples) // 5 * 4:]
+    newest = pool[-holdout:]
+    if len(newest) < MIN_HOLDOUT and not force:
+        seen = "closed since the current model was trained" if current is not None else "to hold out"
+        raise ValueError(f"only {len(newest)} closed tickets {seen}: at least {MIN_HOLDOUT} are needed to judge "
+                         "a new model (wait for more, or add --force to replace it unjudged)")
+    held = {e.ticket_id for e in newest}
+    older = [e for e in examples if e.ticket_id not in held]
+    say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")
+    candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
+    verdict = judge(candidate, newest) if newest else Judgement(candidate.version, 0.0, 0.0, 0.0)
+    before = judge(current, newest) if current is not None and newest else None
+    result = Retraining(False, "", verdict, before, len(older), len(newest), str(path))
+    if before is not None and verdict.accuracy < before.accuracy - tolerance and not force:
+        result.reason = (f"the new model's first suggestion is right for {verdict.accuracy:.1%} of the newest "
+                         f"{len(newest)} tickets, the current model's for {before.accuracy:.1%}: the current "
+                         "model stays")
+        return result
+    final = candidate
+    if refit and newest:
+        say(f"training again on all {len(examples)} tickets")
+        final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
+        result.n_train = len(examples)
+    elif version:
+        final.meta["model_version"] = version
+    if path.exists():
+        previous = path.with_name(path.stem + ".previous.npz")
+        shutil.copy2(path, previous)
+        result.previous = str(previous)
+    final.save(path)
+    result.promoted, result.model_version = True, final.version
+    judged = (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
+              + (f" (the current model: {before.accuracy:.1%})" if before else ""))
+    result.reason = damaged + ("replaced unjudged (--force)" if force and not newest else judged)
+    return result

@@ -127,3 +127,38 @@ def test_the_model_file_setting_reads_the_environment(tmp_path):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_MODEL=str(tmp_path / "m.npz"))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(tmp_path / "m.npz")
+
+
+def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_not(dispatch_db, settings, tmp_path,
+                                                                                  monkeypatch, caplog):
+    import os
+
+    from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
+
+    texts = ["有人摆摊占道经营", "路边摆摊卖菜", "店外占道经营", "路边违停", "车辆乱停", "违法停车堵路"]
+    labels = ["03.01.01"] * 3 + ["05.03.01"] * 3
+
+    def model(version):
+        return TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels, version=version)
+
+    clock = [1000.0]
+    monkeypatch.setattr(engine, "_clock", lambda: clock[0])
+    path = tmp_path / "desk.npz"
+    model("desk-1").save(path)
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path)}
+    assert engine.default_classifier().version == "desk-1"
+    model("desk-2").save(tmp_path / "new.npz")
+    os.replace(tmp_path / "new.npz", path)  # as `jiesu dispatch retrain` replaces it
+    clock[0] += engine.MODEL_CHECK_SECONDS - 1
+    assert engine.default_classifier().version == "desk-1"  # not looked at yet: no stat per suggestion
+    clock[0] += 2
+    assert engine.default_classifier().version == "desk-2"
+    assert suggest("王府井大街有人摆摊", address="东城区王府井大街").classifier == "desk-2"
+    path.write_bytes(b"half a file")
+    clock[0] += engine.MODEL_CHECK_SECONDS + 1
+    with caplog.at_level("ERROR", logger="jiesu.dispatch.engine"):
+        assert engine.default_classifier().version == "desk-2"  # the desk keeps its model
+    assert "cannot load the model file" in caplog.text and "desk-2" in caplog.text
+    model("desk-3").save(path)
+    clock[0] += engine.MODEL_CHECK_SECONDS + 1
+    assert engine.default_classifier().version == "desk-3"  # tried again at the next look

@@ -5,11 +5,12 @@ the dispatch text classifier.
     jiesu dispatch train --from-csv A.csv [B.csv …] --text 留言主题,留言详情 --label 一级分类 --out model.npz
     jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/desk.npz
     jiesu dispatch train --cold-start --out var/models/cold.npz
+    jiesu dispatch retrain --model var/models/desk.npz   # weekly: replaces the model only if not worse
     jiesu dispatch crossval --data M.csv --extra T.csv --text 留言主题,留言详情 --label 一级分类 --seeds 0,1,2
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
 
-evaluate, train and crossval print as their last line one JSON object.
+evaluate, train, retrain and crossval print as their last line one JSON object.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextCl
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
 from jiesu.dispatch.ridge import MIN_CLASSES
 from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
+from jiesu.dispatch.training import HOLDOUT
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
@@ -81,7 +83,8 @@ def _add_model_args(p):
 
 
 class Command(BaseCommand):
-    help = "Dispatch classifier: evaluate | train | crossval | predict | info (see `jiesu dispatch <action> -h`)."
+    help = ("Dispatch classifier: evaluate | train | retrain | crossval | predict | info "
+            "(see `jiesu dispatch <action> -h`).")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -119,6 +122,29 @@ class Command(BaseCommand):
                         help="skip the cross-validated probability calibration (faster)")
         _add_data_args(tr)
         _add_model_args(tr)
+
+        rt = sub.add_parser("retrain", help="train on the closed tickets; replace the model only if not worse",
+                            description="Train a new model on the closed tickets whose category a dispatcher "
+                                        "confirmed, judge it and the current model (--model) on the newest tickets "
+                                        "the current one has not seen and the new one is trained without, and "
+                                        "replace the current model only if the new one's first suggestion is "
+                                        "right at least as often; then train it again on every ticket. The "
+                                        "replaced file is kept as <name>.previous.npz. Running processes pick the "
+                                        "new file up within a minute. Last line: JSON with both judgements.")
+        rt.add_argument("--model", required=True, metavar="PATH",
+                        help="the model file the engine uses (JIESU_DISPATCH_MODEL); created if missing")
+        rt.add_argument("--holdout", type=int, default=HOLDOUT, metavar="N",
+                        help=f"judge on at most the newest N unseen tickets (default {HOLDOUT:,}; without a "
+                             "current model: at most a fifth of the tickets)")
+        rt.add_argument("--tolerance", type=float, default=0.0,
+                        help="replace the model even if the new one is right this much less often (0.01 = one "
+                             "point; default 0)")
+        rt.add_argument("--no-refit", action="store_true",
+                        help="keep the judged model as it is (not trained again with the newest tickets)")
+        rt.add_argument("--force", action="store_true", help="replace the current model whatever the judgement")
+        rt.add_argument("--since", type=_day, help="only tickets closed on or after this day (YYYY-MM-DD)")
+        rt.add_argument("--version", help="version string of the new model (default: timestamp + weights digest)")
+        _add_model_args(rt)
 
         cv = sub.add_parser("crossval", help="repeated stratified k-fold cross-validation",
                             description="Repeated stratified k-fold CV on --data, grouped by the first text "
@@ -270,6 +296,30 @@ class Command(BaseCommand):
         self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
                     "classes": clf.classes, "seconds": round(time.perf_counter() - t0, 2),
                     **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
+
+    def do_retrain(self, opts):
+        from jiesu.dispatch import training
+
+        t0 = time.perf_counter()
+        if opts["holdout"] < 1:
+            raise CommandError("--holdout must be at least 1")
+        if not 0 <= opts["tolerance"] < 1:
+            raise CommandError("--tolerance must be at least 0 and below 1")
+        config = self._config(opts, calibrate=True)
+        try:
+            result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
+                                      refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
+                                      version=opts.get("version"), say=self._say)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        for name, judged in (("new model", result.candidate), ("current model", result.current)):
+            if judged is not None:
+                self._say(f"{name} {judged.model_version}: first suggestion right {judged.accuracy:.1%}, "
+                          f"among the first three {judged.top3:.1%}, macro-F1 {judged.macro_f1:.4f}")
+        self._say(("replaced: " if result.promoted else "not replaced: ") + result.reason)
+        if result.previous:
+            self._say(f"the replaced model is kept as {result.previous}")
+        self._json({**result.as_dict(), "seconds": round(time.perf_counter() - t0, 2)})
 
     def _csv_rows(self, opts):
         data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])

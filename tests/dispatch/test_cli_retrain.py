@@ -1,0 +1,93 @@
+"""`jiesu dispatch retrain`: a new model replaces the one the engine uses only if it is not worse on the newest
+tickets neither has seen; the replaced one is kept."""
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from jiesu.dispatch import training
+from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
+from jiesu.tickets.models import Ticket
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+
+from .desk_helpers import desk_world  # noqa: F401  (fixture)
+from .test_cli_train import _confirm_and_close, run
+
+pytestmark = pytest.mark.django_db
+
+STALLS = ["东华门大街有人占道经营", "商贩占道经营摆摊", "路边摆摊占道", "店外占道经营堵路", "早市摆摊占道"]
+GAS = ["楼道里有燃气味", "厨房燃气管道泄漏", "燃气表漏气", "闻到燃气泄漏", "燃气管道破裂漏气"]
+
+
+def _tickets(w, stall_code, gas_code, closed_at=None):
+    """Ten closed tickets: the stall texts confirmed as `stall_code`, the gas texts as `gas_code`."""
+    made = [_confirm_and_close(w, text[:6], text, stall_code) for text in STALLS]
+    made += [_confirm_and_close(w, text[:6], text, gas_code) for text in GAS]
+    if closed_at is not None:
+        Ticket.objects.filter(pk__in=[t.pk for t in made]).update(closed_at=closed_at)
+    return made
+
+
+@pytest.fixture
+def small_holdout(monkeypatch):
+    monkeypatch.setattr(training, "MIN_HOLDOUT", 2)
+
+
+def test_without_a_model_the_new_one_is_judged_on_the_newest_fifth_and_saved(desk_world, small_holdout, tmp_path):
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    path = tmp_path / "desk.npz"
+    lines = run("retrain", "--model", str(path), "--version", "desk-2")
+    result = json.loads(lines[-1])
+    assert result["promoted"] and result["current"] is None and result["previous"] is None
+    assert result["n_holdout"] == 2 and result["n_train"] == 10  # judged on 2, then trained again on all 10
+    assert 0 <= result["candidate"]["accuracy"] <= 1 and result["model_version"] == "desk-2"
+    assert "closed tickets: 10; training on 8, judging on the newest 2" in lines
+    model = TextClassifier.load(path)
+    assert model.version == "desk-2" and model.meta["n_train"] == 10
+    assert model.predict(["小区门口燃气泄漏了", "路边有人占道经营"]) == [w.gas.code, w.category.code]
+
+
+def test_a_worse_model_does_not_replace_the_current_one_unless_forced(desk_world, small_holdout, tmp_path):
+    w = desk_world
+    now = timezone.now()
+    _tickets(w, w.gas.code, w.category.code, closed_at=now - timedelta(days=3))  # confirmed the other way round
+    current = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
+        STALLS + GAS, [w.category.code] * 5 + [w.gas.code] * 5, version="desk-1")
+    current.meta["trained_at"] = (now - timedelta(days=2)).isoformat()
+    path = tmp_path / "desk.npz"
+    current.save(path)
+    _tickets(w, w.category.code, w.gas.code)  # closed now: unseen by desk-1, as the dispatchers confirm them
+    result = json.loads(run("retrain", "--model", str(path), "--holdout", "6")[-1])
+    assert not result["promoted"] and result["n_holdout"] == 6
+    assert result["current"]["model_version"] == "desk-1" and result["current"]["accuracy"] == 1.0
+    assert result["candidate"]["accuracy"] < result["current"]["accuracy"]
+    assert "the current model stays" in result["reason"]
+    assert TextClassifier.load(path).version == "desk-1"
+    assert not (tmp_path / "desk.previous.npz").exists()
+
+    result = json.loads(run("retrain", "--model", str(path), "--holdout", "6", "--force", "--version", "desk-2")[-1])
+    assert result["promoted"] and result["previous"] == str(tmp_path / "desk.previous.npz")
+    assert TextClassifier.load(path).version == "desk-2"
+    assert TextClassifier.load(tmp_path / "desk.previous.npz").version == "desk-1"
+
+
+def test_a_model_is_judged_only_on_tickets_it_has_not_seen(desk_world, tmp_path):
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=1))
+    path = tmp_path / "desk.npz"
+    TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
+        STALLS + GAS, [w.category.code] * 5 + [w.gas.code] * 5, version="desk-1").save(path)
+    with pytest.raises(CommandError, match="only 0 closed tickets closed since the current model was trained"):
+        run("retrain", "--model", str(path))
+    with pytest.raises(CommandError, match="--tolerance"):
+        run("retrain", "--model", str(path), "--tolerance", "-0.1")
+    assert TextClassifier.load(path).version == "desk-1"
+
+
+def test_retrain_without_tickets_says_so(desk_world, tmp_path):
+    with pytest.raises(CommandError, match="no closed ticket with a dispatcher-confirmed category"):
+        run("retrain", "--model", str(tmp_path / "desk.npz"))
+    assert not (tmp_path / "desk.npz").exists()
