@@ -184,9 +184,10 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     pool = unseen_by(current, examples) if current is not None else examples[len(examples) // 5 * 4:]
     newest = pool[-holdout:]
     if len(newest) < MIN_HOLDOUT and not force:
-        seen = "closed since the current model was trained" if current is not None else "to hold out"
-        raise ValueError(f"only {len(newest)} closed tickets {seen}: at least {MIN_HOLDOUT} are needed to judge "
-                         "a new model (wait for more, or add --force to replace it unjudged)")
+        which = ("tickets closed since the current model was trained" if current is not None
+                 else f"closed tickets to hold out (a fifth of {len(examples)})")
+        raise ValueError(f"only {len(newest)} {which}: at least {MIN_HOLDOUT} are needed to judge a new model "
+                         "(wait for more, or add --force to replace it unjudged)")
     held = {e.ticket_id for e in newest}
     older = [e for e in examples if e.ticket_id not in held]
     say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")

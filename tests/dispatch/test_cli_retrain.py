@@ -80,14 +80,18 @@ def test_a_model_is_judged_only_on_tickets_it_has_not_seen(desk_world, tmp_path)
     path = tmp_path / "desk.npz"
     TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
         STALLS + GAS, [w.category.code] * 5 + [w.gas.code] * 5, version="desk-1").save(path)
-    with pytest.raises(CommandError, match="only 0 closed tickets closed since the current model was trained"):
+    with pytest.raises(CommandError, match="only 0 tickets closed since the current model was trained"):
         run("retrain", "--model", str(path))
     with pytest.raises(CommandError, match="--tolerance"):
         run("retrain", "--model", str(path), "--tolerance", "-0.1")
     assert TextClassifier.load(path).version == "desk-1"
 
 
-def test_retrain_without_tickets_says_so(desk_world, tmp_path):
+def test_retrain_without_tickets_or_with_too_few_says_so(desk_world, tmp_path):
+    w = desk_world
     with pytest.raises(CommandError, match="no closed ticket with a dispatcher-confirmed category"):
+        run("retrain", "--model", str(tmp_path / "desk.npz"))
+    _tickets(w, w.category.code, w.gas.code)
+    with pytest.raises(CommandError, match=r"only 2 closed tickets to hold out \(a fifth of 10\): at least 20"):
         run("retrain", "--model", str(tmp_path / "desk.npz"))
     assert not (tmp_path / "desk.npz").exists()
