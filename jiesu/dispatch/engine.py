@@ -215,8 +215,8 @@ def default_classifier(ref=None):
     if (_classifier["key"] is not None and checked and checked[0]() is ref and checked[1] == configured
             and (not configured or now - _classifier["at"] < MODEL_CHECK_SECONDS)):
         return _classifier["model"]  # same reference data, same setting, the file looked at lately
-    if configured and Path(configured).exists():
-        found = Path(configured).stat()
+    found = _stat(configured) if configured else None
+    if found is not None:
         key = ("file", str(configured), found.st_mtime_ns, found.st_size, found.st_ino)
     else:
         pairs = keyword_pairs(ref.table.categories.values())
@@ -230,6 +230,13 @@ def default_classifier(ref=None):
                 _load_into_cache(key, configured, pairs)
     _classifier["checked"], _classifier["at"] = (weakref.ref(ref), configured), now
     return _classifier["model"]
+
+
+def _stat(path):
+    try:
+        return Path(path).stat()
+    except FileNotFoundError:
+        return None
 
 
 def _load_into_cache(key, configured, pairs):

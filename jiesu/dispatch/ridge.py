@@ -81,7 +81,8 @@ class KernelRidgeClassifier:
         The features most rows share (single characters, common pairs) make almost every entry non-zero: their
         part is a dense product, which also centres (two more columns); the rest's is a sparse one. Both are
         written into buffers reused from block to block (fresh ones cost as much in page faults as the work).
-        Measured on the demo city's 20,000 rows: 35 s all sparse, 4.6 s so (docs/dispatch.md)."""
+        Measured on the demo city's 20,000 rows: 35 s all sparse, 8.1 s so, 3 s of which are the first touch of
+        the matrix's pages (docs/dispatch.md)."""
         Xs, root = centred.rows, centred.root
         n = Xs.shape[0]
         common = np.bincount(Xs.indices, minlength=Xs.shape[1]) >= COMMON_FEATURE_SHARE * n

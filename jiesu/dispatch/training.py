@@ -122,7 +122,7 @@ class Judgement:
 class Retraining:
     promoted: bool
     reason: str
-    candidate: Judgement
+    candidate: Judgement | None  # None: replaced unjudged (--force with no ticket to judge on)
     current: Judgement | None
     n_train: int
     n_holdout: int
@@ -167,7 +167,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     ticket, the newest included. The replaced file is kept beside it (<name>.previous.npz). `force`: replace
     it whatever the judgement. Raises ValueError when there is too little to train on or to judge with.
     """
-    from jiesu.dispatch.classifier import ModelFormatError, TextClassifier
+    from jiesu.dispatch.classifier import TextClassifier
 
     path = Path(path)
     if path.suffix != ".npz":  # as TextClassifier.save names it
@@ -179,7 +179,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if path.exists():
         try:
             current = TextClassifier.load(path)
-        except (ModelFormatError, OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 — damaged in any way: it is replaced (and kept beside)
             damaged = f"the current model could not be read ({exc}); "
     pool = unseen_by(current, examples) if current is not None else examples[len(examples) // 5 * 4:]
     newest = pool[-holdout:]
@@ -192,10 +192,11 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     older = [e for e in examples if e.ticket_id not in held]
     say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")
     candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
-    verdict = judge(candidate, newest) if newest else Judgement(candidate.version, 0.0, 0.0, 0.0)
+    verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
     result = Retraining(False, "", verdict, before, len(older), len(newest), str(path))
-    if before is not None and verdict.accuracy < before.accuracy - tolerance and not force:
+    worse = before is not None and verdict.accuracy < before.accuracy - tolerance
+    if worse and not force:
         result.reason = (f"the new model's first suggestion is right for {verdict.accuracy:.1%} of the newest "
                          f"{len(newest)} tickets, the current model's for {before.accuracy:.1%}: the current "
                          "model stays")
@@ -213,7 +214,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         result.previous = str(previous)
     final.save(path)
     result.promoted, result.model_version = True, final.version
-    judged = (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
-              + (f" (the current model: {before.accuracy:.1%})" if before else ""))
-    result.reason = damaged + ("replaced unjudged (--force)" if force and not newest else judged)
+    judged = verdict and (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
+                          + (f" (the current model: {before.accuracy:.1%})" if before else ""))
+    result.reason = damaged + (judged if verdict is not None else "replaced unjudged (--force)")
+    if worse:
+        result.reason += ", replaced although worse (--force)"
     return result

@@ -70,6 +70,7 @@ def test_a_worse_model_does_not_replace_the_current_one_unless_forced(desk_world
 
     result = json.loads(run("retrain", "--model", str(path), "--holdout", "6", "--force", "--version", "desk-2")[-1])
     assert result["promoted"] and result["previous"] == str(tmp_path / "desk.previous.npz")
+    assert result["reason"].endswith("replaced although worse (--force)")
     assert TextClassifier.load(path).version == "desk-2"
     assert TextClassifier.load(tmp_path / "desk.previous.npz").version == "desk-1"
 
@@ -95,3 +96,15 @@ def test_retrain_without_tickets_or_with_too_few_says_so(desk_world, tmp_path):
     with pytest.raises(CommandError, match=r"only 2 closed tickets to hold out \(a fifth of 10\): at least 20"):
         run("retrain", "--model", str(tmp_path / "desk.npz"))
     assert not (tmp_path / "desk.npz").exists()
+
+
+def test_a_damaged_model_file_is_replaced_and_kept(desk_world, small_holdout, tmp_path):
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    path = tmp_path / "desk.npz"
+    path.write_bytes(b"half a file")
+    result = json.loads(run("retrain", "--model", str(path))[-1])
+    assert result["promoted"] and result["current"] is None
+    assert result["reason"].startswith("the current model could not be read")
+    assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
+    assert TextClassifier.load(path).meta["n_train"] == 10
