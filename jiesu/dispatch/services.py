@@ -150,6 +150,33 @@ def safe_suggestions(ticket, top=TOP):
         return engine.Suggestions()
 
 
+@dataclass
+class ModelInUse:
+    """What the accuracy page says about the engine's classifier in this process."""
+
+    version: str
+    cold_start: bool
+    trained_at: datetime | None = None
+    n_train: int | None = None
+    n_classes: int | None = None
+    retraining: dict | None = None  # jiesu dispatch retrain's judgement, when it put the model in place
+
+
+def model_in_use():
+    """The engine's classifier, described; None when it cannot be had (the desk shows no suggestions then)."""
+    try:
+        clf = engine.default_classifier()
+    except Exception:  # noqa: BLE001 — as safe_suggestions
+        log.exception("dispatch desk: no classifier")
+        return None
+    meta = getattr(clf, "meta", None) or {}
+    trained = meta.get("trained_at")
+    return ModelInUse(version=getattr(clf, "version", "") or type(clf).__name__, cold_start=engine.is_cold_start(clf),
+                      trained_at=datetime.fromisoformat(trained) if trained else None, n_train=meta.get("n_train"),
+                      n_classes=len(meta["classes"]) if meta.get("classes") else None,
+                      retraining=meta.get("retraining"))
+
+
 def engine_is_warm():
     """True once the engine has answered in this process (later suggestions cost ≈ 0.3 ms each)."""
     return _warm["done"]

@@ -208,6 +208,10 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         result.n_train = len(examples)
     elif version:
         final.meta["model_version"] = version
+    if verdict is not None:  # the accuracy page shows how the model in use was judged
+        final.meta["retraining"] = {"n_holdout": len(newest), "accuracy": verdict.accuracy, "top3": verdict.top3,
+                                    "replaced": before and before.model_version,
+                                    "replaced_accuracy": before and before.accuracy}
     if path.exists():
         previous = path.with_name(path.stem + ".previous.npz")
         shutil.copy2(path, previous)

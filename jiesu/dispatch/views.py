@@ -100,5 +100,5 @@ def accuracy(request):
     report = desk.accuracy_report(weeks=weeks, user=request.user)
     return render(request, "dispatch/accuracy.html", {
         "report": report, "weeks": weeks, "week_choices": (4, 12, 26, 52),
-        "categories": report.categories[:40], "title": _("Dispatch accuracy"),
+        "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
     })

@@ -47,6 +47,9 @@ def test_without_a_model_the_new_one_is_judged_on_the_newest_fifth_and_saved(des
     assert "closed tickets: 10; training on 8, judging on the newest 2" in lines
     model = TextClassifier.load(path)
     assert model.version == "desk-2" and model.meta["n_train"] == 10
+    assert model.meta["retraining"] == {"n_holdout": 2, "accuracy": result["candidate"]["accuracy"],
+                                        "top3": result["candidate"]["top3"], "replaced": None,
+                                        "replaced_accuracy": None}  # for the accuracy page
     assert model.predict(["小区门口燃气泄漏了", "路边有人占道经营"]) == [w.gas.code, w.category.code]
 
 
@@ -72,6 +75,7 @@ def test_a_worse_model_does_not_replace_the_current_one_unless_forced(desk_world
     assert result["promoted"] and result["previous"] == str(tmp_path / "desk.previous.npz")
     assert result["reason"].endswith("replaced although worse (--force)")
     assert TextClassifier.load(path).version == "desk-2"
+    assert TextClassifier.load(path).meta["retraining"]["replaced"] == "desk-1"
     assert TextClassifier.load(tmp_path / "desk.previous.npz").version == "desk-1"
 
 

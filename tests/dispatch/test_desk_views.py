@@ -115,6 +115,26 @@ def test_accuracy_page_and_roles(desk_world, as_user):
     assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/").content.decode()
 
 
+def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_world, as_user, monkeypatch):
+    from jiesu.dispatch import engine
+    from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
+
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert 'id="acc-model" data-version="stub-1"' in html and "data-judged" not in html
+    model = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
+        ["有人占道经营", "路边摆摊", "燃气泄漏", "燃气味很大"], ["01.01.01"] * 2 + ["01.01.02"] * 2, version="desk-7")
+    model.meta.update(trained_at="2026-06-01T02:00:00+00:00", retraining={
+        "n_holdout": 1000, "accuracy": 0.912, "top3": 0.97, "replaced": "desk-6", "replaced_accuracy": 0.9})
+    monkeypatch.setattr(engine, "default_classifier", lambda ref=None: model)
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert 'data-version="desk-7"' in html and "训练于 2026-06-01 10:00" in html and "4 件工单，2 个类别" in html
+    assert "最新 1000 件工单上检验：首条建议正确 91.2%，前三条含正确类别 97.0%" in html
+    assert "被替换的模型（desk-6）：90.0%" in html and "冷启动" not in html
+    cold = TextClassifier.from_keywords([("01.01.01", "占道经营"), ("01.01.02", "燃气泄漏")], version="cold-1")
+    monkeypatch.setattr(engine, "default_classifier", lambda ref=None: cold)
+    assert "冷启动模型" in as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+
+
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     w = desk_world
     ticket = new_ticket(w, text=GAS, category_code="")
