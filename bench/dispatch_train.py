@@ -75,6 +75,8 @@ def main():
                     help="training rows kept per category (default: the classifier's rule; 0 = keep all)")
     ap.add_argument("--calibrate", action="store_true", help="also fit the temperature by cross-validation")
     ap.add_argument("--held-out", type=int, default=1000, help="texts to measure on (default 1000)")
+    ap.add_argument("--calibration-rows", type=int, default=None,
+                    help="with --calibrate: rows of the calibration's folds (default: the classifier's)")
     args = ap.parse_args()
 
     core = pin_one_core()
@@ -100,6 +102,8 @@ def main():
         options["max_weights"] = args.max_weights
     if args.max_per_class is not None:
         options["max_per_class"] = args.max_per_class
+    if args.calibration_rows is not None:
+        options["calibration_rows"] = args.calibration_rows
     t0 = time.perf_counter()
     clf = TextClassifier(config=ClassifierConfig(**options)).fit([texts[i] for i in train],
                                                                  [labels[i] for i in train])

@@ -205,7 +205,7 @@ class ClassifierConfig:
     class_weight: str | None = "balanced"
     calibrate: bool = True
     calibration_folds: int = 5
-    calibration_rows: int = 20_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
+    calibration_rows: int = 10_000  # the temperature's cross-validation runs on at most this many rows (0 = all)
     max_weights: int = 16_000_000  # weights a model keeps (0 = all); past it, each feature keeps its strongest
     kernel_max_rows: int = 20_000  # many-class ridge up to this many rows: one kernel solve (4 n² bytes; 0 = never)
     max_per_class: int | None = None  # training examples kept per class, the newest (last given); 0 = all; None =

@@ -290,7 +290,9 @@ class Command(BaseCommand):
         self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
                   f"{m['n_features']} features, temperature {clf.temperature:.3f}")
         if "cv_macro_f1" in m:
-            self._say(f"{m['cv_folds']}-fold CV on the training data: macro-F1 {m['cv_macro_f1']:.4f}, "
+            rows = ("the training data" if m.get("cv_rows", m["n_train"]) >= m["n_train"]
+                    else f"a sample of {m['cv_rows']} training texts (calibration; its folds train on fewer)")
+            self._say(f"{m['cv_folds']}-fold CV on {rows}: macro-F1 {m['cv_macro_f1']:.4f}, "
                       f"accuracy {m['cv_accuracy']:.4f}, ECE {m['cv_ece']:.4f}")
         self._say(f"saved to {path}")
         self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
