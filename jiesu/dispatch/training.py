@@ -194,7 +194,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
     verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
-    result = Retraining(False, "", verdict, before, len(older), len(newest), str(path))
+    result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path))
     worse = before is not None and verdict.accuracy < before.accuracy - tolerance
     if worse and not force:
         result.reason = (f"the new model's first suggestion is right for {verdict.accuracy:.1%} of the newest "
@@ -205,7 +205,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if refit and newest:
         say(f"training again on all {len(examples)} tickets")
         final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
-        result.n_train = len(examples)
+        result.n_train = final.meta["n_train"]  # past the kernel's rows, the newest share of each category
     elif version:
         final.meta["model_version"] = version
     if verdict is not None:  # the accuracy page shows how the model in use was judged

@@ -130,7 +130,7 @@ class Command(BaseCommand):
                                         "replace the current model only if the new one's first suggestion is "
                                         "right at least as often; then train it again on every ticket. The "
                                         "replaced file is kept as <name>.previous.npz. Running processes pick the "
-                                        "new file up within a minute. Last line: JSON with both judgements.")
+                                        "new file up within 30 s. Last line: JSON with both judgements.")
         rt.add_argument("--model", required=True, metavar="PATH",
                         help="the model file the engine uses (JIESU_DISPATCH_MODEL); created if missing")
         rt.add_argument("--holdout", type=int, default=HOLDOUT, metavar="N",
