@@ -87,6 +87,29 @@ def database_from_url(url: str) -> dict:
     }
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected a whole number") from None
+    if number < 0:
+        raise ValueError(f"{name}={value!r}: expected 0 or more")
+    return number
+
+
+def env_hours(name: str, default: str) -> tuple[int, int]:
+    """'2-6' → (2, 6): a window of local hours, from the first (included) to the second (excluded)."""
+    value = os.environ.get(name, "").strip() or default
+    start, dash, end = value.partition("-")
+    if not (dash and start.strip().isdigit() and end.strip().isdigit()
+            and 0 <= int(start) <= 23 and 0 <= int(end) <= 24):
+        raise ValueError(f"{name}={value!r}: expected hours as START-END, e.g. 2-6 (0–24; 0-24 for any hour)")
+    return int(start), int(end) % 24
+
+
 DATABASE_URL = os.environ.get("JIESU_DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
@@ -137,6 +160,10 @@ JIESU = {
     "CITY_BBOX": (115.41, 39.44, 117.51, 41.06),
     # The dispatch engine's trained model (jiesu dispatch train --out …); empty or missing: the cold start.
     "DISPATCH_MODEL": os.environ.get("JIESU_DISPATCH_MODEL", ""),
+    # The worker retrains that model (jiesu dispatch retrain) every N days (0: never), between these local hours.
+    "DISPATCH_RETRAIN_DAYS": env_int("JIESU_DISPATCH_RETRAIN_DAYS", 7),
+    "DISPATCH_RETRAIN_HOURS": env_hours("JIESU_DISPATCH_RETRAIN_HOURS", "2-6"),
+    "DISPATCH_RETRAIN_TIMEOUT_HOURS": 12,  # a run without a result after this long is marked lost
 }
 
 LOGGING = {

@@ -1,14 +1,30 @@
-"""Periodic work of the dispatcher's desk: auto-dispatch (off until a rule is enabled).
+"""Periodic work of the dispatcher's desk: auto-dispatch (off until a rule is enabled), weekly retraining.
 
 `auto_dispatch_once()` is one pass; the deadline worker (`jiesu worker`) calls it
 after each deadline scan, and `jiesu autodispatch` runs it on its own. Several
 processes may run it at once: services.dispatch locks the ticket's row and
 refuses a ticket that is no longer new, which the report counts as refused.
+
+`retrain_if_due()` (also a worker job) starts `jiesu dispatch retrain` on the
+configured model file (settings.JIESU["DISPATCH_MODEL"]) every
+DISPATCH_RETRAIN_DAYS days, at night (DISPATCH_RETRAIN_HOURS, local time), as a
+process of its own: training takes minutes and gigabytes, and the worker's
+deadline scans must go on meanwhile. The run is recorded (models.RetrainRun);
+only one runs at a time, even with several workers.
 """
 import logging
+import subprocess
+import sys
 import time
+from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
+from django.utils import timezone
+
+from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
+from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +41,78 @@ def run_forever(interval=60, stop=None):
     while stop is None or not stop():
         auto_dispatch_once()
         time.sleep(interval)
+
+
+# Popen of the retrainings this process started, polled so that a finished one is not left a zombie
+# (a zombie's pid would look alive to services.lost_reason).
+_children = []
+
+
+def in_hours(local_hour, hours):
+    """Whether a local hour (0–23) falls in the window (start, end); the window may wrap past midnight."""
+    start, end = hours
+    if start == end:
+        return True
+    return start <= local_hour < end if start < end else (local_hour >= start or local_hour < end)
+
+
+def retrain_due(now, last_started, days, hours):
+    """Whether a scheduled retraining is due at `now` (aware): in the night window, and the latest run started
+    at least `days` ago, less the window's length (so that a weekly run does not drift later each week)."""
+    if not in_hours(timezone.localtime(now).hour, hours):
+        return False
+    if last_started is None:
+        return True
+    slack = timedelta(hours=(hours[1] - hours[0]) % 24)
+    return now - last_started >= timedelta(days=days) - slack
+
+
+def retrain_log_path(model_path):
+    """The retrain processes' output, beside the model: var/models/desk.npz → var/models/desk.retrain.log."""
+    path = Path(model_path)
+    return path.with_name(path.name.removesuffix(".npz") + ".retrain.log")
+
+
+def spawn_retrain(run):
+    """Start `jiesu dispatch retrain --run ID` as a process of its own session; returns its pid."""
+    log_path = retrain_log_path(run.model_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        out.write(f"\n== retraining #{run.pk}, {timezone.localtime(run.started_at):%Y-%m-%d %H:%M:%S} ==\n".encode())
+        out.flush()
+        child = subprocess.Popen([sys.executable, "-m", "jiesu", "dispatch", "retrain", "--model", run.model_path,
+                                  "--run", str(run.pk)], stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    _children.append(child)
+    return child.pid
+
+
+def _reap_children():
+    _children[:] = [child for child in _children if child.poll() is None]
+
+
+def retrain_if_due(now=None, spawn=None):
+    """Start the scheduled retraining when it is due; {"run": id, "pid": pid}, or None (not configured, not
+    due, or one already running)."""
+    conf = settings.JIESU
+    model_path, days = conf.get("DISPATCH_MODEL"), conf.get("DISPATCH_RETRAIN_DAYS", 0)
+    if not model_path or not days:
+        return None
+    now = now or timezone.now()
+    _reap_children()
+    desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
+    latest = RetrainRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    if not retrain_due(now, latest, days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))):
+        return None
+    try:
+        run = desk.start_retrain_run(RetrainTrigger.WORKER, model_path, now=now)
+    except Conflict:
+        return None  # another worker's run
+    try:
+        pid = (spawn or spawn_retrain)(run)
+    except Exception as exc:
+        desk.finish_retrain_run(run, RetrainState.FAILED, f"could not be started: {exc}")
+        raise
+    RetrainRun.objects.filter(pk=run.pk, pid__isnull=True).update(pid=pid)
+    log.info("retraining #%s started (pid %s), output in %s", run.pk, pid, retrain_log_path(model_path))
+    return {"run": run.pk, "pid": pid}

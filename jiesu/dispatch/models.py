@@ -161,3 +161,52 @@ class AutoDispatchRule(models.Model):
 
     def __str__(self):
         return f"{self.category} ≥ {self.threshold:.0%}"
+
+
+class RetrainState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    REPLACED = "replaced", _("New model in use")       # promoted: the new model was not worse
+    KEPT = "kept", _("Current model kept")             # the new model was worse
+    SKIPPED = "skipped", _("Not trained")              # too few tickets to train on or to judge with
+    FAILED = "failed", _("Failed")                     # an error; the current model stays
+    LOST = "lost", _("Interrupted")                    # the process ended (killed?) without a result
+
+
+class RetrainTrigger(models.TextChoices):
+    WORKER = "worker", _("Scheduled (worker)")
+    COMMAND = "command", _("Command")
+
+
+class RetrainRun(models.Model):
+    """One run of `jiesu dispatch retrain`, started by the worker's weekly schedule or by hand.
+
+    At most one runs at a time (a unique constraint on the running state): two runs would write the same
+    model file. A run whose process died without a result is marked lost by the worker's next look.
+    """
+
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=RetrainState.choices, default=RetrainState.RUNNING)
+    trigger = models.CharField(_("started by"), max_length=8, choices=RetrainTrigger.choices)
+    model_path = models.CharField(_("model file"), max_length=500)
+    host = models.CharField(_("host"), max_length=120, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True,
+                              help_text=_("The command's JSON line: both judgements, tickets, seconds."))
+
+    class Meta:
+        verbose_name = _("model retraining")
+        verbose_name_plural = _("model retrainings")
+        ordering = ["-started_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["state"], condition=models.Q(state="running"),
+                                               name="one_retraining_running")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
+
+    @property
+    def seconds(self):
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -16,10 +16,12 @@ jiesu.tickets.services.dispatch.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -31,7 +33,8 @@ from jiesu.dispatch import engine, router
 from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
-from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, SuggestionSource
+from jiesu.dispatch.models import (AutoDispatchRule, DispatchSuggestion, RetrainRun, RetrainState,
+                                   SuggestionSource)
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
                                  TicketEvent)
@@ -548,3 +551,85 @@ def returns_report(qs):
                     "returned": followed_r, "share": _share(followed_r, followed_n)})
     return rows
 
+
+
+# ── retraining runs ─────────────────────────────────────────────────────────
+
+RETRAIN_NEVER_STARTED = timedelta(minutes=10)  # a run without a process this long after it was made never began
+
+
+def retrain_running():
+    """The retraining under way, or None."""
+    return RetrainRun.objects.filter(state=RetrainState.RUNNING).first()
+
+
+def start_retrain_run(trigger, model_path, *, now=None, pid=None):
+    """Record a retraining as running. Raises Conflict while another runs: both would write the model file."""
+    try:
+        with transaction.atomic():
+            return RetrainRun.objects.create(started_at=now or timezone.now(), trigger=trigger,
+                                             model_path=str(model_path), host=socket.gethostname(), pid=pid)
+    except IntegrityError:
+        busy = retrain_running()
+        raise Conflict(_("Retraining #%(id)s is already running (started %(at)s); wait for it to finish.")
+                       % {"id": busy.pk if busy else "?",
+                          "at": timezone.localtime(busy.started_at).strftime("%Y-%m-%d %H:%M") if busy else "?"}
+                       ) from None
+
+
+def claim_retrain_run(run_id):
+    """The run the worker made for this process to carry out; DomainError unless it is still running."""
+    run = RetrainRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise DomainError(_("There is no retraining #%(id)s.") % {"id": run_id}, field="run")
+    if run.state != RetrainState.RUNNING:
+        raise Conflict(_("Retraining #%(id)s is no longer waiting to run (%(state)s).")
+                       % {"id": run_id, "state": run.get_state_display()}, field="run")
+    return run
+
+
+def finish_retrain_run(run, state, reason="", result=None, now=None):
+    """Store how a run ended. A late result overwrites 'lost': what happened to the model file is what counts."""
+    if not connection.in_atomic_block:
+        close_old_connections()  # training may take long enough for the connection to have gone stale
+    RetrainRun.objects.filter(pk=run.pk).update(state=state, finished_at=now or timezone.now(), reason=reason,
+                                               result=result or {})
+
+
+def process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def lost_reason(run, now, timeout):
+    """Why a running run is to be marked lost, or '' while it may still be at work."""
+    if now - run.started_at > timeout:
+        return f"no result after {timeout.total_seconds() / 3600:g} hours"
+    if run.host != socket.gethostname():
+        return ""  # another machine's process: only the timeout can tell
+    if run.pid is None:
+        return "the process was never started" if now - run.started_at > RETRAIN_NEVER_STARTED else ""
+    if not process_alive(run.pid):
+        return f"the process (pid {run.pid}) ended without a result (killed? out of memory? see the log)"
+    return ""
+
+
+def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
+    """Mark lost the running runs whose process is gone or that have taken longer than `timeout`."""
+    now = now or timezone.now()
+    lost = 0
+    for run in RetrainRun.objects.filter(state=RetrainState.RUNNING):
+        reason = lost_reason(run, now, timeout)
+        if reason:
+            lost += RetrainRun.objects.filter(pk=run.pk, state=RetrainState.RUNNING).update(
+                state=RetrainState.LOST, finished_at=now, reason=reason)
+    return lost
+
+
+def last_retrain_runs(limit=5):
+    return list(RetrainRun.objects.all()[:limit])

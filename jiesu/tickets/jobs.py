@@ -117,6 +117,7 @@ PERIODIC_JOBS = (
     ("grid_ladder", "jiesu.grids.jobs.scan_ladder"),                # ladder steps moved on / overdue
     ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
     ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily
+    ("retrain", "jiesu.dispatch.jobs.retrain_if_due"),              # weekly at night, when a model is named
 )
 
 

@@ -5,7 +5,7 @@ the dispatch text classifier.
     jiesu dispatch train --from-csv A.csv [B.csv …] --text 留言主题,留言详情 --label 一级分类 --out model.npz
     jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/desk.npz
     jiesu dispatch train --cold-start --out var/models/cold.npz
-    jiesu dispatch retrain --model var/models/desk.npz   # weekly: replaces the model only if not worse
+    jiesu dispatch retrain --model var/models/desk.npz   # weekly (the worker does it): replaces the model only if not worse
     jiesu dispatch crossval --data M.csv --extra T.csv --text 留言主题,留言详情 --label 一级分类 --seeds 0,1,2
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
@@ -15,13 +15,17 @@ evaluate, train, retrain and crossval print as their last line one JSON object.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jiesu.core.errors import DomainError
+from jiesu.dispatch import services as desk
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
+from jiesu.dispatch.models import RetrainState, RetrainTrigger
 from jiesu.dispatch.ridge import MIN_CLASSES
 from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
 from jiesu.dispatch.training import HOLDOUT
@@ -144,6 +148,9 @@ class Command(BaseCommand):
         rt.add_argument("--force", action="store_true", help="replace the current model whatever the judgement")
         rt.add_argument("--since", type=_day, help="only tickets closed on or after this day (YYYY-MM-DD)")
         rt.add_argument("--version", help="version string of the new model (default: timestamp + weights digest)")
+        rt.add_argument("--run", type=int, metavar="ID",
+                        help="carry out the retraining the worker recorded as ID (the worker starts it so); "
+                             "without it the run is recorded as started by command")
         _add_model_args(rt)
 
         cv = sub.add_parser("crossval", help="repeated stratified k-fold cross-validation",
@@ -300,13 +307,35 @@ class Command(BaseCommand):
                     **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
 
     def do_retrain(self, opts):
-        from jiesu.dispatch import training
-
-        t0 = time.perf_counter()
         if opts["holdout"] < 1:
             raise CommandError("--holdout must be at least 1")
         if not 0 <= opts["tolerance"] < 1:
             raise CommandError("--tolerance must be at least 0 and below 1")
+        run = self._retrain_run(opts)
+        try:
+            result = self._retrain(opts)
+        except CommandError as exc:
+            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc))
+            raise
+        except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
+            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        desk.finish_retrain_run(run, RetrainState.REPLACED if result["promoted"] else RetrainState.KEPT,
+                                result["reason"], result)
+
+    def _retrain_run(self, opts):
+        """The RetrainRun this command carries out: the worker's (--run), else a new one; only one at a time."""
+        try:
+            if opts["run"] is not None:
+                return desk.claim_retrain_run(opts["run"])
+            return desk.start_retrain_run(RetrainTrigger.COMMAND, opts["model"], pid=os.getpid())
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+
+    def _retrain(self, opts):
+        from jiesu.dispatch import training
+
+        t0 = time.perf_counter()
         config = self._config(opts, calibrate=True)
         try:
             result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
@@ -321,7 +350,9 @@ class Command(BaseCommand):
         self._say(("replaced: " if result.promoted else "not replaced: ") + result.reason)
         if result.previous:
             self._say(f"the replaced model is kept as {result.previous}")
-        self._json({**result.as_dict(), "seconds": round(time.perf_counter() - t0, 2)})
+        summary = {**result.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
+        self._json(summary)
+        return summary
 
     def _csv_rows(self, opts):
         data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])

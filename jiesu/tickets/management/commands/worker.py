@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = ("The worker: each pass marks tickets approaching (80 % of the limit) and overdue (events and notices), "
             "then runs the other apps' periodic jobs — 督办 notices of overdue whistle reports and tasks, "
             "auto-dispatch (nothing while no rule is enabled), the grid ladder scan, the forecast/alert run "
-            "(when the latest is an hour old) and the hotspot run (when the latest is a day old). A job that "
+            "(when the latest is an hour old), the hotspot run (when the latest is a day old) and, when "
+            "JIESU_DISPATCH_MODEL names a model file, the weekly retraining at night (started as a process of "
+            "its own; JIESU_DISPATCH_RETRAIN_DAYS, JIESU_DISPATCH_RETRAIN_HOURS). A job that "
             "fails is logged and the others still run. Several workers may run at once on PostgreSQL.")
 
     def add_arguments(self, parser):

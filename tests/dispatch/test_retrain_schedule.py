@@ -1,0 +1,174 @@
+"""The worker's weekly retraining: started at night as a process of its own, recorded, one at a time; a run
+whose process died is marked lost; the command records its runs too."""
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from urllib.parse import urlparse, urlunparse
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management.base import CommandError
+from django.db import connection
+
+from jiesu.dispatch import jobs, services as desk, training
+from jiesu.dispatch.classifier import TextClassifier
+from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+from jiesu.tickets import jobs as worker_jobs
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+
+from .desk_helpers import desk_world  # noqa: F401  (fixture)
+from .test_cli_retrain import _tickets
+from .test_cli_train import run
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+NIGHT = datetime(2026, 12, 7, 3, 0, tzinfo=BEIJING)  # a Monday, 03:00 local: in the default 02:00–06:00 window
+
+
+@pytest.fixture
+def scheduled(settings, tmp_path):
+    """The worker retrains tmp_path/desk.npz weekly, 02:00–06:00."""
+    path = tmp_path / "desk.npz"
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path), "DISPATCH_RETRAIN_DAYS": 7,
+                      "DISPATCH_RETRAIN_HOURS": (2, 6)}
+    return path
+
+
+def in_process(run_row):
+    """The retrain command the worker would start, carried out in this process (the test database's
+    transaction is not visible to another process); returns a pid as the real spawn does."""
+    try:
+        run("retrain", "--model", run_row.model_path, "--run", str(run_row.pk))
+    except CommandError:
+        pass  # recorded on the run
+    return os.getpid()
+
+
+def test_the_window_and_the_week():
+    assert jobs.in_hours(3, (2, 6)) and not jobs.in_hours(6, (2, 6)) and not jobs.in_hours(1, (2, 6))
+    assert jobs.in_hours(23, (22, 4)) and jobs.in_hours(1, (22, 4)) and not jobs.in_hours(12, (22, 4))
+    assert jobs.in_hours(12, (0, 0))  # 0-24: any hour
+    assert jobs.retrain_due(NIGHT, None, 7, (2, 6))
+    assert not jobs.retrain_due(NIGHT.replace(hour=12), None, 7, (2, 6))
+    assert not jobs.retrain_due(NIGHT, NIGHT - timedelta(days=3), 7, (2, 6))
+    # last week's run began at 05:30; this week's may begin at 02:00, not only after 05:30
+    assert jobs.retrain_due(NIGHT.replace(hour=2), NIGHT - timedelta(days=7) + timedelta(hours=2, minutes=30),
+                            7, (2, 6))
+    assert not jobs.retrain_due(NIGHT, NIGHT - timedelta(days=6, hours=19), 7, (2, 6))
+    assert jobs.retrain_log_path("var/models/desk.npz").as_posix() == "var/models/desk.retrain.log"
+
+
+def test_settings_read_the_schedule_from_the_environment(tmp_path):
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.JIESU['DISPATCH_RETRAIN_DAYS'], settings.JIESU['DISPATCH_RETRAIN_HOURS'])")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_RETRAIN_DAYS="14",
+               JIESU_DISPATCH_RETRAIN_HOURS="22-4")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["14", "(22,", "4)"]
+    env["JIESU_DISPATCH_RETRAIN_HOURS"] = "2到6"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "JIESU_DISPATCH_RETRAIN_HOURS='2到6': expected hours as START-END" in bad.stderr
+
+
+@pytest.mark.django_db
+def test_nothing_is_scheduled_without_a_model_file_or_with_days_0(settings, scheduled):
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
+    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(scheduled), "DISPATCH_RETRAIN_DAYS": 0}
+    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None
+    assert not RetrainRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_worker_retrains_at_night_once_a_week(desk_world, scheduled, monkeypatch):
+    monkeypatch.setattr(training, "MIN_HOLDOUT", 2)
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    assert jobs.retrain_if_due(NIGHT.replace(hour=12), spawn=in_process) is None  # daytime
+    started = jobs.retrain_if_due(NIGHT, spawn=in_process)
+    first = RetrainRun.objects.get()
+    assert started == {"run": first.pk, "pid": os.getpid()}
+    assert first.state == RetrainState.REPLACED and first.trigger == RetrainTrigger.WORKER
+    assert first.result["promoted"] and first.result["n_holdout"] == 2 and first.finished_at is not None
+    assert TextClassifier.load(scheduled).meta["n_train"] == 10
+    assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=in_process) is None  # not a week yet
+    # a week later, nothing closed since: recorded as not trained, with the reason; the model stays
+    again = jobs.retrain_if_due(NIGHT + timedelta(days=7), spawn=in_process)
+    second = RetrainRun.objects.get(pk=again["run"])
+    assert second.state == RetrainState.SKIPPED
+    assert "only 0 tickets closed since the current model was trained" in second.reason
+    assert desk.last_retrain_runs() == [second, first]
+
+
+@pytest.mark.django_db
+def test_the_worker_pass_runs_the_retraining_job(scheduled, monkeypatch):
+    started = []
+    monkeypatch.setattr(jobs, "spawn_retrain", lambda run_row: started.append(run_row.pk) or 4242)
+    results = worker_jobs.run_pass(NIGHT)
+    assert results["retrain"] == {"run": started[0], "pid": 4242}
+    assert RetrainRun.objects.get().pid == 4242
+
+
+@pytest.mark.django_db
+def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stuck = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT - timedelta(hours=1),
+                                   pid=os.getpid())
+    with pytest.raises(CommandError, match=f"Retraining #{stuck.pk} is already running"):
+        run("retrain", "--model", str(scheduled))
+    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # this process is alive: still running
+    RetrainRun.objects.filter(pk=stuck.pk).update(pid=dead.pid)
+    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # lost, but it began this week
+    stuck.refresh_from_db()
+    assert stuck.state == RetrainState.LOST and f"pid {dead.pid}) ended without a result" in stuck.reason
+    assert jobs.retrain_if_due(NIGHT + timedelta(days=7), spawn=lambda run_row: 4343)["pid"] == 4343
+
+
+@pytest.mark.django_db
+def test_a_run_without_a_result_for_12_hours_is_lost(scheduled):
+    old = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(hours=13))
+    RetrainRun.objects.filter(pk=old.pk).update(host="another-machine", pid=1)
+    assert desk.abandon_lost_retrain_runs(NIGHT - timedelta(hours=2)) == 0  # another machine's, still in time
+    assert desk.abandon_lost_retrain_runs(NIGHT) == 1
+    old.refresh_from_db()
+    assert old.state == RetrainState.LOST and old.reason == "no result after 12 hours"
+
+
+@pytest.mark.django_db
+def test_the_command_records_its_runs_and_refuses_a_run_not_waiting(desk_world, scheduled):
+    with pytest.raises(CommandError, match="no closed ticket with a dispatcher-confirmed category"):
+        run("retrain", "--model", str(scheduled))
+    done = RetrainRun.objects.get()
+    assert done.trigger == RetrainTrigger.COMMAND and done.state == RetrainState.SKIPPED
+    assert done.pid == os.getpid() and "no closed ticket" in done.reason
+    with pytest.raises(CommandError, match=f"Retraining #{done.pk} is no longer waiting to run"):
+        run("retrain", "--model", str(scheduled), "--run", str(done.pk))
+    with pytest.raises(CommandError, match="There is no retraining #999"):
+        run("retrain", "--model", str(scheduled), "--run", "999")
+
+
+def _child_environment(monkeypatch):
+    """Point a child process at this test's database (it inherits the environment)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        monkeypatch.setenv("JIESU_SQLITE_PATH", db["NAME"])
+    else:
+        url = urlparse(os.environ["JIESU_DATABASE_URL"])
+        monkeypatch.setenv("JIESU_DATABASE_URL", urlunparse(url._replace(path="/" + db["NAME"])))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled, monkeypatch):
+    _child_environment(monkeypatch)
+    started = jobs.retrain_if_due(NIGHT)
+    child = jobs._children[-1]
+    assert child.pid == started["pid"]
+    assert child.wait(timeout=120) != 0  # nothing to train on: the command stops with its message
+    done = RetrainRun.objects.get(pk=started["run"])
+    assert done.state == RetrainState.SKIPPED and done.pid == child.pid
+    assert done.reason == "no closed ticket with a dispatcher-confirmed category"
+    log = jobs.retrain_log_path(scheduled).read_text()
+    assert f"== retraining #{done.pk}" in log and "no closed ticket with a dispatcher-confirmed category" in log
+    jobs.retrain_if_due(NIGHT + timedelta(minutes=1))
+    assert child not in jobs._children  # reaped, not left a zombie
