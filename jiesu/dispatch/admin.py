@@ -1,11 +1,12 @@
-"""Back office: the gazetteer (地名库), the auto-dispatch rules, the desk's suggestion log (read only)."""
+"""Back office: the gazetteer (地名库), the auto-dispatch rules, the desk's suggestion log and the model's
+retrainings (both read only)."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import seed_gazetteer
-from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry
+from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry, RetrainRun
 
 
 @admin.register(GazetteerEntry)
@@ -75,6 +76,22 @@ class DispatchSuggestionAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     search_fields = ("ticket__number",)
     list_select_related = ("ticket", "category", "lead_unit", "by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetrainRun)
+class RetrainRunAdmin(admin.ModelAdmin):
+    """Every `jiesu dispatch retrain`, scheduled by the worker or run by command: how it ended and why."""
+
+    list_display = ("started_at", "trigger", "state", "finished_at", "model_path", "host", "pid")
+    list_filter = ("state", "trigger")
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in RetrainRun._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -528,7 +528,7 @@ class TextClassifier:
     def _make_meta(self, *, n_train, counts, mode, cv, version):
         import sklearn
 
-        now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        now = _dt.datetime.now(_dt.timezone.utc)  # to the microsecond: retrain judges on tickets closed after it
         digest = hashlib.sha1(b"".join(a.tobytes() for a in self._w.arrays().values())).hexdigest()[:8]
         w = self._w
         return {

@@ -206,7 +206,7 @@ class RetrainRun(models.Model):
         return f"#{self.pk} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
 
     @property
-    def seconds(self):
+    def minutes(self):
         if self.finished_at is None:
             return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return (self.finished_at - self.started_at).total_seconds() / 60

@@ -633,3 +633,22 @@ def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
 
 def last_retrain_runs(limit=5):
     return list(RetrainRun.objects.all()[:limit])
+
+
+@dataclass(frozen=True)
+class RetrainSchedule:
+    days: int
+    start_hour: int
+    end_hour: int       # excluded; equal to start_hour: any hour
+
+
+def retrain_schedule():
+    """The worker's retraining schedule from the settings; None when it does not retrain (no model file named,
+    or DISPATCH_RETRAIN_DAYS 0)."""
+    from django.conf import settings
+
+    conf = settings.JIESU
+    if not conf.get("DISPATCH_MODEL") or not conf.get("DISPATCH_RETRAIN_DAYS"):
+        return None
+    start, end = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))
+    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], start, end)

@@ -101,4 +101,5 @@ def accuracy(request):
     return render(request, "dispatch/accuracy.html", {
         "report": report, "weeks": weeks, "week_choices": (4, 12, 26, 52),
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
+        "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(),
     })

@@ -1,7 +1,8 @@
 """`jiesu dispatch retrain`: a new model replaces the one the engine uses only if it is not worse on the newest
 tickets neither has seen; the replaced one is kept."""
 import json
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management.base import CommandError
@@ -112,3 +113,16 @@ def test_a_damaged_model_file_is_replaced_and_kept(desk_world, small_holdout, tm
     assert result["reason"].startswith("the current model could not be read")
     assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
     assert TextClassifier.load(path).meta["n_train"] == 10
+
+
+def test_tickets_closed_just_before_training_count_as_seen():
+    """trained_at keeps its microseconds: cut to the second, a ticket closed a moment before the training
+    (in the same second) looked unseen and was judged on although trained on."""
+    fit = TextClassifier(config=ClassifierConfig(calibrate=False)).fit
+    fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5)  # warm: the next fit takes milliseconds
+    time.sleep(1.01 - timezone.now().microsecond / 1e6)  # early in a second, so the fit ends in the same one
+    closed = timezone.now()
+    model = fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5)
+    later = datetime.fromisoformat(model.meta["trained_at"]) + timedelta(microseconds=1)
+    examples = [training.Example("t", "x", "a", 1, closed), training.Example("t", "x", "a", 2, later)]
+    assert [e.ticket_id for e in training.unseen_by(model, examples)] == [2]

@@ -135,6 +135,32 @@ def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_wor
     assert "冷启动模型" in as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
 
 
+def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_world, as_user, settings):
+    from datetime import timedelta
+
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "jiesu dispatch retrain" in html and 'id="acc-retrain"' not in html  # no model file named
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": "var/models/desk.npz", "DISPATCH_RETRAIN_DAYS": 7,
+                      "DISPATCH_RETRAIN_HOURS": (2, 6)}
+    judged = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
+    desk.finish_retrain_run(judged, RetrainState.KEPT, "the current model stays", {
+        "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902}},
+        now=judged.started_at + timedelta(minutes=3))
+    skipped = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
+    desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained")
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html
+    kept = html[html.index(f'data-run="{judged.pk}"'):]
+    assert "定时（后台任务）" in kept and "保留当前模型" in kept and "3.0" in kept
+    assert "新模型在最新 1000 件工单上首条建议正确 88.1%，当时在用的模型 90.2%" in kept
+    latest = html[html.index(f'data-run="{skipped.pk}"'):html.index(f'data-run="{judged.pk}"')]
+    assert "命令" in latest and "未训练" in latest and "only 3 tickets closed" in latest
+    assert RetrainRun.objects.count() == 2
+
+
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     w = desk_world
     ticket = new_ticket(w, text=GAS, category_code="")

@@ -115,7 +115,7 @@ def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
     dead.wait()
     stuck = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT - timedelta(hours=1),
                                    pid=os.getpid())
-    with pytest.raises(CommandError, match=f"Retraining #{stuck.pk} is already running"):
+    with pytest.raises(CommandError, match=f"第 {stuck.pk} 次重新训练正在进行（开始于 2026-12-07 02:00），请等它结束"):
         run("retrain", "--model", str(scheduled))
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # this process is alive: still running
     RetrainRun.objects.filter(pk=stuck.pk).update(pid=dead.pid)
@@ -142,9 +142,9 @@ def test_the_command_records_its_runs_and_refuses_a_run_not_waiting(desk_world, 
     done = RetrainRun.objects.get()
     assert done.trigger == RetrainTrigger.COMMAND and done.state == RetrainState.SKIPPED
     assert done.pid == os.getpid() and "no closed ticket" in done.reason
-    with pytest.raises(CommandError, match=f"Retraining #{done.pk} is no longer waiting to run"):
+    with pytest.raises(CommandError, match=f"第 {done.pk} 次重新训练已不在等待执行（未训练）"):
         run("retrain", "--model", str(scheduled), "--run", str(done.pk))
-    with pytest.raises(CommandError, match="There is no retraining #999"):
+    with pytest.raises(CommandError, match="没有第 999 次重新训练"):
         run("retrain", "--model", str(scheduled), "--run", "999")
 
 
@@ -172,3 +172,14 @@ def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled
     assert f"== retraining #{done.pk}" in log and "no closed ticket with a dispatcher-confirmed category" in log
     jobs.retrain_if_due(NIGHT + timedelta(minutes=1))
     assert child not in jobs._children  # reaped, not left a zombie
+
+
+@pytest.mark.django_db
+def test_the_back_office_lists_the_runs_read_only(admin_client, scheduled):
+    done = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT)
+    desk.finish_retrain_run(done, RetrainState.KEPT, "the current model stays")
+    listing = admin_client.get("/admin/dispatch/retrainrun/").content.decode()
+    assert "保留当前模型" in listing and str(scheduled) in listing
+    page = admin_client.get(f"/admin/dispatch/retrainrun/{done.pk}/change/").content.decode()
+    assert "the current model stays" in page and 'name="_save"' not in page
+    assert admin_client.get("/admin/dispatch/retrainrun/add/").status_code == 403
