@@ -129,7 +129,7 @@ def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_wor
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert 'data-version="desk-7"' in html and "训练于 2026-06-01 10:00" in html and "4 件工单，2 个类别" in html
     assert "最新 1000 件工单上检验：首条建议正确 91.2%，前三条含正确类别 97.0%" in html
-    assert "被替换的模型（desk-6）：90.0%" in html and "冷启动" not in html
+    assert "被替换的模型（desk-6）：90.0%。" in html and "冷启动" not in html
     cold = TextClassifier.from_keywords([("01.01.01", "占道经营"), ("01.01.02", "燃气泄漏")], version="cold-1")
     monkeypatch.setattr(engine, "default_classifier", lambda ref=None: cold)
     assert "冷启动模型" in as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
