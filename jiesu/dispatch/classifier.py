@@ -332,9 +332,10 @@ class _Features:
         return sp.hstack(scaled, format="csr", dtype=np.float32) if len(scaled) > 1 else scaled[0]
 
     def weights(self, coef: np.ndarray, intercept: np.ndarray) -> _Weights:
-        """Fold each block's weight into its rows of ``coef`` (features × classes)."""
+        """Fold each block's weight into its rows of ``coef`` (features × classes; in place when it is float32
+        already: a many-class model's weights are not copied)."""
         vocab, idf, start = {}, [], 0
-        coef = np.array(coef, dtype=np.float32)
+        coef = np.asarray(coef, dtype=np.float32)
         for prefix, weight, vec, _ in self.blocks:
             vocab.update({prefix + str(k): start + int(v) for k, v in vec.vocabulary_.items()})
             idf.append(vec.idf_.astype(np.float32))
@@ -385,7 +386,7 @@ class TextClassifier:
         if cfg.model == "svm":
             svm = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=cfg.random_state)
         elif cfg.model == "ridge" and KernelRidgeClassifier.fits(*X.shape, len(set(labels)), cfg.kernel_max_rows):
-            svm = KernelRidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight)
+            svm = KernelRidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight, coef_dtype=np.float32)
         elif cfg.model == "ridge":
             svm = RidgeClassifier(alpha=cfg.alpha, class_weight=cfg.class_weight, solver="sparse_cg")
         else:
@@ -395,7 +396,8 @@ class TextClassifier:
 
     def _weights_of(self, vec: "_Features", svm) -> _Weights:
         """The fitted model's weights as prediction uses them: one row per class, within the weight budget."""
-        coef = np.atleast_2d(svm.coef_).astype(np.float32)  # ridge gives a 1-d coef_ for binary problems
+        # ridge gives a 1-d coef_ for binary problems; the kernel ridge's float32 coef_ is used as it is (no copy)
+        coef = np.atleast_2d(svm.coef_).astype(np.float32, copy=False)
         intercept = np.atleast_1d(svm.intercept_).astype(np.float32)
         if len(svm.classes_) == 2:  # sklearn keeps one row for binary problems
             coef = np.vstack([-coef[0], coef[0]])

@@ -35,11 +35,15 @@ class KernelRidgeClassifier:
     ``classes_``, ``coef_`` (classes × features; 1-d for two classes), ``intercept_``,
     ``decision_function``."""
 
-    def __init__(self, alpha: float = 1.0, class_weight: str | None = "balanced"):
+    def __init__(self, alpha: float = 1.0, class_weight: str | None = "balanced", coef_dtype=np.float64):
+        """``coef_dtype`` np.float32: ``coef_`` in single precision, as the dispatch model stores it, computed a
+        slice of classes at a time, so that no features × classes array of doubles is ever made (1.4 GB for
+        477,619 features and 372 classes; ``coef_`` is then a transposed view of a features × classes array)."""
         if class_weight not in ("balanced", None):
             raise ValueError(f"class_weight must be 'balanced' or None, not {class_weight!r}")
         self.alpha = float(alpha)
         self.class_weight = class_weight
+        self.coef_dtype = np.dtype(coef_dtype)
 
     @staticmethod
     def fits(n_rows: int, n_features: int, n_classes: int, max_rows: int) -> bool:
@@ -69,8 +73,8 @@ class KernelRidgeClassifier:
         Z = solve_positive_definite(K, B.astype(np.float32)).astype(np.float64)
         Z += solve_positive_definite(K, self._residual(centred, B, Z).astype(np.float32), factored=True)
         del K
-        coef = centred.transposed_times(Z)
-        self.coef_, self.intercept_ = coef.T, y_mean - x_mean @ coef
+        coef, self.intercept_ = self._primal(centred, Z, x_mean, y_mean)
+        self.coef_ = coef.T
         if len(self.coef_) == 1:  # two classes: one column, kept 1-d as scikit-learn does
             self.coef_, self.intercept_ = self.coef_[0], float(self.intercept_[0])
         return self
@@ -106,6 +110,18 @@ class KernelRidgeClassifier:
             np.add(part, product, out=K[start:stop, :stop], casting="same_kind")
         K[np.diag_indices(n)] += self.alpha
         return K
+
+    def _primal(self, centred, Z, x_mean, y_mean):
+        """W = Xcᵀ Z (features × classes, in coef_dtype) and the intercepts ȳ − x̄ W, REFINE_CLASSES classes at
+        a time in double precision: the only double temporaries are features × REFINE_CLASSES."""
+        coef = np.empty((len(x_mean), Z.shape[1]), dtype=self.coef_dtype)
+        intercept = np.empty(Z.shape[1])
+        for start in range(0, Z.shape[1], REFINE_CLASSES):
+            part = slice(start, start + REFINE_CLASSES)
+            block = centred.transposed_times(Z[:, part])
+            coef[:, part] = block
+            intercept[part] = y_mean[part] - x_mean @ block
+        return coef, intercept
 
     def _residual(self, centred, B, Z):
         """B − (Xc Xcᵀ + αI) Z in double precision, from the sparse rows: the system the single-precision

@@ -60,6 +60,21 @@ def test_the_single_precision_kernel_is_refined_to_the_double_precision_solution
     assert np.abs(model.coef_.T - exact).max() < 1e-9 * np.abs(exact).max()
 
 
+def test_single_precision_weights_are_the_double_ones_rounded_a_slice_of_classes_at_a_time(titles, monkeypatch):
+    """coef_dtype float32 (the dispatch model's): the weights are computed 7 classes at a time here and never
+    held as doubles whole; each equals the double-precision weight rounded, the intercepts are the same."""
+    from jiesu.dispatch import ridge
+
+    texts, labels = _many_classes(titles)
+    X = _Features(ClassifierConfig()).fit_transform(texts)
+    double = KernelRidgeClassifier(alpha=0.5).fit(X, labels)
+    monkeypatch.setattr(ridge, "REFINE_CLASSES", 7)
+    single = KernelRidgeClassifier(alpha=0.5, coef_dtype=np.float32).fit(X, labels)
+    assert single.coef_.dtype == np.float32 and single.coef_.T.flags.c_contiguous  # features × classes
+    assert np.abs(single.coef_ - double.coef_.astype(np.float32)).max() <= 1e-7 * np.abs(double.coef_).max()
+    assert np.abs(single.intercept_ - double.intercept_).max() < 1e-12
+
+
 @pytest.mark.parametrize("balanced", [True, False])
 def test_kernel_form_equals_scikit_learn(titles, balanced):
     texts, labels = _many_classes(titles)
