@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -450,6 +450,7 @@ class Accuracy:
     categories: list     # [{category, path, n, top1, top3, …}] most dispatched first
     groups: list         # [{group, n, top1, top3, …}] by first-level category
     returns: list        # [{followed, label, n, returned, share}]
+    models: list = field(default_factory=list)  # [{model_version, first, last, n, top1, …}] newest first
 
 
 def _counts():
@@ -524,7 +525,15 @@ def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
     group_rows = sorted((_with_shares(g) for g in groups.values()),
                         key=lambda r: (r["group"].code if r["group"] else "~"))
     return Accuracy(since=since, until=until, total=total, weeks=week_rows, categories=category_rows,
-                    groups=group_rows, returns=returns_report(qs))
+                    groups=group_rows, returns=returns_report(qs), models=by_model(qs))
+
+
+def by_model(qs, limit=6):
+    """The figures of each model version the dispatches were suggested by, the newest first: how a retrained
+    model does at the desk, against the one it replaced."""
+    rows = (qs.values("model_version").annotate(first=Min("at"), last=Max("at"), **_counts())
+            .order_by("-first")[:limit])
+    return [_with_shares(dict(row)) for row in rows]
 
 
 def returns_report(qs):

@@ -194,6 +194,22 @@ def test_accuracy_by_week_and_category_and_the_returns(desk_world):
     assert top1.accepted_rank == second.accepted_rank == 1
 
 
+def test_accuracy_by_model_version_newest_first(desk_world):
+    """A retrained model's figures at the desk beside the model it replaced."""
+    w = desk_world
+    now = timezone.now()
+    _t, old_right = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, old_wrong = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
+    _t, new_right = desk.accept(w.dispatcher, new_ticket(w), 1)
+    DispatchSuggestion.objects.filter(pk__in=[old_right.pk, old_wrong.pk]).update(
+        model_version="desk-1", at=now - timedelta(days=9))
+    DispatchSuggestion.objects.filter(pk=new_right.pk).update(model_version="desk-2", at=now - timedelta(days=1))
+    models = desk.accuracy_report(weeks=4).models
+    assert [(m["model_version"], m["n"], m["top1"], m["override"]) for m in models] == [
+        ("desk-2", 1, 1, 0), ("desk-1", 2, 1, 1)]
+    assert models[1]["top1_share"] == 0.5 and models[1]["first"] < models[0]["first"]
+
+
 def test_accuracy_keeps_to_the_users_territory(desk_world):
     w = desk_world
     desk.accept(w.dispatcher, new_ticket(w), 1)

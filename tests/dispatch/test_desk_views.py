@@ -1,5 +1,8 @@
 """The dispatcher's desk pages: the panel in the queue and on the ticket page, accept, accuracy; who may use them."""
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
 from jiesu.dispatch import router
@@ -113,6 +116,22 @@ def test_accuracy_page_and_roles(desk_world, as_user):
         assert as_user(user).get("/dispatch/accuracy/").status_code == 403
     outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
     assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/").content.decode()
+    assert 'id="acc-models"' not in html  # one model only: nothing to compare
+
+
+def test_the_accuracy_page_compares_the_model_versions(desk_world, as_user):
+    w = desk_world
+    _t, old = desk.accept(w.dispatcher, new_ticket(w), 1)
+    desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
+    DispatchSuggestion.objects.exclude(pk=old.pk).update(model_version="desk-2")
+    DispatchSuggestion.objects.filter(pk=old.pk).update(model_version="desk-1",
+                                                        at=timezone.now() - timedelta(days=3))
+    html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert "按模型" in html and "重新训练的模型是否比被替换的更好" in html
+    table = html[html.index('id="acc-models"'):]
+    assert table.index('data-model="desk-2"') < table.index('data-model="desk-1"')  # newest first
+    newest = table[table.index('data-model="desk-2"'):table.index('data-model="desk-1"')]
+    assert "0.0%" in newest and '<td class="num">1</td>' in newest
 
 
 def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_world, as_user, monkeypatch):
@@ -136,9 +155,6 @@ def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_wor
 
 
 def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_world, as_user, settings):
-    from datetime import timedelta
-
-    from jiesu.dispatch import services as desk
     from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
