@@ -170,6 +170,7 @@ class RetrainState(models.TextChoices):
     SKIPPED = "skipped", _("Not trained")              # too few tickets to train on or to judge with
     FAILED = "failed", _("Failed")                     # an error; the current model stays
     LOST = "lost", _("Interrupted")                    # the process ended (killed?) without a result
+    ROLLED_BACK = "rollback", _("Rolled back")         # jiesu dispatch rollback: the previous model put back
 
 
 class RetrainTrigger(models.TextChoices):
@@ -178,7 +179,8 @@ class RetrainTrigger(models.TextChoices):
 
 
 class RetrainRun(models.Model):
-    """One run of `jiesu dispatch retrain`, started by the worker's weekly schedule or by hand.
+    """One run of `jiesu dispatch retrain`, started by the worker's weekly schedule or by hand (or a
+    `jiesu dispatch rollback`, recorded alike: it changes the model in use too).
 
     At most one runs at a time (a unique constraint on the running state): two runs would write the same
     model file. A run whose process died without a result is marked lost by the worker's next look.

@@ -157,6 +157,57 @@ def unseen_by(model, examples):
     return [e for e in examples if e.closed_at is not None and e.closed_at > since]
 
 
+def model_path(path):
+    """The model file as TextClassifier.save names it (.npz added if missing)."""
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def previous_path(path):
+    """Where retrain keeps the model it replaced: desk.npz → desk.previous.npz."""
+    path = model_path(path)
+    return path.with_name(path.stem + ".previous.npz")
+
+
+@dataclass
+class Rollback:
+    path: str
+    model_version: str   # now in use: the previous model
+    previous: str        # where the model it replaced is kept, to roll forward again
+    replaced: str        # that model's version ("" when it could not be read)
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def rollback(path):
+    """Put the previous model (<name>.previous.npz) back in place and keep the current one as the previous: a
+    second rollback undoes the first. The model file exists throughout (the engine never sees it missing).
+    Raises ValueError, changing nothing, when there is no previous model or it cannot be read."""
+    from jiesu.dispatch.classifier import TextClassifier
+
+    path, previous = model_path(path), previous_path(path)
+    if not previous.exists():
+        raise ValueError(f"no previous model to go back to: {previous} does not exist")
+    try:
+        restored = TextClassifier.load(previous)
+    except Exception as exc:  # noqa: BLE001 — unreadable in any way: nothing is changed
+        raise ValueError(f"the previous model {previous} could not be read ({exc}); nothing was changed") from None
+    replaced = ""
+    if path.exists():
+        try:
+            replaced = TextClassifier.load(path).version
+        except Exception:  # noqa: BLE001 — a damaged current model is kept aside all the same
+            replaced = ""
+        kept = path.with_name(path.name + ".rollback")
+        shutil.copy2(path, kept)
+        previous.replace(path)
+        kept.replace(previous)
+    else:
+        previous.replace(path)
+    return Rollback(str(path), restored.version, str(previous) if previous.exists() else "", replaced)
+
+
 def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=False, since=None, version=None,
             say=lambda message: None):
     """Train a new model on the closed tickets and put it at `path` unless it is worse than the model there.
@@ -169,9 +220,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     """
     from jiesu.dispatch.classifier import TextClassifier
 
-    path = Path(path)
-    if path.suffix != ".npz":  # as TextClassifier.save names it
-        path = path.with_name(path.name + ".npz")
+    path = model_path(path)
     examples = confirmed_examples(since)
     if not examples:
         raise ValueError("no closed ticket with a dispatcher-confirmed category")
@@ -213,7 +262,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
                                     "replaced": before and before.model_version,
                                     "replaced_accuracy": before and before.accuracy}
     if path.exists():
-        previous = path.with_name(path.stem + ".previous.npz")
+        previous = previous_path(path)
         shutil.copy2(path, previous)
         result.previous = str(previous)
     final.save(path)

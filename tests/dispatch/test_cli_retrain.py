@@ -126,3 +126,44 @@ def test_tickets_closed_just_before_training_count_as_seen():
     later = datetime.fromisoformat(model.meta["trained_at"]) + timedelta(microseconds=1)
     examples = [training.Example("t", "x", "a", 1, closed), training.Example("t", "x", "a", 2, later)]
     assert [e.ticket_id for e in training.unseen_by(model, examples)] == [2]
+
+
+def test_rollback_puts_the_previous_model_back_and_a_second_undoes_it(tmp_path):
+    from jiesu.dispatch.models import RetrainRun, RetrainState
+
+    path = tmp_path / "desk.npz"
+    fit = TextClassifier(config=ClassifierConfig(calibrate=False)).fit
+    fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5, version="desk-1").save(training.previous_path(path))
+    fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5, version="desk-2").save(path)
+    lines = run("rollback", "--model", str(path))
+    assert lines[-2] == "back to desk-1; desk-2 kept as the previous model"
+    assert json.loads(lines[-1]) == {"path": str(path), "model_version": "desk-1",
+                                     "previous": str(tmp_path / "desk.previous.npz"), "replaced": "desk-2"}
+    assert TextClassifier.load(path).version == "desk-1"
+    assert TextClassifier.load(tmp_path / "desk.previous.npz").version == "desk-2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desk.npz", "desk.previous.npz"]
+    run("rollback", "--model", str(path))
+    assert TextClassifier.load(path).version == "desk-2"
+    assert [(r.state, r.reason) for r in RetrainRun.objects.order_by("pk")] == [
+        (RetrainState.ROLLED_BACK, "back to desk-1; desk-2 kept as the previous model"),
+        (RetrainState.ROLLED_BACK, "back to desk-2; desk-1 kept as the previous model")]
+
+
+def test_rollback_without_a_readable_previous_model_changes_nothing(tmp_path):
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+
+    path = tmp_path / "desk.npz"
+    TextClassifier(config=ClassifierConfig(calibrate=False)).fit(
+        STALLS + GAS, ["a"] * 5 + ["b"] * 5, version="desk-2").save(path)
+    with pytest.raises(CommandError, match="no previous model to go back to: .*desk.previous.npz does not exist"):
+        run("rollback", "--model", str(path))
+    (tmp_path / "desk.previous.npz").write_bytes(b"half a file")
+    with pytest.raises(CommandError, match="could not be read .*nothing was changed"):
+        run("rollback", "--model", str(path))
+    assert TextClassifier.load(path).version == "desk-2"
+    assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
+    assert set(RetrainRun.objects.values_list("state", flat=True)) == {RetrainState.FAILED}
+    desk.start_retrain_run(RetrainTrigger.WORKER, path)
+    with pytest.raises(CommandError, match="正在进行"):  # never while a retraining may write the file
+        run("rollback", "--model", str(path))

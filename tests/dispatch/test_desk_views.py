@@ -174,7 +174,11 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     assert "新模型在最新 1000 件工单上首条建议正确 88.1%，当时在用的模型 90.2%" in kept
     latest = html[html.index(f'data-run="{skipped.pk}"'):html.index(f'data-run="{judged.pk}"')]
     assert "命令" in latest and "未训练" in latest and "only 3 tickets closed" in latest
-    assert RetrainRun.objects.count() == 2
+    back = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
+    desk.finish_retrain_run(back, RetrainState.ROLLED_BACK, "back to desk-6", {"model_version": "desk-6"})
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "已回退" in html and "回退到 desk-6" in html
+    assert RetrainRun.objects.count() == 3
 
 
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):

@@ -6,11 +6,12 @@ the dispatch text classifier.
     jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/desk.npz
     jiesu dispatch train --cold-start --out var/models/cold.npz
     jiesu dispatch retrain --model var/models/desk.npz   # weekly (the worker does it): replaces the model only if not worse
+    jiesu dispatch rollback --model var/models/desk.npz  # the previous model back in place (again: undone)
     jiesu dispatch crossval --data M.csv --extra T.csv --text 留言主题,留言详情 --label 一级分类 --seeds 0,1,2
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
 
-evaluate, train, retrain and crossval print as their last line one JSON object.
+evaluate, train, retrain, rollback and crossval print as their last line one JSON object.
 """
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _add_model_args(p):
 
 
 class Command(BaseCommand):
-    help = ("Dispatch classifier: evaluate | train | retrain | crossval | predict | info "
+    help = ("Dispatch classifier: evaluate | train | retrain | rollback | crossval | predict | info "
             "(see `jiesu dispatch <action> -h`).")
 
     def add_arguments(self, parser):
@@ -168,6 +169,13 @@ class Command(BaseCommand):
         pr.add_argument("--model", required=True, metavar="PATH")
         pr.add_argument("-k", type=int, default=3)
         pr.add_argument("texts", nargs="*", help="texts (default: one per line from standard input)")
+
+        rb = sub.add_parser("rollback", help="put the previous model back in place (undo a retraining)",
+                            description="Put <name>.previous.npz (kept by retrain) back in place of the model and "
+                                        "keep the current one as the previous, so that a second rollback undoes "
+                                        "the first. Refused while a retraining runs. Running processes pick it "
+                                        "up within 30 s. Last line: JSON.")
+        rb.add_argument("--model", required=True, metavar="PATH", help="the model file the engine uses")
 
         info = sub.add_parser("info", help="show a model file's metadata")
         info.add_argument("--model", required=True, metavar="PATH")
@@ -353,6 +361,24 @@ class Command(BaseCommand):
         summary = {**result.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
         self._json(summary)
         return summary
+
+    def do_rollback(self, opts):
+        from jiesu.dispatch import training
+
+        try:
+            run = desk.start_retrain_run(RetrainTrigger.COMMAND, training.model_path(opts["model"]), pid=os.getpid())
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        try:
+            result = training.rollback(opts["model"])
+        except ValueError as exc:
+            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc))
+            raise CommandError(str(exc)) from None
+        reason = f"back to {result.model_version}" + (f"; {result.replaced} kept as the previous model"
+                                                      if result.replaced else "")
+        desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, reason, result.as_dict())
+        self._say(reason)
+        self._json(result.as_dict())
 
     def _csv_rows(self, opts):
         data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])
