@@ -835,9 +835,21 @@ def share_that_fits(labels: Sequence[str], rows: Sequence[int], budget: int, flo
         newest_first.setdefault(label, []).append(n)
     sums = {label: np.cumsum(r) for label, r in newest_first.items()}
     counts = {label: len(r) for label, r in newest_first.items()}
+    return _largest_share(counts, lambda label, q: int(sums[label][q - 1]), budget, floor)
+
+
+def share_of_counts(counts: Mapping[str, int], budget: int, floor: int) -> float:
+    """share_that_fits when every example takes one row, from the counts alone (no list of labels: the
+    training data's reader sizes what it reads from the database with it, jiesu.dispatch.training)."""
+    return _largest_share(counts, lambda label, q: q, budget, floor)
+
+
+def _largest_share(counts, rows_of_newest, budget, floor) -> float:
+    """The largest share (to 1e-4) whose quotas (quota_of_share) take at most ``budget`` rows, the newest q
+    examples of a label taking rows_of_newest(label, q) rows; 0 when the floor alone does not fit."""
 
     def total(share: float) -> int:
-        return sum(int(sums[label][q - 1]) for label, q in quota_of_share(counts, share, floor).items() if q)
+        return sum(rows_of_newest(label, q) for label, q in quota_of_share(counts, share, floor).items() if q)
 
     lo, hi = 0.0, 1.0
     if total(hi) <= budget:

@@ -67,15 +67,56 @@ def confirmed_tickets(since=None, until=None):
     return qs
 
 
-def confirmed_examples(since=None, until=None, limit=None):
-    """[Example] of confirmed_tickets, oldest closing first (`limit`: the newest that many)."""
-    qs = confirmed_tickets(since, until).order_by("-closed_at", "-id")
+def confirmed_examples(since=None, until=None, limit=None, budget=None, floor=10, newest=0):
+    """[Example] of confirmed_tickets, oldest closing first (`limit`: the newest that many).
+
+    `budget`: when there are more tickets than that, read only the newest share of each category that fits it,
+    and at least `floor` of each (classifier.share_of_counts), plus the newest `newest` tickets of all: what
+    a model of many categories trains on anyway (its kernel's rows are bounded, ClassifierConfig.kernel_max_rows),
+    so that a city's years of tickets (Beijing: 24 million a year) are never all read into memory.
+    """
+    qs = confirmed_tickets(since, until)
+    if budget:
+        qs = _newest_share(qs, budget, floor, newest)
+    qs = qs.order_by("-closed_at", "-id")
     if limit:
         qs = qs[:limit]
     rows = qs.values_list("id", "title", "text", "category__code", "closed_at").iterator(chunk_size=5000)
     out = [Example(title or "", text or "", code, pk, closed) for pk, title, text, code, closed in rows]
     out.reverse()
     return out
+
+
+def read_budget(config):
+    """How many tickets confirmed_examples reads for a model of `config`: twice its kernel's rows (body passages
+    make a ticket more than one row, and the classifier samples again), or None (no bound: the classifier
+    keeps every example, or its own max_per_class)."""
+    if config.model != "ridge" or config.kernel_max_rows <= 0 or config.max_per_class is not None:
+        return None
+    return 2 * config.kernel_max_rows
+
+
+def _newest_share(qs, budget, floor, newest):
+    """The tickets of `qs` within the newest share of each category that fits `budget`, or the newest `newest`
+    of all; `qs` itself when all of it fits or when there are too few categories for the classifier to sample
+    (ridge.MIN_CLASSES). Two queries: the counts per category, then a window."""
+    from django.db.models import Count, F, FloatField, Q, Value, Window
+    from django.db.models.functions import Ceil, Greatest, RowNumber
+
+    from jiesu.dispatch.classifier import share_of_counts
+    from jiesu.dispatch.ridge import MIN_CLASSES
+
+    counts = dict(qs.order_by().values_list("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
+    if sum(counts.values()) <= budget or len(counts) < MIN_CLASSES:
+        return qs
+    share = share_of_counts(counts, budget, floor)
+    newest_first = [F("closed_at").desc(), F("id").desc()]
+    ranked = qs.annotate(in_category=Window(RowNumber(), partition_by=[F("category_id")], order_by=newest_first),
+                         of_category=Window(Count("id"), partition_by=[F("category_id")]),
+                         overall=Window(RowNumber(), order_by=newest_first))
+    quota = Greatest(Value(float(floor)), Ceil(Value(share) * F("of_category"), output_field=FloatField()),
+                     output_field=FloatField())  # quota_of_share in SQL (capped by the category's count itself)
+    return ranked.filter(Q(in_category__lte=quota) | Q(overall__lte=newest))
 
 
 def texts_and_labels(examples):
@@ -221,7 +262,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     from jiesu.dispatch.classifier import TextClassifier
 
     path = model_path(path)
-    examples = confirmed_examples(since)
+    examples = confirmed_examples(since, budget=read_budget(config), floor=config.min_per_class, newest=holdout)
     if not examples:
         raise ValueError("no closed ticket with a dispatcher-confirmed category")
     current, damaged = None, ""

@@ -167,3 +167,30 @@ def test_rollback_without_a_readable_previous_model_changes_nothing(tmp_path):
     desk.start_retrain_run(RetrainTrigger.WORKER, path)
     with pytest.raises(CommandError, match="正在进行"):  # never while a retraining may write the file
         run("rollback", "--model", str(path))
+
+
+def test_past_its_budget_the_reader_takes_each_categorys_newest_share_and_the_newest_of_all(desk_world, monkeypatch):
+    """A city's years of tickets are never all read: past the budget, the newest share of each category that
+    fits it (as the classifier samples its kernel's rows), at least the floor, and the newest few of all."""
+    from jiesu.dispatch import ridge
+    from jiesu.dispatch.classifier import quota_of_share, share_of_counts
+
+    w = desk_world
+    made = _tickets(w, w.category.code, w.gas.code)  # 5 stalls then 5 gas, closed in that order
+    now = timezone.now()
+    for i, ticket in enumerate(made):
+        Ticket.objects.filter(pk=ticket.pk).update(closed_at=now - timedelta(hours=10 - i))
+    stalls, gas = [t.pk for t in made[:5]], [t.pk for t in made[5:]]
+    monkeypatch.setattr(ridge, "MIN_CLASSES", 2)
+    share = share_of_counts({"stall": 5, "gas": 5}, 4, 1)
+    assert quota_of_share({"stall": 5, "gas": 5}, share, 1) == {"stall": 2, "gas": 2}
+    kept = [e.ticket_id for e in training.confirmed_examples(budget=4, floor=1)]
+    assert kept == stalls[-2:] + gas[-2:]  # oldest first, each category's newest two
+    kept = [e.ticket_id for e in training.confirmed_examples(budget=4, floor=1, newest=3)]
+    assert kept == stalls[-2:] + gas[-3:]  # and the newest three of all
+    assert len(training.confirmed_examples(budget=10, floor=1)) == 10  # all fit: all read
+    monkeypatch.setattr(ridge, "MIN_CLASSES", 16)
+    assert len(training.confirmed_examples(budget=4, floor=1)) == 10  # too few categories to sample: all
+    assert training.read_budget(ClassifierConfig()) == 40_000
+    assert training.read_budget(ClassifierConfig(max_per_class=0)) is None
+    assert training.read_budget(ClassifierConfig(model="svm")) is None

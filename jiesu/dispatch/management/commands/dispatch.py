@@ -393,7 +393,9 @@ class Command(BaseCommand):
 
         if opts["limit"] is not None and opts["limit"] < 1:
             raise CommandError("--limit must be at least 1")
-        examples = training.confirmed_examples(opts["since"], opts["until"], opts["limit"])
+        config = self._config(opts, calibrate=False)
+        examples = training.confirmed_examples(opts["since"], opts["until"], opts["limit"],
+                                               budget=training.read_budget(config), floor=config.min_per_class)
         if not examples:
             raise CommandError("no closed ticket with a dispatcher-confirmed category in that period")
         texts, labels = training.texts_and_labels(examples)
