@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiesu.dispatch import training
 from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
@@ -165,8 +165,8 @@ def test_rollback_without_a_readable_previous_model_changes_nothing(tmp_path):
     assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
     assert set(RetrainRun.objects.values_list("state", flat=True)) == {RetrainState.FAILED}
     desk.start_retrain_run(RetrainTrigger.WORKER, path)
-    with pytest.raises(CommandError, match="正在进行"):  # never while a retraining may write the file
-        run("rollback", "--model", str(path))
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="正在进行"):
+        run("rollback", "--model", str(path))  # never while a retraining may write the file
 
 
 def test_past_its_budget_the_reader_takes_each_categorys_newest_share_and_the_newest_of_all(desk_world, monkeypatch):

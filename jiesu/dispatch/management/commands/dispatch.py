@@ -319,9 +319,10 @@ class Command(BaseCommand):
             raise CommandError("--holdout must be at least 1")
         if not 0 <= opts["tolerance"] < 1:
             raise CommandError("--tolerance must be at least 0 and below 1")
+        config = self._config(opts, calibrate=True)  # a bad option is refused before a run is recorded
         run = self._retrain_run(opts)
         try:
-            result = self._retrain(opts)
+            result = self._retrain(opts, config)
         except CommandError as exc:
             desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc))
             raise
@@ -340,11 +341,10 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
 
-    def _retrain(self, opts):
+    def _retrain(self, opts, config):
         from jiesu.dispatch import training
 
         t0 = time.perf_counter()
-        config = self._config(opts, calibrate=True)
         try:
             result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
                                       refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
