@@ -65,11 +65,12 @@ class KernelRidgeClassifier:
         if self.class_weight == "balanced":
             per_class = compute_class_weight("balanced", classes=self.classes_, y=y)
             weights = weights * per_class[np.searchsorted(self.classes_, y)]
-        X = sp.csr_matrix(X, dtype=np.float64)
+        X = sp.csr_matrix(X).astype(np.float64, copy=True)  # scaled in place below; the caller's is left alone
         x_mean = np.asarray(X.T @ weights).ravel() / weights.sum()
         y_mean = weights @ Y / weights.sum()
         root = np.sqrt(weights)
-        centred = _Centred(sp.csr_matrix(sp.diags(root) @ X), root, x_mean)
+        X.data *= np.repeat(root, np.diff(X.indptr))  # the weighted rows, without a second copy of X
+        centred = _Centred(X, root, x_mean)
         B = (Y - y_mean) * root[:, None]
         K = self._kernel(centred)
         Z = solve_positive_definite(K, B.astype(np.float32)).astype(np.float64)
