@@ -67,6 +67,18 @@ def retrain_due(now, last_started, days, hours):
     return now - last_started >= timedelta(days=days) - slack
 
 
+def next_retrain_at(now, last_started, days, hours):
+    """When the scheduled retraining is next due (retrain_due), from `now` on; the worker starts it at its first
+    pass after that."""
+    earliest = now if last_started is None else max(now, last_started + timedelta(days=days)
+                                                    - timedelta(hours=(hours[1] - hours[0]) % 24))
+    local = timezone.localtime(earliest)
+    if in_hours(local.hour, hours):
+        return earliest
+    start = local.replace(hour=hours[0], minute=0, second=0, microsecond=0)
+    return start if start > local else start + timedelta(days=1)
+
+
 def retrain_log_path(model_path):
     """The retrain processes' output, beside the model: var/models/desk.npz → var/models/desk.retrain.log."""
     path = Path(model_path)
@@ -101,8 +113,7 @@ def retrain_if_due(now=None, spawn=None):
     now = now or timezone.now()
     _reap_children()
     desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
-    latest = RetrainRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
-    if not retrain_due(now, latest, days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))):
+    if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))):
         return None
     try:
         run = desk.start_retrain_run(RetrainTrigger.WORKER, model_path, now=now)

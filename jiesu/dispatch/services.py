@@ -640,6 +640,12 @@ def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
     return lost
 
 
+def latest_retrain_start():
+    """When the latest run (of any kind: scheduled, by command, a rollback) began, or None: the week counts
+    from it."""
+    return RetrainRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+
+
 def last_retrain_runs(limit=5):
     return list(RetrainRun.objects.all()[:limit])
 
@@ -649,15 +655,19 @@ class RetrainSchedule:
     days: int
     start_hour: int
     end_hour: int       # excluded; equal to start_hour: any hour
+    next_at: datetime   # when it is next due
 
 
-def retrain_schedule():
+def retrain_schedule(now=None):
     """The worker's retraining schedule from the settings; None when it does not retrain (no model file named,
     or DISPATCH_RETRAIN_DAYS 0)."""
     from django.conf import settings
 
+    from jiesu.dispatch.jobs import next_retrain_at
+
     conf = settings.JIESU
     if not conf.get("DISPATCH_MODEL") or not conf.get("DISPATCH_RETRAIN_DAYS"):
         return None
-    start, end = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))
-    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], start, end)
+    hours = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))
+    next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours)
+    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at)

@@ -169,6 +169,11 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained")
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html
+    from jiesu.dispatch.jobs import next_retrain_at
+
+    due = next_retrain_at(timezone.now(), desk.latest_retrain_start(), 7, (2, 6))  # a week on, at night
+    assert due - timezone.now() > timedelta(days=6)
+    assert f"下次：{timezone.localtime(due):%Y-%m-%d %H:%M} 起。" in html
     kept = html[html.index(f'data-run="{judged.pk}"'):]
     assert "定时（后台任务）" in kept and "保留当前模型" in kept and "3.0" in kept
     assert "新模型在最新 1000 件工单上首条建议正确 88.1%，当时在用的模型 90.2%" in kept

@@ -59,6 +59,19 @@ def test_the_window_and_the_week():
     assert jobs.retrain_log_path("var/models/desk.npz").as_posix() == "var/models/desk.retrain.log"
 
 
+def test_when_the_next_retraining_is_due():
+    noon = NIGHT.replace(hour=12)
+    assert jobs.next_retrain_at(NIGHT, None, 7, (2, 6)) == NIGHT  # never run, in the window: now
+    assert jobs.next_retrain_at(noon, None, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=1)
+    # run Monday 03:00: due from the next Monday 23:00 less the 4-hour window, i.e. that night from 02:00
+    assert jobs.next_retrain_at(noon, NIGHT, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=7)
+    assert jobs.next_retrain_at(noon, NIGHT, 7, (22, 4)) == NIGHT + timedelta(days=7) - timedelta(hours=5)  # Sun 22:00
+    for now, last, hours in ((noon, NIGHT, (2, 6)), (NIGHT, None, (0, 0)), (noon, NIGHT, (22, 4))):
+        due = jobs.next_retrain_at(now, last, 7, hours)
+        assert jobs.retrain_due(due, last, 7, hours)
+        assert not jobs.retrain_due(due - timedelta(minutes=1), last, 7, hours) or due == now
+
+
 def test_settings_read_the_schedule_from_the_environment(tmp_path):
     code = ("import django; django.setup(); from django.conf import settings; "
             "print(settings.JIESU['DISPATCH_RETRAIN_DAYS'], settings.JIESU['DISPATCH_RETRAIN_HOURS'])")
