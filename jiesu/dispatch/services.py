@@ -616,16 +616,21 @@ def process_alive(pid):
 
 
 def lost_reason(run, now, timeout):
-    """Why a running run is to be marked lost, or '' while it may still be at work."""
+    """Why a running run is to be marked lost, as (reason, details for the page), or None while it may still be
+    at work."""
     if now - run.started_at > timeout:
-        return f"no result after {timeout.total_seconds() / 3600:g} hours"
+        hours = round(timeout.total_seconds() / 3600, 1)
+        return f"no result after {hours:g} hours", {"lost": "timeout", "hours": hours}
     if run.host != socket.gethostname():
-        return ""  # another machine's process: only the timeout can tell
+        return None  # another machine's process: only the timeout can tell
     if run.pid is None:
-        return "the process was never started" if now - run.started_at > RETRAIN_NEVER_STARTED else ""
+        if now - run.started_at > RETRAIN_NEVER_STARTED:
+            return "the process was never started", {"lost": "never_started"}
+        return None
     if not process_alive(run.pid):
-        return f"the process (pid {run.pid}) ended without a result (killed? out of memory? see the log)"
-    return ""
+        return (f"the process (pid {run.pid}) ended without a result (killed? out of memory? see the log)",
+                {"lost": "ended", "pid": run.pid})
+    return None
 
 
 def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
@@ -633,10 +638,11 @@ def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
     now = now or timezone.now()
     lost = 0
     for run in RetrainRun.objects.filter(state=RetrainState.RUNNING):
-        reason = lost_reason(run, now, timeout)
-        if reason:
+        found = lost_reason(run, now, timeout)
+        if found:
+            reason, details = found
             lost += RetrainRun.objects.filter(pk=run.pk, state=RetrainState.RUNNING).update(
-                state=RetrainState.LOST, finished_at=now, reason=reason)
+                state=RetrainState.LOST, finished_at=now, reason=reason, result=details)
     return lost
 
 

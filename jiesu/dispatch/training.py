@@ -210,6 +210,18 @@ def previous_path(path):
     return path.with_name(path.stem + ".previous.npz")
 
 
+class TooFewTickets(ValueError):
+    """retrain has too little to train on or to judge with. `code` and `figures` say why, for the accuracy page
+    to word it in the user's language: no_tickets; few_unseen / few_to_hold_out (n, minimum, total)."""
+
+    def __init__(self, message, code, **figures):
+        super().__init__(message)
+        self.code, self.figures = code, figures
+
+    def as_dict(self):
+        return {"refused": self.code, **self.figures}
+
+
 @dataclass
 class Rollback:
     path: str
@@ -264,7 +276,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     path = model_path(path)
     examples = confirmed_examples(since, budget=read_budget(config), floor=config.min_per_class, newest=holdout)
     if not examples:
-        raise ValueError("no closed ticket with a dispatcher-confirmed category")
+        raise TooFewTickets("no closed ticket with a dispatcher-confirmed category", "no_tickets")
     current, damaged = None, ""
     if path.exists():
         try:
@@ -276,8 +288,10 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if len(newest) < MIN_HOLDOUT and not force:
         which = ("tickets closed since the current model was trained" if current is not None
                  else f"closed tickets to hold out (a fifth of {len(examples)})")
-        raise ValueError(f"only {len(newest)} {which}: at least {MIN_HOLDOUT} are needed to judge a new model "
-                         "(wait for more, or add --force to replace it unjudged)")
+        raise TooFewTickets(f"only {len(newest)} {which}: at least {MIN_HOLDOUT} are needed to judge a new model "
+                            "(wait for more, or add --force to replace it unjudged)",
+                            "few_unseen" if current is not None else "few_to_hold_out",
+                            n=len(newest), minimum=MIN_HOLDOUT, total=len(examples))
     held = {e.ticket_id for e in newest}
     older = [e for e in examples if e.ticket_id not in held]
     say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")

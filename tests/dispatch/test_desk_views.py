@@ -166,7 +166,8 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
         "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902}},
         now=judged.started_at + timedelta(minutes=3))
     skipped = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
-    desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained")
+    desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained",
+                            {"refused": "few_unseen", "n": 3, "minimum": 20, "total": 900})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html
     from jiesu.dispatch.jobs import next_retrain_at
@@ -178,12 +179,20 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     assert "定时（后台任务）" in kept and "保留当前模型" in kept and "3.0" in kept
     assert "新模型在最新 1000 件工单上首条建议正确 88.1%，当时在用的模型 90.2%" in kept
     latest = html[html.index(f'data-run="{skipped.pk}"'):html.index(f'data-run="{judged.pk}"')]
-    assert "命令" in latest and "未训练" in latest and "only 3 tickets closed" in latest
+    assert "命令" in latest and "未训练" in latest and 'title="only 3 tickets closed' in latest
+    assert "当前模型训练以来只办结了 3 件工单，至少需要 20 件才能检验新模型。" in latest
+    lost = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
+    desk.finish_retrain_run(lost, RetrainState.LOST, "no result after 12 hours", {"lost": "timeout", "hours": 12})
+    odd = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
+    desk.finish_retrain_run(odd, RetrainState.FAILED, "MemoryError: ")
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "中断" in html and "12 小时后仍无结果。" in html
+    assert "失败" in html and "<small>MemoryError: </small>" in html  # no wording of its own: the command's
     back = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(back, RetrainState.ROLLED_BACK, "back to desk-6", {"model_version": "desk-6"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "已回退" in html and "回退到 desk-6" in html
-    assert RetrainRun.objects.count() == 3
+    assert RetrainRun.objects.count() == 5
 
 
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):

@@ -111,6 +111,7 @@ def test_the_worker_retrains_at_night_once_a_week(desk_world, scheduled, monkeyp
     second = RetrainRun.objects.get(pk=again["run"])
     assert second.state == RetrainState.SKIPPED
     assert "only 0 tickets closed since the current model was trained" in second.reason
+    assert second.result == {"refused": "few_unseen", "n": 0, "minimum": 2, "total": 10}  # for the page
     assert desk.last_retrain_runs() == [second, first]
 
 
@@ -137,6 +138,7 @@ def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # lost, but it began this week
     stuck.refresh_from_db()
     assert stuck.state == RetrainState.LOST and f"pid {dead.pid}) ended without a result" in stuck.reason
+    assert stuck.result == {"lost": "ended", "pid": dead.pid}
     assert jobs.retrain_if_due(NIGHT + timedelta(days=7), spawn=lambda run_row: 4343)["pid"] == 4343
 
 
@@ -148,6 +150,7 @@ def test_a_run_without_a_result_for_12_hours_is_lost(scheduled):
     assert desk.abandon_lost_retrain_runs(NIGHT) == 1
     old.refresh_from_db()
     assert old.state == RetrainState.LOST and old.reason == "no result after 12 hours"
+    assert old.result == {"lost": "timeout", "hours": 12}
 
 
 @pytest.mark.django_db
@@ -156,7 +159,7 @@ def test_the_command_records_its_runs_and_refuses_a_run_not_waiting(desk_world, 
         run("retrain", "--model", str(scheduled))
     done = RetrainRun.objects.get()
     assert done.trigger == RetrainTrigger.COMMAND and done.state == RetrainState.SKIPPED
-    assert done.pid == os.getpid() and "no closed ticket" in done.reason
+    assert done.pid == os.getpid() and "no closed ticket" in done.reason and done.result == {"refused": "no_tickets"}
     with translation.override("zh-hans"), pytest.raises(CommandError, match=f"第 {done.pk} 次重新训练已不在等待执行（未训练）"):
         run("retrain", "--model", str(scheduled), "--run", str(done.pk))
     with translation.override("zh-hans"), pytest.raises(CommandError, match="没有第 999 次重新训练"):

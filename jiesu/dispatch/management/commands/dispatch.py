@@ -24,12 +24,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core.errors import DomainError
 from jiesu.dispatch import services as desk
+from jiesu.dispatch import training
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
 from jiesu.dispatch.models import RetrainState, RetrainTrigger
 from jiesu.dispatch.ridge import MIN_CLASSES
 from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
-from jiesu.dispatch.training import HOLDOUT
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
@@ -138,8 +138,8 @@ class Command(BaseCommand):
                                         "new file up within 30 s. Last line: JSON with both judgements.")
         rt.add_argument("--model", required=True, metavar="PATH",
                         help="the model file the engine uses (JIESU_DISPATCH_MODEL); created if missing")
-        rt.add_argument("--holdout", type=int, default=HOLDOUT, metavar="N",
-                        help=f"judge on at most the newest N unseen tickets (default {HOLDOUT:,}; without a "
+        rt.add_argument("--holdout", type=int, default=training.HOLDOUT, metavar="N",
+                        help=f"judge on at most the newest N unseen tickets (default {training.HOLDOUT:,}; without a "
                              "current model: at most a fifth of the tickets)")
         rt.add_argument("--tolerance", type=float, default=0.0,
                         help="replace the model even if the new one is right this much less often (0.01 = one "
@@ -323,9 +323,10 @@ class Command(BaseCommand):
         run = self._retrain_run(opts)
         try:
             result = self._retrain(opts, config)
-        except CommandError as exc:
-            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc))
-            raise
+        except ValueError as exc:  # too little to train on or to judge with: recorded, then said
+            details = exc.as_dict() if isinstance(exc, training.TooFewTickets) else {}
+            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), details)
+            raise CommandError(str(exc)) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}")
             raise
@@ -342,15 +343,11 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
     def _retrain(self, opts, config):
-        from jiesu.dispatch import training
-
+        """training.retrain, said and returned as its JSON line; ValueError when there is too little."""
         t0 = time.perf_counter()
-        try:
-            result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
-                                      refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
-                                      version=opts.get("version"), say=self._say)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
+                                  refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
+                                  version=opts.get("version"), say=self._say)
         for name, judged in (("new model", result.candidate), ("current model", result.current)):
             if judged is not None:
                 self._say(f"{name} {judged.model_version}: first suggestion right {judged.accuracy:.1%}, "
@@ -363,8 +360,6 @@ class Command(BaseCommand):
         return summary
 
     def do_rollback(self, opts):
-        from jiesu.dispatch import training
-
         try:
             run = desk.start_retrain_run(RetrainTrigger.COMMAND, training.model_path(opts["model"]), pid=os.getpid())
         except DomainError as exc:
@@ -389,8 +384,6 @@ class Command(BaseCommand):
 
     def _tickets(self, opts):
         """Closed tickets with a dispatcher-confirmed category (jiesu.dispatch.training), as (texts, codes)."""
-        from jiesu.dispatch import training
-
         if opts["limit"] is not None and opts["limit"] < 1:
             raise CommandError("--limit must be at least 1")
         config = self._config(opts, calibrate=False)
