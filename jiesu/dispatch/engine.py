@@ -14,7 +14,8 @@ and the list is sorted by it. The classifier is any object with
 
 1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL), if it exists
    (trained on the platform's closed tickets, labels = category codes); a process looks every
-   MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one;
+   MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one
+   in a thread, answering with the model in use meanwhile (loading takes 0.3–1 s);
 2. else a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
    settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the
@@ -190,6 +191,8 @@ class KeywordClassifier:
 MODEL_CHECK_SECONDS = 30  # how often a process looks whether the configured model file was replaced (a stat)
 _classifier = {"key": None, "model": None, "checked": None, "at": 0.0}
 _classifier_lock = threading.Lock()
+_reload = {"thread": None}  # the thread loading a replaced model file, if any
+_reload_lock = threading.Lock()
 _clock = time.monotonic
 
 
@@ -204,8 +207,9 @@ def default_classifier(ref=None):
     """The engine's classifier for this process (see the module docstring), cached.
 
     A configured model file is looked at again (one stat) every MODEL_CHECK_SECONDS: a file replaced meanwhile
-    is loaded by the request that notices it. A replacement that cannot be loaded leaves the model in use
-    (logged), and is tried again at the next look."""
+    is loaded in a thread, and the request that notices it (and those after it, until it is loaded) gets the
+    model in use: no dispatcher waits for a load. Only a process with no model yet loads it there and then. A
+    replacement that cannot be loaded leaves the model in use (logged), and is tried again at the next look."""
     from django.conf import settings
 
     ref = ref or reference()
@@ -225,9 +229,12 @@ def default_classifier(ref=None):
             log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist; using the cold start",
                         configured)
     if _classifier["key"] != key:
-        with _classifier_lock:
-            if _classifier["key"] != key:
-                _load_into_cache(key, configured, pairs)
+        if pairs is None and _classifier["model"] is not None:
+            _load_in_background(key, configured)
+        else:
+            with _classifier_lock:
+                if _classifier["key"] != key:
+                    _load_into_cache(key, configured, pairs)
     _classifier["checked"], _classifier["at"] = (weakref.ref(ref), configured), now
     return _classifier["model"]
 
@@ -237,6 +244,25 @@ def _stat(path):
         return Path(path).stat()
     except FileNotFoundError:
         return None
+
+
+def _load_in_background(key, configured):
+    """Start loading a replaced model file in a thread, unless one is at it already."""
+    with _reload_lock:
+        running = _reload["thread"]
+        if running is not None and running.is_alive():
+            return
+        _reload["thread"] = threading.Thread(target=_load_into_cache, args=(key, configured, None), daemon=True,
+                                             name="jiesu-dispatch-model-reload")
+        _reload["thread"].start()
+
+
+def finish_reload(timeout=None):
+    """Wait for a model file being loaded in the background (tests, benchmarks); True when none is loading."""
+    running = _reload["thread"]
+    if running is not None:
+        running.join(timeout)
+    return running is None or not running.is_alive()
 
 
 def _load_into_cache(key, configured, pairs):

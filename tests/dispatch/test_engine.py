@@ -129,17 +129,18 @@ def test_the_model_file_setting_reads_the_environment(tmp_path):
     assert out.strip() == str(tmp_path / "m.npz")
 
 
-def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_not(dispatch_db, settings, tmp_path,
-                                                                                  monkeypatch, caplog):
-    import os
-
+def model(version):
+    """A tiny trained model of two demo categories."""
     from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
 
     texts = ["有人摆摊占道经营", "路边摆摊卖菜", "店外占道经营", "路边违停", "车辆乱停", "违法停车堵路"]
     labels = ["03.01.01"] * 3 + ["05.03.01"] * 3
+    return TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels, version=version)
 
-    def model(version):
-        return TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels, version=version)
+
+def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_not(dispatch_db, settings, tmp_path,
+                                                                                  monkeypatch, caplog):
+    import os
 
     clock = [1000.0]
     monkeypatch.setattr(engine, "_clock", lambda: clock[0])
@@ -152,13 +153,50 @@ def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_n
     clock[0] += engine.MODEL_CHECK_SECONDS - 1
     assert engine.default_classifier().version == "desk-1"  # not looked at yet: no stat per suggestion
     clock[0] += 2
+    assert engine.default_classifier().version == "desk-1"  # noticed: loaded in a thread, the request goes on
+    assert engine.finish_reload(timeout=30)
     assert engine.default_classifier().version == "desk-2"
     assert suggest("王府井大街有人摆摊", address="东城区王府井大街").classifier == "desk-2"
     path.write_bytes(b"half a file")
     clock[0] += engine.MODEL_CHECK_SECONDS + 1
     with caplog.at_level("ERROR", logger="jiesu.dispatch.engine"):
+        assert engine.default_classifier().version == "desk-2"
+        assert engine.finish_reload(timeout=30)
         assert engine.default_classifier().version == "desk-2"  # the desk keeps its model
     assert "cannot load the model file" in caplog.text and "desk-2" in caplog.text
     model("desk-3").save(path)
     clock[0] += engine.MODEL_CHECK_SECONDS + 1
+    engine.default_classifier()
+    assert engine.finish_reload(timeout=30)
     assert engine.default_classifier().version == "desk-3"  # tried again at the next look
+
+
+def test_a_replaced_model_is_loaded_in_a_thread_while_the_desk_goes_on(dispatch_db, settings, tmp_path, monkeypatch):
+    """The request that notices a replaced file does not wait for its load, nor do those after it; one thread
+    loads it, however often it is noticed meanwhile."""
+    import os
+    import threading
+
+    clock = [1000.0]
+    monkeypatch.setattr(engine, "_clock", lambda: clock[0])
+    path = tmp_path / "desk.npz"
+    model("desk-1").save(path)
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path)}
+    assert engine.default_classifier().version == "desk-1"
+    model("desk-2").save(tmp_path / "new.npz")
+    os.replace(tmp_path / "new.npz", path)
+    release, loads, load = threading.Event(), [], engine._load_file
+
+    def held_load(where):
+        loads.append(where)
+        assert release.wait(30)
+        return load(where)
+
+    monkeypatch.setattr(engine, "_load_file", held_load)
+    for _look in range(2):
+        clock[0] += engine.MODEL_CHECK_SECONDS + 1
+        assert engine.default_classifier().version == "desk-1"  # answered at once, the load held back
+    assert loads == [str(path)] and not engine.finish_reload(timeout=0)
+    release.set()
+    assert engine.finish_reload(timeout=30)
+    assert engine.default_classifier().version == "desk-2" and loads == [str(path)]
