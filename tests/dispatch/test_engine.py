@@ -138,8 +138,8 @@ def model(version):
     return TextClassifier(config=ClassifierConfig(calibrate=False)).fit(texts, labels, version=version)
 
 
-def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_not(dispatch_db, settings, tmp_path,
-                                                                                  monkeypatch, caplog):
+def _in_use_then_replaced(tmp_path, settings, monkeypatch):
+    """desk-1 in use from the configured file, then the file replaced by desk-2; (the engine's clock, path)."""
     import os
 
     clock = [1000.0]
@@ -150,6 +150,12 @@ def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_n
     assert engine.default_classifier().version == "desk-1"
     model("desk-2").save(tmp_path / "new.npz")
     os.replace(tmp_path / "new.npz", path)  # as `jiesu dispatch retrain` replaces it
+    return clock, path
+
+
+def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_not(dispatch_db, settings, tmp_path,
+                                                                                  monkeypatch, caplog):
+    clock, path = _in_use_then_replaced(tmp_path, settings, monkeypatch)
     clock[0] += engine.MODEL_CHECK_SECONDS - 1
     assert engine.default_classifier().version == "desk-1"  # not looked at yet: no stat per suggestion
     clock[0] += 2
@@ -174,17 +180,9 @@ def test_a_replaced_model_file_is_loaded_at_the_next_look_and_a_damaged_one_is_n
 def test_a_replaced_model_is_loaded_in_a_thread_while_the_desk_goes_on(dispatch_db, settings, tmp_path, monkeypatch):
     """The request that notices a replaced file does not wait for its load, nor do those after it; one thread
     loads it, however often it is noticed meanwhile."""
-    import os
     import threading
 
-    clock = [1000.0]
-    monkeypatch.setattr(engine, "_clock", lambda: clock[0])
-    path = tmp_path / "desk.npz"
-    model("desk-1").save(path)
-    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path)}
-    assert engine.default_classifier().version == "desk-1"
-    model("desk-2").save(tmp_path / "new.npz")
-    os.replace(tmp_path / "new.npz", path)
+    clock, path = _in_use_then_replaced(tmp_path, settings, monkeypatch)
     release, loads, load = threading.Event(), [], engine._load_file
 
     def held_load(where):
