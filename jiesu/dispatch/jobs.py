@@ -25,6 +25,7 @@ from django.utils import timezone
 from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+from jiesu.dispatch.schedule import retrain_due
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +47,6 @@ def run_forever(interval=60, stop=None):
 # Popen of the retrainings this process started, polled so that a finished one is not left a zombie
 # (a zombie's pid would look alive to services.lost_reason).
 _children = []
-
-
-def in_hours(local_hour, hours):
-    """Whether a local hour (0–23) falls in the window (start, end); the window may wrap past midnight."""
-    start, end = hours
-    if start == end:
-        return True
-    return start <= local_hour < end if start < end else (local_hour >= start or local_hour < end)
-
-
-def retrain_due(now, last_started, days, hours):
-    """Whether a scheduled retraining is due at `now` (aware): in the night window, and the latest run started
-    at least `days` ago, less the window's length (so that a weekly run does not drift later each week)."""
-    if not in_hours(timezone.localtime(now).hour, hours):
-        return False
-    if last_started is None:
-        return True
-    slack = timedelta(hours=(hours[1] - hours[0]) % 24)
-    return now - last_started >= timedelta(days=days) - slack
-
-
-def next_retrain_at(now, last_started, days, hours):
-    """When the scheduled retraining is next due (retrain_due), from `now` on; the worker starts it at its first
-    pass after that."""
-    earliest = now if last_started is None else max(now, last_started + timedelta(days=days)
-                                                    - timedelta(hours=(hours[1] - hours[0]) % 24))
-    local = timezone.localtime(earliest)
-    if in_hours(local.hour, hours):
-        return earliest
-    start = local.replace(hour=hours[0], minute=0, second=0, microsecond=0)
-    return start if start > local else start + timedelta(days=1)
 
 
 def retrain_log_path(model_path):

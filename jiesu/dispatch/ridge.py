@@ -24,7 +24,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 # rows of X Xᵀ computed (and centred) at a time: temporaries of 500 × n and the block's sparse product. 2,000
-# peaked 240–420 MB higher for no speed (demo city 63.1 → 59.8 s, 2.62 → 2.30 GB; docs/dispatch.md)
+# peaked 320–420 MB higher for no speed (demo city 63.1 → 59.8 s, 2.62 → 2.30 GB; docs/dispatch.md)
 KERNEL_BLOCK_ROWS = 500
 COMMON_FEATURE_SHARE = 0.05  # features in at least this share of the rows: their part of X Xᵀ by dense products
 REFINE_CLASSES = 64  # classes refined at a time: a features × 64 temporary

@@ -669,7 +669,7 @@ def retrain_schedule(now=None):
     or DISPATCH_RETRAIN_DAYS 0)."""
     from django.conf import settings
 
-    from jiesu.dispatch.jobs import next_retrain_at
+    from jiesu.dispatch.schedule import next_retrain_at
 
     conf = settings.JIESU
     if not conf.get("DISPATCH_MODEL") or not conf.get("DISPATCH_RETRAIN_DAYS"):

@@ -194,3 +194,16 @@ def test_past_its_budget_the_reader_takes_each_categorys_newest_share_and_the_ne
     assert training.read_budget(ClassifierConfig()) == 40_000
     assert training.read_budget(ClassifierConfig(max_per_class=0)) is None
     assert training.read_budget(ClassifierConfig(model="svm")) is None
+
+
+def test_a_classifier_refusing_its_data_is_recorded_as_failed_not_as_too_few(desk_world, small_holdout, tmp_path):
+    from jiesu.dispatch.models import RetrainRun, RetrainState
+
+    w = desk_world
+    for text in STALLS + STALLS:
+        _confirm_and_close(w, text[:6], text, w.category.code)  # one category only: nothing to tell apart
+    with pytest.raises(CommandError) as refused:
+        run("retrain", "--model", str(tmp_path / "desk.npz"))
+    done = RetrainRun.objects.get()
+    assert done.state == RetrainState.FAILED and done.reason == str(refused.value) and done.result == {}
+    assert not (tmp_path / "desk.npz").exists()

@@ -170,7 +170,7 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
                             {"refused": "few_unseen", "n": 3, "minimum": 20, "total": 900})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html
-    from jiesu.dispatch.jobs import next_retrain_at
+    from jiesu.dispatch.schedule import next_retrain_at
 
     due = next_retrain_at(timezone.now(), desk.latest_retrain_start(), 7, (2, 6))  # a week on, at night
     assert due - timezone.now() > timedelta(days=6)

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
 
-from jiesu.dispatch import jobs, services as desk, training
+from jiesu.dispatch import jobs, schedule, services as desk, training
 from jiesu.dispatch.classifier import TextClassifier
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from jiesu.tickets import jobs as worker_jobs
@@ -46,30 +46,30 @@ def in_process(run_row):
 
 
 def test_the_window_and_the_week():
-    assert jobs.in_hours(3, (2, 6)) and not jobs.in_hours(6, (2, 6)) and not jobs.in_hours(1, (2, 6))
-    assert jobs.in_hours(23, (22, 4)) and jobs.in_hours(1, (22, 4)) and not jobs.in_hours(12, (22, 4))
-    assert jobs.in_hours(12, (0, 0))  # 0-24: any hour
-    assert jobs.retrain_due(NIGHT, None, 7, (2, 6))
-    assert not jobs.retrain_due(NIGHT.replace(hour=12), None, 7, (2, 6))
-    assert not jobs.retrain_due(NIGHT, NIGHT - timedelta(days=3), 7, (2, 6))
+    assert schedule.in_hours(3, (2, 6)) and not schedule.in_hours(6, (2, 6)) and not schedule.in_hours(1, (2, 6))
+    assert schedule.in_hours(23, (22, 4)) and schedule.in_hours(1, (22, 4)) and not schedule.in_hours(12, (22, 4))
+    assert schedule.in_hours(12, (0, 0))  # 0-24: any hour
+    assert schedule.retrain_due(NIGHT, None, 7, (2, 6))
+    assert not schedule.retrain_due(NIGHT.replace(hour=12), None, 7, (2, 6))
+    assert not schedule.retrain_due(NIGHT, NIGHT - timedelta(days=3), 7, (2, 6))
     # last week's run began at 05:30; this week's may begin at 02:00, not only after 05:30
-    assert jobs.retrain_due(NIGHT.replace(hour=2), NIGHT - timedelta(days=7) + timedelta(hours=2, minutes=30),
+    assert schedule.retrain_due(NIGHT.replace(hour=2), NIGHT - timedelta(days=7) + timedelta(hours=2, minutes=30),
                             7, (2, 6))
-    assert not jobs.retrain_due(NIGHT, NIGHT - timedelta(days=6, hours=19), 7, (2, 6))
+    assert not schedule.retrain_due(NIGHT, NIGHT - timedelta(days=6, hours=19), 7, (2, 6))
     assert jobs.retrain_log_path("var/models/desk.npz").as_posix() == "var/models/desk.retrain.log"
 
 
 def test_when_the_next_retraining_is_due():
     noon = NIGHT.replace(hour=12)
-    assert jobs.next_retrain_at(NIGHT, None, 7, (2, 6)) == NIGHT  # never run, in the window: now
-    assert jobs.next_retrain_at(noon, None, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=1)
+    assert schedule.next_retrain_at(NIGHT, None, 7, (2, 6)) == NIGHT  # never run, in the window: now
+    assert schedule.next_retrain_at(noon, None, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=1)
     # run Monday 03:00: due from the next Monday 23:00 less the 4-hour window, i.e. that night from 02:00
-    assert jobs.next_retrain_at(noon, NIGHT, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=7)
-    assert jobs.next_retrain_at(noon, NIGHT, 7, (22, 4)) == NIGHT + timedelta(days=7) - timedelta(hours=5)  # Sun 22:00
+    assert schedule.next_retrain_at(noon, NIGHT, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=7)
+    assert schedule.next_retrain_at(noon, NIGHT, 7, (22, 4)) == NIGHT + timedelta(days=7) - timedelta(hours=5)  # Sun 22:00
     for now, last, hours in ((noon, NIGHT, (2, 6)), (NIGHT, None, (0, 0)), (noon, NIGHT, (22, 4))):
-        due = jobs.next_retrain_at(now, last, 7, hours)
-        assert jobs.retrain_due(due, last, 7, hours)
-        assert not jobs.retrain_due(due - timedelta(minutes=1), last, 7, hours) or due == now
+        due = schedule.next_retrain_at(now, last, 7, hours)
+        assert schedule.retrain_due(due, last, 7, hours)
+        assert not schedule.retrain_due(due - timedelta(minutes=1), last, 7, hours) or due == now
 
 
 def test_settings_read_the_schedule_from_the_environment(tmp_path):

@@ -323,9 +323,11 @@ class Command(BaseCommand):
         run = self._retrain_run(opts)
         try:
             result = self._retrain(opts, config)
-        except ValueError as exc:  # too little to train on or to judge with: recorded, then said
-            details = exc.as_dict() if isinstance(exc, training.TooFewTickets) else {}
-            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), details)
+        except training.TooFewTickets as exc:  # too little to train on or to judge with: recorded, then said
+            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), exc.as_dict())
+            raise CommandError(str(exc)) from None
+        except ValueError as exc:  # the classifier refusing its data (one category only…): failed, said
+            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc))
             raise CommandError(str(exc)) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,42 @@
+"""When the worker retrains the desk's model (pure: times in, times out; jobs.retrain_if_due acts on it, the
+accuracy page says when it is next due).
+
+The schedule: every `days` days, inside a window of local hours (start, end) that may wrap past midnight
+(start == end: any hour). A week counts from the latest run's start, less the window's length, so that a
+weekly run does not start later each week.
+"""
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def in_hours(local_hour, hours):
+    """Whether a local hour (0–23) falls in the window (start, end); the window may wrap past midnight."""
+    start, end = hours
+    if start == end:
+        return True
+    return start <= local_hour < end if start < end else (local_hour >= start or local_hour < end)
+
+
+def retrain_due(now, last_started, days, hours):
+    """Whether a scheduled retraining is due at `now` (aware): in the night window, and the latest run started
+    at least `days` ago, less the window's length (so that a weekly run does not drift later each week)."""
+    if not in_hours(timezone.localtime(now).hour, hours):
+        return False
+    return last_started is None or now >= _week_after(last_started, days, hours)
+
+
+def next_retrain_at(now, last_started, days, hours):
+    """When the scheduled retraining is next due (retrain_due), from `now` on; the worker starts it at its first
+    pass after that."""
+    earliest = now if last_started is None else max(now, _week_after(last_started, days, hours))
+    local = timezone.localtime(earliest)
+    if in_hours(local.hour, hours):
+        return earliest
+    start = local.replace(hour=hours[0], minute=0, second=0, microsecond=0)
+    return start if start > local else start + timedelta(days=1)
+
+
+def _week_after(last_started, days, hours):
+    """`days` after the latest run began, less the window's length."""
+    return last_started + timedelta(days=days) - timedelta(hours=(hours[1] - hours[0]) % 24)
