@@ -158,8 +158,9 @@ JIESU = {
     "WARNING_FRACTION": 0.8,
     # Beijing's bounding box (WGS-84) for validating coordinates.
     "CITY_BBOX": (115.41, 39.44, 117.51, 41.06),
-    # The dispatch engine's trained model (jiesu dispatch train --out …); empty or missing: the cold start.
-    "DISPATCH_MODEL": os.environ.get("JIESU_DISPATCH_MODEL", ""),
+    # The dispatch engine's trained model, trained and retrained by the worker (jiesu dispatch retrain); until
+    # the file exists, the cold start. Empty (JIESU_DISPATCH_MODEL=): always the cold start, never trained.
+    "DISPATCH_MODEL": os.environ.get("JIESU_DISPATCH_MODEL", str(VAR_DIR / "models" / "desk.npz")),
     # The worker retrains that model (jiesu dispatch retrain) every N days (0: never), between these local hours.
     "DISPATCH_RETRAIN_DAYS": env_int("JIESU_DISPATCH_RETRAIN_DAYS", 7),
     "DISPATCH_RETRAIN_HOURS": env_hours("JIESU_DISPATCH_RETRAIN_HOURS", "2-6"),

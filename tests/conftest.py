@@ -107,3 +107,12 @@ def fresh_reference_caches():
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_model_file_of_the_checkout():
+    """The dispatch model defaults to var/models/desk.npz: tests must neither use the checkout's model (the demo
+    city's) nor train one there. A test that wants a model file names its own (settings.JIESU)."""
+    from django.conf import settings
+
+    settings.JIESU["DISPATCH_MODEL"] = ""

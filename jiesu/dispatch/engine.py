@@ -12,9 +12,9 @@ and the list is sorted by it. The classifier is any object with
 `predict_proba_top(text, k) -> [(label, p)]` whose labels are category codes
 (or unique category names); by default:
 
-1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL), if it exists
-   (trained on the platform's closed tickets, labels = category codes); a process looks every
-   MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one
+1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL; default
+   var/models/desk.npz), if it exists (trained on the platform's closed tickets, labels = category
+   codes); a process looks every MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one
    in a thread, answering with the model in use meanwhile (loading takes 0.3–1 s);
 2. else a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
@@ -226,8 +226,8 @@ def default_classifier(ref=None):
         pairs = keyword_pairs(ref.table.categories.values())
         key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
         if configured and _classifier["key"] != key:
-            log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist; using the cold start",
-                        configured)
+            log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist (yet); using the cold "
+                        "start until one is trained there (jiesu worker, jiesu setup)", configured)
     if _classifier["key"] != key:
         if pairs is None and _classifier["model"] is not None:
             _load_in_background(key, configured)

@@ -10,9 +10,12 @@ configured model file (settings.JIESU["DISPATCH_MODEL"]) every
 DISPATCH_RETRAIN_DAYS days, at night (DISPATCH_RETRAIN_HOURS, local time), as a
 process of its own: training takes minutes and gigabytes, and the worker's
 deadline scans must go on meanwhile. The run is recorded (models.RetrainRun);
-only one runs at a time, even with several workers.
+only one runs at a time, even with several workers. The first model (no file
+yet) does not wait for the night (schedule.py), and `jiesu setup` starts it at
+once (`train_first_model()`) when there are closed tickets to learn from.
 """
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +31,8 @@ from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
 
 log = logging.getLogger(__name__)
+
+BACKGROUND_NICENESS = 10  # a background retraining's CPU priority: below the web server's and the worker's
 
 
 def auto_dispatch_once(now=None):
@@ -62,11 +67,18 @@ def spawn_retrain(run):
     with open(log_path, "ab") as out:
         out.write(f"\n== retraining #{run.pk}, {timezone.localtime(run.started_at):%Y-%m-%d %H:%M:%S} ==\n".encode())
         out.flush()
-        child = subprocess.Popen([sys.executable, "-m", "jiesu", "dispatch", "retrain", "--model", run.model_path,
-                                  "--run", str(run.pk)], stdin=subprocess.DEVNULL, stdout=out,
+        child = subprocess.Popen([*_lower_priority(), sys.executable, "-m", "jiesu", "dispatch", "retrain", "--model",
+                                  run.model_path, "--run", str(run.pk)], stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     _children.append(child)
     return child.pid
+
+
+def _lower_priority():
+    """`nice -n 10` (which execs the command: the pid stays the training's), where there is one: the minutes of
+    training let the web server and the worker's deadline scans have the CPU first."""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(BACKGROUND_NICENESS)] if nice else []
 
 
 def _reap_children():
@@ -75,7 +87,7 @@ def _reap_children():
 
 def retrain_if_due(now=None, spawn=None):
     """Start the scheduled retraining when it is due; {"run": id, "pid": pid}, or None (not configured, not
-    due, or one already running)."""
+    due, or one already running). The first model (no file yet) is due at any hour (schedule.retrain_due)."""
     conf = settings.JIESU
     model_path, days = conf.get("DISPATCH_MODEL"), conf.get("DISPATCH_RETRAIN_DAYS", 0)
     if not model_path or not days:
@@ -83,12 +95,19 @@ def retrain_if_due(now=None, spawn=None):
     now = now or timezone.now()
     _reap_children()
     desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
-    if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))):
+    if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
+                       first=not Path(model_path).exists()):
         return None
     try:
-        run = desk.start_retrain_run(RetrainTrigger.WORKER, model_path, now=now)
+        return start_retrain(RetrainTrigger.WORKER, model_path, now=now, spawn=spawn)
     except Conflict:
         return None  # another worker's run
+
+
+def start_retrain(trigger, model_path, now=None, spawn=None):
+    """Record a run and start its process (spawn_retrain); {"run": id, "pid": pid}. Raises Conflict while
+    another run is running."""
+    run = desk.start_retrain_run(trigger, model_path, now=now)
     try:
         pid = (spawn or spawn_retrain)(run)
     except Exception as exc:
@@ -97,3 +116,38 @@ def retrain_if_due(now=None, spawn=None):
     RetrainRun.objects.filter(pk=run.pk, pid__isnull=True).update(pid=pid)
     log.info("retraining #%s started (pid %s), output in %s", run.pk, pid, retrain_log_path(model_path))
     return {"run": run.pk, "pid": pid}
+
+
+def train_first_model(spawn=None):
+    """`jiesu setup`: start training the desk's first model in the background, so that a new platform (the demo
+    city) suggests from its own tickets within minutes, not from the cold start until the worker's first
+    pass. Returns (what happened, its figures) for setup's line: "started" {run, pid, log}, or why not:
+    "off" (no model file named), "present" {path}, "no_tickets", "running" {run}."""
+    from jiesu.dispatch.training import confirmed_tickets
+
+    model_path = settings.JIESU.get("DISPATCH_MODEL")
+    if not model_path:
+        return "off", {}
+    if Path(model_path).exists():
+        return "present", {"path": model_path}
+    if not confirmed_tickets().exists():
+        return "no_tickets", {}
+    try:
+        started = start_retrain(RetrainTrigger.SETUP, model_path, spawn=spawn)
+    except Conflict:
+        running = desk.retrain_running()
+        return "running", {"run": running.pk if running else "?"}
+    return "started", {**started, "log": str(retrain_log_path(model_path))}
+
+
+def first_model_line(outcome, figures):
+    """train_first_model()'s outcome as `jiesu setup` says it."""
+    return "dispatch model: " + {
+        "started": "the first one is being trained from the closed tickets in the background (run #{run}, "
+                   "pid {pid}; about a minute and 2–3 GB for the demo city; output in {log}); the desk uses "
+                   "the cold start until it is in place",
+        "off": "JIESU_DISPATCH_MODEL is empty: the desk uses the cold start and is never trained",
+        "present": "{path} in use",
+        "no_tickets": "no closed ticket to learn from yet: the cold start until the worker trains the first one",
+        "running": "retraining #{run} is already running",
+    }[outcome].format(**figures)

@@ -176,6 +176,7 @@ class RetrainState(models.TextChoices):
 class RetrainTrigger(models.TextChoices):
     WORKER = "worker", _("Scheduled (worker)")
     COMMAND = "command", _("Command")
+    SETUP = "setup", _("Set-up (first model)")
 
 
 class RetrainRun(models.Model):

@@ -4,10 +4,15 @@ accuracy page says when it is next due).
 The schedule: every `days` days, inside a window of local hours (start, end) that may wrap past midnight
 (start == end: any hour). A week counts from the latest run's start, less the window's length, so that a
 weekly run does not start later each week.
+
+The first model (no model file yet) does not wait for the night: the cold start it replaces is far worse. It is
+due at any hour, once a day at most (a new platform may not have enough closed tickets yet).
 """
 from datetime import timedelta
 
 from django.utils import timezone
+
+FIRST_MODEL_RETRY = timedelta(days=1)
 
 
 def in_hours(local_hour, hours):
@@ -18,17 +23,22 @@ def in_hours(local_hour, hours):
     return start <= local_hour < end if start < end else (local_hour >= start or local_hour < end)
 
 
-def retrain_due(now, last_started, days, hours):
+def retrain_due(now, last_started, days, hours, first=False):
     """Whether a scheduled retraining is due at `now` (aware): in the night window, and the latest run started
-    at least `days` ago, less the window's length (so that a weekly run does not drift later each week)."""
+    at least `days` ago, less the window's length (so that a weekly run does not drift later each week).
+    `first` (no model yet): at any hour, a day after the latest run."""
+    if first:
+        return last_started is None or now >= last_started + FIRST_MODEL_RETRY
     if not in_hours(timezone.localtime(now).hour, hours):
         return False
     return last_started is None or now >= _week_after(last_started, days, hours)
 
 
-def next_retrain_at(now, last_started, days, hours):
+def next_retrain_at(now, last_started, days, hours, first=False):
     """When the scheduled retraining is next due (retrain_due), from `now` on; the worker starts it at its first
     pass after that."""
+    if first:
+        return now if last_started is None else max(now, last_started + FIRST_MODEL_RETRY)
     earliest = now if last_started is None else max(now, _week_after(last_started, days, hours))
     local = timezone.localtime(earliest)
     if in_hours(local.hour, hours):

@@ -20,6 +20,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
@@ -662,6 +663,7 @@ class RetrainSchedule:
     start_hour: int
     end_hour: int       # excluded; equal to start_hour: any hour
     next_at: datetime   # when it is next due
+    first: bool = False  # no model file yet: the first is due at any hour (schedule.py)
 
 
 def retrain_schedule(now=None):
@@ -674,6 +676,7 @@ def retrain_schedule(now=None):
     conf = settings.JIESU
     if not conf.get("DISPATCH_MODEL") or not conf.get("DISPATCH_RETRAIN_DAYS"):
         return None
-    hours = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6))
-    next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours)
-    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at)
+    hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), not Path(conf["DISPATCH_MODEL"]).exists()
+    next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours,
+                              first=first)
+    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first)

@@ -5,6 +5,8 @@ from django.core.management import call_command
 
 from jiesu.accounts.models import User
 from jiesu.demo.models import DemoDataset
+from jiesu.dispatch import jobs
+from jiesu.dispatch.models import RetrainRun
 from jiesu.demo.users import DEMO_USERS
 from jiesu.grids.models import GridDemo
 from jiesu.tickets.models import Ticket
@@ -28,6 +30,7 @@ def test_setup_is_idempotent(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     output = run_setup(tickets=150)
     assert "150 in" in output
+    assert "dispatch model: JIESU_DISPATCH_MODEL is empty" in output  # the tests name no model file
     assert hotline_demo_tickets() == 150 and GridDemo.objects.count() == 1
     assert set(User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list("username", flat=True)) \
         == {u.username for u in DEMO_USERS}
@@ -43,12 +46,19 @@ def test_setup_is_idempotent(db, settings):
     assert User.objects.count() == users and DemoDataset.objects.count() == 1 and GridDemo.objects.count() == 1
 
 
-def test_reset_and_no_tickets(db, settings):
+def test_reset_and_no_tickets(db, settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    run_setup(no_demo_tickets=True)
+    assert "dispatch model: not started (--no-model)" in run_setup(no_demo_tickets=True, no_model=True)
     assert not Ticket.objects.exists() and User.objects.filter(username="dispatcher").exists()
-    run_setup(tickets=80)
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(tmp_path / "desk.npz")}
+    monkeypatch.setattr(jobs, "spawn_retrain", lambda run: 4242)  # the process itself: tests/dispatch
+    output = run_setup(tickets=80)
     assert hotline_demo_tickets() == 80
+    started = RetrainRun.objects.get()
+    assert started.trigger == "setup" and started.state == "running" and started.pid == 4242
+    assert f"the first one is being trained from the closed tickets in the background (run #{started.pk}, " \
+           "pid 4242;" in output
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
     output = run_setup(tickets=60, reset_demo=True)
     assert "80 deleted" in output
     assert hotline_demo_tickets() == 60 and DemoDataset.objects.get().tickets == 60

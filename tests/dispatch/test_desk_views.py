@@ -154,13 +154,19 @@ def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_wor
     assert "冷启动模型" in as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
 
 
-def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_world, as_user, settings):
+def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_world, as_user, settings, tmp_path):
     from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "jiesu dispatch retrain" in html and 'id="acc-retrain"' not in html  # no model file named
-    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": "var/models/desk.npz", "DISPATCH_RETRAIN_DAYS": 7,
+    model_file = tmp_path / "desk.npz"
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(model_file), "DISPATCH_RETRAIN_DAYS": 7,
                       "DISPATCH_RETRAIN_HOURS": (2, 6)}
+    before = timezone.localtime()
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert 'data-first="1"' in html and "后台任务不等夜间，立即用已办结工单训练第一个模型" in html
+    assert any(f"下次：{at:%Y-%m-%d %H:%M} 起。" in html for at in (before, timezone.localtime()))  # no run yet: now
+    model_file.write_bytes(b"the model in use")
     judged = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
     desk.finish_retrain_run(judged, RetrainState.KEPT, "the current model stays", {
         "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902}},
@@ -169,7 +175,7 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained",
                             {"refused": "few_unseen", "n": 3, "minimum": 20, "total": 900})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
-    assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html
+    assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in html and 'data-first' not in html
     from jiesu.dispatch.schedule import next_retrain_at
 
     due = next_retrain_at(timezone.now(), desk.latest_retrain_start(), 7, (2, 6))  # a week on, at night

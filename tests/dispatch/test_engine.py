@@ -127,6 +127,13 @@ def test_the_model_file_setting_reads_the_environment(tmp_path):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_MODEL=str(tmp_path / "m.npz"))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(tmp_path / "m.npz")
+    env.pop("JIESU_DISPATCH_MODEL")
+    env["JIESU_VAR_DIR"] = str(tmp_path / "var")  # by default the model lives in the var directory
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(tmp_path / "var" / "models" / "desk.npz")
+    env["JIESU_DISPATCH_MODEL"] = ""  # empty: the cold start only, never trained
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
 
 
 def model(version):

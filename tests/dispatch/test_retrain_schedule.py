@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,11 @@ def test_the_window_and_the_week():
                             7, (2, 6))
     assert not schedule.retrain_due(NIGHT, NIGHT - timedelta(days=6, hours=19), 7, (2, 6))
     assert jobs.retrain_log_path("var/models/desk.npz").as_posix() == "var/models/desk.retrain.log"
+    # the first model (no file yet): at any hour, a day after the latest attempt
+    noon = NIGHT.replace(hour=12)
+    assert schedule.retrain_due(noon, None, 7, (2, 6), first=True)
+    assert not schedule.retrain_due(noon, noon - timedelta(hours=23), 7, (2, 6), first=True)
+    assert schedule.retrain_due(noon, noon - timedelta(days=1), 7, (2, 6), first=True)
 
 
 def test_when_the_next_retraining_is_due():
@@ -66,6 +72,8 @@ def test_when_the_next_retraining_is_due():
     # run Monday 03:00: due from the next Monday 23:00 less the 4-hour window, i.e. that night from 02:00
     assert schedule.next_retrain_at(noon, NIGHT, 7, (2, 6)) == NIGHT.replace(hour=2) + timedelta(days=7)
     assert schedule.next_retrain_at(noon, NIGHT, 7, (22, 4)) == NIGHT + timedelta(days=7) - timedelta(hours=5)  # Sun 22:00
+    assert schedule.next_retrain_at(noon, None, 7, (2, 6), first=True) == noon
+    assert schedule.next_retrain_at(noon, NIGHT, 7, (2, 6), first=True) == NIGHT + timedelta(days=1)
     for now, last, hours in ((noon, NIGHT, (2, 6)), (NIGHT, None, (0, 0)), (noon, NIGHT, (22, 4))):
         due = schedule.next_retrain_at(now, last, 7, hours)
         assert schedule.retrain_due(due, last, 7, hours)
@@ -94,25 +102,38 @@ def test_nothing_is_scheduled_without_a_model_file_or_with_days_0(settings, sche
 
 
 @pytest.mark.django_db
-def test_the_worker_retrains_at_night_once_a_week(desk_world, scheduled, monkeypatch):
+def test_the_first_model_is_trained_at_once_then_weekly_at_night(desk_world, scheduled, monkeypatch):
     monkeypatch.setattr(training, "MIN_HOLDOUT", 2)
     w = desk_world
     _tickets(w, w.category.code, w.gas.code)
-    assert jobs.retrain_if_due(NIGHT.replace(hour=12), spawn=in_process) is None  # daytime
-    started = jobs.retrain_if_due(NIGHT, spawn=in_process)
+    noon = NIGHT.replace(hour=12)
+    started = jobs.retrain_if_due(noon, spawn=in_process)  # no model yet: not waiting for the night
     first = RetrainRun.objects.get()
     assert started == {"run": first.pk, "pid": os.getpid()}
     assert first.state == RetrainState.REPLACED and first.trigger == RetrainTrigger.WORKER
     assert first.result["promoted"] and first.result["n_holdout"] == 2 and first.finished_at is not None
     assert TextClassifier.load(scheduled).meta["n_train"] == 10
+    assert jobs.retrain_if_due(noon + timedelta(days=7), spawn=in_process) is None  # a model now: daytime
     assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=in_process) is None  # not a week yet
-    # a week later, nothing closed since: recorded as not trained, with the reason; the model stays
-    again = jobs.retrain_if_due(NIGHT + timedelta(days=7), spawn=in_process)
+    # a week later, at night, nothing closed since: recorded as not trained, with the reason; the model stays
+    again = jobs.retrain_if_due(NIGHT + timedelta(days=7, hours=24), spawn=in_process)
     second = RetrainRun.objects.get(pk=again["run"])
     assert second.state == RetrainState.SKIPPED
     assert "only 0 tickets closed since the current model was trained" in second.reason
     assert second.result == {"refused": "few_unseen", "n": 0, "minimum": 2, "total": 10}  # for the page
     assert desk.last_retrain_runs() == [second, first]
+
+
+@pytest.mark.django_db
+def test_without_tickets_the_first_model_is_tried_again_a_day_later(desk_world, scheduled):
+    noon = NIGHT.replace(hour=12)
+    tried = jobs.retrain_if_due(noon, spawn=in_process)
+    assert RetrainRun.objects.get(pk=tried["run"]).result == {"refused": "no_tickets"}
+    assert not scheduled.exists()
+    assert jobs.retrain_if_due(noon + timedelta(hours=23), spawn=in_process) is None
+    assert desk.retrain_schedule(noon + timedelta(hours=23)).next_at == noon + timedelta(days=1)
+    assert desk.retrain_schedule(noon).first
+    assert jobs.retrain_if_due(noon + timedelta(days=1), spawn=in_process)["run"] != tried["run"]
 
 
 @pytest.mark.django_db
@@ -169,6 +190,29 @@ def test_the_command_records_its_runs_and_refuses_a_run_not_waiting(desk_world, 
     assert RetrainRun.objects.count() == 1  # a bad option records no run
 
 
+@pytest.mark.django_db
+def test_setup_trains_the_first_model_in_the_background(desk_world, scheduled, settings, monkeypatch):
+    monkeypatch.setattr(training, "MIN_HOLDOUT", 2)
+    assert jobs.train_first_model(spawn=in_process) == ("no_tickets", {})
+    _tickets(desk_world, desk_world.category.code, desk_world.gas.code)
+    busy = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, pid=os.getpid())
+    assert jobs.train_first_model(spawn=in_process) == ("running", {"run": busy.pk})
+    desk.finish_retrain_run(busy, RetrainState.FAILED, "stopped")
+    outcome, figures = jobs.train_first_model(spawn=in_process)
+    run_row = RetrainRun.objects.get(pk=figures["run"])
+    assert outcome == "started" and figures["log"] == str(jobs.retrain_log_path(scheduled))
+    assert run_row.trigger == RetrainTrigger.SETUP and run_row.state == RetrainState.REPLACED
+    assert TextClassifier.load(scheduled).meta["n_train"] == 10
+    assert jobs.train_first_model(spawn=in_process) == ("present", {"path": str(scheduled)})
+    assert jobs.first_model_line("present", {"path": "m.npz"}) == "dispatch model: m.npz in use"
+    started = jobs.first_model_line("started", {"run": 3, "pid": 77, "log": "x.log"})
+    assert "run #3, pid 77" in started and "output in x.log" in started
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
+    assert jobs.train_first_model(spawn=in_process) == ("off", {})
+    with translation.override("zh-hans"):
+        assert str(run_row.get_trigger_display()) == "初始化（首个模型）"
+
+
 def _child_environment(monkeypatch):
     """Point a child process at this test's database (it inherits the environment)."""
     db = connection.settings_dict
@@ -185,6 +229,7 @@ def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled
     started = jobs.retrain_if_due(NIGHT)
     child = jobs._children[-1]
     assert child.pid == started["pid"]
+    assert child.args[1:3] == ["-n", "10"] and Path(child.args[0]).name == "nice"  # below the web server's CPU
     assert child.wait(timeout=120) != 0  # nothing to train on: the command stops with its message
     done = RetrainRun.objects.get(pk=started["run"])
     assert done.state == RetrainState.SKIPPED and done.pid == child.pid

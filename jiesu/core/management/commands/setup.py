@@ -1,7 +1,8 @@
 """manage.py setup (`jiesu setup`, called by `make run`): everything a fresh checkout needs, idempotent.
 
 migrate → org tree → reference data (calendar, time limits, categories, duties) →
-demo users → demo tickets. A second run finds everything in place and takes seconds.
+demo users → demo tickets → the desk's first model (trained in the background). A second run finds
+everything in place and takes seconds.
 """
 import io
 import time
@@ -30,12 +31,16 @@ class Command(BaseCommand):
                             help="comma-separated district codes: build streets, communities and grids only "
                                  "there (quick set-ups for tests); default all 16")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument("--no-model", action="store_true",
+                            help="do not start training the dispatch desk's first model in the background "
+                                 "(the worker trains it at its first pass)")
 
     def handle(self, *args, **options):
         with quiet_gc():  # 15 % of the set-up's CPU went to the cyclic GC (jiesu.core.collector)
             self.set_up(**options)
 
-    def set_up(self, *, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, **options):
+    def set_up(self, *, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, no_model=False,
+               **options):
         if tickets < 0:
             raise CommandError("--tickets must be 0 or more")
         started = time.perf_counter()
@@ -65,6 +70,12 @@ class Command(BaseCommand):
         from jiesu.kpi.services import ensure_rollups  # bulk demo writes skip the ticket events
 
         log(f"  {ensure_rollups()}")
+        if no_model:
+            log("  dispatch model: not started (--no-model)")
+        else:
+            from jiesu.dispatch.jobs import first_model_line, train_first_model
+
+            log(f"  {first_model_line(*train_first_model())}")
         log(self.style.SUCCESS(f"Setup done in {time.perf_counter() - started:.1f} s. "
                                f"Demo users: see docs/demo.md (password jiesu123)."))
 
