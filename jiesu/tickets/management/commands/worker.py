@@ -20,8 +20,9 @@ class Command(BaseCommand):
             "then runs the other apps' periodic jobs — 督办 notices of overdue whistle reports and tasks, "
             "auto-dispatch (nothing while no rule is enabled), the grid ladder scan, the forecast/alert run "
             "(when the latest is an hour old), the hotspot run (when the latest is a day old) and, when "
-            "JIESU_DISPATCH_MODEL names a model file, the weekly retraining at night (started as a process of "
-            "its own; JIESU_DISPATCH_RETRAIN_DAYS, JIESU_DISPATCH_RETRAIN_HOURS). A job that "
+            "JIESU_DISPATCH_MODEL names a model file (default var/models/desk.npz), the dispatch model's training: "
+            "the first model at once (at most once a day until there is one), then weekly at night (started as "
+            "a process of its own; JIESU_DISPATCH_RETRAIN_DAYS, JIESU_DISPATCH_RETRAIN_HOURS). A job that "
             "fails is logged and the others still run. Several workers may run at once on PostgreSQL.")
 
     def add_arguments(self, parser):
