@@ -111,7 +111,7 @@ def start_retrain(trigger, model_path, now=None, spawn=None):
     try:
         pid = (spawn or spawn_retrain)(run)
     except Exception as exc:
-        desk.finish_retrain_run(run, RetrainState.FAILED, f"could not be started: {exc}")
+        desk.finish_retrain_run(run, RetrainState.FAILED, f"could not be started: {exc}", {"failed": "start"})
         raise
     RetrainRun.objects.filter(pk=run.pk, pid__isnull=True).update(pid=pid)
     log.info("retraining #%s started (pid %s), output in %s", run.pk, pid, retrain_log_path(model_path))

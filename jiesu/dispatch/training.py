@@ -222,6 +222,29 @@ class TooFewTickets(ValueError):
         return {"refused": self.code, **self.figures}
 
 
+class RollbackRefused(ValueError):
+    """rollback changed nothing; `code` says why (no_previous, unreadable_previous), for the accuracy page."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+    def as_dict(self):
+        return {"refused": self.code}
+
+
+def failure_details(exc):
+    """What stopped a retraining, for the accuracy page to word in the user's language: {"failed": kind,
+    "error": the exception's class}; kind is memory, stopped (interrupted, terminated), file (reading or
+    writing a file: permissions, a full disk), database, or other."""
+    from django.db import DatabaseError
+
+    kinds = ((MemoryError, "memory"), ((KeyboardInterrupt, SystemExit), "stopped"), (DatabaseError, "database"),
+             (OSError, "file"))
+    kind = next((name for types, name in kinds if isinstance(exc, types)), "other")
+    return {"failed": kind, "error": type(exc).__name__}
+
+
 @dataclass
 class Rollback:
     path: str
@@ -236,16 +259,18 @@ class Rollback:
 def rollback(path):
     """Put the previous model (<name>.previous.npz) back in place and keep the current one as the previous: a
     second rollback undoes the first. The model file exists throughout (the engine never sees it missing).
-    Raises ValueError, changing nothing, when there is no previous model or it cannot be read."""
+    Raises RollbackRefused (a ValueError), changing nothing, when there is no previous model or it cannot be
+    read."""
     from jiesu.dispatch.classifier import TextClassifier
 
     path, previous = model_path(path), previous_path(path)
     if not previous.exists():
-        raise ValueError(f"no previous model to go back to: {previous} does not exist")
+        raise RollbackRefused(f"no previous model to go back to: {previous} does not exist", "no_previous")
     try:
         restored = TextClassifier.load(previous)
     except Exception as exc:  # noqa: BLE001 — unreadable in any way: nothing is changed
-        raise ValueError(f"the previous model {previous} could not be read ({exc}); nothing was changed") from None
+        raise RollbackRefused(f"the previous model {previous} could not be read ({exc}); nothing was changed",
+                              "unreadable_previous") from None
     replaced = ""
     if path.exists():
         try:

@@ -163,7 +163,8 @@ def test_rollback_without_a_readable_previous_model_changes_nothing(tmp_path):
         run("rollback", "--model", str(path))
     assert TextClassifier.load(path).version == "desk-2"
     assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
-    assert set(RetrainRun.objects.values_list("state", flat=True)) == {RetrainState.FAILED}
+    assert list(RetrainRun.objects.order_by("pk").values_list("state", "result")) == [
+        (RetrainState.FAILED, {"refused": "no_previous"}), (RetrainState.FAILED, {"refused": "unreadable_previous"})]
     desk.start_retrain_run(RetrainTrigger.WORKER, path)
     with translation.override("zh-hans"), pytest.raises(CommandError, match="正在进行"):
         run("rollback", "--model", str(path))  # never while a retraining may write the file
@@ -205,5 +206,16 @@ def test_a_classifier_refusing_its_data_is_recorded_as_failed_not_as_too_few(des
     with pytest.raises(CommandError) as refused:
         run("retrain", "--model", str(tmp_path / "desk.npz"))
     done = RetrainRun.objects.get()
-    assert done.state == RetrainState.FAILED and done.reason == str(refused.value) and done.result == {}
+    assert done.state == RetrainState.FAILED and done.reason == str(refused.value) and done.result == {"failed": "data"}
     assert not (tmp_path / "desk.npz").exists()
+
+
+def test_what_stopped_a_retraining_is_named_for_the_page():
+    from django.db import OperationalError
+
+    assert training.failure_details(MemoryError()) == {"failed": "memory", "error": "MemoryError"}
+    assert training.failure_details(KeyboardInterrupt())["failed"] == "stopped"
+    assert training.failure_details(SystemExit(1))["failed"] == "stopped"
+    assert training.failure_details(PermissionError(13, "denied")) == {"failed": "file", "error": "PermissionError"}
+    assert training.failure_details(OperationalError("database is locked"))["failed"] == "database"
+    assert training.failure_details(RuntimeError("?")) == {"failed": "other", "error": "RuntimeError"}

@@ -189,16 +189,19 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     assert "当前模型训练以来只办结了 3 件工单，至少需要 20 件才能检验新模型。" in latest
     lost = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
     desk.finish_retrain_run(lost, RetrainState.LOST, "no result after 12 hours", {"lost": "timeout", "hours": 12})
+    memory = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
+    desk.finish_retrain_run(memory, RetrainState.FAILED, "MemoryError: ", {"failed": "memory", "error": "MemoryError"})
     odd = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
-    desk.finish_retrain_run(odd, RetrainState.FAILED, "MemoryError: ")
+    desk.finish_retrain_run(odd, RetrainState.FAILED, "RuntimeError: ?", {"failed": "other", "error": "RuntimeError"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "中断" in html and "12 小时后仍无结果。" in html
-    assert "失败" in html and "<small>MemoryError: </small>" in html  # no wording of its own: the command's
+    assert "失败" in html and "训练时内存不足（演示城市约需 2.4 GB）；当前模型不变。" in html
+    assert "<small>RuntimeError: ?</small>" in html  # no wording of its own: the command's
     back = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(back, RetrainState.ROLLED_BACK, "back to desk-6", {"model_version": "desk-6"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "已回退" in html and "回退到 desk-6" in html
-    assert RetrainRun.objects.count() == 5
+    assert RetrainRun.objects.count() == 6
 
 
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):

@@ -327,10 +327,11 @@ class Command(BaseCommand):
             desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), exc.as_dict())
             raise CommandError(str(exc)) from None
         except ValueError as exc:  # the classifier refusing its data (one category only…): failed, said
-            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc))
+            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), {"failed": "data"})
             raise CommandError(str(exc)) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
-            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}")
+            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
+                                    training.failure_details(exc))
             raise
         desk.finish_retrain_run(run, RetrainState.REPLACED if result["promoted"] else RetrainState.KEPT,
                                 result["reason"], result)
@@ -368,8 +369,8 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         try:
             result = training.rollback(opts["model"])
-        except ValueError as exc:
-            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc))
+        except training.RollbackRefused as exc:
+            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), exc.as_dict())
             raise CommandError(str(exc)) from None
         reason = f"back to {result.model_version}" + (f"; {result.replaced} kept as the previous model"
                                                       if result.replaced else "")
