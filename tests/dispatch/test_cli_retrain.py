@@ -54,6 +54,28 @@ def test_without_a_model_the_new_one_is_judged_on_the_newest_fifth_and_saved(des
     assert model.predict(["小区门口燃气泄漏了", "路边有人占道经营"]) == [w.gas.code, w.category.code]
 
 
+def test_a_first_model_is_in_place_while_it_is_trained_again_on_all(desk_world, small_holdout, tmp_path):
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    path, seen = tmp_path / "desk.npz", {}
+
+    def say(line):
+        if line.startswith("training again on all"):  # the second fit begins: the desk has the judged model
+            interim = TextClassifier.load(path)
+            seen.update(version=interim.version, n_train=interim.meta["n_train"],
+                        judged=interim.meta["retraining"]["n_holdout"])
+
+    result = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-1", say=say)
+    assert seen == {"version": result.candidate.model_version, "n_train": 8, "judged": 2}
+    assert result.previous is None and not training.previous_path(path).exists()  # not kept: it was interim
+    assert TextClassifier.load(path).version == "desk-1" and TextClassifier.load(path).meta["n_train"] == 10
+    seen.clear()
+    _tickets(w, w.category.code, w.gas.code)  # ten more, closed after desk-1: a current model now
+    again = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-2", say=say)
+    assert seen == {"version": "desk-1", "n_train": 10, "judged": 2}  # the current model stays until replaced
+    assert again.promoted and again.previous == str(training.previous_path(path))
+
+
 def test_a_worse_model_does_not_replace_the_current_one_unless_forced(desk_world, small_holdout, tmp_path):
     w = desk_world
     now = timezone.now()
