@@ -35,6 +35,7 @@ from pathlib import Path
 
 from jiesu.dispatch.locator import locate
 from jiesu.dispatch.router import reference
+from jiesu.dispatch.training import model_path
 
 log = logging.getLogger(__name__)
 
@@ -219,22 +220,23 @@ def default_classifier(ref=None):
     if (_classifier["key"] is not None and checked and checked[0]() is ref and checked[1] == configured
             and (not configured or now - _classifier["at"] < MODEL_CHECK_SECONDS)):
         return _classifier["model"]  # same reference data, same setting, the file looked at lately
-    found = _stat(configured) if configured else None
+    path = model_path(configured) if configured else None  # as the trainer writes it (.npz added)
+    found = _stat(path) if path else None
     if found is not None:
-        key = ("file", str(configured), found.st_mtime_ns, found.st_size, found.st_ino)
+        key = ("file", str(path), found.st_mtime_ns, found.st_size, found.st_ino)
     else:
         pairs = keyword_pairs(ref.table.categories.values())
         key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
         if configured and _classifier["key"] != key:
             log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist (yet); using the cold "
-                        "start until one is trained there (jiesu worker, jiesu setup)", configured)
+                        "start until one is trained there (jiesu worker, jiesu setup)", path)
     if _classifier["key"] != key:
         if pairs is None and _classifier["model"] is not None:
-            _load_in_background(key, configured)
+            _load_in_background(key, path)
         else:
             with _classifier_lock:
                 if _classifier["key"] != key:
-                    _load_into_cache(key, configured, pairs)
+                    _load_into_cache(key, path, pairs)
     _classifier["checked"], _classifier["at"] = (weakref.ref(ref), configured), now
     return _classifier["model"]
 

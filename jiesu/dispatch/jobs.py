@@ -29,6 +29,7 @@ from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
+from jiesu.dispatch.training import configured_model
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,14 @@ def retrain_if_due(now=None, spawn=None):
     """Start the scheduled retraining when it is due; {"run": id, "pid": pid}, or None (not configured, not
     due, or one already running). The first model (no file yet) is due at any hour (schedule.retrain_due)."""
     conf = settings.JIESU
-    model_path, days = conf.get("DISPATCH_MODEL"), conf.get("DISPATCH_RETRAIN_DAYS", 0)
-    if not model_path or not days:
+    model_path, days = configured_model(), conf.get("DISPATCH_RETRAIN_DAYS", 0)
+    if model_path is None or not days:
         return None
     now = now or timezone.now()
     _reap_children()
     desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
     if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
-                       first=not Path(model_path).exists()):
+                       first=not model_path.exists()):
         return None
     try:
         return start_retrain(RetrainTrigger.WORKER, model_path, now=now, spawn=spawn)
@@ -125,11 +126,11 @@ def train_first_model(spawn=None):
     "off" (no model file named), "present" {path}, "no_tickets", "running" {run}."""
     from jiesu.dispatch.training import confirmed_tickets
 
-    model_path = settings.JIESU.get("DISPATCH_MODEL")
-    if not model_path:
+    model_path = configured_model()
+    if model_path is None:
         return "off", {}
-    if Path(model_path).exists():
-        return "present", {"path": model_path}
+    if model_path.exists():
+        return "present", {"path": str(model_path)}
     if not confirmed_tickets().exists():
         return "no_tickets", {}
     try:

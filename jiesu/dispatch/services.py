@@ -20,7 +20,6 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
@@ -672,11 +671,12 @@ def retrain_schedule(now=None):
     from django.conf import settings
 
     from jiesu.dispatch.schedule import next_retrain_at
+    from jiesu.dispatch.training import configured_model
 
-    conf = settings.JIESU
-    if not conf.get("DISPATCH_MODEL") or not conf.get("DISPATCH_RETRAIN_DAYS"):
+    conf, model_file = settings.JIESU, configured_model()
+    if model_file is None or not conf.get("DISPATCH_RETRAIN_DAYS"):
         return None
-    hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), not Path(conf["DISPATCH_MODEL"]).exists()
+    hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), not model_file.exists()
     next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours,
                               first=first)
     return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first)

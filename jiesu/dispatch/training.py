@@ -204,6 +204,15 @@ def model_path(path):
     return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
+def configured_model():
+    """The desk's model file (settings.JIESU["DISPATCH_MODEL"], default var/models/desk.npz) as save writes it,
+    .npz added; None when none is named (the cold start only, never trained)."""
+    from django.conf import settings
+
+    named = settings.JIESU.get("DISPATCH_MODEL")
+    return model_path(named) if named else None
+
+
 def previous_path(path):
     """Where retrain keeps the model it replaced: desk.npz → desk.previous.npz."""
     path = model_path(path)

@@ -111,6 +111,8 @@ def test_the_named_model_file_is_used_and_a_missing_one_is_said(dispatch_db, set
     found = suggest("王府井大街有人摆摊", address="东城区王府井大街")
     assert found.classifier == "desk-test" and not found.cold_start
     assert found[0].category.code == "03.01.01"
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(tmp_path / "desk")}  # named as the trainer takes it
+    assert suggest("王府井大街有人摆摊", address="东城区王府井大街").classifier == "desk-test"
     settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(tmp_path / "gone.npz")}
     with caplog.at_level("WARNING", logger="jiesu.dispatch.engine"):
         found = suggest("王府井大街有人摆摊", address="东城区王府井大街")
@@ -201,7 +203,7 @@ def test_a_replaced_model_is_loaded_in_a_thread_while_the_desk_goes_on(dispatch_
     for _look in range(2):
         clock[0] += engine.MODEL_CHECK_SECONDS + 1
         assert engine.default_classifier().version == "desk-1"  # answered at once, the load held back
-    assert loads == [str(path)] and not engine.finish_reload(timeout=0)
+    assert loads == [path] and not engine.finish_reload(timeout=0)
     release.set()
     assert engine.finish_reload(timeout=30)
-    assert engine.default_classifier().version == "desk-2" and loads == [str(path)]
+    assert engine.default_classifier().version == "desk-2" and loads == [path]

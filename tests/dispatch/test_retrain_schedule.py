@@ -204,6 +204,9 @@ def test_setup_trains_the_first_model_in_the_background(desk_world, scheduled, s
     assert run_row.trigger == RetrainTrigger.SETUP and run_row.state == RetrainState.REPLACED
     assert TextClassifier.load(scheduled).meta["n_train"] == 10
     assert jobs.train_first_model(spawn=in_process) == ("present", {"path": str(scheduled)})
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(scheduled.with_suffix(""))}  # .npz added, as save does
+    assert jobs.train_first_model(spawn=in_process) == ("present", {"path": str(scheduled)})
+    assert not desk.retrain_schedule().first and jobs.retrain_if_due(NIGHT.replace(hour=12)) is None
     assert jobs.first_model_line("present", {"path": "m.npz"}) == "dispatch model: m.npz in use"
     started = jobs.first_model_line("started", {"run": 3, "pid": 77, "log": "x.log"})
     assert "run #3, pid 77" in started and "output in x.log" in started
