@@ -34,6 +34,7 @@ from jiesu.dispatch.training import configured_model
 log = logging.getLogger(__name__)
 
 BACKGROUND_NICENESS = 10  # a background retraining's CPU priority: below the web server's and the worker's
+BACKGROUND_OOM_SCORE = 500  # its oom_score_adj: the first the kernel stops when memory runs out
 
 
 def auto_dispatch_once(now=None):
@@ -76,10 +77,17 @@ def spawn_retrain(run):
 
 
 def _lower_priority():
-    """`nice -n 10` (which execs the command: the pid stays the training's), where there is one: the minutes of
-    training let the web server and the worker's deadline scans have the CPU first."""
-    nice = shutil.which("nice")
-    return [nice, "-n", str(BACKGROUND_NICENESS)] if nice else []
+    """`choom -n 500 -- nice -n 10` (each execs the next: the pid stays the training's), where they exist. The
+    minutes of training let the web server and the worker's deadline scans have the CPU first, and should memory
+    run out, the kernel stops the training (the worker then marks the run lost), not the web server or the
+    database."""
+    prefix = []
+    choom, nice = shutil.which("choom"), shutil.which("nice")
+    if choom:
+        prefix += [choom, "-n", str(BACKGROUND_OOM_SCORE), "--"]
+    if nice:
+        prefix += [nice, "-n", str(BACKGROUND_NICENESS)]
+    return prefix
 
 
 def _reap_children():
