@@ -13,10 +13,13 @@
 A closed ticket is an example when a person dispatched it (a `dispatch` event
 by someone other than the auto-dispatch `system` user): the category it was
 closed with is the one a dispatcher confirmed, and a return upheld on
-arbitration does not change it. Left out: tickets closed as special class
+arbitration does not change it. So is a historical ticket imported with the
+category its source system recorded (`jiesu import`, a `category` column: its
+intake event says `classified_by: file`), so that a city's years of history
+teach the desk from its first day. Left out: tickets closed as special class
 (never dispatched), merged duplicates (their parent is the example), tickets
-only ever auto-dispatched (the model would learn from itself), and
-inactive categories. The text is the engine's (services.ticket_text), so the
+only ever auto-dispatched, or imported with the classifier's category (the
+model would learn from itself), and inactive categories. The text is the engine's (services.ticket_text), so the
 model is trained on what it will be asked.
 """
 from __future__ import annotations
@@ -51,15 +54,18 @@ class Example:
 
 
 def confirmed_tickets(since=None, until=None):
-    """Closed tickets whose category a person confirmed by dispatching them (see the module docstring)."""
+    """Closed tickets whose category a person confirmed: by dispatching them, or in the source system of an
+    import (see the module docstring)."""
     from jiesu.dispatch.services import SYSTEM_USERNAME
     from jiesu.tickets.models import CloseReason, State, Ticket, TicketEvent
 
     by_person = (TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="dispatch", actor__isnull=False)
                  .exclude(actor__username=SYSTEM_USERNAME))
+    imported_with_its_category = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="intake",
+                                                            payload__classified_by="file")
     qs = (Ticket.objects.filter(state=State.CLOSED, category__isnull=False, category__active=True,
                                 parent__isnull=True)
-          .exclude(close_reason=CloseReason.SPECIAL).filter(Exists(by_person)))
+          .exclude(close_reason=CloseReason.SPECIAL).filter(Exists(by_person) | Exists(imported_with_its_category)))
     if since is not None:
         qs = qs.filter(closed_at__gte=since)
     if until is not None:

@@ -492,3 +492,22 @@ def test_one_field_in_two_columns_is_refused_by_name(world, tmp_path):
     path = write_csv(tmp_path / "twice.csv", HEADER + ["内容"], [row + ["x"] for row in GOOD])
     with pytest.raises(CommandError, match="one field in several columns: text \\(text, 内容\\)"):
         run_import(path, "--report", str(tmp_path / "r.csv"))
+
+
+def test_closed_history_imported_with_its_category_teaches_the_desk(world, tmp_path):
+    """The source system's category is a person's: such closed tickets are training examples; those the
+    classifier categorised at import, and open ones, are not (jiesu.dispatch.training)."""
+    from jiesu.dispatch import training
+
+    history = [
+        ["H1", "2025-03-01 09:00", "2025-03-02 10:00", "", "油烟", "楼下饭店油烟太大", "东城区王府井大街", "", "",
+         "04.05.04", "已办结", "已处理", "", "", ""],
+        ["H2", "2025-03-01 09:00", "2025-03-02 10:00", "", "油烟", "楼下饭店油烟太大", "东城区王府井大街", "", "",
+         "", "已办结", "已处理", "", "", ""],
+        ["H3", "2025-03-01 09:00", "", "", "油烟", "楼下饭店油烟太大", "东城区王府井大街", "", "", "04.05.04", "",
+         "", "", "", ""],
+    ]
+    result, _lines = run_import(write_csv(tmp_path / "history.csv", HEADER, history))
+    assert result["imported"] == 3 and result["classified"] == {"classifier": 1, "file": 2}
+    assert list(training.confirmed_tickets().values_list("idempotency_key", flat=True)) == ["import:csv:H1"]
+    assert [(e.title, e.label) for e in training.confirmed_examples()] == [("油烟", "04.05.04")]
