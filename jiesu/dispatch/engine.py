@@ -14,8 +14,9 @@ and the list is sorted by it. The classifier is any object with
 
 1. the model file named by settings.JIESU["DISPATCH_MODEL"] (env JIESU_DISPATCH_MODEL; default
    var/models/desk.npz), if it exists (trained on the platform's closed tickets, labels = category
-   codes); a process looks every MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch retrain`) and then loads the new one
-   in a thread, answering with the model in use meanwhile (loading takes 0.3–1 s);
+   codes); a process looks every MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch
+   retrain`) and then loads the new one in a thread, answering with the model in use meanwhile
+   (loading takes 0.3–1 s);
 2. else a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
    settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the

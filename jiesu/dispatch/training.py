@@ -19,8 +19,9 @@ intake event says `classified_by: file`), so that a city's years of history
 teach the desk from its first day. Left out: tickets closed as special class
 (never dispatched), merged duplicates (their parent is the example), tickets
 only ever auto-dispatched, or imported with the classifier's category (the
-model would learn from itself), and inactive categories. The text is the engine's (services.ticket_text), so the
-model is trained on what it will be asked.
+model would learn from itself), and inactive categories. The text is the
+engine's (services.ticket_text), so the model is trained on what it will be
+asked.
 """
 from __future__ import annotations
 
