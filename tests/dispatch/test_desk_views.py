@@ -195,7 +195,7 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     desk.finish_retrain_run(odd, RetrainState.FAILED, "RuntimeError: ?", {"failed": "other", "error": "RuntimeError"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "中断" in html and "12 小时后仍无结果。" in html
-    assert "失败" in html and "训练时内存不足（演示城市约需 2.4 GB）；当前模型不变。" in html
+    assert "失败" in html and "训练时内存不足（演示城市约需 2.4 GB；设置 JIESU_DISPATCH_TRAIN_ROWS=10000 时约需 0.9 GB）；当前模型不变。" in html
     assert "<small>RuntimeError: ?</small>" in html  # no wording of its own: the command's
     back = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(back, RetrainState.ROLLED_BACK, "back to desk-6", {"model_version": "desk-6"})

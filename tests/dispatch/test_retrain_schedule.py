@@ -93,6 +93,23 @@ def test_settings_read_the_schedule_from_the_environment(tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_training_rows_setting_bounds_the_commands_memory(settings):
+    from jiesu.dispatch.management.commands.dispatch import Command
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.JIESU['DISPATCH_TRAIN_ROWS'])"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_TRAIN_ROWS="10000")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "10000"
+    env["JIESU_DISPATCH_TRAIN_ROWS"] = "10k"
+    refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "JIESU_DISPATCH_TRAIN_ROWS='10k': expected a whole number" in refused.stderr
+    settings.JIESU = {**settings.JIESU, "DISPATCH_TRAIN_ROWS": 10_000}
+    parser = Command().create_parser("jiesu", "dispatch")
+    opts = vars(parser.parse_args(["retrain", "--model", "m.npz"]))
+    assert opts["kernel_max_rows"] == 10_000  # what the worker's runs are trained with
+    assert training.read_budget(Command()._config(opts, calibrate=True)) == 20_000
+
+
 def test_nothing_is_scheduled_without_a_model_file_or_with_days_0(settings, scheduled):
     settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None
