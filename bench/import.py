@@ -69,7 +69,7 @@ def setup_django(workdir, db, model_dir):
     django.setup()
     from django.conf import settings
 
-    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL_DIR": str(model_dir)}
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL_DIR": str(model_dir), "DISPATCH_MODEL": ""}  # cold start
 
 
 def load_model():
@@ -129,8 +129,9 @@ def places():
     return out
 
 
-def generate(path, n, place_mode, seed=1):
-    """N rows of the csv format, written as they are made (constant memory)."""
+def generate(path, n, place_mode, seed=1, categories=()):
+    """N rows of the csv format, written as they are made (constant memory); with `categories` (codes), each
+    row names one of them, as the source system recorded it."""
     rng = random.Random(seed)
     titles, pool = read_titles(), places()
     end = datetime(2026, 10, 31, 18, 0)
@@ -138,7 +139,7 @@ def generate(path, n, place_mode, seed=1):
     bad = 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(HEADER)
+        w.writerow(HEADER + (["category"] if categories else []))
         for i in range(n):
             created = end - timedelta(seconds=rng.randrange(span))
             title = rng.choice(titles)
@@ -161,7 +162,8 @@ def generate(path, n, place_mode, seed=1):
             w.writerow([f"H{i:09d}", created_s, closed_at, rng.choice(CHANNELS), title, text,
                         address if place_mode != "coordinates" else "", lon, lat,
                         code if place_mode == "code" else "", "closed" if closed else "open",
-                        rng.choice(REPLIES) if closed else "", f"1{rng.randint(3000000000, 9999999999)}"])
+                        rng.choice(REPLIES) if closed else "", f"1{rng.randint(3000000000, 9999999999)}"]
+                       + ([rng.choice(categories)] if categories else []))
     return bad
 
 
