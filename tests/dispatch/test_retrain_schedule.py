@@ -92,7 +92,6 @@ def test_settings_read_the_schedule_from_the_environment(tmp_path):
     assert bad.returncode != 0 and "JIESU_DISPATCH_RETRAIN_HOURS='2到6': expected hours as START-END" in bad.stderr
 
 
-@pytest.mark.django_db
 def test_the_training_rows_setting_bounds_the_commands_memory(settings):
     from jiesu.dispatch.management.commands.dispatch import Command
 
@@ -110,6 +109,7 @@ def test_the_training_rows_setting_bounds_the_commands_memory(settings):
     assert training.read_budget(Command()._config(opts, calibrate=True)) == 20_000
 
 
+@pytest.mark.django_db
 def test_nothing_is_scheduled_without_a_model_file_or_with_days_0(settings, scheduled):
     settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None
