@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -451,6 +452,7 @@ class Accuracy:
     groups: list         # [{group, n, top1, top3, …}] by first-level category
     returns: list        # [{followed, label, n, returned, share}]
     models: list = field(default_factory=list)  # [{model_version, first, last, n, top1, …}] newest first
+    thresholds: dict = field(default_factory=dict)  # threshold_guide
 
 
 def _counts():
@@ -525,7 +527,41 @@ def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
     group_rows = sorted((_with_shares(g) for g in groups.values()),
                         key=lambda r: (r["group"].code if r["group"] else "~"))
     return Accuracy(since=since, until=until, total=total, weeks=week_rows, categories=category_rows,
-                    groups=group_rows, returns=returns_report(qs), models=by_model(qs))
+                    groups=group_rows, returns=returns_report(qs), models=by_model(qs),
+                    thresholds=threshold_guide(qs))
+
+
+GUIDE_THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
+
+
+def threshold_guide(qs, thresholds=GUIDE_THRESHOLDS, limit=15):
+    """What auto-dispatch would have done with the dispatchers' own decisions: the evidence for a rule's
+    threshold (AutoDispatchRule).
+
+    For each category the engine put first (the category a rule acts on), of its logged dispatches: how many
+    had a top confidence of at least t (a rule at t would have dispatched them by itself: `covered`) and how
+    many of those the dispatcher sent as suggestion #1 (`right`: auto-dispatch would have done the same).
+    Auto-dispatched rows are left out: they would only confirm themselves. {"thresholds", "total": row,
+    "categories": [row]} for the `limit` categories most often first; a row is {code, name, n,
+    cells: [{threshold, covered, coverage, right, precision}]}."""
+    human = qs.exclude(source=SuggestionSource.AUTO).annotate(
+        top_code=KT("suggested__0__category__code"), top_name=KT("suggested__0__category__name"))
+    counts = {"n": Count("id")}
+    for i, t in enumerate(thresholds):
+        counts[f"covered{i}"] = Count("id", filter=Q(confidence__gte=t))
+        counts[f"right{i}"] = Count("id", filter=Q(confidence__gte=t, accepted_rank=1))
+
+    def row(code, name, figures):
+        n = figures["n"]
+        cells = [{"threshold": t, "covered": figures[f"covered{i}"], "right": figures[f"right{i}"],
+                  "coverage": _share(figures[f"covered{i}"], n),
+                  "precision": _share(figures[f"right{i}"], figures[f"covered{i}"])}
+                 for i, t in enumerate(thresholds)]
+        return {"code": code, "name": name, "n": n, "cells": cells}
+
+    by_category = (human.values("top_code", "top_name").annotate(**counts).order_by("-n", "top_code")[:limit])
+    return {"thresholds": list(thresholds), "total": row("", "", human.aggregate(**counts)),
+            "categories": [row(r["top_code"], r["top_name"], r) for r in by_category]}
 
 
 def by_model(qs, limit=6):

@@ -210,6 +210,29 @@ def test_accuracy_by_model_version_newest_first(desk_world):
     assert models[1]["top1_share"] == 0.5 and models[1]["first"] < models[0]["first"]
 
 
+def test_the_threshold_guide_says_what_a_rule_would_have_done(desk_world):
+    """By the category suggested first: covered = top confidence ≥ t, right = sent as suggestion #1."""
+    w = desk_world
+    _t, right_high = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, right_low = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, overridden = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
+    _t, auto = desk.accept(w.dispatcher, new_ticket(w), 1)
+    top = right_high.suggested[0]["category"]
+    for row, confidence in ((right_high, 0.95), (right_low, 0.65), (overridden, 0.85), (auto, 0.99)):
+        DispatchSuggestion.objects.filter(pk=row.pk).update(confidence=confidence)
+    DispatchSuggestion.objects.filter(pk=auto.pk).update(source="auto")  # left out: it confirms itself
+    assert overridden.suggested[0]["category"] == top and overridden.accepted_rank is None
+    guide = desk.threshold_guide(desk.logged(), thresholds=(0.6, 0.8, 0.9))
+    assert guide["thresholds"] == [0.6, 0.8, 0.9]
+    (row,) = guide["categories"]
+    assert (row["code"], row["name"], row["n"]) == (top["code"], top["name"], 3)
+    assert [(c["covered"], c["right"]) for c in row["cells"]] == [(3, 2), (2, 1), (1, 1)]
+    assert [c["coverage"] for c in row["cells"]] == [1.0, 0.6667, 0.3333]
+    assert [c["precision"] for c in row["cells"]] == [0.6667, 0.5, 1.0]
+    assert guide["total"]["n"] == 3 and guide["total"]["cells"] == row["cells"]
+    assert desk.accuracy_report(weeks=4).thresholds["total"]["n"] == 3
+
+
 def test_accuracy_keeps_to_the_users_territory(desk_world):
     w = desk_world
     desk.accept(w.dispatcher, new_ticket(w), 1)

@@ -117,6 +117,16 @@ def test_accuracy_page_and_roles(desk_world, as_user):
     outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
     assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/").content.decode()
     assert 'id="acc-models"' not in html  # one model only: nothing to compare
+    guide = html[html.index('id="acc-thresholds"'):]
+    assert "自动派单阈值参考" in guide and "按引擎首选的类别统计" in guide and "≥ 80%" in guide
+    confidence = DispatchSuggestion.objects.get().confidence
+    shown = [t for t in desk.GUIDE_THRESHOLDS if confidence >= t]
+    assert guide.count("覆盖 100.0% · 正确 <b>100.0%</b>") == 2 * len(shown)  # all categories, and its own
+    assert "/admin/dispatch/autodispatchrule/" not in guide  # the rules' admin link is for staff only
+    w.supervisor.is_staff = True
+    w.supervisor.save(update_fields=["is_staff"])
+    staff = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert '/admin/dispatch/autodispatchrule/">自动派单规则</a>' in staff
 
 
 def test_the_accuracy_page_compares_the_model_versions(desk_world, as_user):

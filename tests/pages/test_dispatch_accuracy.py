@@ -1,5 +1,5 @@
 """The dispatch accuracy page in a real browser: the first model's schedule, the retraining runs worded in
-Chinese (the set-up's first model, a run out of memory), the weeks chooser.
+Chinese (the set-up's first model, a run out of memory), the auto-dispatch threshold guide, the weeks chooser.
 
 Takes docs/screenshots/dispatch-accuracy.png.
 """
@@ -49,6 +49,9 @@ def test_the_accuracy_page_shows_the_first_model_and_the_runs(live_server, page,
     assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in schedule.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert page.locator(".acc-kpis [data-kpi='top1']").is_visible()
+    guide = page.locator("#acc-thresholds")
+    assert guide.is_visible() and "自动派单阈值参考" in guide.inner_text()
+    assert guide.locator("tr[data-guide='total'] td").count() == 2 + 4  # the category, dispatches, 4 thresholds
     screenshot(page, "dispatch-accuracy")
 
     page.select_option("#weeks", "4")  # the chooser submits itself
