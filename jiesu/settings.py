@@ -100,6 +100,16 @@ def env_int(name: str, default: int) -> int:
     return number
 
 
+def env_int_or_auto(name: str) -> int | None:
+    """A whole number, or None when the variable is unset, empty or "auto" (the platform chooses)."""
+    if os.environ.get(name, "").strip().lower() in ("", "auto"):
+        return None
+    try:
+        return env_int(name, 0)
+    except ValueError as exc:
+        raise ValueError(f"{exc}, or auto") from None
+
+
 def env_hours(name: str, default: str) -> tuple[int, int]:
     """'2-6' → (2, 6): a window of local hours, from the first (included) to the second (excluded)."""
     value = os.environ.get(name, "").strip() or default
@@ -166,8 +176,9 @@ JIESU = {
     "DISPATCH_RETRAIN_HOURS": env_hours("JIESU_DISPATCH_RETRAIN_HOURS", "2-6"),
     "DISPATCH_RETRAIN_TIMEOUT_HOURS": 12,  # a run without a result after this long is marked lost
     # Training rows of a many-category model solved at once: 4 × rows² bytes (20,000: the demo city's training
-    # peaks at 2.4 GB; 10,000: 0.9 GB). The default of `jiesu dispatch train/retrain --kernel-rows`.
-    "DISPATCH_TRAIN_ROWS": env_int("JIESU_DISPATCH_TRAIN_ROWS", 20_000),
+    # peaks at 2.3 GB; 10,000: 1.0 GB). The default of `jiesu dispatch train/retrain --kernel-rows`. None (unset,
+    # or "auto"): chosen when a training starts from the memory free then, at most 20,000 (dispatch/memory.py).
+    "DISPATCH_TRAIN_ROWS": env_int_or_auto("JIESU_DISPATCH_TRAIN_ROWS"),
 }
 
 LOGGING = {

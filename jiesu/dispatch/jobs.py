@@ -29,7 +29,7 @@ from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
-from jiesu.dispatch.training import configured_model
+from jiesu.dispatch.training import configured_model, configured_rows
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +146,16 @@ def train_first_model(spawn=None):
     except Conflict:
         running = desk.retrain_running()
         return "running", {"run": running.pk if running else "?"}
-    return "started", {**started, "log": str(retrain_log_path(model_path))}
+    return "started", {**started, "log": str(retrain_log_path(model_path)),
+                       "rows": configured_rows().sentence()}
 
 
 def first_model_line(outcome, figures):
     """train_first_model()'s outcome as `jiesu setup` says it."""
     return "dispatch model: " + {
         "started": "the first one is being trained from the closed tickets in the background (run #{run}, "
-                   "pid {pid}; about a minute and 2–3 GB for the demo city; output in {log}); the desk uses "
-                   "the cold start until it is in place",
+                   "pid {pid}; about a minute for the demo city; {rows}; output in {log}); the desk uses the "
+                   "cold start until it is in place",
         "off": "JIESU_DISPATCH_MODEL is empty: the desk uses the cold start and is never trained",
         "present": "{path} in use",
         "no_tickets": "no closed ticket to learn from yet: the cold start until the worker trains the first one",

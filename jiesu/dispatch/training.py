@@ -194,15 +194,24 @@ def judge(model, examples):
     return Judgement(version, round(scores.accuracy, 4), round(in_top3, 4), round(scores.macro_f1, 4))
 
 
+def mark_seen(model, examples):
+    """Note in `model` the newest ticket it was trained with, for unseen_by."""
+    model.meta["last_ticket_id"] = max((e.ticket_id for e in examples), default=None)
+
+
 def unseen_by(model, examples):
-    """The examples closed after `model` was trained (all of them when it does not say when)."""
-    trained = (getattr(model, "meta", None) or {}).get("trained_at")
+    """The examples `model` was not trained with: closed after it was trained, or entered after its newest
+    ticket (history imported since, closed long before: mark_seen); all of them when it does not say when it
+    was trained."""
+    meta = getattr(model, "meta", None) or {}
+    trained, last = meta.get("trained_at"), meta.get("last_ticket_id")
     if not trained:
         return list(examples)
     since = datetime.fromisoformat(trained)
     if since.tzinfo is None:
         since = since.replace(tzinfo=timezone.utc)
-    return [e for e in examples if e.closed_at is not None and e.closed_at > since]
+    return [e for e in examples
+            if (e.closed_at is not None and e.closed_at > since) or (last is not None and e.ticket_id > last)]
 
 
 def model_path(path):
@@ -218,6 +227,18 @@ def configured_model():
 
     named = settings.JIESU.get("DISPATCH_MODEL")
     return model_path(named) if named else None
+
+
+def configured_rows(option=None):
+    """The rows a model of many categories is solved with at once (memory.TrainingRows): `option`
+    (--kernel-rows), else settings.JIESU["DISPATCH_TRAIN_ROWS"] (env JIESU_DISPATCH_TRAIN_ROWS), else chosen from
+    the memory free now: the bound of a training's memory, so that a smaller machine trains on fewer rows
+    instead of failing."""
+    from django.conf import settings
+
+    from jiesu.dispatch.memory import training_rows
+
+    return training_rows(option if option is not None else settings.JIESU.get("DISPATCH_TRAIN_ROWS"))
 
 
 def previous_path(path):
@@ -338,6 +359,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     older = [e for e in examples if e.ticket_id not in held]
     say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")
     candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
+    mark_seen(candidate, older)
     verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
     result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path))
@@ -359,6 +381,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
             say(f"the judged model {candidate.version} is in place until the one trained on all tickets is")
         say(f"training again on all {len(examples)} tickets")
         final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
+        mark_seen(final, examples)
         result.n_train = final.meta["n_train"]  # past the kernel's rows, the newest share of each category
     elif version:
         final.meta["model_version"] = version

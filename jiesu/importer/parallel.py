@@ -36,7 +36,7 @@ from jiesu.importer.services import Importer, ImportError_, Summary, default_rep
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
-COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers")
+COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
 
 

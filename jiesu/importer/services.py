@@ -97,6 +97,7 @@ class Summary:
     routing: Counter = field(default_factory=Counter)
     events: int = 0
     assignments: int = 0
+    training_examples: int = 0  # imported closed with the source's category: the dispatch desk learns from them
     first_id: int | None = None
     last_id: int | None = None
     seconds: float = 0.0
@@ -114,6 +115,7 @@ class Summary:
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
             "routing": dict(self.routing.most_common()), "events": self.events, "assignments": self.assignments,
+            "training_examples": self.training_examples,
             "report": self.report, "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "tickets_per_s": round(self.imported / self.seconds, 1) if self.seconds else 0.0,
@@ -574,6 +576,8 @@ class Importer:
             row = p.row
             s.states[p.state] += 1
             s.classified[row.category_from or "none"] += 1
+            if row.category_from == "file" and p.state == "closed":
+                s.training_examples += 1
             s.routing[p.mode] += 1
             if row.notes:
                 for code, _value in row.notes:

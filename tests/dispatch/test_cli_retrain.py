@@ -115,6 +115,38 @@ def test_a_model_is_judged_only_on_tickets_it_has_not_seen(desk_world, tmp_path)
     assert TextClassifier.load(path).version == "desk-1"
 
 
+def test_history_imported_after_the_model_counts_as_unseen_though_closed_long_before(desk_world, small_holdout,
+                                                                                   tmp_path):
+    """A city imports its 12345 history after the desk has a model: those tickets were closed years ago but the
+    model never saw them (they came in after its newest ticket), so the weekly run is judged on them and
+    learns from them, not refused for want of tickets closed since."""
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=1))
+    path = tmp_path / "desk.npz"
+    json.loads(run("retrain", "--model", str(path))[-1])
+    last = TextClassifier.load(path).meta["last_ticket_id"]
+    assert last == Ticket.objects.order_by("-pk").first().pk
+    with pytest.raises(CommandError, match="only 0 tickets closed since the current model was trained"):
+        run("retrain", "--model", str(path))
+    imported = _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=800))
+    result = json.loads(run("retrain", "--model", str(path))[-1])
+    assert result["n_holdout"] == 10 and result["candidate"] is not None and result["current"] is not None
+    assert result["promoted"] and result["n_train"] == 20
+    assert TextClassifier.load(path).meta["last_ticket_id"] == max(t.pk for t in imported)
+
+
+def test_unseen_are_the_tickets_closed_after_the_training_or_entered_after_its_newest():
+    model = TextClassifier(config=ClassifierConfig(calibrate=False)).fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5)
+    trained = datetime.fromisoformat(model.meta["trained_at"])
+    before, after = trained - timedelta(days=400), trained + timedelta(hours=1)
+    examples = [training.Example("t", "x", "a", 5, before), training.Example("t", "x", "a", 9, before),
+                training.Example("t", "x", "a", 7, after)]
+    assert [e.ticket_id for e in training.unseen_by(model, examples)] == [7]  # an older model: by closing only
+    training.mark_seen(model, examples[:1])
+    assert model.meta["last_ticket_id"] == 5
+    assert [e.ticket_id for e in training.unseen_by(model, examples)] == [9, 7]
+
+
 def test_retrain_without_tickets_or_with_too_few_says_so(desk_world, tmp_path):
     w = desk_world
     with pytest.raises(CommandError, match="no closed ticket with a dispatcher-confirmed category"):

@@ -201,17 +201,21 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     desk.finish_retrain_run(lost, RetrainState.LOST, "no result after 12 hours", {"lost": "timeout", "hours": 12})
     memory = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(memory, RetrainState.FAILED, "MemoryError: ", {"failed": "memory", "error": "MemoryError"})
+    sized = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
+    desk.finish_retrain_run(sized, RetrainState.FAILED, "MemoryError: ", {
+        "failed": "memory", "error": "MemoryError", "rows": 14000, "rows_chosen_by": "memory", "rows_peak_gb": 1.4})
     odd = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(odd, RetrainState.FAILED, "RuntimeError: ?", {"failed": "other", "error": "RuntimeError"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "中断" in html and "12 小时后仍无结果。" in html
-    assert "失败" in html and "训练时内存不足（演示城市约需 2.4 GB；设置 JIESU_DISPATCH_TRAIN_ROWS=10000 时约需 0.9 GB）；当前模型不变。" in html
+    assert "失败" in html and "训练时内存不足（演示城市约需 2.3 GB；设置 JIESU_DISPATCH_TRAIN_ROWS=10000 时约需 1.0 GB）；当前模型不变。" in html
+    assert "训练时内存不足（本次最多 14000 行，约需 1.4 GB）：可将 JIESU_DISPATCH_TRAIN_ROWS 设得更小（10000 行约需 1.0 GB）；当前模型不变。" in html
     assert "<small>RuntimeError: ?</small>" in html  # no wording of its own: the command's
     back = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(back, RetrainState.ROLLED_BACK, "back to desk-6", {"model_version": "desk-6"})
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "已回退" in html and "回退到 desk-6" in html
-    assert RetrainRun.objects.count() == 6
+    assert RetrainRun.objects.count() == 7
 
 
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):

@@ -99,14 +99,40 @@ def test_the_training_rows_setting_bounds_the_commands_memory(settings):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DISPATCH_TRAIN_ROWS="10000")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "10000"
+    for unset in ("auto", ""):
+        env["JIESU_DISPATCH_TRAIN_ROWS"] = unset
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "None"  # chosen from the free memory when a training starts
     env["JIESU_DISPATCH_TRAIN_ROWS"] = "10k"
     refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert refused.returncode != 0 and "JIESU_DISPATCH_TRAIN_ROWS='10k': expected a whole number" in refused.stderr
+    assert refused.returncode != 0
+    assert "JIESU_DISPATCH_TRAIN_ROWS='10k': expected a whole number, or auto" in refused.stderr
     settings.JIESU = {**settings.JIESU, "DISPATCH_TRAIN_ROWS": 10_000}
     parser = Command().create_parser("jiesu", "dispatch")
     opts = vars(parser.parse_args(["retrain", "--model", "m.npz"]))
-    assert opts["kernel_max_rows"] == 10_000  # what the worker's runs are trained with
-    assert training.read_budget(Command()._config(opts, calibrate=True)) == 20_000
+    command = Command()
+    config = command._config(opts, calibrate=True)
+    assert config.kernel_max_rows == 10_000 and command.rows.chosen_by == "setting"  # the worker's runs too
+    assert training.read_budget(config) == 20_000
+    config = command._config({**opts, "kernel_max_rows": 3_000}, calibrate=True)  # --kernel-rows wins
+    assert config.kernel_max_rows == 3_000
+
+
+def test_without_a_setting_the_training_rows_follow_the_free_memory(settings, monkeypatch):
+    from jiesu.dispatch import memory
+    from jiesu.dispatch.management.commands.dispatch import Command
+
+    settings.JIESU = {**settings.JIESU, "DISPATCH_TRAIN_ROWS": None}
+    monkeypatch.setattr(memory, "free_bytes", lambda: 2e9)
+    parser = Command().create_parser("jiesu", "dispatch")
+    said = " ".join(parser._subparsers._group_actions[0].choices["retrain"].format_help().split())
+    assert "now: 14,000 rows, about 1.4 GB; 0 = never" in said
+    command = Command()
+    config = command._config(vars(parser.parse_args(["retrain", "--model", "m.npz"])), calibrate=True)
+    assert config.kernel_max_rows == 14_000 and command.rows.as_dict() == {
+        "rows": 14_000, "rows_chosen_by": "memory", "rows_peak_gb": 1.4, "free_gb": 2.0}
+    assert command.rows.sentence() == ("training rows: up to 14,000 (about 1.4 GB), chosen from the free memory "
+                                       "(2.0 GB); JIESU_DISPATCH_TRAIN_ROWS sets them")
 
 
 @pytest.mark.django_db
@@ -225,8 +251,9 @@ def test_setup_trains_the_first_model_in_the_background(desk_world, scheduled, s
     assert jobs.train_first_model(spawn=in_process) == ("present", {"path": str(scheduled)})
     assert not desk.retrain_schedule().first and jobs.retrain_if_due(NIGHT.replace(hour=12)) is None
     assert jobs.first_model_line("present", {"path": "m.npz"}) == "dispatch model: m.npz in use"
-    started = jobs.first_model_line("started", {"run": 3, "pid": 77, "log": "x.log"})
-    assert "run #3, pid 77" in started and "output in x.log" in started
+    assert figures["rows"].startswith("training rows: up to ")
+    started = jobs.first_model_line("started", {"run": 3, "pid": 77, "log": "x.log", "rows": "training rows: …"})
+    assert "run #3, pid 77" in started and "training rows: …; output in x.log" in started
     settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": ""}
     assert jobs.train_first_model(spawn=in_process) == ("off", {})
     with translation.override("zh-hans"):

@@ -494,7 +494,7 @@ def test_one_field_in_two_columns_is_refused_by_name(world, tmp_path):
         run_import(path, "--report", str(tmp_path / "r.csv"))
 
 
-def test_closed_history_imported_with_its_category_teaches_the_desk(world, tmp_path):
+def test_closed_history_imported_with_its_category_teaches_the_desk(world, tmp_path, settings):
     """The source system's category is a person's: such closed tickets are training examples; those the
     classifier categorised at import, and open ones, are not (jiesu.dispatch.training)."""
     from jiesu.dispatch import training
@@ -507,7 +507,11 @@ def test_closed_history_imported_with_its_category_teaches_the_desk(world, tmp_p
         ["H3", "2025-03-01 09:00", "", "", "油烟", "楼下饭店油烟太大", "东城区王府井大街", "", "", "04.05.04", "",
          "", "", "", ""],
     ]
-    result, _lines = run_import(write_csv(tmp_path / "history.csv", HEADER, history))
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(tmp_path / "desk.npz")}
+    result, lines = run_import(write_csv(tmp_path / "history.csv", HEADER, history))
     assert result["imported"] == 3 and result["classified"] == {"classifier": 1, "file": 2}
+    assert result["training_examples"] == 1
+    said = next(line for line in lines if "the dispatcher's desk learns from the 1 closed with the source's" in line)
+    assert said.endswith(f"(or now: jiesu dispatch retrain --model {tmp_path / 'desk.npz'})")
     assert list(training.confirmed_tickets().values_list("idempotency_key", flat=True)) == ["import:csv:H1"]
     assert [(e.title, e.label) for e in training.confirmed_examples()] == [("油烟", "04.05.04")]

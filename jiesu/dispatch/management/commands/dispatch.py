@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core.errors import DomainError
 from jiesu.dispatch import services as desk
-from jiesu.dispatch import training
+from jiesu.dispatch import memory, training
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
 from jiesu.dispatch.evaluation import Dataset, format_report, repeated_cv, score
 from jiesu.dispatch.models import RetrainState, RetrainTrigger
@@ -34,13 +34,6 @@ from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
-
-
-def kernel_rows_setting():
-    """The training rows a model of many categories is solved with at once (settings.JIESU
-    ["DISPATCH_TRAIN_ROWS"], env JIESU_DISPATCH_TRAIN_ROWS): the bound of a training's memory, which a smaller
-    machine lowers (the demo city: 20,000 rows 2.4 GB, 10,000 rows 0.9 GB)."""
-    return settings.JIESU.get("DISPATCH_TRAIN_ROWS", ClassifierConfig.kernel_max_rows)
 
 
 def _columns(value: str) -> list[str]:
@@ -83,11 +76,12 @@ def _add_model_args(p):
     p.add_argument("--max-weights", type=int, default=ClassifierConfig.max_weights, dest="max_weights",
                    help="weights the model keeps; past it each feature keeps only its strongest classes (default "
                         f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
-    rows = kernel_rows_setting()
-    p.add_argument("--kernel-rows", type=int, default=rows, dest="kernel_max_rows", metavar="ROWS",
+    now = training.configured_rows()
+    p.add_argument("--kernel-rows", type=int, default=None, dest="kernel_max_rows", metavar="ROWS",
                    help=f"{MIN_CLASSES} or more categories are solved at once up to this many training rows, with "
-                        f"4 × rows² bytes of memory (default {rows:,}: {4 * rows * rows / 1e9:.1f} GB, "
-                        "JIESU_DISPATCH_TRAIN_ROWS; 0 = never)")
+                        "4 × rows² bytes of memory (default JIESU_DISPATCH_TRAIN_ROWS, else chosen from the memory "
+                        f"free when training starts, at most {memory.MOST_ROWS:,}; now: {now.rows:,} rows, about "
+                        f"{now.peak_gb} GB; 0 = never)")
     p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class", metavar="N",
                    help="training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
                         f"only for {MIN_CLASSES} or more categories whose rows (with body passages) exceed "
@@ -227,15 +221,16 @@ class Command(BaseCommand):
             raise CommandError("--word-max must be at least 2")
         if opts["max_weights"] < 0:
             raise CommandError("--max-weights must be 0 or positive")
-        if opts["kernel_max_rows"] < 0:
+        if opts["kernel_max_rows"] is not None and opts["kernel_max_rows"] < 0:
             raise CommandError("--kernel-rows must be 0 or positive")
+        self.rows = training.configured_rows(opts["kernel_max_rows"])
         if opts["max_per_class"] is not None and opts["max_per_class"] < 0:
             raise CommandError("--max-per-category must be 0 or positive")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
                                 chunk_weight=opts["chunk_weight"], max_weights=opts["max_weights"],
-                                max_per_class=opts["max_per_class"], kernel_max_rows=opts["kernel_max_rows"],
+                                max_per_class=opts["max_per_class"], kernel_max_rows=self.rows.rows,
                                 calibrate=calibrate)
 
     def _json(self, obj):
@@ -299,8 +294,12 @@ class Command(BaseCommand):
             if opts["cold_start"]:
                 clf = TextClassifier.from_keywords(self._catalogue_pairs(), version=opts.get("version"))
             else:
-                texts, labels = self._tickets(opts) if opts["from_tickets"] else self._csv_rows(opts)
+                examples = self._tickets(opts) if opts["from_tickets"] else None
+                texts, labels = training.texts_and_labels(examples) if examples else self._csv_rows(opts)
+                self._say(self.rows.sentence())
                 clf = TextClassifier(config=config).fit(texts, labels, version=opts.get("version"))
+                if examples:
+                    training.mark_seen(clf, examples)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         path = clf.save(opts["out"])
@@ -339,7 +338,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
-                                    training.failure_details(exc))
+                                    {**training.failure_details(exc), **self.rows.as_dict()})
             raise
         desk.finish_retrain_run(run, RetrainState.REPLACED if result["promoted"] else RetrainState.KEPT,
                                 result["reason"], result)
@@ -356,6 +355,7 @@ class Command(BaseCommand):
     def _retrain(self, opts, config):
         """training.retrain, said and returned as its JSON line; ValueError when there is too little."""
         t0 = time.perf_counter()
+        self._say(self.rows.sentence())
         result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
                                   refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
                                   version=opts.get("version"), say=self._say)
@@ -366,7 +366,7 @@ class Command(BaseCommand):
         self._say(("replaced: " if result.promoted else "not replaced: ") + result.reason)
         if result.previous:
             self._say(f"the replaced model is kept as {result.previous}")
-        summary = {**result.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
+        summary = {**result.as_dict(), **self.rows.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
         self._json(summary)
         return summary
 
@@ -394,7 +394,7 @@ class Command(BaseCommand):
         return texts, [l for r in data for l in r.labels]
 
     def _tickets(self, opts):
-        """Closed tickets with a dispatcher-confirmed category (jiesu.dispatch.training), as (texts, codes)."""
+        """Closed tickets with a dispatcher-confirmed category (jiesu.dispatch.training), as [Example]."""
         if opts["limit"] is not None and opts["limit"] < 1:
             raise CommandError("--limit must be at least 1")
         config = self._config(opts, calibrate=False)
@@ -402,10 +402,9 @@ class Command(BaseCommand):
                                                budget=training.read_budget(config), floor=config.min_per_class)
         if not examples:
             raise CommandError("no closed ticket with a dispatcher-confirmed category in that period")
-        texts, labels = training.texts_and_labels(examples)
-        self._say(f"closed tickets: {len(texts)} with a dispatcher-confirmed category, "
-                  f"{len(set(labels))} categories")
-        return texts, labels
+        self._say(f"closed tickets: {len(examples)} with a dispatcher-confirmed category, "
+                  f"{len({e.label for e in examples})} categories")
+        return examples
 
     def _catalogue_pairs(self):
         """(category code, "name keywords…") of the active leaf categories, as the engine's cold start uses."""

@@ -17,6 +17,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from jiesu.dispatch.training import configured_model
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
@@ -94,5 +95,10 @@ class Command(BaseCommand):
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         out(f"states: {d['states']}; category by: {d['classified']}; routing: {d['routing']}")
         out(f"events {d['events']}, assignments {d['assignments']}")
+        model = configured_model()
+        if d["training_examples"] and not d["dry_run"] and model is not None:
+            out(f"the dispatcher's desk learns from the {d['training_examples']} closed with the source's category "
+                "at its next training: the worker's at once while there is no model, else its weekly one at night "
+                f"(or now: jiesu dispatch retrain --model {model})")
         out(f"report of rows not imported: {d['report']}")
 
