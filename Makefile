@@ -20,7 +20,7 @@ setup: venv
 	$(JIESU) setup
 
 run: setup
-	@echo "Jiesu 接诉 is running at http://$(HOST):$(PORT)/  (demo users in README.md; Ctrl-C stops)"
+	@echo "Jiesu 接诉 is running at http://$(HOST):$(PORT)/ with its worker  (demo users in README.md; Ctrl-C stops both)"
 	$(JIESU) run $(HOST):$(PORT)
 
 system-deps:

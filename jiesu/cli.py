@@ -1,8 +1,8 @@
 """The `jiesu` console command: a thin wrapper over Django's management commands.
 
     jiesu setup          migrate, load the demo city, users and tickets
-    jiesu run            serve on http://127.0.0.1:8000
-    jiesu worker         deadline worker
+    jiesu run            serve on http://127.0.0.1:8000, with the worker beside it (--no-worker: without)
+    jiesu worker         the worker alone: deadlines, 督办, auto-dispatch, forecasts, the desk's training…
     jiesu load-units F   load real boundaries from GeoJSON/CSV
     jiesu kpi rebuild [--since YYYY-MM-DD]   recompute the assessment rollups
     jiesu import F --format csv|us311   import historical tickets (docs/import.md)
@@ -15,7 +15,6 @@ import os
 import sys
 
 ALIASES = {
-    "run": ["runserver"],
     "load-units": ["load_units"],
     "demo": ["load_demo"],
     "import": ["import_tickets"],

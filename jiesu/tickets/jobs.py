@@ -10,7 +10,7 @@ logged and the others still run. The jobs are named by dotted path and imported
 when called, so the ticket core does not import the apps built on it at load time.
 """
 import logging
-import time
+import threading
 from datetime import timedelta
 
 from django.conf import settings
@@ -147,6 +147,9 @@ def run_pass(now=None, periodic=PERIODIC_JOBS):
 
 
 def run_forever(interval=60, stop=None):
-    while stop is None or not stop():
+    """A pass every `interval` seconds until `stop` (a threading.Event) is set: after the pass under way, or at
+    once while waiting for the next (`jiesu worker` sets it on SIGTERM)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
         run_pass()
-        time.sleep(interval)
+        stop.wait(interval)

@@ -5,12 +5,10 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import translation
 
 from jiesu.dispatch import jobs, schedule, services as desk, training
@@ -18,6 +16,7 @@ from jiesu.dispatch.classifier import TextClassifier
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from jiesu.tickets import jobs as worker_jobs
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import point_children_at_the_test_database
 
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
 from .test_cli_retrain import _tickets
@@ -260,19 +259,9 @@ def test_setup_trains_the_first_model_in_the_background(desk_world, scheduled, s
         assert str(run_row.get_trigger_display()) == "初始化（首个模型）"
 
 
-def _child_environment(monkeypatch):
-    """Point a child process at this test's database (it inherits the environment)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        monkeypatch.setenv("JIESU_SQLITE_PATH", db["NAME"])
-    else:
-        url = urlparse(os.environ["JIESU_DATABASE_URL"])
-        monkeypatch.setenv("JIESU_DATABASE_URL", urlunparse(url._replace(path="/" + db["NAME"])))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled, monkeypatch):
-    _child_environment(monkeypatch)
+    point_children_at_the_test_database(monkeypatch)
     started = jobs.retrain_if_due(NIGHT)
     child = jobs._children[-1]
     assert child.pid == started["pid"]

@@ -1,3 +1,8 @@
+import os
+from urllib.parse import urlparse, urlunparse
+
+from django.db import connection
+
 from jiesu.tickets import services
 from jiesu.tickets.services import IntakeData
 
@@ -16,3 +21,14 @@ def replied_ticket(w, **kw):
     services.sign(w.street_staff, t)
     services.contact(w.street_staff, t, "已电话联系")
     return services.reply(w.street_staff, t, "已清理占道摊点", True)
+
+
+def point_children_at_the_test_database(monkeypatch):
+    """Point a child process (`jiesu …` started by a test) at this test's database: it inherits the environment.
+    The test needs django_db(transaction=True), so that the child sees what the test wrote."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        monkeypatch.setenv("JIESU_SQLITE_PATH", db["NAME"])
+    else:
+        url = urlparse(os.environ["JIESU_DATABASE_URL"])
+        monkeypatch.setenv("JIESU_DATABASE_URL", urlunparse(url._replace(path="/" + db["NAME"])))

@@ -1,4 +1,6 @@
 import json
+import signal
+import threading
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
@@ -40,5 +42,8 @@ class Command(BaseCommand):
             if failed:
                 raise CommandError(f"failed: {', '.join(failed)} (see the log)")
             return
-        self.stdout.write(f"worker running, a pass every {interval} s (Ctrl-C stops)")
-        jobs.run_forever(interval)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+        self.stdout.write(f"worker running, a pass every {interval} s (Ctrl-C stops; SIGTERM: after the job under way)")
+        jobs.run_forever(interval, stop)
+        self.stdout.write("worker stopped")
