@@ -96,7 +96,8 @@ def _reap_children():
 
 def retrain_if_due(now=None, spawn=None):
     """Start the scheduled retraining when it is due; {"run": id, "pid": pid}, or None (not configured, not
-    due, or one already running). The first model (no file yet) is due at any hour (schedule.retrain_due)."""
+    due, or one already running). The first model (no file yet) is due at any hour, a failed or lost run again
+    the next night (schedule.retrain_due)."""
     conf = settings.JIESU
     model_path, days = configured_model(), conf.get("DISPATCH_RETRAIN_DAYS", 0)
     if model_path is None or not days:
@@ -104,8 +105,9 @@ def retrain_if_due(now=None, spawn=None):
     now = now or timezone.now()
     _reap_children()
     desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
+    first = not model_path.exists()
     if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
-                       first=not model_path.exists()):
+                       first=first, failed=0 if first else desk.retrains_failed_in_a_row()):
         return None
     try:
         return start_retrain(RetrainTrigger.WORKER, model_path, now=now, spawn=spawn)

@@ -688,6 +688,20 @@ def latest_retrain_start():
     return RetrainRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
 
 
+def retrains_failed_in_a_row():
+    """How many of the latest runs in a row failed or were lost (schedule.py retries them the next night), up to
+    one more than schedule.RETRIES."""
+    from jiesu.dispatch.schedule import RETRIES
+
+    states = RetrainRun.objects.order_by("-started_at").values_list("state", flat=True)[:RETRIES + 1]
+    failed = 0
+    for state in states:
+        if state not in (RetrainState.FAILED, RetrainState.LOST):
+            break
+        failed += 1
+    return failed
+
+
 def last_retrain_runs(limit=5):
     return list(RetrainRun.objects.all()[:limit])
 
@@ -699,6 +713,8 @@ class RetrainSchedule:
     end_hour: int       # excluded; equal to start_hour: any hour
     next_at: datetime   # when it is next due
     first: bool = False  # no model file yet: the first is due at any hour (schedule.py)
+    failed: int = 0      # the latest runs that failed or were lost in a row: retried the next night
+    retries: int = 0     # schedule.RETRIES
 
 
 def retrain_schedule(now=None):
@@ -706,13 +722,14 @@ def retrain_schedule(now=None):
     or DISPATCH_RETRAIN_DAYS 0)."""
     from django.conf import settings
 
-    from jiesu.dispatch.schedule import next_retrain_at
+    from jiesu.dispatch.schedule import RETRIES, next_retrain_at
     from jiesu.dispatch.training import configured_model
 
     conf, model_file = settings.JIESU, configured_model()
     if model_file is None or not conf.get("DISPATCH_RETRAIN_DAYS"):
         return None
     hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), not model_file.exists()
+    failed = 0 if first else retrains_failed_in_a_row()
     next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours,
-                              first=first)
-    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first)
+                              first=first, failed=failed)
+    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first, failed, RETRIES)

@@ -79,6 +79,44 @@ def test_when_the_next_retraining_is_due():
         assert not schedule.retrain_due(due - timedelta(minutes=1), last, 7, hours) or due == now
 
 
+def test_a_failed_or_lost_run_is_tried_again_the_next_night_twice_at_most():
+    week, hours = 7, (2, 6)
+    tomorrow = NIGHT + timedelta(days=1)
+    assert not schedule.retrain_due(tomorrow, NIGHT, week, hours)  # it ended with a result: a week
+    assert schedule.retrain_due(tomorrow, NIGHT, week, hours, failed=1)
+    assert schedule.retrain_due(tomorrow.replace(hour=2), NIGHT, week, hours, failed=2)  # from the window's start
+    assert not schedule.retrain_due(tomorrow.replace(hour=12), NIGHT, week, hours, failed=1)  # at night only
+    assert not schedule.retrain_due(tomorrow, NIGHT, week, hours, failed=3)  # three in a row: the week counts
+    assert not schedule.retrain_due(NIGHT + timedelta(hours=12), NIGHT, week, hours, failed=1)
+    noon = NIGHT.replace(hour=12)
+    assert schedule.next_retrain_at(noon, NIGHT, week, hours, failed=1) == tomorrow.replace(hour=2)
+    assert schedule.next_retrain_at(noon, NIGHT, week, hours, failed=3) == NIGHT.replace(hour=2) + timedelta(days=7)
+    assert schedule.cadence(1, 1) == 1 and schedule.cadence(14, 2) == 1 and schedule.cadence(14, 0) == 14
+
+
+@pytest.mark.django_db
+def test_the_worker_and_the_page_count_the_failed_runs_in_a_row(scheduled, client, desk_world):
+    scheduled.write_bytes(b"a model")  # a model file exists: the weekly schedule, not the first model's
+    for k, (state, details) in enumerate([(RetrainState.KEPT, {}), (RetrainState.FAILED, {"failed": "memory"}),
+                                          (RetrainState.LOST, {"lost": "ended"})]):
+        row = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(days=2 - k))
+        desk.finish_retrain_run(row, state, "", details, now=NIGHT - timedelta(days=2 - k, hours=-1))
+    assert desk.retrains_failed_in_a_row() == 2
+    plan = desk.retrain_schedule(NIGHT.replace(hour=12))
+    assert (plan.failed, plan.retries) == (2, 2) and plan.next_at == NIGHT.replace(hour=2) + timedelta(days=1)
+    client.force_login(desk_world.supervisor)
+    html = client.get("/dispatch/accuracy/").content.decode()
+    assert 'id="acc-retry" data-failed="2"' in html
+    assert "上次重新训练未完成（失败或中断）：下一个夜间重试，最多连续重试 2 次。" in html
+    assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=lambda run_row: 4444)["pid"] == 4444
+    third = RetrainRun.objects.get(pid=4444)
+    desk.finish_retrain_run(third, RetrainState.FAILED, "", {"failed": "database"})
+    assert desk.retrains_failed_in_a_row() == 3
+    assert jobs.retrain_if_due(NIGHT + timedelta(days=2), spawn=lambda run_row: 4545) is None  # the week counts
+    assert desk.retrain_schedule(NIGHT).next_at.date() == (NIGHT + timedelta(days=8)).date()
+    assert "acc-retry" not in client.get("/dispatch/accuracy/").content.decode()
+
+
 def test_settings_read_the_schedule_from_the_environment(tmp_path):
     code = ("import django; django.setup(); from django.conf import settings; "
             "print(settings.JIESU['DISPATCH_RETRAIN_DAYS'], settings.JIESU['DISPATCH_RETRAIN_HOURS'])")
@@ -198,11 +236,11 @@ def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
         run("retrain", "--model", str(scheduled))
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # this process is alive: still running
     RetrainRun.objects.filter(pk=stuck.pk).update(pid=dead.pid)
-    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # lost, but it began this week
+    assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # lost: tried again the next night, not sooner
     stuck.refresh_from_db()
     assert stuck.state == RetrainState.LOST and f"pid {dead.pid}) ended without a result" in stuck.reason
     assert stuck.result == {"lost": "ended", "pid": dead.pid}
-    assert jobs.retrain_if_due(NIGHT + timedelta(days=7), spawn=lambda run_row: 4343)["pid"] == 4343
+    assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=lambda run_row: 4343)["pid"] == 4343
 
 
 @pytest.mark.django_db
