@@ -88,7 +88,8 @@ class _Rule:
 
 SERVICES = {"110": "公安报警", "119": "消防救援", "120": "医疗急救", "122": "交通事故报警"}
 _HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常", "预防", "防范", "演练", "宣传", "培训", "检查",
-           "排查", "老化", "报警器", "探测器", "保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "调查", "原因")
+           "排查", "老化", "报警器", "探测器", "保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "调查", "原因",
+           "整天", "天天", "每天", "长期", "常年", "多年", "时常")  # …and what goes on for long is no emergency
 RULES = (
     _Rule("119", "火情", "消防救援", (
         "着火", "起火", "失火", "火灾", "冒烟", "冒黑烟", "浓烟", "烧起来", "火势", "明火", "爆炸", "被困",
@@ -105,12 +106,13 @@ RULES = (
         "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "砍人", "捅人", "行凶", "家暴", "家庭暴力",
         "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸", "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼",
         "轻生", "自杀", "要跳河", "威胁要杀"),
-        after=("价", "工", "式", "子", "甩卖"),
+        after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源"),
         clause=("预防", "防范", "宣传", "培训", "讲座", "新闻", "电影", "电视", "游戏", "咨询", "起诉", "离婚",
                 "法律援助"),
         past_counts=True),
     _Rule("122", "交通事故", "交通事故报警", (
-        "车祸", "交通事故", "撞车", "追尾", "撞人", "撞伤", "被车撞", "肇事逃逸", "翻车", "相撞", "碾压"),
+        "车祸", "交通事故", "撞车", "追尾", "撞人", "撞伤", "被车撞", "肇事逃逸", "翻车", "相撞", "被碾压", "碾压了",
+        "碾压到", "轧到人", "轧伤"),
         after=("认定", "责任", "理赔", "处理结果", "多发", "频发", "隐患", "保险", "式", "后"),
         clause=_HAZARD + ("建议", "红绿灯", "信号灯", "减速带")),
     _Rule("120", "有人受伤或急病", "医疗急救", (
@@ -119,17 +121,24 @@ RULES = (
         "落水", "叫救护车", "需要救护车", "急救"),
         after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥"),
         clause=_HAZARD + ("医药费", "报销", "工伤", "医保", "住院费", "后遗症", "康复", "收费", "未造成", "没有造成",
-                          "无人员伤亡", "无伤亡", "没有伤亡", "医院", "医生", "患者", "病人", "手术", "医疗")),
+                          "无人员伤亡", "无伤亡", "没有伤亡", "医院", "医生", "患者", "病人", "手术", "医疗", "治愈",
+                          "疗效", "广告")),
 )
-#: A word right after one of these is denied, feared or hypothetical (没有着火, 担心燃气泄漏, 以免起火).
-NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不", "防止", "以免",
-             "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "杜绝", "易", "容易", "会", "一旦", "万一", "如果",
-             "若", "假如", "很")
-#: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case).
+#: A word right after one of these is denied, feared or hypothetical (没有着火, 担心燃气泄漏, 以免起火), also
+#: with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
+NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不要", "不", "别",
+             "防止", "以免", "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "杜绝", "易", "容易", "会", "一旦",
+             "万一", "如果", "若", "假如", "很", "注意", "小心")
+TRANSPARENT = ("发生", "出现", "造成", "引发", "引起", "导致", "再次", "再", "又", "被")
+#: Words that hold a rule's word but mean something else: 年轻生命 is not 轻生.
+COMPOUNDS = ("年轻生",)
+#: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case). A
+#: letter that opens with a past date tells its story in the past until a sentence says now (PRESENT).
 PAST = ("昨天", "前天", "昨晚", "上周", "上星期", "上个月", "上月", "去年", "前年", "前几天", "前些天", "之前",
         "以前", "曾经", "年前", "月前", "天前", "周前", "当时", "那次", "上次")
 #: A date in the sentence (2019年, 7月17日) also tells a past event.
 _DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
+PRESENT = ("现在", "刚才", "刚刚", "正在", "此刻", "今天", "今晚", "今早", "马上", "赶紧", "快来", "紧急")
 _CLAUSES = re.compile(r"[。！？!?；;\n\r]+")
 
 
@@ -137,19 +146,39 @@ def _normal(text):
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def _hits(rule, clause):
-    """Whether `rule` fires in one sentence: a word that is not denied, a hazard, a claim, or over."""
+def _in_the_past(clause, before):
+    """Whether a sentence tells a past event: it says so (PAST, a date), or an earlier sentence did and this one
+    does not say now."""
+    if any(p in clause for p in PAST) or _DATE.search(clause):
+        return True
+    return before and not any(p in clause for p in PRESENT)
+
+
+def _denied(before):
+    """Whether the characters before a word deny it or make it hypothetical (NEGATIONS), TRANSPARENT words
+    between them left out."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for word in TRANSPARENT:
+            if before.endswith(word):
+                before, stripped = before[:-len(word)], True
+    return any(before.endswith(n) for n in NEGATIONS)
+
+
+def _hits(rule, clause, past=False):
+    """Whether `rule` fires in one sentence: a word that is not denied, a hazard, a claim, or over (`past`)."""
     if any(c in clause for c in rule.clause):
         return False
-    if not rule.past_counts and (any(p in clause for p in PAST) or _DATE.search(clause)):
+    if past and not rule.past_counts:
         return False
     for word in rule.words:
         start = clause.find(word)
         while start >= 0:
-            before, after = clause[max(0, start - 4):start], clause[start + len(word):]
-            denied = any(before.endswith(n) for n in NEGATIONS)
-            other = any(after.startswith(a) for a in rule.after)
-            if not denied and not other:
+            before, after = clause[max(0, start - 8):start], clause[start + len(word):]
+            other = any(after.startswith(a) for a in rule.after) or any(
+                word in c and start >= c.index(word) and clause.startswith(c, start - c.index(word)) for c in COMPOUNDS)
+            if not other and not _denied(before):
                 return True
             start = clause.find(word, start + 1)
     return False
@@ -164,12 +193,13 @@ def emergency_hint(text) -> EmergencyHint | None:
     reporting an emergency says so first, while a long letter tells its story
     (a past assault, a fire hazard) further on.
     """
-    fired = []
+    fired, past = [], False
     for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
         if not clause:
             continue
+        past = _in_the_past(clause, past)
         for rule in RULES:
-            if rule not in fired and _hits(rule, clause):
+            if rule not in fired and _hits(rule, clause, past):
                 fired.append(rule)
     if not fired:
         return None

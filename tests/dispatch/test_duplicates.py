@@ -27,6 +27,10 @@ HOUR, DAY = 3600.0, 86400.0
     ("电动车和汽车追尾，堵在路中间", "122"),
     ("老人在公园晕倒，昏迷不醒", "120"),
     ("工地有工人从架子上摔下来，头上流血", "120"),
+    ("快来人，路口有人被碾压了", "122"),
+    ("又发生火灾了，三楼冒黑烟", "119"),
+    ("2019年我就反映过燃气管道的问题。现在楼道里闻到燃气味", "119"),  # a past story, then now
+    ("上周这里出过车祸。刚才又有人被车撞了", "122"),
 ])
 def test_emergency_wording_names_the_line(text, number):
     hint = emergency_hint(text)
@@ -55,6 +59,16 @@ def test_emergency_wording_names_the_line(text, number):
     "楼顶落水管坏了，雨水乱流",
     "长期被困扰，楼上噪音",
     "咨询家暴离婚怎么起诉",
+    # found in the real letters of complaints_cn (docs/duplicates.md)
+    "人行道摆摊设点造成交通天天堵塞，万一发生火灾，我们日夜担心",  # hypothetical, with words between
+    "围栏拆除遗留了一些长螺丝，希望广大市民注意不要再摔伤",
+    "私家车将公园挤得满满当当，草皮在车轮的碾压下面目全非",        # grass, not a person
+    "2016年医院因严重医疗事故夺走了我老公的年轻生命",              # 年轻生命 is not 轻生
+    "2018年9月20日中午，一个学生骑车经过金桂园。撞到下水道盖，小腿受伤",  # a dated story goes on in the past
+    "请问过山车、跳楼机等游乐设施是否属于特种设备",
+    "纳豆食品广告称对中风、心梗、脑梗的治愈率达90%",
+    "红砖厂整天浓烟滚滚",                                          # what goes on all day is pollution
+    "A市一中违规抢夺生源",
     "",
     None,
 ])
