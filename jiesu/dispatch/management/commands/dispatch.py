@@ -318,7 +318,7 @@ class Command(BaseCommand):
                       f"accuracy {m['cv_accuracy']:.4f}, ECE {m['cv_ece']:.4f}")
         self._say(f"saved to {path}")
         self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
-                    "classes": clf.classes, "seconds": round(time.perf_counter() - t0, 2),
+                    "classes": len(clf.classes), "seconds": round(time.perf_counter() - t0, 2),
                     **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
 
     def do_retrain(self, opts):
