@@ -23,6 +23,7 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.dispatch import services as desk
+from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import queries
 
@@ -101,5 +102,5 @@ def accuracy(request):
     return render(request, "dispatch/accuracy.html", {
         "report": report, "weeks": weeks, "week_choices": (4, 12, 26, 52),
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
-        "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(),
+        "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(), "rows_most": MOST_ROWS,
     })

@@ -179,7 +179,8 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     model_file.write_bytes(b"the model in use")
     judged = desk.start_retrain_run(RetrainTrigger.WORKER, "var/models/desk.npz")
     desk.finish_retrain_run(judged, RetrainState.KEPT, "the current model stays", {
-        "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902}},
+        "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902},
+        "rows": 10_000, "rows_chosen_by": "memory", "rows_peak_gb": 1.0, "free_gb": 1.4},
         now=judged.started_at + timedelta(minutes=3))
     skipped = desk.start_retrain_run(RetrainTrigger.COMMAND, "var/models/desk.npz")
     desk.finish_retrain_run(skipped, RetrainState.SKIPPED, "only 3 tickets closed since the current model was trained",
@@ -194,6 +195,8 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     kept = html[html.index(f'data-run="{judged.pk}"'):]
     assert "定时（后台任务）" in kept and "保留当前模型" in kept and "3.0" in kept
     assert "新模型在最新 1000 件工单上首条建议正确 88.1%，当时在用的模型 90.2%" in kept
+    assert "（可用内存 1.4 GB，训练最多用 10000 行，满额 20000 行）" in kept  # the machine held it back
+    assert html.count('class="acc-rows"') == 1
     latest = html[html.index(f'data-run="{skipped.pk}"'):html.index(f'data-run="{judged.pk}"')]
     assert "命令" in latest and "未训练" in latest and 'title="only 3 tickets closed' in latest
     assert "当前模型训练以来只办结了 3 件工单，至少需要 20 件才能检验新模型。" in latest
