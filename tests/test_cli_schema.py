@@ -35,7 +35,7 @@ def test_a_database_that_cannot_be_reached_is_named_as_such():
 
 
 def test_only_the_platforms_own_commands_are_checked():
-    assert cli.needs_schema("import_tickets") and cli.needs_schema("worker")
+    assert cli.needs_schema("import_tickets") and cli.needs_schema("worker") and cli.needs_schema("run")
     assert not cli.needs_schema("setup") and not cli.needs_schema("migrate") and not cli.needs_schema("runserver")
 
 
