@@ -9,7 +9,8 @@
     jiesu <any Django management command>
 
 The platform's own commands stop with a clear message on a database that is new or older than the code:
-run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first.
+run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The dispatch classifier's file-only
+actions (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`) need no database.
 """
 import os
 import sys
@@ -35,13 +36,25 @@ def main(argv=None):
         return 0
     head, rest = argv[0], argv[1:]
     command = ALIASES.get(head, [head.replace("-", "_")])
-    if "--help" not in rest and "-h" not in rest and needs_schema(command[0]):
+    if "--help" not in rest and "-h" not in rest and not files_only(command[0], rest) and needs_schema(command[0]):
         problem = schema_problem()
         if problem:
             print(problem, file=sys.stderr)
             return 1
     execute_from_command_line(["jiesu", *command, *rest])
     return 0
+
+
+#: `jiesu dispatch` actions that read and write files only, never the database (the classifier's evaluation on
+#: labelled CSV files, a model's predictions and metadata): they run on a fresh checkout, before `jiesu setup`.
+DISPATCH_FILE_ACTIONS = ("evaluate", "crossval", "predict", "info")
+
+
+def files_only(name, rest):
+    """Whether a command line works on files alone: one of DISPATCH_FILE_ACTIONS, or `train --from-csv`."""
+    if name != "dispatch" or not rest:
+        return False
+    return rest[0] in DISPATCH_FILE_ACTIONS or (rest[0] == "train" and "--from-csv" in rest)
 
 
 def needs_schema(name):

@@ -42,3 +42,32 @@ def test_only_the_platforms_own_commands_are_checked():
 @pytest.mark.django_db
 def test_a_migrated_database_has_no_problem():
     assert cli.schema_problem() == ""
+
+
+def test_the_classifiers_evaluation_needs_no_database(tmp_path):
+    """`jiesu dispatch evaluate` (the issue's exact command) works on a fresh checkout, before `jiesu setup`: it
+    reads CSV files only, and touches no database."""
+    import json
+
+    def write(name, rows):
+        path = tmp_path / name
+        path.write_text("留言主题,留言详情,一级分类\n" + "".join(f"{t},{d},{c}\n" for t, d, c in rows), encoding="utf-8")
+        return path
+
+    train = write("train.csv", [("小区垃圾没人清运", "垃圾堆了一周", "城乡建设"), ("路边垃圾桶满了", "垃圾溢出", "城乡建设"),
+                                ("楼道堆满垃圾", "", "城乡建设"), ("学校乱收费", "补课费太高", "教育文体"),
+                                ("幼儿园收费太贵", "", "教育文体"), ("学校食堂收费", "饭菜贵", "教育文体")])
+    test = write("test.csv", [("垃圾没有人清理", "", "城乡建设"), ("学校收取补课费", "", "教育文体")])
+    db = tmp_path / "never.sqlite3"
+    environment = {k: v for k, v in os.environ.items() if k != "JIESU_DATABASE_URL"}
+    environment["JIESU_SQLITE_PATH"] = str(db)
+    proc = subprocess.run([sys.executable, "-m", "jiesu", "dispatch", "evaluate", "--train", str(train), "--test",
+                           str(test), "--text", "留言主题,留言详情", "--label", "一级分类"],
+                          capture_output=True, text=True, env=environment, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (result["n_train"], result["n_test"]) == (6, 2)
+    assert not db.exists() or not sqlite3.connect(db).execute("SELECT name FROM sqlite_master").fetchall()
+    assert cli.files_only("dispatch", ["train", "--from-csv", "a.csv"]) and cli.files_only("dispatch", ["info"])
+    assert not cli.files_only("dispatch", ["train", "--from-tickets"]) and not cli.files_only("dispatch", ["retrain"])
+    assert not cli.files_only("worker", ["evaluate"])
