@@ -9,8 +9,9 @@
     jiesu <any Django management command>
 
 The platform's own commands stop with a clear message on a database that is new or older than the code:
-run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The dispatch classifier's file-only
-actions (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`) need no database.
+run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The commands that work on files
+only (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`, `jiesu hotspots --csv`) need no
+database.
 """
 import os
 import sys
@@ -51,7 +52,10 @@ DISPATCH_FILE_ACTIONS = ("evaluate", "crossval", "predict", "info")
 
 
 def files_only(name, rest):
-    """Whether a command line works on files alone: one of DISPATCH_FILE_ACTIONS, or `train --from-csv`."""
+    """Whether a command line works on files alone: `jiesu dispatch` DISPATCH_FILE_ACTIONS or `train --from-csv`,
+    `jiesu hotspots --csv FILE` (clusters a file's messages, stores nothing)."""
+    if name == "hotspots":
+        return any(arg == "--csv" or arg.startswith("--csv=") for arg in rest)
     if name != "dispatch" or not rest:
         return False
     return rest[0] in DISPATCH_FILE_ACTIONS or (rest[0] == "train" and "--from-csv" in rest)

@@ -71,3 +71,5 @@ def test_the_classifiers_evaluation_needs_no_database(tmp_path):
     assert cli.files_only("dispatch", ["train", "--from-csv", "a.csv"]) and cli.files_only("dispatch", ["info"])
     assert not cli.files_only("dispatch", ["train", "--from-tickets"]) and not cli.files_only("dispatch", ["retrain"])
     assert not cli.files_only("worker", ["evaluate"])
+    assert cli.files_only("hotspots", ["--csv", "m.csv"]) and cli.files_only("hotspots", ["--csv=m.csv"])
+    assert not cli.files_only("hotspots", ["--days", "30"])
