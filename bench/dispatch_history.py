@@ -69,12 +69,10 @@ def main():
         _importer_bench.setup_django(workdir, args.db, args.model_dir)
         from django.db import connection
 
-        from jiesu.categories.models import Category
         from jiesu.importer.services import run_import
 
         setup_s = _importer_bench.build_database()
-        parents = set(Category.objects.exclude(parent=None).values_list("parent_id", flat=True))
-        leaves = sorted(Category.objects.filter(active=True).exclude(pk__in=parents).values_list("code", flat=True))
+        leaves = _importer_bench.leaf_codes()
         path = Path(workdir) / "history.csv"
         _importer_bench.generate(path, args.tickets, "code", categories=leaves)
         _importer_bench.load_model()

@@ -15,6 +15,12 @@ jiesu.importer.services.run_import: check, classify (vectorised, one call per
 batch), locate (the code: a cached look-up), route (memoised), write tickets,
 events and assignments (COPY on PostgreSQL).
 
+`--categories` gives each row its source system's category (a leaf of the
+catalogue), as a real 12345 export carries it: the importer keeps it and
+classifies nothing (and the closed rows teach the dispatch desk). Without
+it (the default) there is no category column and every row is classified:
+the slower case.
+
 `--place address` gives rows an address instead of a code (each located
 through the gazetteer; `coordinates` likewise through the point index), to
 measure what files without place codes cost.
@@ -129,6 +135,14 @@ def places():
     return out
 
 
+def leaf_codes():
+    """The codes of the catalogue's active leaf categories: what a 12345 export's category column names."""
+    from jiesu.categories.models import Category
+
+    parents = set(Category.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    return sorted(Category.objects.filter(active=True).exclude(pk__in=parents).values_list("code", flat=True))
+
+
 def generate(path, n, place_mode, seed=1, categories=()):
     """N rows of the csv format, written as they are made (constant memory); with `categories` (codes), each
     row names one of them, as the source system recorded it."""
@@ -194,6 +208,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--place", choices=("code", "address", "coordinates"), default="code",
                         help="how rows name their place (default code: a street or community code)")
+    parser.add_argument("--categories", action="store_true",
+                        help="each row carries its source system's category (a leaf of the catalogue), as a real "
+                             "12345 export does: nothing to classify (default: no category column, every row "
+                             "classified at import, the slower case)")
     parser.add_argument("--progress", action="store_true", help="show the import's progress bar")
     parser.add_argument("--model-dir", default=str(ROOT / "var" / "models"),
                         help="where the cold-start model is kept between runs (default var/models)")
@@ -219,8 +237,10 @@ def main():
         print(f"database: {connection.vendor}; set-up (migrate, org tree, catalogue) {setup_s:.1f} s")
         path = Path(workdir) / "tickets.csv"
         started = time.perf_counter()
-        bad = generate(path, args.tickets, args.place)
-        print(f"generated {args.tickets:,} rows ({bad:,} bad on purpose, places by {args.place}) in "
+        codes = leaf_codes() if args.categories else ()
+        bad = generate(path, args.tickets, args.place, categories=codes)
+        print(f"generated {args.tickets:,} rows ({bad:,} bad on purpose, places by {args.place}, "
+              + (f"categories from the file: {len(codes)} leaves" if codes else "no category column") + ") in "
               f"{time.perf_counter() - started:.1f} s: {path.stat().st_size / 2**20:.0f} MB")
         model_s, how = load_model()
         print(f"model: {how} in {model_s:.1f} s (not part of the import's time)")

@@ -87,14 +87,27 @@ def _cgroup_folders(root, own):
 
 
 def _cgroup_room(folder, limit, usage):
-    """What the cgroup's limit leaves, or None (no such files, or no limit: "max", or v1's huge number)."""
+    """What the cgroup's limit leaves, or None (no such files, or no limit: "max", or v1's huge number). The
+    usage counts the page cache of the files read, which the kernel gives back when a process needs it: its
+    inactive part is left out, as `docker stats` does."""
     try:
         cap = (folder / limit).read_text().strip()
         if cap == "max" or int(cap) >= 2 ** 60:
             return None
-        return max(0.0, float(int(cap) - int((folder / usage).read_text().strip())))
+        used = int((folder / usage).read_text().strip()) - _reclaimable(folder / "memory.stat")
+        return max(0.0, float(int(cap) - max(0, used)))
     except (OSError, ValueError):
         return None
+
+
+def _reclaimable(stat):
+    """The inactive file cache in a cgroup's memory.stat (v1: total_inactive_file, v2: inactive_file); 0 when
+    it cannot be read."""
+    try:
+        fields = dict(line.split()[:2] for line in stat.read_text().splitlines() if line.strip())
+    except (OSError, ValueError):
+        return 0
+    return int(fields.get("total_inactive_file", fields.get("inactive_file", 0)))
 
 
 @dataclass(frozen=True)

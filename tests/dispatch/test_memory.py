@@ -67,6 +67,13 @@ def test_the_own_cgroup_of_a_process_is_found_through_proc_self_cgroup(tmp_path)
     (cgroup / "user.slice" / "app" / "memory.max").write_text(str(3 * 10**9))
     (cgroup / "user.slice" / "app" / "memory.current").write_text(str(10**9))
     assert memory.free_bytes(_meminfo(tmp_path, 8_000_000), cgroup, self_cgroup) == 2e9
+    # the usage counts the file cache: its inactive part is the kernel's to give back
+    (cgroup / "user.slice" / "app" / "memory.stat").write_text(f"anon {6 * 10**8}\nfile {4 * 10**8}\n"
+                                                              f"inactive_file {3 * 10**8}\n")
+    assert memory.free_bytes(_meminfo(tmp_path, 8_000_000), cgroup, self_cgroup) == 2.3e9
+    (own / "memory.stat").write_text(f"cache {3 * 10**8}\ninactive_file 5\ntotal_inactive_file {2 * 10**8}\n")
+    self_cgroup.write_text("4:memory:/process_api/abc\n")  # v1: the hierarchical total
+    assert memory.free_bytes(_meminfo(tmp_path, 8_000_000), cgroup, self_cgroup) == 8e8
 
 
 def test_this_machine_says_how_much_is_free():
