@@ -45,6 +45,21 @@ def auto_dispatch_once(now=None):
     return report
 
 
+def refresh_accuracy_snapshots(now=None):
+    """Count again the accuracy page's snapshots (services.accuracy_for) older than SNAPSHOT_REFRESH that someone
+    looked at within SNAPSHOT_WATCHED, and drop the others; {"refreshed": n, "dropped": n}."""
+    from jiesu.dispatch.models import AccuracySnapshot
+
+    now = now or timezone.now()
+    dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
+    refreshed = 0
+    for snapshot in AccuracySnapshot.objects.filter(computed_at__lt=now - desk.SNAPSHOT_REFRESH):
+        report, seconds = desk.counted_report(snapshot.weeks, desk.audience_user(snapshot.audience), now)
+        desk.keep_snapshot(snapshot.audience, snapshot.weeks, report, seconds, now, viewed_at=snapshot.viewed_at)
+        refreshed += 1
+    return {"refreshed": refreshed, "dropped": dropped}
+
+
 def run_forever(interval=60, stop=None):
     while stop is None or not stop():
         auto_dispatch_once()

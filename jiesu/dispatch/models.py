@@ -213,3 +213,30 @@ class RetrainRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds() / 60
+
+
+class AccuracySnapshot(models.Model):
+    """The accuracy page's figures for one audience and period, kept when they took long to compute.
+
+    A city logs millions of dispatches (Beijing: about 5.9 million in 12 weeks); counting them for each visit
+    would take the page tens of seconds. A report that took SNAPSHOT_AFTER seconds or more is kept here, the page
+    shows it with the time it was computed, and the worker computes it again hourly while someone looks at it
+    (services.accuracy_for, jobs.refresh_accuracy_snapshots). Small installations never get one: their page is
+    counted at every visit.
+    """
+
+    audience = models.CharField(_("audience"), max_length=60,
+                                help_text=_("city: every city-wide user; unit:ID:role: that unit's supervisors."))
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+    computed_at = models.DateTimeField(_("computed at"))
+    viewed_at = models.DateTimeField(_("last viewed at"))
+    seconds = models.FloatField(_("seconds to compute"))
+    report = models.BinaryField(_("report"))  # services.Accuracy, pickled by services.keep_snapshot only
+
+    class Meta:
+        verbose_name = _("accuracy snapshot")
+        verbose_name_plural = _("accuracy snapshots")
+        constraints = [models.UniqueConstraint(fields=["audience", "weeks"], name="accuracy_snapshot_once")]
+
+    def __str__(self):
+        return f"{self.audience} · {self.weeks} weeks · {self.computed_at:%Y-%m-%d %H:%M}"

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,6 +29,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
@@ -34,7 +37,8 @@ from jiesu.dispatch import engine, router
 from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
-from jiesu.dispatch.models import (AutoDispatchRule, DispatchSuggestion, RetrainRun, RetrainState,
+from jiesu.dispatch.models import (AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
+                                   RetrainState,
                                    SuggestionSource)
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
@@ -531,6 +535,62 @@ def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
                     thresholds=threshold_guide(qs))
 
 
+# ── the accuracy page at a city's scale: snapshots of slow reports ───────────
+
+SNAPSHOT_AFTER = 1.0                      # seconds: a report that took longer is kept and shown from its snapshot
+SNAPSHOT_MAX_AGE = timedelta(hours=2)     # an older snapshot is computed again when asked
+SNAPSHOT_REFRESH = timedelta(hours=1)     # the worker computes again the snapshots this old…
+SNAPSHOT_WATCHED = timedelta(days=7)      # …that someone looked at this recently; the others are dropped
+
+
+def audience(user):
+    """Who sees the same figures: "city" (every city-wide user), or "unit:ID:role" (a unit's supervisors)."""
+    if user is None or scoping.is_city_wide(user):
+        return "city"
+    return f"unit:{user.unit_id}:{user.role}"
+
+
+def audience_user(key):
+    """A stand-in user of an audience (never saved), for the worker to compute its figures with."""
+    from jiesu.accounts.models import User
+
+    if key == "city":
+        return None
+    _unit, unit_id, role = key.split(":")
+    return User(role=role, unit_id=int(unit_id))
+
+
+def accuracy_for(user, weeks=12, now=None):
+    """(Accuracy, computed_at) for the accuracy page: the report counted now (computed_at None) or, when counting
+    it took SNAPSHOT_AFTER seconds or more, its snapshot (AccuracySnapshot) while younger than SNAPSHOT_MAX_AGE."""
+    now = now or timezone.now()
+    key = audience(user)
+    snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first()
+    if snapshot is not None and snapshot.computed_at >= now - SNAPSHOT_MAX_AGE:
+        if snapshot.viewed_at < now - timedelta(minutes=10):  # not a write for every view
+            AccuracySnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
+        return pickle.loads(snapshot.report), snapshot.computed_at  # noqa: S301 — written by keep_snapshot only
+    report, seconds = counted_report(weeks, user, now)
+    if seconds >= SNAPSHOT_AFTER:
+        keep_snapshot(key, weeks, report, seconds, now)
+    elif snapshot is not None:
+        snapshot.delete()  # counting is quick again (old dispatches left the window): no need to keep one
+    return report, None
+
+
+def counted_report(weeks, user, now):
+    """(accuracy_report, the seconds it took)."""
+    started = time.perf_counter()
+    report = accuracy_report(weeks=weeks, now=now, user=user)
+    return report, time.perf_counter() - started
+
+
+def keep_snapshot(key, weeks, report, seconds, now, viewed_at=None):
+    AccuracySnapshot.objects.update_or_create(audience=key, weeks=weeks, defaults={
+        "computed_at": now, "viewed_at": viewed_at or now, "seconds": round(seconds, 3),
+        "report": pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)})
+
+
 GUIDE_THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
 
 
@@ -581,9 +641,9 @@ def returns_report(qs):
     """
     upheld = Exists(ReturnRequest.objects.filter(ticket=OuterRef("ticket"), unit=OuterRef("lead_unit"),
                                                  state=RequestState.APPROVED, created_at__gte=OuterRef("at")))
-    groups = (("top", Q(unit_rank=1), _("Dispatched to the top suggestion's unit")),
-              ("other", Q(unit_rank__gt=1), _("Dispatched to the unit of suggestion #2 or #3")),
-              ("differed", Q(unit_rank__isnull=True), _("Dispatched to a unit not suggested")))
+    groups = (("top", Q(unit_rank=1), gettext_lazy("Dispatched to the top suggestion's unit")),
+              ("other", Q(unit_rank__gt=1), gettext_lazy("Dispatched to the unit of suggestion #2 or #3")),
+              ("differed", Q(unit_rank__isnull=True), gettext_lazy("Dispatched to a unit not suggested")))
     figures = qs.annotate(returned=upheld).aggregate(**{
         f"{key}_{what}": Count("id", filter=cond & (Q(returned=True) if what == "r" else Q()))
         for key, cond, _label in groups for what in ("n", "r")})
@@ -592,7 +652,7 @@ def returns_report(qs):
         n, r = figures[f"{key}_n"], figures[f"{key}_r"]
         rows.append({"group": key, "label": label, "n": n, "returned": r, "share": _share(r, n)})
     followed_n, followed_r = rows[0]["n"] + rows[1]["n"], rows[0]["returned"] + rows[1]["returned"]
-    rows.insert(2, {"group": "followed", "label": _("Followed a suggestion (#1–#3)"), "n": followed_n,
+    rows.insert(2, {"group": "followed", "label": gettext_lazy("Followed a suggestion (#1–#3)"), "n": followed_n,
                     "returned": followed_r, "share": _share(followed_r, followed_n)})
     return rows
 

@@ -98,9 +98,9 @@ def accuracy(request):
     """建议准确率: how often the dispatchers took the engine's suggestion, and what wrong dispatches cost."""
     scoping.require_role(request.user, *ACCURACY_ROLES)
     weeks = _weeks(request.GET.get("weeks"))
-    report = desk.accuracy_report(weeks=weeks, user=request.user)
+    report, computed_at = desk.accuracy_for(request.user, weeks)
     return render(request, "dispatch/accuracy.html", {
-        "report": report, "weeks": weeks, "week_choices": (4, 12, 26, 52),
+        "report": report, "computed_at": computed_at, "weeks": weeks, "week_choices": (4, 12, 26, 52),
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
         "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(), "rows_most": MOST_ROWS,
     })

@@ -118,6 +118,7 @@ PERIODIC_JOBS = (
     ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
     ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily
     ("retrain", "jiesu.dispatch.jobs.retrain_if_due"),              # weekly at night, when a model is named
+    ("accuracy_snapshots", "jiesu.dispatch.jobs.refresh_accuracy_snapshots"),  # hourly, while someone looks
 )
 
 

@@ -129,6 +129,43 @@ def test_accuracy_page_and_roles(desk_world, as_user):
     assert '/admin/dispatch/autodispatchrule/">自动派单规则</a>' in staff
 
 
+def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hourly(desk_world, as_user,
+                                                                                    monkeypatch):
+    """A city's millions of logged dispatches take seconds to count (bench/dispatch_accuracy.py): past
+    SNAPSHOT_AFTER the report is kept, shown with when it was counted, and the worker counts it again."""
+    from jiesu.dispatch import jobs
+    from jiesu.dispatch.models import AccuracySnapshot
+
+    w = desk_world
+    desk.accept(w.dispatcher, new_ticket(w), 1)
+    html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert 'data-total="1"' in html and "acc-computed" not in html and not AccuracySnapshot.objects.exists()
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)  # every report counts as slow
+    as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4")
+    kept = AccuracySnapshot.objects.get()
+    assert (kept.audience, kept.weeks) == ("city", 4)
+    desk.accept(w.dispatcher, new_ticket(w), 1)  # logged after the snapshot
+    for user in (w.supervisor, w.dispatcher):  # every city-wide user shares it
+        html = as_user(user).get("/dispatch/accuracy/?weeks=4").content.decode()
+        assert 'data-total="1"' in html and 'id="acc-computed"' in html and "（每小时更新）" in html
+    english = as_user(w.dispatcher)
+    english.cookies["django_language"] = "en"
+    assert "Dispatched to a unit not suggested" in english.get("/dispatch/accuracy/?weeks=4").content.decode()
+    outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)
+    assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert AccuracySnapshot.objects.filter(audience=f"unit:{w.district_b.pk}:supervisor").exists()
+    later = timezone.now() + timedelta(hours=1, minutes=1)
+    assert jobs.refresh_accuracy_snapshots(later) == {"refreshed": 2, "dropped": 0}
+    html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert 'data-total="2"' in html  # counted again by the worker
+    AccuracySnapshot.objects.update(computed_at=timezone.now() - timedelta(hours=3))
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # quick again: counted live, the snapshot dropped
+    html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert 'data-total="2"' in html and "acc-computed" not in html
+    assert not AccuracySnapshot.objects.filter(audience="city").exists()
+    assert jobs.refresh_accuracy_snapshots(timezone.now() + timedelta(days=8)) == {"refreshed": 0, "dropped": 1}
+
+
 def test_the_accuracy_page_compares_the_model_versions(desk_world, as_user):
     w = desk_world
     _t, old = desk.accept(w.dispatcher, new_ticket(w), 1)

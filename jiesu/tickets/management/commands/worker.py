@@ -24,7 +24,8 @@ class Command(BaseCommand):
             "(when the latest is an hour old), the hotspot run (when the latest is a day old) and, when "
             "JIESU_DISPATCH_MODEL names a model file (default var/models/desk.npz), the dispatch model's training: "
             "the first model at once (at most once a day until there is one), then weekly at night (started as "
-            "a process of its own; JIESU_DISPATCH_RETRAIN_DAYS, JIESU_DISPATCH_RETRAIN_HOURS). A job that "
+            "a process of its own; JIESU_DISPATCH_RETRAIN_DAYS, JIESU_DISPATCH_RETRAIN_HOURS), and the dispatch "
+            "accuracy page's kept reports (counted again hourly while someone looks at them). A job that "
             "fails is logged and the others still run. Several workers may run at once on PostgreSQL.")
 
     def add_arguments(self, parser):
