@@ -1,4 +1,5 @@
-"""Periodic work of the dispatcher's desk: auto-dispatch (off until a rule is enabled), weekly retraining.
+"""Periodic work of the dispatcher's desk: auto-dispatch (off until a rule is enabled), weekly retraining, the
+accuracy page's kept reports.
 
 `auto_dispatch_once()` is one pass; the deadline worker (`jiesu worker`) calls it
 after each deadline scan, and `jiesu autodispatch` runs it on its own. Several
@@ -13,6 +14,9 @@ deadline scans must go on meanwhile. The run is recorded (models.RetrainRun);
 only one runs at a time, even with several workers. The first model (no file
 yet) does not wait for the night (schedule.py), and `jiesu setup` starts it at
 once (`train_first_model()`) when there are closed tickets to learn from.
+
+`refresh_accuracy_snapshots()` (a worker job) counts again, hourly, the accuracy
+page's reports that were too slow to count at each visit (services.accuracy_for).
 """
 import logging
 import shutil
@@ -27,7 +31,7 @@ from django.utils import timezone
 
 from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
-from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+from jiesu.dispatch.models import AccuracySnapshot, RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
 from jiesu.dispatch.training import configured_model, configured_rows
 
@@ -48,8 +52,6 @@ def auto_dispatch_once(now=None):
 def refresh_accuracy_snapshots(now=None):
     """Count again the accuracy page's snapshots (services.accuracy_for) older than SNAPSHOT_REFRESH that someone
     looked at within SNAPSHOT_WATCHED, and drop the others; {"refreshed": n, "dropped": n}."""
-    from jiesu.dispatch.models import AccuracySnapshot
-
     now = now or timezone.now()
     dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
     refreshed = 0
