@@ -43,14 +43,15 @@ def write_dispatches(n, seed=7, batch=20_000):
 
     rng = random.Random(seed)
     tickets = list(Ticket.objects.exclude(category=None).values_list("pk", "category_id", "category__code",
-                                                                      "category__name", "lead_unit_id"))
+                                                                      "category__name", "lead_unit_id",
+                                                                      "district_id", "street_id"))
     now, span = timezone.now(), 12 * 7 * 86400
     versions = ["desk-1", "desk-2", "desk-3"]
     made = 0
     while made < n:
         rows = []
         for _ in range(min(batch, n - made)):
-            pk, category, code, name, lead = rng.choice(tickets)
+            pk, category, code, name, lead, district, street = rng.choice(tickets)
             draw = rng.random()
             rank = 1 if draw < 0.8 else (rng.choice((2, 3)) if draw < 0.9 else None)
             auto = rank == 1 and rng.random() < 0.06
@@ -59,7 +60,8 @@ def write_dispatches(n, seed=7, batch=20_000):
                 ticket_id=pk, category_id=category, lead_unit_id=lead, accepted_rank=rank,
                 category_rank=rank, unit_rank=rank, model_version=versions[min(2, int((now - at).days / 28))],
                 confidence=0.2 + 0.8 * rng.random(), source=SuggestionSource.AUTO if auto else SuggestionSource.DESK,
-                at=at, suggested=[{"rank": 1, "category": {"code": code, "name": name}, "confidence": 0.9}]))
+                at=at, suggested=[{"rank": 1, "category": {"code": code, "name": name}, "confidence": 0.9}],
+                district_id=district, street_id=street))
         DispatchSuggestion.objects.bulk_create(rows, batch_size=batch)
         made += len(rows)
 

@@ -117,12 +117,19 @@ class DispatchSuggestion(models.Model):
     at = models.DateTimeField(_("at"), db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))
+    # The ticket's district and street when it was dispatched: a district's or a street's accuracy figures are
+    # counted from these, without joining millions of rows to their tickets (services.logged).
+    district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("district"), db_index=False)
+    street = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("street/township"), db_index=False)
 
     class Meta:
         verbose_name = _("dispatch suggestion")
         verbose_name_plural = _("dispatch suggestions (accepted and overridden)")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["category", "at"]), models.Index(fields=["source", "at"])]
+        indexes = [models.Index(fields=["category", "at"]), models.Index(fields=["source", "at"]),
+                   models.Index(fields=["district", "at"]), models.Index(fields=["street", "at"])]
 
     def __str__(self):
         return f"{self.ticket_id} #{self.accepted_rank or '-'}"

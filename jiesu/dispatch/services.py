@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
@@ -38,8 +39,7 @@ from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
 from jiesu.dispatch.models import (AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
-                                   RetrainState,
-                                   SuggestionSource)
+                                   RetrainState, SuggestionSource)
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
                                  TicketEvent)
@@ -260,7 +260,8 @@ def record(ticket, suggestions, user, source=SuggestionSource.DESK, at=None):
         unit_rank=found.unit_rank, co_matched=found.co_matched,
         model_version=(getattr(suggestions, "classifier", "") or "")[:80],
         confidence=rows[0]["confidence"] if rows else None, source=source,
-        at=at or ticket.dispatched_at or timezone.now(), by=user if user and user.is_authenticated else None)
+        at=at or ticket.dispatched_at or timezone.now(), by=user if user and user.is_authenticated else None,
+        district_id=ticket.district_id, street_id=ticket.street_id)
 
 
 def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *,
@@ -475,11 +476,23 @@ def _with_shares(row):
     return row
 
 
+def _seen_by(user):
+    """Which logged dispatches `user` (not city-wide) may count: of the tickets in the district or street they
+    supervise (the place the row was logged with: no join to the tickets) or assigned to their unit, as
+    scoping.visible_tickets; for any other unit, that very set of tickets."""
+    unit = user.unit
+    field = {UnitKind.DISTRICT: "district_id", UnitKind.STREET: "street_id"}.get(unit.kind) if unit else None
+    if field is None or user.role == Role.CITIZEN:
+        return Q(ticket__in=scoping.visible_tickets(user).values("pk"))
+    assigned = Assignment.objects.filter(unit_id__in=scoping.acting_unit_ids(user)).values("ticket_id")
+    return Q(**{field: unit.pk}) | Q(ticket_id__in=assigned)
+
+
 def logged(since=None, until=None, user=None):
     """The logged dispatches that had suggestions, in [since, until); of the tickets `user` may see, if given."""
     qs = DispatchSuggestion.objects.filter(confidence__isnull=False)
     if user is not None and not scoping.is_city_wide(user):
-        qs = qs.filter(ticket__in=scoping.visible_tickets(user).values("pk"))
+        qs = qs.filter(_seen_by(user))
     if since is not None:
         qs = qs.filter(at__gte=since)
     if until is not None:

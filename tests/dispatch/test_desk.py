@@ -277,3 +277,38 @@ def test_training_examples_are_dispatcher_confirmed_closed_tickets(desk_world, t
     loaded = load_labelled(path, ["title", "text"], "category")
     assert loaded.texts == [examples[0].joined] and loaded.labels == [w.category.code]
     assert training.confirmed_examples(since=timezone.now() + timedelta(days=1)) == []
+
+
+@pytest.mark.django_db
+def test_a_districts_or_streets_figures_count_the_place_logged_and_the_tickets_assigned_to_it(desk_world):
+    """The accuracy page's territory (services.logged) reads the district and street stored on each logged
+    dispatch, no join to the tickets, and keeps exactly the rows of the tickets the user may see."""
+    import importlib
+
+    from django.apps import apps
+
+    from jiesu.core import scoping
+
+    w = desk_world
+    here = new_ticket(w)
+    desk.dispatch_and_log(w.dispatcher, here, w.street.pk, [], "", w.category.code)
+    there = new_ticket(w, street_code=w.street_b.code)  # in the other district, with a co unit of this one
+    desk.dispatch_and_log(w.dispatcher, there, w.street_b.pk, [w.street.pk], "", w.category.code)
+    row = DispatchSuggestion.objects.get(ticket=here)
+    assert (row.district_id, row.street_id) == (w.district.pk, w.street.pk)
+    people = [User.objects.create_user(name, password="pw", role=Role.SUPERVISOR, unit=unit) for name, unit in
+              (("sup-dc", w.district), ("sup-xc", w.district_b), ("sup-st", w.street), ("sup-stb", w.street_b),
+               ("sup-dept", w.dept))]
+    counted = {}
+    for user in people:
+        rows = set(desk.logged(user=user).values_list("ticket_id", flat=True))
+        assert rows == set(desk.logged().filter(ticket__in=scoping.visible_tickets(user)).values_list(
+            "ticket_id", flat=True)), user.username
+        counted[user.username] = rows
+    assert counted == {"sup-dc": {here.pk}, "sup-xc": {there.pk}, "sup-st": {here.pk, there.pk},
+                       "sup-stb": {there.pk}, "sup-dept": set()}
+    DispatchSuggestion.objects.update(district=None, street=None)  # rows logged before the columns
+    migration = importlib.import_module("jiesu.dispatch.migrations.0006_suggestion_places")
+    migration.places_of_logged_dispatches(apps, None)
+    assert set(DispatchSuggestion.objects.values_list("ticket_id", "district_id", "street_id")) == {
+        (here.pk, w.district.pk, w.street.pk), (there.pk, w.district_b.pk, w.street_b.pk)}
