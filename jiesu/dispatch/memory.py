@@ -19,10 +19,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from jiesu.dispatch.classifier import ClassifierConfig
+
 BASE_BYTES = 0.57e9        # a training's memory besides the kernel
 KERNEL_FACTOR = 1.09       # the kernel's 4 × rows² bytes, with the solver's blocks
 SHARE_OF_FREE = 0.75       # of the free memory, what a training may take: the web server and the database go on
-MOST_ROWS = 20_000         # ClassifierConfig.kernel_max_rows: more rows gain little and cost minutes
+MOST_ROWS = ClassifierConfig.kernel_max_rows  # 20,000: more rows gain little and cost minutes
 LEAST_ROWS = 2_000         # below this the model would know too few tickets of each category
 STEP = 1_000
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.accounts.models import Role
+from jiesu.accounts.models import Role, User
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
@@ -481,11 +481,10 @@ def _seen_by(user):
     supervise (the place the row was logged with: no join to the tickets) or assigned to their unit, as
     scoping.visible_tickets; for any other unit, that very set of tickets."""
     unit = user.unit
-    field = {UnitKind.DISTRICT: "district_id", UnitKind.STREET: "street_id"}.get(unit.kind) if unit else None
-    if field is None or user.role == Role.CITIZEN:
+    if user.role == Role.CITIZEN or unit is None or unit.kind not in (UnitKind.DISTRICT, UnitKind.STREET):
         return Q(ticket__in=scoping.visible_tickets(user).values("pk"))
     assigned = Assignment.objects.filter(unit_id__in=scoping.acting_unit_ids(user)).values("ticket_id")
-    return Q(**{field: unit.pk}) | Q(ticket_id__in=assigned)
+    return scoping.territory_filter(unit) | Q(ticket_id__in=assigned)
 
 
 def logged(since=None, until=None, user=None):
@@ -565,8 +564,6 @@ def audience(user):
 
 def audience_user(key):
     """A stand-in user of an audience (never saved), for the worker to compute its figures with."""
-    from jiesu.accounts.models import User
-
     if key == "city":
         return None
     _unit, unit_id, role = key.split(":")

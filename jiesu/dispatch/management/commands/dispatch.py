@@ -20,7 +20,6 @@ import os
 import sys
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core.errors import DomainError
@@ -296,7 +295,8 @@ class Command(BaseCommand):
             else:
                 examples = self._tickets(opts) if opts["from_tickets"] else None
                 texts, labels = training.texts_and_labels(examples) if examples else self._csv_rows(opts)
-                self._say(self.rows.sentence())
+                if examples:  # the platform's catalogue: many categories, solved at once up to those rows
+                    self._say(self.rows.sentence())
                 clf = TextClassifier(config=config).fit(texts, labels, version=opts.get("version"))
                 if examples:
                     training.mark_seen(clf, examples)
