@@ -16,7 +16,9 @@ yet) does not wait for the night (schedule.py), and `jiesu setup` starts it at
 once (`train_first_model()`) when there are closed tickets to learn from.
 
 `refresh_accuracy_snapshots()` (a worker job) counts again, hourly, the accuracy
-page's reports that were too slow to count at each visit (services.accuracy_for).
+page's reports that were too slow to count at each visit (services.accuracy_for),
+and counts ahead the slow ones of the users who logged in lately, so that their
+first visit does not wait either (`prepare_accuracy_snapshots()`).
 """
 import logging
 import shutil
@@ -51,7 +53,8 @@ def auto_dispatch_once(now=None):
 
 def refresh_accuracy_snapshots(now=None):
     """Count again the accuracy page's snapshots (services.accuracy_for) older than SNAPSHOT_REFRESH that someone
-    looked at within SNAPSHOT_WATCHED, and drop the others; {"refreshed": n, "dropped": n}."""
+    looked at within SNAPSHOT_WATCHED, drop the others, and count ahead the slow reports of who logged in lately
+    (prepare_accuracy_snapshots); {"refreshed": n, "dropped": n, "prepared": n}."""
     now = now or timezone.now()
     dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
     refreshed = 0
@@ -59,7 +62,39 @@ def refresh_accuracy_snapshots(now=None):
         report, seconds = desk.counted_report(snapshot.weeks, desk.audience_user(snapshot.audience), now)
         desk.keep_snapshot(snapshot.audience, snapshot.weeks, report, seconds, now, viewed_at=snapshot.viewed_at)
         refreshed += 1
-    return {"refreshed": refreshed, "dropped": dropped}
+    return {"refreshed": refreshed, "dropped": dropped, "prepared": prepare_accuracy_snapshots(now)}
+
+
+QUICK_AGAIN_AFTER = timedelta(days=1)
+_prepared = {"at": None, "quick": {}}  # this process's last look, and audience → when its report counted quick
+
+
+def prepare_accuracy_snapshots(now, weeks=desk.DEFAULT_WEEKS):
+    """Count ahead the default report of each audience with a member who logged in within SNAPSHOT_WATCHED
+    (services.recent_audiences) and no snapshot, and keep it when it is slow: at a city's scale their first visit
+    then reads figures counted by the worker, not a count of seconds (bench/dispatch_accuracy.py). Only where the
+    city logged PREPARE_ROWS dispatches or more in the window, once per SNAPSHOT_REFRESH; a report found quick is
+    not counted again within QUICK_AGAIN_AFTER. Returns how many were kept."""
+    last = _prepared["at"]
+    if last is not None and now - last < desk.SNAPSHOT_REFRESH:
+        return 0
+    _prepared["at"] = now
+    since, until = desk.report_window(weeks, now)
+    if desk.logged(since, until).count() < desk.PREPARE_ROWS:
+        return 0
+    kept = set(AccuracySnapshot.objects.filter(weeks=weeks).values_list("audience", flat=True))
+    prepared = 0
+    for key, last_login in desk.recent_audiences(now).items():
+        quick_at = _prepared["quick"].get(key)
+        if key in kept or (quick_at is not None and now - quick_at < QUICK_AGAIN_AFTER):
+            continue
+        report, seconds = desk.counted_report(weeks, desk.audience_user(key), now)
+        if seconds < desk.SNAPSHOT_AFTER:
+            _prepared["quick"][key] = now
+            continue
+        desk.keep_snapshot(key, weeks, report, seconds, now, viewed_at=last_login)
+        prepared += 1
+    return prepared
 
 
 def run_forever(interval=60, stop=None):

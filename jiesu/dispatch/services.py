@@ -6,7 +6,7 @@
     ticket, row = desk.dispatch_and_log(user, ticket, lead_id, co_ids, note, category_code)
     ticket, row = desk.accept(user, ticket, rank=1)      # dispatch suggestion #1 as suggested
     report = desk.auto_dispatch_new_tickets(now)         # AutoDispatchRule thresholds, as the system user
-    figures = desk.accuracy_report(weeks=12)             # the accuracy page
+    figures = desk.accuracy_report(weeks=DEFAULT_WEEKS)  # the accuracy page
 
 Every dispatch made here writes one `DispatchSuggestion`: the engine's top-3
 at that moment, what was chosen, and the rank of the suggestion accepted (or
@@ -499,7 +499,20 @@ def logged(since=None, until=None, user=None):
     return qs
 
 
-def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
+DEFAULT_WEEKS = 12
+ACCURACY_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # who may open the accuracy page
+
+
+def report_window(weeks, now):
+    """[since, until) of a report over `weeks` ISO weeks: from the Monday `weeks - 1` weeks before this week's,
+    to just after `now`."""
+    today = timezone.localtime(now).date()
+    monday = today - timedelta(days=today.weekday())
+    since = timezone.make_aware(datetime.combine(monday - timedelta(weeks=max(1, weeks) - 1), datetime.min.time()))
+    return since, now + timedelta(seconds=1)
+
+
+def accuracy_report(weeks=DEFAULT_WEEKS, now=None, since=None, until=None, user=None):
     """Suggestion accuracy (top-1 / top-3 accepted) by ISO week and by category, and the returns
     (退单 upheld on arbitration) of dispatches that followed a suggestion vs overrode them.
 
@@ -509,10 +522,8 @@ def accuracy_report(weeks=12, now=None, since=None, until=None, user=None):
     from jiesu.categories.models import Category
 
     now = now or timezone.now()
-    if since is None:
-        monday = timezone.localtime(now).date() - timedelta(days=timezone.localtime(now).weekday())
-        since = timezone.make_aware(datetime.combine(monday - timedelta(weeks=max(1, weeks) - 1), datetime.min.time()))
-    until = until or now + timedelta(seconds=1)
+    window = report_window(weeks, now)
+    since, until = since or window[0], until or window[1]
     qs = logged(since, until, user)
     total = _with_shares(qs.aggregate(**_counts()))
 
@@ -553,6 +564,7 @@ SNAPSHOT_AFTER = 1.0                      # seconds: a report that took longer i
 SNAPSHOT_MAX_AGE = timedelta(hours=2)     # an older snapshot is computed again when asked
 SNAPSHOT_REFRESH = timedelta(hours=1)     # the worker computes again the snapshots this old…
 SNAPSHOT_WATCHED = timedelta(days=7)      # …that someone looked at this recently; the others are dropped
+PREPARE_ROWS = 50_000  # logged dispatches in the default window from which the worker counts reports ahead
 
 
 def audience(user):
@@ -570,7 +582,19 @@ def audience_user(key):
     return User(role=role, unit_id=int(unit_id))
 
 
-def accuracy_for(user, weeks=12, now=None):
+def recent_audiences(now):
+    """{audience: its members' latest login} of the users who may open the accuracy page and logged in within
+    SNAPSHOT_WATCHED: the audiences whose figures the worker counts ahead (jobs.prepare_accuracy_snapshots)."""
+    users = (User.objects.filter(is_active=True, last_login__gte=now - SNAPSHOT_WATCHED)
+             .filter(Q(role__in=ACCURACY_ROLES) | Q(is_superuser=True)).select_related("unit"))
+    latest = {}
+    for user in users:
+        key = audience(user)
+        latest[key] = max(latest.get(key, user.last_login), user.last_login)
+    return latest
+
+
+def accuracy_for(user, weeks=DEFAULT_WEEKS, now=None):
     """(Accuracy, computed_at) for the accuracy page: the report counted now (computed_at None) or, when counting
     it took SNAPSHOT_AFTER seconds or more, its snapshot (AccuracySnapshot) while younger than SNAPSHOT_MAX_AGE."""
     now = now or timezone.now()

@@ -28,7 +28,6 @@ from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import queries
 
 DESK_ROLES = (Role.DISPATCHER, Role.ADMIN)
-ACCURACY_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _ticket(request, pk):
@@ -85,7 +84,7 @@ def accept(request, pk):
     return redirect(back)
 
 
-def _weeks(value, default=12):
+def _weeks(value, default=desk.DEFAULT_WEEKS):
     try:
         return min(52, max(1, int(value)))
     except (TypeError, ValueError):
@@ -96,7 +95,7 @@ def _weeks(value, default=12):
 @require_GET
 def accuracy(request):
     """建议准确率: how often the dispatchers took the engine's suggestion, and what wrong dispatches cost."""
-    scoping.require_role(request.user, *ACCURACY_ROLES)
+    scoping.require_role(request.user, *desk.ACCURACY_ROLES)
     weeks = _weeks(request.GET.get("weeks"))
     report, computed_at = desk.accuracy_for(request.user, weeks)
     return render(request, "dispatch/accuracy.html", {

@@ -155,7 +155,7 @@ def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hou
     assert 'data-total="0"' in as_user(outside).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert AccuracySnapshot.objects.filter(audience=f"unit:{w.district_b.pk}:supervisor").exists()
     later = timezone.now() + timedelta(hours=1, minutes=1)
-    assert jobs.refresh_accuracy_snapshots(later) == {"refreshed": 2, "dropped": 0}
+    assert jobs.refresh_accuracy_snapshots(later) == {"refreshed": 2, "dropped": 0, "prepared": 0}
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="2"' in html  # counted again by the worker
     AccuracySnapshot.objects.update(computed_at=timezone.now() - timedelta(hours=3))
@@ -163,7 +163,49 @@ def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hou
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="2"' in html and "acc-computed" not in html
     assert not AccuracySnapshot.objects.filter(audience="city").exists()
-    assert jobs.refresh_accuracy_snapshots(timezone.now() + timedelta(days=8)) == {"refreshed": 0, "dropped": 1}
+    assert jobs.refresh_accuracy_snapshots(timezone.now() + timedelta(days=8)) == {"refreshed": 0, "dropped": 1,
+                                                                                  "prepared": 0}
+
+
+def test_the_worker_counts_ahead_the_slow_reports_of_who_logged_in_lately(desk_world, as_user, monkeypatch):
+    """At a city's scale a first visit would count for seconds: the worker counts the default report ahead for
+    each audience with a member who logged in within a week, once the city has logged PREPARE_ROWS dispatches."""
+    from jiesu.dispatch import jobs
+    from jiesu.dispatch.models import AccuracySnapshot
+
+    w = desk_world
+    monkeypatch.setattr(jobs, "_prepared", {"at": None, "quick": {}})
+    counted = []
+    real_count = desk.counted_report
+    monkeypatch.setattr(desk, "counted_report", lambda *a: counted.append(desk.audience(a[1])) or real_count(*a))
+    now = timezone.now()
+    desk.accept(w.dispatcher, new_ticket(w), 1)
+    district_sup = User.objects.create_user("sup-dc", password="pw", role=Role.SUPERVISOR, unit=w.district,
+                                            last_login=now - timedelta(days=2))
+    User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b,
+                             last_login=now - timedelta(days=8))  # not seen for a week: not counted ahead
+    User.objects.filter(pk=w.supervisor.pk).update(last_login=now - timedelta(hours=5))
+    w.street_staff.last_login = now  # may not open the page
+    w.street_staff.save()
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)  # every report counts as slow
+    assert jobs.prepare_accuracy_snapshots(now) == 0 and counted == []  # 1 logged dispatch: a small city
+    monkeypatch.setattr(desk, "PREPARE_ROWS", 1)
+    assert jobs.prepare_accuracy_snapshots(now + timedelta(minutes=30)) == 0  # looked half an hour ago
+    result = jobs.refresh_accuracy_snapshots(now + timedelta(hours=1))
+    assert result == {"refreshed": 0, "dropped": 0, "prepared": 2}
+    assert sorted(counted) == ["city", f"unit:{w.district.pk}:supervisor"]
+    kept = {s.audience: s for s in AccuracySnapshot.objects.all()}
+    assert kept["city"].weeks == desk.DEFAULT_WEEKS
+    assert kept["city"].viewed_at == User.objects.get(pk=w.supervisor.pk).last_login
+    html = as_user(district_sup).get("/dispatch/accuracy/").content.decode()
+    assert 'id="acc-computed"' in html and 'data-total="1"' in html  # read from what the worker counted
+    assert len(counted) == 2
+    AccuracySnapshot.objects.all().delete()
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # quick: counted, not kept, and not again within a day
+    assert jobs.prepare_accuracy_snapshots(now + timedelta(hours=2)) == 0 and len(counted) == 4
+    assert not AccuracySnapshot.objects.exists()
+    assert jobs.prepare_accuracy_snapshots(now + timedelta(hours=3)) == 0 and len(counted) == 4
+    assert jobs.prepare_accuracy_snapshots(now + timedelta(hours=27)) == 0 and len(counted) == 6
 
 
 def test_the_accuracy_page_compares_the_model_versions(desk_world, as_user):
