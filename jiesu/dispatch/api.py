@@ -178,7 +178,7 @@ def ticket_suggestions(request, ticket_id: int):
     from jiesu.dispatch import services as desk
 
     ticket = _desk_ticket(request, ticket_id)
-    return suggest_out(desk.suggestions_for(ticket), ticket.text)
+    return suggest_out(desk.suggestions_for(ticket), desk.ticket_text(ticket.title, ticket.text))
 
 
 @router.post("/tickets/{ticket_id}/accept", response=AcceptOut, summary="Dispatch a suggestion as suggested")

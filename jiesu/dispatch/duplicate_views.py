@@ -1,9 +1,10 @@
 """The duplicate panels (HTMX): at intake while the call-taker types, and on a ticket for the dispatcher.
 
-    GET /intake-check/?text=…&address=…&lon=…&lat=…&street=<code>&citizen_phone=…&merge_into=<id>
+    POST (or GET) /intake-check/  text=…&title=…&address=…&lon=…&lat=…&street=<code>&citizen_phone=…&merge_into=<id>
         the intake page's panel: similar open tickets (each with 合并到此单), and — swapped out of
-        band into #intake-alerts — the emergency prompt and the repeat-request flag.
-        ?format=json gives the same as JSON.
+        band into #intake-alerts — the emergency prompt (title and text) and the repeat-request flag.
+        format=json gives the same as JSON. The page POSTs: a long description does not fit in a
+        URL (servers refuse request lines of a few KB).
     GET /intake-check/ticket/<id>/
         for the ticket and dispatch pages: the emergency prompt of an open ticket whose text reads
         like an emergency (a request from the app or the web reaches the dispatcher with no
@@ -18,10 +19,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from jiesu.core import scoping
 from jiesu.dispatch import duplicates
+from jiesu.dispatch import services as desk
 from jiesu.tickets import queries, services
 
 
@@ -38,14 +40,15 @@ def _refused(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def intake_check(request):
     if not duplicates.may_check(request.user):
         return _refused(request)
-    draft = duplicates.Draft.from_params(request.GET)
-    chosen = _as_int(request.GET.get("merge_into"))
+    params = request.POST if request.method == "POST" else request.GET
+    draft = duplicates.Draft.from_params(params)
+    chosen = _as_int(params.get("merge_into"))
     result = duplicates.check_intake(request.user, draft, chosen=chosen)
-    if request.GET.get("format") == "json":
+    if params.get("format") == "json":
         return JsonResponse(result.as_dict())
     repeat_ids = {r.ticket.pk for r in result.repeats}
     return render(request, "dispatch/duplicates_panel.html", {
@@ -67,7 +70,7 @@ def ticket_check(request, pk):
     proposed = {p["parent"].pk for p in proposals}
     similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed] \
         if ticket.is_open else []
-    emergency = duplicates.emergency_hint(ticket.text) if ticket.is_open else None
+    emergency = desk.emergency_of(ticket) if ticket.is_open else None
     return render(request, "dispatch/duplicates_ticket.html", {
         "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": "merge" in actions,
         "emergency": emergency, "may_close_special": "close_special" in actions,

@@ -92,20 +92,27 @@ _HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常",
            "整天", "天天", "每天", "长期", "常年", "多年", "时常")  # …and what goes on for long is no emergency
 RULES = (
     _Rule("119", "火情", "消防救援", (
-        "着火", "起火", "失火", "火灾", "冒烟", "冒黑烟", "浓烟", "烧起来", "火势", "明火", "爆炸", "被困",
-        "困在电梯", "电梯困人", "纵火", "放火"),
+        "着火", "起火", "失火", "火灾", "冒烟", "冒黑烟", "浓烟", "烧起来", "火势", "明火", "爆炸", "纵火", "放火"),
         after=("险", "扰", "性", "等级", "报警器", "自动报警", "后"),
         clause=_HAZARD + ("油烟", "烟囱", "烧烤", "吸烟", "抽烟", "排烟", "扰民", "锅炉", "烟道", "消防通道",
                           "炒菜", "做饭", "电视", "游戏", "新闻", "电影", "比赛", "污染", "排放", "环保", "空气")),
     _Rule("119", "燃气泄漏", "消防救援（并通知燃气抢修 96777）", (
         "燃气泄漏", "燃气泄露", "煤气泄漏", "煤气泄露", "天然气泄漏", "天然气泄露", "燃气味", "煤气味",
-        "天然气味", "燃气漏气", "煤气漏气", "闻到燃气", "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露"),
+        "天然气味", "燃气漏气", "煤气漏气", "天然气漏气", "液化气漏气", "气罐漏气", "燃气管漏气", "燃气管道漏气",
+        "燃气表漏气", "闻到燃气", "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露", "燃气报警器响",
+        "燃气报警器一直响", "燃气报警器在响", "煤气报警器响", "天然气报警器响"),
         after=("报警器", "探测器", "检测", "保险"),
-        clause=_HAZARD),
+        clause=tuple(w for w in _HAZARD if w != "报警器")),  # 燃气泄漏报警器 is caught by `after`
+    _Rule("119", "有人被困", "消防救援", (
+        "被困", "困在电梯", "电梯困人", "困在里面", "掉进下水井", "掉进井里", "掉到井里", "掉进窨井", "掉进化粪池",
+        "掉进污水井", "掉进雨水井"),
+        after=("扰", "惑", "难", "境", "局"),
+        clause=_HAZARD + ("游戏", "电影", "电视", "新闻", "井盖")),
     _Rule("110", "暴力或治安警情", "公安报警", (
         "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "砍人", "捅人", "行凶", "家暴", "家庭暴力",
         "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸", "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼",
-        "轻生", "自杀", "要跳河", "威胁要杀"),
+        "轻生", "自杀", "要跳河", "威胁要杀", "被人打", "我被打了", "孩子被打了", "被打伤", "被打得", "被打成",
+        "被同学打", "被保安打", "被城管打", "被邻居打", "被老公打", "被丈夫打", "被人砍", "被人捅"),
         after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源"),
         clause=("预防", "防范", "宣传", "培训", "讲座", "新闻", "电影", "电视", "游戏", "咨询", "起诉", "离婚",
                 "法律援助"),
@@ -118,11 +125,12 @@ RULES = (
     _Rule("120", "有人受伤或急病", "医疗急救", (
         "受伤", "流血", "出血", "昏迷", "晕倒", "昏倒", "休克", "抽搐", "心脏病发", "心梗", "脑梗", "中风",
         "呼吸困难", "不省人事", "没有呼吸", "没有意识", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "触电", "溺水",
-        "落水", "叫救护车", "需要救护车", "急救"),
+        "落水", "掉进河里", "掉进水里", "掉进湖里", "掉河里", "叫救护车", "需要救护车", "急救", "流了很多血",
+        "流了好多血", "满身是血", "头破血流", "咬伤", "被狗咬了", "砸到人", "砸伤", "把人砸", "压到人"),
         after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥"),
         clause=_HAZARD + ("医药费", "报销", "工伤", "医保", "住院费", "后遗症", "康复", "收费", "未造成", "没有造成",
                           "无人员伤亡", "无伤亡", "没有伤亡", "医院", "医生", "患者", "病人", "手术", "医疗", "治愈",
-                          "疗效", "广告")),
+                          "疗效", "广告", "事件")),
 )
 #: A word right after one of these is denied, feared or hypothetical (没有着火, 担心燃气泄漏, 以免起火), also
 #: with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
@@ -402,11 +410,16 @@ class Match:
             return PLACE_LABELS["point"].format(d=int(round(self.distance_m)))
         return PLACE_LABELS.get(self.place_reason, self.place_reason)
 
+    @property
+    def recent(self):
+        """The recency factor the score was made with (1 now, 0.5 after HALF_LIFE_DAYS)."""
+        return (self.score - W_TEXT * self.text - W_PLACE * self.place) / W_RECENT if W_RECENT else 0
+
     def explain(self):
-        """文本相似 72% × 0.6 + 同社区 0.9 × 0.3 + 新近 0.8 × 0.1 = 0.78"""
-        recent = (self.score - W_TEXT * self.text - W_PLACE * self.place) / W_RECENT if W_RECENT else 0
+        """文本相似 72% × 0.6 + 同社区 0.9 × 0.3 + 新近 0.8 × 0.1 = 0.78 (the pages say it in the user's language:
+        templatetags.desk.score_words)"""
         return (f"文本相似 {self.text:.0%} × {W_TEXT:g} + {self.place_label} {self.place:.1f} × {W_PLACE:g}"
-                f" + 新近 {recent:.1f} × {W_RECENT:g} = {self.score:.2f}")
+                f" + 新近 {self.recent:.1f} × {W_RECENT:g} = {self.score:.2f}")
 
 
 class _Columns:
@@ -810,6 +823,7 @@ class Draft:
     """What the call-taker has typed so far."""
 
     text: str = ""
+    title: str = ""
     address: str = ""
     lon: str | float | None = None
     lat: str | float | None = None
@@ -821,7 +835,8 @@ class Draft:
     @classmethod
     def from_params(cls, q):
         """From a QueryDict (the intake form's field names)."""
-        return cls(text=(q.get("text") or "")[:4000], address=(q.get("address") or "")[:200],
+        return cls(text=(q.get("text") or "")[:4000], title=(q.get("title") or "")[:120],
+                   address=(q.get("address") or "")[:200],
                    lon=q.get("lon") or None, lat=q.get("lat") or None,
                    coord_system=q.get("coord_system") or "wgs84", street_code=(q.get("street") or "").strip(),
                    phone=(q.get("citizen_phone") or "").strip()[:30],
@@ -889,7 +904,9 @@ class Repeat:
     ticket: object
     text: float
     days: int
-    same_place: str
+    same_place: str                 # in Chinese (the API, the ticket's history); pages: templatetags.desk.place_words
+    place_reason: str = ""
+    distance_m: float | None = None
 
     @property
     def text_pct(self):
@@ -1012,7 +1029,7 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         if repeat:
             days = max(0, (now - t.created_at).days)
             label = PLACE_LABELS["point"].format(d=int(round(_d[0]))) if reason == "point" else PLACE_LABELS[reason]
-            out.append(Repeat(t, sim, days, label))
+            out.append(Repeat(t, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
     out.sort(key=lambda r: -r.text)
     return out[:limit]
 
@@ -1020,7 +1037,9 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
 def check_intake(user, draft: Draft, limit=5, chosen=None, now=None) -> IntakeCheck:
     """Everything the intake panel shows for a draft: emergency hint, repeat flags, similar open tickets."""
     started = time.perf_counter()
-    result = IntakeCheck(emergency=emergency_hint(draft.text))
+    from jiesu.dispatch.services import ticket_text
+
+    result = IntakeCheck(emergency=emergency_hint(ticket_text(draft.title, draft.text)))
     if len(draft.text.strip()) >= 4:
         result.place = place_of_draft(draft)
         result.candidates, result.building, result.indexed = find_similar(user, draft.text, result.place, limit,
@@ -1095,6 +1114,10 @@ def proposed_parents(ticket_ids):
     return out
 
 
+def _when_zh(days):
+    return "今天" if days == 0 else f" {days} 天前"
+
+
 def emergency_note(number, hint=None):
     """The 分类处置 note of a ticket closed as an emergency transferred to `number` (110/119/120/122)."""
     what = hint.label.split("：")[0] if hint and hint.number == number else SERVICES[number]
@@ -1122,6 +1145,7 @@ def after_intake(user, ticket, merge_into=None, then=""):
     from django.utils.translation import gettext as _
 
     from jiesu.core.errors import DomainError
+    from jiesu.dispatch.services import emergency_of
     from jiesu.tickets import services
     from jiesu.tickets.models import SpecialClass, Ticket
 
@@ -1132,7 +1156,8 @@ def after_intake(user, ticket, merge_into=None, then=""):
     try:
         if follow and follow[0] == "emergency":
             number = follow[1]
-            services.close_special(user, ticket, SpecialClass.EMERGENCY, emergency_note(number, emergency_hint(ticket.text)))
+            hint = emergency_of(ticket)
+            services.close_special(user, ticket, SpecialClass.EMERGENCY, emergency_note(number, hint))
             out.append(("success", _("Closed as special class: emergency, transferred to %(n)s.") % {"n": number}))
         elif follow and follow[0] == "repeat":
             earlier = Ticket.objects.filter(pk=follow[1]).first()
@@ -1172,7 +1197,7 @@ def flag_repeats(user, ticket):
         repeats = [r for r in repeats if r.ticket.pk not in proposed]
     for r in repeats:
         services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,
-                              f"同一来电人 {r.days} 天前已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",
+                              f"同一来电人{_when_zh(r.days)}已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",
                               parent=r.ticket.pk, parent_number=r.ticket.number, text_similarity=round(r.text, 3),
                               reason="same_caller")
     if not repeats:

@@ -67,6 +67,12 @@ def ticket_text(title, text):
     return f"{title}\n{text}" if text else title
 
 
+def emergency_of(ticket):
+    """The emergency line a ticket's title and text call for (duplicates.emergency_hint), or None: wording in the
+    title alone counts too."""
+    return emergency_hint(ticket_text(ticket.title, ticket.text))
+
+
 def place_hint(ticket):
     """The ticket's stored place as names the gazetteer knows (东城区 东华门街道 东华门第一社区).
 
@@ -399,7 +405,7 @@ def auto_dispatch_new_tickets(now=None, batch=200):
 
 
 def _auto_one(user, ticket, rules, report):
-    if emergency_hint(ticket.text) is not None:  # the desk prompts the line (duplicates_ticket.html)
+    if emergency_of(ticket) is not None:  # the desk prompts the line (duplicates_ticket.html)
         report.emergency += 1
         return
     if ticket.proposed:  # the desk offers the merge (duplicates.proposals)

@@ -692,7 +692,8 @@ def _rehandle(user, ticket, now):
 
 @transaction.atomic
 def merge(user, ticket, parent):
-    """Merge a duplicate into an open parent: handled once, every citizen gets the reply."""
+    """Merge a duplicate into an open parent: handled once, every citizen gets the reply. The duplicates already
+    merged into `ticket` move to the parent with it (one level: the parent's reply reaches them all)."""
     ticket = locked(ticket)
     check("merge", user, ticket)
     parent = Ticket.objects.select_for_update().filter(pk=getattr(parent, "pk", parent)).first()
@@ -706,7 +707,18 @@ def merge(user, ticket, parent):
     ticket.save()
     record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number)
     record_event(parent, "merged_in", user, parent.state, parent.state, child=ticket.pk, child_number=ticket.number)
+    for child in ticket.merged_children.select_for_update().exclude(pk=ticket.pk):
+        _move_merged_child(user, child, ticket, parent)
     return ticket
+
+
+def _move_merged_child(user, child, old_parent, parent):
+    child.parent = parent
+    child.save(update_fields=["parent", "updated_at"])
+    record_event(child, "merge", user, child.state, child.state, parent=parent.pk, parent_number=parent.number,
+                 moved_from=old_parent.pk)
+    record_event(parent, "merged_in", user, parent.state, parent.state, child=child.pk, child_number=child.number,
+                 via=old_parent.pk)
 
 
 @transaction.atomic

@@ -120,6 +120,7 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     vague = new_ticket(w, text=VAGUE)                              # 0.4: below
     other = new_ticket(w, text=GAS_BILL)                           # the call-taker chose 占道经营: a person decides
     leak = new_ticket(w, text=GAS, category_code="")               # 0.92, but an emergency: a person transfers it
+    new_ticket(w, title="3号楼着火了，有人被困", text="东华门大街有人占道经营")  # the emergency in the title alone
     again = new_ticket(w)                                          # the call-taker proposed merging it into stall
     duplicates.after_intake(w.call_taker, again, merge_into=stall.pk)
     returned = new_ticket(w)
@@ -128,8 +129,8 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     services.arbitrate(w.dispatcher, returned, True)               # back in the queue: a person decides
     assert Ticket.objects.get(pk=returned.pk).state == State.NEW
     report = desk.auto_dispatch_new_tickets()
-    assert report.as_dict() == {"checked": 6, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
-                                "category_differs": 1, "no_unit": 0, "emergency": 1, "duplicate": 1, "refused": 0,
+    assert report.as_dict() == {"checked": 7, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
+                                "category_differs": 1, "no_unit": 0, "emergency": 2, "duplicate": 1, "refused": 0,
                                 "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()

@@ -31,12 +31,27 @@ HOUR, DAY = 3600.0, 86400.0
     ("又发生火灾了，三楼冒黑烟", "119"),
     ("2019年我就反映过燃气管道的问题。现在楼道里闻到燃气味", "119"),  # a past story, then now
     ("上周这里出过车祸。刚才又有人被车撞了", "122"),
+    # wordings a citizen uses (found at the desk, 2026-12-06)
+    ("家里天然气漏气了", "119"),
+    ("液化气罐漏气", "119"),
+    ("家里燃气报警器响了", "119"),
+    ("有人掉进下水井里了", "119"),
+    ("电梯困人，里面有老人", "119"),
+    ("我被人打了", "110"),
+    ("孩子在学校被同学打了", "110"),
+    ("孩子掉进河里了", "120"),
+    ("小孩被狗咬伤了，流了很多血", "120"),
+    ("工地塔吊倒了砸到人", "120"),
 ])
 def test_emergency_wording_names_the_line(text, number):
     hint = emergency_hint(text)
     assert hint is not None, text
     assert hint.number == number
     assert f"转 {number}" in hint.label
+
+
+def test_someone_trapped_is_a_rescue_not_a_fire():
+    assert emergency_hint("电梯困人，里面有老人").label == "有人被困：请立即转 119 消防救援"
 
 
 @pytest.mark.parametrize("text", [
@@ -69,6 +84,16 @@ def test_emergency_wording_names_the_line(text, number):
     "纳豆食品广告称对中风、心梗、脑梗的治愈率达90%",
     "红砖厂整天浓烟滚滚",                                          # what goes on all day is pollution
     "A市一中违规抢夺生源",
+    "轮胎漏气了没人管",
+    "暖气管道漏气，家里不热",
+    "车被砸了，希望查监控",
+    "被打了十几个骚扰电话",
+    "被狗咬伤后打狂犬疫苗的费用能否报销",
+    "小区燃气报警器坏了",
+    "井盖丢失，担心有人掉进下水井",
+    "电梯经常困人，存在隐患",
+    "高空抛物存在砸伤人的隐患",
+    "县里也多少发生狗咬伤人事件，请求圈养",
     "",
     None,
 ])

@@ -151,7 +151,7 @@ def test_a_repeat_recorded_as_a_new_request_is_flagged_on_the_ticket(world, clie
     assert messages and messages[-1][0] == "warning" and earlier.number in messages[-1][1]
     event = TicketEvent.objects.get(ticket=again, kind="duplicate_proposed")
     assert event.payload["reason"] == "same_caller" and event.payload["parent"] == earlier.pk
-    assert "同一来电人 0 天前已反映" in event.note and event.actor == world.call_taker
+    assert "同一来电人今天已反映" in event.note and event.actor == world.call_taker
     assert again.state == State.NEW  # flagged, not closed: the call-taker heard new facts, or the dispatcher decides
     assert duplicates.after_intake(world.call_taker, other) == []
     client.force_login(world.dispatcher)
@@ -221,7 +221,26 @@ def test_panel_flags_emergencies_and_repeats(world, as_user):
     html = as_user(world.call_taker).get("/intake-check/", {
         "text": STALL_AGAIN, "street": world.street.code, "citizen_phone": "13812345678"}).content.decode()
     assert f'data-repeat="{earlier.pk}"' in html and f'value="repeat:{earlier.pk}"' in html
-    assert "同一来电人 0 天前已反映" in html and earlier.number in html
+    assert "同一来电人今天已反映" in html and earlier.number in html and "同街道" in html
+    english = as_user(world.call_taker)
+    english.cookies["django_language"] = "en"
+    html = english.post("/intake-check/", {"text": STALL_AGAIN, "street": world.street.code,
+                                           "citizen_phone": "13812345678"}).content.decode()
+    assert "the same caller reported this today" in html and "same street" in html
+    assert "同街道" not in html and "文本相似" not in html and " + recent " in html
+
+
+def test_the_panel_takes_a_long_description_by_post_and_reads_the_title(world, as_user):
+    """The intake page POSTs what is typed: a description of thousands of characters does not fit in a URL."""
+    long_text = "市民来电反映情况，请相关部门尽快处理。" + "楼道里堆放杂物很多年了，" * 400
+    body = as_user(world.call_taker).post("/intake-check/", {
+        "title": "3号楼着火了，有人被困", "text": long_text, "format": "json"}).json()
+    assert body["emergency"]["number"] == "119" and body["emergency"]["label"].startswith("火情")
+    assert as_user(world.call_taker).post("/intake-check/", {"text": long_text, "format": "json"}).json()[
+        "emergency"] is None
+    titled = new_ticket(world, title="3号楼着火了，有人被困", text="市民来电反映情况，请相关部门尽快处理。")
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{titled.pk}/").content.decode()
+    assert 'data-emergency="119"' in html
 
 
 def test_panel_as_json(world, as_user):
@@ -306,7 +325,7 @@ def intake_post(client, w, **fields):
 
 def test_intake_page_carries_the_panel_for_call_takers_only(world, as_user):
     html = as_user(world.call_taker).get("/intake/").content.decode()
-    assert 'hx-get="/intake-check/"' in html and 'id="intake-alerts"' in html
+    assert 'hx-post="/intake-check/"' in html and 'id="intake-alerts"' in html
     html = as_user(world.citizen).get("/intake/").content.decode()
     assert "/intake-check/" not in html and "intake-alerts" not in html
 

@@ -52,3 +52,18 @@ def test_accept_suggestion_one_with_the_keyboard(live_server, page, desk_world):
     assert gas.state == State.DISPATCHED and gas.lead_unit == w.street
     assert DispatchSuggestion.objects.get(ticket=gas).accepted_rank == 2
     assert page.locator("section[data-desk]").count() == 0  # the queue is empty
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_intake_panel_reads_a_long_description_and_the_title(live_server, page, desk_world):
+    """The panel POSTs what is typed (a description of thousands of characters does not fit in a URL) and
+    prompts the emergency line for wording in the title alone."""
+    w = desk_world
+    force_login(page, live_server, w.call_taker)
+    page.goto(live_server.url + "/intake/")
+    page.fill("#id_text", "市民来电反映情况，请相关部门尽快处理。" + "楼道里堆放杂物很多年了，" * 300)
+    page.fill("#id_title", "3号楼着火了，有人被困")
+    alert = page.locator('#intake-alerts [data-emergency="119"]')
+    alert.wait_for()
+    assert "火情：请立即转 119" in alert.inner_text()
+    assert "Too Long" not in page.locator("#dup-panel").inner_text()

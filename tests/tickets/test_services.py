@@ -107,6 +107,25 @@ def test_merged_duplicates_get_the_parents_reply_and_their_own_callback(world):
     assert child.state == "closed"
 
 
+def test_a_ticket_merged_with_its_duplicates_takes_them_along_so_every_citizen_gets_the_reply(world):
+    older, middle, newer = new_ticket(world), new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.merge(world.dispatcher, newer, middle)
+    services.merge(world.dispatcher, middle, older)
+    newer.refresh_from_db()
+    assert newer.parent_id == older.pk and newer.state == "merged"
+    assert set(older.merged_children.values_list("pk", flat=True)) == {middle.pk, newer.pk}
+    moved = newer.events.filter(kind="merge").order_by("id").last()
+    assert moved.payload["parent"] == older.pk and moved.payload["moved_from"] == middle.pk
+    assert older.events.filter(kind="merged_in", payload__child=newer.pk, payload__via=middle.pk).exists()
+    services.dispatch(world.dispatcher, older, world.street.pk)
+    services.sign(world.street_staff, older)
+    services.contact(world.street_staff, older)
+    services.reply(world.street_staff, older, "已清理", True)
+    for dup in (middle, newer):
+        dup.refresh_from_db()
+        assert dup.state == "replied" and dup.reply_text == "已清理"
+
+
 def test_dissatisfied_callback_rehandles_until_the_limit(world, settings):
     settings.JIESU = {**settings.JIESU, "MAX_REHANDLE_ROUNDS": 1}
     t = replied_ticket(world)

@@ -11,8 +11,10 @@ so the first page after a restart does not wait for the model.
 """
 from django import template
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from jiesu.core import scoping
+from jiesu.dispatch import duplicates
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.views import DESK_ROLES, panel_context
 from jiesu.tickets.models import State
@@ -43,8 +45,6 @@ def duplicates_panel(context, ticket):
     from django.urls import reverse
     from django.utils.html import format_html
 
-    from jiesu.dispatch import duplicates
-
     request = context.get("request")
     if request is None or not duplicates.may_check(request.user):
         return ""
@@ -55,6 +55,29 @@ def duplicates_panel(context, ticket):
 @register.inclusion_tag("dispatch/desk_assets.html")
 def desk_assets():
     return {}
+
+
+def _place_labels():
+    return {"grid": _("same grid"), "community": _("same community"), "street": _("same street"),
+            "district": _("same district"), "unknown": _("place unknown"), "elsewhere": _("elsewhere")}
+
+
+@register.filter
+def place_words(found):
+    """How close a similar ticket (duplicates.Match) or an earlier request (duplicates.Repeat) is, in the user's
+    language (duplicates.PLACE_LABELS says it in Chinese for the API)."""
+    if found.place_reason == "point" and found.distance_m is not None:
+        return _("%(m)s m apart") % {"m": int(round(found.distance_m))}
+    return _place_labels().get(found.place_reason, found.place_reason)
+
+
+@register.filter
+def score_words(match):
+    """duplicates.Match.explain in the user's language: text 72% × 0.6 + same community 0.9 × 0.3 + …"""
+    return _("text %(text)s × %(wt)s + %(place)s %(p)s × %(wp)s + recent %(r)s × %(wr)s = %(score)s") % {
+        "text": f"{match.text:.0%}", "wt": f"{duplicates.W_TEXT:g}", "place": place_words(match),
+        "p": f"{match.place:.1f}", "wp": f"{duplicates.W_PLACE:g}", "r": f"{match.recent:.1f}",
+        "wr": f"{duplicates.W_RECENT:g}", "score": f"{match.score:.2f}"}
 
 
 @register.filter
