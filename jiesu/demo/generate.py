@@ -1453,7 +1453,9 @@ class DeskLog:
         return dict(ticket_id=sim.id, suggested=suggested, category_id=leaf.id, lead_unit_id=lead, co_units=co,
                     accepted_rank=found.accepted_rank, category_rank=found.category_rank, unit_rank=found.unit_rank,
                     co_matched=found.co_matched, model_version="demo", confidence=suggested[0]["confidence"],
-                    source="desk", at=first.dispatched_at, by_id=first.dispatched_by)
+                    source="desk", at=first.dispatched_at, by_id=first.dispatched_by,
+                    district_id=sim.spec.district.id if sim.spec.district else None,
+                    street_id=sim.spec.street.id if sim.spec.street else None)
 
     def _other_leaf(self, leaf, rng):
         group = self.by_group[leaf.code.split(".")[0]]

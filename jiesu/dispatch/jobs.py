@@ -53,13 +53,18 @@ def auto_dispatch_once(now=None):
 
 def refresh_accuracy_snapshots(now=None):
     """Count again the accuracy page's snapshots (services.accuracy_for) older than SNAPSHOT_REFRESH that someone
-    looked at within SNAPSHOT_WATCHED, drop the others, and count ahead the slow reports of who logged in lately
+    looked at within SNAPSHOT_WATCHED, drop the others and those now counted quickly (a report kept because the
+    machine was busy once: the page counts it live again), and count ahead the slow reports of who logged in lately
     (prepare_accuracy_snapshots); {"refreshed": n, "dropped": n, "prepared": n}."""
     now = now or timezone.now()
     dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
     refreshed = 0
     for snapshot in AccuracySnapshot.objects.filter(computed_at__lt=now - desk.SNAPSHOT_REFRESH):
         report, seconds = desk.counted_report(snapshot.weeks, desk.audience_user(snapshot.audience), now)
+        if seconds < desk.SNAPSHOT_AFTER:
+            snapshot.delete()
+            dropped += 1
+            continue
         desk.keep_snapshot(snapshot.audience, snapshot.weeks, report, seconds, now, viewed_at=snapshot.viewed_at)
         refreshed += 1
     return {"refreshed": refreshed, "dropped": dropped, "prepared": prepare_accuracy_snapshots(now)}

@@ -467,18 +467,23 @@ class Accuracy:
 
 
 def _counts():
-    return dict(n=Count("id"), top1=Count("id", filter=Q(accepted_rank=1)),
-                top3=Count("id", filter=Q(accepted_rank__isnull=False)),
-                category_top1=Count("id", filter=Q(category_rank=1)),
-                unit_top1=Count("id", filter=Q(unit_rank=1)),
+    """The figures of a group of logged dispatches. Top-1, top-3 and the ranks count the dispatchers' decisions
+    only: an auto-dispatch follows suggestion #1 by rule, and counting it would have the engine agree with
+    itself (a model used by auto-dispatch alone would show 100 % top-1)."""
+    person = ~Q(source=SuggestionSource.AUTO)
+    return dict(n=Count("id"), top1=Count("id", filter=person & Q(accepted_rank=1)),
+                top3=Count("id", filter=person & Q(accepted_rank__isnull=False)),
+                category_top1=Count("id", filter=person & Q(category_rank=1)),
+                unit_top1=Count("id", filter=person & Q(unit_rank=1)),
                 auto=Count("id", filter=Q(source=SuggestionSource.AUTO)))
 
 
 def _with_shares(row):
-    n = row["n"]
-    row["override"] = n - row["top3"]
-    row["top1_share"], row["top3_share"] = _share(row["top1"], n), _share(row["top3"], n)
-    row["category_top1_share"], row["unit_top1_share"] = _share(row["category_top1"], n), _share(row["unit_top1"], n)
+    decided = row["n"] - row["auto"]
+    row["decided"], row["override"] = decided, decided - row["top3"]
+    row["top1_share"], row["top3_share"] = _share(row["top1"], decided), _share(row["top3"], decided)
+    row["category_top1_share"] = _share(row["category_top1"], decided)
+    row["unit_top1_share"] = _share(row["unit_top1"], decided)
     return row
 
 

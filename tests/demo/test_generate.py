@@ -3,6 +3,8 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from jiesu.accounts.models import Role, User
+from jiesu.core.scoping import visible_tickets
 from jiesu.demo.generate import ALL_STATES, delete_demo, generate
 from jiesu.demo.models import DemoDataset
 from jiesu.tickets import jobs
@@ -226,6 +228,7 @@ def test_the_desk_log_gives_the_accuracy_page_its_history(demo_world):
     for row in rows[:200]:
         first = Assignment.objects.filter(ticket=row.ticket, role="lead").order_by("id").first()
         assert (row.lead_unit_id, row.at, row.category_id) == (first.unit_id, first.dispatched_at, row.ticket.category_id)
+        assert (row.district_id, row.street_id) == (row.ticket.district_id, row.ticket.street_id)  # the place logged
         assert [s["rank"] for s in row.suggested] == [1, 2, 3] and row.confidence == row.suggested[0]["confidence"]
         if row.accepted_rank:
             taken = row.suggested[row.accepted_rank - 1]
@@ -238,4 +241,8 @@ def test_the_desk_log_gives_the_accuracy_page_its_history(demo_world):
     assert share(late) > share(early)
     returns = {r["group"]: r for r in report.returns}
     assert returns["differed"]["share"] > returns["top"]["share"] and returns["differed"]["returned"] > 0
+    district = Ticket.objects.exclude(district=None).values_list("district", flat=True).first()
+    supervisor = User(role=Role.SUPERVISOR, unit_id=district)  # counts what the supervisor may see, all of it
+    seen = accuracy_report(since=NOW - timedelta(days=200), until=NOW + timedelta(days=1), user=supervisor)
+    assert seen.total["n"] == DispatchSuggestion.objects.filter(ticket__in=visible_tickets(supervisor)).count() > 0
     assert delete_demo() == 1500 and not DispatchSuggestion.objects.exists()

@@ -158,6 +158,12 @@ def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hou
     assert jobs.refresh_accuracy_snapshots(later) == {"refreshed": 2, "dropped": 0, "prepared": 0}
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="2"' in html  # counted again by the worker
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # kept while the machine was busy; quick now: dropped
+    assert jobs.refresh_accuracy_snapshots(later + timedelta(hours=1, minutes=1)) == {
+        "refreshed": 0, "dropped": 2, "prepared": 0}
+    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)
+    as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4")
+    as_user(outside).get("/dispatch/accuracy/?weeks=4")
     AccuracySnapshot.objects.update(computed_at=timezone.now() - timedelta(hours=3))
     monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # quick again: counted live, the snapshot dropped
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
