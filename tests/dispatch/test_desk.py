@@ -145,6 +145,13 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
         t.refresh_from_db()
         assert t.state == State.NEW
     assert desk.auto_dispatch_new_tickets().dispatched == 0  # nothing twice
+    figures = desk.accuracy_report().total  # auto-dispatches are no decision: counted apart, not as top-1
+    assert (figures["n"], figures["auto"], figures["decided"], figures["top1"], figures["top1_share"]) == (
+        2, 2, 0, 0, None)
+    desk.accept(w.dispatcher, vague, 2)
+    figures = desk.accuracy_report().total
+    assert (figures["n"], figures["decided"], figures["top1_share"], figures["top3_share"], figures["override"]) == (
+        3, 1, 0.0, 1.0, 0)
 
 
 def test_auto_dispatch_command_and_leaf_rule(desk_world):
