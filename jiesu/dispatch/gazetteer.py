@@ -45,6 +45,14 @@ KIND_CONFIDENCE = {"unit": 0.95, "alias": 0.9, "compound": 0.85, "landmark": 0.8
 SHORT_ALIAS_CONFIDENCE = 0.6
 KIND_ZH = {"unit": "单位名称", "alias": "别名", "road": "道路", "landmark": "地标", "compound": "小区"}
 
+#: In a request's own words (not its address field) a two-character name is often part of another word:
+#: 楼上地板 (上地), 大兴土木 (大兴), 房子朝阳 (朝阳), 买西单品 (西单). There it counts only when the words around it
+#: say a place: a locative before it (在西单) or a place word after it (西单附近, 上地地铁站, 国贸桥).
+PLACE_BEFORE = ("在", "到", "去", "住", "位于", "从", "于", "至", "近", "往", "来", "和", "与", "、")
+PLACE_AFTER = ("路", "街", "道", "桥", "门", "村", "镇", "乡", "区", "里", "园", "站", "口", "附近", "一带", "周边",
+               "周围", "地区", "小区", "那边", "这边", "那里", "这里", "商圈", "地铁", "环岛", "东", "西", "南", "北",
+               "、", "和", "与")
+
 #: Street/township names without 街道/镇/乡/地区 that are common words or other
 #: places' names (河北省, 光明, 鼓楼大街 in 东城/西城 vs 密云鼓楼街道): not used as aliases.
 GENERIC_BASES = frozenset(
@@ -262,8 +270,20 @@ class Gazetteer:
         district = self.units.get(unit.district_id) if level_of(unit) != "district" else None
         return f"{unit.name}（{district.name}）" if district is not None else unit.name
 
-    def locate(self, text: str) -> TextPlace:
+    @staticmethod
+    def said_as_place(text: str, m: Match) -> bool:
+        """Whether a short name stands as a place in free text (PLACE_BEFORE / PLACE_AFTER), not inside a word."""
+        if len(m.name) > 2:
+            return True
+        return text[:m.start].endswith(PLACE_BEFORE) or text[m.end:].startswith(PLACE_AFTER)
+
+    def locate(self, text: str, free_text: bool = False) -> TextPlace:
+        """The unit a text names. `free_text`: the request's own words, not an address: two-character names
+        count only where said as a place (said_as_place)."""
         found = self.matches(text)
+        if free_text:
+            normal = normalize(text)
+            found = [m for m in found if self.said_as_place(normal, m)]
         if not found:
             return TextPlace(None, 0.0, "地址中未识别出区、街道、社区或已登记的地名")
         units = self.units
@@ -340,7 +360,11 @@ class Gazetteer:
         if conflicting:
             confidence *= 0.8
             others = "、".join(self.label(u) for u in dict.fromkeys(conflicting))
-            notes.append(f"地址中的{others}与之不一致，以更具体的「{m.name}」为准")
+            rank = LEVEL_RANK[level_of(self.units[chosen])]
+            if any(LEVEL_RANK[level_of(self.units[u])] >= rank for u in conflicting):
+                notes.append(f"地址中的{others}与之不一致，暂以先出现的「{m.name}」为准，请核实")
+            else:
+                notes.append(f"地址中的{others}与之不一致，以更具体的「{m.name}」为准")
         reason = f"地址中识别出{why} → {self.label(chosen)}"
         if notes:
             reason += "；" + "；".join(notes)

@@ -88,7 +88,7 @@ def locate_address(address, ref=None, source="address") -> LocateResult:
     from jiesu.dispatch.router import reference
 
     ref = ref or reference()
-    found = ref.gazetteer.locate(address or "")
+    found = ref.gazetteer.locate(address or "", free_text=source == "text")
     if found.unit_id is None:
         return LocateResult(reason=found.reason, matched=found.matched)
     return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason,

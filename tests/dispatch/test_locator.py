@@ -94,6 +94,11 @@ def test_conflicting_names_keep_the_more_specific_and_say_so(gazetteer):
     assert "不一致" in found.reason and found.confidence < 0.95
 
 
+def test_two_places_of_one_level_take_the_first_and_ask_to_check(gazetteer):
+    code, found = where(gazetteer, "我在朝阳区看到的，但是东城区的人说不管")
+    assert code == "110105" and "暂以先出现的「朝阳区」为准，请核实" in found.reason and "更具体" not in found.reason
+
+
 def test_nothing_found_says_why(gazetteer):
     code, found = where(gazetteer, "河北省廊坊市广阳区")
     assert code is None and found.confidence == 0
@@ -108,6 +113,24 @@ def test_common_words_are_not_street_aliases(gazetteer, codes):
     assert where(gazetteer, "国贸")[0] == codes["110105001"].code  # 建外街道, a shipped landmark
     assert where(gazetteer, "建国门外大街1号")[0] == "110105001"  # not 东城区建国门街道
     assert where(gazetteer, "朝阳门外大街")[0] == "110105002"  # not 东城区朝阳门街道
+
+
+@pytest.mark.parametrize("text", ["楼上地板噪音太大", "早上地铁太挤", "马上地面就要塌了", "大兴土木私搭乱建",
+                                  "我家房子朝阳，被新楼挡光", "买西单品被骗"])
+def test_a_short_name_inside_other_words_of_a_request_is_no_place(gazetteer, text):
+    assert gazetteer.locate(text, free_text=True).unit_id is None
+    assert gazetteer.locate(text).unit_id is not None  # as an address, the name is taken
+
+
+@pytest.mark.parametrize("text, code", [
+    ("在西单看到有人摆摊", "110102001"), ("西单附近有人占道", "110102001"), ("国贸桥下积水", "110105001"),
+    ("上地地铁站门口共享单车乱停", None), ("住大兴，小区供暖不热", "110115"), ("王府井有人拉客", "110101001"),
+])
+def test_a_short_name_said_as_a_place_in_a_request_counts(gazetteer, codes, text, code):
+    found = gazetteer.locate(text, free_text=True)
+    assert found.unit_id is not None
+    if code:
+        assert gazetteer.units[found.unit_id].code == code
 
 
 def test_short_aliases_are_weaker_than_full_names(gazetteer):
