@@ -326,13 +326,25 @@ class RoutingTable:
                     co.append(r.unit)
             if co:
                 break
-        copy_to = None
-        if str(lead.kind) == "street":
-            copy_to = chain.get("district") or self.units.get(lead.district_id)
+        copy_to = self._district_copy(lead, chain, blocked, co_notes)
         confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
         text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative)
         return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation_zh=text, confidence=round(confidence, 4),
                           mode=resolved.mode, category=category, copy_to=copy_to)
+
+    def _district_copy(self, lead, chain, blocked, notes):
+        """The district a street's dispatch is copied to (Art.12): the street's own, unless barred for the
+        category (then a note says so)."""
+        if str(lead.kind) != "street":
+            return None
+        district = self.units.get(lead.district_id) or chain.get("district")
+        if district is None:
+            return None
+        negative = blocked(district)
+        if negative is not None:
+            notes.append(f"负面清单（#{negative.id}）：不抄送{district.name}")
+            return None
+        return district
 
     def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes) -> Suggestion:
         """No duty gave an allowed unit: the district government if known, else the hotline centre."""
@@ -343,7 +355,10 @@ class RoutingTable:
             why = "派单目录指定的单位在负面清单上"
         else:
             why = "派单目录指定的单位无法确定"
-        if district is not None and blocked(district) is None and self.units.get(district.id) is not None:
+        barred = blocked(district) if district is not None else None
+        if barred is not None:
+            blocked_notes = [*blocked_notes, f"负面清单（#{barred.id}）：不得派给{self.office(district)}"]
+        if district is not None and barred is None and self.units.get(district.id) is not None:
             resolved = _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR, why)
             text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False)
             return Suggestion(lead=district, duty_id=None, explanation_zh=text, mode=resolved.mode,
@@ -372,10 +387,9 @@ class RoutingTable:
         parts.append(MODE_ZH[resolved.mode])
         if resolved.note:
             parts.append(resolved.note)
-        if duty is not None and duty.territory_id is not None:
-            territory = self.units.get(duty.territory_id)
-            if territory is not None:
-                parts.append(f"{territory.name}专门规定，优先于全市目录")
+        territory = self.units.get(duty.territory_id) if duty is not None and duty.territory_id else None
+        if territory is not None and level_of(territory) is not None and territory in chain.values():
+            parts.append(f"{territory.name}专门规定，优先于全市目录")  # a territory elsewhere or the city: citywide
         if duty is not None and duty.category_id != category.id:
             owner = self.categories.get(duty.category_id)
             if owner is not None:

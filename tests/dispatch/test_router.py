@@ -137,6 +137,33 @@ def test_the_negative_list_is_never_suggested(world):
     assert "负面清单" in suggestions[0].explanation_zh
 
 
+def test_a_street_dispatch_copies_the_streets_own_district(world):
+    """A duty naming a street in 东城区 for a place in 西城区 copies 东城区, the street's, not the place's."""
+    world.add(world.c["03.01.02"], unit=world.u["110101001"])
+    best = world.table().route("03.01.02", world.place("110102001"))[0]
+    assert best.lead.code == "110101001" and best.copy_to.code == "110101"
+    assert "街道派单同时抄送东城区" in best.explanation_zh
+
+
+def test_a_district_on_the_negative_list_gets_no_copy_and_no_fallback(world):
+    barred = world.add(world.c["03.01.01"], "district", negative=True)
+    best = world.table().route("03.01.01", world.place("110101001"))[0]
+    assert best.lead.code == "110101001" and best.copy_to is None
+    assert "抄送" not in best.explanation_zh.replace("不抄送", "") and f"负面清单（#{barred.id}）：不抄送东城区" in (
+        best.explanation_zh)
+    world.add(world.c["03.01.01"], "street", negative=True)  # the street too: the hotline, naming both
+    best = world.table().route("03.01.01", world.place("110101001"))[0]
+    assert best.lead.code == "HC"
+    assert "不得派给东华门街道办事处" in best.explanation_zh and "不得派给东城区人民政府" in best.explanation_zh
+
+
+def test_a_duty_for_the_city_as_territory_is_citywide_and_says_nothing_local(world):
+    world.add(world.c["03.01.01"], unit=world.u["EN-WATER"], territory=world.u["110000"])
+    suggestions = world.table().route("03.01.01", world.place("110101001"))
+    water = next(s for s in suggestions if s.lead.code == "EN-WATER")
+    assert "专门规定" not in water.explanation_zh
+
+
 def test_a_negative_entry_on_an_ancestor_applies_to_the_subtree(world):
     world.add(world.c["03"], "street", negative=True)  # no street may get any 城市管理 ticket
     best = world.table().route("03.01.01", world.place("110101001"))[0]
