@@ -326,25 +326,19 @@ class RoutingTable:
                     co.append(r.unit)
             if co:
                 break
-        copy_to = self._district_copy(lead, chain, blocked, co_notes)
+        copy_to = self._district_copy(lead, chain)
         confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
         text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative)
         return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation_zh=text, confidence=round(confidence, 4),
                           mode=resolved.mode, category=category, copy_to=copy_to)
 
-    def _district_copy(self, lead, chain, blocked, notes):
-        """The district a street's dispatch is copied to (Art.12): the street's own, unless barred for the
-        category (then a note says so)."""
+    def _district_copy(self, lead, chain):
+        """The district a street's dispatch is copied to (Art.12): the street's own. A copy informs the district,
+        which oversees its streets; it is not handling, so the negative list does not bar it (as
+        tickets.services._assign, which copies every street dispatch)."""
         if str(lead.kind) != "street":
             return None
-        district = self.units.get(lead.district_id) or chain.get("district")
-        if district is None:
-            return None
-        negative = blocked(district)
-        if negative is not None:
-            notes.append(f"负面清单（#{negative.id}）：不抄送{district.name}")
-            return None
-        return district
+        return self.units.get(lead.district_id) or chain.get("district")
 
     def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes) -> Suggestion:
         """No duty gave an allowed unit: the district government if known, else the hotline centre."""

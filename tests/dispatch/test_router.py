@@ -145,12 +145,11 @@ def test_a_street_dispatch_copies_the_streets_own_district(world):
     assert "街道派单同时抄送东城区" in best.explanation_zh
 
 
-def test_a_district_on_the_negative_list_gets_no_copy_and_no_fallback(world):
-    barred = world.add(world.c["03.01.01"], "district", negative=True)
+def test_a_district_on_the_negative_list_keeps_its_copy_but_is_no_fallback(world):
+    """The negative list bars handling; a copy only informs the district that oversees its streets."""
+    world.add(world.c["03.01.01"], "district", negative=True)
     best = world.table().route("03.01.01", world.place("110101001"))[0]
-    assert best.lead.code == "110101001" and best.copy_to is None
-    assert "抄送" not in best.explanation_zh.replace("不抄送", "") and f"负面清单（#{barred.id}）：不抄送东城区" in (
-        best.explanation_zh)
+    assert best.lead.code == "110101001" and best.copy_to.code == "110101"
     world.add(world.c["03.01.01"], "street", negative=True)  # the street too: the hotline, naming both
     best = world.table().route("03.01.01", world.place("110101001"))[0]
     assert best.lead.code == "HC"
