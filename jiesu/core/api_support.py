@@ -1,6 +1,7 @@
 """API authentication (bearer token or session) and JSON errors that name the field."""
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import post_delete, post_save
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, ValidationError
@@ -49,6 +50,47 @@ def _field_of(loc):
     return ".".join(parts) or None
 
 
+def _limit(ctx, *keys):
+    return next((ctx[k] for k in keys if k in ctx), "")
+
+
+def validation_message(error, field):
+    """A schema check's refusal (pydantic's error type and context) said in the user's language, naming the
+    field: pydantic's own messages are English only."""
+    kind, ctx, name = error.get("type", ""), error.get("ctx") or {}, field or _("the input")
+    says = {
+        "missing": lambda: _("%(field)s is required.") % {"field": name},
+        "int_parsing": lambda: _("%(field)s must be a whole number.") % {"field": name},
+        "int_type": lambda: _("%(field)s must be a whole number.") % {"field": name},
+        "int_from_float": lambda: _("%(field)s must be a whole number.") % {"field": name},
+        "float_parsing": lambda: _("%(field)s must be a number.") % {"field": name},
+        "float_type": lambda: _("%(field)s must be a number.") % {"field": name},
+        "finite_number": lambda: _("%(field)s must be a finite number.") % {"field": name},
+        "bool_parsing": lambda: _("%(field)s must be true or false.") % {"field": name},
+        "greater_than_equal": lambda: _("%(field)s must be at least %(limit)s.") % {
+            "field": name, "limit": _limit(ctx, "ge")},
+        "greater_than": lambda: _("%(field)s must be more than %(limit)s.") % {"field": name, "limit": _limit(ctx, "gt")},
+        "less_than_equal": lambda: _("%(field)s must be at most %(limit)s.") % {
+            "field": name, "limit": _limit(ctx, "le")},
+        "less_than": lambda: _("%(field)s must be less than %(limit)s.") % {"field": name, "limit": _limit(ctx, "lt")},
+        "string_too_long": lambda: _("%(field)s is too long: at most %(limit)s characters.") % {
+            "field": name, "limit": _limit(ctx, "max_length")},
+        "string_too_short": lambda: _("%(field)s is too short: at least %(limit)s characters.") % {
+            "field": name, "limit": _limit(ctx, "min_length")},
+        "too_long": lambda: _("%(field)s has too many items: at most %(limit)s.") % {
+            "field": name, "limit": _limit(ctx, "max_length")},
+        "literal_error": lambda: _("%(field)s must be one of: %(expected)s.") % {
+            "field": name, "expected": _limit(ctx, "expected")},
+        "enum": lambda: _("%(field)s must be one of: %(expected)s.") % {"field": name, "expected": _limit(ctx, "expected")},
+        "json_invalid": lambda: _("The request body is not valid JSON."),
+        "string_type": lambda: _("%(field)s must be text.") % {"field": name},
+        "list_type": lambda: _("%(field)s must be a list.") % {"field": name},
+        "dict_type": lambda: _("%(field)s must be an object.") % {"field": name},
+        "model_attributes_type": lambda: _("%(field)s must be an object.") % {"field": name},
+    }.get(kind)
+    return says() if says else _("%(field)s: %(problem)s") % {"field": name, "problem": error.get("msg", "")}
+
+
 def install_error_handlers(api):
     @api.exception_handler(DomainError)
     def domain_error(request, exc):
@@ -64,9 +106,17 @@ def install_error_handlers(api):
         return api.create_response(request, {"error": "unauthenticated", "field": None,
                                              "message": _("Log in or send a valid API token.")}, status=401)
 
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(request, {"error": "not_found", "field": None,
+                                             "message": _("There is no such record.")}, status=404)
+
     @api.exception_handler(ValidationError)
     def invalid(request, exc):
-        errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+        errors = []
+        for e in exc.errors:
+            field = _field_of(e.get("loc", ()))
+            errors.append({"field": field, "message": validation_message(e, field)})
         first = errors[0] if errors else {"field": None, "message": ""}
         return api.create_response(request, {"error": "invalid", "field": first["field"],
                                              "message": first["message"], "errors": errors}, status=422)

@@ -328,7 +328,18 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
         assert as_user(user).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1},
                                   content_type="application/json").status_code == 403
         assert as_user(user).get(f"/api/v1/dispatch/tickets/{other.pk}/suggestions").status_code == 403
-    assert as_user(w.dispatcher).get("/api/v1/dispatch/tickets/999999/suggestions").status_code == 404
+    missing = as_user(w.dispatcher).get("/api/v1/dispatch/tickets/999999/suggestions")
+    assert missing.status_code == 404 and missing.json() == {"error": "not_found", "field": None,
+                                                             "message": "没有找到该记录。"}
+    for data, message in (({"rank": 0}, "rank 不能小于 1。"), ({"rank": "abc"}, "rank 必须是整数。"),
+                          ({}, "请填写rank。")):  # a schema's refusal, in the user's language, naming the field
+        r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", data,
+                                       content_type="application/json")
+        assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("rank", message)
+    english = as_user(w.dispatcher)
+    english.cookies["django_language"] = "en"
+    r = english.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 0}, content_type="application/json")
+    assert r.json()["message"] == "rank must be at least 1."
     r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
                                    content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.district.code
