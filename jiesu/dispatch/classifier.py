@@ -492,11 +492,14 @@ class TextClassifier:
             return {}
         y = np.array(labels)
         scores = np.zeros((len(texts), len(self.classes)), dtype=np.float64)
+        scored = np.zeros(len(texts), dtype=bool)
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.config.random_state)
         with warnings.catch_warnings():  # "the least populated class has only 1 member": see above
             warnings.simplefilter("ignore", UserWarning)
             splits = list(skf.split(np.zeros(len(y)), y))
         for tr, te in splits:
+            if len(set(y[tr])) < 2:
+                continue  # a class with one row or two: this fold trains on one class, which says nothing
             sub = TextClassifier(config=ClassifierConfig.from_dict(asdict(self.config)))
             vec, svm = sub._fit_linear([texts[i] for i in tr], y[tr])
             if self._w.pruned:  # scored as the final model predicts: its weights pruned to the budget alike
@@ -511,13 +514,16 @@ class TextClassifier:
             full = np.full((len(te), len(self.classes)), -10.0)
             full[:, cols] = d
             scores[te] = full
-        yi = np.array([self.classes.index(l) for l in labels])
+            scored[te] = True
+        if not scored.any():
+            return {}
+        scores, yi = scores[scored], np.array([self.classes.index(l) for l in labels])[scored]
         self.temperature = _fit_temperature(scores, yi)
         pred = scores.argmax(1)
         probs = _softmax(scores / self.temperature)
         figures = {
             "cv_folds": k,
-            "cv_rows": len(texts),
+            "cv_rows": int(scored.sum()),
             "cv_accuracy": round(float((pred == yi).mean()), 4),
             "cv_macro_f1": round(_macro_f1(yi, pred, len(self.classes)), 4),
             "cv_log_loss": round(float(-np.log(np.maximum(probs[np.arange(len(yi)), yi], 1e-12)).mean()), 4),

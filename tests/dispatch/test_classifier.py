@@ -431,3 +431,16 @@ def test_a_many_class_model_maps_its_top_confidence_and_keeps_the_map(titles, tm
     assert again.predict_proba_top(texts[0], 3) == clf.predict_proba_top(texts[0], 3)
     few = TextClassifier(config=ClassifierConfig(calibration_folds=3)).fit(texts, [l for _, l in titles[:900]])
     assert "confidence_map" not in few.meta and few._confidence is None
+
+
+@pytest.mark.parametrize("model_type", ["ridge", "svm"])
+def test_a_class_of_one_row_trains_without_breaking_the_calibration(model_type):
+    """A fold of the calibration whose training part holds one class is left out (it crashed with a numpy shape
+    error, 2026-12-06); the model knows both classes."""
+    texts = [f"小区{i}号楼门前垃圾堆放没人清运" for i in range(30)] + ["咨询社保缴费年限怎么计算"]
+    labels = ["城乡建设"] * 30 + ["劳动和社会保障"]
+    model = TextClassifier(config=ClassifierConfig(model=model_type, calibration_rows=0)).fit(texts, labels)
+    assert set(model.classes) == {"城乡建设", "劳动和社会保障"}
+    assert model.predict(["小区门前垃圾堆放"]) == ["城乡建设"]
+    tiny = TextClassifier(config=ClassifierConfig(model=model_type)).fit(texts[:2] + texts[-1:], labels[:2] + labels[-1:])
+    assert len(tiny.classes) == 2
