@@ -299,7 +299,8 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
     try:
         rank = int(rank)
     except (TypeError, ValueError):
-        rank = 0
+        raise DomainError(_("Choose one of the suggestions (1–%(n)s).") % {"n": len(suggestions)},
+                          field="rank") from None
     if not 1 <= rank <= len(suggestions):
         raise DomainError(_("There is no suggestion #%(n)s for this ticket.") % {"n": rank}, field="rank")
     chosen = suggestions[rank - 1]
@@ -697,7 +698,7 @@ def returns_report(qs):
         n, r = figures[f"{key}_n"], figures[f"{key}_r"]
         rows.append({"group": key, "label": label, "n": n, "returned": r, "share": _share(r, n)})
     followed_n, followed_r = rows[0]["n"] + rows[1]["n"], rows[0]["returned"] + rows[1]["returned"]
-    rows.insert(2, {"group": "followed", "label": gettext_lazy("Followed a suggestion (#1–#3)"), "n": followed_n,
+    rows.insert(2, {"group": "followed", "label": gettext_lazy("Dispatched to a suggested unit (#1–#3)"), "n": followed_n,
                     "returned": followed_r, "share": _share(followed_r, followed_n)})
     return rows
 

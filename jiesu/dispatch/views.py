@@ -12,9 +12,10 @@ jiesu.dispatch.services, which dispatches through jiesu.tickets.services.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from jiesu.dispatch import services as desk
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import queries
+from jiesu.tickets.models import State
 
 DESK_ROLES = (Role.DISPATCHER, Role.ADMIN)
 
@@ -57,6 +59,9 @@ def panel_context(ticket):
 def suggestions(request, pk):
     scoping.require_role(request.user, *DESK_ROLES)
     ticket = _ticket(request, pk)
+    if ticket.state != State.NEW:  # dispatched meanwhile (another tab, auto-dispatch) or closed: nothing to accept
+        return HttpResponse(format_html('<p class="desk-gone">{}</p>', _(
+            "This ticket is no longer waiting for dispatch (%(state)s).") % {"state": ticket.get_state_display()}))
     context = panel_context(ticket)
     context["next"] = request.GET.get("next") or request.headers.get("HX-Current-URL", "")
     return render(request, "dispatch/desk_suggestions.html", context)
@@ -99,7 +104,7 @@ def accuracy(request):
     weeks = _weeks(request.GET.get("weeks"))
     report, computed_at = desk.accuracy_for(request.user, weeks)
     return render(request, "dispatch/accuracy.html", {
-        "report": report, "computed_at": computed_at, "weeks": weeks, "week_choices": (4, 12, 26, 52),
+        "report": report, "computed_at": computed_at, "weeks": weeks, "week_choices": sorted({4, 12, 26, 52, weeks}),
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
         "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(), "rows_most": MOST_ROWS,
     })

@@ -363,6 +363,9 @@ def answer_directly(user, ticket, text):
 def _handling_unit(unit_id, field_name):
     unit = Unit.objects.filter(pk=unit_id, active=True).first() if unit_id else None
     if unit is None or unit.kind not in HANDLING_UNIT_KINDS:
+        if field_name == "co_units" and unit_id:
+            raise DomainError(_("A co-handling unit chosen is not an active handling unit: choose it again."),
+                              field=field_name)
         raise DomainError(_("Choose a handling unit."), field=field_name)
     return unit
 

@@ -50,6 +50,9 @@ def test_the_lazy_panel_and_who_may_see_it(desk_world, as_user, client):
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
     assert as_user(w.dispatcher).get("/dispatch/desk/999999/suggestions/").status_code == 404
+    desk.accept(w.dispatcher, ticket, 1)  # dispatched meanwhile: no form to accept again
+    html = as_user(w.dispatcher).get(url).content.decode()
+    assert "该工单已不在待派单状态（已派单）" in html and "/accept/" not in html
 
 
 def test_accept_from_the_page(desk_world, as_user):
@@ -77,6 +80,8 @@ def test_accept_refused_comes_back_as_a_message(desk_world, as_user):
     assert "建议已变化" in client.get("/dispatch/").content.decode()
     client.post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "7"})
     assert "没有第 7 条建议" in client.get("/dispatch/").content.decode()
+    client.post(f"/dispatch/desk/{ticket.pk}/accept/", {})  # nothing chosen
+    assert "请先选择一条建议（第 1–3 条）" in client.get("/dispatch/").content.decode()
     assert as_user(w.call_taker).post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "1"}).status_code == 403
     assert as_user(w.dispatcher).get(f"/dispatch/desk/{ticket.pk}/accept/").status_code == 405
     ticket.refresh_from_db()
@@ -112,6 +117,9 @@ def test_accuracy_page_and_roles(desk_world, as_user):
         assert r.status_code == 200 and 'data-total="1"' in html and 'data-category="01.01.01"' in html
         assert '<b data-kpi="top1">100.0%</b>' in html and 'data-group="differed"' in html
     assert as_user(w.dispatcher).get("/dispatch/accuracy/?weeks=abc").status_code == 200
+    html = as_user(w.dispatcher).get("/dispatch/accuracy/?weeks=1").content.decode()
+    assert '<option value="1" selected>' in html  # the period shown is the one selected
+    assert "派给了建议中的单位（第 1–3 条）" in html
     for user in (w.call_taker, w.street_staff, w.citizen, w.grid_worker):
         assert as_user(user).get("/dispatch/accuracy/").status_code == 403
     outside = User.objects.create_user("sup-xc", password="pw", role=Role.SUPERVISOR, unit=w.district_b)

@@ -158,6 +158,18 @@ def test_callback_needs_both_answers(world):
     assert t.state == "replied" and t.callbacks.count() == 0
 
 
+def test_a_bad_unit_is_refused_naming_lead_or_co_unit(world):
+    t = new_ticket(world)
+    with pytest.raises(DomainError) as lead:
+        services.dispatch(world.dispatcher, t, 9_999_999)
+    with pytest.raises(DomainError) as co:
+        services.dispatch(world.dispatcher, t, world.street.pk, co_unit_ids=[9_999_999])
+    assert (lead.value.field, co.value.field) == ("lead_unit", "co_units")
+    assert lead.value.message == "请选择承办单位。" and "协办单位" in co.value.message
+    t.refresh_from_db()
+    assert t.state == "new" and not t.assignments.exists()
+
+
 def test_return_arbitration_upheld_redispatches_and_counts(world):
     t = new_ticket(world)
     services.dispatch(world.dispatcher, t, world.street.pk)
