@@ -110,6 +110,25 @@ def as_int(value):
 
 # ── intake ──────────────────────────────────────────────────────────────────
 
+def say_recorded(request, ticket):
+    """The intake's confirmation: to the call-taker, the code to tell the citizen; to a citizen (or a grid worker),
+    their own code and, when the text reads as an emergency, to call the line now (nobody has transferred the
+    call: the hotline sees the prompt only when it opens the ticket)."""
+    from jiesu.dispatch.duplicates import SERVICES
+    from jiesu.dispatch.services import emergency_of
+
+    figures = {"number": ticket.number, "code": ticket.query_code}
+    if request.user.role != Role.CITIZEN:
+        messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.") % figures)
+    else:
+        messages.success(request, _("Your request was recorded as %(number)s. Keep its query code %(code)s: with "
+                                    "it you can follow the handling.") % figures)
+    hint = emergency_of(ticket) if request.user.role in (Role.CITIZEN, Role.GRID_WORKER) else None
+    if hint is not None:
+        messages.warning(request, _("This reads like an emergency: call %(number)s (%(service)s) now.") % {
+            "number": hint.number, "service": SERVICES[hint.number]})
+
+
 @roles(*INTAKE_ROLES)
 def intake(request):
     """受理: one screen, keyboard first; Ctrl+Enter records the request.
@@ -136,8 +155,7 @@ def intake(request):
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 if created:
-                    messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.")
-                                     % {"number": ticket.number, "code": ticket.query_code})
+                    say_recorded(request, ticket)
                     # the duplicate panel's choice: a merge proposal for the dispatcher, or 分类处置 at once
                     for level, text in duplicates.after_intake(user, ticket, as_int(request.POST.get("merge_into")),
                                                                request.POST.get("then", "")):

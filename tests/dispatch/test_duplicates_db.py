@@ -330,6 +330,23 @@ def test_intake_page_carries_the_panel_for_call_takers_only(world, as_user):
     assert "/intake-check/" not in html and "intake-alerts" not in html
 
 
+def test_a_citizen_is_told_their_code_and_to_call_the_line_in_an_emergency(world, as_user):
+    """A citizen's own request reaches no call-taker who could transfer it: the form names the lines, and a text
+    that reads as an emergency is answered with the line to call now."""
+    client = as_user(world.citizen)
+    assert 'id="emergency-lines"' in client.get("/intake/").content.decode()
+    r = intake_post(client, world, text="家里天然气漏气了，味道很大", channel="web", category="")
+    assert r.status_code == 302
+    html = client.get(r["Location"]).content.decode()
+    ticket = Ticket.objects.latest("id")
+    assert f"请记下查询码 {ticket.query_code}" in html and "请告知" not in html
+    assert "可能是紧急事项：请立即拨打 119（消防救援）" in html
+    hotline = as_user(world.call_taker)
+    r = intake_post(hotline, world, text="家里天然气漏气了，味道很大")
+    html = hotline.get(r["Location"]).content.decode()
+    assert "查询码" in html and "请立即拨打" not in html  # the call-taker's panel prompted the transfer already
+
+
 def test_intake_records_then_proposes_the_merge(world, as_user):
     parent = new_ticket(world)
     r = intake_post(as_user(world.call_taker), world, merge_into=str(parent.pk))
