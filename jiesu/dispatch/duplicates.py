@@ -77,89 +77,134 @@ class EmergencyHint(NamedTuple):
 
 @dataclass(frozen=True)
 class _Rule:
+    """One line's wording (docs/duplicates.md, section 1).
+
+    `words` are strong: they tell an event (着火, 晕倒, 车祸). `weak` words may as well tell a nuisance or a
+    story (冒烟, 受伤, 呼吸困难). Anywhere in the same sentence, a `clause` word blocks every word (a hazard, a
+    statistic, a film or a game, a claim: 火灾隐患, 游戏中毒, 车祸理赔), a `context` word only the weak ones
+    (烧烤摊冒烟, 医院里受伤, 污染导致呼吸困难), unless the sentence is urgent (URGENT: 有人受伤了，赶紧送医院).
+    """
     number: str
     what: str
     line: str
-    words: tuple
-    after: tuple = ()        # right after the word, these make it something else (跳楼价, 燃气泄漏报警器)
-    clause: tuple = ()       # anywhere in the same sentence, these make it a hazard, a claim or a statistic
+    words: tuple             # strong: an event
+    weak: tuple = ()         # weak: an event, a nuisance or a story
+    after: tuple = ()        # right after the word, these make it something else (跳楼价, 燃气泄漏报警器, 触电危险)
+    clause: tuple = ()       # anywhere in the same sentence, these block every word
+    context: tuple = ()      # anywhere in the same sentence, these block the weak words (unless URGENT)
     past_counts: bool = False  # a past event still belongs to this line (assault is a police case)
 
 
 SERVICES = {"110": "公安报警", "119": "消防救援", "120": "医疗急救", "122": "交通事故报警"}
-_HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常", "预防", "防范", "演练", "宣传", "培训", "检查",
-           "排查", "老化", "报警器", "探测器", "保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "调查", "原因",
-           "整天", "天天", "每天", "长期", "常年", "多年", "时常")  # …and what goes on for long is no emergency
+#: Hazards, statistics, inspections and what goes on for long: no emergency.
+_HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常", "多起", "预防", "防范", "演练", "宣传", "培训",
+           "检查", "排查", "年检", "老化", "报警器", "探测器", "调查", "原因",
+           "整天", "天天", "每天", "长期", "常年", "多年", "时常")
+#: Films, games, the news: a story told, not lived (游戏中毒, 新闻里的爆炸).
+_MEDIA = ("游戏", "电影", "电视剧", "电视台", "新闻", "小说", "广告")
+#: Money matters after the event: a claim, not a call for help (车祸住院想问医保能报销多少).
+_CLAIMS = ("保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "报销", "医保", "医药费", "住院费", "工伤")
+#: Right after a word (but the police's), a hazard or a question: 触电危险, 有爆炸的危险, 充电着火了怎么办.
+_DANGER = ("危险", "的危险", "怎么办", "了怎么办", "该怎么办", "了该怎么办")
 RULES = (
     _Rule("119", "火情", "消防救援", (
-        "着火", "起火", "失火", "火灾", "冒烟", "冒黑烟", "浓烟", "烧起来", "火势", "明火", "爆炸", "纵火", "放火"),
-        after=("险", "扰", "性", "等级", "报警器", "自动报警", "后"),
-        clause=_HAZARD + ("油烟", "烟囱", "烧烤", "吸烟", "抽烟", "排烟", "扰民", "锅炉", "烟道", "消防通道",
-                          "炒菜", "做饭", "电视", "游戏", "新闻", "电影", "比赛", "污染", "排放", "环保", "空气")),
+        "着火", "起火", "失火", "烧起来", "火势", "爆炸", "纵火", "放火", "点着了"),
+        weak=("火灾", "冒烟", "冒黑烟", "浓烟", "明火"),
+        after=("险", "扰", "性", "等级", "报警器", "自动报警", "后") + _DANGER,
+        clause=_HAZARD + _MEDIA + _CLAIMS + ("消防通道", "比赛"),
+        context=("油烟", "烟囱", "烧烤", "吸烟", "抽烟", "排烟", "扰民", "锅炉", "烟道", "炒菜", "做饭", "电视",
+                 "污染", "排放", "环保", "空气", "焚烧", "烧垃圾", "秸秆", "厂")),
     _Rule("119", "燃气泄漏", "消防救援（并通知燃气抢修 96777）", (
         "燃气泄漏", "燃气泄露", "煤气泄漏", "煤气泄露", "天然气泄漏", "天然气泄露", "燃气味", "煤气味",
-        "天然气味", "燃气漏气", "煤气漏气", "天然气漏气", "液化气漏气", "气罐漏气", "燃气管漏气", "燃气管道漏气",
-        "燃气表漏气", "闻到燃气", "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露", "燃气报警器响",
-        "燃气报警器一直响", "燃气报警器在响", "煤气报警器响", "天然气报警器响"),
-        after=("报警器", "探测器", "检测", "保险"),
-        clause=tuple(w for w in _HAZARD if w != "报警器")),  # 燃气泄漏报警器 is caught by `after`
+        "天然气味", "燃气的味道", "煤气的味道", "天然气的味道", "燃气漏气", "煤气漏气", "天然气漏气", "液化气漏气",
+        "气罐漏气", "燃气管漏气", "燃气管道漏气", "煤气管道漏气", "天然气管道漏气", "燃气表漏气", "闻到燃气",
+        "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露", "燃气报警器响", "燃气报警器一直响", "燃气报警器在响",
+        "煤气报警器响", "天然气报警器响"),
+        after=("报警器", "探测器", "检测", "保险") + _DANGER,
+        clause=tuple(w for w in _HAZARD if w != "报警器") + _MEDIA + _CLAIMS),  # 燃气泄漏报警器: `after`
     _Rule("119", "有人被困", "消防救援", (
-        "被困", "困在电梯", "电梯困人", "困在里面", "掉进下水井", "掉进井里", "掉到井里", "掉进窨井", "掉进化粪池",
-        "掉进污水井", "掉进雨水井"),
-        after=("扰", "惑", "难", "境", "局"),
-        clause=_HAZARD + ("游戏", "电影", "电视", "新闻", "井盖")),
+        "困在电梯", "电梯困人", "困在里面", "掉进下水井", "掉进井里", "掉到井里", "掉进窨井", "掉进化粪池",
+        "掉进污水井", "掉进雨水井", "电梯坠落", "电梯下坠", "电梯突然坠落", "电梯突然下坠"),
+        weak=("被困",),
+        after=("扰", "惑", "难", "境", "局") + _DANGER,
+        clause=_HAZARD + _MEDIA + ("井盖", "疫情", "封控", "隔离", "封城", "管控"),
+        context=("问题", "电视")),
     _Rule("110", "暴力或治安警情", "公安报警", (
-        "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "砍人", "捅人", "行凶", "家暴", "家庭暴力",
-        "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸", "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼",
-        "轻生", "自杀", "要跳河", "威胁要杀", "被人打", "我被打了", "孩子被打了", "被打伤", "被打得", "被打成",
-        "被同学打", "被保安打", "被城管打", "被邻居打", "被老公打", "被丈夫打", "被人砍", "被人捅"),
-        after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源"),
-        clause=("预防", "防范", "宣传", "培训", "讲座", "新闻", "电影", "电视", "游戏", "咨询", "起诉", "离婚",
-                "法律援助"),
+        "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "拿着刀", "提着刀", "举着刀", "砍人", "捅人",
+        "捅了人", "捅伤", "砍伤", "行凶", "家暴", "家庭暴力", "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸",
+        "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼", "要往下跳", "要跳下去", "轻生", "自杀", "要跳河",
+        "威胁要杀", "打我", "被人打", "我被打了", "孩子被打了", "被打伤", "被打得", "被打成", "被同学打", "被保安打",
+        "被城管打", "被邻居打", "被老公打", "被丈夫打", "被人砍", "被人捅"),
+        after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源", "电话", "手机", "的电话", "的手机"),
+        clause=("预防", "防范", "宣传", "培训", "讲座", "咨询", "起诉", "离婚", "法律援助") + _MEDIA,
         past_counts=True),
     _Rule("122", "交通事故", "交通事故报警", (
-        "车祸", "交通事故", "撞车", "追尾", "撞人", "撞伤", "被车撞", "肇事逃逸", "翻车", "相撞", "被碾压", "碾压了",
-        "碾压到", "轧到人", "轧伤"),
-        after=("认定", "责任", "理赔", "处理结果", "多发", "频发", "隐患", "保险", "式", "后"),
-        clause=_HAZARD + ("建议", "红绿灯", "信号灯", "减速带")),
+        "车祸", "撞车", "追尾", "相撞", "翻车", "被车撞", "车撞了", "车撞倒", "车撞伤", "车撞死", "被撞倒", "被撞伤",
+        "被撞了", "被撞死", "撞在一起", "撞到一起", "肇事逃逸", "肇事司机跑", "被碾压", "碾压了", "碾压到", "轧到人"),
+        weak=("交通事故", "撞人", "撞伤", "轧伤"),
+        after=("认定", "责任", "理赔", "处理结果", "多发", "频发", "隐患", "保险", "式", "后") + _DANGER,
+        clause=_HAZARD + _MEDIA + _CLAIMS + ("建议", "住院"),
+        context=("红绿灯", "信号灯", "减速带")),
     _Rule("120", "有人受伤或急病", "医疗急救", (
-        "受伤", "流血", "出血", "昏迷", "晕倒", "昏倒", "休克", "抽搐", "心脏病发", "心梗", "脑梗", "中风",
-        "呼吸困难", "不省人事", "没有呼吸", "没有意识", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "触电", "溺水",
-        "落水", "掉进河里", "掉进水里", "掉进湖里", "掉河里", "叫救护车", "需要救护车", "急救", "流了很多血",
-        "流了好多血", "满身是血", "头破血流", "咬伤", "被狗咬了", "砸到人", "砸伤", "把人砸", "压到人"),
-        after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥"),
-        clause=_HAZARD + ("医药费", "报销", "工伤", "医保", "住院费", "后遗症", "康复", "收费", "未造成", "没有造成",
-                          "无人员伤亡", "无伤亡", "没有伤亡", "医院", "医生", "患者", "病人", "手术", "医疗", "治愈",
-                          "疗效", "广告", "事件")),
+        "晕倒", "昏倒", "晕过去", "昏过去", "叫不醒", "休克", "抽搐", "心脏病发", "心脏病犯", "不省人事",
+        "没有呼吸", "失去意识", "没有意识了", "没意识了", "喘不上气", "触电", "溺水", "落水", "掉进河里", "掉进水里",
+        "掉进湖里", "掉河里", "叫救护车", "需要救护车", "叫急救车", "流了很多血", "流了好多血", "满身是血",
+        "满头是血", "满脸是血", "头破血流", "血流不止", "摔倒了起不来", "倒地不起", "一动不动", "人倒在地上",
+        "砸到人", "把人砸"),
+        weak=("昏迷", "受伤", "流血", "出血", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "呼吸困难", "喘不过气", "心梗",
+              "脑梗", "中风", "咬伤", "被狗咬了", "砸伤", "压到人", "急救", "摔下来", "楼掉下来", "楼摔下来", "楼上掉下来",
+              "楼上摔下来", "坠楼"),
+        after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥",
+               "车") + _DANGER,
+        clause=_HAZARD + _MEDIA + _CLAIMS + ("后遗症", "收费", "未造成", "没有造成", "无人员伤亡", "无伤亡",
+                                             "没有伤亡", "事件", "治愈", "疗效", "康复", "排放"),
+        context=("医院", "医生", "患者", "病人", "手术", "医疗", "住院", "污染", "空气", "臭", "熏", "异味", "气味",
+                 "粉尘", "废气", "很多", "多位", "多名", "不少", "墙皮", "瓷砖", "花盆", "坠物", "抛物", "压力")),
 )
-#: A word right after one of these is denied, feared or hypothetical (没有着火, 担心燃气泄漏, 以免起火), also
-#: with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
+#: Any word of a rule, to pass over at once the many sentences that hold none (most).
+_ANY_WORD = {rule: re.compile("|".join(map(re.escape, rule.words + rule.weak))) for rule in RULES}
+#: A word right after one of these is denied, feared, hypothetical or a near miss (没有着火, 担心燃气泄漏, 以免起火,
+#: 防溺水, 差点被车撞), also with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
 NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不要", "不", "别",
-             "防止", "以免", "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "杜绝", "易", "容易", "会", "一旦",
-             "万一", "如果", "若", "假如", "很", "注意", "小心")
+             "防止", "以免", "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "防", "杜绝", "易", "容易", "会",
+             "一旦", "万一", "如果", "若", "假如", "很", "注意", "小心", "差点", "差点儿", "差一点", "险些")
 TRANSPARENT = ("发生", "出现", "造成", "引发", "引起", "导致", "再次", "再", "又", "被")
 #: Words that hold a rule's word but mean something else: 年轻生命 is not 轻生.
 COMPOUNDS = ("年轻生",)
 #: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case). A
-#: letter that opens with a past date tells its story in the past until a sentence says now (PRESENT).
+#: sentence that opens with one of these or a date (below) opens a past story: the sentences after it are past
+#: too, until one says now (PRESENT).
 PAST = ("昨天", "前天", "昨晚", "上周", "上星期", "上个月", "上月", "去年", "前年", "前几天", "前些天", "之前",
-        "以前", "曾经", "年前", "月前", "天前", "周前", "当时", "那次", "上次")
-#: A date in the sentence (2019年, 7月17日) also tells a past event.
+        "以前", "曾经", "年前", "月前", "天前", "周前", "当时", "那次", "上次", "至今")
+#: A date (2019年, 7月17日) that opens a sentence (it starts within the first DATE_HEAD characters: 2019年…,
+#: 我于2019年…) opens a past story; further in it dates only its own phrase (…医院于2018年7月11日发生火灾, while
+#: 我家住在2015年建成的小区，楼道里燃气味很大 is now).
 _DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
+_DATED_PHRASE = re.compile(r"[^，,、：:]*(?:\d{4}年|\d{1,2}月\d{1,2}[日号])[^，,、：:]*")
+DATE_HEAD = 4
+#: Now: a sentence saying so ends a past story.
 PRESENT = ("现在", "刚才", "刚刚", "正在", "此刻", "今天", "今晚", "今早", "马上", "赶紧", "快来", "紧急")
-_CLAUSES = re.compile(r"[。！？!?；;\n\r]+")
+#: Urgency: a sentence saying so lets the weak words count among context words (有人受伤了，赶紧送医院). Not the
+#: whole of PRESENT: 现在, 今天, 刚刚 are also a letter's words (宝宝刚刚出生几天在医院洗澡时被烫伤).
+URGENT = ("赶紧", "快来", "快叫", "快送", "快救", "救命", "速来")
+_CLAUSES = re.compile(r"[。！？!?；;\n]+")
 
 
 def _normal(text):
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    """NFKC, white space out; a line break (between the title and the text) stays: it ends a sentence."""
+    return re.sub(r"[^\S\n]+", "", unicodedata.normalize("NFKC", text or "").replace("\r", "\n"))
 
 
-def _in_the_past(clause, before):
-    """Whether a sentence tells a past event: it says so (PAST, a date), or an earlier sentence did and this one
-    does not say now."""
-    if any(p in clause for p in PAST) or _DATE.search(clause):
-        return True
-    return before and not any(p in clause for p in PRESENT)
+def _in_the_past(clause, story):
+    """(whether a sentence tells a past event, whether the letter goes on telling a past story).
+
+    A sentence is past when it says so (PAST), when it opens with a date or a PAST word (within DATE_HEAD
+    characters: that opens a story), or when a story is being told and it does not say now (PRESENT)."""
+    now = any(p in clause for p in PRESENT)
+    date = _DATE.search(clause, 0, DATE_HEAD + 8)
+    opens = bool(date and date.start() < DATE_HEAD) or any(0 <= clause.find(p) < DATE_HEAD for p in PAST)
+    story = opens or (story and not now)
+    return story or any(p in clause for p in PAST), story
 
 
 def _denied(before):
@@ -174,13 +219,22 @@ def _denied(before):
     return any(before.endswith(n) for n in NEGATIONS)
 
 
-def _hits(rule, clause, past=False):
-    """Whether `rule` fires in one sentence: a word that is not denied, a hazard, a claim, or over (`past`)."""
-    if any(c in clause for c in rule.clause):
-        return False
+def _hits(rule, clause, past=False, live=None):
+    """Whether `rule` fires in one sentence: a word that is not denied, not blocked (clause; context for the weak
+    words unless the sentence is urgent), nor over (`past`; `live`: the sentence without its dated phrases, where
+    the words are looked for unless the rule counts past events)."""
     if past and not rule.past_counts:
         return False
-    for word in rule.words:
+    if not _ANY_WORD[rule].search(clause if live is None or rule.past_counts else live):
+        return False
+    if any(c in clause for c in rule.clause):
+        return False
+    words = rule.words
+    if rule.weak and (not any(c in clause for c in rule.context) or any(u in clause for u in URGENT)):
+        words = words + rule.weak
+    if live is not None and not rule.past_counts:
+        clause = live
+    for word in words:
         start = clause.find(word)
         while start >= 0:
             before, after = clause[max(0, start - 8):start], clause[start + len(word):]
@@ -201,13 +255,14 @@ def emergency_hint(text) -> EmergencyHint | None:
     reporting an emergency says so first, while a long letter tells its story
     (a past assault, a fire hazard) further on.
     """
-    fired, past = [], False
+    fired, story = [], False
     for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
         if not clause:
             continue
-        past = _in_the_past(clause, past)
+        past, story = _in_the_past(clause, story)
+        live = _DATED_PHRASE.sub("，", clause) if _DATE.search(clause) else clause
         for rule in RULES:
-            if rule not in fired and _hits(rule, clause, past):
+            if rule not in fired and _hits(rule, clause, past, live):
                 fired.append(rule)
     if not fired:
         return None

@@ -42,6 +42,38 @@ HOUR, DAY = 3600.0, 86400.0
     ("孩子掉进河里了", "120"),
     ("小孩被狗咬伤了，流了很多血", "120"),
     ("工地塔吊倒了砸到人", "120"),
+    # an audit (2026-12-06): a context word no longer cancels a strong word (an event)…
+    ("楼下烧烤店着火了，火很大", "119"),
+    ("厨房做饭时着火了", "119"),
+    ("邻居家电视机爆炸着火了", "119"),
+    ("有人抽烟把纸箱点着了，现在着火了", "119"),
+    ("小区锅炉房爆炸了，有人受伤", "119"),
+    ("病人晕倒了", "120"),
+    ("路口红绿灯下面出车祸了", "122"),
+    # …nor a weak one when the sentence is urgent
+    ("有人受伤了，赶紧送医院", "120"),
+    # a date further in is no past story
+    ("我家住在2015年建成的老小区。楼道里燃气味特别大", "119"),
+    ("我家住在2015年建成的老小区，楼道里燃气味特别大", "119"),
+    ("我是2018年搬进来的业主。现在楼道里燃气味特别大", "119"),
+    # wordings the rules missed
+    ("有人打我", "110"),
+    ("我老公喝醉了在家打我", "110"),
+    ("被人打了", "110"),
+    ("有人拿着刀在小区里追人", "110"),
+    ("有人在楼下砸车还捅了人", "110"),
+    ("有个男的站在楼顶要往下跳", "110"),
+    ("老人在路边摔倒了起不来", "120"),
+    ("孩子从三楼掉下来了", "120"),
+    ("有人晕过去了，叫不醒", "120"),
+    ("我爸突然心脏病犯了，喘不上气", "120"),
+    ("刚才工地有工人从脚手架上摔下来了，一动不动", "120"),
+    ("电动车被汽车撞了", "122"),
+    ("路口两辆车撞在一起了", "122"),
+    ("有人被撞倒了，肇事司机跑了", "122"),
+    ("楼道里煤气罐漏气了", "119"),
+    ("家里天然气管道漏气，闻着一股煤气的味道", "119"),
+    ("楼里的电梯突然坠落，里面有人", "119"),
 ])
 def test_emergency_wording_names_the_line(text, number):
     hint = emergency_hint(text)
@@ -94,6 +126,29 @@ def test_someone_trapped_is_a_rescue_not_a_fire():
     "电梯经常困人，存在隐患",
     "高空抛物存在砸伤人的隐患",
     "县里也多少发生狗咬伤人事件，请求圈养",
+    # an audit (2026-12-06)
+    "路灯电线裸露，有触电危险",                                    # 危险 right after the word: a hazard
+    "建议在河边设置防溺水警示牌",                                  # 防: prevention
+    "小区乱停车，急救车都进不来",                                  # 急救车 is no call for one
+    "疫情期间我们被困在小区里出不去，物资不够",
+    "我们被困在这个问题上三年了没人管",
+    "因为出车祸住院，想问一下医保能报销多少",                      # a claim
+    "空气污染很严重，呼吸困难",                                    # a weak word among context words
+    "小区垃圾站臭气熏天，导致呼吸困难",
+    "孩子沉迷网络游戏中毒很深，学校不管",                          # a game
+    "老人过马路差点被车撞",                                        # near misses
+    "险些被车撞倒",
+    "差一点着火",
+    "电动车在楼道里充电，着火了怎么办",                            # a question
+    "工地焚烧垃圾冒黑烟，呛得人受不了",
+    "路面结冰，已有多位老人摔伤",
+    "公交车急刹车，很多乘客摔伤",
+    "K3县某专科医院于2018年7月11日上午发生火灾，被消防大队查封",    # a dated phrase is past
+    "2019年3月5日，楼下发生火灾。楼道里全是烟",                    # a letter opening with a date
+    "医生说仍然处在昏迷状态",                                      # 昏迷 is weak: a story in a hospital
+    "不知相关部门有没有意识到后果的严重性",
+    "M5市涟水名城的电梯几年未搞年检，亲自体验电梯下坠",
+    "有人打我电话推销",
     "",
     None,
 ])
@@ -123,6 +178,23 @@ def test_a_denied_word_does_not_count_but_another_sentence_does():
     assert emergency_hint("发生车祸，没有人受伤") == ("122", emergency_hint("发生车祸，没有人受伤").label)
     assert emergency_hint("没有着火。但是闻到很重的煤气味！").number == "119"
     assert emergency_hint("没有着火，也没有冒烟") is None
+
+
+def test_context_words_block_only_the_weak_words_unless_urgent():
+    assert emergency_hint("楼下烧烤摊冒烟") is None                     # weak word, context word
+    assert emergency_hint("楼下烧烤店着火了").number == "119"            # strong word
+    assert emergency_hint("医院门口有人受伤") is None
+    assert emergency_hint("医院门口有人受伤，快叫人").number == "120"    # urgent (快叫)
+    assert emergency_hint("医院门口有人受伤，现在在排队") is None        # 现在 ends a past story, no more
+    assert emergency_hint("游戏里着火了") is None                        # a clause word blocks every word
+
+
+def test_a_title_is_a_sentence_of_its_own():
+    """Title and text are joined by a line break (services.ticket_text): the text's context words and its opening
+    date do not reach into the title."""
+    assert emergency_hint("楼道里燃气味很大\n2019年我就反映过燃气管道的问题").number == "119"
+    assert emergency_hint("楼道里冒烟\n楼下有一家烧烤店").number == "119"
+    assert emergency_hint("楼下烧烤店冒烟\n楼道里都是味") is None
 
 
 def test_hint_is_a_plain_pair():
