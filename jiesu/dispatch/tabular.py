@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -37,17 +38,57 @@ class LabelledRows:
 
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # what a file is read as, in this order: UTF-8 (BOM or not), GB18030 ⊇ GBK
+SNIFF_BYTES = 1 << 20  # the encoding is chosen from a megabyte of text, from the first byte that is not ASCII
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def decode(raw: bytes, path: str = "", final: bool = True) -> tuple[str, str]:
-    """Bytes → (text, encoding name). UTF-8 (with or without BOM), else GB18030 (⊇ GBK). ``final=False``
-    decodes the start of a file: a character cut at the end of `raw` is not an error."""
+def choose_encoding(sample: bytes, final: bool = False, path: str = "") -> str:
+    """The first of ENCODINGS that decodes `sample` (the file's start, or its part from the first byte that is not
+    ASCII on); ``final=False``: `sample` stops before the file's end, a character cut at its end is fine."""
     for enc in ENCODINGS:
         try:
-            return codecs.getincrementaldecoder(enc)().decode(raw, final=final), enc
+            codecs.getincrementaldecoder(enc)().decode(sample, final=final)
+            return enc
         except UnicodeDecodeError:
             continue
     raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK")
+
+
+def line_of(raw: bytes, offset: int) -> int:
+    """The line (1-based, as the csv module counts them: ended by \\n, \\r\\n or \\r) that byte `offset` is
+    on. A line end is never part of a UTF-8 or GB18030 character, so the bytes can be counted as they are."""
+    return raw.count(b"\n", 0, offset) + raw.count(b"\r", 0, offset) - raw.count(b"\r\n", 0, offset) + 1
+
+
+def decode(raw: bytes, path: str = "") -> tuple[str, str]:
+    """A whole file's bytes → (text, encoding name). The encoding is chosen from its first megabyte from the first
+    byte that is not ASCII (SNIFF_BYTES; the whole file when it is smaller), as `jiesu import` chooses it: UTF-8
+    (with or without BOM), else GB18030 (⊇ GBK); the rest of the file must be in that encoding too. Refused with
+    the line of the first bytes that do not decode."""
+    found = _NOT_ASCII.search(raw)
+    start = found.start() if found else len(raw)
+    try:
+        enc = choose_encoding(raw[start:start + SNIFF_BYTES], start + SNIFF_BYTES >= len(raw), path)
+    except TableError:
+        where = _undecodable(raw, "utf-8-sig")
+        raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK (line {line_of(raw, where)} is not "
+                         "UTF-8); save it as UTF-8 CSV") from None
+    try:
+        return raw.decode(enc), enc
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if enc.startswith("utf-8") else "GBK/GB18030"
+        raise TableError(f"{path}: line {line_of(raw, _undecodable(raw, enc))}: bytes that are not {name} text, as "
+                         f"the file's start was ({exc.reason}); save the whole file as UTF-8 CSV") from None
+
+
+def _undecodable(raw: bytes, enc: str) -> int:
+    """The offset in `raw` of its first bytes that are not `enc` text (len(raw) if there are none). utf-8-sig's
+    offsets leave out a BOM: counted as plain UTF-8 (a BOM is UTF-8 text)."""
+    try:
+        raw.decode("utf-8" if enc == "utf-8-sig" else enc)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return len(raw)
 
 
 def sniff_delimiter(text: str, path: str = "") -> str:
@@ -66,7 +107,11 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]], str, str]:
         raise TableError(f"{path}: file not found")
     if p.is_dir():
         raise TableError(f"{path}: is a directory, not a CSV file")
-    text, enc = decode(p.read_bytes(), str(path))
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise TableError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    text, enc = decode(raw, str(path))
     delim = sniff_delimiter(text, str(path))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
@@ -84,6 +129,11 @@ def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: s
     file lacks counts as empty), label = the label column (stripped). Rows
     without a label or without any text are skipped and recorded."""
     header, rows, enc, delim = read_table(path)
+    for name in dict.fromkeys([*text_columns, label_column]):  # a column read twice: which one is meant?
+        at = [i + 1 for i, h in enumerate(header) if h == name]
+        if len(at) > 1:
+            raise TableError(f"{path}: column '{name}' appears more than once in the header (columns "
+                             f"{', '.join(map(str, at[:-1]))} and {at[-1]}): rename or remove all but one")
     index = {h: i for i, h in enumerate(header)}
     shown = ", ".join(header) if header else "(none)"
     if label_column not in index and require_label:

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -241,6 +242,8 @@ class Command(BaseCommand):
 
     def do_evaluate(self, opts):
         t0 = time.perf_counter()
+        if opts.get("save_model"):
+            _writable_model(opts["save_model"], "--save-model")  # before the training, not after it
         cols = _columns(opts["text"])
         train = self._load(opts["train"], cols, opts["label"])
         (test,) = self._load([opts["test"]], cols, opts["label"])
@@ -276,7 +279,7 @@ class Command(BaseCommand):
         self._say(format_report(sc))
         self._say("")
         if opts.get("save_model"):
-            path = clf.save(opts["save_model"])
+            path = _save(clf, opts["save_model"], "--save-model")
             self._say(f"model {clf.version} saved to {path}")
         self._json({
             "macro_f1": round(sc.macro_f1, 4),
@@ -289,6 +292,7 @@ class Command(BaseCommand):
     def do_train(self, opts):
         t0 = time.perf_counter()
         config = self._config(opts, calibrate=not opts["no_calibrate"])
+        _writable_model(opts["out"], "--out")
         try:
             if opts["cold_start"]:
                 clf = TextClassifier.from_keywords(self._catalogue_pairs(), version=opts.get("version"))
@@ -302,7 +306,7 @@ class Command(BaseCommand):
                     training.mark_seen(clf, examples)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        path = clf.save(opts["out"])
+        path = _save(clf, opts["out"], "--out")
         m = clf.meta
         sample = m.get("training_sample")
         if sample:
@@ -464,6 +468,33 @@ def _day(value):
     except ValueError:
         raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
     return timezone.make_aware(datetime.combine(day, day_start.min))
+
+
+def _model_path(value) -> Path:
+    """The file TextClassifier.save writes for `value` (it adds .npz)."""
+    path = Path(value)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def _writable_model(value, option):
+    """Refuse a model path that cannot be written, before any work: its directory is created (as the save would)
+    and must be writable, and the file must not be a directory."""
+    path = _model_path(value)
+    if path.is_dir():
+        raise CommandError(f"{option} {path}: is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"{option} {path}: cannot create the directory {path.parent} ({exc.strerror})") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CommandError(f"{option} {path}: not writable")
+
+
+def _save(clf, value, option) -> Path:
+    try:
+        return clf.save(value)
+    except OSError as exc:  # the disk filled up, the directory went away…
+        raise CommandError(f"{option} {_model_path(value)}: cannot write the model ({exc.strerror or exc})") from None
 
 
 def _few(nums: list[int], n: int = 5) -> str:
