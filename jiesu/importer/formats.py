@@ -19,15 +19,17 @@ routing and writing happen in jiesu.importer.services, batch by batch.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
 from datetime import datetime, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
-from jiesu.dispatch.tabular import TableError, decode
+from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
 ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,19}$")
@@ -130,29 +132,112 @@ class _CountingRaw(io.RawIOBase):
         super().close()
 
 
-SNIFF_BYTES = 1 << 20  # the encoding is chosen from the file's first megabyte
+SNIFF_BYTES = 1 << 20  # the encoding is chosen from a megabyte of the file, from its first byte that is not ASCII
+CHUNK_BYTES = 1 << 20  # the file is decoded a megabyte at a time
+ASCII_SCAN_BYTES = 64 << 20  # how far the first byte that is not ASCII is looked for
+NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class BadBytes(ValueError):
+    """Bytes that are not text in the file's encoding, on physical line `line`."""
+
+    def __init__(self, line, reason):
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
+def count_lines(text):
+    """Lines ended in `text`, as the csv module counts them (a line ends with \\n, \\r\\n or \\r)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+class Lines:
+    """A binary file's text as the lines csv.reader reads (split at \\n, \\r\\n or a lone \\r, line ends kept: as
+    a text file opened with newline=''), decoded CHUNK_BYTES at a time. Each read is cut after its last line end
+    (never inside a character: a line end is no part of a UTF-8 or GB18030 one), so bytes that are not text in
+    `encoding` raise BadBytes naming their own line, once every line before it has been handed out."""
+
+    def __init__(self, fh, encoding):
+        self.fh = fh
+        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # a BOM is skipped by open_text
+        self.lines = 0  # lines handed out in whole chunks
+
+    def __iter__(self):
+        return chain.from_iterable(self._texts())  # each text's lines are handed out in C, not by a generator
+
+    def _texts(self):
+        """Each read's whole lines as a text file (io.StringIO, split as csv reads a file opened with newline='')."""
+        read, encoding, pending = self.fh.read, self.encoding, []
+        while True:
+            chunk = read(CHUNK_BYTES)
+            if chunk:
+                # after the last line end of this read; a \\r at its very end may be half of a \\r\\n
+                cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1)) + 1
+                if not cut:  # no line ends here: a long line goes on
+                    pending.append(chunk)
+                    continue
+                pending.append(chunk[:cut])
+                data, pending = b"".join(pending), [chunk[cut:]]
+            else:
+                data, pending = b"".join(pending), []
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                text = data[:exc.start].decode(encoding)
+                whole = text[:max(text.rfind("\n"), text.rfind("\r")) + 1]  # the lines before the bad bytes'
+                yield io.StringIO(whole, newline="")
+                raise BadBytes(self.lines + count_lines(whole) + 1, exc.reason) from None
+            yield io.StringIO(text, newline="")
+            if not chunk:
+                return
+            self.lines += count_lines(text)
 
 
 def open_text(path):
-    """(text stream for csv, counting raw stream, size in bytes, encoding): UTF-8 with or without a BOM, or
-    GB18030 (⊇ GBK, what Excel saves as "CSV" on a Chinese Windows) when the first megabyte is not UTF-8."""
+    """(Lines for csv, counting raw stream, size in bytes, encoding): UTF-8 with or without a BOM, or GB18030 (⊇ GBK,
+    what Excel saves as "CSV" on a Chinese Windows) when the file's first megabyte of text is not UTF-8."""
+    encoding = sniff_encoding(path)
     size = os.path.getsize(path)
     raw = _CountingRaw(open(path, "rb", buffering=0))
-    buffered = io.BufferedReader(raw, SNIFF_BYTES)
-    try:
-        encoding = sniff_encoding(buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES])
-    except FormatError:
-        buffered.close()
-        raise
-    return io.TextIOWrapper(buffered, encoding=encoding, newline=""), raw, size, encoding
+    buffered = io.BufferedReader(raw, CHUNK_BYTES)
+    if encoding == "utf-8-sig" and buffered.peek(3)[:3] == codecs.BOM_UTF8:
+        buffered.read(3)
+    return Lines(buffered, encoding), raw, size, encoding
 
 
-def sniff_encoding(head: bytes) -> str:
-    """The first of tabular.ENCODINGS that decodes the start of a file (a character cut at its end is fine)."""
+def sniff_encoding(path) -> str:
+    """The first of tabular.ENCODINGS that decodes SNIFF_BYTES of the file from its first byte that is not ASCII
+    (as `jiesu dispatch evaluate` chooses; a character cut at the sample's end is fine). A file whose first
+    ASCII_SCAN_BYTES are ASCII (a large 311 export) is UTF-8, of which ASCII is a part."""
+    with open(path, "rb") as fh:
+        block, skipped = fh.read(SNIFF_BYTES), 0
+        while block and skipped < ASCII_SCAN_BYTES:
+            found = NOT_ASCII.search(block)
+            if found:
+                sample = block[found.start():]
+                while len(sample) < SNIFF_BYTES:
+                    more = fh.read(SNIFF_BYTES - len(sample))
+                    if not more:
+                        break
+                    sample += more
+                final = not fh.read(1)
+                break
+            skipped += len(block)
+            block = fh.read(SNIFF_BYTES)
+        else:
+            return "utf-8-sig"
     try:
-        return decode(head, final=False)[1]
+        return choose_encoding(sample, final)
     except TableError:
-        raise FormatError("neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8 CSV") from None
+        where = skipped + found.start()
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = skipped + found.start() + exc.start
+        with open(path, "rb") as fh:
+            line = line_of(fh.read(where), where)
+        raise FormatError(f"neither UTF-8 nor GBK/GB18030 text (line {line} is not UTF-8): save the file as UTF-8 "
+                          "CSV") from None
 
 
 class Reader:
@@ -160,14 +245,17 @@ class Reader:
 
     def __init__(self, path):
         self.path = path
-        self.stream, self.raw, self.size, self.encoding = open_text(path)
-        self.csv = csv.reader(self.stream)
+        try:
+            self.lines, self.raw, self.size, self.encoding = open_text(path)
+        except OSError as exc:
+            raise FormatError(f"cannot read the file ({exc.strerror or exc})") from None
+        self.csv = csv.reader(self.lines)
         try:
             self.header = [h.strip().lstrip("\ufeff") for h in next(self.csv)]
         except StopIteration:
             self.close()
             raise FormatError("empty file") from None
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except (BadBytes, csv.Error) as exc:
             self.close()
             raise FormatError(f"not a CSV file ({exc})") from None
         self._last = self.csv.line_num
@@ -186,13 +274,13 @@ class Reader:
                     continue
                 yield last + 1, values
                 last = reader.line_num
-        except UnicodeDecodeError as exc:
+        except BadBytes as exc:
             name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK/GB18030"
-            raise FormatError(f"after line {last}: bytes that are not {name} text, as the file's start was "
+            raise FormatError(f"line {exc.line}: bytes that are not {name} text, as the file's start was "
                               f"({exc.reason}); save the whole file as UTF-8 CSV") from None
 
     def close(self):
-        self.stream.close()
+        self.lines.fh.close()
 
 
 # ─────────────────────────────────────────────────────────────── shared checks
@@ -384,6 +472,12 @@ class CsvFormat(Format):
             replied = parse_time(replied_raw, look.tz)
             if replied is None:
                 errors.append(("replied_at", "bad_date", {"v": replied_raw}, replied_raw))
+            elif created is not None and replied < created:
+                errors.append(("replied_at", "replied_before_created", None, replied_raw))
+            elif replied > look.latest:
+                errors.append(("replied_at", "replied_in_future", None, replied_raw))
+            elif closed is not None and replied > closed:  # the reply comes before the callback and the closing
+                errors.append(("replied_at", "replied_after_closed", None, replied_raw))
             row.replied_at = replied
 
         channel_raw = get("channel").strip()
@@ -420,6 +514,11 @@ class CsvFormat(Format):
         row.reply = reply
         if row.replied_at is None and reply and closed is not None:
             row.replied_at = closed
+        if not row.closed:  # an open row with a reply is replied, awaiting the callback: it needs both
+            if reply and not replied_raw.strip():
+                errors.append(("replied_at", "reply_without_time", None, ""))
+            elif replied_raw.strip() and not reply:
+                errors.append(("reply", "replied_without_reply", None, ""))
 
         lon_raw, lat_raw = get("lon").strip(), get("lat").strip()
         if lon_raw or lat_raw:
@@ -712,9 +811,9 @@ class Us311Format(Format):
         row.request_type = ""
         row.channel = US_CHANNELS.get(get("channel").lower(), "import")
         row.anonymous = get("anonymous").upper() == "Y"
-        row.reply = get("resolution")
-        if row.reply and closed is not None:
-            row.replied_at = closed
+        resolution = get("resolution")
+        if row.closed and resolution:  # the agency's answer to a closed request: its reply, at the closing
+            row.reply, row.replied_at = resolution, closed
         category = self.categories.get(request_type)
         if category is not None:
             row.category, row.category_from = category, "mapping"
@@ -727,6 +826,8 @@ class Us311Format(Format):
         elif agency:
             row.note("unmapped_agency", agency)
         row.extra = {"agency": agency, "status": status, "type": request_type}
+        if resolution and not row.closed:  # a progress note on an open request, not a reply: kept with the intake
+            row.extra["resolution"] = resolution
         if errors:
             return Rejected(line, external_id, errors)
         return row

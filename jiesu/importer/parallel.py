@@ -18,13 +18,17 @@ Only on PostgreSQL and outside a caller's transaction: SQLite has one writer,
 and a caller's transaction is invisible to other connections. There
 run_import runs one process. When a process fails, the others are stopped:
 the batches written stay written (each is its own transaction) and a re-run
-continues where the run stopped, as after any interrupted run.
+continues where the run stopped, as after any interrupted run. On Ctrl-C the
+parent tells each process to stop as one process stops (it finishes its
+batches in flight), merges what they did and raises services.Interrupted.
 """
 from __future__ import annotations
 
 import csv
 import heapq
 import multiprocessing
+import os
+import signal
 import time
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -32,12 +36,14 @@ from pathlib import Path
 from django.db import connection, connections
 from django.utils import timezone
 
-from jiesu.importer.services import Importer, ImportError_, Summary, default_report_path, progress_bar
+from jiesu.importer.services import (Importer, ImportError_, Interrupted, Summary, check_input, check_report,
+                                    default_report_path, ignoring_interrupts, progress_bar)
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
 COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
+STOP_WAIT = 120  # seconds the children get to finish their batches in flight after Ctrl-C
 
 
 def can_split(conn=connection):
@@ -49,11 +55,10 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
     """Import `path` in `processes` processes (see the module's docstring); returns the merged Summary."""
     started = time.perf_counter()
     path = str(path)
-    if not Path(path).is_file():
-        raise ImportError_(f"{path}: no such file")
+    check_input(path)
     now = now or timezone.now()
     report_path = Path(report) if report else default_report_path(path, now)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
+    check_report(report_path, bool(report))
     parts = [report_path.with_name(f"{report_path.name}.part{k}") for k in range(processes)]
     context = multiprocessing.get_context("fork")  # the children share the parent's settings and loaded data
     bytes_read = context.Array("q", processes, lock=False)
@@ -69,7 +74,20 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
             child.start()
             send.close()
             children.append((child, receive))
-        summaries = _collect(children, progress_bar(path, Path(path).stat().st_size, progress), bytes_read, imported)
+        bar = progress_bar(path, Path(path).stat().st_size, progress)
+        try:
+            summaries = _collect(children, bar, bytes_read, imported)
+        except KeyboardInterrupt:  # Ctrl-C (the children ignore SIGINT): each is told to stop as it would alone
+            bar.close()
+            with ignoring_interrupts():
+                summaries = _stop(children)
+                summary = merge_summaries(summaries)
+                summary.path, summary.report = path, str(report_path)
+                summary.dry_run = bool(options.get("dry_run"))
+                written = [part for part in parts if part.exists()]
+                if written:
+                    merge_reports(written, report_path)
+            raise Interrupted(summary) from None
         summary = merge_summaries(summaries)
         merge_reports(parts, report_path)
     finally:
@@ -86,8 +104,16 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
     return summary
 
 
+STOP = signal.SIGUSR1  # the parent's word to a child to stop as after Ctrl-C (the children ignore SIGINT itself)
+
+
 def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
-    """A child process: import part k of n, send back ("ok", Summary), ("refused", message) or ("failed", …)."""
+    """A child process: import part k of n, send back ("ok", Summary), ("refused", message), ("interrupted",
+    Summary) or ("failed", …). A child ignores SIGINT (Ctrl-C sends it to the whole process group): the parent
+    stops it with STOP, once, so that it finishes its batches in flight undisturbed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(STOP, signal.default_int_handler)  # raises KeyboardInterrupt: the Importer stops cleanly
+
     def tick(position, summary):
         bytes_read[k], imported[k] = position, summary.imported
 
@@ -95,6 +121,10 @@ def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
         send.send(("ok", Importer(path, fmt, part=(k, n), on_tick=tick, **options).run()))
     except ImportError_ as exc:
         send.send(("refused", str(exc)))
+    except Interrupted as exc:
+        send.send(("interrupted", exc.summary))
+    except KeyboardInterrupt:  # stopped before its rows were streamed: it wrote nothing
+        send.send(("interrupted", None))
     except Exception as exc:  # noqa: BLE001 - told to the parent, which stops the run with it
         send.send(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -129,8 +159,33 @@ def _collect(children, bar, bytes_read, imported):
     return [summaries[k] for k in range(len(children))]
 
 
+def _stop(children, timeout=STOP_WAIT):
+    """After Ctrl-C: tell every child still running to stop (it finishes the batches in flight, as one process
+    would) and take what each did: [Summary] of those that say (finished or stopped)."""
+    for child, _receive in children:
+        if child.is_alive():
+            try:
+                os.kill(child.pid, STOP)
+            except ProcessLookupError:
+                pass
+    summaries, waiting = [], {receive: k for k, (_child, receive) in enumerate(children)}
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline:
+        for receive in wait(list(waiting), timeout=0.5):
+            waiting.pop(receive)
+            try:
+                kind, value = receive.recv()
+            except EOFError:
+                continue
+            if kind in ("ok", "interrupted") and value is not None:
+                summaries.append(value)
+    return summaries
+
+
 def merge_summaries(parts) -> Summary:
     """One Summary of several parts' (counts and counters added up, the id range widened)."""
+    if not parts:
+        return Summary()
     first = parts[0]
     out = Summary(path=first.path, format=first.format, source=first.source, database=first.database,
                   dry_run=first.dry_run, classifier=first.classifier, key_checks=first.key_checks,

@@ -26,6 +26,9 @@ What an imported ticket holds (the same invariants as jiesu.tickets.services):
   time given, else the closing time) and the reply text; when routed to a
   handling unit, ``lead_unit``, ``dispatched_at`` (= created) and done
   assignments (lead, co units, the district's copy of a street dispatch);
+* an open row with a reply (and its time) → replied, awaiting the callback:
+  the lead's assignment replied, the others done, no deadline running; it
+  needs a handling unit (else it is rejected: reply_without_unit);
 * an open row routed to a handling unit → dispatched, with pending
   assignments and deadlines counted from its creation on the working
   calendar, its warning level as of now;
@@ -33,15 +36,24 @@ What an imported ticket holds (the same invariants as jiesu.tickets.services):
   dispatch (待派单), in the dispatchers' queue;
 * events: ``intake`` at the creation time (payload: channel, category, how it
   was classified, the source and external id), ``dispatch`` (lead, co units,
-  the router's explanation) when routed, ``close`` at the closing time.
+  the router's explanation) when routed, ``reply`` at the reply time of an
+  open row with a reply, ``close`` at the closing time.
+
+Ctrl-C stops a run cleanly: the batches handed to the writers are finished
+and counted, then Interrupted is raised with the summary (the command prints
+one line, exit code 130); a re-run continues.
 """
 from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import threading
 import time
 import zlib
 from collections import Counter, deque
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -70,6 +82,51 @@ STEPS = ("dispatch", "sign", "contact", "reply")
 
 class ImportError_(ValueError):
     """The import cannot start (unknown format, unreadable file, bad header, bad option)."""
+
+
+class Interrupted(Exception):
+    """The run was interrupted (Ctrl-C, SIGINT) and stopped cleanly: the batches in flight were finished, so
+    `summary` counts every row written (each batch is one transaction: written whole or not at all)."""
+
+    def __init__(self, summary):
+        super().__init__("interrupted")
+        self.summary = summary
+
+    def message(self):
+        s = self.summary
+        if s.dry_run:
+            done = f"a dry run, nothing was written ({s.read} rows checked)"
+        else:
+            done = (f"{s.imported} rows imported in whole batches ({s.already} already imported, {s.rejected} "
+                    "rejected); a re-run of the same command continues where this one stopped")
+        return f"{s.path}: interrupted: {done}; report: {s.report}"
+
+
+def check_input(path):
+    """Refuse a path that is not a readable file, naming what it is."""
+    p = Path(path)
+    if p.is_dir():
+        raise ImportError_(f"{path}: is a directory, not a file")
+    if not p.exists():
+        raise ImportError_(f"{path}: no such file")
+    if not p.is_file():
+        raise ImportError_(f"{path}: not a regular file")
+
+
+def check_report(path, given=True):
+    """Make sure the report can be written before anything is read or written: its directory is created (as the
+    run would) and must be writable; the report itself must not be a directory. `given`: named by --report (else
+    the default path)."""
+    path = Path(path)
+    name = "--report" if given else "the report"
+    if path.is_dir():
+        raise ImportError_(f"{name} {path}: is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImportError_(f"{name} {path}: cannot create the directory {path.parent} ({exc.strerror})") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ImportError_(f"{name} {path}: not writable")
 
 
 @dataclass
@@ -268,7 +325,7 @@ TICKET_ROW = ("channel", "request_type", "title", "text", "address", "lon", "lat
 EVENT_ROW = ("at", "kind", "from_state", "to_state", "note", "payload")
 ASSIGNMENT_ROW = ("unit_id", "role", "state", "dispatched_at", "sign_due", "contact_due", "reply_due", "replied_at",
                   "reply_text")
-CLOSE_PAYLOAD = '{"imported":true}'
+CLOSE_PAYLOAD = IMPORTED_PAYLOAD = '{"imported":true}'
 
 
 class Tables:
@@ -342,7 +399,12 @@ def prepare(rows, ctx, probabilities):
         if not handling:
             p.mode = "hotline" if p.lead is not None else "none"
             p.lead, p.co, p.copy_to = None, [], None
-        p.state = "closed" if row.closed else ("dispatched" if handling else "new")
+        if row.closed:
+            p.state = "closed"
+        elif row.reply:  # answered by a unit, awaiting the callback (已反馈待回访); None: no unit to have replied
+            p.state = "replied" if handling else None
+        else:
+            p.state = "dispatched" if handling else "new"
         out.append(p)
     return out
 
@@ -379,15 +441,18 @@ class Importer:
         self.dry_run = dry_run
         self.now = now or timezone.now()
         self.report_path = Path(report) if report else default_report_path(self.path, self.now)
+        self.report_given = bool(report)
         self.summary = Summary(path=self.path, format=fmt, report=str(self.report_path), dry_run=dry_run,
                                database=connection.vendor)
 
     # -- the run
 
     def run(self):
+        """Import the file; the Summary. Raises ImportError_ (cannot start, or the file turned unreadable part-way)
+        or Interrupted (Ctrl-C: the batches in flight finished first)."""
         started = time.perf_counter()
-        if not Path(self.path).is_file():
-            raise ImportError_(f"{self.path}: no such file")
+        check_input(self.path)
+        check_report(self.report_path, self.report_given)
         try:
             reader = F.Reader(self.path)
         except F.FormatError as exc:
@@ -398,13 +463,13 @@ class Importer:
                 self._run(reader)
         except F.FormatError as exc:  # the file turned unreadable part-way
             done = ("a dry run: nothing is written" if self.dry_run else
-                    "the batches before it are written, and a re-run of the mended file skips what was imported")
+                    "the rows before it are written, and a re-run of the mended file skips them")
             raise ImportError_(f"{self.path}: {exc}; {done}") from None
         finally:
             reader.close()
             if self.dry_seen is not None:
                 self.dry_seen.close()
-        self.summary.seconds = time.perf_counter() - started
+            self.summary.seconds = time.perf_counter() - started
         return self.summary
 
     def _run(self, reader):
@@ -439,7 +504,12 @@ class Importer:
         self.summary.key_checks, self.summary.key_checks_reason = mode, why
         self.summary.timings["start"] += time.perf_counter() - started
         try:
-            with quiet_gc(self.summary.timings), open(self.report_path, "w", encoding="utf-8-sig", newline="") as fh:
+            try:
+                fh = open(self.report_path, "w", encoding="utf-8-sig", newline="")
+            except OSError as exc:
+                raise ImportError_(f"{'--report' if self.report_given else 'the report'} {self.report_path}: cannot "
+                                   f"write it ({exc.strerror or exc})") from None
+            with quiet_gc(self.summary.timings), fh:
                 self.report = csv.writer(fh)
                 self.report.writerow(M.header())
                 self._stream(reader, writer)
@@ -449,27 +519,43 @@ class Importer:
                 self.summary.timings[f"writer.{name}"] += seconds
 
     def _stream(self, reader, writer):
-        """Batches through the pipeline: the next batch is prepared while the writer threads write the earlier."""
+        """Batches through the pipeline: the next batch is prepared while the writer threads write the earlier.
+        Bytes that are not text part-way (F.FormatError): the rows before them are written, then it is raised.
+        An interrupt (KeyboardInterrupt): the batches handed to the writers are finished and counted (a batch
+        is one transaction), the rows read since are dropped, and Interrupted is raised with the summary."""
         timings, clock = self.summary.timings, time.perf_counter
         bar = progress_bar(self.path, reader.size, self.progress)
         pending, batch, done = deque(), [], 0
         read = self.format.read
-        mark = clock()
-        for line, values in self._own(reader):
-            batch.append(read(line, values))
-            if len(batch) >= self.batch_size:
-                timings["read_check"] += clock() - mark
+        stopped = None
+        try:
+            mark = clock()
+            try:
+                for line, values in self._own(reader):
+                    batch.append(read(line, values))
+                    if len(batch) >= self.batch_size:
+                        timings["read_check"] += clock() - mark
+                        self._advance(writer, pending, self._stage(batch))
+                        batch = []
+                        done = self._tick(bar, reader, done)
+                        mark = clock()
+            except F.FormatError as exc:
+                stopped = exc
+            timings["read_check"] += clock() - mark
+            if batch:
                 self._advance(writer, pending, self._stage(batch))
-                batch = []
-                done = self._tick(bar, reader, done)
-                mark = clock()
-        timings["read_check"] += clock() - mark
-        if batch:
-            self._advance(writer, pending, self._stage(batch))
-        while pending:
-            self._finish_oldest(pending)
+            while pending:
+                self._finish_oldest(pending)
+        except KeyboardInterrupt:
+            with ignoring_interrupts():  # the batches in flight are finished and counted: a few seconds at most
+                while pending:
+                    self._finish_oldest(pending)
+                bar.close()
+            raise Interrupted(self.summary) from None
         self._tick(bar, reader, done)
         bar.close()
+        if stopped is not None:
+            raise stopped
 
     def _own(self, reader):
         """The rows of this run's part of the file (every row when the file is not split)."""
@@ -494,7 +580,11 @@ class Importer:
             self._finish_oldest(pending)
 
     def _finish_oldest(self, pending):
-        future, prepared, refused, _keys = pending.popleft()
+        future, prepared, refused, _keys = pending[0]
+        mark = time.perf_counter()
+        wait((future,))  # interrupted while waiting, the batch stays pending: it is finished after the interrupt
+        self.summary.timings["wait_writer"] += time.perf_counter() - mark
+        pending.popleft()
         self._finish(future, prepared, refused)
 
     def _tick(self, bar, reader, done):
@@ -542,6 +632,11 @@ class Importer:
         timings["classify"] += clock() - mark
         mark = clock()
         prepared = prepare(good, self.ctx, probabilities)
+        if any(p.state is None for p in prepared):  # a reply on an open row that no handling unit can have given
+            refused.extend(F.Rejected(p.row.line, p.row.external_id, [
+                ("unit", "reply_without_unit", None, p.row.lead_hint.name if p.row.lead_hint is not None else "")])
+                for p in prepared if p.state is None)
+            prepared = [p for p in prepared if p.state is not None]
         timings["locate_route"] += clock() - mark
         mark = clock()
         batch = Batch(dry_run=self.dry_run)
@@ -558,14 +653,12 @@ class Importer:
     def _finish(self, future, prepared, refused):
         """Take the writer's result for a batch: counts, ids, the report lines."""
         s, clock = self.summary, time.perf_counter
-        mark = clock()
         try:
             written = future.result()
         except MissingReference as exc:
             raise ImportError_(f"{self.path}: a batch was not written, it refers to a row deleted during the import "
                                f"({exc}); the batches before it are written, and a re-run continues from there"
                                ) from None
-        s.timings["wait_writer"] += clock() - mark
         mark = clock()
         already = {}
         for key, (pk, created) in written.already.items():
@@ -622,7 +715,7 @@ class Importer:
         category, lead, created = p.category, p.lead, row.created_at
         limit = ctx.limit_class(category)
         due = ctx.deadlines(created, limit, STEPS if lead is not None else ("dispatch",))
-        closed = p.state == "closed"
+        closed, replied = p.state == "closed", p.state == "replied"
         dispatched_at = created if lead is not None else None
         replied_at = (row.replied_at or row.closed_at) if closed and lead is not None else row.replied_at
         place = p.place
@@ -636,7 +729,7 @@ class Importer:
         else:
             district = street = community = grid = None
         warning, next_check = 0, None
-        if not closed:
+        if not closed and not replied:  # replied: no deadline runs until the callback (as tickets.services.reply)
             warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
                                                        due.get("reply"))
         # each moment encoded once: the ticket, its events and assignments share them
@@ -661,10 +754,12 @@ class Importer:
         if closed:
             events.append(encode_event((closed_s, "close", "dispatched" if lead is not None else "new",
                                         "closed", row.reply, CLOSE_PAYLOAD)))
+        elif replied:
+            events.append(encode_event((replied_s, "reply", "dispatched", "replied", row.reply, IMPORTED_PAYLOAD)))
         assignments = ()
         if lead is not None:
             assignments = self._assignments(p, created_s, (moment(due["sign"]), moment(due["contact"]), reply_due_s),
-                                            closed, replied_s, references)
+                                            closed or replied, replied_s, references, "replied" if replied else "done")
         return ticket, events, assignments
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
@@ -714,26 +809,43 @@ class Importer:
             self._dispatch_json[id(s)] = (s, text)  # the answer is kept alive with its text: its id stays its own
         return text
 
-    def _assignments(self, p, start, deadlines, closed, replied_at, references):
+    def _assignments(self, p, start, deadlines, handled, replied_at, references, lead_state="done"):
         """Lead, co units and the district's copy of a street dispatch (as tickets.services._assign); the
-        moments (start, (sign, contact, reply due), replied_at) come encoded for the database."""
+        moments (start, (sign, contact, reply due), replied_at) come encoded for the database. Handled (closed or
+        replied in the source): the lead's assignment is `lead_state` with the reply, the others are done (the
+        source does not record the co units' steps); else all are pending."""
         units = [(p.lead, "lead")] + [(u, "co") for u in p.co]
         if p.copy_to is None and str(p.lead.kind) == "street" and p.lead.district_id:
             p.copy_to = self.ctx.table.units.get(p.lead.district_id)
         if p.copy_to is not None and p.copy_to.id not in {u.id for u, _ in units}:
             units.append((p.copy_to, "copy"))
-        state = "done" if closed else "pending"
+        state = "done" if handled else "pending"
         sign, contact, reply = deadlines
         table = self.tables.assignment
         out = []
         for unit, role in units:
-            lead_closed = closed and role == "lead"
-            values = (unit.id, role, state, start, sign, contact, reply, replied_at if lead_closed else None,
-                      p.row.reply if lead_closed else "")
+            lead_handled = handled and role == "lead"
+            values = (unit.id, role, lead_state if lead_handled else state, start, sign, contact, reply,
+                      replied_at if lead_handled else None, p.row.reply if lead_handled else "")
             if references is not None:
                 table.refer(values, references)
             out.append(table.encode(values))
         return out
+
+
+class ignoring_interrupts:
+    """SIGINT ignored inside (in the main thread; elsewhere a no-op): a second Ctrl-C does not break off the
+    finishing of the batches in flight."""
+
+    def __enter__(self):
+        self.before = None
+        if threading.current_thread() is threading.main_thread():
+            self.before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return self
+
+    def __exit__(self, *exc):
+        if self.before is not None:
+            signal.signal(signal.SIGINT, self.before)
 
 
 def progress_bar(path, size, shown):

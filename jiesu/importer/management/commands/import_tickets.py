@@ -21,8 +21,11 @@ from jiesu.dispatch.training import configured_model
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
-from jiesu.importer.services import BATCH_SIZE, ImportError_, run_import
+from jiesu.importer.services import BATCH_SIZE, ImportError_, Interrupted, run_import
 from jiesu.importer.writer import KEY_CHECKS, WRITERS, WRITERS_ALONE
+
+
+INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as shells report it
 
 
 class Command(BaseCommand):
@@ -71,6 +74,12 @@ class Command(BaseCommand):
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
+        except Interrupted as exc:  # Ctrl-C: the batches in flight were finished; one line, exit code 130
+            raise CommandError(exc.message(), returncode=INTERRUPTED) from None
+        except KeyboardInterrupt:  # before the rows were streamed, or while the last batches were finished
+            raise CommandError(f"{opts['file']}: interrupted; each batch is one transaction, so what was written is "
+                               "whole, and a re-run of the same command continues where this one stopped",
+                               returncode=INTERRUPTED) from None
         data = summary.as_dict()
         if opts["verbosity"] > 0:
             with translation.override(opts["lang"]):
