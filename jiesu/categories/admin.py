@@ -1,8 +1,9 @@
 """Back-office configuration of the catalogue: categories, time-limit classes, duties."""
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.categories.models import Category, Duty, TimeLimitClass
+from jiesu.categories.services import DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS
 
 
 class DutyInline(admin.TabularInline):
@@ -10,6 +11,7 @@ class DutyInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ("territory", "unit")
     fields = ("role", "negative", "scope", "unit_kind", "unit", "territory", "note")
+    readonly_fields = ("scope",)
     verbose_name_plural = _("dispatch catalogue entries")
 
 
@@ -106,15 +108,52 @@ class TimeLimitClassAdmin(admin.ModelAdmin):
         return self._step(obj, "reply")
 
 
+def target_label(kind):
+    """A duty's unit kind in words: street → 所在街道, district_department:SCJ → 所在区的市场监督管理局."""
+    if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
+        abbr = kind[len(DISTRICT_DEPARTMENT_PREFIX):]
+        return _("the place's district: %(department)s") % {"department": DISTRICT_DEPARTMENTS.get(abbr, abbr)}
+    return {"street": _("the place's street"), "district": _("the place's district"),
+            "community": _("the place's community"), "grid": _("the place's grid")}.get(kind, kind)
+
+
+class TargetKindFilter(admin.SimpleListFilter):
+    title = _("unit kind")
+    parameter_name = "unit_kind"
+
+    def lookups(self, request, model_admin):
+        kinds = Duty.objects.exclude(unit_kind="").values_list("unit_kind", flat=True).distinct().order_by("unit_kind")
+        return [(kind, target_label(kind)) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(unit_kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Duty)
 class DutyAdmin(admin.ModelAdmin):
-    list_display = ("category", "category_code", "territory", "scope", "unit_kind", "unit", "role", "negative")
-    list_filter = ("scope", "role", "negative", "unit_kind", "unit__kind", "category__level")
-    search_fields = ("category__code", "category__name", "unit__code", "unit__name", "unit_kind",
+    """The dispatch catalogue. Citywide entries come from the catalogue's CSV files (docs/categories.md): setup
+    loads them again, so a change here to one of them lasts until then; a local rule (with a territory) stays."""
+
+    list_display = ("id", "category", "category_code", "territory", "target", "role", "negative")
+    list_display_links = ("id", "category")
+    list_filter = ("role", "negative", TargetKindFilter, "unit__kind", "category__level")
+    search_fields = ("=id", "category__code", "category__name", "unit__code", "unit__name", "unit_kind",
                      "territory__name", "note")
     raw_id_fields = ("category", "territory", "unit")
     list_select_related = ("category", "territory", "unit")
+    readonly_fields = ("scope",)
     list_per_page = 100
+
+    @admin.display(description=_("goes to"), ordering="unit_kind")
+    def target(self, obj):
+        return obj.unit.name if obj.unit_id else target_label(obj.unit_kind)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.territory_id is None:
+            messages.warning(request, _("A citywide entry is kept in step with the catalogue's CSV files: the next "
+                                        "`manage.py seed_reference` (also run by setup) restores them. Change the "
+                                        "CSV for the whole city, or give the entry a territory for a local rule."))
 
     @admin.display(description=_("code"), ordering="category__code")
     def category_code(self, obj):

@@ -1,4 +1,6 @@
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,7 +121,9 @@ class Duty(models.Model):
     territory = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="territory_duties", verbose_name=_("territory"))
     scope = models.CharField(_("scope"), max_length=20, choices=DutyScope.choices, default=DutyScope.TERRITORIAL)
-    unit_kind = models.CharField(_("unit kind"), max_length=40, blank=True)
+    unit_kind = models.CharField(_("unit kind"), max_length=40, blank=True, help_text=_(
+        "Instead of a fixed unit: street, district, community or grid (that unit of the ticket's place, 属地), or "
+        "district_department:ABBR (that department of the place's district: CGJ, ZJW, ZFJ, SCJ, STJ)."))
     unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="duties", verbose_name=_("unit"))
     role = models.CharField(_("role"), max_length=10, choices=DutyRole.choices, default=DutyRole.LEAD)
@@ -132,4 +136,51 @@ class Duty(models.Model):
 
     def __str__(self):
         target = self.unit.name if self.unit_id else self.unit_kind
-        return f"{self.category} → {target} ({self.get_role_display()})"
+        how = gettext("negative list") if self.negative else self.get_role_display()
+        return f"#{self.pk} {self.category} → {target} ({how})"
+
+    def clean(self):
+        """What the router can act on (docs/dispatch-routing.md), said per field; the loader's own check of a
+        target (services.parse_target) is the one used. The scope follows from the target."""
+        from jiesu.categories.services import CatalogueError, parse_target
+        from jiesu.units.models import HANDLING_KINDS, UnitKind
+
+        errors = {}
+        if self.category_id and not self.category.active:
+            errors["category"] = _("This category is no longer active: its duties are never used.")
+        kind = (self.unit_kind or "").strip()
+        if self.unit_id and kind:
+            errors["unit_kind"] = _("Give a fixed unit or a unit kind, not both.")
+        elif not self.unit_id and not kind:
+            errors["unit"] = _("Give a fixed unit or a unit kind.")
+        elif kind:
+            try:
+                target = parse_target(kind)
+            except CatalogueError:
+                target = None
+            if target is None or target.unit_code:
+                errors["unit_kind"] = _("Unknown unit kind: use street, district, community, grid or "
+                                        "district_department:ABBR (CGJ, ZJW, ZFJ, SCJ, STJ); a fixed unit goes in "
+                                        "the unit field.")
+            else:
+                self.unit_kind, self.scope = target.unit_kind, target.scope
+        else:
+            unit = self.unit
+            if not unit.active or unit.kind not in (*HANDLING_KINDS, UnitKind.HOTLINE_CENTER):
+                errors["unit"] = _("The unit must be an active handling unit (a district, street, community, grid, "
+                                   "department or enterprise).")
+            self.scope = DutyScope.TERRITORIAL if unit.kind in ("district", "street", "community", "grid") \
+                else DutyScope.SECTORAL
+        if self.territory_id and self.territory.kind not in ("district", "street", "community", "grid"):
+            errors["territory"] = _("A territory is a district, street, community or grid (empty: the whole city).")
+        if self.negative and self.role != DutyRole.LEAD:
+            errors["role"] = _("A negative-list entry bars the unit from the category altogether: leave the role "
+                               "as lead.")
+        if not errors and self.category_id:
+            same = Duty.objects.filter(category_id=self.category_id, territory_id=self.territory_id,
+                                       unit_kind=self.unit_kind, unit_id=self.unit_id, role=self.role,
+                                       negative=self.negative).exclude(pk=self.pk).first()
+            if same is not None:
+                errors["category"] = _("The same entry exists already: #%(id)s.") % {"id": same.pk}
+        if errors:
+            raise ValidationError(errors)

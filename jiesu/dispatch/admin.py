@@ -1,12 +1,14 @@
 """Back office: the gazetteer (地名库), the auto-dispatch rules, the desk's suggestion log and the model's
 retrainings (both read only)."""
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry, RetrainRun
+from jiesu.tickets.models import Ticket
 
 
 @admin.register(GazetteerEntry)
@@ -28,10 +30,46 @@ class GazetteerEntryAdmin(admin.ModelAdmin):
     def unit_code(self, obj):
         return obj.unit.code
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "unit":
+            field.error_messages["invalid_choice"] = _("A place name lies in a grid, community, street or district: "
+                                                       "choose one of those.")
+        return field
+
     def save_model(self, request, obj, form, change):
-        # An entry made or changed here is the administrator's: seeding never deletes or resets it.
+        """An entry made or changed here is the administrator's: seeding never deletes or resets it. A built-in
+        entry given another name or unit is saved as a new one, and the original is kept switched off: seeding
+        finds it and does not bring it back."""
+        if change and obj.source != EntrySource.MANUAL and {"name", "unit"} & set(form.changed_data):
+            GazetteerEntry.objects.filter(pk=obj.pk).update(active=False, source=EntrySource.MANUAL)
+            obj.pk = None
         obj.source = EntrySource.MANUAL
         super().save_model(request, obj, form, change)
+        if obj.lon is not None and obj.active:
+            from jiesu.dispatch.locator import locate_coordinates
+
+            found = locate_coordinates(obj.lon, obj.lat)
+            if obj.unit_id not in {u.id for u in (found.grid, found.community, found.street, found.district) if u}:
+                self.message_user(request, _("The point lies outside %(unit)s: the locator uses the entry without "
+                                             "it.") % {"unit": obj.unit.name}, messages.WARNING)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, GazetteerEntry.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        """Built-in entries (from the org tree or the shipped list) are switched off, not deleted: seeding would
+        bring a deleted one back at the next rebuild."""
+        chosen = set(queryset.values_list("pk", flat=True))
+        built_in = set(queryset.exclude(source=EntrySource.MANUAL).values_list("pk", flat=True))
+        kept = GazetteerEntry.objects.filter(pk__in=built_in).update(active=False, source=EntrySource.MANUAL)
+        GazetteerEntry.objects.filter(pk__in=chosen - built_in).delete()
+        router.invalidate()
+        if kept:
+            self.message_user(request, ngettext(
+                "%(n)d built-in entry was switched off instead (the org tree's sync would bring it back).",
+                "%(n)d built-in entries were switched off instead (the org tree's sync would bring them back).",
+                kept) % {"n": kept}, messages.WARNING)
 
     @admin.action(description=_("Activate the selected entries"))
     def activate(self, request, queryset):
@@ -47,7 +85,17 @@ class GazetteerEntryAdmin(admin.ModelAdmin):
         self.message_user(request, ngettext("%(n)d entry deactivated.", "%(n)d entries deactivated.", n)
                           % {"n": n}, messages.SUCCESS)
 
-    @admin.action(description=_("Bring the gazetteer in step with the org tree"))
+    def changelist_view(self, request, extra_context=None):
+        """The reseed action works on the whole gazetteer: it needs no rows ticked (Django's actions do)."""
+        if (request.method == "POST" and request.POST.get("action") == "reseed"
+                and not request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+            first = GazetteerEntry.objects.values_list("pk", flat=True).first()
+            if first is not None:
+                request.POST = request.POST.copy()
+                request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, [str(first)])
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Bring the whole gazetteer in step with the org tree (no rows need ticking)"))
     def reseed(self, request, queryset):
         stats = seed_gazetteer()
         router.invalidate()
@@ -67,15 +115,9 @@ class AutoDispatchRuleAdmin(admin.ModelAdmin):
     list_select_related = ("category",)
 
 
-@admin.register(DispatchSuggestion)
-class DispatchSuggestionAdmin(admin.ModelAdmin):
-    """The log written by every dispatch made through the desk: what was suggested, what was chosen."""
-
-    list_display = ("ticket", "at", "source", "accepted_rank", "category", "lead_unit", "confidence", "by")
-    list_filter = ("source", "accepted_rank")
-    date_hierarchy = "at"
-    search_fields = ("ticket__number",)
-    list_select_related = ("ticket", "category", "lead_unit", "by")
+class ReadOnlyLog(admin.ModelAdmin):
+    """A record the platform writes and counts from (the accuracy figures, the one retraining at a time): nobody
+    adds, changes or deletes its rows by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -83,18 +125,34 @@ class DispatchSuggestionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DispatchSuggestion)
+class DispatchSuggestionAdmin(ReadOnlyLog):
+    """The log written by every dispatch made through the desk: what was suggested, what was chosen."""
+
+    list_display = ("ticket", "at", "source", "accepted_rank", "category", "lead_unit", "confidence", "by")
+    list_filter = ("source", "accepted_rank")
+    date_hierarchy = "at"
+    search_fields = ("ticket__title",)
+    search_help_text = _("A ticket number (20261206-0012345), a ticket id, or words of its title.")
+    list_select_related = ("ticket", "category", "lead_unit", "by")
+
+    def get_search_results(self, request, queryset, search_term):
+        """A ticket's number (a property: 20261206-0012345) or id finds its rows; other words search titles."""
+        pk = Ticket.id_from_number(search_term.strip()) if search_term.strip() else None
+        if pk is not None:
+            return queryset.filter(ticket_id=pk), False
+        return super().get_search_results(request, queryset, search_term)
+
 
 @admin.register(RetrainRun)
-class RetrainRunAdmin(admin.ModelAdmin):
+class RetrainRunAdmin(ReadOnlyLog):
     """Every `jiesu dispatch retrain`, scheduled by the worker or run by command: how it ended and why."""
 
     list_display = ("started_at", "trigger", "state", "finished_at", "model_path", "host", "pid")
     list_filter = ("state", "trigger")
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in RetrainRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -62,6 +62,27 @@ class GazetteerEntry(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """A name the locator can match (two characters or more) and, when given, a point inside the city."""
+        from django.core.exceptions import ValidationError
+
+        from jiesu.dispatch.gazetteer import normalize
+        from jiesu.dispatch.locator import LocateError, check_coordinates, locate_coordinates
+
+        errors = {}
+        if len(normalize(self.name)) < 2:
+            errors["name"] = _("A place name has two characters or more: the locator never matches one.")
+        try:
+            lon, lat = check_coordinates(self.lon, self.lat)
+        except LocateError as exc:
+            errors["lat" if exc.field == "lat" else "lon"] = str(exc)
+        else:
+            if lon is not None and locate_coordinates(lon, lat).unit is None:
+                errors["lon"] = _("This point (WGS-84) lies outside the city: check the numbers and their order "
+                                  "(longitude first, about 116 for Beijing).")
+        if errors:
+            raise ValidationError(errors)
+
 
 # --------------------------------------------------------------------------- cache invalidation
 
@@ -213,7 +234,9 @@ class RetrainRun(models.Model):
                                                name="one_retraining_running")]
 
     def __str__(self):
-        return f"#{self.pk} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
+        from django.utils import timezone
+
+        return f"#{self.pk} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_state_display()}"
 
     @property
     def minutes(self):

@@ -394,7 +394,7 @@ class RoutingTable:
             parts.append("协办：" + "、".join(self.office(u) for u in co))
         if alternative:
             parts.append("备选")
-        parts.extend(notes)
+        parts.extend(dict.fromkeys(notes))  # one barred unit met by several rules is said once
         return f"{category.name}{where} → {target}（{'，'.join(parts)}）"
 
 

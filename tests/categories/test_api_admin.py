@@ -79,3 +79,38 @@ def test_admin_change_pages(admin_browser, catalogue, org):
     assert admin_browser.get(f"/admin/categories/category/{leaf.pk}/change/").status_code == 200
     duty = Duty.objects.filter(category=leaf).first()
     assert admin_browser.get(f"/admin/categories/duty/{duty.pk}/change/").status_code == 200
+
+
+def test_the_duty_admin_refuses_what_the_router_could_not_act_on(admin_browser, catalogue, org):
+    """Each refusal names its field in Chinese; nothing is saved. A valid local rule saves, its scope derived."""
+    leaf = Category.objects.get(code="03.01.01")
+    form = {"category": leaf.pk, "territory": "", "unit_kind": "", "unit": "", "role": "lead", "note": ""}
+
+    def post(**changes):
+        return admin_browser.post("/admin/categories/duty/add/", {**form, **changes})
+
+    cases = [
+        (dict(unit=org.unit("CD-RSJ").pk, unit_kind="street"), "不能两者都填"),
+        (dict(), "请填写固定单位或单位类型"),
+        (dict(unit_kind="streets"), "未知的单位类型"),
+        (dict(unit_kind="district_department:XYZ"), "未知的单位类型"),
+        (dict(unit_kind="CD-RSJ"), "固定单位请填在"),
+        (dict(unit=org.city.pk), "必须是在用的承办单位"),
+        (dict(unit_kind="street", territory=org.unit("CD-RSJ").pk), "辖区只能是"),
+        (dict(unit_kind="street", negative="on", role="co"), "角色请保持"),
+    ]
+    before = Duty.objects.count()
+    for changes, message in cases:
+        r = post(**changes)
+        assert r.status_code == 200 and message in r.content.decode(), (changes, message)
+    assert Duty.objects.count() == before
+    r = post(unit_kind="district_department:ZFJ", territory=org.district.pk)
+    assert r.status_code == 302
+    made = Duty.objects.latest("id")
+    assert (made.unit_kind, made.scope, made.territory) == ("district_department:ZFJ", "sectoral", org.district)
+    assert "已有相同的条目" in post(unit_kind="district_department:ZFJ", territory=org.district.pk).content.decode()
+    citywide = admin_browser.post("/admin/categories/duty/add/", {**form, "unit_kind": "community"}, follow=True)
+    assert "下次运行" in citywide.content.decode()  # citywide entries follow the CSV: the admin says so
+    leaf.active = False
+    leaf.save()
+    assert "该类别已停用" in post(unit_kind="grid").content.decode()

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
@@ -134,6 +135,9 @@ def test_accuracy_page_and_roles(desk_world, as_user):
     w.supervisor.is_staff = True
     w.supervisor.save(update_fields=["is_staff"])
     staff = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert "/admin/dispatch/autodispatchrule/" not in staff  # …who may see the rules
+    w.supervisor.user_permissions.add(Permission.objects.get(codename="view_autodispatchrule"))
+    staff = as_user(User.objects.get(pk=w.supervisor.pk)).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert '/admin/dispatch/autodispatchrule/">自动派单规则</a>' in staff
 
 
@@ -404,3 +408,16 @@ def test_the_panel_says_when_its_percentages_only_rank(world, as_user):  # noqa:
     badge = html[html.index('class="desk-cold"'):]
     assert "冷启动模型（由类别名称和关键词生成）：百分比只用于排序" in badge  # the whole of it, on hovering
     assert badge.index(">冷启动模型：百分比仅供排序</span>") < badge.index('name="rank"')  # in the panel's head
+
+
+def test_the_suggestion_log_in_the_back_office_is_searched_by_ticket_number_and_kept(desk_world, admin_client):
+    w = desk_world
+    ticket, row = desk.accept(w.dispatcher, new_ticket(w), 1)
+    other, _row = desk.accept(w.dispatcher, new_ticket(w, text=GAS), 1)
+    found = admin_client.get("/admin/dispatch/dispatchsuggestion/", {"q": ticket.number})
+    assert found.status_code == 200
+    html = found.content.decode()
+    assert f"/admin/dispatch/dispatchsuggestion/{row.pk}/" in html and f"{_row.pk}/change/" not in html
+    assert admin_client.get("/admin/dispatch/dispatchsuggestion/", {"q": "燃气"}).status_code == 200
+    assert admin_client.get(f"/admin/dispatch/dispatchsuggestion/{row.pk}/delete/").status_code == 403
+    assert DispatchSuggestion.objects.count() == 2

@@ -149,3 +149,39 @@ def test_gazetteer_admin(dispatch_db, admin_client):
     auto.refresh_from_db()
     assert not auto.active and auto.source == EntrySource.MANUAL
     assert locate_text("东华门").unit is None
+
+
+def test_gazetteer_admin_keeps_what_the_administrator_did_to_built_in_entries(dispatch_db, admin_client):
+    """A built-in entry deleted or renamed in the admin stays so: seeding would bring a deleted one back."""
+    from django.urls import reverse
+
+    changelist = reverse("admin:dispatch_gazetteerentry_changelist")
+    shipped = GazetteerEntry.objects.get(name="王府井大街", source=EntrySource.PACKAGE)
+    street = Unit.objects.get(pk=shipped.unit_id)
+    page = admin_client.post(reverse("admin:dispatch_gazetteerentry_delete", args=[shipped.pk]), {"post": "yes"},
+                             follow=True)
+    assert "内置条目改为停用" in page.content.decode()
+    seed_gazetteer()
+    router.invalidate()
+    assert list(GazetteerEntry.objects.filter(name="王府井大街").values_list("active", flat=True)) == [False]
+    assert "王府井大街" not in locate_text("王府井大街").matched
+    auto = GazetteerEntry.objects.filter(name="东华门", source=EntrySource.AUTO).first()
+    r = admin_client.post(reverse("admin:dispatch_gazetteerentry_change", args=[auto.pk]), {
+        "name": "东华门外", "kind": auto.kind, "unit": auto.unit_id, "active": "on", "note": ""})
+    assert r.status_code == 302
+    seed_gazetteer()
+    router.invalidate()
+    assert not GazetteerEntry.objects.get(pk=auto.pk).active  # the original kept, switched off
+    assert GazetteerEntry.objects.filter(name="东华门").count() == 1 and locate_text("东华门外").unit is not None
+    bad = {"kind": "landmark", "unit": street.pk, "active": "on", "note": ""}
+    for fields, message in (({"name": "塔"}, "地名至少两个字"),
+                            ({"name": "某大厦", "lon": "121.47", "lat": "31.23"}, "不在本市范围内"),
+                            ({"name": "某大厦", "lon": "39.9", "lat": "116.4"}, "超出范围"),
+                            ({"name": "某大厦", "lon": "116.4"}, "经度和纬度")):
+        r = admin_client.post(reverse("admin:dispatch_gazetteerentry_add"), {**bad, **fields})
+        assert r.status_code == 200 and message in r.content.decode(), (fields, message)
+    department = Unit.objects.get(code="110101-SCJ")
+    r = admin_client.post(reverse("admin:dispatch_gazetteerentry_add"), {**bad, "name": "某局", "unit": department.pk})
+    assert "地名只能对应网格、社区、街道（乡镇）或区" in r.content.decode()
+    r = admin_client.post(changelist, {"action": "reseed", "index": "0"}, follow=True)  # no rows ticked
+    assert "新增 0 条，删除 0 条" in r.content.decode()

@@ -323,4 +323,9 @@ def test_the_back_office_lists_the_runs_read_only(admin_client, scheduled):
     assert "保留当前模型" in listing and str(scheduled) in listing
     page = admin_client.get(f"/admin/dispatch/retrainrun/{done.pk}/change/").content.decode()
     assert "the current model stays" in page and 'name="_save"' not in page
+    assert "关闭" in page and "办结" not in page  # the admin's own Close, not the ticket's 办结 (msgctxt "ticket")
     assert admin_client.get("/admin/dispatch/retrainrun/add/").status_code == 403
+    assert admin_client.get(f"/admin/dispatch/retrainrun/{done.pk}/delete/").status_code == 403
+    assert admin_client.post("/admin/dispatch/retrainrun/", {"action": "delete_selected",
+                                                               "_selected_action": [done.pk]}).status_code != 500
+    assert RetrainRun.objects.filter(pk=done.pk).exists()  # a log: nobody deletes it by hand

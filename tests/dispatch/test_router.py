@@ -163,6 +163,12 @@ def test_a_duty_for_the_city_as_territory_is_citywide_and_says_nothing_local(wor
     assert "专门规定" not in water.explanation_zh
 
 
+def test_a_unit_barred_for_several_rules_is_said_once(world):
+    world.add(world.c["03.01.01"], "street", negative=True, territory=world.u["110101"])
+    best = world.table().route("03.01.01", world.place("110101001"))[0]  # 03.01.01 and 03.01 both name the street
+    assert best.explanation_zh.count("不得派给东华门街道办事处") == 1
+
+
 def test_a_negative_entry_on_an_ancestor_applies_to_the_subtree(world):
     world.add(world.c["03"], "street", negative=True)  # no street may get any 城市管理 ticket
     best = world.table().route("03.01.01", world.place("110101001"))[0]
