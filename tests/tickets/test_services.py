@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError, Forbidden
@@ -160,9 +160,9 @@ def test_callback_needs_both_answers(world):
 
 def test_a_bad_unit_is_refused_naming_lead_or_co_unit(world):
     t = new_ticket(world)
-    with pytest.raises(DomainError) as lead:
+    with translation.override("zh-hans"), pytest.raises(DomainError) as lead:
         services.dispatch(world.dispatcher, t, 9_999_999)
-    with pytest.raises(DomainError) as co:
+    with translation.override("zh-hans"), pytest.raises(DomainError) as co:
         services.dispatch(world.dispatcher, t, world.street.pk, co_unit_ids=[9_999_999])
     assert (lead.value.field, co.value.field) == ("lead_unit", "co_units")
     assert lead.value.message == "请选择承办单位。" and "协办单位" in co.value.message
