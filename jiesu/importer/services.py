@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import threading
 import time
@@ -64,6 +63,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from jiesu.core.collector import quiet_gc
+from jiesu.core.paths import unwritable
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
@@ -117,16 +117,9 @@ def check_report(path, given=True):
     """Make sure the report can be written before anything is read or written: its directory is created (as the
     run would) and must be writable; the report itself must not be a directory. `given`: named by --report (else
     the default path)."""
-    path = Path(path)
-    name = "--report" if given else "the report"
-    if path.is_dir():
-        raise ImportError_(f"{name} {path}: is a directory")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ImportError_(f"{name} {path}: cannot create the directory {path.parent} ({exc.strerror})") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ImportError_(f"{name} {path}: not writable")
+    problem = unwritable(path)
+    if problem:
+        raise ImportError_(f"{'--report' if given else 'the report'} {path}: {problem}")
 
 
 @dataclass

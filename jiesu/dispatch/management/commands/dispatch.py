@@ -24,6 +24,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core.errors import DomainError
+from jiesu.core.paths import unwritable
 from jiesu.dispatch import services as desk
 from jiesu.dispatch import memory, training
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
@@ -480,14 +481,9 @@ def _writable_model(value, option):
     """Refuse a model path that cannot be written, before any work: its directory is created (as the save would)
     and must be writable, and the file must not be a directory."""
     path = _model_path(value)
-    if path.is_dir():
-        raise CommandError(f"{option} {path}: is a directory")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CommandError(f"{option} {path}: cannot create the directory {path.parent} ({exc.strerror})") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise CommandError(f"{option} {path}: not writable")
+    problem = unwritable(path)
+    if problem:
+        raise CommandError(f"{option} {path}: {problem}")
 
 
 def _save(clf, value, option) -> Path:
