@@ -37,6 +37,9 @@ HOUR, DAY = 3600.0, 86400.0
     ("家里燃气报警器响了", "119"),
     ("有人掉进下水井里了", "119"),
     ("电梯困人，里面有老人", "119"),
+    ("化工厂冒浓烟了，味道很呛", "119"),
+    ("路边一辆罐车侧翻，液氨泄漏", "119"),
+    ("楼下化学品泄漏，赶紧来人", "119"),
     ("我被人打了", "110"),
     ("孩子在学校被同学打了", "110"),
     ("孩子掉进河里了", "120"),
@@ -149,6 +152,10 @@ def test_someone_trapped_is_a_rescue_not_a_fire():
     "不知相关部门有没有意识到后果的严重性",
     "M5市涟水名城的电梯几年未搞年检，亲自体验电梯下坠",
     "有人打我电话推销",
+    "K市K2区空气中的毒气何时了？",                                 # 毒气 alone: pollution, not a leak
+    "工厂长期排放有毒气体，污染严重",
+    "化工园区存在泄漏风险",
+    "有毒气体泄漏检测报警器不灵",
     "",
     None,
 ])
@@ -162,6 +169,11 @@ def test_only_the_head_of_a_long_letter_is_read():
     assert len(story) > d.EMERGENCY_HEAD
     assert emergency_hint(story + "物业保安还殴打业主。") is None
     assert emergency_hint("楼道里闻到很浓的燃气味！" + story).number == "119"
+
+
+def test_a_chemical_leak_is_named_for_the_call_taker():
+    assert emergency_hint("化工厂冒浓烟，同时有人晕倒").label == (
+        "危险化学品泄漏或化工厂险情：请立即转 119 消防救援；有人受伤或急病，同时通知 120 医疗急救")
 
 
 def test_injuries_with_another_emergency_name_both_lines():
