@@ -2,11 +2,13 @@
 retrainings (both read only)."""
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import seed_gazetteer
+from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry, RetrainRun
 from jiesu.tickets.models import Ticket
 
@@ -152,7 +154,15 @@ class DispatchSuggestionAdmin(ReadOnlyLog):
 class RetrainRunAdmin(ReadOnlyLog):
     """Every `jiesu dispatch retrain`, scheduled by the worker or run by command: how it ended and why."""
 
-    list_display = ("started_at", "trigger", "state", "finished_at", "model_path", "host", "pid")
+    list_display = ("started_at", "trigger", "state", "judgement", "finished_at", "model_path", "host", "pid")
     list_filter = ("state", "trigger")
     date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in RetrainRun._meta.fields]
+    fields = ("started_at", "finished_at", "state", "trigger", "judgement", "model_path", "host", "pid", "reason",
+              "result")
+    readonly_fields = fields
+
+    @admin.display(description=_("Judgement"))
+    def judgement(self, run):
+        """What the accuracy page says of the run, in the user's language (the stored reason and result are the
+        command's own words and JSON line, kept below for whoever looks into it)."""
+        return render_to_string("dispatch/retrain_outcome.html", {"r": run, "rows_most": MOST_ROWS})

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiesu.units.models import UnitKind
 
@@ -222,8 +223,8 @@ class RetrainRun(models.Model):
     model_path = models.CharField(_("model file"), max_length=500)
     host = models.CharField(_("host"), max_length=120, blank=True)
     pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True,
+    reason = models.TextField(pgettext_lazy("retraining", "command's words"), blank=True)
+    result = models.JSONField(pgettext_lazy("retraining", "command's JSON line"), default=dict, blank=True,
                               help_text=_("The command's JSON line: both judgements, tickets, seconds."))
 
     class Meta:

@@ -329,3 +329,16 @@ def test_the_back_office_lists_the_runs_read_only(admin_client, scheduled):
     assert admin_client.post("/admin/dispatch/retrainrun/", {"action": "delete_selected",
                                                                "_selected_action": [done.pk]}).status_code != 500
     assert RetrainRun.objects.filter(pk=done.pk).exists()  # a log: nobody deletes it by hand
+
+
+@pytest.mark.django_db
+def test_the_back_office_says_why_a_run_did_not_train_in_the_users_words(admin_client, scheduled):
+    run = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT)
+    desk.finish_retrain_run(run, RetrainState.SKIPPED, "no closed ticket with a dispatcher-confirmed category",
+                            result={"refused": "no_tickets"})
+    listing = admin_client.get("/admin/dispatch/retrainrun/").content.decode()
+    assert "还没有调度员确认过分类的已办结工单。" in listing
+    page = admin_client.get(f"/admin/dispatch/retrainrun/{run.pk}/change/").content.decode()
+    assert "还没有调度员确认过分类的已办结工单。" in page
+    assert "命令输出的说明" in page and "命令输出的 JSON 行" in page and "办理结果" not in page
+    assert "&lt;span" not in page  # the judgement is rendered, not shown as escaped markup
