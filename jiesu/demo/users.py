@@ -8,8 +8,10 @@ import zlib
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from jiesu.accounts.groups import DISPATCH_CATALOGUE, ensure_staff_groups
 from jiesu.accounts.models import Role, User
 from jiesu.demo import texts
 from jiesu.units.models import Unit, UnitKind
@@ -28,6 +30,7 @@ class DemoUser:
     superuser: bool = False
     phone: str = ""
     position: str = ""
+    staff_group: str = ""  # a back-office group (accounts.groups): the user may log in to /admin/ for it
 
 
 DEMO_USERS = (
@@ -35,6 +38,9 @@ DEMO_USERS = (
              "录入来电诉求（受理表单），直接答复咨询，分类处置，催办"),
     DemoUser("dispatcher", Role.DISPATCHER, "HC", "王强", "派单员",
              "待派单队列：确认类别与承办单位并派单；审核退单和延期申请；合并重复件"),
+    DemoUser("dispatch-lead", Role.DISPATCHER, "HC", "钱磊", "派单组长",
+             "派单台，以及后台维护权责清单（派单目录）、地名库、自动派单阈值（不能管理用户和组织）",
+             staff_group=DISPATCH_CATALOGUE.name),
     DemoUser("callback", Role.CALLBACK_AGENT, "HC", "赵敏", "回访员",
              "回访队列：记录解决/满意情况，办结或发起重办"),
     DemoUser("supervisor", Role.SUPERVISOR, "110000", "张卫东", "督办 / 领导",
@@ -75,6 +81,13 @@ def person_name(key: str) -> str:
     return texts.SURNAMES[h % len(texts.SURNAMES)] + texts.GIVEN_NAMES[(h // 131) % len(texts.GIVEN_NAMES)]
 
 
+def _staff_group(name):
+    """The back-office group of that name, created when seed_reference has not yet run."""
+    if not Group.objects.filter(name=name).exists():
+        ensure_staff_groups()
+    return Group.objects.get(name=name)
+
+
 @transaction.atomic
 def ensure_demo_users(password=DEMO_PASSWORD, log=print):
     """Create the demo users that are missing (existing ones are left alone). Returns {username: User}."""
@@ -89,8 +102,11 @@ def ensure_demo_users(password=DEMO_PASSWORD, log=print):
                 log(f"  demo user {spec.username}: unit {spec.unit_code} is not in the org tree, skipped")
                 continue
             user = User(username=spec.username, role=spec.role, unit=unit, display_name=spec.display_name,
-                        phone=spec.phone, position=spec.position, password=hashed, is_superuser=spec.superuser, is_staff=spec.superuser)
+                        phone=spec.phone, position=spec.position, password=hashed, is_superuser=spec.superuser,
+                        is_staff=spec.superuser or bool(spec.staff_group))
             user.save()
+            if spec.staff_group:
+                user.groups.add(_staff_group(spec.staff_group))
             existing[spec.username] = user
         log(f"  demo users: {len(missing)} created, {len(DEMO_USERS) - len(missing)} already there "
             f"(password {password})")

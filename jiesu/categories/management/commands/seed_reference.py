@@ -1,13 +1,15 @@
-"""manage.py seed_reference: working calendar, time-limit classes, categories, dispatch catalogue."""
+"""manage.py seed_reference: working calendar, time-limit classes, categories, staff groups, dispatch catalogue."""
 from django.core.management.base import BaseCommand, CommandError
 
+from jiesu.accounts.groups import ensure_staff_groups
 from jiesu.categories import services
 from jiesu.workcal.services import seed_calendar
 
 
 class Command(BaseCommand):
     help = ("Load the reference data: the working calendar (chinese_calendar), the time-limit classes, "
-            "the category tree (own + GB/T 47678.5) and, when the org tree exists, the duties. Idempotent.")
+            "the category tree (own + GB/T 47678.5), the back office's staff groups (created when missing) and, "
+            "when the org tree exists, the duties. Idempotent.")
 
     def add_arguments(self, parser):
         parser.add_argument("--first-year", type=int, default=2024)
@@ -20,6 +22,7 @@ class Command(BaseCommand):
             self.stdout.write(f"calendar {first_year}–{last_year}: {added} days added")
             self.stdout.write(f"time limits: {_fmt(services.load_time_limits())}")
             self.stdout.write(f"categories: {_fmt(services.load_categories())}")
+            self.stdout.write(f"staff groups: {_fmt(ensure_staff_groups())}")
             if no_duties:
                 return
             from jiesu.units.models import Unit
