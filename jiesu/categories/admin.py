@@ -3,7 +3,30 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.categories.models import Category, Duty, TimeLimitClass
-from jiesu.categories.services import DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS
+from jiesu.categories.services import DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS, stop_following_catalogue
+
+#: Fields whose change does not part a record from the catalogue files (the loader leaves them alone).
+_NOT_FROM_THE_FILES = {"active", "follows_catalogue"}
+
+
+class KeptAsEditedHere:
+    """A record of the catalogue files changed here stops following them (`follows_catalogue`), so that setup's
+    seed_reference does not undo the change; ticking the box again hands it back to the files."""
+
+    def changed_here(self, request, obj, form, change):
+        if not change or not set(form.changed_data) - _NOT_FROM_THE_FILES:
+            return
+        if "follows_catalogue" in form.changed_data and obj.follows_catalogue:
+            return  # ticked again together with the change: the files' version comes back at the next setup
+        if obj.follows_catalogue:
+            obj.follows_catalogue = False
+            say_kept(request, obj)
+
+
+def say_kept(request, obj):
+    messages.info(request, _("%(what)s “%(name)s” is now kept as changed here: setup (seed_reference) no longer "
+                             "changes it from the catalogue's files. Tick “follows the catalogue files” to hand "
+                             "it back.") % {"what": obj._meta.verbose_name.capitalize(), "name": obj})
 
 
 class DutyInline(admin.TabularInline):
@@ -55,7 +78,7 @@ class StandardFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(KeptAsEditedHere, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "request_type", "time_limit_class", "gbt_code", "active")
     list_display_links = ("code", "name")
     list_filter = ("level", LeafFilter, StandardFilter, "request_type", "time_limit_class", "active")
@@ -64,7 +87,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ("parent", "time_limit_class")
     list_per_page = 100
     fieldsets = (
-        (None, {"fields": ("code", "name", "parent", "level", "active")}),
+        (None, {"fields": ("code", "name", "parent", "level", "active", "follows_catalogue")}),
         (_("Handling defaults"), {"fields": ("request_type", "time_limit_class", "gbt_code")}),
         (_("Classifier"), {"fields": ("keywords",)}),
     )
@@ -72,20 +95,38 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.level = obj.parent.level + 1 if obj.parent_id else 1
+        self.changed_here(request, obj, form, change)
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Duty and citywide_changed(formset):
+            category = formset.instance
+            if stop_following_catalogue(Category, [category.pk]):
+                say_kept(request, category)
+
+
+def citywide_changed(formset):
+    """Whether a duty formset added, changed or deleted a citywide entry (one without a territory)."""
+    changed = [d for d, _fields in formset.changed_objects]
+    return any(d.territory_id is None for d in [*formset.new_objects, *changed, *formset.deleted_objects])
 
 
 @admin.register(TimeLimitClass)
-class TimeLimitClassAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "dispatch", "sign", "contact", "reply", "sort")
+class TimeLimitClassAdmin(KeptAsEditedHere, admin.ModelAdmin):
+    list_display = ("code", "name", "dispatch", "sign", "contact", "reply", "sort", "follows_catalogue")
     list_editable = ("sort",)
     fieldsets = (
-        (None, {"fields": ("code", "name", "sort")}),
+        (None, {"fields": ("code", "name", "sort", "follows_catalogue")}),
         (_("Dispatch"), {"fields": (("dispatch_amount", "dispatch_unit"),)}),
         (_("Sign"), {"fields": (("sign_amount", "sign_unit"),)}),
         (_("First contact"), {"fields": (("contact_amount", "contact_unit"),)}),
         (_("Reply"), {"fields": (("reply_amount", "reply_unit"),)}),
     )
+
+    def save_model(self, request, obj, form, change):
+        self.changed_here(request, obj, form, change)
+        super().save_model(request, obj, form, change)
 
     def _step(self, obj, step):
         amount, _unit = obj.limit(step)
@@ -131,8 +172,9 @@ class TargetKindFilter(admin.SimpleListFilter):
 
 @admin.register(Duty)
 class DutyAdmin(admin.ModelAdmin):
-    """The dispatch catalogue. Citywide entries come from the catalogue's CSV files (docs/categories.md): setup
-    loads them again, so a change here to one of them lasts until then; a local rule (with a territory) stays."""
+    """The dispatch catalogue. Citywide entries come from the catalogue's CSV files (docs/categories.md); once one
+    of a category's is added, changed or deleted here, setup leaves that category's citywide entries as they are
+    (`Category.follows_catalogue`). A local rule (with a territory) is never touched by setup."""
 
     list_display = ("id", "category", "category_code", "territory", "target", "role", "negative")
     list_display_links = ("id", "category")
@@ -150,10 +192,27 @@ class DutyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if obj.territory_id is None:
-            messages.warning(request, _("A citywide entry is kept in step with the catalogue's CSV files: the next "
-                                        "`manage.py seed_reference` (also run by setup) restores them. Change the "
-                                        "CSV for the whole city, or give the entry a territory for a local rule."))
+        was_citywide = change and form.initial.get("territory") is None
+        touched = [obj.category_id] if obj.territory_id is None or was_citywide else []
+        if was_citywide and "category" in form.changed_data:
+            touched.append(form.initial.get("category"))
+        self.keep_categories(request, touched)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.keep_categories(request, [obj.category_id] if obj.territory_id is None else [])
+
+    def delete_queryset(self, request, queryset):
+        touched = list(queryset.filter(territory__isnull=True).values_list("category_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        self.keep_categories(request, touched)
+
+    @staticmethod
+    def keep_categories(request, ids):
+        """A citywide entry changed here: its categories' citywide entries are kept as they are by setup."""
+        for category in Category.objects.filter(pk__in=[i for i in ids if i], follows_catalogue=True):
+            stop_following_catalogue(Category, [category.pk])
+            say_kept(request, category)
 
     @admin.display(description=_("code"), ordering="category__code")
     def category_code(self, obj):

@@ -32,6 +32,11 @@ class TimeLimitClass(models.Model):
     reply_amount = models.PositiveIntegerField(_("reply within"))
     reply_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
     sort = models.PositiveSmallIntegerField(default=0)
+    follows_catalogue = models.BooleanField(
+        _("follows the catalogue files"), default=True,
+        help_text=_("Ticked: setup (seed_reference) keeps it in step with the catalogue's files. Unticked as soon as "
+                    "it is changed here, so that the change stays; tick it again to have the next setup restore "
+                    "the files' version."))
 
     class Meta:
         verbose_name = _("time-limit class")
@@ -61,6 +66,11 @@ class Category(models.Model):
     gbt_code = models.CharField(_("GB/T 47678.5 code"), max_length=5, blank=True, db_index=True)
     keywords = models.CharField(_("keywords"), max_length=255, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    follows_catalogue = models.BooleanField(
+        _("follows the catalogue files"), default=True,
+        help_text=_("Ticked: setup (seed_reference) keeps the category and its citywide duties in step with the "
+                    "catalogue's files. Unticked as soon as either is changed here, so that the change stays; tick "
+                    "it again to have the next setup restore the files' version."))
 
     class Meta:
         verbose_name = _("category")

@@ -231,14 +231,17 @@ def _check(rows):
 
 @transaction.atomic
 def load_time_limits(path=TIME_LIMITS_CSV) -> dict:
-    """Upsert the time-limit classes by code. Returns {"created": n, "updated": n, "unchanged": n}."""
-    stats = {"created": 0, "updated": 0, "unchanged": 0}
+    """Upsert the time-limit classes by code; one changed in the admin (`follows_catalogue` off) is kept as it is.
+    Returns {"created": n, "updated": n, "unchanged": n, "kept": n}."""
+    stats = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     existing = {t.code: t for t in TimeLimitClass.objects.all()}
     for row in read_time_limits(path):
         obj = existing.get(row["code"])
         if obj is None:
             TimeLimitClass.objects.create(**row)
             stats["created"] += 1
+        elif not obj.follows_catalogue:
+            stats["kept"] += 1
         elif any(getattr(obj, k) != v for k, v in row.items()):
             for k, v in row.items():
                 setattr(obj, k, v)
@@ -256,8 +259,8 @@ _CATEGORY_FIELDS = ("name", "parent_id", "level", "request_type", "time_limit_cl
 def load_categories(categories_path=CATEGORIES_CSV, gbt_path=GBT_CSV) -> dict:
     """Upsert the category tree by code, level by level in bulk.
 
-    Categories not in the files (added in the admin) are left alone, and so is `active`.
-    Returns {"created": n, "updated": n, "unchanged": n}.
+    Categories not in the files (added in the admin) are left alone, and so is `active`; so are those changed
+    in the admin (`follows_catalogue` off). Returns {"created": n, "updated": n, "unchanged": n, "kept": n}.
     """
     rows = read_catalogue(categories_path, gbt_path)
     classes = dict(TimeLimitClass.objects.values_list("code", "id"))
@@ -266,7 +269,7 @@ def load_categories(categories_path=CATEGORIES_CSV, gbt_path=GBT_CSV) -> dict:
         raise CatalogueError(f"time-limit classes {', '.join(missing)} do not exist: run load_time_limits() first")
     existing = {c.code: c for c in Category.objects.all()}
     ids = {code: c.pk for code, c in existing.items()}
-    stats = {"created": 0, "updated": 0, "unchanged": 0}
+    stats = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     for level in (1, 2, 3):
         to_create, to_update = [], []
         for row in rows:
@@ -281,6 +284,8 @@ def load_categories(categories_path=CATEGORIES_CSV, gbt_path=GBT_CSV) -> dict:
             obj = existing.get(row.code)
             if obj is None:
                 to_create.append(Category(code=row.code, **values))
+            elif not obj.follows_catalogue:
+                stats["kept"] += 1
             elif any(getattr(obj, k) != v for k, v in values.items()):
                 for k, v in values.items():
                     setattr(obj, k, v)
@@ -313,9 +318,10 @@ def load_duties(prune=True) -> dict:
 
     Fixed units are looked up by code among the Unit rows (built by
     jiesu.units.services.build_org_tree); a missing one is a CatalogueError naming it.
-    Duties with a territory (local overrides made in the admin) are never touched; with
+    Duties with a territory (local overrides made in the admin) are never touched, nor are the citywide duties
+    of a category changed in the admin (`follows_catalogue` off: "kept" counts those categories); with
     `prune`, citywide duties of catalogue leaves that the CSVs no longer list are deleted.
-    Returns {"created": n, "deleted": n, "unchanged": n}.
+    Returns {"created": n, "deleted": n, "unchanged": n, "kept": n}.
     """
     from jiesu.units.models import Unit
 
@@ -325,6 +331,8 @@ def load_duties(prune=True) -> dict:
         absent = [r.code for r in rows if r.code not in categories]
         raise CatalogueError(f"categories {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''} "
                              f"do not exist: run load_categories() first")
+    kept = set(Category.objects.filter(id__in=categories.values(), follows_catalogue=False).values_list("id", flat=True))
+    rows = [r for r in rows if categories[r.code] not in kept]
     needed = referenced_unit_codes(rows)
     units = {u.code: u for u in Unit.objects.filter(code__in=needed)}
     missing = sorted(set(needed) - set(units))
@@ -344,9 +352,9 @@ def load_duties(prune=True) -> dict:
                 desired.add((cat_id, t.scope, unit.kind if unit else t.unit_kind,
                              unit.pk if unit else None, role, negative))
 
-    stats = {"created": 0, "deleted": 0, "unchanged": 0}
+    stats = {"created": 0, "deleted": 0, "unchanged": 0, "kept": len(kept)}
     seen, stale = set(), []
-    existing = Duty.objects.filter(category_id__in=categories.values(), territory__isnull=True)
+    existing = Duty.objects.filter(category_id__in=set(categories.values()) - kept, territory__isnull=True)
     for duty in existing.only("id", "category_id", "scope", "unit_kind", "unit_id", "role", "negative"):
         key = (duty.category_id, duty.scope, duty.unit_kind, duty.unit_id, duty.role, duty.negative)
         if key in desired and key not in seen:
@@ -362,6 +370,12 @@ def load_duties(prune=True) -> dict:
     Duty.objects.bulk_create(new, batch_size=1000)
     stats["created"] = len(new)
     return stats
+
+
+def stop_following_catalogue(model, ids):
+    """Mark categories or time-limit classes as changed in the admin: setup's seed_reference keeps them (and a
+    category's citywide duties) as they are from now on. Returns how many were following until now."""
+    return model.objects.filter(pk__in=[i for i in ids if i], follows_catalogue=True).update(follows_catalogue=False)
 
 
 # --------------------------------------------------------------------------- look-ups

@@ -1,8 +1,10 @@
 """The categories API (/api/v1/categories) and the admin pages."""
+import io
+
 import pytest
 
 from jiesu.accounts.models import User
-from jiesu.categories.models import Category, Duty
+from jiesu.categories.models import Category, Duty, TimeLimitClass
 
 
 @pytest.fixture
@@ -81,6 +83,67 @@ def test_admin_change_pages(admin_browser, catalogue, org):
     assert admin_browser.get(f"/admin/categories/duty/{duty.pk}/change/").status_code == 200
 
 
+def test_a_change_in_the_admin_outlives_setup(admin_browser, catalogue, org):
+    """Changed here, a category, its citywide duties or a time-limit class stay so through seed_reference; a local
+    rule or the `active` box alone does not part a category from the files."""
+    from django.core.management import call_command
+
+    from jiesu.categories.services import load_duties
+
+    load_duties()
+    leaf = Category.objects.get(code="02.01.01")
+    duty = Duty.objects.get(category=leaf, territory=None, role="lead")
+    page = admin_browser.get(f"/admin/categories/duty/{duty.pk}/change/")
+    assert page.status_code == 200
+    admin_browser.post(f"/admin/categories/duty/{duty.pk}/change/", {
+        "category": leaf.pk, "territory": org.district.pk, "unit_kind": "", "unit": duty.unit_id, "role": "lead",
+        "note": "东城区自来水由区里先接"})
+    leaf.refresh_from_db()
+    assert not leaf.follows_catalogue  # a citywide entry became local: the city has none now, as set here
+    call_command("seed_reference", stdout=io.StringIO())
+    assert not Duty.objects.filter(category=leaf, territory=None, role="lead").exists()
+    other = Category.objects.get(code="02.01.03")
+    admin_browser.post(f"/admin/categories/category/{other.pk}/change/", category_form(other, active=""))
+    other.refresh_from_db()
+    assert other.follows_catalogue and not other.active  # switching off is not a change of the files' content
+    reply = admin_browser.post(f"/admin/categories/category/{other.pk}/change/",
+                               category_form(other, keywords="水质 黄水 浑浊"), follow=True)
+    assert "不再按目录文件修改它" in reply.content.decode()
+    out = io.StringIO()
+    call_command("seed_reference", stdout=out)
+    assert Category.objects.get(pk=other.pk).keywords == "水质 黄水 浑浊" and "unchanged, 2 kept" in out.getvalue()
+    third = Category.objects.get(code="02.01.06")
+    admin_browser.post(f"/admin/categories/category/{third.pk}/change/", category_form(
+        third, **{"duties-TOTAL_FORMS": 1, "duties-0-role": "co", "duties-0-unit_kind": "district"}))
+    third.refresh_from_db()
+    assert third.duties.filter(role="co", unit_kind="district", territory=None).exists()
+    assert not third.follows_catalogue  # a citywide entry added on the category's own page
+    general = TimeLimitClass.objects.get(code="general")
+    form = {f: getattr(general, f) for f in ("code", "name", "sort", "dispatch_amount", "dispatch_unit",
+                                             "sign_amount", "sign_unit", "contact_amount", "contact_unit",
+                                             "reply_unit")}
+    admin_browser.post(f"/admin/categories/timelimitclass/{general.pk}/change/", {**form, "reply_amount": 10,
+                                                                                "follows_catalogue": "on"})
+    call_command("seed_reference", stdout=io.StringIO())
+    assert TimeLimitClass.objects.get(pk=general.pk).reply_amount == 10
+    admin_browser.post(f"/admin/categories/timelimitclass/{general.pk}/change/", {**form, "reply_amount": 10,
+                                                                                "follows_catalogue": "on"})
+    call_command("seed_reference", stdout=io.StringIO())
+    assert TimeLimitClass.objects.get(pk=general.pk).reply_amount == 7  # ticked again: the files' version is back
+
+
+def category_form(category, **changes):
+    """The category change form as the admin posts it (no inline row changed)."""
+    form = {"code": category.code, "name": category.name, "parent": category.parent_id or "",
+            "level": category.level, "active": "on" if category.active else "",
+            "follows_catalogue": "on" if category.follows_catalogue else "",
+            "request_type": category.request_type, "time_limit_class": category.time_limit_class_id or "",
+            "gbt_code": category.gbt_code, "keywords": category.keywords}
+    for prefix in ("children", "duties"):
+        form.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    return {k: v for k, v in {**form, **changes}.items() if v != ""}
+
+
 def test_the_duty_admin_refuses_what_the_router_could_not_act_on(admin_browser, catalogue, org):
     """Each refusal names its field in Chinese; nothing is saved. A valid local rule saves, its scope derived."""
     leaf = Category.objects.get(code="03.01.01")
@@ -110,7 +173,9 @@ def test_the_duty_admin_refuses_what_the_router_could_not_act_on(admin_browser, 
     assert (made.unit_kind, made.scope, made.territory) == ("district_department:ZFJ", "sectoral", org.district)
     assert "已有相同的条目" in post(unit_kind="district_department:ZFJ", territory=org.district.pk).content.decode()
     citywide = admin_browser.post("/admin/categories/duty/add/", {**form, "unit_kind": "community"}, follow=True)
-    assert "下次运行" in citywide.content.decode()  # citywide entries follow the CSV: the admin says so
+    assert "不再按目录文件修改它" in citywide.content.decode()  # the category's citywide entries are now kept as set here
+    leaf.refresh_from_db()
+    assert not leaf.follows_catalogue
     leaf.active = False
     leaf.save()
     assert "该类别已停用" in post(unit_kind="grid").content.decode()

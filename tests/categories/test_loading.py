@@ -8,9 +8,9 @@ from jiesu.categories.services import CatalogueError, load_categories, load_duti
 
 
 def test_time_limits_load_and_reload(db):
-    assert services.load_time_limits() == {"created": 4, "updated": 0, "unchanged": 0}
+    assert services.load_time_limits() == {"created": 4, "updated": 0, "unchanged": 0, "kept": 0}
     TimeLimitClass.objects.filter(code="general").update(reply_amount=9)
-    assert services.load_time_limits() == {"created": 0, "updated": 1, "unchanged": 3}
+    assert services.load_time_limits() == {"created": 0, "updated": 1, "unchanged": 3, "kept": 0}
     assert TimeLimitClass.objects.get(code="general").limit("reply") == (7, "working_days")
     assert list(TimeLimitClass.objects.values_list("code", flat=True)) == [
         "emergency", "utilities", "general", "complex"]
@@ -39,7 +39,7 @@ def test_categories_reload_is_idempotent(catalogue, django_assert_max_num_querie
     total = Category.objects.count()
     with django_assert_max_num_queries(12):
         stats = load_categories()
-    assert stats == {"created": 0, "updated": 0, "unchanged": total}
+    assert stats == {"created": 0, "updated": 0, "unchanged": total, "kept": 0}
     Category.objects.filter(code="02.01.01").update(name="x", keywords="")
     Category.objects.filter(code="02.01.02").update(active=False)
     extra = Category.objects.create(code="99", name="本地自定义", level=1)
@@ -88,17 +88,39 @@ def test_every_leaf_has_a_resolvable_lead(catalogue, org):
 def test_duties_reload_is_idempotent_and_keeps_local_overrides(catalogue, org):
     load_duties()
     total = Duty.objects.count()
-    assert load_duties() == {"created": 0, "deleted": 0, "unchanged": total}
+    assert load_duties() == {"created": 0, "deleted": 0, "unchanged": total, "kept": 0}
     leaf = Category.objects.get(code="03.01.01")
     local = Duty.objects.create(category=leaf, territory=org.district, scope="sectoral",
                                 unit=org.unit("110101-ZFJ"), unit_kind="department")
     stray = Duty.objects.create(category=leaf, scope="sectoral", unit=org.unit("CD-ZFJ"), unit_kind="department")
     Duty.objects.filter(category=leaf, role="lead", territory=None).exclude(pk=stray.pk).delete()
     stats = load_duties()
-    assert stats == {"created": 1, "deleted": 1, "unchanged": total - 1}
+    assert stats == {"created": 1, "deleted": 1, "unchanged": total - 1, "kept": 0}
     assert Duty.objects.filter(pk=local.pk).exists() and not Duty.objects.filter(pk=stray.pk).exists()
     stray = Duty.objects.create(category=leaf, scope="sectoral", unit=org.unit("CD-ZFJ"), unit_kind="department")
     assert load_duties(prune=False)["deleted"] == 0
+
+
+def test_what_was_changed_in_the_admin_is_kept_by_the_loaders(catalogue, org):
+    """`follows_catalogue` off: the loaders leave the record (and a category's citywide duties) as changed; ticked
+    again, the next load restores the files' version."""
+    load_duties()
+    general = TimeLimitClass.objects.get(code="general")
+    TimeLimitClass.objects.filter(pk=general.pk).update(reply_amount=9, follows_catalogue=False)
+    assert services.load_time_limits()["kept"] == 1
+    assert TimeLimitClass.objects.get(code="general").reply_amount == 9
+    leaf = Category.objects.get(code="03.01.01")
+    Category.objects.filter(pk=leaf.pk).update(name="占道经营（本市）", keywords="摆摊", follows_catalogue=False)
+    Duty.objects.filter(category=leaf, territory=None, role="lead").update(unit_kind="district")
+    assert load_categories()["kept"] == 1
+    stats = load_duties()
+    assert stats["kept"] == 1 and stats["created"] == stats["deleted"] == 0
+    assert Category.objects.get(pk=leaf.pk).name == "占道经营（本市）"
+    assert Duty.objects.filter(category=leaf, territory=None, role="lead").get().unit_kind == "district"
+    Category.objects.filter(pk=leaf.pk).update(follows_catalogue=True)
+    assert load_categories()["updated"] == 1 and load_duties()["created"] == 1
+    assert Category.objects.get(pk=leaf.pk).name == "占道经营"
+    assert Duty.objects.filter(category=leaf, territory=None, role="lead").get().unit_kind == "street"
 
 
 def test_search(catalogue):
