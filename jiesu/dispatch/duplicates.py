@@ -1136,6 +1136,7 @@ def propose_merge(user, ticket, parent_id, reason="intake", note=""):
     from jiesu.tickets import services
     from jiesu.tickets.models import OPEN_STATES, Ticket
 
+    note = services.optional_note(note)
     parent = Ticket.objects.filter(pk=parent_id).first() if parent_id else None
     if parent is None or parent.pk == ticket.pk or not scoping.can_view(user, parent):
         raise DomainError(_("There is no ticket with that number."), field="merge_into")

@@ -165,6 +165,10 @@ class DispatchSuggestion(models.Model):
         return self.source == SuggestionSource.AUTO
 
 
+#: The lowest threshold a rule may have: below it the top suggestion is more likely wrong than right.
+AUTO_THRESHOLD_MIN = 0.5
+
+
 class AutoDispatchRule(models.Model):
     """Auto-dispatch for a category: a new ticket whose top suggestion is this category (or one below it)
     with a confidence of at least `threshold` is dispatched by the system, without a dispatcher.
@@ -177,9 +181,12 @@ class AutoDispatchRule(models.Model):
                                     verbose_name=_("category"),
                                     help_text=_("Applies to this category and every category below it."))
     threshold = models.FloatField(_("confidence threshold"), default=0.9,
-                                  validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-                                  help_text=_("Between 0 and 1: the top suggestion's confidence "
-                                              "(probability × routing confidence) must reach it."))
+                                  validators=[MinValueValidator(AUTO_THRESHOLD_MIN), MaxValueValidator(1.0)],
+                                  help_text=_("Between 0.5 and 1: the top suggestion's confidence "
+                                              "(probability × routing confidence) must reach it. Below one half "
+                                              "the machine is more often wrong than right. Nothing is dispatched "
+                                              "automatically while the desk runs on the cold-start model (its "
+                                              "percentages only rank)."))
     enabled = models.BooleanField(_("enabled"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
 

@@ -38,7 +38,7 @@ from jiesu.dispatch import engine, router
 from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
-from jiesu.dispatch.models import (AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
+from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
                                    RetrainState, SuggestionSource)
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
@@ -373,6 +373,7 @@ class AutoReport:
     emergency: int = 0          # the text reads as an emergency: a person transfers it to 110/119/120/122
     duplicate: int = 0          # proposed as a duplicate or flagged as a repeat: a person merges or closes it
     refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
+    cold_start: bool = False    # the engine runs on the cold-start model: its percentages rank, nothing is dispatched
     tickets: list = field(default_factory=list)  # ids dispatched
 
     def as_dict(self):
@@ -386,12 +387,16 @@ def auto_dispatch_new_tickets(now=None, batch=200):
     intake is only auto-dispatched when the top suggestion has that category; one whose text
     reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line; nor
     one proposed as a duplicate or flagged as a repeat: a person merges or closes it. Does nothing
-    (and computes nothing) while no rule is enabled. Returns an AutoReport.
+    (and computes nothing) while no rule is enabled, nor while the engine runs on the cold-start
+    model, whose percentages only rank (`cold_start` in the report). Returns an AutoReport.
     """
     now = now or timezone.now()
     report = AutoReport()
     rules = rules_by_category()
     if not any(r.enabled for r in rules.values()):
+        return report
+    if _on_the_cold_start():
+        report.cold_start = True
         return report
     user = system_user()
     ids = list(auto_candidates(now).values_list("pk", flat=True))
@@ -403,6 +408,15 @@ def auto_dispatch_new_tickets(now=None, batch=200):
             report.checked += 1
             _auto_one(user, ticket, rules, report)
     return report
+
+
+def _on_the_cold_start():
+    """Whether the engine's classifier is the cold start's (or cannot be had: then nothing is dispatched either)."""
+    try:
+        return engine.is_cold_start(engine.default_classifier())
+    except Exception:  # noqa: BLE001 — as safe_suggestions: the desk goes on without suggestions
+        log.exception("auto-dispatch: no classifier")
+        return True
 
 
 def _auto_one(user, ticket, rules, report):
@@ -421,7 +435,7 @@ def _auto_one(user, ticket, rules, report):
     if rule is None or not rule.enabled:
         report.no_rule += 1
         return
-    if top.confidence < rule.threshold:
+    if top.confidence < max(rule.threshold, AUTO_THRESHOLD_MIN):  # a rule saved before the floor was set
         report.below_threshold += 1
         return
     if ticket.category_id and ticket.category_id != top.category.id and ticket.category.name != top.category.name:

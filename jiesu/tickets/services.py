@@ -102,6 +102,19 @@ def require_text(value, field_name, label, max_length=None):
     return value
 
 
+NOTE_MAX = 1000  # a note to the units, the citizen or the file: what a dispatcher, clerk or agent writes by hand
+
+
+def optional_note(value, field_name="note", max_length=NOTE_MAX):
+    """A free note that may be empty, stripped; too long is refused naming the field (a note is shown on every
+    page of the ticket and in the unit's work list: a pasted document has no place there)."""
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise DomainError(_("%(field)s is too long (at most %(n)d characters).") % {"field": _("Note"), "n": max_length},
+                          field=field_name)
+    return value
+
+
 # ── deadlines ───────────────────────────────────────────────────────────────
 
 def time_limit_class(ticket):
@@ -335,6 +348,7 @@ def store_attachment(ticket, upload, user):
 @transaction.atomic
 def close_special(user, ticket, special_class, note=""):
     """分类处置 (Art.11): close without dispatch, with the class as reason."""
+    note = optional_note(note)
     ticket = locked(ticket)
     check("close_special", user, ticket)
     if special_class not in SpecialClass.values:
@@ -373,6 +387,7 @@ def _handling_unit(unit_id, field_name):
 @transaction.atomic
 def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None):
     """派单: a lead unit plus co units; a dispatch to a street copies its district."""
+    note = optional_note(note)
     ticket = locked(ticket)
     check("dispatch", user, ticket)
     if category_code:
@@ -449,6 +464,7 @@ def sign(user, ticket):
 @transaction.atomic
 def contact(user, ticket, note=""):
     """联系诉求人: first contact with the citizen."""
+    note = optional_note(note)
     ticket = locked(ticket)
     check("contact", user, ticket)
     if ticket.anonymous and not (note or "").strip():
@@ -524,6 +540,7 @@ def return_ticket(user, ticket, reason, suggested_unit_id=None):
 @transaction.atomic
 def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=()):
     """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit."""
+    note = optional_note(note)
     ticket = locked(ticket)
     check("arbitrate", user, ticket)
     request = ticket.returns.filter(state=RequestState.PENDING).select_related("assignment").first()
@@ -574,6 +591,7 @@ def request_extension(user, ticket, working_days, reason):
 
 @transaction.atomic
 def decide_extension(user, ticket, approve, note=""):
+    note = optional_note(note)
     ticket = locked(ticket)
     check("decide_extension", user, ticket)
     request = ticket.extensions.filter(state=RequestState.PENDING).first()
@@ -632,6 +650,7 @@ def remind(user, ticket, text=""):
 @transaction.atomic
 def record_callback(user, ticket, reached, resolved="", satisfied="", note="", method="phone"):
     """回访: reached → close or re-handle; unreachable N times → close."""
+    note = optional_note(note)
     ticket = locked(ticket)
     check("callback", user, ticket)
     now, before = timezone.now(), ticket.state

@@ -131,7 +131,7 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     report = desk.auto_dispatch_new_tickets()
     assert report.as_dict() == {"checked": 7, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
                                 "category_differs": 1, "no_unit": 0, "emergency": 2, "duplicate": 1, "refused": 0,
-                                "tickets": [stall.pk, gas.pk]}
+                                "cold_start": False, "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
     for t, lead in ((stall, w.street), (gas, w.dept2)):
@@ -152,6 +152,31 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     figures = desk.accuracy_report().total
     assert (figures["n"], figures["decided"], figures["top1_share"], figures["top3_share"], figures["override"]) == (
         3, 1, 0.0, 1.0, 0)
+
+
+def test_auto_dispatch_waits_for_a_trained_model(desk_world, monkeypatch):
+    """The cold start's percentages only rank (1–10 % for the right category): nothing is dispatched on them."""
+    w = desk_world
+    AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.5, enabled=True)
+    stall = new_ticket(w)
+    monkeypatch.setattr(desk.engine, "is_cold_start", lambda clf: True)
+    report = desk.auto_dispatch_new_tickets()
+    assert report.cold_start and report.checked == 0 and report.dispatched == 0
+    stall.refresh_from_db()
+    assert stall.state == State.NEW
+
+
+def test_a_threshold_below_one_half_is_refused_and_an_old_one_counts_as_one_half(desk_world, admin_client):
+    w = desk_world
+    page = admin_client.post("/admin/dispatch/autodispatchrule/add/",
+                             {"category": w.category.parent.parent.pk, "threshold": "0.3", "enabled": "on"})
+    assert "大于或等于0.5" in page.content.decode() and not AutoDispatchRule.objects.exists()
+    AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.0, enabled=True)  # saved before
+    vague = new_ticket(w, text=VAGUE)                              # 0.4: below one half
+    report = desk.auto_dispatch_new_tickets()
+    assert report.below_threshold == 1 and report.dispatched == 0
+    vague.refresh_from_db()
+    assert vague.state == State.NEW
 
 
 def test_auto_dispatch_command_and_leaf_rule(desk_world):

@@ -55,6 +55,20 @@ def test_dispatch_to_street_copies_district_and_sets_assignment_deadlines(world)
     assert lead.sign_due < lead.reply_due and t.reply_due == lead.reply_due
 
 
+def test_a_note_too_long_is_refused_by_name_and_nothing_is_written(world):
+    t = new_ticket(world)
+    events = t.events.count()
+    with pytest.raises(DomainError) as refused:
+        services.dispatch(world.dispatcher, t, world.street.pk, note="x" * 1001)
+    assert refused.value.field == "note" and "1000" in refused.value.message
+    t.refresh_from_db()
+    assert t.state == "new" and t.assignments.count() == 0 and t.events.count() == events
+    with pytest.raises(DomainError):
+        services.close_special(world.call_taker, t, "emergency", "y" * 1001)
+    services.dispatch(world.dispatcher, t, world.street.pk, note="  " + "z" * 1000 + "  ")
+    assert t.events.latest("id").note == "z" * 1000  # stripped, then counted
+
+
 def test_scoping_by_territory_and_assignment(world):
     t = new_ticket(world)
     assert scoping.can_view(world.street_staff, t)           # in its territory, before dispatch
