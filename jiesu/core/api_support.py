@@ -4,8 +4,9 @@ from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from django.utils.translation import gettext_lazy
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
 
 from jiesu.core.errors import DomainError
 from jiesu.core.memo import TTLCache
@@ -41,8 +42,19 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+class LoggedInSession(SessionAuth):
+    """Django's session login. The CSRF check is made for a logged-in user only: without one there is nothing to
+    forge, and a POST with no login or an expired token is refused as unauthenticated (401), as a GET is, not
+    with ninja's English "CSRF check Failed" (403)."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 def auth_methods():
-    return [TokenAuth(), django_auth]
+    return [TokenAuth(), LoggedInSession()]
 
 
 def _field_of(loc):
@@ -54,10 +66,31 @@ def _limit(ctx, *keys):
     return next((ctx[k] for k in keys if k in ctx), "")
 
 
+#: The API's common fields in words: a refusal names the field so (「建议序号（rank）不能小于 1。」), the field's
+#: own name kept for the integrator.
+FIELD_LABELS = {
+    "text": gettext_lazy("request text"), "title": gettext_lazy("title"), "address": gettext_lazy("address"),
+    "rank": gettext_lazy("suggestion number"), "top": gettext_lazy("number of suggestions"),
+    "lon": gettext_lazy("longitude"), "lat": gettext_lazy("latitude"),
+    "coord_system": gettext_lazy("coordinate system"), "note": gettext_lazy("note"),
+    "category": gettext_lazy("category"), "lead_unit": gettext_lazy("lead unit"), "co_units": gettext_lazy("co units"),
+    "expect_category": gettext_lazy("category shown"), "expect_lead": gettext_lazy("lead unit shown"),
+    "ticket_id": gettext_lazy("ticket id"), "phone": gettext_lazy("phone"), "name": gettext_lazy("name"),
+}
+
+
+def field_label(field):
+    """A field named for a person and for a program: 建议序号（rank）; the name alone when it has no label."""
+    if not field:
+        return _("the input")
+    label = FIELD_LABELS.get(field.rsplit(".", 1)[-1])
+    return _("%(label)s (%(field)s)") % {"label": label, "field": field} if label else field
+
+
 def validation_message(error, field):
     """A schema check's refusal (pydantic's error type and context) said in the user's language, naming the
     field: pydantic's own messages are English only."""
-    kind, ctx, name = error.get("type", ""), error.get("ctx") or {}, field or _("the input")
+    kind, ctx, name = error.get("type", ""), error.get("ctx") or {}, field_label(field)
     says = {
         "missing": lambda: _("%(field)s is required.") % {"field": name},
         "int_parsing": lambda: _("%(field)s must be a whole number.") % {"field": name},
@@ -105,6 +138,19 @@ def install_error_handlers(api):
     def unauthenticated(request, exc):
         return api.create_response(request, {"error": "unauthenticated", "field": None,
                                              "message": _("Log in or send a valid API token.")}, status=401)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc):
+        """ninja's own refusals (its messages are English): a body that is not JSON, a session POST without the
+        page's CSRF token."""
+        if exc.status_code == 400:
+            return api.create_response(request, {"error": "invalid", "field": None,
+                                                 "message": _("The request body is not valid JSON.")}, status=400)
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            return api.create_response(request, {"error": "csrf", "field": None, "message": _(
+                "The page's security token is missing or has expired: reload the page and try again.")}, status=403)
+        return api.create_response(request, {"error": "http", "field": None, "message": str(exc)},
+                                   status=exc.status_code)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

@@ -2,7 +2,9 @@
 
 Django's LocaleMiddleware would follow the browser's Accept-Language, so an
 English browser would get English by default; a Beijing hotline's staff
-should see Chinese unless they switch.
+should see Chinese unless they switch. The API is the exception: a program
+has no cookie to set, so for /api/ an Accept-Language naming a language we
+have (en, zh-hans…) is followed when no cookie chose one.
 """
 from django.conf import settings
 from django.utils import translation
@@ -13,6 +15,8 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
     def process_request(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}
+        if chosen not in supported and request.path.startswith("/api/"):
+            chosen = _accepted(request.headers.get("Accept-Language", ""))
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
@@ -20,6 +24,20 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+def _accepted(header):
+    """The first language of an Accept-Language header that the platform speaks ('' when none)."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return ""
 
 
 NUL = "\x00"

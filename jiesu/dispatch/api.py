@@ -1,6 +1,7 @@
 """Dispatch API (mounted at /api/v1/dispatch): suggestions and the locator.
 
     GET /suggest?text=…&address=…&lon=…&lat=…&coord_system=wgs84|gcj02|bd09&top=3
+    POST /suggest {"text": …, …}             the same in a JSON body (a long text does not fit a URL)
     GET /locate?address=…&lon=…&lat=…&coord_system=…
     GET  /tickets/{id}/suggestions          the desk's top-3 for a ticket (dispatchers)
     POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers)
@@ -79,9 +80,11 @@ class SuggestOut(Schema):
 
 class PointParams(Schema):
     address: str = Field("", max_length=500)
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
-    coord_system: str = Field("wgs84", description="wgs84, gcj02 or bd09")
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    coord_system: str = Field("wgs84", max_length=20, description="wgs84, gcj02 or bd09 (also WGS-84, GCJ-02, "
+                                                                  "BD-09; empty is wgs84); checked even without "
+                                                                  "coordinates")
 
 
 class SuggestParams(PointParams):
@@ -122,9 +125,21 @@ def _checked(call):
 @router.get("/suggest", response=SuggestOut, summary="Top (category, unit) suggestions for a request")
 def suggest(request, params: Query[SuggestParams]):
     """The classifier's likely categories, each routed for the place (coordinates first, then the
-    address, then places named in the text); confidence = probability × routing confidence."""
+    address, then places named in the text); confidence = probability × routing confidence.
+    A long text fits no URL (servers refuse request lines of a few KB): POST it."""
+    return _suggest(params)
+
+
+@router.post("/suggest", response=SuggestOut, summary="The same, the request in a JSON body (long texts)")
+def suggest_posted(request, params: SuggestParams):
+    """As GET /suggest, for a text of any length up to 4,000 characters."""
+    return _suggest(params)
+
+
+def _suggest(params):
     if not params.text.strip():
         raise DomainError(_("Give the request text."), field="text")
+    _checked(lambda: locator.check_system(params.coord_system))
     found = _checked(lambda: engine.suggest(params.text, params.address, params.lon, params.lat,
                                             params.coord_system, top=params.top))
     return suggest_out(found, params.text)
@@ -134,6 +149,7 @@ def suggest(request, params: Query[SuggestParams]):
 def locate(request, params: Query[PointParams]):
     """Coordinates (declared datum) by point in polygon, else the address through the gazetteer.
     Nothing found is not an error: the answer has no units, confidence 0 and the reason."""
+    _checked(lambda: locator.check_system(params.coord_system))
     if not params.address.strip() and params.lon is None and params.lat is None:
         raise DomainError(_("Give an address or coordinates."), field="address")
     place = _checked(lambda: locator.locate(params.address, params.lon, params.lat, params.coord_system))
@@ -143,7 +159,8 @@ def locate(request, params: Query[PointParams]):
 # ── the dispatcher's desk (docs/dispatch-desk.md) ──────────────────────────
 
 class AcceptIn(Schema):
-    rank: int = Field(..., ge=1, le=10, description="the suggestion to dispatch (1 = the best)")
+    rank: int = Field(..., ge=1, le=10, strict=True, description="the suggestion to dispatch (1 = the best; a "
+                                                                   "JSON number: true or \"1\" are refused)")
     expect_category: str = Field("", max_length=40, description="the category code the client showed for that "
                                                                  "rank; a different one now is a 409")
     expect_lead: int | None = Field(None, description="the lead unit id the client showed for that rank")

@@ -20,6 +20,8 @@ district is known) or to the hotline centre.
 """
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
@@ -43,8 +45,19 @@ class LocateError(ValueError):
         self.field = field
 
 
+def check_system(coord_system):
+    """The declared datum as one of SYSTEMS (WGS-84, gcj-02… accepted; empty is WGS-84); LocateError naming
+    coord_system otherwise, also when no point comes with it (a client's mistake to be told at once)."""
+    system = (coord_system or "wgs84").lower().replace("-", "").replace("_", "")
+    if system not in SYSTEMS:
+        raise LocateError(_("Unknown coordinate system “%(v)s”; use one of %(systems)s.")
+                          % {"v": coord_system, "systems": ", ".join(SYSTEMS)}, "coord_system")
+    return system
+
+
 def check_coordinates(lon, lat, coord_system="wgs84"):
     """(lon, lat) as floats in WGS-84, or (None, None) when no point was given; LocateError if unusable."""
+    system = check_system(coord_system)
     if lon in ("", None) and lat in ("", None):
         return None, None
     if lon in ("", None) or lat in ("", None):
@@ -53,10 +66,8 @@ def check_coordinates(lon, lat, coord_system="wgs84"):
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
         raise LocateError(_("Longitude and latitude must be numbers."), "lon") from None
-    system = (coord_system or "wgs84").lower().replace("-", "").replace("_", "")
-    if system not in SYSTEMS:
-        raise LocateError(_("Unknown coordinate system “%(v)s”; use one of %(systems)s.")
-                          % {"v": coord_system, "systems": ", ".join(SYSTEMS)}, "coord_system")
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise LocateError(_("Longitude and latitude must be numbers."), "lon" if not math.isfinite(lon) else "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise LocateError(_("Longitude or latitude out of range."), "lon")
     return to_wgs84(lon, lat, system)

@@ -3,13 +3,14 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
 from jiesu.dispatch import router
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import DispatchSuggestion
-from jiesu.tickets.models import State
+from jiesu.tickets.models import State, Ticket
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
@@ -343,15 +344,37 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     missing = as_user(w.dispatcher).get("/api/v1/dispatch/tickets/999999/suggestions")
     assert missing.status_code == 404 and missing.json() == {"error": "not_found", "field": None,
                                                              "message": "没有找到该记录。"}
-    for data, message in (({"rank": 0}, "rank 不能小于 1。"), ({"rank": "abc"}, "rank 必须是整数。"),
-                          ({}, "请填写rank。")):  # a schema's refusal, in the user's language, naming the field
+    for data, message in (({"rank": 0}, "建议序号（rank） 不能小于 1。"), ({"rank": "abc"}, "建议序号（rank） 必须是整数。"),
+                          ({}, "请填写建议序号（rank）。"), ({"rank": True}, "建议序号（rank） 必须是整数。"),
+                          ({"rank": "1"}, "建议序号（rank） 必须是整数。")):  # a schema's refusal, naming the field
+
         r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", data,
                                        content_type="application/json")
         assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("rank", message)
     english = as_user(w.dispatcher)
     english.cookies["django_language"] = "en"
     r = english.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 0}, content_type="application/json")
-    assert r.json()["message"] == "rank must be at least 1."
+    assert r.json()["message"] == "suggestion number (rank) must be at least 1."
+    program = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")  # a program sends no cookie: Accept-Language counts
+    program.force_login(w.dispatcher)
+    r = program.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 0}, content_type="application/json")
+    assert r.json()["message"] == "suggestion number (rank) must be at least 1."
+    chinese = Client()
+    chinese.force_login(w.dispatcher)
+    r = chinese.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", "{", content_type="application/json")
+    assert r.status_code == 400 and r.json() == {"error": "invalid", "field": None, "message": "请求内容不是有效的 JSON。"}
+    nobody = Client(enforce_csrf_checks=True)
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer nope"}):  # no login, or a token that is not (any more)
+        r = nobody.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1}, content_type="application/json",
+                        **headers)
+        assert r.status_code == 401 and r.json()["error"] == "unauthenticated"
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(w.dispatcher)
+    r = forged.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1}, content_type="application/json")
+    assert r.status_code == 403 and r.json()["error"] == "csrf" and "刷新页面" in r.json()["message"]
+    assert Ticket.objects.get(pk=other.pk).state == State.NEW
+    r = chinese.get("/api/v1/dispatch/locate", {"lon": "nan", "lat": "39.9"})
+    assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("lon", "经度（lon） 必须是有限的数字。")
     r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
                                    content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.district.code

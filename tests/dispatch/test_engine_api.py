@@ -72,3 +72,15 @@ def test_bad_input_names_the_field(client):
     with pytest.raises(DomainError) as exc:
         client.get("/suggest", query_params={"text": "  "})
     assert exc.value.field == "text"
+    for path, params in (("/locate", {"address": "王府井大街"}), ("/suggest", {"text": "占道经营"})):
+        with pytest.raises(DomainError) as exc:  # an unknown datum is told at once, coordinates or not
+            client.get(path, query_params={**params, "coord_system": "utm"})
+        assert exc.value.field == "coord_system"
+    assert client.get("/locate", query_params={"address": "王府井大街", "coord_system": "GCJ-02"}).status_code == 200
+
+
+def test_a_long_text_is_posted(client):
+    text = "王府井大街有人占道经营，" + "占道的摊位越来越多，" * 300
+    r = client.post("/suggest", json={"text": text, "address": "东城区王府井大街"})
+    assert r.status_code == 200, r.content
+    assert r.json()["suggestions"][0]["category"]["code"] == "03.01.01" and len(text) > 3000
