@@ -59,6 +59,7 @@ def pick_unit(page, input_selector, text):
     picker = page.locator(input_selector).locator("xpath=ancestor::div[contains(@class,'picker')][1]")
     picker.locator(".picker-results .pick-opt").first.click()
     page.wait_for_function("el => el.querySelector('.chip input[type=hidden]')", arg=picker.element_handle())
+    assert picker.locator(".chip-x").last.get_attribute("aria-label").startswith("移除 ")  # said in the page's language
 
 
 def act_in(page, form_id):

@@ -62,7 +62,7 @@
         hidden.type = "hidden"; hidden.name = name; hidden.value = value;
         var remove = document.createElement("button");
         remove.type = "button"; remove.className = "chip-x"; remove.textContent = "×";
-        remove.setAttribute("aria-label", "remove");
+        remove.setAttribute("aria-label", (picker.getAttribute("data-remove-label") || "×") + " " + label);
         chip.appendChild(hidden); chip.appendChild(remove);
         chips.appendChild(chip);
       }
