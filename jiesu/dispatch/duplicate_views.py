@@ -22,16 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiesu.core import scoping
+from jiesu.core.params import as_id
 from jiesu.dispatch import duplicates
 from jiesu.dispatch import services as desk
 from jiesu.tickets import queries, services
 
 
-def _as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _refused(request):
@@ -46,7 +42,7 @@ def intake_check(request):
         return _refused(request)
     params = request.POST if request.method == "POST" else request.GET
     draft = duplicates.Draft.from_params(params)
-    chosen = _as_int(params.get("merge_into"))
+    chosen = as_id(params.get("merge_into"))
     result = duplicates.check_intake(request.user, draft, chosen=chosen)
     if params.get("format") == "json":
         return JsonResponse(result.as_dict())

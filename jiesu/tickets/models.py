@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.categories.models import RequestType
+from jiesu.core.params import as_id
 
 
 class Channel(models.TextChoices):
@@ -192,8 +193,11 @@ class Ticket(models.Model):
 
     @staticmethod
     def id_from_number(number: str):
+        """The id in a ticket number (its digits after the last "-"), or None; an id no database holds (more
+        than 64 bits) is None too, not an overflow further on. The date part is checked by
+        queries.ticket_by_number against the ticket's own."""
         tail = str(number).split("-")[-1]
-        return int(tail) if tail.isdigit() else None
+        return as_id(tail) if tail.isdigit() else None
 
     def save(self, *args, **kwargs):
         self.next_check_at = next_warning_at(self)

@@ -20,11 +20,15 @@ LIST_RELATED = ("category", "district", "street", "lead_unit")
 
 
 def ticket_by_number(text):
-    """The id a user means by "20261122-0000123", "123" or a query code; None if nothing fits."""
+    """The id a user means by "20261122-0000123", "123" or a query code; None if nothing fits. A number whose
+    date part is not its ticket's (a typo: 20261121-0000123) fits nothing: it would name another ticket."""
     text = (text or "").strip()
     if not text:
         return None
     pk = Ticket.id_from_number(text)
+    if pk is not None and "-" in text:
+        ticket = Ticket.objects.filter(pk=pk).only("created_at").first()
+        return pk if ticket is not None and ticket.number == f"{text.rsplit('-', 1)[0]}-{pk:07d}" else None
     if pk is not None:
         return pk
     return Ticket.objects.filter(query_code=text.upper()).values_list("pk", flat=True).first()

@@ -21,6 +21,7 @@ from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
+from jiesu.core.params import as_id
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, queries, services
@@ -101,11 +102,6 @@ def category_label(code):
     return cat.name if cat else ""
 
 
-def as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ── intake ──────────────────────────────────────────────────────────────────
@@ -157,7 +153,7 @@ def intake(request):
                 if created:
                     say_recorded(request, ticket)
                     # the duplicate panel's choice: a merge proposal for the dispatcher, or 分类处置 at once
-                    for level, text in duplicates.after_intake(user, ticket, as_int(request.POST.get("merge_into")),
+                    for level, text in duplicates.after_intake(user, ticket, as_id(request.POST.get("merge_into")),
                                                                request.POST.get("then", "")):
                         getattr(messages, level)(request, text)
                 else:  # the same form sent again (double click, back button): no second ticket
@@ -175,7 +171,7 @@ def intake(request):
     return render(request, "tickets/intake.html", {
         "form": form, "intake_key": key, "place_kinds": PLACE_KINDS,
         "street_label": street.name if street else "", "category_label": category_label(category_code),
-        "duplicate_check": duplicates.may_check(user), "merge_into": as_int(request.POST.get("merge_into")),
+        "duplicate_check": duplicates.may_check(user), "merge_into": as_id(request.POST.get("merge_into")),
     }, status=status)
 
 
@@ -186,8 +182,8 @@ def dispatch_initial(ticket, kept):
     suggestion panel's), or what the user typed."""
     if kept and kept.get("action") == "dispatch" and str(kept.get("ticket")) == str(ticket.pk):
         data = kept.get("data", {})
-        lead_id = as_int(data.get("lead_unit"))
-        co = [as_int(v) for v in data.get("co_units", []) if as_int(v)]
+        lead_id = as_id(data.get("lead_unit"))
+        co = [as_id(v) for v in data.get("co_units", []) if as_id(v)]
         code = data.get("category", "")
         return {"category": code, "category_label": category_label(code), "lead": lead_id,
                 "lead_label": unit_label(lead_id), "co": [{"value": pk, "label": unit_label(pk)} for pk in co],
@@ -356,8 +352,8 @@ def _merge(user, ticket, p):
 
 def _dispatch(user, ticket, p):
     """Logged on the dispatcher's desk against the engine's suggestions (an override is a training signal)."""
-    return logged.dispatch(user, ticket, as_int(p.get("lead_unit")),
-                           [as_int(v) for v in p.getlist("co_units") if as_int(v)], p.get("note", ""),
+    return logged.dispatch(user, ticket, as_id(p.get("lead_unit")),
+                           [as_id(v) for v in p.getlist("co_units") if as_id(v)], p.get("note", ""),
                            (p.get("category") or "").strip() or None, source=SuggestionSource.DESK)
 
 
@@ -375,10 +371,10 @@ ACTIONS = {
     "contact": lambda u, t, p: services.contact(u, t, p.get("note", "")),
     "reply": lambda u, t, p: services.reply(u, t, p.get("reply_text", ""), _bool(p.get("self_resolved"))),
     "co_reply": lambda u, t, p: services.co_reply(u, t, p.get("reply_text", "")),
-    "return": lambda u, t, p: services.return_ticket(u, t, p.get("reason", ""), as_int(p.get("suggested_unit"))),
+    "return": lambda u, t, p: services.return_ticket(u, t, p.get("reason", ""), as_id(p.get("suggested_unit"))),
     "arbitrate": lambda u, t, p: logged.arbitrate(
-        u, t, p.get("decision") == "uphold", p.get("note", ""), as_int(p.get("lead_unit")),
-        [as_int(v) for v in p.getlist("co_units") if as_int(v)], source=SuggestionSource.DESK),
+        u, t, p.get("decision") == "uphold", p.get("note", ""), as_id(p.get("lead_unit")),
+        [as_id(v) for v in p.getlist("co_units") if as_id(v)], source=SuggestionSource.DESK),
     "request_extension": lambda u, t, p: services.request_extension(u, t, p.get("working_days"), p.get("reason", "")),
     "decide_extension": lambda u, t, p: services.decide_extension(u, t, p.get("decision") == "approve",
                                                                   p.get("note", "")),

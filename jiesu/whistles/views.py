@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from jiesu.accounts.models import Position, Role
 from jiesu.core import scoping as core_scoping
 from jiesu.core.errors import DomainError
+from jiesu.core.params import as_id
 from jiesu.tickets.models import Ticket
 from jiesu.units.models import Unit
 from jiesu.whistles import rules, scoping, services, stats
@@ -50,11 +51,6 @@ def staff_only(view):
     return wrapper
 
 
-def as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def annotate_whistles(whistles, now):
@@ -136,7 +132,7 @@ def _tickets_from(request, raw):
     refs = [r.strip() for r in raw.replace("，", ",").replace(" ", ",").split(",") if r.strip()]
     found = []
     for ref in refs:
-        pk = Ticket.id_from_number(ref) if "-" in ref else as_int(ref)
+        pk = Ticket.id_from_number(ref) if "-" in ref else as_id(ref)
         t = Ticket.objects.filter(pk=pk).select_related("category", "street", "community").first() if pk else None
         if t is not None and core_scoping.can_view(request.user, t):
             found.append(t)
@@ -161,8 +157,8 @@ def new(request):
     error = None
     if request.method == "POST":
         post = request.POST
-        chosen = [as_int(v) for v in post.getlist("summon") if as_int(v)]
-        more = [as_int(v) for v in post.getlist("more_units") if as_int(v) and as_int(v) not in chosen]
+        chosen = [as_id(v) for v in post.getlist("summon") if as_id(v)]
+        more = [as_id(v) for v in post.getlist("more_units") if as_id(v) and as_id(v) not in chosen]
         summons = [(pk, post.get(f"form_{pk}") or ReportForm.ON_SITE, post.get(f"due_{pk}") or None) for pk in chosen]
         summons += [(pk, post.get("more_form") or ReportForm.ON_SITE, post.get("more_due") or None) for pk in more]
         wdata = WhistleData(
@@ -185,9 +181,9 @@ def new(request):
                 messages.warning(request, _("%(unit)s has no duty for this matter in the duty list: make sure it is "
                                             "needed (over-summoning).") % {"unit": unit.name})
             return redirect("whistle_detail", pk=whistle.pk)
-    chosen_ids = {as_int(v) for v in data.getlist("summon")} if request.method == "POST" else {
+    chosen_ids = {as_id(v) for v in data.getlist("summon")} if request.method == "POST" else {
         e["unit"].pk for e in suggestions if e["duty"]}
-    more = [as_int(v) for v in data.getlist("more_units") if as_int(v)] if request.method == "POST" else []
+    more = [as_id(v) for v in data.getlist("more_units") if as_id(v)] if request.method == "POST" else []
     first = tickets[0] if tickets else None
     return render(request, "whistles/new.html", {
         "tickets": tickets, "tickets_raw": data.get("tickets", ""), "suggestions": suggestions,
@@ -285,14 +281,14 @@ def _bool(value):
 
 
 def _summons_of(whistle, p):
-    found = whistle.summons.filter(pk=as_int(p.get("summons"))).first()
+    found = whistle.summons.filter(pk=as_id(p.get("summons"))).first()
     if found is None:
         raise DomainError(_("Choose a summoned unit."), field="summons")
     return found
 
 
 def _task_of(whistle, p):
-    found = whistle.tasks.filter(pk=as_int(p.get("task"))).first()
+    found = whistle.tasks.filter(pk=as_id(p.get("task"))).first()
     if found is None:
         raise DomainError(_("Choose a task."), field="task")
     return found
@@ -301,14 +297,14 @@ def _task_of(whistle, p):
 ACTIONS = {
     "approve": lambda u, w, p, f: services.approve(u, w, p.get("decision") == "approve", p.get("note", "")),
     "review": lambda u, w, p, f: services.review(u, w, p.get("note", "")),
-    "summon": lambda u, w, p, f: services.summon(u, w, as_int(p.get("unit")), p.get("form", ""),
+    "summon": lambda u, w, p, f: services.summon(u, w, as_id(p.get("unit")), p.get("form", ""),
                                                  p.get("due") or None),
     "check_in": lambda u, w, p, f: services.check_in(u, _summons_of(w, p), p.get("person", ""), p.get("lon"),
                                                       p.get("lat"), p.get("note", "")),
     "object": lambda u, w, p, f: services.object_to(u, _summons_of(w, p), p.get("reason", "")),
     "decide_objection": lambda u, w, p, f: services.decide_objection(u, _summons_of(w, p),
                                                                      p.get("decision") == "uphold", p.get("note", "")),
-    "add_task": lambda u, w, p, f: services.add_task(u, w, as_int(p.get("unit")), p.get("title", ""),
+    "add_task": lambda u, w, p, f: services.add_task(u, w, as_id(p.get("unit")), p.get("title", ""),
                                                      p.get("criterion", ""), p.get("due") or None),
     "progress": lambda u, w, p, f: services.report_progress(u, _task_of(w, p), p.get("text", ""),
                                                             p.get("done") == "1", f.getlist("evidence")),
@@ -316,8 +312,8 @@ ACTIONS = {
                                                            p.get("note", "")),
     "close": lambda u, w, p, f: services.close(u, w, p.get("result", "")),
     "cancel": lambda u, w, p, f: services.cancel(u, w, p.get("reason", "")),
-    "supervise": lambda u, w, p, f: services.supervise(u, w, as_int(p.get("unit")), p.get("text", "")),
-    "report_to_district": lambda u, w, p, f: services.report_to_district(u, w, as_int(p.get("unit")),
+    "supervise": lambda u, w, p, f: services.supervise(u, w, as_id(p.get("unit")), p.get("text", "")),
+    "report_to_district": lambda u, w, p, f: services.report_to_district(u, w, as_id(p.get("unit")),
                                                                          p.get("reason", "")),
     "rate": lambda u, w, p, f: services.rate(u, w, p.get("unit"), p.get("timeliness"), p.get("effort"),
                                              p.get("result"), p.get("comment", "")),

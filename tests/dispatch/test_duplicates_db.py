@@ -405,3 +405,15 @@ def test_merged_pair_is_handled_once_and_both_citizens_are_called_back(world, as
     assert (first.satisfied, second.satisfied) == ("satisfied", "basically")
     assert Callback.objects.filter(ticket=first).count() == Callback.objects.filter(ticket=second).count() == 1
     assert {first.citizen_phone, second.citizen_phone} == {"13812345678", "13900002222"}
+
+
+def test_a_number_with_a_wrong_date_or_an_id_no_database_holds_names_no_ticket(world, as_user):
+    parent = new_ticket(world)
+    day, seq = parent.number.split("-")
+    assert queries.ticket_by_number(parent.number) == parent.pk
+    assert queries.ticket_by_number(f"{int(day) - 1}-{seq}") is None  # a typo in the date names another ticket
+    assert queries.ticket_by_number(str(parent.pk)) == parent.pk      # a bare id is still an id
+    huge = "9" * 25
+    r = as_user(world.call_taker).post("/intake-check/", {"text": STALL_AGAIN, "merge_into": huge, "format": "json"})
+    assert r.status_code == 200  # was a 500: the id overflowed the database's integer
+    assert queries.ticket_by_number(f"20261206-{huge}") is None
