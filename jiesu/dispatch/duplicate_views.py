@@ -66,6 +66,8 @@ def ticket_check(request, pk):
     proposed = {p["parent"].pk for p in proposals}
     similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed] \
         if ticket.is_open else []
+    for c in similar:  # the newer or unhandled one goes into the other: never a unit's ticket into a fresh one
+        c.into_this = services.merge_parent(ticket, c.ticket) is ticket
     emergency = desk.emergency_of(ticket) if ticket.is_open else None
     return render(request, "dispatch/duplicates_ticket.html", {
         "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": "merge" in actions,

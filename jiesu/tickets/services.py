@@ -676,8 +676,13 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
         _close(ticket, CloseReason.CALLBACK, now)
     elif outcome == "close_limit":
         _close(ticket, CloseReason.REHANDLE_LIMIT, now)
-    elif ticket.lead_unit_id is None:
+    elif ticket.parent_id is not None or ticket.lead_unit_id is None:
+        parent = ticket.parent
         _back_to_queue(ticket, now)
+        outcome = "split_off" if parent is not None else outcome
+        if parent is not None:
+            record_event(parent, "split_off", user, parent.state, parent.state, child=ticket.pk,
+                         child_number=ticket.number)
     else:
         _rehandle(user, ticket, now)
     ticket.save()
@@ -692,10 +697,12 @@ def _close(ticket, reason, now):
 
 
 def _back_to_queue(ticket, now):
-    """A merged duplicate whose citizen is not satisfied is split off and dispatched on its own."""
+    """A merged duplicate whose citizen is not satisfied is split off and dispatched on its own (also one that
+    was dispatched before it was merged: its units were withdrawn at the merge)."""
     ticket.rehandle_round += 1
     ticket.callback_attempts = 0
     ticket.parent = None
+    ticket.lead_unit, ticket.reply_due = None, None
     ticket.state = State.NEW
     ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
 
@@ -723,15 +730,27 @@ def merge(user, ticket, parent):
         raise DomainError(_("Choose another ticket to merge into."), field="parent")
     if parent.state not in lifecycle.OPEN or parent.parent_id:
         raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
+    if merge_parent(ticket, parent) is ticket:
+        raise Conflict(_("%(number)s is already with a handling unit and %(other)s is not: merge %(other)s into "
+                         "%(number)s instead.") % {"number": ticket.number, "other": parent.number})
     before = ticket.state
     ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
     ticket.state, ticket.parent = State.MERGED, parent
+    ticket.lead_unit, ticket.reply_due = None, None  # its units are withdrawn: the parent's reply is its reply
     ticket.save()
     record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number)
     record_event(parent, "merged_in", user, parent.state, parent.state, child=ticket.pk, child_number=ticket.number)
     for child in ticket.merged_children.select_for_update().exclude(pk=ticket.pk):
         _move_merged_child(user, child, ticket, parent)
     return ticket
+
+
+def merge_parent(a, b):
+    """Of two tickets about one matter, the one the other is merged into: the one a unit is handling (merging it
+    into a ticket nobody handles yet would withdraw the unit's work), else the one recorded first."""
+    if bool(a.lead_unit_id) != bool(b.lead_unit_id):
+        return a if a.lead_unit_id else b
+    return a if (a.created_at, a.pk) <= (b.created_at, b.pk) else b
 
 
 def _move_merged_child(user, child, old_parent, parent):

@@ -417,3 +417,21 @@ def test_a_number_with_a_wrong_date_or_an_id_no_database_holds_names_no_ticket(w
     r = as_user(world.call_taker).post("/intake-check/", {"text": STALL_AGAIN, "merge_into": huge, "format": "json"})
     assert r.status_code == 200  # was a 500: the id overflowed the database's integer
     assert queries.ticket_by_number(f"20261206-{huge}") is None
+
+
+def test_the_panel_of_a_ticket_a_unit_handles_merges_the_newer_one_into_it(world, as_user):
+    """An audit merged a dispatched ticket into a fresh duplicate with one click, withdrawing the unit's work:
+    the panel now offers the other direction, and the service refuses that one."""
+    handled = new_ticket(world)
+    services.dispatch(world.dispatcher, handled, world.street.pk)
+    fresh = new_ticket(world, text=STALL_AGAIN, citizen_phone="13700000000")
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{handled.pk}/").content.decode()
+    assert f'action="/tickets/{fresh.pk}/act/merge/"' in html and f'value="{handled.number}"' in html
+    assert f"将 {fresh.number} 合并到本工单" in html and f'action="/tickets/{handled.pk}/act/merge/"' not in html
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{fresh.pk}/").content.decode()
+    assert f'action="/tickets/{fresh.pk}/act/merge/"' in html and f"合并到 {handled.number}" in html
+    r = as_user(world.dispatcher).post(f"/tickets/{fresh.pk}/act/merge/", {"parent": handled.number})
+    assert r.status_code == 302
+    fresh.refresh_from_db()
+    handled.refresh_from_db()
+    assert fresh.parent_id == handled.pk and handled.state == State.DISPATCHED

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone, translation
 
 from jiesu.core import scoping
-from jiesu.core.errors import DomainError, Forbidden
+from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.tickets import jobs, services
 from jiesu.tickets.models import Notice, Ticket
 from jiesu.tickets.services import IntakeData
@@ -283,6 +283,39 @@ def test_unhappy_merged_duplicate_is_split_off_and_requeued(world):
     child.refresh_from_db()
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     assert child.state == "new" and child.parent is None and child.dispatch_due is not None
+
+
+def test_a_duplicate_dispatched_before_its_merge_is_split_off_too_and_both_histories_say_so(world):
+    """Merged after it was dispatched, a dissatisfied child leaves its parent and waits for a dispatch of its
+    own (it used to be re-handled by its old unit while still merged under a closed parent)."""
+    parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.dispatch(world.dispatcher, child, world.street.pk)
+    services.merge(world.dispatcher, child, parent)
+    child.refresh_from_db()
+    assert child.lead_unit is None and child.reply_due is None and not child.assignments.filter(active=True)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    child.refresh_from_db()
+    services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
+    child.refresh_from_db()
+    assert child.state == "new" and child.parent is None and child.lead_unit is None
+    assert child.events.latest("id").payload["outcome"] == "split_off"
+    assert parent.events.filter(kind="split_off", payload__child=child.pk).exists()
+
+
+def test_a_ticket_a_unit_handles_is_not_merged_into_a_fresh_one(world):
+    handled, fresh = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
+    services.dispatch(world.dispatcher, handled, world.street.pk)
+    with pytest.raises(Conflict) as refused:
+        services.merge(world.dispatcher, handled, fresh)
+    assert fresh.number in refused.value.message and "合并到" in refused.value.message
+    handled.refresh_from_db()
+    assert handled.state == "dispatched" and handled.assignments.filter(active=True).exists()
+    assert services.merge_parent(handled, fresh) == handled and services.merge_parent(fresh, handled) == handled
+    older = new_ticket(world, citizen_phone="13600000000")
+    assert services.merge_parent(fresh, older) == fresh  # neither handled: the one recorded first
 
 
 def test_a_second_reply_of_the_parent_leaves_closed_duplicates_alone(world):

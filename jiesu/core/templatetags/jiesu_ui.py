@@ -119,6 +119,7 @@ def event_labels():
         "callback": _("Callback"),
         "merge": _("Merged into another ticket"),
         "merged_in": _("Duplicate merged in"),
+        "split_off": _("Duplicate split off"),
         "reopen": _("Reopened"),
         "contact_revealed": _("Contact details viewed"),
         "approaching": _("Warning: deadline approaching"),
@@ -199,9 +200,11 @@ def event_details(event):
                         out.append(value)
             if p.get("outcome") == "rehandle":
                 out.append(_("Sent back for re-handling"))
+            elif p.get("outcome") == "split_off":
+                out.append(_("Split off from the ticket it was merged into: back in the dispatch queue"))
     if kind == "merge" and p.get("parent_number"):
         out.append(_("Into %(v)s") % {"v": p["parent_number"]})
-    if kind == "merged_in" and p.get("child_number"):
+    if kind in ("merged_in", "split_off") and p.get("child_number"):
         out.append(_("Duplicate %(v)s") % {"v": p["child_number"]})
     out += _new_app_details(kind, p)
     if kind in ("approaching", "overdue") and p.get("step"):
