@@ -871,7 +871,6 @@ def reset_index(refresh_seconds=None, sync_build_max=None):
 # ── drafts, places, checks (Django) ─────────────────────────────────────────
 
 CHECK_ROLES = ("call_taker", "dispatcher", "admin")
-_DIGITS = re.compile(r"\D+")
 
 
 def may_check(user):
@@ -1066,11 +1065,13 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
     from jiesu.core import scoping
     from jiesu.tickets.models import Ticket
 
-    digits = _DIGITS.sub("", draft.phone or "")
+    from jiesu.core.params import phone_digits
+
+    digits = phone_digits(draft.phone)
     if draft.anonymous or len(digits) < 7 or not draft.text.strip():
         return []
     now = now or timezone.now()
-    variants = {draft.phone.strip(), digits}
+    variants = {draft.phone.strip(), digits}  # numbers are stored as digits since 2026-12-06; as typed before
     recent = Ticket.objects.filter(  # phone > '': the partial index's own condition
         citizen_phone__gt="", citizen_phone__in=variants, created_at__gte=now - timedelta(days=REPEAT_DAYS)).exclude(
         pk__in=list(exclude))
@@ -1214,9 +1215,14 @@ def after_intake(user, ticket, merge_into=None, then=""):
     from jiesu.tickets.models import SpecialClass, Ticket
 
     out = []
-    if not may_check(user):
+    if not may_check(user):  # a citizen's web form, a grid worker's report: nobody saw the panel
+        flag_repeats_quietly(user, ticket)
         return out
     follow = parse_then(then)
+    if then and follow is None:
+        out.append(("warning", _("The ticket is recorded, but: %(message)s") % {
+            "message": _("the chosen closing “%(v)s” is not one the form offers; the ticket stays open.") % {
+                "v": then}}))
     try:
         if follow and follow[0] == "emergency":
             number = follow[1]
@@ -1224,9 +1230,12 @@ def after_intake(user, ticket, merge_into=None, then=""):
             services.close_special(user, ticket, SpecialClass.EMERGENCY, emergency_note(number, hint))
             out.append(("success", _("Closed as special class: emergency, transferred to %(n)s.") % {"n": number}))
         elif follow and follow[0] == "repeat":
-            earlier = Ticket.objects.filter(pk=follow[1]).first()
-            if earlier is None:
-                raise DomainError(_("There is no ticket with that number."), field="then")
+            earlier = next((r.ticket for r in same_caller(user, Draft(
+                text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous),
+                place_of_ticket(ticket), exclude=[ticket.pk], limit=30) if r.ticket.pk == follow[1]), None)
+            if earlier is None:  # the form offers only the same caller's recent tickets: anything else is not one
+                raise DomainError(_("Ticket #%(id)s is not a recent request of the same caller about this: not "
+                                    "closed as a repeat.") % {"id": follow[1]}, field="then")
             services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, "", parent=earlier.pk,
                                   parent_number=earlier.number, reason="repeat")
             services.close_special(user, ticket, SpecialClass.REPEAT,
@@ -1241,6 +1250,20 @@ def after_intake(user, ticket, merge_into=None, then=""):
     if not follow:
         out += flag_repeats(user, ticket)
     return out
+
+
+def flag_repeats_quietly(user, ticket):
+    """flag_repeats for a ticket no call-taker saw (a citizen's web form or app, a grid worker's report, another
+    system): flagged by the user if they may use the panel, else by the `system` user; the citizen is told
+    nothing (the flag names other tickets). A failed check never makes the intake fail: the ticket is recorded."""
+    from jiesu.dispatch.services import system_user
+
+    try:
+        flag_repeats(user if may_check(user) else system_user(), ticket)
+    except Exception:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).exception("intake: the same-caller check failed for ticket %s", ticket.pk)
 
 
 def flag_repeats(user, ticket):

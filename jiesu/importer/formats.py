@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
+from jiesu.core.params import PHONE_RE, phone_digits
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
@@ -36,7 +37,6 @@ SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,19}$")
 TITLE_MAX = 120
 TEXT_MAX = 4000
 ADDRESS_MAX = 200
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")  # as jiesu.tickets.services.PHONE_RE
 
 CHANNELS = {
     "phone": "phone", "电话": "phone", "12345": "phone", "热线": "phone",
@@ -551,7 +551,7 @@ class CsvFormat(Format):
         phone = get("citizen_phone").strip()
         if phone and not PHONE_RE.match(phone):
             errors.append(("citizen_phone", "bad_phone", None, phone))
-        row.citizen_name, row.citizen_phone = name[:60], phone[:30]
+        row.citizen_name, row.citizen_phone = name[:60], phone_digits(phone)[:30]
 
         category_raw = get("category").strip()
         if category_raw:

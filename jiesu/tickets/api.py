@@ -1,5 +1,4 @@
 """REST endpoints for intake and every lifecycle action (mounted at /api/v1/tickets)."""
-import logging
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
@@ -198,21 +197,10 @@ def create(request, payload: TicketIn):
     ticket, created = services.create_ticket(request.user, data,
                                              idempotency_key=request.headers.get("Idempotency-Key") or None)
     if created:
-        _flag_repeats(request.user, ticket)
+        from jiesu.dispatch import duplicates
+
+        duplicates.flag_repeats_quietly(request.user, ticket)
     return (201 if created else 200), ticket_out(request.user, ticket)
-
-
-def _flag_repeats(user, ticket):
-    """The same caller's repeat flagged on a ticket from another system (an app, a web portal), as on one
-    the call-taker records: no call-taker saw the intake panel. Flagged by the hotline user making the
-    request, else by the `system` user."""
-    from jiesu.dispatch import duplicates
-    from jiesu.dispatch.services import system_user
-
-    try:
-        duplicates.flag_repeats(user if duplicates.may_check(user) else system_user(), ticket)
-    except Exception:  # noqa: BLE001 — the ticket is recorded: a failed check must not make the intake fail
-        logging.getLogger(__name__).exception("intake API: the same-caller check failed for ticket %s", ticket.pk)
 
 
 class TicketPage(Schema):

@@ -4,7 +4,6 @@ Every function checks the user's role, unit and the ticket's state (through
 `lifecycle`), changes the rows inside one transaction, writes a TicketEvent
 and recomputes the deadlines it affects.
 """
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from jiesu.categories.models import Category, RequestType, TimeLimitClass
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
+from jiesu.core.params import PHONE_RE, phone_digits
 from jiesu.dispatch.coords import to_wgs84
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
@@ -27,7 +27,6 @@ from jiesu.units.models import Unit, UnitKind
 from jiesu.workcal.services import current_calendar
 from jiesu.workcal.worktime import add_limit
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 HANDLING_UNIT_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID,
                        UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
 
@@ -301,7 +300,7 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
         channel=data.channel, request_type=request_type, title=title, text=text,
         address=(data.address or "").strip()[:200], lon=data.lon, lat=data.lat,
         citizen_name="" if data.anonymous else data.citizen_name.strip()[:60],
-        citizen_phone="" if data.anonymous else data.citizen_phone.strip()[:30],
+        citizen_phone="" if data.anonymous else phone_digits(data.citizen_phone)[:30],
         anonymous=data.anonymous, confidential=data.confidential, category=category,
         district=place.get("district"), street=place.get("street"), community=place.get("community"),
         grid=place.get("grid"), created_by=user, created_at=now, idempotency_key=key,
@@ -730,7 +729,7 @@ def merge(user, ticket, parent):
         raise DomainError(_("Choose another ticket to merge into."), field="parent")
     if parent.state not in lifecycle.OPEN or parent.parent_id:
         raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
-    if merge_parent(ticket, parent) is ticket:
+    if ticket.lead_unit_id and not parent.lead_unit_id:  # would withdraw a unit's work for a ticket nobody handles
         raise Conflict(_("%(number)s is already with a handling unit and %(other)s is not: merge %(other)s into "
                          "%(number)s instead.") % {"number": ticket.number, "other": parent.number})
     before = ticket.state

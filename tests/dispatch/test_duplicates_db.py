@@ -167,7 +167,11 @@ def test_only_the_hotline_acts_on_the_panel(world):
     report = new_ticket(world, text=STALL_AGAIN)
     for user in (world.grid_worker, world.citizen, world.street_staff):
         assert duplicates.after_intake(user, report, merge_into=parent.pk, then="emergency:119") == []
-    assert not TicketEvent.objects.filter(ticket=report, kind__in=("duplicate_proposed", "close_special")).exists()
+    assert not TicketEvent.objects.filter(ticket=report, kind="close_special").exists()
+    # nobody saw the panel: the same caller's repeat is flagged for the dispatcher, by the system, once
+    flags = TicketEvent.objects.filter(ticket=report, kind="duplicate_proposed")
+    assert [(f.payload["reason"], f.payload["parent"], f.actor.username) for f in flags] == [
+        ("same_caller", parent.pk, "system")]
 
 
 def test_emergency_and_repeat_close_at_once(world):
@@ -189,8 +193,13 @@ def test_emergency_and_repeat_close_at_once(world):
         "parent": earlier.pk, "parent_number": earlier.number, "reason": "repeat"}
     # a made-up line or an unknown follow-up does nothing
     other = new_ticket(world, citizen_phone="13700000000")
-    assert duplicates.after_intake(world.call_taker, other, then="emergency:999") == []
+    said = duplicates.after_intake(world.call_taker, other, then="emergency:999")
+    assert [level for level, _text in said] == ["warning"] and "emergency:999" in said[0][1]
     assert duplicates.parse_then("repeat:abc") is None and duplicates.parse_then("") is None
+    # a repeat of a ticket that is not the same caller's is refused: the ticket stays open
+    said = duplicates.after_intake(world.call_taker, other, then=f"repeat:{earlier.pk}")
+    other.refresh_from_db()
+    assert other.state == State.NEW and "不是同一来电人" in said[0][1]
 
 
 # ── the HTMX endpoints ──────────────────────────────────────────────────────
@@ -435,3 +444,25 @@ def test_the_panel_of_a_ticket_a_unit_handles_merges_the_newer_one_into_it(world
     fresh.refresh_from_db()
     handled.refresh_from_db()
     assert fresh.parent_id == handled.pk and handled.state == State.DISPATCHED
+
+
+def test_the_same_caller_is_known_however_the_number_is_written(world, as_user):
+    from jiesu.tickets.services import IntakeData
+
+    earlier, _ = services.create_ticket(world.call_taker, IntakeData(
+        text=STALL, street_code=world.street.code, citizen_name="张三", citizen_phone="139-1111-3333"))
+    assert earlier.citizen_phone == "13911113333"  # stored as digits: one caller, one key
+    for typed in ("13911113333", "+86 139 1111 3333", "0086-13911113333"):
+        found = duplicates.same_caller(world.call_taker, Draft(text=STALL_AGAIN, phone=typed),
+                                       duplicates.place_of_draft(draft(world)))
+        assert [r.ticket.pk for r in found] == [earlier.pk], typed
+
+
+def test_a_citizens_web_request_is_flagged_as_the_same_callers_repeat(world, as_user):
+    earlier = new_ticket(world, citizen_phone="13800138000")
+    r = intake_post(as_user(world.citizen), world, text=STALL_AGAIN, citizen_phone="138-0013-8000")
+    assert r.status_code == 302
+    web = Ticket.objects.exclude(pk=earlier.pk).get()
+    flag = web.events.get(kind="duplicate_proposed")
+    assert flag.payload["reason"] == "same_caller" and flag.payload["parent"] == earlier.pk
+    assert earlier.number not in as_user(world.citizen).get(r.url).content.decode()  # the citizen is told nothing

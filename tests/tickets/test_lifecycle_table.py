@@ -57,6 +57,11 @@ def attach(w, t):
     return t
 
 
+def handled_ticket(w):
+    """A parent a unit handles: any open ticket may be merged into it (into a fresh one only an unhandled one)."""
+    return services.dispatch(w.dispatcher, new_ticket(w), w.street.pk)
+
+
 CALLS = {
     "attach": attach,
     "close_special": lambda w, t: services.close_special(w.call_taker, t, "repeat", "重复诉求无新情况"),
@@ -74,7 +79,7 @@ CALLS = {
     "supervise": lambda w, t: services.supervise(w.supervisor, t, "请加快办理"),
     "remind": lambda w, t: services.remind(w.dispatcher, t),
     "callback": lambda w, t: services.record_callback(w.callback_agent, t, True, "resolved", "satisfied"),
-    "merge": lambda w, t: services.merge(w.dispatcher, t, new_ticket(w)),
+    "merge": lambda w, t: services.merge(w.dispatcher, t, handled_ticket(w)),
     "reopen": lambda w, t: services.reopen(w.dispatcher, t, "市民反映问题复发"),
 }
 
