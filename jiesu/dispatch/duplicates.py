@@ -59,6 +59,7 @@ HALF_LIFE_DAYS = 3.0        # recency: 1 now, 0.5 after 3 days, 0.25 after 6
 REPEAT_MIN_TEXT = 0.35      # same caller + this similar + same place → a repeat request
 REPEAT_MIN_TEXT_NO_PLACE = 0.45
 PLACE_UNKNOWN = 0.4         # place factor when either side has no place
+UNKNOWN_PLACE_MIN_TEXT = 0.35  # without a place on either side, only this alike is offered (generic words are not)
 MIN_IDF_DOCS = 1000         # below this many tickets the IDF says nothing yet: words weigh by frequency only
 EMERGENCY_HEAD = 120        # emergency wording is looked for in the first N characters (docs/duplicates.md)
 
@@ -430,9 +431,13 @@ def combined_score(text, place, recent):
 
 
 def eligible(text, place_f, place_r, score, min_text=MIN_TEXT):
-    """Which candidates are offered at all (works on arrays)."""
+    """Which candidates are offered at all (works on arrays). Without a place to compare (the call-taker has
+    not picked one yet, or the candidate has none) the text alone must be alike: an audit saw 33 offers for 30
+    unrelated drafts without a street (早点摊占道 → 施工围挡占道), none of them a duplicate."""
     elsewhere = place_r == "elsewhere"
-    return (text >= min_text) & (score >= MIN_SCORE) & (~elsewhere | (text >= ELSEWHERE_MIN_TEXT))
+    unknown = place_r == "unknown"
+    return ((text >= min_text) & (score >= MIN_SCORE) & (~elsewhere | (text >= ELSEWHERE_MIN_TEXT))
+            & (~unknown | (text >= UNKNOWN_PLACE_MIN_TEXT)))
 
 
 # ── the index (pure) ────────────────────────────────────────────────────────
@@ -1006,7 +1011,10 @@ class IntakeCheck:
 
 
 def _confirmed(user, matches, extra_ids=()):
-    """The tickets behind the matches that are still open and visible, in the matches' order."""
+    """The tickets behind the matches that are still open and visible, in the matches' order. Consultations
+    are left out unless picked: each is answered for its caller, there is nothing to handle once."""
+    from django.db.models import Q
+
     from jiesu.core import scoping
     from jiesu.tickets.models import OPEN_STATES, Ticket
 
@@ -1014,6 +1022,7 @@ def _confirmed(user, matches, extra_ids=()):
     if not ids:
         return {}
     qs = (Ticket.objects.filter(pk__in=ids, state__in=OPEN_STATES, parent__isnull=True)
+          .exclude(Q(request_type="consult") & ~Q(pk__in=[i for i in extra_ids if i]))
           .select_related("street", "community", "district", "category"))
     return {t.pk: t for t in scoping.visible_tickets(user, qs)}
 

@@ -358,3 +358,13 @@ def test_a_pair_without_an_index_is_compared_as_an_empty_index_would():
         assert d.text_similarity(a, b) == pytest.approx(DuplicateIndex().similarity(a, b), abs=1e-6)
     assert d.text_similarity("路灯不亮", "路灯不亮") == pytest.approx(1.0)
     assert 0 < d.text_similarity(*pairs[0]) < 1 and d.text_similarity(*pairs[1]) == 0.0
+
+
+def test_without_a_place_the_text_alone_must_be_alike():
+    import numpy as np
+
+    from jiesu.dispatch.duplicates import MIN_SCORE, UNKNOWN_PLACE_MIN_TEXT, eligible
+
+    text = np.array([0.22, UNKNOWN_PLACE_MIN_TEXT, 0.22])
+    reason = np.array(["unknown", "unknown", "street"], dtype=object)
+    assert eligible(text, np.array([0.4, 0.4, 0.6]), reason, np.full(3, MIN_SCORE)).tolist() == [False, True, True]

@@ -466,3 +466,16 @@ def test_a_citizens_web_request_is_flagged_as_the_same_callers_repeat(world, as_
     flag = web.events.get(kind="duplicate_proposed")
     assert flag.payload["reason"] == "same_caller" and flag.payload["parent"] == earlier.pk
     assert earlier.number not in as_user(world.citizen).get(r.url).content.decode()  # the citizen is told nothing
+
+
+def test_no_place_to_compare_offers_only_alike_texts_and_never_a_consultation(world):
+    """While the call-taker has not picked a place, generic words are not enough (施工围挡占道 for 早点摊占道)."""
+    stall = new_ticket(world)
+    consult = new_ticket(world, text="咨询东华门大街占道经营摊位如何办理许可", category_code=world.consult.code)
+    assert consult.request_type == "consult"
+    found, _building, _n = duplicates.find_similar(world.call_taker, STALL, None)
+    assert [c.ticket.pk for c in found] == [stall.pk]  # the same words: offered; the consultation never
+    found, _building, _n = duplicates.find_similar(world.call_taker, "人行道上施工围挡占道，行人绕行", None)
+    assert found == []
+    found, _building, _n = duplicates.find_similar(world.call_taker, STALL, None, chosen=consult.pk)
+    assert consult.pk in [c.ticket.pk for c in found]  # picked by the call-taker: kept
