@@ -6,6 +6,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, services
@@ -227,13 +228,25 @@ def get_ticket(request, ticket_id: int):
     return ticket_out(request.user, visible(request, ticket_id))
 
 
+#: What a citizen's own history holds (as their progress page shows it): the steps, the reply; no staff, no
+#: internal notes or flags (a same-caller flag names other people's tickets).
+CITIZEN_EVENT_KINDS = ("intake", "dispatch", "answer", "reply", "close_special", "close", "reopen")
+CITIZEN_EVENT_NOTES = ("answer", "reply")
+
+
 @router.get("/{ticket_id}/events", response=list[EventOut], summary="The ticket's history")
 def events(request, ticket_id: int):
+    """Every event for staff; for the citizen, the steps of their progress page only."""
     ticket = visible(request, ticket_id)
+    rows = ticket.events.select_related("actor", "actor_unit")
+    if request.user.role == Role.CITIZEN and not request.user.is_superuser:
+        return [{"at": e.at, "kind": e.kind, "actor": None, "unit": None, "from_state": e.from_state,
+                 "to_state": e.to_state, "note": e.note if e.kind in CITIZEN_EVENT_NOTES else "", "payload": {}}
+                for e in rows.filter(kind__in=CITIZEN_EVENT_KINDS)]
     return [{"at": e.at, "kind": e.kind, "actor": str(e.actor) if e.actor else None,
              "unit": e.actor_unit.name if e.actor_unit else None, "from_state": e.from_state,
              "to_state": e.to_state, "note": e.note, "payload": e.payload}
-            for e in ticket.events.select_related("actor", "actor_unit")]
+            for e in rows]
 
 
 @router.get("/{ticket_id}/contact", response=Contact, summary="The citizen's unmasked contact (recorded)")

@@ -207,6 +207,11 @@ class Ticket(models.Model):
     def is_open(self):
         return self.state in OPEN_STATES
 
+    @property
+    def handled_as(self):
+        """The ticket whose handling is this one's: its parent while merged (its progress is the citizen's)."""
+        return self.parent if self.state == "merged" and self.parent_id else self
+
 
 class AssignmentRole(models.TextChoices):
     LEAD = "lead", _("Lead (主办)")

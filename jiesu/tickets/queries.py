@@ -49,7 +49,7 @@ def ticket_page_parts(ticket):
         "callbacks": list(ticket.callbacks.select_related("agent").order_by("at")),
         "returns": list(ticket.returns.select_related("unit", "suggested_unit", "created_by").order_by("created_at")),
         "extensions": list(ticket.extensions.select_related("assignment__unit", "created_by").order_by("created_at")),
-        "children": list(ticket.merged_children.only("id", "created_at", "title", "state")),
+        "children": list(ticket.merged_children.only("id", "created_at", "title", "text", "state").order_by("id")),
     }
 
 
@@ -208,4 +208,4 @@ def public_progress(code):
     code = (code or "").strip().upper()
     if not code:
         return None
-    return Ticket.objects.select_related("category", "district", "street").filter(query_code=code).first()
+    return Ticket.objects.select_related("category", "district", "street", "parent").filter(query_code=code).first()

@@ -479,3 +479,30 @@ def test_no_place_to_compare_offers_only_alike_texts_and_never_a_consultation(wo
     assert found == []
     found, _building, _n = duplicates.find_similar(world.call_taker, STALL, None, chosen=consult.pk)
     assert consult.pk in [c.ticket.pk for c in found]  # picked by the call-taker: kept
+
+
+def test_a_merged_requests_tracking_page_shows_the_handling_of_the_ticket_it_joined(world, client):
+    parent = new_ticket(world)
+    child = new_ticket(world, text=STALL_AGAIN, citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    child.refresh_from_db()
+    html = client.get("/track/", {"code": child.query_code}).content.decode()
+    assert f"与 {parent.number} 合并办理" in html
+    import re
+
+    dispatched = re.search(r"<li([^>]*)><span class=\"when\">([^<]*)</span><span>已派至承办单位", html)
+    assert dispatched and "pending" not in dispatched.group(1) and dispatched.group(2) != "—"  # the parent's
+
+
+def test_the_unit_handling_a_parent_reads_what_every_merged_request_says(world, as_user):
+    """The merged requests may lie outside the unit's territory (it could not open them): their words are on
+    the parent's page, without the citizens' names or numbers."""
+    parent = new_ticket(world)
+    child = new_ticket(world, text="东华门大街早点摊占道，还在盲道上杀鱼，污水流了一地", citizen_name="王五",
+                       citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    html = as_user(world.street_staff).get(f"/tickets/{parent.pk}/").content.decode()
+    assert 'id="merged-texts"' in html and "盲道上杀鱼" in html and child.number in html
+    assert "王五" not in html and "13700000000" not in html

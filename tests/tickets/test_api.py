@@ -247,3 +247,19 @@ def test_api_arbitration_that_rejects_or_requeues_logs_no_dispatch(world, client
     r = post(client_for(Client(), world.dispatcher), f"/api/v1/tickets/{ticket.pk}/arbitrate", {"uphold": True})
     assert r.status_code == 200 and r.json()["state"] == "new"
     assert not DispatchSuggestion.objects.exists()
+
+
+def test_a_citizen_reads_the_steps_of_their_own_history_and_no_internal_flag(world, client):
+    """A citizen typing someone else's phone used to read the same-caller flag naming that person's ticket."""
+    other = new_ticket(world, citizen_phone="13319171388")
+    citizen = client_for(client, world.citizen)
+    r = post(citizen, "/api/v1/tickets", {"text": "东华门大街有人占道经营，堵塞人行道", "street": world.street.code,
+                                          "citizen_name": "孙明", "citizen_phone": "13319171388"})
+    assert r.status_code == 201
+    mine = Ticket.objects.get(pk=r.json()["id"])
+    assert mine.events.filter(kind="duplicate_proposed").exists()  # flagged for the dispatcher
+    history = citizen.get(f"/api/v1/tickets/{mine.pk}/events").json()
+    assert [e["kind"] for e in history] == ["intake"]
+    assert other.number not in json.dumps(history) and all(e["actor"] is None for e in history)
+    staff = client_for(Client(), world.dispatcher).get(f"/api/v1/tickets/{mine.pk}/events").json()
+    assert "duplicate_proposed" in [e["kind"] for e in staff]
