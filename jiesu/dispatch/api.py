@@ -63,7 +63,8 @@ class SuggestionOut(Schema):
 
 class EmergencyOut(Schema):
     number: str = Field(description="110, 119, 120 or 122")
-    label: str = Field(description="what to do, in Chinese (e.g. 燃气泄漏：请立即转 119 消防救援…)")
+    label: str = Field(description="what to do, in the request's language (e.g. 燃气泄漏：请立即转 119 消防救援…; "
+                                   "Gas leak: transfer to 119 fire and rescue (and the gas utility, 96777) now)")
 
 
 class SuggestOut(Schema):
@@ -108,10 +109,11 @@ def place_out(place):
 def suggest_out(found, text):
     """SuggestOut for the engine's answer to `text`."""
     from jiesu.dispatch.duplicates import emergency_hint
+    from jiesu.dispatch.services import emergency_words
 
     hint = emergency_hint(text)
     return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
-            "emergency": {"number": hint.number, "label": hint.label} if hint is not None else None,
+            "emergency": {"number": hint.number, "label": emergency_words(hint)} if hint is not None else None,
             "classifier": found.classifier, "cold_start": found.cold_start, "ms": round(found.seconds * 1000, 3)}
 
 

@@ -74,6 +74,8 @@ PLACE_LABELS = {
 class EmergencyHint(NamedTuple):
     number: str   # 110 / 119 / 120 / 122
     label: str    # what to tell the call-taker, in Chinese
+    lines: tuple = ()  # ((what, number, line), …) the label's parts, first the line to transfer to: for other
+    #                    languages (dispatch.services.emergency_words)
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,8 @@ def emergency_hint(text) -> EmergencyHint | None:
     also = [r for r in fired[1:] if r.number != first.number]
     if also:
         label += "；" + "、".join(f"{r.what}，同时通知 {r.number} {SERVICES[r.number]}" for r in also)
-    return EmergencyHint(first.number, label)
+    lines = ((first.what, first.number, first.line),) + tuple((r.what, r.number, SERVICES[r.number]) for r in also)
+    return EmergencyHint(first.number, label, lines)
 
 
 # ── 2. text features (pure) ─────────────────────────────────────────────────
@@ -1000,7 +1003,8 @@ class IntakeCheck:
             return {"id": t.pk, "number": t.number, "title": t.title, "state": str(t.state),
                     "created_at": t.created_at.isoformat()}
         return {
-            "emergency": {"number": self.emergency.number, "label": self.emergency.label} if self.emergency else None,
+            "emergency": {"number": self.emergency.number, "label": _emergency_words(self.emergency)}
+            if self.emergency else None,
             "candidates": [{**brief(c.ticket), "score": c.match.score, "text": c.match.text,
                             "place": c.match.place, "place_label": c.match.place_label,
                             "age_days": round(c.match.age_days, 2), "explain": c.match.explain(),
@@ -1260,6 +1264,12 @@ def after_intake(user, ticket, merge_into=None, then=""):
     if not follow:
         out += flag_repeats(user, ticket)
     return out
+
+
+def _emergency_words(hint):
+    from jiesu.dispatch.services import emergency_words
+
+    return emergency_words(hint)
 
 
 def flag_repeats_quietly(user, ticket):

@@ -725,7 +725,9 @@ def merge(user, ticket, parent):
     ticket = locked(ticket)
     check("merge", user, ticket)
     parent = Ticket.objects.select_for_update().filter(pk=getattr(parent, "pk", parent)).first()
-    if parent is None or parent.pk == ticket.pk:
+    if parent is None:
+        raise DomainError(_("There is no ticket with that number."), field="parent")
+    if parent.pk == ticket.pk:
         raise DomainError(_("Choose another ticket to merge into."), field="parent")
     if parent.state not in lifecycle.OPEN or parent.parent_id:
         raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))

@@ -110,8 +110,7 @@ def say_recorded(request, ticket):
     """The intake's confirmation: to the call-taker, the code to tell the citizen; to a citizen (or a grid worker),
     their own code and, when the text reads as an emergency, to call the line now (nobody has transferred the
     call: the hotline sees the prompt only when it opens the ticket)."""
-    from jiesu.dispatch.duplicates import SERVICES
-    from jiesu.dispatch.services import emergency_of
+    from jiesu.dispatch.services import emergency_of, service_words
 
     figures = {"number": ticket.number, "code": ticket.query_code}
     if request.user.role != Role.CITIZEN:
@@ -122,7 +121,7 @@ def say_recorded(request, ticket):
     hint = emergency_of(ticket) if request.user.role in (Role.CITIZEN, Role.GRID_WORKER) else None
     if hint is not None:
         messages.warning(request, _("This reads like an emergency: call %(number)s (%(service)s) now.") % {
-            "number": hint.number, "service": SERVICES[hint.number]})
+            "number": hint.number, "service": service_words(hint.number)})
 
 
 @roles(*INTAKE_ROLES)

@@ -197,7 +197,7 @@ def test_injuries_with_another_emergency_name_both_lines():
 
 
 def test_a_denied_word_does_not_count_but_another_sentence_does():
-    assert emergency_hint("发生车祸，没有人受伤") == ("122", emergency_hint("发生车祸，没有人受伤").label)
+    assert emergency_hint("发生车祸，没有人受伤")[:2] == ("122", "交通事故：请立即转 122 交通事故报警")
     assert emergency_hint("没有着火。但是闻到很重的煤气味！").number == "119"
     assert emergency_hint("没有着火，也没有冒烟") is None
 
@@ -219,9 +219,9 @@ def test_a_title_is_a_sentence_of_its_own():
     assert emergency_hint("楼下烧烤店冒烟\n楼道里都是味") is None
 
 
-def test_hint_is_a_plain_pair():
-    number, label = emergency_hint("着火了")
-    assert (number, label) == ("119", "火情：请立即转 119 消防救援")
+def test_hint_is_the_line_the_chinese_label_and_its_parts():
+    number, label, lines = emergency_hint("着火了")
+    assert (number, label, lines) == ("119", "火情：请立即转 119 消防救援", (("火情", "119", "消防救援"),))
 
 
 # ── text features ───────────────────────────────────────────────────────────

@@ -506,3 +506,26 @@ def test_the_unit_handling_a_parent_reads_what_every_merged_request_says(world, 
     html = as_user(world.street_staff).get(f"/tickets/{parent.pk}/").content.decode()
     assert 'id="merged-texts"' in html and "盲道上杀鱼" in html and child.number in html
     assert "王五" not in html and "13700000000" not in html
+
+
+@pytest.mark.parametrize("text", ["楼下着火了", "小区旁边化工厂冒浓烟，同时有人晕倒", "厨房里天然气漏了", "电梯困人，里面有老人",
+                                  "我被人打了，流了很多血", "两辆车撞在一起了，有人受伤"])
+def test_the_emergency_prompt_is_worded_in_the_pages_language(text):
+    from django.utils import translation
+
+    from jiesu.dispatch.services import emergency_words, service_words
+
+    hint = duplicates.emergency_hint(text)
+    with translation.override("zh-hans"):
+        assert emergency_words(hint) == hint.label  # the Chinese label, word for word
+        assert service_words(hint.number) == duplicates.SERVICES[hint.number]
+    with translation.override("en"):
+        english = emergency_words(hint)
+        assert f"transfer to {hint.number}" in english and not any("\u4e00" <= ch <= "\u9fff" for ch in english)
+
+
+def test_a_citizen_on_an_english_page_is_told_the_line_in_english(world, as_user):
+    client = as_user(world.citizen)
+    client.cookies["django_language"] = "en"
+    r = intake_post(client, world, text="楼下饭馆着火了，冒黑烟")
+    assert "call 119 (fire and rescue) now" in client.get(r.url).content.decode()

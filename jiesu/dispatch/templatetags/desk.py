@@ -90,3 +90,15 @@ def pct(share):
 def bar(share):
     """A CSS width for a share (0 when there is none)."""
     return f"{(share or 0) * 100:.1f}%"
+
+
+@register.filter
+def emergency_words(hint):
+    """{{ emergency|emergency_words }}: what to tell the call-taker, in the page's language."""
+    return desk.emergency_words(hint)
+
+
+@register.filter
+def service_words(number):
+    """{{ "119"|service_words }}: 消防救援 / fire and rescue."""
+    return desk.service_words(number)
