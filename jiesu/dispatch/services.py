@@ -282,7 +282,9 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     from jiesu.grids.services import open_grid_first_step
 
     with transaction.atomic():
-        ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code)
+        hint = emergency_of(ticket)  # dispatched although the prompt said transfer it: on the record
+        ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code,
+                                  emergency=hint.number if hint else "")
         open_grid_first_step(user, ticket)
         row = record(ticket, suggestions, user, source)
     return ticket, row

@@ -384,8 +384,9 @@ def _handling_unit(unit_id, field_name):
 
 
 @transaction.atomic
-def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None):
-    """派单: a lead unit plus co units; a dispatch to a street copies its district."""
+def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, emergency=""):
+    """派单: a lead unit plus co units; a dispatch to a street copies its district. `emergency`: the line
+    (119…) the text reads as, when the dispatcher dispatches it all the same: the event says so."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("dispatch", user, ticket)
@@ -403,7 +404,8 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
     ticket.state = State.DISPATCHED
     ticket.save()
     record_event(ticket, "dispatch", user, before, ticket.state, note, lead=lead.name, lead_id=lead.pk,
-                 co=[u.name for u in co_units], category=ticket.category.code)
+                 co=[u.name for u in co_units], category=ticket.category.code,
+                 **({"emergency_wording": emergency} if emergency else {}))
     return ticket
 
 

@@ -259,7 +259,8 @@ def test_the_accuracy_page_names_the_model_in_use_and_how_it_was_judged(desk_wor
     assert "被替换的模型（desk-6）：90.0%。" in html and "冷启动" not in html
     cold = TextClassifier.from_keywords([("01.01.01", "占道经营"), ("01.01.02", "燃气泄漏")], version="cold-1")
     monkeypatch.setattr(engine, "default_classifier", lambda ref=None: cold)
-    assert "冷启动模型" in as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "冷启动模型" in html and "由 2 个类别的名称和关键词生成，尚未用工单训练" in html and "件工单，" not in html
 
 
 def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_world, as_user, settings, tmp_path):
@@ -336,6 +337,8 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
                     {"rank": 1, "expect_category": "01.01.02", "expect_lead": w.dept2.pk}, content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.dept2.code and r.json()["accepted_rank"] == 1
     assert DispatchSuggestion.objects.get(pk=r.json()["log_id"]).source == "api"
+    dispatched = Ticket.objects.get(pk=ticket.pk).events.get(kind="dispatch")
+    assert dispatched.payload["emergency_wording"] == "119"  # dispatched despite the prompt: on the record
     other = new_ticket(w)
     for user in (w.call_taker, w.street_staff):
         assert as_user(user).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1},

@@ -163,6 +163,8 @@ def event_details(event):
             out.append(_("Lead unit: %(v)s") % {"v": p["lead"]})
         if p.get("co"):
             out.append(_("Co-handling units: %(v)s") % {"v": "、".join(p["co"])})
+        if p.get("emergency_wording"):
+            out.append(_("dispatched although the text reads as an emergency (%(n)s)") % {"n": p["emergency_wording"]})
     if kind == "close_special" and p.get("special_class"):
         try:
             out.append(SpecialClass(p["special_class"]).label)
