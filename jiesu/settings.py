@@ -52,6 +52,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jiesu.urls"
+CSRF_FAILURE_VIEW = "jiesu.core.views.csrf_failure"  # the site's own 403 (reload the page), also with DEBUG
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,8 +1,10 @@
-"""Pages every role shares: home (sends each role to its main page), login, and the search pickers."""
+"""Pages every role shares: home (sends each role to its main page), login, the search pickers, and the page
+for a form whose security token is stale."""
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiesu.accounts.models import Role
@@ -98,3 +100,10 @@ def pick_categories(request):
         options.append({"value": c.code, "label": c.name, "detail": path,
                         "request_type": c.request_type, "request_type_label": c.get_request_type_display()})
     return render(request, "core/picker_options.html", {"options": options, "q": q})
+
+
+def csrf_failure(request, reason=""):
+    """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
+    site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW)."""
+    return render(request, "403.html", {"exception": _(
+        "The page's security token is missing or has expired: reload the page and try again.")}, status=403)

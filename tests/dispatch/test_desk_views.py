@@ -376,6 +376,10 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     r = forged.post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 1}, content_type="application/json")
     assert r.status_code == 403 and r.json()["error"] == "csrf" and "刷新页面" in r.json()["message"]
     assert Ticket.objects.get(pk=other.pk).state == State.NEW
+    page = forged.post(f"/dispatch/desk/{other.pk}/accept/", {"rank": 1})  # a page left open: the site's own 403
+    assert page.status_code == 403 and "页面的安全令牌缺失或已过期：请刷新页面后重试。" in page.content.decode()
+    assert "CSRF verification failed" not in page.content.decode()
+    assert Ticket.objects.get(pk=other.pk).state == State.NEW
     r = chinese.get("/api/v1/dispatch/locate", {"lon": "nan", "lat": "39.9"})
     assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("lon", "经度（lon） 必须是有限的数字。")
     r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
