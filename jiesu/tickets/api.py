@@ -84,6 +84,9 @@ class TicketOut(Schema):
     return_count: int
     parent_id: int | None
     actions: list[str] = []
+    emergency: dict | None = Field(None, description="on recording only: {number, label} when the text reads as "
+                                                      "an emergency (110/119/120/122, what to do in the request's "
+                                                      "language): an app tells its citizen to call that line now")
 
 
 class EventOut(Schema):
@@ -201,7 +204,14 @@ def create(request, payload: TicketIn):
         from jiesu.dispatch import duplicates
 
         duplicates.flag_repeats_quietly(request.user, ticket)
-    return (201 if created else 200), ticket_out(request.user, ticket)
+    return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(ticket)}
+
+
+def _emergency(ticket):
+    from jiesu.dispatch.services import emergency_of, emergency_words
+
+    hint = emergency_of(ticket)
+    return {"number": hint.number, "label": emergency_words(hint)} if hint is not None else None
 
 
 class TicketPage(Schema):

@@ -258,6 +258,10 @@ def test_a_citizen_reads_the_steps_of_their_own_history_and_no_internal_flag(wor
     assert r.status_code == 201
     mine = Ticket.objects.get(pk=r.json()["id"])
     assert mine.events.filter(kind="duplicate_proposed").exists()  # flagged for the dispatcher
+    assert r.json()["emergency"] is None
+    fire = post(citizen, "/api/v1/tickets", {"text": "楼下饭馆着火了，冒黑烟", "street": world.street.code},
+                HTTP_ACCEPT_LANGUAGE="en")
+    assert fire.json()["emergency"] == {"number": "119", "label": "Fire: transfer to 119 fire and rescue now"}
     history = citizen.get(f"/api/v1/tickets/{mine.pk}/events").json()
     assert [e["kind"] for e in history] == ["intake"]
     assert other.number not in json.dumps(history) and all(e["actor"] is None for e in history)
