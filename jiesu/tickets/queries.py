@@ -6,7 +6,7 @@ Every list is scoped through jiesu.core.scoping and joins what its page shows
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jiesu.core import scoping
@@ -76,8 +76,10 @@ def pending_extensions(user=None):
 
 
 def callback_queue():
-    """Replied and directly answered tickets, the longest waiting first."""
-    return (Ticket.objects.filter(state__in=(State.REPLIED, State.ANSWERED))
+    """Replied and directly answered tickets, the longest waiting first. A merged duplicate its parent's own
+    caller sent is left out: that person is called back once, on the parent (services.same_caller_children)."""
+    same_caller_child = Q(parent__isnull=False, parent__citizen_phone=F("citizen_phone")) & ~Q(citizen_phone="")
+    return (Ticket.objects.filter(state__in=(State.REPLIED, State.ANSWERED)).exclude(same_caller_child)
             .select_related("category", "street", "lead_unit")
             .order_by("replied_at", "id"))
 

@@ -664,6 +664,7 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
         ticket.save()
         record_event(ticket, "callback", user, before, ticket.state, note, reached=False,
                      attempt=ticket.callback_attempts)
+        _same_caller_follows(user, ticket, now, method, reached=False)
         return ticket
     if resolved not in Resolved.values:
         raise DomainError(_("Record whether the request was resolved."), field="resolved")
@@ -689,7 +690,38 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
     ticket.save()
     record_event(ticket, "callback", user, before, ticket.state, note, reached=True, resolved=resolved,
                  satisfied=satisfied, outcome=outcome)
+    _same_caller_follows(user, ticket, now, method, reached=True)
     return ticket
+
+
+def same_caller_children(ticket):
+    """The merged duplicates of `ticket` that its own caller sent (the same phone): one person, one callback.
+    They wait out of the callback queue (queries.callback_queue) and follow the parent's callback."""
+    if not ticket.citizen_phone:
+        return ticket.merged_children.none()
+    return ticket.merged_children.filter(citizen_phone=ticket.citizen_phone)
+
+
+def _same_caller_follows(user, parent, now, method, reached):
+    """The parent's callback is theirs: closed with it, or back to waiting for its next reply (re-handled)."""
+    if parent.parent_id is not None:
+        return
+    for child in same_caller_children(parent).filter(state=State.REPLIED).select_for_update():
+        before = child.state
+        if parent.state == State.CLOSED:
+            child.resolved, child.satisfied = parent.resolved, parent.satisfied
+            _close(child, parent.close_reason, now)
+            Callback.objects.create(ticket=child, agent=user, at=now, method=method, reached=reached,
+                                    resolved=parent.resolved, satisfied=parent.satisfied,
+                                    note=f"同一来电人，随 {parent.number} 一并回访", round=child.rehandle_round)
+        elif parent.state == State.DISPATCHED:
+            child.state = State.MERGED  # the parent is re-handled: its next reply reaches this one again
+        else:
+            continue
+        child.save()
+        record_event(child, "callback", user, before, child.state, f"同一来电人，随 {parent.number} 一并回访",
+                     reached=reached, resolved=parent.resolved, satisfied=parent.satisfied, outcome="with_parent",
+                     parent=parent.pk, parent_number=parent.number, attempt=parent.callback_attempts)
 
 
 def _close(ticket, reason, now):

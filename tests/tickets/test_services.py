@@ -339,3 +339,32 @@ def test_address_alone_places_the_ticket_through_the_gazetteer(world):
     ticket, _ = services.create_ticket(world.call_taker, IntakeData(
         text="路灯不亮", address="东城区东华门街道某小区3号楼"))
     assert ticket.street == world.street and ticket.district == world.district
+
+
+def test_the_same_callers_merged_repeat_is_called_back_once_with_its_parent(world):
+    """An audit saw one citizen twice in the callback queue: their repeat, merged into their own earlier ticket."""
+    from jiesu.tickets import queries
+
+    parent = new_ticket(world, citizen_phone="13812345678")
+    repeat = new_ticket(world, citizen_phone="13812345678")
+    other = new_ticket(world, citizen_phone="13900002222")
+    for child in (repeat, other):
+        services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    queue = [t.pk for t in queries.callback_queue()]
+    assert parent.pk in queue and other.pk in queue and repeat.pk not in queue  # one person, one call
+    services.record_callback(world.callback_agent, parent, True, "unresolved", "dissatisfied")
+    repeat.refresh_from_db()
+    assert repeat.state == "merged" and repeat.events.latest("id").payload["outcome"] == "with_parent"
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "二次处理，已清理干净", True)
+    services.record_callback(world.callback_agent, parent, True, "resolved", "satisfied")
+    repeat.refresh_from_db()
+    other.refresh_from_db()
+    assert repeat.state == "closed" and (repeat.resolved, repeat.satisfied) == ("resolved", "satisfied")
+    assert repeat.reply_text == "二次处理，已清理干净" and repeat.callbacks.get(round=0).note.startswith("同一来电人")
+    assert other.state == "replied"  # another citizen: called back on their own

@@ -202,6 +202,8 @@ def event_details(event):
                         out.append(value)
             if p.get("outcome") == "rehandle":
                 out.append(_("Sent back for re-handling"))
+            elif p.get("outcome") == "with_parent" and p.get("parent_number"):
+                out.append(_("Same caller: called back with %(v)s") % {"v": p["parent_number"]})
             elif p.get("outcome") == "split_off":
                 out.append(_("Split off from the ticket it was merged into: back in the dispatch queue"))
     if kind == "merge" and p.get("parent_number"):
