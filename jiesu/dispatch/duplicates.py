@@ -1105,7 +1105,7 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         else:
             repeat = sim >= REPEAT_MIN_TEXT and float(f[0]) >= 0.6
         if repeat:
-            days = max(0, (now - t.created_at).days)
+            days = max(0, (timezone.localtime(now).date() - timezone.localtime(t.created_at).date()).days)  # 昨天 = 1
             label = PLACE_LABELS["point"].format(d=int(round(_d[0]))) if reason == "point" else PLACE_LABELS[reason]
             out.append(Repeat(t, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
     out.sort(key=lambda r: -r.text)
