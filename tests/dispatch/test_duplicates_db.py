@@ -529,3 +529,12 @@ def test_a_citizen_on_an_english_page_is_told_the_line_in_english(world, as_user
     client.cookies["django_language"] = "en"
     r = intake_post(client, world, text="楼下饭馆着火了，冒黑烟")
     assert "call 119 (fire and rescue) now" in client.get(r.url).content.decode()
+
+
+def test_the_same_caller_is_flagged_before_the_street_is_picked(world):
+    earlier = new_ticket(world, citizen_phone="13312345678")
+    text = "东华门大街路口早餐摊占道经营，行人只能走机动车道"
+    sim = duplicates.text_similarity(text, f"{earlier.title} {earlier.text}", duplicates.OPEN_INDEX.index)
+    assert duplicates.REPEAT_MIN_TEXT_NO_PLACE <= sim < 0.45, sim  # alike, but below the old floor
+    found = duplicates.same_caller(world.call_taker, Draft(text=text, phone="13312345678"), duplicates.Place())
+    assert [r.ticket.pk for r in found] == [earlier.pk]
