@@ -809,8 +809,14 @@ def reopen(user, ticket, reason):
     ticket.assignments.filter(active=True).update(active=False)
     ticket.lead_unit, ticket.reply_due = None, None
     ticket.dispatch_due = due(timezone.now(), time_limit_class(ticket), "dispatch")
+    parent = ticket.parent  # a former duplicate re-opened is handled on its own: no longer its parent's
+    ticket.parent = None
     ticket.save()
-    record_event(ticket, "reopen", user, before, ticket.state, reason)
+    record_event(ticket, "reopen", user, before, ticket.state, reason,
+                 **({"parent": parent.pk, "parent_number": parent.number} if parent else {}))
+    if parent is not None:
+        record_event(parent, "split_off", user, parent.state, parent.state, child=ticket.pk,
+                     child_number=ticket.number)
     return ticket
 
 

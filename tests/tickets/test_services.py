@@ -368,3 +368,30 @@ def test_the_same_callers_merged_repeat_is_called_back_once_with_its_parent(worl
     assert repeat.state == "closed" and (repeat.resolved, repeat.satisfied) == ("resolved", "satisfied")
     assert repeat.reply_text == "二次处理，已清理干净" and repeat.callbacks.get(round=0).note.startswith("同一来电人")
     assert other.state == "replied"  # another citizen: called back on their own
+
+
+def test_a_reopened_former_duplicate_is_handled_on_its_own(world):
+    """Found in review: a re-opened child kept its parent, was then 'split off' on a dissatisfied callback and
+    left out of the callback queue as its parent's caller."""
+    from jiesu.tickets import queries
+
+    parent, child = new_ticket(world, citizen_phone="13812345678"), new_ticket(world, citizen_phone="13812345678")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    services.record_callback(world.callback_agent, parent, True, "resolved", "satisfied")
+    child.refresh_from_db()
+    assert child.state == "closed"
+    services.reopen(world.supervisor, child, "问题复发")
+    child.refresh_from_db()
+    assert child.parent is None and parent.events.filter(kind="split_off", payload__child=child.pk).exists()
+    services.dispatch(world.dispatcher, child, world.street.pk)
+    services.sign(world.street_staff, child)
+    services.contact(world.street_staff, child)
+    services.reply(world.street_staff, child, "再次清理", True)
+    assert child.pk in [t.pk for t in queries.callback_queue()]
+    services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
+    child.refresh_from_db()
+    assert child.state == "dispatched" and child.lead_unit == world.street  # re-handled by its own unit
