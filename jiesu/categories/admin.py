@@ -101,15 +101,21 @@ class CategoryAdmin(KeptAsEditedHere, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Duty and citywide_changed(formset):
-            category = formset.instance
+            touched = [formset.instance]
+        elif formset.model is Category:  # subcategories edited in the rows of their parent's page
+            touched = [c for c, fields in formset.changed_objects if set(fields) - _NOT_FROM_THE_FILES]
+        else:
+            touched = []
+        for category in touched:
             if stop_following_catalogue(Category, [category.pk]):
                 say_kept(request, category)
 
 
 def citywide_changed(formset):
-    """Whether a duty formset added, changed or deleted a citywide entry (one without a territory)."""
-    changed = [d for d, _fields in formset.changed_objects]
-    return any(d.territory_id is None for d in [*formset.new_objects, *changed, *formset.deleted_objects])
+    """Whether a duty formset added, changed or deleted a citywide entry (one without a territory), or made one
+    local or citywide (its territory changed)."""
+    return (any(d.territory_id is None for d in [*formset.new_objects, *formset.deleted_objects])
+            or any(d.territory_id is None or "territory" in fields for d, fields in formset.changed_objects))
 
 
 @admin.register(TimeLimitClass)

@@ -8,6 +8,7 @@ have (en, zh-hans…) is followed when no cookie chose one.
 """
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
 
@@ -23,6 +24,8 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
 
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
+        if request.path.startswith("/api/"):  # the answer's language depends on these: caches must keep them apart
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
 

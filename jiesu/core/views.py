@@ -105,5 +105,5 @@ def pick_categories(request):
 def csrf_failure(request, reason=""):
     """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
     site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW)."""
-    return render(request, "403.html", {"exception": _(
+    return render(request, "403.html", {"heading": _("This form has expired"), "exception": _(
         "The page's security token is missing or has expired: reload the page and try again.")}, status=403)

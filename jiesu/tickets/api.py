@@ -204,14 +204,22 @@ def create(request, payload: TicketIn):
         from jiesu.dispatch import duplicates
 
         duplicates.flag_repeats_quietly(request.user, ticket)
-    return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(ticket)}
+    return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(request.user, ticket)}
 
 
-def _emergency(ticket):
-    from jiesu.dispatch.services import emergency_of, emergency_words
+def _emergency(user, ticket):
+    """The emergency line the text reads as: in a call-taker's words, or a citizen's (call it now)."""
+    from django.utils.translation import gettext as _
+
+    from jiesu.dispatch.services import emergency_of, emergency_words, service_words
 
     hint = emergency_of(ticket)
-    return {"number": hint.number, "label": emergency_words(hint)} if hint is not None else None
+    if hint is None:
+        return None
+    if user.role == Role.CITIZEN:
+        return {"number": hint.number, "label": _("This reads like an emergency: call %(number)s (%(service)s) now.")
+                % {"number": hint.number, "service": service_words(hint.number)}}
+    return {"number": hint.number, "label": emergency_words(hint)}
 
 
 class TicketPage(Schema):
@@ -238,9 +246,10 @@ def get_ticket(request, ticket_id: int):
     return ticket_out(request.user, visible(request, ticket_id))
 
 
-#: What a citizen's own history holds (as their progress page shows it): the steps, the reply; no staff, no
-#: internal notes or flags (a same-caller flag names other people's tickets).
-CITIZEN_EVENT_KINDS = ("intake", "dispatch", "answer", "reply", "close_special", "close", "reopen")
+#: What a citizen's own history holds (as their progress page shows it): the steps, the reply, the callbacks (the
+#: one that closes it says so in `to_state`); no staff, no internal notes or flags (a same-caller flag names other
+#: people's tickets).
+CITIZEN_EVENT_KINDS = ("intake", "dispatch", "answer", "reply", "callback", "close_special", "close", "reopen")
 CITIZEN_EVENT_NOTES = ("answer", "reply")
 
 

@@ -34,6 +34,9 @@ def ticket_by_number(text):
     return Ticket.objects.filter(query_code=text.upper()).values_list("pk", flat=True).first()
 
 
+CHILD_TEXTS_SHOWN = 20  # a mass incident merges hundreds: the first ones' words, the rest by number
+
+
 def ticket_for_page(pk):
     return (Ticket.objects.select_related("category", "category__parent", "category__parent__parent", "district",
                                           "street", "community", "grid", "lead_unit", "parent", "created_by")
@@ -49,7 +52,9 @@ def ticket_page_parts(ticket):
         "callbacks": list(ticket.callbacks.select_related("agent").order_by("at")),
         "returns": list(ticket.returns.select_related("unit", "suggested_unit", "created_by").order_by("created_at")),
         "extensions": list(ticket.extensions.select_related("assignment__unit", "created_by").order_by("created_at")),
-        "children": list(ticket.merged_children.only("id", "created_at", "title", "text", "state").order_by("id")),
+        "children": list(ticket.merged_children.only("id", "created_at", "title", "state").order_by("id")),
+        "children_texts": list(ticket.merged_children.only("id", "created_at", "title", "text").order_by("id")
+                               [:CHILD_TEXTS_SHOWN]),
     }
 
 

@@ -20,6 +20,7 @@ from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.tickets import services as ticket_services
 from jiesu.tickets.models import State as TicketState
 from jiesu.tickets.models import Ticket
+from jiesu.tickets.queries import ticket_by_number
 from jiesu.core import scoping as core_scoping
 from jiesu.units.models import Unit, UnitKind
 from jiesu.whistles import rules, scoping
@@ -244,8 +245,7 @@ class WhistleData:
 def _linked_tickets(user, refs):
     tickets = []
     for ref in refs:
-        pk = ref if isinstance(ref, int) else (Ticket.id_from_number(ref) if "-" in str(ref) else
-                                               (int(ref) if str(ref).isdigit() else None))
+        pk = ref if isinstance(ref, int) else ticket_by_number(str(ref))  # a mistyped date part names none
         ticket = Ticket.objects.filter(pk=pk).select_related("category", "street", "district", "community").first()
         if ticket is None or not core_scoping.can_view(user, ticket):
             raise DomainError(_("There is no ticket “%(v)s” in your territory.") % {"v": ref}, field="tickets")

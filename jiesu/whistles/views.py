@@ -22,6 +22,7 @@ from jiesu.core import scoping as core_scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
 from jiesu.tickets.models import Ticket
+from jiesu.tickets.queries import ticket_by_number
 from jiesu.units.models import Unit
 from jiesu.whistles import rules, scoping, services, stats
 from jiesu.whistles.api import summons_status, task_status
@@ -132,7 +133,7 @@ def _tickets_from(request, raw):
     refs = [r.strip() for r in raw.replace("，", ",").replace(" ", ",").split(",") if r.strip()]
     found = []
     for ref in refs:
-        pk = Ticket.id_from_number(ref) if "-" in ref else as_id(ref)
+        pk = ticket_by_number(ref)
         t = Ticket.objects.filter(pk=pk).select_related("category", "street", "community").first() if pk else None
         if t is not None and core_scoping.can_view(request.user, t):
             found.append(t)

@@ -179,3 +179,36 @@ def test_the_duty_admin_refuses_what_the_router_could_not_act_on(admin_browser, 
     leaf.active = False
     leaf.save()
     assert "该类别已停用" in post(unit_kind="grid").content.decode()
+
+
+def test_edits_in_the_rows_of_a_categorys_page_outlive_setup_too(admin_browser, catalogue, org):
+    """Found in review: a citywide duty made local, or a subcategory renamed, in the rows of a category's own
+    page were restored by the next setup."""
+    from django.core.management import call_command
+
+    from jiesu.categories.services import load_duties
+
+    load_duties()
+    leaf = Category.objects.get(code="02.01.01")
+    duty = Duty.objects.get(category=leaf, territory=None, role="lead")
+    form = category_form(leaf, **{"duties-TOTAL_FORMS": 1, "duties-INITIAL_FORMS": 1, "duties-0-id": duty.pk,
+                                  "duties-0-category": leaf.pk, "duties-0-role": "lead", "duties-0-unit": duty.unit_id,
+                                  "duties-0-territory": org.district.pk})
+    assert admin_browser.post(f"/admin/categories/category/{leaf.pk}/change/", form).status_code == 302
+    leaf.refresh_from_db()
+    assert Duty.objects.get(pk=duty.pk).territory == org.district and not leaf.follows_catalogue
+    branch = leaf.parent
+    form = category_form(branch, **{"children-TOTAL_FORMS": 1, "children-INITIAL_FORMS": 1, "children-0-id": leaf.pk,
+                                    "children-0-parent": branch.pk, "children-0-code": leaf.code,
+                                    "children-0-name": "停水（改）", "children-0-request_type": leaf.request_type,
+                                    "children-0-time_limit_class": leaf.time_limit_class_id, "children-0-active": "on"})
+    other = Category.objects.get(code="02.01.03")
+    form.update({"children-TOTAL_FORMS": 2, "children-INITIAL_FORMS": 2, "children-1-id": other.pk,
+                 "children-1-parent": branch.pk, "children-1-code": other.code, "children-1-name": other.name,
+                 "children-1-request_type": other.request_type,
+                 "children-1-time_limit_class": other.time_limit_class_id, "children-1-active": "on"})
+    assert admin_browser.post(f"/admin/categories/category/{branch.pk}/change/", form).status_code == 302
+    call_command("seed_reference", stdout=io.StringIO())
+    assert Category.objects.get(pk=leaf.pk).name == "停水（改）"
+    assert not Duty.objects.filter(category=leaf, territory=None, role="lead").exists()
+    assert Category.objects.get(pk=other.pk).follows_catalogue  # shown, not changed

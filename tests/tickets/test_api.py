@@ -261,9 +261,24 @@ def test_a_citizen_reads_the_steps_of_their_own_history_and_no_internal_flag(wor
     assert r.json()["emergency"] is None
     fire = post(citizen, "/api/v1/tickets", {"text": "楼下饭馆着火了，冒黑烟", "street": world.street.code},
                 HTTP_ACCEPT_LANGUAGE="en")
-    assert fire.json()["emergency"] == {"number": "119", "label": "Fire: transfer to 119 fire and rescue now"}
+    assert fire.json()["emergency"] == {"number": "119",
+                                        "label": "This reads like an emergency: call 119 (fire and rescue) now."}
     history = citizen.get(f"/api/v1/tickets/{mine.pk}/events").json()
     assert [e["kind"] for e in history] == ["intake"]
     assert other.number not in json.dumps(history) and all(e["actor"] is None for e in history)
     staff = client_for(Client(), world.dispatcher).get(f"/api/v1/tickets/{mine.pk}/events").json()
     assert "duplicate_proposed" in [e["kind"] for e in staff]
+
+
+def test_a_citizens_history_shows_the_callback_that_closed_it(world, client):
+    citizen = client_for(client, world.citizen)
+    r = post(citizen, "/api/v1/tickets", {"text": "小区门口路灯不亮", "street": world.street.code})
+    ticket = Ticket.objects.get(pk=r.json()["id"])
+    services.dispatch(world.dispatcher, ticket, world.street.pk, category_code=world.category.code)
+    services.sign(world.street_staff, ticket)
+    services.contact(world.street_staff, ticket)
+    services.reply(world.street_staff, ticket, "已修复路灯", True)
+    services.record_callback(world.callback_agent, ticket, True, "resolved", "satisfied", note="内部备注")
+    history = citizen.get(f"/api/v1/tickets/{ticket.pk}/events").json()
+    assert [e["kind"] for e in history][-1] == "callback" and history[-1]["to_state"] == "closed"
+    assert "内部备注" not in json.dumps(history)

@@ -395,3 +395,18 @@ def test_a_reopened_former_duplicate_is_handled_on_its_own(world):
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     child.refresh_from_db()
     assert child.state == "dispatched" and child.lead_unit == world.street  # re-handled by its own unit
+
+
+def test_phones_stored_as_typed_before_become_the_callers_digits(world):
+    import importlib
+
+    from django.apps import apps
+
+    typed = new_ticket(world)
+    Ticket.objects.filter(pk=typed.pk).update(citizen_phone="+86 139-1111-3333")
+    landline = new_ticket(world)
+    Ticket.objects.filter(pk=landline.pk).update(citizen_phone="010-6512 3456")
+    plain = new_ticket(world, citizen_phone="13800000000")
+    importlib.import_module("jiesu.tickets.migrations.0005_phone_digits").to_digits(apps, None)
+    assert [Ticket.objects.get(pk=t.pk).citizen_phone for t in (typed, landline, plain)] == [
+        "13911113333", "01065123456", "13800000000"]
