@@ -105,6 +105,17 @@ def fresh_reference_caches():
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (Chinese), whatever a test before it activated (a request's
+    middleware or translation.activate leaves its language active in the thread)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -3,7 +3,7 @@
     from jiesu.dispatch.engine import suggest
 
     for s in suggest("王府井大街有人占道经营", address="东城区王府井大街", top=3):
-        print(s.rank, s.category.name, s.lead.name, s.confidence, s.explanation_zh)
+        print(s.rank, s.category.name, s.lead.name, s.confidence, s.explanation)
 
 For each of the classifier's most likely categories the router gives its
 lead unit (and alternatives); a suggestion's confidence is the category's
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiesu.dispatch.locator import locate
+from jiesu.dispatch.wording import words
 from jiesu.dispatch.router import reference
 from jiesu.dispatch.training import model_path
 
@@ -51,7 +52,7 @@ class EngineSuggestion:
     duty_id: int | None = None
     routing_confidence: float = 0.0
     confidence: float = 0.0   # probability × routing_confidence
-    explanation_zh: str = ""
+    explanation: str = ""
     mode: str = ""
     copy_to: object = None
 
@@ -62,7 +63,7 @@ class EngineSuggestion:
                 "probability": round(self.probability, 4), "lead": brief(self.lead),
                 "co": [brief(u) for u in self.co], "copy_to": brief(self.copy_to), "duty_id": self.duty_id,
                 "routing_confidence": round(self.routing_confidence, 4), "confidence": round(self.confidence, 4),
-                "mode": self.mode, "explanation": self.explanation_zh}
+                "mode": self.mode, "explanation": self.explanation}
 
 
 class Suggestions(list):
@@ -83,14 +84,14 @@ def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, c
     place = locate(address, lon, lat, coord_system, text=text, ref=ref)
     table = ref.table
     top = max(1, int(top))
-    scored, chain = [], table.place_chain(place)
+    scored, chain, w = [], table.place_chain(place), words()
     for label, p in sorted(clf.predict_proba_top(text or "", top + 3), key=lambda lp: -lp[1]):
         if _settled(scored, p, top):
             break
         category = _category(table, label)
         if category is None:
             continue
-        for s in table.route(category, place, chain=chain)[:2]:
+        for s in table.route(category, place, chain=chain, w=w)[:2]:
             scored.append((p * s.confidence, p, category, s))
     scored.sort(key=lambda item: (-item[0], -item[1]))
     out, seen = Suggestions(), set()
@@ -103,7 +104,8 @@ def suggest(text, address="", lon=None, lat=None, coord_system="wgs84", top=3, c
         out.append(EngineSuggestion(
             rank=len(out) + 1, category=category, probability=p, lead=s.lead, co=s.co, duty_id=s.duty_id,
             routing_confidence=s.confidence, confidence=round(score, 4), mode=s.mode, copy_to=s.copy_to,
-            explanation_zh=f"分类「{category.name}」概率 {p:.0%} × 派单把握 {s.confidence:.0%}：{s.explanation_zh}"))
+            explanation=w["suggestion"] % {"name": category.name, "p": f"{p:.0%}", "c": f"{s.confidence:.0%}",
+                                           "rest": s.explanation}))
         if len(out) == top:
             break
     out.place = place

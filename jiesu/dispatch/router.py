@@ -32,6 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from jiesu.dispatch.gazetteer import LEVEL_RANK, LEVELS, chain_ids, level_of
+from jiesu.dispatch.wording import words
 
 TERRITORIAL_TARGETS = ("grid", "community", "street", "district")
 DISTRICT_DEPARTMENT_PREFIX = "district_department:"
@@ -43,14 +44,6 @@ FALLBACK_FACTOR = 0.6  # 兜底: the district instead of the street
 HOTLINE = 0.2         # manual dispatch
 ALTERNATIVE_FACTOR = 0.5  # a lower-ranked duty offered as an alternative
 
-MODE_ZH = {
-    "direct": "条：直派责任单位",
-    "territorial": "属地",
-    "district": "属地：区政府",
-    "district_department": "区级部门",
-    "fallback_district": "兜底：派区政府（条例第十二条）",
-    "hotline": "转热线中心人工派单",
-}
 
 
 def office_name(unit) -> str:
@@ -69,7 +62,7 @@ class Suggestion:
     lead: object
     co: list = field(default_factory=list)
     duty_id: int | None = None
-    explanation_zh: str = ""
+    explanation: str = ""
     confidence: float = 0.0
     mode: str = ""           # a MODE_ZH key
     category: object = None  # the category routed
@@ -78,7 +71,7 @@ class Suggestion:
     def as_dict(self):
         brief = lambda u: {"code": u.code, "name": u.name, "kind": str(u.kind)} if u is not None else None  # noqa: E731
         return {"lead": brief(self.lead), "co": [brief(u) for u in self.co], "duty_id": self.duty_id,
-                "explanation": self.explanation_zh, "confidence": self.confidence, "mode": self.mode,
+                "explanation": self.explanation, "confidence": self.confidence, "mode": self.mode,
                 "copy_to": brief(self.copy_to)}
 
 
@@ -177,13 +170,15 @@ class RoutingTable:
 
     # -- routing
 
-    def route(self, category, place=None, place_confidence=None, chain=None) -> list[Suggestion]:
+    def route(self, category, place=None, place_confidence=None, chain=None, w=None) -> list[Suggestion]:
         """Suggestions for a ticket of `category` at `place`, best first (at least one).
 
         `place`: a LocateResult (its confidence is used), a {"grid", …,
         "district"} dict, a territorial unit, or None. `chain`: place_chain(place),
-        when the caller routes several categories for one place.
+        when the caller routes several categories for one place. `w`: wording.words(), when the caller has it
+        (looking up the language costs more than routing a category's duties).
         """
+        w = w or words()
         category = self.category(category)
         chain = self.place_chain(place) if chain is None else chain
         if place_confidence is None:
@@ -203,21 +198,21 @@ class RoutingTable:
         suggestions, seen = [], set()
         for rank_index, (key, group) in enumerate(leads):
             for duty in group:
-                resolved = self._resolve(duty, chain, place_confidence)
+                resolved = self._resolve(duty, chain, place_confidence, w)
                 if resolved is None or resolved.unit is None:
                     continue
                 negative = blocked(resolved.unit)
                 if negative is not None:
-                    blocked_notes.append(f"负面清单（#{negative.id}）：不得派给{self.office(resolved.unit)}")
+                    blocked_notes.append(w["negative_lead"] % {"id": negative.id, "unit": self.office(resolved.unit)})
                     continue
                 if resolved.unit.id in seen:
                     continue
                 seen.add(resolved.unit.id)
                 alternative = bool(suggestions)
                 suggestions.append(self._suggestion(category, chain, duty, resolved, cos, blocked, blocked_notes,
-                                                    place_confidence, alternative))
+                                                    place_confidence, alternative, w))
         if not suggestions:
-            suggestions.append(self._fallback(category, chain, place_confidence, leads, blocked, blocked_notes))
+            suggestions.append(self._fallback(category, chain, place_confidence, leads, blocked, blocked_notes, w))
         return suggestions[:3]
 
     def _applicable(self, category, place_ids):
@@ -278,7 +273,7 @@ class RoutingTable:
             return unit.code.endswith("-" + kind[len(DISTRICT_DEPARTMENT_PREFIX):])
         return False
 
-    def _resolve(self, duty, chain, place_confidence) -> _Resolved | None:
+    def _resolve(self, duty, chain, place_confidence, w) -> _Resolved | None:
         if duty.unit_id is not None:
             unit = self.units.get(duty.unit_id)
             if unit is None or not unit.active:
@@ -294,9 +289,9 @@ class RoutingTable:
                     return _Resolved(unit, "district" if level == "district" else "territorial", place_confidence)
                 if level == "district":
                     return _Resolved(unit, "fallback_district", place_confidence * FALLBACK_FACTOR,
-                                     f"未能确定所在{level_zh(kind)}")
+                                     w["unknown_level"] % {"level": w[f"level_{kind}"]})
                 return _Resolved(unit, "territorial", place_confidence * 0.8,
-                                 f"未能确定所在{level_zh(kind)}，派其上级{level_zh(level)}")
+                                 w["unknown_level_up"] % {"level": w[f"level_{kind}"], "up": w[f"level_{level}"]})
             return None
         if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
             district = chain.get("district")
@@ -305,22 +300,22 @@ class RoutingTable:
             unit = self.by_code.get(f"{district.code}-{kind[len(DISTRICT_DEPARTMENT_PREFIX):]}")
             if unit is None or not unit.active:
                 return _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR,
-                                 f"{district.name}没有对应的区级部门")
+                                 w["no_district_department"] % {"district": district.name})
             return _Resolved(unit, "district_department", place_confidence)
         return None
 
     def _suggestion(self, category, chain, duty, resolved, cos, blocked, blocked_notes, place_confidence,
-                    alternative) -> Suggestion:
+                    alternative, w) -> Suggestion:
         lead = resolved.unit
         co, co_notes = [], []
         for _key, group in cos:
             for d in group:
-                r = self._resolve(d, chain, place_confidence)
+                r = self._resolve(d, chain, place_confidence, w)
                 if r is None or r.unit is None or r.unit.id == lead.id or r.mode == "fallback_district":
                     continue  # a co unit is only named when the catalogue's target is found
                 negative = blocked(r.unit)
                 if negative is not None:
-                    co_notes.append(f"负面清单（#{negative.id}）：协办不含{self.office(r.unit)}")
+                    co_notes.append(w["negative_co"] % {"id": negative.id, "unit": self.office(r.unit)})
                     continue
                 if r.unit.id not in {u.id for u in co}:
                     co.append(r.unit)
@@ -328,8 +323,8 @@ class RoutingTable:
                 break
         copy_to = self._district_copy(lead, chain)
         confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
-        text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative)
-        return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation_zh=text, confidence=round(confidence, 4),
+        text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative, w)
+        return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation=text, confidence=round(confidence, 4),
                           mode=resolved.mode, category=category, copy_to=copy_to)
 
     def _district_copy(self, lead, chain):
@@ -340,66 +335,63 @@ class RoutingTable:
             return None
         return self.units.get(lead.district_id) or chain.get("district")
 
-    def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes) -> Suggestion:
+    def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes, w) -> Suggestion:
         """No duty gave an allowed unit: the district government if known, else the hotline centre."""
         district = chain.get("district")
         if not leads:
-            why = "派单目录中没有适用的规定"
+            why = w["why_no_rule"]
         elif blocked_notes:
-            why = "派单目录指定的单位在负面清单上"
+            why = w["why_negative"]
         else:
-            why = "派单目录指定的单位无法确定"
+            why = w["why_unresolved"]
         barred = blocked(district) if district is not None else None
         if barred is not None:
-            blocked_notes = [*blocked_notes, f"负面清单（#{barred.id}）：不得派给{self.office(district)}"]
+            blocked_notes = [*blocked_notes, w["negative_lead"] % {"id": barred.id, "unit": self.office(district)}]
         if district is not None and barred is None and self.units.get(district.id) is not None:
             resolved = _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR, why)
-            text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False)
-            return Suggestion(lead=district, duty_id=None, explanation_zh=text, mode=resolved.mode,
+            text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False, w)
+            return Suggestion(lead=district, duty_id=None, explanation=text, mode=resolved.mode,
                               confidence=round(resolved.confidence, 4), category=category)
-        reason = why if district is not None else "未能确定所在区"
+        reason = why if district is not None else w["unknown_district"]
         resolved = _Resolved(self.hotline, "hotline", HOTLINE, reason)
-        text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False)
-        return Suggestion(lead=self.hotline, duty_id=None, explanation_zh=text, mode="hotline",
+        text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False, w)
+        return Suggestion(lead=self.hotline, duty_id=None, explanation=text, mode="hotline",
                           confidence=HOTLINE, category=category)
 
-    def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative) -> str:
+    def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative, w) -> str:
         """占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #123，属地；街道派单同时抄送东城区）"""
         street, district = chain.get("street"), chain.get("district")
         if resolved.mode == "direct":
             where = ""
         elif street is not None:
-            where = f" 位于 {street.name}"
+            where = w["where_street"] % {"street": street.name}
         elif district is not None:
-            where = f" 位于 {district.name}（街道未知）"
+            where = w["where_district"] % {"district": district.name}
         else:
-            where = " 位置不明"
+            where = w["where_unknown"]
         target = self.office(resolved.unit) if resolved.unit is not None else "12345市民服务热线中心"
         parts = []
         if duty is not None:
-            parts.append(f"派单目录 #{duty.id}")
-        parts.append(MODE_ZH[resolved.mode])
+            parts.append(w["duty"] % {"id": duty.id})
+        parts.append(w[f"mode_{resolved.mode}"])
         if resolved.note:
             parts.append(resolved.note)
         territory = self.units.get(duty.territory_id) if duty is not None and duty.territory_id else None
         if territory is not None and level_of(territory) is not None and territory in chain.values():
-            parts.append(f"{territory.name}专门规定，优先于全市目录")  # a territory elsewhere or the city: citywide
+            parts.append(w["territory_rule"] % {"territory": territory.name})  # elsewhere or the city: citywide
         if duty is not None and duty.category_id != category.id:
             owner = self.categories.get(duty.category_id)
             if owner is not None:
-                parts.append(f"按上级类别「{owner.name}」的规定")
+                parts.append(w["parent_rule"] % {"name": owner.name})
         if copy_to is not None:
-            parts.append(f"街道派单同时抄送{copy_to.name}")
+            parts.append(w["copy"] % {"district": copy_to.name})
         if co:
-            parts.append("协办：" + "、".join(self.office(u) for u in co))
+            parts.append(w["co"] % {"units": w["units_sep"].join(self.office(u) for u in co)})
         if alternative:
-            parts.append("备选")
+            parts.append(w["alternative"])
         parts.extend(dict.fromkeys(notes))  # one barred unit met by several rules is said once
-        return f"{category.name}{where} → {target}（{'，'.join(parts)}）"
-
-
-def level_zh(level):
-    return {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}[level]
+        return w["explanation"] % {"category": category.name, "where": where, "target": target,
+                                   "parts": w["parts_sep"].join(parts)}
 
 
 # --------------------------------------------------------------------------- the process's reference data

@@ -109,7 +109,7 @@ def with_grid_first(ticket, found):
     """
     if not ticket.grid_id:
         return found
-    from jiesu.dispatch.router import level_zh
+    from jiesu.dispatch.wording import words
     from jiesu.grids import services as grids
 
     for s, target in zip(found, grids.grid_first_each(ticket, [s.category for s in found])):
@@ -117,8 +117,9 @@ def with_grid_first(ticket, found):
             continue
         unit = target["unit"]
         s.lead, s.co, s.copy_to, s.mode, s.duty_id = unit, [], None, "grid_first", None
-        s.explanation_zh = (f"分类「{s.category.name}」概率 {s.probability:.0%}：网格职责清单规定"
-                            f"{level_zh(target['level'])}先办 → {unit.name}")
+        w = words()
+        s.explanation = w["grid_first"] % {"name": s.category.name, "p": f"{s.probability:.0%}",
+                                           "level": w[f"level_{target['level']}"], "unit": unit.name}
     return found
 
 
@@ -218,7 +219,7 @@ def suggestion_rows(suggestions):
         "confidence": round(float(s.confidence), 4),
         "mode": s.mode,
         "duty_id": s.duty_id,
-        "explanation": s.explanation_zh,
+        "explanation": s.explanation,
     } for s in suggestions]
 
 

@@ -377,7 +377,7 @@ def prepare(rows, ctx, probabilities):
         p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
         if row.category is not None:
             s = ctx.route(row.category, place, confidence)
-            p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation_zh
+            p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation
             p.suggestion = s  # the router's answer as it is (its dispatch payload is encoded once: Importer._dispatch)
         if row.lead_hint is not None:
             hint = row.lead_hint

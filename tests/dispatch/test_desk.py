@@ -30,7 +30,7 @@ def test_top_three_with_confidence_and_explanation(desk_world):
     assert [(s.category.code, s.lead.code) for s in found] == [
         ("01.01.01", w.street.code), ("01.01.02", w.dept2.code), ("01.01.03", w.district.code)]
     assert found[0].confidence == pytest.approx(0.9 * found[0].routing_confidence, abs=1e-3)
-    assert "东华门街道" in found[0].explanation_zh and "派单目录 #" in found[0].explanation_zh
+    assert "东华门街道" in found[0].explanation and "派单目录 #" in found[0].explanation
     assert found.classifier == "stub-1" and desk.engine_is_warm()
 
 

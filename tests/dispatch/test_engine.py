@@ -17,6 +17,21 @@ class Stub:
         return self.ranked[:k]
 
 
+def test_the_explanations_are_in_the_users_language(dispatch_db):
+    from django.utils import translation
+
+    clf = Stub([("03.01.01", 0.7), ("05.03.01", 0.2), ("02.01.01", 0.1)])
+    with translation.override("en"):
+        found = suggest("王府井大街有人摆摊占道经营", address="东城区王府井大街", classifier=clf)
+    first = found[0].explanation
+    assert first.startswith("category “占道经营” 70% × routing") and "dispatch catalogue #" in first
+    assert "territorial" in first and "copied to 东城区, as every street dispatch" in first
+    assert " in 东华门街道 → " in first and "（" not in first  # names stay Chinese, the wording is English
+    with translation.override("zh-hans"):
+        again = suggest("王府井大街有人摆摊占道经营", address="东城区王府井大街", classifier=clf)
+    assert again[0].explanation.startswith("分类「占道经营」概率 70% × 派单把握") and "街道派单同时抄送东城区" in again[0].explanation
+
+
 def test_three_suggestions_with_explanations(dispatch_db):
     clf = Stub([("03.01.01", 0.7), ("05.03.01", 0.2), ("no.such", 0.06), ("02.01.01", 0.04)])
     found = suggest("王府井大街有人摆摊占道经营", address="东城区王府井大街", classifier=clf)
@@ -26,10 +41,10 @@ def test_three_suggestions_with_explanations(dispatch_db):
         ("03.01.01", "110101001"), ("05.03.01", "CD-JGJ"), ("02.01.01", "EN-WATER")]
     for s in found:
         assert s.confidence == pytest.approx(round(s.probability * s.routing_confidence, 4))
-        assert s.explanation_zh.startswith(f"分类「{s.category.name}」概率")
-        assert "派单目录 #" in s.explanation_zh
+        assert s.explanation.startswith(f"分类「{s.category.name}」概率")
+        assert "派单目录 #" in s.explanation
     assert found[0].confidence >= found[1].confidence >= found[2].confidence
-    assert "东华门街道办事处" in found[0].explanation_zh and "抄送东城区" in found[0].explanation_zh
+    assert "东华门街道办事处" in found[0].explanation and "抄送东城区" in found[0].explanation
     assert found.place.street.code == "110101001"
     assert found.classifier == "stub-1"
     d = found[0].as_dict()
@@ -46,7 +61,7 @@ def test_labels_may_be_unique_category_names(dispatch_db):
 def test_without_a_place_territorial_duties_go_to_the_hotline(dispatch_db):
     found = suggest("有人占道经营", classifier=Stub([("03.01.01", 0.9)]), top=1)
     assert found[0].lead.code == "HC" and found[0].mode == "hotline" and not found.cold_start
-    assert "未能确定所在区" in found[0].explanation_zh
+    assert "未能确定所在区" in found[0].explanation
 
 
 def test_the_default_classifier_is_the_cold_start_model(dispatch_db, settings):
@@ -54,7 +69,7 @@ def test_the_default_classifier_is_the_cold_start_model(dispatch_db, settings):
     found = suggest("王府井大街有人摆摊占道经营，早晚高峰堵路", address="东城区王府井大街")
     assert len(found) == 3
     assert any("占道" in s.category.name for s in found)
-    assert all(s.explanation_zh for s in found)
+    assert all(s.explanation for s in found)
     model_dir = settings.JIESU["DISPATCH_MODEL_DIR"]
     clf = engine.default_classifier()
     assert clf is engine.default_classifier()  # cached

@@ -78,11 +78,11 @@ def test_a_clear_duty_goes_directly_to_its_unit(world):
         best = table.route("02.01.01", place)[0]
         assert best.lead.code == "EN-WATER"
         assert best.mode == "direct" and best.confidence == 1.0
-        assert f"派单目录 #{best.duty_id}" in best.explanation_zh
-        assert "直派" in best.explanation_zh
+        assert f"派单目录 #{best.duty_id}" in best.explanation
+        assert "直派" in best.explanation
     with_place = table.route("02.01.01", world.place("110101001"))[0]
     assert [u.code for u in with_place.co] == ["110101001"]  # co: the street of the place
-    assert "协办：东华门街道办事处" in with_place.explanation_zh
+    assert "协办：东华门街道办事处" in with_place.explanation
     # the street unknown: no co unit rather than a guess
     assert table.route("02.01.01", world.place("110101"))[0].co == []
 
@@ -92,15 +92,15 @@ def test_a_territorial_duty_goes_to_the_street_and_copies_the_district(world):
     assert best.lead.code == "110101001" and best.mode == "territorial"
     assert best.copy_to.code == "110101"
     assert best.confidence == pytest.approx(0.9)
-    assert best.explanation_zh.startswith(f"占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #{best.duty_id}，属地")
-    assert "街道派单同时抄送东城区" in best.explanation_zh
+    assert best.explanation.startswith(f"占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #{best.duty_id}，属地")
+    assert "街道派单同时抄送东城区" in best.explanation
 
 
 def test_only_the_district_known_goes_to_the_district_government(world):
     best = world.table().route("03.01.01", world.place("110101"))[0]
     assert best.lead.code == "110101" and best.mode == "fallback_district"
-    assert "兜底" in best.explanation_zh and "东城区人民政府" in best.explanation_zh
-    assert "位于 东城区（街道未知）" in best.explanation_zh
+    assert "兜底" in best.explanation and "东城区人民政府" in best.explanation
+    assert "位于 东城区（街道未知）" in best.explanation
     assert best.confidence < 0.9
 
 
@@ -108,7 +108,7 @@ def test_nothing_known_goes_to_the_hotline_centre(world):
     for place in (None, LocateResult(reason="无")):
         best = world.table().route("03.01.01", place)[0]
         assert best.lead.code == "HC" and best.mode == "hotline"
-        assert "位置不明" in best.explanation_zh and "人工派单" in best.explanation_zh
+        assert "位置不明" in best.explanation and "人工派单" in best.explanation
 
 
 def test_a_district_department_duty_goes_to_that_districts_department(world):
@@ -121,7 +121,7 @@ def test_a_district_department_duty_goes_to_that_districts_department(world):
 def test_duties_are_inherited_from_the_parent_category(world):
     best = world.table().route("03.01.02", world.place("110101001"))[0]
     assert best.lead.code == "110101001"
-    assert "按上级类别「街面秩序」的规定" in best.explanation_zh
+    assert "按上级类别「街面秩序」的规定" in best.explanation
 
 
 def test_the_negative_list_is_never_suggested(world):
@@ -134,7 +134,7 @@ def test_the_negative_list_is_never_suggested(world):
     assert suggestions and all(s.lead.kind != "street" for s in suggestions)
     assert all(u.kind != "street" for s in suggestions for u in s.co)
     assert suggestions[0].lead.code == "CD-GZJ"
-    assert "负面清单" in suggestions[0].explanation_zh
+    assert "负面清单" in suggestions[0].explanation
 
 
 def test_a_street_dispatch_copies_the_streets_own_district(world):
@@ -142,7 +142,7 @@ def test_a_street_dispatch_copies_the_streets_own_district(world):
     world.add(world.c["03.01.02"], unit=world.u["110101001"])
     best = world.table().route("03.01.02", world.place("110102001"))[0]
     assert best.lead.code == "110101001" and best.copy_to.code == "110101"
-    assert "街道派单同时抄送东城区" in best.explanation_zh
+    assert "街道派单同时抄送东城区" in best.explanation
 
 
 def test_a_district_on_the_negative_list_keeps_its_copy_but_is_no_fallback(world):
@@ -153,20 +153,20 @@ def test_a_district_on_the_negative_list_keeps_its_copy_but_is_no_fallback(world
     world.add(world.c["03.01.01"], "street", negative=True)  # the street too: the hotline, naming both
     best = world.table().route("03.01.01", world.place("110101001"))[0]
     assert best.lead.code == "HC"
-    assert "不得派给东华门街道办事处" in best.explanation_zh and "不得派给东城区人民政府" in best.explanation_zh
+    assert "不得派给东华门街道办事处" in best.explanation and "不得派给东城区人民政府" in best.explanation
 
 
 def test_a_duty_for_the_city_as_territory_is_citywide_and_says_nothing_local(world):
     world.add(world.c["03.01.01"], unit=world.u["EN-WATER"], territory=world.u["110000"])
     suggestions = world.table().route("03.01.01", world.place("110101001"))
     water = next(s for s in suggestions if s.lead.code == "EN-WATER")
-    assert "专门规定" not in water.explanation_zh
+    assert "专门规定" not in water.explanation
 
 
 def test_a_unit_barred_for_several_rules_is_said_once(world):
     world.add(world.c["03.01.01"], "street", negative=True, territory=world.u["110101"])
     best = world.table().route("03.01.01", world.place("110101001"))[0]  # 03.01.01 and 03.01 both name the street
-    assert best.explanation_zh.count("不得派给东华门街道办事处") == 1
+    assert best.explanation.count("不得派给东华门街道办事处") == 1
 
 
 def test_a_negative_entry_on_an_ancestor_applies_to_the_subtree(world):
@@ -174,8 +174,8 @@ def test_a_negative_entry_on_an_ancestor_applies_to_the_subtree(world):
     best = world.table().route("03.01.01", world.place("110101001"))[0]
     assert best.lead.kind != "street"
     assert best.lead.code == "110101"  # nothing else allowed: the district government
-    assert "兜底" in best.explanation_zh and "派单目录指定的单位在负面清单上" in best.explanation_zh
-    assert "负面清单（#" in best.explanation_zh
+    assert "兜底" in best.explanation and "派单目录指定的单位在负面清单上" in best.explanation
+    assert "负面清单（#" in best.explanation
 
 
 def test_a_territory_specific_duty_beats_the_citywide_one(world):
@@ -183,8 +183,8 @@ def test_a_territory_specific_duty_beats_the_citywide_one(world):
     table = world.table()
     here = table.route("03.01.01", world.place("110101001"))
     assert here[0].lead.code == "110101-ZFJ" and here[0].duty_id == override.id
-    assert "东城区专门规定，优先于全市目录" in here[0].explanation_zh
-    assert here[1].lead.code == "110101001" and "备选" in here[1].explanation_zh  # the citywide rule, offered
+    assert "东城区专门规定，优先于全市目录" in here[0].explanation
+    assert here[1].lead.code == "110101001" and "备选" in here[1].explanation  # the citywide rule, offered
     assert here[1].confidence < here[0].confidence
     elsewhere = table.route("03.01.01", world.place("110102001"))[0]  # 西城区: the citywide rule
     assert elsewhere.lead.code == "110102001"
@@ -214,7 +214,7 @@ def test_a_category_without_any_duty_falls_back_by_place(world):
     table = world.table()
     assert table.route("88", world.place("110101001"))[0].lead.code == "110101"
     best = table.route("88", None)[0]
-    assert best.lead.code == "HC" and "未能确定所在区" in best.explanation_zh
+    assert best.lead.code == "HC" and "未能确定所在区" in best.explanation
 
 
 def test_place_as_dict_or_unit(world):

@@ -11,8 +11,8 @@ def test_real_catalogue_examples(dispatch_db):
     place = locate_text("东城区王府井大街")
     best = router.route("03.01.01", place)[0]  # 占道经营: 属地
     assert best.lead.code == "110101001" and best.copy_to.code == "110101"
-    assert best.explanation_zh.startswith("占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #")
-    assert "属地" in best.explanation_zh and "抄送东城区" in best.explanation_zh
+    assert best.explanation.startswith("占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #")
+    assert "属地" in best.explanation and "抄送东城区" in best.explanation
     assert router.route("02.01.01", place)[0].lead.code == "EN-WATER"  # 停水
     assert router.route("05.03.01", place)[0].lead.code == "CD-JGJ"  # 道路违法停车
 
@@ -50,7 +50,7 @@ def test_changes_to_duties_and_units_are_seen_at_once(dispatch_db):
     street = Unit.objects.get(code="110101001")
     street.aliases = "东华门测试街道办事处"
     street.save()
-    assert "东华门测试街道办事处" in router.route("03.01.01", locate_text("东华门街道"))[0].explanation_zh
+    assert "东华门测试街道办事处" in router.route("03.01.01", locate_text("东华门街道"))[0].explanation
 
 
 def test_the_table_is_reused_between_calls(dispatch_db, settings, django_assert_num_queries):

@@ -486,7 +486,7 @@ def test_the_desk_suggests_the_grid_first_and_dispatching_there_opens_the_ladder
     found = desk.suggestions_for(t, classifier=clf)
     first = found[0]
     assert (first.category, first.lead, first.mode, first.co) == (gw.trash, gw.g1, "grid_first", [])
-    assert "网格职责清单" in first.explanation_zh and gw.g1.name in first.explanation_zh
+    assert "网格职责清单" in first.explanation and gw.g1.name in first.explanation
     assert all(s.lead != gw.g1 for s in found if s.category == gw.cover)
     assert desk.form_route(t) == (gw.g1, [])  # the dispatch form starts from the same unit
 
