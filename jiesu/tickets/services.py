@@ -357,6 +357,12 @@ def close_special(user, ticket, special_class, note=""):
     ticket.closed_at = now
     ticket.save()
     record_event(ticket, "close_special", user, before, ticket.state, note, special_class=special_class)
+    for child in ticket.merged_children.filter(state=State.MERGED).select_for_update():  # the same matter
+        child.state, child.special_class, child.close_reason, child.closed_at = (
+            State.CLOSED, special_class, CloseReason.SPECIAL, now)
+        child.save()
+        record_event(child, "close_special", user, State.MERGED, State.CLOSED, note, special_class=special_class,
+                     via_parent=ticket.pk)
     return ticket
 
 
@@ -370,6 +376,10 @@ def answer_directly(user, ticket, text):
     ticket.state, ticket.reply_text, ticket.replied_at = State.ANSWERED, text, now
     ticket.save()
     record_event(ticket, "answer", user, before, ticket.state, text)
+    for child in ticket.merged_children.filter(state=State.MERGED).select_for_update():  # each is called back
+        child.state, child.reply_text, child.replied_at = State.ANSWERED, text, now
+        child.save()
+        record_event(child, "answer", user, State.MERGED, State.ANSWERED, text, via_parent=ticket.pk)
     return ticket
 
 
@@ -706,7 +716,7 @@ def _same_caller_follows(user, parent, now, method, reached):
     """The parent's callback is theirs: closed with it, or back to waiting for its next reply (re-handled)."""
     if parent.parent_id is not None:
         return
-    for child in same_caller_children(parent).filter(state=State.REPLIED).select_for_update():
+    for child in same_caller_children(parent).filter(state__in=(State.REPLIED, State.ANSWERED)).select_for_update():
         before = child.state
         if parent.state == State.CLOSED:
             child.resolved, child.satisfied = parent.resolved, parent.satisfied

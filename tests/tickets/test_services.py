@@ -410,3 +410,27 @@ def test_phones_stored_as_typed_before_become_the_callers_digits(world):
     importlib.import_module("jiesu.tickets.migrations.0005_phone_digits").to_digits(apps, None)
     assert [Ticket.objects.get(pk=t.pk).citizen_phone for t in (typed, landline, plain)] == [
         "13911113333", "01065123456", "13800000000"]
+
+
+@pytest.mark.parametrize("how", ["answer", "close_special"])
+def test_a_parent_answered_directly_or_closed_by_class_takes_its_merged_requests_along(world, how):
+    """Found in a browser audit: a request merged into a ticket then answered directly or closed as special
+    class stayed 已合并 for ever, with no reply, no callback and no action."""
+    from jiesu.tickets import queries
+
+    parent = new_ticket(world, citizen_phone="13812345678")
+    child = new_ticket(world, citizen_phone="13900002222")
+    services.merge(world.dispatcher, child, parent)
+    if how == "answer":
+        services.answer_directly(world.call_taker, parent, "按政策可以办理，请携带身份证到街道办理")
+        child.refresh_from_db()
+        assert child.state == "answered" and child.reply_text.startswith("按政策")
+        assert child.pk in [t.pk for t in queries.callback_queue()]
+        services.record_callback(world.callback_agent, child, True, "resolved", "satisfied")
+        child.refresh_from_db()
+        assert child.state == "closed"
+    else:
+        services.close_special(world.call_taker, parent, "emergency", "已转119")
+        child.refresh_from_db()
+        assert (child.state, child.special_class) == ("closed", "emergency")
+        assert child.events.get(kind="close_special").payload["via_parent"] == parent.pk

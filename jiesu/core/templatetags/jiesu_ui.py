@@ -172,7 +172,7 @@ def event_details(event):
             out.append(p["special_class"])
     if kind == "reply" and p.get("self_resolved") is not None:
         out.append(_("Unit considers it resolved") if p["self_resolved"] else _("Unit considers it not resolved"))
-    if kind == "reply" and p.get("via_parent"):
+    if kind in ("reply", "answer", "close_special") and p.get("via_parent"):
         out.append(_("Reply of the ticket it was merged into"))
     if kind == "return" and p.get("suggested_unit"):
         out.append(_("Suggested unit: %(v)s") % {"v": p["suggested_unit"]})
