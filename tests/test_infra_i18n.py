@@ -114,3 +114,19 @@ def test_missing_is_reported_and_translated_entries_count(tmp_path):
     assert i18n.compile_all(pkg, verbose=False) == []  # up to date: not rewritten
     mo = polib.mofile(str(pkg / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"))
     assert mo.find("Intake").msgstr == "受理" and mo.find("Fuzzy one") is None
+
+
+def test_setup_and_run_compile_a_catalogue_newer_than_its_mo_file(tmp_path):
+    """The .mo files are not in git: `jiesu setup` and `jiesu run` compile them, or a fresh clone started with
+    those two commands (not make) shows an English UI (found by an audit)."""
+    import shutil
+
+    where = tmp_path / "jiesu" / "locale" / "zh_Hans" / "LC_MESSAGES"
+    where.mkdir(parents=True)
+    shutil.copy(i18n.MAIN_LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po", where / "django.po")
+    said = []
+    i18n.ensure_compiled(said.append, root=tmp_path / "jiesu")
+    assert (where / "django.mo").exists() and said == ["  translations: 1 catalogue(s) compiled"]
+    said.clear()
+    i18n.ensure_compiled(said.append, root=tmp_path / "jiesu")
+    assert said == []  # up to date: nothing to do, nothing said

@@ -82,6 +82,18 @@ def compile_all(root: Path = PACKAGE_DIR, force: bool = False, verbose: bool = T
     return written
 
 
+def ensure_compiled(log=print, root: Path = PACKAGE_DIR) -> None:
+    """Compile the catalogues that are newer than their .mo files, as `jiesu setup` and `jiesu run` start: the
+    .mo files are not in git, and without them the UI is English (only `make` compiled them before)."""
+    try:
+        written = compile_all(root, verbose=False)
+    except SystemExit as exc:  # an install that cannot be written to ships its .mo files
+        log(f"  translations: {exc}")
+        return
+    if written:
+        log(f"  translations: {len(written)} catalogue(s) compiled")
+
+
 # ---------------------------------------------------------------- extraction
 
 @dataclass(frozen=True, order=True)

@@ -62,12 +62,15 @@ def ticket_check(request, pk):
     if ticket is None or not scoping.can_view(request.user, ticket):
         raise Http404(_("No such ticket."))
     actions = services.available_actions(request.user, ticket)
-    proposals = duplicates.proposals(ticket)
+    parted = duplicates.split_apart(ticket)
+    proposals = [p for p in duplicates.proposals(ticket) if p["parent"].pk not in parted]
     proposed = {p["parent"].pk for p in proposals}
-    similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed] \
+    similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed | parted] \
         if ticket.is_open else []
     for c in similar:  # the newer or unhandled one goes into the other: never a unit's ticket into a fresh one
         c.into_this = services.merge_parent(ticket, c.ticket) is ticket
+    for p in proposals:  # a flag may name a ticket that should join this one (this one is with a unit now)
+        p["into_this"] = services.merge_parent(ticket, p["parent"]) is ticket
     emergency = desk.emergency_of(ticket) if ticket.is_open else None
     return render(request, "dispatch/duplicates_ticket.html", {
         "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": "merge" in actions,

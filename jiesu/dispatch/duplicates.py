@@ -1186,6 +1186,18 @@ def proposals(ticket):
     return out
 
 
+def split_apart(ticket):
+    """Ids of the tickets this one was split off from or that were split off from it (a dissatisfied citizen's
+    request is handled on its own: offering to merge it back would undo that)."""
+    from jiesu.tickets.models import TicketEvent
+
+    mine = {e["child"] for e in ticket.events.filter(kind="split_off").values_list("payload", flat=True)
+            if e.get("child")}
+    theirs = set(TicketEvent.objects.filter(kind="split_off", payload__child=ticket.pk).values_list("ticket_id",
+                                                                                                   flat=True))
+    return mine | theirs
+
+
 def proposed_parents(ticket_ids):
     """{ticket id: parent id} of the latest merge proposal of each ticket (for queues: one query)."""
     from jiesu.tickets.models import TicketEvent
@@ -1253,8 +1265,8 @@ def after_intake(user, ticket, merge_into=None, then=""):
                 text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous),
                 place_of_ticket(ticket), exclude=[ticket.pk], limit=30) if r.ticket.pk == follow[1]), None)
             if earlier is None:  # the form offers only the same caller's recent tickets: anything else is not one
-                raise DomainError(_("Ticket #%(id)s is not a recent request of the same caller about this: not "
-                                    "closed as a repeat.") % {"id": follow[1]}, field="then")
+                raise DomainError(_("The earlier ticket chosen is not a recent request of the same caller about "
+                                    "this: not closed as a repeat."), field="then")
             services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, "", parent=earlier.pk,
                                   parent_number=earlier.number, reason="repeat")
             services.close_special(user, ticket, SpecialClass.REPEAT,
@@ -1266,7 +1278,8 @@ def after_intake(user, ticket, merge_into=None, then=""):
                         % {"number": parent.payload["parent_number"]}))
     except DomainError as exc:
         out.append(("warning", _("The ticket is recorded, but: %(message)s") % {"message": exc.message}))
-    if not follow:
+    ticket.refresh_from_db(fields=["state"])
+    if ticket.state not in ("closed",):  # recorded as a request (also when the chosen closing was refused)
         out += flag_repeats(user, ticket)
     return out
 

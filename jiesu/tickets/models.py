@@ -209,8 +209,9 @@ class Ticket(models.Model):
 
     @property
     def handled_as(self):
-        """The ticket whose handling is this one's: its parent while merged (its progress is the citizen's)."""
-        return self.parent if self.state == "merged" and self.parent_id else self
+        """The ticket whose handling is this one's: its parent once merged (replied and closed with it, the link
+        stays; a split-off or re-opened request has none)."""
+        return self.parent if self.parent_id else self
 
 
 class AssignmentRole(models.TextChoices):

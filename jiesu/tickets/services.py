@@ -648,9 +648,9 @@ def supervise(user, ticket, text):
 @transaction.atomic
 def remind(user, ticket, text=""):
     """催办: a reminder, e.g. when the citizen calls again."""
+    text = optional_note(text, "text") or _("The citizen asks about progress.")
     ticket = locked(ticket)
     check("remind", user, ticket)
-    text = (text or "").strip() or _("The citizen asks about progress.")
     _notify_lead(user, ticket, NoticeKind.REMIND, text)
     record_event(ticket, "remind", user, ticket.state, ticket.state, text)
     return ticket

@@ -200,6 +200,11 @@ def test_emergency_and_repeat_close_at_once(world):
     said = duplicates.after_intake(world.call_taker, other, then=f"repeat:{earlier.pk}")
     other.refresh_from_db()
     assert other.state == State.NEW and "不是同一来电人" in said[0][1]
+    # refused for a forged id, the same caller's real repeat is still flagged for the dispatcher
+    third = new_ticket(world, text=STALL_AGAIN, citizen_phone="13812345678")
+    said = duplicates.after_intake(world.call_taker, third, then=f"repeat:{other.pk}")
+    assert said[0][0] == "warning" and third.events.filter(kind="duplicate_proposed", payload__reason="same_caller",
+                                                            payload__parent=earlier.pk).exists()
 
 
 # ── the HTMX endpoints ──────────────────────────────────────────────────────
@@ -488,7 +493,7 @@ def test_a_merged_requests_tracking_page_shows_the_handling_of_the_ticket_it_joi
     services.dispatch(world.dispatcher, parent, world.street.pk)
     child.refresh_from_db()
     html = client.get("/track/", {"code": child.query_code}).content.decode()
-    assert f"与 {parent.number} 合并办理" in html
+    assert f"与 {parent.number} 属同一事项，两者合并办理" in html
     import re
 
     dispatched = re.search(r"<li([^>]*)><span class=\"when\">([^<]*)</span><span>已派至承办单位", html)
@@ -538,3 +543,25 @@ def test_the_same_caller_is_flagged_before_the_street_is_picked(world):
     assert duplicates.REPEAT_MIN_TEXT_NO_PLACE <= sim < 0.45, sim  # alike, but below the old floor
     found = duplicates.same_caller(world.call_taker, Draft(text=text, phone="13312345678"), duplicates.Place())
     assert [r.ticket.pk for r in found] == [earlier.pk]
+
+
+def test_a_split_off_request_is_not_offered_back_and_a_flag_offers_the_right_direction(world, as_user):
+    parent = new_ticket(world)
+    child = new_ticket(world, text=STALL_AGAIN, citizen_phone="13700000000")
+    services.merge(world.dispatcher, child, parent)
+    services.dispatch(world.dispatcher, parent, world.street.pk)
+    services.sign(world.street_staff, parent)
+    services.contact(world.street_staff, parent)
+    services.reply(world.street_staff, parent, "已清理", True)
+    child.refresh_from_db()
+    services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
+    assert duplicates.split_apart(child) == {parent.pk} and duplicates.split_apart(parent) == {child.pk}
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{child.pk}/").content.decode()
+    assert parent.number not in html  # handled on its own now: not offered back
+    # a same-caller flag on a ticket since dispatched offers the other one into it
+    earlier = new_ticket(world, text=NOISE, citizen_phone="13511112222")
+    again = new_ticket(world, text=NOISE, citizen_phone="13511112222")
+    duplicates.flag_repeats(world.call_taker, again)
+    services.dispatch(world.dispatcher, again, world.street.pk)
+    html = as_user(world.dispatcher).get(f"/intake-check/ticket/{again.pk}/").content.decode()
+    assert f'action="/tickets/{earlier.pk}/act/merge/"' in html and f"将 {earlier.number} 合并到本工单" in html

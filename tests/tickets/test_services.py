@@ -65,6 +65,9 @@ def test_a_note_too_long_is_refused_by_name_and_nothing_is_written(world):
     assert t.state == "new" and t.assignments.count() == 0 and t.events.count() == events
     with pytest.raises(DomainError):
         services.close_special(world.call_taker, t, "emergency", "y" * 1001)
+    with pytest.raises(DomainError) as refused:
+        services.remind(world.dispatcher, t, "催" * 9000)  # 催办 too (an audit stored 9,000 characters)
+    assert refused.value.field == "text"
     services.dispatch(world.dispatcher, t, world.street.pk, note="  " + "z" * 1000 + "  ")
     assert t.events.latest("id").note == "z" * 1000  # stripped, then counted
 

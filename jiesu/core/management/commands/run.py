@@ -17,6 +17,8 @@ import sys
 from django.contrib.staticfiles.management.commands.runserver import Command as RunServer
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
+from jiesu.core.i18n_compile import ensure_compiled
+
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 WORKER_STOP_SECONDS = 20  # how long a stopping worker may take to finish its job before it is killed
 
@@ -32,6 +34,8 @@ class Command(RunServer):
                             help="do not start the worker (one runs elsewhere)")
 
     def handle(self, *args, **options):
+        if not reloaded_child():
+            ensure_compiled(self.stdout.write)
         worker = None
         if not options["no_worker"] and not reloaded_child():
             worker = start_worker()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core.collector import quiet_gc
+from jiesu.core.i18n_compile import ensure_compiled
 from jiesu.demo import setup_steps
 from jiesu.grids.demo import setup_step as demo_grids
 from jiesu.whistles.demo import setup_step as demo_whistles
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         districts = [d.strip() for d in districts.split(",") if d.strip()] or None
 
         log("Jiesu setup")
+        ensure_compiled(log)
         setup_steps.timed(log, "database migrated",
                           lambda: call_command("migrate", interactive=False, verbosity=0))
         setup_steps.org_tree(log, districts)
