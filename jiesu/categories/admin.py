@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.categories.models import Category, Duty, TimeLimitClass
-from jiesu.categories.services import DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS, stop_following_catalogue
+from jiesu.categories.services import stop_following_catalogue, target_label
 
 #: Fields whose change does not part a record from the catalogue files (the loader leaves them alone).
 _NOT_FROM_THE_FILES = {"active", "follows_catalogue"}
@@ -24,9 +24,12 @@ class KeptAsEditedHere:
 
 
 def say_kept(request, obj):
-    messages.info(request, _("%(what)s “%(name)s” is now kept as changed here: setup (seed_reference) no longer "
-                             "changes it from the catalogue's files. Tick “follows the catalogue files” to hand "
-                             "it back.") % {"what": obj._meta.verbose_name.capitalize(), "name": obj})
+    """Say so; how to hand it back only to who may (a dispatch lead changes duties, not categories)."""
+    said = _("%(what)s “%(name)s” is now kept as changed here: setup (seed_reference) no longer changes it from "
+             "the catalogue's files.") % {"what": obj._meta.verbose_name.capitalize(), "name": obj}
+    if request.user.has_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}"):
+        said += " " + _("Tick “follows the catalogue files” to hand it back.")
+    messages.info(request, said)
 
 
 class DutyInline(admin.TabularInline):
@@ -155,13 +158,6 @@ class TimeLimitClassAdmin(KeptAsEditedHere, admin.ModelAdmin):
         return self._step(obj, "reply")
 
 
-def target_label(kind):
-    """A duty's unit kind in words: street → 所在街道, district_department:SCJ → 所在区的市场监督管理局."""
-    if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
-        abbr = kind[len(DISTRICT_DEPARTMENT_PREFIX):]
-        return _("the place's district: %(department)s") % {"department": DISTRICT_DEPARTMENTS.get(abbr, abbr)}
-    return {"street": _("the place's street"), "district": _("the place's district"),
-            "community": _("the place's community"), "grid": _("the place's grid")}.get(kind, kind)
 
 
 class TargetKindFilter(admin.SimpleListFilter):

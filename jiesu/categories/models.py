@@ -145,7 +145,9 @@ class Duty(models.Model):
         verbose_name_plural = _("duties (dispatch catalogue)")
 
     def __str__(self):
-        target = self.unit.name if self.unit_id else self.unit_kind
+        from jiesu.categories.services import target_label
+
+        target = self.unit.name if self.unit_id else target_label(self.unit_kind)
         how = gettext("negative list") if self.negative else self.get_role_display()
         return f"#{self.pk} {self.category} → {target} ({how})"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from jiesu.categories.models import Category, Duty, DutyRole, DutyScope, LimitUnit, RequestType, TimeLimitClass
 from jiesu.core.errors import DomainError
@@ -370,6 +371,16 @@ def load_duties(prune=True) -> dict:
     Duty.objects.bulk_create(new, batch_size=1000)
     stats["created"] = len(new)
     return stats
+
+
+def target_label(kind):
+    """A duty's unit kind in words: street → 所在街道, district_department:SCJ → 所在区的市场监督管理局."""
+    if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
+        abbr = kind[len(DISTRICT_DEPARTMENT_PREFIX):]
+        department = DISTRICT_DEPARTMENTS.get(abbr, abbr)
+        return gettext("the place's district: %(department)s") % {"department": department}
+    return {"street": gettext("the place's street"), "district": gettext("the place's district"),
+            "community": gettext("the place's community"), "grid": gettext("the place's grid")}.get(kind, kind)
 
 
 def stop_following_catalogue(model, ids):

@@ -1099,7 +1099,7 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
     qs = scoping.visible_tickets(user, recent).order_by("-created_at")
     idx = OPEN_INDEX.index
     out = []
-    for t in qs.select_related("street", "community")[:30]:
+    for t in qs.select_related("street", "community", "parent")[:30]:
         sim = text_similarity(draft.text, f"{t.title} {t.text}", idx)
         f, r, _d = place_factor(place, *(np.array([v if v is not None else -1]) for v in (
             t.district_id, t.street_id, t.community_id, t.grid_id)),
@@ -1112,9 +1112,13 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         if repeat:
             days = max(0, (timezone.localtime(now).date() - timezone.localtime(t.created_at).date()).days)  # 昨天 = 1
             label = PLACE_LABELS["point"].format(d=int(round(_d[0]))) if reason == "point" else PLACE_LABELS[reason]
-            out.append(Repeat(t, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
+            handled = t.parent if t.state == "merged" and t.parent_id else t  # the ticket handling the matter
+            out.append(Repeat(handled, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
     out.sort(key=lambda r: -r.text)
-    return out[:limit]
+    once = {}
+    for r in out:
+        once.setdefault(r.ticket.pk, r)
+    return list(once.values())[:limit]
 
 
 def check_intake(user, draft: Draft, limit=5, chosen=None, now=None) -> IntakeCheck:

@@ -319,19 +319,27 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
 
 # ── auto-dispatch ───────────────────────────────────────────────────────────
 
-def system_user():
-    """The `system` user that auto-dispatches: a dispatcher of the hotline centre, made when missing.
+SYSTEM_NAME = "系统"
 
-    It cannot log in (no usable password). An existing `system` user is used as it is.
+
+def system_user():
+    """The `system` user that auto-dispatches and flags repeats nobody saw at intake: a dispatcher of the
+    hotline centre, made when missing, named 系统 (it did more than dispatch: 系统自动派单 on a repeat flag read
+    as if something had been dispatched).
+
+    It cannot log in (no usable password). An existing `system` user is used as it is, but for that old name.
     """
     from jiesu.accounts.models import Role, User
     from jiesu.units.models import Unit
 
     user = User.objects.filter(username=SYSTEM_USERNAME).select_related("unit").first()
     if user is not None:
+        if user.display_name == "系统自动派单":
+            User.objects.filter(pk=user.pk).update(display_name=SYSTEM_NAME)
+            user.display_name = SYSTEM_NAME
         return user
     hotline = Unit.objects.filter(kind=UnitKind.HOTLINE_CENTER, active=True).order_by("id").first()
-    user = User(username=SYSTEM_USERNAME, role=Role.DISPATCHER, unit=hotline, display_name="系统自动派单")
+    user = User(username=SYSTEM_USERNAME, role=Role.DISPATCHER, unit=hotline, display_name=SYSTEM_NAME)
     user.set_unusable_password()
     try:
         with transaction.atomic():

@@ -38,8 +38,8 @@ class Unit(models.Model):
                                related_name="+", editable=False)
     geometry = models.JSONField(_("boundary (GeoJSON geometry, WGS-84)"), null=True, blank=True)
     schematic = models.BooleanField(_("schematic boundary (示意)"), default=False)
-    center_lon = models.FloatField(null=True, blank=True)
-    center_lat = models.FloatField(null=True, blank=True)
+    center_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
     aliases = models.CharField(_("aliases"), max_length=255, blank=True,
                                help_text=_("Other names, separated by commas"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)

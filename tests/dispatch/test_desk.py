@@ -134,6 +134,7 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
                                 "cold_start": False, "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
+    assert system.display_name == "系统"
     for t, lead in ((stall, w.street), (gas, w.dept2)):
         t.refresh_from_db()
         assert t.state == State.DISPATCHED and t.lead_unit == lead

@@ -565,3 +565,12 @@ def test_a_split_off_request_is_not_offered_back_and_a_flag_offers_the_right_dir
     services.dispatch(world.dispatcher, again, world.street.pk)
     html = as_user(world.dispatcher).get(f"/intake-check/ticket/{again.pk}/").content.decode()
     assert f'action="/tickets/{earlier.pk}/act/merge/"' in html and f"将 {earlier.number} 合并到本工单" in html
+
+
+def test_a_repeat_names_the_ticket_handling_the_matter_not_a_merged_one(world):
+    parent = new_ticket(world, citizen_phone="13612345678")
+    merged = new_ticket(world, text=STALL_AGAIN, citizen_phone="13612345678")
+    services.merge(world.dispatcher, merged, parent)
+    found = duplicates.same_caller(world.call_taker, Draft(text=STALL_AGAIN, phone="13612345678"),
+                                   duplicates.place_of_draft(draft(world)))
+    assert [r.ticket.pk for r in found] == [parent.pk]  # once, and the one a merge can go into
