@@ -30,6 +30,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from jiesu.dispatch.gazetteer import LEVEL_RANK, LEVELS, chain_ids, level_of
 from jiesu.dispatch.wording import words
@@ -62,11 +63,18 @@ class Suggestion:
     lead: object
     co: list = field(default_factory=list)
     duty_id: int | None = None
-    explanation: str = ""
     confidence: float = 0.0
-    mode: str = ""           # a MODE_ZH key
+    mode: str = ""           # direct, territorial, district, district_department, fallback_district, hotline
     category: object = None  # the category routed
     copy_to: object = None   # the district a street dispatch is copied to
+    why: object = None       # () -> the explanation: worded when first read (most routed candidates never are)
+    _text: str | None = None
+
+    @property
+    def explanation(self) -> str:
+        if self._text is None:
+            self._text = self.why() if self.why is not None else ""
+        return self._text
 
     def as_dict(self):
         brief = lambda u: {"code": u.code, "name": u.name, "kind": str(u.kind)} if u is not None else None  # noqa: E731
@@ -323,8 +331,9 @@ class RoutingTable:
                 break
         copy_to = self._district_copy(lead, chain)
         confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
-        text = self._explain(category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes, alternative, w)
-        return Suggestion(lead=lead, co=co, duty_id=duty.id, explanation=text, confidence=round(confidence, 4),
+        why = partial(self._explain, category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes,
+                      alternative, w)
+        return Suggestion(lead=lead, co=co, duty_id=duty.id, why=why, confidence=round(confidence, 4),
                           mode=resolved.mode, category=category, copy_to=copy_to)
 
     def _district_copy(self, lead, chain):
@@ -349,13 +358,13 @@ class RoutingTable:
             blocked_notes = [*blocked_notes, w["negative_lead"] % {"id": barred.id, "unit": self.office(district)}]
         if district is not None and barred is None and self.units.get(district.id) is not None:
             resolved = _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR, why)
-            text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False, w)
-            return Suggestion(lead=district, duty_id=None, explanation=text, mode=resolved.mode,
+            why = partial(self._explain, category, chain, None, resolved, [], None, blocked_notes, False, w)
+            return Suggestion(lead=district, duty_id=None, why=why, mode=resolved.mode,
                               confidence=round(resolved.confidence, 4), category=category)
         reason = why if district is not None else w["unknown_district"]
         resolved = _Resolved(self.hotline, "hotline", HOTLINE, reason)
-        text = self._explain(category, chain, None, resolved, [], None, blocked_notes, False, w)
-        return Suggestion(lead=self.hotline, duty_id=None, explanation=text, mode="hotline",
+        why = partial(self._explain, category, chain, None, resolved, [], None, blocked_notes, False, w)
+        return Suggestion(lead=self.hotline, duty_id=None, why=why, mode="hotline",
                           confidence=HOTLINE, category=category)
 
     def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative, w) -> str:
