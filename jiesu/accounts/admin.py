@@ -7,7 +7,7 @@ from jiesu.accounts.models import ApiToken, User
 
 admin.site.site_header = _("Jiesu administration")
 admin.site.site_title = _("Jiesu administration")
-admin.site.index_title = _("Org tree, users, categories, dispatch catalogue, time limits, calendar")
+admin.site.index_title = _("What you may keep here")  # the same for a superuser and a dispatch lead
 admin.site.site_url = "/"
 
 

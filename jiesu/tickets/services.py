@@ -17,7 +17,6 @@ from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
 from jiesu.core.params import PHONE_RE, phone_digits
-from jiesu.dispatch.coords import to_wgs84
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
@@ -183,14 +182,14 @@ def validate_intake(data: IntakeData):
 
 def locate(data: IntakeData):
     """The ticket's place: coordinates (point in polygon), else a chosen unit, else the address (gazetteer)."""
-    if (data.lon is None) != (data.lat is None):
-        raise DomainError(_("Give both longitude and latitude, or neither."), field="lon" if data.lon is None else "lat")
-    if data.lon is not None:
-        try:
-            data.lon, data.lat = to_wgs84(float(data.lon), float(data.lat), data.coord_system)
-        except ValueError:
-            raise DomainError(_("Unknown coordinate system “%(v)s”.") % {"v": data.coord_system},
-                              field="coord_system")
+    from jiesu.dispatch.locator import LocateError, check_coordinates
+
+    try:  # as the dispatch API checks them: the datum always, both or neither, finite numbers
+        lon, lat = check_coordinates(data.lon, data.lat, data.coord_system)
+    except LocateError as exc:
+        raise DomainError(str(exc), field=exc.field) from None
+    if lon is not None:
+        data.lon, data.lat = lon, lat
         west, south, east, north = conf("CITY_BBOX")
         if not (west <= data.lon <= east and south <= data.lat <= north):
             raise DomainError(_("The coordinates lie outside the city."), field="lon")

@@ -38,6 +38,7 @@ def test_a_missing_permission_is_named(db):
 
 def test_the_dispatch_lead_keeps_the_catalogue_and_nothing_else(lead):
     index = lead.get("/admin/").content.decode()
+    assert "您在此可维护的内容" in index
     assert "/admin/categories/duty/" in index and "/admin/dispatch/gazetteerentry/" in index
     assert "/admin/accounts/user/" not in index and "/admin/units/unit/add/" not in index
     assert lead.get("/admin/categories/duty/add/").status_code == 200

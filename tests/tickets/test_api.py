@@ -282,3 +282,12 @@ def test_a_citizens_history_shows_the_callback_that_closed_it(world, client):
     history = citizen.get(f"/api/v1/tickets/{ticket.pk}/events").json()
     assert [e["kind"] for e in history][-1] == "callback" and history[-1]["to_state"] == "closed"
     assert "内部备注" not in json.dumps(history)
+
+
+def test_intake_checks_the_datum_and_the_numbers_as_the_dispatch_api_does(world, client):
+    staff = client_for(client, world.call_taker)
+    for body, field in (({"coord_system": "xyz"}, "coord_system"), ({"lon": "NaN", "lat": 39.9}, "lon"),
+                        ({"lon": 116.4}, "lat")):
+        r = post(staff, "/api/v1/tickets", {"text": "小区门口路灯不亮", **body})
+        assert r.status_code in (400, 422) and r.json()["field"] == field, (body, r.json())
+    assert Ticket.objects.count() == 0
