@@ -76,6 +76,12 @@ class Suggestion:
             self._text = self.why() if self.why is not None else ""
         return self._text
 
+    def worded(self):
+        """Word the explanation now and let go of what wording it needed (for a suggestion kept in a cache)."""
+        self.explanation  # noqa: B018 — computed and kept
+        self.why = None
+        return self
+
     def as_dict(self):
         brief = lambda u: {"code": u.code, "name": u.name, "kind": str(u.kind)} if u is not None else None  # noqa: E731
         return {"lead": brief(self.lead), "co": [brief(u) for u in self.co], "duty_id": self.duty_id,

@@ -301,7 +301,7 @@ class Context:
         if found is None:
             if len(self.routes) >= MEMO_LIMIT:
                 self.routes.clear()
-            found = self.routes[key] = self.table.route(category, place, place_confidence=confidence)[0]
+            found = self.routes[key] = self.table.route(category, place, place_confidence=confidence)[0].worded()
         return found
 
 
