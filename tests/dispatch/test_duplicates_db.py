@@ -10,7 +10,7 @@ from jiesu.dispatch.duplicates import Draft, check_intake
 from jiesu.tickets import queries, services
 from jiesu.tickets.models import Callback, State, Ticket, TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
-from tickets.helpers import new_ticket
+from tickets.helpers import new_ticket, reply_to
 
 STALL = "东华门大街有人占道经营，堵塞人行道"
 STALL_AGAIN = "东华门大街路口早餐摊占道经营，行人只能走机动车道"
@@ -549,10 +549,7 @@ def test_a_split_off_request_is_not_offered_back_and_a_flag_offers_the_right_dir
     parent = new_ticket(world)
     child = new_ticket(world, text=STALL_AGAIN, citizen_phone="13700000000")
     services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     child.refresh_from_db()
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     assert duplicates.split_apart(child) == {parent.pk} and duplicates.split_apart(parent) == {child.pk}

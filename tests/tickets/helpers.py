@@ -16,11 +16,17 @@ def new_ticket(w, **kw):
 
 
 def replied_ticket(w, **kw):
-    t = new_ticket(w, **kw)
-    services.dispatch(w.dispatcher, t, w.street.pk)
+    return reply_to(w, new_ticket(w, **kw), note="已电话联系")
+
+
+def reply_to(w, t, text="已清理占道摊点", dispatch=True, note=""):
+    """The street handles a ticket: dispatched to it (unless `dispatch` is False: already), signed, the citizen
+    contacted, replied."""
+    if dispatch:
+        services.dispatch(w.dispatcher, t, w.street.pk)
     services.sign(w.street_staff, t)
-    services.contact(w.street_staff, t, "已电话联系")
-    return services.reply(w.street_staff, t, "已清理占道摊点", True)
+    services.contact(w.street_staff, t, note)
+    return services.reply(w.street_staff, t, text, True)
 
 
 def point_children_at_the_test_database(monkeypatch):

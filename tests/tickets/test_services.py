@@ -12,7 +12,7 @@ from jiesu.tickets.services import IntakeData
 from jiesu.workcal.models import CalendarDay
 from jiesu.workcal.services import calendar_changed
 from tests.tickets.conftest import at
-from tests.tickets.helpers import new_ticket, replied_ticket
+from tests.tickets.helpers import new_ticket, replied_ticket, reply_to
 
 
 @pytest.fixture
@@ -113,10 +113,7 @@ def test_anonymous_ticket_keeps_no_personal_data(world):
 def test_merged_duplicates_get_the_parents_reply_and_their_own_callback(world):
     parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
     services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     child.refresh_from_db()
     assert child.state == "replied" and child.reply_text == "已清理"
     services.record_callback(world.callback_agent, child, True, "resolved", "satisfied")
@@ -134,10 +131,7 @@ def test_a_ticket_merged_with_its_duplicates_takes_them_along_so_every_citizen_g
     moved = newer.events.filter(kind="merge").order_by("id").last()
     assert moved.payload["parent"] == older.pk and moved.payload["moved_from"] == middle.pk
     assert older.events.filter(kind="merged_in", payload__child=newer.pk, payload__via=middle.pk).exists()
-    services.dispatch(world.dispatcher, older, world.street.pk)
-    services.sign(world.street_staff, older)
-    services.contact(world.street_staff, older)
-    services.reply(world.street_staff, older, "已清理", True)
+    reply_to(world, older, "已清理")
     for dup in (middle, newer):
         dup.refresh_from_db()
         assert dup.state == "replied" and dup.reply_text == "已清理"
@@ -150,9 +144,7 @@ def test_dissatisfied_callback_rehandles_until_the_limit(world, settings):
     assert t.state == "dispatched" and t.rehandle_round == 1
     lead = t.assignments.get(active=True, role="lead")
     assert lead.round == 1 and lead.state == "pending" and lead.reply_due > timezone.now()
-    services.sign(world.street_staff, t)
-    services.contact(world.street_staff, t)
-    services.reply(world.street_staff, t, "再次清理并安排巡查", True)
+    reply_to(world, t, "再次清理并安排巡查", dispatch=False)
     services.record_callback(world.callback_agent, t, True, "partly", "dissatisfied")
     assert t.state == "closed" and t.close_reason == "rehandle_limit"
 
@@ -279,10 +271,7 @@ def test_roles_that_may_not_record(world):
 def test_unhappy_merged_duplicate_is_split_off_and_requeued(world):
     parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
     services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     child.refresh_from_db()
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     assert child.state == "new" and child.parent is None and child.dispatch_due is not None
@@ -297,9 +286,7 @@ def test_a_duplicate_dispatched_before_its_merge_is_split_off_too_and_both_histo
     services.merge(world.dispatcher, child, parent)
     child.refresh_from_db()
     assert child.lead_unit is None and child.reply_due is None and not child.assignments.filter(active=True)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理", dispatch=False)
     child.refresh_from_db()
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     child.refresh_from_db()
@@ -324,16 +311,11 @@ def test_a_ticket_a_unit_handles_is_not_merged_into_a_fresh_one(world):
 def test_a_second_reply_of_the_parent_leaves_closed_duplicates_alone(world):
     parent, child = new_ticket(world), new_ticket(world, citizen_phone="13700000000")
     services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     child.refresh_from_db()
     services.record_callback(world.callback_agent, child, True, "resolved", "satisfied")
     services.record_callback(world.callback_agent, parent, True, "unresolved", "dissatisfied")
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "二次处理", True)
+    reply_to(world, parent, "二次处理", dispatch=False)
     child.refresh_from_db()
     assert child.state == "closed" and child.reply_text == "已清理"
 
@@ -353,18 +335,13 @@ def test_the_same_callers_merged_repeat_is_called_back_once_with_its_parent(worl
     other = new_ticket(world, citizen_phone="13900002222")
     for child in (repeat, other):
         services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     queue = [t.pk for t in queries.callback_queue()]
     assert parent.pk in queue and other.pk in queue and repeat.pk not in queue  # one person, one call
     services.record_callback(world.callback_agent, parent, True, "unresolved", "dissatisfied")
     repeat.refresh_from_db()
     assert repeat.state == "merged" and repeat.events.latest("id").payload["outcome"] == "with_parent"
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "二次处理，已清理干净", True)
+    reply_to(world, parent, "二次处理，已清理干净", dispatch=False)
     services.record_callback(world.callback_agent, parent, True, "resolved", "satisfied")
     repeat.refresh_from_db()
     other.refresh_from_db()
@@ -380,20 +357,14 @@ def test_a_reopened_former_duplicate_is_handled_on_its_own(world):
 
     parent, child = new_ticket(world, citizen_phone="13812345678"), new_ticket(world, citizen_phone="13812345678")
     services.merge(world.dispatcher, child, parent)
-    services.dispatch(world.dispatcher, parent, world.street.pk)
-    services.sign(world.street_staff, parent)
-    services.contact(world.street_staff, parent)
-    services.reply(world.street_staff, parent, "已清理", True)
+    reply_to(world, parent, "已清理")
     services.record_callback(world.callback_agent, parent, True, "resolved", "satisfied")
     child.refresh_from_db()
     assert child.state == "closed"
     services.reopen(world.supervisor, child, "问题复发")
     child.refresh_from_db()
     assert child.parent is None and parent.events.filter(kind="split_off", payload__child=child.pk).exists()
-    services.dispatch(world.dispatcher, child, world.street.pk)
-    services.sign(world.street_staff, child)
-    services.contact(world.street_staff, child)
-    services.reply(world.street_staff, child, "再次清理", True)
+    reply_to(world, child, "再次清理")
     assert child.pk in [t.pk for t in queries.callback_queue()]
     services.record_callback(world.callback_agent, child, True, "unresolved", "dissatisfied")
     child.refresh_from_db()
