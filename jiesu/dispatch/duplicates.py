@@ -1282,8 +1282,8 @@ def after_intake(user, ticket, merge_into=None, then=""):
                         % {"number": parent.payload["parent_number"]}))
     except DomainError as exc:
         out.append(("warning", _("The ticket is recorded, but: %(message)s") % {"message": exc.message}))
-    ticket.refresh_from_db(fields=["state"])
-    if ticket.state not in ("closed",):  # recorded as a request (also when the chosen closing was refused)
+    if ticket.state != "closed":  # recorded as a request, also when the chosen closing was refused (close_special
+        # locks and updates this very object, so its state is the database's)
         out += flag_repeats(user, ticket)
     return out
 

@@ -1,8 +1,9 @@
 """The engine's explanations in the user's language ("占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #123，属地）").
 
-The router, the engine and the grid-first step build an explanation for every suggestion, a few thousand
-a second at intake and import: each phrase is looked up once per language and process (`words()`), then
-only formatted. The Chinese wording is the catalogue's translation of these English templates
+The router, the engine and the grid-first step word an explanation for every suggestion that is read
+(router.Suggestion.why: of the ~10 candidates routed per ticket, the three shown; the import's one per
+route), a few thousand a second at intake and import: each phrase is looked up once per language and
+process (`words()`), then only formatted. The Chinese wording is the catalogue's translation of these English templates
 (jiesu/locale/zh_Hans); a message without a request (a command, the worker) is in the default language.
 """
 from django.conf import settings
