@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -104,6 +105,13 @@ def pick_categories(request):
 
 def csrf_failure(request, reason=""):
     """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
-    site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW)."""
+    site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW). The way back
+    opens the form's page afresh, where the tab's draft of what was typed is filled in again (core.drafts)."""
+    again = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        again = ""
     return render(request, "403.html", {"heading": _("This form has expired"), "exception": _(
-        "The page's security token is missing or has expired: reload the page and try again.")}, status=403)
+        "The page's security token is missing or has expired, so nothing was saved. Open the page again: what "
+        "you typed into a request, a reply or a reason is kept in this browser tab and is filled in again."),
+        "again": again}, status=403)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
-from jiesu.core import scoping
+from jiesu.core import drafts, scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
 from jiesu.dispatch import services as desk
@@ -106,6 +106,9 @@ def category_label(code):
 
 # ── intake ──────────────────────────────────────────────────────────────────
 
+INTAKE_DONE = drafts.done(drafts.INTAKE)
+
+
 def say_recorded(request, ticket):
     """The intake's confirmation: to the call-taker, the code to tell the citizen; to a citizen (or a grid worker),
     their own code and, when the text reads as an emergency, to call the line now (nobody has transferred the
@@ -114,10 +117,11 @@ def say_recorded(request, ticket):
 
     figures = {"number": ticket.number, "code": ticket.query_code}
     if request.user.role != Role.CITIZEN:
-        messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.") % figures)
+        messages.success(request, _("Ticket %(number)s recorded. Query code for the citizen: %(code)s.") % figures,
+                         extra_tags=INTAKE_DONE)
     else:
         messages.success(request, _("Your request was recorded as %(number)s. Keep its query code %(code)s: with "
-                                    "it you can follow the handling.") % figures)
+                                    "it you can follow the handling.") % figures, extra_tags=INTAKE_DONE)
     hint = emergency_of(ticket) if request.user.role in (Role.CITIZEN, Role.GRID_WORKER) else None
     if hint is not None:
         messages.warning(request, _("This reads like an emergency: call %(number)s (%(service)s) now.") % {
@@ -157,7 +161,7 @@ def intake(request):
                         getattr(messages, level)(request, text)
                 else:  # the same form sent again (double click, back button): no second ticket
                     messages.info(request, _("This form was already recorded as ticket %(number)s.")
-                                  % {"number": ticket.number})
+                                  % {"number": ticket.number}, extra_tags=INTAKE_DONE)
                 return redirect("ticket_detail", pk=ticket.pk)
         status = 400
     else:
@@ -171,6 +175,7 @@ def intake(request):
         "form": form, "intake_key": key, "place_kinds": PLACE_KINDS,
         "street_label": street.name if street else "", "category_label": category_label(category_code),
         "duplicate_check": duplicates.may_check(user), "merge_into": as_id(request.POST.get("merge_into")),
+        "draft": drafts.attributes(drafts.INTAKE, restore=not form.is_bound),
     }, status=status)
 
 
@@ -424,7 +429,8 @@ def act(request, pk, action):
         return redirect(back)
     result = result if hasattr(result, "state") else ticket
     messages.success(request, _("%(number)s: %(action)s — done. State now: %(state)s.") % {
-        "number": result.number, "action": label, "state": result.get_state_display()})
+        "number": result.number, "action": label, "state": result.get_state_display()},
+        extra_tags=drafts.done(drafts.of_action(ticket.pk, action)))
     return redirect(back)
 
 

@@ -378,7 +378,7 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     assert r.status_code == 403 and r.json()["error"] == "csrf" and "刷新页面" in r.json()["message"]
     assert Ticket.objects.get(pk=other.pk).state == State.NEW
     page = forged.post(f"/dispatch/desk/{other.pk}/accept/", {"rank": 1})  # a page left open: the site's own 403
-    assert page.status_code == 403 and "页面的安全令牌缺失或已过期：请刷新页面后重试。" in page.content.decode()
+    assert page.status_code == 403 and "页面的安全令牌缺失或已过期，本次提交没有保存。" in page.content.decode()
     assert "<title>表单已过期" in page.content.decode()
     assert "CSRF verification failed" not in page.content.decode()
     assert Ticket.objects.get(pk=other.pk).state == State.NEW

@@ -52,3 +52,33 @@ def test_arbitration_on_the_page_that_redispatches_is_logged_as_the_desks(world,
     assert (row.source, row.lead_unit_id, row.by) == ("desk", world.street.pk, world.dispatcher)
     ticket.refresh_from_db()
     assert ticket.lead_unit == world.street
+
+
+def test_an_expired_form_leads_back_to_its_own_page_only(world):
+    from django.test import Client
+
+    stale = Client(enforce_csrf_checks=True)
+    stale.force_login(world.call_taker)
+    page = stale.post("/intake/", {"text": "路灯不亮"}, HTTP_REFERER="http://testserver/intake/")
+    body = page.content.decode()
+    assert page.status_code == 403 and "本次提交没有保存" in body and 'href="http://testserver/intake/"' in body
+    elsewhere = stale.post("/intake/", {"text": "路灯不亮"}, HTTP_REFERER="https://evil.example/intake/")
+    assert elsewhere.status_code == 403 and "evil.example" not in elsewhere.content.decode()
+    assert "btn-primary" not in elsewhere.content.decode()  # no way "back" to another site
+
+
+def test_forms_name_their_drafts_and_done_actions_end_them(world, client):
+    """The server's side of the tab's drafts (jiesu.core.drafts): a form shown empty may be refilled, one
+    refilled by the server after a refusal may not, and a done action's message names the draft it ends."""
+    client.force_login(world.call_taker)
+    assert 'data-draft="intake" data-draft-restore' in client.get("/intake/").content.decode()
+    refused = client.post("/intake/", {"text": "", "channel": "phone"})
+    assert refused.status_code == 400 and 'data-draft="intake"' in refused.content.decode()
+    assert "data-draft-restore" not in refused.content.decode().split('id="intake-form"')[1].split(">")[0]
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    client.force_login(world.street_staff)
+    done = client.post(f"/tickets/{ticket.pk}/act/sign/", follow=True)
+    assert f'data-tags="draft:ticket-{ticket.pk}-sign"' in done.content.decode()
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f'data-draft="ticket-{ticket.pk}-contact" data-draft-restore' in page

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from jiesu.core import drafts
+
 register = template.Library()
 
 APPROACHING_FRACTION = 0.2  # the last fifth of the time allowed shows orange
@@ -252,6 +254,14 @@ def kept(context, ticket, action, name, default=""):
     if found is None:
         return default
     return found.get("data", {}).get(name, default)
+
+
+@register.simple_tag(takes_context=True)
+def action_draft(context, ticket, action):
+    """The draft attributes of `action`'s form (jiesu.core.drafts): refilled from the tab unless the action
+    was just refused, when the server refills the form with what was sent."""
+    return drafts.attributes(drafts.of_action(getattr(ticket, "pk", ticket), action),
+                             restore=_kept_for(context, ticket, action) is None)
 
 
 @register.simple_tag(takes_context=True)

@@ -185,4 +185,115 @@
     var form = e.target.closest("form");
     form.classList.toggle("not-reached", e.target.value === "0" && e.target.checked);
   });
+
+  // ── drafts ────────────────────────────────────────────────────────────
+  // A form marked data-draft="name" keeps what is typed into it in this tab's sessionStorage, per user, so
+  // an expired security token, a lapsed login, a language switch or a reload loses nothing. The server marks
+  // a form it shows empty with data-draft-restore (a form it refills itself after a refusal is not
+  // touched); once the form's action is done, its message names the draft (data-tags "draft:name"), which
+  // ends it. Logging out ends every draft, and another user's drafts are removed. Chosen files are not kept.
+  var DRAFT = "jiesu-draft:";
+  var body = document.body;
+  var draftUser = (body && body.getAttribute("data-user")) || "";
+
+  function drafts() { try { return window.sessionStorage; } catch (err) { return null; } }
+  function draftKey(form) { return DRAFT + draftUser + ":" + form.getAttribute("data-draft"); }
+
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (f) {
+      return f.name && f.name !== "csrfmiddlewaretoken" && f.name !== "next" &&
+        ["file", "submit", "button", "reset"].indexOf(f.type) < 0;
+    });
+  }
+
+  function ticks(f) { return f.type === "checkbox" || f.type === "radio"; }
+
+  function saveDraft(form) {
+    var store = drafts();
+    if (!store) { return; }
+    var fields = draftFields(form).map(function (f) {
+      return ticks(f) ? {n: f.name, v: f.value, c: f.checked} : {n: f.name, v: f.value};
+    });
+    var labels = {};
+    form.querySelectorAll(".picker[data-multiple='0']").forEach(function (p) {
+      labels[p.getAttribute("data-name")] = p.querySelector(".picker-q").value;
+    });
+    try { store.setItem(draftKey(form), JSON.stringify({fields: fields, labels: labels})); } catch (err) { /* full */ }
+  }
+
+  function fillDraft(form, draft) {
+    var left = draft.fields.slice();
+    draftFields(form).forEach(function (f) {
+      for (var i = 0; i < left.length; i++) {
+        var d = left[i];
+        if (d.n === f.name && (!ticks(f) || d.v === f.value)) {
+          if (ticks(f)) { f.checked = !!d.c; } else { f.value = d.v; }
+          left.splice(i, 1);
+          return;
+        }
+      }
+    });
+    Object.keys(draft.labels || {}).forEach(function (name) {
+      var p = form.querySelector(".picker[data-name='" + CSS.escape(name) + "']");
+      if (!p) { return; }
+      p.querySelector(".picker-q").value = draft.labels[name];
+      p.classList.toggle("picked", !!p.querySelector("input[type=hidden]").value);
+    });
+  }
+
+  function sayRestored(form) {
+    var note = document.createElement("p");
+    note.className = "draft-note";
+    note.setAttribute("role", "status");
+    note.textContent = (form.getAttribute("data-draft-note") || body.getAttribute("data-draft-note") || "") + " ";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "linkbtn";
+    discard.textContent = body.getAttribute("data-draft-discard") || "×";
+    discard.addEventListener("click", function () {
+      var store = drafts();
+      if (store) { store.removeItem(draftKey(form)); }
+      window.location.reload();
+    });
+    note.appendChild(discard);
+    form.insertBefore(note, form.firstChild);
+  }
+
+  function startDrafts() {
+    var store = drafts();
+    if (!store) { return; }
+    var own = DRAFT + draftUser + ":";
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(DRAFT) === 0 && key.indexOf(own) !== 0) { store.removeItem(key); }
+    }
+    document.querySelectorAll(".messages [data-tags]").forEach(function (m) {
+      m.getAttribute("data-tags").split(/\s+/).forEach(function (tag) {
+        if (tag.indexOf("draft:") === 0) { store.removeItem(own + tag.slice(6)); }
+      });
+    });
+    document.querySelectorAll("form[data-draft][data-draft-restore]").forEach(function (form) {
+      var saved = store.getItem(draftKey(form));
+      if (!saved) { return; }
+      try { fillDraft(form, JSON.parse(saved)); } catch (err) { store.removeItem(draftKey(form)); return; }
+      sayRestored(form);
+    });
+  }
+  startDrafts();  // before HTMX's first requests (the duplicate panel's `load`) read the fields
+
+  function draftOf(el) { return el && el.closest ? el.closest("form[data-draft]") : null; }
+  ["input", "change", "jiesu:picked"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var form = draftOf(e.target);
+      if (form) { saveDraft(form); }
+    });
+  });
+  document.addEventListener("submit", function (e) {
+    var store = drafts();
+    if (!store || !e.target.hasAttribute("data-draft-end-all")) { return; }
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(DRAFT) === 0) { store.removeItem(key); }
+    }
+  });
 })();

@@ -1,0 +1,127 @@
+"""Nothing typed is lost: drafts kept in the browser tab (app.js "drafts", jiesu.core.drafts), in a real browser."""
+import pytest
+
+from jiesu.accounts.models import Role, User
+from jiesu.core.tests_support import force_login
+from jiesu.tickets import services
+from jiesu.tickets.models import Ticket
+from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import new_ticket
+
+from .test_ticket_flow import login, logout
+
+STALE_SECRET = "A" * 32  # a well-formed token secret the page's form was not made with: the form has expired
+
+
+def drafts_in_tab(page):
+    return page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('jiesu-draft:'))")
+
+
+def fill_intake(page):
+    page.fill("#id_text", "东华门大街路灯不亮三天了，晚上很黑")
+    page.fill("#id_address", "东华门大街12号")
+    page.fill("#id_citizen_name", "李四")
+    page.fill("#id_citizen_phone", "13900002222")
+    page.check("#id_confidential")
+
+
+def expire_the_security_token(page, live_server):
+    page.context.add_cookies([{"name": "csrftoken", "value": STALE_SECRET, "url": live_server.url}])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_intake_form_is_filled_in_again_and_recorded_once(live_server, page, world):
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    fill_intake(page)
+    expire_the_security_token(page, live_server)
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "表单已过期" in page.title()
+    assert "本次提交没有保存" in page.locator("main").inner_text()
+    assert Ticket.objects.count() == 0
+    page.click("a:has-text('重新打开该页')")
+    page.wait_for_url("**/intake/")
+    assert page.input_value("#id_text") == "东华门大街路灯不亮三天了，晚上很黑"
+    assert page.input_value("#id_address") == "东华门大街12号"
+    assert page.input_value("#id_citizen_phone") == "13900002222"
+    assert page.is_checked("#id_confidential")
+    assert "照片需重新选择" in page.locator("#intake-form .draft-note").inner_text()
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_url("**/tickets/*/")
+    ticket = Ticket.objects.get()
+    assert (ticket.text, ticket.address, ticket.citizen_phone, ticket.confidential) == (
+        "东华门大街路灯不亮三天了，晚上很黑", "东华门大街12号", "13900002222", True)
+    assert drafts_in_tab(page) == []  # recorded: the draft has ended
+    page.goto(live_server.url + "/intake/")
+    assert page.input_value("#id_text") == "" and page.locator(".draft-note").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_can_be_cleared_and_ends_with_the_login(live_server, page, world):
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    fill_intake(page)
+    page.reload()  # a reload (or a language switch) keeps it too
+    assert page.input_value("#id_citizen_name") == "李四"
+    page.click(".draft-note button:has-text('清空')")
+    page.wait_for_load_state()
+    assert page.input_value("#id_citizen_name") == "" and page.locator(".draft-note").count() == 0
+    fill_intake(page)
+    assert len(drafts_in_tab(page)) == 1
+    logout(page)
+    assert drafts_in_tab(page) == []  # the citizen's name and phone leave the tab with the call-taker
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    assert page.input_value("#id_citizen_phone") == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_user_in_the_same_tab_never_sees_a_draft(live_server, page, world):
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    fill_intake(page)
+    other = User.objects.create_user("ct2", password="pw", role=Role.CALL_TAKER, unit=world.call_taker.unit)
+    force_login(page, live_server, other)  # another call-taker's session in the same tab, without logging out
+    page.goto(live_server.url + "/intake/")
+    assert page.input_value("#id_text") == "" and page.input_value("#id_citizen_phone") == ""
+    assert drafts_in_tab(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_reply_survives_a_reload_and_ends_when_sent(live_server, page, world):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    services.sign(world.street_staff, ticket)
+    services.contact(world.street_staff, ticket, "已电话联系")
+    login(page, live_server, "st")
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    page.fill("#act-reply textarea[name=reply_text]", "已联系城管清理占道摊点，现场已恢复通行")
+    page.check("#act-reply input[name=self_resolved][value='1']")
+    page.reload()
+    assert page.input_value("#act-reply textarea[name=reply_text]") == "已联系城管清理占道摊点，现场已恢复通行"
+    assert page.is_checked("#act-reply input[name=self_resolved][value='1']")
+    assert page.locator("#act-reply .draft-note").count() == 1
+    assert page.locator(".draft-note").count() == 1  # only the form that had a draft says so
+    page.click("#act-reply button[type=submit]")
+    page.wait_for_load_state()
+    ticket.refresh_from_db()
+    assert ticket.state == "replied" and ticket.reply_text == "已联系城管清理占道摊点，现场已恢复通行"
+    assert drafts_in_tab(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_action_shows_what_was_sent_not_an_older_draft(live_server, page, world):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    services.sign(world.street_staff, ticket)
+    services.contact(world.street_staff, ticket, "已电话联系")
+    login(page, live_server, "st")
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    page.fill("#act-reply textarea[name=reply_text]", "已处理")
+    page.click("#act-reply button[type=submit]")  # no "resolved?" answer: refused, the server keeps the text
+    page.wait_for_load_state()
+    assert page.locator("#act-reply .field-error").count() >= 1
+    assert page.input_value("#act-reply textarea[name=reply_text]") == "已处理"
+    assert page.locator("#act-reply .draft-note").count() == 0
+    assert drafts_in_tab(page) != []  # not done: the draft stays until the reply is sent
