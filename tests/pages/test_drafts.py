@@ -88,14 +88,20 @@ def test_another_user_in_the_same_tab_never_sees_a_draft(live_server, page, worl
     assert drafts_in_tab(page) == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_unit_reply_survives_a_reload_and_ends_when_sent(live_server, page, world):
+def open_for_the_reply(page, live_server, world):
+    """The street's staff on the page of a ticket it has signed and whose citizen it has contacted."""
     ticket = new_ticket(world)
     services.dispatch(world.dispatcher, ticket, world.street.pk)
     services.sign(world.street_staff, ticket)
     services.contact(world.street_staff, ticket, "已电话联系")
     login(page, live_server, "st")
     page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    return ticket
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_reply_survives_a_reload_and_ends_when_sent(live_server, page, world):
+    ticket = open_for_the_reply(page, live_server, world)
     page.fill("#act-reply textarea[name=reply_text]", "已联系城管清理占道摊点，现场已恢复通行")
     page.check("#act-reply input[name=self_resolved][value='1']")
     page.reload()
@@ -112,12 +118,7 @@ def test_a_unit_reply_survives_a_reload_and_ends_when_sent(live_server, page, wo
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_action_shows_what_was_sent_not_an_older_draft(live_server, page, world):
-    ticket = new_ticket(world)
-    services.dispatch(world.dispatcher, ticket, world.street.pk)
-    services.sign(world.street_staff, ticket)
-    services.contact(world.street_staff, ticket, "已电话联系")
-    login(page, live_server, "st")
-    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    ticket = open_for_the_reply(page, live_server, world)
     page.fill("#act-reply textarea[name=reply_text]", "已处理")
     page.click("#act-reply button[type=submit]")  # no "resolved?" answer: refused, the server keeps the text
     page.wait_for_load_state()
