@@ -161,7 +161,7 @@ def retrain_if_due(now=None, spawn=None):
         return None
     now = now or timezone.now()
     _reap_children()
-    desk.abandon_lost_retrain_runs(now, timeout=timedelta(hours=conf.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12)))
+    desk.abandon_lost_retrain_runs(now)
     first = not model_path.exists()
     if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
                        first=first, failed=0 if first else desk.retrains_failed_in_a_row()):

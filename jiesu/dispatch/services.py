@@ -781,16 +781,19 @@ def retrain_running():
 
 def start_retrain_run(trigger, model_path, *, now=None, pid=None):
     """Record a retraining as running. Raises Conflict while another runs: both would write the model file."""
-    try:
-        with transaction.atomic():
-            return RetrainRun.objects.create(started_at=now or timezone.now(), trigger=trigger,
-                                             model_path=str(model_path), host=socket.gethostname(), pid=pid)
-    except IntegrityError:
-        busy = retrain_running()
-        raise Conflict(_("Retraining #%(id)s is already running (started %(at)s); wait for it to finish.")
-                       % {"id": busy.pk if busy else "?",
-                          "at": timezone.localtime(busy.started_at).strftime("%Y-%m-%d %H:%M") if busy else "?"}
-                       ) from None
+    now = now or timezone.now()
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return RetrainRun.objects.create(started_at=now, trigger=trigger, model_path=str(model_path),
+                                                 host=socket.gethostname(), pid=pid)
+        except IntegrityError:
+            if attempt or not abandon_lost_retrain_runs(now):  # a run whose process died blocks nobody
+                break
+    busy = retrain_running()
+    raise Conflict(_("Retraining #%(id)s is already running (started %(at)s); wait for it to finish.")
+                   % {"id": busy.pk if busy else "?",
+                      "at": timezone.localtime(busy.started_at).strftime("%Y-%m-%d %H:%M") if busy else "?"})
 
 
 def claim_retrain_run(run_id):
@@ -840,9 +843,18 @@ def lost_reason(run, now, timeout):
     return None
 
 
-def abandon_lost_retrain_runs(now=None, timeout=timedelta(hours=12)):
-    """Mark lost the running runs whose process is gone or that have taken longer than `timeout`."""
-    now = now or timezone.now()
+def retrain_timeout():
+    """How long a retraining may run before it counts as lost (DISPATCH_RETRAIN_TIMEOUT_HOURS, 12)."""
+    from django.conf import settings
+
+    return timedelta(hours=settings.JIESU.get("DISPATCH_RETRAIN_TIMEOUT_HOURS", 12))
+
+
+def abandon_lost_retrain_runs(now=None, timeout=None):
+    """Mark lost the running runs whose process is gone or that have taken longer than `timeout` (by default
+    retrain_timeout()). The worker looks each pass; so do a new run's start and the accuracy page, so that a
+    run killed while no worker runs neither blocks the next one nor shows as running."""
+    now, timeout = now or timezone.now(), timeout or retrain_timeout()
     lost = 0
     for run in RetrainRun.objects.filter(state=RetrainState.RUNNING):
         found = lost_reason(run, now, timeout)

@@ -103,6 +103,7 @@ def accuracy(request):
     scoping.require_role(request.user, *desk.ACCURACY_ROLES)
     weeks = _weeks(request.GET.get("weeks"))
     report, computed_at = desk.accuracy_for(request.user, weeks)
+    desk.abandon_lost_retrain_runs()  # a run killed while no worker runs is not shown as running
     return render(request, "dispatch/accuracy.html", {
         "report": report, "computed_at": computed_at, "weeks": weeks, "week_choices": sorted({4, 12, 26, 52, weeks}),
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),

@@ -244,6 +244,23 @@ def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
 
 
 @pytest.mark.django_db
+def test_a_run_killed_while_no_worker_runs_blocks_nobody_and_shows_as_lost(scheduled, world, client):
+    """`jiesu dispatch retrain` by hand, killed, with no worker (`jiesu run --no-worker`) to mark it lost: the
+    next run's start and the accuracy page look themselves."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT - timedelta(hours=1), pid=dead.pid)
+    again = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT, pid=os.getpid())
+    killed.refresh_from_db()
+    assert killed.state == RetrainState.LOST and again.state == RetrainState.RUNNING
+    RetrainRun.objects.filter(pk=again.pk).update(pid=dead.pid)
+    client.force_login(world.dispatcher)
+    assert client.get("/dispatch/accuracy/").status_code == 200
+    assert RetrainRun.objects.get(pk=again.pk).state == RetrainState.LOST
+    assert desk.retrain_running() is None
+
+
+@pytest.mark.django_db
 def test_a_run_without_a_result_for_12_hours_is_lost(scheduled):
     old = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(hours=13))
     RetrainRun.objects.filter(pk=old.pk).update(host="another-machine", pid=1)
