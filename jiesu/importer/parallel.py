@@ -36,8 +36,8 @@ from pathlib import Path
 from django.db import connection, connections
 from django.utils import timezone
 
-from jiesu.importer.services import (Importer, ImportError_, Interrupted, Summary, check_input, check_report,
-                                    default_report_path, ignoring_interrupts, progress_bar)
+from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interrupted, Summary, check_input,
+                                    check_report, default_report_path, ignoring_interrupts, progress_bar)
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
@@ -104,7 +104,7 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
     return summary
 
 
-STOP = signal.SIGUSR1  # the parent's word to a child to stop as after Ctrl-C (the children ignore SIGINT itself)
+STOP = CHILD_STOP
 
 
 def _import_part(k, n, path, fmt, options, send, bytes_read, imported):

@@ -568,7 +568,8 @@ class Importer:
         if any(not keys.isdisjoint(earlier) for _future, _prepared, _refused, earlier in pending):
             while pending:
                 self._finish_oldest(pending)
-        pending.append((writer.submit(batch), prepared, refused, keys))
+        with held_interrupts():  # a batch submitted is a batch pending: it is finished and counted
+            pending.append((writer.submit(batch), prepared, refused, keys))
         if len(pending) > writer.in_flight:
             self._finish_oldest(pending)
 
@@ -577,8 +578,9 @@ class Importer:
         mark = time.perf_counter()
         wait((future,))  # interrupted while waiting, the batch stays pending: it is finished after the interrupt
         self.summary.timings["wait_writer"] += time.perf_counter() - mark
-        pending.popleft()
-        self._finish(future, prepared, refused)
+        with held_interrupts():  # a batch taken off the queue is counted and reported whole
+            pending.popleft()
+            self._finish(future, prepared, refused)
 
     def _tick(self, bar, reader, done):
         now = reader.bytes_read
@@ -839,6 +841,33 @@ class ignoring_interrupts:
     def __exit__(self, *exc):
         if self.before is not None:
             signal.signal(signal.SIGINT, self.before)
+
+
+#: The word of parallel.py's parent to a child process to stop as after Ctrl-C (the children ignore SIGINT itself).
+CHILD_STOP = signal.SIGUSR1
+
+
+class held_interrupts:
+    """An interrupt that arrives inside (SIGINT, or CHILD_STOP in a child: the signals that raise
+    KeyboardInterrupt) is raised when the block is done, not part-way through it. In the main thread; elsewhere
+    a no-op."""
+
+    def __enter__(self):
+        self.before, self.caught = {}, False
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, CHILD_STOP):
+                if signal.getsignal(signum) is signal.default_int_handler:
+                    self.before[signum] = signal.signal(signum, self._note)
+        return self
+
+    def _note(self, signum, frame):
+        self.caught = True
+
+    def __exit__(self, exc_type, exc, tb):
+        for signum, handler in self.before.items():
+            signal.signal(signum, handler)
+        if self.caught and exc_type is None:
+            raise KeyboardInterrupt
 
 
 def progress_bar(path, size, shown):

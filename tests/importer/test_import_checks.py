@@ -218,6 +218,44 @@ def test_sigint_is_turned_into_the_interrupt(world, tmp_path, monkeypatch):
     assert Ticket.objects.count() in (2, 4)  # the batch staged when the signal came is written, or not, whole
 
 
+@pytest.mark.parametrize("where", ["submit", "finish"])
+def test_sigint_while_a_batch_changes_hands_still_counts_it(world, tmp_path, monkeypatch, where):
+    """The two moments a batch is between the importer's queue and the writer (handed over; taken off and
+    counted): a real SIGINT there is raised after, so the line's count is what the database holds."""
+    import os
+
+    from jiesu.importer import services, writer
+
+    calls = []
+    if where == "submit":
+        submit = writer.BackgroundWriter.submit
+
+        def signalled(self, batch):
+            future = submit(self, batch)
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # the batch is with the writer, not yet in the queue
+            return future
+
+        monkeypatch.setattr(writer.BackgroundWriter, "submit", signalled)
+    else:
+        finish = services.Importer._finish
+
+        def signalled(self, *args):
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # the batch is off the queue, not yet counted
+            return finish(self, *args)
+
+        monkeypatch.setattr(services.Importer, "_finish", signalled)
+    path = write_csv(tmp_path / "t.csv", HEADER, numbered_rows("H", 10))
+    with pytest.raises(CommandError, match="interrupted") as caught:
+        run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "2")
+    written = Ticket.objects.count()
+    assert caught.value.returncode == 130 and 4 <= written < 10
+    assert f"interrupted: {written} rows imported in whole batches" in str(caught.value)
+
+
 def test_an_open_311_row_keeps_its_resolution_in_the_intake_event_not_as_a_reply(world, tmp_path):
     header = ["Unique Key", "Created Date", "Closed Date", "Agency", "Complaint Type", "Descriptor", "Status",
               "Resolution Description", "Latitude", "Longitude"]
