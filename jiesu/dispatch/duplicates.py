@@ -42,6 +42,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
+from jiesu.dispatch import emergency_en
+
 # ── tuning (docs/duplicates.md says why) ────────────────────────────────────
 
 WINDOW_DAYS = 30            # only open tickets recorded in the last N days are indexed
@@ -178,6 +180,8 @@ RULES = (
         context=("医院", "医生", "患者", "病人", "手术", "医疗", "住院", "污染", "空气", "臭", "熏", "异味", "气味",
                  "粉尘", "废气", "很多", "多位", "多名", "不少", "墙皮", "瓷砖", "花盆", "坠物", "抛物", "压力")),
 )
+#: The rules by their `what`: the English wording's lines (emergency_en) are these rules'.
+_RULE_NAMED = {rule.what: rule for rule in RULES}
 #: Any word of a rule, to pass over at once the many sentences that hold none (most).
 _ANY_WORD = {rule: re.compile("|".join(map(re.escape, rule.words + rule.weak))) for rule in RULES}
 #: A word right after one of these is denied, feared, hypothetical or a near miss (没有着火, 担心燃气泄漏, 以免起火,
@@ -270,7 +274,7 @@ def emergency_hint(text) -> EmergencyHint | None:
     injuries; when injuries come with another emergency the label says to call
     120 as well. Only the first EMERGENCY_HEAD characters are read: someone
     reporting an emergency says so first, while a long letter tells its story
-    (a past assault, a fire hazard) further on.
+    (a past assault, a fire hazard) further on. English wording fires the same rules (emergency_en).
     """
     fired, story = [], False
     for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
@@ -281,6 +285,7 @@ def emergency_hint(text) -> EmergencyHint | None:
         for rule in RULES:
             if rule not in fired and _hits(rule, clause, past, live):
                 fired.append(rule)
+    fired += [rule for rule in map(_RULE_NAMED.get, emergency_en.fired(text)) if rule not in fired]
     if not fired:
         return None
     order = {"119": 0, "110": 1, "122": 2, "120": 3}
