@@ -25,9 +25,7 @@ from jiesu.core import scoping
 from jiesu.core.params import as_id
 from jiesu.dispatch import duplicates
 from jiesu.dispatch import services as desk
-from jiesu.tickets import queries, services
-
-
+from jiesu.tickets import lifecycle, queries, services
 
 
 def _refused(request):
@@ -53,6 +51,14 @@ def intake_check(request):
     })
 
 
+def _direction(user, ticket, other, item):
+    """Which way `ticket` and `other` merge (the newer or unhandled one goes into the other: services.merge_parent)
+    and whether `user` may do it: the form acts on the ticket that joins the other."""
+    item.into_this = services.merge_parent(ticket, other) is ticket
+    moving = other if item.into_this else ticket
+    item.may_merge = lifecycle.allowed("merge", moving.state, services.effective_role(user))
+
+
 @login_required
 @require_GET
 def ticket_check(request, pk):
@@ -62,18 +68,14 @@ def ticket_check(request, pk):
     if ticket is None or not scoping.can_view(request.user, ticket):
         raise Http404(_("No such ticket."))
     actions = services.available_actions(request.user, ticket)
-    parted = duplicates.split_apart(ticket)
-    proposals = [p for p in duplicates.proposals(ticket) if p["parent"].pk not in parted]
-    proposed = {p["parent"].pk for p in proposals}
-    similar = [c for c in duplicates.similar_to_ticket(request.user, ticket) if c.ticket.pk not in proposed | parted] \
-        if ticket.is_open else []
-    for c in similar:  # the newer or unhandled one goes into the other: never a unit's ticket into a fresh one
-        c.into_this = services.merge_parent(ticket, c.ticket) is ticket
-    for p in proposals:  # a flag may name a ticket that should join this one (this one is with a unit now)
-        p["into_this"] = services.merge_parent(ticket, p["parent"]) is ticket
+    found = duplicates.ticket_duplicates(request.user, ticket)
+    for item in found.proposals:  # a flag may name a ticket that should join this one (this one is with a unit)
+        _direction(request.user, ticket, item.into, item)
+    for c in found.incoming + found.similar:  # never a unit's ticket into a fresh one
+        _direction(request.user, ticket, c.ticket, c)
     emergency = desk.emergency_of(ticket) if ticket.is_open else None
     return render(request, "dispatch/duplicates_ticket.html", {
-        "ticket": ticket, "proposals": proposals, "similar": similar, "may_merge": "merge" in actions,
+        "ticket": ticket, "proposals": found.proposals, "incoming": found.incoming, "similar": found.similar,
         "emergency": emergency, "may_close_special": "close_special" in actions,
         "emergency_note": duplicates.emergency_note(emergency.number, emergency) if emergency else "",
         "services": duplicates.SERVICES,

@@ -24,7 +24,10 @@ After the ticket is recorded, `after_intake` does what the call-taker chose
 on the form: propose the merge into an open ticket (a `duplicate_proposed`
 event; the dispatcher merges — call-takers may not, see docs/lifecycle.md),
 or close the new ticket at once as 分类处置 (repeat / emergency) through
-services.close_special.
+services.close_special. A proposal counts while it can be carried out
+(`proposals`, `Proposal.fate`: worked out when read, nothing is recorded
+when it lapses); a ticket already proposed is not offered again beside the
+ticket it is proposed into (`ticket_duplicates`).
 
 The pure part (emergency_hint, features, DuplicateIndex, place_factor, score)
 imports nothing from Django.
@@ -972,6 +975,7 @@ class Candidate:
     ticket: object
     match: Match
     chosen: bool = False
+    proposal: object = None         # its own pending Proposal into another ticket: offered, marked as such
 
     @property
     def score(self):
@@ -1018,7 +1022,8 @@ class IntakeCheck:
             "candidates": [{**brief(c.ticket), "score": c.match.score, "text": c.match.text,
                             "place": c.match.place, "place_label": c.match.place_label,
                             "age_days": round(c.match.age_days, 2), "explain": c.match.explain(),
-                            "chosen": c.chosen} for c in self.candidates],
+                            "chosen": c.chosen,
+                            "proposed_into": c.proposal.into.number if c.proposal else None} for c in self.candidates],
             "repeats": [{**brief(r.ticket), "text": round(r.text, 3), "days": r.days, "same_place": r.same_place}
                         for r in self.repeats],
             "building": self.building, "indexed": self.indexed, "ms": round(self.seconds * 1000, 2),
@@ -1077,6 +1082,7 @@ def find_similar(user, text, place: Place | None, limit=5, exclude=(), chosen=No
         out.append(Candidate(t, Match(t.pk, round(float(score), 4), round(sim, 4), round(float(f[0]), 3), str(r[0]),
                                       None if math.isnan(dist[0]) else float(dist[0]), age,
                                       t.created_at.timestamp()), chosen=True))
+    _mark_proposed(out)
     return out, False, indexed
 
 
@@ -1141,14 +1147,36 @@ def check_intake(user, draft: Draft, limit=5, chosen=None, now=None) -> IntakeCh
     return result
 
 
-def similar_to_ticket(user, ticket, limit=3):
+def similar_to_ticket(user, ticket, limit=3, exclude=()):
     """Open tickets like an existing one (for the dispatcher's ticket page), itself and its family left out."""
-    exclude = {ticket.pk} | set(ticket.merged_children.values_list("pk", flat=True))
+    exclude = {ticket.pk, *exclude} | set(ticket.merged_children.values_list("pk", flat=True))
     if ticket.parent_id:
         exclude.add(ticket.parent_id)
     found, _building, _n = find_similar(user, f"{ticket.title} {ticket.text}", place_of_ticket(ticket), limit,
                                         exclude=exclude)
     return found
+
+
+@dataclass
+class TicketDuplicates:
+    """What a ticket's duplicate panel lists besides the emergency prompt."""
+
+    proposals: list     # this ticket's own proposals and flags (Proposal), pending or retired, newest first
+    incoming: list      # similar tickets with a pending proposal into this one (Candidate): proposals, not offers
+    similar: list       # other similar open tickets (Candidate), each marked with its own pending proposal
+
+
+def ticket_duplicates(user, ticket, limit=3):
+    """The duplicate panel of a ticket page. A ticket already proposed for merging into this one is listed as that
+    proposal, not offered again as a new candidate; the tickets this one is proposed into, or was split apart
+    from, are not offered either."""
+    if not ticket.is_open:  # closed, answered, merged: its page says what became of it, nothing is pending
+        return TicketDuplicates([], [], [])
+    mine = [p for p in proposals(ticket) if p.shown]
+    taken = {t.pk for p in mine for t in (p.target, p.into)} | split_apart(ticket)
+    found = similar_to_ticket(user, ticket, limit * 2, exclude=taken)
+    incoming = [c for c in found if c.proposal is not None and c.proposal.into.pk == ticket.pk]
+    return TicketDuplicates(mine, incoming, [c for c in found if c not in incoming][:limit])
 
 
 # ── after the ticket is recorded ────────────────────────────────────────────
@@ -1157,7 +1185,9 @@ PROPOSED = "duplicate_proposed"
 
 
 def propose_merge(user, ticket, parent_id, reason="intake", note=""):
-    """Record the call-taker's choice: `ticket` repeats the open ticket `parent_id`; the dispatcher merges."""
+    """Record the call-taker's choice: `ticket` repeats the open ticket `parent_id`; the dispatcher merges.
+    A ticket merged meanwhile (the dispatcher may merge it while the call-taker types) is taken as its
+    parent's: the proposal names the ticket chosen and is carried out into the one handling the matter."""
     from django.utils.translation import gettext as _
 
     from jiesu.core import scoping
@@ -1166,33 +1196,158 @@ def propose_merge(user, ticket, parent_id, reason="intake", note=""):
     from jiesu.tickets.models import OPEN_STATES, Ticket
 
     note = services.optional_note(note)
-    parent = Ticket.objects.filter(pk=parent_id).first() if parent_id else None
+    parent = Ticket.objects.filter(pk=parent_id).select_related("parent").first() if parent_id else None
     if parent is None or parent.pk == ticket.pk or not scoping.can_view(user, parent):
         raise DomainError(_("There is no ticket with that number."), field="merge_into")
-    if parent.state not in OPEN_STATES or parent.parent_id:
+    into = parent.handled_as
+    if into.state not in OPEN_STATES or into.parent_id or into.pk == ticket.pk:
         raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
     sim = text_similarity(f"{ticket.title} {ticket.text}", f"{parent.title} {parent.text}", OPEN_INDEX.index)
     return services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, note, parent=parent.pk,
                                  parent_number=parent.number, text_similarity=round(sim, 3), reason=reason)
 
 
-def proposals(ticket):
-    """The open tickets proposed as this ticket's parent (newest proposal first), each once."""
-    from jiesu.tickets.models import OPEN_STATES, Ticket
+# What became of a proposal, worked out when read (nothing is recorded when it lapses: the history holds the
+# proposal and, on the other ticket, what closed or merged it).
+PENDING = "pending"   # the merge can be carried out now
+DONE = "done"         # carried out: one of the two was merged into the other (or both into a third)
+SETTLED = "settled"   # this ticket is no longer open, or was merged elsewhere: nothing pending on it
+SPLIT = "split"       # the two were split apart (a dissatisfied citizen's request is handled on its own)
+FINISHED = ("closed", "answered", "replied")  # the ticket it would go into is finished: the fate is its state
 
-    events = list(ticket.events.filter(kind=PROPOSED).order_by("-at", "-id"))
-    ids = [e.payload.get("parent") for e in events if e.payload.get("parent")]
-    parents = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("street", "community")}
-    out, seen = [], set()
-    for e in events:
-        pid = e.payload.get("parent")
-        if pid in seen or pid not in parents:
+
+@dataclass
+class Proposal:
+    """A merge proposal or same-caller flag (the latest `duplicate_proposed` event naming a ticket) and its fate.
+
+    It counts only while the merge can be carried out: into the ticket named, or the one that ticket has since
+    been merged into (a merge takes a ticket's duplicates along; a proposal follows it the same way). A
+    same-caller flag whose earlier ticket is finished still asks a person, while this ticket awaits dispatch,
+    whether it is a repeat without new facts (条例 Art.11 class 3)."""
+
+    event: object
+    child: object           # the ticket proposed for merging
+    target: object          # the ticket the event names
+    into: object            # where the merge would go now: the target, or the ticket it was merged into
+    fate: str = PENDING     # PENDING, DONE, SETTLED, SPLIT, or the finished state of `into` (FINISHED)
+    into_this: bool = False   # set by the panel: the merge goes the other way (services.merge_parent)
+    may_merge: bool = False   # set by the panel: the user may carry it out in that direction
+
+    @property
+    def reason(self):
+        return self.event.payload.get("reason") or "intake"
+
+    @property
+    def text_similarity(self):
+        return self.event.payload.get("text_similarity")
+
+    @property
+    def pending(self):
+        return self.fate == PENDING
+
+    @property
+    def followed(self):
+        """The ticket named was merged into another since: the merge goes there."""
+        return self.into.pk != self.target.pk
+
+    @property
+    def repeat_question(self):
+        from jiesu.tickets.models import State
+
+        return self.reason == "same_caller" and self.fate in FINISHED and self.child.state == State.NEW
+
+    @property
+    def undecided(self):
+        """A person still has to decide (auto-dispatch leaves the ticket alone)."""
+        return self.pending or self.repeat_question
+
+    @property
+    def shown(self):
+        return self.fate not in (DONE, SETTLED)
+
+    @property
+    def repeat_note(self):
+        return repeat_note(self.target.number)
+
+
+def _fate(child, target, into, split):
+    from jiesu.tickets.models import OPEN_STATES
+
+    if child.pk in (target.parent_id, into.pk) or (child.parent_id and child.parent_id in (target.pk, into.pk)):
+        return DONE
+    if child.state not in OPEN_STATES or child.parent_id:
+        return SETTLED
+    if {frozenset((child.pk, target.pk)), frozenset((child.pk, into.pk))} & split:
+        return SPLIT
+    if into.state in OPEN_STATES and not into.parent_id:
+        return PENDING
+    return str(into.state) if into.state in FINISHED else SETTLED
+
+
+def _split_pairs(ids):
+    """{frozenset((a, b))} of the tickets among `ids` split apart (a `split_off` event on the parent names the
+    child); looked up by ticket, both ends being among `ids`."""
+    from jiesu.tickets.models import TicketEvent
+
+    rows = TicketEvent.objects.filter(ticket_id__in=list(ids), kind="split_off").values_list("ticket_id", "payload")
+    return {frozenset((tid, payload["child"])) for tid, payload in rows if payload.get("child")}
+
+
+def _proposals_of(children):
+    """{child id: [Proposal, newest first]} for the tickets `children` ({id: Ticket}): five queries at most."""
+    from jiesu.tickets.models import Ticket, TicketEvent
+
+    out = {pk: [] for pk in children}
+    latest = {}
+    for e in TicketEvent.objects.filter(ticket_id__in=list(children), kind=PROPOSED).order_by("-at", "-id"):
+        if e.payload.get("parent"):
+            latest.setdefault((e.ticket_id, e.payload["parent"]), e)
+    if not latest:
+        return out
+    tickets = Ticket.objects.select_related("street", "community")
+    known = {t.pk: t for t in tickets.filter(pk__in={pid for _c, pid in latest})}
+    known |= {t.pk: t for t in tickets.filter(pk__in={t.parent_id for t in known.values()} - known.keys())}
+    split = _split_pairs(set(children) | known.keys())
+    for (cid, pid), event in latest.items():
+        target = known.get(pid)
+        if target is None:
             continue
-        seen.add(pid)
-        p = parents[pid]
-        out.append({"event": e, "parent": p, "open": p.state in OPEN_STATES and not p.parent_id,
-                    "text_similarity": e.payload.get("text_similarity")})
+        into = known.get(target.parent_id, target)
+        out[cid].append(Proposal(event, children[cid], target, into, _fate(children[cid], target, into, split)))
     return out
+
+
+def proposals(ticket):
+    """The tickets this one was proposed for merging into or flagged as a repeat of (each once, newest first),
+    with what became of each (Proposal.fate)."""
+    return _proposals_of({ticket.pk: ticket})[ticket.pk]
+
+
+def awaiting_decision(tickets):
+    """The ids of those of `tickets` with a proposal or flag a person has still to decide (Proposal.undecided):
+    auto-dispatch leaves them alone. A few queries for any number of tickets, one when none has a proposal."""
+    found = _proposals_of({t.pk: t for t in tickets})
+    return {pk for pk, mine in found.items() if any(p.undecided for p in mine)}
+
+
+def pending_proposals(tickets):
+    """{ticket id: its latest pending Proposal} of those of `tickets` that have one."""
+    found = _proposals_of({t.pk: t for t in tickets})
+    return {pk: pending[0] for pk, mine in found.items() if (pending := [p for p in mine if p.pending])}
+
+
+def proposed_parents(ticket_ids):
+    """{ticket id: id of the ticket its latest pending proposal would merge it into} (for queues)."""
+    from jiesu.tickets.models import Ticket
+
+    return {pk: p.into.pk for pk, p in pending_proposals(Ticket.objects.filter(pk__in=list(ticket_ids))).items()}
+
+
+def _mark_proposed(candidates):
+    """Mark each candidate already proposed for merging into a ticket: offered still, and said so."""
+    found = pending_proposals([c.ticket for c in candidates]) if candidates else {}
+    for c in candidates:
+        c.proposal = found.get(c.ticket.pk)
 
 
 def split_apart(ticket):
@@ -1207,16 +1362,9 @@ def split_apart(ticket):
     return mine | theirs
 
 
-def proposed_parents(ticket_ids):
-    """{ticket id: parent id} of the latest merge proposal of each ticket (for queues: one query)."""
-    from jiesu.tickets.models import TicketEvent
-
-    out = {}
-    for tid, payload in (TicketEvent.objects.filter(ticket_id__in=list(ticket_ids), kind=PROPOSED)
-                         .order_by("at", "id").values_list("ticket_id", "payload")):
-        if payload.get("parent"):
-            out[tid] = payload["parent"]
-    return out
+def repeat_note(number):
+    """The 分类处置 note of a ticket closed as the same caller's repeat of ticket `number`."""
+    return f"重复诉求，无新情况：同一来电人已于 {number} 反映"
 
 
 def _when_zh(days):
@@ -1279,7 +1427,7 @@ def after_intake(user, ticket, merge_into=None, then=""):
             services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state, "", parent=earlier.pk,
                                   parent_number=earlier.number, reason="repeat")
             services.close_special(user, ticket, SpecialClass.REPEAT,
-                                   f"重复诉求，无新情况：同一来电人已于 {earlier.number} 反映")
+                                   repeat_note(earlier.number))
             out.append(("success", _("Closed as special class: repeat of %(number)s.") % {"number": earlier.number}))
         elif merge_into:
             parent = propose_merge(user, ticket, merge_into)
@@ -1327,7 +1475,7 @@ def flag_repeats(user, ticket):
     draft = Draft(text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous)
     repeats = same_caller(user, draft, place_of_ticket(ticket), exclude=[ticket.pk])
     if repeats:  # already proposed for merging: said once
-        proposed = {p["parent"].pk for p in proposals(ticket)}
+        proposed = {p.target.pk for p in proposals(ticket)}
         repeats = [r for r in repeats if r.ticket.pk not in proposed]
     for r in repeats:
         services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,

@@ -35,14 +35,13 @@ from jiesu.accounts.models import Role, User
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
-from jiesu.dispatch.duplicates import PROPOSED, emergency_hint
+from jiesu.dispatch.duplicates import awaiting_decision, emergency_hint
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
                                    RetrainState, SuggestionSource)
 from jiesu.tickets import services as tickets
-from jiesu.tickets.models import (Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket,
-                                 TicketEvent)
+from jiesu.tickets.models import Assignment, AssignmentRole, RequestState, ReturnRequest, State, Ticket
 from jiesu.units.models import UnitKind
 
 log = logging.getLogger(__name__)
@@ -412,10 +411,11 @@ def auto_dispatch_new_tickets(now=None, batch=200):
     user = system_user()
     ids = list(auto_candidates(now).values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
-        chunk = (Ticket.objects.filter(pk__in=ids[start:start + batch], state=State.NEW)
-                 .annotate(proposed=Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=PROPOSED)))
-                 .select_related("category", "district", "street", "community").order_by("created_at", "id"))
+        chunk = list(Ticket.objects.filter(pk__in=ids[start:start + batch], state=State.NEW)
+                     .select_related("category", "district", "street", "community").order_by("created_at", "id"))
+        undecided = awaiting_decision(chunk)  # a proposal whose merge can no longer be carried out holds nothing
         for ticket in chunk:
+            ticket.proposed = ticket.pk in undecided
             report.checked += 1
             _auto_one(user, ticket, rules, report)
     return report

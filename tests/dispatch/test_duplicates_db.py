@@ -128,7 +128,7 @@ def test_a_merge_proposal_is_an_event_for_the_dispatcher(world):
     assert event.actor == world.call_taker
     child.refresh_from_db()
     assert child.state == State.NEW and child.parent is None  # the call-taker may not merge; the dispatcher does
-    assert [p["parent"].pk for p in duplicates.proposals(child)] == [parent.pk]
+    assert [(p.target.pk, p.fate) for p in duplicates.proposals(child)] == [(parent.pk, duplicates.PENDING)]
     assert duplicates.proposed_parents([child.pk, parent.pk]) == {child.pk: parent.pk}
 
 
