@@ -28,6 +28,9 @@ Matching (docs/dispatch-routing.md):
    nothing — and the reason names the candidates.
 5. Nothing found → no place: the router then falls back to the district, or
    the hotline centre, and says why.
+
+Reasons are kept as their parts and worded when read, in the reader's language
+(wording.word; reading one needs Django's settings, matching does not).
 """
 from __future__ import annotations
 
@@ -37,13 +40,16 @@ from dataclasses import dataclass, field
 
 LEVELS = ("grid", "community", "street", "district")
 LEVEL_RANK = {"district": 1, "street": 2, "community": 3, "grid": 4}
-LEVEL_ZH = {"district": "区", "street": "街道（乡镇）", "community": "社区", "grid": "网格"}
 
 #: How sure a match of each entry kind is, before ambiguity and conflicts.
 KIND_CONFIDENCE = {"unit": 0.95, "alias": 0.9, "compound": 0.85, "landmark": 0.85, "road": 0.7}
 #: A two-character alias (东华门 is fine, 上地 or 双井 less so) is easily a false hit.
 SHORT_ALIAS_CONFIDENCE = 0.6
-KIND_ZH = {"unit": "单位名称", "alias": "别名", "road": "道路", "landmark": "地标", "compound": "小区"}
+#: The kinds of name as a reason says them (wording.PLACE_TEMPLATES "kind_…"); another kind says nothing.
+KIND_WORDS = {kind: (f"kind_{kind}", None) for kind in KIND_CONFIDENCE}
+#: Reasons without a place.
+NOTHING_FOUND = ("place_nothing", None)
+UNDECIDED = ("place_undecided", None)
 
 #: In a request's own words (not its address field) a two-character name is often part of another word:
 #: 楼上地板 (上地), 大兴土木 (大兴), 房子朝阳 (朝阳), 买西单品 (西单). There it counts only when the words around it
@@ -133,6 +139,26 @@ PACKAGE_ENTRIES = (
 )
 
 
+class Worded:
+    """A dataclass field whose value is kept as parts (in `<name>_parts`) and read in words (wording.word), in
+    the language of whoever reads it. `result.reason = parts` (or a plain text) sets it, and so does the
+    dataclass's __init__ (a descriptor field: its default is the empty text). Wording needs Django's settings,
+    hence imported when read: matching names does not."""
+
+    def __set_name__(self, owner, name):
+        self.parts = f"{name}_parts"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return ""
+        from jiesu.dispatch.wording import word
+
+        return word(getattr(obj, self.parts))
+
+    def __set__(self, obj, value):
+        setattr(obj, self.parts, value)
+
+
 def normalize(text: str | None) -> str:
     """NFKC (full-width → half-width) and no whitespace: 'ＡＢ 1 号' → 'AB1号'."""
     if not text:
@@ -196,13 +222,19 @@ class Match:
 
 @dataclass
 class TextPlace:
-    """What the gazetteer made of a text: the unit (by id) or None, and why."""
+    """What the gazetteer made of a text: the unit (by id) or None, and why (`reason_parts`, worded when read)."""
 
     unit_id: int | None
     confidence: float
-    reason: str
+    reason_parts: object
     matched: list = field(default_factory=list)   # names found, in text order
     candidates: list = field(default_factory=list)  # unit ids when the text was ambiguous
+
+    @property
+    def reason(self) -> str:
+        from jiesu.dispatch.wording import word
+
+        return word(self.reason_parts)
 
 
 class Gazetteer:
@@ -264,11 +296,15 @@ class Gazetteer:
         """a and b lie on one branch (one is the other or its ancestor)."""
         return a == b or a in self.chain(b).values() or b in self.chain(a).values()
 
-    def label(self, unit_id) -> str:
-        """东华门街道（东城区）, 东城区."""
+    def label(self, unit_id):
+        """A unit and its district as a reason's part: 东华门街道（东城区） (东华门街道 (东城区) in English), 东城区."""
         unit = self.units[unit_id]
         district = self.units.get(unit.district_id) if level_of(unit) != "district" else None
-        return f"{unit.name}（{district.name}）" if district is not None else unit.name
+        return ("place_label", {"unit": unit.name, "district": district.name}) if district is not None else unit.name
+
+    def labels(self, unit_ids):
+        """Several units as one part: 八里庄街道（朝阳区）、八里庄街道（海淀区）."""
+        return "units_sep", [self.label(u) for u in unit_ids]
 
     @staticmethod
     def said_as_place(text: str, m: Match) -> bool:
@@ -285,7 +321,7 @@ class Gazetteer:
             normal = normalize(text)
             found = [m for m in found if self.said_as_place(normal, m)]
         if not found:
-            return TextPlace(None, 0.0, "地址中未识别出区、街道、社区或已登记的地名")
+            return TextPlace(None, 0.0, NOTHING_FOUND)
         units = self.units
         names = [m.name for m in found]
         notes = []
@@ -299,8 +335,8 @@ class Gazetteer:
             if districts:
                 inside = tuple(c for c in cands if chain_ids(units[c.unit_id])["district"] in districts)
                 if not inside:
-                    where = "、".join(units[d].name for d in sorted(districts, key=lambda d: units[d].code))
-                    notes.append(f"「{m.name}」不在{where}，未采用")
+                    where = ("units_sep", [units[d].name for d in sorted(districts, key=lambda d: units[d].code)])
+                    notes.append(("place_outside", {"name": m.name, "districts": where}))
                     continue
                 cands = inside
             usable.append((m, cands))
@@ -318,35 +354,35 @@ class Gazetteer:
             chosen, confidence, why = self._decide(m, cands, others, notes)
             if chosen is None:
                 continue
-            return self._result(chosen, confidence, m, why, names, others, notes)
-        return TextPlace(None, 0.0, "；".join(notes) or "地址中的地名无法确定位置", names,
+            return self._result(chosen, confidence, m, why, names, others, notes, free_text)
+        return TextPlace(None, 0.0, ("reason_sep", notes) if notes else UNDECIDED, names,
                          candidates=[c.unit_id for _, cands in usable for c in cands])
 
     def _decide(self, m, cands, singles, notes):
-        """(unit id, confidence, explanation) for one match, or (None, …) when it is undecidable."""
-        kind_zh = KIND_ZH.get(cands[0].kind, "")
+        """(unit id, confidence, explanation's parts) for one match, or (None, …) when it is undecidable."""
         if len(cands) == 1:
             c = cands[0]
-            return c.unit_id, c.confidence, f"「{m.name}」（{KIND_ZH.get(c.kind, '')}）"
+            return c.unit_id, c.confidence, ("place_named", {"name": m.name, "kind": KIND_WORDS.get(c.kind, "")})
         # several units carry this name: let the other names decide
         support = [c for c in cands if any(self._related(s, c.unit_id) for s in singles)]
         if len(support) == 1:
             c = support[0]
-            return c.unit_id, c.confidence, f"「{m.name}」（{kind_zh}，有多处同名，按地址中的其他地名确定）"
+            kind = KIND_WORDS.get(cands[0].kind, "")
+            return c.unit_id, c.confidence, ("place_named_settled", {"name": m.name, "kind": kind})
         pool = support or list(cands)
-        listed = "、".join(self.label(c.unit_id) for c in pool)
+        listed = self.labels(c.unit_id for c in pool)
         chains = [self.chain(c.unit_id) for c in pool]
         for level in LEVELS:
             ids = {ch[level] for ch in chains}
             if len(ids) == 1 and None not in ids:
                 common = ids.pop()
                 confidence = max(c.confidence for c in pool) * 0.8
-                return common, confidence, (f"「{m.name}」有多处（{listed}），只能确定到共同的上级"
-                                            f"{self.units[common].name}")
-        notes.append(f"「{m.name}」有多处（{listed}），无法确定是哪一处，请补充所在区")
+                return common, confidence, ("place_common", {"name": m.name, "places": listed,
+                                                             "unit": self.units[common].name})
+        notes.append(("place_ambiguous", {"name": m.name, "places": listed}))
         return None, 0.0, ""
 
-    def _result(self, chosen, confidence, m, why, names, others, notes):
+    def _result(self, chosen, confidence, m, why, names, others, notes, free_text=False):
         chain = self.chain(chosen)
         on_branch = set(v for v in chain.values() if v is not None)
         agreeing, conflicting = [], []
@@ -359,15 +395,13 @@ class Gazetteer:
             confidence = min(0.99, confidence + 0.04)
         if conflicting:
             confidence *= 0.8
-            others = "、".join(self.label(u) for u in dict.fromkeys(conflicting))
             rank = LEVEL_RANK[level_of(self.units[chosen])]
-            if any(LEVEL_RANK[level_of(self.units[u])] >= rank for u in conflicting):
-                notes.append(f"地址中的{others}与之不一致，暂以先出现的「{m.name}」为准，请核实")
-            else:
-                notes.append(f"地址中的{others}与之不一致，以更具体的「{m.name}」为准")
-        reason = f"地址中识别出{why} → {self.label(chosen)}"
+            same_level = any(LEVEL_RANK[level_of(self.units[u])] >= rank for u in conflicting)
+            notes.append(("place_conflict_first" if same_level else "place_conflict_finer",
+                          {"others": self.labels(dict.fromkeys(conflicting)), "name": m.name}))
+        reason = ("place_found_text" if free_text else "place_found", {"why": why, "place": self.label(chosen)})
         if notes:
-            reason += "；" + "；".join(notes)
+            reason = ("reason_sep", [reason, *notes])
         return TextPlace(chosen, round(confidence, 3), reason, names)
 
 
@@ -472,7 +506,10 @@ def build_gazetteer(units: dict, point_locate=None) -> Gazetteer:
 
 @dataclass
 class LocateResult:
-    """Where a ticket is: the units of each level (or None), how sure, and why (in Chinese).
+    """Where a ticket is: the units of each level (or None), how sure, and why.
+
+    `reason` reads the reason in the reader's language (kept as `reason_parts`, wording.word); it is set
+    with parts or a plain text.
 
     `source` is "coordinates", "address", "text" (a place named in the request
     text) or "none". `lon`/`lat` are the WGS-84 point when coordinates were given.
@@ -483,7 +520,7 @@ class LocateResult:
     community: object = None
     grid: object = None
     confidence: float = 0.0
-    reason: str = ""
+    reason: str = Worded()
     source: str = "none"
     matched: list = field(default_factory=list)
     lon: float | None = None
@@ -526,5 +563,5 @@ def locate_text(address: str, source: str = "address") -> LocateResult:
 
     ref = reference()
     found = ref.gazetteer.locate(address or "")
-    return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason,
+    return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason_parts,
                            source=source if found.unit_id is not None else "none", matched=found.matched)

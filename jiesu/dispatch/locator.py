@@ -17,6 +17,9 @@ street boundary, which is only a stand-in for the real one.
 Nothing found → a LocateResult without units, confidence 0 and the reason:
 the router then sends the ticket to the district government (if only the
 district is known) or to the hotline centre.
+
+Reasons are composed of parts (wording.word: keys of wording.PLACE_TEMPLATES)
+and worded when read, in the reader's language.
 """
 from __future__ import annotations
 
@@ -35,6 +38,10 @@ TEXT_FACTOR = 0.8
 #: An address resolved to a street (or finer) at least this surely beats a point in a schematic street
 #: boundary (roads score 0.7; two-character short names 0.6 do not).
 ADDRESS_OVER_SCHEMATIC = 0.7
+#: Reasons' parts without arguments (wording.PLACE_TEMPLATES).
+NO_POINT = ("point_none", None)
+NOTHING_GIVEN = ("nothing_given", None)
+TO_HOTLINE = ("to_hotline", None)
 
 
 class LocateError(ValueError):
@@ -80,16 +87,17 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     ref = ref or reference()
     wlon, wlat = check_coordinates(lon, lat, coord_system)
     if wlon is None:
-        return LocateResult(reason="未提供坐标")
+        return LocateResult(reason=NO_POINT)
     unit, level = ref.locate_point(wlon, wlat)
     system = (coord_system or "wgs84").upper().replace("WGS84", "WGS-84").replace("GCJ02", "GCJ-02") \
         .replace("BD09", "BD-09")
     if unit is None:
-        return LocateResult(reason=f"坐标（{system}）{wlon:.6f}, {wlat:.6f} 不在本市任何辖区内", lon=wlon, lat=wlat)
+        return LocateResult(reason=("point_outside", {"system": system, "lon": wlon, "lat": wlat}), lon=wlon,
+                            lat=wlat)
     schematic = bool(unit.schematic)
     confidence = SCHEMATIC_BOUNDARY_CONFIDENCE if schematic else REAL_BOUNDARY_CONFIDENCE
-    label = ref.gazetteer.label(unit.id)
-    reason = f"坐标（{system}）落在{label}{'（示意边界）' if schematic else ''}"
+    reason = ("point_in_schematic" if schematic else "point_in",
+              {"system": system, "place": ref.gazetteer.label(unit.id)})
     return place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
                            lon=wlon, lat=wlat, schematic=schematic)
 
@@ -101,8 +109,8 @@ def locate_address(address, ref=None, source="address") -> LocateResult:
     ref = ref or reference()
     found = ref.gazetteer.locate(address or "", free_text=source == "text")
     if found.unit_id is None:
-        return LocateResult(reason=found.reason, matched=found.matched)
-    return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason,
+        return LocateResult(reason=found.reason_parts, matched=found.matched)
+    return place_from_unit(found.unit_id, ref.table.units, confidence=found.confidence, reason=found.reason_parts,
                            source=source, matched=found.matched)
 
 
@@ -116,11 +124,11 @@ def locate(address="", lon=None, lat=None, coord_system="wgs84", text="", ref=No
     if not (lon in ("", None) and lat in ("", None)):
         by_point = locate_coordinates(lon, lat, coord_system, ref)
         if by_point.unit is None:
-            notes.append(by_point.reason)
+            notes.append(by_point.reason_parts)
             by_point = None
     by_address = locate_address(address, ref) if (address or "").strip() else None
     if by_address is not None and by_address.unit is None:
-        notes.append(f"地址：{by_address.reason}")
+        notes.append(("address_note", {"reason": by_address.reason_parts}))
         by_address = None
 
     if by_point is not None:
@@ -133,16 +141,16 @@ def locate(address="", lon=None, lat=None, coord_system="wgs84", text="", ref=No
         by_text = locate_address(text, ref, source="text")
         if by_text.unit is not None:
             by_text.confidence = round(by_text.confidence * TEXT_FACTOR, 3)
-            by_text.reason = "从诉求内容中：" + by_text.reason
+            by_text.reason = ("from_text", {"reason": by_text.reason_parts})
             return _with_notes(by_text, notes)
-    if not notes:
-        notes.append("未提供坐标或地址")
-    return LocateResult(reason="；".join(notes) + "；无法确定所在区，转12345热线中心人工派单")
+    return LocateResult(reason=("reason_sep", [*(notes or [NOTHING_GIVEN]), TO_HOTLINE]))
 
 
 def _with_notes(result, notes):
+    """The reason, and in brackets what was given but not used (a point outside the city, an address without a
+    place)."""
     if notes:
-        result.reason = result.reason + "（" + "；".join(notes) + "）"
+        result.reason = ("with_notes", {"reason": result.reason_parts, "notes": ("reason_sep", notes)})
     return result
 
 
@@ -153,7 +161,7 @@ def _combine(by_point, by_address):
     agree = address_unit.id in point_ids or (by_point.unit is not None and by_point.unit.id in by_address.ids())
     if agree:
         by_point.confidence = round(min(0.99, max(by_point.confidence, by_address.confidence) + 0.05), 3)
-        by_point.reason += f"，与地址一致（{by_address.reason}）"
+        by_point.reason = ("point_agrees", {"reason": by_point.reason_parts, "address": by_address.reason_parts})
         by_point.matched = by_address.matched
         return by_point
     address_street_or_finer = by_address.level in ("street", "community", "grid")
@@ -162,10 +170,11 @@ def _combine(by_point, by_address):
         and by_address.district.id == point_district.id
     if address_street_or_finer and by_address.confidence >= ADDRESS_OVER_SCHEMATIC and point_street is not None \
             and point_street.schematic and (same_district or point_district.schematic):
-        by_address.reason += f"；{by_point.reason}，与地址不一致，示意边界不可靠，以地址为准"
+        by_address.reason = ("address_over_schematic", {"reason": by_address.reason_parts,
+                                                        "point": by_point.reason_parts})
         by_address.lon, by_address.lat = by_point.lon, by_point.lat
         return by_address
     by_point.confidence = round(by_point.confidence * 0.85, 3)
-    by_point.reason += f"；地址指向{by_address.unit.name}，与坐标不一致，以坐标为准"
+    by_point.reason = ("point_over_address", {"reason": by_point.reason_parts, "unit": by_address.unit.name})
     by_point.matched = by_address.matched
     return by_point

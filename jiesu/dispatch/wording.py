@@ -5,6 +5,11 @@ The router, the engine and the grid-first step word an explanation for every sug
 route), a few thousand a second at intake and import: each phrase is looked up once per language and
 process (`words()`), then only formatted. The Chinese wording is the catalogue's translation of these English templates
 (jiesu/locale/zh_Hans); a message without a request (a command, the worker) is in the default language.
+
+The locator's and the gazetteer's place reasons (LocateResult.reason: "地址中识别出「王府井大街」（道路） →
+东华门街道（东城区）") are kept as their parts and worded only when read (`word`, gazetteer.Worded): a ticket
+is located at intake, at import and for every suggestion, its reason read far less often (the API's answers),
+in the reader's language.
 """
 from django.conf import settings
 from django.utils import translation
@@ -46,6 +51,50 @@ TEMPLATES = {
 }
 #: Punctuation between units and between parts (、 and ， in Chinese): translated with a context of their own.
 SEPARATORS = {"units_sep": ", ", "parts_sep": "; "}
+#: A place reason's punctuation (；「」（） in Chinese): phrases without a word, translated with the context
+#: "place reason" (the catalogue's extraction skips text without a letter: these entries are written by hand).
+PLACE_PUNCTUATION = {
+    "reason_sep": "; ",
+    "place_named": "“%(name)s” (%(kind)s)",
+    "place_label": "%(unit)s (%(district)s)",
+    "with_notes": "%(reason)s (%(notes)s)",
+}
+#: The place reasons' phrases (gazetteer and locator), put together by `word`; keys apart from TEMPLATES'.
+PLACE_TEMPLATES = {
+    "place_nothing": gettext_noop("no district, street, community or known place name found in the address"),
+    "place_undecided": gettext_noop("the place names in the address do not settle the place"),
+    "place_outside": gettext_noop("“%(name)s” is not in %(districts)s: left out"),
+    "place_named_settled": gettext_noop("“%(name)s” (%(kind)s; several places have that name, the other names "
+                                        "in the address settle it)"),
+    "place_common": gettext_noop("“%(name)s” names several places (%(places)s): only their common parent "
+                                 "%(unit)s is certain"),
+    "place_ambiguous": gettext_noop("“%(name)s” names several places (%(places)s) and which one is meant is "
+                                    "unknown: please add the district"),
+    "place_conflict_first": gettext_noop("also named, elsewhere: %(others)s; “%(name)s”, named first, is taken "
+                                         "for now, please check"),
+    "place_conflict_finer": gettext_noop("also named, elsewhere: %(others)s; the more specific “%(name)s” is "
+                                         "taken"),
+    "place_found": gettext_noop("found in the address: %(why)s → %(place)s"),
+    "place_found_text": gettext_noop("found %(why)s → %(place)s"),
+    "kind_unit": gettext_noop("unit name"),
+    "kind_alias": gettext_noop("alias"),
+    "kind_road": gettext_noop("road"),
+    "kind_landmark": gettext_noop("landmark"),
+    "kind_compound": gettext_noop("residential compound"),
+    "point_none": gettext_noop("no coordinates given"),
+    "point_outside": gettext_noop("the point (%(system)s) %(lon).6f, %(lat).6f lies outside every unit of the city"),
+    "point_in": gettext_noop("the point (%(system)s) lies in %(place)s"),
+    "point_in_schematic": gettext_noop("the point (%(system)s) lies in %(place)s (schematic boundary)"),
+    "point_agrees": gettext_noop("%(reason)s, as the address says (%(address)s)"),
+    "point_over_address": gettext_noop("%(reason)s; the address points to %(unit)s, unlike the point: the "
+                                       "coordinates are taken"),
+    "address_over_schematic": gettext_noop("%(reason)s; %(point)s, unlike the address: a schematic boundary is "
+                                           "not reliable, the address is taken"),
+    "address_note": gettext_noop("address: %(reason)s"),
+    "from_text": gettext_noop("from the request text: %(reason)s"),
+    "nothing_given": gettext_noop("no coordinates or address given"),
+    "to_hotline": gettext_noop("the district is unknown: to the 12345 hotline centre for manual dispatch"),
+}
 _BY_LANGUAGE = {}
 
 
@@ -55,7 +104,27 @@ def words():
     found = _BY_LANGUAGE.get(language)
     if found is None:
         with translation.override(language):
-            found = {key: gettext(text) for key, text in TEMPLATES.items()}
+            found = {key: gettext(text) for key, text in (*TEMPLATES.items(), *PLACE_TEMPLATES.items())}
             found.update({key: pgettext("dispatch explanation", text) for key, text in SEPARATORS.items()})
+            found.update({key: pgettext("place reason", text) for key, text in PLACE_PUNCTUATION.items()})
             _BY_LANGUAGE[language] = found
     return found
+
+
+def word(parts, w=None) -> str:
+    """A reason kept as its parts, in words (`w`: words() of the active language by default).
+
+    Parts are a string or number (a name, a coordinate, a reason given as text: as they are), or a pair
+    (key, args): args None → the phrase w[key]; a dict → w[key] % args, each arg worded first; a list → the
+    worded items joined by the separator w[key] ("units_sep" 、, "reason_sep" ；).
+    """
+    if type(parts) is not tuple:
+        return parts
+    if w is None:
+        w = words()
+    key, args = parts
+    if args is None:
+        return w[key]
+    if type(args) is list:
+        return w[key].join([word(item, w) for item in args])
+    return w[key] % {name: word(value, w) for name, value in args.items()}
