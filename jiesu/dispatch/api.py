@@ -35,7 +35,7 @@ class PlaceOut(Schema):
     level: str | None = Field(description="grid, community, street, district, or null when nothing was found")
     confidence: float
     source: str = Field(description="coordinates, address, text (named in the request text) or none")
-    reason: str = Field(description="how the place was found, or why not (Chinese)")
+    reason: str = Field(description="how the place was found, or why not, in the request's language")
     matched: list[str] = Field(description="place names found in the address")
     lon: float | None = Field(None, description="the point in WGS-84, when coordinates were given")
     lat: float | None = None
@@ -109,7 +109,7 @@ def place_out(place):
 def suggest_out(found, text):
     """SuggestOut for the engine's answer to `text`."""
     from jiesu.dispatch.duplicates import emergency_hint
-    from jiesu.dispatch.services import emergency_words
+    from jiesu.dispatch.wording import emergency_words
 
     hint = emergency_hint(text)
     return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],

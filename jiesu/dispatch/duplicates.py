@@ -80,7 +80,7 @@ class EmergencyHint(NamedTuple):
     number: str   # 110 / 119 / 120 / 122
     label: str    # what to tell the call-taker, in Chinese
     lines: tuple = ()  # ((what, number, line), …) the label's parts, first the line to transfer to: for other
-    #                    languages (dispatch.services.emergency_words)
+    #                    languages (dispatch.wording.emergency_words)
 
 
 @dataclass(frozen=True)
@@ -1442,7 +1442,7 @@ def after_intake(user, ticket, merge_into=None, then=""):
 
 
 def _emergency_words(hint):
-    from jiesu.dispatch.services import emergency_words
+    from jiesu.dispatch.wording import emergency_words
 
     return emergency_words(hint)
 

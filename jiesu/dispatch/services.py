@@ -29,7 +29,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from jiesu.accounts.models import Role, User
 from jiesu.core import scoping
@@ -419,46 +419,6 @@ def auto_dispatch_new_tickets(now=None, batch=200):
             report.checked += 1
             _auto_one(user, ticket, rules, report)
     return report
-
-
-#: The emergency rules' Chinese words (duplicates.RULES, SERVICES) in the page's language.
-EMERGENCY_WORDS = {
-    "火情": gettext_lazy("Fire"), "燃气泄漏": gettext_lazy("Gas leak"),
-    "危险化学品泄漏或化工厂险情": gettext_lazy("Chemical leak or chemical plant incident"),
-    "有人被困": gettext_lazy("People trapped"), "暴力或治安警情": gettext_lazy("Violence or a police matter"),
-    "交通事故": gettext_lazy("Traffic accident"), "有人受伤或急病": gettext_lazy("Injury or sudden illness"),
-    "消防救援": gettext_lazy("fire and rescue"),
-    "消防救援（并通知燃气抢修 96777）": gettext_lazy("fire and rescue (and the gas utility, 96777)"),
-    "公安报警": gettext_lazy("police"), "医疗急救": gettext_lazy("ambulance"),
-    "交通事故报警": gettext_lazy("traffic police"),
-}
-
-
-def _words(chinese):
-    return str(EMERGENCY_WORDS.get(chinese, chinese))
-
-
-def service_words(number):
-    """The emergency line's service (119 → 消防救援 / fire and rescue) in the page's language."""
-    from jiesu.dispatch.duplicates import SERVICES
-
-    return _words(SERVICES.get(number, ""))
-
-
-def emergency_words(hint):
-    """What the call-taker is told (duplicates.EmergencyHint.label) in the page's language: the same Chinese
-    label on Chinese pages."""
-    if hint is None or not hint.lines:
-        return getattr(hint, "label", "")
-    (what, number, line), *others = hint.lines
-    text = _("%(what)s: transfer to %(number)s %(line)s now") % {"what": _words(what), "number": number,
-                                                                 "line": _words(line)}
-    if not others:
-        return text
-    also = pgettext("emergency lines", ", ").join(
-        _("%(what)s, tell %(number)s %(line)s as well") % {"what": _words(w), "number": n, "line": _words(s)}
-        for w, n, s in others)
-    return pgettext("emergency lines", "%(first)s; %(others)s") % {"first": text, "others": also}
 
 
 def _on_the_cold_start():

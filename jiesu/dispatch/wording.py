@@ -95,6 +95,24 @@ PLACE_TEMPLATES = {
     "nothing_given": gettext_noop("no coordinates or address given"),
     "to_hotline": gettext_noop("the district is unknown: to the 12345 hotline centre for manual dispatch"),
 }
+#: The emergency rules' Chinese words (duplicates.RULES, SERVICES: a pure module's names, which are also the
+#: Chinese record a closing writes) in the page's language: looked up as the templates are.
+EMERGENCY = {
+    "火情": gettext_noop("Fire"), "燃气泄漏": gettext_noop("Gas leak"),
+    "危险化学品泄漏或化工厂险情": gettext_noop("Chemical leak or chemical plant incident"),
+    "有人被困": gettext_noop("People trapped"), "暴力或治安警情": gettext_noop("Violence or a police matter"),
+    "交通事故": gettext_noop("Traffic accident"), "有人受伤或急病": gettext_noop("Injury or sudden illness"),
+    "消防救援": gettext_noop("fire and rescue"),
+    "消防救援（并通知燃气抢修 96777）": gettext_noop("fire and rescue (and the gas utility, 96777)"),
+    "公安报警": gettext_noop("police"), "医疗急救": gettext_noop("ambulance"),
+    "交通事故报警": gettext_noop("traffic police"),
+}
+EMERGENCY_TEMPLATES = {
+    "emergency_first": gettext_noop("%(what)s: transfer to %(number)s %(line)s now"),
+    "emergency_also": gettext_noop("%(what)s, tell %(number)s %(line)s as well"),
+}
+#: How the lines are joined (、 and ； in Chinese): a context of their own.
+EMERGENCY_SEPARATORS = {"emergency_sep": ", ", "emergency_join": "%(first)s; %(others)s"}
 _BY_LANGUAGE = {}
 
 
@@ -107,6 +125,9 @@ def words():
             found = {key: gettext(text) for key, text in (*TEMPLATES.items(), *PLACE_TEMPLATES.items())}
             found.update({key: pgettext("dispatch explanation", text) for key, text in SEPARATORS.items()})
             found.update({key: pgettext("place reason", text) for key, text in PLACE_PUNCTUATION.items()})
+            found.update({key: gettext(text) for key, text in EMERGENCY_TEMPLATES.items()})
+            found.update({key: pgettext("emergency lines", text) for key, text in EMERGENCY_SEPARATORS.items()})
+            found.update({f"emergency:{chinese}": gettext(text) for chinese, text in EMERGENCY.items()})
             _BY_LANGUAGE[language] = found
     return found
 
@@ -128,3 +149,32 @@ def word(parts, w=None) -> str:
     if type(args) is list:
         return w[key].join([word(item, w) for item in args])
     return w[key] % {name: word(value, w) for name, value in args.items()}
+
+
+def _emergency(w, chinese):
+    return w.get(f"emergency:{chinese}", chinese)
+
+
+def service_words(number):
+    """The emergency line's service (119 → 消防救援 / fire and rescue) in the page's language."""
+    from jiesu.dispatch.duplicates import SERVICES
+
+    return _emergency(words(), SERVICES.get(number, ""))
+
+
+def emergency_words(hint):
+    """What the call-taker is told (duplicates.EmergencyHint.label) in the page's language: the same Chinese
+    label on Chinese pages."""
+    if hint is None or not hint.lines:
+        return getattr(hint, "label", "")
+    w = words()
+
+    def line(key, what, number, service):
+        return w[key] % {"what": _emergency(w, what), "number": number, "line": _emergency(w, service)}
+
+    first, *others = hint.lines
+    text = line("emergency_first", *first)
+    if not others:
+        return text
+    also = w["emergency_sep"].join(line("emergency_also", *other) for other in others)
+    return w["emergency_join"] % {"first": text, "others": also}

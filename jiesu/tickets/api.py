@@ -211,7 +211,8 @@ def _emergency(user, ticket):
     """The emergency line the text reads as: in a call-taker's words, or a citizen's (call it now)."""
     from django.utils.translation import gettext as _
 
-    from jiesu.dispatch.services import emergency_of, emergency_words, service_words
+    from jiesu.dispatch.services import emergency_of
+    from jiesu.dispatch.wording import emergency_words, service_words
 
     hint = emergency_of(ticket)
     if hint is None:

@@ -113,7 +113,8 @@ def say_recorded(request, ticket):
     """The intake's confirmation: to the call-taker, the code to tell the citizen; to a citizen (or a grid worker),
     their own code and, when the text reads as an emergency, to call the line now (nobody has transferred the
     call: the hotline sees the prompt only when it opens the ticket)."""
-    from jiesu.dispatch.services import emergency_of, service_words
+    from jiesu.dispatch.services import emergency_of
+    from jiesu.dispatch.wording import service_words
 
     figures = {"number": ticket.number, "code": ticket.query_code}
     if request.user.role != Role.CITIZEN:

@@ -518,7 +518,7 @@ def test_the_unit_handling_a_parent_reads_what_every_merged_request_says(world, 
 def test_the_emergency_prompt_is_worded_in_the_pages_language(text):
     from django.utils import translation
 
-    from jiesu.dispatch.services import emergency_words, service_words
+    from jiesu.dispatch.wording import emergency_words, service_words
 
     hint = duplicates.emergency_hint(text)
     with translation.override("zh-hans"):

@@ -85,7 +85,7 @@ def test_fire_and_injuries_in_english_name_both_lines_as_the_chinese_rules_do():
 def test_an_english_request_gets_the_english_prompt_on_an_english_page():
     from django.utils import translation
 
-    from jiesu.dispatch.services import emergency_words
+    from jiesu.dispatch.wording import emergency_words
 
     hint = duplicates.emergency_hint("I can smell gas in the stairwell")
     with translation.override("en"):

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from jiesu.core import scoping
-from jiesu.dispatch import duplicates
+from jiesu.dispatch import duplicates, wording
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.views import DESK_ROLES, panel_context
 from jiesu.tickets.models import State
@@ -95,10 +95,10 @@ def bar(share):
 @register.filter
 def emergency_words(hint):
     """{{ emergency|emergency_words }}: what to tell the call-taker, in the page's language."""
-    return desk.emergency_words(hint)
+    return wording.emergency_words(hint)
 
 
 @register.filter
 def service_words(number):
     """{{ "119"|service_words }}: 消防救援 / fire and rescue."""
-    return desk.service_words(number)
+    return wording.service_words(number)
