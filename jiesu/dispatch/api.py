@@ -4,7 +4,9 @@
     POST /suggest {"text": …, …}             the same in a JSON body (a long text does not fit a URL)
     GET /locate?address=…&lon=…&lat=…&coord_system=…
     GET  /tickets/{id}/suggestions          the desk's top-3 for a ticket (dispatchers)
-    POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers)
+    POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers); a ticket
+                                            that reads as an emergency or awaits a merge decision needs
+                                            "confirm": true
 
 Authentication comes from the API root (any logged-in user or API token).
 The gazetteer is edited in the admin (调度 → 地名库).
@@ -167,6 +169,8 @@ class AcceptIn(Schema):
                                                                  "rank; a different one now is a 409")
     expect_lead: int | None = Field(None, description="the lead unit id the client showed for that rank")
     note: str = Field("", max_length=1000, description="note to the units")
+    confirm: bool = Field(False, strict=True, description="dispatch although the ticket reads as an emergency or a merge "
+                                             "proposal / repeat flag awaits a decision (else 400, field confirm)")
 
 
 class AcceptOut(Schema):
@@ -209,7 +213,7 @@ def accept(request, ticket_id: int, payload: AcceptIn):
 
     ticket, row = desk.accept(request.user, _desk_ticket(request, ticket_id), payload.rank, payload.note,
                               expect_category=payload.expect_category, expect_lead=payload.expect_lead,
-                              source=SuggestionSource.API)
+                              confirm=payload.confirm, source=SuggestionSource.API)
     return {"ticket": ticket.pk, "number": ticket.number, "state": str(ticket.state),
             "category": {"code": ticket.category.code, "name": ticket.category.name},
             "lead": _brief(ticket.lead_unit), "accepted_rank": row.accepted_rank, "log_id": row.pk}

@@ -290,12 +290,28 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     return ticket, row
 
 
-def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None, source=SuggestionSource.API):
+def accept_warning(ticket):
+    """Why a ticket must not be dispatched as suggested by one key: its text reads as an emergency (the line to
+    transfer it to comes first), or a merge proposal or the same caller's repeat flag awaits a person's decision,
+    as auto-dispatch leaves such tickets alone; None when nothing holds it."""
+    from jiesu.dispatch.wording import emergency_words
+
+    hint = emergency_of(ticket)
+    if hint is not None:
+        return _("It reads as an emergency: %(prompt)s.") % {"prompt": emergency_words(hint)}
+    if ticket.pk in awaiting_decision([ticket]):
+        return _("A merge proposal or the same caller's repeat flag awaits a decision.")
+    return None
+
+
+def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None, confirm=False,
+           source=SuggestionSource.API):
     """Dispatch suggestion #rank as suggested (category, lead unit, co units). Returns (ticket, row).
 
     `expect_category` / `expect_lead` (code / id), when given, must still be that suggestion's:
     a client that showed the list earlier learns (409) that it has changed instead of
-    dispatching something it never showed.
+    dispatching something it never showed. A ticket with an accept_warning is dispatched only with `confirm`:
+    the dispatcher has read the warning and dispatches anyway.
     """
     suggestions = safe_suggestions(ticket)
     try:
@@ -309,6 +325,9 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
     if ((expect_category and expect_category != chosen.category.code)
             or (expect_lead and (chosen.lead is None or str(expect_lead).strip() != str(chosen.lead.id)))):
         raise Conflict(_("The suggestions for this ticket have changed; look at them again."))
+    if not confirm and (warning := accept_warning(ticket)) is not None:
+        raise DomainError(_("%(warning)s Dispatch it as suggested only after confirming that you have checked "
+                            "it, or use the dispatch form.") % {"warning": warning}, field="confirm")
     if not dispatchable(chosen):
         raise DomainError(_("Suggestion #%(n)s names no handling unit (the place is unknown): choose the unit "
                             "by hand.") % {"n": rank}, field="rank")
@@ -449,23 +468,50 @@ def _auto_one(user, ticket, rules, report):
     if top.confidence < max(rule.threshold, AUTO_THRESHOLD_MIN):  # a rule saved before the floor was set
         report.below_threshold += 1
         return
-    if ticket.category_id and ticket.category_id != top.category.id and ticket.category.name != top.category.name:
+    if ticket.category_id and ticket.category_id != top.category.id:
+        # by id, not by name: the catalogue repeats names across its trees (占道经营 03.01.01 and 90.09.09006, with
+        # other duties), and a category the call-taker chose is never swapped for another tree's by the machine
         report.category_differs += 1
         return
     if not dispatchable(top):
         report.no_unit += 1
         return
-    note = (f"系统自动派单：建议 #1「{top.category.name}」→ {top.lead.name}，"
-            f"置信度 {top.confidence:.0%} ≥ 阈值 {rule.threshold:.0%}")
+    facts = auto_note_facts(top, rule.threshold)
     try:
-        dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], note, top.category.code,
-                         source=SuggestionSource.AUTO, suggestions=suggestions)
+        with transaction.atomic():
+            ticket, _row = dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], auto_note(facts),
+                                            top.category.code, source=SuggestionSource.AUTO, suggestions=suggestions)
+            _keep_auto_facts(ticket, user, facts)
     except DomainError as exc:
         report.refused += 1
         log.info("auto-dispatch: ticket %s not dispatched: %s", ticket.pk, exc)
         return
     report.dispatched += 1
     report.tickets.append(ticket.pk)
+
+
+def auto_note_facts(top, threshold):
+    """What an auto-dispatch's event says, as facts (its payload's "auto"): the pages word them in the reader's
+    language (jiesu.core.templatetags.jiesu_ui.event_note)."""
+    return {"rank": top.rank, "category": top.category.name, "category_code": top.category.code,
+            "lead": top.lead.name, "confidence": round(float(top.confidence), 4), "threshold": float(threshold)}
+
+
+def auto_note(facts):
+    """The note stored with an auto-dispatch (in Chinese, as ever: the API and exports read it): 系统自动派单：建议 #1
+    「占道经营」→ 东华门街道，置信度 89% ≥ 阈值 80%."""
+    return (f"系统自动派单：建议 #{facts['rank']}「{facts['category']}」→ {facts['lead']}，"
+            f"置信度 {facts['confidence']:.0%} ≥ 阈值 {facts['threshold']:.0%}")
+
+
+def _keep_auto_facts(ticket, user, facts):
+    """Add the note's facts to the payload of the dispatch event just written (the same transaction)."""
+    from jiesu.tickets.models import TicketEvent
+
+    event = (TicketEvent.objects.filter(ticket=ticket, kind="dispatch", actor=user)
+             .order_by("-at", "-id").first())
+    if event is not None:
+        TicketEvent.objects.filter(pk=event.pk).update(payload={**(event.payload or {}), "auto": facts})
 
 
 # ── accuracy ────────────────────────────────────────────────────────────────

@@ -51,7 +51,8 @@ def panel_context(ticket):
     """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
     found = desk.safe_suggestions(ticket)
     rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
-    return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False}
+    return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
+            "warning": desk.accept_warning(ticket) if rows else None}
 
 
 @login_required
@@ -79,7 +80,7 @@ def accept(request, pk):
         ticket, row = desk.accept(request.user, ticket, rank, request.POST.get("note", ""),
                                   expect_category=request.POST.get(f"expect_category_{rank}", ""),
                                   expect_lead=request.POST.get(f"expect_lead_{rank}") or None,
-                                  source=SuggestionSource.DESK)
+                                  confirm=request.POST.get("confirm") == "1", source=SuggestionSource.DESK)
     except DomainError as exc:
         messages.error(request, _("Suggestion not dispatched: %(message)s") % {"message": exc.message})
         return redirect(back)

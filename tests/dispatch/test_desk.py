@@ -43,7 +43,11 @@ def test_the_engine_reads_title_and_text_once():
 def test_accept_dispatches_the_suggestion_and_logs_it(desk_world):
     w = desk_world
     ticket = new_ticket(w, text=GAS, category_code="")
-    ticket, row = desk.accept(w.dispatcher, ticket, 1, "按建议派单")
+    with pytest.raises(DomainError) as refused:  # a gas leak: one key does not dispatch it (the line comes first)
+        desk.accept(w.dispatcher, ticket, 1, "按建议派单")
+    assert refused.value.field == "confirm" and "燃气泄漏：请立即转 119" in refused.value.message
+    assert Ticket.objects.get(pk=ticket.pk).state == State.NEW and not DispatchSuggestion.objects.exists()
+    ticket, row = desk.accept(w.dispatcher, ticket, 1, "按建议派单", confirm=True)
     assert ticket.state == State.DISPATCHED and ticket.category == w.gas and ticket.lead_unit == w.dept2
     assert set(ticket.assignments.filter(active=True, role="co").values_list("unit_id", flat=True)) == {w.street.pk}
     assert (row.accepted_rank, row.category_rank, row.unit_rank, row.co_matched) == (1, 1, 1, True)
@@ -346,3 +350,16 @@ def test_a_districts_or_streets_figures_count_the_place_logged_and_the_tickets_a
     migration.places_of_logged_dispatches(apps, None)
     assert set(DispatchSuggestion.objects.values_list("ticket_id", "district_id", "street_id")) == {
         (here.pk, w.district.pk, w.street.pk), (there.pk, w.district_b.pk, w.street_b.pk)}
+
+
+def test_a_ticket_awaiting_a_merge_decision_is_not_dispatched_by_one_key(desk_world):
+    """As auto-dispatch leaves it alone: the call-taker proposed it as a duplicate of an open ticket."""
+    w = desk_world
+    earlier, later = new_ticket(w), new_ticket(w, text="东华门大街又有人占道经营，还是没人管")
+    duplicates.propose_merge(w.call_taker, later, earlier.pk)
+    assert desk.accept_warning(earlier) is None
+    with pytest.raises(DomainError) as refused:
+        desk.accept(w.dispatcher, later, 1)
+    assert refused.value.field == "confirm" and "待决定的合并建议" in refused.value.message
+    ticket, row = desk.accept(w.dispatcher, later, 1, confirm=True)
+    assert ticket.state == State.DISPATCHED and row.accepted_rank == 1

@@ -61,8 +61,13 @@ def test_accept_from_the_page(desk_world, as_user):
     w = desk_world
     ticket = new_ticket(w, text=GAS, category_code="")
     client = as_user(w.dispatcher)
-    r = client.post(f"/dispatch/desk/{ticket.pk}/accept/", {
-        "rank": "1", "expect_category_1": w.gas.code, "expect_lead_1": str(w.dept2.pk), "next": "/dispatch/"})
+    panel = client.get(f"/dispatch/desk/{ticket.pk}/suggestions/").content.decode()
+    assert 'class="desk-hold"' in panel and 'name="confirm"' in panel and "该工单内容像紧急事项（燃气泄漏" in panel
+    form = {"rank": "1", "expect_category_1": w.gas.code, "expect_lead_1": str(w.dept2.pk), "next": "/dispatch/"}
+    r = client.post(f"/dispatch/desk/{ticket.pk}/accept/", form)
+    assert r.status_code == 302 and Ticket.objects.get(pk=ticket.pk).state == State.NEW  # not without confirming
+    assert "请核实后勾选确认再按建议派单" in client.get("/dispatch/").content.decode()
+    r = client.post(f"/dispatch/desk/{ticket.pk}/accept/", {**form, "confirm": "1"})
     assert r.status_code == 302 and r.url == "/dispatch/"
     ticket.refresh_from_db()
     assert ticket.state == State.DISPATCHED and ticket.lead_unit == w.dept2 and ticket.category == w.gas
@@ -333,8 +338,14 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept",
                     {"rank": 1, "expect_category": "01.01.01"}, content_type="application/json")
     assert r.status_code == 409
-    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept",
-                    {"rank": 1, "expect_category": "01.01.02", "expect_lead": w.dept2.pk}, content_type="application/json")
+    shown = {"rank": 1, "expect_category": "01.01.02", "expect_lead": w.dept2.pk}
+    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept", shown, content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "confirm" and "燃气泄漏" in r.json()["message"]
+    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept", {**shown, "confirm": "true"},
+                    content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "confirm"  # a JSON boolean, not a string
+    r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept", {**shown, "confirm": True},
+                    content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.dept2.code and r.json()["accepted_rank"] == 1
     assert DispatchSuggestion.objects.get(pk=r.json()["log_id"]).source == "api"
     dispatched = Ticket.objects.get(pk=ticket.pk).events.get(kind="dispatch")
@@ -445,7 +456,7 @@ def test_the_panel_says_when_its_percentages_only_rank(world, as_user):  # noqa:
 def test_the_suggestion_log_in_the_back_office_is_searched_by_ticket_number_and_kept(desk_world, admin_client):
     w = desk_world
     ticket, row = desk.accept(w.dispatcher, new_ticket(w), 1)
-    other, _row = desk.accept(w.dispatcher, new_ticket(w, text=GAS), 1)
+    other, _row = desk.accept(w.dispatcher, new_ticket(w, text=GAS), 1, confirm=True)
     found = admin_client.get("/admin/dispatch/dispatchsuggestion/", {"q": ticket.number})
     assert found.status_code == 200
     html = found.content.decode()

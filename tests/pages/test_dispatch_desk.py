@@ -42,9 +42,17 @@ def test_accept_suggestion_one_with_the_keyboard(live_server, page, desk_world):
     row = DispatchSuggestion.objects.get(ticket=stall)
     assert row.accepted_rank == 1 and row.source == "desk" and row.by == w.dispatcher
 
-    # the gas ticket is now the only one: 2 chooses 占道经营 → the street (the dispatcher knows better)
+    # the gas ticket is now the only one: 2 chooses 占道经营 → the street (the dispatcher knows better); it reads
+    # as a gas leak, so Enter asks first: the confirmation takes the focus, nothing is dispatched
     page.wait_for_selector(f"#desk-{gas.pk}.desk-current")
     page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    hold = page.locator(f"#desk-{gas.pk} .desk-hold")
+    page.wait_for_selector(f"#desk-{gas.pk} .desk-hold.desk-hold-asked")
+    assert "燃气泄漏" in hold.inner_text() and "已核实，仍按建议派单" in hold.inner_text()
+    assert page.evaluate("document.activeElement.name") == "confirm"
+    assert Ticket.objects.get(pk=gas.pk).state == State.NEW
+    page.keyboard.press("Space")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/dispatch/$"))
     page.wait_for_selector(".messages .success")

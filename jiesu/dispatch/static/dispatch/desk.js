@@ -49,6 +49,12 @@
       if (!chosen || !onDesk || (e.target.tagName || "").toLowerCase() === "button") { return; }
       e.preventDefault();
       var form = chosen.form;
+      var confirm = form.querySelector("input[name=confirm]");
+      if (confirm && !confirm.checked) {  // an emergency or an undecided merge: one key does not dispatch it
+        confirm.focus();
+        confirm.closest(".desk-hold").classList.add("desk-hold-asked");
+        return;
+      }
       if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
     } else if (e.key === "j" || e.key === "k" || e.key === "J" || e.key === "K") {
       var all = desks();
