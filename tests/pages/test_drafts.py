@@ -77,6 +77,23 @@ def test_a_draft_can_be_cleared_and_ends_with_the_login(live_server, page, world
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_lapsed_login_loses_nothing(live_server, page, world):
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    fill_intake(page)
+    page.context.clear_cookies(name="sessionid")  # the session ended (timeout, a restart of the sessions)
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_url("**/login/**")
+    assert Ticket.objects.count() == 0
+    page.fill("#id_username", "ct")
+    page.fill("#id_password", "pw")
+    page.click("form[action='/login/'] button[type=submit]")
+    page.wait_for_url("**/intake/")
+    assert page.input_value("#id_text") == "东华门大街路灯不亮三天了，晚上很黑"
+    assert page.input_value("#id_citizen_name") == "李四" and page.locator(".draft-note").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_another_user_in_the_same_tab_never_sees_a_draft(live_server, page, world):
     login(page, live_server, "ct")
     page.goto(live_server.url + "/intake/")

@@ -191,7 +191,8 @@
   // an expired security token, a lapsed login, a language switch or a reload loses nothing. The server marks
   // a form it shows empty with data-draft-restore (a form it refills itself after a refusal is not
   // touched); once the form's action is done, its message names the draft (data-tags "draft:name"), which
-  // ends it. Logging out ends every draft, and another user's drafts are removed. Chosen files are not kept.
+  // ends it. Logging out ends every draft; another user's are removed on the first page a user sees logged in
+  // (the login page after a lapsed login keeps them for the same user). Chosen files are not kept.
   var DRAFT = "jiesu-draft:";
   var body = document.body;
   var draftUser = (body && body.getAttribute("data-user")) || "";
@@ -263,7 +264,7 @@
     var store = drafts();
     if (!store) { return; }
     var own = DRAFT + draftUser + ":";
-    for (var i = store.length - 1; i >= 0; i--) {
+    for (var i = store.length - 1; draftUser && i >= 0; i--) {  // the login page after a lapsed login keeps them
       var key = store.key(i);
       if (key && key.indexOf(DRAFT) === 0 && key.indexOf(own) !== 0) { store.removeItem(key); }
     }
