@@ -32,6 +32,7 @@ class EnglishRule:
     context: re.Pattern = None  # anywhere in the sentence, these block the weak phrases (unless URGENT)
     after: re.Pattern = None    # right after the phrase, these make it something else (fire exit, accident-prone)
     past_counts: bool = False   # a past event still belongs to this line (an assault is a police case)
+    feared_counts: bool = False  # a fear or a maybe is reported as the event (there might be a gas leak)
 
 
 _HAZARD = ("risk", "risks", "risky", "hazard", "hazards", "hazardous", "prevent", "prevention", "preventing", "drill",
@@ -65,7 +66,8 @@ RULES = (
         "gas alarm keeps beeping", "gas alarm is beeping", "gas detector is beeping", "gas pipe is leaking",
         "gas pipe leaking", "leak of gas"),
         blocks=_any(*(w for w in _HAZARD if w != "alarm test"), *_MEDIA, *_CLAIMS, "repaired", "repair fee"),
-        after=_any("detector", "detectors", "sensor", "sensors", "check", "inspection", "insurance")),
+        after=_any("detector", "detectors", "sensor", "sensors", "check", "inspection", "insurance"),
+        feared_counts=True),
     EnglishRule("危险化学品泄漏或化工厂险情", _any(
         "chemical leak", "chemical leaking", "chemical spill", "chemicals leaking", "toxic gas", "poison gas",
         "ammonia leak", "ammonia leaking", "chlorine leak", "chlorine gas", "acid leak", "acid spill",
@@ -123,10 +125,19 @@ RULES = (
                      "pride", "business", "sales", "market", "reputation", "credit")),
 )
 
+_DENIALS = ("no", "not", "never", "nobody", "none", "without", r"prevent\w*", r"avoid\w*", "if", "in case of",
+            "in case", "almost", "nearly")
+_FEARS = ("afraid", "worried", "worry", "fear", "could", "might", "may")
+
+
+def _denied_by(words):
+    return re.compile(r"(?:\b(?:" + "|".join(words) + r")\b|n't)[^,.;:]{0,16}$", re.IGNORECASE)
+
+
 #: Shortly before a phrase, these deny it or make it a fear, a what-if or a near miss.
-_DENIED = re.compile(
-    r"(?:\b(?:no|not|never|nobody|none|without|prevent\w*|avoid\w*|if|in case of|in case|afraid|worried|worry|"
-    r"fear|could|might|may|almost|nearly)\b|n't)[^,.;:]{0,16}$", re.IGNORECASE)
+_DENIED = _denied_by(_DENIALS + _FEARS)
+#: For a rule whose suspicion is reason enough (a gas leak one fears is reported as one: 怀疑燃气泄漏), only denials.
+_DENIED_ONLY = _denied_by(_DENIALS)
 _PAST = _any("yesterday", "last night", "last week", "last month", "last year", "ago", "previously",
              "the other day", "in 19\\d\\d", "in 20\\d\\d")
 _NOW = _any("now", "right now", "just now", "currently", "still", "today", "tonight", "this morning")
@@ -150,7 +161,7 @@ def _counts(rule, pattern, sentence):
     for found in pattern.finditer(sentence):
         if rule.after is not None and rule.after.match(sentence[found.end():].lstrip(" -")):
             continue
-        if not _DENIED.search(sentence[:found.start()]):
+        if not (_DENIED_ONLY if rule.feared_counts else _DENIED).search(sentence[:found.start()]):
             return True
     return False
 

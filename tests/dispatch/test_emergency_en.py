@@ -10,6 +10,8 @@ EMERGENCIES = [
     ("Smoke is pouring out of the window on the third floor", "火情", "119"),
     ("I can smell gas in the stairwell", "燃气泄漏", "119"),
     ("The gas alarm is going off in the kitchen", "燃气泄漏", "119"),
+    ("I think there might be a gas leak in the kitchen", "燃气泄漏", "119"),  # suspected: reported as a leak
+    ("I'm worried there is a gas leak upstairs, it smells strange", "燃气泄漏", "119"),
     ("A chemical tanker overturned on the ring road and something is leaking", "危险化学品泄漏或化工厂险情", "119"),
     ("My mother is stuck in the lift between the 5th and 6th floor", "有人被困", "119"),
     ("The elevator is stuck and my son is inside, he can't get out", "有人被困", "119"),
@@ -41,6 +43,8 @@ NEAR_MISSES = [
     "The fireworks last night were too loud",
     "My company fired me and didn't pay my salary",
     "Our gas bill is too high this month",
+    "In case of a gas leak, whom should I call?",
+    "There is no gas leak, the technician checked the pipes",
     "Can you check whether the gas pipes in our old building are safe?",
     "The lift often gets stuck, please repair it",
     "I watched a movie about a car crash",
