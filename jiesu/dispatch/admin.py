@@ -1,5 +1,6 @@
 """Back office: the gazetteer (地名库), the auto-dispatch rules, the desk's suggestion log and the model's
 retrainings (both read only)."""
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.loader import render_to_string
@@ -9,7 +10,8 @@ from django.utils.translation import ngettext
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
-from jiesu.dispatch.models import AutoDispatchRule, DispatchSuggestion, EntrySource, GazetteerEntry, RetrainRun
+from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
+                                   GazetteerEntry, RetrainRun)
 from jiesu.tickets.models import Ticket
 
 
@@ -105,16 +107,107 @@ class GazetteerEntryAdmin(admin.ModelAdmin):
                           messages.SUCCESS)
 
 
+class CategoryChoice(forms.ModelChoiceField):
+    """A category chosen by its name, with its path and code (the catalogue repeats names across its trees:
+    占道经营 is 03.01.01 and 90.09.09006): typing the first characters of a name finds it."""
+
+    def label_from_instance(self, obj):
+        parents, node = [], obj.parent
+        while node is not None:
+            parents.append(node.name)
+            node = node.parent
+        path = " / ".join(reversed(parents))
+        return f"{obj.name} — {path} · {obj.code}" if path else f"{obj.name} · {obj.code}"
+
+
+class PercentThreshold(forms.FloatField):
+    """The threshold typed and shown as a percentage (as the accuracy page and the rule's name show it), stored
+    as the fraction the engine's confidence is compared with."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "any", "style": "width: 6em"})
+
+    def prepare_value(self, value):
+        if isinstance(value, float):  # the stored fraction (a typed value comes back as text: shown as typed)
+            return f"{round(value * 100, 2):g}"
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        if percent is None:
+            return None
+        if not AUTO_THRESHOLD_MIN * 100 <= percent <= 100:
+            hint = (_(" (%(v)s looks like a fraction: %(p)s %% is typed %(p)s)")
+                    % {"v": f"{percent:g}", "p": f"{percent * 100:g}"} if 0 < percent <= 1 else "")
+            raise forms.ValidationError(
+                _("Type the threshold as a percentage from 50 to 100, e.g. 80 for 80 %%%(hint)s. Below one half "
+                  "the top suggestion is more often wrong than right.") % {"hint": hint}, code="threshold")
+        return round(percent / 100, 4)
+
+    def has_changed(self, initial, data):
+        try:
+            typed = super().to_python(data)
+        except forms.ValidationError:
+            return True
+        if typed is None or initial is None:
+            return typed is not None or initial is not None
+        return round(typed / 100, 4) != round(float(initial), 4)
+
+
+class RuleThresholdForm(forms.ModelForm):
+    """A rule's threshold as a percentage: the list's inline edits, and the rule's own form."""
+
+    threshold = PercentThreshold(label=_("confidence threshold (percent)"), help_text=_(
+        "A percentage from 50 to 100: the top suggestion's confidence (probability × routing confidence), as the "
+        "desk and the accuracy page show it, must reach it. The accuracy page's auto-dispatch thresholds show how "
+        "often the dispatchers sent suggestion #1 at each. Nothing is dispatched automatically while the desk runs "
+        "on the cold-start model (its percentages only rank)."))
+
+    class Meta:
+        model = AutoDispatchRule
+        fields = ("threshold", "enabled")
+
+
+class AutoDispatchRuleForm(RuleThresholdForm):
+    category = CategoryChoice(queryset=None, label=_("category"),
+                              help_text=_("Applies to this category and every category below it."))
+
+    class Meta:
+        model = AutoDispatchRule
+        fields = ("category", "threshold", "enabled", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "category" in self.fields:
+            from django.db.models import Q
+
+            from jiesu.categories.models import Category
+
+            current = self.instance.category_id if self.instance.pk else None
+            self.fields["category"].queryset = (Category.objects.filter(Q(active=True) | Q(pk=current))
+                                                .select_related("parent", "parent__parent").order_by("code"))
+
+
 @admin.register(AutoDispatchRule)
 class AutoDispatchRuleAdmin(admin.ModelAdmin):
-    """Per-category thresholds; nothing is auto-dispatched until a rule is enabled (docs/dispatch-desk.md)."""
+    """Per-category thresholds; nothing is auto-dispatched until a rule is enabled (docs/dispatch-desk.md). The
+    category is chosen by name (AutoDispatchRuleForm), the threshold typed as a percentage."""
 
-    list_display = ("category", "threshold", "enabled", "note")
+    form = AutoDispatchRuleForm
+    list_display = ("category_path", "threshold", "enabled", "note")
+    list_display_links = ("category_path",)
     list_editable = ("threshold", "enabled")
     list_filter = ("enabled",)
     search_fields = ("category__name", "category__code")
-    raw_id_fields = ("category",)
-    list_select_related = ("category",)
+    list_select_related = ("category", "category__parent", "category__parent__parent")
+
+    def get_changelist_form(self, request, **kwargs):
+        return RuleThresholdForm
+
+    @admin.display(description=_("category"), ordering="category__code")
+    def category_path(self, rule):
+        return CategoryChoice(queryset=None).label_from_instance(rule.category)
 
 
 class ReadOnlyLog(admin.ModelAdmin):
@@ -165,4 +258,5 @@ class RetrainRunAdmin(ReadOnlyLog):
     def judgement(self, run):
         """What the accuracy page says of the run, in the user's language (the stored reason and result are the
         command's own words and JSON line, kept below for whoever looks into it)."""
-        return render_to_string("dispatch/retrain_outcome.html", {"r": run, "rows_most": MOST_ROWS})
+        return render_to_string("dispatch/retrain_outcome.html", {"r": run, "rows_most": MOST_ROWS,
+                                                                  "show_reason": True})

@@ -1481,7 +1481,8 @@ def flag_repeats(user, ticket):
         services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,
                               f"同一来电人{_when_zh(r.days)}已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",
                               parent=r.ticket.pk, parent_number=r.ticket.number, text_similarity=round(r.text, 3),
-                              reason="same_caller")
+                              reason="same_caller", days=r.days, place_reason=r.place_reason,
+                              **({"distance_m": round(r.distance_m)} if r.distance_m is not None else {}))
     if not repeats:
         return []
     return [("warning", _("Flagged as a possible repeat of %(numbers)s (the same caller); the dispatcher decides.")

@@ -247,6 +247,13 @@ class RetrainRun(models.Model):
         return f"#{self.pk} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_state_display()}"
 
     @property
+    def rollback_refused(self):
+        """A `jiesu dispatch rollback` that changed nothing (no previous model, or one that cannot be read),
+        recorded as failed: not a failed retraining (services.ROLLBACK_REFUSED)."""
+        return self.state == RetrainState.FAILED and (self.result or {}).get("refused") in (
+            "no_previous", "unreadable_previous")
+
+    @property
     def minutes(self):
         if self.finished_at is None:
             return None

@@ -634,8 +634,8 @@ def accuracy_report(weeks=DEFAULT_WEEKS, now=None, since=None, until=None, user=
         for k in ("n", "top1", "top3", "category_top1", "unit_top1", "auto"):
             group[k] += row[k]
     category_rows.sort(key=lambda r: (-r["n"], r["path"]))
-    group_rows = sorted((_with_shares(g) for g in groups.values()),
-                        key=lambda r: (r["group"].code if r["group"] else "~"))
+    group_rows = sorted((_with_shares(g) for g in groups.values()),  # by volume, as the categories below
+                        key=lambda r: (-r["n"], r["group"].code if r["group"] else "~"))
     return Accuracy(since=since, until=until, total=total, weeks=week_rows, categories=category_rows,
                     groups=group_rows, returns=returns_report(qs), models=by_model(qs),
                     thresholds=threshold_guide(qs))
@@ -720,7 +720,10 @@ def threshold_guide(qs, thresholds=GUIDE_THRESHOLDS, limit=15):
     many of those the dispatcher sent as suggestion #1 (`right`: auto-dispatch would have done the same).
     Auto-dispatched rows are left out: they would only confirm themselves. {"thresholds", "total": row,
     "categories": [row]} for the `limit` categories most often first; a row is {code, name, n,
-    cells: [{threshold, covered, coverage, right, precision}]}."""
+    cells: [{threshold, covered, coverage, right, precision}], path} (path: the category's full path, as the
+    by-category table names it)."""
+    from jiesu.categories.models import Category
+
     human = qs.exclude(source=SuggestionSource.AUTO).annotate(
         top_code=KT("suggested__0__category__code"), top_name=KT("suggested__0__category__name"))
     counts = {"n": Count("id")}
@@ -736,9 +739,12 @@ def threshold_guide(qs, thresholds=GUIDE_THRESHOLDS, limit=15):
                  for i, t in enumerate(thresholds)]
         return {"code": code, "name": name, "n": n, "cells": cells}
 
-    by_category = (human.values("top_code", "top_name").annotate(**counts).order_by("-n", "top_code")[:limit])
+    by_category = list(human.values("top_code", "top_name").annotate(**counts).order_by("-n", "top_code")[:limit])
+    paths = {c.code: c.full_name() for c in Category.objects.filter(
+        code__in=[r["top_code"] for r in by_category if r["top_code"]]).select_related("parent", "parent__parent")}
     return {"thresholds": list(thresholds), "total": row("", "", human.aggregate(**counts)),
-            "categories": [row(r["top_code"], r["top_name"], r) for r in by_category]}
+            "categories": [{**row(r["top_code"], r["top_name"], r), "path": paths.get(r["top_code"], r["top_name"])}
+                           for r in by_category]}
 
 
 def by_model(qs, limit=6):
@@ -785,21 +791,38 @@ def retrain_running():
     return RetrainRun.objects.filter(state=RetrainState.RUNNING).first()
 
 
+def model_file_key(path):
+    """A model file as one string, however it was named: .npz added as the trainer adds it, made absolute (from
+    the current directory, as the command and the engine open it). "" for none."""
+    from jiesu.dispatch.training import model_path as as_saved
+
+    if not path:
+        return ""
+    return os.path.normpath(os.path.abspath(as_saved(path)))
+
+
 def start_retrain_run(trigger, model_path, *, now=None, pid=None):
-    """Record a retraining as running. Raises Conflict while another runs: both would write the model file."""
+    """Record a retraining of `model_path` as running (stored as model_file_key: the runs of the desk's model
+    are told from those of other files by it). Raises Conflict while another runs, whatever its file: one
+    training at a time on the machine (it takes gigabytes, its rows chosen from the memory free when it starts),
+    and never two writing the same file."""
     now = now or timezone.now()
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return RetrainRun.objects.create(started_at=now, trigger=trigger, model_path=str(model_path),
+                return RetrainRun.objects.create(started_at=now, trigger=trigger,
+                                                 model_path=model_file_key(model_path) or str(model_path),
                                                  host=socket.gethostname(), pid=pid)
         except IntegrityError:
             if attempt or not abandon_lost_retrain_runs(now):  # a run whose process died blocks nobody
                 break
     busy = retrain_running()
-    raise Conflict(_("Retraining #%(id)s is already running (started %(at)s); wait for it to finish.")
-                   % {"id": busy.pk if busy else "?",
-                      "at": timezone.localtime(busy.started_at).strftime("%Y-%m-%d %H:%M") if busy else "?"})
+    figures = {"id": busy.pk if busy else "?", "path": busy.model_path if busy else "?",
+               "at": timezone.localtime(busy.started_at).strftime("%Y-%m-%d %H:%M") if busy else "?"}
+    if busy is not None and not is_desk_model(busy.model_path):
+        raise Conflict(_("Retraining #%(id)s of %(path)s (not the desk's model) is already running (started "
+                         "%(at)s); wait for it to finish.") % figures)
+    raise Conflict(_("Retraining #%(id)s is already running (started %(at)s); wait for it to finish.") % figures)
 
 
 def claim_retrain_run(run_id):
@@ -871,18 +894,45 @@ def abandon_lost_retrain_runs(now=None, timeout=None):
     return lost
 
 
+def is_desk_model(path):
+    """Whether `path` names the desk's model file (training.configured_model())."""
+    from jiesu.dispatch.training import configured_model
+
+    desk_model = configured_model()
+    return desk_model is not None and model_file_key(path) == model_file_key(desk_model)
+
+
+def desk_retrain_runs():
+    """The runs of the desk's model file (training.configured_model()), however their path was written: a
+    `jiesu dispatch retrain --model other.npz` (a scratch file, a test) is not the desk's, and neither shows on
+    the accuracy page nor moves the worker's schedule. None while no model file is named (the cold start only)."""
+    paths = [p for p in RetrainRun.objects.values_list("model_path", flat=True).distinct() if is_desk_model(p)]
+    return RetrainRun.objects.filter(model_path__in=paths)
+
+
+#: A rollback refused (no previous model, or one that cannot be read): it changed nothing, so it is neither a
+#: failed retraining nor a run the week counts from (RetrainRun.rollback_refused).
+ROLLBACK_REFUSED = Q(state=RetrainState.FAILED, result__refused__in=["no_previous", "unreadable_previous"])
+
+
+def _desk_changes():
+    """desk_retrain_runs() but refused rollbacks (a filter, not an exclude on the JSON key: a run without the key
+    would be excluded too, as SQL's NOT of NULL)."""
+    return desk_retrain_runs().exclude(pk__in=RetrainRun.objects.filter(ROLLBACK_REFUSED).values("pk"))
+
+
 def latest_retrain_start():
-    """When the latest run (of any kind: scheduled, by command, a rollback) began, or None: the week counts
-    from it."""
-    return RetrainRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    """When the latest run of the desk's model (scheduled, by command, a rollback; not a refused rollback) began,
+    or None: the week counts from it."""
+    return _desk_changes().order_by("-started_at").values_list("started_at", flat=True).first()
 
 
 def retrains_failed_in_a_row():
-    """How many of the latest runs in a row failed or were lost (schedule.py retries them the next night), up to
-    one more than schedule.RETRIES."""
+    """How many of the latest runs of the desk's model in a row failed or were lost (schedule.py retries them the
+    next night), up to one more than schedule.RETRIES. A refused rollback is no retraining: left out."""
     from jiesu.dispatch.schedule import RETRIES
 
-    states = RetrainRun.objects.order_by("-started_at").values_list("state", flat=True)[:RETRIES + 1]
+    states = _desk_changes().order_by("-started_at").values_list("state", flat=True)[:RETRIES + 1]
     failed = 0
     for state in states:
         if state not in (RetrainState.FAILED, RetrainState.LOST):
@@ -892,7 +942,13 @@ def retrains_failed_in_a_row():
 
 
 def last_retrain_runs(limit=5):
-    return list(RetrainRun.objects.all()[:limit])
+    """The latest runs of the desk's model, for the accuracy page."""
+    return list(desk_retrain_runs()[:limit])
+
+
+def other_retrain_runs():
+    """How many runs were of other model files than the desk's (the back office lists them)."""
+    return RetrainRun.objects.exclude(pk__in=desk_retrain_runs().values("pk")).count()
 
 
 @dataclass(frozen=True)

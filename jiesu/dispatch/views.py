@@ -91,10 +91,23 @@ def accept(request, pk):
 
 
 def _weeks(value, default=desk.DEFAULT_WEEKS):
+    """(weeks, the value given when it was not 1–52 weeks, else None): `?weeks=` out of range is brought into it
+    and a value that is no whole number gives the default, and the page says so (not silently)."""
+    if value is None or value.strip() == "":
+        return default, None
     try:
-        return min(52, max(1, int(value)))
+        given = int(value)
     except (TypeError, ValueError):
-        return default
+        return default, value
+    weeks = min(52, max(1, given))
+    return weeks, (None if weeks == given else value)
+
+
+def may_see_raw_errors(user):
+    """Whether the accuracy page may show a retraining's own error text (server paths, exceptions): to the back
+    office's staff and administrators, who also read it in the admin's list of retrainings; not to a district's
+    or a street's supervisors."""
+    return bool(user.is_superuser or user.role == Role.ADMIN or user.is_staff)
 
 
 @login_required
@@ -102,11 +115,14 @@ def _weeks(value, default=desk.DEFAULT_WEEKS):
 def accuracy(request):
     """建议准确率: how often the dispatchers took the engine's suggestion, and what wrong dispatches cost."""
     scoping.require_role(request.user, *desk.ACCURACY_ROLES)
-    weeks = _weeks(request.GET.get("weeks"))
+    weeks, corrected = _weeks(request.GET.get("weeks"))
     report, computed_at = desk.accuracy_for(request.user, weeks)
     desk.abandon_lost_retrain_runs()  # a run killed while no worker runs is not shown as running
+    staff = may_see_raw_errors(request.user)
     return render(request, "dispatch/accuracy.html", {
         "report": report, "computed_at": computed_at, "weeks": weeks, "week_choices": sorted({4, 12, 26, 52, weeks}),
+        "weeks_given": corrected[:24] if corrected is not None else None,
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
         "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(), "rows_most": MOST_ROWS,
+        "show_reason": staff, "other_runs": desk.other_retrain_runs() if staff else 0,
     })

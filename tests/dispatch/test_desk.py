@@ -174,8 +174,9 @@ def test_auto_dispatch_waits_for_a_trained_model(desk_world, monkeypatch):
 def test_a_threshold_below_one_half_is_refused_and_an_old_one_counts_as_one_half(desk_world, admin_client):
     w = desk_world
     page = admin_client.post("/admin/dispatch/autodispatchrule/add/",
-                             {"category": w.category.parent.parent.pk, "threshold": "0.3", "enabled": "on"})
-    assert "大于或等于0.5" in page.content.decode() and not AutoDispatchRule.objects.exists()
+                             {"category": w.category.parent.parent.pk, "threshold": "30", "enabled": "on"})
+    assert "请以 50 到 100 之间的百分比输入阈值，例如 80 表示 80%" in page.content.decode()  # typed as a percentage
+    assert not AutoDispatchRule.objects.exists()
     AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.0, enabled=True)  # saved before
     vague = new_ticket(w, text=VAGUE)                              # 0.4: below one half
     report = desk.auto_dispatch_new_tickets()

@@ -107,7 +107,9 @@ def test_the_worker_and_the_page_count_the_failed_runs_in_a_row(scheduled, clien
     client.force_login(desk_world.supervisor)
     html = client.get("/dispatch/accuracy/").content.decode()
     assert 'id="acc-retry" data-failed="2"' in html
-    assert "上次重新训练未完成（失败或中断）：下一个夜间重试，最多连续重试 2 次。" in html
+    tomorrow = f"{NIGHT + timedelta(days=1):%Y-%m-%d} 02:00"  # the night after the lost run: the date said
+    assert f"上次重新训练未完成（失败或中断）：约一天后的夜间重试，即 {tomorrow} 起；最多连续重试 2 次。" in html
+    assert "下次：" not in html  # said once, in the retry's sentence
     assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=lambda run_row: 4444)["pid"] == 4444
     third = RetrainRun.objects.get(pid=4444)
     desk.finish_retrain_run(third, RetrainState.FAILED, "", {"failed": "database"})
@@ -354,8 +356,8 @@ def test_the_back_office_says_why_a_run_did_not_train_in_the_users_words(admin_c
     desk.finish_retrain_run(run, RetrainState.SKIPPED, "no closed ticket with a dispatcher-confirmed category",
                             result={"refused": "no_tickets"})
     listing = admin_client.get("/admin/dispatch/retrainrun/").content.decode()
-    assert "还没有调度员确认过分类的已办结工单。" in listing
+    assert "还没有派单员确认过分类的已办结工单。" in listing
     page = admin_client.get(f"/admin/dispatch/retrainrun/{run.pk}/change/").content.decode()
-    assert "还没有调度员确认过分类的已办结工单。" in page
+    assert "还没有派单员确认过分类的已办结工单。" in page
     assert "命令输出的说明" in page and "命令输出的 JSON 行" in page and "办理结果" not in page
     assert "&lt;span" not in page  # the judgement is rendered, not shown as escaped markup

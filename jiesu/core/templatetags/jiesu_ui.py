@@ -5,6 +5,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from jiesu.core import drafts
 
@@ -145,6 +146,68 @@ def event_label(kind):
     return event_labels().get(kind, kind)
 
 
+SYSTEM_USERNAME = "system"  # jiesu.dispatch.services.SYSTEM_USERNAME: auto-dispatches, flags repeats
+
+
+@register.filter
+def event_actor(actor):
+    """Who did it, as the timeline names them: the platform's `system` user (stored as 系统) in the reader's
+    language; a person by their name."""
+    if actor is None:
+        return _("System")
+    if getattr(actor, "username", None) == SYSTEM_USERNAME:
+        return _("System")
+    return str(actor)
+
+
+def _percent(value):
+    try:
+        return f"{float(value):.0%}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+@register.filter
+def event_note(event):
+    """An event's note. A person's note stays as written (the ticket's record); the notes the platform writes
+    itself, whose facts their payload keeps (auto-dispatch: "auto"; the same caller's repeat flag: reason
+    "same_caller" with "days"), are worded in the reader's language. Older events without those facts show their
+    stored note."""
+    p = event.payload or {}
+    auto = p.get("auto") if event.kind == "dispatch" else None
+    if isinstance(auto, dict) and auto.get("category"):
+        return _("Auto-dispatched: suggestion #%(rank)s “%(category)s” → %(unit)s, confidence %(confidence)s ≥ "
+                 "threshold %(threshold)s") % {
+            "rank": auto.get("rank", 1), "category": auto["category"], "unit": auto.get("lead", "?"),
+            "confidence": _percent(auto.get("confidence")), "threshold": _percent(auto.get("threshold"))}
+    if event.kind == "duplicate_proposed" and p.get("reason") == "same_caller" and isinstance(p.get("days"), int):
+        figures = {"number": p.get("parent_number", "?"), "place": _place_words(p), "n": p["days"]}
+        if p["days"] == 0:
+            return _("The same caller reported this today (%(number)s, %(place)s); not closed as a repeat at "
+                     "intake") % figures
+        return ngettext("The same caller reported this %(n)d day ago (%(number)s, %(place)s); not closed as a "
+                        "repeat at intake",
+                        "The same caller reported this %(n)d days ago (%(number)s, %(place)s); not closed as a "
+                        "repeat at intake", p["days"]) % figures
+    return event.note
+
+
+def _place_words(payload):
+    """How close the earlier request was (templatetags.desk.place_words), from an event's payload."""
+    from types import SimpleNamespace
+
+    from jiesu.dispatch.templatetags.desk import place_words
+
+    return place_words(SimpleNamespace(place_reason=payload.get("place_reason", "unknown"),
+                                       distance_m=payload.get("distance_m")))
+
+
+@register.filter
+def details_line(details):
+    """An event's details in one line, joined as the reader's language joins them (；in Chinese)."""
+    return pgettext("between the details of a ticket event", "; ").join(str(d) for d in details)
+
+
 @register.filter
 def event_details(event):
     """What the payload says, as short translated phrases."""
@@ -164,7 +227,7 @@ def event_details(event):
         if p.get("lead"):
             out.append(_("Lead unit: %(v)s") % {"v": p["lead"]})
         if p.get("co"):
-            out.append(_("Co-handling units: %(v)s") % {"v": "、".join(p["co"])})
+            out.append(_("Co-handling units: %(v)s") % {"v": pgettext("between names in a list", ", ").join(p["co"])})
         if p.get("emergency_wording"):
             out.append(_("dispatched although the text reads as an emergency (%(n)s)") % {"n": p["emergency_wording"]})
     if kind == "close_special" and p.get("special_class"):
