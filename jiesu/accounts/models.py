@@ -5,6 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+#: The platform's own user: auto-dispatches and flags repeats nobody saw at intake (dispatch.services.system_user).
+SYSTEM_USERNAME = "system"
+
+
 class Role(models.TextChoices):
     CALL_TAKER = "call_taker", _("Call-taker")
     DISPATCHER = "dispatcher", _("Dispatcher")

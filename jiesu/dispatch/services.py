@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.accounts.models import Role, User
+from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
@@ -47,7 +47,6 @@ from jiesu.units.models import UnitKind
 log = logging.getLogger(__name__)
 
 TOP = 3
-SYSTEM_USERNAME = "system"
 HANDLING_KINDS = frozenset(str(k) for k in tickets.HANDLING_UNIT_KINDS)
 
 _warm = {"done": False}  # the engine answered once in this process: its model and tables are loaded

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from jiesu.accounts.models import SYSTEM_USERNAME
 from jiesu.core import drafts
 
 register = template.Library()
@@ -145,8 +146,6 @@ def event_labels():
 def event_label(kind):
     return event_labels().get(kind, kind)
 
-
-SYSTEM_USERNAME = "system"  # jiesu.dispatch.services.SYSTEM_USERNAME: auto-dispatches, flags repeats
 
 
 @register.filter
