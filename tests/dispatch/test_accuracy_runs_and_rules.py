@@ -1,4 +1,4 @@
-"""Audit 3's findings on the accuracy page, auto-dispatch and the timeline: only the desk's own model file's
+"""The accuracy page, auto-dispatch and the timeline (an audit's findings, 2026-12-06): only the desk's own model file's
 retrainings count, the platform's own notes in the reader's language, the weeks chooser says what it corrected,
 the rule form takes a category by name and a percentage, same-named categories are not the same category."""
 import os
