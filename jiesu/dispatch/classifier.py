@@ -459,9 +459,20 @@ class TextClassifier:
             rows = [1 + pieces(t) for t in texts]
             if sum(rows) <= cfg.kernel_max_rows:
                 return texts, labels, None
-            share = share_that_fits(labels, rows, cfg.kernel_max_rows, cfg.min_per_class)
-            quota = quota_of_share(counts, share, cfg.min_per_class)
-            how = {"share": round(share, 4), "min_per_class": cfg.min_per_class}
+            newest = _newest_rows(labels, rows)
+            floor = _largest_floor(*newest, cfg.kernel_max_rows, cfg.min_per_class)
+            if not floor:  # not even the newest example of each class fits: the limit is kept, not exceeded
+                need = _rows_taken(*newest, 0.0, 1)
+                raise ValueError(f"{len(counts):,} categories need at least {need:,} training rows (the newest "
+                                 f"example of each, with its body passages), more than the limit of "
+                                 f"{cfg.kernel_max_rows:,} (--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS): raise it")
+            share = _largest_share(*newest, cfg.kernel_max_rows, floor)
+            quota = quota_of_share(counts, share, floor)
+            how = {"share": round(share, 4), "min_per_class": floor}
+            if floor < cfg.min_per_class:  # the floor set does not fit the rows: lowered, and said so
+                how.update(min_per_class_set=cfg.min_per_class, classes=len(counts),
+                           rows_for_floor_set=_rows_taken(*newest, 0.0, cfg.min_per_class),
+                           kernel_max_rows=cfg.kernel_max_rows)
         kept = newest_per_class(labels, quota)
         if len(kept) == len(texts):
             return texts, labels, None
@@ -749,16 +760,9 @@ class TextClassifier:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"model file not found: {path}")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-                vocab_blob = z["vocab"].tobytes().decode("utf-8")
-                idf, intercept = z["idf"], z["intercept"]
-                weights = {name: z[name] for name in ("coef", "top_classes", "top_values") if name in z.files}
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelFormatError(f"{path}: not a {FORMAT} model file ({exc})") from exc
-        if meta.get("format") != FORMAT:
-            raise ModelFormatError(f"{path}: not a {FORMAT} model file")
+        meta, vocab_blob, idf, intercept, weights = _read_archive(path)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive of something else)")
         if meta.get("format_version") not in READABLE_VERSIONS:
             raise ModelFormatError(
                 f"{path}: model format version {meta.get('format_version')} is not supported "
@@ -793,6 +797,44 @@ class TextClassifier:
                           top_values=weights.get("top_values"))
         obj._confidence = _confidence_arrays(meta)
         return obj
+
+
+NOT_A_MODEL = "not a Jiesu model file"
+
+
+def _read_archive(path: Path):
+    """(meta, vocabulary text, idf, intercept, {weight arrays}) of a model file; ModelFormatError naming the file and
+    what it is instead (never numpy's own wording: its advice to load a file unsafely does not apply)."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(4)
+    except IsADirectoryError:
+        raise ModelFormatError(f"{path}: is a directory, not a model file") from None
+    except OSError as exc:
+        raise ModelFormatError(f"{path}: cannot read the model file ({exc.strerror or exc})") from None
+    if start != b"PK\x03\x04":  # what every .npz (a zip archive) begins with
+        what = "an empty file" if not start else "not an .npz archive"
+        raise ModelFormatError(f"{path}: {NOT_A_MODEL} ({what})")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [name for name in ("meta", "vocab", "idf", "intercept") if name not in z.files]
+            if missing:
+                raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive without {', '.join(missing)})")
+            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+            vocab_blob = z["vocab"].tobytes().decode("utf-8")
+            idf, intercept = z["idf"], z["intercept"]
+            weights = {name: z[name] for name in ("coef", "top_classes", "top_values") if name in z.files}
+    except ModelFormatError:
+        raise
+    except (zipfile.BadZipFile, EOFError):
+        raise ModelFormatError(f"{path}: damaged model file (a cut-off or broken .npz archive)") from None
+    except OSError as exc:
+        raise ModelFormatError(f"{path}: cannot read the model file ({exc.strerror or exc})") from None
+    except (ValueError, KeyError):  # an array of objects (pickled), metadata that is not JSON text…
+        raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive in another layout)") from None
+    return meta, vocab_blob, idf, intercept, weights
 
 
 _KEYWORD_SPLIT = re.compile(r"[\s,，、;；/|｜:：。.!！?？()（）【】\[\]]+")
@@ -836,12 +878,17 @@ def quota_of_share(counts: Mapping[str, int], share: float, floor: int) -> dict[
 def share_that_fits(labels: Sequence[str], rows: Sequence[int], budget: int, floor: int) -> float:
     """The largest share (0–1, to 1e-4) for which ``quota_of_share`` of the newest examples of every label take
     at most ``budget`` rows, example ``i`` taking ``rows[i]``; 0 when the floor alone does not fit."""
+    return _largest_share(*_newest_rows(labels, rows), budget, floor)
+
+
+def _newest_rows(labels: Sequence[str], rows: Sequence[int]):
+    """(counts per label, rows_of_newest(label, q): the rows the newest q examples of a label take)."""
     newest_first: dict[str, list[int]] = {}
     for label, n in zip(reversed(labels), reversed(rows)):
         newest_first.setdefault(label, []).append(n)
     sums = {label: np.cumsum(r) for label, r in newest_first.items()}
     counts = {label: len(r) for label, r in newest_first.items()}
-    return _largest_share(counts, lambda label, q: int(sums[label][q - 1]), budget, floor)
+    return counts, lambda label, q: int(sums[label][q - 1])
 
 
 def share_of_counts(counts: Mapping[str, int], budget: int, floor: int) -> float:
@@ -852,10 +899,11 @@ def share_of_counts(counts: Mapping[str, int], budget: int, floor: int) -> float
 
 def _largest_share(counts, rows_of_newest, budget, floor) -> float:
     """The largest share (to 1e-4) whose quotas (quota_of_share) take at most ``budget`` rows, the newest q
-    examples of a label taking rows_of_newest(label, q) rows; 0 when the floor alone does not fit."""
+    examples of a label taking rows_of_newest(label, q) rows; 0 when the floor alone does not fit (then
+    _largest_floor says how far the floor must come down)."""
 
     def total(share: float) -> int:
-        return sum(rows_of_newest(label, q) for label, q in quota_of_share(counts, share, floor).items() if q)
+        return _rows_taken(counts, rows_of_newest, share, floor)
 
     lo, hi = 0.0, 1.0
     if total(hi) <= budget:
@@ -863,6 +911,21 @@ def _largest_share(counts, rows_of_newest, budget, floor) -> float:
     while hi - lo > 1e-4:  # total grows with the share
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if total(mid) <= budget else (lo, mid)
+    return lo
+
+
+def _rows_taken(counts, rows_of_newest, share, floor) -> int:
+    """The rows that quota_of_share(counts, share, floor) of the newest examples take."""
+    return sum(rows_of_newest(label, q) for label, q in quota_of_share(counts, share, floor).items() if q)
+
+
+def _largest_floor(counts, rows_of_newest, budget, floor) -> int:
+    """The largest per-label minimum, at most ``floor``, whose newest examples of every label take at most
+    ``budget`` rows: ``floor`` itself when it fits; 0 when not even one example of each label does."""
+    lo, hi = 0, floor  # the rows taken grow with the floor: the largest that fits, by bisection
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if _rows_taken(counts, rows_of_newest, 0.0, mid) <= budget else (lo, mid - 1)
     return lo
 
 

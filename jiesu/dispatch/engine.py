@@ -273,13 +273,27 @@ def finish_reload(timeout=None):
 def _load_into_cache(key, configured, pairs):
     try:
         model = _load_file(configured) if pairs is None else cold_start_classifier(pairs, key[1])
-    except Exception:  # noqa: BLE001 — a damaged replacement must not take the desk's model away
+    except Exception as exc:  # noqa: BLE001 — a damaged replacement must not take the desk's model away
         if _classifier["model"] is None:
             raise
-        log.exception("dispatch: cannot load the model file %s; keeping %s", configured,
-                      getattr(_classifier["model"], "version", "the model in use"))
+        kept = getattr(_classifier["model"], "version", "the model in use")
+        if _said_in_full(exc):
+            log.error("dispatch: cannot load the model file %s: %s; keeping %s", configured, exc, kept)
+        else:
+            log.exception("dispatch: cannot load the model file %s; keeping %s", configured, kept)
         return
     _classifier["model"], _classifier["key"] = model, key
+
+
+def _said_in_full(exc):
+    """Whether a model file's loading error says all there is (the file and what is wrong): no traceback needed."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    try:
+        from jiesu.dispatch.classifier import ModelFormatError
+    except ImportError:
+        return False
+    return isinstance(exc, ModelFormatError)
 
 
 def _load_file(path):

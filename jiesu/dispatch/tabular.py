@@ -27,8 +27,11 @@ class LabelledRows:
     labels: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # first text column, normalised, for overlap checks
     n_rows: int = 0
-    skipped_no_label: list[int] = field(default_factory=list)  # 1-based data line numbers
+    skipped_no_label: list[int] = field(default_factory=list)  # 1-based data row numbers (blank lines not counted)
     skipped_no_text: list[int] = field(default_factory=list)
+    skipped_width: list[tuple[int, int]] = field(default_factory=list)  # (line, fields): not the header's count
+    width: int = 0  # the header's fields
+    lines: list[int] = field(default_factory=list)  # the file line each data row starts on (row n: lines[n - 1])
     missing_text_columns: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ","
@@ -70,6 +73,12 @@ def decode(raw: bytes, path: str = "") -> tuple[str, str]:
     try:
         enc = choose_encoding(raw[start:start + SNIFF_BYTES], start + SNIFF_BYTES >= len(raw), path)
     except TableError:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise TableError(f"{path}: UTF-16 text (as Excel's \"Unicode text\"), not UTF-8 or GBK; save it as "
+                             "UTF-8 CSV") from None
+        if raw.startswith(b"PK\x03\x04"):
+            raise TableError(f"{path}: an Excel workbook (.xlsx) or another zip archive, not a CSV file; save it as "
+                             "CSV UTF-8") from None
         where = _undecodable(raw, "utf-8-sig")
         raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK (line {line_of(raw, where)} is not "
                          "UTF-8); save it as UTF-8 CSV") from None
@@ -102,6 +111,13 @@ def sniff_delimiter(text: str, path: str = "") -> str:
 
 def read_table(path: str | Path) -> tuple[list[str], list[list[str]], str, str]:
     """(header, rows, encoding, delimiter); header cells stripped of whitespace/BOM."""
+    header, rows, enc, delim = read_rows(path)
+    return header, [row for _line, row in rows], enc, delim
+
+
+def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], str, str]:
+    """(header, [(the line a row starts on, its cells)], encoding, delimiter), blank rows left out. A quoted cell
+    that is never closed is refused naming its line: csv would read the rest of the file into it, saying nothing."""
     p = Path(path)
     if not p.exists():
         raise TableError(f"{path}: file not found")
@@ -119,16 +135,55 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]], str, str]:
     except StopIteration:
         raise TableError(f"{path}: empty file (no header row)") from None
     header = [h.strip().lstrip("\ufeff").strip() for h in header]
-    rows = [r for r in reader if any(c.strip() for c in r)]
+    rows, start, end = [], 1, reader.line_num
+    for row in reader:
+        start, end = end + 1, reader.line_num
+        if any(c.strip() for c in row):
+            rows.append((start, row))
+    if _left_open(text, delim, start):
+        raise TableError(f"{path}: line {start}: a quoted cell (\") is never closed, so lines {start}–{end} would be "
+                         "read as one cell; close the quote or remove it")
     return header, rows, enc, delim
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _left_open(text: str, delim: str, line: int) -> bool:
+    """Whether the last row of `text`, which starts on `line`, ends inside a quoted cell (the csv module, not
+    strict, then keeps the rest of the file as that cell). Scans that row only, as csv reads it: a quote opens a
+    cell only at its start, a doubled quote inside it is one quote."""
+    pos = 0
+    if line > 1:
+        for number, found in enumerate(_LINE_END.finditer(text), 2):
+            if number == line:
+                pos = found.end()
+                break
+    next_field = re.compile(f"[{re.escape(delim)}\r\n]")
+    while True:
+        if text.startswith('"', pos):  # a quoted cell: to its closing quote
+            pos += 1
+            while True:
+                pos = text.find('"', pos)
+                if pos < 0:
+                    return True
+                if not text.startswith('"', pos + 1):
+                    break
+                pos += 2
+            pos += 1
+        found = next_field.search(text, pos)
+        if found is None:
+            return False
+        pos = found.end()
 
 
 def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: str,
                   *, require_label: bool = True) -> LabelledRows:
     """Read one file: text = the text columns joined by newlines (a column the
     file lacks counts as empty), label = the label column (stripped). Rows
-    without a label or without any text are skipped and recorded."""
-    header, rows, enc, delim = read_table(path)
+    without a label or without any text, and rows with more or fewer fields
+    than the header, are skipped and recorded."""
+    header, rows, enc, delim = read_rows(path)
     for name in dict.fromkeys([*text_columns, label_column]):  # a column read twice: which one is meant?
         at = [i + 1 for i, h in enumerate(header) if h == name]
         if len(at) > 1:
@@ -143,11 +198,15 @@ def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: s
         raise TableError(
             f"{path}: none of the text columns {', '.join(text_columns)} found; columns are: {shown}"
         )
-    out = LabelledRows(path=str(path), encoding=enc, delimiter=delim,
+    out = LabelledRows(path=str(path), encoding=enc, delimiter=delim, width=len(header),
                        missing_text_columns=[c for c in text_columns if c not in index])
     li = index.get(label_column)
-    for n, row in enumerate(rows, start=1):
+    for n, (line, row) in enumerate(rows, start=1):
         out.n_rows += 1
+        out.lines.append(line)
+        if len(row) != len(header):  # which cell is which is unknown: left out, as `jiesu import` rejects it
+            out.skipped_width.append((line, len(row)))
+            continue
         cell = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
         label = cell(li)
         parts = [cell(index[c]) for c in present]

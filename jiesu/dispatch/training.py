@@ -241,6 +241,36 @@ def configured_rows(option=None):
     return training_rows(option if option is not None else settings.JIESU.get("DISPATCH_TRAIN_ROWS"))
 
 
+def save_model(model, path):
+    """model.save(path) (`path` as model_path names it); a save that fails or is interrupted leaves no part-written
+    file (<name>.npz.tmp) behind, and the file at `path` as it was."""
+    path = model_path(path)
+    try:
+        return model.save(path)
+    except BaseException:
+        path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+        raise
+
+
+def sample_sentence(meta):
+    """How a model of many categories was sampled to fit its training rows (meta["training_sample"]), as the
+    commands say it; None when it was trained on every example."""
+    sample = meta.get("training_sample")
+    if not sample:
+        return None
+    if "max_per_class" in sample:
+        kept = f"at most the newest {sample['max_per_class']} of each category"
+    else:
+        kept = f"the newest {sample['share']:.1%} of each category, at least {sample['min_per_class']}"
+    said = f"trained on {kept}: {meta['n_train']} of {meta['n_offered']} rows (see --max-per-category)"
+    if "min_per_class_set" in sample:  # the floor alone did not fit the rows: lowered to keep to them
+        said += (f"; at least {sample['min_per_class_set']} of each of the {sample['classes']:,} categories would "
+                 f"take {sample['rows_for_floor_set']:,} rows, more than the limit of {sample['kernel_max_rows']:,} "
+                 "(--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS), so the minimum per category was lowered to "
+                 f"{sample['min_per_class']}")
+    return said
+
+
 def previous_path(path):
     """Where retrain keeps the model it replaced: desk.npz → desk.previous.npz."""
     path = model_path(path)
@@ -360,6 +390,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")
     candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
     mark_seen(candidate, older)
+    _say_sample(candidate, say)
     verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
     result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path))
@@ -376,12 +407,13 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if refit and newest:
         if current is None and not path.exists():  # a first model: the desk need not wait for the second fit
             candidate.meta["retraining"] = judgement
-            candidate.save(path)
+            save_model(candidate, path)
             interim = True
             say(f"the judged model {candidate.version} is in place until the one trained on all tickets is")
         say(f"training again on all {len(examples)} tickets")
         final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
         mark_seen(final, examples)
+        _say_sample(final, say)
         result.n_train = final.meta["n_train"]  # past the kernel's rows, the newest share of each category
     elif version:
         final.meta["model_version"] = version
@@ -391,7 +423,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         previous = previous_path(path)
         shutil.copy2(path, previous)
         result.previous = str(previous)
-    final.save(path)
+    save_model(final, path)
     result.promoted, result.model_version = True, final.version
     judged = verdict and (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
                           + (f" (the current model: {before.accuracy:.1%})" if before else ""))
@@ -399,3 +431,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if worse:
         result.reason += ", replaced although worse (--force)"
     return result
+
+
+def _say_sample(model, say):
+    said = sample_sentence(model.meta)
+    if said:
+        say(said)

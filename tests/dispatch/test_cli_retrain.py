@@ -273,3 +273,85 @@ def test_what_stopped_a_retraining_is_named_for_the_page():
     assert training.failure_details(PermissionError(13, "denied")) == {"failed": "file", "error": "PermissionError"}
     assert training.failure_details(OperationalError("database is locked"))["failed"] == "database"
     assert training.failure_details(RuntimeError("?")) == {"failed": "other", "error": "RuntimeError"}
+
+
+def test_a_model_path_retrain_or_rollback_cannot_write_is_refused_before_any_work(desk_world, small_holdout,
+                                                                                  tmp_path):
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
+
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    (tmp_path / "d.npz").mkdir()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for action in ("retrain", "rollback"):
+        with pytest.raises(CommandError, match=rf"^--model {tmp_path}/d.npz: is a directory$"):
+            run(action, "--model", str(tmp_path / "d.npz"))
+        with pytest.raises(CommandError, match=rf"^--model {blocker}/m.npz: {blocker} is a file, not a directory$"):
+            run(action, "--model", str(blocker / "m.npz"))
+        with pytest.raises(CommandError, match=rf"^--model {tmp_path}/T.csv: a model file's name ends in .npz"):
+            run(action, "--model", str(tmp_path / "T.csv"))
+    (tmp_path / "desk.previous.npz").mkdir()
+    with pytest.raises(CommandError, match=rf"^--model {tmp_path}/desk.npz: the previous model "
+                                           rf"{tmp_path}/desk.previous.npz is a directory$"):
+        run("retrain", "--model", str(tmp_path / "desk.npz"))
+    assert not RetrainRun.objects.exists()  # refused as a bad option is: nothing recorded, nothing trained
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "d.npz", "desk.previous.npz"]
+    worker = desk.start_retrain_run(RetrainTrigger.WORKER, tmp_path / "d.npz")
+    with pytest.raises(CommandError, match="is a directory"):  # the worker's run: recorded as failed
+        run("retrain", "--model", str(tmp_path / "d.npz"), "--run", str(worker.pk))
+    worker.refresh_from_db()
+    assert worker.state == RetrainState.FAILED and worker.result == {"failed": "file"}
+    assert worker.reason == f"--model {tmp_path}/d.npz: is a directory"
+
+
+def test_a_model_that_cannot_be_written_after_training_is_said_in_one_line_and_recorded(desk_world, small_holdout,
+                                                                                        tmp_path, monkeypatch):
+    from jiesu.dispatch.models import RetrainRun, RetrainState
+
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    path = tmp_path / "desk.npz"
+
+    def disk_full(model, where):
+        raise OSError(28, "No space left on device", str(where) + ".tmp")
+
+    monkeypatch.setattr(training, "save_model", disk_full)
+    with pytest.raises(CommandError) as refused:
+        run("retrain", "--model", str(path))
+    assert str(refused.value) == f"--model {path}: cannot write {path}.tmp (No space left on device)"
+    done = RetrainRun.objects.get()
+    assert done.state == RetrainState.FAILED and done.reason == str(refused.value)
+    assert done.result["failed"] == "file" and not path.exists()
+
+
+def test_an_interrupted_retraining_is_recorded_and_said_in_one_line(desk_world, small_holdout, tmp_path,
+                                                                    monkeypatch):
+    from jiesu.dispatch.models import RetrainRun, RetrainState
+
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    path, fit, fits = tmp_path / "desk.npz", TextClassifier.fit, []
+
+    def interrupted_at_the_refit(self, *args, **kwargs):
+        fits.append(1)
+        if len(fits) == 2:  # Ctrl-C while trained again on all tickets: the judged model is in place
+            raise KeyboardInterrupt
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(TextClassifier, "fit", interrupted_at_the_refit)
+    with pytest.raises(CommandError) as stopped:
+        run("retrain", "--model", str(path))
+    assert stopped.value.returncode == 130
+    assert str(stopped.value) == ("interrupted: the retraining was stopped and is recorded as failed; "
+                                  f"{path} holds the judged model, in use until a retraining completes")
+    done = RetrainRun.objects.get()
+    assert done.state == RetrainState.FAILED and done.result["failed"] == "stopped"
+    assert TextClassifier.load(path).meta["n_train"] == 8 and not list(tmp_path.glob("*.tmp"))
+    fits.clear()
+    fits.append(1)  # the next fit is interrupted: nothing changes
+    with pytest.raises(CommandError) as stopped:
+        run("retrain", "--model", str(path), "--force")
+    assert str(stopped.value).endswith(f"; the model in use, {path}, is unchanged")
+    assert RetrainRun.objects.filter(state=RetrainState.FAILED).count() == 2

@@ -74,3 +74,36 @@ def test_train_needs_exactly_one_source(tmp_path):
         run("train", "--from-tickets", "--cold-start", "--out", str(tmp_path / "m.npz"))
     with pytest.raises(CommandError):
         run("train", "--out", str(tmp_path / "m.npz"))
+
+
+def _many(tmp_path, labels=20, each=12):
+    """A CSV of `labels` categories (ridge.MIN_CLASSES or more: sampled to fit the training rows), `each` rows each."""
+    lines = ["标题,类别"]
+    for i in range(labels):
+        word = chr(0x4E00 + 7 * i) + chr(0x4E01 + 7 * i)
+        lines += [f"{word}问题{chr(0x5E00 + j)}{j},c{i:02d}" for j in range(each)]
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_training_rows_limit_is_kept_by_lowering_the_minimum_per_category(tmp_path):
+    """--kernel-rows (JIESU_DISPATCH_TRAIN_ROWS) bounds a training's memory: when 10 of each category exceed it, fewer
+    of each are kept, and the command says so; when not even one of each fits, it refuses."""
+    data, out = _many(tmp_path), tmp_path / "m.npz"
+    said = run("train", "--from-csv", data, "--text", "标题", "--label", "类别", "--out", str(out), "--no-calibrate",
+               "--chunk-weight", "0", "--kernel-rows", "100")
+    meta = TextClassifier.load(out).meta
+    assert meta["n_train"] == 100 and meta["n_offered"] == 240 and len(meta["classes"]) == 20
+    assert meta["training_sample"] == {"share": 0.4166, "min_per_class": 5, "min_per_class_set": 10, "classes": 20,
+                                       "rows_for_floor_set": 200, "kernel_max_rows": 100}
+    assert ("trained on the newest 41.7% of each category, at least 5: 100 of 240 rows (see --max-per-category); at "
+            "least 10 of each of the 20 categories would take 200 rows, more than the limit of 100 (--kernel-rows, "
+            "JIESU_DISPATCH_TRAIN_ROWS), so the minimum per category was lowered to 5") in said
+    run("train", "--from-csv", data, "--text", "标题", "--label", "类别", "--out", str(out), "--no-calibrate",
+        "--chunk-weight", "0", "--kernel-rows", "230")  # 10 of each fit: as before, the newest share of each
+    assert TextClassifier.load(out).meta["training_sample"] == {"share": 0.9166, "min_per_class": 10}
+    with pytest.raises(CommandError, match=r"^20 categories need at least 20 training rows .* more than the limit "
+                                           r"of 15 \(--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS\): raise it$"):
+        run("train", "--from-csv", data, "--text", "标题", "--label", "类别", "--out", str(out), "--no-calibrate",
+            "--chunk-weight", "0", "--kernel-rows", "15")

@@ -90,13 +90,13 @@ def test_an_unwritable_model_path_is_refused_before_training(tmp_path, good):
     train, test = good
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    with pytest.raises(CommandError, match=rf"--save-model {blocker}/m.npz: cannot create the directory {blocker}"):
+    with pytest.raises(CommandError, match=rf"--save-model {blocker}/m.npz: {blocker} is a file, not a directory"):
         run("evaluate", "--train", train, "--test", test, "--text", "标题", "--save-model", str(blocker / "m.npz"))
-    with pytest.raises(CommandError, match=rf"--out {blocker}/m.npz: cannot create the directory {blocker}"):
+    with pytest.raises(CommandError, match=rf"--out {blocker}/m.npz: {blocker} is a file, not a directory"):
         run("train", "--from-csv", train, "--text", "标题", "--out", str(blocker / "m.npz"), "--no-calibrate")
+    (tmp_path / "d.npz").mkdir()
     with pytest.raises(CommandError, match=rf"--save-model {tmp_path}/d.npz: is a directory"):
-        (tmp_path / "d.npz").mkdir()
-        run("evaluate", "--train", train, "--test", test, "--text", "标题", "--save-model", str(tmp_path / "d"))
+        run("evaluate", "--train", train, "--test", test, "--text", "标题", "--save-model", str(tmp_path / "d.npz"))
     assert not list(blocker.parent.glob("**/*.tmp"))
 
 

@@ -11,14 +11,17 @@ the dispatch text classifier.
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
 
-evaluate, train, retrain, rollback and crossval print as their last line one JSON object.
+evaluate, train, retrain, rollback and crossval print as their last line one JSON object. Ctrl-C stops any of
+them with one line saying what was and was not written, and exit code 130.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,6 +38,8 @@ from jiesu.dispatch.tabular import LabelledRows, TableError, load_labelled
 
 DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
+_CODE = re.compile(r"\d+(\.\d+)+")  # a category code of the catalogue (05.05.01), as the platform's models label
+INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as `jiesu import` exits
 
 
 def _columns(value: str) -> list[str]:
@@ -197,12 +202,15 @@ class Command(BaseCommand):
             notes = []
             if rows.missing_text_columns:
                 notes.append(f"no column {', '.join(rows.missing_text_columns)} (counted as empty)")
-            if rows.skipped_no_label:
-                notes.append(f"skipped {len(rows.skipped_no_label)} row(s) with an empty label "
-                             f"(data rows {_few(rows.skipped_no_label)})")
-            if rows.skipped_no_text:
-                notes.append(f"skipped {len(rows.skipped_no_text)} row(s) with no text "
-                             f"(data rows {_few(rows.skipped_no_text)})")
+            for more, lines in ((True, [line for line, n in rows.skipped_width if n > rows.width]),
+                                (False, [line for line, n in rows.skipped_width if n < rows.width])):
+                if lines:
+                    notes.append(f"skipped {len(lines)} row(s) with {'more' if more else 'fewer'} fields than the "
+                                 f"header's {rows.width} (lines {_few(lines)})")
+            for skipped, why in ((rows.skipped_no_label, "an empty label"), (rows.skipped_no_text, "no text")):
+                if skipped:
+                    notes.append(f"skipped {len(skipped)} row(s) with {why} "
+                                 f"(lines {_few([rows.lines[n - 1] for n in skipped])})")
             enc = "utf-8" if rows.encoding == "utf-8-sig" else rows.encoding
             sep = "tab" if rows.delimiter == "\t" else "comma"
             self._say(f"{p}: {len(rows)} rows used of {rows.n_rows} ({enc}, {sep}-separated)"
@@ -239,12 +247,34 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ actions
     def handle(self, *args, **opts):
-        return getattr(self, "do_" + opts["action"])(opts) or None
+        self._written, self._retraining = [], None  # what an interruption's line reports
+        try:
+            return getattr(self, "do_" + opts["action"])(opts) or None
+        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's exit code
+            raise CommandError(f"interrupted: {self._interrupted(opts)}", returncode=INTERRUPTED) from None
+
+    def _interrupted(self, opts) -> str:
+        """What was and was not written when Ctrl-C stopped the action."""
+        action = opts["action"]
+        if action == "retrain" and self._retraining is not None:
+            path, before = self._retraining
+            if _file_state(path) != before:  # a first model: the judged one was put in place before the refit
+                kept = f"{path} holds the judged model, in use until a retraining completes"
+            else:
+                kept = f"the model in use, {path}, is unchanged" if before else f"no model was written to {path}"
+            return f"the retraining was stopped and is recorded as failed; {kept}"
+        if self._written:
+            return f"the model was written to {self._written[-1]}"
+        out = {"train": opts.get("out"), "evaluate": opts.get("save_model")}.get(action)
+        if out:
+            path = training.model_path(out)
+            return f"nothing was written ({path} {'is unchanged' if path.exists() else 'was not created'})"
+        return "nothing was written"
 
     def do_evaluate(self, opts):
         t0 = time.perf_counter()
         if opts.get("save_model"):
-            _writable_model(opts["save_model"], "--save-model")  # before the training, not after it
+            _refuse(_unwritable_model(opts["save_model"], "--save-model"))  # before the training, not after it
         cols = _columns(opts["text"])
         train = self._load(opts["train"], cols, opts["label"])
         (test,) = self._load([opts["test"]], cols, opts["label"])
@@ -280,7 +310,7 @@ class Command(BaseCommand):
         self._say(format_report(sc))
         self._say("")
         if opts.get("save_model"):
-            path = _save(clf, opts["save_model"], "--save-model")
+            path = self._save(clf, opts["save_model"], "--save-model")
             self._say(f"model {clf.version} saved to {path}")
         self._json({
             "macro_f1": round(sc.macro_f1, 4),
@@ -293,7 +323,7 @@ class Command(BaseCommand):
     def do_train(self, opts):
         t0 = time.perf_counter()
         config = self._config(opts, calibrate=not opts["no_calibrate"])
-        _writable_model(opts["out"], "--out")
+        _refuse(_unwritable_model(opts["out"], "--out"))
         try:
             if opts["cold_start"]:
                 clf = TextClassifier.from_keywords(self._catalogue_pairs(), version=opts.get("version"))
@@ -307,13 +337,11 @@ class Command(BaseCommand):
                     training.mark_seen(clf, examples)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        path = _save(clf, opts["out"], "--out")
+        path = self._save(clf, opts["out"], "--out")
         m = clf.meta
-        sample = m.get("training_sample")
-        if sample:
-            kept = (f"at most the newest {sample['max_per_class']} of each category" if "max_per_class" in sample
-                    else f"the newest {sample['share']:.1%} of each category, at least {sample['min_per_class']}")
-            self._say(f"trained on {kept}: {m['n_train']} of {m['n_offered']} rows (see --max-per-category)")
+        sampled = training.sample_sentence(m)
+        if sampled:
+            self._say(sampled)
         self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
                   f"{m['n_features']} features, temperature {clf.temperature:.3f}")
         if "cv_macro_f1" in m:
@@ -332,7 +360,15 @@ class Command(BaseCommand):
         if not 0 <= opts["tolerance"] < 1:
             raise CommandError("--tolerance must be at least 0 and below 1")
         config = self._config(opts, calibrate=True)  # a bad option is refused before a run is recorded
+        problem = _unwritable_model(opts["model"], "--model", previous=True)  # …and so is a path it cannot write
+        if problem and opts["run"] is None:
+            raise CommandError(problem)
         run = self._retrain_run(opts)
+        if problem:  # the worker's run (--run): recorded as failed, then said
+            desk.finish_retrain_run(run, RetrainState.FAILED, problem, {"failed": "file"})
+            raise CommandError(problem)
+        path = training.model_path(opts["model"])
+        self._retraining = (path, _file_state(path))
         try:
             result = self._retrain(opts, config)
         except training.TooFewTickets as exc:  # too little to train on or to judge with: recorded, then said
@@ -341,6 +377,11 @@ class Command(BaseCommand):
         except ValueError as exc:  # the classifier refusing its data (one category only…): failed, said
             desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), {"failed": "data"})
             raise CommandError(str(exc)) from None
+        except OSError as exc:  # writing the model failed although checked (a full disk…): recorded, one line
+            message = _cannot_write(exc, path, "--model")
+            desk.finish_retrain_run(run, RetrainState.FAILED, message,
+                                    {**training.failure_details(exc), **self.rows.as_dict()})
+            raise CommandError(message) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
                                     {**training.failure_details(exc), **self.rows.as_dict()})
@@ -376,6 +417,7 @@ class Command(BaseCommand):
         return summary
 
     def do_rollback(self, opts):
+        _refuse(_unwritable_model(opts["model"], "--model", previous=True))  # before a run is recorded
         try:
             run = desk.start_retrain_run(RetrainTrigger.COMMAND, training.model_path(opts["model"]), pid=os.getpid())
         except DomainError as exc:
@@ -385,6 +427,14 @@ class Command(BaseCommand):
         except training.RollbackRefused as exc:
             desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), exc.as_dict())
             raise CommandError(str(exc)) from None
+        except OSError as exc:
+            message = _cannot_write(exc, training.model_path(opts["model"]), "--model")
+            desk.finish_retrain_run(run, RetrainState.FAILED, message, training.failure_details(exc))
+            raise CommandError(message) from None
+        except BaseException as exc:  # Ctrl-C…: recorded, then raised, as retrain's
+            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
+                                    training.failure_details(exc))
+            raise
         reason = f"back to {result.model_version}" + (f"; {result.replaced} kept as the previous model"
                                                       if result.replaced else "")
         desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, reason, result.as_dict())
@@ -431,6 +481,7 @@ class Command(BaseCommand):
         if opts["folds"] < 2:
             raise CommandError("--folds must be at least 2")
         (data,) = self._load([opts["data"]], cols, opts["label"])
+        _refuse(_too_few_for_folds(data, opts["folds"], cols[0]))
         extra = self._load(opts["extra"], cols, opts["label"]) if opts["extra"] else []
         ds = Dataset(data.texts, data.labels, data.keys)
         ex = Dataset([t for r in extra for t in r.texts], [l for r in extra for l in r.labels],
@@ -442,14 +493,37 @@ class Command(BaseCommand):
         self._json({k: v for k, v in res.items() if k != "per_fold"})
 
     def do_predict(self, opts):
+        if opts["k"] < 1:
+            raise CommandError("-k must be at least 1")
+        empty = [i for i, t in enumerate(opts["texts"], 1) if not t.strip()]
+        if empty:
+            raise CommandError(f"predict: text {_few(empty)} of {len(opts['texts'])} is empty; give the words to "
+                               "classify")
         clf = self._open(opts["model"])
-        texts = opts["texts"] or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-        for t in texts:
-            self._json({"text": t, "top": [[l, round(p, 4)] for l, p in clf.predict_proba_top(t, k=opts["k"])]})
+        texts = opts["texts"]
+        if not texts:
+            if sys.stdin.isatty():  # a person at a terminal: say what is awaited
+                self.stderr.write("texts to classify, one per line; end with Ctrl-D")
+            texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            if not texts:
+                raise CommandError("predict: no text to classify (give texts as arguments, or one per line on "
+                                   "standard input)")
+        tops = [clf.predict_proba_top(t, k=opts["k"]) for t in texts]
+        names = _category_names({label for top in tops for label, _p in top})
+        for t, top in zip(texts, tops):  # [label, probability], and the category's name when labels are codes
+            self._json({"text": t, "top": [[l, round(p, 4), *([names[l]] if l in names else [])] for l, p in top]})
 
     def do_info(self, opts):
         clf = self._open(opts["model"])
         self.stdout.write(json.dumps(clf.meta, ensure_ascii=False, indent=2))
+
+    def _save(self, clf, value, option) -> Path:
+        try:
+            path = training.save_model(clf, value)
+        except OSError as exc:  # the disk filled up, the directory went away…
+            raise CommandError(_cannot_write(exc, value, option)) from None
+        self._written.append(path)
+        return path
 
     def _open(self, path) -> TextClassifier:
         try:
@@ -471,26 +545,88 @@ def _day(value):
     return timezone.make_aware(datetime.combine(day, day_start.min))
 
 
-def _model_path(value) -> Path:
-    """The file TextClassifier.save writes for `value` (it adds .npz)."""
+def _unwritable_model(value, option, previous=False) -> str | None:
+    """Why a model file to write cannot be `value`, as one line naming the option and the path; None when it can.
+    Checked before any work: the name must end in .npz (no other path is written than the one given), no part of
+    its directory may be a file, its directory is created (as the save would) and must be writable, and the file
+    must not be a directory. `previous`: also where retrain and rollback keep the replaced model."""
     path = Path(value)
-    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+    if path.suffix != ".npz":
+        return f"{option} {value}: a model file's name ends in .npz ({path.with_name(path.name + '.npz')}?)"
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"{option} {value}: {folder} is a file, not a directory"
+    for where in (path, training.previous_path(path)) if previous else (path,):
+        problem = unwritable(where)
+        if problem:
+            return f"{option} {value}: {'' if where == path else f'the previous model {where} '}{problem}"
+    return _cannot_create_in(path.parent, option, value)
 
 
-def _writable_model(value, option):
-    """Refuse a model path that cannot be written, before any work: its directory is created (as the save would)
-    and must be writable, and the file must not be a directory."""
-    path = _model_path(value)
-    problem = unwritable(path)
-    if problem:
-        raise CommandError(f"{option} {path}: {problem}")
-
-
-def _save(clf, value, option) -> Path:
+def _cannot_create_in(folder: Path, option, value) -> str | None:
+    """Whether a file can really be made in `folder` (a file made and removed): the permission bits say yes to
+    root where the file system says no (/sys, /proc, a read-only mount)."""
+    probe = folder / f".{os.getpid()}.jiesu-write-check"
     try:
-        return clf.save(value)
-    except OSError as exc:  # the disk filled up, the directory went away…
-        raise CommandError(f"{option} {_model_path(value)}: cannot write the model ({exc.strerror or exc})") from None
+        probe.open("xb").close()
+        probe.unlink()
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        return f"{option} {value}: cannot write in {folder} ({exc.strerror or exc})"
+    return None
+
+
+def _refuse(problem):
+    if problem:
+        raise CommandError(problem)
+
+
+def _cannot_write(exc: OSError, path, option) -> str:
+    return f"{option} {path}: cannot write {exc.filename or 'the model'} ({exc.strerror or exc})"
+
+
+def _file_state(path):
+    """(modification time, size) of a file, None when there is none: whether a run replaced it."""
+    try:
+        found = Path(path).stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def _too_few_for_folds(data: LabelledRows, folds: int, key_column: str) -> str | None:
+    """Why `data` cannot be cut into `folds` stratified folds grouped by `key_column`, naming --folds and the
+    figures; None when it can: every fold needs rows of its own, and each class a row in every fold."""
+    if len(data) < folds:
+        return f"{data.path}: {len(data)} usable row(s), fewer than --folds {folds}"
+    groups = len({k or f"\x00row{i}" for i, k in enumerate(data.keys)})
+    if groups < folds:
+        return (f"{data.path}: {groups} distinct {key_column} value(s) (rows that share one stay in one fold), "
+                f"fewer than --folds {folds}")
+    counts = Counter(data.labels)
+    few = sorted((n, label) for label, n in counts.items() if n < folds)
+    if few:
+        shown = ", ".join(f"{label} {n}" for n, label in few[:5]) + (", …" if len(few) > 5 else "")
+        return (f"{data.path}: {len(few)} label(s) with fewer usable rows than --folds {folds} ({shown}): each fold "
+                "tests every label; lower --folds or leave those rows out")
+    return None
+
+
+def _category_names(labels) -> dict:
+    """{category code: "level 1 / level 2 / leaf"} for labels that are the catalogue's codes (a model trained on
+    the platform's tickets); empty for other labels, or without a database to look them up in."""
+    codes = [label for label in labels if _CODE.fullmatch(label)]
+    if not codes:
+        return {}
+    from django.db import DatabaseError
+
+    from jiesu.categories.models import Category
+
+    try:
+        return {c.code: c.full_name() for c in Category.objects.filter(code__in=codes).select_related("parent__parent")}
+    except DatabaseError:  # not migrated: codes only
+        return {}
 
 
 def _few(nums: list[int], n: int = 5) -> str:
