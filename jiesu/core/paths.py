@@ -4,15 +4,32 @@ from pathlib import Path
 
 
 def unwritable(path) -> str | None:
-    """Why `path` cannot be written ("is a directory", "cannot create the directory …", "not writable"), or None.
-    Its directory is created, as the write would."""
+    """Why `path` cannot be written ("is a directory", "… is a file, not a directory", "cannot create the directory
+    …", "not writable", "cannot write in …"), or None. Its directory is created, as the write would."""
     path = Path(path)
     if path.is_dir():
         return "is a directory"
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"{folder} is a file, not a directory"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return f"cannot create the directory {path.parent} ({exc.strerror})"
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return "not writable"
+    return _cannot_create_in(path.parent)
+
+
+def _cannot_create_in(folder: Path) -> str | None:
+    """Whether a file can really be made in `folder` (a file made and removed): the permission bits say yes to
+    root where the file system says no (/sys, /proc, a read-only mount)."""
+    probe = folder / f".{os.getpid()}.jiesu-write-check"
+    try:
+        probe.open("xb").close()
+        probe.unlink()
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        return f"cannot write in {folder} ({exc.strerror or exc})"
     return None

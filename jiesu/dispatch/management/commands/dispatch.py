@@ -547,33 +547,16 @@ def _day(value):
 
 def _unwritable_model(value, option, previous=False) -> str | None:
     """Why a model file to write cannot be `value`, as one line naming the option and the path; None when it can.
-    Checked before any work: the name must end in .npz (no other path is written than the one given), no part of
-    its directory may be a file, its directory is created (as the save would) and must be writable, and the file
-    must not be a directory. `previous`: also where retrain and rollback keep the replaced model."""
+    Checked before any work: the name must end in .npz (no other path is written than the one given), then as
+    any file a command writes (core.paths.unwritable). `previous`: also where retrain and rollback keep the
+    replaced model."""
     path = Path(value)
     if path.suffix != ".npz":
         return f"{option} {value}: a model file's name ends in .npz ({path.with_name(path.name + '.npz')}?)"
-    folder = next((p for p in path.parents if p.exists()), None)
-    if folder is not None and not folder.is_dir():
-        return f"{option} {value}: {folder} is a file, not a directory"
     for where in (path, training.previous_path(path)) if previous else (path,):
         problem = unwritable(where)
         if problem:
             return f"{option} {value}: {'' if where == path else f'the previous model {where} '}{problem}"
-    return _cannot_create_in(path.parent, option, value)
-
-
-def _cannot_create_in(folder: Path, option, value) -> str | None:
-    """Whether a file can really be made in `folder` (a file made and removed): the permission bits say yes to
-    root where the file system says no (/sys, /proc, a read-only mount)."""
-    probe = folder / f".{os.getpid()}.jiesu-write-check"
-    try:
-        probe.open("xb").close()
-        probe.unlink()
-    except FileExistsError:
-        return None
-    except OSError as exc:
-        return f"{option} {value}: cannot write in {folder} ({exc.strerror or exc})"
     return None
 
 
