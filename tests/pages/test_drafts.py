@@ -25,15 +25,20 @@ def fill_intake(page):
     page.check("#id_confidential")
 
 
+def start_an_intake(page, live_server):
+    """The call-taker logs in and types a request (not recorded yet)."""
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    fill_intake(page)
+
+
 def expire_the_security_token(page, live_server):
     page.context.add_cookies([{"name": "csrftoken", "value": STALE_SECRET, "url": live_server.url}])
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_expired_intake_form_is_filled_in_again_and_recorded_once(live_server, page, world):
-    login(page, live_server, "ct")
-    page.goto(live_server.url + "/intake/")
-    fill_intake(page)
+    start_an_intake(page, live_server)
     expire_the_security_token(page, live_server)
     page.click("#intake-form button[type=submit]")
     page.wait_for_load_state()
@@ -59,9 +64,7 @@ def test_an_expired_intake_form_is_filled_in_again_and_recorded_once(live_server
 
 @pytest.mark.django_db(transaction=True)
 def test_a_draft_can_be_cleared_and_ends_with_the_login(live_server, page, world):
-    login(page, live_server, "ct")
-    page.goto(live_server.url + "/intake/")
-    fill_intake(page)
+    start_an_intake(page, live_server)
     page.reload()  # a reload (or a language switch) keeps it too
     assert page.input_value("#id_citizen_name") == "李四"
     page.click(".draft-note button:has-text('清空')")
@@ -78,9 +81,7 @@ def test_a_draft_can_be_cleared_and_ends_with_the_login(live_server, page, world
 
 @pytest.mark.django_db(transaction=True)
 def test_a_lapsed_login_loses_nothing(live_server, page, world):
-    login(page, live_server, "ct")
-    page.goto(live_server.url + "/intake/")
-    fill_intake(page)
+    start_an_intake(page, live_server)
     page.context.clear_cookies(name="sessionid")  # the session ended (timeout, a restart of the sessions)
     page.click("#intake-form button[type=submit]")
     page.wait_for_url("**/login/**")
@@ -95,9 +96,7 @@ def test_a_lapsed_login_loses_nothing(live_server, page, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_another_user_in_the_same_tab_never_sees_a_draft(live_server, page, world):
-    login(page, live_server, "ct")
-    page.goto(live_server.url + "/intake/")
-    fill_intake(page)
+    start_an_intake(page, live_server)
     other = User.objects.create_user("ct2", password="pw", role=Role.CALL_TAKER, unit=world.call_taker.unit)
     force_login(page, live_server, other)  # another call-taker's session in the same tab, without logging out
     page.goto(live_server.url + "/intake/")
