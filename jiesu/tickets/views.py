@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
@@ -401,13 +401,16 @@ def _attach(user, ticket, files):
 FILE_ACTIONS = {"attach": _attach}
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def act(request, pk, action):
     """POST /tickets/<id>/act/<action>/: call the service, then back to where the form was.
 
-    A refusal (DomainError) comes back as a message, with the user's input kept for the form.
+    A refusal (DomainError) comes back as a message, with the user's input kept for the form. A GET (the login
+    page leads back here after a lapsed login) opens the ticket, where the tab's draft of the form is filled in.
     """
+    if request.method == "GET":
+        return redirect("ticket_detail", pk=get_visible_ticket(request, pk).pk)
     handler = ACTIONS.get(action)
     if action in FILE_ACTIONS:
         handler = lambda u, t, p: FILE_ACTIONS[action](u, t, request.FILES)  # noqa: E731

@@ -142,3 +142,18 @@ def test_a_refused_action_shows_what_was_sent_not_an_older_draft(live_server, pa
     assert page.input_value("#act-reply textarea[name=reply_text]") == "已处理"
     assert page.locator("#act-reply .draft-note").count() == 0
     assert drafts_in_tab(page) != []  # not done: the draft stays until the reply is sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lapsed_login_on_a_ticket_form_leads_back_to_the_ticket(live_server, page, world):
+    ticket = open_for_the_reply(page, live_server, world)
+    page.fill("#act-reply textarea[name=reply_text]", "已联系城管清理占道摊点")
+    page.context.clear_cookies(name="sessionid")
+    page.click("#act-reply button[type=submit]")
+    page.wait_for_url("**/login/**")
+    page.fill("#id_username", "st")
+    page.fill("#id_password", "pw")
+    page.click("form[action='/login/'] button[type=submit]")
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    assert page.input_value("#act-reply textarea[name=reply_text]") == "已联系城管清理占道摊点"
+    assert Ticket.objects.get(pk=ticket.pk).state != "replied"
