@@ -27,7 +27,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -497,10 +497,14 @@ def auto_note_facts(top, threshold):
 
 
 def auto_note(facts):
-    """The note stored with an auto-dispatch (in Chinese, as ever: the API and exports read it): 系统自动派单：建议 #1
-    「占道经营」→ 东华门街道，置信度 89% ≥ 阈值 80%."""
-    return (f"系统自动派单：建议 #{facts['rank']}「{facts['category']}」→ {facts['lead']}，"
-            f"置信度 {facts['confidence']:.0%} ≥ 阈值 {facts['threshold']:.0%}")
+    """The note stored with an auto-dispatch, in the platform's language (Chinese, as ever: the API and exports
+    read it): 系统自动派单：建议 #1「占道经营」→ 东华门街道，置信度 89% ≥ 阈值 80%."""
+    from django.conf import settings
+
+    from jiesu.dispatch.wording import auto_dispatch_note
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return auto_dispatch_note(facts)
 
 
 def _keep_auto_facts(ticket, user, facts):

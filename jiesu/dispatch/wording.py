@@ -178,3 +178,19 @@ def emergency_words(hint):
         return text
     also = w["emergency_sep"].join(line("emergency_also", *other) for other in others)
     return w["emergency_join"] % {"first": text, "others": also}
+
+
+def _percent(value):
+    try:
+        return f"{float(value):.0%}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def auto_dispatch_note(facts):
+    """An auto-dispatch's note from its facts (services.auto_note_facts) in the active language: stored in Chinese
+    (services.auto_note), shown in the reader's (templatetags jiesu_ui.event_note)."""
+    return gettext("Auto-dispatched: suggestion #%(rank)s “%(category)s” → %(unit)s, confidence %(confidence)s ≥ "
+                   "threshold %(threshold)s") % {
+        "rank": facts.get("rank", 1), "category": facts["category"], "unit": facts.get("lead", "?"),
+        "confidence": _percent(facts.get("confidence")), "threshold": _percent(facts.get("threshold"))}

@@ -159,13 +159,6 @@ def event_actor(actor):
     return str(actor)
 
 
-def _percent(value):
-    try:
-        return f"{float(value):.0%}"
-    except (TypeError, ValueError):
-        return "?"
-
-
 @register.filter
 def event_note(event):
     """An event's note. A person's note stays as written (the ticket's record); the notes the platform writes
@@ -175,10 +168,9 @@ def event_note(event):
     p = event.payload or {}
     auto = p.get("auto") if event.kind == "dispatch" else None
     if isinstance(auto, dict) and auto.get("category"):
-        return _("Auto-dispatched: suggestion #%(rank)s “%(category)s” → %(unit)s, confidence %(confidence)s ≥ "
-                 "threshold %(threshold)s") % {
-            "rank": auto.get("rank", 1), "category": auto["category"], "unit": auto.get("lead", "?"),
-            "confidence": _percent(auto.get("confidence")), "threshold": _percent(auto.get("threshold"))}
+        from jiesu.dispatch.wording import auto_dispatch_note
+
+        return auto_dispatch_note(auto)
     if event.kind == "duplicate_proposed" and p.get("reason") == "same_caller" and isinstance(p.get("days"), int):
         figures = {"number": p.get("parent_number", "?"), "place": _place_words(p), "n": p["days"]}
         if p["days"] == 0:
