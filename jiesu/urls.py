@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jiesu.api import api
+from jiesu.core.views import LogoutView
 
 urlpatterns = [
+    path("admin/logout/", LogoutView.as_view()),  # the admin's logout ends the drafts too (core.drafts)
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

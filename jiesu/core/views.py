@@ -4,11 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiesu.accounts.models import Role
+from jiesu.core import drafts
 
 HOME_BY_ROLE = {
     Role.CALL_TAKER: "intake",
@@ -34,6 +36,14 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out (here or in the admin) ends the drafts of every tab (core.drafts.mark_logout)."""
+    next_page = "login"
+
+    def post(self, request, *args, **kwargs):
+        return drafts.mark_logout(super().post(request, *args, **kwargs))
 
 
 def _search_units(q, kinds):
@@ -103,14 +113,22 @@ def pick_categories(request):
     return render(request, "core/picker_options.html", {"options": options, "q": q})
 
 
+def url_name_of(path):
+    try:
+        return resolve(path).url_name
+    except Resolver404:
+        return None
+
+
 def csrf_failure(request, reason=""):
     """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
     site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW). The way back
-    opens the form's page afresh, where the tab's draft of what was typed is filled in again (core.drafts)."""
+    opens the form's page afresh (the same-site Referer, or the form's own address where a GET opens its page),
+    where the tab's draft of what was typed is filled in again (core.drafts)."""
     again = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
-        again = ""
+        again = request.path if url_name_of(request.path) in drafts.REOPENED_BY_GET else ""
     return render(request, "403.html", {"heading": _("This form has expired"), "exception": _(
         "The page's security token is missing or has expired, so nothing was saved. Open the page again: what "
         "you typed into a request, a reply or a reason is kept in this browser tab and is filled in again."),

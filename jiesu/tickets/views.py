@@ -302,7 +302,7 @@ def ticket_detail(request, pk):
     pending_extension = next((e for e in parts["extensions"] if e.state == RequestState.PENDING), None)
     relation = services.relation_of(request.user, ticket)
     return render_page(request, "tickets/ticket_detail.html", {
-        "ticket": ticket, **parts, "kept": kept,
+        "ticket": ticket, **parts, "kept": kept, "draft_scope": drafts.of_ticket(ticket.pk),
         "actions": [{"name": n, "label": labels.get(n, n)} for n in actions],
         "dispatch": dispatch_initial(ticket, kept) if "dispatch" in actions else None,
         "contact": services.masked_contact(ticket),

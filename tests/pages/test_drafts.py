@@ -3,12 +3,13 @@ import pytest
 
 from jiesu.accounts.models import Role, User
 from jiesu.core.tests_support import force_login
+from jiesu.dispatch import duplicates
 from jiesu.tickets import services
 from jiesu.tickets.models import Ticket
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
-from .test_ticket_flow import login, logout
+from .test_ticket_flow import login, logout, pick
 
 STALE_SECRET = "A" * 32  # a well-formed token secret the page's form was not made with: the form has expired
 
@@ -157,3 +158,69 @@ def test_a_lapsed_login_on_a_ticket_form_leads_back_to_the_ticket(live_server, p
     page.wait_for_url(f"**/tickets/{ticket.pk}/")
     assert page.input_value("#act-reply textarea[name=reply_text]") == "已联系城管清理占道摊点"
     assert Ticket.objects.get(pk=ticket.pk).state != "replied"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_after_recording_does_not_record_the_request_again(live_server, page, world):
+    """The browser's Back button reopens the intake: the browser does not refill the recorded request (the draft
+    form is autocomplete=off and the draft ended), so Record cannot file it a second time without its caller."""
+    start_an_intake(page, live_server)
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_url("**/tickets/*/")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.input_value("#id_text") == "" and page.locator(".draft-note").count() == 0
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_load_state()
+    assert Ticket.objects.count() == 1
+
+
+@pytest.fixture
+def fresh_duplicates_index():
+    duplicates.reset_index(refresh_seconds=0)
+    yield
+    duplicates.reset_index()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_duplicate_panels_choice_comes_back_with_the_draft(live_server, page, world, fresh_duplicates_index):
+    earlier = new_ticket(world)
+    login(page, live_server, "ct")
+    page.goto(live_server.url + "/intake/")
+    page.fill("#id_text", "东华门大街有人占道经营，把人行道堵住了")
+    pick(page, "#pick-street", world.street.name)
+    choice = f"#dup-panel input[name=merge_into][value='{earlier.pk}']"
+    page.locator(choice).wait_for()
+    page.check(choice)
+    page.reload()
+    page.locator(choice).wait_for()
+    assert page.is_checked(choice)
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_url("**/tickets/*/")
+    recorded = Ticket.objects.exclude(pk=earlier.pk).get()
+    assert [p.into.pk for p in duplicates.proposals(recorded)] == [earlier.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logout_in_another_tab_ends_this_tabs_drafts(live_server, page, world):
+    start_an_intake(page, live_server)
+    assert len(drafts_in_tab(page)) == 1
+    other_tab = page.context.new_page()
+    other_tab.goto(live_server.url + "/intake/")
+    logout(other_tab)
+    page.goto(live_server.url + "/intake/")  # any page: here the login page, as the session has ended
+    page.wait_for_url("**/login/**")
+    assert drafts_in_tab(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tickets_page_drops_the_drafts_of_forms_it_no_longer_offers(live_server, page, world):
+    ticket = open_for_the_reply(page, live_server, world)
+    page.fill("#act-request_extension textarea[name=reason]", "需协调园林部门，市民电话13800001234")
+    page.fill("#act-reply textarea[name=reply_text]", "已联系城管清理占道摊点，现场已恢复通行")
+    page.check("#act-reply input[name=self_resolved][value='1']")
+    assert len(drafts_in_tab(page)) == 2
+    page.click("#act-reply button[type=submit]")
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    assert page.locator("#act-request_extension").count() == 0  # replied: no extension is asked any more
+    assert drafts_in_tab(page) == []

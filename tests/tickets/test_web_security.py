@@ -64,7 +64,7 @@ def test_an_expired_form_leads_back_to_its_own_page_only(world):
     assert page.status_code == 403 and "本次提交没有保存" in body and 'href="http://testserver/intake/"' in body
     elsewhere = stale.post("/intake/", {"text": "路灯不亮"}, HTTP_REFERER="https://evil.example/intake/")
     assert elsewhere.status_code == 403 and "evil.example" not in elsewhere.content.decode()
-    assert "btn-primary" not in elsewhere.content.decode()  # no way "back" to another site
+    assert 'href="/intake/"' in elsewhere.content.decode()  # no way "back" to another site: to its own page
 
 
 def test_forms_name_their_drafts_and_done_actions_end_them(world, client):
@@ -82,3 +82,35 @@ def test_forms_name_their_drafts_and_done_actions_end_them(world, client):
     assert f'data-tags="draft:ticket-{ticket.pk}-sign"' in done.content.decode()
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert f'data-draft="ticket-{ticket.pk}-contact" data-draft-restore' in page
+
+
+def test_an_expired_form_without_a_referer_leads_back_to_a_page_its_url_opens(world):
+    """Privacy settings may send no Referer: the intake's and an action's own URL open their page again (an
+    action's leads to its ticket); a URL only a form posts to gets no such link."""
+    from django.test import Client
+
+    ticket = new_ticket(world)
+    stale = Client(enforce_csrf_checks=True)
+    stale.force_login(world.call_taker)
+    for url in ("/intake/", f"/tickets/{ticket.pk}/act/answer/"):
+        body = stale.post(url, {"text": "路灯不亮"}).content.decode()
+        assert f'<a class="btn btn-primary" href="{url}">重新打开该页</a>' in body
+    body = stale.post("/logout/").content.decode()
+    assert "btn-primary" not in body and "本次提交没有保存" in body
+
+
+def test_draft_forms_are_not_refilled_by_the_browser_and_a_logout_marks_every_tab(world, client):
+    """The tab's draft is the only refill (the Back button does not bring back a recorded request), and a logout,
+    also the admin's, sets a new mark on which every tab drops the drafts typed before (core.drafts)."""
+    client.force_login(world.call_taker)
+    form_tag = client.get("/intake/").content.decode().split('id="intake-form"')[1].split(">")[0]
+    assert 'autocomplete="off"' in form_tag
+    first = client.post("/logout/")
+    assert first.status_code == 302 and len(first.cookies["jiesu_logout"].value) == 32
+    assert not first.cookies["jiesu_logout"]["httponly"]  # the tabs' script reads it
+    world.call_taker.is_staff = True
+    world.call_taker.save()
+    client.force_login(world.call_taker)
+    second = client.post("/admin/logout/")
+    assert second.status_code == 302 and second.cookies["jiesu_logout"].value != first.cookies["jiesu_logout"].value
+    assert client.get("/intake/").status_code == 302  # logged out indeed

@@ -191,13 +191,18 @@
   // an expired security token, a lapsed login, a language switch or a reload loses nothing. The server marks
   // a form it shows empty with data-draft-restore (a form it refills itself after a refusal is not
   // touched); once the form's action is done, its message names the draft (data-tags "draft:name"), which
-  // ends it. Logging out ends every draft; another user's are removed on the first page a user sees logged in
-  // (the login page after a lapsed login keeps them for the same user). Chosen files are not kept.
+  // ends it. Logging out (in any tab, or in the admin) ends every draft: the logout sets a new mark in the
+  // jiesu_logout cookie and a draft typed under an earlier mark is dropped by every tab when it next shows a
+  // page or is looked at again. Another user's drafts are removed on the first page a user sees logged in (the
+  // login page after a lapsed login keeps them for the same user). A ticket's page (data-draft-scope) drops
+  // the drafts of its forms that no longer apply. Chosen files are not kept.
   var DRAFT = "jiesu-draft:";
+  var LOGOUT_MARK = /(?:^|;\s*)jiesu_logout=([^;]*)/;
   var body = document.body;
   var draftUser = (body && body.getAttribute("data-user")) || "";
 
   function drafts() { try { return window.sessionStorage; } catch (err) { return null; } }
+  function logoutMark() { var m = LOGOUT_MARK.exec(document.cookie); return m ? m[1] : ""; }
   function draftKey(form) { return DRAFT + draftUser + ":" + form.getAttribute("data-draft"); }
 
   function draftFields(form) {
@@ -219,7 +224,8 @@
     form.querySelectorAll(".picker[data-multiple='0']").forEach(function (p) {
       labels[p.getAttribute("data-name")] = p.querySelector(".picker-q").value;
     });
-    try { store.setItem(draftKey(form), JSON.stringify({fields: fields, labels: labels})); } catch (err) { /* full */ }
+    var draft = {fields: fields, labels: labels, mark: logoutMark()};
+    try { store.setItem(draftKey(form), JSON.stringify(draft)); } catch (err) { /* full */ }
   }
 
   function fillDraft(form, draft) {
@@ -233,6 +239,15 @@
           return;
         }
       }
+    });
+    left.forEach(function (d) {  // a choice in a part of the form still to be loaded (the duplicate panel's)
+      var later = form.querySelector("[data-draft-later~='" + CSS.escape(d.n) + "']");
+      if (!later || d.c === false) { return; }
+      var kept = document.createElement("input");
+      kept.type = "hidden";
+      kept.name = d.n;
+      kept.value = d.v;
+      later.appendChild(kept);
     });
     Object.keys(draft.labels || {}).forEach(function (name) {
       var p = form.querySelector(".picker[data-name='" + CSS.escape(name) + "']");
@@ -260,19 +275,52 @@
     form.insertBefore(note, form.firstChild);
   }
 
+  function draftKeys(store) {
+    var keys = [];
+    for (var i = 0; i < store.length; i++) {
+      var key = store.key(i);
+      if (key && key.indexOf(DRAFT) === 0) { keys.push(key); }
+    }
+    return keys;
+  }
+
+  function typedBeforeALogout(saved) {
+    try { return (JSON.parse(saved).mark || "") !== logoutMark(); } catch (err) { return true; }
+  }
+
+  function dropLoggedOutDrafts() {
+    var store = drafts();
+    if (!store) { return; }
+    draftKeys(store).forEach(function (key) {
+      if (typedBeforeALogout(store.getItem(key))) { store.removeItem(key); }
+    });
+  }
+
+  function dropDraftsNoLongerOffered(store, own) {
+    document.querySelectorAll("[data-draft-scope]").forEach(function (scope) {
+      var prefix = own + scope.getAttribute("data-draft-scope");
+      draftKeys(store).forEach(function (key) {
+        if (key.indexOf(prefix) !== 0) { return; }
+        var name = key.slice(own.length);
+        if (!document.querySelector("form[data-draft='" + CSS.escape(name) + "']")) { store.removeItem(key); }
+      });
+    });
+  }
+
   function startDrafts() {
     var store = drafts();
     if (!store) { return; }
     var own = DRAFT + draftUser + ":";
-    for (var i = store.length - 1; draftUser && i >= 0; i--) {  // the login page after a lapsed login keeps them
-      var key = store.key(i);
-      if (key && key.indexOf(DRAFT) === 0 && key.indexOf(own) !== 0) { store.removeItem(key); }
-    }
+    dropLoggedOutDrafts();
+    draftKeys(store).forEach(function (key) {  // the login page after a lapsed login keeps them
+      if (draftUser && key.indexOf(own) !== 0) { store.removeItem(key); }
+    });
     document.querySelectorAll(".messages [data-tags]").forEach(function (m) {
       m.getAttribute("data-tags").split(/\s+/).forEach(function (tag) {
         if (tag.indexOf("draft:") === 0) { store.removeItem(own + tag.slice(6)); }
       });
     });
+    dropDraftsNoLongerOffered(store, own);
     document.querySelectorAll("form[data-draft][data-draft-restore]").forEach(function (form) {
       var saved = store.getItem(draftKey(form));
       if (!saved) { return; }
@@ -281,6 +329,9 @@
     });
   }
   startDrafts();  // before HTMX's first requests (the duplicate panel's `load`) read the fields
+  document.addEventListener("visibilitychange", function () {  // a logout in another tab meanwhile
+    if (document.visibilityState === "visible") { dropLoggedOutDrafts(); }
+  });
 
   function draftOf(el) { return el && el.closest ? el.closest("form[data-draft]") : null; }
   ["input", "change", "jiesu:picked"].forEach(function (type) {
@@ -292,9 +343,6 @@
   document.addEventListener("submit", function (e) {
     var store = drafts();
     if (!store || !e.target.hasAttribute("data-draft-end-all")) { return; }
-    for (var i = store.length - 1; i >= 0; i--) {
-      var key = store.key(i);
-      if (key && key.indexOf(DRAFT) === 0) { store.removeItem(key); }
-    }
+    draftKeys(store).forEach(function (key) { store.removeItem(key); });
   });
 })();
