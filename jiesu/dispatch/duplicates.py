@@ -1367,10 +1367,6 @@ def repeat_note(number):
     return f"重复诉求，无新情况：同一来电人已于 {number} 反映"
 
 
-def _when_zh(days):
-    return "今天" if days == 0 else f" {days} 天前"
-
-
 def emergency_note(number, hint=None):
     """The 分类处置 note of a ticket closed as an emergency transferred to `number` (110/119/120/122)."""
     what = hint.label.split("：")[0] if hint and hint.number == number else SERVICES[number]
@@ -1469,7 +1465,9 @@ def flag_repeats(user, ticket):
     dispatcher's duplicate panel, where the earlier ticket can be merged into or the new one closed.
     """
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
+    from jiesu.dispatch.wording import in_platform_language, same_caller_note
     from jiesu.tickets import services
 
     draft = Draft(text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous)
@@ -1478,12 +1476,12 @@ def flag_repeats(user, ticket):
         proposed = {p.target.pk for p in proposals(ticket)}
         repeats = [r for r in repeats if r.ticket.pk not in proposed]
     for r in repeats:
+        facts = {"parent": r.ticket.pk, "parent_number": r.ticket.number, "text_similarity": round(r.text, 3),
+                 "reason": "same_caller", "days": r.days, "place_reason": r.place_reason,
+                 **({"distance_m": round(r.distance_m)} if r.distance_m is not None else {})}
         services.record_event(ticket, PROPOSED, user, ticket.state, ticket.state,
-                              f"同一来电人{_when_zh(r.days)}已反映（{r.ticket.number}，{r.same_place}），受理时未按重复诉求办结",
-                              parent=r.ticket.pk, parent_number=r.ticket.number, text_similarity=round(r.text, 3),
-                              reason="same_caller", days=r.days, place_reason=r.place_reason,
-                              **({"distance_m": round(r.distance_m)} if r.distance_m is not None else {}))
+                              in_platform_language(same_caller_note, facts), **facts)
     if not repeats:
         return []
     return [("warning", _("Flagged as a possible repeat of %(numbers)s (the same caller); the dispatcher decides.")
-             % {"numbers": "、".join(r.ticket.number for r in repeats)})]
+             % {"numbers": pgettext("between names in a list", ", ").join(r.ticket.number for r in repeats)})]

@@ -27,15 +27,16 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
-from jiesu.dispatch.duplicates import awaiting_decision, emergency_hint
+from jiesu.dispatch.duplicates import awaiting_decision, emergency_hint, proposals
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
@@ -270,11 +271,12 @@ def record(ticket, suggestions, user, source=SuggestionSource.DESK, at=None):
 
 
 def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *,
-                     source=SuggestionSource.DESK, suggestions=None):
+                     source=SuggestionSource.DESK, suggestions=None, payload=None):
     """services.dispatch, and the DispatchSuggestion row, in one transaction. Returns (ticket, row).
 
     `suggestions`: what the dispatcher was shown, if the caller has it; else computed now
-    (the same text, place and model give the same list). Refusals are services.dispatch's.
+    (the same text, place and model give the same list). `payload`: more facts for the dispatch event
+    (services.dispatch). Refusals are services.dispatch's.
     """
     if suggestions is None:
         suggestions = safe_suggestions(ticket)
@@ -283,7 +285,7 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     with transaction.atomic():
         hint = emergency_of(ticket)  # dispatched although the prompt said transfer it: on the record
         ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code,
-                                  emergency=hint.number if hint else "")
+                                  emergency=hint.number if hint else "", payload=payload)
         open_grid_first_step(user, ticket)
         row = record(ticket, suggestions, user, source)
     return ticket, row
@@ -298,9 +300,27 @@ def accept_warning(ticket):
     hint = emergency_of(ticket)
     if hint is not None:
         return _("It reads as an emergency: %(prompt)s.") % {"prompt": emergency_words(hint)}
-    if ticket.pk in awaiting_decision([ticket]):
-        return _("A merge proposal or the same caller's repeat flag awaits a decision.")
+    held = [hold_words(p) for p in proposals(ticket) if p.undecided]
+    if held:
+        return capfirst(pgettext("between the holds of a ticket", "; ").join(held) + pgettext("end of sentence", "."))
     return None
+
+
+def hold_words(proposal):
+    """Which undecided proposal holds a ticket back, naming the ticket it would be merged into, in the reader's
+    language: 受理时建议合并到工单 20261206-0025424，尚未决定 / 同一来电人 3 天内重复反映（工单 …），尚未决定."""
+    number = proposal.into.number
+    if proposal.reason != "same_caller":
+        return _("proposed at intake for merging into ticket %(number)s, not yet decided") % {"number": number}
+    days = proposal.event.payload.get("days")
+    if not isinstance(days, int):
+        return _("the same caller reported this again (ticket %(number)s), not yet decided") % {"number": number}
+    if days == 0:
+        return _("the same caller reported this again today (ticket %(number)s), not yet decided") % {
+            "number": number}
+    return ngettext("the same caller reported this again within %(n)d day (ticket %(number)s), not yet decided",
+                    "the same caller reported this again within %(n)d days (ticket %(number)s), not yet decided",
+                    days) % {"n": days, "number": number}
 
 
 def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None, confirm=False,
@@ -477,10 +497,9 @@ def _auto_one(user, ticket, rules, report):
         return
     facts = auto_note_facts(top, rule.threshold)
     try:
-        with transaction.atomic():
-            ticket, _row = dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], auto_note(facts),
-                                            top.category.code, source=SuggestionSource.AUTO, suggestions=suggestions)
-            _keep_auto_facts(ticket, user, facts)
+        ticket, _row = dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], auto_note(facts),
+                                        top.category.code, source=SuggestionSource.AUTO, suggestions=suggestions,
+                                        payload={"auto": facts})
     except DomainError as exc:
         report.refused += 1
         log.info("auto-dispatch: ticket %s not dispatched: %s", ticket.pk, exc)
@@ -499,22 +518,9 @@ def auto_note_facts(top, threshold):
 def auto_note(facts):
     """The note stored with an auto-dispatch, in the platform's language (Chinese, as ever: the API and exports
     read it): 系统自动派单：建议 #1「占道经营」→ 东华门街道，置信度 89% ≥ 阈值 80%."""
-    from django.conf import settings
+    from jiesu.dispatch.wording import auto_dispatch_note, in_platform_language
 
-    from jiesu.dispatch.wording import auto_dispatch_note
-
-    with translation.override(settings.LANGUAGE_CODE):
-        return auto_dispatch_note(facts)
-
-
-def _keep_auto_facts(ticket, user, facts):
-    """Add the note's facts to the payload of the dispatch event just written (the same transaction)."""
-    from jiesu.tickets.models import TicketEvent
-
-    event = (TicketEvent.objects.filter(ticket=ticket, kind="dispatch", actor=user)
-             .order_by("-at", "-id").first())
-    if event is not None:
-        TicketEvent.objects.filter(pk=event.pk).update(payload={**(event.payload or {}), "auto": facts})
+    return in_platform_language(auto_dispatch_note, facts)
 
 
 # ── accuracy ────────────────────────────────────────────────────────────────

@@ -177,6 +177,10 @@ class Retraining:
     path: str
     previous: str | None = None  # where the replaced model was kept
     model_version: str = ""  # of the model now at `path`, when replaced
+    # what `reason` says, for the pages to word (retrain_reason.html, retrain_outcome.html): "unjudged" (--force
+    # with no ticket to judge on) or "worse" (--force although worse); the model at `path` could not be read
+    forced: str = ""
+    unreadable_current: bool = False
 
     def as_dict(self):
         return asdict(self)
@@ -393,7 +397,8 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     _say_sample(candidate, say)
     verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
-    result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path))
+    result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path),
+                        unreadable_current=bool(damaged))
     worse = before is not None and verdict.accuracy < before.accuracy - tolerance
     if worse and not force:
         result.reason = (f"the new model's first suggestion is right for {verdict.accuracy:.1%} of the newest "
@@ -427,6 +432,10 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     result.promoted, result.model_version = True, final.version
     judged = verdict and (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
                           + (f" (the current model: {before.accuracy:.1%})" if before else ""))
+    if verdict is None:
+        result.forced = "unjudged"
+    elif worse:
+        result.forced = "worse"
     result.reason = damaged + (judged if verdict is not None else "replaced unjudged (--force)")
     if worse:
         result.reason += ", replaced although worse (--force)"

@@ -13,7 +13,7 @@ in the reader's language.
 """
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 TEMPLATES = {
     "mode_direct": gettext_noop("by sector: straight to the responsible unit"),
@@ -194,3 +194,31 @@ def auto_dispatch_note(facts):
                    "threshold %(threshold)s") % {
         "rank": facts.get("rank", 1), "category": facts["category"], "unit": facts.get("lead", "?"),
         "confidence": _percent(facts.get("confidence")), "threshold": _percent(facts.get("threshold"))}
+
+
+def same_caller_note(facts):
+    """A same-caller repeat flag's note from its facts (the duplicate_proposed event's payload: parent_number, days,
+    place_reason, distance_m) in the active language: stored in Chinese (duplicates.flag_repeats: 同一来电人今天已反映
+    （20261206-0025420，同街道），受理时未按重复诉求办结, the place as duplicates.PLACE_LABELS says it), shown in
+    the reader's (templatetags jiesu_ui.event_note)."""
+    from types import SimpleNamespace
+
+    from jiesu.dispatch.templatetags.desk import place_words
+
+    days = facts["days"]
+    figures = {"number": facts.get("parent_number", "?"), "n": days, "place": place_words(SimpleNamespace(
+        place_reason=facts.get("place_reason", "unknown"), distance_m=facts.get("distance_m")))}
+    if days == 0:
+        return gettext("The same caller reported this today (%(number)s, %(place)s); not closed as a repeat at "
+                       "intake") % figures
+    return ngettext("The same caller reported this %(n)d day ago (%(number)s, %(place)s); not closed as a "
+                    "repeat at intake",
+                    "The same caller reported this %(n)d days ago (%(number)s, %(place)s); not closed as a "
+                    "repeat at intake", days) % figures
+
+
+def in_platform_language(note, facts):
+    """note(facts) in the platform's language (settings.LANGUAGE_CODE): how a note the platform writes is stored
+    (the API and exports read it as written), whoever's request wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return note(facts)

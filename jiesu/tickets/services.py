@@ -393,9 +393,10 @@ def _handling_unit(unit_id, field_name):
 
 
 @transaction.atomic
-def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, emergency=""):
+def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, emergency="", payload=None):
     """派单: a lead unit plus co units; a dispatch to a street copies its district. `emergency`: the line
-    (119…) the text reads as, when the dispatcher dispatches it all the same: the event says so."""
+    (119…) the text reads as, when the dispatcher dispatches it all the same: the event says so. `payload`: more
+    facts for the event (an auto-dispatch's "auto"), written with it."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("dispatch", user, ticket)
@@ -414,7 +415,7 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
     ticket.save()
     record_event(ticket, "dispatch", user, before, ticket.state, note, lead=lead.name, lead_id=lead.pk,
                  co=[u.name for u in co_units], category=ticket.category.code,
-                 **({"emergency_wording": emergency} if emergency else {}))
+                 **({"emergency_wording": emergency} if emergency else {}), **(payload or {}))
     return ticket
 
 

@@ -361,6 +361,6 @@ def test_a_ticket_awaiting_a_merge_decision_is_not_dispatched_by_one_key(desk_wo
     assert desk.accept_warning(earlier) is None
     with pytest.raises(DomainError) as refused:
         desk.accept(w.dispatcher, later, 1)
-    assert refused.value.field == "confirm" and "待决定的合并建议" in refused.value.message
+    assert refused.value.field == "confirm" and f"受理时建议合并到工单 {earlier.number}，尚未决定。" in refused.value.message
     ticket, row = desk.accept(w.dispatcher, later, 1, confirm=True)
     assert ticket.state == State.DISPATCHED and row.accepted_rank == 1

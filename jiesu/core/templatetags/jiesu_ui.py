@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import pgettext
 
 from jiesu.accounts.models import SYSTEM_USERNAME
 from jiesu.core import drafts
@@ -172,25 +172,10 @@ def event_note(event):
 
         return auto_dispatch_note(auto)
     if event.kind == "duplicate_proposed" and p.get("reason") == "same_caller" and isinstance(p.get("days"), int):
-        figures = {"number": p.get("parent_number", "?"), "place": _place_words(p), "n": p["days"]}
-        if p["days"] == 0:
-            return _("The same caller reported this today (%(number)s, %(place)s); not closed as a repeat at "
-                     "intake") % figures
-        return ngettext("The same caller reported this %(n)d day ago (%(number)s, %(place)s); not closed as a "
-                        "repeat at intake",
-                        "The same caller reported this %(n)d days ago (%(number)s, %(place)s); not closed as a "
-                        "repeat at intake", p["days"]) % figures
+        from jiesu.dispatch.wording import same_caller_note
+
+        return same_caller_note(p)
     return event.note
-
-
-def _place_words(payload):
-    """How close the earlier request was (templatetags.desk.place_words), from an event's payload."""
-    from types import SimpleNamespace
-
-    from jiesu.dispatch.templatetags.desk import place_words
-
-    return place_words(SimpleNamespace(place_reason=payload.get("place_reason", "unknown"),
-                                       distance_m=payload.get("distance_m")))
 
 
 @register.filter
