@@ -17,7 +17,8 @@ and the list is sorted by it. The classifier is any object with
    codes); a process looks every MODEL_CHECK_SECONDS whether the file was replaced (`jiesu dispatch
    retrain`) and then loads the new one in a thread, answering with the model in use meanwhile
    (loading takes 0.3–1 s);
-2. else a cold-start model built from the catalogue's category names and
+2. else, or while that file cannot be read (cut off, not a model: `unreadable_model()` says which and why,
+   for the accuracy page), a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
    settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the
    catalogue is unchanged;
@@ -193,7 +194,7 @@ class KeywordClassifier:
 
 
 MODEL_CHECK_SECONDS = 30  # how often a process looks whether the configured model file was replaced (a stat)
-_classifier = {"key": None, "model": None, "checked": None, "at": 0.0}
+_classifier = {"key": None, "model": None, "checked": None, "at": 0.0, "failed": None, "unreadable": None}
 _classifier_lock = threading.Lock()
 _reload = {"thread": None}  # the thread loading a replaced model file, if any
 _reload_lock = threading.Lock()
@@ -207,13 +208,29 @@ def _model_dir() -> Path:
     return Path(conf.get("DISPATCH_MODEL_DIR") or (Path(settings.VAR_DIR) / "models"))
 
 
+@dataclass(frozen=True)
+class UnreadableModel:
+    """The configured model file that could not be read, and why (for staff: a server path, the error)."""
+
+    path: str
+    error: str
+
+
+def unreadable_model():
+    """The configured model file this process could not read while it answers with the cold start
+    (UnreadableModel), or None."""
+    return _classifier["unreadable"]
+
+
 def default_classifier(ref=None):
     """The engine's classifier for this process (see the module docstring), cached.
 
     A configured model file is looked at again (one stat) every MODEL_CHECK_SECONDS: a file replaced meanwhile
     is loaded in a thread, and the request that notices it (and those after it, until it is loaded) gets the
     model in use: no dispatcher waits for a load. Only a process with no model yet loads it there and then. A
-    replacement that cannot be loaded leaves the model in use (logged), and is tried again at the next look."""
+    replacement that cannot be loaded leaves a trained model in use (logged), and is tried again at the next
+    look. A file that cannot be loaded instead of the cold start or of nothing (a process starting on a damaged
+    file) leaves the cold start in use until the file is replaced (unreadable_model)."""
     from django.conf import settings
 
     ref = ref or reference()
@@ -228,9 +245,11 @@ def default_classifier(ref=None):
     if found is not None:
         key = ("file", str(path), found.st_mtime_ns, found.st_size, found.st_ino)
     else:
+        _classifier["failed"] = _classifier["unreadable"] = None
+    if found is None or key == _classifier["failed"]:  # no file, or one that could not be read: the cold start
         pairs = keyword_pairs(ref.table.categories.values())
-        key = ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
-        if configured and _classifier["key"] != key:
+        key = _cold_start_key(pairs)
+        if configured and found is None and _classifier["key"] != key:
             log.warning("dispatch: the model file %s (JIESU_DISPATCH_MODEL) does not exist (yet); using the cold "
                         "start until one is trained there (jiesu worker, jiesu setup)", path)
     if _classifier["key"] != key:
@@ -239,7 +258,7 @@ def default_classifier(ref=None):
         else:
             with _classifier_lock:
                 if _classifier["key"] != key:
-                    _load_into_cache(key, path, pairs)
+                    _load_into_cache(key, path, pairs, ref)
     _classifier["checked"], _classifier["at"] = (weakref.ref(ref), configured), now
     return _classifier["model"]
 
@@ -270,19 +289,39 @@ def finish_reload(timeout=None):
     return running is None or not running.is_alive()
 
 
-def _load_into_cache(key, configured, pairs):
+def _cold_start_key(pairs):
+    return ("keywords", hashlib.sha1(repr(pairs).encode("utf-8")).hexdigest()[:12])
+
+
+def _load_into_cache(key, configured, pairs, ref=None):
     try:
         model = _load_file(configured) if pairs is None else cold_start_classifier(pairs, key[1])
-    except Exception as exc:  # noqa: BLE001 — a damaged replacement must not take the desk's model away
-        if _classifier["model"] is None:
+    except Exception as exc:  # noqa: BLE001 — a damaged file must not take the desk's suggestions away
+        if pairs is not None and _classifier["model"] is None:
             raise
-        kept = getattr(_classifier["model"], "version", "the model in use")
+        on_cold_start = pairs is None and (_classifier["model"] is None or _classifier["key"][0] == "keywords")
+        kept = ("the cold start until the file is replaced" if on_cold_start
+                else getattr(_classifier["model"], "version", "the model in use"))
         if _said_in_full(exc):
             log.error("dispatch: cannot load the model file %s: %s; keeping %s", configured, exc, kept)
         else:
             log.exception("dispatch: cannot load the model file %s; keeping %s", configured, kept)
+        if on_cold_start:
+            _fall_back_to_the_cold_start(key, configured, exc, ref)
         return
+    if pairs is None:
+        _classifier["failed"] = _classifier["unreadable"] = None
     _classifier["model"], _classifier["key"] = model, key
+
+
+def _fall_back_to_the_cold_start(key, configured, exc, ref):
+    """Answer with the cold start while the model file at `key` cannot be read (not looked at again until it is
+    replaced), and say so (unreadable_model)."""
+    _classifier["failed"], _classifier["unreadable"] = key, UnreadableModel(str(configured), str(exc) or repr(exc))
+    if _classifier["model"] is None:
+        pairs = keyword_pairs((ref or reference()).table.categories.values())
+        cold_key = _cold_start_key(pairs)
+        _classifier["model"], _classifier["key"] = cold_start_classifier(pairs, cold_key[1]), cold_key
 
 
 def _said_in_full(exc):

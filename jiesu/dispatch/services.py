@@ -174,6 +174,7 @@ class ModelInUse:
     n_train: int | None = None
     n_classes: int | None = None
     retraining: dict | None = None  # jiesu dispatch retrain's judgement, when it put the model in place
+    unreadable: engine.UnreadableModel | None = None  # the model file that could not be read: the cold start in use
 
 
 def model_in_use():
@@ -188,7 +189,13 @@ def model_in_use():
     return ModelInUse(version=getattr(clf, "version", "") or type(clf).__name__, cold_start=engine.is_cold_start(clf),
                       trained_at=datetime.fromisoformat(trained) if trained else None, n_train=meta.get("n_train"),
                       n_classes=len(meta["classes"]) if meta.get("classes") else None,
-                      retraining=meta.get("retraining"))
+                      retraining=meta.get("retraining"), unreadable=unreadable_model_file(engine.is_cold_start(clf)))
+
+
+def unreadable_model_file(cold_start):
+    """The desk's model file that could not be read, while the cold start answers instead (`cold_start`: the
+    classifier that answered is it); else None."""
+    return engine.unreadable_model() if cold_start else None
 
 
 def engine_is_warm():

@@ -52,6 +52,7 @@ def panel_context(ticket):
     found = desk.safe_suggestions(ticket)
     rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
     return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
+            "unreadable": desk.unreadable_model_file(found.cold_start),
             "warning": desk.accept_warning(ticket) if rows else None}
 
 

@@ -104,6 +104,6 @@ def dispatch_db(db, settings, tmp_path):
     catalogue.load_categories()
     catalogue.load_duties()
     router.invalidate()
-    engine._classifier.update(key=None, model=None, checked=None)
+    engine._classifier.update(key=None, model=None, checked=None, failed=None, unreadable=None)
     yield router.reference()
     router.invalidate()
