@@ -1,6 +1,7 @@
 """Metrics, reports and repeated cross-validation for the dispatch classifier.
 
-Pure Python (no Django).
+Pure Python; only the report's headings and the cross-validation's progress lines go through Django's
+gettext (the active language).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .classifier import ClassifierConfig, TextClassifier
 
@@ -58,6 +61,15 @@ def score(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | 
     return Scores(labels, prec.tolist(), rec.tolist(), f1.tolist(), true_n.tolist(), m.tolist(), acc, macro)
 
 
+def _headings() -> dict:
+    """The report's headings in the active language (context "classifier report": "class", "support"… are common
+    words elsewhere)."""
+    return {"class": pgettext("classifier report", "class"), "precision": pgettext("classifier report", "precision"),
+            "recall": pgettext("classifier report", "recall"), "f1": pgettext("classifier report", "f1"),
+            "support": pgettext("classifier report", "support"), "macro": pgettext("classifier report", "macro avg"),
+            "accuracy": pgettext("classifier report", "accuracy")}
+
+
 def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
@@ -68,17 +80,21 @@ def _pad(s: str, w: int, right: bool = False) -> str:
 
 
 def format_report(sc: Scores) -> str:
-    """A per-class table and the confusion matrix (columns numbered, legend in the rows)."""
-    lw = max([_width("class")] + [_width(l) for l in sc.labels]) + 2
-    lines = [_pad("class", lw) + f"{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+    """A per-class table and the confusion matrix (columns numbered, legend in the rows), headed in the active
+    language; the numbers and the class names as they are."""
+    h = _headings()
+    lw = max(_width(h[word]) for word in ("class", "macro", "accuracy"))
+    lw = max([lw] + [_width(l) for l in sc.labels]) + 2
+    lines = [_pad(h["class"], lw) + "".join(_pad(h[word], w, right=True) for word, w in (
+        ("precision", 10), ("recall", 10), ("f1", 10), ("support", 9)))]
     for i, l in enumerate(sc.labels):
         lines.append(
             _pad(l, lw) + f"{sc.precision[i]:>10.4f}{sc.recall[i]:>10.4f}{sc.f1[i]:>10.4f}{sc.support[i]:>9d}"
         )
-    lines.append(_pad("macro avg", lw) + f"{'':>10}{'':>10}{sc.macro_f1:>10.4f}{sc.n:>9d}")
-    lines.append(_pad("accuracy", lw) + f"{'':>10}{'':>10}{sc.accuracy:>10.4f}{sc.n:>9d}")
+    lines.append(_pad(h["macro"], lw) + f"{'':>10}{'':>10}{sc.macro_f1:>10.4f}{sc.n:>9d}")
+    lines.append(_pad(h["accuracy"], lw) + f"{'':>10}{'':>10}{sc.accuracy:>10.4f}{sc.n:>9d}")
     lines.append("")
-    lines.append("confusion matrix (rows: true class, columns: predicted class)")
+    lines.append(_("confusion matrix (rows: true class, columns: predicted class)"))
     cw = max(5, len(str(max((max(r) for r in sc.confusion), default=0))) + 2)
     head = _pad("", lw + 4) + "".join(f"{'[' + str(j) + ']':>{cw}}" for j in range(len(sc.labels)))
     lines.append(head)
@@ -138,8 +154,10 @@ def repeated_cv(
             runs.append({"seed": seed, "fold": fold, "n_train": len(tx), "n_test": len(te),
                          "extra_dropped": dropped, "macro_f1": sc.macro_f1, "accuracy": sc.accuracy})
             if progress:
-                progress(f"seed {seed} fold {fold}: macro-F1 {sc.macro_f1:.4f} accuracy {sc.accuracy:.4f} "
-                         f"(train {len(tx)}, test {len(te)}, extra rows dropped {dropped})")
+                progress(_("seed %(seed)d fold %(fold)d: macro-F1 %(f1).4f accuracy %(accuracy).4f (train "
+                           "%(train)d, test %(test)d, extra rows dropped %(dropped)d)")
+                         % {"seed": seed, "fold": fold, "f1": sc.macro_f1, "accuracy": sc.accuracy, "train": len(tx),
+                            "test": len(te), "dropped": dropped})
     f1s = [r["macro_f1"] for r in runs]
     accs = [r["accuracy"] for r in runs]
     return {

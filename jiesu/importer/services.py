@@ -61,6 +61,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from jiesu.core.collector import quiet_gc
 from jiesu.core.paths import unwritable
@@ -93,24 +94,28 @@ class Interrupted(Exception):
         self.summary = summary
 
     def message(self):
+        """The command's one line, in the active language."""
         s = self.summary
         if s.dry_run:
-            done = f"a dry run, nothing was written ({s.read} rows checked)"
+            wording = _("%(path)s: interrupted: a dry run, nothing was written (%(read)d rows checked); report: "
+                        "%(report)s")
         else:
-            done = (f"{s.imported} rows imported in whole batches ({s.already} already imported, {s.rejected} "
-                    "rejected); a re-run of the same command continues where this one stopped")
-        return f"{s.path}: interrupted: {done}; report: {s.report}"
+            wording = _("%(path)s: interrupted: %(imported)d rows imported in whole batches (%(already)d already "
+                        "imported, %(rejected)d rejected); a re-run of the same command continues where this one "
+                        "stopped; report: %(report)s")
+        return wording % {"path": s.path, "read": s.read, "imported": s.imported, "already": s.already,
+                          "rejected": s.rejected, "report": s.report}
 
 
 def check_input(path):
     """Refuse a path that is not a readable file, naming what it is."""
     p = Path(path)
     if p.is_dir():
-        raise ImportError_(f"{path}: is a directory, not a file")
+        raise ImportError_(_("%(path)s: is a directory, not a file") % {"path": path})
     if not p.exists():
-        raise ImportError_(f"{path}: no such file")
+        raise ImportError_(_("%(path)s: no such file") % {"path": path})
     if not p.is_file():
-        raise ImportError_(f"{path}: not a regular file")
+        raise ImportError_(_("%(path)s: not a regular file") % {"path": path})
 
 
 def check_report(path, given=True):
@@ -119,7 +124,12 @@ def check_report(path, given=True):
     the default path)."""
     problem = unwritable(path)
     if problem:
-        raise ImportError_(f"{'--report' if given else 'the report'} {path}: {problem}")
+        raise ImportError_(f"{_report_named(given)} {path}: {problem}")
+
+
+def _report_named(given):
+    """How a refusal names the report file: the option that gave it, else "the report"."""
+    return "--report" if given else _("the report")
 
 
 @dataclass
@@ -443,6 +453,10 @@ class Importer:
     def run(self):
         """Import the file; the Summary. Raises ImportError_ (cannot start, or the file turned unreadable part-way)
         or Interrupted (Ctrl-C: the batches in flight finished first)."""
+        with translation.override(self.lang):  # the report's reasons and the refusals
+            return self._run_in_language()
+
+    def _run_in_language(self):
         started = time.perf_counter()
         check_input(self.path)
         check_report(self.report_path, self.report_given)
@@ -452,11 +466,10 @@ class Importer:
             raise ImportError_(f"{self.path}: {exc}") from None
         self.dry_seen = SeenIds() if self.dry_run else None
         try:
-            with translation.override(self.lang):
-                self._run(reader)
+            self._run(reader)
         except F.FormatError as exc:  # the file turned unreadable part-way
-            done = ("a dry run: nothing is written" if self.dry_run else
-                    "the rows before it are written, and a re-run of the mended file skips them")
+            done = (_("a dry run: nothing is written") if self.dry_run else
+                    _("the rows before it are written, and a re-run of the mended file skips them"))
             raise ImportError_(f"{self.path}: {exc}; {done}") from None
         finally:
             reader.close()
@@ -469,8 +482,8 @@ class Importer:
         started = time.perf_counter()
         ctx = Context(self.now)
         if not ctx.lookups.categories_by_code:
-            raise ImportError_("the category catalogue is empty: load the reference data first "
-                               "(`jiesu seed_reference`, or `jiesu setup` for the demo city)")
+            raise ImportError_(_("the category catalogue is empty: load the reference data first "
+                                 "(`jiesu seed_reference`, or `jiesu setup` for the demo city)"))
         try:
             self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
         except F.FormatError as exc:
@@ -500,8 +513,9 @@ class Importer:
             try:
                 fh = open(self.report_path, "w", encoding="utf-8-sig", newline="")
             except OSError as exc:
-                raise ImportError_(f"{'--report' if self.report_given else 'the report'} {self.report_path}: cannot "
-                                   f"write it ({exc.strerror or exc})") from None
+                raise ImportError_(_("%(report)s %(path)s: cannot write it (%(why)s)")
+                                   % {"report": _report_named(self.report_given), "path": self.report_path,
+                                      "why": exc.strerror or exc}) from None
             with quiet_gc(self.summary.timings), fh:
                 self.report = csv.writer(fh)
                 self.report.writerow(M.header())
@@ -651,9 +665,9 @@ class Importer:
         try:
             written = future.result()
         except MissingReference as exc:
-            raise ImportError_(f"{self.path}: a batch was not written, it refers to a row deleted during the import "
-                               f"({exc}); the batches before it are written, and a re-run continues from there"
-                               ) from None
+            raise ImportError_(_("%(path)s: a batch was not written, it refers to a row deleted during the import "
+                                 "(%(why)s); the batches before it are written, and a re-run continues from there")
+                               % {"path": self.path, "why": exc}) from None
         mark = clock()
         already = {}
         for key, (pk, created) in written.already.items():

@@ -13,9 +13,10 @@ from django.core.management.base import CommandError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args):
+def run(*args, lang="en"):
+    """`jiesu dispatch ARGS --lang LANG`: the printed lines (the language pinned, whatever the environment's)."""
     out = StringIO()
-    call_command("dispatch", *args, stdout=out)
+    call_command("dispatch", *args, "--lang", lang, stdout=out)
     return out.getvalue().rstrip("\n").split("\n")
 
 
@@ -143,7 +144,7 @@ def test_bad_input_names_the_problem(files, tmp_path):
 def test_exit_code_is_non_zero_on_bad_input(files, tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "dispatch", "evaluate", "--train", files["titles"],
-         "--test", str(tmp_path / "absent.csv")],
+         "--test", str(tmp_path / "absent.csv"), "--lang", "en"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert proc.returncode != 0

@@ -23,9 +23,10 @@ HEADER = "标题,一级分类\n"
 WORDS = {"城乡建设": "小区道路破损路灯不亮", "环境保护": "工厂排污河水发臭噪音", "教育文体": "学校补课收费老师"}
 
 
-def run(*args):
+def run(*args, lang="en"):
+    """`jiesu dispatch ARGS --lang LANG`: the printed lines (the language pinned, whatever the environment's)."""
     out = StringIO()
-    call_command("dispatch", *args, stdout=out)
+    call_command("dispatch", *args, "--lang", lang, stdout=out)
     return out.getvalue().rstrip("\n").split("\n")
 
 
@@ -195,7 +196,7 @@ def test_ctrl_c_gives_one_line_and_exit_code_130(titles, tmp_path):
     data = write(tmp_path / "titles.csv", "留言主题,一级分类\n" + "".join(f'"{t}",{label}\n' for t, label in titles))
     out = tmp_path / "m.npz"
     proc = subprocess.Popen([sys.executable, "-u", str(ROOT / "manage.py"), "dispatch", "train", "--from-csv", data,
-                             "--text", "留言主题", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                             "--text", "留言主题", "--out", str(out), "--lang", "en"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert "rows used of" in proc.stdout.readline()  # the file is read: the training begins (seconds)
     proc.send_signal(signal.SIGINT)

@@ -17,9 +17,10 @@ from .desk_helpers import desk_world  # noqa: F401  (fixture)
 pytestmark = pytest.mark.django_db
 
 
-def run(*args):
+def run(*args, lang="en"):
+    """`jiesu dispatch ARGS --lang LANG`: the printed lines (the language pinned, whatever the environment's)."""
     out = StringIO()
-    call_command("dispatch", *args, stdout=out)
+    call_command("dispatch", *args, "--lang", lang, stdout=out)
     return out.getvalue().rstrip("\n").split("\n")
 
 

@@ -32,9 +32,10 @@ def write(path, text, encoding="utf-8"):
     return str(path)
 
 
-def run(*args):
+def run(*args, lang="en"):
+    """`jiesu dispatch ARGS --lang LANG`: the printed lines (the language pinned, whatever the environment's)."""
     out = StringIO()
-    call_command("dispatch", *args, stdout=out)
+    call_command("dispatch", *args, "--lang", lang, stdout=out)
     return out.getvalue().rstrip("\n").split("\n")
 
 
@@ -104,7 +105,7 @@ def test_the_command_line_gets_one_line_and_a_non_zero_exit_before_any_training(
     train, test = good
     proc = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "dispatch", "evaluate", "--train", train, "--test", test,
-         "--text", "标题", "--save-model", "/proc/nope/m.npz"],
+         "--text", "标题", "--save-model", "/proc/nope/m.npz", "--lang", "en"],
         capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [

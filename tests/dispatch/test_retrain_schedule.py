@@ -233,9 +233,8 @@ def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
     dead.wait()
     stuck = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT - timedelta(hours=1),
                                    pid=os.getpid())
-    with translation.override("zh-hans"), pytest.raises(
-            CommandError, match=f"第 {stuck.pk} 次重新训练正在进行（开始于 2026-12-07 02:00），请等它结束"):
-        run("retrain", "--model", str(scheduled))
+    with pytest.raises(CommandError, match=f"第 {stuck.pk} 次重新训练正在进行（开始于 2026-12-07 02:00），请等它结束"):
+        run("retrain", "--model", str(scheduled), lang="zh-hans")
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # this process is alive: still running
     RetrainRun.objects.filter(pk=stuck.pk).update(pid=dead.pid)
     assert jobs.retrain_if_due(NIGHT, spawn=in_process) is None  # lost: tried again the next night, not sooner
@@ -280,10 +279,10 @@ def test_the_command_records_its_runs_and_refuses_a_run_not_waiting(desk_world, 
     done = RetrainRun.objects.get()
     assert done.trigger == RetrainTrigger.COMMAND and done.state == RetrainState.SKIPPED
     assert done.pid == os.getpid() and "no closed ticket" in done.reason and done.result == {"refused": "no_tickets"}
-    with translation.override("zh-hans"), pytest.raises(CommandError, match=f"第 {done.pk} 次重新训练已不在等待执行（未训练）"):
-        run("retrain", "--model", str(scheduled), "--run", str(done.pk))
-    with translation.override("zh-hans"), pytest.raises(CommandError, match="没有第 999 次重新训练"):
-        run("retrain", "--model", str(scheduled), "--run", "999")
+    with pytest.raises(CommandError, match=f"第 {done.pk} 次重新训练已不在等待执行（未训练）"):
+        run("retrain", "--model", str(scheduled), "--run", str(done.pk), lang="zh-hans")
+    with pytest.raises(CommandError, match="没有第 999 次重新训练"):
+        run("retrain", "--model", str(scheduled), "--run", "999", lang="zh-hans")
     with pytest.raises(CommandError, match="--C and --alpha must be positive"):
         run("retrain", "--model", str(scheduled), "--alpha", "0")
     assert RetrainRun.objects.count() == 1  # a bad option records no run

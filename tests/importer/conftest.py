@@ -31,10 +31,11 @@ def write_csv(path, header, rows):
     return str(path)
 
 
-def run_import(path, *args):
-    """Run `import_tickets` quietly; (summary JSON, printed lines)."""
+def run_import(path, *args, lang="en"):
+    """Run `import_tickets` quietly in `lang` (pinned, whatever the environment's): (summary JSON, printed lines).
+    Its refusals, summary and the report's reasons are in that language."""
     out = StringIO()
-    call_command("import_tickets", str(path), "--no-progress", *args, stdout=out)
+    call_command("import_tickets", str(path), "--no-progress", *args, "--lang", lang, stdout=out)
     lines = out.getvalue().rstrip("\n").split("\n")
     return json.loads(lines[-1]), lines
 

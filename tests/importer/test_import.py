@@ -112,7 +112,7 @@ def test_csv_import_writes_complete_tickets(world, sample, tmp_path):
 
 def test_report_names_every_rejected_row_with_its_reason(world, sample, tmp_path):
     report = tmp_path / "rejected.csv"
-    run_import(sample, "--report", str(report))
+    run_import(sample, "--report", str(report), lang="zh-hans")
     rows = read_report(report)
     assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
     lines = by_line(rows)
@@ -128,7 +128,7 @@ def test_report_names_every_rejected_row_with_its_reason(world, sample, tmp_path
 
 def test_report_in_english(world, sample, tmp_path):
     report = tmp_path / "rejected-en.csv"
-    result, lines = run_import(sample, "--report", str(report), "--lang", "en")
+    result, lines = run_import(sample, "--report", str(report), lang="en")
     rows = read_report(report)
     assert rows[0] == ["line", "external id", "result", "field", "reason", "value"]
     assert ["5", "B1", "rejected", "closed_at", "Closed before it was created", "2025-03-04 09:00"] in rows
@@ -138,7 +138,7 @@ def test_report_in_english(world, sample, tmp_path):
 def test_rerun_does_not_duplicate(world, sample, tmp_path):
     first, _ = run_import(sample, "--report", str(tmp_path / "r1.csv"))
     counts = (Ticket.objects.count(), TicketEvent.objects.count(), Assignment.objects.count())
-    second, _ = run_import(sample, "--report", str(tmp_path / "r2.csv"))
+    second, _ = run_import(sample, "--report", str(tmp_path / "r2.csv"), lang="zh-hans")
     assert (second["imported"], second["already_imported"], second["rejected"]) == (0, 3, 7)
     assert (Ticket.objects.count(), TicketEvent.objects.count(), Assignment.objects.count()) == counts
     a1 = Ticket.objects.get(idempotency_key="import:csv:A1")
@@ -152,7 +152,7 @@ def test_rerun_does_not_duplicate(world, sample, tmp_path):
 def test_small_batches_catch_duplicates_across_batches(world, tmp_path):
     rows = numbered_rows("X", 7) + [repeat_of("X1")]
     path = write_csv(tmp_path / "batches.csv", HEADER, rows)
-    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "3")
+    result, _ = run_import(path, "--report", str(tmp_path / "r.csv"), "--batch-size", "3", lang="zh-hans")
     assert (result["imported"], result["rejected"]) == (7, 1)
     assert result["reasons"] == {"duplicate_in_run": 1}
     number = Ticket.objects.get(idempotency_key="import:csv:X1").number
@@ -192,7 +192,7 @@ def test_la311_sample(world, tmp_path):
     header, rows = us311_sample("la_2017_sample.csv", keep)
     path = write_csv(tmp_path / "la.csv", header, rows)
     report = tmp_path / "la.rejected.csv"
-    result, _ = run_import(path, "--format", "us311", "--report", str(report))
+    result, _ = run_import(path, "--format", "us311", "--report", str(report), lang="zh-hans")
     assert result["source"] == "la311" and result["read"] == len(rows)
     assert result["read"] == result["imported"] + result["rejected"]
     assert result["reasons"]["closed_before_created"] == 12
@@ -246,7 +246,7 @@ def test_cli_alias(world, sample, tmp_path, capsys):
 
     from jiesu.cli import main
 
-    main(["import", sample, "--report", str(tmp_path / "r.csv"), "--no-progress"])
+    main(["import", sample, "--report", str(tmp_path / "r.csv"), "--no-progress", "--lang", "en"])
     result = json.loads(capsys.readouterr().out.rstrip().splitlines()[-1])
     assert (result["imported"], result["rejected"]) == (3, 7)
 
@@ -276,7 +276,8 @@ def test_a_nul_character_in_any_column_refuses_the_row_by_column(world, tmp_path
             good[:5] + ["路灯\x00不亮"] + good[6:-1] + ["张\x00三"],
             good,
             ["N4"] + good[1:] + ["多出的一列\x00"]]
-    result, _ = run_import(write_csv(tmp_path / "nul.csv", header, rows), "--report", str(tmp_path / "r.csv"))
+    result, _ = run_import(write_csv(tmp_path / "nul.csv", header, rows), "--report", str(tmp_path / "r.csv"),
+                           lang="zh-hans")
     assert (result["imported"], result["rejected"]) == (1, 3)
     assert result["reasons"] == {"nul": 4}
     report = by_line(read_report(tmp_path / "r.csv"))
@@ -371,7 +372,7 @@ def test_a_dry_run_finds_an_id_repeated_in_a_later_batch(world, tmp_path):
     path = write_csv(tmp_path / "dry.csv", HEADER, rows)
     for batch_size in ("2", "10"):  # the repeat in a later batch, then in the same one
         dry, _ = run_import(path, "--report", str(tmp_path / "dry.rejected.csv"), "--batch-size", batch_size,
-                            "--dry-run")
+                            "--dry-run", lang="zh-hans")
         assert (dry["imported"], dry["rejected"], dry["reasons"]) == (5, 1, {"duplicate_in_file": 1})
         assert "dry_run_ids" in dry["timings"]  # the look-ups of the ids seen have a stage of their own
         assert by_line(read_report(tmp_path / "dry.rejected.csv"))[7][0][4] == "外部编号与本文件第 3 行重复"

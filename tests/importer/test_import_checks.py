@@ -32,7 +32,8 @@ def test_reply_times_are_checked_like_the_other_times(world, tmp_path):
         reply_row("R6", "", "已联系市民，明天处理", ""),  # open: a reply without its time
     ]
     report = tmp_path / "r.csv"
-    result, _ = run_import(write_csv(tmp_path / "rep.csv", REPLY_HEADER, rows), "--report", str(report))
+    result, _ = run_import(write_csv(tmp_path / "rep.csv", REPLY_HEADER, rows), "--report", str(report),
+                           lang="zh-hans")
     assert (result["imported"], result["rejected"]) == (1, 5)
     assert result["reasons"] == {"replied_in_future": 1, "replied_before_created": 1, "replied_after_closed": 1,
                                  "replied_without_reply": 1, "reply_without_time": 1}
@@ -49,7 +50,7 @@ def test_reply_times_are_checked_like_the_other_times(world, tmp_path):
 def test_reply_reasons_in_english(world, tmp_path):
     rows = [reply_row("R1", "2025-03-02 10:00", "已答复", "2020-01-01 00:00")]
     report = tmp_path / "r.csv"
-    run_import(write_csv(tmp_path / "rep.csv", REPLY_HEADER, rows), "--report", str(report), "--lang", "en")
+    run_import(write_csv(tmp_path / "rep.csv", REPLY_HEADER, rows), "--report", str(report), lang="en")
     assert read_report(report)[1][3:5] == ["replied_at", "Replied before it was created"]
 
 
@@ -93,7 +94,8 @@ def test_an_open_row_with_a_reply_but_no_handling_unit_is_refused(world, tmp_pat
     result, _ = run_import(write_csv(tmp_path / "open.csv", REPLY_HEADER, rows), "--report", str(report),
                            "--dry-run")
     assert (result["imported"], result["rejected"], result["reasons"]) == (0, 1, {"reply_without_unit": 1})
-    result, _ = run_import(write_csv(tmp_path / "open.csv", REPLY_HEADER, rows), "--report", str(report))
+    result, _ = run_import(write_csv(tmp_path / "open.csv", REPLY_HEADER, rows), "--report", str(report),
+                           lang="zh-hans")
     assert (result["imported"], result["rejected"], result["reasons"]) == (0, 1, {"reply_without_unit": 1})
     assert read_report(report)[1][1:5] == ["O2", "未导入", "unit", "有答复内容，但没有承办单位：请填写答复的承办单位"]
     assert Ticket.objects.count() == 0

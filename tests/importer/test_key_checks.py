@@ -94,7 +94,7 @@ def test_a_unit_deleted_during_the_import_stops_the_batch_that_names_it(world, t
     header = ["external_id", "created_at", "text", "unit"]
     path = write_csv(tmp_path / "doomed.csv", header, [["D1", "2025-03-01 09:00", "小区门口垃圾堆积", ""],
                                                         ["D2", "2025-03-01 10:00", "楼下饭店油烟太大", "X-TEMP-01"]])
-    importer = Importer(path, "csv", report=tmp_path / "r.csv", batch_size=1, writers=1, key_checks=checks)
+    importer = Importer(path, "csv", report=tmp_path / "r.csv", batch_size=1, writers=1, key_checks=checks, lang="en")
     with pytest.raises(ImportError_, match="refers to a row deleted during the import") as failure:
         importer.run()
     if importer.summary.key_checks == "batch":

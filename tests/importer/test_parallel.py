@@ -123,7 +123,8 @@ def test_the_progress_bar_follows_the_processes_to_the_end_of_the_file(world, tm
     from django.core.management import call_command
 
     path = write_csv(tmp_path / "progress.csv", HEADER, DUPLICATED)
-    call_command("import_tickets", path, "--report", str(tmp_path / "r.csv"), "--processes", "2", stdout=StringIO())
+    call_command("import_tickets", path, "--report", str(tmp_path / "r.csv"), "--processes", "2", "--lang", "en",
+                 stdout=StringIO())
     err = capsys.readouterr().err
     assert "progress.csv: 100%" in err and "imported=12" in err
 

@@ -12,7 +12,9 @@ the dispatch text classifier.
     jiesu dispatch info --model model.npz
 
 evaluate, train, retrain, rollback and crossval print as their last line one JSON object. Ctrl-C stops any of
-them with one line saying what was and was not written, and exit code 130.
+them with one line saying what was and was not written, and exit code 130. Every action takes --lang zh-hans|en
+for the lines it prints (jiesu.core.language: default from JIESU_LANG or the locale, else Chinese); the JSON
+lines, category names and exit codes are the same in both.
 """
 from __future__ import annotations
 
@@ -25,8 +27,11 @@ from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from jiesu.core.errors import DomainError
+from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
 from jiesu.dispatch import services as desk
 from jiesu.dispatch import memory, training
@@ -45,7 +50,7 @@ INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as 
 def _columns(value: str) -> list[str]:
     cols = [c.strip() for c in value.replace("，", ",").split(",") if c.strip()]
     if not cols:
-        raise CommandError("--text needs at least one column name")
+        raise CommandError(_("--text needs at least one column name"))
     return cols
 
 
@@ -187,6 +192,8 @@ class Command(BaseCommand):
 
         info = sub.add_parser("info", help="show a model file's metadata")
         info.add_argument("--model", required=True, metavar="PATH")
+        for action in sub.choices.values():
+            add_language_option(action)
 
     # ----------------------------------------------------------------- helpers
     def _say(self, msg: str = ""):
@@ -201,40 +208,40 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             notes = []
             if rows.missing_text_columns:
-                notes.append(f"no column {', '.join(rows.missing_text_columns)} (counted as empty)")
-            for more, lines in ((True, [line for line, n in rows.skipped_width if n > rows.width]),
-                                (False, [line for line, n in rows.skipped_width if n < rows.width])):
+                notes.append(_("no column %(columns)s (counted as empty)")
+                             % {"columns": ", ".join(rows.missing_text_columns)})
+            for wording, lines in (
+                    (_("skipped %(n)d row(s) with more fields than the header's %(width)d (lines %(lines)s)"),
+                     [line for line, n in rows.skipped_width if n > rows.width]),
+                    (_("skipped %(n)d row(s) with fewer fields than the header's %(width)d (lines %(lines)s)"),
+                     [line for line, n in rows.skipped_width if n < rows.width])):
                 if lines:
-                    notes.append(f"skipped {len(lines)} row(s) with {'more' if more else 'fewer'} fields than the "
-                                 f"header's {rows.width} (lines {_few(lines)})")
-            for skipped, why in ((rows.skipped_no_label, "an empty label"), (rows.skipped_no_text, "no text")):
+                    notes.append(wording % {"n": len(lines), "width": rows.width, "lines": _few(lines)})
+            for wording, skipped in ((_("skipped %(n)d row(s) with an empty label (lines %(lines)s)"),
+                                      rows.skipped_no_label),
+                                     (_("skipped %(n)d row(s) with no text (lines %(lines)s)"), rows.skipped_no_text)):
                 if skipped:
-                    notes.append(f"skipped {len(skipped)} row(s) with {why} "
-                                 f"(lines {_few([rows.lines[n - 1] for n in skipped])})")
+                    notes.append(wording % {"n": len(skipped), "lines": _few([rows.lines[n - 1] for n in skipped])})
+            used = (_("%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, tab-separated)")
+                    if rows.delimiter == "\t" else
+                    _("%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, comma-separated)"))
             enc = "utf-8" if rows.encoding == "utf-8-sig" else rows.encoding
-            sep = "tab" if rows.delimiter == "\t" else "comma"
-            self._say(f"{p}: {len(rows)} rows used of {rows.n_rows} ({enc}, {sep}-separated)"
+            self._say(used % {"path": p, "used": len(rows), "rows": rows.n_rows, "encoding": enc}
                       + ("; " + "; ".join(notes) if notes else ""))
             out.append(rows)
         return out
 
     def _config(self, opts, calibrate: bool) -> ClassifierConfig:
-        if opts["ngram_max"] < 1:
-            raise CommandError("--ngram-max must be at least 1")
+        _refuse_below(opts["ngram_max"], 1, "--ngram-max")
         if opts["C"] <= 0 or opts["alpha"] <= 0:
-            raise CommandError("--C and --alpha must be positive")
+            raise CommandError(_("--C and --alpha must be positive"))
         for opt in ("title_weight", "word_weight", "chunk_weight"):
-            if opts[opt] < 0:
-                raise CommandError(f"--{opt.replace('_', '-')} must be 0 or positive")
-        if opts["word_max"] < 2:
-            raise CommandError("--word-max must be at least 2")
-        if opts["max_weights"] < 0:
-            raise CommandError("--max-weights must be 0 or positive")
-        if opts["kernel_max_rows"] is not None and opts["kernel_max_rows"] < 0:
-            raise CommandError("--kernel-rows must be 0 or positive")
+            _refuse_negative(opts[opt], f"--{opt.replace('_', '-')}")
+        _refuse_below(opts["word_max"], 2, "--word-max")
+        _refuse_negative(opts["max_weights"], "--max-weights")
+        _refuse_negative(opts["kernel_max_rows"], "--kernel-rows")
         self.rows = training.configured_rows(opts["kernel_max_rows"])
-        if opts["max_per_class"] is not None and opts["max_per_class"] < 0:
-            raise CommandError("--max-per-category must be 0 or positive")
+        _refuse_negative(opts["max_per_class"], "--max-per-category")
         return ClassifierConfig(ngram_max=opts["ngram_max"], model=opts["model_type"], alpha=opts["alpha"],
                                 C=opts["C"], title_weight=opts["title_weight"], word_weight=opts["word_weight"],
                                 words_from=opts["words_from"], word_max=opts["word_max"],
@@ -248,10 +255,12 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ actions
     def handle(self, *args, **opts):
         self._written, self._retraining = [], None  # what an interruption's line reports
-        try:
-            return getattr(self, "do_" + opts["action"])(opts) or None
-        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's exit code
-            raise CommandError(f"interrupted: {self._interrupted(opts)}", returncode=INTERRUPTED) from None
+        with translation.override(opts["lang"]):
+            try:
+                return getattr(self, "do_" + opts["action"])(opts) or None
+            except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's exit code
+                raise CommandError(_("interrupted: %(what)s") % {"what": self._interrupted(opts)},
+                                   returncode=INTERRUPTED) from None
 
     def _interrupted(self, opts) -> str:
         """What was and was not written when Ctrl-C stopped the action."""
@@ -259,17 +268,21 @@ class Command(BaseCommand):
         if action == "retrain" and self._retraining is not None:
             path, before = self._retraining
             if _file_state(path) != before:  # a first model: the judged one was put in place before the refit
-                kept = f"{path} holds the judged model, in use until a retraining completes"
+                kept = _("%(path)s holds the judged model, in use until a retraining completes")
+            elif before:
+                kept = _("the model in use, %(path)s, is unchanged")
             else:
-                kept = f"the model in use, {path}, is unchanged" if before else f"no model was written to {path}"
-            return f"the retraining was stopped and is recorded as failed; {kept}"
+                kept = _("no model was written to %(path)s")
+            return (_("the retraining was stopped and is recorded as failed; %(kept)s")
+                    % {"kept": kept % {"path": path}})
         if self._written:
-            return f"the model was written to {self._written[-1]}"
+            return _("the model was written to %(path)s") % {"path": self._written[-1]}
         out = {"train": opts.get("out"), "evaluate": opts.get("save_model")}.get(action)
         if out:
             path = training.model_path(out)
-            return f"nothing was written ({path} {'is unchanged' if path.exists() else 'was not created'})"
-        return "nothing was written"
+            return (_("nothing was written (%(path)s is unchanged)") if path.exists() else
+                    _("nothing was written (%(path)s was not created)")) % {"path": path}
+        return _("nothing was written")
 
     def do_evaluate(self, opts):
         t0 = time.perf_counter()
@@ -279,7 +292,7 @@ class Command(BaseCommand):
         train = self._load(opts["train"], cols, opts["label"])
         (test,) = self._load([opts["test"]], cols, opts["label"])
         if not len(test):
-            raise CommandError(f"{opts['test']}: no usable test rows")
+            raise CommandError(_("%(path)s: no usable test rows") % {"path": opts["test"]})
         texts = [t for r in train for t in r.texts]
         labels = [l for r in train for l in r.labels]
         keys = [k for r in train for k in r.keys]
@@ -288,16 +301,18 @@ class Command(BaseCommand):
         if overlap:
             if opts["exclude_overlap"]:
                 kept = [(t, l) for t, l, k in zip(texts, labels, keys) if not (k and k in test_keys)]
-                texts, labels = [t for t, _ in kept], [l for _, l in kept]
-                self._say(f"excluded {overlap} training row(s) whose {cols[0]} also occurs in the test file")
+                texts, labels = [text for text, _label in kept], [label for _text, label in kept]
+                self._say(_("excluded %(n)d training row(s) whose %(column)s also occurs in the test file")
+                          % {"n": overlap, "column": cols[0]})
             else:
-                self._say(f"note: {overlap} training row(s) share their {cols[0]} with a test row "
-                          "(use --exclude-overlap for an unseen-data score)")
+                self._say(_("note: %(n)d training row(s) share their %(column)s with a test row (use "
+                            "--exclude-overlap for an unseen-data score)") % {"n": overlap, "column": cols[0]})
         if not texts:
-            raise CommandError("no usable training rows")
+            raise CommandError(_("no usable training rows"))
         unseen = sorted(set(test.labels) - set(labels))
         if unseen:
-            self._say(f"note: test labels never seen in training (always wrong): {', '.join(unseen)}")
+            self._say(_("note: test labels never seen in training (always wrong): %(labels)s")
+                      % {"labels": ", ".join(unseen)})
         try:
             clf = TextClassifier(config=self._config(opts, calibrate=bool(opts.get("save_model")))).fit(
                 texts, labels)
@@ -305,13 +320,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         pred = clf.predict(test.texts)
         sc = score(test.labels, pred, labels=clf.classes)
-        self._say(f"trained on {len(texts)} rows, {len(clf.classes)} classes; tested on {len(test)} rows")
+        self._say(_("trained on %(n_train)d rows, %(classes)d classes; tested on %(n_test)d rows")
+                  % {"n_train": len(texts), "classes": len(clf.classes), "n_test": len(test)})
         self._say("")
         self._say(format_report(sc))
         self._say("")
         if opts.get("save_model"):
             path = self._save(clf, opts["save_model"], "--save-model")
-            self._say(f"model {clf.version} saved to {path}")
+            self._say(_("model %(version)s saved to %(path)s") % {"version": clf.version, "path": path})
         self._json({
             "macro_f1": round(sc.macro_f1, 4),
             "accuracy": round(sc.accuracy, 4),
@@ -342,23 +358,25 @@ class Command(BaseCommand):
         sampled = training.sample_sentence(m)
         if sampled:
             self._say(sampled)
-        self._say(f"model {clf.version}: {m['n_train']} rows, {len(clf.classes)} classes, "
-                  f"{m['n_features']} features, temperature {clf.temperature:.3f}")
+        self._say(_("model %(version)s: %(rows)d rows, %(classes)d classes, %(features)d features, temperature "
+                    "%(temperature).3f") % {"version": clf.version, "rows": m["n_train"], "classes": len(clf.classes),
+                                            "features": m["n_features"], "temperature": clf.temperature})
         if "cv_macro_f1" in m:
-            rows = ("the training data" if m.get("cv_rows", m["n_train"]) >= m["n_train"]
-                    else f"a sample of {m['cv_rows']} training texts (calibration; its folds train on fewer)")
-            self._say(f"{m['cv_folds']}-fold CV on {rows}: macro-F1 {m['cv_macro_f1']:.4f}, "
-                      f"accuracy {m['cv_accuracy']:.4f}, ECE {m['cv_ece']:.4f}")
-        self._say(f"saved to {path}")
+            rows = (_("the training data") if m.get("cv_rows", m["n_train"]) >= m["n_train"]
+                    else _("a sample of %(n)d training texts (calibration; its folds train on fewer)")
+                    % {"n": m["cv_rows"]})
+            self._say(_("%(folds)d-fold CV on %(rows)s: macro-F1 %(f1).4f, accuracy %(accuracy).4f, ECE %(ece).4f")
+                      % {"folds": m["cv_folds"], "rows": rows, "f1": m["cv_macro_f1"], "accuracy": m["cv_accuracy"],
+                         "ece": m["cv_ece"]})
+        self._say(_("saved to %(path)s") % {"path": path})
         self._json({"path": str(path), "model_version": clf.version, "n_train": m["n_train"],
                     "classes": len(clf.classes), "seconds": round(time.perf_counter() - t0, 2),
                     **{k: m[k] for k in ("cv_macro_f1", "cv_accuracy", "cv_ece") if k in m}})
 
     def do_retrain(self, opts):
-        if opts["holdout"] < 1:
-            raise CommandError("--holdout must be at least 1")
+        _refuse_below(opts["holdout"], 1, "--holdout")
         if not 0 <= opts["tolerance"] < 1:
-            raise CommandError("--tolerance must be at least 0 and below 1")
+            raise CommandError(_("--tolerance must be at least 0 and below 1"))
         config = self._config(opts, calibrate=True)  # a bad option is refused before a run is recorded
         problem = _unwritable_model(opts["model"], "--model", previous=True)  # …and so is a path it cannot write
         if problem and opts["run"] is None:
@@ -405,13 +423,18 @@ class Command(BaseCommand):
         result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
                                   refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
                                   version=opts.get("version"), say=self._say)
-        for name, judged in (("new model", result.candidate), ("current model", result.current)):
+        for wording, judged in (
+                (_("new model %(version)s: first suggestion right %(first)s, among the first three %(three)s, "
+                   "macro-F1 %(f1).4f"), result.candidate),
+                (_("current model %(version)s: first suggestion right %(first)s, among the first three %(three)s, "
+                   "macro-F1 %(f1).4f"), result.current)):
             if judged is not None:
-                self._say(f"{name} {judged.model_version}: first suggestion right {judged.accuracy:.1%}, "
-                          f"among the first three {judged.top3:.1%}, macro-F1 {judged.macro_f1:.4f}")
-        self._say(("replaced: " if result.promoted else "not replaced: ") + result.reason)
+                self._say(wording % {"version": judged.model_version, "first": f"{judged.accuracy:.1%}",
+                                     "three": f"{judged.top3:.1%}", "f1": judged.macro_f1})
+        self._say((_("replaced: %(reason)s") if result.promoted else _("not replaced: %(reason)s"))
+                  % {"reason": result.reason})
         if result.previous:
-            self._say(f"the replaced model is kept as {result.previous}")
+            self._say(_("the replaced model is kept as %(path)s") % {"path": result.previous})
         summary = {**result.as_dict(), **self.rows.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
         self._json(summary)
         return summary
@@ -435,8 +458,8 @@ class Command(BaseCommand):
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
                                     training.failure_details(exc))
             raise
-        reason = f"back to {result.model_version}" + (f"; {result.replaced} kept as the previous model"
-                                                      if result.replaced else "")
+        reason = (_("back to %(version)s; %(path)s kept as the previous model") if result.replaced else
+                  _("back to %(version)s")) % {"version": result.model_version, "path": result.replaced}
         desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, reason, result.as_dict())
         self._say(reason)
         self._json(result.as_dict())
@@ -445,20 +468,19 @@ class Command(BaseCommand):
         data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])
         texts = [t for r in data for t in r.texts]
         if not texts:
-            raise CommandError("no usable training rows")
+            raise CommandError(_("no usable training rows"))
         return texts, [l for r in data for l in r.labels]
 
     def _tickets(self, opts):
         """Closed tickets with a dispatcher-confirmed category (jiesu.dispatch.training), as [Example]."""
-        if opts["limit"] is not None and opts["limit"] < 1:
-            raise CommandError("--limit must be at least 1")
+        _refuse_below(opts["limit"], 1, "--limit")
         config = self._config(opts, calibrate=False)
         examples = training.confirmed_examples(opts["since"], opts["until"], opts["limit"],
                                                budget=training.read_budget(config), floor=config.min_per_class)
         if not examples:
-            raise CommandError("no closed ticket with a dispatcher-confirmed category in that period")
-        self._say(f"closed tickets: {len(examples)} with a dispatcher-confirmed category, "
-                  f"{len({e.label for e in examples})} categories")
+            raise CommandError(_("no closed ticket with a dispatcher-confirmed category in that period"))
+        self._say(_("closed tickets: %(n)d with a dispatcher-confirmed category, %(categories)d categories")
+                  % {"n": len(examples), "categories": len({e.label for e in examples})})
         return examples
 
     def _catalogue_pairs(self):
@@ -468,8 +490,8 @@ class Command(BaseCommand):
 
         pairs = keyword_pairs(Category.objects.all())
         if len(pairs) < 2:
-            raise CommandError("the category catalogue needs at least 2 active leaf categories for a cold start")
-        self._say(f"cold start from {len(pairs)} categories' names and keywords")
+            raise CommandError(_("the category catalogue needs at least 2 active leaf categories for a cold start"))
+        self._say(_("cold start from %(n)d categories' names and keywords") % {"n": len(pairs)})
         return pairs
 
     def do_crossval(self, opts):
@@ -477,9 +499,9 @@ class Command(BaseCommand):
         try:
             seeds = [int(s) for s in opts["seeds"].split(",") if s.strip()]
         except ValueError:
-            raise CommandError(f"--seeds: expected comma-separated integers, got {opts['seeds']!r}") from None
-        if opts["folds"] < 2:
-            raise CommandError("--folds must be at least 2")
+            raise CommandError(_("--seeds: expected comma-separated integers, got %(value)r")
+                               % {"value": opts["seeds"]}) from None
+        _refuse_below(opts["folds"], 2, "--folds")
         (data,) = self._load([opts["data"]], cols, opts["label"])
         _refuse(_too_few_for_folds(data, opts["folds"], cols[0]))
         extra = self._load(opts["extra"], cols, opts["label"]) if opts["extra"] else []
@@ -488,26 +510,27 @@ class Command(BaseCommand):
                      [k for r in extra for k in r.keys]) if extra else None
         res = repeated_cv(ds, ex, folds=opts["folds"], seeds=seeds,
                           config=self._config(opts, calibrate=False), progress=self._say)
-        self._say(f"macro-F1 {res['macro_f1_mean']:.4f} ± {res['macro_f1_sd']:.4f} (min {res['macro_f1_min']:.4f}), "
-                  f"accuracy {res['accuracy_mean']:.4f} ± {res['accuracy_sd']:.4f} over {res['runs']} folds")
+        self._say(_("macro-F1 %(f1).4f ± %(f1_sd).4f (min %(f1_min).4f), accuracy %(accuracy).4f ± "
+                    "%(accuracy_sd).4f over %(runs)d folds")
+                  % {"f1": res["macro_f1_mean"], "f1_sd": res["macro_f1_sd"], "f1_min": res["macro_f1_min"],
+                     "accuracy": res["accuracy_mean"], "accuracy_sd": res["accuracy_sd"], "runs": res["runs"]})
         self._json({k: v for k, v in res.items() if k != "per_fold"})
 
     def do_predict(self, opts):
-        if opts["k"] < 1:
-            raise CommandError("-k must be at least 1")
+        _refuse_below(opts["k"], 1, "-k")
         empty = [i for i, t in enumerate(opts["texts"], 1) if not t.strip()]
         if empty:
-            raise CommandError(f"predict: text {_few(empty)} of {len(opts['texts'])} is empty; give the words to "
-                               "classify")
+            raise CommandError(_("predict: text %(which)s of %(n)d is empty; give the words to classify")
+                               % {"which": _few(empty), "n": len(opts["texts"])})
         clf = self._open(opts["model"])
         texts = opts["texts"]
         if not texts:
             if sys.stdin.isatty():  # a person at a terminal: say what is awaited
-                self.stderr.write("texts to classify, one per line; end with Ctrl-D")
+                self.stderr.write(_("texts to classify, one per line; end with Ctrl-D"))
             texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
             if not texts:
-                raise CommandError("predict: no text to classify (give texts as arguments, or one per line on "
-                                   "standard input)")
+                raise CommandError(_("predict: no text to classify (give texts as arguments, or one per line "
+                                     "on standard input)"))
         tops = [clf.predict_proba_top(t, k=opts["k"]) for t in texts]
         names = _category_names({label for top in tops for label, _p in top})
         for t, top in zip(texts, tops):  # [label, probability], and the category's name when labels are codes
@@ -552,11 +575,14 @@ def _unwritable_model(value, option, previous=False) -> str | None:
     replaced model."""
     path = Path(value)
     if path.suffix != ".npz":
-        return f"{option} {value}: a model file's name ends in .npz ({path.with_name(path.name + '.npz')}?)"
+        return (_("%(option)s %(value)s: a model file's name ends in .npz (%(suggestion)s?)")
+                % {"option": option, "value": value, "suggestion": path.with_name(path.name + ".npz")})
     for where in (path, training.previous_path(path)) if previous else (path,):
         problem = unwritable(where)
         if problem:
-            return f"{option} {value}: {'' if where == path else f'the previous model {where} '}{problem}"
+            wording = "%(option)s %(value)s: %(problem)s" if where == path else _(
+                "%(option)s %(value)s: the previous model %(where)s %(problem)s")
+            return wording % {"option": option, "value": value, "where": where, "problem": problem}
     return None
 
 
@@ -565,8 +591,20 @@ def _refuse(problem):
         raise CommandError(problem)
 
 
+def _refuse_below(value, least: int, option: str):
+    """Refuse an option's number below `least` (None: not given, nothing to refuse)."""
+    if value is not None and value < least:
+        raise CommandError(_("%(option)s must be at least %(least)d") % {"option": option, "least": least})
+
+
+def _refuse_negative(value, option: str):
+    if value is not None and value < 0:
+        raise CommandError(_("%(option)s must be 0 or positive") % {"option": option})
+
+
 def _cannot_write(exc: OSError, path, option) -> str:
-    return f"{option} {path}: cannot write {exc.filename or 'the model'} ({exc.strerror or exc})"
+    return (_("%(option)s %(path)s: cannot write %(file)s (%(why)s)")
+            % {"option": option, "path": path, "file": exc.filename or _("the model"), "why": exc.strerror or exc})
 
 
 def _file_state(path):
@@ -582,17 +620,19 @@ def _too_few_for_folds(data: LabelledRows, folds: int, key_column: str) -> str |
     """Why `data` cannot be cut into `folds` stratified folds grouped by `key_column`, naming --folds and the
     figures; None when it can: every fold needs rows of its own, and each class a row in every fold."""
     if len(data) < folds:
-        return f"{data.path}: {len(data)} usable row(s), fewer than --folds {folds}"
+        return (_("%(path)s: %(n)d usable row(s), fewer than --folds %(folds)d")
+                % {"path": data.path, "n": len(data), "folds": folds})
     groups = len({k or f"\x00row{i}" for i, k in enumerate(data.keys)})
     if groups < folds:
-        return (f"{data.path}: {groups} distinct {key_column} value(s) (rows that share one stay in one fold), "
-                f"fewer than --folds {folds}")
+        return (_("%(path)s: %(n)d distinct %(column)s value(s) (rows that share one stay in one fold), fewer than "
+                  "--folds %(folds)d") % {"path": data.path, "n": groups, "column": key_column, "folds": folds})
     counts = Counter(data.labels)
     few = sorted((n, label) for label, n in counts.items() if n < folds)
     if few:
         shown = ", ".join(f"{label} {n}" for n, label in few[:5]) + (", …" if len(few) > 5 else "")
-        return (f"{data.path}: {len(few)} label(s) with fewer usable rows than --folds {folds} ({shown}): each fold "
-                "tests every label; lower --folds or leave those rows out")
+        return (_("%(path)s: %(n)d label(s) with fewer usable rows than --folds %(folds)d (%(shown)s): each fold "
+                  "tests every label; lower --folds or leave those rows out")
+                % {"path": data.path, "n": len(few), "folds": folds, "shown": shown})
     return None
 
 

@@ -7,6 +7,9 @@ Streams the file in batches, classifies, locates and routes every row through
 the dispatch engine, writes tickets with their events and assignments (COPY on
 PostgreSQL), and writes every row it did not import to the report file with
 the reasons. Prints a summary and, as its last line, the summary as JSON.
+--lang zh-hans|en is the language of the summary, the refusals and the report's
+reasons (jiesu.core.language: default from JIESU_LANG or the locale, else
+Chinese); the JSON line and the reason codes are the same in both.
 A re-run imports nothing twice (idempotency key per source and external id).
 docs/import.md describes the formats and what an imported ticket holds.
 """
@@ -16,7 +19,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from jiesu.core.language import add_language_option
 from jiesu.dispatch.training import configured_model
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
@@ -54,19 +59,24 @@ class Command(BaseCommand):
                                  "every row referred to; needs the right to set session_replication_role and no "
                                  "triggers on the ticket tables) or per row (row: the database's own triggers); "
                                  "default auto: batch where possible, else row")
-        parser.add_argument("--lang", default="zh-hans", choices=("zh-hans", "en"),
-                            help="language of the report's reasons (default zh-hans)")
+        add_language_option(parser, printed="the lines printed and of the report's reasons")
         parser.add_argument("--dry-run", action="store_true",
                             help="check, classify and route every row, write the report, but no tickets")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **opts):
-        if opts["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
-        if opts["writers"] is not None and opts["writers"] < 1:
-            raise CommandError("--writers must be at least 1")
-        if opts["processes"] < 1:
-            raise CommandError("--processes must be at least 1")
+        with translation.override(opts["lang"]):
+            data = self._import(opts)
+            if opts["verbosity"] > 0:
+                self._print(data)
+        self.stdout.write(json.dumps(data, ensure_ascii=False))
+
+    def _import(self, opts):
+        """The run's summary as a dict; CommandError when it is refused or interrupted."""
+        for option, value in (("--batch-size", opts["batch_size"]), ("--writers", opts["writers"]),
+                              ("--processes", opts["processes"])):
+            if value is not None and value < 1:
+                raise CommandError(_("%(option)s must be at least %(least)d") % {"option": option, "least": 1})
         try:
             summary = run_import(opts["file"], opts["fmt"], source=opts["source"], report=opts["report"],
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
@@ -77,37 +87,37 @@ class Command(BaseCommand):
         except Interrupted as exc:  # Ctrl-C: the batches in flight were finished; one line, exit code 130
             raise CommandError(exc.message(), returncode=INTERRUPTED) from None
         except KeyboardInterrupt:  # before the rows were streamed, or while the last batches were finished
-            raise CommandError(f"{opts['file']}: interrupted; each batch is one transaction, so what was written is "
-                               "whole, and a re-run of the same command continues where this one stopped",
-                               returncode=INTERRUPTED) from None
-        data = summary.as_dict()
-        if opts["verbosity"] > 0:
-            with translation.override(opts["lang"]):
-                self._print(data)
-        self.stdout.write(json.dumps(data, ensure_ascii=False))
+            raise CommandError(_("%(file)s: interrupted; each batch is one transaction, so what was written is "
+                                 "whole, and a re-run of the same command continues where this one stopped")
+                               % {"file": opts["file"]}, returncode=INTERRUPTED) from None
+        return summary.as_dict()
 
     def _print(self, d):
+        """The summary in the active language (the JSON line after it stays as it is)."""
         out = self.stdout.write
-        verb = "would import" if d["dry_run"] else "imported"
-        out(f"{d['file']} ({d['format']}, source {d['source']}) → {d['database']} ({d['processes']} process(es), "
-            f"{d['writers']} writer(s), foreign keys checked per {d['key_checks']}"
-            + (f": {d['key_checks_reason']})" if d["key_checks_reason"] else ")"))
-        out(f"read {d['read']} rows: {verb} {d['imported']}, already imported {d['already_imported']}, "
-            f"rejected {d['rejected']}  ({d['seconds']:.1f} s, {d['tickets_per_s']:.0f} tickets/s)")
+        out((_("%(file)s (%(format)s, source %(source)s) → %(database)s (%(processes)s process(es), %(writers)s "
+               "writer(s), foreign keys checked per %(key_checks)s: %(key_checks_reason)s)")
+             if d["key_checks_reason"] else
+             _("%(file)s (%(format)s, source %(source)s) → %(database)s (%(processes)s process(es), %(writers)s "
+               "writer(s), foreign keys checked per %(key_checks)s)")) % d)
+        out((_("read %(read)d rows: would import %(imported)d, already imported %(already_imported)d, rejected "
+               "%(rejected)d  (%(seconds).1f s, %(tickets_per_s).0f tickets/s)") if d["dry_run"] else
+             _("read %(read)d rows: imported %(imported)d, already imported %(already_imported)d, rejected "
+               "%(rejected)d  (%(seconds).1f s, %(tickets_per_s).0f tickets/s)")) % d)
         if d["reasons"]:
-            out("reasons (rows may have several):")
+            out(_("reasons (rows may have several):"))
             for code, n in d["reasons"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         if d["notes"]:
-            out("values replaced (rows imported):")
+            out(_("values replaced (rows imported):"))
             for code, n in d["notes"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
-        out(f"states: {d['states']}; category by: {d['classified']}; routing: {d['routing']}")
-        out(f"events {d['events']}, assignments {d['assignments']}")
+        out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s") % d)
+        out(_("events %(events)d, assignments %(assignments)d") % d)
         model = configured_model()
         if d["training_examples"] and not d["dry_run"] and model is not None:
-            out(f"the dispatcher's desk learns from the {d['training_examples']} closed with the source's category "
-                "at its next training: the worker's at once while there is no model, else its weekly one at night "
-                f"(or now: jiesu dispatch retrain --model {model})")
-        out(f"report of rows not imported: {d['report']}")
+            out(_("the dispatcher's desk learns from the %(n)d closed with the source's category at its next "
+                  "training: the worker's at once while there is no model, else its weekly one at night (or now: "
+                  "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
+        out(_("report of rows not imported: %(report)s") % d)
 

@@ -1,0 +1,37 @@
+"""The language a command line speaks (`jiesu dispatch`, `jiesu import`): Chinese first, English available, as
+the web UI (core.middleware).
+
+`--lang zh-hans|en` chooses. Its default is the environment's when it names one of the two: JIESU_LANG, else
+the locale (the first of LC_ALL, LC_MESSAGES, LANG that is set) starting with zh (→ zh-hans) or en (→ en);
+else the platform's LANGUAGE_CODE (zh-hans). An operator's shell in en_US.UTF-8 gets English, a server's
+C.UTF-8 gets Chinese.
+"""
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
+PREFIXES = (("zh", "zh-hans"), ("en", "en"))
+
+
+def command_language(environ=None) -> str:
+    """zh-hans or en: what the environment names (JIESU_LANG, then the locale), else settings.LANGUAGE_CODE."""
+    env = os.environ if environ is None else environ
+    locale = next((env[name] for name in LOCALE_VARIABLES if env.get(name)), "")
+    return _named(env.get("JIESU_LANG", "")) or _named(locale) or settings.LANGUAGE_CODE
+
+
+def _named(value: str) -> str | None:
+    value = value.strip().lower()
+    return next((code for prefix, code in PREFIXES if value.startswith(prefix)), None)
+
+
+def add_language_option(parser, printed: str = "the lines printed"):
+    """--lang zh-hans|en, its default from the environment (command_language); `printed`: what it words."""
+    default = command_language()
+    parser.add_argument("--lang", choices=[code for code, _name in settings.LANGUAGES], default=default,
+                        help=f"language of {printed} (zh-hans or en; the JSON line stays as it is); default: "
+                             f"JIESU_LANG, else LC_ALL / LC_MESSAGES / LANG starting with zh or en, else "
+                             f"{settings.LANGUAGE_CODE}; now {default}")
