@@ -67,7 +67,9 @@ def browser():
         pytest.fail(f"Chromium not found at {executable}: run scripts/ensure-system-deps.sh", pytrace=False)
     pw = sync_playwright().start()
     try:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        # Back and Forward as in a user's Chrome: Playwright turns the back-forward cache off unless told not to
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+                                     ignore_default_args=["--disable-back-forward-cache"])
     except Exception:
         pw.stop()
         raise

@@ -13,6 +13,7 @@ typed under, and every tab drops the drafts of an earlier mark when it next show
 import uuid
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 from django.utils.html import format_html
 
 INTAKE = "intake"
@@ -23,6 +24,14 @@ REOPENED_BY_GET = ("intake", "ticket_act")  # forms whose own URL opens their pa
 def of_action(ticket_id, action):
     """The draft of one action's form on one ticket (the reply to 20261203-0000042 is not another ticket's)."""
     return f"ticket-{ticket_id}-{action}"
+
+
+def opens_its_page(path_info):
+    """Whether a GET of a form's own address opens the page the form is on (the way back to its draft)."""
+    try:
+        return resolve(path_info).url_name in REOPENED_BY_GET
+    except Resolver404:
+        return False
 
 
 def of_ticket(ticket_id):

@@ -6,10 +6,18 @@ should see Chinese unless they switch. The API is the exception: a program
 has no cookie to set, so for /api/ an Accept-Language naming a language we
 have (en, zh-hans…) is followed when no cookie chose one.
 """
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from jiesu.core import drafts
 
 
 class ChineseFirstLocaleMiddleware(MiddlewareMixin):
@@ -120,3 +128,46 @@ class RefuseNulMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "invalid", "field": field, "message": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+
+class LapsedLoginMiddleware:
+    """What a page's request gets when the login has lapsed, so that nothing typed is lost on the way back.
+
+    An HTMX request (the duplicate panel, a picker) gets a short 401 message instead of the login page, which
+    HTMX would swap into the part of the page it updates. A form sent by POST leads, after the login, back to
+    the page it was on (its same-site Referer), not to its POST-only address (a 405); without a Referer, to the
+    form's own address where a GET opens its page (core.drafts.opens_its_page), else to the user's home.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not _to_login(response):
+            return response
+        if request.headers.get("HX-Request"):
+            return HttpResponse(_("Your login has expired: reload this page and log in again; what you typed is "
+                                  "filled in again."), status=401, content_type="text/plain; charset=utf-8")
+        if request.method == "POST":
+            back = _page_of_post(request)
+            return redirect_to_login(back) if back else HttpResponseRedirect(settings.LOGIN_URL)
+        return response
+
+
+def _to_login(response):
+    """Whether the response sends an anonymous request to log in first (login_required's redirect, with `next`;
+    a logout's redirect to the login page has none)."""
+    location = urlsplit(response.get("Location", "")) if response.status_code in (301, 302) else None
+    return location is not None and location.path == settings.LOGIN_URL and "next=" in location.query
+
+
+def _page_of_post(request):
+    """The page a POSTed form was on: its same-site Referer, or its own address if a GET of it opens a page."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.path if drafts.opens_its_page(request.path_info) else ""

@@ -3,8 +3,8 @@ for a form whose security token is stale."""
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -113,22 +113,17 @@ def pick_categories(request):
     return render(request, "core/picker_options.html", {"options": options, "q": q})
 
 
-def url_name_of(path):
-    try:
-        return resolve(path).url_name
-    except Resolver404:
-        return None
-
-
 def csrf_failure(request, reason=""):
     """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
     site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW). The way back
     opens the form's page afresh (the same-site Referer, or the form's own address where a GET opens its page),
     where the tab's draft of what was typed is filled in again (core.drafts)."""
+    if request.headers.get("HX-Request"):  # a part of the page (the duplicate panel): a line, not a page in it
+        return HttpResponse(_("This page has expired: reload it; what you typed is filled in again."), status=403, content_type="text/plain; charset=utf-8")
     again = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
-        again = request.path if url_name_of(request.path) in drafts.REOPENED_BY_GET else ""
+        again = request.path if drafts.opens_its_page(request.path_info) else ""
     return render(request, "403.html", {"heading": _("This form has expired"), "exception": _(
         "The page's security token is missing or has expired, so nothing was saved. Open the page again: what "
         "you typed into a request, a reply or a reason is kept in this browser tab and is filled in again."),

@@ -26,6 +26,7 @@ from jiesu.core.params import as_id
 from jiesu.dispatch import duplicates
 from jiesu.dispatch import services as desk
 from jiesu.tickets import lifecycle, queries, services
+from jiesu.tickets.models import Ticket
 
 
 def _refused(request):
@@ -47,8 +48,17 @@ def intake_check(request):
     repeat_ids = {r.ticket.pk for r in result.repeats}
     return render(request, "dispatch/duplicates_panel.html", {
         "check": result, "chosen": chosen, "draft": draft, "repeat_ids": repeat_ids,
-        "services": duplicates.SERVICES,
+        "services": duplicates.SERVICES, "chosen_gone": _chosen_gone(result, chosen),
     })
+
+
+def _chosen_gone(result, chosen):
+    """The number of the ticket the call-taker had chosen to merge into when it is no longer offered (finished,
+    merged into another or no longer alike since): the panel says so instead of dropping the choice unsaid."""
+    if chosen is None or any(c.chosen for c in result.candidates) or result.building:
+        return None
+    gone = Ticket.objects.filter(pk=chosen).only("created_at").first()
+    return gone.number if gone else "?"
 
 
 def _direction(user, ticket, other, item):

@@ -4,6 +4,9 @@ Views only parse input and show results: every change goes through
 jiesu.tickets.services, every list through jiesu.tickets.queries, and what a
 user may see is decided by jiesu.core.scoping.
 """
+import hashlib
+import json
+import re
 import uuid
 from functools import wraps
 
@@ -107,6 +110,7 @@ def category_label(code):
 # ── intake ──────────────────────────────────────────────────────────────────
 
 INTAKE_DONE = drafts.done(drafts.INTAKE)
+INTAKE_KEY = re.compile(r"[0-9A-Za-z_-]{1,40}")  # the page makes 32 hex digits; the ticket keeps ≤ 80 in all
 
 
 def say_recorded(request, ticket):
@@ -129,6 +133,22 @@ def say_recorded(request, ticket):
             "number": hint.number, "service": service_words(hint.number)})
 
 
+def intake_key_of(posted):
+    """The key the intake page was made with (kept with the tab's draft), or a new one if it is not one."""
+    key = posted.get("intake_key", "")
+    return key if INTAKE_KEY.fullmatch(key) else uuid.uuid4().hex
+
+
+def submission_digest(cleaned):
+    """What the form says, in 16 hex digits. The intake's idempotency key holds it beside the page's key, so the
+    same request sent again (a double click, Record after Back) is recorded once, while a page brought back
+    with the key of a request already recorded (the browser's back-forward cache, a duplicated tab) and filled
+    with the next caller's request records that one, instead of answering "already recorded" and losing it."""
+    said = {name: value for name, value in cleaned.items() if name != "attachments"}
+    said["attachments"] = [(f.name, f.size) for f in cleaned.get("attachments") or ()]
+    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 @roles(*INTAKE_ROLES)
 def intake(request):
     """受理: one screen, keyboard first; Ctrl+Enter records the request.
@@ -141,7 +161,7 @@ def intake(request):
     user = request.user
     if request.method == "POST":
         form = IntakeForm(request.POST, request.FILES)
-        key = request.POST.get("intake_key") or uuid.uuid4().hex
+        key = intake_key_of(request.POST)
         if form.is_valid():
             d = form.cleaned_data
             data = IntakeData(
@@ -150,7 +170,8 @@ def intake(request):
                 citizen_phone=d["citizen_phone"], anonymous=d["anonymous"], confidential=d["confidential"],
                 category_code=d["category"].strip(), street_code=d["street"].strip(), attachments=d["attachments"])
             try:
-                ticket, created = services.create_ticket(user, data, idempotency_key=f"web-intake:{key}")
+                ticket, created = services.create_ticket(
+                    user, data, idempotency_key=f"web-intake:{key}:{submission_digest(d)}")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

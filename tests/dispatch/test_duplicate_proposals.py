@@ -259,3 +259,17 @@ def test_the_merge_button_is_offered_only_when_the_ticket_it_moves_may_be_merged
     services.arbitrate(world.dispatcher, returned, False)  # back to the unit: mergeable again
     html = client.get(f"/intake-check/ticket/{handled.pk}/").content.decode()
     assert f'action="/tickets/{returned.pk}/act/merge/"' in html
+
+
+def test_the_panel_says_when_the_chosen_ticket_is_no_longer_offered(world, client):
+    """A draft brings back the call-taker's choice; when that ticket was finished meanwhile the panel says so
+    instead of dropping the choice unsaid."""
+    earlier = new_ticket(world)
+    client.force_login(world.call_taker)
+    asked = {"text": STALL_AGAIN, "street": world.street.code, "merge_into": earlier.pk}
+    offered = client.post("/intake-check/", asked).content.decode()
+    assert f'value="{earlier.pk}" checked' in offered and "不在可合并之列" not in offered
+    services.close_special(world.call_taker, earlier, "market")
+    gone = client.post("/intake-check/", asked).content.decode()
+    assert f"您此前选择合并到的工单 {earlier.number} 已不在可合并之列" in gone
+    assert f'value="{earlier.pk}"' not in gone

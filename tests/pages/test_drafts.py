@@ -160,19 +160,38 @@ def test_a_lapsed_login_on_a_ticket_form_leads_back_to_the_ticket(live_server, p
     assert Ticket.objects.get(pk=ticket.pk).state != "replied"
 
 
+def shows_an_empty_intake(page):
+    page.wait_for_function("() => document.querySelector('#id_text') && document.querySelector('#id_text').value"
+                           " === '' && !document.querySelector('.draft-note')")
+    return True
+
+
 @pytest.mark.django_db(transaction=True)
-def test_back_after_recording_does_not_record_the_request_again(live_server, page, world):
-    """The browser's Back button reopens the intake: the browser does not refill the recorded request (the draft
-    form is autocomplete=off and the draft ended), so Record cannot file it a second time without its caller."""
+def test_back_after_recording_neither_records_it_again_nor_loses_the_next_request(live_server, page, world):
+    """Back reopens the intake afresh, also from the browser's back-forward cache (which would show the recorded
+    request with its key): Record cannot file it again without its caller, and the next caller's request typed
+    there is recorded, not answered with "already recorded"."""
     start_an_intake(page, live_server)
     page.click("#intake-form button[type=submit]")
     page.wait_for_url("**/tickets/*/")
     page.go_back()
-    page.wait_for_load_state()
-    assert page.input_value("#id_text") == "" and page.locator(".draft-note").count() == 0
+    assert shows_an_empty_intake(page)
     page.click("#intake-form button[type=submit]")
     page.wait_for_load_state()
     assert Ticket.objects.count() == 1
+    page.fill("#id_text", "景山前街井盖丢失，晚上很危险")
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_url("**/tickets/*/")
+    assert Ticket.objects.filter(text="景山前街井盖丢失，晚上很危险").count() == 1 and Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_after_logging_out_does_not_show_the_citizen_again(live_server, page, world):
+    start_an_intake(page, live_server)
+    logout(page)
+    page.go_back()
+    page.wait_for_url("**/login/**")
+    assert page.locator("#id_citizen_phone").count() == 0 and drafts_in_tab(page) == []
 
 
 @pytest.fixture
@@ -208,7 +227,7 @@ def test_a_logout_in_another_tab_ends_this_tabs_drafts(live_server, page, world)
     other_tab = page.context.new_page()
     other_tab.goto(live_server.url + "/intake/")
     logout(other_tab)
-    page.goto(live_server.url + "/intake/")  # any page: here the login page, as the session has ended
+    page.type("#id_text", "，很危险")  # typing on: the page sees the logout and shows nothing more
     page.wait_for_url("**/login/**")
     assert drafts_in_tab(page) == []
 

@@ -160,6 +160,11 @@ def test_intake_success_and_double_submit(world, as_user):
     assert response.url == reverse("ticket_detail", args=[ticket.pk])
     assert client.post("/intake/", data).url == response.url  # the same form sent twice: one ticket
     assert Ticket.objects.filter(text="小区门口占道经营").count() == 1
+    nextcall = {**data, "text": "小区门口井盖丢失", "citizen_phone": "13900002222"}  # the page brought back whole
+    assert client.post("/intake/", nextcall).url != response.url  # with the key of the request recorded: recorded
+    assert client.post("/intake/", nextcall).status_code == 302
+    assert Ticket.objects.filter(text="小区门口井盖丢失").count() == 1  # and itself once
+    assert client.post("/intake/", {**data, "intake_key": "x" * 81}).status_code == 302  # not a key: a new one
     page = client.get(response.url).content.decode()
     assert ticket.query_code in page
 

@@ -114,3 +114,22 @@ def test_draft_forms_are_not_refilled_by_the_browser_and_a_logout_marks_every_ta
     second = client.post("/admin/logout/")
     assert second.status_code == 302 and second.cookies["jiesu_logout"].value != first.cookies["jiesu_logout"].value
     assert client.get("/intake/").status_code == 302  # logged out indeed
+
+
+def test_a_lapsed_login_answers_a_part_of_the_page_in_a_line_and_leads_a_form_back_to_its_page(world):
+    """HTMX would swap the login page into the duplicate panel; a POST-only address after the login is a 405."""
+    from django.test import Client
+
+    nobody = Client()
+    panel = nobody.post("/intake-check/", {"text": "路灯不亮"}, HTTP_HX_REQUEST="true")
+    assert panel.status_code == 401 and "登录已过期" in panel.content.decode() and "<html" not in panel.content.decode()
+    desk = nobody.post("/dispatch/desk/1/accept/", {"rank": 1}, HTTP_REFERER="http://testserver/dispatch/desk/?q=1")
+    assert desk.status_code == 302 and desk.url == "/login/?next=/dispatch/desk/%3Fq%3D1"
+    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1}).url == "/login/"  # no Referer: home after login
+    ticket = new_ticket(world)
+    act = nobody.post(f"/tickets/{ticket.pk}/act/reply/", {"reply_text": "已处理"})
+    assert act.url == f"/login/?next=/tickets/{ticket.pk}/act/reply/"  # a GET of it opens the ticket
+    stale = Client(enforce_csrf_checks=True)
+    stale.force_login(world.call_taker)
+    expired = stale.post("/intake-check/", {"text": "路灯不亮"}, HTTP_HX_REQUEST="true")
+    assert expired.status_code == 403 and expired.content.decode() == "本页已过期：请刷新本页，已填写的内容会重新填入。"

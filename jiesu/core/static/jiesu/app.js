@@ -151,15 +151,29 @@
     }
   });
 
-  // A refused HTMX request (e.g. 显示号码 without the right) says why next to the button.
+  // A refused HTMX request (显示号码 without the right; a lapsed login or an expired page while the duplicate
+  // panel checks) says why next to what sent it: one note per element, gone once a request of it succeeds.
+  function refusalNote(elt) {
+    var next = elt.nextElementSibling;
+    return next && next.hasAttribute("data-refusal") ? next : null;
+  }
   document.addEventListener("htmx:responseError", function (e) {
     var elt = e.detail.elt, xhr = e.detail.xhr;
-    var note = document.createElement("span");
-    note.className = "field-error";
-    note.setAttribute("role", "alert");
+    if (!elt || !elt.parentNode) { return; }
+    var note = refusalNote(elt);
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-refusal", "");
+      elt.parentNode.insertBefore(note, elt.nextSibling);
+    }
     note.textContent = (xhr && xhr.status < 500 && xhr.responseText && xhr.responseText.length < 300)
       ? xhr.responseText : (xhr ? xhr.status + " " + xhr.statusText : "error");
-    if (elt && elt.parentNode) { elt.parentNode.insertBefore(note, elt.nextSibling); }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var note = e.detail.successful && e.detail.elt ? refusalNote(e.detail.elt) : null;
+    if (note) { note.remove(); }
   });
 
   // Anonymous requests carry no contact: grey the name and phone out.
@@ -203,6 +217,16 @@
 
   function drafts() { try { return window.sessionStorage; } catch (err) { return null; } }
   function logoutMark() { var m = LOGOUT_MARK.exec(document.cookie); return m ? m[1] : ""; }
+  var pageMark = logoutMark();  // the session this page was shown in
+
+  // A logged-in page whose session was ended by a logout (another tab's, the admin's) shows nothing more of
+  // what it holds: its drafts go and it is asked for again (the login page, or afresh for a new login).
+  function loggedOutMeanwhile() {
+    if (!draftUser || logoutMark() === pageMark) { return false; }
+    dropLoggedOutDrafts();
+    window.location.reload();
+    return true;
+  }
   function draftKey(form) { return DRAFT + draftUser + ":" + form.getAttribute("data-draft"); }
 
   function draftFields(form) {
@@ -216,7 +240,7 @@
 
   function saveDraft(form) {
     var store = drafts();
-    if (!store) { return; }
+    if (!store || loggedOutMeanwhile()) { return; }
     var fields = draftFields(form).map(function (f) {
       return ticks(f) ? {n: f.name, v: f.value, c: f.checked} : {n: f.name, v: f.value};
     });
@@ -330,7 +354,12 @@
   }
   startDrafts();  // before HTMX's first requests (the duplicate panel's `load`) read the fields
   document.addEventListener("visibilitychange", function () {  // a logout in another tab meanwhile
-    if (document.visibilityState === "visible") { dropLoggedOutDrafts(); }
+    if (document.visibilityState === "visible" && !loggedOutMeanwhile()) { dropLoggedOutDrafts(); }
+  });
+  // Back (or Forward) to a logged-in page kept whole by the browser (its back-forward cache) would show it as
+  // it was: a recorded request with its key, a citizen's phone after a logout. It is asked for afresh instead.
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && draftUser) { window.location.reload(); }
   });
 
   function draftOf(el) { return el && el.closest ? el.closest("form[data-draft]") : null; }
