@@ -151,6 +151,7 @@ RULES = (
         context=("问题", "电视")),
     _Rule("110", "暴力或治安警情", "公安报警", (
         "打人", "殴打", "斗殴", "打架", "群殴", "持刀", "拿刀", "拿着刀", "提着刀", "举着刀", "砍人", "捅人",
+        "拿枪", "拿着枪", "举着枪",
         "捅了人", "捅伤", "砍伤", "行凶", "家暴", "家庭暴力", "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸",
         "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼", "要往下跳", "要跳下去", "轻生", "自杀", "要跳河",
         "威胁要杀", "打我", "被人打", "我被打了", "孩子被打了", "被打伤", "被打得", "被打成", "被同学打", "被保安打",
@@ -279,6 +280,7 @@ def emergency_hint(text) -> EmergencyHint | None:
     reporting an emergency says so first, while a long letter tells its story
     (a past assault, a fire hazard) further on. English wording fires the same rules (emergency_en).
     """
+    in_english, text = emergency_en.read(text)  # with Chinese in it, its English words come back in Chinese (gas味)
     fired, story = [], False
     for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
         if not clause:
@@ -288,7 +290,7 @@ def emergency_hint(text) -> EmergencyHint | None:
         for rule in RULES:
             if rule not in fired and _hits(rule, clause, past, live):
                 fired.append(rule)
-    fired += [rule for rule in map(_RULE_NAMED.get, emergency_en.fired(text)) if rule not in fired]
+    fired += [rule for rule in map(_RULE_NAMED.get, in_english) if rule not in fired]
     if not fired:
         return None
     order = {"119": 0, "110": 1, "122": 2, "120": 3}

@@ -2,7 +2,7 @@
 import pytest
 
 from jiesu.dispatch import duplicates
-from jiesu.dispatch.emergency_en import fired
+from jiesu.dispatch.emergency_en import fired, read
 
 EMERGENCIES = [
     ("There is a fire in the building next door, please send help", "火情", "119"),
@@ -29,6 +29,34 @@ EMERGENCIES = [
     ("Somebody is drowning in the lake in the park", "有人受伤或急病", "120"),
     ("Help! Someone is injured in the restaurant", "有人受伤或急病", "120"),  # urgent: the weak word counts
     ("我家楼下 there is a fire in the building, please help", "火情", "119"),  # mixed: the English half is read
+    # a break-in going on
+    ("Someone is breaking into my house right now", "暴力或治安警情", "110"),
+    ("Someone is trying to break into my neighbour's flat, I can hear them at the door", "暴力或治安警情", "110"),
+    ("Two men are kicking the door in at number 12", "暴力或治安警情", "110"),
+    ("There is an intruder in our building, he is trying doors", "暴力或治安警情", "110"),
+    ("I just came home and someone broke into my apartment, they may still be inside", "暴力或治安警情", "110"),
+    ("Somebody smashed the window and climbed into the house next door", "暴力或治安警情", "110"),
+    # shots
+    ("I heard gunshots", "暴力或治安警情", "110"),
+    ("Shots fired near the north gate of the park", "暴力或治安警情", "110"),
+    ("Someone is firing a gun in the courtyard", "暴力或治安警情", "110"),
+    ("A man was shot outside the karaoke bar", "暴力或治安警情", "110"),
+    ("There is a man waving a gun at the bus stop", "暴力或治安警情", "110"),
+    ("We heard gunfire from the next street", "暴力或治安警情", "110"),
+    # a child (or anyone) taken by force
+    ("A stranger is trying to take a child away by force", "暴力或治安警情", "110"),
+    ("A man grabbed a little girl and dragged her into a van", "暴力或治安警情", "110"),
+    ("Someone just snatched a baby from a stroller at the mall", "暴力或治安警情", "110"),
+    ("My daughter was abducted on her way home from school", "暴力或治安警情", "110"),
+    ("A woman is pulling a boy away and he is screaming that he does not know her", "暴力或治安警情", "110"),
+    # electric wires down or sparking (119), a person shocked (120)
+    ("Electric wires fell on the road and are sparking, a person was shocked", "火情", "119"),
+    ("Live wire down on the street, sparking", "火情", "119"),
+    ("A power line is down across the road after the storm", "火情", "119"),
+    ("There are sparks coming from the transformer on the pole", "火情", "119"),
+    ("The electric cable is hanging down and sparking near the school gate", "火情", "119"),
+    ("A high voltage wire fell onto the cars in the parking lot", "火情", "119"),
+    ("My neighbour got an electric shock from a cable and is lying on the floor", "有人受伤或急病", "120"),
 ]
 
 NEAR_MISSES = [
@@ -60,6 +88,83 @@ NEAR_MISSES = [
     "My feelings were hurt by the rude clerk at the service window",
     "Food Poisoning. 1 or 2",  # a 311 complaint type
     "The street lamp has been broken for a week",
+    # an emergency's word in a claim, a refund, a price or a medicine
+    "Can I get a refund for the heart attack medicine?",
+    "The price of seizure medication went up again",
+    "The heart attack prevention lecture was cancelled",
+    "I want a refund for the ambulance fee, the hospital overcharged us",
+    "Is there a subsidy for electric shock protection devices?",
+    "Can I get my money back for the fire extinguisher I bought?",
+    # gas as petrol: the station, its prices, its smell
+    "The smell of gas station fumes bothers us",
+    "How much does the gas station on Second Ring Road charge for diesel?",
+    "Gas prices at the station near us are too high",
+    "The petrol smell from the gas station drifts into our flat",
+    "There is a gas station being built next to the school",
+    "The gas leak detector in my kitchen is broken",
+    # break-ins, shots, taking and wires that are none
+    "Our company is breaking into the Beijing market this year",
+    "She broke into tears when the clerk refused her application",
+    "The neighbours' dog keeps breaking into our garden to dig",
+    "Kids keep kicking the door of the lift every day",
+    "I saw an intruder alarm advertisement on the bus",
+    "My proposal was shot down by the committee",
+    "I got my flu shot at the community clinic",
+    "The film was shot in our street and blocked traffic for days",
+    "The fireworks sounded like gunshots all night",
+    "How do I apply for a gun licence?",
+    "Please take my child off the waiting list for the kindergarten",
+    "Can I take my kid into the swimming pool on weekdays?",
+    "The school wants to take my son away from the class without telling me",
+    "The stray cats snatch food from the bins every night",
+    "The demolition team forcibly removed our fence and we want compensation",
+    "The alien abduction movie was great",
+    "The cable TV line is down again, no signal for three days",
+    "The electric wires in the old building are a fire hazard",
+    "Please trim the tree, its branches touch the power lines",
+    "The power lines hum loudly at night",
+    "There is no live wire down, the power company already fixed it",
+    "The new park is sparking debate among residents",
+    "I was shocked by the rude reply from the housing office",
+    "Sparks from the welding at the construction site fly onto our balcony every day",
+]
+
+#: Chinese with English words in it, as a caller or a call-taker types it: the English words touch the Chinese
+#: characters (no \b there) and the text may be mostly Chinese (the Chinese rules read it, the words in Chinese).
+MIXED_EMERGENCIES = [
+    ("楼道里gas味很重，可能漏气了", "燃气泄漏"),
+    ("有个man拿着knife在小区门口", "暴力或治安警情"),
+    ("我家门口有个guy拿着gun", "暴力或治安警情"),
+    ("楼下有人faint了，快叫ambulance", "有人受伤或急病"),  # half ASCII, yet Chinese words decide
+    ("电梯里有个人trapped了，出不来", "有人被困"),
+    ("停车场有辆车冒smoke了", "火情"),
+    ("他被stabbed了，流了很多血", "暴力或治安警情"),
+    ("我闻到很浓的gas smell，在三楼", "燃气泄漏"),
+    ("小区门口有 a man with a knife，快来", "暴力或治安警情"),  # a longer English run: read as English
+    ("路口出了car accident", "交通事故"),
+    ("有人在小区里 breaking into cars right now", "暴力或治安警情"),
+    ("厨房里gas leak了，报警器一直在响", "燃气泄漏"),
+    ("我孩子被kidnapped了", "暴力或治安警情"),
+    ("有人被车撞了，流了很多blood，在路口", "交通事故"),
+    ("老人在公园里faint了", "有人受伤或急病"),
+    ("电梯stuck了，人在里面", "有人被困"),
+]
+
+MIXED_NEAR_MISSES = [
+    "想问一下gas费怎么交",
+    "小区的fire通道被车堵了",
+    "想咨询一下accident保险报销",
+    "楼下restaurant油烟太大",
+    "想问一下gas station附近的噪音问题",
+    "电脑又crash了，系统很卡",
+    "我想给孩子买heart attack的保险，怎么报销",
+    "这部movie里有很多gun fight的镜头",
+    "我们要为自己的权益fight到底",
+    "小区的fire exit被堵了",
+    "这个APP经常stuck，无法登录",
+    "请问gas bill在哪里交",
+    "物业说gas leak检测下周做",  # half ASCII: gas leak before 检测 is the Chinese rules' (燃气泄漏检测)
+    "楼下检查过了，there is no gas leak，放心",
 ]
 
 
@@ -73,6 +178,28 @@ def test_an_english_emergency_names_its_line(text, what, number):
 @pytest.mark.parametrize("text", NEAR_MISSES)
 def test_an_english_near_miss_is_no_emergency(text):
     assert fired(text) == () and duplicates.emergency_hint(text) is None
+
+
+@pytest.mark.parametrize("text,what", MIXED_EMERGENCIES)
+def test_english_words_in_chinese_are_read(text, what):
+    hint = duplicates.emergency_hint(text)
+    assert hint is not None and what in [line[0] for line in hint.lines]
+
+
+@pytest.mark.parametrize("text", MIXED_NEAR_MISSES)
+def test_english_words_in_chinese_raise_no_false_alarm(text):
+    assert duplicates.emergency_hint(text) is None
+
+
+def test_english_words_in_chinese_are_put_in_chinese_for_the_chinese_rules():
+    assert read("楼道里gas味很重")[1] == "楼道里燃气味很重"
+    assert read("有个man拿着knife")[1] == "有个man拿着刀"
+    assert read("想问一下gas station附近")[1] == "想问一下加油站附近"  # the run as a whole first
+
+
+def test_a_chinese_letter_without_english_comes_back_as_it_is():
+    text = "A市A3区魏家坡小区脏乱差，2019年11月10日反映过"
+    assert read(text) == ((), text) and read(text)[1] is text
 
 
 def test_chinese_with_a_link_or_an_app_name_is_not_read_as_english():
