@@ -70,8 +70,11 @@ _DRAG = ("drag", "drags", "dragging", "dragged", "pull", "pulling", "pulled", "g
          "lured", "luring")
 _CHILDREN = "child|children|kid|kids|baby|boy|girl|son|daughter|toddler"
 _CHILD = rf" (?:a |the |my |our |his |her |this |that |their )?(?:little |young )?(?:{_CHILDREN})"
-_PERSON = (rf" (?:her|him|them|me|us|(?:a |the |my |our |his |her |this |that |their )?(?:little |young )?"
-           rf"(?:{_CHILDREN}|woman|man|person))")
+_PERSON = (rf" (?:her|him|them|me|us|someone|somebody|people|(?:a |the |my |our |his |her |this |that |their )?"
+           rf"(?:little |young )?(?:{_CHILDREN}|woman|man|person))")
+#: A weapon in someone's hand (has a pistol, waving a knife): 持刀, 持枪.
+_ARMED = (r"(?:(?:has|had|holding|waving|pointing|brandishing) (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife|"
+          r"machete|axe|blade|cleaver)|with (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife))")
 _INTO_A_CAR = r" (?:away|into (?:a |an |the |his |her |their )?(?:car|van|vehicle|truck|taxi))"
 _SNATCHED = (r" (?:my|her|his|a|an|the|their|our|someone's) (?:bag|handbag|purse|phone|mobile|wallet|necklace|chain|"
              r"child|baby|kid|boy|girl|daughter|son)")
@@ -126,7 +129,7 @@ RULES = (
         "beating someone", "beating him", "beating her", "beating me", "beating a", "beating people",
         "being beaten", "was beaten", "got beaten", "beat me", "beat him", "beat her", "hit me", "hitting me",
         "attacked", "attacking", "assault", "assaulted", "stabbed", "stabbing", "with a knife", "holding a knife",
-        "knife attack", "has a gun", "with a gun", "shooting", "robbed", "robbery", "mugged",
+        "knife attack", _ARMED, "shooting", "robbed", "robbery", "mugged",
         "mugging", "kidnapped", "kidnapping", "raped", "rape", "sexual assault", "domestic violence",
         "beats his wife", "beats her", "suicide", "going to jump", "threatening to jump", "threatening to kill",
         "people are fighting", "men are fighting", "a fight", "fist fight", "street fight", "break in",
@@ -137,25 +140,28 @@ RULES = (
         "shot at (?:me|us|him|her|them|people|someone|somebody|the crowd|cars)", "opened fire", "open fire on",
         "firing a gun",
         "fired a gun", "firing shots", "fired shots", "was shot", "were shot", "been shot", "got shot",
-        "pointing a gun", "holding a gun", "waving a gun", "armed man", "armed men", "armed robbery",
+        "shot" + _PERSON, "armed man", "armed men", "armed robbery",
         "abduct", "abducted", "abducting", "abduction", "kidnap", "bag snatcher", "purse snatcher",
-        "was snatched", "were snatched", "got snatched", *(snatch + _SNATCHED for snatch in ("snatch", "snatched",
-                                                                                            "snatching", "snatches")),
+        "was snatched", "were snatched", "got snatched",
+        *(snatch + _SNATCHED for snatch in ("snatch", "snatched", "snatching", "snatches")),
         *(drag + _PERSON + _INTO_A_CAR for drag in _DRAG), *(take + _CHILD + " away by force" for take in _TAKE),
-        *("forcibly " + take + _CHILD for take in _TAKE), r"stranger[^.!?;]{0,30}(?:take|taking|took|grab|grabbing|"
-        r"grabbed|drag|dragging|dragged|pull|pulling|pulled|lure|luring|lured)" + _CHILD),
+        *("forcibly " + take + _CHILD for take in _TAKE),
+        r"stranger[^.!?;]{0,30}(?:take|taking|took|grab|grabbing|grabbed|drag|dragging|dragged|pull|pulling|pulled|"
+        r"lure|luring|lured)" + _CHILD),
         weak=_any("fighting", "fight", "breaking into", "break into", "broke into", "broken into", "breaking in",
                   "trying to get in", "by force", "forcibly", "kicking the door", "forcing the door",
                   "forcing open", "gunshot", "gunshots", "gun shot", "gun shots",
-                  "gunfire"),
+                  "gunfire", r"climbing (?:in |in through |through |into )(?:my |our |the |a )windows?",
+                  r"(?:taken|grabbed|dragged|pulled|lured|led) (?:away )?by (?:a |some )?strangers?"),
         blocks=_any(*_MEDIA, "prevention", "training", "lecture", "consult", "consultation", "lawsuit",
                     "divorce", "legal aid", "self defense", "self defence"),
         context=_any("price", "prices", "rights", "for my", "for our", "for their", "court", "against the",
                      "fight back", "fighting spirit", "match", "market", "markets", "industry", "career", "tears",
                      "song", "laughter", "sweat", "demolish", "demolished", "demolition", "evict", "evicted",
                      "eviction", "confiscated", "towed", "firecracker", "firecrackers", "fireworks", "keep", "keeps",
-                     "every day", "every night", "often", "always"),
-        after=_any("down", "alarm", "alarms", "detector", "detectors", "prevention"),
+                     "every day", "every night", "often", "always", "photo", "photos", "picture", "pictures"),
+        after=_any("down", "alarm", "alarms", "detector", "detectors", "prevention", "a look", "a glance",
+                   "a message", "an email", "a text", "a smile", "a question"),
         past_counts=True),
     EnglishRule("交通事故", _any(
         "car crash", "car accident", "crashed", "crash", "collision", "collided", "hit by a car", "hit by a bus",
@@ -202,7 +208,8 @@ def _denied_by(words):
 _DENIED = _denied_by(_DENIALS + _FEARS)
 #: For a rule whose suspicion is reason enough (a gas leak one fears is reported as one: 怀疑燃气泄漏), only denials.
 _DENIED_ONLY = _denied_by(_DENIALS)
-_PAST = _any("yesterday", "last night", "last week", "last month", "last year", "ago", "previously",
+_PAST = _any("yesterday", "last (?:night|week|weekend|month|year|time|semester|term|summer|winter|spring|autumn|fall)",
+             "last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "ago", "previously",
              "the other day", "in 19\\d\\d", "in 20\\d\\d")
 _NOW = _any("now", "right now", "just now", "currently", "still", "today", "tonight", "this morning")
 #: Urgency: the weak phrases count among context words (someone is injured in the restaurant, hurry).

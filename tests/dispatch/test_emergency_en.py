@@ -57,6 +57,13 @@ EMERGENCIES = [
     ("The electric cable is hanging down and sparking near the school gate", "火情", "119"),
     ("A high voltage wire fell onto the cars in the parking lot", "火情", "119"),
     ("My neighbour got an electric shock from a cable and is lying on the floor", "有人受伤或急病", "120"),
+    # a second set, written after the rules above and missed at first (4 of its 20)
+    ("Somebody is climbing through my window right now, please send police", "暴力或治安警情", "110"),
+    ("Someone shot a man in the parking garage", "暴力或治安警情", "110"),
+    ("A guy has a pistol and is threatening the cashier", "暴力或治安警情", "110"),
+    ("My kid was just taken by a stranger at the playground", "暴力或治安警情", "110"),
+    ("A power cable snapped and is lying across the bike lane", "火情", "119"),
+    ("The transformer on our street exploded and sparks are everywhere", "火情", "119"),
 ]
 
 NEAR_MISSES = [
@@ -127,6 +134,17 @@ NEAR_MISSES = [
     "The new park is sparking debate among residents",
     "I was shocked by the rude reply from the housing office",
     "Sparks from the welding at the construction site fly onto our balcony every day",
+    # the second set's near misses (1 of its 20 flagged at first: a semester is past too)
+    "My son was injured in PE class last semester, can the school pay?",
+    "The medicine for my stroke is not covered by insurance",
+    "The burglar alarm of the shop next door rings at night for no reason",
+    "The photographer shot our wedding in the park",
+    "The children were taken away by the school bus at 8",
+    "The power line repair fee is too high",
+    "He shot me a message about the meeting",
+    "The gardener cut the hedge with an axe",
+    "The cat keeps climbing through our window",
+    "The photo was taken by a stranger at the festival",
 ]
 
 #: Chinese with English words in it, as a caller or a call-taker types it: the English words touch the Chinese
@@ -188,6 +206,12 @@ def test_english_words_in_chinese_are_read(text, what):
 
 @pytest.mark.parametrize("text", MIXED_NEAR_MISSES)
 def test_english_words_in_chinese_raise_no_false_alarm(text):
+    assert duplicates.emergency_hint(text) is None
+
+
+@pytest.mark.parametrize("text", ["Can I get a refund for the heart attack medicine?", "买heart attack的药能退吗",
+                                  "我想买心梗的药", "中风药涨价了"])
+def test_an_emergency_word_before_a_medicine_is_a_medicine_in_either_language(text):
     assert duplicates.emergency_hint(text) is None
 
 
