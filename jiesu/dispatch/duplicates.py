@@ -54,8 +54,8 @@ REPEAT_DAYS = 30            # a repeat request: the same phone number within N d
 N_BITS = 21                 # hashed feature space: 2**21 columns
 MAX_CHARS = 300             # the first N characters of title + text are indexed (the gist comes first)
 W_TEXT, W_PLACE, W_RECENT = 0.6, 0.3, 0.1
-MIN_TEXT = 0.15             # below this text similarity a ticket is never offered (unrelated pairs: p99 0.05)
-MIN_TEXT_PLAIN = 0.2        # the same, while the index is too small for IDF (unrelated titles: 0.15 % above it)
+MIN_TEXT = 0.15             # below this text similarity (of a known place: its place words left out) never offered
+MIN_TEXT_PLAIN = 0.2        # the same, while the index is too small for IDF (docs/duplicates.md: how measured)
 MIN_SCORE = 0.3             # nor below this combined score
 ELSEWHERE_MIN_TEXT = 0.8    # a ticket known to be elsewhere (other street, > FAR_M): only (almost) the same words
 NEAR_M = 300                # within this distance, coordinates count as the same place (fading to 0.6)
@@ -317,18 +317,37 @@ _BOILER = re.compile("|".join(re.escape(w) for w in sorted(BOILERPLATE, key=len,
 _SEP = re.compile(r"[\W_]+")
 
 
-def segments(text):
-    """The normalised runs of letters, digits and CJK characters in a text, boilerplate cut out."""
+#: Where a request is, in its words: units, roads, housing compounds and numbered buildings (东城区, 景山街道,
+#: 景山东街小区, 3号楼): a name of one to six characters before a place word, the names' characters not the small
+#: words of a sentence (的, 了, 在…), the place words not the beginning of a thing (路灯, 广场舞, 城管, 超市, 盲区).
+#: The place factor compares places: for candidates whose place it knows these words are left out of the text
+#: similarity, else a streetlight and a rubbish bin at one address look alike (docs/duplicates.md).
+_NOT_IN_NAMES = "的了在有是和与及到从向往对把被给让将很都也还就没不请要说问题"
+_PLACE_NAME = rf"(?:(?![{_NOT_IN_NAMES}])[0-9a-z\u4e00-\u9fff]){{1,6}}?"
+_PLACE_WORD = (
+    r"(?:街道办事处|街道|地区|社区|小区|家园|花园|嘉园|新村|新城|公寓|大厦|广场(?!舞)|国际|大街|胡同|号院|号楼|单元"
+    r"|[东西南北]里|(?<![盲误禁病])区(?![域别分间])|县|镇|(?<![超菜城门夜集黑])市(?![民场政容长级内外区])"
+    r"|(?<![上逛沿临当])街(?![边头上面])|巷|苑|(?<!农)村(?![民委干里])|城(?![管市区乡镇际建铁墙])"
+    r"|(?<![道马公铁修走让问带领线网])路(?![灯面口边段上况线基牌障过人费由途程径沿网肩缘]))")
+_NUMBERED = r"[0-9一二三四五六七八九十]+(?:期|号楼|栋|单元|号|层|楼|室|门)"
+PLACE_WORDS = re.compile(rf"(?:{_PLACE_NAME}{_PLACE_WORD}|{_NUMBERED})+")
+
+
+def segments(text, places=True):
+    """The normalised runs of letters, digits and CJK characters in a text, boilerplate cut out (and the words
+    that say where, PLACE_WORDS, unless `places`)."""
     s = unicodedata.normalize("NFKC", text or "").lower()[:MAX_CHARS]
     s = _BOILER.sub(" ", s)
+    if not places:
+        s = PLACE_WORDS.sub(" ", s)
     return [seg for seg in _SEP.split(s) if seg]
 
 
-def features(text, mask=(1 << N_BITS) - 1):
-    """{hashed character-bigram column: count} of a text (hash() is stable within one process, which is enough:
-    the index lives in that process)."""
+def features(text, mask=(1 << N_BITS) - 1, places=True):
+    """{hashed character-bigram column: count} of a text, with its place words or without (hash() is stable within
+    one process, which is enough: the index lives in that process)."""
     counts = {}
-    for seg in segments(text):
+    for seg in segments(text, places):
         n = len(seg)
         for g in ((seg,) if n == 1 else map(str.__add__, seg, seg[1:])):
             col = hash(g) & mask
@@ -342,9 +361,9 @@ def _tf(counts):
     return cols, tf.astype(np.float32)
 
 
-def _vector(text, idf=None, mask=(1 << N_BITS) - 1):
+def _vector(text, idf=None, mask=(1 << N_BITS) - 1, places=True):
     """(columns, weights) of a text, L2-normalised; weighted by `idf` (per column) when given."""
-    cols, tf = _tf(features(text, mask))
+    cols, tf = _tf(features(text, mask, places))
     if not len(cols):
         return cols, tf
     w = tf * idf[cols] if idf is not None else tf
@@ -559,9 +578,11 @@ class DuplicateIndex:
         self.cols = _Columns()
         self.pos = {}                      # ticket id → row
         self.tf = []                       # row → (cols, tf) for rebuilds
+        self.what_tf = []                  # row → (cols, tf) of the text without its place words
         self.n_main = 0
         self.main = sparse.csc_matrix((0, self.dim), dtype=np.float32)
         self.delta = sparse.csc_matrix((0, self.dim), dtype=np.float32)
+        self.what_main = self.what_delta = None   # made at the first search (hotspots build indexes, never search)
         self._delta_dirty = False
         self.idf = np.ones(self.dim, dtype=np.float32)
         self.n_docs_idf = 0
@@ -577,7 +598,7 @@ class DuplicateIndex:
 
     def build(self, docs):
         """Replace everything with `docs` (an iterable of Doc)."""
-        self.cols, self.pos, self.tf = _Columns(), {}, []
+        self.cols, self.pos, self.tf, self.what_tf = _Columns(), {}, [], []
         for doc in docs:
             self._append(doc)
         self._rebuild()
@@ -600,17 +621,20 @@ class DuplicateIndex:
         row = self.cols.append(doc)
         self.pos[doc.id] = row
         self.tf.append(_tf(features(doc.text, self.mask)))
+        self.what_tf.append(_tf(features(doc.text, self.mask, places=False)))
         return row
 
-    def _weighted(self, rows):
-        """CSC matrix of the TF-IDF rows (L2-normalised) for the given row numbers."""
+    def _weighted(self, rows, vectors=None):
+        """CSC matrix of the TF-IDF rows (L2-normalised) for the given row numbers, of `vectors` (default: the
+        whole texts' term frequencies, self.tf)."""
+        vectors = self.tf if vectors is None else vectors
         if not rows:
             return sparse.csc_matrix((0, self.dim), dtype=np.float32)
-        lengths = np.fromiter((len(self.tf[r][0]) for r in rows), dtype=np.int64, count=len(rows))
+        lengths = np.fromiter((len(vectors[r][0]) for r in rows), dtype=np.int64, count=len(rows))
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        indices = np.concatenate([self.tf[r][0] for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
-        data = np.concatenate([self.tf[r][1] for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
+        indices = np.concatenate([vectors[r][0] for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
+        data = np.concatenate([vectors[r][1] for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
         data = data * self.idf[indices]
         sq = np.ones(len(rows))  # a row without features (only boilerplate or punctuation) stays empty
         filled = lengths > 0
@@ -632,8 +656,8 @@ class DuplicateIndex:
         c = self.cols
         alive_rows = np.flatnonzero(c.alive[:c.n] & (c.created[:c.n] >= oldest)).tolist()
         if len(alive_rows) != self.cols.n:
-            old_cols, old_tf = self.cols, self.tf
-            self.cols, self.pos, self.tf = _Columns(max(1024, len(alive_rows))), {}, []
+            old_cols, old_tf, old_what = self.cols, self.tf, self.what_tf
+            self.cols, self.pos, self.tf, self.what_tf = _Columns(max(1024, len(alive_rows))), {}, [], []
             for r in alive_rows:
                 row = self.cols.n
                 for name, _dtype, _fill in _Columns.NAMES:
@@ -641,6 +665,7 @@ class DuplicateIndex:
                 self.cols.n += 1
                 self.pos[int(old_cols.ids[r])] = row
                 self.tf.append(old_tf[r])
+                self.what_tf.append(old_what[r])
         n = self.cols.n
         df = np.zeros(self.dim, dtype=np.float64)
         if n:
@@ -654,6 +679,7 @@ class DuplicateIndex:
         self.n_main = n
         self.main = self._weighted(list(range(n)))
         self.delta = self._weighted([])
+        self.what_main = self.what_delta = None
         self._delta_dirty = False
 
     @property
@@ -664,43 +690,61 @@ class DuplicateIndex:
     def _fresh_delta(self):
         if self._delta_dirty:
             self.delta = self._weighted(list(range(self.n_main, self.cols.n)))
+            self.what_delta = None
             self._delta_dirty = False
+
+    def _blocks(self, places=True):
+        """(main, delta) matrices of the whole texts, or (places=False) of the texts without their place words."""
+        self._fresh_delta()
+        if places:
+            return self.main, self.delta
+        if self.what_main is None:
+            self.what_main = self._weighted(list(range(self.n_main)), self.what_tf)
+        if self.what_delta is None:
+            self.what_delta = self._weighted(list(range(self.n_main, self.cols.n)), self.what_tf)
+        return self.what_main, self.what_delta
 
     # -- searching
 
-    def vector(self, text):
-        """(columns, weights) of a text, L2-normalised with this index's IDF."""
-        return _vector(text, self.idf, self.mask)
+    def vector(self, text, places=True):
+        """(columns, weights) of a text (without its place words unless `places`), L2-normalised with this index's
+        IDF."""
+        return _vector(text, self.idf, self.mask, places)
 
     def similarity(self, a, b):
         """Cosine of two texts with this index's IDF (for a pair, e.g. the same caller's earlier ticket)."""
         return _cosine(self.vector(a), self.vector(b))
 
-    def text_scores(self, text):
-        """Cosine of `text` against every row (dead ones included), as a dense array."""
-        self._fresh_delta()
+    def text_scores(self, text, places=True):
+        """Cosine of `text` against every row (dead ones included), as a dense array; of the texts without their
+        place words unless `places`."""
+        main, delta = self._blocks(places)
         n = self.cols.n
         sims = np.zeros(n, dtype=np.float32)
-        qc, qw = self.vector(text)
+        qc, qw = self.vector(text, places)
         if not len(qc) or not n:
             return sims
         if self.n_main:
-            sims[:self.n_main] = self.main[:, qc] @ qw
+            sims[:self.n_main] = main[:, qc] @ qw
         if n > self.n_main:
-            sims[self.n_main:n] = self.delta[:, qc] @ qw
+            sims[self.n_main:n] = delta[:, qc] @ qw
         return sims
 
     def search(self, text, place: Place | None = None, now=None, limit=5, exclude=(),
                window_days=WINDOW_DAYS, min_text=None):
-        """The best `limit` open tickets for a draft, as Match (score, text, place, age), best first."""
+        """The best `limit` open tickets for a draft, as Match (score, text, place, age), best first.
+
+        A candidate whose place the place factor compares (same grid, community, street or district, or nearby) is
+        compared by what the texts say, their place words left out (segments); one known to be elsewhere, or
+        without a place on either side, by the whole text: there the words of the place are all that tells it."""
         now = time.time() if now is None else now
         min_text = self.min_text if min_text is None else min_text
         n = self.cols.n
         if not n or not (text or "").strip():
             return []
-        sims = self.text_scores(text)
+        whole, what = self.text_scores(text), self.text_scores(text, places=False)
         c = self.cols
-        keep = c.alive[:n] & (sims >= min_text) & (c.created[:n] >= now - window_days * 86400)
+        keep = c.alive[:n] & (np.maximum(whole, what) >= min_text) & (c.created[:n] >= now - window_days * 86400)
         for ticket_id in exclude:
             row = self.pos.get(ticket_id)
             if row is not None:
@@ -708,9 +752,10 @@ class DuplicateIndex:
         rows = np.flatnonzero(keep)
         if not len(rows):
             return []
-        text_s = sims[rows].astype(np.float64)
         f, r, dist = place_factor(place, c.district[rows], c.street[rows], c.community[rows], c.grid[rows],
                                   c.lon[rows], c.lat[rows])
+        compared = (r != "elsewhere") & (r != "unknown")
+        text_s = np.where(compared, what[rows], whole[rows]).astype(np.float64)
         age = (now - c.created[rows]) / 86400.0
         rec = recency(age)
         score = combined_score(text_s, f, rec)
@@ -724,9 +769,10 @@ class DuplicateIndex:
 
     def memory_bytes(self):
         total = 0
-        for m in (self.main, self.delta):
-            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        total += sum(cols.nbytes + tf.nbytes for cols, tf in self.tf)
+        for m in (self.main, self.delta, self.what_main, self.what_delta):
+            if m is not None:
+                total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+        total += sum(cols.nbytes + tf.nbytes for cols, tf in self.tf + self.what_tf)
         total += sum(getattr(self.cols, name).nbytes for name, _d, _f in _Columns.NAMES)
         return total
 
