@@ -7,6 +7,9 @@ and arbitration or an extension), the callback agent calls back (sometimes a
 re-handling round follows), and the deadline worker marks approaching and overdue
 tickets on the way. Whatever has not happened by `now` has not happened: recent
 tickets are open, old ones closed, and the state proportions come out of the timings.
+A merged duplicate tells its parent's problem at its place; a few groups of the last day
+(texts.DUPLICATE_GROUPS: one problem at one place, two or three callers, each in their
+own words) are still open, for the intake and the dispatcher to offer for merging.
 Each first dispatch is also logged as the dispatcher's desk logs it (`DeskLog`: the
 suggestions a dispatch engine had shown and which one was taken, at invented rates).
 
@@ -64,6 +67,7 @@ ALT_REQUEST_TYPES = {"complaint": ("report", "help"), "report": ("complaint",), 
                      "consult": ("help", "suggestion"), "suggestion": ("consult", "complaint")}
 DEMO_BOOST = {"110101001": 6.0, "110101002": 3.0}  # the demo users' streets get more tickets
 DEMO_GRID = "110101001001001"
+DUPLICATE_STREETS = ("110101001", "110101002")  # the open duplicate groups: the demo users' streets
 
 
 class Ref:
@@ -121,6 +125,8 @@ class Spec:
     patrol_grid: U | None = None
     text_district: U | None = None  # where the text is about, when the ticket itself has no place
     text_street: U | None = None
+    wording: tuple | None = None    # (title, problem) templates: a duplicate tells its parent's problem
+    place_words: dict | None = None  # the compound, road, building… the text names: a duplicate names its parent's
 
 
 # ─────────────────────────────────────────────────────────────── the world
@@ -388,6 +394,35 @@ class Sampler:
             spec.text_district, spec.text_street, spec.district, spec.street = spec.district, spec.street, None, None
         spec.duplicate = rng.random() < P.DUPLICATE_SHARE
         return spec
+
+    def duplicate_groups(self):
+        """[[Spec, …], …]: the open duplicate groups (T.DUPLICATE_GROUPS), each at one place (a grid of a demo user's
+        street, one compound, road and building) told by two or three callers within the last day. Recorded as new
+        and not merged, they are what the intake and the ticket page offer a newcomer for merging."""
+        w, rng = self.w, self.rng
+        leaves = {leaf.code: leaf for leaf in w.leaves}
+        streets = [w.by_code[code] for code in DUPLICATE_STREETS if code in w.by_code]
+        groups = []
+        for i, (code, title, wordings, _typed) in enumerate(T.DUPLICATE_GROUPS):
+            if code not in leaves or not streets:
+                continue
+            street = streets[i % len(streets)]
+            grids = w.grids.get(street.id) or [None]
+            grid = grids[int(rng.random() * len(grids))]
+            roads, compounds = w.place_names(street)
+            words = {"road": rng.choice(roads), "compound": rng.choice(compounds), "bldg": 1 + int(rng.random() * 24),
+                     "number": 3 + int(rng.random() * 180), "at_compound": True}
+            at = w.now - timedelta(hours=6 + 8 * i + 4 * rng.random())
+            group = []
+            for wording in wordings:
+                spec = Spec(at, leaves[code], "phone", w.units[street.district_id], street,
+                            wording=(title, wording), place_words=dict(words))
+                if grid is not None:
+                    self.locate(spec, grid)
+                group.append(spec)
+                at += timedelta(minutes=40 + int(rng.random() * 90))
+            groups.append(group)
+        return groups
 
     def patrol_spec(self, demo_grid):
         rng = self.rng
@@ -1108,14 +1143,18 @@ class TicketSim:
             self.request_type = rng.choice(ALT_REQUEST_TYPES[leaf.request_type])
         if self.is_child and self.parent is not None:
             self.adopt_parent_place()
+            spec.wording, spec.place_words = self.parent.spec.wording, self.parent.spec.place_words
         own = T.LEAVES.get(leaf.code)
-        if own:
+        if spec.wording:
+            title_t, problem_t = spec.wording
+        elif own:
             titles, problems = own
             k = int(rng.random() * len(problems))
             title_t, problem_t = (titles[k] if len(titles) == len(problems) else rng.choice(titles)), problems[k]
         else:
             title_t = leaf.name
             problem_t = rng.choice(T.GROUP_PROBLEMS.get(leaf.group, T.GROUP_PROBLEMS["15"]))
+        spec.wording = (title_t, problem_t)
         if spec.street is None and spec.text_street is not None and any(
                 key in title_t + problem_t for key in PLACE_KEYS):
             spec.district, spec.street = spec.text_district, spec.text_street  # the text names a place
@@ -1128,15 +1167,17 @@ class TicketSim:
             "days": 2 + int(rng.random() * 12), "bldg": 1 + int(rng.random() * 24), "floor": 1 + int(rng.random() * 18),
             "shop": rng.choice(T.SHOPS), "eatery": rng.choice(T.EATERIES), "prepaid": rng.choice(T.PREPAID),
             "venue": rng.choice(T.VENUES), "company": rng.choice(T.COMPANIES), "name": leaf.name,
-            "detail": rng.choice(T.PATROL_DETAILS),
+            "detail": rng.choice(T.PATROL_DETAILS), "number": 3 + int(rng.random() * 180),
         }
         used = title_t + problem_t
-        compound = "{compound}" in used or ("{road}" not in used and rng.random() < 0.6)
-        if compound:
+        values["at_compound"] = "{compound}" in used or ("{road}" not in used and rng.random() < 0.6)
+        values.update(spec.place_words or {})
+        spec.place_words = {k: values[k] for k in ("road", "compound", "bldg", "number", "at_compound")}
+        if values["at_compound"]:
             values["addr"] = f"{district.name}{street.name}{values['compound']}"
             address = f"{values['addr']}{values['bldg']}号楼"
         else:
-            values["addr"] = f"{district.name}{street.name}{values['road']}{3 + int(rng.random() * 180)}号"
+            values["addr"] = f"{district.name}{street.name}{values['road']}{values['number']}号"
             address = values["addr"]
         title, problem = title_t.format(**values), problem_t.format(**values)
         if spec.street is not None and "{" not in title_t and rng.random() < 0.5:
@@ -1210,7 +1251,8 @@ def generate(n=20000, seed=1, now=None, progress=True, log=print):
 
     n_patrol = round(n * P.PATROL_SHARE)
     demo_grid = world.by_code.get(DEMO_GRID)
-    specs = [sampler.citizen_spec() for _ in range(n - n_patrol)]
+    duplicate_groups = sampler.duplicate_groups() if n >= 100 else []
+    specs = [sampler.citizen_spec() for _ in range(n - n_patrol - sum(map(len, duplicate_groups)))]
     specs += [sampler.patrol_spec(demo_grid) for _ in range(n_patrol)]
     specs.sort(key=lambda s: s.created_at)
 
@@ -1241,6 +1283,10 @@ def generate(n=20000, seed=1, now=None, progress=True, log=print):
         bar.update()
     bar.close()
     ensure_every_state(sims, world, rng, staff)
+    for spec in (spec for group in duplicate_groups for spec in group):
+        sim = TicketSim(spec, world, rng, staff, force=NEW)
+        sim.run()
+        sims.append(sim)
     sims.sort(key=lambda s: s.created_at)
     simulated = clock_time.perf_counter()
     result = write(sims, world, seed, rng, progress)

@@ -354,6 +354,26 @@ LEAVES = {
     "15.03.02": (("表扬{street}工作人员", "感谢信"), ("来电人表扬{street}工作人员热心帮助解决问题。",)),
 }
 
+# Open duplicates (generate.duplicate_groups): one problem at one place told by two or three callers in their own
+# words within a day, not merged yet, so that the intake offers them for merging. Each group: (category, title,
+# the callers' wordings, what a newcomer may type on /intake/ with the street picked to see them offered).
+DUPLICATE_GROUPS = (
+    ("01.01.07", "{compound}垃圾无人清运",
+     ("{compound}{bldg}号楼门口的垃圾桶满溢，已经三天没人清运，气味很大。",
+      "{compound}{bldg}号楼楼下垃圾桶满了好几天没人清运，臭味很大，招苍蝇。",
+      "{compound}{bldg}号楼门口垃圾桶堆满了，一直没有人清运，味道难闻。"),
+     "小区楼下垃圾桶满了好几天没人清运，味道很大"),
+    ("03.05.02", "{road}路灯不亮",
+     ("{road}靠近{compound}这一段的路灯坏了一周了，晚上路上很黑。",
+      "{road}{compound}门口这段路灯坏了，一直不亮，晚上路上黑，出行不安全。"),
+     "路灯坏了一周了，晚上路上很黑"),
+    ("03.01.01", "{road}早点摊占道经营",
+     ("{road}{compound}门口每天早上有早点摊占道经营，行人只能走机动车道。",
+      "{compound}门口{road}人行道上早点摊占道，早高峰行人没法走。",
+      "{road}人行道被早点摊占了，每天早上堵得走不了人。"),
+     "早上有早点摊占道经营，人行道走不了"),
+)
+
 # Problems for leaves without their own entry, by first-level category: {name} is the leaf's name.
 GROUP_PROBLEMS = {
     "01": ("{addr}存在{name}问题，已持续{days}天，物业和社区协调未果。", "{addr}{bldg}号楼{name}问题影响居民生活。"),
