@@ -1,6 +1,13 @@
-"""Checks of the files a command will write, made before any work: a run of minutes should not fail at its end."""
+"""Checks of the files a command will write, made before any work: a run of minutes should not fail at its end.
+
+The reasons are worded in the active language (a command's --lang), the operating system's as
+core.worded.os_reason words them."""
 import os
 from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from jiesu.core.worded import os_reason
 
 
 def unwritable(path) -> str | None:
@@ -8,16 +15,17 @@ def unwritable(path) -> str | None:
     …", "not writable", "cannot write in …"), or None. Its directory is created, as the write would."""
     path = Path(path)
     if path.is_dir():
-        return "is a directory"
+        return _("is a directory")
     folder = next((p for p in path.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
-        return f"{folder} is a file, not a directory"
+        return _("%(folder)s is a file, not a directory") % {"folder": folder}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"cannot create the directory {path.parent} ({exc.strerror})"
+        return (_("cannot create the directory %(folder)s (%(why)s)")
+                % {"folder": path.parent, "why": os_reason(exc, _)})
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return "not writable"
+        return _("not writable")
     return _cannot_create_in(path.parent)
 
 
@@ -31,5 +39,5 @@ def _cannot_create_in(folder: Path) -> str | None:
     except FileExistsError:
         return None
     except OSError as exc:
-        return f"cannot write in {folder} ({exc.strerror or exc})"
+        return _("cannot write in %(folder)s (%(why)s)") % {"folder": folder, "why": os_reason(exc, _)}
     return None

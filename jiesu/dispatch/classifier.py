@@ -52,6 +52,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from jiesu.core.worded import WordedError, gettext_noop
 from jiesu.dispatch.grams import (CodedBlocks, code_points, gram_codes, many_normalized_code_points,
                                   normalized_code_points)
 from jiesu.dispatch.grams import prepare as prepare_gram_codes
@@ -70,13 +71,41 @@ __all__ = [
     "ClassifierConfig",
     "ModelFormatError",
     "TextClassifier",
+    "TrainingDataError",
     "normalize",
     "train_from_tickets",
 ]
 
 
-class ModelFormatError(ValueError):
-    """A model file that is not ours, is damaged, or has an unknown format version."""
+class ModelFormatError(WordedError):
+    """A model file that is not ours, is damaged, or has an unknown format version: its code and figures (`path`
+    first), worded naming the file and what it is instead."""
+
+    WORDS = {
+        "directory": gettext_noop("%(path)s: is a directory, not a model file"),
+        "unreadable": gettext_noop("%(path)s: cannot read the model file (%(why)s)"),
+        "empty": gettext_noop("%(path)s: not a Jiesu model file (an empty file)"),
+        "not_npz": gettext_noop("%(path)s: not a Jiesu model file (not an .npz archive)"),
+        "other_npz": gettext_noop("%(path)s: not a Jiesu model file (an .npz archive of something else)"),
+        "npz_without": gettext_noop("%(path)s: not a Jiesu model file (an .npz archive without %(missing)s)"),
+        "other_layout": gettext_noop("%(path)s: not a Jiesu model file (an .npz archive in another layout)"),
+        "damaged": gettext_noop("%(path)s: damaged model file (a cut-off or broken .npz archive)"),
+        "version": gettext_noop("%(path)s: model format version %(version)s is not supported (this code reads "
+                                "versions %(readable)s); retrain with `jiesu dispatch train`"),
+        "shapes": gettext_noop("%(path)s: inconsistent array shapes"),
+    }
+
+
+class TrainingDataError(WordedError):
+    """Texts and labels that cannot be trained on (fit): its code and figures."""
+
+    WORDS = {
+        "no_rows": gettext_noop("no training rows with both text and label"),
+        "one_class": gettext_noop("need at least 2 classes to train, got %(classes)s"),
+        "rows_limit": gettext_noop("%(classes)s categories need at least %(need)s training rows (the newest example "
+                                   "of each, with its body passages), more than the limit of %(limit)s "
+                                   "(--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS): raise it"),
+    }
 
 
 _WS = re.compile(r"[\s\x00-\x1f\x7f]+")
@@ -411,12 +440,12 @@ class TextClassifier:
         pairs = [(t, str(l).strip()) for t, l in zip(texts, labels) if l is not None and str(l).strip()]
         pairs = [(t, l) for t, l in pairs if normalize(t)]
         if not pairs:
-            raise ValueError("no training rows with both text and label")
+            raise TrainingDataError("no_rows")
         texts = [t for t, _ in pairs]
         labels = [l for _, l in pairs]
         counts = Counter(labels)
         if len(counts) < 2:
-            raise ValueError(f"need at least 2 classes to train, got {sorted(counts)}")
+            raise TrainingDataError("one_class", classes=sorted(counts))
 
         offered = len(texts)
         texts, labels, sample = self._training_sample(texts, labels)
@@ -463,9 +492,8 @@ class TextClassifier:
             floor = _largest_floor(*newest, cfg.kernel_max_rows, cfg.min_per_class)
             if not floor:  # not even the newest example of each class fits: the limit is kept, not exceeded
                 need = _rows_taken(*newest, 0.0, 1)
-                raise ValueError(f"{len(counts):,} categories need at least {need:,} training rows (the newest "
-                                 f"example of each, with its body passages), more than the limit of "
-                                 f"{cfg.kernel_max_rows:,} (--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS): raise it")
+                raise TrainingDataError("rows_limit", classes=f"{len(counts):,}", need=f"{need:,}",
+                                        limit=f"{cfg.kernel_max_rows:,}")
             share = _largest_share(*newest, cfg.kernel_max_rows, floor)
             quota = quota_of_share(counts, share, floor)
             how = {"share": round(share, 4), "min_per_class": floor}
@@ -762,13 +790,10 @@ class TextClassifier:
             raise FileNotFoundError(f"model file not found: {path}")
         meta, vocab_blob, idf, intercept, weights = _read_archive(path)
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive of something else)")
+            raise ModelFormatError("other_npz", path=str(path))
         if meta.get("format_version") not in READABLE_VERSIONS:
-            raise ModelFormatError(
-                f"{path}: model format version {meta.get('format_version')} is not supported "
-                f"(this code reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
-                "retrain with `jiesu dispatch train`"
-            )
+            raise ModelFormatError("version", path=str(path), version=meta.get("format_version"),
+                                   readable=", ".join(map(str, READABLE_VERSIONS)))
         words = vocab_blob.split("\n") if vocab_blob else []
         n_classes = len(meta["classes"])
         if "coef" in weights:
@@ -779,7 +804,7 @@ class TextClassifier:
                           and top_classes.shape == top_values.shape and len(top_classes) == len(idf)
                           and (top_classes.size == 0 or int(top_classes.max()) < n_classes))
         if len(words) != len(idf) or len(intercept) != n_classes or not consistent:
-            raise ModelFormatError(f"{path}: inconsistent array shapes")
+            raise ModelFormatError("shapes", path=str(path))
         config = dict(meta.get("config", {}))
         version = meta.get("format_version")
         if version < 3:
@@ -799,9 +824,6 @@ class TextClassifier:
         return obj
 
 
-NOT_A_MODEL = "not a Jiesu model file"
-
-
 def _read_archive(path: Path):
     """(meta, vocabulary text, idf, intercept, {weight arrays}) of a model file; ModelFormatError naming the file and
     what it is instead (never numpy's own wording: its advice to load a file unsafely does not apply)."""
@@ -811,17 +833,16 @@ def _read_archive(path: Path):
         with open(path, "rb") as fh:
             start = fh.read(4)
     except IsADirectoryError:
-        raise ModelFormatError(f"{path}: is a directory, not a model file") from None
+        raise ModelFormatError("directory", path=str(path)) from None
     except OSError as exc:
-        raise ModelFormatError(f"{path}: cannot read the model file ({exc.strerror or exc})") from None
+        raise _unreadable(path, exc) from None
     if start != b"PK\x03\x04":  # what every .npz (a zip archive) begins with
-        what = "an empty file" if not start else "not an .npz archive"
-        raise ModelFormatError(f"{path}: {NOT_A_MODEL} ({what})")
+        raise ModelFormatError("not_npz" if start else "empty", path=str(path))
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [name for name in ("meta", "vocab", "idf", "intercept") if name not in z.files]
             if missing:
-                raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive without {', '.join(missing)})")
+                raise ModelFormatError("npz_without", path=str(path), missing=", ".join(missing))
             meta = json.loads(z["meta"].tobytes().decode("utf-8"))
             vocab_blob = z["vocab"].tobytes().decode("utf-8")
             idf, intercept = z["idf"], z["intercept"]
@@ -829,12 +850,16 @@ def _read_archive(path: Path):
     except ModelFormatError:
         raise
     except (zipfile.BadZipFile, EOFError):
-        raise ModelFormatError(f"{path}: damaged model file (a cut-off or broken .npz archive)") from None
+        raise ModelFormatError("damaged", path=str(path)) from None
     except OSError as exc:
-        raise ModelFormatError(f"{path}: cannot read the model file ({exc.strerror or exc})") from None
+        raise _unreadable(path, exc) from None
     except (ValueError, KeyError):  # an array of objects (pickled), metadata that is not JSON text…
-        raise ModelFormatError(f"{path}: {NOT_A_MODEL} (an .npz archive in another layout)") from None
+        raise ModelFormatError("other_layout", path=str(path)) from None
     return meta, vocab_blob, idf, intercept, weights
+
+
+def _unreadable(path, exc: OSError) -> ModelFormatError:
+    return ModelFormatError("unreadable", path=str(path), why=exc.strerror or str(exc), errno=exc.errno)
 
 
 _KEYWORD_SPLIT = re.compile(r"[\s,，、;；/|｜:：。.!！?？()（）【】\[\]]+")

@@ -11,7 +11,8 @@ which peak_bytes() follows within 3 %. A machine with less free memory trains on
 of each category) instead of failing; its model is a little less sure of rare categories, not unusable (5-fold
 CV accuracy on the demo city: 0.990 at 5,000 rows, 0.994 at 10,000).
 
-No Django here: training_rows() takes the setting's value.
+No Django here: training_rows() takes the setting's value, and a command words TrainingRows.sentence() with
+its gettext.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from jiesu.core.worded import english, gettext_noop
 from jiesu.dispatch.classifier import ClassifierConfig
 
 BASE_BYTES = 0.57e9        # a training's memory besides the kernel
@@ -131,13 +133,19 @@ class TrainingRows:
             figures["free_gb"] = round(self.free / 1e9, 1)
         return figures
 
-    def sentence(self):
-        """The rows as the commands say them."""
-        said = f"training rows: up to {self.rows:,} (about {self.peak_gb} GB)"
+    def sentence(self, translate=english):
+        """The rows as the commands say them, in the language of `translate` (gettext; by default English)."""
+        figures = {"rows": f"{self.rows:,}", "gb": self.peak_gb,
+                   "free": "" if self.free is None else f"{self.free / 1e9:.1f}"}
         if self.chosen_by == "setting":
-            return said + ", as set"
-        free = "not known" if self.free is None else f"{self.free / 1e9:.1f} GB"
-        return said + f", chosen from the free memory ({free}); JIESU_DISPATCH_TRAIN_ROWS sets them"
+            wording = gettext_noop("training rows: up to %(rows)s (about %(gb)s GB), as set")
+        elif self.free is None:
+            wording = gettext_noop("training rows: up to %(rows)s (about %(gb)s GB), chosen from the free memory (not "
+                                   "known); JIESU_DISPATCH_TRAIN_ROWS sets them")
+        else:
+            wording = gettext_noop("training rows: up to %(rows)s (about %(gb)s GB), chosen from the free memory "
+                                   "(%(free)s GB); JIESU_DISPATCH_TRAIN_ROWS sets them")
+        return translate(wording) % figures
 
 
 def training_rows(setting: int | None, measure=None) -> TrainingRows:

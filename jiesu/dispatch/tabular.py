@@ -13,11 +13,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from jiesu.core.worded import WordedError, gettext_noop
+
 csv.field_size_limit(1 << 30)
 
 
-class TableError(ValueError):
-    """A file that cannot be used, with a message naming the file and the reason."""
+class TableError(WordedError):
+    """A file that cannot be used: its code and figures (`path` first), worded naming the file and the reason."""
+
+    WORDS = {
+        "undecodable": gettext_noop("%(path)s: cannot decode the file as UTF-8 or GBK"),
+        "utf16": gettext_noop("%(path)s: UTF-16 text (as Excel's \"Unicode text\"), not UTF-8 or GBK; save it as "
+                              "UTF-8 CSV"),
+        "workbook": gettext_noop("%(path)s: an Excel workbook (.xlsx) or another zip archive, not a CSV file; save "
+                                 "it as CSV UTF-8"),
+        "not_utf8_line": gettext_noop("%(path)s: cannot decode the file as UTF-8 or GBK (line %(line)d is not "
+                                      "UTF-8); save it as UTF-8 CSV"),
+        "not_utf8_later": gettext_noop("%(path)s: line %(line)d: bytes that are not UTF-8 text, as the file's start "
+                                       "was (%(why)s); save the whole file as UTF-8 CSV"),
+        "not_gbk_later": gettext_noop("%(path)s: line %(line)d: bytes that are not GBK/GB18030 text, as the file's "
+                                      "start was (%(why)s); save the whole file as UTF-8 CSV"),
+        "not_found": gettext_noop("%(path)s: file not found"),
+        "directory": gettext_noop("%(path)s: is a directory, not a CSV file"),
+        "unreadable": gettext_noop("%(path)s: cannot read the file (%(why)s)"),
+        "empty": gettext_noop("%(path)s: empty file (no header row)"),
+        "quote_open": gettext_noop("%(path)s: line %(start)d: a quoted cell (\") is never closed, so lines "
+                                   "%(start)d–%(end)d would be read as one cell; close the quote or remove it"),
+        "column_twice": gettext_noop("%(path)s: column '%(column)s' appears more than once in the header (columns "
+                                     "%(columns)s and %(last)d): rename or remove all but one"),
+        "label_missing": gettext_noop("%(path)s: label column '%(column)s' not found; columns are: %(header)s"),
+        "label_missing_no_header": gettext_noop("%(path)s: label column '%(column)s' not found; the header names no "
+                                                "column"),
+        "text_missing": gettext_noop("%(path)s: none of the text columns %(columns)s found; columns are: "
+                                     "%(header)s"),
+        "text_missing_no_header": gettext_noop("%(path)s: none of the text columns %(columns)s found; the header "
+                                               "names no column"),
+    }
 
 
 @dataclass
@@ -54,7 +85,7 @@ def choose_encoding(sample: bytes, final: bool = False, path: str = "") -> str:
             return enc
         except UnicodeDecodeError:
             continue
-    raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK")
+    raise TableError("undecodable", path=path)
 
 
 def line_of(raw: bytes, offset: int) -> int:
@@ -74,20 +105,15 @@ def decode(raw: bytes, path: str = "") -> tuple[str, str]:
         enc = choose_encoding(raw[start:start + SNIFF_BYTES], start + SNIFF_BYTES >= len(raw), path)
     except TableError:
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise TableError(f"{path}: UTF-16 text (as Excel's \"Unicode text\"), not UTF-8 or GBK; save it as "
-                             "UTF-8 CSV") from None
+            raise TableError("utf16", path=path) from None
         if raw.startswith(b"PK\x03\x04"):
-            raise TableError(f"{path}: an Excel workbook (.xlsx) or another zip archive, not a CSV file; save it as "
-                             "CSV UTF-8") from None
-        where = _undecodable(raw, "utf-8-sig")
-        raise TableError(f"{path}: cannot decode the file as UTF-8 or GBK (line {line_of(raw, where)} is not "
-                         "UTF-8); save it as UTF-8 CSV") from None
+            raise TableError("workbook", path=path) from None
+        raise TableError("not_utf8_line", path=path, line=line_of(raw, _undecodable(raw, "utf-8-sig"))) from None
     try:
         return raw.decode(enc), enc
     except UnicodeDecodeError as exc:
-        name = "UTF-8" if enc.startswith("utf-8") else "GBK/GB18030"
-        raise TableError(f"{path}: line {line_of(raw, _undecodable(raw, enc))}: bytes that are not {name} text, as "
-                         f"the file's start was ({exc.reason}); save the whole file as UTF-8 CSV") from None
+        raise TableError("not_utf8_later" if enc.startswith("utf-8") else "not_gbk_later", path=path,
+                         line=line_of(raw, _undecodable(raw, enc)), why=exc.reason) from None
 
 
 def _undecodable(raw: bytes, enc: str) -> int:
@@ -120,20 +146,20 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]],
     that is never closed is refused naming its line: csv would read the rest of the file into it, saying nothing."""
     p = Path(path)
     if not p.exists():
-        raise TableError(f"{path}: file not found")
+        raise TableError("not_found", path=str(path))
     if p.is_dir():
-        raise TableError(f"{path}: is a directory, not a CSV file")
+        raise TableError("directory", path=str(path))
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise TableError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise TableError("unreadable", path=str(path), why=exc.strerror or str(exc), errno=exc.errno) from None
     text, enc = decode(raw, str(path))
     delim = sniff_delimiter(text, str(path))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
         header = next(reader)
     except StopIteration:
-        raise TableError(f"{path}: empty file (no header row)") from None
+        raise TableError("empty", path=str(path)) from None
     header = [h.strip().lstrip("\ufeff").strip() for h in header]
     rows, start, end = [], 1, reader.line_num
     for row in reader:
@@ -141,8 +167,7 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]],
         if any(c.strip() for c in row):
             rows.append((start, row))
     if _left_open(text, delim, start):
-        raise TableError(f"{path}: line {start}: a quoted cell (\") is never closed, so lines {start}–{end} would be "
-                         "read as one cell; close the quote or remove it")
+        raise TableError("quote_open", path=str(path), start=start, end=end)
     return header, rows, enc, delim
 
 
@@ -187,17 +212,16 @@ def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: s
     for name in dict.fromkeys([*text_columns, label_column]):  # a column read twice: which one is meant?
         at = [i + 1 for i, h in enumerate(header) if h == name]
         if len(at) > 1:
-            raise TableError(f"{path}: column '{name}' appears more than once in the header (columns "
-                             f"{', '.join(map(str, at[:-1]))} and {at[-1]}): rename or remove all but one")
+            raise TableError("column_twice", path=str(path), column=name, columns=", ".join(map(str, at[:-1])),
+                             last=at[-1])
     index = {h: i for i, h in enumerate(header)}
-    shown = ", ".join(header) if header else "(none)"
+    shown = {"path": str(path), "header": ", ".join(header)}
     if label_column not in index and require_label:
-        raise TableError(f"{path}: label column '{label_column}' not found; columns are: {shown}")
+        raise TableError("label_missing" if header else "label_missing_no_header", column=label_column, **shown)
     present = [c for c in text_columns if c in index]
     if not present:
-        raise TableError(
-            f"{path}: none of the text columns {', '.join(text_columns)} found; columns are: {shown}"
-        )
+        raise TableError("text_missing" if header else "text_missing_no_header", columns=", ".join(text_columns),
+                         **shown)
     out = LabelledRows(path=str(path), encoding=enc, delimiter=delim, width=len(header),
                        missing_text_columns=[c for c in text_columns if c not in index])
     li = index.get(label_column)

@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import csv
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from jiesu.core.worded import WordedError, english, words_of
 
 HOLDOUT = 1000  # retrain: the newest tickets the current and the new model are judged on
 MIN_HOLDOUT = 20  # fewer unseen tickets than this judge nothing
@@ -181,9 +185,38 @@ class Retraining:
     # with no ticket to judge on) or "worse" (--force although worse); the model at `path` could not be read
     forced: str = ""
     unreadable_current: bool = False
+    unreadable_error: BaseException | None = field(default=None, repr=False, compare=False)  # why, not in as_dict
 
     def as_dict(self):
-        return asdict(self)
+        """The command's JSON line and the run's stored result."""
+        found = asdict(replace(self, unreadable_error=None))
+        del found["unreadable_error"]
+        return found
+
+    def reason_words(self, translate=english):
+        """`reason` in the language of `translate` (gettext; by default English, as `reason` is stored and said in
+        the JSON line: the pages word the result's codes, retrain_outcome.html)."""
+        figures = {"n": self.n_holdout, "new": _percent(self.candidate), "current": _percent(self.current),
+                   "error": "" if self.unreadable_error is None else words_of(self.unreadable_error, translate)}
+        if not self.promoted:
+            return translate(gettext_noop(
+                "the new model's first suggestion is right for %(new)s of the newest %(n)d tickets, the current "
+                "model's for %(current)s: the current model stays")) % figures
+        said = [gettext_noop("the current model could not be read (%(error)s); ")] if self.unreadable_current else []
+        if self.candidate is None:
+            said.append(gettext_noop("replaced unjudged (--force)"))
+        elif self.current is None:
+            said.append(gettext_noop("right first for %(new)s of the newest %(n)d tickets"))
+        else:
+            said.append(gettext_noop("right first for %(new)s of the newest %(n)d tickets (the current model: "
+                                     "%(current)s)"))
+        if self.forced == "worse":
+            said.append(gettext_noop(", replaced although worse (--force)"))
+        return "".join(translate(part) % figures for part in said)
+
+
+def _percent(judgement):
+    return "" if judgement is None else f"{judgement.accuracy:.1%}"
 
 
 def judge(model, examples):
@@ -258,20 +291,24 @@ def save_model(model, path):
 
 def sample_sentence(meta):
     """How a model of many categories was sampled to fit its training rows (meta["training_sample"]), as the
-    commands say it; None when it was trained on every example."""
+    commands say it, in the active language; None when it was trained on every example."""
     sample = meta.get("training_sample")
     if not sample:
         return None
+    figures = {"n_train": meta["n_train"], "n_offered": meta["n_offered"], "share": f"{sample.get('share', 0):.1%}",
+               "at_most": sample.get("max_per_class"), "least": sample.get("min_per_class"),
+               "least_set": sample.get("min_per_class_set"), "classes": f"{sample.get('classes', 0):,}",
+               "rows": f"{sample.get('rows_for_floor_set', 0):,}", "limit": f"{sample.get('kernel_max_rows', 0):,}"}
     if "max_per_class" in sample:
-        kept = f"at most the newest {sample['max_per_class']} of each category"
+        said = _("trained on at most the newest %(at_most)d of each category: %(n_train)d of %(n_offered)d rows (see "
+                 "--max-per-category)") % figures
     else:
-        kept = f"the newest {sample['share']:.1%} of each category, at least {sample['min_per_class']}"
-    said = f"trained on {kept}: {meta['n_train']} of {meta['n_offered']} rows (see --max-per-category)"
+        said = _("trained on the newest %(share)s of each category, at least %(least)d: %(n_train)d of "
+                 "%(n_offered)d rows (see --max-per-category)") % figures
     if "min_per_class_set" in sample:  # the floor alone did not fit the rows: lowered to keep to them
-        said += (f"; at least {sample['min_per_class_set']} of each of the {sample['classes']:,} categories would "
-                 f"take {sample['rows_for_floor_set']:,} rows, more than the limit of {sample['kernel_max_rows']:,} "
-                 "(--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS), so the minimum per category was lowered to "
-                 f"{sample['min_per_class']}")
+        said += _("; at least %(least_set)d of each of the %(classes)s categories would take %(rows)s rows, more "
+                  "than the limit of %(limit)s (--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS), so the minimum per "
+                  "category was lowered to %(least)d") % figures
     return said
 
 
@@ -281,24 +318,34 @@ def previous_path(path):
     return path.with_name(path.stem + ".previous.npz")
 
 
-class TooFewTickets(ValueError):
+class TooFewTickets(WordedError):
     """retrain has too little to train on or to judge with. `code` and `figures` say why, for the accuracy page
-    to word it in the user's language: no_tickets; few_unseen / few_to_hold_out (n, minimum, total)."""
+    to word it in the user's language (as_dict, stored), the command in its own (words): no_tickets;
+    few_unseen / few_to_hold_out (n, minimum, total). str(): English, the run's stored reason."""
 
-    def __init__(self, message, code, **figures):
-        super().__init__(message)
-        self.code, self.figures = code, figures
+    WORDS = {
+        "no_tickets": gettext_noop("no closed ticket with a dispatcher-confirmed category"),
+        "few_unseen": gettext_noop("only %(n)d tickets closed since the current model was trained: at least "
+                                   "%(minimum)d are needed to judge a new model (wait for more, or add --force to "
+                                   "replace it unjudged)"),
+        "few_to_hold_out": gettext_noop("only %(n)d closed tickets to hold out (a fifth of %(total)d): at least "
+                                        "%(minimum)d are needed to judge a new model (wait for more, or add --force "
+                                        "to replace it unjudged)"),
+    }
 
     def as_dict(self):
         return {"refused": self.code, **self.figures}
 
 
-class RollbackRefused(ValueError):
-    """rollback changed nothing; `code` says why (no_previous, unreadable_previous), for the accuracy page."""
+class RollbackRefused(WordedError):
+    """rollback changed nothing; `code` says why (no_previous, unreadable_previous), for the accuracy page; the
+    figures (previous: the file; error: why it cannot be read) for the command's line."""
 
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.code = code
+    WORDS = {
+        "no_previous": gettext_noop("no previous model to go back to: %(previous)s does not exist"),
+        "unreadable_previous": gettext_noop("the previous model %(previous)s could not be read (%(error)s); "
+                                            "nothing was changed"),
+    }
 
     def as_dict(self):
         return {"refused": self.code}
@@ -336,12 +383,11 @@ def rollback(path):
 
     path, previous = model_path(path), previous_path(path)
     if not previous.exists():
-        raise RollbackRefused(f"no previous model to go back to: {previous} does not exist", "no_previous")
+        raise RollbackRefused("no_previous", previous=str(previous))
     try:
         restored = TextClassifier.load(previous)
     except Exception as exc:  # noqa: BLE001 — unreadable in any way: nothing is changed
-        raise RollbackRefused(f"the previous model {previous} could not be read ({exc}); nothing was changed",
-                              "unreadable_previous") from None
+        raise RollbackRefused("unreadable_previous", previous=str(previous), error=exc) from None
     replaced = ""
     if path.exists():
         try:
@@ -373,37 +419,32 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     path = model_path(path)
     examples = confirmed_examples(since, budget=read_budget(config), floor=config.min_per_class, newest=holdout)
     if not examples:
-        raise TooFewTickets("no closed ticket with a dispatcher-confirmed category", "no_tickets")
-    current, damaged = None, ""
+        raise TooFewTickets("no_tickets")
+    current, damaged = None, None
     if path.exists():
         try:
             current = TextClassifier.load(path)
         except Exception as exc:  # noqa: BLE001 — damaged in any way: it is replaced (and kept beside)
-            damaged = f"the current model could not be read ({exc}); "
+            damaged = exc
     pool = unseen_by(current, examples) if current is not None else examples[len(examples) // 5 * 4:]
     newest = pool[-holdout:]
     if len(newest) < MIN_HOLDOUT and not force:
-        which = ("tickets closed since the current model was trained" if current is not None
-                 else f"closed tickets to hold out (a fifth of {len(examples)})")
-        raise TooFewTickets(f"only {len(newest)} {which}: at least {MIN_HOLDOUT} are needed to judge a new model "
-                            "(wait for more, or add --force to replace it unjudged)",
-                            "few_unseen" if current is not None else "few_to_hold_out",
+        raise TooFewTickets("few_unseen" if current is not None else "few_to_hold_out",
                             n=len(newest), minimum=MIN_HOLDOUT, total=len(examples))
     held = {e.ticket_id for e in newest}
     older = [e for e in examples if e.ticket_id not in held]
-    say(f"closed tickets: {len(examples)}; training on {len(older)}, judging on the newest {len(newest)}")
+    say(_("closed tickets: %(n)d; training on %(older)d, judging on the newest %(newest)d")
+        % {"n": len(examples), "older": len(older), "newest": len(newest)})
     candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
     mark_seen(candidate, older)
     _say_sample(candidate, say)
     verdict = judge(candidate, newest) if newest else None
     before = judge(current, newest) if current is not None and newest else None
     result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path),
-                        unreadable_current=bool(damaged))
+                        unreadable_current=damaged is not None, unreadable_error=damaged)
     worse = before is not None and verdict.accuracy < before.accuracy - tolerance
     if worse and not force:
-        result.reason = (f"the new model's first suggestion is right for {verdict.accuracy:.1%} of the newest "
-                         f"{len(newest)} tickets, the current model's for {before.accuracy:.1%}: the current "
-                         "model stays")
+        result.reason = result.reason_words()
         return result
     judgement = verdict and {"n_holdout": len(newest), "accuracy": verdict.accuracy, "top3": verdict.top3,
                              "replaced": before and before.model_version,
@@ -414,8 +455,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
             candidate.meta["retraining"] = judgement
             save_model(candidate, path)
             interim = True
-            say(f"the judged model {candidate.version} is in place until the one trained on all tickets is")
-        say(f"training again on all {len(examples)} tickets")
+            say(_("the judged model %(version)s is in place until the one trained on all tickets is")
+                % {"version": candidate.version})
+        say(_("training again on all %(n)d tickets") % {"n": len(examples)})
         final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
         mark_seen(final, examples)
         _say_sample(final, say)
@@ -430,15 +472,11 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         result.previous = str(previous)
     save_model(final, path)
     result.promoted, result.model_version = True, final.version
-    judged = verdict and (f"right first for {verdict.accuracy:.1%} of the newest {len(newest)} tickets"
-                          + (f" (the current model: {before.accuracy:.1%})" if before else ""))
     if verdict is None:
         result.forced = "unjudged"
     elif worse:
         result.forced = "worse"
-    result.reason = damaged + (judged if verdict is not None else "replaced unjudged (--force)")
-    if worse:
-        result.reason += ", replaced although worse (--force)"
+    result.reason = result.reason_words()
     return result
 
 

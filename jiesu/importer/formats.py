@@ -29,6 +29,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 from jiesu.core.params import PHONE_RE, phone_digits
+from jiesu.core.worded import WordedError, gettext_noop
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
@@ -60,8 +61,27 @@ STATES = {
 }
 
 
-class FormatError(ValueError):
-    """The file as a whole cannot be read in this format (wrong header, unknown format…)."""
+class FormatError(WordedError):
+    """The file as a whole cannot be read in this format (wrong header, unknown format…): its code and figures,
+    worded in the command's language (services words it with gettext; str() is English)."""
+
+    WORDS = {
+        "neither_encoding": gettext_noop("neither UTF-8 nor GBK/GB18030 text (line %(line)d is not UTF-8): save the "
+                                         "file as UTF-8 CSV"),
+        "unreadable": gettext_noop("cannot read the file (%(why)s)"),
+        "empty": gettext_noop("empty file"),
+        "not_csv": gettext_noop("not a CSV file (%(why)s)"),
+        "not_csv_bytes": gettext_noop("not a CSV file (line %(line)d: %(why)s)"),
+        "not_utf8_later": gettext_noop("line %(line)d: bytes that are not UTF-8 text, as the file's start was "
+                                       "(%(why)s); save the whole file as UTF-8 CSV"),
+        "not_gbk_later": gettext_noop("line %(line)d: bytes that are not GBK/GB18030 text, as the file's start was "
+                                      "(%(why)s); save the whole file as UTF-8 CSV"),
+        "columns_twice": gettext_noop("one field in several columns: %(fields)s"),
+        "columns_missing": gettext_noop("missing column(s): %(columns)s"),
+        "not_311": gettext_noop("not a Los Angeles (SRNumber, …) or New York City (Unique Key, …) 311 export"),
+        "unknown_format": gettext_noop("unknown format %(name)r: use one of %(formats)s"),
+        "bad_source": gettext_noop("source %(source)r: 1–20 characters of a-z, 0-9, '.', '_', '-'"),
+    }
 
 
 class Row:
@@ -236,8 +256,7 @@ def sniff_encoding(path) -> str:
             where = skipped + found.start() + exc.start
         with open(path, "rb") as fh:
             line = line_of(fh.read(where), where)
-        raise FormatError(f"neither UTF-8 nor GBK/GB18030 text (line {line} is not UTF-8): save the file as UTF-8 "
-                          "CSV") from None
+        raise FormatError("neither_encoding", line=line) from None
 
 
 class Reader:
@@ -248,16 +267,19 @@ class Reader:
         try:
             self.lines, self.raw, self.size, self.encoding = open_text(path)
         except OSError as exc:
-            raise FormatError(f"cannot read the file ({exc.strerror or exc})") from None
+            raise FormatError("unreadable", why=exc.strerror or str(exc), errno=exc.errno) from None
         self.csv = csv.reader(self.lines)
         try:
             self.header = [h.strip().lstrip("\ufeff") for h in next(self.csv)]
         except StopIteration:
             self.close()
-            raise FormatError("empty file") from None
-        except (BadBytes, csv.Error) as exc:
+            raise FormatError("empty") from None
+        except BadBytes as exc:
             self.close()
-            raise FormatError(f"not a CSV file ({exc})") from None
+            raise FormatError("not_csv_bytes", line=exc.line, why=exc.reason) from None
+        except csv.Error as exc:
+            self.close()
+            raise FormatError("not_csv", why=str(exc)) from None
         self._last = self.csv.line_num
 
     @property
@@ -275,9 +297,8 @@ class Reader:
                 yield last + 1, values
                 last = reader.line_num
         except BadBytes as exc:
-            name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK/GB18030"
-            raise FormatError(f"line {exc.line}: bytes that are not {name} text, as the file's start was "
-                              f"({exc.reason}); save the whole file as UTF-8 CSV") from None
+            raise FormatError("not_utf8_later" if self.encoding.startswith("utf-8") else "not_gbk_later",
+                              line=exc.line, why=exc.reason) from None
 
     def close(self):
         self.lines.fh.close()
@@ -404,11 +425,12 @@ class CsvFormat(Format):
         columns = [CSV_COLUMN_OF.get(h) for h in header]  # our column for each, None for one we do not read
         twice = [c for c in CSV_COLUMNS if columns.count(c) > 1]
         if twice:
-            raise FormatError("one field in several columns: " + "; ".join(
+            raise FormatError("columns_twice", fields="; ".join(
                 f"{c} ({', '.join(h for h, k in zip(header, columns) if k == c)})" for c in twice))
         missing = [c for c in CSV_REQUIRED if c not in columns]
         if missing:
-            raise FormatError("missing column(s): " + ", ".join(f"{c} ({CSV_CHINESE_NAMES[c][0]})" for c in missing))
+            raise FormatError("columns_missing",
+                              columns=", ".join(f"{c} ({CSV_CHINESE_NAMES[c][0]})" for c in missing))
         self.unknown_columns = [h for h, c in zip(header, columns) if h and c is None]
         self.index = {c: columns.index(c) for c in CSV_COLUMNS if c in columns}
         self.field_names = {c: h for h, c in zip(header, columns) if c is not None and h != c}  # for the report
@@ -705,11 +727,11 @@ class Us311Format(Format):
         elif "Unique Key" in header:
             dialect = NYC
         else:
-            raise FormatError("not a Los Angeles (SRNumber, …) or New York City (Unique Key, …) 311 export")
+            raise FormatError("not_311")
         need = ("id", "created", "closed", "type", "agency", "status", "lat", "lon")
         missing = [dialect.columns[k] for k in need if dialect.columns[k] not in header]
         if missing:
-            raise FormatError("missing column(s): " + ", ".join(missing))
+            raise FormatError("columns_missing", columns=", ".join(missing))
         self.dialect = dialect
         self.source = source or dialect.source
         self.index = {k: header.index(c) for k, c in dialect.columns.items() if c in header}
@@ -840,9 +862,9 @@ def make_format(name, header, lookups, source=None):
     try:
         cls = FORMATS[name]
     except KeyError:
-        raise FormatError(f"unknown format {name!r}: use one of {', '.join(FORMATS)}") from None
+        raise FormatError("unknown_format", name=name, formats=", ".join(FORMATS)) from None
     if source is not None and not SOURCE_RE.match(source):
-        raise FormatError(f"source {source!r}: 1–20 characters of a-z, 0-9, '.', '_', '-'")
+        raise FormatError("bad_source", source=source)
     if cls is CsvFormat:
         return cls(header, lookups, source or "csv")
     return cls(header, lookups, source)

@@ -65,6 +65,7 @@ from django.utils.translation import gettext as _
 
 from jiesu.core.collector import quiet_gc
 from jiesu.core.paths import unwritable
+from jiesu.core.worded import os_reason, words_of
 from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
@@ -124,7 +125,8 @@ def check_report(path, given=True):
     the default path)."""
     problem = unwritable(path)
     if problem:
-        raise ImportError_(f"{_report_named(given)} {path}: {problem}")
+        raise ImportError_(_("%(report)s %(path)s: %(problem)s")
+                           % {"report": _report_named(given), "path": path, "problem": problem})
 
 
 def _report_named(given):
@@ -144,7 +146,7 @@ class Summary:
     processes: int = 1  # import processes, each over its part of the file (jiesu.importer.parallel)
     writers: int = 0  # connections that wrote batches at once (all processes')
     key_checks: str = ""  # how foreign keys were checked: "batch" or "row" (writer.choose_key_checks)
-    key_checks_reason: str = ""  # why not per batch
+    key_checks_reason: str = ""  # why not per batch: a writer.KeyChecksReason (English; words() in a language)
     dry_run: bool = False
     read: int = 0
     imported: int = 0
@@ -463,14 +465,15 @@ class Importer:
         try:
             reader = F.Reader(self.path)
         except F.FormatError as exc:
-            raise ImportError_(f"{self.path}: {exc}") from None
+            raise ImportError_(_("%(path)s: %(problem)s") % {"path": self.path, "problem": exc.words(_)}) from None
         self.dry_seen = SeenIds() if self.dry_run else None
         try:
             self._run(reader)
         except F.FormatError as exc:  # the file turned unreadable part-way
             done = (_("a dry run: nothing is written") if self.dry_run else
                     _("the rows before it are written, and a re-run of the mended file skips them"))
-            raise ImportError_(f"{self.path}: {exc}; {done}") from None
+            raise ImportError_(_("%(path)s: %(problem)s; %(done)s")
+                               % {"path": self.path, "problem": exc.words(_), "done": done}) from None
         finally:
             reader.close()
             if self.dry_seen is not None:
@@ -487,7 +490,7 @@ class Importer:
         try:
             self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
         except F.FormatError as exc:
-            raise ImportError_(f"{self.path}: {exc}") from None
+            raise ImportError_(_("%(path)s: %(problem)s") % {"path": self.path, "problem": exc.words(_)}) from None
         self.ctx = ctx
         self.tables = Tables(connection.vendor)
         self._source_json = _js(self.format.source)
@@ -503,7 +506,7 @@ class Importer:
         except ValueError as exc:
             for w in writers:
                 w.close()
-            raise ImportError_(str(exc)) from None
+            raise ImportError_(words_of(exc, _)) from None
         self.collect_references = mode == "batch" and not self.dry_run
         writer = BackgroundWriter(writers, self.tables)
         self.summary.writers = writer.in_flight
@@ -515,7 +518,7 @@ class Importer:
             except OSError as exc:
                 raise ImportError_(_("%(report)s %(path)s: cannot write it (%(why)s)")
                                    % {"report": _report_named(self.report_given), "path": self.report_path,
-                                      "why": exc.strerror or exc}) from None
+                                      "why": os_reason(exc, _)}) from None
             with quiet_gc(self.summary.timings), fh:
                 self.report = csv.writer(fh)
                 self.report.writerow(M.header())
@@ -667,7 +670,7 @@ class Importer:
         except MissingReference as exc:
             raise ImportError_(_("%(path)s: a batch was not written, it refers to a row deleted during the import "
                                  "(%(why)s); the batches before it are written, and a re-run continues from there")
-                               % {"path": self.path, "why": exc}) from None
+                               % {"path": self.path, "why": exc.words(_)}) from None
         mark = clock()
         already = {}
         for key, (pk, created) in written.already.items():

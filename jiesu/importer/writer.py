@@ -53,6 +53,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
+from jiesu.core.worded import WordedError, WordedException, WordedText, gettext_noop
+
 log = logging.getLogger(__name__)
 
 CHECK_CHUNK = 500  # keys per idempotency query on SQLite (bound parameters)
@@ -61,18 +63,43 @@ WRITERS_ALONE = 2  # the same when one process imports the whole file
 KEY_CHECKS = ("auto", "batch", "row")  # how the rows' foreign keys are checked (choose_key_checks)
 
 
-class MissingReference(Exception):
+class MissingReference(WordedException):
     """A row of the batch refers to a row that is not there (deleted while the import ran): nothing of the
     batch is written, and it is not retried."""
 
+    WORDS = {"missing": gettext_noop("%(table)s has no row with id %(ids)s"),
+             "database": "%(why)s"}  # the database's own words
+
     @classmethod
     def of(cls, table, ids):
-        shown = ", ".join(map(str, ids[:5])) + (" …" if len(ids) > 5 else "")
-        return cls(f"{table} has no row with id {shown}")
+        return cls("missing", table=table, ids=", ".join(map(str, ids[:5])) + (" …" if len(ids) > 5 else ""))
+
+
+class KeyChecksReason(WordedText):
+    """Why a run's foreign keys are checked per row (the summary's key_checks_reason: English in its JSON line,
+    worded in the command's language in its summary)."""
+
+    WORDS = {
+        "asked": gettext_noop("asked for"),
+        "vendor": gettext_noop("%(vendor)s checks them itself"),
+        "nested": gettext_noop("the import runs inside a caller's transaction"),
+        "role": gettext_noop("the database role may not set session_replication_role"),
+        "triggers": gettext_noop("the tables have triggers or rules of their own: %(triggers)s"),
+    }
+
+
+class KeyChecksRefused(WordedError):
+    """--key-checks asks for what cannot be done."""
+
+    WORDS = {
+        "unknown": gettext_noop("key checks must be one of %(modes)s, not %(wanted)r"),
+        "batch": gettext_noop("foreign keys cannot be checked per batch: %(obstacle)s"),
+    }
 
 
 def choose_key_checks(wanted, vendor, nested, privileged, triggers):
-    """(mode, why not "batch") for a run's foreign keys.
+    """(mode, why not "batch": a KeyChecksReason, "" for batch) for a run's foreign keys; KeyChecksRefused (a
+    ValueError) when `wanted` cannot be.
 
     "row": PostgreSQL's own constraint triggers check every foreign key of every row at commit (about 10 per
     ticket: its category and units, its events' and assignments' ticket, the assignments' units; 38–44 µs of the
@@ -85,21 +112,21 @@ def choose_key_checks(wanted, vendor, nested, privileged, triggers):
     session_replication_role TO <role>`` on PostgreSQL 15+), and no trigger or rule on the tables written
     (replica mode would silence them too). "auto" is batch where it can be, else row."""
     if wanted not in KEY_CHECKS:
-        raise ValueError(f"key checks must be one of {', '.join(KEY_CHECKS)}, not {wanted!r}")
+        raise KeyChecksRefused("unknown", modes=", ".join(KEY_CHECKS), wanted=wanted)
     if wanted == "row":
-        return "row", "asked for"
+        return "row", KeyChecksReason("asked")
     if vendor != "postgresql":
-        obstacle = f"{vendor} checks them itself"
+        obstacle = KeyChecksReason("vendor", vendor=vendor)
     elif nested:
-        obstacle = "the import runs inside a caller's transaction"
+        obstacle = KeyChecksReason("nested")
     elif not privileged:
-        obstacle = "the database role may not set session_replication_role"
+        obstacle = KeyChecksReason("role")
     elif triggers:
-        obstacle = "the tables have triggers or rules of their own: " + ", ".join(triggers)
+        obstacle = KeyChecksReason("triggers", triggers=", ".join(triggers))
     else:
         return "batch", ""
     if wanted == "batch":
-        raise ValueError(f"foreign keys cannot be checked per batch: {obstacle}")
+        raise KeyChecksRefused("batch", obstacle=obstacle)
     return "row", obstacle
 
 
@@ -420,7 +447,7 @@ class PostgresWriter(_Writer):
         import psycopg
 
         if isinstance(exc, psycopg.errors.ForeignKeyViolation):
-            return MissingReference(exc.diag.message_detail or str(exc))
+            return MissingReference("database", why=exc.diag.message_detail or str(exc))
         return None
 
     def key_check_facts(self, tables):
@@ -499,7 +526,7 @@ class SqliteWriter(_Writer):
         self.integrity_errors = (sqlite3.IntegrityError,)
 
     def missing_reference(self, exc):
-        return MissingReference(str(exc)) if "FOREIGN KEY" in str(exc) else None
+        return MissingReference("database", why=str(exc)) if "FOREIGN KEY" in str(exc) else None
 
     def existing(self, table, keys):
         out = {}

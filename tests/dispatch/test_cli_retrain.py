@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiesu.dispatch import training
 from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
@@ -60,18 +60,20 @@ def test_a_first_model_is_in_place_while_it_is_trained_again_on_all(desk_world, 
     path, seen = tmp_path / "desk.npz", {}
 
     def say(line):
-        if line.startswith("training again on all"):  # the second fit begins: the desk has the judged model
+        if line.startswith("training again on all"):  # the second fit begins (said in English: translation pinned)
             interim = TextClassifier.load(path)
             seen.update(version=interim.version, n_train=interim.meta["n_train"],
                         judged=interim.meta["retraining"]["n_holdout"])
 
-    result = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-1", say=say)
+    with translation.override("en"):
+        result = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-1", say=say)
     assert seen == {"version": result.candidate.model_version, "n_train": 8, "judged": 2}
     assert result.previous is None and not training.previous_path(path).exists()  # not kept: it was interim
     assert TextClassifier.load(path).version == "desk-1" and TextClassifier.load(path).meta["n_train"] == 10
     seen.clear()
     _tickets(w, w.category.code, w.gas.code)  # ten more, closed after desk-1: a current model now
-    again = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-2", say=say)
+    with translation.override("en"):
+        again = training.retrain(path, ClassifierConfig(calibrate=False), version="desk-2", say=say)
     assert seen == {"version": "desk-1", "n_train": 10, "judged": 2}  # the current model stays until replaced
     assert again.promoted and again.previous == str(training.previous_path(path))
 

@@ -318,6 +318,7 @@ def test_setup_trains_the_first_model_in_the_background(desk_world, scheduled, s
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled, monkeypatch):
     point_children_at_the_test_database(monkeypatch)
+    monkeypatch.setenv("JIESU_LANG", "zh-hans")  # the worker's environment: its command's lines in Chinese
     started = jobs.retrain_if_due(NIGHT)
     child = jobs._children[-1]
     assert child.pid == started["pid"]
@@ -326,9 +327,9 @@ def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled
     assert child.wait(timeout=120) != 0  # nothing to train on: the command stops with its message
     done = RetrainRun.objects.get(pk=started["run"])
     assert done.state == RetrainState.SKIPPED and done.pid == child.pid
-    assert done.reason == "no closed ticket with a dispatcher-confirmed category"
+    assert done.reason == "no closed ticket with a dispatcher-confirmed category"  # stored in English, as every run's
     log = jobs.retrain_log_path(scheduled).read_text()
-    assert f"== retraining #{done.pk}" in log and "no closed ticket with a dispatcher-confirmed category" in log
+    assert f"== retraining #{done.pk}" in log and "CommandError: 没有经派单员确认分类的已办结工单\n" in log
     jobs.retrain_if_due(NIGHT + timedelta(minutes=1))
     assert child not in jobs._children  # reaped, not left a zombie
 

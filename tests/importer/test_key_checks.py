@@ -34,7 +34,7 @@ def test_auto_checks_per_batch_only_where_every_condition_holds():
 def test_an_unknown_way_of_checking_is_refused_by_name(world, tmp_path):
     with pytest.raises(ImportError_, match="key checks must be one of auto, batch, row, not 'sometimes'"):
         Importer(write_csv(tmp_path / "t.csv", HEADER, GOOD), "csv", report=tmp_path / "r.csv",
-                 key_checks="sometimes").run()
+                 key_checks="sometimes", lang="en").run()
     assert not Ticket.objects.exists()
 
 
@@ -109,7 +109,7 @@ def test_a_trigger_on_the_ticket_table_keeps_the_checks_per_row(world, tmp_path)
     if connection.vendor != "postgresql":
         with pytest.raises(ImportError_, match="cannot be checked per batch: sqlite checks them itself"):
             Importer(write_csv(tmp_path / "t.csv", HEADER, GOOD), "csv", report=tmp_path / "r.csv",
-                     key_checks="batch").run()
+                     key_checks="batch", lang="en").run()
         return
     with connection.cursor() as cursor:
         cursor.execute("CREATE FUNCTION jiesu_test_audit() RETURNS trigger LANGUAGE plpgsql AS "
@@ -122,7 +122,7 @@ def test_a_trigger_on_the_ticket_table_keeps_the_checks_per_row(world, tmp_path)
         assert result["key_checks_reason"] == "the tables have triggers or rules of their own: tickets_ticket.audit"
         with pytest.raises(ImportError_, match="cannot be checked per batch: the tables have triggers"):
             Importer(write_csv(tmp_path / "u.csv", HEADER, GOOD), "csv", report=tmp_path / "r2.csv", source="again",
-                     key_checks="batch").run()
+                     key_checks="batch", lang="en").run()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER audit ON tickets_ticket")

@@ -14,7 +14,8 @@ the dispatch text classifier.
 evaluate, train, retrain, rollback and crossval print as their last line one JSON object. Ctrl-C stops any of
 them with one line saying what was and was not written, and exit code 130. Every action takes --lang zh-hans|en
 for the lines it prints (jiesu.core.language: default from JIESU_LANG or the locale, else Chinese); the JSON
-lines, category names and exit codes are the same in both.
+lines, category names and exit codes are the same in both. A retraining's stored reason (RetrainRun.reason, as
+its JSON line's) is English whatever --lang: the pages word its result's codes in their reader's language.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 from jiesu.core.errors import DomainError
 from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
+from jiesu.core.worded import os_reason, words_of
 from jiesu.dispatch import services as desk
 from jiesu.dispatch import memory, training
 from jiesu.dispatch.classifier import ClassifierConfig, ModelFormatError, TextClassifier
@@ -205,7 +207,7 @@ class Command(BaseCommand):
             try:
                 rows = load_labelled(p, text_cols, label)
             except TableError as exc:
-                raise CommandError(str(exc)) from None
+                raise CommandError(exc.words(_)) from None
             notes = []
             if rows.missing_text_columns:
                 notes.append(_("no column %(columns)s (counted as empty)")
@@ -317,7 +319,7 @@ class Command(BaseCommand):
             clf = TextClassifier(config=self._config(opts, calibrate=bool(opts.get("save_model")))).fit(
                 texts, labels)
         except ValueError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(words_of(exc, _)) from None
         pred = clf.predict(test.texts)
         sc = score(test.labels, pred, labels=clf.classes)
         self._say(_("trained on %(n_train)d rows, %(classes)d classes; tested on %(n_test)d rows")
@@ -347,12 +349,12 @@ class Command(BaseCommand):
                 examples = self._tickets(opts) if opts["from_tickets"] else None
                 texts, labels = training.texts_and_labels(examples) if examples else self._csv_rows(opts)
                 if examples:  # the platform's catalogue: many categories, solved at once up to those rows
-                    self._say(self.rows.sentence())
+                    self._say(self.rows.sentence(_))
                 clf = TextClassifier(config=config).fit(texts, labels, version=opts.get("version"))
                 if examples:
                     training.mark_seen(clf, examples)
         except ValueError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(words_of(exc, _)) from None
         path = self._save(clf, opts["out"], "--out")
         m = clf.meta
         sampled = training.sample_sentence(m)
@@ -382,8 +384,9 @@ class Command(BaseCommand):
         if problem and opts["run"] is None:
             raise CommandError(problem)
         run = self._retrain_run(opts)
-        if problem:  # the worker's run (--run): recorded as failed, then said
-            desk.finish_retrain_run(run, RetrainState.FAILED, problem, {"failed": "file"})
+        if problem:  # the worker's run (--run): recorded as failed (in English, as every run's reason), then said
+            desk.finish_retrain_run(run, RetrainState.FAILED,
+                                    _in_english(_unwritable_model, opts["model"], "--model", True), {"failed": "file"})
             raise CommandError(problem)
         path = training.model_path(opts["model"])
         self._retraining = (path, _file_state(path))
@@ -391,15 +394,14 @@ class Command(BaseCommand):
             result = self._retrain(opts, config)
         except training.TooFewTickets as exc:  # too little to train on or to judge with: recorded, then said
             desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), exc.as_dict())
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc.words(_)) from None
         except ValueError as exc:  # the classifier refusing its data (one category only…): failed, said
             desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), {"failed": "data"})
-            raise CommandError(str(exc)) from None
+            raise CommandError(words_of(exc, _)) from None
         except OSError as exc:  # writing the model failed although checked (a full disk…): recorded, one line
-            message = _cannot_write(exc, path, "--model")
-            desk.finish_retrain_run(run, RetrainState.FAILED, message,
+            desk.finish_retrain_run(run, RetrainState.FAILED, _in_english(_cannot_write, exc, path, "--model"),
                                     {**training.failure_details(exc), **self.rows.as_dict()})
-            raise CommandError(message) from None
+            raise CommandError(_cannot_write(exc, path, "--model")) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
                                     {**training.failure_details(exc), **self.rows.as_dict()})
@@ -419,7 +421,7 @@ class Command(BaseCommand):
     def _retrain(self, opts, config):
         """training.retrain, said and returned as its JSON line; ValueError when there is too little."""
         t0 = time.perf_counter()
-        self._say(self.rows.sentence())
+        self._say(self.rows.sentence(_))
         result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
                                   refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
                                   version=opts.get("version"), say=self._say)
@@ -432,7 +434,7 @@ class Command(BaseCommand):
                 self._say(wording % {"version": judged.model_version, "first": f"{judged.accuracy:.1%}",
                                      "three": f"{judged.top3:.1%}", "f1": judged.macro_f1})
         self._say((_("replaced: %(reason)s") if result.promoted else _("not replaced: %(reason)s"))
-                  % {"reason": result.reason})
+                  % {"reason": result.reason_words(_)})
         if result.previous:
             self._say(_("the replaced model is kept as %(path)s") % {"path": result.previous})
         summary = {**result.as_dict(), **self.rows.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
@@ -449,19 +451,18 @@ class Command(BaseCommand):
             result = training.rollback(opts["model"])
         except training.RollbackRefused as exc:
             desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), exc.as_dict())
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc.words(_)) from None
         except OSError as exc:
-            message = _cannot_write(exc, training.model_path(opts["model"]), "--model")
-            desk.finish_retrain_run(run, RetrainState.FAILED, message, training.failure_details(exc))
-            raise CommandError(message) from None
+            path = training.model_path(opts["model"])
+            desk.finish_retrain_run(run, RetrainState.FAILED, _in_english(_cannot_write, exc, path, "--model"),
+                                    training.failure_details(exc))
+            raise CommandError(_cannot_write(exc, path, "--model")) from None
         except BaseException as exc:  # Ctrl-C…: recorded, then raised, as retrain's
             desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
                                     training.failure_details(exc))
             raise
-        reason = (_("back to %(version)s; %(path)s kept as the previous model") if result.replaced else
-                  _("back to %(version)s")) % {"version": result.model_version, "path": result.replaced}
-        desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, reason, result.as_dict())
-        self._say(reason)
+        desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, _in_english(_rolled_back, result), result.as_dict())
+        self._say(_rolled_back(result))
         self._json(result.as_dict())
 
     def _csv_rows(self, opts):
@@ -551,8 +552,10 @@ class Command(BaseCommand):
     def _open(self, path) -> TextClassifier:
         try:
             return TextClassifier.load(path)
-        except (FileNotFoundError, ModelFormatError) as exc:
-            raise CommandError(str(exc)) from None
+        except FileNotFoundError:
+            raise CommandError(_("model file not found: %(path)s") % {"path": path}) from None
+        except ModelFormatError as exc:
+            raise CommandError(exc.words(_)) from None
 
 
 def _day(value):
@@ -580,10 +583,21 @@ def _unwritable_model(value, option, previous=False) -> str | None:
     for where in (path, training.previous_path(path)) if previous else (path,):
         problem = unwritable(where)
         if problem:
-            wording = "%(option)s %(value)s: %(problem)s" if where == path else _(
+            wording = _("%(option)s %(value)s: %(problem)s") if where == path else _(
                 "%(option)s %(value)s: the previous model %(where)s %(problem)s")
             return wording % {"option": option, "value": value, "where": where, "problem": problem}
     return None
+
+
+def _in_english(word, *args):
+    """word(*args) in English: how a retraining's reason is stored, whatever the command's language."""
+    with translation.override("en"):
+        return word(*args)
+
+
+def _rolled_back(result) -> str:
+    return ((_("back to %(version)s; %(path)s kept as the previous model") if result.replaced else
+             _("back to %(version)s")) % {"version": result.model_version, "path": result.replaced})
 
 
 def _refuse(problem):
@@ -604,7 +618,7 @@ def _refuse_negative(value, option: str):
 
 def _cannot_write(exc: OSError, path, option) -> str:
     return (_("%(option)s %(path)s: cannot write %(file)s (%(why)s)")
-            % {"option": option, "path": path, "file": exc.filename or _("the model"), "why": exc.strerror or exc})
+            % {"option": option, "path": path, "file": exc.filename or _("the model"), "why": os_reason(exc, _)})
 
 
 def _file_state(path):

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jiesu.core.language import add_language_option
+from jiesu.core.worded import words_of
 from jiesu.dispatch.training import configured_model
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
@@ -95,6 +96,7 @@ class Command(BaseCommand):
     def _print(self, d):
         """The summary in the active language (the JSON line after it stays as it is)."""
         out = self.stdout.write
+        d = {**d, "key_checks_reason": words_of(d["key_checks_reason"], _)}
         out((_("%(file)s (%(format)s, source %(source)s) → %(database)s (%(processes)s process(es), %(writers)s "
                "writer(s), foreign keys checked per %(key_checks)s: %(key_checks_reason)s)")
              if d["key_checks_reason"] else
