@@ -146,7 +146,8 @@ def pair_sets(rng):
         "titles": ([(a[0], b[0]) for a, b in same], [(a[0], b[0]) for a, b in other]),
         "bj_titles": (at_one_address((a[0], b[0]) for a, b in same), at_one_address((a[0], b[0]) for a, b in other)),
         "bj_summary": (at_one_address(summary_same), at_one_address(summary_other)),
-        "elsewhere": ([], [(address(rng, streets) + t, address(rng, streets) + t) for t, _c in rng.sample(titles, 400)]),
+        "elsewhere": ([], [(address(rng, streets) + t, address(rng, streets) + t)
+                           for t, _c in rng.sample(titles, 400)]),
     }
     corpus = [f"{t} {x}" for t, x in messages] + [t for t, _c in titles]
     return sets, corpus

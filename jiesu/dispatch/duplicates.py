@@ -323,9 +323,23 @@ _SEP = re.compile(r"[\W_]+")
 #: The place factor compares places: for candidates whose place it knows these words are left out of the text
 #: similarity, else a streetlight and a rubbish bin at one address look alike (docs/duplicates.md).
 _NOT_IN_NAMES = "的了在有是和与及到从向往对把被给让将很都也还就没不请要说问题"
-_PLACE_NAME = rf"(?:(?![{_NOT_IN_NAMES}])[0-9a-z\u4e00-\u9fff]){{1,6}}?"
-_PLACE_WORD = (
-    r"(?:街道办事处|街道|地区|社区|小区|家园|花园|嘉园|新村|新城|公寓|大厦|广场(?!舞)|国际|大街|胡同|号院|号楼|单元"
+
+
+def _cjk_but(excluded):
+    """A character class of digits, Latin letters and CJK characters but `excluded` (one class, no look-ahead per
+    character: 4 times faster)."""
+    ranges, low = [], 0x4E00
+    for cp in sorted(set(map(ord, excluded))):
+        if cp > low:
+            ranges.append(f"\\u{low:04x}-\\u{cp - 1:04x}")
+        low = cp + 1
+    return "[0-9a-z" + "".join(ranges) + f"\\u{low:04x}-\\u9fff]"
+
+
+_PLACE_NAME = _cjk_but(_NOT_IN_NAMES) + "{1,6}?"
+_PLACE_WORD = (  # the look-ahead of the words' first characters spares trying each word at every character
+    r"(?=[街地社网小家花嘉新公大广国胡号单东西南北区县镇市巷苑村城路])"
+    r"(?:街道办事处|街道|地区|社区|网格|小区|家园|花园|嘉园|新村|新城|公寓|大厦|广场(?!舞)|国际|大街|胡同|号院|号楼|单元"
     r"|[东西南北]里|(?<![盲误禁病])区(?![域别分间])|县|镇|(?<![超菜城门夜集黑])市(?![民场政容长级内外区])"
     r"|(?<![上逛沿临当])街(?![边头上面])|巷|苑|(?<!农)村(?![民委干里])|城(?![管市区乡镇际建铁墙])"
     r"|(?<![道马公铁修走让问带领线网])路(?![灯面口边段上况线基牌障过人费由途程径沿网肩缘]))")
@@ -333,26 +347,40 @@ _NUMBERED = r"[0-9一二三四五六七八九十]+(?:期|号楼|栋|单元|号|�
 PLACE_WORDS = re.compile(rf"(?:{_PLACE_NAME}{_PLACE_WORD}|{_NUMBERED})+")
 
 
+def _normalised(text):
+    """NFKC, lower case, the first MAX_CHARS characters, boilerplate cut out."""
+    return _BOILER.sub(" ", unicodedata.normalize("NFKC", text or "").lower()[:MAX_CHARS])
+
+
 def segments(text, places=True):
     """The normalised runs of letters, digits and CJK characters in a text, boilerplate cut out (and the words
     that say where, PLACE_WORDS, unless `places`)."""
-    s = unicodedata.normalize("NFKC", text or "").lower()[:MAX_CHARS]
-    s = _BOILER.sub(" ", s)
-    if not places:
-        s = PLACE_WORDS.sub(" ", s)
-    return [seg for seg in _SEP.split(s) if seg]
+    s = _normalised(text)
+    return [seg for seg in _SEP.split(s if places else PLACE_WORDS.sub(" ", s)) if seg]
+
+
+def _bigrams(s, mask):
+    counts = {}
+    for seg in filter(None, _SEP.split(s)):
+        for g in ((seg,) if len(seg) == 1 else map(str.__add__, seg, seg[1:])):
+            col = hash(g) & mask
+            counts[col] = counts.get(col, 0) + 1
+    return counts
 
 
 def features(text, mask=(1 << N_BITS) - 1, places=True):
     """{hashed character-bigram column: count} of a text, with its place words or without (hash() is stable within
     one process, which is enough: the index lives in that process)."""
-    counts = {}
-    for seg in segments(text, places):
-        n = len(seg)
-        for g in ((seg,) if n == 1 else map(str.__add__, seg, seg[1:])):
-            col = hash(g) & mask
-            counts[col] = counts.get(col, 0) + 1
-    return counts
+    s = _normalised(text)
+    return _bigrams(s if places else PLACE_WORDS.sub(" ", s), mask)
+
+
+def features_both(text, mask=(1 << N_BITS) - 1):
+    """(features with the place words, without them) from one normalisation; the same dict for a text that names
+    no place."""
+    s = _normalised(text)
+    whole, what = _bigrams(s, mask), PLACE_WORDS.sub(" ", s)
+    return whole, (whole if what == s else _bigrams(what, mask))
 
 
 def _tf(counts):
@@ -620,8 +648,9 @@ class DuplicateIndex:
     def _append(self, doc):
         row = self.cols.append(doc)
         self.pos[doc.id] = row
-        self.tf.append(_tf(features(doc.text, self.mask)))
-        self.what_tf.append(_tf(features(doc.text, self.mask, places=False)))
+        whole, what = features_both(doc.text, self.mask)
+        self.tf.append(_tf(whole))
+        self.what_tf.append(self.tf[-1] if what is whole else _tf(what))
         return row
 
     def _weighted(self, rows, vectors=None):
@@ -772,7 +801,8 @@ class DuplicateIndex:
         for m in (self.main, self.delta, self.what_main, self.what_delta):
             if m is not None:
                 total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        total += sum(cols.nbytes + tf.nbytes for cols, tf in self.tf + self.what_tf)
+        vectors = {id(v): v for v in self.tf + self.what_tf}  # a text without place words shares one
+        total += sum(cols.nbytes + tf.nbytes for cols, tf in vectors.values())
         total += sum(getattr(self.cols, name).nbytes for name, _d, _f in _Columns.NAMES)
         return total
 

@@ -41,7 +41,7 @@ def test_the_demo_has_open_duplicate_groups_that_offer_each_other(demo_now):
         for ticket in group:
             similar = ticket_duplicates(dispatcher, ticket).similar
             others = {t.pk for t in group} - {ticket.pk}
-            assert {c.ticket.pk for c in similar[:len(others)]} == others, (ticket.text, [c.ticket.text for c in similar])
+            assert {c.ticket.pk for c in similar[:len(others)]} == others, [c.ticket.text for c in similar]
             for c in similar[:len(others)]:
                 assert c.match.text >= duplicates.OPEN_INDEX.index.min_text and c.score >= duplicates.MIN_SCORE
                 assert c.match.place_reason == "grid"
@@ -57,7 +57,7 @@ def test_a_newcomer_typing_a_groups_problem_at_the_intake_is_offered_the_group(d
         street = group[0].street
         result = check_intake(call_taker, Draft(text=typed, street_code=street.code))
         offered = [c for c in result.candidates if c.ticket.category.code == code and c.ticket in group]
-        assert {c.ticket.pk for c in offered} == {t.pk for t in group}, (typed, [c.ticket.text for c in result.candidates])
+        assert {c.ticket.pk for c in offered} == {t.pk for t in group}, [c.ticket.text for c in result.candidates]
         assert result.candidates[:len(group)] == offered  # above anything else the street has open
         assert all(c.match.text >= duplicates.OPEN_INDEX.index.min_text and c.score >= duplicates.MIN_SCORE
                    for c in offered)
