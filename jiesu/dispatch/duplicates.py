@@ -597,7 +597,11 @@ class DuplicateIndex:
     hold a lock (OpenTicketIndex does).
     """
 
-    def __init__(self, n_bits=N_BITS, rebuild_fraction=0.1, min_rebuild=2000, window_days=WINDOW_DAYS):
+    def __init__(self, n_bits=N_BITS, rebuild_fraction=0.1, min_rebuild=2000, window_days=WINDOW_DAYS,
+                 without_places=True):
+        """`without_places`: keep each text's vector without its place words too, which `search` compares where
+        it compares the places apart (hotspots, which never search, leave it out: it costs a second vector)."""
+        self.without_places = without_places
         self.n_bits = n_bits
         self.window_days = window_days
         self.dim = 1 << n_bits
@@ -648,7 +652,10 @@ class DuplicateIndex:
     def _append(self, doc):
         row = self.cols.append(doc)
         self.pos[doc.id] = row
-        whole, what = features_both(doc.text, self.mask)
+        if self.without_places:
+            whole, what = features_both(doc.text, self.mask)
+        else:
+            whole = what = features(doc.text, self.mask)
         self.tf.append(_tf(whole))
         self.what_tf.append(self.tf[-1] if what is whole else _tf(what))
         return row

@@ -146,7 +146,7 @@ def heat_index(items, now, half_life_days=14.0):
 
 def build_index(texts):
     """A DuplicateIndex of `texts` (rows in their order)."""
-    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS)
+    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS, without_places=False)
     idx.build(Doc(i, t, 0.0) for i, t in enumerate(texts))
     return idx
 
@@ -293,6 +293,6 @@ def similarity_to(exemplars, texts):
     """For each text, its best cosine to any exemplar (a topic's matching rule). Pure."""
     if not exemplars or not texts:
         return [0.0] * len(texts)
-    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS)
+    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS, without_places=False)
     idx.build(Doc(i, t, 0.0) for i, t in enumerate(t for t in [*exemplars, *texts] if features(t)))  # their IDF
     return [max(idx.similarity(e, t) for e in exemplars) for t in texts]

@@ -455,3 +455,14 @@ def test_a_place_known_elsewhere_or_unknown_is_still_told_by_the_whole_text():
     assert found[2].text == pytest.approx(d.text_similarity(elsewhere, GARBAGE), abs=1e-3)
     assert found[2].text < 0.99
     assert _offers(idx, GARBAGE, Place(district=DISTRICT, street=STREET_B))[1].place_reason == "elsewhere"
+
+
+def test_an_index_that_never_searches_keeps_one_vector_a_text():
+    """Hotspots build indexes only to compare texts: they need no second vector without the place words."""
+    text = "景山街道景山东街小区3号楼楼下路灯不亮"
+    searching, comparing = DuplicateIndex(), DuplicateIndex(without_places=False)
+    for idx in (searching, comparing):
+        idx.build([Doc(1, text, time.time())])
+    assert searching.what_tf[0] is not searching.tf[0]  # the text names a place: its problem apart
+    assert comparing.what_tf[0] is comparing.tf[0]
+    assert comparing.similarity(text, "景山东街小区路灯不亮") == searching.similarity(text, "景山东街小区路灯不亮")
