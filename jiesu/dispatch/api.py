@@ -3,10 +3,11 @@
     GET /suggest?text=…&address=…&lon=…&lat=…&coord_system=wgs84|gcj02|bd09&top=3
     POST /suggest {"text": …, …}             the same in a JSON body (a long text does not fit a URL)
     GET /locate?address=…&lon=…&lat=…&coord_system=…
-    GET  /tickets/{id}/suggestions          the desk's top-3 for a ticket (dispatchers)
+    GET  /tickets/{id}/suggestions          the desk's top-3 for a ticket (dispatchers), and what holds it back
+                                            ("holds": an emergency, a merge proposal or repeat flag undecided)
     POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers); a ticket
-                                            that reads as an emergency or awaits a merge decision needs
-                                            "confirm": true
+                                            with holds (it reads as an emergency or awaits a merge decision)
+                                            needs "confirm": true
 
 Authentication comes from the API root (any logged-in user or API token).
 The gazetteer is edited in the admin (调度 → 地名库).
@@ -78,7 +79,26 @@ class SuggestOut(Schema):
     classifier: str
     cold_start: bool = Field(description="the classifier was made from category names and keywords: its "
                                          "probabilities rank the categories but are not calibrated")
+    model: str = Field(description="what answers: trained (a model trained on closed tickets), cold_start (no "
+                                   "model file trained yet, or none named), unreadable (the model file cannot be "
+                                   "read: the cold start answers until it is retrained or rolled back)")
     ms: float
+
+
+class HoldOut(Schema):
+    kind: str = Field(description="emergency (the text reads as one), merge (proposed at intake for merging) or "
+                                  "same_caller (the same caller's repeat flag), undecided")
+    ticket: str | None = Field(description="the number of the ticket proposed, or that the same caller reported "
+                                           "(null for an emergency)")
+    merged_into: str | None = Field(description="where that ticket was merged since (the merge would go there), "
+                                                "if it was")
+    message: str = Field(description="the hold as the desk says it, in the request's language")
+
+
+class TicketSuggestOut(SuggestOut):
+    holds: list[HoldOut] = Field(description="what holds the ticket back from being dispatched as suggested: "
+                                             "POST …/accept needs \"confirm\": true while this is not empty "
+                                             "(an emergency alone, else each undecided proposal)")
 
 
 class PointParams(Schema):
@@ -116,7 +136,25 @@ def suggest_out(found, text):
     hint = emergency_hint(text)
     return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
             "emergency": {"number": hint.number, "label": emergency_words(hint)} if hint is not None else None,
-            "classifier": found.classifier, "cold_start": found.cold_start, "ms": round(found.seconds * 1000, 3)}
+            "classifier": found.classifier, "cold_start": found.cold_start, "model": model_kind(found),
+            "ms": round(found.seconds * 1000, 3)}
+
+
+def model_kind(found):
+    """SuggestOut.model: trained, cold_start or unreadable (a code: the file's path is for staff, on the accuracy
+    page)."""
+    from jiesu.dispatch import services as desk
+
+    if not found.cold_start:
+        return "trained"
+    return "unreadable" if desk.unreadable_model_file(True) is not None else "cold_start"
+
+
+def holds_out(ticket):
+    """TicketSuggestOut.holds: each hold of the ticket (services.holds), its message a sentence of its own."""
+    from jiesu.dispatch import services as desk
+
+    return [{**hold.as_dict(), "message": desk.accept_warning(ticket, [hold])} for hold in desk.holds(ticket)]
 
 
 def _checked(call):
@@ -195,13 +233,16 @@ def _desk_ticket(request, ticket_id):
     return ticket
 
 
-@router.get("/tickets/{ticket_id}/suggestions", response=SuggestOut, summary="The desk's suggestions for a ticket")
+@router.get("/tickets/{ticket_id}/suggestions", response=TicketSuggestOut,
+            summary="The desk's suggestions for a ticket")
 def ticket_suggestions(request, ticket_id: int):
-    """The top-3 (category, unit) for a ticket's text and stored place, as on the dispatch page."""
+    """The top-3 (category, unit) for a ticket's text and stored place, as on the dispatch page, and what holds
+    the ticket back from being dispatched as suggested (holds: accept needs "confirm": true)."""
     from jiesu.dispatch import services as desk
 
     ticket = _desk_ticket(request, ticket_id)
-    return suggest_out(desk.suggestions_for(ticket), desk.ticket_text(ticket.title, ticket.text))
+    return {**suggest_out(desk.suggestions_for(ticket), desk.ticket_text(ticket.title, ticket.text)),
+            "holds": holds_out(ticket)}
 
 
 @router.post("/tickets/{ticket_id}/accept", response=AcceptOut, summary="Dispatch a suggestion as suggested")

@@ -18,7 +18,7 @@ and the list is sorted by it. The classifier is any object with
    retrain`) and then loads the new one in a thread, answering with the model in use meanwhile
    (loading takes 0.3–1 s);
 2. else, or while that file cannot be read (cut off, not a model: `unreadable_model()` says which and why,
-   for the accuracy page), a cold-start model built from the catalogue's category names and
+   for the accuracy page; a process that loaded a trained model before keeps it), a cold-start model built from the catalogue's category names and
    keywords (classifier.TextClassifier.from_keywords), saved under
    settings.JIESU["DISPATCH_MODEL_DIR"] (var/models) and reused while the
    catalogue is unchanged;
@@ -213,12 +213,23 @@ class UnreadableModel:
     """The configured model file that could not be read, and why (for staff: a server path, the error)."""
 
     path: str
-    error: str
+    error: str                 # in English (the server log's)
+    exc: BaseException | None = field(default=None, compare=False)  # worded in the reader's language: words()
+    kept: str = ""             # the version of the trained model this process loaded before and keeps; "": the
+    #                            cold start answers
+
+    def words(self, translate):
+        """Why the file cannot be read, in the language of `translate` (gettext): the loader's error codes
+        (classifier.ModelFormatError) worded, naming the file."""
+        from jiesu.core.worded import words_of
+
+        return self.error if self.exc is None else words_of(self.exc, translate)
 
 
 def unreadable_model():
-    """The configured model file this process could not read while it answers with the cold start
-    (UnreadableModel), or None."""
+    """The configured model file this process could not read (UnreadableModel), or None: while the cold start
+    answers instead, or while this process keeps the trained model it loaded before (UnreadableModel.kept; a
+    process started now would answer with the cold start)."""
     return _classifier["unreadable"]
 
 
@@ -228,9 +239,9 @@ def default_classifier(ref=None):
     A configured model file is looked at again (one stat) every MODEL_CHECK_SECONDS: a file replaced meanwhile
     is loaded in a thread, and the request that notices it (and those after it, until it is loaded) gets the
     model in use: no dispatcher waits for a load. Only a process with no model yet loads it there and then. A
-    replacement that cannot be loaded leaves a trained model in use (logged), and is tried again at the next
-    look. A file that cannot be loaded instead of the cold start or of nothing (a process starting on a damaged
-    file) leaves the cold start in use until the file is replaced (unreadable_model)."""
+    replacement that cannot be loaded leaves a trained model in use (logged; unreadable_model().kept names it). A
+    file that cannot be loaded instead of the cold start or of nothing (a process starting on a damaged file)
+    leaves the cold start in use. Either way the file is not read again until it is replaced."""
     from django.conf import settings
 
     ref = ref or reference()
@@ -246,7 +257,9 @@ def default_classifier(ref=None):
         key = ("file", str(path), found.st_mtime_ns, found.st_size, found.st_ino)
     else:
         _classifier["failed"] = _classifier["unreadable"] = None
-    if found is None or key == _classifier["failed"]:  # no file, or one that could not be read: the cold start
+    if found is not None and key == _classifier["failed"] and _classifier["key"][0] == "file":
+        key = _classifier["key"]  # a file that could not be read after a trained one: that one stays
+    elif found is None or key == _classifier["failed"]:  # no file, or one that could not be read: the cold start
         pairs = keyword_pairs(ref.table.categories.values())
         key = _cold_start_key(pairs)
         if configured and found is None and _classifier["key"] != key:
@@ -308,6 +321,8 @@ def _load_into_cache(key, configured, pairs, ref=None):
             log.exception("dispatch: cannot load the model file %s; keeping %s", configured, kept)
         if on_cold_start:
             _fall_back_to_the_cold_start(key, configured, exc, ref)
+        else:
+            _classifier["failed"], _classifier["unreadable"] = key, _unreadable(configured, exc, kept)
         return
     if pairs is None:
         _classifier["failed"] = _classifier["unreadable"] = None
@@ -317,11 +332,15 @@ def _load_into_cache(key, configured, pairs, ref=None):
 def _fall_back_to_the_cold_start(key, configured, exc, ref):
     """Answer with the cold start while the model file at `key` cannot be read (not looked at again until it is
     replaced), and say so (unreadable_model)."""
-    _classifier["failed"], _classifier["unreadable"] = key, UnreadableModel(str(configured), str(exc) or repr(exc))
+    _classifier["failed"], _classifier["unreadable"] = key, _unreadable(configured, exc)
     if _classifier["model"] is None:
         pairs = keyword_pairs((ref or reference()).table.categories.values())
         cold_key = _cold_start_key(pairs)
         _classifier["model"], _classifier["key"] = cold_start_classifier(pairs, cold_key[1]), cold_key
+
+
+def _unreadable(configured, exc, kept=""):
+    return UnreadableModel(str(configured), str(exc) or repr(exc), exc, kept)
 
 
 def _said_in_full(exc):

@@ -12,7 +12,7 @@ DISPATCH_RETRAIN_DAYS days, at night (DISPATCH_RETRAIN_HOURS, local time), as a
 process of its own: training takes minutes and gigabytes, and the worker's
 deadline scans must go on meanwhile. The run is recorded (models.RetrainRun);
 only one runs at a time, even with several workers. The first model (no file
-yet) does not wait for the night (schedule.py), and `jiesu setup` starts it at
+yet, or one that cannot be read) does not wait for the night (schedule.py), and `jiesu setup` starts it at
 once (`train_first_model()`) when there are closed tickets to learn from.
 
 `refresh_accuracy_snapshots()` (a worker job) counts again, hourly, the accuracy
@@ -35,7 +35,7 @@ from jiesu.core.errors import Conflict
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import AccuracySnapshot, RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
-from jiesu.dispatch.training import configured_model, configured_rows
+from jiesu.dispatch.training import configured_model, configured_rows, has_readable_model
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,8 @@ def _reap_children():
 
 def retrain_if_due(now=None, spawn=None):
     """Start the scheduled retraining when it is due; {"run": id, "pid": pid}, or None (not configured, not
-    due, or one already running). The first model (no file yet) is due at any hour, a failed or lost run again
-    the next night (schedule.retrain_due)."""
+    due, or one already running). The first model (no file yet, or one that cannot be read: retrain keeps it
+    aside) is due at any hour, a failed or lost run again the next night (schedule.retrain_due)."""
     conf = settings.JIESU
     model_path, days = configured_model(), conf.get("DISPATCH_RETRAIN_DAYS", 0)
     if model_path is None or not days:
@@ -162,7 +162,7 @@ def retrain_if_due(now=None, spawn=None):
     now = now or timezone.now()
     _reap_children()
     desk.abandon_lost_retrain_runs(now)
-    first = not model_path.exists()
+    first = not has_readable_model(model_path)  # a file that cannot be read is no model either
     if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
                        first=first, failed=0 if first else desk.retrains_failed_in_a_row()):
         return None
@@ -196,7 +196,7 @@ def train_first_model(spawn=None):
     model_path = configured_model()
     if model_path is None:
         return "off", {}
-    if model_path.exists():
+    if has_readable_model(model_path):
         return "present", {"path": str(model_path)}
     if not confirmed_tickets().exists():
         return "no_tickets", {}

@@ -174,7 +174,9 @@ class ModelInUse:
     n_train: int | None = None
     n_classes: int | None = None
     retraining: dict | None = None  # jiesu dispatch retrain's judgement, when it put the model in place
-    unreadable: engine.UnreadableModel | None = None  # the model file that could not be read: the cold start in use
+    # the model file that could not be read: the cold start in use, or (unreadable.kept) this model, loaded before
+    unreadable: engine.UnreadableModel | None = None
+    unreadable_words: str = ""  # why, in the reader's language, naming the file (for staff)
 
 
 def model_in_use():
@@ -185,17 +187,23 @@ def model_in_use():
         log.exception("dispatch desk: no classifier")
         return None
     meta = getattr(clf, "meta", None) or {}
-    trained = meta.get("trained_at")
-    return ModelInUse(version=getattr(clf, "version", "") or type(clf).__name__, cold_start=engine.is_cold_start(clf),
+    trained, version = meta.get("trained_at"), getattr(clf, "version", "") or type(clf).__name__
+    unreadable = unreadable_model_file(engine.is_cold_start(clf), version)
+    return ModelInUse(version=version, cold_start=engine.is_cold_start(clf),
                       trained_at=datetime.fromisoformat(trained) if trained else None, n_train=meta.get("n_train"),
                       n_classes=len(meta["classes"]) if meta.get("classes") else None,
-                      retraining=meta.get("retraining"), unreadable=unreadable_model_file(engine.is_cold_start(clf)))
+                      retraining=meta.get("retraining"), unreadable=unreadable,
+                      unreadable_words=unreadable.words(_) if unreadable else "")
 
 
-def unreadable_model_file(cold_start):
-    """The desk's model file that could not be read, while the cold start answers instead (`cold_start`: the
-    classifier that answered is it); else None."""
-    return engine.unreadable_model() if cold_start else None
+def unreadable_model_file(cold_start, kept=None):
+    """The desk's model file that could not be read (engine.UnreadableModel), while the cold start answers instead
+    (`cold_start`: the classifier that answered is it) or, given `kept`, while this process keeps the trained
+    model of that version it loaded before; else None."""
+    found = engine.unreadable_model()
+    if found is None or (found.kept != (kept or "") if found.kept else not cold_start):
+        return None
+    return found
 
 
 def engine_is_warm():
@@ -298,32 +306,69 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     return ticket, row
 
 
-def accept_warning(ticket):
-    """Why a ticket must not be dispatched as suggested by one key: its text reads as an emergency (the line to
-    transfer it to comes first), or a merge proposal or the same caller's repeat flag awaits a person's decision,
-    as auto-dispatch leaves such tickets alone; None when nothing holds it."""
+@dataclass(frozen=True)
+class Hold:
+    """What holds a ticket back from being dispatched as suggested by one key (holds): `kind` "emergency" (its text
+    reads as one: `emergency` is the line to transfer it to), "merge" (proposed at intake for merging) or
+    "same_caller" (the same caller's repeat flag) awaiting a person's decision; `ticket`: the ticket proposed or
+    that the caller reported, `merged_into`: where that one was merged since (the merge would go there), if it
+    was; `words`: the hold in the reader's language."""
+
+    kind: str
+    words: str
+    ticket: str = ""
+    merged_into: str = ""
+    emergency: str = ""
+
+    def as_dict(self):
+        return {"kind": self.kind, "ticket": self.ticket or None, "merged_into": self.merged_into or None,
+                "message": self.words}
+
+
+def holds(ticket):
+    """Why a ticket must not be dispatched as suggested by one key (Hold): its text reads as an emergency (that
+    alone: the line to transfer it to comes first), else each merge proposal or same caller's repeat flag that
+    awaits a person's decision, as auto-dispatch leaves such tickets alone; [] when nothing holds it."""
     from jiesu.dispatch.wording import emergency_words
 
     hint = emergency_of(ticket)
     if hint is not None:
-        return _("It reads as an emergency: %(prompt)s.") % {"prompt": emergency_words(hint)}
-    held = [hold_words(p) for p in proposals(ticket) if p.undecided]
-    if held:
-        return capfirst(pgettext("between the holds of a ticket", "; ").join(held) + pgettext("end of sentence", "."))
-    return None
+        return [Hold("emergency", _("It reads as an emergency: %(prompt)s.") % {"prompt": emergency_words(hint)},
+                     emergency=hint.number)]
+    return [Hold("same_caller" if p.reason == "same_caller" else "merge", hold_words(p), p.target.number,
+                 p.into.number if p.followed else "") for p in proposals(ticket) if p.undecided]
+
+
+def accept_warning(ticket, found=None):
+    """The holds of a ticket (holds(ticket), or `found`) as one sentence for the desk, in the reader's language;
+    None when nothing holds it."""
+    found = holds(ticket) if found is None else found
+    if not found:
+        return None
+    if found[0].kind == "emergency":
+        return found[0].words
+    return capfirst(pgettext("between the holds of a ticket", "; ").join(h.words for h in found)
+                    + pgettext("end of sentence", "."))
 
 
 def hold_words(proposal):
-    """Which undecided proposal holds a ticket back, naming the ticket it would be merged into, in the reader's
-    language: 受理时建议合并到工单 20261206-0025424，尚未决定 / 同一来电人 3 天内重复反映（工单 …），尚未决定."""
-    number = proposal.into.number
+    """Which undecided proposal holds a ticket back, naming the ticket proposed or that the caller reported (and
+    where it was merged since, if it was), in the reader's language: 受理时建议合并到工单 20261206-0025424，尚未决定 /
+    同一来电人 3 天内重复反映（工单 …），尚未决定. The days are those between the two calls, not until now."""
+    number = proposal.target.number
     if proposal.reason != "same_caller":
+        if proposal.followed:
+            return _("proposed at intake for merging into ticket %(number)s (since merged into ticket %(into)s), "
+                     "not yet decided") % {"number": number, "into": proposal.into.number}
         return _("proposed at intake for merging into ticket %(number)s, not yet decided") % {"number": number}
+    if proposal.followed:
+        number = pgettext("a ticket named in brackets", "%(number)s, since merged into ticket %(into)s") % {
+            "number": number, "into": proposal.into.number}
     days = proposal.event.payload.get("days")
     if not isinstance(days, int):
         return _("the same caller reported this again (ticket %(number)s), not yet decided") % {"number": number}
     if days == 0:
-        return _("the same caller reported this again today (ticket %(number)s), not yet decided") % {
+        return _("the same caller reported this again the same day (ticket %(number)s), not yet decided") % {
             "number": number}
     return ngettext("the same caller reported this again within %(n)d day (ticket %(number)s), not yet decided",
                     "the same caller reported this again within %(n)d days (ticket %(number)s), not yet decided",
@@ -352,13 +397,21 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
             or (expect_lead and (chosen.lead is None or str(expect_lead).strip() != str(chosen.lead.id)))):
         raise Conflict(_("The suggestions for this ticket have changed; look at them again."))
     if not confirm and (warning := accept_warning(ticket)) is not None:
-        raise DomainError(_("%(warning)s Dispatch it as suggested only after confirming that you have checked "
-                            "it, or use the dispatch form.") % {"warning": warning}, field="confirm")
+        raise DomainError(_confirm_first(source) % {"warning": warning}, field="confirm")
     if not dispatchable(chosen):
         raise DomainError(_("Suggestion #%(n)s names no handling unit (the place is unknown): choose the unit "
                             "by hand.") % {"n": rank}, field="rank")
     return dispatch_and_log(user, ticket, chosen.lead.id, [u.id for u in chosen.co], note, chosen.category.code,
                             source=source, suggestions=suggestions)
+
+
+def _confirm_first(source):
+    """The refusal of a held ticket dispatched without confirming, worded for where the request came from: the
+    desk's form has a box to tick, an API client sends "confirm": true."""
+    if source == SuggestionSource.API:
+        return _('%(warning)s Check it, then send "confirm": true to dispatch it as suggested.')
+    return _("%(warning)s Dispatch it as suggested only after confirming that you have checked it, or use the "
+             "dispatch form.")
 
 
 # ── auto-dispatch ───────────────────────────────────────────────────────────
@@ -973,9 +1026,10 @@ class RetrainSchedule:
     start_hour: int
     end_hour: int       # excluded; equal to start_hour: any hour
     next_at: datetime   # when it is next due
-    first: bool = False  # no model file yet: the first is due at any hour (schedule.py)
+    first: bool = False  # no model file yet, or one that cannot be read: the first is due at any hour (schedule.py)
     failed: int = 0      # the latest runs that failed or were lost in a row: retried the next night
     retries: int = 0     # schedule.RETRIES
+    unreadable: bool = False  # the model file is there but cannot be read (training.unreadable_model_error)
 
 
 def retrain_schedule(now=None):
@@ -984,13 +1038,15 @@ def retrain_schedule(now=None):
     from django.conf import settings
 
     from jiesu.dispatch.schedule import RETRIES, next_retrain_at
-    from jiesu.dispatch.training import configured_model
+    from jiesu.dispatch.training import configured_model, unreadable_model_error
 
     conf, model_file = settings.JIESU, configured_model()
     if model_file is None or not conf.get("DISPATCH_RETRAIN_DAYS"):
         return None
-    hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), not model_file.exists()
+    unreadable = unreadable_model_error(model_file) is not None
+    hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), unreadable or not model_file.exists()
     failed = 0 if first else retrains_failed_in_a_row()
     next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours,
                               first=first, failed=failed)
-    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first, failed, RETRIES)
+    return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first, failed, RETRIES,
+                           unreadable)

@@ -180,6 +180,7 @@ class Retraining:
     n_holdout: int
     path: str
     previous: str | None = None  # where the replaced model was kept
+    kept_aside: str = ""  # where the replaced file that could not be read was kept instead (aside_path)
     model_version: str = ""  # of the model now at `path`, when replaced
     # what `reason` says, for the pages to word (retrain_reason.html, retrain_outcome.html): "unjudged" (--force
     # with no ticket to judge on) or "worse" (--force although worse); the model at `path` could not be read
@@ -318,6 +319,55 @@ def previous_path(path):
     return path.with_name(path.stem + ".previous.npz")
 
 
+def aside_path(path, now=None):
+    """Where a model file that cannot be read is kept when a retraining or a rollback puts another in its place:
+    desk.npz → desk.npz.unreadable-20261207-020000 (not an .npz: nothing loads it as a model; kept for whoever
+    looks into what damaged it)."""
+    path = model_path(path)
+    return path.with_name(f"{path.name}.unreadable-{(now or datetime.now()):%Y%m%d-%H%M%S}")
+
+
+def _keep_aside(path):
+    """Copy the unreadable model file at `path` aside (aside_path), leaving it in place until it is replaced (the
+    engine never sees the file missing); where it was kept."""
+    kept = aside_path(path)
+    shutil.copy2(path, kept)
+    return str(kept)
+
+
+_readability = {}  # model file → (its stat key, the error that reading it raised, or None)
+
+
+def unreadable_model_error(path):
+    """Why the model file at `path` cannot be read (the loader's error, ModelFormatError for a cut-off file or one
+    that is no model), or None when it reads or does not exist: such a file counts as no model (the worker trains
+    a first one at once, jobs.retrain_if_due). Read once per change of the file (its size, time and inode)."""
+    from jiesu.dispatch.classifier import TextClassifier
+
+    path = model_path(path)
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        _readability.pop(str(path), None)
+        return None
+    key = (found.st_mtime_ns, found.st_size, found.st_ino)
+    known = _readability.get(str(path))
+    if known is not None and known[0] == key:
+        return known[1]
+    try:
+        TextClassifier.load(path)
+        error = None
+    except Exception as exc:  # noqa: BLE001 — unreadable in any way counts as no model
+        error = exc
+    _readability[str(path)] = (key, error)
+    return error
+
+
+def has_readable_model(path):
+    """Whether a model file that reads is at `path` (a missing or unreadable one is no model)."""
+    return model_path(path).exists() and unreadable_model_error(path) is None
+
+
 class TooFewTickets(WordedError):
     """retrain has too little to train on or to judge with. `code` and `figures` say why, for the accuracy page
     to word it in the user's language (as_dict, stored), the command in its own (words): no_tickets;
@@ -367,8 +417,9 @@ def failure_details(exc):
 class Rollback:
     path: str
     model_version: str   # now in use: the previous model
-    previous: str        # where the model it replaced is kept, to roll forward again
+    previous: str        # where the model it replaced is kept, to roll forward again ("" when none: see kept_aside)
     replaced: str        # that model's version ("" when it could not be read)
+    kept_aside: str = ""  # where the replaced file that could not be read was kept instead (aside_path)
 
     def as_dict(self):
         return asdict(self)
@@ -376,9 +427,10 @@ class Rollback:
 
 def rollback(path):
     """Put the previous model (<name>.previous.npz) back in place and keep the current one as the previous: a
-    second rollback undoes the first. The model file exists throughout (the engine never sees it missing).
-    Raises RollbackRefused (a ValueError), changing nothing, when there is no previous model or it cannot be
-    read."""
+    second rollback undoes the first. A current file that cannot be read does not become the previous model (a
+    second rollback would fail on it): it is kept aside (aside_path, Rollback.kept_aside) and there is no
+    previous model after. The model file exists throughout (the engine never sees it missing). Raises
+    RollbackRefused (a ValueError), changing nothing, when there is no previous model or it cannot be read."""
     from jiesu.dispatch.classifier import TextClassifier
 
     path, previous = model_path(path), previous_path(path)
@@ -388,19 +440,18 @@ def rollback(path):
         restored = TextClassifier.load(previous)
     except Exception as exc:  # noqa: BLE001 — unreadable in any way: nothing is changed
         raise RollbackRefused("unreadable_previous", previous=str(previous), error=exc) from None
-    replaced = ""
-    if path.exists():
-        try:
-            replaced = TextClassifier.load(path).version
-        except Exception:  # noqa: BLE001 — a damaged current model is kept aside all the same
-            replaced = ""
+    replaced, kept_aside = "", ""
+    if path.exists() and unreadable_model_error(path) is None:
+        replaced = TextClassifier.load(path).version
         kept = path.with_name(path.name + ".rollback")
         shutil.copy2(path, kept)
         previous.replace(path)
         kept.replace(previous)
     else:
+        if path.exists():  # a damaged current model: kept aside, not as the previous one
+            kept_aside = _keep_aside(path)
         previous.replace(path)
-    return Rollback(str(path), restored.version, str(previous) if previous.exists() else "", replaced)
+    return Rollback(str(path), restored.version, str(previous) if previous.exists() else "", replaced, kept_aside)
 
 
 def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=False, since=None, version=None,
@@ -410,8 +461,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     Both are judged on the newest `holdout` tickets that the current model has not seen (closed after it was
     trained) and that the new one is trained without. The new one replaces the current one when its first
     suggestion is right at least as often, less `tolerance`; then, with `refit`, it is trained again on every
-    ticket, the newest included. The replaced file is kept beside it (<name>.previous.npz). Without a current
-    model, the judged one is put in place before that second training: the desk has a model in half the time.
+    ticket, the newest included. The replaced file is kept beside it (<name>.previous.npz; one that could not
+    be read is kept aside instead, aside_path). Without a current model (or one that reads), the judged one is
+    put in place before that second training: the desk has a model in half the time.
     `force`: replace it whatever the judgement. Raises ValueError when there is too little to train on or to judge with.
     """
     from jiesu.dispatch.classifier import TextClassifier
@@ -424,7 +476,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     if path.exists():
         try:
             current = TextClassifier.load(path)
-        except Exception as exc:  # noqa: BLE001 — damaged in any way: it is replaced (and kept beside)
+        except Exception as exc:  # noqa: BLE001 — damaged in any way: no model, replaced (and kept aside)
             damaged = exc
     pool = unseen_by(current, examples) if current is not None else examples[len(examples) // 5 * 4:]
     newest = pool[-holdout:]
@@ -451,7 +503,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
                              "replaced_accuracy": before and before.accuracy}
     final, interim = candidate, False
     if refit and newest:
-        if current is None and not path.exists():  # a first model: the desk need not wait for the second fit
+        if current is None:  # a first model (or none readable): the desk need not wait for the second fit
+            if damaged is not None:
+                result.kept_aside = _keep_aside(path)
             candidate.meta["retraining"] = judgement
             save_model(candidate, path)
             interim = True
@@ -466,7 +520,9 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         final.meta["model_version"] = version
     if judgement:  # the accuracy page shows how the model in use was judged
         final.meta["retraining"] = judgement
-    if path.exists() and not interim:
+    if damaged is not None and not interim:  # not as the previous model: a rollback would fail on it
+        result.kept_aside = _keep_aside(path)
+    elif path.exists() and not interim:
         previous = previous_path(path)
         shutil.copy2(path, previous)
         result.previous = str(previous)

@@ -22,6 +22,7 @@ from tickets.helpers import new_ticket
 
 from .desk_helpers import GAS_BILL, desk_world  # noqa: F401  (fixture)
 from .test_duplicates_db import STALL_AGAIN
+from .test_engine import model
 from .test_retrain_schedule import NIGHT
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def page(user, url, lang="zh-hans"):
 def desk_file(settings, tmp_path):
     """The desk's model file exists (the weekly schedule), named as the settings name it."""
     path = tmp_path / "desk.npz"
-    path.write_bytes(b"a model")
+    model("desk-1").save(path)  # a model that reads: junk bytes count as no model
     settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path), "DISPATCH_RETRAIN_DAYS": 7,
                       "DISPATCH_RETRAIN_HOURS": (2, 6)}
     return path

@@ -3,6 +3,7 @@ tickets neither has seen; the replaced one is kept."""
 import json
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management.base import CommandError
@@ -159,7 +160,7 @@ def test_retrain_without_tickets_or_with_too_few_says_so(desk_world, tmp_path):
     assert not (tmp_path / "desk.npz").exists()
 
 
-def test_a_damaged_model_file_is_replaced_and_kept(desk_world, small_holdout, tmp_path):
+def test_a_damaged_model_file_is_replaced_and_kept_aside(desk_world, small_holdout, tmp_path):
     w = desk_world
     _tickets(w, w.category.code, w.gas.code)
     path = tmp_path / "desk.npz"
@@ -167,7 +168,8 @@ def test_a_damaged_model_file_is_replaced_and_kept(desk_world, small_holdout, tm
     result = json.loads(run("retrain", "--model", str(path))[-1])
     assert result["promoted"] and result["current"] is None
     assert result["reason"].startswith("the current model could not be read")
-    assert (tmp_path / "desk.previous.npz").read_bytes() == b"half a file"
+    assert not (tmp_path / "desk.previous.npz").exists()  # junk is no model to roll back to
+    assert Path(result["kept_aside"]).read_bytes() == b"half a file" and result["previous"] is None
     assert TextClassifier.load(path).meta["n_train"] == 10
 
 
@@ -194,7 +196,8 @@ def test_rollback_puts_the_previous_model_back_and_a_second_undoes_it(tmp_path):
     lines = run("rollback", "--model", str(path))
     assert lines[-2] == "back to desk-1; desk-2 kept as the previous model"
     assert json.loads(lines[-1]) == {"path": str(path), "model_version": "desk-1",
-                                     "previous": str(tmp_path / "desk.previous.npz"), "replaced": "desk-2"}
+                                     "previous": str(tmp_path / "desk.previous.npz"), "replaced": "desk-2",
+                                     "kept_aside": ""}
     assert TextClassifier.load(path).version == "desk-1"
     assert TextClassifier.load(tmp_path / "desk.previous.npz").version == "desk-2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["desk.npz", "desk.previous.npz"]

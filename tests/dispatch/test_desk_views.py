@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
-from jiesu.dispatch import router
+from jiesu.dispatch import duplicates, router
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import DispatchSuggestion
 from jiesu.tickets.models import State, Ticket
@@ -15,6 +15,7 @@ from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
 from .desk_helpers import GAS, VAGUE, desk_world  # noqa: F401  (fixture)
+from .test_engine import model
 
 
 @pytest.fixture
@@ -280,7 +281,7 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert 'data-first="1"' in html and "后台任务不等夜间，立即用已办结工单训练第一个模型" in html
     assert any(f"下次：{at:%Y-%m-%d %H:%M} 起。" in html for at in (before, timezone.localtime()))  # no run yet: now
-    model_file.write_bytes(b"the model in use")
+    model("desk-1").save(model_file)  # the model in use (junk bytes would count as no model)
     judged = desk.start_retrain_run(RetrainTrigger.WORKER, model_file)
     desk.finish_retrain_run(judged, RetrainState.KEPT, "the current model stays", {
         "n_holdout": 1000, "candidate": {"accuracy": 0.881}, "current": {"accuracy": 0.902},
@@ -324,6 +325,29 @@ def test_the_accuracy_page_shows_the_retraining_schedule_and_the_last_runs(desk_
     html = as_user(desk_world.supervisor).get("/dispatch/accuracy/").content.decode()
     assert "已回退" in html and "回退到 desk-6" in html
     assert RetrainRun.objects.count() == 7
+
+
+def test_the_api_shows_what_holds_a_ticket_and_its_refusal_speaks_of_confirm_true(desk_world, as_user):
+    w = desk_world
+    earlier, later = new_ticket(w), new_ticket(w, text="东华门大街又有人占道经营，还是没人管")
+    duplicates.propose_merge(w.call_taker, later, earlier.pk)
+    client = as_user(w.dispatcher)
+    body = client.get(f"/api/v1/dispatch/tickets/{later.pk}/suggestions").json()
+    assert body["holds"] == [{"kind": "merge", "ticket": earlier.number, "merged_into": None,
+                              "message": f"受理时建议合并到工单 {earlier.number}，尚未决定。"}]
+    assert body["model"] == "trained" and body["cold_start"] is False  # the desk world's stub: no cold start
+    emergency = client.get(f"/api/v1/dispatch/tickets/{new_ticket(w, text=GAS).pk}/suggestions").json()
+    assert [(h["kind"], h["ticket"]) for h in emergency["holds"]] == [("emergency", None)]
+    assert emergency["holds"][0]["message"].startswith("该工单内容像紧急事项（燃气泄漏")
+    assert client.get(f"/api/v1/dispatch/tickets/{earlier.pk}/suggestions").json()["holds"] == []
+    r = client.post(f"/api/v1/dispatch/tickets/{later.pk}/accept", {"rank": 1}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "confirm"
+    assert r.json()["message"] == (f'受理时建议合并到工单 {earlier.number}，尚未决定。核实后在请求中加上 "confirm": true，'
+                                   "即可按建议派单。")  # no box to tick, no form: what the client sends
+    client.cookies["django_language"] = "en"
+    r = client.post(f"/api/v1/dispatch/tickets/{later.pk}/accept", {"rank": 1}, content_type="application/json")
+    assert r.json()["message"].endswith('not yet decided. Check it, then send "confirm": true to dispatch it as '
+                                        "suggested.")
 
 
 def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):

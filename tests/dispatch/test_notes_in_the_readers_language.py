@@ -14,7 +14,7 @@ from jiesu.core.errors import DomainError
 from jiesu.dispatch import duplicates, wording
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.classifier import ClassifierConfig, TextClassifier
-from jiesu.dispatch.models import AutoDispatchRule, RetrainRun, RetrainState, RetrainTrigger
+from jiesu.dispatch.models import AutoDispatchRule, RetrainRun, RetrainState, RetrainTrigger, SuggestionSource
 from jiesu.tickets import services
 from jiesu.tickets.models import TicketEvent
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
@@ -24,6 +24,7 @@ from .desk_helpers import GAS_BILL, desk_world  # noqa: F401  (fixture)
 from .test_accuracy_runs_and_rules import page
 from .test_cli_retrain import GAS, STALLS, _tickets
 from .test_cli_train import run
+from .test_duplicate_proposals import STALL_THIRD
 from .test_duplicates_db import STALL_AGAIN
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,11 @@ def test_the_hold_names_the_merge_proposal_and_its_ticket(desk_world):
         with pytest.raises(DomainError) as refused:
             desk.accept(w.dispatcher, later, 1)
     assert refused.value.message.startswith(f"Proposed at intake for merging into ticket {earlier.number}, not yet "
-                                            "decided. Dispatch it as suggested only after")
+                                            'decided. Check it, then send "confirm": true')  # the API's
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        desk.accept(w.dispatcher, later, 1, source=SuggestionSource.DESK)
+    assert refused.value.message.endswith("Dispatch it as suggested only after confirming that you have checked it, "
+                                          "or use the dispatch form.")  # the desk's form has a box to tick
 
 
 def test_the_hold_names_the_same_callers_earlier_ticket_and_how_many_days_ago(desk_world):
@@ -109,8 +114,11 @@ def test_the_hold_names_the_same_callers_earlier_ticket_and_how_many_days_ago(de
     again = new_ticket(w, text=STALL_AGAIN, citizen_phone="13812345678")
     duplicates.flag_repeats(w.call_taker, again)
     flag = TicketEvent.objects.get(ticket=again, kind="duplicate_proposed")
-    with translation.override("zh-hans"):
-        assert desk.accept_warning(again) == f"同一来电人今天重复反映（工单 {earlier.number}），尚未决定。"
+    with translation.override("zh-hans"):  # the gap between the two calls, not "today" on every later day
+        assert desk.accept_warning(again) == f"同一来电人同一天重复反映（工单 {earlier.number}），尚未决定。"
+    with translation.override("en"):
+        assert desk.accept_warning(again) == (f"The same caller reported this again the same day (ticket "
+                                              f"{earlier.number}), not yet decided.")
     TicketEvent.objects.filter(pk=flag.pk).update(payload={**flag.payload, "days": 3})
     with translation.override("zh-hans"):
         assert desk.accept_warning(again) == f"同一来电人 3 天内重复反映（工单 {earlier.number}），尚未决定。"
@@ -119,6 +127,31 @@ def test_the_hold_names_the_same_callers_earlier_ticket_and_how_many_days_ago(de
                                               f"{earlier.number}), not yet decided.")
     panel = page(w.dispatcher, f"/dispatch/desk/{again.pk}/suggestions/")
     assert f"同一来电人 3 天内重复反映（工单 {earlier.number}），尚未决定。" in panel and 'class="desk-hold"' in panel
+
+
+def test_the_hold_names_the_ticket_the_caller_reported_and_where_it_was_merged(desk_world):
+    w = desk_world
+    earlier = new_ticket(w, citizen_phone="13812345678")
+    again = new_ticket(w, text=STALL_AGAIN, citizen_phone="13812345678")
+    duplicates.flag_repeats(w.call_taker, again)
+    proposed = new_ticket(w, text="东华门大街又有人占道经营，还是没人管")
+    duplicates.propose_merge(w.call_taker, proposed, earlier.pk)
+    handling = new_ticket(w, text=STALL_THIRD, citizen_phone="13700000000")
+    services.dispatch(w.dispatcher, handling, w.street.pk)
+    services.merge(w.dispatcher, earlier, handling)  # the earlier ticket went into another since
+    with translation.override("zh-hans"):
+        assert desk.accept_warning(again) == (f"同一来电人同一天重复反映（工单 {earlier.number}，已并入工单 "
+                                              f"{handling.number}），尚未决定。")
+        assert desk.accept_warning(proposed) == (f"受理时建议合并到工单 {earlier.number}（该工单已并入工单 "
+                                                 f"{handling.number}），尚未决定。")
+    with translation.override("en"):
+        assert desk.accept_warning(again) == (f"The same caller reported this again the same day (ticket "
+                                              f"{earlier.number}, since merged into ticket {handling.number}), not "
+                                              "yet decided.")
+        assert desk.accept_warning(proposed) == (f"Proposed at intake for merging into ticket {earlier.number} "
+                                                 f"(since merged into ticket {handling.number}), not yet decided.")
+    assert [(h.kind, h.ticket, h.merged_into) for h in desk.holds(again)] == [
+        ("same_caller", earlier.number, handling.number)]
 
 
 # ── 3. the same caller's repeat flag: one function words it ────────────────

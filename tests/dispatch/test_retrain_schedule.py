@@ -21,6 +21,7 @@ from tickets.helpers import point_children_at_the_test_database
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
 from .test_cli_retrain import _tickets
 from .test_cli_train import run
+from .test_engine import model
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NIGHT = datetime(2026, 12, 7, 3, 0, tzinfo=BEIJING)  # a Monday, 03:00 local: in the default 02:00–06:00 window
@@ -96,7 +97,7 @@ def test_a_failed_or_lost_run_is_tried_again_the_next_night_twice_at_most():
 
 @pytest.mark.django_db
 def test_the_worker_and_the_page_count_the_failed_runs_in_a_row(scheduled, client, desk_world):
-    scheduled.write_bytes(b"a model")  # a model file exists: the weekly schedule, not the first model's
+    model("desk-1").save(scheduled)  # a model file exists: the weekly schedule, not the first model's
     for k, (state, details) in enumerate([(RetrainState.KEPT, {}), (RetrainState.FAILED, {"failed": "memory"}),
                                           (RetrainState.LOST, {"lost": "ended"})]):
         row = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(days=2 - k))

@@ -1,16 +1,25 @@
 """A desk model file that cannot be read (cut off, not a model): the engine answers with the cold start, not with
 nothing, and the accuracy page (the file's path and the error for staff) and the desk say so."""
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
+from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
-from jiesu.dispatch import engine, router
+from jiesu.dispatch import engine, jobs, router, training
+from jiesu.dispatch import services as desk
+from jiesu.dispatch.classifier import TextClassifier
 from jiesu.dispatch.engine import suggest
+from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
 from .test_accuracy_runs_and_rules import page
+from .test_cli_retrain import _tickets
 from .test_engine import model
+from .test_retrain_schedule import NIGHT, in_process, scheduled  # noqa: F401  (fixture)
 from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
 
 THE_ENGINES = engine.default_classifier  # desk_world stands a stub in for it: these tests need the real one
@@ -25,6 +34,12 @@ def fresh_engine(monkeypatch):
     yield clock
     engine.finish_reload(timeout=30)
     engine._classifier.update(key=None, model=None, checked=None, failed=None, unreadable=None)
+
+
+def _notice(html):
+    """The accuracy page's notice of a model file that cannot be read."""
+    notice = html[html.index('id="acc-unreadable"'):]
+    return notice[:notice.index("</li>")]
 
 
 def _cut_off(path):
@@ -94,13 +109,110 @@ def test_the_accuracy_page_and_the_desk_say_the_file_could_not_be_read(desk_worl
     assert "冷启动模型：模型文件无法读取" in panel and str(path) not in panel
     staff = User.objects.create_user("ops", password="pw", role=Role.ADMIN, is_staff=True)
     html = page(staff, "/dispatch/accuracy/")
-    notice = html[html.index('id="acc-unreadable"'):]
-    notice = notice[:notice.index("</li>")]
+    notice = _notice(html)
     assert "模型文件无法读取（文件不完整，或不是模型文件）：派单台改用冷启动模型" in notice
-    assert f"<small>{path}: {path}" in notice  # the path and the error, for staff
+    assert f"<small>{path}：模型文件已损坏（.npz 压缩包不完整或已损坏）</small>" in notice  # for staff, in Chinese
+    assert notice.count(str(path)) == 1  # the path once, from the error's words
     supervisor = page(w.supervisor, "/dispatch/accuracy/")
     assert 'id="acc-unreadable"' in supervisor and str(path) not in supervisor
+    assert "damaged model file" in page(staff, "/dispatch/accuracy/", "en")
     english = page(staff, "/dispatch/accuracy/", "en")
     assert "The model file could not be read (cut off, or not a model): the desk uses the cold-start model" in english
     assert "Cold-start model: the model file could not be read" in page(
         w.dispatcher, f"/dispatch/desk/{ticket.pk}/suggestions/", "en")
+
+
+def test_a_file_damaged_under_a_trained_model_is_told_on_the_accuracy_page(desk_world, settings, tmp_path,
+                                                                          fresh_engine, monkeypatch):
+    """The processes keep the model they loaded; a new one (a restart, the worker) would start on the cold start:
+    staff are told, not only the server log."""
+    w = desk_world
+    monkeypatch.setattr(engine, "default_classifier", THE_ENGINES)
+    router.invalidate()
+    path = tmp_path / "desk.npz"
+    model("desk-1").save(path)
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path), "DISPATCH_MODEL_DIR": str(tmp_path),
+                      "DISPATCH_RETRAIN_DAYS": 0}
+    assert engine.default_classifier().version == "desk-1"
+    _cut_off(path)
+    loads, load = [], engine._load_file
+    monkeypatch.setattr(engine, "_load_file", lambda where: loads.append(where) or load(where))
+    fresh_engine[0] += engine.MODEL_CHECK_SECONDS + 1
+    engine.default_classifier()
+    assert engine.finish_reload(timeout=30)
+    assert engine.default_classifier().version == "desk-1" and loads == [path]  # kept, the file tried once
+    assert engine.unreadable_model().kept == "desk-1" and engine.unreadable_model().path == str(path)
+    fresh_engine[0] += engine.MODEL_CHECK_SECONDS + 1
+    assert engine.default_classifier().version == "desk-1" and loads == [path]  # not read again
+    ticket = new_ticket(w)
+    panel = page(w.dispatcher, f"/dispatch/desk/{ticket.pk}/suggestions/")
+    assert "data-unreadable" not in panel  # the desk's suggestions are the trained model's
+    staff = User.objects.create_user("ops", password="pw", role=Role.ADMIN, is_staff=True)
+    notice = _notice(page(staff, "/dispatch/accuracy/"))
+    assert 'data-kept="desk-1"' in notice
+    assert ("磁盘上的模型文件已无法读取（文件不完整，或不是模型文件）：正在运行的派单台继续使用此前载入的模型（desk-1），"
+            "但此时新启动的进程（重启后、后台任务）会改用冷启动模型。") in notice
+    assert "需由管理员用 jiesu dispatch retrain 训练新模型" in notice  # no worker retrains it (days 0)
+    assert f"<small>{path}：模型文件已损坏" in notice
+    supervisor = _notice(page(w.supervisor, "/dispatch/accuracy/"))
+    assert "继续使用此前载入的模型（desk-1）" in supervisor and str(path) not in supervisor
+    assert "a process started now (a restart, the worker) would use the cold-start model" in _notice(
+        page(w.supervisor, "/dispatch/accuracy/", "en"))
+    model("desk-2").save(path)  # retrained: the notice goes
+    fresh_engine[0] += engine.MODEL_CHECK_SECONDS + 1
+    engine.default_classifier()
+    assert engine.finish_reload(timeout=30)
+    assert engine.default_classifier().version == "desk-2" and engine.unreadable_model() is None
+
+
+@pytest.mark.django_db
+def test_an_unreadable_model_file_counts_as_no_model_the_worker_trains_one_at_once_and_keeps_it_aside(
+        desk_world, scheduled, monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "MIN_HOLDOUT", 2)
+    w = desk_world
+    _tickets(w, w.category.code, w.gas.code)
+    weekly = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(days=2))
+    desk.finish_retrain_run(weekly, RetrainState.REPLACED, "", {}, now=NIGHT - timedelta(days=2, minutes=-3))
+    model("desk-0").save(training.previous_path(scheduled))
+    _cut_off(scheduled)
+    damaged = scheduled.read_bytes()
+    noon = NIGHT.replace(hour=12)
+    plan = desk.retrain_schedule(noon)
+    assert plan.first and plan.unreadable and plan.next_at == noon  # not the weekly run 5 days on
+    assert jobs.train_first_model(spawn=lambda run_row: 0)[0] == "started"  # jiesu setup: no model present
+    RetrainRun.objects.filter(trigger=RetrainTrigger.SETUP).delete()
+    started = jobs.retrain_if_due(noon, spawn=in_process)  # daytime, as for a missing file
+    row = RetrainRun.objects.get(pk=started["run"])
+    assert row.state == RetrainState.REPLACED and row.result["unreadable_current"]
+    assert TextClassifier.load(scheduled).meta["n_train"] == 10
+    aside = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert [p.name[:len("desk.npz.unreadable-")] for p in aside] == ["desk.npz.unreadable-"]
+    assert aside[0].read_bytes() == damaged and row.result["kept_aside"] == str(aside[0])  # kept, not deleted
+    assert TextClassifier.load(training.previous_path(scheduled)).version == "desk-0"  # not overwritten by junk
+    assert not desk.retrain_schedule(noon).first and jobs.retrain_if_due(noon + timedelta(hours=1)) is None
+
+
+def test_the_accuracy_page_says_when_the_worker_trains_a_readable_model(desk_world, scheduled, fresh_engine,
+                                                                       monkeypatch):
+    w = desk_world
+    monkeypatch.setattr(engine, "default_classifier", THE_ENGINES)
+    router.invalidate()
+    _cut_off(scheduled)
+    html = page(w.supervisor, "/dispatch/accuracy/")
+    notice, at = _notice(html), timezone.localtime(desk.retrain_schedule().next_at)
+    assert f"后台任务将于 {at:%Y-%m-%d %H:%M} 起不等夜间，用已办结工单训练新模型，并把无法读取的文件另存备查" in notice
+    assert "下次重新训练" not in notice and 'data-unreadable="1"' in html
+    assert "模型文件无法读取，按没有模型处理：后台任务不等夜间，立即用已办结工单训练新模型" in html
+
+
+def test_rollback_keeps_a_damaged_current_file_aside_not_as_the_previous_model(tmp_path):
+    path = tmp_path / "desk.npz"
+    model("desk-1").save(training.previous_path(path))
+    path.write_bytes(b"junk")
+    done = training.rollback(path)
+    assert TextClassifier.load(path).version == "desk-1" and done.replaced == "" and done.previous == ""
+    assert done.kept_aside.startswith(str(path) + ".unreadable-") and Path(done.kept_aside).read_bytes() == b"junk"
+    assert not training.previous_path(path).exists()
+    with pytest.raises(training.RollbackRefused) as refused:  # nothing to go back to: said so, not "damaged"
+        training.rollback(path)
+    assert refused.value.code == "no_previous"

@@ -10,6 +10,7 @@ import pytest
 
 from dispatch.desk_helpers import desk_world  # noqa: F401  (fixture)
 from dispatch.test_cli_train import _confirm_and_close
+from dispatch.test_engine import model
 from jiesu.core.tests_support import force_login, screenshot
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import RetrainState, RetrainTrigger
@@ -43,7 +44,7 @@ def test_the_accuracy_page_shows_the_first_model_and_the_runs(live_server, page,
     assert "初始化（首个模型）" in newest and "已启用新模型" in newest and "首条建议正确 99.4%" in newest
     assert "2.1" in newest  # minutes
     assert "训练时内存不足" in runs.nth(1).inner_text() and "失败" in runs.nth(1).inner_text()
-    model_file.write_bytes(b"the first model")  # in place: from now on weekly, at night
+    model("desk-1").save(model_file)  # in place (a model that reads): from now on weekly, at night
     page.reload()
     assert schedule.get_attribute("data-first") is None
     assert "每 7 天在 02:00–06:00 之间用已办结工单自动重新训练" in schedule.inner_text()
