@@ -12,9 +12,16 @@ The platform's own commands stop with a clear message on a database that is new 
 run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The commands that work on files
 only (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`, `jiesu hotspots --csv`) need no
 database.
+
+Ctrl-C before the command's handle() runs (Django loading, the command's code, Django's system checks: the
+first two to four seconds) prints one line saying nothing was done and exits with 130, as the commands do once
+they run (`jiesu dispatch`, `jiesu import`: what was and was not written); one that reaches here from a command's
+handle() that does not catch it prints a shorter line. Worded without Django's catalogues (they may be half
+loaded), in the command's --lang or the environment's language (jiesu.core.language).
 """
 import os
 import sys
+import traceback
 
 ALIASES = {
     "load-units": ["load_units"],
@@ -22,10 +29,42 @@ ALIASES = {
     "import": ["import_tickets"],
 }
 MIGRATES = {"setup"}  # commands that bring the database up to date themselves
+INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as the commands exit
+STOPPED_BEFORE = {"zh-hans": "jiesu: 已中断：命令尚未开始，未做任何更改",
+                  "en": "jiesu: interrupted before the command started: nothing was done"}
+STOPPED = {"zh-hans": "jiesu: 已中断", "en": "jiesu: interrupted"}
 
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        print((STOPPED if in_handle(exc) else STOPPED_BEFORE)[interrupted_language(argv)], file=sys.stderr)
+        return INTERRUPTED
+
+
+def in_handle(exc) -> bool:
+    """Whether `exc` was raised inside a management command's handle(), the command's own work."""
+    base = sys.modules.get("django.core.management.base")
+    return base is not None and any(
+        frame.f_code.co_name == "handle" and isinstance(frame.f_locals.get("self"), base.BaseCommand)
+        for frame, _line in traceback.walk_tb(exc.__traceback__))
+
+
+def interrupted_language(argv) -> str:
+    """The language of the Ctrl-C line: --lang on the command line, else the environment's, else Chinese (the
+    platform's LANGUAGE_CODE, not read: Django may be half loaded)."""
+    from jiesu.core.language import environment_language
+
+    for arg, following in zip(argv, [*argv[1:], ""]):
+        value = following if arg == "--lang" else arg.removeprefix("--lang=") if arg.startswith("--lang=") else ""
+        if value in STOPPED:
+            return value
+    return environment_language() or "zh-hans"
+
+
+def _main(argv):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
     from django.core.management import execute_from_command_line
 

@@ -5,12 +5,13 @@ the web UI (core.middleware).
 the locale (the first of LC_ALL, LC_MESSAGES, LANG that is set) starting with zh (→ zh-hans) or en (→ en);
 else the platform's LANGUAGE_CODE (zh-hans). An operator's shell in en_US.UTF-8 gets English, a server's
 C.UTF-8 gets Chinese.
+
+environment_language() reads the environment alone, without Django: the `jiesu` entry point words a Ctrl-C
+that comes while Django is still being loaded (jiesu.cli).
 """
 from __future__ import annotations
 
 import os
-
-from django.conf import settings
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
 PREFIXES = (("zh", "zh-hans"), ("en", "en"))
@@ -18,9 +19,16 @@ PREFIXES = (("zh", "zh-hans"), ("en", "en"))
 
 def command_language(environ=None) -> str:
     """zh-hans or en: what the environment names (JIESU_LANG, then the locale), else settings.LANGUAGE_CODE."""
+    from django.conf import settings
+
+    return environment_language(environ) or settings.LANGUAGE_CODE
+
+
+def environment_language(environ=None) -> str | None:
+    """zh-hans or en when the environment names one (JIESU_LANG, then the locale), else None."""
     env = os.environ if environ is None else environ
     locale = next((env[name] for name in LOCALE_VARIABLES if env.get(name)), "")
-    return _named(env.get("JIESU_LANG", "")) or _named(locale) or settings.LANGUAGE_CODE
+    return _named(env.get("JIESU_LANG", "")) or _named(locale)
 
 
 def _named(value: str) -> str | None:
@@ -30,6 +38,8 @@ def _named(value: str) -> str | None:
 
 def add_language_option(parser, printed: str = "the lines printed"):
     """--lang zh-hans|en, its default from the environment (command_language); `printed`: what it words."""
+    from django.conf import settings
+
     default = command_language()
     parser.add_argument("--lang", choices=[code for code, _name in settings.LANGUAGES], default=default,
                         help=f"language of {printed} (zh-hans or en; the JSON line stays as it is); default: "
