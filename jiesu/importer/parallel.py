@@ -37,7 +37,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interrupted, Summary, check_input,
-                                    check_report, default_report_path, ignoring_interrupts, progress_bar)
+                                    check_report, default_report_path, ignoring_interrupts, progress_bar,
+                                    progress_counts)
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
@@ -76,7 +77,7 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
             children.append((child, receive))
         bar = progress_bar(path, Path(path).stat().st_size, progress)
         try:
-            summaries = _collect(children, bar, bytes_read, imported)
+            summaries = _collect(children, bar, bytes_read, imported, bool(options.get("dry_run")))
         except KeyboardInterrupt:  # Ctrl-C (the children ignore SIGINT): each is told to stop as it would alone
             bar.close()
             with ignoring_interrupts():
@@ -132,7 +133,7 @@ def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
         send.close()
 
 
-def _collect(children, bar, bytes_read, imported):
+def _collect(children, bar, bytes_read, imported, dry_run=False):
     """The children's summaries, in part order; the progress bar meanwhile (each child reads the whole file)."""
     summaries, waiting = {}, {receive: k for k, (_child, receive) in enumerate(children)}
     done = 0
@@ -155,7 +156,7 @@ def _collect(children, bar, bytes_read, imported):
             position = sum(bytes_read) // len(children)
             bar.update(position - done)
             done = position
-            bar.set_postfix(imported=sum(imported), refresh=False)
+            bar.set_postfix_str(progress_counts(dry_run, sum(imported)), refresh=False)
     return [summaries[k] for k in range(len(children))]
 
 

@@ -603,7 +603,7 @@ class Importer:
         now = reader.bytes_read
         bar.update(now - done)
         s = self.summary
-        bar.set_postfix(imported=s.imported, rejected=s.rejected, already=s.already, refresh=False)
+        bar.set_postfix_str(progress_counts(s.dry_run, s.imported, s.already, s.rejected), refresh=False)
         if self.on_tick is not None:
             self.on_tick(now, s)
         return now
@@ -893,6 +893,16 @@ def progress_bar(path, size, shown):
 
     return tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(path).name, disable=not shown,
                 dynamic_ncols=True, mininterval=0.5)
+
+
+def progress_counts(dry_run, imported, already=None, rejected=None) -> str:
+    """The counts after the progress bar's figures, in the active language; `already` and `rejected` together
+    or not at all (the parallel import's parent counts the imported rows only)."""
+    figures = {"imported": imported, "already": already, "rejected": rejected}
+    if already is None:
+        return (_("would import %(imported)d") if dry_run else _("imported %(imported)d")) % figures
+    return (_("would import %(imported)d, already imported %(already)d, rejected %(rejected)d") if dry_run else
+            _("imported %(imported)d, already imported %(already)d, rejected %(rejected)d")) % figures
 
 
 def default_report_path(path, now):

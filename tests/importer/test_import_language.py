@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from dispatch.test_cli_language import language_environment
-from jiesu.importer.services import Interrupted, Summary
+from jiesu.importer.services import Interrupted, Summary, progress_counts
 
 from .conftest import read_report, write_csv
 from .test_import import BAD, GOOD, HEADER
@@ -53,3 +53,52 @@ def test_the_interrupted_line_in_the_commands_language():
                                      "中断处继续；报告：r.csv")
     with translation.override("en"):
         assert stopped.message().startswith("big.csv: interrupted: 40 rows imported in whole batches")
+
+
+def summary_line(lines, start):
+    return next(line for line in lines if line.startswith(start))
+
+
+def test_the_summary_words_the_counts_of_states_categories_and_routing(world, tmp_path, monkeypatch):
+    """Audit 6 #10: the states, how the category was found and how the row was routed were Python dictionaries
+    ({'closed': 1, …}) in both languages; the JSON line keeps its codes."""
+    language_environment(monkeypatch, lang="C.UTF-8")
+    path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
+    result, lines = without_lang(path, "--report", str(tmp_path / "zh.csv"))
+    assert result["states"] == {"closed": 1, "dispatched": 2} and result["classified"] == {"classifier": 2, "file": 1}
+    assert result["routing"] == {"territorial": 2, "district_department": 1}
+    assert summary_line(lines, "状态：") == ("状态：已办结 1、已派单 2；分类方式：按内容自动分类 2、按文件所给类别 1；派单方式：属地 2、"
+                                          "区级部门 1")
+    _again, lines = without_lang(path, "--report", str(tmp_path / "again.csv"))
+    assert summary_line(lines, "状态：") == "状态：无；分类方式：无；派单方式：无"
+    _again, lines = without_lang(path, "--report", str(tmp_path / "en.csv"), "--lang", "en")
+    assert summary_line(lines, "states: ") == "states: none; category by: none; routing: none"
+
+
+def test_the_summary_in_english_names_the_same_counts(world, tmp_path):
+    """The routing's words are the desk's (jiesu.dispatch.wording): the file's unit, no unit, or the router's mode."""
+    path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
+    result, lines = without_lang(path, "--report", str(tmp_path / "en.csv"), "--dry-run", "--lang", "en")
+    assert result["routing"] == {"territorial": 2, "district_department": 1}
+    assert summary_line(lines, "states: ") == ("states: Closed 1, Dispatched 2; category by: classified from the text "
+                                               "2, named in the file 1; routing: territorial 2, district department 1")
+
+
+def test_the_progress_bar_counts_in_the_commands_language(world, tmp_path, monkeypatch, capsys):
+    """Audit 6 #10: the progress bar said already=0, imported=3, rejected=7 in Chinese too."""
+    language_environment(monkeypatch, lang="C.UTF-8")
+    path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
+    call_command("import_tickets", str(path), "--report", str(tmp_path / "zh.csv"), "--dry-run", stdout=StringIO())
+    bar = capsys.readouterr().err
+    assert "将导入 3，此前已导入 0，拒绝 7]" in bar and "already=" not in bar
+    call_command("import_tickets", str(path), "--report", str(tmp_path / "zh.csv"), stdout=StringIO())
+    assert "导入 3，此前已导入 0，拒绝 7]" in capsys.readouterr().err
+    call_command("import_tickets", str(path), "--report", str(tmp_path / "en.csv"), "--lang", "en", stdout=StringIO())
+    assert "imported 0, already imported 3, rejected 7]" in capsys.readouterr().err
+
+
+def test_the_parallel_imports_progress_counts_the_imported_rows():
+    with translation.override("zh-hans"):
+        assert (progress_counts(True, 12), progress_counts(False, 12)) == ("将导入 12", "导入 12")
+    with translation.override("en"):
+        assert (progress_counts(True, 12), progress_counts(False, 12)) == ("would import 12", "imported 12")

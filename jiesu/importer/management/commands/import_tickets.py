@@ -20,18 +20,26 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from jiesu.core.language import add_language_option
 from jiesu.core.worded import words_of
 from jiesu.dispatch.training import configured_model
+from jiesu.dispatch.wording import TEMPLATES as ROUTING_TEMPLATES
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
 from jiesu.importer.services import BATCH_SIZE, ImportError_, Interrupted, run_import
 from jiesu.importer.writer import KEY_CHECKS, WRITERS, WRITERS_ALONE
+from jiesu.tickets.models import State
 
 
 INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as shells report it
+#: The summary's words for the JSON line's codes: how a row's category was found (summary "classified")…
+CATEGORY_FROM = {"file": gettext_noop("named in the file"), "mapping": gettext_noop("mapped from the request type"),
+                 "classifier": gettext_noop("classified from the text"), "none": gettext_noop("no category")}
+#: …and how it was routed ("routing": the file's unit, none, or the router's modes, worded as the desk words them)
+ROUTING = {"file": gettext_noop("the unit named in the file"), "none": gettext_noop("no handling unit")}
 
 
 class Command(BaseCommand):
@@ -114,7 +122,11 @@ class Command(BaseCommand):
             out(_("values replaced (rows imported):"))
             for code, n in d["notes"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
-        out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s") % d)
+        out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s")
+            % {"states": _tally(d["states"], {state.value: state.label for state in State}),
+               "classified": _tally(d["classified"], CATEGORY_FROM),
+               "routing": _tally(d["routing"], {**ROUTING, **{code.removeprefix("mode_"): words for code, words
+                                                            in ROUTING_TEMPLATES.items() if code.startswith("mode_")}})})
         out(_("events %(events)d, assignments %(assignments)d") % d)
         model = configured_model()
         if d["training_examples"] and not d["dry_run"] and model is not None:
@@ -123,3 +135,11 @@ class Command(BaseCommand):
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
         out(_("report of rows not imported: %(report)s") % d)
 
+
+def _tally(counts: dict, words: dict) -> str:
+    """{"closed": 477, "dispatched": 436} → "已办结 477、已派单 436" in the active language: each code's words
+    (`words`: code → msgid or lazy text; a code without words as it is) and its count."""
+    if not counts:
+        return _("none")
+    return pgettext("between names in a list", ", ").join(
+        f"{_(str(words[code])) if code in words else code} {n}" for code, n in counts.items())
