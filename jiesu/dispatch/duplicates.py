@@ -116,7 +116,8 @@ _CLAIMS = ("保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "报销",
 _DANGER = ("危险", "的危险", "怎么办", "了怎么办", "该怎么办", "了该怎么办")
 RULES = (
     _Rule("119", "火情", "消防救援", (
-        "着火", "起火", "失火", "烧起来", "火势", "爆炸", "纵火", "放火", "点着了"),
+        "着火", "起火", "失火", "烧起来", "火势", "爆炸", "纵火", "放火", "点着了",
+        "冒火花", "冒火星", "打火花", "冒电火花", "电线打火", "电线冒火", "高压线掉", "高压线断"),  # a live wire
         weak=("火灾", "冒烟", "冒黑烟", "浓烟", "明火"),
         after=("险", "扰", "性", "等级", "报警器", "自动报警", "后") + _DANGER,
         clause=_HAZARD + _MEDIA + _CLAIMS + ("消防通道", "比赛"),
@@ -155,7 +156,12 @@ RULES = (
         "捅了人", "捅伤", "砍伤", "行凶", "家暴", "家庭暴力", "抢劫", "抢夺", "绑架", "劫持", "杀人", "强奸",
         "性侵", "猥亵", "持枪", "开枪", "入室盗窃", "跳楼", "要往下跳", "要跳下去", "轻生", "自杀", "要跳河",
         "威胁要杀", "打我", "被人打", "我被打了", "孩子被打了", "被打伤", "被打得", "被打成", "被同学打", "被保安打",
-        "被城管打", "被邻居打", "被老公打", "被丈夫打", "被人砍", "被人捅", "抢包", "人打起来了"),
+        "被城管打", "被邻居打", "被老公打", "被丈夫打", "被人砍", "被人捅", "抢包", "人打起来了") + tuple(
+        f"{who}{took}" for who in ("被陌生人", "陌生人", "被人") for took in ("抱走", "抢走", "拐走", "拖走", "拽走", "掳走")
+    ) + ("被陌生人带走", "被陌生人拉走", "陌生人带走", "被拐", "强行抱走", "强行拉上车", "强行拽上车", "强行拖上车",
+         "强行塞进车", "把孩子拉上车", "把孩子拽上车", "把孩子塞进车",  # not 拽上车: a taxi tout's
+         # a thief here now (被偷了, told afterwards, is none)
+         "进小偷", "进了小偷", "进贼", "进了贼", "小偷还在", "小偷正在", "正在偷", "有人在偷", "抓小偷"),
         weak=("打起来了",),
         context=("价格", "战", "官司", "比赛", "游戏", "口水"),
         after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源", "电话", "手机", "的电话", "的手机"),
@@ -271,6 +277,24 @@ def _hits(rule, clause, past=False, live=None):
     return False
 
 
+def _vetoed_in_chinese(what, sentence, start, weak):
+    """Whether the Chinese words of a mixed sentence block the English phrase found at `start` as they would block
+    a Chinese word: a clause word, a context word (a weak phrase, unless urgent), the past (but for the police), a
+    negation right before it (上周有个car accident，想问保险怎么报; 没有 car accident)."""
+    rule = _RULE_NAMED[what]
+    if any(c in sentence for c in rule.clause):
+        return True
+    if weak and any(c in sentence for c in rule.context) and not any(u in sentence for u in URGENT):
+        return True
+    if not rule.past_counts and _in_the_past(sentence, False)[0] and not any(p in sentence for p in PRESENT):
+        return True
+    return _denied(_ENGLISH_TAIL.sub("", _normal(sentence[:start]))[-8:])
+
+
+#: The English words before a phrase in its run (没有 car accident: before "accident", "car").
+_ENGLISH_TAIL = re.compile(r"[A-Za-z0-9'\-]+$")
+
+
 def emergency_hint(text) -> EmergencyHint | None:
     """(110/119/120/122, what to tell the call-taker) when the text reports an emergency, else None.
 
@@ -280,7 +304,8 @@ def emergency_hint(text) -> EmergencyHint | None:
     reporting an emergency says so first, while a long letter tells its story
     (a past assault, a fire hazard) further on. English wording fires the same rules (emergency_en).
     """
-    in_english, text = emergency_en.read(text)  # with Chinese in it, its English words come back in Chinese (gas味)
+    in_english, text = emergency_en.read(text, _vetoed_in_chinese)  # with Chinese in it, its English words come
+    #                                                                   back in Chinese (gas味)
     fired, story = [], False
     for clause in _CLAUSES.split(_normal(text)[:EMERGENCY_HEAD]):
         if not clause:

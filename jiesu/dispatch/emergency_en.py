@@ -8,12 +8,16 @@ fire, stabbed, passed out); weak ones may as well tell a nuisance or a story (sm
 context words (a barbecue's smoke, hurt in hospital) unless the sentence is urgent; hazards, films and games,
 claims and advice block every phrase; a phrase shortly after a denial or a fear (no one is hurt, in case of
 fire, almost hit by a car) does not count; a sentence about the past (yesterday, last week, in 2019) counts only
-for the police. Phrases are whole words also beside Chinese characters (gas味). A text with Chinese in it is also
+for the police unless the phrase's own clause says now. What a phone types (can’t, “ ”, full-width letters) is
+read as ASCII first. Phrases are whole words also beside Chinese characters (gas味). A text with Chinese in it is also
 read by the Chinese rules, its short English runs first put in Chinese (`read`: 楼道里gas味很重 as 燃气味); of a
-mostly Chinese text only the longer English runs are read here. Pure: no Django.
+mostly Chinese text only the longer English runs are read here; the Chinese words of a sentence with both may
+veto a phrase (`read`'s veto: 上周有个car accident，想问保险怎么报). Pure: no Django.
 """
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import partial
 
 #: The first N characters are read, as the Chinese rules read the first duplicates.EMERGENCY_HEAD: English takes
 #: about three times the characters for the same words.
@@ -76,6 +80,38 @@ _PERSON = (rf" (?:her|him|them|me|us|someone|somebody|people|(?:a |the |my |our 
 _ARMED = (r"(?:(?:has|had|holding|waving|pointing|brandishing) (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife|"
           r"machete|axe|blade|cleaver)|with (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife))")
 _INTO_A_CAR = r" (?:away|into (?:a |an |the |his |her |their )?(?:car|van|vehicle|truck|taxi))"
+#: Taken away by force, said in the passive (a woman is being dragged into a van by two men).
+_PASSIVE_TAKEN = (r"(?:is|are|was|were|being|been|got|get|gets) (?:being )?(?:dragged|pulled|forced|pushed|bundled|"
+                  r"thrown|grabbed|lured|taken|shoved|carried)(?: away)?(?: by [a-z ]{1,30}?)? into "
+                  r"(?:a |an |the |his |her |their |some )?(?:car|van|minivan|vehicle|truck|taxi|suv)")
+#: A theft going on: the thief is still here, just stolen, someone stealing a bike (a theft told afterwards is
+#: no emergency, as 被偷了 is none in Chinese).
+_LOOT = ("bike|bikes|bicycle|bicycles|car|cars|e bike|e bikes|scooter|scooters|motorbike|motorbikes|battery|"
+         "batteries|wallet|wallets|phone|phones|bag|bags|purse|purses|cable|cables|things|stuff|money")
+_THEFT = (r"just (?:been |got |gotten )?stolen", r"just stole", r"thie(?:f|ves) (?:is|are) (?:still )?(?:here|there|"
+          r"inside|in|on|at|running|getting away|escaping|hiding)", r"(?:catch|chasing|chase|stop) (?:the |a )?thief",
+          rf"(?:is|are) (?:stealing|trying to steal) (?:a |the |my |our |his |her |their |some |"
+          rf"people's )?(?:{_LOOT})", r"(?:is|are) pickpocketing")
+#: A vehicle striking someone or something (a car hit a cyclist, a drunk driver just hit my car); a pedestrian or a
+#: cyclist struck needs no vehicle named (then hit a pedestrian).
+_VEHICLE = ("car|cars|bus|truck|lorry|taxi|van|motorbike|motorcycle|scooter|e bike|driver|vehicle|suv|tram|tractor|"
+            "minibus")
+_STRUCK = ("hit|hits|struck|knocked down|knocked over|ran into|crashed into|smashed into|slammed into|rammed|"
+           "ploughed into|plowed into|mowed down|ran over|runs over")
+_RIDERS = "pedestrian|pedestrians|cyclist|cyclists|biker|bikers|motorcyclist|motorcyclists|delivery rider"
+_STRUCK_ONE = (rf"(?:a |an |the |my |our |his |her |their |two |some |several |another )?(?:{_RIDERS}|child|kid|boy|"
+               rf"girl|man|woman|old man|old woman|old lady|person|people|student|students|{_VEHICLE}|someone|"
+               rf"somebody|me|him|her|us|them)")
+#: Someone lying on the road or the floor (a thing lying there, a cable, is no patient).
+_SOMEONE = ("he|she|someone|somebody|person|man|woman|child|kid|boy|girl|people|they|father|mother|dad|mum|mom|"
+            "grandma|grandpa|grandmother|grandfather|husband|wife|son|daughter|cyclist|pedestrian|driver|rider|worker")
+#: Breathing, waking, a pulse: a vital sign that is not there (isn't breathing, can't breathe, won't wake up).
+_NOT = r"(?:not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|hasn'?t|haven'?t|won'?t|can'?t|cannot|couldn'?t)"
+_NO_VITAL_SIGNS = (_NOT + r" (?:been )?breath(?:e|ing)", "unable to breathe", "struggling to breathe",
+                   r"(?:won'?t|will not|can'?t|cannot|can not|couldn'?t|doesn'?t|didn'?t|isn'?t|is not|not) "
+                   r"(?:wake|waking|woken) up", r"(?:can'?t|cannot|couldn'?t) wake (?:him|her|them|my [a-z]+) up",
+                   "no pulse", "lost consciousness", "losing consciousness")
+
 _SNATCHED = (r" (?:my|her|his|a|an|the|their|our|someone's) (?:bag|handbag|purse|phone|mobile|wallet|necklace|chain|"
              r"child|baby|kid|boy|girl|daughter|son)")
 
@@ -103,7 +139,13 @@ RULES = (
         "gas leak", "gas leaks", "gas leaking", "gas is leaking", "leaking gas", "smell of gas", "smells of gas",
         "smell gas", "smelling gas", "gas smell", "gas smells", "gas alarm is going off", "gas alarm going off",
         "gas alarm keeps beeping", "gas alarm is beeping", "gas detector is beeping", "gas pipe is leaking",
-        "gas pipe leaking", "leak of gas"),
+        "gas pipe leaking", "leak of gas",
+        r"(?:smell|smells|smelled|smelt|smelling|stinks|stink|stank|reeks|reek) (?:strongly |badly )?(?:of|like) "
+        r"(?:natural )?gas",
+        r"gas (?:pipe|pipes|line|lines|pipeline|hose|valve|cylinder|canister|bottle|stove|cooker|boiler|heater|"
+        r"meter) (?:is |are |has been |keeps |started )?(?:leaking|hissing)",
+        r"gas (?:pipe|line|hose|valve|cylinder|canister|bottle|meter) (?:leaks|has a leak)",
+        "gas is hissing", "hissing gas", "hiss of gas"),
         blocks=_any(*(w for w in _HAZARD if w != "alarm test"), *_MEDIA, *_CLAIMS, "repaired", "repair fee",
                     "gas station", "gas stations", "petrol station", "filling station", "petrol", "gasoline", "diesel"),
         after=_any("detector", "detectors", "sensor", "sensors", "check", "inspection", "insurance", "station",
@@ -132,26 +174,28 @@ RULES = (
         "knife attack", _ARMED, "shooting", "robbed", "robbery", "mugged",
         "mugging", "kidnapped", "kidnapping", "raped", "rape", "sexual assault", "domestic violence",
         "beats his wife", "beats her", "suicide", "going to jump", "threatening to jump", "threatening to kill",
-        "people are fighting", "men are fighting", "a fight", "fist fight", "street fight", "break in",
+        "people are fighting", "men are fighting", "fight broke out", "brawl", "brawling", "fist fight",
+        "street fight", "break in",
         "broke in", "burglary", "burglar", "burglars", "intruder", "intruders", "prowler", "home invasion",
         "kicking the door in", "kicking in the door", "kicking down the door", "kicked the door in",
         "kicked in the door", "kicked down the door", "smashed the window and",
         "shots fired", "shots were fired", "shots being fired", "heard shots", "heard a shot",
         "shot at (?:me|us|him|her|them|people|someone|somebody|the crowd|cars)", "opened fire", "open fire on",
         "firing a gun",
-        "fired a gun", "firing shots", "fired shots", "was shot", "were shot", "been shot", "got shot",
-        "shot" + _PERSON, "armed man", "armed men", "armed robbery",
+        "fired a gun", "firing shots", "fired shots", "shot" + _PERSON, "armed man", "armed men", "armed robbery",
         "abduct", "abducted", "abducting", "abduction", "kidnap", "bag snatcher", "purse snatcher",
         "was snatched", "were snatched", "got snatched",
         *(snatch + _SNATCHED for snatch in ("snatch", "snatched", "snatching", "snatches")),
-        *(drag + _PERSON + _INTO_A_CAR for drag in _DRAG), *(take + _CHILD + " away by force" for take in _TAKE),
+        *(drag + _PERSON + _INTO_A_CAR for drag in _DRAG), _PASSIVE_TAKEN, *_THEFT,
+        *(take + _CHILD + " away by force" for take in _TAKE),
         *("forcibly " + take + _CHILD for take in _TAKE),
         r"stranger[^.!?;]{0,30}(?:take|taking|took|grab|grabbing|grabbed|drag|dragging|dragged|pull|pulling|pulled|"
         r"lure|luring|lured)" + _CHILD),
         weak=_any("fighting", "fight", "breaking into", "break into", "broke into", "broken into", "breaking in",
                   "trying to get in", "by force", "forcibly", "kicking the door", "forcing the door",
                   "forcing open", "gunshot", "gunshots", "gun shot", "gun shots",
-                  "gunfire", r"climbing (?:in |in through |through |into )(?:my |our |the |a )windows?",
+                  "gunfire", "was shot", "were shot", "been shot", "got shot",
+                  r"climbing (?:in |in through |through |into )(?:my |our |the |a )windows?",
                   r"(?:taken|grabbed|dragged|pulled|lured|led) (?:away )?by (?:a |some )?strangers?"),
         blocks=_any(*_MEDIA, "prevention", "training", "lecture", "consult", "consultation", "lawsuit",
                     "divorce", "legal aid", "self defense", "self defence"),
@@ -159,40 +203,57 @@ RULES = (
                      "fight back", "fighting spirit", "match", "market", "markets", "industry", "career", "tears",
                      "song", "laughter", "sweat", "demolish", "demolished", "demolition", "evict", "evicted",
                      "eviction", "confiscated", "towed", "firecracker", "firecrackers", "fireworks", "keep", "keeps",
-                     "every day", "every night", "often", "always", "photo", "photos", "picture", "pictures"),
-        after=_any("down", "alarm", "alarms", "detector", "detectors", "prevention", "a look", "a glance",
+                     "every day", "every night", "often", "always", "photo", "photos", "picture", "pictures",
+                     # a quarrel is no brawl; a phone or a battery that is "shot" is broken
+                     "had a fight", "have a fight", "having a fight", "argument", "arguing", "argue", "quarrel",
+                     "phone", "battery", "laptop", "computer", "screen", "camera", "engine", "nerves", "repair",
+                     "dropped", "wedding", "scene"),
+        after=_any("down", "alarm", "alarms", "detector", "detectors", "prevention", "about", "over", "a look",
+                   "a glance",
                    "a message", "an email", "a text", "a smile", "a question"),
         past_counts=True),
     EnglishRule("交通事故", _any(
         "car crash", "car accident", "crashed", "crash", "collision", "collided", "hit by a car", "hit by a bus",
         "hit by a truck", "hit by a taxi", "hit by a vehicle", "hit by a motorbike", "hit by a scooter",
-        "hit by an e bike", "ran over", "run over", "hit and run", "rear ended", "overturned", "knocked down by"),
+        "hit by an e bike", "ran over", "run over", "hit and run", "rear ended", "overturned", "knocked down by",
+        rf"(?:{_VEHICLE})(?: [a-z']+){{0,3}} (?:{_STRUCK}) {_STRUCK_ONE}",
+        rf"(?:{_STRUCK}) (?:a |an |the |two |some |several |another )?(?:{_RIDERS})"),
         weak=_any("traffic accident", "accident"),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "responsibility", "hospital", "suggest", "suggestion",
-                    "computer", "website", "app", "system"),
+                    # a computer's crash: software, a website, the stock market (not "site" nor "market": a car
+                    # crashed into the construction site, the market stall)
+                    "computer", "website", "web site", "app", "system", "portal", "server", "software", "program",
+                    "browser", "laptop", "upload", "uploading", "login", "log in", "online", "screen", "network",
+                    "internet", "wifi", "stock", "stocks"),
         context=_any("traffic light", "traffic lights", "speed bump", "at work", "workplace"),
         after=_any("prone", "report", "certificate", "responsibility", "insurance", "claim", "black spot",
                    "statistics")),
     EnglishRule("有人受伤或急病", _any(
-        "unconscious", "passed out", "fainted", "collapsed", "not breathing", "stopped breathing",
-        "can't breathe", "cannot breathe", "can not breathe", "heart attack", "seizure", "convulsing",
-        "bleeding heavily", "lots of blood", "covered in blood", "won't stop bleeding", "electrocuted",
+        "unconscious", "passed out", "fainted", "collapsed", "stopped breathing", *_NO_VITAL_SIGNS, "heart attack",
+        "seizure", "convulsing",
+        "bleeding heavily", "lots of blood", "covered in blood", "won'?t stop bleeding", "electrocuted",
         "drowning", "drowned", "fell into the river", "fell into the lake", "fell into the water",
         "call an ambulance", "need an ambulance", "needs an ambulance", "overdose", "overdosed",
-        "lying on the ground", "won't wake up", "not moving", "electrocution", "electric shock", "electrical shock",
+        "lying on the ground", rf"(?:{_SOMEONE})(?:'s| is| are| was| has been)? (?:still )?(?:lying|lies) (?:on|in) "
+        r"the (?:road|street|floor|ground|pavement|sidewalk)", "electrocution", "electric shock", "electrical shock",
         "shocked by (?:a |the )?(?:" + "|".join(_LIVE + ("downed", "fallen")) + " )?" + _WIRE,
         *(wire + r"[^.!?;]{0,60} (?:was|were|got|been|is|are) (?:shocked|zapped)" for wire in _WIRES)),
         weak=_any("injured", "injury", "injuries", "hurt", "bleeding", "broken leg", "broken arm", "broken bone",
                   "burned", "burnt", "scalded", "fell down", "fell off", "bitten by a dog", "dog bite",
-                  "poisoned", "poisoning", "stroke", "short of breath", "hit by falling"),
+                  "poisoned", "poisoning", "stroke", "short of breath", "hit by falling", "unresponsive",
+                  r"(?:not|isn'?t|stopped) moving"),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "consult", "consultation", "after effects", "recovered",
                     "recovery", "no injuries", "no one was injured", "nobody was injured", "no casualties"),
         context=_any("hospital", "doctor", "doctors", "patient", "patients", "surgery", "clinic", "food", "pollution",
                      "air", "smell", "smells", "dust", "fumes", "many", "several", "feelings", "feeling",
-                     "pride", "business", "sales", "market", "reputation", "credit"),
+                     "pride", "business", "sales", "market", "reputation", "credit",
+                     # burned by a deal, an unresponsive landlord, traffic not moving
+                     "agency", "agent", "deposit", "scam", "scammed", "scammer", "fraud", "fake", "cheated",
+                     "seller", "landlord", "management", "company", "investment", "traffic", "queue", "project",
+                     "application"),
         after=_any("medicine", "medicines", "medication", "medications", "pill", "pills", "drug", "drugs", "tablets",
                    "prevention", "patient", "patients", "ward", "clinic", "rehabilitation", "symptoms", "survivor",
-                   "survivors", "screening", "test", "tests", *_DANGER)),
+                   "survivors", "screening", "test", "tests", "out", *_DANGER)),
 )
 
 _DENIALS = ("no", "not", "never", "nobody", "none", "without", "prevent[a-z]*", "avoid[a-z]*", "if", "in case of",
@@ -212,6 +273,9 @@ _PAST = _any("yesterday", "last (?:night|week|weekend|month|year|time|semester|t
              "last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "ago", "previously",
              "the other day", "in 19\\d\\d", "in 20\\d\\d")
 _NOW = _any("now", "right now", "just now", "currently", "still", "today", "tonight", "this morning")
+#: Where a clause ends within a sentence: "now" or "still" makes only its own clause present (a fire last week, and
+#: the corridor still smells: the fire is past).
+_CLAUSE_END = re.compile(r"[,:()]| (?:and|but|so|while|though|although|because|which) ")
 #: Urgency: the weak phrases count among context words (someone is injured in the restaurant, hurry).
 URGENT = _any("help", "hurry", "quick", "quickly", "urgent", "urgently", "immediately", "asap", "emergency",
               "right now", "come now")
@@ -227,30 +291,40 @@ def _latin_half(text, ascii_text=None):
     return len(text.encode("ascii", "ignore") if ascii_text is None else ascii_text) * 2 >= len(text) > 0
 
 
-def _counts(rule, pattern, sentence):
-    """Whether a phrase of `pattern` stands in the sentence, neither denied nor made something else. A phrase right
-    before a Chinese character is the Chinese rules' to read (gas leak检测 as 燃气泄漏检测: `read`)."""
+def _clause(sentence, found):
+    """The clause of the sentence the phrase stands in."""
+    start = max((end.end() for end in _CLAUSE_END.finditer(sentence, 0, found.start())), default=0)
+    end = _CLAUSE_END.search(sentence, found.end())
+    return sentence[start:end.start() if end else len(sentence)]
+
+
+def _counts(rule, pattern, sentence, past, weak, veto):
+    """Whether a phrase of `pattern` stands in the sentence, neither denied, over (`past`, unless its own clause
+    says now), vetoed by the Chinese words around it (`veto`), nor made something else. A phrase right before a
+    Chinese character is the Chinese rules' to read (gas leak检测 as 燃气泄漏检测: `read`)."""
     for found in pattern.finditer(sentence):
         if _CHINESE.match(sentence, found.end()):
             continue
         if rule.after is not None and rule.after.match(sentence[found.end():].lstrip(" -")):
             continue
-        if not (_DENIED_ONLY if rule.feared_counts else _DENIED).search(sentence[:found.start()]):
+        if (_DENIED_ONLY if rule.feared_counts else _DENIED).search(sentence[:found.start()]):
+            continue
+        if past and not rule.past_counts and not _NOW.search(_clause(sentence, found)):
+            continue
+        if veto is None or not veto(rule.what, found.start(), weak):
             return True
     return False
 
 
-def _fires(rule, sentence, past, weak=True):
-    if past and not rule.past_counts:
-        return False
+def _fires(rule, sentence, past, weak=True, veto=None):
     if rule.blocks is not None and rule.blocks.search(sentence):
         return False
-    if _counts(rule, rule.words, sentence):
+    if _counts(rule, rule.words, sentence, past, False, veto):
         return True
     if rule.weak is None or not weak:
         return False
     blocked = rule.context is not None and rule.context.search(sentence) and not URGENT.search(sentence)
-    return not blocked and _counts(rule, rule.weak, sentence)
+    return not blocked and _counts(rule, rule.weak, sentence, past, True, veto)
 
 
 #: English words said in Chinese speech (楼道里gas味很重, 有个man拿着knife) as the Chinese rules' words: a text with
@@ -270,6 +344,7 @@ IN_CHINESE = {
     "can't breathe": "喘不上气", "drowning": "溺水", "drowned": "溺水", "electrocuted": "触电",
     "electric shock": "触电", "ambulance": "救护车", "injured": "受伤", "poisoned": "中毒", "poisoning": "中毒",
     "scalded": "烫伤", "trapped": "被困", "stuck": "卡住", "lift": "电梯", "elevator": "电梯",
+    "crash": "撞", "crashed": "撞", "collided": "相撞", "collision": "相撞",  # 两辆车crash了 as 两辆车撞了
 }
 #: Most Chinese letters hold English letters (A市, H4县, APP): unless their ASCII characters (lower case) hold a word
 #: of IN_CHINESE or three words in a row, they are passed over, in ~0.5 µs (one pattern of both, or a case-blind
@@ -278,6 +353,16 @@ _KEY_WORD = re.compile("|".join(sorted({max(key.split(), key=len) for key in IN_
 _THREE_WORDS = re.compile(rb"[a-z]+[ \t-]+[a-z]+[ \t-]+[a-z]")
 _RUN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?(?:[ \t-]+[A-Za-z]+(?:'[A-Za-z]+)?)*")
 _GAP = re.compile(r"[\s-]+")
+#: What a phone, a word processor or a full-width keyboard types for ASCII (can’t, “fire”, ｆｉｒｅ): their ASCII
+#: forms (NFKC for the full-width letters) before anything is read. A regular expression finds them (~2 µs on a
+#: Chinese head); NFKC of the whole head would cost 60 µs, its full-width punctuation being many.
+_TYPOGRAPHIC = re.compile("[\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u2013\u2014\uff07\uff21-\uff3a\uff41-\uff5a]")
+_AS_ASCII = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+             "\u2013": "-", "\u2014": " - "}
+
+
+def _typed_as_ascii(found):
+    return _AS_ASCII.get(found.group()) or unicodedata.normalize("NFKC", found.group())
 
 
 def _in_chinese(run):
@@ -289,28 +374,36 @@ def _in_chinese(run):
 
 
 def _english_runs(head):
-    """The runs of three English words or more in a mostly Chinese text: English said as such."""
-    return [run for run in _RUN.findall(head) if len(_GAP.split(run)) > 2]
+    """(run, its sentence) for the runs of three English words or more in a mostly Chinese text: English said as
+    such, in the Chinese that may veto it."""
+    return [(run.group(), sentence, run.start()) for sentence in _SENTENCES.split(head)
+            for run in _RUN.finditer(sentence) if len(_GAP.split(run.group())) > 2]
 
 
-def read(text):
+def read(text, veto=None):
     """(the `what`s the English of `text` fires, the text for the Chinese rules).
 
     English text (at least half ASCII) is read here, sentence by sentence. A mostly Chinese text is the Chinese
     rules' to read; only its longer English runs are read here, and only for strong phrases: the context that
     would block a weak one is in the Chinese around them. Any text with Chinese in it goes to the Chinese rules
-    with its short English runs in Chinese (IN_CHINESE: 楼下有人faint了 is half ASCII, yet 晕倒 for them)."""
+    with its short English runs in Chinese (IN_CHINESE: 楼下有人faint了 is half ASCII, yet 晕倒 for them).
+
+    `veto(what, sentence, start, weak)`, given by the Chinese rules, says whether the Chinese words of a sentence
+    that has both block a phrase found at `start` (上周有个car accident，想问保险怎么报: the past and a claim)."""
     head = (text or "")[:HEAD]
+    if head.isascii():
+        return _fired(_SENTENCES.split(head), weak=True), text
+    head = _TYPOGRAPHIC.sub(_typed_as_ascii, head)
     ascii_head = head.encode("ascii", "ignore")
     if len(ascii_head) == len(head):
         return _fired(_SENTENCES.split(head), weak=True), text
     if _latin_half(head, ascii_head):
-        found = _fired(_SENTENCES.split(head), weak=True)
+        found = _fired([(sentence, sentence, 0) for sentence in _SENTENCES.split(head)], weak=True, veto=veto)
     else:
         letters = ascii_head.lower()
         if not (_KEY_WORD.search(letters) or _THREE_WORDS.search(letters)):  # most Chinese letters
             return (), text
-        found = _fired(_english_runs(head[:HEAD // 3]), weak=False)
+        found = _fired(_english_runs(head[:HEAD // 3]), weak=False, veto=veto)
     chinese = _RUN.sub(_in_chinese, head)
     return found, (text if chinese == head else chinese + text[HEAD:])
 
@@ -320,11 +413,20 @@ def fired(text):
     return read(text)[0]
 
 
-def _fired(sentences, weak):
+def _fired(pieces, weak, veto=None):
+    """The `what`s fired by the English sentences, or by (English, the sentence it is in, where it starts there):
+    the Chinese words of a sentence with both may `veto` a phrase."""
     found = []
-    for sentence in map(str.lower, sentences):
+    for piece in pieces:
+        english, around, offset = (piece, None, 0) if isinstance(piece, str) else piece
+        sentence = english.lower()
         if not _latin_half(sentence) or not _ANY_PHRASE.search(sentence):
             continue
-        past = bool(_PAST.search(sentence)) and not _NOW.search(sentence)
-        found += [rule.what for rule in RULES if rule.what not in found and _fires(rule, sentence, past, weak)]
+        past = bool(_PAST.search(sentence))
+        chinese = partial(_vetoed, veto, around, offset) if veto and around and _CHINESE.search(around) else None
+        found += [rule.what for rule in RULES if rule.what not in found and _fires(rule, sentence, past, weak, chinese)]
     return tuple(found)
+
+
+def _vetoed(veto, sentence, offset, what, start, weak):
+    return veto(what, sentence, offset + start, weak)

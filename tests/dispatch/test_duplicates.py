@@ -92,6 +92,14 @@ HOUR, DAY = 3600.0, 86400.0
     ("楼道里煤气罐漏气了", "119"),
     ("家里天然气管道漏气，闻着一股煤气的味道", "119"),
     ("楼里的电梯突然坠落，里面有人", "119"),
+    # audit 6: a child taken away, a thief inside now, a live wire sparking (and a review's own, not tuned on)
+    ("我的孩子被陌生人抱走了", "110"),
+    ("家里进小偷了，现在还在屋里", "110"),
+    ("路边电线掉下来了还在冒火花", "119"),
+    ("我家小孩被人拐走了", "110"),
+    ("有小偷正在撬隔壁的门", "110"),
+    ("我们小区的电线冒火星了", "119"),
+    ("一个男的强行把孩子拉上车开走了", "110"),
 ])
 def test_emergency_wording_names_the_line(text, number):
     hint = emergency_hint(text)
@@ -185,6 +193,13 @@ def test_someone_trapped_is_a_rescue_not_a_fire():
     "担心煤气漏了",
     "M2县人民医院给小孩洗胃，至抢救无效死亡\n我是M2县的村民，2019年10月10日，发现我儿子误服了几粒鱼肝油，送去M2县人民医院进行治疗",
     "有毒气体泄漏检测报警器不灵",
+    # a theft told afterwards, thieves as a nuisance, a tout, luggage, a wire fixed and billed
+    "电动车被偷了，物业不管",
+    "家里经常来小偷，治安很差",
+    "当您刚下火车，被“热情”的黑的师傅拉扯乱拽上车的时候，有何感想",
+    "司机帮我把行李塞进车里就开走了",
+    "上个月小区电线冒火花，现在修好了，想问维修费谁出",
+    "我想咨询一下孩子被拐卖的法律问题",
     "",
     None,
 ])

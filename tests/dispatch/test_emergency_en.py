@@ -64,6 +64,35 @@ EMERGENCIES = [
     ("My kid was just taken by a stranger at the playground", "暴力或治安警情", "110"),
     ("A power cable snapped and is lying across the bike lane", "火情", "119"),
     ("The transformer on our street exploded and sparks are everywhere", "火情", "119"),
+    # audit 6: what a phone types (’), a vital sign that is not there
+    ("Help! My baby is choking and can\u2019t breathe", "有人受伤或急病", "120"),
+    ("She won\u2019t wake up", "有人受伤或急病", "120"),
+    ("My father isn't breathing", "有人受伤或急病", "120"),
+    ("My father is not breathing", "有人受伤或急病", "120"),
+    ("He cant breathe and his lips are blue", "有人受伤或急病", "120"),
+    ("An old man collapsed on the sidewalk near Chaoyang Park and isn\u2019t breathing", "有人受伤或急病", "120"),
+    # audit 6: gas smelt like, a gas line leaking; taken in the passive; a theft going on; a vehicle striking
+    ("The gas pipe in our kitchen is hissing and the whole flat smells like gas", "燃气泄漏", "119"),
+    ("Our stove gas line is leaking, I can hear it hiss and smell it", "燃气泄漏", "119"),
+    ("A woman is being dragged into a van by two men on Gulou street", "暴力或治安警情", "110"),
+    ("My wallet was just stolen on bus 52, the thief is still on the bus", "暴力或治安警情", "110"),
+    ("Two men are stealing bikes from our basement right now", "暴力或治安警情", "110"),
+    ("A car hit a cyclist at the Dongzhimen intersection, he is lying on the road", "交通事故", "122"),
+    ("A drunk driver just hit my car and then hit a pedestrian", "交通事故", "122"),
+    # a third set, written before these rules and not tuned on (15 of its 16 found; missed: "the gas hose behind
+    # the stove is leaking": gas and its hose apart)
+    ("My grandfather isn\u2019t breathing, please send an ambulance", "有人受伤或急病", "120"),
+    ("My son is not breathing properly and his lips are blue", "有人受伤或急病", "120"),
+    ("She\u2019s unresponsive and won\u2019t wake up", "有人受伤或急病", "120"),
+    ("Please help, my husband can\u2019t breathe after a bee sting", "有人受伤或急病", "120"),
+    ("It smells like gas all over our corridor", "燃气泄漏", "119"),
+    ("A girl was being pulled into a car by a man outside the school", "暴力或治安警情", "110"),
+    ("Someone just stole my phone and the thief is running toward the metro", "暴力或治安警情", "110"),
+    ("A truck hit a pedestrian at the bus stop on Chang\u2019an Avenue", "交通事故", "122"),
+    ("A taxi knocked down a cyclist outside our compound", "交通事故", "122"),
+    ("\u201cFire!\u201d \u2013 the shop next door is burning", "火情", "119"),
+    ("\uff2d\uff59 \uff4d\uff4f\uff54\uff48\uff45\uff52 \uff46\uff41\uff49\uff4e\uff54\uff45\uff44 in the kitchen",
+     "有人受伤或急病", "120"),  # full-width letters
 ]
 
 NEAR_MISSES = [
@@ -145,6 +174,31 @@ NEAR_MISSES = [
     "The gardener cut the hedge with an axe",
     "The cat keeps climbing through our window",
     "The photo was taken by a stranger at the festival",
+    # audit 6: "still" makes only its own clause present; burned out, burned by a deal; a quarrel; a site's crash;
+    # a phone that is "shot"
+    "There was a fire in our building last week and the corridor still smells, who will clean it?",
+    "There was a fire in our building last week and now the corridor smells",
+    "I want to report a burned out streetlight on Xinyuan Road",
+    "The streetlight is burned out",
+    "My husband and I had a fight about the heating bill",
+    "The social security portal crashed again when I tried to upload my documents",
+    "I got burned by a fake rental agency, they took my deposit and disappeared",
+    "My phone was shot after I dropped it, can the repair shop refund me?",
+    "The traffic on the ring road is not moving at all",
+    "Our landlord is unresponsive to every message",
+    "Last month my bike was stolen and nobody called me back",
+    # the third set's near misses, not tuned on (13 of its 14 skipped; flagged: "our team crashed out of the
+    # tournament", 122)
+    "There was a gas leak two weeks ago and the kitchen still needs repainting, who pays?",
+    "The bulb in the stairwell burned out again",
+    "I had a fight with the property manager about parking fees",
+    "The tax website crashed when I submitted the form",
+    "My laptop battery is shot, where can I recycle it?",
+    "I got burned by an online seller who never sent my order",
+    "The kids aren\u2019t breathing in clean air because of the factory, please inspect it",
+    "Last month my bike was stolen and the police still haven\u2019t called me back",
+    "The bus driver hit the brakes hard and the passengers complained",
+    "The heating in our flat isn\u2019t working, my mother can\u2019t sleep",
 ]
 
 #: Chinese with English words in it, as a caller or a call-taker types it: the English words touch the Chinese
@@ -166,6 +220,8 @@ MIXED_EMERGENCIES = [
     ("有人被车撞了，流了很多blood，在路口", "交通事故"),
     ("老人在公园里faint了", "有人受伤或急病"),
     ("电梯stuck了，人在里面", "有人被困"),
+    ("路口有两辆车crash了，司机流血", "交通事故"),  # crash as 撞: 两辆车撞了
+    ("前面两辆车collided了，有人受伤", "交通事故"),
 ]
 
 MIXED_NEAR_MISSES = [
@@ -183,6 +239,11 @@ MIXED_NEAR_MISSES = [
     "请问gas bill在哪里交",
     "物业说gas leak检测下周做",  # half ASCII: gas leak before 检测 is the Chinese rules' (燃气泄漏检测)
     "楼下检查过了，there is no gas leak，放心",
+    # the Chinese words of a mixed text count (audit 6): the past, a claim, a negation
+    "上周有个car accident，想问保险怎么报",
+    "去年有个car crash在这里，想问赔偿的事",
+    "这里没有 car accident，只是堵车",
+    "上周我们小区门口 there was a car crash，想问保险公司怎么理赔",
 ]
 
 
@@ -213,6 +274,17 @@ def test_english_words_in_chinese_raise_no_false_alarm(text):
                                   "我想买心梗的药", "中风药涨价了"])
 def test_an_emergency_word_before_a_medicine_is_a_medicine_in_either_language(text):
     assert duplicates.emergency_hint(text) is None
+
+
+@pytest.mark.parametrize("typed", ["can\u2019t", "can\u2018t", "can\u2032t", "can\uff07t", "cant"])
+def test_what_a_phone_types_for_an_apostrophe_is_read_as_one(typed):
+    assert fired(f"My baby is choking and {typed} breathe") == ("有人受伤或急病",)
+
+
+def test_only_the_clause_that_says_now_is_present():
+    assert fired("There was a fire last week, and now there is a fire in the basement again") == ("火情",)
+    assert fired("The gas leak was fixed last week but it still smells of gas") == ("燃气泄漏",)
+    assert fired("There was a gas leak last week and the kitchen still smells") == ()
 
 
 def test_english_words_in_chinese_are_put_in_chinese_for_the_chinese_rules():
