@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
@@ -107,6 +108,11 @@ def test_the_accuracy_page_and_the_desk_say_the_file_could_not_be_read(desk_worl
     panel = page(w.dispatcher, f"/dispatch/desk/{ticket.pk}/suggestions/")
     assert 'data-rank="1"' in panel and "data-unreadable" in panel  # suggestions, from the cold start
     assert "冷启动模型：模型文件无法读取" in panel and str(path) not in panel
+    api = Client()
+    api.force_login(w.dispatcher)
+    answer = api.get(f"/api/v1/dispatch/tickets/{ticket.pk}/suggestions")
+    assert answer.json()["cold_start"] and answer.json()["model"] == "unreadable"  # why, a code
+    assert str(path) not in answer.content.decode() and "desk.npz" not in answer.content.decode()
     staff = User.objects.create_user("ops", password="pw", role=Role.ADMIN, is_staff=True)
     html = page(staff, "/dispatch/accuracy/")
     notice = _notice(html)
