@@ -1,6 +1,9 @@
 """`jiesu dispatch train` from the platform's own closed tickets and, for a cold start, from the catalogue."""
 import json
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +16,8 @@ from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +113,12 @@ def test_the_training_rows_limit_is_kept_by_lowering_the_minimum_per_category(tm
                                            r"of 15 \(--kernel-rows, JIESU_DISPATCH_TRAIN_ROWS\): raise it$"):
         run("train", "--from-csv", data, "--text", "标题", "--label", "类别", "--out", str(out), "--no-calibrate",
             "--chunk-weight", "0", "--kernel-rows", "15")
+
+
+def test_a_since_that_is_not_a_date_is_argparses_error_not_a_traceback(tmp_path):
+    """Argparse's error is English, as every one (docs/dispatch.md, Language); manage.py: no schema check first."""
+    proc = subprocess.run([sys.executable, str(ROOT / "manage.py"), "dispatch", "train", "--from-tickets", "--since", "2026-13-01", "--out",
+                           str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == ("manage.py dispatch train: error: argument --since: not a date (YYYY-MM-DD): "
+                                            "'2026-13-01'")

@@ -559,7 +559,9 @@ class Command(BaseCommand):
 
 
 def _day(value):
-    """YYYY-MM-DD → the start of that day in the current time zone."""
+    """YYYY-MM-DD → the start of that day in the current time zone; an argparse error (usage, exit code 2) for
+    another value (a CommandError raised while parsing was a traceback)."""
+    from argparse import ArgumentTypeError
     from datetime import datetime, time as day_start
 
     from django.utils import timezone
@@ -567,7 +569,7 @@ def _day(value):
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
     return timezone.make_aware(datetime.combine(day, day_start.min))
 
 
