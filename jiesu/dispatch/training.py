@@ -358,7 +358,7 @@ def unreadable_model_error(path):
         TextClassifier.load(path)
         error = None
     except Exception as exc:  # noqa: BLE001 — unreadable in any way counts as no model
-        error = exc
+        error = exc.with_traceback(None)  # kept: not the frames (and arrays) of the load
     _readability[str(path)] = (key, error)
     return error
 
