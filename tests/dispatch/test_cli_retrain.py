@@ -165,7 +165,9 @@ def test_a_damaged_model_file_is_replaced_and_kept_aside(desk_world, small_holdo
     _tickets(w, w.category.code, w.gas.code)
     path = tmp_path / "desk.npz"
     path.write_bytes(b"half a file")
-    result = json.loads(run("retrain", "--model", str(path))[-1])
+    lines = run("retrain", "--model", str(path))
+    result = json.loads(lines[-1])
+    assert lines[-2] == f"the model file that could not be read is kept aside as {result['kept_aside']}"
     assert result["promoted"] and result["current"] is None
     assert result["reason"].startswith("the current model could not be read")
     assert not (tmp_path / "desk.previous.npz").exists()  # junk is no model to roll back to

@@ -437,9 +437,15 @@ class Command(BaseCommand):
                   % {"reason": result.reason_words(_)})
         if result.previous:
             self._say(_("the replaced model is kept as %(path)s") % {"path": result.previous})
+        self._say_kept_aside(result)
         summary = {**result.as_dict(), **self.rows.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
         self._json(summary)
         return summary
+
+    def _say_kept_aside(self, result):
+        if result.kept_aside:
+            self._say(_("the model file that could not be read is kept aside as %(path)s") % {
+                "path": result.kept_aside})
 
     def do_rollback(self, opts):
         _refuse(_unwritable_model(opts["model"], "--model", previous=True))  # before a run is recorded
@@ -463,6 +469,7 @@ class Command(BaseCommand):
             raise
         desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, _in_english(_rolled_back, result), result.as_dict())
         self._say(_rolled_back(result))
+        self._say_kept_aside(result)
         self._json(result.as_dict())
 
     def _csv_rows(self, opts):
