@@ -410,8 +410,12 @@ def features_both(text, mask=(1 << N_BITS) - 1):
 
 def _tf(counts):
     cols = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
-    tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-    return cols, tf.astype(np.float32)
+    return cols, _tf_of(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+
+
+def _tf_of(counts):
+    """1 + log(count) as float32 (element by element: the same value in a long array as in a short one)."""
+    return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
 
 
 def _vector(text, idf=None, mask=(1 << N_BITS) - 1, places=True):
@@ -586,7 +590,8 @@ class _Columns:
 
     NAMES = (("ids", np.int64, 0), ("created", np.float64, 0.0), ("district", np.int64, -1),
              ("street", np.int64, -1), ("community", np.int64, -1), ("grid", np.int64, -1),
-             ("lon", np.float64, np.nan), ("lat", np.float64, np.nan), ("alive", np.bool_, False))
+             ("lon", np.float64, np.nan), ("lat", np.float64, np.nan), ("alive", np.bool_, False),
+             ("start", np.int64, 0), ("length", np.int32, 0), ("what_start", np.int64, 0), ("what_length", np.int32, 0))
 
     def __init__(self, capacity=1024):
         self.n = 0
@@ -609,6 +614,134 @@ class _Columns:
         self.lat[i] = np.nan if doc.lat is None else doc.lat
         self.n += 1
         return i
+
+
+def _ranges(starts, lengths):
+    """Positions starts[i] … starts[i] + lengths[i] - 1 of every i, concatenated in order."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
+
+
+def _grown(a, needed):
+    """`a` in an array with room for `needed` items and an eighth more."""
+    out = np.zeros(max(needed + needed // 8, 1 << 16), dtype=a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+class _Terms:
+    """The rows' hashed features and their counts, as they came (what a rebuild weighs anew): one flat array, a
+    feature and its count packed in one integer (count << n_bits | column), a row being a (start, length) slice.
+    Two small arrays a row (columns, float term frequencies) cost twice the bytes and ~250 bytes of headers a row
+    (docs/duplicates.md: speed and memory). A count is at most MAX_CHARS. It grows by an eighth, not twice its
+    size: a rebuild (when the tickets added reach a tenth) leaves it with that room."""
+
+    def __init__(self, n_bits, packed=None, n=0):
+        self.n_bits = n_bits
+        dtype = np.uint32 if MAX_CHARS < 1 << (32 - n_bits) else np.uint64
+        self.packed = np.zeros(1 << 16, dtype=dtype) if packed is None else packed
+        self.n = n
+
+    def append(self, features):
+        """Store one text's {column: count}; its (start, length)."""
+        k, start = len(features), self.n
+        if start + k > len(self.packed):
+            self.packed = _grown(self.packed, start + k)
+        cols = np.fromiter(features.keys(), dtype=self.packed.dtype, count=k)
+        counts = np.fromiter(features.values(), dtype=self.packed.dtype, count=k)
+        self.packed[start:start + k] = (counts << self.n_bits) | cols
+        self.n += k
+        return start, k
+
+    def gather(self, starts, lengths):
+        """(columns as int32, counts) of the slices, concatenated in order."""
+        packed = self.packed[_ranges(starts, lengths)]
+        return (packed & ((1 << self.n_bits) - 1)).astype(np.int32), packed >> self.n_bits
+
+    def compacted(self, starts, lengths):
+        """A store of only these slices, one after the other, and room for an eighth more."""
+        kept = self.packed[_ranges(starts, lengths)]
+        return _Terms(self.n_bits, _grown(kept, len(kept)), len(kept))
+
+    @property
+    def nbytes(self):
+        return self.packed.nbytes
+
+
+def _positions(sorted_with_end, items):
+    """Where each of `items` is in `sorted_with_end` (sorted, its last element larger than any item), or the
+    position of that last element for the items it lacks."""
+    at = np.searchsorted(sorted_with_end, items)
+    return np.where(sorted_with_end[at] == items, at, len(sorted_with_end) - 1)
+
+
+class _Block:
+    """Rows' TF-IDF vectors as a CSC matrix over the hashed columns they use (`vocab`, sorted) and one empty column
+    for any other: a matrix over all 2**21 columns holds 8 MB of column pointers however few its rows."""
+
+    def __init__(self, matrix, vocab, dim):
+        self.matrix, self.vocab = matrix, vocab
+        self._lookup = np.append(vocab, np.int32(dim))   # the empty column's place: after every hashed column
+
+    @classmethod
+    def of(cls, data, indices, indptr, dim):
+        """From CSR arrays over the hashed columns."""
+        if len(indices) < dim // 4:
+            vocab = np.unique(indices).astype(np.int32)
+            compact = np.searchsorted(vocab, indices)
+        else:  # the main block: a map over the hashed space is faster than sorting millions
+            present = np.zeros(dim, dtype=bool)
+            present[indices] = True
+            vocab = np.flatnonzero(present).astype(np.int32)
+            compact = (np.cumsum(present, dtype=np.int32) - 1)[indices]
+        m = sparse.csr_matrix((data, compact.astype(np.int32), indptr), shape=(len(indptr) - 1, len(vocab) + 1))
+        return cls(m.tocsc(), vocab, dim)
+
+    @classmethod
+    def empty(cls, dim):
+        return cls(sparse.csc_matrix((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int32), dim)
+
+    @property
+    def n_rows(self):
+        return self.matrix.shape[0]
+
+    def scores(self, qc, qw):
+        """Each row's dot product with the vector (columns qc, weights qw)."""
+        return self.matrix[:, _positions(self._lookup, qc)] @ qw
+
+    def csr(self, dim):
+        """The rows over the hashed columns (CSR, columns in order)."""
+        m = self.matrix.tocsr()
+        return sparse.csr_matrix((m.data, self.vocab[m.indices], m.indptr), shape=(self.n_rows, dim))
+
+    @property
+    def nbytes(self):
+        m = self.matrix
+        return m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + self.vocab.nbytes + self._lookup.nbytes
+
+
+class _Idf:
+    """The IDF of the hashed columns some ticket has, and `unseen` for the others (df 0)."""
+
+    def __init__(self, vocab, values, unseen, dim):
+        self.vocab, self.values, self.unseen, self.dim = vocab, np.append(values, unseen), unseen, dim
+        self._lookup = np.append(vocab, np.int32(dim))
+
+    @classmethod
+    def plain(cls, dim):
+        return cls(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.float32(1.0), dim)
+
+    def of(self, cols):
+        if len(cols) > len(self.vocab):  # (the rows of a block) a map over the hashed space is faster
+            full = np.full(self.dim, self.unseen, dtype=np.float32)
+            full[self.vocab] = self.values[:-1]
+            return full[cols]
+        return self.values[_positions(self._lookup, cols)]
+
+    @property
+    def nbytes(self):
+        return self.vocab.nbytes + self.values.nbytes + self._lookup.nbytes
 
 
 class DuplicateIndex:
@@ -634,14 +767,14 @@ class DuplicateIndex:
         self.rebuild_fraction, self.min_rebuild = rebuild_fraction, min_rebuild
         self.cols = _Columns()
         self.pos = {}                      # ticket id → row
-        self.tf = []                       # row → (cols, tf) for rebuilds
-        self.what_tf = []                  # row → (cols, tf) of the text without its place words
+        self.terms = _Terms(n_bits)        # each row's features for rebuilds: the whole text at cols.start/length,
+        #                                    without its place words at cols.what_start/what_length (the same slice
+        #                                    for a text that names no place)
         self.n_main = 0
-        self.main = sparse.csc_matrix((0, self.dim), dtype=np.float32)
-        self.delta = sparse.csc_matrix((0, self.dim), dtype=np.float32)
+        self.main = self.delta = self._weighted([])
         self.what_main = self.what_delta = None   # made at the first search (hotspots build indexes, never search)
         self._delta_dirty = False
-        self.idf = np.ones(self.dim, dtype=np.float32)
+        self.idf = _Idf.plain(self.dim)
         self.n_docs_idf = 0
 
     # -- building
@@ -655,10 +788,10 @@ class DuplicateIndex:
 
     def build(self, docs):
         """Replace everything with `docs` (an iterable of Doc)."""
-        self.cols, self.pos, self.tf, self.what_tf = _Columns(), {}, [], []
+        self.cols, self.pos, self.terms = _Columns(), {}, _Terms(self.n_bits)
         for doc in docs:
             self._append(doc)
-        self._rebuild()
+        self._rebuild(tight=True)
 
     def add(self, doc: Doc):
         """Add (or replace) one ticket; it is searchable at once."""
@@ -681,64 +814,79 @@ class DuplicateIndex:
             whole, what = features_both(doc.text, self.mask)
         else:
             whole = what = features(doc.text, self.mask)
-        self.tf.append(_tf(whole))
-        self.what_tf.append(self.tf[-1] if what is whole else _tf(what))
+        c = self.cols
+        c.start[row], c.length[row] = self.terms.append(whole)
+        c.what_start[row], c.what_length[row] = (c.start[row], c.length[row]) if what is whole \
+            else self.terms.append(what)
         return row
 
-    def _weighted(self, rows, vectors=None):
-        """CSC matrix of the TF-IDF rows (L2-normalised) for the given row numbers, of `vectors` (default: the
-        whole texts' term frequencies, self.tf)."""
-        vectors = self.tf if vectors is None else vectors
-        if not rows:
-            return sparse.csc_matrix((0, self.dim), dtype=np.float32)
-        lengths = np.fromiter((len(vectors[r][0]) for r in rows), dtype=np.int64, count=len(rows))
+    def _weighted(self, rows, what=False, idf=None):
+        """The TF-IDF rows (L2-normalised) of the given row numbers as a _Block, of the texts without their place
+        words if `what`; weighted by `idf` over all hashed columns when given (a rebuild), else by self.idf."""
+        if not len(rows):
+            return _Block.empty(self.dim)
+        rows = np.asarray(rows, dtype=np.int64)
+        c = self.cols
+        starts, lengths = (c.what_start, c.what_length) if what else (c.start, c.length)
+        lengths = lengths[rows].astype(np.int64)
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        indices = np.concatenate([vectors[r][0] for r in rows]) if indptr[-1] else np.zeros(0, np.int32)
-        data = np.concatenate([vectors[r][1] for r in rows]) if indptr[-1] else np.zeros(0, np.float32)
-        data = data * self.idf[indices]
+        indices, counts = self.terms.gather(starts[rows], lengths)
+        data = _tf_of(counts) * (idf[indices] if idf is not None else self.idf.of(indices))
         sq = np.ones(len(rows))  # a row without features (only boilerplate or punctuation) stays empty
         filled = lengths > 0
         if filled.any():  # reduceat over the filled rows' starts only: an empty last row's start is len(data)
             sq[filled] = np.add.reduceat(data * data, indptr[:-1][filled])
         data = data / np.repeat(np.sqrt(sq), lengths).astype(np.float32)
-        m = sparse.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), self.dim))
-        return m.tocsc()
+        return _Block.of(data.astype(np.float32), indices, indptr, self.dim)
 
     def normalized_rows(self):
         """Every row's L2-normalised TF-IDF vector (CSR, rows in order, dead rows included; a text without
         features is an empty row). After build(docs) alone, row i is the i-th doc."""
         self._fresh_delta()
-        return sparse.vstack([self.main, self.delta], format="csr")
+        return sparse.vstack([self.main.csr(self.dim), self.delta.csr(self.dim)], format="csr")
 
-    def _rebuild(self):
-        """Drop dead rows and those older than the window, recompute the IDF from the rest, one main block."""
+    def _keep_rows(self, rows):
+        """Keep only `rows` (in order), their features copied into a store of their own (room for an eighth more
+        of either: tickets added until the next rebuild do not copy them)."""
+        old, c = self.cols, _Columns(max(1024, len(rows) + len(rows) // 8))
+        for name, _dtype, _fill in _Columns.NAMES:
+            getattr(c, name)[:len(rows)] = getattr(old, name)[rows]
+        c.n = len(rows)
+        self.cols, self.pos = c, {int(ticket_id): row for row, ticket_id in enumerate(c.ids[:c.n])}
+        n = c.n
+        own_what = (c.what_start[:n] != c.start[:n]) | (c.what_length[:n] != c.length[:n])
+        lengths = np.concatenate([c.length[:n], c.what_length[:n][own_what]]).astype(np.int64)
+        self.terms = self.terms.compacted(np.concatenate([c.start[:n], c.what_start[:n][own_what]]), lengths)
+        starts = np.cumsum(lengths) - lengths
+        c.start[:n] = starts[:n]
+        c.what_start[:n] = c.start[:n]
+        c.what_start[:n][own_what] = starts[n:]
+
+    def _rebuild(self, tight=False):
+        """Drop dead rows and those older than the window, recompute the IDF from the rest, one main block. `tight`:
+        arrays of the rows' size (and an eighth more for the features) after a build, which grows them."""
         oldest = time.time() - self.window_days * 86400
         c = self.cols
-        alive_rows = np.flatnonzero(c.alive[:c.n] & (c.created[:c.n] >= oldest)).tolist()
-        if len(alive_rows) != self.cols.n:
-            old_cols, old_tf, old_what = self.cols, self.tf, self.what_tf
-            self.cols, self.pos, self.tf, self.what_tf = _Columns(max(1024, len(alive_rows))), {}, [], []
-            for r in alive_rows:
-                row = self.cols.n
-                for name, _dtype, _fill in _Columns.NAMES:
-                    getattr(self.cols, name)[row] = getattr(old_cols, name)[r]
-                self.cols.n += 1
-                self.pos[int(old_cols.ids[r])] = row
-                self.tf.append(old_tf[r])
-                self.what_tf.append(old_what[r])
-        n = self.cols.n
+        alive_rows = np.flatnonzero(c.alive[:c.n] & (c.created[:c.n] >= oldest))
+        if tight or len(alive_rows) != self.cols.n:
+            self._keep_rows(alive_rows)
+        c = self.cols
+        n = c.n
         df = np.zeros(self.dim, dtype=np.float64)
         if n:
-            df += np.bincount(np.concatenate([c for c, _ in self.tf]) if self.tf else np.zeros(0, np.int64),
-                              minlength=self.dim)
+            df += np.bincount(self.terms.gather(c.start[:n], c.length[:n].astype(np.int64))[0], minlength=self.dim)
         if n >= MIN_IDF_DOCS:
-            self.idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+            idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+            seen = np.flatnonzero(df).astype(np.int32)
+            self.idf = _Idf(seen, idf[seen], idf[np.argmin(df)] if len(seen) < self.dim else np.float32(1.0),
+                            self.dim)
         else:  # too few tickets to tell common words from rare ones: plain term frequencies
-            self.idf = np.ones(self.dim, dtype=np.float32)
+            idf = None
+            self.idf = _Idf.plain(self.dim)
         self.n_docs_idf = n
         self.n_main = n
-        self.main = self._weighted(list(range(n)))
+        self.main = self._weighted(np.arange(n), idf=idf)
         self.delta = self._weighted([])
         self.what_main = self.what_delta = None
         self._delta_dirty = False
@@ -750,19 +898,19 @@ class DuplicateIndex:
 
     def _fresh_delta(self):
         if self._delta_dirty:
-            self.delta = self._weighted(list(range(self.n_main, self.cols.n)))
+            self.delta = self._weighted(np.arange(self.n_main, self.cols.n))
             self.what_delta = None
             self._delta_dirty = False
 
     def _blocks(self, places=True):
-        """(main, delta) matrices of the whole texts, or (places=False) of the texts without their place words."""
+        """(main, delta) blocks of the whole texts, or (places=False) of the texts without their place words."""
         self._fresh_delta()
         if places:
             return self.main, self.delta
         if self.what_main is None:
-            self.what_main = self._weighted(list(range(self.n_main)), self.what_tf)
+            self.what_main = self._weighted(np.arange(self.n_main), what=True)
         if self.what_delta is None:
-            self.what_delta = self._weighted(list(range(self.n_main, self.cols.n)), self.what_tf)
+            self.what_delta = self._weighted(np.arange(self.n_main, self.cols.n), what=True)
         return self.what_main, self.what_delta
 
     # -- searching
@@ -770,7 +918,12 @@ class DuplicateIndex:
     def vector(self, text, places=True):
         """(columns, weights) of a text (without its place words unless `places`), L2-normalised with this index's
         IDF."""
-        return _vector(text, self.idf, self.mask, places)
+        cols, tf = _tf(features(text, self.mask, places))
+        if not len(cols):
+            return cols, tf
+        w = tf * self.idf.of(cols)
+        norm = float(np.sqrt((w * w).sum())) or 1.0
+        return cols, (w / norm).astype(np.float32)
 
     def similarity(self, a, b):
         """Cosine of two texts with this index's IDF (for a pair, e.g. the same caller's earlier ticket)."""
@@ -786,9 +939,9 @@ class DuplicateIndex:
         if not len(qc) or not n:
             return sims
         if self.n_main:
-            sims[:self.n_main] = main[:, qc] @ qw
+            sims[:self.n_main] = main.scores(qc, qw)
         if n > self.n_main:
-            sims[self.n_main:n] = delta[:, qc] @ qw
+            sims[self.n_main:n] = delta.scores(qc, qw)
         return sims
 
     def search(self, text, place: Place | None = None, now=None, limit=5, exclude=(),
@@ -829,14 +982,10 @@ class DuplicateIndex:
                       created=float(c.created[rows[i]])) for i in order]
 
     def memory_bytes(self):
-        total = 0
-        for m in (self.main, self.delta, self.what_main, self.what_delta):
-            if m is not None:
-                total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        vectors = {id(v): v for v in self.tf + self.what_tf}  # a text without place words shares one
-        total += sum(cols.nbytes + tf.nbytes for cols, tf in vectors.values())
-        total += sum(getattr(self.cols, name).nbytes for name, _d, _f in _Columns.NAMES)
-        return total
+        """The index's arrays: blocks, features kept for rebuilds, IDF, ticket columns (not the dict of rows)."""
+        blocks = (self.main, self.delta, self.what_main, self.what_delta)
+        total = sum(b.nbytes for b in blocks if b is not None) + self.terms.nbytes + self.idf.nbytes
+        return total + sum(getattr(self.cols, name).nbytes for name, _d, _f in _Columns.NAMES)
 
 
 # ── the process's index of open tickets (Django from here on) ───────────────
