@@ -418,12 +418,12 @@ def _tf_of(counts):
     return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
 
 
-def _vector(text, idf=None, mask=(1 << N_BITS) - 1, places=True):
-    """(columns, weights) of a text, L2-normalised; weighted by `idf` (per column) when given."""
+def _vector(text, idf_of=None, mask=(1 << N_BITS) - 1, places=True):
+    """(columns, weights) of a text, L2-normalised; weighted by `idf_of(columns)` when given."""
     cols, tf = _tf(features(text, mask, places))
     if not len(cols):
         return cols, tf
-    w = tf * idf[cols] if idf is not None else tf
+    w = tf * idf_of(cols) if idf_of is not None else tf
     norm = float(np.sqrt((w * w).sum())) or 1.0
     return cols, (w / norm).astype(np.float32)
 
@@ -733,7 +733,7 @@ class _Idf:
         return cls(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.float32(1.0), dim)
 
     def of(self, cols):
-        if len(cols) > len(self.vocab):  # (the rows of a block) a map over the hashed space is faster
+        if len(cols) > max(len(self.vocab), 1 << 16):  # a block's rows: a map over the hashed space is faster
             full = np.full(self.dim, self.unseen, dtype=np.float32)
             full[self.vocab] = self.values[:-1]
             return full[cols]
@@ -918,12 +918,7 @@ class DuplicateIndex:
     def vector(self, text, places=True):
         """(columns, weights) of a text (without its place words unless `places`), L2-normalised with this index's
         IDF."""
-        cols, tf = _tf(features(text, self.mask, places))
-        if not len(cols):
-            return cols, tf
-        w = tf * self.idf.of(cols)
-        norm = float(np.sqrt((w * w).sum())) or 1.0
-        return cols, (w / norm).astype(np.float32)
+        return _vector(text, self.idf.of, self.mask, places)
 
     def similarity(self, a, b):
         """Cosine of two texts with this index's IDF (for a pair, e.g. the same caller's earlier ticket)."""

@@ -536,7 +536,7 @@ def test_a_realistic_index_scores_as_over_all_hashed_columns(messages, titles):
     idf = _idf_over_all_columns(texts)
     for draft in drafts:
         cols, weights = idx.vector(draft)
-        expected_cols, expected = d._vector(draft, idf)
+        expected_cols, expected = d._vector(draft, idf.__getitem__)
         assert np.array_equal(cols, expected_cols) and np.array_equal(weights, expected), draft
     idx._rebuild()
     ids = idx.cols.ids[:idx.cols.n].tolist()
