@@ -163,7 +163,8 @@ def retrain_if_due(now=None, spawn=None):
     _reap_children()
     desk.abandon_lost_retrain_runs(now)
     first = not has_readable_model(model_path)  # a file that cannot be read is no model either
-    if not retrain_due(now, desk.latest_retrain_start(), days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
+    last = desk.last_first_model_try() if first else desk.latest_retrain_start()
+    if not retrain_due(now, last, days, conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)),
                        first=first, failed=0 if first else desk.retrains_failed_in_a_row()):
         return None
     try:

@@ -996,6 +996,16 @@ def latest_retrain_start():
     return _desk_changes().order_by("-started_at").values_list("started_at", flat=True).first()
 
 
+def last_first_model_try():
+    """When the latest run of the desk's model began, if it left no model in place; None after one that did.
+    A first model is tried again a day after a try that could not make one (too few tickets yet), but at once
+    when the model a run put in place was lost since (its file damaged or gone)."""
+    latest = _desk_changes().order_by("-started_at").values_list("started_at", "state").first()
+    if latest is None or latest[1] in (RetrainState.REPLACED, RetrainState.ROLLED_BACK):
+        return None
+    return latest[0]
+
+
 def retrains_failed_in_a_row():
     """How many of the latest runs of the desk's model in a row failed or were lost (schedule.py retries them the
     next night), up to one more than schedule.RETRIES. A refused rollback is no retraining: left out."""
@@ -1046,7 +1056,8 @@ def retrain_schedule(now=None):
     unreadable = unreadable_model_error(model_file) is not None
     hours, first = conf.get("DISPATCH_RETRAIN_HOURS", (2, 6)), unreadable or not model_file.exists()
     failed = 0 if first else retrains_failed_in_a_row()
-    next_at = next_retrain_at(now or timezone.now(), latest_retrain_start(), conf["DISPATCH_RETRAIN_DAYS"], hours,
-                              first=first, failed=failed)
+    last = last_first_model_try() if first else latest_retrain_start()
+    next_at = next_retrain_at(now or timezone.now(), last, conf["DISPATCH_RETRAIN_DAYS"], hours, first=first,
+                              failed=failed)
     return RetrainSchedule(conf["DISPATCH_RETRAIN_DAYS"], hours[0], hours[1], next_at, first, failed, RETRIES,
                            unreadable)

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
-from jiesu.dispatch import engine, jobs, router, training
+from jiesu.dispatch import engine, jobs, router, schedule, training
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.classifier import TextClassifier
 from jiesu.dispatch.engine import suggest
@@ -222,3 +222,18 @@ def test_rollback_keeps_a_damaged_current_file_aside_not_as_the_previous_model(t
     with pytest.raises(training.RollbackRefused) as refused:  # nothing to go back to: said so, not "damaged"
         training.rollback(path)
     assert refused.value.code == "no_previous"
+
+
+@pytest.mark.django_db
+def test_a_model_damaged_within_a_day_of_the_run_that_made_it_is_trained_again_at_once(desk_world, scheduled):
+    """The day between first-model tries is for a try that could not make one (too few tickets yet), not for
+    a model a run put in place and that was damaged since (audit 7)."""
+    noon = NIGHT.replace(hour=12)
+    made = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=noon - timedelta(hours=2))
+    desk.finish_retrain_run(made, RetrainState.REPLACED, "", {}, now=noon - timedelta(hours=1, minutes=50))
+    _cut_off(scheduled)
+    assert desk.retrain_schedule(noon).next_at == noon
+    assert jobs.retrain_if_due(noon, spawn=lambda run_row: 0) is not None
+    RetrainRun.objects.filter(state=RetrainState.RUNNING).update(state=RetrainState.SKIPPED)  # too few tickets
+    assert desk.retrain_schedule(noon).next_at == noon + schedule.FIRST_MODEL_RETRY
+    assert jobs.retrain_if_due(noon) is None
