@@ -41,3 +41,34 @@ def test_a_block_inside_another_leaves_the_tuning_to_the_outer_one():
         # an unfreeze would empty it.
         assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD and gc.get_freeze_count() > 0
     assert state() == before
+
+
+
+def test_a_ctrl_c_during_a_collection_reaches_the_code_it_interrupted(monkeypatch):
+    """A Ctrl-C handled inside the timing callback would be lost (the collector ignores its callbacks' errors): an
+    import then ran on to its end (audit 7). It is delivered again, to the code the collection interrupted."""
+    import signal
+    import time
+
+    from jiesu.core import collector
+
+    class CtrlCInTheCallback:
+        calls = 0
+
+        @classmethod
+        def perf_counter(cls):
+            cls.calls += 1
+            if cls.calls == 3:  # in the collection inside the block
+                signal.raise_signal(signal.SIGINT)
+            return 0.0
+
+    monkeypatch.setattr(collector, "time", CtrlCInTheCallback)
+    handler = signal.getsignal(signal.SIGINT)
+    waited = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with quiet_gc(Counter()):
+            gc.collect()
+            while time.monotonic() - waited < 3:
+                time.sleep(0.001)
+    assert CtrlCInTheCallback.calls >= 3 and time.monotonic() - waited < 3
+    assert signal.getsignal(signal.SIGINT) is handler  # put back

@@ -63,7 +63,7 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jiesu.core.collector import quiet_gc
+from jiesu.core.collector import quiet_gc, underlying
 from jiesu.core.paths import unwritable
 from jiesu.core.worded import os_reason, words_of
 from jiesu.importer import formats as F
@@ -873,7 +873,7 @@ class held_interrupts:
         self.before, self.caught = {}, False
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, CHILD_STOP):
-                if signal.getsignal(signum) is signal.default_int_handler:
+                if underlying(signal.getsignal(signum)) is signal.default_int_handler:
                     self.before[signum] = signal.signal(signum, self._note)
         return self
 
