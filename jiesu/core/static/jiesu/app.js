@@ -212,6 +212,7 @@
   // the drafts of its forms that no longer apply. Chosen files are not kept.
   var DRAFT = "jiesu-draft:";
   var LOGOUT_MARK = /(?:^|;\s*)jiesu_logout=([^;]*)/;
+  var LOGOUT_CHECK_MS = 1000;
   var body = document.body;
   var draftUser = (body && body.getAttribute("data-user")) || "";
 
@@ -356,6 +357,8 @@
   document.addEventListener("visibilitychange", function () {  // a logout in another tab meanwhile
     if (document.visibilityState === "visible" && !loggedOutMeanwhile()) { dropLoggedOutDrafts(); }
   });
+  // A window left open beside the one that logged out shows nothing more either (a cookie read a second).
+  if (draftUser) { window.setInterval(loggedOutMeanwhile, LOGOUT_CHECK_MS); }
   // Back (or Forward) to a logged-in page kept whole by the browser (its back-forward cache) would show it as
   // it was: a recorded request with its key, a citizen's phone after a logout. It is asked for afresh instead.
   window.addEventListener("pageshow", function (e) {
