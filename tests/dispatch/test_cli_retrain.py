@@ -362,3 +362,18 @@ def test_an_interrupted_retraining_is_recorded_and_said_in_one_line(desk_world, 
         run("retrain", "--model", str(path), "--force")
     assert str(stopped.value).endswith(f"; the model in use, {path}, is unchanged")
     assert RetrainRun.objects.filter(state=RetrainState.FAILED).count() == 2
+
+
+def test_rollback_and_info_take_the_desks_model_file_by_default(tmp_path, settings):
+    """The accuracy page tells an administrator to run `jiesu dispatch rollback`: without --model it is the
+    desk's model file (JIESU_DISPATCH_MODEL), as the engine and the worker read it (audit 7)."""
+    path = tmp_path / "desk.npz"
+    settings.JIESU = {**settings.JIESU, "DISPATCH_MODEL": str(path)}
+    fit = TextClassifier(config=ClassifierConfig(calibrate=False)).fit
+    fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5, version="desk-1").save(training.previous_path(path))
+    fit(STALLS + GAS, ["a"] * 5 + ["b"] * 5, version="desk-2").save(path)
+    assert run("rollback")[-2] == "back to desk-1; desk-2 kept as the previous model"
+    assert any("desk-1" in line for line in run("info"))
+    settings.JIESU = {key: value for key, value in settings.JIESU.items() if key != "DISPATCH_MODEL"}
+    with pytest.raises(CommandError, match="--model"):
+        run("rollback")

@@ -102,3 +102,26 @@ def test_the_parallel_imports_progress_counts_the_imported_rows():
         assert (progress_counts(True, 12), progress_counts(False, 12)) == ("将导入 12", "导入 12")
     with translation.override("en"):
         assert (progress_counts(True, 12), progress_counts(False, 12)) == ("would import 12", "imported 12")
+
+
+def test_a_dry_run_says_it_wrote_nothing_when_interrupted_and_what_would_be_imported(world, tmp_path, monkeypatch):
+    """A dry run writes nothing: its Ctrl-C line and its replaced values do not speak of rows imported (audit 7)."""
+    from collections import Counter
+
+    from jiesu.importer.management.commands import import_tickets
+    from jiesu.importer.services import Summary
+
+    language_environment(monkeypatch, lang="C.UTF-8")
+    path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_tickets, "run_import", interrupted)
+    with pytest.raises(CommandError, match="：已中断；试运行不写入任何内容$"):
+        without_lang(path, "--dry-run")
+    with pytest.raises(CommandError, match="再次运行同一命令会从中断处继续$"):
+        without_lang(path)
+    monkeypatch.setattr(import_tickets, "run_import", lambda *args, **kwargs: Summary(
+        path=str(path), dry_run=True, read=1, notes=Counter({"unknown_unit": 1})))
+    assert "被替换的值（这些行将被导入）：" in without_lang(path, "--dry-run")[1]

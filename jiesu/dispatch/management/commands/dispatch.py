@@ -151,8 +151,7 @@ class Command(BaseCommand):
                                         "right at least as often; then train it again on every ticket. The "
                                         "replaced file is kept as <name>.previous.npz. Running processes pick the "
                                         "new file up within 30 s. Last line: JSON with both judgements.")
-        rt.add_argument("--model", required=True, metavar="PATH",
-                        help="the model file the engine uses (JIESU_DISPATCH_MODEL); created if missing")
+        _add_desk_model_arg(rt, "the model file the engine uses; created if missing")
         rt.add_argument("--holdout", type=int, default=training.HOLDOUT, metavar="N",
                         help=f"judge on at most the newest N unseen tickets (default {training.HOLDOUT:,}; without a "
                              "current model: at most a fifth of the tickets)")
@@ -181,7 +180,7 @@ class Command(BaseCommand):
         _add_model_args(cv)
 
         pr = sub.add_parser("predict", help="top-k categories for texts")
-        pr.add_argument("--model", required=True, metavar="PATH")
+        _add_desk_model_arg(pr, "the model file")
         pr.add_argument("-k", type=int, default=3)
         pr.add_argument("texts", nargs="*", help="texts (default: one per line from standard input)")
 
@@ -190,10 +189,10 @@ class Command(BaseCommand):
                                         "keep the current one as the previous, so that a second rollback undoes "
                                         "the first. Refused while a retraining runs. Running processes pick it "
                                         "up within 30 s. Last line: JSON.")
-        rb.add_argument("--model", required=True, metavar="PATH", help="the model file the engine uses")
+        _add_desk_model_arg(rb, "the model file the engine uses")
 
         info = sub.add_parser("info", help="show a model file's metadata")
-        info.add_argument("--model", required=True, metavar="PATH")
+        _add_desk_model_arg(info, "the model file")
         for action in sub.choices.values():
             add_language_option(action)
 
@@ -602,6 +601,13 @@ def _in_english(word, *args):
     """word(*args) in English: how a retraining's reason is stored, whatever the command's language."""
     with translation.override("en"):
         return word(*args)
+
+
+def _add_desk_model_arg(parser, what):
+    """--model, by default the desk's model file (JIESU_DISPATCH_MODEL) when the platform names one."""
+    desk_model = training.configured_model()
+    parser.add_argument("--model", required=desk_model is None, default=desk_model and str(desk_model),
+                        metavar="PATH", help=f"{what} (default: the desk's, JIESU_DISPATCH_MODEL: {desk_model})")
 
 
 def _rolled_back(result) -> str:

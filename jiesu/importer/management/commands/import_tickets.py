@@ -96,8 +96,9 @@ class Command(BaseCommand):
         except Interrupted as exc:  # Ctrl-C: the batches in flight were finished; one line, exit code 130
             raise CommandError(exc.message(), returncode=INTERRUPTED) from None
         except KeyboardInterrupt:  # before the rows were streamed, or while the last batches were finished
-            raise CommandError(_("%(file)s: interrupted; each batch is one transaction, so what was written is "
-                                 "whole, and a re-run of the same command continues where this one stopped")
+            raise CommandError((_("%(file)s: interrupted; a dry run writes nothing") if opts["dry_run"] else
+                                _("%(file)s: interrupted; each batch is one transaction, so what was written is "
+                                  "whole, and a re-run of the same command continues where this one stopped"))
                                % {"file": opts["file"]}, returncode=INTERRUPTED) from None
         return summary.as_dict()
 
@@ -119,7 +120,8 @@ class Command(BaseCommand):
             for code, n in d["reasons"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         if d["notes"]:
-            out(_("values replaced (rows imported):"))
+            out(_("values replaced (rows that would be imported):") if d["dry_run"] else
+                _("values replaced (rows imported):"))
             for code, n in d["notes"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s")
