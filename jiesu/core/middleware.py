@@ -131,6 +131,9 @@ class RefuseNulMiddleware:
 
 
 
+UNSENT = "unsent=1"  # on the login page's address: a form was sent after the login lapsed, and not saved
+
+
 class LapsedLoginMiddleware:
     """What a page's request gets when the login has lapsed, so that nothing typed is lost on the way back.
 
@@ -150,9 +153,11 @@ class LapsedLoginMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponse(_("Your login has expired: reload this page and log in again; what you typed is "
                                   "filled in again."), status=401, content_type="text/plain; charset=utf-8")
-        if request.method == "POST":
+        if request.method == "POST":  # the login page says that what was sent was not saved (UNSENT)
             back = _page_of_post(request)
-            return redirect_to_login(back) if back else HttpResponseRedirect(settings.LOGIN_URL)
+            login = redirect_to_login(back) if back else HttpResponseRedirect(settings.LOGIN_URL)
+            login["Location"] += ("&" if back else "?") + UNSENT
+            return login
         return response
 
 

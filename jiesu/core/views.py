@@ -37,6 +37,10 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        """`unsent`: the login lapsed while a form was being sent (core.middleware.UNSENT): it was not saved."""
+        return {**super().get_context_data(**kwargs), "unsent": self.request.GET.get("unsent") == "1"}
+
 
 class LogoutView(auth_views.LogoutView):
     """Logging out (here or in the admin) ends the drafts of every tab (core.drafts.mark_logout)."""

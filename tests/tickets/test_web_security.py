@@ -124,11 +124,13 @@ def test_a_lapsed_login_answers_a_part_of_the_page_in_a_line_and_leads_a_form_ba
     panel = nobody.post("/intake-check/", {"text": "路灯不亮"}, HTTP_HX_REQUEST="true")
     assert panel.status_code == 401 and "登录已过期" in panel.content.decode() and "<html" not in panel.content.decode()
     desk = nobody.post("/dispatch/desk/1/accept/", {"rank": 1}, HTTP_REFERER="http://testserver/dispatch/desk/?q=1")
-    assert desk.status_code == 302 and desk.url == "/login/?next=/dispatch/desk/%3Fq%3D1"
-    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1}).url == "/login/"  # no Referer: home after login
+    assert desk.status_code == 302 and desk.url == "/login/?next=/dispatch/desk/%3Fq%3D1&unsent=1"
+    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1}).url == "/login/?unsent=1"  # no Referer: home
+    assert "刚才提交的内容没有保存" in nobody.get(desk.url).content.decode()  # the dispatcher knows it was not done
+    assert "刚才提交的内容没有保存" not in nobody.get("/login/?next=/dispatch/desk/").content.decode()
     ticket = new_ticket(world)
     act = nobody.post(f"/tickets/{ticket.pk}/act/reply/", {"reply_text": "已处理"})
-    assert act.url == f"/login/?next=/tickets/{ticket.pk}/act/reply/"  # a GET of it opens the ticket
+    assert act.url == f"/login/?next=/tickets/{ticket.pk}/act/reply/&unsent=1"  # a GET of it opens the ticket
     stale = Client(enforce_csrf_checks=True)
     stale.force_login(world.call_taker)
     expired = stale.post("/intake-check/", {"text": "路灯不亮"}, HTTP_HX_REQUEST="true")
