@@ -7,14 +7,15 @@ The drafts are the only refill: a draft form is `autocomplete="off"`, so the bro
 fields (the Back button) does not bring back the text of a request already recorded, to be recorded again.
 
 A logout, in any tab or in the admin, sets the `LOGOUT_COOKIE` to a new mark; a draft remembers the mark it was
-typed under, and every tab drops the drafts of an earlier mark when it next shows a page or is looked at again
-(a lapsed login changes no mark: its drafts stay for the same user).
+typed under, and every tab drops the drafts of an earlier mark within a second, when it next shows a page or
+is looked at again (a lapsed login changes no mark: its drafts stay for the same user).
 """
 import uuid
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 INTAKE = "intake"
 LOGOUT_COOKIE = "jiesu_logout"
@@ -26,12 +27,18 @@ def of_action(ticket_id, action):
     return f"ticket-{ticket_id}-{action}"
 
 
-def opens_its_page(path_info):
-    """Whether a GET of a form's own address opens the page the form is on (the way back to its draft)."""
+def way_back(request):
+    """The page a POSTed form was on, where its draft is filled in again: its same-site Referer, else its own
+    address if a GET of it opens that page (REOPENED_BY_GET), else ""."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return referer
     try:
-        return resolve(path_info).url_name in REOPENED_BY_GET
+        opens = resolve(request.path_info).url_name in REOPENED_BY_GET
     except Resolver404:
-        return False
+        opens = False
+    return request.path if opens else ""
 
 
 def of_ticket(ticket_id):

@@ -14,7 +14,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from jiesu.core import drafts
@@ -140,7 +139,7 @@ class LapsedLoginMiddleware:
     An HTMX request (the duplicate panel, a picker) gets a short 401 message instead of the login page, which
     HTMX would swap into the part of the page it updates. A form sent by POST leads, after the login, back to
     the page it was on (its same-site Referer), not to its POST-only address (a 405); without a Referer, to the
-    form's own address where a GET opens its page (core.drafts.opens_its_page), else to the user's home.
+    form's own address where a GET opens its page (core.drafts.way_back), else to the user's home.
     """
 
     def __init__(self, get_response):
@@ -154,7 +153,7 @@ class LapsedLoginMiddleware:
             return HttpResponse(_("Your login has expired: reload this page and log in again; what you typed is "
                                   "filled in again."), status=401, content_type="text/plain; charset=utf-8")
         if request.method == "POST":  # the login page says that what was sent was not saved (UNSENT)
-            back = _page_of_post(request)
+            back = _local(drafts.way_back(request))
             login = redirect_to_login(back) if back else HttpResponseRedirect(settings.LOGIN_URL)
             login["Location"] += ("&" if back else "?") + UNSENT
             return login
@@ -168,11 +167,7 @@ def _to_login(response):
     return location is not None and location.path == settings.LOGIN_URL and "next=" in location.query
 
 
-def _page_of_post(request):
-    """The page a POSTed form was on: its same-site Referer, or its own address if a GET of it opens a page."""
-    referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        parts = urlsplit(referer)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    return request.path if drafts.opens_its_page(request.path_info) else ""
+def _local(url):
+    """A same-site URL's path and query, as the login's `next` takes it."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

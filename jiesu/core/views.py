@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -123,12 +122,9 @@ def csrf_failure(request, reason=""):
     opens the form's page afresh (the same-site Referer, or the form's own address where a GET opens its page),
     where the tab's draft of what was typed is filled in again (core.drafts)."""
     if request.headers.get("HX-Request"):  # a part of the page (the duplicate panel): a line, not a page in it
-        return HttpResponse(_("This page has expired: reload it; what you typed is filled in again."), status=403, content_type="text/plain; charset=utf-8")
-    again = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(again, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        again = request.path if drafts.opens_its_page(request.path_info) else ""
+        return HttpResponse(_("This page has expired: reload it; what you typed is filled in again."), status=403,
+                            content_type="text/plain; charset=utf-8")
     return render(request, "403.html", {"heading": _("This form has expired"), "exception": _(
         "The page's security token is missing or has expired, so nothing was saved. Open the page again: what "
         "you typed into a request, a reply or a reason is kept in this browser tab and is filled in again."),
-        "again": again}, status=403)
+        "again": drafts.way_back(request)}, status=403)

@@ -206,8 +206,8 @@
   // a form it shows empty with data-draft-restore (a form it refills itself after a refusal is not
   // touched); once the form's action is done, its message names the draft (data-tags "draft:name"), which
   // ends it. Logging out (in any tab, or in the admin) ends every draft: the logout sets a new mark in the
-  // jiesu_logout cookie and a draft typed under an earlier mark is dropped by every tab when it next shows a
-  // page or is looked at again. Another user's drafts are removed on the first page a user sees logged in (the
+  // jiesu_logout cookie and a draft typed under an earlier mark is dropped by every tab within a second, when it
+  // next shows a page or is looked at again. Another user's drafts are removed on the first page a user sees logged in (the
   // login page after a lapsed login keeps them for the same user). A ticket's page (data-draft-scope) drops
   // the drafts of its forms that no longer apply. Chosen files are not kept.
   var DRAFT = "jiesu-draft:";
