@@ -28,12 +28,13 @@ def of_action(ticket_id, action):
 
 
 def way_back(request):
-    """The page a POSTed form was on, where its draft is filled in again: its same-site Referer, else its own
+    """The page a POSTed form was on, where its draft is filled in again: its same-site Referer, else the form's
+    own same-site `next` (the page its action leads back to, e.g. the desk's accept → the desk), else its own
     address if a GET of it opens that page (REOPENED_BY_GET), else ""."""
-    referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        return referer
+    for candidate in (request.META.get("HTTP_REFERER", ""), request.POST.get("next", "")):
+        if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure()):
+            return candidate
     try:
         opens = resolve(request.path_info).url_name in REOPENED_BY_GET
     except Resolver404:

@@ -139,7 +139,8 @@ class LapsedLoginMiddleware:
     An HTMX request (the duplicate panel, a picker) gets a short 401 message instead of the login page, which
     HTMX would swap into the part of the page it updates. A form sent by POST leads, after the login, back to
     the page it was on (its same-site Referer), not to its POST-only address (a 405); without a Referer, to the
-    form's own address where a GET opens its page (core.drafts.way_back), else to the user's home.
+    page the form names (its `next`), else its own address where a GET opens its page (core.drafts.way_back),
+    else to the user's home.
     """
 
     def __init__(self, get_response):

@@ -119,8 +119,8 @@ def pick_categories(request):
 def csrf_failure(request, reason=""):
     """A form whose security token is missing or stale (a page left open over a restart, a lost cookie): the
     site's own 403 saying what to do, not Django's technical page (settings.CSRF_FAILURE_VIEW). The way back
-    opens the form's page afresh (the same-site Referer, or the form's own address where a GET opens its page),
-    where the tab's draft of what was typed is filled in again (core.drafts)."""
+    opens the form's page afresh (the same-site Referer, else the form's `next`, else its own address where a GET
+    opens its page), where the tab's draft of what was typed is filled in again (core.drafts)."""
     if request.headers.get("HX-Request"):  # a part of the page (the duplicate panel): a line, not a page in it
         return HttpResponse(_("This page has expired: reload it; what you typed is filled in again."), status=403,
                             content_type="text/plain; charset=utf-8")

@@ -125,7 +125,11 @@ def test_a_lapsed_login_answers_a_part_of_the_page_in_a_line_and_leads_a_form_ba
     assert panel.status_code == 401 and "登录已过期" in panel.content.decode() and "<html" not in panel.content.decode()
     desk = nobody.post("/dispatch/desk/1/accept/", {"rank": 1}, HTTP_REFERER="http://testserver/dispatch/desk/?q=1")
     assert desk.status_code == 302 and desk.url == "/login/?next=/dispatch/desk/%3Fq%3D1&unsent=1"
-    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1}).url == "/login/?unsent=1"  # no Referer: home
+    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1}).url == "/login/?unsent=1"  # no way back: home
+    own_next = nobody.post("/dispatch/desk/1/accept/", {"rank": 1, "next": "/dispatch/?page=2"})
+    assert own_next.url == "/login/?next=/dispatch/%3Fpage%3D2&unsent=1"  # no Referer: the form's own next
+    assert nobody.post("/dispatch/desk/1/accept/", {"rank": 1, "next": "https://evil.example/"}).url == \
+        "/login/?unsent=1"
     assert "刚才提交的内容没有保存" in nobody.get(desk.url).content.decode()  # the dispatcher knows it was not done
     assert "刚才提交的内容没有保存" not in nobody.get("/login/?next=/dispatch/desk/").content.decode()
     ticket = new_ticket(world)
