@@ -181,7 +181,9 @@ def intake(request):
                     for level, text in duplicates.after_intake(user, ticket, as_id(request.POST.get("merge_into")),
                                                                request.POST.get("then", "")):
                         getattr(messages, level)(request, text)
-                else:  # the same form sent again (double click, back button): no second ticket
+                else:  # the same form sent again (double click, back button): no second ticket. The browser
+                    # dropped the first response with its messages (the query code to tell): say it again
+                    say_recorded(request, ticket)
                     messages.info(request, _("This form was already recorded as ticket %(number)s.")
                                   % {"number": ticket.number}, extra_tags=INTAKE_DONE)
                 return redirect("ticket_detail", pk=ticket.pk)

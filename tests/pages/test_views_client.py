@@ -158,7 +158,11 @@ def test_intake_success_and_double_submit(world, as_user):
     assert response.status_code == 302
     ticket = Ticket.objects.get(text="小区门口占道经营")
     assert response.url == reverse("ticket_detail", args=[ticket.pk])
-    assert client.post("/intake/", data).url == response.url  # the same form sent twice: one ticket
+    client.cookies.pop("messages")  # a double click: the browser drops the first response with its messages
+    again = client.post("/intake/", data, follow=True)  # the same form sent twice: one ticket, its code told again
+    assert again.redirect_chain[-1][0] == response.url
+    told = again.content.decode()
+    assert told.count(f"请告知诉求人查询码：{ticket.query_code}") == 1 and "未重复创建" in told
     assert Ticket.objects.filter(text="小区门口占道经营").count() == 1
     nextcall = {**data, "text": "小区门口井盖丢失", "citizen_phone": "13900002222"}  # the page brought back whole
     assert client.post("/intake/", nextcall).url != response.url  # with the key of the request recorded: recorded
