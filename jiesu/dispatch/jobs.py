@@ -119,12 +119,24 @@ def retrain_log_path(model_path):
     return path.with_name(path.name.removesuffix(".npz") + ".retrain.log")
 
 
+def retrain_log_heading(run):
+    """The line that heads a run's output in the log, in the language the retrain command prints in (the
+    worker's environment: core.language)."""
+    from django.utils import translation
+
+    from jiesu.core.language import command_language
+
+    with translation.override(command_language()):
+        return translation.gettext("retraining #%(run)s, %(started)s") % {
+            "run": run.pk, "started": f"{timezone.localtime(run.started_at):%Y-%m-%d %H:%M:%S}"}
+
+
 def spawn_retrain(run):
     """Start `jiesu dispatch retrain --run ID` as a process of its own session; returns its pid."""
     log_path = retrain_log_path(run.model_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as out:
-        out.write(f"\n== retraining #{run.pk}, {timezone.localtime(run.started_at):%Y-%m-%d %H:%M:%S} ==\n".encode())
+        out.write(f"\n== {retrain_log_heading(run)} ==\n".encode())
         out.flush()
         child = subprocess.Popen([*_lower_priority(), sys.executable, "-m", "jiesu", "dispatch", "retrain", "--model",
                                   run.model_path, "--run", str(run.pk)], stdin=subprocess.DEVNULL, stdout=out,

@@ -330,7 +330,7 @@ def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled
     assert done.state == RetrainState.SKIPPED and done.pid == child.pid
     assert done.reason == "no closed ticket with a dispatcher-confirmed category"  # stored in English, as every run's
     log = jobs.retrain_log_path(scheduled).read_text()
-    assert f"== retraining #{done.pk}" in log and "CommandError: 没有经派单员确认分类的已办结工单\n" in log
+    assert f"== 第 {done.pk} 次重新训练，" in log and "CommandError: 没有经派单员确认分类的已办结工单\n" in log
     jobs.retrain_if_due(NIGHT + timedelta(minutes=1))
     assert child not in jobs._children  # reaped, not left a zombie
 
