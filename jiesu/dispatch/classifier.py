@@ -785,26 +785,7 @@ class TextClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> "TextClassifier":
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"model file not found: {path}")
-        meta, vocab_blob, idf, intercept, weights = _read_archive(path)
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFormatError("other_npz", path=str(path))
-        if meta.get("format_version") not in READABLE_VERSIONS:
-            raise ModelFormatError("version", path=str(path), version=meta.get("format_version"),
-                                   readable=", ".join(map(str, READABLE_VERSIONS)))
-        words = vocab_blob.split("\n") if vocab_blob else []
-        n_classes = len(meta["classes"])
-        if "coef" in weights:
-            consistent = weights["coef"].shape == (len(idf), n_classes)
-        else:
-            top_classes, top_values = weights.get("top_classes"), weights.get("top_values")
-            consistent = (top_classes is not None and top_values is not None and top_classes.ndim == 2
-                          and top_classes.shape == top_values.shape and len(top_classes) == len(idf)
-                          and (top_classes.size == 0 or int(top_classes.max()) < n_classes))
-        if len(words) != len(idf) or len(intercept) != n_classes or not consistent:
-            raise ModelFormatError("shapes", path=str(path))
+        meta, words, idf, intercept, weights = _checked_archive(Path(path))
         config = dict(meta.get("config", {}))
         version = meta.get("format_version")
         if version < 3:
@@ -822,6 +803,38 @@ class TextClassifier:
                           top_values=weights.get("top_values"))
         obj._confidence = _confidence_arrays(meta)
         return obj
+
+
+def check_model_file(path: str | Path) -> None:
+    """Raise what TextClassifier.load would on a file that is no readable model (FileNotFoundError,
+    ModelFormatError), without building the classifier: a process that only asks whether the file reads (the
+    worker's schedule, the accuracy page) does not prepare the character tables of prediction (~0.7 s)."""
+    _checked_archive(Path(path))
+
+
+def _checked_archive(path: Path):
+    """(meta, vocabulary words, idf, intercept, {weight arrays}) of a model file whose format, version and shapes
+    this code reads."""
+    if not path.exists():
+        raise FileNotFoundError(f"model file not found: {path}")
+    meta, vocab_blob, idf, intercept, weights = _read_archive(path)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFormatError("other_npz", path=str(path))
+    if meta.get("format_version") not in READABLE_VERSIONS:
+        raise ModelFormatError("version", path=str(path), version=meta.get("format_version"),
+                               readable=", ".join(map(str, READABLE_VERSIONS)))
+    words = vocab_blob.split("\n") if vocab_blob else []
+    n_classes = len(meta["classes"])
+    if "coef" in weights:
+        consistent = weights["coef"].shape == (len(idf), n_classes)
+    else:
+        top_classes, top_values = weights.get("top_classes"), weights.get("top_values")
+        consistent = (top_classes is not None and top_values is not None and top_classes.ndim == 2
+                      and top_classes.shape == top_values.shape and len(top_classes) == len(idf)
+                      and (top_classes.size == 0 or int(top_classes.max()) < n_classes))
+    if len(words) != len(idf) or len(intercept) != n_classes or not consistent:
+        raise ModelFormatError("shapes", path=str(path))
+    return meta, words, idf, intercept, weights
 
 
 def _read_archive(path: Path):

@@ -341,8 +341,9 @@ _readability = {}  # model file → (its stat key, the error that reading it rai
 def unreadable_model_error(path):
     """Why the model file at `path` cannot be read (the loader's error, ModelFormatError for a cut-off file or one
     that is no model), or None when it reads or does not exist: such a file counts as no model (the worker trains
-    a first one at once, jobs.retrain_if_due). Read once per change of the file (its size, time and inode)."""
-    from jiesu.dispatch.classifier import TextClassifier
+    a first one at once, jobs.retrain_if_due). Read once per change of the file (its size, time and inode), as
+    TextClassifier.load reads it but without building the classifier (classifier.check_model_file)."""
+    from jiesu.dispatch.classifier import check_model_file
 
     path = model_path(path)
     try:
@@ -355,7 +356,7 @@ def unreadable_model_error(path):
     if known is not None and known[0] == key:
         return known[1]
     try:
-        TextClassifier.load(path)
+        check_model_file(path)
         error = None
     except Exception as exc:  # noqa: BLE001 — unreadable in any way counts as no model
         error = exc.with_traceback(None)  # kept: not the frames (and arrays) of the load

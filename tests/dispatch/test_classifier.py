@@ -10,6 +10,7 @@ from jiesu.dispatch.classifier import (
     READABLE_VERSIONS,
     ClassifierConfig,
     ModelFormatError,
+    check_model_file,
     TextClassifier,
     body_passages,
     keep_strongest,
@@ -184,15 +185,22 @@ def test_save_load_round_trip_gives_identical_predictions(title_model, tmp_path)
     assert meta["trained_at"] and meta["libraries"]["numpy"] and meta["libraries"]["scikit-learn"]
 
 
-def test_load_rejects_foreign_damaged_and_future_files(title_model, tmp_path):
+@pytest.mark.parametrize("read", [TextClassifier.load, check_model_file], ids=["load", "check"])
+def test_load_rejects_foreign_damaged_and_future_files(title_model, tmp_path, read):
+    """check_model_file refuses what load refuses (the worker's and the accuracy page's check), and passes a model."""
     clf, _ = title_model
     with pytest.raises(FileNotFoundError):
-        TextClassifier.load(tmp_path / "missing.npz")
+        read(tmp_path / "missing.npz")
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a model")
     with pytest.raises(ModelFormatError):
-        TextClassifier.load(junk)
+        read(junk)
     path = clf.save(tmp_path / "m.npz")
+    read(path)
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ModelFormatError, match="damaged"):
+        read(cut)
     with np.load(path) as z:
         arrays = dict(z)
     meta = json.loads(arrays["meta"].tobytes())
@@ -201,7 +209,7 @@ def test_load_rejects_foreign_damaged_and_future_files(title_model, tmp_path):
     future = tmp_path / "future.npz"
     np.savez(future, **arrays)
     with pytest.raises(ModelFormatError, match="format version"):
-        TextClassifier.load(future)
+        read(future)
 
 
 def test_version_1_files_still_load(titles, tmp_path):
