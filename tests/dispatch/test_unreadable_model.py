@@ -206,9 +206,11 @@ def test_the_accuracy_page_says_when_the_worker_trains_a_readable_model(desk_wor
     _cut_off(scheduled)
     html = page(w.supervisor, "/dispatch/accuracy/")
     notice, at = _notice(html), timezone.localtime(desk.retrain_schedule().next_at)
-    assert f"后台任务将于 {at:%Y-%m-%d %H:%M} 起不等夜间，用已办结工单训练新模型，并把无法读取的文件另存备查" in notice
-    assert "下次重新训练" not in notice and 'data-unreadable="1"' in html
-    assert "模型文件无法读取，按没有模型处理：后台任务不等夜间，立即用已办结工单训练新模型" in html
+    assert "后台任务将按下文所述训练新模型，并把无法读取的文件另存备查" in notice
+    assert "不等夜间" not in notice and 'data-unreadable="1"' in html  # the schedule's line says when, once
+    schedule = html.split('id="acc-schedule"')[1].split("</p>")[0]
+    assert "模型文件无法读取，按没有模型处理：后台任务不等夜间，立即用已办结工单训练新模型" in schedule
+    assert f"下次：{at:%Y-%m-%d %H:%M} 起" in schedule
 
 
 def test_rollback_keeps_a_damaged_current_file_aside_not_as_the_previous_model(tmp_path):
