@@ -6,8 +6,9 @@ wording in the page's language are theirs. English has words between spaces, so 
 words in one sentence, and the Chinese rules' ideas are kept in a small form: strong phrases tell an event (on
 fire, stabbed, passed out); weak ones may as well tell a nuisance or a story (smoke, injured) and are blocked by
 context words (a barbecue's smoke, hurt in hospital) unless the sentence is urgent; hazards, films and games,
-claims and advice block every phrase; a phrase shortly after a denial or a fear (no one is hurt, in case of
-fire, almost hit by a car) does not count; a sentence about the past (yesterday, last week, in 2019) counts only
+claims and advice block every phrase; a vehicle or an animal right before a police phrase makes it theirs (a car
+hit me is 122's, as 被车撞了 is); a phrase shortly after a denial or a fear (no one is hurt, in case of fire, almost
+hit by a car) does not count; a sentence about the past (yesterday, last week, in 2019) counts only
 for the police unless the phrase's own clause says now. What a phone types (can’t, “ ”, full-width letters) is
 read as ASCII first. Phrases are whole words also beside Chinese characters (gas味). A text with Chinese in it is also
 read by the Chinese rules, its short English runs first put in Chinese (`read`: 楼道里gas味很重 as 燃气味); of a
@@ -43,6 +44,7 @@ class EnglishRule:
     blocks: re.Pattern = None   # anywhere in the sentence, these block every phrase
     context: re.Pattern = None  # anywhere in the sentence, these block the weak phrases (unless URGENT)
     after: re.Pattern = None    # right after the phrase, these make it something else (fire exit, accident-prone)
+    before: re.Pattern = None   # right before the phrase, these make it something else (a car hit me: no fist)
     past_counts: bool = False   # a past event still belongs to this line (an assault is a police case)
     feared_counts: bool = False  # a fear or a maybe is reported as the event (there might be a gas leak)
 
@@ -74,8 +76,33 @@ _DRAG = ("drag", "drags", "dragging", "dragged", "pull", "pulling", "pulled", "g
          "lured", "luring")
 _CHILDREN = "child|children|kid|kids|baby|boy|girl|son|daughter|toddler"
 _CHILD = rf" (?:a |the |my |our |his |her |this |that |their )?(?:little |young )?(?:{_CHILDREN})"
-_PERSON = (rf" (?:her|him|them|me|us|someone|somebody|people|(?:a |the |my |our |his |her |this |that |their )?"
-           rf"(?:little |young )?(?:{_CHILDREN}|woman|man|person))")
+_PEOPLE = (f"{_CHILDREN}|woman|women|man|men|person|guy|guys|lady|wife|husband|girlfriend|boyfriend|partner|mother|"
+           "father|mom|mum|dad|grandma|grandpa|grandmother|grandfather|neighbour|neighbor|friend|brother|sister|"
+           "student|students|cashier|passenger|passengers|family|old man|old woman|old lady|elderly man|elderly woman")
+_PERSON = (rf" (?:her|him|them|me|us|someone|somebody|people|(?:a |an |the |my |our |his |her |this |that |their |"
+           rf"some |two )?(?:little |young |old |elderly )?(?:{_PEOPLE}))")
+#: Hands on a person (beating his wife, punching each other, choking her): 打人, 殴打.
+_HARM = ("beating", "beat up", "beating up", "punching", "punched", "kicking", "slapping", "slapped", "strangling",
+         "strangled", "choking", "choked", "hitting")
+#: Saying one will kill (he says he is going to kill me, threatened to stab her): 威胁要杀.
+_THREAT = (r"(?:says|said|saying|yelling|shouting|screaming|swearing|threatens|threatened|threatening)(?: that)?"
+           r"(?: (?:he|she|they|he's|she's|they're|he'll|she'll|they'll|hes|shes|theyre|hell|shell|theyll))?"
+           r"(?: is| are| will| would)?(?: going to| gonna| to)? (?:kill|stab|shoot|murder|hurt)"
+           rf"(?:{_PERSON}| (?:myself|himself|herself|themselves|yourself|you|everyone|everybody))")
+_BLADES = "knife|gun|pistol|blade|machete|axe|cleaver"
+#: A weapon drawn (pulled a knife on me, drew out a gun): 持刀, 拿刀.
+_DRAWN = (rf"(?:pulled|pulls|pulling|drew|draws|drawing) (?:out (?:a |an |his |her |the )?(?:{_BLADES})|"
+          rf"(?:a |an |his |her |the )?(?:{_BLADES})(?: out)? (?:on|at))")
+#: A door forced (break down my door, kicked the front door in).
+_DOORS = (r"(?:break|breaks|breaking|broke|kick|kicks|kicking|kicked|smash|smashes|smashing|smashed|bust|busting|"
+          r"busted|bash|bashing)")
+_A_DOOR = r"(?:my|our|the|her|his|their|a|your) (?:front |back |apartment |flat |bedroom |bathroom )?door"
+#: A vehicle or an animal right before a police phrase: a car hit me is the traffic police's (122), a dog that
+#: attacked our cat none; a person between them (the taxi driver attacked me) leaves the phrase the police's.
+_NOT_A_HAND = (r"(?<![a-z])(?:car|cars|bus|truck|lorry|taxi|van|motorbike|motorcycle|scooter|e bike|ebike|vehicle|"
+               r"suv|tram|tractor|minibus|train|dog|dogs|cat|cats|bull|cow|goose|geese|monkey|monkeys|horse|animal|"
+               r"animals)(?: (?!driver|drivers|rider|riders|man|men|guy|guys|woman|owner|passenger|people)[a-z']+)"
+               r"{0,3} $")
 #: A weapon in someone's hand (has a pistol, waving a knife): 持刀, 持枪.
 _ARMED = (r"(?:(?:has|had|holding|waving|pointing|brandishing) (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife|"
           r"machete|axe|blade|cleaver)|with (?:a |an )?(?:gun|pistol|rifle|shotgun|firearm|knife))")
@@ -115,6 +142,35 @@ _NO_VITAL_SIGNS = (_NOT + r" (?:been )?breath(?:e|ing)", "unable to breathe", "s
 _SNATCHED = (r" (?:my|her|his|a|an|the|their|our|someone's) (?:bag|handbag|purse|phone|mobile|wallet|necklace|chain|"
              r"child|baby|kid|boy|girl|daughter|son)")
 
+#: "fire" as a verb, a person its object (fire the contractor, fire him), is no fire.
+_FIRE_NOT_A_VERB = (r"fire(?! (?:(?:the |this |that |our |my |your |their |his |her |a |an |all )?(?:[a-z]+ )?(?:"
+                    r"contractor|contractors|worker|workers|staff|employee|employees|manager|managers|guard|guards|"
+                    r"cleaner|cleaners|builder|builders|company|agent|agency|landlord|teacher|nanny|official|"
+                    r"officials)|him|her|them|me|us|everyone|everybody|whoever|anyone)(?![a-z]))")
+#: A gas fitting leaking, a few words between them (the gas hose behind the stove is leaking), but not water's.
+_GAS_PART = ("pipe|pipes|line|lines|pipeline|hose|valve|cylinder|canister|bottle|stove|cooker|boiler|heater|meter|"
+             "tap")
+_NOT_WATER = "(?!water|drain|drains|sewage|sewer|toilet|radiator|heating|roof|ceiling|faucet|sink)"
+#: Swallowed what poisons (my son swallowed bleach, ate rat poison), or too many pills: 误服, 吃错药 (weak there).
+_POISONS = ("bleach|poison|rat poison|pesticide|pesticides|insecticide|detergent|laundry pod|laundry pods|"
+            "washing powder|drain cleaner|cleaning fluid|cleaning liquid|toilet cleaner|antifreeze|weed killer|"
+            "paint thinner|kerosene|lighter fluid|battery|batteries|button battery|magnet|magnets")
+_SWALLOWED = (rf"(?:swallowed|swallowing|drank|drinking|ate|eaten|eating|ingested) (?:some |a |the |a lot of |lots of |"
+              rf"a bottle of |a whole bottle of |a cup of |a glass of )?(?:{_POISONS})",
+              r"(?:swallowed|took|taken|ate) (?:a whole bottle of|a bottle of|a box of|a handful of|too many|all "
+              r"(?:of )?(?:my |his |her |the )?)(?: [a-z]+)? (?:pills|tablets|painkillers)")
+_BY_AN_ANIMAL = (r"by (?:a |an |the |some |two |our |my |their )?(?:stray |big |wild )?(?:dog|dogs|cat|cats|animal|"
+                 r"animals|bull|cow|goose|geese|monkey|monkeys|horse|bees|wasps)")
+#: An animal at a person (a stray dog attacked my kid, attacked by dogs): 被狗咬了 (a dog at a cat is none).
+_MAULED = (rf"(?:dog|dogs) (?:has |have |just )?(?:attacked|attacking|is attacking|are attacking|bit|mauled|"
+           rf"mauling|is biting|are biting){_PERSON}", "(?:attacked|mauled) " + _BY_AN_ANIMAL)
+#: A lift stopped with people in it (stopped between floors, the elevator broke down with my mum inside).
+_LIFT_STOPPED = (r"(?:stopped|stuck|stalled|halted|jammed|hanging) between (?:two )?(?:floors|the [a-z0-9]+ and "
+                 r"(?:the )?[a-z0-9]+ floors?)",
+                 rf"(?:lift|elevator|lifts|elevators)(?: (?!with )[a-z']+){{0,4}} with (?:my |our |his |her |their |a |"
+                 rf"an |the |two |three |some |several |many |\d+ )?(?:[a-z]+ )?(?:{_PEOPLE}|people|passengers|"
+                 rf"residents) (?:still |stuck |trapped )?(?:inside|in it)")
+
 RULES = (
     EnglishRule("火情", _any(
         "on fire", "caught fire", "catching fire", "is burning", "are burning", "burning down", "burnt down",
@@ -126,7 +182,7 @@ RULES = (
         *(line + _DOWN for line in ("power line", "power lines", "power cable", "power cables", "electric line",
                                      "electric lines")),
         r"sparks (?:are )?(?:coming|flying|shooting) (?:out )?(?:of|from)"),
-        weak=_any("fire", "smoke", "black smoke", "thick smoke", "smells of burning"),
+        weak=_any(_FIRE_NOT_A_VERB, "smoke", "black smoke", "thick smoke", "smells of burning"),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "opened fire", "open fire on", "cease fire", "ceasefire"),
         context=_any("barbecue", "bbq", "grill", "cigarette", "cigarettes", "smoker", "smokers", "second hand",
                      "secondhand", "balcony", "chimney", "cooking", "kitchen", "restaurant", "pollution",
@@ -134,7 +190,11 @@ RULES = (
                      "straw", "noise", "nuisance", "every", "comes into", "drifts"),
         after=_any(*_DANGER, "safety", "exit", "exits", "escape", "drill", "door", "doors", "lane", "lanes",
                    "extinguisher", "extinguishers", "station", "hydrant", "code", "department", "brigade",
-                   "engine", "truck", "fighters", "fighting", "a gun", "guns", "shots", "a shot")),
+                   "engine", "truck", "fighters", "fighting", "a gun", "guns", "shots", "a shot",
+                   # a thing named after fire (a fire trap, a fire sale, fire ants)
+                   "trap", "traps", "proof", "resistant", "retardant", "protection", "regulations", "rules",
+                   "permit", "permits", "inspector", "inspectors", "pit", "pits", "wood", "works", "place", "sale",
+                   "wall", "walls", "ant", "ants", "starter", "starters", "cracker", "crackers")),
     EnglishRule("燃气泄漏", _any(
         "gas leak", "gas leaks", "gas leaking", "gas is leaking", "leaking gas", "smell of gas", "smells of gas",
         "smell gas", "smelling gas", "gas smell", "gas smells", "gas alarm is going off", "gas alarm going off",
@@ -142,12 +202,12 @@ RULES = (
         "gas pipe leaking", "leak of gas",
         r"(?:smell|smells|smelled|smelt|smelling|stinks|stink|stank|reeks|reek) (?:strongly |badly )?(?:of|like) "
         r"(?:natural )?gas",
-        r"gas (?:pipe|pipes|line|lines|pipeline|hose|valve|cylinder|canister|bottle|stove|cooker|boiler|heater|"
-        r"meter) (?:is |are |has been |keeps |started )?(?:leaking|hissing)",
+        rf"gas (?:{_GAS_PART})(?: {_NOT_WATER}[a-z']+){{0,4}} (?:leaking|hissing|leaks|hisses)",
         r"gas (?:pipe|line|hose|valve|cylinder|canister|bottle|meter) (?:leaks|has a leak)",
         "gas is hissing", "hissing gas", "hiss of gas"),
         blocks=_any(*(w for w in _HAZARD if w != "alarm test"), *_MEDIA, *_CLAIMS, "repaired", "repair fee",
-                    "gas station", "gas stations", "petrol station", "filling station", "petrol", "gasoline", "diesel"),
+                    "gas station", "gas stations", "petrol station", "filling station", "petrol", "gasoline", "diesel",
+                    "water pipe", "water pipes", "water leak", "water leaking", "leaking water", "leaks water"),
         after=_any("detector", "detectors", "sensor", "sensors", "check", "inspection", "insurance", "station",
                    "stations", "pump", "pumps", "price", "prices", "mileage", "tank", "tanks", "can", "cans",
                    "powered", "engine", "generator", "mower", "bill", "bills", "company", "meter", "meters"),
@@ -162,7 +222,7 @@ RULES = (
         "trapped in", "trapped inside", "stuck in the lift", "stuck in the elevator", "stuck in a lift",
         "stuck in an elevator", "stuck between floors", "can't get out", "cannot get out", "can not get out",
         "fell into a manhole", "fell into the manhole", "fell into a well", "fell down a well", "buried alive",
-        "buried under", "locked in the lift", "locked in the elevator"),
+        "buried under", "locked in the lift", "locked in the elevator", *_LIFT_STOPPED),
         weak=_any("trapped", "lift is stuck", "elevator is stuck", "lift stuck", "elevator stuck"),
         blocks=_any(*_HAZARD, *_MEDIA, "several times", "many times", "repair", "repaired", "maintenance",
                     "lockdown", "quarantine"),
@@ -190,13 +250,16 @@ RULES = (
         *(take + _CHILD + " away by force" for take in _TAKE),
         *("forcibly " + take + _CHILD for take in _TAKE),
         r"stranger[^.!?;]{0,30}(?:take|taking|took|grab|grabbing|grabbed|drag|dragging|dragged|pull|pulling|pulled|"
-        r"lure|luring|lured)" + _CHILD),
+        r"lure|luring|lured)" + _CHILD,
+        _THREAT, _DRAWN, rf"{_DOORS} (?:down|in) {_A_DOOR}",
+        rf"{_DOORS} {_A_DOOR} (?:down|in)"),
         weak=_any("fighting", "fight", "breaking into", "break into", "broke into", "broken into", "breaking in",
                   "trying to get in", "by force", "forcibly", "kicking the door", "forcing the door",
                   "forcing open", "gunshot", "gunshots", "gun shot", "gun shots",
                   "gunfire", "was shot", "were shot", "been shot", "got shot",
                   r"climbing (?:in |in through |through |into )(?:my |our |the |a )windows?",
-                  r"(?:taken|grabbed|dragged|pulled|lured|led) (?:away )?by (?:a |some )?strangers?"),
+                  r"(?:taken|grabbed|dragged|pulled|lured|led) (?:away )?by (?:a |some )?strangers?",
+                  *(harm + other for harm in _HARM for other in (_PERSON, " each other", " one another"))),
         blocks=_any(*_MEDIA, "prevention", "training", "lecture", "consult", "consultation", "lawsuit",
                     "divorce", "legal aid", "self defense", "self defence"),
         context=_any("price", "prices", "rights", "for my", "for our", "for their", "court", "against the",
@@ -210,8 +273,8 @@ RULES = (
                      "dropped", "wedding", "scene"),
         after=_any("down", "alarm", "alarms", "detector", "detectors", "prevention", "about", "over", "a look",
                    "a glance",
-                   "a message", "an email", "a text", "a smile", "a question"),
-        past_counts=True),
+                   "a message", "an email", "a text", "a smile", "a question", _BY_AN_ANIMAL),
+        before=re.compile(_NOT_A_HAND.replace(" ", r"[\s-]+")), past_counts=True),
     EnglishRule("交通事故", _any(
         "car crash", "car accident", "crashed", "crash", "collision", "collided", "hit by a car", "hit by a bus",
         "hit by a truck", "hit by a taxi", "hit by a vehicle", "hit by a motorbike", "hit by a scooter",
@@ -227,7 +290,8 @@ RULES = (
                     "internet", "wifi", "stock", "stocks"),
         context=_any("traffic light", "traffic lights", "speed bump", "at work", "workplace"),
         after=_any("prone", "report", "certificate", "responsibility", "insurance", "claim", "black spot",
-                   "statistics")),
+                   "statistics", "out(?! of control)", "course", "courses", "diet", "test", "tests", "pad", "helmet",
+                   "helmets", "barrier", "barriers")),
     EnglishRule("有人受伤或急病", _any(
         "unconscious", "passed out", "fainted", "collapsed", "stopped breathing", *_NO_VITAL_SIGNS, "heart attack",
         "seizure", "convulsing",
@@ -241,7 +305,7 @@ RULES = (
         weak=_any("injured", "injury", "injuries", "hurt", "bleeding", "broken leg", "broken arm", "broken bone",
                   "burned", "burnt", "scalded", "fell down", "fell off", "bitten by a dog", "dog bite",
                   "poisoned", "poisoning", "stroke", "short of breath", "hit by falling", "unresponsive",
-                  r"(?:not|isn'?t|stopped) moving"),
+                  r"(?:not|isn'?t|stopped) moving", *_SWALLOWED, *_MAULED),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "consult", "consultation", "after effects", "recovered",
                     "recovery", "no injuries", "no one was injured", "nobody was injured", "no casualties"),
         context=_any("hospital", "doctor", "doctors", "patient", "patients", "surgery", "clinic", "food", "pollution",
@@ -253,7 +317,11 @@ RULES = (
                      "application"),
         after=_any("medicine", "medicines", "medication", "medications", "pill", "pills", "drug", "drugs", "tablets",
                    "prevention", "patient", "patients", "ward", "clinic", "rehabilitation", "symptoms", "survivor",
-                   "survivors", "screening", "test", "tests", "out", *_DANGER)),
+                   "survivors", "screening", "test", "tests", "out", *_DANGER,
+                   # burned a thing, not oneself (burned my dinner, burnt the rubbish)
+                   r"(?:my |the |our |his |her |some |a |the whole )?(?:dinner|lunch|breakfast|food|toast|rice|pan|"
+                   r"pot|pots|cake|meal|soup|milk|coffee|popcorn|bread|pizza|meat|eggs|cookies|noodles|rubbish|trash|"
+                   r"garbage|leaves|paper|papers|candle|candles|incense)")),
 )
 
 _DENIALS = ("no", "not", "never", "nobody", "none", "without", "prevent[a-z]*", "avoid[a-z]*", "if", "in case of",
@@ -272,15 +340,19 @@ _DENIED_ONLY = _denied_by(_DENIALS)
 _PAST = _any("yesterday", "last (?:night|week|weekend|month|year|time|semester|term|summer|winter|spring|autumn|fall)",
              "last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "ago", "previously",
              "the other day", "in 19\\d\\d", "in 20\\d\\d")
-_NOW = _any("now", "right now", "just now", "currently", "still", "today", "tonight", "this morning")
+#: "still" with a negation is a complaint that something is not done (still hasn't been cleaned up), no event now.
+_NOW = _any("now", "right now", "just now", "currently", "today", "tonight", "this morning",
+            r"still(?! (?:not|no|never|nobody|hasn'?t|haven'?t|hasnt|havent|isn'?t|isnt|aren'?t|arent|wasn'?t|"
+            r"didn'?t|didnt|doesn'?t|doesnt|don'?t|dont|waiting|unpaid|unresolved|unrepaired)(?![a-z]))")
 #: Where a clause ends within a sentence: "now" or "still" makes only its own clause present (a fire last week, and
 #: the corridor still smells: the fire is past).
 _CLAUSE_END = re.compile(r"[,:()]| (?:and|but|so|while|though|although|because|which) ")
 #: Urgency: the weak phrases count among context words (someone is injured in the restaurant, hurry).
 URGENT = _any("help", "hurry", "quick", "quickly", "urgent", "urgently", "immediately", "asap", "emergency",
               "right now", "come now")
-#: Any phrase of any rule, to pass over at once the sentences that hold none (most).
-_ANY_PHRASE = re.compile("|".join(p.pattern for rule in RULES for p in (rule.words, rule.weak) if p is not None))
+#: The phrases of every rule, to pass over at once the sentences that hold none (most): searched one pattern after
+#: another, as one pattern of them all costs a fifth more (48.9 against 37.5 µs on an English text).
+_PHRASES = tuple(p for rule in RULES for p in (rule.words, rule.weak) if p is not None)
 _CHINESE = re.compile("[\u3400-\u9fff]")
 _SENTENCES = re.compile(r"(?<![0-9])[.!?;\n]+|[。！？；]+")
 
@@ -306,6 +378,8 @@ def _counts(rule, pattern, sentence, past, weak, veto):
         if _CHINESE.match(sentence, found.end()):
             continue
         if rule.after is not None and rule.after.match(sentence[found.end():].lstrip(" -")):
+            continue
+        if rule.before is not None and rule.before.search(sentence, 0, found.start()):
             continue
         if (_DENIED_ONLY if rule.feared_counts else _DENIED).search(sentence[:found.start()]):
             continue
@@ -420,7 +494,7 @@ def _fired(pieces, weak, veto=None):
     for piece in pieces:
         english, around, offset = (piece, None, 0) if isinstance(piece, str) else piece
         sentence = english.lower()
-        if not _latin_half(sentence) or not _ANY_PHRASE.search(sentence):
+        if not _latin_half(sentence) or not any(phrases.search(sentence) for phrases in _PHRASES):
             continue
         past = bool(_PAST.search(sentence))
         chinese = partial(_vetoed, veto, around, offset) if veto and around and _CHINESE.search(around) else None

@@ -80,7 +80,7 @@ EMERGENCIES = [
     ("A car hit a cyclist at the Dongzhimen intersection, he is lying on the road", "交通事故", "122"),
     ("A drunk driver just hit my car and then hit a pedestrian", "交通事故", "122"),
     # a third set, written before these rules and not tuned on (15 of its 16 found; missed: "the gas hose behind
-    # the stove is leaking": gas and its hose apart)
+    # the stove is leaking": gas and its hose apart, found since the fourth set)
     ("My grandfather isn\u2019t breathing, please send an ambulance", "有人受伤或急病", "120"),
     ("My son is not breathing properly and his lips are blue", "有人受伤或急病", "120"),
     ("She\u2019s unresponsive and won\u2019t wake up", "有人受伤或急病", "120"),
@@ -93,6 +93,19 @@ EMERGENCIES = [
     ("\u201cFire!\u201d \u2013 the shop next door is burning", "火情", "119"),
     ("\uff2d\uff59 \uff4d\uff4f\uff54\uff48\uff45\uff52 \uff46\uff41\uff49\uff4e\uff54\uff45\uff44 in the kitchen",
      "有人受伤或急病", "120"),  # full-width letters
+    # a fourth set (emergency_en_heldout2.txt) missed 9 of its 36: the patterns behind them, in other words
+    ("The gas hose behind the stove is leaking", "燃气泄漏", "119"),  # the third set's miss: words between
+    ("The gas valve under the hob is hissing", "燃气泄漏", "119"),
+    ("A man is punching an old lady at the bus stop", "暴力或治安警情", "110"),  # hands on a person
+    ("Two guys are beating each other up in the lobby", "暴力或治安警情", "110"),
+    ("My neighbour is shouting that he will stab me", "暴力或治安警情", "110"),  # a threat said
+    ("He pulled out a knife at the checkout", "暴力或治安警情", "110"),  # a weapon drawn
+    ("Someone is kicking my door down", "暴力或治安警情", "110"),  # a door forced
+    ("My toddler drank some drain cleaner", "有人受伤或急病", "120"),  # swallowed a poison
+    ("A stray dog is biting a child near the school gate", "有人受伤或急病", "120"),  # an animal at a person
+    ("The lift broke down with two old people inside", "有人被困", "119"),  # a lift stopped with people in it
+    ("The elevator stopped between the 9th and 10th floor", "有人被困", "119"),
+    ("a car hit me", "交通事故", "122"),  # a vehicle's, not a fist: no 110
 ]
 
 NEAR_MISSES = [
@@ -188,7 +201,7 @@ NEAR_MISSES = [
     "Our landlord is unresponsive to every message",
     "Last month my bike was stolen and nobody called me back",
     # the third set's near misses, not tuned on (13 of its 14 skipped; flagged: "our team crashed out of the
-    # tournament", 122)
+    # tournament", 122, skipped since the fourth set)
     "There was a gas leak two weeks ago and the kitchen still needs repainting, who pays?",
     "The bulb in the stairwell burned out again",
     "I had a fight with the property manager about parking fees",
@@ -199,6 +212,20 @@ NEAR_MISSES = [
     "Last month my bike was stolen and the police still haven\u2019t called me back",
     "The bus driver hit the brakes hard and the passengers complained",
     "The heating in our flat isn\u2019t working, my mother can\u2019t sleep",
+    # the fourth set flagged 5 of its 34: the patterns behind them, in other words
+    "Our team crashed out of the tournament",  # the third set's false alarm: crash + out, a crash barrier
+    "I crashed out on the sofa and missed the delivery",
+    "I need a crash course in recycling rules",
+    "The crash barrier on the bridge is bent",
+    "We want to fire the cleaning company",  # fire as a verb, a person its object
+    "Fire the manager who ignored our complaint",
+    "The old market is a fire trap",  # a thing named after fire
+    "After last month's fire the stairwell still isn't repainted",  # still + a negation: a complaint
+    "The fire two weeks ago still hasn't been cleaned up",
+    "My neighbour burned his rubbish in the yard again",  # burned a thing, not oneself
+    "I burnt the toast and the smoke alarm went off",
+    "The neighbour's dog attacked my chickens",  # an animal at an animal
+    "The gas boiler is leaking water",  # a gas fitting leaking water
 ]
 
 #: Chinese with English words in it, as a caller or a call-taker types it: the English words touch the Chinese
@@ -317,3 +344,14 @@ def test_an_english_request_gets_the_english_prompt_on_an_english_page():
     hint = duplicates.emergency_hint("I can smell gas in the stairwell")
     with translation.override("en"):
         assert emergency_words(hint) == "Gas leak: transfer to 119 fire and rescue (and the gas utility, 96777) now"
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("a car hit me", ["122"]), ("车把我撞了", ["122"]),
+    ("a car hit me and my leg is bleeding", ["122", "120"]), ("车把我撞了，腿在流血", ["122", "120"]),
+])
+def test_a_car_that_hit_the_caller_is_122_and_120_as_well_when_hurt_in_either_language(text, numbers):
+    """The Chinese rules' answer to 被车撞了 (122) and 我被车撞了，腿在流血 (122, 120 as well), kept in English and
+    in 车把我撞了: the traffic police first, the ambulance beside them only when an injury is told (the lines'
+    order puts 122 before 120), and never the police (110) for a fist."""
+    assert [line[1] for line in duplicates.emergency_hint(text).lines] == numbers
