@@ -151,14 +151,15 @@ _FIRE_NOT_A_VERB = (r"fire(?! (?:(?:the |this |that |our |my |your |their |his |
 _GAS_PART = ("pipe|pipes|line|lines|pipeline|hose|valve|cylinder|canister|bottle|stove|cooker|boiler|heater|meter|"
              "tap")
 _NOT_WATER = "(?!water|drain|drains|sewage|sewer|toilet|radiator|heating|roof|ceiling|faucet|sink)"
-#: Swallowed what poisons (my son swallowed bleach, ate rat poison), or too many pills: 误服, 吃错药 (weak there).
+#: Swallowed what poisons (my son swallowed bleach, ate rat poison): 误服, 吃错药 (weak there too).
 _POISONS = ("bleach|poison|rat poison|pesticide|pesticides|insecticide|detergent|laundry pod|laundry pods|"
             "washing powder|drain cleaner|cleaning fluid|cleaning liquid|toilet cleaner|antifreeze|weed killer|"
             "paint thinner|kerosene|lighter fluid|battery|batteries|button battery|magnet|magnets")
 _SWALLOWED = (rf"(?:swallowed|swallowing|drank|drinking|ate|eaten|eating|ingested) (?:some |a |the |a lot of |lots of |"
-              rf"a bottle of |a whole bottle of |a cup of |a glass of )?(?:{_POISONS})",
-              r"(?:swallowed|took|taken|ate) (?:a whole bottle of|a bottle of|a box of|a handful of|too many|all "
-              r"(?:of )?(?:my |his |her |the )?)(?: [a-z]+)? (?:pills|tablets|painkillers)")
+              rf"a bottle of |a whole bottle of |a cup of |a glass of )?(?:{_POISONS})")
+#: Too many pills taken: an overdose, as strong as the word ("many" is a context word of the weak phrases).
+_TOO_MANY_PILLS = (r"(?:swallowed|took|taken|ate) (?:a whole bottle of|a bottle of|a box of|a handful of|too many|all "
+                   r"(?:of )?(?:my |his |her |the )?)(?: [a-z]+)? (?:pills|tablets|painkillers)")
 _BY_AN_ANIMAL = (r"by (?:a |an |the |some |two |our |my |their )?(?:stray |big |wild )?(?:dog|dogs|cat|cats|animal|"
                  r"animals|bull|cow|goose|geese|monkey|monkeys|horse|bees|wasps)")
 #: An animal at a person (a stray dog attacked my kid, attacked by dogs): 被狗咬了 (a dog at a cat is none).
@@ -297,7 +298,7 @@ RULES = (
         "seizure", "convulsing",
         "bleeding heavily", "lots of blood", "covered in blood", "won'?t stop bleeding", "electrocuted",
         "drowning", "drowned", "fell into the river", "fell into the lake", "fell into the water",
-        "call an ambulance", "need an ambulance", "needs an ambulance", "overdose", "overdosed",
+        "call an ambulance", "need an ambulance", "needs an ambulance", "overdose", "overdosed", _TOO_MANY_PILLS,
         "lying on the ground", rf"(?:{_SOMEONE})(?:'s| is| are| was| has been)? (?:still )?(?:lying|lies) (?:on|in) "
         r"the (?:road|street|floor|ground|pavement|sidewalk)", "electrocution", "electric shock", "electrical shock",
         "shocked by (?:a |the )?(?:" + "|".join(_LIVE + ("downed", "fallen")) + " )?" + _WIRE,
@@ -305,7 +306,7 @@ RULES = (
         weak=_any("injured", "injury", "injuries", "hurt", "bleeding", "broken leg", "broken arm", "broken bone",
                   "burned", "burnt", "scalded", "fell down", "fell off", "bitten by a dog", "dog bite",
                   "poisoned", "poisoning", "stroke", "short of breath", "hit by falling", "unresponsive",
-                  r"(?:not|isn'?t|stopped) moving", *_SWALLOWED, *_MAULED),
+                  r"(?:not|isn'?t|stopped) moving", _SWALLOWED, *_MAULED),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "consult", "consultation", "after effects", "recovered",
                     "recovery", "no injuries", "no one was injured", "nobody was injured", "no casualties"),
         context=_any("hospital", "doctor", "doctors", "patient", "patients", "surgery", "clinic", "food", "pollution",

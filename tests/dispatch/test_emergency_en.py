@@ -102,6 +102,7 @@ EMERGENCIES = [
     ("He pulled out a knife at the checkout", "暴力或治安警情", "110"),  # a weapon drawn
     ("Someone is kicking my door down", "暴力或治安警情", "110"),  # a door forced
     ("My toddler drank some drain cleaner", "有人受伤或急病", "120"),  # swallowed a poison
+    ("My son took too many pills", "有人受伤或急病", "120"),  # an overdose, "many" though
     ("A stray dog is biting a child near the school gate", "有人受伤或急病", "120"),  # an animal at a person
     ("The lift broke down with two old people inside", "有人被困", "119"),  # a lift stopped with people in it
     ("The elevator stopped between the 9th and 10th floor", "有人被困", "119"),
