@@ -55,13 +55,9 @@ def in_handle(exc) -> bool:
 def interrupted_language(argv) -> str:
     """The language of the Ctrl-C line: --lang on the command line, else the environment's, else Chinese (the
     platform's LANGUAGE_CODE, not read: Django may be half loaded)."""
-    from jiesu.core.language import environment_language
+    from jiesu.core.language import environment_language, language_option
 
-    for arg, following in zip(argv, [*argv[1:], ""]):
-        value = following if arg == "--lang" else arg.removeprefix("--lang=") if arg.startswith("--lang=") else ""
-        if value in STOPPED:
-            return value
-    return environment_language() or "zh-hans"
+    return language_option(argv) or environment_language() or "zh-hans"
 
 
 def _main(argv):

@@ -93,7 +93,7 @@ def test_the_command_line_refuses_in_the_locales_language(files, tmp_path):
                               capture_output=True, text=True, cwd=ROOT, timeout=120, env={**base, "LANG": lang})
         assert proc.returncode == 1 and proc.stdout == ""
         said[lang] = proc.stderr.strip()
-    assert said["C.UTF-8"] == (f"CommandError: --save-model {tmp_path}/m.txt：模型文件名须以 .npz 结尾（是否应为 "
+    assert said["C.UTF-8"] == (f"错误：--save-model {tmp_path}/m.txt：模型文件名须以 .npz 结尾（是否应为 "
                                f"{tmp_path}/m.txt.npz？）")
-    assert said["en_US.UTF-8"] == (f"CommandError: --save-model {tmp_path}/m.txt: a model file's name ends in .npz "
+    assert said["en_US.UTF-8"] == (f"Error: --save-model {tmp_path}/m.txt: a model file's name ends in .npz "
                                    f"({tmp_path}/m.txt.npz?)")

@@ -202,5 +202,5 @@ def test_ctrl_c_gives_one_line_and_exit_code_130(titles, tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
-    assert err.strip().splitlines() == [f"CommandError: interrupted: nothing was written ({out} was not created)"]
+    assert err.strip().splitlines() == [f"Error: interrupted: nothing was written ({out} was not created)"]
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))

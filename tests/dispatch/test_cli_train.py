@@ -116,9 +116,9 @@ def test_the_training_rows_limit_is_kept_by_lowering_the_minimum_per_category(tm
 
 
 def test_a_since_that_is_not_a_date_is_argparses_error_not_a_traceback(tmp_path):
-    """Argparse's error is English, as every one (docs/dispatch.md, Language); manage.py: no schema check first."""
+    """Argparse's error, in the command's language (--lang en); manage.py: no schema check first."""
     proc = subprocess.run([sys.executable, str(ROOT / "manage.py"), "dispatch", "train", "--from-tickets", "--since", "2026-13-01", "--out",
-                           str(tmp_path / "m.npz")], capture_output=True, text=True, timeout=120)
+                           str(tmp_path / "m.npz"), "--lang", "en"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[-1] == ("manage.py dispatch train: error: argument --since: not a date (YYYY-MM-DD): "
                                             "'2026-13-01'")

@@ -109,6 +109,6 @@ def test_the_command_line_gets_one_line_and_a_non_zero_exit_before_any_training(
         capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
-        "CommandError: --save-model /proc/nope/m.npz: cannot create the directory /proc/nope (No such file or "
+        "Error: --save-model /proc/nope/m.npz: cannot create the directory /proc/nope (No such file or "
         "directory)"]
     assert "trained on" not in proc.stdout

@@ -164,8 +164,9 @@ def test_without_a_setting_the_training_rows_follow_the_free_memory(settings, mo
 
     settings.JIESU = {**settings.JIESU, "DISPATCH_TRAIN_ROWS": None}
     monkeypatch.setattr(memory, "free_bytes", lambda: 2e9)
-    parser = Command().create_parser("jiesu", "dispatch")
-    said = " ".join(parser._subparsers._group_actions[0].choices["retrain"].format_help().split())
+    with translation.override("en"):  # the help texts are worded as the parser is built and prints
+        parser = Command().create_parser("jiesu", "dispatch")
+        said = " ".join(parser._subparsers._group_actions[0].choices["retrain"].format_help().split())
     assert "now: 14,000 rows, about 1.4 GB; 0 = never" in said
     command = Command()
     config = command._config(vars(parser.parse_args(["retrain", "--model", "m.npz"])), calibrate=True)
@@ -330,7 +331,7 @@ def test_the_worker_starts_a_real_retrain_process_that_records_its_end(scheduled
     assert done.state == RetrainState.SKIPPED and done.pid == child.pid
     assert done.reason == "no closed ticket with a dispatcher-confirmed category"  # stored in English, as every run's
     log = jobs.retrain_log_path(scheduled).read_text()
-    assert f"== 第 {done.pk} 次重新训练，" in log and "CommandError: 没有经派单员确认分类的已办结工单\n" in log
+    assert f"== 第 {done.pk} 次重新训练，" in log and "错误：没有经派单员确认分类的已办结工单\n" in log
     jobs.retrain_if_due(NIGHT + timedelta(minutes=1))
     assert child not in jobs._children  # reaped, not left a zombie
 

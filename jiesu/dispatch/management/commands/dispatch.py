@@ -27,10 +27,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.errors import DomainError
 from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
@@ -58,141 +60,144 @@ def _columns(value: str) -> list[str]:
 
 def _add_data_args(p):
     p.add_argument("--text", default=DEFAULT_TEXT,
-                   help=f"comma-separated text columns, joined in this order (default {DEFAULT_TEXT}); "
-                        "a column a file lacks counts as empty")
-    p.add_argument("--label", default=DEFAULT_LABEL, help=f"label column (default {DEFAULT_LABEL})")
+                   help=_("comma-separated text columns, joined in this order (default %(default)s); "
+                          "a column a file lacks counts as empty"))
+    p.add_argument("--label", default=DEFAULT_LABEL, help=_("label column (default %(default)s)"))
 
 
 def _add_model_args(p):
+    """The classifier's options; a help text's `%(default)s` is the option's default, as argparse fills it in."""
     p.add_argument("--ngram-max", type=int, default=ClassifierConfig.ngram_max,
-                   help=f"longest character n-gram (default {ClassifierConfig.ngram_max})")
+                   help=_("longest character n-gram (default %(default)s)"))
     p.add_argument("--model-type", choices=["ridge", "svm"], default=ClassifierConfig.model, dest="model_type",
-                   help=f"linear model (default {ClassifierConfig.model})")
+                   help=_("linear model (default %(default)s)"))
     p.add_argument("--alpha", type=float, default=ClassifierConfig.alpha,
-                   help=f"ridge regularisation (default {ClassifierConfig.alpha})")
+                   help=_("ridge regularisation (default %(default)s)"))
     p.add_argument("--C", type=float, default=ClassifierConfig.C, dest="C",
-                   help=f"SVM regularisation C (default {ClassifierConfig.C})")
+                   help=_("SVM regularisation C (default %(default)s)"))
     p.add_argument("--title-weight", type=float, default=ClassifierConfig.title_weight, dest="title_weight",
-                   help="weight of the title-only feature block (the text's first line; default "
-                        f"{ClassifierConfig.title_weight}; 0 = none)")
+                   help=_("weight of the title-only feature block (the text's first line; default %(default)s; "
+                          "0 = none)"))
     p.add_argument("--word-weight", type=float, default=ClassifierConfig.word_weight, dest="word_weight",
-                   help="weight of the word feature block (dictionary words found in the text; default "
-                        f"{ClassifierConfig.word_weight}; 0 = none)")
+                   help=_("weight of the word feature block (dictionary words found in the text; default "
+                          "%(default)s; 0 = none)"))
     p.add_argument("--words-from", choices=["title", "text"], default=ClassifierConfig.words_from, dest="words_from",
-                   help=f"where the word block looks: the title line or the whole text (default "
-                        f"{ClassifierConfig.words_from})")
+                   help=_("where the word block looks: the title line or the whole text (default %(default)s)"))
     p.add_argument("--word-max", type=int, default=ClassifierConfig.word_max, dest="word_max",
-                   help=f"longest dictionary word the word block looks for (default {ClassifierConfig.word_max})")
+                   help=_("longest dictionary word the word block looks for (default %(default)s)"))
     p.add_argument("--chunk-weight", type=float, default=ClassifierConfig.chunk_weight, dest="chunk_weight",
-                   help="training only: weight of the extra examples cut from full messages' bodies (passages of "
-                        f"whole sentences; default {ClassifierConfig.chunk_weight}; 0 = none)")
+                   help=_("training only: weight of the extra examples cut from full messages' bodies (passages of "
+                          "whole sentences; default %(default)s; 0 = none)"))
     p.add_argument("--max-weights", type=int, default=ClassifierConfig.max_weights, dest="max_weights",
-                   help="weights the model keeps; past it each feature keeps only its strongest classes (default "
-                        f"{ClassifierConfig.max_weights:,}: a catalogue of hundreds of categories; 0 = keep all)")
+                   help=_("weights the model keeps; past it each feature keeps only its strongest classes (default "
+                          "%(most)s: a catalogue of hundreds of categories; 0 = keep all)")
+                   % {"most": f"{ClassifierConfig.max_weights:,}"})
     now = training.configured_rows()
     p.add_argument("--kernel-rows", type=int, default=None, dest="kernel_max_rows", metavar="ROWS",
-                   help=f"{MIN_CLASSES} or more categories are solved at once up to this many training rows, with "
-                        "4 × rows² bytes of memory (default JIESU_DISPATCH_TRAIN_ROWS, else chosen from the memory "
-                        f"free when training starts, at most {memory.MOST_ROWS:,}; now: {now.rows:,} rows, about "
-                        f"{now.peak_gb} GB; 0 = never)")
+                   help=_("%(classes)d or more categories are solved at once up to this many training rows, with "
+                          "4 × rows² bytes of memory (default JIESU_DISPATCH_TRAIN_ROWS, else chosen from the memory "
+                          "free when training starts, at most %(most)s; now: %(rows)s rows, about %(gb)s GB; "
+                          "0 = never)")
+                   % {"classes": MIN_CLASSES, "most": f"{memory.MOST_ROWS:,}", "rows": f"{now.rows:,}",
+                      "gb": now.peak_gb})
     p.add_argument("--max-per-category", type=int, default=None, dest="max_per_class", metavar="N",
-                   help="training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
-                        f"only for {MIN_CLASSES} or more categories whose rows (with body passages) exceed "
-                        "--kernel-rows, the same newest share of each category that fits, "
-                        f"and at least {ClassifierConfig.min_per_class} of each")
+                   help=_("training rows kept per category, the newest (the last in a file); 0 = keep all; default: "
+                          "only for %(classes)d or more categories whose rows (with body passages) exceed "
+                          "--kernel-rows, the same newest share of each category that fits, and at least %(least)d "
+                          "of each") % {"classes": MIN_CLASSES, "least": ClassifierConfig.min_per_class})
 
 
-class Command(BaseCommand):
-    help = ("Dispatch classifier: evaluate | train | retrain | rollback | crossval | predict | info "
-            "(see `jiesu dispatch <action> -h`).")
+class Command(LanguageCommand):
+    help = gettext_lazy("Dispatch classifier: evaluate | train | retrain | rollback | crossval | predict | info "
+                        "(see `jiesu dispatch <action> -h`).")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-        ev = sub.add_parser("evaluate", help="train on some CSV files, score on another",
-                            description="Train on the --train files, predict the --test file, print per-class "
-                                        "precision/recall/F1 and the confusion matrix, and as the last line JSON "
-                                        '{"macro_f1", "accuracy", "n_train", "n_test", "seconds"}.')
-        ev.add_argument("--train", nargs="+", required=True, metavar="CSV", help="training files")
-        ev.add_argument("--test", required=True, metavar="CSV", help="test file")
+        ev = sub.add_parser("evaluate", help=_("train on some CSV files, score on another"),
+                            description=_("Train on the --train files, predict the --test file, print per-class "
+                                          "precision/recall/F1 and the confusion matrix, and as the last line JSON "
+                                          '{"macro_f1", "accuracy", "n_train", "n_test", "seconds"}.'))
+        ev.add_argument("--train", nargs="+", required=True, metavar="CSV", help=_("training files"))
+        ev.add_argument("--test", required=True, metavar="CSV", help=_("test file"))
         _add_data_args(ev)
         _add_model_args(ev)
         ev.add_argument("--exclude-overlap", action="store_true",
-                        help="drop training rows whose first text column (e.g. the title) also occurs in the "
-                             "test file, for an honest score when the files share rows")
-        ev.add_argument("--save-model", metavar="PATH", help="also save the trained (calibrated) model")
+                        help=_("drop training rows whose first text column (e.g. the title) also occurs in the "
+                               "test file, for an honest score when the files share rows"))
+        ev.add_argument("--save-model", metavar="PATH", help=_("also save the trained (calibrated) model"))
 
-        tr = sub.add_parser("train", help="train a model (CSV files, closed tickets or the catalogue) and save it",
-                            description="Train from CSV files, from the platform's closed tickets (the "
-                                        "dispatcher-confirmed category code is the label) or, for a cold start, "
-                                        "from the category catalogue's names and keywords; write a versioned model "
-                                        "file. Last line: JSON with the model's metadata.")
+        tr = sub.add_parser("train", help=_("train a model (CSV files, closed tickets or the catalogue) and save it"),
+                            description=_("Train from CSV files, from the platform's closed tickets (the "
+                                          "dispatcher-confirmed category code is the label) or, for a cold start, "
+                                          "from the category catalogue's names and keywords; write a versioned "
+                                          "model file. Last line: JSON with the model's metadata."))
         source = tr.add_mutually_exclusive_group(required=True)
-        source.add_argument("--from-csv", nargs="+", metavar="CSV", dest="from_csv", help="labelled CSV files")
+        source.add_argument("--from-csv", nargs="+", metavar="CSV", dest="from_csv", help=_("labelled CSV files"))
         source.add_argument("--from-tickets", action="store_true", dest="from_tickets",
-                            help="closed tickets whose category a dispatcher confirmed (labels: category codes)")
+                            help=_("closed tickets whose category a dispatcher confirmed (labels: category codes)"))
         source.add_argument("--cold-start", action="store_true", dest="cold_start",
-                            help="no labelled text: the active leaf categories' names and keywords")
-        tr.add_argument("--since", type=_day, help="with --from-tickets: closed on or after this day (YYYY-MM-DD)")
-        tr.add_argument("--until", type=_day, help="with --from-tickets: closed before this day (YYYY-MM-DD)")
-        tr.add_argument("--limit", type=int, help="with --from-tickets: at most this many, the most recently closed")
-        tr.add_argument("--out", required=True, metavar="PATH", help="model file to write (.npz)")
-        tr.add_argument("--version", help="model version string (default: timestamp + weights digest)")
+                            help=_("no labelled text: the active leaf categories' names and keywords"))
+        tr.add_argument("--since", type=_day, help=_("with --from-tickets: closed on or after this day (YYYY-MM-DD)"))
+        tr.add_argument("--until", type=_day, help=_("with --from-tickets: closed before this day (YYYY-MM-DD)"))
+        tr.add_argument("--limit", type=int, help=_("with --from-tickets: at most this many, the most recently closed"))
+        tr.add_argument("--out", required=True, metavar="PATH", help=_("model file to write (.npz)"))
+        tr.add_argument("--version", help=_("model version string (default: timestamp + weights digest)"))
         tr.add_argument("--no-calibrate", action="store_true",
-                        help="skip the cross-validated probability calibration (faster)")
+                        help=_("skip the cross-validated probability calibration (faster)"))
         _add_data_args(tr)
         _add_model_args(tr)
 
-        rt = sub.add_parser("retrain", help="train on the closed tickets; replace the model only if not worse",
-                            description="Train a new model on the closed tickets whose category a dispatcher "
-                                        "confirmed, judge it and the current model (--model) on the newest tickets "
-                                        "the current one has not seen and the new one is trained without, and "
-                                        "replace the current model only if the new one's first suggestion is "
-                                        "right at least as often; then train it again on every ticket. The "
-                                        "replaced file is kept as <name>.previous.npz. Running processes pick the "
-                                        "new file up within 30 s. Last line: JSON with both judgements.")
-        _add_desk_model_arg(rt, "the model file the engine uses; created if missing")
+        rt = sub.add_parser("retrain", help=_("train on the closed tickets; replace the model only if not worse"),
+                            description=_("Train a new model on the closed tickets whose category a dispatcher "
+                                          "confirmed, judge it and the current model (--model) on the newest "
+                                          "tickets the current one has not seen and the new one is trained without, "
+                                          "and replace the current model only if the new one's first suggestion is "
+                                          "right at least as often; then train it again on every ticket. The "
+                                          "replaced file is kept as <name>.previous.npz. Running processes pick the "
+                                          "new file up within 30 s. Last line: JSON with both judgements."))
+        _add_desk_model_arg(rt, _("the model file the engine uses; created if missing"))
         rt.add_argument("--holdout", type=int, default=training.HOLDOUT, metavar="N",
-                        help=f"judge on at most the newest N unseen tickets (default {training.HOLDOUT:,}; without a "
-                             "current model: at most a fifth of the tickets)")
+                        help=_("judge on at most the newest N unseen tickets (default %(most)s; without a current "
+                               "model: at most a fifth of the tickets)") % {"most": f"{training.HOLDOUT:,}"})
         rt.add_argument("--tolerance", type=float, default=0.0,
-                        help="replace the model even if the new one is right this much less often (0.01 = one "
-                             "point; default 0)")
+                        help=_("replace the model even if the new one is right this much less often (0.01 = one "
+                               "point; default 0)"))
         rt.add_argument("--no-refit", action="store_true",
-                        help="keep the judged model as it is (not trained again with the newest tickets)")
-        rt.add_argument("--force", action="store_true", help="replace the current model whatever the judgement")
-        rt.add_argument("--since", type=_day, help="only tickets closed on or after this day (YYYY-MM-DD)")
-        rt.add_argument("--version", help="version string of the new model (default: timestamp + weights digest)")
+                        help=_("keep the judged model as it is (not trained again with the newest tickets)"))
+        rt.add_argument("--force", action="store_true", help=_("replace the current model whatever the judgement"))
+        rt.add_argument("--since", type=_day, help=_("only tickets closed on or after this day (YYYY-MM-DD)"))
+        rt.add_argument("--version", help=_("version string of the new model (default: timestamp + weights digest)"))
         rt.add_argument("--run", type=int, metavar="ID",
-                        help="carry out the retraining the worker recorded as ID (the worker starts it so); "
-                             "without it the run is recorded as started by command")
+                        help=_("carry out the retraining the worker recorded as ID (the worker starts it so); "
+                               "without it the run is recorded as started by command"))
         _add_model_args(rt)
 
-        cv = sub.add_parser("crossval", help="repeated stratified k-fold cross-validation",
-                            description="Repeated stratified k-fold CV on --data, grouped by the first text "
-                                        "column; --extra files are added to every training fold except rows "
-                                        "sharing a first-text-column value with the test fold.")
+        cv = sub.add_parser("crossval", help=_("repeated stratified k-fold cross-validation"),
+                            description=_("Repeated stratified k-fold CV on --data, grouped by the first text "
+                                          "column; --extra files are added to every training fold except rows "
+                                          "sharing a first-text-column value with the test fold."))
         cv.add_argument("--data", required=True, metavar="CSV")
         cv.add_argument("--extra", nargs="*", default=[], metavar="CSV")
         cv.add_argument("--folds", type=int, default=5)
-        cv.add_argument("--seeds", default="0,1,2", help="comma-separated random seeds (default 0,1,2)")
+        cv.add_argument("--seeds", default="0,1,2", help=_("comma-separated random seeds (default %(default)s)"))
         _add_data_args(cv)
         _add_model_args(cv)
 
-        pr = sub.add_parser("predict", help="top-k categories for texts")
-        _add_desk_model_arg(pr, "the model file")
+        pr = sub.add_parser("predict", help=_("top-k categories for texts"))
+        _add_desk_model_arg(pr, _("the model file"))
         pr.add_argument("-k", type=int, default=3)
-        pr.add_argument("texts", nargs="*", help="texts (default: one per line from standard input)")
+        pr.add_argument("texts", nargs="*", help=_("texts (default: one per line from standard input)"))
 
-        rb = sub.add_parser("rollback", help="put the previous model back in place (undo a retraining)",
-                            description="Put <name>.previous.npz (kept by retrain) back in place of the model and "
-                                        "keep the current one as the previous, so that a second rollback undoes "
-                                        "the first. Refused while a retraining runs. Running processes pick it "
-                                        "up within 30 s. Last line: JSON.")
-        _add_desk_model_arg(rb, "the model file the engine uses")
+        rb = sub.add_parser("rollback", help=_("put the previous model back in place (undo a retraining)"),
+                            description=_("Put <name>.previous.npz (kept by retrain) back in place of the model "
+                                          "and keep the current one as the previous, so that a second rollback "
+                                          "undoes the first. Refused while a retraining runs. Running processes "
+                                          "pick it up within 30 s. Last line: JSON."))
+        _add_desk_model_arg(rb, _("the model file the engine uses"))
 
-        info = sub.add_parser("info", help="show a model file's metadata")
-        _add_desk_model_arg(info, "the model file")
+        info = sub.add_parser("info", help=_("show a model file's metadata"))
+        _add_desk_model_arg(info, _("the model file"))
         for action in sub.choices.values():
             add_language_option(action)
 
@@ -575,7 +580,7 @@ def _day(value):
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise ArgumentTypeError(_("not a date (YYYY-MM-DD): %(value)s") % {"value": repr(value)}) from None
     return timezone.make_aware(datetime.combine(day, day_start.min))
 
 
@@ -604,10 +609,12 @@ def _in_english(word, *args):
 
 
 def _add_desk_model_arg(parser, what):
-    """--model, by default the desk's model file (JIESU_DISPATCH_MODEL) when the platform names one."""
+    """--model, by default the desk's model file (JIESU_DISPATCH_MODEL) when the platform names one; `what`: the
+    help text's beginning, in the active language."""
     desk_model = training.configured_model()
     parser.add_argument("--model", required=desk_model is None, default=desk_model and str(desk_model),
-                        metavar="PATH", help=f"{what} (default: the desk's, JIESU_DISPATCH_MODEL: {desk_model})")
+                        metavar="PATH", help=_("%(what)s (default: the desk's, JIESU_DISPATCH_MODEL: %(model)s)")
+                        % {"what": what, "model": desk_model})
 
 
 def _rolled_back(result) -> str:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.language import add_language_option
 from jiesu.core.worded import words_of
 from jiesu.dispatch.training import configured_model
@@ -42,36 +43,41 @@ CATEGORY_FROM = {"file": gettext_noop("named in the file"), "mapping": gettext_n
 ROUTING = {"file": gettext_noop("the unit named in the file"), "none": gettext_noop("no handling unit")}
 
 
-class Command(BaseCommand):
-    help = ("Import historical tickets from a file (csv: Jiesu's own columns; us311: Los Angeles or New York "
-            "311 exports), with classification, routing, a progress bar and a report of rejected rows.")
+class Command(LanguageCommand):
+    help = gettext_lazy("Import historical tickets from a file (csv: Jiesu's own columns; us311: Los Angeles or New "
+                        "York 311 exports), with classification, routing, a progress bar and a report of rejected "
+                        "rows.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the file to import (CSV in UTF-8, with or without BOM, or GBK/GB18030)")
+        """The options, their help texts in the command line's language (jiesu.core.command_line)."""
+        parser.add_argument("file", help=_("the file to import (CSV in UTF-8, with or without BOM, or GBK/GB18030)"))
         parser.add_argument("--format", dest="fmt", choices=sorted(FORMATS), default="csv",
-                            help="csv (Jiesu's columns, docs/import.md) or us311 (LA/NYC 311 exports); default csv")
+                            help=_("csv (Jiesu's columns, docs/import.md) or us311 (LA/NYC 311 exports); default "
+                                   "%(default)s"))
         parser.add_argument("--source", default=None,
-                            help="name of the source system, part of the idempotency key (default: csv, or "
-                                 "la311/nyc311 from the header); 1-20 characters a-z 0-9 . _ -")
+                            help=_("name of the source system, part of the idempotency key (default: csv, or "
+                                   "la311/nyc311 from the header); 1-20 characters a-z 0-9 . _ -"))
         parser.add_argument("--report", default=None,
-                            help="where to write the rejected rows (CSV; default var/imports/<file>-<time>.rejected.csv)")
+                            help=_("where to write the rejected rows (CSV; default "
+                                   "var/imports/<file>-<time>.rejected.csv)"))
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
-                            help=f"rows per batch and transaction (default {BATCH_SIZE})")
+                            help=_("rows per batch and transaction (default %(default)s)"))
         parser.add_argument("--writers", type=int, default=None,
-                            help=f"PostgreSQL: connections writing batches at once, per process (default {WRITERS} per "
-                                 f"process, {WRITERS_ALONE} with one process); SQLite has one")
+                            help=_("PostgreSQL: connections writing batches at once, per process (default %(writers)d "
+                                   "per process, %(alone)d with one process); SQLite has one")
+                            % {"writers": WRITERS, "alone": WRITERS_ALONE})
         parser.add_argument("--processes", type=int, default=PROCESSES,
-                            help=f"PostgreSQL: import processes, each over its part of the file (default {PROCESSES}; "
-                                 "more pay with cores to spare); SQLite has one")
+                            help=_("PostgreSQL: import processes, each over its part of the file (default "
+                                   "%(default)s; more pay with cores to spare); SQLite has one"))
         parser.add_argument("--key-checks", choices=KEY_CHECKS, default="auto",
-                            help="PostgreSQL: check foreign keys once per batch (batch: the writer looks up and locks "
-                                 "every row referred to; needs the right to set session_replication_role and no "
-                                 "triggers on the ticket tables) or per row (row: the database's own triggers); "
-                                 "default auto: batch where possible, else row")
-        add_language_option(parser, printed="the lines printed and of the report's reasons")
+                            help=_("PostgreSQL: check foreign keys once per batch (batch: the writer looks up and "
+                                   "locks every row referred to; needs the right to set session_replication_role and "
+                                   "no triggers on the ticket tables) or per row (row: the database's own triggers); "
+                                   "default auto: batch where possible, else row"))
+        add_language_option(parser, printed=_("the lines printed and of the report's reasons"))
         parser.add_argument("--dry-run", action="store_true",
-                            help="check, classify and route every row, write the report, but no tickets")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+                            help=_("check, classify and route every row, write the report, but no tickets"))
+        parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 
     def handle(self, *args, **opts):
         with translation.override(opts["lang"]):
