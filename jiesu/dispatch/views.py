@@ -53,7 +53,13 @@ def panel_context(ticket):
     rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
     return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
             "unreadable": desk.unreadable_model_file(found.cold_start),
-            "warning": desk.accept_warning(ticket) if rows else None}
+            "warning": desk.accept_warning(ticket) if rows else None, "place_note": unplaced_reason(found.place)}
+
+
+def unplaced_reason(place):
+    """Why no street was found for the ticket (「八里庄」有多处…，请补充所在区), which tells the dispatcher what to ask
+    or choose; "" when a street was found (the suggestions name it) or nothing was located."""
+    return place.reason if place is not None and place.street is None and place.reason else ""
 
 
 @login_required

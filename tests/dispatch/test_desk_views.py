@@ -489,3 +489,14 @@ def test_the_suggestion_log_in_the_back_office_is_searched_by_ticket_number_and_
     assert admin_client.get("/admin/dispatch/dispatchsuggestion/", {"q": "燃气"}).status_code == 200
     assert admin_client.get(f"/admin/dispatch/dispatchsuggestion/{row.pk}/delete/").status_code == 403
     assert DispatchSuggestion.objects.count() == 2
+
+
+def test_the_panel_says_why_no_street_was_found(desk_world, as_user):
+    """The dispatcher reads what to ask or choose (the locator's reason), not only 「位置不明」 in a suggestion."""
+    w = desk_world
+    unplaced = new_ticket(w, text="路灯坏了好几天", street_code="", address="火星大道1号")
+    html = as_user(w.dispatcher).get(f"/dispatch/desk/{unplaced.pk}/suggestions/").content.decode()
+    note = html.split('data-unplaced>')[1].split("</p>")[0]
+    assert note.startswith("未能确定所在街道：") and "12345热线中心" in note
+    placed = new_ticket(w)
+    assert "data-unplaced" not in as_user(w.dispatcher).get(f"/dispatch/desk/{placed.pk}/suggestions/").content.decode()
