@@ -186,12 +186,14 @@ class LanguageCommand(BaseCommand):
     """A management command whose command line speaks its language (module docstring): the parser, its help
     and its errors, and the refusal line (`错误：…` / `Error: …` for Django's `CommandError: …`, same exit code)."""
 
+    typed_name = ""  # what users type after `jiesu` when it is not the module's name (jiesu.cli.ALIASES)
+
     def create_parser(self, prog_name, subcommand, **kwargs):
         """Django's parser, its sub-commands' too, made CommandLineParsers with our help formatters. Django's
         create_parser builds a CommandParser by name, and the command adds its sub-commands within it; the class
         only adds methods, so each parser becomes one as it is."""
         kwargs.setdefault("formatter_class", HelpFormatter)
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser = super().create_parser(prog_name, self.typed_name or subcommand, **kwargs)
         for each in _with_sub_commands(parser):
             each.__class__ = CommandLineParser
             if each is not parser:

@@ -123,15 +123,15 @@ def test_import_speaks_the_same_language_in_its_help_its_errors_and_its_refusals
     point_children_at_the_test_database(monkeypatch)  # `jiesu import` checks the schema first
     helped = jiesu("import", "--help")
     assert helped.returncode == 0
-    assert helped.stdout.startswith("用法：jiesu import_tickets [-h]")
+    assert helped.stdout.startswith("用法：jiesu import [-h]")
     assert "  --no-progress         不显示进度条" in helped.stdout.splitlines()
     assert "要导入的文件（UTF-8 编码的 CSV，带或不带 BOM，或" in helped.stdout
     wrong = jiesu("import", "t.csv", "--batch-size", "many")
     assert wrong.returncode == 2
-    assert wrong.stderr.splitlines()[-1] == "jiesu import_tickets：错误：参数 --batch-size：不是整数：'many'"
+    assert wrong.stderr.splitlines()[-1] == "jiesu import：错误：参数 --batch-size：不是整数：'many'"
     wrong = jiesu("import", "t.csv", "--format", "xml", lang="en_US.UTF-8")
     assert wrong.returncode == 2
-    assert wrong.stderr.splitlines()[-1] == ("jiesu import_tickets: error: argument --format: invalid choice: 'xml' "
+    assert wrong.stderr.splitlines()[-1] == ("jiesu import: error: argument --format: invalid choice: 'xml' "
                                              "(choose from 'csv', 'us311')")
     missing = tmp_path / "none.csv"
     refused = {lang: jiesu("import", str(missing), lang=lang) for lang in ("C.UTF-8", "en_US.UTF-8")}

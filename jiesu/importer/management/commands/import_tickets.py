@@ -44,6 +44,7 @@ ROUTING = {"file": gettext_noop("the unit named in the file"), "none": gettext_n
 
 
 class Command(LanguageCommand):
+    typed_name = "import"
     help = gettext_lazy("Import historical tickets from a file (csv: Jiesu's own columns; us311: Los Angeles or New "
                         "York 311 exports), with classification, routing, a progress bar and a report of rejected "
                         "rows.")
