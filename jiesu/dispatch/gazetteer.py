@@ -379,7 +379,8 @@ class Gazetteer:
                 confidence = max(c.confidence for c in pool) * 0.8
                 return common, confidence, ("place_common", {"name": m.name, "places": listed,
                                                              "unit": self.units[common].name})
-        notes.append(("place_ambiguous", {"name": m.name, "places": listed}))
+        if ("place_ambiguous", listed) not in ((kind, parts.get("places")) for kind, parts in notes):
+            notes.append(("place_ambiguous", {"name": m.name, "places": listed}))  # said once for the same places
         return None, 0.0, ""
 
     def _result(self, chosen, confidence, m, why, names, others, notes, free_text=False):

@@ -66,6 +66,8 @@ def test_an_ambiguous_name_is_resolved_by_the_district_in_the_text(gazetteer):
     assert where(gazetteer, "海淀区八里庄")[0].startswith("110108")
     assert where(gazetteer, "朝阳区八里庄街道红庙北里")[0].startswith("110105")
     assert where(gazetteer, "朝阳八里庄")[0].startswith("110105")  # the district's short name
+    code, found = where(gazetteer, "八里庄街道西八里庄路")  # two names of the same two places: said once
+    assert code is None and found.reason.count("有多处") == 1 and "「八里庄街道」有多处" in found.reason
 
 
 def test_an_ambiguous_name_gives_the_common_ancestor(units, codes):
