@@ -286,12 +286,13 @@ def record(ticket, suggestions, user, source=SuggestionSource.DESK, at=None):
 
 
 def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *,
-                     source=SuggestionSource.DESK, suggestions=None, payload=None):
+                     source=SuggestionSource.DESK, suggestions=None, payload=None, confirm_negative=False):
     """services.dispatch, and the DispatchSuggestion row, in one transaction. Returns (ticket, row).
 
     `suggestions`: what the dispatcher was shown, if the caller has it; else computed now
     (the same text, place and model give the same list). `payload`: more facts for the dispatch event
-    (services.dispatch). Refusals are services.dispatch's.
+    (services.dispatch), `confirm_negative` its confirmation of a unit the negative list bars. Refusals are
+    services.dispatch's.
     """
     if suggestions is None:
         suggestions = safe_suggestions(ticket)
@@ -300,7 +301,8 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
     with transaction.atomic():
         hint = emergency_of(ticket)  # dispatched although the prompt said transfer it: on the record
         ticket = tickets.dispatch(user, ticket, lead_unit_id, list(co_unit_ids), note, category_code,
-                                  emergency=hint.number if hint else "", payload=payload)
+                                  emergency=hint.number if hint else "", payload=payload,
+                                  confirm_negative=confirm_negative)
         open_grid_first_step(user, ticket)
         row = record(ticket, suggestions, user, source)
     return ticket, row

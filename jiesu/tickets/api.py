@@ -23,7 +23,7 @@ class TicketIn(Schema):
     request_type: str = Field("", description="consult/help/complaint/report/suggestion; default from category")
     address: str = ""
     lon: float | None = Field(None, description="longitude (see coord_system)")
-    lat: float | None = Field(None, description="WGS-84 latitude")
+    lat: float | None = Field(None, description="latitude (see coord_system)")
     coord_system: str = Field("wgs84", description="wgs84 / gcj02 / bd09: the datum of lon/lat; stored as WGS-84")
     citizen_name: str = ""
     citizen_phone: str = ""
@@ -109,11 +109,17 @@ class Note(Schema):
     note: str = ""
 
 
+CONFIRM_NEGATIVE = ("dispatch to a unit the negative list (负面清单) bars for the category, after checking it (else "
+                    "400 with error negative_list, naming the field lead_unit or co_units and the entry); the event "
+                    "records the entries overridden")
+
+
 class DispatchIn(Schema):
     lead_unit: int = Field(..., description="unit id")
     co_units: list[int] = []
     category: str = ""
     note: str = ""
+    confirm_negative: bool = Field(False, strict=True, description=CONFIRM_NEGATIVE)
 
 
 class ReplyIn(Schema):
@@ -135,6 +141,7 @@ class ArbitrateIn(Schema):
     note: str = ""
     lead_unit: int | None = None
     co_units: list[int] = []
+    confirm_negative: bool = Field(False, strict=True, description=CONFIRM_NEGATIVE)
 
 
 class ExtensionIn(Schema):
@@ -282,7 +289,10 @@ def attach(request, ticket_id: int, file: File[UploadedFile]):
 
 def _action(request, ticket_id, fn, *args, **kwargs):
     ticket = visible(request, ticket_id)
-    ticket = fn(request.user, ticket, *args, **kwargs)
+    try:
+        ticket = fn(request.user, ticket, *args, **kwargs)
+    except services.NegativeListRefusal as exc:  # says how to confirm in the API's terms
+        raise exc.worded_for_api() from None
     return ticket_out(request.user, visible(request, ticket.pk))
 
 
@@ -300,7 +310,7 @@ def answer(request, ticket_id: int, payload: TextIn):
 def dispatch(request, ticket_id: int, payload: DispatchIn):
     """Logged on the dispatcher's desk (source `api`), as its own dispatches are."""
     return _action(request, ticket_id, logged.dispatch, payload.lead_unit, payload.co_units, payload.note,
-                   payload.category or None, source=SuggestionSource.API)
+                   payload.category or None, source=SuggestionSource.API, confirm_negative=payload.confirm_negative)
 
 
 @router.post("/{ticket_id}/sign", response=TicketOut, summary="签收 Sign")
@@ -332,7 +342,7 @@ def return_ticket(request, ticket_id: int, payload: ReturnIn):
 def arbitrate(request, ticket_id: int, payload: ArbitrateIn):
     """Upholding with a `lead_unit` re-dispatches: that dispatch is logged on the desk (source `api`)."""
     return _action(request, ticket_id, logged.arbitrate, payload.uphold, payload.note, payload.lead_unit,
-                   payload.co_units, source=SuggestionSource.API)
+                   payload.co_units, source=SuggestionSource.API, confirm_negative=payload.confirm_negative)
 
 
 @router.post("/{ticket_id}/extension", response=TicketOut, summary="延期申请 Request an extension")

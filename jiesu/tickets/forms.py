@@ -20,6 +20,11 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+#: The datums a call-taker may read coordinates in (jiesu.dispatch.coords.SYSTEMS), stored as WGS-84.
+COORD_SYSTEMS = [("wgs84", "WGS-84"), ("gcj02", _("GCJ-02 (Amap, Tencent Maps, WeChat)")),
+                 ("bd09", _("BD-09 (Baidu Maps)"))]
+
+
 class IntakeForm(forms.Form):
     """受理. Nothing is required here: create_ticket says what is missing, naming the field."""
 
@@ -33,6 +38,8 @@ class IntakeForm(forms.Form):
     category = forms.CharField(required=False)     # category code, from the category picker
     lon = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     lat = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    coord_system = forms.ChoiceField(choices=COORD_SYSTEMS, initial="wgs84", required=False,
+                                     widget=forms.Select(attrs={"aria-label": _("Coordinate system")}))
     citizen_name = forms.CharField(required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     citizen_phone = forms.CharField(required=False, widget=forms.TextInput(
         attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}))

@@ -11,16 +11,17 @@ from django.db import transaction
 from jiesu.tickets import services
 
 
-def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *, source):
+def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, *, source,
+             confirm_negative=False):
     """services.dispatch through jiesu.dispatch.services.dispatch_and_log. Returns the ticket."""
     from jiesu.dispatch import services as desk
 
     ticket, _row = desk.dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids, note, category_code,
-                                         source=source)
+                                         source=source, confirm_negative=confirm_negative)
     return ticket
 
 
-def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, source):
+def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, source, confirm_negative=False):
     """services.arbitrate; when it upholds the return and re-dispatches to `lead_unit_id`, the new
     dispatch is logged like any other (in the same transaction). Returns the ticket."""
     from jiesu.dispatch import services as desk
@@ -28,7 +29,8 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
     redispatch = bool(uphold and lead_unit_id)
     suggestions = desk.safe_suggestions(ticket) if redispatch else None  # the engine, before any row is locked
     with transaction.atomic():
-        ticket = services.arbitrate(user, ticket, uphold, note, lead_unit_id, co_unit_ids)
+        ticket = services.arbitrate(user, ticket, uphold, note, lead_unit_id, co_unit_ids,
+                                    confirm_negative=confirm_negative)
         if redispatch:
             desk.record(ticket, suggestions, user, source)
     return ticket

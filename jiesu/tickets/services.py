@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from jiesu.categories.models import Category, RequestType, TimeLimitClass
+from jiesu.categories.models import Category, Duty, RequestType, TimeLimitClass
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
@@ -392,11 +393,96 @@ def _handling_unit(unit_id, field_name):
     return unit
 
 
+# ── the negative list (负面清单) ─────────────────────────────────────────────
+
+def category_chain(category):
+    """[category, parent, …, root], read in one query for the usual three levels."""
+    chain, node = [], Category.objects.select_related("parent__parent__parent").get(pk=category.pk)
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return chain
+
+
+def barred_units(category, place, units):
+    """{unit id: the negative-list duty (负面清单) that bars it from tickets of `category` at `place`} for those of
+    `units` that one bars. `place`: {"district", "street", "community", "grid"} → unit or None, as a ticket holds
+    them (the importer: an open row's place and unit).
+
+    The router decides which entries apply (RoutingTable.barring: the category and its ancestors, citywide or a
+    territory holding the place, the unit or its kind), on a table of just those entries read now: a dispatch
+    never passes on a catalogue minutes old. Two queries, a third when an entry has a territory.
+    """
+    from jiesu.dispatch.router import RoutingTable
+
+    categories = category_chain(category)
+    negatives = {d.pk: d for d in Duty.objects.filter(negative=True, category_id__in=[c.pk for c in categories])
+                 .select_related("category")}
+    if not negatives:
+        return {}
+    territories = Unit.objects.defer("geometry").in_bulk(
+        {d.territory_id for d in negatives.values() if d.territory_id})
+    table = RoutingTable(territories, {c.pk: c for c in categories}, negatives.values())
+    found = {unit.pk: table.barring(category.pk, place, unit) for unit in units}
+    return {unit_id: negatives[duty.id] for unit_id, duty in found.items() if duty is not None}
+
+
+def negative_entry_words(duty, unit):
+    """「负面清单 #52：「不动产登记与房产证」不得派给 东华门街道（所在街道）」"""
+    from jiesu.categories.services import target_label
+
+    names = {"id": duty.pk, "category": duty.category.name, "unit": unit.name}
+    if duty.unit_id:
+        return _("Negative list #%(id)s: “%(category)s” must not go to %(unit)s") % names
+    return _("Negative list #%(id)s: “%(category)s” must not go to %(unit)s (%(target)s)") % {
+        **names, "target": target_label(duty.unit_kind)}
+
+
+class NegativeListRefusal(DomainError):
+    """A dispatch to a unit the negative list bars, not confirmed. `barred`: [(field, unit, duty)], the lead
+    unit's first; the message names each entry and how to confirm (on a page or, worded_for_api, in the API)."""
+
+    def __init__(self, barred, api=False):
+        entries = pgettext("between negative-list entries", "; ").join(
+            negative_entry_words(duty, unit) for _field, unit, duty in barred)
+        hint = (_('Check it, then send "confirm_negative": true to dispatch all the same.') if api else
+                _("Check it, then tick “Checked: dispatch despite the negative list” to dispatch all the same."))
+        super().__init__(_("%(entries)s. %(hint)s") % {"entries": entries, "hint": hint}, field=barred[0][0],
+                         code="negative_list")
+        self.barred = barred
+
+    def worded_for_api(self):
+        return NegativeListRefusal(self.barred, api=True)
+
+
+def check_negative_list(ticket, lead, co_units, confirmed=False):
+    """Refuse (NegativeListRefusal) a lead or co unit the negative list bars for the ticket's category and place,
+    unless the dispatcher `confirmed` it; returns the overridden entries for the event ([] when none)."""
+    place = {level: getattr(ticket, level) for level in ("district", "street", "community", "grid")}
+    chosen = [("lead_unit", lead)] + [("co_units", unit) for unit in co_units]
+    entries = barred_units(ticket.category, place, [unit for _field, unit in chosen])
+    barred = [(field_name, unit, entries[unit.pk]) for field_name, unit in chosen if unit.pk in entries]
+    if barred and not confirmed:
+        raise NegativeListRefusal(barred)
+    return [{"duty": duty.pk, "unit": unit.name, "role": "lead" if field_name == "lead_unit" else "co"}
+            for field_name, unit, duty in barred]
+
+
+def negative_override_words(overridden):
+    """A dispatch event's negative_override in words: 「越过负面清单派单：#52 东华门街道」."""
+    return _("Dispatched despite the negative list: %(entries)s") % {"entries": pgettext(
+        "between names in a list", ", ").join(f"#{o['duty']} {o['unit']}" for o in overridden)}
+
+
+# ── dispatch ────────────────────────────────────────────────────────────────
+
 @transaction.atomic
-def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, emergency="", payload=None):
+def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=None, emergency="", payload=None,
+             *, confirm_negative=False):
     """派单: a lead unit plus co units; a dispatch to a street copies its district. `emergency`: the line
     (119…) the text reads as, when the dispatcher dispatches it all the same: the event says so. `payload`: more
-    facts for the event (an auto-dispatch's "auto"), written with it."""
+    facts for the event (an auto-dispatch's "auto"), written with it. A unit the negative list bars is refused
+    unless `confirm_negative`: the event then names the entries overridden."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("dispatch", user, ticket)
@@ -409,13 +495,15 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
         raise DomainError(_("Choose a category before dispatching."), field="category")
     lead = _handling_unit(lead_unit_id, "lead_unit")
     co_units = [_handling_unit(uid, "co_units") for uid in dict.fromkeys(co_unit_ids) if uid != lead.pk]
+    overridden = check_negative_list(ticket, lead, co_units, confirm_negative)
     _assign(user, ticket, lead, co_units)
     before = ticket.state
     ticket.state = State.DISPATCHED
     ticket.save()
     record_event(ticket, "dispatch", user, before, ticket.state, note, lead=lead.name, lead_id=lead.pk,
                  co=[u.name for u in co_units], category=ticket.category.code,
-                 **({"emergency_wording": emergency} if emergency else {}), **(payload or {}))
+                 **({"emergency_wording": emergency} if emergency else {}),
+                 **({"negative_override": overridden} if overridden else {}), **(payload or {}))
     return ticket
 
 
@@ -549,8 +637,9 @@ def return_ticket(user, ticket, reason, suggested_unit_id=None):
 
 
 @transaction.atomic
-def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=()):
-    """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit."""
+def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, confirm_negative=False):
+    """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit. A re-dispatch is held to
+    the negative list as a dispatch is (check_negative_list)."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("arbitrate", user, ticket)
@@ -561,11 +650,12 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=()):
     request.state = RequestState.APPROVED if uphold else RequestState.REJECTED
     request.decided_at, request.decided_by, request.decision_note = now, user, note
     request.save()
-    before = ticket.state
+    before, overridden = ticket.state, []
     if uphold:
         if lead_unit_id:
             lead = _handling_unit(lead_unit_id, "lead_unit")
             co_units = [_handling_unit(uid, "co_units") for uid in co_unit_ids if uid != lead.pk]
+            overridden = check_negative_list(ticket, lead, co_units, confirm_negative)
             _assign(user, ticket, lead, co_units, now)
             ticket.state = State.DISPATCHED
         else:
@@ -576,7 +666,8 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=()):
         ticket.state = State.SIGNED if previous == AssignmentState.SIGNED else State.DISPATCHED
     ticket.save()
     record_event(ticket, "arbitrate", user, before, ticket.state, note, upheld=bool(uphold),
-                 unit=request.unit.name, new_lead=ticket.lead_unit.name if uphold and ticket.lead_unit else None)
+                 unit=request.unit.name, new_lead=ticket.lead_unit.name if uphold and ticket.lead_unit else None,
+                 **({"negative_override": overridden} if overridden else {}))
     return ticket
 
 

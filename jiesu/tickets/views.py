@@ -166,7 +166,8 @@ def intake(request):
             d = form.cleaned_data
             data = IntakeData(
                 text=d["text"], title=d["title"], channel=d["channel"], request_type=d["request_type"],
-                address=d["address"], lon=d["lon"], lat=d["lat"], citizen_name=d["citizen_name"],
+                address=d["address"], lon=d["lon"], lat=d["lat"], coord_system=d["coord_system"] or "wgs84",
+                citizen_name=d["citizen_name"],
                 citizen_phone=d["citizen_phone"], anonymous=d["anonymous"], confidential=d["confidential"],
                 category_code=d["category"].strip(), street_code=d["street"].strip(), attachments=d["attachments"])
             try:
@@ -382,7 +383,8 @@ def _dispatch(user, ticket, p):
     """Logged on the dispatcher's desk against the engine's suggestions (an override is a training signal)."""
     return logged.dispatch(user, ticket, as_id(p.get("lead_unit")),
                            [as_id(v) for v in p.getlist("co_units") if as_id(v)], p.get("note", ""),
-                           (p.get("category") or "").strip() or None, source=SuggestionSource.DESK)
+                           (p.get("category") or "").strip() or None, source=SuggestionSource.DESK,
+                           confirm_negative=p.get("confirm_negative") == "1")
 
 
 def _bool(value):
@@ -402,7 +404,8 @@ ACTIONS = {
     "return": lambda u, t, p: services.return_ticket(u, t, p.get("reason", ""), as_id(p.get("suggested_unit"))),
     "arbitrate": lambda u, t, p: logged.arbitrate(
         u, t, p.get("decision") == "uphold", p.get("note", ""), as_id(p.get("lead_unit")),
-        [as_id(v) for v in p.getlist("co_units") if as_id(v)], source=SuggestionSource.DESK),
+        [as_id(v) for v in p.getlist("co_units") if as_id(v)], source=SuggestionSource.DESK,
+        confirm_negative=p.get("confirm_negative") == "1"),
     "request_extension": lambda u, t, p: services.request_extension(u, t, p.get("working_days"), p.get("reason", "")),
     "decide_extension": lambda u, t, p: services.decide_extension(u, t, p.get("decision") == "approve",
                                                                   p.get("note", "")),
@@ -452,7 +455,7 @@ def act(request, pk, action):
         data = {k: (request.POST.getlist(k) if k in MULTI_FIELDS else request.POST.get(k))
                 for k in request.POST if k not in ("csrfmiddlewaretoken", "next", "pq")}
         request.session["kept"] = {"ticket": ticket.pk, "action": action, "field": exc.field,
-                                   "message": exc.message, "data": data}
+                                   "message": exc.message, "data": data, "code": exc.code}
         return redirect(back)
     result = result if hasattr(result, "state") else ticket
     messages.success(request, _("%(number)s: %(action)s — done. State now: %(state)s.") % {

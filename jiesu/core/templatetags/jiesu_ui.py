@@ -221,6 +221,10 @@ def event_details(event):
         out.append(_("Return upheld") if p.get("upheld") else _("Return rejected"))
         if p.get("new_lead"):
             out.append(_("New lead unit: %(v)s") % {"v": p["new_lead"]})
+    if kind in ("dispatch", "arbitrate") and p.get("negative_override"):
+        from jiesu.tickets.services import negative_override_words
+
+        out.append(negative_override_words(p["negative_override"]))
     if kind == "extension_request" and p.get("working_days"):
         out.append(_("%(n)d working days") % {"n": p["working_days"]})
     if kind == "extension_decision":
