@@ -1,9 +1,17 @@
 """Back-office configuration of the catalogue: categories, time-limit classes, duties."""
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jiesu.categories.models import Category, Duty, TimeLimitClass
-from jiesu.categories.services import stop_following_catalogue, target_label
+from jiesu.categories.models import (FIXED_UNIT_KINDS, IDENTITY_FIELDS, Category, Duty, TimeLimitClass,
+                                     find_conflicts)
+from jiesu.categories.services import (DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS, TERRITORIAL_TARGETS,
+                                       stop_following_catalogue, target_label)
+from jiesu.dispatch.wording import word
+from jiesu.units.models import UnitKind
 
 #: Fields whose change does not part a record from the catalogue files (the loader leaves them alone).
 _NOT_FROM_THE_FILES = {"active", "follows_catalogue"}
@@ -32,10 +40,72 @@ def say_kept(request, obj):
     messages.info(request, said)
 
 
-class DutyInline(admin.TabularInline):
+def unit_kind_choices():
+    """单位类型 in words, as the list's 「派往」 column says them: 所在街道, 所在区的城市管理委员会…"""
+    kinds = [*TERRITORIAL_TARGETS, *(DISTRICT_DEPARTMENT_PREFIX + abbr for abbr in DISTRICT_DEPARTMENTS)]
+    return [("", gettext("— none: a fixed unit, chosen under “unit” —")), *((k, target_label(k)) for k in kinds)]
+
+
+class UnitKindChoice(forms.ChoiceField):
+    """A unit kind from the list; the kind the catalogue's files store with a fixed unit (department, enterprise,
+    hotline_center) is taken as it comes (Duty.clean keeps it in step with the unit)."""
+
+    def valid_value(self, value):
+        return value in FIXED_UNIT_KINDS or super().valid_value(value)
+
+
+class DutyForm(forms.ModelForm):
+    unit_kind = UnitKindChoice(label=_("unit kind"), required=False, choices=unit_kind_choices, help_text=_(
+        "Instead of a fixed unit: that unit of the ticket's place (属地), or that department of the place's "
+        "district."))
+
+    class Meta:
+        model = Duty
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.unit_id:  # the kind stored with a fixed unit is the unit's own: the list shows none
+            self.initial["unit_kind"] = ""
+
+    def clean(self):
+        """A field refused here leaves the instance without the typed value: Duty.clean is told not to look for
+        a duplicate with what is left (an unknown territory would read as the whole city)."""
+        cleaned = super().clean()
+        self.instance.unchecked_fields = frozenset(f for f in IDENTITY_FIELDS if self.has_error(f))
+        return cleaned
+
+
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """Django's search by name, which fails with a server error when the value posted is no id at all (a
+    hand-made request; an id typed where the raw-id box was): the field's own error says so instead."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if is_id(self.field.remote_field.model, v)], attr)
+
+
+def is_id(model, value):
+    try:
+        model._meta.pk.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class ByName:
+    """For a ModelAdmin or an inline: its autocomplete_fields (found by name) with the widget above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DutyInline(ByName, admin.TabularInline):
     model = Duty
+    form = DutyForm
     extra = 0
-    raw_id_fields = ("territory", "unit")
+    autocomplete_fields = ("territory", "unit")
     fields = ("role", "negative", "scope", "unit_kind", "unit", "territory", "note")
     readonly_fields = ("scope",)
     verbose_name_plural = _("dispatch catalogue entries")
@@ -103,6 +173,8 @@ class CategoryAdmin(KeptAsEditedHere, admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
+        if formset.model is Duty:
+            warn_of_conflicts(request, [*formset.new_objects, *(d for d, _fields in formset.changed_objects)])
         if formset.model is Duty and citywide_changed(formset):
             touched = [formset.instance]
         elif formset.model is Category:  # subcategories edited in the rows of their parent's page
@@ -166,31 +238,82 @@ class TargetKindFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         kinds = Duty.objects.exclude(unit_kind="").values_list("unit_kind", flat=True).distinct().order_by("unit_kind")
-        return [(kind, target_label(kind)) for kind in kinds]
+        return [(kind, kind_words(kind)) for kind in kinds]
 
     def queryset(self, request, queryset):
         return queryset.filter(unit_kind=self.value()) if self.value() else queryset
 
 
+def kind_words(kind):
+    """A stored unit kind in words: 所在街道; a fixed unit's own kind as 固定单位（部门）."""
+    if kind in FIXED_UNIT_KINDS:
+        return gettext("fixed unit (%(kind)s)") % {"kind": UnitKind(kind).label}
+    return target_label(kind)
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    """The entries that contradict another (find_conflicts over the whole catalogue: a few thousand rows)."""
+
+    title = _("contradictions")
+    parameter_name = "conflicting"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Entries contradicting another")),)
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        duties = list(Duty.objects.select_related("territory", "unit").defer("territory__geometry",
+                                                                               "unit__geometry"))
+        parents = dict(Category.objects.values_list("id", "parent_id"))
+        ids = {d.pk for c in find_conflicts(duties, parents) for d in (c.first, c.second)}
+        return queryset.filter(pk__in=ids)
+
+
+def conflict_message(conflict):
+    """A Conflict in words, naming both entries."""
+    if conflict.kind == "negative":
+        return gettext("#%(negative)s (negative list) bars %(unit)s from “%(category)s”: it contradicts the lead "
+                       "entry #%(lead)s.") % {"negative": conflict.first.pk, "unit": conflict.first.target_name(),
+                                              "category": conflict.first.category.name, "lead": conflict.second.pk}
+    return gettext("#%(first)s and #%(second)s name different lead units (%(units)s) for the same category in the "
+                   "same territory: check which one is right.") % {
+        "first": conflict.first.pk, "second": conflict.second.pk,
+        "units": word(("units_sep", [conflict.first.target_name(), conflict.second.target_name()]))}
+
+
+def warn_of_conflicts(request, duties):
+    """Warn, after the save, of each contradiction the saved entries take part in (once each)."""
+    said = []
+    for duty in duties:
+        for conflict in duty.conflicts():
+            message = conflict_message(conflict)
+            if message not in said:
+                said.append(message)
+                messages.warning(request, message)
+
+
 @admin.register(Duty)
-class DutyAdmin(admin.ModelAdmin):
+class DutyAdmin(ByName, admin.ModelAdmin):
     """The dispatch catalogue. Citywide entries come from the catalogue's CSV files (docs/categories.md); once one
     of a category's is added, changed or deleted here, setup leaves that category's citywide entries as they are
-    (`Category.follows_catalogue`). A local rule (with a territory) is never touched by setup."""
+    (`Category.follows_catalogue`). A local rule (with a territory) is never touched by setup. Saving an entry
+    that contradicts others warns, naming them (find_conflicts)."""
 
+    form = DutyForm
     list_display = ("id", "category", "category_code", "territory", "target", "role", "negative")
     list_display_links = ("id", "category")
-    list_filter = ("role", "negative", TargetKindFilter, "unit__kind", "category__level")
+    list_filter = ("role", "negative", ConflictFilter, TargetKindFilter, "unit__kind", "category__level")
     search_fields = ("=id", "category__code", "category__name", "unit__code", "unit__name", "unit_kind",
                      "territory__name", "note")
-    raw_id_fields = ("category", "territory", "unit")
+    autocomplete_fields = ("category", "territory", "unit")
     list_select_related = ("category", "territory", "unit")
     readonly_fields = ("scope",)
     list_per_page = 100
 
     @admin.display(description=_("goes to"), ordering="unit_kind")
     def target(self, obj):
-        return obj.unit.name if obj.unit_id else target_label(obj.unit_kind)
+        return obj.target_name()
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -199,6 +322,7 @@ class DutyAdmin(admin.ModelAdmin):
         if was_citywide and "category" in form.changed_data:
             touched.append(form.initial.get("category"))
         self.keep_categories(request, touched)
+        warn_of_conflicts(request, [obj])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -1,3 +1,6 @@
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
@@ -110,6 +113,12 @@ class DutyRole(models.TextChoices):
     CO = "co", _("Co-handling (协办)")
 
 
+#: The kind the catalogue's files store with a fixed unit (services.load_duties): the unit's own kind.
+FIXED_UNIT_KINDS = ("department", "enterprise", "hotline_center")
+#: The fields that make an entry what it is: two entries alike in all of them are the same entry.
+IDENTITY_FIELDS = frozenset({"category", "territory", "unit_kind", "unit", "role", "negative"})
+
+
 class Duty(models.Model):
     """An entry of the dispatch catalogue (派单目录 / 权责清单).
 
@@ -144,12 +153,19 @@ class Duty(models.Model):
         verbose_name = _("duty")
         verbose_name_plural = _("duties (dispatch catalogue)")
 
+    #: Fields whose typed value failed the form's own validation (set by the admin's DutyForm): the instance
+    #: does not hold what was typed there, so no duplicate is looked for.
+    unchecked_fields = frozenset()
+
     def __str__(self):
+        how = gettext("negative list") if self.negative else self.get_role_display()
+        return f"#{self.pk} {self.category} → {self.target_name()} ({how})"
+
+    def target_name(self):
+        """The unit, or the unit kind in words (所在街道)."""
         from jiesu.categories.services import target_label
 
-        target = self.unit.name if self.unit_id else target_label(self.unit_kind)
-        how = gettext("negative list") if self.negative else self.get_role_display()
-        return f"#{self.pk} {self.category} → {target} ({how})"
+        return self.unit.name if self.unit_id else target_label(self.unit_kind)
 
     def clean(self):
         """What the router can act on (docs/dispatch-routing.md), said per field; the loader's own check of a
@@ -161,11 +177,11 @@ class Duty(models.Model):
         if self.category_id and not self.category.active:
             errors["category"] = _("This category is no longer active: its duties are never used.")
         kind = (self.unit_kind or "").strip()
-        if self.unit_id and kind:
+        if self.unit_id and kind and kind not in FIXED_UNIT_KINDS:
             errors["unit_kind"] = _("Give a fixed unit or a unit kind, not both.")
-        elif not self.unit_id and not kind:
+        elif not self.unit_id and (not kind or kind in FIXED_UNIT_KINDS):
             errors["unit"] = _("Give a fixed unit or a unit kind.")
-        elif kind:
+        elif kind and not self.unit_id:
             try:
                 target = parse_target(kind)
             except CatalogueError:
@@ -181,6 +197,7 @@ class Duty(models.Model):
             if not unit.active or unit.kind not in (*HANDLING_KINDS, UnitKind.HOTLINE_CENTER):
                 errors["unit"] = _("The unit must be an active handling unit (a district, street, community, grid, "
                                    "department or enterprise).")
+            self.unit_kind = unit.kind if unit.kind in FIXED_UNIT_KINDS else ""  # as the files store it
             self.scope = DutyScope.TERRITORIAL if unit.kind in ("district", "street", "community", "grid") \
                 else DutyScope.SECTORAL
         if self.territory_id and self.territory.kind not in ("district", "street", "community", "grid"):
@@ -188,11 +205,96 @@ class Duty(models.Model):
         if self.negative and self.role != DutyRole.LEAD:
             errors["role"] = _("A negative-list entry bars the unit from the category altogether: leave the role "
                                "as lead.")
-        if not errors and self.category_id:
-            same = Duty.objects.filter(category_id=self.category_id, territory_id=self.territory_id,
-                                       unit_kind=self.unit_kind, unit_id=self.unit_id, role=self.role,
-                                       negative=self.negative).exclude(pk=self.pk).first()
+        if not errors and self.category_id and not IDENTITY_FIELDS & set(self.unchecked_fields):
+            same = self.same_entry()
             if same is not None:
                 errors["category"] = _("The same entry exists already: #%(id)s.") % {"id": same.pk}
         if errors:
             raise ValidationError(errors)
+
+    def same_entry(self):
+        """Another entry alike in every field that makes one (a fixed unit's stored kind aside: entries made here
+        before it was stored with the unit have none)."""
+        target = {"unit_id": self.unit_id} if self.unit_id else {"unit_id": None, "unit_kind": self.unit_kind}
+        return (Duty.objects.filter(category_id=self.category_id, territory_id=self.territory_id, role=self.role,
+                                    negative=self.negative, **target).exclude(pk=self.pk).first())
+
+    def conflicts(self):
+        """The Conflicts this (saved) entry takes part in, among the entries of its category, the categories
+        above it and those below it."""
+        related = category_family(self.category_id)
+        duties = list(Duty.objects.filter(category_id__in=related).select_related("category", "territory", "unit")
+                      .defer("territory__geometry", "unit__geometry"))
+        return [c for c in find_conflicts(duties, related) if self.pk in (c.first.pk, c.second.pk)]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two entries of the catalogue that contradict each other. kind "negative": `first`, a negative-list entry,
+    bars the unit that `second`, a lead entry of its category (or one below it) in an overlapping territory,
+    names; the router then drops the lead. kind "leads": `first` and `second` name different lead units for one
+    category and one territory; the router ranks one of them first by the order of their ids."""
+
+    kind: str
+    first: Duty
+    second: Duty
+
+
+def category_family(category_id):
+    """{id: parent id} of a category, the categories above it and those below it."""
+    family, node = {}, Category.objects.filter(pk=category_id).values_list("id", "parent_id").first()
+    while node is not None:
+        family[node[0]] = node[1]
+        node = Category.objects.filter(pk=node[1]).values_list("id", "parent_id").first() if node[1] else None
+    frontier = [category_id]
+    while frontier:
+        below = dict(Category.objects.filter(parent_id__in=frontier).values_list("id", "parent_id"))
+        family.update(below)
+        frontier = list(below)
+    return family
+
+
+def find_conflicts(duties, parents):
+    """The Conflicts among `duties` (their territory and unit loaded); `parents` maps each of their categories
+    (and those above them) to its parent's id."""
+    def above(category_id):
+        while category_id is not None:
+            yield category_id
+            category_id = parents.get(category_id)
+
+    leads = [d for d in duties if d.role == DutyRole.LEAD and not d.negative]
+    found = [Conflict("negative", n, lead) for n in duties if n.negative for lead in leads
+             if n.category_id in above(lead.category_id) and territories_overlap(n, lead) and bars(n, lead)]
+    same_place = defaultdict(list)
+    for lead in sorted(leads, key=lambda d: d.pk):
+        same_place[(lead.category_id, lead.territory_id)].append(lead)
+    for group in same_place.values():
+        found += [Conflict("leads", a, b) for i, a in enumerate(group) for b in group[i + 1:]
+                  if target_key(a) != target_key(b)]
+    return found
+
+
+def target_key(duty):
+    return ("unit", duty.unit_id) if duty.unit_id else ("kind", duty.unit_kind)
+
+
+def territories_overlap(a, b):
+    """Whether the territories of two entries share a place (no territory: the whole city)."""
+    if a.territory_id is None or b.territory_id is None:
+        return True
+    return a.territory.path.startswith(b.territory.path) or b.territory.path.startswith(a.territory.path)
+
+
+def bars(negative, lead):
+    """Whether a negative-list entry bars the unit a lead entry names, wherever the lead applies (as the router's
+    _negative_hits decides for one unit). A negative fixed unit against a lead unit kind is an exception for that
+    unit, not a contradiction."""
+    from jiesu.categories.services import DISTRICT_DEPARTMENT_PREFIX
+
+    if negative.unit_id is not None:
+        return negative.unit_id == lead.unit_id
+    if lead.unit_id is None:
+        return negative.unit_kind == lead.unit_kind
+    if negative.unit_kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
+        return lead.unit.code.endswith("-" + negative.unit_kind[len(DISTRICT_DEPARTMENT_PREFIX):])
+    return str(lead.unit.kind) == negative.unit_kind

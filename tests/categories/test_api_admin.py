@@ -155,9 +155,10 @@ def test_the_duty_admin_refuses_what_the_router_could_not_act_on(admin_browser, 
     cases = [
         (dict(unit=org.unit("CD-RSJ").pk, unit_kind="street"), "不能两者都填"),
         (dict(), "请填写固定单位或单位类型"),
-        (dict(unit_kind="streets"), "未知的单位类型"),
-        (dict(unit_kind="district_department:XYZ"), "未知的单位类型"),
-        (dict(unit_kind="CD-RSJ"), "固定单位请填在"),
+        (dict(unit_kind="streets"), "选择一个有效的选项"),  # a list now (audit 8, finding 8): no typed kinds
+        (dict(unit_kind="district_department:XYZ"), "选择一个有效的选项"),
+        (dict(unit_kind="CD-RSJ"), "选择一个有效的选项"),
+        (dict(unit_kind="department"), "请填写固定单位或单位类型"),  # the files' kind for a fixed unit, alone
         (dict(unit=org.city.pk), "必须是在用的承办单位"),
         (dict(unit_kind="street", territory=org.unit("CD-RSJ").pk), "辖区只能是"),
         (dict(unit_kind="street", negative="on", role="co"), "角色请保持"),
