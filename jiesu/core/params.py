@@ -15,15 +15,85 @@ def as_id(value):
     return number if 0 < number <= MAX_ID else None
 
 
-#: What a phone number may look like when typed: digits, spaces and dashes, a leading +.
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 _NOT_DIGITS = re.compile(r"\D+")
 _MOBILE_WITH_PREFIX = re.compile(r"^(?:0086|86)(1[3-9]\d{9})$")
+#: Full-width digits and signs (an Excel export, a Chinese input method) as their ASCII selves.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）．　", "0123456789+-(). ")
+#: An extension after the number: 转 8021, 分机 8021, 转分机 8021, ext. 8021, x8021.
+_EXTENSION = re.compile(r"\s*(?:转分机号?|分机号?|转|ext\.?|x)\s*(\d{1,6})\s*$", re.IGNORECASE)
+#: One number as typed: digits and the separators people write between them, a leading +.
+_ONE_NUMBER = re.compile(r"^\+?[\d\s()\-.]+$", re.ASCII)
+#: What a callable number is, as digits: a mobile (11 digits, 13x–19x), a fixed line with its area code (0 + 9–11
+#: digits), a local fixed line (7–8 digits), a 400/800 number; +86/0086/86 before a mobile is dropped first. A
+#: "mobile" of 10 or 12 digits, a service number (110, 12345) or two numbers in one field are none of these.
+_CALLABLE = re.compile(r"^(?:1[3-9]\d{9}|0[1-9]\d{8,10}|[2-9]\d{6,7}|[48]00\d{7})$")
+#: International (+ or 00, not China): E.164 allows at most 15 digits.
+_INTERNATIONAL = re.compile(r"^(?:\+|00)(?!86)[1-9]\d{6,14}$")
+#: What a form or an export writes for "no number": the field is empty.
+NO_PHONE = frozenset({"无", "不详", "未知", "空", "-", "--", "—", "/", "无号码"})
+
+
+def _number_and_extension(text):
+    """(the number as typed, its extension or ''), full-width characters made ASCII."""
+    value = (text or "").translate(_FULL_WIDTH).strip()
+    found = _EXTENSION.search(value)
+    if found is None:
+        return value, ""
+    return value[:found.start()], found.group(1)
+
+
+def _key(digits, extension):
+    mobile = _MOBILE_WITH_PREFIX.match(digits)
+    number = mobile.group(1) if mobile else digits
+    return f"{number},{extension}" if extension and number else number
 
 
 def phone_digits(text):
     """A phone number as one caller is known by: its digits, without +86 / 0086 / 86 before a mobile number
-    (139-1111-3333, +86 139 1111 3333 and 13911113333 are one caller). '' for no digits."""
-    digits = _NOT_DIGITS.sub("", text or "")
-    mobile = _MOBILE_WITH_PREFIX.match(digits)
-    return mobile.group(1) if mobile else digits
+    (139-1111-3333, +86 139 1111 3333, １３９１１１１３３３ and 13911113333 are one caller), a fixed line with its
+    trunk 0 (+86 10 6512 3456 → 01065123456), an extension after a comma (010-65123456转8021 → 01065123456,8021:
+    a phone dials the digits after a comma once the call is answered). '' for no digits. A value phone_number
+    refuses keeps its digits as they are."""
+    number = phone_number(text)
+    if number is not None:
+        return number
+    typed, extension = _number_and_extension(text)
+    return _key(_NOT_DIGITS.sub("", typed), extension)
+
+
+def phone_number(text):
+    """The intake's phone rule: the number as stored (phone_digits), '' when none is given (empty, 无, 不详, 未知,
+    空, -), None when the value is no number a citizen can be called back on (a 10- or 12-digit "mobile", 110,
+    two numbers in one field, words)."""
+    if not text:
+        return ""
+    value = text.strip()
+    if len(value) == 11 and value.isascii() and value.isdigit():  # the common case: an ordinary mobile
+        return value if _CALLABLE.match(value) else None
+    if not value or value in NO_PHONE:
+        return ""
+    number, extension = _number_and_extension(value)
+    if not _ONE_NUMBER.match(number):
+        return None
+    digits = _NOT_DIGITS.sub("", number)
+    international = number.startswith("+") or digits.startswith("00")
+    national = digits.removeprefix("00")
+    if international and national.startswith("86"):
+        national = national[2:]
+        if not (len(national) == 11 and national.startswith("1")):  # +86 10 6512 3456: a fixed line, 010 …
+            national = "0" + national
+    elif international:
+        return _key(digits, extension) if _INTERNATIONAL.match("+" + national) else None
+    national = _key(national, "")  # 86 13911113333 → 13911113333
+    return _key(national, extension) if _CALLABLE.match(national) else None
+
+
+class PhoneRule:
+    """phone_number as the intake and the grids call it, `PHONE_RE.match(typed)`: true for a usable number (or
+    none given), false for a value phone_number refuses."""
+
+    def match(self, text):
+        return phone_number(text) is not None
+
+
+PHONE_RE = PhoneRule()

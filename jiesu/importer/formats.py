@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from jiesu.core.params import PHONE_RE, phone_digits
+from jiesu.core.params import phone_number
 from jiesu.core.worded import WordedError, gettext_noop
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
@@ -69,15 +69,26 @@ class FormatError(WordedError):
         "neither_encoding": gettext_noop("neither UTF-8 nor GBK/GB18030 text (line %(line)d is not UTF-8): save the "
                                          "file as UTF-8 CSV"),
         "unreadable": gettext_noop("cannot read the file (%(why)s)"),
+        "mostly_utf8": gettext_noop("mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such "
+                                    "line(s)): save the whole file as UTF-8 CSV"),
         "empty": gettext_noop("empty file"),
+        "header_only": gettext_noop("the file has only a header, no data rows"),
         "not_csv": gettext_noop("not a CSV file (%(why)s)"),
         "not_csv_bytes": gettext_noop("not a CSV file (line %(line)d: %(why)s)"),
         "not_utf8_later": gettext_noop("line %(line)d: bytes that are not UTF-8 text, as the file's start was "
                                        "(%(why)s); save the whole file as UTF-8 CSV"),
         "not_gbk_later": gettext_noop("line %(line)d: bytes that are not GBK/GB18030 text, as the file's start was "
                                       "(%(why)s); save the whole file as UTF-8 CSV"),
+        "not_utf8_later_looks": gettext_noop("line %(line)d: bytes that are not UTF-8 text, as the file's start was "
+                                             "(%(why)s); line %(line)d looks %(encoding)s-encoded; save the whole "
+                                             "file as UTF-8 CSV"),
+        "not_gbk_later_looks": gettext_noop("line %(line)d: bytes that are not GBK/GB18030 text, as the file's start "
+                                            "was (%(why)s); line %(line)d looks %(encoding)s-encoded; save the whole "
+                                            "file as UTF-8 CSV"),
         "columns_twice": gettext_noop("one field in several columns: %(fields)s"),
         "columns_missing": gettext_noop("missing column(s): %(columns)s"),
+        "columns_missing_us311": gettext_noop("missing column(s): %(columns)s; the header is a Los Angeles or New York "
+                                              "City 311 export's: use --format us311"),
         "not_311": gettext_noop("not a Los Angeles (SRNumber, …) or New York City (Unique Key, …) 311 export"),
         "unknown_format": gettext_noop("unknown format %(name)r: use one of %(formats)s"),
         "bad_source": gettext_noop("source %(source)r: 1–20 characters of a-z, 0-9, '.', '_', '-'"),
@@ -159,11 +170,35 @@ NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 class BadBytes(ValueError):
-    """Bytes that are not text in the file's encoding, on physical line `line`."""
+    """Bytes that are not text in the file's encoding, on physical line `line`; `looks`: the encoding that line
+    reads as instead (line_looks), or ''."""
 
-    def __init__(self, line, reason):
+    def __init__(self, line, reason, looks=""):
         super().__init__(f"line {line}: {reason}")
-        self.line, self.reason = line, reason
+        self.line, self.reason, self.looks = line, reason, looks
+
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+def line_looks(raw, encoding):
+    """The encoding a line's bytes, which are not text in the file's `encoding`, read as instead: "GBK/GB18030"
+    (when they decode so and hold Chinese), "UTF-8", or '' (neither)."""
+    other = "utf-8" if encoding == "gb18030" else "gb18030"
+    try:
+        text = raw.decode(other)
+    except UnicodeDecodeError:
+        return ""
+    if other == "utf-8":
+        return "UTF-8"
+    return "GBK/GB18030" if CHINESE.search(text) else ""
+
+
+def line_around(data, offset):
+    """The bytes of the physical line that holds byte `offset` (without its line end)."""
+    start = max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset)) + 1
+    ends = [end for end in (data.find(b"\n", offset), data.find(b"\r", offset)) if end >= 0]
+    return data[start:min(ends, default=len(data))]
 
 
 def count_lines(text):
@@ -206,7 +241,8 @@ class Lines:
                 text = data[:exc.start].decode(encoding)
                 whole = text[:max(text.rfind("\n"), text.rfind("\r")) + 1]  # the lines before the bad bytes'
                 yield io.StringIO(whole, newline="")
-                raise BadBytes(self.lines + count_lines(whole) + 1, exc.reason) from None
+                raise BadBytes(self.lines + count_lines(whole) + 1, exc.reason,
+                               line_looks(line_around(data, exc.start), encoding)) from None
             yield io.StringIO(text, newline="")
             if not chunk:
                 return
@@ -256,7 +292,27 @@ def sniff_encoding(path) -> str:
             where = skipped + found.start() + exc.start
         with open(path, "rb") as fh:
             line = line_of(fh.read(where), where)
+        not_utf8 = lines_not_utf8(sample, final)
+        if not_utf8 and line_looks(not_utf8[0], "utf-8") == "GBK/GB18030":
+            raise FormatError("mostly_utf8", line=line, count=len(not_utf8)) from None
         raise FormatError("neither_encoding", line=line) from None
+
+
+def lines_not_utf8(sample, final):
+    """The lines of `sample` that are not UTF-8, when they are fewer than those that are and hold more than ASCII
+    (a UTF-8 file with a few lines pasted in from another); else []. A line cut at a sample's end is left out."""
+    lines = sample.splitlines()
+    if not final:
+        lines = lines[:-1]
+    bad, good = [], 0
+    for raw in lines:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(raw)
+            continue
+        good += not raw.isascii()
+    return bad if len(bad) < good else []
 
 
 class Reader:
@@ -281,12 +337,25 @@ class Reader:
             self.close()
             raise FormatError("not_csv", why=str(exc)) from None
         self._last = self.csv.line_num
+        self._rows, self._first, self._failed = self._read(), None, None
+        try:  # a file of a header alone is refused now, before a report is written
+            self._first = next(self._rows, None)
+        except (FormatError, csv.Error) as exc:  # the first row's: raised when the rows are read, in their turn
+            self._failed = exc
+        if self._first is None and self._failed is None:
+            self.close()
+            raise FormatError("header_only")
 
     @property
     def bytes_read(self):
         return self.raw.count
 
     def __iter__(self):
+        if self._failed is not None:
+            raise self._failed
+        return chain((self._first,), self._rows)
+
+    def _read(self):
         reader = self.csv
         last = self._last
         try:
@@ -297,8 +366,10 @@ class Reader:
                 yield last + 1, values
                 last = reader.line_num
         except BadBytes as exc:
-            raise FormatError("not_utf8_later" if self.encoding.startswith("utf-8") else "not_gbk_later",
-                              line=exc.line, why=exc.reason) from None
+            code = "not_utf8_later" if self.encoding.startswith("utf-8") else "not_gbk_later"
+            if exc.looks:
+                raise FormatError(code + "_looks", line=exc.line, why=exc.reason, encoding=exc.looks) from None
+            raise FormatError(code, line=exc.line, why=exc.reason) from None
 
     def close(self):
         self.lines.fh.close()
@@ -429,7 +500,8 @@ class CsvFormat(Format):
                 f"{c} ({', '.join(h for h, k in zip(header, columns) if k == c)})" for c in twice))
         missing = [c for c in CSV_REQUIRED if c not in columns]
         if missing:
-            raise FormatError("columns_missing",
+            us311 = "external_id" in missing and any(d.columns["id"] in header for d in (LA, NYC))
+            raise FormatError("columns_missing_us311" if us311 else "columns_missing",
                               columns=", ".join(f"{c} ({CSV_CHINESE_NAMES[c][0]})" for c in missing))
         self.unknown_columns = [h for h, c in zip(header, columns) if h and c is None]
         self.index = {c: columns.index(c) for c in CSV_COLUMNS if c in columns}
@@ -570,10 +642,12 @@ class CsvFormat(Format):
             errors.append(("lon", "missing_coordinates", None, ""))
 
         name = get("citizen_name").strip()
-        phone = get("citizen_phone").strip()
-        if phone and not PHONE_RE.match(phone):
-            errors.append(("citizen_phone", "bad_phone", None, phone))
-        row.citizen_name, row.citizen_phone = name[:60], phone_digits(phone)[:30]
+        phone_raw = get("citizen_phone")
+        phone = phone_number(phone_raw)  # the intake's rule: a history's bad number does not cost its ticket
+        if phone is None:
+            phone = ""
+            row.note("unusable_phone", phone_raw.strip())
+        row.citizen_name, row.citizen_phone = name[:60], phone
 
         category_raw = get("category").strip()
         if category_raw:

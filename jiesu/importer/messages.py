@@ -37,7 +37,6 @@ REASONS = {
     "coordinates_out_of_range": gettext_noop("Longitude or latitude out of range"),
     "bad_coord_system": gettext_noop("Unknown coordinate system “%(v)s” (use wgs84, gcj02 or bd09)"),
     "outside_city": gettext_noop("The coordinates lie outside the city"),
-    "bad_phone": gettext_noop("The phone number is not valid"),
     "nul": gettext_noop("Contains a NUL character"),
     "field_count": gettext_noop("The row has %(n)d fields, the header has %(m)d"),
     "duplicate_in_file": gettext_noop("Same external id as line %(line)d of this file"),
@@ -52,6 +51,8 @@ NOTES = {
     "unknown_place": gettext_noop("Place code “%(v)s” not recognised: located from coordinates or address"),
     "unmapped_type": gettext_noop("Request type “%(v)s” has no mapping: classified automatically"),
     "unmapped_agency": gettext_noop("Agency “%(v)s” has no mapping: routed automatically"),
+    "unusable_phone": gettext_noop("Phone number “%(v)s” is not one usable number: imported without it (the value "
+                                   "is kept in the intake event)"),
 }
 
 # The report's words (context "import report": "line", "field" … are common words elsewhere)

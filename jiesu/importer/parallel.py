@@ -36,13 +36,14 @@ from pathlib import Path
 from django.db import connection, connections
 from django.utils import timezone
 
-from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interrupted, Summary, check_input,
-                                    check_report, default_report_path, ignoring_interrupts, progress_bar,
-                                    progress_counts)
+from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interrupted, StoppedPartWay, Summary,
+                                    check_input, check_report, default_report_path, ignoring_interrupts,
+                                    open_report, progress_bar, progress_counts)
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
-COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples")
+COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples",
+           "unsure", "overdue")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
 STOP_WAIT = 120  # seconds the children get to finish their batches in flight after Ctrl-C
 
@@ -77,7 +78,7 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
             children.append((child, receive))
         bar = progress_bar(path, Path(path).stat().st_size, progress)
         try:
-            summaries = _collect(children, bar, bytes_read, imported, bool(options.get("dry_run")))
+            summaries, stopped = _collect(children, bar, bytes_read, imported, bool(options.get("dry_run")))
         except KeyboardInterrupt:  # Ctrl-C (the children ignore SIGINT): each is told to stop as it would alone
             bar.close()
             with ignoring_interrupts():
@@ -100,8 +101,10 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
         for part in parts:
             part.unlink(missing_ok=True)
     summary.processes = processes
-    summary.report = str(report_path)
+    summary.path, summary.report = path, str(report_path)
     summary.seconds = time.perf_counter() - started
+    if stopped is not None:  # every process met the bytes that are not text: each wrote the rows before them
+        raise StoppedPartWay(stopped, summary)
     return summary
 
 
@@ -120,6 +123,8 @@ def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
 
     try:
         send.send(("ok", Importer(path, fmt, part=(k, n), on_tick=tick, **options).run()))
+    except StoppedPartWay as exc:
+        send.send(("stopped", (exc.problem, exc.summary)))
     except ImportError_ as exc:
         send.send(("refused", str(exc)))
     except Interrupted as exc:
@@ -134,8 +139,11 @@ def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
 
 
 def _collect(children, bar, bytes_read, imported, dry_run=False):
-    """The children's summaries, in part order; the progress bar meanwhile (each child reads the whole file)."""
+    """(The children's summaries in part order, the words of a stop part-way or None); the progress bar meanwhile
+    (each child reads the whole file, so each stops at bytes that are not text, once it has written its rows
+    before them)."""
     summaries, waiting = {}, {receive: k for k, (_child, receive) in enumerate(children)}
+    stopped = None
     done = 0
     with bar:
         while waiting:
@@ -149,7 +157,9 @@ def _collect(children, bar, bytes_read, imported, dry_run=False):
                     kind, value = "failed", f"exited with code {child.exitcode}"
                 if kind == "refused":
                     raise ImportError_(value)
-                if kind != "ok":
+                if kind == "stopped":
+                    stopped, value = value
+                if kind not in ("ok", "stopped"):
                     raise RuntimeError(f"import process {k + 1} of {len(children)} failed ({value}); the batches "
                                        "written stay written, a re-run continues where this run stopped")
                 summaries[k] = value
@@ -157,7 +167,7 @@ def _collect(children, bar, bytes_read, imported, dry_run=False):
             bar.update(position - done)
             done = position
             bar.set_postfix_str(progress_counts(dry_run, sum(imported)), refresh=False)
-    return [summaries[k] for k in range(len(children))]
+    return [summaries[k] for k in range(len(children))], stopped
 
 
 def _stop(children, timeout=STOP_WAIT):
@@ -178,7 +188,9 @@ def _stop(children, timeout=STOP_WAIT):
                 kind, value = receive.recv()
             except EOFError:
                 continue
-            if kind in ("ok", "interrupted") and value is not None:
+            if kind == "stopped":
+                value = value[1]
+            if kind in ("ok", "interrupted", "stopped") and value is not None:
                 summaries.append(value)
     return summaries
 
@@ -197,6 +209,8 @@ def merge_summaries(parts) -> Summary:
             setattr(out, name, getattr(out, name) + getattr(s, name))
         for name in COUNTERS:
             getattr(out, name).update(getattr(s, name))
+        if s.overdue_since is not None and (out.overdue_since is None or s.overdue_since < out.overdue_since):
+            out.overdue_since = s.overdue_since
         if s.first_id is not None:
             out.first_id = s.first_id if out.first_id is None else min(out.first_id, s.first_id)
             out.last_id = s.last_id if out.last_id is None else max(out.last_id, s.last_id)
@@ -209,7 +223,7 @@ def merge_reports(parts, out):
     try:
         readers = [csv.reader(fh) for fh in files]
         header = [next(reader) for reader in readers][0]
-        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        with open_report(out) as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(heapq.merge(*readers, key=lambda row: int(row[0])))

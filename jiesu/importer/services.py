@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import threading
 import time
@@ -54,7 +55,7 @@ import zlib
 from collections import Counter, deque
 from concurrent.futures import wait
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -80,6 +81,9 @@ MEMO_LIMIT = 200_000  # entries per look-up memo (address → place, category ×
 DISPATCH_MEMO_LIMIT = 20_000  # dispatch payloads kept encoded (a few hundred bytes each)
 HANDLING_KINDS = ("district", "street", "community", "grid", "department", "enterprise")
 STEPS = ("dispatch", "sign", "contact", "reply")
+#: A category the classifier gave with a probability below this is counted in the summary as one to check
+#: (docs/import.md): below one half the classifier itself thinks the category more likely wrong than right.
+UNSURE_PROBABILITY = 0.5
 
 
 class ImportError_(ValueError):
@@ -97,15 +101,47 @@ class Interrupted(Exception):
     def message(self):
         """The command's one line, in the active language."""
         s = self.summary
-        if s.dry_run:
-            wording = _("%(path)s: interrupted: a dry run, nothing was written (%(read)d rows checked); report: "
-                        "%(report)s")
-        else:
-            wording = _("%(path)s: interrupted: %(imported)d rows imported in whole batches (%(already)d already "
-                        "imported, %(rejected)d rejected); a re-run of the same command continues where this one "
-                        "stopped; report: %(report)s")
-        return wording % {"path": s.path, "read": s.read, "imported": s.imported, "already": s.already,
-                          "rejected": s.rejected, "report": s.report}
+        wording = (_("%(path)s: interrupted: %(so_far)s; report: %(report)s") if s.dry_run else
+                   _("%(path)s: interrupted: %(so_far)s; a re-run of the same command continues where this one "
+                     "stopped; report: %(report)s"))
+        return wording % {"path": s.path, "so_far": written_so_far(s), "report": s.report}
+
+
+class StoppedPartWay(ImportError_):
+    """The file turned unreadable part-way (bytes not in its encoding): the rows before are written. `problem`
+    is the format's words for it; str() is the command's line with what was written and the report."""
+
+    def __init__(self, problem, summary):
+        super().__init__(problem)
+        self.problem, self.summary = problem, summary
+
+    def __str__(self):
+        s = self.summary
+        done = (_("%(so_far)s; report: %(report)s") if s.dry_run else
+                _("the rows before it are written: %(so_far)s; a re-run of the mended file skips them; report: "
+                  "%(report)s")) % {"so_far": written_so_far(s), "report": s.report}
+        return _("%(path)s: %(problem)s; %(done)s") % {"path": s.path, "problem": self.problem, "done": done}
+
+
+def written_so_far(summary):
+    """What a run that stopped before the end had done, in the active language (an interrupt's line, and a
+    stop at bytes that are not text)."""
+    s = summary
+    if s.dry_run:
+        return _("a dry run, nothing was written (%(read)d rows checked)") % {"read": s.read}
+    return (_("%(imported)d rows imported in whole batches (%(already)d already imported, %(rejected)d rejected)")
+            % {"imported": s.imported, "already": s.already, "rejected": s.rejected})
+
+
+def open_report(path):
+    """The report file opened for writing, readable and writable by its owner only (0600): it holds the rejected
+    values, citizens' phone numbers among them. A file that was there is emptied and given that mode too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except PermissionError:  # another user's file we may write: its mode is theirs to set
+        pass
+    return open(fd, "w", encoding="utf-8-sig", newline="")
 
 
 def check_input(path):
@@ -160,6 +196,9 @@ class Summary:
     events: int = 0
     assignments: int = 0
     training_examples: int = 0  # imported closed with the source's category: the dispatch desk learns from them
+    unsure: int = 0  # classified from the text with a probability below UNSURE_PROBABILITY
+    overdue: int = 0  # imported open and dispatched, already past the reply time limit
+    overdue_since: datetime | None = None  # the earliest creation among those
     first_id: int | None = None
     last_id: int | None = None
     seconds: float = 0.0
@@ -177,7 +216,10 @@ class Summary:
             "reasons": dict(self.reasons.most_common()), "notes": dict(self.notes.most_common()),
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
             "routing": dict(self.routing.most_common()), "events": self.events, "assignments": self.assignments,
-            "training_examples": self.training_examples,
+            "training_examples": self.training_examples, "unsure_category": self.unsure,
+            "unsure_below": UNSURE_PROBABILITY, "overdue_open": self.overdue,
+            "overdue_since": (timezone.localdate(self.overdue_since).isoformat()
+                              if self.overdue_since is not None else None),
             "report": self.report, "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "tickets_per_s": round(self.imported / self.seconds, 1) if self.seconds else 0.0,
@@ -357,7 +399,7 @@ class Prepared:
     """A good row with what classification, locating and routing decided."""
 
     __slots__ = ("row", "category", "probability", "place", "lead", "co", "copy_to", "mode", "explanation",
-                 "state", "suggestion")
+                 "state", "suggestion", "overdue")
 
 
 def classify(rows, ctx):
@@ -387,6 +429,7 @@ def prepare(rows, ctx, probabilities):
         place, confidence, source = ctx.locate(row)
         p.place = place
         p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
+        p.overdue = False  # dispatched past its reply time limit: set where its deadlines are counted
         if row.category is not None:
             s = ctx.route(row.category, place, confidence)
             p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation
@@ -470,10 +513,7 @@ class Importer:
         try:
             self._run(reader)
         except F.FormatError as exc:  # the file turned unreadable part-way
-            done = (_("a dry run: nothing is written") if self.dry_run else
-                    _("the rows before it are written, and a re-run of the mended file skips them"))
-            raise ImportError_(_("%(path)s: %(problem)s; %(done)s")
-                               % {"path": self.path, "problem": exc.words(_), "done": done}) from None
+            raise StoppedPartWay(exc.words(_), self.summary) from None
         finally:
             reader.close()
             if self.dry_seen is not None:
@@ -514,7 +554,7 @@ class Importer:
         self.summary.timings["start"] += time.perf_counter() - started
         try:
             try:
-                fh = open(self.report_path, "w", encoding="utf-8-sig", newline="")
+                fh = open_report(self.report_path)
             except OSError as exc:
                 raise ImportError_(_("%(report)s %(path)s: cannot write it (%(why)s)")
                                    % {"report": _report_named(self.report_given), "path": self.report_path,
@@ -654,6 +694,8 @@ class Importer:
         batch = Batch(dry_run=self.dry_run)
         if self.dry_run:
             for p in prepared:
+                if p.state == "dispatched":
+                    p.overdue = self._overdue(p)
                 batch.add(p.row.key, None, (), ())
         else:
             references = batch.references if self.collect_references else None
@@ -687,6 +729,12 @@ class Importer:
             if row.notes:
                 for code, _value in row.notes:
                     s.notes[code] += 1
+            if row.category_from == "classifier" and p.probability < UNSURE_PROBABILITY:
+                s.unsure += 1
+            if p.overdue:
+                s.overdue += 1
+                if s.overdue_since is None or row.created_at < s.overdue_since:
+                    s.overdue_since = row.created_at
         s.imported += len(imported_rows)
         s.events += written.events
         s.assignments += written.assignments
@@ -744,6 +792,7 @@ class Importer:
         if not closed and not replied:  # replied: no deadline runs until the callback (as tickets.services.reply)
             warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
                                                        due.get("reply"))
+            p.overdue = warning == 2 and p.state == "dispatched"
         # each moment encoded once: the ticket, its events and assignments share them
         moment = t.moment
         created_s, closed_s = moment(created), moment(row.closed_at) if closed else None
@@ -773,6 +822,13 @@ class Importer:
             assignments = self._assignments(p, created_s, (moment(due["sign"]), moment(due["contact"]), reply_due_s),
                                             closed or replied, replied_s, references, "replied" if replied else "done")
         return ticket, events, assignments
+
+    def _overdue(self, p):
+        """Whether a dispatched row is past its reply time limit now (a dry run's answer; a real run's is the
+        warning level it writes, _deadline_state)."""
+        ctx = self.ctx
+        due = ctx.deadlines(p.row.created_at, ctx.limit_class(p.category), ("reply",))["reply"]
+        return due is not None and self.now >= due
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
         """(warning level, next check) of an open ticket as of now (as the deadline worker would have it)."""

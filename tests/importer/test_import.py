@@ -453,8 +453,10 @@ def test_a_file_that_turns_unreadable_part_way_stops_there_and_a_rerun_of_the_me
     write_encoded(path, rows, "utf-8")
     with open(path, "ab") as fh:  # one more row, saved as GBK
         fh.write(last.encode("gbk"))
-    with pytest.raises(CommandError, match=r"mixed.csv: line 152: bytes that are not UTF-8 text.*the rows before it "
-                                           r"are written, and a re-run of the mended file skips them"):
+    with pytest.raises(CommandError, match=r"mixed.csv: line 152: bytes that are not UTF-8 text.*; line 152 looks "
+                                           r"GBK/GB18030-encoded; .*; the rows before it are written: 150 rows "
+                                           r"imported in whole batches \(0 already imported, 0 rejected\); a re-run "
+                                           r"of the mended file skips them; report: .*r1.csv$"):
         run_import(str(path), "--report", str(tmp_path / "r1.csv"), "--batch-size", "20")
     written = Ticket.objects.filter(idempotency_key__startswith="import:csv:U").count()
     assert written == 150  # every row before the line (the header is line 1)

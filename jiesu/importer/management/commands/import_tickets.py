@@ -136,6 +136,7 @@ class Command(LanguageCommand):
                "classified": _tally(d["classified"], CATEGORY_FROM),
                "routing": _tally(d["routing"], {**ROUTING, **{code.removeprefix("mode_"): words for code, words
                                                             in ROUTING_TEMPLATES.items() if code.startswith("mode_")}})})
+        self._warn_unsure_and_overdue(d)
         out(_("events %(events)d, assignments %(assignments)d") % d)
         model = configured_model()
         if d["training_examples"] and not d["dry_run"] and model is not None:
@@ -143,6 +144,21 @@ class Command(LanguageCommand):
                   "training: the worker's at once while there is no model, else its weekly one at night (or now: "
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
         out(_("report of rows not imported: %(report)s") % d)
+
+    def _warn_unsure_and_overdue(self, d):
+        """What the counts above hide: categories the classifier was unsure of, and open tickets that reach the
+        units' work lists already overdue (the run creates them as history, docs/import.md)."""
+        out = self.stdout.write
+        if d["unsure_category"]:
+            out(_("of these, %(n)d classified from the text with less than %(percent)d%% certainty: check a sample")
+                % {"n": d["unsure_category"], "percent": round(d["unsure_below"] * 100)})
+        if d["overdue_open"]:
+            words = {"n": d["overdue_open"], "since": d["overdue_since"]}
+            out((_("of these, %(n)d open tickets would be dispatched to handling units already past their time limit "
+                   "(the earliest created %(since)s); rows closed in the source system need their closing time "
+                   "(closed_at)") if d["dry_run"] else
+                 _("of these, %(n)d open tickets were dispatched to handling units already past their time limit "
+                   "(the earliest created %(since)s)")) % words)
 
 
 def _tally(counts: dict, words: dict) -> str:
