@@ -7,25 +7,91 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from jiesu.categories.admin import ByName
 from jiesu.dispatch import router
+from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
-                                   GazetteerEntry, RetrainRun)
+                                   GazetteerEntry, RetrainRun, places_of)
 from jiesu.tickets.models import Ticket
+
+#: The datums a point may be typed in, as the maps that show them are known.
+DATUM_CHOICES = (("wgs84", _("WGS-84 (GPS)")), ("gcj02", _("GCJ-02 (Amap, Tencent, WeChat)")),
+                 ("bd09", _("BD-09 (Baidu)")))
+DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+class GazetteerEntryForm(forms.ModelForm):
+    """The point typed in any of China's datums and stored in WGS-84 (coords.to_wgs84), as the API and the
+    import take it."""
+
+    lon = forms.FloatField(label=_("longitude"), required=False)
+    lat = forms.FloatField(label=_("latitude"), required=False)
+    coord_system = forms.ChoiceField(label=_("coordinate system"), choices=DATUM_CHOICES, initial="wgs84",
+                                     required=False, help_text=_(
+                                         "The map the point was read from: a GCJ-02 or BD-09 point read as WGS-84 "
+                                         "lies 0.5–1 km off, often in another street. Stored as WGS-84."))
+
+    class Meta:
+        model = GazetteerEntry
+        fields = ("name", "kind", "unit", "lon", "lat", "coord_system", "active", "note")
+
+    def clean(self):
+        cleaned = super().clean()
+        lon, lat, system = cleaned.get("lon"), cleaned.get("lat"), cleaned.get("coord_system") or "wgs84"
+        self.typed_point = (lon, lat, system)
+        if system != "wgs84" and lon is not None and lat is not None and -180 <= lon <= 180 and -90 <= lat <= 90:
+            cleaned["lon"], cleaned["lat"] = (round(v, 7) for v in to_wgs84(lon, lat, system))  # ≈ 1 cm
+        return cleaned
+
+
+class PlaceKindFilter(admin.ChoicesFieldListFilter):
+    """The kind of the unit an entry lies in, titled apart from the entry's own kind (both fields are "kind")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("kind of unit it lies in")
+
+
+class NameKindFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("kind of name")
+
+
+def unit_ids_at(lon, lat):
+    """The ids of the grid, community, street and district at a WGS-84 point."""
+    from jiesu.dispatch.locator import locate_coordinates
+
+    found = locate_coordinates(lon, lat)
+    return {u.id for u in (found.grid, found.community, found.street, found.district) if u}
+
+
+def datum_hint(unit, lon, lat, declared):
+    """Said when a point lies outside its unit: the other datum that would put the typed numbers inside it."""
+    for system in SYSTEMS:
+        if system != declared and unit.id in unit_ids_at(*to_wgs84(lon, lat, system)):
+            return _("Converted from %(system)s it lies inside %(unit)s: choose the coordinate system.") % {
+                "system": DATUM_NAMES[system], "unit": unit.name}
+    return ""
 
 
 @admin.register(GazetteerEntry)
-class GazetteerEntryAdmin(admin.ModelAdmin):
+class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
+    """The gazetteer. A name that would re-route addresses is refused (GazetteerEntry.name_problem); one that
+    another place carries too is saved with a warning naming it."""
+
+    form = GazetteerEntryForm
     list_display = ("name", "kind", "unit", "unit_code", "source", "active")
-    list_filter = ("kind", "source", "active", "unit__kind")
+    list_filter = (("kind", NameKindFilter), "source", "active", ("unit__kind", PlaceKindFilter))
     search_fields = ("name", "unit__name", "unit__code", "note")
-    raw_id_fields = ("unit",)
+    autocomplete_fields = ("unit",)
     list_select_related = ("unit",)
     readonly_fields = ("source",)
     list_per_page = 100
     actions = ["activate", "deactivate", "reseed"]
-    fields = ("name", "kind", "unit", "lon", "lat", "active", "note", "source")
+    fields = ("name", "kind", "unit", "lon", "lat", "coord_system", "active", "note", "source")
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("unit__geometry")
@@ -50,13 +116,23 @@ class GazetteerEntryAdmin(admin.ModelAdmin):
             obj.pk = None
         obj.source = EntrySource.MANUAL
         super().save_model(request, obj, form, change)
-        if obj.lon is not None and obj.active:
-            from jiesu.dispatch.locator import locate_coordinates
+        if obj.active and (not change or {"name", "unit"} & set(form.changed_data)):
+            self.warn_of_namesakes(request, obj)
+        if obj.lon is not None and obj.active and obj.unit_id not in unit_ids_at(obj.lon, obj.lat):
+            said = _("The point lies outside %(unit)s: the locator uses the entry without it.") % {
+                "unit": obj.unit.name}
+            lon, lat, system = getattr(form, "typed_point", (obj.lon, obj.lat, "wgs84"))
+            self.message_user(request, " ".join(filter(None, (said, datum_hint(obj.unit, lon, lat, system)))),
+                              messages.WARNING)
 
-            found = locate_coordinates(obj.lon, obj.lat)
-            if obj.unit_id not in {u.id for u in (found.grid, found.community, found.street, found.district) if u}:
-                self.message_user(request, _("The point lies outside %(unit)s: the locator uses the entry without "
-                                             "it.") % {"unit": obj.unit.name}, messages.WARNING)
+    def warn_of_namesakes(self, request, obj):
+        """A name other places carry too is ambiguous: the locator needs the address's other names to choose."""
+        others = obj.same_name_elsewhere()
+        if others:
+            self.message_user(request, _(
+                "“%(name)s” also names %(places)s: an address naming only it no longer settles the place (the "
+                "locator stops at the places' common unit, or cannot decide), unless the address's other names "
+                "settle it.") % {"name": obj.name, "places": places_of(others)}, messages.WARNING)
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, GazetteerEntry.objects.filter(pk=obj.pk))

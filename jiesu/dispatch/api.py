@@ -103,8 +103,10 @@ class TicketSuggestOut(SuggestOut):
 
 class PointParams(Schema):
     address: str = Field("", max_length=500)
-    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
-    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(None, allow_inf_nan=False, description="longitude, -180 to 180 (see coord_system)")
+    lat: float | None = Field(None, allow_inf_nan=False, description="latitude, -90 to 90 (see coord_system); the "
+                                                                    "range is checked with longitude, to say when "
+                                                                    "the two are swapped")
     coord_system: str = Field("wgs84", max_length=20, description="wgs84, gcj02 or bd09 (also WGS-84, GCJ-02, "
                                                                   "BD-09; empty is wgs84); checked even without "
                                                                   "coordinates")

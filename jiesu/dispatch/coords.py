@@ -1,4 +1,5 @@
-"""Coordinate systems used in China: WGS-84 (GPS), GCJ-02 (web maps), BD-09 (Baidu). Pure.
+"""Coordinate systems used in China: WGS-84 (GPS), GCJ-02 (web maps), BD-09 (Baidu). Pure, apart from
+swapped_hint's words.
 
 The forward transforms are the published formulas; the inverses are solved
 iteratively (Newton-like fixed point) to well under a centimetre, so a round
@@ -30,6 +31,22 @@ def _transform_lon(x, y):
 
 def out_of_china(lon, lat):
     return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def swapped_hint(lon, lat) -> str:
+    """「经纬度可能填反了（经度约 116，纬度约 40）」 when (lon, lat) lies outside China and (lat, lon) inside,
+    else "" (also for values that are not numbers). For every check of typed or imported coordinates: China's
+    longitudes (72–138) are never its latitudes (1–56), so the two cannot be taken for each other."""
+    from django.utils.translation import gettext
+
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return ""
+    if not (math.isfinite(lon) and math.isfinite(lat)) or not out_of_china(lon, lat) or out_of_china(lat, lon):
+        return ""
+    return gettext("Longitude and latitude may be swapped (longitude about %(lon)s, latitude about %(lat)s).") % {
+        "lon": round(lat), "lat": round(lon)}
 
 
 def wgs84_to_gcj02(lon, lat):

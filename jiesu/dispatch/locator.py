@@ -27,7 +27,7 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+from jiesu.dispatch.coords import SYSTEMS, swapped_hint, to_wgs84
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
 #: How sure a point-in-polygon hit is: real boundaries vs generated (schematic) ones.
@@ -76,7 +76,8 @@ def check_coordinates(lon, lat, coord_system="wgs84"):
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise LocateError(_("Longitude and latitude must be numbers."), "lon" if not math.isfinite(lon) else "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise LocateError(_("Longitude or latitude out of range."), "lon")
+        raise LocateError(" ".join(filter(None, (_("Longitude or latitude out of range."), swapped_hint(lon, lat)))),
+                          "lon")
     return to_wgs84(lon, lat, system)
 
 

@@ -64,25 +64,78 @@ class GazetteerEntry(models.Model):
         return self.name
 
     def clean(self):
-        """A name the locator can match (two characters or more) and, when given, a point inside the city."""
+        """A name the locator can match (two characters or more) that re-routes no addresses (name_problem), and,
+        when given, a point inside the city."""
         from django.core.exceptions import ValidationError
 
+        from jiesu.dispatch.coords import swapped_hint
         from jiesu.dispatch.gazetteer import normalize
         from jiesu.dispatch.locator import LocateError, check_coordinates, locate_coordinates
 
         errors = {}
         if len(normalize(self.name)) < 2:
             errors["name"] = _("A place name has two characters or more: the locator never matches one.")
+        elif self.unit_id and self.name_is_new():
+            problem = self.name_problem()
+            if problem:
+                errors["name"] = problem
         try:
             lon, lat = check_coordinates(self.lon, self.lat)
         except LocateError as exc:
             errors["lat" if exc.field == "lat" else "lon"] = str(exc)
         else:
             if lon is not None and locate_coordinates(lon, lat).unit is None:
-                errors["lon"] = _("This point (WGS-84) lies outside the city: check the numbers and their order "
-                                  "(longitude first, about 116 for Beijing).")
+                errors["lon"] = " ".join(filter(None, (str(_(
+                    "This point (WGS-84) lies outside the city: check the numbers and their order (longitude "
+                    "first, about 116 for Beijing).")), swapped_hint(lon, lat))))
         if errors:
             raise ValidationError(errors)
+
+    def name_is_new(self):
+        """Whether the name or the unit is not yet saved so (an entry added, or renamed or moved)."""
+        return self.pk is None or not GazetteerEntry.objects.filter(pk=self.pk, name=self.name,
+                                                                    unit_id=self.unit_id).exists()
+
+    def name_problem(self):
+        """Why the name would re-route addresses, or None: it has no letters (12345 would place every request
+        that mentions the hotline), or it is another place's own name (东城区 as an alias of a street would make
+        every address in 东城区 ambiguous)."""
+        import unicodedata
+
+        from jiesu.dispatch.gazetteer import normalize
+
+        name = normalize(self.name)
+        if not any(unicodedata.category(c).startswith("L") for c in name):
+            return _("“%(name)s” is only digits or punctuation: it would match house and phone numbers (and the "
+                     "hotline's own 12345) in addresses and request texts.") % {"name": self.name}
+        owners = [e for e in self.same_name_elsewhere() if e.kind == EntryKind.UNIT]
+        if owners and normalize(self.unit.name) != name:
+            return _("“%(name)s” is a unit's own name (%(places)s): as a name of %(unit)s it would make every "
+                     "address containing it ambiguous, so that such addresses no longer reach their street.") % {
+                "name": self.name, "places": places_of(owners), "unit": self.unit.name}
+        return None
+
+    def same_name_elsewhere(self):
+        """The active entries of other (active) units that the locator reads as this name (gazetteer.normalize:
+        full-width and spaces aside)."""
+        from jiesu.dispatch.gazetteer import normalize
+
+        name = normalize(self.name)
+        rows = GazetteerEntry.objects.filter(active=True, unit__active=True).exclude(pk=self.pk)
+        if self.unit_id:
+            rows = rows.exclude(unit_id=self.unit_id)
+        ids = [pk for pk, other in rows.values_list("pk", "name") if normalize(other) == name]
+        return list(GazetteerEntry.objects.filter(pk__in=ids).select_related("unit", "unit__district")
+                    .defer("unit__geometry", "unit__district__geometry").order_by("unit__code"))
+
+
+def places_of(entries):
+    """Entries' units as the locator's reasons name them: 八里庄街道（朝阳区）、八里庄街道（海淀区）."""
+    from jiesu.dispatch.wording import word
+
+    units = {e.unit_id: e.unit for e in entries}.values()
+    return word(("units_sep", [("place_label", {"unit": u.name, "district": u.district.name})
+                               if u.district_id and u.district_id != u.id else u.name for u in units]))
 
 
 # --------------------------------------------------------------------------- cache invalidation

@@ -30,7 +30,7 @@ class UnitForm(forms.ModelForm):
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     form = UnitForm
-    list_display = ("code", "name", "kind", "parent", "district", "schematic", "active")
+    list_display = ("code", "name", "kind", "parent", "district_of", "schematic", "active")
     list_filter = ("kind", "schematic", "active")
     search_fields = ("name", "code", "aliases")
     raw_id_fields = ("parent",)
@@ -46,6 +46,11 @@ class UnitAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("geometry", "parent__geometry", "district__geometry")
+
+    @admin.display(description=_("district"), ordering="district__code")
+    def district_of(self, obj):
+        """The district (its field has no verbose name: the column would be headed in English)."""
+        return obj.district
 
     def save_model(self, request, obj, form, change):
         old_path = Unit.objects.filter(pk=obj.pk).values_list("path", flat=True).first() if change else None

@@ -1,0 +1,150 @@
+"""The gazetteer admin after audit 8: names that would re-route addresses are refused or warned of (finding 7),
+points are typed in a declared datum (finding 4), swapped longitude and latitude are called so (finding 14),
+and its list filters and fields read in Chinese (finding 8)."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from jiesu.dispatch import locator
+from jiesu.dispatch.coords import from_wgs84, swapped_hint
+from jiesu.dispatch.gazetteer import locate_text
+from jiesu.dispatch.models import GazetteerEntry
+from jiesu.units.models import Unit
+
+from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+
+SWAPPED = "经纬度可能填反了（经度约 116，纬度约 40）"
+
+
+@pytest.fixture
+def add(dispatch_db, admin_client):
+    def post(name, unit, kind="alias", follow=True, **more):
+        return admin_client.post(reverse("admin:dispatch_gazetteerentry_add"),
+                                 {"name": name, "kind": kind, "unit": unit.pk, "active": "on", "note": "", **more},
+                                 follow=follow)
+    return post
+
+
+def street(code):
+    return Unit.objects.defer("geometry").get(code=code)
+
+
+def warnings(page):
+    return re.findall(r'<li class="warning">(.*?)</li>', page.content.decode(), re.S)
+
+
+def name_error(page):
+    return page.context_data["adminform"].form.errors.get("name", [""])[0]
+
+
+def test_a_places_own_name_and_a_number_are_refused(add):
+    jingshan = street("110101002")
+    page = add("东城区", jingshan)
+    assert page.status_code == 200 and not GazetteerEntry.objects.filter(name="东城区", unit=jingshan).exists()
+    assert name_error(page) == ("“东城区”是单位名称（东城区）：作为景山街道的地名，会使所有含“东城区”的地址有多处可能，"
+                                "无法再定位到所在街道。")
+    assert locate_text("东城区王府井大街").street.code == "110101001"  # unchanged
+    for number in ("12345", "１２３４５", "123-45"):
+        page = add(number, street("110101001"), kind="landmark")
+        assert "只有数字或标点" in name_error(page), number
+    assert locate_text("我上周打过12345反映小区门口有人摆摊").unit is None
+    assert add("东华门街道", Unit.objects.defer("geometry").get(code="110101001001")).status_code == 200
+
+
+def test_a_name_another_place_carries_is_saved_with_a_warning_naming_it(add):
+    jingshan = street("110101002")
+    page = add("王府井", jingshan)
+    assert GazetteerEntry.objects.filter(name="王府井", unit=jingshan).exists()
+    assert [w for w in warnings(page) if "王府井" in w] == [
+        "“王府井”也是东华门街道（东城区）的地名：同名地名有多处，地址中只有它时无法确定是哪一处（只能定位到共同的上级单位，"
+        "或无法定位），除非地址中的其他地名能确定。"]
+    quiet = add("多福巷", Unit.objects.defer("geometry").get(code="110101001001"), kind="road")
+    assert warnings(quiet) == []
+
+
+def test_a_name_two_units_carry_stays_editable_and_is_refused_elsewhere(add, admin_client):
+    """Two streets of one name (八里庄街道 in 朝阳区 and in 海淀区): each one's own entry is edited (a note) as before;
+    the name given to a third place is refused, naming both."""
+    from jiesu.dispatch.gazetteer import seed_gazetteer
+
+    Unit.objects.create(code="110102999", name="东华门街道", kind="street", parent=street("110102"))
+    seed_gazetteer()
+    entry = GazetteerEntry.objects.get(name="东华门街道", unit__code="110101001")
+    page = admin_client.post(reverse("admin:dispatch_gazetteerentry_change", args=[entry.pk]), {
+        "name": entry.name, "kind": entry.kind, "unit": entry.unit_id, "active": "on", "note": "核实过"})
+    assert page.status_code == 302 and GazetteerEntry.objects.get(pk=entry.pk).note == "核实过"
+    page = add("东华门街道", Unit.objects.defer("geometry").get(code="110101001001"))
+    assert "（东华门街道（东城区）、东华门街道（西城区））" in name_error(page)
+
+
+def outside_unless_converted(unit_code):
+    """A WGS-84 point inside the street whose GCJ-02 numbers, read as WGS-84, lie outside it."""
+    unit = street(unit_code)
+    for grid in Unit.objects.filter(kind="grid", code__startswith=unit_code).defer("geometry"):
+        for dx in (-0.004, -0.002, 0, 0.002, 0.004):
+            for dy in (-0.003, 0, 0.003):
+                lon, lat = grid.center_lon + dx, grid.center_lat + dy
+                if locator.locate_coordinates(lon, lat).street != unit:
+                    continue
+                typed = from_wgs84(lon, lat, "gcj02")
+                if locator.locate_coordinates(*typed).street != unit:
+                    return (lon, lat), typed
+    raise AssertionError(f"no point near the edge of {unit_code}")
+
+
+def test_a_point_is_typed_in_its_datum_and_stored_in_wgs84(add):
+    unit = street("110101001")
+    (lon, lat), (typed_lon, typed_lat) = outside_unless_converted("110101001")
+    page = add("某某大厦", unit, kind="landmark", lon=typed_lon, lat=typed_lat, coord_system="gcj02")
+    entry = GazetteerEntry.objects.get(name="某某大厦")
+    assert (entry.lon, entry.lat) == (pytest.approx(lon, abs=1e-6), pytest.approx(lat, abs=1e-6))
+    assert warnings(page) == []
+    page = add("某某中心", unit, kind="landmark", lon=typed_lon, lat=typed_lat, coord_system="wgs84")
+    assert GazetteerEntry.objects.get(name="某某中心").lon == typed_lon
+    assert warnings(page) == ["该坐标不在东华门街道内：定位时只用地名，不用坐标。 按 GCJ-02 换算后位于东华门街道内：请选择坐标系。"]
+
+def test_the_datum_is_chosen_in_words(dispatch_db, admin_client):
+    form = admin_client.get(reverse("admin:dispatch_gazetteerentry_add")).content.decode()
+    assert "GCJ-02（高德、腾讯、微信）" in form and "BD-09（百度）" in form
+
+
+def test_swapped_longitude_and_latitude_are_called_so(add):
+    assert swapped_hint(39.91, 116.41) == SWAPPED + "。"
+    assert swapped_hint(116.41, 39.91) == "" and swapped_hint("x", 1) == "" and swapped_hint(-74.0, 40.7) == ""
+    assert swapped_hint(43.8, 87.6) == "经纬度可能填反了（经度约 88，纬度约 44）。"  # 乌鲁木齐: in range, still swapped
+    page = add("某大厦", street("110101001"), kind="landmark", lon="39.91", lat="116.41")
+    assert SWAPPED in page.context_data["adminform"].form.errors["lon"][0]
+    with pytest.raises(locator.LocateError) as refused:  # the intake (tickets.services.locate) checks so too
+        locator.check_coordinates(39.91, 116.41, "gcj02")
+    assert str(refused.value) == "经纬度超出范围。 " + SWAPPED + "。" and refused.value.field == "lon"
+
+
+def test_the_locate_api_says_swapped_too(dispatch_db):
+    from ninja.testing import TestClient
+
+    from jiesu.core.errors import DomainError
+    from jiesu.dispatch.api import router
+
+    with pytest.raises(DomainError) as refused:
+        TestClient(router).get("/locate", query_params={"lon": 39.91, "lat": 116.41})
+    assert SWAPPED in refused.value.message and refused.value.field == "lon"
+    with pytest.raises(DomainError) as refused:
+        TestClient(router).get("/locate", query_params={"lon": 200, "lat": 39.9})
+    assert refused.value.message == "经纬度超出范围。"
+
+
+def test_the_lists_filters_are_told_apart_and_the_unit_is_searched_by_name(dispatch_db, admin_client):
+    page = admin_client.get(reverse("admin:dispatch_gazetteerentry_changelist")).content.decode()
+    titles = re.findall(r"<summary>\s*以 (.*?)\s*</summary>", page) or re.findall(r"<h3>\s*以 (.*?)\s*</h3>", page)
+    assert "地名类型" in titles and "所在单位类型" in titles and "类型" not in titles
+    form = admin_client.get(reverse("admin:dispatch_gazetteerentry_add")).content.decode()
+    assert re.search(r'<select name="unit"[^>]*data-ajax--url="/admin/autocomplete/"', form)
+    found = admin_client.get("/admin/autocomplete/", {"app_label": "dispatch", "model_name": "gazetteerentry",
+                                                      "field_name": "unit", "term": "东城区"}).json()
+    names = {r["text"] for r in found["results"]}
+    departments = set(Unit.objects.filter(kind="department", name__contains="东城区").values_list("name", flat=True))
+    assert "东城区" in names and departments and not names & departments  # places only
+    units = admin_client.get(reverse("admin:units_unit_changelist") + "?_popup=1").content.decode()
+    header = re.search(r'<th scope="col" class="[^"]*column-district_of[^"]*">.*?</th>', units, re.S).group(0)
+    assert re.search(r">\s*区\s*<", header)
