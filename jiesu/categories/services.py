@@ -300,6 +300,10 @@ def load_categories(categories_path=CATEGORIES_CSV, gbt_path=GBT_CSV) -> dict:
             Category.objects.bulk_update(to_update, _CATEGORY_FIELDS, batch_size=500)
         stats["created"] += len(to_create)
         stats["updated"] += len(to_update)
+    if stats["updated"]:  # a bulk update sends no signal and changes no count: tell every process's routing table
+        from jiesu.dispatch import router
+
+        router.invalidate()
     return stats
 
 

@@ -338,3 +338,22 @@ class AccuracySnapshot(models.Model):
 
     def __str__(self):
         return f"{self.audience} · {self.weeks} weeks · {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ReferenceVersion(models.Model):
+    """One row whose number every change to the reference data raises: how other processes learn of an edit.
+
+    router.invalidate() raises it in the saving transaction (so it is seen exactly when the edit is); each
+    process reads it with the counts in its recheck query every DISPATCH_RECHECK_SECONDS (router._fingerprint,
+    units.services._cache_key). An edit changes no count or id, and a process's memory is its own: without
+    this row another process (the worker's auto-dispatch) would route with the old catalogue.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data version")
+
+    def __str__(self):
+        return str(self.version)

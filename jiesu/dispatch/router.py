@@ -12,6 +12,11 @@
 * nothing known → the hotline centre, for manual dispatch;
 * a unit on the category's negative list (负面清单) is never suggested.
 
+How sure a suggestion is: a citywide duty with a fixed unit does not depend on the place (1.0); every other
+duty does — a local rule (a duty for a territory) applies only because the ticket is taken to lie there — and
+carries the place's confidence. Two lead duties of the same rank naming different units contradict each
+other: both are offered, each at CONFLICT_FACTOR, and the explanation names them.
+
 Duties are looked up on the category and its ancestors. Among the duties
 that apply to the place, a duty for a territory beats a citywide one (the
 more specific territory first: grid, community, street, district), then a
@@ -21,13 +26,12 @@ the best-ranked set of co duties the same way.
 `RoutingTable` is pure: built once from plain objects (Unit / Category /
 Duty rows), it routes without queries. `reference()` holds the table, the
 gazetteer and the point index for the process, rebuilt when units,
-categories, duties or gazetteer entries change (see `invalidate`).
+categories, duties or gazetteer entries change, in any process (see `invalidate`).
 """
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,10 +44,14 @@ DISTRICT_DEPARTMENT_PREFIX = "district_department:"
 HOTLINE_CODE = "HC"
 
 # How sure each way of finding the unit is, times the place's confidence where the place matters.
-DIRECT = 1.0          # a fixed unit: the place does not matter
+DIRECT = 1.0          # a fixed unit by a citywide rule: the place does not matter
 FALLBACK_FACTOR = 0.6  # 兜底: the district instead of the street
 HOTLINE = 0.2         # manual dispatch
 ALTERNATIVE_FACTOR = 0.5  # a lower-ranked duty offered as an alternative
+# Two lead duties of one rank naming different units (the catalogue contradicts itself): each is at best a
+# coin-flip, and it stays under auto-dispatch's floor (models.AUTO_THRESHOLD_MIN, 0.5) at any probability, so
+# that a person, not the duties' id order, chooses.
+CONFLICT_FACTOR = 0.4
 
 
 
@@ -202,32 +210,37 @@ class RoutingTable:
         place_ids = {u.id for u in chain.values() if u is not None}
         leads, cos, negatives = self._applicable(category, place_ids)
         blocked_notes = []
-
-        def blocked(unit):
-            for d in negatives:
-                if self._negative_hits(d, unit):
-                    return d
-            return None
-
-        suggestions, seen = [], set()
-        for rank_index, (key, group) in enumerate(leads):
-            for duty in group:
-                resolved = self._resolve(duty, chain, place_confidence, w)
-                if resolved is None or resolved.unit is None:
-                    continue
-                negative = blocked(resolved.unit)
-                if negative is not None:
-                    blocked_notes.append(w["negative_lead"] % {"id": negative.id, "unit": self.office(resolved.unit)})
-                    continue
-                if resolved.unit.id in seen:
-                    continue
-                seen.add(resolved.unit.id)
-                alternative = bool(suggestions)
+        blocked = partial(self._first_barring, negatives)
+        suggestions, seen, doubt = [], set(), 1.0
+        for _key, group in leads:
+            alternative = bool(suggestions)  # a lower rank than a suggestion already made
+            found = self._group_units(group, chain, place_confidence, blocked, blocked_notes, seen, w)
+            conflict = tuple(duty.id for duty, _resolved in found) if len(found) > 1 else ()
+            if conflict:
+                doubt = CONFLICT_FACTOR  # and the lower ranks stay below the conflicting rules
+            for duty, resolved in found:
                 suggestions.append(self._suggestion(category, chain, duty, resolved, cos, blocked, blocked_notes,
-                                                    place_confidence, alternative, w))
+                                                    place_confidence, alternative, w, conflict, doubt))
         if not suggestions:
             suggestions.append(self._fallback(category, chain, place_confidence, leads, blocked, blocked_notes, w))
         return suggestions[:3]
+
+    def _group_units(self, group, chain, place_confidence, blocked, blocked_notes, seen, w) -> list:
+        """[(duty, resolved)] of one rank's lead duties, one per unit not `seen` yet (added to it); a barred unit is
+        left out and noted."""
+        found = []
+        for duty in group:
+            resolved = self._resolve(duty, chain, place_confidence, w)
+            if resolved is None or resolved.unit is None:
+                continue
+            negative = blocked(resolved.unit)
+            if negative is not None:
+                blocked_notes.append(w["negative_lead"] % {"id": negative.id, "unit": self.office(resolved.unit)})
+                continue
+            if resolved.unit.id not in seen:
+                seen.add(resolved.unit.id)
+                found.append((duty, resolved))
+        return found
 
     def _applicable(self, category, place_ids):
         """Lead groups [(rank, [duties])] best first, co groups likewise, negatives (any rank); shared, not to
@@ -277,6 +290,18 @@ class RoutingTable:
             self._duty_entries[category.id] = entries
         return entries
 
+    def barring(self, category, place, unit):
+        """The negative-list duty (负面清单) that bars `unit` from tickets of `category` at `place`, or None: the
+        entries route() skips a unit for (on the category or an ancestor, citywide or for a territory holding the
+        place, naming the unit or its kind). jiesu.tickets.services refuses a dispatch by it."""
+        category = self.category(category)
+        chain = self.place_chain(place)
+        _leads, _cos, negatives = self._applicable(category, {u.id for u in chain.values() if u is not None})
+        return self._first_barring(negatives, unit)
+
+    def _first_barring(self, negatives, unit):
+        return next((d for d in negatives if self._negative_hits(d, unit)), None)
+
     def _negative_hits(self, duty, unit) -> bool:
         if duty.unit_id is not None:
             return duty.unit_id == unit.id
@@ -292,7 +317,7 @@ class RoutingTable:
             unit = self.units.get(duty.unit_id)
             if unit is None or not unit.active:
                 return None
-            return _Resolved(unit, "direct", DIRECT)
+            return _Resolved(unit, "direct", place_confidence if _is_local(duty, chain) else DIRECT)
         kind = duty.unit_kind or ""
         if kind in TERRITORIAL_TARGETS:
             for level in TERRITORIAL_TARGETS[TERRITORIAL_TARGETS.index(kind):]:
@@ -319,7 +344,7 @@ class RoutingTable:
         return None
 
     def _suggestion(self, category, chain, duty, resolved, cos, blocked, blocked_notes, place_confidence,
-                    alternative, w) -> Suggestion:
+                    alternative, w, conflict=(), doubt=1.0) -> Suggestion:
         lead = resolved.unit
         co, co_notes = [], []
         for _key, group in cos:
@@ -336,9 +361,9 @@ class RoutingTable:
             if co:
                 break
         copy_to = self._district_copy(lead, chain)
-        confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0)
+        confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0) * doubt
         why = partial(self._explain, category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes,
-                      alternative, w)
+                      alternative, w, conflict)
         return Suggestion(lead=lead, co=co, duty_id=duty.id, why=why, confidence=round(confidence, 4),
                           mode=resolved.mode, category=category, copy_to=copy_to)
 
@@ -373,10 +398,11 @@ class RoutingTable:
         return Suggestion(lead=self.hotline, duty_id=None, why=why, mode="hotline",
                           confidence=HOTLINE, category=category)
 
-    def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative, w) -> str:
+    def _explain(self, category, chain, duty, resolved, co, copy_to, notes, alternative, w, conflict=()) -> str:
         """占道经营 位于 东华门街道 → 东华门街道办事处（派单目录 #123，属地；街道派单同时抄送东城区）"""
         street, district = chain.get("street"), chain.get("district")
-        if resolved.mode == "direct":
+        local = duty is not None and _is_local(duty, chain)
+        if resolved.mode == "direct" and not local:
             where = ""
         elif street is not None:
             where = w["where_street"] % {"street": street.name}
@@ -391,9 +417,8 @@ class RoutingTable:
         parts.append(w[f"mode_{resolved.mode}"])
         if resolved.note:
             parts.append(resolved.note)
-        territory = self.units.get(duty.territory_id) if duty is not None and duty.territory_id else None
-        if territory is not None and level_of(territory) is not None and territory in chain.values():
-            parts.append(w["territory_rule"] % {"territory": territory.name})  # elsewhere or the city: citywide
+        if local:  # a territory elsewhere, the city or a department: citywide
+            parts.append(w["territory_rule"] % {"territory": self.units[duty.territory_id].name})
         if duty is not None and duty.category_id != category.id:
             owner = self.categories.get(duty.category_id)
             if owner is not None:
@@ -404,9 +429,18 @@ class RoutingTable:
             parts.append(w["co"] % {"units": w["units_sep"].join(self.office(u) for u in co)})
         if alternative:
             parts.append(w["alternative"])
+        if conflict:
+            *first, last = (f"#{i}" for i in conflict)
+            parts.append(w["conflict"] % {"first": w["units_sep"].join(first), "last": last})
         parts.extend(dict.fromkeys(notes))  # one barred unit met by several rules is said once
         return w["explanation"] % {"category": category.name, "where": where, "target": target,
                                    "parts": w["parts_sep"].join(parts)}
+
+
+def _is_local(duty, chain) -> bool:
+    """Whether `duty` applies because of the place: its territory is one of the place's units (a duty for the city,
+    a department or a territory elsewhere is citywide, or does not apply)."""
+    return duty.territory_id is not None and any(u is not None and u.id == duty.territory_id for u in chain.values())
 
 
 # --------------------------------------------------------------------------- the process's reference data
@@ -431,15 +465,14 @@ class Reference:
             return None, None
         kind, hit = found
         unit = self.table.units.get(hit[0])
-        if unit is None:  # the point index is newer than this table
-            invalidate()
+        if unit is None:  # the point index is newer than this table: rebuild it here (no one else is behind)
+            _state["reference"] = None
             return None, None
         return unit, kind
 
 
 _state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}
 _lock = threading.Lock()
-TOKEN_KEY = "jiesu:dispatch:reference-token"
 
 
 def _settings():
@@ -467,40 +500,41 @@ def _point_cache():
 
 
 def invalidate():
-    """Drop the in-memory reference data (here, and — through the cache — in other processes)."""
-    _state["reference"] = None
-    try:
-        from django.core.cache import cache
+    """Drop the in-memory reference data here, and raise the shared version (models.ReferenceVersion) so that every
+    other process drops its own at its next recheck.
 
-        cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
-    except Exception:  # a cache that is down must not stop a save
-        pass
+    Called by the signals of Unit, Category, Duty and GazetteerEntry saves and deletes and by the bulk services.
+    Inside a transaction the raise is part of it: other processes see it when they see the change, and a
+    rolled-back change raises nothing.
+    """
+    from django.db.models import F
+
+    from jiesu.dispatch.models import ReferenceVersion
+
+    _state["reference"] = None
+    if not ReferenceVersion.objects.filter(pk=1).update(version=F("version") + 1):  # the row is gone (a flush)
+        ReferenceVersion.objects.bulk_create([ReferenceVersion(pk=1, version=1)], ignore_conflicts=True)
 
 
 def _fingerprint() -> tuple:
-    """(count, max id) of units, categories, duties, gazetteer entries, and the shared token.
+    """(count, max id) of units, categories, duties, gazetteer entries, and the shared version, in one query.
 
-    Inserts and deletes in any process change it; edits in another process
-    reach this one through the token when a shared cache (Redis, Memcached,
-    database) is configured, else at the latest after DISPATCH_MAX_AGE_SECONDS.
+    Inserts and deletes change the counts; every change made through Django (an edit in the admin, a bulk
+    service) raises the version, in whichever process. What is written to the tables by hand, bypassing
+    both, is read at the latest after DISPATCH_MAX_AGE_SECONDS.
     """
-    from django.core.cache import cache
     from django.db import connection
 
     from jiesu.categories.models import Category, Duty
-    from jiesu.dispatch.models import GazetteerEntry
+    from jiesu.dispatch.models import GazetteerEntry, ReferenceVersion
     from jiesu.units.models import Unit
 
-    parts = " UNION ALL ".join(f"SELECT {i}, COUNT(*), MAX(id) FROM {m._meta.db_table}"
-                               for i, m in enumerate((Unit, Category, Duty, GazetteerEntry))) + " ORDER BY 1"
+    parts = [f"SELECT {i}, COUNT(*), MAX(id) FROM {m._meta.db_table}"
+             for i, m in enumerate((Unit, Category, Duty, GazetteerEntry))]
+    parts.append(f"SELECT 4, version, 0 FROM {ReferenceVersion._meta.db_table}")
     with connection.cursor() as cursor:
-        cursor.execute(parts)
-        rows = tuple(tuple(r) for r in cursor.fetchall())
-    try:
-        token = cache.get(TOKEN_KEY)
-    except Exception:
-        token = None
-    return rows + (token,)
+        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1")
+        return tuple(tuple(r) for r in cursor.fetchall())
 
 
 def reference() -> Reference:

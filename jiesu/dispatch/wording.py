@@ -44,6 +44,8 @@ TEMPLATES = {
     "copy": gettext_noop("copied to %(district)s, as every street dispatch"),
     "co": gettext_noop("co-handling: %(units)s"),
     "alternative": gettext_noop("alternative"),
+    "conflict": gettext_noop("dispatch catalogue %(first)s and %(last)s name different lead units for the same area "
+                             "and category, please check"),
     "explanation": gettext_noop("%(category)s%(where)s → %(target)s (%(parts)s)"),
     "suggestion": gettext_noop("category “%(name)s” %(p)s × routing %(c)s: %(rest)s"),
     "grid_first": gettext_noop("category “%(name)s” %(p)s: the grid duty list has the %(level)s act first → "

@@ -506,26 +506,38 @@ _locators = {"key": None, "by_kind": {}}
 
 
 def invalidate_locator():
+    """Drop the point locators here, and in every other process at its next look: the bulk services change
+    boundaries without a signal (through the shared reference version, jiesu.dispatch.router.invalidate)."""
+    from jiesu.dispatch import router
+
+    _drop_locators()
+    router.invalidate()
+
+
+def _drop_locators():
     _locators["key"] = None
 
 
 @receiver(post_save, sender=Unit)
 @receiver(post_delete, sender=Unit)
 def _unit_changed(sender, **kwargs):
-    invalidate_locator()
+    _drop_locators()  # the dispatch app's receiver of the same signals raises the shared version
 
 
 def _cache_key():
-    """Cheap fingerprint (count, max id) of the territorial units.
+    """Cheap fingerprint (count, max id) of the territorial units and the shared reference version
+    (jiesu.dispatch.models.ReferenceVersion), in one query.
 
-    Another process's inserts and deletes change it; edits in this process
-    are caught by the signals above and by the bulk services invalidating
+    Another process's inserts and deletes change the counts, its edits (a unit saved, boundaries loaded) the
+    version; edits in this process are caught by the signals above and by the bulk services invalidating
     explicitly. Raw SQL: this runs on every locate_point().
     """
+    from jiesu.dispatch.models import ReferenceVersion
+
     kinds = [str(k) for k in LOCATE_LEVELS]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(id) FROM {Unit._meta.db_table} "
-                       f"WHERE kind IN ({', '.join(['%s'] * len(kinds))})", kinds)
+        cursor.execute(f"SELECT COUNT(*), MAX(id), (SELECT MAX(version) FROM {ReferenceVersion._meta.db_table}) "
+                       f"FROM {Unit._meta.db_table} WHERE kind IN ({', '.join(['%s'] * len(kinds))})", kinds)
         return tuple(cursor.fetchone())
 
 
@@ -578,7 +590,7 @@ def locate_point(lon, lat):
         units = _lean_units().in_bulk([i for i in chain.values() if i is not None])
         if hit[0] in units:
             return {level: units.get(unit_id) for level, unit_id in chain.items()}
-        invalidate_locator()  # the cache outlived its rows (e.g. a rolled-back transaction)
+        _drop_locators()  # the cache outlived its rows (e.g. a rolled-back transaction)
     return None
 
 

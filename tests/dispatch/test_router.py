@@ -234,3 +234,54 @@ def test_office_names(world):
     assert office_name(world.u["110101001"]) == "东华门街道办事处"
     assert office_name(world.u["110101"]) == "东城区人民政府"
     assert office_name(world.u["EN-WATER"]) == "北京市自来水集团"
+
+
+def test_a_local_rule_with_a_fixed_unit_is_as_sure_as_the_place(world):
+    """A rule for 东华门街道 applies only because the ticket is taken to lie there: a street guessed at 72 % makes a
+    72 % dispatch, not 100 % (audit 8, #2). A citywide fixed unit does not depend on the place."""
+    local = world.add(world.c["03.01.01"], unit=world.u["110101-ZFJ"], territory=world.u["110101001"])
+    table = world.table()
+    best = table.route("03.01.01", world.place("110101001", 0.72))[0]
+    assert best.duty_id == local.id and best.mode == "direct"
+    assert best.confidence == pytest.approx(0.72)
+    assert best.explanation.startswith("占道经营 位于 东华门街道 → 东城区城市管理综合行政执法局（派单目录 #")
+    assert "东华门街道专门规定，优先于全市目录" in best.explanation
+    citywide = table.route("02.01.01", world.place("110101001", 0.72))[0]
+    assert citywide.lead.code == "EN-WATER" and citywide.confidence == 1.0
+
+
+def test_two_equal_local_rules_naming_different_units_are_a_conflict_said_in_both(world):
+    """Which of two contradicting rules wins must not be decided by id order: both are offered below
+    auto-dispatch's floor (0.5), neither as the other's alternative, and each names the conflict."""
+    first = world.add(world.c["03.01.01"], unit=world.u["110101-ZFJ"], territory=world.u["110101001"])
+    second = world.add(world.c["03.01.01"], unit=world.u["110101-SCJ"], territory=world.u["110101001"])
+    suggestions = world.table().route("03.01.01", world.place("110101001", 1.0))
+    assert [s.duty_id for s in suggestions[:2]] == [first.id, second.id]
+    assert suggestions[0].confidence == suggestions[1].confidence < 0.5
+    said = f"派单目录 #{first.id} 与 #{second.id} 对同一区域同一类别指定了不同的主办单位，请核实"
+    for s in suggestions[:2]:
+        assert said in s.explanation and "备选" not in s.explanation
+    assert suggestions[2].lead.code == "110101001" and "备选" in suggestions[2].explanation  # the citywide rule
+    assert suggestions[2].confidence < suggestions[0].confidence
+
+
+def test_a_conflict_is_worded_in_the_readers_language(world):
+    from django.utils import translation
+
+    from jiesu.dispatch.wording import words
+
+    first = world.add(world.c["03.01.01"], unit=world.u["110101-ZFJ"], territory=world.u["110101"])
+    second = world.add(world.c["03.01.01"], unit=world.u["110101-SCJ"], territory=world.u["110101"])
+    third = world.add(world.c["03.01.01"], unit=world.u["110101-ZJW"], territory=world.u["110101"])
+    with translation.override("en"):
+        best = world.table().route("03.01.01", world.place("110101001"), w=words())[0]
+        assert (f"dispatch catalogue #{first.id}, #{second.id} and #{third.id} name different lead units for the "
+                "same area and category, please check") in best.explanation
+
+
+def test_equal_rules_naming_the_same_unit_are_no_conflict(world):
+    world.add(world.c["03.01.01"], unit=world.u["110101-ZFJ"], territory=world.u["110101001"])
+    world.add(world.c["03.01.01"], "district_department:ZFJ", territory=world.u["110101001"])
+    best = world.table().route("03.01.01", world.place("110101001", 0.9))[0]
+    assert best.lead.code == "110101-ZFJ" and best.confidence == pytest.approx(0.9)
+    assert "请核实" not in best.explanation
