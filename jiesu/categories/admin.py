@@ -101,6 +101,17 @@ class ByName:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def titled(title):
+    """A filter of a field's choices headed `title`: two fields both called "kind" would both be 「以 类型」."""
+
+    class Titled(admin.ChoicesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 class DutyInline(ByName, admin.TabularInline):
     model = Duty
     form = DutyForm
@@ -303,7 +314,8 @@ class DutyAdmin(ByName, admin.ModelAdmin):
     form = DutyForm
     list_display = ("id", "category", "category_code", "territory", "target", "role", "negative")
     list_display_links = ("id", "category")
-    list_filter = ("role", "negative", ConflictFilter, TargetKindFilter, "unit__kind", "category__level")
+    list_filter = ("role", "negative", ConflictFilter, TargetKindFilter,
+                   ("unit__kind", titled(_("kind of the fixed unit"))), "category__level")
     search_fields = ("=id", "category__code", "category__name", "unit__code", "unit__name", "unit_kind",
                      "territory__name", "note")
     autocomplete_fields = ("category", "territory", "unit")

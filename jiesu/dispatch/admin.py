@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from jiesu.categories.admin import ByName
+from jiesu.categories.admin import ByName, titled
 from jiesu.dispatch import router
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.gazetteer import seed_gazetteer
@@ -46,20 +46,6 @@ class GazetteerEntryForm(forms.ModelForm):
         return cleaned
 
 
-class PlaceKindFilter(admin.ChoicesFieldListFilter):
-    """The kind of the unit an entry lies in, titled apart from the entry's own kind (both fields are "kind")."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = _("kind of unit it lies in")
-
-
-class NameKindFilter(admin.ChoicesFieldListFilter):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = _("kind of name")
-
-
 def unit_ids_at(lon, lat):
     """The ids of the grid, community, street and district at a WGS-84 point."""
     from jiesu.dispatch.locator import locate_coordinates
@@ -84,7 +70,8 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
 
     form = GazetteerEntryForm
     list_display = ("name", "kind", "unit", "unit_code", "source", "active")
-    list_filter = (("kind", NameKindFilter), "source", "active", ("unit__kind", PlaceKindFilter))
+    list_filter = (("kind", titled(_("kind of name"))), "source", "active",
+                   ("unit__kind", titled(_("kind of unit it lies in"))))
     search_fields = ("name", "unit__name", "unit__code", "note")
     autocomplete_fields = ("unit",)
     list_select_related = ("unit",)

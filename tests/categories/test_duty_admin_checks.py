@@ -131,6 +131,7 @@ def test_unit_kinds_are_chosen_in_words_and_the_files_kind_is_kept(admin_browser
     assert f"已有相同的条目：#{loaded.pk}。" in again  # found whichever way the kind was stored
     listed = admin_browser.get("/admin/categories/duty/").content.decode()
     assert "固定单位（部门）" in listed and ">department<" not in listed
+    assert "以 固定单位的类型" in listed and "以 类型" not in listed  # the unit's own kind, told apart
 
 
 def test_category_territory_and_unit_are_found_by_name(client, settings, org, leaf):
