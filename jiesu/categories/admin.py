@@ -2,7 +2,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -77,8 +79,9 @@ class DutyForm(forms.ModelForm):
 
 
 class AutocompleteSelect(widgets.AutocompleteSelect):
-    """Django's search by name, which fails with a server error when the value posted is no id at all (a
-    hand-made request; an id typed where the raw-id box was): the field's own error says so instead."""
+    """Django's search by name, answered by NamesakesApart; without the server error Django's widget gives when
+    the value posted is no id at all (a hand-made request; an id typed where the raw-id box was): the field's own
+    error says so instead."""
 
     def optgroups(self, name, value, attr=None):
         return super().optgroups(name, [v for v in value if is_id(self.field.remote_field.model, v)], attr)
@@ -92,13 +95,63 @@ def is_id(model, value):
     return True
 
 
+def category_label(category):
+    """占道经营 — 城市管理部件与事件 / … · 90.09.09006: the catalogue repeats names across its trees (占道经营 is also
+    03.01.01)."""
+    parents, node = [], category.parent
+    while node is not None:
+        parents.append(node.name)
+        node = node.parent
+    path = " / ".join(reversed(parents))
+    return f"{category.name} — {path} · {category.code}" if path else f"{category.name} · {category.code}"
+
+
+def unit_label(unit):
+    """八里庄街道（朝阳区）: a unit below a district with its district, unless its name says it (东城区城市管理委员会)."""
+    district = unit.district if unit.district_id and unit.district_id != unit.pk else None
+    if district is None or unit.name.startswith(district.name):
+        return unit.name
+    return word(("place_label", {"unit": unit.name, "district": district.name}))
+
+
+def apart(obj):
+    """A category or a unit as told apart from its namesakes; anything else by its name."""
+    from jiesu.units.models import Unit
+
+    return category_label(obj) if isinstance(obj, Category) else unit_label(obj) if isinstance(obj, Unit) else str(obj)
+
+
+class NamesakesApart(AutocompleteJsonView):
+    """Django's search-by-name answers, each told apart from its namesakes (apart): two 占道经营, two 八里庄街道."""
+
+    def get_queryset(self):
+        found = super().get_queryset()
+        if found.model is Category:
+            return found.select_related("parent", "parent__parent")
+        return found.select_related("district") if hasattr(found.model, "district") else found
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": apart(obj)}
+
+
 class ByName:
-    """For a ModelAdmin or an inline: its autocomplete_fields (found by name) with the widget above."""
+    """For a ModelAdmin or an inline: its autocomplete_fields (found by name) with the widget above, searching at
+    the ModelAdmin's own URL (…/autocomplete/, NamesakesApart); an inline searches at its model's admin's."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs.setdefault("widget", AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")))
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            widget = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            widget.url_name = f"%s:{self.opts.app_label}_{self.opts.model_name}_autocomplete"
+            kwargs["widget"] = widget
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = apart
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(NamesakesApart.as_view(admin_site=self.admin_site))
+        return [path("autocomplete/", view, name=f"{self.opts.app_label}_{self.opts.model_name}_autocomplete"),
+                *super().get_urls()]
 
 
 def titled(title):

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from jiesu.categories.admin import ByName, titled
+from jiesu.categories.admin import ByName, category_label, titled
 from jiesu.dispatch import router
 from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.gazetteer import seed_gazetteer
@@ -175,12 +175,7 @@ class CategoryChoice(forms.ModelChoiceField):
     占道经营 is 03.01.01 and 90.09.09006): typing the first characters of a name finds it."""
 
     def label_from_instance(self, obj):
-        parents, node = [], obj.parent
-        while node is not None:
-            parents.append(node.name)
-            node = node.parent
-        path = " / ".join(reversed(parents))
-        return f"{obj.name} — {path} · {obj.code}" if path else f"{obj.name} · {obj.code}"
+        return category_label(obj)
 
 
 class PercentThreshold(forms.FloatField):

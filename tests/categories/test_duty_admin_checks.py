@@ -143,11 +143,22 @@ def test_category_territory_and_unit_are_found_by_name(client, settings, org, le
         name=DISPATCH_CATALOGUE.name))
     client.force_login(lead)
     page = client.get(ADD).content.decode()
+    search = "/admin/categories/duty/autocomplete/"
     for field in ("category", "territory", "unit"):
-        assert re.search(rf'<select name="{field}"[^>]*data-ajax--url="/admin/autocomplete/"', page), field
-    found = client.get("/admin/autocomplete/", {"app_label": "categories", "model_name": "duty",
-                                                "field_name": "unit", "term": "东华门"}).json()
-    assert [r["text"] for r in found["results"]] == ["东华门街道"]
-    found = client.get("/admin/autocomplete/", {"app_label": "categories", "model_name": "duty",
-                                                "field_name": "category", "term": "占道"}).json()
-    assert "占道经营" in [r["text"] for r in found["results"]]
+        assert re.search(rf'<select name="{field}"[^>]*data-ajax--url="{search}"', page), field
+
+    def found(field, term):
+        answer = client.get(search, {"app_label": "categories", "model_name": "duty", "field_name": field,
+                                     "term": term})
+        assert answer.status_code == 200
+        return [r["text"] for r in answer.json()["results"]]
+
+    Unit.objects.create(code="110102001", name="东华门街道", kind="street",  # a namesake in another district
+                        parent=Unit.objects.create(code="110102", name="西城区", kind="district", parent=org.city))
+    assert found("unit", "东华门") == ["东华门街道（东城区）", "东华门街道（西城区）"]  # told apart
+    assert found("territory", "东城区CGJ") == ["东城区CGJ"]  # a name that says its district says it once
+    namesakes = found("category", "占道经营")
+    assert len(namesakes) == 2 and len(set(namesakes)) == 2
+    assert "占道经营 — 城市管理 / 街面秩序 · 03.01.01" in namesakes
+    shown = client.get(f"/admin/categories/duty/{Duty.objects.create(category=leaf, unit=org.street).pk}/change/")
+    assert "东华门街道（东城区）" in shown.content.decode()  # the chosen unit reads as the search said it

@@ -139,9 +139,10 @@ def test_the_lists_filters_are_told_apart_and_the_unit_is_searched_by_name(dispa
     titles = re.findall(r"<summary>\s*以 (.*?)\s*</summary>", page) or re.findall(r"<h3>\s*以 (.*?)\s*</h3>", page)
     assert "地名类型" in titles and "所在单位类型" in titles and "类型" not in titles
     form = admin_client.get(reverse("admin:dispatch_gazetteerentry_add")).content.decode()
-    assert re.search(r'<select name="unit"[^>]*data-ajax--url="/admin/autocomplete/"', form)
-    found = admin_client.get("/admin/autocomplete/", {"app_label": "dispatch", "model_name": "gazetteerentry",
-                                                      "field_name": "unit", "term": "东城区"}).json()
+    search = "/admin/dispatch/gazetteerentry/autocomplete/"
+    assert re.search(rf'<select name="unit"[^>]*data-ajax--url="{search}"', form)
+    found = admin_client.get(search, {"app_label": "dispatch", "model_name": "gazetteerentry", "field_name": "unit",
+                                      "term": "东城区"}).json()
     names = {r["text"] for r in found["results"]}
     departments = set(Unit.objects.filter(kind="department", name__contains="东城区").values_list("name", flat=True))
     assert "东城区" in names and departments and not names & departments  # places only
