@@ -19,8 +19,10 @@ _NOT_DIGITS = re.compile(r"\D+")
 _MOBILE_WITH_PREFIX = re.compile(r"^(?:0086|86)(1[3-9]\d{9})$")
 #: Full-width digits and signs (an Excel export, a Chinese input method) as their ASCII selves.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）．　", "0123456789+-(). ")
-#: An extension after the number: 转 8021, 分机 8021, 转分机 8021, ext. 8021, x8021.
+#: An extension after the number: 转 8021, 分机 8021, 转分机 8021, ext. 8021, x8021 (or a fixed line's third group).
 _EXTENSION = re.compile(r"\s*(?:转分机号?|分机号?|转|ext\.?|x)\s*(\d{1,6})\s*$", re.IGNORECASE)
+#: An extension written as a fixed line's third group: 010-65123456-8021, (010)65123456-8021, 65123456-8021.
+_DASHED_EXTENSION = re.compile(r"^((?:\(?0\d{2,3}\)?[- ]?)?[2-9]\d{6,7})-(\d{1,6})$", re.ASCII)
 #: One number as typed: digits and the separators people write between them, a leading +.
 _ONE_NUMBER = re.compile(r"^\+?[\d\s()\-.]+$", re.ASCII)
 #: What a callable number is, as digits: a mobile (11 digits, 13x–19x), a fixed line with its area code (0 + 9–11
@@ -37,9 +39,12 @@ def _number_and_extension(text):
     """(the number as typed, its extension or ''), full-width characters made ASCII."""
     value = (text or "").translate(_FULL_WIDTH).strip()
     found = _EXTENSION.search(value)
-    if found is None:
-        return value, ""
-    return value[:found.start()], found.group(1)
+    if found is not None:
+        return value[:found.start()], found.group(1)
+    found = _DASHED_EXTENSION.match(value)
+    if found is not None:
+        return found.group(1), found.group(2)
+    return value, ""
 
 
 def _key(digits, extension):
