@@ -240,6 +240,7 @@ def test_database_path(world):
     assert isinstance(writer, expected)
 
 
+@pytest.mark.django_db(transaction=True)  # run_from_argv closes the connection: the teardown's next query reopens it
 def test_cli_alias(world, sample, tmp_path, capsys):
     """`jiesu import …` is `import_tickets` (run_from_argv closes the connection: read the printed summary)."""
     import json
