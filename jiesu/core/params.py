@@ -75,9 +75,9 @@ def phone_number(text):
     value = text.strip()
     if len(value) == 11 and value.isascii() and value.isdigit():  # the common case: an ordinary mobile
         return value if _CALLABLE.match(value) else None
-    if not value or value in NO_PHONE:
-        return ""
     number, extension = _number_and_extension(value)
+    if not extension and number in NO_PHONE or not value:
+        return ""
     if not _ONE_NUMBER.match(number):
         return None
     digits = _NOT_DIGITS.sub("", number)
@@ -88,7 +88,7 @@ def phone_number(text):
         if not (len(national) == 11 and national.startswith("1")):  # +86 10 6512 3456: a fixed line, 010 …
             national = "0" + national
     elif international:
-        return _key(digits, extension) if _INTERNATIONAL.match("+" + national) else None
+        return _key(national, extension) if _INTERNATIONAL.match("+" + national) else None  # +44 … = 0044 …
     national = _key(national, "")  # 86 13911113333 → 13911113333
     return _key(national, extension) if _CALLABLE.match(national) else None
 
