@@ -14,11 +14,9 @@ from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
                                    GazetteerEntry, RetrainRun, places_of)
+from jiesu.tickets.forms import COORD_SYSTEMS
 from jiesu.tickets.models import Ticket
 
-#: The datums a point may be typed in, as the maps that show them are known.
-DATUM_CHOICES = (("wgs84", _("WGS-84 (GPS)")), ("gcj02", _("GCJ-02 (Amap, Tencent, WeChat)")),
-                 ("bd09", _("BD-09 (Baidu)")))
 DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 
@@ -28,7 +26,7 @@ class GazetteerEntryForm(forms.ModelForm):
 
     lon = forms.FloatField(label=_("longitude"), required=False)
     lat = forms.FloatField(label=_("latitude"), required=False)
-    coord_system = forms.ChoiceField(label=_("coordinate system"), choices=DATUM_CHOICES, initial="wgs84",
+    coord_system = forms.ChoiceField(label=_("coordinate system"), choices=COORD_SYSTEMS, initial="wgs84",
                                      required=False, help_text=_(
                                          "The map the point was read from: a GCJ-02 or BD-09 point read as WGS-84 "
                                          "lies 0.5–1 km off, often in another street. Stored as WGS-84."))

@@ -20,8 +20,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-#: The datums a call-taker may read coordinates in (jiesu.dispatch.coords.SYSTEMS), stored as WGS-84.
-COORD_SYSTEMS = [("wgs84", "WGS-84"), ("gcj02", _("GCJ-02 (Amap, Tencent Maps, WeChat)")),
+#: The datums a point may be typed in (jiesu.dispatch.coords.SYSTEMS), as the maps that show them are known; stored
+#: as WGS-84. The intake's and the gazetteer admin's choice.
+COORD_SYSTEMS = [("wgs84", _("WGS-84 (GPS)")), ("gcj02", _("GCJ-02 (Amap, Tencent Maps, WeChat)")),
                  ("bd09", _("BD-09 (Baidu Maps)"))]
 
 

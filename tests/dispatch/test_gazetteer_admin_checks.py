@@ -106,7 +106,7 @@ def test_a_point_is_typed_in_its_datum_and_stored_in_wgs84(add):
 
 def test_the_datum_is_chosen_in_words(dispatch_db, admin_client):
     form = admin_client.get(reverse("admin:dispatch_gazetteerentry_add")).content.decode()
-    assert "GCJ-02（高德、腾讯、微信）" in form and "BD-09（百度）" in form
+    assert "GCJ-02（高德、腾讯地图、微信）" in form and "BD-09（百度地图）" in form and "WGS-84（GPS）" in form
 
 
 def test_swapped_longitude_and_latitude_are_called_so(add):

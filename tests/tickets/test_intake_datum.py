@@ -47,7 +47,7 @@ def test_an_unknown_datum_or_half_a_point_is_a_field_error_and_writes_nothing(gw
 
 def test_the_page_offers_the_three_datums_wgs84_first_and_keeps_the_choice_after_a_refusal(gw, client, intake):
     page = client.get("/intake/").content.decode()
-    assert '<option value="wgs84" selected>WGS-84</option>' in page
+    assert '<option value="wgs84" selected>WGS-84（GPS）</option>' in page
     assert "GCJ-02（高德、腾讯地图、微信）" in page and "BD-09（百度地图）" in page
     kept = intake(*WGS84, "bd09", text="").content.decode()  # refused for the empty text: the datum stays chosen
     assert '<option value="bd09" selected>' in kept
