@@ -33,20 +33,25 @@ def out_of_china(lon, lat):
     return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
 
 
-def swapped_hint(lon, lat) -> str:
-    """「经纬度可能填反了（经度约 116，纬度约 40）」 when (lon, lat) lies outside China and (lat, lon) inside,
-    else "" (also for values that are not numbers). For every check of typed or imported coordinates: China's
+def looks_swapped(lon, lat) -> bool:
+    """Whether (lon, lat) lies outside China and (lat, lon) inside (False for values that are not numbers): China's
     longitudes (72–138) are never its latitudes (1–56), so the two cannot be taken for each other."""
-    from django.utils.translation import gettext
-
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
-        return ""
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not out_of_china(lon, lat) or out_of_china(lat, lon):
+        return False
+    return math.isfinite(lon) and math.isfinite(lat) and out_of_china(lon, lat) and not out_of_china(lat, lon)
+
+
+def swapped_hint(lon, lat) -> str:
+    """「经纬度可能填反了（经度约 116，纬度约 40）」 when looks_swapped(lon, lat), else "". For every check of typed
+    coordinates (the importer, pure, words looks_swapped itself)."""
+    from django.utils.translation import gettext
+
+    if not looks_swapped(lon, lat):
         return ""
     return gettext("Longitude and latitude may be swapped (longitude about %(lon)s, latitude about %(lat)s).") % {
-        "lon": round(lat), "lat": round(lon)}
+        "lon": round(float(lat)), "lat": round(float(lon))}
 
 
 def wgs84_to_gcj02(lon, lat):

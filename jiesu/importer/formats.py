@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.core.params import phone_number
 from jiesu.core.worded import WordedError, gettext_noop
-from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+from jiesu.dispatch.coords import SYSTEMS, looks_swapped, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
 ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
@@ -630,6 +630,9 @@ class CsvFormat(Format):
                     if system not in SYSTEMS:
                         errors.append(("coord_system", "bad_coord_system", {"v": get("coord_system")},
                                        get("coord_system")))
+                    elif looks_swapped(lon, lat):  # out of range or out of China, unless read the other way round
+                        errors.append(("lon", "coordinates_swapped", {"lon": round(lat), "lat": round(lon)},
+                                       f"{lon_raw}, {lat_raw}"))
                     elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
                         errors.append(("lon", "coordinates_out_of_range", None, f"{lon_raw}, {lat_raw}"))
                     else:

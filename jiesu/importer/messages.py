@@ -35,6 +35,8 @@ REASONS = {
     "half_coordinates": gettext_noop("Give both longitude and latitude, or neither"),
     "bad_number": gettext_noop("Not a number: “%(v)s”"),
     "coordinates_out_of_range": gettext_noop("Longitude or latitude out of range"),
+    "coordinates_swapped": gettext_noop("Longitude and latitude may be swapped (longitude about %(lon)s, latitude "
+                                        "about %(lat)s)"),
     "bad_coord_system": gettext_noop("Unknown coordinate system “%(v)s” (use wgs84, gcj02 or bd09)"),
     "outside_city": gettext_noop("The coordinates lie outside the city"),
     "nul": gettext_noop("Contains a NUL character"),
@@ -51,6 +53,8 @@ NOTES = {
     "unknown_place": gettext_noop("Place code “%(v)s” not recognised: located from coordinates or address"),
     "unmapped_type": gettext_noop("Request type “%(v)s” has no mapping: classified automatically"),
     "unmapped_agency": gettext_noop("Agency “%(v)s” has no mapping: routed automatically"),
+    "barred_unit": gettext_noop("Unit %(v)s may not receive this category (negative list): the open ticket is routed "
+                                "automatically"),
     "unusable_phone": gettext_noop("Phone number “%(v)s” is not one usable number: imported without it (the value "
                                    "is kept in the intake event)"),
 }

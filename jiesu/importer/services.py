@@ -345,6 +345,11 @@ class Context:
             return None, 0.0, "none"
         return found.place(), found.confidence, found.source
 
+    def barring(self, category, place, unit):
+        """The negative-list duty that bars `unit` from `category` at `place` (RoutingTable.barring), or None; a row
+        without a category has no entry to bar it."""
+        return None if category is None else self.table.barring(category, place, unit)
+
     def route(self, category, place, confidence):
         """The router's best suggestion for a category at a place."""
         unit = None
@@ -434,6 +439,11 @@ def prepare(rows, ctx, probabilities):
             s = ctx.route(row.category, place, confidence)
             p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation
             p.suggestion = s  # the router's answer as it is (its dispatch payload is encoded once: Importer._dispatch)
+        if row.lead_hint is not None and not row.closed and not row.reply:
+            barring = ctx.barring(row.category, place, row.lead_hint)
+            if barring is not None:  # an open row is dispatched now: never to a unit the negative list bars
+                row.note("barred_unit", f"{row.lead_hint.name}（#{barring.id}）")
+                row.lead_hint = None
         if row.lead_hint is not None:
             hint = row.lead_hint
             p.suggestion = None
