@@ -65,7 +65,8 @@ def test_processes_import_every_row_once_and_keep_the_earlier_of_two_lines(world
     assert (result["processes"], result["writers"]) == (parts, writers)
     checks = "batch" if connection.vendor == "postgresql" else "row"  # scripts/with-postgres.sh grants the right
     assert result["key_checks"] == checks
-    assert any(f"({parts} process(es), {writers} writer(s), foreign keys checked per {checks}" in line
+    processes, writers_words = ("process" if parts == 1 else "processes"), ("writer" if writers == 1 else "writers")
+    assert any(f"({parts} {processes}, {writers} {writers_words}, foreign keys checked per {checks}" in line
                for line in lines)
     assert (result["read"], result["imported"], result["rejected"]) == (14, 12, 2)
     # in the same batch of a part ("in file") or in a later one ("in run"): both the later line

@@ -20,7 +20,7 @@ import json
 from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from jiesu.core.command_line import LanguageCommand
 from jiesu.core.language import add_language_option
@@ -112,12 +112,14 @@ class Command(LanguageCommand):
     def _print(self, d):
         """The summary in the active language (the JSON line after it stays as it is)."""
         out = self.stdout.write
-        d = {**d, "key_checks_reason": words_of(d["key_checks_reason"], _)}
-        out((_("%(file)s (%(format)s, source %(source)s) → %(database)s (%(processes)s process(es), %(writers)s "
-               "writer(s), foreign keys checked per %(key_checks)s: %(key_checks_reason)s)")
+        d = {**d, "key_checks_reason": words_of(d["key_checks_reason"], _),
+             "how_many_processes": ngettext("%(n)s process", "%(n)s processes", d["processes"]) % {"n": d["processes"]},
+             "how_many_writers": ngettext("%(n)s writer", "%(n)s writers", d["writers"]) % {"n": d["writers"]}}
+        out((_("%(file)s (%(format)s, source %(source)s) → %(database)s (%(how_many_processes)s, "
+               "%(how_many_writers)s, foreign keys checked per %(key_checks)s: %(key_checks_reason)s)")
              if d["key_checks_reason"] else
-             _("%(file)s (%(format)s, source %(source)s) → %(database)s (%(processes)s process(es), %(writers)s "
-               "writer(s), foreign keys checked per %(key_checks)s)")) % d)
+             _("%(file)s (%(format)s, source %(source)s) → %(database)s (%(how_many_processes)s, "
+               "%(how_many_writers)s, foreign keys checked per %(key_checks)s)")) % d)
         out((_("read %(read)d rows: would import %(imported)d, already imported %(already_imported)d, rejected "
                "%(rejected)d  (%(seconds).1f s, %(tickets_per_s).0f tickets/s)") if d["dry_run"] else
              _("read %(read)d rows: imported %(imported)d, already imported %(already_imported)d, rejected "
