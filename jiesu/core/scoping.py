@@ -162,8 +162,9 @@ def mask_name(name):
 
 
 def mask_phone(phone):
-    """13812345678 → 138****5678; short numbers are masked whole."""
-    digits = phone or ""
-    if len(digits) >= 8:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * len(digits)
+    """13812345678 → 138****5678; short numbers are masked whole. An extension (stored after a comma,
+    core.params.phone_number: 01065123456,8021) is masked apart from its number: 010****3456,****, so that the
+    number's last digits read as a number's, not the extension's."""
+    number, comma, extension = (phone or "").partition(",")
+    masked = number[:3] + "*" * (len(number) - 7) + number[-4:] if len(number) >= 8 else "*" * len(number)
+    return masked + ("," + "*" * len(extension) if comma else "")
