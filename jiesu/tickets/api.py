@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -175,13 +176,19 @@ class ReasonIn(Schema):
     reason: str
 
 
+#: the ticket's times, given in the platform's time zone (+08:00) whichever way they were read (a new ticket's
+#: created_at is the clock's UTC, a deadline the working calendar's local time)
+TIMES = ("created_at", "dispatch_due", "reply_due", "replied_at", "closed_at")
+
+
 def ticket_out(user, ticket):
     contact = services.masked_contact(ticket)
     return {
         **{f: getattr(ticket, f) for f in (
             "id", "number", "query_code", "state", "channel", "request_type", "title", "text", "address", "lon",
-            "lat", "created_at", "dispatch_due", "reply_due", "replied_at", "closed_at", "reply_text", "resolved",
-            "satisfied", "warning_level", "rehandle_round", "return_count", "parent_id")},
+            "lat", "reply_text", "resolved", "satisfied", "warning_level", "rehandle_round", "return_count",
+            "parent_id")},
+        **{f: timezone.localtime(getattr(ticket, f)) if getattr(ticket, f) else None for f in TIMES},
         "citizen_name": contact["name"], "citizen_phone": contact["phone"],
         "category": ticket.category.code if ticket.category_id else None,
         "district": ticket.district.code if ticket.district_id else None,

@@ -43,6 +43,7 @@ def test_create_places_ticket_and_sets_dispatch_deadline(world, client):
     assert body["street"] == "110101001" and body["district"] == "110101"
     assert body["dispatch_due"] is not None
     assert body["citizen_phone"] == "139****1111"
+    assert body["created_at"].endswith("+08:00") and body["dispatch_due"].endswith("+08:00")  # one time zone
 
 
 def test_a_repeat_from_another_system_is_flagged_for_the_dispatcher(world, client):
