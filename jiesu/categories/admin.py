@@ -63,7 +63,7 @@ class DutyForm(forms.ModelForm):
 
     class Meta:
         model = Duty
-        fields = "__all__"
+        exclude = ("scope",)  # follows from where the entry goes (Duty.clean): shown, not typed (ScopeShown)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,13 +165,21 @@ def titled(title):
     return Titled
 
 
-class DutyInline(ByName, admin.TabularInline):
+class ScopeShown:
+    """A duty's scope (属性) follows from where it goes (Duty.clean): an entry not saved yet has none to show."""
+
+    @admin.display(description=_("scope"))
+    def scope_shown(self, obj):
+        return obj.get_scope_display() if obj is not None and obj.pk else _("— (set from where it goes, on saving)")
+
+
+class DutyInline(ScopeShown, ByName, admin.TabularInline):
     model = Duty
     form = DutyForm
     extra = 0
     autocomplete_fields = ("territory", "unit")
-    fields = ("role", "negative", "scope", "unit_kind", "unit", "territory", "note")
-    readonly_fields = ("scope",)
+    fields = ("role", "negative", "scope_shown", "unit_kind", "unit", "territory", "note")
+    readonly_fields = ("scope_shown",)
     verbose_name_plural = _("dispatch catalogue entries")
 
 
@@ -358,7 +366,7 @@ def warn_of_conflicts(request, duties):
 
 
 @admin.register(Duty)
-class DutyAdmin(ByName, admin.ModelAdmin):
+class DutyAdmin(ScopeShown, ByName, admin.ModelAdmin):
     """The dispatch catalogue. Citywide entries come from the catalogue's CSV files (docs/categories.md); once one
     of a category's is added, changed or deleted here, setup leaves that category's citywide entries as they are
     (`Category.follows_catalogue`). A local rule (with a territory) is never touched by setup. Saving an entry
@@ -373,7 +381,7 @@ class DutyAdmin(ByName, admin.ModelAdmin):
                      "territory__name", "note")
     autocomplete_fields = ("category", "territory", "unit")
     list_select_related = ("category", "territory", "unit")
-    readonly_fields = ("scope",)
+    readonly_fields = ("scope_shown",)
     list_per_page = 100
 
     @admin.display(description=_("goes to"), ordering="unit_kind")

@@ -162,3 +162,12 @@ def test_category_territory_and_unit_are_found_by_name(client, settings, org, le
     assert "占道经营 — 城市管理 / 街面秩序 · 03.01.01" in namesakes
     shown = client.get(f"/admin/categories/duty/{Duty.objects.create(category=leaf, unit=org.street).pk}/change/")
     assert "东华门街道（东城区）" in shown.content.decode()  # the chosen unit reads as the search said it
+
+
+def test_the_scope_is_shown_once_it_follows_from_where_the_entry_goes(admin_browser, org, leaf):
+    """属性 is not typed: before saving there is none to show (it was the model's default, 属地), after it is."""
+    blank = admin_browser.get(ADD).content.decode()
+    assert "—（保存时按派往确定）" in blank and 'name="scope"' not in blank
+    admin_browser.post(ADD, form(leaf, unit=org.unit("110101-CGJ").pk), follow=True)
+    saved = admin_browser.get(f"/admin/categories/duty/{Duty.objects.latest('id').pk}/change/").content.decode()
+    assert "—（保存时按派往确定）" not in saved and Duty.objects.latest("id").get_scope_display() in saved
