@@ -9,20 +9,17 @@ from django.utils.translation import ngettext
 
 from jiesu.categories.admin import ByName, category_label, titled
 from jiesu.dispatch import router
-from jiesu.dispatch.coords import SYSTEMS, to_wgs84
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
-                                   GazetteerEntry, RetrainRun, places_of)
+                                   GazetteerEntry, RetrainRun, stored_point)
 from jiesu.tickets.forms import COORD_SYSTEMS
 from jiesu.tickets.models import Ticket
 
-DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
-
 
 class GazetteerEntryForm(forms.ModelForm):
-    """The point typed in any of China's datums and stored in WGS-84 (coords.to_wgs84), as the API and the
-    import take it."""
+    """The point typed in any of China's datums and stored in WGS-84 (models.stored_point), as the API, the
+    import and `jiesu gazetteer load` take it; the refusals are the model's (GazetteerEntry.problems)."""
 
     lon = forms.FloatField(label=_("longitude"), required=False)
     lat = forms.FloatField(label=_("latitude"), required=False)
@@ -39,26 +36,8 @@ class GazetteerEntryForm(forms.ModelForm):
         cleaned = super().clean()
         lon, lat, system = cleaned.get("lon"), cleaned.get("lat"), cleaned.get("coord_system") or "wgs84"
         self.typed_point = (lon, lat, system)
-        if system != "wgs84" and lon is not None and lat is not None and -180 <= lon <= 180 and -90 <= lat <= 90:
-            cleaned["lon"], cleaned["lat"] = (round(v, 7) for v in to_wgs84(lon, lat, system))  # ≈ 1 cm
+        cleaned["lon"], cleaned["lat"] = stored_point(lon, lat, system)
         return cleaned
-
-
-def unit_ids_at(lon, lat):
-    """The ids of the grid, community, street and district at a WGS-84 point."""
-    from jiesu.dispatch.locator import locate_coordinates
-
-    found = locate_coordinates(lon, lat)
-    return {u.id for u in (found.grid, found.community, found.street, found.district) if u}
-
-
-def datum_hint(unit, lon, lat, declared):
-    """Said when a point lies outside its unit: the other datum that would put the typed numbers inside it."""
-    for system in SYSTEMS:
-        if system != declared and unit.id in unit_ids_at(*to_wgs84(lon, lat, system)):
-            return _("Converted from %(system)s it lies inside %(unit)s: choose the coordinate system.") % {
-                "system": DATUM_NAMES[system], "unit": unit.name}
-    return ""
 
 
 @admin.register(GazetteerEntry)
@@ -101,23 +80,9 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
             obj.pk = None
         obj.source = EntrySource.MANUAL
         super().save_model(request, obj, form, change)
-        if obj.active and (not change or {"name", "unit"} & set(form.changed_data)):
-            self.warn_of_namesakes(request, obj)
-        if obj.lon is not None and obj.active and obj.unit_id not in unit_ids_at(obj.lon, obj.lat):
-            said = _("The point lies outside %(unit)s: the locator uses the entry without it.") % {
-                "unit": obj.unit.name}
-            lon, lat, system = getattr(form, "typed_point", (obj.lon, obj.lat, "wgs84"))
-            self.message_user(request, " ".join(filter(None, (said, datum_hint(obj.unit, lon, lat, system)))),
-                              messages.WARNING)
-
-    def warn_of_namesakes(self, request, obj):
-        """A name other places carry too is ambiguous: the locator needs the address's other names to choose."""
-        others = obj.same_name_elsewhere()
-        if others:
-            self.message_user(request, _(
-                "“%(name)s” also names %(places)s: an address naming only it no longer settles the place (the "
-                "locator stops at the places' common unit, or cannot decide), unless the address's other names "
-                "settle it.") % {"name": obj.name, "places": places_of(others)}, messages.WARNING)
+        for said in obj.warnings(getattr(form, "typed_point", None),
+                                 name_is_new=not change or bool({"name", "unit"} & set(form.changed_data))):
+            self.message_user(request, said, messages.WARNING)
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, GazetteerEntry.objects.filter(pk=obj.pk))

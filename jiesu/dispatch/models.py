@@ -64,10 +64,18 @@ class GazetteerEntry(models.Model):
         return self.name
 
     def clean(self):
-        """A name the locator can match (two characters or more) that re-routes no addresses (name_problem), and,
-        when given, a point inside the city."""
+        """The refusals (problems), as one ValidationError."""
         from django.core.exceptions import ValidationError
 
+        errors = self.problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def problems(self, namesakes=None) -> dict:
+        """Why the entry cannot be saved, {field: message}, empty when it can: a name the locator can match (two
+        characters or more) that re-routes no addresses (name_problem), and, when given, a point inside the city.
+        The admin form's checks (clean) and `jiesu gazetteer load`'s, each row's; `namesakes`: a Namesakes
+        index read once for many entries."""
         from jiesu.dispatch.coords import swapped_hint
         from jiesu.dispatch.gazetteer import normalize
         from jiesu.dispatch.locator import LocateError, check_coordinates, locate_coordinates
@@ -76,7 +84,7 @@ class GazetteerEntry(models.Model):
         if len(normalize(self.name)) < 2:
             errors["name"] = _("A place name has two characters or more: the locator never matches one.")
         elif self.unit_id and self.name_is_new():
-            problem = self.name_problem()
+            problem = self.name_problem(namesakes)
             if problem:
                 errors["name"] = problem
         try:
@@ -88,15 +96,33 @@ class GazetteerEntry(models.Model):
                 errors["lon"] = " ".join(filter(None, (str(_(
                     "This point (WGS-84) lies outside the city: check the numbers and their order (longitude "
                     "first, about 116 for Beijing).")), swapped_hint(lon, lat))))
-        if errors:
-            raise ValidationError(errors)
+        return errors
+
+    def warnings(self, typed_point=None, name_is_new=True, namesakes=None) -> list:
+        """What is said when the entry is saved (saved all the same): a name other places carry too (when the
+        name or the unit is new) and a point outside its unit, with the datum that would put the typed numbers
+        inside it. `typed_point`: (lon, lat, coordinate system) as typed (default: the stored WGS-84 point)."""
+        said = []
+        if not self.active:
+            return said
+        others = self.same_name_elsewhere(namesakes) if name_is_new else []
+        if others:
+            said.append(_("“%(name)s” also names %(places)s: an address naming only it no longer settles the place "
+                          "(the locator stops at the places' common unit, or cannot decide), unless the address's "
+                          "other names settle it.") % {"name": self.name, "places": places_of(others)})
+        if self.lon is not None and self.unit_id not in unit_ids_at(self.lon, self.lat):
+            lon, lat, system = typed_point or (self.lon, self.lat, "wgs84")
+            outside = _("The point lies outside %(unit)s: the locator uses the entry without it.") % {
+                "unit": self.unit.name}
+            said.append(" ".join(filter(None, (outside, datum_hint(self.unit, lon, lat, system)))))
+        return said
 
     def name_is_new(self):
         """Whether the name or the unit is not yet saved so (an entry added, or renamed or moved)."""
         return self.pk is None or not GazetteerEntry.objects.filter(pk=self.pk, name=self.name,
                                                                     unit_id=self.unit_id).exists()
 
-    def name_problem(self):
+    def name_problem(self, namesakes=None):
         """Why the name would re-route addresses, or None: it has no letters (12345 would place every request
         that mentions the hotline), or it is another place's own name (东城区 as an alias of a street would make
         every address in 东城区 ambiguous)."""
@@ -108,25 +134,50 @@ class GazetteerEntry(models.Model):
         if not any(unicodedata.category(c).startswith("L") for c in name):
             return _("“%(name)s” is only digits or punctuation: it would match house and phone numbers (and the "
                      "hotline's own 12345) in addresses and request texts.") % {"name": self.name}
-        owners = [e for e in self.same_name_elsewhere() if e.kind == EntryKind.UNIT]
+        owners = [e for e in self.same_name_elsewhere(namesakes) if e.kind == EntryKind.UNIT]
         if owners and normalize(self.unit.name) != name:
             return _("“%(name)s” is a unit's own name (%(places)s): as a name of %(unit)s it would make every "
                      "address containing it ambiguous, so that such addresses no longer reach their street.") % {
                 "name": self.name, "places": places_of(owners), "unit": self.unit.name}
         return None
 
-    def same_name_elsewhere(self):
+    def same_name_elsewhere(self, namesakes=None):
         """The active entries of other (active) units that the locator reads as this name (gazetteer.normalize:
-        full-width and spaces aside)."""
+        full-width and spaces aside), from `namesakes` or else read for this name."""
         from jiesu.dispatch.gazetteer import normalize
 
-        name = normalize(self.name)
-        rows = GazetteerEntry.objects.filter(active=True, unit__active=True).exclude(pk=self.pk)
-        if self.unit_id:
-            rows = rows.exclude(unit_id=self.unit_id)
-        ids = [pk for pk, other in rows.values_list("pk", "name") if normalize(other) == name]
-        return list(GazetteerEntry.objects.filter(pk__in=ids).select_related("unit", "unit__district")
-                    .defer("unit__geometry", "unit__district__geometry").order_by("unit__code"))
+        return (namesakes or Namesakes(normalize(self.name))).of(self)
+
+
+class Namesakes:
+    """The active entries of active units by the name the locator reads (gazetteer.normalize), each with its unit
+    and the unit's district: what same_name_elsewhere looks in. Read for one name (the admin's one entry), or
+    for all once (`jiesu gazetteer load`'s thousands of rows), and added to as a run adds entries."""
+
+    def __init__(self, name=None):
+        from jiesu.dispatch.gazetteer import normalize
+
+        rows = GazetteerEntry.objects.filter(active=True, unit__active=True)
+        if name is not None:
+            rows = rows.filter(pk__in=[pk for pk, other in rows.values_list("pk", "name")
+                                       if normalize(other) == name])
+        self.by_name = {}
+        for entry in (rows.select_related("unit", "unit__district")
+                      .defer("unit__geometry", "unit__district__geometry").iterator(chunk_size=2000)):
+            self.add(entry)
+
+    def add(self, entry):
+        from jiesu.dispatch.gazetteer import normalize
+
+        self.by_name.setdefault(normalize(entry.name), []).append(entry)
+
+    def of(self, entry):
+        """The entries of other units that carry `entry`'s name, in the order of their units' codes."""
+        from jiesu.dispatch.gazetteer import normalize
+
+        return sorted((e for e in self.by_name.get(normalize(entry.name), ())
+                       if e is not entry and (e.pk is None or e.pk != entry.pk) and e.unit_id != entry.unit_id),
+                      key=lambda e: e.unit.code)
 
 
 def places_of(entries):
@@ -136,6 +187,40 @@ def places_of(entries):
     units = {e.unit_id: e.unit for e in entries}.values()
     return word(("units_sep", [("place_label", {"unit": u.name, "district": u.district.name})
                                if u.district_id and u.district_id != u.id else u.name for u in units]))
+
+
+#: How a coordinate system is named to the user.
+DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def stored_point(lon, lat, system):
+    """A point typed in `system` (wgs84, gcj02, bd09) as stored: in WGS-84, to 7 places (≈ 1 cm). A point that
+    is not two numbers in range is kept as typed, for problems() to refuse naming the field."""
+    from jiesu.dispatch.coords import to_wgs84
+
+    numbers = all(isinstance(v, (int, float)) for v in (lon, lat))
+    if system != "wgs84" and numbers and -180 <= lon <= 180 and -90 <= lat <= 90:
+        return tuple(round(v, 7) for v in to_wgs84(lon, lat, system))
+    return lon, lat
+
+
+def unit_ids_at(lon, lat):
+    """The ids of the grid, community, street and district at a WGS-84 point."""
+    from jiesu.dispatch.locator import locate_coordinates
+
+    found = locate_coordinates(lon, lat)
+    return {u.id for u in (found.grid, found.community, found.street, found.district) if u}
+
+
+def datum_hint(unit, lon, lat, declared):
+    """Said when a point lies outside its unit: the other datum that would put the typed numbers inside it."""
+    from jiesu.dispatch.coords import SYSTEMS, to_wgs84
+
+    for system in SYSTEMS:
+        if system != declared and unit.id in unit_ids_at(*to_wgs84(lon, lat, system)):
+            return _("Converted from %(system)s it lies inside %(unit)s: choose the coordinate system.") % {
+                "system": DATUM_NAMES[system], "unit": unit.name}
+    return ""
 
 
 # --------------------------------------------------------------------------- cache invalidation
