@@ -177,3 +177,13 @@ def test_a_file_without_a_required_column_is_refused(clerk_file):
     with pytest.raises(CommandError) as refused:
         load(clerk_file([["金宝花园", "小区"]], header=["地名", "类型"]))
     assert "所在单位" in str(refused.value) and "地名, 类型" in str(refused.value)
+
+
+def test_a_unit_name_two_units_carry_asks_for_the_code(clerk_file, tmp_path):
+    Unit.objects.create(code="110102999", name="东华门街道", kind="street", parent=unit("110102"))
+    path = clerk_file([["某某胡同", "道路", "东华门街道", "", "", "", ""], ["某某胡同", "道路", "110101001", "", "", "", ""]])
+    lines, summary = load(path, "--report", str(tmp_path / "r.csv"), lang="en")
+    assert (summary["added"], summary["refused"]) == (1, 1)
+    assert report(tmp_path / "r.csv")[1][1:4] == [
+        "refused", "所在单位", "“东华门街道” names 2 units (110101001 东城区, 110102999 西城区): give the code of the one "
+        "meant."]

@@ -221,7 +221,8 @@ def entry_of(get, units, kinds):
     kind = kinds.get("".join(get("kind").split()).lower())
     if kind is None:
         errors["kind"] = (_("Unknown kind “%(v)s”: use one of %(kinds)s.")
-                          % {"v": get("kind"), "kinds": "、".join(f"{k.value}/{k.label}" for k in KINDS)})
+                          % {"v": get("kind"), "kinds": pgettext("between names in a list", ", ").join(
+                             f"{k.value}/{k.label}" for k in KINDS)})
     unit, problem = units.find(get("unit"))
     if problem:
         errors["unit"] = problem
