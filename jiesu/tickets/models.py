@@ -102,6 +102,15 @@ def indexed_when_set(prefix, *fields):
             for name in fields]
 
 
+class PlaceSource(models.TextChoices):
+    """How intake found a ticket's place. The dispatch desk asks the engine with the address again when the
+    address gave it, so that its place carries the address's confidence (dispatch.services.suggestions_for)."""
+
+    CHOSEN = "chosen", _("chosen by the call-taker")
+    ADDRESS = "address", _("found from the address")
+    COORDINATES = "coordinates", _("from the coordinates")
+
+
 class Ticket(models.Model):
     """One citizen request (诉求工单)."""
 
@@ -130,6 +139,9 @@ class Ticket(models.Model):
                                   related_name="+", verbose_name=_("community"), db_index=False)
     grid = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+", verbose_name=_("grid"), db_index=False)
+    # "" where unknown (before 2026-12-06, imports): the stored place is then taken as certain
+    place_source = models.CharField(_("place from"), max_length=12, choices=PlaceSource.choices, blank=True,
+                                    default="", db_default="")
     lead_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("lead unit"), db_index=False)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW)

@@ -21,7 +21,7 @@ from jiesu.core.params import PHONE_RE, phone_digits
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
-    Notice, NoticeKind, RequestState, Resolved, ReturnRequest, Satisfied, SpecialClass, State, Ticket, TicketEvent,
+    Notice, NoticeKind, PlaceSource, RequestState, Resolved, ReturnRequest, Satisfied, SpecialClass, State, Ticket, TicketEvent,
 )
 from jiesu.units.models import Unit, UnitKind
 from jiesu.workcal.services import current_calendar
@@ -155,6 +155,7 @@ class IntakeData:
     category_code: str = ""
     street_code: str = ""
     attachments: list = field(default_factory=list)  # UploadedFile-like: name, size, content_type, read()
+    place_source: str = ""  # set by locate(): how the place was found (Ticket.place_source)
 
 
 def validate_intake(data: IntakeData):
@@ -199,17 +200,20 @@ def locate(data: IntakeData):
         found = locate_coordinates(data.lon, data.lat, "wgs84")
         if found.district is None:
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
+        data.place_source = PlaceSource.COORDINATES
         return found.place()
     if data.street_code:
         place = REFERENCE.get_or_load(("place", data.street_code), lambda: place_of_code(data.street_code))
         if place is None:
             raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.street_code}, field="street")
+        data.place_source = PlaceSource.CHOSEN
         return place
     if (data.address or "").strip():
         from jiesu.dispatch.locator import locate_address
 
         found = locate_address(data.address)
         if found.unit is not None:
+            data.place_source = PlaceSource.ADDRESS
             return found.place()
     return {}
 
@@ -304,7 +308,7 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
         anonymous=data.anonymous, confidential=data.confidential, category=category,
         district=place.get("district"), street=place.get("street"), community=place.get("community"),
         grid=place.get("grid"), created_by=user, created_at=now, idempotency_key=key,
-        citizen_user=user if user.role == "citizen" else None,
+        citizen_user=user if user.role == "citizen" else None, place_source=data.place_source,
     )
     ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
     try:

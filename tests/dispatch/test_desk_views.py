@@ -500,3 +500,15 @@ def test_the_panel_says_why_no_street_was_found(desk_world, as_user):
     assert note.startswith("未能确定所在街道：") and "12345热线中心" in note
     placed = new_ticket(w)
     assert "data-unplaced" not in as_user(w.dispatcher).get(f"/dispatch/desk/{placed.pk}/suggestions/").content.decode()
+
+
+def test_a_place_the_address_gave_keeps_the_addresss_confidence_at_the_desk(desk_world):
+    """A road crosses streets (0.74): the desk and auto-dispatch see that, not the stored street's name (0.99), while
+    a street the call-taker chose stays certain."""
+    w = desk_world
+    from_address = new_ticket(w, street_code="", address="东城区王府井大街")
+    assert from_address.place_source == "address" and from_address.street_id == w.street.pk
+    found = desk.suggestions_for(from_address)
+    assert found.place.confidence == pytest.approx(0.74) and "王府井大街" in found.place.reason
+    chosen = new_ticket(w, address="东城区王府井大街")
+    assert chosen.place_source == "chosen" and desk.suggestions_for(chosen).place.confidence > 0.95
