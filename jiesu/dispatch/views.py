@@ -58,8 +58,11 @@ def panel_context(ticket):
 
 def unplaced_reason(place):
     """Why no street was found for the ticket (「八里庄」有多处…，请补充所在区), which tells the dispatcher what to ask
-    or choose; "" when a street was found (the suggestions name it) or nothing was located."""
-    return place.reason if place is not None and place.street is None and place.reason else ""
+    or choose, and whether the district was (the panel says which is missing); None when a street was found (the
+    suggestions name it) or there is no reason to give."""
+    if place is None or place.street is not None or not place.reason:
+        return None
+    return {"reason": place.reason, "district": place.district}
 
 
 @login_required

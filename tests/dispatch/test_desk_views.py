@@ -497,7 +497,10 @@ def test_the_panel_says_why_no_street_was_found(desk_world, as_user):
     unplaced = new_ticket(w, text="路灯坏了好几天", street_code="", address="火星大道1号")
     html = as_user(w.dispatcher).get(f"/dispatch/desk/{unplaced.pk}/suggestions/").content.decode()
     note = html.split('data-unplaced>')[1].split("</p>")[0]
-    assert note.startswith("未能确定所在街道：") and "12345热线中心" in note
+    assert note.startswith("未能确定所在区：") and "12345热线中心" in note  # not even the district
+    in_district = new_ticket(w, text="路灯坏了好几天", street_code="", address="东城区某某胡同12号")
+    html = as_user(w.dispatcher).get(f"/dispatch/desk/{in_district.pk}/suggestions/").content.decode()
+    assert html.split('data-unplaced>')[1].startswith("未能确定所在街道：")
     placed = new_ticket(w)
     assert "data-unplaced" not in as_user(w.dispatcher).get(f"/dispatch/desk/{placed.pk}/suggestions/").content.decode()
 
