@@ -186,7 +186,7 @@ class Command(LanguageCommand):
 
         pr = sub.add_parser("predict", help=_("top-k categories for texts"))
         _add_desk_model_arg(pr, _("the model file"))
-        pr.add_argument("-k", type=int, default=3)
+        pr.add_argument("-k", type=int, default=3, help=_("how many categories to give per text (default %(default)s)"))
         pr.add_argument("texts", nargs="*", help=_("texts (default: one per line from standard input)"))
 
         rb = sub.add_parser("rollback", help=_("put the previous model back in place (undo a retraining)"),
