@@ -8,8 +8,8 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jiesu.categories.models import (FIXED_UNIT_KINDS, IDENTITY_FIELDS, Category, Duty, TimeLimitClass,
-                                     find_conflicts)
+from jiesu.categories.models import (FIXED_UNIT_KINDS, IDENTITY_FIELDS, TERRITORY_KINDS, Category, Duty,
+                                     TimeLimitClass, find_conflicts)
 from jiesu.categories.services import (DISTRICT_DEPARTMENT_PREFIX, DISTRICT_DEPARTMENTS, TERRITORIAL_TARGETS,
                                        stop_following_catalogue, target_label)
 from jiesu.dispatch.wording import word
@@ -126,6 +126,8 @@ class NamesakesApart(AutocompleteJsonView):
 
     def get_queryset(self):
         found = super().get_queryset()
+        if self.source_field.model is Duty and self.source_field.name == "territory":
+            found = found.filter(kind__in=TERRITORY_KINDS)  # the areas a duty may apply to, not departments
         if found.model is Category:
             return found.select_related("parent", "parent__parent")
         return found.select_related("district") if hasattr(found.model, "district") else found

@@ -117,6 +117,7 @@ class DutyRole(models.TextChoices):
 FIXED_UNIT_KINDS = ("department", "enterprise", "hotline_center")
 #: The fields that make an entry what it is: two entries alike in all of them are the same entry.
 IDENTITY_FIELDS = frozenset({"category", "territory", "unit_kind", "unit", "role", "negative"})
+TERRITORY_KINDS = ("district", "street", "community", "grid")  # what a duty's territory (适用区域) may be
 
 
 class Duty(models.Model):
@@ -200,7 +201,7 @@ class Duty(models.Model):
             self.unit_kind = unit.kind if unit.kind in FIXED_UNIT_KINDS else ""  # as the files store it
             self.scope = DutyScope.TERRITORIAL if unit.kind in ("district", "street", "community", "grid") \
                 else DutyScope.SECTORAL
-        if self.territory_id and self.territory.kind not in ("district", "street", "community", "grid"):
+        if self.territory_id and self.territory.kind not in TERRITORY_KINDS:
             errors["territory"] = _("A territory is a district, street, community or grid (empty: the whole city).")
         if self.negative and self.role != DutyRole.LEAD:
             errors["role"] = _("A negative-list entry bars the unit from the category altogether: leave the role "

@@ -156,7 +156,9 @@ def test_category_territory_and_unit_are_found_by_name(client, settings, org, le
     Unit.objects.create(code="110102001", name="东华门街道", kind="street",  # a namesake in another district
                         parent=Unit.objects.create(code="110102", name="西城区", kind="district", parent=org.city))
     assert found("unit", "东华门") == ["东华门街道（东城区）", "东华门街道（西城区）"]  # told apart
-    assert found("territory", "东城区CGJ") == ["东城区CGJ"]  # a name that says its district says it once
+    assert found("unit", "东城区CGJ") == ["东城区CGJ"]  # a name that says its district says it once
+    assert found("territory", "东城区CGJ") == []  # a department is no area a duty applies to
+    assert found("territory", "东华门") == ["东华门街道（东城区）", "东华门街道（西城区）"]
     namesakes = found("category", "占道经营")
     assert len(namesakes) == 2 and len(set(namesakes)) == 2
     assert "占道经营 — 城市管理 / 街面秩序 · 03.01.01" in namesakes
