@@ -187,3 +187,36 @@ def test_a_unit_name_two_units_carry_asks_for_the_code(clerk_file, tmp_path):
     assert report(tmp_path / "r.csv")[1][1:4] == [
         "refused", "所在单位", "“东华门街道” names 2 units (110101001 东城区, 110102999 西城区): give the code of the one "
         "meant."]
+
+
+def test_the_citys_name_and_words_of_any_address_are_refused_as_the_admin_refuses_them(clerk_file, tmp_path):
+    """Audit 9, finding 2: the loader let 北京市, 小区 and 路口 in (将新增 3 … 拒绝 2)."""
+    path = clerk_file([["北京市", "别名", "景山街道", "", "", "", ""],      # line 2
+                       ["小区", "别名", "景山街道", "", "", "", ""],        # 3
+                       ["路口", "地标", "110101002", "", "", "", ""],       # 4
+                       ["中华人民共和国", "别名", "110101002", "", "", "", ""],  # 5
+                       ["景山东街小区", "小区", "110101002", "", "", "", ""]])  # 6: a compound's whole name
+    lines, summary = load(path, "--report", str(tmp_path / "r.csv"))
+    assert (summary["added"], summary["refused"], summary["warned"]) == (1, 4, 0)
+    by_line = {int(r[0]): r for r in report(tmp_path / "r.csv")[1:]}
+    assert by_line[2][1:4] == ["拒绝", "地名", "“北京市”是本市或国家的名称：大多数地址以它开头，作为景山街道的地名，"
+                                              "会把这些地址都定位到景山街道。"]
+    assert by_line[3][3].startswith("“小区”是地址中的通用词（小区、路口、门口…），不是某处的名称")
+    assert by_line[4][3].startswith("“路口”是地址中的通用词") and "本市或国家的名称" in by_line[5][3]
+    assert locate_text("东城区王府井大街").street.code == "110101001"
+    assert locate_text("北京市东城区某小区门口路口").street is None
+    lines, _ = load(clerk_file([["北京", "alias", "110101002", "", "", "", ""]]), lang="en")
+    assert any("“北京” is the name of the city or the country" in line for line in lines)
+
+
+def test_a_name_in_many_recent_addresses_is_loaded_with_a_warning(clerk_file, tmp_path):
+    from django.utils import timezone
+
+    from jiesu.tickets.models import Ticket
+
+    Ticket.objects.bulk_create(Ticket(title="诉求", text="诉求内容", address=a, created_at=timezone.now())
+                               for a in ["东城区景山后街8号"] * 6 + ["西城区西单北大街"] * 94)
+    lines, summary = load(clerk_file([["景山后街", "道路", "110101002", "", "", "", ""]]),
+                          "--report", str(tmp_path / "r.csv"))
+    assert (summary["added"], summary["warned"]) == (1, 1)
+    assert report(tmp_path / "r.csv")[1][3].startswith("“景山后街”出现在最近 100 条地址中的 6%（6 条）")

@@ -38,7 +38,8 @@ from jiesu.core.paths import unwritable
 from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import normalize
 from jiesu.dispatch.locator import LocateError, check_system
-from jiesu.dispatch.models import PLACE_KINDS, EntryKind, EntrySource, GazetteerEntry, Namesakes, stored_point
+from jiesu.dispatch.models import (PLACE_KINDS, EntryKind, EntrySource, GazetteerEntry, Namesakes, RecentAddresses,
+                                   stored_point)
 from jiesu.dispatch.tabular import TableError, read_rows
 
 INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as `jiesu import` exits
@@ -184,7 +185,7 @@ def check_rows(rows, header, columns, done) -> list:
     """The entries to add, in the order of the file; counts and report lines go to `done`."""
     units = UnitFinder()
     kinds = kind_names()
-    namesakes = Namesakes()
+    namesakes, recent = Namesakes(), RecentAddresses()
     there = {(normalize(e.name), e.unit_id): e for e in GazetteerEntry.objects.only(
         "name", "kind", "unit_id", "lon", "lat", "note", "active", "source")}
     new = []
@@ -205,7 +206,7 @@ def check_rows(rows, header, columns, done) -> list:
             done.lines.extend((line, "refused", column_name(header, columns, f), reason, cells)
                               for f, reason in errors.items())
             continue
-        said = entry.warnings(typed, namesakes=namesakes)
+        said = entry.warnings(typed, namesakes=namesakes, recent=recent)
         if said:
             done.warned += 1
             done.lines.extend((line, "warned", "", reason, cells) for reason in said)
