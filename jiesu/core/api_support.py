@@ -76,6 +76,7 @@ FIELD_LABELS = {
     "category": gettext_lazy("category"), "lead_unit": gettext_lazy("lead unit"), "co_units": gettext_lazy("co units"),
     "expect_category": gettext_lazy("category shown"), "expect_lead": gettext_lazy("lead unit shown"),
     "ticket_id": gettext_lazy("ticket id"), "phone": gettext_lazy("phone"), "name": gettext_lazy("name"),
+    "confirm_negative": gettext_lazy("dispatch despite the negative list"),
 }
 
 
@@ -99,7 +100,10 @@ def validation_message(error, field):
         "float_parsing": lambda: _("%(field)s must be a number.") % {"field": name},
         "float_type": lambda: _("%(field)s must be a number.") % {"field": name},
         "finite_number": lambda: _("%(field)s must be a finite number.") % {"field": name},
-        "bool_parsing": lambda: _("%(field)s must be true or false.") % {"field": name},
+        "bool_parsing": lambda: _("%(field)s must be true or false (a JSON boolean, without quotes).") % {
+            "field": name},
+        "bool_type": lambda: _("%(field)s must be true or false (a JSON boolean, without quotes).") % {
+            "field": name},
         "greater_than_equal": lambda: _("%(field)s must be at least %(limit)s.") % {
             "field": name, "limit": _limit(ctx, "ge")},
         "greater_than": lambda: _("%(field)s must be more than %(limit)s.") % {"field": name, "limit": _limit(ctx, "gt")},

@@ -18,17 +18,20 @@ def as_id(value):
 _NOT_DIGITS = re.compile(r"\D+")
 _MOBILE_WITH_PREFIX = re.compile(r"^(?:0086|86)(1[3-9]\d{9})$")
 #: Full-width digits and signs (an Excel export, a Chinese input method) as their ASCII selves.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）．　", "0123456789+-(). ")
-#: An extension after the number: 转 8021, 分机 8021, 转分机 8021, ext. 8021, x8021 (or a fixed line's third group).
-_EXTENSION = re.compile(r"\s*(?:转分机号?|分机号?|转|ext\.?|x)\s*(\d{1,6})\s*$", re.IGNORECASE)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）．　，＃", "0123456789+-(). ,#")
+#: An extension after the number: 转 8021, 分机 8021, 转分机 8021, ext. 8021, x8021, #8021 and ,8021 (the stored
+#: form; "，" too), or a fixed line's third group.
+_EXTENSION = re.compile(r"\s*(?:转分机号?|分机号?|转|ext\.?|x|#|,)\s*(\d{1,6})\s*$", re.IGNORECASE)
 #: An extension written as a fixed line's third group: 010-65123456-8021, (010)65123456-8021, 65123456-8021.
 _DASHED_EXTENSION = re.compile(r"^((?:\(?0\d{2,3}\)?[- ]?)?[2-9]\d{6,7})-(\d{1,6})$", re.ASCII)
-#: One number as typed: digits and the separators people write between them, a leading +.
-_ONE_NUMBER = re.compile(r"^\+?[\d\s()\-.]+$", re.ASCII)
+#: One number as typed: digits and the separators people write between them, a leading + or (+86).
+_ONE_NUMBER = re.compile(r"^(?:\+|\(\+)?[\d\s()\-.]+$", re.ASCII)
+#: 86 and a fixed line's area code without its trunk 0 (8610-65123456): no Chinese number of 11–13 digits starts so.
+_COUNTRY_AND_FIXED_LINE = re.compile(r"^86(?!1[3-9]\d{9}$)([1-9]\d{8,10})$")
 #: What a callable number is, as digits: a mobile (11 digits, 13x–19x), a fixed line with its area code (0 + 9–11
-#: digits), a local fixed line (7–8 digits), a 400/800 number; +86/0086/86 before a mobile is dropped first. A
+#: digits; the only area code of 01 is 010, so +86 1390013900, a mobile a digit short, is no 0139 …), a local fixed line (7–8 digits), a 400/800 number; +86/0086/86 before a mobile is dropped first. A
 #: "mobile" of 10 or 12 digits, a service number (110, 12345) or two numbers in one field are none of these.
-_CALLABLE = re.compile(r"^(?:1[3-9]\d{9}|0[1-9]\d{8,10}|[2-9]\d{6,7}|[48]00\d{7})$")
+_CALLABLE = re.compile(r"^(?:1[3-9]\d{9}|0(?:10\d{7,9}|[2-9]\d{8,10})|[2-9]\d{6,7}|[48]00\d{7})$")
 #: International (+ or 00, not China): E.164 allows at most 15 digits.
 _INTERNATIONAL = re.compile(r"^(?:\+|00)(?!86)[1-9]\d{6,14}$")
 #: What a form or an export writes for "no number": the field is empty.
@@ -45,6 +48,19 @@ def _number_and_extension(text):
     if found is not None:
         return found.group(1), found.group(2)
     return value, ""
+
+
+#: The E.164 country codes of one and two digits (the codes are prefix-free; all others have three).
+_SHORT_COUNTRY_CODES = frozenset("1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
+                                 "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split())
+
+
+def country_code(international):
+    """The country code of an international key's digits (13125550100 → 1, 442079460958 → 44, 85223456789 → 852)."""
+    for length in (1, 2):
+        if international[:length] in _SHORT_COUNTRY_CODES:
+            return international[:length]
+    return international[:3]
 
 
 def _key(digits, extension):
@@ -81,16 +97,38 @@ def phone_number(text):
     if not _ONE_NUMBER.match(number):
         return None
     digits = _NOT_DIGITS.sub("", number)
-    international = number.startswith("+") or digits.startswith("00")
+    international = number.startswith(("+", "(+")) or digits.startswith("00")
     national = digits.removeprefix("00")
     if international and national.startswith("86"):
         national = national[2:]
-        if not (len(national) == 11 and national.startswith("1")):  # +86 10 6512 3456: a fixed line, 010 …
-            national = "0" + national
-    elif international:
-        return _key(national, extension) if _INTERNATIONAL.match("+" + national) else None  # +44 … = 0044 …
+        if not (len(national) == 11 and national.startswith("1") or national.startswith("0")):
+            national = "0" + national  # +86 10 6512 3456: a fixed line, 010 … (+86 010 … keeps its one 0)
+    elif international:  # +44 … = 0044 … → +44…: kept apart from every Chinese number (+1 312 … is no 131 mobile)
+        return _key("+" + national, extension) if _INTERNATIONAL.match("+" + national) else None
+    elif _COUNTRY_AND_FIXED_LINE.match(national):
+        national = "0" + national[2:]  # 8610-65123456 → 01065123456
     national = _key(national, "")  # 86 13911113333 → 13911113333
     return _key(national, extension) if _CALLABLE.match(national) else None
+
+
+#: What parts two numbers in one field (；, /, 、, a comma not before an extension) or a remark from its number
+#: (a bracket without digits: （本人）).
+_BETWEEN_NUMBERS = re.compile(r"[;；/、|,，]|[（(][^\d()（）]*[)）]")
+
+
+def first_phone_number(text):
+    """A history's field by the intake's rule, keeping what it can: (the number, False) when phone_number takes the
+    whole, else (the first usable number of the field's parts, True): 13900139000；13800138000 and
+    139 0013 9000（本人） keep 13900139000. (None, False) when no part is a usable number. The intake refuses such
+    a field instead: a live caller can say which one number."""
+    number = phone_number(text)
+    if number is not None:
+        return number, False
+    for part in _BETWEEN_NUMBERS.split(text):
+        number = phone_number(part)
+        if number:
+            return number, True
+    return None, False
 
 
 class PhoneRule:

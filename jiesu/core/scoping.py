@@ -161,10 +161,38 @@ def mask_name(name):
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+def _phone_parts(phone):
+    """(country code with its + or '', the number, the extension or '') of a phone as stored
+    (core.params.phone_digits: +13125550100,8021); a value stored as typed before is read by the same rule."""
+    from jiesu.core.params import country_code, phone_digits
+
+    number, _comma, extension = phone_digits(phone).partition(",")
+    if not number.startswith("+"):
+        return "", number, extension
+    code = country_code(number[1:])
+    return "+" + code, number[1 + len(code):], extension
+
+
+def _with_extension(country, number, extension):
+    """The number as a call-taker reads it: +1 312…, 010-65123456 转 8021 (English: ext. 8021)."""
+    shown = f"{country} {number}" if country else number
+    return _("%(number)s ext. %(extension)s") % {"number": shown, "extension": extension} if extension else shown
+
+
 def mask_phone(phone):
-    """13812345678 → 138****5678; short numbers are masked whole. An extension (stored after a comma,
-    core.params.phone_number: 01065123456,8021) is masked apart from its number: 010****3456,****, so that the
-    number's last digits read as a number's, not the extension's."""
-    number, comma, extension = (phone or "").partition(",")
+    """13812345678 → 138****5678; short numbers are masked whole. An international number keeps its country code
+    (+1 312****0100: never read as a Chinese mobile), an extension is masked apart from its number in the
+    language's words (010****3456 转 ****), so that the number's last digits read as a number's."""
+    country, number, extension = _phone_parts(phone)
     masked = number[:3] + "*" * (len(number) - 7) + number[-4:] if len(number) >= 8 else "*" * len(number)
-    return masked + ("," + "*" * len(extension) if comma else "")
+    return _with_extension(country, masked, "*" * len(extension))
+
+
+def display_phone(phone):
+    """A revealed phone as a call-taker dials it: 01065123456,8021 → 010-65123456 转 8021 (the area code apart: 010
+    and 02x have three digits, the others four), +13125550100 → +1 3125550100."""
+    country, number, extension = _phone_parts(phone)
+    if not country and len(number) >= 10 and number.startswith("0"):
+        split = 3 if number[1] in "12" else 4
+        number = f"{number[:split]}-{number[split:]}"
+    return _with_extension(country, number, extension)

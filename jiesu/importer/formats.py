@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from jiesu.core.params import phone_number
+from jiesu.core.params import first_phone_number
 from jiesu.core.worded import WordedError, gettext_noop
 from jiesu.dispatch.coords import SYSTEMS, looks_swapped, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
@@ -646,10 +646,12 @@ class CsvFormat(Format):
 
         name = get("citizen_name").strip()
         phone_raw = get("citizen_phone")
-        phone = phone_number(phone_raw)  # the intake's rule: a history's bad number does not cost its ticket
+        phone, more = first_phone_number(phone_raw)  # the intake's rule: a bad number does not cost its ticket
         if phone is None:
             phone = ""
             row.note("unusable_phone", phone_raw.strip())
+        elif more:
+            row.note("first_phone_kept", phone_raw.strip())
         row.citizen_name, row.citizen_phone = name[:60], phone
 
         category_raw = get("category").strip()

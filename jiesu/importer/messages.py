@@ -57,6 +57,8 @@ NOTES = {
                                 "automatically"),
     "unusable_phone": gettext_noop("Phone number “%(v)s” is not one usable number: imported without it (the value "
                                    "is kept in the intake event)"),
+    "first_phone_kept": gettext_noop("Phone number “%(v)s” holds more than one number: the first usable one is "
+                                     "imported (the value is kept in the intake event)"),
 }
 
 # The report's words (context "import report": "line", "field" … are common words elsewhere)

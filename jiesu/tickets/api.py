@@ -112,7 +112,8 @@ class Note(Schema):
 
 CONFIRM_NEGATIVE = ("dispatch to a unit the negative list (负面清单) bars for the category, after checking it (else "
                     "400 with error negative_list, naming the field lead_unit or co_units and the entry); the event "
-                    "records the entries overridden")
+                    "records the entries overridden, with the note as the override's reason (required: else 400 with "
+                    "error negative_reason on the field note)")
 
 
 class DispatchIn(Schema):

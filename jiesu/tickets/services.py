@@ -177,7 +177,7 @@ def validate_intake(data: IntakeData):
     place = locate(data)
     if not data.anonymous:
         if data.citizen_phone and not PHONE_RE.match(data.citizen_phone.strip()):
-            raise DomainError(_("The phone number is not valid."), field="citizen_phone")
+            raise DomainError(_("The phone number is not valid: give one number, such as 13912345678 or 010-65123456 ext. 8021."), field="citizen_phone")
     validate_attachments(data.attachments)
     return title, text, request_type, category, place
 

@@ -369,6 +369,7 @@ def reveal_contact(request, pk):
         contact = services.reveal_contact(request.user, ticket)
     except DomainError as exc:
         return HttpResponse(exc.message, status=exc.status)
+    contact["phone"] = scoping.display_phone(contact["phone"])  # 010-65123456 转 8021, not the stored 01065123456,8021
     return render(request, "tickets/_contact.html", {"ticket": ticket, "contact": contact, "revealed": True})
 
 

@@ -32,7 +32,7 @@ def phone_row(i, phone):
     ("010 6512 3456 ext. 7", "01065123456,7"), ("010-65123456-8021", "01065123456,8021"),
     ("(010)65123456-8021", "01065123456,8021"), ("65123456-8021", "65123456,8021"), ("010-6512-3456", "01065123456"), ("+86 139-1111-3333", "13911113333"), ("+86 10 6512 3456", "01065123456"),
     ("0086-13911113333", "13911113333"), ("65123456", "65123456"), ("4008123123", "4008123123"),
-    ("+1 213 555 0100", "12135550100"), ("0044 20 7946 0958", "442079460958"), ("+44 20 7946 0958", "442079460958"),
+    ("+1 213 555 0100", "+12135550100"), ("0044 20 7946 0958", "+442079460958"), ("+44 20 7946 0958", "+442079460958"),
     ("－", ""),
     ("无", ""), ("不详", ""), ("未知", ""), ("空", ""), ("-", ""), ("", ""), ("  ", ""), (None, ""),
 ])
@@ -64,13 +64,14 @@ def test_a_phone_that_cannot_be_used_is_a_note_and_the_ticket_is_imported(world,
     path = write_csv(tmp_path / "phones.csv", PHONE_HEADER, [phone_row(i, p) for i, p in enumerate(phones)])
     result, lines = run_import(path, "--report", str(tmp_path / "r.csv"), lang="zh-hans")
     assert (result["imported"], result["rejected"]) == (10, 0)
-    assert result["notes"] == {"unusable_phone": 3}
-    assert "         3  unusable_phone: 联系电话“…”不是一个可用的号码：导入时电话留空（原值保存在受理记录中）" in lines
+    assert result["notes"] == {"unusable_phone": 2, "first_phone_kept": 1}
+    assert "         2  unusable_phone: 联系电话“…”不是一个可用的号码：导入时电话留空（原值保存在受理记录中）" in lines
+    assert "         1  first_phone_kept: 联系电话“…”不止一个号码：导入第一个可用的号码（原值保存在受理记录中）" in lines
     stored = dict(Ticket.objects.values_list("idempotency_key", "citizen_phone"))
     assert [stored[f"import:csv:T{i}"] for i in range(10)] == [
-        "13900139000", "13900139000", "01065123456,8021", "01065123456", "", "", "", "", "", ""]
+        "13900139000", "13900139000", "01065123456,8021", "01065123456", "", "", "", "13900139000", "", ""]
     intake = TicketEvent.objects.get(ticket__idempotency_key="import:csv:T7", kind="intake")
-    assert intake.payload["notes"] == [["unusable_phone", "13900139000；13800138000"]]
+    assert intake.payload["notes"] == [["first_phone_kept", "13900139000；13800138000"]]  # the whole value
 
 
 def test_the_phone_note_in_english(world, tmp_path):
@@ -98,7 +99,7 @@ def test_open_tickets_that_arrive_overdue_are_counted_with_the_earliest(world, t
     path = write_csv(tmp_path / "open.csv", UNIT_HEADER, open_rows())
     dry, lines = run_import(path, "--report", str(tmp_path / "d.csv"), "--dry-run", lang="zh-hans")
     assert (dry["overdue_open"], dry["overdue_since"]) == (2, "2019-01-04")
-    assert ("其中 2 件未办结工单将派给承办单位，已超过办理时限（最早 2019-01-04 受理）；原系统中已办结的行须填写办结时间（closed_at）"
+    assert ("其中 2 件未办结工单将派给承办单位，已超过办理时限（最早 2019-01-04 受理）；原系统中已办结的行须填写办结时间（closed_at 列）"
             in lines)
     result, lines = run_import(path, "--report", str(tmp_path / "r.csv"), lang="zh-hans")
     assert (result["states"], result["overdue_open"], result["overdue_since"]) == ({"dispatched": 3}, 2, "2019-01-04")
@@ -158,8 +159,9 @@ def test_a_stop_at_a_gbk_line_says_what_was_written_the_report_and_the_lines_enc
     with pytest.raises(CommandError) as caught:
         run_import(path, "--report", str(report), "--batch-size", "50", "--processes", "2", lang="zh-hans")
     assert str(caught.value) == (
-        f"{path}：第 123 行：有字节不是 UTF-8 文本（文件开头是该编码）（无效的起始字节）；第 123 行像是 GBK/GB18030 编码；"
-        f"请将整个文件另存为 UTF-8 CSV；此前的行已写入：已按完整批次导入 120 行（此前已导入 0，拒绝 1）；修正文件后再次运行会跳过它们；"
+        f"{path}：第 123 行有字节不是 UTF-8 编码（文件开头是 UTF-8；无效的起始字节）；这一行像是 GBK/GB18030 编码；"
+        f"请将整个文件另存为 UTF-8 CSV；此前的行已写入：已按完整批次导入 120 行（此前已导入 0，拒绝 1）；"
+        f"其中：120 件未办结工单已超过办理时限、120 件自动分类的把握低于 50%；修正文件后再次运行会跳过它们；"
         f"报告：{report}")
     assert Ticket.objects.filter(idempotency_key__startswith="import:csv:M").count() == 120
     assert len(report.read_text(encoding="utf-8-sig").splitlines()) == 2  # the header and the repeated M0

@@ -96,7 +96,7 @@ def test_citizen_sees_own_tickets_only(world):
 
 def test_masking_rules(world):
     assert scoping.mask_phone("13812345678") == "138****5678"
-    assert scoping.mask_phone("01065123456,8021") == "010****3456,****"  # the extension is not the number's end
+    assert scoping.mask_phone("01065123456,8021") == "010****3456 转 ****"  # the extension apart, as a phone reads
     assert scoping.mask_name("欧阳娜娜") == "欧***"
     t = new_ticket(world, confidential=True)
     services.dispatch(world.dispatcher, t, world.street.pk)

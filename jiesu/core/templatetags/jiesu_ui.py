@@ -247,6 +247,10 @@ def event_details(event):
                         out.append(value)
             if p.get("outcome") == "rehandle":
                 out.append(_("Sent back for re-handling"))
+            elif p.get("outcome") == "rehandle_barred" and p.get("negative_list"):
+                from jiesu.tickets.services import rehandle_barred_words
+
+                out.append(rehandle_barred_words(p["negative_list"], p.get("category", "")))
             elif p.get("outcome") == "with_parent" and p.get("parent_number"):
                 out.append(_("Same caller: called back with %(v)s") % {"v": p["parent_number"]})
             elif p.get("outcome") == "split_off":
