@@ -251,8 +251,8 @@ MIN_ADDRESSES = 100
 
 class RecentAddresses:
     """The last RECENT_ADDRESSES tickets' addresses (those not empty), as the locator reads them
-    (gazetteer.normalize), in one string: read in one query (≈ 3 ms for 5,000 of 119,177 on SQLite), once for the admin's
-    entry or for a whole `jiesu gazetteer load`; a name is then counted in them in ≈ 0.1 ms."""
+    (gazetteer.normalize), in one string: read in one query (≈ 3 ms for 5,000 of 119,177 on SQLite), once for the
+    admin's entry or for a whole `jiesu gazetteer load`; a name is then counted in them in ≈ 0.1 ms."""
 
     def __init__(self, size=RECENT_ADDRESSES):
         from jiesu.dispatch.gazetteer import normalize
