@@ -459,23 +459,65 @@ class NegativeListRefusal(DomainError):
         return NegativeListRefusal(self.barred, api=True)
 
 
-def check_negative_list(ticket, lead, co_units, confirmed=False):
-    """Refuse (NegativeListRefusal) a lead or co unit the negative list bars for the ticket's category and place,
-    unless the dispatcher `confirmed` it; returns the overridden entries for the event ([] when none)."""
+def negative_entries(ticket, lead, co_units):
+    """[(field, unit, duty)] for the lead and co units the negative list bars for the ticket's category and place,
+    the lead unit's first ([] when none)."""
+    if ticket.category_id is None:
+        return []
     place = {level: getattr(ticket, level) for level in ("district", "street", "community", "grid")}
     chosen = [("lead_unit", lead)] + [("co_units", unit) for unit in co_units]
     entries = barred_units(ticket.category, place, [unit for _field, unit in chosen])
-    barred = [(field_name, unit, entries[unit.pk]) for field_name, unit in chosen if unit.pk in entries]
-    if barred and not confirmed:
-        raise NegativeListRefusal(barred)
+    return [(field_name, unit, entries[unit.pk]) for field_name, unit in chosen if unit.pk in entries]
+
+
+def negative_entry_facts(barred):
+    """The entries of `barred` as an event stores them: [{"duty": 52, "unit": "东华门街道", "role": "lead"}]."""
     return [{"duty": duty.pk, "unit": unit.name, "role": "lead" if field_name == "lead_unit" else "co"}
             for field_name, unit, duty in barred]
 
 
+class NegativeOverrideUnexplained(DomainError):
+    """A confirmed dispatch past the negative list without a reason: the supervisor who audits the override later
+    reads why. `barred` as NegativeListRefusal's, for the box shown again."""
+
+    def __init__(self, barred):
+        super().__init__(_("A dispatch despite the negative list needs a reason: write it in the note (note)."),
+                         field="note", code="negative_reason")
+        self.barred = barred
+
+
+def check_negative_list(ticket, lead, co_units, confirmed=False, reason=""):
+    """Refuse (NegativeListRefusal) a lead or co unit the negative list bars for the ticket's category and place,
+    unless the dispatcher confirmed it: `confirmed` is True for every unit (the API) or the ids of the units the
+    dispatcher was shown refused (a page's box), so that a box ticked for one unit never passes another. An
+    override needs a `reason` (NegativeOverrideUnexplained). Returns the overridden entries for the event, each
+    with the reason ([] when none)."""
+    barred = negative_entries(ticket, lead, co_units)
+    unconfirmed = barred if not confirmed else [] if confirmed is True else [
+        entry for entry in barred if entry[1].pk not in set(confirmed)]
+    if unconfirmed:
+        raise NegativeListRefusal(unconfirmed)
+    if barred and not reason:
+        raise NegativeOverrideUnexplained(barred)
+    return [{**facts, "reason": reason} for facts in negative_entry_facts(barred)]
+
+
 def negative_override_words(overridden):
-    """A dispatch event's negative_override in words: 「越过负面清单派单：#52 东华门街道」."""
-    return _("Dispatched despite the negative list: %(entries)s") % {"entries": pgettext(
-        "between names in a list", ", ").join(f"#{o['duty']} {o['unit']}" for o in overridden)}
+    """A dispatch event's negative_override in words: 「越过负面清单派单：#52 东华门街道（理由：…）」."""
+    entries = pgettext("between names in a list", ", ").join(f"#{o['duty']} {o['unit']}" for o in overridden)
+    reason = next((o["reason"] for o in overridden if o.get("reason")), "")
+    if reason:
+        return _("Dispatched despite the negative list: %(entries)s (reason: %(reason)s)") % {
+            "entries": entries, "reason": reason}
+    return _("Dispatched despite the negative list: %(entries)s") % {"entries": entries}
+
+
+def rehandle_barred_words(facts, category):
+    """Why a re-handling went to the dispatch queue: 「负面清单 #713 已禁止东华门街道接收「路灯不亮」，请重新派单」."""
+    entries = pgettext("between negative-list entries", "; ").join(
+        _("Negative list #%(id)s now bars %(unit)s from “%(category)s”") % {
+            "id": f["duty"], "unit": f["unit"], "category": category} for f in facts)
+    return _("%(entries)s: dispatch it again") % {"entries": entries}
 
 
 # ── dispatch ────────────────────────────────────────────────────────────────
@@ -499,7 +541,7 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
         raise DomainError(_("Choose a category before dispatching."), field="category")
     lead = _handling_unit(lead_unit_id, "lead_unit")
     co_units = [_handling_unit(uid, "co_units") for uid in dict.fromkeys(co_unit_ids) if uid != lead.pk]
-    overridden = check_negative_list(ticket, lead, co_units, confirm_negative)
+    overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note)
     _assign(user, ticket, lead, co_units)
     before = ticket.state
     ticket.state = State.DISPATCHED
@@ -659,7 +701,7 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
         if lead_unit_id:
             lead = _handling_unit(lead_unit_id, "lead_unit")
             co_units = [_handling_unit(uid, "co_units") for uid in co_unit_ids if uid != lead.pk]
-            overridden = check_negative_list(ticket, lead, co_units, confirm_negative)
+            overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note)
             _assign(user, ticket, lead, co_units, now)
             ticket.state = State.DISPATCHED
         else:
@@ -790,11 +832,13 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
         if parent is not None:
             record_event(parent, "split_off", user, parent.state, parent.state, child=ticket.pk,
                          child_number=ticket.number)
-    else:
-        _rehandle(user, ticket, now)
+    elif barred := _rehandle(user, ticket, now):
+        outcome = "rehandle_barred"
     ticket.save()
     record_event(ticket, "callback", user, before, ticket.state, note, reached=True, resolved=resolved,
-                 satisfied=satisfied, outcome=outcome)
+                 satisfied=satisfied, outcome=outcome,
+                 **({"negative_list": barred, "category": ticket.category.name} if outcome == "rehandle_barred"
+                    else {}))
     _same_caller_follows(user, ticket, now, method, reached=True)
     return ticket
 
@@ -819,7 +863,7 @@ def _same_caller_follows(user, parent, now, method, reached):
             Callback.objects.create(ticket=child, agent=user, at=now, method=method, reached=reached,
                                     resolved=parent.resolved, satisfied=parent.satisfied,
                                     note=f"同一来电人，随 {parent.number} 一并回访", round=child.rehandle_round)
-        elif parent.state == State.DISPATCHED:
+        elif parent.state in (State.DISPATCHED, State.NEW):
             child.state = State.MERGED  # the parent is re-handled: its next reply reaches this one again
         else:
             continue
@@ -846,13 +890,21 @@ def _back_to_queue(ticket, now):
 
 
 def _rehandle(user, ticket, now):
-    """重办: back to the lead unit with a fresh deadline."""
-    ticket.rehandle_round += 1
-    ticket.callback_attempts = 0
+    """重办: back to the lead unit with a fresh deadline. A re-handling is a new dispatch round: when the negative
+    list now bars the lead or a co unit, the ticket goes to the dispatch queue instead. Returns the barring
+    entries as the event stores them ([] when re-handled)."""
     lead = ticket.lead_unit
     co_units = [a.unit for a in ticket.assignments.filter(active=True, role=AssignmentRole.CO).select_related("unit")]
+    barred = negative_entry_facts(negative_entries(ticket, lead, co_units))
+    if barred:
+        ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+        _back_to_queue(ticket, now)
+        return barred
+    ticket.rehandle_round += 1
+    ticket.callback_attempts = 0
     _assign(user, ticket, lead, co_units, now)
     ticket.state = State.DISPATCHED
+    return []
 
 
 # ── merge, reopen, contact ──────────────────────────────────────────────────

@@ -240,11 +240,25 @@ def dispatch_queue(request):
 def arbitration_queue(request):
     """异议审核 and 延期审批: pending returns and extension requests."""
     show_returns = scoping.has_role(request.user, Role.DISPATCHER, Role.ADMIN)
+    kept = request.session.pop("kept", None)
     returns = list(queries.pending_returns()[:100]) if show_returns else []
+    for pending in returns:
+        pending.lead = arbitrate_initial(pending.ticket, pending, kept)
     extensions = list(queries.pending_extensions(request.user)[:100])
     return render_page(request, "tickets/arbitration_queue.html", {
         "returns": returns, "extensions": extensions, "unit_kinds": HANDLING_UNIT_KINDS, "show_returns": show_returns,
+        "kept": kept,
     })
+
+
+def arbitrate_initial(ticket, pending_return, kept):
+    """The unit the 退单审核 form offers: the one the dispatcher submitted when it was refused (kept), else the
+    returning unit's suggestion."""
+    if kept and kept.get("action") == "arbitrate" and str(kept.get("ticket")) == str(ticket.pk):
+        lead_id = as_id(kept.get("data", {}).get("lead_unit"))
+        return {"pk": lead_id or "", "name": unit_label(lead_id) if lead_id else ""}
+    suggested = pending_return.suggested_unit if pending_return else None
+    return {"pk": suggested.pk if suggested else "", "name": suggested.name if suggested else ""}
 
 
 @roles(Role.CALLBACK_AGENT, Role.ADMIN)
@@ -335,7 +349,7 @@ def ticket_detail(request, pk):
         "pending_return": pending_return, "pending_extension": pending_extension,
         "special_classes": SpecialClass.choices, "resolved_choices": Resolved.choices,
         "satisfied_choices": Satisfied.choices, "unit_kinds": HANDLING_UNIT_KINDS,
-        "arbitrate_lead": pending_return.suggested_unit if pending_return else None,
+        "arbitrate_lead": arbitrate_initial(ticket, pending_return, kept),
         "category_path": ticket.category.full_name() if ticket.category_id else "",
         "AssignmentState": AssignmentState,
     })
@@ -385,7 +399,15 @@ def _dispatch(user, ticket, p):
     return logged.dispatch(user, ticket, as_id(p.get("lead_unit")),
                            [as_id(v) for v in p.getlist("co_units") if as_id(v)], p.get("note", ""),
                            (p.get("category") or "").strip() or None, source=SuggestionSource.DESK,
-                           confirm_negative=p.get("confirm_negative") == "1")
+                           confirm_negative=negative_confirmation(p))
+
+
+def negative_confirmation(p):
+    """The units the ticked 「已核实：越过负面清单派单」 box confirms: those the refusal named (posted with the box,
+    tickets/_confirm_negative.html), never whatever unit the form holds now."""
+    if p.get("confirm_negative") != "1":
+        return ()
+    return {as_id(v) for v in p.getlist("negative_units") if as_id(v)}
 
 
 def _bool(value):
@@ -406,7 +428,7 @@ ACTIONS = {
     "arbitrate": lambda u, t, p: logged.arbitrate(
         u, t, p.get("decision") == "uphold", p.get("note", ""), as_id(p.get("lead_unit")),
         [as_id(v) for v in p.getlist("co_units") if as_id(v)], source=SuggestionSource.DESK,
-        confirm_negative=p.get("confirm_negative") == "1"),
+        confirm_negative=negative_confirmation(p)),
     "request_extension": lambda u, t, p: services.request_extension(u, t, p.get("working_days"), p.get("reason", "")),
     "decide_extension": lambda u, t, p: services.decide_extension(u, t, p.get("decision") == "approve",
                                                                   p.get("note", "")),
@@ -456,7 +478,8 @@ def act(request, pk, action):
         data = {k: (request.POST.getlist(k) if k in MULTI_FIELDS else request.POST.get(k))
                 for k in request.POST if k not in ("csrfmiddlewaretoken", "next", "pq")}
         request.session["kept"] = {"ticket": ticket.pk, "action": action, "field": exc.field,
-                                   "message": exc.message, "data": data, "code": exc.code}
+                                   "message": exc.message, "data": data, "code": exc.code,
+                                   "barred": [unit.pk for _field, unit, _duty in getattr(exc, "barred", ())]}
         return redirect(back)
     result = result if hasattr(result, "state") else ticket
     messages.success(request, _("%(number)s: %(action)s — done. State now: %(state)s.") % {
