@@ -28,8 +28,10 @@ from datetime import datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import ngettext
+
 from jiesu.core.params import first_phone_number
-from jiesu.core.worded import WordedError, gettext_noop
+from jiesu.core.worded import WordedError, english, gettext_noop
 from jiesu.dispatch.coords import SYSTEMS, looks_swapped, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
@@ -69,8 +71,6 @@ class FormatError(WordedError):
         "neither_encoding": gettext_noop("neither UTF-8 nor GBK/GB18030 text (line %(line)d is not UTF-8): save the "
                                          "file as UTF-8 CSV"),
         "unreadable": gettext_noop("cannot read the file (%(why)s)"),
-        "mostly_utf8": gettext_noop("mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such "
-                                    "line(s)): save the whole file as UTF-8 CSV"),
         "empty": gettext_noop("empty file"),
         "header_only": gettext_noop("the file has only a header, no data rows"),
         "not_csv": gettext_noop("not a CSV file (%(why)s)"),
@@ -93,6 +93,20 @@ class FormatError(WordedError):
         "unknown_format": gettext_noop("unknown format %(name)r: use one of %(formats)s"),
         "bad_source": gettext_noop("source %(source)r: 1–20 characters of a-z, 0-9, '.', '_', '-'"),
     }
+
+    def words(self, translate=english):
+        """As Worded's; "mostly_utf8" counts its lines (ngettext in the active language, else English's forms)."""
+        if self.code != "mostly_utf8":
+            return super().words(translate)
+        plural = _english_plural if translate is english else ngettext
+        return plural("mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such line): save "
+                      "the whole file as UTF-8 CSV",
+                      "mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such lines): save "
+                      "the whole file as UTF-8 CSV", self.figures["count"]) % self.figures
+
+
+def _english_plural(singular, plural, n):
+    return singular if n == 1 else plural
 
 
 class Row:
@@ -819,7 +833,8 @@ class Us311Format(Format):
         self.field_names = {
             "external_id": dialect.columns["id"], "created_at": dialect.columns["created"],
             "closed_at": dialect.columns["closed"], "lon": dialect.columns["lon"], "lat": dialect.columns["lat"],
-            "state": dialect.columns["status"], "text": dialect.columns["type"],
+            "state": dialect.columns["status"], "text": dialect.columns["type"], "type": dialect.columns["type"],
+            "agency": dialect.columns["agency"],
         }
         self.categories = {t: lookups.categories_by_code.get(code) for t, code in US_TYPES.items()}
         self.agencies = {a: lookups.units_by_code.get(code) for a, code in US_AGENCIES.items()}

@@ -49,6 +49,8 @@ REASONS = {
 # Notes: a value the importer could not use and replaced (the row is imported; counted in the summary).
 NOTES = {
     "unknown_category": gettext_noop("Category “%(v)s” not recognised: classified automatically"),
+    "unsure_category": gettext_noop("Classified as %(v)s, below the --min-probability given: imported without a "
+                                    "category (an open ticket waits for a dispatcher)"),
     "unknown_unit": gettext_noop("Unit “%(v)s” not recognised: routed automatically"),
     "unknown_place": gettext_noop("Place code “%(v)s” not recognised: located from coordinates or address"),
     "unmapped_type": gettext_noop("Request type “%(v)s” has no mapping: classified automatically"),
@@ -60,10 +62,16 @@ NOTES = {
     "first_phone_kept": gettext_noop("Phone number “%(v)s” holds more than one number: the first usable one is "
                                      "imported (the value is kept in the intake event)"),
 }
+#: the field (formats' name, worded by Format.field) each note is about, for the report
+NOTE_FIELDS = {"unknown_category": "category", "unsure_category": "category", "unknown_unit": "unit",
+               "barred_unit": "unit", "unknown_place": "street_code", "unmapped_type": "type",
+               "unmapped_agency": "agency", "unusable_phone": "citizen_phone",
+               "first_phone_kept": "citizen_phone"}
 
 # The report's words (context "import report": "line", "field" … are common words elsewhere)
 RESULT_REJECTED = pgettext_lazy("import report", "rejected")
 RESULT_ALREADY = pgettext_lazy("import report", "already imported")
+RESULT_NOTED = pgettext_lazy("import report", "imported with a note")
 REPORT_HEADER = (pgettext_lazy("import report", "line"), pgettext_lazy("import report", "external id"),
                  pgettext_lazy("import report", "result"), pgettext_lazy("import report", "field"),
                  pgettext_lazy("import report", "reason"), pgettext_lazy("import report", "value"))
@@ -92,4 +100,7 @@ def header():
 
 
 def result_label(rejected):
+    """The report's result word: rejected (True), already imported (False) or imported with a note (None)."""
+    if rejected is None:
+        return str(RESULT_NOTED)
     return str(RESULT_REJECTED if rejected else RESULT_ALREADY)

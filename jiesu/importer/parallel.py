@@ -202,7 +202,8 @@ def merge_summaries(parts) -> Summary:
     first = parts[0]
     out = Summary(path=first.path, format=first.format, source=first.source, database=first.database,
                   dry_run=first.dry_run, classifier=first.classifier, key_checks=first.key_checks,
-                  key_checks_reason=first.key_checks_reason,
+                  key_checks_reason=first.key_checks_reason, min_probability=first.min_probability,
+                  closed_column=first.closed_column,
                   fast_classifier=all(s.fast_classifier for s in parts))
     for s in parts:
         for name in COUNTED:
@@ -218,7 +219,8 @@ def merge_summaries(parts) -> Summary:
 
 
 def merge_reports(parts, out):
-    """The parts' reports (each in line order, with the same header) as one report in line order."""
+    """The parts' reports (each in line order, with the same header) as one report in line order: the rows
+    refused, already imported and imported with a note alike (each part's lines of one row stay together)."""
     files = [open(part, encoding="utf-8-sig", newline="") for part in parts]
     try:
         readers = [csv.reader(fh) for fh in files]

@@ -63,6 +63,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from jiesu.core.collector import quiet_gc, underlying
 from jiesu.core.paths import unwritable
@@ -84,6 +85,8 @@ STEPS = ("dispatch", "sign", "contact", "reply")
 #: A category the classifier gave with a probability below this is counted in the summary as one to check
 #: (docs/import.md): below one half the classifier itself thinks the category more likely wrong than right.
 UNSURE_PROBABILITY = 0.5
+#: --min-probability's default: a category the classifier gives below it is not stored (docs/import.md)
+MIN_PROBABILITY = 0.0
 
 
 class ImportError_(ValueError):
@@ -119,7 +122,7 @@ class StoppedPartWay(ImportError_):
         s = self.summary
         done = (_("%(so_far)s; report: %(report)s") if s.dry_run else
                 _("the rows before it are written: %(so_far)s; a re-run of the mended file skips them; report: "
-                  "%(report)s")) % {"so_far": written_so_far(s), "report": s.report}
+                  "%(report)s")) % {"so_far": written_so_far(s) + to_check(s), "report": s.report}
         return _("%(path)s: %(problem)s; %(done)s") % {"path": s.path, "problem": self.problem, "done": done}
 
 
@@ -131,6 +134,32 @@ def written_so_far(summary):
         return _("a dry run, nothing was written (%(read)d rows checked)") % {"read": s.read}
     return (_("%(imported)d rows imported in whole batches (%(already)d already imported, %(rejected)d rejected)")
             % {"imported": s.imported, "already": s.already, "rejected": s.rejected})
+
+
+def to_check(summary):
+    """What a stopped run's written rows hold that a clerk should check (the counts the summary would give): "" or
+    "; " and the overdue open tickets, the categories left out and the unsure ones kept, in the active language."""
+    s = summary
+    counts = [(s.overdue, ngettext("%(n)d open ticket already past its time limit",
+                                   "%(n)d open tickets already past their time limit", s.overdue)),
+              (s.notes["unsure_category"], ngettext("%(n)d left without a category (below --min-probability)",
+                                                    "%(n)d left without a category (below --min-probability)",
+                                                    s.notes["unsure_category"])),
+              (s.unsure, ngettext("%(n)d classified with less than %(percent)d%% certainty",
+                                  "%(n)d classified with less than %(percent)d%% certainty", s.unsure))]
+    words = [text % {"n": n, "percent": round(UNSURE_PROBABILITY * 100)} for n, text in counts if n]
+    if not words:
+        return ""
+    return _("; of these: %(counts)s") % {"counts": pgettext("between names in a list", ", ").join(words)}
+
+
+def closed_column(fmt):
+    """The closing time's column as the file names it; when the file has none, the name its header's language
+    would give it (a Chinese header's 办结时间, else closed_at)."""
+    if "closed_at" in fmt.field_names or fmt.name != "csv":
+        return fmt.field("closed_at")
+    chinese = any(not name.isascii() for name in fmt.field_names.values())
+    return F.CSV_CHINESE_NAMES["closed_at"][0] if chinese else "closed_at"
 
 
 def open_report(path):
@@ -196,7 +225,9 @@ class Summary:
     events: int = 0
     assignments: int = 0
     training_examples: int = 0  # imported closed with the source's category: the dispatch desk learns from them
-    unsure: int = 0  # classified from the text with a probability below UNSURE_PROBABILITY
+    unsure: int = 0  # classified from the text with a probability below UNSURE_PROBABILITY (and kept)
+    min_probability: float = MIN_PROBABILITY  # a classifier's category below it is not stored (note unsure_category)
+    closed_column: str = "closed_at"  # the file's own name of the closing-time column (the summary names it)
     overdue: int = 0  # imported open and dispatched, already past the reply time limit
     overdue_since: datetime | None = None  # the earliest creation among those
     first_id: int | None = None
@@ -217,7 +248,9 @@ class Summary:
             "states": dict(sorted(self.states.items())), "classified": dict(sorted(self.classified.items())),
             "routing": dict(self.routing.most_common()), "events": self.events, "assignments": self.assignments,
             "training_examples": self.training_examples, "unsure_category": self.unsure,
-            "unsure_below": UNSURE_PROBABILITY, "overdue_open": self.overdue,
+            "unsure_below": UNSURE_PROBABILITY, "min_probability": self.min_probability,
+            "unclassified_unsure": self.notes["unsure_category"], "closed_column": self.closed_column,
+            "overdue_open": self.overdue,
             "overdue_since": (timezone.localdate(self.overdue_since).isoformat()
                               if self.overdue_since is not None else None),
             "report": self.report, "seconds": round(self.seconds, 3),
@@ -407,8 +440,9 @@ class Prepared:
                  "state", "suggestion", "overdue")
 
 
-def classify(rows, ctx):
-    """Categories for rows without one: one classifier call for the whole batch; {id(row): probability}."""
+def classify(rows, ctx, min_probability=MIN_PROBABILITY):
+    """Categories for rows without one: one classifier call for the whole batch; {id(row): probability}. A
+    category below `min_probability` is not stored: the row gets the note unsure_category instead."""
     todo = [r for r in rows if r.category is None]
     if not todo:
         return {}
@@ -418,8 +452,11 @@ def classify(rows, ctx):
         for label, p in top:
             category = ctx.category_of_label(label)
             if category is not None:
-                row.category, row.category_from = category, "classifier"
-                out[id(row)] = p
+                if p < min_probability:
+                    row.note("unsure_category", f"{category.code} {category.name}（{p:.1%}）")
+                else:
+                    row.category, row.category_from = category, "classifier"
+                    out[id(row)] = p
                 break
     return out
 
@@ -479,7 +516,8 @@ class Importer:
     called with the progress after each batch."""
 
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
-                 lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None, key_checks="auto"):
+                 lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None, key_checks="auto",
+                 min_probability=MIN_PROBABILITY):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
@@ -500,8 +538,12 @@ class Importer:
         self.now = now or timezone.now()
         self.report_path = Path(report) if report else default_report_path(self.path, self.now)
         self.report_given = bool(report)
+        self.min_probability = float(min_probability)
+        if not 0.0 <= self.min_probability <= 1.0:
+            raise ImportError_(_("--min-probability must lie between 0 and 1, not %(value)s")
+                               % {"value": min_probability})
         self.summary = Summary(path=self.path, format=fmt, report=str(self.report_path), dry_run=dry_run,
-                               database=connection.vendor)
+                               database=connection.vendor, min_probability=self.min_probability)
 
     # -- the run
 
@@ -547,6 +589,7 @@ class Importer:
         self._model_json = _js(ctx.model_version)
         self._dispatch_json = {}
         self.summary.source = self.format.source
+        self.summary.closed_column = closed_column(self.format)
         self.summary.classifier = ctx.model_version
         self.summary.fast_classifier = ctx.classifier.fast
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -690,7 +733,7 @@ class Importer:
             self.dry_seen.add(first_line)
             timings["dry_run_ids"] += clock() - mark
         mark = clock()
-        probabilities = classify(good, self.ctx)
+        probabilities = classify(good, self.ctx, self.min_probability)
         timings["classify"] += clock() - mark
         mark = clock()
         prepared = prepare(good, self.ctx, probabilities)
@@ -729,6 +772,7 @@ class Importer:
             number = f"{timezone.localtime(created):%Y%m%d}-{pk:07d}"
             already[key] = (number, s.first_id is not None and pk >= s.first_id)
         imported_rows = [p for p in prepared if p.row.key not in already] if already else prepared
+        noted = []
         for p in imported_rows:
             row = p.row
             s.states[p.state] += 1
@@ -737,6 +781,7 @@ class Importer:
                 s.training_examples += 1
             s.routing[p.mode] += 1
             if row.notes:
+                noted.append(row)
                 for code, _value in row.notes:
                     s.notes[code] += 1
             if row.category_from == "classifier" and p.probability < UNSURE_PROBABILITY:
@@ -751,10 +796,12 @@ class Importer:
         if written.ids:
             s.first_id = written.ids[0] if s.first_id is None else min(s.first_id, written.ids[0])
             s.last_id = written.ids[-1] if s.last_id is None else max(s.last_id, written.ids[-1])
-        self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already])
+        self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already], noted)
         s.timings["report"] += clock() - mark
 
-    def _report(self, refused, already):
+    def _report(self, refused, already, noted=()):
+        """The report's lines of a batch, in line order: its refused rows, its rows already imported, and its
+        imported rows with a note (a value replaced: result None), each note on a line of its own."""
         s = self.summary
         lines = []
         for r in refused:
@@ -772,6 +819,10 @@ class Importer:
             s.reasons[code] += 1
             lines.append((row.line, row.external_id, this_run, self.format.field("external_id"),
                           M.text(code, {"number": number}), row.external_id))
+        for row in noted:
+            for code, value in row.notes:
+                lines.append((row.line, row.external_id, None, self.format.field(M.NOTE_FIELDS.get(code, code)),
+                              M.text(code, {"v": value}), value))
         lines.sort(key=lambda item: item[0])
         self.report.writerows((line, ext, M.result_label(rej), fld, reason, value)
                               for line, ext, rej, fld, reason, value in lines)

@@ -116,7 +116,8 @@ def test_report_names_every_rejected_row_with_its_reason(world, sample, tmp_path
     rows = read_report(report)
     assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
     lines = by_line(rows)
-    assert sorted(lines) == [5, 6, 7, 8, 9, 10, 11]  # the header is line 1
+    assert sorted(lines) == [4, 5, 6, 7, 8, 9, 10, 11]  # the header is line 1; line 4 imported with a note
+    assert lines[4][0][1:4] == ["A3", "已导入（有备注）", "unit"] and lines[4][0][5] == "不存在的单位"
     assert lines[5][0][1:] == ["B1", "未导入", "closed_at", "办结时间早于受理时间", "2025-03-04 09:00"]
     assert lines[6][0][3:5] == ["created_at", "不是有效的日期时间：“2025-13-40 25:00”"]
     assert lines[7][0][3:5] == ["text", "诉求内容为空"]
@@ -162,7 +163,7 @@ def test_small_batches_catch_duplicates_across_batches(world, tmp_path):
 def test_dry_run_writes_nothing(world, sample, tmp_path):
     result, _ = run_import(sample, "--report", str(tmp_path / "r.csv"), "--dry-run")
     assert result["dry_run"] and result["imported"] == 3 and result["rejected"] == 7
-    assert Ticket.objects.count() == 0 and len(read_report(tmp_path / "r.csv")) == 8
+    assert Ticket.objects.count() == 0 and len(read_report(tmp_path / "r.csv")) == 9  # 7 rejected, 1 with a note
 
 
 def test_bad_files_are_refused_with_a_clear_message(world, tmp_path):
@@ -456,7 +457,8 @@ def test_a_file_that_turns_unreadable_part_way_stops_there_and_a_rerun_of_the_me
         fh.write(last.encode("gbk"))
     with pytest.raises(CommandError, match=r"mixed.csv: line 152: bytes that are not UTF-8 text.*; line 152 looks "
                                            r"GBK/GB18030-encoded; .*; the rows before it are written: 150 rows "
-                                           r"imported in whole batches \(0 already imported, 0 rejected\); a re-run "
+                                           r"imported in whole batches \(0 already imported, 0 rejected\); of these: 150 open tickets "
+                                           r"already past their time limit[^;]*; a re-run "
                                            r"of the mended file skips them; report: .*r1.csv$"):
         run_import(str(path), "--report", str(tmp_path / "r1.csv"), "--batch-size", "20")
     written = Ticket.objects.filter(idempotency_key__startswith="import:csv:U").count()

@@ -166,7 +166,9 @@ def test_a_stop_at_a_gbk_line_says_what_was_written_the_report_and_the_lines_enc
     assert Ticket.objects.filter(idempotency_key__startswith="import:csv:M").count() == 120
     assert len(report.read_text(encoding="utf-8-sig").splitlines()) == 2  # the header and the repeated M0
     with pytest.raises(CommandError, match=r"line 123 looks GBK/GB18030-encoded; save the whole file as UTF-8 CSV; "
-                                           r"a dry run, nothing was written \(121 rows checked\); report: "):
+                                           r"a dry run, nothing was written \(121 rows checked\); of these: 120 open tickets "
+                                           r"already past their time limit, 120 classified with less than 50% "
+                                           r"certainty; report: "):
         run_import(path, "--report", str(tmp_path / "d.csv"), "--dry-run", "--source", "dry")
 
 

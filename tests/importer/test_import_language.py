@@ -28,7 +28,7 @@ def test_by_default_chinese_with_the_json_line_unchanged(world, tmp_path, monkey
     path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
     result, lines = without_lang(path, "--report", str(tmp_path / "zh.csv"), "--dry-run")
     assert any(line.startswith("读取 10 行：将导入 3，此前已导入 0，拒绝 7（") for line in lines)
-    assert "原因（一行可能有多个）：" in lines and f"未导入行的报告：{tmp_path / 'zh.csv'}" in lines
+    assert "原因（一行可能有多个）：" in lines and f"未导入的行和有备注的行的报告：{tmp_path / 'zh.csv'}" in lines
     assert read_report(tmp_path / "zh.csv")[0][0] == "行号"
     with pytest.raises(CommandError, match="^--batch-size 至少为 1$"):
         without_lang(path, "--batch-size", "0")
@@ -124,4 +124,4 @@ def test_a_dry_run_says_it_wrote_nothing_when_interrupted_and_what_would_be_impo
         without_lang(path)
     monkeypatch.setattr(import_tickets, "run_import", lambda *args, **kwargs: Summary(
         path=str(path), dry_run=True, read=1, notes=Counter({"unknown_unit": 1})))
-    assert "被替换的值（这些行将被导入）：" in without_lang(path, "--dry-run")[1]
+    assert "被替换的值（这些行将被导入，每行都列在报告中）：" in without_lang(path, "--dry-run")[1]

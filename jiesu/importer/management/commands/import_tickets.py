@@ -30,7 +30,7 @@ from jiesu.dispatch.wording import TEMPLATES as ROUTING_TEMPLATES
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
-from jiesu.importer.services import BATCH_SIZE, ImportError_, Interrupted, run_import
+from jiesu.importer.services import BATCH_SIZE, MIN_PROBABILITY, ImportError_, Interrupted, run_import
 from jiesu.importer.writer import KEY_CHECKS, WRITERS, WRITERS_ALONE
 from jiesu.tickets.models import State
 
@@ -75,6 +75,10 @@ class Command(LanguageCommand):
                                    "locks every row referred to; needs the right to set session_replication_role and "
                                    "no triggers on the ticket tables) or per row (row: the database's own triggers); "
                                    "default auto: batch where possible, else row"))
+        parser.add_argument("--min-probability", type=float, default=MIN_PROBABILITY, metavar="P",
+                            help=_("a category the classifier gives with a probability below P (0 to 1) is not "
+                                   "stored: the ticket is imported without one (an open one waits for a dispatcher) "
+                                   "and listed in the report; default %(default)s"))
         add_language_option(parser, printed=_("the lines printed and of the report's reasons"))
         parser.add_argument("--dry-run", action="store_true",
                             help=_("check, classify and route every row, write the report, but no tickets"))
@@ -97,6 +101,7 @@ class Command(LanguageCommand):
             summary = run_import(opts["file"], opts["fmt"], source=opts["source"], report=opts["report"],
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
                                  writers=opts["writers"], processes=opts["processes"], key_checks=opts["key_checks"],
+                                 min_probability=opts["min_probability"],
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
@@ -129,8 +134,8 @@ class Command(LanguageCommand):
             for code, n in d["reasons"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         if d["notes"]:
-            out(_("values replaced (rows that would be imported):") if d["dry_run"] else
-                _("values replaced (rows imported):"))
+            out(_("values replaced (rows that would be imported; each row listed in the report):") if d["dry_run"]
+                else _("values replaced (rows imported; each row listed in the report):"))
             for code, n in d["notes"].items():
                 out(f"  {n:>8}  {code}: {M.label(code)}")
         out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s")
@@ -139,26 +144,32 @@ class Command(LanguageCommand):
                "routing": _tally(d["routing"], {**ROUTING, **{code.removeprefix("mode_"): words for code, words
                                                             in ROUTING_TEMPLATES.items() if code.startswith("mode_")}})})
         self._warn_unsure_and_overdue(d)
-        out(_("events %(events)d, assignments %(assignments)d") % d)
+        if not d["dry_run"]:  # a dry run builds no events or assignments: no count to give
+            out(_("events %(events)d, assignments %(assignments)d") % d)
         model = configured_model()
         if d["training_examples"] and not d["dry_run"] and model is not None:
             out(_("the dispatcher's desk learns from the %(n)d closed with the source's category at its next "
                   "training: the worker's at once while there is no model, else its weekly one at night (or now: "
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
-        out(_("report of rows not imported: %(report)s") % d)
+        out((_("report of rows not imported and of rows with a replaced value: %(report)s") if d["notes"] else
+             _("report of rows not imported: %(report)s")) % d)
 
     def _warn_unsure_and_overdue(self, d):
         """What the counts above hide: categories the classifier was unsure of, and open tickets that reach the
         units' work lists already overdue (the run creates them as history, docs/import.md)."""
         out = self.stdout.write
+        if d["unclassified_unsure"]:
+            out(_("of these, %(n)d left without a category: the classifier was less than %(percent)s%% sure "
+                  "(--min-probability); open ones wait for a dispatcher, all are listed in the report")
+                % {"n": d["unclassified_unsure"], "percent": f"{d['min_probability'] * 100:g}"})
         if d["unsure_category"]:
             out(_("of these, %(n)d classified from the text with less than %(percent)d%% certainty: check a sample")
                 % {"n": d["unsure_category"], "percent": round(d["unsure_below"] * 100)})
         if d["overdue_open"]:
-            words = {"n": d["overdue_open"], "since": d["overdue_since"]}
+            words = {"n": d["overdue_open"], "since": d["overdue_since"], "column": d["closed_column"]}
             out((_("of these, %(n)d open tickets would be dispatched to handling units already past their time limit "
                    "(the earliest created %(since)s); rows closed in the source system need their closing time "
-                   "(closed_at)") if d["dry_run"] else
+                   "(column %(column)s)") if d["dry_run"] else
                  _("of these, %(n)d open tickets were dispatched to handling units already past their time limit "
                    "(the earliest created %(since)s)")) % words)
 
