@@ -778,8 +778,16 @@ def _open_step(ticket, level, unit, reason, user, now):
 
 
 def _route(user, ticket, unit, level, reason, now):
-    """Dispatch a ticket to a grid/community/street by the duty list (ticket locked by the caller's transaction)."""
+    """Dispatch a ticket to a grid/community/street by the duty list (ticket locked by the caller's transaction).
+    A unit the negative list bars for the ticket's category is not given it: the ticket is left to the hotline's
+    dispatch (grid_handover naming the entry), as a department's matter is. Returns the ladder step, or None."""
     ticket = tickets.locked(ticket)
+    barred = tickets.negative_entries(ticket, unit, [])
+    if barred:
+        tickets.record_event(ticket, "grid_handover", user, ticket.state, ticket.state,
+                             tickets.negative_handover_words(barred), at=now, grid=ticket.grid.code
+                             if ticket.grid_id else None, negative_list=tickets.negative_entry_facts(barred))
+        return None
     before = ticket.state
     tickets._assign(user, ticket, unit, [], now)
     step = _open_step(ticket, level, unit, reason, user, now)
@@ -888,6 +896,8 @@ def escalate(user, ticket, reason, at=None):
             raise Conflict(_("The district is the top of the ladder: ask the hotline to dispatch to a department."))
         if not may_escalate(user, ticket):
             raise Forbidden(_("Only the unit handling the ticket may pass it up."))
+        if barred := tickets.negative_entries(ticket, target, []):
+            raise tickets.negative_escalation_refusal(barred)
         now = at or timezone.now()
         from_unit = ticket.lead_unit
         from_level = {UnitKind.GRID: "grid", UnitKind.COMMUNITY: "community",

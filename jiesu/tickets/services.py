@@ -442,13 +442,18 @@ def negative_entry_words(duty, unit):
         **names, "target": target_label(duty.unit_kind)}
 
 
+def negative_entries_words(barred):
+    """The entries of `barred` ([(field, unit, duty)]) in words, one after the other."""
+    return pgettext("between negative-list entries", "; ").join(
+        negative_entry_words(duty, unit) for _field, unit, duty in barred)
+
+
 class NegativeListRefusal(DomainError):
     """A dispatch to a unit the negative list bars, not confirmed. `barred`: [(field, unit, duty)], the lead
     unit's first; the message names each entry and how to confirm (on a page or, worded_for_api, in the API)."""
 
     def __init__(self, barred, api=False):
-        entries = pgettext("between negative-list entries", "; ").join(
-            negative_entry_words(duty, unit) for _field, unit, duty in barred)
+        entries = negative_entries_words(barred)
         hint = (_('Check it, then send "confirm_negative": true to dispatch all the same.') if api else
                 _("Check it, then tick “Checked: dispatch despite the negative list” to dispatch all the same."))
         super().__init__(_("%(entries)s. %(hint)s") % {"entries": entries, "hint": hint}, field=barred[0][0],
@@ -510,6 +515,18 @@ def negative_override_words(overridden):
         return _("Dispatched despite the negative list: %(entries)s (reason: %(reason)s)") % {
             "entries": entries, "reason": reason}
     return _("Dispatched despite the negative list: %(entries)s") % {"entries": entries}
+
+
+def negative_handover_words(barred):
+    """Why the grid duty list's unit was not given a patrol ticket: 「负面清单 #52：…不得派给 东华门街道（所在街道），
+    转热线派单」."""
+    return _("%(entries)s: left to the hotline's dispatch.") % {"entries": negative_entries_words(barred)}
+
+
+def negative_escalation_refusal(barred):
+    """A step up the grid ladder to a unit the negative list bars: the unit returns the ticket instead."""
+    return Conflict(_("%(entries)s: it cannot be passed up there. Return it to the hotline for another "
+                      "dispatch.") % {"entries": negative_entries_words(barred)})
 
 
 def rehandle_barred_words(facts, category):
