@@ -5,15 +5,12 @@ import json
 import re
 
 import pytest
-from django.test import Client
-from django.utils import translation
 
-from jiesu.accounts.models import ApiToken
 from jiesu.categories.models import Duty
-from jiesu.core.errors import DomainError
 from jiesu.tickets import services
 from jiesu.tickets.models import AssignmentState, Callback, State
 from tests.tickets.helpers import new_ticket, replied_ticket
+from tests.tickets.test_negative_list import api, refusal
 
 
 @pytest.fixture
@@ -89,12 +86,6 @@ def test_the_old_box_alone_confirms_nothing(world, barred, client):
     assert ticket.state == State.NEW
 
 
-def refusal(call):
-    with pytest.raises(DomainError) as caught, translation.override("zh-hans"):
-        call()
-    return caught.value
-
-
 def test_an_override_without_a_reason_is_refused_naming_the_note(world, barred):
     ticket = new_ticket(world)
     exc = refusal(lambda: services.dispatch(world.dispatcher, ticket, world.street.pk, confirm_negative=True))
@@ -119,11 +110,6 @@ def test_the_page_keeps_the_box_ticked_when_the_reason_is_missing(world, barred,
     client.post(url, {**form, "confirm_negative": "1", "negative_units": world.street.pk, "note": "街道已同意"})
     ticket.refresh_from_db()
     assert ticket.lead_unit == world.street
-
-
-def api(user):
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.objects.create(user=user, name='t').key}")
-    return lambda url, body: client.post(url, json.dumps(body), content_type="application/json")
 
 
 def test_the_api_override_needs_a_note_and_stores_it(world, barred):
