@@ -27,9 +27,14 @@ def test_the_dispatch_form_refuses_a_barred_unit_then_dispatches_it_when_confirm
     box = form.locator("input[name=confirm_negative]")
     assert form.locator("input[type=hidden][name=lead_unit]").input_value() == str(world.street.pk)  # kept
     box.check()
+    form.locator("button[type=submit]").click()  # no reason yet: refused on the note, the box kept ticked
+    page.wait_for_load_state()
+    assert "越过负面清单派单须填写理由" in form.locator(".field-error").first.inner_text()
+    assert box.is_checked()
+    form.locator(f"#note-{ticket.pk}").fill("该路段由街道统一管理")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".messages .success").count() == 1
     ticket.refresh_from_db()
     assert ticket.state == "dispatched" and ticket.lead_unit == world.street
-    assert f"越过负面清单派单：#{duty.pk} 东华门街道" in page.locator("ol.timeline").inner_text()
+    assert f"越过负面清单派单：#{duty.pk} 东华门街道（理由：该路段由街道统一管理）" in page.locator("ol.timeline").inner_text()
