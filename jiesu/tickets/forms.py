@@ -76,6 +76,7 @@ class SearchForm(forms.Form):
     category = forms.CharField(required=False)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    negative_override = forms.BooleanField(required=False)
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,13 +6,13 @@ Every list is scoped through jiesu.core.scoping and joins what its page shows
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from jiesu.core import scoping
 from jiesu.tickets.models import (
     OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, Notice, RequestState,
-    ReturnRequest, State, Ticket,
+    ReturnRequest, State, Ticket, TicketEvent,
 )
 
 HANDLING = (State.DISPATCHED, State.SIGNED, State.CONTACTED)
@@ -175,6 +175,7 @@ class SearchFilters:
     category: str = ""
     date_from: object = None
     date_to: object = None
+    negative_override: bool = False  # only tickets dispatched despite the negative list (负面清单), for audit
 
 
 def _day_start(day):
@@ -203,6 +204,9 @@ def search(user, f: SearchFilters):
         qs = qs.filter(created_at__lt=_day_start(f.date_to + timedelta(days=1)))
     for word in f.q.split():
         qs = qs.filter(Q(title__icontains=word) | Q(text__icontains=word) | Q(address__icontains=word))
+    if f.negative_override:
+        qs = qs.filter(Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind__in=("dispatch", "arbitrate"),
+                                                         payload__has_key="negative_override")))
     return qs.order_by("-created_at", "-id")
 
 

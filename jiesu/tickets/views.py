@@ -498,7 +498,8 @@ def ticket_search(request):
     filters = queries.SearchFilters(
         number=(data.get("number") or "").strip(), q=(data.get("q") or "").strip(), state=data.get("state") or "",
         district=data.get("district"), street=data.get("street"), category=(data.get("category") or "").strip(),
-        date_from=data.get("date_from"), date_to=data.get("date_to"))
+        date_from=data.get("date_from"), date_to=data.get("date_to"),
+        negative_override=bool(data.get("negative_override")))
     if filters.number:
         pk = queries.ticket_by_number(filters.number)
         if pk and scoping.visible_tickets(request.user).filter(pk=pk).exists() and not any(

@@ -159,3 +159,17 @@ def test_a_rehandling_nothing_bars_goes_back_to_the_unit(world):
     ticket.refresh_from_db()
     assert ticket.state == State.DISPATCHED and ticket.lead_unit == world.street and ticket.rehandle_round == 1
     assert ticket.events.get(kind="callback").payload["outcome"] == "rehandle"
+
+
+def test_the_ticket_search_lists_the_tickets_dispatched_despite_the_list(world, barred, client):
+    """Overrides are what a supervisor audits later: one filter finds them."""
+    overridden, ordinary = new_ticket(world), new_ticket(world)
+    services.dispatch(world.dispatcher, overridden, world.street.pk, note="属地兜底，已与街道确认",
+                      confirm_negative=True)
+    services.dispatch(world.dispatcher, ordinary, world.dept.pk)
+    client.force_login(world.dispatcher)
+    found = client.get("/tickets/", {"negative_override": "1"}).content.decode()
+    assert overridden.number in found and ordinary.number not in found
+    everything = client.get("/tickets/").content.decode()
+    assert overridden.number in everything and ordinary.number in everything
+    assert "越过负面清单派单的工单" in everything
