@@ -7,7 +7,7 @@ one language. Codes are stable (tests, scripts, the summary JSON use them).
 import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import get_language, gettext_noop, pgettext_lazy
 
 # code → message (English msgid; the Chinese is in jiesu/importer/locale)
 REASONS = {
@@ -72,6 +72,7 @@ NOTE_FIELDS = {"unknown_category": "category", "unsure_category": "category", "u
 RESULT_REJECTED = pgettext_lazy("import report", "rejected")
 RESULT_ALREADY = pgettext_lazy("import report", "already imported")
 RESULT_NOTED = pgettext_lazy("import report", "imported with a note")
+RESULT_WOULD_BE_NOTED = pgettext_lazy("import report", "would be imported with a note")
 REPORT_HEADER = (pgettext_lazy("import report", "line"), pgettext_lazy("import report", "external id"),
                  pgettext_lazy("import report", "result"), pgettext_lazy("import report", "field"),
                  pgettext_lazy("import report", "reason"), pgettext_lazy("import report", "value"))
@@ -94,13 +95,23 @@ def label(code):
     return re.sub(r"%\((\w+)\)[sd]", "…", _(REASONS.get(code) or NOTES.get(code) or code))
 
 
+def summary_line(code, n):
+    """A reason's (or note's) line of the printed summary: the count and the words; in English the code too (an
+    English word there; the JSON line gives the codes in every language)."""
+    words = label(code)
+    if (get_language() or "").startswith("en"):
+        words = f"{code}: {words}"
+    return f"  {n:>8}  {words}"
+
+
 def header():
     """The report's column names in the active language."""
     return [str(h) for h in REPORT_HEADER]
 
 
-def result_label(rejected):
-    """The report's result word: rejected (True), already imported (False) or imported with a note (None)."""
+def result_label(rejected, dry_run=False):
+    """The report's result word: rejected (True), already imported (False) or imported with a note (None; a dry
+    run's: would be imported with a note)."""
     if rejected is None:
-        return str(RESULT_NOTED)
+        return str(RESULT_WOULD_BE_NOTED if dry_run else RESULT_NOTED)
     return str(RESULT_REJECTED if rejected else RESULT_ALREADY)

@@ -43,7 +43,7 @@ from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interru
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
 COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples",
-           "unsure", "overdue")
+           "unsure", "overdue", "overdue_undispatched")
 COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
 STOP_WAIT = 120  # seconds the children get to finish their batches in flight after Ctrl-C
 

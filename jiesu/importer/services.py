@@ -230,6 +230,7 @@ class Summary:
     closed_column: str = "closed_at"  # the file's own name of the closing-time column (the summary names it)
     overdue: int = 0  # imported open and dispatched, already past the reply time limit
     overdue_since: datetime | None = None  # the earliest creation among those
+    overdue_undispatched: int = 0  # imported open and left 待派单 (no unit to dispatch to), past the dispatch time limit
     first_id: int | None = None
     last_id: int | None = None
     seconds: float = 0.0
@@ -250,7 +251,7 @@ class Summary:
             "training_examples": self.training_examples, "unsure_category": self.unsure,
             "unsure_below": UNSURE_PROBABILITY, "min_probability": self.min_probability,
             "unclassified_unsure": self.notes["unsure_category"], "closed_column": self.closed_column,
-            "overdue_open": self.overdue,
+            "overdue_open": self.overdue, "overdue_undispatched": self.overdue_undispatched,
             "overdue_since": (timezone.localdate(self.overdue_since).isoformat()
                               if self.overdue_since is not None else None),
             "report": self.report, "seconds": round(self.seconds, 3),
@@ -404,13 +405,18 @@ class Context:
 #: ticket's id and query code (and the events' and assignments' ticket id); every other column gets the
 #: model's default (writer.Table)
 TICKET_ROW = ("channel", "request_type", "title", "text", "address", "lon", "lat", "citizen_name", "citizen_phone",
-              "anonymous", "category_id", "district_id", "street_id", "community_id", "grid_id", "lead_unit_id",
+              "anonymous", "category_id", "district_id", "street_id", "community_id", "grid_id", "place_source",
+              "lead_unit_id",
               "state", "created_at", "dispatch_due", "reply_due", "dispatched_at", "replied_at", "closed_at",
               "reply_text", "warning_level", "next_check_at", "idempotency_key")
 EVENT_ROW = ("at", "kind", "from_state", "to_state", "note", "payload")
 ASSIGNMENT_ROW = ("unit_id", "role", "state", "dispatched_at", "sign_due", "contact_due", "reply_due", "replied_at",
                   "reply_text")
 CLOSE_PAYLOAD = IMPORTED_PAYLOAD = '{"imported":true}'
+#: Context.locate's source → Ticket.place_source (tickets.models.PlaceSource), as intake records it: a place code
+#: of the file is a unit picked, as a call-taker's; a place found in the text is the address's kind (the dispatch
+#: desk asks the engine again, which finds it in the text again); "foreign", "none": no place, ""
+PLACE_SOURCE = {"file": "chosen", "coordinates": "coordinates", "address": "address", "text": "address"}
 
 
 class Tables:
@@ -437,7 +443,7 @@ class Prepared:
     """A good row with what classification, locating and routing decided."""
 
     __slots__ = ("row", "category", "probability", "place", "lead", "co", "copy_to", "mode", "explanation",
-                 "state", "suggestion", "overdue")
+                 "state", "suggestion", "overdue", "place_source")
 
 
 def classify(rows, ctx, min_probability=MIN_PROBABILITY):
@@ -469,9 +475,9 @@ def prepare(rows, ctx, probabilities):
         p.row, p.category = row, row.category
         p.probability = probabilities.get(id(row))
         place, confidence, source = ctx.locate(row)
-        p.place = place
+        p.place, p.place_source = place, PLACE_SOURCE.get(source, "")
         p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
-        p.overdue = False  # dispatched past its reply time limit: set where its deadlines are counted
+        p.overdue = False  # open past its time limit (reply's, or dispatch's when left new): set where counted
         if row.category is not None:
             s = ctx.route(row.category, place, confidence)
             p.lead, p.co, p.copy_to, p.mode, p.explanation = s.lead, list(s.co), s.copy_to, s.mode, s.explanation
@@ -747,7 +753,7 @@ class Importer:
         batch = Batch(dry_run=self.dry_run)
         if self.dry_run:
             for p in prepared:
-                if p.state == "dispatched":
+                if p.state in ("dispatched", "new"):
                     p.overdue = self._overdue(p)
                 batch.add(p.row.key, None, (), ())
         else:
@@ -786,7 +792,9 @@ class Importer:
                     s.notes[code] += 1
             if row.category_from == "classifier" and p.probability < UNSURE_PROBABILITY:
                 s.unsure += 1
-            if p.overdue:
+            if p.overdue and p.state == "new":
+                s.overdue_undispatched += 1
+            elif p.overdue:
                 s.overdue += 1
                 if s.overdue_since is None or row.created_at < s.overdue_since:
                     s.overdue_since = row.created_at
@@ -824,7 +832,7 @@ class Importer:
                 lines.append((row.line, row.external_id, None, self.format.field(M.NOTE_FIELDS.get(code, code)),
                               M.text(code, {"v": value}), value))
         lines.sort(key=lambda item: item[0])
-        self.report.writerows((line, ext, M.result_label(rej), fld, reason, value)
+        self.report.writerows((line, ext, M.result_label(rej, self.dry_run), fld, reason, value)
                               for line, ext, rej, fld, reason, value in lines)
 
     # -- the rows of one ticket
@@ -853,7 +861,7 @@ class Importer:
         if not closed and not replied:  # replied: no deadline runs until the callback (as tickets.services.reply)
             warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
                                                        due.get("reply"))
-            p.overdue = warning == 2 and p.state == "dispatched"
+            p.overdue = warning == 2
         # each moment encoded once: the ticket, its events and assignments share them
         moment = t.moment
         created_s, closed_s = moment(created), moment(row.closed_at) if closed else None
@@ -862,7 +870,7 @@ class Importer:
         values = (
             row.channel, row.request_type or (category.request_type if category is not None else "complaint"),
             row.title, row.text, row.address, row.lon, row.lat, row.citizen_name, row.citizen_phone, row.anonymous,
-            category.id if category is not None else None, district, street, community, grid,
+            category.id if category is not None else None, district, street, community, grid, p.place_source,
             lead.id if lead is not None else None, p.state, created_s, moment(due["dispatch"]), reply_due_s,
             created_s if lead is not None else None, replied_s, closed_s, row.reply, warning,
             moment(next_check), row.key)
@@ -885,10 +893,11 @@ class Importer:
         return ticket, events, assignments
 
     def _overdue(self, p):
-        """Whether a dispatched row is past its reply time limit now (a dry run's answer; a real run's is the
-        warning level it writes, _deadline_state)."""
+        """Whether an open row is past its time limit now: a dispatched one its reply's, a new one its dispatch's
+        (a dry run's answer; a real run's is the warning level it writes, _deadline_state)."""
         ctx = self.ctx
-        due = ctx.deadlines(p.row.created_at, ctx.limit_class(p.category), ("reply",))["reply"]
+        step = "reply" if p.state == "dispatched" else "dispatch"
+        due = ctx.deadlines(p.row.created_at, ctx.limit_class(p.category), (step,))[step]
         return due is not None and self.now >= due
 
     def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):

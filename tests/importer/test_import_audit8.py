@@ -65,8 +65,8 @@ def test_a_phone_that_cannot_be_used_is_a_note_and_the_ticket_is_imported(world,
     result, lines = run_import(path, "--report", str(tmp_path / "r.csv"), lang="zh-hans")
     assert (result["imported"], result["rejected"]) == (10, 0)
     assert result["notes"] == {"unusable_phone": 2, "first_phone_kept": 1}
-    assert "         2  unusable_phone: 联系电话“…”不是一个可用的号码：导入时电话留空（原值保存在受理记录中）" in lines
-    assert "         1  first_phone_kept: 联系电话“…”不止一个号码：导入第一个可用的号码（原值保存在受理记录中）" in lines
+    assert "         2  联系电话“…”不是一个可用的号码：导入时电话留空（原值保存在受理记录中）" in lines  # the code: in the JSON
+    assert "         1  联系电话“…”不止一个号码：导入第一个可用的号码（原值保存在受理记录中）" in lines
     stored = dict(Ticket.objects.values_list("idempotency_key", "citizen_phone"))
     assert [stored[f"import:csv:T{i}"] for i in range(10)] == [
         "13900139000", "13900139000", "01065123456,8021", "01065123456", "", "", "", "13900139000", "", ""]

@@ -51,8 +51,8 @@ def test_the_noted_rows_in_english_with_a_chinese_header_name_their_columns(worl
     _result, lines = run_import(path, "--report", str(report), "--dry-run")
     rows = read_report(report)
     assert rows[0] == ["line", "external id", "result", "field", "reason", "value"]
-    assert rows[1][:4] == ["3", "T1", "imported with a note", "联系电话"]
-    assert rows[2][:4] == ["4", "T2", "imported with a note", "承办单位"]
+    assert rows[1][:4] == ["3", "T1", "would be imported with a note", "联系电话"]
+    assert rows[2][:4] == ["4", "T2", "would be imported with a note", "承办单位"]
     assert "values replaced (rows that would be imported; each row listed in the report):" in lines
     assert f"report of rows not imported and of rows with a replaced value: {report}" in lines
 

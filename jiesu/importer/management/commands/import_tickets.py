@@ -132,12 +132,12 @@ class Command(LanguageCommand):
         if d["reasons"]:
             out(_("reasons (rows may have several):"))
             for code, n in d["reasons"].items():
-                out(f"  {n:>8}  {code}: {M.label(code)}")
+                out(M.summary_line(code, n))
         if d["notes"]:
             out(_("values replaced (rows that would be imported; each row listed in the report):") if d["dry_run"]
                 else _("values replaced (rows imported; each row listed in the report):"))
             for code, n in d["notes"].items():
-                out(f"  {n:>8}  {code}: {M.label(code)}")
+                out(M.summary_line(code, n))
         out(_("states: %(states)s; category by: %(classified)s; routing: %(routing)s")
             % {"states": _tally(d["states"], {state.value: state.label for state in State}),
                "classified": _tally(d["classified"], CATEGORY_FROM),
@@ -172,6 +172,11 @@ class Command(LanguageCommand):
                    "(column %(column)s)") if d["dry_run"] else
                  _("of these, %(n)d open tickets were dispatched to handling units already past their time limit "
                    "(the earliest created %(since)s)")) % words)
+        if d["overdue_undispatched"]:
+            out((_("another %(n)d open tickets left to dispatch (no unit to dispatch them to) are already past their "
+                   "dispatch time limit") if d["overdue_open"] else
+                 _("of these, %(n)d open tickets left to dispatch (no unit to dispatch them to) are already past their "
+                   "dispatch time limit")) % {"n": d["overdue_undispatched"]})
 
 
 def _tally(counts: dict, words: dict) -> str:
