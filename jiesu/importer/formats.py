@@ -28,8 +28,6 @@ from datetime import datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import ngettext
-
 from jiesu.core.params import first_phone_number
 from jiesu.core.worded import WordedError, english, gettext_noop
 from jiesu.dispatch.coords import SYSTEMS, looks_swapped, to_wgs84
@@ -98,7 +96,10 @@ class FormatError(WordedError):
         """As Worded's; "mostly_utf8" counts its lines (ngettext in the active language, else English's forms)."""
         if self.code != "mostly_utf8":
             return super().words(translate)
-        plural = _english_plural if translate is english else ngettext
+        if translate is english:
+            plural = _english_plural
+        else:  # worded by a command, in its language: Django is there (this module itself stays pure)
+            from django.utils.translation import ngettext as plural
         return plural("mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such line): save "
                       "the whole file as UTF-8 CSV",
                       "mostly UTF-8 text, but line %(line)d looks GBK/GB18030-encoded (%(count)d such lines): save "
