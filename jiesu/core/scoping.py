@@ -180,11 +180,17 @@ def _with_extension(country, number, extension):
 
 
 def mask_phone(phone):
-    """13812345678 → 138****5678; short numbers are masked whole. An international number keeps its country code
-    (+1 312****0100: never read as a Chinese mobile), an extension is masked apart from its number in the
-    language's words (010****3456 转 ****), so that the number's last digits read as a number's."""
+    """13812345678 → 138****5678: at least four digits hidden, so that the number cannot be guessed in a few tries
+    (a local 65123456 → ****3456, +852 23456789 → +852 ****6789); shorter than 8 digits: masked whole. An
+    international number keeps its country code (never read as a Chinese mobile), an extension is masked apart from
+    its number in the language's words (010****3456 转 ****), so that the number's last digits read as a number's."""
     country, number, extension = _phone_parts(phone)
-    masked = number[:3] + "*" * (len(number) - 7) + number[-4:] if len(number) >= 8 else "*" * len(number)
+    if len(number) >= 11:
+        masked = number[:3] + "*" * (len(number) - 7) + number[-4:]
+    elif len(number) >= 8:
+        masked = "*" * (len(number) - 4) + number[-4:]
+    else:
+        masked = "*" * len(number)
     return _with_extension(country, masked, "*" * len(extension))
 
 
