@@ -135,7 +135,8 @@ class GazetteerEntry(models.Model):
         that mentions the hotline), it is the city's or the country's name (北京市 would send every 北京市…
         address to this place), it is only generic address words (小区, 路口 are in every other address), or it
         is another place's own name (东城区 as an alias of a street would make every address in 东城区
-        ambiguous)."""
+        ambiguous), or the city's name followed by another unit's own name (北京市东城区 would send every
+        address in 东城区 that begins with the city's name to this place)."""
         import unicodedata
 
         from jiesu.dispatch.gazetteer import normalize
@@ -144,19 +145,36 @@ class GazetteerEntry(models.Model):
         if not any(unicodedata.category(c).startswith("L") for c in name):
             return _("“%(name)s” is only digits or punctuation: it would match house and phone numbers (and the "
                      "hotline's own 12345) in addresses and request texts.") % {"name": self.name}
-        if name in (namesakes.city_names if namesakes else city_names()):
+        cities = namesakes.city_names if namesakes else city_names()
+        if name.casefold() in cities:
             return _("“%(name)s” is the name of the city or the country: most addresses begin with it, and as a "
                      "name of %(unit)s it would send them all there.") % {"name": self.name, "unit": self.unit.name}
         if is_address_words(name):
             return _("“%(name)s” is a word of any address (小区, 路口, 门口…), not a place's name: as a name of "
                      "%(unit)s it would send every address and request text containing it there. Enter the whole "
                      "name (金宝花园小区, 王府井大街路口).") % {"name": self.name, "unit": self.unit.name}
+        after_city = self.unit_name_after_city(name, cities, namesakes)
+        if after_city:
+            return _("“%(name)s” is the city's name followed by a unit's own name (%(places)s): addresses in it "
+                     "often begin so, and as a name of %(unit)s it would send them all there.") % {
+                "name": self.name, "places": places_of(after_city), "unit": self.unit.name}
         owners = [e for e in self.same_name_elsewhere(namesakes) if e.kind == EntryKind.UNIT]
         if owners and normalize(self.unit.name) != name:
             return _("“%(name)s” is a unit's own name (%(places)s): as a name of %(unit)s it would make every "
                      "address containing it ambiguous, so that such addresses no longer reach their street.") % {
                 "name": self.name, "places": places_of(owners), "unit": self.unit.name}
         return None
+
+    def unit_name_after_city(self, name, cities, namesakes=None):
+        """The unit entries of other units whose name follows a leading city name in `name` (北京市东城区 → 东城区),
+        or []."""
+        folded = name.casefold()
+        for rest in {folded[len(city):] for city in cities if folded.startswith(city) and len(folded) > len(city)}:
+            index = namesakes if namesakes is not None and namesakes.complete else Namesakes(rest)
+            owners = [e for e in index.by_name.get(rest, ()) if e.kind == EntryKind.UNIT and e.unit_id != self.unit_id]
+            if owners:
+                return sorted(owners, key=lambda e: e.unit.code)
+        return []
 
     def same_name_elsewhere(self, namesakes=None):
         """The active entries of other (active) units that the locator reads as this name (gazetteer.normalize:
@@ -176,6 +194,7 @@ class Namesakes:
         from jiesu.dispatch.gazetteer import normalize
 
         rows = GazetteerEntry.objects.filter(active=True, unit__active=True)
+        self.complete = name is None
         if name is not None:
             rows = rows.filter(pk__in=[pk for pk, other in rows.values_list("pk", "name")
                                        if normalize(other) == name])
@@ -199,15 +218,20 @@ class Namesakes:
                       key=lambda e: e.unit.code)
 
 
-#: The country's names; the city's are the org tree's (its city unit's name and aliases: 北京市, 北京, 北京市人民政府).
+#: The country's names; the city's are the org tree's (its city unit's name and aliases: 北京市, 北京, 北京市人民政府)
+#: and, as the org tree has no English names, CITY_LATIN_NAMES. Latin letters are compared case-insensitively.
 COUNTRY_NAMES = frozenset(("中国", "中华人民共和国", "China", "PRC"))
+CITY_LATIN_NAMES = frozenset(("Beijing", "Peking", "Beijing City", "Beijing Shi"))
 #: Words of any address (小区, 门口, 3号楼), alone or together (小区门口, 3号楼2单元): the place words the duplicates
 #: factor cuts out of texts (duplicates.PLACE_WORDS's: 小区, 社区, 街道, 大街, 胡同, 号楼, 单元…), the locator's place
 #: words around a name of two characters or more (gazetteer.PLACE_BEFORE/AFTER: 附近, 周边, 地铁…; its single ones,
 #: 东 南 口 门…, make real names together: 南口, 北苑) and the words of position and of a building's parts below.
 POSITION_WORDS = ("路口", "十字路口", "丁字路口", "门口", "大门", "楼下", "楼上", "楼道", "楼前", "楼后", "对面",
                   "旁边", "隔壁", "院内", "院里", "院子", "马路", "路边", "街边", "路面", "道路", "人行道", "辅路",
-                  "主路", "桥下", "公交站", "地铁站", "车站", "停车场", "居委会", "村委会", "物业", "底商", "商铺")
+                  "主路", "桥下", "公交站", "地铁站", "车站", "停车场", "居委会", "村委会", "物业", "底商", "商铺",
+                  "南门", "北门", "东门", "西门", "正门", "侧门", "大院")
+#: A numbered courtyard (3号院, 三号院), which duplicates._NUMBERED (号楼, 单元…) leaves out.
+_NUMBERED_COURTYARD = r"[0-9一二三四五六七八九十百零〇两]+号?院"
 
 
 def _address_word_patterns():
@@ -217,7 +241,7 @@ def _address_word_patterns():
 
     words = sorted((w for w in {*POSITION_WORDS, *PLACE_BEFORE, *PLACE_AFTER} if len(w) > 1), key=len, reverse=True)
     return (re.compile(_PLACE_WORD), re.compile(f"(?:{_PLACE_WORD})+"),
-            re.compile(rf"(?:{'|'.join(map(re.escape, words))}|{_PLACE_WORD}|{_NUMBERED})+"))
+            re.compile(rf"(?:{'|'.join(map(re.escape, words))}|{_PLACE_WORD}|{_NUMBERED}|{_NUMBERED_COURTYARD})+"))
 
 
 _ONE_PLACE_WORD, _PLACE_WORDS_ONLY, _ADDRESS_WORDS = _address_word_patterns()
@@ -232,14 +256,14 @@ def is_address_words(name):
 
 
 def city_names():
-    """The names (gazetteer.normalize) no place can carry: the city's (its unit's name and aliases) and the
-    country's (COUNTRY_NAMES)."""
+    """The names (gazetteer.normalize, case-folded) no place can carry: the city's (its unit's name and aliases,
+    CITY_LATIN_NAMES) and the country's (COUNTRY_NAMES)."""
     from jiesu.dispatch.gazetteer import normalize
     from jiesu.units.models import Unit
 
-    names = set(COUNTRY_NAMES)
+    names = {normalize(name).casefold() for name in (*COUNTRY_NAMES, *CITY_LATIN_NAMES)}
     for name, aliases in Unit.objects.filter(kind=UnitKind.CITY).values_list("name", "aliases"):
-        names.update(filter(None, map(normalize, [name, *(aliases or "").split(",")])))
+        names.update(normalize(n).casefold() for n in [name, *(aliases or "").split(",")] if normalize(n))
     return names
 
 

@@ -209,6 +209,21 @@ def test_the_citys_name_and_words_of_any_address_are_refused_as_the_admin_refuse
     assert any("“北京” is the name of the city or the country" in line for line in lines)
 
 
+
+def test_the_city_with_a_units_name_beijing_gates_and_courtyards_are_refused_as_the_admin_refuses_them(clerk_file,
+                                                                                                         tmp_path):
+    """Audit 10, finding 6: the loader accepted 北京市东城区, Beijing, BEIJING CITY, 南门, 东门, 小区南门, 大院, 3号院,
+    三号院 silently; the real names beside them load."""
+    refused = ["北京市东城区", "Beijing", "BEIJING CITY", "南门", "东门", "小区南门", "大院", "3号院", "三号院"]
+    real = ["金宝街", "南门仓胡同", "东四十条", "南口"]
+    path = clerk_file([[name, "地标", "110101002", "", "", "", ""] for name in refused + real])
+    lines, summary = load(path, "--report", str(tmp_path / "r.csv"))
+    assert (summary["added"], summary["refused"]) == (len(real), len(refused))
+    assert [r[1] for r in report(tmp_path / "r.csv")[1:]].count("拒绝") == len(refused)
+    assert set(GazetteerEntry.objects.filter(name__in=refused + real).values_list("name", flat=True)) == set(real)
+    assert any("“北京市东城区”是本市名称加单位名称（东城区）" in line for line in lines)
+    assert locate_text("北京市东城区王府井大街").street.code == "110101001"
+
 def test_a_name_in_many_recent_addresses_is_loaded_with_a_warning(clerk_file, tmp_path):
     from django.utils import timezone
 
