@@ -109,15 +109,19 @@ def with_grid_first(ticket, found):
 
     小事不出网格 (Art.24): a hotline ticket inside a grid goes first to the level of the
     grid that the street's duty list names for the matter; accepting such a suggestion
-    opens ladder step 1 (jiesu.grids.services.open_grid_first_step).
+    opens ladder step 1 (jiesu.grids.services.open_grid_first_step). A grid, community or
+    street the negative list bars for the category is never offered: that suggestion keeps
+    the dispatch catalogue's unit.
     """
     if not ticket.grid_id:
         return found
     from jiesu.dispatch.wording import words
     from jiesu.grids import services as grids
 
+    table = router.reference().table  # as the catalogue's suggestions are barred: the cached table, no query
+    place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in router.LEVELS}
     for s, target in zip(found, grids.grid_first_each(ticket, [s.category for s in found])):
-        if target is None:
+        if target is None or table.barring(s.category, place, target["unit"]) is not None:
             continue
         unit = target["unit"]
         s.lead, s.co, s.copy_to, s.mode, s.duty_id = unit, [], None, "grid_first", None

@@ -880,11 +880,40 @@ def may_escalate(user, ticket):
     return user.is_superuser or user.role == Role.ADMIN or ticket.lead_unit_id in scoping.acting_units(user)
 
 
+def _leave_step(ticket, from_level, now):
+    """Close the ticket's open ladder step as passed up (opening step 1 first for a hotline ticket dispatched
+    straight to the grid). Returns the step."""
+    step = current_step(ticket)
+    if step is None:
+        step = LadderStep.objects.create(ticket=ticket, number=1, level=from_level, unit=ticket.lead_unit,
+                                         reason="", entered_at=ticket.dispatched_at or now, due_at=ticket.reply_due)
+    step.left_at, step.outcome = now, StepOutcome.ESCALATED
+    step.save(update_fields=["left_at", "outcome"])
+    return step
+
+
+def _hand_over_barred_step(user, ticket, barred, reason, now, **facts):
+    """A step up to a unit the negative list bars goes to the hotline's dispatch queue instead, from any handling
+    state (a contacted ticket cannot be returned): the units are withdrawn, the ticket waits as 待派单 with a fresh
+    dispatch deadline, and the event names the entry and the worker's reason for the dispatcher who routes it."""
+    before = ticket.state
+    ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+    ticket.lead_unit, ticket.reply_due, ticket.warning_level = None, None, 0
+    ticket.state = State.NEW
+    ticket.dispatch_due = tickets.due(now, tickets.time_limit_class(ticket), "dispatch")
+    ticket.save()
+    tickets.record_event(ticket, "grid_handover", user, before, ticket.state,
+                         _("%(handover)s Reason for passing it up: %(reason)s") % {
+                             "handover": tickets.negative_handover_words(barred), "reason": reason},
+                         at=now, reason=reason, negative_list=tickets.negative_entry_facts(barred), **facts)
+
+
 def escalate(user, ticket, reason, at=None):
     """逐级上报: the lead unit (grid, community, street) passes the ticket up one level, with a reason.
 
     The step left is closed, the next opens with its own deadline; the new lead
-    must sign again. The ticket's own reply deadline does not move.
+    must sign again. The ticket's own reply deadline does not move. When the negative
+    list bars the next level, the ticket goes to the hotline's dispatch queue instead.
     """
     reason = tickets.require_text(reason, "reason", _("Reason"), 1000)
     with transaction.atomic():
@@ -896,19 +925,16 @@ def escalate(user, ticket, reason, at=None):
             raise Conflict(_("The district is the top of the ladder: ask the hotline to dispatch to a department."))
         if not may_escalate(user, ticket):
             raise Forbidden(_("Only the unit handling the ticket may pass it up."))
-        if barred := tickets.negative_entries(ticket, target, []):
-            raise tickets.negative_escalation_refusal(barred)
         now = at or timezone.now()
         from_unit = ticket.lead_unit
         from_level = {UnitKind.GRID: "grid", UnitKind.COMMUNITY: "community",
                       UnitKind.STREET: "street"}[from_unit.kind]
-        step = current_step(ticket)
-        if step is None:  # e.g. a hotline ticket dispatched straight to the grid
-            step = LadderStep.objects.create(ticket=ticket, number=1, level=from_level, unit=from_unit,
-                                             reason="", entered_at=ticket.dispatched_at or now,
-                                             due_at=ticket.reply_due)
-        step.left_at, step.outcome = now, StepOutcome.ESCALATED
-        step.save(update_fields=["left_at", "outcome"])
+        step = _leave_step(ticket, from_level, now)
+        if barred := tickets.negative_entries(ticket, target, []):
+            _hand_over_barred_step(user, ticket, barred, reason, now, from_level=from_level, to_level=level,
+                                   from_unit=from_unit.name, step=step.number,
+                                   late=bool(step.due_at and now > step.due_at))
+            return ticket
         old_due = ticket.reply_due
         before = ticket.state
         tickets._assign(user, ticket, target, [], now)

@@ -418,8 +418,9 @@ def ticket_act(request, pk, action):
     ticket = _visible_ticket(request, pk)
     try:
         if action == "escalate":
-            services.escalate(request.user, ticket, request.POST.get("reason", ""))
-            messages.success(request, _("Passed up to %(unit)s.") % {"unit": Ticket.objects.get(pk=pk).lead_unit})
+            lead = services.escalate(request.user, ticket, request.POST.get("reason", "")).lead_unit
+            messages.success(request, _("Passed up to %(unit)s.") % {"unit": lead} if lead else
+                             _("The negative list bars the next level: the ticket went to the hotline's dispatch."))
         elif action == "self-handle":
             services.self_handle(request.user, ticket, request.POST.get("note", ""),
                                  request.FILES.getlist("after_photos"))

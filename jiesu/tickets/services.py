@@ -450,12 +450,14 @@ def negative_entries_words(barred):
 
 class NegativeListRefusal(DomainError):
     """A dispatch to a unit the negative list bars, not confirmed. `barred`: [(field, unit, duty)], the lead
-    unit's first; the message names each entry and how to confirm (on a page or, worded_for_api, in the API)."""
+    unit's first; the message names each entry and how to confirm, with the reason an override needs, in one go:
+    on a page, the box and `reason_field` (the label of the form's note), or, worded_for_api, in the API."""
 
-    def __init__(self, barred, api=False):
+    def __init__(self, barred, api=False, reason_field=""):
         entries = negative_entries_words(barred)
-        hint = (_('Check it, then send "confirm_negative": true to dispatch all the same.') if api else
-                _("Check it, then tick “Checked: dispatch despite the negative list” to dispatch all the same."))
+        hint = (_('Check it, then send "confirm_negative": true and the reason in "note" to dispatch all the same.')
+                if api else _("Check it, then tick “Checked: dispatch despite the negative list” and write the reason "
+                              "in “%(field)s” to dispatch all the same.") % {"field": reason_field or _("Note")})
         super().__init__(_("%(entries)s. %(hint)s") % {"entries": entries, "hint": hint}, field=barred[0][0],
                          code="negative_list")
         self.barred = barred
@@ -483,27 +485,29 @@ def negative_entry_facts(barred):
 
 class NegativeOverrideUnexplained(DomainError):
     """A confirmed dispatch past the negative list without a reason: the supervisor who audits the override later
-    reads why. `barred` as NegativeListRefusal's, for the box shown again."""
+    reads why. `barred` as NegativeListRefusal's, for the box shown again; the message names the field as the
+    page labels it (`reason_field`) or, `api`, as the API does (note)."""
 
-    def __init__(self, barred):
-        super().__init__(_("A dispatch despite the negative list needs a reason: write it in the note (note)."),
-                         field="note", code="negative_reason")
+    def __init__(self, barred, api=False, reason_field=""):
+        super().__init__(_('A dispatch despite the negative list needs a reason: send it in "note".') if api else
+                         _("A dispatch despite the negative list needs a reason: write it in “%(field)s”.")
+                         % {"field": reason_field or _("Note")}, field="note", code="negative_reason")
         self.barred = barred
 
 
-def check_negative_list(ticket, lead, co_units, confirmed=False, reason=""):
+def check_negative_list(ticket, lead, co_units, confirmed=False, reason="", reason_field=""):
     """Refuse (NegativeListRefusal) a lead or co unit the negative list bars for the ticket's category and place,
     unless the dispatcher confirmed it: `confirmed` is True for every unit (the API) or the ids of the units the
     dispatcher was shown refused (a page's box), so that a box ticked for one unit never passes another. An
-    override needs a `reason` (NegativeOverrideUnexplained). Returns the overridden entries for the event, each
-    with the reason ([] when none)."""
+    override needs a `reason` (NegativeOverrideUnexplained), asked for in `reason_field` (the page's label of the
+    note). Returns the overridden entries for the event, each with the reason ([] when none)."""
     barred = negative_entries(ticket, lead, co_units)
     unconfirmed = barred if not confirmed else [] if confirmed is True else [
         entry for entry in barred if entry[1].pk not in set(confirmed)]
     if unconfirmed:
-        raise NegativeListRefusal(unconfirmed)
+        raise NegativeListRefusal(unconfirmed, reason_field=reason_field)
     if barred and not reason:
-        raise NegativeOverrideUnexplained(barred)
+        raise NegativeOverrideUnexplained(barred, api=confirmed is True, reason_field=reason_field)
     return [{**facts, "reason": reason} for facts in negative_entry_facts(barred)]
 
 
@@ -521,12 +525,6 @@ def negative_handover_words(barred):
     """Why the grid duty list's unit was not given a patrol ticket: 「负面清单 #52：…不得派给 东华门街道（所在街道），
     转热线派单」."""
     return _("%(entries)s: left to the hotline's dispatch.") % {"entries": negative_entries_words(barred)}
-
-
-def negative_escalation_refusal(barred):
-    """A step up the grid ladder to a unit the negative list bars: the unit returns the ticket instead."""
-    return Conflict(_("%(entries)s: it cannot be passed up there. Return it to the hotline for another "
-                      "dispatch.") % {"entries": negative_entries_words(barred)})
 
 
 def rehandle_barred_words(facts, category):
@@ -558,7 +556,8 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
         raise DomainError(_("Choose a category before dispatching."), field="category")
     lead = _handling_unit(lead_unit_id, "lead_unit")
     co_units = [_handling_unit(uid, "co_units") for uid in dict.fromkeys(co_unit_ids) if uid != lead.pk]
-    overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note)
+    overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note,
+                                     reason_field=_("Note to the units"))
     _assign(user, ticket, lead, co_units)
     before = ticket.state
     ticket.state = State.DISPATCHED
@@ -718,7 +717,8 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
         if lead_unit_id:
             lead = _handling_unit(lead_unit_id, "lead_unit")
             co_units = [_handling_unit(uid, "co_units") for uid in co_unit_ids if uid != lead.pk]
-            overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note)
+            overridden = check_negative_list(ticket, lead, co_units, confirm_negative, note,
+                                             reason_field=_("Decision note"))
             _assign(user, ticket, lead, co_units, now)
             ticket.state = State.DISPATCHED
         else:
