@@ -3,16 +3,11 @@ form, 审核意见 on the 退单审核 form; the API says "note"), and the first
 (audit 10, #1): one refusal, then the dispatch, not three submissions."""
 import pytest
 
-from jiesu.categories.models import Duty
 from jiesu.tickets import services
 from tests.tickets.helpers import new_ticket
 from tests.tickets.test_negative_list import api
-from tests.tickets.test_negative_override import arbitrate_form, returned_with_suggestion
-
-
-@pytest.fixture
-def barred(world):
-    return Duty.objects.create(category=world.category, unit_kind="street", negative=True)
+from tests.tickets.test_negative_override import (arbitrate_form, barred,  # noqa: F401  (fixture)
+                                                  returned_with_suggestion)
 
 
 def test_the_dispatch_form_asks_for_the_reason_in_its_note_at_the_first_refusal(world, barred, client):
