@@ -87,12 +87,17 @@ class Category(models.Model):
     def is_leaf(self):
         return self.level == 3 or not self.children.exists()
 
-    def full_name(self):
-        names, node = [], self
+    def lineage(self):
+        """[this category, its parent, …, the root] (each parent read through the foreign key: select_related
+        "parent__parent__parent" reads the usual three levels in one query)."""
+        chain, node = [], self
         while node is not None:
-            names.append(node.name)
+            chain.append(node)
             node = node.parent
-        return " / ".join(reversed(names))
+        return chain
+
+    def full_name(self):
+        return " / ".join(reversed([node.name for node in self.lineage()]))
 
     def effective_time_limit_class(self):
         node = self

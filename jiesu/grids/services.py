@@ -466,11 +466,7 @@ def _rules(street_id):
 
 
 def category_chain(category):
-    chain, node = [], category
-    while node is not None:
-        chain.append(node.code)
-        node = node.parent
-    return chain
+    return [node.code for node in category.lineage()]
 
 
 def duty_for(street_id, category):

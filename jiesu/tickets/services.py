@@ -400,12 +400,8 @@ def _handling_unit(unit_id, field_name):
 # ── the negative list (负面清单) ─────────────────────────────────────────────
 
 def category_chain(category):
-    """[category, parent, …, root], read in one query for the usual three levels."""
-    chain, node = [], Category.objects.select_related("parent__parent__parent").get(pk=category.pk)
-    while node is not None:
-        chain.append(node)
-        node = node.parent
-    return chain
+    """[category, parent, …, root], read afresh in one query for the usual three levels."""
+    return Category.objects.select_related("parent__parent__parent").get(pk=category.pk).lineage()
 
 
 def barred_units(category, place, units):
