@@ -129,14 +129,3 @@ def first_phone_number(text):
         if number:
             return number, True
     return None, False
-
-
-class PhoneRule:
-    """phone_number as the intake and the grids call it, `PHONE_RE.match(typed)`: true for a usable number (or
-    none given), false for a value phone_number refuses."""
-
-    def match(self, text):
-        return phone_number(text) is not None
-
-
-PHONE_RE = PhoneRule()

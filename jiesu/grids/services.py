@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from jiesu.accounts.models import Role, User
 from jiesu.categories.models import Category
 from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.core.params import phone_number
 from jiesu.grids import codes as gridcodes
 from jiesu.grids import duties as dutylogic
 from jiesu.grids import geometry as ggeo
@@ -1057,7 +1058,7 @@ def add_care_subject(user, grid, kind, name, phone="", address="", note=""):
     if kind not in CareKind.values:
         raise DomainError(_("Choose the kind of care needed."), field="kind")
     name = tickets.require_text(name, "name", _("Name"), 60)
-    if phone and not tickets.PHONE_RE.match(phone.strip()):
+    if phone and phone_number(phone) is None:
         raise DomainError(_("The phone number is not valid."), field="phone")
     return CareSubject.objects.create(grid=grid, kind=kind, name=name, phone=(phone or "").strip(),
                                       address=(address or "")[:200], note=(note or "")[:200])

@@ -17,7 +17,7 @@ from jiesu.categories.models import Category, Duty, RequestType, TimeLimitClass
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
-from jiesu.core.params import PHONE_RE, phone_digits
+from jiesu.core.params import phone_digits, phone_number
 from jiesu.tickets import lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
@@ -176,7 +176,7 @@ def validate_intake(data: IntakeData):
         raise DomainError(_("Unknown request type “%(v)s”.") % {"v": request_type}, field="request_type")
     place = locate(data)
     if not data.anonymous:
-        if data.citizen_phone and not PHONE_RE.match(data.citizen_phone.strip()):
+        if data.citizen_phone and phone_number(data.citizen_phone) is None:
             raise DomainError(_("The phone number is not valid: give one number, such as 13912345678 or 010-65123456 ext. 8021."), field="citizen_phone")
     validate_attachments(data.attachments)
     return title, text, request_type, category, place
