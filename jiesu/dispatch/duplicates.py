@@ -363,14 +363,16 @@ def _cjk_but(excluded):
 
 
 _PLACE_NAME = _cjk_but(_NOT_IN_NAMES) + "{1,6}?"
-_PLACE_WORD = (  # the look-ahead of the words' first characters spares trying each word at every character
+#: a place word (街道, 小区, 号楼…) and a numbered part of a building (3号楼, 2单元) as pattern texts: the duplicates
+#: factor cuts them out of texts (PLACE_WORDS), the gazetteer refuses names made only of them (models.is_address_words)
+PLACE_WORD = (  # the look-ahead of the words' first characters spares trying each word at every character
     r"(?=[街地社网小家花嘉新公大广国胡号单东西南北区县镇市巷苑村城路])"
     r"(?:街道办事处|街道|地区|社区|网格|小区|家园|花园|嘉园|新村|新城|公寓|大厦|广场(?!舞)|国际|大街|胡同|号院|号楼|单元"
     r"|[东西南北]里|(?<![盲误禁病])区(?![域别分间])|县|镇|(?<![超菜城门夜集黑])市(?![民场政容长级内外区])"
     r"|(?<![上逛沿临当])街(?![边头上面])|巷|苑|(?<!农)村(?![民委干里])|城(?![管市区乡镇际建铁墙])"
     r"|(?<![道马公铁修走让问带领线网])路(?![灯面口边段上况线基牌障过人费由途程径沿网肩缘]))")
-_NUMBERED = r"[0-9一二三四五六七八九十]+(?:期|号楼|栋|单元|号|层|楼|室|门)"
-PLACE_WORDS = re.compile(rf"(?:{_PLACE_NAME}{_PLACE_WORD}|{_NUMBERED})+")
+NUMBERED_PART = r"[0-9一二三四五六七八九十]+(?:期|号楼|栋|单元|号|层|楼|室|门)"
+PLACE_WORDS = re.compile(rf"(?:{_PLACE_NAME}{PLACE_WORD}|{NUMBERED_PART})+")
 
 
 def _normalised(text):

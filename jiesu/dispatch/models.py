@@ -230,18 +230,18 @@ POSITION_WORDS = ("路口", "十字路口", "丁字路口", "门口", "大门", 
                   "旁边", "隔壁", "院内", "院里", "院子", "马路", "路边", "街边", "路面", "道路", "人行道", "辅路",
                   "主路", "桥下", "公交站", "地铁站", "车站", "停车场", "居委会", "村委会", "物业", "底商", "商铺",
                   "南门", "北门", "东门", "西门", "正门", "侧门", "大院")
-#: A numbered courtyard (3号院, 三号院), which duplicates._NUMBERED (号楼, 单元…) leaves out.
+#: A numbered courtyard (3号院, 三号院), which duplicates.NUMBERED_PART (号楼, 单元…) leaves out.
 _NUMBERED_COURTYARD = r"[0-9一二三四五六七八九十百零〇两]+号?院"
 
 
 def _address_word_patterns():
     """(one place word, place words only, any address words) as regular expressions."""
-    from jiesu.dispatch.duplicates import _NUMBERED, _PLACE_WORD
+    from jiesu.dispatch.duplicates import NUMBERED_PART, PLACE_WORD
     from jiesu.dispatch.gazetteer import PLACE_AFTER, PLACE_BEFORE
 
     words = sorted((w for w in {*POSITION_WORDS, *PLACE_BEFORE, *PLACE_AFTER} if len(w) > 1), key=len, reverse=True)
-    return (re.compile(_PLACE_WORD), re.compile(f"(?:{_PLACE_WORD})+"),
-            re.compile(rf"(?:{'|'.join(map(re.escape, words))}|{_PLACE_WORD}|{_NUMBERED}|{_NUMBERED_COURTYARD})+"))
+    return (re.compile(PLACE_WORD), re.compile(f"(?:{PLACE_WORD})+"),
+            re.compile(rf"(?:{'|'.join(map(re.escape, words))}|{PLACE_WORD}|{NUMBERED_PART}|{_NUMBERED_COURTYARD})+"))
 
 
 _ONE_PLACE_WORD, _PLACE_WORDS_ONLY, _ADDRESS_WORDS = _address_word_patterns()
