@@ -388,7 +388,9 @@ def test_self_handle_later(gw):
 MONDAY_10 = at(2026, 3, 2, 10, 0)
 
 
-def test_ladder_deadlines_follow_the_working_calendar():
+def test_ladder_deadlines_follow_the_working_calendar(db):
+    """The calendar is read from the database (none seeded here: weekends only), not from a memo an earlier test
+    happened to leave."""
     assert services._step_due("grid", MONDAY_10) == at(2026, 3, 3, 10, 0)
     assert services._step_due("community", MONDAY_10) == at(2026, 3, 4, 10, 0)
     assert services._step_due("street", MONDAY_10) == at(2026, 3, 5, 10, 0)
