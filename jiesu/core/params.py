@@ -28,10 +28,13 @@ _DASHED_EXTENSION = re.compile(r"^((?:\(?0\d{2,3}\)?[- ]?)?[2-9]\d{6,7})-(\d{1,6
 _ONE_NUMBER = re.compile(r"^(?:\+|\(\+)?[\d\s()\-.]+$", re.ASCII)
 #: 86 and a fixed line's area code without its trunk 0 (8610-65123456): no Chinese number of 11–13 digits starts so.
 _COUNTRY_AND_FIXED_LINE = re.compile(r"^86(?!1[3-9]\d{9}$)([1-9]\d{8,10})$")
-#: What a callable number is, as digits: a mobile (11 digits, 13x–19x), a fixed line with its area code (0 + 9–11
-#: digits; the only area code of 01 is 010, so +86 1390013900, a mobile a digit short, is no 0139 …), a local fixed line (7–8 digits), a 400/800 number; +86/0086/86 before a mobile is dropped first. A
-#: "mobile" of 10 or 12 digits, a service number (110, 12345) or two numbers in one field are none of these.
-_CALLABLE = re.compile(r"^(?:1[3-9]\d{9}|0(?:10\d{7,9}|[2-9]\d{8,10})|[2-9]\d{6,7}|[48]00\d{7})$")
+#: What a callable number is, as digits: a mobile (11 digits, 13x–19x), a fixed line with its area code (010 and
+#: 02x, the three-digit ones, before a local number of 8 digits; a four-digit one, 03xx–09xx, before 7 or 8; a local
+#: number starts with 2–9; the only area code of 01 is 010, so +86 1390013900, a mobile a digit short, is no
+#: 0139 …), a local fixed line (7–8 digits), a 400/800 number; +86/0086/86 before a mobile is dropped first. A
+#: "mobile" of 10 or 12 digits, a fixed line a digit short (010-6512345), a service number (110, 12345) or two
+#: numbers in one field are none of these.
+_CALLABLE = re.compile(r"^(?:1[3-9]\d{9}|0(?:10|2\d)[2-9]\d{7}|0[3-9]\d\d[2-9]\d{6,7}|[2-9]\d{6,7}|[48]00\d{7})$")
 #: International (+ or 00, not China): E.164 allows at most 15 digits.
 _INTERNATIONAL = re.compile(r"^(?:\+|00)(?!86)[1-9]\d{6,14}$")
 #: What a form or an export writes for "no number": the field is empty.
@@ -118,14 +121,31 @@ _BETWEEN_NUMBERS = re.compile(r"[;；/、|,，]|[（(][^\d()（）]*[)）]")
 
 def first_phone_number(text):
     """A history's field by the intake's rule, keeping what it can: (the number, False) when phone_number takes the
-    whole, else (the first usable number of the field's parts, True): 13900139000；13800138000 and
-    139 0013 9000（本人） keep 13900139000. (None, False) when no part is a usable number. The intake refuses such
-    a field instead: a live caller can say which one number."""
+    whole, else (the first usable number of the field's parts, True): 13900139000；13800138000,
+    13900139000 13800138000 and 139 0013 9000（本人） keep 13900139000. (None, False) when no part is a usable
+    number. The intake refuses such a field instead: a live caller can say which one number."""
     number = phone_number(text)
     if number is not None:
         return number, False
     for part in _BETWEEN_NUMBERS.split(text):
-        number = phone_number(part)
+        number = phone_number(part) or _first_of_spaced_numbers(part)
         if number:
             return number, True
     return None, False
+
+
+def _first_of_spaced_numbers(part):
+    """The first usable number of numbers parted by spaces only (13900139000 13800138000), '' when none: the longest
+    run of words from the first that is one number, so that a number written in groups (010 6512 3456 13800138000,
+    +1 312 555 0100 13800138000) is read whole, not as its first groups. A later number counts only when one word
+    holds it whole (110 13800138000): after a broken number (010 6512345 …) a short word may be its remainder."""
+    words = part.split()
+    for end in range(len(words), 0, -1):
+        number = phone_number(" ".join(words[:end]))
+        if number:
+            return number
+    for word in words[1:]:
+        number = phone_number(word)
+        if number and len(number.partition(",")[0].lstrip("+")) >= 10:
+            return number
+    return ""
