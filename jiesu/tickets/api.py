@@ -103,7 +103,11 @@ class EventOut(Schema):
 
 class Contact(Schema):
     name: str
-    phone: str
+    phone: str = Field(..., description="the number as it is dialled, in the request's language: "
+                                        "010-65123456 转 8021 (English: 010-65123456 ext. 8021), +1 3125550100")
+    phone_stored: str = Field(..., description="the number as stored, the same-caller key: digits, a + before an "
+                                               "international number, the extension after a comma "
+                                               "(01065123456,8021, +13125550100)")
 
 
 class Note(Schema):
@@ -286,7 +290,9 @@ def events(request, ticket_id: int):
 
 @router.get("/{ticket_id}/contact", response=Contact, summary="The citizen's unmasked contact (recorded)")
 def reveal(request, ticket_id: int):
-    return services.reveal_contact(request.user, visible(request, ticket_id))
+    """The name and the phone as the page reveals them (recorded as a contact_revealed event), and the stored phone."""
+    contact = services.reveal_contact(request.user, visible(request, ticket_id))
+    return {**contact, "phone": scoping.display_phone(contact["phone"]), "phone_stored": contact["phone"]}
 
 
 @router.post("/{ticket_id}/attachments", response={201: dict}, summary="Attach an image")

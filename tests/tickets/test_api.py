@@ -181,7 +181,8 @@ def test_contact_reveal_is_recorded(world, client):
          {"lead_unit": world.street.pk, "co_units": [world.dept.pk]})
     street = client_for(client, world.street_staff)
     assert street.get(f"/api/v1/tickets/{ticket.pk}").json()["citizen_phone"] == "138****5678"
-    assert street.get(f"/api/v1/tickets/{ticket.pk}/contact").json() == {"name": "张三", "phone": "13812345678"}
+    assert street.get(f"/api/v1/tickets/{ticket.pk}/contact").json() == {"name": "张三", "phone": "13812345678",
+                                                                          "phone_stored": "13812345678"}
     assert ticket.events.filter(kind="contact_revealed", actor=world.street_staff).count() == 1
     co = client_for(Client(), world.dept_staff)
     assert co.get(f"/api/v1/tickets/{ticket.pk}").json()["citizen_name"] == "张*"
