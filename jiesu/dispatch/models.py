@@ -30,7 +30,8 @@ class EntryKind(models.TextChoices):
 class EntrySource(models.TextChoices):
     AUTO = "auto", _("From the org tree")       # derived from unit names and aliases, kept in step
     PACKAGE = "package", _("Shipped list")      # the hand-written list in gazetteer.py
-    MANUAL = "manual", _("Entered by hand")     # made or edited in the admin: never touched by seeding
+    MANUAL = "manual", _("Entered by hand")     # made or edited in the admin: never touched by seeding or a load
+    FILE = "file", _("Loaded from a file")      # `jiesu gazetteer load`: a later version of the file updates it
 
 
 class GazetteerEntry(models.Model):

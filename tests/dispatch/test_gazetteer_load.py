@@ -103,21 +103,92 @@ def test_a_point_is_read_in_its_datum_and_stored_in_wgs84(clerk_file):
     load(clerk_file([["某某大厦", "地标", "110101001001", *typed, "GCJ-02", "物业登记"]]))
     entry = GazetteerEntry.objects.get(name="某某大厦")
     assert (entry.lon, entry.lat) == (pytest.approx(lon, abs=1e-6), pytest.approx(lat, abs=1e-6))
-    assert (entry.kind, entry.note, entry.source) == ("landmark", "物业登记", EntrySource.MANUAL)
+    assert (entry.kind, entry.note, entry.source) == ("landmark", "物业登记", EntrySource.FILE)
 
 
-def test_a_rerun_adds_nothing_twice_and_leaves_edited_entries_alone(clerk_file, tmp_path):
+def edit_in_admin(admin_client, entry, **changes):
+    from django.urls import reverse
+
+    data = {"name": entry.name, "kind": entry.kind, "unit": entry.unit_id, "lon": entry.lon or "",
+            "lat": entry.lat or "", "coord_system": "wgs84", "active": "on", "note": entry.note, **changes}
+    page = admin_client.post(reverse("admin:dispatch_gazetteerentry_change", args=[entry.pk]), data)
+    assert page.status_code == 302, page.context_data["adminform"].form.errors
+
+
+def test_a_rerun_updates_what_it_loaded_and_says_how_many_rows_changed(clerk_file, tmp_path):
+    lon, lat = centre("110101001001")
+    rows = [["金宝花园", "小区", "110101001001", "", "", "", "首次"],
+            ["多福巷", "道路", "110101001", "", "", "", ""],
+            ["某某大厦", "地标", "110101001001", lon, lat, "", ""],
+            ["某某公寓", "小区", "110101001001", "", "", "", ""]]
+    load(clerk_file(rows))
+    assert set(GazetteerEntry.objects.filter(name__in=[r[0] for r in rows]).values_list("source", flat=True)) == {
+        EntrySource.FILE}
+    rows[0][6] = "第二次"                                          # a corrected note
+    rows[2][3:5] = [lon + 0.001, lat]                              # a corrected point
+    rows[3][1] = "地标"                                            # another kind
+    rows.append(["金 宝 花 园", "小区", "110101001001", "", "", "", "第二次"])  # the same name as the locator reads it
+    rows.append(["金宝街", "道路", "110101001", "", "", "", ""])   # new
+    path = clerk_file(rows)
+    before = {e.pk: (e.note, e.lon, e.kind) for e in GazetteerEntry.objects.all()}
+    version = ReferenceVersion.objects.get(pk=1).version
+    _lines, tried = load(path, "--dry-run")
+    assert {e.pk: (e.note, e.lon, e.kind) for e in GazetteerEntry.objects.all()} == before
+    assert ReferenceVersion.objects.get(pk=1).version == version
+    lines, summary = load(path, "--report", str(tmp_path / "r.csv"))
+    counts = ("added", "updated", "unchanged", "kept_different", "refused", "already_there")
+    assert [summary[k] for k in counts] == [tried[k] for k in counts] == [1, 3, 2, 0, 0, 5]
+    assert lines[0].split("：", 1)[1].startswith("读取 6 行：新增 1，更新 3，未变 2，拒绝 0，有警告 0")
+    assert GazetteerEntry.objects.get(name="金宝花园").note == "第二次"
+    assert GazetteerEntry.objects.get(name="某某大厦").lon == pytest.approx(lon + 0.001)
+    assert GazetteerEntry.objects.get(name="某某公寓").kind == "landmark"
+    assert ReferenceVersion.objects.get(pk=1).version > version
+    updated = [r for r in report(tmp_path / "r.csv")[1:] if r[1] == "已更新"]
+    assert [(r[0], r[3]) for r in updated] == [("2", "之前导入，已更新：备注"), ("4", "之前导入，已更新：经度（WGS-84）"),
+                                              ("5", "之前导入，已更新：类型")]
+    _lines, again = load(path)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 6)
+
+
+def test_a_file_switches_off_an_entry_it_loaded_and_clears_what_it_no_longer_says(clerk_file):
+    lon, lat = centre("110101001001")
+    load(clerk_file([["某某大厦", "地标", "110101001001", lon, lat, "", "物业登记"]], header=HEADER_ZH))
+    assert locate_text("某某大厦门口").community.code == "110101001001"
+    _lines, summary = load(clerk_file([["某某大厦", "地标", "110101001001", "", "", "", "", "否"]],
+                                      header=[*HEADER_ZH, "启用"]))
+    entry = GazetteerEntry.objects.get(name="某某大厦")
+    assert summary["updated"] == 1 and (entry.active, entry.lon, entry.note) == (False, None, "")
+    assert locate_text("某某大厦门口").unit is None
+    _lines, summary = load(clerk_file([["某某中心", "地标", "110101001001", "", "", "", "", "也许"]],
+                                      header=[*HEADER_ZH, "启用"]))
+    assert summary["refused"] == 1 and not GazetteerEntry.objects.filter(name="某某中心").exists()
+
+
+def test_an_entry_changed_in_the_admin_is_no_longer_overwritten_and_the_report_says_so(clerk_file, tmp_path,
+                                                                                       admin_client):
     rows = [["金宝花园", "小区", "110101001001", "", "", "", "首次"], ["多福巷", "道路", "110101001", "", "", "", ""]]
     load(clerk_file(rows))
-    GazetteerEntry.objects.filter(name="金宝花园").update(note="管理员核实过")  # as the admin saves it
+    edit_in_admin(admin_client, GazetteerEntry.objects.get(name="金宝花园"), note="管理员核实过")
+    assert GazetteerEntry.objects.get(name="金宝花园").source == EntrySource.MANUAL
     rows[0][6] = "第二次"
-    rows.append(["金 宝 花 园", "小区", "110101001001", "", "", "", ""])  # the same name as the locator reads it
     lines, summary = load(clerk_file(rows), "--report", str(tmp_path / "r.csv"))
-    assert (summary["added"], summary["already_there"], summary["kept_different"]) == (0, 3, 1)
-    assert GazetteerEntry.objects.filter(name__in=["金宝花园", "多福巷"]).count() == 2
+    assert (summary["updated"], summary["unchanged"], summary["kept_different"]) == (0, 1, 1)
     assert GazetteerEntry.objects.get(name="金宝花园").note == "管理员核实过"
     kept = report(tmp_path / "r.csv")[1:]
-    assert [(r[0], r[1]) for r in kept] == [("2", "已有，未更改")] and "在管理后台修改" in kept[0][3]
+    assert [(r[0], r[1], r[3]) for r in kept] == [
+        ("2", "已有，未更改", "已在后台修改，未覆盖（与文件不同：备注；请在后台修改）")]
+    assert "1 行与在后台修改过（或内置）的地名不同：未覆盖；请在后台修改" in lines
+    assert "  第 2 行，-：已在后台修改，未覆盖（与文件不同：备注；请在后台修改）" in lines
+
+
+def test_entries_an_earlier_load_made_by_hand_stay_the_administrators(clerk_file, tmp_path):
+    """Before loads had a source of their own they saved "manual" entries, as the admin does: nothing tells them
+    apart, so a load leaves them alone, as it leaves entries made in the admin."""
+    GazetteerEntry.objects.create(name="金宝花园", kind="compound", unit=unit("110101001001"), note="首次",
+                                  source=EntrySource.MANUAL)
+    _lines, summary = load(clerk_file([["金宝花园", "小区", "110101001001", "", "", "", "第二次"]]))
+    assert (summary["updated"], summary["kept_different"]) == (0, 1)
+    assert GazetteerEntry.objects.get(name="金宝花园").note == "首次"
 
 
 def test_a_gbk_file_with_english_headers_loads(clerk_file):
@@ -126,7 +197,7 @@ def test_a_gbk_file_with_english_headers_loads(clerk_file):
     lines, summary = load(path)
     assert summary["encoding"] == "gb18030" and summary["added"] == 1
     assert GazetteerEntry.objects.get(name="南池子小区").unit.code == "110101001001"
-    assert lines[0].startswith(f"{path}（GB18030）：读取 1 行：新增 1，已有 0，拒绝 0，有警告 0")
+    assert lines[0].startswith(f"{path}（GB18030）：读取 1 行：新增 1，更新 0，未变 0，拒绝 0，有警告 0")
 
 
 def test_a_dry_run_saves_nothing_and_says_so(clerk_file, tmp_path):
@@ -144,11 +215,11 @@ def test_the_summary_in_english(clerk_file, tmp_path):
     lines, summary = load(clerk_file([["金宝花园", "Residential compound", "110101001001", "", "", "", ""],
                                       ["12345", "landmark", "110101001", "", "", "", ""]]),
                           "--report", str(tmp_path / "r.csv"), lang="en")
-    assert lines[0].split("  (")[0].endswith("(UTF-8): read 2 rows: added 1, already there 0, refused 1, with a "
-                                             "warning 0")
+    assert lines[0].split("  (")[0].endswith("(UTF-8): read 2 rows: added 1, updated 0, unchanged 0, refused 1, "
+                                             "with a warning 0")
     assert "refused rows:" in lines and any("only digits or punctuation" in line for line in lines)
     assert report(tmp_path / "r.csv")[0][:4] == ["line", "result", "column", "reason"]
-    assert set(summary) >= {"read", "added", "already_there", "refused", "warned", "seconds"}
+    assert set(summary) >= {"read", "added", "updated", "unchanged", "already_there", "refused", "warned", "seconds"}
 
 
 def test_the_locator_finds_a_loaded_compound_at_once(clerk_file):

@@ -6,15 +6,18 @@ CSV file, as a district's data clerk keeps them in Excel.
 
 Columns, named in English or Chinese: name/地名, kind/类型 (compound/小区, road/道路, landmark/地标, alias/别名),
 unit/所在单位 (a grid, community, street or district: its code, or its name when no other such unit has it),
-lon/经度 and lat/纬度 (optional), coord_system/坐标系 (wgs84, gcj02 or bd09; default wgs84), note/备注. UTF-8
-(with or without BOM) or GBK/GB18030, as `jiesu import` reads them (tabular.read_rows).
+lon/经度 and lat/纬度 (optional), coord_system/坐标系 (wgs84, gcj02 or bd09; default wgs84), note/备注, active/启用
+(是/否, yes/no; default yes). UTF-8 (with or without BOM) or GBK/GB18030, as `jiesu import` reads them
+(tabular.read_rows).
 
 Every row goes through the admin form's checks (GazetteerEntry.problems: refused; .warnings: saved all the
-same). A name already in the gazetteer for the same unit (as the locator reads names) is left as it is: a load
-never changes or switches on an entry, so what an administrator edited by hand stays so. All the rows are written
-in one transaction at the end, and the routing reference is renewed in it (router.invalidate): other processes
-use the new names at their next recheck. Ctrl-C writes nothing. Prints a summary in the --lang language and, as
-its last line, the summary as JSON. docs/dispatch-routing.md, "Loading names from a file".
+same). Entries a load adds are of source "file": a later load of the same name for the same unit (as the locator
+reads names) makes such an entry what its row says (kind, point, note, active). An entry an administrator made or
+changed (source "manual": the admin makes a loaded entry so when it is saved, switched off or "deleted") or a
+built-in one is left as it is, and the report says so. All the rows are written in one transaction at the end,
+and the routing reference is renewed in it (router.invalidate): other processes use the new names at their next
+recheck. Ctrl-C writes nothing. Prints a summary in the --lang language and, as its last line, the summary as
+JSON. docs/dispatch-routing.md, "Loading names from a file".
 """
 from __future__ import annotations
 
@@ -45,11 +48,17 @@ from jiesu.dispatch.tabular import TableError, read_rows
 INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as `jiesu import` exits
 #: a field → the names its column goes by (compared without case and spaces)
 COLUMNS = {"name": ("name", "地名"), "kind": ("kind", "类型"), "unit": ("unit", "所在单位"), "lon": ("lon", "经度"),
-           "lat": ("lat", "纬度"), "coord_system": ("coord_system", "坐标系"), "note": ("note", "备注")}
+           "lat": ("lat", "纬度"), "coord_system": ("coord_system", "坐标系"), "note": ("note", "备注"),
+           "active": ("active", "启用")}
 REQUIRED = ("name", "kind", "unit")
 #: the kinds a file may give: a unit's own name comes from the org tree
 KINDS = (EntryKind.COMPOUND, EntryKind.ROAD, EntryKind.LANDMARK, EntryKind.ALIAS)
 SHOWN = 20  # refusals and warnings listed in the summary; all are in the report
+#: what an active/启用 cell may say (without case and spaces); empty is yes
+ACTIVE_WORDS = {**dict.fromkeys(("", "1", "yes", "y", "true", "是", "启用"), True),
+                **dict.fromkeys(("0", "no", "n", "false", "否", "停用"), False)}
+#: the fields a load sets on an entry it added before, when its row says otherwise
+LOADED_FIELDS = ("kind", "lon", "lat", "note", "active")
 
 
 @dataclass
@@ -61,7 +70,8 @@ class Load:
     encoding: str = ""
     read: int = 0
     added: int = 0
-    already_there: int = 0
+    updated: int = 0
+    unchanged: int = 0
     kept_different: int = 0
     refused: int = 0
     warned: int = 0
@@ -69,11 +79,16 @@ class Load:
     report: str = ""
     lines: list = field(default_factory=list)
 
+    @property
+    def already_there(self):
+        """Rows naming an entry already there: updated, unchanged, or left as an administrator made it."""
+        return self.updated + self.unchanged + self.kept_different
+
     def as_dict(self):
         return {"file": self.path, "encoding": self.encoding, "read": self.read, "added": self.added,
-                "already_there": self.already_there, "kept_different": self.kept_different,
-                "refused": self.refused, "warned": self.warned, "dry_run": self.dry_run, "report": self.report,
-                "seconds": round(self.seconds, 3)}
+                "updated": self.updated, "unchanged": self.unchanged, "kept_different": self.kept_different,
+                "already_there": self.already_there, "refused": self.refused, "warned": self.warned,
+                "dry_run": self.dry_run, "report": self.report, "seconds": round(self.seconds, 3)}
 
 
 class Command(LanguageCommand):
@@ -85,15 +100,17 @@ class Command(LanguageCommand):
                                              "file"),
                               description=_("Load place names from a CSV file (UTF-8 or GBK/GB18030) with the "
                                             "columns name/地名, kind/类型, unit/所在单位, and optionally lon/经度, "
-                                            "lat/纬度, coord_system/坐标系, note/备注; each row checked as the "
-                                            "admin form checks it. Last line: the summary as JSON."))
+                                            "lat/纬度, coord_system/坐标系, note/备注, active/启用; each row "
+                                            "checked as the admin form checks it. A name loaded before is updated "
+                                            "from its row, unless it was changed in the admin since. Last line: "
+                                            "the summary as JSON."))
         load.add_argument("file", help=_("the CSV file"))
         load.add_argument("--dry-run", action="store_true",
                           help=_("check every row and write the report, but save nothing"))
         load.add_argument("--report", default=None,
-                          help=_("where to write the refused rows, the warnings and the rows already there that "
-                                 "differ (CSV; default var/gazetteer/<file>-<time>.report.csv, written when there "
-                                 "is any)"))
+                          help=_("where to write the refused, updated and warned rows, and those left as "
+                                 "changed in the admin (CSV; default var/gazetteer/<file>-<time>.report.csv, "
+                                 "written when there is any)"))
         add_language_option(load, printed=_("the lines printed and of the report"))
 
     def handle(self, *args, **opts):
@@ -114,15 +131,18 @@ class Command(LanguageCommand):
         out = self.stdout.write
         words = {**done.as_dict(), "encoding": done.encoding.removesuffix("-sig").upper(),
                  "rows_read": ngettext("read %(n)d row", "read %(n)d rows", done.read) % {"n": done.read}}
-        out((_("%(file)s (%(encoding)s): %(rows_read)s: would add %(added)d, already there %(already_there)d, "
-               "refused %(refused)d, with a warning %(warned)d  (%(seconds).1f s)") if done.dry_run else
-             _("%(file)s (%(encoding)s): %(rows_read)s: added %(added)d, already there %(already_there)d, "
-               "refused %(refused)d, with a warning %(warned)d  (%(seconds).1f s)")) % words)
+        out((_("%(file)s (%(encoding)s): %(rows_read)s: would add %(added)d, would update %(updated)d, unchanged "
+               "%(unchanged)d, refused %(refused)d, with a warning %(warned)d  (%(seconds).1f s)") if done.dry_run
+             else _("%(file)s (%(encoding)s): %(rows_read)s: added %(added)d, updated %(updated)d, unchanged "
+                    "%(unchanged)d, refused %(refused)d, with a warning %(warned)d  (%(seconds).1f s)")) % words)
         if done.kept_different:
-            out(_("of those already there, %(n)d differ from the file (kind, point, note, or switched off) and were "
-                  "left as they are: a load changes no entry; edit them in the admin") % {"n": done.kept_different})
+            out(ngettext("%(n)d row differs from an entry changed in the admin (or built in): not overwritten; "
+                         "change it in the admin",
+                         "%(n)d rows differ from entries changed in the admin (or built in): not overwritten; change "
+                         "them in the admin", done.kept_different) % {"n": done.kept_different})
         for result, title in (("warned", _("warnings (saved all the same):") if not done.dry_run else
-                               _("warnings (would be saved all the same):")), ("refused", _("refused rows:"))):
+                               _("warnings (would be saved all the same):")), ("refused", _("refused rows:")),
+                              ("kept", _("left as changed in the admin:"))):
             listed = [line for line in done.lines if line[1] == result]
             if listed:
                 out(title)
@@ -149,11 +169,12 @@ def load_file(path, dry_run=False, report=None) -> Load:
     header, rows, encoding, _delimiter = read_rows(path)
     columns = column_indexes(header, path)
     done = Load(path=str(path), dry_run=dry_run, encoding=encoding)
-    new = check_rows(rows, header, columns, done)
-    if new and not dry_run:
+    new, changed = check_rows(rows, header, columns, done)
+    if (new or changed) and not dry_run:
         with transaction.atomic():
             GazetteerEntry.objects.bulk_create(new, batch_size=1000)
-            router.invalidate()  # bulk_create sends no signal: the reference is renewed here and in every process
+            GazetteerEntry.objects.bulk_update(changed, LOADED_FIELDS, batch_size=500)
+            router.invalidate()  # bulk writes send no signal: the reference is renewed here and in every process
     done.added = len(new)
     done.seconds = time.perf_counter() - started
     if done.lines:
@@ -181,44 +202,57 @@ def column_indexes(header, path) -> dict:
     return found
 
 
-def check_rows(rows, header, columns, done) -> list:
-    """The entries to add, in the order of the file; counts and report lines go to `done`."""
+def check_rows(rows, header, columns, done) -> tuple[list, list]:
+    """(the entries to add, in the order of the file; the loaded entries to update); counts and report lines go to
+    `done`."""
     units = UnitFinder()
     kinds = kind_names()
     namesakes, recent = Namesakes(), RecentAddresses()
     there = {(normalize(e.name), e.unit_id): e for e in GazetteerEntry.objects.only(
         "name", "kind", "unit_id", "lon", "lat", "note", "active", "source")}
-    new = []
+    new, changed = [], {}
     for line, cells in rows:
         done.read += 1
         get = lambda f: cells[columns[f]].strip() if f in columns and columns[f] < len(cells) else ""  # noqa: E731
         entry, typed, errors = entry_of(get, units, kinds)
         known = there.get((normalize(entry.name), entry.unit_id)) if entry.unit_id else None
-        if known is not None and not errors:
-            done.already_there += 1
-            if differs(known, entry):
-                done.kept_different += 1
-                done.lines.append((line, "kept", "", kept_reason(known), cells))
+        fields = differences(known, entry) if known is not None and not errors else None
+        if fields == []:
+            done.unchanged += 1
             continue
+        if fields and known.source != EntrySource.FILE:
+            done.kept_different += 1
+            done.lines.append((line, "kept", "", kept_reason(known, fields), cells))
+            continue
+        if known is not None and not errors:
+            entry.pk = known.pk  # the name is the entry's own: only the point is checked again
         errors = {**entry.problems(namesakes), **errors}
         if errors:
             done.refused += 1
             done.lines.extend((line, "refused", column_name(header, columns, f), reason, cells)
                               for f, reason in errors.items())
             continue
-        said = entry.warnings(typed, namesakes=namesakes, recent=recent)
+        said = entry.warnings(typed, name_is_new=entry.pk is None, namesakes=namesakes, recent=recent)
         if said:
             done.warned += 1
             done.lines.extend((line, "warned", "", reason, cells) for reason in said)
+        if entry.pk is not None:
+            done.updated += 1
+            done.lines.append((line, "updated", "", updated_reason(fields), cells))
+            changed[known.pk] = take_loaded_fields(known, entry)
+            continue
         namesakes.add(entry)
         there[(normalize(entry.name), entry.unit_id)] = entry
         new.append(entry)
-    return new
+    return new, list(changed.values())
 
 
 def entry_of(get, units, kinds):
     """(the row's entry, its point as typed, {field: refusal}) before the model's own checks."""
     errors = {}
+    active = ACTIVE_WORDS.get("".join(get("active").split()).lower())
+    if active is None:
+        errors["active"] = _("“%(v)s” is neither yes nor no (是/否).") % {"v": get("active")}
     kind = kinds.get("".join(get("kind").split()).lower())
     if kind is None:
         errors["kind"] = (_("Unknown kind “%(v)s”: use one of %(kinds)s.")
@@ -234,7 +268,7 @@ def entry_of(get, units, kinds):
     lon, lat = number(get("lon")), number(get("lat"))
     stored_lon, stored_lat = stored_point(lon, lat, system)
     entry = GazetteerEntry(name=get("name"), kind=kind or EntryKind.LANDMARK, unit=unit, lon=stored_lon,
-                           lat=stored_lat, note=get("note"), active=True, source=EntrySource.MANUAL)
+                           lat=stored_lat, note=get("note"), active=active is not False, source=EntrySource.FILE)
     try:
         entry.clean_fields(exclude=["unit", "lon", "lat", "source"])
     except ValidationError as exc:
@@ -264,20 +298,47 @@ def kind_names() -> dict:
     return names
 
 
-def differs(known, entry) -> bool:
-    """Whether the row says something the entry already there does not (another kind, point or note), or the
-    entry is switched off."""
-    point = lambda e: None if e.lon is None else (round(e.lon, 6), round(e.lat, 6))  # noqa: E731
-    typed = all(isinstance(v, float) for v in (entry.lon, entry.lat))
-    return (not known.active or known.kind != entry.kind or (typed and point(known) != point(entry))
-            or bool(entry.note and entry.note != known.note))
+def differences(known, entry) -> list:
+    """The fields (LOADED_FIELDS) in which the row's entry differs from the one there; a point to 6 decimal places
+    (≈ 0.1 m), a point that is not a number always differs (problems() refuses it)."""
+    def same(a, b):
+        if isinstance(a, float) and isinstance(b, float):
+            return round(a, 6) == round(b, 6)
+        return a == b
+
+    return [f for f in LOADED_FIELDS if not same(getattr(known, f), getattr(entry, f))]
 
 
-def kept_reason(known) -> str:
+def take_loaded_fields(known, entry):
+    """The entry there, given the row's kind, point, note and active flag."""
+    for f in LOADED_FIELDS:
+        setattr(known, f, getattr(entry, f))
+    return known
+
+
+def field_names(fields) -> str:
+    """The fields as the admin names them: 类型、备注 (longitude and latitude as one: 坐标)."""
+    names = [str(GazetteerEntry._meta.get_field(f).verbose_name) for f in fields if f != "lat"]
+    if "lat" in fields and "lon" not in fields:
+        names.append(str(GazetteerEntry._meta.get_field("lat").verbose_name))
+    return pgettext("between names in a list", ", ").join(names)
+
+
+def updated_reason(fields) -> str:
+    return _("loaded before, updated: %(fields)s") % {"fields": field_names(fields)}
+
+
+def kept_reason(known, fields) -> str:
+    """Why a row that differs from the entry there did not change it."""
+    differing = field_names(fields)
+    if known.source != EntrySource.MANUAL:
+        return _("a built-in entry (%(source)s): not overwritten (differs in %(fields)s)") % {
+            "source": known.get_source_display(), "fields": differing}
     if not known.active:
-        return _("already in the gazetteer and switched off: left so (switch it on in the admin)")
-    return _("already in the gazetteer with another kind, point or note (%(source)s): left as it is (edit it in the "
-             "admin)") % {"source": known.get_source_display()}
+        return _("switched off in the admin: not overwritten (differs in %(fields)s; switch it on there)") % {
+            "fields": differing}
+    return _("changed in the admin, not overwritten (differs in %(fields)s; change it there)") % {
+        "fields": differing}
 
 
 def column_name(header, columns, f) -> str:
@@ -331,7 +392,8 @@ def write_report(done, header):
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         results = {"refused": pgettext("gazetteer load", "refused"), "warned": pgettext("gazetteer load", "warning"),
-                   "kept": pgettext("gazetteer load", "already there, not changed")}
+                   "kept": pgettext("gazetteer load", "already there, not changed"),
+                   "updated": pgettext("gazetteer load", "updated")}
         out.writerow([pgettext("gazetteer load", "line"), pgettext("gazetteer load", "result"),
                       pgettext("gazetteer load", "column"), pgettext("gazetteer load", "reason"), *header])
         out.writerows([line, results[result], column, reason, *cells]
