@@ -383,6 +383,7 @@ class NoticeKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     SUPERVISE = "supervise", _("Supervision notice (督办)")
     REMIND = "remind", _("Reminder (催办)")
+    TAKEN_BACK = "taken_back", _("Taken back for dispatch")
 
 
 class Notice(models.Model):

@@ -4,6 +4,7 @@ Every function checks the user's role, unit and the ticket's state (through
 `lifecycle`), changes the rows inside one transaction, writes a TicketEvent
 and recomputes the deadlines it affects.
 """
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -404,10 +405,10 @@ def category_chain(category):
     return Category.objects.select_related("parent__parent__parent").get(pk=category.pk).lineage()
 
 
-def barred_units(category, place, units):
+def barred_units(category, place, units, passed=()):
     """{unit id: the negative-list duty (负面清单) that bars it from tickets of `category` at `place`} for those of
     `units` that one bars. `place`: {"district", "street", "community", "grid"} → unit or None, as a ticket holds
-    them (the importer: an open row's place and unit).
+    them (the importer: an open row's place and unit). `passed`: ids of entries not to read (overridden already).
 
     The router decides which entries apply (RoutingTable.barring: the category and its ancestors, citywide or a
     territory holding the place, the unit or its kind), on a table of just those entries read now: a dispatch
@@ -417,7 +418,7 @@ def barred_units(category, place, units):
 
     categories = category_chain(category)
     negatives = {d.pk: d for d in Duty.objects.filter(negative=True, category_id__in=[c.pk for c in categories])
-                 .select_related("category")}
+                 .exclude(pk__in=passed).select_related("category")}
     if not negatives:
         return {}
     territories = Unit.objects.defer("geometry").in_bulk(
@@ -462,14 +463,14 @@ class NegativeListRefusal(DomainError):
         return NegativeListRefusal(self.barred, api=True)
 
 
-def negative_entries(ticket, lead, co_units):
+def negative_entries(ticket, lead, co_units, passed=()):
     """[(field, unit, duty)] for the lead and co units the negative list bars for the ticket's category and place,
-    the lead unit's first ([] when none)."""
+    the lead unit's first ([] when none); `passed` as barred_units'."""
     if ticket.category_id is None:
         return []
     place = {level: getattr(ticket, level) for level in ("district", "street", "community", "grid")}
     chosen = [("lead_unit", lead)] + [("co_units", unit) for unit in co_units]
-    entries = barred_units(ticket.category, place, [unit for _field, unit in chosen])
+    entries = barred_units(ticket.category, place, [unit for _field, unit in chosen], passed)
     return [(field_name, unit, entries[unit.pk]) for field_name, unit in chosen if unit.pk in entries]
 
 
@@ -479,15 +480,39 @@ def negative_entry_facts(barred):
             for field_name, unit, duty in barred]
 
 
-class NegativeOverrideUnexplained(DomainError):
-    """A confirmed dispatch past the negative list without a reason: the supervisor who audits the override later
-    reads why. `barred` as NegativeListRefusal's, for the box shown again; the message names the field as the
-    page labels it (`reason_field`) or, `api`, as the API does (note)."""
+#: The fewest characters (spaces aside) an override's reason has: 「1」 or 「同意」 tells the supervisor nothing.
+OVERRIDE_REASON_MIN = 4
 
-    def __init__(self, barred, api=False, reason_field=""):
-        super().__init__(_('A dispatch despite the negative list needs a reason: send it in "note".') if api else
-                         _("A dispatch despite the negative list needs a reason: write it in “%(field)s”.")
-                         % {"field": reason_field or _("Note")}, field="note", code="negative_reason")
+
+def says_why(reason):
+    """Whether an override's reason can say why: at least OVERRIDE_REASON_MIN characters besides spaces, two of
+    them letters (a 汉字 is one), not one character repeated — 「1234」, 「……」 and 「好好好好」 say nothing."""
+    text = "".join((reason or "").split())
+    letters = [c for c in text if unicodedata.category(c).startswith("L")]
+    return len(text) >= OVERRIDE_REASON_MIN and len(letters) >= 2 and len(set(text)) > 1
+
+
+class NegativeOverrideUnexplained(DomainError):
+    """A confirmed dispatch past the negative list without a reason that says why: the supervisor who audits the
+    override later reads it. `barred` as NegativeListRefusal's, for the box shown again; the message names the
+    field as the page labels it (`reason_field`) or, `api`, as the API does (note), and, for a reason given that
+    says nothing (says_why), what a reason needs."""
+
+    def __init__(self, barred, api=False, reason_field="", given=False):
+        if given and api:
+            message = _('A dispatch despite the negative list needs a reason that says why the unit must handle it: '
+                        'send it in "note", at least %(n)d characters, not only digits, punctuation or one character '
+                        'repeated.') % {"n": OVERRIDE_REASON_MIN}
+        elif given:
+            message = _("A dispatch despite the negative list needs a reason that says why the unit must handle it: "
+                        "write it in “%(field)s”, at least %(n)d characters, not only digits, punctuation or one "
+                        "character repeated.") % {"field": reason_field or _("Note"), "n": OVERRIDE_REASON_MIN}
+        elif api:
+            message = _('A dispatch despite the negative list needs a reason: send it in "note".')
+        else:
+            message = _("A dispatch despite the negative list needs a reason: write it in “%(field)s”.") % {
+                "field": reason_field or _("Note")}
+        super().__init__(message, field="note", code="negative_reason")
         self.barred = barred
 
 
@@ -502,19 +527,35 @@ def check_negative_list(ticket, lead, co_units, confirmed=False, reason="", reas
         entry for entry in barred if entry[1].pk not in set(confirmed)]
     if unconfirmed:
         raise NegativeListRefusal(unconfirmed, reason_field=reason_field)
-    if barred and not reason:
-        raise NegativeOverrideUnexplained(barred, api=confirmed is True, reason_field=reason_field)
+    if barred and not says_why(reason):
+        raise NegativeOverrideUnexplained(barred, api=confirmed is True, reason_field=reason_field,
+                                          given=bool(reason))
     return [{**facts, "reason": reason} for facts in negative_entry_facts(barred)]
 
 
 def negative_override_words(overridden):
     """A dispatch event's negative_override in words: 「越过负面清单派单：#52 东华门街道（理由：…）」."""
-    entries = pgettext("between names in a list", ", ").join(f"#{o['duty']} {o['unit']}" for o in overridden)
-    reason = next((o["reason"] for o in overridden if o.get("reason")), "")
+    entries, reason = override_parts(overridden)
     if reason:
         return _("Dispatched despite the negative list: %(entries)s (reason: %(reason)s)") % {
             "entries": entries, "reason": reason}
     return _("Dispatched despite the negative list: %(entries)s") % {"entries": entries}
+
+
+def rehandle_override_words(kept):
+    """A re-handling passed under the override recorded at dispatch (a callback event's negative_override_kept):
+    「按此前越过负面清单派单的决定重办：#52 东华门街道（理由：…）」."""
+    entries, reason = override_parts(kept)
+    if reason:
+        return _("Re-handled under the earlier dispatch despite the negative list: %(entries)s (reason: "
+                 "%(reason)s)") % {"entries": entries, "reason": reason}
+    return _("Re-handled under the earlier dispatch despite the negative list: %(entries)s") % {"entries": entries}
+
+
+def override_parts(overridden):
+    """(「#52 东华门街道, #53 …」, the reason or "") of overrides as events store them."""
+    entries = pgettext("between names in a list", ", ").join(f"#{o['duty']} {o['unit']}" for o in overridden)
+    return entries, next((o["reason"] for o in overridden if o.get("reason")), "")
 
 
 def negative_handover_words(barred):
@@ -529,6 +570,19 @@ def rehandle_barred_words(facts, category):
         _("Negative list #%(id)s now bars %(unit)s from “%(category)s”") % {
             "id": f["duty"], "unit": f["unit"], "category": category} for f in facts)
     return _("%(entries)s: dispatch it again") % {"entries": entries}
+
+
+def rehandles_returned(tickets):
+    """{ticket id: 「负面清单 #713 已禁止东华门街道接收「路灯不亮」，请重新派单」} for those of `tickets` (waiting in the
+    dispatch queue) that a re-handling the negative list barred sent back: the queue's card marks them. One query:
+    each ticket's latest event that made it 新建."""
+    latest = {}
+    for event in (TicketEvent.objects.filter(ticket__in=[t.pk for t in tickets], to_state=State.NEW)
+                  .exclude(from_state=State.NEW).only("ticket_id", "kind", "payload").order_by("at", "id")):
+        latest[event.ticket_id] = event
+    return {pk: rehandle_barred_words(e.payload["negative_list"], e.payload.get("category", ""))
+            for pk, e in latest.items()
+            if e.kind == "callback" and e.payload.get("outcome") == "rehandle_barred" and e.payload.get("negative_list")}
 
 
 # ── dispatch ────────────────────────────────────────────────────────────────
@@ -834,6 +888,7 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
                             satisfied=satisfied, note=note, round=ticket.rehandle_round)
     ticket.resolved, ticket.satisfied = resolved, satisfied
     outcome = lifecycle.rehandle_or_close(resolved, satisfied, ticket.rehandle_round, conf("MAX_REHANDLE_ROUNDS"))
+    rehandled = {}
     if ticket.state == State.ANSWERED or outcome == "close":
         _close(ticket, CloseReason.CALLBACK, now)
     elif outcome == "close_limit":
@@ -845,13 +900,11 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
         if parent is not None:
             record_event(parent, "split_off", user, parent.state, parent.state, child=ticket.pk,
                          child_number=ticket.number)
-    elif barred := _rehandle(user, ticket, now):
-        outcome = "rehandle_barred"
+    else:
+        outcome, rehandled = _rehandle(user, ticket, now)
     ticket.save()
     record_event(ticket, "callback", user, before, ticket.state, note, reached=True, resolved=resolved,
-                 satisfied=satisfied, outcome=outcome,
-                 **({"negative_list": barred, "category": ticket.category.name} if outcome == "rehandle_barred"
-                    else {}))
+                 satisfied=satisfied, outcome=outcome, **rehandled)
     _same_caller_follows(user, ticket, now, method, reached=True)
     return ticket
 
@@ -903,21 +956,54 @@ def _back_to_queue(ticket, now):
 
 
 def _rehandle(user, ticket, now):
-    """重办: back to the lead unit with a fresh deadline. A re-handling is a new dispatch round: when the negative
-    list now bars the lead or a co unit, the ticket goes to the dispatch queue instead. Returns the barring
-    entries as the event stores them ([] when re-handled)."""
+    """重办: back to the lead unit with a fresh deadline. A re-handling is a new dispatch round, held to the negative
+    list: a unit it now bars is passed only under the override a dispatcher recorded for that unit and entry when
+    dispatching it (a human decision with a reason, named in the event); any other entry sends the ticket to the
+    dispatch queue, the units withdrawn being told. Returns (outcome, facts for the callback event)."""
     lead = ticket.lead_unit
     co_units = [a.unit for a in ticket.assignments.filter(active=True, role=AssignmentRole.CO).select_related("unit")]
     barred = negative_entry_facts(negative_entries(ticket, lead, co_units))
-    if barred:
+    relied, override_event = overrides_relied_on(ticket, barred) if barred else ([], None)
+    new_entries = [b for b in barred if not any(same_entry(b, o) for o in relied)]
+    if relied:  # an entry added since that bars the same unit too (the check names the first per unit)
+        new_entries += negative_entry_facts(negative_entries(ticket, lead, co_units, {o["duty"] for o in relied}))
+    if new_entries:
+        _notify_taken_back(user, ticket, rehandle_barred_words(new_entries, ticket.category.name))
         ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
         _back_to_queue(ticket, now)
-        return barred
+        return "rehandle_barred", {"negative_list": new_entries, "category": ticket.category.name}
     ticket.rehandle_round += 1
     ticket.callback_attempts = 0
     _assign(user, ticket, lead, co_units, now)
     ticket.state = State.DISPATCHED
-    return []
+    return "rehandle", ({"negative_override_kept": relied, "override_event": override_event.pk} if relied else {})
+
+
+def overrides_relied_on(ticket, barred):
+    """([override], event): the overrides of the dispatch that made the ticket's assignments (its latest dispatch,
+    or an arbitration naming a new lead) that cover entries of `barred` (facts: the same entry and unit), and that
+    event (None when there is none)."""
+    for event in ticket.events.filter(kind__in=("dispatch", "arbitrate")).order_by("-at", "-id"):
+        if event.kind == "arbitrate" and not event.payload.get("new_lead"):
+            continue
+        overrides = event.payload.get("negative_override") or []
+        return [o for o in overrides if any(same_entry(o, b) for b in barred)], event
+    return [], None
+
+
+def same_entry(a, b):
+    """Whether two entries as events store them (negative_entry_facts, negative_override) name the same negative-list
+    entry and unit."""
+    return (a["duty"], a["unit"]) == (b["duty"], b["unit"])
+
+
+def _notify_taken_back(user, ticket, why):
+    """The lead and co units a re-handling is taken back from are told, with why (their work list's notices)."""
+    units = ticket.assignments.filter(active=True, role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
+    text = _("Re-handling taken back to the hotline's dispatch queue: %(why)s") % {"why": why}
+    Notice.objects.bulk_create(Notice(ticket=ticket, unit_id=unit_id, kind=NoticeKind.TAKEN_BACK, text=text,
+                                      created_at=timezone.now(), created_by=user)
+                               for unit_id in dict.fromkeys(units.values_list("unit_id", flat=True)))
 
 
 # ── merge, reopen, contact ──────────────────────────────────────────────────

@@ -229,8 +229,10 @@ def dispatch_queue(request):
     """派单: tickets awaiting dispatch, oldest first, each with its dispatch form."""
     kept = request.session.pop("kept", None)
     page = page_of(request, queries.dispatch_queue(), QUEUE_PAGE_SIZE)
+    returned = services.rehandles_returned(page)
     for ticket in page:
         ticket.form = dispatch_initial(ticket, kept)
+        ticket.negative_return = returned.get(ticket.pk)
     return render_page(request, "tickets/dispatch_queue.html", {
         "page": page, "kept": kept, "special_classes": SpecialClass.choices, "unit_kinds": HANDLING_UNIT_KINDS,
     })

@@ -63,7 +63,7 @@ def test_a_barred_co_unit_is_refused_on_co_units(world):
     exc = refusal(lambda: services.dispatch(world.dispatcher, ticket, world.dept.pk, [world.dept2.pk]))
     assert exc.field == "co_units"
     assert exc.message.startswith(f"负面清单 #{duty.pk}：「占道经营」不得派给 市市场监督管理局。")
-    services.dispatch(world.dispatcher, ticket, world.dept.pk, [world.dept2.pk], "核实", confirm_negative=True)
+    services.dispatch(world.dispatcher, ticket, world.dept.pk, [world.dept2.pk], "已与街道核实", confirm_negative=True)
     assert ticket.events.get(kind="dispatch").payload["negative_override"][0]["role"] == "co"
 
 
@@ -94,7 +94,7 @@ def test_the_desks_dispatch_is_refused_and_confirmed_the_same_way(world, barred)
     exc = refusal(lambda: desk.dispatch_and_log(world.dispatcher, ticket, world.street.pk, suggestions=[]))
     assert exc.field == "lead_unit"
     ticket, row = desk.dispatch_and_log(world.dispatcher, ticket, world.street.pk, suggestions=[],
-                                        note="核实", confirm_negative=True)
+                                        note="已与街道核实", confirm_negative=True)
     assert row.lead_unit_id == world.street.pk
     assert ticket.events.get(kind="dispatch").payload["negative_override"][0]["duty"] == barred.pk
 
@@ -111,7 +111,7 @@ def test_a_redispatch_after_a_return_is_held_to_the_list(world, barred):
     assert exc.field == "lead_unit"
     ticket.refresh_from_db()
     assert ticket.state == State.RETURNED and ticket.lead_unit == world.dept
-    services.arbitrate(world.dispatcher, ticket, True, "核实", world.street.pk, confirm_negative=True)
+    services.arbitrate(world.dispatcher, ticket, True, "已与街道核实", world.street.pk, confirm_negative=True)
     event = ticket.events.get(kind="arbitrate")
     assert ticket.lead_unit == world.street and event.payload["negative_override"][0]["duty"] == barred.pk
 
@@ -128,11 +128,11 @@ def test_the_ticket_page_refuses_shows_the_box_then_dispatches_when_ticked(world
     ticket.refresh_from_db()
     assert ticket.state == State.NEW
     assert 'name="confirm_negative"' not in client.get(f"/tickets/{ticket.pk}/").content.decode()  # once only
-    page = client.post(url, {**form, "confirm_negative": "1", "negative_units": world.street.pk, "note": "核实"},
+    page = client.post(url, {**form, "confirm_negative": "1", "negative_units": world.street.pk, "note": "已与街道核实"},
                        follow=True).content.decode()
     ticket.refresh_from_db()
     assert ticket.state == State.DISPATCHED and ticket.lead_unit == world.street
-    assert f"越过负面清单派单：#{barred.pk} 东华门街道（理由：核实）" in page  # the history
+    assert f"越过负面清单派单：#{barred.pk} 东华门街道（理由：已与街道核实）" in page  # the history
 
 
 def test_the_dispatch_queue_refuses_and_offers_the_box_on_that_ticket(world, barred, client):
@@ -144,7 +144,7 @@ def test_the_dispatch_queue_refuses_and_offers_the_box_on_that_ticket(world, bar
     assert f'id="confirm-negative-dispatch-{ticket.pk}"' in page
     assert f'id="confirm-negative-dispatch-{other.pk}"' not in page
     client.post(f"/tickets/{ticket.pk}/act/dispatch/", {"lead_unit": world.street.pk, "confirm_negative": "1",
-                                                        "negative_units": world.street.pk, "note": "核实",
+                                                        "negative_units": world.street.pk, "note": "已与街道核实",
                                                         "next": "/dispatch/"})
     ticket.refresh_from_db()
     assert ticket.lead_unit == world.street
@@ -157,7 +157,7 @@ def test_the_arbitration_queue_refuses_then_redispatches_when_ticked(world, barr
     page = client.post(f"/tickets/{ticket.pk}/act/arbitrate/", form, follow=True).content.decode()
     assert entry_words(barred) in page and f'id="confirm-negative-arbitrate-{ticket.pk}"' in page
     client.post(f"/tickets/{ticket.pk}/act/arbitrate/", {**form, "confirm_negative": "1",
-                                                          "negative_units": world.street.pk, "note": "核实"})
+                                                          "negative_units": world.street.pk, "note": "已与街道核实"})
     ticket.refresh_from_db()
     assert ticket.lead_unit == world.street and ticket.state == State.DISPATCHED
 
@@ -178,11 +178,11 @@ def test_the_api_answers_400_naming_the_field_and_dispatches_with_confirm_negati
     assert refused.status_code == 400 and (body["field"], body["error"]) == ("lead_unit", "negative_list")
     assert body["message"].startswith(entry_words(barred)) and '"confirm_negative": true' in body["message"]
     assert post(url, {"lead_unit": world.street.pk, "confirm_negative": "yes"}).status_code in (400, 422)
-    done = post(url, {"lead_unit": world.street.pk, "confirm_negative": True, "note": "核实"})
+    done = post(url, {"lead_unit": world.street.pk, "confirm_negative": True, "note": "已与街道核实"})
     assert done.status_code == 200 and done.json()["lead_unit"] == "东华门街道"
     event = TicketEvent.objects.get(ticket=ticket, kind="dispatch")
     assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道", "role": "lead",
-                                                   "reason": "核实"}]
+                                                   "reason": "已与街道核实"}]
 
 
 def test_the_api_arbitration_needs_confirm_negative_too(world, barred):
@@ -192,7 +192,7 @@ def test_the_api_arbitration_needs_confirm_negative_too(world, barred):
     refused = post(url, {"uphold": True, "lead_unit": world.street.pk})
     assert refused.status_code == 400 and refused.json()["field"] == "lead_unit"
     assert post(url, {"uphold": True, "lead_unit": world.street.pk, "confirm_negative": True,
-                      "note": "核实"}).status_code == 200
+                      "note": "已与街道核实"}).status_code == 200
 
 
 def test_the_check_reads_the_catalogue_in_two_queries(world, barred, django_assert_num_queries):

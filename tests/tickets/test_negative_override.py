@@ -69,7 +69,7 @@ def test_a_box_ticked_for_another_unit_confirms_nothing(world, barred, client):
     client.force_login(world.dispatcher)
     client.post(f"/tickets/{ticket.pk}/act/arbitrate/", arbitrate_form(
         ticket, world, "/arbitration/", lead_unit=world.street_b.pk, confirm_negative="1",
-        negative_units=world.street.pk, note="理由"))
+        negative_units=world.street.pk, note="已与街道核实"))
     ticket.refresh_from_db()
     assert ticket.state == State.RETURNED and ticket.lead_unit == world.dept
     assert not ticket.events.filter(kind="arbitrate").exists()
@@ -81,7 +81,7 @@ def test_the_old_box_alone_confirms_nothing(world, barred, client):
     ticket = new_ticket(world)
     client.force_login(world.dispatcher)
     client.post(f"/tickets/{ticket.pk}/act/dispatch/", {"lead_unit": world.street.pk, "confirm_negative": "1",
-                                                        "note": "理由"})
+                                                        "note": "已与街道核实"})
     ticket.refresh_from_db()
     assert ticket.state == State.NEW
 
@@ -120,8 +120,8 @@ def test_the_api_override_needs_a_note_and_stores_it(world, barred):
     assert refused.status_code == 400 and (refused.json()["field"], refused.json()["error"]) == (
         "note", "negative_reason")
     assert "越过负面清单派单须填写理由" in refused.json()["message"]
-    assert post(url, {"lead_unit": world.street.pk, "confirm_negative": True, "note": "核实"}).status_code == 200
-    assert ticket.events.get(kind="dispatch").payload["negative_override"][0]["reason"] == "核实"
+    assert post(url, {"lead_unit": world.street.pk, "confirm_negative": True, "note": "已与街道核实"}).status_code == 200
+    assert ticket.events.get(kind="dispatch").payload["negative_override"][0]["reason"] == "已与街道核实"
 
 
 @pytest.mark.parametrize("value", ["true", 1, "yes"])

@@ -247,6 +247,10 @@ def event_details(event):
                         out.append(value)
             if p.get("outcome") == "rehandle":
                 out.append(_("Sent back for re-handling"))
+                if p.get("negative_override_kept"):
+                    from jiesu.tickets.services import rehandle_override_words
+
+                    out.append(rehandle_override_words(p["negative_override_kept"]))
             elif p.get("outcome") == "rehandle_barred" and p.get("negative_list"):
                 from jiesu.tickets.services import rehandle_barred_words
 
