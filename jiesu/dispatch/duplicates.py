@@ -87,8 +87,9 @@ class EmergencyHint(NamedTuple):
 class _Rule:
     """One line's wording (docs/duplicates.md, section 1).
 
-    `words` are strong: they tell an event (着火, 晕倒, 车祸). `weak` words may as well tell a nuisance or a
-    story (冒烟, 受伤, 呼吸困难). Anywhere in the same sentence, a `clause` word blocks every word (a hazard, a
+    `words` are strong: they tell an event (着火, 晕倒, 车祸); so do `spans`, the same as regular expressions for
+    what a few characters may part (燃气管子好像漏气, 车把骑电动车的撞了). `weak` words may as well tell a nuisance
+    or a story (冒烟, 受伤, 呼吸困难). Anywhere in the same sentence, a `clause` word blocks every word (a hazard, a
     statistic, a film or a game, a claim: 火灾隐患, 游戏中毒, 车祸理赔), a `context` word only the weak ones
     (烧烤摊冒烟, 医院里受伤, 污染导致呼吸困难), unless the sentence is urgent (URGENT: 有人受伤了，赶紧送医院).
     """
@@ -97,6 +98,7 @@ class _Rule:
     line: str
     words: tuple             # strong: an event
     weak: tuple = ()         # weak: an event, a nuisance or a story
+    spans: tuple = ()        # strong, as regular expressions: words a few characters apart (燃气管子好像漏气)
     after: tuple = ()        # right after the word, these make it something else (跳楼价, 燃气泄漏报警器, 触电危险)
     clause: tuple = ()       # anywhere in the same sentence, these block every word
     context: tuple = ()      # anywhere in the same sentence, these block the weak words (unless URGENT)
@@ -109,15 +111,45 @@ _HAZARD = ("隐患", "风险", "多发", "频发", "易发", "容易", "经常",
            "检查", "排查", "年检", "老化", "报警器", "探测器", "调查", "原因",
            "整天", "天天", "每天", "长期", "常年", "多年", "时常")
 #: Films, games, the news: a story told, not lived (游戏中毒, 新闻里的爆炸).
-_MEDIA = ("游戏", "电影", "电视剧", "电视台", "新闻", "小说", "广告")
+_MEDIA = ("游戏", "电影", "电视剧", "电视台", "新闻", "小说", "广告里", "广告中", "广告上", "广告片", "广告词", "做广告",
+          "打广告", "的广告")  # not 广告牌: a billboard that falls
 #: Money matters after the event: a claim, not a call for help (车祸住院想问医保能报销多少).
 _CLAIMS = ("保险", "理赔", "赔偿", "索赔", "鉴定", "认定", "报销", "医保", "医药费", "住院费", "工伤")
 #: Right after a word (but the police's), a hazard or a question: 触电危险, 有爆炸的危险, 充电着火了怎么办.
 _DANGER = ("危险", "的危险", "怎么办", "了怎么办", "该怎么办", "了该怎么办")
+def _gap(most):
+    """Up to `most` characters within a sentence's clause, between a span's words: a negation there denies the
+    span (燃气罐没有漏气; `_hits`)."""
+    return f"(?P<gap>[^，,。]{{0,{most}}}?)"
+
+
+#: People, in the spans below (人被压在下面, 把孩子拉上车).
+_PERSON = "(?:人|老人|孩子|小孩|宝宝|婴儿|工人|行人|路人|学生|女孩|男孩|女儿|儿子|她|他)"
+_GAS = "(?:燃气|煤气|天然气|液化气)"
+_GAS_PIPE = "(?:管子|管道|管线|软管|管)"
+_GAS_PART = "(?:管子|管道|管线|软管|管|罐|瓶|灶|阀门|阀|表|热水器)"
+#: Who is pinned under a fallen wall (no pronoun: 压住他 is pressure).
+_PINNED = "(?:人|工人|孩子|小孩|老人|行人|路人)"
+#: Whom a stranger drags into a car (not 人: a driver's fare is 把人拉上车).
+_TAKEN = "(?:她|他|孩子|小孩|女儿|儿子|女孩|男孩|学生|老人)"
+_LOOT = "(?:包|手机|钱包|项链|金项链|挎包|背包|手提包|耳环|金链子)"
+#: A police matter already handled is a past case the police have (昨天打架，警察已经来处理了): no transfer.
+_HANDLED = ("警察已经", "民警已经", "派出所已经", "警方已经", "已经处理")
+_CHEMICAL_SITE = "(?:化工厂|化工园区|化工企业|危化品仓库|加油站)"
 RULES = (
+    _Rule("119", "危险化学品泄漏或化工厂险情", "消防救援", tuple(
+        f"{what}{leak}" for what in ("化学品", "危化品", "危险品", "有毒气体", "毒气", "氨气", "氯气", "液氨", "硫酸",
+                                     "盐酸", "农药")
+        for leak in ("泄漏", "泄露", "外泄", "罐车侧翻")) + tuple(
+        f"{plant}{smoke}" for plant in ("化工厂", "化工园区", "化工企业", "危化品仓库", "加油站")
+        for smoke in ("冒浓烟", "冒黑烟", "冒烟", "冒出浓烟", "冒出黑烟", "浓烟滚滚")),
+        spans=(_CHEMICAL_SITE + _gap(6) + "(?:爆炸|着火|起火|失火|烧起来)",),  # before 火情: the plant's line
+        after=("检测", "报警器", "探测器", "保险", "应急预案") + _DANGER,
+        clause=_HAZARD + _MEDIA + _CLAIMS + ("应急预案", "演习")),  # 毒气 alone: a word for pollution (毒气熏天)
     _Rule("119", "火情", "消防救援", (
         "着火", "起火", "失火", "烧起来", "火势", "爆炸", "纵火", "放火", "点着了",
-        "冒火花", "冒火星", "打火花", "冒电火花", "电线打火", "电线冒火", "高压线掉", "高压线断"),  # a live wire
+        "冒火花", "冒火星", "打火花", "冒电火花", "电线打火", "电线冒火", "高压线掉", "高压线断",  # a live wire
+        "自燃", "燃起来", "烧着了", "着起来了"),
         weak=("火灾", "冒烟", "冒黑烟", "浓烟", "明火"),
         after=("险", "扰", "性", "等级", "报警器", "自动报警", "后") + _DANGER,
         clause=_HAZARD + _MEDIA + _CLAIMS + ("消防通道", "比赛"),
@@ -129,22 +161,19 @@ RULES = (
         "气罐漏气", "燃气管漏气", "燃气管道漏气", "煤气管道漏气", "天然气管道漏气", "燃气表漏气", "闻到燃气",
         "闻到煤气", "闻到天然气", "液化气泄漏", "液化气泄露", "燃气报警器响", "燃气报警器一直响", "燃气报警器在响",
         "煤气报警器响", "天然气报警器响", "燃气报警器一直在响", "燃气漏了", "煤气漏了", "天然气漏了", "液化气漏了"),
+        spans=(_GAS + _GAS_PART + _gap(6) + "(?:漏气|泄漏|泄露|漏了|嘶嘶)",
+               _GAS + _GAS_PIPE + "被?(?:挖|撞|砸|弄|钻|割|压)?(?:破了|断了|爆了|裂了|破裂|断裂|爆裂|挖破|挖断)"),
         after=("报警器", "探测器", "检测", "保险") + _DANGER,
         clause=tuple(w for w in _HAZARD if w != "报警器") + _MEDIA + _CLAIMS + (
             "修好", "维修费", "退费", "收费")),  # 燃气泄漏报警器: `after`; 咨询 is no block: a leak asked about leaks
-    _Rule("119", "危险化学品泄漏或化工厂险情", "消防救援", tuple(
-        f"{what}{leak}" for what in ("化学品", "危化品", "危险品", "有毒气体", "毒气", "氨气", "氯气", "液氨", "硫酸",
-                                     "盐酸", "农药")
-        for leak in ("泄漏", "泄露", "外泄", "罐车侧翻")) + tuple(
-        f"{plant}{smoke}" for plant in ("化工厂", "化工园区", "化工企业", "危化品仓库", "加油站")
-        for smoke in ("冒浓烟", "冒黑烟", "冒烟", "冒出浓烟", "冒出黑烟", "浓烟滚滚")),
-        after=("检测", "报警器", "探测器", "保险", "应急预案") + _DANGER,
-        clause=_HAZARD + _MEDIA + _CLAIMS + ("应急预案", "演习")),  # 毒气 alone: a word for pollution (毒气熏天)
     _Rule("119", "有人被困", "消防救援", (
         "困在电梯", "电梯困人", "困在里面", "掉进下水井", "掉进井里", "掉到井里", "掉进窨井", "掉进化粪池",
         "掉进污水井", "掉进雨水井", "电梯坠落", "电梯下坠", "电梯突然坠落", "电梯突然下坠", "卡在电梯里",
         "电梯里出不来", "人出不来", "人被埋", "孩子被埋", "被埋在废墟", "停在两层中间", "停在两层之间",
-        "被关在电梯", "关在电梯里", "人被关在里面"),
+        "被关在电梯", "关在电梯里", "人被关在里面", "爬不上来", "爬不出来"),
+        spans=(_PERSON + "被?(?:反锁|锁|关|困)在" + _gap(4) + "车(?:里|内)",  # a child locked in a car
+               "(?:压住|埋住|压在|埋在)了?(?:一个|一名|两个|几个)?" + _PINNED,  # a person pinned (not 压着他: a
+               _PINNED + "被?(?:压|埋)(?:在|住)"),  # boss's pressure; not 人卡住的: an office's hold-up)
         weak=("被困", "电梯卡住", "电梯突然停"),
         after=("扰", "惑", "难", "境", "局") + _DANGER,
         clause=_HAZARD + _MEDIA + ("井盖", "疫情", "封控", "隔离", "封城", "管控", "好几次", "多次", "检修", "维修",
@@ -162,15 +191,21 @@ RULES = (
          "强行塞进车", "把孩子拉上车", "把孩子拽上车", "把孩子塞进车",  # not 拽上车: a taxi tout's
          # a thief here now (被偷了, told afterwards, is none)
          "进小偷", "进了小偷", "进贼", "进了贼", "小偷还在", "小偷正在", "正在偷", "有人在偷", "抓小偷"),
+        spans=("打(?:他|她|我|自己)?的?(?:老婆|媳妇|妻子|老公|丈夫|女朋友|男朋友|女友|老人|父母|老母亲|老父亲)",  # 在打他老婆
+               "抢(?:了|走了?)(?:我|她|他|老人|孩子)?的?" + _LOOT,  # a bag snatched
+               _LOOT + "被(?:人|小偷|歹徒)?抢(?!购|光|完|空|先)",
+               "把" + _TAKEN + "(?:强行)?(?:拉|拽|拖|塞|抱|推)(?:上|进)" + _gap(3) + "车",
+               "(?:威胁|扬言)" + _gap(12) + "(?:杀|砍|捅|弄死|打死)"),  # a threat said (not 我要杀了你)
         weak=("打起来了",),
         context=("价格", "战", "官司", "比赛", "游戏", "口水"),
         after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源", "电话", "手机", "的电话", "的手机"),
-        clause=("预防", "防范", "宣传", "培训", "讲座", "咨询", "起诉", "离婚", "法律援助") + _MEDIA,
+        clause=("预防", "防范", "宣传", "培训", "讲座", "咨询", "起诉", "离婚", "法律援助") + _MEDIA + _HANDLED,
         past_counts=True),
     _Rule("122", "交通事故", "交通事故报警", (
         "车祸", "撞车", "追尾", "相撞", "翻车", "被车撞", "车撞了", "车撞倒", "车撞伤", "车撞死", "被撞倒", "被撞伤",
         "被撞了", "被撞死", "撞在一起", "撞到一起", "肇事逃逸", "肇事司机跑", "被碾压", "碾压了", "碾压到", "轧到人") + tuple(
         f"车把{who}撞" for who in ("我", "人", "他", "她", "孩子", "老人")),  # 车把我撞了 as 被车撞了 (a car hit me)
+        spans=("车把" + _gap(8) + "(?:撞|轧|碾)(?:了|倒|伤|死|飞)",),  # 货车把骑电动车的撞了
         weak=("交通事故", "撞人", "撞伤", "轧伤"),
         after=("认定", "责任", "理赔", "处理结果", "多发", "频发", "隐患", "保险", "式", "后") + _DANGER,
         clause=_HAZARD + _MEDIA + _CLAIMS + ("建议", "住院"),
@@ -180,7 +215,11 @@ RULES = (
         "没有呼吸", "失去意识", "没有意识了", "没意识了", "喘不上气", "触电", "溺水", "落水", "掉进河里", "掉进水里",
         "掉进湖里", "掉河里", "叫救护车", "需要救护车", "叫急救车", "流了很多血", "流了好多血", "满身是血",
         "满头是血", "满脸是血", "头破血流", "血流不止", "摔倒了起不来", "倒地不起", "一动不动", "人倒在地上",
-        "砸到人", "把人砸", "人口吐白沫", "孩子口吐白沫", "倒地口吐白沫", "口吐白沫倒地", "突然口吐白沫"),
+        "砸到人", "把人砸", "人口吐白沫", "孩子口吐白沫", "倒地口吐白沫", "口吐白沫倒地", "突然口吐白沫",
+        "头破了", "砸破了头", "头被砸破", "头被打破", "头磕破了", "头摔破了", "头流血", "头上流血", "头在流血",
+        "头一直流血", "人躺在地上", "倒在血泊", "躺在马路上"),
+        spans=("(?:摔倒|跌倒|摔|跌|倒地|倒在地上)" + _gap(4) + "(?:起不来|爬不起来|站不起来)",  # 摔倒起不来
+               "把" + _PERSON + "砸(?:了|伤|倒|中|到)"),
         weak=("昏迷", "受伤", "流血", "出血", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "呼吸困难", "喘不过气", "心梗",
               "脑梗", "中风", "咬伤", "被狗咬了", "砸伤", "压到人", "急救", "摔下来", "楼掉下来", "楼摔下来", "楼上掉下来",
               "楼上摔下来", "坠楼", "误吃了药", "误服", "吃错了药", "吃错药"),
@@ -193,16 +232,23 @@ RULES = (
 )
 #: The rules by their `what`: the English wording's lines (emergency_en) are these rules'.
 _RULE_NAMED = {rule.what: rule for rule in RULES}
+#: Which line is named first when several fire: 119 before 110 before 122 before 120, and within a number the rules'
+#: order (a chemical plant's fire is the chemicals line's, whether its Chinese or its English words found it).
+_LINE_ORDER = {rule: ({"119": 0, "110": 1, "122": 2, "120": 3}[rule.number], i) for i, rule in enumerate(RULES)}
 #: Any word of a rule, to pass over at once the many sentences that hold none (most).
-_ANY_WORD = {rule: re.compile("|".join(map(re.escape, rule.words + rule.weak))) for rule in RULES}
+_ANY_WORD = {rule: re.compile("|".join((*map(re.escape, rule.words + rule.weak),
+                                         *(span.replace("(?P<gap>", "(?:") for span in rule.spans))))
+             for rule in RULES}
+_SPANS = {rule: tuple(map(re.compile, rule.spans)) for rule in RULES}
 #: A word right after one of these is denied, feared, hypothetical or a near miss (没有着火, 担心燃气泄漏, 以免起火,
 #: 防溺水, 差点被车撞), also with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
 NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不要", "不", "别",
              "防止", "以免", "避免", "担心", "怕", "害怕", "预防", "谨防", "防范", "防", "杜绝", "易", "容易", "会",
-             "一旦", "万一", "如果", "若", "假如", "很", "注意", "小心", "差点", "差点儿", "差一点", "险些")
-TRANSPARENT = ("发生", "出现", "造成", "引发", "引起", "导致", "再次", "再", "又", "被")
+             "一旦", "万一", "如果", "若", "假如", "很", "注意", "小心", "差点", "差点儿", "差一点", "险些", "迟早",
+             "早晚")
+TRANSPARENT = ("发生", "出现", "造成", "引发", "引起", "导致", "再次", "再", "又", "被", "出", "要")
 #: Words that hold a rule's word but mean something else: 年轻生命 is not 轻生.
-COMPOUNDS = ("年轻生",)
+COMPOUNDS = ("年轻生", "自燃油", "自燃气", "自燃料", "简直是抢劫", "简直就是抢劫", "和抢劫一样", "跟抢劫一样", "无异于抢劫", "等于抢劫")
 #: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case). A
 #: sentence that opens with one of these or a date (below) opens a past story: the sentences after it are past
 #: too, until one says now (PRESENT).
@@ -252,9 +298,10 @@ def _denied(before):
 
 
 def _hits(rule, clause, past=False, live=None):
-    """Whether `rule` fires in one sentence: a word that is not denied, not blocked (clause; context for the weak
-    words unless the sentence is urgent), nor over (`past`; `live`: the sentence without its dated phrases, where
-    the words are looked for unless the rule counts past events)."""
+    """Whether `rule` fires in one sentence: a word or a span that is not denied (a span neither by a negation in
+    its gap), not blocked (clause; context for the weak words unless the sentence is urgent), nor over (`past`;
+    `live`: the sentence without its dated phrases, where the words are looked for unless the rule counts past
+    events)."""
     if past and not rule.past_counts:
         return False
     if not _ANY_WORD[rule].search(clause if live is None or rule.past_counts else live):
@@ -269,13 +316,21 @@ def _hits(rule, clause, past=False, live=None):
     for word in words:
         start = clause.find(word)
         while start >= 0:
-            before, after = clause[max(0, start - 8):start], clause[start + len(word):]
-            other = any(after.startswith(a) for a in rule.after) or any(
-                word in c and start >= c.index(word) and clause.startswith(c, start - c.index(word)) for c in COMPOUNDS)
-            if not other and not _denied(before):
+            if _counts(rule, clause, word, start):
                 return True
             start = clause.find(word, start + 1)
-    return False
+    return any(_counts(rule, clause, found.group(), found.start())
+               and not any(n in (found.groupdict().get("gap") or "") for n in NEGATIONS)
+               for span in _SPANS[rule] for found in span.finditer(clause))
+
+
+def _counts(rule, clause, word, start):
+    """Whether `word` (or a span's text), found at `start`, tells the event: not denied, not made something else by
+    what follows it (rule.after) nor part of a longer word (COMPOUNDS)."""
+    before, after = clause[max(0, start - 8):start], clause[start + len(word):]
+    other = any(after.startswith(a) for a in rule.after) or any(
+        word in c and start >= c.index(word) and clause.startswith(c, start - c.index(word)) for c in COMPOUNDS)
+    return not other and not _denied(before)
 
 
 def _vetoed_in_chinese(what, sentence, start, weak):
@@ -319,8 +374,7 @@ def emergency_hint(text) -> EmergencyHint | None:
     fired += [rule for rule in map(_RULE_NAMED.get, in_english) if rule not in fired]
     if not fired:
         return None
-    order = {"119": 0, "110": 1, "122": 2, "120": 3}
-    fired.sort(key=lambda r: order[r.number])
+    fired.sort(key=_LINE_ORDER.get)
     first = fired[0]
     label = f"{first.what}：请立即转 {first.number} {first.line}"
     also = [r for r in fired[1:] if r.number != first.number]

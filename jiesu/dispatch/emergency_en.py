@@ -59,7 +59,8 @@ _CLAIMS = ("insurance", "claim", "claims", "compensation", "compensate", "reimbu
            "money back", "receipt", "invoice", "price", "prices", "cost", "costs", "overcharged", "discount",
            "warranty", "subsidy", "pay for", "paid for")
 #: Right after a phrase: a hazard or a question (fire risk, a gas leak detector, what to do if …).
-_DANGER = ("risk", "risks", "hazard", "hazards", "danger", "detector", "detectors", "alarm", "alarms")
+_DANGER = ("risk", "risks", "hazard", "hazards", "danger", "detector", "detectors", "alarm", "alarms",
+           "waiting to happen")  # an accident waiting to happen
 #: Electric wires down or sparking (a fire line: 119), and what they do to a person (120).
 _WIRES = ("wire", "wires", "cable", "cables", "power line", "power lines", "electric line", "electric lines",
           "transformer", "outlet", "socket", "fuse box")
@@ -97,6 +98,11 @@ _DRAWN = (rf"(?:pulled|pulls|pulling|drew|draws|drawing) (?:out (?:a |an |his |h
 _DOORS = (r"(?:break|breaks|breaking|broke|kick|kicks|kicking|kicked|smash|smashes|smashing|smashed|bust|busting|"
           r"busted|bash|bashing)")
 _A_DOOR = r"(?:my|our|the|her|his|their|a|your) (?:front |back |apartment |flat |bedroom |bathroom )?door"
+#: A price called a robbery (the parking charges are daylight robbery): 简直是抢劫.
+_PRICED = ("daylight robbery", "highway robbery", "charges", "overpriced", "rip off", "ripoff")
+#: A police matter the police have handled (the police came yesterday about the fight): 警察已经来处理了.
+_POLICE_HANDLED = (r"police (?:came|have been|had been|already|dealt|arrested|took (?:him|her|them) away|sorted)",
+                   "already (?:handled|dealt with)", "(?:was|were) arrested")
 #: A vehicle or an animal right before a police phrase: a car hit me is the traffic police's (122), a dog that
 #: attacked our cat none; a person between them (the taxi driver attacked me) leaves the phrase the police's.
 _NOT_A_HAND = (r"(?<![a-z])(?:car|cars|bus|truck|lorry|taxi|van|motorbike|motorcycle|scooter|e bike|ebike|vehicle|"
@@ -129,6 +135,8 @@ _RIDERS = "pedestrian|pedestrians|cyclist|cyclists|biker|bikers|motorcyclist|mot
 _STRUCK_ONE = (rf"(?:a |an |the |my |our |his |her |their |two |some |several |another )?(?:{_RIDERS}|child|kid|boy|"
                rf"girl|man|woman|old man|old woman|old lady|person|people|student|students|{_VEHICLE}|someone|"
                rf"somebody|me|him|her|us|them)")
+#: Being in hospital (after an accident: a claim's story, 住院), not a hospital as a place (outside the hospital gate).
+_IN_HOSPITAL = ("(?:in|to|into|at|from) (?:the )?hospital", "hospitali[sz]ed", "hospital (?:bill|bills|stay|ward)")
 #: Someone lying on the road or the floor (a thing lying there, a cable, is no patient).
 _SOMEONE = ("he|she|someone|somebody|person|man|woman|child|kid|boy|girl|people|they|father|mother|dad|mum|mom|"
             "grandma|grandpa|grandmother|grandfather|husband|wife|son|daughter|cyclist|pedestrian|driver|rider|worker")
@@ -147,10 +155,21 @@ _FIRE_NOT_A_VERB = (r"fire(?! (?:(?:the |this |that |our |my |your |their |his |
                     r"contractor|contractors|worker|workers|staff|employee|employees|manager|managers|guard|guards|"
                     r"cleaner|cleaners|builder|builders|company|agent|agency|landlord|teacher|nanny|official|"
                     r"officials)|him|her|them|me|us|everyone|everybody|whoever|anyone)(?![a-z]))")
+#: A thing set alight (the heater set the curtains alight, set fire to the bins): 点着了, 烧起来.
+_SET_ALIGHT = (r"(?:set|sets|setting) (?:fire to|light to|(?:the |a |an |my |our |his |her |their |some )?(?:[a-z]+ )?"
+               r"[a-z]+ (?:alight|ablaze|on fire))")
+#: A figure of speech, which blocks the fire's phrases (set the world on fire, set the stage alight).
+_FIGURATIVE_FIRE = r"set (?:the )?(?:world|stage|charts|internet|dance floor|imagination) (?:on fire|alight|ablaze)"
 #: A gas fitting leaking, a few words between them (the gas hose behind the stove is leaking), but not water's.
 _GAS_PART = ("pipe|pipes|line|lines|pipeline|hose|valve|cylinder|canister|bottle|stove|cooker|boiler|heater|meter|"
              "tap")
 _NOT_WATER = "(?!water|drain|drains|sewage|sewer|toilet|radiator|heating|roof|ceiling|faucet|sink)"
+#: A gas pipe struck or broken (the diggers hit a gas line, a gas main burst): 燃气管道挖破了.
+_GAS_MAIN = "gas (?:pipe|pipes|line|lines|main|mains|pipeline)"
+_GAS_PIPE_STRUCK = (r"(?:hit|hits|struck|broke|cut|cuts|damaged|ruptured|punctured|severed|dug into|drilled into|"
+                    rf"cracked) (?:a |an |the |our |their |some )?(?:main |underground )?{_GAS_MAIN}")
+_GAS_PIPE_BROKEN = (rf"{_GAS_MAIN}(?: {_NOT_WATER}[a-z']+){{0,4}} (?:has |have |was |were |is |are |got |just )?"
+                    r"(?:burst|ruptured|broken|broke|cracked|severed|punctured|been hit|been damaged)")
 #: Swallowed what poisons (my son swallowed bleach, ate rat poison): 误服, 吃错药 (weak there too).
 _POISONS = ("bleach|poison|rat poison|pesticide|pesticides|insecticide|detergent|laundry pod|laundry pods|"
             "washing powder|drain cleaner|cleaning fluid|cleaning liquid|toilet cleaner|antifreeze|weed killer|"
@@ -165,6 +184,16 @@ _BY_AN_ANIMAL = (r"by (?:a |an |the |some |two |our |my |their )?(?:stray |big |
 #: An animal at a person (a stray dog attacked my kid, attacked by dogs): 被狗咬了 (a dog at a cat is none).
 _MAULED = (rf"(?:dog|dogs) (?:has |have |just )?(?:attacked|attacking|is attacking|are attacking|bit|mauled|"
            rf"mauling|is biting|are biting){_PERSON}", "(?:attacked|mauled) " + _BY_AN_ANIMAL)
+_CANNOT = r"(?:can'?t|cannot|can not|couldn'?t|could not|unable to)"
+#: Someone fallen into a hole (a man fell into the drainage ditch; not my phone fell into the drain): 掉进下水井.
+_FALLEN_INTO = (rf"(?:{_SOMEONE}|{_PEOPLE}) (?:has |have |just )?(?:fell|fallen|slipped) (?:into|down) (?:a |an |the )"
+                r"(?:[a-z]+ ){0,2}(?:ditch|pit|hole|drain|sewer|shaft|well|trench|manhole|gully|culvert)")
+#: Someone locked in a car (a toddler is locked inside a hot car; not the keys): 孩子被反锁在车里.
+_LOCKED_IN_A_CAR = (rf"(?:{_SOMEONE}|{_PEOPLE}) (?:is |was |are |were |has been |have been |got |been )?"
+                    r"(?:locked|trapped|stuck) (?:in|inside) (?:a |the |his |her |their |my |our |this |that )?"
+                    r"(?:hot |locked |parked )?(?:car|vehicle|van|truck)")
+#: Out again: a rescue told is over (the cat that was trapped in the drain was rescued).
+_RESCUED = ("rescued", "was freed", "were freed", "been freed", "got out", "pulled out alive")
 #: A lift stopped with people in it (stopped between floors, the elevator broke down with my mum inside).
 _LIFT_STOPPED = (r"(?:stopped|stuck|stalled|halted|jammed|hanging) between (?:two )?(?:floors|the [a-z0-9]+ and "
                  r"(?:the )?[a-z0-9]+ floors?)",
@@ -172,6 +201,12 @@ _LIFT_STOPPED = (r"(?:stopped|stuck|stalled|halted|jammed|hanging) between (?:tw
                  rf"an |the |two |three |some |several |many |\d+ )?(?:[a-z]+ )?(?:{_PEOPLE}|people|passengers|"
                  rf"residents) (?:still |stuck |trapped )?(?:inside|in it)")
 
+#: A chemical plant's blast or fire (the chemical plant had a blast, a fire at the chemical works): the chemicals
+#: line, named before the fire's (duplicates._LINE_ORDER), as 化工厂爆炸了 is.
+_CHEMICAL_SITE = r"chemicals? (?:plant|plants|factory|factories|works|warehouse|depot|park)"
+_CHEMICAL_SITE_EVENT = (_CHEMICAL_SITE + r"(?: [a-z']+){0,6} (?:explosion|exploded|blew up|blast|on fire|caught fire|"
+                        r"burning|fire)",
+                        r"(?:explosion|blast|fire|fires) (?:at|in) (?:a |an |the )?" + _CHEMICAL_SITE)
 RULES = (
     EnglishRule("火情", _any(
         "on fire", "caught fire", "catching fire", "is burning", "are burning", "burning down", "burnt down",
@@ -182,9 +217,10 @@ RULES = (
         "arcing " + _WIRE, *(live + " " + _LINE + _DOWN for live in _LIVE), "downed " + _LINE, "fallen " + _WIRE,
         *(line + _DOWN for line in ("power line", "power lines", "power cable", "power cables", "electric line",
                                      "electric lines")),
-        r"sparks (?:are )?(?:coming|flying|shooting) (?:out )?(?:of|from)"),
+        r"sparks (?:are )?(?:coming|flying|shooting) (?:out )?(?:of|from)", _SET_ALIGHT, "ablaze", "caught alight"),
         weak=_any(_FIRE_NOT_A_VERB, "smoke", "black smoke", "thick smoke", "smells of burning"),
-        blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "opened fire", "open fire on", "cease fire", "ceasefire"),
+        blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "opened fire", "open fire on", "cease fire", "ceasefire",
+                    _FIGURATIVE_FIRE),
         context=_any("barbecue", "bbq", "grill", "cigarette", "cigarettes", "smoker", "smokers", "second hand",
                      "secondhand", "balcony", "chimney", "cooking", "kitchen", "restaurant", "pollution",
                      "emissions", "factory", "burning trash", "burning garbage", "burning rubbish", "burning leaves",
@@ -201,11 +237,12 @@ RULES = (
         "smell gas", "smelling gas", "gas smell", "gas smells", "gas alarm is going off", "gas alarm going off",
         "gas alarm keeps beeping", "gas alarm is beeping", "gas detector is beeping", "gas pipe is leaking",
         "gas pipe leaking", "leak of gas",
-        r"(?:smell|smells|smelled|smelt|smelling|stinks|stink|stank|reeks|reek) (?:strongly |badly )?(?:of|like) "
+        r"(?:smell|smells|smelled|smelt|smelling|stinks|stink|stank|stunk|stinking|reeks|reek|reeked|reeking) "
+        r"(?:strongly |badly )?(?:of|like) "
         r"(?:natural )?gas",
         rf"gas (?:{_GAS_PART})(?: {_NOT_WATER}[a-z']+){{0,4}} (?:leaking|hissing|leaks|hisses)",
         r"gas (?:pipe|line|hose|valve|cylinder|canister|bottle|meter) (?:leaks|has a leak)",
-        "gas is hissing", "hissing gas", "hiss of gas"),
+        "gas is hissing", "hissing gas", "hiss of gas", _GAS_PIPE_STRUCK, _GAS_PIPE_BROKEN),
         blocks=_any(*(w for w in _HAZARD if w != "alarm test"), *_MEDIA, *_CLAIMS, "repaired", "repair fee",
                     "gas station", "gas stations", "petrol station", "filling station", "petrol", "gasoline", "diesel",
                     "water pipe", "water pipes", "water leak", "water leaking", "leaking water", "leaks water"),
@@ -217,16 +254,18 @@ RULES = (
         "chemical leak", "chemical leaking", "chemical spill", "chemicals leaking", "toxic gas", "poison gas",
         "ammonia leak", "ammonia leaking", "chlorine leak", "chlorine gas", "acid leak", "acid spill",
         "tanker overturned", "tanker has overturned", "chemical plant is on fire", "chemical plant explosion",
-        "chemical plant is smoking", "chemical factory is on fire", "chemical factory explosion"),
+        "chemical plant is smoking", "chemical factory is on fire", "chemical factory explosion", *_CHEMICAL_SITE_EVENT,
+        "toxic cloud", "chemical cloud", "chemical smoke"),
         blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "emergency plan", "exercise")),
     EnglishRule("有人被困", _any(
         "trapped in", "trapped inside", "stuck in the lift", "stuck in the elevator", "stuck in a lift",
-        "stuck in an elevator", "stuck between floors", "can't get out", "cannot get out", "can not get out",
+        "stuck in an elevator", "stuck between floors", _CANNOT + " (?:get|climb|crawl) out", _FALLEN_INTO,
+        _LOCKED_IN_A_CAR,
         "fell into a manhole", "fell into the manhole", "fell into a well", "fell down a well", "buried alive",
         "buried under", "locked in the lift", "locked in the elevator", *_LIFT_STOPPED),
         weak=_any("trapped", "lift is stuck", "elevator is stuck", "lift stuck", "elevator stuck"),
         blocks=_any(*_HAZARD, *_MEDIA, "several times", "many times", "repair", "repaired", "maintenance",
-                    "lockdown", "quarantine"),
+                    "lockdown", "quarantine", *_RESCUED),
         context=_any("problem", "problems", "feel trapped", "feeling trapped")),
     EnglishRule("暴力或治安警情", _any(
         "beating someone", "beating him", "beating her", "beating me", "beating a", "beating people",
@@ -262,7 +301,7 @@ RULES = (
                   r"(?:taken|grabbed|dragged|pulled|lured|led) (?:away )?by (?:a |some )?strangers?",
                   *(harm + other for harm in _HARM for other in (_PERSON, " each other", " one another"))),
         blocks=_any(*_MEDIA, "prevention", "training", "lecture", "consult", "consultation", "lawsuit",
-                    "divorce", "legal aid", "self defense", "self defence"),
+                    "divorce", "legal aid", "self defense", "self defence", *_PRICED, *_POLICE_HANDLED),
         context=_any("price", "prices", "rights", "for my", "for our", "for their", "court", "against the",
                      "fight back", "fighting spirit", "match", "market", "markets", "industry", "career", "tears",
                      "song", "laughter", "sweat", "demolish", "demolished", "demolition", "evict", "evicted",
@@ -283,14 +322,14 @@ RULES = (
         rf"(?:{_VEHICLE})(?: [a-z']+){{0,3}} (?:{_STRUCK}) {_STRUCK_ONE}",
         rf"(?:{_STRUCK}) (?:a |an |the |two |some |several |another )?(?:{_RIDERS})"),
         weak=_any("traffic accident", "accident"),
-        blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "responsibility", "hospital", "suggest", "suggestion",
+        blocks=_any(*_HAZARD, *_MEDIA, *_CLAIMS, "responsibility", *_IN_HOSPITAL, "suggest", "suggestion",
                     # a computer's crash: software, a website, the stock market (not "site" nor "market": a car
                     # crashed into the construction site, the market stall)
                     "computer", "website", "web site", "app", "system", "portal", "server", "software", "program",
                     "browser", "laptop", "upload", "uploading", "login", "log in", "online", "screen", "network",
                     "internet", "wifi", "stock", "stocks"),
         context=_any("traffic light", "traffic lights", "speed bump", "at work", "workplace"),
-        after=_any("prone", "report", "certificate", "responsibility", "insurance", "claim", "black spot",
+        after=_any(*_DANGER, "prone", "report", "certificate", "responsibility", "insurance", "claim", "black spot",
                    "statistics", "out(?! of control)", "course", "courses", "diet", "test", "tests", "pad", "helmet",
                    "helmets", "barrier", "barriers")),
     EnglishRule("有人受伤或急病", _any(
@@ -341,8 +380,11 @@ _DENIED_ONLY = _denied_by(_DENIALS)
 _PAST = _any("yesterday", "last (?:night|week|weekend|month|year|time|semester|term|summer|winter|spring|autumn|fall)",
              "last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "ago", "previously",
              "the other day", "in 19\\d\\d", "in 20\\d\\d")
-#: "still" with a negation is a complaint that something is not done (still hasn't been cleaned up), no event now.
+#: Minutes ago is now (a bus hit a motorbike a minute ago). "still" with a negation is a complaint that something
+#: is not done (still hasn't been cleaned up), no event now.
 _NOW = _any("now", "right now", "just now", "currently", "today", "tonight", "this morning",
+            r"(?:a |one |two |three |five |ten |a few |few |several |\d+ )?(?:second|seconds|minute|minutes|moment|"
+            r"moments|min|mins) ago", "half an hour ago", "an hour ago",
             r"still(?! (?:not|no|never|nobody|hasn'?t|haven'?t|hasnt|havent|isn'?t|isnt|aren'?t|arent|wasn'?t|"
             r"didn'?t|didnt|doesn'?t|doesnt|don'?t|dont|waiting|unpaid|unresolved|unrepaired)(?![a-z]))")
 #: Where a clause ends within a sentence: "now" or "still" makes only its own clause present (a fire last week, and
