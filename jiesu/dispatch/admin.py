@@ -3,7 +3,12 @@ retrainings (both read only)."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -84,22 +89,72 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
                                  name_is_new=not change or bool({"name", "unit"} & set(form.changed_data))):
             self.message_user(request, said, messages.WARNING)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """An entry that would come back (returning_entries) is switched off when its deletion is confirmed, and the
+        confirmation page says so before."""
+        entry = self.get_object(request, unquote(object_id))
+        if entry is None or entry.source == EntrySource.MANUAL:
+            return super().delete_view(request, object_id, extra_context)
+        if request.method == "POST" and self.has_delete_permission(request, entry):
+            self.switch_off_instead(request, GazetteerEntry.objects.filter(pk=entry.pk))
+            return HttpResponseRedirect(reverse("admin:dispatch_gazetteerentry_change", args=[entry.pk],
+                                                current_app=self.admin_site.name))
+        return super().delete_view(request, object_id, {**(extra_context or {}),
+                                                        "switched_off_instead": instead_of_deleting([entry])})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _function, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self).delete_or_switch_off, name, description)
+        return actions
+
+    def delete_or_switch_off(self, request, queryset):
+        """Django's bulk delete, whose confirmation says which entries would come back and are switched off
+        instead; once confirmed, those are switched off and the others deleted (with Django's count of them)."""
+        if request.POST.get("post") and self.has_delete_permission(request):
+            switched = self.switch_off_instead(request, queryset)
+            queryset = queryset.exclude(pk__in=switched)
+            if not queryset.exists():
+                return None
+        response = delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse):
+            response.context_data["switched_off_instead"] = instead_of_deleting(queryset)
+        return response
+
     def delete_model(self, request, obj):
         self.delete_queryset(request, GazetteerEntry.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        """Built-in entries (from the org tree or the shipped list) are switched off, not deleted: seeding would
-        bring a deleted one back at the next rebuild."""
-        chosen = set(queryset.values_list("pk", flat=True))
-        built_in = set(queryset.exclude(source=EntrySource.MANUAL).values_list("pk", flat=True))
-        kept = GazetteerEntry.objects.filter(pk__in=built_in).update(active=False, source=EntrySource.MANUAL)
-        GazetteerEntry.objects.filter(pk__in=chosen - built_in).delete()
+        """Entries that would come back (returning_entries) are switched off, the others deleted."""
+        switched = self.switch_off_instead(request, queryset)
+        queryset.exclude(pk__in=switched).delete()
         router.invalidate()
-        if kept:
+
+    def switch_off_instead(self, request, queryset) -> set:
+        """Switches off the entries of `queryset` a deletion would not rid of (returning_entries) and makes them
+        the administrator's (manual: neither seeding nor a load touches them again); says so; returns their ids."""
+        returning = returning_entries(queryset)
+        switched = {pk for pks in returning.values() for pk in pks}
+        if not switched:
+            return switched
+        GazetteerEntry.objects.filter(pk__in=switched).update(active=False, source=EntrySource.MANUAL)
+        router.invalidate()
+        built_in, loaded = len(switched) - len(returning.get(EntrySource.FILE, ())), len(returning.get(
+            EntrySource.FILE, ()))
+        if built_in:
             self.message_user(request, ngettext(
                 "%(n)d built-in entry was switched off instead (the org tree's sync would bring it back).",
                 "%(n)d built-in entries were switched off instead (the org tree's sync would bring them back).",
-                kept) % {"n": kept}, messages.WARNING)
+                built_in) % {"n": built_in}, messages.WARNING)
+        if loaded:
+            self.message_user(request, ngettext(
+                "%(n)d entry loaded from a file was switched off instead (loading the file again would bring it "
+                "back); kept as entered by hand, loads leave it alone.",
+                "%(n)d entries loaded from a file were switched off instead (loading the file again would bring "
+                "them back); kept as entered by hand, loads leave them alone.", loaded) % {"n": loaded},
+                messages.WARNING)
+        return switched
 
     @admin.action(description=_("Activate the selected entries"))
     def activate(self, request, queryset):
@@ -131,6 +186,40 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
         router.invalidate()
         self.message_user(request, _("%(created)d entries created, %(deleted)d removed.") % stats,
                           messages.SUCCESS)
+
+
+def returning_entries(entries) -> dict:
+    """{source: [ids]} of the entries a deletion would not rid of: built-in ones (the org tree's sync brings them
+    back) and loaded ones (loading the file again brings them back). Entries made or changed by hand are not
+    among them."""
+    found = {}
+    for pk, source in ((e.pk, e.source) for e in entries):
+        if source != EntrySource.MANUAL:
+            found.setdefault(source, []).append(pk)
+    return found
+
+
+def instead_of_deleting(entries) -> list:
+    """What the delete confirmation says of the entries a deletion would not rid of."""
+    returning = returning_entries(entries)
+    loaded = len(returning.pop(EntrySource.FILE, ()))
+    built_in = sum(map(len, returning.values()))
+    said = []
+    if built_in:
+        said.append(ngettext(
+            "%(n)d of these is built in (from the org tree or the shipped list): the org tree's sync would bring "
+            "it back.", "%(n)d of these are built in (from the org tree or the shipped list): the org tree's sync "
+            "would bring them back.", built_in) % {"n": built_in})
+    if loaded:
+        said.append(ngettext(
+            "%(n)d of these was loaded from a file (jiesu gazetteer load): loading the file again would bring it "
+            "back.", "%(n)d of these were loaded from a file (jiesu gazetteer load): loading the file again would "
+            "bring them back.", loaded) % {"n": loaded})
+    if said:
+        said.append(_("They will be switched off instead of deleted, and kept as entered by hand: the locator "
+                      "ignores them, and neither the sync nor a load changes them again. Switch one on to use it "
+                      "again."))
+    return said
 
 
 class CategoryChoice(forms.ModelChoiceField):

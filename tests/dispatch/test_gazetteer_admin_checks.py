@@ -12,6 +12,7 @@ from jiesu.dispatch.gazetteer import locate_text
 from jiesu.dispatch.models import GazetteerEntry
 from jiesu.units.models import Unit
 
+from .test_gazetteer_load import load, write
 from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
 
 SWAPPED = "经纬度可能填反了（经度约 116，纬度约 40）"
@@ -238,3 +239,49 @@ def test_the_lists_filters_are_told_apart_and_the_unit_is_searched_by_name(dispa
     units = admin_client.get(reverse("admin:units_unit_changelist") + "?_popup=1").content.decode()
     header = re.search(r'<th scope="col" class="[^"]*column-district_of[^"]*">.*?</th>', units, re.S).group(0)
     assert re.search(r">\s*区\s*<", header)
+
+
+def load_rows(tmp_path, rows):
+    """`jiesu gazetteer load` of a clerk's file (name, kind, unit code); its summary."""
+    return load(write(tmp_path / "地名.csv", rows, header=["地名", "类型", "所在单位"]),
+                "--report", str(tmp_path / "r.csv"))[1]
+
+
+LOADED_COMES_BACK = "其中 1 条是从文件导入的（jiesu gazetteer load）：再次导入该文件会重新建立。"
+SWITCHED_OFF_INSTEAD = "这些地名将改为停用而不删除"
+
+
+def test_deleting_a_loaded_entry_says_a_load_would_bring_it_back_and_switches_it_off(add, admin_client, tmp_path):
+    load_rows(tmp_path, [["金宝花园", "小区", "110101001001"]])
+    entry = GazetteerEntry.objects.get(name="金宝花园")
+    delete = reverse("admin:dispatch_gazetteerentry_delete", args=[entry.pk])
+    page = admin_client.get(delete).content.decode()
+    assert LOADED_COMES_BACK in page and SWITCHED_OFF_INSTEAD in page
+    page = admin_client.post(delete, {"post": "yes"}, follow=True)
+    entry.refresh_from_db()
+    assert (entry.active, entry.source) == (False, "manual")
+    assert "1 个从文件导入的地名改为停用" in page.content.decode()
+    assert locate_text("金宝花园3号楼").unit is None
+    summary = load_rows(tmp_path, [["金宝花园", "小区", "110101001001"]])
+    assert (summary["added"], summary["kept_different"]) == (0, 1)
+    assert GazetteerEntry.objects.filter(name="金宝花园").count() == 1 and not GazetteerEntry.objects.get(
+        name="金宝花园").active
+
+
+def test_the_bulk_delete_switches_off_what_would_come_back_and_deletes_the_rest(add, admin_client, tmp_path):
+    load_rows(tmp_path, [["金宝花园", "小区", "110101001001"]])
+    add("多福巷", street("110101001"), kind="road")
+    loaded, hand_made = GazetteerEntry.objects.get(name="金宝花园"), GazetteerEntry.objects.get(name="多福巷")
+    built_in = GazetteerEntry.objects.get(name="王府井大街", source="package")
+    chosen = {"action": "delete_selected", "_selected_action": [loaded.pk, hand_made.pk, built_in.pk]}
+    changelist = reverse("admin:dispatch_gazetteerentry_changelist")
+    page = admin_client.post(changelist, chosen).content.decode()
+    assert LOADED_COMES_BACK in page and "其中 1 条是内置的（来自组织树或内置清单）" in page and SWITCHED_OFF_INSTEAD in page
+    page = admin_client.post(changelist, {**chosen, "post": "yes"}, follow=True).content.decode()
+    assert not GazetteerEntry.objects.filter(pk=hand_made.pk).exists()
+    assert set(GazetteerEntry.objects.filter(pk__in=[loaded.pk, built_in.pk]).values_list("active", "source")) == {
+        (False, "manual")}
+    assert "成功删除了 1 个" in page and "1 个从文件导入的地名改为停用" in page and "1 个内置条目改为停用" in page
+    add("多福巷", street("110101001"), kind="road")
+    only_hand_made = {"action": "delete_selected", "_selected_action": [GazetteerEntry.objects.get(name="多福巷").pk]}
+    assert SWITCHED_OFF_INSTEAD not in admin_client.post(changelist, only_hand_made).content.decode()
