@@ -866,6 +866,12 @@ def escalation_target(ticket):
     return _parent_on_ladder(ticket.lead_unit)
 
 
+def barred_step_up(ticket, target):
+    """The negative-list entries ([(field, unit, duty)], [] when none) that bar `target`, the unit a ticket would
+    go up to: the step up then goes to the hotline's dispatch queue (escalate), as the worker's page says."""
+    return tickets.negative_entries(ticket, target, [])
+
+
 def may_escalate(user, ticket):
     if not user or not user.is_authenticated or ticket.state not in HANDLING_STATES or not ticket.lead_unit_id:
         return False
@@ -927,7 +933,7 @@ def escalate(user, ticket, reason, at=None):
         from_level = {UnitKind.GRID: "grid", UnitKind.COMMUNITY: "community",
                       UnitKind.STREET: "street"}[from_unit.kind]
         step = _leave_step(ticket, from_level, now)
-        if barred := tickets.negative_entries(ticket, target, []):
+        if barred := barred_step_up(ticket, target):
             _hand_over_barred_step(user, ticket, barred, reason, now, from_level=from_level, to_level=level,
                                    from_unit=from_unit.name, step=step.number,
                                    late=bool(step.due_at and now > step.due_at))

@@ -29,6 +29,7 @@ from jiesu.grids.models import (
     PlaceKind, Post,
 )
 from jiesu.tickets.models import OPEN_STATES, Ticket
+from jiesu.tickets.services import negative_entries_words
 from jiesu.units import boundaries
 from jiesu.units.models import Unit, UnitKind
 
@@ -403,9 +404,12 @@ def ticket_ladder(request, pk):
             grid = Unit.objects.get(pk=grid_id)
             may_self = grid.kind == UnitKind.GRID and services.duty_for(grid.street_id, ticket.category)[1]
     first = services.grid_first(ticket) if ticket.state == "new" else None
+    may_escalate = services.may_escalate(request.user, ticket)
+    barred = services.barred_step_up(ticket, target) if may_escalate else []
     return render(request, "grids/ticket.html", {
         "ticket": ticket, "steps": ticket.ladder_steps.select_related("unit", "by"), "report": report,
-        "may_escalate": services.may_escalate(request.user, ticket), "target": target, "target_level": level,
+        "may_escalate": may_escalate, "target": target, "target_level": level,
+        "target_barred": negative_entries_words(barred) if barred else "",
         "may_whistle": ladder.may_whistle(level) if level else False, "may_self": may_self,
         "grid_first": first, "may_route": first is not None and scoping.core.has_role(request.user, Role.DISPATCHER),
         "photos": ticket.attachments.all(),
