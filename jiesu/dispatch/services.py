@@ -101,7 +101,16 @@ def suggestions_for(ticket, top=TOP, classifier=None):
     address = ticket.address if ticket.place_source == PlaceSource.ADDRESS else place_hint(ticket) or ticket.address
     found = engine.suggest(text, address, top=top, classifier=classifier)
     _warm["done"] = True
+    if ticket.place_source == PlaceSource.CHOSEN and found.place is not None and found.place.unit is not None:
+        found.place.reason = chosen_place_reason(ticket)
     return with_grid_first(ticket, found)
+
+
+def chosen_place_reason(ticket):
+    """The place's reason when the call-taker chose it at intake (受理时选定：东华门街道): the engine was asked with
+    the chosen names, which it would word as found in an address."""
+    chosen = ticket.community or ticket.street or ticket.district
+    return ("place_chosen", {"place": chosen.name}) if chosen is not None else ("place_nothing", None)
 
 
 def with_grid_first(ticket, found):
@@ -111,7 +120,7 @@ def with_grid_first(ticket, found):
     grid that the street's duty list names for the matter; accepting such a suggestion
     opens ladder step 1 (jiesu.grids.services.open_grid_first_step). A grid, community or
     street the negative list bars for the category is never offered: that suggestion keeps
-    the dispatch catalogue's unit.
+    the dispatch catalogue's unit, its explanation saying why (负面清单 #N：…不得派给 …，未建议网格先办).
     """
     if not ticket.grid_id:
         return found
@@ -121,11 +130,15 @@ def with_grid_first(ticket, found):
     table = router.reference().table  # as the catalogue's suggestions are barred: the cached table, no query
     place = {level: table.units.get(getattr(ticket, f"{level}_id")) for level in router.LEVELS}
     for s, target in zip(found, grids.grid_first_each(ticket, [s.category for s in found])):
-        if target is None or table.barring(s.category, place, target["unit"]) is not None:
+        if target is None:
             continue
-        unit = target["unit"]
+        unit, w = target["unit"], words()
+        if (barring := table.barring(s.category, place, unit)) is not None:
+            s.explanation = w["grid_first_barred"] % {
+                "explanation": s.explanation, "id": barring.id, "category": table.category(barring.category_id).name,
+                "unit": unit.name, "level": w[f"level_{target['level']}"]}
+            continue
         s.lead, s.co, s.copy_to, s.mode, s.duty_id = unit, [], None, "grid_first", None
-        w = words()
         s.explanation = w["grid_first"] % {"name": s.category.name, "p": f"{s.probability:.0%}",
                                            "level": w[f"level_{target['level']}"], "unit": unit.name}
     return found

@@ -50,6 +50,8 @@ TEMPLATES = {
     "suggestion": gettext_noop("category “%(name)s” %(p)s × routing %(c)s: %(rest)s"),
     "grid_first": gettext_noop("category “%(name)s” %(p)s: the grid duty list has the %(level)s act first → "
                                "%(unit)s"),
+    "grid_first_barred": gettext_noop("%(explanation)s; negative list #%(id)s: “%(category)s” must not go to "
+                                      "%(unit)s, so the %(level)s is not suggested to act first"),
 }
 #: Punctuation between units and between parts (、 and ， in Chinese): translated with a context of their own.
 SEPARATORS = {"units_sep": ", ", "parts_sep": "; "}
@@ -78,6 +80,7 @@ PLACE_TEMPLATES = {
                                          "taken"),
     "place_found": gettext_noop("found in the address: %(why)s → %(place)s"),
     "place_found_text": gettext_noop("found %(why)s → %(place)s"),
+    "place_chosen": gettext_noop("chosen at intake: %(place)s"),
     "kind_unit": gettext_noop("unit name"),
     "kind_alias": gettext_noop("alias"),
     "kind_road": gettext_noop("road"),
