@@ -68,6 +68,23 @@ NOTE_FIELDS = {"unknown_category": "category", "unsure_category": "category", "u
                "unmapped_agency": "agency", "unusable_phone": "citizen_phone",
                "first_phone_kept": "citizen_phone"}
 
+#: Why an imported ticket has no place (the intake event's payload "no_place"; the ticket page shows it by 位置 —).
+#: "" names none: a ticket imported before 2026-12-06 (late), when the reason was not kept.
+MISSING_PLACE = {
+    "foreign": gettext_noop("Imported from another country's 311: its coordinates are kept, no district or street"),
+    "coordinates": gettext_noop("Not located at import: the coordinates lie in no street's area"),
+    "address": gettext_noop("Not located at import: the address was not found in the gazetteer"),
+    "nothing": gettext_noop("Not located at import: no place code, address or coordinates, and no place named in "
+                            "the text"),
+    "": gettext_noop("Not located at import"),
+}
+
+
+def missing_place(code):
+    """Why an imported ticket has no place (MISSING_PLACE), in the active language."""
+    return _(MISSING_PLACE.get(code, MISSING_PLACE[""]))
+
+
 # The report's words (context "import report": "line", "field" … are common words elsewhere)
 RESULT_REJECTED = pgettext_lazy("import report", "rejected")
 RESULT_ALREADY = pgettext_lazy("import report", "already imported")

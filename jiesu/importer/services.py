@@ -443,7 +443,7 @@ class Prepared:
     """A good row with what classification, locating and routing decided."""
 
     __slots__ = ("row", "category", "probability", "place", "lead", "co", "copy_to", "mode", "explanation",
-                 "state", "suggestion", "overdue", "place_source")
+                 "state", "suggestion", "overdue", "place_source", "missing_place")
 
 
 def classify(rows, ctx, min_probability=MIN_PROBABILITY):
@@ -467,6 +467,15 @@ def classify(rows, ctx, min_probability=MIN_PROBABILITY):
     return out
 
 
+def missing_place(row, source):
+    """Why a row has no place (a code of messages.MISSING_PLACE), kept in its intake event for the ticket's page."""
+    if source == "foreign":
+        return "foreign"
+    if row.lon is not None:
+        return "coordinates"
+    return "address" if row.address else "nothing"
+
+
 def prepare(rows, ctx, probabilities):
     """Locate and route each row; decide its state."""
     out = []
@@ -476,6 +485,7 @@ def prepare(rows, ctx, probabilities):
         p.probability = probabilities.get(id(row))
         place, confidence, source = ctx.locate(row)
         p.place, p.place_source = place, PLACE_SOURCE.get(source, "")
+        p.missing_place = missing_place(row, source) if place is None else ""
         p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
         p.overdue = False  # open past its time limit (reply's, or dispatch's when left new): set where counted
         if row.category is not None:
@@ -928,6 +938,8 @@ class Importer:
             parts.append(',"source_fields":' + _json(row.extra))
         if row.notes:
             parts.append(',"notes":' + _json([[code, value] for code, value in row.notes]))
+        if p.missing_place:
+            parts.append(f',"no_place":{_js(p.missing_place)}')
         parts.append("}")
         return "".join(parts)
 
