@@ -1,27 +1,35 @@
-"""The command line's own words in the command's language (`jiesu dispatch`, `jiesu import`): argparse's (usage,
-the section titles, -h, its errors and their `… : error:` line) and Django's (its options' help texts, the
-`CommandError:` before a refusal), Chinese first, English when chosen, as the command's printed lines.
+"""The command line's own words in the command's language (every `jiesu` command of the platform's): argparse's
+(usage, the section titles, -h, its errors and their `… : error:` line) and Django's (its options' help texts,
+`jiesu run`'s runserver options, the `CommandError:` before a refusal), Chinese first, English when chosen, as
+the command's printed lines.
 
 A command extends LanguageCommand. Its command line's language (jiesu.core.language.command_line_language:
 --lang, else the environment's, else the platform's) is active while its parser is built, parses and prints,
-so its help texts go through gettext (not gettext_lazy: they are worded as they are added). argparse words its
-own with the standard library's gettext, for which Jiesu has no catalogue, and hands its errors over formatted:
-the help formatter swaps its words for ours (HELP_WORDS), and the parser reads each error back through the
-formats argparse builds it from (ARGPARSE_ERRORS) to word it with Django's gettext.
+so its help texts go through gettext (not gettext_lazy: they are worded as they are added). A command whose work
+stores worded text (the worker's notices, the demo's tickets) works in the platform's language, as a Django
+command does, and words its refusals in the command line's (LanguageCommand.works_in_its_language).
+
+argparse words its own with the standard library's gettext, for which Jiesu has no catalogue, and hands its
+errors over formatted: the help formatter swaps its words for ours (HELP_WORDS), and the parser reads each error
+back through the formats argparse builds it from (ARGPARSE_ERRORS) to word it with Django's gettext.
 """
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+from contextlib import nullcontext
+from datetime import datetime, time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter, SystemCheckError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from jiesu.core.language import command_language, command_line_language, language_option
 
-#: argparse's words in a help page (Python 3.11) and Django's base options' help texts (Django 5.2), as msgids
+#: argparse's words in a help page (Python 3.11), Django's base options' and runserver's (`jiesu run`) help texts
+#: (Django 5.2), as msgids
 HELP_WORDS = frozenset((
     gettext_noop("usage: "), gettext_noop("positional arguments"), gettext_noop("options"),
     gettext_noop("show this help message and exit"),
@@ -33,6 +41,10 @@ HELP_WORDS = frozenset((
     gettext_noop("Display a full stack trace on CommandError exceptions."),
     gettext_noop("Don't colorize the command output."), gettext_noop("Force colorization of the command output."),
     gettext_noop("Skip system checks."),
+    gettext_noop("Optional port number, or ipaddr:port"), gettext_noop("Tells Django to use an IPv6 address."),
+    gettext_noop("Tells Django to NOT use threading."), gettext_noop("Tells Django to NOT use the auto-reloader."),
+    gettext_noop("Tells Django to NOT automatically serve static files at STATIC_URL."),
+    gettext_noop("Allows serving static files even if DEBUG is False."),
 ))
 
 #: (the format argparse builds an error from, Python 3.11; our msgid): ours spells the English as argparse does,
@@ -182,11 +194,26 @@ def _with_sub_commands(parser):
                 yield from _with_sub_commands(sub)
 
 
+def day_argument(value):
+    """An option's type: YYYY-MM-DD → the start of that day in the current time zone; an argparse error (usage,
+    exit code 2) for another value (a CommandError raised while parsing was a traceback)."""
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        message = gettext("not a date (YYYY-MM-DD): %(value)s") % {"value": repr(value)}
+        raise argparse.ArgumentTypeError(message) from None
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class LanguageCommand(BaseCommand):
     """A management command whose command line speaks its language (module docstring): the parser, its help
     and its errors, and the refusal line (`错误：…` / `Error: …` for Django's `CommandError: …`, same exit code)."""
 
     typed_name = ""  # what users type after `jiesu` when it is not the module's name (jiesu.cli.ALIASES)
+    #: On the command line, handle() works in the command line's language (its printed lines speak it), or, False,
+    #: in the platform's (settings.LANGUAGE_CODE), as a Django command does: for a command whose work stores
+    #: worded text (the worker's notices, the demo's tickets). Its refusals speak the command line's (refusal()).
+    works_in_its_language = True
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         """Django's parser, its sub-commands' too, made CommandLineParsers with our help formatters. Django's
@@ -209,14 +236,29 @@ class LanguageCommand(BaseCommand):
         with translation.override(command_language()):
             super().print_help(prog_name, subcommand)
 
+    def refusal(self, msgid, **values) -> CommandError:
+        """A CommandError saying `msgid` (marked with gettext_noop) % `values` in the command line's language
+        (call_command(): the caller's), also from a handle() that works in the platform's."""
+        with translation.override(getattr(self, "_refusal_language", None) or translation.get_language()):
+            return CommandError(gettext(msgid) % values if values else gettext(msgid))
+
+    def _work_language(self, on_command_line):
+        """The language handle() works in: the platform's on the command line of a command that does not work in
+        its own (works_in_its_language), else the one active."""
+        if on_command_line and not self.works_in_its_language:
+            return translation.override(settings.LANGUAGE_CODE)
+        return nullcontext()
+
     def execute(self, *args, **options):
         """On the command line, a refusal is one line `错误：…` / `Error: …` (Django's run_from_argv would print
         `CommandError: …`), with its exit code; --traceback and call_command() get the CommandError."""
+        self._refusal_language = translation.get_language()
+        on_command_line = getattr(self, "_called_from_command_line", False)
         try:
-            return super().execute(*args, **options)
+            with self._work_language(on_command_line):
+                return super().execute(*args, **options)
         except CommandError as refusal:
-            if (not getattr(self, "_called_from_command_line", False) or options.get("traceback")
-                    or isinstance(refusal, SystemCheckError)):
+            if not on_command_line or options.get("traceback") or isinstance(refusal, SystemCheckError):
                 raise
             self.stderr.write(gettext("Error: %(message)s") % {"message": refusal})
             sys.exit(refusal.returncode)

@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiesu.core.command_line import LanguageCommand
+from jiesu.core.command_line import LanguageCommand, day_argument
 from jiesu.core.errors import DomainError
 from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
@@ -138,8 +138,10 @@ class Command(LanguageCommand):
                             help=_("closed tickets whose category a dispatcher confirmed (labels: category codes)"))
         source.add_argument("--cold-start", action="store_true", dest="cold_start",
                             help=_("no labelled text: the active leaf categories' names and keywords"))
-        tr.add_argument("--since", type=_day, help=_("with --from-tickets: closed on or after this day (YYYY-MM-DD)"))
-        tr.add_argument("--until", type=_day, help=_("with --from-tickets: closed before this day (YYYY-MM-DD)"))
+        tr.add_argument("--since", type=day_argument,
+                        help=_("with --from-tickets: closed on or after this day (YYYY-MM-DD)"))
+        tr.add_argument("--until", type=day_argument,
+                        help=_("with --from-tickets: closed before this day (YYYY-MM-DD)"))
         tr.add_argument("--limit", type=int, help=_("with --from-tickets: at most this many, the most recently closed"))
         tr.add_argument("--out", required=True, metavar="PATH", help=_("model file to write (.npz)"))
         tr.add_argument("--version", help=_("model version string (default: timestamp + weights digest)"))
@@ -166,7 +168,7 @@ class Command(LanguageCommand):
         rt.add_argument("--no-refit", action="store_true",
                         help=_("keep the judged model as it is (not trained again with the newest tickets)"))
         rt.add_argument("--force", action="store_true", help=_("replace the current model whatever the judgement"))
-        rt.add_argument("--since", type=_day, help=_("only tickets closed on or after this day (YYYY-MM-DD)"))
+        rt.add_argument("--since", type=day_argument, help=_("only tickets closed on or after this day (YYYY-MM-DD)"))
         rt.add_argument("--version", help=_("version string of the new model (default: timestamp + weights digest)"))
         rt.add_argument("--run", type=int, metavar="ID",
                         help=_("carry out the retraining the worker recorded as ID (the worker starts it so); "
@@ -567,21 +569,6 @@ class Command(LanguageCommand):
             raise CommandError(_("model file not found: %(path)s") % {"path": path}) from None
         except ModelFormatError as exc:
             raise CommandError(exc.words(_)) from None
-
-
-def _day(value):
-    """YYYY-MM-DD → the start of that day in the current time zone; an argparse error (usage, exit code 2) for
-    another value (a CommandError raised while parsing was a traceback)."""
-    from argparse import ArgumentTypeError
-    from datetime import datetime, time as day_start
-
-    from django.utils import timezone
-
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise ArgumentTypeError(_("not a date (YYYY-MM-DD): %(value)s") % {"value": repr(value)}) from None
-    return timezone.make_aware(datetime.combine(day, day_start.min))
 
 
 def _unwritable_model(value, option, previous=False) -> str | None:
