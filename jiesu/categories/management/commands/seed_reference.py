@@ -1,20 +1,24 @@
 """manage.py seed_reference: working calendar, time-limit classes, categories, staff groups, dispatch catalogue."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiesu.accounts.groups import ensure_staff_groups
 from jiesu.categories import services
+from jiesu.core.command_line import LanguageCommand
 from jiesu.workcal.services import seed_calendar
 
 
-class Command(BaseCommand):
-    help = ("Load the reference data: the working calendar (chinese_calendar), the time-limit classes, "
-            "the category tree (own + GB/T 47678.5), the back office's staff groups (created when missing) and, "
-            "when the org tree exists, the duties. Idempotent.")
+class Command(LanguageCommand):
+    works_in_its_language = False  # the categories and groups it stores are named in the platform's
+    help = gettext_lazy("Load the reference data: the working calendar (chinese_calendar), the time-limit classes, "
+                        "the category tree (own + GB/T 47678.5), the back office's staff groups (created when "
+                        "missing) and, when the org tree exists, the duties. Idempotent.")
 
     def add_arguments(self, parser):
         parser.add_argument("--first-year", type=int, default=2024)
         parser.add_argument("--last-year", type=int, default=2026)
-        parser.add_argument("--no-duties", action="store_true", help="skip the dispatch catalogue")
+        parser.add_argument("--no-duties", action="store_true", help=_("skip the dispatch catalogue"))
 
     def handle(self, *args, first_year, last_year, no_duties, **options):
         try:

@@ -16,22 +16,26 @@ import sys
 
 from django.contrib.staticfiles.management.commands.runserver import Command as RunServer
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.i18n_compile import ensure_compiled
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 WORKER_STOP_SECONDS = 20  # how long a stopping worker may take to finish its job before it is killed
 
 
-class Command(RunServer):
-    help = ("Start the development server and, beside it, the worker (`jiesu worker`: deadlines, 督办, "
-            "auto-dispatch, the ladder, forecasts, hotspots, the dispatch desk's training), stopped with it. "
-            "--no-worker: the server alone.")
+class Command(LanguageCommand, RunServer):
+    works_in_its_language = False  # the worker's notices and the server's pages, as before
+    help = gettext_lazy("Start the development server and, beside it, the worker (`jiesu worker`: deadlines, 督办, "
+                        "auto-dispatch, the ladder, forecasts, hotspots, the dispatch desk's training), stopped with "
+                        "it. --no-worker: the server alone.")
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--no-worker", action="store_true", dest="no_worker",
-                            help="do not start the worker (one runs elsewhere)")
+                            help=_("do not start the worker (one runs elsewhere)"))
 
     def handle(self, *args, **options):
         if not reloaded_child():

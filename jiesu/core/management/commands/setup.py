@@ -8,33 +8,36 @@ import io
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jiesu.core.collector import quiet_gc
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.i18n_compile import ensure_compiled
 from jiesu.demo import setup_steps
 from jiesu.grids.demo import setup_step as demo_grids
 from jiesu.whistles.demo import setup_step as demo_whistles
 
 
-class Command(BaseCommand):
-    help = ("Set up Jiesu: migrate the database, build the org tree, load the reference data, create the demo "
-            "users and generate the demo tickets. Idempotent: what exists is kept.")
+class Command(LanguageCommand):
+    works_in_its_language = False  # the demo city, users and tickets are worded in the platform's language
+    help = gettext_lazy("Set up Jiesu: migrate the database, build the org tree, load the reference data, create the "
+                        "demo users and generate the demo tickets. Idempotent: what exists is kept.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-demo-tickets", action="store_true", help="do not generate demo tickets")
+        parser.add_argument("--no-demo-tickets", action="store_true", help=_("do not generate demo tickets"))
         parser.add_argument("--tickets", type=int, default=setup_steps.DEFAULT_TICKETS,
-                            help=f"how many demo tickets (default {setup_steps.DEFAULT_TICKETS})")
-        parser.add_argument("--seed", type=int, default=setup_steps.DEFAULT_SEED, help="random seed of the demo")
+                            help=_("how many demo tickets (default %(default)s)"))
+        parser.add_argument("--seed", type=int, default=setup_steps.DEFAULT_SEED, help=_("random seed of the demo"))
         parser.add_argument("--reset-demo", action="store_true",
-                            help="delete the demo tickets and generate them again")
+                            help=_("delete the demo tickets and generate them again"))
         parser.add_argument("--districts", default="",
-                            help="comma-separated district codes: build streets, communities and grids only "
-                                 "there (quick set-ups for tests); default all 16")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+                            help=_("comma-separated district codes: build streets, communities and grids only "
+                                   "there (quick set-ups for tests); default all 16"))
+        parser.add_argument("--no-progress", action="store_true", help=_("no progress bars"))
         parser.add_argument("--no-model", action="store_true",
-                            help="do not start training the dispatch desk's first model in the background "
-                                 "(the worker trains it at its first pass)")
+                            help=_("do not start training the dispatch desk's first model in the background "
+                                   "(the worker trains it at its first pass)"))
 
     def handle(self, *args, **options):
         with quiet_gc():  # 15 % of the set-up's CPU went to the cyclic GC (jiesu.core.collector)
@@ -43,7 +46,7 @@ class Command(BaseCommand):
     def set_up(self, *, no_demo_tickets, tickets, seed, reset_demo, districts, no_progress, no_model=False,
                **options):
         if tickets < 0:
-            raise CommandError("--tickets must be 0 or more")
+            raise self.refusal(gettext_noop("--tickets must be 0 or more"))
         started = time.perf_counter()
         log = self.stdout.write
         districts = [d.strip() for d in districts.split(",") if d.strip()] or None

@@ -7,25 +7,31 @@
     jiesu grids ladder-scan                                      close finished steps, warn overdue ones
     jiesu grids demo [--seed N] [--reset]                        demo grid work for every street (see docs/grids.md)
 """
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jiesu.accounts.models import User
+from jiesu.core.command_line import LanguageCommand
 from jiesu.units import boundaries
 from jiesu.units.models import Unit, UnitKind
 
 
-class Command(BaseCommand):
-    help = "Grid governance: import/export/validate grid boundaries, seed duty lists, scan the ladder, demo."
+class Command(LanguageCommand):
+    works_in_its_language = False  # the ladder's events, the duty lists and the demo in the platform's language
+    help = gettext_lazy("Grid governance: import/export/validate grid boundaries, seed duty lists, scan the ladder, "
+                        "demo.")
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["import", "export", "validate", "seed-duties", "ladder-scan", "demo"])
         parser.add_argument("target", nargs="?", default="")
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--strict", action="store_true")
-        parser.add_argument("--as", dest="as_user", default="", help="user name to act as (default: a superuser)")
+        parser.add_argument("--as", dest="as_user", default="", help=_("user name to act as (default: a superuser)"))
         parser.add_argument("-o", "--output", default="")
-        parser.add_argument("--seed", type=int, default=12345, help="random seed of the demo (default 12345)")
-        parser.add_argument("--reset", action="store_true", help="demo: delete the demo grid work and generate it again")
+        parser.add_argument("--seed", type=int, default=12345, help=_("random seed of the demo (default 12345)"))
+        parser.add_argument("--reset", action="store_true",
+                            help=_("demo: delete the demo grid work and generate it again"))
 
     def handle(self, *args, action, target, dry_run, strict, as_user, output, seed, reset, **options):
         from jiesu.core.errors import DomainError
@@ -46,7 +52,7 @@ class Command(BaseCommand):
             for label, message in report.warnings:
                 out(f"  warning {label}: {message}")
             if report.rejected:
-                raise CommandError(f"{len(report.rejected)} record(s) rejected")
+                raise self.refusal(gettext_noop("%(n)d record(s) rejected"), n=len(report.rejected))
         elif action == "export":
             street = self._street(target)
             text = services.export_text(Unit.objects.filter(street=street, kind=UnitKind.GRID, active=True))
@@ -66,7 +72,7 @@ class Command(BaseCommand):
                     out(f"  warning: {w}")
                 bad += not check.ok
             if bad:
-                raise CommandError(f"{bad} community(ies) with problems")
+                raise self.refusal(gettext_noop("%(n)d community(ies) with problems"), n=bad)
         elif action == "seed-duties":
             out(f"city default duty list: {services.seed_city_default()} line(s) created")
         elif action == "ladder-scan":
@@ -79,11 +85,11 @@ class Command(BaseCommand):
     def _user(self, name):
         user = User.objects.filter(username=name).first() if name else User.objects.filter(is_superuser=True).first()
         if user is None:
-            raise CommandError("no such user (give --as USER)")
+            raise self.refusal(gettext_noop("no such user (give --as USER)"))
         return user
 
     def _street(self, code):
         street = Unit.objects.filter(code=code, kind=UnitKind.STREET).first()
         if street is None:
-            raise CommandError(f"no street has the code {code!r}")
+            raise self.refusal(gettext_noop("no street has the code %(code)s"), code=repr(code))
         return street

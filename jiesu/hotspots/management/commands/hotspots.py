@@ -2,35 +2,40 @@
 import json
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import jobs, services
 from jiesu.hotspots.cluster import Params, find_problems
 from jiesu.hotspots.messages import BadFile, read_items, top_table
 
 
-class Command(BaseCommand):
-    help = ("Find the hot problems: group the tickets of the last --days days about the same problem and place, "
-            "rank them by heat and store the run (the hotspot page shows the latest). With --csv FILE, read the "
-            "Teddy Cup messages-with-likes file instead, print the top problems and timings, store nothing.")
+class Command(LanguageCommand):
+    help = gettext_lazy("Find the hot problems: group the tickets of the last --days days about the same problem and "
+                        "place, rank them by heat and store the run (the hotspot page shows the latest). With --csv "
+                        "FILE, read the Teddy Cup messages-with-likes file instead, print the top problems and "
+                        "timings, store nothing.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=30, help="the window: tickets of the last N days (default 30)")
-        parser.add_argument("--top", type=int, default=Params.top, help="problems kept (default %(default)s)")
-        parser.add_argument("--show", type=int, default=10, help="problems printed (default 10)")
+        parser.add_argument("--days", type=int, default=30,
+                            help=_("the window: tickets of the last N days (default 30)"))
+        parser.add_argument("--top", type=int, default=Params.top, help=_("problems kept (default %(default)s)"))
+        parser.add_argument("--show", type=int, default=10, help=_("problems printed (default 10)"))
         parser.add_argument("--link-days", type=float, default=Params.window_days,
-                            help="linked tickets are at most N days apart (default %(default)s)")
+                            help=_("linked tickets are at most N days apart (default %(default)s)"))
         parser.add_argument("--link-text", type=float, default=Params.link_text,
-                            help="minimum text similarity of a link (default %(default)s)")
+                            help=_("minimum text similarity of a link (default %(default)s)"))
         parser.add_argument("--if-due", type=float, metavar="HOURS",
-                            help="run only when the latest run is at least HOURS old (for cron)")
-        parser.add_argument("--csv", metavar="FILE", help="messages_with_votes.csv: cluster its messages instead")
-        parser.add_argument("--json", action="store_true", help="print the problems as JSON lines")
+                            help=_("run only when the latest run is at least HOURS old (for cron)"))
+        parser.add_argument("--csv", metavar="FILE", help=_("messages_with_votes.csv: cluster its messages instead"))
+        parser.add_argument("--json", action="store_true", help=_("print the problems as JSON lines"))
 
     def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, **options):
         if top < 1 or show < 0:
-            raise CommandError("--top must be 1 or more and --show 0 or more")
+            raise CommandError(_("--top must be 1 or more and --show 0 or more"))
         params = Params(top=top, window_days=link_days, link_text=link_text)
         if csv:
             return self.from_csv(csv, params, show, json)

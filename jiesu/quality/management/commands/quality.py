@@ -4,8 +4,11 @@ import random
 import time
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.core.errors import DomainError
 from jiesu.hotspots.messages import parse_time
 from jiesu.quality import checks, services, timing
@@ -13,17 +16,17 @@ from jiesu.quality import checks, services, timing
 COLUMNS = ("留言主题", "留言详情", "答复意见", "留言时间", "答复时间")
 
 
-class Command(BaseCommand):
-    help = ("Check the lead units' replies of the last --days days and store the flags (the reply-quality page "
-            "lists them). With --csv FILE (messages_with_replies.csv), check the file's replies instead: print the "
-            "thresholds, flag rates, reply times in working hours and, with --sample N, N flagged replies per "
-            "reason to check by hand; nothing is stored.")
+class Command(LanguageCommand):
+    help = gettext_lazy("Check the lead units' replies of the last --days days and store the flags (the "
+                        "reply-quality page lists them). With --csv FILE (messages_with_replies.csv), check the "
+                        "file's replies instead: print the thresholds, flag rates, reply times in working hours and, "
+                        "with --sample N, N flagged replies per reason to check by hand; nothing is stored.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=30, help="replies of the last N days (default 30)")
-        parser.add_argument("--csv", metavar="FILE", help="messages_with_replies.csv: calibrate on it")
-        parser.add_argument("--sample", type=int, default=0, help="with --csv: print N flagged replies per reason")
-        parser.add_argument("--seed", type=int, default=7, help="random seed of the sample")
+        parser.add_argument("--days", type=int, default=30, help=_("replies of the last N days (default 30)"))
+        parser.add_argument("--csv", metavar="FILE", help=_("messages_with_replies.csv: calibrate on it"))
+        parser.add_argument("--sample", type=int, default=0, help=_("with --csv: print N flagged replies per reason"))
+        parser.add_argument("--seed", type=int, default=7, help=_("random seed of the sample"))
 
     def handle(self, *args, days, csv, sample, seed, **options):
         if csv:
@@ -41,7 +44,8 @@ class Command(BaseCommand):
                 reader = csv.DictReader(f)
                 missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
                 if missing:
-                    raise CommandError(f"{path}: missing column(s) {', '.join(missing)}")
+                    raise CommandError(_("%(path)s: missing column(s) %(columns)s")
+                                       % {"path": path, "columns": ", ".join(missing)})
                 rows = list(reader)
         except OSError as exc:
             raise CommandError(str(exc)) from None

@@ -7,26 +7,29 @@ GeoJSON: a FeatureCollection whose properties hold `code` or `adcode` and
 `name`. CSV: columns code, name, parent_code, kind and wkt or geojson.
 Coordinates must be WGS-84 (not GCJ-02). See docs/units.md.
 """
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiesu.core.command_line import LanguageCommand
 from jiesu.units.boundaries import BoundaryFileError, read_boundaries
 from jiesu.units.services import load_boundaries
 
 
-class Command(BaseCommand):
-    help = "Load real unit boundaries (WGS-84) from a GeoJSON FeatureCollection or a CSV file."
+class Command(LanguageCommand):
+    typed_name = "load-units"
+    help = gettext_lazy("Load real unit boundaries (WGS-84) from a GeoJSON FeatureCollection or a CSV file.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="a .geojson/.json FeatureCollection or a .csv file")
+        parser.add_argument("file", help=_("a .geojson/.json FeatureCollection or a .csv file"))
         parser.add_argument("--no-repair", action="store_true",
-                            help="reject invalid polygons instead of repairing them (make_valid)")
+                            help=_("reject invalid polygons instead of repairing them (make_valid)"))
         parser.add_argument("--no-retile", action="store_true",
-                            help="leave the schematic units below a loaded boundary as they are")
+                            help=_("leave the schematic units below a loaded boundary as they are"))
         parser.add_argument("--strict", action="store_true",
-                            help="save nothing if any record is rejected")
-        parser.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
-        parser.add_argument("--seed", type=int, default=1, help="seed of the schematic re-tiling (default 1)")
+                            help=_("save nothing if any record is rejected"))
+        parser.add_argument("--dry-run", action="store_true", help=_("check and report, save nothing"))
+        parser.add_argument("--seed", type=int, default=1, help=_("seed of the schematic re-tiling (default 1)"))
 
     def handle(self, *args, **options):
         try:
