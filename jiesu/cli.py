@@ -1,17 +1,10 @@
-"""The `jiesu` console command: a thin wrapper over Django's management commands.
+"""The `jiesu` console command: a thin wrapper over Django's management commands (`jiesu load-units` runs
+load_units, `jiesu demo` load_demo, `jiesu import` import_tickets, `jiesu <any Django management command>`).
+`jiesu` and `jiesu --help` print OVERVIEW in the user's language, then Django's list of commands; each command's
+--help speaks that language too (jiesu.core.command_line).
 
-    jiesu setup          migrate, load the demo city, users and tickets
-    jiesu run            serve on http://127.0.0.1:8000, with the worker beside it (--no-worker: without)
-    jiesu worker         the worker alone: deadlines, 督办, auto-dispatch, forecasts, the desk's training…
-    jiesu load-units F   load real boundaries from GeoJSON/CSV
-    jiesu kpi rebuild [--since YYYY-MM-DD]   recompute the assessment rollups
-    jiesu import F --format csv|us311   import historical tickets (docs/import.md)
-    jiesu <any Django management command>
-
-The platform's own commands stop with a clear message on a database that is new or older than the code:
-run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The commands that work on files
-only (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`, `jiesu hotspots --csv`) need no
-database.
+The platform's own commands stop with a clear message on a database that is new or older than the code
+(schema_problem), but those that work on files only (files_only), as OVERVIEW tells users.
 
 Ctrl-C before the command's handle() runs (Django loading, the command's code, Django's system checks: the
 first two to four seconds) prints one line saying nothing was done and exits with 130, as the commands do once
@@ -33,6 +26,35 @@ INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as 
 STOPPED_BEFORE = {"zh-hans": "jiesu: 已中断：命令尚未开始，未做任何更改",
                   "en": "jiesu: interrupted before the command started: nothing was done"}
 STOPPED = {"zh-hans": "jiesu: 已中断", "en": "jiesu: interrupted"}
+#: `jiesu`, `jiesu --help`: the platform's everyday commands, before Django's list of them all
+OVERVIEW = {"zh-hans": """用法：jiesu <命令> [选项]    （jiesu <命令> --help：该命令的说明和选项）
+
+    jiesu setup          迁移数据库，载入演示城市、用户和工单
+    jiesu run            在 http://127.0.0.1:8000 启动开发服务器，并在旁启动后台任务（--no-worker：不启动）
+    jiesu worker         只启动后台任务：办理时限、督办、自动派单、预测、派单台的模型训练…
+    jiesu load-units F   从 GeoJSON/CSV 载入真实边界
+    jiesu kpi rebuild [--since YYYY-MM-DD]   重新计算考核汇总
+    jiesu import F --format csv|us311   导入历史工单（docs/import.md）
+    jiesu <任意 Django 管理命令>
+
+数据库是新的或比代码旧时，平台自己的命令会给出提示并停止：请先运行 `jiesu setup`（新数据库）或
+`jiesu migrate`（升级）。只处理文件的命令（`jiesu dispatch evaluate|crossval|predict|info`、
+`train --from-csv`、`jiesu hotspots --csv`）不需要数据库。
+""", "en": """usage: jiesu <command> [options]    (jiesu <command> --help: what it does, its options)
+
+    jiesu setup          migrate, load the demo city, users and tickets
+    jiesu run            serve on http://127.0.0.1:8000, with the worker beside it (--no-worker: without)
+    jiesu worker         the worker alone: deadlines, 督办, auto-dispatch, forecasts, the desk's training…
+    jiesu load-units F   load real boundaries from GeoJSON/CSV
+    jiesu kpi rebuild [--since YYYY-MM-DD]   recompute the assessment rollups
+    jiesu import F --format csv|us311   import historical tickets (docs/import.md)
+    jiesu <any Django management command>
+
+The platform's own commands stop with a clear message on a database that is new or older than the code:
+run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The commands that work on files
+only (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`, `jiesu hotspots --csv`) need no
+database.
+"""}
 
 
 def main(argv=None):
@@ -53,8 +75,8 @@ def in_handle(exc) -> bool:
 
 
 def interrupted_language(argv) -> str:
-    """The language of the Ctrl-C line: --lang on the command line, else the environment's, else Chinese (the
-    platform's LANGUAGE_CODE, not read: Django may be half loaded)."""
+    """The language of the lines `jiesu` prints itself (the Ctrl-C line, OVERVIEW): --lang on the command line,
+    else the environment's, else Chinese (the platform's LANGUAGE_CODE, not read: Django may be half loaded)."""
     from jiesu.core.language import environment_language, language_option
 
     return language_option(argv) or environment_language() or "zh-hans"
@@ -65,7 +87,7 @@ def _main(argv):
     from django.core.management import execute_from_command_line
 
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(__doc__)
+        print(OVERVIEW[interrupted_language(argv)])
         if not argv:
             return 0
         execute_from_command_line(["jiesu", "help"])
