@@ -285,3 +285,78 @@ def test_the_bulk_delete_switches_off_what_would_come_back_and_deletes_the_rest(
     add("多福巷", street("110101001"), kind="road")
     only_hand_made = {"action": "delete_selected", "_selected_action": [GazetteerEntry.objects.get(name="多福巷").pk]}
     assert SWITCHED_OFF_INSTEAD not in admin_client.post(changelist, only_hand_made).content.decode()
+
+
+POSITION_AND_DIRECTION = "是方位词加方向"
+PLACE_AND_UNIT = "是区或街道名称加另一单位的名称"
+
+
+def test_a_word_of_position_with_a_direction_is_refused_and_real_names_with_directions_pass(add):
+    """A position word and a direction name no place (路口东 sent every "…路口东…" text to the entry's unit); place
+    words with directions, and names with a word of their own, are real names."""
+    from jiesu.dispatch.models import is_position_with_direction
+
+    jingshan = street("110101002")
+    for name in ("路口东", "路口西北", "门口南侧", "东侧路口", "小区门口东", "3号楼东侧", "路 口 东"):
+        assert POSITION_AND_DIRECTION in name_error(add(name, jingshan, kind="landmark")), name
+    assert name_error(add("路口东", jingshan, kind="landmark")) == (
+        "“路口东”是方位词加方向（路口东、门口南侧）：说的是在某处的哪一边，不是某处的名称，作为景山街道的地名，会把所有含有它的"
+        "地址和诉求内容都定位到景山街道。请填写完整名称（如王府井大街路口东）。")
+    real = ("东方花园", "南湖东园", "西坝河东里", "北苑", "南口", "南大街", "东四十条", "西直门", "东单", "南门仓胡同")
+    assert [n for n in real if is_position_with_direction(n)] == []
+    for name in ("东方花园", "南湖东园", "西坝河东里"):
+        page = add(name, Unit.objects.defer("geometry").get(code="110101002001"), kind="compound")
+        assert page.status_code == 200 and GazetteerEntry.objects.filter(name=name).exists(), name_error(page)
+    assert not GazetteerEntry.objects.filter(unit=jingshan).exclude(source="auto").exists()
+
+
+def test_a_long_name_of_overlapping_address_words_is_judged_at_once():
+    """小区 is a place word and a locative word: a regular expression tried every split of 小区小区…x, and a name
+    of 81 characters took minutes (the admin's worker hung); the table of positions takes milliseconds."""
+    import time
+
+    from jiesu.dispatch.models import is_address_words, is_position_with_direction
+
+    started = time.perf_counter()
+    judged = [f(name) for name in ("小区" * 40 + "x", "3号楼下" * 24 + "x", "路口东" * 33 + "x")
+              for f in (is_address_words, is_position_with_direction)]
+    assert judged == [False] * 6 and time.perf_counter() - started < 1.0
+    assert is_address_words("3号楼下") and is_address_words("3号院")
+
+
+def test_a_districts_name_followed_by_another_units_name_is_refused(add):
+    """东城区东华门街道 as a name of 景山街道 sent every "东城区东华门街道…" address there; so would 东城区景山 (景山街道's
+    alias) as a name of a community, 朝阳区八里庄街道 of any place but 朝阳区's 八里庄街道, 北京市东城区东华门街道 too."""
+    from jiesu.dispatch.gazetteer import seed_gazetteer
+    from jiesu.units import services
+
+    services.build_org_tree(districts=("110101", "110102", "110105", "110108"))
+    seed_gazetteer()
+    jingshan, community = street("110101002"), Unit.objects.defer("geometry").get(code="110101002001")
+    assert name_error(add("东城区东华门街道", jingshan)) == (
+        "“东城区东华门街道”是区或街道名称加另一单位的名称（东华门街道（东城区））：该单位的地址常以它开头，作为景山街道的地名，会把"
+        "这些地址都定位到景山街道。")
+    for name, unit in (("东城区景山", community), ("东城景山街道", community), ("北京市东城区东华门街道", jingshan),
+                       ("东华门街道东华门第一社区", jingshan), ("朝阳区八里庄街道", jingshan)):
+        assert PLACE_AND_UNIT in name_error(add(name, unit)), name
+    assert "八里庄街道（朝阳区）" in name_error(add("朝阳区八里庄街道", jingshan))
+    for name, unit in (("东城区景山", jingshan),  # a street's own full name
+                       ("朝阳区八里庄街道", Unit.objects.defer("geometry").get(name="八里庄街道", district__code="110105"))):
+        page = add(name, unit)
+        assert page.status_code == 200 and GazetteerEntry.objects.filter(name=name, unit=unit).exists(), name
+    assert locate_text("东城区东华门街道多福巷").street.code == "110101001"
+
+
+def test_of_the_whole_citys_seeded_entries_none_is_refused(db):
+    """Every active entry `jiesu setup` makes (the whole org tree's names and aliases and the shipped list), checked
+    as a new name (name_problem) against all the others: none is refused."""
+    from jiesu.dispatch.gazetteer import seed_gazetteer
+    from jiesu.dispatch.models import Namesakes
+    from jiesu.units import services
+
+    services.build_org_tree()
+    seed_gazetteer()
+    namesakes = Namesakes()
+    entries = list(GazetteerEntry.objects.filter(active=True).select_related("unit").defer("unit__geometry"))
+    assert len(entries) > 4000
+    assert [(e.name, e.unit.code, e.name_problem(namesakes)) for e in entries if e.name_problem(namesakes)] == []
