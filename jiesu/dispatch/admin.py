@@ -24,7 +24,8 @@ from jiesu.tickets.models import Ticket
 
 class GazetteerEntryForm(forms.ModelForm):
     """The point typed in any of China's datums and stored in WGS-84 (models.stored_point), as the API, the
-    import and `jiesu gazetteer load` take it; the refusals are the model's (GazetteerEntry.problems)."""
+    import and `jiesu gazetteer load` take it; the refusals are the model's (GazetteerEntry.problems). A new name
+    found in many recent addresses is saved only once confirmed (save_common_name, shown then)."""
 
     lon = forms.FloatField(label=_("longitude"), required=False)
     lat = forms.FloatField(label=_("latitude"), required=False)
@@ -32,6 +33,11 @@ class GazetteerEntryForm(forms.ModelForm):
                                      required=False, help_text=_(
                                          "The map the point was read from: a GCJ-02 or BD-09 point read as WGS-84 "
                                          "lies 0.5–1 km off, often in another street. Stored as WGS-84."))
+
+    save_common_name = forms.BooleanField(label=_("Save it all the same"), required=False,
+                                          widget=forms.HiddenInput, help_text=_(
+                                              "Tick when the name is this place's own all the same: addresses "
+                                              "naming it and no finer place will be sent here."))
 
     class Meta:
         model = GazetteerEntry
@@ -42,7 +48,22 @@ class GazetteerEntryForm(forms.ModelForm):
         lon, lat, system = cleaned.get("lon"), cleaned.get("lat"), cleaned.get("coord_system") or "wgs84"
         self.typed_point = (lon, lat, system)
         cleaned["lon"], cleaned["lat"] = stored_point(lon, lat, system)
+        self.confirm_common_name(cleaned)
         return cleaned
+
+    def confirm_common_name(self, cleaned):
+        """A new name (or a name given a new unit) found in many recent addresses: refused with the share, and
+        the "save it all the same" box shown, until that is ticked."""
+        name_is_new = self.instance.pk is None or {"name", "unit"} & set(self.changed_data)
+        if not (name_is_new and cleaned.get("active") and cleaned.get("name") and cleaned.get("unit")):
+            return
+        if cleaned.get("save_common_name"):
+            return
+        said = GazetteerEntry(name=cleaned["name"], unit=cleaned["unit"]).common_name_warning()
+        if said:
+            self.fields["save_common_name"].widget = forms.CheckboxInput()
+            self.add_error("name", _("%(warning)s To save it all the same, tick “%(box)s” below.") % {
+                "warning": said, "box": self.fields["save_common_name"].label})
 
 
 @admin.register(GazetteerEntry)
@@ -60,7 +81,7 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
     readonly_fields = ("source",)
     list_per_page = 100
     actions = ["activate", "deactivate", "reseed"]
-    fields = ("name", "kind", "unit", "lon", "lat", "coord_system", "active", "note", "source")
+    fields = ("name", "kind", "unit", "lon", "lat", "coord_system", "active", "note", "save_common_name", "source")
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("unit__geometry")
@@ -85,7 +106,7 @@ class GazetteerEntryAdmin(ByName, admin.ModelAdmin):
             obj.pk = None
         obj.source = EntrySource.MANUAL
         super().save_model(request, obj, form, change)
-        for said in obj.warnings(getattr(form, "typed_point", None),
+        for said in obj.warnings(getattr(form, "typed_point", None), common=False,
                                  name_is_new=not change or bool({"name", "unit"} & set(form.changed_data))):
             self.message_user(request, said, messages.WARNING)
 

@@ -102,11 +102,12 @@ class GazetteerEntry(models.Model):
                     "first, about 116 for Beijing).")), swapped_hint(lon, lat))))
         return errors
 
-    def warnings(self, typed_point=None, name_is_new=True, namesakes=None, recent=None) -> list:
-        """What is said when the entry is saved (saved all the same): a name other places carry too and a name
-        in a large share of recent addresses (when the name or the unit is new), and a point outside its unit,
-        with the datum that would put the typed numbers inside it. `typed_point`: (lon, lat, coordinate system)
-        as typed (default: the stored WGS-84 point); `recent`: RecentAddresses read once for many entries."""
+    def warnings(self, typed_point=None, name_is_new=True, namesakes=None, recent=None, common=True) -> list:
+        """What is said when the entry is saved (saved all the same): a name other places carry too and, unless
+        not `common`, a name in a large share of recent addresses (when the name or the unit is new), and a point
+        outside its unit, with the datum that would put the typed numbers inside it. `typed_point`: (lon, lat,
+        coordinate system) as typed (default: the stored WGS-84 point); `recent`: RecentAddresses read once for
+        many entries. The admin asks about a common name before saving (common_name_warning), not after."""
         said = []
         if not self.active:
             return said
@@ -115,17 +116,25 @@ class GazetteerEntry(models.Model):
             said.append(_("“%(name)s” also names %(places)s: an address naming only it no longer settles the place "
                           "(the locator stops at the places' common unit, or cannot decide), unless the address's "
                           "other names settle it.") % {"name": self.name, "places": places_of(others)})
-        common = (recent or RecentAddresses()).common(self.name) if name_is_new else None
-        if common:
-            said.append(_("“%(name)s” occurs in %(share)s %% of the last %(read)s addresses (%(found)s): as a name "
-                          "of %(unit)s it sends those that name no finer place there. Check that it is this "
-                          "place's own name.") % {"name": self.name, "unit": self.unit.name, **common})
+        common_name = self.common_name_warning(recent) if name_is_new and common else None
+        if common_name:
+            said.append(common_name)
         if self.lon is not None and self.unit_id not in unit_ids_at(self.lon, self.lat):
             lon, lat, system = typed_point or (self.lon, self.lat, "wgs84")
             outside = _("The point lies outside %(unit)s: the locator uses the entry without it.") % {
                 "unit": self.unit.name}
             said.append(" ".join(filter(None, (outside, datum_hint(self.unit, lon, lat, system)))))
         return said
+
+    def common_name_warning(self, recent=None):
+        """What is said of a name found in COMMON_SHARE or more of the recent addresses (RecentAddresses), or
+        None."""
+        common = (recent or RecentAddresses()).common(self.name)
+        if not common:
+            return None
+        return _("“%(name)s” occurs in %(share)s %% of the last %(read)s addresses (%(found)s): as a name of "
+                 "%(unit)s it sends those that name no finer place there. Check that it is this place's own "
+                 "name.") % {"name": self.name, "unit": self.unit.name, **common}
 
     def name_is_new(self):
         """Whether the name or the unit is not yet saved so (an entry added, or renamed or moved)."""

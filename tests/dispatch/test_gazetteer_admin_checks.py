@@ -143,14 +143,28 @@ def recent_addresses(*addresses):
                                for a in addresses)
 
 
-def test_a_name_in_many_recent_addresses_is_saved_with_a_warning_naming_the_share(add):
+def test_a_name_in_many_recent_addresses_is_saved_only_once_confirmed_and_the_form_says_why(add, admin_client):
+    """The share of recent addresses is said before the entry is saved, while it can still be changed: the form
+    comes back with it and a "save it all the same" box; ticked, the entry is saved, without saying it again."""
     recent_addresses(*["东城区景山后街8号"] * 10, *["东城区沙滩北街2号"] * 4, *["西城区西单北大街"] * 86)
+    form = admin_client.get(reverse("admin:dispatch_gazetteerentry_add")).content.decode()
+    assert re.search(r'<input type="hidden" name="save_common_name"', form)
+    assert "form-row hidden field-save_common_name" in form  # not shown
     page = add("景山后街", street("110101002"), kind="road")
-    assert GazetteerEntry.objects.filter(name="景山后街").exists()
-    assert [w for w in warnings(page) if "最近" in w] == [
+    assert not GazetteerEntry.objects.filter(name="景山后街").exists()
+    assert name_error(page) == (
         "“景山后街”出现在最近 100 条地址中的 10%（10 条）：作为景山街道的地名，会把其中未写明更具体地点的地址都定位到"
-        "景山街道。请确认它确是此处的名称。"]
-    assert [w for w in warnings(add("沙滩北街", street("110101002"), kind="road")) if "最近" in w] == []
+        "景山街道。请确认它确是此处的名称。 如仍要保存，请勾选下方的“仍然保存”。")
+    assert re.search(r'<input type="checkbox" name="save_common_name"', page.content.decode())
+    assert "form-row field-save_common_name" in page.content.decode()  # shown
+    page = add("景山后街", street("110101002"), kind="road", save_common_name="on")
+    assert GazetteerEntry.objects.filter(name="景山后街").exists() and [w for w in warnings(page) if "最近" in w] == []
+    quiet = add("沙滩北街", street("110101002"), kind="road")
+    assert GazetteerEntry.objects.filter(name="沙滩北街").exists() and [w for w in warnings(quiet) if "最近" in w] == []
+    entry = GazetteerEntry.objects.get(name="景山后街")
+    page = admin_client.post(reverse("admin:dispatch_gazetteerentry_change", args=[entry.pk]), {
+        "name": entry.name, "kind": entry.kind, "unit": entry.unit_id, "active": "on", "note": "核实过"})
+    assert page.status_code == 302 and GazetteerEntry.objects.get(pk=entry.pk).note == "核实过"  # not a new name
 
 
 def test_a_name_two_units_carry_stays_editable_and_is_refused_elsewhere(add, admin_client):
