@@ -25,7 +25,10 @@ street for `elsewhere`), and the pair counts as offered when the ticket is among
 the offers. Twice: in an index of all 16,000 messages and titles (TF-IDF), and in
 one of 500 (plain term frequencies, `MIN_IDF_DOCS`, as in the demo city).
 Prints, per set and index, the share of same-problem pairs offered (recall) and
-of other-problem pairs offered (false offers); last line JSON.
+of other-problem pairs offered (false offers), for the pairs of every other place
+of `PLACES` (`tune`: what a change is tuned on), of the other places (`check`:
+what shows whether it holds beyond them) and all; the sets not of one place split
+every other pair. Last line JSON.
 """
 import csv
 import itertools
@@ -66,6 +69,8 @@ PLACES = {
     "老地方美食广场": (("fraud", "招商"), ("fire_licence", "消防|无证")),
 }
 PER_PROBLEM = 12
+TUNE, CHECK, ALL = "tune", "check", "all"
+HALVES = (TUNE, CHECK, ALL)
 COMPOUND_WORDS = ("金台", "幸福", "阳光", "和平", "翠微", "双榆", "康乐", "丽景", "华远", "远洋", "春晖", "晨光")
 COMPOUND_SUFFIXES = ("小区", "家园", "花园", "南里", "北里", "新村", "嘉园", "公寓", "苑", "社区")
 
@@ -86,8 +91,14 @@ def distinct_messages():
     return out
 
 
+def half_of(place):
+    """The half of the places a place's pairs belong to: every other place of PLACES tunes, the rest checks."""
+    return TUNE if list(PLACES).index(place) % 2 == 0 else CHECK
+
+
 def place_pairs(messages, rng):
-    """(same-problem pairs, other-problem pairs) of (title, text) messages naming one place."""
+    """(same-problem pairs, other-problem pairs) of (title, text) messages naming one place, each pair with the
+    place's half (`half_of`)."""
     by_problem = defaultdict(list)
     for place, problems in PLACES.items():
         for title, text in messages:
@@ -100,10 +111,10 @@ def place_pairs(messages, rng):
         rng.shuffle(items)
         items = items[:PER_PROBLEM]
         by_place[place].append(items)
-        same += itertools.combinations(items, 2)
-    for groups in by_place.values():
+        same += ((a, b, half_of(place)) for a, b in itertools.combinations(items, 2))
+    for place, groups in by_place.items():
         for one, two in itertools.combinations(groups, 2):
-            other += itertools.product(one, two)
+            other += ((a, b, half_of(place)) for a, b in itertools.product(one, two))
     return same, other
 
 
@@ -129,10 +140,14 @@ def pair_sets(rng):
 
     def at_one_address(pairs):
         out = []
-        for a, b in pairs:
+        for a, b, half in pairs:
             where = address(rng, streets)
-            out.append((where + a, where + b))
+            out.append((where + a, where + b, half))
         return out
+
+    def alternate(pairs):
+        """Pairs not of one place (random messages and titles): every other one tunes."""
+        return [(a, b, TUNE if i % 2 == 0 else CHECK) for i, (a, b) in enumerate(pairs)]
 
     summary_same = [(m["留言主题"].strip(), m["留言详情"].strip()[:80]) for m in rng.sample(labelled, 400)]
     summary_other = []
@@ -141,30 +156,35 @@ def pair_sets(rng):
         if c1 != c2:
             summary_other.append((t1, t2))
     sets = {
-        "letters": ([(f"{a[0]} {a[1]}", f"{b[0]} {b[1]}") for a, b in same],
-                    [(f"{a[0]} {a[1]}", f"{b[0]} {b[1]}") for a, b in other]),
-        "titles": ([(a[0], b[0]) for a, b in same], [(a[0], b[0]) for a, b in other]),
-        "bj_titles": (at_one_address((a[0], b[0]) for a, b in same), at_one_address((a[0], b[0]) for a, b in other)),
-        "bj_summary": (at_one_address(summary_same), at_one_address(summary_other)),
-        "elsewhere": ([], [(address(rng, streets) + t, address(rng, streets) + t)
-                           for t, _c in rng.sample(titles, 400)]),
+        "letters": ([(f"{a[0]} {a[1]}", f"{b[0]} {b[1]}", h) for a, b, h in same],
+                    [(f"{a[0]} {a[1]}", f"{b[0]} {b[1]}", h) for a, b, h in other]),
+        "titles": ([(a[0], b[0], h) for a, b, h in same], [(a[0], b[0], h) for a, b, h in other]),
+        "bj_titles": (at_one_address((a[0], b[0], h) for a, b, h in same),
+                      at_one_address((a[0], b[0], h) for a, b, h in other)),
+        "bj_summary": (at_one_address(alternate(summary_same)), at_one_address(alternate(summary_other))),
+        "elsewhere": ([], alternate([(address(rng, streets) + t, address(rng, streets) + t)
+                                     for t, _c in rng.sample(titles, 400)])),
     }
     corpus = [f"{t} {x}" for t, x in messages] + [t for t, _c in titles]
     return sets, corpus
 
 
-def offered_share(index, pairs, elsewhere=False):
-    """The share of pairs whose second text, an open ticket in street 1, is offered for the first typed in street 1
-    (street 2 when `elsewhere`)."""
-    if not pairs:
-        return None
-    now, ticket_id, hits = time.time(), 10**9, 0
+def offered_shares(index, pairs, elsewhere=False):
+    """{half: share} of pairs whose second text, an open ticket in street 1, is offered for the first typed in
+    street 1 (street 2 when `elsewhere`), for the tuning half, the check half and all pairs."""
+    now, ticket_id, hits = time.time(), 10**9, defaultdict(list)
     draft_place = Place(district=1, street=2 if elsewhere else 1)
-    for draft, ticket in pairs:
+    for draft, ticket, half in pairs:
         index.add(Doc(ticket_id, ticket, now - 3600, district=1, street=1))
-        hits += any(m.id == ticket_id for m in index.search(draft, draft_place, now=now, limit=10**6))
+        offered = any(m.id == ticket_id for m in index.search(draft, draft_place, now=now, limit=10**6))
+        hits[half].append(offered)
+        hits[ALL].append(offered)
         index.remove(ticket_id)
-    return round(hits / len(pairs), 3)
+    return {half: round(sum(hits[half]) / len(hits[half]), 3) if hits[half] else None for half in HALVES}
+
+
+def share_words(shares):
+    return " ".join(f"{half} {'-' if shares[half] is None else shares[half]:>5}" for half in HALVES)
 
 
 def main():
@@ -179,11 +199,11 @@ def main():
     for mode, index in indexes.items():
         print(f"{mode}: {len(index)} tickets indexed, IDF over {index.n_docs_idf}, text floor {index.min_text}")
         for name, (same, other) in sets.items():
-            recall = offered_share(index, same, elsewhere=name == "elsewhere")
-            false = offered_share(index, other, elsewhere=name == "elsewhere")
+            recall = offered_shares(index, same, elsewhere=name == "elsewhere")
+            false = offered_shares(index, other, elsewhere=name == "elsewhere")
             result[f"{mode}.{name}"] = {"recall": recall, "false_offers": false, "pairs": [len(same), len(other)]}
-            print(f"  {name:11} same problem offered {recall if recall is not None else '-':>5}   "
-                  f"other problem offered {false:>5}   ({len(same)} / {len(other)} pairs)")
+            print(f"  {name:11} same problem offered: {share_words(recall)}   "
+                  f"other problem offered: {share_words(false)}   ({len(same)} / {len(other)} pairs)")
     print(json.dumps(result))
 
 
