@@ -16,13 +16,14 @@ import re
 
 from jiesu.core.params import phone_number
 
+#: A run of digits and the separators people write between a number's groups (139 1234 5678, 010-65123456,
+#: (0571)88776655, +86 139…), 7 characters or more, an ID number's X: the places a phone or an ID number may stand.
+_RUN = re.compile(r"[+＋(（]?[0-9０-９][0-9０-９ \-－()（）]{5,}[0-9０-９][Xx]?")
 #: An 18-digit 身份证 number: the place (6 digits), the birth date (YYYYMMDD), 3 digits, the check digit or X.
-_ID = r"(?P<id>(?<!\d)\d{6}(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z]))"
-#: A number as people write one in a sentence: digits and the separators between their groups, a leading + or an
-#: area code in brackets; at least 7 characters long, not an amount or a count (3000000元, 2000000人), not the
-#: digits of a longer number (params.phone_number decides whether it is a phone).
-_NUMBER = r"(?P<number>(?<!\d)[+＋(（]?\d[\d \-－()（）]{5,}\d(?!\d|\s*[元万块亿%％人户次个米平号]))"
-_CANDIDATES = re.compile(f"{_ID}|{_NUMBER}")
+_ID_NUMBER = re.compile(r"\d{6}(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]", re.ASCII)
+_ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+#: What follows an amount or a count, not a phone: 3000000元, 2000000人.
+_UNIT_AFTER = re.compile(r"\s*[元万块亿%％人户次个米平号]")
 #: A phone word just before a local number (without its area code): 电话65123456, 座机：6512-3456.
 _PHONE_WORDS = re.compile(r"电话|手机|座机|号码|联系|致电|拨打|打给|tel|phone|call", re.IGNORECASE)
 _PHONE_WORD_REACH = 8
@@ -37,7 +38,7 @@ def masked_text(text, name=""):
         return text or ""
     from jiesu.core.scoping import mask_name
 
-    masked = _CANDIDATES.sub(lambda found: _masked_match(text, found), text)
+    masked = _RUN.sub(lambda found: _masked_run(text, found), text)
     name = (name or "").strip()
     if len(name) >= 2 and name in masked:
         masked = masked.replace(name, mask_name(name))
@@ -64,17 +65,20 @@ def text_for(user, ticket, text=None):
     return masked_text(text, ticket.citizen_name)
 
 
-def _masked_match(text, found):
-    if found.group("id") is not None:
-        return mask_id_number(found.group("id"))
-    span = found.group("number")
-    start = found.start("number")
-    opening = span[0] in _OPEN_BRACKETS and not any(c in span for c in _CLOSE_BRACKETS)
-    if opening:  # （13912345678）: the bracket belongs to the sentence
-        span, start = span[1:], start + 1
-    words = span.split(" ")
-    masked = _masked_words(words, _after_phone_word(text, start))
-    return (found.group("number")[0] if opening else "") + masked
+def _masked_run(text, found):
+    """A run with each phone and ID number in it masked."""
+    run, start = found.group(), found.start()
+    if run[0] in _OPEN_BRACKETS and not any(c in run for c in _CLOSE_BRACKETS):
+        return run[0] + _masked_words_of(text, run[1:], start + 1, found.end())  # （13912345678）: the sentence's
+    return _masked_words_of(text, run, start, found.end())
+
+
+def _masked_words_of(text, run, start, end):
+    """The run's words masked (_masked_words) but the last one when a unit follows it: 3000000元 is an amount."""
+    words = run.split(" ")
+    amount = [words.pop()] if _UNIT_AFTER.match(text, end) else []
+    masked = [_masked_words(words, _after_phone_word(text, start))] if words else []
+    return " ".join(masked + amount)
 
 
 def mask_id_number(number):
@@ -88,7 +92,7 @@ def _masked_words(words, after_phone_word):
     out, start = [], 0
     while start < len(words):
         for end in range(len(words), start, -1):
-            masked = _masked_phone(" ".join(words[start:end]), after_phone_word)
+            masked = _masked_number(" ".join(words[start:end]), after_phone_word)
             if masked is not None:
                 out.append(masked)
                 start = end
@@ -100,10 +104,16 @@ def _masked_words(words, after_phone_word):
     return " ".join(out)
 
 
-def _masked_phone(candidate, after_phone_word):
-    """The field's mask of `candidate` when it is a personal phone number, else None."""
+def _masked_number(candidate, after_phone_word):
+    """The field's mask of `candidate` when it is an ID number or a personal phone number, else None; an X after a
+    phone is left as it was (13912345678x8021: the extension is a run of its own)."""
     from jiesu.core.scoping import mask_phone
 
+    if _ID_NUMBER.fullmatch(candidate.translate(_ASCII_DIGITS)):
+        return mask_id_number(candidate)
+    if candidate[-1] in "Xx":
+        masked = _masked_number(candidate[:-1], after_phone_word)
+        return None if masked is None else masked + candidate[-1]
     number = phone_number(candidate.strip(" -－")) if any(c.isdigit() for c in candidate) else None
     if not number or number.startswith(("400", "800")):
         return None
