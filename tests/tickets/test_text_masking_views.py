@@ -1,5 +1,12 @@
 """What the pages show of a ticket's text to who may not reveal the contact (audit 11, finding 21)."""
+import pytest
+
+from jiesu.dispatch import duplicates
+from tests.tickets.helpers import new_ticket
+
 from .test_text_masking import CONFIDENTIAL_TEXT, MASKED_TEXT, confidential  # noqa: F401 (a fixture)
+
+CALLER_WORDS = "我叫韩梅梅，电话13912345678，"
 
 
 def page_of(client, user, url):
@@ -17,3 +24,19 @@ def test_the_grid_page_of_a_ticket_masks_its_text_and_title(world, client, confi
     page = page_of(client, world.supervisor, f"/grids/tickets/{confidential.pk}/")
     assert MASKED_TEXT in page and "13912345678" not in page and "1391234567" not in page
     assert CONFIDENTIAL_TEXT in page_of(client, world.call_taker, f"/tickets/{confidential.pk}/")
+
+
+@pytest.fixture
+def fresh_index():
+    duplicates.reset_index(refresh_seconds=0)  # every check looks at the database's latest rows
+    yield
+    duplicates.reset_index()
+
+
+def test_the_dispatchers_duplicate_panel_masks_another_callers_words(world, client, fresh_index):
+    new_ticket(world, text=f"{CALLER_WORDS}东华门大街有人占道经营，堵塞人行道", title="", citizen_name="韩梅梅",
+               citizen_phone="13912345678")
+    again = new_ticket(world, text="东华门大街路口早餐摊占道经营，行人只能走机动车道", citizen_name="李四")
+    panel = page_of(client, world.dispatcher, f"/intake-check/ticket/{again.pk}/")
+    assert "我叫韩**，电话139****5678，东华门大街" in panel and "13912345678" not in panel
+    assert CALLER_WORDS in page_of(client, world.call_taker, f"/intake-check/ticket/{again.pk}/")
