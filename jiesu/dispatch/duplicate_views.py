@@ -15,6 +15,8 @@
 Only the hotline's call-takers and dispatchers and administrators may look: the panels show
 other citizens' requests. Every change goes through jiesu.tickets.services.
 """
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -43,13 +45,29 @@ def intake_check(request):
     draft = duplicates.Draft.from_params(params)
     chosen = as_id(params.get("merge_into"))
     result = duplicates.check_intake(request.user, draft, chosen=chosen)
+    place_from_text = _repeats_as_recorded(request.user, draft, result)
     if params.get("format") == "json":
         return JsonResponse(result.as_dict())
     repeat_ids = {r.ticket.pk for r in result.repeats}
     return render(request, "dispatch/duplicates_panel.html", {
         "check": result, "chosen": chosen, "draft": draft, "repeat_ids": repeat_ids,
         "services": duplicates.SERVICES, "chosen_gone": _chosen_gone(result, chosen),
+        "place_from_text": place_from_text,
     })
+
+
+def _repeats_as_recorded(user, draft, result):
+    """The repeat flags compared with the place the ticket will be recorded with (coordinates, the street chosen or
+    the address: services.locate), as duplicates.flag_repeats stores them, not with a place the panel only read in
+    the description (the ticket keeps none): the box says what the dispatcher will read (audit 11, finding 12).
+    True when the panel's place came from the description alone."""
+    if not result.repeats or result.place is None or not result.place.known:
+        return False
+    recorded = duplicates.place_of_draft(replace(draft, text=""))
+    if recorded.known:
+        return False
+    result.repeats = duplicates.same_caller(user, draft, recorded)
+    return True
 
 
 def _chosen_gone(result, chosen):
