@@ -47,6 +47,8 @@ ACTIONS = {a.name: a for a in [
     Action("callback", (REPLIED, ANSWERED), None, ("callback_agent",)),
     Action("merge", (NEW, DISPATCHED, SIGNED, CONTACTED), MERGED, ("dispatcher",)),
     Action("reopen", (CLOSED,), NEW, ("dispatcher", "supervisor")),
+    # 撤销合并: a merged request, also one given its parent's reply, until its citizen is called back (then closed)
+    Action("unmerge", (MERGED, REPLIED, ANSWERED), NEW, ("dispatcher", "supervisor")),
     Action("attach", OPEN + (REPLIED, ANSWERED), None, HOTLINE + HANDLERS + ("citizen",), "assigned"),
 ]}
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -349,9 +350,16 @@ def store_attachment(ticket, upload, user):
 
 # ── hotline decisions ───────────────────────────────────────────────────────
 
+#: the special classes decided on the caller's own facts (a repeat of theirs, their emergency transferred, their
+#: dispute for a court or the market): they do not close another caller's request merged into the ticket
+PERSONAL_CLASSES = (SpecialClass.REPEAT, SpecialClass.EMERGENCY, SpecialClass.STATUTORY, SpecialClass.MARKET)
+
+
 @transaction.atomic
 def close_special(user, ticket, special_class, note=""):
-    """分类处置 (Art.11): close without dispatch, with the class as reason."""
+    """分类处置 (Art.11): close without dispatch, with the class as reason. The merged requests follow, but for a
+    class personal to the caller (PERSONAL_CLASSES) only those of the same caller: another caller's request is split
+    off to the dispatch queue, the event naming why (audit 11, finding 16)."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("close_special", user, ticket)
@@ -362,7 +370,12 @@ def close_special(user, ticket, special_class, note=""):
     ticket.closed_at = now
     ticket.save()
     record_event(ticket, "close_special", user, before, ticket.state, note, special_class=special_class)
+    personal = special_class in PERSONAL_CLASSES
+    same_caller = set(same_caller_children(ticket).values_list("pk", flat=True))
     for child in ticket.merged_children.filter(state=State.MERGED).select_for_update():  # the same matter
+        if personal and child.pk not in same_caller:
+            _split_off(user, child, ticket, now, "", why="personal_close", special_class=special_class)
+            continue
         child.state, child.special_class, child.close_reason, child.closed_at = (
             State.CLOSED, special_class, CloseReason.SPECIAL, now)
         child.save()
@@ -1008,10 +1021,64 @@ def _notify_taken_back(user, ticket, why):
 
 # ── merge, reopen, contact ──────────────────────────────────────────────────
 
+class MergeDoubt(Conflict):
+    """A merge of two requests that may not be the same matter (merge_doubts), not confirmed: the message names
+    both tickets, the doubts and how to confirm, on a page (the box) or, worded_for_api, in the API ("confirm")."""
+
+    def __init__(self, ticket, parent, doubts, api=False):
+        hint = (_('Check it, then send "confirm": true to merge all the same.') if api else
+                _("Check it, then tick “Checked: the same matter, merge all the same” to merge."))
+        super().__init__(_("Is %(a)s 「%(a_title)s」 the same matter as %(b)s 「%(b_title)s」? %(doubts)s. %(hint)s") % {
+            "a": ticket.number, "a_title": ticket.title, "b": parent.number, "b_title": parent.title, "hint": hint,
+            "doubts": capfirst(pgettext("between the details of a ticket event", "; ").join(doubts))},
+            field="confirm")
+        self.code = "merge_doubt"
+        self.ticket, self.parent, self.doubts = ticket, parent, doubts
+
+    def worded_for_api(self):
+        return MergeDoubt(self.ticket, self.parent, self.doubts, api=True)
+
+
+def said_alike(a, b):
+    """(similarity, floor): how alike two tickets' words are, their place words left out (the places are compared
+    apart), as the duplicate index compares a draft with a ticket of a known place; the floor below which the
+    intake panel never offers a ticket (duplicates.DuplicateIndex.min_text)."""
+    from jiesu.dispatch import duplicates
+    from jiesu.dispatch.services import ticket_text
+
+    index = duplicates.OPEN_INDEX.index
+    if index is not None:
+        vector, floor = (lambda text: index.vector(text, places=False)), index.min_text
+    else:
+        vector, floor = (lambda text: duplicates._vector(text, places=False)), duplicates.MIN_TEXT_PLAIN
+    similarity = duplicates._cosine(vector(ticket_text(a.title, a.text)), vector(ticket_text(b.title, b.text)))
+    return similarity, floor
+
+
+def merge_doubts(ticket, parent):
+    """Why `ticket` may not be the same matter as `parent`, in words (empty: nothing to doubt): their words unlike,
+    another request type (a consultation is answered, a complaint handled), or another district (the other
+    district's units would answer this citizen)."""
+    from jiesu.categories.models import RequestType
+
+    doubts = []
+    similarity, floor = said_alike(ticket, parent)
+    if similarity < floor:
+        doubts.append(_("the texts are unlike (%(p)s alike, below the %(floor)s the duplicate panel offers)") % {
+            "p": f"{similarity:.0%}", "floor": f"{floor:.0%}"})
+    if ticket.request_type != parent.request_type:
+        doubts.append(_("another request type (%(a)s into %(b)s)") % {
+            "a": RequestType(ticket.request_type).label, "b": RequestType(parent.request_type).label})
+    if ticket.district_id and parent.district_id and ticket.district_id != parent.district_id:
+        doubts.append(_("another district (%(a)s into %(b)s)") % {"a": ticket.district.name, "b": parent.district.name})
+    return doubts
+
+
 @transaction.atomic
-def merge(user, ticket, parent):
+def merge(user, ticket, parent, confirm=False):
     """Merge a duplicate into an open parent: handled once, every citizen gets the reply. The duplicates already
-    merged into `ticket` move to the parent with it (one level: the parent's reply reaches them all)."""
+    merged into `ticket` move to the parent with it (one level: the parent's reply reaches them all). Two requests
+    that may not be one matter (merge_doubts) are merged only when `confirm`ed: the event keeps the doubts."""
     ticket = locked(ticket)
     check("merge", user, ticket)
     parent = Ticket.objects.select_for_update().filter(pk=getattr(parent, "pk", parent)).first()
@@ -1024,16 +1091,51 @@ def merge(user, ticket, parent):
     if ticket.lead_unit_id and not parent.lead_unit_id:  # would withdraw a unit's work for a ticket nobody handles
         raise Conflict(_("%(number)s is already with a handling unit and %(other)s is not: merge %(other)s into "
                          "%(number)s instead.") % {"number": ticket.number, "other": parent.number})
+    doubts = merge_doubts(ticket, parent)
+    if doubts and not confirm:
+        raise MergeDoubt(ticket, parent, doubts)
     before = ticket.state
     ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
     ticket.state, ticket.parent = State.MERGED, parent
     ticket.lead_unit, ticket.reply_due = None, None  # its units are withdrawn: the parent's reply is its reply
     ticket.save()
-    record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number)
+    record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number,
+                 **({"confirmed_doubts": doubts} if doubts else {}))
     record_event(parent, "merged_in", user, parent.state, parent.state, child=ticket.pk, child_number=ticket.number)
     for child in ticket.merged_children.select_for_update().exclude(pk=ticket.pk):
         _move_merged_child(user, child, ticket, parent)
     return ticket
+
+
+@transaction.atomic
+def unmerge(user, ticket, reason):
+    """撤销合并: a request merged by mistake is split off its parent and waits for dispatch on its own, with its own
+    dispatch deadline from now; no 不满意, no re-handling round. Given the parent's reply already (awaiting its
+    callback), the reply is taken back: its citizen was not called back yet, the reply stays in its history."""
+    ticket = locked(ticket)
+    check("unmerge", user, ticket)
+    reason = require_text(reason, "reason", _("Reason"), 1000)
+    if ticket.parent_id is None:
+        raise Conflict(_("This ticket is not merged into another."))
+    _split_off(user, ticket, ticket.parent, timezone.now(), reason, why="unmerge")
+    return ticket
+
+
+def _split_off(user, child, parent, now, reason, why, **facts):
+    """The merged request `child` waits for dispatch on its own again (unmerge, or a class personal to the parent's
+    caller): its own dispatch deadline from `now`, any reply of the parent taken back; `unmerge` event on it and
+    `split_off` on the parent (the duplicate panel does not offer the pair again: duplicates.split_apart)."""
+    before, replied = child.state, bool(child.replied_at)
+    child.parent, child.state = None, State.NEW
+    child.lead_unit, child.reply_due = None, None
+    child.reply_text, child.replied_at, child.self_resolved = "", None, None
+    child.callback_attempts = 0
+    child.dispatch_due = due(now, time_limit_class(child), "dispatch")
+    child.save()
+    record_event(child, "unmerge", user, before, child.state, reason, at=now, parent=parent.pk,
+                 parent_number=parent.number, why=why, **({"reply_taken_back": True} if replied else {}), **facts)
+    record_event(parent, "split_off", user, parent.state, parent.state, reason, at=now, child=child.pk,
+                 child_number=child.number, why=why)
 
 
 def merge_parent(a, b):
@@ -1100,4 +1202,5 @@ def available_actions(user, ticket):
     """The lifecycle actions this user may take on this ticket now (for pages and the API)."""
     if not user.is_authenticated or not scoping.can_view(user, ticket):
         return []
-    return lifecycle.available_actions(ticket.state, effective_role(user), relation_of(user, ticket))
+    names = lifecycle.available_actions(ticket.state, effective_role(user), relation_of(user, ticket))
+    return [n for n in names if n != "unmerge" or ticket.parent_id]  # only a merged request is split off

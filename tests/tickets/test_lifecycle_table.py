@@ -81,6 +81,7 @@ CALLS = {
     "callback": lambda w, t: services.record_callback(w.callback_agent, t, True, "resolved", "satisfied"),
     "merge": lambda w, t: services.merge(w.dispatcher, t, handled_ticket(w)),
     "reopen": lambda w, t: services.reopen(w.dispatcher, t, "市民反映问题复发"),
+    "unmerge": lambda w, t: services.unmerge(w.dispatcher, t, "误合并：不是同一件事"),
 }
 
 
@@ -94,14 +95,15 @@ def test_action_in_state(world, action, state):
     ticket = ticket_in_state(world, state)
     assert ticket.state == state
     events_before = ticket.events.count()
-    if state in lifecycle.ACTIONS[action].sources:
+    if state in lifecycle.ACTIONS[action].sources and (action != "unmerge" or ticket.parent_id):
         result = CALLS[action](world, ticket)
         assert result.events.count() > events_before
         expected = lifecycle.ACTIONS[action].target
         if expected and action != "arbitrate":
             assert result.state == expected
     else:
-        # Refused for the state — or, where the unit cannot even see the ticket yet, for scope.
+        # Refused for the state (unmerge: a ticket not merged into another) — or, where the unit cannot even see the
+    # ticket yet, for scope.
         with pytest.raises((Conflict, Forbidden)):
             CALLS[action](world, ticket)
         ticket.refresh_from_db()
@@ -122,6 +124,8 @@ FORBIDDEN = [
     ("callback", "street_staff", State.REPLIED),
     ("arbitrate", "street_staff", State.RETURNED),
     ("reopen", "call_taker", State.CLOSED),
+    ("unmerge", "call_taker", State.MERGED),
+    ("unmerge", "callback_agent", State.MERGED),
     ("merge", "street_staff", State.DISPATCHED),
     ("supervise", "street_staff", State.SIGNED),
     ("decide_extension", "street_staff", State.SIGNED),
@@ -135,6 +139,7 @@ ROLE_CALLS = {
     "callback": lambda u, w, t: services.record_callback(u, t, True, "resolved", "satisfied"),
     "arbitrate": lambda u, w, t: services.arbitrate(u, t, True),
     "reopen": lambda u, w, t: services.reopen(u, t, "原因"),
+    "unmerge": lambda u, w, t: services.unmerge(u, t, "误合并"),
     "merge": lambda u, w, t: services.merge(u, t, new_ticket(w)),
     "supervise": lambda u, w, t: services.supervise(u, t, "督办"),
     "decide_extension": lambda u, w, t: services.decide_extension(u, t, True),

@@ -124,6 +124,7 @@ def event_labels():
         "merge": _("Merged into another ticket"),
         "merged_in": _("Duplicate merged in"),
         "split_off": _("Duplicate split off"),
+        "unmerge": _("Merge undone"),
         "reopen": _("Reopened"),
         "contact_revealed": _("Contact details viewed"),
         "approaching": _("Warning: deadline approaching"),
@@ -263,12 +264,32 @@ def event_details(event):
         out.append(_("Into %(v)s") % {"v": p["parent_number"]})
     if kind in ("merged_in", "split_off") and p.get("child_number"):
         out.append(_("Duplicate %(v)s") % {"v": p["child_number"]})
+    if kind == "unmerge":
+        out += _unmerge_details(p)
     out += _new_app_details(kind, p)
     if kind in ("approaching", "overdue") and p.get("step"):
         steps = {"dispatch": _("dispatch"), "reply": _("reply")}
         out.append(_("Step: %(v)s") % {"v": steps.get(p["step"], p["step"])})
     if p.get("late"):
         out.append(_("after the deadline"))
+    return out
+
+
+def _unmerge_details(p):
+    """A merged request split off its parent (tickets.services._split_off): from which ticket, why, and whether the
+    parent's reply was taken back."""
+    from jiesu.tickets.models import SpecialClass
+
+    out = [_("Split off %(v)s: back in the dispatch queue") % {"v": p.get("parent_number", "?")}]
+    if p.get("why") == "personal_close":
+        try:
+            label = SpecialClass(p.get("special_class")).label
+        except ValueError:
+            label = p.get("special_class", "?")
+        out.append(_("%(v)s was closed as “%(c)s”, which holds for its own caller only") % {
+            "v": p.get("parent_number", "?"), "c": label})
+    if p.get("reply_taken_back"):
+        out.append(_("the reply written for the other ticket is taken back"))
     return out
 
 
