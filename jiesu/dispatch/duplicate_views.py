@@ -80,11 +80,13 @@ def _chosen_gone(result, chosen):
 
 
 def _direction(user, ticket, other, item):
-    """Which way `ticket` and `other` merge (the newer or unhandled one goes into the other: services.merge_parent)
-    and whether `user` may do it: the form acts on the ticket that joins the other."""
+    """Which way `ticket` and `other` merge (the newer or unhandled one goes into the other: services.merge_parent),
+    whether `user` may do it (the form acts on the ticket that joins the other) and why the two may not be one
+    matter (services.merge_doubts: the form shows them with the box that confirms the merge)."""
     item.into_this = services.merge_parent(ticket, other) is ticket
-    moving = other if item.into_this else ticket
+    moving, into = (other, ticket) if item.into_this else (ticket, other)
     item.may_merge = lifecycle.allowed("merge", moving.state, services.effective_role(user))
+    item.doubts = services.merge_doubts(moving, into) if item.may_merge else []  # the form asks them at once
 
 
 @login_required

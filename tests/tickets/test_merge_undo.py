@@ -95,6 +95,17 @@ def test_a_consultation_into_a_complaint_and_another_district_are_doubted(world)
     assert "西城区并入东城区" in doubts[1]
 
 
+def test_the_duplicate_panel_names_the_doubts_of_a_proposed_merge_with_the_box_that_confirms_it(world, client):
+    from jiesu.dispatch import duplicates
+
+    parent, child = pair(world)
+    duplicates.propose_merge(world.call_taker, child, parent.pk)
+    client.force_login(world.dispatcher)
+    panel = client.get(f"/intake-check/ticket/{child.pk}/").content.decode()
+    assert f"未必与 {parent.number} 是同一件事" in panel and "两单文本不相似" in panel
+    assert 'name="confirm_merge"' in panel and f'name="confirmed_parent" value="{parent.number}"' in panel
+
+
 # ── the pages ───────────────────────────────────────────────────────────────
 
 def test_a_merged_requests_reply_is_said_to_be_its_parents_on_the_callback_card(world, client):
