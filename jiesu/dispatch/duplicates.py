@@ -607,6 +607,12 @@ def distance_m(lon1, lat1, lon2, lat2):
     return np.sqrt(dx * dx + dy * dy)
 
 
+#: the reasons place_factor gives, by the small integer it works with (arrays of strings at each step took 0.33–0.43 ms
+#: for the 550 candidates a draft naming a common problem finds at 20,000 tickets; integers 0.12–0.14 ms)
+REASONS = np.array(["unknown", "elsewhere", "district", "street", "community", "grid", "point"], dtype=object)
+_UNKNOWN, _ELSEWHERE, _POINT = 0, 1, 6
+
+
 def place_factor(place: Place, district, street, community, grid, lon, lat):
     """(factor 0…1, reason code, distance or NaN) for arrays of candidates' places against a draft's place.
 
@@ -614,26 +620,25 @@ def place_factor(place: Place, district, street, community, grid, lon, lat):
     """
     n = len(district)
     factor = np.full(n, PLACE_UNKNOWN, dtype=np.float64)
-    reason = np.full(n, "unknown", dtype=object)
     dist = np.full(n, np.nan)
     if place is None or not place.known:
-        return factor, reason, dist
+        return factor, REASONS[np.zeros(n, dtype=np.int8)], dist
     theirs_known = (district >= 0) | (street >= 0) | ~np.isnan(lon)
     unit_f = np.zeros(n)
-    unit_r = np.full(n, "elsewhere", dtype=object)
+    unit_r = np.full(n, _ELSEWHERE, dtype=np.int8)
     steps = (("district", district, place.district, 0.3), ("street", street, place.street, 0.6),
              ("community", community, place.community, 0.9), ("grid", grid, place.grid, 1.0))
     conflict = np.zeros(n, dtype=bool)
-    for name, arr, mine, value in steps:
+    for code, (name, arr, mine, value) in enumerate(steps, start=2):
         if mine is None:
             continue
         same = arr == mine
         unit_f = np.where(same, value, unit_f)
-        unit_r = np.where(same, name, unit_r)
+        unit_r = np.where(same, code, unit_r)
         # both known at this level and different: another place (unless a finer level says otherwise)
         conflict |= (arr >= 0) & (arr != mine) & (name in ("district", "street"))
     unit_f = np.where(conflict & (unit_f < 0.9), 0.0, unit_f)
-    unit_r = np.where(conflict & (unit_f < 0.9), "elsewhere", unit_r)
+    unit_r = np.where(conflict & (unit_f < 0.9), _ELSEWHERE, unit_r)
     f, r = unit_f, unit_r
     if place.lon is not None and place.lat is not None:
         has = ~np.isnan(lon)
@@ -644,14 +649,14 @@ def place_factor(place: Place, district, street, community, grid, lon, lat):
         point_f = np.where(d <= 50, 1.0, 1.0 - 0.4 * (np.clip(d, 50, NEAR_M) - 50) / (NEAR_M - 50))
         better = near & (point_f >= f)
         f = np.where(better, point_f, f)
-        r = np.where(better, "point", r)
+        r = np.where(better, _POINT, r)
         far = has & (d > FAR_M)
         f = np.where(far, np.minimum(f, 0.1), f)
-        r = np.where(far, "elsewhere", r)
+        r = np.where(far, _ELSEWHERE, r)
     # the candidate has no place at all: neutral
     f = np.where(theirs_known, f, PLACE_UNKNOWN)
-    r = np.where(theirs_known, r, "unknown")
-    return f, r, dist
+    r = np.where(theirs_known, r, _UNKNOWN)
+    return f, REASONS[r], dist
 
 
 def recency(age_days):
