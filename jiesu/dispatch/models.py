@@ -75,11 +75,12 @@ class GazetteerEntry(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def problems(self, namesakes=None) -> dict:
+    def problems(self, namesakes=None, name_is_new=None) -> dict:
         """Why the entry cannot be saved, {field: message}, empty when it can: a name the locator can match (two
         characters or more) that re-routes no addresses (name_problem), and, when given, a point inside the city.
         The admin form's checks (clean) and `jiesu gazetteer load`'s, each row's; `namesakes`: a Namesakes
-        index read once for many entries."""
+        index read once for many entries; `name_is_new`: whether the name or the unit is new, when the caller
+        knows (else asked: name_is_new())."""
         from jiesu.dispatch.coords import swapped_hint
         from jiesu.dispatch.gazetteer import normalize
         from jiesu.dispatch.locator import LocateError, check_coordinates, locate_coordinates
@@ -87,7 +88,7 @@ class GazetteerEntry(models.Model):
         errors = {}
         if len(normalize(self.name)) < 2:
             errors["name"] = _("A place name has two characters or more: the locator never matches one.")
-        elif self.unit_id and self.name_is_new():
+        elif self.unit_id and (self.name_is_new() if name_is_new is None else name_is_new):
             problem = self.name_problem(namesakes)
             if problem:
                 errors["name"] = problem

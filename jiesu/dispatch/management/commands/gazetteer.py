@@ -173,7 +173,8 @@ def load_file(path, dry_run=False, report=None) -> Load:
     if (new or changed) and not dry_run:
         with transaction.atomic():
             GazetteerEntry.objects.bulk_create(new, batch_size=1000)
-            GazetteerEntry.objects.bulk_update(changed, LOADED_FIELDS, batch_size=500)
+            for entry in changed:  # one UPDATE each: bulk_update's CASE expressions took 6 times as long
+                GazetteerEntry.objects.filter(pk=entry.pk).update(**{f: getattr(entry, f) for f in LOADED_FIELDS})
             router.invalidate()  # bulk writes send no signal: the reference is renewed here and in every process
     done.added = len(new)
     done.seconds = time.perf_counter() - started
@@ -226,7 +227,7 @@ def check_rows(rows, header, columns, done) -> tuple[list, list]:
             continue
         if known is not None and not errors:
             entry.pk = known.pk  # the name is the entry's own: only the point is checked again
-        errors = {**entry.problems(namesakes), **errors}
+        errors = {**entry.problems(namesakes, name_is_new=entry.pk is None), **errors}
         if errors:
             done.refused += 1
             done.lines.extend((line, "refused", column_name(header, columns, f), reason, cells)
