@@ -40,3 +40,31 @@ def test_the_dispatchers_duplicate_panel_masks_another_callers_words(world, clie
     panel = page_of(client, world.dispatcher, f"/intake-check/ticket/{again.pk}/")
     assert "我叫韩**，电话139****5678，东华门大街" in panel and "13912345678" not in panel
     assert CALLER_WORDS in page_of(client, world.call_taker, f"/intake-check/ticket/{again.pk}/")
+
+
+@pytest.mark.parametrize("field, typed", [("text", "我叫韩梅梅，电话139 1234 5678，楼下早餐摊占道"),
+                                          ("text", "身份证110101199001011234，楼下早餐摊占道"),
+                                          ("title", "韩梅梅 13912345678 反映占道")])
+def test_the_intake_prompts_the_call_taker_to_move_the_numbers_out_of_the_text(world, client, fresh_index, field,
+                                                                                typed):
+    client.force_login(world.call_taker)
+    data = {"text": "楼下早餐摊占道", field: typed}
+    panel = client.post("/intake-check/", data, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "诉求内容中含有电话或身份证号：请将市民电话填入联系电话栏" in panel
+    client.cookies["django_language"] = "en"
+    english = client.post("/intake-check/", data).content.decode()
+    assert "The description holds a phone or an ID number" in english
+
+
+def test_no_prompt_for_numbers_that_name_no_one(world, client, fresh_index):
+    client.force_login(world.call_taker)
+    panel = client.post("/intake-check/", {"text": "12号楼门口早餐摊占道，2024-03-15打过12345"}).content.decode()
+    assert "data-contact-in-text" not in panel
+
+
+def test_the_intake_panel_masks_the_similar_tickets_for_a_dispatcher(world, client, fresh_index):
+    new_ticket(world, text=f"{CALLER_WORDS}东华门大街有人占道经营，堵塞人行道", title="", citizen_name="韩梅梅")
+    client.force_login(world.dispatcher)
+    panel = client.post("/intake-check/", {"text": "东华门大街路口早餐摊占道经营，行人只能走机动车道",
+                                           "street": world.street.code}).content.decode()
+    assert "我叫韩**，电话139****5678，东华门大街" in panel and "13912345678" not in panel
