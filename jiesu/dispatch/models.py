@@ -194,21 +194,23 @@ class GazetteerEntry(models.Model):
         北京市东城区东华门街道 → 东华门街道. The leading names are LeadingNames'. 朝阳区八里庄街道 as a name of 朝阳区's
         八里庄街道 passes: 海淀区's is not inside 朝阳区."""
         leading = namesakes.leading if namesakes is not None else LeadingNames()
-        todo, seen = [(name.casefold(), None)], set()
+        rests, todo = {}, [(name.casefold(), None)]  # what follows a leading name → (its units, after the city)
         while todo:
             text, after_city = todo.pop()
             for prefix, inside in leading.starting(text):
-                rest, city = text[len(prefix):], (inside is None) if after_city is None else False
-                if rest in seen:
-                    continue
-                seen.add(rest)
-                index = namesakes if namesakes is not None and namesakes.complete else Namesakes(rest)
-                owners = [e for e in index.by_name.get(rest, ())
-                          if e.kind in (EntryKind.UNIT, EntryKind.ALIAS) and e.unit_id != self.unit_id
-                          and (inside is None or e.unit.district_id in inside or e.unit.street_id in inside)]
-                if owners:
-                    return sorted(owners, key=lambda e: e.unit.code), city
-                todo.append((rest, city))
+                rest = text[len(prefix):]
+                if rest not in rests:
+                    rests[rest] = (inside, (inside is None) if after_city is None else False)
+                    todo.append((rest, rests[rest][1]))
+        if not rests:
+            return [], False
+        index = namesakes if namesakes is not None and namesakes.complete else Namesakes(set(rests))
+        for rest, (inside, after_city) in rests.items():
+            owners = [e for e in index.by_name.get(rest, ())
+                      if e.kind in (EntryKind.UNIT, EntryKind.ALIAS) and e.unit_id != self.unit_id
+                      and (inside is None or e.unit.district_id in inside or e.unit.street_id in inside)]
+            if owners:
+                return sorted(owners, key=lambda e: e.unit.code), after_city
         return [], False
 
     def same_name_elsewhere(self, namesakes=None):
@@ -222,8 +224,8 @@ class GazetteerEntry(models.Model):
 class Namesakes:
     """The active entries of active units by the name the locator reads (gazetteer.normalize), each with its unit
     and the unit's district: what same_name_elsewhere looks in; and the city's and country's names (city_names).
-    Read for one name (the admin's one entry), or for all once (`jiesu gazetteer load`'s thousands of rows), and
-    added to as a run adds entries."""
+    Read for one name or a few (the admin's one entry), or for all once (`jiesu gazetteer load`'s thousands of
+    rows), and added to as a run adds entries."""
 
     def __init__(self, name=None):
         from jiesu.dispatch.gazetteer import normalize
@@ -231,8 +233,9 @@ class Namesakes:
         rows = GazetteerEntry.objects.filter(active=True, unit__active=True)
         self.complete = name is None
         if name is not None:
+            wanted = {name} if isinstance(name, str) else set(name)
             rows = rows.filter(pk__in=[pk for pk, other in rows.values_list("pk", "name")
-                                       if normalize(other) == name])
+                                       if normalize(other) in wanted])
         self.city_names = city_names()
         self.by_name = {}
         for entry in (rows.select_related("unit", "unit__district")
