@@ -30,6 +30,9 @@ _PHONE_WORD_REACH = 8
 #: A date written with hyphens (2026-03-15): its digits would read as a local number.
 _DATE = re.compile(r"(?:19|20)\d\d[-－]\d{1,2}[-－]\d{1,2}")
 _OPEN_BRACKETS, _CLOSE_BRACKETS = "(（", ")）"
+#: Characters enough for a number as written (+86 (010) 6512 3456-8021): a title cut from the text is masked with
+#: this much of what follows it.
+_LONGEST_NUMBER = 32
 
 
 def masked_text(text, name=""):
@@ -61,7 +64,7 @@ def text_for(user, ticket, text=None):
                                                        or may_reveal_contact(user, ticket)):
         return text
     if text and text != ticket.text and ticket.text.startswith(text):
-        return masked_text(ticket.text, ticket.citizen_name)[:len(text)]
+        return masked_text(ticket.text[:len(text) + _LONGEST_NUMBER], ticket.citizen_name)[:len(text)]
     return masked_text(text, ticket.citizen_name)
 
 
