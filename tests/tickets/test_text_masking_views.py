@@ -68,3 +68,9 @@ def test_the_intake_panel_masks_the_similar_tickets_for_a_dispatcher(world, clie
     panel = client.post("/intake-check/", {"text": "东华门大街路口早餐摊占道经营，行人只能走机动车道",
                                            "street": world.street.code}).content.decode()
     assert "我叫韩**，电话139****5678，东华门大街" in panel and "13912345678" not in panel
+
+
+def test_the_ticket_search_lists_the_title_masked(world, client, confidential):
+    page = page_of(client, world.supervisor, "/tickets/")
+    assert MASKED_TEXT[:40] in page and "1391234567" not in page and "韩梅梅" not in page
+    assert CONFIDENTIAL_TEXT[:40] in page_of(client, world.call_taker, "/tickets/")
