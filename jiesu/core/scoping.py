@@ -5,10 +5,15 @@ has one role (DESIGN.md §1):
 
 - hotline roles (call-taker, dispatcher, callback agent), city supervisors and
   administrators see every ticket;
-- a district/street/community/grid user sees tickets whose place lies in the
-  unit's territory, plus tickets assigned to the unit;
+- a district/street/community/grid user sees tickets assigned to the unit, plus
+  those whose place lies in the unit's territory once the hotline has dispatched
+  them (the pool awaiting dispatch is the hotline's), except reports (举报) and
+  tickets whose citizen asked for confidentiality (保密): those only where
+  dispatched, since a report may accuse the very unit of its territory;
 - a department or enterprise user sees tickets assigned to the unit;
-- a citizen sees the tickets they submitted.
+- a citizen sees the tickets they submitted;
+- a unit's user also sees the tickets they recorded themselves (a grid worker's
+  patrol report left to the hotline's dispatch).
 """
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -16,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
+from jiesu.categories.models import RequestType
 from jiesu.units.models import UnitKind
 
 CITY_WIDE_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.ADMIN)
@@ -89,6 +95,26 @@ def territory_filter(unit, prefix=""):
     return Q(**{f"{prefix}{field}": unit})
 
 
+def withheld_from_territory():
+    """Q of the tickets a territory does not see for lying in it: reports (举报) and those whose citizen asked for
+    confidentiality (保密) — only the hotline and the units they are dispatched to read them."""
+    return Q(request_type=RequestType.REPORT) | Q(confidential=True)
+
+
+def is_withheld_from_territory(ticket):
+    return ticket.request_type == RequestType.REPORT or ticket.confidential
+
+
+def seen_by_territory():
+    """Q of the tickets a territory's staff see because of where they lie: dispatched at least once (the hotline's
+    pool awaiting dispatch is the hotline's), and not withheld_from_territory."""
+    return Q(dispatched_at__isnull=False) & ~withheld_from_territory()
+
+
+def is_seen_by_territory(ticket):
+    return ticket.dispatched_at is not None and not is_withheld_from_territory(ticket)
+
+
 def visible_tickets(user, queryset=None):
     """The tickets `user` may read."""
     from jiesu.tickets.models import Assignment, Ticket
@@ -105,12 +131,12 @@ def visible_tickets(user, queryset=None):
         return qs.none()
     acting = acting_unit_ids(user)
     assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting))
-    condition = Q(assigned)
+    condition = Q(created_by=user) | Q(assigned)
     territory = territory_filter(unit)
-    if territory is not None:
-        condition |= territory
     if len(acting) > 1:  # a grid worker's other grids
-        condition |= Q(grid_id__in=acting)
+        territory = Q(grid_id__in=acting) if territory is None else territory | Q(grid_id__in=acting)
+    if territory is not None:  # asked first: the row's own columns spare the look-up of its assignments
+        condition = (territory & seen_by_territory()) | condition
     return qs.filter(condition)
 
 
@@ -125,14 +151,21 @@ def can_view(user, ticket):
     unit = user.unit
     if unit is None:
         return False
+    if ticket.created_by_id == user.pk:
+        return True
+    acting = acting_unit_ids(user)
+    if is_seen_by_territory(ticket) and in_territory(unit, acting, ticket):
+        return True
+    return ticket.assignments.filter(unit_id__in=acting).exists()
+
+
+def in_territory(unit, acting, ticket):
+    """Whether the ticket's place lies in `unit`'s territory or in one of the grids the user acts for."""
     field = {UnitKind.DISTRICT: "district_id", UnitKind.STREET: "street_id", UnitKind.COMMUNITY: "community_id",
              UnitKind.GRID: "grid_id"}.get(unit.kind)
     if field and getattr(ticket, field) == unit.pk:
         return True
-    acting = acting_unit_ids(user)
-    if ticket.grid_id is not None and ticket.grid_id in acting:
-        return True
-    return ticket.assignments.filter(unit_id__in=acting).exists()
+    return ticket.grid_id is not None and ticket.grid_id in acting
 
 
 def require_view(user, ticket):

@@ -85,7 +85,8 @@ def visible_streets(user):
 
 
 def grid_tickets(user, queryset=None):
-    """Tickets filed in the grids the user sees, or assigned to one of their grids."""
+    """Tickets filed in the grids the user sees, or assigned to one of their grids, that the user may read
+    (core.visible_tickets: a report or a ticket awaiting dispatch is not shown for lying in a grid)."""
     from jiesu.tickets.models import Assignment, Ticket
 
     qs = Ticket.objects.all() if queryset is None else queryset
@@ -95,15 +96,15 @@ def grid_tickets(user, queryset=None):
         return qs.filter(grid__isnull=False)
     grids = visible_grids(user).values("pk")
     assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit__in=grids))
-    return qs.filter(Q(grid__in=grids) | Q(assigned))
+    return core.visible_tickets(user, qs.filter(Q(grid__in=grids) | Q(assigned)))
 
 
 def can_see_ticket(user, ticket):
     if core.can_view(user, ticket):
         return True
-    if ticket.grid_id and ticket.grid_id in member_grid_ids(user):
-        return True
     ids = member_grid_ids(user)
+    if ticket.grid_id and ticket.grid_id in ids and core.is_seen_by_territory(ticket):
+        return True
     return bool(ids) and ticket.assignments.filter(unit_id__in=ids).exists()
 
 

@@ -19,10 +19,11 @@ def month(world, monkeypatch):
     overdue; 景山: 1 today; October: 2 in 东华门 (not this month). Rollups rebuilt as after a bulk load."""
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     dh, js = world.donghuamen, world.jingshan
-    for i in range(3):
-        ticket_at(dh, at(2026, 11, 20, 9 + i), "01.01.02", lead_unit=dh,
+    for i in range(3):  # dispatched: a street's map shows its territory's tickets once the hotline dispatched them
+        ticket_at(dh, at(2026, 11, 20, 9 + i), "01.01.02", lead_unit=dh, dispatched_at=at(2026, 11, 20, 9 + i),
                   lon=dh.center_lon, lat=dh.center_lat)
-    ticket_at(js, at(2026, 11, 20, 11), "04.01.03", lead_unit=js, lon=js.center_lon, lat=js.center_lat)
+    ticket_at(js, at(2026, 11, 20, 11), "04.01.03", lead_unit=js, dispatched_at=at(2026, 11, 20, 11),
+              lon=js.center_lon, lat=js.center_lat)
     good = ticket_at(dh, at(2026, 11, 5, 10), "04.01.03", lead_unit=dh, state=State.CLOSED,
                      resolved="resolved", satisfied="satisfied")
     bad = ticket_at(dh, at(2026, 11, 6, 10), "04.01.03", lead_unit=dh, state=State.CLOSED,

@@ -46,7 +46,14 @@ def test_bad_window_names_the_field(hot):
     assert not HotspotRun.objects.exists()
 
 
+def dispatch_to_their_streets(hot):
+    """A street sees its territory's tickets, and so their hotspots, once the hotline has dispatched them."""
+    for t in (*hot.same, *hot.other):
+        ticket_services.dispatch(hot.dispatcher, t, t.street_id)
+
+
 def test_scoping_city_sees_all_street_its_own(hot):
+    dispatch_to_their_streets(hot)
     run = services.run_hotspots(days=30)
     assert services.visible_hotspots(hot.supervisor, run).count() == 2
     assert services.visible_hotspots(hot.dispatcher, run).count() == 2
@@ -59,6 +66,7 @@ def test_scoping_city_sees_all_street_its_own(hot):
 
 
 def test_pages_are_scoped(hot):
+    dispatch_to_their_streets(hot)
     services.run_hotspots(days=30)
     mine = Hotspot.objects.get(street=hot.street)
     theirs = Hotspot.objects.get(street=hot.street_b)

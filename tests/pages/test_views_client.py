@@ -183,14 +183,15 @@ def test_pickers(world, as_user):
 
 def test_search_filters(world, as_user):
     t = new_ticket(world)
-    new_ticket(world, text="另一件事：噪音扰民", street_code=world.street_b.code)
+    other = new_ticket(world, text="另一件事：噪音扰民", street_code=world.street_b.code)
+    services.dispatch(world.dispatcher, other, world.street_b.pk)
     client = as_user(world.dispatcher)
     html = client.get("/tickets/", {"q": "噪音"}).content.decode()
     assert "噪音扰民" in html and t.title not in html
     html = client.get("/tickets/", {"street": world.street.pk}).content.decode()
     assert t.title in html and "噪音扰民" not in html
     assert client.get("/tickets/", {"number": t.number}).url == reverse("ticket_detail", args=[t.pk])
-    # a street user only sees its own territory
+    # a street user only sees its own territory, once dispatched
     html = as_user(world.street_b_staff).get("/tickets/").content.decode()
     assert "噪音扰民" in html and t.title not in html
 

@@ -8,6 +8,7 @@ from tests.tickets.helpers import new_ticket
 def test_attachment_served_only_to_those_who_may_see_the_ticket(world, client):
     photo = SimpleUploadedFile("road.png", b"\x89PNG" + b"1" * 64, content_type="image/png")
     ticket = new_ticket(world, attachments=[photo])
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
     attachment = ticket.attachments.get()
     url = f"/tickets/{ticket.pk}/attachments/{attachment.pk}/"
     client.force_login(world.street_staff)

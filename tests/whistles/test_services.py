@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
 from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.tickets import services as ticket_services
 from jiesu.tickets.models import State as TicketState, TicketEvent
 from jiesu.units.models import Unit
 from jiesu.whistles import jobs, scoping, services, stats
@@ -21,6 +22,7 @@ def kinds(w):
 
 def test_normal_whistle_summons_at_once_with_report_deadlines(world):
     t = new_ticket(world)
+    ticket_services.dispatch(world.dispatcher, t, world.street.pk)  # the street links what it can read
     w = whistle(world, tickets=[t])
     assert w.state == WhistleState.ACTIVE and w.source == "ticket" and w.district == world.district
     summons = list(w.summons.order_by("id"))
@@ -164,7 +166,8 @@ def test_whistle_cannot_close_with_an_open_task(world):
 
 def test_closing_replies_to_linked_tickets(world):
     mine = contacted_ticket(world)
-    other = new_ticket(world)                    # not yet dispatched: told, not replied
+    other = new_ticket(world)                    # dispatched to a department in its territory: told, not replied
+    ticket_services.dispatch(world.dispatcher, other, world.dept.pk)
     w = whistle(world, tickets=[mine, other])
     assert w.source == "tickets"
     task = services.add_task(world.street_staff, w, world.dept2.pk, "取缔", "无摊点")
@@ -174,7 +177,7 @@ def test_closing_replies_to_linked_tickets(world):
     mine.refresh_from_db()
     other.refresh_from_db()
     assert mine.state == TicketState.REPLIED and mine.reply_text == "经吹哨联合执法，占道摊点已取缔。"
-    assert other.state == TicketState.NEW
+    assert other.state == TicketState.DISPATCHED
     assert TicketEvent.objects.filter(ticket=other, kind="whistle_closed", payload__replied=False).exists()
     assert TicketEvent.objects.filter(ticket=mine, kind="reply").exists()
     assert stats.summary(Whistle.objects.all())["tickets_closed_by_whistles"] == 1
