@@ -2,22 +2,14 @@
 the ticket is recorded with, as the stored flag does, and the two similarities on the screen are named apart."""
 import re
 
-import pytest
-
 from jiesu.dispatch import duplicates
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from .test_duplicates_db import fresh_index  # noqa: F401  (autouse: a fresh index of open tickets)
 from tickets.helpers import new_ticket
 
 EARLIER = "东华门大街88号门口的路灯不亮，晚上很黑"
 AGAIN = "东华门大街88号门口的路灯还是不亮，上次反映过了"
 PHONE = "13811110001"
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    duplicates.reset_index(refresh_seconds=0)
-    yield
-    duplicates.reset_index()
 
 
 def panel(client, user, **params):

@@ -108,11 +108,16 @@ def test_the_duplicate_panel_names_the_doubts_of_a_proposed_merge_with_the_box_t
 
 # ── the pages ───────────────────────────────────────────────────────────────
 
+def replied_merged_pair(w):
+    """(parent, child, the words said above the child's reply): the canteen merged into the manhole, replied."""
+    parent, child = pair(w)
+    services.merge(w.dispatcher, child, parent, confirm=True)
+    reply_to(w, parent, "已更换井盖，现场已恢复安全。")
+    return parent, child, f"随主工单反馈：{parent.number} {parent.title}"
+
+
 def test_a_merged_requests_reply_is_said_to_be_its_parents_on_the_callback_card(world, client):
-    parent, child = pair(world)
-    services.merge(world.dispatcher, child, parent, confirm=True)
-    reply_to(world, parent, "已更换井盖，现场已恢复安全。")
-    words = f"随主工单反馈：{parent.number} {parent.title}"
+    parent, child, words = replied_merged_pair(world)
     client.force_login(world.callback_agent)
     assert words in client.get(reverse("callback_queue")).content.decode()
 
