@@ -86,8 +86,10 @@ class SuggestOut(Schema):
 
 
 class HoldOut(Schema):
-    kind: str = Field(description="emergency (the text reads as one), merge (proposed at intake for merging) or "
-                                  "same_caller (the same caller's repeat flag), undecided")
+    kind: str = Field(description="emergency (the text reads as one), report (typed 举报, or its text says so), "
+                                  "confidential (保密), accuses_unit (its text accuses a unit or its staff), merge "
+                                  "(proposed at intake for merging) or same_caller (the same caller's repeat flag), "
+                                  "undecided")
     ticket: str | None = Field(description="the number of the ticket proposed, or that the same caller reported "
                                            "(null for an emergency)")
     merged_into: str | None = Field(description="where that ticket was merged since (the merge would go there), "
@@ -98,7 +100,8 @@ class HoldOut(Schema):
 class TicketSuggestOut(SuggestOut):
     holds: list[HoldOut] = Field(description="what holds the ticket back from being dispatched as suggested: "
                                              "POST …/accept needs \"confirm\": true while this is not empty "
-                                             "(an emergency alone, else each undecided proposal)")
+                                             "(an emergency alone, else a report, confidential or accusing ticket's "
+                                             "hold and each undecided proposal)")
 
 
 class PointParams(Schema):

@@ -33,9 +33,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
+from jiesu.categories.models import RequestType
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
+from jiesu.dispatch.accusation import Accusation, accusation_in
 from jiesu.dispatch.duplicates import awaiting_decision, emergency_hint, proposals
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
@@ -71,6 +73,26 @@ def emergency_of(ticket):
     """The emergency line a ticket's title and text call for (duplicates.emergency_hint), or None: wording in the
     title alone counts too."""
     return emergency_hint(ticket_text(ticket.title, ticket.text))
+
+
+def accusation_of(ticket, suggestion=None):
+    """Why a ticket must reach a person before any unit, or None: it is typed a report (举报), its citizen asked for
+    confidentiality (保密), or its text reports or accuses a unit (accusation.accusation_in), the units of its place
+    and, given a `suggestion`, those it would go to counting as named officials."""
+    if ticket.request_type == RequestType.REPORT:
+        return Accusation("report", "")
+    if ticket.confidential:
+        return Accusation("confidential", "")
+    return accusation_in(ticket_text(ticket.title, ticket.text), accused_unit_names(ticket, suggestion))
+
+
+def accused_unit_names(ticket, suggestion=None):
+    """The names of the ticket's district, street and community and, given a suggestion, of its lead, co units and
+    the district it copies."""
+    units = [ticket.district, ticket.street, ticket.community]
+    if suggestion is not None:
+        units += [suggestion.lead, *suggestion.co, suggestion.copy_to]
+    return [u.name for u in units if u is not None]
 
 
 def place_hint(ticket):
@@ -333,7 +355,8 @@ def dispatch_and_log(user, ticket, lead_unit_id, co_unit_ids=(), note="", catego
 @dataclass(frozen=True)
 class Hold:
     """What holds a ticket back from being dispatched as suggested by one key (holds): `kind` "emergency" (its text
-    reads as one: `emergency` is the line to transfer it to), "merge" (proposed at intake for merging) or
+    reads as one: `emergency` is the line to transfer it to), "report", "confidential" or "accuses_unit"
+    (accusation_of: it must not reach the unit it concerns), "merge" (proposed at intake for merging) or
     "same_caller" (the same caller's repeat flag) awaiting a person's decision; `ticket`: the ticket proposed or
     that the caller reported, `merged_into`: where that one was merged since (the merge would go there), if it
     was; `words`: the hold in the reader's language."""
@@ -351,16 +374,32 @@ class Hold:
 
 def holds(ticket):
     """Why a ticket must not be dispatched as suggested by one key (Hold): its text reads as an emergency (that
-    alone: the line to transfer it to comes first), else each merge proposal or same caller's repeat flag that
-    awaits a person's decision, as auto-dispatch leaves such tickets alone; [] when nothing holds it."""
+    alone: the line to transfer it to comes first), else it is a report, confidential or accuses a unit
+    (accusation_of), and each merge proposal or same caller's repeat flag that awaits a person's decision, as
+    auto-dispatch leaves such tickets alone; [] when nothing holds it."""
     from jiesu.dispatch.wording import emergency_words
 
     hint = emergency_of(ticket)
     if hint is not None:
         return [Hold("emergency", _("It reads as an emergency: %(prompt)s.") % {"prompt": emergency_words(hint)},
                      emergency=hint.number)]
-    return [Hold("same_caller" if p.reason == "same_caller" else "merge", hold_words(p), p.target.number,
-                 p.into.number if p.followed else "") for p in proposals(ticket) if p.undecided]
+    accused = accusation_of(ticket)
+    found = [Hold(accused.reason, accusation_words(accused))] if accused is not None else []
+    return found + [Hold("same_caller" if p.reason == "same_caller" else "merge", hold_words(p), p.target.number,
+                         p.into.number if p.followed else "") for p in proposals(ticket) if p.undecided]
+
+
+def accusation_words(accused):
+    """Why a report, a confidential ticket or one accusing a unit is held, in the reader's language."""
+    if accused.reason == "confidential":
+        return _("the citizen asked for confidentiality: make sure it does not go to a unit it concerns")
+    if accused.reason == "report" and not accused.words:
+        return _("it is a report: make sure it does not go to the unit it reports on")
+    if accused.reason == "report":
+        return _("its text reads as a report (“%(words)s”): make sure it does not go to the unit it reports on") % {
+            "words": accused.words}
+    return _("its text accuses a unit or its staff (“%(words)s”): make sure it does not go to the unit accused") % {
+        "words": accused.words}
 
 
 def accept_warning(ticket, found=None):
@@ -503,6 +542,9 @@ class AutoReport:
     category_differs: int = 0   # the call-taker chose another category: a person decides
     no_unit: int = 0            # the top suggestion names no handling unit (place unknown)
     emergency: int = 0          # the text reads as an emergency: a person transfers it to 110/119/120/122
+    report: int = 0             # typed a report (举报), or its text says 举报/检举/揭发: never sent to the unit reported on
+    confidential: int = 0       # the citizen asked for confidentiality (保密)
+    accuses_unit: int = 0       # its text accuses a unit or its staff (受贿, 城管…打人), or the unit it would go to
     duplicate: int = 0          # proposed as a duplicate or flagged as a repeat: a person merges or closes it
     refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
     cold_start: bool = False    # the engine runs on the cold-start model: its percentages rank, nothing is dispatched
@@ -517,9 +559,10 @@ def auto_dispatch_new_tickets(now=None, batch=200):
 
     As the `system` user, logged with source "auto". A ticket whose category was chosen at
     intake is only auto-dispatched when the top suggestion has that category; one whose text
-    reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line; nor
-    one proposed as a duplicate or flagged as a repeat: a person merges or closes it. Does nothing
-    (and computes nothing) while no rule is enabled, nor while the engine runs on the cold-start
+    reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line; nor a report (举报), a
+    confidential one (保密) or one whose text accuses a unit (accusation_of): a person makes sure it does not reach
+    the unit it concerns; nor one proposed as a duplicate or flagged as a repeat: a person merges or closes it.
+    Does nothing (and computes nothing) while no rule is enabled, nor while the engine runs on the cold-start
     model, whose percentages only rank (`cold_start` in the report). Returns an AutoReport.
     """
     now = now or timezone.now()
@@ -556,6 +599,8 @@ def _auto_one(user, ticket, rules, report):
     if emergency_of(ticket) is not None:  # the desk prompts the line (duplicates_ticket.html)
         report.emergency += 1
         return
+    if _held_for_accusation(report, accusation_of(ticket)):
+        return
     if ticket.proposed:  # the desk offers the merge (duplicates.proposals)
         report.duplicate += 1
         return
@@ -579,6 +624,8 @@ def _auto_one(user, ticket, rules, report):
     if not dispatchable(top):
         report.no_unit += 1
         return
+    if _held_for_accusation(report, accusation_of(ticket, top)):  # the unit it would go to, named as the doer
+        return
     facts = auto_note_facts(top, rule.threshold)
     try:
         ticket, _row = dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], auto_note(facts),
@@ -590,6 +637,14 @@ def _auto_one(user, ticket, rules, report):
         return
     report.dispatched += 1
     report.tickets.append(ticket.pk)
+
+
+def _held_for_accusation(report, accused):
+    """Count a ticket left to a person for its accusation_of under its reason; whether it was."""
+    if accused is None:
+        return False
+    setattr(report, accused.reason, getattr(report, accused.reason) + 1)
+    return True
 
 
 def auto_note_facts(top, threshold):

@@ -134,8 +134,9 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     assert Ticket.objects.get(pk=returned.pk).state == State.NEW
     report = desk.auto_dispatch_new_tickets()
     assert report.as_dict() == {"checked": 7, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
-                                "category_differs": 1, "no_unit": 0, "emergency": 2, "duplicate": 1, "refused": 0,
-                                "cold_start": False, "tickets": [stall.pk, gas.pk]}
+                                "category_differs": 1, "no_unit": 0, "emergency": 2, "report": 0, "confidential": 0,
+                                "accuses_unit": 0, "duplicate": 1, "refused": 0, "cold_start": False,
+                                "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
     assert system.display_name == "系统"
