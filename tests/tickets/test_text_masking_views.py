@@ -2,6 +2,7 @@
 import pytest
 
 from jiesu.dispatch import duplicates
+from jiesu.tickets import services
 from tests.tickets.helpers import new_ticket
 
 from .test_text_masking import CONFIDENTIAL_TEXT, MASKED_TEXT, confidential  # noqa: F401 (a fixture)
@@ -74,3 +75,15 @@ def test_the_ticket_search_lists_the_title_masked(world, client, confidential):
     page = page_of(client, world.supervisor, "/tickets/")
     assert MASKED_TEXT[:40] in page and "1391234567" not in page and "韩梅梅" not in page
     assert CONFIDENTIAL_TEXT[:40] in page_of(client, world.call_taker, "/tickets/")
+
+
+def test_the_units_notices_name_the_ticket_by_its_masked_title(world, client, confidential):
+    services.supervise(world.supervisor, confidential, "请加快办理")
+    page = page_of(client, world.street_staff, "/work/")
+    assert page.count(MASKED_TEXT[:40]) == 3 and "1391234567" not in page  # the notice, the title, the snippet
+
+
+def test_the_returns_queue_shows_the_masked_title(world, client, confidential):
+    services.return_ticket(world.street_staff, confidential, "不属于本街道职责")
+    page = page_of(client, world.dispatcher, "/arbitration/")
+    assert MASKED_TEXT[:40] in page and "1391234567" not in page
