@@ -181,6 +181,15 @@ def test_an_entry_changed_in_the_admin_is_no_longer_overwritten_and_the_report_s
     assert "  第 2 行，-：已在后台修改，未覆盖（与文件不同：备注；请在后台修改）" in lines
 
 
+def test_a_name_given_twice_for_one_unit_differently_is_refused_the_second_time(clerk_file, tmp_path):
+    rows = [["金宝花园", "小区", "110101001001", "", "", "", "首次"], ["金宝花园", "小区", "110101001001", "", "", "", "另一说"],
+            ["金宝花园", "小区", "110101001001", "", "", "", "首次"]]
+    _lines, summary = load(clerk_file(rows), "--report", str(tmp_path / "r.csv"))
+    assert (summary["added"], summary["refused"], summary["unchanged"]) == (1, 1, 1)
+    assert GazetteerEntry.objects.get(name="金宝花园").note == "首次"
+    assert [(r[0], r[1]) for r in report(tmp_path / "r.csv")[1:]] == [("3", "拒绝")]
+
+
 def test_entries_an_earlier_load_made_by_hand_stay_the_administrators(clerk_file, tmp_path):
     """Before loads had a source of their own they saved "manual" entries, as the admin does: nothing tells them
     apart, so a load leaves them alone, as it leaves entries made in the admin."""

@@ -221,11 +221,14 @@ def check_rows(rows, header, columns, done) -> tuple[list, list]:
         if fields == []:
             done.unchanged += 1
             continue
-        if fields and known.source != EntrySource.FILE:
+        if fields and known.pk is None:  # added by an earlier row of this file
+            errors["name"] = _("Named for the same unit on an earlier line of this file, differently: one row per "
+                               "name and unit.")
+        elif fields and known.source != EntrySource.FILE:
             done.kept_different += 1
             done.lines.append((line, "kept", "", kept_reason(known, fields), cells))
             continue
-        if known is not None and not errors:
+        if known is not None and known.pk is not None and not errors:
             entry.pk = known.pk  # the name is the entry's own: only the point is checked again
         errors = {**entry.problems(namesakes, name_is_new=entry.pk is None), **errors}
         if errors:
