@@ -44,9 +44,10 @@ BACKGROUND_OOM_SCORE = 500  # its oom_score_adj: the first the kernel stops when
 
 
 def auto_dispatch_once(now=None):
-    """One auto-dispatch pass (services.auto_dispatch_new_tickets); returns its AutoReport."""
+    """One auto-dispatch pass (services.auto_dispatch_new_tickets); returns its AutoReport. Logged when it
+    dispatched, was refused, or left a report, a confidential ticket or an accusation to a person."""
     report = desk.auto_dispatch_new_tickets(now)
-    if report.dispatched or report.refused:
+    if report.dispatched or report.refused or report.report or report.confidential or report.accuses_unit:
         log.info("auto-dispatch: %s", report.as_dict())
     return report
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from jiesu.core.errors import DomainError
+from jiesu.dispatch import jobs
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.accusation import accusation_in
 from jiesu.dispatch.models import AutoDispatchRule
@@ -136,3 +137,13 @@ def test_the_queue_cards_panel_says_why(desk_world, client):
     client.force_login(desk_world.dispatcher)
     page = client.get(f"/dispatch/desk/{ticket.pk}/suggestions/").content.decode()
     assert 'class="desk-hold"' in page and "这是举报件：请核实不会派给被举报的单位。" in page
+
+
+def test_the_worker_logs_a_pass_that_held_a_report(desk_world, caplog):
+    w = desk_world
+    AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.8, enabled=True)
+    new_ticket(w, request_type="report")
+    with caplog.at_level("INFO", logger="jiesu.dispatch.jobs"):
+        report = jobs.auto_dispatch_once()
+    assert report.report == 1 and report.dispatched == 0
+    assert any("'report': 1" in r.getMessage() for r in caplog.records)
