@@ -21,8 +21,9 @@ Prints the machine and the load average, then:
    Up to 20 flagged texts of each are listed with the line suggested (number and label): a message by its
    留言编号, a title by its data row (1-based), a sentence by its place (0-based) in the sorted distinct sentences.
 2. **The tests' held-out sets**: tests/dispatch/emergency_en_heldout2.txt, read by its test module
-   (test_emergency_en_heldout2.SENTENCES), the fifth sets emergency_en_heldout3.txt and emergency_zh_heldout.txt
-   (read by test_emergency_heldout3.read_set), and the blocks of EMERGENCIES / NEAR_MISSES in
+   (test_emergency_en_heldout2.SENTENCES), the fifth sets emergency_en_heldout3.txt and emergency_zh_heldout.txt,
+   the sixth (Chinese) emergency_zh_heldout2.txt and audit 11's sentences emergency_zh_audit11.txt (read by
+   test_emergency_heldout3.read_set), and the blocks of EMERGENCIES / NEAR_MISSES in
    tests/dispatch/test_emergency_en.py whose comment says they were held out, written before the rules or not
    tuned on (`held_out_blocks`). An emergency is found when the first line named is the expected one; a near
    miss is skipped when nothing is named.
@@ -132,7 +133,9 @@ def held_out_sets():
     sets = {}
     for name, sentences in (("fourth (emergency_en_heldout2.txt)", heldout2),
                             ("fifth (emergency_en_heldout3.txt)", read_set("emergency_en_heldout3.txt")),
-                            ("fifth, Chinese (emergency_zh_heldout.txt)", read_set("emergency_zh_heldout.txt"))):
+                            ("fifth, Chinese (emergency_zh_heldout.txt)", read_set("emergency_zh_heldout.txt")),
+                            ("sixth, Chinese (emergency_zh_heldout2.txt)", read_set("emergency_zh_heldout2.txt")),
+                            ("audit 11 (emergency_zh_audit11.txt)", read_set("emergency_zh_audit11.txt"))):
         sets[name] = ([(text, what) for what, text in sentences if what != "-"],
                       [text for what, text in sentences if what == "-"])
     blocks = held_out_blocks((TESTS / "test_emergency_en.py").read_text(encoding="utf-8"))

@@ -152,6 +152,23 @@ _LOOT = ("包", "手机", "钱包", "项链", "金项链", "挎包", "背包", "
 _CHEMICAL_SITES = ("化工厂", "化工园区", "化工企业", "危化品仓库", "加油站")
 #: A police matter already handled is a past case the police have (昨天打架，警察已经来处理了): no transfer.
 _HANDLED = ("警察已经", "民警已经", "派出所已经", "警方已经", "已经处理")
+#: A missing person found again (小孩走丢了，已经找到了): no transfer.
+_FOUND_AGAIN = ("已经找到", "已找到", "找到了", "找回来了")
+#: Poisons someone drinks or eats (喝了农药, 吃了老鼠药): any amount is an emergency.
+_POISONS = ("农药", "敌敌畏", "百草枯", "老鼠药", "耗子药", "鼠药", "毒鼠强", "除草剂", "杀虫剂", "毒药", "消毒液",
+            "洁厕灵", "84消毒液")
+#: A medicine's overdose is its amount (吃了一整瓶安眠药, 吞了一大把药片; not 吃了安眠药也睡不着).
+_DOSES = ("一整瓶", "整瓶", "一瓶", "半瓶", "大半瓶", "一大把", "一把", "一整盒", "整盒", "一盒", "几十片", "好几十片")
+_SWALLOW = ("喝", "吃", "吞", "服")
+#: A weapon in a hand (拿着斧头, 拎着菜刀, 提着一桶汽油); not a tool (锤子, 剪刀: 拿剪刀剪头发). 提, 举, 握, 揣 and 挥
+#: only with 着, 持 only as 手持: 提出, 举报, 支持, 发挥 are in most letters, and a span's head is tried at each of them.
+_HOLDS = ("拿", "提着", "举着", "挥舞", "挥着", "抡", "拎", "握着", "手持", "揣着")
+_WEAPONS = ("斧头", "斧子", "菜刀", "砍刀", "长刀", "尖刀", "匕首", "水果刀", "西瓜刀", "刀", "铁棍", "木棍", "棍棒",
+            "棒球棍", "汽油", "硫酸", "枪")
+#: Whom a threat said names (说要杀了我; not 你: 游戏里说要杀了你, a quarrel's 我要杀了你).
+_THREATENED = ("我", "孩子", "全家")
+#: Who goes missing (孩子走丢了, 孙子在公园不见了, 老人走失); a thing of theirs (的) is not them: 孩子的书包不见了.
+_MISSING = ("孩子", "小孩", "儿子", "女儿", "宝宝", "闺女", "孙子", "孙女", "外孙", "老人")
 RULES = (
     _Rule("119", "危险化学品泄漏或化工厂险情", "消防救援", tuple(
         f"{what}{leak}" for what in ("化学品", "危化品", "危险品", "有毒气体", "毒气", "氨气", "氯气", "液氨", "硫酸",
@@ -207,16 +224,33 @@ RULES = (
     ) + ("被陌生人带走", "被陌生人拉走", "陌生人带走", "被拐", "强行抱走", "强行拉上车", "强行拽上车", "强行拖上车",
          "强行塞进车", "把孩子拉上车", "把孩子拽上车", "把孩子塞进车",  # not 拽上车: a taxi tout's
          # a thief here now (被偷了, told afterwards, is none)
-         "进小偷", "进了小偷", "进贼", "进了贼", "小偷还在", "小偷正在", "正在偷", "有人在偷", "抓小偷"),
+         "进小偷", "进了小偷", "进贼", "进了贼", "小偷还在", "小偷正在", "正在偷", "有人在偷", "抓小偷",
+         "被人贩子", "人贩子抱走", "人贩子拐", "泼汽油", "浇汽油", "泼了汽油", "浇了汽油", "同归于尽",
+         "不想活了", "活着没意思"),  # a suicide said (轻生, 自杀 above)
         spans=("打(?:他|她|我|自己)?的?(?:老婆|媳妇|妻子|老公|丈夫|女朋友|男朋友|女友|老人|父母|老母亲|老父亲)",  # 在打他老婆
                "抢(?:了|走了?)(?:我|她|他|老人|孩子)?的?" + _either(_LOOT),  # a bag snatched
                "把" + _either(_TAKEN) + "(?:强行)?(?:拉|拽|拖|塞|抱|推)(?:上|进)" + _gap(3) + "车")
         + _led_by(_LOOT, "被(?:人|小偷|歹徒)?抢(?!购|光|完|空|先)")
-        + _led_by(("威胁", "扬言"), _gap(12) + "(?:杀|砍|捅|弄死|打死)"),  # a threat said (not 我要杀了你)
+        + _led_by(("威胁", "扬言"), _gap(12) + "(?:杀|砍|捅|弄死|打死)")  # a threat said (not 我要杀了你)
+        # 说要杀了我: opened by the verb, 要 looked behind (a span opened by 要 was tried at every 要求)
+        + tuple(f"{kill}(?<=要{kill})(?:了|死)?" + _either(_THREATENED)
+                for kill in ("杀", "砍", "捅", "弄死", "打死", "整死", "烧死"))
+        + _led_by(_HOLDS, "(?:着|了)?(?:一把|一桶|一瓶|一根|把|桶|根)?" + _either(_WEAPONS))
+        + _led_by(("要从", "想从", "准备从"), _gap(8) + "(?:跳下去|跳下来|往下跳)")
+        + _led_by(_MISSING, "(?P<gap>[^，,。的]{0,6}?)(?:走丢|走失|失踪|不见了|找不到了|找不着了|没回家|被拐|被"
+                            "(?:一个|两个|几个)?(?:陌生)?(?:男的|女的|男人|女人|人贩子|人)?(?:抱走|抢走|拐走|掳走))")
+        # someone with dementia gone out and not back (我妈有老年痴呆，早上出门到现在都没回来)
+        + _led_by(("老年痴呆", "痴呆", "阿尔茨海默"), "(?P<gap>[^。]{0,14}?)(?:没回来|没回家|走丢|走失|不见了|找不到)")
+        # an old person alone not seen for days (独居老人好几天没开门了; a smell from the flat)
+        + _led_by(("独居", "一个人住", "独自居住", "独自生活"), "(?P<gap>[^，,。]{0,12}?)(?:(?:好几天|几天|多天|两天|"
+                  "三天|一周|一个星期|一星期)(?:了|都|也)?(?:没开门|没出门|没出来|没见|没露面|没动静|联系不上|没人开门|"
+                  "没人应|不接电话)|臭味|尸臭)"),
         weak=("打起来了",),
         context=("价格", "战", "官司", "比赛", "游戏", "口水"),
-        after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源", "电话", "手机", "的电话", "的手机"),
-        clause=("预防", "防范", "宣传", "培训", "讲座", "咨询", "起诉", "离婚", "法律援助") + _MEDIA + _HANDLED,
+        after=("价", "工", "式", "子", "甩卖", "机", "生源", "市场", "客源", "电话", "手机", "的电话", "的手机",
+               "叉"),  # 拿刀叉 (a cutlery's, not 拿刀具…来报复)
+        clause=("预防", "防范", "宣传", "培训", "讲座", "咨询", "起诉", "离婚", "法律援助") + _MEDIA + _HANDLED
+        + _FOUND_AGAIN,
         past_counts=True),
     _Rule("122", "交通事故", "交通事故报警", (
         "车祸", "撞车", "追尾", "相撞", "翻车", "被车撞", "车撞了", "车撞倒", "车撞伤", "车撞死", "被撞倒", "被撞伤",
@@ -234,29 +268,39 @@ RULES = (
         "满头是血", "满脸是血", "头破血流", "血流不止", "摔倒了起不来", "倒地不起", "一动不动", "人倒在地上",
         "砸到人", "把人砸", "人口吐白沫", "孩子口吐白沫", "倒地口吐白沫", "口吐白沫倒地", "突然口吐白沫",
         "头破了", "砸破了头", "头被砸破", "头被打破", "头磕破了", "头摔破了", "头流血", "头上流血", "头在流血",
-        "头一直流血", "人躺在地上", "倒在血泊", "躺在马路上"),
+        "头一直流血", "人躺在地上", "倒在血泊", "躺在马路上",
+        "服毒", "服药过量", "药物过量", "吃药过量", "安眠药吃多了", "割腕", "割手腕", "割破手腕", "手腕割破"),
         spans=_led_by(("摔倒", "跌倒", "摔", "跌", "倒地", "倒在地上"), _gap(4) + "(?:起不来|爬不起来|站不起来)")
-        + ("把" + _either(_PEOPLE) + "砸(?:了|伤|倒|中|到)",),
+        + ("把" + _either(_PEOPLE) + "砸(?:了|伤|倒|中|到)",
+           "把" + _either(_DOSES) + "[^，,。]{0,4}?药[^，,。]{0,2}?(?:吃|吞|喝)(?:了|下|光)")  # 把一瓶降压药全吃了
+        + _led_by(_SWALLOW, "(?:了|下)?" + _either(_DOSES) + "?" + _either(_POISONS))  # 喝了农药, 吃了半瓶老鼠药
+        + _led_by(_SWALLOW, "(?:了|下)?" + _either(_DOSES) + "[^，,。]{0,4}?药"),  # 吞了一整瓶安眠药
         weak=("昏迷", "受伤", "流血", "出血", "中毒", "摔伤", "骨折", "烫伤", "烧伤", "呼吸困难", "喘不过气", "心梗",
               "脑梗", "中风", "咬伤", "被狗咬了", "砸伤", "压到人", "急救", "摔下来", "楼掉下来", "楼摔下来", "楼上掉下来",
               "楼上摔下来", "坠楼", "误吃了药", "误服", "吃错了药", "吃错药"),
         after=("害", "费", "站", "中心", "知识", "培训", "保险", "赔偿", "鉴定", "管", "险", "流汗", "后", "患者", "指挥",
-               "车", "药", "的药") + _DANGER,  # 心梗的药: a medicine
+               "车", "药", "的药", "残留") + _DANGER,  # 心梗的药: a medicine; 吃了农药残留超标的菜
         clause=_HAZARD + _MEDIA + _CLAIMS + ("咨询", "后遗症", "收费", "未造成", "没有造成", "无人员伤亡", "无伤亡",
                                              "没有伤亡", "事件", "治愈", "疗效", "康复", "排放"),
         context=("医院", "医生", "患者", "病人", "手术", "医疗", "住院", "污染", "空气", "臭", "熏", "异味", "气味",
                  "粉尘", "废气", "很多", "多位", "多名", "不少", "墙皮", "瓷砖", "花盆", "坠物", "抛物", "压力")),
 )
+#: A cry for help (邻居家小孩一直哭喊救命, …，救命) with nothing else named is the police's; beside another line's
+#: words it only says that line is urgent (URGENT). Not 救命 in a letter's words: 救命钱, 救命通道, 无钱救命, 请救命;
+#: nor 呼救, a story's word (同伴随即呼救).
+_CRY_FOR_HELP = _Rule("110", "暴力或治安警情", "公安报警", ("喊救命", "叫救命", "喊着救命", "救命啊", "救命呀"),
+                      spans=("救命$",), clause=_MEDIA + ("钱", "工资", "通道"))
+_ALL_RULES = RULES + (_CRY_FOR_HELP,)
 #: The rules by their `what`: the English wording's lines (emergency_en) are these rules'.
 _RULE_NAMED = {rule.what: rule for rule in RULES}
 #: Which line is named first when several fire: 119 before 110 before 122 before 120, and within a number the rules'
 #: order (a chemical plant's fire is the chemicals line's, whether its Chinese or its English words found it).
-_LINE_ORDER = {rule: ({"119": 0, "110": 1, "122": 2, "120": 3}[rule.number], i) for i, rule in enumerate(RULES)}
+_LINE_ORDER = {rule: ({"119": 0, "110": 1, "122": 2, "120": 3}[rule.number], i) for i, rule in enumerate(_ALL_RULES)}
 #: Any word of a rule, to pass over at once the many sentences that hold none (most).
 _ANY_WORD = {rule: re.compile("|".join((*map(re.escape, rule.words + rule.weak),
                                          *(span.replace("(?P<gap>", "(?:") for span in rule.spans))))
-             for rule in RULES}
-_SPANS = {rule: tuple(map(re.compile, rule.spans)) for rule in RULES}
+             for rule in _ALL_RULES}
+_SPANS = {rule: tuple(map(re.compile, rule.spans)) for rule in _ALL_RULES}
 #: A word right after one of these is denied, feared, hypothetical or a near miss (没有着火, 担心燃气泄漏, 以免起火,
 #: 防溺水, 差点被车撞), also with TRANSPARENT words between (万一发生火灾, 注意不要再摔伤).
 NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人", "无", "不是", "并非", "不会", "不要", "不", "别",
@@ -265,7 +309,8 @@ NEGATIONS = ("没有人", "没有", "没人", "没", "未有人", "未", "无人
              "早晚")
 TRANSPARENT = ("发生", "出现", "造成", "引发", "引起", "导致", "再次", "再", "又", "被", "出", "要")
 #: Words that hold a rule's word but mean something else: 年轻生命 is not 轻生.
-COMPOUNDS = ("年轻生", "自燃油", "自燃气", "自燃料", "简直是抢劫", "简直就是抢劫", "和抢劫一样", "跟抢劫一样", "无异于抢劫", "等于抢劫")
+COMPOUNDS = ("年轻生", "自燃油", "自燃气", "自燃料", "简直是抢劫", "简直就是抢劫", "和抢劫一样", "跟抢劫一样", "无异于抢劫", "等于抢劫",
+             "救命钱", "救命药", "救命稻草", "救命恩人", "救命之恩", "请救命")
 #: A past event (昨天车祸, 上周摔伤) is no longer an emergency, except for the police (an assault is a case). A
 #: sentence that opens with one of these or a date (below) opens a past story: the sentences after it are past
 #: too, until one says now (PRESENT).
@@ -385,10 +430,12 @@ def emergency_hint(text) -> EmergencyHint | None:
             continue
         past, story = _in_the_past(clause, story)
         live = _DATED_PHRASE.sub("，", clause) if _DATE.search(clause) else clause
-        for rule in RULES:
+        for rule in _ALL_RULES:
             if rule not in fired and _hits(rule, clause, past, live):
                 fired.append(rule)
     fired += [rule for rule in map(_RULE_NAMED.get, in_english) if rule not in fired]
+    if _CRY_FOR_HELP in fired and len(fired) > 1:
+        fired.remove(_CRY_FOR_HELP)
     if not fired:
         return None
     fired.sort(key=_LINE_ORDER.get)

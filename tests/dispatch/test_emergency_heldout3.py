@@ -1,7 +1,9 @@
 """The fifth English set (emergency_en_heldout3.txt) and the first Chinese one (emergency_zh_heldout.txt), written
 before the rules were read for them: English 31 of 38 emergencies found and 32 of 36 near misses skipped then,
-Chinese 24 of 38 and 34 of 35 (docs/duplicates.md, section 1). The rules were mended for the classes behind their
-failures, so they are held out no longer: they guard them, and the sentences below, other members of those
+Chinese 24 of 38 and 34 of 35; the sixth set, Chinese only (emergency_zh_heldout2.txt), and audit 11's sentences of
+its finding 18 (emergency_zh_audit11.txt), written before the rules were changed for them: 0 of 31 and 0 of 17
+found, 20 of 20 and 2 of 2 skipped (docs/duplicates.md, section 1). The rules were mended for the classes behind
+their failures, so they are held out no longer: they guard them, and the sentences below, other members of those
 classes, guard the classes."""
 from pathlib import Path
 
@@ -30,8 +32,9 @@ def failures(sentences):
             [text for what, text in sentences if what == "-" and named[text] is not None])
 
 
-@pytest.mark.parametrize("name,size", [("emergency_en_heldout3.txt", 74), ("emergency_zh_heldout.txt", 73)])
-def test_the_fifth_sets_emergencies_are_found_and_their_near_misses_skipped(name, size):
+@pytest.mark.parametrize("name,size", [("emergency_en_heldout3.txt", 74), ("emergency_zh_heldout.txt", 73),
+                                       ("emergency_zh_heldout2.txt", 51), ("emergency_zh_audit11.txt", 19)])
+def test_the_sets_emergencies_are_found_and_their_near_misses_skipped(name, size):
     sentences = read_set(name)
     assert (len(sentences), failures(sentences)) == (size, ([], []))
 
@@ -72,6 +75,27 @@ CLASS_EMERGENCIES = [
     # a head broken, a fall one cannot get up from
     ("孩子从滑梯上摔下来头磕破了", "有人受伤或急病"),
     ("我奶奶在卫生间跌倒了站不起来", "有人受伤或急病"),
+    # a poison drunk or eaten, a medicine by the bottle, a wrist cut: 120
+    ("我公公喝了一瓶敌敌畏", "有人受伤或急病"),
+    ("有个小孩误喝了消毒液", "有人受伤或急病"),
+    ("我表姐吞了半瓶安眠药", "有人受伤或急病"),
+    ("他把一整瓶止痛药都吞了", "有人受伤或急病"),
+    ("同事服药过量，现在叫不太醒", "有人受伤或急病"),
+    ("宿舍有个女生割腕了", "有人受伤或急病"),
+    # a weapon in a hand, a threat said, a suicide said: 110
+    ("有人拿着西瓜刀在街上乱砍", "暴力或治安警情"),
+    ("一个男的挥舞着匕首冲进了超市", "暴力或治安警情"),
+    ("邻居拎着一桶汽油站在我家门口", "暴力或治安警情"),
+    ("他在电话里说要砍死我", "暴力或治安警情"),
+    ("我弟弟说要从桥上跳下去", "暴力或治安警情"),
+    # a child taken or lost, an old person alone not seen for days: 110
+    ("我儿子在游乐场不见了", "暴力或治安警情"),
+    ("孙女被一个陌生女人抱走了", "暴力或治安警情"),
+    ("对门独居的大爷三天没出门了", "暴力或治安警情"),
+    # a cry for help: 110 alone, the other line's beside it
+    ("隔壁有人喊救命", "暴力或治安警情"),
+    ("快来人啊，救命", "暴力或治安警情"),
+    ("楼道里着火了，救命啊", "火情"),
 ]
 CLASS_NEAR_MISSES = [
     "this new band will set the world on fire",
@@ -96,6 +120,19 @@ CLASS_NEAR_MISSES = [
     "这个路口迟早出车祸",
     "黑车司机把人拉上车就乱要价",
     "帮我打他老婆的电话",
+    # the sixth set's classes
+    "喝农药的事是我爸十年前的事了，现在想问低保",
+    "吃了安眠药也睡不着，楼上太吵",
+    "超市卖的大米检出杀虫剂残留",
+    "吃饭的时候拿刀叉不习惯",
+    "小区门口磨剪子戗菜刀的喇叭太吵",
+    "孩子的书包不见了，学校不管",
+    "老人走丢的事已经找到了，谢谢",
+    "这笔钱是我们的救命钱，请帮忙追回",
+    "消防通道是救命通道，不能堵",
+    "电视剧里的人喊救命太吵了",
+    "他说要杀价，我不同意",
+    "独居老人的补贴申请要什么材料",
 ]
 
 
@@ -107,3 +144,7 @@ def test_another_member_of_a_mended_class_names_its_line(text, what):
 @pytest.mark.parametrize("text", CLASS_NEAR_MISSES)
 def test_another_near_miss_of_a_mended_class_is_no_emergency(text):
     assert first_line(text) is None
+
+
+def test_a_cry_for_help_beside_another_line_adds_no_police_line():
+    assert duplicates.emergency_hint("河边有人落水了，救命啊").lines == (("有人受伤或急病", "120", "医疗急救"),)
