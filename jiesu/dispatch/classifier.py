@@ -62,6 +62,8 @@ FORMAT_VERSION = 3  # 2: title block; 3: word block. Files of versions 1 and 2 s
 PRUNED_FORMAT_VERSION = 4  # 4: weights kept per feature for its strongest classes only (``max_weights``)
 READABLE_VERSIONS = (1, 2, 3, 4)
 CONFIDENCE_FLOOR = 1e-3  # the least share right the confidence map gives: probabilities stay positive and ordered
+CONFIDENCE_PRIOR = 5.0  # the confidence map's prior: the softmax's own claim, as this many rows at each of
+CONFIDENCE_PRIOR_POINTS = 21  # these raw probabilities 0, 0.05, …, 1 (docs/dispatch.md, "confidence map")
 TITLE_PREFIX = "\x01"  # vocabulary entries of the title block; normalize() removes control characters
 WORD_PREFIX = "\x02"  # vocabulary entries of the word block
 
@@ -532,6 +534,7 @@ class TextClassifier:
         y = np.array(labels)
         scores = np.zeros((len(texts), len(self.classes)), dtype=np.float64)
         scored = np.zeros(len(texts), dtype=bool)
+        learnable = np.zeros(len(texts), dtype=bool)  # the row's class was in its fold's training part
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.config.random_state)
         with warnings.catch_warnings():  # "the least populated class has only 1 member": see above
             warnings.simplefilter("ignore", UserWarning)
@@ -554,9 +557,11 @@ class TextClassifier:
             full[:, cols] = d
             scores[te] = full
             scored[te] = True
+            learnable[te] = np.isin(y[te], svm.classes_)
         if not scored.any():
             return {}
         scores, yi = scores[scored], np.array([self.classes.index(l) for l in labels])[scored]
+        learnable = learnable[scored]  # the map is fitted on these only: the others could not be right in their fold
         self.temperature = _fit_temperature(scores, yi)
         pred = scores.argmax(1)
         probs = _softmax(scores / self.temperature)
@@ -569,7 +574,7 @@ class TextClassifier:
             "cv_ece": round(_ece(probs, yi), 4),
         }
         if len(self.classes) >= MIN_CLASSES:  # where one temperature is not enough (docs/dispatch.md)
-            figures["confidence_map"] = _fit_confidence_map(probs, yi)
+            figures["confidence_map"] = _fit_confidence_map(probs[learnable], yi[learnable])
         return figures
 
     def _make_meta(self, *, n_train, counts, mode, cv, version):
@@ -805,6 +810,17 @@ class TextClassifier:
         return obj
 
 
+def model_meta(path: str | Path) -> dict | None:
+    """A model file's metadata alone (the archive's other members are not read: a page naming the previous
+    model need not read its 50 MB); None when the file is missing or no readable model."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+    except Exception:  # noqa: BLE001 — missing, damaged, not ours: no metadata
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+
+
 def check_model_file(path: str | Path) -> None:
     """Raise what TextClassifier.load would on a file that is no readable model (FileNotFoundError,
     ModelFormatError), without building the classifier: a process that only asks whether the file reads (the
@@ -984,12 +1000,20 @@ def keep_strongest(coef: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
 def _fit_confidence_map(probs: np.ndarray, y: np.ndarray) -> dict:
     """How often the top label was right, as an increasing function of its probability (isotonic regression
     on out-of-fold predictions): {"x": probabilities, "y": shares right}, interpolated between. A single
-    temperature leaves a model of many classes over-confident at its top (docs/dispatch.md)."""
+    temperature leaves a model of many classes over-confident at its top (docs/dispatch.md).
+
+    The probability's own claim is a prior (CONFIDENCE_PRIOR rows at each of CONFIDENCE_PRIOR_POINTS points from
+    0 to 1, right as often as they say): where the rows are many they decide, where they are few or none (a
+    model of texts alike is sure of nearly all of them) the map stays near the softmax instead of flattening a
+    whole range to the share right of its last few rows, or jumping by a third at a row."""
     from sklearn.isotonic import IsotonicRegression
 
-    top = probs.max(1)
-    right = (probs.argmax(1) == y).astype(np.float64)
-    fit = IsotonicRegression(y_min=CONFIDENCE_FLOOR, y_max=1.0, out_of_bounds="clip").fit(top, right)
+    prior = np.linspace(0.0, 1.0, CONFIDENCE_PRIOR_POINTS)
+    top = np.concatenate([probs.max(1), prior])
+    right = np.concatenate([(probs.argmax(1) == y).astype(np.float64), prior])
+    weight = np.concatenate([np.ones(len(probs)), np.full(len(prior), CONFIDENCE_PRIOR)])
+    fit = IsotonicRegression(y_min=CONFIDENCE_FLOOR, y_max=1.0, out_of_bounds="clip").fit(top, right,
+                                                                                         sample_weight=weight)
     return {"x": [round(float(v), 6) for v in fit.X_thresholds_],
             "y": [round(float(v), 6) for v in fit.y_thresholds_]}
 
@@ -1059,8 +1083,13 @@ def _macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
 
 def _ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error of the top-1 probability."""
-    conf = probs.max(1)
-    correct = probs.argmax(1) == y
+    return calibration_error(probs.max(1), probs.argmax(1) == y, bins)
+
+
+def calibration_error(conf: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of confidences `conf` given whether each was right (`correct`): the gap between
+    the mean confidence and the share right in each of `bins` equal bins, weighted by the bin's rows."""
+    conf, correct = np.asarray(conf, dtype=np.float64), np.asarray(correct, dtype=bool)
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):

@@ -7,8 +7,9 @@
     n = training.write_csv("var/training.csv", examples)             # columns title, text, category
 
 `jiesu dispatch_training FILE` writes that CSV, which trains a model with
-`jiesu dispatch train --from-csv FILE --text title,text --label category --out var/models/desk.npz`
-(name the file in settings.JIESU["DISPATCH_MODEL"], i.e. JIESU_DISPATCH_MODEL, and the engine uses it).
+`jiesu dispatch train --from-csv FILE --text title,text --label category --out var/models/trial.npz`
+to try it; the desk's own file (settings.JIESU["DISPATCH_MODEL"], i.e. JIESU_DISPATCH_MODEL) is written only by
+`jiesu dispatch retrain` (judged, the replaced model kept, the run recorded: `retrain` below) and `rollback`.
 
 A closed ticket is an example when a person dispatched it (a `dispatch` event
 by someone other than the auto-dispatch `system` user): the category it was
@@ -26,6 +27,7 @@ asked.
 from __future__ import annotations
 
 import csv
+import math
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -39,6 +41,11 @@ from jiesu.core.worded import WordedError, english, words_of
 
 HOLDOUT = 1000  # retrain: the newest tickets the current and the new model are judged on
 MIN_HOLDOUT = 20  # fewer unseen tickets than this judge nothing
+SURE_HOLDOUT = 200  # fewer than this: the judgement says its margin of error (95 %) and whether the gap is within it
+Z95 = 1.96  # a normal distribution's 95 % half-width in standard errors
+SHOWN_LOW = 0.10  # a right first suggestion shown under this confidence is one the desk teaches to distrust
+MOST_SHOWN_LOW = 0.05  # a new model showing more of its right first suggestions under SHOWN_LOW is refused…
+MOST_ECE = 0.10  # …and so is one whose calibration error is above this; unless the current model does as badly
 
 COLUMNS = ("title", "text", "category")
 
@@ -162,12 +169,24 @@ def write_csv(path, examples):
 
 @dataclass
 class Judgement:
-    """How a model did on held-out tickets: the dispatcher-confirmed category first, or among the first three."""
+    """How a model did on held-out tickets: the dispatcher-confirmed category first, or among the first three;
+    how far the confidence it shows is from the share right (`ece`), and the share of its right first
+    suggestions it shows under SHOWN_LOW (`shown_low`)."""
 
     model_version: str
     accuracy: float
     top3: float
     macro_f1: float
+    ece: float | None = None
+    shown_low: float | None = None
+    right: tuple = field(default=(), repr=False, compare=False)  # per ticket, for the paired margin; not stored
+
+    def miscalibrated(self, current):
+        """Whether the confidence this model shows breaks a limit (MOST_ECE, MOST_SHOWN_LOW) that `current`'s
+        keeps, or breaks it further."""
+        return any(mine is not None and mine > most and (theirs is None or mine > theirs)
+                   for mine, theirs, most in ((self.ece, current.ece, MOST_ECE),
+                                              (self.shown_low, current.shown_low, MOST_SHOWN_LOW)))
 
 
 @dataclass
@@ -183,8 +202,12 @@ class Retraining:
     kept_aside: str = ""  # where the replaced file that could not be read was kept instead (aside_path)
     model_version: str = ""  # of the model now at `path`, when replaced
     # what `reason` says, for the pages to word (retrain_reason.html, retrain_outcome.html): "unjudged" (--force
-    # with no ticket to judge on) or "worse" (--force although worse); the model at `path` could not be read
+    # with no ticket to judge on), "worse" (--force although worse) or "miscalibrated" (--force although the
+    # confidence it shows misleads); the model at `path` could not be read
     forced: str = ""
+    kept: str = ""  # why the current model stays: "worse" (first suggestions) or "miscalibrated" (its confidence)
+    margin: float | None = None  # on fewer than SURE_HOLDOUT tickets: the 95 % margin of the accuracies' gap
+    within_margin: bool = False  # the gap is within it: neither model is shown better
     unreadable_current: bool = False
     unreadable_error: BaseException | None = field(default=None, repr=False, compare=False)  # why, not in as_dict
 
@@ -192,17 +215,27 @@ class Retraining:
         """The command's JSON line and the run's stored result."""
         found = asdict(replace(self, unreadable_error=None))
         del found["unreadable_error"]
+        for judged in (found["candidate"], found["current"]):
+            if judged:
+                del judged["right"]
         return found
 
     def reason_words(self, translate=english):
         """`reason` in the language of `translate` (gettext; by default English, as `reason` is stored and said in
         the JSON line: the pages word the result's codes, retrain_outcome.html)."""
         figures = {"n": self.n_holdout, "new": _percent(self.candidate), "current": _percent(self.current),
-                   "error": "" if self.unreadable_error is None else words_of(self.unreadable_error, translate)}
+                   "error": "" if self.unreadable_error is None else words_of(self.unreadable_error, translate),
+                   **_calibration_figures(self.candidate, "new"), **_calibration_figures(self.current, "current"),
+                   "margin": "" if self.margin is None else f"{self.margin * 100:.1f}"}
+        if self.kept == "miscalibrated":
+            return translate(gettext_noop(
+                "the confidence the new model shows misleads on the newest %(n)d tickets (calibration error "
+                "%(new_ece)s, the current model's %(current_ece)s; right first suggestions shown under 10 %%: "
+                "%(new_low)s, the current model's %(current_low)s): the current model stays")) % figures
         if not self.promoted:
             return translate(gettext_noop(
                 "the new model's first suggestion is right for %(new)s of the newest %(n)d tickets, the current "
-                "model's for %(current)s: the current model stays")) % figures
+                "model's for %(current)s: the current model stays")) % figures + self._margin_words(translate)
         said = [gettext_noop("the current model could not be read (%(error)s); ")] if self.unreadable_current else []
         if self.candidate is None:
             said.append(gettext_noop("replaced unjudged (--force)"))
@@ -211,25 +244,70 @@ class Retraining:
         else:
             said.append(gettext_noop("right first for %(new)s of the newest %(n)d tickets (the current model: "
                                      "%(current)s)"))
-        if self.forced == "worse":
-            said.append(gettext_noop(", replaced although worse (--force)"))
-        return "".join(translate(part) % figures for part in said)
+        forced = {"worse": gettext_noop(", replaced although worse (--force)"),
+                  "miscalibrated": gettext_noop(", replaced although the confidence it shows misleads (--force)")}
+        return ("".join(translate(part) % figures for part in said) + self._margin_words(translate)
+                + (translate(forced[self.forced]) if self.forced in forced else ""))
+
+    def _margin_words(self, translate):
+        """On fewer than SURE_HOLDOUT tickets: the margin of error, and that the gap is within it."""
+        if self.margin is None:
+            return ""
+        figures = {"margin": f"{self.margin * 100:.1f}", "n": self.n_holdout}
+        if self.within_margin:
+            return translate(gettext_noop(" (on %(n)d tickets the margin of error is ±%(margin)s points at 95 %%: "
+                                          "the difference is within it, neither model is shown better)")) % figures
+        return translate(gettext_noop(" (on %(n)d tickets the margin of error is ±%(margin)s points at 95 %%)")) % figures
 
 
 def _percent(judgement):
     return "" if judgement is None else f"{judgement.accuracy:.1%}"
 
 
+def _calibration_figures(judgement, prefix):
+    """{prefix_ece, prefix_low}: a judgement's calibration error and share of right first suggestions shown low,
+    as the reason says them ("—" when not measured)."""
+    ece = judgement and judgement.ece
+    low = judgement and judgement.shown_low
+    return {f"{prefix}_ece": "—" if ece is None else f"{ece:.3f}", f"{prefix}_low": "—" if low is None else f"{low:.1%}"}
+
+
 def judge(model, examples):
-    """Judgement of `model` (anything with predict_proba_top) on `examples`."""
+    """Judgement of `model` (anything with predict_proba_top) on `examples`: its first suggestions and, when it
+    gives probabilities, the confidence it shows for them (as the desk shows it)."""
+    from jiesu.dispatch.classifier import calibration_error
     from jiesu.dispatch.evaluation import score
 
     labels = [e.label for e in examples]
-    tops = [[label for label, _p in model.predict_proba_top(e.joined, k=3)] for e in examples]
+    found = [model.predict_proba_top(e.joined, k=3) for e in examples]
+    tops = [[label for label, _p in top] for top in found]
     scores = score(labels, [top[0] if top else "" for top in tops])
     in_top3 = sum(label in top for label, top in zip(labels, tops)) / len(labels)
+    right = tuple(bool(top) and top[0] == label for label, top in zip(labels, tops))
+    shown = [top[0][1] if top else 0.0 for top in found]
+    right_shown_low = [p < SHOWN_LOW for p, ok in zip(shown, right) if ok]
     version = getattr(model, "version", "") or ""
-    return Judgement(version, round(scores.accuracy, 4), round(in_top3, 4), round(scores.macro_f1, 4))
+    return Judgement(version, round(scores.accuracy, 4), round(in_top3, 4), round(scores.macro_f1, 4),
+                     ece=round(calibration_error(shown, right), 4),
+                     shown_low=round(sum(right_shown_low) / len(right_shown_low), 4) if right_shown_low else 0.0,
+                     right=right)
+
+
+def accuracy_margin(candidate, current=None):
+    """The 95 % margin of error of the candidate's share right (Wilson's interval, half its width) or, with the
+    current model judged on the same tickets, of the gap between the two: paired, from the b and c of n tickets
+    only the one or the other gets right, half a ticket added to each cell (Agresti–Min), so that two models
+    agreeing on a few tickets are not shown a margin of 0."""
+    n = len(candidate.right)
+    if not n:
+        return None
+    if current is None:
+        p = sum(candidate.right) / n
+        return Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
+    b = sum(mine and not theirs for mine, theirs in zip(candidate.right, current.right)) + 0.5
+    c = sum(theirs and not mine for mine, theirs in zip(candidate.right, current.right)) + 0.5
+    n += 2
+    return Z95 * math.sqrt(b + c - (b - c) ** 2 / n) / n
 
 
 def mark_seen(model, examples):
@@ -425,6 +503,12 @@ class Rollback:
     def as_dict(self):
         return asdict(self)
 
+    def words(self, translate=english):
+        """What was done, in the language of `translate` (English by default: the run's stored reason)."""
+        said = (gettext_noop("back to %(version)s; %(path)s kept as the previous model") if self.replaced
+                else gettext_noop("back to %(version)s"))
+        return translate(said) % {"version": self.model_version, "path": self.replaced}
+
 
 def rollback(path):
     """Put the previous model (<name>.previous.npz) back in place and keep the current one as the previous: a
@@ -453,6 +537,28 @@ def rollback(path):
             kept_aside = _keep_aside(path)
         previous.replace(path)
     return Rollback(str(path), restored.version, str(previous) if previous.exists() else "", replaced, kept_aside)
+
+
+def recorded_rollback(path, trigger, *, by="", pid=None, file_error=None):
+    """rollback(path), recorded as a run (models.RetrainRun: it changes the model in use as a retraining does),
+    the user who asked (`by`) kept in its result. Raises Conflict while a retraining runs (nothing recorded), and
+    what rollback raises once the run is recorded as failed; `file_error(exc)`: the stored reason of an OSError."""
+    from jiesu.dispatch import services as desk
+    from jiesu.dispatch.models import RetrainState
+
+    run = desk.start_retrain_run(trigger, model_path(path), pid=pid)
+    asked = {"by": by} if by else {}
+    try:
+        result = rollback(path)
+    except RollbackRefused as exc:
+        desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), {**exc.as_dict(), **asked})
+        raise
+    except BaseException as exc:  # a full disk, Ctrl-C…: recorded, then raised
+        reason = file_error(exc) if file_error and isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        desk.finish_retrain_run(run, RetrainState.FAILED, reason, {**failure_details(exc), **asked})
+        raise
+    desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, result.words(), {**result.as_dict(), **asked})
+    return result
 
 
 def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=False, since=None, version=None,
@@ -495,11 +601,17 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     before = judge(current, newest) if current is not None and newest else None
     result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path),
                         unreadable_current=damaged is not None, unreadable_error=damaged)
+    if verdict is not None and len(newest) < SURE_HOLDOUT:
+        result.margin = round(accuracy_margin(verdict, before), 4)
+        result.within_margin = before is not None and abs(verdict.accuracy - before.accuracy) <= result.margin
     worse = before is not None and verdict.accuracy < before.accuracy - tolerance
-    if worse and not force:
+    miscalibrated = before is not None and verdict.miscalibrated(before)
+    if (worse or miscalibrated) and not force:
+        result.kept = "worse" if worse else "miscalibrated"
         result.reason = result.reason_words()
         return result
     judgement = verdict and {"n_holdout": len(newest), "accuracy": verdict.accuracy, "top3": verdict.top3,
+                             "ece": verdict.ece, "shown_low": verdict.shown_low, "margin": result.margin,
                              "replaced": before and before.model_version,
                              "replaced_accuracy": before and before.accuracy}
     final, interim = candidate, False
@@ -533,6 +645,8 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         result.forced = "unjudged"
     elif worse:
         result.forced = "worse"
+    elif miscalibrated:
+        result.forced = "miscalibrated"
     result.reason = result.reason_words()
     return result
 

@@ -1,12 +1,14 @@
 """The dispatch app's pages, mounted at the site root (jiesu/urls.py: `path("", include("jiesu.dispatch.urls"))`)."""
 from django.urls import path
 
-from jiesu.dispatch import duplicate_views, views
+from jiesu.dispatch import duplicate_views, model_views, views
 
 urlpatterns = [
     path("dispatch/desk/<int:pk>/suggestions/", views.suggestions, name="desk_suggestions"),
     path("dispatch/desk/<int:pk>/accept/", views.accept, name="desk_accept"),
     path("dispatch/accuracy/", views.accuracy, name="dispatch_accuracy"),
+    path("dispatch/model/rollback/", model_views.rollback, name="dispatch_model_rollback"),
+    path("dispatch/model/retrain/", model_views.retrain, name="dispatch_model_retrain"),
     path("intake-check/", duplicate_views.intake_check, name="duplicates_check"),
     path("intake-check/ticket/<int:pk>/", duplicate_views.ticket_check, name="duplicates_ticket"),
 ]

@@ -50,8 +50,9 @@ def test_without_a_model_the_new_one_is_judged_on_the_newest_fifth_and_saved(des
     model = TextClassifier.load(path)
     assert model.version == "desk-2" and model.meta["n_train"] == 10
     assert model.meta["retraining"] == {"n_holdout": 2, "accuracy": result["candidate"]["accuracy"],
-                                        "top3": result["candidate"]["top3"], "replaced": None,
-                                        "replaced_accuracy": None}  # for the accuracy page
+                                        "top3": result["candidate"]["top3"], "ece": result["candidate"]["ece"],
+                                        "shown_low": result["candidate"]["shown_low"], "margin": result["margin"],
+                                        "replaced": None, "replaced_accuracy": None}  # for the accuracy page
     assert model.predict(["小区门口燃气泄漏了", "路边有人占道经营"]) == [w.gas.code, w.category.code]
 
 

@@ -3,7 +3,7 @@ the dispatch text classifier.
 
     jiesu dispatch evaluate --train A.csv [B.csv …] --test T.csv --text 留言主题,留言详情 --label 一级分类
     jiesu dispatch train --from-csv A.csv [B.csv …] --text 留言主题,留言详情 --label 一级分类 --out model.npz
-    jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/desk.npz
+    jiesu dispatch train --from-tickets [--since 2026-01-01] --out var/models/trial.npz  # not the desk's: refused
     jiesu dispatch train --cold-start --out var/models/cold.npz
     jiesu dispatch retrain --model var/models/desk.npz   # weekly (the worker does it): replaces the model only if not worse
     jiesu dispatch rollback --model var/models/desk.npz  # the previous model back in place (again: undone)
@@ -347,7 +347,7 @@ class Command(LanguageCommand):
     def do_train(self, opts):
         t0 = time.perf_counter()
         config = self._config(opts, calibrate=not opts["no_calibrate"])
-        _refuse(_unwritable_model(opts["out"], "--out"))
+        _refuse(_unwritable_model(opts["out"], "--out") or _desk_model_out(opts["out"]))
         try:
             if opts["cold_start"]:
                 clf = TextClassifier.from_keywords(self._catalogue_pairs(), version=opts.get("version"))
@@ -390,30 +390,33 @@ class Command(LanguageCommand):
         if problem and opts["run"] is None:
             raise CommandError(problem)
         run = self._retrain_run(opts)
+        asked = {"by": run.result["by"]} if (run.result or {}).get("by") else {}  # started from the web by a user
+
+        def finish(state, reason, details):
+            desk.finish_retrain_run(run, state, reason, {**details, **asked})
+
         if problem:  # the worker's run (--run): recorded as failed (in English, as every run's reason), then said
-            desk.finish_retrain_run(run, RetrainState.FAILED,
-                                    _in_english(_unwritable_model, opts["model"], "--model", True), {"failed": "file"})
+            finish(RetrainState.FAILED, _in_english(_unwritable_model, opts["model"], "--model", True), {"failed": "file"})
             raise CommandError(problem)
         path = training.model_path(opts["model"])
         self._retraining = (path, _file_state(path))
         try:
             result = self._retrain(opts, config)
         except training.TooFewTickets as exc:  # too little to train on or to judge with: recorded, then said
-            desk.finish_retrain_run(run, RetrainState.SKIPPED, str(exc), exc.as_dict())
+            finish(RetrainState.SKIPPED, str(exc), exc.as_dict())
             raise CommandError(exc.words(_)) from None
         except ValueError as exc:  # the classifier refusing its data (one category only…): failed, said
-            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), {"failed": "data"})
+            finish(RetrainState.FAILED, str(exc), {"failed": "data"})
             raise CommandError(words_of(exc, _)) from None
         except OSError as exc:  # writing the model failed although checked (a full disk…): recorded, one line
-            desk.finish_retrain_run(run, RetrainState.FAILED, _in_english(_cannot_write, exc, path, "--model"),
-                                    {**training.failure_details(exc), **self.rows.as_dict()})
+            finish(RetrainState.FAILED, _in_english(_cannot_write, exc, path, "--model"),
+                   {**training.failure_details(exc), **self.rows.as_dict()})
             raise CommandError(_cannot_write(exc, path, "--model")) from None
         except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
-            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
-                                    {**training.failure_details(exc), **self.rows.as_dict()})
+            finish(RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
+                   {**training.failure_details(exc), **self.rows.as_dict()})
             raise
-        desk.finish_retrain_run(run, RetrainState.REPLACED if result["promoted"] else RetrainState.KEPT,
-                                result["reason"], result)
+        finish(RetrainState.REPLACED if result["promoted"] else RetrainState.KEPT, result["reason"], result)
 
     def _retrain_run(self, opts):
         """The RetrainRun this command carries out: the worker's (--run), else a new one; only one at a time."""
@@ -455,26 +458,17 @@ class Command(LanguageCommand):
 
     def do_rollback(self, opts):
         _refuse(_unwritable_model(opts["model"], "--model", previous=True))  # before a run is recorded
+        path = training.model_path(opts["model"])
         try:
-            run = desk.start_retrain_run(RetrainTrigger.COMMAND, training.model_path(opts["model"]), pid=os.getpid())
+            result = training.recorded_rollback(opts["model"], RetrainTrigger.COMMAND, pid=os.getpid(),
+                                                file_error=lambda exc: _in_english(_cannot_write, exc, path, "--model"))
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        try:
-            result = training.rollback(opts["model"])
         except training.RollbackRefused as exc:
-            desk.finish_retrain_run(run, RetrainState.FAILED, str(exc), exc.as_dict())
             raise CommandError(exc.words(_)) from None
         except OSError as exc:
-            path = training.model_path(opts["model"])
-            desk.finish_retrain_run(run, RetrainState.FAILED, _in_english(_cannot_write, exc, path, "--model"),
-                                    training.failure_details(exc))
             raise CommandError(_cannot_write(exc, path, "--model")) from None
-        except BaseException as exc:  # Ctrl-C…: recorded, then raised, as retrain's
-            desk.finish_retrain_run(run, RetrainState.FAILED, f"{type(exc).__name__}: {exc}",
-                                    training.failure_details(exc))
-            raise
-        desk.finish_retrain_run(run, RetrainState.ROLLED_BACK, _in_english(_rolled_back, result), result.as_dict())
-        self._say(_rolled_back(result))
+        self._say(result.words(_))
         self._say_kept_aside(result)
         self._json(result.as_dict())
 
@@ -589,6 +583,20 @@ def _unwritable_model(value, option, previous=False) -> str | None:
     return None
 
 
+def _desk_model_out(value) -> str | None:
+    """Why `train --out` may not write `value`: it is the desk's model file, which only retrain and rollback
+    replace (judged, the replaced one kept as the previous model, the run recorded; audit 11 #22); None else."""
+    desk_model = training.configured_model()
+    out = training.model_path(value)
+    if desk_model is None or not (desk.is_desk_model(out) or (out.exists() and desk_model.exists()
+                                                              and out.samefile(desk_model))):
+        return None
+    return (_("--out %(path)s is the desk's model (JIESU_DISPATCH_MODEL): only `jiesu dispatch retrain` puts a model "
+              "in its place, judged against the one in use, which it keeps for `jiesu dispatch rollback`, and the "
+              "run recorded. Train to another file to try a model (`jiesu dispatch predict --model`)")
+            % {"path": value})
+
+
 def _in_english(word, *args):
     """word(*args) in English: how a retraining's reason is stored, whatever the command's language."""
     with translation.override("en"):
@@ -602,11 +610,6 @@ def _add_desk_model_arg(parser, what):
     parser.add_argument("--model", required=desk_model is None, default=desk_model and str(desk_model),
                         metavar="PATH", help=_("%(what)s (default: the desk's, JIESU_DISPATCH_MODEL: %(model)s)")
                         % {"what": what, "model": desk_model})
-
-
-def _rolled_back(result) -> str:
-    return ((_("back to %(version)s; %(path)s kept as the previous model") if result.replaced else
-             _("back to %(version)s")) % {"version": result.model_version, "path": result.replaced})
 
 
 def _refuse(problem):
