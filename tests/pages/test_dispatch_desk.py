@@ -30,6 +30,9 @@ def test_accept_suggestion_one_with_the_keyboard(live_server, page, desk_world):
     assert "占道经营" in first.locator("li[data-rank='1']").inner_text()
     assert "东华门街道" in first.locator("li[data-rank='1'] .desk-unit").inner_text()
     assert "按建议派单" in first.locator(".desk-keys").inner_text()  # the keys are documented on the page
+    # the gas leak reads as an emergency: it is pinned first, and J moves on to the stall
+    assert page.locator("section[data-desk]").first.get_attribute("id") == f"desk-{gas.pk}"
+    page.keyboard.press("j")
 
     page.keyboard.press("1")
     assert first.locator("input[name=rank][value='1']").is_checked()
