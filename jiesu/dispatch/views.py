@@ -30,6 +30,9 @@ from jiesu.tickets import queries
 from jiesu.tickets.models import State
 
 DESK_ROLES = (Role.DISPATCHER, Role.ADMIN)
+#: A suggestion shown under this percentage is not dispatched by one key (desk.js asks for the form): the model
+#: gives it less than 1 chance in 20, a guess rather than a suggestion (docs/dispatch-desk.md, "Keyboard").
+ONE_KEY_FLOOR_PERCENT = 5
 
 
 def _ticket(request, pk):
@@ -50,10 +53,20 @@ def _back(request, ticket):
 def panel_context(ticket):
     """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
     found = desk.safe_suggestions(ticket)
-    rows = [{"s": s, "dispatchable": desk.dispatchable(s), "percent": f"{s.confidence:.0%}"} for s in found]
+    rows = [suggestion_row(s, found.cold_start) for s in found]
     return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
+            "one_key_floor": f"{ONE_KEY_FLOOR_PERCENT}%",
             "unreadable": desk.unreadable_model_file(found.cold_start),
             "warning": desk.accept_warning(ticket) if rows else None, "place_note": unplaced_reason(found.place)}
+
+
+def suggestion_row(suggestion, cold_start=False):
+    """A suggestion as the panel shows it: its percentage, whether it can be dispatched as suggested and whether one
+    key may do it. The floor is compared with the percentage shown (5% on the screen is 5%), and not applied to the
+    cold start, whose percentages only rank (a right suggestion shows at 1–10 %: the panel's head says so)."""
+    percent = f"{suggestion.confidence:.0%}"
+    return {"s": suggestion, "dispatchable": desk.dispatchable(suggestion), "percent": percent,
+            "one_key": cold_start or int(percent[:-1]) >= ONE_KEY_FLOOR_PERCENT}
 
 
 def unplaced_reason(place):

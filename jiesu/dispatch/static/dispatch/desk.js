@@ -1,17 +1,26 @@
 /* The dispatcher's desk: accept a suggestion with one key.
    1 / 2 / 3   choose suggestion #n of the current ticket (the one holding the focus, else the first)
-   Enter       dispatch the chosen suggestion
+   Enter       dispatch the chosen suggestion; one shown under the floor (data-low) is not: the form is offered
    J / K       next / previous ticket
-   Keys typed into a text field, a select or a picker are left alone. */
+   Keys typed into a text field, a select or a picker are left alone.
+   After a ticket is dispatched the page reloads on the ticket that followed it (or on the same one when the
+   dispatch was refused), not on the first. */
 (function () {
   "use strict";
-  var current = null;
+  var currentId = null;  // the ticket id of the current desk: HTMX replaces a lazy desk by its panel
+  var PLACE = "jiesu.desk.place";
 
   function desks() { return Array.prototype.slice.call(document.querySelectorAll("section[data-desk]")); }
 
+  function deskOf(id) { return id ? document.querySelector("section[data-desk='" + id + "']") : null; }
+
+  function mark() {
+    desks().forEach(function (d) { d.classList.toggle("desk-current", d.getAttribute("data-desk") === currentId); });
+  }
+
   function setCurrent(desk, scroll) {
-    desks().forEach(function (d) { d.classList.toggle("desk-current", d === desk); });
-    current = desk;
+    currentId = desk ? desk.getAttribute("data-desk") : null;
+    mark();
     if (desk && scroll) { desk.scrollIntoView({block: "center"}); desk.focus({preventScroll: true}); }
   }
 
@@ -19,9 +28,7 @@
     var active = document.activeElement;
     var card = active && active.closest ? active.closest("article, .card, section[data-desk]") : null;
     var inCard = card && (card.matches("section[data-desk]") ? card : card.querySelector("section[data-desk]"));
-    if (inCard) { return inCard; }
-    if (current && document.body.contains(current)) { return current; }
-    return desks()[0] || null;
+    return inCard || deskOf(currentId) || desks()[0] || null;
   }
 
   function typing(el) {
@@ -48,6 +55,7 @@
       var onDesk = desk.contains(e.target) || e.target === document.body;
       if (!chosen || !onDesk || (e.target.tagName || "").toLowerCase() === "button") { return; }
       e.preventDefault();
+      if (chosen.closest("[data-low]")) { askForTheForm(desk); return; }
       var form = chosen.form;
       var confirm = form.querySelector("input[name=confirm]");
       if (confirm && !confirm.checked) {  // an emergency or an undecided merge: one key does not dispatch it
@@ -63,10 +71,51 @@
     }
   });
 
+  function askForTheForm(desk) {
+    var note = desk.querySelector("[data-low-note]");
+    var card = desk.closest("article");
+    var field = card && card.querySelector(".dispatch-form input:not([type=hidden])");
+    if (note) { note.hidden = false; }
+    if (field) { field.focus(); } else if (note) { note.focus(); }
+  }
+
+  /* The place to come back to after a dispatch from this desk: the ticket itself (still here if refused), else
+     the one after it, else the one before. */
+  function rememberPlace(desk) {
+    var all = desks(), i = all.indexOf(desk);
+    var ids = [all[i], all[i + 1], all[i - 1]].filter(Boolean).map(function (d) { return d.getAttribute("data-desk"); });
+    try { sessionStorage.setItem(PLACE, JSON.stringify({page: location.pathname + location.search, ids: ids})); } catch (err) { /* private mode */ }
+  }
+
+  function placeKept() {
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(PLACE) || "null"); sessionStorage.removeItem(PLACE); } catch (err) { return null; }
+    if (!kept || kept.page !== location.pathname + location.search) { return null; }
+    for (var i = 0; i < kept.ids.length; i++) {
+      var desk = document.querySelector("section[data-desk='" + kept.ids[i] + "']");
+      if (desk) { return desk; }
+    }
+    return null;
+  }
+
+  document.addEventListener("submit", function (e) {
+    var card = e.target.closest && e.target.closest("article");
+    var desk = card ? card.querySelector("section[data-desk]") : (e.target.closest && e.target.closest("section[data-desk]"));
+    if (desk) { rememberPlace(desk); }
+  });
+
   document.addEventListener("focusin", function (e) {
     var desk = e.target.closest && e.target.closest("section[data-desk]");
     if (desk) { setCurrent(desk, false); }
   });
-  document.addEventListener("htmx:afterSwap", function () { if (!current || !document.body.contains(current)) { setCurrent(desks()[0] || null, false); } });
-  document.addEventListener("DOMContentLoaded", function () { setCurrent(desks()[0] || null, false); });
+  document.addEventListener("htmx:load", function () {  // a lazy desk became its panel: it stays the current one
+    var desk = deskOf(currentId);
+    if (!desk) { setCurrent(desks()[0] || null, false); return; }
+    mark();
+    if (!document.activeElement || document.activeElement === document.body) { desk.focus({preventScroll: true}); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var kept = placeKept();
+    setCurrent(kept || desks()[0] || null, !!kept);
+  });
 }());
