@@ -111,16 +111,18 @@ def test_an_emergency_that_did_not_come_by_phone_is_marked_for_a_call_back(world
 
 
 def test_the_queue_page_offers_its_views_with_counts_and_keeps_them_in_the_pager(world, client):
-    for _ in range(16):
+    for _ in range(15):
         waiting(world)
+    waiting(world, text=GAS)
     old = imported(world, days_overdue=2904)
     client.force_login(world.dispatcher)
     page = client.get("/dispatch/").content.decode()
     assert 'data-view="current"' in page and "当前待派 <span class=\"n\">16</span>" in page
-    assert "历史导入 <span class=\"n\">1</span>" in page and "疑似紧急 <span class=\"n\">0</span>" in page
+    assert "历史导入 <span class=\"n\">1</span>" in page and "疑似紧急 <span class=\"n\">1</span>" in page
     assert f'id="t{old.pk}"' not in page
     history = client.get("/dispatch/?view=history&order=oldest").content.decode()
     assert f'id="t{old.pk}"' in history and "原系统的历史积压" in history
+    assert "共1件" in strip_tags(history) and "其中" not in strip_tags(history)  # the emergencies are not among them
     second = client.get("/dispatch/?order=oldest&page=2").content.decode()
     assert "?order=oldest&amp;page=1" in second  # the pager keeps the order chosen
     assert client.get("/dispatch/?view=nonsense&order=x&district=abc").status_code == 200
