@@ -9,6 +9,7 @@ from pydantic import Field
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
+from jiesu.core.text_masking import text_for
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, services
 from jiesu.tickets.models import Ticket
@@ -61,7 +62,9 @@ class TicketOut(Schema):
     channel: str
     request_type: str
     title: str
-    text: str
+    text: str = Field(..., description="诉求内容 the citizen's words; for a user who may not reveal the contact, "
+                                       "phone and ID numbers and the citizen's name in it are masked as the "
+                                       "citizen_name and citizen_phone fields (139****5678, 110101********1234, 韩**)")
     address: str
     lon: float | None
     lat: float | None
@@ -175,6 +178,8 @@ class SpecialIn(Schema):
 
 class MergeIn(Schema):
     parent: int
+    confirm: bool = Field(False, description="merge although the two may not be one matter (the 409 merge_doubt "
+                                             "names why: texts unlike, another request type or district)")
 
 
 class ReasonIn(Schema):
@@ -190,11 +195,11 @@ def ticket_out(user, ticket):
     contact = services.masked_contact(ticket)
     return {
         **{f: getattr(ticket, f) for f in (
-            "id", "number", "query_code", "state", "channel", "request_type", "title", "text", "address", "lon",
-            "lat", "reply_text", "resolved", "satisfied", "warning_level", "rehandle_round", "return_count",
-            "parent_id")},
+            "id", "number", "query_code", "state", "channel", "request_type", "address", "lon", "lat", "reply_text",
+            "resolved", "satisfied", "warning_level", "rehandle_round", "return_count", "parent_id")},
         **{f: timezone.localtime(getattr(ticket, f)) if getattr(ticket, f) else None for f in TIMES},
         "citizen_name": contact["name"], "citizen_phone": contact["phone"],
+        "title": text_for(user, ticket, ticket.title), "text": text_for(user, ticket),
         "category": ticket.category.code if ticket.category_id else None,
         "district": ticket.district.code if ticket.district_id else None,
         "street": ticket.street.code if ticket.street_id else None,
@@ -387,7 +392,19 @@ def callback(request, ticket_id: int, payload: CallbackIn):
 
 @router.post("/{ticket_id}/merge", response=TicketOut, summary="合并 Merge into a parent ticket")
 def merge(request, ticket_id: int, payload: MergeIn):
-    return _action(request, ticket_id, services.merge, payload.parent)
+    """409 `merge_doubt` (field `confirm`) when the two may not be one matter, naming both titles and why; send
+    `"confirm": true` to merge all the same."""
+    try:
+        return _action(request, ticket_id, services.merge, payload.parent, confirm=payload.confirm)
+    except services.MergeDoubt as exc:
+        raise exc.worded_for_api() from None
+
+
+@router.post("/{ticket_id}/unmerge", response=TicketOut, summary="撤销合并 Split a merged request off its parent")
+def unmerge(request, ticket_id: int, payload: ReasonIn):
+    """A request merged by mistake waits for dispatch on its own again (a reply of its parent's taken back while
+    its citizen was not called back yet); the reason is required."""
+    return _action(request, ticket_id, services.unmerge, payload.reason)
 
 
 @router.post("/{ticket_id}/reopen", response=TicketOut, summary="重启 Reopen")

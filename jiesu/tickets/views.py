@@ -30,7 +30,7 @@ from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, queries, services
 from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
 from jiesu.tickets.models import (
-    AssignmentRole, AssignmentState, RequestState, Resolved, Satisfied, SpecialClass, State,
+    AssignmentRole, AssignmentState, Channel, RequestState, Resolved, Satisfied, SpecialClass, State,
 )
 from jiesu.tickets.services import IntakeData
 from jiesu.units.models import Unit, UnitKind
@@ -87,6 +87,7 @@ def action_labels():
         "callback": _("Record the callback"),
         "merge": _("Merge into another ticket"),
         "reopen": _("Reopen"),
+        "unmerge": _("Undo the merge (撤销合并)"),
         "attach": _("Add a photo"),
     }
 
@@ -224,17 +225,43 @@ def dispatch_initial(ticket, kept):
             "co": [{"value": u.pk, "label": u.name} for u in co], "note": ""}
 
 
+def queue_filters(params):
+    """The dispatch queue's view, order and district from the query string; anything unknown is the default."""
+    view, order = params.get("view", ""), params.get("order", "")
+    return queries.QueueFilters(view=view if view in queries.QUEUE_VIEWS else "current",
+                                order=order if order in queries.QUEUE_ORDERS else "due",
+                                district=as_id(params.get("district")))
+
+
+def queue_choices():
+    views = {"current": _("Current queue"), "emergency": _("Emergencies"), "history": _("Imported history")}
+    orders = {"due": _("Dispatch time nearest first"), "oldest": _("Received first"),
+              "place": _("By district and street")}
+    return views, orders
+
+
 @roles(Role.DISPATCHER, Role.ADMIN)
 def dispatch_queue(request):
-    """派单: tickets awaiting dispatch, oldest first, each with its dispatch form."""
+    """派单: tickets awaiting dispatch, emergencies first, then nearest their dispatch time (or as chosen), each with
+    its dispatch form. An emergency that did not come by phone is marked for an immediate call back."""
     kept = request.session.pop("kept", None)
-    page = page_of(request, queries.dispatch_queue(), QUEUE_PAGE_SIZE)
+    filters = queue_filters(request.GET)
+    queue = queries.dispatch_queue(filters)
+    page = page_of(request, queue, QUEUE_PAGE_SIZE)
     returned = services.rehandles_returned(page)
     for ticket in page:
         ticket.form = dispatch_initial(ticket, kept)
         ticket.negative_return = returned.get(ticket.pk)
+        ticket.call_back = bool(ticket.emergency) and ticket.channel != Channel.PHONE
+        if ticket.call_back:
+            ticket.contact = services.masked_contact(ticket)
+            ticket.may_reveal = scoping.may_reveal_contact(request.user, ticket)
+    views, orders = queue_choices()
     return render_page(request, "tickets/dispatch_queue.html", {
         "page": page, "kept": kept, "special_classes": SpecialClass.choices, "unit_kinds": HANDLING_UNIT_KINDS,
+        "filters": filters, "counts": queue.counts, "districts": queue.districts,
+        "views": [(key, label, queue.counts[key]) for key, label in views.items()],
+        "orders": orders.items(), "history_days": queries.HISTORY_OVERDUE.days,
     })
 
 
@@ -266,7 +293,7 @@ def arbitrate_initial(ticket, pending_return, kept):
 @roles(Role.CALLBACK_AGENT, Role.ADMIN)
 def callback_queue(request):
     """回访: replied and answered tickets, the longest waiting first."""
-    page = page_of(request, queries.callback_queue(), QUEUE_PAGE_SIZE)
+    page = page_of(request, queries.callback_queue().select_related("parent"), QUEUE_PAGE_SIZE)  # 随主工单反馈
     for ticket in page:
         ticket.contact = services.masked_contact(ticket)
         ticket.may_reveal = scoping.may_reveal_contact(request.user, ticket)
@@ -393,7 +420,13 @@ def _merge(user, ticket, p):
     parent = queries.ticket_by_number(p.get("parent"))
     if parent is None:
         raise DomainError(_("There is no ticket with that number."), field="parent")
-    return services.merge(user, ticket, parent)
+    return services.merge(user, ticket, parent, confirm=merge_confirmation(p, parent))
+
+
+def merge_confirmation(p, parent):
+    """The ticked 「已核实：是同一件事，仍然合并」 box confirms the pair the refusal named (its parent posted with the
+    box, tickets/_confirm_merge.html), never another number typed since."""
+    return p.get("confirm_merge") == "1" and queries.ticket_by_number(p.get("confirmed_parent")) == parent
 
 
 def _dispatch(user, ticket, p):
@@ -440,6 +473,7 @@ ACTIONS = {
         u, t, p.get("reached", "1") != "0", p.get("resolved", ""), p.get("satisfied", ""), p.get("note", "")),
     "merge": _merge,
     "reopen": lambda u, t, p: services.reopen(u, t, p.get("reason", "")),
+    "unmerge": lambda u, t, p: services.unmerge(u, t, p.get("reason", "")),
 }
 
 

@@ -74,13 +74,14 @@ def test_a_note_too_long_is_refused_by_name_and_nothing_is_written(world):
 
 def test_scoping_by_territory_and_assignment(world):
     t = new_ticket(world)
-    assert scoping.can_view(world.street_staff, t)           # in its territory, before dispatch
-    assert scoping.can_view(world.district_staff, t)         # its district
+    assert not scoping.can_view(world.street_staff, t)       # in its territory, but not dispatched yet: the hotline's
+    assert not scoping.can_view(world.district_staff, t)
     assert scoping.can_view(world.grid_worker, t) is False   # no grid on this ticket
     assert not scoping.can_view(world.street_b_staff, t)
     assert not scoping.can_view(world.dept_staff, t)         # departments see only what is assigned
     assert not scoping.can_view(world.citizen, t)
-    services.dispatch(world.dispatcher, t, world.street.pk, [world.dept.pk])
+    services.dispatch(world.dispatcher, t, world.dept.pk)
+    assert scoping.can_view(world.street_staff, t) and scoping.can_view(world.district_staff, t)  # its territory
     assert scoping.can_view(world.dept_staff, t)
     assert not scoping.can_view(world.dept2_staff, t)
     assert set(scoping.visible_tickets(world.street_b_staff)) == set()
@@ -405,7 +406,7 @@ def test_a_parent_answered_directly_or_closed_by_class_takes_its_merged_requests
         child.refresh_from_db()
         assert child.state == "closed"
     else:
-        services.close_special(world.call_taker, parent, "emergency", "已转119")
+        services.close_special(world.call_taker, parent, "unlawful", "诉求内容违法")  # of the matter, not the caller
         child.refresh_from_db()
-        assert (child.state, child.special_class) == ("closed", "emergency")
+        assert (child.state, child.special_class) == ("closed", "unlawful")
         assert child.events.get(kind="close_special").payload["via_parent"] == parent.pk
