@@ -95,10 +95,11 @@ def territory_filter(unit, prefix=""):
     return Q(**{f"{prefix}{field}": unit})
 
 
-def withheld_from_territory():
+def withheld_from_territory(prefix=""):
     """Q of the tickets a territory does not see for lying in it: reports (举报) and those whose citizen asked for
-    confidentiality (保密) — only the hotline and the units they are dispatched to read them."""
-    return Q(request_type=RequestType.REPORT) | Q(confidential=True)
+    confidentiality (保密) — only the hotline and the units they are dispatched to read them. `prefix`: the path to
+    the ticket from another model ("ticket__")."""
+    return Q(**{f"{prefix}request_type": RequestType.REPORT}) | Q(**{f"{prefix}confidential": True})
 
 
 def is_withheld_from_territory(ticket):
@@ -131,7 +132,9 @@ def visible_tickets(user, queryset=None):
         return qs.none()
     acting = acting_unit_ids(user)
     assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting))
-    condition = Q(created_by=user) | Q(assigned)
+    condition = Q(assigned)
+    if user.pk is not None:  # a user built for a count (accuracy_report's supervisor) recorded nothing
+        condition = Q(created_by_id=user.pk) | condition
     territory = territory_filter(unit)
     if len(acting) > 1:  # a grid worker's other grids
         territory = Q(grid_id__in=acting) if territory is None else territory | Q(grid_id__in=acting)

@@ -1139,7 +1139,10 @@ class TicketSim:
         spec, rng, w = self.spec, self.rng, self.world
         leaf = spec.leaf
         self.request_type = leaf.request_type
-        if rng.random() < 0.12 and leaf.request_type in ALT_REQUEST_TYPES and spec.channel != "patrol":
+        # a duplicate group's callers (spec.wording already set) all report the one problem: a consultation among
+        # them is never offered for merging, and the group would depend on the day the demo is generated
+        if (rng.random() < 0.12 and leaf.request_type in ALT_REQUEST_TYPES and spec.channel != "patrol"
+                and spec.wording is None):
             self.request_type = rng.choice(ALT_REQUEST_TYPES[leaf.request_type])
         if self.is_child and self.parent is not None:
             self.adopt_parent_place()

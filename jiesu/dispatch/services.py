@@ -709,13 +709,14 @@ def _with_shares(row):
 
 def _seen_by(user):
     """Which logged dispatches `user` (not city-wide) may count: of the tickets in the district or street they
-    supervise (the place the row was logged with: no join to the tickets) or assigned to their unit, as
-    scoping.visible_tickets; for any other unit, that very set of tickets."""
+    supervise (the place the row was logged with), but for reports and confidential tickets, or assigned to their
+    unit, as scoping.visible_tickets; for any other unit, that very set of tickets."""
     unit = user.unit
     if user.role == Role.CITIZEN or unit is None or unit.kind not in (UnitKind.DISTRICT, UnitKind.STREET):
         return Q(ticket__in=scoping.visible_tickets(user).values("pk"))
     assigned = Assignment.objects.filter(unit_id__in=scoping.acting_unit_ids(user)).values("ticket_id")
-    return scoping.territory_filter(unit) | Q(ticket_id__in=assigned)
+    territory = scoping.territory_filter(unit) & ~scoping.withheld_from_territory("ticket__")
+    return territory | Q(ticket_id__in=assigned)
 
 
 def logged(since=None, until=None, user=None):

@@ -21,6 +21,7 @@ from jiesu.accounts.models import Position, Role
 from jiesu.core import scoping as core_scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
+from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.queries import ticket_by_number
 from jiesu.units.models import Unit
@@ -142,7 +143,9 @@ def _tickets_from(request, raw):
 
 @staff_only
 def new(request):
-    """吹哨: the form. ?tickets=<ids or numbers> links tickets and suggests units from the duty list."""
+    """吹哨: the form. ?tickets=<ids or numbers> links tickets and suggests units from the duty list; the first
+    ticket's title and text prefill the whistle with the citizen's numbers and name masked, since every summoned
+    unit reads it."""
     user = request.user
     if not scoping.may_raise(user):
         from django.core.exceptions import PermissionDenied
@@ -192,8 +195,8 @@ def new(request):
         "levels": WhistleLevel.objects.filter(active=True), "triggers": Trigger.choices, "modes": Mode.choices,
         "forms": ReportForm.choices, "unit_kinds": SUMMONABLE, "error": error,
         "v": {
-            "title": data.get("title", first.title if first else ""),
-            "description": data.get("description", first.text if first else ""),
+            "title": data.get("title", text_for(None, first, first.title) if first else ""),
+            "description": data.get("description", text_for(None, first) if first else ""),
             "trigger": data.get("trigger", Trigger.PUBLIC if tickets else ""),
             "level": data.get("level", "normal"), "mode": data.get("mode", Mode.REGULAR),
             "address": data.get("address", first.address if first else ""),
