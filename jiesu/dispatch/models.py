@@ -194,14 +194,14 @@ class GazetteerEntry(models.Model):
         北京市东城区东华门街道 → 东华门街道. The leading names are LeadingNames'. 朝阳区八里庄街道 as a name of 朝阳区's
         八里庄街道 passes: 海淀区's is not inside 朝阳区."""
         leading = namesakes.leading if namesakes is not None else LeadingNames()
-        rests, todo = {}, [(name.casefold(), None)]  # what follows a leading name → (its units, after the city)
-        while todo:
-            text, after_city = todo.pop()
+        rests, pending = {}, [(name.casefold(), None)]  # what follows a leading name → (its units, after the city)
+        while pending:
+            text, after_city = pending.pop()
             for prefix, inside in leading.starting(text):
                 rest = text[len(prefix):]
                 if rest not in rests:
                     rests[rest] = (inside, (inside is None) if after_city is None else False)
-                    todo.append((rest, rests[rest][1]))
+                    pending.append((rest, rests[rest][1]))
         if not rests:
             return [], False
         index = namesakes if namesakes is not None and namesakes.complete else Namesakes(set(rests))
