@@ -388,6 +388,7 @@ class NoticeKind(models.TextChoices):
     SUPERVISE = "supervise", _("Supervision notice (督办)")
     REMIND = "remind", _("Reminder (催办)")
     TAKEN_BACK = "taken_back", _("Taken back for dispatch")
+    EMERGENCY = "emergency", _("Emergency not recorded by phone")
 
 
 class Notice(models.Model):
