@@ -1,10 +1,11 @@
 from django.urls import path
 
-from jiesu.tickets import views
+from jiesu.tickets import emergency_views, views
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("dispatch/", views.dispatch_queue, name="dispatch_queue"),
+    path("dispatch/emergencies/", emergency_views.poll, name="dispatch_emergencies"),
     path("arbitration/", views.arbitration_queue, name="arbitration_queue"),
     path("work/", views.worklist, name="worklist"),
     path("callbacks/", views.callback_queue, name="callback_queue"),

@@ -1,0 +1,108 @@
+/* The dispatch queue (tickets/dispatch_queue.html) asks every 15 s for emergencies recorded since the page was drawn
+   (emergency_views.poll: JSON). A new one shows the banner naming it (its title masked as the queue shows it),
+   prefixes the page title 「(1) 紧急」 and sounds a short tone made with the Web Audio API, which the dispatcher can
+   switch off (remembered in localStorage). 「已看到」 hides the banner and the prefix until the next one. A browser
+   starts sound only after the user has touched the page: the AudioContext is made on the first click or key. */
+(function () {
+  "use strict";
+  var INTERVAL_MS = 15000;
+  var SOUND_KEY = "jiesu.emergencyTone";
+  var box = document.getElementById("emergency-alert");
+  if (!box || window.jiesuEmergencyAlert) { return; }
+  var sound = document.getElementById("emergency-sound");
+  var baseTitle = document.title;
+  var after = box.dataset.after || "0";
+  var unseen = 0;
+  var audio = null;
+  var api = window.jiesuEmergencyAlert = {
+    poll: poll,
+    tones: 0,  // the tones started
+    audioState: function () { return audio ? audio.state : "none"; }
+  };
+
+  function soundOn() {
+    return window.localStorage.getItem(SOUND_KEY) !== "off";
+  }
+
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) { audio = new Context(); }
+    return audio;
+  }
+
+  function tone() {
+    var context = soundOn() && audioContext();
+    if (!context) { return; }
+    if (context.state === "suspended") { context.resume(); }
+    [0, 0.35].forEach(function (start) {  // two short beeps, 880 Hz
+      var oscillator = context.createOscillator();
+      var gain = context.createGain();
+      oscillator.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, context.currentTime + start);
+      gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + start + 0.25);
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start(context.currentTime + start);
+      oscillator.stop(context.currentTime + start + 0.25);
+    });
+    api.tones += 1;
+    box.dataset.tones = String(api.tones);
+  }
+
+  function item(emergency) {
+    var li = document.createElement("li");
+    var link = document.createElement("a");
+    var badge = document.createElement("span");
+    link.href = emergency.url;
+    link.textContent = emergency.number;
+    badge.className = "badge queue-emergency";
+    badge.textContent = box.dataset.badge.replace("{line}", emergency.line);
+    li.appendChild(badge);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(link);
+    li.appendChild(document.createTextNode(" " + emergency.title +
+      (emergency.call_back ? " — " + box.dataset.callBack : "")));
+    return li;
+  }
+
+  function show(found) {
+    var list = box.querySelector(".emergency-alert-list");
+    found.emergencies.slice().reverse().forEach(function (emergency) {
+      list.insertBefore(item(emergency), list.firstChild);
+    });
+    unseen += found.count;
+    box.querySelector(".emergency-alert-head").textContent = box.dataset.one + " (" + unseen + ")";
+    box.hidden = false;
+    document.title = "(" + unseen + ") " + box.dataset.titleWord + " · " + baseTitle;
+    tone();
+  }
+
+  function seen() {
+    unseen = 0;
+    box.hidden = true;
+    box.querySelector(".emergency-alert-list").textContent = "";
+    document.title = baseTitle;
+  }
+
+  function poll() {
+    var url = box.dataset.poll + "?after=" + encodeURIComponent(after) +
+      (box.dataset.district ? "&district=" + encodeURIComponent(box.dataset.district) : "");
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found) { return; }
+        after = String(found.last);
+        if (found.count > 0) { show(found); }
+      })
+      .catch(function () { /* offline for a moment: the next poll asks again */ });
+  }
+
+  sound.checked = soundOn();
+  sound.addEventListener("change", function () {
+    window.localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
+  });
+  box.querySelector("[data-dismiss]").addEventListener("click", seen);
+  ["click", "keydown"].forEach(function (kind) {
+    document.addEventListener(kind, function () { if (soundOn()) { audioContext(); } });
+  });
+  window.setInterval(poll, INTERVAL_MS);
+})();
