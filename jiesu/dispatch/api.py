@@ -7,13 +7,20 @@
                                             ("holds": an emergency, a merge proposal or repeat flag undecided)
     POST /tickets/{id}/accept {"rank": 1}   dispatch suggestion #rank as suggested, logged (dispatchers); a ticket
                                             with holds (it reads as an emergency or awaits a merge decision)
-                                            needs "confirm": true
+                                            needs "confirm": true, and so does a suggestion shown under the
+                                            desk's one-key floor (409 below_floor)
+
+A suggestion's category carries its path from the root (the catalogue repeats names across its two trees: two
+占道经营), its units their ids.
 
 Authentication comes from the API root (any logged-in user or API token).
 The gazetteer is edited in the admin (调度 → 地名库).
 """
+from typing import Annotated
+
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import StringConstraints
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
@@ -24,6 +31,7 @@ router = Router(tags=["dispatch"])
 
 
 class UnitBrief(Schema):
+    id: int
     code: str
     name: str
     kind: str
@@ -46,8 +54,11 @@ class PlaceOut(Schema):
 
 
 class CategoryBrief(Schema):
+    id: int
     code: str
     name: str
+    path: str = Field(description="from the root, its name last (城市管理部件与事件 / 街面秩序类 / 占道经营): the catalogue "
+                                  "repeats names across its two trees, so a name alone may be two categories")
 
 
 class SuggestionOut(Schema):
@@ -121,7 +132,17 @@ class SuggestParams(PointParams):
 
 
 def _brief(unit):
-    return {"code": unit.code, "name": unit.name, "kind": str(unit.kind)} if unit is not None else None
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": str(unit.kind)} if unit is not None else None
+
+
+def category_out(category):
+    return {"id": category.id, "code": category.code, "name": category.name, "path": category.full_name()}
+
+
+def suggestion_out(suggestion):
+    """SuggestionOut: the engine's suggestion with its category's path and its units' ids."""
+    return {**suggestion.as_dict(), "category": category_out(suggestion.category), "lead": _brief(suggestion.lead),
+            "co": [_brief(u) for u in suggestion.co], "copy_to": _brief(suggestion.copy_to)}
 
 
 def place_out(place):
@@ -139,7 +160,7 @@ def suggest_out(found, text):
     from jiesu.dispatch.wording import emergency_words
 
     hint = emergency_hint(text)
-    return {"place": place_out(found.place), "suggestions": [s.as_dict() for s in found],
+    return {"place": place_out(found.place), "suggestions": [suggestion_out(s) for s in found],
             "emergency": {"number": hint.number, "label": emergency_words(hint)} if hint is not None else None,
             "classifier": found.classifier, "cold_start": found.cold_start, "model": model_kind(found),
             "ms": round(found.seconds * 1000, 3)}
@@ -210,10 +231,15 @@ class AcceptIn(Schema):
                                                                    "JSON number: true or \"1\" are refused)")
     expect_category: str = Field("", max_length=40, description="the category code the client showed for that "
                                                                  "rank; a different one now is a 409")
-    expect_lead: int | None = Field(None, description="the lead unit id the client showed for that rank")
+    expect_lead: int | Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="the lead unit the client showed for that rank: its id (a number) or its code; a different "
+                          "one now is a 409")
     note: str = Field("", max_length=1000, description="note to the units")
     confirm: bool = Field(False, strict=True, description="dispatch although the ticket reads as an emergency or a merge "
-                                             "proposal / repeat flag awaits a decision (else 400, field confirm)")
+                                             "proposal / repeat flag awaits a decision (else 400, field confirm), "
+                                             "or although the suggestion is shown under the desk's one-key floor, "
+                                             "5 %, and the model is not the cold start (else 409 below_floor, field "
+                                             "confirm)")
 
 
 class AcceptOut(Schema):
@@ -253,7 +279,9 @@ def ticket_suggestions(request, ticket_id: int):
 @router.post("/tickets/{ticket_id}/accept", response=AcceptOut, summary="Dispatch a suggestion as suggested")
 def accept(request, ticket_id: int, payload: AcceptIn):
     """派单 by suggestion: category, lead and co units of suggestion #rank; logged as a DispatchSuggestion
-    (source api). 409 when the suggestion no longer has the expected category or lead unit."""
+    (source api). 409 when the suggestion no longer has the expected category or lead unit; 409 `below_floor`
+    (field `confirm`) when it is shown under the desk's one-key floor (5 %, not for the cold start), where the
+    desk's Enter does not dispatch it either: send `"confirm": true` once it is checked."""
     from jiesu.dispatch import services as desk
     from jiesu.dispatch.models import SuggestionSource
 
@@ -261,5 +289,5 @@ def accept(request, ticket_id: int, payload: AcceptIn):
                               expect_category=payload.expect_category, expect_lead=payload.expect_lead,
                               confirm=payload.confirm, source=SuggestionSource.API)
     return {"ticket": ticket.pk, "number": ticket.number, "state": str(ticket.state),
-            "category": {"code": ticket.category.code, "name": ticket.category.name},
+            "category": category_out(ticket.category),
             "lead": _brief(ticket.lead_unit), "accepted_rank": row.accepted_rank, "log_id": row.pk}

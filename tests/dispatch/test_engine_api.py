@@ -23,7 +23,8 @@ def test_suggest(client):
     body = r.json()
     assert len(body["suggestions"]) == 3
     first = body["suggestions"][0]
-    assert first["category"] == {"code": "03.01.01", "name": "占道经营"}
+    assert {k: first["category"][k] for k in ("code", "name", "path")} == {
+        "code": "03.01.01", "name": "占道经营", "path": "城市管理 / 街面秩序 / 占道经营"}
     assert first["lead"]["code"] == "110101001" and first["copy_to"]["code"] == "110101"
     assert first["explanation"].startswith("分类「占道经营」")
     assert body["place"]["street"]["code"] == "110101001" and body["place"]["source"] == "address"
