@@ -20,6 +20,11 @@ MASKED_TEXT = "我叫韩**，身份证110101********1234，电话139****5678，�
     ("联系电话65123456", "联系电话****3456"),
     ("手机13912345678x8021，身份证１１０１０１１９９００１０１１２３４", "手机139****5678x8021，身份证１１０１０１********１２３４"),
     ("+1 312 555 0100 call me", "+1 ******0100 call me"),
+    ("卡号6222 0212 3456 7890 123，工资打到这张卡", "卡号6222 **** **** ***0 123，工资打到这张卡"),
+    ("银行卡6217001234567890123被冻结", "银行卡6217***********0123被冻结"),  # fails the check digit: a card word
+    ("转账到4111111111111111", "转账到4111********1111"),                    # passes it
+    ("card number 4111-1111-1111-1111", "card number 4111-****-****-1111"),
+    ("老身份证130102851201001，新的还没办", "老身份证130102******001，新的还没办"),
 ])
 def test_phone_and_id_numbers_are_masked_as_the_fields(world, text, masked):
     assert masked_text(text, "韩梅梅") == masked
@@ -31,6 +36,12 @@ def test_phone_and_id_numbers_are_masked_as_the_fields(world, text, masked):
     "客服400-810-8888，投诉电话费3000000元",
     "订单号123456789012345678901",  # 21 digits: no ID number, no phone
     "联系日期2024-03-15",
+    "工单号20261207-0035122，前一张20261207-0035121",
+    "案件编号2024031500012345，流水号202403150001234567",  # open with a date
+    "订单号4111111111111111，快递单号1234567890123456",     # after a number word, even with a card's check digit
+    "4111 1111 1111 111，6222 0212 3456 78",               # 15 and 14 digits: too few for a card
+    "130102851301001，202612070035122，990102851201001",    # 15 digits: no month 13, no province 20 or 99
+    "2026年12月7日付款12345元，邮编100010，拨打12345",
 ])
 def test_numbers_that_name_no_person_stay(world, text):
     assert masked_text(text, "韩梅梅") == text
