@@ -12,9 +12,12 @@ to try it; the desk's own file (settings.JIESU["DISPATCH_MODEL"], i.e. JIESU_DIS
 `jiesu dispatch retrain` (judged, the replaced model kept, the run recorded: `retrain` below) and `rollback`.
 
 A closed ticket is an example when a person dispatched it (a `dispatch` event
-by someone other than the auto-dispatch `system` user): the category it was
-closed with is the one a dispatcher confirmed, and a return upheld on
-arbitration does not change it. So is a historical ticket imported with the
+by someone other than the auto-dispatch `system` user), or chose its unit or
+category after the fact: an arbitration that upheld a return with a new lead
+unit, or corrected the category (退单审核), and a category corrected later
+(`recategorize`, 更正类别). The category it was closed with is then the one a
+person confirmed (the arbitrator's or the corrector's choice, when theirs was
+the last word). So is a historical ticket imported with the
 category its source system recorded (`jiesu import`, a `category` column: its
 intake event says `classified_by: file`), so that a city's years of history
 teach the desk from its first day. Left out: tickets closed as special class
@@ -33,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -66,12 +69,14 @@ class Example:
 
 
 def confirmed_tickets(since=None, until=None):
-    """Closed tickets whose category a person confirmed: by dispatching them, or in the source system of an
-    import (see the module docstring)."""
+    """Closed tickets whose category a person confirmed: by dispatching them, re-dispatching or re-filing them in
+    an arbitration, correcting their category, or in the source system of an import (see the module docstring)."""
     from jiesu.dispatch.services import SYSTEM_USERNAME
     from jiesu.tickets.models import CloseReason, State, Ticket, TicketEvent
 
-    by_person = (TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="dispatch", actor__isnull=False)
+    by_person = (TicketEvent.objects.filter(ticket=OuterRef("pk"), actor__isnull=False)
+                 .filter(Q(kind__in=("dispatch", "recategorize")) | Q(kind="arbitrate", payload__upheld=True)
+                         & ~Q(payload__new_lead=None) | Q(kind="arbitrate", payload__has_key="category_to"))
                  .exclude(actor__username=SYSTEM_USERNAME))
     imported_with_its_category = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="intake",
                                                             payload__classified_by="file")
@@ -118,7 +123,7 @@ def _newest_share(qs, budget, floor, newest):
     """The tickets of `qs` within the newest share of each category that fits `budget`, or the newest `newest`
     of all; `qs` itself when all of it fits or when there are too few categories for the classifier to sample
     (ridge.MIN_CLASSES). Two queries: the counts per category, then a window."""
-    from django.db.models import Count, F, FloatField, Q, Value, Window
+    from django.db.models import Count, F, FloatField, Value, Window
     from django.db.models.functions import Ceil, Greatest, RowNumber
 
     from jiesu.dispatch.classifier import share_of_counts
