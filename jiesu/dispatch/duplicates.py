@@ -1435,10 +1435,15 @@ class Repeat:
     same_place: str                 # in Chinese (the API, the ticket's history); pages: templatetags.desk.place_words
     place_reason: str = ""
     distance_m: float | None = None
+    calls: list = field(default_factory=list)   # the caller's other tickets that lead to this one, newest first
 
     @property
     def text_pct(self):
         return f"{self.text:.0%}"
+
+    def names(self, pk):
+        """Whether `pk` is this ticket or one of the calls leading to it (what a form rendered earlier may name)."""
+        return pk == self.ticket.pk or any(c.pk == pk for c in self.calls)
 
 
 @dataclass
@@ -1467,8 +1472,8 @@ class IntakeCheck:
                             "age_days": round(c.match.age_days, 2), "explain": c.match.explain(),
                             "chosen": c.chosen,
                             "proposed_into": c.proposal.into.number if c.proposal else None} for c in self.candidates],
-            "repeats": [{**brief(r.ticket), "text": round(r.text, 3), "days": r.days, "same_place": r.same_place}
-                        for r in self.repeats],
+            "repeats": [{**brief(r.ticket), "text": round(r.text, 3), "days": r.days, "same_place": r.same_place,
+                         "earlier_calls": [brief(c) for c in r.calls]} for r in self.repeats],
             "building": self.building, "indexed": self.indexed, "ms": round(self.seconds * 1000, 2),
         }
 
@@ -1553,7 +1558,7 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
     qs = scoping.visible_tickets(user, recent).order_by("-created_at")
     idx = OPEN_INDEX.index
     out = []
-    for t in qs.select_related("street", "community", "parent")[:30]:
+    for t in qs.select_related("street", "community", "parent", "parent__street", "parent__community")[:30]:
         sim = text_similarity(draft.text, f"{t.title} {t.text}", idx)
         f, r, _d = place_factor(place, *(np.array([v if v is not None else -1]) for v in (
             t.district_id, t.street_id, t.community_id, t.grid_id)),
@@ -1566,13 +1571,77 @@ def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=())
         if repeat:
             days = max(0, (timezone.localtime(now).date() - timezone.localtime(t.created_at).date()).days)  # 昨天 = 1
             label = PLACE_LABELS["point"].format(d=int(round(_d[0]))) if reason == "point" else PLACE_LABELS[reason]
-            handled = t.parent if t.state == "merged" and t.parent_id else t  # the ticket handling the matter
-            out.append(Repeat(handled, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
-    out.sort(key=lambda r: -r.text)
-    once = {}
-    for r in out:
-        once.setdefault(r.ticket.pk, r)
-    return list(once.values())[:limit]
+            out.append(Repeat(t, sim, days, label, reason, float(_d[0]) if reason == "point" else None))
+    return one_per_handled(out, now, exclude)[:limit]
+
+
+def one_per_handled(repeats, now, exclude=()):
+    """The repeats grouped by the ticket handling their matter (handling_tickets), most alike first: one Repeat
+    per handling ticket, with its own similarity and place when the caller's call to it is among `repeats` (else
+    the closest call's), the days since it was recorded, and the other calls as `calls` (audit 11, finding 15:
+    the box listed a closed repeat, a pending one and, last, the ticket a unit was handling)."""
+    from django.utils import timezone
+
+    handled = handling_tickets([r.ticket for r in repeats])
+    groups = {}
+    for r in sorted(repeats, key=lambda r: -r.text):
+        groups.setdefault(handled[r.ticket.pk].pk, []).append(r)
+    out = []
+    for pk, group in groups.items():
+        if pk in exclude:
+            continue
+        target = handled[group[0].ticket.pk]
+        own = next((r for r in group if r.ticket.pk == pk), group[0])
+        days = max(0, (timezone.localtime(now).date() - timezone.localtime(target.created_at).date()).days)
+        calls = sorted((r.ticket for r in group if r.ticket.pk != pk), key=lambda t: t.created_at, reverse=True)
+        out.append(Repeat(target, own.text, days, own.same_place, own.place_reason, own.distance_m, calls))
+    return out
+
+
+CHAIN_HOPS = 4  # calls filed one against another before the ticket handling them: more is not followed
+
+
+def handling_tickets(tickets):
+    """{id: the ticket handling the matter} for `tickets` (a caller's earlier ones): a merged ticket's parent; a
+    ticket awaiting dispatch with a pending proposal or repeat flag, the ticket the merge would go into; a ticket
+    closed as a repeat, the one its repeat flag named; each followed on the same way (CHAIN_HOPS steps at most);
+    any other ticket itself."""
+    out = {t.pk: t for t in tickets}
+    for _hop in range(CHAIN_HOPS):
+        ends = {t.pk: t for t in out.values()}
+        step = _next_in_chain(ends)
+        if not step:
+            break
+        out = {pk: step.get(t.pk, t) for pk, t in out.items()}
+    return out
+
+
+def _next_in_chain(tickets):
+    """{id: the next ticket towards the one handling the matter} for those of `tickets` ({id: Ticket}) that lead
+    on (handling_tickets)."""
+    from jiesu.tickets.models import SpecialClass, State
+
+    step = {pk: t.parent for pk, t in tickets.items() if t.state == State.MERGED and t.parent_id}
+    waiting = {pk: t for pk, t in tickets.items() if pk not in step and (
+        t.state == State.NEW or (t.state == State.CLOSED and t.special_class == SpecialClass.REPEAT))}
+    for pk, mine in (_proposals_of(waiting) if waiting else {}).items():
+        if waiting[pk].state == State.NEW:
+            lead = next((p for p in mine if p.pending), None)
+        else:
+            lead = next((p for p in mine if p.reason in REPEAT_REASONS), None)
+        if lead is not None and lead.into.pk != pk:
+            step[pk] = lead.into
+    return step
+
+
+REPEAT_REASONS = ("repeat", "same_caller")  # the proposals that say a ticket repeats another of the same caller
+
+
+def repeated_ticket(ticket):
+    """The ticket a call closed as a repeat is filed against: the one its latest repeat flag (or the call-taker's
+    choice at intake) names, followed to the ticket handling the matter; None when none names one."""
+    named = next((p.target for p in proposals(ticket) if p.reason in REPEAT_REASONS), None)
+    return handling_tickets([named])[named.pk] if named is not None else None
 
 
 def check_intake(user, draft: Draft, limit=5, chosen=None, now=None) -> IntakeCheck:
@@ -1859,7 +1928,7 @@ def after_intake(user, ticket, merge_into=None, then=""):
         elif follow and follow[0] == "repeat":
             earlier = next((r.ticket for r in same_caller(user, Draft(
                 text=ticket.text, phone=ticket.citizen_phone, anonymous=ticket.anonymous),
-                place_of_ticket(ticket), exclude=[ticket.pk], limit=30) if r.ticket.pk == follow[1]), None)
+                place_of_ticket(ticket), exclude=[ticket.pk], limit=30) if r.names(follow[1])), None)
             if earlier is None:  # the form offers only the same caller's recent tickets: anything else is not one
                 raise DomainError(_("The earlier ticket chosen is not a recent request of the same caller about "
                                     "this: not closed as a repeat."), field="then")

@@ -63,6 +63,7 @@ class CloseReason(models.TextChoices):
     SPECIAL = "special", _("Special class")
     ANSWERED = "answered", _("Answered directly")
     REHANDLE_LIMIT = "rehandle_limit", _("Re-handling rounds exhausted")
+    ANONYMOUS = "anonymous", _("Anonymous request: no callback possible")  # closed at the reply (audit 11, 20)
 
 
 def current_deadline(ticket):
@@ -165,6 +166,9 @@ class Ticket(models.Model):
     rehandle_round = models.PositiveSmallIntegerField(_("re-handling round"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     callback_attempts = models.PositiveSmallIntegerField(default=0)
+    # the same caller's later calls filed against this ticket as repeats without new facts (a `repeat_call` event
+    # each): the ticket page and the work list say 「来电 N 次」 (N = this + 1)
+    repeat_calls = models.PositiveSmallIntegerField(_("repeat calls"), default=0, db_default=0)
     warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
     next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     supervised = models.BooleanField(_("under supervision (督办)"), default=False)
