@@ -22,11 +22,11 @@ Prints the machine and the load average, then:
    留言编号, a title by its data row (1-based), a sentence by its place (0-based) in the sorted distinct sentences.
 2. **The tests' held-out sets**: tests/dispatch/emergency_en_heldout2.txt, read by its test module
    (test_emergency_en_heldout2.SENTENCES), the fifth sets emergency_en_heldout3.txt and emergency_zh_heldout.txt,
-   the sixth (Chinese) emergency_zh_heldout2.txt and audit 11's sentences emergency_zh_audit11.txt (read by
-   test_emergency_heldout3.read_set), and the blocks of EMERGENCIES / NEAR_MISSES in
-   tests/dispatch/test_emergency_en.py whose comment says they were held out, written before the rules or not
-   tuned on (`held_out_blocks`). An emergency is found when the first line named is the expected one; a near
-   miss is skipped when nothing is named.
+   the sixth (Chinese) emergency_zh_heldout2.txt, the seventh (Chinese) emergency_zh_heldout3.txt and audit 11's
+   sentences emergency_zh_audit11.txt (read by test_emergency_heldout3.read_set), and the blocks of EMERGENCIES /
+   NEAR_MISSES in tests/dispatch/test_emergency_en.py whose comment says they were held out, written before the
+   rules or not tuned on (`held_out_blocks`). An emergency is found when the first line named is the expected
+   one; a near miss is skipped when nothing is named.
 3. **Speed**, pinned to one core: each text is timed alone in every round, its fastest of the rounds kept; mean,
    p50 and p95 µs over the texts, of emergency_hint and of its English part alone (emergency_en.read with the
    Chinese veto, as emergency_hint calls it), on the messages, the titles and the distinct us311 texts. The
@@ -135,6 +135,7 @@ def held_out_sets():
                             ("fifth (emergency_en_heldout3.txt)", read_set("emergency_en_heldout3.txt")),
                             ("fifth, Chinese (emergency_zh_heldout.txt)", read_set("emergency_zh_heldout.txt")),
                             ("sixth, Chinese (emergency_zh_heldout2.txt)", read_set("emergency_zh_heldout2.txt")),
+                            ("seventh, Chinese (emergency_zh_heldout3.txt)", read_set("emergency_zh_heldout3.txt")),
                             ("audit 11 (emergency_zh_audit11.txt)", read_set("emergency_zh_audit11.txt"))):
         sets[name] = ([(text, what) for what, text in sentences if what != "-"],
                       [text for what, text in sentences if what == "-"])

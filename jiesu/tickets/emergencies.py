@@ -13,7 +13,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 """
 from dataclasses import dataclass
 
-from django.db.models import CharField
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,8 @@ from jiesu.units.models import Unit, UnitKind
 
 #: The most new emergencies one poll names (a burst beyond it is counted, not listed).
 POLL_NAMED = 5
+#: The most tickets one poll reads (an import's thousands of rows are read over the polls that follow).
+POLL_READ = 500
 
 
 def emergency_of(ticket):
@@ -88,27 +90,36 @@ class Poll:
     named: list       # [NewEmergency], the newest first, at most POLL_NAMED
 
 
-def waiting_since(user, after, district=None, now=None):
-    """[(id, creation time as text)] of the tickets `user` may read that await dispatch with an id above `after`,
-    in the current queue (imported history left out), in `district` when given: the poll's one query."""
+def recorded_since(user, after, now=None):
+    """[(id, creation time as text, state, district id, imported history)] of the tickets `user` may read with an id
+    above `after`, the oldest first, at most POLL_READ: the poll's one query. It reads the id range of the primary
+    key, not the tickets awaiting dispatch (the queue's index): a poll finds few or none, whatever the queue holds."""
     now = now or timezone.now()
-    waiting = (Ticket.objects.filter(state=State.NEW, pk__gt=after)
-               .exclude(idempotency_key__startswith=IMPORT_KEY_PREFIX, dispatch_due__lt=now - HISTORY_OVERDUE))
-    if district:
-        waiting = waiting.filter(district_id=district)
-    waiting = scoping.visible_tickets(user, waiting)
-    return list(waiting.annotate(created=Cast("created_at", CharField())).order_by("pk").values_list("pk", "created"))
+    is_history = ExpressionWrapper(Q(idempotency_key__startswith=IMPORT_KEY_PREFIX,
+                                     dispatch_due__lt=now - HISTORY_OVERDUE), output_field=BooleanField())
+    recorded = scoping.visible_tickets(user, Ticket.objects.filter(pk__gt=after))
+    return list(recorded.annotate(created=Cast("created_at", CharField()), history=is_history).order_by("pk")
+                .values_list("pk", "created", "state", "district_id", "history")[:POLL_READ])
+
+
+def waiting_since(user, after, district=None):
+    """(the last id read, [(id, creation time as text)] of those awaiting dispatch in the current queue (imported
+    history left out), in `district` when given)."""
+    rows = recorded_since(user, after)
+    last = rows[-1][0] if rows else after
+    return last, [(pk, created) for pk, created, state, in_district, history in rows
+                  if state == State.NEW and not history and (not district or in_district == district)]
 
 
 def new_emergencies(user, after, district=None):
     """The Poll of the tickets recorded after id `after` that await dispatch and read as an emergency."""
-    rows = waiting_since(user, after, district)
+    last, rows = waiting_since(user, after, district)
     if not rows:
-        return Poll(after, 0, [])
+        return Poll(last, 0, [])
     lines = {pk: line for (pk, _created), line in emergency_lines(rows).items() if line}
     tickets = Ticket.objects.filter(pk__in=sorted(lines)[-POLL_NAMED:]).order_by("-pk")
-    return Poll(rows[-1][0], len(lines), [NewEmergency(t.pk, t.number, lines[t.pk], text_for(user, t, t.title),
-                                                       needs_call_back(t, lines[t.pk])) for t in tickets])
+    return Poll(last, len(lines), [NewEmergency(t.pk, t.number, lines[t.pk], text_for(user, t, t.title),
+                                                needs_call_back(t, lines[t.pk])) for t in tickets])
 
 
 def last_ticket_id():

@@ -120,3 +120,20 @@ def test_the_api_reveals_an_app_emergencys_number_to_a_dispatcher(world, client)
     api = client_for(client, world.dispatcher)
     assert api.get(f"/api/v1/tickets/{gas.pk}/contact").json()["phone_stored"] == "13812345678"
     assert gas.events.filter(kind="contact_revealed", actor=world.dispatcher).count() == 1
+
+
+def test_a_poll_reads_at_most_poll_read_tickets_and_goes_on_from_there(world, monkeypatch):
+    monkeypatch.setattr(emergencies, "POLL_READ", 2)
+    after = emergencies.last_ticket_id()
+    stalls = [new_ticket(world, text=STALL) for _ in range(2)]
+    gas = new_ticket(world, text=GAS)
+    first = emergencies.new_emergencies(world.dispatcher, after)
+    assert (first.last, first.count) == (stalls[-1].pk, 0)
+    second = emergencies.new_emergencies(world.dispatcher, first.last)
+    assert (second.last, [e.pk for e in second.named]) == (gas.pk, [gas.pk])
+
+
+def test_a_poll_without_its_last_id_starts_from_the_last_ticket(world, client):
+    new_ticket(world, text=GAS)
+    client.force_login(world.dispatcher)
+    assert client.get("/dispatch/emergencies/").json()["count"] == 0
