@@ -201,6 +201,14 @@ def auto_dispatch_note(facts):
         "confidence": _percent(facts.get("confidence")), "threshold": _percent(facts.get("threshold"))}
 
 
+def auto_dispatch_rule_words(facts):
+    """Who made a dispatch that was the machine's, for the 退单审核 card: 「系统自动派单（规则 餐饮油烟 ≥ 80%，置信度
+    91%）」, from the dispatch event's facts (services.auto_note_facts)."""
+    return gettext("Auto-dispatched by the system (rule %(category)s ≥ %(threshold)s, confidence %(confidence)s)") % {
+        "category": facts.get("category", "?"), "threshold": _percent(facts.get("threshold")),
+        "confidence": _percent(facts.get("confidence"))}
+
+
 def same_caller_note(facts):
     """A same-caller repeat flag's note from its facts (the duplicate_proposed event's payload: parent_number, days,
     place_reason, distance_m) in the active language: stored in Chinese (duplicates.flag_repeats: 同一来电人今天已反映
