@@ -703,7 +703,8 @@ class TicketSim:
         self.reply_text, self.replied_at = text, at
         self.set_state(ANSWERED, at)
         self.event("answer", at, actor, NEW, ANSWERED, text)
-        if self.force == "answered" or (self.force is None and self.rng.random() >= P.ANSWER_CALLBACK_SHARE):
+        if not self.anonymous and (self.force == "answered" or (
+                self.force is None and self.rng.random() >= P.ANSWER_CALLBACK_SHARE)):
             return
         self.callback_round(at, answered=True)
 
@@ -1071,7 +1072,13 @@ class TicketSim:
         return local
 
     def callback_round(self, replied_at, answered=False, happy_only=False):
-        """Callback attempts after a reply; returns the next round's dispatch time if re-handled."""
+        """Callback attempts after a reply; returns the next round's dispatch time if re-handled. An anonymous
+        request has nobody to call back: the reply closes it (tickets.services._close_without_callback)."""
+        if self.anonymous:
+            before = self.state
+            self.close(replied_at, "anonymous")
+            self.event("close_anonymous", replied_at, None, before, CLOSED)
+            return None
         rng = self.rng
         at = self.agent_hours(replied_at + self.minutes(1200, 0.8, cap=60 * 72))
         at = self.when("callback", at)
