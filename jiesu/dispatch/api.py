@@ -16,11 +16,8 @@ A suggestion's category carries its path from the root (the catalogue repeats na
 Authentication comes from the API root (any logged-in user or API token).
 The gazetteer is edited in the admin (调度 → 地名库).
 """
-from typing import Annotated
-
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import StringConstraints
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
@@ -231,15 +228,13 @@ class AcceptIn(Schema):
                                                                    "JSON number: true or \"1\" are refused)")
     expect_category: str = Field("", max_length=40, description="the category code the client showed for that "
                                                                  "rank; a different one now is a 409")
-    expect_lead: int | Annotated[str, StringConstraints(max_length=40)] | None = Field(
-        None, description="the lead unit the client showed for that rank: its id (a number) or its code; a different "
-                          "one now is a 409")
+    expect_lead: str | None = Field(None, max_length=40, coerce_numbers_to_str=True, description=(
+        "the lead unit the client showed for that rank: its id (a number) or its code; a different one now is a 409"))
     note: str = Field("", max_length=1000, description="note to the units")
-    confirm: bool = Field(False, strict=True, description="dispatch although the ticket reads as an emergency or a merge "
-                                             "proposal / repeat flag awaits a decision (else 400, field confirm), "
-                                             "or although the suggestion is shown under the desk's one-key floor, "
-                                             "5 %, and the model is not the cold start (else 409 below_floor, field "
-                                             "confirm)")
+    confirm: bool = Field(False, strict=True, description=(
+        "dispatch although the ticket reads as an emergency or a merge proposal / repeat flag awaits a decision "
+        "(else 400, field confirm), or although the suggestion is shown under the desk's one-key floor, 5 %, and the "
+        "model is not the cold start (else 409 below_floor, field confirm)"))
 
 
 class AcceptOut(Schema):

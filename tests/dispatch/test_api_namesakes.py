@@ -56,3 +56,15 @@ def test_expect_lead_takes_the_unit_id(namesake_world, client):
     r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept", {"rank": 1, "expect_lead": w.district.pk},
                     content_type="application/json")
     assert r.status_code == 200 and r.json()["lead"]["id"] == w.district.pk
+
+
+def test_an_expect_lead_of_neither_kind_is_refused_naming_the_field(namesake_world, client):
+    w = namesake_world
+    client.force_login(w.dispatcher)
+    ticket = new_ticket(w, text=STALL, category_code="")
+    for shown, message in (("x" * 41, "所显示的主办单位（expect_lead） 太长：最多 40 个字符。"),
+                           (True, "所显示的主办单位（expect_lead） 必须是文本。")):
+        r = client.post(f"/api/v1/dispatch/tickets/{ticket.pk}/accept", {"rank": 1, "expect_lead": shown},
+                        content_type="application/json")
+        assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("expect_lead", message)
+    assert Ticket.objects.get(pk=ticket.pk).state == State.NEW
