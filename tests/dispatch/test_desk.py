@@ -122,12 +122,14 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     stall = new_ticket(w)                                          # 0.9 × 0.99 ≥ 0.8
     gas = new_ticket(w, text=GAS_BILL, category_code="")           # 0.92 × 1.0
     vague = new_ticket(w, text=VAGUE)                              # 0.4: below
-    other = new_ticket(w, text=GAS_BILL)                           # the call-taker chose 占道经营: a person decides
+    # other and returned in the other street: in the same one they would say what gas and stall say, and hold them
+    # (test_autodispatch_near_duplicates)
+    other = new_ticket(w, text=GAS_BILL, street_code=w.street_b.code)  # the call-taker chose 占道经营: a person decides
     leak = new_ticket(w, text=GAS, category_code="")               # 0.92, but an emergency: a person transfers it
     new_ticket(w, title="3号楼着火了，有人被困", text="东华门大街有人占道经营")  # the emergency in the title alone
     again = new_ticket(w)                                          # the call-taker proposed merging it into stall
     duplicates.after_intake(w.call_taker, again, merge_into=stall.pk)
-    returned = new_ticket(w)
+    returned = new_ticket(w, street_code=w.street_b.code)
     services.dispatch(w.dispatcher, returned, w.dept.pk)
     services.return_ticket(w.dept_staff, returned, "不属于本单位职责")
     services.arbitrate(w.dispatcher, returned, True)               # back in the queue: a person decides
@@ -135,8 +137,8 @@ def test_auto_dispatch_per_category_threshold_as_the_system_user(desk_world):
     report = desk.auto_dispatch_new_tickets()
     assert report.as_dict() == {"checked": 7, "dispatched": 2, "no_rule": 0, "below_threshold": 1,
                                 "category_differs": 1, "no_unit": 0, "emergency": 2, "report": 0, "confidential": 0,
-                                "accuses_unit": 0, "duplicate": 1, "refused": 0, "cold_start": False,
-                                "tickets": [stall.pk, gas.pk]}
+                                "accuses_unit": 0, "duplicate": 1, "near_duplicate": 0, "refused": 0,
+                                "cold_start": False, "tickets": [stall.pk, gas.pk]}
     system = User.objects.get(username="system")
     assert system.role == Role.DISPATCHER and system.unit == w.hc and not system.has_usable_password()
     assert system.display_name == "系统"
@@ -240,7 +242,7 @@ def test_accuracy_by_model_version_newest_first(desk_world):
     now = timezone.now()
     _t, old_right = desk.accept(w.dispatcher, new_ticket(w), 1)
     _t, old_wrong = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
-    _t, new_right = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, new_right = desk.accept(w.dispatcher, new_ticket(w), 1, confirm=True)  # it says what old_right says
     DispatchSuggestion.objects.filter(pk__in=[old_right.pk, old_wrong.pk]).update(
         model_version="desk-1", at=now - timedelta(days=9))
     DispatchSuggestion.objects.filter(pk=new_right.pk).update(model_version="desk-2", at=now - timedelta(days=1))
@@ -254,9 +256,9 @@ def test_the_threshold_guide_says_what_a_rule_would_have_done(desk_world):
     """By the category suggested first: covered = top confidence ≥ t, right = sent as suggestion #1."""
     w = desk_world
     _t, right_high = desk.accept(w.dispatcher, new_ticket(w), 1)
-    _t, right_low = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, right_low = desk.accept(w.dispatcher, new_ticket(w), 1, confirm=True)  # the same words as right_high's
     _t, overridden = desk.dispatch_and_log(w.dispatcher, new_ticket(w), w.dept.pk, [], "", w.category.code)
-    _t, auto = desk.accept(w.dispatcher, new_ticket(w), 1)
+    _t, auto = desk.accept(w.dispatcher, new_ticket(w), 1, confirm=True)
     top = right_high.suggested[0]["category"]
     for row, confidence in ((right_high, 0.95), (right_low, 0.65), (overridden, 0.85), (auto, 0.99)):
         DispatchSuggestion.objects.filter(pk=row.pk).update(confidence=confidence)
