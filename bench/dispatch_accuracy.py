@@ -11,9 +11,9 @@ services.accuracy_report(weeks=12) — everything the page shows — for a city-
 district's, each twice (the second run with the database's caches warm). Beijing dispatches about 70,000
 tickets a day: 12 weeks are about 5.9 million rows.
 
-Then the worker's hourly job counts ahead the reports of both (they logged in this week; past SNAPSHOT_AFTER
-seconds a report is kept as an AccuracySnapshot), and a visit as the page makes it (services.accuracy_for) reads
-the kept one.
+Then the worker's hourly job counts ahead the reports of both (they logged in this week; a report of KEEP_ROWS
+logged dispatches or more is kept as an AccuracySnapshot), and a visit as the page makes it
+(services.accuracy_for) reads the kept one.
 
 Prints the machine and the figures, and as its last line JSON {"dispatches", "city_s", "snapshot_ms",
 "district_s", "district_rows", "prepared", "prepare_s", "first_visit_ms", "us_per_row"} (the warm runs;
@@ -119,12 +119,12 @@ def from_snapshot(user):
     from jiesu.dispatch import services as desk
     from jiesu.dispatch.models import AccuracySnapshot
 
-    desk.accuracy_for(user, 12)  # counts and, past SNAPSHOT_AFTER, keeps it
+    desk.accuracy_for(user, 12)  # counts and, from KEEP_ROWS dispatches, keeps it
     started = time.perf_counter()
     _report, computed_at = desk.accuracy_for(user, 12)
     seconds = time.perf_counter() - started
     if computed_at is None:
-        return seconds, 0  # quick enough to count at every visit: no snapshot
+        return seconds, 0  # few enough to count at every visit: no snapshot
     return seconds, len(AccuracySnapshot.objects.get(audience=desk.audience(user), weeks=12).report)
 
 

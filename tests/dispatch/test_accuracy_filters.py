@@ -157,7 +157,7 @@ def test_each_rule_shows_its_auto_dispatches_returns_and_redispatches(desk_world
     rows = [logged_to(w, w.street, system, source=SuggestionSource.AUTO) for _ in range(3)]
     returned_and_upheld(w, rows[0])
     returned_and_upheld(w, rows[1], again=False)
-    logged_to(w, w.street, w.dispatcher)
+    by_hand = logged_to(w, w.street, w.dispatcher)
     report = figures.accuracy_report(weeks=4)
     by_code = {r["code"]: r for r in report.rules}
     assert (by_code["01.01.01"]["n"], by_code["01.01.01"]["upheld"], by_code["01.01.01"]["redispatched"]) == (3, 2, 1)
@@ -168,8 +168,13 @@ def test_each_rule_shows_its_auto_dispatches_returns_and_redispatches(desk_world
     assert returns["top"]["n"] == 1 and returns["top"]["returned"] == 0  # …not among the dispatchers' own
     html = page(w.supervisor)
     rules = html[html.index('id="acc-rules"'):]
-    assert 'data-rule="01.01.01"' in rules and "?auto=1&amp;category=01.01.01" in rules
+    assert 'data-rule="01.01.01"' in rules and "/tickets/?auto_dispatched=1&amp;category=01.01.01" in rules
     assert 'data-group="auto"' in html and "data-flag" not in rules
+    client = Client()
+    client.force_login(w.supervisor)
+    listed = client.get("/tickets/?auto_dispatched=1&category=01.01.01").content.decode()  # the rule's link
+    assert all(row.ticket.number in listed for row in rows)
+    assert by_hand.ticket.number not in listed
     monkeypatch.setattr(figures, "RULE_FLAG_MIN", 3)
     html = page(lead)
     assert 'data-rule="01.01.01" class="acc-flagged" data-flag="1"' in html
