@@ -78,3 +78,13 @@ def test_a_click_on_the_desk_still_dispatches_under_the_floor(namesake_world, cl
     client.post(f"/dispatch/desk/{ticket.pk}/accept/", {"rank": "3", "next": "/dispatch/"})
     assert Ticket.objects.get(pk=ticket.pk).state == State.DISPATCHED
     assert DispatchSuggestion.objects.get(ticket=ticket).source == "desk"
+
+
+def test_a_suggestion_without_a_handling_unit_is_refused_before_any_confirm(namesake_world, client):
+    w = namesake_world
+    client.force_login(w.dispatcher)
+    nowhere = new_ticket(w, text="摆摊占道经营的事情想咨询一下", category_code="", street_code="")  # no place named
+    shown = client.get(f"/api/v1/dispatch/tickets/{nowhere.pk}/suggestions").json()["suggestions"]
+    rank = next(s["rank"] for s in shown if s["lead"]["kind"] == "hotline_center" and s["confidence"] < 0.05)
+    r = accept(client, nowhere, rank=rank)
+    assert r.status_code == 400 and r.json()["field"] == "rank" and "请手工选择单位" in r.json()["message"]
