@@ -52,7 +52,7 @@ _LONGEST_NUMBER = 32
 
 
 def masked_text(text, name=""):
-    """`text` with the phone and ID numbers and the citizen's `name` (two characters or more) masked."""
+    """`text` with the phone, ID and bank-card numbers and the citizen's `name` (two characters or more) masked."""
     if not text:
         return text or ""
     from jiesu.core.scoping import mask_name
