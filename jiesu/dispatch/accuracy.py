@@ -96,7 +96,17 @@ class AccuracyFilters:
     dispatcher: int | None = None  # who logged the dispatch (the dispatch lead and city-wide supervisors only)
 
     def __bool__(self):
-        return any((self.district, self.street, self.group, self.source, self.dispatcher))
+        return bool(self.params())
+
+    def params(self):
+        """The filters given, as the page's query parameters (the recount form's, its way back)."""
+        given = (("district", self.district), ("street", self.street), ("group", self.group),
+                 ("source", self.source), ("dispatcher", self.dispatcher))
+        return {name: value for name, value in given if value}
+
+    def key(self):
+        """The filters as a kept report's audience suffix: "|district=3|source=auto" ("" when none)."""
+        return "".join(f"|{name}={value}" for name, value in self.params().items())
 
     def narrow(self, qs):
         """`qs` (logged dispatches) narrowed: the place by the district and street stored on each row (indexed)."""
@@ -242,6 +252,22 @@ def recent_audiences(now):
     return latest
 
 
+KEY_LENGTH = 60  # AccuracySnapshot.audience's: a longer key (a long category code) is counted at each visit
+
+
+def snapshot_key(user, filters=None):
+    """The kept report's key: the audience, and the filters if any (narrowed reports are kept apart); None when it
+    would not fit (counted at each visit)."""
+    key = audience(user) + (filters.key() if filters else "")
+    return key if len(key) <= KEY_LENGTH else None
+
+
+def snapshots_to_refresh(now):
+    """The kept reports the worker counts again: older than SNAPSHOT_REFRESH and not narrowed (a narrowed one is
+    counted again at its next visit after SNAPSHOT_MAX_AGE: the worker does not count every filter once tried)."""
+    return AccuracySnapshot.objects.filter(computed_at__lt=now - SNAPSHOT_REFRESH).exclude(audience__contains="|")
+
+
 def worth_keeping(report):
     """Whether a report counted so many dispatches (KEEP_ROWS or more) that the page keeps it rather than count
     it at every visit."""
@@ -251,54 +277,57 @@ def worth_keeping(report):
 def accuracy_for(user, weeks=DEFAULT_WEEKS, now=None, filters=None):
     """(Accuracy, computed_at) for the accuracy page: the report counted now (computed_at None) or, when it counts
     KEEP_ROWS dispatches or more (worth_keeping), its snapshot (AccuracySnapshot) while younger than
-    SNAPSHOT_MAX_AGE. A filtered report is always counted now, and never kept."""
+    SNAPSHOT_MAX_AGE. A narrowed report is kept apart (snapshot_key) by the same rule: at a city's scale one
+    dispatcher's or a category group's figures take seconds too."""
     now = now or timezone.now()
-    if filters:
-        return accuracy_report(weeks=weeks, now=now, user=user, filters=filters), None
-    key = audience(user)
-    snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first()
+    key = snapshot_key(user, filters)
+    snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first() if key else None
     if snapshot is not None and snapshot.computed_at >= now - SNAPSHOT_MAX_AGE:
         if snapshot.viewed_at < now - timedelta(minutes=10):  # not a write for every view
             AccuracySnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
         return pickle.loads(snapshot.report), snapshot.computed_at  # noqa: S301 — written by keep_snapshot only
-    report = count_and_keep(user, weeks, now, snapshot)
-    return report, (now if worth_keeping(report) else None)
+    report, kept = count_and_keep(user, weeks, now, snapshot, filters)
+    return report, (now if kept else None)
 
 
-def count_and_keep(user, weeks, now, snapshot=None):
-    """The report counted now, kept when worth_keeping, else its old snapshot (if any) dropped."""
-    report, seconds = counted_report(weeks, user, now)
-    if worth_keeping(report):
-        keep_snapshot(audience(user), weeks, report, seconds, now)
-    elif snapshot is not None:
+def count_and_keep(user, weeks, now, snapshot=None, filters=None):
+    """(the report counted now, whether it was kept): kept when worth_keeping, else its old snapshot (if any)
+    dropped."""
+    report, seconds = counted_report(weeks, user, now, filters)
+    key = snapshot_key(user, filters)
+    if key and worth_keeping(report):
+        keep_snapshot(key, weeks, report, seconds, now)
+        return report, True
+    if snapshot is not None:
         snapshot.delete()  # fewer dispatches in the window now: counted at each visit again
-    return report
+    return report, False
 
 
-def logged_since(user, computed_at, now=None):
-    """How many dispatches `user` may count were logged since a kept report was counted (one count on the
-    indexed `at`): what the kept figures do not hold yet."""
-    return logged(computed_at, (now or timezone.now()) + timedelta(seconds=1), user).count()
+def logged_since(user, computed_at, now=None, filters=None):
+    """How many dispatches `user` may count (narrowed by `filters`) were logged since a kept report was counted
+    (one count on the indexed `at`): what the kept figures do not hold yet."""
+    return logged(computed_at, (now or timezone.now()) + timedelta(seconds=1), user, filters).count()
 
 
-def recount(user, weeks, now=None):
-    """Count `user`'s audience's kept report again now, at most once per RECOUNT_AFTER (any member's recount
-    counts): (recounted, when it may be counted again). Nothing to do when no report is kept."""
+def recount(user, weeks, now=None, filters=None):
+    """Count the kept report `user` sees (narrowed by `filters`) again now, at most once per RECOUNT_AFTER (any
+    member's recount counts): (recounted, when it may be counted again). Nothing to do when none is kept."""
     now = now or timezone.now()
-    snapshot = AccuracySnapshot.objects.filter(audience=audience(user), weeks=weeks).first()
+    key = snapshot_key(user, filters)
+    snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first() if key else None
     if snapshot is None:
         return True, now
     again_at = snapshot.computed_at + RECOUNT_AFTER
     if now < again_at:
         return False, again_at
-    count_and_keep(user, weeks, now, snapshot)
+    count_and_keep(user, weeks, now, snapshot, filters)
     return True, now + RECOUNT_AFTER
 
 
-def counted_report(weeks, user, now):
+def counted_report(weeks, user, now, filters=None):
     """(accuracy_report, the seconds it took)."""
     started = time.perf_counter()
-    report = accuracy_report(weeks=weeks, now=now, user=user)
+    report = accuracy_report(weeks=weeks, now=now, user=user, filters=filters)
     return report, time.perf_counter() - started
 
 

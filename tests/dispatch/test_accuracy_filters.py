@@ -59,7 +59,7 @@ def test_a_city_wide_user_narrows_by_place_group_and_source(desk_world):
     logged_to(w, w.street, w.dispatcher, source=SuggestionSource.API)
     assert 'data-total="3"' in page(w.supervisor)
     html = page(w.supervisor, f"/dispatch/accuracy/?weeks=4&district={w.district_b.pk}")
-    assert 'data-total="1"' in html and 'id="acc-filtered"' in html and "每次打开时统计" in html
+    assert 'data-total="1"' in html and 'id="acc-filtered"' in html and "达到 50000 次派单时保存 2 小时" in html
     assert f'<option value="{w.street_b.pk}"' in html  # the chosen district's streets to choose from
     assert 'data-total="2"' in page(w.supervisor, f"/dispatch/accuracy/?weeks=4&street={w.street.pk}")
     # a street of another district than the one chosen is let go: the new district's figures
@@ -115,8 +115,17 @@ def test_a_report_is_kept_by_the_rows_counted_not_by_its_time(desk_world, monkey
     monkeypatch.setattr(figures, "KEEP_ROWS", 2)
     report, computed_at = figures.accuracy_for(w.supervisor, 4)
     assert computed_at is not None and AccuracySnapshot.objects.get().audience == "city"
-    filtered, computed_at = figures.accuracy_for(w.supervisor, 4, filters=figures.AccuracyFilters(source="desk"))
-    assert filtered.total["n"] == 2 and computed_at is None  # narrowed: counted now, never read from the kept one
+    api = figures.AccuracyFilters(source="api")
+    filtered, computed_at = figures.accuracy_for(w.supervisor, 4, filters=api)
+    assert filtered.total["n"] == 0 and computed_at is None  # narrowed: counted apart, and too few to keep
+    desk_only = figures.AccuracyFilters(source="desk", group="01")
+    filtered, computed_at = figures.accuracy_for(w.supervisor, 4, filters=desk_only)
+    assert filtered.total["n"] == 2 and computed_at is not None  # as many as KEEP_ROWS: kept apart
+    assert set(AccuracySnapshot.objects.values_list("audience", flat=True)) == {"city", "city|group=01|source=desk"}
+    html = page(w.supervisor, "/dispatch/accuracy/?weeks=4&group=01&source=desk")
+    assert "（保存 2 小时）" in html and 'name="source" value="desk"' in html  # the recount keeps the filters
+    later = timezone.now() + timedelta(hours=1, minutes=1)
+    assert [s.audience for s in figures.snapshots_to_refresh(later)] == ["city"]  # the worker counts no filter
 
 
 def test_a_kept_report_says_what_it_misses_and_may_be_counted_again(desk_world, lead, monkeypatch):
