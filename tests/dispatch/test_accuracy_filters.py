@@ -67,6 +67,7 @@ def test_a_city_wide_user_narrows_by_place_group_and_source(desk_world):
     assert 'data-total="1"' in page(w.supervisor, "/dispatch/accuracy/?weeks=4&source=api")
     assert 'data-total="0"' in page(w.supervisor, "/dispatch/accuracy/?weeks=4&group=99")
     assert 'data-total="3"' in page(w.supervisor, "/dispatch/accuracy/?weeks=4&group=01&source=nonsense")
+    assert 'data-total="3"' in page(w.supervisor, "/dispatch/accuracy/?weeks=4&group=01|source=api")  # no code
 
 
 def test_a_territory_user_stays_within_the_territory(desk_world):
