@@ -242,7 +242,9 @@ def test_a_same_named_category_of_another_tree_is_not_auto_dispatched_for_the_ca
     twin = Category.objects.create(code="90.09.09006", name="占道经营", level=3, parent=gbt_mid,
                                    time_limit_class=w.general)
     AutoDispatchRule.objects.create(category=w.category.parent.parent, threshold=0.8, enabled=True)
-    chosen = new_ticket(w, category_code=twin.code)  # the call-taker chose the other tree's 占道经营
+    # the call-taker chose the other tree's 占道经营 (in the other street: the same words in one street would hold
+    # `same` as its near duplicate, services.near_duplicate)
+    chosen = new_ticket(w, category_code=twin.code, street_code=w.street_b.code)
     same = new_ticket(w)                            # …and here the engine's own (01.01.01)
     report = desk.auto_dispatch_new_tickets()
     assert report.category_differs == 1 and report.tickets == [same.pk]

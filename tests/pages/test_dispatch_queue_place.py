@@ -13,9 +13,15 @@ from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
 
+#: other matters in one street: tickets saying the same would each be held for the other (services.near_duplicate)
+MATTERS = ("门前有人占道经营，堵塞人行道", "门口的路灯坏了好几天，晚上很黑", "楼下饭馆油烟扰民，窗户都不敢开",
+           "旁边工地夜里还在施工，噪音很大")
+
+
 def stalls(w, n):
-    """n tickets about a stall, the first nearest its dispatch time (the queue's order)."""
-    tickets = [new_ticket(w, text=f"东华门大街{i + 1}号门前有人占道经营，堵塞人行道") for i in range(n)]
+    """n tickets (the desk's stub puts 占道经营 first for each), the first nearest its dispatch time (the queue's
+    order)."""
+    tickets = [new_ticket(w, text=f"东华门大街{i + 1}号{MATTERS[i]}") for i in range(n)]
     for hours, ticket in enumerate(tickets, start=1):
         Ticket.objects.filter(pk=ticket.pk).update(dispatch_due=timezone.now() + timedelta(hours=hours))
     return tickets
