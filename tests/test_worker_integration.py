@@ -41,7 +41,9 @@ def busy(desk_world):  # noqa: F811
     past = timezone.now() - timedelta(days=30)
     Ticket.objects.filter(pk=w.late.pk).update(next_check_at=past, reply_due=past, dispatched_at=past - timedelta(1))
     LadderStep.objects.create(ticket=w.late, number=1, level="street", unit=w.street, entered_at=past, due_at=past)
-    w.fresh = new_ticket(w)  # after the dispatch above, so auto-dispatch finds it new
+    # after the dispatch above, so auto-dispatch finds it new; another stall than the late one's (the same words would
+    # hold it as the late one's near duplicate: services.near_duplicate)
+    w.fresh = new_ticket(w, text="东华门大街路口的早点摊把盲道占了，推车都过不去")
     return w
 
 
