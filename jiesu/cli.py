@@ -1,7 +1,8 @@
 """The `jiesu` console command: a thin wrapper over Django's management commands (`jiesu load-units` runs
 load_units, `jiesu demo` load_demo, `jiesu import` import_tickets, `jiesu <any Django management command>`).
-`jiesu` and `jiesu --help` print OVERVIEW in the user's language, then Django's list of commands; each command's
---help speaks that language too (jiesu.core.command_line).
+`jiesu` prints OVERVIEW in the user's language; `jiesu --help` (or `jiesu help`) then the list of every command
+(Django's list, worded here: COMMAND_LIST), each under the name users type; `jiesu help <command> [action]` is
+`jiesu <command> [action] --help`, the command's own page, which speaks that language too (jiesu.core.command_line).
 
 The platform's own commands stop with a clear message on a database that is new or older than the code
 (schema_problem), but those that work on files only (files_only), as OVERVIEW tells users.
@@ -15,6 +16,7 @@ loaded), in the command's --lang or the environment's language (jiesu.core.langu
 import os
 import sys
 import traceback
+from itertools import takewhile
 
 ALIASES = {
     "load-units": ["load_units"],
@@ -55,6 +57,10 @@ run `jiesu setup` (a new database) or `jiesu migrate` (an upgrade) first. The co
 only (`jiesu dispatch evaluate|crossval|predict|info`, `train --from-csv`, `jiesu hotspots --csv`) need no
 database.
 """}
+#: `jiesu --help`: after OVERVIEW, (the line on `jiesu help <command>`, the heading of the list of every command)
+COMMAND_LIST = {"zh-hans": ("jiesu help <命令> 即 jiesu <命令> --help：该命令的说明和选项。", "全部命令："),
+                "en": ("jiesu help <command> is jiesu <command> --help: what it does, its options.",
+                       "All commands:")}
 
 
 def main(argv=None):
@@ -86,11 +92,19 @@ def _main(argv):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
     from django.core.management import execute_from_command_line
 
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if not argv:
         print(OVERVIEW[interrupted_language(argv)])
-        if not argv:
-            return 0
-        execute_from_command_line(["jiesu", "help"])
+        return 0
+    if argv[0] == "help" and "--commands" in argv:  # Django's bare list of names, for shell completion
+        execute_from_command_line(["jiesu", *argv])
+        return 0
+    topic = help_topic(argv[1:]) if argv[0] == "help" else None
+    if topic:
+        return _main(topic)
+    if argv[0] in ("-h", "--help", "help"):
+        language = interrupted_language(argv)
+        print(OVERVIEW[language])
+        print("\n".join(command_list(language)))
         return 0
     head, rest = argv[0], argv[1:]
     command = ALIASES.get(head, [head.replace("-", "_")])
@@ -101,6 +115,40 @@ def _main(argv):
             return 1
     execute_from_command_line(["jiesu", *command, *rest])
     return 0
+
+
+def help_topic(words):
+    """`jiesu help <command> [action] [options]` as the command line it stands for, `jiesu <command> [action] --help
+    [options]` (--help before the options: argparse shows the page before it reads them); None when no command is
+    named (`jiesu help`, `jiesu help --lang en`)."""
+    rest, language = list(words), []
+    if "--lang" in rest:
+        at = rest.index("--lang")
+        language, rest[at:at + 2] = rest[at:at + 2], []
+    topic = list(takewhile(lambda word: not word.startswith("-"), rest))
+    if not topic:
+        return None
+    return [*topic, "--help", *rest[len(topic):], *language]
+
+
+def command_list(language):
+    """The lines after OVERVIEW on `jiesu --help`: how to get a command's page, then every command by app as
+    Django's `help` lists them, each under the name users type (`import`, not import_tickets)."""
+    from collections import defaultdict
+
+    import django
+    from django.core.management import get_commands
+
+    django.setup()
+    typed = {names[0]: alias for alias, names in ALIASES.items()}
+    by_app = defaultdict(list)
+    for name, app in get_commands().items():
+        by_app["django" if app == "django.core" else app.rpartition(".")[-1]].append(typed.get(name, name))
+    line, heading = COMMAND_LIST[language]
+    lines = [line, "", heading]
+    for app in sorted(by_app):
+        lines += ["", f"[{app}]", *(f"    {name}" for name in sorted(by_app[app]))]
+    return lines
 
 
 #: `jiesu dispatch` actions that read and write files only, never the database (the classifier's evaluation on

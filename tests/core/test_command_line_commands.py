@@ -163,6 +163,6 @@ def test_jiesu_help_lists_the_same_commands_in_the_users_language(locale, capsys
     assert pages["C.UTF-8"].startswith("用法：jiesu <命令> [选项]")
     assert "请先运行 `jiesu setup`（新数据库）或\n`jiesu migrate`（升级）" in pages["C.UTF-8"]
     assert pages["en_US.UTF-8"].startswith("usage: jiesu <command> [options]")
-    assert "Available subcommands:" in pages["en_US.UTF-8"]  # then Django's list of them all
+    assert "All commands:" in pages["en_US.UTF-8"] and "全部命令：" in pages["C.UTF-8"]  # then the list of them all
     named = {lang: re.findall(r"^ {4}jiesu (\S+)", page, re.MULTILINE) for lang, page in pages.items()}
     assert named["C.UTF-8"] == named["en_US.UTF-8"][:-1] + ["<任意"] and "load-units" in named["C.UTF-8"]
