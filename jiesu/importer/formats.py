@@ -90,6 +90,15 @@ class FormatError(WordedError):
         "not_311": gettext_noop("not a Los Angeles (SRNumber, …) or New York City (Unique Key, …) 311 export"),
         "unknown_format": gettext_noop("unknown format %(name)r: use one of %(formats)s"),
         "bad_source": gettext_noop("source %(source)r: 1–20 characters of a-z, 0-9, '.', '_', '-'"),
+        "semicolon_separated": gettext_noop("the header is one column holding semicolons: the file is not "
+                                            "comma-separated; save it as comma-separated CSV"),
+        "tab_separated": gettext_noop("the header is one column holding tabs: the file is not comma-separated; "
+                                      "save it as comma-separated CSV"),
+        "bar_separated": gettext_noop("the header is one column holding vertical bars (|): the file is not "
+                                      "comma-separated; save it as comma-separated CSV"),
+        "scientific_id": gettext_noop("line %(line)d: the external id “%(value)s” looks turned into scientific "
+                                      "notation by Excel (its digits are lost): format the id column as text and "
+                                      "export the file again"),
     }
 
     def words(self, translate=english):
@@ -414,6 +423,36 @@ def parse_time(value, tz):
     return moment
 
 
+#: what Excel makes of a long number in a cell formatted "General": 2.02501E+14 (the digits after the sixth are lost)
+SCIENTIFIC_NOTATION = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+[0-9]+$")
+#: an Excel date serial number (days since 1899-12-30, the time as the fraction): 45662.376 is 2025-01-05 09:01;
+#: 20000 to 80000 are the years 1954 to 2119
+EXCEL_SERIAL = re.compile(r"^[2-7][0-9]{4}(\.[0-9]+)?$")
+
+
+def bad_time(value):
+    """The reason code for a date and time that cannot be read: excel_serial_date when it looks like Excel's
+    date serial number (a column formatted as a number), else bad_date."""
+    return "excel_serial_date" if EXCEL_SERIAL.match(value.strip()) else "bad_date"
+
+
+def lost_leading_zero(value):
+    """Whether an unusable phone number is a usable one that lost its leading 0 (Excel reads 01065123456 as a
+    number: 1065123456)."""
+    digits = value.strip()
+    return digits.isdigit() and first_phone_number("0" + digits)[0] is not None
+
+
+def check_separator(header):
+    """Refuse a header that is one column holding a semicolon, a tab or a vertical bar: a file separated by one
+    of those (Excel's "CSV" in a European locale, a tab-separated export) read as comma-separated."""
+    if len(header) != 1:
+        return
+    for separator, code in ((";", "semicolon_separated"), ("\t", "tab_separated"), ("|", "bar_separated")):
+        if separator in header[0]:
+            raise FormatError(code)
+
+
 def parse_float(value):
     try:
         number = float(value)
@@ -477,6 +516,15 @@ CSV_CHINESE_NAMES = {
 CSV_COLUMN_OF = {**{c: c for c in CSV_COLUMNS}, **{n: c for c, names in CSV_CHINESE_NAMES.items() for n in names}}
 
 
+def district_of_code(code, lookups):
+    """The district that a 9- or 12-digit place code (a street's or a community's, NBS style) names in its first 6
+    digits, when the org tree lacks the code itself (a development zone, a street created since); else None."""
+    if len(code) not in (9, 12) or not code.isdigit():
+        return None
+    unit = lookups.units_by_code.get(code[:6])
+    return unit if unit is not None and str(unit.kind) == "district" else None
+
+
 class Format:
     name = ""
     source = ""
@@ -485,7 +533,11 @@ class Format:
 
     def read(self, line, values):
         """`parse`, except that a row holding a NUL character is refused at once, naming each column that holds
-        one: PostgreSQL cannot store it in text, and no column of a citizen's request means it."""
+        one: PostgreSQL cannot store it in text, and no column of a citizen's request means it; and an external id
+        in scientific notation stops the file (FormatError): Excel changed the whole column, the ids are lost."""
+        external_id = self.external_id_of(values)
+        if "+" in external_id and SCIENTIFIC_NOTATION.match(external_id):
+            raise FormatError("scientific_id", line=line, value=external_id)
         if "\x00" in "".join(values):
             names = self.header + [f"#{i + 1}" for i in range(len(self.header), len(values))]  # beyond the header
             return Rejected(line, visible(self.external_id_of(values)), [
@@ -549,7 +601,7 @@ class CsvFormat(Format):
         else:
             created = parse_time(created_raw, look.tz)
             if created is None:
-                errors.append(("created_at", "bad_date", {"v": created_raw}, created_raw))
+                errors.append(("created_at", bad_time(created_raw), {"v": created_raw}, created_raw))
             elif created > look.latest:
                 errors.append(("created_at", "future", None, created_raw))
         row.created_at = created
@@ -558,7 +610,7 @@ class CsvFormat(Format):
         if closed_raw.strip():
             closed = parse_time(closed_raw, look.tz)
             if closed is None:
-                errors.append(("closed_at", "bad_date", {"v": closed_raw}, closed_raw))
+                errors.append(("closed_at", bad_time(closed_raw), {"v": closed_raw}, closed_raw))
             elif created is not None and closed < created:
                 errors.append(("closed_at", "closed_before_created", None, closed_raw))
             elif closed > look.latest:
@@ -580,7 +632,7 @@ class CsvFormat(Format):
         if replied_raw.strip():
             replied = parse_time(replied_raw, look.tz)
             if replied is None:
-                errors.append(("replied_at", "bad_date", {"v": replied_raw}, replied_raw))
+                errors.append(("replied_at", bad_time(replied_raw), {"v": replied_raw}, replied_raw))
             elif created is not None and replied < created:
                 errors.append(("replied_at", "replied_before_created", None, replied_raw))
             elif replied > look.latest:
@@ -664,7 +716,7 @@ class CsvFormat(Format):
         phone, more = first_phone_number(phone_raw)  # the intake's rule: a bad number does not cost its ticket
         if phone is None:
             phone = ""
-            row.note("unusable_phone", phone_raw.strip())
+            row.note("phone_lost_zero" if lost_leading_zero(phone_raw) else "unusable_phone", phone_raw.strip())
         elif more:
             row.note("first_phone_kept", phone_raw.strip())
         row.citizen_name, row.citizen_phone = name[:60], phone
@@ -680,9 +732,9 @@ class CsvFormat(Format):
         if street_raw:
             unit = look.units_by_code.get(street_raw)
             if unit is None or str(unit.kind) not in ("district", "street", "community", "grid"):
-                row.note("unknown_place", street_raw)
-            else:
-                row.place_unit = unit
+                unit = district_of_code(street_raw, look)
+                row.note("place_code_district" if unit is not None else "unknown_place", street_raw)
+            row.place_unit = unit
         unit_raw = get("unit").strip()
         if unit_raw:
             unit = look.unit(unit_raw)
@@ -870,13 +922,13 @@ class Us311Format(Format):
         else:
             created = self._time(created_raw)
             if created is None:
-                errors.append(("created_at", "bad_date", {"v": created_raw}, created_raw))
+                errors.append(("created_at", bad_time(created_raw), {"v": created_raw}, created_raw))
             elif created > latest:
                 errors.append(("created_at", "future", None, created_raw))
         if closed_raw:
             closed = self._time(closed_raw)
             if closed is None:
-                errors.append(("closed_at", "bad_date", {"v": closed_raw}, closed_raw))
+                errors.append(("closed_at", bad_time(closed_raw), {"v": closed_raw}, closed_raw))
             elif created is not None and closed < created:
                 errors.append(("closed_at", "closed_before_created", None, f"{closed_raw} < {created_raw}"))
             elif closed > latest:
@@ -960,6 +1012,7 @@ def make_format(name, header, lookups, source=None):
         raise FormatError("unknown_format", name=name, formats=", ".join(FORMATS)) from None
     if source is not None and not SOURCE_RE.match(source):
         raise FormatError("bad_source", source=source)
+    check_separator(header)
     if cls is CsvFormat:
         return cls(header, lookups, source or "csv")
     return cls(header, lookups, source)

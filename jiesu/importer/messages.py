@@ -15,6 +15,9 @@ REASONS = {
     "id_too_long": gettext_noop("External id is too long (at most %(n)d characters)"),
     "missing_created": gettext_noop("Creation time is missing"),
     "bad_date": gettext_noop("Not a valid date and time: “%(v)s”"),
+    "excel_serial_date": gettext_noop("Not a valid date and time: “%(v)s” looks like an Excel date serial number "
+                                      "(the column was formatted as a number): format it as date and time and "
+                                      "export the file again"),
     "future": gettext_noop("Time lies in the future"),
     "closed_before_created": gettext_noop("Closed before it was created"),
     "closed_without_time": gettext_noop("Closed, but the closing time is missing"),
@@ -53,20 +56,37 @@ NOTES = {
                                     "category (an open ticket waits for a dispatcher)"),
     "unknown_unit": gettext_noop("Unit “%(v)s” not recognised: routed automatically"),
     "unknown_place": gettext_noop("Place code “%(v)s” not recognised: located from coordinates or address"),
+    "unknown_place_text": gettext_noop("Place code “%(v)s” not recognised: located from a place named in the text"),
+    "unknown_place_nothing": gettext_noop("Place code “%(v)s” not recognised, and the row has no coordinates or "
+                                          "address: not located"),
+    "unknown_place_unlocated": gettext_noop("Place code “%(v)s” not recognised, and its coordinates or address "
+                                            "were not found either: not located"),
+    "place_code_district": gettext_noop("Place code “%(v)s” not recognised: located in %(district)s from its "
+                                        "first 6 digits (the district's code)"),
     "unmapped_type": gettext_noop("Request type “%(v)s” has no mapping: classified automatically"),
     "unmapped_agency": gettext_noop("Agency “%(v)s” has no mapping: routed automatically"),
     "barred_unit": gettext_noop("Unit %(v)s may not receive this category (negative list): the open ticket is routed "
                                 "automatically"),
     "unusable_phone": gettext_noop("Phone number “%(v)s” is not one usable number: imported without it (the value "
                                    "is kept in the intake event)"),
+    "phone_lost_zero": gettext_noop("Phone number “%(v)s” looks as if it lost its leading 0 (Excel reads "
+                                    "0%(v)s as a number): imported without it (the value is kept in the intake "
+                                    "event)"),
     "first_phone_kept": gettext_noop("Phone number “%(v)s” holds more than one number: the first usable one is "
                                      "imported (the value is kept in the intake event)"),
 }
 #: the field (formats' name, worded by Format.field) each note is about, for the report
 NOTE_FIELDS = {"unknown_category": "category", "unsure_category": "category", "unknown_unit": "unit",
-               "barred_unit": "unit", "unknown_place": "street_code", "unmapped_type": "type",
-               "unmapped_agency": "agency", "unusable_phone": "citizen_phone",
+               "barred_unit": "unit", "unknown_place": "street_code", "unknown_place_text": "street_code",
+               "unknown_place_nothing": "street_code", "unknown_place_unlocated": "street_code",
+               "place_code_district": "street_code", "unmapped_type": "type", "unmapped_agency": "agency",
+               "unusable_phone": "citizen_phone", "phone_lost_zero": "citizen_phone",
                "first_phone_kept": "citizen_phone"}
+#: an unrecognised place code's note once the row was located (Context.locate's source) or not (missing_place)
+UNKNOWN_PLACE_OUTCOME = {"coordinates": "unknown_place", "address": "unknown_place", "text": "unknown_place_text",
+                         "nothing": "unknown_place_nothing"}
+#: the field of the report's line for a row imported without a place (missing_place's code)
+MISSING_PLACE_FIELDS = {"coordinates": "lon", "address": "address", "nothing": "street_code"}
 
 #: Why an imported ticket has no place (the intake event's payload "no_place"; the ticket page shows it by 位置 —).
 #: "" names none: a ticket imported before 2026-12-06 (late), when the reason was not kept.
@@ -80,6 +100,14 @@ MISSING_PLACE = {
 }
 
 
+NO_PLACE_NOTE = gettext_noop("%(why)s: it counts in no district's or street's statistics")
+
+
+def no_place_line(code):
+    """The report's reason for a row imported without a place: why, and what it means."""
+    return _(NO_PLACE_NOTE) % {"why": missing_place(code)}
+
+
 def missing_place(code):
     """Why an imported ticket has no place (MISSING_PLACE), in the active language."""
     return _(MISSING_PLACE.get(code, MISSING_PLACE[""]))
@@ -87,10 +115,12 @@ def missing_place(code):
 
 # The report's words (context "import report": "line", "field" … are common words elsewhere)
 RESULT_REJECTED = pgettext_lazy("import report", "rejected")
+RESULT_UNPLACED = pgettext_lazy("import report", "imported without a place")
+RESULT_WOULD_BE_UNPLACED = pgettext_lazy("import report", "would be imported without a place")
 RESULT_ALREADY = pgettext_lazy("import report", "already imported")
 RESULT_NOTED = pgettext_lazy("import report", "imported with a note")
 RESULT_WOULD_BE_NOTED = pgettext_lazy("import report", "would be imported with a note")
-REPORT_HEADER = (pgettext_lazy("import report", "line"), pgettext_lazy("import report", "external id"),
+REPORT_HEADER = (pgettext_lazy("import report", "text line"), pgettext_lazy("import report", "external id"),
                  pgettext_lazy("import report", "result"), pgettext_lazy("import report", "field"),
                  pgettext_lazy("import report", "reason"), pgettext_lazy("import report", "value"))
 
@@ -127,8 +157,10 @@ def header():
 
 
 def result_label(rejected, dry_run=False):
-    """The report's result word: rejected (True), already imported (False) or imported with a note (None; a dry
-    run's: would be imported with a note)."""
+    """The report's result word: rejected (True), already imported (False), imported with a note (None; a dry
+    run's: would be imported with a note) or imported without a place ("unplaced")."""
+    if rejected == "unplaced":
+        return str(RESULT_WOULD_BE_UNPLACED if dry_run else RESULT_UNPLACED)
     if rejected is None:
         return str(RESULT_WOULD_BE_NOTED if dry_run else RESULT_NOTED)
     return str(RESULT_REJECTED if rejected else RESULT_ALREADY)

@@ -37,14 +37,14 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from jiesu.importer.services import (CHILD_STOP, Importer, ImportError_, Interrupted, StoppedPartWay, Summary,
-                                    check_input, check_report, default_report_path, ignoring_interrupts,
-                                    open_report, progress_bar, progress_counts)
+                                    check_input, check_other_sources, check_report, default_report_path,
+                                    ignoring_interrupts, open_report, progress_bar, progress_counts)
 
 PROCESSES = 2  # import processes by default on PostgreSQL (measured side by side on 2 cores: 2 × 1 writer
 #               8,105–8,559 tickets/s, 1 × 2 writers 7,367–7,614, 1 × 1 writer 6,089; docs/import.md)
 COUNTED = ("read", "imported", "already", "rejected", "events", "assignments", "writers", "training_examples",
            "unsure", "overdue", "overdue_undispatched")
-COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings")
+COUNTERS = ("reasons", "notes", "states", "classified", "routing", "timings", "no_place")
 STOP_WAIT = 120  # seconds the children get to finish their batches in flight after Ctrl-C
 
 
@@ -61,6 +61,8 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
     now = now or timezone.now()
     report_path = Path(report) if report else default_report_path(path, now)
     check_report(report_path, bool(report))
+    other_sources = check_other_sources(path, fmt, options.get("source"), bool(options.get("dry_run")),
+                                        bool(options.get("duplicate_other_source")))
     parts = [report_path.with_name(f"{report_path.name}.part{k}") for k in range(processes)]
     context = multiprocessing.get_context("fork")  # the children share the parent's settings and loaded data
     bytes_read = context.Array("q", processes, lock=False)
@@ -102,6 +104,7 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
             part.unlink(missing_ok=True)
     summary.processes = processes
     summary.path, summary.report = path, str(report_path)
+    summary.other_sources = other_sources
     summary.seconds = time.perf_counter() - started
     if stopped is not None:  # every process met the bytes that are not text: each wrote the rows before them
         raise StoppedPartWay(stopped, summary)

@@ -72,6 +72,7 @@ from jiesu.importer import formats as F
 from jiesu.importer import messages as M
 from jiesu.importer.fastclf import BatchClassifier
 from jiesu.importer.seen import SeenIds
+from jiesu.importer.sources import OtherSources
 from jiesu.importer.writer import (WRITERS, WRITERS_ALONE, BackgroundWriter, Batch, MissingReference, Table,
                                    key_checks, make_writers, moment_encoder)
 
@@ -153,6 +154,31 @@ def to_check(summary):
     return _("; of these: %(counts)s") % {"counts": pgettext("between names in a list", ", ").join(words)}
 
 
+def other_sources_words(found):
+    """"N rows' external ids were already imported under source S (e.g. id → number)", in the active language."""
+    example_id, number = found.example
+    return ngettext("%(n)d row's external id was already imported under source %(sources)s (e.g. %(id)s → "
+                    "%(number)s)",
+                    "%(n)d rows' external ids were already imported under source %(sources)s (e.g. %(id)s → "
+                    "%(number)s)", found.rows) % {
+        "n": found.rows, "id": example_id, "number": number,
+        "sources": pgettext("between names in a list", ", ").join(found.sources)}
+
+
+def check_other_sources(path, fmt, source, dry_run=False, duplicate=False):
+    """The file's rows imported before under another source (OtherSources); a real run is refused when there are
+    any, unless `duplicate` (--duplicate-other-source). A file that cannot be read is left to the run to refuse."""
+    try:
+        found = OtherSources.of(path, fmt, source)
+    except F.FormatError:
+        return OtherSources()
+    if found.rows and not dry_run and not duplicate:
+        raise ImportError_(_("%(path)s: %(found)s: import the same file with the same --source; to import them "
+                             "once more as new tickets, add --duplicate-other-source")
+                           % {"path": path, "found": other_sources_words(found)})
+    return found
+
+
 def closed_column(fmt):
     """The closing time's column as the file names it; when the file has none, the name its header's language
     would give it (a Chinese header's 办结时间, else closed_at)."""
@@ -231,6 +257,8 @@ class Summary:
     overdue: int = 0  # imported open and dispatched, already past the reply time limit
     overdue_since: datetime | None = None  # the earliest creation among those
     overdue_undispatched: int = 0  # imported open and left 待派单 (no unit to dispatch to), past the dispatch time limit
+    no_place: Counter = field(default_factory=Counter)  # imported without a place, by why (messages.MISSING_PLACE)
+    other_sources: OtherSources = field(default_factory=OtherSources)  # rows imported before under another source
     first_id: int | None = None
     last_id: int | None = None
     seconds: float = 0.0
@@ -252,6 +280,7 @@ class Summary:
             "unsure_below": UNSURE_PROBABILITY, "min_probability": self.min_probability,
             "unclassified_unsure": self.notes["unsure_category"], "closed_column": self.closed_column,
             "overdue_open": self.overdue, "overdue_undispatched": self.overdue_undispatched,
+            "no_place": dict(self.no_place.most_common()), "other_source": self.other_sources.as_dict(),
             "overdue_since": (timezone.localdate(self.overdue_since).isoformat()
                               if self.overdue_since is not None else None),
             "report": self.report, "seconds": round(self.seconds, 3),
@@ -476,6 +505,15 @@ def missing_place(row, source):
     return "address" if row.address else "nothing"
 
 
+def reword_unknown_place(row, outcome):
+    """An unrecognised place code's note as the row turned out: located from its coordinates or address, from the
+    text, or not at all (`outcome`: Context.locate's source, or missing_place's code)."""
+    code = M.UNKNOWN_PLACE_OUTCOME.get(outcome, "unknown_place_unlocated")
+    for i, (note, value) in enumerate(row.notes):
+        if note == "unknown_place":
+            row.notes[i] = (code, value)
+
+
 def prepare(rows, ctx, probabilities):
     """Locate and route each row; decide its state."""
     out = []
@@ -486,6 +524,8 @@ def prepare(rows, ctx, probabilities):
         place, confidence, source = ctx.locate(row)
         p.place, p.place_source = place, PLACE_SOURCE.get(source, "")
         p.missing_place = missing_place(row, source) if place is None else ""
+        if row.notes is not None:
+            reword_unknown_place(row, p.missing_place or source)
         p.lead, p.co, p.copy_to, p.mode, p.explanation, p.suggestion = None, [], None, "none", "", None
         p.overdue = False  # open past its time limit (reply's, or dispatch's when left new): set where counted
         if row.category is not None:
@@ -533,7 +573,7 @@ class Importer:
 
     def __init__(self, path, fmt, source=None, report=None, batch_size=BATCH_SIZE, progress=False,
                  lang="zh-hans", dry_run=False, now=None, writers=None, part=None, on_tick=None, key_checks="auto",
-                 min_probability=MIN_PROBABILITY):
+                 min_probability=MIN_PROBABILITY, duplicate_other_source=False):
         self.path = str(path)
         self.format_name = fmt
         self.source = source
@@ -555,6 +595,7 @@ class Importer:
         self.report_path = Path(report) if report else default_report_path(self.path, self.now)
         self.report_given = bool(report)
         self.min_probability = float(min_probability)
+        self.duplicate_other_source = duplicate_other_source
         if not 0.0 <= self.min_probability <= 1.0:
             raise ImportError_(_("--min-probability must lie between 0 and 1, not %(value)s")
                                % {"value": min_probability})
@@ -599,6 +640,11 @@ class Importer:
             self.format = F.make_format(self.format_name, reader.header, ctx.lookups, self.source)
         except F.FormatError as exc:
             raise ImportError_(_("%(path)s: %(problem)s") % {"path": self.path, "problem": exc.words(_)}) from None
+        if self.part is None:  # a part's parent checks the whole file (parallel.run_parallel)
+            mark = time.perf_counter()
+            self.summary.other_sources = check_other_sources(self.path, self.format_name, self.source, self.dry_run,
+                                                             self.duplicate_other_source)
+            self.summary.timings["other_sources"] += time.perf_counter() - mark
         self.ctx = ctx
         self.tables = Tables(connection.vendor)
         self._source_json = _js(self.format.source)
@@ -788,9 +834,13 @@ class Importer:
             number = f"{timezone.localtime(created):%Y%m%d}-{pk:07d}"
             already[key] = (number, s.first_id is not None and pk >= s.first_id)
         imported_rows = [p for p in prepared if p.row.key not in already] if already else prepared
-        noted = []
+        noted, unplaced = [], []
         for p in imported_rows:
             row = p.row
+            if p.missing_place:
+                s.no_place[p.missing_place] += 1
+                if p.missing_place != "foreign":
+                    unplaced.append(p)
             s.states[p.state] += 1
             s.classified[row.category_from or "none"] += 1
             if row.category_from == "file" and p.state == "closed":
@@ -814,12 +864,14 @@ class Importer:
         if written.ids:
             s.first_id = written.ids[0] if s.first_id is None else min(s.first_id, written.ids[0])
             s.last_id = written.ids[-1] if s.last_id is None else max(s.last_id, written.ids[-1])
-        self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already], noted)
+        self._report(refused, [(p.row, already[p.row.key]) for p in prepared if p.row.key in already], noted,
+                     unplaced)
         s.timings["report"] += clock() - mark
 
-    def _report(self, refused, already, noted=()):
-        """The report's lines of a batch, in line order: its refused rows, its rows already imported, and its
-        imported rows with a note (a value replaced: result None), each note on a line of its own."""
+    def _report(self, refused, already, noted=(), unplaced=()):
+        """The report's lines of a batch, in line order: its refused rows, its rows already imported, its
+        imported rows with a note (a value replaced: result None), each note on a line of its own, and its rows
+        imported without a place (prepared rows; a 311 file's foreign ones are only counted)."""
         s = self.summary
         lines = []
         for r in refused:
@@ -839,8 +891,14 @@ class Importer:
                           M.text(code, {"number": number}), row.external_id))
         for row in noted:
             for code, value in row.notes:
+                params = {"v": value, "district": row.place_unit.name if row.place_unit is not None else ""}
                 lines.append((row.line, row.external_id, None, self.format.field(M.NOTE_FIELDS.get(code, code)),
-                              M.text(code, {"v": value}), value))
+                              M.text(code, params), value))
+        for p in unplaced:
+            row, field_name = p.row, M.MISSING_PLACE_FIELDS[p.missing_place]
+            value = {"address": row.address, "lon": f"{row.lon}, {row.lat}" if row.lon is not None else ""}
+            lines.append((row.line, row.external_id, "unplaced", self.format.field(field_name),
+                          M.no_place_line(p.missing_place), value.get(field_name, "")))
         lines.sort(key=lambda item: item[0])
         self.report.writerows((line, ext, M.result_label(rej, self.dry_run), fld, reason, value)
                               for line, ext, rej, fld, reason, value in lines)

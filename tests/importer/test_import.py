@@ -114,7 +114,7 @@ def test_report_names_every_rejected_row_with_its_reason(world, sample, tmp_path
     report = tmp_path / "rejected.csv"
     run_import(sample, "--report", str(report), lang="zh-hans")
     rows = read_report(report)
-    assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
+    assert rows[0] == ["文本行号", "外部编号", "结果", "字段", "原因", "值"]
     lines = by_line(rows)
     assert sorted(lines) == [4, 5, 6, 7, 8, 9, 10, 11]  # the header is line 1; line 4 imported with a note
     assert lines[4][0][1:4] == ["A3", "已导入（有备注）", "unit"] and lines[4][0][5] == "不存在的单位"
@@ -131,7 +131,7 @@ def test_report_in_english(world, sample, tmp_path):
     report = tmp_path / "rejected-en.csv"
     result, lines = run_import(sample, "--report", str(report), lang="en")
     rows = read_report(report)
-    assert rows[0] == ["line", "external id", "result", "field", "reason", "value"]
+    assert rows[0] == ["text line", "external id", "result", "field", "reason", "value"]
     assert ["5", "B1", "rejected", "closed_at", "Closed before it was created", "2025-03-04 09:00"] in rows
     assert any("closed_before_created: Closed before it was created" in line for line in lines)
 
@@ -145,9 +145,11 @@ def test_rerun_does_not_duplicate(world, sample, tmp_path):
     a1 = Ticket.objects.get(idempotency_key="import:csv:A1")
     already = [r for r in read_report(tmp_path / "r2.csv") if r[1] == "A1" and r[2] == "已导入过"]
     assert already and already[0][4] == f"已导入为工单 {a1.number}"
-    # another source with the same external ids is another set of tickets
-    third, _ = run_import(sample, "--report", str(tmp_path / "r3.csv"), "--source", "oldsys")
+    # another source with the same external ids is another set of tickets, only when asked for (audit 12, 9)
+    third, _ = run_import(sample, "--report", str(tmp_path / "r3.csv"), "--source", "oldsys",
+                          "--duplicate-other-source")
     assert third["imported"] == 3 and Ticket.objects.filter(idempotency_key="import:oldsys:A1").exists()
+    assert third["other_source"] == {"rows": 3, "sources": {"csv": 3}, "example": ["A1", a1.number]}
 
 
 def test_small_batches_catch_duplicates_across_batches(world, tmp_path):

@@ -32,7 +32,7 @@ def test_rows_imported_with_a_note_are_listed_in_the_report_by_line(world, tmp_p
     result, lines = run_import(path, "--report", str(report), lang="zh-hans")
     assert (result["imported"], result["notes"]) == (4, {"unusable_phone": 2, "unknown_unit": 2})
     rows = read_report(report)
-    assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
+    assert rows[0] == ["文本行号", "外部编号", "结果", "字段", "原因", "值"]
     assert [r[:4] + [r[5]] for r in rows[1:]] == [
         ["3", "T1", "已导入（有备注）", "citizen_phone", "110"],
         ["4", "T2", "已导入（有备注）", "unit", "不存在的单位"],
@@ -50,7 +50,7 @@ def test_the_noted_rows_in_english_with_a_chinese_header_name_their_columns(worl
     report = tmp_path / "r.csv"
     _result, lines = run_import(path, "--report", str(report), "--dry-run")
     rows = read_report(report)
-    assert rows[0] == ["line", "external id", "result", "field", "reason", "value"]
+    assert rows[0] == ["text line", "external id", "result", "field", "reason", "value"]
     assert rows[1][:4] == ["3", "T1", "would be imported with a note", "联系电话"]
     assert rows[2][:4] == ["4", "T2", "would be imported with a note", "承办单位"]
     assert "values replaced (rows that would be imported; each row listed in the report):" in lines
@@ -61,12 +61,12 @@ def test_a_file_without_notes_keeps_the_report_of_rows_not_imported(world, tmp_p
     path = write_csv(tmp_path / "clean.csv", PHONE_HEADER, [phone_row(0, "13900139000")])
     report = tmp_path / "r.csv"
     _result, lines = run_import(path, "--report", str(report))
-    assert read_report(report) == [["line", "external id", "result", "field", "reason", "value"]]
+    assert read_report(report) == [["text line", "external id", "result", "field", "reason", "value"]]
     assert f"report of rows not imported: {report}" in lines
 
 
 def test_merging_the_parts_reports_keeps_a_rows_notes_together_in_line_order(tmp_path):
-    header = ["line", "external id", "result", "field", "reason", "value"]
+    header = ["text line", "external id", "result", "field", "reason", "value"]
     parts = [tmp_path / "p0", tmp_path / "p1"]
     contents = [[["3", "A", "rejected", "text", "empty", ""], ["7", "C", "imported with a note", "unit", "u", "x"],
                  ["7", "C", "imported with a note", "citizen_phone", "p", "110"]],

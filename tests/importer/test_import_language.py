@@ -28,8 +28,8 @@ def test_by_default_chinese_with_the_json_line_unchanged(world, tmp_path, monkey
     path = write_csv(tmp_path / "tickets.csv", HEADER, GOOD + BAD)
     result, lines = without_lang(path, "--report", str(tmp_path / "zh.csv"), "--dry-run")
     assert any(line.startswith("读取 10 行：将导入 3，此前已导入 0，拒绝 7（") for line in lines)
-    assert "原因（一行可能有多个）：" in lines and f"未导入的行和有备注的行的报告：{tmp_path / 'zh.csv'}" in lines
-    assert read_report(tmp_path / "zh.csv")[0][0] == "行号"
+    assert "未导入或已导入过的原因（一行可能有多个）：" in lines and f"未导入的行和有备注的行的报告：{tmp_path / 'zh.csv'}" in lines
+    assert read_report(tmp_path / "zh.csv")[0][0] == "文本行号"
     with pytest.raises(CommandError, match="^--batch-size 至少为 1$"):
         without_lang(path, "--batch-size", "0")
     with pytest.raises(CommandError, match=f"^{tmp_path}/none.csv：文件不存在$"):
@@ -37,7 +37,7 @@ def test_by_default_chinese_with_the_json_line_unchanged(world, tmp_path, monkey
     language_environment(monkeypatch, lang="en_US.UTF-8")
     english, lines = without_lang(path, "--report", str(tmp_path / "en.csv"), "--dry-run")
     assert any(line.startswith("read 10 rows: would import 3, already imported 0, rejected 7  (") for line in lines)
-    assert read_report(tmp_path / "en.csv")[0][0] == "line"
+    assert read_report(tmp_path / "en.csv")[0][0] == "text line"
     ignored = {"seconds", "timings", "tickets_per_s", "report"}
     assert {k: v for k, v in result.items() if k not in ignored} == {
         k: v for k, v in english.items() if k not in ignored}

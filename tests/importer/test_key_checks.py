@@ -70,8 +70,8 @@ def test_checks_per_batch_write_what_checks_per_row_write_and_every_key_holds(wo
     batch, lines = run_import(path, "--source", "perbatch", "--batch-size", "2", "--report", str(tmp_path / "a.csv"))
     assert batch["key_checks"] == BATCH_WHERE_POSSIBLE and batch["imported"] == len(rows)
     assert any(f"foreign keys checked per {BATCH_WHERE_POSSIBLE}" in line for line in lines)
-    row, _ = run_import(path, "--source", "perrow", "--batch-size", "2", "--key-checks", "row",
-                        "--report", str(tmp_path / "b.csv"))
+    row, _ = run_import(path, "--source", "perrow", "--duplicate-other-source", "--batch-size", "2",
+                        "--key-checks", "row", "--report", str(tmp_path / "b.csv"))
     assert (row["key_checks"], row["key_checks_reason"]) == ("row", "asked for")
     assert written("perbatch") == written("perrow") and len(written("perrow")) == len(rows)
     assert Assignment.objects.count() > len(rows) and TicketEvent.objects.count() > 2 * len(rows)
@@ -122,7 +122,7 @@ def test_a_trigger_on_the_ticket_table_keeps_the_checks_per_row(world, tmp_path)
         assert result["key_checks_reason"] == "the tables have triggers or rules of their own: tickets_ticket.audit"
         with pytest.raises(ImportError_, match="cannot be checked per batch: the tables have triggers"):
             Importer(write_csv(tmp_path / "u.csv", HEADER, GOOD), "csv", report=tmp_path / "r2.csv", source="again",
-                     key_checks="batch", lang="en").run()
+                     duplicate_other_source=True, key_checks="batch", lang="en").run()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER audit ON tickets_ticket")

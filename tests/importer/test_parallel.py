@@ -47,7 +47,7 @@ def test_the_parts_of_a_file_import_together_what_one_run_imports(world, tmp_pat
     assert merged.first_id == min(Ticket.objects.values_list("id", flat=True))
     merge_reports(reports, tmp_path / "r.csv")
     rows = read_report(tmp_path / "r.csv")
-    assert rows[0] == ["行号", "外部编号", "结果", "字段", "原因", "值"]
+    assert rows[0] == ["文本行号", "外部编号", "结果", "字段", "原因", "值"]
     assert [int(r[0]) for r in rows[1:]] == [4, 5, 6, 7, 8, 9, 10, 11]  # one report, in line order (4: a note)
     assert by_line(rows)[10][0][3:5] == ["external_id", "外部编号与本文件第 2 行重复"]  # A1 twice: one part
 

@@ -30,7 +30,9 @@ from jiesu.dispatch.wording import TEMPLATES as ROUTING_TEMPLATES
 from jiesu.importer import messages as M
 from jiesu.importer.formats import FORMATS
 from jiesu.importer.parallel import PROCESSES
-from jiesu.importer.services import BATCH_SIZE, MIN_PROBABILITY, ImportError_, Interrupted, run_import
+from jiesu.importer.services import (BATCH_SIZE, MIN_PROBABILITY, ImportError_, Interrupted, other_sources_words,
+                                     run_import)
+from jiesu.importer.sources import OtherSources
 from jiesu.importer.writer import KEY_CHECKS, WRITERS, WRITERS_ALONE
 from jiesu.tickets.models import State
 
@@ -41,6 +43,10 @@ CATEGORY_FROM = {"file": gettext_noop("named in the file"), "mapping": gettext_n
                  "classifier": gettext_noop("classified from the text"), "none": gettext_noop("no category")}
 #: …and how it was routed ("routing": the file's unit, none, or the router's modes, worded as the desk words them)
 ROUTING = {"file": gettext_noop("the unit named in the file"), "none": gettext_noop("no handling unit")}
+#: …and why rows have no place (the JSON's no_place)
+NO_PLACE = {"address": gettext_noop("address not found in the gazetteer"),
+            "coordinates": gettext_noop("coordinates in no street's area"),
+            "nothing": gettext_noop("no place code, address or coordinates")}
 
 
 class Command(LanguageCommand):
@@ -83,6 +89,9 @@ class Command(LanguageCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help=_("check, classify and route every row, write the report, but no tickets"))
         parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+        parser.add_argument("--duplicate-other-source", action="store_true",
+                            help=_("import rows whose external id was already imported under another --source as "
+                                   "new tickets (without it such a file is refused, naming how many and the source)"))
 
     def handle(self, *args, **opts):
         with translation.override(opts["lang"]):
@@ -102,6 +111,7 @@ class Command(LanguageCommand):
                                  batch_size=opts["batch_size"], lang=opts["lang"], dry_run=opts["dry_run"],
                                  writers=opts["writers"], processes=opts["processes"], key_checks=opts["key_checks"],
                                  min_probability=opts["min_probability"],
+                                 duplicate_other_source=opts["duplicate_other_source"],
                                  progress=not opts["no_progress"] and opts["verbosity"] > 0)
         except ImportError_ as exc:
             raise CommandError(str(exc)) from None
@@ -130,7 +140,7 @@ class Command(LanguageCommand):
              _("read %(read)d rows: imported %(imported)d, already imported %(already_imported)d, rejected "
                "%(rejected)d  (%(seconds).1f s, %(tickets_per_s).0f tickets/s)")) % d)
         if d["reasons"]:
-            out(_("reasons (rows may have several):"))
+            out(_("why rows were not imported or were imported before (rows may have several):"))
             for code, n in d["reasons"].items():
                 out(M.summary_line(code, n))
         if d["notes"]:
@@ -144,6 +154,7 @@ class Command(LanguageCommand):
                "routing": _tally(d["routing"], {**ROUTING, **{code.removeprefix("mode_"): words for code, words
                                                             in ROUTING_TEMPLATES.items() if code.startswith("mode_")}})})
         self._warn_unsure_and_overdue(d)
+        self._warn_unplaced_and_other_sources(d)
         if not d["dry_run"]:  # a dry run builds no events or assignments: no count to give
             out(_("events %(events)d, assignments %(assignments)d") % d)
         model = configured_model()
@@ -153,6 +164,8 @@ class Command(LanguageCommand):
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
         out((_("report of rows not imported and of rows with a replaced value: %(report)s") if d["notes"] else
              _("report of rows not imported: %(report)s")) % d)
+        out(_("(the report's and its reasons' line numbers count the file's text lines: a description over several "
+              "lines counts them all, so Excel's row numbers can be smaller)"))
 
     def _warn_unsure_and_overdue(self, d):
         """What the counts above hide: categories the classifier was unsure of, and open tickets that reach the
@@ -177,6 +190,30 @@ class Command(LanguageCommand):
                    "dispatch time limit") if d["overdue_open"] else
                  _("of these, %(n)d open tickets left to dispatch (no unit to dispatch them to) are already past their "
                    "dispatch time limit")) % {"n": d["overdue_undispatched"]})
+
+
+    def _warn_unplaced_and_other_sources(self, d):
+        """Rows imported without a place (they count in no district's or street's statistics) and rows whose
+        external id was imported before under another source (a dry run's warning; a real run that got here
+        was told --duplicate-other-source)."""
+        out = self.stdout.write
+        unplaced = {code: n for code, n in d["no_place"].items() if code != "foreign"}
+        if unplaced:
+            out((_("of these, %(n)d would be imported without a place (%(why)s): they would count in no "
+                   "district's or street's statistics; check their addresses (each row listed in the report)")
+                 if d["dry_run"] else
+                 _("of these, %(n)d imported without a place (%(why)s): they count in no district's or street's "
+                   "statistics; check their addresses (each row listed in the report)"))
+                % {"n": sum(unplaced.values()), "why": _tally(unplaced, NO_PLACE)})
+        if d["no_place"].get("foreign"):
+            out(_("of these, %(n)d from another country's 311: no district or street (their coordinates are kept)")
+                % {"n": d["no_place"]["foreign"]})
+        found = d["other_source"]
+        if found["rows"]:
+            summary = OtherSources(found["rows"], found["sources"], tuple(found["example"]))
+            out((_("warning: %(found)s: a real run refuses the file unless --duplicate-other-source is given") if
+                 d["dry_run"] else _("warning: %(found)s: imported once more as new tickets "
+                                     "(--duplicate-other-source)")) % {"found": other_sources_words(summary)})
 
 
 def _tally(counts: dict, words: dict) -> str:
