@@ -1,0 +1,65 @@
+/* The intake page's line under 地址 (tickets/intake.html, #address-place): where the locator places the address
+   while the call-taker types it (GET /api/v1/dispatch/locate, 0–20 ms), or that it cannot, so that the caller can
+   still be asked for the district or a landmark. The words come from the page (data-*, in its language); the
+   place's names and the reason from the API. A street chosen in the picker is the ticket's place: then a missing
+   place is not worth a word. */
+(function () {
+  "use strict";
+  var line = document.getElementById("address-place");
+  var address = document.getElementById("id_address");
+  if (!line || !address || line.dataset.ready) { return; }
+  line.dataset.ready = "1";
+  var form = address.form, asked = 0, timer = null;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  }
+
+  function chosenStreet() {
+    var input = form.querySelector("input[type=hidden][name=street]");
+    return input && input.value;
+  }
+
+  function say(text, state) {
+    line.textContent = text;
+    line.dataset.state = state;
+    line.hidden = !text;
+  }
+
+  function placeWords(place) {
+    var names = [place.district, place.street, place.community, place.grid]
+      .filter(function (unit) { return unit; }).map(function (unit) { return unit.name; });
+    var words = fill(line.dataset.found, {place: names.join(" · ")});
+    if (place.matched && place.matched.length) {
+      var quoted = place.matched.map(function (name) { return fill(line.dataset.name, {name: name}); });
+      words += fill(line.dataset.matched, {names: quoted.join(line.dataset.sep)});
+    }
+    return words;
+  }
+
+  function show(place) {
+    if (place.unit) { say(placeWords(place), "found"); return; }
+    say(chosenStreet() ? "" : fill(line.dataset.notFound, {reason: place.reason}), "none");
+  }
+
+  function locate() {
+    var text = address.value.trim();
+    var mine = ++asked;
+    if (!text) { say("", ""); return; }
+    var url = line.dataset.url + "?address=" + encodeURIComponent(text);
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (place) { if (place && mine === asked) { show(place); } })
+      .catch(function () { /* the line stays as it was: the ticket is placed on 受理 all the same */ });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(locate, 400);
+  }
+
+  address.addEventListener("input", later);
+  address.addEventListener("change", function () { clearTimeout(timer); locate(); });
+  form.addEventListener("jiesu:picked", function () { if (line.dataset.state === "none") { locate(); } });
+  if (address.value.trim()) { locate(); }
+}());
