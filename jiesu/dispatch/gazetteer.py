@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LEVELS = ("grid", "community", "street", "district")
 LEVEL_RANK = {"district": 1, "street": 2, "community": 3, "grid": 4}
@@ -347,28 +347,44 @@ class Gazetteer:
             top = max(LEVEL_RANK[level_of(units[c.unit_id])] for c in cands)
             return (top, max(c.confidence for c in cands), m.end - m.start)
 
+        usable, settled = self._settle(usable)
         ordered = sorted(usable, key=rank, reverse=True)
         singles = [(m, cands[0].unit_id) for m, cands in usable if len(cands) == 1]
         for m, cands in ordered:
             others = [uid for other, uid in singles if other is not m]
-            chosen, confidence, why = self._decide(m, cands, others, notes)
+            chosen, confidence, why = self._decide(m, cands, others, notes, id(m) in settled)
             if chosen is None:
                 continue
             return self._result(chosen, confidence, m, why, names, others, notes, free_text)
         return TextPlace(None, 0.0, ("reason_sep", notes) if notes else UNDECIDED, names,
                          candidates=[c.unit_id for _, cands in usable for c in cands])
 
-    def _decide(self, m, cands, singles, notes):
+    def _settle(self, usable):
+        """Names of several units that the unambiguous names settle, as their one unit: (usable, ids of the
+        settled matches). So 东城 (东城区, or a street's alias) beside 王府井大街 is 东城区, and ranks as a
+        district below the road's street. A settled name is no surer than the surest name that settled it."""
+        singles = [cands[0] for _m, cands in usable if len(cands) == 1]
+        out, settled = [], set()
+        for m, cands in usable:
+            if len(cands) > 1:
+                backing = {c: [s.confidence for s in singles if self._related(s.unit_id, c.unit_id)] for c in cands}
+                support = [c for c in cands if backing[c]]
+                if len(support) == 1:
+                    c = support[0]
+                    cands = (replace(c, confidence=min(c.confidence, max(backing[c]))),)
+                    settled.add(id(m))
+            out.append((m, cands))
+        return out, settled
+
+    def _decide(self, m, cands, singles, notes, settled=False):
         """(unit id, confidence, explanation's parts) for one match, or (None, …) when it is undecidable."""
         if len(cands) == 1:
             c = cands[0]
-            return c.unit_id, c.confidence, ("place_named", {"name": m.name, "kind": KIND_WORDS.get(c.kind, "")})
-        # several units carry this name: let the other names decide
+            kind = KIND_WORDS.get(c.kind, "")
+            why = ("place_named_settled" if settled else "place_named", {"name": m.name, "kind": kind})
+            return c.unit_id, c.confidence, why
+        # several units carry this name, and the other names do not pick one of them
         support = [c for c in cands if any(self._related(s, c.unit_id) for s in singles)]
-        if len(support) == 1:
-            c = support[0]
-            kind = KIND_WORDS.get(cands[0].kind, "")
-            return c.unit_id, c.confidence, ("place_named_settled", {"name": m.name, "kind": kind})
         pool = support or list(cands)
         listed = self.labels(c.unit_id for c in pool)
         chains = [self.chain(c.unit_id) for c in pool]

@@ -9,10 +9,12 @@
 Coordinates declared as WGS-84, GCJ-02 or BD-09 are converted to WGS-84
 (coords.to_wgs84, round trip < 1 m), then the org tree's point index finds
 the finest unit at the point (grid, else community, street, district). When
-the address names a different street than the point's, the explanation says
-so; coordinates win, except that an address that names a street (or a road,
-landmark or compound in one) beats a point lying in a *schematic* (示意)
-street boundary, which is only a stand-in for the real one.
+the address names a different place than the point's, the explanation says
+so; coordinates win, except that a point lying in a *schematic* (示意)
+boundary, only a stand-in for the real one, counts for little (0.4, 「位置仅供参考」):
+an address at least as sure beats it in the point's district, and a district
+the address names beats a schematic district. A point on the line between two
+streets says so and counts half.
 
 Nothing found → a LocateResult without units, confidence 0 and the reason:
 the router then sends the ticket to the district government (if only the
@@ -30,14 +32,17 @@ from django.utils.translation import gettext as _
 from jiesu.dispatch.coords import SYSTEMS, swapped_hint, to_wgs84
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
-#: How sure a point-in-polygon hit is: real boundaries vs generated (schematic) ones.
+#: How sure a point-in-polygon hit is: real boundaries vs generated (schematic, 示意) ones. A schematic boundary
+#: is a stand-in drawn by the generator, not where the street is: a hit in one is only indicative, below any
+#: place an address names (gazetteer.SHORT_ALIAS_CONFIDENCE 0.6 and up) and below auto-dispatch's floor (0.5).
 REAL_BOUNDARY_CONFIDENCE = 0.98
-SCHEMATIC_BOUNDARY_CONFIDENCE = 0.8
+SCHEMATIC_BOUNDARY_CONFIDENCE = 0.4
+#: A point on the line between two streets belongs to either as much: its place is a coin flip.
+ON_BOUNDARY_FACTOR = 0.5
 #: A place found only in the request text (not in the address field) counts for less.
 TEXT_FACTOR = 0.8
-#: An address resolved to a street (or finer) at least this surely beats a point in a schematic street
-#: boundary (roads score 0.7; two-character short names 0.6 do not).
-ADDRESS_OVER_SCHEMATIC = 0.7
+#: Agreeing point and address: a little surer than the surer of the two.
+AGREEMENT_BONUS = 0.05
 #: Reasons' parts without arguments (wording.PLACE_TEMPLATES).
 NO_POINT = ("point_none", None)
 NOTHING_GIVEN = ("nothing_given", None)
@@ -95,12 +100,24 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     if unit is None:
         return LocateResult(reason=("point_outside", {"system": system, "lon": wlon, "lat": wlat}), lon=wlon,
                             lat=wlat)
-    schematic = bool(unit.schematic)
+    street = ref.table.units.get(unit.street_id) if level in ("grid", "community") else None
+    schematic = bool((street or unit).schematic)  # grids generated inside a real street: the street is right
     confidence = SCHEMATIC_BOUNDARY_CONFIDENCE if schematic else REAL_BOUNDARY_CONFIDENCE
     reason = ("point_in_schematic" if schematic else "point_in",
               {"system": system, "place": ref.gazetteer.label(unit.id)})
-    return place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
-                           lon=wlon, lat=wlat, schematic=schematic)
+    found = place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
+                            lon=wlon, lat=wlat, schematic=schematic)
+    return _on_boundary(found, ref)
+
+
+def _on_boundary(found, ref):
+    """A point on the line between its street and others (their boundaries all hold it): said, and half as sure."""
+    street_id = found.street.id if found.street is not None else None
+    others = [s for s in ref.streets_at(found.lon, found.lat) if s != street_id]
+    if street_id is not None and others:
+        found.confidence = round(found.confidence * ON_BOUNDARY_FACTOR, 3)
+        found.reason = ("point_on_boundary", {"reason": found.reason_parts, "others": ref.gazetteer.labels(others)})
+    return found
 
 
 def locate_address(address, ref=None, source="address") -> LocateResult:
@@ -156,21 +173,25 @@ def _with_notes(result, notes):
 
 
 def _combine(by_point, by_address):
-    """Both a point and an address: agree → more sure; disagree → coordinates, unless their street is
-    schematic and the address names a street (or finer) with confidence."""
+    """Both a point and an address. Agreeing → a little surer (but an address naming only the district confirms
+    no street of a schematic point). Disagreeing → the coordinates, unless they lie in a schematic boundary and
+    the address is at least as sure and in the point's district, or names a district where the point's is
+    schematic too (a district the caller named beats a made-up polygon's)."""
     point_ids, address_unit = by_point.ids(), by_address.unit
     agree = address_unit.id in point_ids or (by_point.unit is not None and by_point.unit.id in by_address.ids())
     if agree:
-        by_point.confidence = round(min(0.99, max(by_point.confidence, by_address.confidence) + 0.05), 3)
+        confirming = by_address.confidence
+        if by_point.schematic and by_address.level == "district":
+            confirming = by_point.confidence
+        by_point.confidence = round(min(0.99, max(by_point.confidence, confirming) + AGREEMENT_BONUS), 3)
         by_point.reason = ("point_agrees", {"reason": by_point.reason_parts, "address": by_address.reason_parts})
         by_point.matched = by_address.matched
         return by_point
-    address_street_or_finer = by_address.level in ("street", "community", "grid")
-    point_street, point_district = by_point.street, by_point.district
+    point_district = by_point.district
     same_district = by_address.district is not None and point_district is not None \
         and by_address.district.id == point_district.id
-    if address_street_or_finer and by_address.confidence >= ADDRESS_OVER_SCHEMATIC and point_street is not None \
-            and point_street.schematic and (same_district or point_district.schematic):
+    if by_point.schematic and by_address.confidence >= by_point.confidence \
+            and (same_district or point_district is None or point_district.schematic):
         by_address.reason = ("address_over_schematic", {"reason": by_address.reason_parts,
                                                         "point": by_point.reason_parts})
         by_address.lon, by_address.lat = by_point.lon, by_point.lat

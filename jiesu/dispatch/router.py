@@ -222,7 +222,8 @@ class RoutingTable:
                 suggestions.append(self._suggestion(category, chain, duty, resolved, cos, blocked, blocked_notes,
                                                     place_confidence, alternative, w, conflict, doubt))
         if not suggestions:
-            suggestions.append(self._fallback(category, chain, place_confidence, leads, blocked, blocked_notes, w))
+            suggestions.append(self._fallback(category, chain, place_confidence, leads, cos, blocked, blocked_notes,
+                                              w))
         return suggestions[:3]
 
     def _group_units(self, group, chain, place_confidence, blocked, blocked_notes, seen, w) -> list:
@@ -346,6 +347,17 @@ class RoutingTable:
     def _suggestion(self, category, chain, duty, resolved, cos, blocked, blocked_notes, place_confidence,
                     alternative, w, conflict=(), doubt=1.0) -> Suggestion:
         lead = resolved.unit
+        co, co_notes = self._co_units(lead, cos, chain, place_confidence, blocked, w)
+        copy_to = self._district_copy(lead, chain)
+        confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0) * doubt
+        why = partial(self._explain, category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes,
+                      alternative, w, conflict)
+        return Suggestion(lead=lead, co=co, duty_id=duty.id, why=why, confidence=round(confidence, 4),
+                          mode=resolved.mode, category=category, copy_to=copy_to)
+
+    def _co_units(self, lead, cos, chain, place_confidence, blocked, w):
+        """([co units], [notes]) for `lead`: the best-ranked co duties' units that are found and not barred (each
+        barred one noted), apart from the lead itself."""
         co, co_notes = [], []
         for _key, group in cos:
             for d in group:
@@ -360,12 +372,7 @@ class RoutingTable:
                     co.append(r.unit)
             if co:
                 break
-        copy_to = self._district_copy(lead, chain)
-        confidence = resolved.confidence * (ALTERNATIVE_FACTOR if alternative else 1.0) * doubt
-        why = partial(self._explain, category, chain, duty, resolved, co, copy_to, blocked_notes + co_notes,
-                      alternative, w, conflict)
-        return Suggestion(lead=lead, co=co, duty_id=duty.id, why=why, confidence=round(confidence, 4),
-                          mode=resolved.mode, category=category, copy_to=copy_to)
+        return co, co_notes
 
     def _district_copy(self, lead, chain):
         """The district a street's dispatch is copied to (Art.12): the street's own. A copy informs the district,
@@ -375,8 +382,9 @@ class RoutingTable:
             return None
         return self.units.get(lead.district_id) or chain.get("district")
 
-    def _fallback(self, category, chain, place_confidence, leads, blocked, blocked_notes, w) -> Suggestion:
-        """No duty gave an allowed unit: the district government if known, else the hotline centre."""
+    def _fallback(self, category, chain, place_confidence, leads, cos, blocked, blocked_notes, w) -> Suggestion:
+        """No duty gave an allowed unit: the district government if known, with the catalogue's co units (not
+        barred themselves), else the hotline centre, which dispatches by hand."""
         district = chain.get("district")
         if not leads:
             why = w["why_no_rule"]
@@ -389,8 +397,10 @@ class RoutingTable:
             blocked_notes = [*blocked_notes, w["negative_lead"] % {"id": barred.id, "unit": self.office(district)}]
         if district is not None and barred is None and self.units.get(district.id) is not None:
             resolved = _Resolved(district, "fallback_district", place_confidence * FALLBACK_FACTOR, why)
-            why = partial(self._explain, category, chain, None, resolved, [], None, blocked_notes, False, w)
-            return Suggestion(lead=district, duty_id=None, why=why, mode=resolved.mode,
+            co, co_notes = self._co_units(district, cos, chain, place_confidence, blocked, w)
+            why = partial(self._explain, category, chain, None, resolved, co, None, blocked_notes + co_notes, False,
+                          w)
+            return Suggestion(lead=district, co=co, duty_id=None, why=why, mode=resolved.mode,
                               confidence=round(resolved.confidence, 4), category=category)
         reason = why if district is not None else w["unknown_district"]
         resolved = _Resolved(self.hotline, "hotline", HOTLINE, reason)
@@ -469,6 +479,14 @@ class Reference:
             _state["reference"] = None
             return None, None
         return unit, kind
+
+
+    def streets_at(self, lon, lat) -> list:
+        """The ids of every street whose boundary holds the WGS-84 point: two or more when it lies on their
+        shared line."""
+        from jiesu.units.services import locator
+
+        return [ids[0] for ids in locator("street", _point_cache()).all_at(lon, lat)]
 
 
 _state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}

@@ -89,7 +89,9 @@ PLACE_TEMPLATES = {
     "point_none": gettext_noop("no coordinates given"),
     "point_outside": gettext_noop("the point (%(system)s) %(lon).6f, %(lat).6f lies outside every unit of the city"),
     "point_in": gettext_noop("the point (%(system)s) lies in %(place)s"),
-    "point_in_schematic": gettext_noop("the point (%(system)s) lies in %(place)s (schematic boundary)"),
+    "point_in_schematic": gettext_noop("the point (%(system)s) lies in %(place)s (schematic boundary: the place is "
+                                       "only indicative)"),
+    "point_on_boundary": gettext_noop("%(reason)s, on its boundary with %(others)s: please check"),
     "point_agrees": gettext_noop("%(reason)s, as the address says (%(address)s)"),
     "point_over_address": gettext_noop("%(reason)s; the address points to %(unit)s, unlike the point: the "
                                        "coordinates are taken"),

@@ -250,6 +250,11 @@ class Locator:
         hits = candidates[shapely.intersects(self._geoms[candidates], point)]
         return self._ids[int(hits.min())] if len(hits) else None
 
+    def all_at(self, lon: float, lat: float) -> list:
+        """The ids of every unit holding (lon, lat), in their listed order: several for a point on a shared edge."""
+        hits = self._tree.query(Point(lon, lat), predicate="intersects")
+        return [self._ids[int(i)] for i in sorted(hits.tolist())]
+
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list:
         """locate() for many points at once (one tree query)."""
         points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))

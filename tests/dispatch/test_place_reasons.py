@@ -71,7 +71,7 @@ def test_names_of_several_places_in_both_languages(units):
         "found in the address: “红星小区” names several places (东华门第一社区 (东城区), 东华门第二社区 (东城区)): only "
         "their common parent 东华门街道 is certain → 东华门街道 (东城区)")
     settled = Gazetteer([Entry("红星小区", first.id, "compound", 0.99), Entry("红星小区", second.id, "compound", 0.99),
-                         Entry("东华门第一社区", first.id, "unit", 0.95)], units).locate("东华门第一社区红星小区")
+                         Entry("一社区", first.id, "alias", 0.95)], units).locate("一社区红星小区")
     assert settled.unit_id == first.id
     chinese, english = in_both(settled)
     assert chinese.startswith("地址中识别出「红星小区」（小区，有多处同名，按地址中的其他地名确定） → 东华门第一社区（东城区）")
@@ -118,10 +118,10 @@ def test_a_reason_given_as_text_is_read_as_it_is():
 def test_the_locators_reasons_in_both_languages(dispatch_db):
     grid = Unit.objects.filter(code="110101001001001").defer("geometry").get()
     point = locator.locate(lon=grid.center_lon, lat=grid.center_lat)
-    assert in_both(point) == ("坐标（WGS-84）落在东华门第一社区第1网格（东城区）（示意边界）",
-                              "the point (WGS-84) lies in 东华门第一社区第1网格 (东城区) (schematic boundary)")
+    assert in_both(point) == ("坐标（WGS-84）落在东华门第一社区第1网格（东城区）（示意边界，位置仅供参考）",
+                              "the point (WGS-84) lies in 东华门第一社区第1网格 (东城区) (schematic boundary: the place is only indicative)")
     agree = locator.locate(address="东华门街道", lon=grid.center_lon, lat=grid.center_lat, coord_system="wgs84")
-    assert in_both(agree)[1] == ("the point (WGS-84) lies in 东华门第一社区第1网格 (东城区) (schematic boundary), as "
+    assert in_both(agree)[1] == ("the point (WGS-84) lies in 东华门第一社区第1网格 (东城区) (schematic boundary: the place is only indicative), as "
                                  "the address says (found in the address: “东华门街道” (unit name) → 东华门街道 (东城区))")
     outside = locator.locate(address="东城区王府井大街", lon=121.47, lat=31.23)
     assert in_both(outside) == (
@@ -144,8 +144,8 @@ def test_a_point_against_the_address_in_both_languages(dispatch_db):
     other = Unit.objects.filter(code="110101002").defer("geometry").get()  # a street of 东城区, not 东华门
     chinese, english = in_both(locator.locate(address="东城区王府井大街", lon=other.center_lon, lat=other.center_lat))
     assert chinese.startswith("地址中识别出「王府井大街」（道路） → 东华门街道（东城区）；坐标（WGS-84）落在")
-    assert chinese.endswith("（示意边界），与地址不一致，示意边界不可靠，以地址为准")
-    assert english.endswith("(schematic boundary), unlike the address: a schematic boundary is not reliable, the "
+    assert chinese.endswith("（示意边界，位置仅供参考），与地址不一致，示意边界不可靠，以地址为准")
+    assert english.endswith("(schematic boundary: the place is only indicative), unlike the address: a schematic boundary is not reliable, the "
                             "address is taken")
     Unit.objects.filter(code__startswith="110101002").update(schematic=False)
     from jiesu.dispatch import router
