@@ -4,16 +4,7 @@ import pytest
 
 from jiesu.cli import help_topic, main
 
-
-@pytest.fixture
-def locale(monkeypatch):
-    """Set the locale (LANG) alone, as a shell would."""
-    def set_locale(lang):
-        for name in ("JIESU_LANG", "LC_ALL", "LC_MESSAGES"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("LANG", lang)
-    monkeypatch.setenv("COLUMNS", "80")
-    return set_locale
+from .test_command_line_commands import locale  # noqa: F401  (a fixture: LANG alone, 80 columns)
 
 
 def page(capsys, *argv):
