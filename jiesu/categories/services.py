@@ -378,11 +378,12 @@ def load_duties(prune=True) -> dict:
 
 
 def target_label(kind):
-    """A duty's unit kind in words: street → 所在街道, district_department:SCJ → 所在区的市场监督管理局."""
+    """A duty's unit kind in words: street → 所在街道 (the place's street), district_department:SCJ → 所在区的市场监督管理局
+    (the place's district's 市场监督管理局)."""
     if kind.startswith(DISTRICT_DEPARTMENT_PREFIX):
         abbr = kind[len(DISTRICT_DEPARTMENT_PREFIX):]
         department = DISTRICT_DEPARTMENTS.get(abbr, abbr)
-        return gettext("the place's district: %(department)s") % {"department": department}
+        return gettext("the place's district's %(department)s") % {"department": department}
     return {"street": gettext("the place's street"), "district": gettext("the place's district"),
             "community": gettext("the place's community"), "grid": gettext("the place's grid")}.get(kind, kind)
 

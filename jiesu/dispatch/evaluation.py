@@ -1,7 +1,8 @@
-"""Metrics, reports and repeated cross-validation for the dispatch classifier.
+"""Metrics, reports and repeated cross-validation for the dispatch classifier, and a model file's metadata in
+words (`jiesu dispatch train` and `info`).
 
-Pure Python; only the report's headings and the cross-validation's progress lines go through Django's
-gettext (the active language).
+Pure Python; only the report's headings, the cross-validation's progress lines and the metadata's sentences go
+through Django's gettext (the active language).
 """
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import statistics
 import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Sequence
 
 import numpy as np
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -101,6 +104,56 @@ def format_report(sc: Scores) -> str:
     for i, l in enumerate(sc.labels):
         lines.append(_pad(f"[{i}] " + l, lw + 4) + "".join(f"{v:>{cw}d}" for v in sc.confusion[i]))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------- a model's metadata
+def model_sentence(meta: dict) -> str:
+    """A model's version and size: 「模型 V：3000 行，521 个类别，18426 个特征，温度 0.089」."""
+    return (_("model %(version)s: %(rows)d rows, %(classes)d classes, %(features)d features, temperature "
+              "%(temperature).3f") % {"version": meta.get("model_version", ""), "rows": meta["n_train"],
+                                      "classes": len(meta["classes"]), "features": meta["n_features"],
+                                      "temperature": meta.get("temperature", 1.0)})
+
+
+def cv_sentence(meta: dict) -> str | None:
+    """A model's cross-validated scores as its training measured them (macro-F1, accuracy, the calibration's
+    ECE); None for a model trained without them (--no-calibrate, a cold start)."""
+    if "cv_macro_f1" not in meta:
+        return None
+    rows = (_("the training data") if meta.get("cv_rows", meta["n_train"]) >= meta["n_train"]
+            else _("a sample of %(n)d training texts (calibration; its folds train on fewer)") % {"n": meta["cv_rows"]})
+    return (_("%(folds)d-fold CV on %(rows)s: macro-F1 %(f1).4f, accuracy %(accuracy).4f, ECE %(ece).4f")
+            % {"folds": meta["cv_folds"], "rows": rows, "f1": meta["cv_macro_f1"], "accuracy": meta["cv_accuracy"],
+               "ece": meta.get("cv_ece", float("nan"))})
+
+
+def trained_sentence(meta: dict) -> str | None:
+    """When a model was trained, in the platform's time zone, and whether it is a cold start; None for a file
+    that does not say."""
+    if not meta.get("trained_at"):
+        return None
+    said = _("trained at %(when)s") % {"when": local_minute(meta["trained_at"])}
+    if meta.get("mode") == "keywords":
+        said += _("; a cold start: trained on the category catalogue's names and keywords, not on tickets")
+    return said
+
+
+def previous_sentence(path, meta: dict | None) -> str:
+    """The model a retraining replaced (kept at `path`, `meta` its metadata, None when unreadable or missing)."""
+    if meta is not None:
+        return (_("previous model %(version)s, trained at %(when)s (%(path)s; `jiesu dispatch rollback` puts it "
+                  "back)") % {"version": meta.get("model_version", ""), "path": path,
+                              "when": local_minute(meta.get("trained_at", "")) or "?"})
+    if path.exists():
+        return _("previous model: %(path)s is no model file that can be read") % {"path": path}
+    return _("no previous model (%(path)s)") % {"path": path}
+
+
+def local_minute(stamp: str) -> str:
+    """An ISO time stamp as 2026-12-06 23:39 in the platform's time zone ("" for none)."""
+    if not stamp:
+        return ""
+    return f"{timezone.localtime(datetime.fromisoformat(stamp)):%Y-%m-%d %H:%M}"
 
 
 # --------------------------------------------------------------- cross-validation

@@ -69,11 +69,11 @@ def test_evaluate_exclude_overlap_and_save_model(files):
     model = files["dir"] / "eval-model.npz"
     lines = run("evaluate", "--train", files["titles"], files["test"], "--test", files["test"],
                 "--text", "留言主题,留言详情", "--exclude-overlap", "--save-model", str(model))
-    assert "excluded 120 training row(s) whose 留言主题 also occurs in the test file" in lines
+    assert "excluded 120 training rows whose 留言主题 also occurs in the test file" in lines
     assert json.loads(lines[-1])["n_test"] == 120
     assert TextClassifier.load(model).meta["cv_macro_f1"] > 0.7  # saved models are calibrated
     lines = run("evaluate", "--train", files["titles"], files["test"], "--test", files["test"])
-    assert any(line.startswith("note: 120 training row(s) share their 留言主题") for line in lines)
+    assert any(line.startswith("note: 120 training rows share their 留言主题") for line in lines)
 
 
 def test_train_predict_info(files):
@@ -84,22 +84,22 @@ def test_train_predict_info(files):
     assert info["model_version"] == "cli-1" and Path(info["path"]) == out and out.exists()
     top = json.loads(run("predict", "--model", str(out), "-k", "2", "学校老师强制学生补课")[-1])
     assert len(top["top"]) == 2 and top["top"][0][0] == "教育文体"
-    meta = json.loads("\n".join(run("info", "--model", str(out))))
+    meta = json.loads(run("info", "--model", str(out))[-1])
     assert meta["model_version"] == "cli-1" and meta["n_train"] == info["n_train"]
     assert meta["config"]["chunk_weight"] == 0.3  # body passages by default
     plain = files["dir"] / "plain.npz"
     run("train", "--from-csv", files["titles"], files["messages"], "--out", str(plain), "--no-calibrate",
         "--chunk-weight", "0")
-    assert json.loads("\n".join(run("info", "--model", str(plain))))["config"]["chunk_weight"] == 0
+    assert json.loads(run("info", "--model", str(plain))[-1])["config"]["chunk_weight"] == 0
     small = files["dir"] / "small.npz"
     run("train", "--from-csv", files["titles"], "--out", str(small), "--no-calibrate", "--max-weights", "120000")
-    meta = json.loads("\n".join(run("info", "--model", str(small))))
+    meta = json.loads(run("info", "--model", str(small))[-1])
     assert meta["config"]["max_weights"] == 120000 and meta["format_version"] == 4
     assert meta["weights_per_feature"] == max(1, 120000 // meta["n_features"]) < 7
     capped = files["dir"] / "capped.npz"
     said = run("train", "--from-csv", files["titles"], "--out", str(capped), "--no-calibrate",
                "--max-per-category", "30", "--kernel-rows", "5000")
-    meta = json.loads("\n".join(run("info", "--model", str(capped))))
+    meta = json.loads(run("info", "--model", str(capped))[-1])
     assert meta["training_sample"] == {"max_per_class": 30} and meta["config"]["max_per_class"] == 30
     assert meta["config"]["kernel_max_rows"] == 5000
     assert set(meta["class_counts"].values()) == {30} and meta["n_offered"] > meta["n_train"] == 30 * 7
@@ -112,7 +112,7 @@ def test_train_says_when_many_categories_were_sampled_to_fit(files, titles):
     many = write_csv(files["dir"] / "many.csv", ["留言主题", "一级分类"], rows)
     out = files["dir"] / "many.npz"
     said = run("train", "--from-csv", many, "--out", str(out), "--no-calibrate", "--kernel-rows", "450")
-    meta = json.loads("\n".join(run("info", "--model", str(out))))
+    meta = json.loads(run("info", "--model", str(out))[-1])
     sample = meta["training_sample"]
     assert sample["min_per_class"] == 10 and 0 < sample["share"] < 1 and len(meta["classes"]) >= 16
     assert meta["n_offered"] == 600 and meta["n_train"] <= 450
