@@ -46,6 +46,13 @@ def test_the_work_list_shows_current_work_and_lists_long_overdue_imports_apart(w
     assert queries.worklist_counts(world.street_staff, queries.WorkFilters()) == {"current": 2, "history": 1}
 
 
+def test_the_work_lists_search_finds_an_imported_ticket_by_its_old_number(world):
+    old_import = as_imported(dispatched(world), "BJ12345-00007")
+    dispatched(world)
+    found = queries.worklist(world.street_staff, queries.WorkFilters(view="history", q="BJ12345-00007"))
+    assert [a.ticket_id for a in found] == [old_import.pk]
+
+
 def test_the_history_tab_keeps_the_units_scope(world):
     as_imported(dispatched(world), "BJ-3")
     assert work_ids(world.street_b_staff, "history") == set()
@@ -78,6 +85,13 @@ def test_an_imported_ticket_is_found_by_its_external_id_from_any_source(world):
     assert queries.tickets_by_number(" 54049402 ") == [54049402, nyc.pk]  # a ticket id as well, if there is one
     assert queries.tickets_by_number("BJ12345-0001") == []
     assert sorted(queries.import_sources()) == ["csv", "nyc311"]
+
+
+def test_a_source_imported_after_the_sources_were_read_is_found(world):
+    as_imported(new_ticket(world), "BJ12345-00011")
+    assert queries.import_sources() == ["csv"]
+    la = as_imported(new_ticket(world), "1-866505430", source="la311")  # read from the tickets added since
+    assert queries.tickets_by_number("1-866505430") == [la.pk]
 
 
 def test_the_number_box_leads_to_the_imported_ticket(world, client):
