@@ -58,15 +58,15 @@ class OtherSources:
             found = cls()
             if not others:
                 return found
-            ids = set()
+            ids = {}  # in the file's order: the example is one of the first rows found
             try:
                 for _line, values in reader:
-                    ids.add(fmt.external_id_of(values))
+                    ids[fmt.external_id_of(values)] = None
             except F.FormatError:
                 pass
         finally:
             reader.close()
-        ids.discard("")
+        ids.pop("", None)
         for name in others:
             found._count(name, ids)
         return found
