@@ -535,14 +535,19 @@ class Format:
         """`parse`, except that a row holding a NUL character is refused at once, naming each column that holds
         one: PostgreSQL cannot store it in text, and no column of a citizen's request means it; and an external id
         in scientific notation stops the file (FormatError): Excel changed the whole column, the ids are lost."""
-        external_id = self.external_id_of(values)
-        if "+" in external_id and SCIENTIFIC_NOTATION.match(external_id):
-            raise FormatError("scientific_id", line=line, value=external_id)
+        self.checked_id(line, values)
         if "\x00" in "".join(values):
             names = self.header + [f"#{i + 1}" for i in range(len(self.header), len(values))]  # beyond the header
             return Rejected(line, visible(self.external_id_of(values)), [
                 (name, "nul", None, visible(value)) for name, value in zip(names, values) if "\x00" in value])
         return self.parse(line, values)
+
+    def checked_id(self, line, values):
+        """The row's external id (external_id_of); FormatError when it is in scientific notation."""
+        external_id = self.external_id_of(values)
+        if "+" in external_id and SCIENTIFIC_NOTATION.match(external_id):
+            raise FormatError("scientific_id", line=line, value=external_id)
+        return external_id
 
     def external_id_of(self, values):
         """A row's external id as `parse` reads it (stripped; "" when the row is too short), without parsing it."""

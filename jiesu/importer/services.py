@@ -727,8 +727,8 @@ class Importer:
         if self.part is None:
             return reader
         k, n = self.part
-        external_id = self.format.external_id_of
-        return ((line, values) for line, values in reader if part_of(external_id(values), n) == k)
+        external_id = self.format.checked_id  # every part stops at an id in scientific notation, as alone
+        return ((line, values) for line, values in reader if part_of(external_id(line, values), n) == k)
 
     def _advance(self, writer, pending, staged):
         """Hand a staged batch to the writer, then take the oldest batch's result once more are submitted than

@@ -117,3 +117,15 @@ def test_the_reasons_heading_names_rows_imported_before_too(world, tmp_path):
     run_import(path, "--report", str(tmp_path / "r1.csv"))
     _result, lines = run_import(path, "--report", str(tmp_path / "r2.csv"))
     assert "why rows were not imported or were imported before (rows may have several):" in lines
+
+
+def test_every_part_of_a_split_file_stops_at_the_same_scientific_id(world, tmp_path):
+    """Parts (PostgreSQL's processes) each read every row: all stop at the id Excel changed, not only its owner."""
+    from jiesu.importer.services import Importer, StoppedPartWay
+
+    rows = [row(f"S{i}", **CLOSED) for i in range(6)] + [row("2.02501E+14", **CLOSED), row("AFTER", **CLOSED)]
+    path = write_csv(tmp_path / "split.csv", HEADER, rows)
+    for k in range(3):
+        with pytest.raises(StoppedPartWay, match="scientific notation"):
+            Importer(path, "csv", report=tmp_path / f"r{k}.csv", part=(k, 3), lang="en").run()
+    assert Ticket.objects.count() == 6 and not Ticket.objects.filter(idempotency_key="import:csv:AFTER").exists()
