@@ -57,7 +57,7 @@ def test_evaluate_prints_report_and_json_last_line(files):
     assert result["n_train"] > 2000
     assert 0.75 < result["macro_f1"] <= 1 and 0.75 < result["accuracy"] <= 1
     text = "\n".join(lines)
-    assert "skipped 1 row(s) with an empty label" in text
+    assert "skipped 1 row with an empty label" in text
     assert "no column 留言详情 (counted as empty)" in text
     assert "precision" in text and "recall" in text and "confusion matrix" in text
     assert "城乡建设" in text and "环境保护" in text
