@@ -94,7 +94,7 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     wlon, wlat = check_coordinates(lon, lat, coord_system)
     if wlon is None:
         return LocateResult(reason=NO_POINT)
-    unit, level = ref.locate_point(wlon, wlat)
+    unit, level, streets = ref.point_place(wlon, wlat)
     system = (coord_system or "wgs84").upper().replace("WGS84", "WGS-84").replace("GCJ02", "GCJ-02") \
         .replace("BD09", "BD-09")
     if unit is None:
@@ -107,13 +107,14 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
               {"system": system, "place": ref.gazetteer.label(unit.id)})
     found = place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
                             lon=wlon, lat=wlat, schematic=schematic)
-    return _on_boundary(found, ref)
+    return _on_boundary(found, streets, ref)
 
 
-def _on_boundary(found, ref):
-    """A point on the line between its street and others (their boundaries all hold it): said, and half as sure."""
+def _on_boundary(found, streets, ref):
+    """A point on the line between its street and others (`streets`: every street holding it): said, and half
+    as sure."""
     street_id = found.street.id if found.street is not None else None
-    others = [s for s in ref.streets_at(found.lon, found.lat) if s != street_id]
+    others = [s for s in streets if s != street_id]
     if street_id is not None and others:
         found.confidence = round(found.confidence * ON_BOUNDARY_FACTOR, 3)
         found.reason = ("point_on_boundary", {"reason": found.reason_parts, "others": ref.gazetteer.labels(others)})

@@ -468,25 +468,23 @@ class Reference:
     def locate_point(self, lon, lat):
         """(finest unit at the WGS-84 point, its level) or (None, None): grids, then communities, streets,
         districts, through the org tree's point index (jiesu.units.services.finest_locator)."""
+        unit, kind, _streets = self.point_place(lon, lat)
+        return unit, kind
+
+    def point_place(self, lon, lat):
+        """locate_point's (unit, level), and the ids of every street whose boundary holds the point: two or more
+        when it lies on their shared line. One look-up in the point index."""
         from jiesu.units.services import finest_locator
 
-        found = finest_locator(_point_cache()).locate(lon, lat)
-        if found is None:
-            return None, None
-        kind, hit = found
+        hits = finest_locator(_point_cache()).all_at(lon, lat)
+        if not hits:
+            return None, None, []
+        kind, hit = hits[0]
         unit = self.table.units.get(hit[0])
         if unit is None:  # the point index is newer than this table: rebuild it here (no one else is behind)
             _state["reference"] = None
-            return None, None
-        return unit, kind
-
-
-    def streets_at(self, lon, lat) -> list:
-        """The ids of every street whose boundary holds the WGS-84 point: two or more when it lies on their
-        shared line."""
-        from jiesu.units.services import locator
-
-        return [ids[0] for ids in locator("street", _point_cache()).all_at(lon, lat)]
+            return None, None, []
+        return unit, kind, [ids[0] for level, ids in hits if level == "street"]
 
 
 _state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}

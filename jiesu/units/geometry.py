@@ -250,11 +250,6 @@ class Locator:
         hits = candidates[shapely.intersects(self._geoms[candidates], point)]
         return self._ids[int(hits.min())] if len(hits) else None
 
-    def all_at(self, lon: float, lat: float) -> list:
-        """The ids of every unit holding (lon, lat), in their listed order: several for a point on a shared edge."""
-        hits = self._tree.query(Point(lon, lat), predicate="intersects")
-        return [self._ids[int(i)] for i in sorted(hits.tolist())]
-
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list:
         """locate() for many points at once (one tree query)."""
         points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
@@ -317,6 +312,27 @@ class LayeredLocator:
 
     def locate(self, lon: float, lat: float):
         """(key, id) of the finest unit holding (lon, lat), or None."""
+        found = self._hits(lon, lat)
+        if found is None:
+            return None
+        indices, hits = found
+        first = int(hits.argmax())
+        if not hits[first]:
+            return None
+        index = int(indices[first])
+        return self._keys[index], self._ids[index]
+
+    def all_at(self, lon: float, lat: float) -> list:
+        """[(key, id)] of every unit holding (lon, lat), finest layer first: a point on an edge shared by two units
+        of a layer is in both."""
+        found = self._hits(lon, lat)
+        if found is None:
+            return []
+        indices, hits = found
+        return [(self._keys[i], self._ids[i]) for i in indices[hits].tolist()]
+
+    def _hits(self, lon, lat):
+        """(the indices of the boundaries listed in the point's cell, which of them hold it), or None outside."""
         if not self._buckets or lon < self._origin[0] or lat < self._origin[1]:
             return None
         i, j = self._cell(lon, lat)
@@ -327,9 +343,4 @@ class LayeredLocator:
         if isinstance(bucket, list):  # a cell's arrays are made when a point first lands in it
             bucket = self._buckets[cell] = (self._geoms[bucket], np.array(bucket))
         geoms, indices = bucket
-        hits = shapely.intersects_xy(geoms, lon, lat)
-        first = int(hits.argmax())
-        if not hits[first]:
-            return None
-        index = int(indices[first])
-        return self._keys[index], self._ids[index]
+        return indices, shapely.intersects_xy(geoms, lon, lat)
