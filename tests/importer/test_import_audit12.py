@@ -129,3 +129,9 @@ def test_every_part_of_a_split_file_stops_at_the_same_scientific_id(world, tmp_p
         with pytest.raises(StoppedPartWay, match="scientific notation"):
             Importer(path, "csv", report=tmp_path / f"r{k}.csv", part=(k, 3), lang="en").run()
     assert Ticket.objects.count() == 6 and not Ticket.objects.filter(idempotency_key="import:csv:AFTER").exists()
+
+
+def test_a_clean_run_does_not_explain_the_line_numbers_of_an_empty_report(world, tmp_path):
+    _result, lines = run_import(write_csv(tmp_path / "c.csv", HEADER, [row("C1", address="东城区王府井大街",
+                                                                         **CLOSED)]), lang="zh-hans")
+    assert not any("文本行号" in line for line in lines)

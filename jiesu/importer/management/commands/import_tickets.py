@@ -164,8 +164,10 @@ class Command(LanguageCommand):
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
         out((_("report of rows not imported and of rows with a replaced value: %(report)s") if d["notes"] else
              _("report of rows not imported: %(report)s")) % d)
-        out(_("(the report's and its reasons' line numbers count the file's text lines: a description over several "
-              "lines counts them all, so Excel's row numbers can be smaller)"))
+        listed = d["rejected"] or d["already_imported"] or d["notes"] or set(d["no_place"]) - {"foreign"}
+        if listed:  # the report has lines
+            out(_("(the report's and its reasons' line numbers count the file's text lines: a description over "
+                  "several lines counts them all, so Excel's row numbers can be smaller)"))
 
     def _warn_unsure_and_overdue(self, d):
         """What the counts above hide: categories the classifier was unsure of, and open tickets that reach the
