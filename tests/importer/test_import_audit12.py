@@ -58,6 +58,7 @@ def test_rows_without_a_place_are_counted_said_and_listed_in_the_report(world, t
     assert [line[2:] for line in mars] == [["已导入（未能定位）", "address", "导入时未能定位：地名库中找不到该地址：不计入任何区、街道的统计",
                                             "火星基地3号"]]
     assert lines_of(report, "PLACED") == []
+    assert f"未导入的行、有备注的行和未能定位的行的报告：{report}" in lines
 
 
 def test_an_export_imported_before_under_another_source_is_refused_naming_how_many_and_an_example(world, tmp_path):

@@ -162,10 +162,14 @@ class Command(LanguageCommand):
             out(_("the dispatcher's desk learns from the %(n)d closed with the source's category at its next "
                   "training: the worker's at once while there is no model, else its weekly one at night (or now: "
                   "jiesu dispatch retrain --model %(model)s)") % {"n": d["training_examples"], "model": model})
-        out((_("report of rows not imported and of rows with a replaced value: %(report)s") if d["notes"] else
-             _("report of rows not imported: %(report)s")) % d)
-        listed = d["rejected"] or d["already_imported"] or d["notes"] or set(d["no_place"]) - {"foreign"}
-        if listed:  # the report has lines
+        unplaced = set(d["no_place"]) - {"foreign"}
+        if unplaced:
+            out(_("report of rows not imported, of rows with a replaced value and of rows without a place: "
+                  "%(report)s") % d)
+        else:
+            out((_("report of rows not imported and of rows with a replaced value: %(report)s") if d["notes"] else
+                 _("report of rows not imported: %(report)s")) % d)
+        if d["rejected"] or d["already_imported"] or d["notes"] or unplaced:  # the report has lines
             out(_("(the report's and its reasons' line numbers count the file's text lines: a description over "
                   "several lines counts them all, so Excel's row numbers can be smaller)"))
 
