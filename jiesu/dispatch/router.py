@@ -52,6 +52,8 @@ ALTERNATIVE_FACTOR = 0.5  # a lower-ranked duty offered as an alternative
 # coin-flip, and it stays under auto-dispatch's floor (models.AUTO_THRESHOLD_MIN, 0.5) at any probability, so
 # that a person, not the duties' id order, chooses.
 CONFLICT_FACTOR = 0.4
+#: A point this close to a street's boundary (1e-6° ≈ 0.1 m, the last digit of a 6-decimal GPS reading) lies on it.
+ON_LINE_DEGREES = 1e-6
 
 
 
@@ -472,19 +474,21 @@ class Reference:
         return unit, kind
 
     def point_place(self, lon, lat):
-        """locate_point's (unit, level), and the ids of every street whose boundary holds the point: two or more
-        when it lies on their shared line. One look-up in the point index."""
+        """locate_point's (unit, level), and the ids of every street whose boundary lies within ON_LINE_DEGREES of
+        the point: two or more when it lies on their shared line."""
         from jiesu.units.services import finest_locator
 
-        hits = finest_locator(_point_cache()).all_at(lon, lat)
-        if not hits:
+        layers = finest_locator(_point_cache())
+        found = layers.locate(lon, lat)
+        if found is None:
             return None, None, []
-        kind, hit = hits[0]
+        kind, hit = found
         unit = self.table.units.get(hit[0])
         if unit is None:  # the point index is newer than this table: rebuild it here (no one else is behind)
             _state["reference"] = None
             return None, None, []
-        return unit, kind, [ids[0] for level, ids in hits if level == "street"]
+        near = layers.all_at(lon, lat, within=ON_LINE_DEGREES)
+        return unit, kind, [ids[0] for level, ids in near if level == "street"]
 
 
 _state = {"reference": None, "checked": 0.0, "points": None, "points_checked": 0.0}

@@ -322,17 +322,18 @@ class LayeredLocator:
         index = int(indices[first])
         return self._keys[index], self._ids[index]
 
-    def all_at(self, lon: float, lat: float) -> list:
-        """[(key, id)] of every unit holding (lon, lat), finest layer first: a point on an edge shared by two units
-        of a layer is in both."""
-        found = self._hits(lon, lat)
+    def all_at(self, lon: float, lat: float, within: float = 0.0) -> list:
+        """[(key, id)] of every unit holding (lon, lat), or with `within`, a point that far from it east, west,
+        north or south; finest layer first: a point on an edge shared by two units of a layer is in both."""
+        found = self._hits(lon, lat, within)
         if found is None:
             return []
         indices, hits = found
         return [(self._keys[i], self._ids[i]) for i in indices[hits].tolist()]
 
-    def _hits(self, lon, lat):
-        """(the indices of the boundaries listed in the point's cell, which of them hold it), or None outside."""
+    def _hits(self, lon, lat, within=0.0):
+        """(the indices of the boundaries listed in the point's cell, which of them hold it, or a point `within`
+        degrees from it), or None outside."""
         if not self._buckets or lon < self._origin[0] or lat < self._origin[1]:
             return None
         i, j = self._cell(lon, lat)
@@ -343,4 +344,8 @@ class LayeredLocator:
         if isinstance(bucket, list):  # a cell's arrays are made when a point first lands in it
             bucket = self._buckets[cell] = (self._geoms[bucket], np.array(bucket))
         geoms, indices = bucket
+        if within:  # the point and four around it (shapely.dwithin costs 3 times as much)
+            lons = np.array([lon, lon - within, lon + within, lon, lon])
+            lats = np.array([lat, lat, lat, lat - within, lat + within])
+            return indices, shapely.intersects_xy(geoms[:, None], lons, lats).any(axis=1)
         return indices, shapely.intersects_xy(geoms, lon, lat)

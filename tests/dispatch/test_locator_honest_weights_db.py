@@ -79,6 +79,8 @@ def test_a_point_on_the_line_between_two_streets_says_so(dispatch_db):
     other = b if on_line.street.id == a.id else a
     assert "交界线上" in on_line.reason and other.name in on_line.reason
     assert "on its boundary with" in translated(on_line)
+    nearly = locator.locate(lon=point[0] + 5e-8, lat=point[1])  # 5 mm off: a GPS reading cannot tell
+    assert "交界线上" in nearly.reason and nearly.confidence == on_line.confidence
 
 
 def translated(place):
