@@ -543,6 +543,7 @@ class LocateResult:
     lon: float | None = None
     lat: float | None = None
     schematic: bool = False
+    on_boundary: bool = False  # the point lies on the line between its street and another
 
     @property
     def unit(self):

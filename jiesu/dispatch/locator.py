@@ -116,6 +116,7 @@ def _on_boundary(found, streets, ref):
     street_id = found.street.id if found.street is not None else None
     others = [s for s in streets if s != street_id]
     if street_id is not None and others:
+        found.on_boundary = True
         found.confidence = round(found.confidence * ON_BOUNDARY_FACTOR, 3)
         found.reason = ("point_on_boundary", {"reason": found.reason_parts, "others": ref.gazetteer.labels(others)})
     return found
@@ -175,9 +176,10 @@ def _with_notes(result, notes):
 
 def _combine(by_point, by_address):
     """Both a point and an address. Agreeing → a little surer (but an address naming only the district confirms
-    no street of a schematic point). Disagreeing → the coordinates, unless they lie in a schematic boundary and
-    the address is at least as sure and in the point's district, or names a district where the point's is
-    schematic too (a district the caller named beats a made-up polygon's)."""
+    no street of a schematic point). Disagreeing → the coordinates, unless they lie in a schematic boundary or
+    on a street boundary and the address is at least as sure and in the point's district, or names a district
+    where the point's is schematic too (a district the caller named beats a made-up polygon's), or the point
+    lies on the line between them."""
     point_ids, address_unit = by_point.ids(), by_address.unit
     agree = address_unit.id in point_ids or (by_point.unit is not None and by_point.unit.id in by_address.ids())
     if agree:
@@ -191,8 +193,9 @@ def _combine(by_point, by_address):
     point_district = by_point.district
     same_district = by_address.district is not None and point_district is not None \
         and by_address.district.id == point_district.id
-    if by_point.schematic and by_address.confidence >= by_point.confidence \
-            and (same_district or point_district is None or point_district.schematic):
+    unsure = by_point.schematic or by_point.on_boundary
+    if unsure and by_address.confidence >= by_point.confidence \
+            and (same_district or point_district is None or point_district.schematic or by_point.on_boundary):
         by_address.reason = ("address_over_schematic", {"reason": by_address.reason_parts,
                                                         "point": by_point.reason_parts})
         by_address.lon, by_address.lat = by_point.lon, by_point.lat

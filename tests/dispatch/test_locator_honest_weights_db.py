@@ -88,3 +88,18 @@ def translated(place):
 
     with translation.override("en"):
         return place.reason
+
+
+def test_on_a_real_boundary_the_address_naming_the_neighbour_wins(dispatch_db):
+    a = street("110101001")
+    neighbours = Unit.objects.filter(kind="street", district__code="110101").exclude(pk=a.pk)
+    b, point = next((b, p) for b in neighbours if (p := shared_vertex(a, b)) is not None)
+    Unit.objects.filter(code__startswith="110101").update(schematic=False)
+    router.invalidate()
+    taken = locator.locate(lon=point[0], lat=point[1])
+    assert taken.confidence == round(locator.REAL_BOUNDARY_CONFIDENCE * locator.ON_BOUNDARY_FACTOR, 3)
+    other = b if taken.street.id == a.id else a
+    place = locator.locate(address=f"东城区{other.name}", lon=point[0], lat=point[1])
+    assert place.street.id == other.id and place.source == "address"
+    inside = locator.locate(address=f"东城区{other.name}", lon=taken.street.center_lon, lat=taken.street.center_lat)
+    assert inside.street.id == taken.street.id  # off the line, a real boundary still beats the address
