@@ -97,9 +97,10 @@ class HoldOut(Schema):
     kind: str = Field(description="emergency (the text reads as one), report (typed 举报, or its text says so), "
                                   "confidential (保密), accuses_unit (its text accuses a unit or its staff), merge "
                                   "(proposed at intake for merging) or same_caller (the same caller's repeat flag), "
-                                  "undecided")
-    ticket: str | None = Field(description="the number of the ticket proposed, or that the same caller reported "
-                                           "(null for an emergency)")
+                                  "undecided, or near_duplicate (an open ticket says almost the same: duplicates "
+                                  "score ≥ 0.8)")
+    ticket: str | None = Field(description="the number of the ticket proposed, that the same caller reported or "
+                                           "that says almost the same (null for an emergency)")
     merged_into: str | None = Field(description="where that ticket was merged since (the merge would go there), "
                                                 "if it was")
     message: str = Field(description="the hold as the desk says it, in the request's language")

@@ -16,8 +16,8 @@ yet, or one that cannot be read) does not wait for the night (schedule.py), and 
 once (`train_first_model()`) when there are closed tickets to learn from.
 
 `refresh_accuracy_snapshots()` (a worker job) counts again, hourly, the accuracy
-page's reports that were too slow to count at each visit (services.accuracy_for),
-and counts ahead the slow ones of the users who logged in lately, so that their
+page's reports that count too many dispatches to count at each visit (services.worth_keeping),
+and counts ahead those of the users who logged in lately, so that their
 first visit does not wait either (`prepare_accuracy_snapshots()`).
 """
 import logging
@@ -45,24 +45,26 @@ BACKGROUND_OOM_SCORE = 500  # its oom_score_adj: the first the kernel stops when
 
 def auto_dispatch_once(now=None):
     """One auto-dispatch pass (services.auto_dispatch_new_tickets); returns its AutoReport. Logged when it
-    dispatched, was refused, or left a report, a confidential ticket or an accusation to a person."""
+    dispatched, was refused, or left a report, a confidential ticket, an accusation or a near duplicate of an open
+    ticket (services.near_duplicate) to a person."""
     report = desk.auto_dispatch_new_tickets(now)
-    if report.dispatched or report.refused or report.report or report.confidential or report.accuses_unit:
+    if (report.dispatched or report.refused or report.report or report.confidential or report.accuses_unit
+            or report.near_duplicate):
         log.info("auto-dispatch: %s", report.as_dict())
     return report
 
 
 def refresh_accuracy_snapshots(now=None):
     """Count again the accuracy page's snapshots (services.accuracy_for) older than SNAPSHOT_REFRESH that someone
-    looked at within SNAPSHOT_WATCHED, drop the others and those now counted quickly (a report kept because the
-    machine was busy once: the page counts it live again), and count ahead the slow reports of who logged in lately
+    looked at within SNAPSHOT_WATCHED, drop the others and those now below KEEP_ROWS dispatches (old dispatches
+    left the window: the page counts it live again), and count ahead the big reports of who logged in lately
     (prepare_accuracy_snapshots); {"refreshed": n, "dropped": n, "prepared": n}."""
     now = now or timezone.now()
     dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
     refreshed = 0
-    for snapshot in AccuracySnapshot.objects.filter(computed_at__lt=now - desk.SNAPSHOT_REFRESH):
+    for snapshot in desk.snapshots_to_refresh(now):
         report, seconds = desk.counted_report(snapshot.weeks, desk.audience_user(snapshot.audience), now)
-        if seconds < desk.SNAPSHOT_AFTER:
+        if not desk.worth_keeping(report):
             snapshot.delete()
             dropped += 1
             continue
@@ -77,10 +79,12 @@ _prepared = {"at": None, "quick": {}}  # this process's last look, and audience 
 
 def prepare_accuracy_snapshots(now, weeks=desk.DEFAULT_WEEKS):
     """Count ahead the default report of each audience with a member who logged in within SNAPSHOT_WATCHED
-    (services.recent_audiences) and no snapshot, and keep it when it is slow: at a city's scale their first visit
-    then reads figures counted by the worker, not a count of seconds (bench/dispatch_accuracy.py). Only where the
+    (services.recent_audiences) and no snapshot, and keep it when it is big (worth_keeping): at a city's scale
+    their first visit then reads figures counted by the worker, not a count of seconds (bench/dispatch_accuracy.py).
+    Only where the
     city logged PREPARE_ROWS dispatches or more in the window, once per SNAPSHOT_REFRESH; a report found quick is
-    not counted again within QUICK_AGAIN_AFTER. Returns how many were kept."""
+    not counted again within QUICK_AGAIN_AFTER (a district's or a street's: below KEEP_ROWS). Returns how many
+    were kept."""
     last = _prepared["at"]
     if last is not None and now - last < desk.SNAPSHOT_REFRESH:
         return 0
@@ -95,7 +99,7 @@ def prepare_accuracy_snapshots(now, weeks=desk.DEFAULT_WEEKS):
         if key in kept or (quick_at is not None and now - quick_at < QUICK_AGAIN_AFTER):
             continue
         report, seconds = desk.counted_report(weeks, desk.audience_user(key), now)
-        if seconds < desk.SNAPSHOT_AFTER:
+        if not desk.worth_keeping(report):
             _prepared["quick"][key] = now
             continue
         desk.keep_snapshot(key, weeks, report, seconds, now, viewed_at=last_login)

@@ -5,8 +5,8 @@
                                      (jobs.start_retrain: `jiesu dispatch retrain --run ID`)
 
 Administrators and city-wide supervisors only (may_manage_model): the model is the whole city's. Each run is
-recorded as the commands' are (models.RetrainRun), with the user who asked in its result (`by`); the accuracy
-page lists it. One at a time, as the commands: a second is refused while a retraining runs.
+recorded as the commands' are (models.RetrainRun), with the user who asked (`asked_by`, and their name in its
+result: `by`, kept when the user is deleted); the accuracy page lists it. One at a time, as the commands: a second is refused while a retraining runs.
 """
 from datetime import datetime
 
@@ -66,6 +66,7 @@ def _checked(request):
 def rollback(request):
     path = _checked(request)
     if path is not None:
+        before = RetrainRun.newest_pk()
         try:
             done = training.recorded_rollback(path, RetrainTrigger.COMMAND, by=request.user.get_username())
         except DomainError as exc:  # a retraining is running
@@ -78,6 +79,9 @@ def rollback(request):
         else:
             messages.success(request, _("Rolled back: %(what)s. The desk uses it within 30 seconds.")
                              % {"what": done.words(_)})
+        finally:  # the run recorded, whatever its outcome
+            RetrainRun.note_asker(RetrainRun.objects.filter(pk__gt=before, pid=None,
+                                                            result__by=request.user.get_username()), request.user)
     return redirect("dispatch_accuracy")
 
 
@@ -86,9 +90,8 @@ def rollback(request):
 def retrain(request):
     path = _checked(request)
     if path is not None:
-        by = request.user.get_username()
         try:
-            started = jobs.start_retrain(RetrainTrigger.COMMAND, path, spawn=_spawn_asked_by(by))
+            started = jobs.start_retrain(RetrainTrigger.COMMAND, path, spawn=_spawn_asked_by(request.user))
         except DomainError as exc:  # another is running
             messages.error(request, exc.message)
         else:
@@ -97,11 +100,14 @@ def retrain(request):
     return redirect("dispatch_accuracy")
 
 
-def _spawn_asked_by(username):
-    """jobs.spawn_retrain, the run noted first as asked for by `username` (the command keeps it in its result)."""
+def _spawn_asked_by(user):
+    """jobs.spawn_retrain, the run noted first as asked for by `user` (the command keeps their name in its
+    result)."""
 
     def spawn(run):
-        RetrainRun.objects.filter(pk=run.pk).update(result={"by": username})
+        mine = RetrainRun.objects.filter(pk=run.pk)
+        mine.update(result={"by": user.get_username()})
+        RetrainRun.note_asker(mine, user)
         return jobs.spawn_retrain(run)
 
     return spawn

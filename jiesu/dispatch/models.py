@@ -585,6 +585,12 @@ class RetrainRun(models.Model):
     reason = models.TextField(pgettext_lazy("retraining", "command's words"), blank=True)
     result = models.JSONField(pgettext_lazy("retraining", "command's JSON line"), default=dict, blank=True,
                               help_text=_("The command's JSON line: both judgements, tickets, seconds."))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 help_text=_("The user who asked for it: from the accuracy page, or named by the "
+                                             "command's --by."))
+    os_user = models.CharField(_("operating-system user"), max_length=64, blank=True,
+                               help_text=_("Who ran the command on the server (a run started by command)."))
 
     class Meta:
         verbose_name = _("model retraining")
@@ -597,6 +603,16 @@ class RetrainRun(models.Model):
         from django.utils import timezone
 
         return f"#{self.pk} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+    @classmethod
+    def newest_pk(cls):
+        """The newest run's id (0 for none): the runs recorded after it are those a call made."""
+        return cls.objects.aggregate(newest=models.Max("pk"))["newest"] or 0
+
+    @classmethod
+    def note_asker(cls, runs, user=None, os_user=""):
+        """Record who asked for `runs` (a queryset): a platform user, the operating-system user who ran the command."""
+        runs.update(asked_by=user, os_user=(os_user or "")[:64])
 
     @property
     def rollback_refused(self):
@@ -616,9 +632,9 @@ class AccuracySnapshot(models.Model):
     """The accuracy page's figures for one audience and period, kept when they took long to compute.
 
     A city logs millions of dispatches (Beijing: about 5.9 million in 12 weeks); counting them for each visit
-    would take the page tens of seconds. A report that took SNAPSHOT_AFTER seconds or more is kept here, the page
+    would take the page tens of seconds. A report that counted KEEP_ROWS dispatches or more is kept here, the page
     shows it with the time it was computed, and the worker computes it again hourly while someone looks at it
-    (services.accuracy_for, jobs.refresh_accuracy_snapshots). Small installations never get one: their page is
+    (accuracy.accuracy_for, jobs.refresh_accuracy_snapshots). Small installations never get one: their page is
     counted at every visit.
     """
 

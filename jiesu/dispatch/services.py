@@ -6,7 +6,7 @@
     ticket, row = desk.dispatch_and_log(user, ticket, lead_id, co_ids, note, category_code)
     ticket, row = desk.accept(user, ticket, rank=1)      # dispatch suggestion #1 as suggested
     report = desk.auto_dispatch_new_tickets(now)         # AutoDispatchRule thresholds, as the system user
-    figures = desk.accuracy_report(weeks=DEFAULT_WEEKS)  # the accuracy page
+    figures = desk.accuracy_report(weeks=DEFAULT_WEEKS)  # the accuracy page (jiesu.dispatch.accuracy)
 
 Every dispatch made here writes one `DispatchSuggestion`: the engine's top-3
 at that moment, what was chosen, and the rank of the suggestion accepted (or
@@ -17,35 +17,35 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import socket
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
-from django.db.models.fields.json import KT
-from django.db.models.functions import TruncWeek
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
 from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
 from jiesu.categories.models import RequestType
-from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError
 from jiesu.dispatch import engine, router
+from jiesu.dispatch.accuracy import (  # noqa: F401 — the accuracy page's figures, once defined here
+    ACCURACY_ROLES, DEFAULT_WEEKS, GUIDE_THRESHOLDS, KEEP_ROWS, PREPARE_ROWS, SNAPSHOT_MAX_AGE, SNAPSHOT_REFRESH,
+    SNAPSHOT_WATCHED, Accuracy, accuracy_for, accuracy_report, audience, audience_user, by_model, counted_report,
+    iso_week, keep_snapshot, logged, recent_audiences, report_window, returns_report, snapshots_to_refresh,
+    threshold_guide, worth_keeping)
 from jiesu.dispatch.accusation import Accusation, accusation_in
-from jiesu.dispatch.duplicates import awaiting_decision, emergency_hint, proposals
+from jiesu.dispatch.duplicates import (OPEN_INDEX, awaiting_decision, emergency_hint, place_of_ticket, proposals,
+                                      ticket_duplicates)
 from jiesu.dispatch.gazetteer import LEVELS
 from jiesu.dispatch.locator import LocateError
-from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, RetrainRun,
-                                   RetrainState, SuggestionSource)
+from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, RetrainRun, RetrainState,
+                                   SuggestionSource)
 from jiesu.tickets import services as tickets
-from jiesu.tickets.models import (Assignment, AssignmentRole, PlaceSource, RequestState, ReturnRequest, State,
-                                  Ticket)
+from jiesu.tickets.models import Assignment, AssignmentRole, PlaceSource, State, Ticket
 from jiesu.units.models import UnitKind
 
 log = logging.getLogger(__name__)
@@ -261,6 +261,24 @@ def dispatchable(suggestion):
     return lead is not None and str(lead.kind) in HANDLING_KINDS and suggestion.mode != "hotline"
 
 
+#: A suggestion shown under this percentage is not dispatched by one key (desk.js asks for the form), nor by the
+#: API's accept without "confirm": the model gives it less than 1 chance in 20, a guess rather than a suggestion
+#: (docs/dispatch-desk.md, "Keyboard").
+ONE_KEY_FLOOR_PERCENT = 5
+
+
+def shown_percent(suggestion):
+    """A suggestion's confidence as the desk shows it (44%)."""
+    return f"{suggestion.confidence:.0%}"
+
+
+def one_key_may_dispatch(suggestion, cold_start):
+    """Whether a suggestion may be dispatched without a second look: shown at ONE_KEY_FLOOR_PERCENT or more (5% on
+    the screen is 5%), or coming from the cold start, whose percentages only rank (a right suggestion shows at
+    1–10 %: the panel's head says so)."""
+    return cold_start or int(shown_percent(suggestion)[:-1]) >= ONE_KEY_FLOOR_PERCENT
+
+
 def _brief(unit):
     return {"id": unit.id, "code": unit.code, "name": unit.name} if unit is not None else None
 
@@ -292,15 +310,15 @@ class Match:
 def match(rows, category, lead_id, co_ids):
     """Where the chosen (category, lead unit, co units) stand among the suggestion rows.
 
-    A suggestion is accepted when its category and its lead unit were dispatched. The
-    catalogue repeats some names in its GB/T subtree (占道经营): the same name counts as
-    the same category, as the engine shows one line per name and unit.
+    A suggestion is accepted when its category and its lead unit were dispatched. Categories are compared by id:
+    the catalogue repeats names across its two trees (占道经营 is 90.09.09006 and 03.01.01, routed to other units),
+    and the desk tells such namesakes apart, as auto-dispatch does. Rows logged before this counted a namesake as
+    the same category (docs/dispatch-desk.md, "Accuracy").
     """
     found = Match()
     co_ids = set(co_ids)
     for row in rows:
-        cat = row["category"]
-        same_category = category is not None and (cat["id"] == category.id or cat["name"] == category.name)
+        same_category = category is not None and row["category"]["id"] == category.id
         same_unit = row["lead"] is not None and row["lead"]["id"] == lead_id
         if same_category and found.category_rank is None:
             found.category_rank = row["rank"]
@@ -357,9 +375,10 @@ class Hold:
     """What holds a ticket back from being dispatched as suggested by one key (holds): `kind` "emergency" (its text
     reads as one: `emergency` is the line to transfer it to), "report", "confidential" or "accuses_unit"
     (accusation_of: it must not reach the unit it concerns), "merge" (proposed at intake for merging) or
-    "same_caller" (the same caller's repeat flag) awaiting a person's decision; `ticket`: the ticket proposed or
-    that the caller reported, `merged_into`: where that one was merged since (the merge would go there), if it
-    was; `words`: the hold in the reader's language."""
+    "same_caller" (the same caller's repeat flag) awaiting a person's decision, "near_duplicate" (an open ticket says
+    almost the same: near_duplicate); `ticket`: the ticket proposed, that the caller reported or that says the same,
+    `merged_into`: where that one was merged since (the merge would go there), if it was; `words`: the hold in the
+    reader's language."""
 
     kind: str
     words: str
@@ -375,7 +394,8 @@ class Hold:
 def holds(ticket):
     """Why a ticket must not be dispatched as suggested by one key (Hold): its text reads as an emergency (that
     alone: the line to transfer it to comes first), else it is a report, confidential or accuses a unit
-    (accusation_of), and each merge proposal or same caller's repeat flag that awaits a person's decision, as
+    (accusation_of), each merge proposal or same caller's repeat flag that awaits a person's decision, else an open
+    ticket that says almost the same (near_duplicate: a merge awaiting a decision asks it already), as
     auto-dispatch leaves such tickets alone; [] when nothing holds it."""
     from jiesu.dispatch.wording import emergency_words
 
@@ -385,8 +405,12 @@ def holds(ticket):
                      emergency=hint.number)]
     accused = accusation_of(ticket)
     found = [Hold(accused.reason, accusation_words(accused))] if accused is not None else []
-    return found + [Hold("same_caller" if p.reason == "same_caller" else "merge", hold_words(p), p.target.number,
-                         p.into.number if p.followed else "") for p in proposals(ticket) if p.undecided]
+    undecided = [Hold("same_caller" if p.reason == "same_caller" else "merge", hold_words(p), p.target.number,
+                      p.into.number if p.followed else "") for p in proposals(ticket) if p.undecided]
+    alike = None if undecided else near_duplicate(ticket)
+    if alike is not None:
+        undecided.append(Hold("near_duplicate", near_duplicate_words(alike), alike.ticket.number))
+    return found + undecided
 
 
 def accusation_words(accused):
@@ -400,6 +424,51 @@ def accusation_words(accused):
             "words": accused.words}
     return _("its text accuses a unit or its staff (“%(words)s”): make sure it does not go to the unit accused") % {
         "words": accused.words}
+
+
+#: The duplicates panel's score (0.6 × text + 0.3 × place + 0.1 × recency, duplicates.combined_score) from which an
+#: open ticket counts as saying almost the same: the same words in the same street within a week (0.6 + 0.18 + ≥ 0.02),
+#: in the same community or within 50 m within the index's month; never one only in the same district (at most 0.79)
+#: or known to be elsewhere (0.73), nor one without a place unless recorded within the day with the same words.
+#: docs/dispatch-desk.md: how many it holds on the demo city.
+NEAR_DUPLICATE_SCORE = 0.8
+
+
+def near_duplicate(ticket, user=None):
+    """The open ticket most like this one on its duplicates panel (duplicates.ticket_duplicates: a Candidate) when
+    it scores NEAR_DUPLICATE_SCORE or more, else None: a person merges the two, or dispatches this one if it is
+    another matter (audit 11: one restaurant's smoke auto-dispatched three times to one street). One proposed for
+    merging itself holds nothing: whoever decides that merge sees this ticket too. `user` reads the panel (the
+    system user in an auto-dispatch pass); by default a dispatcher, who sees every ticket."""
+    if not _index_scores_near(ticket):
+        return None
+    found = [c for c in ticket_duplicates(user or User(role=Role.DISPATCHER), ticket).similar if c.proposal is None]
+    return found[0] if found and found[0].score >= NEAR_DUPLICATE_SCORE else None
+
+
+def _index_scores_near(ticket):
+    """Whether any other open ticket in the duplicates index scores NEAR_DUPLICATE_SCORE or more against this one,
+    before the panel confirms it (open still, visible, not of its family, not proposed itself): one sparse product
+    (< 1 ms) spares most tickets the panel's queries (~10 ms; 15 cards on a queue page). False while the index is
+    being built, as the panel then finds nothing either."""
+    index = OPEN_INDEX.get()
+    if index is None:
+        return False
+    with OPEN_INDEX.lock:
+        best = index.search(f"{ticket.title} {ticket.text}", place_of_ticket(ticket), now=timezone.now().timestamp(),
+                            limit=1, exclude=(ticket.pk,))
+    return bool(best) and best[0].score >= NEAR_DUPLICATE_SCORE
+
+
+def near_duplicate_words(candidate):
+    """Why a ticket with a near_duplicate is held, in the reader's language: the ticket, its state, how alike."""
+    from jiesu.dispatch.templatetags.desk import place_words
+
+    return _("open ticket %(number)s (%(state)s) says almost the same (text %(text)s alike, %(place)s, score "
+             "%(score)s): merge the two, or dispatch this one if it is another matter") % {
+        "number": candidate.ticket.number, "state": candidate.ticket.get_state_display(),
+        "text": candidate.match.text_pct, "place": place_words(candidate.match),
+        "score": f"{candidate.match.score:.2f}"}
 
 
 def accept_warning(ticket, found=None):
@@ -442,10 +511,11 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
            source=SuggestionSource.API):
     """Dispatch suggestion #rank as suggested (category, lead unit, co units). Returns (ticket, row).
 
-    `expect_category` / `expect_lead` (code / id), when given, must still be that suggestion's:
+    `expect_category` / `expect_lead` (code / id or code), when given, must still be that suggestion's:
     a client that showed the list earlier learns (409) that it has changed instead of
     dispatching something it never showed. A ticket with an accept_warning is dispatched only with `confirm`:
-    the dispatcher has read the warning and dispatches anyway.
+    the dispatcher has read the warning and dispatches anyway. Through the API, so is a suggestion one key would
+    not dispatch on the desk (one_key_may_dispatch: 409 UnderOneKeyFloor); a click on the desk's button does.
     """
     suggestions = safe_suggestions(ticket)
     try:
@@ -457,15 +527,40 @@ def accept(user, ticket, rank, note="", *, expect_category="", expect_lead=None,
         raise DomainError(_("There is no suggestion #%(n)s for this ticket.") % {"n": rank}, field="rank")
     chosen = suggestions[rank - 1]
     if ((expect_category and expect_category != chosen.category.code)
-            or (expect_lead and (chosen.lead is None or str(expect_lead).strip() != str(chosen.lead.id)))):
+            or (expect_lead and not is_lead_shown(chosen, expect_lead))):
         raise Conflict(_("The suggestions for this ticket have changed; look at them again."))
-    if not confirm and (warning := accept_warning(ticket)) is not None:
-        raise DomainError(_confirm_first(source) % {"warning": warning}, field="confirm")
-    if not dispatchable(chosen):
+    if not dispatchable(chosen):  # before asking to confirm what could not be dispatched anyway
         raise DomainError(_("Suggestion #%(n)s names no handling unit (the place is unknown): choose the unit "
                             "by hand.") % {"n": rank}, field="rank")
+    if (source == SuggestionSource.API and not confirm
+            and not one_key_may_dispatch(chosen, suggestions.cold_start)):
+        raise UnderOneKeyFloor(rank, chosen, accept_warning(ticket))
+    if not confirm and (warning := accept_warning(ticket)) is not None:
+        raise DomainError(_confirm_first(source) % {"warning": warning}, field="confirm")
     return dispatch_and_log(user, ticket, chosen.lead.id, [u.id for u in chosen.co], note, chosen.category.code,
                             source=source, suggestions=suggestions)
+
+
+def is_lead_shown(suggestion, expected):
+    """Whether `expected` names the suggestion's lead unit: its id (as the desk's form posts it) or its code (the
+    API's suggestions give both)."""
+    lead = suggestion.lead
+    return lead is not None and str(expected).strip() in (str(lead.id), lead.code)
+
+
+class UnderOneKeyFloor(Conflict):
+    """The API's accept of a suggestion shown under ONE_KEY_FLOOR_PERCENT, not confirmed (409 `below_floor`, field
+    `confirm`): the desk's Enter does not dispatch it either. The message names the ticket's holds too, if it has
+    any, as the one "confirm" answers both."""
+
+    def __init__(self, rank, suggestion, warning=None):
+        guess = _("Suggestion #%(n)s is shown at %(percent)s, under %(floor)s: the model is guessing.") % {
+            "n": rank, "percent": shown_percent(suggestion), "floor": f"{ONE_KEY_FLOOR_PERCENT}%"}
+        if warning is not None:
+            guess = pgettext("two sentences one after the other", "%(first)s %(second)s") % {
+                "first": guess, "second": warning}
+        super().__init__(_confirm_first(SuggestionSource.API) % {"warning": guess}, field="confirm")
+        self.code = "below_floor"
 
 
 def _confirm_first(source):
@@ -546,6 +641,7 @@ class AutoReport:
     confidential: int = 0       # the citizen asked for confidentiality (保密)
     accuses_unit: int = 0       # its text accuses a unit or its staff (受贿, 城管…打人), or the unit it would go to
     duplicate: int = 0          # proposed as a duplicate or flagged as a repeat: a person merges or closes it
+    near_duplicate: int = 0     # an open ticket says almost the same (near_duplicate): a person merges or dispatches it
     refused: int = 0            # services.dispatch said no (someone dispatched it meanwhile…)
     cold_start: bool = False    # the engine runs on the cold-start model: its percentages rank, nothing is dispatched
     tickets: list = field(default_factory=list)  # ids dispatched
@@ -561,7 +657,8 @@ def auto_dispatch_new_tickets(now=None, batch=200):
     intake is only auto-dispatched when the top suggestion has that category; one whose text
     reads as an emergency (a gas leak, a fire…) never is: a person transfers it to the line; nor a report (举报), a
     confidential one (保密) or one whose text accuses a unit (accusation_of): a person makes sure it does not reach
-    the unit it concerns; nor one proposed as a duplicate or flagged as a repeat: a person merges or closes it.
+    the unit it concerns; nor one proposed as a duplicate or flagged as a repeat: a person merges or closes it; nor
+    one that an open ticket says almost the same as (near_duplicate): a person merges the two or dispatches it.
     Does nothing (and computes nothing) while no rule is enabled, nor while the engine runs on the cold-start
     model, whose percentages only rank (`cold_start` in the report). Returns an AutoReport.
     """
@@ -626,6 +723,9 @@ def _auto_one(user, ticket, rules, report):
         return
     if _held_for_accusation(report, accusation_of(ticket, top)):  # the unit it would go to, named as the doer
         return
+    if near_duplicate(ticket, user) is not None:  # asked last: it costs milliseconds, and only a dispatch needs it
+        report.near_duplicate += 1
+        return
     facts = auto_note_facts(top, rule.threshold)
     try:
         ticket, _row = dispatch_and_log(user, ticket, top.lead.id, [u.id for u in top.co], auto_note(facts),
@@ -660,274 +760,6 @@ def auto_note(facts):
     from jiesu.dispatch.wording import auto_dispatch_note, in_platform_language
 
     return in_platform_language(auto_dispatch_note, facts)
-
-
-# ── accuracy ────────────────────────────────────────────────────────────────
-
-def _share(part, whole):
-    return round(part / whole, 4) if whole else None
-
-
-def iso_week(day):
-    year, week, _weekday = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-@dataclass
-class Accuracy:
-    since: datetime
-    until: datetime
-    total: dict
-    weeks: list          # [{week, monday, n, top1, top3, override, auto, top1_share, top3_share}] newest first
-    categories: list     # [{category, path, n, top1, top3, …}] most dispatched first
-    groups: list         # [{group, n, top1, top3, …}] by first-level category
-    returns: list        # [{followed, label, n, returned, share}]
-    models: list = field(default_factory=list)  # [{model_version, first, last, n, top1, …}] newest first
-    thresholds: dict = field(default_factory=dict)  # threshold_guide
-
-
-def _counts():
-    """The figures of a group of logged dispatches. Top-1, top-3 and the ranks count the dispatchers' decisions
-    only: an auto-dispatch follows suggestion #1 by rule, and counting it would have the engine agree with
-    itself (a model used by auto-dispatch alone would show 100 % top-1)."""
-    person = ~Q(source=SuggestionSource.AUTO)
-    return dict(n=Count("id"), top1=Count("id", filter=person & Q(accepted_rank=1)),
-                top3=Count("id", filter=person & Q(accepted_rank__isnull=False)),
-                category_top1=Count("id", filter=person & Q(category_rank=1)),
-                unit_top1=Count("id", filter=person & Q(unit_rank=1)),
-                auto=Count("id", filter=Q(source=SuggestionSource.AUTO)))
-
-
-def _with_shares(row):
-    decided = row["n"] - row["auto"]
-    row["decided"], row["override"] = decided, decided - row["top3"]
-    row["top1_share"], row["top3_share"] = _share(row["top1"], decided), _share(row["top3"], decided)
-    row["category_top1_share"] = _share(row["category_top1"], decided)
-    row["unit_top1_share"] = _share(row["unit_top1"], decided)
-    return row
-
-
-def _seen_by(user):
-    """Which logged dispatches `user` (not city-wide) may count: of the tickets in the district or street they
-    supervise (the place the row was logged with), but for reports and confidential tickets, or assigned to their
-    unit, as scoping.visible_tickets; for any other unit, that very set of tickets."""
-    unit = user.unit
-    if user.role == Role.CITIZEN or unit is None or unit.kind not in (UnitKind.DISTRICT, UnitKind.STREET):
-        return Q(ticket__in=scoping.visible_tickets(user).values("pk"))
-    assigned = Assignment.objects.filter(unit_id__in=scoping.acting_unit_ids(user)).values("ticket_id")
-    territory = scoping.territory_filter(unit) & ~scoping.withheld_from_territory("ticket__")
-    return territory | Q(ticket_id__in=assigned)
-
-
-def logged(since=None, until=None, user=None):
-    """The logged dispatches that had suggestions, in [since, until); of the tickets `user` may see, if given."""
-    qs = DispatchSuggestion.objects.filter(confidence__isnull=False)
-    if user is not None and not scoping.is_city_wide(user):
-        qs = qs.filter(_seen_by(user))
-    if since is not None:
-        qs = qs.filter(at__gte=since)
-    if until is not None:
-        qs = qs.filter(at__lt=until)
-    return qs
-
-
-DEFAULT_WEEKS = 12
-ACCURACY_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # who may open the accuracy page
-
-
-def report_window(weeks, now):
-    """[since, until) of a report over `weeks` ISO weeks: from the Monday `weeks - 1` weeks before this week's,
-    to just after `now`."""
-    today = timezone.localtime(now).date()
-    monday = today - timedelta(days=today.weekday())
-    since = timezone.make_aware(datetime.combine(monday - timedelta(weeks=max(1, weeks) - 1), datetime.min.time()))
-    return since, now + timedelta(seconds=1)
-
-
-def accuracy_report(weeks=DEFAULT_WEEKS, now=None, since=None, until=None, user=None):
-    """Suggestion accuracy (top-1 / top-3 accepted) by ISO week and by category, and the returns
-    (退单 upheld on arbitration) of dispatches that followed a suggestion vs overrode them.
-
-    Aggregated in the database (TruncWeek in the local time zone; works on SQLite and PostgreSQL).
-    `user`: only the tickets that user may see (a district supervisor: the district's).
-    """
-    from jiesu.categories.models import Category
-
-    now = now or timezone.now()
-    window = report_window(weeks, now)
-    since, until = since or window[0], until or window[1]
-    qs = logged(since, until, user)
-    total = _with_shares(qs.aggregate(**_counts()))
-
-    week_rows = []
-    tz = timezone.get_current_timezone()
-    for row in qs.annotate(week=TruncWeek("at", tzinfo=tz)).values("week").annotate(**_counts()).order_by("-week"):
-        monday = row.pop("week")
-        monday = monday.date() if isinstance(monday, datetime) else monday
-        week_rows.append(_with_shares({"week": iso_week(monday), "monday": monday, **row}))
-
-    by_cat = {r["category"]: r for r in qs.values("category").annotate(**_counts())}
-    cats = {c.id: c for c in Category.objects.filter(pk__in=[k for k in by_cat if k]).select_related(
-        "parent", "parent__parent")}
-    category_rows, groups = [], {}
-    for cid, row in by_cat.items():
-        cat = cats.get(cid)
-        top = cat
-        while top is not None and top.parent_id:
-            top = top.parent
-        row = _with_shares({**row, "category": cat, "path": cat.full_name() if cat else "—"})
-        category_rows.append(row)
-        key = top.pk if top else None
-        group = groups.setdefault(key, {"group": top, "n": 0, "top1": 0, "top3": 0, "category_top1": 0,
-                                        "unit_top1": 0, "auto": 0})
-        for k in ("n", "top1", "top3", "category_top1", "unit_top1", "auto"):
-            group[k] += row[k]
-    category_rows.sort(key=lambda r: (-r["n"], r["path"]))
-    group_rows = sorted((_with_shares(g) for g in groups.values()),  # by volume, as the categories below
-                        key=lambda r: (-r["n"], r["group"].code if r["group"] else "~"))
-    return Accuracy(since=since, until=until, total=total, weeks=week_rows, categories=category_rows,
-                    groups=group_rows, returns=returns_report(qs), models=by_model(qs),
-                    thresholds=threshold_guide(qs))
-
-
-# ── the accuracy page at a city's scale: snapshots of slow reports ───────────
-
-SNAPSHOT_AFTER = 1.0                      # seconds: a report that took longer is kept and shown from its snapshot
-SNAPSHOT_MAX_AGE = timedelta(hours=2)     # an older snapshot is computed again when asked
-SNAPSHOT_REFRESH = timedelta(hours=1)     # the worker computes again the snapshots this old…
-SNAPSHOT_WATCHED = timedelta(days=7)      # …that someone looked at this recently; the others are dropped
-PREPARE_ROWS = 50_000  # logged dispatches in the default window from which the worker counts reports ahead
-
-
-def audience(user):
-    """Who sees the same figures: "city" (every city-wide user), or "unit:ID:role" (a unit's supervisors)."""
-    if user is None or scoping.is_city_wide(user):
-        return "city"
-    return f"unit:{user.unit_id}:{user.role}"
-
-
-def audience_user(key):
-    """A stand-in user of an audience (never saved), for the worker to compute its figures with."""
-    if key == "city":
-        return None
-    _unit, unit_id, role = key.split(":")
-    return User(role=role, unit_id=int(unit_id))
-
-
-def recent_audiences(now):
-    """{audience: its members' latest login} of the users who may open the accuracy page and logged in within
-    SNAPSHOT_WATCHED: the audiences whose figures the worker counts ahead (jobs.prepare_accuracy_snapshots)."""
-    users = (User.objects.filter(is_active=True, last_login__gte=now - SNAPSHOT_WATCHED)
-             .filter(Q(role__in=ACCURACY_ROLES) | Q(is_superuser=True)).select_related("unit"))
-    latest = {}
-    for user in users:
-        key = audience(user)
-        latest[key] = max(latest.get(key, user.last_login), user.last_login)
-    return latest
-
-
-def accuracy_for(user, weeks=DEFAULT_WEEKS, now=None):
-    """(Accuracy, computed_at) for the accuracy page: the report counted now (computed_at None) or, when counting
-    it took SNAPSHOT_AFTER seconds or more, its snapshot (AccuracySnapshot) while younger than SNAPSHOT_MAX_AGE."""
-    now = now or timezone.now()
-    key = audience(user)
-    snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first()
-    if snapshot is not None and snapshot.computed_at >= now - SNAPSHOT_MAX_AGE:
-        if snapshot.viewed_at < now - timedelta(minutes=10):  # not a write for every view
-            AccuracySnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
-        return pickle.loads(snapshot.report), snapshot.computed_at  # noqa: S301 — written by keep_snapshot only
-    report, seconds = counted_report(weeks, user, now)
-    if seconds >= SNAPSHOT_AFTER:
-        keep_snapshot(key, weeks, report, seconds, now)
-    elif snapshot is not None:
-        snapshot.delete()  # counting is quick again (old dispatches left the window): no need to keep one
-    return report, None
-
-
-def counted_report(weeks, user, now):
-    """(accuracy_report, the seconds it took)."""
-    started = time.perf_counter()
-    report = accuracy_report(weeks=weeks, now=now, user=user)
-    return report, time.perf_counter() - started
-
-
-def keep_snapshot(key, weeks, report, seconds, now, viewed_at=None):
-    AccuracySnapshot.objects.update_or_create(audience=key, weeks=weeks, defaults={
-        "computed_at": now, "viewed_at": viewed_at or now, "seconds": round(seconds, 3),
-        "report": pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)})
-
-
-GUIDE_THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
-
-
-def threshold_guide(qs, thresholds=GUIDE_THRESHOLDS, limit=15):
-    """What auto-dispatch would have done with the dispatchers' own decisions: the evidence for a rule's
-    threshold (AutoDispatchRule).
-
-    For each category the engine put first (the category a rule acts on), of its logged dispatches: how many
-    had a top confidence of at least t (a rule at t would have dispatched them by itself: `covered`) and how
-    many of those the dispatcher sent as suggestion #1 (`right`: auto-dispatch would have done the same).
-    Auto-dispatched rows are left out: they would only confirm themselves. {"thresholds", "total": row,
-    "categories": [row]} for the `limit` categories most often first; a row is {code, name, n,
-    cells: [{threshold, covered, coverage, right, precision}], path} (path: the category's full path, as the
-    by-category table names it)."""
-    from jiesu.categories.models import Category
-
-    human = qs.exclude(source=SuggestionSource.AUTO).annotate(
-        top_code=KT("suggested__0__category__code"), top_name=KT("suggested__0__category__name"))
-    counts = {"n": Count("id")}
-    for i, t in enumerate(thresholds):
-        counts[f"covered{i}"] = Count("id", filter=Q(confidence__gte=t))
-        counts[f"right{i}"] = Count("id", filter=Q(confidence__gte=t, accepted_rank=1))
-
-    def row(code, name, figures):
-        n = figures["n"]
-        cells = [{"threshold": t, "covered": figures[f"covered{i}"], "right": figures[f"right{i}"],
-                  "coverage": _share(figures[f"covered{i}"], n),
-                  "precision": _share(figures[f"right{i}"], figures[f"covered{i}"])}
-                 for i, t in enumerate(thresholds)]
-        return {"code": code, "name": name, "n": n, "cells": cells}
-
-    by_category = list(human.values("top_code", "top_name").annotate(**counts).order_by("-n", "top_code")[:limit])
-    paths = {c.code: c.full_name() for c in Category.objects.filter(
-        code__in=[r["top_code"] for r in by_category if r["top_code"]]).select_related("parent", "parent__parent")}
-    return {"thresholds": list(thresholds), "total": row("", "", human.aggregate(**counts)),
-            "categories": [{**row(r["top_code"], r["top_name"], r), "path": paths.get(r["top_code"], r["top_name"])}
-                           for r in by_category]}
-
-
-def by_model(qs, limit=6):
-    """The figures of each model version the dispatches were suggested by, the newest first: how a retrained
-    model does at the desk, against the one it replaced."""
-    rows = (qs.values("model_version").annotate(first=Min("at"), last=Max("at"), **_counts())
-            .order_by("-first")[:limit])
-    return [_with_shares(dict(row)) for row in rows]
-
-
-def returns_report(qs):
-    """Upheld returns (退单 upheld on arbitration) of the unit each logged dispatch went to, after it,
-    by whether that unit was the suggested one.
-
-    Groups: the top suggestion's lead unit was dispatched (unit_rank 1); the lead of
-    suggestion #2 or #3; a unit none of the suggestions named (the dispatcher differed).
-    """
-    upheld = Exists(ReturnRequest.objects.filter(ticket=OuterRef("ticket"), unit=OuterRef("lead_unit"),
-                                                 state=RequestState.APPROVED, created_at__gte=OuterRef("at")))
-    groups = (("top", Q(unit_rank=1), gettext_lazy("Dispatched to the top suggestion's unit")),
-              ("other", Q(unit_rank__gt=1), gettext_lazy("Dispatched to the unit of suggestion #2 or #3")),
-              ("differed", Q(unit_rank__isnull=True), gettext_lazy("Dispatched to a unit not suggested")))
-    figures = qs.annotate(returned=upheld).aggregate(**{
-        f"{key}_{what}": Count("id", filter=cond & (Q(returned=True) if what == "r" else Q()))
-        for key, cond, _label in groups for what in ("n", "r")})
-    rows = []
-    for key, _cond, label in groups:
-        n, r = figures[f"{key}_n"], figures[f"{key}_r"]
-        rows.append({"group": key, "label": label, "n": n, "returned": r, "share": _share(r, n)})
-    followed_n, followed_r = rows[0]["n"] + rows[1]["n"], rows[0]["returned"] + rows[1]["returned"]
-    rows.insert(2, {"group": "followed", "label": gettext_lazy("Dispatched to a suggested unit (#1–#3)"), "n": followed_n,
-                    "returned": followed_r, "share": _share(followed_r, followed_n)})
-    return rows
-
 
 
 # ── retraining runs ─────────────────────────────────────────────────────────
@@ -1102,7 +934,7 @@ def retrains_failed_in_a_row():
 
 def last_retrain_runs(limit=5):
     """The latest runs of the desk's model, for the accuracy page."""
-    return list(desk_retrain_runs()[:limit])
+    return list(desk_retrain_runs().select_related("asked_by")[:limit])
 
 
 def other_retrain_runs():

@@ -7,6 +7,7 @@ urlpatterns = [
     path("dispatch/desk/<int:pk>/suggestions/", views.suggestions, name="desk_suggestions"),
     path("dispatch/desk/<int:pk>/accept/", views.accept, name="desk_accept"),
     path("dispatch/accuracy/", views.accuracy, name="dispatch_accuracy"),
+    path("dispatch/accuracy/recount/", views.recount, name="dispatch_accuracy_recount"),
     path("dispatch/model/rollback/", model_views.rollback, name="dispatch_model_rollback"),
     path("dispatch/model/retrain/", model_views.retrain, name="dispatch_model_retrain"),
     path("intake-check/", duplicate_views.intake_check, name="duplicates_check"),

@@ -5,34 +5,41 @@
     POST /dispatch/desk/<id>/accept/        rank=1|2|3 (+ expect_category_<rank>, expect_lead_<rank>):
                                             dispatch that suggestion as suggested, logged
     GET  /dispatch/accuracy/?weeks=12       suggestion accuracy by week and category, returns
+         &district= &street= &group= &source= &dispatcher=    narrowed (counted live, never kept)
+    POST /dispatch/accuracy/recount/        weeks=12: the viewer's kept report counted again (figures.recount)
 
 The panel sits in the dispatch queue and on the ticket page through the `desk`
 template tags (jiesu/dispatch/templatetags/desk.py). Every change goes through
 jiesu.dispatch.services, which dispatches through jiesu.tickets.services.
 """
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jiesu.accounts.models import Role
+from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
+from jiesu.core.params import as_id
+from jiesu.dispatch import accuracy as figures
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import SuggestionSource
+from jiesu.dispatch.services import ONE_KEY_FLOOR_PERCENT
 from jiesu.tickets import queries
 from jiesu.tickets.models import State
+from jiesu.units.models import Unit, UnitKind
 
 DESK_ROLES = (Role.DISPATCHER, Role.ADMIN)
-#: A suggestion shown under this percentage is not dispatched by one key (desk.js asks for the form): the model
-#: gives it less than 1 chance in 20, a guess rather than a suggestion (docs/dispatch-desk.md, "Keyboard").
-ONE_KEY_FLOOR_PERCENT = 5
 
 
 def _ticket(request, pk):
@@ -53,7 +60,10 @@ def _back(request, ticket):
 def panel_context(ticket):
     """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
     found = desk.safe_suggestions(ticket)
-    rows = [suggestion_row(s, found.cold_start) for s in found]
+    shown = [(s.category.id, s.category.name) for s in found]
+    if ticket.category_id:
+        shown.append((ticket.category_id, ticket.category.name))
+    rows = [{**suggestion_row(s, found.cold_start), "category": told_apart(s.category, shown)} for s in found]
     return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
             "one_key_floor": f"{ONE_KEY_FLOOR_PERCENT}%",
             "unreadable": desk.unreadable_model_file(found.cold_start),
@@ -62,11 +72,19 @@ def panel_context(ticket):
 
 def suggestion_row(suggestion, cold_start=False):
     """A suggestion as the panel shows it: its percentage, whether it can be dispatched as suggested and whether one
-    key may do it. The floor is compared with the percentage shown (5% on the screen is 5%), and not applied to the
-    cold start, whose percentages only rank (a right suggestion shows at 1–10 %: the panel's head says so)."""
-    percent = f"{suggestion.confidence:.0%}"
-    return {"s": suggestion, "dispatchable": desk.dispatchable(suggestion), "percent": percent,
-            "one_key": cold_start or int(percent[:-1]) >= ONE_KEY_FLOOR_PERCENT}
+    key may do it (services.one_key_may_dispatch: the percentage shown, not the cold start)."""
+    return {"s": suggestion, "dispatchable": desk.dispatchable(suggestion), "percent": desk.shown_percent(suggestion),
+            "one_key": desk.one_key_may_dispatch(suggestion, cold_start)}
+
+
+def told_apart(category, shown):
+    """A category's name, with its parents' path where another category of `shown` ((id, name) pairs: what the
+    dispatcher sees beside it) has the same name: 占道经营（城市管理部件与事件 / 街面秩序类）, as the catalogue repeats
+    names across its two trees (90.09.09006 and 03.01.01, routed to other units)."""
+    namesake = any(name == category.name and pk != category.id for pk, name in shown)
+    if not namesake or category.parent is None:
+        return category.name
+    return _("%(name)s (%(path)s)") % {"name": category.name, "path": category.parent.full_name()}
 
 
 def unplaced_reason(place):
@@ -99,6 +117,7 @@ def accept(request, pk):
     ticket = _ticket(request, pk)
     back = _back(request, ticket)
     rank = request.POST.get("rank", "")
+    before = [(ticket.category_id, ticket.category.name)] if ticket.category_id else []
     try:
         ticket, row = desk.accept(request.user, ticket, rank, request.POST.get("note", ""),
                                   expect_category=request.POST.get(f"expect_category_{rank}", ""),
@@ -108,12 +127,13 @@ def accept(request, pk):
         messages.error(request, _("Suggestion not dispatched: %(message)s") % {"message": exc.message})
         return redirect(back)
     messages.success(request, _("%(number)s dispatched as suggestion #%(rank)s: %(category)s → %(unit)s.") % {
-        "number": ticket.number, "rank": row.accepted_rank, "category": ticket.category.name,
-        "unit": ticket.lead_unit.name})
+        "number": ticket.number, "rank": row.accepted_rank, "unit": ticket.lead_unit.name,
+        "category": told_apart(ticket.category, before + [(r["category"]["id"], r["category"]["name"])
+                                                          for r in row.suggested])})
     return redirect(back)
 
 
-def _weeks(value, default=desk.DEFAULT_WEEKS):
+def _weeks(value, default=figures.DEFAULT_WEEKS):
     """(weeks, the value given when it was not 1–52 weeks, else None): `?weeks=` out of range is brought into it
     and a value that is no whole number gives the default, and the page says so (not silently)."""
     if value is None or value.strip() == "":
@@ -133,13 +153,54 @@ def may_see_raw_errors(user):
     return bool(user.is_superuser or user.role == Role.ADMIN or user.is_staff)
 
 
+def category_code(value):
+    """A category code as typed in the query (01.02, 90.09.09006), or "" for anything else: it becomes part of a
+    kept report's key (accuracy.snapshot_key), where a "|" would read as another filter."""
+    value = value.strip()
+    return value if re.fullmatch(r"[0-9A-Za-z.]{1,20}", value) else ""
+
+
+def accuracy_filters(user, get):
+    """The page's AccuracyFilters from the query (or the recount's form), each kept only where the viewer may use
+    it: the place for city-wide users (a district's or a street's stay within their territory), the dispatcher for
+    who sees_staff_figures; a source or a category that does not exist narrows nothing."""
+    city_wide = scoping.is_city_wide(user)
+    district, street = (as_id(get.get("district")), as_id(get.get("street"))) if city_wide else (None, None)
+    if district and street and not Unit.objects.filter(pk=street, parent_id=district).exists():
+        street = None  # the street of the district chosen before: the new district's figures
+    source = get.get("source", "")
+    return figures.AccuracyFilters(
+        district=district, street=street,
+        group=category_code(get.get("group", "")), source=source if source in SuggestionSource.values else "",
+        dispatcher=as_id(get.get("dispatcher")) if figures.sees_staff_figures(user) else None)
+
+
+def filter_choices(user, filters):
+    """The filter form's options: districts and the chosen district's streets (city-wide users), the first-level
+    categories, the sources, and the dispatchers (who sees_staff_figures)."""
+    from jiesu.categories.models import Category
+
+    choices = {"groups": Category.objects.filter(parent__isnull=True).order_by("code"),
+               "sources": SuggestionSource.choices}
+    if scoping.is_city_wide(user):
+        choices["districts"] = Unit.objects.filter(kind=UnitKind.DISTRICT, active=True).order_by("code")
+        if filters.district:
+            choices["streets"] = Unit.objects.filter(kind=UnitKind.STREET, parent_id=filters.district,
+                                                     active=True).order_by("code")
+    if figures.sees_staff_figures(user):
+        choices["dispatchers"] = User.objects.filter(role=Role.DISPATCHER, is_active=True).exclude(
+            username=SYSTEM_USERNAME).order_by("username")
+    return choices
+
+
 @login_required
 @require_GET
 def accuracy(request):
     """建议准确率: how often the dispatchers took the engine's suggestion, and what wrong dispatches cost."""
-    scoping.require_role(request.user, *desk.ACCURACY_ROLES)
+    scoping.require_role(request.user, *figures.ACCURACY_ROLES)
     weeks, corrected = _weeks(request.GET.get("weeks"))
-    report, computed_at = desk.accuracy_for(request.user, weeks)
+    filters = accuracy_filters(request.user, request.GET)
+    report, computed_at = figures.accuracy_for(request.user, weeks, filters=filters)
     desk.abandon_lost_retrain_runs()  # a run killed while no worker runs is not shown as running
     staff = may_see_raw_errors(request.user)
     return render(request, "dispatch/accuracy.html", {
@@ -148,4 +209,30 @@ def accuracy(request):
         "categories": report.categories[:40], "title": _("Dispatch accuracy"), "model": desk.model_in_use(),
         "schedule": desk.retrain_schedule(), "retrain_runs": desk.last_retrain_runs(), "rows_most": MOST_ROWS,
         "show_reason": staff, "other_runs": desk.other_retrain_runs() if staff else 0,
+        "filters": filters, "choices": filter_choices(request.user, filters),
+        "staff_figures": figures.sees_staff_figures(request.user),
+        "since_count": figures.logged_since(request.user, computed_at, filters=filters) if computed_at else None,
+        "kept_hours": int(figures.SNAPSHOT_MAX_AGE.total_seconds() // 3600), "keep_rows": figures.KEEP_ROWS,
+        "may_recount": computed_at is not None and figures.may_recount(request.user),
+        "keeps_rules": request.user.has_perm("dispatch.change_autodispatchrule"),
     })
+
+
+@login_required
+@require_POST
+def recount(request):
+    """Count the viewer's kept accuracy report again now (figures.recount: at most once per RECOUNT_AFTER)."""
+    scoping.require_role(request.user, *figures.ACCURACY_ROLES)
+    if not figures.may_recount(request.user):
+        raise PermissionDenied(_("Your role may not do this."))
+    weeks, _corrected = _weeks(request.POST.get("weeks"))
+    filters = accuracy_filters(request.user, request.POST)
+    done, again_at = figures.recount(request.user, weeks, filters=filters)
+    if done:
+        messages.success(request, _("The figures were counted again."))
+    else:
+        messages.warning(request, _("The figures were counted less than %(minutes)s minutes ago: they may be "
+                                    "counted again from %(at)s.") % {
+            "minutes": int(figures.RECOUNT_AFTER.total_seconds() // 60),
+            "at": timezone.localtime(again_at).strftime("%H:%M")})
+    return redirect(f"{reverse('dispatch_accuracy')}?{urlencode({'weeks': weeks, **filters.params()})}")

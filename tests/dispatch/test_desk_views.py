@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
+from jiesu.dispatch import accuracy as figures
 from jiesu.dispatch import duplicates, router
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import DispatchSuggestion
@@ -151,7 +152,8 @@ def test_accuracy_page_and_roles(desk_world, as_user):
 def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hourly(desk_world, as_user,
                                                                                     monkeypatch):
     """A city's millions of logged dispatches take seconds to count (bench/dispatch_accuracy.py): past
-    SNAPSHOT_AFTER the report is kept, shown with when it was counted, and the worker counts it again."""
+    KEEP_ROWS logged dispatches the report is kept, shown with when it was counted, and the worker counts it
+    again."""
     from jiesu.dispatch import jobs
     from jiesu.dispatch.models import AccuracySnapshot
 
@@ -159,11 +161,11 @@ def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hou
     desk.accept(w.dispatcher, new_ticket(w), 1)
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="1"' in html and "acc-computed" not in html and not AccuracySnapshot.objects.exists()
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)  # every report counts as slow
+    monkeypatch.setattr(figures, "KEEP_ROWS", 0)  # every report counts as big
     as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4")
     kept = AccuracySnapshot.objects.get()
     assert (kept.audience, kept.weeks) == ("city", 4)
-    desk.accept(w.dispatcher, new_ticket(w), 1)  # logged after the snapshot
+    desk.accept(w.dispatcher, new_ticket(w), 1, confirm=True)  # logged after the snapshot (the same text: confirmed)
     for user in (w.supervisor, w.dispatcher):  # every city-wide user shares it
         html = as_user(user).get("/dispatch/accuracy/?weeks=4").content.decode()
         assert 'data-total="1"' in html and 'id="acc-computed"' in html and "（每小时更新）" in html
@@ -177,14 +179,14 @@ def test_a_slow_accuracy_report_is_shown_from_its_snapshot_and_counted_again_hou
     assert jobs.refresh_accuracy_snapshots(later) == {"refreshed": 2, "dropped": 0, "prepared": 0}
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="2"' in html  # counted again by the worker
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # kept while the machine was busy; quick now: dropped
+    monkeypatch.setattr(figures, "KEEP_ROWS", 10**9)  # old dispatches left the window: small now, dropped
     assert jobs.refresh_accuracy_snapshots(later + timedelta(hours=1, minutes=1)) == {
         "refreshed": 0, "dropped": 2, "prepared": 0}
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)
+    monkeypatch.setattr(figures, "KEEP_ROWS", 0)
     as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4")
     as_user(outside).get("/dispatch/accuracy/?weeks=4")
     AccuracySnapshot.objects.update(computed_at=timezone.now() - timedelta(hours=3))
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # quick again: counted live, the snapshot dropped
+    monkeypatch.setattr(figures, "KEEP_ROWS", 10**9)  # small again: counted live, the snapshot dropped
     html = as_user(w.supervisor).get("/dispatch/accuracy/?weeks=4").content.decode()
     assert 'data-total="2"' in html and "acc-computed" not in html
     assert not AccuracySnapshot.objects.filter(audience="city").exists()
@@ -212,7 +214,7 @@ def test_the_worker_counts_ahead_the_slow_reports_of_who_logged_in_lately(desk_w
     User.objects.filter(pk=w.supervisor.pk).update(last_login=now - timedelta(hours=5))
     w.street_staff.last_login = now  # may not open the page
     w.street_staff.save()
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 0.0)  # every report counts as slow
+    monkeypatch.setattr(figures, "KEEP_ROWS", 0)  # every report counts as big
     assert jobs.prepare_accuracy_snapshots(now) == 0 and counted == []  # 1 logged dispatch: a small city
     monkeypatch.setattr(desk, "PREPARE_ROWS", 1)
     assert jobs.prepare_accuracy_snapshots(now + timedelta(minutes=30)) == 0  # looked half an hour ago
@@ -226,7 +228,7 @@ def test_the_worker_counts_ahead_the_slow_reports_of_who_logged_in_lately(desk_w
     assert 'id="acc-computed"' in html and 'data-total="1"' in html  # read from what the worker counted
     assert len(counted) == 2
     AccuracySnapshot.objects.all().delete()
-    monkeypatch.setattr(desk, "SNAPSHOT_AFTER", 60.0)  # quick: counted, not kept, and not again within a day
+    monkeypatch.setattr(figures, "KEEP_ROWS", 10**9)  # small: counted, not kept, and not again within a day
     assert jobs.prepare_accuracy_snapshots(now + timedelta(hours=2)) == 0 and len(counted) == 4
     assert not AccuracySnapshot.objects.exists()
     assert jobs.prepare_accuracy_snapshots(now + timedelta(hours=3)) == 0 and len(counted) == 4
@@ -420,8 +422,8 @@ def test_the_api_gives_and_accepts_suggestions(desk_world, as_user):
     assert Ticket.objects.get(pk=other.pk).state == State.NEW
     r = chinese.get("/api/v1/dispatch/locate", {"lon": "nan", "lat": "39.9"})
     assert r.status_code == 422 and (r.json()["field"], r.json()["message"]) == ("lon", "经度（lon） 必须是有限的数字。")
-    r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3},
-                                   content_type="application/json")
+    r = as_user(w.dispatcher).post(f"/api/v1/dispatch/tickets/{other.pk}/accept", {"rank": 3, "confirm": True},
+                                   content_type="application/json")  # shown at 4 %: under the one-key floor
     assert r.status_code == 200 and r.json()["lead"]["code"] == w.district.code
 
 
