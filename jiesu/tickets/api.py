@@ -9,7 +9,7 @@ from pydantic import Field
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.text_masking import text_for
+from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, services
 from jiesu.tickets.models import Ticket
@@ -91,6 +91,9 @@ class TicketOut(Schema):
     emergency: dict | None = Field(None, description="on recording only: {number, label} when the text reads as "
                                                       "an emergency (110/119/120/122, what to do in the request's "
                                                       "language): an app tells its citizen to call that line now")
+    place_note: str | None = Field(None, description="on recording only: why the point sent was not kept (outside "
+                                                       "the city; kept in the intake event) and how the place was "
+                                                       "found instead")
 
 
 class EventOut(Schema):
@@ -150,7 +153,16 @@ class ArbitrateIn(Schema):
     note: str = ""
     lead_unit: int | None = None
     co_units: list[int] = []
+    category: str = Field("", description="category code (a leaf) to file the ticket under instead of its own, "
+                                          "whatever the decision; the event records the old and the new one (else "
+                                          "400 on the field category)")
     confirm_negative: bool = Field(False, strict=True, description=CONFIRM_NEGATIVE)
+
+
+class CategoryIn(Schema):
+    category: str = Field(..., description="category code (a leaf), not the ticket's own")
+    reason: str = Field(..., description="why the category is corrected: at least 4 characters, not only digits, "
+                                         "punctuation or one character repeated (else 400 on the field reason)")
 
 
 class ExtensionIn(Schema):
@@ -221,14 +233,29 @@ def create(request, payload: TicketIn):
     """Create a ticket. Send an `Idempotency-Key` header: a retry with the same key returns the
     first ticket (200) instead of creating a second one (201)."""
     data = IntakeData(**{**payload.dict(exclude={"category", "street"}),
-                         "category_code": payload.category, "street_code": payload.street})
+                         "category_code": payload.category, "street_code": payload.street,
+                         "drop_point_outside": True})
     ticket, created = services.create_ticket(request.user, data,
                                              idempotency_key=request.headers.get("Idempotency-Key") or None)
     if created:
         from jiesu.dispatch import duplicates
 
         duplicates.flag_repeats_quietly(request.user, ticket)
-    return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(request.user, ticket)}
+    return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(request.user, ticket),
+                                       "place_note": _point_dropped(data, ticket)}
+
+
+def _point_dropped(data, ticket):
+    """The answer's word on a point outside the city that intake left out, or None."""
+    from django.utils.translation import gettext as _
+
+    if data.point_outside is None:
+        return None
+    if ticket.district_id is None:
+        return _("The coordinates lie outside the city: the request is recorded without them (kept in its history) "
+                 "and, with no place found, goes to the 12345 hotline centre for manual dispatch.")
+    return _("The coordinates lie outside the city: the request is recorded without them (kept in its history) and "
+             "placed by its address or the place chosen.")
 
 
 def _emergency(user, ticket):
@@ -274,22 +301,25 @@ def get_ticket(request, ticket_id: int):
 #: What a citizen's own history holds (as their progress page shows it): the steps, the reply, the callbacks (the
 #: one that closes it says so in `to_state`); no staff, no internal notes or flags (a same-caller flag names other
 #: people's tickets).
-CITIZEN_EVENT_KINDS = ("intake", "dispatch", "answer", "reply", "callback", "close_special", "close", "reopen")
+CITIZEN_EVENT_KINDS = ("intake", "dispatch", "answer", "reply", "callback", "close_special", "close_anonymous", "close",
+                       "reopen")
 CITIZEN_EVENT_NOTES = ("answer", "reply")
 
 
 @router.get("/{ticket_id}/events", response=list[EventOut], summary="The ticket's history")
 def events(request, ticket_id: int):
-    """Every event for staff; for the citizen, the steps of their progress page only."""
+    """Every event for staff, the notes masked as the text is (a note may quote the citizen's number); for the
+    citizen, the steps of their progress page only."""
     ticket = visible(request, ticket_id)
     rows = ticket.events.select_related("actor", "actor_unit")
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
         return [{"at": e.at, "kind": e.kind, "actor": None, "unit": None, "from_state": e.from_state,
                  "to_state": e.to_state, "note": e.note if e.kind in CITIZEN_EVENT_NOTES else "", "payload": {}}
                 for e in rows.filter(kind__in=CITIZEN_EVENT_KINDS)]
+    note_read = notes_for(request.user, ticket)
     return [{"at": e.at, "kind": e.kind, "actor": str(e.actor) if e.actor else None,
              "unit": e.actor_unit.name if e.actor_unit else None, "from_state": e.from_state,
-             "to_state": e.to_state, "note": e.note, "payload": e.payload}
+             "to_state": e.to_state, "note": note_read(e.note), "payload": e.payload}
             for e in rows]
 
 
@@ -361,7 +391,15 @@ def return_ticket(request, ticket_id: int, payload: ReturnIn):
 def arbitrate(request, ticket_id: int, payload: ArbitrateIn):
     """Upholding with a `lead_unit` re-dispatches: that dispatch is logged on the desk (source `api`)."""
     return _action(request, ticket_id, logged.arbitrate, payload.uphold, payload.note, payload.lead_unit,
-                   payload.co_units, source=SuggestionSource.API, confirm_negative=payload.confirm_negative)
+                   payload.co_units, source=SuggestionSource.API, confirm_negative=payload.confirm_negative,
+                   category_code=payload.category or None)
+
+
+@router.post("/{ticket_id}/category", response=TicketOut, summary="更正类别 Correct the category after dispatch")
+def correct_category(request, ticket_id: int, payload: CategoryIn):
+    """Dispatchers and supervisors; recorded as a `recategorize` event (category_from → category_to, the reason as
+    its note). The units and deadlines stay; the statistics and the training data follow the new category."""
+    return _action(request, ticket_id, services.correct_category, payload.category, payload.reason)
 
 
 @router.post("/{ticket_id}/extension", response=TicketOut, summary="延期申请 Request an extension")

@@ -47,6 +47,8 @@ ACTIONS = {a.name: a for a in [
     Action("callback", (REPLIED, ANSWERED), None, ("callback_agent",)),
     Action("merge", (NEW, DISPATCHED, SIGNED, CONTACTED), MERGED, ("dispatcher",)),
     Action("reopen", (CLOSED,), NEW, ("dispatcher", "supervisor")),
+    # 更正类别 after dispatch (a returned ticket's is corrected in its arbitration); a unit may not
+    Action("recategorize", HANDLING + (REPLIED, CLOSED), None, ("dispatcher", "supervisor")),
     # 撤销合并: a merged request, also one given its parent's reply, until its citizen is called back (then closed)
     Action("unmerge", (MERGED, REPLIED, ANSWERED), NEW, ("dispatcher", "supervisor")),
     Action("attach", OPEN + (REPLIED, ANSWERED), None, HOTLINE + HANDLERS + ("citizen",), "assigned"),
@@ -55,6 +57,14 @@ ACTIONS = {a.name: a for a in [
 # Where each callback outcome leads (the callback action's target depends on it).
 CALLBACK_CLOSES = CLOSED
 CALLBACK_REHANDLES = DISPATCHED
+# An anonymous request has nobody to call back: its reply (or direct answer) closes it at once, so it never waits
+# in the callback queue for three pretend attempts (audit 11, finding 20).
+ANONYMOUS_REPLY_CLOSES = CLOSED
+
+
+def awaits_callback(anonymous):
+    """Whether a replied or answered ticket waits for a callback (else the reply closes it)."""
+    return not anonymous
 
 STATE_LABELS_ZH = {
     NEW: "待派单", ANSWERED: "已直接答复", DISPATCHED: "已派单", SIGNED: "已签收", CONTACTED: "已联系",

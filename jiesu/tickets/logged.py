@@ -21,16 +21,18 @@ def dispatch(user, ticket, lead_unit_id, co_unit_ids=(), note="", category_code=
     return ticket
 
 
-def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, source, confirm_negative=False):
+def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, source, confirm_negative=False,
+              category_code=None):
     """services.arbitrate; when it upholds the return and re-dispatches to `lead_unit_id`, the new
-    dispatch is logged like any other (in the same transaction). Returns the ticket."""
+    dispatch is logged like any other (in the same transaction), with the category it corrected, if any: a
+    dispatch the suggestions did not name is an override. Returns the ticket."""
     from jiesu.dispatch import services as desk
 
     redispatch = bool(uphold and lead_unit_id)
     suggestions = desk.safe_suggestions(ticket) if redispatch else None  # the engine, before any row is locked
     with transaction.atomic():
         ticket = services.arbitrate(user, ticket, uphold, note, lead_unit_id, co_unit_ids,
-                                    confirm_negative=confirm_negative)
+                                    confirm_negative=confirm_negative, category_code=category_code)
         if redispatch:
             desk.record(ticket, suggestions, user, source)
     return ticket

@@ -6,9 +6,10 @@ Every list is scoped through jiesu.core.scoping and joins what its page shows
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 
-from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, StrIndex, Substr
 from django.utils import timezone
 
 from jiesu.core import scoping
@@ -37,6 +38,55 @@ def ticket_by_number(text):
     return Ticket.objects.filter(query_code=text.upper()).values_list("pk", flat=True).first()
 
 
+def tickets_by_number(text):
+    """Ids of the tickets a number box means: the ticket by its number or query code (ticket_by_number), and
+    those imported under this external id, from any source (「BJ12345-00010」, an LA SRNumber, an NYC Unique Key)."""
+    pk = ticket_by_number(text)
+    return ([pk] if pk is not None else []) + [found for found in imported_ticket_ids(text) if found != pk]
+
+
+def imported_ticket_ids(external_id):
+    """Ids of tickets imported as `external_id`: the exact idempotency keys import:<source>:<id> of every source
+    imported from, looked up on the keys' unique index."""
+    external_id = (external_id or "").strip()
+    if not external_id:
+        return []
+    keys = [f"{IMPORT_KEY_PREFIX}{source}:{external_id}" for source in import_sources()]
+    return list(Ticket.objects.filter(idempotency_key__in=keys).values_list("pk", flat=True))
+
+
+IMPORT_SOURCES_REREAD = 600  # seconds: how long the sources read in full serve before they are read in full again
+_sources_memo = None  # (the newest ticket's (id, created_at) when read, the sources, monotonic time of the full read)
+
+
+def import_sources():
+    """The sources tickets were imported from (csv, la311, nyc311…), sorted. Reading them all scans every import
+    key (43 ms CPU over 88,030): that is done every IMPORT_SOURCES_REREAD seconds, or when the newest ticket read is
+    gone (a database rolled back or replaced); in between only the tickets added since are read (the ids above it:
+    two small queries on the primary key). The full read also catches an import's ids committed out of order."""
+    global _sources_memo
+    newest = Ticket.objects.order_by("-pk").values_list("pk", "created_at").first()
+    if newest is None:
+        return []
+    memo = _sources_memo
+    if (memo is None or monotonic() - memo[2] > IMPORT_SOURCES_REREAD
+            or not Ticket.objects.filter(pk=memo[0][0], created_at=memo[0][1]).exists()):
+        memo = (newest, sources_among(Ticket.objects.filter(pk__lte=newest[0])), monotonic())
+    elif newest != memo[0]:
+        added = Ticket.objects.filter(pk__gt=memo[0][0], pk__lte=newest[0])
+        memo = (newest, memo[1] | sources_among(added), memo[2])
+    _sources_memo = memo
+    return sorted(memo[1])
+
+
+def sources_among(tickets):
+    """The distinct sources of the imported ones among `tickets`: the middles of their keys import:<source>:<id>."""
+    rest = Substr("idempotency_key", len(IMPORT_KEY_PREFIX) + 1)
+    source = Substr(rest, 1, StrIndex(rest, Value(":")) - 1)
+    return frozenset(tickets.filter(idempotency_key__startswith=IMPORT_KEY_PREFIX).order_by()
+                     .annotate(source=source).values_list("source", flat=True).distinct())
+
+
 CHILD_TEXTS_SHOWN = 20  # a mass incident merges hundreds: the first ones' words, the rest by number
 
 
@@ -47,8 +97,8 @@ def ticket_for_page(pk):
 
 
 def ticket_page_parts(ticket):
-    """Everything the ticket page lists besides the ticket itself."""
-    return {
+    """Everything the ticket page lists besides the ticket itself, and the auto-dispatch that sent it to its unit."""
+    parts = {
         "assignments": list(ticket.assignments.select_related("unit").order_by("-active", "round", "id")),
         "events": list(ticket.events.select_related("actor", "actor_unit").order_by("at", "id")),
         "attachments": list(ticket.attachments.all()),
@@ -60,6 +110,55 @@ def ticket_page_parts(ticket):
             "id", "created_at", "title", "text", "parent", "state", "citizen_name", "citizen_user", "confidential",
             "anonymous", "lead_unit").order_by("id")[:CHILD_TEXTS_SHOWN]),
     }
+    parts["auto_dispatch"] = auto_dispatch_event(parts["events"])
+    parts["no_place"] = intake_no_place(parts["events"]) if not (ticket.district_id or ticket.street_id) else ""
+    parts["import_origin"] = import_origin(ticket)
+    return parts
+
+
+def intake_no_place(events):
+    """Why the intake found no place for a ticket recorded live (its intake event's "no_place", the locator's reason
+    parts), in the reader's language; "" when it found one or did not say (an import says it its own way)."""
+    from jiesu.dispatch.wording import word
+
+    intake = next((event for event in events if event.kind == "intake"), None)
+    stored = (intake.payload or {}).get("no_place") if intake is not None else None
+    return word(stored_parts(stored)) if isinstance(stored, list) else ""
+
+
+def stored_parts(value):
+    """Reason parts (wording.word) as JSON keeps them, lists for tuples, as parts again: a pair [key, args] whose
+    args are null, an object or a list of parts is a part; anything else is as it is (a name, a number)."""
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and (value[1] is None or isinstance(value[1], (dict, list)))):
+        return value
+    key, args = value
+    if isinstance(args, dict):
+        return key, {name: stored_parts(item) for name, item in args.items()}
+    if isinstance(args, list):
+        return key, [stored_parts(item) for item in args]
+    return key, None
+
+
+def import_origin(ticket):
+    """(source, external id) of an imported ticket, from its key import:<source>:<external id>; None otherwise."""
+    key = ticket.idempotency_key or ""
+    if not key.startswith(IMPORT_KEY_PREFIX):
+        return None
+    source, _sep, external_id = key[len(IMPORT_KEY_PREFIX):].partition(":")
+    return source, external_id
+
+
+def auto_dispatch_event(events):
+    """The auto-dispatch event (payload "auto") that sent the ticket to the unit handling it now, or None: the last
+    event that set the lead unit was a person's dispatch or an upheld return (re-dispatched or sent back to the
+    queue), or there was none. The ticket page's head says 系统自动派单 by it."""
+    for event in reversed(events):
+        if event.kind == "dispatch":
+            return event if isinstance((event.payload or {}).get("auto"), dict) else None
+        if event.kind == "arbitrate" and (event.payload or {}).get("upheld"):
+            return None
+    return None
 
 
 # ── the dispatch queue ──────────────────────────────────────────────────────
@@ -130,6 +229,13 @@ def dispatch_queue(filters=None, now=None):
     return DispatchQueue(in_view, emergencies, counts, districts)
 
 
+def import_history_q(now, prefix=""):
+    """Imported tickets more than HISTORY_OVERDUE past their dispatch time at `now`: an earlier system's backlog,
+    listed apart in the dispatch queue and the units' work lists (`prefix` "ticket__" from an assignment)."""
+    return Q(**{f"{prefix}idempotency_key__startswith": IMPORT_KEY_PREFIX,
+                f"{prefix}dispatch_due__lt": now - HISTORY_OVERDUE})
+
+
 def in_queue_view(waiting, view):
     if view == "history":
         return waiting.history
@@ -163,8 +269,7 @@ def waiting_tickets(now, order="due"):
     a text not seen before is read and checked (duplicates.emergency_hint, ~0.2 ms); imported history is not checked.
     The creation time is read as text, a key only: parsing thousands of datetimes costs more than the query."""
     global _emergency_memo
-    is_history = ExpressionWrapper(Q(idempotency_key__startswith=IMPORT_KEY_PREFIX,
-                                     dispatch_due__lt=now - HISTORY_OVERDUE), output_field=BooleanField())
+    is_history = ExpressionWrapper(import_history_q(now), output_field=BooleanField())
     rows = list(Ticket.objects.filter(state=State.NEW)
                 .annotate(history=is_history, created=Cast("created_at", CharField()))
                 .order_by(*queue_order_by(order))
@@ -208,9 +313,11 @@ def pending_extensions(user=None):
 
 def callback_queue():
     """Replied and directly answered tickets, the longest waiting first. A merged duplicate its parent's own
-    caller sent is left out: that person is called back once, on the parent (services.same_caller_children)."""
+    caller sent is left out: that person is called back once, on the parent (services.same_caller_children); and
+    an anonymous request, which nobody can call back (its reply closes it: services._close_without_callback)."""
     same_caller_child = Q(parent__isnull=False, parent__citizen_phone=F("citizen_phone")) & ~Q(citizen_phone="")
-    return (Ticket.objects.filter(state__in=(State.REPLIED, State.ANSWERED)).exclude(same_caller_child)
+    return (Ticket.objects.filter(state__in=(State.REPLIED, State.ANSWERED), anonymous=False)
+            .exclude(same_caller_child)
             .select_related("category", "street", "lead_unit")
             .order_by("replied_at", "id"))
 
@@ -223,8 +330,10 @@ class WorkFilters:
     role: str = ""         # lead / co / copy
     overdue: bool = False
     q: str = ""
+    view: str = "current"  # current: all but imported history (import_history_q); history: that history only
 
 
+WORK_VIEWS = ("current", "history")
 WORK_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)
 
 
@@ -238,8 +347,25 @@ def overdue_q(now, prefix=""):
 
 
 def worklist(user, filters: WorkFilters, now=None):
-    """The user's unit's active assignments; for supervisors, the lead assignments they oversee."""
+    """The user's unit's active assignments of the view chosen; for supervisors, the lead assignments they oversee."""
     now = now or timezone.now()
+    qs = work_assignments(user, filters, now)
+    history = import_history_q(now, "ticket__")
+    qs = qs.filter(history) if filters.view == "history" else qs.exclude(history)
+    return qs.order_by("ticket__reply_due", "dispatched_at", "id")
+
+
+def worklist_counts(user, filters: WorkFilters, now=None):
+    """{view: assignments} of the work list's views under the same filters, in one query."""
+    now = now or timezone.now()
+    history = import_history_q(now, "ticket__")
+    counts = work_assignments(user, filters, now).order_by().aggregate(
+        all=Count("id"), history=Count("id", filter=history))
+    return {"current": counts["all"] - counts["history"], "history": counts["history"]}
+
+
+def work_assignments(user, filters: WorkFilters, now):
+    """The work list's assignments under the filters, both views."""
     qs = (Assignment.objects.filter(active=True)
           .select_related("unit", "ticket", "ticket__category", "ticket__street", "ticket__district"))
     if user.role in scoping.HANDLER_ROLES and not user.is_superuser:
@@ -259,11 +385,11 @@ def worklist(user, filters: WorkFilters, now=None):
     if filters.overdue:
         qs = qs.filter(overdue_q(now))
     if filters.q:
-        pk = ticket_by_number(filters.q) if filters.q[:1].isdigit() else None
+        numbered = tickets_by_number(filters.q)  # its number, query code or old system's number (~1 ms)
         text = Q(ticket__title__icontains=filters.q) | Q(ticket__text__icontains=filters.q) \
             | Q(ticket__address__icontains=filters.q)
-        qs = qs.filter(text | Q(ticket_id=pk)) if pk else qs.filter(text)
-    return qs.order_by("ticket__reply_due", "dispatched_at", "id")
+        qs = qs.filter(text | Q(ticket_id__in=numbered)) if numbered else qs.filter(text)
+    return qs
 
 
 def next_step_due(assignment):
@@ -302,6 +428,14 @@ class SearchFilters:
     date_from: object = None
     date_to: object = None
     negative_override: bool = False  # only tickets dispatched despite the negative list (负面清单), for audit
+    auto_dispatched: bool = False    # only tickets the system auto-dispatched (自动派单), to check the rules' work
+
+
+def auto_dispatch_rows():
+    """The suggestion log's rows of auto-dispatches (source auto: the system dispatched the ticket by a rule)."""
+    from jiesu.dispatch.models import DispatchSuggestion, SuggestionSource
+
+    return DispatchSuggestion.objects.filter(source=SuggestionSource.AUTO)
 
 
 def _day_start(day):
@@ -309,11 +443,11 @@ def _day_start(day):
 
 
 def search(user, f: SearchFilters):
-    """Visible tickets matching the filters, newest first (index-friendly: state, district/street + created_at)."""
+    """Visible tickets matching the filters, newest first (index-friendly: state, district/street + created_at), each
+    marked `auto_dispatched` when the system auto-dispatched it (the list's badge)."""
     qs = scoping.visible_tickets(user).select_related(*LIST_RELATED)
     if f.number:
-        pk = ticket_by_number(f.number)
-        qs = qs.filter(pk=pk) if pk else qs.none()
+        qs = qs.filter(pk__in=tickets_by_number(f.number))
     if f.state in State.values:
         qs = qs.filter(state=f.state)
     if f.district:
@@ -333,7 +467,10 @@ def search(user, f: SearchFilters):
     if f.negative_override:
         qs = qs.filter(Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind__in=("dispatch", "arbitrate"),
                                                          payload__has_key="negative_override")))
-    return qs.order_by("-created_at", "-id")
+    if f.auto_dispatched:  # the log's (source, at) index lists them: a few among millions of tickets
+        qs = qs.filter(pk__in=auto_dispatch_rows().values("ticket_id"))
+    auto = Exists(auto_dispatch_rows().filter(ticket=OuterRef("pk")))  # the rows' badge: asked of the page's rows only
+    return qs.annotate(auto_dispatched=auto).order_by("-created_at", "-id")
 
 
 def my_tickets(user):

@@ -20,7 +20,7 @@ from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
 from jiesu.core.params import phone_digits, phone_number
-from jiesu.tickets import lifecycle
+from jiesu.tickets import emergencies, lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
     Notice, NoticeKind, PlaceSource, RequestState, Resolved, ReturnRequest, Satisfied, SpecialClass, State, Ticket, TicketEvent,
@@ -158,6 +158,11 @@ class IntakeData:
     street_code: str = ""
     attachments: list = field(default_factory=list)  # UploadedFile-like: name, size, content_type, read()
     place_source: str = ""  # set by locate(): how the place was found (Ticket.place_source)
+    no_place: object = None  # set by locate() when it found none: why, as the locator's reason parts (wording.word)
+    #: An app's or partner system's point outside the city (a stale fix, a caller elsewhere reporting a matter
+    #: here) is left out, kept in the intake event, rather than refused; the call-taker's form refuses it (a typo).
+    drop_point_outside: bool = False
+    point_outside: dict | None = None  # set by locate(): the point as sent, when it was left out
 
 
 def validate_intake(data: IntakeData):
@@ -193,17 +198,18 @@ def locate(data: IntakeData):
     except LocateError as exc:
         raise DomainError(str(exc), field=exc.field) from None
     if lon is not None:
-        data.lon, data.lat = lon, lat
-        west, south, east, north = conf("CITY_BBOX")
-        if not (west <= data.lon <= east and south <= data.lat <= north):
-            raise DomainError(_("The coordinates lie outside the city."), field="lon")
         from jiesu.dispatch.locator import locate_coordinates
 
-        found = locate_coordinates(data.lon, data.lat, "wgs84")
-        if found.district is None:
+        found = locate_coordinates(lon, lat, "wgs84")
+        if found.district is not None:
+            data.lon, data.lat = lon, lat
+            data.place_source = PlaceSource.COORDINATES
+            return found.place()
+        if not data.drop_point_outside:
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
-        data.place_source = PlaceSource.COORDINATES
-        return found.place()
+        data.point_outside = {"lon": data.lon, "lat": data.lat, "coord_system": data.coord_system,
+                              "reason": found.reason_parts}
+        data.lon = data.lat = None
     if data.street_code:
         place = REFERENCE.get_or_load(("place", data.street_code), lambda: place_of_code(data.street_code))
         if place is None:
@@ -217,6 +223,13 @@ def locate(data: IntakeData):
         if found.unit is not None:
             data.place_source = PlaceSource.ADDRESS
             return found.place()
+        data.no_place = found.reason_parts
+    elif data.point_outside:
+        data.no_place = data.point_outside["reason"]
+    else:
+        from jiesu.dispatch.locator import NOTHING_GIVEN
+
+        data.no_place = NOTHING_GIVEN
     return {}
 
 
@@ -319,7 +332,10 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
             for upload in data.attachments:
                 store_attachment(ticket, upload, user)
             record_event(ticket, "intake", user, to_state=State.NEW, at=now, channel=data.channel,
-                         category=category.code if category else None)
+                         category=category.code if category else None,
+                         **({"no_place": data.no_place} if data.no_place else {}),
+                         **({"point_outside": data.point_outside} if data.point_outside else {}))
+            emergencies.notify_dispatchers(ticket)  # not by phone: the dispatchers on duty call back
     except IntegrityError:
         if key:
             existing = Ticket.objects.filter(idempotency_key=key).first()
@@ -381,7 +397,19 @@ def close_special(user, ticket, special_class, note=""):
         child.save()
         record_event(child, "close_special", user, State.MERGED, State.CLOSED, note, special_class=special_class,
                      via_parent=ticket.pk)
+    if special_class == SpecialClass.REPEAT:
+        _file_repeat(user, ticket)
     return ticket
+
+
+def _file_repeat(user, ticket):
+    """A call closed as a repeat without new facts reaches the ticket handling the matter (the one its repeat flag
+    or the call-taker's choice names, followed through merges and earlier repeats: duplicates.repeated_ticket)."""
+    from jiesu.dispatch.duplicates import repeated_ticket
+
+    handled = repeated_ticket(ticket)
+    if handled is not None and handled.pk != ticket.pk:
+        record_repeat_call(user, handled, ticket)
 
 
 @transaction.atomic
@@ -398,6 +426,8 @@ def answer_directly(user, ticket, text):
         child.state, child.reply_text, child.replied_at = State.ANSWERED, text, now
         child.save()
         record_event(child, "answer", user, State.MERGED, State.ANSWERED, text, via_parent=ticket.pk)
+        _close_without_callback(user, child, now)
+    _close_without_callback(user, ticket, now)
     return ticket
 
 
@@ -727,7 +757,20 @@ def reply(user, ticket, text, self_resolved=None):
         child.state = State.REPLIED
         child.save()
         record_event(child, "reply", user, State.MERGED, State.REPLIED, text, via_parent=ticket.pk)
+        _close_without_callback(user, child, now)
+    _close_without_callback(user, ticket, now)
     return ticket
+
+
+def _close_without_callback(user, ticket, now):
+    """An anonymous request, replied or answered, is closed at once: nobody can be called back
+    (lifecycle.awaits_callback), so it never waits in the callback queue nor counts as unreached."""
+    if lifecycle.awaits_callback(ticket.anonymous):
+        return
+    before = ticket.state
+    _close(ticket, CloseReason.ANONYMOUS, now)
+    ticket.save()
+    record_event(ticket, "close_anonymous", user, before, ticket.state)
 
 
 @transaction.atomic
@@ -762,15 +805,19 @@ def return_ticket(user, ticket, reason, suggested_unit_id=None):
 
 
 @transaction.atomic
-def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, confirm_negative=False):
+def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), *, confirm_negative=False,
+              category_code=None):
     """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit. A re-dispatch is held to
-    the negative list as a dispatch is (check_negative_list)."""
+    the negative list as a dispatch is (check_negative_list), under the category corrected with it
+    (`category_code`, a leaf: the returning unit's reason is often that the category was wrong); the event records
+    the old and the new category."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("arbitrate", user, ticket)
     request = ticket.returns.filter(state=RequestState.PENDING).select_related("assignment").first()
     if request is None:
         raise Conflict(_("There is no pending return."))
+    corrected = category_correction(ticket, corrected_category(category_code, ticket)) if category_code else {}
     now = timezone.now()
     request.state = RequestState.APPROVED if uphold else RequestState.REJECTED
     request.decided_at, request.decided_by, request.decision_note = now, user, note
@@ -793,7 +840,55 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
     ticket.save()
     record_event(ticket, "arbitrate", user, before, ticket.state, note, upheld=bool(uphold),
                  unit=request.unit.name, new_lead=ticket.lead_unit.name if uphold and ticket.lead_unit else None,
-                 **({"negative_override": overridden} if overridden else {}))
+                 **({"negative_override": overridden} if overridden else {}), **corrected)
+    return ticket
+
+
+def corrected_category(code, ticket):
+    """The active leaf category `code` names, to file `ticket` under instead of its own; refused naming the field
+    (category) when there is none, when it has subcategories, or when it is the ticket's own."""
+    code = (code or "").strip()
+    if not code:
+        raise DomainError(_("%(field)s is required.") % {"field": _("Category")}, field="category")
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise DomainError(_("Unknown category “%(v)s”.") % {"v": code}, field="category")
+    if category.children.filter(active=True).exists():
+        raise DomainError(_("Category: “%(v)s” has subcategories; choose the one that fits.") % {"v": category.name},
+                          field="category")
+    if category.pk == ticket.category_id:
+        raise DomainError(_("Category: the ticket is already filed under “%(v)s”.") % {"v": category.name},
+                          field="category")
+    return category
+
+
+def category_correction(ticket, category):
+    """File `ticket` under `category` (not saved); the facts its event records: the old and the new category."""
+    old = ticket.category if ticket.category_id else None
+    ticket.category = category
+    return {"category_from": old.code if old else None, "category_from_name": old.name if old else None,
+            "category_to": category.code, "category_to_name": category.name}
+
+
+@transaction.atomic
+def correct_category(user, ticket, category_code, reason):
+    """更正类别 after dispatch: a dispatcher or supervisor files the ticket under the category it is about, with a
+    reason that says why (says_why, as an override's). The deadlines and the units stay: the category statistics,
+    the hot spots and the training data follow the ticket's category, and the model learns from the correction
+    (jiesu.dispatch.training)."""
+    ticket = locked(ticket)
+    check("recategorize", user, ticket)
+    if ticket.dispatched_at is None:
+        raise Conflict(_("Only a dispatched ticket's category is corrected here."))
+    category = corrected_category(category_code, ticket)
+    reason = optional_note(reason, "reason")
+    if not says_why(reason):
+        raise DomainError(_("A category correction needs a reason that says why: write it in “%(field)s”, at least "
+                            "%(n)d characters, not only digits, punctuation or one character repeated.") % {
+            "field": _("Reason for the correction"), "n": OVERRIDE_REASON_MIN}, field="reason")
+    facts = category_correction(ticket, category)
+    ticket.save()
+    record_event(ticket, "recategorize", user, ticket.state, ticket.state, reason, **facts)
     return ticket
 
 
@@ -871,6 +966,28 @@ def remind(user, ticket, text=""):
     _notify_lead(user, ticket, NoticeKind.REMIND, text)
     record_event(ticket, "remind", user, ticket.state, ticket.state, text)
     return ticket
+
+
+@transaction.atomic
+def record_repeat_call(user, ticket, repeat):
+    """同一来电人再次来电: `repeat`, a call closed as a repeat without new facts, is filed against `ticket`, the one
+    handling the matter: counted on it (repeat_calls), written in its history, and told to its lead unit as a
+    reminder (催办) while a unit handles it, so the unit learns the citizen called again (audit 11, finding 15)."""
+    ticket = locked(ticket)
+    ticket.repeat_calls += 1
+    ticket.save(update_fields=["repeat_calls", "updated_at"])
+    facts = {"repeat": repeat.pk, "repeat_number": repeat.number, "calls": ticket.repeat_calls + 1}
+    if ticket.state in lifecycle.HANDLING:
+        from jiesu.dispatch.wording import in_platform_language
+
+        _notify_lead(user, ticket, NoticeKind.REMIND, in_platform_language(repeat_call_words, facts))
+    record_event(ticket, "repeat_call", user, ticket.state, ticket.state, **facts)
+    return ticket
+
+
+def repeat_call_words(facts):
+    return _("The same caller called again (%(number)s): call %(calls)d about this request.") % {
+        "number": facts["repeat_number"], "calls": facts["calls"]}
 
 
 # ── callback ────────────────────────────────────────────────────────────────
@@ -1087,7 +1204,8 @@ def merge(user, ticket, parent, confirm=False):
     if parent.pk == ticket.pk:
         raise DomainError(_("Choose another ticket to merge into."), field="parent")
     if parent.state not in lifecycle.OPEN or parent.parent_id:
-        raise Conflict(_("A ticket can only be merged into an open ticket that is not itself merged."))
+        raise Conflict(_("A ticket in the state “%(state)s” takes no more merges: merge only into an open ticket "
+                         "that is not itself merged.") % {"state": parent.get_state_display()})
     if ticket.lead_unit_id and not parent.lead_unit_id:  # would withdraw a unit's work for a ticket nobody handles
         raise Conflict(_("%(number)s is already with a handling unit and %(other)s is not: merge %(other)s into "
                          "%(number)s instead.") % {"number": ticket.number, "other": parent.number})
@@ -1181,7 +1299,7 @@ def reopen(user, ticket, reason):
 def reveal_contact(user, ticket):
     """The citizen's unmasked name and phone, for those who need them; each reveal is an event."""
     scoping.require_view(user, ticket)
-    if not scoping.may_reveal_contact(user, ticket):
+    if not emergencies.may_reveal_number(user, ticket):
         raise Forbidden(_("Your role may not see the citizen's contact details."))
     record_event(ticket, "contact_revealed", user, ticket.state, ticket.state)
     return {"name": ticket.citizen_name, "phone": ticket.citizen_phone}

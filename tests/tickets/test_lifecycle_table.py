@@ -82,6 +82,7 @@ CALLS = {
     "merge": lambda w, t: services.merge(w.dispatcher, t, handled_ticket(w)),
     "reopen": lambda w, t: services.reopen(w.dispatcher, t, "市民反映问题复发"),
     "unmerge": lambda w, t: services.unmerge(w.dispatcher, t, "误合并：不是同一件事"),
+    "recategorize": lambda w, t: services.correct_category(w.supervisor, t, w.gas.code, "市民说的是燃气泄漏"),
 }
 
 
@@ -129,6 +130,9 @@ FORBIDDEN = [
     ("merge", "street_staff", State.DISPATCHED),
     ("supervise", "street_staff", State.SIGNED),
     ("decide_extension", "street_staff", State.SIGNED),
+    ("recategorize", "street_staff", State.SIGNED),
+    ("recategorize", "call_taker", State.DISPATCHED),
+    ("recategorize", "callback_agent", State.CLOSED),
 ]
 
 ROLE_CALLS = {
@@ -143,6 +147,7 @@ ROLE_CALLS = {
     "merge": lambda u, w, t: services.merge(u, t, new_ticket(w)),
     "supervise": lambda u, w, t: services.supervise(u, t, "督办"),
     "decide_extension": lambda u, w, t: services.decide_extension(u, t, True),
+    "recategorize": lambda u, w, t: services.correct_category(u, t, w.gas.code, "市民说的是燃气泄漏"),
 }
 
 

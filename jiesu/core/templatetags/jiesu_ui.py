@@ -120,12 +120,15 @@ def event_labels():
         "extension_decision": _("Extension decided"),
         "supervise": _("Supervision notice issued"),
         "remind": _("Reminder sent"),
+        "repeat_call": _("The same caller called again"),        # a call closed as a repeat, filed here
+        "close_anonymous": _("Closed without callback: anonymous request"),
         "callback": _("Callback"),
         "merge": _("Merged into another ticket"),
         "merged_in": _("Duplicate merged in"),
         "split_off": _("Duplicate split off"),
         "unmerge": _("Merge undone"),
         "reopen": _("Reopened"),
+        "recategorize": _("Category corrected"),
         "contact_revealed": _("Contact details viewed"),
         "approaching": _("Warning: deadline approaching"),
         "overdue": _("Warning: overdue"),
@@ -222,6 +225,9 @@ def event_details(event):
         out.append(_("Return upheld") if p.get("upheld") else _("Return rejected"))
         if p.get("new_lead"):
             out.append(_("New lead unit: %(v)s") % {"v": p["new_lead"]})
+    if kind in ("arbitrate", "recategorize") and p.get("category_to_name"):
+        out.append(_("Category: %(old)s → %(new)s") % {"old": p.get("category_from_name") or "—",
+                                                        "new": p["category_to_name"]})
     if kind in ("dispatch", "arbitrate") and p.get("negative_override"):
         from jiesu.tickets.services import negative_override_words
 
@@ -262,6 +268,10 @@ def event_details(event):
                 out.append(_("Split off from the ticket it was merged into: back in the dispatch queue"))
     if kind == "merge" and p.get("parent_number"):
         out.append(_("Into %(v)s") % {"v": p["parent_number"]})
+    if kind == "repeat_call" and p.get("repeat_number"):
+        from jiesu.tickets.services import repeat_call_words
+
+        out.append(repeat_call_words(p))
     if kind in ("merged_in", "split_off") and p.get("child_number"):
         out.append(_("Duplicate %(v)s") % {"v": p["child_number"]})
     if kind == "unmerge":
