@@ -87,3 +87,13 @@ def test_the_returns_queue_shows_the_masked_title(world, client, confidential):
     services.return_ticket(world.street_staff, confidential, "不属于本街道职责")
     page = page_of(client, world.dispatcher, "/arbitration/")
     assert MASKED_TEXT[:40] in page and "1391234567" not in page
+
+
+def test_the_ticket_pages_timeline_masks_a_note_quoting_the_citizens_number(world, client, confidential):
+    """A unit's contact note quotes the number it called: the timeline shows it masked to who may not reveal it."""
+    ticket = services.sign(world.street_staff, confidential)
+    services.contact(world.street_staff, ticket, "已电话联系韩梅梅13912345678，约定明天上门")
+    page = page_of(client, world.street_staff, f"/tickets/{ticket.pk}/")
+    assert "已电话联系韩**139****5678，约定明天上门" in page
+    assert "13912345678" not in page and "韩梅梅" not in page
+    assert "已电话联系韩梅梅13912345678" in page_of(client, world.call_taker, f"/tickets/{ticket.pk}/")
