@@ -12,12 +12,18 @@ def close_waiting_anonymous(apps, schema_editor):
     TicketEvent = apps.get_model("tickets", "TicketEvent")
     Assignment = apps.get_model("tickets", "Assignment")
     now = timezone.now()
-    waiting = list(Ticket.objects.filter(anonymous=True, state__in=("replied", "answered")).values_list("pk", "state"))
-    for pk, state in waiting:
-        Ticket.objects.filter(pk=pk).update(state="closed", close_reason="anonymous", closed_at=now)
-        Assignment.objects.filter(ticket_id=pk, active=True).update(state="done")
-        TicketEvent.objects.create(ticket_id=pk, at=now, kind="close_anonymous", from_state=state, to_state="closed",
-                                   note="", payload={"migration": "0013"})
+    waiting = Ticket.objects.filter(anonymous=True, state__in=("replied", "answered"))
+    for batch in _batches(list(waiting.values_list("pk", "state")), 2000):
+        pks = [pk for pk, _ in batch]
+        Ticket.objects.filter(pk__in=pks).update(state="closed", close_reason="anonymous", closed_at=now)
+        Assignment.objects.filter(ticket_id__in=pks, active=True).update(state="done")
+        TicketEvent.objects.bulk_create(
+            TicketEvent(ticket_id=pk, at=now, kind="close_anonymous", from_state=state, to_state="closed", note="",
+                        payload={"migration": "0013"}) for pk, state in batch)
+
+
+def _batches(rows, size):
+    return (rows[i:i + size] for i in range(0, len(rows), size))
 
 
 class Migration(migrations.Migration):
