@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -11,7 +11,7 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
-from jiesu.tickets import logged, services
+from jiesu.tickets import logged, queries, services
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.services import IntakeData
 
@@ -279,9 +279,17 @@ class TicketPage(Schema):
     items: list[TicketOut]
 
 
+NUMBER_FILTER = ("the ticket's number (20261122-0000123), its id or query code, or an old system's number of an "
+                 "imported ticket (BJ12345-00010, an LA SRNumber, an NYC Unique Key), exact; an id two sources share "
+                 "lists both")
+
+
 @router.get("", response=TicketPage, summary="Tickets visible to the caller, newest first")
-def list_tickets(request, state: str = "", street: str = "", district: str = "", limit: int = 50, offset: int = 0):
+def list_tickets(request, state: str = "", street: str = "", district: str = "",
+                 number: str = Query("", description=NUMBER_FILTER), limit: int = 50, offset: int = 0):
     qs = scoping.visible_tickets(request.user).select_related("category", "district", "street", "grid", "lead_unit")
+    if number.strip():
+        qs = qs.filter(pk__in=queries.tickets_by_number(number))
     if state:
         qs = qs.filter(state=state)
     if street:
