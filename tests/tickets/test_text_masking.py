@@ -51,10 +51,13 @@ def test_a_name_of_one_character_is_not_masked_everywhere_it_appears(world):
     assert masked_text("王府井大街王大爷", "王") == "王府井大街王大爷"
 
 
-def test_the_intake_hint_sees_phone_and_id_numbers_only(world):
+def test_the_intake_hint_sees_phone_id_and_bank_card_numbers_only(world):
     assert has_contact_numbers("我的电话13912345678")
     assert has_contact_numbers("身份证110101199001011234")
+    assert has_contact_numbers("退款打到4111 1111 1111 1111")  # a card's check digit
+    assert has_contact_numbers("退款打到银行卡6222 0212 3456 7890 123")  # after a card word
     assert not has_contact_numbers("12号楼门口占道，打过12345")
+    assert not has_contact_numbers("订单号4111111111111111")
 
 
 @pytest.fixture

@@ -45,16 +45,17 @@ def test_the_dispatchers_duplicate_panel_masks_another_callers_words(world, clie
 
 @pytest.mark.parametrize("field, typed", [("text", "我叫韩梅梅，电话139 1234 5678，楼下早餐摊占道"),
                                           ("text", "身份证110101199001011234，楼下早餐摊占道"),
+                                          ("text", "退款打到银行卡6222 0212 3456 7890 123，楼下早餐摊占道"),
                                           ("title", "韩梅梅 13912345678 反映占道")])
 def test_the_intake_prompts_the_call_taker_to_move_the_numbers_out_of_the_text(world, client, fresh_index, field,
                                                                                 typed):
     client.force_login(world.call_taker)
     data = {"text": "楼下早餐摊占道", field: typed}
     panel = client.post("/intake-check/", data, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "诉求内容中含有电话或身份证号：请将市民电话填入联系电话栏" in panel
+    assert "诉求内容中含有电话、身份证号或银行卡号：请将市民电话填入联系电话栏" in panel
     client.cookies["django_language"] = "en"
     english = client.post("/intake-check/", data).content.decode()
-    assert "The description holds a phone or an ID number" in english
+    assert "The description holds a phone, an ID or a bank card&#x27;s number" in english
 
 
 def test_no_prompt_for_numbers_that_name_no_one(world, client, fresh_index):

@@ -1,5 +1,5 @@
 """{% citizen_words ticket %}: a ticket's text (or its title) as the page's user may read it; the intake's hint when
-a phone or an ID number is typed into the description."""
+a phone, an ID or a bank card's number is typed into the description."""
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -23,5 +23,5 @@ def contact_numbers_hint(draft):
     if not (has_contact_numbers(draft.text) or has_contact_numbers(draft.title)):
         return ""
     return format_html('<div class="dup-alert dup-repeat" role="status" data-contact-in-text><div>{}</div></div>',
-                       _("The description holds a phone or an ID number: put the citizen's phone in the phone "
-                         "field and take the numbers out of the description (the units read it)."))
+                       _("The description holds a phone, an ID or a bank card's number: put the citizen's phone in "
+                         "the phone field and take the numbers out of the description (the units read it)."))
