@@ -437,8 +437,9 @@ class TextClassifier:
         return w.prune(self.config.max_weights) if self.config.max_weights > 0 else w
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], *, version: str | None = None,
-            mode: str = "supervised") -> "TextClassifier":
-        """Train on parallel sequences of texts and labels (empty texts/labels skipped)."""
+            mode: str = "supervised", progress=None) -> "TextClassifier":
+        """Train on parallel sequences of texts and labels (empty texts/labels skipped). `progress(fold, folds)`
+        is called as each calibration fold starts (each a whole training run: minutes on many tickets)."""
         pairs = [(t, str(l).strip()) for t, l in zip(texts, labels) if l is not None and str(l).strip()]
         pairs = [(t, l) for t, l in pairs if normalize(t)]
         if not pairs:
@@ -458,7 +459,7 @@ class TextClassifier:
         cv = {}
         self.temperature = 1.0
         if self.config.calibrate and mode == "supervised":
-            cv = self._calibrate(texts, labels)
+            cv = self._calibrate(texts, labels, progress)
         elif mode == "keywords":
             # Too little data to calibrate: a fixed, deliberately soft temperature.
             self.temperature = 0.5
@@ -508,7 +509,7 @@ class TextClassifier:
             return texts, labels, None
         return [texts[i] for i in kept], [labels[i] for i in kept], how
 
-    def _calibrate(self, texts: list[str], labels: list[str]) -> dict:
+    def _calibrate(self, texts: list[str], labels: list[str], progress=None) -> dict:
         """Fit the softmax temperature on out-of-fold linear scores; returns CV figures.
 
         The folds are stratified; a class with fewer rows than folds is missing from some training folds
@@ -539,7 +540,9 @@ class TextClassifier:
         with warnings.catch_warnings():  # "the least populated class has only 1 member": see above
             warnings.simplefilter("ignore", UserWarning)
             splits = list(skf.split(np.zeros(len(y)), y))
-        for tr, te in splits:
+        for fold, (tr, te) in enumerate(splits, 1):
+            if progress is not None:
+                progress(fold, len(splits))
             if len(set(y[tr])) < 2:
                 continue  # a class with one row or two: this fold trains on one class, which says nothing
             sub = TextClassifier(config=ClassifierConfig.from_dict(asdict(self.config)))

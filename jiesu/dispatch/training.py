@@ -212,6 +212,8 @@ class Retraining:
     forced: str = ""
     kept: str = ""  # why the current model stays: "worse" (first suggestions) or "miscalibrated" (its confidence)
     margin: float | None = None  # on fewer than SURE_HOLDOUT tickets: the 95 % margin of the accuracies' gap
+    # (of the new model's accuracy itself when there is no current model to compare with)
+    interval: tuple | None = None  # on fewer than SURE_HOLDOUT tickets: the new model's accuracy's 95 % interval
     within_margin: bool = False  # the gap is within it: neither model is shown better
     unreadable_current: bool = False
     unreadable_error: BaseException | None = field(default=None, repr=False, compare=False)  # why, not in as_dict
@@ -228,7 +230,7 @@ class Retraining:
     def reason_words(self, translate=english):
         """`reason` in the language of `translate` (gettext; by default English, as `reason` is stored and said in
         the JSON line: the pages word the result's codes, retrain_outcome.html)."""
-        figures = {"n": self.n_holdout, "new": _percent(self.candidate), "current": _percent(self.current),
+        figures = {"n": self.n_holdout, "new": self._new_accuracy_words(translate), "current": _percent(self.current),
                    "error": "" if self.unreadable_error is None else words_of(self.unreadable_error, translate),
                    **_calibration_figures(self.candidate, "new"), **_calibration_figures(self.current, "current"),
                    "margin": "" if self.margin is None else f"{self.margin * 100:.1f}"}
@@ -254,15 +256,27 @@ class Retraining:
         return ("".join(translate(part) % figures for part in said) + self._margin_words(translate)
                 + (translate(forced[self.forced]) if self.forced in forced else ""))
 
+    def _new_accuracy_words(self, translate):
+        """The new model's share right, with its 95 % interval on fewer than SURE_HOLDOUT tickets: 73.1 % on 26
+        tickets is anything from 54 to 86 %."""
+        if self.interval is None:
+            return _percent(self.candidate)
+        low, high = self.interval
+        return translate(gettext_noop("%(accuracy)s (95%% interval %(low)s–%(high)s%%)")) % {
+            "accuracy": _percent(self.candidate), "low": f"{low * 100:.0f}", "high": f"{high * 100:.0f}"}
+
     def _margin_words(self, translate):
-        """On fewer than SURE_HOLDOUT tickets: the margin of error, and that the gap is within it."""
-        if self.margin is None:
+        """On fewer than SURE_HOLDOUT tickets, with a current model judged: the margin of error of the gap between
+        the two models' accuracies (not of either accuracy: that is the interval), and that the gap is within it."""
+        if self.margin is None or self.current is None:
             return ""
         figures = {"margin": f"{self.margin * 100:.1f}", "n": self.n_holdout}
         if self.within_margin:
-            return translate(gettext_noop(" (on %(n)d tickets the margin of error is ±%(margin)s points at 95 %%: "
-                                          "the difference is within it, neither model is shown better)")) % figures
-        return translate(gettext_noop(" (on %(n)d tickets the margin of error is ±%(margin)s points at 95 %%)")) % figures
+            return translate(gettext_noop(
+                " (on %(n)d tickets the margin of error of the gap between the two models' accuracies (95%%) is "
+                "±%(margin)s points: the gap is within it, neither model is shown better)")) % figures
+        return translate(gettext_noop(" (on %(n)d tickets the margin of error of the gap between the two models' "
+                                      "accuracies (95%%) is ±%(margin)s points)")) % figures
 
 
 def _percent(judgement):
@@ -313,6 +327,16 @@ def accuracy_margin(candidate, current=None):
     c = sum(theirs and not mine for mine, theirs in zip(candidate.right, current.right)) + 0.5
     n += 2
     return Z95 * math.sqrt(b + c - (b - c) ** 2 / n) / n
+
+
+def accuracy_interval(judgement):
+    """The 95 % interval (Wilson's) of `judgement`'s share right: (low, high); None when judged on no ticket."""
+    n = len(judgement.right)
+    if not n:
+        return None
+    centre = (sum(judgement.right) / n + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+    half = accuracy_margin(judgement)
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
 
 
 def mark_seen(model, examples):
@@ -567,7 +591,7 @@ def recorded_rollback(path, trigger, *, by="", pid=None, file_error=None):
 
 
 def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=False, since=None, version=None,
-            say=lambda message: None):
+            say=lambda message: None, progress=lambda message: None):
     """Train a new model on the closed tickets and put it at `path` unless it is worse than the model there.
 
     Both are judged on the newest `holdout` tickets that the current model has not seen (closed after it was
@@ -577,11 +601,15 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     be read is kept aside instead, aside_path). Without a current model (or one that reads), the judged one is
     put in place before that second training: the desk has a model in half the time.
     `force`: replace it whatever the judgement. Raises ValueError when there is too little to train on or to judge with.
+    `say(line)`: what was found (the command's output); `progress(line)`: the stage it is at, as each starts (the
+    command's progress lines: a retraining on a city's tickets takes many minutes).
     """
     from jiesu.dispatch.classifier import TextClassifier
 
     path = model_path(path)
+    progress(_("reading the closed tickets"))
     examples = confirmed_examples(since, budget=read_budget(config), floor=config.min_per_class, newest=holdout)
+    progress(_("read %(n)d closed tickets") % {"n": len(examples)})
     if not examples:
         raise TooFewTickets("no_tickets")
     current, damaged = None, None
@@ -599,15 +627,21 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
     older = [e for e in examples if e.ticket_id not in held]
     say(_("closed tickets: %(n)d; training on %(older)d, judging on the newest %(newest)d")
         % {"n": len(examples), "older": len(older), "newest": len(newest)})
-    candidate = TextClassifier(config=config).fit(*texts_and_labels(older))
+    candidate = _fit_said(config, older, progress)
     mark_seen(candidate, older)
     _say_sample(candidate, say)
-    verdict = judge(candidate, newest) if newest else None
-    before = judge(current, newest) if current is not None and newest else None
+    verdict = before = None
+    if newest:
+        progress(_("judging the new model on the newest %(n)d tickets") % {"n": len(newest)})
+        verdict = judge(candidate, newest)
+    if current is not None and newest:
+        progress(_("judging the current model %(version)s on the same tickets") % {"version": current.version})
+        before = judge(current, newest)
     result = Retraining(False, "", verdict, before, candidate.meta["n_train"], len(newest), str(path),
                         unreadable_current=damaged is not None, unreadable_error=damaged)
     if verdict is not None and len(newest) < SURE_HOLDOUT:
         result.margin = round(accuracy_margin(verdict, before), 4)
+        result.interval = accuracy_interval(verdict)
         result.within_margin = before is not None and abs(verdict.accuracy - before.accuracy) <= result.margin
     worse = before is not None and verdict.accuracy < before.accuracy - tolerance
     miscalibrated = before is not None and verdict.miscalibrated(before)
@@ -625,12 +659,13 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
             if damaged is not None:
                 result.kept_aside = _keep_aside(path)
             candidate.meta["retraining"] = judgement
+            progress(_("saving the judged model to %(path)s") % {"path": path})
             save_model(candidate, path)
             interim = True
             say(_("the judged model %(version)s is in place until the one trained on all tickets is")
                 % {"version": candidate.version})
         say(_("training again on all %(n)d tickets") % {"n": len(examples)})
-        final = TextClassifier(config=config).fit(*texts_and_labels(examples), version=version)
+        final = _fit_said(config, examples, progress, version=version)
         mark_seen(final, examples)
         _say_sample(final, say)
         result.n_train = final.meta["n_train"]  # past the kernel's rows, the newest share of each category
@@ -644,6 +679,7 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         previous = previous_path(path)
         shutil.copy2(path, previous)
         result.previous = str(previous)
+    progress(_("saving the model to %(path)s") % {"path": path})
     save_model(final, path)
     result.promoted, result.model_version = True, final.version
     if verdict is None:
@@ -654,6 +690,18 @@ def retrain(path, config, *, holdout=HOLDOUT, tolerance=0.0, refit=True, force=F
         result.forced = "miscalibrated"
     result.reason = result.reason_words()
     return result
+
+
+def _fit_said(config, examples, progress, version=None):
+    """A model of `config` trained on `examples`, saying as it starts and as each calibration fold starts."""
+    from jiesu.dispatch.classifier import TextClassifier
+
+    progress(_("training a model on %(n)d tickets") % {"n": len(examples)})
+
+    def fold_started(fold, folds):
+        progress(_("calibrating its confidence: fold %(fold)d of %(folds)d") % {"fold": fold, "folds": folds})
+
+    return TextClassifier(config=config).fit(*texts_and_labels(examples), version=version, progress=fold_started)
 
 
 def _say_sample(model, say):

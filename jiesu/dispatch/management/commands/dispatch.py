@@ -215,6 +215,17 @@ class Command(LanguageCommand):
     def _say(self, msg: str = ""):
         self.stdout.write(msg)
 
+    def _progress_since(self, started):
+        """A progress line writer: on standard error, with the seconds since `started`, flushed at once (the
+        worker's spawned retraining writes both streams to its log, where block-buffered lines would come last)."""
+        def progress(message):
+            self.stdout.flush()
+            self.stderr.write(_("%(message)s (%(seconds).0f s)") % {"message": message,
+                                                                    "seconds": time.perf_counter() - started},
+                              style_func=str)  # not the red of an error
+            self.stderr.flush()
+        return progress
+
     def _load(self, paths, text_cols, label) -> list[LabelledRows]:
         out = []
         for p in paths:
@@ -439,7 +450,8 @@ class Command(LanguageCommand):
         self._say(self.rows.sentence(_))
         result = training.retrain(opts["model"], config, holdout=opts["holdout"], tolerance=opts["tolerance"],
                                   refit=not opts["no_refit"], force=opts["force"], since=opts["since"],
-                                  version=opts.get("version"), say=self._say)
+                                  version=opts.get("version"), say=self._say,
+                                  progress=self._progress_since(t0))
         for wording, judged in (
                 (_("new model %(version)s: first suggestion right %(first)s, among the first three %(three)s, "
                    "macro-F1 %(f1).4f"), result.candidate),
