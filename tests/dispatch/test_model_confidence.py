@@ -101,14 +101,19 @@ def _current_model(w, path, calibrate=True):
     current.save(path)
 
 
+def _a_model_and_tickets_since(w, path):
+    """Ten tickets closed three days ago, desk-1 trained on them (at `path`) two days ago, ten closed since."""
+    _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=3))  # to train on
+    _current_model(w, path)
+    _tickets(w, w.category.code, w.gas.code)  # closed since desk-1: to judge on
+
+
 def test_retraining_keeps_the_current_model_when_the_new_ones_confidence_misleads(desk_world, small_holdout,
                                                                                  tmp_path):
     """Both right on every held-out ticket; the new one, not calibrated, shows far less than it gets right."""
     w = desk_world
     path = tmp_path / "desk.npz"
-    _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=3))  # to train on
-    _current_model(w, path)
-    _tickets(w, w.category.code, w.gas.code)  # closed since desk-1: to judge on
+    _a_model_and_tickets_since(w, path)
     with translation.override("en"):
         kept = training.retrain(path, ClassifierConfig(calibrate=False))
     assert not kept.promoted and kept.kept == "miscalibrated"

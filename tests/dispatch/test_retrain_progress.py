@@ -1,12 +1,11 @@
 """`jiesu dispatch retrain` says each stage as it starts (audit 12, finding 17), and its margin of error says what
 it measures: the gap between the two models, the new model's own accuracy given as an interval."""
 import json
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from jiesu.dispatch import training
@@ -14,7 +13,7 @@ from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
 from .test_cli_retrain import _tickets
-from .test_model_confidence import _current_model, _judged
+from .test_model_confidence import _a_model_and_tickets_since, _judged
 
 
 @pytest.fixture
@@ -41,9 +40,7 @@ def test_retrain_says_each_stage_in_order_on_standard_error_and_ends_its_output_
                                                                                           tmp_path):
     w = desk_world
     path = tmp_path / "desk.npz"
-    _tickets(w, w.category.code, w.gas.code, closed_at=timezone.now() - timedelta(days=3))  # to train on
-    _current_model(w, path)
-    _tickets(w, w.category.code, w.gas.code)  # closed since desk-1: to judge on
+    _a_model_and_tickets_since(w, path)
     lines, progress = _retrain(path, "en")
     assert json.loads(lines[-1])["promoted"]
     stages, seconds = _stages(progress)
