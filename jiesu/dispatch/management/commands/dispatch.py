@@ -11,7 +11,8 @@ the dispatch text classifier.
     jiesu dispatch predict --model model.npz "小区垃圾没人清运"
     jiesu dispatch info --model model.npz
 
-evaluate, train, retrain, rollback, crossval and info print as their last line one JSON object. Ctrl-C stops any of
+evaluate, train, retrain, rollback, crossval and info print as their last line one JSON object; retrain also says
+each stage as it starts on standard error (with the seconds since it began). Ctrl-C stops any of
 them with one line saying what was and was not written, and exit code 130. Every action takes --lang zh-hans|en
 for the lines it prints (jiesu.core.language: default from JIESU_LANG or the locale, else Chinese); the JSON
 lines, category names and exit codes are the same in both. A retraining's stored reason (RetrainRun.reason, as
