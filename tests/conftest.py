@@ -95,15 +95,20 @@ def page(browser, request):
 
 @pytest.fixture(autouse=True)
 def fresh_reference_caches():
-    """Per-process caches of reference data must not leak rows of one test's database into the next."""
+    """Per-process caches of reference data must not leak rows of one test's database into the next: nor the open
+    tickets' duplicates index, whose rows of an earlier test (their ids reused) would hold a ticket as a near
+    duplicate of a ticket that no longer exists (services.near_duplicate)."""
     from jiesu.core.api_support import TOKENS
+    from jiesu.dispatch.duplicates import reset_index
     from jiesu.tickets.services import REFERENCE
 
     REFERENCE.clear()
     TOKENS.clear()
+    reset_index()
     yield
     REFERENCE.clear()
     TOKENS.clear()
+    reset_index()
 
 
 @pytest.fixture(autouse=True)
