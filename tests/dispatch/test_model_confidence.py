@@ -216,4 +216,8 @@ def test_a_retraining_started_from_the_web_is_judged_and_recorded_with_its_user(
     assert run_row.state in (RetrainState.REPLACED, RetrainState.KEPT) and run_row.result["by"] == w.supervisor.username
     assert run_row.result["candidate"]["ece"] is not None and run_row.result["margin"] is not None
     html = _client(w.supervisor, "en").get("/dispatch/accuracy/").content.decode()
-    assert f"{w.supervisor.username} (web)" in html and "margin of error ±" in html
+    assert f"{w.supervisor.username} (web)" in html and "margin of error of the gap between the two models ±" in html
+    low, high = (f"{x * 100:.1f}%" for x in run_row.result["interval"])  # the page's pct: one decimal
+    assert f"(its 95 per cent interval {low}–{high})" in html
+    chinese = _client(w.supervisor).get("/dispatch/accuracy/").content.decode()
+    assert "两个模型正确率之差的误差范围 ±" in chinese and f"（95% 区间 {low}–{high}）" in chinese
