@@ -13,7 +13,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 """
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, CharField, ExpressionWrapper, Q
+from django.db.models import BooleanField, CharField, ExpressionWrapper
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket
-from jiesu.tickets.queries import HISTORY_OVERDUE, IMPORT_KEY_PREFIX, emergency_lines
+from jiesu.tickets.queries import emergency_lines, import_history_q
 from jiesu.units.models import Unit, UnitKind
 
 #: The most new emergencies one poll names (a burst beyond it is counted, not listed).
@@ -95,8 +95,7 @@ def recorded_since(user, after, now=None):
     above `after`, the oldest first, at most POLL_READ: the poll's one query. It reads the id range of the primary
     key, not the tickets awaiting dispatch (the queue's index): a poll finds few or none, whatever the queue holds."""
     now = now or timezone.now()
-    is_history = ExpressionWrapper(Q(idempotency_key__startswith=IMPORT_KEY_PREFIX,
-                                     dispatch_due__lt=now - HISTORY_OVERDUE), output_field=BooleanField())
+    is_history = ExpressionWrapper(import_history_q(now), output_field=BooleanField())
     recorded = scoping.visible_tickets(user, Ticket.objects.filter(pk__gt=after))
     return list(recorded.annotate(created=Cast("created_at", CharField()), history=is_history).order_by("pk")
                 .values_list("pk", "created", "state", "district_id", "history")[:POLL_READ])
