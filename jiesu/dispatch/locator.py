@@ -166,6 +166,16 @@ def locate(address="", lon=None, lat=None, coord_system="wgs84", text="", ref=No
     return LocateResult(reason=("reason_sep", [*(notes or [NOTHING_GIVEN]), TO_HOTLINE]))
 
 
+def weigh_address(by_point, address, ref=None) -> LocateResult:
+    """A point's place (locate_coordinates, inside the city) weighed against the address given with it, by the rule
+    locate() follows (_combine); an address naming no place leaves the point's, with the address's note. Intake
+    uses it: the point is already located there."""
+    by_address = locate_address(address, ref)
+    if by_address.unit is None:
+        return _with_notes(by_point, [("address_note", {"reason": by_address.reason_parts})])
+    return _combine(by_point, by_address)
+
+
 def _with_notes(result, notes):
     """The reason, and in brackets what was given but not used (a point outside the city, an address without a
     place)."""
