@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from jiesu.accounts.models import Role, User
 from jiesu.core import scoping
@@ -154,6 +155,18 @@ def may_recount(user):
     return user.is_superuser or user.role in (Role.SUPERVISOR, Role.ADMIN) or is_dispatch_lead(user)
 
 
+def told_of_pauses(user):
+    """Whether `user` is shown (and may acknowledge) the rules the worker paused: the dispatch lead, the city's
+    supervisors and administrators, who answer for auto-dispatch (a district's supervisors do not)."""
+    return (user.is_superuser or user.role == Role.ADMIN or is_dispatch_lead(user)
+            or (user.role == Role.SUPERVISOR and scoping.is_city_wide(user)))
+
+
+def may_resume(user):
+    """Whether `user` may switch a paused rule back on: who keeps the rules (the dispatch lead, administrators)."""
+    return user.is_superuser or user.role == Role.ADMIN or is_dispatch_lead(user)
+
+
 def report_window(weeks, now):
     """[since, until) of a report over `weeks` ISO weeks: from the Monday `weeks - 1` weeks before this week's,
     to just after `now`."""
@@ -233,11 +246,21 @@ def audience(user):
 
 
 def audience_user(key):
-    """A stand-in user of an audience (never saved), for the worker to compute its figures with."""
+    """A stand-in user of an audience (never saved; `key` may carry filters), for the worker to compute its
+    figures with."""
+    key = key.split("|")[0]
     if key == "city":
         return None
     _unit, unit_id, role = key.split(":")
     return User(role=role, unit_id=int(unit_id))
+
+
+def filters_of_key(key):
+    """The AccuracyFilters a kept report's key carries (AccuracyFilters.key's inverse): "city|source=auto" →
+    AccuracyFilters(source="auto")."""
+    given = dict(part.split("=", 1) for part in key.split("|")[1:])
+    numbers = {name: int(given[name]) for name in ("district", "street", "dispatcher") if name in given}
+    return AccuracyFilters(group=given.get("group", ""), source=given.get("source", ""), **numbers)
 
 
 def recent_audiences(now):
@@ -309,19 +332,53 @@ def logged_since(user, computed_at, now=None, filters=None):
     return logged(computed_at, (now or timezone.now()) + timedelta(seconds=1), user, filters).count()
 
 
+LIVE, ASKED, TOO_SOON = "live", "asked", "too_soon"  # recount's outcomes
+
+
 def recount(user, weeks, now=None, filters=None):
-    """Count the kept report `user` sees (narrowed by `filters`) again now, at most once per RECOUNT_AFTER (any
-    member's recount counts): (recounted, when it may be counted again). Nothing to do when none is kept."""
+    """Ask the worker to count the kept report `user` sees (narrowed by `filters`) again, at most once per
+    RECOUNT_AFTER (any member's recount counts): (outcome, when), where outcome is ASKED (when: the time asked,
+    or that of the recount already asked), TOO_SOON (when: the time it may be asked) or LIVE (none is kept: the
+    page counts at each visit). At a city's scale a count takes seconds: never in the web request
+    (jobs.recount_asked_snapshots counts it)."""
     now = now or timezone.now()
     key = snapshot_key(user, filters)
     snapshot = AccuracySnapshot.objects.filter(audience=key, weeks=weeks).first() if key else None
     if snapshot is None:
-        return True, now
+        return LIVE, now
+    if snapshot.recount_asked_at is not None:
+        return ASKED, snapshot.recount_asked_at
     again_at = snapshot.computed_at + RECOUNT_AFTER
     if now < again_at:
-        return False, again_at
-    count_and_keep(user, weeks, now, snapshot, filters)
-    return True, now + RECOUNT_AFTER
+        return TOO_SOON, again_at
+    AccuracySnapshot.objects.filter(pk=snapshot.pk, recount_asked_at__isnull=True).update(
+        recount_asked_at=now, recount_asked_by=user)
+    return ASKED, now
+
+
+WORKER_PASS = timedelta(seconds=60)  # `jiesu worker`'s default interval between passes
+
+
+@dataclass(frozen=True)
+class PendingRecount:
+    """A recount asked and not counted yet, as the page tells it."""
+    asked_at: datetime
+    seconds_left: int        # about when the worker will have counted it (its next pass and the last count's time)
+    waits_for_worker: bool   # asked longer ago than two passes and two counts: no worker seems to be running
+
+
+def pending_recount(user, weeks, now=None, filters=None):
+    """The PendingRecount of the kept report `user` sees, or None when no recount is asked."""
+    now = now or timezone.now()
+    key = snapshot_key(user, filters)
+    snapshot = (AccuracySnapshot.objects.filter(audience=key, weeks=weeks, recount_asked_at__isnull=False)
+                .only("recount_asked_at", "seconds").first() if key else None)
+    if snapshot is None:
+        return None
+    expected = WORKER_PASS + timedelta(seconds=snapshot.seconds)
+    left = snapshot.recount_asked_at + expected - now
+    return PendingRecount(asked_at=snapshot.recount_asked_at, seconds_left=max(5, round(left.total_seconds())),
+                          waits_for_worker=now - snapshot.recount_asked_at > 2 * expected)
 
 
 def counted_report(weeks, user, now, filters=None):
@@ -332,9 +389,23 @@ def counted_report(weeks, user, now, filters=None):
 
 
 def keep_snapshot(key, weeks, report, seconds, now, viewed_at=None):
+    """Keep the report counted at `now` (a recount asked before is answered by it)."""
     AccuracySnapshot.objects.update_or_create(audience=key, weeks=weeks, defaults={
         "computed_at": now, "viewed_at": viewed_at or now, "seconds": round(seconds, 3),
-        "report": pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)})
+        "report": pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL),
+        "recount_asked_at": None, "recount_asked_by": None})
+
+
+def count_snapshot_again(snapshot, now):
+    """Count a kept report again (the worker: hourly, or asked from the page); whether it is still kept (not when
+    it now counts fewer than KEEP_ROWS: the page counts it at each visit again)."""
+    report, seconds = counted_report(snapshot.weeks, audience_user(snapshot.audience), now,
+                                     filters_of_key(snapshot.audience))
+    if not worth_keeping(report):
+        snapshot.delete()
+        return False
+    keep_snapshot(snapshot.audience, snapshot.weeks, report, seconds, now, viewed_at=snapshot.viewed_at)
+    return True
 
 
 GUIDE_THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
@@ -488,3 +559,150 @@ def auto_rules_report(qs):
     for row in rows:
         del row["rule"]  # the report is kept pickled: plain values only
     return rows
+
+
+# ── flagged rules paused by the worker ───────────────────────────────────────
+
+RULE_CHECK_EVERY = timedelta(minutes=5)  # how often the worker judges the enabled rules (jobs.check_rules_if_due)
+
+
+def pausing_flagged_rules():
+    """settings.JIESU["DISPATCH_PAUSE_FLAGGED_RULES"] (default True): whether the worker pauses a flagged rule."""
+    return settings.JIESU.get("DISPATCH_PAUSE_FLAGGED_RULES", True)
+
+
+@dataclass(frozen=True)
+class RuleFigures:
+    """An enabled rule's auto-dispatches since `since` and how many of them the unit returned (upheld)."""
+    rule: AutoDispatchRule
+    n: int
+    upheld: int
+    since: datetime
+
+    def flagged(self):
+        return rule_flagged(self.rule, self.n, self.upheld)
+
+    def as_pause_figures(self):
+        """What AutoDispatchRule.pause_figures keeps: the figures the rule was paused on (pause_reason words them)."""
+        return {"n": self.n, "upheld": self.upheld, "low": round(wilson_low(self.upheld, self.n), 4),
+                "allowed": round(1 - self.rule.threshold, 4), "threshold": self.rule.threshold,
+                "since": self.since.isoformat()}
+
+
+def judged_since(rule, now, weeks=DEFAULT_WEEKS):
+    """From when a rule's auto-dispatches are judged: the accuracy page's default period, or from when someone
+    switched the rule back on (the dispatches that had it paused are not held against it again)."""
+    since = report_window(weeks, now)[0]
+    return max(since, rule.resumed_at) if rule.resumed_at else since
+
+
+def enabled_rule_figures(now=None):
+    """A RuleFigures for each enabled rule (judged_since). Cheap at a city's scale: the auto-dispatch rows of the
+    period only (indexed `at`), then one count per rule that dispatched; the categories each rule covers are
+    found as auto-dispatch chose its rule (services.rule_for)."""
+    from jiesu.categories.models import Category
+    from jiesu.dispatch.services import rule_for
+
+    now = now or timezone.now()
+    rules = {r.category_id: r for r in AutoDispatchRule.objects.select_related("category")}
+    enabled = [r for r in rules.values() if r.enabled]
+    if not enabled:
+        return []
+    auto = logged(min(judged_since(r, now) for r in enabled), now + timedelta(seconds=1)).filter(
+        source=SuggestionSource.AUTO)
+    category_ids = set(auto.order_by().values_list("category", flat=True).distinct()) - {None}
+    covered = {}
+    for category in Category.objects.select_related("parent", "parent__parent").filter(pk__in=category_ids):
+        rule = rule_for(category, rules)
+        if rule is not None and rule.enabled:
+            covered.setdefault(rule.pk, []).append(category.pk)
+    found = []
+    for rule in enabled:
+        since, counts = judged_since(rule, now), {"n": 0, "upheld": 0}
+        if rule.pk in covered:
+            counts = (auto.filter(at__gte=since, category_id__in=covered[rule.pk]).annotate(returned=_upheld_return())
+                      .aggregate(n=Count("id"), upheld=Count("id", filter=Q(returned=True))))
+        found.append(RuleFigures(rule, counts["n"], counts["upheld"], since))
+    return found
+
+
+def pause_flagged_rules(now=None):
+    """Pause (pause_rule, as the system user) each enabled rule whose recent auto-dispatches are flagged
+    (rule_flagged): its category's new tickets go to the desk again. Nothing while DISPATCH_PAUSE_FLAGGED_RULES is
+    off. Returns the RuleFigures of the rules paused."""
+    from jiesu.dispatch.services import system_user
+
+    if not pausing_flagged_rules():
+        return []
+    now = now or timezone.now()
+    flagged = [figures for figures in enabled_rule_figures(now) if figures.flagged()]
+    paused = [figures for figures in flagged if pause_rule(figures, system_user(), now)]
+    return paused
+
+
+def pause_rule(figures, by, now):
+    """Disable a rule with the figures it is paused on, for the banner (unseen_pauses) to tell; whether it was
+    paused (not when someone disabled it meanwhile). Logged in the rule's history in the back office."""
+    rule = figures.rule
+    paused = AutoDispatchRule.objects.filter(pk=rule.pk, enabled=True).update(
+        enabled=False, paused_at=now, paused_by=by, pause_figures=figures.as_pause_figures(),
+        pause_seen_at=None, pause_seen_by=None)
+    if paused:
+        rule.refresh_from_db()
+        _log_rule_change(by, rule, lambda: pause_reason(rule))
+    return bool(paused)
+
+
+def pause_reason(rule):
+    """Why the worker paused `rule`, from its pause_figures, in the reader's language: 已自动暂停：自动派单 20 次中
+    退单核实 8 次，95% 区间下限 22% > 允许 20%."""
+    facts = rule.pause_figures or {}
+    if not facts:
+        return ""
+    return gettext("Paused automatically: %(upheld)s of its %(n)s auto-dispatches were returned (upheld); the "
+                   "lower end of their 95%% interval, %(low)s, is above the %(allowed)s allowed") % {
+        "upheld": facts["upheld"], "n": facts["n"], "low": f"{facts['low']:.0%}", "allowed": f"{facts['allowed']:.0%}"}
+
+
+def paused_rules():
+    """The rules the worker paused and nobody switched back on, with their categories."""
+    return (AutoDispatchRule.objects.filter(paused_at__isnull=False, enabled=False)
+            .select_related("category", "category__parent", "category__parent__parent", "pause_seen_by"))
+
+
+def unseen_pauses():
+    """The paused rules nobody acknowledged yet: what the banner tells (dispatch queue, accuracy page)."""
+    return paused_rules().filter(pause_seen_at__isnull=True)
+
+
+def acknowledge_pauses(user, now=None):
+    """`user` saw the paused rules the banner told of (it stops showing them); how many."""
+    now = now or timezone.now()
+    rules = list(unseen_pauses())
+    for rule in rules:
+        _log_rule_change(user, rule, lambda: gettext("The automatic pause was acknowledged"))
+    return AutoDispatchRule.objects.filter(pk__in=[r.pk for r in rules]).update(pause_seen_at=now,
+                                                                                 pause_seen_by=user)
+
+
+def resume_rule(rule, user, now=None):
+    """Switch a paused rule back on: its auto-dispatches are judged from now on (judged_since). Logged with the
+    user."""
+    now = now or timezone.now()
+    AutoDispatchRule.objects.filter(pk=rule.pk).update(
+        enabled=True, paused_at=None, resumed_at=now, resumed_by=user,
+        pause_seen_at=rule.pause_seen_at or now, pause_seen_by=rule.pause_seen_by or user)
+    rule.refresh_from_db()
+    _log_rule_change(user, rule, lambda: gettext("Switched back on after the automatic pause"))
+    return rule
+
+
+def _log_rule_change(user, rule, words):
+    """A line in the rule's history in the back office (django.contrib.admin's LogEntry), with who did it;
+    `words()` in the platform's language, as the platform stores what it writes (wording.in_platform_language)."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    from jiesu.dispatch.wording import in_platform_language
+
+    LogEntry.objects.log_actions(user.pk, [rule], CHANGE, change_message=in_platform_language(lambda _: words(), None),
+                                 single_object=True)

@@ -9,11 +9,12 @@ from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.categories.admin import ByName, category_label, titled
-from jiesu.dispatch import router
+from jiesu.dispatch import accuracy, router
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
@@ -326,15 +327,44 @@ class AutoDispatchRuleAdmin(admin.ModelAdmin):
     category is chosen by name (AutoDispatchRuleForm), the threshold typed as a percentage."""
 
     form = AutoDispatchRuleForm
-    list_display = ("category_path", "threshold", "enabled", "note")
+    list_display = ("category_path", "threshold", "enabled", "paused", "note")
     list_display_links = ("category_path",)
     list_editable = ("threshold", "enabled")
-    list_filter = ("enabled",)
+    list_filter = ("enabled", ("paused_at", admin.EmptyFieldListFilter))
     search_fields = ("category__name", "category__code")
     list_select_related = ("category", "category__parent", "category__parent__parent")
+    readonly_fields = ("paused", "paused_by", "pause_seen_at", "pause_seen_by", "resumed_at", "resumed_by")
+    actions = ("switch_back_on",)
 
     def get_changelist_form(self, request, **kwargs):
         return RuleThresholdForm
+
+    def get_fields(self, request, obj=None):
+        """The rule's own fields, then (once the worker paused it) the pause and who saw it or switched it on."""
+        own = ["category", "threshold", "enabled", "note"]
+        return own + list(self.readonly_fields) if obj is not None and (obj.paused_at or obj.resumed_at) else own
+
+    @admin.display(description=_("paused by the worker"))
+    def paused(self, rule):
+        """Why and when the worker paused the rule (accuracy.pause_reason), while it is paused."""
+        if rule.paused_at is None or rule.enabled:
+            return ""
+        return f"{timezone.localtime(rule.paused_at):%Y-%m-%d %H:%M} · {accuracy.pause_reason(rule)}"
+
+    def save_model(self, request, obj, form, change):
+        """Ticking "enabled" on a paused rule switches it back on as the page's button does (its returns are judged
+        from now on)."""
+        super().save_model(request, obj, form, change)
+        if obj.enabled and obj.paused_at is not None:
+            accuracy.resume_rule(obj, request.user)
+
+    @admin.action(description=_("Switch the paused rules back on"), permissions=["change"])
+    def switch_back_on(self, request, queryset):
+        rules = list(queryset.filter(paused_at__isnull=False, enabled=False))
+        for rule in rules:
+            accuracy.resume_rule(rule, request.user)
+        self.message_user(request, ngettext("%(n)s rule switched back on.", "%(n)s rules switched back on.",
+                                            len(rules)) % {"n": len(rules)})
 
     @admin.display(description=_("category"), ordering="category__code")
     def category_path(self, rule):

@@ -15,6 +15,13 @@ only one runs at a time, even with several workers. The first model (no file
 yet, or one that cannot be read) does not wait for the night (schedule.py), and `jiesu setup` starts it at
 once (`train_first_model()`) when there are closed tickets to learn from.
 
+`auto_dispatch_once()` first judges the enabled rules, at most every
+RULE_CHECK_EVERY (`check_rules_if_due()`): a rule whose auto-dispatches the units
+returned more than its threshold allows is paused (accuracy.pause_flagged_rules).
+
+`recount_asked_snapshots()` (a worker job) counts the kept reports someone asked
+to have counted again (重新统计 on the accuracy page): never in the web request.
+
 `refresh_accuracy_snapshots()` (a worker job) counts again, hourly, the accuracy
 page's reports that count too many dispatches to count at each visit (services.worth_keeping),
 and counts ahead those of the users who logged in lately, so that their
@@ -32,6 +39,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from jiesu.core.errors import Conflict
+from jiesu.dispatch import accuracy as figures
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import AccuracySnapshot, RetrainRun, RetrainState, RetrainTrigger
 from jiesu.dispatch.schedule import retrain_due
@@ -44,14 +52,41 @@ BACKGROUND_OOM_SCORE = 500  # its oom_score_adj: the first the kernel stops when
 
 
 def auto_dispatch_once(now=None):
-    """One auto-dispatch pass (services.auto_dispatch_new_tickets); returns its AutoReport. Logged when it
-    dispatched, was refused, or left a report, a confidential ticket, an accusation or a near duplicate of an open
-    ticket (services.near_duplicate) to a person."""
+    """One auto-dispatch pass (services.auto_dispatch_new_tickets), after the rules' check (check_rules_if_due);
+    returns its AutoReport. Logged when it dispatched, was refused, or left a report, a confidential ticket, an
+    accusation or a near duplicate of an open ticket (services.near_duplicate) to a person."""
+    check_rules_if_due(now or timezone.now())
     report = desk.auto_dispatch_new_tickets(now)
     if (report.dispatched or report.refused or report.report or report.confidential or report.accuses_unit
             or report.near_duplicate):
         log.info("auto-dispatch: %s", report.as_dict())
     return report
+
+
+_rules_checked = {"at": None}  # when this process last judged the enabled rules
+
+
+def check_rules_if_due(now):
+    """Pause the flagged rules (accuracy.pause_flagged_rules) when this process has not judged them within
+    RULE_CHECK_EVERY; the RuleFigures of those paused, or None when not due."""
+    last = _rules_checked["at"]
+    if last is not None and now - last < figures.RULE_CHECK_EVERY:
+        return None
+    _rules_checked["at"] = now
+    paused = figures.pause_flagged_rules(now)
+    for rule_figures in paused:
+        log.warning("auto-dispatch rule %s paused: %s", rule_figures.rule.category.code,
+                    rule_figures.as_pause_figures())
+    return paused
+
+
+def recount_asked_snapshots(now=None):
+    """Count the kept accuracy reports whose recount was asked from the page (accuracy.recount); how many."""
+    now = now or timezone.now()
+    asked = list(AccuracySnapshot.objects.filter(recount_asked_at__isnull=False).order_by("recount_asked_at"))
+    for snapshot in asked:
+        figures.count_snapshot_again(snapshot, now)
+    return len(asked)
 
 
 def refresh_accuracy_snapshots(now=None):
@@ -63,13 +98,10 @@ def refresh_accuracy_snapshots(now=None):
     dropped, _deleted = AccuracySnapshot.objects.filter(viewed_at__lt=now - desk.SNAPSHOT_WATCHED).delete()
     refreshed = 0
     for snapshot in desk.snapshots_to_refresh(now):
-        report, seconds = desk.counted_report(snapshot.weeks, desk.audience_user(snapshot.audience), now)
-        if not desk.worth_keeping(report):
-            snapshot.delete()
+        if figures.count_snapshot_again(snapshot, now):
+            refreshed += 1
+        else:
             dropped += 1
-            continue
-        desk.keep_snapshot(snapshot.audience, snapshot.weeks, report, seconds, now, viewed_at=snapshot.viewed_at)
-        refreshed += 1
     return {"refreshed": refreshed, "dropped": dropped, "prepared": prepare_accuracy_snapshots(now)}
 
 

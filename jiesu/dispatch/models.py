@@ -541,6 +541,21 @@ class AutoDispatchRule(models.Model):
                                               "percentages only rank)."))
     enabled = models.BooleanField(_("enabled"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Paused by the worker when its auto-dispatches were returned more than its threshold allows
+    # (accuracy.pause_flagged_rules): disabled, with the figures it was paused on, until someone switches it back on.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("paused by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    pause_figures = models.JSONField(_("figures when paused"), default=dict, blank=True, help_text=_(
+        "Auto-dispatches judged, returns upheld, the lower end of their 95% interval and the share the threshold "
+        "allows."))
+    pause_seen_at = models.DateTimeField(_("pause acknowledged at"), null=True, blank=True)
+    pause_seen_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pause acknowledged by"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    resumed_at = models.DateTimeField(_("switched back on at"), null=True, blank=True, help_text=_(
+        "The worker judges only the auto-dispatches made since."))
+    resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("switched back on by"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("auto-dispatch rule")
@@ -645,6 +660,10 @@ class AccuracySnapshot(models.Model):
     viewed_at = models.DateTimeField(_("last viewed at"))
     seconds = models.FloatField(_("seconds to compute"))
     report = models.BinaryField(_("report"))  # services.Accuracy, pickled by services.keep_snapshot only
+    recount_asked_at = models.DateTimeField(_("recount asked at"), null=True, blank=True,
+                                            help_text=_("The worker counts it again at its next pass."))
+    recount_asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recount asked by"), null=True,
+                                         blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("accuracy snapshot")

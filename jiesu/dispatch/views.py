@@ -6,7 +6,10 @@
                                             dispatch that suggestion as suggested, logged
     GET  /dispatch/accuracy/?weeks=12       suggestion accuracy by week and category, returns
          &district= &street= &group= &source= &dispatcher=    narrowed (counted live, never kept)
-    POST /dispatch/accuracy/recount/        weeks=12: the viewer's kept report counted again (figures.recount)
+    POST /dispatch/accuracy/recount/        weeks=12: the viewer's kept report asked to be counted again by the
+                                            worker (figures.recount)
+    POST /dispatch/rules/<id>/resume/       a rule the worker paused switched back on (the dispatch lead, admins)
+    POST /dispatch/rules/paused/seen/       the paused rules' banner acknowledged
 
 The panel sits in the dispatch queue and on the ticket page through the `desk`
 template tags (jiesu/dispatch/templatetags/desk.py). Every change goes through
@@ -50,11 +53,12 @@ def _ticket(request, pk):
     return ticket
 
 
-def _back(request, ticket):
+def _back(request, fallback="dispatch_queue"):
+    """The form's `next` when it is this site's, else the page named `fallback`."""
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return back
-    return reverse("dispatch_queue")
+    return reverse(fallback)
 
 
 def panel_context(ticket):
@@ -115,7 +119,7 @@ def accept(request, pk):
     """Dispatch suggestion #rank as suggested; a refusal comes back as a message naming the problem."""
     scoping.require_role(request.user, *DESK_ROLES)
     ticket = _ticket(request, pk)
-    back = _back(request, ticket)
+    back = _back(request)
     rank = request.POST.get("rank", "")
     before = [(ticket.category_id, ticket.category.name)] if ticket.category_id else []
     try:
@@ -215,6 +219,8 @@ def accuracy(request):
         "kept_hours": int(figures.SNAPSHOT_MAX_AGE.total_seconds() // 3600), "keep_rows": figures.KEEP_ROWS,
         "may_recount": computed_at is not None and figures.may_recount(request.user),
         "keeps_rules": request.user.has_perm("dispatch.change_autodispatchrule"),
+        "pending": figures.pending_recount(request.user, weeks, filters=filters) if computed_at else None,
+        "paused_rules": figures.paused_rules(), "may_resume": figures.may_resume(request.user),
     })
 
 
@@ -227,12 +233,40 @@ def recount(request):
         raise PermissionDenied(_("Your role may not do this."))
     weeks, _corrected = _weeks(request.POST.get("weeks"))
     filters = accuracy_filters(request.user, request.POST)
-    done, again_at = figures.recount(request.user, weeks, filters=filters)
-    if done:
+    outcome, again_at = figures.recount(request.user, weeks, filters=filters)
+    if outcome == figures.LIVE:
         messages.success(request, _("The figures were counted again."))
+    elif outcome == figures.ASKED:
+        messages.success(request, _("The worker counts the figures again; the page shows the kept ones meanwhile."))
     else:
         messages.warning(request, _("The figures were counted less than %(minutes)s minutes ago: they may be "
                                     "counted again from %(at)s.") % {
             "minutes": int(figures.RECOUNT_AFTER.total_seconds() // 60),
             "at": timezone.localtime(again_at).strftime("%H:%M")})
     return redirect(f"{reverse('dispatch_accuracy')}?{urlencode({'weeks': weeks, **filters.params()})}")
+
+
+@login_required
+@require_POST
+def resume_rule(request, pk):
+    """Switch a rule the worker paused back on (the dispatch lead, administrators): figures.resume_rule."""
+    if not figures.may_resume(request.user):
+        raise PermissionDenied(_("Your role may not do this."))
+    rule = figures.paused_rules().filter(pk=pk).first()
+    if rule is None:
+        messages.warning(request, _("That rule is not paused (any more)."))
+        return redirect(_back(request, "dispatch_accuracy"))
+    figures.resume_rule(rule, request.user)
+    messages.success(request, _("The rule “%(category)s” auto-dispatches again; its returns are judged from now "
+                                "on.") % {"category": rule.category.full_name()})
+    return redirect(_back(request, "dispatch_accuracy"))
+
+
+@login_required
+@require_POST
+def acknowledge_pauses(request):
+    """The banner of the rules the worker paused, acknowledged (figures.acknowledge_pauses)."""
+    if not figures.told_of_pauses(request.user):
+        raise PermissionDenied(_("Your role may not do this."))
+    figures.acknowledge_pauses(request.user)
+    return redirect(_back(request, "dispatch_accuracy"))

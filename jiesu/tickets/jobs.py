@@ -114,6 +114,7 @@ def warnings_if_due(now=None, every_hours=1):
 PERIODIC_JOBS = (
     ("whistle_supervision", "jiesu.whistles.jobs.scan_once"),       # 督办 of overdue reports and tasks
     ("auto_dispatch", "jiesu.dispatch.jobs.auto_dispatch_once"),    # nothing while no rule is enabled
+    ("accuracy_recounts", "jiesu.dispatch.jobs.recount_asked_snapshots"),  # 重新统计 asked on the accuracy page
     ("grid_ladder", "jiesu.grids.jobs.scan_ladder"),                # ladder steps moved on / overdue
     ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
     ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily

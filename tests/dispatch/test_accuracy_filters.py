@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiesu.accounts.groups import ensure_staff_groups
 from jiesu.accounts.models import Role, User
 from jiesu.dispatch import accuracy as figures
+from jiesu.dispatch import jobs
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import AccuracySnapshot, AutoDispatchRule, DispatchSuggestion, SuggestionSource
 from jiesu.tickets import services
@@ -149,9 +150,12 @@ def test_a_kept_report_says_what_it_misses_and_may_be_counted_again(desk_world, 
     assert "分钟内刚统计过" in client.get(r.url).content.decode()
     AccuracySnapshot.objects.update(computed_at=timezone.now() - timedelta(minutes=6))
     client.force_login(lead)
-    client.post("/dispatch/accuracy/recount/", {"weeks": "4"})
+    client.post("/dispatch/accuracy/recount/", {"weeks": "4"})  # asked: the worker counts it, not the request
     html = client.get("/dispatch/accuracy/?weeks=4").content.decode()
-    assert 'data-total="3"' in html and 'data-since="0"' in html and "已重新统计" in html
+    assert 'data-total="1"' in html and 'id="acc-recounting"' in html and "正在重新统计" in html
+    assert jobs.recount_asked_snapshots() == 1
+    html = client.get("/dispatch/accuracy/?weeks=4").content.decode()
+    assert 'data-total="3"' in html and 'data-since="0"' in html and 'id="acc-recounting"' not in html
     client.force_login(w.dispatcher)
     assert client.post("/dispatch/accuracy/recount/", {"weeks": "4"}).status_code == 403
     assert client.get("/dispatch/accuracy/recount/").status_code == 405

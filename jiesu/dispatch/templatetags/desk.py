@@ -4,6 +4,7 @@
     {% desk_suggestions t %}     the top-3 panel for ticket t (dispatchers and administrators, new tickets)
     {% desk_assets %}            once per page: the panel's style and keyboard script
     {% duplicates_panel t %}     merge proposals, repeat flags and similar open tickets (the hotline), via HTMX
+    {% paused_rules_banner %}    the auto-dispatch rules the worker paused, to the dispatch lead and supervisors
 
 While the engine has not answered yet in this process (its model is loading)
 the panel is a placeholder that HTMX fills from /dispatch/desk/<id>/suggestions/,
@@ -50,6 +51,31 @@ def duplicates_panel(context, ticket):
         return ""
     url = reverse("duplicates_ticket", args=[ticket.pk])
     return format_html('<div class="dup-slot" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"></div>', url)
+
+
+@register.simple_tag(takes_context=True)
+def paused_rules_banner(context):
+    """The rules the worker paused and nobody acknowledged (accuracy.unseen_pauses), with why and the buttons to
+    acknowledge and to switch one back on: to who answers for auto-dispatch (accuracy.told_of_pauses)."""
+    from jiesu.dispatch import accuracy
+
+    request = context.get("request")
+    if request is None or not accuracy.told_of_pauses(request.user):
+        return ""
+    rules = list(accuracy.unseen_pauses())
+    if not rules:
+        return ""
+    return render_to_string("dispatch/paused_rules_banner.html", {
+        "rules": rules, "may_resume": accuracy.may_resume(request.user), "next": request.get_full_path()},
+        request=request)
+
+
+@register.filter
+def pause_words(rule):
+    """Why the worker paused a rule, in the reader's language (accuracy.pause_reason)."""
+    from jiesu.dispatch import accuracy
+
+    return accuracy.pause_reason(rule)
 
 
 @register.inclusion_tag("dispatch/desk_assets.html")
