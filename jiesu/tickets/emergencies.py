@@ -2,8 +2,10 @@
 
 Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothing is stored on the ticket). Here:
 
-- `new_emergencies`: the emergencies recorded since the dispatch queue's page was drawn, for its poll
-  (emergency_views.poll): one query on the tickets awaiting dispatch newer than the page's last id;
+- `new_emergencies`: the emergencies recorded since the dispatch queue's page was drawn, and those put back in the
+  queue since (a return upheld, a take-back, a re-handling the negative list barred, a reopening), for its poll
+  (emergency_views.poll): two cursors, the page's last ticket id and its last event id, each read as a range of a
+  primary key;
 - `notify_dispatchers`: a Notice to the hotline centre for an emergency that did not come by phone (app, web,
   API, grid report, sensor), written as the ticket is recorded (services.create_ticket): nobody has heard the
   citizen, a dispatcher calls them back now;
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.text_masking import text_for
-from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket
+from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
 from jiesu.tickets.queries import emergency_lines, import_history_q
 from jiesu.units.models import Unit, UnitKind
 
@@ -81,46 +83,105 @@ class NewEmergency:
     line: str
     title: str        # as the queue shows it to the user: masked unless they may reveal the contact
     call_back: bool
+    requeued: bool = False  # back in the queue (it was announced once already when it was recorded)
 
 
 @dataclass
 class Poll:
-    last: int         # the highest id read: the next poll asks for tickets above it
-    count: int        # the new emergencies
-    named: list       # [NewEmergency], the newest first, at most POLL_NAMED
+    last: int         # the highest ticket id read: the next poll asks for tickets above it
+    count: int        # the new emergencies and those back in the queue
+    named: list       # [NewEmergency], those back in the queue then the new ones, the newest first, at most POLL_NAMED
+    last_event: int | None = None  # the highest event id read: the next poll asks for queue entries above it
+
+
+def visible_rows(user, tickets, now=None):
+    """[(id, creation time as text, state, district id, imported history)] of `tickets` that `user` may read, by id."""
+    now = now or timezone.now()
+    is_history = ExpressionWrapper(import_history_q(now), output_field=BooleanField())
+    return (scoping.visible_tickets(user, tickets).annotate(created=Cast("created_at", CharField()), history=is_history)
+            .order_by("pk").values_list("pk", "created", "state", "district_id", "history"))
 
 
 def recorded_since(user, after, now=None):
-    """[(id, creation time as text, state, district id, imported history)] of the tickets `user` may read with an id
-    above `after`, the oldest first, at most POLL_READ: the poll's one query. It reads the id range of the primary
-    key, not the tickets awaiting dispatch (the queue's index): a poll finds few or none, whatever the queue holds."""
-    now = now or timezone.now()
-    is_history = ExpressionWrapper(import_history_q(now), output_field=BooleanField())
-    recorded = scoping.visible_tickets(user, Ticket.objects.filter(pk__gt=after))
-    return list(recorded.annotate(created=Cast("created_at", CharField()), history=is_history).order_by("pk")
-                .values_list("pk", "created", "state", "district_id", "history")[:POLL_READ])
+    """visible_rows of the tickets with an id above `after`, the oldest first, at most POLL_READ: the poll's one query
+    for new tickets. It reads the id range of the primary key, not the tickets awaiting dispatch (the queue's index):
+    a poll finds few or none, whatever the queue holds."""
+    return list(visible_rows(user, Ticket.objects.filter(pk__gt=after), now)[:POLL_READ])
+
+
+def awaiting(rows, district=None):
+    """[(id, creation time as text)] of visible_rows awaiting dispatch in the current queue (imported history left
+    out), in `district` when given."""
+    return [(pk, created) for pk, created, state, in_district, history in rows
+            if state == State.NEW and not history and (not district or in_district == district)]
 
 
 def waiting_since(user, after, district=None):
-    """(the last id read, [(id, creation time as text)] of those awaiting dispatch in the current queue (imported
-    history left out), in `district` when given)."""
+    """(the last id read, the awaiting rows of those recorded after id `after`)."""
     rows = recorded_since(user, after)
-    last = rows[-1][0] if rows else after
-    return last, [(pk, created) for pk, created, state, in_district, history in rows
-                  if state == State.NEW and not history and (not district or in_district == district)]
+    return (rows[-1][0] if rows else after), awaiting(rows, district)
 
 
-def new_emergencies(user, after, district=None):
-    """The Poll of the tickets recorded after id `after` that await dispatch and read as an emergency."""
+def puts_back_in_queue(from_state, to_state):
+    """Whether an event put a ticket back to 新建 (its intake, from no state, is its first entry, not a return)."""
+    return to_state == State.NEW and from_state not in ("", State.NEW)
+
+
+def queue_entries_since(after_event):
+    """(the last event id read, {ticket id: its latest event id} of the tickets events above `after_event` put back
+    in the queue): one query on the primary key's range, at most POLL_READ events, whatever their kind (filtering
+    on the states in SQL would read the same range again at every poll until one came)."""
+    rows = list(TicketEvent.objects.filter(pk__gt=after_event).order_by("pk")
+                .values_list("pk", "ticket_id", "from_state", "to_state")[:POLL_READ])
+    entries = {ticket: pk for pk, ticket, before, now in rows if puts_back_in_queue(before, now)}
+    return (rows[-1][0] if rows else after_event), entries
+
+
+def requeued_since(user, after_event, district=None):
+    """(the last event id read, [(id, creation time as text)] of the tickets put back in the queue since, that still
+    await dispatch in it, the latest entry first)."""
+    last, entries = queue_entries_since(after_event)
+    if not entries:
+        return last, []
+    rows = awaiting(visible_rows(user, Ticket.objects.filter(pk__in=list(entries))), district)
+    return last, sorted(rows, key=lambda row: entries[row[0]], reverse=True)
+
+
+def named_emergencies(user, ids, lines, requeued=False):
+    """NewEmergency of the tickets `ids` in that order, `lines` their emergency lines."""
+    tickets = Ticket.objects.in_bulk(ids)
+    return [NewEmergency(pk, tickets[pk].number, lines[pk], text_for(user, tickets[pk], tickets[pk].title),
+                         needs_call_back(tickets[pk], lines[pk]), requeued) for pk in ids]
+
+
+def emergency_ids(rows):
+    """{id: line} of the rows ((id, creation time)) that read as an emergency, in the rows' order."""
+    lines = emergency_lines(rows)
+    return {pk: lines[(pk, created)] for pk, created in rows if lines.get((pk, created))}
+
+
+def new_emergencies(user, after, district=None, after_event=None):
+    """The Poll of the tickets recorded after id `after`, and (when `after_event` is given) of those put back in the
+    queue by events after it, that await dispatch and read as an emergency. A ticket both new and put back in the
+    same poll is announced once, as new."""
     last, rows = waiting_since(user, after, district)
-    if not rows:
-        return Poll(last, 0, [])
-    lines = {pk: line for (pk, _created), line in emergency_lines(rows).items() if line}
-    tickets = Ticket.objects.filter(pk__in=sorted(lines)[-POLL_NAMED:]).order_by("-pk")
-    return Poll(last, len(lines), [NewEmergency(t.pk, t.number, lines[t.pk], text_for(user, t, t.title),
-                                                needs_call_back(t, lines[t.pk])) for t in tickets])
+    last_event, back = requeued_since(user, after_event, district) if after_event is not None else (None, [])
+    new = emergency_ids(rows)
+    requeued = {pk: line for pk, line in emergency_ids(back).items() if pk not in new} if back else {}
+    if not new and not requeued:
+        return Poll(last, 0, [], last_event)
+    named_back = list(requeued)[:POLL_NAMED]
+    named_new = sorted(new, reverse=True)[:POLL_NAMED - len(named_back)]
+    return Poll(last, len(new) + len(requeued),
+                named_emergencies(user, named_back, requeued, requeued=True) + named_emergencies(user, named_new, new),
+                last_event)
 
 
 def last_ticket_id():
     """The id a queue page starts polling after (tickets recorded later are new to it)."""
     return Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def last_event_id():
+    """The event id a queue page starts polling after (tickets put back in the queue later are announced again)."""
+    return TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

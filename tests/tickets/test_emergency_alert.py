@@ -30,10 +30,11 @@ def test_the_poll_names_the_emergencies_recorded_after_the_pages_last_id(world, 
     found = poll(client, world.dispatcher, after).json()
     assert found["last"] == gas.pk and found["count"] == 1
     assert found["emergencies"] == [{"id": gas.pk, "number": gas.number, "line": "119", "call_back": True,
-                                     "title": gas.title.replace("13912345678", "139****5678"),
+                                     "requeued": False, "title": gas.title.replace("13912345678", "139****5678"),
                                      "url": f"/tickets/{gas.pk}/"}]
     assert stall.pk < gas.pk
-    assert poll(client, world.dispatcher, gas.pk).json() == {"last": gas.pk, "count": 0, "emergencies": []}
+    assert poll(client, world.dispatcher, gas.pk).json() == {"last": gas.pk, "count": 0, "emergencies": [],
+                                                             "last_event": emergencies.last_event_id()}
 
 
 def test_the_poll_is_one_query_when_nothing_is_new(world):

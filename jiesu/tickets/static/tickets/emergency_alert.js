@@ -1,8 +1,10 @@
-/* The dispatch queue (tickets/dispatch_queue.html) asks every 15 s for emergencies recorded since the page was drawn
-   (emergency_views.poll: JSON). A new one shows the banner naming it (its title masked as the queue shows it),
-   prefixes the page title 「(1) 紧急」 and sounds a short tone made with the Web Audio API, which the dispatcher can
-   switch off (remembered in localStorage). 「已看到」 hides the banner and the prefix until the next one. A browser
-   starts sound only after the user has touched the page: the AudioContext is made on the first click or key. */
+/* The dispatch queue (tickets/dispatch_queue.html) asks every 15 s for emergencies recorded since the page was drawn,
+   and for those put back in the queue since (a return upheld, a take-back…; marked 「重新待派」), with two cursors:
+   the last ticket id and the last event id read (emergency_views.poll: JSON). A new one shows the banner naming it
+   (its title masked as the queue shows it), prefixes the page title 「(1) 紧急」 and sounds a short tone made with the
+   Web Audio API, which the dispatcher can switch off (remembered in localStorage). 「已看到」 hides the banner and the
+   prefix until the next one. A browser starts sound only after the user has touched the page: the AudioContext is
+   made on the first click or key. */
 (function () {
   "use strict";
   var INTERVAL_MS = 15000;
@@ -12,6 +14,7 @@
   var sound = document.getElementById("emergency-sound");
   var baseTitle = document.title;
   var after = box.dataset.after || "0";
+  var afterEvent = box.dataset.afterEvent || "";  // none: the server starts from its last event
   var unseen = 0;
   var audio = null;
   var api = window.jiesuEmergencyAlert = {
@@ -57,6 +60,13 @@
     badge.className = "badge queue-emergency";
     badge.textContent = box.dataset.badge.replace("{line}", emergency.line);
     li.appendChild(badge);
+    if (emergency.requeued) {
+      var back = document.createElement("span");
+      back.className = "badge emergency-requeued";
+      back.textContent = box.dataset.requeued;
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(back);
+    }
     li.appendChild(document.createTextNode(" "));
     li.appendChild(link);
     li.appendChild(document.createTextNode(" " + emergency.title +
@@ -85,12 +95,14 @@
 
   function poll() {
     var url = box.dataset.poll + "?after=" + encodeURIComponent(after) +
+      (afterEvent ? "&after_event=" + encodeURIComponent(afterEvent) : "") +
       (box.dataset.district ? "&district=" + encodeURIComponent(box.dataset.district) : "");
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (found) {
         if (!found) { return; }
         after = String(found.last);
+        afterEvent = String(found.last_event);
         if (found.count > 0) { show(found); }
       })
       .catch(function () { /* offline for a moment: the next poll asks again */ });
