@@ -12,5 +12,13 @@ def navigation(request):
     items = []
     for name, label, allowed in scoping.NAVIGATION:
         if scoping.has_role(user, *allowed):
-            items.append({"url": reverse(name), "label": _(label), "active": request.path == reverse(name)})
+            items.append({"url": reverse(name), "label": _(label), "active": request.path == reverse(name),
+                          "count": unread_notices(user) if name == "notice_list" else None})
     return {"nav": items}
+
+
+def unread_notices(user):
+    """The unread notices of the notices page, shown by its menu entry (jiesu.tickets: imported when asked)."""
+    from jiesu.tickets.notices import unread_count
+
+    return unread_count(user)

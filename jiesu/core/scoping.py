@@ -34,6 +34,7 @@ NAVIGATION = [
     ("arbitration_queue", "Returns & extensions", (Role.DISPATCHER, Role.ADMIN)),
     ("worklist", "Work list", (Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR)),
     ("callback_queue", "Callback queue", (Role.CALLBACK_AGENT, Role.ADMIN)),
+    ("notice_list", "Notices", (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)),  # + unread count
     ("ticket_search", "Tickets", (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPERVISOR,
                                   Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)),
     ("grid_home", "Grids", (Role.GRID_WORKER, Role.UNIT_STAFF, Role.SUPERVISOR, Role.ADMIN)),

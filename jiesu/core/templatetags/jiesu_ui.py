@@ -130,6 +130,7 @@ def event_labels():
         "reopen": _("Reopened"),
         "recategorize": _("Category corrected"),
         "contact_revealed": _("Contact details viewed"),
+        "notice_read": _("Notice marked read"),                   # the notices page (tickets.notices)
         "approaching": _("Warning: deadline approaching"),
         "overdue": _("Warning: overdue"),
         "attachment": _("Attachment added"),

@@ -1,0 +1,72 @@
+"""The notices page (/notices/): the Notice rows of the units a user acts for, unread first, and 「标为已读」.
+
+The hotline centre's people (call-takers, dispatchers, its supervisors) read there the 「非来电紧急诉求」 notices
+emergencies.notify_dispatchers writes; a unit's people read their own unit's notices (the work list shows the
+newest unread ones too). An administrator, who acts for no unit, reads the hotline centre's. Marking one read is
+allowed to those who may read it (the role, the notice's unit among theirs, the ticket visible to them) and is
+logged: the notice keeps who and when, the ticket's history an event 「将通知标为已读」.
+"""
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiesu.accounts.models import Role
+from jiesu.core import scoping
+from jiesu.core.errors import Forbidden
+from jiesu.tickets.emergencies import hotline_centre
+from jiesu.tickets.models import Notice
+from jiesu.tickets.services import record_event
+
+#: Who opens the notices page.
+READERS = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.UNIT_STAFF, Role.GRID_WORKER, Role.ADMIN)
+#: Whose menu shows it, with the unread count: the hotline's people (the units have theirs on the work list).
+IN_MENU = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def reader_unit_ids(user):
+    """The units whose notices `user` reads: those they act for; an administrator with none, the hotline centre."""
+    units = scoping.acting_unit_ids(user)
+    if not units and scoping.has_role(user, Role.ADMIN):
+        hotline = hotline_centre()
+        units = {hotline.pk} if hotline else set()
+    return units
+
+
+def notices_for(user, kind="", unread_only=False):
+    """The notices `user` reads (of `kind` when given), unread first, then the newest first."""
+    if not scoping.has_role(user, *READERS):
+        return Notice.objects.none()
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    notices = Notice.objects.filter(unit_id__in=reader_unit_ids(user),
+                                    ticket__in=scoping.visible_tickets(user))
+    if kind:
+        notices = notices.filter(kind=kind)
+    if unread_only:
+        notices = notices.filter(read_at__isnull=True)
+    return (notices.select_related("ticket", "ticket__district", "ticket__street", "unit", "read_by")
+            .annotate(unread=unread).order_by("-unread", "-created_at", "-pk"))
+
+
+def unread_count(user):
+    """The menu's count: the page's unread notices (the index on unit and read time; for the hotline, who read
+    every ticket, no more)."""
+    return notices_for(user, unread_only=True).count()
+
+
+def may_mark_read(user, notice):
+    return (scoping.has_role(user, *READERS) and notice.unit_id in reader_unit_ids(user)
+            and scoping.can_view(user, notice.ticket))
+
+
+def mark_read(user, notice):
+    """「标为已读」: the notice keeps who and when, the ticket's history says so. True when it was unread (a second
+    click, or someone else's first, changes nothing)."""
+    if not may_mark_read(user, notice):
+        raise Forbidden(_("This notice is not addressed to your unit."))
+    now = timezone.now()
+    if not Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=now, read_by=user):
+        return False
+    ticket = notice.ticket
+    record_event(ticket, "notice_read", user, ticket.state, ticket.state, at=now, notice=notice.pk,
+                 notice_kind=notice.kind)
+    return True
