@@ -177,6 +177,9 @@ JIESU = {
     "DISPATCH_RETRAIN_DAYS": env_int("JIESU_DISPATCH_RETRAIN_DAYS", 7),
     "DISPATCH_RETRAIN_HOURS": env_hours("JIESU_DISPATCH_RETRAIN_HOURS", "2-6"),
     "DISPATCH_RETRAIN_TIMEOUT_HOURS": 12,  # a run without a result after this long is marked lost
+    # The worker pauses an auto-dispatch rule whose auto-dispatches the units returned more than its threshold
+    # allows (accuracy.pause_flagged_rules); JIESU_DISPATCH_PAUSE_FLAGGED_RULES=0: the accuracy page only marks it.
+    "DISPATCH_PAUSE_FLAGGED_RULES": os.environ.get("JIESU_DISPATCH_PAUSE_FLAGGED_RULES", "1") == "1",
     # Training rows of a many-category model solved at once: 4 × rows² bytes (20,000: the demo city's training
     # peaks at 2.3 GB; 10,000: 1.0 GB). The default of `jiesu dispatch train/retrain --kernel-rows`. None (unset,
     # or "auto"): chosen when a training starts from the memory free then, at most 20,000 (dispatch/memory.py).
