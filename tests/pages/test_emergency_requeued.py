@@ -4,15 +4,9 @@ import pytest
 
 from jiesu.core.tests_support import force_login
 from jiesu.tickets import services
+from pages.test_emergency_alert import GAS, next_poll
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
-
-GAS = "楼道里有燃气味，燃气泄漏，请马上派人，我电话13912345678"
-POLL_MS = 15_000
-
-
-def next_poll(page):
-    page.clock.run_for(POLL_MS + 1000)
 
 
 @pytest.mark.django_db(transaction=True)
