@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
-from jiesu.tickets import notices
+from jiesu.tickets import notices, services
 from jiesu.tickets.models import Notice, NoticeKind
 from tests.tickets.helpers import new_ticket
 
@@ -110,9 +110,19 @@ def test_a_unit_reads_its_own_notices_there_too(world, client):
     ticket = new_ticket(world)
     own = Notice.objects.create(ticket=ticket, unit=world.street, kind=NoticeKind.SUPERVISE, text="请加快办理",
                                 created_at=timezone.now())
-    from jiesu.tickets import services
-
     services.dispatch(world.dispatcher, ticket, world.street.pk)
     assert [n.pk for n in notices.notices_for(world.street_staff)] == [own.pk]
     assert notices.mark_read(world.street_staff, own)
     assert not notices.notices_for(world.dispatcher).filter(pk=own.pk).exists()
+
+
+def test_a_unit_opening_the_ticket_reads_its_notice_and_is_named(world, client):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    own = Notice.objects.create(ticket=ticket, unit=world.street, kind=NoticeKind.REMIND, text="请加快办理",
+                                created_at=timezone.now())
+    client.force_login(world.street_staff)
+    client.get(f"/tickets/{ticket.pk}/")
+    own.refresh_from_db()
+    assert own.read_by == world.street_staff and own.read_at is not None
+    assert "标为已读" not in page(client, world.street_staff).content.decode()
