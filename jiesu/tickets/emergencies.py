@@ -15,6 +15,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 """
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BooleanField, CharField, ExpressionWrapper
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -130,9 +131,12 @@ def puts_back_in_queue(from_state, to_state):
 def queue_entries_since(after_event):
     """(the last event id read, {ticket id: its latest event id} of the tickets events above `after_event` put back
     in the queue): one query on the primary key's range, at most POLL_READ events, whatever their kind (filtering
-    on the states in SQL would read the same range again at every poll until one came)."""
-    rows = list(TicketEvent.objects.filter(pk__gt=after_event).order_by("pk")
-                .values_list("pk", "ticket_id", "from_state", "to_state")[:POLL_READ])
+    on the states in SQL would read the same range again at every poll until one came). Plain SQL: the ORM's
+    building of it cost 0.25 ms a poll, the query itself 0.02 ms (docs/dispatch-desk.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, ticket_id, from_state, to_state FROM {TicketEvent._meta.db_table} "
+                       "WHERE id > %s ORDER BY id LIMIT %s", [after_event, POLL_READ])
+        rows = cursor.fetchall()
     entries = {ticket: pk for pk, ticket, before, now in rows if puts_back_in_queue(before, now)}
     return (rows[-1][0] if rows else after_event), entries
 
