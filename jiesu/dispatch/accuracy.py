@@ -598,8 +598,9 @@ def judged_since(rule, now, weeks=DEFAULT_WEEKS):
 
 def enabled_rule_figures(now=None):
     """A RuleFigures for each enabled rule (judged_since). Cheap at a city's scale: the auto-dispatch rows of the
-    period only (indexed `at`), then one count per rule that dispatched; the categories each rule covers are
-    found as auto-dispatch chose its rule (services.rule_for)."""
+    period only (the (source, at) index), counted once by category (the categories each rule covers are found as
+    auto-dispatch chose its rule, services.rule_for); a rule switched back on within the period is counted apart,
+    from then."""
     from jiesu.categories.models import Category
     from jiesu.dispatch.services import rule_for
 
@@ -608,21 +609,25 @@ def enabled_rule_figures(now=None):
     enabled = [r for r in rules.values() if r.enabled]
     if not enabled:
         return []
-    auto = logged(min(judged_since(r, now) for r in enabled), now + timedelta(seconds=1)).filter(
-        source=SuggestionSource.AUTO)
-    category_ids = set(auto.order_by().values_list("category", flat=True).distinct()) - {None}
+    earliest = min(judged_since(r, now) for r in enabled)
+    auto = logged(earliest, now + timedelta(seconds=1)).filter(source=SuggestionSource.AUTO)
+    counts = {"n": Count("id"), "upheld": Count("id", filter=Q(returned=True))}
+    by_category = {row.pop("category"): row for row in
+                   auto.annotate(returned=_upheld_return()).order_by().values("category").annotate(**counts)}
     covered = {}
-    for category in Category.objects.select_related("parent", "parent__parent").filter(pk__in=category_ids):
+    for category in Category.objects.select_related("parent", "parent__parent").filter(pk__in=by_category.keys()):
         rule = rule_for(category, rules)
         if rule is not None and rule.enabled:
             covered.setdefault(rule.pk, []).append(category.pk)
     found = []
     for rule in enabled:
-        since, counts = judged_since(rule, now), {"n": 0, "upheld": 0}
-        if rule.pk in covered:
-            counts = (auto.filter(at__gte=since, category_id__in=covered[rule.pk]).annotate(returned=_upheld_return())
-                      .aggregate(n=Count("id"), upheld=Count("id", filter=Q(returned=True))))
-        found.append(RuleFigures(rule, counts["n"], counts["upheld"], since))
+        since, mine = judged_since(rule, now), covered.get(rule.pk, [])
+        if since > earliest and mine:
+            figures = (auto.filter(at__gte=since, category_id__in=mine).annotate(returned=_upheld_return())
+                       .aggregate(**counts))
+        else:
+            figures = {key: sum(by_category[pk][key] for pk in mine) for key in counts}
+        found.append(RuleFigures(rule, figures["n"], figures["upheld"], since))
     return found
 
 

@@ -84,6 +84,16 @@ def test_the_worker_pauses_a_flagged_rule_and_auto_dispatch_stops(desk_world, fl
     assert jobs.check_rules_if_due(timezone.now()) is None  # judged again only after RULE_CHECK_EVERY
 
 
+def test_a_rule_switched_back_on_is_judged_from_then_beside_the_others(desk_world, flagged_rule):
+    w = desk_world
+    AutoDispatchRule.objects.create(category=w.gas, threshold=0.9, enabled=True)  # judged over the whole period
+    AutoDispatchRule.objects.filter(pk=flagged_rule.pk).update(resumed_at=timezone.now())
+    logged_to(w, w.street, desk.system_user(), source=SuggestionSource.AUTO)  # one since, not returned
+    by_rule = {f.rule.category.code: (f.n, f.upheld) for f in figures.enabled_rule_figures()}
+    assert by_rule == {"01.01.01": (1, 0), "01.01.02": (0, 0)}
+    assert figures.pause_flagged_rules() == []
+
+
 def test_pausing_is_off_by_the_setting(desk_world, flagged_rule, settings):
     settings.JIESU = {**settings.JIESU, "DISPATCH_PAUSE_FLAGGED_RULES": False}
     assert figures.pause_flagged_rules() == []
