@@ -14,7 +14,6 @@ from django.utils import timezone
 from jiesu.core import scoping
 from jiesu.dashboards import heat, series
 from jiesu.kpi import services as kpi
-from jiesu.tickets.models import HANDLING_STATES, Ticket
 from jiesu.units.models import Unit, UnitKind
 
 # measure key → (Kpis attribute, format); labels in views (translated)
@@ -73,10 +72,11 @@ def unit_overview(unit, now=None):
     ids = member_ids(unit)
     kpis = kpi.unit_kpis(unit, month)
     _days, today_counts = daily_volume(today, today, ids)
+    overdue = unit_overdue(ids, now)
     version = kpi.version_for(month)
     return {"today": today, "month": month, "volume_today": sum(today_counts), "volume_month": kpis.received,
-            "kpis": kpis, "top_categories": unit_top_categories(ids, month, today), "overdue": unit_overdue(ids, now),
-            "explanations": kpi.explanations(version, version.weights_by_class.get(kpis.unit_class, {})),
+            "kpis": kpis, "top_categories": unit_top_categories(ids, month, today), "overdue": overdue.now,
+            "overdue_history": overdue.history, "explanations": kpi.explanations(version, version.weights_by_class.get(kpis.unit_class, {})),
             "unit_ids": ids}
 
 
@@ -102,8 +102,8 @@ def unit_top_categories(unit_ids, month, today, limit=10):
 
 
 def unit_overdue(unit_ids, now):
-    """Open tickets led by these units past their reply deadline — kpi.overdue_count restricted to units."""
-    return Ticket.objects.filter(state__in=HANDLING_STATES, reply_due__lt=now, lead_unit_id__in=unit_ids).count()
+    """kpi.Overdue of the tickets these units lead: today's past their reply deadline, imported history apart."""
+    return kpi.overdue_counts(now, unit_ids=unit_ids)
 
 
 def map_values(level, month, measure, within=None):

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from jiesu.core import scoping
@@ -144,8 +145,17 @@ def cards(figures, labels):
         {"key": "satisfaction", "label": labels["satisfaction"], "value": formatted(k.satisfaction_rate, "pct")},
         {"key": "speed", "label": labels["speed"], "value": formatted(k.speed_median_hours, "hours")},
         {"key": "governance", "label": labels["governance"], "value": formatted(k.governance_depth, "pct")},
-        {"key": "overdue", "label": _("Overdue now"), "value": figures["overdue"]},
+        {"key": "overdue", "label": _("Overdue now"), "value": figures["overdue"],
+         "note": history_left_out(figures["overdue_history"])},
     ]
+
+
+def history_left_out(n):
+    """The overdue card's note: how many imported history tickets past their deadline it leaves out, or ""."""
+    if not n:
+        return ""
+    return ngettext("%(n)d more imported history ticket past its deadline, not counted",
+                    "%(n)d more imported history tickets past their deadline, not counted", n) % {"n": n}
 
 
 def _choice(request, name, allowed, default):

@@ -11,6 +11,7 @@ in 0…1 (None when there is nothing to divide); the composite is 0…100.
     unit_history(unit, months=12)         [Kpis] month by month, oldest first
     city_kpis(month)                      Kpis of the whole city (every ticket of the month)
     city_overview(now=None)               the city dashboard: volume today/month, five rates, top categories, overdue
+    overdue_counts(now=None, unit_ids=None)  Overdue(now, history): past the reply deadline, imported history apart
     month_counters(month, dim, exclusions=None)   {unit or category id: {counter: n}} raw monthly sums
     month_table(month, dim, exclusions=())        (those sums, {id: tickets received of every class}) in one read
     daily_series(start, end, unit_ids=None, category_ids=None, exclude=True)  [(day, {counter: n})]
@@ -29,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -423,22 +424,43 @@ def top_categories(month, limit=10):
 
 
 def overdue_count(now=None):
-    """Tickets being handled past their reply deadline, now (a live count on the tickets' index)."""
-    from jiesu.tickets.models import HANDLING_STATES, Ticket
+    """Tickets being handled past their reply deadline, now, imported history left out (overdue_counts)."""
+    return overdue_counts(now).now
 
-    return Ticket.objects.filter(state__in=HANDLING_STATES, reply_due__lt=now or timezone.now()).count()
+
+@dataclass(frozen=True)
+class Overdue:
+    now: int      # today's work past its reply deadline
+    history: int  # imported history past it too (tickets.queries.import_history_q), left out of `now`
+
+
+def overdue_counts(now=None, unit_ids=None) -> Overdue:
+    """Tickets being handled past their reply deadline (led by `unit_ids` if given), in one live count on the
+    tickets' index: today's, and apart the imported history the dispatch queue and the work lists set apart too
+    (an earlier system's backlog more than a week past its dispatch time is not today's overdue work)."""
+    from jiesu.tickets.models import HANDLING_STATES, Ticket
+    from jiesu.tickets.queries import import_history_q
+
+    now = now or timezone.now()
+    tickets = Ticket.objects.filter(state__in=HANDLING_STATES, reply_due__lt=now)
+    if unit_ids is not None:
+        tickets = tickets.filter(lead_unit_id__in=unit_ids)
+    counts = tickets.order_by().aggregate(all=Count("id"), history=Count("id", filter=import_history_q(now)))
+    return Overdue(now=counts["all"] - counts["history"], history=counts["history"])
 
 
 def city_overview(now=None):
-    """The city dashboard's figures: volume today and this month, the five rates, top categories, overdue."""
+    """The city dashboard's figures: volume today and this month, the five rates, top categories, overdue (today's;
+    "overdue_history": the imported history past its deadline, left out)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     month = month_start(today)
     volume_today = DailyRollup.objects.filter(day=today).aggregate(n=Sum("received"))["n"] or 0
     kpis = city_kpis(month)
+    overdue = overdue_counts(now)
     return {"today": today, "month": month, "volume_today": volume_today, "volume_month": kpis.received,
-            "kpis": kpis, "top_categories": top_categories(month), "overdue": overdue_count(now),
-            "explanations": explanations(version_for(month))}
+            "kpis": kpis, "top_categories": top_categories(month), "overdue": overdue.now,
+            "overdue_history": overdue.history, "explanations": explanations(version_for(month))}
 
 
 # ── who sees what ───────────────────────────────────────────────────────────
