@@ -182,11 +182,11 @@ def test_each_rule_shows_its_auto_dispatches_returns_and_redispatches(desk_world
     assert returns["top"]["n"] == 1 and returns["top"]["returned"] == 0  # …not among the dispatchers' own
     html = page(w.supervisor)
     rules = html[html.index('id="acc-rules"'):]
-    assert 'data-rule="01.01.01"' in rules and "/tickets/?auto_dispatched=1&amp;category=01.01.01" in rules
+    assert 'data-rule="01.01.01"' in rules and "/tickets/?auto_dispatched=1&amp;auto_category=01.01.01" in rules
     assert 'data-group="auto"' in html and "data-flag" not in rules
     client = Client()
     client.force_login(w.supervisor)
-    listed = client.get("/tickets/?auto_dispatched=1&category=01.01.01").content.decode()  # the rule's link
+    listed = client.get("/tickets/?auto_dispatched=1&auto_category=01.01.01").content.decode()  # the rule's link
     assert all(row.ticket.number in listed for row in rows)
     assert by_hand.ticket.number not in listed
     monkeypatch.setattr(figures, "RULE_FLAG_MIN", 3)
