@@ -49,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import family_cpu_seconds, machine, parent_pid, peak_rss_mb  # noqa: E402
+from bench.common import family_cpu_seconds, machine, parent_pid, peak_rss_mb, pid_cpu_seconds  # noqa: E402
 from jiesu.importer.writer import KEY_CHECKS  # noqa: E402  (no Django needed)
 
 TITLES = ROOT.parent / "shared" / "data" / "complaints_cn" / "titles_labeled.csv"
@@ -201,6 +201,149 @@ def server_cpu(connection):
     return family_cpu_seconds(server) if server else 0.0
 
 
+# ─────────────────────────────────────────────────────────────── where the server's time goes (PostgreSQL)
+
+TICKET_TABLES = ("tickets_ticket", "tickets_ticketevent", "tickets_assignment")
+BREAKDOWN_TICKETS = 100_000  # tickets (with their events and assignments) re-inserted by --server-breakdown
+
+
+def wal_position(connection):
+    """The server's WAL insert position (None on SQLite): bytes of WAL written since = wal_since(…, position)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def wal_since(connection, position):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s::pg_lsn)::bigint", [position])
+        return cursor.fetchone()[0]
+
+
+def table_shapes(connection, tickets):
+    """A line per ticket table: rows per imported ticket, bytes per row of the table and of its indexes, the
+    number of indexes and of triggers (PostgreSQL's foreign-key checks are triggers)."""
+    lines = []
+    with connection.cursor() as cursor:
+        for table in TICKET_TABLES:
+            cursor.execute(f'SELECT count(*), pg_table_size(%s), pg_indexes_size(%s), '
+                           f'(SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass), '
+                           f'(SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass) FROM "{table}"',
+                           [table] * 4)
+            rows, heap, indexes, n_indexes, triggers = cursor.fetchone()
+            per = max(1, rows)
+            lines.append(f"{table}: {rows / max(1, tickets):.2f} rows per ticket, {heap / per:.0f} B per row "
+                         f"+ {indexes / per:.0f} B in its {n_indexes} indexes, {triggers} triggers")
+    return lines
+
+
+class ScratchCopies:
+    """Re-inserts imported rows into an empty copy of their table (`LIKE … INCLUDING ALL`: every index, no
+    foreign key, as a batch whose keys the writer checks), by binary COPY on a connection of its own, and
+    measures that backend's CPU and the WAL written: the server's share of the import, table by table and
+    index by index (an index's cost: the mean of the loads with every index just before and after it, minus
+    the load without it)."""
+
+    def __init__(self, connection, tickets=BREAKDOWN_TICKETS):
+        self.raw = connection.get_new_connection(connection.get_connection_params())
+        self.raw.autocommit = True
+        self.pid = self.sql("SELECT pg_backend_pid()")[0][0]
+        self.top = self.sql("SELECT max(id) FROM (SELECT id FROM tickets_ticket ORDER BY id LIMIT %s) t",
+                            [tickets])[0][0] or 0
+        self.tickets = self.sql("SELECT count(*) FROM tickets_ticket WHERE id <= %s", [self.top])[0][0]
+
+    def sql(self, text, params=None):
+        with self.raw.cursor() as cursor:
+            cursor.execute(text, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def rows_of(self, table):
+        """The table's rows of the sampled tickets, as COPY's binary bytes."""
+        column = "id" if table == "tickets_ticket" else "ticket_id"
+        out = bytearray()
+        with self.raw.cursor() as cursor:
+            with cursor.copy(f'COPY (SELECT * FROM "{table}" WHERE "{column}" <= {int(self.top)} ORDER BY id) '
+                             "TO STDOUT (FORMAT BINARY)") as copy:
+                for chunk in copy:
+                    out += chunk
+        return bytes(out)
+
+    def load(self, scratch, data):
+        """(backend CPU seconds, WAL bytes) of COPYing `data` into the emptied scratch table."""
+        self.sql(f'TRUNCATE "{scratch}"')
+        start, position = pid_cpu_seconds(self.pid), self.sql("SELECT pg_current_wal_insert_lsn()")[0][0]
+        with self.raw.cursor() as cursor:
+            with cursor.copy(f'COPY "{scratch}" FROM STDIN (FORMAT BINARY)') as copy:
+                for i in range(0, len(data), 1 << 20):
+                    copy.write(data[i:i + (1 << 20)])
+        cpu = pid_cpu_seconds(self.pid) - start
+        wal = self.sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)::bigint", [position])[0][0]
+        return cpu, wal
+
+    def indexes(self, scratch):
+        """[(name, definition, how to drop it, how to make it again)] of the scratch table's indexes."""
+        constraints = dict(self.sql("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                                    "WHERE conrelid = %s::regclass AND contype IN ('p', 'u')", [scratch]))
+        out = []
+        for name, definition in self.sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                                         "ORDER BY indexname", [scratch]):
+            if name in constraints:
+                out.append((name, definition, f'ALTER TABLE "{scratch}" DROP CONSTRAINT "{name}"',
+                            f'ALTER TABLE "{scratch}" ADD CONSTRAINT "{name}" {constraints[name]}'))
+            else:
+                out.append((name, definition, f'DROP INDEX "{name}"', definition))
+        return out
+
+    def table(self, table):
+        """Lines on one table: every index's cost, the heap's alone."""
+        scratch = f"bench_scratch_{table}"
+        self.sql(f'DROP TABLE IF EXISTS "{scratch}"')
+        self.sql(f'CREATE TABLE "{scratch}" (LIKE "{table}" INCLUDING ALL)')
+        try:
+            data = self.rows_of(table)
+            per = 1e6 / max(1, self.tickets)
+            full = [self.load(scratch, data)]
+            costs = []
+            for name, definition, drop, make in self.indexes(scratch):
+                self.sql(drop)
+                without = self.load(scratch, data)
+                self.sql(f'TRUNCATE "{scratch}"')
+                self.sql(make)
+                full.append(self.load(scratch, data))
+                around = [(a + b) / 2 for a, b in zip(full[-2], full[-1])]
+                costs.append((around[0] - without[0], around[1] - without[1], definition.split(" USING ", 1)[1]))
+            for _, _, drop, _ in self.indexes(scratch):
+                self.sql(drop)
+            heap = self.load(scratch, data)
+        finally:
+            self.sql(f'DROP TABLE IF EXISTS "{scratch}"')
+        cpu = sorted(c for c, _ in full)
+        lines = [f"{table}: every index {per * cpu[len(cpu) // 2]:.1f} µs per ticket (median of {len(cpu)} loads, "
+                 f"{per * cpu[0]:.1f}–{per * cpu[-1]:.1f}), WAL {full[0][1] / max(1, self.tickets):.0f} B per "
+                 f"ticket; the heap alone {per * heap[0]:.1f} µs, WAL {heap[1] / max(1, self.tickets):.0f} B"]
+        lines += [f"   {per * cpu_cost:5.1f} µs  {wal / max(1, self.tickets):5.0f} B WAL  {what}"
+                  for cpu_cost, wal, what in sorted(costs, reverse=True)]
+        return lines
+
+    def close(self):
+        self.raw.close()
+
+
+def server_breakdown(connection, tickets=BREAKDOWN_TICKETS):
+    """Lines: the server's CPU and WAL per ticket for each ticket table and each of its indexes (ScratchCopies)."""
+    copies = ScratchCopies(connection, tickets)
+    try:
+        lines = [f"server breakdown: the first {copies.tickets:,} imported tickets' rows COPYed again into empty "
+                 "copies of their tables (one backend's CPU; per imported ticket)"]
+        for table in TICKET_TABLES:
+            lines += copies.table(table)
+        return lines
+    finally:
+        copies.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -223,6 +366,10 @@ def main():
     parser.add_argument("--key-checks", choices=KEY_CHECKS, default="auto",
                         help="how foreign keys are checked (the importer's option; default auto: per batch where "
                              "the database role may)")
+    parser.add_argument("--server-breakdown", action="store_true",
+                        help="PostgreSQL: after the import, COPY the first 100,000 tickets' rows again into empty "
+                             "copies of their tables, with every index and without each in turn, and print the "
+                             "server's CPU and WAL per ticket for each (a few minutes)")
     parser.add_argument("--profile", metavar="PATH",
                         help="cProfile the import into PATH (pstats file); this process only: use --processes 1")
     args = parser.parse_args()
@@ -245,7 +392,7 @@ def main():
         model_s, how = load_model()
         print(f"model: {how} in {model_s:.1f} s (not part of the import's time)")
         rss_before = peak_rss_mb()
-        cpu_before, server_before = process_cpu(), server_cpu(connection)
+        cpu_before, server_before, wal_before = process_cpu(), server_cpu(connection), wal_position(connection)
 
         from jiesu.importer.services import run_import
 
@@ -263,6 +410,7 @@ def main():
             summary = run_import(path, "csv", **options)
         d = summary.as_dict()
         client_cpu, db_cpu = process_cpu() - cpu_before, server_cpu(connection) - server_before
+        wal = wal_since(connection, wal_before) if wal_before is not None else None
         assert d["read"] == d["imported"] + d["rejected"] + d["already_imported"] == args.tickets
         print(f"imported {d['imported']:,}, rejected {d['rejected']:,} ({d['reasons']}) in {d['seconds']:.1f} s; "
               f"states {d['states']}; events {d['events']:,}, assignments {d['assignments']:,}; "
@@ -286,6 +434,11 @@ def main():
         print(f"peak RSS before the import {rss_before:.0f} MB, after {peak_rss_mb():.0f} MB"
               + (f"; largest import process {peak_rss_mb(children=True):.0f} MB (each has its own)"
                  if d["processes"] > 1 else ""))
+        if wal is not None:
+            print(f"WAL written by the import: {wal / 2**20:,.0f} MB ({wal / n:,.0f} B per ticket)")
+            print("\n".join(table_shapes(connection, n)))
+            if args.server_breakdown:
+                print("\n".join(server_breakdown(connection)))
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(json.dumps({"tickets_per_s": round(d["imported"] / d["seconds"], 1),
                           "peak_rss_mb": round(rss, 1), "model_load_s": round(model_s, 2),
