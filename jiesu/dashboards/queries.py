@@ -76,7 +76,8 @@ def unit_overview(unit, now=None):
     version = kpi.version_for(month)
     return {"today": today, "month": month, "volume_today": sum(today_counts), "volume_month": kpis.received,
             "kpis": kpis, "top_categories": unit_top_categories(ids, month, today), "overdue": overdue.now,
-            "overdue_history": overdue.history, "explanations": kpi.explanations(version, version.weights_by_class.get(kpis.unit_class, {})),
+            "overdue_history": overdue.history,
+            "explanations": kpi.explanations(version, version.weights_by_class.get(kpis.unit_class, {})),
             "unit_ids": ids}
 
 

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['state', 'reply_due', 'dispatch_due', 'idempotency_key'], name='ticket_state_due'),
+            index=models.Index(fields=['state', 'reply_due', 'dispatch_due', 'idempotency_key'],
+                               name='ticket_state_due'),
         ),
     ]
