@@ -26,9 +26,13 @@ run: setup
 system-deps:
 	@scripts/ensure-system-deps.sh
 
+# The suite runs in one process per CPU (pytest-xdist; each process has its own test database and var directory),
+# a test file's tests in the same process. TEST_PROCESSES=0 runs it in this one process.
+TEST_PROCESSES ?= auto
+
 test: venv system-deps
 	$(PY) -m jiesu.core.i18n_compile
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 worker: setup
 	$(JIESU) worker

@@ -11,6 +11,7 @@ Helpers for page tests are in jiesu.core.tests_support (screenshot, force_login)
 """
 import os
 import shutil
+import signal
 import warnings
 from pathlib import Path
 
@@ -28,6 +29,10 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "pages: page test in a real headless Chromium (tests/pages/)")
+    # A shell that starts the suite in the background (`make test &`) ignores SIGINT, and Python and the test
+    # processes (pytest-xdist) inherit that: the tests of Ctrl-C need the interrupt as Python sets it up.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # WhiteNoise warns that STATIC_ROOT (var/static) has no collected files; tests serve
     # static files through django.contrib.staticfiles instead.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
@@ -93,6 +98,63 @@ def page(browser, request):
     context.close()
 
 
+def flushes_the_database(item):
+    """Whether Django empties the database after the test (a TransactionTestCase: live_server, transactional_db)."""
+    marker = item.get_closest_marker("django_db")
+    return ("live_server" in item.fixturenames or "transactional_db" in item.fixturenames
+            or (marker is not None and bool(marker.kwargs.get("transaction"))))
+
+
+#: The rows the data migrations write (the KPI definitions' version 1, the whistle levels, the dispatch reference
+#: version …), as JSON per model, read before the first test that empties the database.
+MIGRATION_ROWS = []
+
+
+def read_migration_rows():
+    from django.apps import apps
+    from django.core import serializers
+
+    for model in apps.get_models():
+        if model.__module__.startswith("jiesu.") and model._base_manager.exists():
+            MIGRATION_ROWS.append((model, serializers.serialize("json", model._base_manager.order_by("pk"))))
+
+
+def put_back_migration_rows():
+    """Each model's migration rows, into its table if the flush left it empty. Django's own runner runs the tests
+    that flush after all others; `make test` runs test files in parallel processes (pytest-xdist), in which a
+    flushing test's file may come before a test that needs those rows."""
+    from django.core import serializers
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.constraint_checks_disabled():
+        for model, rows in MIGRATION_ROWS:
+            if not model._base_manager.exists():
+                for obj in serializers.deserialize("json", rows):
+                    obj.save()
+
+
+@pytest.fixture(autouse=True)
+def migration_rows_read_before_a_flush(request):
+    if flushes_the_database(request.node) and not MIGRATION_ROWS:
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            read_migration_rows()
+    yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that emptied the database (its fixtures torn down, the flush done), the migrations' rows go
+    back, so that the next test in this process finds the database as migrated."""
+    result = yield
+    if MIGRATION_ROWS and flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            put_back_migration_rows()
+    return result
+
+
 @pytest.fixture(autouse=True)
 def fresh_reference_caches():
     """Per-process caches of reference data must not leak rows of one test's database into the next: nor the open
@@ -125,6 +187,18 @@ def default_language():
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_var_directory(tmp_path_factory):
+    """What the code writes under the var directory (import and gazetteer reports, model files, uploads) goes to
+    this test process's own temporary directory: never the checkout's var/, and never the directory of another
+    test process of the same run (`make test` runs the suite in parallel processes, pytest-xdist)."""
+    from django.conf import settings
+
+    var = tmp_path_factory.mktemp("var")
+    settings.VAR_DIR = var
+    settings.MEDIA_ROOT = var / "media"
 
 
 @pytest.fixture(autouse=True, scope="session")
