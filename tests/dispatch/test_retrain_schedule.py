@@ -230,7 +230,10 @@ def test_the_worker_pass_runs_the_retraining_job(scheduled, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled):
+def test_one_run_at_a_time_and_a_dead_one_is_marked_lost(scheduled, settings):
+    # the command reads the clock: a run started at NIGHT must not time out by the day the suite runs, only its
+    # process (alive, then dead) may decide here
+    settings.JIESU = {**settings.JIESU, "DISPATCH_RETRAIN_TIMEOUT_HOURS": 24 * 365 * 100}
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stuck = desk.start_retrain_run(RetrainTrigger.COMMAND, scheduled, now=NIGHT - timedelta(hours=1),
