@@ -104,14 +104,17 @@ def _unit_detail(unit):
 @login_required
 @require_GET
 def pick_categories(request):
-    """HTMX: the options of the category picker (leaves). ?pq=text"""
+    """HTMX: the options of the category picker (leaves). ?pq=text. Each reads as its name with its parents' path
+    beside it; a namesake's chosen label (`picked`, the search box's once chosen) carries the path too."""
+    from jiesu.tickets.services import category_told_apart
+
     q = request.GET.get("pq", "").strip()
     options = []
     for c in _search_categories(q):
         parent = c.parent if c.parent_id else None
         grand = parent.parent if parent is not None and parent.parent_id else None
         path = " / ".join(n.name for n in (grand, parent) if n is not None)
-        options.append({"value": c.code, "label": c.name, "detail": path,
+        options.append({"value": c.code, "label": c.name, "detail": path, "picked": category_told_apart(c),
                         "request_type": c.request_type, "request_type_label": c.get_request_type_display()})
     return render(request, "core/picker_options.html", {"options": options, "q": q})
 

@@ -163,6 +163,12 @@ class CategoryIn(Schema):
     category: str = Field(..., description="category code (a leaf), not the ticket's own")
     reason: str = Field(..., description="why the category is corrected: at least 4 characters, not only digits, "
                                          "punctuation or one character repeated (else 400 on the field reason)")
+    take_back: bool = Field(False, strict=True, description="when the negative list (负面清单) bars a unit handling "
+                                                           "the ticket (lead or co) from the new category: correct "
+                                                           "it and take the ticket back to the dispatch queue (else "
+                                                           "409 with error negative_list_handling on the field "
+                                                           "take_back, naming the unit and the entry); ignored "
+                                                           "otherwise")
 
 
 class ExtensionIn(Schema):
@@ -406,8 +412,15 @@ def arbitrate(request, ticket_id: int, payload: ArbitrateIn):
 @router.post("/{ticket_id}/category", response=TicketOut, summary="更正类别 Correct the category after dispatch")
 def correct_category(request, ticket_id: int, payload: CategoryIn):
     """Dispatchers and supervisors; recorded as a `recategorize` event (category_from → category_to, the reason as
-    its note). The units and deadlines stay; the statistics and the training data follow the new category."""
-    return _action(request, ticket_id, services.correct_category, payload.category, payload.reason)
+    its note), and on each merged duplicate, which follows. The units and deadlines stay; the statistics and the
+    training data follow the new category. 409 `negative_list_handling` (field `take_back`) when the negative list
+    bars a unit handling the ticket from it: send `"take_back": true` to take the ticket back for dispatch with
+    the correction."""
+    try:
+        return _action(request, ticket_id, services.correct_category, payload.category, payload.reason,
+                       take_back=payload.take_back)
+    except services.CorrectionBarred as exc:
+        raise exc.worded_for_api() from None
 
 
 @router.post("/{ticket_id}/extension", response=TicketOut, summary="延期申请 Request an extension")

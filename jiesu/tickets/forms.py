@@ -78,6 +78,7 @@ class SearchForm(forms.Form):
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     negative_override = forms.BooleanField(required=False)
     auto_dispatched = forms.BooleanField(required=False)
+    auto_category = forms.CharField(required=False)
 
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)

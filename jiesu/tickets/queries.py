@@ -11,6 +11,8 @@ from time import monotonic
 from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiesu.core import scoping
 from jiesu.tickets.models import (
@@ -111,7 +113,9 @@ def ticket_page_parts(ticket):
             "anonymous", "lead_unit").order_by("id")[:CHILD_TEXTS_SHOWN]),
     }
     parts["auto_dispatch"] = auto_dispatch_event(parts["events"])
-    parts["no_place"] = intake_no_place(parts["events"]) if not (ticket.district_id or ticket.street_id) else ""
+    unplaced = not (ticket.district_id or ticket.street_id)
+    parts["no_place"] = intake_no_place(parts["events"]) if unplaced else ""
+    parts["no_place_note"] = unplaced_note(parts["events"]) if unplaced and not parts["no_place"] else ""
     parts["import_origin"] = import_origin(ticket)
     return parts
 
@@ -121,9 +125,32 @@ def intake_no_place(events):
     parts), in the reader's language; "" when it found one or did not say (an import says it its own way)."""
     from jiesu.dispatch.wording import word
 
-    intake = next((event for event in events if event.kind == "intake"), None)
-    stored = (intake.payload or {}).get("no_place") if intake is not None else None
+    stored = intake_payload(events).get("no_place")
     return word(stored_parts(stored)) if isinstance(stored, list) else ""
+
+
+def intake_payload(events):
+    """The intake event's payload ({} without one: a bulk writer's ticket)."""
+    intake = next((event for event in events if event.kind == "intake"), None)
+    return (intake.payload or {}) if intake is not None else {}
+
+
+#: The 位置 line of a ticket recorded live without a place whose intake event keeps no reason (no_place is kept
+#: since 2026-12-07).
+NO_REASON_KEPT = gettext_noop("Not located at intake; no reason was kept (tickets recorded before 2026-12-07 kept "
+                              "none)")
+
+
+def unplaced_note(events):
+    """The 位置 line's words for a ticket without a place whose intake event gives no locator reason: an imported
+    ticket's reason from the import (importer.messages.missing_place), else that intake kept none. From the events
+    the page loads anyway: no query more."""
+    from jiesu.importer.messages import missing_place
+
+    payload = intake_payload(events)
+    if "import" in payload:
+        return missing_place(payload.get("no_place", ""))
+    return _(NO_REASON_KEPT)
 
 
 def stored_parts(value):
@@ -429,6 +456,7 @@ class SearchFilters:
     date_to: object = None
     negative_override: bool = False  # only tickets dispatched despite the negative list (负面清单), for audit
     auto_dispatched: bool = False    # only tickets the system auto-dispatched (自动派单), to check the rules' work
+    auto_category: str = ""          # only tickets auto-dispatched under this category or below, as logged then
 
 
 def auto_dispatch_rows():
@@ -436,6 +464,11 @@ def auto_dispatch_rows():
     from jiesu.dispatch.models import DispatchSuggestion, SuggestionSource
 
     return DispatchSuggestion.objects.filter(source=SuggestionSource.AUTO)
+
+
+def code_under(field, code):
+    """Q: the category code in `field` is `code` or one below it (01.01 holds 01.01.01)."""
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "."})
 
 
 def _day_start(day):
@@ -455,7 +488,7 @@ def search(user, f: SearchFilters):
     if f.street:
         qs = qs.filter(street_id=f.street)
     if f.category:
-        qs = qs.filter(Q(category__code=f.category) | Q(category__code__startswith=f.category + "."))
+        qs = qs.filter(code_under("category__code", f.category))
     if f.date_from:
         qs = qs.filter(created_at__gte=_day_start(f.date_from))
     if f.date_to:
@@ -469,6 +502,9 @@ def search(user, f: SearchFilters):
                                                          payload__has_key="negative_override")))
     if f.auto_dispatched:  # the log's (source, at) index lists them: a few among millions of tickets
         qs = qs.filter(pk__in=auto_dispatch_rows().values("ticket_id"))
+    if f.auto_category:  # a rule's tickets: by the category its auto-dispatch logged, whatever they are filed under now
+        qs = qs.filter(pk__in=auto_dispatch_rows().filter(code_under("category__code", f.auto_category))
+                       .values("ticket_id"))
     auto = Exists(auto_dispatch_rows().filter(ticket=OuterRef("pk")))  # the rows' badge: asked of the page's rows only
     return qs.annotate(auto_dispatched=auto).order_by("-created_at", "-id")
 

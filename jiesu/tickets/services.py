@@ -163,6 +163,7 @@ class IntakeData:
     #: here) is left out, kept in the intake event, rather than refused; the call-taker's form refuses it (a typo).
     drop_point_outside: bool = False
     point_outside: dict | None = None  # set by locate(): the point as sent, when it was left out
+    place_decided: dict | None = None  # set by locate() when a point and an address were both given: by, reason
 
 
 def validate_intake(data: IntakeData):
@@ -190,7 +191,8 @@ def validate_intake(data: IntakeData):
 
 
 def locate(data: IntakeData):
-    """The ticket's place: coordinates (point in polygon), else a chosen unit, else the address (gazetteer)."""
+    """The ticket's place: coordinates (point in polygon; with an address, weighed as the desk weighs them), else a
+    chosen unit, else the address (gazetteer)."""
     from jiesu.dispatch.locator import LocateError, check_coordinates
 
     try:  # as the dispatch API checks them: the datum always, both or neither, finite numbers
@@ -203,8 +205,7 @@ def locate(data: IntakeData):
         found = locate_coordinates(lon, lat, "wgs84")
         if found.district is not None:
             data.lon, data.lat = lon, lat
-            data.place_source = PlaceSource.COORDINATES
-            return found.place()
+            return placed_by_point(data, found)
         if not data.drop_point_outside:
             raise DomainError(_("The coordinates lie outside the city."), field="lon")
         data.point_outside = {"lon": data.lon, "lat": data.lat, "coord_system": data.coord_system,
@@ -231,6 +232,21 @@ def locate(data: IntakeData):
 
         data.no_place = NOTHING_GIVEN
     return {}
+
+
+def placed_by_point(data: IntakeData, by_point):
+    """The place of a point inside the city; with an address too, the one the desk's rule takes
+    (locator.weigh_address: the point, unless it lies in a schematic boundary or on a street's line and the
+    address is at least as sure), which one decided and why kept for the intake event (data.place_decided)."""
+    if not (data.address or "").strip():
+        data.place_source = PlaceSource.COORDINATES
+        return by_point.place()
+    from jiesu.dispatch.locator import weigh_address
+
+    found = weigh_address(by_point, data.address)
+    data.place_source = PlaceSource.ADDRESS if found.source == "address" else PlaceSource.COORDINATES
+    data.place_decided = {"by": str(data.place_source), "reason": found.reason_parts}
+    return found.place()
 
 
 PLACE_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)
@@ -273,6 +289,29 @@ def category_by_code(code):
         return category
 
     return REFERENCE.get_or_load(("category", code), load)
+
+
+def namesake_categories():
+    """{name: [id, …]} for the names more than one active category bears (the catalogue repeats 占道经营 across its
+    two trees, 03.01.01 and 90.09.09006, routed to other units). One query."""
+    from django.db.models import Count
+
+    shared = (Category.objects.filter(active=True).values("name").annotate(n=Count("id")).filter(n__gt=1)
+              .values("name"))
+    found = {}
+    for pk, name in Category.objects.filter(active=True, name__in=shared).values_list("pk", "name"):
+        found.setdefault(name, []).append(pk)
+    return found
+
+
+def category_told_apart(category):
+    """A category as a picker or a form shows it chosen: its name, with its parents' path where another active
+    category bears it (dispatch.views.told_apart, as the desk's panel): 占道经营（城市管理部件与事件 / 街面秩序类）.
+    The namesakes are read once a minute (REFERENCE); the path, for a namesake only, through its parents."""
+    from jiesu.dispatch.views import told_apart
+
+    namesakes = REFERENCE.get_or_load("namesake categories", namesake_categories)
+    return told_apart(category, [(pk, category.name) for pk in namesakes.get(category.name, ())])
 
 
 IMAGE_SIGNATURES = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG", "image/webp": b"RIFF"}
@@ -334,7 +373,8 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
             record_event(ticket, "intake", user, to_state=State.NEW, at=now, channel=data.channel,
                          category=category.code if category else None,
                          **({"no_place": data.no_place} if data.no_place else {}),
-                         **({"point_outside": data.point_outside} if data.point_outside else {}))
+                         **({"point_outside": data.point_outside} if data.point_outside else {}),
+                         **({"place": data.place_decided} if data.place_decided else {}))
             emergencies.notify_dispatchers(ticket)  # not by phone: the dispatchers on duty call back
     except IntegrityError:
         if key:
@@ -810,7 +850,8 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
     """异议审核: uphold → re-dispatch (or back to the queue); reject → back to the unit. A re-dispatch is held to
     the negative list as a dispatch is (check_negative_list), under the category corrected with it
     (`category_code`, a leaf: the returning unit's reason is often that the category was wrong); the event records
-    the old and the new category."""
+    the old and the new category, and the merged duplicates follow it (children_follow_category). A rejection that
+    would leave the ticket with a unit the corrected category's negative list bars is refused (CorrectionBarred)."""
     note = optional_note(note)
     ticket = locked(ticket)
     check("arbitrate", user, ticket)
@@ -837,10 +878,14 @@ def arbitrate(user, ticket, uphold, note="", lead_unit_id=None, co_unit_ids=(), 
     else:
         previous = request.assignment.state
         ticket.state = State.SIGNED if previous == AssignmentState.SIGNED else State.DISPATCHED
+        if corrected and (barred := handling_units_barred(ticket)):  # back to a unit the new category bars
+            raise CorrectionBarred(barred, arbitration=True)
     ticket.save()
     record_event(ticket, "arbitrate", user, before, ticket.state, note, upheld=bool(uphold),
                  unit=request.unit.name, new_lead=ticket.lead_unit.name if uphold and ticket.lead_unit else None,
                  **({"negative_override": overridden} if overridden else {}), **corrected)
+    if corrected:
+        children_follow_category(user, ticket, note)
     return ticket
 
 
@@ -871,11 +916,15 @@ def category_correction(ticket, category):
 
 
 @transaction.atomic
-def correct_category(user, ticket, category_code, reason):
+def correct_category(user, ticket, category_code, reason, take_back=False):
     """更正类别 after dispatch: a dispatcher or supervisor files the ticket under the category it is about, with a
     reason that says why (says_why, as an override's). The deadlines and the units stay: the category statistics,
     the hot spots and the training data follow the ticket's category, and the model learns from the correction
-    (jiesu.dispatch.training)."""
+    (jiesu.dispatch.training). Its merged duplicates follow it (children_follow_category).
+
+    While a unit handles the ticket, a category that the negative list bars for its lead or a co unit is refused
+    (CorrectionBarred), unless `take_back`: the ticket is then taken back for dispatch with the correction
+    (take_back_for_dispatch), the units told why."""
     ticket = locked(ticket)
     check("recategorize", user, ticket)
     if ticket.dispatched_at is None:
@@ -887,9 +936,111 @@ def correct_category(user, ticket, category_code, reason):
                             "%(n)d characters, not only digits, punctuation or one character repeated.") % {
             "field": _("Reason for the correction"), "n": OVERRIDE_REASON_MIN}, field="reason")
     facts = category_correction(ticket, category)
+    barred = handling_units_barred(ticket)
+    if barred and not take_back:
+        raise CorrectionBarred(barred)
+    before = ticket.state
+    if barred:
+        take_back_for_dispatch(user, ticket, timezone.now(), correction_take_back_words(category, barred))
+        facts["taken_back"] = negative_entry_facts(barred)
     ticket.save()
-    record_event(ticket, "recategorize", user, ticket.state, ticket.state, reason, **facts)
+    record_event(ticket, "recategorize", user, before, ticket.state, reason, **facts)
+    children_follow_category(user, ticket, reason)
     return ticket
+
+
+def handling_units_barred(ticket):
+    """[(field, unit, duty)]: the lead and co units handling `ticket` (an open assignment: dispatched … contacted)
+    that the negative list bars from its category, as a dispatch to them now would be refused; [] when none."""
+    if ticket.state not in lifecycle.HANDLING or ticket.lead_unit_id is None:
+        return []
+    chain = [c.pk for c in category_chain(ticket.category)]
+    if not Duty.objects.filter(negative=True, category_id__in=chain).exists():
+        return []  # as for most categories: the units and the place are not read
+    co_units = [a.unit for a in ticket.assignments.filter(active=True, role=AssignmentRole.CO).select_related("unit")]
+    return negative_entries(ticket, ticket.lead_unit, co_units)
+
+
+class CorrectionBarred(Conflict):
+    """A category correction the negative list bars for a unit handling the ticket: it does not silently stand.
+    The message names each unit and entry, and how to correct it all the same: take the ticket back for dispatch
+    (on a page, the box; worded_for_api, "take_back"), or, in an `arbitration` that sends the ticket back to the
+    unit, uphold the return. `barred` as NegativeListRefusal's."""
+
+    def __init__(self, barred, api=False, arbitration=False):
+        if arbitration:  # 退单审核 rejected: the return is the way to another unit
+            hint = _("Uphold the return instead: dispatch it to another unit, or back to the dispatch queue.")
+        elif api:
+            hint = _('Send "take_back": true to correct it and take the ticket back to the dispatch queue.')
+        else:
+            hint = _("Tick “Take the ticket back for dispatch” to correct it and take the ticket back to the dispatch "
+                     "queue.")
+        super().__init__(_("%(entries)s, and that unit is handling the ticket: the category is not corrected. "
+                           "%(hint)s") % {"entries": negative_entries_words(barred), "hint": hint},
+                         field="category" if arbitration else "take_back")
+        self.code = "negative_list_handling"
+        self.barred, self.arbitration = barred, arbitration
+
+    def worded_for_api(self):
+        return CorrectionBarred(self.barred, api=True, arbitration=self.arbitration)
+
+
+def correction_take_back_words(category, barred):
+    """What the units a correction takes the ticket back from are told: 「类别更正为「燃气泄漏」，负面清单 #52：…不得派给
+    东华门街道（所在街道）」."""
+    return _("Category corrected to “%(category)s”; %(entries)s") % {
+        "category": category.name, "entries": negative_entries_words(barred)}
+
+
+def take_back_for_dispatch(user, ticket, now, why):
+    """收回重派 (not saved): the lead and co units are told `why` (_notify_taken_back), their assignments withdrawn,
+    and the ticket waits in the dispatch queue as 待派单 with a fresh dispatch deadline, as a step up the negative
+    list bars does (grids.services)."""
+    _notify_taken_back(user, ticket, why)
+    ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
+    ticket.lead_unit, ticket.reply_due, ticket.warning_level = None, None, 0
+    ticket.state = State.NEW
+    ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
+
+
+def children_follow_category(user, parent, reason=""):
+    """The parent's merged duplicates, handled once through it, are filed under its category with it, each with a
+    `recategorize` event naming the parent (`with_parent`): the statistics count the matter under one category."""
+    from jiesu.dispatch.wording import in_platform_language
+
+    children = list(parent.merged_children.select_for_update(of=("self",)).select_related("category").exclude(
+        category_id=parent.category_id))
+    note = in_platform_language(followed_parent_words, {"number": parent.number, "reason": reason}) if children else ""
+    for child in children:
+        _file_with_parent(user, child, parent, note)
+
+
+def followed_parent_words(facts):
+    if facts["reason"]:
+        return _("Category corrected with its parent %(number)s: %(reason)s") % facts
+    return _("Category corrected with its parent %(number)s") % facts
+
+
+def _file_with_parent(user, child, parent, note):
+    """File the merged `child` under its `parent`'s category, with its `recategorize` event."""
+    facts = category_correction(child, parent.category)
+    child.save(update_fields=["category", "updated_at"])
+    record_event(child, "recategorize", user, child.state, child.state, note, with_parent=parent.pk,
+                 parent_number=parent.number, **facts)
+
+
+def merged_into_words(facts):
+    return _("Merged into %(number)s: filed under its category") % facts
+
+
+def merge_takes_parent_category(user, child, parent):
+    """A request merged into a parent takes the parent's category (when it has one and the child's differs): a
+    duplicate is handled once, as the parent's matter, and counted under the category the hotline gave it."""
+    if parent.category_id is None or child.category_id == parent.category_id:
+        return
+    from jiesu.dispatch.wording import in_platform_language
+
+    _file_with_parent(user, child, parent, in_platform_language(merged_into_words, {"number": parent.number}))
 
 
 @transaction.atomic
@@ -1098,7 +1249,7 @@ def _rehandle(user, ticket, now):
     if relied:  # an entry added since that bars the same unit too (the check names the first per unit)
         new_entries += negative_entry_facts(negative_entries(ticket, lead, co_units, {o["duty"] for o in relied}))
     if new_entries:
-        _notify_taken_back(user, ticket, rehandle_barred_words(new_entries, ticket.category.name))
+        _notify_taken_back(user, ticket, rehandle_barred_words(new_entries, ticket.category.name), rehandling=True)
         ticket.assignments.filter(active=True).update(active=False, state=AssignmentState.WITHDRAWN)
         _back_to_queue(ticket, now)
         return "rehandle_barred", {"negative_list": new_entries, "category": ticket.category.name}
@@ -1127,10 +1278,12 @@ def same_entry(a, b):
     return (a["duty"], a["unit"]) == (b["duty"], b["unit"])
 
 
-def _notify_taken_back(user, ticket, why):
-    """The lead and co units a re-handling is taken back from are told, with why (their work list's notices)."""
+def _notify_taken_back(user, ticket, why, rehandling=False):
+    """The lead and co units a re-handling (`rehandling`) or a ticket is taken back from are told, with why (their
+    work list's notices)."""
     units = ticket.assignments.filter(active=True, role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
-    text = _("Re-handling taken back to the hotline's dispatch queue: %(why)s") % {"why": why}
+    text = (_("Re-handling taken back to the hotline's dispatch queue: %(why)s") if rehandling else
+            _("Taken back to the hotline's dispatch queue: %(why)s")) % {"why": why}
     Notice.objects.bulk_create(Notice(ticket=ticket, unit_id=unit_id, kind=NoticeKind.TAKEN_BACK, text=text,
                                       created_at=timezone.now(), created_by=user)
                                for unit_id in dict.fromkeys(units.values_list("unit_id", flat=True)))
@@ -1194,8 +1347,9 @@ def merge_doubts(ticket, parent):
 @transaction.atomic
 def merge(user, ticket, parent, confirm=False):
     """Merge a duplicate into an open parent: handled once, every citizen gets the reply. The duplicates already
-    merged into `ticket` move to the parent with it (one level: the parent's reply reaches them all). Two requests
-    that may not be one matter (merge_doubts) are merged only when `confirm`ed: the event keeps the doubts."""
+    merged into `ticket` move to the parent with it (one level: the parent's reply reaches them all), each taking the
+    parent's category (merge_takes_parent_category). Two requests that may not be one matter (merge_doubts) are
+    merged only when `confirm`ed: the event keeps the doubts."""
     ticket = locked(ticket)
     check("merge", user, ticket)
     parent = Ticket.objects.select_for_update().filter(pk=getattr(parent, "pk", parent)).first()
@@ -1220,7 +1374,9 @@ def merge(user, ticket, parent, confirm=False):
     record_event(ticket, "merge", user, before, ticket.state, parent=parent.pk, parent_number=parent.number,
                  **({"confirmed_doubts": doubts} if doubts else {}))
     record_event(parent, "merged_in", user, parent.state, parent.state, child=ticket.pk, child_number=ticket.number)
-    for child in ticket.merged_children.select_for_update().exclude(pk=ticket.pk):
+    merge_takes_parent_category(user, ticket, parent)
+    moved = ticket.merged_children.select_for_update(of=("self",)).select_related("category").exclude(pk=ticket.pk)
+    for child in moved:
         _move_merged_child(user, child, ticket, parent)
     return ticket
 
@@ -1241,9 +1397,12 @@ def unmerge(user, ticket, reason):
 
 def _split_off(user, child, parent, now, reason, why, **facts):
     """The merged request `child` waits for dispatch on its own again (unmerge, or a class personal to the parent's
-    caller): its own dispatch deadline from `now`, any reply of the parent taken back; `unmerge` event on it and
-    `split_off` on the parent (the duplicate panel does not offer the pair again: duplicates.split_apart)."""
+    caller): its own category again (category_before_merge), its own dispatch deadline from `now`, any reply of the
+    parent taken back; `unmerge` event on it and `split_off` on the parent (the duplicate panel does not offer the
+    pair again: duplicates.split_apart)."""
     before, replied = child.state, bool(child.replied_at)
+    own = category_before_merge(child, parent)
+    recategorized = category_correction(child, own) if own is not None and own.pk != child.category_id else {}
     child.parent, child.state = None, State.NEW
     child.lead_unit, child.reply_due = None, None
     child.reply_text, child.replied_at, child.self_resolved = "", None, None
@@ -1252,8 +1411,30 @@ def _split_off(user, child, parent, now, reason, why, **facts):
     child.save()
     record_event(child, "unmerge", user, before, child.state, reason, at=now, parent=parent.pk,
                  parent_number=parent.number, why=why, **({"reply_taken_back": True} if replied else {}), **facts)
+    if recategorized:
+        from jiesu.dispatch.wording import in_platform_language
+
+        record_event(child, "recategorize", user, child.state, child.state, at=now, split_from=parent.pk,
+                     note=in_platform_language(split_off_words, {"number": parent.number}), **recategorized)
     record_event(parent, "split_off", user, parent.state, parent.state, reason, at=now, child=child.pk,
                  child_number=child.number, why=why)
+
+
+def category_before_merge(child, parent):
+    """The active category `child` was filed under before its latest merge into `parent` made it take the parent's
+    (merge_takes_parent_category) or follow its corrections (children_follow_category): the first such
+    `recategorize` event's category_from; None when it took none."""
+    merged = child.events.filter(kind="merge", payload__parent=parent.pk).order_by("-id").first()
+    if merged is None:
+        return None
+    followed = (child.events.filter(kind="recategorize", payload__with_parent=parent.pk, pk__gt=merged.pk)
+                .order_by("id").first())
+    code = followed.payload.get("category_from") if followed is not None else None
+    return Category.objects.filter(code=code, active=True).first() if code else None
+
+
+def split_off_words(facts):
+    return _("Split off %(number)s: back under its own category") % facts
 
 
 def merge_parent(a, b):
@@ -1271,6 +1452,7 @@ def _move_merged_child(user, child, old_parent, parent):
                  moved_from=old_parent.pk)
     record_event(parent, "merged_in", user, parent.state, parent.state, child=child.pk, child_number=child.number,
                  via=old_parent.pk)
+    merge_takes_parent_category(user, child, parent)
 
 
 @transaction.atomic
@@ -1309,7 +1491,7 @@ def mark_notices_read(user, ticket):
     """The unit's notices about a ticket count as read once its staff (or a worker of the grid) open the ticket."""
     if user.is_authenticated and user.role in lifecycle.HANDLERS:
         Notice.objects.filter(ticket=ticket, unit_id__in=scoping.acting_unit_ids(user),
-                              read_at__isnull=True).update(read_at=timezone.now())
+                              read_at__isnull=True).update(read_at=timezone.now(), read_by=user)
 
 
 def masked_contact(ticket):

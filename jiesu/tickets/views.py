@@ -103,8 +103,8 @@ def unit_label(pk):
 def category_label(code):
     if not code:
         return ""
-    cat = Category.objects.filter(code=code).only("name").first()
-    return cat.name if cat else ""
+    cat = Category.objects.filter(code=code).select_related("parent__parent__parent").first()
+    return services.category_told_apart(cat) if cat else ""
 
 
 
@@ -221,7 +221,7 @@ def dispatch_initial(ticket, kept):
                 "note": data.get("note", "")}
     lead, co = desk.form_route(ticket)
     return {"category": ticket.category.code if ticket.category_id else "",
-            "category_label": ticket.category.name if ticket.category_id else "",
+            "category_label": services.category_told_apart(ticket.category) if ticket.category_id else "",
             "lead": lead.pk if lead else "", "lead_label": lead.name if lead else "",
             "co": [{"value": u.pk, "label": u.name} for u in co], "note": ""}
 
@@ -263,7 +263,7 @@ def dispatch_queue(request):
         "filters": filters, "counts": queue.counts, "districts": queue.districts,
         "views": [(key, label, queue.counts[key]) for key, label in views.items()],
         "orders": orders.items(), "history_days": queries.HISTORY_OVERDUE.days,
-        "poll_after": emergencies.last_ticket_id(),
+        "poll_after": emergencies.last_ticket_id(), "poll_after_event": emergencies.last_event_id(),
     })
 
 
@@ -513,7 +513,8 @@ ACTIONS = {
     "merge": _merge,
     "reopen": lambda u, t, p: services.reopen(u, t, p.get("reason", "")),
     "unmerge": lambda u, t, p: services.unmerge(u, t, p.get("reason", "")),
-    "recategorize": lambda u, t, p: services.correct_category(u, t, p.get("category", ""), p.get("reason", "")),
+    "recategorize": lambda u, t, p: services.correct_category(u, t, p.get("category", ""), p.get("reason", ""),
+                                                             take_back=p.get("take_back") == "1"),
 }
 
 
@@ -575,7 +576,8 @@ def ticket_search(request):
         number=(data.get("number") or "").strip(), q=(data.get("q") or "").strip(), state=data.get("state") or "",
         district=data.get("district"), street=data.get("street"), category=(data.get("category") or "").strip(),
         date_from=data.get("date_from"), date_to=data.get("date_to"),
-        negative_override=bool(data.get("negative_override")), auto_dispatched=bool(data.get("auto_dispatched")))
+        negative_override=bool(data.get("negative_override")), auto_dispatched=bool(data.get("auto_dispatched")),
+        auto_category=(data.get("auto_category") or "").strip())
     if filters.number and not any((filters.q, filters.state, filters.district, filters.street, filters.category)):
         visible = list(scoping.visible_tickets(request.user)
                        .filter(pk__in=queries.tickets_by_number(filters.number)).values_list("pk", flat=True)[:2])
@@ -585,6 +587,7 @@ def ticket_search(request):
     return render_page(request, "tickets/ticket_search.html", {
         "form": form, "page": page, "street_label": unit_label(filters.street),
         "category_label": category_label(filters.category),
+        "auto_category_label": category_label(filters.auto_category),
     })
 
 

@@ -79,12 +79,12 @@ def test_a_311_row_abroad_says_it_is_from_another_country(world, tmp_path, call_
     assert "从外国的 311 系统导入：保留其坐标，无所属区和街乡" in place_line(call_taker, ticket, "zh-hans")
 
 
-def test_a_ticket_of_the_intake_without_a_place_shows_the_dash_alone(world, tmp_path, call_taker):
+def test_a_ticket_of_the_intake_without_a_place_says_intake_kept_no_reason(world, tmp_path, call_taker):
     run_import(write_csv(tmp_path / "places.csv", HEADER, ROWS[1:2]))
     ticket = Ticket.objects.get()
     TicketEvent.objects.filter(ticket=ticket, kind="intake").update(payload={"channel": "phone"})
     line = place_line(call_taker, ticket, "zh-hans")
-    assert "—" in line and "导入" not in line
+    assert "—" in line and "导入" not in line and "受理时未能定位，未记录原因" in line
 
 
 def test_the_lead_units_staff_read_the_reason_and_others_get_no_page(world, tmp_path):
