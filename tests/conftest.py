@@ -147,7 +147,7 @@ def pytest_runtest_teardown(item, nextitem):
     """After a test that emptied the database (its fixtures torn down, the flush done), the migrations' rows go
     back, so that the next test in this process finds the database as migrated."""
     result = yield
-    if MIGRATION_ROWS and flushes_the_database(item):
+    if MIGRATION_ROWS and flushes_the_database(item) and nextitem is not None:  # the last: the databases are gone
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

@@ -114,12 +114,29 @@ def run_parallel(path, fmt, processes, report=None, progress=False, now=None, **
 STOP = CHILD_STOP
 
 
+#: The database connections a child found open, inherited from its parent by fork: kept here, neither used nor
+#: closed (closing one would end the parent's session on the server).
+INHERITED = []
+
+
+def forget_inherited_connections():
+    """A child opens its own connections. The parent closes its connections before it forks, but Django keeps
+    them per context (asgiref's Local): with an event loop running in the thread (a page test's browser keeps
+    one), a connection held under another context is not reached and is copied open. Used by both processes,
+    one socket would carry two conversations (seen: "the last operation didn't produce records")."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            INHERITED.append(conn.connection)
+            conn.connection = None
+
+
 def _import_part(k, n, path, fmt, options, send, bytes_read, imported):
     """A child process: import part k of n, send back ("ok", Summary), ("refused", message), ("interrupted",
     Summary) or ("failed", …). A child ignores SIGINT (Ctrl-C sends it to the whole process group): the parent
     stops it with STOP, once, so that it finishes its batches in flight undisturbed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(STOP, signal.default_int_handler)  # raises KeyboardInterrupt: the Importer stops cleanly
+    forget_inherited_connections()
 
     def tick(position, summary):
         bytes_read[k], imported[k] = position, summary.imported
