@@ -558,9 +558,10 @@ def negative_entries(ticket, lead, co_units, passed=()):
 
 
 def negative_entry_facts(barred):
-    """The entries of `barred` as an event stores them: [{"duty": 52, "unit": "东华门街道", "role": "lead"}]."""
-    return [{"duty": duty.pk, "unit": unit.name, "role": "lead" if field_name == "lead_unit" else "co"}
-            for field_name, unit, duty in barred]
+    """The entries of `barred` as an event stores them: [{"duty": 52, "unit": "东华门街道", "unit_id": 7, "role":
+    "lead"}]: the entry's id, the unit's name for the words and its id for same_entry."""
+    return [{"duty": duty.pk, "unit": unit.name, "unit_id": unit.pk, "role": "lead" if field_name == "lead_unit"
+             else "co"} for field_name, unit, duty in barred]
 
 
 #: The fewest characters (spaces aside) an override's reason has: 「1」 or 「同意」 tells the supervisor nothing.
@@ -1267,14 +1268,27 @@ def overrides_relied_on(ticket, barred):
     for event in ticket.events.filter(kind__in=("dispatch", "arbitrate")).order_by("-at", "-id"):
         if event.kind == "arbitrate" and not event.payload.get("new_lead"):
             continue
-        overrides = event.payload.get("negative_override") or []
+        overrides = [recorded_unit_id(o, event) for o in event.payload.get("negative_override") or []]
         return [o for o in overrides if any(same_entry(o, b) for b in barred)], event
     return [], None
 
 
+def recorded_unit_id(override, event):
+    """An override as `event` recorded it, with its unit's id. One recorded before the facts held unit ids takes the
+    dispatch's lead_id when it is that lead unit, of that name; a co unit's has none (the event kept only names)."""
+    if "unit_id" in override or override.get("role") != "lead" or event.kind != "dispatch":
+        return override
+    if event.payload.get("lead_id") is None or event.payload.get("lead") != override["unit"]:
+        return override
+    return {**override, "unit_id": event.payload["lead_id"]}
+
+
 def same_entry(a, b):
     """Whether two entries as events store them (negative_entry_facts, negative_override) name the same negative-list
-    entry and unit."""
+    entry and unit: the entry's id and the unit's, so that a unit renamed since is the same unit and a namesake
+    elsewhere (八里庄街道 of 朝阳区 and of 海淀区) another; by the unit's name only for one recorded without its id."""
+    if "unit_id" in a and "unit_id" in b:
+        return (a["duty"], a["unit_id"]) == (b["duty"], b["unit_id"])
     return (a["duty"], a["unit"]) == (b["duty"], b["unit"])
 
 

@@ -113,7 +113,7 @@ def test_a_correction_the_negative_list_bars_for_the_lead_unit_is_refused_over_t
     assert ticket.assignments.get(unit=w.street).state == AssignmentState.WITHDRAWN
     event = TicketEvent.objects.get(ticket=ticket, kind="recategorize")
     assert (event.from_state, event.to_state) == (State.SIGNED, State.NEW)
-    assert event.payload["taken_back"] == [{"duty": duty.pk, "unit": "东华门街道", "role": "lead"}]
+    assert event.payload["taken_back"] == [{"duty": duty.pk, "unit": "东华门街道", "unit_id": w.street.pk, "role": "lead"}]
     notice = Notice.objects.get(ticket=ticket, unit=w.street)
     assert notice.kind == NoticeKind.TAKEN_BACK and notice.text == (
         f"工单已收回，交热线重新派单：类别更正为「燃气泄漏」；负面清单 #{duty.pk}：「燃气泄漏」不得派给 东华门街道（所在街道）")

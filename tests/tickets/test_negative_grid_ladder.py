@@ -25,7 +25,8 @@ def test_a_report_for_a_barred_street_is_left_to_the_hotline(gw):  # noqa: F811
         ticket = shed_report(gw)
     assert ticket.state == State.NEW and ticket.lead_unit is None and not ticket.ladder_steps.exists()
     event = ticket.events.get(kind="grid_handover")
-    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门街道", "role": "lead"}]
+    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门街道", "unit_id": gw.street.pk,
+                                               "role": "lead"}]
     assert event.note == f"负面清单 #{duty.pk}：「私搭乱建」不得派给 东华门街道，转热线派单。"
 
 
@@ -58,7 +59,7 @@ def test_a_contacted_step_up_to_a_barred_community_goes_to_the_hotlines_dispatch
     assert ticket.ladder_steps.get().outcome == StepOutcome.ESCALATED  # the grid's step is left, not overdue
     event = ticket.events.get(kind="grid_handover")
     assert (event.from_state, event.to_state) == (State.CONTACTED, State.NEW)
-    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门第一社区", "role": "lead"}]
+    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门第一社区", "unit_id": gw.c1.pk, "role": "lead"}]
     assert (event.payload["from_unit"], event.payload["to_level"]) == ("第一社区第1网格", "community")
     assert event.note == (f"负面清单 #{duty.pk}：「暴露垃圾」不得派给 东华门第一社区（所在社区），转热线派单。"
                           "上报理由：本网格无法处理，需社区协调")

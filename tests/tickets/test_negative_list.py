@@ -47,8 +47,8 @@ def test_confirmed_it_is_dispatched_and_the_event_names_the_override(world, barr
     services.dispatch(world.dispatcher, ticket, world.street.pk, note="街道已同意", confirm_negative=True)
     event = ticket.events.get(kind="dispatch")
     assert ticket.state == State.DISPATCHED and ticket.lead_unit == world.street
-    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道", "role": "lead",
-                                                   "reason": "街道已同意"}]
+    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道",
+                                                   "unit_id": world.street.pk, "role": "lead", "reason": "街道已同意"}]
 
 
 def test_an_allowed_unit_needs_no_confirmation_and_the_event_says_nothing(world, barred):
@@ -181,8 +181,8 @@ def test_the_api_answers_400_naming_the_field_and_dispatches_with_confirm_negati
     done = post(url, {"lead_unit": world.street.pk, "confirm_negative": True, "note": "已与街道核实"})
     assert done.status_code == 200 and done.json()["lead_unit"] == "东华门街道"
     event = TicketEvent.objects.get(ticket=ticket, kind="dispatch")
-    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道", "role": "lead",
-                                                   "reason": "已与街道核实"}]
+    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道",
+                                                   "unit_id": world.street.pk, "role": "lead", "reason": "已与街道核实"}]
 
 
 def test_the_api_arbitration_needs_confirm_negative_too(world, barred):

@@ -57,7 +57,8 @@ def test_the_box_ticked_for_the_refused_unit_dispatches_that_unit_with_the_reaso
     ticket.refresh_from_db()
     assert ticket.lead_unit == world.street and ticket.state == State.DISPATCHED
     event = ticket.events.get(kind="arbitrate")
-    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道", "role": "lead",
+    assert event.payload["negative_override"] == [{"duty": barred.pk, "unit": "东华门街道",
+                                                   "unit_id": world.street.pk, "role": "lead",
                                                    "reason": "该摊点在街道管辖的步行街内"}]
     history = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert f"越过负面清单派单：#{barred.pk} 东华门街道（理由：该摊点在街道管辖的步行街内）" in history
@@ -146,7 +147,8 @@ def test_a_rehandling_the_list_now_bars_goes_to_the_dispatch_queue_saying_why(wo
     assert Callback.objects.filter(ticket=ticket, satisfied="dissatisfied").count() == 1
     event = ticket.events.get(kind="callback")
     assert event.payload["outcome"] == "rehandle_barred"
-    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门街道", "role": "lead"}]
+    assert event.payload["negative_list"] == [{"duty": duty.pk, "unit": "东华门街道", "unit_id": world.street.pk,
+                                               "role": "lead"}]
     client.force_login(world.dispatcher)
     assert ticket.pk in [t.pk for t in client.get("/dispatch/").context["page"]]
     history = client.get(f"/tickets/{ticket.pk}/").content.decode()

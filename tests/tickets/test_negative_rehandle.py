@@ -44,7 +44,7 @@ def test_a_rehandling_under_the_override_recorded_for_that_unit_and_entry_goes_b
     assert event.payload["outcome"] == "rehandle"
     assert event.payload["override_event"] == dispatched.pk
     assert event.payload["negative_override_kept"] == [
-        {"duty": barred.pk, "unit": "东华门街道", "role": "lead", "reason": REASON}]
+        {"duty": barred.pk, "unit": "东华门街道", "unit_id": world.street.pk, "role": "lead", "reason": REASON}]
     assert not Notice.objects.filter(ticket=ticket).exists()
     client.force_login(world.dispatcher)
     history = client.get(f"/tickets/{ticket.pk}/").content.decode()
@@ -57,7 +57,8 @@ def test_a_new_entry_not_overridden_before_still_sends_it_to_the_queue(world, ba
     event = dissatisfied(world, ticket)
     assert ticket.state == State.NEW and ticket.lead_unit is None
     assert event.payload["outcome"] == "rehandle_barred"
-    assert event.payload["negative_list"] == [{"duty": newer.pk, "unit": "东华门街道", "role": "lead"}]
+    assert event.payload["negative_list"] == [{"duty": newer.pk, "unit": "东华门街道", "unit_id": world.street.pk,
+                                               "role": "lead"}]
 
 
 def test_an_override_of_an_earlier_dispatch_does_not_carry_a_later_one(world, barred):
