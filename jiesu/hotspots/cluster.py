@@ -16,7 +16,10 @@ TF-IDF index and place factor); no Django. docs/hotspots.md explains the choices
    the problems (a lone item with at least `min_support` likes is one too).
 4. Each problem gets the heat index (HEAT_FORMULA), its most central item as
    its label, its places, time range and exemplar texts (the matching rule a
-   每月一题 topic uses to count tickets later).
+   每月一题 topic uses to count tickets later). An item marked `withheld` (a
+   report or a confidential request: read only by the hotline, the units it is
+   dispatched to and its citizen) counts in the heat but is never the label or
+   an exemplar: those are shown to everyone who sees the problem.
 """
 from __future__ import annotations
 
@@ -79,6 +82,7 @@ class Item:
     lon: float | None = None
     lat: float | None = None
     places: tuple = ()               # place names for the label (most specific first)
+    withheld: bool = False           # its words are never shown: not the label, not an exemplar
 
     @property
     def place(self):
@@ -113,6 +117,7 @@ class Problem:
     last_at: float
     places: list = field(default_factory=list)       # [(name, count)], most frequent first
     exemplars: list = field(default_factory=list)    # texts of the most central items (the matching rule)
+    exemplar_ids: list = field(default_factory=list)  # their items' ids (the first one's title is the label)
     centrality: dict = field(default_factory=dict)   # item id → cosine to the problem's centroid
 
     @property
@@ -264,10 +269,12 @@ def problem(items, members, matrix, now, params: Params):
     ranked = [members[i] for i in np.argsort(-central, kind="stable")]
     its = [items[m] for m in ranked]
     by_pos = dict(zip(members, central))
+    shown = [it for it in its if not it.withheld][:3]    # a problem of withheld items only: no label, no exemplar
     return Problem(
-        items=its, heat=heat_index(its, now, params.half_life_days), label=its[0].title or its[0].text[:40],
+        items=its, heat=heat_index(its, now, params.half_life_days),
+        label=(shown[0].title or shown[0].text[:40]) if shown else "",
         first_at=min(it.at for it in its), last_at=max(it.at for it in its), places=_places(its),
-        exemplars=[it.body[:300] for it in its[:3]],
+        exemplars=[it.body[:300] for it in shown], exemplar_ids=[it.id for it in shown],
         centrality={items[m].id: round(float(by_pos[m]), 4) for m in members})
 
 

@@ -1,7 +1,7 @@
 """Stored hotspot runs: each run's problems, ranked by heat, with their tickets."""
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class HotspotRun(models.Model):
@@ -56,7 +56,17 @@ class Hotspot(models.Model):
         verbose_name_plural = _("hotspots")
 
     def __str__(self):
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self):
+        """The label, or for a problem of reports and confidential requests only (whose titles are never shown
+        to all who see the problem) a neutral name."""
+        if self.label:
+            return self.label
+        if self.category_id:
+            return gettext("Reports or confidential requests: %(category)s") % {"category": self.category.name}
+        return gettext("Reports or confidential requests")
 
 
 class HotspotTicket(models.Model):

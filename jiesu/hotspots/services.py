@@ -5,6 +5,15 @@ is a citizen asking; 分类处置 closures other than repeats left out: they are
 problems of the city), turns them into items, finds the problems and keeps the
 hottest `params.top` with their tickets. Reading is scoped: a user sees the
 problems that hold a ticket they may see, and of those only such tickets.
+
+A problem's label and exemplar texts are shown to everyone who sees it (and
+copied into a 每月一题 topic): they are never taken from a report (举报) or a
+confidential request (保密), whose words only the hotline, the units it is
+dispatched to and its citizen read (scoping.withheld_from_territory); such
+tickets still count in the numbers, without their address among the places.
+The label and the exemplars are stored with the citizen's phone, ID and card
+numbers and name masked (text_masking.text_for, as the ticket lists show them
+to who may not reveal the contact).
 """
 from __future__ import annotations
 
@@ -14,13 +23,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
+from jiesu.core.text_masking import text_for
 from jiesu.hotspots.cluster import Item, Params, find_problems
 from jiesu.hotspots.models import Hotspot, HotspotRun, HotspotTicket
 from jiesu.tickets.models import OPEN_STATES, Resolved, SpecialClass, State, Ticket
@@ -58,16 +68,31 @@ def window_tickets(start, end):
 
 def items_of(queryset):
     """Items (for the clustering) of the tickets, with their place names."""
-    rows = queryset.values_list("id", "title", "text", "created_at", "citizen_user_id", "citizen_phone", "state",
-                                "resolved", "self_resolved", "district_id", "street_id", "community_id", "grid_id",
-                                "lon", "lat", "street__name", "community__name", "address")
+    withheld = ExpressionWrapper(scoping.withheld_from_territory(), output_field=BooleanField())
+    rows = queryset.annotate(withheld=withheld).values_list(
+        "id", "title", "text", "created_at", "citizen_user_id", "citizen_phone", "state", "resolved", "self_resolved",
+        "district_id", "street_id", "community_id", "grid_id", "lon", "lat", "street__name", "community__name",
+        "address", "withheld")
     out = []
     for (pk, title, text, created, user_id, phone, state, resolved, self_resolved, district, street, community,
-         grid, lon, lat, street_name, community_name, address) in rows.iterator(chunk_size=5000):
-        places = tuple(p for p in (community_name, street_name, (address or "")[:30]) if p)
+         grid, lon, lat, street_name, community_name, address, withheld) in rows.iterator(chunk_size=5000):
+        places = tuple(p for p in (community_name, street_name, "" if withheld else (address or "")[:30]) if p)
         out.append(Item(pk, title, text[:600], created.timestamp(), citizen_key(user_id, phone), None,
                         unresolved_of(state, resolved, self_resolved), district, street, community, grid, lon, lat,
-                        places))
+                        places, withheld=bool(withheld)))
+    return out
+
+
+def shown_words(problems):
+    """[(label, exemplars)] of the problems as stored: masked as for a reader who may not reveal the contact
+    (text_masking.text_for for no one; one query for the exemplars' tickets)."""
+    tickets = Ticket.objects.only("id", "text", "citizen_name", "citizen_user_id").in_bulk(
+        [i for p in problems for i in p.exemplar_ids])
+    out = []
+    for p in problems:
+        shown = [tickets[pk] for pk in p.exemplar_ids]
+        label = text_for(None, shown[0], p.label)[:200] if shown else ""
+        out.append((label, [text_for(None, t, text) for t, text in zip(shown, p.exemplars)]))
     return out
 
 
@@ -103,14 +128,16 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
                                                                          "category_id")}
     members = []
     tz = timezone.get_current_timezone()
+    words = shown_words(problems)
     for rank, p in enumerate(problems, start=1):
         ids = [it.id for it in p.items]
+        label, exemplars = words[rank - 1]
         h = Hotspot.objects.create(
-            run=run, rank=rank, label=p.label[:200], heat=p.heat.value, size=p.size, citizens=p.heat.citizens,
+            run=run, rank=rank, label=label, heat=p.heat.value, size=p.size, citizens=p.heat.citizens,
             repeats=p.heat.repeats, support=p.heat.support, recency=p.heat.recency,
             unresolved_share=p.heat.unresolved, first_at=datetime.fromtimestamp(p.first_at, tz),
             last_at=datetime.fromtimestamp(p.last_at, tz), places=[list(x) for x in p.places[:8]],
-            exemplars=p.exemplars, district_id=_most_common(meta[i][0] for i in ids),
+            exemplars=exemplars, district_id=_most_common(meta[i][0] for i in ids),
             street_id=_most_common(meta[i][1] for i in ids), category_id=_most_common(meta[i][2] for i in ids))
         members += [HotspotTicket(hotspot=h, ticket_id=i, centrality=p.centrality.get(i, 0.0)) for i in ids]
     HotspotTicket.objects.bulk_create(members, batch_size=2000)

@@ -61,7 +61,7 @@ def ensure_demo_topics(log=print, now=None):
         if not units:
             continue
         month = (now - timedelta(days=31 * (i % 2))).astimezone(timezone.get_current_timezone())
-        title = hotspot.label if hotspot else f"{category.name}专项治理"
+        title = hotspot.display_label if hotspot else f"{category.name}专项治理"
         topic = services.create_topic(user, TopicData(
             title=title[:200], description="每月一题：针对群众反映集中的问题，压实主责单位，推动源头治理。",
             year=month.year, month=month.month, lead_unit=units[0], co_units=tuple(units[1:]),

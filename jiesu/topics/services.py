@@ -240,9 +240,9 @@ def matching(topic, start, end):
         qs = qs.filter(category__in=codes)
     if topic.territory_id:
         qs = qs.filter(scoping.territory_filter(topic.territory))
-    if topic.source == Source.HOTSPOT and topic.exemplars:
-        if topic.streets:
-            qs = qs.filter(street_id__in=topic.streets)
+    if topic.source == Source.HOTSPOT and topic.streets:
+        qs = qs.filter(street_id__in=topic.streets)
+    if topic.source == Source.HOTSPOT and topic.exemplars:  # none for a hotspot of reports/confidential requests only
         rows = list(qs.values_list("pk", "title", "text"))
         sims = similarity_to(topic.exemplars, [f"{t} {x}"[:600] for _pk, t, x in rows])
         return [pk for (pk, _t, _x), s in zip(rows, sims) if s >= MATCH_TEXT]

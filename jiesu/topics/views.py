@@ -73,7 +73,7 @@ def new(request):
     hotspot = None
     if request.GET.get("hotspot", "").isdigit():
         hotspot = hotspot_services.get_visible(request.user, int(request.GET["hotspot"]))
-    initial = {"title": hotspot.label if hotspot else "", "year": today.year, "month": today.month,
+    initial = {"title": hotspot.display_label if hotspot else "", "year": today.year, "month": today.month,
                "hotspot": hotspot.pk if hotspot else "", "category": hotspot.category.code if hotspot and
                hotspot.category else "", "lead_unit": (hotspot.street_id or hotspot.district_id) if hotspot else "",
                "co_units": []}

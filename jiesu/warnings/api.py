@@ -75,7 +75,8 @@ class ReadingOut(Schema):
     value: float
     breach: str = Field(..., description="'' within thresholds, 'high' or 'low'")
     incident: int | None
-    ticket: str | None = Field(None, description="the incident's ticket number")
+    ticket: str | None = Field(None, description="the incident's ticket number (null when you may not read the "
+                                                  "ticket: the hotline has not dispatched it to you)")
     ticket_created: bool
 
 
@@ -138,9 +139,11 @@ def post_reading(request, code: str, payload: ReadingIn):
     sensor = _sensor(request, code)
     posted = services.post_reading(request.user, sensor, payload.value, payload.at)
     reading, incident = posted.reading, posted.incident
+    readable = services.readable_ticket_ids(request.user, [incident.ticket_id] if incident else [])
     out = {"sensor": sensor.code, "at": reading.at, "value": reading.value, "breach": reading.breach,
            "incident": incident.pk if incident else None,
-           "ticket": incident.ticket.number if incident else None, "ticket_created": posted.ticket_created}
+           "ticket": incident.ticket.number if incident and incident.ticket_id in readable else None,
+           "ticket_created": posted.ticket_created}
     return (200 if posted.repeated else 201), out
 
 

@@ -89,6 +89,16 @@ def visible_sensors(user, queryset=None):
     return qs.filter(condition)
 
 
+def readable_ticket_ids(user, ids):
+    """The ids among `ids` (sensor incidents' tickets) that `user` may read: one query (scoping.visible_tickets).
+    Seeing a sensor is not reading its tickets: the board and the API show a ticket's number and state only to its
+    readers."""
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return set()
+    return set(scoping.visible_tickets(user, Ticket.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+
+
 # ── weekly counts ───────────────────────────────────────────────────────────
 
 def category_levels(level):

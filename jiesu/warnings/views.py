@@ -98,8 +98,11 @@ def board(request):
     alerts = services.visible_alerts(user).select_related("district", "category", "acknowledged_by")
     if district is not None:
         alerts = alerts.filter(district=district)
-    incidents = (SensorIncident.objects.filter(sensor__in=services.visible_sensors(user))
-                 .select_related("sensor", "ticket").order_by("-opened_at")[:20])
+    incidents = list(SensorIncident.objects.filter(sensor__in=services.visible_sensors(user))
+                     .select_related("sensor", "ticket").order_by("-opened_at")[:20])
+    readable = services.readable_ticket_ids(user, [i.ticket_id for i in incidents])
+    for i in incidents:  # who may see the sensor may not read its ticket (not yet dispatched, or not to them)
+        i.ticket_readable = i.ticket_id in readable
     categories = Category.objects.filter(level=services.DEFAULT_LEVEL, active=True).order_by("code")
     districts = Unit.objects.filter(kind=UnitKind.DISTRICT, active=True).order_by("code")
     if allowed is not None:

@@ -53,7 +53,7 @@ class Command(LanguageCommand):
                           f"{run.seconds:.2f} s")
         for h in run.hotspots.all()[:show]:
             self.stdout.write(f"{h.rank:3d}. heat {h.heat:6.2f}  {h.size:4d} tickets  {h.citizens:4d} citizens  "
-                              f"{h.first_at:%Y-%m-%d} – {h.last_at:%Y-%m-%d}  {h.label}")
+                              f"{h.first_at:%Y-%m-%d} – {h.last_at:%Y-%m-%d}  {h.display_label}")
 
     def from_csv(self, path, params, show, as_json):
         started = time.perf_counter()
