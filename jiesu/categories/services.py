@@ -495,3 +495,13 @@ def category_tree(root: str | None = None, active_only=True) -> list[dict]:
     if root:
         return [n for n in nodes.values() if n["code"] == root]
     return [nodes[k] for k in children.get(None, [])]
+
+
+def told_apart(category, shown):
+    """A category's name, with its parents' path where another category of `shown` ((id, name) pairs: what the
+    dispatcher sees beside it) has the same name: 占道经营（城市管理部件与事件 / 街面秩序类）, as the catalogue repeats
+    names across its two trees (90.09.09006 and 03.01.01, routed to other units)."""
+    namesake = any(name == category.name and pk != category.id for pk, name in shown)
+    if not namesake or category.parent is None:
+        return category.name
+    return gettext("%(name)s (%(path)s)") % {"name": category.name, "path": category.parent.full_name()}

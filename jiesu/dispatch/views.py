@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiesu.accounts.models import SYSTEM_USERNAME, Role, User
+from jiesu.categories.services import told_apart
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
@@ -79,16 +80,6 @@ def suggestion_row(suggestion, cold_start=False):
     key may do it (services.one_key_may_dispatch: the percentage shown, not the cold start)."""
     return {"s": suggestion, "dispatchable": desk.dispatchable(suggestion), "percent": desk.shown_percent(suggestion),
             "one_key": desk.one_key_may_dispatch(suggestion, cold_start)}
-
-
-def told_apart(category, shown):
-    """A category's name, with its parents' path where another category of `shown` ((id, name) pairs: what the
-    dispatcher sees beside it) has the same name: 占道经营（城市管理部件与事件 / 街面秩序类）, as the catalogue repeats
-    names across its two trees (90.09.09006 and 03.01.01, routed to other units)."""
-    namesake = any(name == category.name and pk != category.id for pk, name in shown)
-    if not namesake or category.parent is None:
-        return category.name
-    return _("%(name)s (%(path)s)") % {"name": category.name, "path": category.parent.full_name()}
 
 
 def unplaced_reason(place):

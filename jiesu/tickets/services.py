@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jiesu.categories.models import Category, Duty, RequestType, TimeLimitClass
+from jiesu.categories.services import told_apart
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.core.memo import TTLCache
@@ -306,10 +307,8 @@ def namesake_categories():
 
 def category_told_apart(category):
     """A category as a picker or a form shows it chosen: its name, with its parents' path where another active
-    category bears it (dispatch.views.told_apart, as the desk's panel): 占道经营（城市管理部件与事件 / 街面秩序类）.
+    category bears it (categories.services.told_apart, as the desk's panel): 占道经营（城市管理部件与事件 / 街面秩序类）.
     The namesakes are read once a minute (REFERENCE); the path, for a namesake only, through its parents."""
-    from jiesu.dispatch.views import told_apart
-
     namesakes = REFERENCE.get_or_load("namesake categories", namesake_categories)
     return told_apart(category, [(pk, category.name) for pk in namesakes.get(category.name, ())])
 
