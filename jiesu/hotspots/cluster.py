@@ -263,18 +263,37 @@ def _places(items):
     return counts.most_common()
 
 
+@dataclass
+class Words:
+    """What a problem shows to everyone who sees it: its label, places and exemplar texts (with their items' ids)."""
+
+    label: str
+    places: list
+    exemplars: list
+    exemplar_ids: list
+
+
+def words_of(its):
+    """The Words of a problem whose items are `its`, most central first: the label and the exemplars are the three
+    most central items not withheld (a problem of withheld items only has neither); the places are counted over all
+    items (a withheld item's address is not among its places: the caller leaves it out of `Item.places`). A run and
+    the repair of the runs stored before 2026-12-07 (services.repair_stored) both call this."""
+    shown = [it for it in its if not it.withheld][:3]
+    return Words(label=(shown[0].title or shown[0].text[:40]) if shown else "", places=_places(its),
+                 exemplars=[it.body[:300] for it in shown], exemplar_ids=[it.id for it in shown])
+
+
 def problem(items, members, matrix, now, params: Params):
     """A Problem of the items at positions `members`."""
     central = _central(matrix, members)
     ranked = [members[i] for i in np.argsort(-central, kind="stable")]
     its = [items[m] for m in ranked]
     by_pos = dict(zip(members, central))
-    shown = [it for it in its if not it.withheld][:3]    # a problem of withheld items only: no label, no exemplar
+    words = words_of(its)
     return Problem(
-        items=its, heat=heat_index(its, now, params.half_life_days),
-        label=(shown[0].title or shown[0].text[:40]) if shown else "",
-        first_at=min(it.at for it in its), last_at=max(it.at for it in its), places=_places(its),
-        exemplars=[it.body[:300] for it in shown], exemplar_ids=[it.id for it in shown],
+        items=its, heat=heat_index(its, now, params.half_life_days), label=words.label,
+        first_at=min(it.at for it in its), last_at=max(it.at for it in its), places=words.places,
+        exemplars=words.exemplars, exemplar_ids=words.exemplar_ids,
         centrality={items[m].id: round(float(by_pos[m]), 4) for m in members})
 
 

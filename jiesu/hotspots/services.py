@@ -31,7 +31,7 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.text_masking import text_for
-from jiesu.hotspots.cluster import Item, Params, find_problems
+from jiesu.hotspots.cluster import Item, Params, find_problems, words_of
 from jiesu.hotspots.models import Hotspot, HotspotRun, HotspotTicket
 from jiesu.tickets.models import OPEN_STATES, Resolved, SpecialClass, State, Ticket
 
@@ -83,17 +83,55 @@ def items_of(queryset):
     return out
 
 
-def shown_words(problems):
-    """[(label, exemplars)] of the problems as stored: masked as for a reader who may not reveal the contact
-    (text_masking.text_for for no one; one query for the exemplars' tickets)."""
-    tickets = Ticket.objects.only("id", "text", "citizen_name", "citizen_user_id").in_bulk(
+def stored_words(problems, ticket_model=Ticket):
+    """[(label, exemplars, places)] of the problems (cluster.Problem or cluster.Words) as stored: the label and the
+    exemplars masked as for a reader who may not reveal the contact (text_masking.text_for for no one; one query for
+    the exemplars' tickets), the 8 most named places. `ticket_model`: the Ticket model (a migration's historical one:
+    repair_stored)."""
+    tickets = ticket_model._default_manager.only("id", "text", "citizen_name", "citizen_user_id").in_bulk(
         [i for p in problems for i in p.exemplar_ids])
     out = []
     for p in problems:
         shown = [tickets[pk] for pk in p.exemplar_ids]
         label = text_for(None, shown[0], p.label)[:200] if shown else ""
-        out.append((label, [text_for(None, t, text) for t, text in zip(shown, p.exemplars)]))
+        out.append((label, [text_for(None, t, text) for t, text in zip(shown, p.exemplars)],
+                    [list(x) for x in p.places[:8]]))
     return out
+
+
+def repair_stored(batch=500, hotspot_model=Hotspot, member_model=HotspotTicket, ticket_model=Ticket):
+    """Restate the label, exemplars and places of every stored hotspot as a run states them now (runs stored before
+    2026-12-07 may show a report's or a confidential request's title as the label, its words among the exemplars,
+    its address among the places, and a citizen's phone number unmasked). A hotspot's tickets, most central first
+    (HotspotTicket's order: the run stored them in that order), become items as a run makes them (items_of: withheld
+    or not, their places) and cluster.words_of picks the words; stored_words masks them. Only the hotspots whose
+    words change are written. `batch` hotspots at a time, three queries each (the hotspots, their tickets, the
+    exemplars' tickets) and the update of the changed ones. The models are arguments so that the migration
+    (hotspots 0002) passes its historical ones. Returns (hotspots looked at, hotspots changed)."""
+    hotspots, members = hotspot_model._default_manager, member_model._default_manager
+    last, seen, changed = 0, 0, 0
+    while True:
+        rows = list(hotspots.filter(pk__gt=last).order_by("pk").only("id", "label", "exemplars", "places")[:batch])
+        if not rows:
+            return seen, changed
+        span = members.filter(hotspot_id__gte=rows[0].pk, hotspot_id__lte=rows[-1].pk)
+        last, seen = rows[-1].pk, seen + len(rows)
+        ranked = {}
+        for hotspot_id, ticket_id in span.order_by("hotspot_id", "-centrality", "id").values_list("hotspot_id",
+                                                                                                  "ticket_id"):
+            ranked.setdefault(hotspot_id, []).append(ticket_id)
+        items = {it.id: it for it in items_of(ticket_model._default_manager.filter(
+            pk__in=span.values("ticket_id")))}
+        rows = [h for h in rows if ranked.get(h.pk)]
+        words = stored_words([words_of([items[pk] for pk in ranked[h.pk]]) for h in rows], ticket_model)
+        stale = []
+        for h, (label, exemplars, places) in zip(rows, words):
+            if (label, exemplars, places) != (h.label, h.exemplars, h.places):
+                h.label, h.exemplars, h.places = label, exemplars, places
+                stale.append(h)
+        if stale:
+            hotspots.bulk_update(stale, ["label", "exemplars", "places"], batch_size=batch)
+            changed += len(stale)
 
 
 def _most_common(values):
@@ -128,15 +166,15 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
                                                                          "category_id")}
     members = []
     tz = timezone.get_current_timezone()
-    words = shown_words(problems)
+    words = stored_words(problems)
     for rank, p in enumerate(problems, start=1):
         ids = [it.id for it in p.items]
-        label, exemplars = words[rank - 1]
+        label, exemplars, places = words[rank - 1]
         h = Hotspot.objects.create(
             run=run, rank=rank, label=label, heat=p.heat.value, size=p.size, citizens=p.heat.citizens,
             repeats=p.heat.repeats, support=p.heat.support, recency=p.heat.recency,
             unresolved_share=p.heat.unresolved, first_at=datetime.fromtimestamp(p.first_at, tz),
-            last_at=datetime.fromtimestamp(p.last_at, tz), places=[list(x) for x in p.places[:8]],
+            last_at=datetime.fromtimestamp(p.last_at, tz), places=places,
             exemplars=exemplars, district_id=_most_common(meta[i][0] for i in ids),
             street_id=_most_common(meta[i][1] for i in ids), category_id=_most_common(meta[i][2] for i in ids))
         members += [HotspotTicket(hotspot=h, ticket_id=i, centrality=p.centrality.get(i, 0.0)) for i in ids]

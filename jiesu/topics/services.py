@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,8 @@ from jiesu.accounts.models import Role
 from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError, Forbidden
-from jiesu.hotspots.cluster import similarity_to
+from jiesu.core.text_masking import masked_text, text_for
+from jiesu.hotspots.cluster import Item, similarity_to
 from jiesu.hotspots.models import Hotspot
 from jiesu.tickets.models import Ticket
 from jiesu.topics.models import Policy, Progress, Source, Topic, TopicChange, TopicState, TopicTask
@@ -31,6 +33,7 @@ READER_ROLES = (Role.CALL_TAKER, Role.DISPATCHER, Role.CALLBACK_AGENT, Role.SUPE
                 Role.GRID_WORKER, Role.ADMIN)
 HANDLING_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT,
                   UnitKind.ENTERPRISE)
+TITLE_REACH = 121     # a ticket's title (120 characters at most) and the space after it open a hotspot's text
 MATCH_TEXT = 0.2      # a ticket belongs to a hotspot topic when this alike to one of its exemplars (cluster.Params)
 
 
@@ -247,6 +250,63 @@ def matching(topic, start, end):
         sims = similarity_to(topic.exemplars, [f"{t} {x}"[:600] for _pk, t, x in rows])
         return [pk for (pk, _t, _x), s in zip(rows, sims) if s >= MATCH_TEXT]
     return list(qs.values_list("pk", flat=True))
+
+
+# ── texts copied before 2026-12-07 ─────────────────────────────────────────
+
+def repair_copied_texts(topic_model=Topic, hotspot_model=Hotspot, ticket_model=Ticket):
+    """A hotspot topic made before 2026-12-07 copied its hotspot's central texts as they were then: maybe a report's
+    (举报) or a confidential request's (保密) words, a citizen's phone number unmasked. After
+    hotspots.services.repair_stored, a topic whose hotspot is stored takes the hotspot's exemplars (what
+    create_topic copies now). A topic whose hotspot is gone (runs beyond the 30 latest are dropped) keeps each text
+    that is the central text of a ticket not withheld (cluster.Item.body, as a run takes it), masked for that
+    ticket's citizen; drops a text that is only withheld tickets'; masks a text no ticket has any more (its citizen's
+    name unknown). One query for the topics and their hotspots, one per topic whose hotspot is gone (its streets'
+    tickets recorded before it that begin with its texts). The models are arguments for the migration (topics 0002).
+    Returns (topics looked at, topics changed)."""
+    topics = list(topic_model._default_manager.filter(source=Source.HOTSPOT)
+                  .only("id", "exemplars", "streets", "hotspot_id", "created_at").order_by("pk"))
+    stored = dict(hotspot_model._default_manager.filter(pk__in={t.hotspot_id for t in topics if t.hotspot_id})
+                  .values_list("pk", "exemplars"))
+    stale = []
+    for topic in topics:
+        if topic.hotspot_id in stored:
+            texts = stored[topic.hotspot_id]
+        elif topic.exemplars:
+            texts = _orphan_texts(topic, ticket_model)
+        else:
+            continue
+        if texts != topic.exemplars:
+            topic.exemplars = texts
+            stale.append(topic)
+    if stale:
+        topic_model._default_manager.bulk_update(stale, ["exemplars"], batch_size=500)
+    return len(topics), len(stale)
+
+
+def _orphan_texts(topic, ticket_model):
+    """The texts of a topic whose hotspot is gone, repaired (repair_copied_texts)."""
+    found = Q()
+    for text in topic.exemplars:
+        found |= Q(text__startswith=text)                     # the body is the text (it opens with the title)…
+        for i in [i for i, c in enumerate(text[:TITLE_REACH]) if c == " "]:
+            found |= Q(title=text[:i], text__startswith=text[i + 1:])    # …or the title, a space and the text
+    qs = ticket_model._default_manager.filter(found, created_at__lte=topic.created_at)
+    if topic.streets:
+        qs = qs.filter(street_id__in=topic.streets)
+    whose = {}
+    for ticket in qs.only("id", "title", "text", "request_type", "confidential", "citizen_name", "citizen_user_id"):
+        whose.setdefault(Item(ticket.pk, ticket.title, ticket.text[:600], 0.0).body[:300], []).append(ticket)
+    out = []
+    for text in topic.exemplars:
+        tickets = whose.get(text)
+        if not tickets:
+            out.append(masked_text(text))
+            continue
+        shown = [t for t in tickets if not scoping.is_withheld_from_territory(t)]
+        if shown:
+            out.append(text_for(None, shown[0], text))
+    return out
 
 
 @dataclass

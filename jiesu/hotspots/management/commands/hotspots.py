@@ -3,6 +3,7 @@ import json
 import time
 
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,8 +33,14 @@ class Command(LanguageCommand):
                             help=_("run only when the latest run is at least HOURS old (for cron)"))
         parser.add_argument("--csv", metavar="FILE", help=_("messages_with_votes.csv: cluster its messages instead"))
         parser.add_argument("--json", action="store_true", help=_("print the problems as JSON lines"))
+        parser.add_argument("--repair-stored", action="store_true",
+                            help=_("restate the stored hotspots' labels, texts and places, and the texts topics "
+                                   "copied from them, as a run states them now (what migration hotspots 0002 "
+                                   "did), then stop"))
 
-    def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, **options):
+    def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, repair_stored, **options):
+        if repair_stored:
+            return self.repair()
         if top < 1 or show < 0:
             raise CommandError(_("--top must be 1 or more and --show 0 or more"))
         params = Params(top=top, window_days=link_days, link_text=link_text)
@@ -54,6 +61,16 @@ class Command(LanguageCommand):
         for h in run.hotspots.all()[:show]:
             self.stdout.write(f"{h.rank:3d}. heat {h.heat:6.2f}  {h.size:4d} tickets  {h.citizens:4d} citizens  "
                               f"{h.first_at:%Y-%m-%d} – {h.last_at:%Y-%m-%d}  {h.display_label}")
+
+    def repair(self):
+        from jiesu.topics.services import repair_copied_texts
+
+        started = time.perf_counter()
+        with transaction.atomic():
+            hotspots = services.repair_stored()
+            topics = repair_copied_texts()
+        self.stdout.write(f"hotspots: {hotspots[1]} of {hotspots[0]} restated; topics: {topics[1]} of {topics[0]} "
+                          f"repaired; {time.perf_counter() - started:.2f} s")
 
     def from_csv(self, path, params, show, as_json):
         started = time.perf_counter()
