@@ -152,28 +152,36 @@
   });
 
   // A refused HTMX request (显示号码 without the right; a lapsed login or an expired page while the duplicate
-  // panel checks) says why next to what sent it: one note per element, gone once a request of it succeeds.
-  function refusalNote(elt) {
-    var next = elt.nextElementSibling;
-    return next && next.hasAttribute("data-refusal") ? next : null;
+  // panel or the reply-quality check asks) says why: one note per element, gone once a request of it succeeds.
+  // The note never moves a control of the element's form: it goes below the form's submit row (its last submit
+  // button, or the .form-actions holding it), since a check sent when a field loses focus can be refused between
+  // the press and the release of that button. An element outside a form has it right after itself.
+  var refusals = new WeakMap();
+  function refusalPlace(elt) {
+    var form = elt.closest("form");
+    var submits = form ? form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]") : [];
+    var last = submits[submits.length - 1];
+    return last ? last.closest(".form-actions") || last : elt;
   }
   document.addEventListener("htmx:responseError", function (e) {
     var elt = e.detail.elt, xhr = e.detail.xhr;
     if (!elt || !elt.parentNode) { return; }
-    var note = refusalNote(elt);
-    if (!note) {
+    var note = refusals.get(elt);
+    if (!note || !note.isConnected) {
       note = document.createElement("p");
       note.className = "field-error";
       note.setAttribute("role", "alert");
       note.setAttribute("data-refusal", "");
-      elt.parentNode.insertBefore(note, elt.nextSibling);
+      var place = refusalPlace(elt);
+      place.parentNode.insertBefore(note, place.nextSibling);
+      refusals.set(elt, note);
     }
     note.textContent = (xhr && xhr.status < 500 && xhr.responseText && xhr.responseText.length < 300)
       ? xhr.responseText : (xhr ? xhr.status + " " + xhr.statusText : "error");
   });
   document.addEventListener("htmx:afterRequest", function (e) {
-    var note = e.detail.successful && e.detail.elt ? refusalNote(e.detail.elt) : null;
-    if (note) { note.remove(); }
+    var note = e.detail.successful && e.detail.elt ? refusals.get(e.detail.elt) : null;
+    if (note) { note.remove(); refusals.delete(e.detail.elt); }
   });
 
   // Anonymous requests carry no contact: grey the name and phone out.
