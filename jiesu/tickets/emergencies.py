@@ -4,8 +4,8 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 
 - `new_emergencies`: the emergencies recorded since the dispatch queue's page was drawn, and those put back in the
   queue since (a return upheld, a take-back, a re-handling the negative list barred, a reopening), for its poll
-  (emergency_views.poll): two cursors, the page's last ticket id and its last event id, each read as a range of a
-  primary key;
+  (emergency_views.poll): two cursors, over the ticket ids and the event ids, each read as a range of a primary key
+  that does not skip a row committed late (poll_cursor);
 - `notify_dispatchers`: a Notice to the hotline centre for an emergency that did not come by phone (app, web,
   API, grid report, sensor), written as the ticket is recorded (services.create_ticket): nobody has heard the
   citizen, a dispatcher calls them back now;
@@ -13,6 +13,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
   for such an emergency while it awaits dispatch (to call back). The text stays masked for the dispatcher
   (text_masking asks scoping alone); every reveal is recorded by services.reveal_contact.
 """
+import time
 from dataclasses import dataclass
 
 from django.db import connection
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.text_masking import text_for
+from jiesu.tickets import poll_cursor
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
 from jiesu.tickets.queries import emergency_lines, import_history_q
 from jiesu.units.models import Unit, UnitKind
@@ -89,10 +91,10 @@ class NewEmergency:
 
 @dataclass
 class Poll:
-    last: int         # the highest ticket id read: the next poll asks for tickets above it
+    cursor: poll_cursor.Cursor  # the tickets read: the next poll asks for those above it it does not hold
     count: int        # the new emergencies and those back in the queue
     named: list       # [NewEmergency], those back in the queue then the new ones, the newest first, at most POLL_NAMED
-    last_event: int | None = None  # the highest event id read: the next poll asks for queue entries above it
+    event_cursor: poll_cursor.Cursor | None = None  # the events read, likewise for the queue entries
 
 
 def visible_rows(user, tickets, now=None):
@@ -103,11 +105,15 @@ def visible_rows(user, tickets, now=None):
             .order_by("pk").values_list("pk", "created", "state", "district_id", "history"))
 
 
-def recorded_since(user, after, now=None):
-    """visible_rows of the tickets with an id above `after`, the oldest first, at most POLL_READ: the poll's one query
-    for new tickets. It reads the id range of the primary key, not the tickets awaiting dispatch (the queue's index):
-    a poll finds few or none, whatever the queue holds."""
-    return list(visible_rows(user, Ticket.objects.filter(pk__gt=after), now)[:POLL_READ])
+def unread_rows(table, cursor, columns="id"):
+    """`columns` of the rows of `table` above the cursor that it does not hold, the oldest first, at most POLL_READ:
+    one query on the primary key's range. Plain SQL: the ORM's building of it cost 0.25 ms a poll, the query itself
+    0.02 ms (docs/dispatch-desk.md)."""
+    skip_held = "".join(" AND id NOT BETWEEN %s AND %s" for _ in cursor.held)
+    with connection.cursor() as sql:
+        sql.execute(f"SELECT {columns} FROM {table} WHERE id > %s{skip_held} ORDER BY id LIMIT %s",
+                    [cursor.after, *(bound for held in cursor.held for bound in held), POLL_READ])
+        return sql.fetchall()
 
 
 def awaiting(rows, district=None):
@@ -117,10 +123,15 @@ def awaiting(rows, district=None):
             if state == State.NEW and not history and (not district or in_district == district)]
 
 
-def waiting_since(user, after, district=None):
-    """(the last id read, the awaiting rows of those recorded after id `after`)."""
-    rows = recorded_since(user, after)
-    return (rows[-1][0] if rows else after), awaiting(rows, district)
+def waiting_since(user, cursor, district=None, now=None):
+    """(the cursor after this poll, the awaiting rows of the tickets recorded above `cursor` and not read before).
+    The id range is read for every ticket, those `user` may not read too, so that a gap is a ticket not yet
+    committed, not one out of their sight; then the new ones `user` may read."""
+    ids = [pk for (pk,) in unread_rows(Ticket._meta.db_table, cursor)]
+    moved = poll_cursor.advance(cursor, ids, now or time.time())
+    if not ids:
+        return moved, []
+    return moved, awaiting(visible_rows(user, Ticket.objects.filter(pk__in=ids)), district)
 
 
 def puts_back_in_queue(from_state, to_state):
@@ -128,27 +139,23 @@ def puts_back_in_queue(from_state, to_state):
     return to_state == State.NEW and from_state not in ("", State.NEW)
 
 
-def queue_entries_since(after_event):
-    """(the last event id read, {ticket id: its latest event id} of the tickets events above `after_event` put back
-    in the queue): one query on the primary key's range, at most POLL_READ events, whatever their kind (filtering
-    on the states in SQL would read the same range again at every poll until one came). Plain SQL: the ORM's
-    building of it cost 0.25 ms a poll, the query itself 0.02 ms (docs/dispatch-desk.md)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, ticket_id, from_state, to_state FROM {TicketEvent._meta.db_table} "
-                       "WHERE id > %s ORDER BY id LIMIT %s", [after_event, POLL_READ])
-        rows = cursor.fetchall()
-    entries = {ticket: pk for pk, ticket, before, now in rows if puts_back_in_queue(before, now)}
-    return (rows[-1][0] if rows else after_event), entries
+def queue_entries_since(cursor, now=None):
+    """(the event cursor after this poll, {ticket id: its latest event id} of the tickets the events above `cursor`
+    not read before put back in the queue): at most POLL_READ events, whatever their kind (filtering on the states
+    in SQL would read the same range again at every poll until one came)."""
+    rows = unread_rows(TicketEvent._meta.db_table, cursor, "id, ticket_id, from_state, to_state")
+    entries = {ticket: pk for pk, ticket, before, after in rows if puts_back_in_queue(before, after)}
+    return poll_cursor.advance(cursor, [row[0] for row in rows], now or time.time()), entries
 
 
-def requeued_since(user, after_event, district=None):
-    """(the last event id read, [(id, creation time as text)] of the tickets put back in the queue since, that still
-    await dispatch in it, the latest entry first)."""
-    last, entries = queue_entries_since(after_event)
+def requeued_since(user, cursor, district=None, now=None):
+    """(the event cursor after this poll, [(id, creation time as text)] of the tickets put back in the queue since,
+    that still await dispatch in it, the latest entry first)."""
+    moved, entries = queue_entries_since(cursor, now)
     if not entries:
-        return last, []
+        return moved, []
     rows = awaiting(visible_rows(user, Ticket.objects.filter(pk__in=list(entries))), district)
-    return last, sorted(rows, key=lambda row: entries[row[0]], reverse=True)
+    return moved, sorted(rows, key=lambda row: entries[row[0]], reverse=True)
 
 
 def named_emergencies(user, ids, lines, requeued=False):
@@ -164,28 +171,41 @@ def emergency_ids(rows):
     return {pk: lines[(pk, created)] for pk, created in rows if lines.get((pk, created))}
 
 
-def new_emergencies(user, after, district=None, after_event=None):
-    """The Poll of the tickets recorded after id `after`, and (when `after_event` is given) of those put back in the
-    queue by events after it, that await dispatch and read as an emergency. A ticket both new and put back in the
-    same poll is announced once, as new."""
-    last, rows = waiting_since(user, after, district)
-    last_event, back = requeued_since(user, after_event, district) if after_event is not None else (None, [])
+def new_emergencies(user, cursor, district=None, event_cursor=None, now=None):
+    """The Poll of the tickets recorded above `cursor` (a poll_cursor.Cursor) and, when `event_cursor` is given, of
+    those put back in the queue by events above it, that await dispatch and read as an emergency, at `now` (epoch
+    seconds; by default the clock's). A ticket both new and put back in the same poll is announced once, as new."""
+    now = now or time.time()
+    cursor, rows = waiting_since(user, cursor, district, now)
+    event_cursor, back = (requeued_since(user, event_cursor, district, now) if event_cursor is not None
+                          else (None, []))
     new = emergency_ids(rows)
     requeued = {pk: line for pk, line in emergency_ids(back).items() if pk not in new} if back else {}
     if not new and not requeued:
-        return Poll(last, 0, [], last_event)
+        return Poll(cursor, 0, [], event_cursor)
     named_back = list(requeued)[:POLL_NAMED]
     named_new = sorted(new, reverse=True)[:POLL_NAMED - len(named_back)]
-    return Poll(last, len(new) + len(requeued),
+    return Poll(cursor, len(new) + len(requeued),
                 named_emergencies(user, named_back, requeued, requeued=True) + named_emergencies(user, named_new, new),
-                last_event)
+                event_cursor)
 
 
-def last_ticket_id():
-    """The id a queue page starts polling after (tickets recorded later are new to it)."""
-    return Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def start_cursor(table, now=None):
+    """The cursor a queue page starts polling from: after the last id of `table`, stopped below a gap among its last
+    POLL_READ ids (a row still being written as the page is drawn is announced when it is committed)."""
+    with connection.cursor() as sql:
+        sql.execute(f"SELECT id FROM {table} ORDER BY id DESC LIMIT %s", [POLL_READ])
+        ids = sorted(pk for (pk,) in sql.fetchall())
+    if not ids:
+        return poll_cursor.Cursor(0)
+    return poll_cursor.advance(poll_cursor.Cursor(ids[0] - 1), ids, now or time.time())
 
 
-def last_event_id():
-    """The event id a queue page starts polling after (tickets put back in the queue later are announced again)."""
-    return TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def ticket_start_cursor():
+    """The ticket cursor a queue page starts from (tickets recorded later are new to it)."""
+    return start_cursor(Ticket._meta.db_table)
+
+
+def event_start_cursor():
+    """The event cursor a queue page starts from (tickets put back in the queue later are announced again)."""
+    return start_cursor(TicketEvent._meta.db_table)

@@ -263,7 +263,7 @@ def dispatch_queue(request):
         "filters": filters, "counts": queue.counts, "districts": queue.districts,
         "views": [(key, label, queue.counts[key]) for key, label in views.items()],
         "orders": orders.items(), "history_days": queries.HISTORY_OVERDUE.days,
-        "poll_after": emergencies.last_ticket_id(), "poll_after_event": emergencies.last_event_id(),
+        "poll_cursor": emergencies.ticket_start_cursor(), "poll_event_cursor": emergencies.event_start_cursor(),
     })
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from jiesu.core.tests_support import force_login
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
-from tickets.helpers import new_ticket
+from tickets.helpers import new_ticket, not_yet_committed
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人，我电话13912345678"
 POLL_MS = 15_000
@@ -48,3 +48,24 @@ def test_a_new_emergency_shows_the_banner_changes_the_title_and_sounds(live_serv
     assert banner.is_hidden() and page.title() == title
     page.reload()
     assert not page.locator("#emergency-sound").is_checked()  # remembered
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emergency_committed_after_a_later_one_is_announced_once_each(live_server, page, world):  # noqa: F811
+    """The page sends back the cursor the poll returned: the ticket read above a gap is not announced again, and the
+    one committed late is announced when it comes (tickets/poll_cursor.py)."""
+    new_ticket(world)
+    force_login(page, live_server, world.dispatcher)
+    page.goto(live_server.url + "/dispatch/")
+    title = page.title()
+    late, early = new_ticket(world, text="3号楼着火了，有人被困", channel="web"), new_ticket(world, text=GAS)
+    commit = not_yet_committed(late)
+    page.evaluate("window.jiesuEmergencyAlert.poll()")
+    banner = page.locator("#emergency-alert")
+    assert early.number in banner.inner_text() and page.title() == f"(1) 紧急 · {title}"
+    page.evaluate("window.jiesuEmergencyAlert.poll()")
+    assert banner.locator("li").count() == 1 and page.title() == f"(1) 紧急 · {title}"
+    commit()
+    page.evaluate("window.jiesuEmergencyAlert.poll()")
+    assert page.title() == f"(2) 紧急 · {title}" and banner.locator("li").count() == 2
+    assert late.number in banner.locator("li").first.inner_text()

@@ -38,3 +38,18 @@ def point_children_at_the_test_database(monkeypatch):
     else:
         url = urlparse(os.environ["JIESU_DATABASE_URL"])
         monkeypatch.setenv("JIESU_DATABASE_URL", urlunparse(url._replace(path="/" + db["NAME"])))
+
+
+def last_id(model):
+    """The highest id of `model`'s rows, 0 when none."""
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def not_yet_committed(ticket):
+    """Take the ticket's row out as if its transaction had not committed yet (a later ticket is committed and seen
+    first); the call returned puts it back, as its late commit."""
+    from jiesu.tickets.models import Ticket
+
+    row = Ticket.objects.get(pk=ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    return lambda: row.save(force_insert=True)

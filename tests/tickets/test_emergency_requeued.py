@@ -4,8 +4,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jiesu.tickets import emergencies, services
-from jiesu.tickets.models import TicketEvent
-from tests.tickets.helpers import new_ticket
+from jiesu.tickets.models import Ticket, TicketEvent
+from jiesu.tickets.poll_cursor import Cursor
+from tests.tickets.helpers import last_id, new_ticket
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人，我电话13912345678"
 STALL = "东华门大街有人占道经营，堵塞人行道"
@@ -24,16 +25,16 @@ def returned_and_upheld(world, ticket, staff=None):
 
 
 def cursors():
-    return emergencies.last_ticket_id(), emergencies.last_event_id()
+    return Cursor(last_id(Ticket)), Cursor(last_id(TicketEvent))
 
 
 def poll(world, after, district=None):
-    return emergencies.new_emergencies(world.dispatcher, after[0], district, after_event=after[1])
+    return emergencies.new_emergencies(world.dispatcher, after[0], district, event_cursor=after[1])
 
 
 def poll_view(client, user, after, **params):
     client.force_login(user)
-    return client.get("/dispatch/emergencies/", {"after": after[0], "after_event": after[1], **params})
+    return client.get("/dispatch/emergencies/", {"after": after[0].after, "after_event": after[1].after, **params})
 
 
 def test_an_emergency_whose_return_is_upheld_is_announced_again_marked_back_in_the_queue(world, client):
@@ -41,7 +42,7 @@ def test_an_emergency_whose_return_is_upheld_is_announced_again_marked_back_in_t
     after = cursors()
     returned_and_upheld(world, gas)
     found = poll_view(client, world.dispatcher, after).json()
-    assert found["last"] == after[0] and found["last_event"] == emergencies.last_event_id() > after[1]
+    assert found["last"] == after[0].after and found["last_event"] == last_id(TicketEvent) > after[1].after
     assert found["count"] == 1
     assert found["emergencies"] == [{"id": gas.pk, "number": gas.number, "line": "119", "call_back": False,
                                      "requeued": True, "title": gas.title.replace("13912345678", "139****5678"),
@@ -54,11 +55,11 @@ def test_the_same_entry_is_not_announced_twice_and_a_second_entry_is(world):
     returned_and_upheld(world, gas)
     first = poll(world, after)
     assert [e.pk for e in first.named] == [gas.pk]
-    assert poll(world, (first.last, first.last_event)).count == 0  # read once
+    assert poll(world, (first.cursor, first.event_cursor)).count == 0  # read once
     services.dispatch(world.dispatcher, gas, world.street.pk)
     again = returned_and_upheld(world, gas)
     assert again.state == "new"
-    second = poll(world, (first.last, first.last_event))
+    second = poll(world, (first.cursor, first.event_cursor))
     assert (second.count, [e.requeued for e in second.named]) == (1, [True])
 
 
@@ -67,7 +68,7 @@ def test_a_ticket_put_back_that_reads_as_no_emergency_is_not_announced(world):
     after = cursors()
     returned_and_upheld(world, stall)
     found = poll(world, after)
-    assert found.count == 0 and found.last_event > after[1]
+    assert found.count == 0 and found.event_cursor.after > after[1].after
 
 
 def test_one_dispatched_again_before_the_poll_is_not_announced(world):
@@ -92,7 +93,8 @@ def test_the_intake_of_a_new_ticket_is_not_a_return_to_the_queue(world):
     gas = new_ticket(world, text=GAS, channel="app")
     found = poll(world, after)
     assert [(e.pk, e.requeued) for e in found.named] == [(gas.pk, False)]
-    assert emergencies.requeued_since(world.dispatcher, after[1]) == (found.last_event, [])
+    moved, back = emergencies.requeued_since(world.dispatcher, after[1])
+    assert (moved.after, moved.held, back) == (found.event_cursor.after, found.event_cursor.held, [])
 
 
 def test_a_reopened_emergency_is_announced_in_its_district_only(world):
@@ -113,20 +115,20 @@ def test_the_poll_is_two_queries_when_nothing_is_new(world):
     after = cursors()
     with CaptureQueriesContext(connection) as queries:
         found = poll(world, after)
-    assert (found.count, found.last_event, len(queries)) == (0, after[1], 2)  # the tickets' range, the events'
+    assert (found.count, found.event_cursor, len(queries)) == (0, after[1], 2)  # the tickets' range, the events'
 
 
 def test_a_poll_reads_at_most_poll_read_events_and_goes_on_from_there(world, monkeypatch):
     gas = dispatched(world)
     after = cursors()
     returned_and_upheld(world, gas)
-    returned, upheld = TicketEvent.objects.filter(pk__gt=after[1]).order_by("pk").values_list("pk", "to_state")
+    returned, upheld = TicketEvent.objects.filter(pk__gt=after[1].after).order_by("pk").values_list("pk", "to_state")
     assert (returned[1], upheld[1]) == ("returned", "new")
     monkeypatch.setattr(emergencies, "POLL_READ", 1)
     first = poll(world, after)
-    assert (first.count, first.last_event) == (0, returned[0])
-    second = poll(world, (first.last, first.last_event))
-    assert (second.count, second.last_event) == (1, upheld[0])
+    assert (first.count, first.event_cursor.after) == (0, returned[0])
+    second = poll(world, (first.cursor, first.event_cursor))
+    assert (second.count, second.event_cursor.after) == (1, upheld[0])
 
 
 def test_the_view_starts_from_the_last_event_without_a_cursor(world, client):
@@ -134,12 +136,12 @@ def test_the_view_starts_from_the_last_event_without_a_cursor(world, client):
     returned_and_upheld(world, gas)
     client.force_login(world.dispatcher)
     found = client.get("/dispatch/emergencies/").json()
-    assert (found["count"], found["last_event"]) == (0, emergencies.last_event_id())
+    assert (found["count"], found["last_event"]) == (0, last_id(TicketEvent))
 
 
 def test_the_queue_page_gives_both_cursors(world, client):
     new_ticket(world, text=GAS)
     client.force_login(world.dispatcher)
     page = client.get("/dispatch/").content.decode()
-    assert f'data-after="{emergencies.last_ticket_id()}"' in page
-    assert f'data-after-event="{emergencies.last_event_id()}"' in page
+    assert f'data-after="{last_id(Ticket)}" data-held="" data-since=""' in page
+    assert f'data-after-event="{last_id(TicketEvent)}" data-held-event="" data-since-event=""' in page

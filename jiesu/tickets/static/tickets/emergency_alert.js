@@ -1,6 +1,8 @@
 /* The dispatch queue (tickets/dispatch_queue.html) asks every 15 s for emergencies recorded since the page was drawn,
-   and for those put back in the queue since (a return upheld, a take-back…; marked 「重新待派」), with two cursors:
-   the last ticket id and the last event id read (emergency_views.poll: JSON). A new one shows the banner naming it
+   and for those put back in the queue since (a return upheld, a take-back…; marked 「重新待派」), with two cursors,
+   over the ticket ids and the event ids (emergency_views.poll: JSON; tickets/poll_cursor.py): each is the last id
+   read, the ids above it already read ("held", below a gap that a transaction not yet committed may fill) and
+   since when it waits at that gap. The page sends back what the server returned. A new one shows the banner naming it
    (its title masked as the queue shows it), prefixes the page title 「(1) 紧急」 and sounds a short tone made with the
    Web Audio API, which the dispatcher can switch off (remembered in localStorage). 「已看到」 hides the banner and the
    prefix until the next one. A browser starts sound only after the user has touched the page: the AudioContext is
@@ -13,8 +15,10 @@
   if (!box || window.jiesuEmergencyAlert) { return; }
   var sound = document.getElementById("emergency-sound");
   var baseTitle = document.title;
-  var after = box.dataset.after || "0";
-  var afterEvent = box.dataset.afterEvent || "";  // none: the server starts from its last event
+  var cursor = {after: box.dataset.after || "0", held: box.dataset.held || "", since: box.dataset.since || ""};
+  // none: the server starts from its last event
+  var eventCursor = {after: box.dataset.afterEvent || "", held: box.dataset.heldEvent || "",
+                     since: box.dataset.sinceEvent || ""};
   var unseen = 0;
   var audio = null;
   var api = window.jiesuEmergencyAlert = {
@@ -93,16 +97,28 @@
     document.title = baseTitle;
   }
 
+  function cursorParams(c, suffix) {
+    if (!c.after) { return ""; }
+    return "&after" + suffix + "=" + encodeURIComponent(c.after) +
+      (c.held ? "&held" + suffix + "=" + encodeURIComponent(c.held) : "") +
+      (c.since ? "&since" + suffix + "=" + encodeURIComponent(c.since) : "");
+  }
+
+  function cursorOf(found, suffix) {
+    var since = found["since" + suffix];
+    return {after: String(found["last" + suffix]), held: found["held" + suffix] || "",
+            since: since === null || since === undefined ? "" : String(since)};
+  }
+
   function poll() {
-    var url = box.dataset.poll + "?after=" + encodeURIComponent(after) +
-      (afterEvent ? "&after_event=" + encodeURIComponent(afterEvent) : "") +
+    var url = box.dataset.poll + "?" + cursorParams(cursor, "").slice(1) + cursorParams(eventCursor, "_event") +
       (box.dataset.district ? "&district=" + encodeURIComponent(box.dataset.district) : "");
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (found) {
         if (!found) { return; }
-        after = String(found.last);
-        afterEvent = String(found.last_event);
+        cursor = cursorOf(found, "");
+        eventCursor = cursorOf(found, "_event");
         if (found.count > 0) { show(found); }
       })
       .catch(function () { /* offline for a moment: the next poll asks again */ });

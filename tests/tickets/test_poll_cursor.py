@@ -1,0 +1,67 @@
+"""The poll's cursor over a primary key (jiesu.tickets.poll_cursor): it moves over ids that follow one another,
+holds what it read above a gap, waits GRACE_S for the gap to fill, and takes a page's text without trusting it."""
+from jiesu.tickets.poll_cursor import GRACE_S, MAX_HELD, Cursor, advance, from_page, parse_held, parse_since
+
+NOW = 1_800_000_000.0
+
+
+def test_ids_that_follow_one_another_move_the_cursor_to_the_last():
+    assert advance(Cursor(10), [11, 12, 13], NOW) == Cursor(13)
+
+
+def test_nothing_read_leaves_the_cursor_where_it_was():
+    assert advance(Cursor(10), [], NOW) == Cursor(10)
+
+
+def test_a_gap_stops_the_cursor_below_it_and_holds_what_was_read_above():
+    moved = advance(Cursor(10), [11, 13, 14, 16], NOW)
+    assert moved == Cursor(11, ((13, 14), (16, 16)), NOW)
+    assert (moved.held_text(), moved.since_text()) == ("13-14,16", "1800000000.000")
+    assert moved.is_held(14) and not moved.is_held(12) and not moved.is_held(15)
+
+
+def test_a_gap_filled_later_moves_the_cursor_over_it_and_what_it_held():
+    held = advance(Cursor(10), [11, 13, 14], NOW)
+    assert advance(held, [12], NOW + 15) == Cursor(14)
+
+
+def test_a_gap_partly_filled_waits_again_from_the_new_stop():
+    held = advance(Cursor(10), [13], NOW)
+    assert advance(held, [11], NOW + 15) == Cursor(11, ((13, 13),), NOW + 15)
+
+
+def test_the_cursor_waits_grace_seconds_at_the_same_gap_then_moves_past_it():
+    held = advance(Cursor(10), [12], NOW)
+    assert advance(held, [], NOW + GRACE_S - 1) == held
+    assert advance(held, [13], NOW + GRACE_S) == Cursor(13)
+
+
+def test_after_passing_an_old_gap_a_new_gap_waits_its_own_time():
+    held = advance(Cursor(10), [12, 14], NOW)
+    assert held == Cursor(10, ((12, 12), (14, 14)), NOW)
+    assert advance(held, [], NOW + GRACE_S) == Cursor(12, ((14, 14),), NOW + GRACE_S)
+
+
+def test_a_cursor_holds_at_most_max_held_ranges():
+    ids = list(range(12, 12 + 2 * (MAX_HELD + 5), 2))
+    moved = advance(Cursor(10), ids, NOW)
+    assert len(moved.held) == MAX_HELD and moved.held[-1] == (ids[-1], ids[-1])
+    assert moved.after == ids[-MAX_HELD - 1]
+
+
+def test_a_page_text_is_read_and_clipped_to_above_its_cursor():
+    assert from_page(12, "10-14,16,20-21", "1800000000.5") == Cursor(12, ((13, 14), (16, 16), (20, 21)),
+                                                                     1_800_000_000.5)
+    assert from_page(12, "", "1800000000.5") == Cursor(12)  # since means nothing without a held id
+
+
+def test_nonsense_from_a_page_is_dropped_not_trusted():
+    assert parse_held("13-x") is None and parse_held("-5") is None and parse_held("5-3") == ()
+    assert from_page(12, "13-x", "1") == Cursor(12)
+    assert parse_since("nan") is None and parse_since("-1") is None and parse_since("abc") is None
+
+
+def test_a_huge_held_range_is_kept_as_a_range():
+    """A page may send any range: it is joined as two numbers, never spelt out id by id."""
+    moved = advance(from_page(0, "1-999999999999", str(NOW)), [1_000_000_000_001], NOW)
+    assert moved == Cursor(999_999_999_999, ((1_000_000_000_001, 1_000_000_000_001),), NOW)
