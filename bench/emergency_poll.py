@@ -1,12 +1,14 @@
-"""The dispatch queue's emergency poll (tickets.emergencies.new_emergencies) when nothing is new, before and after
-the second cursor (tickets put back in the queue, read on the events' id range), on a large SQLite database.
+"""The dispatch queue's emergency poll (tickets.emergencies.new_emergencies) when nothing is new, the committed code
+against the working tree's, on a large SQLite database. (First written for the second cursor, the events' id range;
+since, the cursors hold what they read above a gap, core/id_cursor.py.)
 
     .venv/bin/python bench/emergency_poll.py --db /tmp/poll.sqlite3              # builds it once (~2-4 min)
     .venv/bin/python bench/emergency_poll.py --db /tmp/poll.sqlite3 --polls 300 --pairs 6
 
 The database: TICKETS tickets, WAITING of them awaiting dispatch (the newest), the rest closed, EVENTS_PER
 ticket events each. "before" is the poll as committed at git revision --before (default HEAD), loaded from
-`git show` as a module of its own; "after" is the working tree's. The two are alternated in --pairs rounds of
+`git show` as a module of its own, called with the ids of revisions before id_cursor (an int per cursor) when
+it takes those; "after" is the working tree's. The two are alternated in --pairs rounds of
 --polls polls each; per round, the median wall time and the CPU time per poll. Then the menu's unread count of the
 notices page (tickets.notices.unread_count) for the dispatcher, with NOTICES emergency notices to the hotline
 centre, UNREAD of them unread (added once). Last line: JSON.
@@ -81,6 +83,13 @@ def committed_module(revision):
     return module
 
 
+def before_poll(module, dispatcher, cursor, event_cursor):
+    """The committed revision's poll: with ids when it predates id_cursor, else with the cursors."""
+    if hasattr(module, "last_ticket_id"):
+        return lambda: module.new_emergencies(dispatcher, cursor.after, after_event=event_cursor.after)
+    return lambda: module.new_emergencies(dispatcher, cursor, event_cursor=event_cursor)
+
+
 def timed(poll, polls):
     """(median ms of the polls' wall times, ms of CPU a poll)."""
     walls, cpu = [], time.process_time()
@@ -113,9 +122,10 @@ def main():
     print(f"database: {Ticket.objects.count():,} tickets, {Ticket.objects.filter(state='new').count():,} awaiting "
           f"dispatch, {TicketEvent.objects.count():,} events (ready in {time.perf_counter() - started:.0f} s)")
     before = committed_module(args.before)
-    last, last_event = emergencies.last_ticket_id(), emergencies.last_event_id()
-    polls = {"before": lambda: before.new_emergencies(dispatcher, last),
-             "after": lambda: emergencies.new_emergencies(dispatcher, last, after_event=last_event)}
+    cursor, event_cursor = emergencies.ticket_start_cursor(), emergencies.event_start_cursor()
+    assert not cursor.held and not event_cursor.held
+    polls = {"before": before_poll(before, dispatcher, cursor, event_cursor),
+             "after": lambda: emergencies.new_emergencies(dispatcher, cursor, event_cursor=event_cursor)}
     for poll in polls.values():
         assert poll().count == 0
         timed(poll, 20)  # warm

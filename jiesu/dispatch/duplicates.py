@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
+from jiesu.core.id_cursor import Cursor, advance
 from jiesu.dispatch import emergency_en
 
 # ── tuning (docs/duplicates.md says why) ────────────────────────────────────
@@ -1189,6 +1190,9 @@ class DuplicateIndex:
 
 # ── the process's index of open tickets (Django from here on) ───────────────
 
+REFRESH_READ = 50000  # the most ticket ids, and events, one refresh reads (the rest at the next)
+START_WINDOW = 5000   # a build's cursors stop below a gap among the tables' last N ids (a row still being written)
+
 def _conf(name, default):
     from django.conf import settings
 
@@ -1201,9 +1205,12 @@ class OpenTicketIndex:
     First use loads them (in a background thread when there are more than
     `sync_build_max`; until it is done the panel says the index is being built).
     After that, every `refresh_seconds` at most, a look at the rows added since
-    — ticket ids above the last seen, events above the last seen — adds new
-    tickets and drops those that were closed, merged, answered or replied.
-    Both are primary-key range scans, cheap at any table size.
+    — ticket ids and event ids above their cursors — adds new tickets and
+    drops those that were closed, merged, answered or replied. Both are
+    primary-key range scans, cheap at any table size. The cursors
+    (core/id_cursor.py) stop below a gap in the ids, so a ticket or event
+    committed after a later one (two intakes side by side on PostgreSQL) is
+    still read when it comes.
     """
 
     def __init__(self, refresh_seconds=None, sync_build_max=None):
@@ -1211,8 +1218,8 @@ class OpenTicketIndex:
         self.sync_build_max = sync_build_max
         self.index = None
         self.lock = threading.RLock()
-        self.last_ticket = 0
-        self.last_event = 0
+        self.ticket_cursor = Cursor(0)
+        self.event_cursor = Cursor(0)
         self.checked = 0.0
         self.db_key = None
         self.building = False
@@ -1259,13 +1266,12 @@ class OpenTicketIndex:
             return self.index
 
     def _start_build(self):
-        from django.db.models import Max
-
+        from jiesu.core.id_cursor_sql import start_cursor
         from jiesu.tickets.models import Ticket, TicketEvent
 
         limit = self.sync_build_max if self.sync_build_max is not None else _conf("DUPLICATES_SYNC_BUILD_MAX", 20000)
         count = self._open_recent(None).count()
-        cursors = (Ticket.objects.aggregate(m=Max("id"))["m"] or 0, TicketEvent.objects.aggregate(m=Max("id"))["m"] or 0)
+        cursors = (start_cursor(Ticket._meta.db_table, START_WINDOW), start_cursor(TicketEvent._meta.db_table, START_WINDOW))
         if count <= limit:
             self._build(cursors)
             return self.index
@@ -1289,30 +1295,27 @@ class OpenTicketIndex:
         index = DuplicateIndex()
         index.build(self._rows(self._open_recent(None)))
         self.index = index
-        self.last_ticket, self.last_event = cursors
+        self.ticket_cursor, self.event_cursor = cursors
         self.checked = time.monotonic()
         self.db_key = self._db_key()
         self.build_seconds = time.perf_counter() - started
 
     def _refresh(self):
         """Apply what happened since the last look (new tickets, state changes)."""
+        from jiesu.core.id_cursor_sql import unread_rows
         from jiesu.tickets.models import Ticket, TicketEvent
 
-        self.checked = time.monotonic()
-        events = list(TicketEvent.objects.filter(id__gt=self.last_event).order_by("id")
-                      .values_list("id", "ticket_id")[:50000])
-        new_ids = list(Ticket.objects.filter(id__gt=self.last_ticket).order_by("id")
-                       .values_list("id", flat=True)[:50000])
+        self.checked, now = time.monotonic(), time.time()
+        events = unread_rows(TicketEvent._meta.db_table, self.event_cursor, REFRESH_READ, "id, ticket_id")
+        new_ids = [pk for (pk,) in unread_rows(Ticket._meta.db_table, self.ticket_cursor, REFRESH_READ)]
         max_event = TicketEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        if max_event < self.last_event:  # the database went back (a restore, a test): start again
+        if max_event < self.event_cursor.after:  # the database went back (a restore, a test): start again
             self.index = None
             self._start_build()
             return
         touched = {t for _e, t in events} | set(new_ids)
-        if events:
-            self.last_event = events[-1][0]
-        if new_ids:
-            self.last_ticket = new_ids[-1]
+        self.event_cursor = advance(self.event_cursor, [e for e, _t in events], now)
+        self.ticket_cursor = advance(self.ticket_cursor, new_ids, now)
         if not touched:
             return
         touched = sorted(touched)
@@ -1335,7 +1338,8 @@ class OpenTicketIndex:
 
     def reset(self):
         with self.lock:
-            self.index, self.last_ticket, self.last_event, self.checked, self.db_key = None, 0, 0, 0.0, None
+            self.index, self.checked, self.db_key = None, 0.0, None
+            self.ticket_cursor, self.event_cursor = Cursor(0), Cursor(0)
 
 
 OPEN_INDEX = OpenTicketIndex()

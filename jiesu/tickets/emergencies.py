@@ -5,7 +5,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 - `new_emergencies`: the emergencies recorded since the dispatch queue's page was drawn, and those put back in the
   queue since (a return upheld, a take-back, a re-handling the negative list barred, a reopening), for its poll
   (emergency_views.poll): two cursors, over the ticket ids and the event ids, each read as a range of a primary key
-  that does not skip a row committed late (poll_cursor);
+  that does not skip a row committed late (core/id_cursor.py);
 - `notify_dispatchers`: a Notice to the hotline centre for an emergency that did not come by phone (app, web,
   API, grid report, sensor), written as the ticket is recorded (services.create_ticket): nobody has heard the
   citizen, a dispatcher calls them back now;
@@ -16,16 +16,15 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
 import time
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import BooleanField, CharField, ExpressionWrapper
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
-from jiesu.core import scoping
+from jiesu.core import id_cursor, scoping
+from jiesu.core.id_cursor_sql import start_cursor, unread_rows
 from jiesu.core.text_masking import text_for
-from jiesu.tickets import poll_cursor
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
 from jiesu.tickets.queries import emergency_lines, import_history_q
 from jiesu.units.models import Unit, UnitKind
@@ -91,10 +90,10 @@ class NewEmergency:
 
 @dataclass
 class Poll:
-    cursor: poll_cursor.Cursor  # the tickets read: the next poll asks for those above it it does not hold
+    cursor: id_cursor.Cursor  # the tickets read: the next poll asks for those above it it does not hold
     count: int        # the new emergencies and those back in the queue
     named: list       # [NewEmergency], those back in the queue then the new ones, the newest first, at most POLL_NAMED
-    event_cursor: poll_cursor.Cursor | None = None  # the events read, likewise for the queue entries
+    event_cursor: id_cursor.Cursor | None = None  # the events read, likewise for the queue entries
 
 
 def visible_rows(user, tickets, now=None):
@@ -103,17 +102,6 @@ def visible_rows(user, tickets, now=None):
     is_history = ExpressionWrapper(import_history_q(now), output_field=BooleanField())
     return (scoping.visible_tickets(user, tickets).annotate(created=Cast("created_at", CharField()), history=is_history)
             .order_by("pk").values_list("pk", "created", "state", "district_id", "history"))
-
-
-def unread_rows(table, cursor, columns="id"):
-    """`columns` of the rows of `table` above the cursor that it does not hold, the oldest first, at most POLL_READ:
-    one query on the primary key's range. Plain SQL: the ORM's building of it cost 0.25 ms a poll, the query itself
-    0.02 ms (docs/dispatch-desk.md)."""
-    skip_held = "".join(" AND id NOT BETWEEN %s AND %s" for _ in cursor.held)
-    with connection.cursor() as sql:
-        sql.execute(f"SELECT {columns} FROM {table} WHERE id > %s{skip_held} ORDER BY id LIMIT %s",
-                    [cursor.after, *(bound for held in cursor.held for bound in held), POLL_READ])
-        return sql.fetchall()
 
 
 def awaiting(rows, district=None):
@@ -127,8 +115,8 @@ def waiting_since(user, cursor, district=None, now=None):
     """(the cursor after this poll, the awaiting rows of the tickets recorded above `cursor` and not read before).
     The id range is read for every ticket, those `user` may not read too, so that a gap is a ticket not yet
     committed, not one out of their sight; then the new ones `user` may read."""
-    ids = [pk for (pk,) in unread_rows(Ticket._meta.db_table, cursor)]
-    moved = poll_cursor.advance(cursor, ids, now or time.time())
+    ids = [pk for (pk,) in unread_rows(Ticket._meta.db_table, cursor, POLL_READ)]
+    moved = id_cursor.advance(cursor, ids, now or time.time())
     if not ids:
         return moved, []
     return moved, awaiting(visible_rows(user, Ticket.objects.filter(pk__in=ids)), district)
@@ -143,9 +131,9 @@ def queue_entries_since(cursor, now=None):
     """(the event cursor after this poll, {ticket id: its latest event id} of the tickets the events above `cursor`
     not read before put back in the queue): at most POLL_READ events, whatever their kind (filtering on the states
     in SQL would read the same range again at every poll until one came)."""
-    rows = unread_rows(TicketEvent._meta.db_table, cursor, "id, ticket_id, from_state, to_state")
+    rows = unread_rows(TicketEvent._meta.db_table, cursor, POLL_READ, "id, ticket_id, from_state, to_state")
     entries = {ticket: pk for pk, ticket, before, after in rows if puts_back_in_queue(before, after)}
-    return poll_cursor.advance(cursor, [row[0] for row in rows], now or time.time()), entries
+    return id_cursor.advance(cursor, [row[0] for row in rows], now or time.time()), entries
 
 
 def requeued_since(user, cursor, district=None, now=None):
@@ -172,7 +160,7 @@ def emergency_ids(rows):
 
 
 def new_emergencies(user, cursor, district=None, event_cursor=None, now=None):
-    """The Poll of the tickets recorded above `cursor` (a poll_cursor.Cursor) and, when `event_cursor` is given, of
+    """The Poll of the tickets recorded above `cursor` (a id_cursor.Cursor) and, when `event_cursor` is given, of
     those put back in the queue by events above it, that await dispatch and read as an emergency, at `now` (epoch
     seconds; by default the clock's). A ticket both new and put back in the same poll is announced once, as new."""
     now = now or time.time()
@@ -190,22 +178,11 @@ def new_emergencies(user, cursor, district=None, event_cursor=None, now=None):
                 event_cursor)
 
 
-def start_cursor(table, now=None):
-    """The cursor a queue page starts polling from: after the last id of `table`, stopped below a gap among its last
-    POLL_READ ids (a row still being written as the page is drawn is announced when it is committed)."""
-    with connection.cursor() as sql:
-        sql.execute(f"SELECT id FROM {table} ORDER BY id DESC LIMIT %s", [POLL_READ])
-        ids = sorted(pk for (pk,) in sql.fetchall())
-    if not ids:
-        return poll_cursor.Cursor(0)
-    return poll_cursor.advance(poll_cursor.Cursor(ids[0] - 1), ids, now or time.time())
-
-
 def ticket_start_cursor():
     """The ticket cursor a queue page starts from (tickets recorded later are new to it)."""
-    return start_cursor(Ticket._meta.db_table)
+    return start_cursor(Ticket._meta.db_table, POLL_READ)
 
 
 def event_start_cursor():
     """The event cursor a queue page starts from (tickets put back in the queue later are announced again)."""
-    return start_cursor(TicketEvent._meta.db_table)
+    return start_cursor(TicketEvent._meta.db_table, POLL_READ)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from jiesu.accounts.models import Role
 from jiesu.core.params import as_id
-from jiesu.tickets import poll_cursor
+from jiesu.core import id_cursor
 from jiesu.tickets.emergencies import event_start_cursor, new_emergencies, ticket_start_cursor
 from jiesu.tickets.views import roles
 
@@ -35,7 +35,7 @@ def page_cursor(params, suffix, start):
     after = 0 if value == "0" else as_id(value)
     if after is None:
         return start()
-    return poll_cursor.from_page(after, params.get("held" + suffix, ""), params.get("since" + suffix))
+    return id_cursor.from_page(after, params.get("held" + suffix, ""), params.get("since" + suffix))
 
 
 def cursor_json(cursor, suffix):

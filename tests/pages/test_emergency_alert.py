@@ -53,7 +53,7 @@ def test_a_new_emergency_shows_the_banner_changes_the_title_and_sounds(live_serv
 @pytest.mark.django_db(transaction=True)
 def test_an_emergency_committed_after_a_later_one_is_announced_once_each(live_server, page, world):  # noqa: F811
     """The page sends back the cursor the poll returned: the ticket read above a gap is not announced again, and the
-    one committed late is announced when it comes (tickets/poll_cursor.py)."""
+    one committed late is announced when it comes (core/id_cursor.py)."""
     new_ticket(world)
     force_login(page, live_server, world.dispatcher)
     page.goto(live_server.url + "/dispatch/")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jiesu.tickets import emergencies, services
 from jiesu.tickets.models import Notice, NoticeKind, Ticket, TicketEvent
-from jiesu.tickets.poll_cursor import Cursor
+from jiesu.core.id_cursor import Cursor
 from tests.tickets.helpers import last_id, new_ticket
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人，我电话13912345678"

@@ -4,7 +4,7 @@ still being written. Here the late commit is played out on both databases: ticke
 recorded and put back between two polls, the order in which a poll sees a late commit."""
 from jiesu.tickets import emergencies
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.poll_cursor import GRACE_S, Cursor
+from jiesu.core.id_cursor import GRACE_S, Cursor
 from tests.tickets.helpers import last_id, new_ticket, not_yet_committed
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人"

@@ -1,6 +1,6 @@
 /* The dispatch queue (tickets/dispatch_queue.html) asks every 15 s for emergencies recorded since the page was drawn,
    and for those put back in the queue since (a return upheld, a take-back…; marked 「重新待派」), with two cursors,
-   over the ticket ids and the event ids (emergency_views.poll: JSON; tickets/poll_cursor.py): each is the last id
+   over the ticket ids and the event ids (emergency_views.poll: JSON; core/id_cursor.py): each is the last id
    read, the ids above it already read ("held", below a gap that a transaction not yet committed may fill) and
    since when it waits at that gap. The page sends back what the server returned. A new one shows the banner naming it
    (its title masked as the queue shows it), prefixes the page title 「(1) 紧急」 and sounds a short tone made with the

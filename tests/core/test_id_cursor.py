@@ -1,6 +1,6 @@
-"""The poll's cursor over a primary key (jiesu.tickets.poll_cursor): it moves over ids that follow one another,
+"""The poll's cursor over a primary key (jiesu.core.id_cursor): it moves over ids that follow one another,
 holds what it read above a gap, waits GRACE_S for the gap to fill, and takes a page's text without trusting it."""
-from jiesu.tickets.poll_cursor import GRACE_S, MAX_HELD, Cursor, advance, from_page, parse_held, parse_since
+from jiesu.core.id_cursor import GRACE_S, MAX_HELD, Cursor, advance, from_page, parse_held, parse_since
 
 NOW = 1_800_000_000.0
 
