@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,8 +106,8 @@ def repair_stored(batch=500, hotspot_model=Hotspot, member_model=HotspotTicket, 
     (HotspotTicket's order: the run stored them in that order), become items as a run makes them (items_of: withheld
     or not, their places) and cluster.words_of picks the words; stored_words masks them. Only the hotspots whose
     words change are written. `batch` hotspots at a time, three queries each (the hotspots, their tickets, the
-    exemplars' tickets) and the update of the changed ones. The models are arguments so that the migration
-    (hotspots 0002) passes its historical ones. Returns (hotspots looked at, hotspots changed)."""
+    exemplars' tickets) and the update of the changed ones (_update_words). The models are arguments so that the
+    migration (hotspots 0002) passes its historical ones. Returns (hotspots looked at, hotspots changed)."""
     hotspots, members = hotspot_model._default_manager, member_model._default_manager
     last, seen, changed = 0, 0, 0
     while True:
@@ -124,14 +124,24 @@ def repair_stored(batch=500, hotspot_model=Hotspot, member_model=HotspotTicket, 
             pk__in=span.values("ticket_id")))}
         rows = [h for h in rows if ranked.get(h.pk)]
         words = stored_words([words_of([items[pk] for pk in ranked[h.pk]]) for h in rows], ticket_model)
-        stale = []
-        for h, (label, exemplars, places) in zip(rows, words):
-            if (label, exemplars, places) != (h.label, h.exemplars, h.places):
-                h.label, h.exemplars, h.places = label, exemplars, places
-                stale.append(h)
-        if stale:
-            hotspots.bulk_update(stale, ["label", "exemplars", "places"], batch_size=batch)
-            changed += len(stale)
+        stale = [(h.pk, *new) for h, new in zip(rows, words) if new != (h.label, h.exemplars, h.places)]
+        _update_words(hotspot_model, stale)
+        changed += len(stale)
+
+
+def _update_words(hotspot_model, rows):
+    """Write [(pk, label, exemplars, places)]: one UPDATE statement run for each row (executemany: one call to the
+    driver; bulk_update's CASE of every row took 5 of the 7 seconds of 10,000 hotspots)."""
+    if not rows:
+        return
+    meta, connection = hotspot_model._meta, connections[router.db_for_write(hotspot_model)]
+    ops = connection.ops
+    fields = [meta.get_field(name) for name in ("label", "exemplars", "places")]
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {ops.quote_name(meta.db_table)} SET {sets} WHERE {ops.quote_name(meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(value, connection) for f, value in zip(fields, values)] + [pk]
+                                 for pk, *values in rows])
 
 
 def _most_common(values):
