@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import warnings
+import weakref
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "pages: page test in a real headless Chromium (tests/pages/)")
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(remember_connection, dispatch_uid="tests.conftest.remember_connection")
     # A shell that starts the suite in the background (`make test &`) ignores SIGINT, and Python and the test
     # processes (pytest-xdist) inherit that: the tests of Ctrl-C need the interrupt as Python sets it up.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
@@ -96,6 +100,48 @@ def page(browser, request):
         if path:
             print(f"\nscreenshot of the failed page: {path}")
     context.close()
+
+
+#: Every database connection Django opened in this test process (its DatabaseWrapper), whatever thread or context
+#: holds it: closed before the test databases are dropped (close_every_connection).
+OPENED_CONNECTIONS = weakref.WeakSet()
+
+
+def remember_connection(sender, connection, **kwargs):
+    OPENED_CONNECTIONS.add(connection)
+
+
+def close_every_connection():
+    """Close every connection Django opened in this process, not only those `connections` reaches from here.
+
+    django.db.connections keeps a thread's connections in asgiref's Local: plain thread-local storage while no
+    event loop runs in the thread, per context (a context variable) while one does. Playwright's sync API marks
+    its loop as running in the main thread from the first page test on (the session's `browser`), so a connection
+    opened then (e.g. put_back_migration_rows after a page test's flush) is stored in the context's storage; once
+    the browser is closed, Django's teardown looks in the thread's storage, closes what it finds there, and
+    PostgreSQL refuses to drop the test database: "is being accessed by other users" (docs/ci.md). The other way
+    round too: what the thread's storage held stays open if the browser outlives the databases."""
+    for conn in list(OPENED_CONNECTIONS):
+        if conn.connection is None:
+            continue
+        conn.inc_thread_sharing()  # one a live server's thread opened is closed from here as well
+        try:
+            conn.close()
+        finally:
+            conn.dec_thread_sharing()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and before it drops the test databases: every connection closed (close_every_connection)."""
+    yield
+    close_every_connection()
+
+
+@pytest.fixture
+def connection_closer():
+    """close_every_connection, for tests/core/test_connections_closed_before_drop.py."""
+    return close_every_connection
 
 
 def flushes_the_database(item):
