@@ -86,13 +86,14 @@ def test_the_english_page_is_djangos_own_but_where_chinese_made_a_line_too_wide(
 
 
 def test_the_english_pages_that_hold_no_chinese_are_unchanged(locale):
-    """As `jiesu hotspots --help` and `jiesu quality --help` printed before they spoke Chinese (captured then)."""
+    """As `jiesu hotspots --help` and `jiesu quality --help` printed before they spoke Chinese (captured then; the
+    hotspots' usage has --repair-stored since a658bc3)."""
     locale("en_US.UTF-8")
     hotspots = page_in("en", "hotspots")[0].splitlines()
     assert hotspots[:3] == [
         "usage: jiesu hotspots [-h] [--days DAYS] [--top TOP] [--show SHOW]",
         "                      [--link-days LINK_DAYS] [--link-text LINK_TEXT]",
-        "                      [--if-due HOURS] [--csv FILE] [--json] [--version]"]
+        "                      [--if-due HOURS] [--csv FILE] [--json] [--repair-stored]"]
     assert "  --link-days LINK_DAYS" in hotspots
     assert "                        linked tickets are at most N days apart (default 30.0)" in hotspots
     assert "  --json                print the problems as JSON lines" in hotspots
