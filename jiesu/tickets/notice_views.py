@@ -22,9 +22,10 @@ def notice_list(request):
     page = page_of(request, notices.notices_for(request.user, kind, unread_only))
     for notice in page:
         notice.title = text_for(request.user, notice.ticket, notice.ticket.title)
+        notice.words = notices.words_for(request.user, notice)
     return render_page(request, "tickets/notice_list.html", {
         "page": page, "kind": kind, "unread_only": unread_only, "kinds": NoticeKind.choices,
-        "unread": notices.unread_count(request.user),
+        "unread": notices.remember_unread(request.user),  # the menu's count too: one query
     })
 
 

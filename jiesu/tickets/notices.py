@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import Forbidden
-from jiesu.tickets.emergencies import hotline_centre
-from jiesu.tickets.models import Notice
+from jiesu.core.text_masking import notes_for
+from jiesu.tickets.emergencies import emergency_of, hotline_centre
+from jiesu.tickets.models import Notice, NoticeKind
 from jiesu.tickets.services import record_event
 
 #: Who opens the notices page.
@@ -49,8 +50,37 @@ def notices_for(user, kind="", unread_only=False):
 
 def unread_count(user):
     """The menu's count: the page's unread notices (the index on unit and read time; for the hotline, who read
-    every ticket, no more)."""
-    return notices_for(user, unread_only=True).count()
+    every ticket, no more). The notices page counts them for its heading and keeps the figure on the user
+    (`_unread_notices`, remember_unread), so that the menu of the same page asks no second time."""
+    kept = getattr(user, "_unread_notices", None)
+    return kept if kept is not None else notices_for(user, unread_only=True).count()
+
+
+def remember_unread(user):
+    """unread_count(user), kept on `user` for the rest of the request (the notices page's heading and menu)."""
+    user._unread_notices = None
+    user._unread_notices = unread_count(user)
+    return user._unread_notices
+
+
+def words_for(user, notice, masked=None):
+    """The notice's words as `user` reads them. An emergency notice, which the platform wrote from the ticket, is
+    said again in the reader's language (its stored words are in the language of the request that recorded the
+    ticket: a citizen's English web form stored English words for the Chinese hotline); the stored words where the
+    ticket no longer reads as an emergency. Every notice's words are masked as the ticket's notes are
+    (text_masking.notes_for): a 催办 or 督办 may quote the citizen's name and number, and whoever may not reveal
+    the contact reads them masked. `masked`: notes_for(user, notice.ticket), when the caller has it."""
+    ticket = notice.ticket
+    text = notice.text
+    if notice.kind == NoticeKind.EMERGENCY:
+        hint = emergency_of(ticket)
+        if hint is not None:
+            from jiesu.dispatch.wording import emergency_words
+
+            # the words of emergencies.notify_dispatchers, in the reader's language
+            text = _("Reads as an emergency (%(prompt)s) and came by %(channel)s: call the citizen back now.") % {
+                "prompt": emergency_words(hint), "channel": ticket.get_channel_display()}
+    return (masked or notes_for(user, ticket))(text)
 
 
 def may_mark_read(user, notice):
