@@ -6,9 +6,13 @@ newest unread ones too). An administrator, who acts for no unit, reads the hotli
 allowed to those who may read it (the role, the notice's unit among theirs, the ticket visible to them) and is
 logged: the notice keeps who and when, the ticket's history an event 「将通知标为已读」.
 """
+import re
+from functools import lru_cache
+
+from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _, gettext_noop
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
@@ -63,15 +67,57 @@ def remember_unread(user):
     return user._unread_notices
 
 
+#: The words the platform itself writes in a notice, by kind (tickets.jobs, tickets.services, grids.jobs): stored in
+#: the language of whoever's request or job wrote them, said again in the reader's (words_for). A %(why)s or a
+#: %(number)s is kept as written.
+PLATFORM_WORDS = {
+    NoticeKind.OVERDUE: (gettext_noop("Overdue: the reply was due %(due)s."),
+                         gettext_noop("The grid ladder step is overdue: handle it or pass it up.")),
+    NoticeKind.APPROACHING: (gettext_noop("Deadline approaching: the reply is due %(due)s."),),
+    NoticeKind.TAKEN_BACK: (gettext_noop("Re-handling taken back to the hotline's dispatch queue: %(why)s"),
+                            gettext_noop("Taken back to the hotline's dispatch queue: %(why)s")),
+    NoticeKind.REMIND: (gettext_noop("The citizen asks about progress."),
+                        gettext_noop("The same caller called again (%(number)s): call %(calls)d about this request.")),
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+
+
+@lru_cache(maxsize=None)
+def _pattern(msgid, language):
+    """The regular expression matching `msgid` as written in `language`, its placeholders as named groups."""
+    with translation.override(language):
+        written = _(msgid)
+    parts, end = [], 0
+    for found in _PLACEHOLDER.finditer(written):
+        parts.append(re.escape(written[end:found.start()]))
+        parts.append(rf"(?P<{found.group(1)}>\d+)" if found.group(2) == "d" else rf"(?P<{found.group(1)}>.+?)")
+        end = found.end()
+    parts.append(re.escape(written[end:]))
+    return re.compile("".join(parts), re.S)
+
+
+def said_again(kind, text):
+    """`text`, a notice of `kind`, in the active language when the platform wrote it (PLATFORM_WORDS), else as
+    stored."""
+    for msgid in PLATFORM_WORDS.get(kind, ()):
+        for language, _name in settings.LANGUAGES:
+            found = _pattern(msgid, language).fullmatch(text)
+            if found:
+                facts = {k: int(v) if v.isdigit() and f"%({k})d" in msgid else v for k, v in found.groupdict().items()}
+                return _(msgid) % facts if facts else _(msgid)
+    return text
+
+
 def words_for(user, notice, masked=None):
     """The notice's words as `user` reads them. An emergency notice, which the platform wrote from the ticket, is
     said again in the reader's language (its stored words are in the language of the request that recorded the
     ticket: a citizen's English web form stored English words for the Chinese hotline); the stored words where the
-    ticket no longer reads as an emergency. Every notice's words are masked as the ticket's notes are
+    ticket no longer reads as an emergency. The other words the platform writes (an overdue job's, a take-back's
+    frame, an empty 催办's) are said again too (said_again). Every notice's words are masked as the ticket's notes are
     (text_masking.notes_for): a 催办 or 督办 may quote the citizen's name and number, and whoever may not reveal
     the contact reads them masked. `masked`: notes_for(user, notice.ticket), when the caller has it."""
     ticket = notice.ticket
-    text = notice.text
+    text = said_again(notice.kind, notice.text)
     if notice.kind == NoticeKind.EMERGENCY:
         hint = emergency_of(ticket)
         if hint is not None:

@@ -85,3 +85,47 @@ def test_the_notices_page_counts_its_unread_notices_once(world, client):
                           created_at=timezone.now())
     html = client.get("/notices/").content.decode()  # the next request counts again
     assert '提醒 <span class="nav-count">2</span>' in html and "2条未读" in html
+
+
+def test_the_words_the_platform_writes_are_said_in_the_readers_language(world, client):
+    """An overdue job's words (stored in Chinese, the platform's language) on the English page; an empty 催办 from a
+    call-taker on the English page (stored in English) and a take-back's frame on the Chinese page."""
+    from datetime import timedelta
+
+    from jiesu.tickets import jobs
+    from jiesu.tickets.models import Ticket
+
+    late = new_ticket(world)
+    services.dispatch(world.dispatcher, late, world.street.pk)
+    services.sign(world.street_staff, late)
+    late.refresh_from_db()
+    far = late.reply_due + timedelta(days=1)
+    Ticket.objects.filter(pk=late.pk).update(next_check_at=far - timedelta(minutes=1))
+    jobs.scan_once(now=far)
+    overdue = Notice.objects.get(ticket=late, kind=NoticeKind.OVERDUE)
+    assert overdue.text.startswith("已超期")  # as stored
+    with translation.override("en"):
+        services.remind(world.call_taker, late, "")
+        services.take_back_for_dispatch(world.dispatcher, late, timezone.now(), "派错了")
+    remind = Notice.objects.get(ticket=late, kind=NoticeKind.REMIND)
+    taken = Notice.objects.get(ticket=late, kind=NoticeKind.TAKEN_BACK)
+    assert remind.text == "The citizen asks about progress." and taken.text.startswith("Taken back")  # as stored
+    english = page(client, world.street_staff, "en")
+    due = overdue.text[len("已超期：反馈时限为 "):-1]
+    assert f"Overdue: the reply was due {due}." in row(english, overdue) and "已超期" not in english
+    assert "Taken back to the hotline&#x27;s dispatch queue: 派错了" in row(english, taken)
+    chinese = page(client, world.street_staff)
+    assert "市民询问办理进度。" in row(chinese, remind) and "工单已收回，交热线重新派单：派错了" in row(chinese, taken)
+    assert "The citizen asks" not in chinese and "Taken back" not in chinese
+    assert f"已超期：反馈时限为 {due}。" in row(chinese, overdue)
+
+
+def test_a_repeat_calls_reminder_is_said_in_the_readers_language(world, client):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    repeat = new_ticket(world)
+    services.record_repeat_call(world.call_taker, ticket, repeat)
+    notice = Notice.objects.get(ticket=ticket, kind=NoticeKind.REMIND)
+    assert notice.text.startswith("同一来电人再次来电")
+    english = row(page(client, world.street_staff, "en"), notice)
+    assert f"The same caller called again ({repeat.number}): call 2 about this request." in english
