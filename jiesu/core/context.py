@@ -1,5 +1,6 @@
 """Template context: the navigation the current user may use."""
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from jiesu.core import scoping
@@ -13,7 +14,8 @@ def navigation(request):
     for name, label, allowed in scoping.NAVIGATION:
         if scoping.has_role(user, *allowed):
             items.append({"url": reverse(name), "label": _(label), "active": request.path == reverse(name),
-                          "count": unread_notices(user) if name == "notice_list" else None})
+                          "count": SimpleLazyObject(lambda: unread_notices(user)) if name == "notice_list"
+                          else None})  # asked where a menu is shown, not by a fragment (HTMX) that shows none
     return {"nav": items}
 
 
