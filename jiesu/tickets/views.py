@@ -355,6 +355,10 @@ def worklist(request):
         if reply_level == "overdue" or (reply_level == "soon" and not a.urgency):
             a.urgency = reply_level
     notices, notice_count = queries.unit_notices(request.user)
+    from jiesu.tickets.notices import words_for
+
+    for n in notices:  # masked and in the reader's language, as on the notices page
+        n.words = words_for(request.user, n)
     steps = {"sign": _("Sign for"), "contact": _("Contact the citizen"), "reply": _("Reply")}
     return render_page(request, "tickets/worklist.html", {
         "form": form, "page": page, "notices": notices, "notice_count": notice_count, "steps": steps,

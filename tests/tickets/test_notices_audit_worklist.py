@@ -1,0 +1,36 @@
+"""The work list's notices (the newest unread ones of the unit, above its tickets) read as on the notices page
+(notices.words_for): a confidential ticket's 催办 quoting the citizen's number and name is masked for its lead unit,
+as the ticket's title beside it; the platform's words in the reader's language."""
+from django.utils import translation
+
+from jiesu.tickets import services
+from jiesu.tickets.models import Notice, NoticeKind
+from tests.tickets.helpers import new_ticket
+
+CALLED_AGAIN = "市民张三（电话13912345678）再次来电催促，请尽快联系"
+
+
+def worklist(client, user, language="zh-hans"):
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    html = client.get("/work/").content.decode()
+    return html[html.index('<ul class="notices"'):html.index("</ul>", html.index('<ul class="notices"'))]
+
+
+def test_the_work_lists_notices_are_masked_for_who_may_not_reveal_the_contact(world, client):
+    secret = new_ticket(world, confidential=True)
+    services.dispatch(world.dispatcher, secret, world.street.pk)
+    services.remind(world.call_taker, secret, CALLED_AGAIN)
+    assert Notice.objects.filter(ticket=secret, kind=NoticeKind.REMIND, unit=world.street).exists()
+    notices = worklist(client, world.street_staff)
+    assert "139****5678" in notices and "张*" in notices
+    assert "13912345678" not in notices and "张三" not in notices
+
+
+def test_the_work_lists_notices_are_in_the_readers_language(world, client):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    with translation.override("en"):
+        services.remind(world.call_taker, ticket, "")
+    assert "市民询问办理进度。" in worklist(client, world.street_staff)
+    assert "The citizen asks about progress." in worklist(client, world.street_staff, "en")
