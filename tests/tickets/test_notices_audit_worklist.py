@@ -1,6 +1,8 @@
 """The work list's notices (the newest unread ones of the unit, above its tickets) read as on the notices page
 (notices.words_for): a confidential ticket's 催办 quoting the citizen's number and name is masked for its lead unit,
 as the ticket's title beside it; the platform's words in the reader's language."""
+import re
+
 from django.utils import translation
 
 from jiesu.tickets import services
@@ -34,3 +36,20 @@ def test_the_work_lists_notices_are_in_the_readers_language(world, client):
         services.remind(world.call_taker, ticket, "")
     assert "市民询问办理进度。" in worklist(client, world.street_staff)
     assert "The citizen asks about progress." in worklist(client, world.street_staff, "en")
+
+
+def test_the_work_list_leads_to_the_notices_it_cannot_show(world, client):
+    """The work list shows a unit's 8 newest unread notices and says how many there are; the others were reached by
+    no link (「提醒」 is not in a unit's menu): the count leads to the notices page, its unread ones."""
+    from django.utils import timezone
+
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    made = [Notice.objects.create(ticket=ticket, unit=world.street, kind=NoticeKind.REMIND, text=f"第{i}次催办",
+                                  created_at=timezone.now()) for i in range(11)]
+    notices = worklist(client, world.street_staff)
+    assert notices.count("<li class=") == 8
+    link = re.search(r'<a href="([^"]+)">共11条提醒。</a>', notices)
+    assert link is not None, notices
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert all(f'id="notice-{n.pk}"' in listed for n in made)
