@@ -680,25 +680,69 @@ def unseen_pauses():
     return paused_rules().filter(pause_seen_at__isnull=True)
 
 
-def acknowledge_pauses(user, now=None):
-    """`user` saw the paused rules the banner told of (it stops showing them); how many."""
+def rule_by_id(pk):
+    """The rule with the id `pk` (its category and who switched it back on), or None: none has it (deleted), or
+    `pk` is no id at all (as_id: a 25-digit number must not reach the database)."""
+    from jiesu.core.params import as_id
+
+    if as_id(pk) is None:
+        return None
+    return AutoDispatchRule.objects.select_related("category", "resumed_by").filter(pk=pk).first()
+
+
+def threshold_words(rule):
+    """A paused rule's threshold as the banner and the page show it: the one it was paused at (its figures' share
+    allowed is 1 − that), and the one it has now when someone changed it meanwhile: 「≥ 80.0%」,
+    「暂停时 ≥ 80.0%，现为 ≥ 85.0%」."""
+    now = f"{rule.threshold * 100:.1f}%"
+    then = (rule.pause_figures or {}).get("threshold")
+    if then is None or abs(then - rule.threshold) < 1e-9:
+        return f"≥ {now}"
+    return gettext("≥ %(then)s when paused, ≥ %(now)s now") % {"then": f"{then * 100:.1f}%", "now": now}
+
+
+def acknowledge_pauses(user, now=None, rule_ids=None, shown_before=None):
+    """`user` saw the paused rules the banner told of (it stops showing them); how many `user` acknowledged.
+    `rule_ids` (the banner's rules) and `shown_before` (when it was shown) keep a pause the banner did not show
+    unseen (one paused after the page was shown: the next page tells it); without them, every unseen pause. A
+    pause someone else acknowledged meanwhile keeps who did (each row is acknowledged once, by whoever came
+    first), and each acknowledgement is logged once."""
     now = now or timezone.now()
-    rules = list(unseen_pauses())
+    rules = unseen_pauses()
+    if rule_ids is not None:
+        rules = rules.filter(pk__in=rule_ids)
+    if shown_before is not None:
+        rules = rules.filter(paused_at__lte=shown_before)
+    done = 0
     for rule in rules:
-        _log_rule_change(user, rule, lambda: gettext("The automatic pause was acknowledged"))
-    return AutoDispatchRule.objects.filter(pk__in=[r.pk for r in rules]).update(pause_seen_at=now,
-                                                                                 pause_seen_by=user)
+        if AutoDispatchRule.objects.filter(pk=rule.pk, paused_at=rule.paused_at, enabled=False,
+                                           pause_seen_at__isnull=True).update(pause_seen_at=now, pause_seen_by=user):
+            _log_rule_change(user, rule, lambda: gettext("The automatic pause was acknowledged"))
+            done += 1
+    return done
 
 
 def resume_rule(rule, user, now=None):
     """Switch a paused rule back on: its auto-dispatches are judged from now on (judged_since). Logged with the
-    user."""
+    user, the pause it ends and the threshold it runs at. Returns the rule, or None when it is not paused (any
+    more): someone switched it back on meanwhile (two leads, two sessions: once, by the first), or it was
+    deleted. An acknowledgement made meanwhile keeps who made it; else the user acknowledges the pause."""
+    from django.db import transaction
+
     now = now or timezone.now()
-    AutoDispatchRule.objects.filter(pk=rule.pk).update(
-        enabled=True, paused_at=None, resumed_at=now, resumed_by=user,
-        pause_seen_at=rule.pause_seen_at or now, pause_seen_by=rule.pause_seen_by or user)
+    with transaction.atomic():
+        resumed = AutoDispatchRule.objects.filter(pk=rule.pk, paused_at__isnull=False).update(
+            enabled=True, paused_at=None, resumed_at=now, resumed_by=user)
+        if not resumed:
+            return None
+        AutoDispatchRule.objects.filter(pk=rule.pk, pause_seen_at__isnull=True).update(
+            pause_seen_at=now, pause_seen_by=user)
+    paused_at = rule.paused_at
     rule.refresh_from_db()
-    _log_rule_change(user, rule, lambda: gettext("Switched back on after the automatic pause"))
+    _log_rule_change(user, rule, lambda: gettext(
+        "Switched back on after the automatic pause of %(paused_at)s, at %(threshold)s") % {
+        "paused_at": timezone.localtime(paused_at).strftime("%Y-%m-%d %H:%M") if paused_at else "—",
+        "threshold": f"≥ {rule.threshold * 100:.1f}%"})
     return rule
 
 

@@ -240,24 +240,65 @@ def recount(request):
 @login_required
 @require_POST
 def resume_rule(request, pk):
-    """Switch a rule the worker paused back on (the dispatch lead, administrators): figures.resume_rule."""
+    """Switch a rule the worker paused back on (the dispatch lead, administrators): figures.resume_rule. A rule
+    that is no more, or not paused (any more: who switched it back on, and when), is said, not a 500."""
     if not figures.may_resume(request.user):
         raise PermissionDenied(_("Your role may not do this."))
-    rule = figures.paused_rules().filter(pk=pk).first()
-    if rule is None:
-        messages.warning(request, _("That rule is not paused (any more)."))
-        return redirect(_back(request, "dispatch_accuracy"))
-    figures.resume_rule(rule, request.user)
-    messages.success(request, _("The rule “%(category)s” auto-dispatches again; its returns are judged from now "
-                                "on.") % {"category": rule.category.full_name()})
-    return redirect(_back(request, "dispatch_accuracy"))
+    back = redirect(_back(request, "dispatch_accuracy"))
+    rule = figures.paused_rules().filter(pk=pk).first() if as_id(pk) else None
+    resumed = figures.resume_rule(rule, request.user) if rule is not None else None
+    if resumed is None:
+        rule = figures.rule_by_id(pk)
+        if rule is None:
+            messages.warning(request, _("There is no auto-dispatch rule with the id %(id)s (it may have been "
+                                        "deleted): nothing was switched on.") % {"id": pk})
+            return back
+        said = _("That rule is not paused (any more).")
+        if rule.enabled and rule.resumed_at is not None and rule.resumed_by is not None:
+            said += " " + _("%(who)s switched “%(category)s” back on at %(at)s.") % {
+                "who": rule.resumed_by.display_name or rule.resumed_by.username,
+                "category": rule.category.full_name(),
+                "at": timezone.localtime(rule.resumed_at).strftime("%m-%d %H:%M")}
+        messages.warning(request, said)
+        return back
+    messages.success(request, _("The rule “%(category)s” auto-dispatches again at %(threshold)s; its returns are "
+                                "judged from now on.") % {"category": resumed.category.full_name(),
+                                                          "threshold": f"≥ {resumed.threshold * 100:.1f}%"})
+    return back
 
 
 @login_required
 @require_POST
 def acknowledge_pauses(request):
-    """The banner of the rules the worker paused, acknowledged (figures.acknowledge_pauses)."""
+    """The banner of the rules the worker paused, acknowledged (figures.acknowledge_pauses): the rules it showed
+    (`rule`, each an id) paused before it was shown (`shown_at`); without them, every unseen pause. A field that
+    is no id or no time is named, and nothing is acknowledged."""
     if not figures.told_of_pauses(request.user):
         raise PermissionDenied(_("Your role may not do this."))
-    figures.acknowledge_pauses(request.user)
-    return redirect(_back(request, "dispatch_accuracy"))
+    back = redirect(_back(request, "dispatch_accuracy"))
+    given = request.POST.getlist("rule")
+    ids = [as_id(value) for value in given]
+    if None in ids:
+        messages.warning(request, _("“%(value)s” in the field “%(field)s” is not a rule's id. Nothing was "
+                                    "acknowledged.") % {"value": given[ids.index(None)][:40], "field": "rule"})
+        return back
+    shown_at = request.POST.get("shown_at")
+    shown_before = None
+    if shown_at:
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            shown_before = parse_datetime(shown_at)
+        except ValueError:
+            shown_before = None
+        if shown_before is None:
+            messages.warning(request, _("“%(value)s” in the field “%(field)s” is not a time. Nothing was "
+                                        "acknowledged.") % {"value": shown_at[:40], "field": "shown_at"})
+            return back
+        if timezone.is_naive(shown_before):
+            shown_before = timezone.make_aware(shown_before)
+    done = figures.acknowledge_pauses(request.user, rule_ids=ids if given else None, shown_before=shown_before)
+    if not done:
+        messages.info(request, _("No pause left to acknowledge: the rules were acknowledged or switched back on "
+                                 "meanwhile."))
+    return back

@@ -66,8 +66,17 @@ def paused_rules_banner(context):
     if not rules:
         return ""
     return render_to_string("dispatch/paused_rules_banner.html", {
-        "rules": rules, "may_resume": accuracy.may_resume(request.user), "next": request.get_full_path()},
-        request=request)
+        "rules": rules, "may_resume": accuracy.may_resume(request.user), "next": request.get_full_path(),
+        # 「已看到」 acknowledges these rules' pauses, not one paused after them (the next page tells it)
+        "shown_at": max(rule.paused_at for rule in rules).isoformat()}, request=request)
+
+
+@register.filter
+def pause_threshold(rule):
+    """A paused rule's threshold when paused, and now when changed since (accuracy.threshold_words)."""
+    from jiesu.dispatch import accuracy
+
+    return accuracy.threshold_words(rule)
 
 
 @register.filter
