@@ -664,9 +664,20 @@ def pause_reason(rule):
     facts = rule.pause_figures or {}
     if not facts:
         return ""
+    low, allowed = _apart(facts["low"], facts["allowed"])
     return gettext("Paused automatically: %(upheld)s of its %(n)s auto-dispatches were returned (upheld); the "
                    "lower end of their 95%% interval, %(low)s, is above the %(allowed)s allowed") % {
-        "upheld": facts["upheld"], "n": facts["n"], "low": f"{facts['low']:.0%}", "allowed": f"{facts['allowed']:.0%}"}
+        "upheld": facts["upheld"], "n": facts["n"], "low": low, "allowed": allowed}
+
+
+def _apart(low, allowed):
+    """Two shares as percentages, with as few decimals as tell them apart (20.25 % and 20 %: 「20.2%」 and
+    「20.0%」, never 「20% > 20%」); whole percentages when they differ so."""
+    for digits in (0, 1, 2):
+        words = f"{low:.{digits}%}", f"{allowed:.{digits}%}"
+        if words[0] != words[1]:
+            return words
+    return words
 
 
 def paused_rules():

@@ -364,3 +364,24 @@ def test_the_banner_in_each_language_and_namesakes_told_apart(desk_world, flagge
     for category in ("城市管理 / 街面秩序 / 占道经营", "其他 / 其他事项 / 占道经营"):  # the catalogue's own names
         leftover = leftover.replace(category, "")
     assert not CJK.search(leftover), leftover  # no Chinese words in English
+
+
+def test_the_reason_never_reads_a_lower_end_equal_to_the_share_allowed():
+    """9 of 25 returned at 80 %: the interval's lower end is 20.25 %, above the 20 % allowed (so the rule is
+    paused); in whole percentages both read 20 %, and 「下限 20% > 允许 20%」 contradicts itself."""
+    from django.utils import translation
+
+    rule = AutoDispatchRule(threshold=0.8)
+    figures_now = figures.RuleFigures(rule, 25, 9, timezone.now())
+    assert figures_now.flagged()
+    rule.pause_figures = figures_now.as_pause_figures()
+    with translation.override("zh-hans"):
+        assert figures.pause_reason(rule) == "已自动暂停：25 次自动派单中退单核实 9 次，95% 区间下限 20.2% > 允许 20.0%"
+    with translation.override("en"):
+        assert "the lower end of their 95% interval, 20.2%, is above the 20.0% allowed" in figures.pause_reason(rule)
+    rule.pause_figures = figures.RuleFigures(AutoDispatchRule(threshold=0.95), 20, 3, timezone.now()).as_pause_figures()
+    with translation.override("zh-hans"):
+        assert figures.pause_reason(rule).endswith("区间下限 5.2% > 允许 5.0%")
+    rule.pause_figures = figures.RuleFigures(AutoDispatchRule(threshold=0.8), 20, 8, timezone.now()).as_pause_figures()
+    with translation.override("zh-hans"):
+        assert figures.pause_reason(rule).endswith("区间下限 22% > 允许 20%")  # apart in whole percentages: as before
