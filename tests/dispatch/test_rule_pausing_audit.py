@@ -385,3 +385,18 @@ def test_the_reason_never_reads_a_lower_end_equal_to_the_share_allowed():
     rule.pause_figures = figures.RuleFigures(AutoDispatchRule(threshold=0.8), 20, 8, timezone.now()).as_pause_figures()
     with translation.override("zh-hans"):
         assert figures.pause_reason(rule).endswith("区间下限 22% > 允许 20%")  # apart in whole percentages: as before
+
+
+def test_a_paused_rule_keeps_its_category_from_an_enabled_rule_above_it(desk_world, flagged_rule, monkeypatch):
+    """Paused, the leaf's rule keeps 占道经营 out of the enabled rule on 街面秩序 (the most specific rule wins), while
+    燃气泄漏 under that same parent goes on being auto-dispatched by it."""
+    w = desk_world
+    parent = AutoDispatchRule.objects.create(category=w.category.parent, threshold=0.8, enabled=True)
+    monkeypatch.setitem(jobs._rules_checked, "at", None)
+    stall = other_stall(w)
+    gas_bill = new_ticket(w, text="燃气表换新后走得快，燃气费比以前多交了一倍", category_code=w.gas.code)
+    report = jobs.auto_dispatch_once()
+    assert not paused(flagged_rule.pk).enabled and paused(parent.pk).enabled
+    assert report.tickets == [gas_bill.pk] and report.no_rule == 1
+    stall.refresh_from_db()
+    assert stall.state == State.NEW
