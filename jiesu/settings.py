@@ -9,7 +9,23 @@ VAR_DIR = Path(os.environ.get("JIESU_VAR_DIR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("JIESU_SECRET_KEY", "jiesu-demo-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("JIESU_DEBUG", "1") == "1"
+
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A switch: 1/true/yes/on or 0/false/no/off (any case); unset or empty, `default`. Anything else is refused at
+    start, naming the variable: "JIESU_DEBUG=ture" must not quietly mean off (or on)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in FLAG_WORDS:
+        raise ValueError(f"{name}={os.environ[name]!r}: expected 1 or 0 (also true/false, yes/no, on/off)")
+    return FLAG_WORDS[value]
+
+
+DEBUG = env_flag("JIESU_DEBUG", True)
+
 ALLOWED_HOSTS = os.environ.get("JIESU_ALLOWED_HOSTS", "*").split(",")
 
 INSTALLED_APPS = [
@@ -179,7 +195,7 @@ JIESU = {
     "DISPATCH_RETRAIN_TIMEOUT_HOURS": 12,  # a run without a result after this long is marked lost
     # The worker pauses an auto-dispatch rule whose auto-dispatches the units returned more than its threshold
     # allows (accuracy.pause_flagged_rules); JIESU_DISPATCH_PAUSE_FLAGGED_RULES=0: the accuracy page only marks it.
-    "DISPATCH_PAUSE_FLAGGED_RULES": os.environ.get("JIESU_DISPATCH_PAUSE_FLAGGED_RULES", "1") == "1",
+    "DISPATCH_PAUSE_FLAGGED_RULES": env_flag("JIESU_DISPATCH_PAUSE_FLAGGED_RULES", True),
     # Training rows of a many-category model solved at once: 4 × rows² bytes (20,000: the demo city's training
     # peaks at 2.3 GB; 10,000: 1.0 GB). The default of `jiesu dispatch train/retrain --kernel-rows`. None (unset,
     # or "auto"): chosen when a training starts from the memory free then, at most 20,000 (dispatch/memory.py).
