@@ -591,9 +591,10 @@ class RuleFigures:
 
 def judged_since(rule, now, weeks=DEFAULT_WEEKS):
     """From when a rule's auto-dispatches are judged: the accuracy page's default period, or from when someone
-    switched the rule back on (the dispatches that had it paused are not held against it again)."""
-    since = report_window(weeks, now)[0]
-    return max(since, rule.resumed_at) if rule.resumed_at else since
+    switched the rule back on (the dispatches that had it paused are not held against it again), or from when its
+    threshold was raised (fewer returns are allowed at a higher threshold: those made below it are not judged by
+    it)."""
+    return max([report_window(weeks, now)[0], *(at for at in (rule.resumed_at, rule.threshold_raised_at) if at)])
 
 
 def enabled_rule_figures(now=None):

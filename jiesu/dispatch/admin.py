@@ -333,16 +333,19 @@ class AutoDispatchRuleAdmin(admin.ModelAdmin):
     list_filter = ("enabled", ("paused_at", admin.EmptyFieldListFilter))
     search_fields = ("category__name", "category__code")
     list_select_related = ("category", "category__parent", "category__parent__parent")
-    readonly_fields = ("paused", "paused_by", "pause_seen_at", "pause_seen_by", "resumed_at", "resumed_by")
+    readonly_fields = ("paused", "paused_by", "pause_seen_at", "pause_seen_by", "resumed_at", "resumed_by",
+                       "threshold_raised_at")
     actions = ("switch_back_on",)
 
     def get_changelist_form(self, request, **kwargs):
         return RuleThresholdForm
 
     def get_fields(self, request, obj=None):
-        """The rule's own fields, then (once the worker paused it) the pause and who saw it or switched it on."""
+        """The rule's own fields, then (once the worker paused it or its threshold was raised) the pause, who saw it
+        or switched it on, and when the threshold was raised."""
         own = ["category", "threshold", "enabled", "note"]
-        return own + list(self.readonly_fields) if obj is not None and (obj.paused_at or obj.resumed_at) else own
+        shown = obj is not None and (obj.paused_at or obj.resumed_at or obj.threshold_raised_at)
+        return own + list(self.readonly_fields) if shown else own
 
     @admin.display(description=_("paused by the worker"))
     def paused(self, rule):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -556,11 +557,29 @@ class AutoDispatchRule(models.Model):
         "The worker judges only the auto-dispatches made since."))
     resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("switched back on by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    threshold_raised_at = models.DateTimeField(_("threshold raised at"), null=True, blank=True, help_text=_(
+        "The worker judges only the auto-dispatches made since: those made at a lower threshold are not held "
+        "against a higher one."))
 
     class Meta:
         verbose_name = _("auto-dispatch rule")
         verbose_name_plural = _("auto-dispatch rules")
         ordering = ["category__code"]
+
+    def save(self, *args, **kwargs):
+        if self.raises_threshold(kwargs.get("update_fields")):
+            self.threshold_raised_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "threshold_raised_at"}
+        super().save(*args, **kwargs)
+
+    def raises_threshold(self, update_fields=None):
+        """Whether saving raises the stored threshold (the back office's form and its list, the shell alike): the
+        returns allowed shrink, and the auto-dispatches made below it are not judged by it (accuracy.judged_since)."""
+        if self.pk is None or (update_fields is not None and "threshold" not in update_fields):
+            return False
+        before = type(self).objects.filter(pk=self.pk).values_list("threshold", flat=True).first()
+        return before is not None and self.threshold > before
 
     def __str__(self):
         return f"{self.category} ≥ {self.threshold:.0%}"
@@ -615,8 +634,6 @@ class RetrainRun(models.Model):
                                                name="one_retraining_running")]
 
     def __str__(self):
-        from django.utils import timezone
-
         return f"#{self.pk} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_state_display()}"
 
     @classmethod
