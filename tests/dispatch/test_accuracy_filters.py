@@ -45,12 +45,17 @@ def returned_and_upheld(w, row, again=True):
         desk.dispatch_and_log(w.dispatcher, ticket, w.dept.pk, [], "", w.category.code)
 
 
-@pytest.fixture
-def lead(desk_world):
+def new_lead(w, username="lead"):
+    """A dispatch lead: a dispatcher of the hotline in the group that keeps the dispatch catalogue."""
     ensure_staff_groups()
-    user = User.objects.create_user("lead", password="pw", role=Role.DISPATCHER, unit=desk_world.hc, is_staff=True)
+    user = User.objects.create_user(username, password="pw", role=Role.DISPATCHER, unit=w.hc, is_staff=True)
     user.groups.add(Group.objects.get(name="派单目录维护"))
     return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def lead(desk_world):
+    return new_lead(desk_world)
 
 
 def test_a_city_wide_user_narrows_by_place_group_and_source(desk_world):

@@ -6,11 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from jiesu.accounts.groups import ensure_staff_groups
 from jiesu.accounts.models import Role, User
 from jiesu.categories.models import Category
 from jiesu.dispatch import accuracy as figures
@@ -22,7 +20,7 @@ from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
 from .desk_helpers import desk_world  # noqa: F401  (fixture)
-from .test_accuracy_filters import lead  # noqa: F401  (fixture)
+from .test_accuracy_filters import lead, new_lead  # noqa: F401  (fixture)
 from .test_rule_pause_and_recount import flagged_rule  # noqa: F401  (fixture)
 
 BANNER = re.compile(r'<ul class="messages" id="paused-rules-banner">.*?</li></ul>', re.S)
@@ -57,10 +55,7 @@ def seen_form(html):
 
 @pytest.fixture
 def second_lead(desk_world):
-    ensure_staff_groups()
-    user = User.objects.create_user("lead2", password="pw", role=Role.DISPATCHER, unit=desk_world.hc, is_staff=True)
-    user.groups.add(Group.objects.get(name="派单目录维护"))
-    return User.objects.get(pk=user.pk)
+    return new_lead(desk_world, "lead2")
 
 
 def other_stall(w):

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from jiesu.tickets import services
 from jiesu.tickets.models import Notice, NoticeKind
 from tests.tickets.helpers import new_ticket
+from tests.tickets.test_notices_audit_checks import page as answered
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人"
 FIRE_EN = "My kitchen is on fire and people are trapped"
@@ -22,9 +23,7 @@ CALLED_AGAIN = "市民张三（电话13912345678）再次来电催促，请尽�
 
 
 def page(client, user, language="zh-hans", **params):
-    client.force_login(user)
-    client.cookies["django_language"] = language
-    return client.get("/notices/", params).content.decode()
+    return answered(client, user, language, **params)[1]
 
 
 def row(html, notice):
