@@ -13,6 +13,8 @@ and sends it back), so the server keeps no state per page.
 """
 from dataclasses import dataclass
 
+from jiesu.core.params import MAX_ID
+
 #: How long a poll waits for a gap to fill before it takes it for a rollback (an intake's transaction lasts
 #: milliseconds; an import's batch of 5,000 rows, seconds).
 GRACE_S = 120
@@ -80,7 +82,10 @@ def parse_held(text):
         first, _, last = part.partition("-")
         if not first.isdigit() or (last and not last.isdigit()):
             return None
-        ranges.append((int(first), int(last or first)))
+        first, last = int(first), int(last or first)
+        if last > MAX_ID:
+            return None  # no row has it; the database could not even compare it (SQLite: an overflow)
+        ranges.append((first, last))
     ranges.sort()
     return ranges_of_ranges(ranges)
 

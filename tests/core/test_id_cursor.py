@@ -57,6 +57,7 @@ def test_a_page_text_is_read_and_clipped_to_above_its_cursor():
 
 def test_nonsense_from_a_page_is_dropped_not_trusted():
     assert parse_held("13-x") is None and parse_held("-5") is None and parse_held("5-3") == ()
+    assert parse_held(f"13-{2 ** 63}") is None and parse_held(str(2 ** 63 - 1)) == ((2 ** 63 - 1, 2 ** 63 - 1),)
     assert from_page(12, "13-x", "1") == Cursor(12)
     assert parse_since("nan") is None and parse_since("-1") is None and parse_since("abc") is None
 

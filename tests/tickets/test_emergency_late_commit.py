@@ -82,3 +82,14 @@ def test_the_queue_page_starts_below_a_ticket_not_yet_committed(world, client):
     commit()
     found = emergencies.new_emergencies(world.dispatcher, Cursor(late.pk - 1, ((early.pk, early.pk),), NOW))
     assert [e.pk for e in found.named] == [late.pk]
+
+
+def test_a_page_sending_ids_no_row_can_have_is_answered_not_failed(world, client):
+    """A 25-digit held id, a since that is no time: the poll answers (the held text dropped), it does not fail on
+    the database's integer range."""
+    gas = new_ticket(world, text=GAS)
+    client.force_login(world.dispatcher)
+    found = client.get("/dispatch/emergencies/", {"after": gas.pk - 1, "held": "9999999999999999999999999",
+                                                  "since": "nan"})
+    assert found.status_code == 200
+    assert [e["id"] for e in found.json()["emergencies"]] == [gas.pk]
