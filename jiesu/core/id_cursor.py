@@ -11,6 +11,7 @@ gap is asked for again at the next poll. A gap left by a transaction rolled back
 the cursor has waited `GRACE_S` at the same gap, it moves past it. The cursor is the client's (the page keeps it
 and sends it back), so the server keeps no state per page.
 """
+import math
 from dataclasses import dataclass
 
 from jiesu.core.params import MAX_ID
@@ -109,4 +110,4 @@ def parse_since(text):
         value = float(text)
     except (TypeError, ValueError):
         return None
-    return value if value == value and value >= 0 else None
+    return value if math.isfinite(value) and value >= 0 else None

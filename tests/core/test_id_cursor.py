@@ -60,6 +60,7 @@ def test_nonsense_from_a_page_is_dropped_not_trusted():
     assert parse_held(f"13-{2 ** 63}") is None and parse_held(str(2 ** 63 - 1)) == ((2 ** 63 - 1, 2 ** 63 - 1),)
     assert from_page(12, "13-x", "1") == Cursor(12)
     assert parse_since("nan") is None and parse_since("-1") is None and parse_since("abc") is None
+    assert parse_since("inf") is None  # a cursor that would never stop waiting
 
 
 def test_a_huge_held_range_is_kept_as_a_range():
