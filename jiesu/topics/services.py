@@ -254,7 +254,7 @@ def matching(topic, start, end):
 
 # ── texts copied before 2026-12-07 ─────────────────────────────────────────
 
-def repair_copied_texts(topic_model=Topic, hotspot_model=Hotspot, ticket_model=Ticket):
+def repair_copied_texts(topic_model=Topic, hotspot_model=Hotspot, ticket_model=Ticket, change_model=TopicChange):
     """A hotspot topic made before 2026-12-07 copied its hotspot's central texts as they were then: maybe a report's
     (举报) or a confidential request's (保密) words, a citizen's phone number unmasked. After
     hotspots.services.repair_stored, a topic whose hotspot is stored takes the hotspot's exemplars (what
@@ -262,13 +262,14 @@ def repair_copied_texts(topic_model=Topic, hotspot_model=Hotspot, ticket_model=T
     that is the central text of a ticket not withheld (cluster.Item.body, as a run takes it), masked for that
     ticket's citizen; drops a text that is only withheld tickets'; masks a text no ticket has any more (its citizen's
     name unknown). One query for the topics and their hotspots, one per topic whose hotspot is gone (its streets'
-    tickets recorded before it that begin with its texts). The models are arguments for the migration (topics 0002).
-    Returns (topics looked at, topics changed)."""
+    tickets recorded before it that begin with its texts). Each topic changed gets a TopicChange `texts_repaired`
+    (by nobody: the platform; how many texts before and after), as every change to a topic does. The models are
+    arguments for the migration (topics 0002). Returns (topics looked at, topics changed)."""
     topics = list(topic_model._default_manager.filter(source=Source.HOTSPOT)
                   .only("id", "exemplars", "streets", "hotspot_id", "created_at").order_by("pk"))
     stored = dict(hotspot_model._default_manager.filter(pk__in={t.hotspot_id for t in topics if t.hotspot_id})
                   .values_list("pk", "exemplars"))
-    stale = []
+    stale, changes, now = [], [], timezone.now()
     for topic in topics:
         if topic.hotspot_id in stored:
             texts = stored[topic.hotspot_id]
@@ -277,10 +278,13 @@ def repair_copied_texts(topic_model=Topic, hotspot_model=Hotspot, ticket_model=T
         else:
             continue
         if texts != topic.exemplars:
+            changes.append(change_model(topic_id=topic.pk, at=now, kind="texts_repaired",
+                                        detail={"texts_before": len(topic.exemplars), "texts_after": len(texts)}))
             topic.exemplars = texts
             stale.append(topic)
     if stale:
         topic_model._default_manager.bulk_update(stale, ["exemplars"], batch_size=500)
+        change_model._default_manager.bulk_create(changes, batch_size=500)
     return len(topics), len(stale)
 
 

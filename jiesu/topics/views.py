@@ -39,7 +39,9 @@ def year_list(request):
 
 def change_labels():
     return {"created": _("Created"), "task_added": _("Task added"), "task_done": _("Task done"),
-            "policy_added": _("Policy added"), "progress": _("Progress recorded"), "state": _("State changed")}
+            "policy_added": _("Policy added"), "progress": _("Progress recorded"), "state": _("State changed"),
+            "texts_repaired": _("Copied texts repaired: reports' and confidential requests' words left out, numbers "
+                                "masked")}
 
 
 @login_required

@@ -16,7 +16,7 @@ from jiesu.hotspots import services
 from jiesu.hotspots.cluster import Item
 from jiesu.hotspots.models import Hotspot
 from jiesu.topics import services as topic_services
-from jiesu.topics.models import Topic
+from jiesu.topics.models import Topic, TopicChange
 from jiesu.topics.services import TopicData
 from tickets.helpers import new_ticket
 
@@ -105,6 +105,10 @@ def assert_repaired(w):
     assert len(w.bins_orphan.exemplars) == 3 and not any(PHONE.search(e) for e in w.bins_orphan.exemplars)
     assert w.bins_orphan.exemplars[:2] == w.bins.exemplars         # masked as the repaired hotspot's
     assert w.bins_orphan.exemplars[2] == "已无工单的一段文字，联系电话139****0000"  # no ticket has it: masked still
+    repaired = {c.topic_id: c for c in TopicChange.objects.filter(kind="texts_repaired")}
+    assert set(repaired) == {w.topic.pk, w.orphan.pk, w.bins_orphan.pk}  # every repair is in the topic's changes
+    assert repaired[w.bins_orphan.pk].by is None and repaired[w.bins_orphan.pk].detail == {"texts_before": 3,
+                                                                                          "texts_after": 3}
 
 
 def migrate(targets):
@@ -137,6 +141,7 @@ def test_the_command_repairs_them_too_and_a_second_repair_changes_nothing(world)
     assert_repaired(w)
     assert services.repair_stored() == (3, 0)
     assert topic_services.repair_copied_texts() == (3, 0)
+    assert TopicChange.objects.filter(kind="texts_repaired").count() == 3  # a repair that changes nothing: no line
 
 
 def test_the_repair_works_in_batches_of_a_few_queries_whatever_their_size(world):
@@ -155,3 +160,14 @@ def test_the_repair_works_in_batches_of_a_few_queries_whatever_their_size(world)
         assert services.repair_stored(batch=5) == (12, 8)
     assert len(by_fives) <= 3 * 6
     assert all(words(h) == w.now[h.pk] for h in (w.market, w.bins, w.lamp))
+
+
+def test_the_repair_reads_in_the_topics_changes_in_both_languages():
+    from django.utils import translation
+
+    from jiesu.topics.views import change_labels
+
+    with translation.override("zh-hans"):
+        assert change_labels()["texts_repaired"] == "复制的诉求文字已修复：去除举报和保密诉求的内容，号码已遮蔽"
+    with translation.override("en"):
+        assert change_labels()["texts_repaired"].startswith("Copied texts repaired")
