@@ -29,9 +29,6 @@ class Cursor:
     held: tuple = ()            # ((first, last), …): ranges of ids above `after` already read, ascending
     since: float | None = None  # when the cursor first stopped at `after` below a gap (epoch seconds)
 
-    def is_held(self, pk):
-        return any(first <= pk <= last for first, last in self.held)
-
     def held_text(self):
         """The held ranges as the page sends them back: "101-105,110"."""
         return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in self.held)
@@ -48,7 +45,7 @@ def merged(held, ids):
 def advance(cursor, ids, now, grace=GRACE_S):
     """The cursor after a poll that read `ids` (ascending, all above `cursor.after`, none held): it moves over the
     ids that follow `after` and stops below the first gap, unless it has waited `grace` seconds at that very gap."""
-    after, since = cursor.after, None
+    after = cursor.after
     known = merged(cursor.held, ids)
     for index, (first, last) in enumerate(known):
         if first == after + 1 or waited_enough(cursor, after, now, grace):
@@ -58,7 +55,7 @@ def advance(cursor, ids, now, grace=GRACE_S):
         if len(held) > MAX_HELD:
             return Cursor(held[-MAX_HELD - 1][1], held[-MAX_HELD:], now)
         return Cursor(after, held, cursor.since if after == cursor.after and cursor.since is not None else now)
-    return Cursor(after, (), since)
+    return Cursor(after)
 
 
 def waited_enough(cursor, after, now, grace):
