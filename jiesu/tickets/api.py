@@ -9,6 +9,8 @@ from pydantic import Field
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
+from jiesu.core.api_support import LoggedInSession, TokenAuth
+from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import logged, queries, services
@@ -337,9 +339,24 @@ def events(request, ticket_id: int):
             for e in rows]
 
 
-@router.get("/{ticket_id}/contact", response=Contact, summary="The citizen's unmasked contact (recorded)")
+class SessionRevealRefused(LoggedInSession):
+    """A logged-in browser's GET of the reveal is refused in words (the page's button reveals by a POST)."""
+
+    def authenticate(self, request, key):
+        from django.utils.translation import gettext as _
+
+        if super().authenticate(request, key) is not None:
+            raise Forbidden(_("The API reveals a citizen's contact to an API token only: on the page, press "
+                              "“Show number”."))
+        return None
+
+
+@router.get("/{ticket_id}/contact", response=Contact, summary="The citizen's unmasked contact (recorded)",
+            auth=[TokenAuth(), SessionRevealRefused()])
 def reveal(request, ticket_id: int):
-    """The name and the phone as the page reveals them (recorded as a contact_revealed event), and the stored phone."""
+    """The name and the phone as the page reveals them (recorded as a contact_revealed event), and the stored phone.
+    A bearer token only: a browser's session would reveal (and record) on a GET a link, an image or a prefetch sends;
+    the page reveals by a POST with its CSRF token."""
     contact = services.reveal_contact(request.user, visible(request, ticket_id))
     return {**contact, "phone": scoping.display_phone(contact["phone"]), "phone_stored": contact["phone"]}
 

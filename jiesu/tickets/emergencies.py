@@ -10,8 +10,10 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
   API, grid report, sensor), written as the ticket is recorded (services.create_ticket): nobody has heard the
   citizen, a dispatcher calls them back now;
 - `may_reveal_number`: who may reveal a citizen's number: those of scoping.may_reveal_contact, and a dispatcher
-  for such an emergency while it awaits dispatch (to call back). The text stays masked for the dispatcher
-  (text_masking asks scoping alone); every reveal is recorded by services.reveal_contact.
+  for such an emergency while it awaits dispatch (to call back), unless the citizen asked for confidentiality, is
+  anonymous or reports someone (protects_citizen: a call-taker calls them back). The text stays masked for the
+  dispatcher (text_masking asks scoping alone); every reveal is recorded by services.reveal_contact, with its
+  basis (reveal_basis).
 """
 import time
 from dataclasses import dataclass
@@ -22,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
+from jiesu.categories.models import RequestType
 from jiesu.core import id_cursor, scoping
 from jiesu.core.id_cursor_sql import start_cursor, unread_rows
 from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
-from jiesu.tickets.queries import emergency_lines, import_history_q
+from jiesu.tickets.queries import HISTORY_OVERDUE, IMPORT_KEY_PREFIX, emergency_lines, import_history_q
 from jiesu.units.models import Unit, UnitKind
 
 #: The most new emergencies one poll names (a burst beyond it is counted, not listed).
@@ -46,15 +49,48 @@ def needs_call_back(ticket, line):
     return bool(line) and ticket.channel != Channel.PHONE
 
 
+def protects_citizen(ticket):
+    """Whether the citizen is kept from all but the hotline's call-takers and callback agents: they asked for
+    confidentiality (保密), gave no name (匿名), or report someone (举报, which the dispatch treats as 保密:
+    dispatch.services.accusation_of). The stricter of scoping.may_reveal_contact and the dispatch."""
+    return ticket.confidential or ticket.anonymous or ticket.request_type == RequestType.REPORT
+
+
+def is_import_history(ticket, now=None):
+    """An earlier system's backlog (queries.import_history_q, for one ticket): no call back now, as the poll
+    announces none."""
+    return (ticket.idempotency_key or "").startswith(IMPORT_KEY_PREFIX) and ticket.dispatch_due is not None and (
+        ticket.dispatch_due < (now or timezone.now()) - HISTORY_OVERDUE)
+
+
+def call_back_line(user, ticket):
+    """The emergency line (110/119/120/122) for which a dispatcher may reveal the number of an emergency awaiting
+    dispatch that did not come by phone, to call the citizen back; "" when they may not (a protected citizen is
+    called back by a call-taker)."""
+    if not (scoping.has_role(user, Role.DISPATCHER) and ticket.state == State.NEW
+            and ticket.channel != Channel.PHONE and not protects_citizen(ticket) and not is_import_history(ticket)):
+        return ""
+    hint = emergency_of(ticket)
+    return hint.number if hint is not None else ""
+
+
 def may_reveal_to_call_back(user, ticket):
     """A dispatcher may reveal the number of an emergency awaiting dispatch that did not come by phone."""
-    return (scoping.has_role(user, Role.DISPATCHER) and ticket.state == State.NEW
-            and ticket.channel != Channel.PHONE and emergency_of(ticket) is not None)
+    return bool(call_back_line(user, ticket))
+
+
+def reveal_basis(user, ticket):
+    """Why `user` may reveal the citizen's name and number, as the reveal's event keeps it: {"basis": "role"}
+    (scoping's rule), {"basis": "call_back", "line": "119"} (a dispatcher, to call back an emergency), or None."""
+    if scoping.may_reveal_contact(user, ticket):
+        return {"basis": "role"}
+    line = call_back_line(user, ticket)
+    return {"basis": "call_back", "line": line} if line else None
 
 
 def may_reveal_number(user, ticket):
     """Whether `user` may reveal the citizen's name and number (scoping's rule, or to call back an emergency)."""
-    return scoping.may_reveal_contact(user, ticket) or may_reveal_to_call_back(user, ticket)
+    return reveal_basis(user, ticket) is not None
 
 
 def hotline_centre():

@@ -1494,9 +1494,10 @@ def reopen(user, ticket, reason):
 def reveal_contact(user, ticket):
     """The citizen's unmasked name and phone, for those who need them; each reveal is an event."""
     scoping.require_view(user, ticket)
-    if not emergencies.may_reveal_number(user, ticket):
+    basis = emergencies.reveal_basis(user, ticket)  # why, kept on the event: the role, or an emergency's call back
+    if basis is None:
         raise Forbidden(_("Your role may not see the citizen's contact details."))
-    record_event(ticket, "contact_revealed", user, ticket.state, ticket.state)
+    record_event(ticket, "contact_revealed", user, ticket.state, ticket.state, **basis)
     return {"name": ticket.citizen_name, "phone": ticket.citizen_phone}
 
 
