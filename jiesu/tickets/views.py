@@ -257,6 +257,7 @@ def dispatch_queue(request):
         if ticket.call_back:
             ticket.contact = services.masked_contact(ticket)
             ticket.may_reveal = emergencies.may_reveal_number(request.user, ticket)
+            ticket.call_taker_calls_back = not ticket.may_reveal and emergencies.protects_citizen(ticket)
     views, orders = queue_choices()
     return render_page(request, "tickets/dispatch_queue.html", {
         "page": page, "kept": kept, "special_classes": SpecialClass.choices, "unit_kinds": HANDLING_UNIT_KINDS,

@@ -305,7 +305,8 @@ def _unmerge_details(p):
 
 
 def _new_app_details(kind, p):
-    """The payloads the apps built on the ticket core write: duplicates, grids, whistles, sensors."""
+    """The payloads the apps built on the ticket core write: duplicates, grids, whistles, sensors, and why a
+    citizen's contact was revealed (tickets.emergencies.reveal_basis)."""
     out = []
     if kind == "duplicate_proposed" and p.get("parent_number"):
         out.append(_("Same matter as %(v)s") % {"v": p["parent_number"]})
@@ -315,6 +316,10 @@ def _new_app_details(kind, p):
         out.append(_("Whistle %(v)s") % {"v": p["whistle_number"]})
     if kind in ("sensor_alarm", "sensor_cleared") and p.get("sensor"):
         out.append(_("Sensor %(code)s, reading %(value)s") % {"code": p["sensor"], "value": p.get("value", "?")})
+    if kind == "contact_revealed" and p.get("basis") == "call_back":
+        out.append(_("to call back an emergency not recorded by phone (%(line)s)") % {"line": p.get("line") or "?"})
+    elif kind == "contact_revealed" and p.get("basis") == "role":
+        out.append(_("by the viewer's duty"))
     return out
 
 
