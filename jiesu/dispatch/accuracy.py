@@ -702,15 +702,24 @@ def rule_by_id(pk):
     return AutoDispatchRule.objects.select_related("category", "resumed_by").filter(pk=pk).first()
 
 
+def percent(share):
+    """0.8731 → "87.3%": the accuracy page's shares and the rules' thresholds (templatetags.desk.pct)."""
+    return f"{share * 100:.1f}%"
+
+
+def threshold_text(threshold):
+    """A rule's threshold as the banner, the messages and the rule's history say it: 「≥ 80.0%」."""
+    return f"≥ {percent(threshold)}"
+
+
 def threshold_words(rule):
     """A paused rule's threshold as the banner and the page show it: the one it was paused at (its figures' share
     allowed is 1 − that), and the one it has now when someone changed it meanwhile: 「≥ 80.0%」,
     「暂停时 ≥ 80.0%，现为 ≥ 85.0%」."""
-    now = f"{rule.threshold * 100:.1f}%"
     then = (rule.pause_figures or {}).get("threshold")
     if then is None or abs(then - rule.threshold) < 1e-9:
-        return f"≥ {now}"
-    return gettext("≥ %(then)s when paused, ≥ %(now)s now") % {"then": f"{then * 100:.1f}%", "now": now}
+        return threshold_text(rule.threshold)
+    return gettext("≥ %(then)s when paused, ≥ %(now)s now") % {"then": percent(then), "now": percent(rule.threshold)}
 
 
 def acknowledge_pauses(user, now=None, rule_ids=None, shown_before=None):
@@ -754,7 +763,7 @@ def resume_rule(rule, user, now=None):
     _log_rule_change(user, rule, lambda: gettext(
         "Switched back on after the automatic pause of %(paused_at)s, at %(threshold)s") % {
         "paused_at": timezone.localtime(paused_at).strftime("%Y-%m-%d %H:%M") if paused_at else "—",
-        "threshold": f"≥ {rule.threshold * 100:.1f}%"})
+        "threshold": threshold_text(rule.threshold)})
     return rule
 
 

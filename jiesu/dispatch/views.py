@@ -245,14 +245,14 @@ def resume_rule(request, pk):
     if not figures.may_resume(request.user):
         raise PermissionDenied(_("Your role may not do this."))
     back = redirect(_back(request, "dispatch_accuracy"))
-    rule = figures.paused_rules().filter(pk=pk).first() if as_id(pk) else None
-    resumed = figures.resume_rule(rule, request.user) if rule is not None else None
+    rule = figures.rule_by_id(pk)
+    if rule is None:
+        messages.warning(request, _("There is no auto-dispatch rule with the id %(id)s (it may have been "
+                                    "deleted): nothing was switched on.") % {"id": pk})
+        return back
+    resumed = figures.resume_rule(rule, request.user)
     if resumed is None:
-        rule = figures.rule_by_id(pk)
-        if rule is None:
-            messages.warning(request, _("There is no auto-dispatch rule with the id %(id)s (it may have been "
-                                        "deleted): nothing was switched on.") % {"id": pk})
-            return back
+        rule.refresh_from_db()  # who switched it back on meanwhile
         said = _("That rule is not paused (any more).")
         if rule.enabled and rule.resumed_at is not None and rule.resumed_by is not None:
             said += " " + _("%(who)s switched “%(category)s” back on at %(at)s.") % {
@@ -263,7 +263,7 @@ def resume_rule(request, pk):
         return back
     messages.success(request, _("The rule “%(category)s” auto-dispatches again at %(threshold)s; its returns are "
                                 "judged from now on.") % {"category": resumed.category.full_name(),
-                                                          "threshold": f"≥ {resumed.threshold * 100:.1f}%"})
+                                                          "threshold": figures.threshold_text(resumed.threshold)})
     return back
 
 

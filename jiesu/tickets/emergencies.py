@@ -29,7 +29,7 @@ from jiesu.core import id_cursor, scoping
 from jiesu.core.id_cursor_sql import start_cursor, unread_rows
 from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
-from jiesu.tickets.queries import HISTORY_OVERDUE, IMPORT_KEY_PREFIX, emergency_lines, import_history_q
+from jiesu.tickets.queries import emergency_lines, import_history_q, is_import_history
 from jiesu.units.models import Unit, UnitKind
 
 #: The most new emergencies one poll names (a burst beyond it is counted, not listed).
@@ -56,17 +56,11 @@ def protects_citizen(ticket):
     return ticket.confidential or ticket.anonymous or ticket.request_type == RequestType.REPORT
 
 
-def is_import_history(ticket, now=None):
-    """An earlier system's backlog (queries.import_history_q, for one ticket): no call back now, as the poll
-    announces none."""
-    return (ticket.idempotency_key or "").startswith(IMPORT_KEY_PREFIX) and ticket.dispatch_due is not None and (
-        ticket.dispatch_due < (now or timezone.now()) - HISTORY_OVERDUE)
-
-
 def call_back_line(user, ticket):
     """The emergency line (110/119/120/122) for which a dispatcher may reveal the number of an emergency awaiting
     dispatch that did not come by phone, to call the citizen back; "" when they may not (a protected citizen is
-    called back by a call-taker)."""
+    called back by a call-taker; an earlier system's backlog, is_import_history, by nobody now: the poll announces
+    none)."""
     if not (scoping.has_role(user, Role.DISPATCHER) and ticket.state == State.NEW
             and ticket.channel != Channel.PHONE and not protects_citizen(ticket) and not is_import_history(ticket)):
         return ""
@@ -106,12 +100,18 @@ def notify_dispatchers(ticket):
     hotline = hotline_centre() if hint else None
     if hotline is None:
         return None
+    return Notice.objects.create(ticket=ticket, unit=hotline, kind=NoticeKind.EMERGENCY,
+                                 text=emergency_notice_words(ticket, hint), created_at=ticket.created_at,
+                                 created_by=ticket.created_by)
+
+
+def emergency_notice_words(ticket, hint):
+    """The words of the hotline's Notice for an emergency (`hint`: emergency_of) that did not come by phone, in the
+    active language: written by notify_dispatchers, said again in the reader's by notices.words_for."""
     from jiesu.dispatch.wording import emergency_words
 
-    text = _("Reads as an emergency (%(prompt)s) and came by %(channel)s: call the citizen back now.") % {
+    return _("Reads as an emergency (%(prompt)s) and came by %(channel)s: call the citizen back now.") % {
         "prompt": emergency_words(hint), "channel": ticket.get_channel_display()}
-    return Notice.objects.create(ticket=ticket, unit=hotline, kind=NoticeKind.EMERGENCY, text=text,
-                                 created_at=ticket.created_at, created_by=ticket.created_by)
 
 
 @dataclass

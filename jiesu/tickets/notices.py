@@ -18,7 +18,7 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for
-from jiesu.tickets.emergencies import emergency_of, hotline_centre
+from jiesu.tickets.emergencies import emergency_notice_words, emergency_of, hotline_centre
 from jiesu.tickets.models import Notice, NoticeKind
 from jiesu.tickets.services import record_event
 
@@ -62,8 +62,7 @@ def unread_count(user):
 
 def remember_unread(user):
     """unread_count(user), kept on `user` for the rest of the request (the notices page's heading and menu)."""
-    user._unread_notices = None
-    user._unread_notices = unread_count(user)
+    user._unread_notices = notices_for(user, unread_only=True).count()
     return user._unread_notices
 
 
@@ -121,11 +120,7 @@ def words_for(user, notice, masked=None):
     if notice.kind == NoticeKind.EMERGENCY:
         hint = emergency_of(ticket)
         if hint is not None:
-            from jiesu.dispatch.wording import emergency_words
-
-            # the words of emergencies.notify_dispatchers, in the reader's language
-            text = _("Reads as an emergency (%(prompt)s) and came by %(channel)s: call the citizen back now.") % {
-                "prompt": emergency_words(hint), "channel": ticket.get_channel_display()}
+            text = emergency_notice_words(ticket, hint)
     return (masked or notes_for(user, ticket))(text)
 
 

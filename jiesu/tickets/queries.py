@@ -263,6 +263,12 @@ def import_history_q(now, prefix=""):
                 f"{prefix}dispatch_due__lt": now - HISTORY_OVERDUE})
 
 
+def is_import_history(ticket, now=None):
+    """import_history_q for one ticket in hand (its rule, in Python: keep the two alike)."""
+    return ((ticket.idempotency_key or "").startswith(IMPORT_KEY_PREFIX) and ticket.dispatch_due is not None
+            and ticket.dispatch_due < (now or timezone.now()) - HISTORY_OVERDUE)
+
+
 def in_queue_view(waiting, view):
     if view == "history":
         return waiting.history

@@ -118,7 +118,9 @@ def score_words(match):
 @register.filter
 def pct(share):
     """0.8731 → "87.3%"; None (nothing to divide) → "—"."""
-    return "—" if share is None else f"{share * 100:.1f}%"
+    from jiesu.dispatch.accuracy import percent
+
+    return "—" if share is None else percent(share)
 
 
 @register.filter
