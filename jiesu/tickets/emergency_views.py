@@ -2,6 +2,7 @@
 every 15 s)."""
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiesu.accounts.models import Role
@@ -12,8 +13,17 @@ from jiesu.tickets.views import roles
 
 
 @require_GET
-@roles(Role.DISPATCHER, Role.ADMIN)
 def poll(request):
+    """The poll; a lapsed login is answered 401 in JSON (the page says that its alerts stopped), not sent to the
+    login page, whose HTML the page's fetch would read as nothing and go on polling in silence."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "login", "message": _(
+            "Emergency alerts have stopped: your login has expired. Reload this page and log in again.")}, status=401)
+    return poll_of(request)
+
+
+@roles(Role.DISPATCHER, Role.ADMIN)
+def poll_of(request):
     """JSON: the emergencies awaiting dispatch recorded above the ticket cursor (`after`, `held`, `since`), and
     those put back in the queue by events above the event cursor (`after_event`, `held_event`, `since_event`), in
     the queue's `district` when the page chose one; without a cursor, from where a page drawn now would start:

@@ -6,7 +6,9 @@
    (its title masked as the queue shows it), prefixes the page title 「(1) 紧急」 and sounds a short tone made with the
    Web Audio API, which the dispatcher can switch off (remembered in localStorage). 「已看到」 hides the banner and the
    prefix until the next one. A browser starts sound only after the user has touched the page: the AudioContext is
-   made on the first click or key. */
+   made on the first click or key. A poll that fails is said (#emergency-poll-failed, and 「(!) 提醒中断」 before the
+   page title): a lapsed login (401) at once, a server error or the network after two polls in a row (one may be a
+   moment's blip); the cursors stay, so the next poll that answers announces what was recorded meanwhile. */
 (function () {
   "use strict";
   var INTERVAL_MS = 15000;
@@ -14,6 +16,8 @@
   var box = document.getElementById("emergency-alert");
   if (!box || window.jiesuEmergencyAlert) { return; }
   var sound = document.getElementById("emergency-sound");
+  var failedBox = document.getElementById("emergency-poll-failed");
+  var failures = 0;  // polls failed in a row
   var baseTitle = document.title;
   var cursor = {after: box.dataset.after || "0", held: box.dataset.held || "", since: box.dataset.since || ""};
   // none: the server starts from its last event
@@ -86,7 +90,7 @@
     unseen += found.count;
     box.querySelector(".emergency-alert-head").textContent = box.dataset.one + " (" + unseen + ")";
     box.hidden = false;
-    document.title = "(" + unseen + ") " + box.dataset.titleWord + " · " + baseTitle;
+    showTitle();
     tone();
   }
 
@@ -94,7 +98,34 @@
     unseen = 0;
     box.hidden = true;
     box.querySelector(".emergency-alert-list").textContent = "";
-    document.title = baseTitle;
+    showTitle();
+  }
+
+  function showTitle() {  // new emergencies first, then a poll that fails
+    if (unseen > 0) {
+      document.title = "(" + unseen + ") " + box.dataset.titleWord + " · " + baseTitle;
+    } else if (!failedBox.hidden) {
+      document.title = "(!) " + failedBox.dataset.titleWord + " · " + baseTitle;
+    } else {
+      document.title = baseTitle;
+    }
+  }
+
+  function failed(lapsed) {
+    failures += 1;
+    if (lapsed || failures >= 2) {
+      failedBox.textContent = lapsed ? failedBox.dataset.lapsed : failedBox.dataset.failed;
+      failedBox.hidden = false;
+      showTitle();
+    }
+  }
+
+  function answered() {
+    failures = 0;
+    if (!failedBox.hidden) {
+      failedBox.hidden = true;
+      showTitle();
+    }
   }
 
   function cursorParams(c, suffix) {
@@ -114,14 +145,18 @@
     var url = box.dataset.poll + "?" + cursorParams(cursor, "").slice(1) + cursorParams(eventCursor, "_event") +
       (box.dataset.district ? "&district=" + encodeURIComponent(box.dataset.district) : "");
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (!response.ok) { failed(response.status === 401); return null; }
+        return response.json();
+      })
       .then(function (found) {
         if (!found) { return; }
+        answered();
         cursor = cursorOf(found, "");
         eventCursor = cursorOf(found, "_event");
         if (found.count > 0) { show(found); }
       })
-      .catch(function () { /* offline for a moment: the next poll asks again */ });
+      .catch(function () { failed(false); });  // the network, or an answer that is no JSON: asked again next time
   }
 
   sound.checked = soundOn();
