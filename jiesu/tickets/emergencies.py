@@ -142,9 +142,10 @@ def visible_rows(user, tickets, now=None):
 
 def awaiting(rows, district=None):
     """[(id, creation time as text)] of visible_rows awaiting dispatch in the current queue (imported history left
-    out), in `district` when given."""
+    out), in `district` when given or in none (a ticket the locator could not place is in no district's queue: on
+    a desk split by district, no dispatcher would hear of it)."""
     return [(pk, created) for pk, created, state, in_district, history in rows
-            if state == State.NEW and not history and (not district or in_district == district)]
+            if state == State.NEW and not history and (not district or in_district in (district, None))]
 
 
 def waiting_since(user, cursor, district=None, now=None):
