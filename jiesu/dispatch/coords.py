@@ -6,11 +6,19 @@ iteratively (Newton-like fixed point) to well under a centimetre, so a round
 trip WGS-84 → GCJ-02 → WGS-84 stays < 1 m everywhere in China.
 """
 import math
+import re
 
 A = 6378245.0
 EE = 0.00669342162296594323
 X_PI = math.pi * 3000.0 / 180.0
 SYSTEMS = ("wgs84", "gcj02", "bd09")
+#: The datums as maps and GPS receivers name them (reasons, refusals).
+DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+_NUMBER = r"[+-]?\d+(?:\.\d+)?"
+#: 116,397: a decimal comma (as Excel writes numbers in many locales).
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
+#: 116.397428,39.90923 or 116.397 39.909: both numbers in one field (as a map's coordinate picker copies them).
+_PAIR = re.compile(rf"\s*{_NUMBER}\s*[,，;；\s]\s*{_NUMBER}\s*")
 
 
 def _transform_lat(x, y):
@@ -52,6 +60,23 @@ def swapped_hint(lon, lat) -> str:
         return ""
     return gettext("Longitude and latitude may be swapped (longitude about %(lon)s, latitude about %(lat)s).") % {
         "lon": round(float(lat)), "lat": round(float(lon))}
+
+
+def number_hint(value) -> str:
+    """What to do about a longitude or latitude typed as text that is not a number, or "": a decimal comma
+    (116,397 → 「小数点请用“.”，如 116.397。」) or both numbers in one field (116.397428,39.90923, copied from a
+    map's coordinate picker)."""
+    from django.utils.translation import gettext
+
+    if not isinstance(value, str):
+        return ""
+    if _DECIMAL_COMMA.fullmatch(value):
+        return gettext("Use a point as the decimal separator: %(example)s.") % {
+            "example": value.strip().replace(",", ".")}
+    if _PAIR.fullmatch(value):
+        return gettext("“%(v)s” looks like longitude and latitude together: enter each in its own field.") % {
+            "v": value.strip()}
+    return ""
 
 
 def wgs84_to_gcj02(lon, lat):

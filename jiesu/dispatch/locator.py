@@ -29,7 +29,7 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import SYSTEMS, swapped_hint, to_wgs84
+from jiesu.dispatch.coords import DATUM_NAMES, SYSTEMS, number_hint, swapped_hint, to_wgs84
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
 #: How sure a point-in-polygon hit is: real boundaries vs generated (schematic, 示意) ones. A schematic boundary
@@ -70,20 +70,35 @@ def check_system(coord_system):
 def check_coordinates(lon, lat, coord_system="wgs84"):
     """(lon, lat) as floats in WGS-84, or (None, None) when no point was given; LocateError if unusable."""
     system = check_system(coord_system)
+    lon, lat = typed_point(lon, lat)
+    return (None, None) if lon is None else to_wgs84(lon, lat, system)
+
+
+def typed_point(lon, lat):
+    """(lon, lat) as the floats typed (in their declared datum), or (None, None) when no point was given;
+    LocateError naming the field that is wrong: the one missing, not a number (with what to do about a decimal
+    comma or both numbers in one field) or out of range (the longitude when the two look swapped)."""
     if lon in ("", None) and lat in ("", None):
         return None, None
     if lon in ("", None) or lat in ("", None):
         raise LocateError(_("Give both longitude and latitude, or neither."), "lon" if lon in ("", None) else "lat")
-    try:
-        lon, lat = float(lon), float(lat)
-    except (TypeError, ValueError):
-        raise LocateError(_("Longitude and latitude must be numbers."), "lon") from None
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise LocateError(_("Longitude and latitude must be numbers."), "lon" if not math.isfinite(lon) else "lat")
+    lon, lat = _number(lon, "lon"), _number(lat, "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise LocateError(" ".join(filter(None, (_("Longitude or latitude out of range."), swapped_hint(lon, lat)))),
-                          "lon")
-    return to_wgs84(lon, lat, system)
+        hint = swapped_hint(lon, lat)
+        raise LocateError(" ".join(filter(None, (_("Longitude or latitude out of range."), hint))),
+                          "lon" if hint or not -180 <= lon <= 180 else "lat")
+    return lon, lat
+
+
+def _number(value, field):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise LocateError(" ".join(filter(None, (_("Longitude and latitude must be numbers."), number_hint(value)))),
+                          field) from None
+    if not math.isfinite(number):
+        raise LocateError(_("Longitude and latitude must be numbers."), field)
+    return number
 
 
 def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult:
@@ -91,14 +106,15 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     from jiesu.dispatch.router import reference
 
     ref = ref or reference()
-    wlon, wlat = check_coordinates(lon, lat, coord_system)
-    if wlon is None:
+    datum = check_system(coord_system)
+    lon, lat = typed_point(lon, lat)
+    if lon is None:
         return LocateResult(reason=NO_POINT)
+    wlon, wlat = to_wgs84(lon, lat, datum)
     unit, level, streets = ref.point_place(wlon, wlat)
-    system = (coord_system or "wgs84").upper().replace("WGS84", "WGS-84").replace("GCJ02", "GCJ-02") \
-        .replace("BD09", "BD-09")
-    if unit is None:
-        return LocateResult(reason=("point_outside", {"system": system, "lon": wlon, "lat": wlat}), lon=wlon,
+    system = DATUM_NAMES[datum]
+    if unit is None:  # the numbers as typed, under their datum's name (not the WGS-84 they convert to)
+        return LocateResult(reason=("point_outside", {"system": system, "lon": lon, "lat": lat}), lon=wlon,
                             lat=wlat)
     street = ref.table.units.get(unit.street_id) if level in ("grid", "community") else None
     schematic = bool((street or unit).schematic)  # grids generated inside a real street: the street is right

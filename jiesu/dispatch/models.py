@@ -405,7 +405,7 @@ def places_of(entries):
 
 
 #: How a coordinate system is named to the user.
-DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+from jiesu.dispatch.coords import DATUM_NAMES  # noqa: E402  (pure; the loader and the admin name datums so)
 
 
 def stored_point(lon, lat, system):
