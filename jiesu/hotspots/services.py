@@ -191,10 +191,22 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
     HotspotTicket.objects.bulk_create(members, batch_size=2000)
     run.seconds = round(time.perf_counter() - started, 3)
     run.save(update_fields=["seconds"])
-    old = list(HotspotRun.objects.order_by("-started_at", "-id").values_list("id", flat=True)[KEEP_RUNS:])
-    if old:
-        HotspotRun.objects.filter(pk__in=old).delete()
+    drop_old_runs()
     return run
+
+
+@transaction.atomic
+def drop_old_runs():
+    """Drop the runs beyond the KEEP_RUNS latest, but for the hotspots a 每月一题 topic was made from (with their
+    run and tickets: the topic names and links its hotspot; before 2026-12-07 dropping the run set the topic's
+    hotspot to nothing, unrecorded). The old runs' hotspots are locked first: a topic being made from one
+    (topics.services.validate locks its hotspot) is committed before they are looked at, and so is seen."""
+    old = list(HotspotRun.objects.order_by("-started_at", "-id").values_list("id", flat=True)[KEEP_RUNS:])
+    if not old:
+        return
+    list(Hotspot.objects.select_for_update().filter(run__in=old).values_list("pk", flat=True))
+    Hotspot.objects.filter(run__in=old, topics__isnull=True).delete()
+    HotspotRun.objects.filter(pk__in=old, hotspots__isnull=True).delete()
 
 
 def latest_run():

@@ -22,6 +22,7 @@ from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError, Forbidden
 from jiesu.core.text_masking import masked_text, text_for
+from jiesu.hotspots import services as hotspot_services
 from jiesu.hotspots.cluster import Item, similarity_to
 from jiesu.hotspots.models import Hotspot
 from jiesu.tickets.models import Ticket
@@ -96,8 +97,11 @@ def _unit(value, field):
     return unit
 
 
-def validate(data: TopicData):
-    """(clean fields, co units) or DomainError naming the field."""
+def validate(data: TopicData, user=None):
+    """(clean fields, co units) or DomainError naming the field. A hotspot must be one `user` may see
+    (hotspots.services.get_visible: a district's supervisor makes no topic of another district's hotspot by its id);
+    its row is locked for the transaction (create_topic's), so a run dropping old runs waits and then sees the topic
+    (hotspots.services.drop_old_runs keeps a hotspot a topic was made from)."""
     title = (data.title or "").strip()
     if not title:
         raise DomainError(_("Enter a title."), field="title")
@@ -114,8 +118,9 @@ def validate(data: TopicData):
     co = [u for u in dict.fromkeys(co) if u != lead]
     hotspot = category = territory = None
     if data.hotspot not in (None, ""):
-        hotspot = Hotspot.objects.filter(pk=_int(data.hotspot, "hotspot", _("Unknown hotspot."))).first()
-        if hotspot is None:
+        pk = _int(data.hotspot, "hotspot", _("Unknown hotspot."))
+        hotspot = Hotspot.objects.select_for_update(of=("self",)).filter(pk=pk).select_related("category").first()
+        if hotspot is None or (user is not None and hotspot_services.get_visible(user, pk) is None):
             raise DomainError(_("Unknown hotspot."), field="hotspot")
     if (data.category or "").strip():
         category = Category.objects.filter(code=data.category.strip()).first()
@@ -135,8 +140,10 @@ def validate(data: TopicData):
 @transaction.atomic
 def create_topic(user, data: TopicData, demo=False):
     _require(may_create(user))
-    fields, co = validate(data)
+    fields, co = validate(data, user)
     hotspot = fields["hotspot"]
+    if hotspot is not None and not hotspot.exemplars and fields["category"] is None:
+        fields["category"] = hotspot.category    # no texts to match (reports only): its category's tickets count
     topic = Topic(**fields, source=Source.HOTSPOT if hotspot else Source.CATEGORY, created_at=timezone.now(),
                   created_by=user, demo=demo)
     if hotspot is not None:
@@ -219,6 +226,8 @@ def set_state(user, topic, state):
     if state not in TopicState.values:
         raise DomainError(_("Unknown state."), field="state")
     before = topic.state
+    if state == before:
+        return topic                               # nothing changes: no line in the topic's changes
     topic.state = state
     topic.save(update_fields=["state"])
     record(topic, user, "state", before=before, after=state)

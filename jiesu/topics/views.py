@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,8 +51,11 @@ def detail(request, pk):
     topic = get_object_or_404(Topic.objects.select_related("lead_unit", "category", "hotspot", "territory"), pk=pk)
     labels = change_labels()
     changes = list(topic.changes.select_related("by", "unit")[:50])
+    states = dict(TopicState.choices)
     for c in changes:
         c.label = labels.get(c.kind, c.kind)
+        if c.kind == "state":                       # stored as codes (active, done): read in the user's words
+            c.detail = {**c.detail, **{k: states.get(c.detail.get(k), c.detail.get(k)) for k in ("before", "after")}}
     return render(request, "topics/detail.html", {
         "t": topic, "effect": services.effect(topic), "tasks": topic.tasks.select_related("unit"),
         "policies": topic.policies.all(), "progress": topic.progress.select_related("by", "unit"),
@@ -100,8 +104,15 @@ ACTIONS = {
                                                   p.get("policy_number", ""), p.get("policy_issuer", "")),
     "progress": lambda u, t, p: services.add_progress(u, t, p.get("progress_text")),
     "state": lambda u, t, p: services.set_state(u, t, p.get("state")),
-    "done": lambda u, t, p: services.finish_task(u, get_object_or_404(TopicTask, pk=p.get("task"), topic=t)),
+    "done": lambda u, t, p: services.finish_task(u, _task(t, p.get("task"))),
 }
+
+
+def _task(topic, pk):
+    """The topic's task `pk`; 404 for an id that names none (a word, a fraction: it was a server error)."""
+    if not str(pk or "").isdigit():
+        raise Http404(_("No such task."))
+    return get_object_or_404(TopicTask, pk=int(pk), topic=topic)
 
 
 @require_POST
