@@ -1,4 +1,6 @@
 """API authentication (bearer token or session) and JSON errors that name the field."""
+from typing import Annotated
+
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
@@ -7,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from jiesu.core.errors import DomainError
 from jiesu.core.memo import TTLCache
@@ -126,6 +130,16 @@ def validation_message(error, field):
         "model_attributes_type": lambda: _("%(field)s must be an object.") % {"field": name},
     }.get(kind)
     return says() if says else _("%(field)s: %(problem)s") % {"field": name, "problem": error.get("msg", "")}
+
+
+def _no_bool(value):
+    if isinstance(value, bool):  # pydantic reads true as 1.0: a longitude of 1, "outside the city"
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+#: A longitude or latitude in a request: a finite number (or a number in a string), not true/false, not NaN.
+Coordinate = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
 
 
 def install_error_handlers(api):

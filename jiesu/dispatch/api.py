@@ -21,6 +21,7 @@ from ninja import Field, Query, Router, Schema
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
+from jiesu.core.api_support import Coordinate
 from jiesu.core.errors import DomainError
 from jiesu.dispatch import engine, locator
 
@@ -115,10 +116,9 @@ class TicketSuggestOut(SuggestOut):
 
 class PointParams(Schema):
     address: str = Field("", max_length=500)
-    lon: float | None = Field(None, allow_inf_nan=False, description="longitude, -180 to 180 (see coord_system)")
-    lat: float | None = Field(None, allow_inf_nan=False, description="latitude, -90 to 90 (see coord_system); the "
-                                                                    "range is checked with longitude, to say when "
-                                                                    "the two are swapped")
+    lon: Coordinate | None = Field(None, description="longitude, -180 to 180 (see coord_system)")
+    lat: Coordinate | None = Field(None, description="latitude, -90 to 90 (see coord_system); the range is "
+                                                       "checked with longitude, to say when the two are swapped")
     coord_system: str = Field("wgs84", max_length=20, description="wgs84, gcj02 or bd09 (also WGS-84, GCJ-02, "
                                                                   "BD-09; empty is wgs84); checked even without "
                                                                   "coordinates")
@@ -197,9 +197,9 @@ def suggest(request, params: Query[SuggestParams]):
 
 
 @router.post("/suggest", response=SuggestOut, summary="The same, the request in a JSON body (long texts)")
-def suggest_posted(request, params: SuggestParams):
+def suggest_posted(request, payload: SuggestParams):
     """As GET /suggest, for a text of any length up to 4,000 characters."""
-    return _suggest(params)
+    return _suggest(payload)  # `payload`: a refusal names the body's field (lon), not `params.lon`
 
 
 def _suggest(params):

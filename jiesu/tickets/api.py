@@ -9,7 +9,7 @@ from pydantic import Field
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.api_support import LoggedInSession, TokenAuth
+from jiesu.core.api_support import Coordinate, LoggedInSession, TokenAuth
 from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
@@ -26,8 +26,8 @@ class TicketIn(Schema):
     channel: str = "api"
     request_type: str = Field("", description="consult/help/complaint/report/suggestion; default from category")
     address: str = ""
-    lon: float | None = Field(None, description="longitude (see coord_system)")
-    lat: float | None = Field(None, description="latitude (see coord_system)")
+    lon: Coordinate | None = Field(None, description="longitude (see coord_system)")
+    lat: Coordinate | None = Field(None, description="latitude (see coord_system)")
     coord_system: str = Field("wgs84", description="wgs84 / gcj02 / bd09: the datum of lon/lat; stored as WGS-84")
     citizen_name: str = ""
     citizen_phone: str = ""
