@@ -25,6 +25,14 @@ class BadFile(ValueError):
     """The file is not the messages-with-votes table (says which column or row)."""
 
 
+class UnreadableTime(ValueError):
+    """A time in none of FORMATS; `value` for the command to word it in its language."""
+
+    def __init__(self, value):
+        super().__init__(f"unreadable time {value!r}")
+        self.value = value
+
+
 def parse_time(value):
     value = (value or "").strip()
     for fmt in FORMATS:
@@ -32,7 +40,7 @@ def parse_time(value):
             return datetime.strptime(value, fmt).replace(tzinfo=TZ)
         except ValueError:
             continue
-    raise ValueError(f"unreadable time {value!r}")
+    raise UnreadableTime(value)
 
 
 def _int(value):
@@ -43,7 +51,7 @@ def _int(value):
 
 
 def read_items(path):
-    """(items, skipped rows as [(line, reason)]) of the CSV file at `path`."""
+    """(items, skipped rows as [(line, reason: an UnreadableTime)]) of the CSV file at `path`."""
     items, skipped, ids = [], [], {}
 
     def intern(name):
@@ -58,7 +66,7 @@ def read_items(path):
             try:
                 at = parse_time(row["留言时间"])
             except ValueError as exc:
-                skipped.append((line, str(exc)))
+                skipped.append((line, exc))
                 continue
             title, text = (row["留言主题"] or "").strip(), (row["留言详情"] or "").strip()
             district, places = extract(title, text)
@@ -75,10 +83,13 @@ def day(ts):
     return datetime.fromtimestamp(ts, TZ).strftime("%Y-%m-%d")
 
 
-def top_table(problems, n=10, places=3):
-    """The top-n problems as Markdown table lines (rank, heat, size, citizens, likes, time range, places, label)."""
-    lines = ["| # | heat | messages | citizens | likes | from – to | places | problem (most central message) |",
-             "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"]
+COLUMNS_SHOWN = ("heat", "messages", "citizens", "likes", "from – to", "places", "problem (most central message)")
+
+
+def top_table(problems, n=10, places=3, columns=COLUMNS_SHOWN):
+    """The top-n problems as Markdown table lines (rank, heat, size, citizens, likes, time range, places, label);
+    `columns`: the header's words after #."""
+    lines = ["| # | " + " | ".join(columns) + " |", "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"]
     for rank, p in enumerate(problems[:n], start=1):
         where = "、".join(name for name, _count in p.places[:places]) or "—"
         lines.append(f"| {rank} | {p.heat.value:.2f} | {p.size} | {p.heat.citizens} | {p.heat.support} | "

@@ -137,7 +137,7 @@ def test_the_command_repairs_them_too_and_a_second_repair_changes_nothing(world)
     w = old_style(world)
     out = StringIO()
     call_command("hotspots", "--repair-stored", stdout=out)
-    assert "hotspots: 2 of 3 restated; topics: 3 of 3 repaired" in out.getvalue()
+    assert "热点问题：重写 2 / 3 个；每月一题：修复 3 / 3 个" in out.getvalue()    # the command line's language
     assert_repaired(w)
     assert services.repair_stored() == (3, 0)
     assert topic_services.repair_copied_texts() == (3, 0)

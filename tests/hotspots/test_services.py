@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import jobs, services
@@ -102,7 +103,8 @@ def test_job_runs_only_when_due(hot, settings):
 
 def test_command_over_tickets_and_bad_csv(hot, tmp_path):
     out = io.StringIO()
-    call_command("hotspots", "--days", "30", stdout=out)
+    with translation.override("en"):
+        call_command("hotspots", "--days", "30", stdout=out)
     assert "7 tickets, 2 problems kept" in out.getvalue()
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
@@ -118,8 +120,9 @@ def test_command_over_a_csv(tmp_path):
                  "3,u3,A3区公交站台破损,2019/11/6 9:00,公交站台破损,0,0\n"
                  "4,u4,坏行,not a date,x,0,0\n", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    call_command("hotspots", "--csv", str(f), stdout=out, stderr=err)
+    with translation.override("en"):
+        call_command("hotspots", "--csv", str(f), stdout=out, stderr=err)
     text = out.getvalue()
     assert "| 1 | 3.09 | 2 | 2 | 8 | 2019-11-02 – 2019-11-05 |" in text and "\n| 2 |" not in text
-    assert "3 messages (1 skipped), 1 problems kept" in text
+    assert "3 messages (1 skipped), 1 problem kept" in text
     assert "line 5 skipped" in err.getvalue()

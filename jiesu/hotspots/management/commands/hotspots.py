@@ -5,13 +5,17 @@ import time
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext, pgettext
 from django.utils.translation import gettext_lazy
 
 from jiesu.core.command_line import LanguageCommand
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import jobs, services
 from jiesu.hotspots.cluster import Params, find_problems
-from jiesu.hotspots.messages import BadFile, read_items, top_table
+from jiesu.hotspots.messages import BadFile, UnreadableTime, read_items, top_table
+
+# Its printed lines' words have the context "hotspots command": other catalogues word "heat", "%(n)s tickets" as
+# pages need them.
 
 
 class Command(LanguageCommand):
@@ -50,17 +54,20 @@ class Command(LanguageCommand):
             if if_due is not None:
                 run = jobs.run_if_due(every_hours=if_due, days=days, params=params)
                 if run is None:
-                    self.stdout.write("latest run is recent: nothing to do")
+                    self.stdout.write(pgettext("hotspots command", "latest run is recent: nothing to do"))
                     return
             else:
                 run = services.run_hotspots(days=days, params=params)
         except DomainError as exc:
             raise CommandError(f"--{exc.field}: {exc.message}") from None
-        self.stdout.write(f"run {run.pk}: {run.tickets} tickets, {run.hotspots.count()} problems kept, "
-                          f"{run.seconds:.2f} s")
+        line = pgettext("hotspots command", "run %(run)s: %(tickets)s, %(problems)s, %(seconds).2f s")
+        self.stdout.write(line % {"run": run.pk, "tickets": tickets_words(run.tickets),
+                                  "problems": problems_words(run.hotspots.count()), "seconds": run.seconds})
         for h in run.hotspots.all()[:show]:
-            self.stdout.write(f"{h.rank:3d}. heat {h.heat:6.2f}  {h.size:4d} tickets  {h.citizens:4d} citizens  "
-                              f"{h.first_at:%Y-%m-%d} – {h.last_at:%Y-%m-%d}  {h.display_label}")
+            self.stdout.write(pgettext("hotspots command", "%(rank)3d. heat %(heat)6.2f  %(size)4d tickets  "
+                                       "%(citizens)4d citizens  %(first)s – %(last)s  %(label)s") % {
+                "rank": h.rank, "heat": h.heat, "size": h.size, "citizens": h.citizens,
+                "first": f"{h.first_at:%Y-%m-%d}", "last": f"{h.last_at:%Y-%m-%d}", "label": h.display_label})
 
     def repair(self):
         from jiesu.topics.services import repair_copied_texts
@@ -69,8 +76,10 @@ class Command(LanguageCommand):
         with transaction.atomic():
             hotspots = services.repair_stored()
             topics = repair_copied_texts()
-        self.stdout.write(f"hotspots: {hotspots[1]} of {hotspots[0]} restated; topics: {topics[1]} of {topics[0]} "
-                          f"repaired; {time.perf_counter() - started:.2f} s")
+        self.stdout.write(pgettext("hotspots command", "hotspots: %(changed)s of %(seen)s restated; topics: "
+                                   "%(topics_changed)s of %(topics_seen)s repaired; %(seconds).2f s") % {
+            "changed": hotspots[1], "seen": hotspots[0], "topics_changed": topics[1], "topics_seen": topics[0],
+            "seconds": time.perf_counter() - started})
 
     def from_csv(self, path, params, show, as_json):
         started = time.perf_counter()
@@ -83,14 +92,37 @@ class Command(LanguageCommand):
         problems = find_problems(items, params=params)
         cluster_s = time.perf_counter() - started
         for line, reason in skipped[:10]:
-            self.stderr.write(f"line {line} skipped: {reason}")
+            if isinstance(reason, UnreadableTime):
+                reason = pgettext("hotspots command", "unreadable time %(value)s") % {"value": repr(reason.value)}
+            self.stderr.write(pgettext("hotspots command", "line %(line)s skipped: %(reason)s")
+                              % {"line": line, "reason": reason})
         if as_json:
             for p in problems[:show]:
                 self.stdout.write(json.dumps({"label": p.label, "heat": p.heat.as_dict(), "size": p.size,
                                               "places": p.places[:5], "first": p.first_at, "last": p.last_at,
                                               "ids": [it.id for it in p.items]}, ensure_ascii=False))
         else:
-            for line in top_table(problems, show):
+            for line in top_table(problems, show, columns=table_columns()):
                 self.stdout.write(line)
-        self.stdout.write(f"{len(items)} messages ({len(skipped)} skipped), {len(problems)} problems kept; "
-                          f"read {read_s:.2f} s, clustered {cluster_s:.2f} s")
+        self.stdout.write(pgettext("hotspots command", "%(messages)s (%(skipped)s skipped), %(problems)s; read "
+                                   "%(read).2f s, clustered %(clustered).2f s") % {
+            "messages": npgettext("hotspots command", "%(n)s message", "%(n)s messages", len(items))
+            % {"n": len(items)},
+            "skipped": len(skipped), "problems": problems_words(len(problems)), "read": read_s,
+            "clustered": cluster_s})
+
+
+def tickets_words(n):
+    return npgettext("hotspots command", "%(n)s ticket", "%(n)s tickets", n) % {"n": n}
+
+
+def problems_words(n):
+    return npgettext("hotspots command", "%(n)s problem kept", "%(n)s problems kept", n) % {"n": n}
+
+
+def table_columns():
+    """messages.top_table's header in the command's language."""
+    return (pgettext("hotspots command", "heat"), pgettext("hotspots command", "messages"),
+            pgettext("hotspots command", "citizens"), pgettext("hotspots command", "likes"),
+            pgettext("hotspots command", "from – to"), pgettext("hotspots command", "places"),
+            pgettext("hotspots command", "problem (most central message)"))
