@@ -119,3 +119,64 @@ def test_a_topic_of_a_hotspot_of_reports_only_counts_its_category(world):
     assert topic.category == w.category
     during = services.matching(topic, run.window_start, run.window_end)
     assert set(during) == {t.pk for t in reports} and unrelated.pk not in during
+
+
+def backend_pid(conn):
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def wait_while_running_unblocked(thread, pids):
+    """Until `thread` ends or (PostgreSQL) one of its connection's backends `pids` waits for a lock. SQLite writes one
+    transaction at a time (BEGIN IMMEDIATE): the run waits for the topic's commit without telling."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    while thread.is_alive():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                           [list(pids)])
+            if cursor.fetchone()[0]:
+                return
+        thread.join(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_topic_made_while_a_run_drops_its_hotspots_run_keeps_the_hotspot(hot, monkeypatch):
+    """A run that drops the old runs at the moment a topic is being made from one of their hotspots: before, the run
+    did not see the topic (not yet committed), deleted the hotspot, and the topic's commit failed (PostgreSQL:
+    IntegrityError, a server error for the supervisor)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    monkeypatch.setattr(hotspot_services, "KEEP_RUNS", 2)
+    old = hotspot_services.run_hotspots(days=30)
+    market = old.hotspots.get(rank=1)
+    hotspot_services.run_hotspots(days=30)
+    errors, pids = [], []
+
+    def third_run():
+        try:
+            if connection.vendor == "postgresql":
+                pids.append(backend_pid(connection))
+            hotspot_services.run_hotspots(days=30)               # drops `old` (beyond the 2 latest)
+        except Exception as exc:  # noqa: BLE001 — surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    run = threading.Thread(target=third_run)
+    with transaction.atomic():
+        topic = from_hotspot(hot, market)
+        run.start()
+        while connection.vendor == "postgresql" and not pids and run.is_alive():
+            run.join(0.05)
+        wait_while_running_unblocked(run, pids)
+    run.join()
+    assert errors == []
+    topic.refresh_from_db()
+    assert topic.hotspot_id == market.pk and Hotspot.objects.filter(pk=market.pk).exists()
+    assert HotspotRun.objects.count() == 3
