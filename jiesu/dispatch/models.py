@@ -160,7 +160,7 @@ class GazetteerEntry(models.Model):
             return _("“%(name)s” is only digits or punctuation: it would match house and phone numbers (and the "
                      "hotline's own 12345) in addresses and request texts.") % {"name": self.name}
         cities = namesakes.city_names if namesakes else city_names()
-        if name.casefold() in cities:
+        if name.casefold() in cities or made_of(name.casefold(), city_pattern(cities)):  # also 中国北京
             return _("“%(name)s” is the name of the city or the country: most addresses begin with it, and as a "
                      "name of %(unit)s it would send them all there.") % {"name": self.name, "unit": self.unit.name}
         if is_address_words(name):
@@ -173,6 +173,11 @@ class GazetteerEntry(models.Model):
                      "text containing it there. Enter the whole name (王府井大街路口东).") % {
                 "name": self.name, "unit": self.unit.name}
         owners, after_city = self.unit_name_after_place(name, namesakes)
+        if owners and owners[0].kind not in (EntryKind.UNIT, EntryKind.ALIAS):
+            return _("“%(name)s” is “%(other)s” (a place name of %(places)s) with the name of the city, district or "
+                     "street it lies in before it: addresses there often begin so, and as a name of %(unit)s it would "
+                     "send them all there.") % {"name": self.name, "other": owners[0].name,
+                                                "places": places_of(owners), "unit": self.unit.name}
         if owners and after_city:
             return _("“%(name)s” is the city's name followed by a unit's own name (%(places)s): addresses in it "
                      "often begin so, and as a name of %(unit)s it would send them all there.") % {
@@ -189,8 +194,9 @@ class GazetteerEntry(models.Model):
         return None
 
     def unit_name_after_place(self, name, namesakes=None):
-        """(the name or alias entries of other units, inside the leading name's, whose name follows one or more
-        leading names in `name`, and whether the first of those is the city's), or ([], False): 北京市东城区 →
+        """(the entries of other units, inside the leading name's, whose name follows one or more leading names in
+        `name`, and whether the first of those is the city's), or ([], False); units' names and aliases first, else
+        a road's, landmark's or compound's (东城区王府井大街 → 王府井大街 of 东华门街道): 北京市东城区 →
         东城区 after the city, 东城区东华门街道 → 东华门街道 and 东城区景山 → 景山 (景山街道's alias) after a district,
         北京市东城区东华门街道 → 东华门街道. The leading names are LeadingNames'. 朝阳区八里庄街道 as a name of 朝阳区's
         八里庄街道 passes: 海淀区's is not inside 朝阳区."""
@@ -206,13 +212,16 @@ class GazetteerEntry(models.Model):
         if not rests:
             return [], False
         index = namesakes if namesakes is not None and namesakes.complete else Namesakes(set(rests))
+        found = None  # (units' names first, then roads, landmarks, compounds: 东城区王府井大街 hides 王府井大街)
         for rest, (inside, after_city) in rests.items():
-            owners = [e for e in index.by_name.get(rest, ())
-                      if e.kind in (EntryKind.UNIT, EntryKind.ALIAS) and e.unit_id != self.unit_id
+            owners = [e for e in index.by_name.get(rest, ()) if e.unit_id != self.unit_id
                       and (inside is None or e.unit.district_id in inside or e.unit.street_id in inside)]
-            if owners:
-                return sorted(owners, key=lambda e: e.unit.code), after_city
-        return [], False
+            named = [e for e in owners if e.kind in (EntryKind.UNIT, EntryKind.ALIAS)]
+            if named:
+                return sorted(named, key=lambda e: e.unit.code), after_city
+            if owners and found is None:
+                found = sorted(owners, key=lambda e: e.unit.code), after_city
+        return found or ([], False)
 
     def same_name_elsewhere(self, namesakes=None):
         """The active entries of other (active) units that the locator reads as this name (gazetteer.normalize:
@@ -349,6 +358,11 @@ def is_position_with_direction(name):
     among them (路口东, 门口南侧, 3号楼东侧). Place words with directions make real names (北苑, 东里, 南大街)
     and pass, as does any name with a word of its own (东方花园, 南湖东园, 西坝河东里)."""
     return made_of(name, _ADDRESS_WORD_OR_DIRECTION) and not made_of(name, _PLACE_OR_DIRECTION)
+
+
+def city_pattern(cities):
+    """The city's and the country's names (city_names) as one pattern, for made_of: 中国北京 is only such names."""
+    return re.compile("|".join(map(re.escape, sorted(cities, key=len, reverse=True))))
 
 
 def city_names():

@@ -50,3 +50,44 @@ def test_the_reason_of_a_point_outside_the_city_quotes_the_numbers_as_typed(disp
 
 
 from .test_router_fixtures import dispatch_db  # noqa: E402,F401  (fixture)
+
+
+def jingshan():
+    from jiesu.units.models import Unit
+
+    return Unit.objects.defer("geometry").get(code="110101002")
+
+
+def name_problem(name, unit, kind="alias"):
+    from jiesu.dispatch.models import GazetteerEntry
+
+    return GazetteerEntry(name=name, kind=kind, unit=unit).problems().get("name", "")
+
+
+def test_the_country_and_the_city_together_are_the_citys_name(dispatch_db):
+    """中国北京 as an alias of 景山街道 sent 中国北京市东城区王府井大街 there (the alias, 0.9, over the road, 0.7): only
+    the city's or the country's names, one after the other, name no place."""
+    from jiesu.dispatch.gazetteer import locate_text
+    from jiesu.dispatch.models import GazetteerEntry
+
+    for name in ("中国北京", "中华人民共和国北京市", "中国北京市", "China Beijing", "北京北京市"):
+        assert "是本市或国家的名称" in name_problem(name, jingshan()), name
+    GazetteerEntry.objects.create(name="北京西站", kind="landmark", unit=jingshan())  # a real name after 北京 passes
+    assert name_problem("北京西站", jingshan()) == ""
+    assert locate_text("中国北京市东城区王府井大街138号").street.code == "110101001"
+
+
+def test_a_leading_place_name_before_another_units_road_or_landmark_is_refused(dispatch_db):
+    """东城区王府井大街 (or 北京市东城区王府井大街) as a name of 景山街道 sent every address beginning so there: the
+    longer name hides the road's (王府井大街 → 东华门街道). Refused as a unit's name after a district's was; as a
+    name of the road's own street it passes."""
+    from jiesu.units.models import Unit
+
+    expected = ("“东城区王府井大街”是在“王府井大街”（东华门街道（东城区）的地名）前加上所在的市、区或街道名称：该处的地址常以它"
+                "开头，作为景山街道的地名，会把这些地址都定位到景山街道。")
+    assert name_problem("东城区王府井大街", jingshan(), kind="road") == expected
+    for name in ("北京市东城区王府井大街", "北京王府井大街", "东城王府井大街", "东华门街道王府井大街"):
+        assert "前加上所在的市、区或街道名称" in name_problem(name, jingshan(), kind="road"), name
+    donghuamen = Unit.objects.defer("geometry").get(code="110101001")
+    assert name_problem("东城区王府井大街", donghuamen, kind="road") == ""
+    assert name_problem("西城区王府井大街", jingshan(), kind="road") == "", "西城区 has no 王府井大街: a place of its own"
