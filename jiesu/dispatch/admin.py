@@ -19,7 +19,7 @@ from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
 from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
                                    GazetteerEntry, RetrainRun, stored_point)
-from jiesu.tickets.forms import COORD_SYSTEMS
+from jiesu.tickets.forms import COORD_SYSTEMS, CoordinateField
 from jiesu.tickets.models import Ticket
 
 
@@ -28,8 +28,8 @@ class GazetteerEntryForm(forms.ModelForm):
     import and `jiesu gazetteer load` take it; the refusals are the model's (GazetteerEntry.problems). A new name
     found in many recent addresses is saved only once confirmed (save_common_name, shown then)."""
 
-    lon = forms.FloatField(label=_("longitude"), required=False)
-    lat = forms.FloatField(label=_("latitude"), required=False)
+    lon = CoordinateField(label=_("longitude"), required=False)
+    lat = CoordinateField(label=_("latitude"), required=False)
     coord_system = forms.ChoiceField(label=_("coordinate system"), choices=COORD_SYSTEMS, initial="wgs84",
                                      required=False, help_text=_(
                                          "The map the point was read from: a GCJ-02 or BD-09 point read as WGS-84 "

@@ -7,6 +7,7 @@ trip WGS-84 → GCJ-02 → WGS-84 stays < 1 m everywhere in China.
 """
 import math
 import re
+import unicodedata
 
 A = 6378245.0
 EE = 0.00669342162296594323
@@ -62,6 +63,17 @@ def swapped_hint(lon, lat) -> str:
         "lon": round(float(lat)), "lat": round(float(lon))}
 
 
+def number_text(value: str) -> str:
+    """A longitude or latitude as typed, read as a number is written: full-width digits and signs as ASCII (NFKC:
+    １１６．４), the ideographic full stop a Chinese input method types for "." (116。4) as ".", no spaces around."""
+    return unicodedata.normalize("NFKC", value).strip().replace("。", ".")
+
+
+def parse_number(value) -> float:
+    """float(value), a text read by number_text first; ValueError or TypeError as float's."""
+    return float(number_text(value) if isinstance(value, str) else value)
+
+
 def number_hint(value) -> str:
     """What to do about a longitude or latitude typed as text that is not a number, or "": a decimal comma
     (116,397 → 「小数点请用“.”，如 116.397。」) or both numbers in one field (116.397428,39.90923, copied from a
@@ -70,6 +82,7 @@ def number_hint(value) -> str:
 
     if not isinstance(value, str):
         return ""
+    value = number_text(value)
     if _DECIMAL_COMMA.fullmatch(value):
         return gettext("Use a point as the decimal separator: %(example)s.") % {
             "example": value.strip().replace(",", ".")}

@@ -29,7 +29,7 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import DATUM_NAMES, SYSTEMS, number_hint, swapped_hint, to_wgs84
+from jiesu.dispatch.coords import DATUM_NAMES, SYSTEMS, number_hint, parse_number, swapped_hint, to_wgs84
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
 #: How sure a point-in-polygon hit is: real boundaries vs generated (schematic, 示意) ones. A schematic boundary
@@ -92,7 +92,7 @@ def typed_point(lon, lat):
 
 def _number(value, field):
     try:
-        number = float(value)
+        number = parse_number(value)
     except (TypeError, ValueError):
         raise LocateError(" ".join(filter(None, (_("Longitude and latitude must be numbers."), number_hint(value)))),
                           field) from None

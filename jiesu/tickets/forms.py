@@ -26,6 +26,24 @@ COORD_SYSTEMS = [("wgs84", _("WGS-84 (GPS)")), ("gcj02", _("GCJ-02 (Amap, Tencen
                  ("bd09", _("BD-09 (Baidu Maps)"))]
 
 
+class CoordinateField(forms.FloatField):
+    """A longitude or latitude: typed in a Chinese input method (116。397, full-width １１６．３９７) it is read as
+    116.397 (coords.number_text); a decimal comma or both numbers in one field are said (coords.number_hint)."""
+
+    def to_python(self, value):
+        from jiesu.dispatch.coords import number_hint, number_text
+
+        if isinstance(value, str):
+            value = number_text(value)
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            hint = number_hint(value)
+            if not hint:
+                raise
+            raise forms.ValidationError(f"{exc.messages[0]} {hint}", code="invalid") from None
+
+
 class IntakeForm(forms.Form):
     """受理. Nothing is required here: create_ticket says what is missing, naming the field."""
 
@@ -37,8 +55,8 @@ class IntakeForm(forms.Form):
     address = forms.CharField(required=False, widget=forms.TextInput(attrs={"maxlength": 200}))
     street = forms.CharField(required=False)       # unit code, from the place picker
     category = forms.CharField(required=False)     # category code, from the category picker
-    lon = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    lat = forms.FloatField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lon = CoordinateField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lat = CoordinateField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     coord_system = forms.ChoiceField(choices=COORD_SYSTEMS, initial="wgs84", required=False,
                                      widget=forms.Select(attrs={"aria-label": _("Coordinate system")}))
     citizen_name = forms.CharField(required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))

@@ -91,3 +91,27 @@ def test_a_leading_place_name_before_another_units_road_or_landmark_is_refused(d
     donghuamen = Unit.objects.defer("geometry").get(code="110101001")
     assert name_problem("东城区王府井大街", donghuamen, kind="road") == ""
     assert name_problem("西城区王府井大街", jingshan(), kind="road") == "", "西城区 has no 王府井大街: a place of its own"
+
+
+def test_numbers_typed_in_chinese_input_mode_are_read(dispatch_db, tmp_path, admin_client):
+    """With a Chinese input method on, the full stop key types 。 (and full-width mode １１６．４): the intake page,
+    the gazetteer admin and the loader refused 「116。41」 as not a number; a point typed so is read as 116.41."""
+    from django.urls import reverse
+
+    from jiesu.dispatch.models import GazetteerEntry
+
+    from .test_gazetteer_load import centre, load, write
+
+    assert locator.check_coordinates("116。41", "３９．９１") == (116.41, 39.91)
+    assert refusal("116。41", "")[0] == "lat"
+    lon, lat = centre("110101001")
+    typed = (f"{lon:.6f}".replace(".", "。"), f"{lat:.6f}".replace(".", "．"))
+    path = write(tmp_path / "地名.csv", [["某某大厦", "地标", "110101001", *typed, "", ""]])
+    lines, summary = load(path)
+    assert (summary["added"], summary["refused"]) == (1, 0), lines
+    assert GazetteerEntry.objects.get(name="某某大厦").lon == pytest.approx(lon, abs=1e-6)
+    page = admin_client.post(reverse("admin:dispatch_gazetteerentry_add"), {
+        "name": "某某中心", "kind": "landmark", "unit": jingshan().pk, "active": "on", "note": "",
+        "lon": "116。397428,39。90923", "lat": ""}, follow=True)
+    assert page.context_data["adminform"].form.errors["lon"] == [
+        "输入一个数字。 “116.397428,39.90923”像是经度和纬度两个数：请分别填写经度和纬度。"]

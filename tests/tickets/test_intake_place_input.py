@@ -37,3 +37,19 @@ def test_the_api_refuses_a_point_that_is_not_numbers_as_the_locate_api_does(gw, 
     suggest = api("/api/v1/dispatch/suggest", lon=True, lat=39.91)
     assert (suggest.status_code, suggest.json()["message"]) == (refused.status_code, refused.json()["message"])
     assert suggest.json()["field"] == "lon", "the body's field, as sent (it was params.lon)"
+
+
+def test_the_page_reads_a_point_typed_in_chinese_input_mode_and_says_what_a_pasted_pair_is(gw, client):
+    """With a Chinese input method on, the full stop key types 。: 「116。41」 was refused as not a number. A map's
+    coordinate picker copies both numbers (116.41,39.91): the page says so, under the field."""
+    client.force_login(gw.call_taker)
+    typed = client.post("/intake/", {"channel": "phone", "text": TEXT, "lon": "116。41", "lat": "３９．９１"})
+    assert typed.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.lon, ticket.lat, ticket.street) == (116.41, 39.91, gw.street)
+    pasted = client.post("/intake/", {"channel": "phone", "text": TEXT, "lon": "116.41,39.91", "lat": ""})
+    assert pasted.status_code == 400 and pasted.context["form"].errors["lon"] == [
+        "请输入数字，如 116.397。 “116.41,39.91”像是经度和纬度两个数：请分别填写经度和纬度。"]
+    comma = client.post("/intake/", {"channel": "phone", "text": TEXT, "lon": "116.41", "lat": "39,91"})
+    assert comma.context["form"].errors["lat"] == ["请输入数字，如 39.909。 小数点请用“.”，如 39.91。"]
+    assert Ticket.objects.count() == 1

@@ -39,6 +39,7 @@ from jiesu.core.command_line import LanguageCommand
 from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
 from jiesu.dispatch import router
+from jiesu.dispatch.coords import parse_number
 from jiesu.dispatch.gazetteer import normalize
 from jiesu.dispatch.locator import LocateError, check_system
 from jiesu.dispatch.models import (PLACE_KINDS, EntryKind, EntrySource, GazetteerEntry, Namesakes, RecentAddresses,
@@ -285,7 +286,7 @@ def number(cell):
     if not cell:
         return None
     try:
-        return float(cell)
+        return parse_number(cell)  # 116。397 (a Chinese input method's full stop) is 116.397
     except ValueError:
         return cell
 
