@@ -37,16 +37,17 @@ class Cursor:
         return "" if self.since is None else f"{self.since:.3f}"
 
 
-def merged(held, ids):
-    """The ranges of `held` and of `ids` together."""
-    return ranges_of_ranges(sorted(list(held) + [(pk, pk) for pk in ids]))
-
-
 def advance(cursor, ids, now, grace=GRACE_S):
     """The cursor after a poll that read `ids` (ascending, all above `cursor.after`, none held): it moves over the
     ids that follow `after` and stops below the first gap, unless it has waited `grace` seconds at that very gap."""
+    return advance_over(cursor, [(pk, pk) for pk in ids], now, grace)
+
+
+def advance_over(cursor, ranges, now, grace=GRACE_S):
+    """`advance` after a poll that read the ids of `ranges` ((first, last), …, ascending): an import's 100,000
+    rows are two numbers, not 100,000."""
     after = cursor.after
-    known = merged(cursor.held, ids)
+    known = ranges_of_ranges(sorted(list(cursor.held) + list(ranges)))
     for index, (first, last) in enumerate(known):
         if first == after + 1 or waited_enough(cursor, after, now, grace):
             after = last

@@ -17,6 +17,28 @@ def unread_rows(table, cursor, limit, columns="id"):
         return sql.fetchall()
 
 
+def unread_ranges(table, cursor, limit):
+    """The ranges ((first, last), …, ascending) of the ids of `table` above the cursor that it does not hold, the
+    first `limit` of them: the database numbers them (an island of ids that follow one another is one row), so a
+    poll walks an import's 100,000 rows in one query and a few rows. Each stretch between two held ranges is asked
+    on its own, on the primary key's range: a held range, however wide (a page may send "1-9999999999"), is
+    skipped, not read and filtered."""
+    found, bounds = [], [cursor.after, *(bound for held in cursor.held for bound in held)]
+    with connection.cursor() as sql:
+        for index in range(0, len(bounds), 2):
+            if limit <= 0:
+                break
+            below = bounds[index + 1] if index + 1 < len(bounds) else None
+            sql.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS "
+                        f"island FROM (SELECT id FROM {table} WHERE id > %s{'' if below is None else ' AND id < %s'} "
+                        "ORDER BY id LIMIT %s) AS unread) AS numbered GROUP BY island ORDER BY 1",
+                        [bounds[index], *([] if below is None else [below]), limit])
+            islands = sql.fetchall()
+            found += [(first, last) for first, last, _count in islands]
+            limit -= sum(count for _first, _last, count in islands)
+    return found
+
+
 def start_cursor(table, window, now=None):
     """The cursor a reader of `table` starts from: after its last id, stopped below a gap among its last `window`
     ids (a row still being written as the reader starts is read when it is committed)."""

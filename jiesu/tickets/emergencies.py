@@ -15,6 +15,7 @@ Whether a text reads as an emergency is `dispatch.services.emergency_of` (nothin
   dispatcher (text_masking asks scoping alone); every reveal is recorded by services.reveal_contact, with its
   basis (reveal_basis).
 """
+import bisect
 import time
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role
 from jiesu.categories.models import RequestType
 from jiesu.core import id_cursor, scoping
-from jiesu.core.id_cursor_sql import start_cursor, unread_rows
+from jiesu.core.params import MAX_ID
+from jiesu.core.id_cursor_sql import start_cursor, unread_ranges
 from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Channel, Notice, NoticeKind, State, Ticket, TicketEvent
 from jiesu.tickets.queries import emergency_lines, import_history_q, is_import_history
@@ -34,8 +36,12 @@ from jiesu.units.models import Unit, UnitKind
 
 #: The most new emergencies one poll names (a burst beyond it is counted, not listed).
 POLL_NAMED = 5
-#: The most tickets one poll reads (an import's thousands of rows are read over the polls that follow).
+#: The ids a page's cursor starts among (the newest of each table, id_cursor_sql.start_cursor).
 POLL_READ = 500
+#: The most ids one poll walks over, as ranges (id_cursor_sql.unread_ranges); only those awaiting dispatch are then
+#: read. An import of 100,000 rows is walked in one poll: with 500 a poll, an emergency recorded after it was
+#: announced 50 minutes late.
+POLL_SPAN = 100_000
 
 
 def emergency_of(ticket):
@@ -148,15 +154,28 @@ def awaiting(rows, district=None):
             if state == State.NEW and not history and (not district or in_district in (district, None))]
 
 
+def within(ranges, pk):
+    """Whether `pk` is in one of `ranges` ((first, last), …, ascending)."""
+    index = bisect.bisect_right(ranges, (pk, MAX_ID)) - 1
+    return index >= 0 and ranges[index][0] <= pk <= ranges[index][1]
+
+
+def read_in(ranges, rows):
+    """The `rows` (id first) whose id the poll read (`ranges`): a row committed late into a gap between two of the
+    ranges, after they were read, is left for the poll that reads it, which announces it."""
+    return [row for row in rows if within(ranges, row[0])]
+
+
 def waiting_since(user, cursor, district=None, now=None):
     """(the cursor after this poll, the awaiting rows of the tickets recorded above `cursor` and not read before).
     The id range is read for every ticket, those `user` may not read too, so that a gap is a ticket not yet
-    committed, not one out of their sight; then the new ones `user` may read."""
-    ids = [pk for (pk,) in unread_rows(Ticket._meta.db_table, cursor, POLL_READ)]
-    moved = id_cursor.advance(cursor, ids, now or time.time())
-    if not ids:
+    committed, not one out of their sight; then the new ones awaiting dispatch that `user` may read."""
+    ranges = unread_ranges(Ticket._meta.db_table, cursor, POLL_SPAN)
+    moved = id_cursor.advance_over(cursor, ranges, now or time.time())
+    if not ranges:
         return moved, []
-    return moved, awaiting(visible_rows(user, Ticket.objects.filter(pk__in=ids)), district)
+    new = Ticket.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), state=State.NEW)
+    return moved, awaiting(read_in(ranges, visible_rows(user, new)), district)
 
 
 def puts_back_in_queue(from_state, to_state):
@@ -166,11 +185,16 @@ def puts_back_in_queue(from_state, to_state):
 
 def queue_entries_since(cursor, now=None):
     """(the event cursor after this poll, {ticket id: its latest event id} of the tickets the events above `cursor`
-    not read before put back in the queue): at most POLL_READ events, whatever their kind (filtering on the states
-    in SQL would read the same range again at every poll until one came)."""
-    rows = unread_rows(TicketEvent._meta.db_table, cursor, POLL_READ, "id, ticket_id, from_state, to_state")
-    entries = {ticket: pk for pk, ticket, before, after in rows if puts_back_in_queue(before, after)}
-    return id_cursor.advance(cursor, [row[0] for row in rows], now or time.time()), entries
+    not read before put back in the queue): the events' ids walked as ranges (at most POLL_SPAN, whatever their
+    kind: filtering on the states first would read the same range again at every poll until one came), then those
+    of the ranges that made a ticket 新建 again."""
+    ranges = unread_ranges(TicketEvent._meta.db_table, cursor, POLL_SPAN)
+    moved = id_cursor.advance_over(cursor, ranges, now or time.time())
+    if not ranges:
+        return moved, {}
+    rows = (TicketEvent.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), to_state=State.NEW)
+            .exclude(from_state__in=("", State.NEW)).order_by("pk").values_list("pk", "ticket_id", "from_state"))
+    return moved, {ticket: pk for pk, ticket, before in read_in(ranges, rows) if puts_back_in_queue(before, State.NEW)}
 
 
 def requeued_since(user, cursor, district=None, now=None):

@@ -66,3 +66,14 @@ def test_a_huge_held_range_is_kept_as_a_range():
     """A page may send any range: it is joined as two numbers, never spelt out id by id."""
     moved = advance(from_page(0, "1-999999999999", str(NOW)), [1_000_000_000_001], NOW)
     assert moved == Cursor(999_999_999_999, ((1_000_000_000_001, 1_000_000_000_001),), NOW)
+
+
+def test_ranges_read_move_the_cursor_as_their_ids_would():
+    """advance_over (an import's rows read as ranges, audit of 2026-12-07) walks as advance over the same ids."""
+    from jiesu.core.id_cursor import advance_over
+
+    ranges = [(11, 2000), (2002, 5000), (5003, 5003)]
+    ids = [pk for first, last in ranges for pk in range(first, last + 1)]
+    assert advance_over(Cursor(10), ranges, NOW) == advance(Cursor(10), ids, NOW) == Cursor(
+        2000, ((2002, 5000), (5003, 5003)), NOW)
+    assert advance_over(Cursor(2000, ((2002, 5000),), NOW), [(2001, 2001), (5001, 5001)], NOW + 1) == Cursor(5001)

@@ -125,8 +125,8 @@ def test_the_api_reveals_an_app_emergencys_number_to_a_dispatcher(world, client)
     assert gas.events.filter(kind="contact_revealed", actor=world.dispatcher).count() == 1
 
 
-def test_a_poll_reads_at_most_poll_read_tickets_and_goes_on_from_there(world, monkeypatch):
-    monkeypatch.setattr(emergencies, "POLL_READ", 2)
+def test_a_poll_walks_at_most_poll_span_tickets_and_goes_on_from_there(world, monkeypatch):
+    monkeypatch.setattr(emergencies, "POLL_SPAN", 2)
     new_ticket(world, text=STALL)  # on PostgreSQL, the ids of the tests before (rolled back) leave a gap below it
     after = last_id(Ticket)
     stalls = [new_ticket(world, text=STALL) for _ in range(2)]

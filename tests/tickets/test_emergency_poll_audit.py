@@ -1,10 +1,12 @@
 """Audit of the emergency poll (2026-12-07, second engineer): what the poll answers a page whose login lapsed, and
 how its cursors fare with gaps that never fill arriving faster than one a grace time (docs/dispatch-desk.md)."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jiesu.core.id_cursor import Cursor
 from jiesu.tickets import emergencies, services
-from jiesu.tickets.models import Ticket, TicketEvent
+from jiesu.tickets.models import Ticket, TicketEvent, new_query_code
 from tests.tickets.helpers import last_id, new_ticket
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人"
@@ -52,3 +54,96 @@ def test_an_unplaced_emergency_put_back_in_the_queue_is_announced_on_a_districts
     found = emergencies.new_emergencies(world.dispatcher, Cursor(last_id(Ticket)), world.district_b.pk, events,
                                         now=NOW)
     assert [(e.pk, e.requeued) for e in found.named] == [(unplaced.pk, True)]
+
+
+def backlog(world, n, state="closed"):
+    """`n` tickets written at once after the page's cursor, as an import writes an earlier system's rows (closed),
+    each with its intake event."""
+    model = new_ticket(world)
+    rows = [Ticket(**{f.attname: getattr(model, f.attname) for f in Ticket._meta.concrete_fields if f.attname != "id"},
+                   ) for _ in range(n)]
+    for row in rows:
+        row.state, row.idempotency_key, row.query_code = state, None, new_query_code()
+    made = Ticket.objects.bulk_create(rows)
+    TicketEvent.objects.bulk_create([TicketEvent(ticket_id=t.pk, at=model.created_at, kind="intake", to_state="new")
+                                     for t in Ticket.objects.filter(pk__gt=model.pk)])
+    return made
+
+
+def test_an_emergency_recorded_after_an_import_is_announced_at_the_next_poll(world):
+    """A poll read 500 ids: after an import of 2,000 rows the page announced a gas leak recorded after them four
+    polls (a minute) late, and after an import of 100,000 rows 50 minutes late (200 polls)."""
+    new_ticket(world)  # on PostgreSQL, the ids of the tests before (rolled back) leave a gap below it
+    after = Cursor(last_id(Ticket))
+    backlog(world, 4 * emergencies.POLL_READ)
+    gas = new_ticket(world, text=GAS, channel="app")
+    found = emergencies.new_emergencies(world.dispatcher, after, now=NOW)
+    assert [e.pk for e in found.named] == [gas.pk] and found.cursor == Cursor(gas.pk)
+
+
+def test_an_emergency_put_back_after_an_import_is_announced_at_the_next_poll(world):
+    gas = new_ticket(world, text=GAS, channel="app")
+    services.dispatch(world.dispatcher, gas, world.street.pk)
+    after, events = Cursor(last_id(Ticket)), Cursor(last_id(TicketEvent))
+    backlog(world, 4 * emergencies.POLL_READ)
+    services.return_ticket(world.street_staff, gas, "不属于本街道职责")
+    services.arbitrate(world.dispatcher, gas, True, "退回热线重新派单")
+    found = emergencies.new_emergencies(world.dispatcher, after, None, events, now=NOW)
+    assert [(e.pk, e.requeued) for e in found.named] == [(gas.pk, True)]
+    assert found.event_cursor == Cursor(last_id(TicketEvent))
+
+
+def test_emergencies_among_an_imports_rows_awaiting_dispatch_are_counted_once(world):
+    """A recent import's open rows the router left to the hotline await dispatch: those that read as an emergency
+    are announced, once, however many polls the walk takes."""
+    new_ticket(world)
+    after = Cursor(last_id(Ticket))
+    rows = backlog(world, 3 * emergencies.POLL_READ, state="new")
+    fires = [rows[10], rows[-10]]
+    Ticket.objects.filter(pk__in=[t.pk for t in fires]).update(text=GAS, channel="app")
+    cursor, seen = after, []
+    for turn in range(10):
+        found = emergencies.new_emergencies(world.dispatcher, cursor, now=NOW + turn)
+        cursor, seen = found.cursor, seen + [e.pk for e in found.named]
+    assert sorted(seen) == sorted(t.pk for t in fires) and cursor == Cursor(last_id(Ticket))
+
+
+def work_of(poll):
+    """How much the database worked for `poll()`: on SQLite its virtual machine's steps (in hundreds), on
+    PostgreSQL the rows each query's plan read, found again with EXPLAIN ANALYZE."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        steps = [0]
+        connection.connection.set_progress_handler(lambda: steps.__setitem__(0, steps[0] + 1), 100)
+        try:
+            poll()
+        finally:
+            connection.connection.set_progress_handler(None, 100)
+        return steps[0]
+    with CaptureQueriesContext(connection) as queries:
+        poll()
+    rows = 0
+    with connection.cursor() as sql:
+        for query in queries.captured_queries:
+            sql.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+            plans = [sql.fetchone()[0][0]["Plan"]]
+            while plans:
+                plan = plans.pop()
+                rows += plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) + plan.get("Rows Removed by Filter", 0)
+                plans += plan.get("Plans", [])
+    return rows
+
+
+def test_a_held_range_however_wide_is_skipped_not_read(world, client):
+    """A page (forged, or a bug) sending held=1-9999999999 made every poll read the whole ticket table's index and
+    filter each row out (`NOT BETWEEN`): 2,000 rows here, 24 million in a year of Beijing's calls."""
+    backlog(world, 2000)
+    if connection.vendor == "postgresql":  # the planner's statistics, as autovacuum keeps them on a server
+        with connection.cursor() as sql:
+            sql.execute("ANALYZE tickets_ticket, tickets_ticketevent")
+    client.force_login(world.dispatcher)
+    end = last_id(Ticket)
+    plain = work_of(lambda: client.get("/dispatch/emergencies/", {"after": end, "after_event": last_id(TicketEvent)}))
+    forged = work_of(lambda: client.get("/dispatch/emergencies/", {
+        "after": 1, "held": "2-9999999999", "since": NOW, "after_event": 1, "held_event": "2-9999999999"}))
+    assert forged <= 2 * plain + 20, (forged, plain)

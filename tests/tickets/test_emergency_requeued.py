@@ -118,13 +118,13 @@ def test_the_poll_is_two_queries_when_nothing_is_new(world):
     assert (found.count, found.event_cursor, len(queries)) == (0, after[1], 2)  # the tickets' range, the events'
 
 
-def test_a_poll_reads_at_most_poll_read_events_and_goes_on_from_there(world, monkeypatch):
+def test_a_poll_walks_at_most_poll_span_events_and_goes_on_from_there(world, monkeypatch):
     gas = dispatched(world)
     after = cursors()
     returned_and_upheld(world, gas)
     returned, upheld = TicketEvent.objects.filter(pk__gt=after[1].after).order_by("pk").values_list("pk", "to_state")
     assert (returned[1], upheld[1]) == ("returned", "new")
-    monkeypatch.setattr(emergencies, "POLL_READ", 1)
+    monkeypatch.setattr(emergencies, "POLL_SPAN", 1)
     first = poll(world, after)
     assert (first.count, first.event_cursor.after) == (0, returned[0])
     second = poll(world, (first.cursor, first.event_cursor))
