@@ -74,6 +74,12 @@ def parse_number(value) -> float:
     return float(number_text(value) if isinstance(value, str) else value)
 
 
+def looks_like_pair(value) -> bool:
+    """Whether a text holds two numbers (116.397428,39.90923), not one with a decimal comma (116,397)."""
+    return isinstance(value, str) and not _DECIMAL_COMMA.fullmatch(number_text(value)) \
+        and bool(_PAIR.fullmatch(number_text(value)))
+
+
 def number_hint(value) -> str:
     """What to do about a longitude or latitude typed as text that is not a number, or "": a decimal comma
     (116,397 → 「小数点请用“.”，如 116.397。」) or both numbers in one field (116.397428,39.90923, copied from a
@@ -86,7 +92,7 @@ def number_hint(value) -> str:
     if _DECIMAL_COMMA.fullmatch(value):
         return gettext("Use a point as the decimal separator: %(example)s.") % {
             "example": value.strip().replace(",", ".")}
-    if _PAIR.fullmatch(value):
+    if looks_like_pair(value):
         return gettext("“%(v)s” looks like longitude and latitude together: enter each in its own field.") % {
             "v": value.strip()}
     return ""

@@ -29,7 +29,8 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import DATUM_NAMES, SYSTEMS, number_hint, parse_number, swapped_hint, to_wgs84
+from jiesu.dispatch.coords import (DATUM_NAMES, SYSTEMS, looks_like_pair, number_hint, parse_number,
+                                  swapped_hint, to_wgs84)
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
 #: How sure a point-in-polygon hit is: real boundaries vs generated (schematic, 示意) ones. A schematic boundary
@@ -81,7 +82,11 @@ def typed_point(lon, lat):
     if lon in ("", None) and lat in ("", None):
         return None, None
     if lon in ("", None) or lat in ("", None):
-        raise LocateError(_("Give both longitude and latitude, or neither."), "lon" if lon in ("", None) else "lat")
+        given, missing = ("lon", "lat") if lat in ("", None) else ("lat", "lon")
+        value = lon if given == "lon" else lat
+        if looks_like_pair(value):  # both numbers pasted in the one filled in
+            raise LocateError(number_hint(value), given)
+        raise LocateError(_("Give both longitude and latitude, or neither."), missing)
     lon, lat = _number(lon, "lon"), _number(lat, "lat")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         hint = swapped_hint(lon, lat)

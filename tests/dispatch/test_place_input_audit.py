@@ -28,7 +28,9 @@ def test_the_field_out_of_range_or_not_a_number_is_the_one_named():
 def test_a_decimal_comma_and_a_pasted_pair_are_told_apart():
     assert refusal("116,397", 39.9) == ("lon", "经纬度须为数字。 小数点请用“.”，如 116.397。")
     assert refusal(116.397, "39,909") == ("lat", "经纬度须为数字。 小数点请用“.”，如 39.909。")
-    assert refusal("116.397428,39.90923", "")[0] == "lat", "half a point: the empty one"
+    assert refusal("116.397428,39.90923", "") == ("lon", "“116.397428,39.90923”像是经度和纬度两个数：请分别填写经度和纬度。"), \
+        "both in the longitude, the latitude left empty: said so, not 「经度和纬度须同时填写」"
+    assert refusal(116.4, "") == ("lat", "经度和纬度须同时填写或都不填。")
     assert refusal("116.397428,39.90923", 39.9) == (
         "lon", "经纬度须为数字。 “116.397428,39.90923”像是经度和纬度两个数：请分别填写经度和纬度。")
     with translation.override("en"):
