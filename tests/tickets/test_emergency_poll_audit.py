@@ -147,3 +147,16 @@ def test_a_held_range_however_wide_is_skipped_not_read(world, client):
     forged = work_of(lambda: client.get("/dispatch/emergencies/", {
         "after": 1, "held": "2-9999999999", "since": NOW, "after_event": 1, "held_event": "2-9999999999"}))
     assert forged <= 2 * plain + 20, (forged, plain)
+
+
+@pytest.mark.parametrize("protection", [{"confidential": True}, {"request_type": "report"}])
+def test_a_protected_emergency_without_a_number_is_not_handed_to_a_call_taker(world, client, protection):
+    """The call-back box handed a confidential or report emergency that left no number to a call-taker
+    (「请交由接线员回拨」 under 「未留联系方式」): nobody can call it back, a call-taker neither."""
+    from tests.tickets.test_emergency_reveal_card import HAND_OVER, card
+
+    gas = new_ticket(world, text=GAS, channel="app", citizen_phone="", citizen_name="", **protection)
+    box = card(client, world.dispatcher, gas)
+    assert "data-call-back" in box and "未留联系方式" in box and HAND_OVER not in box
+    named = new_ticket(world, text=GAS, channel="app", citizen_phone="", citizen_name="王五", **protection)
+    assert HAND_OVER not in card(client, world.dispatcher, named)
