@@ -414,4 +414,8 @@ class Notice(models.Model):
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["unit", "read_at"])]
+        # The notices page lists a unit's unread notices, newest first, then its read ones (notices.UnreadFirst):
+        # each part walks one of these; the partial one also counts the unread (the menu's figure).
+        indexes = [models.Index(fields=["unit", "created_at", "id"], name="notice_unit_newest"),
+                   models.Index(fields=["unit", "created_at", "id"], condition=models.Q(read_at__isnull=True),
+                                name="notice_unit_unread")]

@@ -19,13 +19,16 @@ def notice_list(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in NoticeKind.values else ""
     unread_only = request.GET.get("unread") == "1"
-    page = page_of(request, notices.notices_for(request.user, kind, unread_only))
+    listing = notices.notices_for(request.user, kind, unread_only)
+    page = page_of(request, listing)
+    markable = notices.marker_unit_ids(request.user)
     for notice in page:
+        notice.markable = notice.unit_id in markable
         notice.title = text_for(request.user, notice.ticket, notice.ticket.title)
         notice.words = notices.words_for(request.user, notice)
     return render_page(request, "tickets/notice_list.html", {
         "page": page, "kind": kind, "unread_only": unread_only, "kinds": NoticeKind.choices,
-        "unread": notices.remember_unread(request.user),  # the menu's count too: one query
+        "unread": notices.remember_unread(request.user, None if kind else listing),  # the menu's too: one count
     })
 
 

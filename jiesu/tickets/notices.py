@@ -2,15 +2,17 @@
 
 The hotline centre's people (call-takers, dispatchers, its supervisors) read there the 「非来电紧急诉求」 notices
 emergencies.notify_dispatchers writes; a unit's people read their own unit's notices (the work list shows the
-newest unread ones too). An administrator, who acts for no unit, reads the hotline centre's. Marking one read is
-allowed to those who may read it (the role, the notice's unit among theirs, the ticket visible to them) and is
-logged: the notice keeps who and when, the ticket's history an event 「将通知标为已读」.
+newest unread ones too). An administrator, who acts for no unit, reads the hotline centre's; a city-level
+supervisor reads them beside the city's own, to oversee them, without marking them read. Marking one read is
+allowed to those whose units it is addressed to and who may read its ticket, and is logged: the notice keeps who and
+when, the ticket's history an event 「将提醒标为已读」 (also when a unit's staff open the ticket,
+services.mark_notices_read).
 """
 import re
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _, gettext_noop
 
@@ -19,7 +21,7 @@ from jiesu.core import scoping
 from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for
 from jiesu.tickets.emergencies import emergency_notice_words, emergency_of, hotline_centre
-from jiesu.tickets.models import Notice, NoticeKind
+from jiesu.tickets.models import Notice, NoticeKind, Ticket
 from jiesu.tickets.services import record_event
 
 #: Who opens the notices page.
@@ -28,8 +30,9 @@ READERS = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.UNIT_STAFF, R
 IN_MENU = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 
 
-def reader_unit_ids(user):
-    """The units whose notices `user` reads: those they act for; an administrator with none, the hotline centre."""
+def marker_unit_ids(user):
+    """The units whose notices `user` marks read: those they act for; an administrator with none, the hotline
+    centre."""
     units = scoping.acting_unit_ids(user)
     if not units and scoping.has_role(user, Role.ADMIN):
         hotline = hotline_centre()
@@ -37,19 +40,70 @@ def reader_unit_ids(user):
     return units
 
 
+def reader_unit_ids(user):
+    """The units whose notices `user` reads: those they mark read, and for a city-level supervisor (督办, whose city
+    unit is sent none) the hotline centre's too, to oversee how its people answer them (not to mark them read:
+    that stays the hotline's)."""
+    units = marker_unit_ids(user)
+    if user.role == Role.SUPERVISOR and scoping.is_city_wide(user):
+        hotline = hotline_centre()
+        units = units | ({hotline.pk} if hotline else set())
+    return units
+
+
+class UnreadFirst:
+    """The notices a page lists, as the paginator reads them (count, slices, iteration): the unread ones, newest
+    first, then the read ones, newest first. Each part walks an index of its own (`notice_unit_unread`, partial, and
+    `notice_unit_newest`), so a page reads its 25 rows; one ORDER BY on "unread" sorted every notice of the unit
+    (100,000 hotline notices: 105 ms on SQLite and 180 ms on PostgreSQL for the first page, bench/notices.py)."""
+
+    def __init__(self, notices, unread_only=False):
+        newest = notices.order_by("-created_at", "-pk")
+        self.unread = newest.filter(read_at__isnull=True)
+        self.read = newest.none() if unread_only else newest.filter(read_at__isnull=False)
+        self.every = self.unread if unread_only else newest
+        self._counts = None
+
+    def counts(self):
+        """(unread, read), asked once; the read ones as all but the unread (counted on the index alone)."""
+        if self._counts is None:
+            unread = self.unread.count()
+            self._counts = (unread, self.every.count() - unread if self.every is not self.unread else 0)
+        return self._counts
+
+    def count(self):
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("UnreadFirst takes slices only")
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        unread = self.counts()[0]
+        rows = list(self.unread[start:min(stop, unread)]) if start < unread else []
+        if stop > unread:
+            rows += self.read[max(start - unread, 0):stop - unread]
+        for notice in rows:
+            notice.unread = notice.read_at is None
+        return rows
+
+    def __iter__(self):
+        return iter(self[:])
+
+
 def notices_for(user, kind="", unread_only=False):
-    """The notices `user` reads (of `kind` when given), unread first, then the newest first."""
+    """The notices `user` reads (of `kind` when given), unread first, then the newest first (UnreadFirst)."""
     if not scoping.has_role(user, *READERS):
-        return Notice.objects.none()
-    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
-    notices = Notice.objects.filter(unit_id__in=reader_unit_ids(user),
-                                    ticket__in=scoping.visible_tickets(user))
+        return UnreadFirst(Notice.objects.none())
+    notices = Notice.objects.filter(unit_id__in=reader_unit_ids(user))
+    if not scoping.is_city_wide(user):  # asked of each notice's one ticket: the page's rows walk the index
+        notices = notices.filter(Exists(scoping.visible_tickets(user, Ticket.objects.filter(pk=OuterRef("ticket_id")))))
     if kind:
         notices = notices.filter(kind=kind)
-    if unread_only:
-        notices = notices.filter(read_at__isnull=True)
-    return (notices.select_related("ticket", "ticket__district", "ticket__street", "unit", "read_by")
-            .annotate(unread=unread).order_by("-unread", "-created_at", "-pk"))
+    return UnreadFirst(notices.select_related("ticket", "ticket__district", "ticket__street", "unit", "read_by"),
+                       unread_only)
 
 
 def unread_count(user):
@@ -60,9 +114,10 @@ def unread_count(user):
     return kept if kept is not None else notices_for(user, unread_only=True).count()
 
 
-def remember_unread(user):
-    """unread_count(user), kept on `user` for the rest of the request (the notices page's heading and menu)."""
-    user._unread_notices = notices_for(user, unread_only=True).count()
+def remember_unread(user, listing=None):
+    """unread_count(user), kept on `user` for the rest of the request (the notices page's heading and menu).
+    `listing`: the page's notices_for(user) of every kind, whose unread part is counted already."""
+    user._unread_notices = (listing if listing is not None else notices_for(user, unread_only=True)).counts()[0]
     return user._unread_notices
 
 
@@ -125,7 +180,7 @@ def words_for(user, notice, masked=None):
 
 
 def may_mark_read(user, notice):
-    return (scoping.has_role(user, *READERS) and notice.unit_id in reader_unit_ids(user)
+    return (scoping.has_role(user, *READERS) and notice.unit_id in marker_unit_ids(user)
             and scoping.can_view(user, notice.ticket))
 
 
@@ -133,7 +188,7 @@ def mark_read(user, notice):
     """「标为已读」: the notice keeps who and when, the ticket's history says so. True when it was unread (a second
     click, or someone else's first, changes nothing)."""
     if not may_mark_read(user, notice):
-        raise Forbidden(_("This notice is not addressed to your unit."))
+        raise Forbidden(_("This notice is not addressed to your unit."))  # a city supervisor's too: read only
     now = timezone.now()
     if not Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=now, read_by=user):
         return False

@@ -167,6 +167,9 @@ class IntakeData:
     place_decided: dict | None = None  # set by locate() when a point and an address were both given: by, reason
 
 
+ADDRESS_MAX = Ticket._meta.get_field("address").max_length
+
+
 def validate_intake(data: IntakeData):
     """Check everything before anything is written; returns (category, place units)."""
     text = require_text(data.text, "text", _("Description"), 4000)
@@ -175,6 +178,9 @@ def validate_intake(data: IntakeData):
         raise DomainError(_("Title is too long (at most %(n)d characters).") % {"n": 120}, field="title")
     if data.channel not in Channel.values:
         raise DomainError(_("Unknown channel “%(v)s”.") % {"v": data.channel}, field="channel")
+    if len((data.address or "").strip()) > ADDRESS_MAX:  # refused, not cut: the rest of it would be lost unsaid
+        raise DomainError(_("%(field)s is too long (at most %(n)d characters).") % {"field": _("Address"),
+                                                                                    "n": ADDRESS_MAX}, field="address")
     category = None
     if data.category_code:
         category = category_by_code(data.category_code)
@@ -355,7 +361,7 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
     now = at or timezone.now()
     ticket = Ticket(
         channel=data.channel, request_type=request_type, title=title, text=text,
-        address=(data.address or "").strip()[:200], lon=data.lon, lat=data.lat,
+        address=(data.address or "").strip(), lon=data.lon, lat=data.lat,
         citizen_name="" if data.anonymous else data.citizen_name.strip()[:60],
         citizen_phone="" if data.anonymous else phone_digits(data.citizen_phone)[:30],
         anonymous=data.anonymous, confidential=data.confidential, category=category,
@@ -1502,10 +1508,21 @@ def reveal_contact(user, ticket):
 
 
 def mark_notices_read(user, ticket):
-    """The unit's notices about a ticket count as read once its staff (or a worker of the grid) open the ticket."""
-    if user.is_authenticated and user.role in lifecycle.HANDLERS:
-        Notice.objects.filter(ticket=ticket, unit_id__in=scoping.acting_unit_ids(user),
-                              read_at__isnull=True).update(read_at=timezone.now(), read_by=user)
+    """The unit's notices about a ticket count as read once its staff (or a worker of the grid) open the ticket; the
+    ticket's history says so, as for 「标为已读」 (notices.mark_read), naming the notices this opening marked."""
+    if not (user.is_authenticated and user.role in lifecycle.HANDLERS):
+        return
+    unread = list(Notice.objects.filter(ticket=ticket, unit_id__in=scoping.acting_unit_ids(user),
+                                        read_at__isnull=True).values_list("pk", flat=True))
+    if not unread:
+        return
+    now = timezone.now()
+    Notice.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=now, read_by=user)
+    marked = list(Notice.objects.filter(pk__in=unread, read_at=now, read_by=user).order_by("pk")
+                  .values_list("pk", "kind"))  # not those someone else marked meanwhile
+    if marked:
+        record_event(ticket, "notice_read", user, ticket.state, ticket.state, at=now, on_opening=True,
+                     notices=[pk for pk, _kind in marked], notice_kinds=sorted({kind for _pk, kind in marked}))
 
 
 def masked_contact(ticket):

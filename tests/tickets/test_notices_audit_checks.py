@@ -96,7 +96,7 @@ def test_a_withheld_tickets_notice_leaks_nothing_to_a_unit_that_may_not_read_it(
         assert "13912345678" not in html and "139****5678" in html
 
 
-def test_an_administrator_reads_the_hotlines_notices_a_city_supervisor_none(world, client):
+def test_an_administrator_reads_and_marks_the_hotlines_notices(world, client):
     admin = User.objects.create_user("adm", password="pw", role=Role.ADMIN, unit=None)
     gas = Notice.objects.get(ticket=new_ticket(world, text=GAS, channel="app"), kind=NoticeKind.EMERGENCY)
     html = page(client, admin)[1]
@@ -104,8 +104,6 @@ def test_an_administrator_reads_the_hotlines_notices_a_city_supervisor_none(worl
     client.post(f"/notices/{gas.pk}/read/")
     gas.refresh_from_db()
     assert gas.read_by == admin
-    html = page(client, world.supervisor)[1]  # the city's supervisor acts for the city, not the hotline
-    assert "暂无提醒" in html and "nav-count" not in html
 
 
 def test_marking_read_needs_the_csrf_token_and_is_done_once(world, client):
@@ -170,8 +168,7 @@ def test_thousands_of_notices_page_unread_first_then_newest_with_the_same_querie
             html = client.get("/notices/", {"page": number}).content.decode()
         counts.append(len(queries.captured_queries))
         shown = [int(pk) for pk in re.findall(r'id="notice-(\d+)"', html)]
-        listed = list(notices.notices_for(world.dispatcher).values_list("pk", flat=True)[(number - 1) * 25:
-                                                                                         number * 25])
+        listed = [n.pk for n in notices.notices_for(world.dispatcher)[(number - 1) * 25:number * 25]]
         assert shown == listed and len(shown) == 25
     everything = list(notices.notices_for(world.dispatcher))
     assert all(a.unread >= b.unread for a, b in zip(everything, everything[1:]))

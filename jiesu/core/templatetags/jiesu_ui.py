@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from jiesu.accounts.models import SYSTEM_USERNAME
 from jiesu.core import drafts
@@ -320,6 +320,22 @@ def _new_app_details(kind, p):
         out.append(_("to call back an emergency not recorded by phone (%(line)s)") % {"line": p.get("line") or "?"})
     elif kind == "contact_revealed" and p.get("basis") == "role":
         out.append(_("by the viewer's duty"))
+    if kind == "notice_read":
+        out += _notice_read_details(p)
+    return out
+
+
+def _notice_read_details(p):
+    """Which notices were marked read (tickets.notices.mark_read: one; services.mark_notices_read: those the unit
+    had unread when its staff opened the ticket), and how."""
+    from jiesu.tickets.models import NoticeKind
+
+    kinds = p.get("notice_kinds") or ([p["notice_kind"]] if p.get("notice_kind") else [])
+    labels = [str(NoticeKind(k).label) if k in NoticeKind.values else k for k in kinds]
+    out = [_("Notice: %(v)s") % {"v": pgettext("between names in a list", ", ").join(labels)}] if labels else []
+    if p.get("on_opening"):
+        out.append(ngettext("%(n)d notice read on opening the ticket", "%(n)d notices read on opening the ticket",
+                            len(p.get("notices") or [])) % {"n": len(p.get("notices") or [])})
     return out
 
 
