@@ -132,14 +132,17 @@ def validation_message(error, field):
     return says() if says else _("%(field)s: %(problem)s") % {"field": name, "problem": error.get("msg", "")}
 
 
-def _no_bool(value):
+def _coordinate(value):
+    from jiesu.dispatch.coords import number_text
+
     if isinstance(value, bool):  # pydantic reads true as 1.0: a longitude of 1, "outside the city"
         raise PydanticCustomError("float_type", "Input should be a valid number")
-    return value
+    return number_text(value) if isinstance(value, str) else value  # 116。41, as the intake page reads it
 
 
-#: A longitude or latitude in a request: a finite number (or a number in a string), not true/false, not NaN.
-Coordinate = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
+#: A longitude or latitude in a request: a finite number (or a number in a string, read as the intake page reads
+#: it: coords.number_text), not true/false, not NaN.
+Coordinate = Annotated[float, BeforeValidator(_coordinate), Field(allow_inf_nan=False)]
 
 
 def install_error_handlers(api):

@@ -53,3 +53,12 @@ def test_the_page_reads_a_point_typed_in_chinese_input_mode_and_says_what_a_past
     comma = client.post("/intake/", {"channel": "phone", "text": TEXT, "lon": "116.41", "lat": "39,91"})
     assert comma.context["form"].errors["lat"] == ["请输入数字，如 39.909。 小数点请用“.”，如 39.91。"]
     assert Ticket.objects.count() == 1
+
+
+def test_the_locate_api_reads_the_point_as_the_page_does(gw, api, client):
+    """The intake page's line under 地址 sends the fields as typed to GET /dispatch/locate: 116。41 (read by the page)
+    was a 422 there, and the line kept the place of the address alone."""
+    client.force_login(gw.call_taker)
+    located = client.get("/api/v1/dispatch/locate", {"lon": "116。41", "lat": "３９．９１"})
+    assert located.status_code == 200 and located.json()["street"]["code"] == gw.street.code
+    assert api(lon="116。41", lat="39.91").json()["street"] == gw.street.code
