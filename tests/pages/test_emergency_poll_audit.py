@@ -64,3 +64,46 @@ def test_a_server_error_or_a_network_failure_is_said_in_english_after_two_polls(
     poll(page)
     assert warning.is_hidden() and fire.number in page.locator("#emergency-alert").inner_text()
     assert page.title().startswith("(1) ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_slower_than_its_interval_does_not_announce_twice(live_server, page, world):  # noqa: F811
+    """A poll answered after the next one was sent (a slow server, a stalled network): both sent the same cursor
+    and both announced the same emergency, 「(2) 紧急」 for one."""
+    new_ticket(world)
+    force_login(page, live_server, world.dispatcher)
+    page.goto(live_server.url + "/dispatch/")
+    title = page.title()
+    held = []
+    page.route("**/dispatch/emergencies/**", lambda route: held.append(route))
+    gas = new_ticket(world, text=GAS, channel="app")
+    page.evaluate("() => { window.jiesuEmergencyAlert.poll(); }")
+    page.wait_for_function("window.jiesuEmergencyAlert.asked >= 1")
+    page.evaluate("() => { window.jiesuEmergencyAlert.poll(); }")  # the next tick, the first still unanswered
+    asked = page.evaluate("window.jiesuEmergencyAlert.asked")
+    while len(held) < asked:  # the requests sent reach the route (Playwright hands them over as it waits)
+        page.wait_for_timeout(50)
+    for route in held:
+        route.continue_()
+    page.wait_for_function("window.jiesuEmergencyAlert.answered === window.jiesuEmergencyAlert.asked")
+    banner = page.locator("#emergency-alert")
+    assert banner.locator("li").count() == 1 and gas.number in banner.inner_text()
+    assert page.title() == f"(1) 紧急 · {title}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_never_answered_is_dropped_after_two_intervals_and_asked_again(live_server, page, world):  # noqa: F811
+    new_ticket(world)
+    force_login(page, live_server, world.dispatcher)
+    page.clock.install()
+    page.goto(live_server.url + "/dispatch/")
+    page.route("**/dispatch/emergencies/**", lambda route: None)  # a stalled network: no answer ever
+    page.evaluate("() => { window.jiesuEmergencyAlert.poll(); }")
+    page.clock.run_for(15_000)  # the next tick waits for the unanswered poll
+    assert page.evaluate("[window.jiesuEmergencyAlert.asked, window.jiesuEmergencyAlert.answered]") == [1, 0]
+    page.clock.run_for(15_500)
+    page.wait_for_function("window.jiesuEmergencyAlert.answered === 1")  # dropped as a failure
+    page.unroute("**/dispatch/emergencies/**")
+    gas = new_ticket(world, text=GAS, channel="app")
+    page.evaluate("window.jiesuEmergencyAlert.poll()")
+    assert gas.number in page.locator("#emergency-alert").inner_text()

@@ -8,7 +8,8 @@
    prefix until the next one. A browser starts sound only after the user has touched the page: the AudioContext is
    made on the first click or key. A poll that fails is said (#emergency-poll-failed, and 「(!) 提醒中断」 before the
    page title): a lapsed login (401) at once, a server error or the network after two polls in a row (one may be a
-   moment's blip); the cursors stay, so the next poll that answers announces what was recorded meanwhile. */
+   moment's blip); the cursors stay, so the next poll that answers announces what was recorded meanwhile. A poll is
+   not sent while the one before is unanswered (both would announce the same emergencies), for at most 30 s. */
 (function () {
   "use strict";
   var INTERVAL_MS = 15000;
@@ -25,8 +26,11 @@
                      since: box.dataset.sinceEvent || ""};
   var unseen = 0;
   var audio = null;
+  var pending = null;  // the poll sent and not yet answered
   var api = window.jiesuEmergencyAlert = {
     poll: poll,
+    asked: 0,  // the polls sent
+    answered: 0,  // the polls answered (or failed)
     tones: 0,  // the tones started
     audioState: function () { return audio ? audio.state : "none"; }
   };
@@ -142,9 +146,17 @@
   }
 
   function poll() {
+    // A poll still unanswered (a slow server, a stalled network) is waited for, not sent again: both would send the
+    // same cursor and announce the same emergencies twice.
+    if (pending) { return pending; }
+    api.asked += 1;
     var url = box.dataset.poll + "?" + cursorParams(cursor, "").slice(1) + cursorParams(eventCursor, "_event") +
       (box.dataset.district ? "&district=" + encodeURIComponent(box.dataset.district) : "");
-    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    // ...but not for ever: one unanswered after two intervals is dropped (a failure; the cursor stays, nothing is lost)
+    var stop = window.AbortController ? new window.AbortController() : null;
+    var timer = stop ? window.setTimeout(function () { stop.abort(); }, 2 * INTERVAL_MS) : null;
+    pending = fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"},
+                          signal: stop ? stop.signal : undefined})
       .then(function (response) {
         if (!response.ok) { failed(response.status === 401); return null; }
         return response.json();
@@ -156,7 +168,9 @@
         eventCursor = cursorOf(found, "_event");
         if (found.count > 0) { show(found); }
       })
-      .catch(function () { failed(false); });  // the network, or an answer that is no JSON: asked again next time
+      .catch(function () { failed(false); })  // the network, or an answer that is no JSON: asked again next time
+      .then(function () { window.clearTimeout(timer); pending = null; api.answered += 1; });
+    return pending;
   }
 
   sound.checked = soundOn();
