@@ -4,7 +4,8 @@
    place's names and the reason from the API. A street chosen in the picker is the ticket's place: then a missing
    place is not worth a word. With longitude and latitude filled in too, they are sent along: the API weighs the
    point against the address as intake will (locator.weigh_address), and the line says, instead of the names found
-   in the address, the locator's reason: which one it takes and why, the words the intake event keeps. */
+   in the address, the locator's reason: which one it takes and why, the words the intake event keeps; a point the
+   API refuses (out of range, not a number) is said so, as 受理 would refuse it. */
 (function () {
   "use strict";
   var line = document.getElementById("address-place");
@@ -60,8 +61,20 @@
     var withPoint = point();
     var url = line.dataset.url + "?address=" + encodeURIComponent(text) + withPoint;
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (place) { if (place && mine === asked) { show(place, withPoint); } })
+      .then(function (response) {
+        if (response.ok) { return response.json(); }
+        if (!withPoint || response.status >= 500) { return null; }
+        // the point typed is refused (400/422, the field named): 受理 would refuse it too, say why
+        return response.json().then(function (body) { return {refused: body.message}; });
+      })
+      .then(function (place) {
+        if (!place || mine !== asked) { return; }
+        if (place.refused !== undefined) {
+          say(fill(line.dataset.pointRefused, {reason: place.refused}), "refused");
+          return;
+        }
+        show(place, withPoint);
+      })
       .catch(function () { /* the line stays as it was: the ticket is placed on 受理 all the same */ });
   }
 
