@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from jiesu.core import scoping
 from jiesu.tickets.models import (
-    OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, Notice, RequestState,
+    OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, RequestState,
     ReturnRequest, State, Ticket, TicketEvent,
 )
 from jiesu.units.models import Unit
@@ -441,11 +441,14 @@ def next_step_due(assignment):
 
 
 def unit_notices(user, limit=8):
+    """The work list's notices: the newest `limit` unread ones of open tickets, read as the notices page reads them
+    (the units the user acts for, the tickets they may open), and how many unread ones that page lists."""
+    from jiesu.tickets.notices import notices_for
+
     if not user.unit_id:
         return [], 0
-    qs = (Notice.objects.filter(unit_id=user.unit_id, read_at__isnull=True, ticket__state__in=OPEN_STATES)
-          .select_related("ticket", "created_by").order_by("-created_at"))
-    return list(qs[:limit]), qs.count()
+    unread = notices_for(user, unread_only=True)
+    return list(unread.unread.filter(ticket__state__in=OPEN_STATES).select_related("created_by")[:limit]), unread.count()
 
 
 # ── search ──────────────────────────────────────────────────────────────────

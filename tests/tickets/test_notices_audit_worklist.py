@@ -49,7 +49,44 @@ def test_the_work_list_leads_to_the_notices_it_cannot_show(world, client):
                                   created_at=timezone.now()) for i in range(11)]
     notices = worklist(client, world.street_staff)
     assert notices.count("<li class=") == 8
-    link = re.search(r'<a href="([^"]+)">共11条提醒。</a>', notices)
+    link = re.search(r'<a href="([^"]+)">共11条未读提醒。</a>', notices)
     assert link is not None, notices
     listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
     assert all(f'id="notice-{n.pk}"' in listed for n in made)
+
+
+def test_the_work_lists_count_is_the_one_its_link_leads_to(world, client):
+    """The work list lists the newest unread notices of open tickets; its 「共N条未读提醒」 counts what the notices page
+    it links to lists as unread: a notice of a ticket closed meanwhile too."""
+    from django.utils import timezone
+
+    from jiesu.tickets.models import Ticket
+
+    ticket, closed = new_ticket(world), new_ticket(world)
+    for t in (ticket, closed):
+        services.dispatch(world.dispatcher, t, world.street.pk)
+    made = [Notice.objects.create(ticket=ticket, unit=world.street, kind=NoticeKind.REMIND, text=f"第{i}次催办",
+                                  created_at=timezone.now()) for i in range(9)]
+    made.append(Notice.objects.create(ticket=closed, unit=world.street, kind=NoticeKind.REMIND, text="已办结的催办",
+                                      created_at=timezone.now()))
+    Ticket.objects.filter(pk=closed.pk).update(state="closed")
+    notices = worklist(client, world.street_staff)
+    assert notices.count("<li class=") == 8 and "已办结的催办" not in notices
+    link = re.search(r'<a href="([^"]+)">共10条未读提醒。</a>', notices)
+    assert link is not None, notices
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert all(f'id="notice-{n.pk}"' in listed for n in made) and "共10条提醒" in listed
+
+
+def test_the_work_list_shows_no_notice_of_a_ticket_its_unit_may_not_open(world, client):
+    """A notice addressed to a unit about a ticket it may not open (never dispatched to it, outside its territory)
+    is left out, as on the notices page."""
+    from django.utils import timezone
+
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.street.pk)
+    Notice.objects.create(ticket=ticket, unit=world.dept, kind=NoticeKind.SUPERVISE, text="请协助处理",
+                          created_at=timezone.now())
+    client.force_login(world.dept_staff)
+    assert client.get(f"/tickets/{ticket.pk}/").status_code in (403, 404)
+    assert "请协助处理" not in client.get("/work/").content.decode()
