@@ -17,8 +17,8 @@ from jiesu.categories.admin import ByName, category_label, titled
 from jiesu.dispatch import accuracy, router
 from jiesu.dispatch.gazetteer import seed_gazetteer
 from jiesu.dispatch.memory import MOST_ROWS
-from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntrySource,
-                                   GazetteerEntry, RetrainRun, stored_point)
+from jiesu.dispatch.models import (AUTO_THRESHOLD_MIN, AutoDispatchRule, DispatchSuggestion, EntryKind,
+                                   EntrySource, GazetteerEntry, RetrainRun, stored_point)
 from jiesu.tickets.forms import COORD_SYSTEMS, CoordinateField
 from jiesu.tickets.models import Ticket
 
@@ -43,6 +43,24 @@ class GazetteerEntryForm(forms.ModelForm):
     class Meta:
         model = GazetteerEntry
         fields = ("name", "kind", "unit", "lon", "lat", "coord_system", "active", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "kind" in self.fields and not self.unit_name_kept():  # 单位名称: the org tree's, not typed by hand
+            kind = self.fields["kind"]  # not offered; still a valid choice, so that clean_kind says why
+            kind.widget.choices = [c for c in kind.choices if c[0] != EntryKind.UNIT]
+
+    def unit_name_kept(self):
+        """Whether the entry is a unit's own name already (an org-tree entry being edited keeps its kind)."""
+        return self.instance.pk is not None and self.instance.kind == EntryKind.UNIT
+
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        if kind == EntryKind.UNIT and not self.unit_name_kept():
+            raise forms.ValidationError(_("A unit's own name comes from the org tree (the action “Bring the whole "
+                                          "gazetteer in step with the org tree”): for a name added by hand choose "
+                                          "alias, road, landmark or residential compound."))
+        return kind
 
     def clean(self):
         cleaned = super().clean()

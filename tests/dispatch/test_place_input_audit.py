@@ -134,3 +134,26 @@ def test_the_round_trip_is_exact_to_a_millimetre_over_a_grid_of_beijing():
                 back = from_wgs84(*to_wgs84(lon, lat, system), system)
                 worst = max(worst, distance_m(lon, lat, *there), distance_m(lon, lat, *back))
         assert worst < 0.001, (system, worst)
+
+
+def test_the_admin_offers_no_unit_name_kind_for_a_name_added_by_hand(dispatch_db, admin_client):
+    """单位名称 comes from the org tree (as `jiesu gazetteer load` refuses it): a name added by hand as one counted as a
+    unit's own name — matched at 0.95, and another place's entry of that name then refused as 「是单位名称」 instead
+    of saved with the namesake warning. An org-tree entry edited keeps its kind."""
+    from django.urls import reverse
+
+    from jiesu.dispatch.models import GazetteerEntry
+
+    add = reverse("admin:dispatch_gazetteerentry_add")
+    page = admin_client.post(add, {"name": "某某大院儿", "kind": "unit", "unit": jingshan().pk, "active": "on",
+                                   "note": ""})
+    assert page.status_code == 200 and not GazetteerEntry.objects.filter(name="某某大院儿").exists()
+    assert page.context_data["adminform"].form.errors["kind"] == [
+        "单位名称来自组织树（操作“按组织树更新整个地名库”）：手工添加的地名请选择别名、道路、地标或小区。"]
+    assert 'value="unit"' not in admin_client.get(add).content.decode()
+    own = GazetteerEntry.objects.get(name="景山街道", kind="unit", unit=jingshan())
+    change = reverse("admin:dispatch_gazetteerentry_change", args=[own.pk])
+    assert 'value="unit" selected' in admin_client.get(change).content.decode()
+    saved = admin_client.post(change, {"name": "景山街道", "kind": "unit", "unit": jingshan().pk, "active": "on",
+                                       "note": "核对过"})
+    assert saved.status_code == 302 and GazetteerEntry.objects.get(pk=own.pk).note == "核对过"
