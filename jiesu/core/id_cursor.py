@@ -59,6 +59,16 @@ def advance_over(cursor, ranges, now, grace=GRACE_S):
     return Cursor(after)
 
 
+def within(cursor, last):
+    """The cursor of a table whose highest id is `last`: one standing above it (a database restored from a backup,
+    a sequence reset: the ids it read are given again) is brought back to it, and held ranges above it are cut to
+    it (their ids would be new rows); a gap below is left waiting."""
+    if cursor.after > last:
+        return Cursor(last)
+    held = tuple((first, min(end, last)) for first, end in cursor.held if first <= last)
+    return cursor if held == cursor.held else Cursor(cursor.after, held, cursor.since if held else None)
+
+
 def waited_enough(cursor, after, now, grace):
     """Whether the gap just above `after` is the one the cursor has been stopped at for `grace` seconds."""
     return after == cursor.after and cursor.since is not None and now - cursor.since >= grace

@@ -18,25 +18,29 @@ def unread_rows(table, cursor, limit, columns="id"):
 
 
 def unread_ranges(table, cursor, limit):
-    """The ranges ((first, last), …, ascending) of the ids of `table` above the cursor that it does not hold, the
-    first `limit` of them: the database numbers them (an island of ids that follow one another is one row), so a
-    poll walks an import's 100,000 rows in one query and a few rows. Each stretch between two held ranges is asked
-    on its own, on the primary key's range: a held range, however wide (a page may send "1-9999999999"), is
-    skipped, not read and filtered."""
-    found, bounds = [], [cursor.after, *(bound for held in cursor.held for bound in held)]
+    """(the ranges ((first, last), …, ascending) of the ids of `table` above the cursor that it does not hold, the
+    first `limit` of them; the table's highest id, 0 when none): the database numbers them (an island of ids that
+    follow one another is one row), so a poll walks an import's 100,000 rows in one query and a few rows. Each
+    stretch between two held ranges is asked on its own, on the primary key's range: a held range, however wide (a
+    page may send "1-9999999999"), is skipped, not read and filtered. The highest id comes with the last stretch's
+    query (id_cursor.within: a cursor above it is brought back)."""
+    found, highest, bounds = [], None, [cursor.after, *(bound for held in cursor.held for bound in held)]
     with connection.cursor() as sql:
         for index in range(0, len(bounds), 2):
-            if limit <= 0:
-                break
-            below = bounds[index + 1] if index + 1 < len(bounds) else None
+            last = index + 1 >= len(bounds)
+            if limit <= 0 and not last:
+                continue
             sql.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS "
-                        f"island FROM (SELECT id FROM {table} WHERE id > %s{'' if below is None else ' AND id < %s'} "
-                        "ORDER BY id LIMIT %s) AS unread) AS numbered GROUP BY island ORDER BY 1",
-                        [bounds[index], *([] if below is None else [below]), limit])
+                        f"island FROM (SELECT id FROM {table} WHERE id > %s{'' if last else ' AND id < %s'} "
+                        "ORDER BY id LIMIT %s) AS unread) AS numbered GROUP BY island"
+                        + (f" UNION ALL SELECT -1, MAX(id), 0 FROM {table}" if last else "") + " ORDER BY 1",
+                        [bounds[index], *([] if last else [bounds[index + 1]]), max(limit, 0)])
             islands = sql.fetchall()
-            found += [(first, last) for first, last, _count in islands]
-            limit -= sum(count for _first, _last, count in islands)
-    return found
+            if last:
+                highest, islands = islands[0][1] or 0, islands[1:]
+            found += [(first, end) for first, end, _count in islands]
+            limit -= sum(count for _first, _end, count in islands)
+    return found, highest
 
 
 def start_cursor(table, window, now=None):

@@ -170,10 +170,10 @@ def waiting_since(user, cursor, district=None, now=None):
     """(the cursor after this poll, the awaiting rows of the tickets recorded above `cursor` and not read before).
     The id range is read for every ticket, those `user` may not read too, so that a gap is a ticket not yet
     committed, not one out of their sight; then the new ones awaiting dispatch that `user` may read."""
-    ranges = unread_ranges(Ticket._meta.db_table, cursor, POLL_SPAN)
+    ranges, highest = unread_ranges(Ticket._meta.db_table, cursor, POLL_SPAN)
     moved = id_cursor.advance_over(cursor, ranges, now or time.time())
-    if not ranges:
-        return moved, []
+    if not ranges:  # nothing new: a cursor above the last id (a restored database) is brought back to it
+        return id_cursor.within(moved, highest), []
     new = Ticket.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), state=State.NEW)
     return moved, awaiting(read_in(ranges, visible_rows(user, new)), district)
 
@@ -188,10 +188,10 @@ def queue_entries_since(cursor, now=None):
     not read before put back in the queue): the events' ids walked as ranges (at most POLL_SPAN, whatever their
     kind: filtering on the states first would read the same range again at every poll until one came), then those
     of the ranges that made a ticket 新建 again."""
-    ranges = unread_ranges(TicketEvent._meta.db_table, cursor, POLL_SPAN)
+    ranges, highest = unread_ranges(TicketEvent._meta.db_table, cursor, POLL_SPAN)
     moved = id_cursor.advance_over(cursor, ranges, now or time.time())
     if not ranges:
-        return moved, {}
+        return id_cursor.within(moved, highest), {}
     rows = (TicketEvent.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), to_state=State.NEW)
             .exclude(from_state__in=("", State.NEW)).order_by("pk").values_list("pk", "ticket_id", "from_state"))
     return moved, {ticket: pk for pk, ticket, before in read_in(ranges, rows) if puts_back_in_queue(before, State.NEW)}

@@ -77,3 +77,12 @@ def test_ranges_read_move_the_cursor_as_their_ids_would():
     assert advance_over(Cursor(10), ranges, NOW) == advance(Cursor(10), ids, NOW) == Cursor(
         2000, ((2002, 5000), (5003, 5003)), NOW)
     assert advance_over(Cursor(2000, ((2002, 5000),), NOW), [(2001, 2001), (5001, 5001)], NOW + 1) == Cursor(5001)
+
+
+def test_a_cursor_above_the_tables_last_id_is_brought_back_to_it():
+    from jiesu.core.id_cursor import within
+
+    assert within(Cursor(5000, ((5002, 5100),), NOW), 4000) == Cursor(4000)  # a restored database
+    assert within(Cursor(100, ((102, 105),), NOW), 104) == Cursor(100, ((102, 104),), NOW)  # the newest deleted
+    assert within(Cursor(100, ((102, 105),), NOW), 101) == Cursor(100)
+    assert within(Cursor(100, ((102, 105),), NOW), 105) == Cursor(100, ((102, 105),), NOW)

@@ -160,3 +160,36 @@ def test_a_protected_emergency_without_a_number_is_not_handed_to_a_call_taker(wo
     assert "data-call-back" in box and "未留联系方式" in box and HAND_OVER not in box
     named = new_ticket(world, text=GAS, channel="app", citizen_phone="", citizen_name="王五", **protection)
     assert HAND_OVER not in card(client, world.dispatcher, named)
+
+
+def test_a_page_from_before_a_restore_hears_of_the_ids_given_again(world):
+    """A database restored from a backup (or a sequence reset) gives again ids a page open through it had read: its
+    cursor stood above every id, and it announced nothing until the new ids passed it (an hour's intakes lost, an
+    hour of silence). An empty poll whose cursor stands above the table's last id is brought back to it."""
+    new_ticket(world, text=GAS)
+    restored = (last_id(Ticket), last_id(TicketEvent))
+    page = (Cursor(restored[0] + 1000), Cursor(restored[1] + 5000))  # what the page had read before the restore
+    first = emergencies.new_emergencies(world.dispatcher, page[0], None, page[1], now=NOW)
+    assert (first.count, first.cursor, first.event_cursor) == (0, Cursor(restored[0]), Cursor(restored[1]))
+    gas = new_ticket(world, text=GAS, channel="app")
+    assert gas.pk <= page[0].after
+    second = emergencies.new_emergencies(world.dispatcher, first.cursor, None, first.event_cursor, now=NOW + 15)
+    assert [e.pk for e in second.named] == [gas.pk]
+
+
+def test_a_held_range_above_the_last_id_is_dropped_and_a_gap_below_still_waits(world):
+    """The newest ticket deleted while the cursor holds it: the range is clipped to the ids that are, the gap below
+    it still waits for its late commit (nothing is passed without its grace)."""
+    from tests.tickets.helpers import not_yet_committed
+
+    new_ticket(world)
+    after = last_id(Ticket)
+    late, newest = new_ticket(world, text=GAS, channel="app"), new_ticket(world)
+    commit = not_yet_committed(late)
+    held = emergencies.new_emergencies(world.dispatcher, Cursor(after), now=NOW).cursor
+    assert held == Cursor(after, ((newest.pk, newest.pk),), NOW)
+    Ticket.objects.filter(pk=newest.pk).delete()
+    again = emergencies.new_emergencies(world.dispatcher, held, now=NOW + 15)
+    assert again.count == 0 and again.cursor.after == after
+    commit()
+    assert [e.pk for e in emergencies.new_emergencies(world.dispatcher, again.cursor, now=NOW + 30).named] == [late.pk]
