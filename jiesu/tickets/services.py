@@ -209,7 +209,7 @@ def locate(data: IntakeData):
     if lon is not None:
         from jiesu.dispatch.locator import locate_coordinates
 
-        found = locate_coordinates(lon, lat, "wgs84")
+        found = locate_coordinates(data.lon, data.lat, data.coord_system)  # the datum declared, as the reason says
         if found.district is not None:
             data.lon, data.lat = lon, lat
             return placed_by_point(data, found)

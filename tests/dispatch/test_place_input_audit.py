@@ -157,3 +157,32 @@ def test_the_admin_offers_no_unit_name_kind_for_a_name_added_by_hand(dispatch_db
     saved = admin_client.post(change, {"name": "景山街道", "kind": "unit", "unit": jingshan().pk, "active": "on",
                                        "note": "核对过"})
     assert saved.status_code == 302 and GazetteerEntry.objects.get(pk=own.pk).note == "核对过"
+
+
+def test_intake_records_the_reason_the_page_line_shows_for_a_gcj02_point(dispatch_db):
+    """The page's line under 地址 asks GET /dispatch/locate with the datum chosen: 「坐标（GCJ-02）落在…」; intake
+    located the point converted to WGS-84 and recorded 「坐标（WGS-84）落在…」 in the intake event."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from jiesu.accounts.models import Role
+    from jiesu.dispatch.wording import word
+    from jiesu.tickets import services
+    from jiesu.tickets.models import TicketEvent
+    from jiesu.tickets.queries import stored_parts
+    from jiesu.units.models import Unit
+
+    user = get_user_model().objects.create_user("ct", password="pw", role=Role.CALL_TAKER,
+                                                unit=Unit.objects.get(code="110101"))
+    street = Unit.objects.filter(code="110101002").defer("geometry").get()
+    lon, lat = from_wgs84(street.center_lon, street.center_lat, "gcj02")
+    place = {"address": "东城区王府井大街", "lon": lon, "lat": lat, "coord_system": "gcj02"}
+    ticket, _created = services.create_ticket(user, services.IntakeData(text="路灯不亮，晚上很黑", **place))
+    payload = TicketEvent.objects.get(ticket=ticket, kind="intake").payload
+    with translation.override("zh-hans"):
+        recorded = word(stored_parts(payload["place"]["reason"]))
+    client = Client()
+    client.force_login(user)
+    line = client.get("/api/v1/dispatch/locate", place).json()
+    assert "坐标（GCJ-02）" in recorded and line["reason"] == recorded
+    assert ticket.lon == pytest.approx(street.center_lon, abs=1e-7), "stored as WGS-84"
