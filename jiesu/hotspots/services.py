@@ -159,9 +159,11 @@ def check_days(days):
     return days
 
 
-@transaction.atomic
 def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
-    """Cluster the tickets of the last `days` days and store the run (older runs beyond KEEP_RUNS are dropped)."""
+    """Cluster the tickets of the last `days` days and store the run (older runs beyond KEEP_RUNS are dropped). The
+    reading and the clustering (seconds to minutes on a city's tickets) are outside a transaction: in one, SQLite's
+    write lock (BEGIN IMMEDIATE) was held all that time and every other write waited, failing after 20 s. Only
+    the storing is one transaction."""
     days = check_days(days)
     params = params or Params()
     now = now or timezone.now()
@@ -169,14 +171,24 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
     start = now - timedelta(days=days)
     items = items_of(window_tickets(start, now))
     problems = find_problems(items, now=now.timestamp(), params=params)
-    run = HotspotRun.objects.create(started_at=now, window_start=start, window_end=now, tickets=len(items),
-                                    params=params.as_dict(), started_by=user)
     meta = {pk: (d, s, c) for pk, d, s, c in Ticket.objects.filter(
         pk__in=[it.id for p in problems for it in p.items]).values_list("id", "district_id", "street_id",
                                                                          "category_id")}
+    words = stored_words(problems)
+    with transaction.atomic():
+        run = HotspotRun.objects.create(started_at=now, window_start=start, window_end=now, tickets=len(items),
+                                        params=params.as_dict(), started_by=user)
+        _store(run, problems, meta, words)
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.save(update_fields=["seconds"])
+        drop_old_runs()
+    return run
+
+
+def _store(run, problems, meta, words):
+    """The run's hotspots and their tickets."""
     members = []
     tz = timezone.get_current_timezone()
-    words = stored_words(problems)
     for rank, p in enumerate(problems, start=1):
         ids = [it.id for it in p.items]
         label, exemplars, places = words[rank - 1]
@@ -189,10 +201,6 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
             street_id=_most_common(meta[i][1] for i in ids), category_id=_most_common(meta[i][2] for i in ids))
         members += [HotspotTicket(hotspot=h, ticket_id=i, centrality=p.centrality.get(i, 0.0)) for i in ids]
     HotspotTicket.objects.bulk_create(members, batch_size=2000)
-    run.seconds = round(time.perf_counter() - started, 3)
-    run.save(update_fields=["seconds"])
-    drop_old_runs()
-    return run
 
 
 @transaction.atomic

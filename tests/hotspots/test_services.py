@@ -126,3 +126,24 @@ def test_command_over_a_csv(tmp_path):
     assert "| 1 | 3.09 | 2 | 2 | 8 | 2019-11-02 – 2019-11-05 |" in text and "\n| 2 |" not in text
     assert "3 messages (1 skipped), 1 problem kept" in text
     assert "line 5 skipped" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_clusters_outside_a_transaction(hot, monkeypatch):
+    """The clustering takes seconds to minutes (12 s of CPU for 18,000 tickets); inside the run's transaction it held
+    SQLite's write lock (BEGIN IMMEDIATE) all that time, so every other write of the platform (intake, dispatch)
+    waited and failed after 20 s with "database is locked". Only the storing is in a transaction."""
+    from django.db import connection
+
+    from jiesu.hotspots import cluster
+
+    seen = []
+    real = cluster.find_problems
+
+    def clustering(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "find_problems", clustering)
+    run = services.run_hotspots(days=30)
+    assert seen == [False] and run.hotspots.count() == 2
