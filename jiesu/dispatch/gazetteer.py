@@ -544,6 +544,7 @@ class LocateResult:
     lat: float | None = None
     schematic: bool = False
     on_boundary: bool = False  # the point lies on the line between its street and another
+    datum: str = "wgs84"  # the datum the point was declared in (coords.SYSTEMS)
 
     @property
     def unit(self):

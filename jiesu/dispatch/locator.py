@@ -29,7 +29,7 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import (DATUM_NAMES, SYSTEMS, looks_like_pair, number_hint, parse_number,
+from jiesu.dispatch.coords import (DATUM_NAMES, SYSTEMS, from_wgs84, looks_like_pair, number_hint, parse_number,
                                   swapped_hint, to_wgs84)
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
@@ -127,7 +127,7 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     reason = ("point_in_schematic" if schematic else "point_in",
               {"system": system, "place": ref.gazetteer.label(unit.id)})
     found = place_from_unit(unit.id, ref.table.units, confidence=confidence, reason=reason, source="coordinates",
-                            lon=wlon, lat=wlat, schematic=schematic)
+                            lon=wlon, lat=wlat, schematic=schematic, datum=datum)
     return _on_boundary(found, streets, ref)
 
 
@@ -175,7 +175,7 @@ def locate(address="", lon=None, lat=None, coord_system="wgs84", text="", ref=No
     if by_point is not None:
         if by_address is None:
             return _with_notes(by_point, notes)
-        return _combine(by_point, by_address)
+        return _combine(by_point, by_address, ref)
     if by_address is not None:
         return _with_notes(by_address, notes)
     if (text or "").strip():
@@ -194,7 +194,7 @@ def weigh_address(by_point, address, ref=None) -> LocateResult:
     by_address = locate_address(address, ref)
     if by_address.unit is None:
         return _with_notes(by_point, [("address_note", {"reason": by_address.reason_parts})])
-    return _combine(by_point, by_address)
+    return _combine(by_point, by_address, ref)
 
 
 def _with_notes(result, notes):
@@ -205,7 +205,20 @@ def _with_notes(result, notes):
     return result
 
 
-def _combine(by_point, by_address):
+def _datum_would_agree(by_point, by_address, ref):
+    """The reason's note when the point's numbers, read in another datum, lie in the address's place (a point read
+    off Amap and typed as WGS-84 lies ≈ 0.5 km off, often in the next street), else None."""
+    typed = from_wgs84(by_point.lon, by_point.lat, by_point.datum)
+    for system in SYSTEMS:
+        if system != by_point.datum:
+            unit, _level, _streets = ref.point_place(*to_wgs84(*typed, system))
+            if unit is not None and by_address.unit.id in place_from_unit(unit.id, ref.table.units).ids():
+                return ("datum_would_agree", {"system": DATUM_NAMES[system],
+                                              "place": ref.gazetteer.label(by_address.unit.id)})
+    return None
+
+
+def _combine(by_point, by_address, ref=None):
     """Both a point and an address. Agreeing → a little surer (but an address naming only the district confirms
     no street of a schematic point). Disagreeing → the coordinates, unless they lie in a schematic boundary or
     on a street boundary and the address is at least as sure and in the point's district, or names a district
@@ -221,6 +234,9 @@ def _combine(by_point, by_address):
         by_point.reason = ("point_agrees", {"reason": by_point.reason_parts, "address": by_address.reason_parts})
         by_point.matched = by_address.matched
         return by_point
+    from jiesu.dispatch.router import reference
+
+    datum_note = _datum_would_agree(by_point, by_address, ref or reference())
     point_district = by_point.district
     same_district = by_address.district is not None and point_district is not None \
         and by_address.district.id == point_district.id
@@ -230,8 +246,8 @@ def _combine(by_point, by_address):
         by_address.reason = ("address_over_schematic", {"reason": by_address.reason_parts,
                                                         "point": by_point.reason_parts})
         by_address.lon, by_address.lat = by_point.lon, by_point.lat
-        return by_address
+        return _with_notes(by_address, [datum_note] if datum_note else [])
     by_point.confidence = round(by_point.confidence * 0.85, 3)
     by_point.reason = ("point_over_address", {"reason": by_point.reason_parts, "unit": by_address.unit.name})
     by_point.matched = by_address.matched
-    return by_point
+    return _with_notes(by_point, [datum_note] if datum_note else [])

@@ -97,6 +97,8 @@ PLACE_TEMPLATES = {
                                        "coordinates are taken"),
     "address_over_schematic": gettext_noop("%(reason)s; %(point)s, unlike the address: a schematic boundary is "
                                            "not reliable, the address is taken"),
+    "datum_would_agree": gettext_noop("read as %(system)s the point lies in %(place)s, as the address says: check "
+                                      "the coordinate system"),
     "address_note": gettext_noop("address: %(reason)s"),
     "from_text": gettext_noop("from the request text: %(reason)s"),
     "nothing_given": gettext_noop("no coordinates or address given"),

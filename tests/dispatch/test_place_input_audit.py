@@ -186,3 +186,31 @@ def test_intake_records_the_reason_the_page_line_shows_for_a_gcj02_point(dispatc
     line = client.get("/api/v1/dispatch/locate", place).json()
     assert "坐标（GCJ-02）" in recorded and line["reason"] == recorded
     assert ticket.lon == pytest.approx(street.center_lon, abs=1e-7), "stored as WGS-84"
+
+
+def test_a_point_read_off_a_map_in_another_datum_is_said_so_when_the_address_disagrees(dispatch_db):
+    """The page's datum is WGS-84 unless chosen; a point read off Amap (GCJ-02) and left so lies ≈ 0.5 km off, often
+    in the next street. When the address names the street that the numbers, read in another datum, lie in, the
+    reason says so: the call-taker can choose the datum before 受理."""
+    from jiesu.dispatch.router import reference
+    from jiesu.units.models import Unit
+
+    ref = reference()
+    street = Unit.objects.filter(code="110101001").defer("geometry").get()  # 东华门街道: 东城区王府井大街
+    for i in range(400):  # a point of 东华门街道 whose GCJ-02 reading, taken as WGS-84, lies in another street
+        wgs = (street.center_lon - 0.02 + (i % 20) * 0.002, street.center_lat - 0.02 + (i // 20) * 0.002)
+        unit, _level, _streets = ref.point_place(*wgs)
+        typed = from_wgs84(*wgs, "gcj02")
+        other, _level, _streets = ref.point_place(*typed)
+        if unit is not None and unit.street_id == street.id and other is not None and other.street_id not in (
+                None, street.id):
+            break
+    else:
+        pytest.fail("no such point in the test city")
+    wrong = locator.locate(address="东城区王府井大街", lon=typed[0], lat=typed[1])  # GCJ-02 numbers as WGS-84
+    assert "按 GCJ-02 换算则位于东华门街道（东城区），与地址一致：请核对坐标系" in wrong.reason
+    with translation.override("en"):
+        assert "read as GCJ-02 the point lies in 东华门街道 (东城区), as the address says: check the coordinate " \
+               "system" in locator.locate(address="东城区王府井大街", lon=typed[0], lat=typed[1]).reason
+    right = locator.locate(address="东城区王府井大街", lon=typed[0], lat=typed[1], coord_system="gcj02")
+    assert right.street.id == street.id and "换算" not in right.reason
