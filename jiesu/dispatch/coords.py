@@ -15,6 +15,11 @@ X_PI = math.pi * 3000.0 / 180.0
 SYSTEMS = ("wgs84", "gcj02", "bd09")
 #: The datums as maps and GPS receivers name them (reasons, refusals).
 DATUM_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+#: The maps and receivers whose points are in each datum, as a clerk's file names them (`jiesu gazetteer load`),
+#: the intake page's and the admin's datum labels name them (tickets.forms.COORD_SYSTEMS); without case and spaces.
+DATUM_MAPS = {"gps": "wgs84", "北斗": "wgs84", "高德": "gcj02", "高德地图": "gcj02", "腾讯": "gcj02", "腾讯地图": "gcj02",
+              "微信": "gcj02", "amap": "gcj02", "tencent": "gcj02", "wechat": "gcj02", "百度": "bd09", "百度地图": "bd09",
+              "baidu": "bd09", "baidumaps": "bd09"}
 _NUMBER = r"[+-]?\d+(?:\.\d+)?"
 #: 116,397: a decimal comma (as Excel writes numbers in many locales).
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")

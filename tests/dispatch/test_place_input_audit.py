@@ -214,3 +214,24 @@ def test_a_point_read_off_a_map_in_another_datum_is_said_so_when_the_address_dis
                "system" in locator.locate(address="东城区王府井大街", lon=typed[0], lat=typed[1]).reason
     right = locator.locate(address="东城区王府井大街", lon=typed[0], lat=typed[1], coord_system="gcj02")
     assert right.street.id == street.id and "换算" not in right.reason
+
+
+def test_the_loader_takes_the_datum_by_the_name_of_its_map(dispatch_db, tmp_path):
+    """The admin and the intake page name the datums by their maps (GCJ-02（高德、腾讯地图、微信）); a clerk's file
+    saying 高德 or 百度地图 in its 坐标系 column was refused row by row (「未知的坐标系“高德”」), as its 类型 column
+    takes the kinds' Chinese names."""
+    from jiesu.dispatch.models import GazetteerEntry
+
+    from .test_gazetteer_load import centre, load, write
+
+    wgs = centre("110101001")
+    rows = [["某某甲", "地标", "110101001", *map(str, from_wgs84(*wgs, "gcj02")), "高德", ""],
+            ["某某乙", "地标", "110101001", *map(str, from_wgs84(*wgs, "bd09")), "百度地图", ""],
+            ["某某丙", "地标", "110101001", *map(str, from_wgs84(*wgs, "gcj02")), "GCJ-02（高德、腾讯地图、微信）", ""],
+            ["某某丁", "地标", "110101001", *map(str, wgs), "GPS", ""],
+            ["某某戊", "地标", "110101001", *map(str, wgs), "火星", ""]]
+    lines, summary = load(write(tmp_path / "地名.csv", rows))
+    assert (summary["added"], summary["refused"]) == (4, 1), lines
+    for name in ("某某甲", "某某乙", "某某丙", "某某丁"):
+        entry = GazetteerEntry.objects.get(name=name)
+        assert (entry.lon, entry.lat) == (pytest.approx(wgs[0], abs=1e-6), pytest.approx(wgs[1], abs=1e-6)), name

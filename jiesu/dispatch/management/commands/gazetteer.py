@@ -39,7 +39,7 @@ from jiesu.core.command_line import LanguageCommand
 from jiesu.core.language import add_language_option
 from jiesu.core.paths import unwritable
 from jiesu.dispatch import router
-from jiesu.dispatch.coords import parse_number
+from jiesu.dispatch.coords import DATUM_MAPS, parse_number
 from jiesu.dispatch.gazetteer import normalize
 from jiesu.dispatch.locator import LocateError, check_system
 from jiesu.dispatch.models import (PLACE_KINDS, EntryKind, EntrySource, GazetteerEntry, Namesakes, RecentAddresses,
@@ -208,7 +208,7 @@ def check_rows(rows, header, columns, done) -> tuple[list, list]:
     """(the entries to add, in the order of the file; the loaded entries to update); counts and report lines go to
     `done`."""
     units = UnitFinder()
-    kinds = kind_names()
+    kinds, datums = kind_names(), datum_names()
     namesakes, recent = Namesakes(), RecentAddresses()
     there = {(normalize(e.name), e.unit_id): e for e in GazetteerEntry.objects.only(
         "name", "kind", "unit_id", "lon", "lat", "note", "active", "source")}
@@ -216,7 +216,7 @@ def check_rows(rows, header, columns, done) -> tuple[list, list]:
     for line, cells in rows:
         done.read += 1
         get = lambda f: cells[columns[f]].strip() if f in columns and columns[f] < len(cells) else ""  # noqa: E731
-        entry, typed, errors = entry_of(get, units, kinds)
+        entry, typed, errors = entry_of(get, units, kinds, datums)
         known = there.get((normalize(entry.name), entry.unit_id)) if entry.unit_id else None
         fields = differences(known, entry) if known is not None and not errors else None
         if fields == []:
@@ -252,7 +252,7 @@ def check_rows(rows, header, columns, done) -> tuple[list, list]:
     return new, list(changed.values())
 
 
-def entry_of(get, units, kinds):
+def entry_of(get, units, kinds, datums):
     """(the row's entry, its point as typed, {field: refusal}) before the model's own checks."""
     errors = {}
     active = ACTIVE_WORDS.get("".join(get("active").split()).lower())
@@ -267,7 +267,7 @@ def entry_of(get, units, kinds):
     if problem:
         errors["unit"] = problem
     try:
-        system = check_system(get("coord_system"))
+        system = check_system(datums.get(normalize(get("coord_system")).lower(), get("coord_system")))
     except LocateError as exc:
         errors["coord_system"], system = str(exc), "wgs84"
     lon, lat = number(get("lon")), number(get("lat"))
@@ -289,6 +289,20 @@ def number(cell):
         return parse_number(cell)  # 116。397 (a Chinese input method's full stop) is 116.397
     except ValueError:
         return cell
+
+
+def datum_names() -> dict:
+    """What a coordinate system cell may say besides the codes (wgs84, GCJ-02…), without case and spaces → the
+    code: the intake page's and the admin's labels in English and Chinese (GCJ-02（高德、腾讯地图、微信）) and the
+    maps' names (高德, 百度地图, GPS: coords.DATUM_MAPS)."""
+    from jiesu.tickets.forms import COORD_SYSTEMS
+
+    names = dict(DATUM_MAPS)
+    for code, label in COORD_SYSTEMS:
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                names[normalize(str(label)).lower()] = code
+    return names
 
 
 def kind_names() -> dict:
