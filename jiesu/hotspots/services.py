@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,11 +243,12 @@ def visible_hotspots(user, run):
 
 
 def hotspot_tickets(user, hotspot):
-    """The problem's tickets `user` may see, most central first."""
-    ids = hotspot.members.values("ticket_id")
-    qs = Ticket.objects.filter(pk__in=ids).select_related("street", "community", "category", "lead_unit")
-    rank = dict(hotspot.members.values_list("ticket_id", "centrality"))
-    return sorted(scoping.visible_tickets(user, qs), key=lambda t: (-rank.get(t.pk, 0), t.pk))
+    """The problem's tickets `user` may see, most central first (a queryset: the page shows them 100 at a time)."""
+    centrality = HotspotTicket.objects.filter(hotspot=hotspot, ticket=OuterRef("pk")).values("centrality")[:1]
+    qs = (Ticket.objects.filter(pk__in=hotspot.members.values("ticket_id"))
+          .annotate(centrality=Subquery(centrality)).order_by("-centrality", "pk")
+          .select_related("street", "community", "category", "lead_unit"))
+    return scoping.visible_tickets(user, qs)
 
 
 def get_visible(user, pk):

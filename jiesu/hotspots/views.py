@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +12,8 @@ from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import services
 from jiesu.topics import services as topic_services
+
+TICKETS_A_PAGE = 100  # a problem's tickets: one page listed all of them (16,013: 3.5 MB, 4.8 s of CPU)
 
 
 def heat_formula():
@@ -36,8 +39,9 @@ def detail(request, pk):
     if hotspot is None:
         raise Http404(_("No such hotspot, or it is outside your territory."))
     tickets = services.hotspot_tickets(request.user, hotspot)
+    page = Paginator(tickets, TICKETS_A_PAGE).get_page(request.GET.get("page"))
     return render(request, "hotspots/detail.html", {
-        "h": hotspot, "tickets": tickets, "hidden": hotspot.size - len(tickets), "formula": heat_formula(),
+        "h": hotspot, "page": page, "hidden": hotspot.size - page.paginator.count, "formula": heat_formula(),
         "may_create_topic": topic_services.may_create(request.user), "topics": hotspot.topics.all()})
 
 
