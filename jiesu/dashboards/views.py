@@ -118,7 +118,7 @@ def map_chart(level, measure, month, within=None):
     title = _("%(measure)s by district") if level == "district" else _("%(measure)s by street/township")
     return chart("chart-map", title % {"measure": label}, spec, [_("Code"), _("Unit"), label],
                  [(code, name, formatted(value, kind)) for code, name, value in values],
-                 note=_("Boundaries marked 示意 are schematic, not the legal ones."))
+                 note=_("Boundaries marked schematic (示意) are not the legal ones."))
 
 
 def heat_chart(user, today, within=None, days=30):

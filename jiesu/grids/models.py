@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
+
 GRID_ONLY = {"kind": "grid"}
 
 
@@ -131,6 +133,8 @@ class Patrol(models.Model):
 
 
 class TrackPoint(models.Model):
+    __str__ = kind_and_number
+
     patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="track")
     at = models.DateTimeField()
     lon = models.FloatField()
@@ -215,6 +219,8 @@ class LadderStep(models.Model):
 
 class GridInfo(models.Model):
     """Per-grid figures (网格信息)."""
+
+    __str__ = kind_and_number
 
     grid = models.OneToOneField("units.Unit", on_delete=models.CASCADE, related_name="grid_info")
     population = models.PositiveIntegerField(_("population"), default=0)

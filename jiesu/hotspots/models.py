@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext, gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
+
 
 class HotspotRun(models.Model):
     """One run of the clustering over the tickets of a time window (`jiesu hotspots` or the job)."""
@@ -70,6 +72,8 @@ class Hotspot(models.Model):
 
 
 class HotspotTicket(models.Model):
+    __str__ = kind_and_number
+
     hotspot = models.ForeignKey(Hotspot, on_delete=models.CASCADE, related_name="members")
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
     centrality = models.FloatField(default=0)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
 from jiesu.kpi.formulas import SPEED_FIELDS
 
 
@@ -237,6 +238,8 @@ ROLLUP_SHARDS = 16
 class DailyRollup(RollupCounters):
     """Counts per (day, lead unit, category, channel, exclusion class): the fine grain."""
 
+    __str__ = kind_and_number
+
     day = models.DateField()
     unit_id = models.IntegerField(default=0)      # the ticket's lead unit (0: none yet / never dispatched)
     category_id = models.IntegerField(default=0)  # the ticket's category (0: none)
@@ -264,6 +267,8 @@ class MonthlyRollup(RollupCounters):
     hundred rows however many tickets the city has.
     """
 
+    __str__ = kind_and_number
+
     month = models.DateField()
     dim = models.CharField(max_length=8, choices=MonthDim.choices)
     key = models.IntegerField()  # unit id or category id (0: none)
@@ -282,6 +287,8 @@ class TicketFact(models.Model):
 
     `parts` is a list of [day ISO, unit_id, category_id, channel, exclusion, {counter: n}].
     """
+
+    __str__ = kind_and_number
 
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
                                   related_name="kpi_fact")

@@ -2,9 +2,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
+
 
 class ReplyFlag(models.Model):
     """One reply (the lead unit's 反馈 on a ticket) that the checks flagged, with the reasons."""
+
+    __str__ = kind_and_number
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="reply_flags")
     unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+",

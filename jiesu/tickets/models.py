@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
 from jiesu.categories.models import RequestType
 from jiesu.core.params import as_id
 
@@ -311,6 +312,8 @@ class TicketEvent(models.Model):
 
 
 class Attachment(models.Model):
+    __str__ = kind_and_number
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=120)
@@ -326,6 +329,8 @@ class Attachment(models.Model):
 
 class Callback(models.Model):
     """One callback attempt (回访)."""
+
+    __str__ = kind_and_number
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callbacks")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -351,6 +356,8 @@ class RequestState(models.TextChoices):
 class ReturnRequest(models.Model):
     """退单 / 派单异议: a unit says the ticket is not theirs."""
 
+    __str__ = kind_and_number
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="returns")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="returns")
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="returns")
@@ -371,6 +378,8 @@ class ReturnRequest(models.Model):
 
 class ExtensionRequest(models.Model):
     """延期申请."""
+
+    __str__ = kind_and_number
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
@@ -400,6 +409,8 @@ class NoticeKind(models.TextChoices):
 
 class Notice(models.Model):
     """A notification to a unit about a ticket (warnings, 督办, 催办)."""
+
+    __str__ = kind_and_number
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices")
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notices")

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
+
 
 class Source(models.TextChoices):
     HOTSPOT = "hotspot", _("From a hotspot")
@@ -50,6 +52,8 @@ class Topic(models.Model):
 
 
 class TopicTask(models.Model):
+    __str__ = kind_and_number
+
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(_("task"), max_length=200)
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
@@ -63,6 +67,8 @@ class TopicTask(models.Model):
 class Policy(models.Model):
     """A policy or rule issued for the topic (政策文件)."""
 
+    __str__ = kind_and_number
+
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="policies")
     title = models.CharField(_("policy"), max_length=200)
     number = models.CharField(_("document number"), max_length=80, blank=True)
@@ -74,6 +80,8 @@ class Policy(models.Model):
 
 
 class Progress(models.Model):
+    __str__ = kind_and_number
+
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -86,6 +94,8 @@ class Progress(models.Model):
 
 class TopicChange(models.Model):
     """Append-only record of every change to a topic: who, when, what."""
+
+    __str__ = kind_and_number
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField()

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from jiesu.core.models import kind_and_number
+
 
 def series_key(district_id, category_id):
     """'<district id>:<category id>', 'city' / 'all' standing for no district / every category."""
@@ -54,6 +56,8 @@ class AlertState(models.TextChoices):
 
 class Alert(models.Model):
     """The actual volume broke the forecast band (actual above the band's top)."""
+
+    __str__ = kind_and_number
 
     forecast = models.OneToOneField(Forecast, on_delete=models.CASCADE, related_name="alert")
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
@@ -128,6 +132,8 @@ class Sensor(models.Model):
 class SensorIncident(models.Model):
     """One stretch of trouble at a sensor: one ticket, however many readings breach while it is open."""
 
+    __str__ = kind_and_number
+
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="incidents")
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField()
@@ -142,6 +148,8 @@ class SensorIncident(models.Model):
 
 
 class SensorReading(models.Model):
+    __str__ = kind_and_number
+
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
     at = models.DateTimeField(_("measured at"))
     value = models.FloatField(_("value"))

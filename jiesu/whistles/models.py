@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiesu.core.models import kind_and_number
 from jiesu.categories.models import LimitUnit
 
 
@@ -153,6 +154,8 @@ class Whistle(models.Model):
 class Approval(models.Model):
     """One signed step of the approval chain."""
 
+    __str__ = kind_and_number
+
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="approvals")
     step = models.PositiveSmallIntegerField()
     step_name = models.CharField(max_length=40)
@@ -234,6 +237,8 @@ class Task(models.Model):
 class Evidence(models.Model):
     """A photo or document a unit sends with its progress report."""
 
+    __str__ = kind_and_number
+
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to="whistles/%Y/%m/")
     name = models.CharField(max_length=120)
@@ -248,6 +253,8 @@ class Evidence(models.Model):
 
 
 class WhistleAttachment(models.Model):
+    __str__ = kind_and_number
+
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="whistles/%Y/%m/")
     name = models.CharField(max_length=120)
@@ -263,6 +270,8 @@ class WhistleAttachment(models.Model):
 
 class Rating(models.Model):
     """The street rates each summoned unit; the district rates both sides. 1–5 on three criteria."""
+
+    __str__ = kind_and_number
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="ratings")
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="whistle_ratings",
@@ -290,6 +299,8 @@ class Rating(models.Model):
 class WhistleNotice(models.Model):
     """督办 on an overdue report or task, or a refusing unit reported to the district (Art.44)."""
 
+    __str__ = kind_and_number
+
     SUPERVISE, ESCALATION = "supervise", "escalation"
     KINDS = ((SUPERVISE, _("Supervision notice (督办)")), (ESCALATION, _("Reported to the district (Art.44)")))
 
@@ -311,6 +322,8 @@ class WhistleNotice(models.Model):
 
 class WhistleEvent(models.Model):
     """Append-only history of everything done to a whistle."""
+
+    __str__ = kind_and_number
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
