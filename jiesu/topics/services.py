@@ -120,6 +120,9 @@ def validate(data: TopicData, user=None):
     if data.hotspot not in (None, ""):
         pk = _int(data.hotspot, "hotspot", _("Unknown hotspot."))
         hotspot = Hotspot.objects.select_for_update(of=("self",)).filter(pk=pk).select_related("category").first()
+        if hotspot is None and Hotspot.objects.filter(pk__gt=pk).exists():    # ids grow: this one was dropped
+            raise DomainError(_("This hotspot is no longer stored: a newer run replaced it (the latest runs are "
+                                "kept). Make the topic from the latest hotspots."), field="hotspot")
         if hotspot is None or (user is not None and hotspot_services.get_visible(user, pk) is None):
             raise DomainError(_("Unknown hotspot."), field="hotspot")
     if (data.category or "").strip():

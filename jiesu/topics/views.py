@@ -94,8 +94,11 @@ def new(request):
         else:
             messages.success(request, _("Monthly topic created."))
             return redirect("topic_detail", topic.pk)
+    latest = hotspot_services.latest_run() if hotspot else None
     return render(request, "topics/new.html", {"initial": initial, "hotspot": hotspot, "error": error,
-                                               "units": handling_units()}, status=400 if error else 200)
+                                               "units": handling_units(),
+                                               "older_run": hotspot and latest and hotspot.run_id != latest.pk},
+                  status=400 if error else 200)
 
 
 ACTIONS = {

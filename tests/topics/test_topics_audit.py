@@ -180,3 +180,25 @@ def test_a_topic_made_while_a_run_drops_its_hotspots_run_keeps_the_hotspot(hot, 
     topic.refresh_from_db()
     assert topic.hotspot_id == market.pk and Hotspot.objects.filter(pk=market.pk).exists()
     assert HotspotRun.objects.count() == 3
+
+
+def test_a_topic_from_a_hotspot_a_newer_run_replaced_or_dropped(hot, monkeypatch):
+    """The form says when the hotspot is of an older run than the board's, and, when its run was dropped meanwhile,
+    says so instead of 「未知的热点。」, with a link to the latest hotspots."""
+    monkeypatch.setattr(hotspot_services, "KEEP_RUNS", 1)
+    old = hotspot_services.run_hotspots(days=30)
+    h = old.hotspots.get(rank=1)
+    c = client(hot.supervisor)
+    form = c.get(reverse("topic_new") + f"?hotspot={h.pk}").content.decode()
+    assert "更新的一次热点挖掘" not in form                               # the latest run's: nothing to say
+    latest = hotspot_services.run_hotspots(days=30)                   # KEEP_RUNS 1: drops `old` with `h`
+    assert not Hotspot.objects.filter(pk=h.pk).exists()
+    r = c.post(reverse("topic_new") + f"?hotspot={h.pk}", {"title": "t", "year": 2026, "month": 1,
+                                                             "lead_unit": hot.street.pk, "hotspot": h.pk})
+    body = r.content.decode()
+    assert r.status_code == 400 and "这个热点已不再保存" in body and reverse("hotspot_board") in body
+    monkeypatch.setattr(hotspot_services, "KEEP_RUNS", 30)
+    newer = hotspot_services.run_hotspots(days=30)
+    mine = latest.hotspots.get(rank=1)
+    form = c.get(reverse("topic_new") + f"?hotspot={mine.pk}").content.decode()
+    assert "更新的一次热点挖掘" in form and newer.pk != latest.pk     # the board shows a newer run now
