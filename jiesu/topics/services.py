@@ -195,10 +195,11 @@ def finish_task(user, task):
     topic = task.topic
     allowed = may_create(user) or (may_update(user, topic) and user.unit_id == task.unit_id)
     _require(allowed)
-    if task.done_at:
+    now = timezone.now()
+    # done only if not yet: two "mark done" at once (a double click) both read it open and both were saved
+    if task.done_at or not TopicTask.objects.filter(pk=task.pk, done_at__isnull=True).update(done_at=now):
         raise DomainError(_("The task is already done."), field="task")
-    task.done_at = timezone.now()
-    task.save(update_fields=["done_at"])
+    task.done_at = now
     record(topic, user, "task_done", task=task.pk, title=task.title)
     return task
 
@@ -228,7 +229,8 @@ def set_state(user, topic, state):
     _require(may_update(user, topic))
     if state not in TopicState.values:
         raise DomainError(_("Unknown state."), field="state")
-    before = topic.state
+    # the state as stored now, the row locked: a change made meanwhile is the one this line says it changed
+    before = Topic.objects.select_for_update().values_list("state", flat=True).get(pk=topic.pk)
     if state == before:
         return topic                               # nothing changes: no line in the topic's changes
     topic.state = state

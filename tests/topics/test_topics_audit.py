@@ -202,3 +202,32 @@ def test_a_topic_from_a_hotspot_a_newer_run_replaced_or_dropped(hot, monkeypatch
     mine = latest.hotspots.get(rank=1)
     form = c.get(reverse("topic_new") + f"?hotspot={mine.pk}").content.decode()
     assert "更新的一次热点挖掘" in form and newer.pk != latest.pk     # the board shows a newer run now
+
+
+def test_a_task_done_twice_at_once_is_recorded_once(hot):
+    """Two "mark done" at once (a double click, two staff of the unit): each request read the task not yet done, so
+    both were saved and the topic's changes said it twice, the second moving the time it was done."""
+    from jiesu.topics.models import TopicTask
+
+    topic = services.create_topic(hot.supervisor, TopicData(title="t", year=2026, month=1, lead_unit=hot.street.pk,
+                                                            category=hot.category.code))
+    task = services.add_task(hot.supervisor, topic, "清理摊点", hot.street.pk)
+    first, second = TopicTask.objects.get(pk=task.pk), TopicTask.objects.get(pk=task.pk)   # both read before
+    services.finish_task(hot.street_staff, first)
+    done_at = TopicTask.objects.get(pk=task.pk).done_at
+    with pytest.raises(DomainError):
+        services.finish_task(hot.supervisor, second)
+    assert TopicTask.objects.get(pk=task.pk).done_at == done_at
+    assert list(topic.changes.values_list("kind", flat=True)).count("task_done") == 1
+
+
+def test_two_state_changes_at_once_record_what_each_changed(hot):
+    """Each request read the topic's state before the other saved: the second's line said 「进行中 → 已完成」 though the
+    state it changed was 计划中."""
+    topic = services.create_topic(hot.supervisor, TopicData(title="t", year=2026, month=1, lead_unit=hot.street.pk,
+                                                            category=hot.category.code))
+    first, second = Topic.objects.get(pk=topic.pk), Topic.objects.get(pk=topic.pk)
+    services.set_state(hot.supervisor, first, "planned")
+    services.set_state(hot.street_staff, second, "done")
+    lines = list(topic.changes.filter(kind="state").order_by("id").values_list("detail", flat=True))
+    assert lines == [{"before": "active", "after": "planned"}, {"before": "planned", "after": "done"}]
