@@ -448,7 +448,7 @@ class TextClassifier:
         labels = [l for _, l in pairs]
         counts = Counter(labels)
         if len(counts) < 2:
-            raise TrainingDataError("one_class", classes=sorted(counts))
+            raise TrainingDataError("one_class", classes=", ".join(sorted(counts)))
 
         offered = len(texts)
         texts, labels, sample = self._training_sample(texts, labels)

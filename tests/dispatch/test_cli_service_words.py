@@ -103,8 +103,8 @@ def test_the_model_files_refusals_and_trainings(chinese_default, files, tmp_path
     (tmp_path / "one.csv").write_text("标题,一级分类\n路灯不亮,城乡建设\n井盖丢失,城乡建设\n", encoding="utf-8")
     chinese, english = both("train", "--from-csv", str(tmp_path / "one.csv"), "--text", "标题", "--out",
                             str(tmp_path / "m.npz"), kept=["城乡建设"])
-    assert chinese[-1] == "训练至少需要 2 个类别，实际为 ['城乡建设']"
-    assert english[-1] == "need at least 2 classes to train, got ['城乡建设']"
+    assert chinese[-1] == "训练至少需要 2 个类别，实际为 城乡建设"
+    assert english[-1] == "need at least 2 classes to train, got 城乡建设"
     chinese, english = both("train", "--from-csv", train, "--text", "标题", "--out", str(tmp_path / "m.npz"),
                             "--max-per-category", "5", "--no-calibrate", "--version", "7", kept=[tmp_path])
     assert "每个类别最多取最新的 5 条训练：共 60 行，使用 15 行（见 --max-per-category）" in chinese

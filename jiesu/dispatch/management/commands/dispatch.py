@@ -13,7 +13,8 @@ the dispatch text classifier.
 
 evaluate, train, retrain, rollback, crossval and info print as their last line one JSON object; retrain also says
 each stage as it starts on standard error (with the seconds since it began). Ctrl-C stops any of
-them with one line saying what was and was not written, and exit code 130. Every action takes --lang zh-hans|en
+them with one line saying what was and was not written, and exit code 130; so does standard output closed early
+(`| head -1`), with exit code 141, as SIGPIPE. Every action takes --lang zh-hans|en
 for the lines it prints (jiesu.core.language: default from JIESU_LANG or the locale, else Chinese); the JSON
 lines, category names and exit codes are the same in both. A retraining's stored reason (RetrainRun.reason, as
 its JSON line's) is English whatever --lang: the pages word its result's codes in their reader's language.
@@ -53,6 +54,7 @@ DEFAULT_TEXT = "留言主题,留言详情"
 DEFAULT_LABEL = "一级分类"
 _CODE = re.compile(r"\d+(\.\d+)+")  # a category code of the catalogue (05.05.01), as the platform's models label
 INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as `jiesu import` exits
+CLOSED = 141  # the exit code of a command whose standard output was closed (`| head -1`): 128 + SIGPIPE's 13
 
 
 def _columns(value: str) -> list[str]:
@@ -227,7 +229,10 @@ class Command(LanguageCommand):
             self.stderr.flush()
         return progress
 
-    def _load(self, paths, text_cols, label) -> list[LabelledRows]:
+    def _load(self, paths, text_cols, label, option=None) -> list[LabelledRows]:
+        """Each file read (refused naming the file and the problem), said in one line; `option`: the option that
+        names several files, one of which may not be given twice (its rows would count twice)."""
+        _refuse(option and _given_twice(paths, option))
         out = []
         for p in paths:
             try:
@@ -239,9 +244,11 @@ class Command(LanguageCommand):
                 notes.append(_("no column %(columns)s (counted as empty)")
                              % {"columns": ", ".join(rows.missing_text_columns)})
             notes += _skipped_notes(rows)
-            used = (_("%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, tab-separated)")
+            used = (ngettext("%(path)s: %(used)d row used of %(rows)d (%(encoding)s, tab-separated)",
+                             "%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, tab-separated)", len(rows))
                     if rows.delimiter == "\t" else
-                    _("%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, comma-separated)"))
+                    ngettext("%(path)s: %(used)d row used of %(rows)d (%(encoding)s, comma-separated)",
+                             "%(path)s: %(used)d rows used of %(rows)d (%(encoding)s, comma-separated)", len(rows)))
             enc = "utf-8" if rows.encoding == "utf-8-sig" else rows.encoding
             self._say(used % {"path": p, "used": len(rows), "rows": rows.n_rows, "encoding": enc}
                       + ("; " + "; ".join(notes) if notes else ""))
@@ -280,11 +287,19 @@ class Command(LanguageCommand):
     def handle(self, *args, **opts):
         self._written, self._retraining = [], None  # what an interruption's line reports
         with translation.override(opts["lang"]):
+            if getattr(self.stdout, "_out", self.stdout) is None:  # started with standard output closed (`>&-`)
+                raise CommandError(_("standard output is closed, nowhere to print the results; %(what)s")
+                                   % {"what": self._interrupted(opts)})
             try:
-                return getattr(self, "do_" + opts["action"])(opts) or None
+                getattr(self, "do_" + opts["action"])(opts)
+                self.stdout.flush()  # a closed pipe is said here, not by the interpreter at exit
             except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's exit code
                 raise CommandError(_("interrupted: %(what)s") % {"what": self._interrupted(opts)},
                                    returncode=INTERRUPTED) from None
+            except BrokenPipeError:  # `| head -1`: the reader is gone; stopped as by SIGPIPE, saying what was written
+                _drop_output(self.stdout)
+                raise CommandError(_("standard output was closed before the end; %(what)s")
+                                   % {"what": self._interrupted(opts)}, returncode=CLOSED) from None
 
     def _interrupted(self, opts) -> str:
         """What was and was not written when Ctrl-C stopped the action."""
@@ -313,7 +328,7 @@ class Command(LanguageCommand):
         if opts.get("save_model"):
             _refuse(_unwritable_model(opts["save_model"], "--save-model"))  # before the training, not after it
         cols = _columns(opts["text"])
-        train = self._load(opts["train"], cols, opts["label"])
+        train = self._load(opts["train"], cols, opts["label"], "--train")
         (test,) = self._load([opts["test"]], cols, opts["label"])
         if not len(test):
             raise CommandError(_("%(path)s: no usable test rows") % {"path": opts["test"]})
@@ -336,7 +351,11 @@ class Command(LanguageCommand):
                                    "--exclude-overlap for an unseen-data score)", overlap)
                           % {"n": overlap, "column": cols[0]})
         if not texts:
-            raise CommandError(_("no usable training rows"))
+            if overlap and opts["exclude_overlap"]:
+                raise CommandError(_("%(files)s: no training rows left: all %(n)d share their %(column)s with a test "
+                                     "row (--exclude-overlap)")
+                                   % {"files": ", ".join(opts["train"]), "n": overlap, "column": cols[0]})
+            raise CommandError(_no_rows(opts["train"]))
         unseen = sorted(set(test.labels) - set(labels))
         if unseen:
             self._say(_("note: test labels never seen in training (always wrong): %(labels)s")
@@ -496,10 +515,10 @@ class Command(LanguageCommand):
         self._json(result.as_dict())
 
     def _csv_rows(self, opts):
-        data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"])
+        data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"], "--from-csv")
         texts = [t for r in data for t in r.texts]
         if not texts:
-            raise CommandError(_("no usable training rows"))
+            raise CommandError(_no_rows(opts["from_csv"]))
         return texts, [l for r in data for l in r.labels]
 
     def _tickets(self, opts):
@@ -668,6 +687,39 @@ def _add_desk_model_arg(parser, what):
     parser.add_argument("--model", required=desk_model is None, default=desk_model and str(desk_model),
                         metavar="PATH", help=_("%(what)s (default: the desk's, JIESU_DISPATCH_MODEL: %(model)s)")
                         % {"what": what, "model": desk_model})
+
+
+def _drop_output(stream):
+    """Send what is still to be written to `stream` (a closed pipe's) to the null device: its buffer is written at
+    exit, where it would fail again with Python's 'Exception ignored' lines."""
+    try:
+        fd = getattr(stream, "_out", stream).fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (call_command's StringIO)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
+def _no_rows(paths) -> str:
+    """The refusal of training files with no usable row, naming them (the lines above say what each skipped)."""
+    return _("%(files)s: no usable training rows") % {"files": ", ".join(paths)}
+
+
+def _given_twice(paths, option) -> str | None:
+    """Why the files an option names cannot be read as given: one of them given twice (by the same name or
+    another: ./a.csv, a link), whose rows would count twice; None when each is given once."""
+    seen = {}
+    for n, path in enumerate(paths, 1):
+        try:
+            found = Path(path).stat()
+        except OSError:  # missing or unreadable: refused as such when read
+            continue
+        first = seen.setdefault((found.st_dev, found.st_ino), n)
+        if first != n:
+            return (_("%(option)s %(path)s is given twice (files %(first)d and %(again)d): its rows would count "
+                      "twice") % {"option": option, "path": path, "first": first, "again": n})
+    return None
 
 
 def _refuse(problem):
