@@ -46,3 +46,21 @@ def test_a_csv_in_chinese_and_english(tmp_path):
     assert "共 2 条留言（跳过 1 条），保留 1 个问题" in zh and "第 4 行已跳过" in zh and "skipped" not in zh
     en = run("en", "--csv", str(f))
     assert "2 messages (1 skipped), 1 problem kept" in en and "line 4 skipped" in en
+
+
+@pytest.mark.parametrize("option,value", [("--link-days", "nan"), ("--link-days", "inf"), ("--link-days", "0"),
+                                          ("--link-days", "-5"), ("--link-text", "nan"), ("--link-text", "-1"),
+                                          ("--link-text", "1.5"), ("--if-due", "nan"), ("--if-due", "-1"),
+                                          ("--if-due", "inf")])
+def test_a_tuning_that_is_no_finite_number_in_range_is_refused(hot, option, value):
+    """--link-days nan or inf, --link-text nan clustered for nothing and then failed storing the run's parameters
+    (IntegrityError: NaN is not JSON, a traceback); a negative window or similarity stored a run of no problem or
+    linked every ticket to every other; --if-due nan ran at every call."""
+    from django.core.management.base import CommandError
+
+    from jiesu.hotspots.models import HotspotRun
+
+    with translation.override("zh-hans"), pytest.raises(CommandError) as refused:
+        call_command("hotspots", option, value, stdout=io.StringIO())
+    assert option in str(refused.value)
+    assert not HotspotRun.objects.exists()

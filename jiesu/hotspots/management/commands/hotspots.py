@@ -1,5 +1,6 @@
 """`jiesu hotspots`: find the hot problems (热点问题) among the tickets, or among the messages of a CSV file."""
 import json
+import math
 import time
 
 from django.core.management.base import CommandError
@@ -47,6 +48,13 @@ class Command(LanguageCommand):
             return self.repair()
         if top < 1 or show < 0:
             raise CommandError(_("--top must be 1 or more and --show 0 or more"))
+        # a NaN clustered for nothing, then failed storing the run's parameters (NaN is not JSON)
+        if not (math.isfinite(link_days) and 0 < link_days <= services.MAX_DAYS):
+            raise CommandError(_("--link-days must be more than 0 and at most %(max)s") % {"max": services.MAX_DAYS})
+        if not (math.isfinite(link_text) and 0 < link_text <= 1):
+            raise CommandError(_("--link-text must be more than 0 and at most 1"))
+        if if_due is not None and not (math.isfinite(if_due) and if_due >= 0):
+            raise CommandError(_("--if-due must be a number of hours, 0 or more"))
         params = Params(top=top, window_days=link_days, link_text=link_text)
         if csv:
             return self.from_csv(csv, params, show, json)
