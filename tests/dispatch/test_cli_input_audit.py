@@ -246,3 +246,29 @@ def test_a_closed_standard_output_is_refused_before_the_work(files, tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [f"错误：标准输出已关闭，无处输出结果；未写入任何文件（未创建 {out}）"]
     assert proc.returncode == 1 and not out.exists()
+
+
+# ── --text and --label: the answer is never read as the text ──
+
+@pytest.mark.parametrize("action", ["evaluate", "train", "crossval"])
+@pytest.mark.parametrize("text, label, english, chinese", [
+    ("标题,一级分类", "一级分类", "--text 标题,一级分类 reads the --label column 一级分类: the model would read the answer",
+     "--text 标题,一级分类 包含 --label 列 一级分类：模型会读到答案"),
+    ("一级分类", " 一级分类 ", "--text 一级分类 reads the --label column 一级分类: the model would read the answer", None),
+    ("标题, 标题", "一级分类", "--text names the column 标题 twice", "--text 两次列出列 标题"),
+])
+def test_the_label_column_is_not_a_text_column(files, tmp_path, action, text, label, english, chinese):
+    args = {"evaluate": ("evaluate", "--train", files["train"], "--test", files["test"]),
+            "train": ("train", "--from-csv", files["train"], "--out", str(tmp_path / "m.npz")),
+            "crossval": ("crossval", "--data", files["train"], "--seeds", "0")}[action]
+    lines, refused = run(*args, "--text", text, "--label", label)
+    assert str(refused) == english and lines == [""]
+    if chinese:
+        assert str(run(*args, "--text", text, "--label", label, lang="zh-hans")[1]) == chinese
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_the_label_option_is_read_without_the_spaces_around_it(files):
+    lines, refused = run("evaluate", "--train", files["train"], "--test", files["test"], "--text", "标题",
+                         "--label", " 一级分类 ")
+    assert refused is None and set(json.loads(lines[-1])) == CONTRACT

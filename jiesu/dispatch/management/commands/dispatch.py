@@ -64,6 +64,20 @@ def _columns(value: str) -> list[str]:
     return cols
 
 
+def _text_and_label(opts) -> tuple[list[str], str]:
+    """(the --text columns, the --label column), stripped as the header's cells are; refused when --text names a
+    column twice (its words would count twice) or names the label column (the model would read the answer: a
+    perfect score that means nothing)."""
+    cols, label = _columns(opts["text"]), opts["label"].strip()
+    twice = next((c for i, c in enumerate(cols) if c in cols[:i]), None)
+    if twice:
+        raise CommandError(_("--text names the column %(column)s twice") % {"column": twice})
+    if label in cols:
+        raise CommandError(_("--text %(columns)s reads the --label column %(label)s: the model would read the answer")
+                           % {"columns": ",".join(cols), "label": label})
+    return cols, label
+
+
 def _add_data_args(p):
     p.add_argument("--text", default=DEFAULT_TEXT,
                    help=_("comma-separated text columns, joined in this order (default %(default)s); "
@@ -327,9 +341,9 @@ class Command(LanguageCommand):
         t0 = time.perf_counter()
         if opts.get("save_model"):
             _refuse(_unwritable_model(opts["save_model"], "--save-model"))  # before the training, not after it
-        cols = _columns(opts["text"])
-        train = self._load(opts["train"], cols, opts["label"], "--train")
-        (test,) = self._load([opts["test"]], cols, opts["label"])
+        cols, label = _text_and_label(opts)
+        train = self._load(opts["train"], cols, label, "--train")
+        (test,) = self._load([opts["test"]], cols, label)
         if not len(test):
             raise CommandError(_("%(path)s: no usable test rows") % {"path": opts["test"]})
         texts = [t for r in train for t in r.texts]
@@ -515,7 +529,7 @@ class Command(LanguageCommand):
         self._json(result.as_dict())
 
     def _csv_rows(self, opts):
-        data = self._load(opts["from_csv"], _columns(opts["text"]), opts["label"], "--from-csv")
+        data = self._load(opts["from_csv"], *_text_and_label(opts), "--from-csv")
         texts = [t for r in data for t in r.texts]
         if not texts:
             raise CommandError(_no_rows(opts["from_csv"]))
@@ -545,16 +559,16 @@ class Command(LanguageCommand):
         return pairs
 
     def do_crossval(self, opts):
-        cols = _columns(opts["text"])
+        cols, label = _text_and_label(opts)
         try:
             seeds = [int(s) for s in opts["seeds"].split(",") if s.strip()]
         except ValueError:
             raise CommandError(_("--seeds: expected comma-separated integers, got %(value)r")
                                % {"value": opts["seeds"]}) from None
         _refuse_below(opts["folds"], 2, "--folds")
-        (data,) = self._load([opts["data"]], cols, opts["label"])
+        (data,) = self._load([opts["data"]], cols, label)
         _refuse(_too_few_for_folds(data, opts["folds"], cols[0]))
-        extra = self._load(opts["extra"], cols, opts["label"]) if opts["extra"] else []
+        extra = self._load(opts["extra"], cols, label) if opts["extra"] else []
         ds = Dataset(data.texts, data.labels, data.keys)
         ex = Dataset([t for r in extra for t in r.texts], [l for r in extra for l in r.labels],
                      [k for r in extra for k in r.keys]) if extra else None
