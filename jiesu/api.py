@@ -1,7 +1,7 @@
 """The REST API root: /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 from ninja import NinjaAPI
 
-from jiesu.core.api_support import install_error_handlers, auth_methods
+from jiesu.core.api_support import ObjectParser, install_error_handlers, auth_methods
 
 api = NinjaAPI(
     title="Jiesu 接诉 API",
@@ -10,6 +10,7 @@ api = NinjaAPI(
                 "Authenticate with `Authorization: Bearer <token>` (tokens in the admin) or a session.",
     auth=auth_methods(),
     urls_namespace="api",
+    parser=ObjectParser(),
 )
 install_error_handlers(api)
 

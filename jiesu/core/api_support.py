@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -61,8 +62,31 @@ def auth_methods():
     return [TokenAuth(), LoggedInSession()]
 
 
+class NotAnObject(ValueError):
+    """A JSON body that is an array, a string, a number or null: every endpoint's body is an object."""
+
+
+class ObjectParser(Parser):
+    """ninja's JSON parser, refusing a body that is not a JSON object: an endpoint whose fields all have defaults
+    (催办 with `text`, a grid's figures) read `[]`, `"abc"`, `null` or `42` as an empty object and acted on it (a
+    reminder written with no text)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise NotAnObject(type(data).__name__)
+        return data
+
+
 def _field_of(loc):
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file")]
+    """The field a refusal is about, as the caller sent it: the location without the input's source (body, query,
+    path, form, file) and the body's parameter (payload), so that a field named `form` (a summons' 会商形式)
+    keeps its name."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "cookie", "header"):
+        parts = parts[1:]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
     return ".".join(parts) or None
 
 
@@ -127,6 +151,10 @@ def validation_message(error, field):
         "string_type": lambda: _("%(field)s must be text.") % {"field": name},
         "list_type": lambda: _("%(field)s must be a list.") % {"field": name},
         "dict_type": lambda: _("%(field)s must be an object.") % {"field": name},
+        **dict.fromkeys(("datetime_parsing", "datetime_type", "datetime_from_date_parsing", "date_parsing",
+                         "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact"),
+                        lambda: _("%(field)s must be a date and time as 2026-12-01T10:00:00+08:00 (or a date, "
+                                  "2026-12-01).") % {"field": name}),
         "model_attributes_type": lambda: _("%(field)s must be an object.") % {"field": name},
     }.get(kind)
     return says() if says else _("%(field)s: %(problem)s") % {"field": name, "problem": error.get("msg", "")}
@@ -143,6 +171,27 @@ def _coordinate(value):
 #: A longitude or latitude in a request: a finite number (or a number in a string, read as the intake page reads
 #: it: coords.number_text), not true/false, not NaN.
 Coordinate = Annotated[float, BeforeValidator(_coordinate), Field(allow_inf_nan=False)]
+
+
+def _number(value):
+    if isinstance(value, bool):  # pydantic reads true as 1.0
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+#: A measured number in a request (a sensor's threshold): finite, not true/false.
+Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+
+#: A yes/no field: true or false only. pydantic's default also read "yes", "on", "1" and 1 as true, so that
+#: {"anonymous": "no"} recorded… an anonymous request; validation_message words the refusal (须为 true 或 false).
+Flag = Annotated[bool, Field(strict=True)]
+
+#: A record's id in a body (a unit, a parent ticket): a JSON whole number, not true (read as 1, another record) nor
+#: "12", and within the database's integers (2**63 raised an OverflowError, a 500, on SQLite).
+RecordId = Annotated[int, Field(strict=True, ge=1, le=2 ** 63 - 1)]
+
+#: A count in a body (working days, a grid's population): a JSON whole number from 0 within a database integer.
+Count = Annotated[int, Field(strict=True, ge=0, le=2 ** 31 - 1)]
 
 
 def install_error_handlers(api):
@@ -165,8 +214,9 @@ def install_error_handlers(api):
         """ninja's own refusals (its messages are English): a body that is not JSON, a session POST without the
         page's CSRF token."""
         if exc.status_code == 400:
-            return api.create_response(request, {"error": "invalid", "field": None,
-                                                 "message": _("The request body is not valid JSON.")}, status=400)
+            message = _("The request body must be a JSON object ({\"name\": value, …}).") if isinstance(
+                exc.__cause__, NotAnObject) else _("The request body is not valid JSON.")
+            return api.create_response(request, {"error": "invalid", "field": None, "message": message}, status=400)
         if exc.status_code == 403 and "CSRF" in str(exc):
             return api.create_response(request, {"error": "csrf", "field": None, "message": _(
                 "The page's security token is missing or has expired: reload the page and try again.")}, status=403)
@@ -187,3 +237,18 @@ def install_error_handlers(api):
         first = errors[0] if errors else {"field": None, "message": ""}
         return api.create_response(request, {"error": "invalid", "field": first["field"],
                                              "message": first["message"], "errors": errors}, status=422)
+
+
+
+def unknown_address(request, response):
+    """The answer to an /api/ address no endpoint answers (an unknown path, or an id its route cannot take:
+    /whistles/-1/close): Django's HTML 404 page becomes a 404 in the API's error shape and the caller's language.
+    Any other response is returned as it is."""
+    if response.status_code != 404 or not request.path.startswith("/api/") or \
+            response.get("Content-Type", "").startswith("application/json"):
+        return response
+    from django.http import JsonResponse
+
+    return JsonResponse({"error": "not_found", "field": None,
+                         "message": _("No API endpoint has this address: check the path and the id in it.")},
+                        status=404)

@@ -30,10 +30,24 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
         request.LANGUAGE_CODE = language
 
     def process_response(self, request, response):
+        if request.path.startswith("/api/") and response.status_code == 405 and "Allow" in response:
+            response = method_not_allowed(request, response["Allow"])
         response.headers.setdefault("Content-Language", translation.get_language())
         if request.path.startswith("/api/"):  # the answer's language depends on these: caches must keep them apart
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
+
+
+def method_not_allowed(request, allowed):
+    """The API's 405 in its JSON error shape and the caller's language, not django-ninja's plain "Method not
+    allowed" (tests/core/test_every_page_audit.py); the Allow header kept."""
+    from django.http import JsonResponse
+
+    response = JsonResponse({"error": "method_not_allowed", "field": None, "message": _(
+        "%(method)s is not allowed here; this address takes %(allowed)s.") % {"method": request.method,
+                                                                           "allowed": allowed}}, status=405)
+    response["Allow"] = allowed
+    return response
 
 
 def _accepted(header):
@@ -84,9 +98,34 @@ def nul_field(request):
     return None
 
 
-def _nul_path(value, path=""):
+def surrogate_field(request):
+    """The path of the first JSON value (or key) holding a lone surrogate (U+D800-U+DFFF, written `\\ud800` in
+    JSON: half of a UTF-16 pair), or None. JSON may spell one; UTF-8, SQLite and PostgreSQL cannot hold it."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    content_type = request.content_type or ""
+    if not (content_type == "application/json" or content_type.endswith("+json")) or b"\\ud" not in \
+            request.body.lower():
+        return None
+    import json
+
+    try:
+        return _nul_path(json.loads(request.body), holds=_lone_surrogate)
+    except ValueError:
+        return None  # not JSON: the view says so
+
+
+def _lone_surrogate(text):
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _holds_nul(text):
+    return NUL in text
+
+
+def _nul_path(value, path="", holds=_holds_nul):
     if isinstance(value, str):
-        return path or "body" if NUL in value else None
+        return path or "body" if holds(value) else None
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
@@ -95,35 +134,48 @@ def _nul_path(value, path=""):
         return None
     for key, item in items:
         here = f"{path}.{key}" if path else str(key)
-        if NUL in str(key):
+        if holds(str(key)):
             return here
-        found = _nul_path(item, here)
+        found = _nul_path(item, here, holds)
         if found is not None:
             return found
     return None
 
 
 class RefuseNulMiddleware:
-    """A request carrying a NUL character in any input is refused (400, naming the input) before a view runs.
+    """A request carrying a NUL character in any input, or a lone surrogate in a JSON value, is refused (400, naming
+    the input) before a view runs.
 
     PostgreSQL can neither store nor compare text holding NUL: a form field, an API value or a search
     term with one raised a DataError (a 500, after part of the work) there, while SQLite stored it. No
     input of this platform means a NUL, so it is refused the same on both databases, and nothing is
     changed. The API answers in its JSON error shape, pages in plain text, in the user's language.
+    A lone surrogate (JSON's "\\ud800" without its pair) cannot even be written in UTF-8: SQLite and PostgreSQL
+    raised a UnicodeEncodeError (a 500) on every endpoint storing or looking up text.
+    An /api/ address no endpoint answers gets the API's JSON 404 rather than the site's page
+    (api_support.unknown_address).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        field = nul_field(request)
-        if field is None:
-            return self.get_response(request)
-        from django.http import HttpResponseBadRequest, JsonResponse
         from django.utils.translation import gettext as _
 
-        message = _("“%(field)s” holds a NUL character (U+0000), which no input may hold; nothing was changed.") % {
-            "field": field}
+        field = nul_field(request)
+        if field is not None:
+            message = _("“%(field)s” holds a NUL character (U+0000), which no input may hold; nothing was "
+                        "changed.") % {"field": field}
+        else:
+            field = surrogate_field(request)
+            if field is None:
+                from jiesu.core.api_support import unknown_address
+
+                return unknown_address(request, self.get_response(request))
+            message = _("“%(field)s” holds half of a character (a lone surrogate, U+D800-U+DFFF), which no text "
+                        "may hold; nothing was changed.") % {"field": field}
+        from django.http import HttpResponseBadRequest, JsonResponse
+
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "invalid", "field": field, "message": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

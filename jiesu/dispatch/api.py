@@ -126,7 +126,7 @@ class PointParams(Schema):
 
 class SuggestParams(PointParams):
     text: str = Field(..., max_length=4000, description="the request text (title and/or description)")
-    top: int = Field(3, ge=1, le=10)
+    top: int = Field(3, ge=1, le=10, strict=True)
 
 
 def _brief(unit):

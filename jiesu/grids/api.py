@@ -11,6 +11,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from jiesu.core.api_support import Coordinate, Count, Flag
 from jiesu.core.errors import DomainError, Forbidden
 from jiesu.grids import assessment, scoping, services
 from jiesu.grids.models import BoundaryVersion, GridDuty, GridMember, KeyPlace, Patrol, PatrolReport
@@ -65,8 +66,8 @@ class CheckOut(Schema):
 
 class ImportIn(Schema):
     geojson: dict = Field(description="a FeatureCollection: properties code (15 digits), name, parent_code")
-    dry_run: bool = False
-    strict: bool = False
+    dry_run: Flag = False
+    strict: Flag = False
     note: str = ""
 
 
@@ -96,7 +97,7 @@ class DutyIn(Schema):
     gbt_code: str = ""
     category: str = ""
     level: str = Field(description="grid / community / street / department")
-    self_handle: bool = False
+    self_handle: Flag = False
     note: str = ""
 
 
@@ -105,8 +106,8 @@ class PatrolIn(Schema):
 
 
 class PointIn(Schema):
-    lon: float
-    lat: float
+    lon: Coordinate
+    lat: Coordinate
     at: datetime | None = None
     accuracy: float | None = None
 
@@ -156,9 +157,9 @@ class StepOut(Schema):
 
 
 class InfoIn(Schema):
-    population: int | None = None
-    households: int | None = None
-    buildings: int | None = None
+    population: Count | None = None
+    households: Count | None = None
+    buildings: Count | None = None
     note: str | None = None
 
 
@@ -166,8 +167,8 @@ class PlaceIn(Schema):
     kind: str
     name: str
     address: str = ""
-    lon: float | None = None
-    lat: float | None = None
+    lon: Coordinate | None = None
+    lat: Coordinate | None = None
     contact_phone: str = ""
 
 

@@ -1,5 +1,6 @@
 """REST endpoints for intake and every lifecycle action (mounted at /api/v1/tickets)."""
 from datetime import datetime
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -9,7 +10,7 @@ from pydantic import Field
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.api_support import Coordinate, LoggedInSession, TokenAuth
+from jiesu.core.api_support import Coordinate, Flag, LoggedInSession, RecordId, TokenAuth
 from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
@@ -31,8 +32,8 @@ class TicketIn(Schema):
     coord_system: str = Field("wgs84", description="wgs84 / gcj02 / bd09: the datum of lon/lat; stored as WGS-84")
     citizen_name: str = ""
     citizen_phone: str = ""
-    anonymous: bool = False
-    confidential: bool = False
+    anonymous: Flag = False
+    confidential: Flag = False
     category: str = Field("", description="category code (leaf)")
     street: str = Field("", description="street/community/grid code when no coordinates")
 
@@ -129,8 +130,8 @@ CONFIRM_NEGATIVE = ("dispatch to a unit the negative list (负面清单) bars fo
 
 
 class DispatchIn(Schema):
-    lead_unit: int = Field(..., description="unit id")
-    co_units: list[int] = []
+    lead_unit: RecordId = Field(..., description="unit id")
+    co_units: list[RecordId] = []
     category: str = ""
     note: str = ""
     confirm_negative: bool = Field(False, strict=True, description=CONFIRM_NEGATIVE)
@@ -138,7 +139,7 @@ class DispatchIn(Schema):
 
 class ReplyIn(Schema):
     text: str
-    self_resolved: bool | None = None
+    self_resolved: Flag | None = None
 
 
 class TextIn(Schema):
@@ -147,14 +148,14 @@ class TextIn(Schema):
 
 class ReturnIn(Schema):
     reason: str
-    suggested_unit: int | None = None
+    suggested_unit: RecordId | None = None
 
 
 class ArbitrateIn(Schema):
-    uphold: bool
+    uphold: Flag
     note: str = ""
-    lead_unit: int | None = None
-    co_units: list[int] = []
+    lead_unit: RecordId | None = None
+    co_units: list[RecordId] = []
     category: str = Field("", description="category code (a leaf) to file the ticket under instead of its own, "
                                           "whatever the decision; the event records the old and the new one (else "
                                           "400 on the field category)")
@@ -174,21 +175,23 @@ class CategoryIn(Schema):
 
 
 class ExtensionIn(Schema):
-    working_days: int
+    working_days: int = Field(..., strict=True)
     reason: str
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: Flag
     note: str = ""
 
 
 class CallbackIn(Schema):
-    reached: bool
+    reached: Flag
     resolved: str = ""
     satisfied: str = ""
     note: str = ""
-    method: str = "phone"
+    method: Literal["phone", "sms", "web"] = Field("phone", description="phone / sms / web (else 422 naming method; "
+                                                                         "any text was stored, or a 500 on "
+                                                                         "PostgreSQL past 10 characters)")
 
 
 class SpecialIn(Schema):
@@ -197,8 +200,8 @@ class SpecialIn(Schema):
 
 
 class MergeIn(Schema):
-    parent: int
-    confirm: bool = Field(False, description="merge although the two may not be one matter (the 409 merge_doubt "
+    parent: RecordId
+    confirm: bool = Field(False, strict=True, description="merge although the two may not be one matter (the 409 merge_doubt "
                                              "names why: texts unlike, another request type or district)")
 
 

@@ -838,7 +838,8 @@ def return_ticket(user, ticket, reason, suggested_unit_id=None):
     ticket = locked(ticket)
     check("return", user, ticket)
     reason = require_text(reason, "reason", _("Reason"), 1000)
-    suggested = Unit.objects.filter(pk=suggested_unit_id).first() if suggested_unit_id else None
+    # a unit suggested must be one (an id of no unit was dropped silently, the return recorded without it)
+    suggested = _handling_unit(suggested_unit_id, "suggested_unit") if suggested_unit_id else None
     assignment = _my_assignment(user, ticket)
     ReturnRequest.objects.create(ticket=ticket, assignment=assignment, unit=assignment.unit, reason=reason,
                                  suggested_unit=suggested, created_at=timezone.now(), created_by=user)

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from pydantic import Field
 
+from jiesu.core.api_support import Coordinate, Flag, Number
 from jiesu.warnings import services
 from jiesu.warnings.models import Sensor
 
@@ -15,19 +16,19 @@ class SensorIn(Schema):
     code: str = Field(..., description="the device's own id (letters, digits, . _ : -)")
     name: str
     kind: str = Field(..., description="water_level / noise / manhole_tilt / gas / temperature")
-    lon: float = Field(..., description="WGS-84 longitude")
-    lat: float = Field(..., description="WGS-84 latitude")
+    lon: Coordinate = Field(..., description="WGS-84 longitude")
+    lat: Coordinate = Field(..., description="WGS-84 latitude")
     address: str = ""
-    threshold_low: float | None = Field(None, description="alarm when a reading is below")
-    threshold_high: float | None = Field(None, description="alarm when a reading is above")
+    threshold_low: Number | None = Field(None, description="alarm when a reading is below")
+    threshold_high: Number | None = Field(None, description="alarm when a reading is above")
     owner: str = Field("", description="responsible unit's code (default: your own unit)")
     category: str = Field("", description="category code of its tickets (default per kind)")
 
 
 class ThresholdsIn(Schema):
-    threshold_low: float | None = None
-    threshold_high: float | None = None
-    active: bool | None = None
+    threshold_low: Number | None = None
+    threshold_high: Number | None = None
+    active: Flag | None = None
 
 
 class SensorOut(Schema):
@@ -65,7 +66,7 @@ class SensorOut(Schema):
 
 
 class ReadingIn(Schema):
-    value: float = Field(..., description="in the kind's unit: m, dB(A), °, %LEL, °C")
+    value: Number = Field(..., description="in the kind's unit: m, dB(A), °, %LEL, °C")
     at: datetime | None = Field(None, description="when measured (default: now)")
 
 

@@ -7,6 +7,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from jiesu.core.api_support import Coordinate, Flag, RecordId
 from jiesu.units.models import Unit
 from jiesu.whistles import rules, scoping, services, stats
 from jiesu.whistles.models import Summons, Task, Whistle, WhistleLevel, WhistleNotice
@@ -24,7 +25,7 @@ class UnitRef(Schema):
 
 
 class SummonsIn(Schema):
-    unit: int = Field(..., description="unit id")
+    unit: RecordId = Field(..., description="unit id")
     form: str = Field("on_site", description="on_site / meeting / joint / written")
     due: str = Field("", description="this unit's report deadline (ISO date or datetime); default: the level's")
 
@@ -36,8 +37,8 @@ class WhistleIn(Schema):
     level: str = Field("normal", description="level code: normal / key / hard / emergency (see /levels)")
     mode: str = Field("regular", description="regular (常规) / quick (快速: on site, report within 30 min)")
     address: str = ""
-    lon: float | None = None
-    lat: float | None = None
+    lon: Coordinate | None = None
+    lat: Coordinate | None = None
     place: str = Field("", description="territorial unit code; default: the first linked ticket's place")
     tickets: list[str] = Field([], description="linked ticket ids or numbers (20261122-0000123)")
     summons: list[SummonsIn]
@@ -159,7 +160,7 @@ class LevelOut(Schema):
 
 
 class Decision(Schema):
-    approved: bool
+    approved: Flag
     note: str = ""
 
 
@@ -169,8 +170,8 @@ class Note(Schema):
 
 class CheckIn(Schema):
     person: str = ""
-    lon: float | None = None
-    lat: float | None = None
+    lon: Coordinate | None = None
+    lat: Coordinate | None = None
     note: str = ""
 
 
@@ -179,12 +180,12 @@ class Reason(Schema):
 
 
 class Uphold(Schema):
-    uphold: bool
+    uphold: Flag
     note: str = ""
 
 
 class TaskIn(Schema):
-    unit: int
+    unit: RecordId
     title: str
     criterion: str
     due: str = Field("", description="ISO date or datetime; default: the level's task limit")
@@ -192,11 +193,13 @@ class TaskIn(Schema):
 
 class ProgressIn(Schema):
     text: str
-    done: bool = False
+    done: Flag = False
 
 
-class AcceptIn(Schema):
-    accept: bool
+class TaskAcceptIn(Schema):
+    """(Not AcceptIn: the OpenAPI schema names a body by its class, and the dispatch desk's accept has one.)"""
+
+    accept: Flag
     note: str = ""
 
 
@@ -205,20 +208,20 @@ class ResultIn(Schema):
 
 
 class UnitText(Schema):
-    unit: int
+    unit: RecordId
     text: str = ""
 
 
 class UnitReason(Schema):
-    unit: int
+    unit: RecordId
     reason: str
 
 
 class RatingIn(Schema):
-    unit: int
-    timeliness: int
-    effort: int
-    result: int
+    unit: RecordId
+    timeliness: int = Field(..., strict=True)
+    effort: int = Field(..., strict=True)
+    result: int = Field(..., strict=True)
     comment: str = ""
 
 
@@ -474,7 +477,7 @@ def progress_with_evidence(request, pk: int, tid: int, text: str = Form(...), do
 
 
 @router.post("/{int:pk}/tasks/{int:tid}/acceptance", response=WhistleOut, summary="Accept or send back a task")
-def acceptance(request, pk: int, tid: int, payload: AcceptIn):
+def acceptance(request, pk: int, tid: int, payload: TaskAcceptIn):
     whistle = _visible(request, pk)
     services.accept_task(request.user, _task(whistle, tid), payload.accept, payload.note)
     return whistle_out(whistle)
