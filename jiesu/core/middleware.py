@@ -30,24 +30,10 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
         request.LANGUAGE_CODE = language
 
     def process_response(self, request, response):
-        if request.path.startswith("/api/") and response.status_code == 405 and "Allow" in response:
-            response = method_not_allowed(request, response["Allow"])
         response.headers.setdefault("Content-Language", translation.get_language())
         if request.path.startswith("/api/"):  # the answer's language depends on these: caches must keep them apart
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
-
-
-def method_not_allowed(request, allowed):
-    """The API's 405 in its JSON error shape and the caller's language, not django-ninja's plain "Method not
-    allowed" (tests/core/test_every_page_audit.py); the Allow header kept."""
-    from django.http import JsonResponse
-
-    response = JsonResponse({"error": "method_not_allowed", "field": None, "message": _(
-        "%(method)s is not allowed here; this address takes %(allowed)s.") % {"method": request.method,
-                                                                           "allowed": allowed}}, status=405)
-    response["Allow"] = allowed
-    return response
 
 
 def _accepted(header):
