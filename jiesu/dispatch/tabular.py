@@ -61,6 +61,7 @@ class LabelledRows:
     skipped_no_label: list[int] = field(default_factory=list)  # 1-based data row numbers (blank lines not counted)
     skipped_no_text: list[int] = field(default_factory=list)
     skipped_width: list[tuple[int, int]] = field(default_factory=list)  # (line, fields): not the header's count
+    skipped_header: list[int] = field(default_factory=list)  # file lines repeating the header (files joined by cat)
     width: int = 0  # the header's fields
     lines: list[int] = field(default_factory=list)  # the file line each data row starts on (row n: lines[n - 1])
     missing_text_columns: list[str] = field(default_factory=list)
@@ -207,7 +208,8 @@ def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: s
     """Read one file: text = the text columns joined by newlines (a column the
     file lacks counts as empty), label = the label column (stripped). Rows
     without a label or without any text, and rows with more or fewer fields
-    than the header, are skipped and recorded."""
+    than the header, are skipped and recorded, and so is a row that repeats the header (files joined with their
+    headers)."""
     header, rows, enc, delim = read_rows(path)
     for name in dict.fromkeys([*text_columns, label_column]):  # a column read twice: which one is meant?
         at = [i + 1 for i, h in enumerate(header) if h == name]
@@ -230,6 +232,9 @@ def load_labelled(path: str | Path, text_columns: Sequence[str], label_column: s
         out.lines.append(line)
         if len(row) != len(header):  # which cell is which is unknown: left out, as `jiesu import` rejects it
             out.skipped_width.append((line, len(row)))
+            continue
+        if [c.strip().lstrip("\ufeff").strip() for c in row] == header:  # `cat a.csv b.csv`: b's header
+            out.skipped_header.append(line)
             continue
         cell = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
         label = cell(li)

@@ -272,3 +272,19 @@ def test_the_label_option_is_read_without_the_spaces_around_it(files):
     lines, refused = run("evaluate", "--train", files["train"], "--test", files["test"], "--text", "标题",
                          "--label", " 一级分类 ")
     assert refused is None and set(json.loads(lines[-1])) == CONTRACT
+
+
+# ── files joined with their headers (`cat a.csv b.csv`): the header again is no row of a class named 一级分类 ──
+
+@pytest.mark.parametrize("second", ["utf-8", "utf-8-sig"])
+def test_a_header_repeated_inside_a_file_is_skipped_and_named(files, tmp_path, second):
+    joined = tmp_path / "joined.csv"
+    joined.write_bytes((HEADER + rows(30)).encode("utf-8") + (" 标题 ,一级分类\n" + rows(30, 30)).encode(second))
+    lines, refused = run("evaluate", "--train", str(joined), "--test", files["test"], "--text", "标题")
+    assert refused is None and json.loads(lines[-1])["n_train"] == 60
+    assert lines[0] == f"{joined}: 60 rows used of 61 (utf-8, comma-separated); skipped 1 row repeating the header " \
+                       "(line 32)"
+    assert "trained on 60 rows, 3 classes; tested on 12 rows" in lines
+    chinese, _refused = run("train", "--from-csv", str(joined), "--text", "标题", "--out", str(tmp_path / "m.npz"),
+                            "--no-calibrate", lang="zh-hans")
+    assert chinese[0].endswith("跳过 1 行：重复表头（第 32 行）")

@@ -773,6 +773,9 @@ def _skipped_notes(rows: LabelledRows) -> list[str]:
     no_label = [rows.lines[n - 1] for n in rows.skipped_no_label]
     no_text = [rows.lines[n - 1] for n in rows.skipped_no_text]
     said = (
+        (rows.skipped_header, ngettext("skipped %(n)d row repeating the header (line %(lines)s)",
+                                       "skipped %(n)d rows repeating the header (lines %(lines)s)",
+                                       len(rows.skipped_header))),
         (wide, ngettext("skipped %(n)d row with more fields than the header's %(width)d (line %(lines)s)",
                         "skipped %(n)d rows with more fields than the header's %(width)d (lines %(lines)s)",
                         len(wide))),
