@@ -182,8 +182,8 @@ def _number(value):
 #: A measured number in a request (a sensor's threshold): finite, not true/false.
 Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
 
-#: A yes/no field: true or false only. pydantic's default also read "yes", "on", "1" and 1 as true, so that
-#: {"anonymous": "no"} recorded… an anonymous request; validation_message words the refusal (须为 true 或 false).
+#: A yes/no field: true or false only. pydantic's default also read "yes", "on", "1" and 1 as true (and "no", "off",
+#: "0" as false); validation_message words the refusal (须为 true 或 false).
 Flag = Annotated[bool, Field(strict=True)]
 
 #: A record's id in a body (a unit, a parent ticket): a JSON whole number, not true (read as 1, another record) nor
