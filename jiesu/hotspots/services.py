@@ -176,6 +176,8 @@ def run_hotspots(days=30, now=None, params: Params | None = None, user=None):
                                                                          "category_id")}
     words = stored_words(problems)
     with transaction.atomic():
+        # two runs at once store one after the other: each then drops what the other left beyond KEEP_RUNS
+        list(HotspotRun.objects.select_for_update().values_list("pk", flat=True))
         run = HotspotRun.objects.create(started_at=now, window_start=start, window_end=now, tickets=len(items),
                                         params=params.as_dict(), started_by=user)
         _store(run, problems, meta, words)
