@@ -95,6 +95,7 @@ class ModelFormatError(WordedError):
         "version": gettext_noop("%(path)s: model format version %(version)s is not supported (this code reads "
                                 "versions %(readable)s); retrain with `jiesu dispatch train`"),
         "shapes": gettext_noop("%(path)s: inconsistent array shapes"),
+        "meta_field": gettext_noop("%(path)s: damaged model file (its metadata has no valid %(field)s)"),
     }
 
 
@@ -821,7 +822,27 @@ def model_meta(path: str | Path) -> dict | None:
             meta = json.loads(z["meta"].tobytes().decode("utf-8"))
     except Exception:  # noqa: BLE001 — missing, damaged, not ours: no metadata
         return None
-    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT and not meta_problem(meta) else None
+
+
+def meta_problem(meta: dict, fields=("classes", "n_train", "n_features", "trained_at")) -> str | None:
+    """The first of `fields` of a model's metadata that is missing or not of its kind (classes: a list of names;
+    n_train, n_features: whole numbers; trained_at, when there: an ISO time), which reading the model or saying
+    its metadata (`jiesu dispatch info`) would fail on; None when there is none."""
+    for name in fields:
+        value = meta.get(name)
+        if name == "classes":
+            ok = isinstance(value, list) and all(isinstance(c, str) for c in value)
+        elif name == "trained_at":
+            try:
+                ok = value is None or (isinstance(value, str) and _dt.datetime.fromisoformat(value) is not None)
+            except ValueError:
+                ok = False
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok:
+            return name
+    return None
 
 
 def check_model_file(path: str | Path) -> None:
@@ -843,6 +864,8 @@ def _checked_archive(path: Path):
         raise ModelFormatError("version", path=str(path), version=meta.get("format_version"),
                                readable=", ".join(map(str, READABLE_VERSIONS)))
     words = vocab_blob.split("\n") if vocab_blob else []
+    if meta_problem(meta, ("classes",)):  # what prediction reads of it
+        raise ModelFormatError("meta_field", path=str(path), field="classes")
     n_classes = len(meta["classes"])
     if "coef" in weights:
         consistent = weights["coef"].shape == (len(idf), n_classes)

@@ -288,3 +288,33 @@ def test_a_header_repeated_inside_a_file_is_skipped_and_named(files, tmp_path, s
     chinese, _refused = run("train", "--from-csv", str(joined), "--text", "标题", "--out", str(tmp_path / "m.npz"),
                             "--no-calibrate", lang="zh-hans")
     assert chinese[0].endswith("跳过 1 行：重复表头（第 32 行）")
+
+
+# ── a model file whose metadata lacks what is read from it: named, never a KeyError ──
+
+@pytest.mark.parametrize("change", [{"classes": None}, {"n_train": None}, {"n_features": None},
+                                    {"trained_at": "yesterday"}, {"classes": "城乡建设"}])
+@pytest.mark.parametrize("action", ["info", "predict"])
+def test_a_model_with_broken_metadata_is_named(files, tmp_path, change, action):
+    import numpy as np
+
+    good = tmp_path / "good.npz"
+    run("train", "--from-csv", files["train"], "--text", "标题", "--out", str(good), "--no-calibrate")
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    meta.update(change)
+    meta = {k: v for k, v in meta.items() if v is not None}
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    broken = tmp_path / "broken.npz"
+    np.savez(broken, **arrays)
+    field = next(iter(change))
+    if action == "predict" and field != "classes":  # prediction reads the classes alone of these
+        assert json.loads(run(action, "--model", str(broken), "路灯不亮")[0][-1])["top"][0][0] == "城乡建设"
+        return
+    lines, refused = run(action, "--model", str(broken), *(["路灯不亮"] if action == "predict" else []))
+    assert str(refused) == f"{broken}: damaged model file (its metadata has no valid {field})"
+    assert not any(is_json(line) for line in lines)
+    _lines, refused = run(action, "--model", str(broken), *(["路灯不亮"] if action == "predict" else []),
+                          lang="zh-hans")
+    assert str(refused) == f"{broken}：模型文件已损坏（元数据中没有有效的 {field}）"

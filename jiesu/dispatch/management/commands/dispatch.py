@@ -43,7 +43,8 @@ from jiesu.core.worded import os_reason, words_of
 from jiesu.dispatch import services as desk
 from jiesu.dispatch import memory, training
 from jiesu.cli import DISPATCH_FILE_ACTIONS
-from jiesu.dispatch.classifier import READABLE_VERSIONS, ClassifierConfig, ModelFormatError, TextClassifier, model_meta
+from jiesu.dispatch.classifier import (READABLE_VERSIONS, ClassifierConfig, ModelFormatError, TextClassifier,
+                                       meta_problem, model_meta)
 from jiesu.dispatch.evaluation import (Dataset, cv_sentence, format_report, model_sentence, previous_sentence,
                                        repeated_cv, score, trained_sentence)
 from jiesu.dispatch.models import RetrainRun, RetrainState, RetrainTrigger
@@ -606,6 +607,9 @@ class Command(LanguageCommand):
         meta = model_meta(opts["model"])
         if meta is None or meta.get("format_version") not in READABLE_VERSIONS:
             meta = self._open(opts["model"]).meta  # no model it can read: refused, saying why
+            field = meta_problem(meta)
+            if field:  # read, but its metadata cannot be said
+                raise CommandError(ModelFormatError("meta_field", path=str(opts["model"]), field=field).words(_))
         previous = training.previous_path(opts["model"])
         for line in (model_sentence(meta), trained_sentence(meta), training.sample_sentence(meta), cv_sentence(meta),
                      previous_sentence(previous, model_meta(previous))):
