@@ -318,3 +318,14 @@ def test_a_model_with_broken_metadata_is_named(files, tmp_path, change, action):
     _lines, refused = run(action, "--model", str(broken), *(["路灯不亮"] if action == "predict" else []),
                           lang="zh-hans")
     assert str(refused) == f"{broken}：模型文件已损坏（元数据中没有有效的 {field}）"
+
+
+@pytest.mark.parametrize("extra", [["train"], ["test", "test"]])
+def test_crossval_refuses_a_file_given_twice(files, extra):
+    lines, refused = run("crossval", "--data", files["train"], "--extra", *[files[f] for f in extra], "--text", "标题",
+                         "--seeds", "0")
+    again = files[extra[-1]]
+    first, second = (1, 2) if extra == ["train"] else (2, 3)
+    assert str(refused) == (f"--data/--extra {again} is given twice (files {first} and {second}): its rows would "
+                            "count twice")
+    assert not any(is_json(line) for line in lines)

@@ -567,6 +567,7 @@ class Command(LanguageCommand):
             raise CommandError(_("--seeds: expected comma-separated integers, got %(value)r")
                                % {"value": opts["seeds"]}) from None
         _refuse_below(opts["folds"], 2, "--folds")
+        _refuse(_given_twice([opts["data"], *opts["extra"]], "--data/--extra"))  # rows would train twice
         (data,) = self._load([opts["data"]], cols, label)
         _refuse(_too_few_for_folds(data, opts["folds"], cols[0]))
         extra = self._load(opts["extra"], cols, label) if opts["extra"] else []
