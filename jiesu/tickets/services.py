@@ -346,6 +346,11 @@ def validate_attachments(files, already=0):
                 "name": upload.name, "mb": conf("ATTACHMENT_MAX_BYTES") // (1024 * 1024)}, field="attachments")
 
 
+#: An idempotency key's length at most (the Idempotency-Key header, a grid report's idempotency_key): a longer one
+#: was stored on SQLite and a 500 on PostgreSQL (Ticket.idempotency_key holds 80 with the user's id before it).
+IDEMPOTENCY_KEY_LENGTH = 64
+
+
 def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
     """受理: record a citizen's request. Returns (ticket, created).
 
@@ -356,6 +361,9 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
         raise Forbidden(_("Log in first."))
     if user.role not in ("call_taker", "citizen", "grid_worker", "admin") and not user.is_superuser:
         raise Forbidden(_("Your role may not record requests."))
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:  # stored after the user's id, 80 in all
+        raise DomainError(_("The idempotency key is too long: at most %(n)d characters.") % {
+            "n": IDEMPOTENCY_KEY_LENGTH}, field="idempotency_key")
     key = f"{user.pk}:{idempotency_key}" if idempotency_key else None
     title, text, request_type, category, place = validate_intake(data)
     now = at or timezone.now()

@@ -164,6 +164,12 @@ def find_samples(keys):
     task = Task.objects.filter(whistle=whistle, unit=dept).first() or Task.objects.filter(whistle=whistle).first()
     s.ids["summons"] = summons.pk if summons else MISSING_ID
     s.ids["task"] = task.pk if task else MISSING_ID
+    summoned = Summons.objects.filter(unit=dept, state="summoned", whistle__state="active").order_by("-pk").first()
+    s.ids["whistle_dept"] = summoned.whistle_id if summoned else MISSING_ID
+    s.ids["summons_dept"] = summoned.pk if summoned else MISSING_ID
+    open_task = Task.objects.filter(unit=dept, state="open", whistle__state="active").order_by("-pk").first()
+    s.ids["whistle_task"] = open_task.whistle_id if open_task else MISSING_ID
+    s.ids["task_dept"] = open_task.pk if open_task else MISSING_ID
     free = Unit.objects.filter(kind="department", active=True).exclude(summons__whistle=whistle).order_by("code")
     s.ids["free_unit"] = free.first().pk
     s.ids["dept_unit"] = Unit.objects.get(code="CD-RSJ").pk
@@ -215,12 +221,12 @@ ENDPOINTS = (
     E("POST", "/dispatch/suggest", "dispatcher", {"text": "东华门大街路灯不亮", "address": "东华门大街", "top": 3}),
     E("POST", "/dispatch/tickets/{new}/accept", "dispatcher", {"rank": 1, "confirm": True}),
     E("POST", "/grids/import", "admin", {"geojson": {"type": "FeatureCollection", "features": []}, "dry_run": True}),
-    E("POST", "/grids/duties", "street", {"street": "110101001", "level": "street", "note": "本街道"}),
+    E("POST", "/grids/duties", "street", {"street": "110101001", "category": "01.01.01", "level": "street", "note": "本街道"}),
     E("DELETE", "/grids/duties/{duty}", "admin", None),
     E("POST", "/grids/patrols", "grid", {"grid": "{grid}"}),
     E("POST", "/grids/patrols/{patrol}/points", "grid", {"points": [{"lon": 116.40, "lat": 39.91}]}),
     E("POST", "/grids/patrols/{patrol}/stop", "grid", None),
-    E("POST", "/grids/reports", "grid", {"text": "井盖破损", "grid": "{grid}"}, form=True),
+    E("POST", "/grids/reports", "grid", {"text": "井盖破损", "grid": "{grid}", "category": "01.01.01"}, form=True),
     E("POST", "/grids/tickets/{dispatched}/escalate", "grid", {"reason": "本网格无法处置"}),
     E("POST", "/grids/tickets/{dispatched}/self-handle", "grid", {"note": "已现场处置"}, form=True),
     E("POST", "/grids/tickets/{new}/route", "dispatcher", None),
@@ -230,20 +236,20 @@ ENDPOINTS = (
     E("DELETE", "/grids/{grid}/members/{member}", "street", None),
     E("PUT", "/grids/{grid}/info", "street", {"population": 1200, "households": 400, "buildings": 12}),
     E("POST", "/grids/{grid}/places", "street", {"kind": "school", "name": "东华门小学"}),
-    E("POST", "/grids/{grid}/care", "street", {"kind": "elderly", "name": "王大爷", "phone": "13900002222"}),
+    E("POST", "/grids/{grid}/care", "street", {"kind": "elderly_alone", "name": "王大爷", "phone": "13900002222"}),
     E("POST", "/whistles", "street", {"title": "早市占道经营", "description": "需城管联合处置",
                                       "summons": [{"unit": "{dept_unit}"}]}),
     E("POST", "/whistles/{whistle_approval}/approve", "deputy", {"approved": True, "note": "同意"}),
     E("POST", "/whistles/{whistle}/attachments", "street", None, form=True),
     E("POST", "/whistles/{whistle_approval}/review", "street", {"note": "科室审核"}),
     E("POST", "/whistles/{whistle}/summons", "street", {"unit": "{free_unit}", "due": "2026-12-31"}),
-    E("POST", "/whistles/{whistle}/summons/{summons}/check-in", "dept", {"person": "黄磊", "note": "已到场"}),
-    E("POST", "/whistles/{whistle}/summons/{summons}/objection", "dept", {"reason": "不属于本局职责"}),
+    E("POST", "/whistles/{whistle_dept}/summons/{summons_dept}/check-in", "dept", {"person": "黄磊", "note": "已到场"}),
+    E("POST", "/whistles/{whistle_dept}/summons/{summons_dept}/objection", "dept", {"reason": "不属于本局职责"}),
     E("POST", "/whistles/{whistle}/summons/{summons}/decision", "district", {"uphold": False, "note": "驳回"}),
     E("POST", "/whistles/{whistle}/tasks", "street", {"unit": "{dept_unit}", "title": "清理摊点",
                                                       "criterion": "路面无摊点", "due": "2026-12-31"}),
-    E("POST", "/whistles/{whistle}/tasks/{task}/progress", "dept", {"text": "已清理一半", "done": False}),
-    E("POST", "/whistles/{whistle}/tasks/{task}/evidence", "dept", {"text": "已完成"}, form=True),
+    E("POST", "/whistles/{whistle_task}/tasks/{task_dept}/progress", "dept", {"text": "已清理一半", "done": False}),
+    E("POST", "/whistles/{whistle_task}/tasks/{task_dept}/evidence", "dept", {"text": "已完成"}, form=True),
     E("POST", "/whistles/{whistle}/tasks/{task}/acceptance", "street", {"accept": True, "note": "验收合格"}),
     E("POST", "/whistles/{whistle}/close", "street", {"result": "已办结"}),
     E("POST", "/whistles/{whistle}/cancel", "street", {"reason": "已自行协调解决"}),
@@ -268,6 +274,7 @@ class Case:
     refused: bool = True       # must be refused (else: may be accepted, never a 500)
     field: str | None = None   # the field a refusal must name
     form: bool = False
+    headers: tuple = ()        # extra request headers: (("HTTP_IDEMPOTENCY_KEY", "…"),)
 
 
 BAD_BY_TYPE = {
@@ -322,6 +329,12 @@ DATES = {"due": [("31/12/2026", True), ("2026-13-45", True), ("next Friday", Tru
 #: Bad values a field's type does not tell: {endpoint key: [(field, value)]}, each to be refused naming the field.
 KNOWN_BAD = {
     "POST /tickets/{replied}/callback": [("method", "fax"), ("method", "电话回访" * 3)],  # any text was stored
+    "POST /grids/reports": [("idempotency_key", "k" * 100)],  # stored on SQLite, a 500 on PostgreSQL
+}
+
+#: Request headers refused: {endpoint key: [(header, value, the field the refusal names)]}.
+BAD_HEADERS = {
+    "POST /tickets": [("HTTP_IDEMPOTENCY_KEY", "k" * 100, "idempotency_key")],  # as the report's key
 }
 
 #: Fields naming a record by its id: an id of no record is refused, never dropped.
@@ -330,8 +343,10 @@ RECORD_FIELDS = ("lead_unit", "suggested_unit", "parent", "unit")
 
 def cases_for(endpoint, fields, required, valid):
     found = []
-    found += [Case(f"{name}: {value}", {**valid, name: value}, field=name) for name, value in
-              KNOWN_BAD.get(endpoint.key, ())]
+    found += [Case(f"{name}: {value[:20]}", {**valid, name: value}, field=name, form=endpoint.form)
+              for name, value in KNOWN_BAD.get(endpoint.key, ())]
+    found += [Case(f"header {header}: {value[:20]}", valid, field=name, headers=((header, value),))
+              for header, value, name in BAD_HEADERS.get(endpoint.key, ())]
     for name, values in DATES.items():
         if name in fields:
             found += [Case(f"{name}: {value}", {**valid, name: value}, refused=refused,
@@ -355,6 +370,8 @@ def cases_for(endpoint, fields, required, valid):
             if endpoint.form:
                 if not isinstance(value, str) or "\ud800" in value:
                     continue  # a form field is text, in UTF-8 (a lone surrogate has no bytes there)
+                if kind == "boolean":
+                    refused = False  # a form's checkbox sends "on" (or what its value says): read as HTML does
                 found.append(Case(f"{name}: {label}", {**valid, name: value}, refused=refused,
                                   field=name if refused else None, form=True))
                 continue
@@ -432,6 +449,7 @@ def ask(client, endpoint, path, case, token, language=None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if language:
         headers["HTTP_ACCEPT_LANGUAGE"] = language
+    headers.update(case.headers)
     got_request_exception.connect(on_exception)
     try:
         with transaction.atomic():
