@@ -247,8 +247,23 @@ def unknown_address(request, response):
     if response.status_code != 404 or not request.path.startswith("/api/") or \
             response.get("Content-Type", "").startswith("application/json"):
         return response
+    return error_answer("not_found", _("No API endpoint has this address: check the path and the id in it."), 404)
+
+
+def method_not_allowed(request, response):
+    """django-ninja's 405 (a plain English "Method not allowed") in the API's error shape and the caller's language,
+    its Allow header kept (tests/core/test_every_page_audit.py). Any other response is returned as it is."""
+    if response.status_code != 405 or not request.path.startswith("/api/") or "Allow" not in response:
+        return response
+    allowed = response["Allow"]
+    answer = error_answer("method_not_allowed", _("%(method)s is not allowed here; this address takes %(allowed)s.")
+                          % {"method": request.method, "allowed": allowed}, 405)
+    answer["Allow"] = allowed
+    return answer
+
+
+def error_answer(error, message, status):
+    """An answer in the API's error shape made outside its endpoints (by the middleware)."""
     from django.http import JsonResponse
 
-    return JsonResponse({"error": "not_found", "field": None,
-                         "message": _("No API endpoint has this address: check the path and the id in it.")},
-                        status=404)
+    return JsonResponse({"error": error, "field": None, "message": message}, status=status)

@@ -30,9 +30,12 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
         request.LANGUAGE_CODE = language
 
     def process_response(self, request, response):
+        if request.path.startswith("/api/"):
+            from jiesu.core.api_support import method_not_allowed
+
+            response = method_not_allowed(request, response)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))  # the answer's language: caches keep apart
         response.headers.setdefault("Content-Language", translation.get_language())
-        if request.path.startswith("/api/"):  # the answer's language depends on these: caches must keep them apart
-            patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
 
