@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.db import transaction
 from django.test import Client
+
+from tests.core.demo_city import build_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -42,22 +43,6 @@ MISSING_ID = 987654321
 
 
 # ── the demo city ─────────────────────────────────────────────────────────────
-
-def build_city():
-    import io
-
-    from jiesu.demo import setup_steps
-    from jiesu.whistles.demo import setup_step as demo_whistles
-
-    def quiet(*args, **kwargs):
-        pass
-
-    setup_steps.org_tree(quiet, ["110101"])
-    call_command("seed_reference", stdout=io.StringIO())
-    setup_steps.demo_users(quiet)
-    setup_steps.demo_tickets(quiet, 60, setup_steps.DEFAULT_SEED, progress=False)
-    demo_whistles(quiet, setup_steps.DEFAULT_SEED, False)
-
 
 def tokens():
     """Each demo user's API token, issued as the admin issues one (accounts.ApiToken, the user's inline)."""
@@ -533,7 +518,7 @@ def audit(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             started = time.perf_counter()
-            build_city()
+            build_demo_city(60, whole=False)
             keys = tokens()
             samples = find_samples(keys)
             client = Client(raise_request_exception=False)

@@ -17,7 +17,6 @@ test_every_route_is_asked). Each answer is checked as it comes, and only what a 
 - the citizens' phone numbers: no page shows a demo citizen's full number (11 digits) to a user who may not
   reveal contacts (scoping.may_reveal_contact: only the call-takers, callback agents and administrators may).
 """
-import io
 import logging
 import json
 import re
@@ -28,10 +27,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+
+from tests.core.demo_city import build_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -50,29 +50,6 @@ def walk(patterns, prefix=""):
             yield from walk(p.url_patterns, prefix + str(p.pattern))
         else:
             yield prefix + str(p.pattern), p
-
-
-def build_demo_city():
-    """What `jiesu setup --districts 110101 --tickets 300 --no-model` builds, without its migrate."""
-    from jiesu.demo import setup_steps
-    from jiesu.grids.demo import setup_step as demo_grids
-    from jiesu.kpi.services import ensure_rollups
-    from jiesu.topics.demo import ensure_demo_topics
-    from jiesu.warnings.jobs import ensure_forecasts
-    from jiesu.whistles.demo import setup_step as demo_whistles
-
-    def quiet(*args, **kwargs):
-        pass
-
-    setup_steps.org_tree(quiet, ["110101"])
-    call_command("seed_reference", stdout=io.StringIO())
-    setup_steps.demo_users(quiet)
-    setup_steps.demo_tickets(quiet, 300, setup_steps.DEFAULT_SEED, progress=False)
-    demo_grids(quiet, setup_steps.DEFAULT_SEED, False)
-    demo_whistles(quiet, setup_steps.DEFAULT_SEED, False)
-    ensure_demo_topics(quiet)
-    ensure_forecasts()
-    ensure_rollups()
 
 
 @dataclass
@@ -590,7 +567,7 @@ def audit(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             started, cpu = time.perf_counter(), time.process_time()
-            build_demo_city()
+            build_demo_city(300)
             samples = Samples()
             words = Words()
             ADMIN_GAPS[0].update(admin_label_gaps()[0])
