@@ -16,3 +16,20 @@ def run_if_due(every_hours=24, days=30, now=None, params=None):
     if last is not None and now - last.started_at < timedelta(hours=every_hours):
         return None
     return services.run_hotspots(days=days, now=now, params=params)
+
+
+def run_asked(now=None):
+    """A worker job: carry out the run asked from the board (services.ask_run), if one waits; the AskedRun, or None.
+    The run is services.run_hotspots as the command's, started by the user who asked."""
+    asked = services.claim_asked_run(now)
+    if asked is None:
+        return None
+    try:
+        run = services.run_hotspots(days=asked.days, user=asked.asked_by)
+    except Exception as exc:  # noqa: BLE001 — the page says why; the worker logs it too
+        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        services.finish_asked_run(asked, services.AskedState.FAILED, reason=reason)
+        raise
+    services.finish_asked_run(asked, services.AskedState.DONE, run=run)
+    asked.refresh_from_db()
+    return asked

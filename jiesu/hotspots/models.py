@@ -81,3 +81,49 @@ class HotspotTicket(models.Model):
     class Meta:
         unique_together = [("hotspot", "ticket")]
         ordering = ["-centrality", "id"]
+
+
+class AskedState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class AskedRun(models.Model):
+    """A run asked for with the board's 「立即发现热点」 button: the worker (`jiesu worker`, jobs.run_asked) carries it
+    out, as the accuracy page's retraining is recorded as a run with its state (dispatch.RetrainRun). At most one
+    waits or runs at a time (a unique constraint on `going`)."""
+
+    asked_at = models.DateTimeField(_("asked at"), db_index=True)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    asked_by_name = models.CharField(_("asked by"), max_length=150, blank=True)  # kept when the user is deleted
+    days = models.PositiveSmallIntegerField(_("days"), default=30)
+    state = models.CharField(_("state"), max_length=8, choices=AskedState.choices, default=AskedState.WAITING)
+    going = models.BooleanField(default=True)  # waiting or running
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=120, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    run = models.ForeignKey(HotspotRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("hotspot run asked for")
+        verbose_name_plural = _("hotspot runs asked for")
+        constraints = [models.UniqueConstraint(fields=["going"], condition=models.Q(going=True),
+                                               name="one_hotspot_run_going")]
+
+    WORKER_STOPPED = "worker stopped"  # the reason stored when the worker process ended during the run
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_state_display()}"
+
+    @property
+    def reason_words(self):
+        """Why it failed, in the reader's language where the platform words it (else the error's own words)."""
+        if self.reason == self.WORKER_STOPPED:
+            return gettext("the worker (process %(pid)s) stopped during the run; ask again") % {"pid": self.pid}
+        return self.reason

@@ -17,22 +17,25 @@ to who may not reveal the contact).
 """
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.errors import DomainError
+from jiesu.core.errors import Conflict, DomainError
 from jiesu.core.text_masking import text_for
 from jiesu.hotspots.cluster import Item, Params, find_problems, words_of
-from jiesu.hotspots.models import Hotspot, HotspotRun, HotspotTicket
+from jiesu.hotspots.models import AskedRun, AskedState, Hotspot, HotspotRun, HotspotTicket
 from jiesu.tickets.models import OPEN_STATES, Resolved, SpecialClass, State, Ticket
 
 KEEP_RUNS = 30
@@ -259,3 +262,81 @@ def get_visible(user, pk):
     if h is None or not visible_hotspots(user, h.run).filter(pk=pk).exists():
         return None
     return h
+
+
+# Runs asked from the board (「立即发现热点」): recorded, carried out by the worker (jobs.run_asked), never in the request.
+
+def _going_words(going):
+    return _("Hotspot run #%(id)s, asked by %(who)s at %(at)s, is not finished (%(state)s); wait for it to end.") % {
+        "id": going.pk, "who": going.asked_by_name or "?", "at": timezone.localtime(going.asked_at).strftime("%H:%M"),
+        "state": going.get_state_display()}
+
+
+def ask_run(user, days=30, now=None):
+    """Record a run asked by `user` for the worker to carry out; the AskedRun. Conflict (naming it) while another
+    waits or runs: a second click starts no second run."""
+    days = check_days(days)
+    now = now or timezone.now()
+    abandon_lost_asked_runs(now)
+    try:
+        with transaction.atomic():
+            return AskedRun.objects.create(asked_at=now, asked_by=user, asked_by_name=user.get_username(), days=days)
+    except IntegrityError:
+        going = AskedRun.objects.filter(going=True).first()
+        if going is None:
+            raise
+        raise Conflict(_going_words(going)) from None
+
+
+def claim_asked_run(now=None):
+    """The oldest waiting run, now marked running by this process (host, pid); None when none waits."""
+    now = now or timezone.now()
+    for asked in AskedRun.objects.filter(state=AskedState.WAITING).order_by("asked_at", "pk"):
+        if AskedRun.objects.filter(pk=asked.pk, state=AskedState.WAITING).update(
+                state=AskedState.RUNNING, started_at=now, host=socket.gethostname(), pid=os.getpid()):
+            asked.refresh_from_db()
+            return asked
+    return None
+
+
+def finish_asked_run(asked, state, reason="", run=None, now=None):
+    AskedRun.objects.filter(pk=asked.pk).update(state=state, going=False, finished_at=now or timezone.now(),
+                                                reason=reason, run=run)
+
+
+def abandon_lost_asked_runs(now=None):
+    """Mark failed the running asked runs whose worker process on this host is gone (stopped during the run):
+    they would block every later ask. How many."""
+    from jiesu.dispatch.services import process_alive
+
+    now = now or timezone.now()
+    lost = 0
+    for asked in AskedRun.objects.filter(state=AskedState.RUNNING, host=socket.gethostname(), pid__isnull=False):
+        if not process_alive(asked.pid):
+            lost += AskedRun.objects.filter(pk=asked.pk, state=AskedState.RUNNING).update(
+                state=AskedState.FAILED, going=False, finished_at=now,
+                reason=AskedRun.WORKER_STOPPED)
+    return lost
+
+
+@dataclass(frozen=True)
+class AskedView:
+    """The latest asked run as the board tells it."""
+    asked: AskedRun
+    waits_for_worker: bool   # waiting longer than two worker passes and two runs: no worker seems to be running
+    refresh_seconds: int     # while it waits or runs, the board reloads itself this often
+
+
+def latest_asked(now=None):
+    """AskedView of the latest asked run, or None."""
+    from jiesu.dispatch.accuracy import WORKER_PASS
+
+    now = now or timezone.now()
+    abandon_lost_asked_runs(now)
+    asked = AskedRun.objects.select_related("run").first()
+    if asked is None:
+        return None
+    last = latest_run()
+    expected = WORKER_PASS + timedelta(seconds=last.seconds if last else 0)
+    waits = asked.state == AskedState.WAITING and now - asked.asked_at > 2 * expected
+    return AskedView(asked=asked, waits_for_worker=waits, refresh_seconds=10)

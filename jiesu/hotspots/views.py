@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +30,7 @@ def board(request):
     rows = list(services.visible_hotspots(request.user, run)[:50]) if run else []
     return render(request, "hotspots/board.html", {
         "run": run, "rows": rows, "formula": heat_formula(), "may_run": topic_services.may_create(request.user),
-        "city_wide": scoping.is_city_wide(request.user)})
+        "city_wide": scoping.is_city_wide(request.user), "asked": services.latest_asked()})
 
 
 @login_required
@@ -48,13 +49,16 @@ def detail(request, pk):
 @require_POST
 @login_required
 def run_now(request):
+    """Ask the worker for a run (services.ask_run): the clustering takes 30 s here and minutes at a city's volume,
+    too long for a web request; the board shows the run's state until it is done."""
     if not topic_services.may_create(request.user):
         raise PermissionDenied(_("Your role may not do this."))
     try:
-        run = services.run_hotspots(days=request.POST.get("days", 30), user=request.user)
-    except DomainError as exc:
+        asked = services.ask_run(request.user, days=request.POST.get("days", 30))
+    except DomainError as exc:  # a run already waits or runs, or a bad window
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Hotspots found among %(n)s tickets in %(s).1f s.") % {"n": run.tickets,
-                                                                                          "s": run.seconds})
+        messages.success(request, _("Hotspot run #%(id)s asked by %(who)s at %(at)s: the worker carries it out; "
+                                    "this page shows its state.") % {
+            "id": asked.pk, "who": asked.asked_by_name, "at": timezone.localtime(asked.asked_at).strftime("%H:%M")})
     return redirect("hotspot_board")

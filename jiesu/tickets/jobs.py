@@ -117,6 +117,7 @@ PERIODIC_JOBS = (
     ("accuracy_recounts", "jiesu.dispatch.jobs.recount_asked_snapshots"),  # 重新统计 asked on the accuracy page
     ("grid_ladder", "jiesu.grids.jobs.scan_ladder"),                # ladder steps moved on / overdue
     ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
+    ("hotspots_asked", "jiesu.hotspots.jobs.run_asked"),            # 立即发现热点 asked on the board
     ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily
     ("retrain", "jiesu.dispatch.jobs.retrain_if_due"),              # weekly at night, when a model is named
     ("accuracy_snapshots", "jiesu.dispatch.jobs.refresh_accuracy_snapshots"),  # hourly, while someone looks

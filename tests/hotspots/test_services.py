@@ -10,7 +10,7 @@ from django.utils import translation
 
 from jiesu.core.errors import DomainError
 from jiesu.hotspots import jobs, services
-from jiesu.hotspots.models import Hotspot, HotspotRun
+from jiesu.hotspots.models import AskedRun, Hotspot, HotspotRun
 from jiesu.tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,8 @@ def test_run_now_is_for_supervisors(hot):
     assert c.post(reverse("hotspot_run"), {"days": 30}).status_code == 403
     c.force_login(hot.supervisor)
     assert c.post(reverse("hotspot_run"), {"days": 30}).status_code == 302
-    assert HotspotRun.objects.count() == 1
+    assert HotspotRun.objects.count() == 0  # asked for the worker (test_asked_run.py), not run in the request
+    assert AskedRun.objects.get().asked_by == hot.supervisor
 
 
 def test_job_runs_only_when_due(hot, settings):

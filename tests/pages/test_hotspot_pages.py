@@ -4,6 +4,8 @@ import re
 import pytest
 
 from jiesu.core.tests_support import force_login, screenshot
+from jiesu.hotspots.models import AskedRun
+from jiesu.tickets import jobs as worker_jobs
 from jiesu.topics.models import Topic
 from hotspots.conftest import SAME, hot  # noqa: F401  (fixtures)
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
@@ -15,7 +17,14 @@ def test_hotspots_to_topic(live_server, page, hot):
     force_login(page, live_server, hot.supervisor)
     page.goto(live_server.url + "/hotspots/")
     assert "尚未进行热点挖掘" in page.content()
-    page.click("#run-hotspots")
+    page.click("#run-hotspots")  # asks the worker (services.ask_run): the page answers at once, the run waits
+    assert page.locator("#asked-run").get_attribute("data-state") == "waiting"
+    assert "sup" in page.locator("#asked-run").inner_text() and "等待" in page.locator("#asked-run").inner_text()
+    page.click("#run-hotspots")  # a second click is refused, naming the run waiting
+    assert "尚未结束" in page.locator(".messages").inner_text()
+    assert AskedRun.objects.count() == 1
+    assert worker_jobs.run_pass()["hotspots_asked"] is not None  # the worker's pass carries it out
+    page.wait_for_selector("#asked-run[data-state=done]", timeout=0)  # the page reloads itself until it is done
     page.wait_for_selector("#hotspots")
     rows = page.locator("#hotspots tbody tr")
     assert rows.count() == 2
