@@ -56,12 +56,12 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for systems calling the API (Authorization: Bearer <key>)."""
 
-    key = models.CharField(max_length=64, unique=True, default=new_token_key)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key = models.CharField(max_length=64, unique=True, default=new_token_key, verbose_name=_("key"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=80)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creation time"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         verbose_name = _("API token")

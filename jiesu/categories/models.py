@@ -27,14 +27,14 @@ class TimeLimitClass(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=40)
     dispatch_amount = models.PositiveIntegerField(_("dispatch within"))
-    dispatch_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    dispatch_unit = models.CharField(max_length=20, choices=LimitUnit.choices, verbose_name=_("dispatch time unit"))
     sign_amount = models.PositiveIntegerField(_("sign within"))
-    sign_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    sign_unit = models.CharField(max_length=20, choices=LimitUnit.choices, verbose_name=_("sign time unit"))
     contact_amount = models.PositiveIntegerField(_("first contact within"))
-    contact_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
+    contact_unit = models.CharField(max_length=20, choices=LimitUnit.choices, verbose_name=_("contact time unit"))
     reply_amount = models.PositiveIntegerField(_("reply within"))
-    reply_unit = models.CharField(max_length=20, choices=LimitUnit.choices)
-    sort = models.PositiveSmallIntegerField(default=0)
+    reply_unit = models.CharField(max_length=20, choices=LimitUnit.choices, verbose_name=_("reply time unit"))
+    sort = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
     follows_catalogue = models.BooleanField(
         _("follows the catalogue files"), default=True,
         help_text=_("Ticked: setup (seed_reference) keeps it in step with the catalogue's files. Unticked as soon as "

@@ -714,7 +714,7 @@ class ReferenceVersion(models.Model):
     this row another process (the worker's auto-dispatch) would route with the old catalogue.
     """
 
-    version = models.BigIntegerField(default=0)
+    version = models.BigIntegerField(default=0, verbose_name=_("version"))
 
     class Meta:
         verbose_name = _("reference data version")

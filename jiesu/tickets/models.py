@@ -130,7 +130,7 @@ class Ticket(models.Model):
     anonymous = models.BooleanField(_("anonymous"), default=False)
     confidential = models.BooleanField(_("asks for confidentiality"), default=False)
     citizen_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="own_tickets", db_index=False)
+                                     related_name="own_tickets", db_index=False, verbose_name=_("citizen account"))
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("category"))
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT,
@@ -152,28 +152,28 @@ class Ticket(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="merged_children", verbose_name=_("merged into"), db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", db_index=False)
+                                   related_name="+", db_index=False, verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     dispatch_due = models.DateTimeField(_("dispatch due"), null=True, blank=True)
     reply_due = models.DateTimeField(_("reply due"), null=True, blank=True, db_index=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dispatched at"))
+    replied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replied at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     reply_text = models.TextField(_("reply"), blank=True)
     self_resolved = models.BooleanField(_("resolved (unit's own assessment)"), null=True, blank=True)
     resolved = models.CharField(_("resolved"), max_length=12, choices=Resolved.choices, blank=True)
     satisfied = models.CharField(_("satisfied"), max_length=12, choices=Satisfied.choices, blank=True)
     rehandle_round = models.PositiveSmallIntegerField(_("re-handling round"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
-    callback_attempts = models.PositiveSmallIntegerField(default=0)
+    callback_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("callback attempts"))
     # the same caller's later calls filed against this ticket as repeats without new facts (a `repeat_call` event
     # each): the ticket page and the work list say 「来电 N 次」 (N = this + 1)
     repeat_calls = models.PositiveSmallIntegerField(_("repeat calls"), default=0, db_default=0)
     warning_level = models.PositiveSmallIntegerField(_("warning"), default=0)  # 0 ok, 1 approaching, 2 overdue
-    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
-    supervised = models.BooleanField(_("under supervision (督办)"), default=False)
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("next check at"))
+    supervised = models.BooleanField(_("under supervision"), default=False)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, verbose_name=_("idempotency key"))
 
     class Meta:
         verbose_name = _("ticket")
@@ -257,24 +257,24 @@ class AssignmentState(models.TextChoices):
 class Assignment(models.Model):
     """Ticket → unit (派单), with its own timestamps and deadlines."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("ticket"))
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="assignments",
                              verbose_name=_("unit"), db_index=False)  # (unit, active, state) serves it
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
     state = models.CharField(_("state"), max_length=12, choices=AssignmentState.choices,
                              default=AssignmentState.PENDING)
-    active = models.BooleanField(default=True, db_index=True)
-    round = models.PositiveSmallIntegerField(default=0)
-    dispatched_at = models.DateTimeField()
+    active = models.BooleanField(default=True, db_index=True, verbose_name=_("active"))
+    round = models.PositiveSmallIntegerField(default=0, verbose_name=_("round"))
+    dispatched_at = models.DateTimeField(verbose_name=_("dispatched at"))
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                      related_name="+", db_index=False)
-    sign_due = models.DateTimeField(null=True, blank=True)
-    contact_due = models.DateTimeField(null=True, blank=True)
-    reply_due = models.DateTimeField(null=True, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    contacted_at = models.DateTimeField(null=True, blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
-    reply_text = models.TextField(blank=True)
+                                      related_name="+", db_index=False, verbose_name=_("dispatched by"))
+    sign_due = models.DateTimeField(null=True, blank=True, verbose_name=_("sign due"))
+    contact_due = models.DateTimeField(null=True, blank=True, verbose_name=_("contact due"))
+    reply_due = models.DateTimeField(null=True, blank=True, verbose_name=_("reply due"))
+    signed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("signed at"))
+    contacted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("contacted at"))
+    replied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replied at"))
+    reply_text = models.TextField(blank=True, verbose_name=_("reply text"))
 
     class Meta:
         verbose_name = _("assignment")
@@ -288,17 +288,17 @@ class Assignment(models.Model):
 class TicketEvent(models.Model):
     """Append-only history of everything done to a ticket."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(db_index=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    at = models.DateTimeField(db_index=True, verbose_name=_("at"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_index=False)
+                              related_name="+", db_index=False, verbose_name=_("actor"))
     actor_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   db_index=False)
-    kind = models.CharField(max_length=24)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12, blank=True)
-    note = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+                                   db_index=False, verbose_name=_("actor unit"))
+    kind = models.CharField(max_length=24, verbose_name=_("kind"))
+    from_state = models.CharField(max_length=12, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=12, blank=True, verbose_name=_("to state"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -314,13 +314,14 @@ class TicketEvent(models.Model):
 class Attachment(models.Model):
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="attachments/%Y/%m/")
-    name = models.CharField(max_length=120)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket"))
+    file = models.FileField(upload_to="attachments/%Y/%m/", verbose_name=_("file"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    content_type = models.CharField(max_length=60, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -332,15 +333,16 @@ class Callback(models.Model):
 
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callbacks")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField()
-    method = models.CharField(max_length=10, default="phone")
-    reached = models.BooleanField(default=True)
-    resolved = models.CharField(max_length=12, choices=Resolved.choices, blank=True)
-    satisfied = models.CharField(max_length=12, choices=Satisfied.choices, blank=True)
-    note = models.TextField(blank=True)
-    round = models.PositiveSmallIntegerField(default=0)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("ticket"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("agent"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    method = models.CharField(max_length=10, default="phone", verbose_name=_("method"))
+    reached = models.BooleanField(default=True, verbose_name=_("reached"))
+    resolved = models.CharField(max_length=12, choices=Resolved.choices, blank=True, verbose_name=_("resolved"))
+    satisfied = models.CharField(max_length=12, choices=Satisfied.choices, blank=True, verbose_name=_("satisfied"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    round = models.PositiveSmallIntegerField(default=0, verbose_name=_("round"))
 
     class Meta:
         verbose_name = _("callback")
@@ -358,18 +360,22 @@ class ReturnRequest(models.Model):
 
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="returns")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="returns")
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="returns")
-    reason = models.TextField()
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="returns", verbose_name=_("ticket"))
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="returns",
+                                   verbose_name=_("assignment"))
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="returns", verbose_name=_("unit"))
+    reason = models.TextField(verbose_name=_("reason"))
     suggested_unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
-    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    decision_note = models.TextField(blank=True)
+                                       related_name="+", verbose_name=_("suggested unit"))
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING,
+                             verbose_name=_("state"))
+    created_at = models.DateTimeField(verbose_name=_("creation time"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
 
     class Meta:
         verbose_name = _("return request")
@@ -381,17 +387,21 @@ class ExtensionRequest(models.Model):
 
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
-    working_days = models.PositiveSmallIntegerField()
-    reason = models.TextField()
-    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    new_due = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("ticket"))
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions",
+                                   verbose_name=_("assignment"))
+    working_days = models.PositiveSmallIntegerField(verbose_name=_("working days"))
+    reason = models.TextField(verbose_name=_("reason"))
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING,
+                             verbose_name=_("state"))
+    created_at = models.DateTimeField(verbose_name=_("creation time"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    new_due = models.DateTimeField(null=True, blank=True, verbose_name=_("new due"))
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
 
     class Meta:
         verbose_name = _("extension request")
@@ -412,15 +422,17 @@ class Notice(models.Model):
 
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices")
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=12, choices=NoticeKind.choices)
-    text = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    read_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices", verbose_name=_("ticket"))
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="notices", verbose_name=_("unit"))
+    kind = models.CharField(max_length=12, choices=NoticeKind.choices, verbose_name=_("kind"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    created_at = models.DateTimeField(verbose_name=_("creation time"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
     read_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", db_index=False)  # who marked it read on the notices page
+                                related_name="+", db_index=False,
+                                verbose_name=_("read by"))  # who marked it read on the notices page
 
     class Meta:
         verbose_name = _("notice")

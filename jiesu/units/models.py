@@ -31,13 +31,13 @@ class Unit(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices, db_index=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children", verbose_name=_("parent"))
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="", verbose_name=_("path"))
     district = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", editable=False)
+                                 related_name="+", editable=False, verbose_name=_("district"))
     street = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", editable=False)
+                               related_name="+", editable=False, verbose_name=_("street"))
     geometry = models.JSONField(_("boundary (GeoJSON geometry, WGS-84)"), null=True, blank=True)
-    schematic = models.BooleanField(_("schematic boundary (示意)"), default=False)
+    schematic = models.BooleanField(_("schematic boundary"), default=False)
     center_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
     center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
     aliases = models.CharField(_("aliases"), max_length=255, blank=True,
