@@ -9,10 +9,10 @@ class DemoDataset(models.Model):
     anchor = models.DateTimeField(_("generated up to"))  # the "now" the tickets were simulated up to
     seed = models.IntegerField(_("seed"))
     tickets = models.PositiveIntegerField(_("tickets"))
-    first_ticket_id = models.BigIntegerField()
-    last_ticket_id = models.BigIntegerField()
+    first_ticket_id = models.BigIntegerField(verbose_name=_("first ticket id"))
+    last_ticket_id = models.BigIntegerField(verbose_name=_("last ticket id"))
     seconds = models.FloatField(_("seconds taken"), default=0)
-    stats = models.JSONField(default=dict, blank=True)
+    stats = models.JSONField(default=dict, blank=True, verbose_name=_("statistics"))
 
     class Meta:
         verbose_name = _("demo dataset")

@@ -62,7 +62,7 @@ class GridDuty(models.Model):
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="grid_duties", verbose_name=_("12345 category (and below)"))
     level = models.CharField(_("handled by"), max_length=12, choices=DutyLevel.choices)
-    self_handle = models.BooleanField(_("may be handled on the spot (自处置)"), default=False)
+    self_handle = models.BooleanField(_("may be handled on the spot"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -87,7 +87,7 @@ class BoundaryVersion(models.Model):
     source = models.CharField(_("source"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("created by"))
 
     class Meta:
         verbose_name = _("boundary version")
@@ -135,11 +135,11 @@ class Patrol(models.Model):
 class TrackPoint(models.Model):
     __str__ = kind_and_number
 
-    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="track")
-    at = models.DateTimeField()
-    lon = models.FloatField()
-    lat = models.FloatField()
-    accuracy_m = models.FloatField(null=True, blank=True)
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="track", verbose_name=_("patrol"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    lon = models.FloatField(verbose_name=_("longitude"))
+    lat = models.FloatField(verbose_name=_("latitude"))
+    accuracy_m = models.FloatField(null=True, blank=True, verbose_name=_("accuracy (m)"))
 
     class Meta:
         verbose_name = _("track point")
@@ -163,7 +163,7 @@ class PatrolReport(models.Model):
                                verbose_name=_("patrol"))
     filed_at = models.DateTimeField(_("filed"), db_index=True)
     duty_level = models.CharField(_("duty list says"), max_length=12, choices=DutyLevel.choices)
-    self_handled = models.BooleanField(_("handled on the spot (自处置)"), default=False)
+    self_handled = models.BooleanField(_("handled on the spot"), default=False)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
 
     class Meta:
@@ -186,7 +186,8 @@ class StepOutcome(models.TextChoices):
 class LadderStep(models.Model):
     """One rung of the escalation ladder a ticket stands on: a level, its unit, a deadline."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ladder_steps")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="ladder_steps",
+                               verbose_name=_("ticket"))
     number = models.PositiveSmallIntegerField(_("step"))
     level = models.CharField(_("level"), max_length=12)
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="ladder_steps",
@@ -197,8 +198,8 @@ class LadderStep(models.Model):
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=StepOutcome.choices, blank=True, default="")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                           related_name="+")
-    overdue_noticed = models.BooleanField(default=False)
+                           related_name="+", verbose_name=_("by"))
+    overdue_noticed = models.BooleanField(default=False, verbose_name=_("overdue noticed"))
 
     class Meta:
         verbose_name = _("escalation step")
@@ -222,14 +223,15 @@ class GridInfo(models.Model):
 
     __str__ = kind_and_number
 
-    grid = models.OneToOneField("units.Unit", on_delete=models.CASCADE, related_name="grid_info")
+    grid = models.OneToOneField("units.Unit", on_delete=models.CASCADE, related_name="grid_info",
+                                verbose_name=_("grid"))
     population = models.PositiveIntegerField(_("population"), default=0)
     households = models.PositiveIntegerField(_("households"), default=0)
     buildings = models.PositiveIntegerField(_("buildings"), default=0)
     note = models.TextField(_("note"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
         verbose_name = _("grid information")
@@ -251,8 +253,8 @@ class KeyPlace(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PlaceKind.choices)
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    lon = models.FloatField(null=True, blank=True)
-    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
 
     class Meta:
@@ -296,14 +298,14 @@ class CareSubject(models.Model):
 class GridDemo(models.Model):
     """One generated set of demo grid work (jiesu.grids.demo): how `setup` knows it exists, what reset deletes."""
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    anchor = models.DateTimeField()  # the "now" the grid work was simulated up to
-    seed = models.IntegerField()
-    first_ticket_id = models.BigIntegerField(null=True)
-    last_ticket_id = models.BigIntegerField(null=True)
-    first_patrol_id = models.BigIntegerField(null=True)
-    last_patrol_id = models.BigIntegerField(null=True)
-    stats = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creation time"))
+    anchor = models.DateTimeField(verbose_name=_("anchor time"))  # the "now" the grid work was simulated up to
+    seed = models.IntegerField(verbose_name=_("seed"))
+    first_ticket_id = models.BigIntegerField(null=True, verbose_name=_("first ticket id"))
+    last_ticket_id = models.BigIntegerField(null=True, verbose_name=_("last ticket id"))
+    first_patrol_id = models.BigIntegerField(null=True, verbose_name=_("first patrol id"))
+    last_patrol_id = models.BigIntegerField(null=True, verbose_name=_("last patrol id"))
+    stats = models.JSONField(default=dict, blank=True, verbose_name=_("statistics"))
 
     class Meta:
         verbose_name = _("demo grid work")

@@ -10,15 +10,17 @@ class ReplyFlag(models.Model):
 
     __str__ = kind_and_number
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="reply_flags")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="reply_flags",
+                               verbose_name=_("ticket"))
     unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+",
                              verbose_name=_("unit"))
     replied_at = models.DateTimeField(_("replied at"))
     reasons = models.JSONField(_("reasons"), default=list)       # codes: off_topic, boilerplate, no_result
     relevance = models.FloatField(_("relevance"))
     same_as = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")                # the other ticket with (almost) the same reply
-    checked_at = models.DateTimeField()
+                                related_name="+",
+                                verbose_name=_("same as"))  # the other ticket with (almost) the same reply
+    checked_at = models.DateTimeField(verbose_name=_("checked at"))
 
     class Meta:
         ordering = ["-replied_at", "-id"]

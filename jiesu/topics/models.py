@@ -32,15 +32,18 @@ class Topic(models.Model):
                                  related_name="+", verbose_name=_("category"))
     territory = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("territory"))
-    exemplars = models.JSONField(default=list, blank=True)     # the hotspot's most central texts
-    streets = models.JSONField(default=list, blank=True)       # unit ids of the hotspot's streets
+    exemplars = models.JSONField(default=list, blank=True,
+                                 verbose_name=_("exemplars"))  # the hotspot's most central texts
+    streets = models.JSONField(default=list, blank=True,
+                               verbose_name=_("streets"))  # unit ids of the hotspot's streets
     lead_unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="led_topics",
                                   verbose_name=_("lead unit"))
     co_units = models.ManyToManyField("units.Unit", blank=True, related_name="co_topics", verbose_name=_("co units"))
     state = models.CharField(_("state"), max_length=10, choices=TopicState.choices, default=TopicState.ACTIVE)
     created_at = models.DateTimeField(_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    demo = models.BooleanField(default=False, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    demo = models.BooleanField(default=False, editable=False, verbose_name=_("demo"))
 
     class Meta:
         ordering = ["-year", "-month", "id"]
@@ -54,7 +57,7 @@ class Topic(models.Model):
 class TopicTask(models.Model):
     __str__ = kind_and_number
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tasks")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("monthly topic"))
     title = models.CharField(_("task"), max_length=200)
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     due = models.DateField(_("due"), null=True, blank=True)
@@ -69,7 +72,7 @@ class Policy(models.Model):
 
     __str__ = kind_and_number
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="policies")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="policies", verbose_name=_("monthly topic"))
     title = models.CharField(_("policy"), max_length=200)
     number = models.CharField(_("document number"), max_length=80, blank=True)
     issued_on = models.DateField(_("issued on"))
@@ -82,10 +85,12 @@ class Policy(models.Model):
 class Progress(models.Model):
     __str__ = kind_and_number
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress")
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="progress", verbose_name=_("monthly topic"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                           verbose_name=_("by"))
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("unit"))
     text = models.TextField(_("progress"))
 
     class Meta:
@@ -97,12 +102,14 @@ class TopicChange(models.Model):
 
     __str__ = kind_and_number
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="changes")
-    at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=20)
-    detail = models.JSONField(default=dict, blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="changes", verbose_name=_("monthly topic"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                           verbose_name=_("by"))
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("unit"))
+    kind = models.CharField(max_length=20, verbose_name=_("kind"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
 
     class Meta:
         ordering = ["-at", "-id"]

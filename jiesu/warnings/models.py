@@ -19,7 +19,7 @@ class Forecast(models.Model):
     was made before the week, next to what came in.
     """
 
-    series = models.CharField(max_length=40, editable=False)
+    series = models.CharField(max_length=40, editable=False, verbose_name=_("series"))
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
                                  verbose_name=_("district"))
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.CASCADE,
@@ -59,7 +59,8 @@ class Alert(models.Model):
 
     __str__ = kind_and_number
 
-    forecast = models.OneToOneField(Forecast, on_delete=models.CASCADE, related_name="alert")
+    forecast = models.OneToOneField(Forecast, on_delete=models.CASCADE, related_name="alert",
+                                    verbose_name=_("forecast"))
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
                                  verbose_name=_("district"))
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.CASCADE,
@@ -73,8 +74,8 @@ class Alert(models.Model):
     updated_at = models.DateTimeField(_("updated at"))
     state = models.CharField(_("state"), max_length=14, choices=AlertState.choices, default=AlertState.OPEN)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+                                        related_name="+", verbose_name=_("acknowledged by"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -116,7 +117,8 @@ class Sensor(models.Model):
     threshold_high = models.FloatField(_("alarm above"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
     last_value = models.FloatField(_("last value"), null=True, blank=True)
     last_reading_at = models.DateTimeField(_("last reading"), null=True, blank=True)
 
@@ -134,12 +136,13 @@ class SensorIncident(models.Model):
 
     __str__ = kind_and_number
 
-    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="incidents")
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField()
-    cleared_at = models.DateTimeField(null=True, blank=True)  # the last reading was back within the thresholds
-    peak_value = models.FloatField()
-    readings = models.PositiveIntegerField(default=1)
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="incidents", verbose_name=_("sensor"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket"))
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    cleared_at = models.DateTimeField(null=True, blank=True,
+                                      verbose_name=_("cleared at"))  # the last reading was back within the thresholds
+    peak_value = models.FloatField(verbose_name=_("peak value"))
+    readings = models.PositiveIntegerField(default=1, verbose_name=_("readings"))
 
     class Meta:
         verbose_name = _("sensor incident")
@@ -150,14 +153,15 @@ class SensorIncident(models.Model):
 class SensorReading(models.Model):
     __str__ = kind_and_number
 
-    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings", verbose_name=_("sensor"))
     at = models.DateTimeField(_("measured at"))
     value = models.FloatField(_("value"))
-    received_at = models.DateTimeField()
-    breach = models.CharField(max_length=5, blank=True)  # "", "high", "low"
+    received_at = models.DateTimeField(verbose_name=_("received at"))
+    breach = models.CharField(max_length=5, blank=True, verbose_name=_("breach"))  # "", "high", "low"
     incident = models.ForeignKey(SensorIncident, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+                                 related_name="+", verbose_name=_("incident"))
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("posted by"))
 
     class Meta:
         verbose_name = _("sensor reading")
