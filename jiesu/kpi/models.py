@@ -52,18 +52,18 @@ class KpiVersion(models.Model):
     valid_from = models.DateField(_("in force from (month)"), unique=True,
                                   help_text=_("The first day of the month from which this version applies."))
     note = models.TextField(_("what changed"), blank=True)
-    partly_weight = models.FloatField(_("weight of 部分解决 in the resolution rate"), default=0.5)
-    basic_weight = models.FloatField(_("weight of 基本满意 in the satisfaction rate"), default=0.8)
+    partly_weight = models.FloatField(_("weight of partly resolved in the resolution rate"), default=0.5)
+    basic_weight = models.FloatField(_("weight of basically satisfied in the satisfaction rate"), default=0.8)
     speed_reference_hours = models.FloatField(
         _("speed reference (working hours)"), default=49.0,
         help_text=_("The speed score is 1 − median working hours to reply ÷ this reference (0 at or above it)."))
     recurring_weight = models.FloatField(_("weight of a recurring problem closed, in governance depth"), default=1.0)
-    exclude_consultation = models.BooleanField(_("exclude consultations (咨询)"), default=True)
+    exclude_consultation = models.BooleanField(_("exclude consultations"), default=True)
     exclude_merged = models.BooleanField(_("exclude merged duplicates"), default=True)
     exclude_unreasonable = models.BooleanField(_("exclude unreasonable requests confirmed by review"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("creation time"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
+                                   related_name="+", editable=False, verbose_name=_("created by"))
 
     class Meta:
         verbose_name = _("KPI version")
@@ -114,7 +114,7 @@ class KpiVersion(models.Model):
 class KpiWeights(models.Model):
     """The composite score's weights for one unit class in one version."""
 
-    version = models.ForeignKey(KpiVersion, on_delete=models.CASCADE, related_name="weights")
+    version = models.ForeignKey(KpiVersion, on_delete=models.CASCADE, related_name="weights", verbose_name=_("version"))
     unit_class = models.CharField(_("unit class"), max_length=12, choices=UnitClass.choices)
     response = models.FloatField(_("response rate"), default=0.2)
     resolution = models.FloatField(_("resolution rate"), default=0.35)
@@ -156,15 +156,17 @@ class ExclusionReview(models.Model):
     version in force excludes such tickets). It changes no ticket field.
     """
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="exclusion_reviews")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="exclusion_reviews",
+                               verbose_name=_("ticket"))
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     reason = models.TextField(_("reason"))
     state = models.CharField(_("state"), max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("creation time"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("decided by"))
     decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
@@ -195,31 +197,31 @@ COUNTERS = (
 class RollupCounters(models.Model):
     """The counters every rollup row carries (see COUNTERS)."""
 
-    received = models.IntegerField(default=0)
-    found_first = models.IntegerField(default=0)
-    resp_due = models.IntegerField(default=0)
-    resp_on_time = models.IntegerField(default=0)
-    replied = models.IntegerField(default=0)
-    s00 = models.IntegerField(default=0)
-    s01 = models.IntegerField(default=0)
-    s02 = models.IntegerField(default=0)
-    s03 = models.IntegerField(default=0)
-    s04 = models.IntegerField(default=0)
-    s05 = models.IntegerField(default=0)
-    s06 = models.IntegerField(default=0)
-    s07 = models.IntegerField(default=0)
-    s08 = models.IntegerField(default=0)
-    s09 = models.IntegerField(default=0)
-    s10 = models.IntegerField(default=0)
-    s11 = models.IntegerField(default=0)
-    cb_resolved = models.IntegerField(default=0)
-    cb_partly = models.IntegerField(default=0)
-    cb_unresolved = models.IntegerField(default=0)
-    cb_satisfied = models.IntegerField(default=0)
-    cb_basic = models.IntegerField(default=0)
-    cb_dissatisfied = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
-    returns_upheld = models.IntegerField(default=0)
+    received = models.IntegerField(default=0, verbose_name=_("tickets received"))
+    found_first = models.IntegerField(default=0, verbose_name=_("found first by patrol or sensor"))
+    resp_due = models.IntegerField(default=0, verbose_name=_("contact deadlines due"))
+    resp_on_time = models.IntegerField(default=0, verbose_name=_("signed and contacted on time"))
+    replied = models.IntegerField(default=0, verbose_name=_("first replies"))
+    s00 = models.IntegerField(default=0, verbose_name=_("replies in speed band 1"))
+    s01 = models.IntegerField(default=0, verbose_name=_("replies in speed band 2"))
+    s02 = models.IntegerField(default=0, verbose_name=_("replies in speed band 3"))
+    s03 = models.IntegerField(default=0, verbose_name=_("replies in speed band 4"))
+    s04 = models.IntegerField(default=0, verbose_name=_("replies in speed band 5"))
+    s05 = models.IntegerField(default=0, verbose_name=_("replies in speed band 6"))
+    s06 = models.IntegerField(default=0, verbose_name=_("replies in speed band 7"))
+    s07 = models.IntegerField(default=0, verbose_name=_("replies in speed band 8"))
+    s08 = models.IntegerField(default=0, verbose_name=_("replies in speed band 9"))
+    s09 = models.IntegerField(default=0, verbose_name=_("replies in speed band 10"))
+    s10 = models.IntegerField(default=0, verbose_name=_("replies in speed band 11"))
+    s11 = models.IntegerField(default=0, verbose_name=_("replies in speed band 12"))
+    cb_resolved = models.IntegerField(default=0, verbose_name=_("callbacks: resolved"))
+    cb_partly = models.IntegerField(default=0, verbose_name=_("callbacks: partly resolved"))
+    cb_unresolved = models.IntegerField(default=0, verbose_name=_("callbacks: unresolved"))
+    cb_satisfied = models.IntegerField(default=0, verbose_name=_("callbacks: satisfied"))
+    cb_basic = models.IntegerField(default=0, verbose_name=_("callbacks: basically satisfied"))
+    cb_dissatisfied = models.IntegerField(default=0, verbose_name=_("callbacks: dissatisfied"))
+    closed = models.IntegerField(default=0, verbose_name=_("tickets closed"))
+    returns_upheld = models.IntegerField(default=0, verbose_name=_("returns upheld"))
 
     class Meta:
         abstract = True
@@ -240,12 +242,13 @@ class DailyRollup(RollupCounters):
 
     __str__ = kind_and_number
 
-    day = models.DateField()
-    unit_id = models.IntegerField(default=0)      # the ticket's lead unit (0: none yet / never dispatched)
-    category_id = models.IntegerField(default=0)  # the ticket's category (0: none)
-    channel = models.CharField(max_length=10)
-    exclusion = models.CharField(max_length=12, blank=True, default="")
-    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # see ROLLUP_SHARDS
+    day = models.DateField(verbose_name=_("day"))
+    unit_id = models.IntegerField(default=0,
+                                  verbose_name=_("unit id"))  # the ticket's lead unit (0: none yet / never dispatched)
+    category_id = models.IntegerField(default=0, verbose_name=_("category id"))  # the ticket's category (0: none)
+    channel = models.CharField(max_length=10, verbose_name=_("channel"))
+    exclusion = models.CharField(max_length=12, blank=True, default="", verbose_name=_("exclusion class"))
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0, verbose_name=_("shard"))  # see ROLLUP_SHARDS
 
     class Meta:
         verbose_name = _("daily rollup")
@@ -269,11 +272,11 @@ class MonthlyRollup(RollupCounters):
 
     __str__ = kind_and_number
 
-    month = models.DateField()
-    dim = models.CharField(max_length=8, choices=MonthDim.choices)
-    key = models.IntegerField()  # unit id or category id (0: none)
-    exclusion = models.CharField(max_length=12, blank=True, default="")
-    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # see ROLLUP_SHARDS
+    month = models.DateField(verbose_name=_("month"))
+    dim = models.CharField(max_length=8, choices=MonthDim.choices, verbose_name=_("dimension"))
+    key = models.IntegerField(verbose_name=_("unit or category id"))  # unit id or category id (0: none)
+    exclusion = models.CharField(max_length=12, blank=True, default="", verbose_name=_("exclusion class"))
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0, verbose_name=_("shard"))  # see ROLLUP_SHARDS
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -291,8 +294,8 @@ class TicketFact(models.Model):
     __str__ = kind_and_number
 
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True,
-                                  related_name="kpi_fact")
-    parts = models.JSONField(default=list)
+                                  related_name="kpi_fact", verbose_name=_("ticket"))
+    parts = models.JSONField(default=list, verbose_name=_("parts"))
 
     class Meta:
         verbose_name = _("ticket fact")
