@@ -28,9 +28,10 @@ def board(request):
     services.require_reader(request.user)
     run = services.latest_run()
     rows = list(services.visible_hotspots(request.user, run)[:50]) if run else []
+    may_run = topic_services.may_create(request.user)
     return render(request, "hotspots/board.html", {
-        "run": run, "rows": rows, "formula": heat_formula(), "may_run": topic_services.may_create(request.user),
-        "city_wide": scoping.is_city_wide(request.user), "asked": services.latest_asked()})
+        "run": run, "rows": rows, "formula": heat_formula(), "may_run": may_run,
+        "city_wide": scoping.is_city_wide(request.user), "asked": services.latest_asked() if may_run else None})
 
 
 @login_required

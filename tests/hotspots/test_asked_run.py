@@ -65,6 +65,9 @@ def test_only_who_may_make_topics_may_ask(hot):
         assert 'id="run-hotspots"' not in _client(user).get(reverse("hotspot_board")).content.decode()
     assert _client(hot.citizen).post(reverse("hotspot_run"), {"days": 30}).status_code == 403
     assert AskedRun.objects.count() == 0
+    services.ask_run(hot.supervisor)  # those who may not ask are not told who asked
+    assert 'id="asked-run"' not in _client(hot.street_staff).get(reverse("hotspot_board")).content.decode()
+    AskedRun.objects.all().delete()
     admin = type(hot.supervisor).objects.create_user("adm", password="pw", role=Role.ADMIN)
     assert _client(admin).post(reverse("hotspot_run"), {"days": 30}).status_code == 302
     assert AskedRun.objects.get().asked_by == admin
