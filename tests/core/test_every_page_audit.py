@@ -436,30 +436,72 @@ ENGLISH_API_USERS = {"admin", "citizen"}
 MAY_REVEAL = {"calltaker", "callback", "admin"}
 
 
-def admin_label_gaps():
-    """The admin's field labels that are not translated: a field without a translated verbose_name shows Django's
-    English default (created_at → "Created at") on the Chinese admin pages, and one whose msgid holds Chinese
-    ("weight of 部分解决 in the resolution rate") shows it on the English ones. Changing them is a migration per
-    model (docs/ci.md): a known gap of the back office, allowed on /admin/ pages only, and nowhere else."""
+# Model fields still without a translated label, allowed on /admin/ pages only (docs/ci.md): the hotspots app's,
+# whose models.py was being changed by another hand (AskedRun) when the others got theirs (the *_field_labels
+# migrations of 2026-12-07). Named one by one, so that a new field without a Chinese label fails
+# test_every_model_field_has_a_chinese_label, and a fixed one must leave the list.
+LABELS_LEFT = {
+    "hotspots.HotspotRun.params", "hotspots.HotspotRun.started_by", "hotspots.Hotspot.run",
+    "hotspots.Hotspot.exemplars", "hotspots.Hotspot.tickets", "hotspots.HotspotTicket.hotspot",
+    "hotspots.HotspotTicket.ticket", "hotspots.HotspotTicket.centrality", "hotspots.AskedRun.going",
+    "hotspots.AskedRun.run",
+}
+
+
+def unlabelled_fields():
+    """{"app.Model.field": label} of the jiesu models' fields whose admin label is not translated: a field without a
+    translated verbose_name shows Django's English default (created_at → "Created at") on the Chinese admin pages;
+    one whose translation holds no Chinese shows English there too; one whose msgid holds Chinese ("weight of 部分解决
+    in the resolution rate") shows it on the English ones. Django's own automatic fields (the primary key's "ID", a
+    many-to-many's table) are not labels of ours."""
     from django.apps import apps
     from django.utils.functional import Promise
     from django.utils import translation
-    from django.utils.text import capfirst
 
-    english, chinese = set(), set()
+    found = {}
     for model in apps.get_models():
         if not model.__module__.startswith("jiesu."):
             continue
         for f in model._meta.get_fields():
             label = getattr(f, "verbose_name", None)
-            if label is None:
+            if label is None or f.auto_created:
                 continue
+            name = f"{model._meta.label}.{f.name}"
             if not isinstance(label, Promise):
-                english.add(capfirst(label).lower())
-            else:
-                with translation.override("en"):
-                    chinese |= set(HAN_RUN.findall(str(label)))
+                found[name] = label
+                continue
+            with translation.override("en"):
+                english = str(label)
+            with translation.override("zh-hans"):
+                chinese = str(label)
+            if HAN_RUN.search(english) or not HAN_RUN.search(chinese):
+                found[name] = english
+    return found
+
+
+def admin_label_gaps():
+    """The admin's untranslated field labels (unlabelled_fields): the English ones, lowercase, and the Chinese words
+    of the labels whose msgid holds Chinese. Allowed on /admin/ pages only, and nowhere else."""
+    from django.utils.text import capfirst
+
+    english, chinese = set(), set()
+    for label in unlabelled_fields().values():
+        if HAN_RUN.search(label):
+            chinese |= set(HAN_RUN.findall(label))
+        else:
+            english.add(capfirst(label).lower())
     return english, chinese
+
+
+def test_every_model_field_has_a_chinese_label():
+    """Every field of a jiesu model has a verbose_name through gettext, with an English msgid and a Chinese
+    translation, but the ones LABELS_LEFT names (the Chinese admin showed 166 English labels, "Created at", "Actor
+    unit" …, before the *_field_labels migrations)."""
+    found = unlabelled_fields()
+    new = {name: label for name, label in found.items() if name not in LABELS_LEFT}
+    assert not new, f"fields without verbose_name=_(\"…\") (English msgid, Chinese in the catalogue): {new}"
+    fixed = LABELS_LEFT - set(found)
+    assert not fixed, f"labelled now: take them out of LABELS_LEFT: {sorted(fixed)}"
 
 
 @dataclass
