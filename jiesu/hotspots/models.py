@@ -14,9 +14,9 @@ class HotspotRun(models.Model):
     window_start = models.DateTimeField(_("window start"))
     window_end = models.DateTimeField(_("window end"))
     tickets = models.PositiveIntegerField(_("tickets looked at"), default=0)
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(_("run parameters"), default=dict, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("started by user"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -30,7 +30,8 @@ class HotspotRun(models.Model):
 class Hotspot(models.Model):
     """One hot problem (热点问题) of a run: a group of tickets about the same problem and place."""
 
-    run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots")
+    run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots",
+                            verbose_name=_("hotspot run"))
     rank = models.PositiveIntegerField(_("rank"))
     label = models.CharField(_("problem"), max_length=200)
     heat = models.FloatField(_("heat"))
@@ -43,14 +44,15 @@ class Hotspot(models.Model):
     first_at = models.DateTimeField(_("first ticket"))
     last_at = models.DateTimeField(_("latest ticket"))
     places = models.JSONField(_("places"), default=list, blank=True)        # [[name, count], …]
-    exemplars = models.JSONField(default=list, blank=True)                  # texts of the most central tickets
+    exemplars = models.JSONField(_("exemplars"), default=list, blank=True)  # texts of the most central tickets
     district = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                  verbose_name=_("district"))
     street = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                verbose_name=_("street/township"))
     category = models.ForeignKey("categories.Category", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("category"))
-    tickets = models.ManyToManyField("tickets.Ticket", through="HotspotTicket", related_name="hotspots")
+    tickets = models.ManyToManyField("tickets.Ticket", through="HotspotTicket", related_name="hotspots",
+                                     verbose_name=_("member tickets"))
 
     class Meta:
         ordering = ["run", "rank"]
@@ -74,9 +76,9 @@ class Hotspot(models.Model):
 class HotspotTicket(models.Model):
     __str__ = kind_and_number
 
-    hotspot = models.ForeignKey(Hotspot, on_delete=models.CASCADE, related_name="members")
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    centrality = models.FloatField(default=0)
+    hotspot = models.ForeignKey(Hotspot, on_delete=models.CASCADE, related_name="members", verbose_name=_("hotspot"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    centrality = models.FloatField(_("centrality"), default=0)
 
     class Meta:
         unique_together = [("hotspot", "ticket")]
@@ -101,13 +103,14 @@ class AskedRun(models.Model):
     asked_by_name = models.CharField(_("asked by"), max_length=150, blank=True)  # kept when the user is deleted
     days = models.PositiveSmallIntegerField(_("days"), default=30)
     state = models.CharField(_("state"), max_length=8, choices=AskedState.choices, default=AskedState.WAITING)
-    going = models.BooleanField(default=True)  # waiting or running
+    going = models.BooleanField(_("waiting or running"), default=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     host = models.CharField(_("host"), max_length=120, blank=True)
     pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    run = models.ForeignKey(HotspotRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(HotspotRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            verbose_name=_("hotspot run"))
 
     class Meta:
         ordering = ["-asked_at", "-id"]
