@@ -214,13 +214,16 @@ STREET, STREET2, DEPARTMENT, ENTERPRISE, GRID = "110101001", "110101002", "CD-RS
 def open_ticket_of(street_code):
     """A ticket of a street's territory, dispatched to it as lead unit, whose citizen gave a phone and asked for
     nothing withheld: what the street's staff work on, and nobody outside the territory may read (the newest)."""
+    from jiesu.accounts.models import User
     from jiesu.categories.models import RequestType
+    from jiesu.core.scoping import visible_tickets
     from jiesu.tickets.models import Ticket
 
     return (Ticket.objects.filter(street__code=street_code, lead_unit__code=street_code, dispatched_at__isnull=False,
                                   confidential=False, anonymous=False, citizen_user=None)
             .exclude(request_type=RequestType.REPORT).exclude(citizen_phone="")
             .exclude(assignments__unit__code__in=(DEPARTMENT, ENTERPRISE)).exclude(grid__code=GRID)
+            .exclude(pk__in=visible_tickets(User.objects.get(username="grid")).values("pk"))  # its patrols too
             .order_by("-pk").first())
 
 
