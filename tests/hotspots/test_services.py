@@ -154,27 +154,11 @@ def test_a_run_clusters_outside_a_transaction(hot, monkeypatch):
 def test_two_runs_at_once_both_store_and_drop_the_old_ones_once(hot, monkeypatch):
     """Two runs at once (the job and the page's button): each clusters outside a transaction and stores its own run;
     the runs beyond the latest are dropped once, without an error (audit check 2026-12-07)."""
-    import threading
-
-    from django.db import connection
+    from tests.threads import at_once
 
     monkeypatch.setattr(services, "KEEP_RUNS", 2)
     for _ in range(2):
         services.run_hotspots(days=30)
-    errors = []
-
-    def run():
-        try:
-            services.run_hotspots(days=30)
-        except Exception as exc:  # noqa: BLE001 — surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _runs, errors = at_once(lambda: services.run_hotspots(days=30), 2)
     assert errors == []
     assert HotspotRun.objects.count() == 2 and Hotspot.objects.count() == 4

@@ -1,12 +1,11 @@
 """Several deadline workers at once never warn twice about the same ticket."""
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from jiesu.tickets import jobs, services
 from jiesu.tickets.models import Notice, TicketEvent
+from tests.threads import at_once
 from tests.tickets.helpers import new_ticket
 
 
@@ -16,21 +15,7 @@ def test_parallel_workers_mark_each_ticket_once(world):
     for t in tickets:
         services.dispatch(world.dispatcher, t, world.street.pk)
     later = max(t.reply_due for t in tickets) + timedelta(hours=1)
-    results, errors = [], []
-
-    def work():
-        try:
-            results.append(jobs.scan_once(now=later, batch=7))
-        except Exception as exc:  # noqa: BLE001 — surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = at_once(lambda: jobs.scan_once(now=later, batch=7), 3)
     assert errors == []
     assert sum(results) == 40
     assert TicketEvent.objects.filter(kind="overdue").count() == 40
