@@ -128,10 +128,13 @@ def sensor(request, code: str):
     return _sensor(request, code)
 
 
-@router.patch("/sensors/{code}", response=SensorOut, summary="Change thresholds or switch a sensor off/on")
+@router.patch("/sensors/{code}", response=SensorOut,
+              summary="Change thresholds or switch a sensor off/on (only the fields sent; null removes a threshold)")
 def change(request, code: str, payload: ThresholdsIn):
-    return services.update_thresholds(request.user, _sensor(request, code), payload.threshold_low,
-                                      payload.threshold_high, payload.active)
+    sent = payload.dict(exclude_unset=True)  # a field left out stays as it is; null removes a threshold
+    return services.update_thresholds(
+        request.user, _sensor(request, code), sent.get("threshold_low", services.KEEP),
+        sent.get("threshold_high", services.KEEP), sent.get("active"))
 
 
 @router.post("/sensors/{code}/readings", response={201: ReadingOut, 200: ReadingOut},

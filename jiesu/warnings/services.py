@@ -372,8 +372,15 @@ def _sensor_category(kind, category_code):
     return category
 
 
-def update_thresholds(user, sensor, threshold_low=None, threshold_high=None, active=None):
+KEEP = object()  # update_thresholds: the field was not sent, it stays as it is
+
+
+def update_thresholds(user, sensor, threshold_low=KEEP, threshold_high=KEEP, active=None):
+    """Change what is given (a PATCH): a threshold left out (KEEP) stays, one given as None is removed; the
+    thresholds then in force are checked together (at least one, low below high)."""
     _require_owner_side(user, sensor)
+    threshold_low = sensor.threshold_low if threshold_low is KEEP else threshold_low
+    threshold_high = sensor.threshold_high if threshold_high is KEEP else threshold_high
     for field, problem in sensing.problems_with_thresholds(sensor.kind, threshold_low, threshold_high):
         raise DomainError(THRESHOLD_MESSAGES[problem](), field=field)
     sensor.threshold_low, sensor.threshold_high = threshold_low, threshold_high
