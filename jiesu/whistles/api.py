@@ -273,7 +273,7 @@ def _task(whistle, tid):
 
 def summons_status(s, now=None):
     return rules.checkin_status(s.report_due, s.checked_in_at, now or timezone.now(), s.state == "objected",
-                                s.state == "released")
+                                s.state == "released", s.whistle.closed_at)
 
 
 def task_status(t, now=None):

@@ -1,9 +1,11 @@
 """Periodic work: overdue reports (报到) and tasks raise 督办 notices, once each.
 
 Run by `jiesu whistle_scan` (one pass, or `--every N` seconds). Two scanners at once never
-supervise twice: rows are locked and re-checked (supervised_at) before a notice is written.
+supervise twice: rows are locked and re-checked (supervised_at) before a notice is written. A
+督办 sent by hand before the deadline (a reminder) does not count: the overdue notice still goes.
 """
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,8 +23,8 @@ def scan_once(now=None):
     reports = tasks = 0
     with transaction.atomic():
         overdue = (Summons.objects.select_for_update().select_related("whistle", "unit")
-                   .filter(whistle__state=WhistleState.ACTIVE, state=SummonsState.SUMMONED,
-                           report_due__lt=now, supervised_at__isnull=True))
+                   .filter(Q(supervised_at__isnull=True) | Q(supervised_at__lt=F("report_due")),
+                           whistle__state=WhistleState.ACTIVE, state=SummonsState.SUMMONED, report_due__lt=now))
         for summons in overdue:
             text = _("Overdue: %(unit)s was to report by %(due)s.") % {"unit": summons.unit.name,
                                                                       "due": _local(summons.report_due)}

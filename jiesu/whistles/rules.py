@@ -125,9 +125,14 @@ def report_limit(mode, level_amount, level_unit, quick_minutes=QUICK_REPORT_MINU
     return level_amount, level_unit
 
 
-def checkin_status(due, checked_in_at, now, objection_pending=False, released=False):
+def checkin_status(due, checked_in_at, now, objection_pending=False, released=False, ended_at=None):
     """'released', 'on_time', 'late' (checked in after the deadline), 'missing' (deadline passed, no
-    check-in), 'objected' (an objection awaits the street's decision) or 'waiting'."""
+    check-in), 'objected' (an objection awaits the street's decision) or 'waiting'.
+
+    `ended_at`: when the whistle was closed or cancelled; a deadline after it was never missed (the
+    status is read as of that moment)."""
+    if ended_at is not None and ended_at < now:
+        now = ended_at
     if released:
         return "released"
     if checked_in_at is not None:

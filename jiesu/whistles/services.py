@@ -546,6 +546,8 @@ def object_to(user, summons, reason):
     _state("object", whistle)
     if summons.state != SummonsState.SUMMONED:
         raise Conflict(_("Only a unit that has not checked in may object."))
+    if summons.objection_upheld is False:
+        raise Conflict(_("Your objection was rejected: the unit must report."))
     reason = _text(reason, "reason", _("Reason"), 1000)
     summons.state, summons.objection = SummonsState.OBJECTED, reason
     summons.save()

@@ -46,11 +46,11 @@ def report_on_time(whistles, now=None):
     per_unit = defaultdict(list)
     names = {}
     summons = (Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
-               .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state"))
-    for unit_id, name, due, checked_in_at, state in summons:
+               .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state", "whistle__closed_at"))
+    for unit_id, name, due, checked_in_at, state, ended_at in summons:
         names[unit_id] = name
         per_unit[unit_id].append(rules.checkin_status(due, checked_in_at, now, state == SummonsState.OBJECTED,
-                                                      state == SummonsState.RELEASED))
+                                                      state == SummonsState.RELEASED, ended_at))
     out = []
     for unit_id, statuses in per_unit.items():
         c = Counter(statuses)
@@ -75,9 +75,9 @@ def summary(whistles, now=None):
     closed_tickets = tickets.filter(ticket__state__in=(TicketState.REPLIED, TicketState.CLOSED)).values(
         "ticket_id").distinct().count()
     statuses = [rules.checkin_status(d, c, now or timezone.now(), s == SummonsState.OBJECTED,
-                                     s == SummonsState.RELEASED)
-                for d, c, s in Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
-                .values_list("report_due", "checked_in_at", "state")]
+                                     s == SummonsState.RELEASED, ended_at)
+                for d, c, s, ended_at in Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+                .values_list("report_due", "checked_in_at", "state", "whistle__closed_at")]
     return {
         "whistles": whistles.count(),
         "open": whistles.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).count(),

@@ -130,11 +130,13 @@ def test_objection_decided_by_the_street(world):
         services.decide_objection(world.dept_staff, s, True)
     s = services.decide_objection(world.street_staff, s, False, "需到场说明政策")
     assert s.state == SummonsState.SUMMONED
-    services.object_to(world.dept_staff, s, "再次说明：无职责")
-    s = services.decide_objection(world.street_staff, s, True)
-    assert s.state == SummonsState.RELEASED
+    with pytest.raises(Conflict):                     # a rejected objection is final: it must report
+        services.object_to(world.dept_staff, s, "再次说明：无职责")
+    s2 = services.object_to(world.dept2_staff, w.summons.get(unit=world.dept2), "非本局职责")
+    s2 = services.decide_objection(world.street_staff, s2, True)
+    assert s2.state == SummonsState.RELEASED
     with pytest.raises(DomainError):
-        services.add_task(world.street_staff, w, world.dept.pk, "说明政策", "书面答复")
+        services.add_task(world.street_staff, w, world.dept2.pk, "说明政策", "书面答复")
 
 
 def test_whistle_cannot_close_with_an_open_task(world):
