@@ -47,7 +47,16 @@ _RESULT = re.compile(
     r"|目前|下一步|将于|预计|计划于|拟|正在|根据|按照|依据|依照|规定|政策|条例|办法|可以|可向|可到|须|需要|应当|"
     r"不符合|符合|属于|不属于|无法|不能|暂不|经费|资金|方案|情况(属实|不属实)|属实|不属实|"
     r"可由|可凭|可持|可在|具体|负责|已于|选址|标准为|收费标准|进行了|立即安排|安排(人员|执法)|到现场|去往|沟通|"
-    r"批评教育|不存在|与(您)?反映(的)?(内容|情况)不符|按计划|要求(其)?整改")
+    r"批评教育|不存在|与(您)?反映(的)?(内容|情况)不符|按计划|要求(其)?整改"
+    r"|\d+(\.\d+)?(℃|°C|度|米|公里|元|户|辆|处|台|吨|平方米|立方米|分贝)|(到场|上门)(查看|核实|检查|测温|维修)|测温|复测"
+    r"|张贴|可携带|可通过|可登录|当场|立案|立即(安排|组织|派)|经[^,，。;；]{1,12}(核实|核查|调查|查实|勘察|查勘)")
+#: A clause that only promises or asks for patience (会尽快处理, 高度重视, 正在积极协调中, 如有疑问可以来电,
+#: 需要您的理解和支持): cut before the result words are looked for, unless it names a date or a number.
+_PROMISE = re.compile(
+    r"(会|将|再)(尽快|尽早|积极|认真|继续|进一步|持续|加大|加强|及时|努力|全力|密切|跟踪|与|和|同)"
+    r"|正在(积极|抓紧|全力)?(协调|处理|核实|调查|研究|办理|跟进|推进)|如(有|需|您)(任何)?(疑问|问题|需要|需求|其他|不明)"
+    r"|(需要|请|望)(您|你)(的)?(理解|支持|配合|耐心|谅解)|认真负责|负责(地)?对待|(尽快|及时)(给|向)?(您)?(答复|回复|反馈)")
+_CLAUSE = re.compile(r"[^,，;；。!！?？]+[,，;；。!！?？]?")
 _FORWARD = re.compile(r"已(将|把)?[^。！!]{0,20}转(交|至|给|到|相关|有关)|转(交|至)?(相关|有关|责任)(部门|单位)|敬请关注|请(您)?耐心等待")
 
 
@@ -66,7 +75,13 @@ def has_result(reply):
     words = own_words(reply)
     if len(words) < MIN_SUBSTANCE:
         return False
-    return bool(_RESULT.search(_FORWARD.sub("", words)))
+    return bool(_RESULT.search(_FORWARD.sub("", deeds(words))))
+
+
+def deeds(words):
+    """`words` without the clauses that only promise (see _PROMISE) — a clause with a date or number stays."""
+    words = re.sub(r"(领导|我(局|镇|单位|中心|们|司|队))?(高度|非常|十分)重视", "", words)  # said of every request
+    return "".join(c for c in _CLAUSE.findall(words) if re.search(r"\d", c) or not _PROMISE.search(c))
 
 
 @dataclass
