@@ -209,10 +209,12 @@ def fresh_reference_caches():
     from jiesu.core.api_support import TOKENS
     from jiesu.dispatch.duplicates import reset_index
     from jiesu.tickets.services import REFERENCE
+    from jiesu.workcal.services import calendar_changed
 
     REFERENCE.clear()
     TOKENS.clear()
     reset_index()
+    calendar_changed()  # the working calendar of this test's rows, not of the test before
     yield
     REFERENCE.clear()
     TOKENS.clear()

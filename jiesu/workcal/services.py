@@ -1,38 +1,50 @@
-"""The working calendar as data: load it (cached), seed it from chinese_calendar."""
-from django.core.cache import cache
+"""The working calendar as data: load it (kept per process, rechecked), seed it from chinese_calendar."""
+import time
+
+from django.conf import settings
 from django.db import transaction
 
 from jiesu.workcal.models import CalendarDay, DayKind, WorkingHours
 from jiesu.workcal.worktime import DEFAULT_PERIODS, WorkCalendar
 
-_CACHE_KEY = "jiesu:workcal:v"
-_memo = {"version": None, "calendar": None}
+_memo = {"calendar": None, "source": None, "checked": 0.0}
+
+
+def _recheck_seconds():
+    return getattr(settings, "JIESU", {}).get("CALENDAR_RECHECK_SECONDS", 5.0)
 
 
 def current_calendar() -> WorkCalendar:
-    """The calendar from the database, rebuilt only when it changed."""
-    version = cache.get(_CACHE_KEY, 0)
-    if _memo["calendar"] is None or _memo["version"] != version:
-        _memo["calendar"] = build_calendar()
-        _memo["version"] = version
-    return _memo["calendar"]
+    """The calendar from the database, kept in this process and rebuilt only when the rows changed.
+
+    Each process (the web server's, the worker, an import) has its own memory and the project shares no cache, so
+    the rows are read again at most every CALENDAR_RECHECK_SECONDS (5 s; a few hundred rows): a day entered in the
+    admin reaches every process's deadlines within seconds, not at its restart. `calendar_changed()` drops this
+    process's copy at once. An unchanged calendar stays the same object.
+    """
+    calendar, now = _memo["calendar"], time.monotonic()
+    if calendar is not None and now - _memo["checked"] < _recheck_seconds():
+        return calendar
+    source = _read_rows()
+    if calendar is None or source != _memo["source"]:
+        holidays, workdays, periods = source
+        calendar = WorkCalendar(holidays, workdays, periods or DEFAULT_PERIODS)
+        _memo.update(calendar=calendar, source=source)
+    _memo["checked"] = now
+    return calendar
 
 
-def build_calendar() -> WorkCalendar:
+def _read_rows():
     holidays, workdays = set(), set()
     for day, kind in CalendarDay.objects.values_list("date", "kind"):
         (holidays if kind == DayKind.HOLIDAY else workdays).add(day)
-    periods = tuple((h.start, h.end) for h in WorkingHours.objects.all()) or DEFAULT_PERIODS
-    return WorkCalendar(frozenset(holidays), frozenset(workdays), periods)
+    periods = tuple(WorkingHours.objects.order_by("start").values_list("start", "end"))
+    return frozenset(holidays), frozenset(workdays), periods
 
 
 def calendar_changed():
-    """Invalidate the cached calendar (every process rebuilds it on its next use)."""
-    try:
-        cache.incr(_CACHE_KEY)
-    except ValueError:
-        cache.set(_CACHE_KEY, 1, None)
-    _memo["calendar"] = None
+    """Drop this process's calendar: it is read again on its next use (other processes: at their next recheck)."""
+    _memo.update(calendar=None, source=None)
 
 
 @transaction.atomic

@@ -90,3 +90,24 @@ def test_admin_working_hours(seeded, admin_browser):
                                  "/admin/workcal/workinghours/"])
 def test_admin_pages(seeded, admin_browser, url):
     assert admin_browser.get(url).status_code == 200
+
+
+def test_an_edit_made_in_another_process_is_seen(seeded, settings):
+    """The web server's admin, the worker and the importer are separate processes, each with its own memory (the
+    project configures no shared cache): a day entered in the admin must reach the worker's deadlines too. Here
+    the edit is made as another process makes it: the rows change, this process is not told."""
+    settings.JIESU = {**settings.JIESU, "CALENDAR_RECHECK_SECONDS": 0}
+    start = datetime(2025, 10, 9, 10, tzinfo=TZ)
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 10, 10, tzinfo=TZ)
+    CalendarDay.objects.create(date=date(2025, 10, 10), kind=DayKind.HOLIDAY, name="停工")
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 11, 10, tzinfo=TZ)
+    CalendarDay.objects.filter(date=date(2025, 10, 10)).update(kind=DayKind.WORKDAY)  # an edit: no count changes
+    assert current_calendar().add_working_days(start, 1) == datetime(2025, 10, 10, 10, tzinfo=TZ)
+    WorkingHours.objects.create(start=time(18), end=time(19))
+    assert current_calendar().hours_per_day == 8
+
+
+def test_an_unchanged_calendar_is_the_same_object(seeded, settings):
+    """Rechecking rebuilds nothing when nothing changed (callers may keep what they derived from it)."""
+    settings.JIESU = {**settings.JIESU, "CALENDAR_RECHECK_SECONDS": 0}
+    assert current_calendar() is current_calendar()
