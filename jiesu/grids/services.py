@@ -382,9 +382,22 @@ def add_member(actor, grid, person, post=Post.WORKER, employment=Employment.FULL
 
 @transaction.atomic
 def remove_member(actor, member):
+    """Take a person off a grid (leaving, moved). Their sight of the grid ends with it: a person whose own unit is
+    that grid (add_member sets it) gets their next active grid as unit, or none; their running patrol there ends.
+    The grid's tickets and reports stay with the grid."""
     _require_manage(actor, member.grid.street)
     member.active = False
     member.save(update_fields=["active"])
+    person = member.user
+    still_on = GridMember.objects.filter(user=person, grid=member.grid, active=True).exists()
+    if person.unit_id == member.grid_id and not still_on:
+        other = GridMember.objects.filter(user=person, active=True).order_by("grid__code").first()
+        person.unit_id = other.grid_id if other else None
+        person.save(update_fields=["unit"])
+        person._grid_ids = None
+    if not still_on:
+        for patrol in Patrol.objects.filter(worker=person, grid=member.grid, ended_at__isnull=True):
+            finish_patrol(patrol, timezone.now())
     return member
 
 

@@ -5,6 +5,7 @@ Views parse input and show results; changes go through jiesu.grids.services,
 visibility through jiesu.grids.scoping.
 """
 import json
+import uuid
 from datetime import datetime, time
 from functools import wraps
 
@@ -185,6 +186,8 @@ def patrol(request):
         "grids": mine, "grid": chosen, "patrol": running, "matters": matters,
         "svg": grid_svg([chosen], href=False, width=360, height=300) if chosen and chosen.geometry else None,
         "recent": recent, "levels": dict(DutyLevel.choices),
+        # the page's own key: a report sent twice from it is recorded once, two pages never share one
+        "report_key": uuid.uuid4().hex, "kept": request.session.pop("grid_report_kept", None) or {},
     })
 
 
@@ -249,8 +252,10 @@ def report(request):
         rep, _created = services.file_report(request.user, data, idempotency_key=p.get("report_key") or None)
     except DomainError as exc:
         refused(request, exc)
-        request.session["grid_report_kept"] = {k: p.get(k, "") for k in ("text", "category", "lon", "lat",
-                                                                         "address", "handled_note")}
+        kept = {k: p.get(k, "") for k in ("text", "category", "lon", "lat", "address", "handled_note")}
+        kept["self_handled"] = data.self_handled
+        kept["photos"] = "、".join(f.name for f in data.photos + data.after_photos)  # a browser cannot keep files
+        request.session["grid_report_kept"] = kept
         return redirect(reverse("grid_patrol") + (f"?grid={data.grid_code}" if data.grid_code else ""))
     if rep.self_handled:
         messages.success(request, _("Report %(number)s filed and closed: handled on the spot.")
