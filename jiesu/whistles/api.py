@@ -336,7 +336,7 @@ def list_whistles(request, state: str = "", trigger: str = "", limit: int = 50, 
         qs = qs.filter(state=state)
     if trigger:
         qs = qs.filter(trigger=trigger)
-    limit = max(1, min(limit, 500))
+    limit, offset = max(1, min(limit, 500)), max(offset, 0)
     return [_row(w) for w in qs.order_by("-created_at")[offset:offset + limit]]
 
 
@@ -383,7 +383,10 @@ def statistics(request, date_from: date | None = None, date_to: date | None = No
 
 @router.get("/ratings", summary="Ratings rolled up per unit and month (feeds the assessment pages)")
 def ratings(request, month: str = ""):
-    return stats.unit_month_ratings(month or None, whistles=scoping.visible_whistles(request.user))
+    from jiesu.kpi.services import parse_month
+
+    month = f"{parse_month(month):%Y-%m}" if month.strip() else None
+    return stats.unit_month_ratings(month, whistles=scoping.visible_whistles(request.user))
 
 
 @router.get("/notices", response=list[NoticeOut], summary="督办 notices and reports to the district for your unit")

@@ -5,6 +5,7 @@ Every function checks who may act (jiesu.whistles.scoping) and the whistle's sta
 WhistleEvent; what concerns the linked tickets (raised, closed with the result) is
 also written to them, through jiesu.tickets.services.
 """
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -17,6 +18,7 @@ from jiesu.accounts.models import Position
 from jiesu.categories.models import Category, Duty
 from jiesu.categories.services import resolve_duty_unit
 from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.dispatch.coords import parse_number
 from jiesu.tickets import services as ticket_services
 from jiesu.tickets.models import State as TicketState
 from jiesu.tickets.models import Ticket
@@ -87,6 +89,23 @@ def _unit(unit_id, field_name):
         raise DomainError(_("Choose a unit to summon (a department, enterprise, street or district)."),
                           field=field_name)
     return unit
+
+
+def _point(lon, lat):
+    """(lon, lat) as numbers on the globe, or (None, None) when neither is given; DomainError naming the field."""
+    if lon in (None, "") and lat in (None, ""):
+        return None, None
+    out = []
+    for value, name, bound in ((lon, "lon", 180), (lat, "lat", 90)):
+        try:
+            number = parse_number(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not math.isfinite(number) or abs(number) > bound:
+            raise DomainError(_("Give both longitude (−180 to 180) and latitude (−90 to 90) as numbers, or "
+                                "neither."), field=name)
+        out.append(number)
+    return tuple(out)
 
 
 def _summons_form(value, field_name="form"):
@@ -259,6 +278,10 @@ def _place(user, data, tickets):
         place = Unit.objects.filter(code=data.place_code.strip()).first()
         if place is None or not place.is_territorial:
             raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.place_code}, field="place")
+        own = user.unit
+        if own is not None and own.kind == UnitKind.STREET and place.street_id != own.pk:
+            raise DomainError(_("“%(v)s” lies outside %(unit)s: a street whistles on its own territory.")
+                              % {"v": data.place_code, "unit": own.name}, field="place")
         return place
     for ticket in tickets:
         place = ticket.community or ticket.street or ticket.district
@@ -319,13 +342,7 @@ def raise_whistle(user, data: WhistleData):
     wanted = _summons_list(data, own_unit, now)
     ticket_services.validate_attachments(data.attachments)
     place = _place(user, data, tickets)
-    if data.lon is not None or data.lat is not None:
-        try:
-            lon, lat = float(data.lon), float(data.lat)
-        except (TypeError, ValueError):
-            raise DomainError(_("Give both longitude and latitude, or neither."), field="lon")
-    else:
-        lon = lat = None
+    lon, lat = _point(data.lon, data.lat)
     if len(tickets) > 1:
         source = Source.TICKETS
     elif tickets:
@@ -518,11 +535,7 @@ def check_in(user, summons, person="", lon=None, lat=None, note=""):
         if lon in (None, "") or lat in (None, ""):
             raise DomainError(_("An on-site check-in needs the location (allow the browser to share it)."),
                               field="lon")
-    try:
-        lon = float(lon) if lon not in (None, "") else None
-        lat = float(lat) if lat not in (None, "") else None
-    except (TypeError, ValueError):
-        raise DomainError(_("The location is not valid."), field="lon")
+    lon, lat = _point(lon, lat)
     now = timezone.now()
     before = summons.state
     summons.state, summons.checked_in_at, summons.checked_in_by = SummonsState.CHECKED_IN, now, user

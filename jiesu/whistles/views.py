@@ -371,12 +371,25 @@ def attachment(request, pk, attachment_id):
 
 # ── statistics ──────────────────────────────────────────────────────────────
 
-@staff_only
-def statistics(request):
+def _date_param(request, name, label):
+    """A date from the query string, or None; a value it cannot read is said (naming the field) and ignored."""
     from django.utils.dateparse import parse_date
 
-    date_from = parse_date(request.GET.get("from", "") or "") if request.GET.get("from") else None
-    date_to = parse_date(request.GET.get("to", "") or "") if request.GET.get("to") else None
+    raw = request.GET.get(name, "").strip()
+    try:
+        value = parse_date(raw) if raw else None
+    except ValueError:
+        value = None
+    if raw and value is None:
+        messages.error(request, _("%(field)s: “%(v)s” is not a date (YYYY-MM-DD); not applied.")
+                       % {"field": label, "v": raw})
+    return value
+
+
+@staff_only
+def statistics(request):
+    date_from = _date_param(request, "from", _("From"))
+    date_to = _date_param(request, "to", _("To"))
     qs = stats.in_period(scoping.visible_whistles(request.user), date_from, date_to)
     counts = stats.counts(qs)
     months = counts["by_month"]
