@@ -27,6 +27,7 @@ BOILERPLATE_MIN = 0.9       # reply cosine at or above: the same reply
 SAME_REQUEST = 0.2          # …unless the two requests are themselves this alike (the same problem, one answer)
 MIN_SUBSTANCE = 15          # characters of the reply's own words below which nothing was said
 NO_WINDOW_DAYS = 10 ** 6
+BLOCK = 256                 # replies compared with the rest of their unit at a time (memory: BLOCK × n)
 
 REASONS = ("off_topic", "boilerplate", "no_result")
 
@@ -152,13 +153,15 @@ def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SA
             continue
         words = _rows(index, [own_words(r.reply) or normal(r.reply) for r in group])
         asks = _rows(index, [r.request for r in group])
-        sims = (words @ words.T).toarray()
-        np.fill_diagonal(sims, 0.0)
-        for i, j in zip(*np.nonzero(sims >= min_reply)):
-            if i == j or group[i].id in out:
-                continue
-            if float(asks[i].multiply(asks[j]).sum()) < same_request:
-                out[group[i].id] = group[j].id
+        others = words.T.tocsc()
+        for lo in range(0, len(group), BLOCK):  # BLOCK rows at a time: a unit's n × n similarities never all at once
+            sims = (words[lo:lo + BLOCK] @ others).toarray()
+            for k, row in enumerate(sims >= min_reply):
+                i = lo + k
+                for j in np.flatnonzero(row):  # the first alike reply to another problem (one is enough)
+                    if j != i and float(asks[i].multiply(asks[j]).sum()) < same_request:
+                        out[group[i].id] = group[j].id
+                        break
     return out
 
 
