@@ -53,10 +53,11 @@ class UnitAdmin(admin.ModelAdmin):
         return obj.district
 
     def save_model(self, request, obj, form, change):
-        old_path = Unit.objects.filter(pk=obj.pk).values_list("path", flat=True).first() if change else None
+        old_path, old_code = (Unit.objects.filter(pk=obj.pk).values_list("path", "code").first() if change
+                              else None) or (None, None)
         super().save_model(request, obj, form, change)
-        if old_path and old_path != obj.path:
-            services.refresh_subtree(obj, old_path)
+        if old_path and (old_path != obj.path or old_code != obj.code):
+            services.refresh_subtree(obj, old_path, old_code)
 
     @admin.action(description=_("Re-tile the schematic units below the selected units"))
     def retile(self, request, queryset):

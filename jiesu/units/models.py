@@ -72,6 +72,17 @@ class Unit(models.Model):
         self.district = self if self.kind == UnitKind.DISTRICT else (self.parent.district if self.parent_id else None)
         self.street = self if self.kind == UnitKind.STREET else (self.parent.street if self.parent_id else None)
 
+    def clean(self):
+        """The tree's rules (jiesu.units.rules): parent, code format, kind of the children, closing with open work."""
+        from django.core.exceptions import ValidationError
+
+        from jiesu.units import rules
+
+        before = Unit.objects.filter(pk=self.pk).only("active").first() if self.pk else None
+        found = rules.problems(self, before)
+        if found:
+            raise ValidationError(found)
+
     def save(self, *args, **kwargs):
         if not self.pk:
             super().save(*args, **kwargs)

@@ -290,18 +290,44 @@ def save_boundaries(units):
         cursor.executemany(sql, rows)
 
 
-def refresh_subtree(unit, old_path):
-    """After `unit` moved (its path changed), recompute path/district/street below it."""
+def refresh_subtree(unit, old_path, old_code=None):
+    """After `unit` moved (its path changed) or was recoded, bring what hangs on its old place along.
+
+    Below it: path/district/street, and codes starting with `old_code` take the new one instead (a community
+    recoded 110101001001 → 110102001009 makes its grid 110101001001001 → 110102001009001). Tickets placed in
+    it take its new street/district at once (carry_tickets), so who may read them follows the tree.
+    """
+    recode = old_code if old_code and old_code != unit.code else None
     below = list(Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk)
                  .defer("geometry").order_by(Length("path")))
     nodes = {unit.pk: unit}
     for node in below:  # a parent's old path is shorter than its children's, so it comes first
         node.parent = nodes[node.parent_id]
         set_tree_fields(node)
+        if recode and node.code.startswith(recode):
+            node.code = unit.code + node.code[len(recode):]
         nodes[node.pk] = node
-    Unit.objects.bulk_update(below, ["path", "district", "street"], batch_size=BATCH)
+    Unit.objects.bulk_update(below, ["path", "district", "street", "code"], batch_size=BATCH)
+    carry_tickets(unit)
     invalidate_locator()
     return len(below)
+
+
+def carry_tickets(unit):
+    """Give the tickets placed in territorial `unit` (or below it) its street and district (and, for a grid, its
+    community): the ticket's place columns are what a territory's staff read it by (jiesu.core.scoping), so a
+    community moved to another street is that street's at once. Returns the number of tickets changed."""
+    from django.apps import apps
+
+    field = {UnitKind.STREET: "street", UnitKind.COMMUNITY: "community", UnitKind.GRID: "grid"}.get(unit.kind)
+    if field is None or not apps.is_installed("jiesu.tickets"):
+        return 0  # a district's tickets name it, whatever its parent; departments hold no place
+    values = {"district_id": unit.district_id}
+    if unit.kind != UnitKind.STREET:
+        values["street_id"] = unit.street_id
+    if unit.kind == UnitKind.GRID:
+        values["community_id"] = unit.parent_id
+    return apps.get_model("tickets", "Ticket").objects.filter(**{field: unit}).update(**values)
 
 
 def fill_tree_fields(kinds):

@@ -106,8 +106,11 @@ def test_admin_rejects_a_bad_boundary_and_moves_subtrees(admin_client, small_tre
     assert response.status_code == 200 and "LineString" in response.content.decode()
     form["geometry"] = "null"
     response = admin_client.post(f"/admin/units/unit/{street.pk}/change/", form)
+    assert response.status_code == 200 and "110102" in response.content.decode()  # a 西城 street has a 西城 code
+    form["code"] = "110102050"
+    response = admin_client.post(f"/admin/units/unit/{street.pk}/change/", form)
     assert response.status_code == 302
-    grid = Unit.objects.get(code="110101001001001")
+    grid = Unit.objects.get(code="110102050001001")  # the codes below follow the street's new code
     assert grid.district_id == xicheng.pk and grid.path.startswith(Unit.objects.get(pk=street.pk).path)
 
 

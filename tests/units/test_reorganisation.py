@@ -1,0 +1,149 @@
+"""The city reorganises (机构改革, 街道调整): units move, close and are recoded through the admin.
+
+Nothing may be lost, orphaned or left with a unit that no longer exists, and who may read a ticket follows the
+tree at once.
+"""
+import pytest
+
+from jiesu.core import scoping
+from jiesu.tickets import services as tickets
+from jiesu.units.models import Unit
+from tests.tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tests.tickets.helpers import new_ticket
+from tests.units.test_api import admin_client  # noqa: F401  (fixture)
+
+
+def form_of(unit, **changes):
+    """The admin change form of `unit` as the browser posts it, with `changes`."""
+    form = {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": unit.parent_id or "",
+            "aliases": unit.aliases, "phone": unit.phone, "center_lon": unit.center_lon or "",
+            "center_lat": unit.center_lat or "", "geometry": "null"}
+    if unit.active:
+        form["active"] = "on"
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def change(client, unit, **changes):
+    return client.post(f"/admin/units/unit/{unit.pk}/change/", form_of(unit, **changes))
+
+
+def errors_of(response):
+    assert response.status_code == 200, response.status_code  # the form again, not a redirect
+    return {field: " ".join(str(e) for e in errs) for field, errs in response.context["adminform"].form.errors.items()}
+
+
+# ---------------------------------------------------------------- a community moves to another street
+
+@pytest.mark.django_db
+def test_a_community_moved_to_another_street_takes_its_tickets_territory_with_it(world, admin_client):
+    ticket = new_ticket(world, street_code=world.grid.code)
+    tickets.dispatch(world.dispatcher, ticket, world.dept.pk)  # handled by a department: no street assignment
+    assert scoping.can_view(world.street_staff, ticket) and not scoping.can_view(world.street_b_staff, ticket)
+
+    response = change(admin_client, world.community, parent=world.street_b.pk, code="110102001009")
+    assert response.status_code == 302, errors_of(response)
+
+    ticket.refresh_from_db()
+    assert (ticket.street_id, ticket.district_id, ticket.community_id, ticket.grid_id) == (
+        world.street_b.pk, world.district_b.pk, world.community.pk, world.grid.pk)
+    for user, sees in ((world.street_b_staff, True), (world.street_staff, False),
+                       (world.district_staff, False), (world.grid_worker, True)):
+        assert scoping.can_view(user, ticket) is sees, user
+        assert scoping.visible_tickets(user).filter(pk=ticket.pk).exists() is sees, user
+    grid = Unit.objects.get(pk=world.grid.pk)
+    assert grid.code == "110102001009001"  # the grid's code follows its community's new code
+    assert (grid.street_id, grid.district_id) == (world.street_b.pk, world.district_b.pk)
+
+
+@pytest.mark.django_db
+def test_a_street_moved_to_another_district_takes_its_tickets_with_it(world, admin_client):
+    ticket = new_ticket(world)
+    tickets.dispatch(world.dispatcher, ticket, world.dept.pk)
+    response = change(admin_client, world.street, parent=world.district_b.pk, code="110102050")
+    assert response.status_code == 302, errors_of(response)
+    ticket.refresh_from_db()
+    assert (ticket.street_id, ticket.district_id) == (world.street.pk, world.district_b.pk)
+    assert scoping.can_view(world.street_staff, ticket)
+    assert not scoping.can_view(world.district_staff, ticket)
+    assert list(Unit.objects.filter(path__startswith=Unit.objects.get(pk=world.street.pk).path)
+                .order_by("code").values_list("code", flat=True)) == [
+        "110102050", "110102050001", "110102050001001"]
+
+
+# ---------------------------------------------------------------- the tree stays a tree; codes keep their format
+
+@pytest.mark.django_db
+def test_a_unit_is_neither_its_own_parent_nor_below_itself(world, admin_client):
+    street = world.street
+    assert "上级" in errors_of(change(admin_client, street, parent=street.pk))["parent"]
+    assert "下级" in errors_of(change(admin_client, street, parent=world.grid.pk))["parent"]
+    street.refresh_from_db()
+    assert street.parent_id == world.district.pk and street.path == f"{world.district.path}{street.pk}/"
+
+
+@pytest.mark.django_db
+def test_each_kind_hangs_under_its_own_parent_kind(world, admin_client):
+    message = errors_of(change(admin_client, world.community, parent=world.district.pk,
+                               code="110101009"))["parent"]
+    assert "社区" in message and "街道" in message  # a community's parent is a street
+    assert "上级" in errors_of(change(admin_client, world.dept, parent=world.street.pk))["parent"]
+    # a street turned into a grid would leave its communities under a grid
+    assert "类型" in errors_of(change(admin_client, world.street, kind="grid", code="110101001001009",
+                                      parent=world.community.pk))["kind"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind,parent,code,words", [
+    ("street", "district", "11010100A", ["编码", "9 位数字"]),
+    ("street", "district", "1101010011", ["编码", "9 位数字"]),
+    ("street", "district", "110102050", ["编码", "110101"]),       # not under its district's code
+    ("community", "street", "110101002001", ["编码", "110101001"]),
+    ("district", "city", "120101", ["编码", "11"]),                # another province
+    ("department", "city", "CGW", ["编码", "CD-"]),
+    ("department", "district", "110102-CGJ", ["编码", "110101-"]),
+    ("enterprise", "city", "WATER", ["编码", "EN-"]),
+])
+def test_codes_follow_units_codes_md(world, admin_client, kind, parent, code, words):
+    parents = {"district": world.district, "city": world.city, "street": world.street}
+    response = admin_client.post("/admin/units/unit/add/", {
+        "code": code, "name": "新单位", "kind": kind, "parent": parents[parent].pk, "active": "on",
+        "aliases": "", "phone": "", "center_lon": "", "center_lat": "", "geometry": "null"})
+    message = errors_of(response)["code"]
+    for word in words:
+        assert word in message, message
+    assert not Unit.objects.filter(code=code).exists()
+
+
+@pytest.mark.django_db
+def test_a_well_formed_unit_is_added(world, admin_client):
+    response = admin_client.post("/admin/units/unit/add/", {
+        "code": "110101-SCJ", "name": "东城区市场监督管理局", "kind": "department", "parent": world.district.pk,
+        "active": "on", "aliases": "", "phone": "", "center_lon": "", "center_lat": "", "geometry": "null"})
+    assert response.status_code == 302, errors_of(response)
+    assert Unit.objects.get(code="110101-SCJ").district_id == world.district.pk
+
+
+# ---------------------------------------------------------------- closing a unit that still holds work
+
+@pytest.mark.django_db
+def test_a_unit_holding_open_work_is_not_closed(world, admin_client):
+    ticket = new_ticket(world)
+    tickets.dispatch(world.dispatcher, ticket, world.dept.pk)
+    message = errors_of(change(admin_client, world.dept, active=None))["active"]
+    assert "1" in message and "派单" in message and "用户" in message, message
+    assert Unit.objects.get(pk=world.dept.pk).active
+
+    message = errors_of(change(admin_client, world.street, active=None))["active"]
+    assert "下级" in message and "用户" in message, message  # its community, its staff
+    assert Unit.objects.get(pk=world.street.pk).active
+
+
+@pytest.mark.django_db
+def test_a_unit_without_open_work_is_closed_and_opened_again(world, admin_client):
+    empty = Unit.objects.create(code="CD-TJJ", name="市统计局", kind="department", parent=world.city)
+    response = change(admin_client, empty, active=None)
+    assert response.status_code == 302, errors_of(response)
+    assert not Unit.objects.get(pk=empty.pk).active
+    empty.refresh_from_db()
+    assert change(admin_client, empty, active="on").status_code == 302
