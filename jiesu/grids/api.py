@@ -226,6 +226,11 @@ def visible_ticket(request, ticket_id):
     return ticket
 
 
+def clamp(limit, most=500):
+    """A list's `limit` kept within 1..most (a negative one was a server error), as the tickets' list does."""
+    return max(1, min(limit, most))
+
+
 def period(start, end):
     end = end or timezone.now()
     start = start or end - timezone.timedelta(days=30)
@@ -316,7 +321,7 @@ def make_router():
         qs = Patrol.objects.filter(grid__in=scoping.visible_grids(request.user)).select_related("grid", "worker")
         if grid:
             qs = qs.filter(grid__code=grid)
-        return [patrol_out(p) for p in qs[:min(limit, 500)]]
+        return [patrol_out(p) for p in qs[:clamp(limit)]]
 
     @router.get("/patrols/current", response={200: PatrolOut, 204: None}, summary="My running patrol")
     def current(request):
@@ -346,7 +351,7 @@ def make_router():
             qs = qs.filter(grid__code=grid)
         if street:
             qs = qs.filter(grid__street__code=street)
-        return [report_out(r) for r in qs[:min(limit, 500)]]
+        return [report_out(r) for r in qs[:clamp(limit)]]
 
     @router.post("/reports", response={201: ReportOut, 200: ReportOut},
                  summary="巡查上报 File a patrol report (multipart: fields, photos, after_photos)")
