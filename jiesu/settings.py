@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jiesu.core.middleware.LapsedLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jiesu.accounts.middleware.SessionExpiryMiddleware",  # after messages: it says why the login ended
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -158,9 +159,29 @@ else:
     }
 
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS = [  # a password set on a form (password change, the admin): at least 8, not common
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# Sessions and cookies (docs/accounts.md). JIESU_HTTPS=1 where the site is served over HTTPS: cookies only over
+# HTTPS, HTTP redirected, HSTS. JIESU_BEHIND_PROXY=1 behind a reverse proxy that sets X-Forwarded-For and
+# X-Forwarded-Proto (and strips what the client sent): the sign-in locks then count the client's address.
+HTTPS = env_flag("JIESU_HTTPS", False)
+BEHIND_PROXY = env_flag("JIESU_BEHIND_PROXY", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -200,6 +221,16 @@ JIESU = {
     # peaks at 2.3 GB; 10,000: 1.0 GB). The default of `jiesu dispatch train/retrain --kernel-rows`. None (unset,
     # or "auto"): chosen when a training starts from the memory free then, at most 20,000 (dispatch/memory.py).
     "DISPATCH_TRAIN_ROWS": env_int_or_auto("JIESU_DISPATCH_TRAIN_ROWS"),
+    # Sign-in locks (accounts.signin): this many wrong passwords for one user name, or failures from one address,
+    # within the minutes lock it for the rest of them; 0: no lock of that kind.
+    "SIGNIN_MAX_FAILURES": env_int("JIESU_SIGNIN_MAX_FAILURES", 5),
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": env_int("JIESU_SIGNIN_MAX_FAILURES_PER_ADDRESS", 30),
+    "SIGNIN_LOCK_MINUTES": env_int("JIESU_SIGNIN_LOCK_MINUTES", 15),
+    "BEHIND_PROXY": BEHIND_PROXY,
+    # A staff login ends after this many minutes without a request, and this many hours after signing in (0: never);
+    # a citizen's keeps SESSION_COOKIE_AGE (accounts.middleware).
+    "SESSION_IDLE_MINUTES": env_int("JIESU_SESSION_IDLE_MINUTES", 30),
+    "SESSION_MAX_HOURS": env_int("JIESU_SESSION_MAX_HOURS", 12),
 }
 
 LOGGING = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jiesu.core.urls")),
+    path("", include("jiesu.accounts.urls")),
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.whistles.urls")),
     path("", include("jiesu.grids.urls")),

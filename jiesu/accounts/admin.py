@@ -1,14 +1,19 @@
-"""Back-office: users (role and unit) and API tokens."""
+"""Back-office: users (role and unit), API tokens and the sign-in records (with the unlock of a locked sign-in)."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from jiesu.accounts.models import ApiToken, User
+from jiesu.accounts import signin
+from jiesu.accounts.models import ApiToken, SignInEvent, User
+from jiesu.accounts.signin import AdminSignInForm
+from jiesu.tickets.admin import ReadOnlyMixin
 
 admin.site.site_header = _("Jiesu administration")
 admin.site.site_title = _("Jiesu administration")
 admin.site.index_title = _("What you may keep here")  # the same for a superuser and a dispatch lead
 admin.site.site_url = "/"
+admin.site.login_form = AdminSignInForm  # the admin's login is locked as the site's is (accounts.signin)
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -39,6 +44,16 @@ class UserAdmin(BaseUserAdmin):
                 "fields": ("username", "password1", "password2", "role", "unit", "position", "display_name")}),
     )
     inlines = [ApiTokenInline]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in of the selected users"), permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        """The failed sign-ins before now no longer count for these user names (accounts.signin)."""
+        for user in queryset:
+            signin.unlock(username=user.username, by=request.user)
+        count = queryset.count()
+        self.message_user(request, ngettext("Sign-in unlocked for %(count)d user.",
+                                            "Sign-in unlocked for %(count)d users.", count) % {"count": count})
 
 
 @admin.register(ApiToken)
@@ -50,3 +65,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     readonly_fields = ("key", "created_at", "last_used_at")
     fields = ("name", "user", "active", "key", "created_at", "last_used_at")
+
+
+
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read only: the record of sign-ins; its one action unlocks the user names and addresses of the selected."""
+    list_display = ("at", "kind", "username", "user", "address", "by", "user_agent")
+    list_filter = ("kind",)
+    search_fields = ("username", "address")
+    date_hierarchy = "at"
+    list_select_related = ("user", "by")
+    actions = ["unlock_selected"]
+
+    def has_unlock_permission(self, request):
+        """Who may change users may unlock them (and the addresses they signed in from)."""
+        return request.user.has_perm("accounts.change_user")
+
+    @admin.action(description=_("Unlock the user names and addresses of the selected records"),
+                  permissions=["unlock"])
+    def unlock_selected(self, request, queryset):
+        pairs = set(queryset.values_list("username", "address"))
+        for username, address in pairs:
+            signin.unlock(username=username, address=address, by=request.user)
+        self.message_user(request, ngettext("Unlocked %(count)d user name and address.",
+                                            "Unlocked %(count)d user names and addresses.", len(pairs))
+                          % {"count": len(pairs)})

@@ -7,3 +7,6 @@ class Config(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from jiesu.accounts import signin  # noqa: F401  (records sign-ins, failures and sign-outs)

@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,3 +70,36 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.user})"
+
+
+class SignInEvent(models.Model):
+    """One sign-in, failed sign-in, lockout, unlock, logout or expired session (accounts.signin): what an
+    administrator reads in the admin when an account was locked or a password guessed at."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        FAILED = "failed", _("Wrong user name or password")
+        LOCKED = "locked", _("Locked after repeated failures")
+        REFUSED = "refused", _("Refused while locked")
+        UNLOCKED = "unlocked", _("Unlocked by an administrator")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        EXPIRED = "expired", _("Session expired")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    username = models.CharField(_("user name (as typed, lower case)"), max_length=150, blank=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins",
+                             verbose_name=_("user"))
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                           verbose_name=_("done by"))
+
+    class Meta:
+        verbose_name = _("sign-in record")
+        verbose_name_plural = _("sign-in records")
+        ordering = ("-at", "-pk")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.username or '—'} · {self.address or '—'}"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiesu.accounts.models import Role
+from jiesu.accounts.signin import SignInForm
 from jiesu.core import drafts
 
 HOME_BY_ROLE = {
@@ -35,6 +36,7 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm  # repeated failures lock the user name and the address (accounts.signin)
 
     def get_context_data(self, **kwargs):
         """`unsent`: the login lapsed while a form was being sent (core.middleware.UNSENT): it was not saved."""

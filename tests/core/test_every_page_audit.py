@@ -432,7 +432,7 @@ READ_TICKETS = {
 }
 # The pages (not the API's) a citizen reaches: the rest refuses them.
 CITIZEN_PAGES = {"", "login/", "my/", "track/", "intake/", "pick/units/", "pick/categories/", "tickets/<int:pk>/",
-                 "i18n/setlang/"}
+                 "i18n/setlang/", "password/"}
 ENGLISH_API_USERS = {"admin", "citizen"}
 # Who may see a citizen's whole number (scoping.may_reveal_contact: always the call-takers, callback agents and
 # administrators; the lead unit's staff only by pressing 显示号码, a POST that is recorded).

@@ -1,0 +1,169 @@
+"""Sign-in protection: repeated failures lock a user name (and an address), and every sign-in is recorded.
+
+A user name with `SIGNIN_MAX_FAILURES` wrong passwords within `SIGNIN_LOCK_MINUTES` is locked for the rest of that
+window: even the right password is refused, with a message saying when to try again or to ask an administrator
+(the admin's user list and sign-in records unlock it). An address with `SIGNIN_MAX_FAILURES_PER_ADDRESS` failures
+(any user names: one machine guessing at many accounts) is locked the same way. A sign-in resets its user name's
+count; it does not reset its address's (one valid account must not clear a guesser's address).
+
+The check is made by the login forms (the site's and the admin's), before the password is looked at; the
+records come from Django's own signals, so every way in (test clients, the admin) is recorded alike.
+"""
+import ipaddress
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import signals
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jiesu.accounts.models import SignInEvent, User
+
+Kind = SignInEvent.Kind
+
+
+def limit(name):
+    return settings.JIESU[name]
+
+
+def client_address(request):
+    """The address a request came from: REMOTE_ADDR, or behind a proxy (JIESU_BEHIND_PROXY) the last address of
+    X-Forwarded-For, the one the proxy itself appended (earlier ones are whatever the client wrote)."""
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR", "")
+    if limit("BEHIND_PROXY"):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        address = forwarded or address
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def username_key(username):
+    return (username or "").strip().lower()[:150]
+
+
+def record(kind, request=None, username="", user=None, by=None):
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    return SignInEvent.objects.create(kind=kind, username=username_key(username or getattr(user, "username", "")),
+                                      user=user, address=client_address(request), user_agent=agent, by=by)
+
+
+@dataclass(frozen=True)
+class Lock:
+    until: datetime
+    of_address: bool
+
+    def minutes_left(self):
+        return max(1, -(-int((self.until - timezone.now()).total_seconds()) // 60))
+
+    def message(self):
+        minutes = self.minutes_left()
+        if self.of_address:
+            return ngettext(
+                "Too many failed sign-ins from this computer: signing in from it is locked for %(minutes)d more "
+                "minute. Try again then, or ask an administrator to unlock it.",
+                "Too many failed sign-ins from this computer: signing in from it is locked for %(minutes)d more "
+                "minutes. Try again then, or ask an administrator to unlock it.", minutes) % {"minutes": minutes}
+        return ngettext(
+            "Too many wrong passwords: this account is locked for %(minutes)d more minute. Try again then, or ask "
+            "an administrator to unlock it.",
+            "Too many wrong passwords: this account is locked for %(minutes)d more minutes. Try again then, or ask "
+            "an administrator to unlock it.", minutes) % {"minutes": minutes}
+
+
+def _lock(failures, reset_kinds, reset_filter, most):
+    window = timedelta(minutes=limit("SIGNIN_LOCK_MINUTES"))
+    since = timezone.now() - window
+    reset = SignInEvent.objects.filter(kind__in=reset_kinds, **reset_filter).order_by("-at").values_list(
+        "at", flat=True).first()
+    recent = failures.filter(at__gt=max(since, reset) if reset else since).order_by("-at").values_list("at", flat=True)
+    times = list(recent[:most])
+    if most and len(times) >= most:
+        return times[-1] + window
+    return None
+
+
+def lock_of(username, address):
+    """The Lock a sign-in as `username` from `address` meets now, or None."""
+    failed = SignInEvent.objects.filter(kind=Kind.FAILED)
+    key = username_key(username)
+    if key:
+        until = _lock(failed.filter(username=key), (Kind.SIGNED_IN, Kind.UNLOCKED), {"username": key},
+                      limit("SIGNIN_MAX_FAILURES"))
+        if until:
+            return Lock(until, of_address=False)
+    if address:
+        until = _lock(failed.filter(address=address), (Kind.UNLOCKED,), {"address": address},
+                      limit("SIGNIN_MAX_FAILURES_PER_ADDRESS"))
+        if until:
+            return Lock(until, of_address=True)
+    return None
+
+
+def unlock(username="", address=None, by=None):
+    """An administrator's unlock of a user name and/or an address (recorded; the failures before it no longer
+    count)."""
+    return SignInEvent.objects.create(kind=Kind.UNLOCKED, username=username_key(username), address=address or None,
+                                      by=by, user=User.objects.filter(username__iexact=username_key(username)).first()
+                                      if username else None)
+
+
+class ThrottledLogin:
+    """The lock check around a login form's authentication (mixed into the site's and the admin's forms)."""
+
+    def clean(self):
+        username = self.data.get("username", "")
+        address = client_address(self.request)
+        lock = lock_of(username, address)
+        if lock:
+            record(Kind.REFUSED, self.request, username)
+            raise ValidationError(lock.message(), code="locked")
+        try:
+            return super().clean()
+        except ValidationError:
+            lock = lock_of(username, address)
+            if lock:  # this failure (recorded by the signal) was the last one allowed
+                record(Kind.LOCKED, self.request, username)
+                raise ValidationError(lock.message(), code="locked") from None
+            raise
+
+
+class SignInForm(ThrottledLogin, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(ThrottledLogin, AdminAuthenticationForm):
+    pass
+
+
+SIGNED_IN_AT, SEEN_AT = "jiesu_signed_in_at", "jiesu_seen_at"  # in the session: wall-clock times (accounts.middleware)
+EXPIRED = "_jiesu_expired"  # on a request whose session the expiry middleware ended: its logout is not a sign-out
+
+
+@receiver(signals.user_logged_in, dispatch_uid="accounts-signed-in")
+def _signed_in(sender, request, user, **kwargs):
+    record(Kind.SIGNED_IN, request, user=user)
+    session = getattr(request, "session", None)
+    if session is not None:  # the session's clocks start now, also when it is the same user's earlier session
+        session[SIGNED_IN_AT] = session[SEEN_AT] = time.time()
+
+
+@receiver(signals.user_login_failed, dispatch_uid="accounts-failed")
+def _failed(sender, credentials, request=None, **kwargs):
+    record(Kind.FAILED, request, credentials.get("username", ""))
+
+
+@receiver(signals.user_logged_out, dispatch_uid="accounts-signed-out")
+def _signed_out(sender, request, user, **kwargs):
+    if user is not None and not getattr(request, EXPIRED, False):
+        record(Kind.SIGNED_OUT, request, user=user)

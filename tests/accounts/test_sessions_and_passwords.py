@@ -1,0 +1,115 @@
+"""A staff login ends when idle and after a working day; a user changes their own password (checked against the old
+one and the password rules), which ends their other sessions; HTTPS settings make every cookie Secure."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.test import Client
+
+from jiesu.accounts.models import Role, SignInEvent, User
+from jiesu.accounts.signin import SEEN_AT, SIGNED_IN_AT
+
+PASSWORD = "jiesu123"
+
+
+@pytest.fixture
+def taker(db):
+    return User.objects.create_user("taker", password=PASSWORD, role=Role.CALL_TAKER)
+
+
+def age(client, **seconds_ago):
+    session = client.session
+    for key, ago in seconds_ago.items():
+        session[{"started": SIGNED_IN_AT, "seen": SEEN_AT}[key]] = time.time() - ago
+    session.save()
+
+
+def test_a_staff_login_ends_after_thirty_idle_minutes(taker, client):
+    client.force_login(taker)
+    age(client, seen=29 * 60, started=29 * 60)
+    assert client.get("/intake/").status_code == 200
+    age(client, seen=31 * 60)
+    response = client.get("/intake/")
+    assert response.url == "/login/?next=/intake/"
+    assert "因 30 分钟未操作，已自动退出登录" in client.get(response.url).content.decode()
+    assert SignInEvent.objects.filter(kind=SignInEvent.Kind.EXPIRED, user=taker).count() == 1
+    assert not SignInEvent.objects.filter(kind=SignInEvent.Kind.SIGNED_OUT).exists()
+
+
+def test_a_staff_login_ends_twelve_hours_after_signing_in_however_busy(taker, client):
+    client.force_login(taker)
+    age(client, started=12 * 3600 + 60, seen=10)
+    response = client.get("/intake/")
+    assert response.url == "/login/?next=/intake/"
+    assert "登录已满 12 小时，已自动退出" in client.get(response.url).content.decode()
+
+
+def test_a_posted_form_after_an_idle_expiry_is_not_lost(taker, client):
+    client.force_login(taker)
+    age(client, seen=31 * 60)
+    response = client.post("/intake/", {"text": "路灯不亮"}, HTTP_REFERER="http://testserver/intake/")
+    assert response.url == "/login/?next=/intake/&unsent=1"  # core.middleware.LapsedLoginMiddleware
+
+
+def test_a_citizen_login_is_not_ended_by_the_staff_idle_limit(db, client):
+    citizen = User.objects.create_user("citizen", password=PASSWORD, role=Role.CITIZEN)
+    client.force_login(citizen)
+    age(client, seen=3 * 3600, started=3 * 3600)
+    assert client.get("/").url == "/my/"
+
+
+def test_signing_in_again_restarts_the_clocks(taker, client):
+    client.force_login(taker)
+    age(client, started=13 * 3600, seen=13 * 3600)
+    client.post("/login/", {"username": "taker", "password": PASSWORD})  # the same user's session: key cycled
+    assert time.time() - client.session[SIGNED_IN_AT] < 600
+
+
+def test_the_password_change_checks_the_old_password_and_the_rules(taker, client):
+    client.force_login(taker)
+    assert "修改密码" in client.get("/intake/").content.decode()  # in the header of every page
+    page = client.get("/password/").content.decode()
+    assert "旧密码" in page
+    wrong_old = client.post("/password/", {"old_password": "nope", "new_password1": "Hj7#kq2!mz",
+                                           "new_password2": "Hj7#kq2!mz"}).content.decode()
+    assert "你的旧密码不正确" in wrong_old
+    for weak in ("1234", "12345678", "password1", "taker123"):
+        response = client.post("/password/", {"old_password": PASSWORD, "new_password1": weak,
+                                              "new_password2": weak})
+        assert response.status_code == 200, weak
+    taker.refresh_from_db()
+    assert taker.check_password(PASSWORD)
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(taker, client):
+    other_desk = Client()
+    other_desk.force_login(taker)
+    client.force_login(taker)
+    response = client.post("/password/", {"old_password": PASSWORD, "new_password1": "Hj7#kq2!mz",
+                                           "new_password2": "Hj7#kq2!mz"}, follow=True)
+    assert "密码已修改" in response.content.decode()
+    assert client.get("/intake/").status_code == 200
+    assert other_desk.get("/intake/").url.startswith("/login/")
+    assert SignInEvent.objects.filter(kind=SignInEvent.Kind.PASSWORD_CHANGED, user=taker).exists()
+
+
+def test_the_password_page_needs_a_login(db, client):
+    assert client.get("/password/").url == "/login/?next=/password/"
+
+
+def settings_under(**env):
+    code = ("from django.conf import settings; import django; django.setup(); "
+            "print([settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.LANGUAGE_COOKIE_SECURE, "
+            "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS > 0, settings.SECURE_PROXY_SSL_HEADER, "
+            "settings.SESSION_COOKIE_HTTPONLY])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", **env})
+    return run.stdout.strip()
+
+
+def test_under_https_every_cookie_is_secure_and_hsts_is_sent():
+    assert settings_under(JIESU_HTTPS="1", JIESU_BEHIND_PROXY="1") == \
+        "[True, True, True, True, True, ('HTTP_X_FORWARDED_PROTO', 'https'), True]"
+    assert settings_under(JIESU_HTTPS="", JIESU_BEHIND_PROXY="") == "[False, False, False, False, False, None, True]"
