@@ -1,11 +1,14 @@
 """Back-office editing of the working calendar. Every change invalidates the cached calendar."""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.workcal.models import CalendarDay, WorkingHours
-from jiesu.workcal.services import calendar_changed
+from jiesu.workcal.services import calendar_changed, not_entered_warning
+
+# the admin's first page says when a year ahead has no holidays entered (templates/workcal/admin_index.html)
+admin.site.index_template = "workcal/admin_index.html"
 
 WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 
@@ -38,6 +41,12 @@ class CalendarDayAdmin(CalendarChangeMixin, admin.ModelAdmin):
     date_hierarchy = "date"
     ordering = ("date",)
     list_per_page = 100
+
+    def changelist_view(self, request, extra_context=None):
+        warning = not_entered_warning() if request.method == "GET" else ""
+        if warning:
+            messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj):

@@ -1,11 +1,14 @@
 """The working calendar as data: load it (kept per process, rechecked), seed it from chinese_calendar."""
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiesu.workcal.models import CalendarDay, DayKind, WorkingHours
-from jiesu.workcal.worktime import DEFAULT_PERIODS, WorkCalendar
+from jiesu.workcal.worktime import CHINA_TZ, DEFAULT_PERIODS, WorkCalendar
 
 _memo = {"calendar": None, "source": None, "checked": 0.0}
 
@@ -45,6 +48,28 @@ def _read_rows():
 def calendar_changed():
     """Drop this process's calendar: it is read again on its next use (other processes: at their next recheck)."""
     _memo.update(calendar=None, source=None)
+
+
+#: how far ahead the calendar must hold each year's holidays: a complex request's 15 working days and an
+#: extension's 30 more reach about this far; the State Council publishes the next year's schedule in November
+LOOK_AHEAD_DAYS = 60
+
+
+def years_to_enter(today=None) -> list:
+    """The years, from today's (Beijing) to the one LOOK_AHEAD_DAYS on, whose holidays are not entered."""
+    today = today or timezone.localdate(timezone.now(), CHINA_TZ)
+    return current_calendar().years_not_entered(today, today + timedelta(days=LOOK_AHEAD_DAYS))
+
+
+def not_entered_warning(today=None) -> str:
+    """What to tell an administrator about years_to_enter (in the active language), or ""."""
+    years = years_to_enter(today)
+    if not years:
+        return ""
+    return _("The working calendar has no statutory holidays for %(years)s. Until they are entered, deadlines that "
+             "run into it count New Year's Day, the Spring Festival and the other holidays as working days and "
+             "fall too early. Enter the holidays and make-up working days in the working calendar once the State Council publishes "
+             "them; deadlines already set are kept.") % {"years": ", ".join(map(str, years))}
 
 
 @transaction.atomic

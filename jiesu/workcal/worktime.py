@@ -20,6 +20,9 @@ DEFAULT_PERIODS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 LIMIT_UNITS = ("clock_hours", "working_hours", "working_days")
 _MAX_DAYS = 3660  # ten years of days bounds every walk
+#: statutory holidays a year (全国年节及纪念日放假办法, as revised in 2024): each is a holiday row of its year, so a
+#: year with fewer has not had its schedule entered (a published year has 22–33 rows; a local day off is one)
+STATUTORY_HOLIDAYS = 13
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,23 @@ class WorkCalendar:
         if not self.is_working_day(moment.date()):
             return False
         return any(start <= moment.time() < end for start, end in self.periods)
+
+    def years_not_entered(self, first: date, last: date) -> list:
+        """The years from `first`'s to `last`'s whose holidays are not entered (fewer than STATUTORY_HOLIDAYS):
+        to the arithmetic their New Year's Day and Spring Festival are working days, deadlines there too early."""
+        if last < first:
+            raise ValueError(f"{first} is after {last}")
+        counts = self._holidays_a_year()
+        return [year for year in range(first.year, last.year + 1) if counts.get(year, 0) < STATUTORY_HOLIDAYS]
+
+    def _holidays_a_year(self):
+        counts = self.__dict__.get("_counts")
+        if counts is None:
+            counts = {}
+            for day in self.holidays:
+                counts[day.year] = counts.get(day.year, 0) + 1
+            self.__dict__["_counts"] = counts  # kept: the calendar is immutable
+        return counts
 
     def _local(self, moment):
         if not isinstance(moment, datetime):

@@ -111,3 +111,47 @@ def test_an_unchanged_calendar_is_the_same_object(seeded, settings):
     """Rechecking rebuilds nothing when nothing changed (callers may keep what they derived from it)."""
     settings.JIESU = {**settings.JIESU, "CALENDAR_RECHECK_SECONDS": 0}
     assert current_calendar() is current_calendar()
+
+
+def _years_ahead():
+    """The years from today's (Beijing) to the one LOOK_AHEAD_DAYS on: whatever day the tests run."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiesu.workcal.services import LOOK_AHEAD_DAYS
+
+    today = timezone.localdate(timezone.now(), TZ)
+    return list(range(today.year, (today + timedelta(days=LOOK_AHEAD_DAYS)).year + 1))
+
+
+def test_a_year_not_entered_is_said_to_the_administrator(seeded, admin_browser, caplog):
+    """Deadlines running into a year whose holidays are not entered count its 元旦 and 春节 as working days: the
+    administrator is told on the admin's first page and on the calendar's, and the worker's log says it."""
+    import logging
+
+    from jiesu.workcal.jobs import warn_if_not_entered
+    from jiesu.workcal.services import years_to_enter
+
+    years = _years_ahead()
+    CalendarDay.objects.filter(date__year=years[0]).delete()  # this year's schedule not entered
+    calendar_changed()
+    assert years_to_enter() == [y for y in years if not 2024 <= y <= 2026 or y == years[0]]
+    for url in ("/admin/", "/admin/workcal/calendarday/"):
+        page = admin_browser.get(url).content.decode()
+        assert f"工作日历缺少 {years_to_enter()[0]}" in page, url
+        assert "期限偏早" in page
+    with caplog.at_level(logging.WARNING, logger="jiesu.workcal.jobs"):
+        assert warn_if_not_entered() == years_to_enter()
+    assert f"{years[0]}" in caplog.text and "working calendar" in caplog.text
+    from jiesu.tickets.jobs import PERIODIC_JOBS
+    assert ("calendar_coverage", "jiesu.workcal.jobs.warn_if_not_entered") in PERIODIC_JOBS  # every worker pass
+
+    for year in years:  # the schedules entered: 13 statutory days each (the rows seeded are kept)
+        for day in range(1, 14):
+            CalendarDay.objects.update_or_create(date=date(year, 3, day), defaults={"kind": DayKind.HOLIDAY})
+    calendar_changed()
+    assert years_to_enter() == []
+    for url in ("/admin/", "/admin/workcal/calendarday/"):
+        assert "工作日历缺少" not in admin_browser.get(url).content.decode(), url
+    assert warn_if_not_entered() == []

@@ -206,3 +206,24 @@ def test_all_holidays_calendar_gives_up():
     everything = frozenset(date(2025, 1, 1) + timedelta(days=i) for i in range(4000))
     with pytest.raises(ValueError, match="too long"):
         WorkCalendar(holidays=everything).add_working_hours(at(2025, 1, 1, 10), 1)
+
+
+# ---------------------------------------------------------------- a year whose schedule is not entered
+
+def test_a_year_without_its_holidays_is_named():
+    """The State Council publishes each year's schedule in the November before; until it is entered, that year's
+    New Year's Day and Spring Festival are plain working days to the arithmetic, so the calendar must say so."""
+    cal = package_calendar(2024, 2026)
+    assert cal.is_working_day(date(2027, 1, 1))  # what the arithmetic does meanwhile: why it must be said
+    assert cal.years_not_entered(date(2026, 12, 7), date(2027, 2, 5)) == [2027]
+    assert cal.years_not_entered(date(2026, 6, 1), date(2026, 12, 31)) == []
+    assert cal.years_not_entered(date(2023, 12, 1), date(2024, 1, 31)) == [2023]
+    # a local day off, or New Year's Day alone, is not the year's schedule
+    partly = WorkCalendar(cal.holidays | {date(2027, 1, 1), date(2027, 3, 1)}, cal.workdays)
+    assert partly.years_not_entered(date(2026, 12, 7), date(2027, 2, 5)) == [2027]
+    entered = package_calendar(2024, 2026)
+    entered = WorkCalendar(entered.holidays | {date(2027, 1, 1) + timedelta(days=i) for i in range(13)},
+                           entered.workdays)
+    assert entered.years_not_entered(date(2026, 12, 7), date(2027, 2, 5)) == []
+    with pytest.raises(ValueError, match="after"):
+        cal.years_not_entered(date(2027, 1, 1), date(2026, 1, 1))
