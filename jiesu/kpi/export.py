@@ -5,6 +5,10 @@ import io
 from django.utils.translation import gettext as _
 
 from jiesu.kpi.services import WHISTLE_CLASSES
+from jiesu.kpi.templatetags.jiesu_kpi import pct
+
+# A spreadsheet takes a cell beginning with one of these for a formula (=HYPERLINK(…), +cmd|…, @SUM(…)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns(unit_class):
@@ -35,6 +39,21 @@ def _cell(value, kind):
     return value
 
 
+def text_cell(value):
+    """Text as a spreadsheet shows it, never as a formula: one that would start one is quoted with an apostrophe."""
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_cell(value, kind):
+    """A CSV cell as the page shows it: shares as percentages (92.3%, which spreadsheets read as numbers)."""
+    if kind == "pct":
+        return "" if value is None else pct(value)
+    if kind == "text":
+        return text_cell(value)
+    return _cell(value, kind)
+
+
 def ranking_csv(ranking):
     out = io.StringIO()
     out.write("\ufeff")
@@ -42,7 +61,7 @@ def ranking_csv(ranking):
     cols = columns(ranking.unit_class)
     writer.writerow([header for _k, header, _kind in cols])
     for row in ranking.rows:
-        writer.writerow([_cell(getattr(row, key), kind) for key, _h, kind in cols])
+        writer.writerow([_csv_cell(getattr(row, key), kind) for key, _h, kind in cols])
     return out.getvalue()
 
 

@@ -3,7 +3,8 @@
 A ticket's contribution ("parts") is a function of its current rows only:
 
     received, found_first   day of intake            unit = current lead unit (0 if none)
-    resp_due, resp_on_time  day of the contact deadline of the lead unit's first assignment
+    resp_due, resp_on_time  day of the contact deadline of the lead unit's first assignment (not for imported
+                            tickets: the earlier system's sign and contact times are not imported)
     replied, speed bucket   day of that assignment's reply (working hours from its dispatch)
     cb_*                    day of the latest reached callback (the ticket's current result)
     closed                  day of closing
@@ -28,6 +29,7 @@ from django.utils import timezone
 from jiesu.kpi import formulas
 from jiesu.kpi.models import COUNTERS, ROLLUP_SHARDS, DailyRollup, Exclusion, ExclusionReview, MonthDim, \
     MonthlyRollup, ReviewState, TicketFact, month_start
+from jiesu.tickets.queries import IMPORT_KEY_PREFIX
 
 FOUND_FIRST_CHANNELS = ("patrol", "sensor")
 BATCH = 2000
@@ -65,7 +67,7 @@ def ticket_parts(ticket, lead, callback_at, upheld, unreasonable, calendar):
 
     add(ticket["created_at"], unit, received=1,
         found_first=1 if ticket["channel"] in FOUND_FIRST_CHANNELS else 0)
-    if lead is not None and lead["contact_due"] is not None:
+    if lead is not None and lead["contact_due"] is not None and not imported(ticket):
         on_time = bool(lead["signed_at"] and lead["contacted_at"]
                        and (lead["sign_due"] is None or lead["signed_at"] <= lead["sign_due"])
                        and lead["contacted_at"] <= lead["contact_due"])
@@ -83,11 +85,17 @@ def ticket_parts(ticket, lead, callback_at, upheld, unreasonable, calendar):
     return sorted([*key, {k: v for k, v in c.items() if v}] for key, c in parts.items())
 
 
+def imported(ticket):
+    """A ticket `jiesu import` wrote: its sign and contact times stayed in the earlier system, so it has no response
+    to assess (its volume, reply speed and closing are the source's own and count)."""
+    return (ticket["idempotency_key"] or "").startswith(IMPORT_KEY_PREFIX)
+
+
 _RESOLVED = {"resolved": "resolved", "partly": "partly", "unresolved": "unresolved"}
 _SATISFIED = {"satisfied": "satisfied", "basically": "basic", "dissatisfied": "dissatisfied"}
 
 TICKET_FIELDS = ("id", "lead_unit_id", "category_id", "channel", "request_type", "special_class", "parent_id",
-                 "state", "created_at", "closed_at", "resolved", "satisfied")
+                 "state", "created_at", "closed_at", "resolved", "satisfied", "idempotency_key")
 
 
 def compute_parts(ticket_ids, calendar=None):
