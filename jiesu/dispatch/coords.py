@@ -68,6 +68,31 @@ def swapped_hint(lon, lat) -> str:
         "lon": round(float(lat)), "lat": round(float(lon))}
 
 
+def negative_field(lon, lat, inside) -> str | None:
+    """"lon" or "lat" (the longitude when both): the coordinate whose minus sign moved a point of the city to the other
+    side of the world (-116.40, 39.91: a GPS app's west/south convention, or a stray key), judged by `inside(lon,
+    lat)`, the caller's test of the city; None for any other point. Pure: the importer words it itself."""
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat)) or (lon >= 0 and lat >= 0) or not inside(abs(lon), abs(lat)):
+        return None
+    return "lon" if lon < 0 else "lat"
+
+
+def sign_hint(lon, lat, inside):
+    """(field, 「中国境内经度和纬度都是正数（东经、北纬）：请去掉负号。」) when negative_field names one, else None."""
+    field = negative_field(lon, lat, inside)
+    return None if field is None else (field, sign_advice())
+
+
+def sign_advice() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("In China longitude and latitude are both positive (east, north): remove the minus sign.")
+
+
 def number_text(value: str) -> str:
     """A longitude or latitude as typed, read as a number is written: full-width digits and signs as ASCII (NFKC:
     １１６．４), the ideographic full stop a Chinese input method types for "." (116。4) as ".", no spaces around."""

@@ -545,6 +545,7 @@ class LocateResult:
     schematic: bool = False
     on_boundary: bool = False  # the point lies on the line between its street and another
     datum: str = "wgs84"  # the datum the point was declared in (coords.SYSTEMS)
+    negative_field: str | None = None  # "lon"/"lat": its minus sign put a point of the city outside it
 
     @property
     def unit(self):

@@ -29,7 +29,8 @@ import math
 
 from django.utils.translation import gettext as _
 
-from jiesu.dispatch.coords import (DATUM_NAMES, SYSTEMS, from_wgs84, looks_like_pair, number_hint, parse_number,
+from jiesu.dispatch.coords import (DATUM_NAMES, SYSTEMS, from_wgs84, looks_like_pair, negative_field, number_hint,
+                                  parse_number,
                                   swapped_hint, to_wgs84)
 from jiesu.dispatch.gazetteer import LocateResult, place_from_unit
 
@@ -119,8 +120,10 @@ def locate_coordinates(lon, lat, coord_system="wgs84", ref=None) -> LocateResult
     unit, level, streets = ref.point_place(wlon, wlat)
     system = DATUM_NAMES[datum]
     if unit is None:  # the numbers as typed, under their datum's name (not the WGS-84 they convert to)
-        return LocateResult(reason=("point_outside", {"system": system, "lon": lon, "lat": lat}), lon=wlon,
-                            lat=wlat)
+        negative = negative_field(lon, lat, lambda x, y: ref.point_place(*to_wgs84(x, y, datum))[0] is not None)
+        return LocateResult(reason=("point_outside_sign" if negative else "point_outside",
+                                    {"system": system, "lon": lon, "lat": lat}),
+                            lon=wlon, lat=wlat, negative_field=negative)
     street = ref.table.units.get(unit.street_id) if level in ("grid", "community") else None
     schematic = bool((street or unit).schematic)  # grids generated inside a real street: the street is right
     confidence = SCHEMATIC_BOUNDARY_CONFIDENCE if schematic else REAL_BOUNDARY_CONFIDENCE

@@ -82,7 +82,7 @@ class GazetteerEntry(models.Model):
         The admin form's checks (clean) and `jiesu gazetteer load`'s, each row's; `namesakes`: a Namesakes
         index read once for many entries; `name_is_new`: whether the name or the unit is new, when the caller
         knows (else asked: name_is_new())."""
-        from jiesu.dispatch.coords import swapped_hint
+        from jiesu.dispatch.coords import sign_advice, swapped_hint
         from jiesu.dispatch.gazetteer import normalize
         from jiesu.dispatch.locator import LocateError, check_coordinates, locate_coordinates
 
@@ -98,10 +98,12 @@ class GazetteerEntry(models.Model):
         except LocateError as exc:
             errors["lat" if exc.field == "lat" else "lon"] = str(exc)
         else:
-            if lon is not None and locate_coordinates(lon, lat).unit is None:
-                errors["lon"] = " ".join(filter(None, (str(_(
+            found = locate_coordinates(lon, lat) if lon is not None else None
+            if found is not None and found.unit is None:
+                errors[found.negative_field or "lon"] = " ".join(filter(None, (str(_(
                     "This point (WGS-84) lies outside the city: check the numbers and their order (longitude "
-                    "first, about 116 for Beijing).")), swapped_hint(lon, lat))))
+                    "first, about 116 for Beijing).")), swapped_hint(lon, lat),
+                    sign_advice() if found.negative_field else "")))
         return errors
 
     def warnings(self, typed_point=None, name_is_new=True, namesakes=None, recent=None, common=True) -> list:

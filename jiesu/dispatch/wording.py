@@ -88,6 +88,9 @@ PLACE_TEMPLATES = {
     "kind_compound": gettext_noop("residential compound"),
     "point_none": gettext_noop("no coordinates given"),
     "point_outside": gettext_noop("the point (%(system)s) %(lon).6f, %(lat).6f lies outside every unit of the city"),
+    "point_outside_sign": gettext_noop("the point (%(system)s) %(lon).6f, %(lat).6f lies outside every unit of the "
+                                       "city: in China longitude and latitude are both positive (east, north), "
+                                       "remove the minus sign"),
     "point_in": gettext_noop("the point (%(system)s) lies in %(place)s"),
     "point_in_schematic": gettext_noop("the point (%(system)s) lies in %(place)s (schematic boundary: the place is "
                                        "only indicative)"),

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.core.params import first_phone_number
 from jiesu.core.worded import WordedError, english, gettext_noop
-from jiesu.dispatch.coords import SYSTEMS, looks_swapped, to_wgs84
+from jiesu.dispatch.coords import SYSTEMS, looks_swapped, negative_field, to_wgs84
 from jiesu.dispatch.tabular import TableError, choose_encoding, line_of
 
 ID_MAX = 50  # idempotency_key "import:{source}:{id}" must fit 80 characters; sources are at most 20
@@ -476,6 +476,11 @@ class Lookups:
         self.bbox = bbox
         self.require_coordinates = require_coordinates
 
+    def in_bbox(self, lon, lat) -> bool:
+        """Whether a WGS-84 point lies in the city's box (settings CITY_BBOX: west, south, east, north)."""
+        west, south, east, north = self.bbox
+        return west <= lon <= east and south <= lat <= north
+
     def category(self, value):
         value = value.strip()
         return self.categories_by_code.get(value) or self.categories_by_name.get(value)
@@ -708,10 +713,12 @@ class CsvFormat(Format):
                     elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
                         errors.append(("lon", "coordinates_out_of_range", None, f"{lon_raw}, {lat_raw}"))
                     else:
+                        typed = lon, lat
                         lon, lat = to_wgs84(lon, lat, system)
-                        west, south, east, north = look.bbox
-                        if not (west <= lon <= east and south <= lat <= north):
-                            errors.append(("lon", "outside_city", None, f"{lon_raw}, {lat_raw}"))
+                        if not look.in_bbox(lon, lat):
+                            negative = negative_field(*typed, lambda x, y: look.in_bbox(*to_wgs84(x, y, system)))
+                            errors.append((negative or "lon", "coordinates_negative" if negative else "outside_city",
+                                           None, f"{lon_raw}, {lat_raw}"))
                         row.lon, row.lat = lon, lat
         elif look.require_coordinates:
             errors.append(("lon", "missing_coordinates", None, ""))

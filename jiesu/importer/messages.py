@@ -42,6 +42,8 @@ REASONS = {
                                         "about %(lat)s)"),
     "bad_coord_system": gettext_noop("Unknown coordinate system “%(v)s” (use wgs84, gcj02 or bd09)"),
     "outside_city": gettext_noop("The coordinates lie outside the city"),
+    "coordinates_negative": gettext_noop(
+        "In China longitude and latitude are both positive (east, north): remove the minus sign."),
     "nul": gettext_noop("Contains a NUL character"),
     "field_count": gettext_noop("The row has %(n)d fields, the header has %(m)d"),
     "duplicate_in_file": gettext_noop("Same external id as line %(line)d of this file"),

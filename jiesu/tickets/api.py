@@ -260,13 +260,17 @@ def _point_dropped(data, ticket):
     """The answer's word on a point outside the city that intake left out, or None."""
     from django.utils.translation import gettext as _
 
+    from jiesu.dispatch.coords import sign_advice
+
     if data.point_outside is None:
         return None
     if ticket.district_id is None:
-        return _("The coordinates lie outside the city: the request is recorded without them (kept in its history) "
+        said = _("The coordinates lie outside the city: the request is recorded without them (kept in its history) "
                  "and, with no place found, goes to the 12345 hotline centre for manual dispatch.")
-    return _("The coordinates lie outside the city: the request is recorded without them (kept in its history) and "
-             "placed by its address or the place chosen.")
+    else:
+        said = _("The coordinates lie outside the city: the request is recorded without them (kept in its history) "
+                 "and placed by its address or the place chosen.")
+    return f"{said} {sign_advice()}" if data.point_outside["reason"][0] == "point_outside_sign" else said
 
 
 def _emergency(user, ticket):

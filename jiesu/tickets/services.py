@@ -214,7 +214,11 @@ def locate(data: IntakeData):
             data.lon, data.lat = lon, lat
             return placed_by_point(data, found)
         if not data.drop_point_outside:
-            raise DomainError(_("The coordinates lie outside the city."), field="lon")
+            from jiesu.dispatch.coords import sign_advice
+
+            advice = sign_advice() if found.negative_field else ""
+            raise DomainError(" ".join(filter(None, (_("The coordinates lie outside the city."), advice))),
+                              field=found.negative_field or "lon")
         data.point_outside = {"lon": data.lon, "lat": data.lat, "coord_system": data.coord_system,
                               "reason": found.reason_parts}
         data.lon = data.lat = None
