@@ -47,14 +47,24 @@ class UnitAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("geometry", "parent__geometry", "district__geometry")
 
+    def get_search_results(self, request, queryset, search_term):
+        """A picker searching here (an admin autocomplete: the dispatch catalogue's unit, a user's unit …) offers
+        active units only; this list still shows every unit."""
+        found, may_repeat = super().get_search_results(request, queryset, search_term)
+        if request.path.rstrip("/").endswith("/autocomplete"):
+            found = found.filter(active=True)
+        return found, may_repeat
+
     @admin.display(description=_("district"), ordering="district__code")
     def district_of(self, obj):
         """The district (its field has no verbose name: the column would be headed in English)."""
         return obj.district
 
     def save_model(self, request, obj, form, change):
-        old_path, old_code = (Unit.objects.filter(pk=obj.pk).values_list("path", "code").first() if change
-                              else None) or (None, None)
+        old_path, old_code, old_name = (Unit.objects.filter(pk=obj.pk).values_list("path", "code", "name").first()
+                                        if change else None) or (None, None, None)
+        if old_name and old_name != obj.name:  # renamed (机构改革): people still say the old name
+            obj.aliases = services.aliases_with(obj.aliases, old_name, obj.name)
         super().save_model(request, obj, form, change)
         if old_path and (old_path != obj.path or old_code != obj.code):
             services.refresh_subtree(obj, old_path, old_code)

@@ -313,6 +313,14 @@ def refresh_subtree(unit, old_path, old_code=None):
     return len(below)
 
 
+def aliases_with(aliases, old_name, name):
+    """`aliases` (comma-separated) with `old_name` added after them and `name` taken out: a renamed unit is still
+    found, and located in citizens' words, by the name it had. Left as it was when the field would overflow."""
+    kept = [a.strip() for a in aliases.split(",") if a.strip() and a.strip() not in (old_name, name)]
+    joined = ",".join([*kept, old_name])
+    return joined if len(joined) <= Unit._meta.get_field("aliases").max_length else aliases
+
+
 def carry_tickets(unit):
     """Give the tickets placed in territorial `unit` (or below it) its street and district (and, for a grid, its
     community): the ticket's place columns are what a territory's staff read it by (jiesu.core.scoping), so a

@@ -147,3 +147,36 @@ def test_a_unit_without_open_work_is_closed_and_opened_again(world, admin_client
     assert not Unit.objects.get(pk=empty.pk).active
     empty.refresh_from_db()
     assert change(admin_client, empty, active="on").status_code == 302
+
+
+@pytest.mark.django_db
+def test_pickers_do_not_offer_a_closed_unit(world, admin_client):
+    """The dispatch catalogue's unit picker (an admin autocomplete searching the units admin) leaves closed units
+    out: a duty naming one would never be suggested (the router skips inactive units) and nobody would know why."""
+    Unit.objects.create(code="CD-TJJ", name="市统计局", kind="department", parent=world.city, active=False)
+    Unit.objects.create(code="CD-TJJ2", name="市统计局（新）", kind="department", parent=world.city)
+    answer = admin_client.get("/admin/categories/duty/autocomplete/", {
+        "app_label": "categories", "model_name": "duty", "field_name": "unit", "term": "统计"})
+    assert answer.status_code == 200
+    assert [r["text"] for r in answer.json()["results"]] == ["市统计局（新）"]
+    listed = admin_client.get("/admin/units/unit/", {"q": "统计"}).content.decode()
+    assert "CD-TJJ2" in listed and "CD-TJJ<" in listed  # the units admin's own list still shows the closed one
+
+
+# ---------------------------------------------------------------- a department renamed (机构改革)
+
+@pytest.mark.django_db
+def test_a_renamed_unit_keeps_its_old_name_as_an_alias_and_history_keeps_the_name_at_the_time(world, admin_client):
+    from jiesu.units.services import search_units
+
+    old = world.dept.name
+    ticket = new_ticket(world)
+    tickets.dispatch(world.dispatcher, ticket, world.dept.pk)
+    response = change(admin_client, world.dept, name="市人力资源和社会保障局（市公务员局）", aliases="人社局")
+    assert response.status_code == 302, errors_of(response)
+    dept = Unit.objects.get(pk=world.dept.pk)
+    assert dept.aliases.split(",") == ["人社局", old]  # citizens and dispatchers still say the old name
+    assert [u.pk for u in search_units(old)] == [dept.pk]
+    assert ticket.events.get(kind="dispatch").payload["lead"] == old  # the history says whom it went to then
+    assert change(admin_client, dept, name=old).status_code == 302  # renamed back: no alias repeats its name
+    assert Unit.objects.get(pk=dept.pk).aliases.split(",") == ["人社局", "市人力资源和社会保障局（市公务员局）"]
