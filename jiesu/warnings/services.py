@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role, User
 from jiesu.categories.models import Category
 from jiesu.core import scoping
-from jiesu.core.errors import DomainError, Forbidden
+from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import Channel, State, Ticket
 from jiesu.units.models import Unit, UnitKind
@@ -240,15 +240,15 @@ def scan(now=None, level=DEFAULT_LEVEL, params=None):
     now = now or timezone.now()
     params = params or F.Params()
     this_monday = F.week_start(timezone.localtime(now).date())
-    pending = list(Forecast.objects.filter(complete=False, week__lte=this_monday))
-    if not pending:
-        return {"updated": 0, "alerts": 0}
-    first = min(f.week for f in pending)
-    n_weeks = (this_monday - first).days // 7 + 1
-    counts = weekly_counts(first, n_weeks, level)
-    series_counts = _series_totals(counts)
     raised = 0
     with transaction.atomic():
+        # locked: a second scan at once (two workers) waits, then sees the alerts this one raised
+        pending = list(Forecast.objects.select_for_update().filter(complete=False, week__lte=this_monday))
+        if not pending:
+            return {"updated": 0, "alerts": 0}
+        first = min(f.week for f in pending)
+        n_weeks = (this_monday - first).days // 7 + 1
+        series_counts = _series_totals(weekly_counts(first, n_weeks, level))
         for row in pending:
             index = (row.week - first).days // 7
             row.actual = int(series_counts.get((row.district_id, row.category_id), np.zeros(n_weeks))[index])
@@ -272,6 +272,12 @@ def _alert_for(row, now, min_count):
     direction = F.breaks_band(row.actual, row.low, row.high, min_count)
     existing = Alert.objects.filter(forecast=row).first()
     if direction != "above":
+        # the cause went (requests moved to another category or district, deleted): an open alert goes, an
+        # acknowledged one stays as a record of what was done, with the count as it now is
+        if existing is not None and existing.state == AlertState.OPEN:
+            existing.delete()
+        elif existing is not None:
+            Alert.objects.filter(pk=existing.pk).update(actual=row.actual, partial=not row.complete, updated_at=now)
         return 0
     values = dict(actual=row.actual, expected=row.expected, high=row.high, partial=not row.complete, updated_at=now)
     if existing:
@@ -292,7 +298,10 @@ def acknowledge(user, alert, note=""):
         raise DomainError(_("The note is too long (at most %(n)d characters).") % {"n": 1000}, field="note")
     alert.state, alert.acknowledged_by, alert.acknowledged_at, alert.note = (
         AlertState.ACKNOWLEDGED, user, timezone.now(), note)
-    alert.save(update_fields=["state", "acknowledged_by", "acknowledged_at", "note"])
+    # only an alert still open: a second acknowledgement (two pages open at once) would overwrite the first's note
+    if not Alert.objects.filter(pk=alert.pk, state=AlertState.OPEN).update(
+            state=alert.state, acknowledged_by=user, acknowledged_at=alert.acknowledged_at, note=note):
+        raise Conflict(_("This alert has been acknowledged already."))
     return alert
 
 
