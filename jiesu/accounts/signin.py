@@ -3,8 +3,9 @@
 A user name with `SIGNIN_MAX_FAILURES` wrong passwords within `SIGNIN_LOCK_MINUTES` is locked for the rest of that
 window: even the right password is refused, with a message saying when to try again or to ask an administrator
 (the admin's user list and sign-in records unlock it). An address with `SIGNIN_MAX_FAILURES_PER_ADDRESS` failures
-(any user names: one machine guessing at many accounts) is locked the same way. A sign-in resets its user name's
-count; it does not reset its address's (one valid account must not clear a guesser's address).
+(any user names: one machine guessing at many accounts) is locked the same way, but for the user names signed in
+from it before. A sign-in resets its user name's count; it does not reset its address's (one valid account must
+not clear a guesser's address).
 
 The check is made by the login forms (the site's and the admin's), before the password is looked at; the
 records come from Django's own signals, so every way in (test clients, the admin) is recorded alike.
@@ -93,8 +94,13 @@ def _lock(failures, reset_kinds, reset_filter, most):
     return None
 
 
+KNOWN_ADDRESS_DAYS = 30
+
+
 def lock_of(username, address):
-    """The Lock a sign-in as `username` from `address` meets now, or None."""
+    """The Lock a sign-in as `username` from `address` meets now, or None. An address's lock does not hold for a user
+    name signed in from it within KNOWN_ADDRESS_DAYS (a call centre's desks share one address: a few people's typos
+    or one guesser there must not lock out the centre); the user name's own lock still does."""
     failed = SignInEvent.objects.filter(kind=Kind.FAILED)
     key = username_key(username)
     if key:
@@ -105,7 +111,9 @@ def lock_of(username, address):
     if address:
         until = _lock(failed.filter(address=address), (Kind.UNLOCKED,), {"address": address},
                       limit("SIGNIN_MAX_FAILURES_PER_ADDRESS"))
-        if until:
+        if until and not (key and SignInEvent.objects.filter(
+                kind=Kind.SIGNED_IN, username=key, address=address,
+                at__gte=timezone.now() - timedelta(days=KNOWN_ADDRESS_DAYS)).exists()):
             return Lock(until, of_address=True)
     return None
 

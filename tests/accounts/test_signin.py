@@ -187,3 +187,20 @@ def test_a_user_moved_to_another_role_gets_it_at_the_next_request(taker, client)
 def test_the_session_cookie_is_http_only_and_same_site(taker, client):
     cookie = sign_in(client, "taker", PASSWORD).cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]  # no HTTPS in tests
+
+
+def test_a_locked_address_still_lets_in_who_signed_in_from_it_before(taker, settings):
+    """A call centre's desks reach the platform through one address: failures of a few (or a guesser there) must not
+    lock out the whole centre. Who signed in from the address before still may; a new name may not."""
+    settings.JIESU = {**settings.JIESU, "SIGNIN_MAX_FAILURES_PER_ADDRESS": 3}
+    User.objects.create_user("newcomer", password=PASSWORD, role=Role.CALL_TAKER)
+    centre = Client(REMOTE_ADDR="10.20.0.1")
+    assert sign_in(centre, "taker", PASSWORD).status_code == 302
+    centre.post("/logout/")
+    for name in ("a", "b", "c"):
+        sign_in(Client(REMOTE_ADDR="10.20.0.1"), name, "wrong")
+    assert sign_in(Client(REMOTE_ADDR="10.20.0.1"), "taker", PASSWORD).status_code == 302
+    assert "这台电脑已暂时不能登录" in sign_in(Client(REMOTE_ADDR="10.20.0.1"), "newcomer", PASSWORD).content.decode()
+    for _ in range(5):  # the user name's own lock still holds for a known address
+        sign_in(Client(REMOTE_ADDR="10.20.0.1"), "taker", "wrong")
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.1"), "taker", PASSWORD).content.decode()
