@@ -456,6 +456,14 @@ def decision(request, pk: int, sid: int, payload: Uphold):
     return whistle_out(whistle)
 
 
+@router.post("/{int:pk}/summons/{int:sid}/withdraw", response=WhistleOut,
+             summary="Withdraw a summoned unit no longer needed (whistling unit, with a reason)")
+def withdraw(request, pk: int, sid: int, payload: Reason):
+    whistle = _visible(request, pk)
+    services.withdraw(request.user, _summons(whistle, sid), payload.reason)
+    return whistle_out(whistle)
+
+
 @router.post("/{int:pk}/tasks", response={201: WhistleOut}, summary="Add a task to the list (清单)")
 def add_task(request, pk: int, payload: TaskIn):
     whistle = _visible(request, pk)

@@ -18,6 +18,7 @@ ACTION_SOURCES = {
     "check_in": (ACTIVE,),
     "object": (ACTIVE,),
     "decide_objection": (ACTIVE,),
+    "withdraw": (APPROVAL, ACTIVE),
     "add_task": (ACTIVE,),
     "progress": (ACTIVE,),
     "accept_task": (ACTIVE,),

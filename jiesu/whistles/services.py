@@ -579,13 +579,40 @@ def decide_objection(user, summons, uphold, note=""):
     _state("decide_objection", whistle)
     if summons.state != SummonsState.OBJECTED:
         raise Conflict(_("There is no pending objection."))
-    if uphold and summons.whistle.tasks.filter(unit=summons.unit).exclude(state=TaskState.ACCEPTED).exists():
-        raise Conflict(_("The unit still has open tasks: reassign them first."))
+    if uphold:
+        _no_open_task(summons)
     summons.state = SummonsState.RELEASED if uphold else SummonsState.SUMMONED
     summons.objection_upheld, summons.objection_decided_at = bool(uphold), timezone.now()
     summons.save()
     record_event(whistle, "objection_decided", user, whistle.state, whistle.state, note, summons=summons,
                  unit=summons.unit.name, upheld=bool(uphold))
+    return summons
+
+
+def _no_open_task(summons):
+    """事不完、人不撤: a unit holding a task not yet accepted stays on the whistle."""
+    if summons.whistle.tasks.filter(unit=summons.unit).exclude(state=TaskState.ACCEPTED).exists():
+        raise Conflict(_("The unit still has open tasks: reassign them first."))
+
+
+@transaction.atomic
+def withdraw(user, summons, reason):
+    """The whistling unit lets a summoned unit go mid-way (no longer needed), with a reason; not while it still
+    holds a task not yet accepted (事不完、人不撤). The summons is released, as an upheld objection releases it."""
+    _logged_in(user)
+    summons = _locked_summons(summons)
+    whistle = summons.whistle
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit withdraws a summoned unit."))
+    _state("withdraw", whistle)
+    if summons.state == SummonsState.RELEASED:
+        raise Conflict(_("%(unit)s is already released from the whistle.") % {"unit": summons.unit.name})
+    _no_open_task(summons)
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    before = summons.state
+    summons.state = SummonsState.RELEASED
+    summons.save(update_fields=["state"])
+    record_event(whistle, "withdraw", user, whistle.state, whistle.state, reason, summons=summons,
+                 unit=summons.unit.name, previous=before)
     return summons
 
 
@@ -698,6 +725,9 @@ def close(user, whistle, result):
         raise Conflict(_("List the tasks first: a whistle closes when its tasks are done."))
     if refusal == "open_tasks":
         raise Conflict(_("Every task must be accepted before the whistle closes (事不完、人不撤)."))
+    pending = [s.unit.name for s in whistle.summons.filter(state=SummonsState.OBJECTED).select_related("unit")]
+    if pending:
+        raise Conflict(_("Decide the pending objection of %(units)s before closing.") % {"units": "、".join(pending)})
     result = _text(result, "result", _("Result"), 4000)
     now = timezone.now()
     before = whistle.state

@@ -219,7 +219,8 @@ def action_labels():
     return {
         "approve": _("Sign the approval step"), "review": _("Review the quick whistle"),
         "summon": _("Summon another unit"), "check_in": _("Check in (报到)"), "object": _("Object"),
-        "decide_objection": _("Decide the objection"), "add_task": _("Add a task"),
+        "decide_objection": _("Decide the objection"), "withdraw": _("Withdraw the unit"),
+        "add_task": _("Add a task"),
         "progress": _("Report progress"), "accept_task": _("Accept the task"), "close": _("Close the whistle"),
         "cancel": _("Cancel the whistle"), "supervise": _("Issue a supervision notice (督办)"),
         "report_to_district": _("Report to the district (Art.44)"), "rate": _("Rate"),
@@ -308,6 +309,7 @@ ACTIONS = {
     "object": lambda u, w, p, f: services.object_to(u, _summons_of(w, p), p.get("reason", "")),
     "decide_objection": lambda u, w, p, f: services.decide_objection(u, _summons_of(w, p),
                                                                      p.get("decision") == "uphold", p.get("note", "")),
+    "withdraw": lambda u, w, p, f: services.withdraw(u, _summons_of(w, p), p.get("reason", "")),
     "add_task": lambda u, w, p, f: services.add_task(u, w, as_id(p.get("unit")), p.get("title", ""),
                                                      p.get("criterion", ""), p.get("due") or None),
     "progress": lambda u, w, p, f: services.report_progress(u, _task_of(w, p), p.get("text", ""),

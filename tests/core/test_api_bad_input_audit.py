@@ -231,6 +231,7 @@ ENDPOINTS = (
     E("POST", "/whistles/{whistle_dept}/summons/{summons_dept}/check-in", "dept", {"person": "黄磊", "note": "已到场"}),
     E("POST", "/whistles/{whistle_dept}/summons/{summons_dept}/objection", "dept", {"reason": "不属于本局职责"}),
     E("POST", "/whistles/{whistle}/summons/{summons}/decision", "district", {"uphold": False, "note": "驳回"}),
+    E("POST", "/whistles/{whistle}/summons/{summons}/withdraw", "street", {"reason": "经会商无需该单位参与"}),
     E("POST", "/whistles/{whistle}/tasks", "street", {"unit": "{dept_unit}", "title": "清理摊点",
                                                       "criterion": "路面无摊点", "due": "2026-12-31"}),
     E("POST", "/whistles/{whistle_task}/tasks/{task_dept}/progress", "dept", {"text": "已清理一半", "done": False}),

@@ -24,7 +24,7 @@ def event_labels():
     return {
         "raise": _("Whistle raised"), "approval": _("Approval step"), "review": _("Quick whistle reviewed"),
         "summon": _("Unit summoned"), "check_in": _("Checked in"), "objection": _("Objection"),
-        "objection_decided": _("Objection decided"), "task_added": _("Task added"),
+        "objection_decided": _("Objection decided"), "withdraw": _("Unit withdrawn"), "task_added": _("Task added"),
         "task_progress": _("Progress reported"), "task_done": _("Task reported done"),
         "task_accepted": _("Task accepted"), "task_rejected": _("Task sent back"), "close": _("Whistle closed"),
         "cancel": _("Whistle cancelled"), "supervise": _("Supervision notice issued"),
@@ -54,8 +54,8 @@ def whistle_event_details(event):
             out.append(_("Tickets: %(v)s") % {"v": "、".join(p["tickets"])})
     if kind == "approval":
         out.append(f"{p.get('step_name', '')}: " + (_("signed") if p.get("approved") else _("refused")))
-    if kind in ("summon", "check_in", "objection", "objection_decided", "supervise", "escalate", "report_overdue",
-                "task_overdue", "task_added", "task_progress", "task_done", "task_accepted", "task_rejected",
+    if kind in ("summon", "check_in", "objection", "objection_decided", "withdraw", "supervise", "escalate",
+                "report_overdue", "task_overdue", "task_added", "task_progress", "task_done", "task_accepted", "task_rejected",
                 "rate") and p.get("unit"):
         out.append(p["unit"])
     if kind == "summon" and p.get("due"):
