@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jiesu.units import geometry as geo
-from jiesu.units import services
+from jiesu.units import rules, services
 from jiesu.units.models import Unit
 
 
@@ -46,6 +46,17 @@ class UnitAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("geometry", "parent__geometry", "district__geometry")
+
+    def get_deleted_objects(self, objs, request):
+        """A unit still holding open work (jiesu.units.rules) is not deleted: its duties (派单目录), grid members
+        and the like would go with it. Listed as protected, so the admin refuses and says why."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for unit in objs:
+            work = rules.open_work_words(unit)
+            if work:
+                protected.append(_("%(unit)s (%(code)s) still holds %(work)s") % {
+                    "unit": unit.name, "code": unit.code, "work": work})
+        return deleted, counts, perms_needed, protected
 
     def get_search_results(self, request, queryset, search_term):
         """A picker searching here (an admin autocomplete: the dispatch catalogue's unit, a user's unit …) offers

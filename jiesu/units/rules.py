@@ -141,14 +141,18 @@ def open_work(unit):
     return held
 
 
-def closing_problem(unit):
-    held = open_work(unit)
-    if not held:
-        return None
+def open_work_words(unit):
+    """The open work `unit` holds in words (“1 个未办结的派单；2 个启用的用户”), or "" when it holds none."""
     messages = {accessor: message for accessor, _narrow, message in OPEN_WORK}
+    return _("; ").join(_(messages[accessor]) % {"n": n} for accessor, n in open_work(unit))
+
+
+def closing_problem(unit):
+    work = open_work_words(unit)
+    if not work:
+        return None
     return _("Active: this unit cannot be closed while it holds %(work)s; re-dispatch, hand over or close "
-             "them first (a merged unit's work goes to the unit it merges into).") % {
-        "work": _("; ").join(_(messages[accessor]) % {"n": n} for accessor, n in held)}
+             "them first (a merged unit's work goes to the unit it merges into).") % {"work": work}
 
 
 def _kind_list(kinds):

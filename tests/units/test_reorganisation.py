@@ -180,3 +180,21 @@ def test_a_renamed_unit_keeps_its_old_name_as_an_alias_and_history_keeps_the_nam
     assert ticket.events.get(kind="dispatch").payload["lead"] == old  # the history says whom it went to then
     assert change(admin_client, dept, name=old).status_code == 302  # renamed back: no alias repeats its name
     assert Unit.objects.get(pk=dept.pk).aliases.split(",") == ["人社局", "市人力资源和社会保障局（市公务员局）"]
+
+
+@pytest.mark.django_db
+def test_a_unit_holding_work_is_not_deleted_with_it(world, admin_client):
+    """Deleting would cascade its duties (派单目录) away with it: the admin refuses, listing what it holds."""
+    from jiesu.categories.models import Duty
+
+    unit = Unit.objects.create(code="CD-TJJ", name="市统计局", kind="department", parent=world.city)
+    duty = Duty.objects.create(category=world.category, unit=unit)
+    for url, form in ((f"/admin/units/unit/{unit.pk}/delete/", {"post": "yes"}),
+                      ("/admin/units/unit/", {"action": "delete_selected", "_selected_action": [unit.pk],
+                                              "post": "yes"})):
+        page = admin_client.post(url, form).content.decode()
+        assert "派单目录" in page, page[:500]
+        assert Unit.objects.filter(pk=unit.pk).exists() and Duty.objects.filter(pk=duty.pk).exists()
+    duty.delete()
+    assert admin_client.post(f"/admin/units/unit/{unit.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Unit.objects.filter(pk=unit.pk).exists()
