@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from jiesu.workcal.models import CalendarDay, WorkingHours
+from jiesu.workcal.models import CalendarDay, DayKind, WorkingHours
 from jiesu.workcal.services import calendar_changed, not_entered_warning
 
 # the admin's first page says when a year ahead has no holidays entered (templates/workcal/admin_index.html)
@@ -19,28 +19,64 @@ def _changed():
     transaction.on_commit(calendar_changed)
 
 
+KEPT = _("Deadlines already set are kept: the change counts for the deadlines set from now on.")
+
+
 class CalendarChangeMixin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         _changed()
+        messages.info(request, KEPT)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         _changed()
+        messages.info(request, KEPT)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         _changed()
+        messages.info(request, KEPT)
+
+
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ("date", "kind", "name")
+
+    def clean(self):
+        data = super().clean()
+        day, kind = data.get("date"), data.get("kind")
+        if day is None or not kind:
+            return data
+        there = CalendarDay.objects.exclude(pk=self.instance.pk).filter(date=day).first()
+        if there is not None:
+            raise forms.ValidationError(
+                _("%(date)s is already in the working calendar (%(day)s): change that day rather than enter it twice.")
+                % {"date": day, "day": f"{there.get_kind_display()} {there.name}".strip()})
+        if kind == DayKind.WORKDAY and day.weekday() < 5:
+            raise forms.ValidationError(
+                _("%(date)s is a %(weekday)s, a working day already: a make-up working day (调休上班日) is a Saturday or "
+                  "Sunday worked. Check the date.") % {"date": day, "weekday": WEEKDAYS[day.weekday()]})
+        return data
 
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(CalendarChangeMixin, admin.ModelAdmin):
+    form = CalendarDayForm
     list_display = ("date", "weekday", "kind", "name")
     list_filter = ("kind", "name")
     search_fields = ("name",)
     date_hierarchy = "date"
     ordering = ("date",)
     list_per_page = 100
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.kind == DayKind.HOLIDAY and obj.date.weekday() >= 5:
+            messages.warning(request, _("%(date)s is a %(weekday)s, a day off already: as a holiday it changes no "
+                                        "deadline (it names the day only).")
+                             % {"date": obj.date, "weekday": WEEKDAYS[obj.date.weekday()]})
 
     def changelist_view(self, request, extra_context=None):
         warning = not_entered_warning() if request.method == "GET" else ""

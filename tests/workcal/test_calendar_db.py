@@ -155,3 +155,26 @@ def test_a_year_not_entered_is_said_to_the_administrator(seeded, admin_browser, 
     for url in ("/admin/", "/admin/workcal/calendarday/"):
         assert "工作日历缺少" not in admin_browser.get(url).content.decode(), url
     assert warn_if_not_entered() == []
+
+
+def test_admin_entering_a_day_says_what_it_changes(seeded, admin_browser):
+    """An administrator entering a day is told when it is there already, when it changes nothing, and that the
+    deadlines already set are kept (only those set from now on count it)."""
+    add = "/admin/workcal/calendarday/add/"
+    count = CalendarDay.objects.count()
+    page = admin_browser.post(add, {"date": "2025-10-01", "kind": "workday", "name": "国庆节"}).content.decode()
+    assert "2025-10-01 已在工作日历中" in page and "法定节假日" in page  # entered twice: the day there is named
+    page = admin_browser.post(add, {"date": "2025-06-10", "kind": "workday", "name": "误填"}).content.decode()
+    assert "星期二" in page and "调休上班日" in page  # a Tuesday is a working day already: a wrong date
+    assert CalendarDay.objects.count() == count
+
+    page = admin_browser.post(add, {"date": "2025-06-14", "kind": "holiday", "name": "本地"}, follow=True)
+    page = page.content.decode()
+    assert CalendarDay.objects.filter(date=date(2025, 6, 14)).exists()
+    assert "星期六" in page and "不改变任何期限" in page  # a Saturday off already: kept, said
+    page = admin_browser.post(add, {"date": "2025-06-16", "kind": "holiday", "name": "本地"}, follow=True)
+    page = page.content.decode()
+    assert "已经设定的期限保持不变" in page and "不改变任何期限" not in page
+    day = CalendarDay.objects.get(date=date(2025, 6, 16))
+    page = admin_browser.post(f"/admin/workcal/calendarday/{day.pk}/delete/", {"post": "yes"}, follow=True)
+    assert "已经设定的期限保持不变" in page.content.decode()
