@@ -987,17 +987,31 @@ def grid_first_each(ticket, categories):
     """
     if not ticket.grid_id or not any(c is not None for c in categories):
         return [None] * len(categories)
-    grid = Unit.objects.select_related("parent", "street").get(pk=ticket.grid_id)
+    grid = staffed(Unit.objects.select_related("parent", "street")).get(pk=ticket.grid_id)
     rules = _rules(grid.street_id)
     return [None if category is None else _grid_target(grid, rules, category) for category in categories]
 
 
+def staffed(grids):
+    """`grids` annotated has_member / has_unit_worker: whether someone (an active account) works on each."""
+    from django.db.models import Exists, OuterRef
+
+    return grids.annotate(
+        has_member=Exists(GridMember.objects.filter(grid=OuterRef("pk"), active=True, user__is_active=True)),
+        has_unit_worker=Exists(User.objects.filter(unit=OuterRef("pk"), role=Role.GRID_WORKER, is_active=True)))
+
+
 def _grid_target(grid, rules, category):
+    """Where the duty list sends a matter of `grid` first. A grid nobody works on (no active member: a post left
+    empty, a worker gone) cannot handle it: its community does (社区兜底), the dict naming the grid as `unstaffed`."""
     level, _self, rule = duty_in(rules, grid.street_id, category)
+    unstaffed = None
+    if level == "grid" and not (grid.has_member or grid.has_unit_worker):
+        level, unstaffed = "community", grid
     unit = {"grid": grid, "community": grid.parent, "street": grid.street}.get(level)
     if unit is None:
         return None
-    return {"level": level, "unit": unit, "rule": rule}
+    return {"level": level, "unit": unit, "rule": rule, "unstaffed": unstaffed}
 
 
 def route_to_grid(user, ticket, note=""):

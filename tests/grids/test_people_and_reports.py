@@ -95,3 +95,39 @@ def test_each_patrol_page_carries_its_own_report_key(gw, client):
     keys = {report_key(client.get("/grids/patrol/").content.decode()) for _i in range(3)}
     assert len(keys) == 3
     assert all(len(k) >= 20 for k in keys)
+
+
+def test_a_grid_without_a_worker_sends_its_grid_matters_to_the_community(gw):
+    """Grid 3's only worker leaves: a hotline ticket about a matter the duty list gives to the grid must not wait
+    in an empty grid; the community above it (社区兜底) gets it first, on the ladder at the community's level."""
+    from jiesu.tickets import services as tickets
+
+    def hotline_ticket(lon, lat):
+        t, _created = tickets.create_ticket(gw.call_taker, tickets.IntakeData(
+            text="小区门口暴露垃圾好几天了", category_code=gw.trash.code, lon=lon, lat=lat))
+        return t
+
+    assert services.grid_first(hotline_ticket(116.385, 39.905))["unit"] == gw.g3  # staffed: the grid
+    services.remove_member(gw.street_staff, GridMember.objects.get(user=gw.w2, grid=gw.g3))
+    t = hotline_ticket(116.385, 39.905)
+    first = services.grid_first(t)
+    assert (first["level"], first["unit"]) == ("community", gw.c1)
+    assert first["unstaffed"] == gw.g3
+    services.route_to_grid(gw.dispatcher, t)
+    t.refresh_from_db()
+    assert t.lead_unit == gw.c1 and t.ladder_steps.get().level == "community"
+    assert services.grid_first(hotline_ticket(116.385, 39.915))["unit"] == gw.g1  # grid 1 keeps its worker
+    gw.w1.is_active = False  # an account closed counts as nobody
+    gw.w1.save()
+    assert services.grid_first(hotline_ticket(116.385, 39.915))["unit"] == gw.c1
+
+
+def test_the_dispatcher_is_told_why_an_empty_grids_matter_goes_to_the_community(gw, client):
+    from jiesu.tickets import services as tickets
+
+    services.remove_member(gw.street_staff, GridMember.objects.get(user=gw.w2, grid=gw.g3))
+    t, _created = tickets.create_ticket(gw.call_taker, tickets.IntakeData(
+        text="小区门口暴露垃圾好几天了", category_code=gw.trash.code, lon=116.385, lat=39.905))
+    client.force_login(gw.dispatcher)
+    body = client.get(f"/grids/tickets/{t.pk}/").content.decode()
+    assert "第一社区第3网格暂无网格员，由所在社区办理。" in body
