@@ -212,7 +212,9 @@ def locate(data: IntakeData):
         found = locate_coordinates(data.lon, data.lat, data.coord_system)  # the datum declared, as the reason says
         if found.district is not None:
             data.lon, data.lat = lon, lat
-            return placed_by_point(data, found)
+            place = placed_by_point(data, found)
+            note_chosen_not_taken(data, place, found)
+            return place
         if not data.drop_point_outside:
             from jiesu.dispatch.coords import sign_advice
 
@@ -223,9 +225,7 @@ def locate(data: IntakeData):
                               "reason": found.reason_parts}
         data.lon = data.lat = None
     if data.street_code:
-        place = REFERENCE.get_or_load(("place", data.street_code), lambda: place_of_code(data.street_code))
-        if place is None:
-            raise DomainError(_("Unknown place “%(v)s”.") % {"v": data.street_code}, field="street")
+        place = chosen_place(data.street_code)
         data.place_source = PlaceSource.CHOSEN
         return place
     if (data.address or "").strip():
@@ -258,6 +258,30 @@ def placed_by_point(data: IntakeData, by_point):
     data.place_source = PlaceSource.ADDRESS if found.source == "address" else PlaceSource.COORDINATES
     data.place_decided = {"by": str(data.place_source), "reason": found.reason_parts}
     return found.place()
+
+
+def note_chosen_not_taken(data: IntakeData, place, by_point):
+    """A place chosen at intake (`street_code`) in another unit than the point's `place`: the point decides, as
+    designed, and the intake event keeps the place chosen and not taken (data.place_decided["chosen_not_taken"]),
+    so that the ticket's history and the API's answer say it. A chosen district or street the point only makes
+    finer is no conflict; an unknown code is refused as it is without a point."""
+    if not data.street_code:
+        return
+    chosen = chosen_place(data.street_code)
+    if not any(place.get(level) not in (None, unit) for level, unit in chosen.items()):
+        return
+    finest = next(chosen[level] for level in ("grid", "community", "street", "district") if level in chosen)
+    data.place_decided = {**(data.place_decided or {"by": str(data.place_source), "reason": by_point.reason_parts}),
+                          "chosen_not_taken": finest.name}
+
+
+def chosen_place(code):
+    """{district, street, community, grid} of the place chosen at intake by its code; refused on `street` when no
+    territorial unit has it."""
+    place = REFERENCE.get_or_load(("place", code), lambda: place_of_code(code))
+    if place is None:
+        raise DomainError(_("Unknown place “%(v)s”.") % {"v": code}, field="street")
+    return place
 
 
 PLACE_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID)

@@ -204,6 +204,10 @@ def event_details(event):
             out.append(_("Channel: %(v)s") % {"v": Channel(p["channel"]).label})
         except ValueError:
             pass
+    if kind == "intake" and (p.get("place") or {}).get("chosen_not_taken"):
+        from jiesu.tickets.api import chosen_not_taken_words
+
+        out.append(chosen_not_taken_words(p["place"]))
     if kind == "dispatch":
         if p.get("lead"):
             out.append(_("Lead unit: %(v)s") % {"v": p["lead"]})
