@@ -60,7 +60,10 @@ class WorkCalendar:
 
     @property
     def seconds_per_day(self):
-        return sum(_seconds(end) - _seconds(start) for start, end in self.periods)
+        found = self.__dict__.get("_per_day")
+        if found is None:
+            found = self.__dict__["_per_day"] = sum(_seconds(end) - _seconds(start) for start, end in self.periods)
+        return found
 
     @property
     def hours_per_day(self):
@@ -117,8 +120,13 @@ class WorkCalendar:
         start = self._local(start)
         day = start.date()
         remaining = seconds
+        per_day = self.seconds_per_day
         for _ in range(_MAX_DAYS):
             if self.is_working_day(day):
+                if day != start.date() and remaining > per_day:  # a whole working day passes: no period to look at
+                    remaining -= per_day
+                    day += timedelta(days=1)
+                    continue
                 for p_start, p_end in self._day_periods(day, start.tzinfo):
                     begin = max(p_start, start)
                     if begin >= p_end:
@@ -146,9 +154,13 @@ class WorkCalendar:
         if (b.date() - a.date()).days > _MAX_DAYS:
             raise ValueError("span too long for the calendar")
         total = 0.0
-        day = a.date()
-        while day <= b.date():
+        day, first, last, per_day = a.date(), a.date(), b.date(), self.seconds_per_day
+        while day <= last:
             if self.is_working_day(day):
+                if first < day < last:  # a whole working day inside the span
+                    total += per_day
+                    day += timedelta(days=1)
+                    continue
                 for p_start, p_end in self._day_periods(day, a.tzinfo):
                     lo, hi = max(p_start, a), min(p_end, b)
                     if hi > lo:

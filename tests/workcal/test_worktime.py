@@ -227,3 +227,25 @@ def test_a_year_without_its_holidays_is_named():
     assert entered.years_not_entered(date(2026, 12, 7), date(2027, 2, 5)) == []
     with pytest.raises(ValueError, match="after"):
         cal.years_not_entered(date(2027, 1, 1), date(2026, 1, 1))
+
+
+def test_whole_days_skipped_give_what_the_day_by_day_walk_gives():
+    """add_working_seconds and working_seconds_between pass whole working days without looking at their periods
+    (speed: bench/calendar.py); jiesu.demo.deadlines.FastClock, an independent table of the same calendar, agrees
+    on random spans across every holiday of 2025–2026, as the inverse of each other too."""
+    import random
+
+    from jiesu.demo.deadlines import FastClock
+
+    cal = package_calendar()
+    clock = FastClock(cal, date(2024, 12, 1), date(2027, 6, 30))
+    rng = random.Random(7)
+    first = at(2025, 1, 1)
+    for _ in range(3000):
+        a = first + timedelta(seconds=rng.randrange(0, 680 * 86400))
+        b = a + timedelta(seconds=rng.randrange(0, 40 * 86400))
+        assert cal.working_seconds_between(a, b) == clock.index(b) - clock.index(a), (a, b)
+        seconds = rng.choice((1, 3600, 7 * 3600, 7 * 3600 + 1, 25200 * 7, rng.randrange(1, 60 * 25200)))
+        end = cal.add_working_seconds(a, seconds)
+        assert end == clock.add_seconds(a, seconds), (a, seconds)
+        assert cal.working_seconds_between(a, end) == seconds
