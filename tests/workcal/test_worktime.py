@@ -249,3 +249,49 @@ def test_whole_days_skipped_give_what_the_day_by_day_walk_gives():
         end = cal.add_working_seconds(a, seconds)
         assert end == clock.add_seconds(a, seconds), (a, seconds)
         assert cal.working_seconds_between(a, end) == seconds
+
+
+# ---------------------------------------------------------------- the State Council's notices, typed in independently
+
+def _span(year, month, first, last):
+    return {date(year, month, d) for d in range(first, last + 1)}
+
+
+# 国办发明电〔2024〕12号 (2025) and 国办发明电〔2025〕7号 (2026): days off (放假) and days worked (上班).
+NOTICES = {
+    2025: ({date(2025, 1, 1)} | _span(2025, 1, 28, 31) | _span(2025, 2, 1, 4) | _span(2025, 4, 4, 6)
+           | _span(2025, 5, 1, 5) | {date(2025, 5, 31), date(2025, 6, 1), date(2025, 6, 2)} | _span(2025, 10, 1, 8),
+           {date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11)}),
+    2026: (_span(2026, 1, 1, 3) | _span(2026, 2, 15, 23) | _span(2026, 4, 4, 6) | _span(2026, 5, 1, 5)
+           | _span(2026, 6, 19, 21) | _span(2026, 9, 25, 27) | _span(2026, 10, 1, 7),
+           {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
+            date(2026, 10, 10)}),
+}
+
+
+@pytest.mark.parametrize("year", sorted(NOTICES))
+def test_the_seeded_calendar_is_the_state_councils(year):
+    """What seed_calendar loads (chinese_calendar) is, day for day, the year's notice: every day off of the notice
+    is a holiday row, every day worked a workday row, and no other day of the year is either."""
+    off, worked = NOTICES[year]
+    assert {d for d in constants.holidays if d.year == year} == off
+    assert {d for d in constants.workdays if d.year == year} == worked
+    assert all(d.weekday() >= 5 for d in worked)  # a make-up day is a Saturday or Sunday worked
+
+
+def test_deadlines_across_new_year_2026_and_the_2026_holidays():
+    cal = package_calendar()
+    # New Year 2026: Jan 1–3 off, Sunday Jan 4 worked.
+    assert cal.add_working_days(at(2025, 12, 31, 10), 1) == at(2026, 1, 4, 10)
+    assert cal.add_working_days(at(2025, 12, 31, 10), 2) == at(2026, 1, 5, 10)
+    assert cal.add_working_hours(at(2025, 12, 31, 17), 1) == at(2026, 1, 4, 9, 30)  # over midnight and the year
+    assert cal.working_hours_between(at(2025, 12, 31, 17, 30), at(2026, 1, 4, 9)) == 0
+    # Labour Day 2026: May 1–5 off, Saturday May 9 worked.
+    assert cal.add_working_days(at(2026, 4, 30, 10), 1) == at(2026, 5, 6, 10)
+    assert cal.add_working_days(at(2026, 5, 8, 10), 1) == at(2026, 5, 9, 10)
+    # National Day 2026: Sunday Sept 20 worked, Mid-autumn Sept 25–27 and Oct 1–7 off, Saturday Oct 10 worked.
+    assert cal.add_working_days(at(2026, 9, 18, 10), 1) == at(2026, 9, 20, 10)
+    assert cal.add_working_days(at(2026, 9, 24, 10), 1) == at(2026, 9, 28, 10)
+    assert cal.add_working_days(at(2026, 9, 30, 16), 1) == at(2026, 10, 8, 16)
+    # the general reply (7 working days) from Thu Sept 24: 28, 29, 30, Oct 8, 9, 10 (Sat), 12
+    assert add_limit(cal, at(2026, 9, 24, 10), 7, "working_days") == at(2026, 10, 12, 10)
