@@ -40,22 +40,31 @@ def counts(whistles):
     }
 
 
+def _hours(duration):
+    return round(duration.total_seconds() / 3600, 1) if duration is not None else None
+
+
 def report_on_time(whistles, now=None):
-    """Per summoned unit: summoned, on time, late, missing, on-time rate (best first)."""
+    """Per summoned unit: summoned, on time, late, missing, on-time rate, mean hours from summons to check-in
+    (best first)."""
     now = now or timezone.now()
     per_unit = defaultdict(list)
+    speed = defaultdict(list)
     names = {}
     summons = (Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
-               .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state", "whistle__closed_at"))
-    for unit_id, name, due, checked_in_at, state, ended_at in summons:
+               .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state", "whistle__closed_at",
+                            "summoned_at"))
+    for unit_id, name, due, checked_in_at, state, ended_at, summoned_at in summons:
         names[unit_id] = name
         per_unit[unit_id].append(rules.checkin_status(due, checked_in_at, now, state == SummonsState.OBJECTED,
                                                       state == SummonsState.RELEASED, ended_at))
+        speed[unit_id].append((summoned_at, checked_in_at))
     out = []
     for unit_id, statuses in per_unit.items():
         c = Counter(statuses)
         out.append({"unit_id": unit_id, "unit": names[unit_id], "summoned": len(statuses), "on_time": c["on_time"],
-                    "late": c["late"], "missing": c["missing"], "rate": rules.on_time_rate(statuses)})
+                    "late": c["late"], "missing": c["missing"], "rate": rules.on_time_rate(statuses),
+                    "mean_hours_to_report": _hours(rules.mean_duration(speed[unit_id]))})
     out.sort(key=lambda r: (-(r["rate"] if r["rate"] is not None else -1), -r["summoned"], r["unit"]))
     return out
 
@@ -82,7 +91,10 @@ def summary(whistles, now=None):
         "whistles": whistles.count(),
         "open": whistles.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).count(),
         "closed": len(closed_ids),
-        "mean_hours_to_close": round(mean_close.total_seconds() / 3600, 1) if mean_close else None,
+        "mean_hours_to_close": _hours(mean_close),
+        "mean_hours_to_report": _hours(rules.mean_duration(
+            Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False, checked_in_at__isnull=False)
+            .values_list("summoned_at", "checked_in_at"))),
         "units_per_whistle": round(sum(per_whistle.values()) / len(per_whistle), 2) if per_whistle else None,
         "over_summoning_share": over,
         "report_on_time_rate": rules.on_time_rate(statuses),

@@ -399,7 +399,7 @@ def statistics(request):
     rollup = stats.rating_rollup(qs)
     latest = max((r.month for r in rollup), default=None)
     return render(request, "whistles/stats.html", {
-        "summary": stats.summary(qs), "counts": counts, "on_time": stats.report_on_time(qs)[:30],
+        "summary": stats.summary(qs), "counts": counts, "on_time": stats.report_on_time(qs),
         "months": [{"month": m, "n": n, "pct": round(100 * n / peak) if peak else 0} for m, n in months],
         "rollup": [r for r in rollup if r.month == latest][:30], "latest_month": latest,
         "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
