@@ -40,9 +40,9 @@ def member_ids(unit):
 
 
 def daily_volume(start, end, unit_ids=None):
-    """(days, counts): tickets received per day, every ticket (volume), from the rollups."""
-    rows = kpi.daily_series(start, end, unit_ids=unit_ids, exclude=False)
-    return [day for day, _c in rows], [c["received"] for _d, c in rows]
+    """(days, counts): tickets received per day, every ticket (volume), from the KPI app's (day, lead unit) table."""
+    rows = kpi.daily_volume(start, end, unit_ids=unit_ids)
+    return [day for day, _n in rows], [n for _d, n in rows]
 
 
 def volume_figures(today, unit_ids=None, days=400):

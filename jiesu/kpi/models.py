@@ -258,6 +258,27 @@ class DailyRollup(RollupCounters):
         indexes = [models.Index(fields=["unit_id", "day"], name="kpi_daily_unit_day")]
 
 
+class DailyVolume(models.Model):
+    """Tickets received per (day, lead unit): the dashboards' daily series (90 days, weekday pattern, year over year).
+
+    Kept by the same deltas as DailyRollup (its `received` summed over category, channel and exclusion class), so a
+    city's 400 days read a few hundred rows a day, not one per (unit, category, channel) the fine rollup holds.
+    """
+
+    __str__ = kind_and_number
+
+    day = models.DateField(verbose_name=_("day"))
+    unit_id = models.IntegerField(default=0, verbose_name=_("unit id"))  # the ticket's lead unit (0: none yet)
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0, verbose_name=_("shard"))  # see ROLLUP_SHARDS
+    received = models.IntegerField(default=0, verbose_name=_("tickets received"))
+
+    class Meta:
+        verbose_name = _("daily volume")
+        verbose_name_plural = _("daily volumes")
+        constraints = [models.UniqueConstraint(fields=["day", "unit_id", "shard"], name="kpi_volume_key")]
+        indexes = [models.Index(fields=["unit_id", "day"], name="kpi_volume_unit_day")]
+
+
 class MonthDim(models.TextChoices):
     UNIT = "unit", _("Unit")
     CATEGORY = "category", _("Category")

@@ -27,8 +27,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from jiesu.kpi import formulas
-from jiesu.kpi.models import COUNTERS, ROLLUP_SHARDS, DailyRollup, Exclusion, ExclusionReview, MonthDim, \
-    MonthlyRollup, ReviewState, TicketFact, month_start
+from jiesu.kpi.models import COUNTERS, ROLLUP_SHARDS, DailyRollup, DailyVolume, Exclusion, ExclusionReview, \
+    MonthDim, MonthlyRollup, ReviewState, TicketFact, month_start
 from jiesu.tickets.queries import IMPORT_KEY_PREFIX
 
 FOUND_FIRST_CHANNELS = ("patrol", "sensor")
@@ -148,13 +148,21 @@ def monthly_of(daily):
     return out
 
 
-def _upsert(model, key_fields, rows, shard=0):
+def volume_of(daily):
+    """Fold daily deltas into {(day, unit): Counter(received=n)} (DailyVolume), zero entries dropped."""
+    out = defaultdict(Counter)
+    for (day, unit, _category, _channel, _exclusion), counts in daily.items():
+        out[(day, unit)]["received"] += counts.get("received", 0)
+    return {key: c for key, c in out.items() if c["received"]}
+
+
+def _upsert(model, key_fields, rows, shard=0, counters=COUNTERS):
     """Add counters to rows (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c; SQLite and PostgreSQL)."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     key_fields = (*key_fields, "shard")
-    columns = [*key_fields, *COUNTERS]
+    columns = [*key_fields, *counters]
     quoted = [connection.ops.quote_name(c) for c in columns]
     updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(key_fields):])
     sql = (f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))}) "
@@ -163,15 +171,17 @@ def _upsert(model, key_fields, rows, shard=0):
     params = []
     for key, counts in sorted(rows.items()):
         key = [adapt(date.fromisoformat(key[0])), *key[1:], shard]
-        params.append([*key, *(counts.get(c, 0) for c in COUNTERS)])
+        params.append([*key, *(counts.get(c, 0) for c in counters)])
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
 def apply_delta(daily, shard=0):
-    """Add daily deltas to DailyRollup and their monthly folds to MonthlyRollup (rows of `shard`)."""
+    """Add daily deltas to DailyRollup, their monthly folds to MonthlyRollup and their (day, unit) volume to
+    DailyVolume (rows of `shard`)."""
     _upsert(DailyRollup, ("day", "unit_id", "category_id", "channel", "exclusion"), daily, shard)
     _upsert(MonthlyRollup, ("month", "dim", "key", "exclusion"), monthly_of(daily), shard)
+    _upsert(DailyVolume, ("day", "unit_id"), volume_of(daily), shard, counters=("received",))
 
 
 @transaction.atomic
@@ -243,6 +253,7 @@ def rebuild(since=None, progress=None):
     with transaction.atomic():
         DailyRollup.objects.all().delete()
         MonthlyRollup.objects.all().delete()
+        DailyVolume.objects.all().delete()
         TicketFact.objects.all().delete()
         ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))
         total = defaultdict(Counter)
@@ -267,3 +278,6 @@ def _insert_all(daily):
     MonthlyRollup.objects.bulk_create([
         MonthlyRollup(month=date.fromisoformat(month), dim=dim, key=key, exclusion=exclusion, **counts)
         for (month, dim, key, exclusion), counts in monthly_of(daily).items()], batch_size=2000)
+    DailyVolume.objects.bulk_create([
+        DailyVolume(day=date.fromisoformat(day), unit_id=unit, received=counts["received"])
+        for (day, unit), counts in volume_of(daily).items()], batch_size=2000)
