@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jiesu.dispatch.duplicates import Doc, DuplicateIndex, features
+from jiesu.dispatch.duplicates import Doc, DuplicateIndex, segments
 
 RELEVANCE_MIN = 0.02        # below: off topic (mismatched request–reply pairs: p90 0.016; real pairs: p10 0.016)
 BOILERPLATE_MIN = 0.9       # reply cosine at or above: the same reply
@@ -110,9 +110,9 @@ class Verdict:
 def build_index(texts):
     """An index whose IDF is that of `texts` (requests and replies of a period; plain frequencies below the
     duplicate index's MIN_IDF_DOCS)."""
-    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS)
+    idx = DuplicateIndex(window_days=NO_WINDOW_DAYS, without_places=False)  # whole texts only: the IDF is of them
     # texts without features are left out: they add nothing to the IDF (and an empty last row trips the index)
-    idx.build(Doc(i, t, 0.0) for i, t in enumerate(t for t in texts if features(t)))
+    idx.build(Doc(i, t, 0.0) for i, t in enumerate(t for t in texts if segments(t)))
     return idx
 
 
@@ -158,6 +158,8 @@ def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SA
             sims = (words[lo:lo + BLOCK] @ others).toarray()
             for k, row in enumerate(sims >= min_reply):
                 i = lo + k
+                if group[i].id in out:
+                    continue
                 for j in np.flatnonzero(row):  # the first alike reply to another problem (one is enough)
                     if j != i and float(asks[i].multiply(asks[j]).sum()) < same_request:
                         out[group[i].id] = group[j].id
@@ -186,7 +188,21 @@ def check_all(replies, index=None, relevance_min=RELEVANCE_MIN):
 
 def check_one(request, reply, others=(), index=None, relevance_min=RELEVANCE_MIN):
     """The verdict on a draft reply; `others` are (ticket id, request, reply) of the unit's recent replies."""
-    draft = Reply(0, request, reply, "me")
-    rest = [Reply(pk, req, rep, "me") for pk, req, rep in others]
+    others = list(others)
     index = index or build_index([request, own_words(reply)] + [t for _pk, q, p in others for t in (q, p)])
-    return next(v for v in check_all([draft] + rest, index, relevance_min) if v.id == 0)
+    words = own_words(reply)
+    rel = relevance(request, reply, index)
+    reasons = ["off_topic"] if rel < relevance_min and len(words) >= MIN_SUBSTANCE else []
+    same = None
+    if others:  # the draft against the others only (check_all would check every one of them too)
+        mine = _rows(index, [words or normal(reply)])
+        sims = (_rows(index, [own_words(p) or normal(p) for _pk, _q, p in others]) @ mine.T).toarray().ravel()
+        ask = _rows(index, [request])
+        for k in np.flatnonzero(sims >= BOILERPLATE_MIN):  # in order, like check_all: the first to another problem
+            if float(_rows(index, [others[k][1]]).multiply(ask).sum()) < SAME_REQUEST:
+                same = others[k][0]
+                reasons.append("boilerplate")
+                break
+    if not has_result(reply):
+        reasons.append("no_result")
+    return Verdict(0, rel, reasons, same)
