@@ -766,8 +766,8 @@ def file_report(user, data: ReportData, idempotency_key=None, at=None):
             report.save(update_fields=["self_handled", "handled_at"])
         elif level in ("grid", "community", "street"):
             unit = {"grid": grid, "community": grid.parent, "street": grid.street}[level]
-            _route(user, ticket, unit, level, _("Duty list: %(level)s handles this matter.")
-                   % {"level": DutyLevel(level).label}, now)
+            _route(user, ticket, unit, level, _("Duty list: %(level)s handles this matter.") % {"level": unit.name},
+                   now)
         else:
             tickets.record_event(ticket, "grid_handover", user, ticket.state, ticket.state,
                                  _("Duty list: a department handles this; left to the hotline's dispatch."),

@@ -131,3 +131,14 @@ def test_the_dispatcher_is_told_why_an_empty_grids_matter_goes_to_the_community(
     client.force_login(gw.dispatcher)
     body = client.get(f"/grids/tickets/{t.pk}/").content.decode()
     assert "第一社区第3网格暂无网格员，由所在社区办理。" in body
+
+
+def test_a_routed_reports_step_names_the_unit_once(gw):
+    """The ladder step of a report sent by the duty list read 「职责清单：此事项由网格处置处置。」 (the level's label
+    already says 处置): it names the unit that handles it."""
+    rep, _created = services.file_report(gw.w1, services.ReportData(
+        text="路边暴露垃圾", category_code=gw.trash.code, lon=116.385, lat=39.915))
+    assert rep.ticket.ladder_steps.get().reason == "职责清单：此事项由第一社区第1网格处置。"
+    rep, _created = services.file_report(gw.w1, services.ReportData(
+        text="楼上噪声", category_code=gw.noise.code, lon=116.385, lat=39.915))
+    assert rep.ticket.ladder_steps.get().reason == "职责清单：此事项由东华门第一社区处置。"
