@@ -453,6 +453,7 @@ def approve(user, whistle, approved, note=""):
         whistle.save()
         record_event(whistle, "approval", user, before, whistle.state, note, at=now, step=step,
                      step_name=chain[step], approved=False)
+        _ticket_event(whistle, "whistle_refused", user, (note or "").strip(), step_name=chain[step])
         return whistle
     after = rules.chain_state(chain, decisions + [(True, user.pk)])
     record_event(whistle, "approval", user, before, WhistleState.ACTIVE if after.approved else WhistleState.APPROVAL,

@@ -144,6 +144,7 @@ def event_labels():
         "whistle_raised": _("Whistle raised"),              # jiesu.whistles
         "whistle_closed": _("Whistle closed"),
         "whistle_cancelled": _("Whistle cancelled"),
+        "whistle_refused": _("Whistle approval refused"),
     }
 
 
