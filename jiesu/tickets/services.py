@@ -281,6 +281,10 @@ def chosen_place(code):
     place = REFERENCE.get_or_load(("place", code), lambda: place_of_code(code))
     if place is None:
         raise DomainError(_("Unknown place “%(v)s”.") % {"v": code}, field="street")
+    closed = next((u for u in place.values() if not u.active), None)
+    if closed is not None:  # merged or split away (docs/units.md): its territory is another unit's now
+        raise DomainError(_("Place: %(unit)s (%(code)s) is closed; choose the unit that took over its territory.")
+                          % {"unit": closed.name, "code": closed.code}, field="street")
     return place
 
 

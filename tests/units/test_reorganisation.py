@@ -198,3 +198,16 @@ def test_a_unit_holding_work_is_not_deleted_with_it(world, admin_client):
     duty.delete()
     assert admin_client.post(f"/admin/units/unit/{unit.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Unit.objects.filter(pk=unit.pk).exists()
+
+
+@pytest.mark.django_db
+def test_intake_does_not_place_a_ticket_in_a_closed_unit(world):
+    """A code typed at intake (the API, a form, a citizen's app) naming a street closed by a merger: refused on the
+    place field, naming the unit, instead of a ticket in a territory nobody reads any more."""
+    from jiesu.core.errors import DomainError
+
+    Unit.objects.create(code="110101099", name="旧街道", kind="street", parent=world.district, active=False)
+    with pytest.raises(DomainError) as refused:
+        new_ticket(world, street_code="110101099")
+    assert refused.value.field == "street" and "旧街道" in str(refused.value) and "停用" in str(refused.value)
+    assert new_ticket(world, street_code=world.street.code).street_id == world.street.pk
