@@ -28,9 +28,6 @@ and counts ahead those of the users who logged in lately, so that their
 first visit does not wait either (`prepare_accuracy_snapshots()`).
 """
 import logging
-import shutil
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +35,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from jiesu.core import background
 from jiesu.core.errors import Conflict
 from jiesu.dispatch import accuracy as figures
 from jiesu.dispatch import services as desk
@@ -46,9 +44,6 @@ from jiesu.dispatch.schedule import retrain_due
 from jiesu.dispatch.training import configured_model, configured_rows, has_readable_model
 
 log = logging.getLogger(__name__)
-
-BACKGROUND_NICENESS = 10  # a background retraining's CPU priority: below the web server's and the worker's
-BACKGROUND_OOM_SCORE = 500  # its oom_score_adj: the first the kernel stops when memory runs out
 
 
 def auto_dispatch_once(now=None):
@@ -145,9 +140,9 @@ def run_forever(interval=60, stop=None):
         time.sleep(interval)
 
 
-# Popen of the retrainings this process started, polled so that a finished one is not left a zombie
-# (a zombie's pid would look alive to services.lost_reason).
-_children = []
+# Popen of the retrainings (and the other background processes, core.background) this process started, polled so
+# that a finished one is not left a zombie (a zombie's pid would look alive to services.lost_reason).
+_children = background.children
 
 
 def retrain_log_path(model_path):
@@ -169,35 +164,10 @@ def retrain_log_heading(run):
 
 
 def spawn_retrain(run):
-    """Start `jiesu dispatch retrain --run ID` as a process of its own session; returns its pid."""
-    log_path = retrain_log_path(run.model_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        out.write(f"\n== {retrain_log_heading(run)} ==\n".encode())
-        out.flush()
-        child = subprocess.Popen([*_lower_priority(), sys.executable, "-m", "jiesu", "dispatch", "retrain", "--model",
-                                  run.model_path, "--run", str(run.pk)], stdin=subprocess.DEVNULL, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
-    _children.append(child)
-    return child.pid
-
-
-def _lower_priority():
-    """`choom -n 500 -- nice -n 10` (each execs the next: the pid stays the training's), where they exist. The
-    minutes of training let the web server and the worker's deadline scans have the CPU first, and should memory
-    run out, the kernel stops the training (the worker then marks the run lost), not the web server or the
-    database."""
-    prefix = []
-    choom, nice = shutil.which("choom"), shutil.which("nice")
-    if choom:
-        prefix += [choom, "-n", str(BACKGROUND_OOM_SCORE), "--"]
-    if nice:
-        prefix += [nice, "-n", str(BACKGROUND_NICENESS)]
-    return prefix
-
-
-def _reap_children():
-    _children[:] = [child for child in _children if child.poll() is None]
+    """Start `jiesu dispatch retrain --run ID` as a process of its own session, at a lower priority
+    (core.background.spawn); returns its pid."""
+    return background.spawn(["dispatch", "retrain", "--model", run.model_path, "--run", str(run.pk)],
+                            retrain_log_path(run.model_path), retrain_log_heading(run))
 
 
 def retrain_if_due(now=None, spawn=None):
@@ -209,7 +179,7 @@ def retrain_if_due(now=None, spawn=None):
     if model_path is None or not days:
         return None
     now = now or timezone.now()
-    _reap_children()
+    background.reap()
     desk.abandon_lost_retrain_runs(now)
     first = not has_readable_model(model_path)  # a file that cannot be read is no model either
     last = desk.last_first_model_try() if first else desk.latest_retrain_start()

@@ -3,9 +3,12 @@
 Cron: `jiesu hotspots --if-due 24` every hour runs it when the latest run is 24 hours old or more.
 """
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
+from jiesu.core import background
 from jiesu.hotspots import services
 
 
@@ -18,18 +21,49 @@ def run_if_due(every_hours=24, days=30, now=None, params=None):
     return services.run_hotspots(days=days, now=now, params=params)
 
 
-def run_asked(now=None):
-    """A worker job: carry out the run asked from the board (services.ask_run), if one waits; the AskedRun, or None.
-    The run is services.run_hotspots as the command's, started by the user who asked."""
+def asked_log_path():
+    """The asked runs' processes' output: var/hotspots.log (beside the database's default place)."""
+    return Path(settings.VAR_DIR) / "hotspots.log"
+
+
+def spawn_asked_run(asked):
+    """Start `jiesu hotspots --asked ID` as a process of its own (core.background.spawn, as a retraining); its pid."""
+    heading = f"hotspot run asked #{asked.pk} ({asked.asked_by_name or '?'}, {asked.days} days), " \
+              f"{timezone.localtime(asked.started_at or timezone.now()):%Y-%m-%d %H:%M:%S}"
+    return background.spawn(["hotspots", "--asked", str(asked.pk)], asked_log_path(), heading)
+
+
+def run_asked(now=None, spawn=None):
+    """A worker job: start the run asked from the board (services.ask_run), if one waits, in a process of its own
+    (spawn_asked_run), so that the worker's other jobs — the deadline scan, notices, auto-dispatch — do not wait
+    for the clustering (seconds to minutes; tens of minutes at a city's volume). Marks failed the runs whose process
+    is gone first (services.abandon_lost_asked_runs). The AskedRun started (running, its pid), or None."""
+    background.reap()
+    services.abandon_lost_asked_runs(now)
     asked = services.claim_asked_run(now)
     if asked is None:
         return None
     try:
-        run = services.run_hotspots(days=asked.days, user=asked.asked_by)
+        pid = (spawn or spawn_asked_run)(asked)
     except Exception as exc:  # noqa: BLE001 — the page says why; the worker logs it too
+        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        services.finish_asked_run(asked, services.AskedState.FAILED, reason=f"could not be started: {reason}",
+                                  only_running=True)  # what the process itself recorded stays
+        raise
+    services.AskedRun.objects.filter(pk=asked.pk, pid__isnull=True).update(pid=pid)
+    asked.refresh_from_db()
+    return asked
+
+
+def carry_out_asked(asked_id):
+    """`jiesu hotspots --asked ID` (the process spawn_asked_run starts): services.run_hotspots as the command's,
+    started by the user who asked, its outcome recorded on the AskedRun whatever it is; the HotspotRun."""
+    asked = services.take_asked_run(asked_id)
+    try:
+        run = services.run_hotspots(days=asked.days, user=asked.asked_by)
+    except BaseException as exc:  # recorded, then raised: the run must not stay 'running'
         reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         services.finish_asked_run(asked, services.AskedState.FAILED, reason=reason)
         raise
     services.finish_asked_run(asked, services.AskedState.DONE, run=run)
-    asked.refresh_from_db()
-    return asked
+    return run

@@ -1,7 +1,7 @@
 """Stored hotspot runs: each run's problems, ranked by heat, with their tickets."""
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from jiesu.core.models import kind_and_number
 
@@ -119,7 +119,11 @@ class AskedRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["going"], condition=models.Q(going=True),
                                                name="one_hotspot_run_going")]
 
-    WORKER_STOPPED = "worker stopped"  # the reason stored when the worker process ended during the run
+    # The reasons stored when a run's process is gone without a result (services.abandon_lost_asked_runs):
+    WORKER_STOPPED = "worker stopped"  # before 2026-12-07 the worker ran it itself, and ended during the run
+    PROCESS_ENDED = "process ended"  # its process (jiesu hotspots --asked) ended on this host (killed, out of memory)
+    NEVER_STARTED = "process never started"  # claimed by a worker that stopped before starting its process
+    TIMED_OUT = "no result in time"  # no result after services.asked_timeout(): its host's process cannot be seen
 
     def __str__(self):
         return f"#{self.pk} {self.get_state_display()}"
@@ -129,4 +133,16 @@ class AskedRun(models.Model):
         """Why it failed, in the reader's language where the platform words it (else the error's own words)."""
         if self.reason == self.WORKER_STOPPED:
             return gettext("the worker (process %(pid)s) stopped during the run; ask again") % {"pid": self.pid}
+        if self.reason == self.PROCESS_ENDED:
+            return gettext("the hotspot run's process (process %(pid)s) ended before it finished (stopped? out of "
+                           "memory?); ask again") % {"pid": self.pid}
+        if self.reason == self.NEVER_STARTED:
+            return gettext("its process was never started (the worker stopped before starting it); ask again")
+        if self.reason == self.TIMED_OUT:
+            hours = round((self.finished_at - self.started_at).total_seconds() / 3600, 1)
+            return ngettext("no result %(hours)s hour after it started (process %(pid)s on %(host)s): its process "
+                            "seems gone; ask again",
+                            "no result %(hours)s hours after it started (process %(pid)s on %(host)s): its process "
+                            "seems gone; ask again", 1 if hours == 1 else 2) % {
+                "hours": f"{hours:g}", "pid": self.pid or "?", "host": self.host or "?"}
         return self.reason

@@ -289,33 +289,73 @@ def ask_run(user, days=30, now=None):
 
 
 def claim_asked_run(now=None):
-    """The oldest waiting run, now marked running by this process (host, pid); None when none waits."""
+    """The oldest waiting run, now marked running on this host (its process's pid is written when it is started:
+    jobs.run_asked); None when none waits."""
     now = now or timezone.now()
     for asked in AskedRun.objects.filter(state=AskedState.WAITING).order_by("asked_at", "pk"):
         if AskedRun.objects.filter(pk=asked.pk, state=AskedState.WAITING).update(
-                state=AskedState.RUNNING, started_at=now, host=socket.gethostname(), pid=os.getpid()):
+                state=AskedState.RUNNING, started_at=now, host=socket.gethostname(), pid=None):
             asked.refresh_from_db()
             return asked
     return None
 
 
-def finish_asked_run(asked, state, reason="", run=None, now=None):
-    AskedRun.objects.filter(pk=asked.pk).update(state=state, going=False, finished_at=now or timezone.now(),
-                                                reason=reason, run=run)
+def take_asked_run(asked_id):
+    """The running asked run `jiesu hotspots --asked ID` carries out, its pid written if the worker has not yet;
+    Conflict when it is no longer running (marked failed meanwhile, or carried out already)."""
+    asked = AskedRun.objects.filter(pk=asked_id).first()
+    if asked is None:
+        raise DomainError(_("There is no asked hotspot run #%(id)s.") % {"id": asked_id}, field="asked")
+    if asked.state != AskedState.RUNNING:
+        raise Conflict(_("Hotspot run #%(id)s is not waiting to run (%(state)s).")
+                       % {"id": asked_id, "state": asked.get_state_display()}, field="asked")
+    AskedRun.objects.filter(pk=asked.pk, pid__isnull=True).update(pid=os.getpid())
+    asked.refresh_from_db()
+    return asked
+
+
+def finish_asked_run(asked, state, reason="", run=None, now=None, only_running=False):
+    """Store how an asked run ended; with only_running, only if nothing else has (a late start failure leaves the
+    process's own outcome). Whether it was stored."""
+    qs = AskedRun.objects.filter(pk=asked.pk)
+    if only_running:
+        qs = qs.filter(state=AskedState.RUNNING)
+    return bool(qs.update(state=state, going=False, finished_at=now or timezone.now(), reason=reason, run=run))
+
+
+ASKED_TIMEOUT_MIN = timedelta(hours=1)
+ASKED_TIMEOUT_RUNS = 6  # times the longest kept run
+
+
+def asked_timeout():
+    """How long an asked run may run before it counts as lost when its process cannot be looked at (another host:
+    the worker's machine gone or restarted): an hour, or six times the longest run kept when that is longer (a
+    city's run takes tens of minutes)."""
+    from django.db.models import Max
+
+    longest = HotspotRun.objects.aggregate(longest=Max("seconds"))["longest"] or 0
+    return max(ASKED_TIMEOUT_MIN, ASKED_TIMEOUT_RUNS * timedelta(seconds=longest))
+
+
+_LOST_REASONS = {"ended": AskedRun.PROCESS_ENDED, "never_started": AskedRun.NEVER_STARTED,
+                 "timeout": AskedRun.TIMED_OUT}
 
 
 def abandon_lost_asked_runs(now=None):
-    """Mark failed the running asked runs whose worker process on this host is gone (stopped during the run):
-    they would block every later ask. How many."""
-    from jiesu.dispatch.services import process_alive
+    """Mark failed the running asked runs whose process is gone (dispatch.services.lost_reason, as a retraining's:
+    on this host a process that ended; one never started ten minutes after the claim; anywhere, no result after
+    asked_timeout()): they would block every later ask. The worker, the board and an ask look. How many."""
+    from jiesu.dispatch.services import lost_reason
 
     now = now or timezone.now()
-    lost = 0
-    for asked in AskedRun.objects.filter(state=AskedState.RUNNING, host=socket.gethostname(), pid__isnull=False):
-        if not process_alive(asked.pid):
+    lost, timeout = 0, None
+    for asked in AskedRun.objects.filter(state=AskedState.RUNNING):
+        timeout = timeout or asked_timeout()
+        asked.started_at = asked.started_at or asked.asked_at
+        found = lost_reason(asked, now, timeout)
+        if found:
             lost += AskedRun.objects.filter(pk=asked.pk, state=AskedState.RUNNING).update(
-                state=AskedState.FAILED, going=False, finished_at=now,
-                reason=AskedRun.WORKER_STOPPED)
+                state=AskedState.FAILED, going=False, finished_at=now, reason=_LOST_REASONS[found[1]["lost"]])
     return lost
 
 

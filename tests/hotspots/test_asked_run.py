@@ -1,13 +1,15 @@
 """The board's 「立即发现热点」 asks the worker for a run (services.ask_run, jobs.run_asked): the request answers at
 once, without clustering; the board shows the run's state; a second ask while one waits or runs is refused."""
+import io
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from jiesu.accounts.models import Role
-from jiesu.hotspots import services
+from jiesu.hotspots import jobs, services
 from jiesu.hotspots.models import AskedRun, AskedState, HotspotRun
 from jiesu.tickets import jobs as worker_jobs
 
@@ -32,7 +34,18 @@ def test_the_button_asks_and_does_not_cluster(hot):
     assert 'id="asked-run" data-state="waiting"' in page and 'http-equiv="refresh"' in page
 
 
-def test_the_worker_runs_it_and_the_board_shows_its_problems(hot):
+def _in_this_process(monkeypatch):
+    """The worker's pass starts `jiesu hotspots --asked ID` (jobs.spawn_asked_run); here the command runs in this
+    process, so that it sees the test's database (the real process: test_asked_run_process.py)."""
+    def spawn(asked):
+        call_command("hotspots", "--asked", str(asked.pk), stdout=io.StringIO())
+        return 4242
+
+    monkeypatch.setattr(jobs, "spawn_asked_run", spawn)
+
+
+def test_the_worker_runs_it_and_the_board_shows_its_problems(hot, monkeypatch):
+    _in_this_process(monkeypatch)
     asked = services.ask_run(hot.supervisor)
     results = worker_jobs.run_pass()
     assert results["hotspots_asked"].pk == asked.pk
@@ -81,6 +94,7 @@ def test_a_failed_run_says_why_and_frees_the_next(hot, monkeypatch):
         raise ValueError("out of memory")
 
     monkeypatch.setattr(services, "run_hotspots", broken)
+    _in_this_process(monkeypatch)
     assert worker_jobs.run_pass()["hotspots_asked"] is worker_jobs.FAILED
     asked = AskedRun.objects.get()
     assert (asked.state, asked.going, asked.reason) == (AskedState.FAILED, False, "out of memory")
@@ -105,8 +119,8 @@ def test_a_run_whose_worker_died_is_failed(hot):
     AskedRun.objects.filter(pk=asked.pk).update(pid=2 ** 22 + 12345)  # no such process
     page = _client(hot.supervisor).get(reverse("hotspot_board")).content.decode()  # the board looks too
     asked.refresh_from_db()
-    assert asked.state == AskedState.FAILED and asked.reason == AskedRun.WORKER_STOPPED
-    assert "后台任务进程（进程 4206649）在运行中停止" in page
+    assert asked.state == AskedState.FAILED and asked.reason == AskedRun.PROCESS_ENDED
+    assert "热点发现进程（进程 4206649）未完成即结束" in page
     page = _client(hot.supervisor, "en").get(reverse("hotspot_board")).content.decode()
-    assert "the worker (process 4206649) stopped during the run" in page
+    assert "the hotspot run&#x27;s process (process 4206649) ended before it finished" in page
     assert services.ask_run(hot.supervisor).pk != asked.pk  # it blocks no later ask

@@ -3,17 +3,20 @@ import re
 
 import pytest
 
+from jiesu.core import background
 from jiesu.core.tests_support import force_login, screenshot
 from jiesu.hotspots.models import AskedRun
 from jiesu.tickets import jobs as worker_jobs
 from jiesu.topics.models import Topic
 from hotspots.conftest import SAME, hot  # noqa: F401  (fixtures)
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
+from tickets.helpers import point_children_at_the_test_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_hotspots_to_topic(live_server, page, hot):
+def test_hotspots_to_topic(live_server, page, hot, monkeypatch):
+    point_children_at_the_test_database(monkeypatch)  # the run's own process (jiesu hotspots --asked) reads it
     force_login(page, live_server, hot.supervisor)
     page.goto(live_server.url + "/hotspots/")
     assert "尚未进行热点挖掘" in page.content()
@@ -23,7 +26,8 @@ def test_hotspots_to_topic(live_server, page, hot):
     page.click("#run-hotspots")  # a second click is refused, naming the run waiting
     assert "尚未结束" in page.locator(".messages").inner_text()
     assert AskedRun.objects.count() == 1
-    assert worker_jobs.run_pass()["hotspots_asked"] is not None  # the worker's pass carries it out
+    assert worker_jobs.run_pass()["hotspots_asked"] is not None  # the worker's pass starts its process
+    assert background.children[-1].wait() == 0
     page.wait_for_selector("#asked-run[data-state=done]", timeout=0)  # the page reloads itself until it is done
     page.wait_for_selector("#hotspots")
     rows = page.locator("#hotspots tbody tr")

@@ -38,14 +38,24 @@ class Command(LanguageCommand):
                             help=_("run only when the latest run is at least HOURS old (for cron)"))
         parser.add_argument("--csv", metavar="FILE", help=_("messages_with_votes.csv: cluster its messages instead"))
         parser.add_argument("--json", action="store_true", help=_("print the problems as JSON lines"))
+        parser.add_argument("--asked", type=int, metavar="ID",
+                            help=_("carry out the run asked from the hotspot board (the worker starts this process "
+                                   "with it) and record its outcome there"))
         parser.add_argument("--repair-stored", action="store_true",
                             help=_("restate the stored hotspots' labels, texts and places, and the texts topics "
                                    "copied from them, as a run states them now (what migration hotspots 0002 "
                                    "did), then stop"))
 
-    def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, repair_stored, **options):
+    def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, repair_stored, asked,
+               **options):
         if repair_stored:
             return self.repair()
+        if asked is not None:
+            try:
+                run = jobs.carry_out_asked(asked)
+            except DomainError as exc:  # recorded on the asked run when it was carried out
+                raise CommandError(f"--{exc.field}: {exc.message}") from None
+            return self.summary(run, show)
         if top < 1 or show < 0:
             raise CommandError(_("--top must be 1 or more and --show 0 or more"))
         # a NaN clustered for nothing, then failed storing the run's parameters (NaN is not JSON)
@@ -68,6 +78,9 @@ class Command(LanguageCommand):
                 run = services.run_hotspots(days=days, params=params)
         except DomainError as exc:
             raise CommandError(f"--{exc.field}: {exc.message}") from None
+        self.summary(run, show)
+
+    def summary(self, run, show):
         line = pgettext("hotspots command", "run %(run)s: %(tickets)s, %(problems)s, %(seconds).2f s")
         self.stdout.write(line % {"run": run.pk, "tickets": tickets_words(run.tickets),
                                   "problems": problems_words(run.hotspots.count()), "seconds": run.seconds})
