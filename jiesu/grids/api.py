@@ -334,9 +334,10 @@ def make_router():
 
     @router.post("/patrols/{patrol_id}/points", summary="Record track points")
     def points(request, patrol_id: int, payload: PointsIn):
+        skipped = []
         n = services.add_points(request.user, patrol_id,
-                                [(p.lon, p.lat, p.at, p.accuracy) for p in payload.points])
-        return {"recorded": n}
+                                [(p.lon, p.lat, p.at, p.accuracy) for p in payload.points], skipped)
+        return {"recorded": n, **({"skipped": skipped} if skipped else {})}
 
     @router.post("/patrols/{patrol_id}/stop", response=PatrolOut, summary="Stop a patrol (distance and coverage)")
     def stop(request, patrol_id: int):

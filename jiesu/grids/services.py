@@ -607,28 +607,44 @@ def _patrol_of(user, patrol):
     return patrol
 
 
-def add_points(user, patrol, points):
-    """Record track points [(lon, lat, at: datetime | None, accuracy_m | None)] of an open patrol."""
+def _track_point_problem(i, lon, lat, at, patrol, now):
+    """Why point `i` (1-based) cannot be on the patrol's track, or None: (lon, lat) as floats, or the message."""
+    west, south, east, north = settings.JIESU["CITY_BBOX"]
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return _("Point %(i)d: longitude and latitude must be numbers.") % {"i": i}
+    if not (west <= lon <= east and south <= lat <= north):
+        return _("Point %(i)d lies outside the city.") % {"i": i}
+    if at < patrol.started_at - timezone.timedelta(minutes=1) or at > now + timezone.timedelta(minutes=5):
+        return _("Point %(i)d is not within the patrol's time.") % {"i": i}
+    return None
+
+
+def add_points(user, patrol, points, skipped=None):
+    """Record track points [(lon, lat, at: datetime | None, accuracy_m | None)] of an open patrol.
+
+    A phone sends buffered positions in batches: a point that cannot be on the track (a glitch outside the city,
+    a clock far off) is left out and, when `skipped` is a list, named there ({"point": 1-based, "message"}); the
+    batch's good points are recorded. Only a batch with no good point at all is refused."""
     patrol = _patrol_of(user, patrol)
     if not patrol.is_open:
         raise Conflict(_("The patrol has ended."))
     if len(points) > MAX_POINTS_PER_CALL:
         raise DomainError(_("At most %(n)d points at a time.") % {"n": MAX_POINTS_PER_CALL}, field="points")
-    west, south, east, north = settings.JIESU["CITY_BBOX"]
     now = timezone.now()
-    rows = []
-    for i, (lon, lat, at, accuracy) in enumerate(points):
-        try:
-            lon, lat = float(lon), float(lat)
-        except (TypeError, ValueError):
-            raise DomainError(_("Point %(i)d: longitude and latitude must be numbers.") % {"i": i + 1},
-                              field="points") from None
-        if not (west <= lon <= east and south <= lat <= north):
-            raise DomainError(_("Point %(i)d lies outside the city.") % {"i": i + 1}, field="points")
+    rows, left_out = [], []
+    for i, (lon, lat, at, accuracy) in enumerate(points, start=1):
         at = at or now
-        if at < patrol.started_at - timezone.timedelta(minutes=1) or at > now + timezone.timedelta(minutes=5):
-            raise DomainError(_("Point %(i)d is not within the patrol's time.") % {"i": i + 1}, field="points")
-        rows.append(TrackPoint(patrol=patrol, at=at, lon=lon, lat=lat, accuracy_m=accuracy))
+        problem = _track_point_problem(i, lon, lat, at, patrol, now)
+        if problem:
+            left_out.append({"point": i, "message": problem})
+            continue
+        rows.append(TrackPoint(patrol=patrol, at=at, lon=float(lon), lat=float(lat), accuracy_m=accuracy))
+    if left_out and not rows:
+        raise DomainError(left_out[0]["message"], field="points")
+    if skipped is not None:
+        skipped.extend(left_out)
     with transaction.atomic():
         TrackPoint.objects.bulk_create(rows)
         Patrol.objects.filter(pk=patrol.pk).update(points=patrol.track.count())

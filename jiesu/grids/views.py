@@ -222,12 +222,13 @@ def patrol_points(request, pk):
         body = json.loads(request.body or b"{}")
         points = [(p.get("lon"), p.get("lat"), parse_datetime(p["at"]) if p.get("at") else None, p.get("accuracy"))
                   for p in body.get("points", [])]
-        n = services.add_points(request.user, pk, points)
+        skipped = []
+        n = services.add_points(request.user, pk, points, skipped)
     except (ValueError, AttributeError):
         return JsonResponse({"error": "invalid", "message": _("The points cannot be read.")}, status=400)
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
-    return JsonResponse({"recorded": n})
+    return JsonResponse({"recorded": n, **({"skipped": skipped} if skipped else {})})
 
 
 def _float(v):
