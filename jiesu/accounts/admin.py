@@ -1,5 +1,6 @@
 """Back-office: users (role and unit), API tokens and the sign-in records (with the unlock of a locked sign-in)."""
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -45,6 +46,15 @@ class UserAdmin(BaseUserAdmin):
     )
     inlines = [ApiTokenInline]
     actions = ["unlock_sign_in"]
+
+    def user_change_password(self, request, id, form_url=""):
+        """An administrator's reset of a user's password is recorded with who made it (the user's sessions end by
+        themselves: the password's hash is part of every session's check)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            signin.record(signin.Kind.PASSWORD_CHANGED, request, user=self.get_object(request, unquote(id)),
+                          by=request.user)
+        return response
 
     @admin.action(description=_("Unlock sign-in of the selected users"), permissions=["change"])
     def unlock_sign_in(self, request, queryset):

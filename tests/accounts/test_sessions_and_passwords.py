@@ -113,3 +113,31 @@ def test_under_https_every_cookie_is_secure_and_hsts_is_sent():
     assert settings_under(JIESU_HTTPS="1", JIESU_BEHIND_PROXY="1") == \
         "[True, True, True, True, True, ('HTTP_X_FORWARDED_PROTO', 'https'), True]"
     assert settings_under(JIESU_HTTPS="", JIESU_BEHIND_PROXY="") == "[False, False, False, False, False, None, True]"
+
+
+def test_an_administrators_reset_of_a_password_is_recorded_and_ends_the_users_sessions(taker, client):
+    boss = User.objects.create_superuser("boss", password=PASSWORD)
+    desk = Client()
+    desk.force_login(taker)
+    client.force_login(boss)
+    response = client.post(f"/admin/accounts/user/{taker.pk}/password/",
+                           {"password1": "Hj7#kq2!mz", "password2": "Hj7#kq2!mz", "usable_password": "true"})
+    assert response.status_code == 302
+    reset = SignInEvent.objects.get(kind=SignInEvent.Kind.PASSWORD_CHANGED)
+    assert (reset.user, reset.by, reset.address) == (taker, boss, "127.0.0.1")
+    assert desk.get("/intake/").url.startswith("/login/")
+
+
+def test_the_admins_own_password_change_is_the_sites_page(db, client):
+    boss = User.objects.create_superuser("boss", password=PASSWORD)
+    client.force_login(boss)
+    assert "至少 8 个字符" in client.get("/admin/password_change/").content.decode()
+    response = client.post("/admin/password_change/", {"old_password": PASSWORD, "new_password1": "Hj7#kq2!mz",
+                                                        "new_password2": "Hj7#kq2!mz"})
+    assert response.status_code == 302
+    assert SignInEvent.objects.get(kind=SignInEvent.Kind.PASSWORD_CHANGED).user == boss
+
+
+def test_the_admins_password_change_stays_the_admins_for_who_is_not_staff(taker, client):
+    client.force_login(taker)
+    assert client.get("/admin/password_change/").url.startswith("/admin/login/")
