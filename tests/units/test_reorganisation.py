@@ -211,3 +211,17 @@ def test_intake_does_not_place_a_ticket_in_a_closed_unit(world):
         new_ticket(world, street_code="110101099")
     assert refused.value.field == "street" and "旧街道" in str(refused.value) and "停用" in str(refused.value)
     assert new_ticket(world, street_code=world.street.code).street_id == world.street.pk
+
+
+@pytest.mark.django_db
+def test_after_a_move_the_router_suggests_the_new_street(world, admin_client):
+    """The dispatch catalogue's 属地 duty (the street of the place) follows the tree at once: no stale street."""
+    from jiesu.categories.models import Duty
+    from jiesu.dispatch import router
+
+    Duty.objects.create(category=world.category, unit_kind="street")
+    grid = Unit.objects.get(pk=world.grid.pk)
+    assert router.route(world.category, grid)[0].lead.pk == world.street.pk
+    assert change(admin_client, world.community, parent=world.street_b.pk, code="110102001009").status_code == 302
+    grid = Unit.objects.get(pk=world.grid.pk)
+    assert router.route(world.category, grid)[0].lead.pk == world.street_b.pk
