@@ -1,11 +1,14 @@
 """Back-office editing of the working calendar. Every change invalidates the cached calendar."""
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.workcal.models import CalendarDay, DayKind, WorkingHours
-from jiesu.workcal.services import calendar_changed, not_entered_warning
+from jiesu.workcal.services import ScheduleError, calendar_changed, enter_schedule, not_entered_warning
 
 # the admin's first page says when a year ahead has no holidays entered (templates/workcal/admin_index.html)
 admin.site.index_template = "workcal/admin_index.html"
@@ -77,6 +80,28 @@ class CalendarDayAdmin(CalendarChangeMixin, admin.ModelAdmin):
             messages.warning(request, _("%(date)s is a %(weekday)s, a day off already: as a holiday it changes no "
                                         "deadline (it names the day only).")
                              % {"date": obj.date, "weekday": WEEKDAYS[obj.date.weekday()]})
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.enter_view)
+        return [path("enter/", view, name="workcal_calendarday_enter"), *super().get_urls()]
+
+    def enter_view(self, request):
+        """A year's notice typed in at once (services.enter_schedule): what the package does not know yet."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        lines, error = request.POST.get("lines", ""), ""
+        if request.method == "POST":
+            try:
+                added = enter_schedule(lines)
+            except ScheduleError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("%(n)d days entered.") % {"n": added})
+                messages.info(request, KEPT)
+                return redirect("admin:workcal_calendarday_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "lines": lines, "error": error,
+                   "title": _("Enter a year's holidays")}
+        return render(request, "workcal/enter_schedule.html", context)
 
     def changelist_view(self, request, extra_context=None):
         warning = not_entered_warning() if request.method == "GET" else ""

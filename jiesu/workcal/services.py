@@ -72,6 +72,76 @@ def not_entered_warning(today=None) -> str:
              "them; deadlines already set are kept.") % {"years": ", ".join(map(str, years))}
 
 
+class ScheduleError(ValueError):
+    """A line of a typed schedule that cannot be entered (its number in the message)."""
+
+
+_KINDS = {"休": DayKind.HOLIDAY, "holiday": DayKind.HOLIDAY, "班": DayKind.WORKDAY, "workday": DayKind.WORKDAY}
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_schedule(text) -> dict:
+    """{date: (kind, name)} from a year's notice typed line by line: `2026-01-01 休 元旦`,
+    `2026-02-15~2026-02-23 休 春节` (also `..` or `至` between the dates), `2026-02-14 班 春节`; 休/holiday, 班/workday;
+    the name may be left out; blank lines and lines starting with # are skipped. ScheduleError naming the line for a
+    bad date or kind, a range backwards or over 31 days, a date twice, a make-up working day on a Monday–Friday."""
+    import re
+    from datetime import date
+
+    days = {}
+    for number, line in enumerate(str(text).splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.fullmatch(r"(\S+?)\s*(?:(?:~|\.\.|至)\s*(\S+))?\s+(\S+)(?:\s+(.+))?", line)
+        try:
+            if match is None or match.group(3) not in _KINDS:
+                raise ValueError
+            first = date.fromisoformat(match.group(1))
+            last = date.fromisoformat(match.group(2)) if match.group(2) else first
+        except ValueError:
+            raise ScheduleError(_("Line %(n)d: write a date (or two joined by ~) then 休 or 班 and a name, e.g. "
+                                  "2026-02-15~2026-02-23 休 春节.") % {"n": number}) from None
+        if not 0 <= (last - first).days <= 31:
+            raise ScheduleError(_("Line %(n)d: a range runs forwards over 31 days at most.") % {"n": number})
+        kind, name = _KINDS[match.group(3)], (match.group(4) or "").strip()[:40]
+        for i in range((last - first).days + 1):
+            day = first + timedelta(days=i)
+            if day in days:
+                raise ScheduleError(_("Line %(n)d: %(date)s is given twice.") % {"n": number, "date": day})
+            if kind == DayKind.WORKDAY and day.weekday() < 5:
+                raise ScheduleError(_("Line %(n)d: %(date)s is a %(weekday)s, a working day already: a make-up "
+                                      "working day (班) is a Saturday or Sunday.")
+                                    % {"n": number, "date": day, "weekday": _(_WEEKDAYS[day.weekday()])})
+            days[day] = (kind, name, number)
+    return days
+
+
+@transaction.atomic
+def enter_schedule(text) -> int:
+    """The days of parse_schedule stored (a day there already of the same kind takes the name given); a day there
+    of the other kind is refused naming the line (change it by itself: it may be a local decision). Returns the
+    number of days added."""
+    days = parse_schedule(text)
+    there = {c.date: c for c in CalendarDay.objects.filter(date__in=days)}
+    new, renamed = [], []
+    for day, (kind, name, number) in sorted(days.items()):
+        row = there.get(day)
+        if row is None:
+            new.append(CalendarDay(date=day, kind=kind, name=name))
+        elif row.kind != kind:
+            raise ScheduleError(_("Line %(n)d: %(date)s is in the calendar already as %(day)s: change that day by "
+                                  "itself.") % {"n": number, "date": day, "day": row.get_kind_display()})
+        elif name and row.name != name:
+            row.name = name
+            renamed.append(row)
+    CalendarDay.objects.bulk_create(new)
+    CalendarDay.objects.bulk_update(renamed, ["name"])
+    calendar_changed()
+    transaction.on_commit(calendar_changed)
+    return len(new)
+
+
 @transaction.atomic
 def seed_calendar(first_year=2024, last_year=2026):
     """Holidays and 调休 working days from the chinese_calendar package (idempotent).

@@ -178,3 +178,47 @@ def test_admin_entering_a_day_says_what_it_changes(seeded, admin_browser):
     day = CalendarDay.objects.get(date=date(2025, 6, 16))
     page = admin_browser.post(f"/admin/workcal/calendarday/{day.pk}/delete/", {"post": "yes"}, follow=True)
     assert "已经设定的期限保持不变" in page.content.decode()
+
+
+SCHEDULE_2030 = """
+# a year's notice, as the State Council's reads (an invented year: no package holds it)
+2030-01-01 休 元旦
+2030-02-02~2030-02-10 休 春节
+2030-01-26 班 春节
+2030-04-05 至 2030-04-07 holiday 清明节
+2030-05-01..2030-05-05 休 劳动节
+2030-06-05 休 端午节
+2030-09-12 休 中秋节
+2030-10-01~2030-10-07 休 国庆节
+2030-09-29 班 国庆节
+"""
+
+
+def test_a_years_schedule_is_entered_at_once(seeded, admin_browser):
+    """When the package does not know a year (1.11.0 ends with 2026), the administrator types the notice's lines,
+    ranges and all, instead of 30-odd days one by one; bad lines are refused naming the line, and nothing is kept."""
+    url = "/admin/workcal/calendarday/enter/"
+    assert "enter/" in admin_browser.get("/admin/workcal/calendarday/").content.decode()  # the way there
+    assert admin_browser.get(url).status_code == 200
+    count = CalendarDay.objects.count()
+    bad = SCHEDULE_2030 + "2030-10-08 班 国庆节\n"  # a Tuesday
+    page = admin_browser.post(url, {"lines": bad}).content.decode()
+    assert "第 12 行" in page and "星期二" in page
+    page = admin_browser.post(url, {"lines": "2030-01-26 休 春节\n2030-01-26 班 春节"}).content.decode()
+    assert "第 2 行" in page
+    page = admin_browser.post(url, {"lines": "2030-13-01 休"}).content.decode()
+    assert "第 1 行" in page
+    assert CalendarDay.objects.count() == count
+
+    start = datetime(2030, 1, 31, 10, tzinfo=TZ)  # a Thursday
+    response = admin_browser.post(url, {"lines": SCHEDULE_2030}, follow=True)
+    assert "已经设定的期限保持不变" in response.content.decode()
+    days = CalendarDay.objects.filter(date__year=2030)
+    assert days.filter(kind=DayKind.HOLIDAY).count() == 1 + 9 + 3 + 5 + 1 + 1 + 7
+    assert days.get(date=date(2030, 1, 26)).kind == DayKind.WORKDAY and days.get(date=date(2030, 2, 3)).name == "春节"
+    assert current_calendar().add_working_days(start, 2) == datetime(2030, 2, 11, 10, tzinfo=TZ)
+    assert current_calendar().years_not_entered(date(2030, 1, 1), date(2030, 12, 31)) == []
+    admin_browser.post(url, {"lines": SCHEDULE_2030})  # again: nothing doubled
+    assert CalendarDay.objects.filter(date__year=2030).count() == days.count() == 27 + 2
+    page = admin_browser.post(url, {"lines": "2025-10-01 班"}).content.decode()  # a seeded holiday made a workday
+    assert "第 1 行" in page and CalendarDay.objects.get(date=date(2025, 10, 1)).kind == DayKind.HOLIDAY
