@@ -115,14 +115,16 @@ def unit_class_of(unit):
     return None
 
 
-def group_units(unit_class):
-    """The active units ranked in `unit_class`, by code."""
+def group_units(unit_class, inactive=False):
+    """The active units ranked in `unit_class` (and the closed ones too if `inactive`), by code."""
     if unit_class not in UnitClass.values:
         raise DomainError(_("Unknown unit class “%(v)s”.") % {"v": unit_class}, field="unit_class")
-    qs = Unit.objects.filter(kind__in=UNIT_CLASS_KINDS[unit_class], active=True).order_by("code")
+    qs = Unit.objects.filter(kind__in=UNIT_CLASS_KINDS[unit_class]).order_by("code")
+    if not inactive:
+        qs = qs.filter(active=True)
     if unit_class == UnitClass.DEPARTMENT:
         qs = qs.filter(district__isnull=True)
-    return list(qs.only("id", "code", "name", "kind", "district_id", "street_id", "parent_id"))
+    return list(qs.only("id", "code", "name", "kind", "district_id", "street_id", "parent_id", "active"))
 
 
 def _member_map(unit_class, group_ids):
@@ -324,8 +326,9 @@ def _whistles(month, unit_ids):
 
 
 def _group_kpis(unit_class, month, version):
-    """{ranked unit id: Kpis} for every unit of the group in `month`, unranked."""
-    units = group_units(unit_class)
+    """{ranked unit id: Kpis} for every unit of the group in `month`, unranked. A unit closed since (a street merged
+    away) is listed in the months it has figures for: its tickets were handled and called back under it."""
+    units = group_units(unit_class, inactive=True)
     ids = [u.pk for u in units]
     members = _member_map(unit_class, ids)
     counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
@@ -334,6 +337,8 @@ def _group_kpis(unit_class, month, version):
         if lead_id in counts:
             _add(per_unit[target], counts[lead_id])
         received[target] += everything.get(lead_id, 0)
+    units = [u for u in units if u.active or received[u.pk] or any(per_unit[u.pk].values())]
+    ids = [u.pk for u in units]
     recurring = _recurring(month, ids)
     whistles = _whistles(month, ids) if unit_class in WHISTLE_CLASSES else {}
     weights = version.weights_by_class.get(unit_class, {})
