@@ -343,8 +343,9 @@ def list_whistles(request, state: str = "", trigger: str = "", limit: int = 50, 
 @router.get("/summoned", response=list[WhistleRow], summary="Whistles that summoned your unit (the inbox)")
 def summoned(request, open_only: bool = True):
     qs = Whistle.objects.filter(summons__unit_id=request.user.unit_id, summons__summoned_at__isnull=False)
-    if open_only:
-        qs = qs.filter(state="active")
+    if open_only:  # open: the whistle runs and the unit is still on it (not released)
+        qs = qs.filter(state="active").exclude(summons__in=Summons.objects.filter(
+            unit_id=request.user.unit_id, state="released"))
     return [_row(w) for w in qs.select_related("level", "unit").distinct().order_by("-created_at")[:200]]
 
 

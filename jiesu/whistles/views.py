@@ -108,7 +108,7 @@ def board(request):
 
 def inbox_rows(user, now):
     rows = list(Summons.objects.filter(unit_id=user.unit_id, summoned_at__isnull=False,
-                                       whistle__state=WhistleState.ACTIVE)
+                                       whistle__state=WhistleState.ACTIVE).exclude(state=SummonsState.RELEASED)
                 .select_related("whistle", "whistle__unit", "whistle__level").order_by("report_due"))
     for s in rows:
         s.status = summons_status(s, now)

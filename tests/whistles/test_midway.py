@@ -81,3 +81,15 @@ def test_withdrawing_through_the_page_and_the_api(world):
     assert r.status_code == 403
     r = post(client_for(world.street_staff), f"/{w.pk}/summons/{s2.pk}/withdraw", {"reason": "无需参与"})
     assert r.status_code == 200 and {s["state"] for s in r.json()["summons"]} == {"released"}
+
+
+def test_a_withdrawn_unit_leaves_its_inbox(world):
+    """The 本单位报到 inbox (and GET /summoned) still listed a whistle the unit was released from, as work to do."""
+    w = whistle(world)
+    services.withdraw(world.street_staff, w.summons.get(unit=world.dept), "无需参与")
+    c = page_client(world.dept_staff)
+    assert w.title not in c.get("/whistles/summoned/").content.decode()
+    assert c.get("/whistles/").context["inbox_count"] == 0
+    assert client_for(world.dept_staff).get("/api/v1/whistles/summoned").json() == []
+    assert client_for(world.dept2_staff).get("/api/v1/whistles/summoned").json()[0]["id"] == w.pk
+    assert c.get(f"/whistles/{w.pk}/").status_code == 200               # its history stays readable
