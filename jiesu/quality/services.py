@@ -20,7 +20,7 @@ from jiesu.quality.models import ReplyFlag
 from jiesu.tickets.models import Assignment, AssignmentRole, Ticket
 from jiesu.workcal.services import current_calendar
 
-READER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+READER_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF)  # unit staff: their own unit's replies only
 RECENT_REPLIES = 200
 MAX_DAYS = 366
 
@@ -99,7 +99,9 @@ def visible_flags(user):
     qs = ReplyFlag.objects.select_related("ticket", "unit", "same_as")
     if not scoping.has_role(user, *READER_ROLES):
         return qs.none()
-    if scoping.is_city_wide(user):
+    if user.role == Role.UNIT_STAFF:  # what the unit itself replied (on tickets it may read)
+        qs = qs.filter(unit_id=user.unit_id)
+    elif scoping.is_city_wide(user):
         return qs
     return qs.filter(ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
 
@@ -110,5 +112,7 @@ def unit_reply_times(user, days=30, now=None):
     now = now or timezone.now()
     qs = lead_replies(now - timedelta(days=days), now).filter(
         ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    if user.role == Role.UNIT_STAFF:
+        qs = qs.filter(unit_id=user.unit_id)
     rows = [(a.unit, a.dispatched_at, a.replied_at) for a in qs]
     return timing.summarise(current_calendar(), rows)
