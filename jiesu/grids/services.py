@@ -852,7 +852,7 @@ def self_handle(user, ticket, note, after_photos):
     _require_worker(user)
     if not after_photos:
         raise DomainError(_("A matter handled on the spot needs a photo taken afterwards."), field="after_photos")
-    tickets.validate_attachments(after_photos)
+    tickets.validate_attachments(after_photos, already=ticket.attachments.count())  # the ticket's own count too
     note = tickets.require_text(note, "note", _("What was done"), 1000)
     with transaction.atomic():
         ticket = tickets.locked(ticket)

@@ -142,3 +142,17 @@ def test_a_routed_reports_step_names_the_unit_once(gw):
     rep, _created = services.file_report(gw.w1, services.ReportData(
         text="楼上噪声", category_code=gw.noise.code, lon=116.385, lat=39.915))
     assert rep.ticket.ladder_steps.get().reason == "职责清单：此事项由东华门第一社区处置。"
+
+
+def test_handling_on_the_spot_later_keeps_the_tickets_photo_limit(gw, settings):
+    """自处置 later adds after photos to a ticket that may already hold the most photos a ticket may have."""
+    from .conftest import photo
+
+    settings.JIESU = {**settings.JIESU, "ATTACHMENTS_PER_TICKET": 2}
+    rep, _created = services.file_report(gw.w1, services.ReportData(
+        text="路边暴露垃圾", category_code=gw.trash.code, lon=116.385, lat=39.915, photos=[photo(), photo("b.png")]))
+    with pytest.raises(services.DomainError) as exc:
+        services.self_handle(gw.w1, rep.ticket, "已清理", [photo("after.png")])
+    assert exc.value.field == "attachments"
+    rep.ticket.refresh_from_db()
+    assert rep.ticket.state == "dispatched" and rep.ticket.attachments.count() == 2
