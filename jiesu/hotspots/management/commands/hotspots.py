@@ -38,13 +38,13 @@ class Command(LanguageCommand):
                             help=_("run only when the latest run is at least HOURS old (for cron)"))
         parser.add_argument("--csv", metavar="FILE", help=_("messages_with_votes.csv: cluster its messages instead"))
         parser.add_argument("--json", action="store_true", help=_("print the problems as JSON lines"))
-        parser.add_argument("--asked", type=int, metavar="ID",
-                            help=_("carry out the run asked from the hotspot board (the worker starts this process "
-                                   "with it) and record its outcome there"))
         parser.add_argument("--repair-stored", action="store_true",
                             help=_("restate the stored hotspots' labels, texts and places, and the texts topics "
                                    "copied from them, as a run states them now (what migration hotspots 0002 "
                                    "did), then stop"))
+        parser.add_argument("--asked", type=int, metavar="ID",
+                            help=_("carry out the run asked from the hotspot board (the worker starts this process "
+                                   "with it) and record its outcome there"))
 
     def handle(self, *args, days, top, show, link_days, link_text, if_due, csv, json, repair_stored, asked,
                **options):
