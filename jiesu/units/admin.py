@@ -1,6 +1,7 @@
 """Back-office configuration of the org tree (组织)."""
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -27,9 +28,15 @@ class UnitForm(forms.ModelForm):
         return geometry
 
 
+class UnitActionForm(ActionForm):
+    into = forms.CharField(label=_("into (code)"), required=False, max_length=20,
+                           help_text=_("for “Merge into”: the code of the unit the selected units merge into"))
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     form = UnitForm
+    action_form = UnitActionForm
     list_display = ("code", "name", "kind", "parent", "district_of", "schematic", "active")
     list_filter = ("kind", "schematic", "active")
     search_fields = ("name", "code", "aliases")
@@ -37,7 +44,7 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ("parent", "district")
     readonly_fields = ("path", "district", "street")
     list_per_page = 50
-    actions = ["retile"]
+    actions = ["retile", "merge_into"]
     fieldsets = (
         (None, {"fields": ("code", "name", "kind", "parent", "aliases", "phone", "active")}),
         (_("Place"), {"fields": ("schematic", "center_lon", "center_lat", "geometry")}),
@@ -88,3 +95,24 @@ class UnitAdmin(admin.ModelAdmin):
         if result["skipped"]:
             self.message_user(request, _("Left alone (real boundaries below them): %(codes)s")
                               % {"codes": ", ".join(result["skipped"])}, messages.WARNING)
+
+    @admin.action(description=_("Merge the selected units into the unit coded below (街道合并, 机构改革)"))
+    def merge_into(self, request, queryset):
+        code = (request.POST.get("into") or "").strip()
+        into = Unit.objects.filter(code=code).first()
+        if into is None:
+            self.message_user(request, _("Into: no unit has the code “%(code)s”.") % {"code": code}, messages.ERROR)
+            return
+        for source in queryset.order_by("code"):
+            try:
+                done = services.merge_into(source, into)
+            except services.MergeRefused as exc:
+                self.message_user(request, _("%(source)s was not merged: %(reason)s") % {
+                    "source": source.name, "reason": exc}, messages.ERROR)
+                continue
+            self.message_user(request, _(
+                "%(source)s merged into %(into)s and closed: %(children)d units below it, %(tickets)d tickets "
+                "placed at it, %(users)d users and %(duties)d duties moved.") % {
+                "source": source.name, "into": into.name, **{k: done.get(k, 0) for k in
+                                                             ("children", "tickets", "users", "duties")}},
+                messages.SUCCESS)

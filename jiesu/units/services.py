@@ -313,6 +313,88 @@ def refresh_subtree(unit, old_path, old_code=None):
     return len(below)
 
 
+class MergeRefused(Exception):
+    """A merge that cannot be made, with the reason in words (nothing was changed)."""
+
+
+#: open work a merge does not move: it is re-dispatched first, with the tickets' and whistles' own history
+MERGE_BLOCKERS = ("assignments", "whistles", "summons", "whistle_tasks")
+PLACE_FIELDS = {UnitKind.STREET: "street", UnitKind.COMMUNITY: "community", UnitKind.GRID: "grid"}
+
+
+def merge_into(source, into):
+    """Merge `source` into `into` (街道合并, 机构改革): its units below hang under `into` (territorial ones recoded
+    under its code, their tickets carried), tickets placed at `source` itself, its users, its duties (派单目录),
+    grid members and monthly topics go to `into`, which takes `source`'s name as an alias; then `source` is closed.
+    Refused (MergeRefused, nothing changed) for another kind, a closed or the same target, and while `source`
+    holds open assignments or whistle work. Returns {"children", "tickets", "users", "duties"} counts."""
+    from django.apps import apps
+
+    from jiesu.units import rules
+
+    if into.pk == source.pk or into.path.startswith(source.path):
+        raise MergeRefused(_("%(into)s is %(source)s or lies below it.") % {"into": into.name, "source": source.name})
+    if into.kind != source.kind:
+        raise MergeRefused(_("Kind: %(source)s (%(kind)s) merges only into a unit of the same kind, not into "
+                             "%(into)s (%(into_kind)s).") % {
+            "source": source.name, "kind": source.get_kind_display(), "into": into.name,
+            "into_kind": into.get_kind_display()})
+    if not into.active:
+        raise MergeRefused(_("%(into)s is closed.") % {"into": into.name})
+    blocking = [(a, n) for a, n in rules.open_work(source) if a in MERGE_BLOCKERS]
+    if blocking:
+        words = {a: m for a, _narrow, m in rules.OPEN_WORK}
+        raise MergeRefused(_("%(source)s still holds %(work)s: re-dispatch or finish them first.") % {
+            "source": source.name, "work": _("; ").join(_(words[a]) % {"n": n} for a, n in blocking)})
+    done = Counter()
+    with transaction.atomic():
+        numbered = source.kind in (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
+        suffixes = [int(c[len(into.code):]) for c in Unit.objects.filter(code__startswith=into.code)
+                    .values_list("code", flat=True) if c[len(into.code):].isdigit() and len(c) == len(into.code) + 3]
+        number = max(suffixes, default=0)
+        for child in Unit.objects.filter(parent=source).defer("geometry").order_by("code"):
+            old_path, old_code = child.path, child.code
+            child.parent = into
+            if numbered and child.kind in TERRITORIAL_KINDS:
+                number += 1
+                child.code = f"{into.code}{number:03d}"
+            elif child.code.startswith(f"{source.code}-"):  # a district department: unless `into` has its own
+                recoded = f"{into.code}-{child.code[len(source.code) + 1:]}"
+                if not Unit.objects.filter(code=recoded).exists():
+                    child.code = recoded
+            child.save()
+            refresh_subtree(child, old_path, old_code)
+            done["children"] += 1
+        field = PLACE_FIELDS.get(source.kind)
+        if field and apps.is_installed("jiesu.tickets"):
+            values = {field: into, "district_id": into.district_id}
+            if source.kind != UnitKind.STREET:
+                values["street_id"] = into.street_id
+            if source.kind == UnitKind.GRID:
+                values["community_id"] = into.parent_id
+            done["tickets"] = apps.get_model("tickets", "Ticket").objects.filter(**{field: source}).update(**values)
+        done["users"] = source.users.update(unit=into)
+        if apps.is_installed("jiesu.categories"):
+            duty = apps.get_model("categories", "Duty")
+            done["duties"] = (duty.objects.filter(unit=source).update(unit=into)
+                              + duty.objects.filter(territory=source).update(territory=into))
+        if apps.is_installed("jiesu.grids") and source.kind == UnitKind.GRID:
+            source.members.exclude(user__in=into.members.values("user")).update(grid=into)
+            source.members.all().delete()  # those already on `into`
+        if apps.is_installed("jiesu.topics"):
+            source.led_topics.update(lead_unit=into)
+        into.aliases = aliases_with(into.aliases, source.name, into.name)
+        into.save()
+        left = rules.open_work_words(source)
+        if left:
+            raise MergeRefused(_("%(source)s still holds %(work)s: re-dispatch or finish them first.") % {
+                "source": source.name, "work": left})
+        source.active = False
+        source.save()
+    invalidate_locator()
+    return dict(done)
+
+
 def aliases_with(aliases, old_name, name):
     """`aliases` (comma-separated) with `old_name` added after them and `name` taken out: a renamed unit is still
     found, and located in citizens' words, by the name it had. Left as it was when the field would overflow."""

@@ -225,3 +225,55 @@ def test_after_a_move_the_router_suggests_the_new_street(world, admin_client):
     assert change(admin_client, world.community, parent=world.street_b.pk, code="110102001009").status_code == 302
     grid = Unit.objects.get(pk=world.grid.pk)
     assert router.route(world.category, grid)[0].lead.pk == world.street_b.pk
+
+
+# ---------------------------------------------------------------- two streets merged (街道合并)
+
+@pytest.mark.django_db
+def test_merging_a_street_into_another_moves_everything_and_closes_it(world, admin_client):
+    from jiesu.categories.models import Duty
+
+    at_street = new_ticket(world)  # placed at the street itself, no community
+    in_grid = new_ticket(world, street_code=world.grid.code)
+    for t in (at_street, in_grid):
+        tickets.dispatch(world.dispatcher, t, world.dept.pk)
+    duty = Duty.objects.create(category=world.category, unit=world.street)
+    response = admin_client.post("/admin/units/unit/", {
+        "action": "merge_into", "_selected_action": [world.street.pk], "into": world.street_b.code}, follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    street, street_b = Unit.objects.get(pk=world.street.pk), Unit.objects.get(pk=world.street_b.pk)
+    assert not street.active and "已停用" in said, said
+    community = Unit.objects.get(pk=world.community.pk)
+    assert (community.parent_id, community.code) == (street_b.pk, "110102001001")
+    assert Unit.objects.get(pk=world.grid.pk).code == "110102001001001"
+    for t in (at_street, in_grid):
+        t.refresh_from_db()
+        assert (t.street_id, t.district_id) == (street_b.pk, world.district_b.pk)
+        assert scoping.can_view(world.street_b_staff, t)
+    assert not street.users.exists()
+    world.street_staff.refresh_from_db()
+    assert world.street_staff.unit_id == street_b.pk and scoping.can_view(world.street_staff, in_grid)
+    duty.refresh_from_db()
+    assert duty.unit_id == street_b.pk
+    assert world.street.name in street_b.aliases.split(",")
+
+
+@pytest.mark.django_db
+def test_a_merge_is_refused_while_the_street_holds_open_assignments(world, admin_client):
+    """Its open assignments are re-dispatched first (at the dispatch desk, with the ticket's history): a merge does
+    not move them behind the handlers' backs, and moves nothing until it can move everything."""
+    ticket = new_ticket(world)
+    tickets.dispatch(world.dispatcher, ticket, world.street.pk)
+    response = admin_client.post("/admin/units/unit/", {
+        "action": "merge_into", "_selected_action": [world.street.pk], "into": world.street_b.code}, follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "派单" in said and Unit.objects.get(pk=world.street.pk).active, said
+    assert Unit.objects.get(pk=world.community.pk).parent_id == world.street.pk
+    world.street_staff.refresh_from_db()
+    assert world.street_staff.unit_id == world.street.pk
+    refused = admin_client.post("/admin/units/unit/", {
+        "action": "merge_into", "_selected_action": [world.street.pk], "into": world.dept.code}, follow=True)
+    assert "类型" in " ".join(str(m) for m in refused.context["messages"])
+    unknown = admin_client.post("/admin/units/unit/", {
+        "action": "merge_into", "_selected_action": [world.street.pk], "into": "110109999"}, follow=True)
+    assert "110109999" in " ".join(str(m) for m in unknown.context["messages"])
