@@ -25,7 +25,9 @@ tree of 16 districts, 343 streets, 120 departments, 6 enterprises and 643 catego
 Then it times, each as the median of 5 runs after one cold run:
 * ranking: services.ranking("street", last month) — 343 streets with last month's trend;
 * dashboard: services.city_overview() — volume today and this month, the five rates,
-  top categories, overdue count.
+  top categories, overdue count;
+* the city's volume series: dashboards.queries.volume_figures(today) — 400 days of
+  kpi.DailyVolume (filled from the daily rows like MonthlyRollup).
 
 Prints the machine and load average, then as its last line JSON
 {"tickets", "ranking_ms", "dashboard_ms", "rss_mb", ...}.
@@ -42,6 +44,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/kpi.py`, Python puts bench/ first on the path, where bench/calendar.py hides the standard
+# library's calendar (datetime.strptime then fails): the repository root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 from bench.common import machine, peak_rss_mb  # noqa: E402
 
@@ -210,6 +215,8 @@ def _sum_months(connection):
             cursor.execute(f"INSERT INTO kpi_monthlyrollup (month, dim, key, exclusion, {', '.join(COUNTERS)}) "
                            f"SELECT {month}, '{dim}', {key}, exclusion, {sums} FROM kpi_dailyrollup "
                            f"GROUP BY {month}, {key}, exclusion")
+        cursor.execute("INSERT INTO kpi_dailyvolume (day, unit_id, shard, received) "
+                       "SELECT day, unit_id, 0, SUM(received) FROM kpi_dailyrollup GROUP BY day, unit_id")
 
 
 def load_open_tickets(n, seed):
@@ -262,6 +269,8 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from django.utils import timezone
+
     from jiesu.kpi import services
 
     print(f"machine: {machine()}")
@@ -290,13 +299,18 @@ def main():
           f"today {overview['volume_today']}, overdue {overview['overdue']}")
     ranking_cold, ranking_ms = measure(lambda: services.ranking("street", month))
     dashboard_cold, dashboard_ms = measure(lambda: services.city_overview())
+    from jiesu.dashboards.queries import volume_figures
+
+    series_cold, series_ms = measure(lambda: volume_figures(timezone.localdate()))
     print(f"ranking of 343 streets: cold {ranking_cold:.1f} ms, median of {RUNS} {ranking_ms:.1f} ms")
     print(f"city dashboard: cold {dashboard_cold:.1f} ms, median of {RUNS} {dashboard_ms:.1f} ms")
+    print(f"city volume series (400 days): cold {series_cold:.1f} ms, median of {RUNS} {series_ms:.1f} ms")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(json.dumps({"tickets": args.tickets, "ranking_ms": round(ranking_ms, 1),
                       "dashboard_ms": round(dashboard_ms, 1), "rss_mb": round(peak_rss_mb(), 1),
                       "db": args.db, "daily_rows": rows, "monthly_rows": monthly, "open_tickets": open_tickets,
-                      "ranking_cold_ms": round(ranking_cold, 1), "dashboard_cold_ms": round(dashboard_cold, 1)}))
+                      "ranking_cold_ms": round(ranking_cold, 1), "dashboard_cold_ms": round(dashboard_cold, 1),
+                      "series_ms": round(series_ms, 1), "series_cold_ms": round(series_cold, 1)}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ rollups kept per day × lead unit × category × channel, so a page reads small
 tables); nothing here re-computes a rate. What the KPI app does not hold — ticket
 coordinates for the heat map — is aggregated here, server-side, into cells.
 """
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, F, FloatField
@@ -82,24 +83,17 @@ def unit_overview(unit, now=None):
 
 
 def unit_top_categories(unit_ids, month, today, limit=10):
-    """[(first-level category, received)] this month for the units: one rollup series per category group.
-
-    (The KPI app's top_categories is city-wide; see docs/dashboards.md.)
-    """
+    """[(first-level category, received)] this month for the units: the units' volume per category in one read
+    (kpi.category_volume), summed by the first-level group of each category's code."""
     from jiesu.categories.models import Category
 
-    groups = list(Category.objects.filter(level=1, active=True).order_by("code"))
-    leaves = {}
-    for pk, code in Category.objects.values_list("id", "code"):
-        leaves.setdefault(code.split(".")[0], []).append(pk)
-    found = []
-    for group in groups:
-        rows = kpi.daily_series(month, today, unit_ids=unit_ids, category_ids=leaves.get(group.code, []),
-                                exclude=False)
-        n = sum(c["received"] for _d, c in rows)
-        if n:
-            found.append((group, n))
-    return sorted(found, key=lambda gn: -gn[1])[:limit]
+    volume = kpi.category_volume(month, today, unit_ids)
+    groups = {c.code: c for c in Category.objects.filter(level=1, active=True)}
+    by_group = Counter()
+    for pk, code in Category.objects.filter(pk__in=list(volume)).values_list("id", "code"):
+        by_group[code.split(".")[0]] += volume[pk]
+    found = [(groups[code], n) for code, n in by_group.items() if code in groups and n]
+    return sorted(found, key=lambda gn: (-gn[1], gn[0].code))[:limit]
 
 
 def unit_overdue(unit_ids, now):

@@ -16,6 +16,7 @@ in 0…1 (None when there is nothing to divide); the composite is 0…100.
     month_table(month, dim, exclusions=())        (those sums, {id: tickets received of every class}) in one read
     daily_series(start, end, unit_ids=None, category_ids=None, exclude=True)  [(day, {counter: n})]
     daily_volume(start, end, unit_ids=None)   [(day, tickets received)] from the (day, lead unit) table
+    category_volume(start, end, unit_ids)     {category id: tickets received} of the units, one read
     top_categories(month, limit=10)       [(Category, tickets received)]
     explanations(version, weights=None)   {measure: "how is this computed?" text}
     unit_class_of(unit) / group_units(unit_class)
@@ -208,6 +209,14 @@ def daily_volume(start, end, unit_ids=None):
         out.append((day, found.get(day) or 0))
         day += timedelta(days=1)
     return out
+
+
+def category_volume(start, end, unit_ids):
+    """{category id: tickets received} for start ≤ day ≤ end of the lead units `unit_ids`, every ticket (volume), in
+    one read of the daily rollup (its (unit_id, day) index)."""
+    qs = DailyRollup.objects.filter(day__gte=start, day__lte=end, unit_id__in=list(unit_ids))
+    return {key: n for key, n in qs.values("category_id").annotate(n=Sum("received"))
+            .values_list("category_id", "n").order_by() if n}
 
 
 def _add(total, counts):

@@ -47,3 +47,25 @@ def test_the_volume_table_is_kept_by_events_and_by_the_rebuild_alike(busy):  # n
     assert kept == volume_of_the_fine_rollup() and sum(kept.values()) == 9
     rollup.rebuild()
     assert volume_table() == kept
+
+
+def test_a_units_top_categories_are_one_read_of_the_rollup_whatever_the_catalogue(world):
+    from jiesu.categories.models import Category
+    from tests.kpi.helpers import handled
+
+    w = world
+    for code in ("02", "03", "04", "05", "06", "07", "08"):  # Beijing's catalogue has some twenty groups
+        Category.objects.create(code=code, name=f"第{code}类", level=1)
+    water_mid = Category.objects.create(code="05.01", name="供水", level=2, parent=Category.objects.get(code="05"))
+    water = Category.objects.create(code="05.01.01", name="停水", level=3, parent=water_mid,
+                                    time_limit_class=w.general)
+    handled(w)
+    handled(w, category_code=water.code)
+    handled(w, category_code=water.code)
+    handled(w, unit=w.street_b, staff=w.street_b_staff, street_code=w.street_b.code, category_code=water.code)
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as captured:
+        top = queries.unit_top_categories(queries.member_ids(w.street), today.replace(day=1), today)
+    assert [(c.code, n) for c, n in top] == [("05", 2), ("01", 1)]
+    rollup_reads = [q["sql"] for q in captured.captured_queries if "kpi_daily" in q["sql"]]
+    assert len(rollup_reads) == 1, rollup_reads
