@@ -102,7 +102,7 @@ def grid_home(request):
     q = (request.GET.get("q") or "").strip()
     if q:
         grids = grids.filter(name__icontains=q) | grids.filter(code__startswith=q)
-    page = Paginator(grids.order_by("code"), 60).get_page(request.GET.get("page"))
+    page = Paginator(services.staffed(grids).order_by("code"), 60).get_page(request.GET.get("page"))
     open_counts = dict(Ticket.objects.filter(grid__in=[g.pk for g in page], state__in=OPEN_STATES)
                        .values_list("grid_id").annotate(n=Count("id")))
     return render(request, "grids/home.html", {

@@ -156,3 +156,16 @@ def test_handling_on_the_spot_later_keeps_the_tickets_photo_limit(gw, settings):
     assert exc.value.field == "attachments"
     rep.ticket.refresh_from_db()
     assert rep.ticket.state == "dispatched" and rep.ticket.attachments.count() == 2
+
+
+def test_the_streets_grid_list_marks_grids_without_a_worker(gw, client):
+    """定人: the street sees at a glance which grids have nobody on them (a post to fill)."""
+    import re
+
+    services.remove_member(gw.street_staff, GridMember.objects.get(user=gw.w2, grid=gw.g3))
+    client.force_login(gw.street_staff)
+    body = client.get("/grids/").content.decode()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr>\s*<td><a href="/grids/(\d{15})/".*?</tr>', body, re.S)}
+    assert set(rows) == {gw.g1.code, gw.g2.code, gw.g3.code, gw.g4.code, gw.g5.code}
+    unstaffed = {code for code, row in rows.items() if "暂无网格员" in row}
+    assert unstaffed == {gw.g3.code, gw.g4.code, gw.g5.code}
