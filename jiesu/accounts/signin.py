@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import signals
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.utils import timezone
@@ -126,24 +126,41 @@ def unlock(username="", address=None, by=None):
                                       if username else None)
 
 
+def guarded(request, username, check, record_failure=False):
+    """check() (a password check raising ValidationError), refused at once while `username` or the request's address
+    is locked, and turned into the lock's message when its failure was the last one allowed. A failed sign-in is
+    recorded by Django's signal; another check records its failure itself (record_failure)."""
+    address = client_address(request)
+    lock = lock_of(username, address)
+    if lock:
+        record(Kind.REFUSED, request, username)
+        raise ValidationError(lock.message(), code="locked")
+    try:
+        return check()
+    except ValidationError:
+        if record_failure:
+            record(Kind.FAILED, request, username)
+        lock = lock_of(username, address)
+        if lock:
+            record(Kind.LOCKED, request, username)
+            raise ValidationError(lock.message(), code="locked") from None
+        raise
+
+
 class ThrottledLogin:
     """The lock check around a login form's authentication (mixed into the site's and the admin's forms)."""
 
     def clean(self):
-        username = self.data.get("username", "")
-        address = client_address(self.request)
-        lock = lock_of(username, address)
-        if lock:
-            record(Kind.REFUSED, self.request, username)
-            raise ValidationError(lock.message(), code="locked")
-        try:
-            return super().clean()
-        except ValidationError:
-            lock = lock_of(username, address)
-            if lock:  # this failure (recorded by the signal) was the last one allowed
-                record(Kind.LOCKED, self.request, username)
-                raise ValidationError(lock.message(), code="locked") from None
-            raise
+        return guarded(self.request, self.data.get("username", ""), super().clean)
+
+
+class PasswordChange(PasswordChangeForm):
+    """The old password is a password guessed like a sign-in's: a desk left signed in must not let whoever sits
+    there try without end. The view sets `request`."""
+    request = None
+
+    def clean_old_password(self):
+        return guarded(self.request, self.user.username, super().clean_old_password, record_failure=True)
 
 
 class SignInForm(ThrottledLogin, AuthenticationForm):

@@ -12,6 +12,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     every session's check, so the user's other sessions end; this one is kept (update_session_auth_hash)."""
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
+    form_class = signin.PasswordChange  # wrong old passwords count towards the sign-in lock
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
 
     def form_valid(self, form):
         response = super().form_valid(form)

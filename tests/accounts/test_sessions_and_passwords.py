@@ -141,3 +141,16 @@ def test_the_admins_own_password_change_is_the_sites_page(db, client):
 def test_the_admins_password_change_stays_the_admins_for_who_is_not_staff(taker, client):
     client.force_login(taker)
     assert client.get("/admin/password_change/").url.startswith("/admin/login/")
+
+
+def test_wrong_old_passwords_on_the_change_page_count_as_failed_sign_ins(taker, client):
+    """A desk left signed in must not let whoever sits there guess the password without end on /password/."""
+    client.force_login(taker)
+    new = {"new_password1": "Hj7#kq2!mz", "new_password2": "Hj7#kq2!mz"}
+    for _ in range(5):
+        client.post("/password/", {"old_password": "guess", **new})
+    page = client.post("/password/", {"old_password": PASSWORD, **new}).content.decode()
+    assert "该账号已锁定" in page
+    taker.refresh_from_db()
+    assert taker.check_password(PASSWORD)
+    assert SignInEvent.objects.filter(kind=SignInEvent.Kind.FAILED, username="taker").count() == 5
