@@ -4,6 +4,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from jiesu.kpi.explain import measure_labels
 from jiesu.kpi.services import WHISTLE_CLASSES
 from jiesu.kpi.templatetags.jiesu_kpi import pct
 
@@ -95,8 +96,9 @@ def ranking_xlsx(ranking, title):
     notes = book.add_worksheet(_("How computed")[:31])
     notes.set_column(0, 0, 18)
     notes.set_column(1, 1, 110)
+    names = {**measure_labels(), "composite": _("Composite score"), "exclusions": _("Exclusions")}
     for r, (key, text) in enumerate(ranking.explanations.items()):
-        notes.write(r, 0, key, bold)
+        notes.write_string(r, 0, names.get(key, key), bold)
         notes.write(r, 1, text)
     book.close()
     return buffer.getvalue()

@@ -60,3 +60,14 @@ def test_xlsx_keeps_names_as_text(client, ranked):
     sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet  # no formula cells
     assert "HYPERLINK" in book.read("xl/sharedStrings.xml").decode()  # the name is there, as a string
+
+
+def test_xlsx_explanations_are_headed_by_the_measures_names_not_code_keys(client, ranked):
+    client.force_login(ranked.supervisor)
+    book = zipfile.ZipFile(io.BytesIO(client.get("/kpi/export.xlsx?group=street").content))
+    strings = re.findall(r"<t[^>]*>([^<]*)</t>", book.read("xl/sharedStrings.xml").decode())
+    for label in ("响应率", "解决率", "满意率", "综合得分", "剔除规则"):
+        assert label in strings
+    for key in ("response", "resolution", "satisfaction", "speed", "governance", "whistle", "composite",
+                "exclusions"):
+        assert key not in strings
