@@ -204,3 +204,10 @@ def test_a_locked_address_still_lets_in_who_signed_in_from_it_before(taker, sett
     for _ in range(5):  # the user name's own lock still holds for a known address
         sign_in(Client(REMOTE_ADDR="10.20.0.1"), "taker", "wrong")
     assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.1"), "taker", PASSWORD).content.decode()
+
+
+def test_every_page_is_sent_with_the_security_headers(taker, client):
+    for response in (client.get("/login/"), client.get("/admin/login/")):
+        assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin" and response["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in response  # only with JIESU_HTTPS (on plain HTTP it would lock out)
