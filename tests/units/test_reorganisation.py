@@ -277,3 +277,16 @@ def test_a_merge_is_refused_while_the_street_holds_open_assignments(world, admin
     unknown = admin_client.post("/admin/units/unit/", {
         "action": "merge_into", "_selected_action": [world.street.pk], "into": "110109999"}, follow=True)
     assert "110109999" in " ".join(str(m) for m in unknown.context["messages"])
+
+
+@pytest.mark.django_db
+def test_every_kind_of_the_built_tree_saves_unchanged(small_tree, admin_client):
+    """The rules refuse nothing the package data builds: each kind's unit, saved back as it is, is taken."""
+    import json
+
+    for code in ("110000", "HC", "CD-SWJ2", "EN-WATER", "110101", "110101-CGJ", "110101001", "110101001001",
+                 "110101001001001"):
+        unit = Unit.objects.get(code=code)
+        response = change(admin_client, unit, geometry=json.dumps(unit.geometry), schematic="on")
+        assert response.status_code == 302, (code, errors_of(response))
+        assert Unit.objects.get(pk=unit.pk).code == code
