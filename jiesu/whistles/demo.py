@@ -353,15 +353,16 @@ class Generator:
         w.result = "经吹哨联合处置，" + "；".join(t.title for t in sim.tasks) + "，已全部验收。"
         ev(closed, "close", w.raised_by_id, raiser_unit.pk, "active", "closed", w.result, replied=[],
            informed=[f"{timezone.localtime(t[2]):%Y%m%d}-{t[0]:07d}" for t in linked])
-        # ratings: the street rates the summoned units, the district both sides
-        for s in sim.summons:
+        # ratings: the street rates the summoned units, the district both sides; a released unit is not rated
+        kept_on = [s for s in sim.summons if s.state != "released"]
+        for s in kept_on:
             if rng.random() < 0.9:
                 base = 5 if s.state == "checked_in" and not s.late else (3 if s.late else 1)
                 if s.has_duty is False:
                     base = min(base, 4)
                 self.rate(sim, ev, s.unit, "street", base, closed, w.raised_by_id, raiser_unit.pk)
         if district is not None and rng.random() < 0.6:
-            for unit in [raiser_unit] + [s.unit for s in sim.summons]:
+            for unit in [raiser_unit] + [s.unit for s in kept_on]:
                 self.rate(sim, ev, unit, "district", 4, closed + timedelta(days=1 + rng.random() * 5),
                           self.user_of(district), district.pk)
         return sim

@@ -783,6 +783,9 @@ def supervise(user, whistle, unit_id, text):
     summons = whistle.summons.filter(unit_id=unit_id).select_related("unit").first() if unit_id else None
     if summons is None:
         raise DomainError(_("Choose a summoned unit."), field="unit")
+    if summons.state == SummonsState.RELEASED:
+        raise Conflict(_("%(unit)s is already released from the whistle.") % {"unit": summons.unit.name},
+                       field="unit")
     text = _text(text, "text", _("Notice"), 1000)
     now = timezone.now()
     add_notice(whistle, summons.unit, WhistleNotice.SUPERVISE, text, user, at=now)
@@ -838,7 +841,7 @@ def rate(user, whistle, unit_id, timeliness, effort, result, comment=""):
         unit_id = int(unit_id)
     except (TypeError, ValueError):
         raise DomainError(_("Choose the unit to rate."), field="unit")
-    summoned_ids = set(whistle.summons.values_list("unit_id", flat=True))
+    summoned_ids = set(whistle.summons.exclude(state=SummonsState.RELEASED).values_list("unit_id", flat=True))
     if user.is_superuser:
         side = RaterSide.DISTRICT if unit_id == whistle.unit_id else RaterSide.STREET
     elif scoping.is_whistler(user, whistle):

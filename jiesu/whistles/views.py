@@ -250,10 +250,11 @@ def detail(request, pk):
     rated = {(r.unit_id, r.by) for r in ratings}
     rate_targets = []
     if whistle.state == WhistleState.CLOSED:
+        kept_on = [s for s in summons if s.state != SummonsState.RELEASED]   # a released unit is not rated
         if whistler:
-            rate_targets = [(s.unit, RaterSide.STREET) for s in summons if (s.unit_id, RaterSide.STREET) not in rated]
+            rate_targets = [(s.unit, RaterSide.STREET) for s in kept_on if (s.unit_id, RaterSide.STREET) not in rated]
         elif district:
-            rate_targets = [(u, RaterSide.DISTRICT) for u in [whistle.unit] + [s.unit for s in summons]
+            rate_targets = [(u, RaterSide.DISTRICT) for u in [whistle.unit] + [s.unit for s in kept_on]
                             if (u.pk, RaterSide.DISTRICT) not in rated]
     open_summons = [s for s in summons if s.state != SummonsState.RELEASED]
     return render(request, "whistles/detail.html", {

@@ -57,6 +57,8 @@ def test_demo_whistles_cover_every_state_and_follow_the_rules(db, settings):
     assert closed.exists() and not closed.filter(Q(n=0) | Q(open__gt=0)).exists()
     assert not Rating.objects.exclude(whistle__state="closed").exists()
     assert Rating.objects.filter(by="district").exists() and Rating.objects.filter(by="street").exists()
+    released = Summons.objects.filter(state="released").values_list("whistle_id", "unit_id")
+    assert released and not [r for r in Rating.objects.values_list("whistle_id", "unit_id") if r in set(released)]
     # every whistle's history starts with its raising; check-ins on time, late and missing all occur
     first = {e.whistle_id: e.kind for e in WhistleEvent.objects.order_by("-at", "-id")}
     assert set(first.values()) == {"raise"}

@@ -93,3 +93,23 @@ def test_a_withdrawn_unit_leaves_its_inbox(world):
     assert client_for(world.dept_staff).get("/api/v1/whistles/summoned").json() == []
     assert client_for(world.dept2_staff).get("/api/v1/whistles/summoned").json()[0]["id"] == w.pk
     assert c.get(f"/whistles/{w.pk}/").status_code == 200               # its history stays readable
+
+
+def test_a_released_unit_is_neither_rated_nor_supervised(world):
+    """A unit whose objection was upheld (not its matter) or that was withdrawn could still be given 1 star by the
+    street (its monthly score) and be sent 督办 notices."""
+    w = whistle(world)
+    s = w.summons.get(unit=world.dept)
+    services.object_to(world.dept_staff, s, "本局无此职责")
+    services.decide_objection(world.street_staff, s, True, "确无职责")
+    with pytest.raises(Conflict):
+        services.supervise(world.district_staff, w, world.dept.pk, "请报到")
+    _one_accepted_task(world, w, world.dept2)
+    services.close(world.street_staff, w, "已处置")
+    for rater in (world.street_staff, world.district_staff):
+        with pytest.raises(DomainError) as exc:
+            services.rate(rater, w, world.dept.pk, 1, 1, 1)
+        assert exc.value.field == "unit"
+    services.rate(world.street_staff, w, world.dept2.pk, 5, 5, 5)
+    targets = page_client(world.district_staff).get(f"/whistles/{w.pk}/").context["rate_targets"]
+    assert [u for u, _side in targets] == [world.street, world.dept2]
