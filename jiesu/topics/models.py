@@ -113,3 +113,27 @@ class TopicChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class TopicEffect(models.Model):
+    """A topic's effect as last counted (services.effect), with when: the page shows it, and says when it was
+    counted, while it is fresh (services.shown_effect); the worker counts the running months' topics again
+    (services.refresh_effects). `rule` is services.rule_key of the topic it was counted for: figures counted by
+    another rule (texts repaired, category or territory changed) are not shown."""
+
+    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, primary_key=True, related_name="counted_effect",
+                                 verbose_name=_("monthly topic"))
+    counted_at = models.DateTimeField(_("counted at"))
+    rule = models.CharField(_("matching rule"), max_length=64)
+    before_start = models.DateTimeField(_("before from"))
+    measured_until = models.DateTimeField(_("counted up to"))
+    before = models.PositiveIntegerField(_("tickets before"))
+    during = models.PositiveIntegerField(_("tickets during"))
+    seconds = models.FloatField(_("seconds to count"), default=0)
+
+    class Meta:
+        verbose_name = _("counted effect")
+        verbose_name_plural = _("counted effects")
+
+    def __str__(self):
+        return f"{self.topic_id}: {self.before} → {self.during}"

@@ -57,7 +57,7 @@ def detail(request, pk):
         if c.kind == "state":                       # stored as codes (active, done): read in the user's words
             c.detail = {**c.detail, **{k: states.get(c.detail.get(k), c.detail.get(k)) for k in ("before", "after")}}
     return render(request, "topics/detail.html", {
-        "t": topic, "effect": services.effect(topic), "tasks": topic.tasks.select_related("unit"),
+        "t": topic, "effect": services.shown_effect(topic), "tasks": topic.tasks.select_related("unit"),
         "policies": topic.policies.all(), "progress": topic.progress.select_related("by", "unit"),
         "changes": changes, "co_units": topic.co_units.all(),
         "may_create": services.may_create(request.user), "may_update": services.may_update(request.user, topic),
