@@ -612,6 +612,8 @@ def _new_unit(record):
     if parent is None:
         raise Rejected(_("its parent %(parent)s is not in the org tree (load the parent first)")
                        % {"parent": parent_code})
+    if not parent.active:  # merged or split away: its territory is another unit's now
+        raise Rejected(_("its parent %(parent)s %(name)s is closed") % {"parent": parent_code, "name": parent.name})
     return Unit(code=record.code, name=record.name, kind=kind, parent=parent)
 
 

@@ -290,3 +290,17 @@ def test_every_kind_of_the_built_tree_saves_unchanged(small_tree, admin_client):
         response = change(admin_client, unit, geometry=json.dumps(unit.geometry), schematic="on")
         assert response.status_code == 302, (code, errors_of(response))
         assert Unit.objects.get(pk=unit.pk).code == code
+
+
+@pytest.mark.django_db
+def test_load_units_does_not_create_a_unit_under_a_closed_parent(world):
+    """A boundary file from before a merger names a community of a street since closed: rejected, naming it."""
+    from jiesu.units.boundaries import BoundaryRecord
+    from jiesu.units.services import load_boundaries
+
+    Unit.objects.create(code="110101099", name="旧街道", kind="street", parent=world.district, active=False)
+    square = {"type": "Polygon", "coordinates": [[[116.40, 39.90], [116.41, 39.90], [116.41, 39.91],
+                                                  [116.40, 39.91], [116.40, 39.90]]]}
+    report = load_boundaries([BoundaryRecord(1, code="110101099001", name="旧社区", geometry=square)], retile=False)
+    assert not Unit.objects.filter(code="110101099001").exists()
+    assert len(report.rejected) == 1 and "110101099" in report.rejected[0][1], report.rejected
