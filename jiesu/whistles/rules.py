@@ -88,6 +88,11 @@ def holds_position(required, held):
     return POSITION_RANK.get(held or "", 0) >= POSITION_RANK.get(required or "", 0)
 
 
+def review_position(chain, positions):
+    """The post that reviews a 快速 whistle afterwards: the highest one the level's chain needs ("" = any)."""
+    return max(chain_positions(chain, positions), key=lambda p: POSITION_RANK.get(p, 0), default="")
+
+
 def approval_refusal(chain, decisions, signer, raiser, positions=(), held=""):
     """Why `signer` (holding the position `held`) may not sign the next step now (a code), or None."""
     state = chain_state(chain, decisions)

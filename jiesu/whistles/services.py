@@ -475,6 +475,10 @@ def review(user, whistle, note=""):
         raise Conflict(_("This whistle needs no review."))
     if user.pk == whistle.raised_by_id:
         raise Forbidden(_("Someone other than the person who raised it reviews a quick whistle."))
+    required = rules.review_position(whistle.level.approval_chain, whistle.level.approval_positions)
+    if not rules.holds_position(required, "head" if user.is_superuser else user.position):
+        raise Forbidden(_("A quick whistle of this level is reviewed by the %(position)s (or a higher post).")
+                        % {"position": Position(required).label})
     now = timezone.now()
     whistle.needs_review, whistle.reviewed_at, whistle.reviewed_by = False, now, user
     whistle.save()

@@ -18,3 +18,20 @@ def test_a_refused_approval_is_written_in_the_linked_tickets_history(world):
     c = Client()
     c.force_login(world.street_staff)
     assert "吹哨审批未通过" in c.get(f"/tickets/{t.pk}/").content.decode()
+
+
+def test_a_quick_whistle_is_reviewed_by_the_post_that_signs_the_levels_last_step(world):
+    """快速 skips approval; any colleague could then 'review' it, so a clerk and a fellow clerk bypassed the head's
+    signature a 疑难 whistle needs."""
+    from jiesu.accounts.models import Role, User
+    from jiesu.core.errors import Forbidden
+    import pytest
+
+    clerk = User.objects.create_user("st-2", password="pw", role=Role.UNIT_STAFF, unit=world.street)
+    w = whistle(world, level="hard", mode="quick")
+    for who in (clerk, world.deputy):
+        with pytest.raises(Forbidden):
+            services.review(who, w, "同意")
+    assert services.review(world.chief, w, "同意现场处置").reviewed_by == world.chief
+    key = whistle(world, level="key", mode="quick")          # 重点: its last step is the deputy's
+    assert services.review(world.deputy, key).reviewed_by == world.deputy
