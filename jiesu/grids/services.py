@@ -720,7 +720,13 @@ def _report_grid(user, data):
         if grid is None:
             raise DomainError(_("The location is not inside any grid."), field="lon")
         grid = _grid(grid.code)
-        if grid.pk not in scoping.member_grid_ids(user) and not user.is_superuser and user.role != Role.ADMIN:
+        mine = scoping.member_grid_ids(user)
+        if grid.pk not in mine:  # a point on the line between another grid and one of the worker's is the worker's
+            edge = [g for g in Unit.objects.filter(pk__in=mine, kind=UnitKind.GRID).order_by("code")
+                    if g.geometry and ggeo.inside(g.geometry, float(data.lon), float(data.lat))
+                    and (not data.grid_code or g.code == data.grid_code)]
+            grid = edge[0] if edge else grid
+        if grid.pk not in mine and not user.is_superuser and user.role != Role.ADMIN:
             raise DomainError(_("The location lies in %(grid)s, which is not one of your grids.")
                               % {"grid": grid.name}, field="lon")
         if data.grid_code and data.grid_code != grid.code:
@@ -772,6 +778,9 @@ def file_report(user, data: ReportData, idempotency_key=None, at=None):
         ticket, created = tickets.create_ticket(user, intake, idempotency_key=idempotency_key, at=now)
         if not created:
             return PatrolReport.objects.get(ticket=ticket), False
+        if ticket.grid_id != grid.pk:  # a point on the line between two grids: filed in the worker's (_report_grid)
+            ticket.grid, ticket.community, ticket.street, ticket.district = grid, grid.parent, grid.street, grid.district
+            ticket.save(update_fields=["grid", "community", "street", "district"])
         report = PatrolReport.objects.create(
             ticket=ticket, grid=grid, worker=user, patrol=patrol, filed_at=now, duty_level=level,
             boundary=ensure_version(grid, at=now))

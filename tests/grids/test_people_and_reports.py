@@ -169,3 +169,17 @@ def test_the_streets_grid_list_marks_grids_without_a_worker(gw, client):
     assert set(rows) == {gw.g1.code, gw.g2.code, gw.g3.code, gw.g4.code, gw.g5.code}
     unstaffed = {code for code, row in rows.items() if "暂无网格员" in row}
     assert unstaffed == {gw.g3.code, gw.g4.code, gw.g5.code}
+
+
+def test_a_point_on_the_line_between_the_workers_grid_and_another_is_the_workers(gw):
+    """Grid lines run along streets, where problems are found: a point exactly on the edge between worker 2's grid
+    3 and grid 1 lies in both, so worker 2 may file it (in grid 3); a point inside grid 1 stays refused."""
+    rep, _created = services.file_report(gw.w2, services.ReportData(
+        text="路边暴露垃圾", category_code=gw.trash.code, lon=116.385, lat=39.91))
+    assert rep.grid == gw.g3 and rep.ticket.lead_unit == gw.g3
+    rep.ticket.refresh_from_db()
+    assert (rep.ticket.grid, rep.ticket.community) == (gw.g3, gw.c1)
+    with pytest.raises(services.DomainError) as exc:
+        services.file_report(gw.w2, services.ReportData(
+            text="路边暴露垃圾", category_code=gw.trash.code, lon=116.385, lat=39.911))
+    assert exc.value.field == "lon"
