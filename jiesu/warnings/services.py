@@ -236,11 +236,13 @@ def _district_prior(counts, districts):
 # ── actuals and alerts ──────────────────────────────────────────────────────
 
 def scan(now=None, level=DEFAULT_LEVEL, params=None):
-    """Fill in actual counts of the weeks not yet over, raise/refresh alerts. Returns {"updated", "alerts"}."""
+    """Fill in actual counts of the weeks not yet over, raise/refresh alerts. Returns {"updated", "alerts"}.
+
+    A few queries whatever the number of series: the rows whose count or completeness changed are written in bulk,
+    the existing alerts read at once."""
     now = now or timezone.now()
     params = params or F.Params()
     this_monday = F.week_start(timezone.localtime(now).date())
-    raised = 0
     with transaction.atomic():
         # locked: a second scan at once (two workers) waits, then sees the alerts this one raised
         pending = list(Forecast.objects.select_for_update().filter(complete=False, week__lte=this_monday))
@@ -249,12 +251,16 @@ def scan(now=None, level=DEFAULT_LEVEL, params=None):
         first = min(f.week for f in pending)
         n_weeks = (this_monday - first).days // 7 + 1
         series_counts = _series_totals(weekly_counts(first, n_weeks, level))
+        changed = []
         for row in pending:
             index = (row.week - first).days // 7
-            row.actual = int(series_counts.get((row.district_id, row.category_id), np.zeros(n_weeks))[index])
-            row.complete = row.week < this_monday
-            row.save(update_fields=["actual", "complete"])
-            raised += _alert_for(row, now, params.min_count)
+            actual = int(series_counts.get((row.district_id, row.category_id), np.zeros(n_weeks))[index])
+            complete = row.week < this_monday
+            if (row.actual, row.complete) != (actual, complete):
+                row.actual, row.complete = actual, complete
+                changed.append(row)
+        Forecast.objects.bulk_update(changed, ["actual", "complete"], batch_size=1000)
+        raised = _alerts_for(pending, now, params.min_count)
     return {"updated": len(pending), "alerts": raised}
 
 
@@ -267,25 +273,33 @@ def _series_totals(counts):
     return out
 
 
-def _alert_for(row, now, min_count):
-    """Raise (or update) the row's alert when its actual is above the band. Returns 1 for a new alert."""
-    direction = F.breaks_band(row.actual, row.low, row.high, min_count)
-    existing = Alert.objects.filter(forecast=row).first()
-    if direction != "above":
-        # the cause went (requests moved to another category or district, deleted): an open alert goes, an
-        # acknowledged one stays as a record of what was done, with the count as it now is
-        if existing is not None and existing.state == AlertState.OPEN:
-            existing.delete()
-        elif existing is not None:
-            Alert.objects.filter(pk=existing.pk).update(actual=row.actual, partial=not row.complete, updated_at=now)
-        return 0
-    values = dict(actual=row.actual, expected=row.expected, high=row.high, partial=not row.complete, updated_at=now)
-    if existing:
-        Alert.objects.filter(pk=existing.pk).update(**values)
-        return 0
-    Alert.objects.create(forecast=row, district_id=row.district_id, category_id=row.category_id, week=row.week,
-                         created_at=now, **values)
-    return 1
+def _alerts_for(rows, now, min_count):
+    """Raise (or update) an alert for each row whose actual is above its band. Returns the number of new alerts.
+
+    When a row is back within its band (requests moved to another category or district, deleted) the cause went:
+    its open alert goes, an acknowledged one stays as a record of what was done, with the count as it now is."""
+    weeks = [r.week for r in rows]
+    existing = {a.forecast_id: a for a in Alert.objects.filter(week__gte=min(weeks), week__lte=max(weeks))}
+    new, gone, kept = [], [], []
+    for row in rows:
+        alert = existing.get(row.pk)
+        above = F.breaks_band(row.actual, row.low, row.high, min_count) == "above"
+        if alert is None:
+            if above:
+                new.append(Alert(forecast=row, district_id=row.district_id, category_id=row.category_id,
+                                 week=row.week, created_at=now, actual=row.actual, expected=row.expected,
+                                 high=row.high, partial=not row.complete, updated_at=now))
+        elif not above and alert.state == AlertState.OPEN:
+            gone.append(alert.pk)
+        elif (alert.actual, alert.expected, alert.high, alert.partial) != (
+                row.actual, row.expected, row.high, not row.complete):
+            alert.actual, alert.expected, alert.high, alert.partial, alert.updated_at = (
+                row.actual, row.expected, row.high, not row.complete, now)
+            kept.append(alert)
+    Alert.objects.filter(pk__in=gone).delete()
+    Alert.objects.bulk_update(kept, ["actual", "expected", "high", "partial", "updated_at"], batch_size=1000)
+    Alert.objects.bulk_create(new, batch_size=1000)
+    return len(new)
 
 
 def acknowledge(user, alert, note=""):
