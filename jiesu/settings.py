@@ -226,6 +226,7 @@ JIESU = {
     "SIGNIN_MAX_FAILURES": env_int("JIESU_SIGNIN_MAX_FAILURES", 5),
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": env_int("JIESU_SIGNIN_MAX_FAILURES_PER_ADDRESS", 30),
     "SIGNIN_LOCK_MINUTES": env_int("JIESU_SIGNIN_LOCK_MINUTES", 15),
+    "TRACK_MAX_MISSES": env_int("JIESU_TRACK_MAX_MISSES", 20),  # unknown query codes per address on /track/
     "BEHIND_PROXY": BEHIND_PROXY,
     # A staff login ends after this many minutes without a request, and this many hours after signing in (0: never);
     # a citizen's keeps SESSION_COOKIE_AGE (accounts.middleware).

@@ -85,6 +85,7 @@ class SignInEvent(models.Model):
         SIGNED_OUT = "signed_out", _("Signed out")
         EXPIRED = "expired", _("Session expired")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
+        TRACK_MISS = "track_miss", _("Progress lookup with an unknown query code")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)

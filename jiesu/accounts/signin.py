@@ -118,6 +118,26 @@ def lock_of(username, address):
     return None
 
 
+def track_lock(request):
+    """The Lock the public progress page (/track/) meets from the request's address, or None: TRACK_MAX_MISSES query
+    codes that do not exist within SIGNIN_LOCK_MINUTES (a script walking the 8-digit codes) stop it for the rest of
+    that window. An administrator's unlock of the address clears it, as a sign-in lock."""
+    address = client_address(request)
+    if not address:
+        return None
+    until = _lock(SignInEvent.objects.filter(kind=Kind.TRACK_MISS, address=address), (Kind.UNLOCKED,),
+                  {"address": address}, limit("TRACK_MAX_MISSES"))
+    return Lock(until, of_address=True) if until else None
+
+
+def track_refusal(lock):
+    minutes = lock.minutes_left()
+    return ngettext("Too many wrong query codes from this computer: looking up progress is paused for %(minutes)d more "
+                    "minute.",
+                    "Too many wrong query codes from this computer: looking up progress is paused for %(minutes)d more "
+                    "minutes.", minutes) % {"minutes": minutes}
+
+
 def unlock(username="", address=None, by=None):
     """An administrator's unlock of a user name and/or an address (recorded; the failures before it no longer
     count)."""

@@ -604,6 +604,14 @@ def my_tickets(request):
 
 def track(request):
     """Public: anyone with a query code sees the progress, nothing personal."""
+    from jiesu.accounts import signin
+
     code = request.GET.get("code", "").strip()
+    lock = signin.track_lock(request) if code else None
+    if lock:
+        return render(request, "tickets/track.html", {"code": code, "refused": signin.track_refusal(lock)},
+                      status=429)
     ticket = queries.public_progress(code) if code else None
+    if code and ticket is None:
+        signin.record(signin.Kind.TRACK_MISS, request)
     return render(request, "tickets/track.html", {"code": code, "ticket": ticket, "searched": bool(code)})
