@@ -119,8 +119,10 @@ PERIODIC_JOBS = (
     ("warnings", "jiesu.tickets.jobs.warnings_if_due"),             # hourly
     ("hotspots_asked", "jiesu.hotspots.jobs.run_asked"),            # 立即发现热点 asked on the board
     ("hotspots", "jiesu.hotspots.jobs.run_if_due"),                 # daily
+    ("topic_effects", "jiesu.topics.services.refresh_effects"),     # 每月一题's effect, before the page finds it stale
     ("retrain", "jiesu.dispatch.jobs.retrain_if_due"),              # weekly at night, when a model is named
     ("accuracy_snapshots", "jiesu.dispatch.jobs.refresh_accuracy_snapshots"),  # hourly, while someone looks
+    ("calendar_coverage", "jiesu.workcal.jobs.warn_if_not_entered"),  # logs a year ahead without holidays, daily
 )
 
 
