@@ -44,9 +44,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as `python bench/kpi.py`, Python puts bench/ first on the path, where bench/calendar.py hides the standard
-# library's calendar (datetime.strptime then fails): the repository root instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 from bench.common import machine, peak_rss_mb  # noqa: E402
 

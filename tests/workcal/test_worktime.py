@@ -231,7 +231,7 @@ def test_a_year_without_its_holidays_is_named():
 
 def test_whole_days_skipped_give_what_the_day_by_day_walk_gives():
     """add_working_seconds and working_seconds_between pass whole working days without looking at their periods
-    (speed: bench/calendar.py); jiesu.demo.deadlines.FastClock, an independent table of the same calendar, agrees
+    (speed: bench/deadlines.py); jiesu.demo.deadlines.FastClock, an independent table of the same calendar, agrees
     on random spans across every holiday of 2025–2026, as the inverse of each other too."""
     import random
 

@@ -1,6 +1,6 @@
 """Deadline arithmetic on the working calendar (jiesu.workcal.worktime), per call, no database.
 
-    .venv/bin/python bench/calendar.py [--n 20000]
+    .venv/bin/python bench/deadlines.py [--n 20000]
 
 The calendar is chinese_calendar's 2024–2026 (what seed_reference loads); starts are spread over 2025–2026
 (holiday weeks included). Timed: add_limit for each step of the general class (dispatch 1 working day, sign 2
