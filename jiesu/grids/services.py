@@ -6,6 +6,7 @@ row, an event for every change, deadlines recomputed).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -621,6 +622,15 @@ def _track_point_problem(i, lon, lat, at, patrol, now):
     return None
 
 
+def _metres(value):
+    """A point's accuracy in metres, or None when it is no distance (missing, NaN, infinite, negative)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
 def add_points(user, patrol, points, skipped=None):
     """Record track points [(lon, lat, at: datetime | None, accuracy_m | None)] of an open patrol.
 
@@ -640,7 +650,7 @@ def add_points(user, patrol, points, skipped=None):
         if problem:
             left_out.append({"point": i, "message": problem})
             continue
-        rows.append(TrackPoint(patrol=patrol, at=at, lon=float(lon), lat=float(lat), accuracy_m=accuracy))
+        rows.append(TrackPoint(patrol=patrol, at=at, lon=float(lon), lat=float(lat), accuracy_m=_metres(accuracy)))
     if left_out and not rows:
         raise DomainError(left_out[0]["message"], field="points")
     if skipped is not None:

@@ -38,3 +38,16 @@ def test_one_bad_track_point_does_not_lose_the_batch(gw, client):
     assert [s["point"] for s in body["skipped"]] == [2, 4]
     assert "本市范围之外" in body["skipped"][0]["message"]
     assert Patrol.objects.get(pk=pid).points == 2
+
+
+def test_a_track_points_unreadable_accuracy_is_left_empty(gw, client):
+    """An accuracy that is no distance (NaN, negative) is not stored as one: the point is kept, its accuracy empty."""
+    from jiesu.grids.models import TrackPoint
+
+    c = as_user(client, gw.w1)
+    pid = c.post(f"{API}/patrols", {"grid": gw.g1.code}, content_type="application/json").json()["id"]
+    r = c.post(f"{API}/patrols/{pid}/points", {"points": [
+        {"lon": 116.385, "lat": 39.911, "accuracy": "nan"}, {"lon": 116.385, "lat": 39.912, "accuracy": -5},
+        {"lon": 116.385, "lat": 39.913, "accuracy": 12.5}]}, content_type="application/json")
+    assert r.json() == {"recorded": 3}
+    assert list(TrackPoint.objects.order_by("lat").values_list("accuracy_m", flat=True)) == [None, None, 12.5]
