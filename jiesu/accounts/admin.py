@@ -17,11 +17,20 @@ admin.site.site_url = "/"
 admin.site.login_form = AdminSignInForm  # the admin's login is locked as the site's is (accounts.signin)
 
 
+def say_new_key(request, token):
+    """The key of a token just made, shown this once (only its digest is kept: accounts.models.ApiToken)."""
+    from django.contrib import messages
+    from django.utils.translation import gettext
+
+    messages.warning(request, gettext("API token “%(name)s” key: %(key)s. It is shown only this once: copy it now.")
+                     % {"name": token.name, "key": token.key})
+
+
 class ApiTokenInline(admin.TabularInline):
     model = ApiToken
     extra = 0
-    fields = ("name", "key", "active", "created_at", "last_used_at")
-    readonly_fields = ("key", "created_at", "last_used_at")
+    fields = ("name", "hint", "active", "created_at", "last_used_at")
+    readonly_fields = ("hint", "created_at", "last_used_at")
 
 
 @admin.register(User)
@@ -47,6 +56,12 @@ class UserAdmin(BaseUserAdmin):
     inlines = [ApiTokenInline]
     actions = ["unlock_sign_in"]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for token in getattr(formset, "new_objects", ()):
+            if isinstance(token, ApiToken):
+                say_new_key(request, token)
+
     def user_change_password(self, request, id, form_url=""):
         """An administrator's reset of a user's password is recorded with who made it (the user's sessions end by
         themselves: the password's hash is part of every session's check)."""
@@ -68,13 +83,18 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "active", "created_at", "last_used_at")
+    list_display = ("name", "user", "hint", "active", "created_at", "last_used_at")
     list_filter = ("active",)
     search_fields = ("name", "user__username")
     raw_id_fields = ("user",)
     list_select_related = ("user",)
-    readonly_fields = ("key", "created_at", "last_used_at")
-    fields = ("name", "user", "active", "key", "created_at", "last_used_at")
+    readonly_fields = ("hint", "created_at", "last_used_at")
+    fields = ("name", "user", "active", "hint", "created_at", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            say_new_key(request, obj)
 
 
 

@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -54,10 +55,18 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
-class ApiToken(models.Model):
-    """A bearer token for systems calling the API (Authorization: Bearer <key>)."""
+def token_digest(key) -> str:
+    """What is kept of an API key: its SHA-256 (a 192-bit random key needs no salt or slow hash)."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
-    key = models.CharField(max_length=64, unique=True, default=new_token_key, verbose_name=_("key"))
+
+class ApiToken(models.Model):
+    """A bearer token for systems calling the API (Authorization: Bearer <key>). Only the key's digest is kept: the
+    key itself is known once, on the object that made it (`key`, shown once in the admin), and None when read back.
+    `hint` (its first six characters) tells tokens apart."""
+
+    digest = models.CharField(_("key digest (SHA-256)"), max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("key begins with"), max_length=12, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=80)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creation time"))
@@ -68,8 +77,18 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __init__(self, *args, key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+
     def __str__(self):
         return f"{self.name} ({self.user})"
+
+    def save(self, *args, **kwargs):
+        if not self.digest:  # a new token: its key made now, known to this object only
+            self.key = self.key or new_token_key()
+            self.digest, self.hint = token_digest(self.key), self.key[:6]
+        super().save(*args, **kwargs)
 
 
 class SignInEvent(models.Model):

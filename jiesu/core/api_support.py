@@ -33,10 +33,11 @@ class TokenAuth(HttpBearer):
     """Bearer tokens; a token's user is cached for 30 s per process (revocation takes effect within that)."""
 
     def authenticate(self, request, token):
-        from jiesu.accounts.models import ApiToken
+        from jiesu.accounts.models import ApiToken, token_digest
 
-        found = TOKENS.get_or_load(token, lambda: ApiToken.objects.select_related("user", "user__unit")
-                                   .filter(key=token, active=True).first())
+        digest = token_digest(token)
+        found = TOKENS.get_or_load(digest, lambda: ApiToken.objects.select_related("user", "user__unit")
+                                   .filter(digest=digest, active=True).first())
         if found is None or not found.user.is_active:
             return None
         now = timezone.now()
