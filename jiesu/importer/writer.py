@@ -360,7 +360,7 @@ class _Writer:
             mark = clock()
             self.lock_references(batch.references, tables)
             self.timings["references"] += clock() - mark
-        codes = secrets.token_hex(6 * len(keep)).upper()
+        codes = secrets.token_hex(6 * len(keep)).upper()  # 12 hex digits each, as tickets.models.new_query_code
         tickets = [self.ticket_row(pk, codes[12 * n:12 * n + 12], batch.tickets[i])
                    for n, (i, pk) in enumerate(zip(keep, ids))]
         events = [self.child_row(pk, row) for i, pk in zip(keep, ids) for row in batch.events[i]]

@@ -25,6 +25,7 @@ from jiesu.tickets import emergencies, lifecycle
 from jiesu.tickets.models import (
     Assignment, AssignmentRole, AssignmentState, Attachment, Callback, Channel, CloseReason, ExtensionRequest,
     Notice, NoticeKind, PlaceSource, RequestState, Resolved, ReturnRequest, Satisfied, SpecialClass, State, Ticket, TicketEvent,
+    new_query_code,
 )
 from jiesu.units.models import Unit, UnitKind
 from jiesu.workcal.services import current_calendar
@@ -410,24 +411,31 @@ def create_ticket(user, data: IntakeData, idempotency_key=None, at=None):
         citizen_user=user if user.role == "citizen" else None, place_source=data.place_source,
     )
     ticket.dispatch_due = due(now, time_limit_class(ticket), "dispatch")
-    try:
-        with transaction.atomic():
-            ticket.save()
-            for upload in data.attachments:
-                store_attachment(ticket, upload, user)
-            record_event(ticket, "intake", user, to_state=State.NEW, at=now, channel=data.channel,
-                         category=category.code if category else None,
-                         **({"no_place": data.no_place} if data.no_place else {}),
-                         **({"point_outside": data.point_outside} if data.point_outside else {}),
-                         **({"place": data.place_decided} if data.place_decided else {}))
-            emergencies.notify_dispatchers(ticket)  # not by phone: the dispatchers on duty call back
-    except IntegrityError:
-        if key:
-            existing = Ticket.objects.filter(idempotency_key=key).first()
-            if existing:
-                return existing, False
-        raise
-    return ticket, True
+    for attempt in range(QUERY_CODE_TRIES):
+        try:
+            with transaction.atomic():
+                ticket.save()
+                for upload in data.attachments:
+                    store_attachment(ticket, upload, user)
+                record_event(ticket, "intake", user, to_state=State.NEW, at=now, channel=data.channel,
+                             category=category.code if category else None,
+                             **({"no_place": data.no_place} if data.no_place else {}),
+                             **({"point_outside": data.point_outside} if data.point_outside else {}),
+                             **({"place": data.place_decided} if data.place_decided else {}))
+                emergencies.notify_dispatchers(ticket)  # not by phone: the dispatchers on duty call back
+            return ticket, True
+        except IntegrityError:
+            if key:
+                existing = Ticket.objects.filter(idempotency_key=key).first()
+                if existing:
+                    return existing, False
+            if attempt + 1 == QUERY_CODE_TRIES or not Ticket.objects.filter(query_code=ticket.query_code).exists():
+                raise
+            ticket.pk, ticket.query_code = None, new_query_code()  # drawn a code already taken: draw again
+
+
+#: Tries at a query code not taken (each a 48-bit draw: a second one is already rare).
+QUERY_CODE_TRIES = 3
 
 
 @transaction.atomic

@@ -232,6 +232,7 @@ class Samples:
 
     def __init__(self):
         from jiesu.accounts.models import User
+        from jiesu.core.scoping import visible_tickets
         from jiesu.dispatch.models import AutoDispatchRule
         from jiesu.grids.models import GridDuty, GridMember, Patrol
         from jiesu.hotspots.models import Hotspot
@@ -246,8 +247,9 @@ class Samples:
             "street": open_ticket_of(STREET),
             "street2": open_ticket_of(STREET2),
             "citizen": Ticket.objects.filter(citizen_user=citizen).order_by("pk").first(),
-            "dept": Ticket.objects.filter(assignments__unit__code=DEPARTMENT, assignments__active=True)
-                          .exclude(street__code__in=(STREET, STREET2)).order_by("pk").first(),
+            "dept": Ticket.objects.filter(assignments__unit__code=DEPARTMENT, assignments__active=True,
+                                          pk__in=visible_tickets(User.objects.get(username="district")).values("pk"))
+                          .exclude(street__code__in=(STREET, STREET2)).order_by("pk").first(),  # one the district reads
         }
         missing = [name for name, ticket in self.tickets.items() if ticket is None]
         assert not missing, f"the demo city has no sample ticket for {missing}"
