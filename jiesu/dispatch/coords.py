@@ -81,12 +81,6 @@ def negative_field(lon, lat, inside) -> str | None:
     return "lon" if lon < 0 else "lat"
 
 
-def sign_hint(lon, lat, inside):
-    """(field, 「中国境内经度和纬度都是正数（东经、北纬）：请去掉负号。」) when negative_field names one, else None."""
-    field = negative_field(lon, lat, inside)
-    return None if field is None else (field, sign_advice())
-
-
 def sign_advice() -> str:
     from django.utils.translation import gettext
 

@@ -253,24 +253,10 @@ def create(request, payload: TicketIn):
 
         duplicates.flag_repeats_quietly(request.user, ticket)
     return (201 if created else 200), {**ticket_out(request.user, ticket), "emergency": _emergency(request.user, ticket),
-                                       "place_note": _point_dropped(data, ticket)}
+                                       "place_note": _place_note(data, ticket)}
 
 
-def chosen_not_taken_words(decided):
-    """「选定的位置（景山街道）未采用：坐标（WGS-84）落在东华门街道……」 when intake's point overrode the place chosen
-    (tickets.services.note_chosen_not_taken), else None. The API's place_note and the ticket's history."""
-    from django.utils.translation import gettext as _
-
-    from jiesu.dispatch.wording import word
-    from jiesu.tickets.queries import stored_parts
-
-    if not (decided or {}).get("chosen_not_taken"):
-        return None
-    return _("The place chosen (%(chosen)s) is not taken: %(reason)s.") % {
-        "chosen": decided["chosen_not_taken"], "reason": word(stored_parts(decided["reason"]))}
-
-
-def _point_dropped(data, ticket):
+def _place_note(data, ticket):
     """The answer's word on a point outside the city that intake left out, or on the place chosen that the point
     overrode; None when there is nothing to say."""
     from django.utils.translation import gettext as _
@@ -278,6 +264,8 @@ def _point_dropped(data, ticket):
     from jiesu.dispatch.coords import sign_advice
 
     if data.point_outside is None:
+        from jiesu.tickets.queries import chosen_not_taken_words
+
         return chosen_not_taken_words(data.place_decided)
     if ticket.district_id is None:
         said = _("The coordinates lie outside the city: the request is recorded without them (kept in its history) "

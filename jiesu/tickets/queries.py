@@ -153,6 +153,17 @@ def unplaced_note(events):
     return _(NO_REASON_KEPT)
 
 
+def chosen_not_taken_words(decided):
+    """「选定的位置（景山街道）未采用：坐标（WGS-84）落在东华门街道……」 when intake's point overrode the place chosen
+    (tickets.services.note_chosen_not_taken), else None. The API's place_note and the ticket's history."""
+    from jiesu.dispatch.wording import word
+
+    if not (decided or {}).get("chosen_not_taken"):
+        return None
+    return _("The place chosen (%(chosen)s) is not taken: %(reason)s.") % {
+        "chosen": decided["chosen_not_taken"], "reason": word(stored_parts(decided["reason"]))}
+
+
 def stored_parts(value):
     """Reason parts (wording.word) as JSON keeps them, lists for tuples, as parts again: a pair [key, args] whose
     args are null, an object or a list of parts is a part; anything else is as it is (a name, a number)."""

@@ -21,19 +21,19 @@ def in_beijing(lon, lat):
 
 def test_the_field_with_the_minus_sign_is_named():
     with translation.override("zh-hans"):
-        assert coords.sign_hint(-116.40, 39.91, in_beijing) == ("lon", SIGN_ZH)
-        assert coords.sign_hint(116.40, -39.91, in_beijing) == ("lat", SIGN_ZH)
-        assert coords.sign_hint(-116.40, -39.91, in_beijing) == ("lon", SIGN_ZH)
+        assert coords.negative_field(-116.40, 39.91, in_beijing) == "lon" and coords.sign_advice() == SIGN_ZH
+        assert coords.negative_field(116.40, -39.91, in_beijing) == "lat"
+        assert coords.negative_field(-116.40, -39.91, in_beijing) == "lon"
     with translation.override("en"):
-        assert coords.sign_hint(-116.40, 39.91, in_beijing)[1] == (
+        assert coords.sign_advice() == (
             "In China longitude and latitude are both positive (east, north): remove the minus sign.")
 
 
 def test_no_hint_for_a_point_that_is_wrong_otherwise():
-    assert coords.sign_hint(116.40, 39.91, in_beijing) is None, "the city itself: nothing to say"
-    assert coords.sign_hint(-74.0, 40.7, in_beijing) is None, "New York: not the city with its sign taken off"
-    assert coords.sign_hint(-39.91, 116.40, in_beijing) is None, "swapped as well: not a sign slip"
-    assert coords.sign_hint("abc", 39.9, in_beijing) is None and coords.sign_hint(float("nan"), 39.9, in_beijing) is None
+    assert coords.negative_field(116.40, 39.91, in_beijing) is None, "the city itself: nothing to say"
+    assert coords.negative_field(-74.0, 40.7, in_beijing) is None, "New York: not the city with its sign taken off"
+    assert coords.negative_field(-39.91, 116.40, in_beijing) is None, "swapped as well: not a sign slip"
+    assert coords.negative_field("abc", 39.9, in_beijing) is None and coords.negative_field(float("nan"), 39.9, in_beijing) is None
 
 
 def test_the_reason_of_a_point_outside_the_city_says_the_sign(dispatch_db):  # noqa: F811

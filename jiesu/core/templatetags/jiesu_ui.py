@@ -206,7 +206,7 @@ def event_details(event):
         except ValueError:
             pass
     if kind == "intake" and (p.get("place") or {}).get("chosen_not_taken"):
-        from jiesu.tickets.api import chosen_not_taken_words
+        from jiesu.tickets.queries import chosen_not_taken_words
 
         out.append(chosen_not_taken_words(p["place"]))
     if kind == "dispatch":
