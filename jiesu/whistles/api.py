@@ -280,7 +280,8 @@ def task_status(t, now=None):
     return rules.task_status(t.due, t.state, t.done_at, now or timezone.now())
 
 
-def whistle_out(whistle):
+def whistle_out(whistle, user=None):
+    """One whistle as the API gives it; with `user`, only the ratings that user reads (scoping.own_figures)."""
     whistle = Whistle.objects.select_related("level", "unit", "district", "place").get(pk=whistle.pk)
     now = timezone.now()
     return {
@@ -309,7 +310,7 @@ def whistle_out(whistle):
                   for t in whistle.tasks.select_related("unit")],
         "ratings": [{"unit": _ref(r.unit), "by": r.by, "timeliness": r.timeliness, "effort": r.effort,
                      "result": r.result, "score": r.score, "comment": r.comment, "at": r.at}
-                    for r in whistle.ratings.select_related("unit")],
+                    for r in scoping.own_figures(user, whistle.ratings.select_related("unit"))],
     }
 
 
@@ -355,7 +356,7 @@ def raise_whistle(request, payload: WhistleIn):
                        level=payload.level, mode=payload.mode, address=payload.address, lon=payload.lon,
                        lat=payload.lat, place_code=payload.place, tickets=list(payload.tickets),
                        summons=[(s.unit, s.form, s.due or None) for s in payload.summons])
-    return 201, whistle_out(services.raise_whistle(request.user, data))
+    return 201, whistle_out(services.raise_whistle(request.user, data), request.user)
 
 
 @router.get("/suggestions", response=list[Suggestion], summary="Units to summon: duty list and past solvers")
@@ -379,7 +380,8 @@ def suggestions(request, tickets: str = "", place: str = "", trigger: str = ""):
 @router.get("/stats", summary="Statistics of the whistles you may see")
 def statistics(request, date_from: date | None = None, date_to: date | None = None):
     qs = stats.in_period(scoping.visible_whistles(request.user), date_from, date_to)
-    return {"summary": stats.summary(qs), "counts": stats.counts(qs), "report_on_time": stats.report_on_time(qs)}
+    return {"summary": stats.summary(qs, user=request.user), "counts": stats.counts(qs),
+            "report_on_time": stats.report_on_time(qs, user=request.user)}
 
 
 @router.get("/ratings", summary="Ratings rolled up per unit and month (feeds the assessment pages)")
@@ -387,7 +389,7 @@ def ratings(request, month: str = ""):
     from jiesu.kpi.services import parse_month
 
     month = f"{parse_month(month):%Y-%m}" if month.strip() else None
-    return stats.unit_month_ratings(month, whistles=scoping.visible_whistles(request.user))
+    return stats.unit_month_ratings(month, whistles=scoping.visible_whistles(request.user), user=request.user)
 
 
 @router.get("/notices", response=list[NoticeOut], summary="督办 notices and reports to the district for your unit")
@@ -402,7 +404,7 @@ def notices(request, unread_only: bool = False):
 
 @router.get("/{int:pk}", response=WhistleOut, summary="One whistle: summons, check-ins, tasks, ratings")
 def detail(request, pk: int):
-    return whistle_out(_visible(request, pk))
+    return whistle_out(_visible(request, pk), request.user)
 
 
 @router.get("/{int:pk}/events", response=list[EventOut], summary="The whistle's timeline")
@@ -411,50 +413,51 @@ def events(request, pk: int):
     return [{"at": e.at, "kind": e.kind, "actor": str(e.actor) if e.actor_id else None,
              "unit": e.actor_unit.name if e.actor_unit_id else None, "from_state": e.from_state,
              "to_state": e.to_state, "note": e.note, "payload": e.payload}
-            for e in whistle.events.select_related("actor", "actor_unit")]
+            for e in scoping.timeline_for(request.user, whistle, whistle.events.select_related("actor", "actor_unit"))]
 
 
 @router.post("/{int:pk}/approve", response=WhistleOut, summary="Sign (or refuse) the next approval step")
 def approve(request, pk: int, payload: Decision):
-    return whistle_out(services.approve(request.user, _visible(request, pk), payload.approved, payload.note))
+    return whistle_out(services.approve(request.user, _visible(request, pk), payload.approved, payload.note),
+                       request.user)
 
 
 @router.post("/{int:pk}/attachments", response=WhistleOut, summary="Add photos or documents (multipart: files)")
 def attachments(request, pk: int, files: File[list[UploadedFile]]):
-    return whistle_out(services.attach(request.user, _visible(request, pk), files))
+    return whistle_out(services.attach(request.user, _visible(request, pk), files), request.user)
 
 
 @router.post("/{int:pk}/review", response=WhistleOut, summary="Review a quick whistle afterwards")
 def review(request, pk: int, payload: Note):
-    return whistle_out(services.review(request.user, _visible(request, pk), payload.note))
+    return whistle_out(services.review(request.user, _visible(request, pk), payload.note), request.user)
 
 
 @router.post("/{int:pk}/summons", response=WhistleOut, summary="Summon one more unit")
 def add_summons(request, pk: int, payload: SummonsIn):
     whistle = _visible(request, pk)
     services.summon(request.user, whistle, payload.unit, payload.form, payload.due or None)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/summons/{int:sid}/check-in", response=WhistleOut, summary="Check in (报到)")
 def check_in(request, pk: int, sid: int, payload: CheckIn):
     whistle = _visible(request, pk)
     services.check_in(request.user, _summons(whistle, sid), payload.person, payload.lon, payload.lat, payload.note)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/summons/{int:sid}/objection", response=WhistleOut, summary="Object (not our matter)")
 def objection(request, pk: int, sid: int, payload: Reason):
     whistle = _visible(request, pk)
     services.object_to(request.user, _summons(whistle, sid), payload.reason)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/summons/{int:sid}/decision", response=WhistleOut, summary="Decide an objection")
 def decision(request, pk: int, sid: int, payload: Uphold):
     whistle = _visible(request, pk)
     services.decide_objection(request.user, _summons(whistle, sid), payload.uphold, payload.note)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/summons/{int:sid}/withdraw", response=WhistleOut,
@@ -462,21 +465,21 @@ def decision(request, pk: int, sid: int, payload: Uphold):
 def withdraw(request, pk: int, sid: int, payload: Reason):
     whistle = _visible(request, pk)
     services.withdraw(request.user, _summons(whistle, sid), payload.reason)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/tasks", response={201: WhistleOut}, summary="Add a task to the list (清单)")
 def add_task(request, pk: int, payload: TaskIn):
     whistle = _visible(request, pk)
     services.add_task(request.user, whistle, payload.unit, payload.title, payload.criterion, payload.due or None)
-    return 201, whistle_out(whistle)
+    return 201, whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/tasks/{int:tid}/progress", response=WhistleOut, summary="Report progress or completion")
 def progress(request, pk: int, tid: int, payload: ProgressIn):
     whistle = _visible(request, pk)
     services.report_progress(request.user, _task(whistle, tid), payload.text, payload.done)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/tasks/{int:tid}/evidence", response=WhistleOut,
@@ -485,35 +488,36 @@ def progress_with_evidence(request, pk: int, tid: int, text: str = Form(...), do
                            files: File[list[UploadedFile]] = None):
     whistle = _visible(request, pk)
     services.report_progress(request.user, _task(whistle, tid), text, done, files or [])
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/tasks/{int:tid}/acceptance", response=WhistleOut, summary="Accept or send back a task")
 def acceptance(request, pk: int, tid: int, payload: TaskAcceptIn):
     whistle = _visible(request, pk)
     services.accept_task(request.user, _task(whistle, tid), payload.accept, payload.note)
-    return whistle_out(whistle)
+    return whistle_out(whistle, request.user)
 
 
 @router.post("/{int:pk}/close", response=WhistleOut, summary="Close (every task accepted); tickets get the result")
 def close(request, pk: int, payload: ResultIn):
-    return whistle_out(services.close(request.user, _visible(request, pk), payload.result))
+    return whistle_out(services.close(request.user, _visible(request, pk), payload.result), request.user)
 
 
 @router.post("/{int:pk}/cancel", response=WhistleOut, summary="Cancel the whistle")
 def cancel(request, pk: int, payload: Reason):
-    return whistle_out(services.cancel(request.user, _visible(request, pk), payload.reason))
+    return whistle_out(services.cancel(request.user, _visible(request, pk), payload.reason), request.user)
 
 
 @router.post("/{int:pk}/supervise", response=WhistleOut, summary="督办: a supervision notice to a summoned unit")
 def supervise(request, pk: int, payload: UnitText):
-    return whistle_out(services.supervise(request.user, _visible(request, pk), payload.unit, payload.text))
+    return whistle_out(services.supervise(request.user, _visible(request, pk), payload.unit, payload.text),
+                       request.user)
 
 
 @router.post("/{int:pk}/report-to-district", response=WhistleOut, summary="Report a refusing unit (Art.44)")
 def report_to_district(request, pk: int, payload: UnitReason):
     return whistle_out(services.report_to_district(request.user, _visible(request, pk), payload.unit,
-                                                   payload.reason))
+                                                   payload.reason), request.user)
 
 
 @router.post("/{int:pk}/ratings", response={201: WhistleOut}, summary="Rate a unit (street: summoned; district: both)")
@@ -521,7 +525,7 @@ def rate(request, pk: int, payload: RatingIn):
     whistle = _visible(request, pk)
     services.rate(request.user, whistle, payload.unit, payload.timeliness, payload.effort, payload.result,
                   payload.comment)
-    return 201, whistle_out(whistle)
+    return 201, whistle_out(whistle, request.user)
 
 
 __all__ = ["router", "Summons", "Task"]

@@ -37,6 +37,26 @@ def visible_whistles(user, queryset=None):
     return qs.filter(condition)
 
 
+def own_figures(user, rows):
+    """Per-unit rows of visible whistles (Summons, Rating: check-in times, on-time rates, ratings) that `user` may
+    read: all for the city and administrators; else those of whistles its unit raised or its district holds,
+    and its own unit's. A department summoned with others reads its own figures, never theirs."""
+    if user is None or user.is_superuser or is_city_wide(user):
+        return rows
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id is None:
+        return rows.none()
+    return rows.filter(Q(whistle__unit_id=unit_id) | Q(whistle__district_id=unit_id) | Q(unit_id=unit_id))
+
+
+def timeline_for(user, whistle, events):
+    """The whistle's events `user` may read: a summoned unit does not read how the others were rated."""
+    if user is None or user.is_superuser or is_city_wide(user) or getattr(user, "unit_id", None) in (
+            whistle.unit_id, whistle.district_id):
+        return events
+    return events.exclude(Q(kind="rate") & ~Q(payload__unit=getattr(user.unit, "name", "")))
+
+
 def can_view(user, whistle):
     if not user or not user.is_authenticated:
         return False

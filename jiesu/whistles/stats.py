@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from jiesu.tickets.models import State as TicketState
-from jiesu.whistles import rules
+from jiesu.whistles import rules, scoping
 from jiesu.whistles.models import Rating, Summons, SummonsState, Trigger, WhistleState
 
 
@@ -44,14 +44,19 @@ def _hours(duration):
     return round(duration.total_seconds() / 3600, 1) if duration is not None else None
 
 
-def report_on_time(whistles, now=None):
+def _summons(whistles, user):
+    """The summons of these whistles whose figures `user` reads (None: every one)."""
+    return scoping.own_figures(user, Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False))
+
+
+def report_on_time(whistles, now=None, user=None):
     """Per summoned unit: summoned, on time, late, missing, on-time rate, mean hours from summons to check-in
-    (best first)."""
+    (best first). With `user`, only the units whose figures that user reads (scoping.own_figures)."""
     now = now or timezone.now()
     per_unit = defaultdict(list)
     speed = defaultdict(list)
     names = {}
-    summons = (Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+    summons = (_summons(whistles, user)
                .values_list("unit_id", "unit__name", "report_due", "checked_in_at", "state", "whistle__closed_at",
                             "summoned_at"))
     for unit_id, name, due, checked_in_at, state, ended_at, summoned_at in summons:
@@ -69,13 +74,14 @@ def report_on_time(whistles, now=None):
     return out
 
 
-def summary(whistles, now=None):
-    """The headline figures: closure time, units per whistle, over-summoning, tickets closed by whistles."""
+def summary(whistles, now=None, user=None):
+    """The headline figures: closure time, units per whistle, over-summoning, tickets closed by whistles. With
+    `user`, the check-in figures and over-summoning count only the units whose figures that user reads."""
     closed = whistles.filter(state=WhistleState.CLOSED)
     mean_close = rules.mean_duration(closed.values_list("created_at", "closed_at"))
-    summons = list(Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
-                   .values_list("whistle_id", "unit_id", "state"))
-    per_whistle = Counter(w for w, _u, _s in summons)
+    per_whistle = Counter(Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
+                          .values_list("whistle_id", flat=True))
+    summons = list(_summons(whistles, user).values_list("whistle_id", "unit_id", "state"))
     closed_ids = set(closed.values_list("id", flat=True))
     task_pairs = set(closed.values_list("tasks__whistle_id", "tasks__unit_id"))
     over = rules.over_summoning_share(((w, u), (w, u) in task_pairs and s != SummonsState.RELEASED)
@@ -85,15 +91,14 @@ def summary(whistles, now=None):
         "ticket_id").distinct().count()
     statuses = [rules.checkin_status(d, c, now or timezone.now(), s == SummonsState.OBJECTED,
                                      s == SummonsState.RELEASED, ended_at)
-                for d, c, s, ended_at in Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False)
-                .values_list("report_due", "checked_in_at", "state", "whistle__closed_at")]
+                for d, c, s, ended_at in _summons(whistles, user).values_list("report_due", "checked_in_at", "state", "whistle__closed_at")]
     return {
         "whistles": whistles.count(),
         "open": whistles.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).count(),
         "closed": len(closed_ids),
         "mean_hours_to_close": _hours(mean_close),
         "mean_hours_to_report": _hours(rules.mean_duration(
-            Summons.objects.filter(whistle__in=whistles, summoned_at__isnull=False, checked_in_at__isnull=False)
+            _summons(whistles, user).filter(checked_in_at__isnull=False)
             .values_list("summoned_at", "checked_in_at"))),
         "units_per_whistle": round(sum(per_whistle.values()) / len(per_whistle), 2) if per_whistle else None,
         "over_summoning_share": over,
@@ -103,9 +108,12 @@ def summary(whistles, now=None):
     }
 
 
-def rating_rollup(whistles=None, month=None, unit_ids=None):
-    """Ratings per unit and month (the assessment pages read this): see rules.rollup for the formula."""
+def rating_rollup(whistles=None, month=None, unit_ids=None, user=None):
+    """Ratings per unit and month (the assessment pages read this): see rules.rollup for the formula. With
+    `user`, only the ratings that user reads (scoping.own_figures)."""
     ratings = Rating.objects.all() if whistles is None else Rating.objects.filter(whistle__in=whistles)
+    if user is not None:
+        ratings = scoping.own_figures(user, ratings)
     if unit_ids is not None:
         ratings = ratings.filter(unit_id__in=list(unit_ids))
     if month:
@@ -121,11 +129,12 @@ def rating_rollup(whistles=None, month=None, unit_ids=None):
     return rules.rollup(rows)
 
 
-def unit_month_ratings(month=None, unit_ids=None, whistles=None):
+def unit_month_ratings(month=None, unit_ids=None, whistles=None, user=None):
     """Whistle ratings per unit and month, as plain dicts: the entry point for the assessment pages.
 
     month: 'YYYY-MM' or None (every month); unit_ids: only these units; whistles: only ratings
-    of these whistles (e.g. scoping.visible_whistles(user)); default every whistle. Each row:
+    of these whistles (e.g. scoping.visible_whistles(user)); default every whistle; user: only the ratings
+    that user reads (a summoned department: its own). Each row:
     unit_id, unit, month, count, street_count, district_count, timeliness, effort, result
     (means, 1–5), street_score, district_score and score (0.7 street + 0.3 district).
     """
@@ -133,4 +142,4 @@ def unit_month_ratings(month=None, unit_ids=None, whistles=None):
              "street_count": r.street_count, "district_count": r.district_count, "timeliness": r.timeliness,
              "effort": r.effort, "result": r.result, "street_score": r.street_score,
              "district_score": r.district_score, "score": r.score}
-            for r in rating_rollup(whistles, month, unit_ids)]
+            for r in rating_rollup(whistles, month, unit_ids, user)]

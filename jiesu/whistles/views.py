@@ -246,7 +246,7 @@ def detail(request, pk):
     chain = list(whistle.level.approval_chain)
     approvals = list(whistle.approvals.select_related("by"))
     chain_state = rules.chain_state(chain, [(a.approved, a.by_id) for a in approvals])
-    ratings = list(whistle.ratings.select_related("unit", "rater"))
+    ratings = list(scoping.own_figures(user, whistle.ratings.select_related("unit", "rater")))
     rated = {(r.unit_id, r.by) for r in ratings}
     rate_targets = []
     if whistle.state == WhistleState.CLOSED:
@@ -259,7 +259,8 @@ def detail(request, pk):
     open_summons = [s for s in summons if s.state != SummonsState.RELEASED]
     return render(request, "whistles/detail.html", {
         "w": whistle, "state_class": STATE_CLASS.get(whistle.state, ""), "summons": summons, "tasks": tasks,
-        "events": whistle.events.select_related("actor", "actor_unit", "summons__unit", "task"),
+        "events": scoping.timeline_for(user, whistle, whistle.events.select_related("actor", "actor_unit",
+                                                                                     "summons__unit", "task")),
         "tickets": whistle.tickets.select_related("street"), "attachments": whistle.attachments.all(),
         "chain": [{"name": name, "approval": next((a for a in approvals if a.step == i), None),
                    "position": Position(position).label if position else "",
@@ -397,10 +398,11 @@ def statistics(request):
     counts = stats.counts(qs)
     months = counts["by_month"]
     peak = max((n for _m, n in months), default=0)
-    rollup = stats.rating_rollup(qs)
+    rollup = stats.rating_rollup(qs, user=request.user)
     latest = max((r.month for r in rollup), default=None)
     return render(request, "whistles/stats.html", {
-        "summary": stats.summary(qs), "counts": counts, "on_time": stats.report_on_time(qs),
+        "summary": stats.summary(qs, user=request.user), "counts": counts,
+        "on_time": stats.report_on_time(qs, user=request.user),
         "months": [{"month": m, "n": n, "pct": round(100 * n / peak) if peak else 0} for m, n in months],
         "rollup": [r for r in rollup if r.month == latest][:30], "latest_month": latest,
         "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""),
