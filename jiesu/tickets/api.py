@@ -14,7 +14,7 @@ from jiesu.core.api_support import Coordinate, Flag, LoggedInSession, RecordId, 
 from jiesu.core.errors import Forbidden
 from jiesu.core.text_masking import notes_for, text_for
 from jiesu.dispatch.models import SuggestionSource
-from jiesu.tickets import logged, queries, services
+from jiesu.tickets import citizen, logged, queries, services
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.services import IntakeData
 
@@ -229,6 +229,7 @@ def ticket_out(user, ticket):
         "grid": ticket.grid.code if ticket.grid_id else None,
         "lead_unit": ticket.lead_unit.name if ticket.lead_unit_id else None,
         "actions": services.available_actions(user, ticket),
+        **({"reply_text": citizen.reply_for_citizen(ticket)} if user.role == Role.CITIZEN else {}),
     }
 
 
@@ -340,7 +341,8 @@ def events(request, ticket_id: int):
     rows = ticket.events.select_related("actor", "actor_unit")
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
         return [{"at": e.at, "kind": e.kind, "actor": None, "unit": None, "from_state": e.from_state,
-                 "to_state": e.to_state, "note": e.note if e.kind in CITIZEN_EVENT_NOTES else "", "payload": {}}
+                 "to_state": e.to_state, "note": citizen.answer_words(e) if e.kind in CITIZEN_EVENT_NOTES else "",
+                 "payload": {}}
                 for e in rows.filter(kind__in=CITIZEN_EVENT_KINDS)]
     note_read = notes_for(request.user, ticket)
     return [{"at": e.at, "kind": e.kind, "actor": str(e.actor) if e.actor else None,

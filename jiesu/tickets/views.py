@@ -27,7 +27,7 @@ from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import SuggestionSource
-from jiesu.tickets import emergencies, logged, queries, queue_marks, services
+from jiesu.tickets import citizen, emergencies, logged, queries, queue_marks, services
 from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
 from jiesu.tickets.models import (
     AssignmentRole, AssignmentState, RequestState, Resolved, Satisfied, SpecialClass, State, TicketEvent,
@@ -402,7 +402,7 @@ def shown_actions(user, ticket, parts):
 def ticket_detail(request, pk):
     ticket = get_visible_ticket(request, pk)
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
-        return render(request, "tickets/progress.html", {"ticket": ticket, "own": True})
+        return render(request, "tickets/progress.html", {**citizen.progress(ticket), "own": True})
     kept = request.session.pop("kept", None)
     services.mark_notices_read(request.user, ticket)
     parts = queries.ticket_page_parts(ticket)
@@ -614,4 +614,5 @@ def track(request):
     ticket = queries.public_progress(code) if code else None
     if code and ticket is None:
         signin.record(signin.Kind.TRACK_MISS, request)
-    return render(request, "tickets/track.html", {"code": code, "ticket": ticket, "searched": bool(code)})
+    return render(request, "tickets/track.html", {"code": code, "searched": bool(code),
+                                                  **(citizen.progress(ticket) if ticket else {})})
