@@ -19,7 +19,8 @@ from jiesu.core.params import MAX_ID
 #: How long a poll waits for a gap to fill before it takes it for a rollback (an intake's transaction lasts
 #: milliseconds; an import's batch of 5,000 rows, seconds).
 GRACE_S = 120
-#: The most held ranges a cursor carries (past them, the cursor moves on: a page never sends a long list).
+#: The most held ranges a cursor carries (a page never sends a long list). Past them the rows read above are left
+#: unread for a later poll (advance_taking): a gap is never passed without its grace.
 MAX_HELD = 20
 
 
@@ -46,17 +47,37 @@ def advance(cursor, ids, now, grace=GRACE_S):
 def advance_over(cursor, ranges, now, grace=GRACE_S):
     """`advance` after a poll that read the ids of `ranges` ((first, last), …, ascending): an import's 100,000
     rows are two numbers, not 100,000."""
-    after = cursor.after
-    known = ranges_of_ranges(sorted(list(cursor.held) + list(ranges)))
-    for index, (first, last) in enumerate(known):
-        if first == after + 1 or waited_enough(cursor, after, now, grace):
-            after = last
-            continue
-        held = known[index:]
-        if len(held) > MAX_HELD:
-            return Cursor(held[-MAX_HELD - 1][1], held[-MAX_HELD:], now)
-        return Cursor(after, held, cursor.since if after == cursor.after and cursor.since is not None else now)
-    return Cursor(after)
+    return advance_taking(cursor, ranges, now, grace)[0]
+
+
+def advance_taking(cursor, ranges, now, grace=GRACE_S):
+    """(the cursor after a poll that read `ranges`, the ranges of them it took): it moves over the ids that follow
+    `after` and stops below the first gap, unless it has waited `grace` seconds at that very gap, holding what it
+    read above. With more than MAX_HELD gaps open (two importers whose id blocks interleave) it keeps every gap and
+    every range it held before, and leaves unread the ranges it cannot hold: the caller announces only the rows of
+    the ranges taken, and a later poll reads the others again. Before, it moved on over the lowest gaps without
+    their grace, and a row committed late into one of them was never announced."""
+    after, held, taken = cursor.after, [], []
+    marked = sorted([(first, last, True) for first, last in cursor.held]
+                    + [(first, last, False) for first, last in ranges])
+    old_left = len(cursor.held)
+    for index, (first, last, was_held) in enumerate(marked):
+        old_left -= was_held
+        joins_next = index + 1 < len(marked) and marked[index + 1][2] and marked[index + 1][0] <= last + 1
+        if not held and (first <= after + 1 or waited_enough(cursor, after, now, grace)):
+            after = max(after, last)
+        elif held and first <= held[-1][1] + 1:
+            held[-1][1] = max(held[-1][1], last)
+        elif was_held or joins_next or len(held) + old_left < MAX_HELD:
+            held.append([first, last])
+        else:
+            continue  # no room: left unread, read again by a later poll
+        if not was_held:
+            taken.append((first, last))
+    if not held:
+        return Cursor(after), taken
+    since = cursor.since if after == cursor.after and cursor.since is not None else now
+    return Cursor(after, tuple((first, last) for first, last in held), since), taken
 
 
 def within(cursor, last):

@@ -171,7 +171,7 @@ def waiting_since(user, cursor, district=None, now=None):
     The id range is read for every ticket, those `user` may not read too, so that a gap is a ticket not yet
     committed, not one out of their sight; then the new ones awaiting dispatch that `user` may read."""
     ranges, highest = unread_ranges(Ticket._meta.db_table, cursor, POLL_SPAN)
-    moved = id_cursor.advance_over(cursor, ranges, now or time.time())
+    moved, ranges = id_cursor.advance_taking(cursor, ranges, now or time.time())  # those it could not hold: later
     if not ranges:  # nothing new: a cursor above the last id (a restored database) is brought back to it
         return id_cursor.within(moved, highest), []
     new = Ticket.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), state=State.NEW)
@@ -189,7 +189,7 @@ def queue_entries_since(cursor, now=None):
     kind: filtering on the states first would read the same range again at every poll until one came), then those
     of the ranges that made a ticket 新建 again."""
     ranges, highest = unread_ranges(TicketEvent._meta.db_table, cursor, POLL_SPAN)
-    moved = id_cursor.advance_over(cursor, ranges, now or time.time())
+    moved, ranges = id_cursor.advance_taking(cursor, ranges, now or time.time())
     if not ranges:
         return id_cursor.within(moved, highest), {}
     rows = (TicketEvent.objects.filter(pk__range=(ranges[0][0], ranges[-1][1]), to_state=State.NEW)

@@ -41,11 +41,28 @@ def test_after_passing_an_old_gap_a_new_gap_waits_its_own_time():
     assert advance(held, [], NOW + GRACE_S) == Cursor(12, ((14, 14),), NOW + GRACE_S)
 
 
-def test_a_cursor_holds_at_most_max_held_ranges():
+def test_a_cursor_holds_at_most_max_held_ranges_and_never_passes_a_gap_without_its_grace():
+    """Past MAX_HELD gaps the cursor moved on over the lowest without their grace (a row committed late into one
+    was never announced); now it stays below the lowest and leaves the ranges above the ones it holds unread."""
+    from jiesu.core.id_cursor import advance_taking
+
     ids = list(range(12, 12 + 2 * (MAX_HELD + 5), 2))
-    moved = advance(Cursor(10), ids, NOW)
-    assert len(moved.held) == MAX_HELD and moved.held[-1] == (ids[-1], ids[-1])
-    assert moved.after == ids[-MAX_HELD - 1]
+    moved, taken = advance_taking(Cursor(10), [(pk, pk) for pk in ids], NOW)
+    assert moved == advance(Cursor(10), ids, NOW)
+    assert moved.after == 10 and len(moved.held) == MAX_HELD and moved.held[-1] == (ids[MAX_HELD - 1],) * 2
+    assert taken == [(pk, pk) for pk in ids[:MAX_HELD]]
+    assert advance(moved, [11], NOW + 1).after == ids[0]  # the lowest gap filled: the cursor moves over it
+
+
+def test_a_range_read_inside_a_gap_when_the_cursor_is_full_is_left_unread_not_the_old_ones_dropped():
+    """The ranges held before were announced: dropping one would announce it again; a new one that would need a
+    range more is left for a later poll."""
+    from jiesu.core.id_cursor import advance_taking
+
+    full = Cursor(10, tuple((pk, pk) for pk in range(20, 20 + 10 * MAX_HELD, 10)), NOW)
+    moved, taken = advance_taking(full, [(15, 15), (29, 29), (1000, 1005)], NOW + 1)
+    assert moved.held[:2] == ((20, 20), (29, 30)) and len(moved.held) == MAX_HELD and moved.after == 10
+    assert taken == [(29, 29)] and moved.since == NOW
 
 
 def test_a_page_text_is_read_and_clipped_to_above_its_cursor():
