@@ -103,7 +103,7 @@ def spent(before, pids):
 
 
 def run(args):
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DEBUG="0")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jiesu.settings", JIESU_DEBUG="0", JIESU_DEMO="1")  # a throw-away city
     tmp = tempfile.mkdtemp(prefix="jiesu-bench-")
     env["JIESU_VAR_DIR"] = tmp
     if args.db == "sqlite":

@@ -8,7 +8,10 @@ PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("JIESU_VAR_DIR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("JIESU_SECRET_KEY", "jiesu-demo-insecure-key-change-me-in-production")
+# The demo's key and DEBUG are the defaults (make run, the tests); a production start (gunicorn's jiesu.wsgi without
+# JIESU_DEMO=1) refuses them, naming the variable to set (accounts.deploy; `jiesu check --deploy` says it too).
+DEMO_SECRET_KEY = "jiesu-demo-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("JIESU_SECRET_KEY") or DEMO_SECRET_KEY
 
 FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
@@ -178,6 +181,9 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS  # the platform's own host names below its one: HTTPS only as well
+# Submitting the site to the browsers' HSTS preload list is a one-way decision for the domain's owner, not a setting.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

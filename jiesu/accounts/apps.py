@@ -9,4 +9,4 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from jiesu.accounts import signin  # noqa: F401  (records sign-ins, failures and sign-outs)
+        from jiesu.accounts import deploy, signin  # noqa: F401  (check --deploy; records sign-ins, failures, sign-outs)

@@ -38,6 +38,7 @@ class Command(LanguageCommand, RunServer):
                             help=_("do not start the worker (one runs elsewhere)"))
 
     def handle(self, *args, **options):
+        os.environ["JIESU_DEMO"] = "1"  # a development start: jiesu.wsgi allows the demo's key and DEBUG (accounts.deploy)
         if not reloaded_child():
             ensure_compiled(self.stdout.write)
         worker = None

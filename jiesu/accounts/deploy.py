@@ -1,0 +1,87 @@
+"""What a production start refuses: the demo's secret key (anyone could forge a login cookie or a password-reset
+link signed with it: it is in the source) and DEBUG (an error page would show the settings and the code).
+
+The settings keep working defaults for the demo (`make run`, the tests, the benchmarks); what tells a demo or a
+development start from a production one is JIESU_DEMO=1, which `jiesu run` (the development server) sets itself.
+gunicorn's `jiesu.wsgi:application` without it is a production start: jiesu.wsgi calls refuse_unsafe_start(), which
+stops the start with what to set, naming the environment variable, in the environment's language (Chinese first).
+`jiesu check --deploy` reports the same (and a demo is no deployment: JIESU_DEMO=1 is reported there too).
+"""
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from jiesu.core.language import environment_language
+
+SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_CHARACTERS = 50, 5  # as Django's check --deploy (security.W009)
+MAKE_A_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+WORDS = {
+    "no_key": {
+        "zh-hans": "未设置 JIESU_SECRET_KEY：现在用的是源代码里的演示密钥，任何人都能用它伪造登录。请设置一个至少 "
+                   f"{SECRET_KEY_MIN_LENGTH} 个字符的随机密钥，例如用 {MAKE_A_KEY} 生成。",
+        "en": f"JIESU_SECRET_KEY is not set: the demo's key, which is in the source, would let anyone forge a login. "
+              f"Set a random key of at least {SECRET_KEY_MIN_LENGTH} characters, e.g. made by {MAKE_A_KEY}.",
+    },
+    "short_key": {
+        "zh-hans": f"JIESU_SECRET_KEY 太短或太单一：至少需要 {SECRET_KEY_MIN_LENGTH} 个字符、{SECRET_KEY_MIN_CHARACTERS} 种"
+                   f"不同的字符。请换一个随机密钥，例如用 {MAKE_A_KEY} 生成。",
+        "en": f"JIESU_SECRET_KEY is too short or too plain: at least {SECRET_KEY_MIN_LENGTH} characters, "
+              f"{SECRET_KEY_MIN_CHARACTERS} different ones. Set a random key, e.g. made by {MAKE_A_KEY}.",
+    },
+    "debug": {
+        "zh-hans": "生产环境必须设置 JIESU_DEBUG=0：调试模式下，出错的页面会显示设置和代码。",
+        "en": "Production needs JIESU_DEBUG=0: with debugging on, an error page shows the settings and the code.",
+    },
+    "demo": {
+        "zh-hans": "JIESU_DEMO=1 表示演示或开发环境（演示密钥、调试模式都被允许），不能用于生产。",
+        "en": "JIESU_DEMO=1 says this is a demo or development start (the demo's key and debugging allowed), "
+              "not a production one.",
+    },
+    "refused": {
+        "zh-hans": "生产环境启动被拒绝（jiesu.wsgi）：\n{problems}\n演示或开发环境请设置 JIESU_DEMO=1（jiesu run 已自动设置）。",
+        "en": "Production start refused (jiesu.wsgi):\n{problems}\nFor a demo or development start set JIESU_DEMO=1 "
+              "(jiesu run sets it).",
+    },
+}
+
+
+def is_demo() -> bool:
+    """Whether this process was started as a demo or for development (JIESU_DEMO=1; `jiesu run` sets it)."""
+    from jiesu.settings import env_flag
+
+    return env_flag("JIESU_DEMO", False)
+
+
+def problems() -> list[str]:
+    """The keys of WORDS that the settings would refuse in production, in order."""
+    key = settings.SECRET_KEY
+    found = []
+    if key == settings.DEMO_SECRET_KEY:
+        found.append("no_key")
+    elif len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_CHARACTERS:
+        found.append("short_key")
+    if settings.DEBUG:
+        found.append("debug")
+    return found
+
+
+def said(problem, language=None) -> str:
+    return WORDS[problem][language or environment_language() or "zh-hans"]
+
+
+def refuse_unsafe_start():
+    """Stop a production start (not JIESU_DEMO=1) whose settings are the demo's, saying what to set."""
+    found = [] if is_demo() else problems()
+    if found:
+        language = environment_language() or "zh-hans"
+        lines = "\n".join(f"- {said(problem, language)}" for problem in found)
+        raise ImproperlyConfigured(said("refused", language).format(problems=lines))
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def production_settings(app_configs=None, **kwargs):
+    """`jiesu check --deploy`: what a production start would refuse, and a demo's JIESU_DEMO=1, as errors."""
+    found = problems() + (["demo"] if is_demo() else [])
+    return [checks.Error(said(problem), id=f"jiesu.E{number:03d}")
+            for number, problem in ((list(WORDS).index(problem) + 1, problem) for problem in found)]
+

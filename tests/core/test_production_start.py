@@ -1,0 +1,87 @@
+"""A production start (gunicorn's `jiesu.wsgi:application`) refuses the demo's secret key and DEBUG, naming the
+environment variable in Chinese; a demo or development start says it is one (JIESU_DEMO=1, which `jiesu run` sets)
+and goes on as before. `jiesu check --deploy` reports the same, and is clean under README's production settings."""
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+#: README's production settings (PostgreSQL aside: the checks do not look at the database)
+PRODUCTION = {"JIESU_SECRET_KEY": secrets.token_urlsafe(50), "JIESU_DEBUG": "0", "JIESU_HTTPS": "1",
+              "JIESU_BEHIND_PROXY": "1", "JIESU_ALLOWED_HOSTS": "12345.example.gov.cn"}
+OURS = ("JIESU_SECRET_KEY", "JIESU_DEBUG", "JIESU_DEMO", "JIESU_HTTPS", "JIESU_BEHIND_PROXY", "JIESU_ALLOWED_HOSTS",
+        "JIESU_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: the tests set it
+
+
+def environment(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in OURS}
+    return {**clean, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "LANG": "C.UTF-8", **env}
+
+
+def load_wsgi(**env):
+    """Import the WSGI application as gunicorn does."""
+    return subprocess.run([sys.executable, "-c", "import jiesu.wsgi; print('loaded', jiesu.wsgi.application)"],
+                          env=environment(**env), capture_output=True, text=True)
+
+
+def check_deploy(**env):
+    return subprocess.run([sys.executable, "-m", "jiesu", "check", "--deploy"], env=environment(**env),
+                          capture_output=True, text=True)
+
+
+def test_a_production_start_without_a_secret_key_is_refused_naming_the_variable():
+    refused = load_wsgi(JIESU_DEBUG="0")
+    assert refused.returncode != 0 and "loaded" not in refused.stdout
+    assert "未设置 JIESU_SECRET_KEY" in refused.stderr
+    assert "JIESU_DEMO=1" in refused.stderr  # how a demo says it is one
+    assert "未设置 JIESU_SECRET_KEY" in load_wsgi(JIESU_DEBUG="0", JIESU_SECRET_KEY="").stderr  # empty: unset
+
+
+def test_a_short_secret_key_is_refused():
+    refused = load_wsgi(JIESU_DEBUG="0", JIESU_SECRET_KEY="hunter2hunter2")
+    assert refused.returncode != 0 and "JIESU_SECRET_KEY 太短" in refused.stderr
+
+
+def test_a_production_start_with_debug_on_is_refused_naming_the_variable():
+    for debug in ({}, {"JIESU_DEBUG": "1"}):  # DEBUG is on unless JIESU_DEBUG says otherwise
+        refused = load_wsgi(JIESU_SECRET_KEY=PRODUCTION["JIESU_SECRET_KEY"], **debug)
+        assert refused.returncode != 0 and "loaded" not in refused.stdout
+        assert "JIESU_DEBUG=0" in refused.stderr and "JIESU_SECRET_KEY" not in refused.stderr
+
+
+def test_the_refusal_speaks_english_in_an_english_environment():
+    refused = load_wsgi(LANG="en_US.UTF-8")
+    assert "JIESU_SECRET_KEY is not set" in refused.stderr and "JIESU_DEBUG=0" in refused.stderr
+
+
+def test_a_production_start_with_its_settings_and_a_demo_start_go_on():
+    assert load_wsgi(**PRODUCTION).stdout.startswith("loaded")
+    assert load_wsgi(JIESU_DEMO="1").stdout.startswith("loaded")  # the demo's key and DEBUG, as before
+
+
+def test_gunicorn_stops_with_the_reason_rather_than_serve_the_demo_key(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = subprocess.run([str(GUNICORN), "jiesu.wsgi:application", "--workers", "1", "--bind",
+                              f"127.0.0.1:{port}"], env=environment(JIESU_DEBUG="0", JIESU_VAR_DIR=str(tmp_path)),
+                             capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert started.returncode != 0
+    assert "未设置 JIESU_SECRET_KEY" in started.stderr
+
+
+def test_check_deploy_is_clean_under_the_documented_production_settings():
+    checked = check_deploy(**PRODUCTION)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "System check identified no issues" in checked.stdout + checked.stderr
+
+
+def test_check_deploy_names_what_a_production_start_would_refuse():
+    checked = check_deploy()
+    assert checked.returncode != 0
+    assert "未设置 JIESU_SECRET_KEY" in checked.stderr and "JIESU_DEBUG=0" in checked.stderr
+    demo = check_deploy(JIESU_DEMO="1", **PRODUCTION)
+    assert demo.returncode != 0 and "JIESU_DEMO" in demo.stderr  # a demo is no production
