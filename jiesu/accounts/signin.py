@@ -2,7 +2,8 @@
 
 A user name with `SIGNIN_MAX_FAILURES` wrong passwords within `SIGNIN_LOCK_MINUTES` is locked for the rest of that
 window: even the right password is refused, with a message saying when to try again or to ask an administrator
-(the admin's user list and sign-in records unlock it). An address with `SIGNIN_MAX_FAILURES_PER_ADDRESS` failures
+(the admin's user list and sign-in records unlock it). The failures are counted per address the name signed in from
+(its desks) and together for the others, so a stranger cannot lock a call-taker out of the desk (lock_of). An address with `SIGNIN_MAX_FAILURES_PER_ADDRESS` failures
 (any user names: one machine guessing at many accounts) is locked the same way, but for the user names signed in
 from it before. A sign-in resets its user name's count; it does not reset its address's (one valid account must
 not clear a guesser's address).
@@ -97,23 +98,36 @@ def _lock(failures, reset_kinds, reset_filter, most):
 KNOWN_ADDRESS_DAYS = 30
 
 
+def known_addresses(key):
+    """The addresses user name `key` signed in from within KNOWN_ADDRESS_DAYS."""
+    return set(SignInEvent.objects.filter(
+        kind=Kind.SIGNED_IN, username=key, address__isnull=False,
+        at__gte=timezone.now() - timedelta(days=KNOWN_ADDRESS_DAYS)).values_list("address", flat=True).distinct())
+
+
 def lock_of(username, address):
-    """The Lock a sign-in as `username` from `address` meets now, or None. An address's lock does not hold for a user
-    name signed in from it within KNOWN_ADDRESS_DAYS (a call centre's desks share one address: a few people's typos
-    or one guesser there must not lock out the centre); the user name's own lock still does."""
+    """The Lock a sign-in as `username` from `address` meets now, or None.
+
+    A user name's failures are counted apart for each address it signed in from within KNOWN_ADDRESS_DAYS (its
+    desks), and together for all the others: a stranger who knows the name locks it for the strangers' addresses,
+    not at the desk where its owner starts a shift; the desk has its own count (someone guessing at it is stopped
+    there). A guesser moving from address to address gains nothing (those failures are counted together).
+    An address's lock does not hold for a user name signed in from it within KNOWN_ADDRESS_DAYS (a call centre's
+    desks share one address: a few people's typos or one guesser there must not lock out the centre); the user
+    name's own lock still does."""
     failed = SignInEvent.objects.filter(kind=Kind.FAILED)
     key = username_key(username)
+    known = known_addresses(key) if key else set()
     if key:
-        until = _lock(failed.filter(username=key), (Kind.SIGNED_IN, Kind.UNLOCKED), {"username": key},
-                      limit("SIGNIN_MAX_FAILURES"))
+        mine = failed.filter(username=key)
+        mine = mine.filter(address=address) if address in known else mine.exclude(address__in=known)
+        until = _lock(mine, (Kind.SIGNED_IN, Kind.UNLOCKED), {"username": key}, limit("SIGNIN_MAX_FAILURES"))
         if until:
             return Lock(until, of_address=False)
-    if address:
+    if address and address not in known:
         until = _lock(failed.filter(address=address), (Kind.UNLOCKED,), {"address": address},
                       limit("SIGNIN_MAX_FAILURES_PER_ADDRESS"))
-        if until and not (key and SignInEvent.objects.filter(
-                kind=Kind.SIGNED_IN, username=key, address=address,
-                at__gte=timezone.now() - timedelta(days=KNOWN_ADDRESS_DAYS)).exists()):
+        if until:
             return Lock(until, of_address=True)
     return None
 

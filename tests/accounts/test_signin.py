@@ -211,3 +211,32 @@ def test_every_page_is_sent_with_the_security_headers(taker, client):
         assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin" and response["Cross-Origin-Opener-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in response  # only with JIESU_HTTPS (on plain HTTP it would lock out)
+
+
+def test_a_stranger_cannot_lock_a_call_taker_out_of_the_desk_they_sign_in_from(taker):
+    """Anyone who knows a user name could lock it for 15 minutes (a call-taker at shift start). Failures from addresses
+    the name never signed in from lock those addresses only, all of them together (a guesser moving from address to
+    address gains nothing); a desk the name signed in from within 30 days still gets through, with its own count."""
+    desk = Client(REMOTE_ADDR="10.20.0.7")
+    assert sign_in(desk, "taker", PASSWORD).status_code == 302  # yesterday's shift
+    desk.post("/logout/")
+    for _ in range(5):
+        sign_in(Client(REMOTE_ADDR="203.0.113.9"), "taker", "wrong")
+    for stranger in ("203.0.113.9", "198.51.100.4"):  # the guesser, and the next address the guesser tries
+        page = sign_in(Client(REMOTE_ADDR=stranger), "taker", PASSWORD).content.decode()
+        assert "该账号已锁定" in page
+    assert sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", PASSWORD).status_code == 302  # the shift starts
+    assert SignInEvent.objects.filter(kind=Kind.REFUSED, username="taker").count() == 2
+
+
+def test_a_known_desk_still_has_its_own_lock_against_guessing(taker):
+    desk = Client(REMOTE_ADDR="10.20.0.7")
+    assert sign_in(desk, "taker", PASSWORD).status_code == 302
+    desk.post("/logout/")
+    for _ in range(4):
+        sign_in(Client(REMOTE_ADDR="198.51.100.4"), "taker", "wrong")  # strangers' failures are not the desk's
+    for _ in range(4):
+        assert "锁定" not in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", "wrong").content.decode()
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", "wrong").content.decode()
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", PASSWORD).content.decode()
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="198.51.100.4"), "taker", "wrong").content.decode()
