@@ -142,8 +142,9 @@ def _rows(index, texts):
                              shape=(len(texts), index.dim))
 
 
-def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SAME_REQUEST):
-    """{reply id: id of another reply of the same unit with (almost) the same words to a different problem}."""
+def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SAME_REQUEST, only=None):
+    """{reply id: id of another reply of the same unit with (almost) the same words to a different problem}; with
+    `only` (a set of ids), for those replies only (compared with all the others)."""
     out = {}
     by_unit = {}
     for r in replies:
@@ -154,10 +155,12 @@ def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SA
         words = _rows(index, [own_words(r.reply) or normal(r.reply) for r in group])
         asks = _rows(index, [r.request for r in group])
         others = words.T.tocsc()
-        for lo in range(0, len(group), BLOCK):  # BLOCK rows at a time: a unit's n × n similarities never all at once
-            sims = (words[lo:lo + BLOCK] @ others).toarray()
+        asked = [i for i, r in enumerate(group) if only is None or r.id in only]
+        for lo in range(0, len(asked), BLOCK):  # BLOCK rows at a time: a unit's n × n similarities never all at once
+            block = asked[lo:lo + BLOCK]
+            sims = (words[block] @ others).toarray()
             for k, row in enumerate(sims >= min_reply):
-                i = lo + k
+                i = block[k]
                 if group[i].id in out:
                     continue
                 for j in np.flatnonzero(row):  # the first alike reply to another problem (one is enough)
@@ -167,13 +170,16 @@ def boilerplate_pairs(replies, index, min_reply=BOILERPLATE_MIN, same_request=SA
     return out
 
 
-def check_all(replies, index=None, relevance_min=RELEVANCE_MIN):
-    """A Verdict for every reply (boilerplate looked for among these replies, per unit)."""
+def check_all(replies, index=None, relevance_min=RELEVANCE_MIN, only=None):
+    """A Verdict for every reply (boilerplate looked for among these replies, per unit); with `only` (a set of
+    ids), for those replies only, the others being the earlier replies they are compared with."""
     replies = list(replies)
     index = index or build_index([t for r in replies for t in (r.request, own_words(r.reply))])
-    same = boilerplate_pairs(replies, index)
+    same = boilerplate_pairs(replies, index, only=only)
     out = []
     for r in replies:
+        if only is not None and r.id not in only:
+            continue
         rel = relevance(r.request, r.reply, index)
         reasons = []
         if rel < relevance_min and len(own_words(r.reply)) >= MIN_SUBSTANCE:  # too short: no_result says it

@@ -27,3 +27,27 @@ class ReplyFlag(models.Model):
         unique_together = [("ticket", "replied_at")]
         verbose_name = _("reply flag")
         verbose_name_plural = _("reply flags")
+        indexes = [models.Index(fields=["replied_at", "id"], name="replyflag_newest"),
+                   models.Index(fields=["unit", "replied_at"], name="replyflag_unit_newest")]
+
+
+class ReplyCheck(models.Model):
+    """A lead reply the checks have read (the worker's mark: a reply is checked once, docs/reply-quality.md), with its
+    time from dispatch to reply in working hours, rounded as the page shows it, which the page's reply times sum in
+    SQL instead of reading every reply of the month and its calendar."""
+
+    assignment = models.ForeignKey("tickets.Assignment", on_delete=models.CASCADE, related_name="+", db_index=False,
+                                   verbose_name=_("assignment"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+                             verbose_name=_("unit"))
+    replied_at = models.DateTimeField(_("replied at"))
+    hours = models.FloatField(_("working hours to reply"), null=True)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assignment", "replied_at"], name="replycheck_once")]
+        indexes = [models.Index(fields=["replied_at"], name="replycheck_replied"),
+                   models.Index(fields=["unit", "replied_at"], name="replycheck_unit_replied")]
+        verbose_name = _("checked reply")
+        verbose_name_plural = _("checked replies")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,13 +17,17 @@ from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.quality import checks, timing
-from jiesu.quality.models import ReplyFlag
-from jiesu.tickets.models import Assignment, AssignmentRole, Ticket
+from jiesu.quality.models import ReplyCheck, ReplyFlag
+from jiesu.tickets.models import Assignment, AssignmentRole, Ticket, TicketEvent
 from jiesu.workcal.services import current_calendar
 
 READER_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF)  # unit staff: their own unit's replies only
 RECENT_REPLIES = 200
 MAX_DAYS = 366
+BATCH = 200                            # replies checked in one transaction of the worker's pass
+BATCHES = 25                           # batches in one pass at most (a backlog is worked off pass by pass)
+LATE_COMMIT = timedelta(hours=1)       # how late a reply's transaction may commit and still be found
+FIRST_LOOKBACK = timedelta(days=1)     # where the first pass begins (`jiesu quality --days N` for older replies)
 
 
 def reason_labels(codes):
@@ -54,6 +59,86 @@ def check_days(days):
     return days
 
 
+def _flags(rows, verdicts, now):
+    """The ReplyFlags of the flagged verdicts on `rows` (Assignments by pk; same_as names a row's ticket)."""
+    by_pk = {a.pk: a for a in rows}
+    flags = []
+    for v in verdicts:
+        if not v.flagged:
+            continue
+        a = by_pk[v.id]
+        same = by_pk[v.same_as].ticket_id if v.same_as else None
+        flags.append(ReplyFlag(ticket_id=a.ticket_id, unit_id=a.unit_id, replied_at=a.replied_at, reasons=v.reasons,
+                               relevance=v.relevance, same_as_id=same, checked_at=now))
+    return flags
+
+
+def mark_checked(rows, now):
+    """The checked marks of lead replies (Assignments), with their working hours from dispatch to reply (what the
+    page's reply times sum); a reply marked already is left as it is."""
+    calendar = current_calendar()
+    ReplyCheck.objects.bulk_create(
+        [ReplyCheck(assignment_id=a.pk, ticket_id=a.ticket_id, unit_id=a.unit_id, replied_at=a.replied_at,
+                    hours=timing.shown_hours(calendar, a.dispatched_at, a.replied_at), checked_at=now)
+         for a in rows], ignore_conflicts=True, batch_size=1000)
+
+
+def unchecked_replies(now, limit):
+    """Lead replies not yet checked, oldest first, at most `limit`: those of the tickets with a reply event since
+    LATE_COMMIT before the newest reply checked (a reply committed late, whose reply time is older than one checked
+    already, is still found: the window looks back that far, and the marks say which were read)."""
+    newest = ReplyCheck.objects.filter(replied_at__lte=now).aggregate(m=Max("replied_at"))["m"]
+    since = newest - LATE_COMMIT if newest else now - FIRST_LOOKBACK
+    tickets = (TicketEvent.objects.filter(kind="reply", at__gte=since, at__lte=now)
+               .order_by("at", "id").values_list("ticket_id", flat=True))
+    checked = ReplyCheck.objects.filter(assignment=OuterRef("pk"), replied_at=OuterRef("replied_at"))
+    found, seen = [], set()
+    ids = list(dict.fromkeys(tickets))
+    for lo in range(0, len(ids), 1000):
+        chunk = [pk for pk in ids[lo:lo + 1000] if pk not in seen]
+        seen.update(chunk)
+        found += (lead_replies(since, now + LATE_COMMIT).filter(ticket_id__in=chunk)
+                  .exclude(Exists(checked)))
+        if len(found) >= limit:
+            break
+    found.sort(key=lambda a: (a.replied_at, a.pk))
+    return found[:limit]
+
+
+def earlier_replies(unit_ids, exclude):
+    """The latest RECENT_REPLIES checked lead replies of each unit (what a new reply's boilerplate is compared with,
+    as the hint compares a draft), read through the marks' (unit, replied_at) index."""
+    pks = []
+    for unit_id in unit_ids:
+        pks += (ReplyCheck.objects.filter(unit_id=unit_id).exclude(assignment_id__in=exclude)
+                .order_by("-replied_at").values_list("assignment_id", flat=True)[:RECENT_REPLIES])
+    return list(Assignment.objects.filter(pk__in=pks).exclude(reply_text="").select_related("ticket"))
+
+
+def check_new(now=None, batch=BATCH, batches=BATCHES):
+    """The worker's pass: check the lead replies not yet checked, `batch` at a time (each its own transaction), at
+    most `batches` batches; each against its unit's earlier replies. Flags and marks are stored once (a re-run, or
+    two workers at once, adds none twice). Returns the number of replies checked."""
+    now = now or timezone.now()
+    done = 0
+    for _round in range(batches):
+        with transaction.atomic():
+            rows = unchecked_replies(now, batch)
+            if not rows:
+                break
+            new = {a.pk for a in rows}
+            context = earlier_replies({a.unit_id for a in rows if a.unit_id}, new)
+            replies = [checks.Reply(a.pk, request_text(a.ticket.title, a.ticket.text), a.reply_text, a.unit_id)
+                       for a in rows + context]
+            verdicts = checks.check_all(replies, only=new)
+            ReplyFlag.objects.bulk_create(_flags(rows + context, verdicts, now), ignore_conflicts=True)
+            mark_checked(rows, now)
+            done += len(rows)
+        if len(rows) < batch:
+            break
+    return done
+
+
 @transaction.atomic
 def scan(days=30, now=None):
     """Check the replies of the last `days` days; (replies checked, flags stored). Re-running replaces the
@@ -63,19 +148,12 @@ def scan(days=30, now=None):
     rows = list(lead_replies(now - timedelta(days=days), now))
     replies = [checks.Reply(a.pk, request_text(a.ticket.title, a.ticket.text), a.reply_text, a.unit_id)
                for a in rows]
-    verdicts = {v.id: v for v in checks.check_all(replies)}
-    by_pk = {a.pk: a for a in rows}
+    verdicts = checks.check_all(replies)
     ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows],
                              replied_at__in=[a.replied_at for a in rows]).delete()
-    flags = []
-    for pk, v in verdicts.items():
-        if not v.flagged:
-            continue
-        a = by_pk[pk]
-        same = by_pk[v.same_as].ticket_id if v.same_as else None
-        flags.append(ReplyFlag(ticket_id=a.ticket_id, unit_id=a.unit_id, replied_at=a.replied_at, reasons=v.reasons,
-                               relevance=v.relevance, same_as_id=same, checked_at=now))
+    flags = _flags(rows, verdicts, now)
     ReplyFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    mark_checked(rows, now)
     return len(rows), len(flags)
 
 
@@ -107,12 +185,18 @@ def visible_flags(user):
 
 
 def unit_reply_times(user, days=30, now=None):
-    """[ReplyTimes] per unit of the lead replies of the last `days` days on tickets `user` may see."""
+    """[ReplyTimes] per unit of the lead replies of the last `days` days on tickets `user` may see: summed in SQL
+    from the checked marks (ReplyCheck: a reply counts once the worker or `jiesu quality` has checked it)."""
+    from jiesu.units.models import Unit
+
     days = check_days(days)
     now = now or timezone.now()
-    qs = lead_replies(now - timedelta(days=days), now).filter(
-        ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    qs = ReplyCheck.objects.filter(replied_at__gte=now - timedelta(days=days), replied_at__lt=now,
+                                   unit__isnull=False, hours__isnull=False)
     if user.role == Role.UNIT_STAFF:
         qs = qs.filter(unit_id=user.unit_id)
-    rows = [(a.unit, a.dispatched_at, a.replied_at) for a in qs]
-    return timing.summarise(current_calendar(), rows)
+    if not scoping.is_city_wide(user):
+        qs = qs.filter(ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    rows = list(qs.values_list("unit_id", "hours").annotate(n=Count("id")).order_by())
+    units = Unit.objects.in_bulk({u for u, _h, _n in rows})
+    return timing.summarise_counts((units[u], h, n) for u, h, n in rows)
