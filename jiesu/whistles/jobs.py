@@ -1,25 +1,85 @@
-"""Periodic work: overdue reports (报到) and tasks raise 督办 notices, once each.
+"""Periodic work: reports (报到) and tasks coming due get a warning (临期预警) once the share
+JIESU["WARNING_FRACTION"] (80 %) of their time is used, counted as their limit runs (working or clock
+time); overdue ones raise 督办 notices. Each once.
 
-Run by `jiesu whistle_scan` (one pass, or `--every N` seconds). Two scanners at once never
-supervise twice: rows are locked and re-checked (supervised_at) before a notice is written. A
-督办 sent by hand before the deadline (a reminder) does not count: the overdue notice still goes.
+Run by `jiesu whistle_scan` (one pass, or `--every N` seconds) and by the worker (scan_once). Two
+scanners at once never notify twice: rows are locked and re-checked (warned_at, supervised_at) before
+a notice is written. A 督办 sent by hand before the deadline (a reminder) does not count: the overdue
+notice still goes; nor does the warning.
 """
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiesu.whistles.models import Summons, SummonsState, Task, TaskState, WhistleNotice, WhistleState
+from jiesu.whistles import rules
+from jiesu.whistles.models import Mode, Summons, SummonsState, Task, TaskState, WhistleNotice, WhistleState
 from jiesu.whistles.services import add_notice, record_event
+from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import warning_point
 
 
 def _local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def scan_once(now=None):
-    """One pass; returns (reports supervised, tasks supervised)."""
+def _report_unit(whistle):
+    return rules.report_limit(whistle.mode, whistle.level.report_amount, whistle.level.report_unit)[1]
+
+
+def _task_unit(whistle):
+    """Tasks run in working time, on the clock for a 快速 whistle or a level counted in clock hours (as
+    services.default_task_due sets them)."""
+    return "clock_hours" if whistle.mode == Mode.QUICK or whistle.level.report_unit == "clock_hours" else "working_days"
+
+
+def warn_once(now=None):
+    """Warn each summoned unit whose report, and each unit whose task, is coming due (80 % of its time used,
+    not yet overdue), once. Returns (reports warned, tasks warned)."""
     now = now or timezone.now()
+    fraction = settings.JIESU["WARNING_FRACTION"]
+    calendar = current_calendar()
+    reports = tasks = 0
+    with transaction.atomic():
+        coming = (Summons.objects.select_for_update().select_related("whistle__level", "unit")
+                  .filter(warned_at__isnull=True, whistle__state=WhistleState.ACTIVE, state=SummonsState.SUMMONED,
+                          summoned_at__lte=now, report_due__gt=now))
+        for summons in coming:
+            if now < warning_point(calendar, summons.summoned_at, summons.report_due, fraction,
+                                   _report_unit(summons.whistle)):
+                continue
+            text = _("Deadline approaching: %(unit)s is to report by %(due)s.") % {
+                "unit": summons.unit.name, "due": _local(summons.report_due)}
+            add_notice(summons.whistle, summons.unit, WhistleNotice.WARNING, text, at=now)
+            summons.warned_at = now
+            summons.save(update_fields=["warned_at"])
+            record_event(summons.whistle, "report_warning", None, summons.whistle.state, summons.whistle.state,
+                         text, summons=summons, at=now, unit=summons.unit.name, due=summons.report_due.isoformat())
+            reports += 1
+        coming_tasks = (Task.objects.select_for_update().select_related("whistle__level", "unit")
+                        .filter(warned_at__isnull=True, whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN,
+                                created_at__lte=now, due__gt=now))
+        for task in coming_tasks:
+            if now < warning_point(calendar, task.created_at, task.due, fraction, _task_unit(task.whistle)):
+                continue
+            text = _("Deadline approaching: the task “%(task)s” is due %(due)s.") % {
+                "task": task.title, "due": _local(task.due)}
+            add_notice(task.whistle, task.unit, WhistleNotice.WARNING, text, at=now)
+            task.warned_at = now
+            task.save(update_fields=["warned_at"])
+            record_event(task.whistle, "task_warning", None, task.whistle.state, task.whistle.state, text, task=task,
+                         at=now, unit=task.unit.name, due=task.due.isoformat())
+            tasks += 1
+    return reports, tasks
+
+
+def scan_once(now=None, warn=True):
+    """One pass: the warnings (warn_once, unless `warn` is False), then the 督办 of overdue reports and tasks;
+    returns (reports supervised, tasks supervised)."""
+    now = now or timezone.now()
+    if warn:
+        warn_once(now)
     reports = tasks = 0
     with transaction.atomic():
         overdue = (Summons.objects.select_for_update().select_related("whistle", "unit")

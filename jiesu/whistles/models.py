@@ -196,6 +196,7 @@ class Summons(models.Model):
     objection_decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("objection decided at"))
     objection_upheld = models.BooleanField(null=True, blank=True, verbose_name=_("objection upheld"))
     supervised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("supervised at"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned before the deadline at"))
     escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
 
     class Meta:
@@ -228,6 +229,7 @@ class Task(models.Model):
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("accepted by"))
     supervised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("supervised at"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned before the deadline at"))
 
     class Meta:
         verbose_name = _("task")
@@ -305,12 +307,14 @@ class Rating(models.Model):
 
 
 class WhistleNotice(models.Model):
-    """督办 on an overdue report or task, or a refusing unit reported to the district (Art.44)."""
+    """督办 on an overdue report or task, a warning before its deadline, or a refusing unit reported to the
+    district (Art.44)."""
 
     __str__ = kind_and_number
 
-    SUPERVISE, ESCALATION = "supervise", "escalation"
-    KINDS = ((SUPERVISE, _("Supervision notice (督办)")), (ESCALATION, _("Reported to the district (Art.44)")))
+    SUPERVISE, ESCALATION, WARNING = "supervise", "escalation", "warning"
+    KINDS = ((SUPERVISE, _("Supervision notice (督办)")), (ESCALATION, _("Reported to the district (Art.44)")),
+             (WARNING, _("Deadline approaching (临期预警)")))
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="notices", verbose_name=_("whistle"))
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="whistle_notices",

@@ -31,6 +31,7 @@ def test_an_english_shell_gets_english_help_and_stores_chinese_notices(world, mo
     assert helped.returncode == 0 and "  --every EVERY         repeat every N seconds (0: once)" in helped.stdout
     scanned = jiesu()
     assert scanned.returncode == 0, scanned.stderr
-    assert scanned.stdout.splitlines() == ["whistles: 2 overdue reports and 0 overdue tasks supervised"]
+    assert scanned.stdout.splitlines() == ["whistles: 0 reports and 0 tasks coming due warned, "
+                                         "2 overdue reports and 0 overdue tasks supervised"]
     notices = [n.text for n in WhistleNotice.objects.filter(whistle=w, kind=WhistleNotice.SUPERVISE)]
     assert len(notices) == 2 and all(n.startswith("督办：") and n.endswith("前报到，现已超时。") for n in notices)

@@ -30,6 +30,8 @@ def event_labels():
         "cancel": _("Whistle cancelled"), "supervise": _("Supervision notice issued"),
         "escalate": _("Reported to the district"), "rate": _("Rated"), "attach": _("Attachments added"),
         "report_overdue": _("Report overdue: supervision notice"), "task_overdue": _("Task overdue: supervision notice"),
+        "report_warning": _("Report deadline approaching: warning sent"),
+        "task_warning": _("Task deadline approaching: warning sent"),
     }
 
 
@@ -55,7 +57,7 @@ def whistle_event_details(event):
     if kind == "approval":
         out.append(f"{p.get('step_name', '')}: " + (_("signed") if p.get("approved") else _("refused")))
     if kind in ("summon", "check_in", "objection", "objection_decided", "withdraw", "supervise", "escalate",
-                "report_overdue", "task_overdue", "task_added", "task_progress", "task_done", "task_accepted", "task_rejected",
+                "report_overdue", "task_overdue", "report_warning", "task_warning", "task_added", "task_progress", "task_done", "task_accepted", "task_rejected",
                 "rate") and p.get("unit"):
         out.append(p["unit"])
     if kind == "summon" and p.get("due"):
