@@ -20,6 +20,14 @@ SIGNED_IN_AT, SEEN_AT = signin.SIGNED_IN_AT, signin.SEEN_AT
 SEEN_STEP = 60  # seconds: the session is written at most once a minute to note the user is still there
 
 
+def not_activity(view):
+    """Mark a view that a page asks for by itself (a poll, e.g. the dispatch queue's emergencies every 15 s): it is
+    no one at the desk, so it does not keep an idle login alive (it still meets the expiry, answered as it answers
+    a lapsed login)."""
+    view.jiesu_not_activity = True
+    return view
+
+
 def is_staff_login(user):
     return user.is_staff or user.is_superuser or user.role != Role.CITIZEN
 
@@ -53,6 +61,14 @@ class SessionExpiryMiddleware:
                 note = _("You were signed out %(hours)d hours after signing in. Sign in again.") % {
                     "hours": most // 3600}
             messages.info(request, note)
-            return
-        if now - seen >= SEEN_STEP:
-            session[SEEN_AT] = now
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Note the user is still there (at most once a SEEN_STEP), unless a page asked by itself (not_activity)."""
+        user = getattr(request, "user", None)
+        if (user is None or not user.is_authenticated or not is_staff_login(user)
+                or getattr(view_func, "jiesu_not_activity", False)):
+            return None
+        now = time.time()
+        if now - request.session.get(SEEN_AT, now) >= SEEN_STEP:
+            request.session[SEEN_AT] = now
+        return None

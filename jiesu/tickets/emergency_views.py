@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from jiesu.accounts.middleware import not_activity
 from jiesu.accounts.models import Role
 from jiesu.core.params import as_id
 from jiesu.core import id_cursor
@@ -12,6 +13,7 @@ from jiesu.tickets.emergencies import event_start_cursor, new_emergencies, ticke
 from jiesu.tickets.views import roles
 
 
+@not_activity  # asked every 15 s by the page itself: no activity of the dispatcher's (accounts.middleware)
 @require_GET
 def poll(request):
     """The poll; a lapsed login is answered 401 in JSON (the page says that its alerts stopped), not sent to the

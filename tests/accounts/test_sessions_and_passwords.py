@@ -154,3 +154,22 @@ def test_wrong_old_passwords_on_the_change_page_count_as_failed_sign_ins(taker, 
     taker.refresh_from_db()
     assert taker.check_password(PASSWORD)
     assert SignInEvent.objects.filter(kind=SignInEvent.Kind.FAILED, username="taker").count() == 5
+
+
+def test_the_queues_emergency_poll_does_not_keep_an_idle_login_alive(db, client):
+    """The dispatch queue asks for emergencies every 15 s by itself: that is no one at the desk, so it must not keep a
+    dispatcher who walked away signed in. A real request still does."""
+    dispatcher = User.objects.create_user("desk", password=PASSWORD, role=Role.DISPATCHER)
+    client.force_login(dispatcher)
+    age(client, seen=29 * 60, started=29 * 60)
+    before = client.session[SEEN_AT]
+    assert client.get("/dispatch/emergencies/").status_code == 200
+    assert client.session[SEEN_AT] == before  # the idle clock runs on
+    age(client, seen=31 * 60)
+    lapsed = client.get("/dispatch/emergencies/")
+    assert lapsed.status_code == 401 and lapsed.json()["error"] == "login"
+    assert SignInEvent.objects.filter(kind=SignInEvent.Kind.EXPIRED, user=dispatcher).count() == 1
+    client.force_login(dispatcher)
+    age(client, seen=29 * 60, started=29 * 60)
+    assert client.get("/dispatch/").status_code == 200
+    assert time.time() - client.session[SEEN_AT] < 60  # a page asked for by the dispatcher is activity
