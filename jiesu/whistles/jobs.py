@@ -24,6 +24,18 @@ def _local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+def _notify(row, kind, stamp, event, text, now, due):
+    """One notice to the unit of `row` (a Summons or a Task), stamped on the row (`stamp`) so it goes once,
+    and its `event` on the whistle's timeline."""
+    whistle = row.whistle
+    add_notice(whistle, row.unit, kind, text, at=now)
+    setattr(row, stamp, now)
+    row.save(update_fields=[stamp])
+    link = {"summons": row} if isinstance(row, Summons) else {"task": row}
+    record_event(whistle, event, None, whistle.state, whistle.state, text, at=now, unit=row.unit.name,
+                 due=due.isoformat(), **link)
+
+
 def _report_unit(whistle):
     return rules.report_limit(whistle.mode, whistle.level.report_amount, whistle.level.report_unit)[1]
 
@@ -51,11 +63,7 @@ def warn_once(now=None):
                 continue
             text = _("Deadline approaching: %(unit)s is to report by %(due)s.") % {
                 "unit": summons.unit.name, "due": _local(summons.report_due)}
-            add_notice(summons.whistle, summons.unit, WhistleNotice.WARNING, text, at=now)
-            summons.warned_at = now
-            summons.save(update_fields=["warned_at"])
-            record_event(summons.whistle, "report_warning", None, summons.whistle.state, summons.whistle.state,
-                         text, summons=summons, at=now, unit=summons.unit.name, due=summons.report_due.isoformat())
+            _notify(summons, WhistleNotice.WARNING, "warned_at", "report_warning", text, now, summons.report_due)
             reports += 1
         coming_tasks = (Task.objects.select_for_update().select_related("whistle__level", "unit")
                         .filter(warned_at__isnull=True, whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN,
@@ -65,11 +73,7 @@ def warn_once(now=None):
                 continue
             text = _("Deadline approaching: the task “%(task)s” is due %(due)s.") % {
                 "task": task.title, "due": _local(task.due)}
-            add_notice(task.whistle, task.unit, WhistleNotice.WARNING, text, at=now)
-            task.warned_at = now
-            task.save(update_fields=["warned_at"])
-            record_event(task.whistle, "task_warning", None, task.whistle.state, task.whistle.state, text, task=task,
-                         at=now, unit=task.unit.name, due=task.due.isoformat())
+            _notify(task, WhistleNotice.WARNING, "warned_at", "task_warning", text, now, task.due)
             tasks += 1
     return reports, tasks
 
@@ -88,21 +92,13 @@ def scan_once(now=None, warn=True):
         for summons in overdue:
             text = _("Overdue: %(unit)s was to report by %(due)s.") % {"unit": summons.unit.name,
                                                                       "due": _local(summons.report_due)}
-            add_notice(summons.whistle, summons.unit, WhistleNotice.SUPERVISE, text, at=now)
-            summons.supervised_at = now
-            summons.save(update_fields=["supervised_at"])
-            record_event(summons.whistle, "report_overdue", None, summons.whistle.state, summons.whistle.state, text,
-                         summons=summons, at=now, unit=summons.unit.name, due=summons.report_due.isoformat())
+            _notify(summons, WhistleNotice.SUPERVISE, "supervised_at", "report_overdue", text, now, summons.report_due)
             reports += 1
         late_tasks = (Task.objects.select_for_update().select_related("whistle", "unit")
                       .filter(whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now,
                               supervised_at__isnull=True))
         for task in late_tasks:
             text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
-            add_notice(task.whistle, task.unit, WhistleNotice.SUPERVISE, text, at=now)
-            task.supervised_at = now
-            task.save(update_fields=["supervised_at"])
-            record_event(task.whistle, "task_overdue", None, task.whistle.state, task.whistle.state, text, task=task,
-                         at=now, unit=task.unit.name, due=task.due.isoformat())
+            _notify(task, WhistleNotice.SUPERVISE, "supervised_at", "task_overdue", text, now, task.due)
             tasks += 1
     return reports, tasks
