@@ -49,6 +49,27 @@ def record_event(ticket, kind, user=None, from_state="", to_state="", note="", a
     )
 
 
+def record_events(tickets, kind, user=None, note="", at=None, **payload):
+    """The same event on each ticket of the queryset `tickets` (its from and to state: the ticket's state), in one
+    INSERT … SELECT: no row travels through Python, so a street of 50,000 open tickets moved to another district
+    writes its 50,000 events in about a second. No post_save is sent, so the KPI rollups are not refreshed: only
+    for events that change no ticket's contribution. Returns the number written."""
+    from django.db import connection
+
+    event, q = TicketEvent._meta, connection.ops.quote_name
+    columns = ("ticket_id", "at", "actor_id", "actor_unit_id", "kind", "from_state", "to_state", "note", "payload")
+    actor = user if user and user.is_authenticated else None
+    select, params = tickets.order_by().values("id", "state").query.sql_with_params()
+    values = [connection.ops.adapt_datetimefield_value(at or timezone.now()), actor.pk if actor else None,
+              getattr(user, "unit_id", None), kind, note,
+              event.get_field("payload").get_db_prep_save(payload, connection)]
+    sql = (f"INSERT INTO {q(event.db_table)} ({', '.join(q(c) for c in columns)}) "
+           f"SELECT t.id, %s, %s, %s, %s, t.state, t.state, %s, %s FROM ({select}) t")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *params])
+        return cursor.rowcount
+
+
 # ── checks ──────────────────────────────────────────────────────────────────
 
 def relation_of(user, ticket):

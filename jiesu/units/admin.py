@@ -85,7 +85,7 @@ class UnitAdmin(admin.ModelAdmin):
             obj.aliases = services.aliases_with(obj.aliases, old_name, obj.name)
         super().save_model(request, obj, form, change)
         if old_path and (old_path != obj.path or old_code != obj.code):
-            services.refresh_subtree(obj, old_path, old_code)
+            services.refresh_subtree(obj, old_path, old_code, user=request.user)
 
     @admin.action(description=_("Re-tile the schematic units below the selected units"))
     def retile(self, request, queryset):
@@ -105,7 +105,7 @@ class UnitAdmin(admin.ModelAdmin):
             return
         for source in queryset.order_by("code"):
             try:
-                done = services.merge_into(source, into)
+                done = services.merge_into(source, into, user=request.user)
             except services.MergeRefused as exc:
                 self.message_user(request, _("%(source)s was not merged: %(reason)s") % {
                     "source": source.name, "reason": exc}, messages.ERROR)

@@ -290,12 +290,14 @@ def save_boundaries(units):
         cursor.executemany(sql, rows)
 
 
-def refresh_subtree(unit, old_path, old_code=None):
+def refresh_subtree(unit, old_path, old_code=None, user=None):
     """After `unit` moved (its path changed) or was recoded, bring what hangs on its old place along.
 
     Below it: path/district/street, and codes starting with `old_code` take the new one instead (a community
     recoded 110101001001 → 110102001009 makes its grid 110101001001001 → 110102001009001). Tickets placed in
-    it take its new street/district at once (carry_tickets), so who may read them follows the tree.
+    it take its new street/district at once (carry_tickets), so who may read them follows the tree; when its parent
+    changed, each open ticket placed in it or led by it (or a unit below it) says so in its history, moved by `user`
+    (record_moves).
     """
     recode = old_code if old_code and old_code != unit.code else None
     below = list(Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk)
@@ -308,6 +310,11 @@ def refresh_subtree(unit, old_path, old_code=None):
             node.code = unit.code + node.code[len(recode):]
         nodes[node.pk] = node
     Unit.objects.bulk_update(below, ["path", "district", "street", "code"], batch_size=BATCH)
+    parents = old_path.strip("/").split("/")
+    old_parent_id = int(parents[-2]) if len(parents) > 1 else None
+    if old_parent_id != unit.parent_id:
+        record_moves(unit, list(nodes), Unit.objects.filter(pk=old_parent_id).first(), unit.parent, user,
+                     old_code=old_code)
     carry_tickets(unit)
     invalidate_locator()
     return len(below)
@@ -322,7 +329,7 @@ MERGE_BLOCKERS = ("assignments", "whistles", "summons", "whistle_tasks")
 PLACE_FIELDS = {UnitKind.STREET: "street", UnitKind.COMMUNITY: "community", UnitKind.GRID: "grid"}
 
 
-def merge_into(source, into):
+def merge_into(source, into, user=None):
     """Merge `source` into `into` (街道合并, 机构改革): its units below hang under `into` (territorial ones recoded
     under its code, their tickets carried), tickets placed at `source` itself, its users, its duties (派单目录),
     grid members and monthly topics go to `into`, which takes `source`'s name as an alias; then `source` is closed.
@@ -363,7 +370,7 @@ def merge_into(source, into):
                 if not Unit.objects.filter(code=recoded).exists():
                     child.code = recoded
             child.save()
-            refresh_subtree(child, old_path, old_code)
+            refresh_subtree(child, old_path, old_code, user=user)
             done["children"] += 1
         field = PLACE_FIELDS.get(source.kind)
         if field and apps.is_installed("jiesu.tickets"):
@@ -372,6 +379,7 @@ def merge_into(source, into):
                 values["street_id"] = into.street_id
             if source.kind == UnitKind.GRID:
                 values["community_id"] = into.parent_id
+            record_moves(source, [source.pk], source.parent, into.parent, user, merged_into=into)
             done["tickets"] = apps.get_model("tickets", "Ticket").objects.filter(**{field: source}).update(**values)
         done["users"] = source.users.update(unit=into)
         if apps.is_installed("jiesu.categories"):
@@ -393,6 +401,35 @@ def merge_into(source, into):
         source.save()
     invalidate_locator()
     return dict(done)
+
+
+def unit_words(unit):
+    """A unit as a ticket event's payload keeps it: as it is named now, whatever it is called later."""
+    return {"id": unit.pk, "code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def record_moves(unit, unit_ids, old_parent, new_parent, user=None, old_code=None, merged_into=None):
+    """One `unit_moved` event on each open ticket (not closed, not merged) placed in `unit` or led by one of
+    `unit_ids` (it and the units below it): the unit, its parent before and after (or the unit it merged into) and
+    who did it, so the ticket's history says why another street now answers for it. Written in one statement
+    (tickets.services.record_events); closed tickets keep their history as it was. Returns the number written."""
+    from django.apps import apps
+
+    if not apps.is_installed("jiesu.tickets"):
+        return 0
+    from jiesu.tickets.models import State, Ticket
+    from jiesu.tickets.services import record_events
+
+    where = Q(lead_unit_id__in=list(unit_ids))
+    field = PLACE_FIELDS.get(unit.kind)
+    if field:
+        where |= Q(**{field: unit})
+    open_tickets = Ticket.objects.filter(where).exclude(state__in=(State.CLOSED, State.MERGED))
+    payload = {"unit": {**unit_words(unit), "old_code": old_code or unit.code}, "from": unit_words(old_parent),
+               "to": unit_words(new_parent)}
+    if merged_into is not None:
+        payload["merged_into"] = unit_words(merged_into)
+    return record_events(open_tickets, "unit_moved", user=user, **payload)
 
 
 def aliases_with(aliases, old_name, name):
