@@ -52,6 +52,7 @@ from jiesu.tickets.models import (
 )
 from jiesu.units.models import Unit, UnitKind
 from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import warning_point
 
 NEW, ANSWERED, DISPATCHED, SIGNED, CONTACTED = "new", "answered", "dispatched", "signed", "contacted"
 RETURNED, REPLIED, CLOSED, MERGED = "returned", "replied", "closed", "merged"
@@ -520,6 +521,7 @@ class TicketSim:
     has_children: bool = False
     merged: bool = False
     merge_at: datetime | None = None
+    warning_kept: tuple | None = None  # (start, due, approaching point) last found: TicketSim.warning_point
 
     # -- bookkeeping
 
@@ -581,11 +583,12 @@ class TicketSim:
                 return
             if start is None or due is None or self.warning_level >= 2:
                 return
-            check = start + (due - start) * self.world.fraction if self.warning_level == 0 else due
+            point = self.warning_point(start, due, step)
+            check = point if self.warning_level == 0 else due
             seen = max(check, self.since)
             if seen > until or (seen == until and not inclusive):
                 return
-            level = 2 if seen >= due else (1 if seen >= start + (due - start) * self.world.fraction else 0)
+            level = 2 if seen >= due else (1 if seen >= point else 0)
             if level <= self.warning_level:
                 return
             self.warning_level = level
@@ -595,6 +598,17 @@ class TicketSim:
                 local = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
                 text = f"超期：应于{local}前反馈。" if level == 2 else f"即将超期：应于{local}前反馈。"
                 self.notice(self.lead_unit_id, kind, text, seen, None)
+
+    def warning_point(self, start, due, step):
+        """The "approaching" point of the limit running from `start` to `due` (workcal.worktime.warning_point, as
+        the deadline worker has it), kept while they stay the same: the worker looks at every step of the story."""
+        kept = self.warning_kept
+        if kept is not None and kept[0] == start and kept[1] == due:
+            return kept[2]
+        unit = self.world.limits[self.spec.leaf.limit][step][1]
+        point = warning_point(self.world.calendar, start, due, self.world.fraction, unit)
+        self.warning_kept = (start, due, point)
+        return point
 
     def notice(self, unit_id, kind, text, at, user):
         read = None
@@ -1559,7 +1573,7 @@ def _write_chunk(chunk, rows, stamp, desk):
             callback_attempts=sim.callback_attempts, warning_level=sim.warning_level, supervised=sim.supervised,
             idempotency_key=None,
         )
-        t.next_check_at = next_warning_at(t)
+        t.next_check_at = next_warning_at(t, calendar=sim.world.calendar)
         tickets.append({f: getattr(t, f) for f in TICKET_COLUMNS})
         for a in sim.assignments:
             assignments.append(dict(

@@ -57,7 +57,6 @@ from concurrent.futures import wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection
@@ -928,7 +927,7 @@ class Importer:
         warning, next_check = 0, None
         if not closed and not replied:  # replied: no deadline runs until the callback (as tickets.services.reply)
             warning, next_check = self._deadline_state(p.state, created, due["dispatch"], dispatched_at,
-                                                       due.get("reply"))
+                                                       due.get("reply"), limit)
             p.overdue = warning == 2
         # each moment encoded once: the ticket, its events and assignments share them
         moment = t.moment
@@ -968,20 +967,21 @@ class Importer:
         due = ctx.deadlines(p.row.created_at, ctx.limit_class(p.category), (step,))[step]
         return due is not None and self.now >= due
 
-    def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due):
-        """(warning level, next check) of an open ticket as of now (as the deadline worker would have it)."""
-        from jiesu.tickets.models import next_warning_at
+    def _deadline_state(self, state, created, dispatch_due, dispatched_at, reply_due, limit_class):
+        """(warning level, next check) of an open ticket as of now (as the deadline worker would have it): the
+        "approaching" point counted the way the running limit does (workcal.worktime.warning_point), found only
+        while it is still to come (an open row already past its due time, most of an old file's, needs none)."""
+        from jiesu.workcal.worktime import warning_point
 
-        start, due_at = (created, dispatch_due) if state == "new" else (dispatched_at, reply_due)
-        level = 0
-        if due_at is not None:
-            if self.now >= due_at:
-                level = 2
-            elif self.now >= start + (due_at - start) * self.ctx.fraction:
-                level = 1
-        return level, next_warning_at(SimpleNamespace(
-            state=state, created_at=created, dispatch_due=dispatch_due, dispatched_at=dispatched_at,
-            reply_due=reply_due, warning_level=level), self.ctx.fraction)
+        step, start, due_at = ("dispatch", created, dispatch_due) if state == "new" else \
+            ("reply", dispatched_at, reply_due)
+        if due_at is None:
+            return 0, None
+        if self.now >= due_at:
+            return 2, None
+        unit = limit_class.limit(step)[1] if limit_class is not None else "working_days"
+        point = warning_point(self.ctx.clock.calendar, start, due_at, self.ctx.fraction, unit)
+        return (1, due_at) if self.now >= point else (0, point)
 
     def _intake_payload(self, p):
         """The intake event's payload as JSON text, written directly (the same as json.dumps of the dict)."""

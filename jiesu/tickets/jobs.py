@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from jiesu.tickets.models import Notice, NoticeKind, Ticket, current_deadline
+from jiesu.tickets.models import Notice, NoticeKind, Ticket, current_deadline, limit_unit
 from jiesu.tickets.services import record_event
+from jiesu.workcal.services import current_calendar
+from jiesu.workcal.worktime import warning_point
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,14 @@ BATCH = 500
 APPROACHING, OVERDUE = 1, 2
 
 
-def warning_level(now, start, due_at, fraction):
-    """0 ok, 1 approaching (past `fraction` of the time allowed), 2 overdue. Pure."""
+def warning_level(now, start, due_at, fraction, unit="clock_hours", calendar=None):
+    """0 ok, 1 approaching (past `fraction` of the time allowed, counted the way the limit's `unit` runs: a working
+    one in `calendar`'s working time, workcal.worktime.warning_point), 2 overdue. Pure."""
     if due_at is None or start is None:
         return 0
     if now >= due_at:
         return OVERDUE
-    if now >= start + (due_at - start) * fraction:
+    if now >= warning_point(calendar, start, due_at, fraction, unit):
         return APPROACHING
     return 0
 
@@ -68,7 +71,7 @@ def _mark(ticket, now, fraction):
         ticket.save(update_fields=["next_check_at"])
         return False
     start, due_at, step = current
-    level = warning_level(now, start, due_at, fraction)
+    level = warning_level(now, start, due_at, fraction, limit_unit(ticket, step), current_calendar())
     if level <= ticket.warning_level:
         ticket.save(update_fields=["next_check_at"])
         return False

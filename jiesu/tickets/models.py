@@ -76,20 +76,39 @@ def current_deadline(ticket):
     return None
 
 
-def next_warning_at(ticket, fraction=None):
-    """When the deadline worker must next look at the ticket (80 % point, then the due time)."""
+def next_warning_at(ticket, fraction=None, unit=None, calendar=None):
+    """When the deadline worker must next look at the ticket: its "approaching" point (80 % of the limit used,
+    counted the way the limit runs: workcal.worktime.warning_point), then the due time. `unit` (clock_hours,
+    working_hours, working_days) is the running limit's, found from the ticket's time-limit class when not given;
+    `calendar` the working calendar (the current one when not given)."""
     from django.conf import settings
 
     current = current_deadline(ticket)
     if current is None or current[0] is None or current[1] is None:
         return None
-    start, due_at, _step = current
-    fraction = settings.JIESU["WARNING_FRACTION"] if fraction is None else fraction
+    start, due_at, step = current
     if ticket.warning_level == 0:
-        return start + (due_at - start) * fraction
+        from jiesu.workcal.services import current_calendar
+        from jiesu.workcal.worktime import warning_point
+
+        fraction = settings.JIESU["WARNING_FRACTION"] if fraction is None else fraction
+        return warning_point(calendar or current_calendar(), start, due_at, fraction, unit or limit_unit(ticket, step))
     if ticket.warning_level == 1:
         return due_at
     return None
+
+
+def limit_unit(ticket, step):
+    """The unit (clock_hours, working_hours, working_days) of the ticket's time limit for `step` (dispatch,
+    reply…): its category's time-limit class's (the general class's without a category), kept per process with the
+    other reference data (tickets.services.REFERENCE, cleared when a category or class is saved)."""
+    from jiesu.tickets.services import REFERENCE, time_limit_class
+
+    def load():
+        limits = time_limit_class(ticket)
+        return limits.limit(step)[1] if limits is not None else "working_days"
+
+    return REFERENCE.get_or_load(("limit_unit", ticket.category_id, step), load)
 
 
 #: A query code's random bytes: 12 hex digits. With 8 (32 bits), a city of tens of millions of tickets gave a new

@@ -202,6 +202,21 @@ def limit_seconds(calendar: WorkCalendar, start: datetime, end: datetime, unit: 
     return calendar.working_seconds_between(start, end)
 
 
+def warning_point(calendar: WorkCalendar, start: datetime, due: datetime, fraction: float, unit: str) -> datetime:
+    """The "approaching" (临期) point of a time limit running from `start` to `due`: the moment `fraction` of it
+    is used, counted the way the limit runs. A clock limit (`clock_hours`) on the clock; a working one in the
+    calendar's working time, so a 1-working-day limit recorded on Friday at 16:00 (1.5 h that day, 5.5 h on
+    Monday) is approaching on Monday at 14:36 (80 % of 7 h used), not at 09:00. Never after `due`."""
+    if unit not in LIMIT_UNITS:
+        raise ValueError(f"unknown time-limit unit {unit!r} (one of {', '.join(LIMIT_UNITS)})")
+    if unit == "clock_hours":
+        return start + (due - start) * fraction
+    used = calendar.working_seconds_between(start, due)
+    if used <= 0:
+        return due
+    return min(calendar.add_working_seconds(start, used * fraction), due)
+
+
 def _amount(value, what):
     if isinstance(value, (bool, str, bytes)):
         raise ValueError(f"{what} must be a number, not {value!r}")

@@ -8,9 +8,12 @@ from jiesu.core.scoping import visible_tickets
 from jiesu.demo.generate import ALL_STATES, delete_demo, generate
 from jiesu.demo.models import DemoDataset
 from jiesu.tickets import jobs
-from jiesu.tickets.models import Assignment, Callback, Ticket, TicketEvent, current_deadline, next_warning_at
+from jiesu.tickets.models import (
+    Assignment, Callback, Ticket, TicketEvent, current_deadline, limit_unit, next_warning_at,
+)
 from jiesu.tickets.services import due, time_limit_class
 from jiesu.units.models import UnitKind
+from jiesu.workcal.services import current_calendar
 
 from .conftest import NOW
 
@@ -131,8 +134,10 @@ def test_warnings_match_the_deadlines_at_now(demo):
     open_tickets = Ticket.objects.filter(state__in=("new", "dispatched", "signed", "contacted"))
     assert open_tickets.exists()
     for ticket in open_tickets:
-        start, due_at, _step = current_deadline(ticket)
-        assert ticket.warning_level == jobs.warning_level(NOW, start, due_at, fraction), ticket.pk
+        start, due_at, step = current_deadline(ticket)
+        unit = limit_unit(ticket, step)  # the approaching point counted the way the limit runs (docs/calendar.md)
+        assert ticket.warning_level == jobs.warning_level(NOW, start, due_at, fraction, unit, current_calendar()), \
+            ticket.pk
         assert ticket.next_check_at == next_warning_at(ticket)
         assert ticket.next_check_at is None or ticket.next_check_at > NOW
     for ticket in Ticket.objects.exclude(state__in=("new", "dispatched", "signed", "contacted")):

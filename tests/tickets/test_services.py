@@ -10,7 +10,7 @@ from jiesu.tickets import jobs, services
 from jiesu.tickets.models import Notice, Ticket
 from jiesu.tickets.services import IntakeData
 from jiesu.workcal.models import CalendarDay
-from jiesu.workcal.services import calendar_changed
+from jiesu.workcal.services import calendar_changed, current_calendar
 from tests.tickets.conftest import at
 from tests.tickets.helpers import new_ticket, replied_ticket, reply_to
 
@@ -226,11 +226,16 @@ def test_deadline_worker_marks_approaching_then_overdue_once(world):
     t = new_ticket(world)
     services.dispatch(world.dispatcher, t, world.street.pk)
     start, due_at = t.dispatched_at, t.reply_due
+    calendar = current_calendar()  # the reply limit is in working days: 80 % of its working time (docs/calendar.md)
+
+    def used(share):
+        return calendar.add_working_seconds(start, share * calendar.working_seconds_between(start, due_at))
+
     assert jobs.scan_once(now=start + timedelta(minutes=1)) == 0
-    assert jobs.scan_once(now=start + (due_at - start) * 0.85) == 1
+    assert jobs.scan_once(now=used(0.85)) == 1
     t.refresh_from_db()
     assert t.warning_level == 1
-    assert jobs.scan_once(now=start + (due_at - start) * 0.9) == 0
+    assert jobs.scan_once(now=used(0.9)) == 0
     assert jobs.scan_once(now=due_at + timedelta(minutes=1)) == 1
     t.refresh_from_db()
     assert t.warning_level == 2 and t.next_check_at is None
