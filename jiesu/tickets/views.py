@@ -599,6 +599,8 @@ def ticket_search(request):
 @roles(Role.CITIZEN)
 def my_tickets(request):
     page = page_of(request, queries.my_tickets(request.user))
+    for ticket in page:
+        ticket.state_words = citizen.state_words(ticket)
     return render_page(request, "tickets/my_tickets.html", {"page": page})
 
 
