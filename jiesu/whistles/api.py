@@ -114,6 +114,8 @@ class WhistleOut(Schema):
     closed_at: datetime | None
     needs_review: bool
     escalated: bool
+    raised_to_district_at: datetime | None = None
+    raised_to_district_reason: str = ""
     result: str
     approval_chain: list[str]
     tickets: list[str]
@@ -292,6 +294,8 @@ def whistle_out(whistle, user=None):
         "place": whistle.place.name if whistle.place_id else None, "address": whistle.address,
         "created_at": whistle.created_at, "approved_at": whistle.approved_at, "summoned_at": whistle.summoned_at,
         "closed_at": whistle.closed_at, "needs_review": whistle.needs_review, "escalated": whistle.escalated,
+        "raised_to_district_at": whistle.raised_to_district_at,
+        "raised_to_district_reason": whistle.raised_to_district_reason,
         "result": whistle.result, "approval_chain": list(whistle.level.approval_chain),
         "tickets": [t.number for t in whistle.tickets.all()],
         "attachments": [a.name for a in whistle.attachments.all()],
@@ -512,6 +516,12 @@ def cancel(request, pk: int, payload: Reason):
 def supervise(request, pk: int, payload: UnitText):
     return whistle_out(services.supervise(request.user, _visible(request, pk), payload.unit, payload.text),
                        request.user)
+
+
+@router.post("/{int:pk}/raise-to-district", response=WhistleOut,
+             summary="Raise the whistle to the district (提级): its units do not report or act")
+def raise_to_district(request, pk: int, payload: Reason):
+    return whistle_out(services.raise_to_district(request.user, _visible(request, pk), payload.reason), request.user)
 
 
 @router.post("/{int:pk}/report-to-district", response=WhistleOut, summary="Report a refusing unit (Art.44)")

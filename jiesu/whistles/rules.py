@@ -27,6 +27,7 @@ ACTION_SOURCES = {
     "attach": (APPROVAL, ACTIVE),
     "supervise": (ACTIVE,),
     "report_to_district": (ACTIVE, CLOSED),
+    "raise_to_district": (ACTIVE,),
     "rate": (CLOSED,),
 }
 
@@ -148,6 +149,15 @@ def checkin_status(due, checked_in_at, now, objection_pending=False, released=Fa
     if due is not None and now > due:
         return "missing"
     return "waiting"
+
+
+PROPOSE_RAISE_AFTER_DAYS = 2   # a unit missing, or a task overdue, this long: the page proposes 提级
+
+
+def raise_proposed(overdue_since, now, days=PROPOSE_RAISE_AFTER_DAYS):
+    """Whether to propose raising the whistle to the district (提级): some deadline (a report a unit missed, a
+    task left open) passed `days` days ago or more. `overdue_since`: the deadlines that passed unmet."""
+    return any(now - due >= timedelta(days=days) for due in overdue_since)
 
 
 def task_status(due, state, done_at, now):

@@ -827,6 +827,30 @@ def report_to_district(user, whistle, unit_id, reason):
     return whistle
 
 
+@transaction.atomic
+def raise_to_district(user, whistle, reason):
+    """提级: the whistling unit raises a whistle whose units do not report or act to the district's whistle —
+    who, when and why recorded, a notice in the district's inbox; once, while the whistle is open."""
+    _logged_in(user)
+    whistle = locked(whistle)
+    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit raises the whistle to the district."))
+    _state("raise_to_district", whistle)
+    if whistle.raised_to_district_at:
+        raise Conflict(_("This whistle was already raised to the district."))
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    district = whistle.district
+    if district is None:
+        raise Conflict(_("This whistle has no district to report to."))
+    now = timezone.now()
+    add_notice(whistle, district, WhistleNotice.RAISED, reason, user, at=now)
+    whistle.raised_to_district_at, whistle.raised_to_district_by = now, user
+    whistle.raised_to_district_reason = reason
+    whistle.save(update_fields=["raised_to_district_at", "raised_to_district_by", "raised_to_district_reason"])
+    record_event(whistle, "raise_to_district", user, whistle.state, whistle.state, reason, at=now,
+                 district=district.name)
+    return whistle
+
+
 def mark_notices_read(user, whistle):
     if user.is_authenticated and user.unit_id:
         WhistleNotice.objects.filter(whistle=whistle, unit_id=user.unit_id, read_at__isnull=True).update(

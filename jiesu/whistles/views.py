@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,6 +83,9 @@ def board(request):
     state = request.GET.get("state", "")
     trigger = request.GET.get("trigger", "")
     q = request.GET.get("q", "").strip()
+    raised = request.GET.get("raised", "") == "1"
+    if raised:
+        qs = qs.filter(raised_to_district_at__isnull=False)
     if state:
         qs = qs.filter(state=state)
     if trigger:
@@ -91,7 +94,8 @@ def board(request):
         pk = Whistle.id_from_number(q)
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(pk=pk or 0))
     open_rows = annotate_whistles(list(qs.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE))
-                                       .order_by("created_at")[:100]), now)
+                                       .order_by(F("raised_to_district_at").desc(nulls_last=True),
+                                                 "created_at")[:100]), now)   # 提级 ones first
     others = Paginator(qs.exclude(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).order_by("-created_at"),
                        PAGE_SIZE).get_page(request.GET.get("page"))
     annotate_whistles(others, now)
@@ -101,8 +105,8 @@ def board(request):
     return render(request, "whistles/board.html", {
         "open_rows": open_rows, "others": others, "inbox": inbox[:5], "inbox_count": len(inbox),
         "notices": notices, "may_raise": scoping.may_raise(user), "states": WhistleState.choices,
-        "triggers": Trigger.choices, "state": state, "trigger": trigger, "q": q,
-        "filtered": bool(state or trigger or q),
+        "triggers": Trigger.choices, "state": state, "trigger": trigger, "q": q, "raised": raised,
+        "filtered": bool(state or trigger or q or raised),
     })
 
 
@@ -224,6 +228,7 @@ def action_labels():
         "progress": _("Report progress"), "accept_task": _("Accept the task"), "close": _("Close the whistle"),
         "cancel": _("Cancel the whistle"), "supervise": _("Issue a supervision notice (督办)"),
         "report_to_district": _("Report to the district (Art.44)"), "rate": _("Rate"),
+        "raise_to_district": _("Raise to the district (提级)"),
     }
 
 
@@ -257,6 +262,9 @@ def detail(request, pk):
             rate_targets = [(u, RaterSide.DISTRICT) for u in [whistle.unit] + [s.unit for s in kept_on]
                             if (u.pk, RaterSide.DISTRICT) not in rated]
     open_summons = [s for s in summons if s.state != SummonsState.RELEASED]
+    may_raise_to_district = whistler and whistle.state == WhistleState.ACTIVE and not whistle.raised_to_district_at
+    stalled = [(s.unit, s.report_due) for s in summons if s.status == "missing"] + [
+        (t.unit, t.due) for t in tasks if t.status == "overdue"]
     return render(request, "whistles/detail.html", {
         "w": whistle, "state_class": STATE_CLASS.get(whistle.state, ""), "summons": summons, "tasks": tasks,
         "events": scoping.timeline_for(user, whistle, whistle.events.select_related("actor", "actor_unit",
@@ -273,6 +281,10 @@ def detail(request, pk):
         "may_review": whistler and whistle.needs_review and whistle.state in (WhistleState.ACTIVE,
                                                                              WhistleState.CLOSED),
         "may_close": whistler and whistle.state == WhistleState.ACTIVE,
+        "may_raise_to_district": may_raise_to_district,
+        "raise_proposal": sorted({u.name for u, _due in stalled}) if may_raise_to_district and rules.raise_proposed(
+            [due for _u, due in stalled], now) else [],
+        "propose_after_days": rules.PROPOSE_RAISE_AFTER_DAYS,
         "all_accepted": rules.close_refusal([t.state for t in tasks]) is None,
         "task_units": services.task_units(whistle) if whistler and whistle.state == WhistleState.ACTIVE else [],
         "open_summons": open_summons, "no_duty": [s.unit for s in summons if s.has_duty is False],
@@ -323,6 +335,7 @@ ACTIONS = {
     "supervise": lambda u, w, p, f: services.supervise(u, w, as_id(p.get("unit")), p.get("text", "")),
     "report_to_district": lambda u, w, p, f: services.report_to_district(u, w, as_id(p.get("unit")),
                                                                          p.get("reason", "")),
+    "raise_to_district": lambda u, w, p, f: services.raise_to_district(u, w, p.get("reason", "")),
     "rate": lambda u, w, p, f: services.rate(u, w, p.get("unit"), p.get("timeliness"), p.get("effort"),
                                              p.get("result"), p.get("comment", "")),
 }
