@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -285,6 +285,7 @@ def detail(request, pk):
         "raise_proposal": sorted({u.name for u, _due in stalled}) if may_raise_to_district and rules.raise_proposed(
             [due for _u, due in stalled], now) else [],
         "propose_after_days": rules.PROPOSE_RAISE_AFTER_DAYS,
+        "again_url": again_url(whistle) if whistler and whistle.state == WhistleState.CLOSED else "",
         "all_accepted": rules.close_refusal([t.state for t in tasks]) is None,
         "task_units": services.task_units(whistle) if whistler and whistle.state == WhistleState.ACTIVE else [],
         "open_summons": open_summons, "no_duty": [s.unit for s in summons if s.has_duty is False],
@@ -293,6 +294,19 @@ def detail(request, pk):
                                                 ("result", _("Result"))], "default_due": f"{timezone.localtime(services.default_task_due(whistle, now)):%Y-%m-%d}"
         if whistle.state == WhistleState.ACTIVE else "",
     })
+
+
+def again_url(whistle):
+    """再吹哨: a closed whistle is not reopened (its tickets were replied, its units rated, its closure counted);
+    the matter coming back is whistled again, the form prefilled with its tickets, title, trigger and level and
+    the earlier whistle's number and result heading the description."""
+    head = _("Follow-up of %(number)s (closed %(date)s; result: %(result)s)") % {
+        "number": whistle.number, "date": f"{timezone.localtime(whistle.closed_at):%Y-%m-%d}",
+        "result": whistle.result}
+    query = {"tickets": ",".join(t.number for t in whistle.tickets.all()), "title": whistle.title,
+             "trigger": whistle.trigger, "level": whistle.level.code,
+             "description": f"{head}\n\n{whistle.description}"}
+    return f"{reverse('whistle_new')}?{urlencode(query)}"
 
 
 def _bool(value):
