@@ -1,4 +1,5 @@
 """Reply quality: flags on replies that may not answer the request (stored by the scan)."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,11 @@ class ReplyFlag(models.Model):
                                 related_name="+",
                                 verbose_name=_("same as"))  # the other ticket with (almost) the same reply
     checked_at = models.DateTimeField(verbose_name=_("checked at"))
+    # a supervisor who read the reply found it answers after all (services.dismiss_flag; in the ticket's history)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", db_index=False, verbose_name=_("dismissed by"))
+    dismissal_reason = models.TextField(_("reason for dismissal"), blank=True)
 
     class Meta:
         ordering = ["-replied_at", "-id"]

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.errors import DomainError
+from jiesu.core.errors import Conflict, DomainError
 from jiesu.quality import checks, timing
 from jiesu.quality.models import ReplyCheck, ReplyFlag
 from jiesu.tickets.models import Assignment, AssignmentRole, Ticket, TicketEvent
@@ -149,8 +150,8 @@ def scan(days=30, now=None):
     replies = [checks.Reply(a.pk, request_text(a.ticket.title, a.ticket.text), a.reply_text, a.unit_id)
                for a in rows]
     verdicts = checks.check_all(replies)
-    ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows],
-                             replied_at__in=[a.replied_at for a in rows]).delete()
+    ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows], replied_at__in=[a.replied_at for a in rows],
+                             dismissed_at__isnull=True).delete()       # a dismissed flag stays dismissed
     flags = _flags(rows, verdicts, now)
     ReplyFlag.objects.bulk_create(flags, ignore_conflicts=True)
     mark_checked(rows, now)
@@ -167,14 +168,45 @@ def check_draft(user, ticket, text):
     return checks.check_one(request_text(ticket.title, ticket.text), text or "", rows)
 
 
+DISMISSERS = (Role.SUPERVISOR, Role.ADMIN)   # not the unit that replied: it may not clear its own flag
+REASON_MAX = 500
+
+
+@transaction.atomic
+def dismiss_flag(user, pk, reason):
+    """A supervisor who may read the ticket takes a flag off the list, saying why (the reply answers after all): the
+    flag keeps who, when and why, and the ticket's history records it (event `reply_flag_dismissed`)."""
+    from jiesu.tickets.services import record_event
+
+    scoping.require_role(user, *DISMISSERS)
+    flag = visible_flags(user).select_for_update(of=("self",)).filter(pk=pk).first()
+    if flag is None:
+        raise Http404
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(_("Say why the flag is wrong."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("At most %(n)s characters.") % {"n": REASON_MAX}, field="reason")
+    if flag.dismissed_at:
+        raise Conflict(_("This flag was dismissed already."))
+    flag.dismissed_at, flag.dismissed_by, flag.dismissal_reason = timezone.now(), user, reason
+    flag.save(update_fields=["dismissed_at", "dismissed_by", "dismissal_reason"])
+    record_event(flag.ticket, "reply_flag_dismissed", user, flag.ticket.state, flag.ticket.state, reason,
+                 reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
+    return flag
+
+
 # ── reading ─────────────────────────────────────────────────────────────────
 
 def require_reader(user):
     scoping.require_role(user, *READER_ROLES)
 
 
-def visible_flags(user):
-    qs = ReplyFlag.objects.select_related("ticket", "unit", "same_as")
+def visible_flags(user, dismissed=None):
+    """The flags `user` may read; open ones only with dismissed=False, dismissed ones only with True."""
+    qs = ReplyFlag.objects.select_related("ticket", "unit", "same_as", "dismissed_by")
+    if dismissed is not None:
+        qs = qs.filter(dismissed_at__isnull=not dismissed)
     if not scoping.has_role(user, *READER_ROLES):
         return qs.none()
     if user.role == Role.UNIT_STAFF:  # what the unit itself replied (on tickets it may read)

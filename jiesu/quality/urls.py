@@ -4,5 +4,6 @@ from jiesu.quality import views
 
 urlpatterns = [
     path("quality/", views.board, name="quality_board"),
+    path("quality/flags/<int:pk>/dismiss/", views.dismiss_flag, name="quality_dismiss_flag"),
     path("quality/check/<int:pk>/", views.check_reply, name="quality_check_reply"),
 ]

@@ -1,7 +1,12 @@
 """Reply-quality pages: flagged replies with reasons and reply times per unit (supervisors); the reply hint."""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiesu.core import scoping
@@ -14,7 +19,8 @@ from jiesu.tickets.models import Ticket
 def board(request):
     services.require_reader(request.user)
     reason = request.GET.get("reason", "")
-    flags = services.visible_flags(request.user)
+    show = "dismissed" if request.GET.get("show") == "dismissed" else ""
+    flags = services.visible_flags(request.user, dismissed=bool(show))
     if reason in checks.REASONS:
         flags = flags.filter(reasons__icontains=f'"{reason}"')   # JSON text containment: every backend
     page = Paginator(flags, 30).get_page(request.GET.get("page"))
@@ -25,7 +31,8 @@ def board(request):
     except DomainError:
         days = 30
     return render(request, "quality/board.html", {
-        "page": page, "reason": reason, "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
+        "page": page, "reason": reason, "show": show,
+        "may_dismiss": scoping.has_role(request.user, *services.DISMISSERS), "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
         "times": services.unit_reply_times(request.user, days), "days": days,
         "thresholds": {"relevance": checks.RELEVANCE_MIN, "boilerplate": checks.BOILERPLATE_MIN}})
 
@@ -40,3 +47,19 @@ def check_reply(request, pk):
     verdict = services.check_draft(request.user, ticket, text) if len(text.strip()) >= 4 else None
     labels = services.reason_labels(verdict.reasons) if verdict else []
     return render(request, "quality/_hint.html", {"verdict": verdict, "labels": labels})
+
+
+@require_POST
+@login_required
+def dismiss_flag(request, pk):
+    """A supervisor takes a false flag off the list, with a reason (recorded in the ticket's history)."""
+    try:
+        flag = services.dismiss_flag(request.user, pk, request.POST.get("reason", ""))
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Flag on %(number)s dismissed.") % {"number": flag.ticket.number})
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), {request.get_host()}) else reverse("quality_board"))
