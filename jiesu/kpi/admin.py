@@ -1,10 +1,12 @@
-"""Back office: KPI versions with their weights per unit class (versioned: "Save as new"), exclusion reviews."""
+"""Back office: KPI versions with their weights per unit class (versioned: "Save as new"), exclusion reviews, the
+record of published months (read only: publishing is done on the rankings page)."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from jiesu.core.errors import DomainError
+from jiesu.dispatch.admin import ReadOnlyLog
 from jiesu.kpi import services
-from jiesu.kpi.models import ExclusionReview, KpiVersion, KpiWeights, ReviewState
+from jiesu.kpi.models import ExclusionReview, KpiVersion, KpiWeights, PublishedRanking, ReviewState
 
 
 class WeightsInline(admin.TabularInline):
@@ -58,3 +60,14 @@ class ExclusionReviewAdmin(admin.ModelAdmin):
     raw_id_fields = ("ticket",)
     readonly_fields = ("state", "created_at", "created_by", "decided_at", "decided_by")
     actions = [confirm_reviews, reject_reviews]
+
+
+@admin.register(PublishedRanking)
+class PublishedRankingAdmin(ReadOnlyLog):
+    """Who published which month's rankings when, and why a month was republished. Never edited: a correction is
+    a new edition (the rankings page, an administrator, a reason)."""
+
+    list_display = ("month", "unit_class", "edition", "version", "published_at", "published_by", "reason")
+    list_filter = ("unit_class",)
+    date_hierarchy = "month"
+    exclude = ("rows",)

@@ -67,6 +67,8 @@ class RankingOut(Schema):
     weights: dict
     rows: list[KpisOut]
     explanations: dict = Field(description="how each number is computed, under this version")
+    published: dict | None = Field(None, description="for a published (frozen) month, the edition read: edition, at, "
+                                   "by, reason; null while the month is open (computed live)")
 
 
 class UnitKpisOut(Schema):

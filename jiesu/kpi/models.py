@@ -321,3 +321,30 @@ class TicketFact(models.Model):
     class Meta:
         verbose_name = _("ticket fact")
         verbose_name_plural = _("ticket facts")
+
+
+class PublishedRanking(models.Model):
+    """One group's ranking of one month as published (月度排名): the rows as they then stood — scores, ranks, unit
+    codes and names, every unit's tickets gathered by the tree as it then was — so that a community moved to another
+    street, a unit renamed or a late callback does not change a month units were assessed on. The latest edition of
+    a (month, group) is what pages, API and exports read; a republication (an administrator, with a reason) adds
+    the next edition and keeps the earlier ones."""
+
+    month = models.DateField(_("month"))
+    unit_class = models.CharField(_("unit class"), max_length=12, choices=UnitClass.choices)
+    edition = models.PositiveSmallIntegerField(_("edition"), default=1)
+    version = models.PositiveIntegerField(_("KPI version"))
+    rows = models.JSONField(_("rows"), default=list, help_text=_("Kpis.as_dict() of every unit, best first"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("published by"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("published ranking")
+        verbose_name_plural = _("published rankings")
+        ordering = ["-month", "unit_class", "-edition"]
+        constraints = [models.UniqueConstraint(fields=["month", "unit_class", "edition"], name="kpi_published_edition")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.unit_class} #{self.edition}"

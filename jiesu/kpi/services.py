@@ -7,6 +7,10 @@ in 0…1 (None when there is nothing to divide); the composite is 0…100.
 
     version_for(month)                    KpiVersion in force (with .weights_by_class)
     ranking(unit_class, month)            Ranking: rows ranked within one of the four groups, trend vs last month
+                                          (as published for a published month, else live_ranking)
+    live_ranking(unit_class, month)       the same computed now from the rollups by today's tree
+    publish_month(user, month, reason="") freeze a finished month's four rankings (republish: administrator, reason)
+    freeze_due_months(now=None)           the job: publish months FREEZE_AFTER_DAYS after their end
     unit_kpis(unit, month)                Kpis of one unit (its group's definition)
     unit_history(unit, months=12)         [Kpis] month by month, oldest first
     city_kpis(month)                      Kpis of the whole city (every ticket of the month)
@@ -31,7 +35,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +51,7 @@ from jiesu.kpi.defaults import create_default_version
 from jiesu.kpi.explain import all_explanations
 from jiesu.kpi.models import (
     COUNTERS, DailyRollup, DailyVolume, Exclusion, ExclusionReview, KpiVersion, KpiWeights, MonthDim, MonthlyRollup,
-    ReviewState, UnitClass,
+    PublishedRanking, ReviewState, UnitClass,
     month_start,
 )
 from jiesu.units.models import Unit, UnitKind
@@ -365,11 +370,12 @@ class Ranking:
     weights: dict
     rows: list                 # [Kpis], best first; units without a score last
     explanations: dict
+    published: PublishedRanking | None = None  # the edition read, for a published (frozen) month
 
     def as_dict(self):
         return {"unit_class": self.unit_class, "month": f"{self.month:%Y-%m}", "version": self.version.number,
                 "weights": self.weights, "rows": [r.as_dict() for r in self.rows],
-                "explanations": self.explanations}
+                "explanations": self.explanations, "published": publication_dict(self.published)}
 
 
 def _rank(kpis):
@@ -380,16 +386,30 @@ def _rank(kpis):
 
 
 def ranking(unit_class, month):
-    """The month's ranking of one group, with last month's rank and composite for the trend.
+    """The month's ranking of one group, with last month's rank and composite for the trend: as published for a
+    published (frozen) month, else live from the rollups (live_ranking)."""
+    month = month_start(month)
+    edition = published_edition(unit_class, month)
+    if edition is None:
+        return live_ranking(unit_class, month)
+    version = version_for(month)
+    weights = version.weights_by_class.get(unit_class, {})
+    return Ranking(str(unit_class), month, version, weights, _published_rows(edition), explanations(version, weights),
+                   published=edition)
 
-    Each month is computed with its own version in force.
-    """
+
+def live_ranking(unit_class, month):
+    """The month's ranking computed now from the rollups, gathered by today's tree; last month's ranks and composites
+    for the trend are the published ones when last month is published. Each month is computed with its own version
+    in force."""
     month = month_start(month)
     version = version_for(month)
     current = _rank(_group_kpis(unit_class, month, version))
     before = previous_month(month)
+    edition = published_edition(unit_class, before)
     try:
-        previous = {k.unit_id: k for k in _rank(_group_kpis(unit_class, before, version_for(before)))}
+        previous = {k.unit_id: k for k in (_published_rows(edition) if edition is not None
+                                           else _rank(_group_kpis(unit_class, before, version_for(before))))}
     except DomainError:
         previous = {}
     for row in current:
@@ -404,11 +424,17 @@ def ranking(unit_class, month):
 
 
 def unit_kpis(unit, month):
-    """The Kpis of one ranked unit in `month` (its group's weights); rank fields are not filled."""
+    """The Kpis of one ranked unit in `month` (its group's weights): its row as published for a published month
+    (ranks filled), else computed live (rank fields not filled)."""
     unit_class = unit_class_of(unit)
     if unit_class is None:
         raise DomainError(_("%(unit)s is not assessed on its own.") % {"unit": unit.name}, field="unit")
     month = month_start(month)
+    edition = published_edition(unit_class, month)
+    if edition is not None:
+        for row in edition.rows:
+            if row.get("unit_id") == unit.pk:
+                return _kpis_of(row)
     version = version_for(month)
     members = list(_member_map(unit_class, [unit.pk]))
     counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
@@ -490,6 +516,89 @@ def city_overview(now=None):
     return {"today": today, "month": month, "volume_today": volume_today, "volume_month": kpis.received,
             "kpis": kpis, "top_categories": top_categories(month), "overdue": overdue.now,
             "overdue_history": overdue.history, "explanations": explanations(version_for(month))}
+
+
+# ── published months (frozen) ──────────────────────────────────────────────
+
+#: a month is published by the job this many days after its end (callbacks and reviews of its last tickets first)
+FREEZE_AFTER_DAYS = settings.JIESU.get("KPI_FREEZE_AFTER_DAYS", 10)
+
+
+def published_edition(unit_class, month):
+    """The latest PublishedRanking of the group's month, or None while the month is open (read live)."""
+    return (PublishedRanking.objects.filter(month=month_start(month), unit_class=unit_class)
+            .select_related("published_by").order_by("-edition").first())
+
+
+def publication_dict(edition):
+    if edition is None:
+        return None
+    by = edition.published_by
+    return {"edition": edition.edition, "at": edition.published_at.isoformat(), "reason": edition.reason,
+            "by": (by.get_full_name() or by.username) if by else None}
+
+
+def _kpis_of(row):
+    values = dict(row)
+    values["month"] = parse_month(values["month"])
+    return Kpis(**{name: value for name, value in values.items() if name in Kpis.__dataclass_fields__})
+
+
+def _published_rows(edition):
+    return [_kpis_of(row) for row in edition.rows]
+
+
+def publish_month(user, month, reason="", now=None):
+    """Publish (freeze) `month`: store every group's ranking as it stands now, so the month reads the same whatever
+    the tree or a late callback does later. A month is published once it is over, by an administrator or a
+    supervisor (or by the job: `user` None); republishing a published month (a correction) takes an administrator
+    and a reason, and adds the next edition, the earlier ones kept. Returns the editions written."""
+    month, now = month_start(month), now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        before = PublishedRanking.objects.filter(month=month).exists()
+        if before:
+            if not scoping.has_role(user, "admin"):
+                raise Forbidden(_("Only an administrator may republish a published month."))
+            if not reason:
+                raise DomainError(_("%(field)s is required.") % {"field": _("Reason")}, field="reason")
+        else:
+            if user is not None and not scoping.has_role(user, "admin", "supervisor"):
+                raise Forbidden(_("Your role may not do this."))
+            if next_month(month) > current_month(now):
+                raise DomainError(_("%(m)s is not over yet: a month is published after its end.")
+                                  % {"m": f"{month:%Y-%m}"}, field="month")
+        written = []
+        for unit_class in UnitClass.values:
+            last = (PublishedRanking.objects.filter(month=month, unit_class=unit_class)
+                    .order_by("-edition").values_list("edition", flat=True).first()) or 0
+            live = live_ranking(unit_class, month)
+            try:
+                with transaction.atomic():
+                    written.append(PublishedRanking.objects.create(
+                        month=month, unit_class=unit_class, edition=last + 1, version=live.version.number,
+                        rows=[row.as_dict() for row in live.rows], published_by=user, reason=reason[:1000]))
+            except IntegrityError:
+                raise Conflict(_("%(m)s was published by someone else just now.") % {"m": f"{month:%Y-%m}"}) from None
+    return written
+
+
+def freeze_due_months(now=None, days=None):
+    """The job: publish every month with figures that ended `days` (FREEZE_AFTER_DAYS) or more days ago and is not
+    published yet. Returns the months published (usually none; last month once, `days` after its end)."""
+    now = now or timezone.now()
+    days = FREEZE_AFTER_DAYS if days is None else days
+    today = timezone.localtime(now).date()
+    last = previous_month(current_month(now))
+    if today < next_month(last) + timedelta(days=days):
+        last = previous_month(last)
+    done = set(PublishedRanking.objects.values_list("month", flat=True).distinct().order_by())
+    months = set(MonthlyRollup.objects.filter(month__lte=last).values_list("month", flat=True).distinct().order_by())
+    out = []
+    for month in sorted(months - done):
+        publish_month(None, month, now=now)
+        out.append(month)
+    return out
 
 
 # ── who sees what ───────────────────────────────────────────────────────────

@@ -9,9 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
+from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.kpi import export, services
 from jiesu.kpi.explain import measure_labels
@@ -68,11 +72,32 @@ def _rows_with_links(user, ranking):
 def rankings(request):
     month, group = _month(request), _group(request)
     ranking = services.ranking(group, month)
+    over = services.next_month(month) <= services.current_month()
     return render(request, "kpi/rankings.html", {
         "ranking": ranking, "rows": _rows_with_links(request.user, ranking), "month": month, "group": group,
         "groups": UnitClass.choices, "months": month_choices(), "labels": measure_labels(),
         "whistle": group in services.WHISTLE_CLASSES, "own_unit_id": request.user.unit_id,
+        "may_publish": over and ranking.published is None and scoping.has_role(request.user, "admin", "supervisor"),
+        "may_republish": ranking.published is not None and scoping.has_role(request.user, "admin"),
     })
+
+
+@require_POST
+@staff_only
+def publish(request):
+    """Publish (freeze) a finished month's rankings, or republish a published one (an administrator, a reason)."""
+    group = request.POST.get("group") if request.POST.get("group") in UnitClass.values else str(UnitClass.STREET)
+    query = {"group": group}
+    try:
+        month = services.parse_month(request.POST.get("month", ""))
+        query["month"] = f"{month:%Y-%m}"
+        services.publish_month(request.user, month, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(m)s published: its rankings are frozen as they stand now.")
+                         % {"m": query["month"]})
+    return redirect(f"{reverse('kpi_rankings')}?{urlencode(query)}")
 
 
 def _export_name(ranking, ext):
