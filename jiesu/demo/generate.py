@@ -606,7 +606,7 @@ class TicketSim:
         if kept is not None and kept[0] == start and kept[1] == due:
             return kept[2]
         unit = self.world.limits[self.spec.leaf.limit][step][1]
-        point = warning_point(self.world.calendar, start, due, self.world.fraction, unit)
+        point = warning_point(self.world.clock, start, due, self.world.fraction, unit)
         self.warning_kept = (start, due, point)
         return point
 
@@ -1573,7 +1573,7 @@ def _write_chunk(chunk, rows, stamp, desk):
             callback_attempts=sim.callback_attempts, warning_level=sim.warning_level, supervised=sim.supervised,
             idempotency_key=None,
         )
-        t.next_check_at = next_warning_at(t, calendar=sim.world.calendar)
+        t.next_check_at = next_warning_at(t, calendar=sim.world.clock)
         tickets.append({f: getattr(t, f) for f in TICKET_COLUMNS})
         for a in sim.assignments:
             assignments.append(dict(

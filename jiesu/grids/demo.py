@@ -530,7 +530,7 @@ def write_reports(world, sims, result):
                    reply_text=sim.reply_text, self_resolved=sim.self_resolved,
                    resolved="resolved" if sim.callbacks else "", satisfied="satisfied" if sim.callbacks else "",
                    callback_attempts=len(sim.callbacks), warning_level=0)
-        t.next_check_at = (next_warning_at(t, unit=sim.limits.limit("reply")[1], calendar=world.calendar)
+        t.next_check_at = (next_warning_at(t, unit=sim.limits.limit("reply")[1], calendar=world.clock)
                            if sim.state in ("dispatched", "signed", "contacted") else None)
         tickets.append({f.attname: getattr(t, f.attname) for f in Ticket._meta.concrete_fields})
         assignments.extend({**a, "ticket_id": tid} for a in sim.assignments)

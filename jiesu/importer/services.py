@@ -980,7 +980,7 @@ class Importer:
         if self.now >= due_at:
             return 2, None
         unit = limit_class.limit(step)[1] if limit_class is not None else "working_days"
-        point = warning_point(self.ctx.clock.calendar, start, due_at, self.ctx.fraction, unit)
+        point = warning_point(self.ctx.clock, start, due_at, self.ctx.fraction, unit)  # FastClock: one bisection
         return (1, due_at) if self.now >= point else (0, point)
 
     def _intake_payload(self, p):

@@ -206,7 +206,9 @@ def warning_point(calendar: WorkCalendar, start: datetime, due: datetime, fracti
     """The "approaching" (临期) point of a time limit running from `start` to `due`: the moment `fraction` of it
     is used, counted the way the limit runs. A clock limit (`clock_hours`) on the clock; a working one in the
     calendar's working time, so a 1-working-day limit recorded on Friday at 16:00 (1.5 h that day, 5.5 h on
-    Monday) is approaching on Monday at 14:36 (80 % of 7 h used), not at 09:00. Never after `due`."""
+    Monday) is approaching on Monday at 14:36 (80 % of 7 h used), not at 09:00. Never after `due`. `calendar` is a
+    WorkCalendar or anything with its working_seconds_between and add_working_seconds (the importer's and the demo
+    generators' jiesu.demo.deadlines.FastClock)."""
     if unit not in LIMIT_UNITS:
         raise ValueError(f"unknown time-limit unit {unit!r} (one of {', '.join(LIMIT_UNITS)})")
     if unit == "clock_hours":
