@@ -1,24 +1,50 @@
 """The periodic hotspot run: once a day is enough (problems build up over days).
 
-Cron: `jiesu hotspots --if-due 24` every hour runs it when the latest run is 24 hours old or more.
+The worker's job `run_if_due` starts it as the board's asked run is started: `jiesu hotspots --asked ID` in a
+process of its own at a lower priority (core.background.spawn), recorded as an AskedRun without an asker (its
+`is_daily`). Cron: `jiesu hotspots --if-due 24` every hour runs it in the command's own process (`run_here_if_due`).
 """
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiesu.core import background
 from jiesu.hotspots import services
 
 
-def run_if_due(every_hours=24, days=30, now=None, params=None):
-    """The new run, or None when the latest is younger than `every_hours`."""
-    now = now or timezone.now()
+def is_due(every_hours, now):
     last = services.latest_run()
-    if last is not None and now - last.started_at < timedelta(hours=every_hours):
+    return last is None or now - last.started_at >= timedelta(hours=every_hours)
+
+
+def run_here_if_due(every_hours=24, days=30, now=None, params=None):
+    """The new run, carried out in this process (the command's `--if-due`), or None when the latest is younger than
+    `every_hours`."""
+    now = now or timezone.now()
+    if not is_due(every_hours, now):
         return None
     return services.run_hotspots(days=days, now=now, params=params)
+
+
+def run_if_due(every_hours=24, days=30, now=None, spawn=None):
+    """A worker job: when the latest run is `every_hours` old, start the daily run in a process of its own
+    (spawn_asked_run), recorded as an AskedRun without an asker, so that the worker's other jobs — the deadline scan,
+    notices, auto-dispatch — do not wait for the clustering (tens of minutes at a city's volume). None when not due
+    or while another run waits or runs (an asked one makes the latest run new). The AskedRun started."""
+    now = now or timezone.now()
+    background.reap()
+    services.abandon_lost_asked_runs(now)
+    if not is_due(every_hours, now):
+        return None
+    try:
+        with transaction.atomic():
+            services.AskedRun.objects.create(asked_at=now, days=days)
+    except IntegrityError:  # one waits or runs already
+        return None
+    return run_asked(now, spawn)
 
 
 def asked_log_path():
@@ -28,7 +54,7 @@ def asked_log_path():
 
 def spawn_asked_run(asked):
     """Start `jiesu hotspots --asked ID` as a process of its own (core.background.spawn, as a retraining); its pid."""
-    heading = f"hotspot run asked #{asked.pk} ({asked.asked_by_name or '?'}, {asked.days} days), " \
+    heading = f"hotspot run asked #{asked.pk} ({asked.asked_by_name or 'daily'}, {asked.days} days), " \
               f"{timezone.localtime(asked.started_at or timezone.now()):%Y-%m-%d %H:%M:%S}"
     return background.spawn(["hotspots", "--asked", str(asked.pk)], asked_log_path(), heading)
 

@@ -124,6 +124,17 @@ class AskedRun(models.Model):
     PROCESS_ENDED = "process ended"  # its process (jiesu hotspots --asked) ended on this host (killed, out of memory)
     NEVER_STARTED = "process never started"  # claimed by a worker that stopped before starting its process
     TIMED_OUT = "no result in time"  # no result after services.asked_timeout(): its host's process cannot be seen
+    TIMED_OUT_KILLED = "no result in time, killed"  # the same on this host: its process group was killed
+
+    @property
+    def is_daily(self):
+        """Started by the worker's daily job (jobs.run_if_due), not asked on the board: no asker's name."""
+        return not self.asked_by_name
+
+    @property
+    def asker_words(self):
+        """Who started it, as the board and a refusal name them."""
+        return gettext("the daily schedule") if self.is_daily else self.asked_by_name
 
     def __str__(self):
         return f"#{self.pk} {self.get_state_display()}"
@@ -138,6 +149,12 @@ class AskedRun(models.Model):
                            "memory?); ask again") % {"pid": self.pid}
         if self.reason == self.NEVER_STARTED:
             return gettext("its process was never started (the worker stopped before starting it); ask again")
+        if self.reason == self.TIMED_OUT_KILLED:
+            hours = round((self.finished_at - self.started_at).total_seconds() / 3600, 1)
+            return ngettext("no result %(hours)s hour after it started: its process (process %(pid)s) was stopped; "
+                            "ask again",
+                            "no result %(hours)s hours after it started: its process (process %(pid)s) was stopped; "
+                            "ask again", 1 if hours == 1 else 2) % {"hours": f"{hours:g}", "pid": self.pid}
         if self.reason == self.TIMED_OUT:
             hours = round((self.finished_at - self.started_at).total_seconds() / 3600, 1)
             return ngettext("no result %(hours)s hour after it started (process %(pid)s on %(host)s): its process "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import time
 from collections import Counter
@@ -268,7 +269,7 @@ def get_visible(user, pk):
 
 def _going_words(going):
     return _("Hotspot run #%(id)s, asked by %(who)s at %(at)s, is not finished (%(state)s); wait for it to end.") % {
-        "id": going.pk, "who": going.asked_by_name or "?", "at": timezone.localtime(going.asked_at).strftime("%H:%M"),
+        "id": going.pk, "who": going.asker_words or "?", "at": timezone.localtime(going.asked_at).strftime("%H:%M"),
         "state": going.get_state_display()}
 
 
@@ -354,9 +355,34 @@ def abandon_lost_asked_runs(now=None):
         asked.started_at = asked.started_at or asked.asked_at
         found = lost_reason(asked, now, timeout)
         if found:
+            reason = _LOST_REASONS[found[1]["lost"]]
+            if reason == AskedRun.TIMED_OUT and kill_run_process(asked):
+                reason = AskedRun.TIMED_OUT_KILLED
             lost += AskedRun.objects.filter(pk=asked.pk, state=AskedState.RUNNING).update(
-                state=AskedState.FAILED, going=False, finished_at=now, reason=_LOST_REASONS[found[1]["lost"]])
+                state=AskedState.FAILED, going=False, finished_at=now, reason=reason)
     return lost
+
+
+def kill_run_process(asked):
+    """Kill the process group of a run past its timeout when it runs on this host and is still the run's own
+    (`jiesu hotspots --asked ID` leading its group: a pid is given again once its process has ended); whether it
+    was killed. Left running, it went on taking CPU and memory for nothing, and could still store a stale run."""
+    if not asked.pid or asked.host != socket.gethostname():
+        return False
+    try:
+        with open(f"/proc/{asked.pid}/cmdline", "rb") as cmdline:
+            words = cmdline.read().split(b"\0")
+        if os.getpgid(asked.pid) != asked.pid or not _runs_asked(words, asked.pk):
+            return False
+        os.killpg(asked.pid, signal.SIGKILL)
+    except (OSError, ValueError):  # gone meanwhile, another user's, or no /proc to tell whose it is
+        return False
+    return True
+
+
+def _runs_asked(words, asked_id):
+    return any(w == b"--asked" and i + 1 < len(words) and words[i + 1] == str(asked_id).encode()
+               for i, w in enumerate(words)) and b"hotspots" in words
 
 
 @dataclass(frozen=True)

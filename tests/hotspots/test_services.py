@@ -96,9 +96,9 @@ def test_run_now_is_for_supervisors(hot):
 
 
 def test_job_runs_only_when_due(hot, settings):
-    first = jobs.run_if_due(every_hours=24)
+    first = jobs.run_here_if_due(every_hours=24)
     assert first is not None
-    assert jobs.run_if_due(every_hours=24) is None
+    assert jobs.run_here_if_due(every_hours=24) is None
     assert HotspotRun.objects.count() == 1
 
 

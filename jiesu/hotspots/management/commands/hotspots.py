@@ -70,7 +70,7 @@ class Command(LanguageCommand):
             return self.from_csv(csv, params, show, json)
         try:
             if if_due is not None:
-                run = jobs.run_if_due(every_hours=if_due, days=days, params=params)
+                run = jobs.run_here_if_due(every_hours=if_due, days=days, params=params)
                 if run is None:
                     self.stdout.write(pgettext("hotspots command", "latest run is recent: nothing to do"))
                     return
