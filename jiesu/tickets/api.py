@@ -478,6 +478,19 @@ def callback(request, ticket_id: int, payload: CallbackIn):
                    payload.satisfied, payload.note, payload.method)
 
 
+class RateIn(Schema):
+    resolved: str = Field(..., description="resolved / partly / unresolved")
+    satisfied: str = Field(..., description="satisfied / basically / dissatisfied")
+    note: str = ""
+
+
+@router.post("/{ticket_id}/rate", response=TicketOut, summary="网上评价 The citizen's own answer to the callback")
+def rate(request, ticket_id: int, payload: RateIn):
+    """The citizen of a replied or answered request: resolved? satisfied? As a callback by the web: closed, or
+    handled again when not resolved or not satisfied (409 in another state, 403 for anyone else)."""
+    return _action(request, ticket_id, services.rate, payload.resolved, payload.satisfied, payload.note)
+
+
 @router.post("/{ticket_id}/merge", response=TicketOut, summary="合并 Merge into a parent ticket")
 def merge(request, ticket_id: int, payload: MergeIn):
     """409 `merge_doubt` (field `confirm`) when the two may not be one matter, naming both titles and why; send

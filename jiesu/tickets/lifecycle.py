@@ -45,6 +45,8 @@ ACTIONS = {a.name: a for a in [
     Action("supervise", HANDLING + (RETURNED,), None, ("supervisor", "dispatcher")),
     Action("remind", HANDLING, None, ("supervisor", "dispatcher", "call_taker")),
     Action("callback", (REPLIED, ANSWERED), None, ("callback_agent",)),
+    # 网上评价: the citizen answers the callback's questions on the web (services.rate), as the callback leads on
+    Action("rate", (REPLIED, ANSWERED), None, ("citizen",)),
     Action("merge", (NEW, DISPATCHED, SIGNED, CONTACTED), MERGED, ("dispatcher",)),
     Action("reopen", (CLOSED,), NEW, ("dispatcher", "supervisor")),
     # 更正类别 after dispatch (a returned ticket's is corrected in its arbitration); a unit may not

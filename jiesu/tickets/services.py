@@ -1220,11 +1220,18 @@ def repeat_call_words(facts):
 # ── callback ────────────────────────────────────────────────────────────────
 
 @transaction.atomic
-def record_callback(user, ticket, reached, resolved="", satisfied="", note="", method="phone"):
+def rate(user, ticket, resolved="", satisfied="", note=""):
+    """网上评价: the citizen of a replied (or answered) request answers the callback's questions on the web: a reached
+    callback by the web, with the callback's outcome (closed, or handled again when not resolved or not satisfied)."""
+    return record_callback(user, ticket, True, resolved, satisfied, note, method="web", action="rate")
+
+
+@transaction.atomic
+def record_callback(user, ticket, reached, resolved="", satisfied="", note="", method="phone", action="callback"):
     """回访: reached → close or re-handle; unreachable N times → close."""
     note = optional_note(note)
     ticket = locked(ticket)
-    check("callback", user, ticket)
+    check(action, user, ticket)
     now, before = timezone.now(), ticket.state
     ticket.callback_attempts += 1
     if not reached:

@@ -85,6 +85,7 @@ def action_labels():
         "supervise": _("Issue a supervision notice (督办)"),
         "remind": _("Send a reminder (催办)"),
         "callback": _("Record the callback"),
+        "rate": _("Your assessment"),
         "merge": _("Merge into another ticket"),
         "reopen": _("Reopen"),
         "unmerge": _("Undo the merge (撤销合并)"),
@@ -402,7 +403,10 @@ def shown_actions(user, ticket, parts):
 def ticket_detail(request, pk):
     ticket = get_visible_ticket(request, pk)
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
-        return render(request, "tickets/progress.html", {**citizen.progress(ticket), "own": True})
+        return render_page(request, "tickets/progress.html", {
+            **citizen.progress(ticket), "own": True, "resolved_choices": Resolved.choices,
+            "satisfied_choices": Satisfied.choices,
+            "may_rate": "rate" in services.available_actions(request.user, ticket)})
     kept = request.session.pop("kept", None)
     services.mark_notices_read(request.user, ticket)
     parts = queries.ticket_page_parts(ticket)
@@ -515,6 +519,7 @@ ACTIONS = {
     "remind": lambda u, t, p: services.remind(u, t, p.get("text", "")),
     "callback": lambda u, t, p: services.record_callback(
         u, t, p.get("reached", "1") != "0", p.get("resolved", ""), p.get("satisfied", ""), p.get("note", "")),
+    "rate": lambda u, t, p: services.rate(u, t, p.get("resolved", ""), p.get("satisfied", ""), p.get("note", "")),
     "merge": _merge,
     "reopen": lambda u, t, p: services.reopen(u, t, p.get("reason", "")),
     "unmerge": lambda u, t, p: services.unmerge(u, t, p.get("reason", "")),

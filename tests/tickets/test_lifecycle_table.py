@@ -57,6 +57,13 @@ def attach(w, t):
     return t
 
 
+def own_by_citizen(w, t):
+    """The world's citizen, made the one who filed `t` (网上评价 is theirs)."""
+    t.citizen_user = w.citizen
+    t.save(update_fields=["citizen_user"])
+    return w.citizen
+
+
 def handled_ticket(w):
     """A parent a unit handles: any open ticket may be merged into it (into a fresh one only an unhandled one)."""
     return services.dispatch(w.dispatcher, new_ticket(w), w.street.pk)
@@ -79,6 +86,7 @@ CALLS = {
     "supervise": lambda w, t: services.supervise(w.supervisor, t, "请加快办理"),
     "remind": lambda w, t: services.remind(w.dispatcher, t),
     "callback": lambda w, t: services.record_callback(w.callback_agent, t, True, "resolved", "satisfied"),
+    "rate": lambda w, t: services.rate(own_by_citizen(w, t), t, "resolved", "satisfied"),
     "merge": lambda w, t: services.merge(w.dispatcher, t, handled_ticket(w)),
     "reopen": lambda w, t: services.reopen(w.dispatcher, t, "市民反映问题复发"),
     "unmerge": lambda w, t: services.unmerge(w.dispatcher, t, "误合并：不是同一件事"),
