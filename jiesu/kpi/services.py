@@ -573,11 +573,15 @@ def publish_month(user, month, reason="", now=None):
             last = (PublishedRanking.objects.filter(month=month, unit_class=unit_class)
                     .order_by("-edition").values_list("edition", flat=True).first()) or 0
             live = live_ranking(unit_class, month)
+            gathered = defaultdict(list)  # the tree as then: the units whose tickets each ranked unit gathered
+            for lead_id, target in _member_map(unit_class, [row.unit_id for row in live.rows]).items():
+                gathered[target].append(lead_id)
+            rows = [{**row.as_dict(), "members": sorted(gathered[row.unit_id])} for row in live.rows]
             try:
                 with transaction.atomic():
                     written.append(PublishedRanking.objects.create(
                         month=month, unit_class=unit_class, edition=last + 1, version=live.version.number,
-                        rows=[row.as_dict() for row in live.rows], published_by=user, reason=reason[:1000]))
+                        rows=rows, published_by=user, reason=reason[:1000]))
             except IntegrityError:
                 raise Conflict(_("%(m)s was published by someone else just now.") % {"m": f"{month:%Y-%m}"}) from None
     return written

@@ -74,6 +74,10 @@ def test_a_published_month_keeps_its_ranking_when_a_community_moves_and_a_street
     street = Unit.objects.get(pk=w.street.pk)
     kpis = services.unit_kpis(street, month)
     assert (kpis.received, kpis.name, kpis.rank) == (2, w.street.name, before[w.street.pk].rank)
+    # the tree as then: the edition lists the units each street gathered (the community and its grid under A)
+    edition = PublishedRanking.objects.get(month=month, unit_class="street")
+    gathered = {row["unit_id"]: set(row["members"]) for row in edition.rows}
+    assert {w.community.pk, w.grid.pk} <= gathered[w.street.pk] and w.community.pk not in gathered[w.street_b.pk]
     # the district group was frozen too: 东城区 keeps the community's two tickets
     districts = {r.unit_id: r for r in services.ranking("district", month).rows}
     assert (districts[w.district.pk].received, districts[w.district_b.pk].received) == (2, 1)
