@@ -40,7 +40,7 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Patrol)
 class PatrolAdmin(ReadOnly):
-    list_display = ("worker", "grid", "started_at", "ended_at", "distance_m", "visited_share", "points")
+    list_display = ("worker", "grid", "started_at", "ended_at", "distance_m", "visited_share", "points", "end_reason")
     search_fields = ("worker__username", "grid__code")
     date_hierarchy = "started_at"
 

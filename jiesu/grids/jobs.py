@@ -1,6 +1,7 @@
 """Periodic work for the ladder: close steps whose ticket moved on, warn the units whose step is overdue.
 
-Run with `jiesu grids ladder-scan` (cron, every few minutes) — idempotent.
+Run with `jiesu grids ladder-scan` (cron, every few minutes) — idempotent. And the patrols of closed accounts:
+ended when the account is saved closed, and swept by `end_patrols_of_closed_accounts`.
 """
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +9,24 @@ from django.utils.translation import gettext as _
 
 from jiesu.grids.models import LadderStep, StepOutcome
 from jiesu.tickets.models import HANDLING_STATES, Notice, NoticeKind, State
+
+
+def end_patrols_of_closed_accounts(now=None):
+    """A worker job (and the sweep behind account_saved): end the open patrols of closed (deactivated) accounts,
+    also those closed without their save (a bulk update) or before 2026-12-07. How many."""
+    from django.contrib.auth import get_user_model
+
+    from jiesu.grids.services import end_patrols_of_closed
+
+    return end_patrols_of_closed(get_user_model().objects.all())
+
+
+def account_saved(sender, instance, **kwargs):
+    """post_save of a user: a closed account's open patrol ends at once (services.end_patrols_of_closed)."""
+    if not instance.is_active:
+        from jiesu.grids.services import end_patrols_of_closed
+
+        end_patrols_of_closed(sender.objects.filter(pk=instance.pk))
 
 
 def scan_ladder(now=None):

@@ -99,6 +99,13 @@ class BoundaryVersion(models.Model):
         return f"{self.grid} v{self.version}"
 
 
+class PatrolEnd(models.TextChoices):
+    """How a patrol ended (its record says so)."""
+    STOPPED = "stopped", _("stopped by the worker")
+    TAKEN_OFF_GRID = "off_grid", _("ended: the worker was taken off the grid")
+    ACCOUNT_CLOSED = "closed", _("ended: the worker's account was closed")
+
+
 class Patrol(models.Model):
     """One patrol (巡查) of a worker in a grid, with its track."""
 
@@ -111,6 +118,7 @@ class Patrol(models.Model):
     distance_m = models.FloatField(_("distance (m)"), default=0)
     visited_share = models.FloatField(_("share of the grid visited"), null=True, blank=True)
     points = models.PositiveIntegerField(_("track points"), default=0)
+    end_reason = models.CharField(_("how it ended"), max_length=8, choices=PatrolEnd.choices, blank=True)
 
     class Meta:
         verbose_name = _("patrol")

@@ -25,7 +25,7 @@ from jiesu.grids import geometry as ggeo
 from jiesu.grids import ladder, scoping
 from jiesu.grids.models import (
     BoundaryVersion, CareKind, CareSubject, DutyLevel, Employment, GridDuty, GridInfo, GridMember, KeyPlace,
-    Patrol, PatrolReport, PlaceKind, Post, StepOutcome, LadderStep, TrackPoint,
+    Patrol, PatrolEnd, PatrolReport, PlaceKind, Post, StepOutcome, LadderStep, TrackPoint,
 )
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import AssignmentRole, AssignmentState, Channel, HANDLING_STATES, State, Ticket
@@ -398,7 +398,7 @@ def remove_member(actor, member):
         person._grid_ids = None
     if not still_on:
         for patrol in Patrol.objects.filter(worker=person, grid=member.grid, ended_at__isnull=True):
-            finish_patrol(patrol, timezone.now())
+            finish_patrol(patrol, timezone.now(), reason=PatrolEnd.TAKEN_OFF_GRID)
     return member
 
 
@@ -670,17 +670,33 @@ def stop_patrol(user, patrol, at=None):
     patrol = _patrol_of(user, patrol)
     if not patrol.is_open:
         raise Conflict(_("The patrol has ended."))
-    finish_patrol(patrol, at or timezone.now())
+    finish_patrol(patrol, at or timezone.now(), reason=PatrolEnd.STOPPED)
     return patrol
 
 
-def finish_patrol(patrol, ended_at, track=None):
+def finish_patrol(patrol, ended_at, track=None, reason=""):
     track = track_of(patrol) if track is None else track
-    patrol.ended_at = ended_at
+    patrol.ended_at, patrol.end_reason = ended_at, reason
     patrol.distance_m = round(ggeo.track_length_m(track), 1)
     patrol.points = len(track)
     patrol.visited_share = round(ggeo.visited_share(patrol.grid.geometry, [track]), 4) if track else 0.0
     patrol.save()
+
+
+def end_patrols_of_closed(workers):
+    """End the open patrols of `workers` (a queryset of users) whose account is closed (deactivated): nobody could
+    stop them (the worker can no longer log in) and their hours grew for ever. Each ends at its last track point's
+    time (where the worker was last seen), or where it started when it has none; its record says why
+    (PatrolEnd.ACCOUNT_CLOSED). How many."""
+    ended = 0
+    for patrol in (Patrol.objects.filter(worker__in=workers.filter(is_active=False), ended_at__isnull=True)
+                   .select_related("grid")):
+        with transaction.atomic():
+            last = patrol.track.order_by("-at").values_list("at", flat=True).first()
+            finish_patrol(patrol, min(max(last or patrol.started_at, patrol.started_at), timezone.now()),
+                          reason=PatrolEnd.ACCOUNT_CLOSED)
+        ended += 1
+    return ended
 
 
 # ════════════════════════════════════════════════════════════════ reports, 自处置, the ladder
