@@ -140,6 +140,7 @@ def unit_page(request, pk):
         "explanations": services.explanations(version, weights), "version": version, "weights": weights,
         "labels": measure_labels(), "months": month_choices(), "drilldown": services.drilldown_url(unit, month),
         "whistle": kpis.unit_class in services.WHISTLE_CLASSES,
+        "published": services.published_edition(kpis.unit_class, month),
     })
 
 

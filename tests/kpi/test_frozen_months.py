@@ -149,6 +149,12 @@ def test_pages_api_and_exports_say_the_month_is_published_and_read_the_snapshot(
     assert "已发布" in page and w.street.name in page and "东华门新街道" not in page
     csv = client.get(f"/kpi/export.csv?group=street&month={m}").content.decode("utf-8-sig")
     assert w.street.name in csv and "东华门新街道" not in csv
+    report = client.get(f"/kpi/report/?month={m}").content.decode()
+    assert report.count("已发布（第 1 版") == 4 and "东华门新街道" not in report  # each group's section says so
+    unit_page = client.get(f"/kpi/units/{w.street.pk}/?month={m}").content.decode()
+    assert "已发布（第 1 版" in unit_page
+    following = f"{services.next_month(month):%Y-%m}"
+    assert "未发布" in client.get(f"/kpi/units/{w.street.pk}/?month={following}").content.decode()
 
 
 def test_an_administrator_republishes_from_the_rankings_page_with_a_reason(graded):
