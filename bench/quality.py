@@ -133,7 +133,7 @@ def worker(new, now):
     units = list(Unit.objects.filter(kind="street").order_by("pk")[:60])
     rng = random.Random(11)
     tickets = Ticket.objects.bulk_create([
-        Ticket(query_code=f"W{int(now.timestamp())}{i:06d}", title=f"{rng.choice(PLACES)}{rng.choice(ASKS)}",
+        Ticket(query_code=f"W{int(now.timestamp()) % 100000:05d}{i:06d}", title=f"{rng.choice(PLACES)}{rng.choice(ASKS)}",
                text=f"{rng.choice(PLACES)}附近{rng.choice(ASKS)}，请尽快处理", street=units[i % 60],
                district_id=units[i % 60].parent_id, lead_unit=units[i % 60], state=State.REPLIED,
                created_at=now - timedelta(hours=30), dispatched_at=now - timedelta(hours=30), replied_at=now)

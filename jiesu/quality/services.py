@@ -209,11 +209,21 @@ def visible_flags(user, dismissed=None):
         qs = qs.filter(dismissed_at__isnull=not dismissed)
     if not scoping.has_role(user, *READER_ROLES):
         return qs.none()
-    if user.role == Role.UNIT_STAFF:  # what the unit itself replied (on tickets it may read)
-        qs = qs.filter(unit_id=user.unit_id)
-    elif scoping.is_city_wide(user):
+    return scoped_to_tickets(user, qs)
+
+
+def scoped_to_tickets(user, qs, per_row=True):
+    """Rows of `qs` (flags or marks: a `unit` and a `ticket`) `user` may read: the unit's own replies for its staff
+    (a ticket assigned to the unit is one it may read: no ticket look-up), every row city-wide, else those whose
+    ticket the user may read — asked per row (Exists on the ticket's key) when the rows are few next to the tickets
+    (the flags: a fifth of the replies), else as the list of the tickets the user may read (the marks: every reply)."""
+    if user.role == Role.UNIT_STAFF:
+        return qs.filter(unit_id=user.unit_id)
+    if scoping.is_city_wide(user):
         return qs
-    return qs.filter(ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    if not per_row:
+        return qs.filter(ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    return qs.filter(Exists(scoping.visible_tickets(user, Ticket.objects.filter(pk=OuterRef("ticket_id")))))
 
 
 def unit_reply_times(user, days=30, now=None):
@@ -225,10 +235,7 @@ def unit_reply_times(user, days=30, now=None):
     now = now or timezone.now()
     qs = ReplyCheck.objects.filter(replied_at__gte=now - timedelta(days=days), replied_at__lt=now,
                                    unit__isnull=False, hours__isnull=False)
-    if user.role == Role.UNIT_STAFF:
-        qs = qs.filter(unit_id=user.unit_id)
-    if not scoping.is_city_wide(user):
-        qs = qs.filter(ticket__in=scoping.visible_tickets(user, Ticket.objects.all()))
+    qs = scoped_to_tickets(user, qs, per_row=False)
     rows = list(qs.values_list("unit_id", "hours").annotate(n=Count("id")).order_by())
     units = Unit.objects.in_bulk({u for u, _h, _n in rows})
     return timing.summarise_counts((units[u], h, n) for u, h, n in rows)
