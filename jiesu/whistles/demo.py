@@ -293,6 +293,13 @@ class Generator:
                             sim.notices.append(("escalation", district.pk, s.unit.pk, reason, esc))
                             ev(esc, "escalate", w.raised_by_id, raiser_unit.pk, "active", "active", reason, summons=i,
                                unit=s.unit.name, district=district.name)
+                            lift = esc + timedelta(hours=2)   # 提级 on about half of them (no new draw)
+                            if esc.minute % 2 == 0 and lift <= self.now and not w.raised_to_district_at:
+                                w.raised_to_district_at, w.raised_to_district_by_id = lift, w.raised_by_id
+                                w.raised_to_district_reason = f"{s.unit.name}逾期未报到，经督办和报区仍未到场，提级至区级吹哨。"
+                                sim.notices.append(("raised", district.pk, None, w.raised_to_district_reason, lift))
+                                ev(lift, "raise_to_district", w.raised_by_id, raiser_unit.pk, "active", "active",
+                                   w.raised_to_district_reason, district=district.name)
                 continue
             s.state, s.checked_in_at = "checked_in", check
             s.checked_in_by_id = self.user_of(s.unit)

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from jiesu.accounts.models import User
 from jiesu.whistles import demo, rules, scoping, stats
-from jiesu.whistles.models import Rating, Summons, Whistle, WhistleEvent
+from jiesu.whistles.models import Rating, Summons, Whistle, WhistleEvent, WhistleNotice
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -67,6 +67,10 @@ def test_demo_whistles_cover_every_state_and_follow_the_rules(db, settings):
                        for s in Summons.objects.filter(summoned_at__isnull=False))
     assert statuses["on_time"] > statuses["late"] > 0 and statuses["missing"] > 0
     assert 0 < stats.summary(whistles, now=NOW)["over_summoning_share"] < 0.5
+    # 提级: some whistles whose units never reported went up to the district, each with its notice (audit s37)
+    raised = whistles.filter(raised_to_district_at__isnull=False)
+    assert raised.exists() and not raised.filter(escalated=False).exists()
+    assert WhistleNotice.objects.filter(kind="raised", whistle__in=raised).count() == raised.count()
     assert len({r["month"] for r in stats.unit_month_ratings()}) >= 5
     # the demo users see their part: the street its open whistles, the department its summons
     street, dept = User.objects.get(username="street"), User.objects.get(username="dept")
