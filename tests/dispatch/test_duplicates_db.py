@@ -482,7 +482,8 @@ def test_the_same_caller_is_known_however_the_number_is_written(world, as_user):
 
 def test_a_citizens_web_request_is_flagged_as_the_same_callers_repeat(world, as_user):
     earlier = new_ticket(world, citizen_phone="13800138000")
-    r = intake_post(as_user(world.citizen), world, text=STALL_AGAIN, citizen_phone="138-0013-8000")
+    r = intake_post(as_user(world.citizen), world, text=STALL_AGAIN, citizen_phone="138-0013-8000",
+                    channel="web")
     assert r.status_code == 302
     web = Ticket.objects.exclude(pk=earlier.pk).get()
     flag = web.events.get(kind="duplicate_proposed")
@@ -549,7 +550,7 @@ def test_the_emergency_prompt_is_worded_in_the_pages_language(text):
 def test_a_citizen_on_an_english_page_is_told_the_line_in_english(world, as_user):
     client = as_user(world.citizen)
     client.cookies["django_language"] = "en"
-    r = intake_post(client, world, text="楼下饭馆着火了，冒黑烟")
+    r = intake_post(client, world, text="楼下饭馆着火了，冒黑烟", channel="web")
     assert "call 119 (fire and rescue) now" in client.get(r.url).content.decode()
 
 
