@@ -8,8 +8,10 @@ stops the start with what to set, naming the environment variable, in the enviro
 `jiesu check --deploy` reports the same (and a demo is no deployment: JIESU_DEMO=1 is reported there too).
 """
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connections
 
 from jiesu.core.language import environment_language
 
@@ -36,6 +38,12 @@ WORDS = {
         "zh-hans": "JIESU_DEMO=1 表示演示或开发环境（演示密钥、调试模式都被允许），不能用于生产。",
         "en": "JIESU_DEMO=1 says this is a demo or development start (the demo's key and debugging allowed), "
               "not a production one.",
+    },
+    "demo_users": {
+        "zh-hans": "演示用户仍在使用演示密码：{names}。这些账号的密码写在 README 里，任何人都能登录。请在后台停用这些账号，"
+                   "或修改其密码（jiesu changepassword <用户名>）。",
+        "en": "Demo users still have the demo password: {names}. It is written in README: anyone can sign in as "
+              "them. Deactivate them in the admin or change their passwords (jiesu changepassword <user name>).",
     },
     "refused": {
         "zh-hans": "生产环境启动被拒绝（jiesu.wsgi）：\n{problems}\n演示或开发环境请设置 JIESU_DEMO=1（jiesu run 已自动设置）。",
@@ -65,23 +73,55 @@ def problems() -> list[str]:
     return found
 
 
-def said(problem, language=None) -> str:
-    return WORDS[problem][language or environment_language() or "zh-hans"]
+def demo_users_with_the_demo_password() -> list[str]:
+    """The active demo users (`jiesu setup` makes them) whose password is still the demo's, by name. The loader gives
+    them one hash, so this is one slow password check per hash (none when the database has no demo users, or
+    their passwords were changed on the site or in the admin, which is recorded)."""
+    from jiesu.accounts.models import SignInEvent, User
+    from jiesu.demo.users import DEMO_PASSWORD, DEMO_USERS
+
+    changed = SignInEvent.objects.filter(kind=SignInEvent.Kind.PASSWORD_CHANGED, user__isnull=False).values("user_id")
+    found = (User.objects.filter(username__in=[demo.username for demo in DEMO_USERS], is_active=True)
+             .exclude(pk__in=changed).order_by("username").values_list("username", "password"))
+    by_hash = {}
+    for username, hashed in found:
+        by_hash.setdefault(hashed, []).append(username)
+    return sorted(name for hashed, names in by_hash.items() if check_password(DEMO_PASSWORD, hashed) for name in names)
+
+
+def database_problems() -> list[tuple[str, dict]]:
+    """What the database holds that production refuses: (key of WORDS, its values); none when it cannot be read
+    (not reachable yet, not migrated: the start goes on and meets that itself)."""
+    try:
+        names = demo_users_with_the_demo_password()
+    except DatabaseError:
+        return []
+    finally:
+        connections.close_all()  # a preloading server forks after this: no connection shared by its workers
+    return [("demo_users", {"names": "、".join(names)})] if names else []
+
+
+def said(problem, language=None, **values) -> str:
+    words = WORDS[problem][language or environment_language() or "zh-hans"]
+    return words.format(**values) if values else words
 
 
 def refuse_unsafe_start():
     """Stop a production start (not JIESU_DEMO=1) whose settings are the demo's, saying what to set."""
-    found = [] if is_demo() else problems()
+    found = [] if is_demo() else [(problem, {}) for problem in problems()] + database_problems()
     if found:
         language = environment_language() or "zh-hans"
-        lines = "\n".join(f"- {said(problem, language)}" for problem in found)
+        lines = "\n".join(f"- {said(problem, language, **values)}" for problem, values in found)
         raise ImproperlyConfigured(said("refused", language).format(problems=lines))
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def production_settings(app_configs=None, **kwargs):
-    """`jiesu check --deploy`: what a production start would refuse, and a demo's JIESU_DEMO=1, as errors."""
-    found = problems() + (["demo"] if is_demo() else [])
-    return [checks.Error(said(problem), id=f"jiesu.E{number:03d}")
-            for number, problem in ((list(WORDS).index(problem) + 1, problem) for problem in found)]
+def production_settings(app_configs=None, databases=None, **kwargs):
+    """`jiesu check --deploy`: what a production start would refuse, and a demo's JIESU_DEMO=1, as errors; with
+    `--database default`, the demo users that still have the demo password too."""
+    found = [(problem, {}) for problem in problems() + (["demo"] if is_demo() else [])]
+    if databases:
+        found += database_problems()
+    return [checks.Error(said(problem, **values), id=f"jiesu.E{list(WORDS).index(problem) + 1:03d}")
+            for problem, values in found]
 

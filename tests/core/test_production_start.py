@@ -6,19 +6,31 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+from jiesu.accounts.models import Role, User
+from jiesu.demo.users import DEMO_PASSWORD
+from tickets.helpers import point_children_at_the_test_database
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 #: README's production settings (PostgreSQL aside: the checks do not look at the database)
 PRODUCTION = {"JIESU_SECRET_KEY": secrets.token_urlsafe(50), "JIESU_DEBUG": "0", "JIESU_HTTPS": "1",
               "JIESU_BEHIND_PROXY": "1", "JIESU_ALLOWED_HOSTS": "12345.example.gov.cn"}
 OURS = ("JIESU_SECRET_KEY", "JIESU_DEBUG", "JIESU_DEMO", "JIESU_HTTPS", "JIESU_BEHIND_PROXY", "JIESU_ALLOWED_HOSTS",
-        "JIESU_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: the tests set it
+        "JIESU_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "DJANGO_ALLOW_ASYNC_UNSAFE",  # the tests set it
+        "JIESU_SQLITE_PATH", "JIESU_DATABASE_URL")
+#: a database with nothing in it (not var/'s, which `make run` filled with the demo users), unless a test says
+EMPTY_DATABASE = Path(tempfile.mkdtemp(prefix="jiesu-production-start-")) / "empty.sqlite3"
 
 
 def environment(**env):
     clean = {k: v for k, v in os.environ.items() if k not in OURS}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "LANG": "C.UTF-8", **env}
+    return {**clean, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "LANG": "C.UTF-8",
+            "JIESU_SQLITE_PATH": str(EMPTY_DATABASE), **env}
 
 
 def load_wsgi(**env):
@@ -85,3 +97,34 @@ def test_check_deploy_names_what_a_production_start_would_refuse():
     assert "未设置 JIESU_SECRET_KEY" in checked.stderr and "JIESU_DEBUG=0" in checked.stderr
     demo = check_deploy(JIESU_DEMO="1", **PRODUCTION)
     assert demo.returncode != 0 and "JIESU_DEMO" in demo.stderr  # a demo is no production
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_production_start_refuses_demo_users_that_still_have_the_demo_password(monkeypatch):
+    """`jiesu setup` on the production database makes the demo users, the superuser `admin` among them, with the
+    password printed in README: a production start names them instead of serving them."""
+    point_children_at_the_test_database(monkeypatch)
+    # as the demo's loader: one hash for all, made by the production hasher (the tests' own is a fast one)
+    shared = PBKDF2PasswordHasher().encode(DEMO_PASSWORD, PBKDF2PasswordHasher().salt())
+    admin = User.objects.create(username="admin", is_superuser=True, is_staff=True, password=shared)
+    User.objects.create(username="calltaker", role=Role.CALL_TAKER, password=shared)
+    User.objects.create(username="dispatcher", role=Role.DISPATCHER, password=shared, is_active=False)
+    refused = load_wsgi(**PRODUCTION, **database_env())
+    assert refused.returncode != 0 and "loaded" not in refused.stdout
+    assert "演示用户仍在使用演示密码：admin、calltaker" in refused.stderr  # not the deactivated one
+    checked = check_deploy_database(**PRODUCTION, **database_env())
+    assert checked.returncode != 0 and "admin、calltaker" in checked.stderr
+    admin.set_password("a long new password 7")
+    admin.save()
+    User.objects.filter(username="calltaker").update(is_active=False)
+    assert load_wsgi(**PRODUCTION, **database_env()).stdout.startswith("loaded")
+    assert check_deploy_database(**PRODUCTION, **database_env()).returncode == 0
+
+
+def database_env():
+    return {name: os.environ[name] for name in ("JIESU_SQLITE_PATH", "JIESU_DATABASE_URL") if name in os.environ}
+
+
+def check_deploy_database(**env):
+    return subprocess.run([sys.executable, "-m", "jiesu", "check", "--deploy", "--database", "default"],
+                          env=environment(**env), capture_output=True, text=True)
