@@ -403,10 +403,11 @@ def shown_actions(user, ticket, parts):
 def ticket_detail(request, pk):
     ticket = get_visible_ticket(request, pk)
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
+        actions = services.available_actions(request.user, ticket)
         return render_page(request, "tickets/progress.html", {
             **citizen.progress(ticket), "own": True, "resolved_choices": Resolved.choices,
-            "satisfied_choices": Satisfied.choices,
-            "may_rate": "rate" in services.available_actions(request.user, ticket)})
+            "satisfied_choices": Satisfied.choices, "may_rate": "rate" in actions, "may_attach": "attach" in actions,
+            "own_photos": ticket.attachments.filter(uploaded_by=request.user).order_by("pk")})
     kept = request.session.pop("kept", None)
     services.mark_notices_read(request.user, ticket)
     parts = queries.ticket_page_parts(ticket)
