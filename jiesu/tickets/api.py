@@ -214,7 +214,7 @@ class ReasonIn(Schema):
 TIMES = ("created_at", "dispatch_due", "reply_due", "replied_at", "closed_at")
 
 
-def ticket_out(user, ticket):
+def ticket_out(user, ticket, listed=None):
     contact = services.masked_contact(ticket)
     return {
         **{f: getattr(ticket, f) for f in (
@@ -228,7 +228,7 @@ def ticket_out(user, ticket):
         "street": ticket.street.code if ticket.street_id else None,
         "grid": ticket.grid.code if ticket.grid_id else None,
         "lead_unit": ticket.lead_unit.name if ticket.lead_unit_id else None,
-        "actions": services.available_actions(user, ticket),
+        "actions": services.available_actions(user, ticket, listed),
         **({"reply_text": citizen.reply_for_citizen(ticket)} if user.role == Role.CITIZEN else {}),
     }
 
@@ -316,8 +316,9 @@ def list_tickets(request, state: str = "", street: str = "", district: str = "",
     if district:
         qs = qs.filter(district__code=district)
     limit = max(1, min(limit, 200))
-    page = qs.order_by("-created_at")[max(offset, 0):max(offset, 0) + limit]
-    return {"count": qs.count(), "items": [ticket_out(request.user, t) for t in page]}
+    page = list(qs.order_by("-created_at")[max(offset, 0):max(offset, 0) + limit])
+    listed = services.relations_of(request.user, page)  # one query for the page, not one or two per ticket
+    return {"count": qs.count(), "items": [ticket_out(request.user, t, listed) for t in page]}
 
 
 @router.get("/{ticket_id}", response=TicketOut)
