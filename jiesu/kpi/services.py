@@ -31,6 +31,7 @@ in 0…1 (None when there is nothing to divide); the composite is 0…100.
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -63,6 +64,7 @@ UNIT_CLASS_KINDS = {
     UnitClass.ENTERPRISE: (UnitKind.ENTERPRISE,),
 }
 WHISTLE_CLASSES = (UnitClass.STREET, UnitClass.DEPARTMENT)
+log = logging.getLogger(__name__)
 _RECURRING_SOURCES = []
 
 
@@ -600,7 +602,11 @@ def freeze_due_months(now=None, days=None):
     months = set(MonthlyRollup.objects.filter(month__lte=last).values_list("month", flat=True).distinct().order_by())
     out = []
     for month in sorted(months - done):
-        publish_month(None, month, now=now)
+        try:
+            publish_month(None, month, now=now)
+        except DomainError as exc:  # e.g. no KPI version in force then: the later months are still published
+            log.warning("kpi: %s not published: %s", f"{month:%Y-%m}", exc.message)
+            continue
         out.append(month)
     return out
 

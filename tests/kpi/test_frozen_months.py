@@ -180,3 +180,16 @@ def test_the_admin_lists_every_edition_read_only(graded, admin_client):
     edition = PublishedRanking.objects.first()
     assert admin_client.post(f"/admin/kpi/publishedranking/{edition.pk}/delete/", {"post": "yes"}).status_code == 403
     assert PublishedRanking.objects.count() == 8
+
+
+def test_a_month_that_cannot_be_published_does_not_stop_the_job(graded, caplog):
+    """No KPI version in force for an old month (history older than the first version): the job says so and goes on
+    with the later months, instead of failing on the oldest month at every pass and never publishing another."""
+    from jiesu.kpi.models import KpiVersion
+
+    w, month = graded, services.current_month()
+    KpiVersion.objects.update(valid_from=services.next_month(month))  # the only version starts after the month
+    end = month_after(month) - timedelta(days=1)
+    assert services.freeze_due_months(now=end + timedelta(days=services.FREEZE_AFTER_DAYS, hours=1)) == []
+    assert f"{month:%Y-%m}" in caplog.text
+    assert not PublishedRanking.objects.exists()
