@@ -67,3 +67,27 @@ def test_a_ticket_stored_with_the_clocks_point_is_moved_on_by_the_scan_not_warne
     t.refresh_from_db()
     assert t.warning_level == 0 and t.next_check_at == at(2026, 12, 7, 14, 36)
     assert not t.events.filter(kind="approaching").exists()
+
+
+def test_the_migration_moves_stored_clock_points_to_working_time_in_batches(world):
+    """Migration tickets 0018: open tickets not yet warned get the working-time point (the clock's came up to three
+    working days late for a 15-day limit, or only at the due time); warned, closed and clock-limit tickets keep
+    theirs. Batched by id: a batch of 2 here."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jiesu.tickets.migrations.0018_warning_point_in_working_time")
+    friday = at(2026, 12, 4, 16, 0)
+    general = [_recorded_at(new_ticket(world), friday, (1, "working_days")) for _ in range(3)]
+    gas = _recorded_at(new_ticket(world, category_code=world.gas.code), at(2026, 12, 5, 23, 0), (1, "clock_hours"))
+    warned = _recorded_at(new_ticket(world), friday, (1, "working_days"))
+    clock_point = at(2026, 12, 7, 1, 36)  # as the clock's formula stored it
+    Ticket.objects.filter(pk__in=[t.pk for t in general]).update(next_check_at=clock_point)
+    Ticket.objects.filter(pk=warned.pk).update(warning_level=1, next_check_at=warned.dispatch_due)
+    assert migration.recompute(apps, batch=2) == 3
+    for t in general:
+        assert Ticket.objects.get(pk=t.pk).next_check_at == at(2026, 12, 7, 14, 36)
+    assert Ticket.objects.get(pk=gas.pk).next_check_at == at(2026, 12, 5, 23, 48)
+    assert Ticket.objects.get(pk=warned.pk).next_check_at == warned.dispatch_due
+    assert migration.recompute(apps, batch=2) == 0  # run again: nothing left to change
