@@ -7,6 +7,8 @@ scanners at once never notify twice: rows are locked and re-checked (warned_at, 
 a notice is written. A 督办 sent by hand before the deadline (a reminder) does not count: the overdue
 notice still goes; nor does the warning.
 """
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.whistles import rules
-from jiesu.whistles.models import Mode, Summons, SummonsState, Task, TaskState, WhistleNotice, WhistleState
+from jiesu.whistles.models import Mode, Summons, SummonsState, Task, TaskState, Whistle, WhistleNotice, WhistleState
 from jiesu.whistles.services import add_notice, record_event
 from jiesu.workcal.services import current_calendar
 from jiesu.workcal.worktime import warning_point
@@ -78,9 +80,35 @@ def warn_once(now=None):
     return reports, tasks
 
 
+def propose_raises(now=None):
+    """Tell the whistling unit, once, to consider 提级 when a summoned unit has been missing, or a task overdue, for
+    rules.PROPOSE_RAISE_AFTER_DAYS (the whistle page proposes it too). Returns the whistles proposed."""
+    now = now or timezone.now()
+    since = now - timedelta(days=rules.PROPOSE_RAISE_AFTER_DAYS)
+    stalled_summons = Summons.objects.filter(state=SummonsState.SUMMONED, report_due__lte=since)
+    stalled_tasks = Task.objects.filter(state=TaskState.OPEN, due__lte=since)
+    ids = set(stalled_summons.values_list("whistle_id", flat=True)) | set(stalled_tasks.values_list("whistle_id",
+                                                                                                   flat=True))
+    proposed = 0
+    with transaction.atomic():
+        for whistle in (Whistle.objects.select_for_update().filter(
+                pk__in=ids, state=WhistleState.ACTIVE, raised_to_district_at__isnull=True,
+                raise_proposed_at__isnull=True).order_by("pk")):
+            units = sorted({s.unit.name for s in stalled_summons.filter(whistle=whistle).select_related("unit")}
+                           | {t.unit.name for t in stalled_tasks.filter(whistle=whistle).select_related("unit")})
+            text = _("Consider raising to the district (提级): %(units)s overdue for %(days)d days or more.") % {
+                "units": "、".join(units), "days": rules.PROPOSE_RAISE_AFTER_DAYS}
+            add_notice(whistle, whistle.unit, WhistleNotice.PROPOSAL, text, at=now)
+            whistle.raise_proposed_at = now
+            whistle.save(update_fields=["raise_proposed_at"])
+            record_event(whistle, "raise_proposed", None, whistle.state, whistle.state, text, at=now, units=units)
+            proposed += 1
+    return proposed
+
+
 def scan_once(now=None, warn=True):
-    """One pass: the warnings (warn_once, unless `warn` is False), then the 督办 of overdue reports and tasks;
-    returns (reports supervised, tasks supervised)."""
+    """One pass: the warnings (warn_once, unless `warn` is False), the 督办 of overdue reports and tasks, then the
+    提级 proposals (propose_raises); returns (reports supervised, tasks supervised)."""
     now = now or timezone.now()
     if warn:
         warn_once(now)
@@ -101,4 +129,5 @@ def scan_once(now=None, warn=True):
             text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
             _notify(task, WhistleNotice.SUPERVISE, "supervised_at", "task_overdue", text, now, task.due)
             tasks += 1
+    propose_raises(now)
     return reports, tasks

@@ -32,6 +32,8 @@ def event_labels():
         "report_overdue": _("Report overdue: supervision notice"), "task_overdue": _("Task overdue: supervision notice"),
         "report_warning": _("Report deadline approaching: warning sent"),
         "task_warning": _("Task deadline approaching: warning sent"),
+        "raise_to_district": _("Raised to the district (提级)"),
+        "raise_proposed": _("Proposed: raise to the district (提级)"),
     }
 
 
