@@ -173,9 +173,19 @@ LOGIN_REDIRECT_URL = "/"
 
 # Sessions and cookies (docs/accounts.md). JIESU_HTTPS=1 where the site is served over HTTPS: cookies only over
 # HTTPS, HTTP redirected, HSTS. JIESU_BEHIND_PROXY=1 behind a reverse proxy that sets X-Forwarded-For and
-# X-Forwarded-Proto (and strips what the client sent): the sign-in locks then count the client's address.
+# X-Forwarded-Proto (and strips what the client sent): the sign-in locks then count the client's address; =2 behind
+# two (a load balancer, then nginx), and so on: each appends the address it was reached from.
 HTTPS = env_flag("JIESU_HTTPS", False)
-BEHIND_PROXY = env_flag("JIESU_BEHIND_PROXY", False)
+
+
+def env_proxies(name: str) -> int:
+    """How many reverse proxies stand before the platform: a whole number (2: a load balancer, then nginx), or a
+    switch (1/true/yes/on: one; 0/false/no/off or unset: none)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else int(env_flag(name, False))
+
+
+BEHIND_PROXY = env_proxies("JIESU_BEHIND_PROXY")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS

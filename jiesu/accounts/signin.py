@@ -36,14 +36,17 @@ def limit(name):
 
 
 def client_address(request):
-    """The address a request came from: REMOTE_ADDR, or behind a proxy (JIESU_BEHIND_PROXY) the last address of
-    X-Forwarded-For, the one the proxy itself appended (earlier ones are whatever the client wrote)."""
+    """The address a request came from: REMOTE_ADDR, or behind N proxies (JIESU_BEHIND_PROXY=N) the N-th address of
+    X-Forwarded-For from the right, the one the outermost proxy appended (each proxy appends the address it was
+    reached from; earlier ones are whatever the client wrote). Behind one, the last."""
     if request is None:
         return None
     address = request.META.get("REMOTE_ADDR", "")
-    if limit("BEHIND_PROXY"):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        address = forwarded or address
+    proxies = int(limit("BEHIND_PROXY"))
+    if proxies:
+        forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [entry for entry in forwarded if entry]
+        address = forwarded[-min(proxies, len(forwarded))] if forwarded else address
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

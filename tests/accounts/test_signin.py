@@ -1,6 +1,7 @@
 """Sign-in as a city government system needs it: locks after repeated failures (per user name and per address),
 an administrator's unlock, a record of every sign-in, safe `next`, logout by POST only, a deactivated or moved user
 honoured at the next request, and every refusal in the user's language."""
+import os
 from datetime import timedelta
 
 import pytest
@@ -240,3 +241,26 @@ def test_a_known_desk_still_has_its_own_lock_against_guessing(taker):
     assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", "wrong").content.decode()
     assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", PASSWORD).content.decode()
     assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="198.51.100.4"), "taker", "wrong").content.decode()
+
+
+def test_behind_two_proxies_the_address_is_the_one_the_outer_proxy_saw(taker, settings):
+    """A load balancer before nginx: nginx appends the balancer's address, the same for every client. With
+    JIESU_BEHIND_PROXY=2 the client's address is the one the balancer appended (second from the right)."""
+    settings.JIESU = {**settings.JIESU, "SIGNIN_MAX_FAILURES_PER_ADDRESS": 2, "BEHIND_PROXY": 2}
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        through = f"{forged}, 203.0.113.5, 10.0.0.2"  # client's own, the balancer's (the client), nginx's (balancer)
+        sign_in(Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=through), "x", "wrong")
+    assert set(SignInEvent.objects.values_list("address", flat=True)) == {"203.0.113.5"}
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.6, 10.0.0.2")
+    assert sign_in(colleague, "taker", PASSWORD).status_code == 302  # the balancer itself is not what is locked
+
+
+def test_the_number_of_proxies_is_read_from_the_environment():
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.JIESU['BEHIND_PROXY'])"
+    for value, proxies in (("2", "2"), ("1", "1"), ("yes", "1"), ("0", "0"), ("", "0")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "JIESU_BEHIND_PROXY": value})
+        assert out.stdout.strip() == proxies, out.stderr
