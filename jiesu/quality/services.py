@@ -113,7 +113,8 @@ def earlier_replies(unit_ids, exclude):
     for unit_id in unit_ids:
         pks += (ReplyCheck.objects.filter(unit_id=unit_id).exclude(assignment_id__in=exclude)
                 .order_by("-replied_at").values_list("assignment_id", flat=True)[:RECENT_REPLIES])
-    return list(Assignment.objects.filter(pk__in=pks).exclude(reply_text="").select_related("ticket"))
+    rows = Assignment.objects.filter(pk__in=pks).exclude(reply_text="").select_related("ticket").in_bulk()
+    return [rows[pk] for pk in pks if pk in rows]          # newest first, unit by unit
 
 
 def check_new(now=None, batch=BATCH, batches=BATCHES):
@@ -161,9 +162,12 @@ def scan(days=30, now=None):
 def check_draft(user, ticket, text):
     """The verdict on a reply being written for `ticket` by `user`'s unit (for the hint on the reply form)."""
     scoping.require_view(user, ticket)
-    others = (Assignment.objects.filter(unit_id=user.unit_id, role=AssignmentRole.LEAD)
-              .exclude(reply_text="").exclude(ticket=ticket).select_related("ticket")
-              .order_by("-replied_at")[:RECENT_REPLIES])
+    if ReplyCheck.objects.filter(unit_id=user.unit_id).exists():   # the marks' index (the worker checks the replies)
+        others = [a for a in earlier_replies([user.unit_id], ()) if a.ticket_id != ticket.pk]
+    else:  # the lead assignments have no index on the reply time: every reply of the unit is read and sorted
+        others = (Assignment.objects.filter(unit_id=user.unit_id, role=AssignmentRole.LEAD)
+                  .exclude(reply_text="").exclude(ticket=ticket).select_related("ticket")
+                  .order_by("-replied_at")[:RECENT_REPLIES])
     rows = [(a.ticket_id, request_text(a.ticket.title, a.ticket.text), a.reply_text) for a in others]
     return checks.check_one(request_text(ticket.title, ticket.text), text or "", rows)
 
