@@ -77,3 +77,36 @@ def test_worker_reports_from_a_phone_and_the_community_sees_it(live_server, phon
     page.locator(f"a.grid-shape[data-code='{gw.g2.code}'] path").click()
     page.wait_for_url(re.compile(gw.g2.code))
     assert page.locator("h1").inner_text() == gw.g2.name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_positions_refused_is_told_on_the_phone_not_dropped_in_silence(live_server, browser, gw):
+    """Every position of a batch refused (a phone whose location is off, or its clock far off: every batch is):
+    the page dropped the batch and said nothing, so the worker walked a patrol whose track was never recorded. Now
+    the page says how many positions were not recorded and why; the next good batch is recorded."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", permissions=["geolocation"],
+                                  geolocation={"longitude": 2.35, "latitude": 48.85}, **PHONE)  # Paris: a glitch
+    context.set_default_timeout(15_000)
+    phone = context.new_page()
+    try:
+        phone.clock.install()
+        force_login(phone, live_server, gw.w1)
+        phone.goto(live_server.url + f"/grids/patrol/?grid={gw.g1.code}")
+        phone.get_by_role("button", name=re.compile("开始巡查")).click()
+        phone.wait_for_selector("text=巡查进行中")
+        problem = phone.locator("#track-problem")
+        assert problem.is_hidden()
+        phone.wait_for_function("document.getElementById('patrol-box').dataset.watching === '1'")
+        phone.clock.run_for(1000)
+        phone.clock.fast_forward(20_000)
+        phone.wait_for_selector("#track-problem:not([hidden])")
+        assert "未能记录" in problem.inner_text() and "本市范围之外" in problem.inner_text()
+        patrol = Patrol.objects.get(worker=gw.w1, ended_at__isnull=True)
+        assert patrol.track.count() == 0
+        context.set_geolocation({"longitude": 116.3852, "latitude": 39.9153})
+        phone.clock.run_for(1000)
+        phone.clock.fast_forward(20_000)
+        phone.wait_for_function("+document.getElementById('track-count').textContent > 0")
+        assert patrol.track.count() >= 1
+    finally:
+        context.close()

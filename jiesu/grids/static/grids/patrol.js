@@ -54,19 +54,44 @@
     var patrol = document.getElementById("patrol-box");
     if (patrol && patrol.dataset.patrol && navigator.geolocation) {
       var buffer = [], url = patrol.dataset.pointsUrl, count = document.getElementById("track-count");
+      // A batch the server refused outright (every position bad: a location or a clock far off) cannot be sent
+      // again to any use, but the worker must know the track is not being recorded: said in #track-problem, with
+      // how many positions were not recorded and why. A batch not answered (network, server error) is kept and
+      // sent again; a patrol ended elsewhere stops the sending and says so.
+      var problem = document.getElementById("track-problem"), notRecorded = 0, timer = null;
+      function say(text) { if (problem) { problem.textContent = text; problem.hidden = false; } }
+      function refused(n, message) {
+        notRecorded += n;
+        say(notRecorded + " " + problem.dataset.notRecorded + (message ? " — " + message : ""));
+      }
       navigator.geolocation.watchPosition(function (pos) {
         buffer.push({lon: pos.coords.longitude, lat: pos.coords.latitude,
                      at: new Date(pos.timestamp).toISOString(), accuracy: pos.coords.accuracy});
       }, function () {}, {enableHighAccuracy: true, maximumAge: 5000});
-      setInterval(function () {
+      patrol.dataset.watching = "1";
+      timer = setInterval(function () {
         if (!buffer.length) return;
         var batch = buffer.splice(0, buffer.length);
         fetch(url, {method: "POST", credentials: "same-origin",
                     headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()},
                     body: JSON.stringify({points: batch})})
-          .then(function (r) { return r.json(); })
-          .then(function (d) { if (count && d.recorded) count.textContent = (+count.textContent) + d.recorded; })
-          .catch(function () { buffer = batch.concat(buffer); });
+          .then(function (r) {
+            return r.json().then(function (d) { return {status: r.status, d: d}; });
+          })
+          .then(function (a) {
+            var d = a.d || {};
+            if (a.status === 200) {
+              if (count && d.recorded) count.textContent = (+count.textContent) + d.recorded;
+              if (d.skipped && d.skipped.length) refused(d.skipped.length, d.skipped[0].message);
+            } else if (a.status === 409) {
+              clearInterval(timer); say(d.message || "");
+            } else if (a.status === 400 || a.status === 422) {
+              refused(batch.length, d.message);
+            } else {
+              throw new Error(String(a.status));
+            }
+          })
+          .catch(function () { buffer = batch.concat(buffer); say(problem.dataset.retry); });
       }, 20000);
     }
   }
