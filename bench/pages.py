@@ -3,7 +3,7 @@
     scripts/with-postgres.sh .venv/bin/python bench/pages.py --tickets 1000000
     JIESU_DATABASE_URL=postgres://… .venv/bin/python bench/pages.py --reuse      # a database built before
 
-Builds (or, with `--reuse`, takes as it is) a PostgreSQL database holding the demo city (东城区, its demo users,
+Builds (or, with `--reuse`, takes as an earlier run built it, only migrated) a PostgreSQL database holding the demo city (东城区, its demo users,
 tickets, grids, whistles, topics, forecasts, KPI roll-ups: tests/core/demo_city.py) plus N historical tickets
 (default 1,000,000) imported by the bulk importer from bench/import.py's generated file (every row in one of
 东城区's 17 streets, with its source category; COPY on PostgreSQL; docs/import.md), then ANALYZEs.
@@ -102,7 +102,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets imported on top of the demo city")
     parser.add_argument("--reuse", action="store_true",
-                        help="take the database of JIESU_DATABASE_URL as it is (built by an earlier run)")
+                        help="take the database of JIESU_DATABASE_URL as an earlier run built it (only migrated)")
     parser.add_argument("--repeat", type=int, default=7, help="timed requests per page (default 7)")
     parser.add_argument("--budget", type=float, default=20.0,
                         help="seconds a page may take in all before its repeats stop (at least 2; default 20)")
@@ -129,6 +129,10 @@ def main():
         if not args.reuse:
             steps = build(args.tickets, workdir)
             print("built: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
+        else:  # a database built before: the migrations added since, so that the pages find their tables
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'tickets_ticket'")
             tickets = cursor.fetchone()[0]
