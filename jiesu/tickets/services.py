@@ -1266,10 +1266,13 @@ def record_callback(user, ticket, reached, resolved="", satisfied="", note="", m
                      attempt=ticket.callback_attempts)
         _same_caller_follows(user, ticket, now, method, reached=False)
         return ticket
+    own = action == "rate"  # the citizen answers for themselves
     if resolved not in Resolved.values:
-        raise DomainError(_("Record whether the request was resolved."), field="resolved")
+        raise DomainError(_("Choose whether your request was resolved.") if own
+                          else _("Record whether the request was resolved."), field="resolved")
     if satisfied not in Satisfied.values:
-        raise DomainError(_("Record whether the citizen is satisfied."), field="satisfied")
+        raise DomainError(_("Choose whether you are satisfied.") if own
+                          else _("Record whether the citizen is satisfied."), field="satisfied")
     Callback.objects.create(ticket=ticket, agent=user, at=now, method=method, reached=True, resolved=resolved,
                             satisfied=satisfied, note=note, round=ticket.rehandle_round)
     ticket.resolved, ticket.satisfied = resolved, satisfied

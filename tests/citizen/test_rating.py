@@ -49,7 +49,8 @@ def test_an_answer_missing_is_refused_and_changes_nothing(world, citizen_client)
     response = citizen_client.post(f"/tickets/{t.pk}/act/rate/", {"resolved": "resolved"}, follow=True)
     t.refresh_from_db()
     assert t.state == "replied" and not Callback.objects.filter(ticket=t).exists()
-    assert "满意" in response.content.decode()  # the refusal says what is missing
+    html = response.content.decode()
+    assert "请选择您是否满意" in html and "请记录市民" not in html  # the refusal says what is missing, to them
 
 
 def test_only_the_citizen_of_a_replied_request_may_rate_it(world, client, citizen_client):
@@ -80,3 +81,4 @@ def test_through_the_api(world, citizen_client):
     refused = citizen_client.post(f"/api/v1/tickets/{t.pk}/rate", {"resolved": "resolved", "satisfied": "satisfied"},
                                   content_type="application/json")
     assert refused.status_code == 409
+
