@@ -29,6 +29,10 @@ def run_here_if_due(every_hours=24, days=30, now=None, params=None):
     return services.run_hotspots(days=days, now=now, params=params)
 
 
+#: How long after a daily run that stored nothing (failed) the next is tried.
+DAILY_RETRY = timedelta(hours=1)
+
+
 def run_if_due(every_hours=24, days=30, now=None, spawn=None):
     """A worker job: when the latest run is `every_hours` old, start the daily run in a process of its own
     (spawn_asked_run), recorded as an AskedRun without an asker, so that the worker's other jobs — the deadline scan,
@@ -39,6 +43,9 @@ def run_if_due(every_hours=24, days=30, now=None, spawn=None):
     services.abandon_lost_asked_runs(now)
     if not is_due(every_hours, now):
         return None
+    tried = services.AskedRun.objects.filter(asked_by_name="").order_by("-asked_at").first()
+    if tried is not None and now - tried.asked_at < DAILY_RETRY:
+        return None  # it failed (no run stored): tried again an hour later, not at every pass
     try:
         with transaction.atomic():
             services.AskedRun.objects.create(asked_at=now, days=days)

@@ -136,3 +136,16 @@ def test_a_reused_pid_is_not_killed(hot):
     finally:
         other.kill()
         other.wait(timeout=30)
+
+
+def test_a_failed_daily_run_is_tried_again_an_hour_later_not_at_every_pass(hot):
+    """No run is stored when the daily one fails: it stayed due, and every worker pass (each minute) started
+    another process that failed the same way."""
+    now = timezone.now()
+    started = []
+    first = jobs.run_if_due(now=now, spawn=lambda asked: started.append(asked.pk) or 4242)
+    services.finish_asked_run(first, AskedState.FAILED, reason="out of memory")
+    assert jobs.run_if_due(now=now + timedelta(minutes=1), spawn=lambda asked: started.append(asked.pk) or 4242) \
+        is None
+    again = jobs.run_if_due(now=now + timedelta(minutes=61), spawn=lambda asked: started.append(asked.pk) or 4243)
+    assert again is not None and started == [first.pk, again.pk]
