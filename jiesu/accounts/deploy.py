@@ -45,6 +45,10 @@ WORDS = {
         "en": "Demo users still have the demo password: {names}. It is written in README: anyone can sign in as "
               "them. Deactivate them in the admin or change their passwords (jiesu changepassword <user name>).",
     },
+    "any_host": {
+        "zh-hans": "JIESU_ALLOWED_HOSTS 未设置（任何主机名都被接受）：请设为本站的域名，多个用逗号分隔。",
+        "en": "JIESU_ALLOWED_HOSTS is not set (any host name is taken): set the site's host names, comma-separated.",
+    },
     "refused": {
         "zh-hans": "生产环境启动被拒绝（jiesu.wsgi）：\n{problems}\n演示或开发环境请设置 JIESU_DEMO=1（jiesu run 已自动设置）。",
         "en": "Production start refused (jiesu.wsgi):\n{problems}\nFor a demo or development start set JIESU_DEMO=1 "
@@ -122,6 +126,9 @@ def production_settings(app_configs=None, databases=None, **kwargs):
     found = [(problem, {}) for problem in problems() + (["demo"] if is_demo() else [])]
     if databases:
         found += database_problems()
-    return [checks.Error(said(problem, **values), id=f"jiesu.E{list(WORDS).index(problem) + 1:03d}")
-            for problem, values in found]
+    errors = [checks.Error(said(problem, **values), id=f"jiesu.E{list(WORDS).index(problem) + 1:03d}")
+              for problem, values in found]
+    if "*" in settings.ALLOWED_HOSTS:  # a warning: the site builds no link from the Host header
+        errors.append(checks.Warning(said("any_host"), id="jiesu.W001"))
+    return errors
 

@@ -128,3 +128,9 @@ def database_env():
 def check_deploy_database(**env):
     return subprocess.run([sys.executable, "-m", "jiesu", "check", "--deploy", "--database", "default"],
                           env=environment(**env), capture_output=True, text=True)
+
+
+def test_check_deploy_asks_for_the_sites_host_names():
+    anyone = {name: value for name, value in PRODUCTION.items() if name != "JIESU_ALLOWED_HOSTS"}
+    checked = check_deploy(**anyone)
+    assert "jiesu.W001" in checked.stderr and "JIESU_ALLOWED_HOSTS" in checked.stderr
