@@ -40,7 +40,7 @@ from jiesu.grids import geometry as ggeo
 from jiesu.grids import ladder, services
 from jiesu.grids.models import (
     BoundaryVersion, CareSubject, GridDemo, GridDuty, GridInfo, GridMember, KeyPlace, LadderStep, Patrol,
-    PatrolReport, TrackPoint,
+    PatrolEnd, PatrolReport, TrackPoint,
 )
 from jiesu.tickets.models import Assignment, Callback, Ticket, TicketEvent, next_warning_at
 from jiesu.units.geometry import as_shape
@@ -273,7 +273,7 @@ def patrols(world, walkers, result):
             xy = route(world.points_in(g.id, int(fewest + rng.random() * (most - fewest + 1))))
             worker = pick(rng, who)
             rows.append({"id": base + len(made) + len(rows), "worker_id": worker, "grid_id": g.id,
-                         "started_at": start, "ended_at": end, "distance_m": round(track_length(xy), 1),
+                         "started_at": start, "ended_at": end, "end_reason": PatrolEnd.STOPPED, "distance_m": round(track_length(xy), 1),
                          "points": len(xy)})
             tracks.append(xy)
         if not rows:
