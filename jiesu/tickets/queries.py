@@ -5,9 +5,11 @@ Every list is scoped through jiesu.core.scoping and joins what its page shows
 """
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, time, timedelta
 from time import monotonic
 
+from django.core.paginator import Paginator
 from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.utils import timezone
@@ -470,6 +472,29 @@ def unit_notices(user, limit=8):
 
 
 # ── search ──────────────────────────────────────────────────────────────────
+
+COUNT_CAP = 10_000  # rows a list counts at most; past it the page says 「10,000+」
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that counts at most COUNT_CAP rows and one more (SELECT COUNT(*) FROM (SELECT id … LIMIT 10001)):
+    at 1 M tickets the COUNT(*) of every ticket a street or a department may read took 3–4 s of the search page's
+    3.7 s, the page itself 0.2 s. Past the cap `capped` is true, the page says 「共10,000+件」 and pages up to it
+    (a filter finds what lies beyond)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by().values("pk")[:self.cap + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.cap
+
+    @property
+    def cap_label(self):
+        return f"{self.cap:,}"
 
 @dataclass
 class SearchFilters:
