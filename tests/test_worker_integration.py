@@ -11,7 +11,8 @@ from django.utils import timezone
 from dispatch.desk_helpers import desk_world  # noqa: F401  (fixture)
 from jiesu.dispatch.models import AutoDispatchRule
 from jiesu.grids.models import LadderStep
-from jiesu.hotspots.models import HotspotRun
+from hotspots.test_asked_run import _in_this_process
+from jiesu.hotspots.models import AskedRun, HotspotRun
 from jiesu.tickets import jobs, services
 from jiesu.tickets.models import Notice, State, Ticket
 from jiesu.warnings.models import Forecast
@@ -29,9 +30,11 @@ def fresh_worker_memory():
 
 
 @pytest.fixture
-def busy(desk_world):  # noqa: F811
+def busy(desk_world, monkeypatch):  # noqa: F811
     """Something for every job: an overdue whistle report, a new ticket under an enabled auto-dispatch rule,
-    a dispatched ticket past its deadline on an overdue grid-ladder step."""
+    a dispatched ticket past its deadline on an overdue grid-ladder step. The daily hotspot run's process runs its
+    command in this one, to see the test's database (the real process: tests/hotspots/test_daily_run_process.py)."""
+    _in_this_process(monkeypatch)
     w = desk_world
     w.whistle = whistle(w)
     Summons.objects.filter(whistle=w.whistle).update(report_due=timezone.now() - timedelta(minutes=1))
@@ -66,7 +69,11 @@ def test_one_pass_runs_every_job(busy):
     assert LadderStep.objects.get(ticket=busy.late).overdue_noticed
     assert Notice.objects.filter(ticket=busy.late, kind="overdue").count() == 2  # the deadline's and the ladder's
     assert set(figures["warnings"]) >= {"series", "alerts"}  # ran (too little history here to forecast)
-    assert figures["hotspots"] == {"id": HotspotRun.objects.get().pk}
+    daily = AskedRun.objects.get()
+    assert figures["hotspots"] == {"id": daily.pk}
+    assert (daily.asked_by_name, daily.run) == ("", HotspotRun.objects.get())  # the daily run, done by its process
+    # ran, with nothing to do here: no reply to check, no month ended 10 days ago, no closed account's patrol
+    assert (figures["reply_quality"], figures["kpi_freeze"], figures["closed_account_patrols"]) == (0, [], 0)
 
 
 def test_the_hourly_and_daily_jobs_wait_their_turn(busy):

@@ -126,6 +126,9 @@ PERIODIC_JOBS = (
     ("retrain", "jiesu.dispatch.jobs.retrain_if_due"),              # weekly at night, when a model is named
     ("accuracy_snapshots", "jiesu.dispatch.jobs.refresh_accuracy_snapshots"),  # hourly, while someone looks
     ("calendar_coverage", "jiesu.workcal.jobs.warn_if_not_entered"),  # logs a year ahead without holidays, daily
+    ("reply_quality", "jiesu.quality.jobs.check_new_replies"),       # replies not yet checked, in bounded batches
+    ("kpi_freeze", "jiesu.kpi.services.freeze_due_months"),         # publishes a month 10 days after its end
+    ("closed_account_patrols", "jiesu.grids.jobs.end_patrols_of_closed_accounts"),  # patrols of closed accounts
 )
 
 
