@@ -136,6 +136,7 @@ def event_labels():
         "attachment": _("Attachment added"),
         "close": _("Closed (historical record)"),                 # jiesu.importer
         "duplicate_proposed": _("Proposed as a duplicate"),        # jiesu.dispatch.duplicates
+        "reply_flag_dismissed": _("Reply-quality flag dismissed"),  # jiesu.quality: a supervisor found it wrong
         "grid_handover": _("Left to the hotline by the grid"),     # jiesu.grids: the duty list names a department
         "self_handle": _("Handled on the spot by the grid"),
         "escalate": _("Passed up the ladder"),
@@ -145,6 +146,7 @@ def event_labels():
         "whistle_closed": _("Whistle closed"),
         "whistle_cancelled": _("Whistle cancelled"),
         "whistle_refused": _("Whistle approval refused"),
+        "unit_moved": _("Responsible unit reorganised"),          # jiesu.units: a unit moved or merged
     }
 
 
@@ -209,6 +211,13 @@ def event_details(event):
         from jiesu.tickets.queries import chosen_not_taken_words
 
         out.append(chosen_not_taken_words(p["place"]))
+    if kind == "unit_moved" and isinstance(p.get("unit"), dict):
+        unit = p["unit"].get("name", "")
+        if isinstance(p.get("merged_into"), dict):
+            out.append(_("%(unit)s merged into %(into)s") % {"unit": unit, "into": p["merged_into"].get("name", "")})
+        else:
+            old, new = ((p.get(end) or {}).get("name") or "—" for end in ("from", "to"))
+            out.append(_("%(unit)s moved: %(old)s → %(new)s") % {"unit": unit, "old": old, "new": new})
     if kind == "dispatch":
         if p.get("lead"):
             out.append(_("Lead unit: %(v)s") % {"v": p["lead"]})
