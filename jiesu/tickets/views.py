@@ -58,8 +58,8 @@ def roles(*allowed):
     return decorator
 
 
-def page_of(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+def page_of(request, queryset, size=PAGE_SIZE, paginator=Paginator):
+    return paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def render_page(request, template, context, status=200):
@@ -571,7 +571,8 @@ def act(request, pk, action):
         return redirect(back)
     result = result if hasattr(result, "state") else ticket
     messages.success(request, _("%(number)s: %(action)s — done. State now: %(state)s.") % {
-        "number": result.number, "action": label, "state": result.get_state_display()},
+        "number": result.number, "action": label,
+        "state": citizen.state_words(result) if request.user.role == Role.CITIZEN else result.get_state_display()},
         extra_tags=drafts.done(drafts.of_action(ticket.pk, action)))
     return redirect(back)
 
@@ -594,7 +595,7 @@ def ticket_search(request):
                        .filter(pk__in=queries.tickets_by_number(filters.number)).values_list("pk", flat=True)[:2])
         if len(visible) == 1:  # one ticket has this number: its page (an external id two sources share: the list)
             return redirect("ticket_detail", pk=visible[0])
-    page = page_of(request, queries.search(request.user, filters))
+    page = page_of(request, queries.search(request.user, filters), paginator=queries.CappedPaginator)
     return render_page(request, "tickets/ticket_search.html", {
         "form": form, "page": page, "street_label": unit_label(filters.street),
         "category_label": category_label(filters.category),
