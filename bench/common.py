@@ -81,3 +81,14 @@ def pids_named(*names):
 def cpu_of(pids):
     """{pid: CPU seconds} of the processes."""
     return {pid: pid_cpu_seconds(pid) for pid in pids}
+
+
+def setup_django(sqlite_path=None):
+    """Django set up for a bench script, on the SQLite file `sqlite_path` when given, else the settings' database
+    (JIESU_DATABASE_URL: PostgreSQL under scripts/with-postgres.sh)."""
+    if sqlite_path:
+        os.environ["JIESU_SQLITE_PATH"] = sqlite_path
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+    import django
+
+    django.setup()

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import setup_django  # noqa: E402
+
 TICKETS, WAITING, EVENTS_PER = 200_000, 5_000, 3
 NOTICES, UNREAD = 20_000, 200
 BATCH = 5_000
@@ -107,11 +109,7 @@ def main():
     parser.add_argument("--pairs", type=int, default=6)
     parser.add_argument("--before", default="HEAD", help="the git revision of the poll before")
     args = parser.parse_args()
-    os.environ["JIESU_SQLITE_PATH"] = args.db
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
-    import django
-
-    django.setup()
+    setup_django(args.db)
     from django.utils import timezone
 
     from jiesu.tickets import emergencies

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, setup_django  # noqa: E402
 from bench.emergency_poll import timed  # noqa: E402
 
 NOTICES, UNREAD, STREET_NOTICES = 100_000, 300, 10_000
@@ -83,12 +83,7 @@ def main():
                                      "of the settings (JIESU_DATABASE_URL: PostgreSQL)")
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    if args.db:
-        os.environ["JIESU_SQLITE_PATH"] = args.db
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
-    import django
-
-    django.setup()
+    setup_django(args.db)
     from django.db import connection
     from django.utils import timezone
 

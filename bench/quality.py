@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, setup_django  # noqa: E402
 
 BATCH = 5_000
 PLACES = ["东华门大街", "景山前街", "交道口南大街", "西长安街", "朝阳门内大街", "和平里东街", "安定门外大街", "德胜门内大街"]
@@ -162,12 +162,7 @@ def main():
     parser.add_argument("--old-rounds", type=int, default=1, help="rounds of the old reading (no warm-up)")
     parser.add_argument("--skip-old", action="store_true", help="do not time the reply times as read before")
     args = parser.parse_args()
-    if args.db:
-        os.environ["JIESU_SQLITE_PATH"] = args.db
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
-    import django
-
-    django.setup()
+    setup_django(args.db)
     from django.db import connection
     from django.utils import timezone
 

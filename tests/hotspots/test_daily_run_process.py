@@ -9,22 +9,14 @@ import sys
 from datetime import timedelta
 
 import pytest
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from jiesu.core import background
 from jiesu.core.errors import Conflict
 from jiesu.hotspots import jobs, services
 from jiesu.hotspots.models import AskedRun, AskedState, HotspotRun
+from hotspots.test_asked_run_process import _board
 from tickets.helpers import point_children_at_the_test_database
-
-
-def _board(user, language="zh-hans"):
-    c = Client()
-    c.cookies["django_language"] = language
-    c.force_login(user)
-    return c.get(reverse("hotspot_board")).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
