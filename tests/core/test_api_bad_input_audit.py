@@ -91,9 +91,11 @@ def street_tickets(street, other_street):
     """东华门's tickets in each state the street's actions need, and one of 景山's (another street's territory)."""
     from jiesu.accounts.models import User
     from jiesu.tickets import services
+    from jiesu.tickets.models import Ticket
     from jiesu.tickets.services import IntakeData
 
-    users = {u.username: u for u in User.objects.filter(username__in=("calltaker", "dispatcher", "street", "street2"))}
+    users = {u.username: u for u in User.objects.filter(
+        username__in=("calltaker", "dispatcher", "street", "street2", "citizen"))}
 
     def ticket(unit, staff, steps):
         t, _created = services.create_ticket(users["calltaker"], IntakeData(
@@ -109,7 +111,10 @@ def street_tickets(street, other_street):
             t = services.reply(users[staff], t, "已修复", True)
         return t.pk
 
-    return {"dispatched": ticket(street, "street", ("dispatch",)),
+    citizens = ticket(street, "street", ("dispatch", "sign", "contact", "reply"))  # the demo citizen's, to rate
+    Ticket.objects.filter(pk=citizens).update(citizen_user=users["citizen"])
+    return {"citizen_replied": citizens,
+            "dispatched": ticket(street, "street", ("dispatch",)),
             "signed": ticket(street, "street", ("dispatch", "sign")),
             "contacted": ticket(street, "street", ("dispatch", "sign", "contact")),
             "replied": ticket(street, "street", ("dispatch", "sign", "contact", "reply")),
@@ -200,6 +205,7 @@ ENDPOINTS = (
     E("POST", "/tickets/{dispatched}/remind", "calltaker", {"text": "市民再次来电催办"}),
     E("POST", "/tickets/{replied}/callback", "callback", {"reached": True, "resolved": "resolved",
                                                           "satisfied": "satisfied"}),
+    E("POST", "/tickets/{citizen_replied}/rate", "citizen", {"resolved": "resolved", "satisfied": "satisfied"}),
     E("POST", "/tickets/{new}/merge", "dispatcher", {"parent": "{new2}", "confirm": True}),
     E("POST", "/tickets/{merged}/unmerge", "dispatcher", {"reason": "并非同一事项"}),
     E("POST", "/tickets/{closed}/reopen", "supervisor", {"reason": "市民反映仍未解决"}),
@@ -240,6 +246,7 @@ ENDPOINTS = (
     E("POST", "/whistles/{whistle}/close", "street", {"result": "已办结"}),
     E("POST", "/whistles/{whistle}/cancel", "street", {"reason": "已自行协调解决"}),
     E("POST", "/whistles/{whistle}/supervise", "district", {"unit": "{dept_unit}", "text": "请按时报到"}),
+    E("POST", "/whistles/{whistle}/raise-to-district", "street", {"reason": "城管部门逾期未报到，需区里协调"}),
     E("POST", "/whistles/{whistle}/report-to-district", "street", {"unit": "{dept_unit}", "reason": "拒不报到"}),
     E("POST", "/whistles/{whistle}/ratings", "street", {"unit": "{dept_unit}", "timeliness": 5, "effort": 5,
                                                         "result": 5, "comment": "好"}),

@@ -237,6 +237,7 @@ class Samples:
         from jiesu.grids.models import GridDuty, GridMember, Patrol
         from jiesu.hotspots.models import Hotspot
         from jiesu.tickets.models import Attachment, Notice, Ticket
+        from jiesu.quality.models import ReplyFlag
         from jiesu.topics.models import Topic
         from jiesu.units.models import Unit
         from jiesu.warnings.models import Alert, Sensor
@@ -275,6 +276,7 @@ class Samples:
             "patrol": Patrol.objects.filter(grid__code=GRID).order_by("-pk").first().pk,
             "notice": Notice.objects.filter(unit=self.unit).order_by("pk").first().pk,
             "rule": rule.pk if rule else 1,
+            "reply_flag": ReplyFlag.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
             "alert": Alert.objects.order_by("pk").first().pk,
             "unit_pk": self.unit.pk, "unit_code": STREET, "grid_code": GRID,
             "sensor_code": (Sensor.objects.order_by("pk").values_list("code", flat=True).first() or "S-1"),
@@ -323,6 +325,7 @@ ROUTE_PARAMETERS = {
     "api/v1/warnings/sensors/": {"code": "sensor_code"},
     "warnings/alerts/": {"pk": "alert"},
     "dispatch/rules/": {"pk": "rule"},
+    "quality/flags/": {"pk": "reply_flag"},
 }
 # Slugs that are not ids: one real value each.
 SLUGS = {"action": {"tickets/": "sign", "whistles/": "check_in", "topics/": "progress", "grids/": "self_handle"},

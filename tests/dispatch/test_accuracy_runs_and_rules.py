@@ -23,7 +23,7 @@ from tickets.helpers import new_ticket
 from .desk_helpers import GAS_BILL, desk_world  # noqa: F401  (fixture)
 from .test_duplicates_db import STALL_AGAIN
 from .test_engine import model
-from .test_retrain_schedule import NIGHT
+from .test_retrain_schedule import NIGHT, _a_monday_ahead
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def test_raw_error_texts_are_for_the_back_office_staff_only(desk_file, desk_worl
 # ── finding 12: the retry's sentence says the date it gives ────────────────
 
 def test_a_run_failed_in_the_evening_is_retried_on_the_date_the_page_says(desk_file, desk_world):
-    evening = NIGHT.replace(hour=22, minute=3) - timedelta(days=1)  # Sunday 22:03, by command
+    evening = _a_monday_ahead().replace(hour=22, minute=3) - timedelta(days=1)  # Sunday 22:03, by command
     _run(desk_file, RetrainState.FAILED, {"failed": "memory"}, at=evening)
     plan = desk.retrain_schedule(evening + timedelta(hours=1))
     html = page(desk_world.supervisor, "/dispatch/accuracy/")

@@ -45,9 +45,9 @@ def test_the_reason_of_a_point_outside_the_city_says_the_sign(dispatch_db):  # n
 
 
 def test_intake_refuses_it_on_the_field_with_the_sign(dispatch_db):  # noqa: F811
-    from jiesu.accounts.models import User
+    from jiesu.accounts.models import Role, User
 
-    user = User.objects.create_user("ct", password="x")
+    user = User.objects.create_user("ct", password="x", role=Role.CALL_TAKER)  # a citizen's request is by the web
     with translation.override("zh-hans"), pytest.raises(DomainError) as refused:
         services.create_ticket(user, services.IntakeData(text="路灯不亮，晚上很黑", lon=116.397, lat=-39.909))
     assert refused.value.field == "lat" and SIGN_ZH in str(refused.value)

@@ -24,6 +24,16 @@ from .test_cli_train import run
 from .test_engine import model
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _a_monday_ahead(days=14):
+    """A Monday 03:00 Beijing time at least `days` ahead, for the page tests: the accuracy page plans from the real
+    clock and says a night already past as "from now" (NIGHT, fixed, made them fail from 2026-12-08 on)."""
+    day = datetime.now(BEIJING).date() + timedelta(days=days)
+    day += timedelta(days=-day.weekday() % 7)
+    return datetime(day.year, day.month, day.day, 3, 0, tzinfo=BEIJING)
+
+
 NIGHT = datetime(2026, 12, 7, 3, 0, tzinfo=BEIJING)  # a Monday, 03:00 local: in the default 02:00–06:00 window
 
 
@@ -97,26 +107,27 @@ def test_a_failed_or_lost_run_is_tried_again_the_next_night_twice_at_most():
 
 @pytest.mark.django_db
 def test_the_worker_and_the_page_count_the_failed_runs_in_a_row(scheduled, client, desk_world):
+    night = _a_monday_ahead()  # the page plans from the real clock
     model("desk-1").save(scheduled)  # a model file exists: the weekly schedule, not the first model's
     for k, (state, details) in enumerate([(RetrainState.KEPT, {}), (RetrainState.FAILED, {"failed": "memory"}),
                                           (RetrainState.LOST, {"lost": "ended"})]):
-        row = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=NIGHT - timedelta(days=2 - k))
-        desk.finish_retrain_run(row, state, "", details, now=NIGHT - timedelta(days=2 - k, hours=-1))
+        row = desk.start_retrain_run(RetrainTrigger.WORKER, scheduled, now=night - timedelta(days=2 - k))
+        desk.finish_retrain_run(row, state, "", details, now=night - timedelta(days=2 - k, hours=-1))
     assert desk.retrains_failed_in_a_row() == 2
-    plan = desk.retrain_schedule(NIGHT.replace(hour=12))
-    assert (plan.failed, plan.retries) == (2, 2) and plan.next_at == NIGHT.replace(hour=2) + timedelta(days=1)
+    plan = desk.retrain_schedule(night.replace(hour=12))
+    assert (plan.failed, plan.retries) == (2, 2) and plan.next_at == night.replace(hour=2) + timedelta(days=1)
     client.force_login(desk_world.supervisor)
     html = client.get("/dispatch/accuracy/").content.decode()
     assert 'id="acc-retry" data-failed="2"' in html
-    tomorrow = f"{NIGHT + timedelta(days=1):%Y-%m-%d} 02:00"  # the night after the lost run: the date said
+    tomorrow = f"{night + timedelta(days=1):%Y-%m-%d} 02:00"  # the night after the lost run: the date said
     assert f"上次重新训练未完成（失败或中断）：约一天后的夜间重试，即 {tomorrow} 起；最多连续重试 2 次。" in html
     assert "下次：" not in html  # said once, in the retry's sentence
-    assert jobs.retrain_if_due(NIGHT + timedelta(days=1), spawn=lambda run_row: 4444)["pid"] == 4444
+    assert jobs.retrain_if_due(night + timedelta(days=1), spawn=lambda run_row: 4444)["pid"] == 4444
     third = RetrainRun.objects.get(pid=4444)
     desk.finish_retrain_run(third, RetrainState.FAILED, "", {"failed": "database"})
     assert desk.retrains_failed_in_a_row() == 3
-    assert jobs.retrain_if_due(NIGHT + timedelta(days=2), spawn=lambda run_row: 4545) is None  # the week counts
-    assert desk.retrain_schedule(NIGHT).next_at.date() == (NIGHT + timedelta(days=8)).date()
+    assert jobs.retrain_if_due(night + timedelta(days=2), spawn=lambda run_row: 4545) is None  # the week counts
+    assert desk.retrain_schedule(night).next_at.date() == (night + timedelta(days=8)).date()
     assert "acc-retry" not in client.get("/dispatch/accuracy/").content.decode()
 
 
