@@ -1,14 +1,15 @@
 """Every kind of ticket event written anywhere in jiesu/ has a label on the ticket's timeline.
 
 The kinds are read from the source (ast), not from a list kept by hand:
-- calls of jiesu.tickets.services.record_event, whatever the module calls it
-  (`record_event`, `services.record_event`, `tickets.record_event`, …), with the kind as a
-  string, a module constant, or a local variable assigned strings;
+- calls of jiesu.tickets.services.record_event, and of its bulk twin record_events (one INSERT … SELECT: the
+  units' unit_moved), whatever the module calls them (`record_event`, `services.record_events`, …), with the
+  kind as a string, a module constant, or a local variable assigned strings;
 - calls of a module's own wrapper that passes its `kind` parameter on to record_event
   (jiesu.whistles.services._ticket_event);
-- `TicketEvent(kind="…")` rows built for bulk inserts;
+- `TicketEvent(kind="…")` rows built for bulk inserts, and `TicketEvent.objects.create(kind=…)`;
 - the generators that build event rows without the service (demo city, grid demo, importer),
   named in GENERATORS with where their kind argument sits.
+A kind the scan cannot read, at any of these, fails the test (rather than going unseen).
 """
 import ast
 from pathlib import Path
@@ -19,6 +20,7 @@ from jiesu.core.templatetags.jiesu_ui import event_label, event_labels
 
 ROOT = Path(__file__).resolve().parents[2] / "jiesu"
 SERVICES = "jiesu.tickets.services"
+WRITERS = ("record_event", "record_events")  # one event, and the same event on many tickets by INSERT … SELECT
 # (file, function name, where the kind is: the index of a positional argument, or (argument, item) when
 # the argument is a tuple)
 GENERATORS = (("demo/generate.py", "event", 0), ("grids/demo.py", "event", 1),
@@ -35,10 +37,10 @@ def _aliases(tree, path):
     """Names under which the module reaches record_event of the ticket services: (bare names, module names)."""
     bare, modules = set(), set()
     if path == ROOT / "tickets" / "services.py":
-        bare.add("record_event")  # defined there
+        bare |= set(WRITERS)  # defined there
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == SERVICES:
-            bare |= {a.asname or a.name for a in node.names if a.name == "record_event"}
+            bare |= {a.asname or a.name for a in node.names if a.name in WRITERS}
         elif isinstance(node, ast.ImportFrom) and node.module == "jiesu.tickets":
             modules |= {a.asname or a.name for a in node.names if a.name == "services"}
         elif isinstance(node, ast.Import):
@@ -50,7 +52,7 @@ def _is_ticket_record_event(call, bare, modules):
     f = call.func
     if isinstance(f, ast.Name):
         return f.id in bare
-    return (isinstance(f, ast.Attribute) and f.attr == "record_event" and isinstance(f.value, ast.Name)
+    return (isinstance(f, ast.Attribute) and f.attr in WRITERS and isinstance(f.value, ast.Name)
             and f.value.id in modules)
 
 
@@ -84,13 +86,65 @@ def _resolve(arg, tree, function):
                 if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id
                                                         for t in node.targets):
                     found |= _strings(node.value)
+                elif isinstance(node, ast.For):
+                    found |= _loop_strings(node, arg.id)
             if found:
                 return found
     return set()
 
 
+def _loop_strings(loop, name):
+    """The strings `name` takes in `for …, name, … in ((…, "kind", …), …)` (a loop over literal tuples)."""
+    target = loop.target
+    if isinstance(target, ast.Name):
+        index = None if target.id == name else -1
+    elif isinstance(target, ast.Tuple):
+        names = [getattr(t, "id", None) for t in target.elts]
+        index = names.index(name) if name in names else -1
+    else:
+        return set()
+    if index == -1 or not isinstance(loop.iter, (ast.Tuple, ast.List)):
+        return set()
+    found = set()
+    for item in loop.iter.elts:
+        if index is None:
+            found |= {item.value} if isinstance(item, ast.Constant) and isinstance(item.value, str) else set()
+        elif isinstance(item, ast.Tuple) and len(item.elts) > index and isinstance(item.elts[index], ast.Constant):
+            found |= {item.elts[index].value} if isinstance(item.elts[index].value, str) else set()
+    return found
+
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
 def _functions(tree):
-    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return [n for n in ast.walk(tree) if isinstance(n, FUNCTIONS)]
+
+
+def _params(function):
+    args = function.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+def _own_calls(node, top=True):
+    """The calls in a function's body, not those of the functions defined inside it (their own turn)."""
+    if not top and isinstance(node, FUNCTIONS):
+        return
+    if isinstance(node, ast.Call):
+        yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _own_calls(child, top=False)
+
+
+def _calls_outside_functions(tree):
+    return [call for child in ast.iter_child_nodes(tree) for call in _own_calls(child, top=False)]
+
+
+def _is_event_create(call):
+    """TicketEvent.objects.create(…)."""
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr == "create" and isinstance(f.value, ast.Attribute)
+            and f.value.attr == "objects" and isinstance(f.value.value, ast.Name) and f.value.value.id == "TicketEvent")
 
 
 def written_kinds():
@@ -115,19 +169,27 @@ def written_kinds():
                 for kind in found:
                     kinds.setdefault(kind, []).append(f"{rel}:{call.lineno}")
         generator = {name: index for file, name, index in GENERATORS if file == rel}  # the importer: old or new
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
-            if name in wrappers:
-                arg = _kind_arg(call, wrappers[name])
-            elif name in generator:
-                arg = _kind_arg(call, generator[name])
-            elif name == "TicketEvent":
-                arg = _kind_arg(call, len(call.args) + 1)
-            else:
-                continue
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                kinds.setdefault(arg.value, []).append(f"{rel}:{call.lineno}")
-    assert not unreadable, f"ticket events whose kind the test cannot read: {unreadable}"
+        for function in [None, *_functions(tree)]:  # module level, then each function (its locals resolve there)
+            calls = _calls_outside_functions(tree) if function is None else _own_calls(function)
+            for call in calls:
+                name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+                if name in wrappers:
+                    arg = _kind_arg(call, wrappers[name])
+                elif name in generator:
+                    arg = _kind_arg(call, generator[name])
+                elif name == "TicketEvent" or _is_event_create(call):
+                    arg = _kind_arg(call, len(call.args) + 1)
+                else:
+                    continue
+                if function is not None and isinstance(arg, ast.Name) and arg.id in _params(function):
+                    continue  # the writer's own parameter (record_event's create, a wrapper): read at its callers
+                found = _resolve(arg, tree, function) if arg is not None else set()
+                if not found:
+                    unreadable.append(f"{rel}:{call.lineno}")
+                for kind in found:
+                    kinds.setdefault(kind, []).append(f"{rel}:{call.lineno}")
+    assert not unreadable, (f"ticket events whose kind the test cannot read: {unreadable} (write the kind as a "
+                            f"literal, a constant, or `\"a\" if … else \"b\"`, not an f-string)")
     return kinds
 
 
@@ -137,7 +199,8 @@ def test_the_scan_finds_the_kinds_of_every_writer():
                          ("duplicate_proposed", "dispatch/duplicates.py"), ("sensor_alarm", "warnings/services.py"),
                          ("escalate", "grids/services.py"), ("whistle_raised", "whistles/services.py"),
                          ("whistle_closed", "whistles/demo.py"), ("close", "importer/services.py"),
-                         ("extension_decision", "demo/generate.py"), ("self_handle", "grids/demo.py")):
+                         ("extension_decision", "demo/generate.py"), ("self_handle", "grids/demo.py"),
+                         ("unit_moved", "units/services.py")):
         assert any(w.startswith(writer) for w in kinds.get(kind, [])), (kind, writer, kinds.get(kind))
     assert "raise" not in kinds and "summon" not in kinds  # the whistles' own events are not ticket events
 
