@@ -589,15 +589,25 @@ def publish_month(user, month, reason="", now=None):
     return written
 
 
+#: {"last": (day, latest month due)} when this process last looked for months to publish (freeze_due_months)
+FREEZE_LOOKED = {}
+
+
 def freeze_due_months(now=None, days=None):
     """The job: publish every month with figures that ended `days` (FREEZE_AFTER_DAYS) or more days ago and is not
-    published yet. Returns the months published (usually none; last month once, `days` after its end)."""
+    published yet. Returns the months published (usually none; last month once, `days` after its end).
+
+    The worker calls it at every pass (each minute); the months are read at the first pass of a day only, which
+    is also the first pass after a month became due (that happens at midnight). A month it could not publish, or
+    an older month whose rollups appeared later that day (an import), is taken at the next day's first pass."""
     now = now or timezone.now()
     days = FREEZE_AFTER_DAYS if days is None else days
     today = timezone.localtime(now).date()
     last = previous_month(current_month(now))
     if today < next_month(last) + timedelta(days=days):
         last = previous_month(last)
+    if FREEZE_LOOKED.get("last") == (today, last):
+        return []
     done = set(PublishedRanking.objects.values_list("month", flat=True).distinct().order_by())
     months = set(MonthlyRollup.objects.filter(month__lte=last).values_list("month", flat=True).distinct().order_by())
     out = []
@@ -608,6 +618,7 @@ def freeze_due_months(now=None, days=None):
             log.warning("kpi: %s not published: %s", f"{month:%Y-%m}", exc.message)
             continue
         out.append(month)
+    FREEZE_LOOKED["last"] = (today, last)  # not before: a pass that failed (the database away) is retried
     return out
 
 

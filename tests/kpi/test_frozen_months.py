@@ -6,7 +6,9 @@ change. The open month still reads the live rollups. Only an administrator repub
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jiesu.accounts.models import Role, User
@@ -126,10 +128,23 @@ def test_only_a_finished_month_is_published_and_only_an_administrator_republishe
     assert editions[0].rows[0]["received"] in (1, 2)  # the first edition is kept as it was published
 
 
+@pytest.fixture(autouse=True)
+def _job_not_looked_yet():
+    """The job looks at the months once a day per process (services.FREEZE_LOOKED): another test may have today."""
+    services.FREEZE_LOOKED.clear()
+
+
 def test_the_job_freezes_a_month_n_days_after_its_end_once(graded):
+    """The worker runs the job at every pass (each minute): it reads the rollup's months once a day, and again the
+    day a month becomes due, which it then publishes."""
     w, month = graded, services.current_month()
     end = month_after(month) - timedelta(days=1)  # midnight starting the next month
-    assert services.freeze_due_months(now=end + timedelta(days=services.FREEZE_AFTER_DAYS - 1)) == []
+    day_before = end + timedelta(days=services.FREEZE_AFTER_DAYS - 1, hours=1)
+    with CaptureQueriesContext(connection) as first:
+        assert services.freeze_due_months(now=day_before) == []
+    with CaptureQueriesContext(connection) as next_pass:
+        assert services.freeze_due_months(now=day_before + timedelta(hours=22)) == []
+    assert len(first) == 2 and len(next_pass) == 0  # published months, rollup months; then nothing that day
     assert services.freeze_due_months(now=end + timedelta(days=services.FREEZE_AFTER_DAYS, hours=1)) == [month]
     assert services.freeze_due_months(now=end + timedelta(days=services.FREEZE_AFTER_DAYS, hours=2)) == []
     ranking = services.ranking("street", month)
