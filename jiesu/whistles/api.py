@@ -116,6 +116,7 @@ class WhistleOut(Schema):
     escalated: bool
     raised_to_district_at: datetime | None = None
     raised_to_district_reason: str = ""
+    run_by: str = Field("unit", description="who runs the whistle: unit (the whistling unit) or district (after 提级)")
     result: str
     approval_chain: list[str]
     tickets: list[str]
@@ -209,6 +210,11 @@ class ResultIn(Schema):
     result: str
 
 
+class DueReason(Schema):
+    due: str = Field(..., description="the new deadline: ISO date (end of that working day) or datetime, ahead")
+    reason: str
+
+
 class UnitText(Schema):
     unit: RecordId
     text: str = ""
@@ -296,6 +302,7 @@ def whistle_out(whistle, user=None):
         "closed_at": whistle.closed_at, "needs_review": whistle.needs_review, "escalated": whistle.escalated,
         "raised_to_district_at": whistle.raised_to_district_at,
         "raised_to_district_reason": whistle.raised_to_district_reason,
+        "run_by": "district" if whistle.raised_to_district_at else "unit",
         "result": whistle.result, "approval_chain": list(whistle.level.approval_chain),
         "tickets": [t.number for t in whistle.tickets.all()],
         "attachments": [a.name for a in whistle.attachments.all()],
@@ -469,6 +476,22 @@ def decision(request, pk: int, sid: int, payload: Uphold):
 def withdraw(request, pk: int, sid: int, payload: Reason):
     whistle = _visible(request, pk)
     services.withdraw(request.user, _summons(whistle, sid), payload.reason)
+    return whistle_out(whistle, request.user)
+
+
+@router.post("/{int:pk}/summons/{int:sid}/deadline", response=WhistleOut,
+             summary="Move a summoned unit's report deadline (延期; who runs the whistle, with a reason)")
+def report_deadline(request, pk: int, sid: int, payload: DueReason):
+    whistle = _visible(request, pk)
+    services.set_report_due(request.user, _summons(whistle, sid), payload.due, payload.reason)
+    return whistle_out(whistle, request.user)
+
+
+@router.post("/{int:pk}/tasks/{int:tid}/deadline", response=WhistleOut,
+             summary="Move an open task's deadline (延期; who runs the whistle, with a reason)")
+def task_deadline(request, pk: int, tid: int, payload: DueReason):
+    whistle = _visible(request, pk)
+    services.set_task_due(request.user, _task(whistle, tid), payload.due, payload.reason)
     return whistle_out(whistle, request.user)
 
 

@@ -17,13 +17,9 @@ from django.utils.translation import gettext as _
 
 from jiesu.whistles import rules
 from jiesu.whistles.models import Mode, Summons, SummonsState, Task, TaskState, Whistle, WhistleNotice, WhistleState
-from jiesu.whistles.services import add_notice, record_event
+from jiesu.whistles.services import _local, add_notice, record_event
 from jiesu.workcal.services import current_calendar
 from jiesu.workcal.worktime import warning_point
-
-
-def _local(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _notify(row, kind, stamp, event, text, now, due):
@@ -123,8 +119,8 @@ def scan_once(now=None, warn=True):
             _notify(summons, WhistleNotice.SUPERVISE, "supervised_at", "report_overdue", text, now, summons.report_due)
             reports += 1
         late_tasks = (Task.objects.select_for_update().select_related("whistle", "unit")
-                      .filter(whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now,
-                              supervised_at__isnull=True))
+                      .filter(Q(supervised_at__isnull=True) | Q(supervised_at__lt=F("due")),   # moved (延期)
+                              whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now))
         for task in late_tasks:
             text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
             _notify(task, WhistleNotice.SUPERVISE, "supervised_at", "task_overdue", text, now, task.due)

@@ -28,6 +28,7 @@ ACTION_SOURCES = {
     "supervise": (ACTIVE,),
     "report_to_district": (ACTIVE, CLOSED),
     "raise_to_district": (ACTIVE,),
+    "set_due": (ACTIVE,),
     "rate": (CLOSED,),
 }
 

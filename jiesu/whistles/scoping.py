@@ -96,6 +96,33 @@ def is_summoned(user, summons):
     return user.role in STAFF_ROLES + (Role.GRID_WORKER,) and user.unit_id == summons.unit_id
 
 
+def is_raised_district(user, whistle):
+    """Staff of the district a whistle was raised to (提级), or an administrator: they run it from then on."""
+    if not user or not user.is_authenticated or not whistle.raised_to_district_at:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in STAFF_ROLES and whistle.district_id is not None and user.unit_id == whistle.district_id
+
+
+def runs(user, whistle):
+    """Who runs the whistle now (summons, withdraws, decides objections, lists and accepts tasks, moves deadlines,
+    closes, cancels): its whistling unit; after 提级, the district it was raised to — the street then still reads
+    everything, adds documents, reports on its own tasks, 督办s, reports units (Art.44) and rates, as before."""
+    if whistle.raised_to_district_at:
+        return is_raised_district(user, whistle)
+    return is_whistler(user, whistle)
+
+
+def district_may_summon(district, unit):
+    """区级吹哨 summons within the district (its streets, communities, departments and enterprises) and the city's
+    departments and enterprises (units under no district); never another district's units, nor the district itself."""
+    if unit.pk == district.pk:
+        return False
+    return unit.district_id == district.pk or (unit.district_id is None and unit.kind in (UnitKind.DEPARTMENT,
+                                                                                         UnitKind.ENTERPRISE))
+
+
 def is_district_of(user, whistle):
     """The district that assesses both sides (Art.16, 33): its staff, or a city supervisor."""
     if not user or not user.is_authenticated:

@@ -65,6 +65,14 @@ def _require(condition, message):
         raise Forbidden(message)
 
 
+def _require_runner(user, whistle, message):
+    """Only whoever runs the whistle now (scoping.runs): its whistling unit, or after 提级 its district."""
+    if whistle.raised_to_district_at and not scoping.runs(user, whistle):
+        raise Forbidden(_("The whistle was raised to the district (提级): %(district)s runs it now.")
+                        % {"district": whistle.district.name if whistle.district_id else _("the district")})
+    _require(scoping.runs(user, whistle), message)
+
+
 def _state(action, whistle):
     if not rules.may(action, whistle.state):
         raise Conflict(_("Not possible while the whistle is “%(state)s”.") % {"state": whistle.get_state_display()})
@@ -116,6 +124,11 @@ def _summons_form(value, field_name="form"):
 
 
 # ── deadlines ───────────────────────────────────────────────────────────────
+
+def _local(moment):
+    """A deadline as its users read it: local time to the minute (notices, scan)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
 
 def report_due(whistle, start):
     amount, unit = rules.report_limit(whistle.mode, whistle.level.report_amount, whistle.level.report_unit)
@@ -385,7 +398,8 @@ def attach(user, whistle, files):
     """More photos or documents on an open whistle, by its whistling unit."""
     _logged_in(user)
     whistle = locked(whistle)
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit adds attachments."))
+    _require(scoping.is_whistler(user, whistle) or scoping.runs(user, whistle),
+             _("Only the whistling unit adds attachments."))
     _state("attach", whistle)
     files = list(files)
     if not files:
@@ -491,11 +505,15 @@ def summon(user, whistle, unit_id, form=ReportForm.ON_SITE, due=None):
     """Summon one more unit (before approval or while in progress), with its own report deadline if given."""
     _logged_in(user)
     whistle = locked(whistle)
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit summons."))
+    _require_runner(user, whistle, _("Only the whistling unit summons."))
     _state("summon", whistle)
     unit = _unit(unit_id, "unit")
     if unit.pk == whistle.unit_id:
         raise DomainError(_("A unit cannot summon itself."), field="unit")
+    by_district = bool(whistle.raised_to_district_at and whistle.district_id)
+    if by_district and not scoping.district_may_summon(whistle.district, unit):
+        raise DomainError(_("%(district)s summons its own streets and departments and the city's departments, "
+                            "not %(unit)s.") % {"district": whistle.district.name, "unit": unit.name}, field="unit")
     if whistle.summons.filter(unit=unit).exists():
         raise Conflict(_("%(unit)s is already summoned.") % {"unit": unit.name}, field="unit")
     if whistle.summons.count() >= MAX_SUMMONS:
@@ -504,7 +522,13 @@ def summon(user, whistle, unit_id, form=ReportForm.ON_SITE, due=None):
                                      report_due=_own_due(due, timezone.now(), "due"),
                                      has_duty=_has_duty(unit, whistle_categories(whistle), whistle.place))
     if whistle.state == WhistleState.ACTIVE:
-        _send_summons(whistle, summons, user, timezone.now())
+        now = timezone.now()
+        _send_summons(whistle, summons, user, now)
+        if by_district:
+            add_notice(whistle, unit, WhistleNotice.SUMMONED, _(
+                "%(district)s summons %(unit)s to whistle %(number)s (raised to the district): report (%(form)s) by "
+                "%(due)s.") % {"district": whistle.district.name, "unit": unit.name, "number": whistle.number,
+                               "form": summons.get_form_display(), "due": _local(summons.report_due)}, user, at=now)
     else:
         record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, unit=unit.name,
                      form=summons.form, no_duty=summons.has_duty is False)
@@ -580,7 +604,7 @@ def decide_objection(user, summons, uphold, note=""):
     _logged_in(user)
     summons = _locked_summons(summons)
     whistle = summons.whistle
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit decides objections."))
+    _require_runner(user, whistle, _("Only the whistling unit decides objections."))
     _state("decide_objection", whistle)
     if summons.state != SummonsState.OBJECTED:
         raise Conflict(_("There is no pending objection."))
@@ -607,7 +631,7 @@ def withdraw(user, summons, reason):
     _logged_in(user)
     summons = _locked_summons(summons)
     whistle = summons.whistle
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit withdraws a summoned unit."))
+    _require_runner(user, whistle, _("Only the whistling unit withdraws a summoned unit."))
     _state("withdraw", whistle)
     if summons.state == SummonsState.RELEASED:
         raise Conflict(_("%(unit)s is already released from the whistle.") % {"unit": summons.unit.name})
@@ -618,6 +642,43 @@ def withdraw(user, summons, reason):
     summons.save(update_fields=["state"])
     record_event(whistle, "withdraw", user, whistle.state, whistle.state, reason, summons=summons,
                  unit=summons.unit.name, previous=before)
+    return summons
+
+
+def _new_due(value, now):
+    """The moved deadline (延期): given, readable and ahead; DomainError naming `due` otherwise."""
+    due = _own_due(value, now, "due")
+    if due is None:
+        raise DomainError(_("Give the new deadline."), field="due")
+    return due
+
+
+@transaction.atomic
+def set_report_due(user, summons, due, reason):
+    """延期: whoever runs the whistle (the whistling unit; after 提级 the district) moves a summoned unit's report
+    deadline — later, or earlier but still ahead — with a reason, while the unit has not reported. The unit is told
+    (a `deadline` notice), the timeline keeps the earlier deadline; the warning goes again before the new one, and
+    an earlier 督办 does not stand in for the overdue notice after it (jobs)."""
+    _logged_in(user)
+    summons = _locked_summons(summons)
+    whistle = summons.whistle
+    _require_runner(user, whistle, _("Only the whistling unit moves a report deadline."))
+    _state("set_due", whistle)
+    if summons.state not in (SummonsState.SUMMONED, SummonsState.OBJECTED) or summons.summoned_at is None:
+        raise Conflict(_("%(unit)s has no report deadline to move (it has reported, was released, or is not summoned "
+                         "yet).") % {"unit": summons.unit.name})
+    now = timezone.now()
+    due = _new_due(due, now)
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    before = summons.report_due
+    summons.report_due, summons.warned_at = due, None
+    summons.save(update_fields=["report_due", "warned_at"])
+    add_notice(whistle, summons.unit, WhistleNotice.DEADLINE, _(
+        "Whistle %(number)s: %(unit)s now reports by %(due)s (was %(before)s). %(reason)s") % {
+        "number": whistle.number, "unit": summons.unit.name, "due": _local(due), "before": _local(before),
+        "reason": reason}, user, at=now)
+    record_event(whistle, "report_due_set", user, whistle.state, whistle.state, reason, summons=summons, at=now,
+                 unit=summons.unit.name, due=due.isoformat(), previous=before.isoformat())
     return summons
 
 
@@ -635,7 +696,7 @@ def add_task(user, whistle, unit_id, title, criterion, due=None):
     """One task of the joint meeting's list: one responsible unit, a deadline, an acceptance criterion."""
     _logged_in(user)
     whistle = locked(whistle)
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit lists the tasks."))
+    _require_runner(user, whistle, _("Only the whistling unit lists the tasks."))
     _state("add_task", whistle)
     title = _text(title, "title", _("Task"), 200)
     criterion = _text(criterion, "criterion", _("Acceptance criterion"), 300)
@@ -660,6 +721,31 @@ def _locked_task(task):
     whistle = locked(task.whistle)
     task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
     task.whistle = whistle
+    return task
+
+
+@transaction.atomic
+def set_task_due(user, task, due, reason):
+    """延期 of an open task, by whoever runs the whistle, with a reason; the responsible unit is told."""
+    _logged_in(user)
+    task = _locked_task(task)
+    whistle = task.whistle
+    _require_runner(user, whistle, _("Only the whistling unit moves a task deadline."))
+    _state("set_due", whistle)
+    if task.state != TaskState.OPEN:
+        raise Conflict(_("Only an open task's deadline moves."))
+    now = timezone.now()
+    due = _new_due(due, now)
+    reason = _text(reason, "reason", _("Reason"), 1000)
+    before = task.due
+    task.due, task.warned_at = due, None
+    task.save(update_fields=["due", "warned_at"])
+    add_notice(whistle, task.unit, WhistleNotice.DEADLINE, _(
+        "Whistle %(number)s: the task “%(task)s” is now due %(due)s (was %(before)s). %(reason)s") % {
+        "number": whistle.number, "task": task.title, "due": _local(due), "before": _local(before),
+        "reason": reason}, user, at=now)
+    record_event(whistle, "task_due_set", user, whistle.state, whistle.state, reason, task=task, at=now,
+                 title=task.title, unit=task.unit.name, due=due.isoformat(), previous=before.isoformat())
     return task
 
 
@@ -698,7 +784,7 @@ def accept_task(user, task, accept, note=""):
     _logged_in(user)
     task = _locked_task(task)
     whistle = task.whistle
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit accepts tasks."))
+    _require_runner(user, whistle, _("Only the whistling unit accepts tasks."))
     _state("accept_task", whistle)
     if task.state != TaskState.DONE:
         raise Conflict(_("The task has not been reported done."))
@@ -723,7 +809,7 @@ def close(user, whistle, result):
     """事不完、人不撤: closes only when every task is accepted; linked tickets get the result as their reply."""
     _logged_in(user)
     whistle = locked(whistle)
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit closes the whistle."))
+    _require_runner(user, whistle, _("Only the whistling unit closes the whistle."))
     _state("close", whistle)
     refusal = rules.close_refusal(list(whistle.tasks.values_list("state", flat=True)))
     if refusal == "no_tasks":
@@ -758,7 +844,7 @@ def close(user, whistle, result):
 def cancel(user, whistle, reason):
     _logged_in(user)
     whistle = locked(whistle)
-    _require(scoping.is_whistler(user, whistle), _("Only the whistling unit cancels the whistle."))
+    _require_runner(user, whistle, _("Only the whistling unit cancels the whistle."))
     _state("cancel", whistle)
     reason = _text(reason, "reason", _("Reason"), 1000)
     before = whistle.state

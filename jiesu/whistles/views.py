@@ -229,6 +229,7 @@ def action_labels():
         "cancel": _("Cancel the whistle"), "supervise": _("Issue a supervision notice (督办)"),
         "report_to_district": _("Report to the district (Art.44)"), "rate": _("Rate"),
         "raise_to_district": _("Raise to the district (提级)"),
+        "set_report_due": _("Move the report deadline (延期)"), "set_task_due": _("Move the task deadline (延期)"),
     }
 
 
@@ -248,6 +249,7 @@ def detail(request, pk):
         t.mine = user.unit_id == t.unit_id
     whistler = scoping.is_whistler(user, whistle)
     district = scoping.is_district_of(user, whistle)
+    runner = scoping.runs(user, whistle)   # the whistling unit; after 提级 the district
     chain = list(whistle.level.approval_chain)
     approvals = list(whistle.approvals.select_related("by"))
     chain_state = rules.chain_state(chain, [(a.approved, a.by_id) for a in approvals])
@@ -280,14 +282,14 @@ def detail(request, pk):
         "may_approve": whistler and whistle.state == WhistleState.APPROVAL,
         "may_review": whistler and whistle.needs_review and whistle.state in (WhistleState.ACTIVE,
                                                                              WhistleState.CLOSED),
-        "may_close": whistler and whistle.state == WhistleState.ACTIVE,
+        "may_close": runner and whistle.state == WhistleState.ACTIVE, "runner": runner,
         "may_raise_to_district": may_raise_to_district,
         "raise_proposal": sorted({u.name for u, _due in stalled}) if may_raise_to_district and rules.raise_proposed(
             [due for _u, due in stalled], now) else [],
         "propose_after_days": rules.PROPOSE_RAISE_AFTER_DAYS,
         "again_url": again_url(whistle) if whistler and whistle.state == WhistleState.CLOSED else "",
         "all_accepted": rules.close_refusal([t.state for t in tasks]) is None,
-        "task_units": services.task_units(whistle) if whistler and whistle.state == WhistleState.ACTIVE else [],
+        "task_units": services.task_units(whistle) if runner and whistle.state == WhistleState.ACTIVE else [],
         "open_summons": open_summons, "no_duty": [s.unit for s in summons if s.has_duty is False],
         "forms": ReportForm.choices, "unit_kinds": SUMMONABLE, "labels": action_labels(), "kept": kept,
         "scores": range(1, 6), "score_fields": [("timeliness", _("Timeliness of report")), ("effort", _("Effort")),
@@ -350,6 +352,10 @@ ACTIONS = {
     "report_to_district": lambda u, w, p, f: services.report_to_district(u, w, as_id(p.get("unit")),
                                                                          p.get("reason", "")),
     "raise_to_district": lambda u, w, p, f: services.raise_to_district(u, w, p.get("reason", "")),
+    "set_report_due": lambda u, w, p, f: services.set_report_due(u, _summons_of(w, p), p.get("due", ""),
+                                                                 p.get("reason", "")),
+    "set_task_due": lambda u, w, p, f: services.set_task_due(u, _task_of(w, p), p.get("due", ""),
+                                                             p.get("reason", "")),
     "rate": lambda u, w, p, f: services.rate(u, w, p.get("unit"), p.get("timeliness"), p.get("effort"),
                                              p.get("result"), p.get("comment", "")),
 }

@@ -247,6 +247,8 @@ ENDPOINTS = (
     E("POST", "/whistles/{whistle}/cancel", "street", {"reason": "已自行协调解决"}),
     E("POST", "/whistles/{whistle}/supervise", "district", {"unit": "{dept_unit}", "text": "请按时报到"}),
     E("POST", "/whistles/{whistle}/raise-to-district", "street", {"reason": "城管部门逾期未报到，需区里协调"}),
+    E("POST", "/whistles/{whistle}/summons/{summons}/deadline", "street", {"due": "2026-12-31", "reason": "部门申请延期"}),
+    E("POST", "/whistles/{whistle}/tasks/{task}/deadline", "street", {"due": "2026-12-31", "reason": "需现场勘验"}),
     E("POST", "/whistles/{whistle}/report-to-district", "street", {"unit": "{dept_unit}", "reason": "拒不报到"}),
     E("POST", "/whistles/{whistle}/ratings", "street", {"unit": "{dept_unit}", "timeliness": 5, "effort": 5,
                                                         "result": 5, "comment": "好"}),

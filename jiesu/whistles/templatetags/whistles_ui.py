@@ -34,6 +34,7 @@ def event_labels():
         "task_warning": _("Task deadline approaching: warning sent"),
         "raise_to_district": _("Raised to the district (提级)"),
         "raise_proposed": _("Proposed: raise to the district (提级)"),
+        "report_due_set": _("Report deadline moved (延期)"), "task_due_set": _("Task deadline moved (延期)"),
     }
 
 
@@ -60,7 +61,7 @@ def whistle_event_details(event):
         out.append(f"{p.get('step_name', '')}: " + (_("signed") if p.get("approved") else _("refused")))
     if kind in ("summon", "check_in", "objection", "objection_decided", "withdraw", "supervise", "escalate",
                 "report_overdue", "task_overdue", "report_warning", "task_warning", "task_added", "task_progress", "task_done", "task_accepted", "task_rejected",
-                "rate") and p.get("unit"):
+                "rate", "report_due_set", "task_due_set") and p.get("unit"):
         out.append(p["unit"])
     if kind == "summon" and p.get("due"):
         out.append(_("report by %(v)s") % {"v": _when(p["due"])})
@@ -70,6 +71,8 @@ def whistle_event_details(event):
         out.append(_("by %(v)s") % {"v": p["person"]})
     if kind in ("task_added", "task_progress", "task_done", "task_accepted", "task_rejected") and p.get("title"):
         out.append(p["title"])
+    if kind in ("report_due_set", "task_due_set") and p.get("due"):
+        out.append(_("now due %(v)s (was %(before)s)") % {"v": _when(p["due"]), "before": _when(p.get("previous"))})
     if kind == "task_added" and p.get("due"):
         out.append(_("due %(v)s") % {"v": _when(p["due"])})
     if kind == "objection_decided":
