@@ -10,8 +10,10 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
-from django.db.models.functions import Cast, StrIndex, Substr
+from django.db.models import (
+    BooleanField, Case, CharField, Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When,
+)
+from django.db.models.functions import Cast, Coalesce, StrIndex, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -401,7 +403,20 @@ def worklist(user, filters: WorkFilters, now=None):
     qs = work_assignments(user, filters, now)
     history = import_history_q(now, "ticket__")
     qs = qs.filter(history) if filters.view == "history" else qs.exclude(history)
-    return qs.order_by("ticket__reply_due", "dispatched_at", "id")
+    return qs.order_by(next_step_due_expression().asc(nulls_last=True), "ticket__reply_due", "dispatched_at", "id")
+
+
+def next_step_due_expression():
+    """next_step_due's deadline in SQL: the work list's order. The unit's own next step decides (签收 within hours,
+    联系 within a day, then the reply), so that a ticket just dispatched is not listed behind every older ticket
+    whose reply falls due before it (a department's thousands); a copy, or a step done, comes last."""
+    handling, taking_part = Q(ticket__state__in=HANDLING), Q(role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
+    return Case(
+        When(handling & taking_part & Q(state=AssignmentState.PENDING), then=F("sign_due")),
+        When(handling & Q(role=AssignmentRole.LEAD, state=AssignmentState.SIGNED), then=F("contact_due")),
+        When(handling & taking_part & Q(state__in=(AssignmentState.SIGNED, AssignmentState.CONTACTED)),
+             then=Coalesce(F("ticket__reply_due"), F("reply_due"))),
+        default=None, output_field=DateTimeField())
 
 
 def worklist_counts(user, filters: WorkFilters, now=None):
