@@ -3,8 +3,9 @@
 A user name with `SIGNIN_MAX_FAILURES` wrong passwords within `SIGNIN_LOCK_MINUTES` is locked for the rest of that
 window: even the right password is refused, with a message saying when to try again or to ask an administrator
 (the admin's user list and sign-in records unlock it). The failures are counted per address the name signed in from
-(its desks) and together for the others, so a stranger cannot lock a call-taker out of the desk (lock_of). An address with `SIGNIN_MAX_FAILURES_PER_ADDRESS` failures
-(any user names: one machine guessing at many accounts) is locked the same way, but for the user names signed in
+(its desks) and together for the others, so a stranger cannot lock a call-taker out of the desk; a name with no
+desk yet has them counted per address, under a ceiling for all addresses (lock_of). An address with
+`SIGNIN_MAX_FAILURES_PER_ADDRESS` failures (any user names: one machine guessing at many accounts) is locked the same way, but for the user names signed in
 from it before. A sign-in resets its user name's count; it does not reset its address's (one valid account must
 not clear a guesser's address).
 
@@ -108,6 +109,12 @@ def known_addresses(key):
         at__gte=timezone.now() - timedelta(days=KNOWN_ADDRESS_DAYS)).values_list("address", flat=True).distinct())
 
 
+def unused_name_ceiling():
+    """Failures from all addresses together that lock a name with no desk everywhere: SIGNIN_MAX_FAILURES_UNUSED_NAME,
+    by default 10 × SIGNIN_MAX_FAILURES (50); 0 (or SIGNIN_MAX_FAILURES 0): no such lock."""
+    return settings.JIESU.get("SIGNIN_MAX_FAILURES_UNUSED_NAME", 10 * limit("SIGNIN_MAX_FAILURES"))
+
+
 def lock_of(username, address):
     """The Lock a sign-in as `username` from `address` meets now, or None.
 
@@ -115,6 +122,9 @@ def lock_of(username, address):
     desks), and together for all the others: a stranger who knows the name locks it for the strangers' addresses,
     not at the desk where its owner starts a shift; the desk has its own count (someone guessing at it is stopped
     there). A guesser moving from address to address gains nothing (those failures are counted together).
+    A name with no desk (never signed in, or not within KNOWN_ADDRESS_DAYS: a new account, a department user not
+    used yet) has its failures counted apart for every address, so a stranger cannot lock out its first sign-in,
+    and all together against unused_name_ceiling() (a guesser moving from address to address is stopped there).
     An address's lock does not hold for a user name signed in from it within KNOWN_ADDRESS_DAYS (a call centre's
     desks share one address: a few people's typos or one guesser there must not lock out the centre); the user
     name's own lock still does."""
@@ -123,10 +133,16 @@ def lock_of(username, address):
     known = known_addresses(key) if key else set()
     if key:
         mine = failed.filter(username=key)
-        mine = mine.filter(address=address) if address in known else mine.exclude(address__in=known)
-        until = _lock(mine, (Kind.SIGNED_IN, Kind.UNLOCKED), {"username": key}, limit("SIGNIN_MAX_FAILURES"))
-        if until:
-            return Lock(until, of_address=False)
+        if address in known:
+            counts = [(mine.filter(address=address), limit("SIGNIN_MAX_FAILURES"))]
+        elif known:
+            counts = [(mine.exclude(address__in=known), limit("SIGNIN_MAX_FAILURES"))]
+        else:  # no desk yet: this address's count, and all addresses' against the ceiling
+            counts = [(mine.filter(address=address), limit("SIGNIN_MAX_FAILURES")), (mine, unused_name_ceiling())]
+        for failures, most in counts:
+            until = _lock(failures, (Kind.SIGNED_IN, Kind.UNLOCKED), {"username": key}, most)
+            if until:
+                return Lock(until, of_address=False)
     if address and address not in known:
         until = _lock(failed.filter(address=address), (Kind.UNLOCKED,), {"address": address},
                       limit("SIGNIN_MAX_FAILURES_PER_ADDRESS"))

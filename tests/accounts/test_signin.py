@@ -243,6 +243,26 @@ def test_a_known_desk_still_has_its_own_lock_against_guessing(taker):
     assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="198.51.100.4"), "taker", "wrong").content.decode()
 
 
+def test_a_stranger_cannot_lock_out_a_name_that_never_signed_in(taker):
+    """A new desk account (or a department user not used yet) has no desk: a stranger's five wrong passwords lock the
+    name for the stranger's address only, and its owner's first sign-in from the desk gets through."""
+    for _ in range(5):
+        sign_in(Client(REMOTE_ADDR="203.0.113.9"), "taker", "wrong")
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="203.0.113.9"), "taker", PASSWORD).content.decode()
+    assert sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", PASSWORD).status_code == 302  # the first shift
+
+
+def test_a_name_that_never_signed_in_is_locked_everywhere_past_a_ceiling(taker, settings):
+    """A guesser moving from address to address is stopped after SIGNIN_MAX_FAILURES_UNUSED_NAME failures of the
+    name in all (50 by default, here 8)."""
+    settings.JIESU = {**settings.JIESU, "SIGNIN_MAX_FAILURES_UNUSED_NAME": 8}
+    SignInEvent.objects.bulk_create([SignInEvent(kind=Kind.FAILED, username="taker", address=f"198.51.100.{n}")
+                                     for n in range(6)])
+    assert "锁定" not in sign_in(Client(REMOTE_ADDR="192.0.2.1"), "taker", "wrong").content.decode()  # the 7th
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="192.0.2.2"), "taker", "wrong").content.decode()  # the 8th
+    assert "该账号已锁定" in sign_in(Client(REMOTE_ADDR="10.20.0.7"), "taker", PASSWORD).content.decode()
+
+
 def test_behind_two_proxies_the_address_is_the_one_the_outer_proxy_saw(taker, settings):
     """A load balancer before nginx: nginx appends the balancer's address, the same for every client. With
     JIESU_BEHIND_PROXY=2 the client's address is the one the balancer appended (second from the right)."""
