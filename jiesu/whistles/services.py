@@ -837,6 +837,12 @@ def close(user, whistle, result):
                                          whistle=whistle.pk, whistle_number=whistle.number, replied=False)
             informed.append(ticket.number)
     record_event(whistle, "close", user, before, whistle.state, result, at=now, replied=replied, informed=informed)
+    if informed and user.unit_id != whistle.unit_id and whistle.raised_to_district_at:
+        add_notice(whistle, whistle.unit, WhistleNotice.CLOSED, _(
+            "%(district)s closed whistle %(number)s: reply to the citizens of %(tickets)s with the result. "
+            "Result: %(result)s") % {"district": whistle.district.name if whistle.district_id else _("the district"),
+                                      "number": whistle.number, "tickets": "、".join(informed), "result": result},
+            user, at=now)
     return whistle
 
 
@@ -934,6 +940,7 @@ def raise_to_district(user, whistle, reason):
     whistle.save(update_fields=["raised_to_district_at", "raised_to_district_by", "raised_to_district_reason"])
     record_event(whistle, "raise_to_district", user, whistle.state, whistle.state, reason, at=now,
                  district=district.name)
+    _ticket_event(whistle, "whistle_raised_to_district", user, reason, district=district.name)
     return whistle
 
 

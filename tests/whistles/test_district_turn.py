@@ -156,3 +156,20 @@ def test_a_task_moved_after_its_overdue_notice_is_supervised_again_when_the_new_
     assert jobs.scan_once(now, warn=False)[1] == 1
     services.set_task_due(world.street_staff, task, (now + timedelta(days=2)).isoformat(), "需现场勘验")
     assert jobs.scan_once(now + timedelta(days=2, hours=1), warn=False)[1] == 1
+
+
+def test_the_tickets_learn_of_the_raise_and_the_street_is_told_to_reply_when_the_district_closes(world):
+    from whistles.conftest import contacted_ticket
+
+    t = contacted_ticket(world)
+    w = whistle(world, tickets=[t])
+    w = services.raise_to_district(world.street_staff, w, "两部门逾期未报到")
+    assert t.events.get(kind="whistle_raised_to_district").note == "两部门逾期未报到"
+    task = services.add_task(world.district_staff, w, world.street.pk, "牵头答复市民", "答复到位")
+    services.report_progress(world.street_staff, task, "已落实", done=True)
+    services.accept_task(world.district_staff, task, True)
+    services.close(world.district_staff, w, "区级联合执法，摊点清理完毕")
+    t.refresh_from_db()
+    assert t.state == "contacted"   # the district does not answer the street's citizen; the street does
+    notice = WhistleNotice.objects.get(whistle=w, unit=world.street, kind=WhistleNotice.CLOSED)
+    assert t.number in notice.text and "摊点清理完毕" in notice.text

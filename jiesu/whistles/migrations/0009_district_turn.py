@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='whistlenotice',
             name='kind',
-            field=models.CharField(choices=[('supervise', 'Supervision notice (督办)'), ('escalation', 'Reported to the district (Art.44)'), ('warning', 'Deadline approaching (临期预警)'), ('raised', 'Raised to the district (提级)'), ('proposal', 'Proposed: raise to the district (提级)'), ('summoned', 'Summoned by the district (区级吹哨)'), ('deadline', 'Deadline moved (延期)')], max_length=12, verbose_name='kind'),
+            field=models.CharField(choices=[('supervise', 'Supervision notice (督办)'), ('escalation', 'Reported to the district (Art.44)'), ('warning', 'Deadline approaching (临期预警)'), ('raised', 'Raised to the district (提级)'), ('proposal', 'Proposed: raise to the district (提级)'), ('summoned', 'Summoned by the district (区级吹哨)'), ('deadline', 'Deadline moved (延期)'), ('closed', 'Closed by the district: reply to the tickets')], max_length=12, verbose_name='kind'),
         ),
     ]
