@@ -101,14 +101,29 @@ def next_warning_at(ticket, fraction=None, unit=None, calendar=None):
 def limit_unit(ticket, step):
     """The unit (clock_hours, working_hours, working_days) of the ticket's time limit for `step` (dispatch,
     reply…): its category's time-limit class's (the general class's without a category), kept per process with the
-    other reference data (tickets.services.REFERENCE, cleared when a category or class is saved)."""
+    other reference data (tickets.services.REFERENCE, cleared when a category or class is saved).
+
+    A clock-limit reply deadline that an approved extension set (延期, granted in working days: what is left to run
+    is working time) counts in working days: its approaching point is 80 % of the working time from dispatch to the
+    new deadline, not a moment in the night. One query, for a clock class's reply only."""
     from jiesu.tickets.services import REFERENCE, time_limit_class
 
     def load():
         limits = time_limit_class(ticket)
         return limits.limit(step)[1] if limits is not None else "working_days"
 
-    return REFERENCE.get_or_load(("limit_unit", ticket.category_id, step), load)
+    unit = REFERENCE.get_or_load(("limit_unit", ticket.category_id, step), load)
+    if unit == "clock_hours" and step == "reply" and reply_due_extended(ticket):
+        return "working_days"
+    return unit
+
+
+def reply_due_extended(ticket):
+    """Whether the ticket's reply deadline is one an approved extension request set (its new_due)."""
+    if ticket.pk is None or ticket.reply_due is None:
+        return False
+    return ExtensionRequest.objects.filter(ticket_id=ticket.pk, state=RequestState.APPROVED,
+                                           new_due=ticket.reply_due).exists()
 
 
 #: A query code's random bytes: 12 hex digits. With 8 (32 bits), a city of tens of millions of tickets gave a new

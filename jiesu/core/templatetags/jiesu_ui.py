@@ -12,8 +12,6 @@ from jiesu.core import drafts
 
 register = template.Library()
 
-APPROACHING_FRACTION = 0.2  # the last fifth of the time allowed shows orange
-
 
 # ── time ────────────────────────────────────────────────────────────────────
 
@@ -36,21 +34,88 @@ def duration_text(delta: timedelta) -> str:
     return _("%(m)d min") % {"m": mins}
 
 
-def urgency(due, start=None, now=None):
-    """'overdue', 'soon' or '' for a deadline."""
+def urgency(due, approaching=None, now=None):
+    """'overdue' from `due` on, 'soon' (临期, orange) from `approaching` on (approaching_point: where the deadline
+    scans warn), else ''."""
     if not due:
         return ""
     now = now or timezone.now()
     if now >= due:
         return "overdue"
-    if start and start < due and (due - now) <= (due - start) * APPROACHING_FRACTION:
+    if approaching is not None and now >= approaching:
         return "soon"
     return ""
 
 
+def approaching_point(obj, step=""):
+    """The moment a countdown turns orange (临期): the point the deadline scans warn at, one rule for every page.
+
+    - a Ticket's running deadline (`step` dispatch while it waits, reply while a unit handles it): the point its save
+      stored for the scan (next_check_at, tickets.models.next_warning_at), or its start once the scan has warned
+      (warning_level ≥ 1); no query. Another of its deadlines (a reply due while it is back at the hotline) is
+      found as the save finds it;
+    - an Assignment's sign, contact or reply deadline: 80 % of the limit used in the limit's unit (tickets.models.
+      limit_unit, kept per process): working time for a working limit, the clock for a clock one;
+    - a Summons' report, a Task, a Whistle's next report (the board's `next_report`): as whistles.jobs.warn_once
+      finds them.
+    None without a deadline."""
+    from jiesu.tickets.models import Assignment, Ticket
+    from jiesu.whistles.models import Summons, Task, Whistle
+
+    if isinstance(obj, Ticket):
+        return _ticket_point(obj, step)
+    if isinstance(obj, Assignment):
+        if step == "reply" and obj.reply_due == obj.ticket.reply_due:
+            return _ticket_point(obj.ticket, "reply")
+        from jiesu.tickets.models import limit_unit
+
+        return _point(obj.dispatched_at, getattr(obj, f"{step}_due"), lambda: limit_unit(obj.ticket, step))
+    from jiesu.whistles.jobs import _report_unit, _task_unit  # the units the whistle scan (warn_once) counts in
+
+    if isinstance(obj, Summons):
+        return _point(obj.summoned_at, obj.report_due, lambda: _report_unit(obj.whistle))
+    if isinstance(obj, Task):
+        return _point(obj.created_at, obj.due, lambda: _task_unit(obj.whistle))
+    if isinstance(obj, Whistle):
+        return _point(obj.summoned_at, getattr(obj, "next_report", None), lambda: _report_unit(obj))
+    raise TypeError(f"no deadline to warn of on {type(obj).__name__}")
+
+
+def _ticket_point(ticket, step):
+    from jiesu.tickets.models import current_deadline, limit_unit
+
+    start, due = {"dispatch": (ticket.created_at, ticket.dispatch_due),
+                  "reply": (ticket.dispatched_at, ticket.reply_due)}[step]
+    if current_deadline(ticket) == (start, due, step) and due is not None:
+        if ticket.warning_level >= 1:
+            return start or due   # the scan has warned: orange now
+        if ticket.next_check_at is not None:
+            return ticket.next_check_at
+    return _point(start, due, lambda: limit_unit(ticket, step))
+
+
+def _point(start, due, unit):
+    """workcal.worktime.warning_point with the settings' fraction; `unit` is called only when there is a deadline."""
+    if start is None or due is None:
+        return None
+    from django.conf import settings
+
+    from jiesu.workcal.services import current_calendar
+    from jiesu.workcal.worktime import warning_point
+
+    return warning_point(current_calendar(), start, due, settings.JIESU["WARNING_FRACTION"], unit())
+
+
+@register.filter
+def approaching(obj, step=""):
+    """{% countdown t.reply_due t|approaching:"reply" %}: approaching_point in a template."""
+    return approaching_point(obj, step)
+
+
 @register.simple_tag
-def countdown(due, start=None, done=None):
-    """<span class="cd …">5h 20min left</span>; red when overdue, orange in the last fifth.
+def countdown(due, approaching=None, done=None):
+    """<span class="cd …">5h 20min left</span>; red when overdue, orange from `approaching` (approaching_point: 80 %
+    of the limit used, counted as the limit runs) on.
 
     With `done` (the time the step was done), shows whether it was done on time instead.
     """
@@ -63,7 +128,7 @@ def countdown(due, start=None, done=None):
                                _("done %(t)s late") % {"t": duration_text(done - due)})
         return format_html('<span class="cd cd-done" title="{}">{}</span>', title, _("done in time"))
     now = timezone.now()
-    level = urgency(due, start, now)
+    level = urgency(due, approaching, now)
     if level == "overdue":
         text = _("%(t)s overdue") % {"t": duration_text(now - due)}
     else:
@@ -73,8 +138,8 @@ def countdown(due, start=None, done=None):
 
 
 @register.filter
-def urgency_class(due, start=None):
-    return urgency(due, start)
+def urgency_class(due, approaching=None):
+    return urgency(due, approaching)
 
 
 # ── states and labels ───────────────────────────────────────────────────────
@@ -137,6 +202,9 @@ def event_labels():
         "close": _("Closed (historical record)"),                 # jiesu.importer
         "duplicate_proposed": _("Proposed as a duplicate"),        # jiesu.dispatch.duplicates
         "reply_flag_dismissed": _("Reply-quality flag dismissed"),  # jiesu.quality: a supervisor found it wrong
+        "reply_flag_appealed": _("Reply-quality flag appealed"),    # jiesu.quality: the unit's 申诉
+        "reply_flag_appeal_upheld": _("Appeal refused: reply-quality flag upheld"),
+        "reply_flag_appeal_withdrawn": _("Appeal granted: reply-quality flag withdrawn"),
         "grid_handover": _("Left to the hotline by the grid"),     # jiesu.grids: the duty list names a department
         "self_handle": _("Handled on the spot by the grid"),
         "escalate": _("Passed up the ladder"),
@@ -146,6 +214,7 @@ def event_labels():
         "whistle_closed": _("Whistle closed"),
         "whistle_cancelled": _("Whistle cancelled"),
         "whistle_refused": _("Whistle approval refused"),
+        "whistle_raised_to_district": _("Whistle raised to the district (提级)"),
         "unit_moved": _("Responsible unit reorganised"),          # jiesu.units: a unit moved or merged
     }
 
