@@ -5,7 +5,9 @@ The settings keep working defaults for the demo (`make run`, the tests, the benc
 development start from a production one is JIESU_DEMO=1, which `jiesu run` (the development server) sets itself.
 gunicorn's `jiesu.wsgi:application` without it is a production start: jiesu.wsgi calls refuse_unsafe_start(), which
 stops the start with what to set, naming the environment variable, in the environment's language (Chinese first).
-`jiesu check --deploy` reports the same (and a demo is no deployment: JIESU_DEMO=1 is reported there too).
+`jiesu check --deploy` reports the same (and a demo is no deployment: JIESU_DEMO=1 is reported there too), and
+warns of settings that are likely wrong: no JIESU_ALLOWED_HOSTS (W001), JIESU_HTTPS=1 without JIESU_BEHIND_PROXY
+(W002: behind a proxy ending HTTPS, endless redirects and every form refused by the CSRF origin check).
 """
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
@@ -48,6 +50,17 @@ WORDS = {
     "any_host": {
         "zh-hans": "JIESU_ALLOWED_HOSTS 未设置（任何主机名都被接受）：请设为本站的域名，多个用逗号分隔。",
         "en": "JIESU_ALLOWED_HOSTS is not set (any host name is taken): set the site's host names, comma-separated.",
+    },
+    "https_without_proxy": {
+        "zh-hans": "设置了 JIESU_HTTPS=1 但没有设置 JIESU_BEHIND_PROXY：如果 HTTPS 由 nginx 等反向代理终止，每个请求在本平台看来"
+                   "都是 HTTP，会被反复重定向到 HTTPS，CSRF 来源检查也会拒绝所有表单（包括登录）。请设置 JIESU_BEHIND_PROXY=1，"
+                   "并让代理传递浏览器使用的 Host 和 X-Forwarded-Proto（见 docs/accounts.md）；只有 gunicorn 自己提供 HTTPS "
+                   "时才无需设置。",
+        "en": "JIESU_HTTPS=1 without JIESU_BEHIND_PROXY: where nginx (or another reverse proxy) ends HTTPS, every "
+              "request looks like plain HTTP here: it is redirected to HTTPS again and again, and the CSRF origin "
+              "check refuses every form, the sign-in first. Set JIESU_BEHIND_PROXY=1 and have the proxy pass the Host "
+              "the browser used and X-Forwarded-Proto (docs/accounts.md); only gunicorn serving HTTPS itself needs "
+              "neither.",
     },
     "refused": {
         "zh-hans": "生产环境启动被拒绝（jiesu.wsgi）：\n{problems}\n演示或开发环境请设置 JIESU_DEMO=1（jiesu run 已自动设置）。",
@@ -130,5 +143,7 @@ def production_settings(app_configs=None, databases=None, **kwargs):
               for problem, values in found]
     if "*" in settings.ALLOWED_HOSTS:  # a warning: the site builds no link from the Host header
         errors.append(checks.Warning(said("any_host"), id="jiesu.W001"))
+    if settings.SECURE_SSL_REDIRECT and not settings.SECURE_PROXY_SSL_HEADER:  # a warning: gunicorn may serve HTTPS
+        errors.append(checks.Warning(said("https_without_proxy"), id="jiesu.W002"))
     return errors
 

@@ -134,3 +134,16 @@ def test_check_deploy_asks_for_the_sites_host_names():
     anyone = {name: value for name, value in PRODUCTION.items() if name != "JIESU_ALLOWED_HOSTS"}
     checked = check_deploy(**anyone)
     assert "jiesu.W001" in checked.stderr and "JIESU_ALLOWED_HOSTS" in checked.stderr
+
+
+def test_check_deploy_warns_of_https_served_without_the_proxys_word_for_it(settings):
+    """JIESU_HTTPS=1 without JIESU_BEHIND_PROXY: behind nginx ending HTTPS every request looks plain HTTP, is sent to
+    HTTPS again and again, and the CSRF origin check (https://… against http://…) refuses every form, the sign-in
+    first. A warning: gunicorn serving HTTPS itself is right that way."""
+    from jiesu.accounts.deploy import production_settings
+
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_PROXY_SSL_HEADER = True, None
+    found = {check.id: check.msg for check in production_settings()}
+    assert "JIESU_BEHIND_PROXY" in found.get("jiesu.W002", "") and "X-Forwarded-Proto" in found["jiesu.W002"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert "jiesu.W002" not in {check.id for check in production_settings()}
