@@ -1,0 +1,26 @@
+"""A co unit (协办) as a department's clerk meets it: its report to the lead unit is worded as one, not as a citizen's
+举报."""
+import re
+
+from jiesu.tickets import services
+from tests.tickets.helpers import new_ticket
+
+
+def co_form(client, world, lang):
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.dept.pk, [world.dept2.pk])
+    client.force_login(world.dept2_staff)
+    client.cookies["django_language"] = lang
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    return re.search(r'<form[^>]*id="act-co_reply".*?</form>', html, re.S).group(0)
+
+
+def test_the_co_units_report_button_is_not_a_whistleblowers_report(world, client):
+    form = co_form(client, world, "zh-hans")
+    assert "举报" not in form  # 举报 is the request type "Report" (a citizen reporting a violation)
+    assert ">提交协办反馈</button>" in form and 'aria-label="向主办单位反馈"' in form
+
+
+def test_in_english_it_says_what_it_sends(world, client):
+    form = co_form(client, world, "en")
+    assert ">Send the report</button>" in form and 'aria-label="Report to the lead unit"' in form
