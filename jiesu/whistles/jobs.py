@@ -119,8 +119,8 @@ def scan_once(now=None, warn=True):
             _notify(summons, WhistleNotice.SUPERVISE, "supervised_at", "report_overdue", text, now, summons.report_due)
             reports += 1
         late_tasks = (Task.objects.select_for_update().select_related("whistle", "unit")
-                      .filter(Q(supervised_at__isnull=True) | Q(supervised_at__lt=F("due")),   # moved (延期)
-                              whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now))
+                      .filter(whistle__state=WhistleState.ACTIVE, state=TaskState.OPEN, due__lt=now,
+                              supervised_at__isnull=True))
         for task in late_tasks:
             text = _("Overdue: the task “%(task)s” was due %(due)s.") % {"task": task.title, "due": _local(task.due)}
             _notify(task, WhistleNotice.SUPERVISE, "supervised_at", "task_overdue", text, now, task.due)

@@ -656,9 +656,9 @@ def _new_due(value, now):
 @transaction.atomic
 def set_report_due(user, summons, due, reason):
     """延期: whoever runs the whistle (the whistling unit; after 提级 the district) moves a summoned unit's report
-    deadline — later, or earlier but still ahead — with a reason, while the unit has not reported. The unit is told
-    (a `deadline` notice), the timeline keeps the earlier deadline; the warning goes again before the new one, and
-    an earlier 督办 does not stand in for the overdue notice after it (jobs)."""
+    deadline — later, or earlier but still ahead — with a reason, while the unit has not reported and before the
+    deadline passes (a miss stays on record, as a ticket's 延期 is asked within its limit). The unit is told (a
+    `deadline` notice), the timeline keeps the earlier deadline; the warning goes again before the new one."""
     _logged_in(user)
     summons = _locked_summons(summons)
     whistle = summons.whistle
@@ -668,6 +668,9 @@ def set_report_due(user, summons, due, reason):
         raise Conflict(_("%(unit)s has no report deadline to move (it has reported, was released, or is not summoned "
                          "yet).") % {"unit": summons.unit.name})
     now = timezone.now()
+    if summons.report_due <= now:
+        raise Conflict(_("The report deadline has passed: %(unit)s stays on record as not reporting in time; send a "
+                         "督办 instead.") % {"unit": summons.unit.name}, field="due")
     due = _new_due(due, now)
     reason = _text(reason, "reason", _("Reason"), 1000)
     before = summons.report_due
@@ -726,7 +729,7 @@ def _locked_task(task):
 
 @transaction.atomic
 def set_task_due(user, task, due, reason):
-    """延期 of an open task, by whoever runs the whistle, with a reason; the responsible unit is told."""
+    """延期 of an open task not yet overdue, by whoever runs the whistle, with a reason; the unit is told."""
     _logged_in(user)
     task = _locked_task(task)
     whistle = task.whistle
@@ -735,6 +738,8 @@ def set_task_due(user, task, due, reason):
     if task.state != TaskState.OPEN:
         raise Conflict(_("Only an open task's deadline moves."))
     now = timezone.now()
+    if task.due <= now:
+        raise Conflict(_("The task is already overdue: its deadline is no longer moved."), field="due")
     due = _new_due(due, now)
     reason = _text(reason, "reason", _("Reason"), 1000)
     before = task.due

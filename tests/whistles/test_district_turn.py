@@ -145,17 +145,22 @@ def test_page_and_api_after_raising(world):
     assert timezone.localtime(Summons.objects.get(pk=sid).report_due).hour == 16
 
 
-def test_a_task_moved_after_its_overdue_notice_is_supervised_again_when_the_new_deadline_passes(world):
-    from jiesu.whistles import jobs
+def test_a_deadline_already_passed_is_not_moved_the_miss_stays_on_record(world):
+    """延期 is asked before the deadline (as for tickets): moving it afterwards would turn a unit that never reported
+    (missing, 督办 sent) or a task overdue into an on-time one on the statistics."""
     from jiesu.whistles.models import Task
 
     w = whistle(world)
     task = services.add_task(world.street_staff, w, world.dept.pk, "出具处置意见", "书面意见")
-    now = timezone.now()
-    Task.objects.filter(pk=task.pk).update(due=now - timedelta(hours=1))
-    assert jobs.scan_once(now, warn=False)[1] == 1
-    services.set_task_due(world.street_staff, task, (now + timedelta(days=2)).isoformat(), "需现场勘验")
-    assert jobs.scan_once(now + timedelta(days=2, hours=1), warn=False)[1] == 1
+    past = timezone.now() - timedelta(hours=1)
+    Summons.objects.filter(whistle=w, unit=world.dept).update(report_due=past)
+    Task.objects.filter(pk=task.pk).update(due=past)
+    later = (timezone.now() + timedelta(days=2)).isoformat()
+    with pytest.raises(Conflict):
+        services.set_report_due(world.street_staff, Summons.objects.get(whistle=w, unit=world.dept), later, "补报")
+    with pytest.raises(Conflict):
+        services.set_task_due(world.street_staff, task, later, "补办")
+    assert not w.events.filter(kind__in=("report_due_set", "task_due_set")).exists()
 
 
 def test_the_tickets_learn_of_the_raise_and_the_street_is_told_to_reply_when_the_district_closes(world):
