@@ -241,6 +241,9 @@ JIESU = {
     # within the minutes lock it for the rest of them; 0: no lock of that kind.
     "SIGNIN_MAX_FAILURES": env_int("JIESU_SIGNIN_MAX_FAILURES", 5),
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": env_int("JIESU_SIGNIN_MAX_FAILURES_PER_ADDRESS", 30),
+    # a name with no desk yet (never signed in) is locked per address, and everywhere at this many in all
+    "SIGNIN_MAX_FAILURES_UNUSED_NAME": env_int("JIESU_SIGNIN_MAX_FAILURES_UNUSED_NAME",
+                                               10 * env_int("JIESU_SIGNIN_MAX_FAILURES", 5)),
     "SIGNIN_LOCK_MINUTES": env_int("JIESU_SIGNIN_LOCK_MINUTES", 15),
     "TRACK_MAX_MISSES": env_int("JIESU_TRACK_MAX_MISSES", 20),  # unknown query codes per address on /track/
     "BEHIND_PROXY": BEHIND_PROXY,

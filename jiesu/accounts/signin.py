@@ -110,9 +110,9 @@ def known_addresses(key):
 
 
 def unused_name_ceiling():
-    """Failures from all addresses together that lock a name with no desk everywhere: SIGNIN_MAX_FAILURES_UNUSED_NAME,
-    by default 10 × SIGNIN_MAX_FAILURES (50); 0 (or SIGNIN_MAX_FAILURES 0): no such lock."""
-    return settings.JIESU.get("SIGNIN_MAX_FAILURES_UNUSED_NAME", 10 * limit("SIGNIN_MAX_FAILURES"))
+    """Failures from all addresses together that lock a name with no desk everywhere: SIGNIN_MAX_FAILURES_UNUSED_NAME
+    (JIESU_SIGNIN_MAX_FAILURES_UNUSED_NAME, by default 10 × JIESU_SIGNIN_MAX_FAILURES: 50); 0: no such lock."""
+    return limit("SIGNIN_MAX_FAILURES_UNUSED_NAME")
 
 
 def lock_of(username, address):

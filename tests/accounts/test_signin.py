@@ -284,3 +284,16 @@ def test_the_number_of_proxies_is_read_from_the_environment():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "JIESU_BEHIND_PROXY": value})
         assert out.stdout.strip() == proxies, out.stderr
+
+
+def test_the_ceiling_for_a_name_with_no_desk_is_read_from_the_environment(settings):
+    assert settings.JIESU["SIGNIN_MAX_FAILURES_UNUSED_NAME"] == 50  # unset: 10 × JIESU_SIGNIN_MAX_FAILURES
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings; " \
+           "print(settings.JIESU['SIGNIN_MAX_FAILURES_UNUSED_NAME'])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings",
+                              "JIESU_SIGNIN_MAX_FAILURES_UNUSED_NAME": "120"})
+    assert out.stdout.strip() == "120", out.stderr
