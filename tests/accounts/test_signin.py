@@ -275,25 +275,22 @@ def test_behind_two_proxies_the_address_is_the_one_the_outer_proxy_saw(taker, se
     assert sign_in(colleague, "taker", PASSWORD).status_code == 302  # the balancer itself is not what is locked
 
 
-def test_the_number_of_proxies_is_read_from_the_environment():
+def jiesu_setting_under(name, **env):
+    """settings.JIESU[name] as a process started with `env` reads it (printed), or the process's error."""
     import subprocess
     import sys
 
-    code = "import django; django.setup(); from django.conf import settings; print(settings.JIESU['BEHIND_PROXY'])"
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.JIESU[{name!r}])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", **env})
+    return out.stdout.strip() or out.stderr
+
+
+def test_the_number_of_proxies_is_read_from_the_environment():
     for value, proxies in (("2", "2"), ("1", "1"), ("yes", "1"), ("0", "0"), ("", "0")):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", "JIESU_BEHIND_PROXY": value})
-        assert out.stdout.strip() == proxies, out.stderr
+        assert jiesu_setting_under("BEHIND_PROXY", JIESU_BEHIND_PROXY=value) == proxies
 
 
 def test_the_ceiling_for_a_name_with_no_desk_is_read_from_the_environment(settings):
     assert settings.JIESU["SIGNIN_MAX_FAILURES_UNUSED_NAME"] == 50  # unset: 10 × JIESU_SIGNIN_MAX_FAILURES
-    import subprocess
-    import sys
-
-    code = "import django; django.setup(); from django.conf import settings; " \
-           "print(settings.JIESU['SIGNIN_MAX_FAILURES_UNUSED_NAME'])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings",
-                              "JIESU_SIGNIN_MAX_FAILURES_UNUSED_NAME": "120"})
-    assert out.stdout.strip() == "120", out.stderr
+    assert jiesu_setting_under("SIGNIN_MAX_FAILURES_UNUSED_NAME", JIESU_SIGNIN_MAX_FAILURES_UNUSED_NAME="120") == "120"
