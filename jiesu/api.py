@@ -37,3 +37,6 @@ api.add_router("/warnings", warnings_router)
 from jiesu.kpi.api import router as kpi_router  # noqa: E402
 
 api.add_router("/kpi", kpi_router)
+from jiesu.quality.api import router as quality_router  # noqa: E402
+
+api.add_router("/quality", quality_router)

@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
-from jiesu.core.errors import Conflict, DomainError
+from jiesu.core.errors import Conflict, DomainError, Forbidden
 from jiesu.quality import checks, timing
-from jiesu.quality.models import ReplyCheck, ReplyFlag
+from jiesu.quality.models import AppealState, ReplyCheck, ReplyFlag
 from jiesu.tickets.models import Assignment, AssignmentRole, Ticket, TicketEvent
 from jiesu.workcal.services import current_calendar
 
@@ -29,6 +29,9 @@ BATCH = 200                            # replies checked in one transaction of t
 BATCHES = 25                           # batches in one pass at most (a backlog is worked off pass by pass)
 LATE_COMMIT = timedelta(hours=1)       # how late a reply's transaction may commit and still be found
 FIRST_LOOKBACK = timedelta(days=1)     # where the first pass begins (`jiesu quality --days N` for older replies)
+KEEP_MARKS = timedelta(days=MAX_DAYS + 1)  # marks older than the longest window are deleted (prune_checks)
+PRUNE_BATCH = 10_000                   # marks deleted in one statement
+PRUNE_BATCHES = 50                     # statements in one pass at most (500,000 marks; Beijing adds ≈ 65,000 a day)
 
 
 def reason_labels(codes):
@@ -80,6 +83,7 @@ def mark_checked(rows, now):
     calendar = current_calendar()
     ReplyCheck.objects.bulk_create(
         [ReplyCheck(assignment_id=a.pk, ticket_id=a.ticket_id, unit_id=a.unit_id, replied_at=a.replied_at,
+                    district_id=a.ticket.district_id, street_id=a.ticket.street_id,
                     hours=timing.shown_hours(calendar, a.dispatched_at, a.replied_at), checked_at=now)
          for a in rows], ignore_conflicts=True, batch_size=1000)
 
@@ -141,6 +145,23 @@ def check_new(now=None, batch=BATCH, batches=BATCHES):
     return done
 
 
+def prune_checks(now=None, batch=PRUNE_BATCH, batches=PRUNE_BATCHES):
+    """The worker's pruning of the checked marks: deletes those of replies older than KEEP_MARKS (MAX_DAYS and a
+    day: no window of the page or of `jiesu quality` reaches them, the worker's pass reads only the last hour's and
+    each unit's RECENT_REPLIES latest), `batch` at a time, oldest first (the replied_at index), at most `batches`
+    batches a pass. Returns the number deleted."""
+    cutoff = (now or timezone.now()) - KEEP_MARKS
+    done = 0
+    for _round in range(batches):
+        pks = list(ReplyCheck.objects.filter(replied_at__lt=cutoff).order_by("replied_at")
+                   .values_list("pk", flat=True)[:batch])
+        if pks:
+            done += ReplyCheck.objects.filter(pk__in=pks).delete()[0]
+        if len(pks) < batch:
+            break
+    return done
+
+
 @transaction.atomic
 def scan(days=30, now=None):
     """Check the replies of the last `days` days; (replies checked, flags stored). Re-running replaces the
@@ -152,7 +173,7 @@ def scan(days=30, now=None):
                for a in rows]
     verdicts = checks.check_all(replies)
     ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows], replied_at__in=[a.replied_at for a in rows],
-                             dismissed_at__isnull=True).delete()       # a dismissed flag stays dismissed
+                             dismissed_at__isnull=True, appeal_state="").delete()  # dismissed, appealed: kept
     flags = _flags(rows, verdicts, now)
     ReplyFlag.objects.bulk_create(flags, ignore_conflicts=True)
     mark_checked(rows, now)
@@ -173,6 +194,8 @@ def check_draft(user, ticket, text):
 
 
 DISMISSERS = (Role.SUPERVISOR, Role.ADMIN)   # not the unit that replied: it may not clear its own flag
+APPELLANTS = (Role.UNIT_STAFF,)              # the flagged unit's staff (申诉); the centre decides (DISMISSERS)
+APPEAL_FILTERS = ("none", "pending", "upheld", "withdrawn")
 REASON_MAX = 500
 
 
@@ -186,17 +209,105 @@ def dismiss_flag(user, pk, reason):
     flag = visible_flags(user).select_for_update(of=("self",)).filter(pk=pk).first()
     if flag is None:
         raise Http404
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise DomainError(_("Say why the flag is wrong."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("At most %(n)s characters.") % {"n": REASON_MAX}, field="reason")
+    reason = _reason(reason, _("Say why the flag is wrong."))
     if flag.dismissed_at:
         raise Conflict(_("This flag was dismissed already."))
+    if flag.appeal_state == AppealState.PENDING:
+        raise Conflict(_("The unit has appealed this flag: decide the appeal."))
+    if flag.appeal_state == AppealState.WITHDRAWN:
+        raise Conflict(_("This flag was withdrawn on appeal already."))
     flag.dismissed_at, flag.dismissed_by, flag.dismissal_reason = timezone.now(), user, reason
     flag.save(update_fields=["dismissed_at", "dismissed_by", "dismissal_reason"])
     record_event(flag.ticket, "reply_flag_dismissed", user, flag.ticket.state, flag.ticket.state, reason,
                  reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
+    return flag
+
+
+def _reason(reason, missing=None):
+    """The reason of a dismissal, appeal or decision: required, spaces folded, at most REASON_MAX characters."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(missing or _("Give a reason."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("At most %(n)s characters.") % {"n": REASON_MAX}, field="reason")
+    return reason
+
+
+def _notify(flag, unit, text, user, now):
+    from jiesu.tickets.models import Notice, NoticeKind
+
+    if unit is not None:
+        Notice.objects.create(ticket=flag.ticket, unit=unit, kind=NoticeKind.SUPERVISE, text=text, created_at=now,
+                              created_by=user)
+
+
+def deciding_units(flag):
+    """Where an appeal is announced: the 12345 centre (its city supervisors read its notices) and the ticket's
+    district (its supervisors), unless the district is the flagged unit itself."""
+    from jiesu.tickets.emergencies import hotline_centre
+
+    units = [hotline_centre(), flag.ticket.district]
+    return [u for u in dict.fromkeys(units) if u is not None and u.pk != flag.unit_id]
+
+
+@transaction.atomic
+def appeal_flag(user, pk, reason):
+    """申诉: the flagged unit's staff contest a flag, saying why. While pending the flag counts against no one
+    (unit_flag_counts); the ticket's history records it (event `reply_flag_appealed`) and the centre and the ticket's
+    district get a notice. Once per flag."""
+    from jiesu.tickets.services import record_event
+
+    scoping.require_role(user, *APPELLANTS)
+    flag = visible_flags(user).select_for_update(of=("self",)).filter(pk=pk).first()
+    if flag is None:
+        raise Http404
+    if flag.unit_id is None or flag.unit_id not in scoping.acting_unit_ids(user):
+        raise Forbidden(_("Only the unit whose reply was flagged may appeal."))
+    reason = _reason(reason)
+    if flag.dismissed_at:
+        raise Conflict(_("This flag was dismissed already."))
+    if flag.appeal_state:
+        raise Conflict(_("This flag was appealed already."))
+    now = timezone.now()
+    flag.appeal_state, flag.appealed_at, flag.appealed_by, flag.appeal_reason = AppealState.PENDING, now, user, reason
+    flag.save(update_fields=["appeal_state", "appealed_at", "appealed_by", "appeal_reason"])
+    ticket = flag.ticket
+    record_event(ticket, "reply_flag_appealed", user, ticket.state, ticket.state, reason, at=now,
+                 reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
+    text = _("%(unit)s appeals the reply-quality flag on %(number)s: %(why)s") % {
+        "unit": flag.unit.name, "number": ticket.number, "why": reason}
+    for unit in deciding_units(flag):
+        _notify(flag, unit, text, user, now)
+    return flag
+
+
+@transaction.atomic
+def decide_appeal(user, pk, uphold, reason):
+    """The centre's decision on an appeal: a supervisor or administrator who may read the ticket upholds the flag
+    (it counts again) or withdraws it (it counts against no one and leaves the open list), with a reason; the ticket's
+    history records it (`reply_flag_appeal_upheld` / `reply_flag_appeal_withdrawn`) and the unit gets a notice."""
+    from jiesu.tickets.services import record_event
+
+    scoping.require_role(user, *DISMISSERS)
+    if not isinstance(uphold, bool):
+        raise DomainError(_("Choose: uphold or withdraw the flag."), field="uphold")
+    flag = visible_flags(user).select_for_update(of=("self",)).filter(pk=pk).first()
+    if flag is None:
+        raise Http404
+    reason = _reason(reason)
+    if flag.appeal_state != AppealState.PENDING:
+        raise Conflict(_("This flag has no pending appeal."))
+    now = timezone.now()
+    flag.appeal_state = AppealState.UPHELD if uphold else AppealState.WITHDRAWN
+    flag.appeal_decided_at, flag.appeal_decided_by, flag.appeal_decision = now, user, reason
+    flag.save(update_fields=["appeal_state", "appeal_decided_at", "appeal_decided_by", "appeal_decision"])
+    ticket = flag.ticket
+    record_event(ticket, "reply_flag_appeal_upheld" if uphold else "reply_flag_appeal_withdrawn", user, ticket.state, ticket.state, reason, at=now,
+                 reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
+    text = (_("Appeal on %(number)s refused, the reply-quality flag stands: %(why)s") if uphold else
+            _("Appeal on %(number)s granted, the reply-quality flag is withdrawn: %(why)s")) % {
+        "number": ticket.number, "why": reason}
+    _notify(flag, flag.unit, text, user, now)
     return flag
 
 
@@ -216,6 +327,33 @@ def visible_flags(user, dismissed=None):
     return scoped_to_tickets(user, qs)
 
 
+def flag_list(user, show="", appeal="", reason=""):
+    """The board's and the API's list: open flags (withdrawn ones left out) or, with show="dismissed", the dismissed
+    ones; `appeal` narrows to flags never appealed ("none"), or appealed and pending, upheld or withdrawn."""
+    flags = visible_flags(user, dismissed=show == "dismissed")
+    if appeal in APPEAL_FILTERS:
+        flags = flags.filter(appeal_state="" if appeal == "none" else appeal)
+    elif show != "dismissed":
+        flags = flags.exclude(appeal_state=AppealState.WITHDRAWN)
+    if reason in checks.REASONS:
+        flags = flags.filter(reasons__icontains=f'"{reason}"')   # JSON text containment: every backend
+    return flags
+
+
+def unit_flag_counts(user, days=30, now=None):
+    """{unit id: (flags counted, appeals pending)} of the flags on the lead replies of the last `days` days that
+    `user` may read: a flag counts against its unit unless dismissed, withdrawn on appeal or still under appeal (the
+    pending ones are said apart until the centre decides)."""
+    days = check_days(days)
+    now = now or timezone.now()
+    qs = visible_flags(user, dismissed=False).filter(replied_at__gte=now - timedelta(days=days), replied_at__lt=now,
+                                                     unit__isnull=False)
+    rows = (qs.values("unit_id").order_by()
+            .annotate(counted=Count("id", filter=Q(appeal_state__in=("", AppealState.UPHELD))),
+                      pending=Count("id", filter=Q(appeal_state=AppealState.PENDING))))
+    return {r["unit_id"]: (r["counted"], r["pending"]) for r in rows}
+
+
 def scoped_to_tickets(user, qs, per_row=True):
     """Rows of `qs` (flags or marks: a `unit` and a `ticket`) `user` may read: the unit's own replies for its staff
     (a ticket assigned to the unit is one it may read: no ticket look-up), every row city-wide, else those whose
@@ -230,16 +368,30 @@ def scoped_to_tickets(user, qs, per_row=True):
     return qs.filter(Exists(scoping.visible_tickets(user, Ticket.objects.filter(pk=OuterRef("ticket_id")))))
 
 
+_MARK_TERRITORY = {"district": "district_id", "street": "street_id"}    # Unit.kind → the mark's territory column
+
+
 def unit_reply_times(user, days=30, now=None):
     """[ReplyTimes] per unit of the lead replies of the last `days` days on tickets `user` may see: summed in SQL
-    from the checked marks (ReplyCheck: a reply counts once the worker or `jiesu quality` has checked it)."""
+    from the checked marks (ReplyCheck: a reply counts once the worker or `jiesu quality` has checked it). A district's
+    or street's supervisor: the replies on the tickets lying in its territory when checked (the mark's district or
+    street, by index) and its own units' replies elsewhere."""
     from jiesu.units.models import Unit
 
     days = check_days(days)
     now = now or timezone.now()
     qs = ReplyCheck.objects.filter(replied_at__gte=now - timedelta(days=days), replied_at__lt=now,
                                    unit__isnull=False, hours__isnull=False)
-    qs = scoped_to_tickets(user, qs, per_row=False)
-    rows = list(qs.values_list("unit_id", "hours").annotate(n=Count("id")).order_by())
-    units = Unit.objects.in_bulk({u for u, _h, _n in rows})
-    return timing.summarise_counts((units[u], h, n) for u, h, n in rows)
+    field = _MARK_TERRITORY.get(user.unit.kind) if user.unit_id and user.role != Role.UNIT_STAFF \
+        and not scoping.is_city_wide(user) else None
+    if field:  # a district's or street's: its marks on the (territory, replied_at) index, and its own units' elsewhere
+        parts = [qs.filter(**{field: user.unit_id}),
+                 qs.filter(unit_id__in=scoping.acting_unit_ids(user)).exclude(**{field: user.unit_id})]
+    else:
+        parts = [scoped_to_tickets(user, qs, per_row=False)]
+    counted = {}
+    for part in parts:                      # disjoint parts: each (unit, hours) count added up
+        for u, h, n in part.values_list("unit_id", "hours").annotate(n=Count("id")).order_by():
+            counted[u, h] = counted.get((u, h), 0) + n
+    units = Unit.objects.in_bulk({u for u, _h in counted})
+    return timing.summarise_counts((units[u], h, n) for (u, h), n in counted.items())

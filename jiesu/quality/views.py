@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.quality import checks, services
+from jiesu.quality.models import AppealState
 from jiesu.tickets.models import Ticket
 
 
@@ -20,20 +21,27 @@ def board(request):
     services.require_reader(request.user)
     reason = request.GET.get("reason", "")
     show = "dismissed" if request.GET.get("show") == "dismissed" else ""
-    flags = services.visible_flags(request.user, dismissed=bool(show))
-    if reason in checks.REASONS:
-        flags = flags.filter(reasons__icontains=f'"{reason}"')   # JSON text containment: every backend
-    page = Paginator(flags, 30).get_page(request.GET.get("page"))
+    appeal = request.GET.get("appeal", "")
+    appeal = appeal if appeal in services.APPEAL_FILTERS else ""
+    flags = services.flag_list(request.user, show, appeal, reason)
+    page = Paginator(flags.select_related("appealed_by", "appeal_decided_by"), 30).get_page(request.GET.get("page"))
     for f in page.object_list:
         f.labels = services.reason_labels(f.reasons)
     try:
         days = services.check_days(request.GET.get("days") or 30)
     except DomainError:
         days = 30
+    times = services.unit_reply_times(request.user, days)
+    counts = services.unit_flag_counts(request.user, days)
+    for row in times:
+        row.flags, row.pending = counts.get(row.unit.pk, (0, 0))
     return render(request, "quality/board.html", {
-        "page": page, "reason": reason, "show": show,
-        "may_dismiss": scoping.has_role(request.user, *services.DISMISSERS), "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
-        "times": services.unit_reply_times(request.user, days), "days": days,
+        "page": page, "reason": reason, "show": show, "appeal": appeal,
+        "appeals": [(v, label) for v, label in [("none", _("Not appealed"))] + AppealState.choices],
+        "may_dismiss": scoping.has_role(request.user, *services.DISMISSERS),
+        "may_appeal": scoping.has_role(request.user, *services.APPELLANTS),
+        "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
+        "times": times, "days": days,
         "thresholds": {"relevance": checks.RELEVANCE_MIN, "boilerplate": checks.BOILERPLATE_MIN}})
 
 
@@ -49,17 +57,41 @@ def check_reply(request, pk):
     return render(request, "quality/_hint.html", {"verdict": verdict, "labels": labels})
 
 
-@require_POST
-@login_required
-def dismiss_flag(request, pk):
-    """A supervisor takes a false flag off the list, with a reason (recorded in the ticket's history)."""
+def _act(request, action, done):
+    """Run a flag action of the board's forms; back to the list (`next`) with its outcome or the refusal in words."""
     try:
-        flag = services.dismiss_flag(request.user, pk, request.POST.get("reason", ""))
+        flag = action()
     except DomainError as exc:
         if exc.status == 403:
             raise PermissionDenied(exc.message) from None
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Flag on %(number)s dismissed.") % {"number": flag.ticket.number})
+        messages.success(request, done % {"number": flag.ticket.number})
     return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
         request.POST.get("next"), {request.get_host()}) else reverse("quality_board"))
+
+
+@require_POST
+@login_required
+def dismiss_flag(request, pk):
+    """A supervisor takes a false flag off the list, with a reason (recorded in the ticket's history)."""
+    return _act(request, lambda: services.dismiss_flag(request.user, pk, request.POST.get("reason", "")),
+                _("Flag on %(number)s dismissed."))
+
+
+@require_POST
+@login_required
+def appeal_flag(request, pk):
+    """申诉: the flagged unit contests a flag, with a reason (the centre decides)."""
+    return _act(request, lambda: services.appeal_flag(request.user, pk, request.POST.get("reason", "")),
+                _("Appeal on %(number)s sent to the 12345 centre."))
+
+
+@require_POST
+@login_required
+def decide_appeal(request, pk):
+    """The centre upholds or withdraws an appealed flag, with a reason."""
+    decision = request.POST.get("decision", "")
+    uphold = {"uphold": True, "withdraw": False}.get(decision, decision)
+    return _act(request, lambda: services.decide_appeal(request.user, pk, uphold, request.POST.get("reason", "")),
+                _("Appeal on %(number)s decided."))

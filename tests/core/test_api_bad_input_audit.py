@@ -165,8 +165,27 @@ def find_samples(keys):
     s.ids["dept_unit"] = Unit.objects.get(code="CD-RSJ").pk
     duty = GridDuty.objects.order_by("pk").first()
     s.ids["duty"] = duty.pk if duty else MISSING_ID
+    s.ids.update(reply_flags(s["replied"]))
     s.ids["token"] = keys
     return s
+
+
+def reply_flags(ticket_id):
+    """Two flags on 东华门's replied ticket's reply (jiesu.quality): one to appeal, one appealed to decide."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiesu.quality.models import ReplyFlag
+    from jiesu.tickets.models import Assignment
+
+    lead = Assignment.objects.filter(ticket_id=ticket_id, role="lead").first()
+    flag = dict(ticket_id=ticket_id, unit_id=lead.unit_id, reasons=["no_result"], relevance=0.0,
+                checked_at=timezone.now())
+    fresh = ReplyFlag.objects.create(replied_at=lead.replied_at, **flag)
+    pending = ReplyFlag.objects.create(replied_at=lead.replied_at - timedelta(seconds=1),
+                                       appeal_state="pending", appeal_reason="答复已说明结果", **flag)
+    return {"reply_flag": fresh.pk, "reply_flag_pending": pending.pk}
 
 
 # ── the endpoints, each with a user who may call it and a body it accepts ──────
@@ -256,6 +275,8 @@ ENDPOINTS = (
                                              "lon": 116.40, "lat": 39.91, "threshold_high": 0.5}),
     E("PATCH", "/warnings/sensors/{sensor}", "admin", {"threshold_high": 5.0}),
     E("POST", "/warnings/sensors/{sensor}/readings", "admin", {"value": 1.5, "at": "2026-12-01T10:00:00+08:00"}),
+    E("POST", "/quality/flags/{reply_flag}/appeal", "street", {"reason": "答复已写明清运结果"}),
+    E("POST", "/quality/flags/{reply_flag_pending}/decision", "supervisor", {"uphold": False, "reason": "经复核撤销"}),
 )
 
 
