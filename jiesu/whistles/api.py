@@ -139,6 +139,7 @@ class WhistleRow(Schema):
     unit: str
     created_at: datetime
     closed_at: datetime | None
+    run_by: str = Field("unit", description="unit (the whistling unit) or district (raised to it, 提级)")
 
 
 class EventOut(Schema):
@@ -328,7 +329,7 @@ def whistle_out(whistle, user=None):
 def _row(w):
     return {"id": w.pk, "number": w.number, "title": w.title, "trigger": w.trigger, "level": w.level.code,
             "mode": w.mode, "state": w.state, "unit": w.unit.name, "created_at": w.created_at,
-            "closed_at": w.closed_at}
+            "closed_at": w.closed_at, "run_by": "district" if w.raised_to_district_at else "unit"}
 
 
 # ── endpoints ───────────────────────────────────────────────────────────────
@@ -342,8 +343,11 @@ def levels(request):
 
 
 @router.get("", response=list[WhistleRow], summary="Whistles you may see (newest first)")
-def list_whistles(request, state: str = "", trigger: str = "", limit: int = 50, offset: int = 0):
+def list_whistles(request, state: str = "", trigger: str = "", raised: bool = False, limit: int = 50, offset: int = 0):
+    """`raised=true`: only the whistles raised to the district (提级), as the board's 只看已提级."""
     qs = scoping.visible_whistles(request.user).select_related("level", "unit")
+    if raised:
+        qs = qs.filter(raised_to_district_at__isnull=False)
     if state:
         qs = qs.filter(state=state)
     if trigger:

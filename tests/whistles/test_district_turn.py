@@ -178,3 +178,11 @@ def test_the_tickets_learn_of_the_raise_and_the_street_is_told_to_reply_when_the
     assert t.state == "contacted"   # the district does not answer the street's citizen; the street does
     notice = WhistleNotice.objects.get(whistle=w, unit=world.street, kind=WhistleNotice.CLOSED)
     assert t.number in notice.text and "摊点清理完毕" in notice.text
+
+
+def test_the_api_lists_the_whistles_raised_to_the_district(world):
+    w = _raised(world)
+    whistle(world, title="另一件事")
+    rows = _client(world.district_staff).get("/api/v1/whistles?raised=true").json()
+    assert [(r["id"], r["run_by"]) for r in rows] == [(w.pk, "district")]
+    assert len(_client(world.district_staff).get("/api/v1/whistles").json()) == 2
