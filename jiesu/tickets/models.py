@@ -106,16 +106,21 @@ def limit_unit(ticket, step):
     A clock-limit reply deadline that an approved extension set (延期, granted in working days: what is left to run
     is working time) counts in working days: its approaching point is 80 % of the working time from dispatch to the
     new deadline, not a moment in the night. One query, for a clock class's reply only."""
+    unit = class_limit_unit(ticket, step)
+    if unit == "clock_hours" and step == "reply" and reply_due_extended(ticket):
+        return "working_days"
+    return unit
+
+
+def class_limit_unit(ticket, step):
+    """limit_unit as the time-limit class has it, extensions aside: no query once kept."""
     from jiesu.tickets.services import REFERENCE, time_limit_class
 
     def load():
         limits = time_limit_class(ticket)
         return limits.limit(step)[1] if limits is not None else "working_days"
 
-    unit = REFERENCE.get_or_load(("limit_unit", ticket.category_id, step), load)
-    if unit == "clock_hours" and step == "reply" and reply_due_extended(ticket):
-        return "working_days"
-    return unit
+    return REFERENCE.get_or_load(("limit_unit", ticket.category_id, step), load)
 
 
 def reply_due_extended(ticket):

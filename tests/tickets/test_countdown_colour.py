@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from jiesu.core.templatetags.jiesu_ui import approaching_point, countdown, urgency
+from jiesu.core.templatetags.jiesu_ui import (Approach, approaching, approaching_point, countdown, urgency,
+                                              working_duration_text)
 from jiesu.tickets import jobs, services
 from jiesu.tickets.models import ExtensionRequest, Ticket
 from jiesu.whistles.models import Mode, Summons, Task, Whistle, WhistleLevel
@@ -79,6 +80,7 @@ def test_an_emergency_extended_by_working_days_warns_in_working_time(world):
     t.save()
     assert Ticket.objects.get(pk=t.pk).next_check_at == at(2026, 12, 7, 15, 48)
     assert approaching_point(t, "reply") == at(2026, 12, 7, 15, 48)
+    assert approaching(t, "reply").unit == "working_days"  # the countdown's words count working time too
     assert jobs.scan_once(now=at(2026, 12, 7, 9, 0)) == 0
     assert jobs.scan_once(now=at(2026, 12, 7, 15, 49)) == 1
     # a reply deadline no extension set (the class's own 2 clock hours again, e.g. after re-handling) is on the clock
@@ -87,6 +89,7 @@ def test_an_emergency_extended_by_working_days_warns_in_working_time(world):
     t.dispatched_at = at(2026, 12, 8, 16, 0)
     t.save()
     assert Ticket.objects.get(pk=t.pk).next_check_at == at(2026, 12, 8, 17, 36)
+    assert approaching(Ticket.objects.get(pk=t.pk), "reply") == Approach(at(2026, 12, 8, 17, 36), "clock_hours")
 
 
 def test_whistle_reports_and_tasks_turn_orange_where_the_whistle_scan_warns(world):
@@ -109,11 +112,30 @@ def test_whistle_reports_and_tasks_turn_orange_where_the_whistle_scan_warns(worl
     assert approaching_point(summons) == at(2026, 12, 5, 20, 24)
 
 
-def test_the_countdown_words_say_the_time_left_with_the_colour():
+def test_the_countdown_words_say_the_time_left_with_the_colour(world):
     due = timezone.now() + timedelta(hours=3)
     assert 'class="cd cd-soon"' in countdown(due, timezone.now() - timedelta(minutes=1))
     assert 'class="cd cd-ok"' in countdown(due, timezone.now() + timedelta(hours=1))
     assert 'class="cd cd-ok"' in countdown(due)
+
+
+def test_a_working_limits_countdown_says_the_working_time_left(world):
+    """Before a weekend a 7-working-day reply was orange (80 % of the working time used) yet said 「剩余3天2小时」:
+    the clock's time left. A working limit's countdown says the working time left, as the warning counts it."""
+    with translation.override("en"):
+        assert working_duration_text(5.5 * 3600, 7) == "5h 30min"
+        assert working_duration_text(9.8 * 3600, 7) == "1 working day 2h"
+    with translation.override("zh-hans"):
+        assert working_duration_text(9.8 * 3600, 7) == "1个工作日2小时"
+    now = timezone.now()
+    due = now + timedelta(days=3, hours=2)
+    left = current_calendar().working_seconds_between(now, due)
+    with translation.override("en"):
+        working = countdown(due, Approach(now - timedelta(minutes=1), "working_days"))
+        clock = countdown(due, Approach(now - timedelta(minutes=1), "clock_hours"))
+        expected = f"{working_duration_text(left, 7)} of working time left"
+    assert expected in working and "cd-soon" in working
+    assert "3d 2h left" in clock or "3d 1h left" in clock
 
 
 # ── the pages: tickets whose clock and working-time points fall either side of now ──────────────────────────

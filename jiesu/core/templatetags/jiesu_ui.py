@@ -1,5 +1,6 @@
 """Template helpers for the pages: countdowns, state badges, the event timeline, kept input."""
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django import template
 from django.utils import timezone
@@ -34,14 +35,34 @@ def duration_text(delta: timedelta) -> str:
     return _("%(m)d min") % {"m": mins}
 
 
+def working_duration_text(seconds, hours_per_day) -> str:
+    """Working time as a handler counts it: 1 working day 2h, 5h 30min (a working day is `hours_per_day`)."""
+    minutes = max(0, int(seconds // 60))
+    days, rest = divmod(minutes, int(round(hours_per_day * 60)))
+    hours, mins = divmod(rest, 60)
+    if days:
+        return ngettext("%(d)d working day %(h)dh", "%(d)d working days %(h)dh", days) % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)dh %(m)dmin") % {"h": hours, "m": mins}
+    return _("%(m)d min") % {"m": mins}
+
+
+class Approach(NamedTuple):
+    """A deadline's approaching point and the unit its limit runs in (the `approaching` filter's answer)."""
+
+    at: datetime
+    unit: str
+
+
 def urgency(due, approaching=None, now=None):
-    """'overdue' from `due` on, 'soon' (临期, orange) from `approaching` on (approaching_point: where the deadline
-    scans warn), else ''."""
+    """'overdue' from `due` on, 'soon' (临期, orange) from `approaching` (approaching_point, or an Approach) on: where
+    the deadline scans warn; else ''."""
     if not due:
         return ""
     now = now or timezone.now()
     if now >= due:
         return "overdue"
+    approaching = getattr(approaching, "at", approaching)
     if approaching is not None and now >= approaching:
         return "soon"
     return ""
@@ -59,16 +80,19 @@ def approaching_point(obj, step=""):
     - a Summons' report, a Task, a Whistle's next report (the board's `next_report`): as whistles.jobs.warn_once
       finds them.
     None without a deadline."""
-    from jiesu.tickets.models import Assignment, Ticket
+    found = _approach(obj, step)
+    return found.at if found else None
+
+
+def _approach(obj, step):
+    from jiesu.tickets.models import Assignment, Ticket, limit_unit
     from jiesu.whistles.models import Summons, Task, Whistle
 
     if isinstance(obj, Ticket):
-        return _ticket_point(obj, step)
+        return _ticket_approach(obj, step)
     if isinstance(obj, Assignment):
         if step == "reply" and obj.reply_due == obj.ticket.reply_due:
-            return _ticket_point(obj.ticket, "reply")
-        from jiesu.tickets.models import limit_unit
-
+            return _ticket_approach(obj.ticket, "reply")
         return _point(obj.dispatched_at, getattr(obj, f"{step}_due"), lambda: limit_unit(obj.ticket, step))
     from jiesu.whistles.jobs import _report_unit, _task_unit  # the units the whistle scan (warn_once) counts in
 
@@ -81,41 +105,52 @@ def approaching_point(obj, step=""):
     raise TypeError(f"no deadline to warn of on {type(obj).__name__}")
 
 
-def _ticket_point(ticket, step):
-    from jiesu.tickets.models import current_deadline, limit_unit
+def _ticket_approach(ticket, step):
+    from jiesu.tickets.models import class_limit_unit, current_deadline, limit_unit
 
     start, due = {"dispatch": (ticket.created_at, ticket.dispatch_due),
                   "reply": (ticket.dispatched_at, ticket.reply_due)}[step]
     if current_deadline(ticket) == (start, due, step) and due is not None:
+        unit = class_limit_unit(ticket, step)
         if ticket.warning_level >= 1:
-            return start or due   # the scan has warned: orange now
-        if ticket.next_check_at is not None:
-            return ticket.next_check_at
+            return Approach(start or due, unit)   # the scan has warned: orange now
+        stored = ticket.next_check_at
+        if stored is not None:
+            if unit == "clock_hours" and start is not None and stored != start + (due - start) * _fraction():
+                unit = "working_days"  # stored in working time: an extension's deadline (limit_unit), no query
+            return Approach(stored, unit)
     return _point(start, due, lambda: limit_unit(ticket, step))
 
 
-def _point(start, due, unit):
-    """workcal.worktime.warning_point with the settings' fraction; `unit` is called only when there is a deadline."""
-    if start is None or due is None:
-        return None
+def _fraction():
     from django.conf import settings
 
+    return settings.JIESU["WARNING_FRACTION"]
+
+
+def _point(start, due, unit):
+    """workcal.worktime.warning_point with the settings' fraction, as an Approach; `unit` is called only when there
+    is a deadline."""
+    if start is None or due is None:
+        return None
     from jiesu.workcal.services import current_calendar
     from jiesu.workcal.worktime import warning_point
 
-    return warning_point(current_calendar(), start, due, settings.JIESU["WARNING_FRACTION"], unit())
+    unit = unit()
+    return Approach(warning_point(current_calendar(), start, due, _fraction(), unit), unit)
 
 
 @register.filter
 def approaching(obj, step=""):
-    """{% countdown t.reply_due t|approaching:"reply" %}: approaching_point in a template."""
-    return approaching_point(obj, step)
+    """{% countdown t.reply_due t|approaching:"reply" %}: the Approach (point and unit) of approaching_point."""
+    return _approach(obj, step)
 
 
 @register.simple_tag
 def countdown(due, approaching=None, done=None):
     """<span class="cd …">5h 20min left</span>; red when overdue, orange from `approaching` (approaching_point: 80 %
-    of the limit used, counted as the limit runs) on.
+    of the limit used, counted as the limit runs) on. With an Approach of a working limit the time left is the
+    working time (a Friday-evening ticket due Monday 16:00: 5h 30min, not 2 days), as the warning counts it.
 
     With `done` (the time the step was done), shows whether it was done on time instead.
     """
@@ -131,6 +166,12 @@ def countdown(due, approaching=None, done=None):
     level = urgency(due, approaching, now)
     if level == "overdue":
         text = _("%(t)s overdue") % {"t": duration_text(now - due)}
+    elif getattr(approaching, "unit", "clock_hours") != "clock_hours":
+        from jiesu.workcal.services import current_calendar
+
+        calendar = current_calendar()
+        text = _("%(t)s of working time left") % {
+            "t": working_duration_text(calendar.working_seconds_between(now, due), calendar.hours_per_day)}
     else:
         text = _("%(t)s left") % {"t": duration_text(due - now)}
     return format_html('<span class="cd cd-{}" title="{}" data-due="{}">{}</span>', level or "ok", title,
