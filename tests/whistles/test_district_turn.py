@@ -161,6 +161,8 @@ def test_a_deadline_already_passed_is_not_moved_the_miss_stays_on_record(world):
     with pytest.raises(Conflict):
         services.set_task_due(world.street_staff, task, later, "补办")
     assert not w.events.filter(kind__in=("report_due_set", "task_due_set")).exists()
+    page = _client(world.street_staff).get(f"/whistles/{w.pk}/").content.decode()   # nor offered on the page
+    assert page.count("/act/set_report_due/") == 1 and "/act/set_task_due/" not in page   # the other unit's only
 
 
 def test_the_tickets_learn_of_the_raise_and_the_street_is_told_to_reply_when_the_district_closes(world):
