@@ -9,7 +9,7 @@ from jiesu.core.templatetags.jiesu_ui import event_details
 from jiesu.tickets import services
 from jiesu.tickets.models import TicketEvent
 from jiesu.units.models import Unit
-from tests.dispatch.test_router_fixtures import dispatch_db  # noqa: F401
+from tests.dispatch.test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 DONGHUAMEN, JINGSHAN = "110101001", "110101002"
 

@@ -7,7 +7,7 @@ from jiesu.dispatch import engine
 from jiesu.dispatch.api import router
 
 from .test_engine import Stub
-from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from jiesu.dispatch.gazetteer import locate_text, seed_gazetteer
 from jiesu.dispatch.models import EntrySource, GazetteerEntry
 from jiesu.units.models import Unit
 
-from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 
 @pytest.mark.parametrize("system", ["wgs84", "gcj02", "bd09"])

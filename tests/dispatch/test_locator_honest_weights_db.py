@@ -10,7 +10,7 @@ from jiesu.dispatch.models import AUTO_THRESHOLD_MIN
 from jiesu.units.models import Unit
 
 from .test_engine import Stub
-from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 STALL = "03.01.01"  # 占道经营: to the street of the place (属地)
 

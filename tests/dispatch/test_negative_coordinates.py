@@ -10,7 +10,7 @@ from jiesu.dispatch.models import GazetteerEntry
 from jiesu.dispatch.wording import word
 from jiesu.tickets import services
 from jiesu.tickets.models import Ticket
-from tests.dispatch.test_router_fixtures import dispatch_db  # noqa: F401
+from tests.dispatch.test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 SIGN_ZH = "中国境内经度和纬度都是正数（东经、北纬）：请去掉负号。"
 

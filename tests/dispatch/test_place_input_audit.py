@@ -51,7 +51,7 @@ def test_the_reason_of_a_point_outside_the_city_quotes_the_numbers_as_typed(disp
     assert "坐标（GCJ-02）落在" in inside.reason and abs(inside.lon - wgs[0]) < 1e-7, "inside: stored as WGS-84"
 
 
-from .test_router_fixtures import dispatch_db  # noqa: E402,F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: E402,F401  (fixtures: the rows built once for the module)
 
 
 def jingshan():

@@ -11,7 +11,7 @@ from jiesu.dispatch.gazetteer import (Entry, Gazetteer, LocateResult, derived_en
                                       package_entries)
 from jiesu.units.models import Unit
 
-from .test_router_fixtures import by_code, dispatch_db, fake_tree  # noqa: F401  (fixture)
+from .test_router_fixtures import by_code, dispatch_rows_once, shared_dispatch_db as dispatch_db, fake_tree  # noqa: F401  (fixtures: the rows built once for the module)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from jiesu.dispatch import router
 from jiesu.dispatch.gazetteer import locate_text
 from jiesu.units.models import Unit
 
-from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 
 def test_real_catalogue_examples(dispatch_db):

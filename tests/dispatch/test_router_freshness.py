@@ -20,7 +20,7 @@ from jiesu.dispatch.models import EntryKind, GazetteerEntry
 from jiesu.units import services as units
 from jiesu.units.models import Unit
 
-from .test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from .test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 ROOT = Path(__file__).resolve().parents[2]
 

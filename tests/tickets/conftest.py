@@ -18,6 +18,28 @@ def at(*args):
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def world_once(django_db_setup, django_db_blocker):
+    """The world built once for a test module, in a transaction rolled back at the module's end; each test runs in a
+    savepoint inside it, rolled back after the test. For a module whose tests only add rows beside the world's (new
+    tickets …) and change none of its objects: it overrides `world` with one that returns this (test_lifecycle_table:
+    230 tests, docs/ci.md)."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import override_settings
+    from django.utils import translation
+
+    with django_db_blocker.unblock(), transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):  # the settings fixture is a test's, not a module's
+            world = build_world()
+        yield world
+        transaction.set_rollback(True)
+
+
+def build_world():
     city = Unit.objects.create(code="110000", name="北京市", kind="city")
     hc = Unit.objects.create(code="HC", name="12345热线中心", kind="hotline_center", parent=city)
     dist = Unit.objects.create(code="110101", name="东城区", kind="district", parent=city)
@@ -61,6 +83,9 @@ def world(db):
     ))
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS

@@ -13,7 +13,7 @@ from jiesu.tickets import services
 from jiesu.tickets.models import PlaceSource, TicketEvent
 from jiesu.tickets.queries import stored_parts
 from jiesu.units.models import Unit
-from tests.dispatch.test_router_fixtures import dispatch_db  # noqa: F401  (fixture)
+from tests.dispatch.test_router_fixtures import dispatch_rows_once, shared_dispatch_db as dispatch_db  # noqa: F401  (fixtures: the rows built once for the module)
 
 ADDRESS = "东城区王府井大街"  # 东华门街道 (110101001)
 

@@ -10,6 +10,13 @@ from tests.tickets.helpers import new_ticket
 STATES = [s.value for s in State]
 
 
+@pytest.fixture
+def world(world_once, db):
+    """The conftest's world, built once for this module's 230 tests (tests/tickets/conftest.py world_once): they add
+    tickets beside it and change none of its rows."""
+    return world_once
+
+
 def ticket_in_state(w, state):
     if state == State.ANSWERED:
         t = new_ticket(w, category_code=w.consult.code)
