@@ -1,8 +1,5 @@
 """A staff login ends when idle and after a working day; a user changes their own password (checked against the old
 one and the password rules), which ends their other sessions; HTTPS settings make every cookie Secure."""
-import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -10,6 +7,7 @@ from django.test import Client
 
 from jiesu.accounts.models import Role, SignInEvent, User
 from jiesu.accounts.signin import SEEN_AT, SIGNED_IN_AT
+from tests.fresh_settings import fresh_settings
 
 PASSWORD = "jiesu123"
 
@@ -100,13 +98,10 @@ def test_the_password_page_needs_a_login(db, client):
 
 
 def settings_under(**env):
-    code = ("from django.conf import settings; import django; django.setup(); "
-            "print([settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.LANGUAGE_COOKIE_SECURE, "
-            "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS > 0, settings.SECURE_PROXY_SSL_HEADER, "
-            "settings.SESSION_COOKIE_HTTPONLY])")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", **env})
-    return run.stdout.strip()
+    """The settings a start under `env` gets (tests.fresh_settings: jiesu/settings.py read afresh in this process)."""
+    s = fresh_settings(env)
+    return str([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,
+                s.SECURE_HSTS_SECONDS > 0, s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_HTTPONLY])
 
 
 def test_under_https_every_cookie_is_secure_and_hsts_is_sent():

@@ -276,14 +276,14 @@ def test_behind_two_proxies_the_address_is_the_one_the_outer_proxy_saw(taker, se
 
 
 def jiesu_setting_under(name, **env):
-    """settings.JIESU[name] as a process started with `env` reads it (printed), or the process's error."""
-    import subprocess
-    import sys
+    """settings.JIESU[name] as a start with `env` reads it, as text, or the error that stops the start (read in this
+    process: tests.fresh_settings)."""
+    from tests.fresh_settings import fresh_settings
 
-    code = f"import django; django.setup(); from django.conf import settings; print(settings.JIESU[{name!r}])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiesu.settings", **env})
-    return out.stdout.strip() or out.stderr
+    try:
+        return str(fresh_settings(env).JIESU[name])
+    except ValueError as exc:
+        return f"ValueError: {exc}"
 
 
 def test_the_number_of_proxies_is_read_from_the_environment():
