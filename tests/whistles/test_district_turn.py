@@ -119,6 +119,7 @@ def test_page_and_api_after_raising(world):
     w = _raised(world)
     street_page = _client(world.street_staff).get(f"/whistles/{w.pk}/").content.decode()
     assert 'id="act-summon"' not in street_page and 'id="act-close"' not in street_page
+    assert 'id="run-by-district"' in street_page and world.district.name in street_page.split('id="run-by-district"')[1][:300]
     page = _client(world.district_staff).get(f"/whistles/{w.pk}/").content.decode()
     assert 'id="act-summon"' in page and 'id="act-close"' in page and 'id="act-add_task"' in page
     assert 'action="/whistles/%d/act/set_report_due/"' % w.pk in page
