@@ -108,7 +108,8 @@ def main():
                         help="seconds a page may take in all before its repeats stop (at least 2; default 20)")
     parser.add_argument("--target", type=float, default=500.0, help="p95 milliseconds a page should keep under")
     parser.add_argument("--users", default=",".join(USERS), help="demo users to ask as (comma-separated)")
-    parser.add_argument("--only", default="", help="ask only the pages whose address contains this")
+    parser.add_argument("--only", default="",
+                        help="ask only the pages whose address contains one of these (comma-separated)")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -139,7 +140,8 @@ def main():
         print(f"database: {connection.vendor} {connection.pg_version}; tickets ≈ {tickets:,} "
               f"(max id {Ticket.objects.order_by('-id').values_list('id', flat=True).first()})")
         rows, refused, over = [], [], []
-        urls = [u for u in PAGES + API if args.only in u]
+        parts = [part for part in args.only.split(",") if part] or [""]
+        urls = [u for u in PAGES + API if any(part in u for part in parts)]
         for username in args.users.split(","):
             user = User.objects.get(username=username)
             client = Client(raise_request_exception=False)

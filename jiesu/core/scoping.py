@@ -17,7 +17,7 @@ has one role (DESIGN.md §1):
 """
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from jiesu.accounts.models import Role
@@ -117,8 +117,37 @@ def is_seen_by_territory(ticket):
     return ticket.dispatched_at is not None and not is_withheld_from_territory(ticket)
 
 
+#: the units whose tickets are few enough to be read as a set of ids (visible_tickets)
+SMALL_TERRITORIES = (UnitKind.COMMUNITY, UnitKind.GRID)
+
+
+class AmongIds(Func):
+    """`pk` among the ids a subquery gives, read as a set of its own: `id = ANY(ARRAY(subquery))` on PostgreSQL (the
+    subquery runs once, before the query, and the primary key's index fetches its ids whatever the outer query's
+    filters and ORDER BY; as `id IN (subquery)` the planner hash-joined it with a scan of the whole ticket table),
+    `id IN (subquery)` elsewhere (SQLite fetches by rowid)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ids):
+        super().__init__(F("pk"), Subquery(ids))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, ids = (compiler.compile(expression) for expression in self.source_expressions)
+        among = "%s = ANY(ARRAY%s)" if connection.vendor == "postgresql" else "%s IN %s"
+        return among % (column[0], ids[0]), (*column[1], *ids[1])
+
+
 def visible_tickets(user, queryset=None):
-    """The tickets `user` may read."""
+    """The tickets `user` may read.
+
+    A unit's user reads three sets: the tickets its territory sees (territory_filter and seen_by_territory), those
+    assigned to the units it acts for, those it recorded. Asked row by row ("in my territory OR EXISTS (an
+    assignment to my unit) OR …") no index serves it: a list's count looks at every ticket of the city until it has
+    counted its cap. That suits a unit whose tickets are many (a district, a street, a department: the scan finds
+    them soon), not a community's or a grid's few: a grid worker's search count read all 1 M tickets for its 88
+    (docs/benchmarks.md). Those are asked for the tickets among the ids of the three sets (AmongIds), each read
+    from an index of its own (the community's or grid's; the assignments' (unit, active, state); created_by)."""
     from jiesu.tickets.models import Assignment, Ticket
 
     qs = Ticket.objects.all() if queryset is None else queryset
@@ -132,13 +161,18 @@ def visible_tickets(user, queryset=None):
     if unit is None:
         return qs.none()
     acting = acting_unit_ids(user)
-    assigned = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting))
-    condition = Q(assigned)
-    if user.pk is not None:  # a user built for a count (accuracy_report's supervisor) recorded nothing
-        condition = Q(created_by_id=user.pk) | condition
     territory = territory_filter(unit)
     if len(acting) > 1:  # a grid worker's other grids
         territory = Q(grid_id__in=acting) if territory is None else territory | Q(grid_id__in=acting)
+    if unit.kind in SMALL_TERRITORIES:
+        sets = [Assignment.objects.filter(unit_id__in=acting).values("ticket_id")]
+        if user.pk is not None:  # a user built for a count (accuracy_report's supervisor) recorded nothing
+            sets.append(Ticket.objects.filter(created_by_id=user.pk).order_by().values("pk"))
+        sets.append(Ticket.objects.filter(territory & seen_by_territory()).order_by().values("pk"))
+        return qs.filter(AmongIds(sets[0].union(*sets[1:])))
+    condition = Q(Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting)))
+    if user.pk is not None:
+        condition = Q(created_by_id=user.pk) | condition
     if territory is not None:  # asked first: the row's own columns spare the look-up of its assignments
         condition = (territory & seen_by_territory()) | condition
     return qs.filter(condition)

@@ -6,7 +6,8 @@ from django.db import connection
 from jiesu.tickets import services
 from jiesu.tickets.models import Assignment, AssignmentRole, AssignmentState
 from tests.tickets.helpers import new_ticket
-from tests.tickets.test_emergency_poll_audit import backlog, work_of
+from tests.scale.conftest import work_before_and_after
+from tests.tickets.test_emergency_poll_audit import backlog
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +26,7 @@ def test_a_units_done_assignments_are_not_read_for_its_work_list(world, client):
     """At 1 M tickets a street's work list read every assignment the street ever had (26,000, all but one done) to
     keep its one open ticket: 5.2 s for the page. The list asks the (unit, active, state) index for the undone."""
     services.dispatch(world.dispatcher, new_ticket(world), world.street.pk)
-    closed_years(world, 50)
     client.force_login(world.street_staff)
-    assert client.get("/work/").status_code == 200  # sessions, caches: warm
-    few = work_of(lambda: client.get("/work/"))
-    closed_years(world, 1500)
-    many = work_of(lambda: client.get("/work/"))
-    page = client.get("/work/")
+    few, many, page = work_before_and_after(client, "/work/", lambda n: closed_years(world, n))
     assert page.status_code == 200 and page.context["page"].paginator.count == 1
     assert many <= 1.2 * few + 100, (few, many)
