@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,7 +72,12 @@ def board_queryset(user, now):
                       n_tasks_open=Count("tasks", filter=~Q(tasks__state=TaskState.ACCEPTED), distinct=True),
                       n_tasks_overdue=Count("tasks", filter=Q(tasks__state=TaskState.OPEN, tasks__due__lt=now),
                                             distinct=True),
-                      next_report_due=Min("summons__report_due", filter=Q(summons__state=SummonsState.SUMMONED))))
+                      next_report_due=Min("summons__report_due", filter=Q(summons__state=SummonsState.SUMMONED)),
+                      # when that report's unit was summoned (one summoned midway starts later than the whistle):
+                      # the row turns orange where the scan warns it (jiesu_ui.approaching_point)
+                      next_report_from=Subquery(Summons.objects.filter(
+                          whistle=OuterRef("pk"), state=SummonsState.SUMMONED)
+                          .order_by("report_due", "summoned_at").values("summoned_at")[:1])))
 
 
 @staff_only

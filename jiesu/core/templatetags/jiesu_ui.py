@@ -100,8 +100,9 @@ def _approach(obj, step):
         return _point(obj.summoned_at, obj.report_due, lambda: _report_unit(obj.whistle))
     if isinstance(obj, Task):
         return _point(obj.created_at, obj.due, lambda: _task_unit(obj.whistle))
-    if isinstance(obj, Whistle):
-        return _point(obj.summoned_at, getattr(obj, "next_report", None), lambda: _report_unit(obj))
+    if isinstance(obj, Whistle):  # the board's row: from when the unit whose report is due first was summoned
+        start = getattr(obj, "next_report_from", None) or obj.summoned_at
+        return _point(start, getattr(obj, "next_report", None), lambda: _report_unit(obj))
     raise TypeError(f"no deadline to warn of on {type(obj).__name__}")
 
 
@@ -244,8 +245,8 @@ def event_labels():
         "duplicate_proposed": _("Proposed as a duplicate"),        # jiesu.dispatch.duplicates
         "reply_flag_dismissed": _("Reply-quality flag dismissed"),  # jiesu.quality: a supervisor found it wrong
         "reply_flag_appealed": _("Reply-quality flag appealed"),    # jiesu.quality: the unit's 申诉
-        "reply_flag_appeal_upheld": _("Appeal refused: reply-quality flag upheld"),
-        "reply_flag_appeal_withdrawn": _("Appeal granted: reply-quality flag withdrawn"),
+        "reply_appeal_upheld": _("Appeal refused: reply-quality flag upheld"),
+        "reply_appeal_withdrawn": _("Appeal granted: reply-quality flag withdrawn"),
         "grid_handover": _("Left to the hotline by the grid"),     # jiesu.grids: the duty list names a department
         "self_handle": _("Handled on the spot by the grid"),
         "escalate": _("Passed up the ladder"),
