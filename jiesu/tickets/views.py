@@ -348,11 +348,11 @@ def worklist(request):
                                   view=view if view in queries.WORK_VIEWS else "current")
     page = page_of(request, queries.worklist(request.user, filters))
     counts = queries.worklist_counts(request.user, filters)
-    from jiesu.core.templatetags.jiesu_ui import approaching_point, urgency
+    from jiesu.core.templatetags.jiesu_ui import approaching, approaching_point, urgency
 
     for a in page:  # orange where the deadline scan warns (approaching_point: working time for a working limit)
         a.next_due, _start, a.next_step = queries.next_step_due(a)
-        a.next_point = approaching_point(a, a.next_step) if a.next_step else None
+        a.next_point = approaching(a, a.next_step) if a.next_step else None
         a.urgency = urgency(a.next_due, a.next_point)
         reply_level = (urgency(a.ticket.reply_due, approaching_point(a.ticket, "reply"))
                        if a.ticket.state in queries.HANDLING else "")
