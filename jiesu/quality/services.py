@@ -285,7 +285,7 @@ def appeal_flag(user, pk, reason):
 def decide_appeal(user, pk, uphold, reason):
     """The centre's decision on an appeal: a supervisor or administrator who may read the ticket upholds the flag
     (it counts again) or withdraws it (it counts against no one and leaves the open list), with a reason; the ticket's
-    history records it (`reply_flag_appeal_upheld` / `reply_flag_appeal_withdrawn`) and the unit gets a notice."""
+    history records it (`reply_appeal_upheld` / `reply_appeal_withdrawn`) and the unit gets a notice."""
     from jiesu.tickets.services import record_event
 
     scoping.require_role(user, *DISMISSERS)
@@ -302,7 +302,8 @@ def decide_appeal(user, pk, uphold, reason):
     flag.appeal_decided_at, flag.appeal_decided_by, flag.appeal_decision = now, user, reason
     flag.save(update_fields=["appeal_state", "appeal_decided_at", "appeal_decided_by", "appeal_decision"])
     ticket = flag.ticket
-    record_event(ticket, "reply_flag_appeal_upheld" if uphold else "reply_flag_appeal_withdrawn", user, ticket.state, ticket.state, reason, at=now,
+    record_event(ticket, "reply_appeal_upheld" if uphold else "reply_appeal_withdrawn", user, ticket.state,
+                 ticket.state, reason, at=now,
                  reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
     text = (_("Appeal on %(number)s refused, the reply-quality flag stands: %(why)s") if uphold else
             _("Appeal on %(number)s granted, the reply-quality flag is withdrawn: %(why)s")) % {
