@@ -127,6 +127,9 @@ def test_page_and_api_after_raising(world):
     r = api.post(f"/api/v1/whistles/{w.pk}/summons", {"unit": cgw.pk, "form": "written"},
                  content_type="application/json")
     assert r.status_code == 200 and cgw.name in [s["unit"]["name"] for s in r.json()["summons"]]
+    cgw_staff = User.objects.create_user("cgw", password="pw", role=Role.UNIT_STAFF, unit=cgw)
+    row = _client(cgw_staff).get("/whistles/summoned/").content.decode().split(f'data-whistle="{w.pk}"')[1][:900]
+    assert "已提级" in row and world.district.name in row   # the inbox says who summons it: the district
     r = api.post(f"/api/v1/whistles/{w.pk}/summons", {"unit": world.street_b.pk}, content_type="application/json")
     assert r.status_code == 400 and r.json()["field"] == "unit"
     sid = Summons.objects.get(whistle=w, unit=world.dept).pk
