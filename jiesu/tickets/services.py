@@ -923,15 +923,32 @@ def co_reply(user, ticket, text):
     return ticket
 
 
+#: Returns of one unit the hotline may reject on a ticket; then the unit handles it (no third 退单 of the same ticket)
+RETURNS_REJECTED_MAX = 2
+
+
+def return_refusal(unit_id, returns):
+    """Why the unit `unit_id` may not return the ticket again (its returns among `returns`, the ticket's
+    ReturnRequests, rejected RETURNS_REJECTED_MAX times), or ""."""
+    if sum(1 for r in returns if r.unit_id == unit_id and r.state == RequestState.REJECTED) < RETURNS_REJECTED_MAX:
+        return ""
+    return _("Your unit's return of this ticket was rejected %(n)s times: it cannot be returned again. Sign for it, "
+             "handle it and reply; if other units must take part, blow the whistle or ask for an extension.") % {
+        "n": RETURNS_REJECTED_MAX}
+
+
 @transaction.atomic
 def return_ticket(user, ticket, reason, suggested_unit_id=None):
-    """退单: the lead unit says the ticket is not theirs; the hotline arbitrates."""
+    """退单: the lead unit says the ticket is not theirs; the hotline arbitrates. A unit whose returns of the ticket
+    the hotline rejected RETURNS_REJECTED_MAX times handles it: the ticket no longer bounces between the two."""
     ticket = locked(ticket)
     check("return", user, ticket)
+    assignment = _my_assignment(user, ticket)
+    if refused := return_refusal(assignment.unit_id, ticket.returns.filter(unit_id=assignment.unit_id)):
+        raise Conflict(refused)
     reason = require_text(reason, "reason", _("Reason"), 1000)
     # a unit suggested must be one (an id of no unit was dropped silently, the return recorded without it)
     suggested = _handling_unit(suggested_unit_id, "suggested_unit") if suggested_unit_id else None
-    assignment = _my_assignment(user, ticket)
     ReturnRequest.objects.create(ticket=ticket, assignment=assignment, unit=assignment.unit, reason=reason,
                                  suggested_unit=suggested, created_at=timezone.now(), created_by=user)
     before, ticket.state = ticket.state, State.RETURNED

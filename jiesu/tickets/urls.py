@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiesu.tickets import emergency_views, notice_views, views
+from jiesu.tickets import emergency_views, notice_views, views, work_views
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("dispatch/emergencies/", emergency_views.poll, name="dispatch_emergencies"),
     path("arbitration/", views.arbitration_queue, name="arbitration_queue"),
     path("work/", views.worklist, name="worklist"),
+    path("work/sign/", work_views.batch_sign, name="worklist_sign"),
     path("notices/", notice_views.notice_list, name="notice_list"),
     path("notices/<int:pk>/read/", notice_views.notice_read, name="notice_read"),
     path("callbacks/", views.callback_queue, name="callback_queue"),
