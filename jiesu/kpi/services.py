@@ -502,7 +502,9 @@ def overdue_counts(now=None, unit_ids=None) -> Overdue:
     tickets = Ticket.objects.filter(state__in=HANDLING_STATES, reply_due__lt=now)
     if unit_ids is not None:
         tickets = tickets.filter(lead_unit_id__in=unit_ids)
-    counts = tickets.order_by().aggregate(all=Count("id"), history=Count("id", filter=import_history_q(now)))
+    # counted by `state` (never null), not the id: the id is in no index of PostgreSQL's, and counting it made the
+    # planner read every ticket's row (0.8 s at 1 M tickets) instead of the state_due index alone (docs/benchmarks.md)
+    counts = tickets.order_by().aggregate(all=Count("state"), history=Count("state", filter=import_history_q(now)))
     return Overdue(now=counts["all"] - counts["history"], history=counts["history"])
 
 
