@@ -917,9 +917,14 @@ def co_reply(user, ticket, text):
     check("co_reply", user, ticket)
     text = require_text(text, "reply_text", _("Reply"), 4000)
     assignment = _my_assignment(user, ticket, AssignmentRole.CO)
-    assignment.state, assignment.replied_at, assignment.reply_text = AssignmentState.REPLIED, timezone.now(), text
+    now, facts = timezone.now(), {}
+    if not assignment.signed_at:  # a report takes the part on: without it the sign countdown ran on beside it
+        assignment.signed_at, facts["signed"] = now, True
+        if assignment.sign_due and now > assignment.sign_due:
+            facts["sign_late"] = True
+    assignment.state, assignment.replied_at, assignment.reply_text = AssignmentState.REPLIED, now, text
     assignment.save()
-    record_event(ticket, "co_reply", user, ticket.state, ticket.state, text)
+    record_event(ticket, "co_reply", user, ticket.state, ticket.state, text, **facts)
     return ticket
 
 

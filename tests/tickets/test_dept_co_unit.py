@@ -42,3 +42,16 @@ def test_the_lead_units_reply_form_shows_each_co_units_report_or_that_it_has_not
     assert "协办单位反馈" in reports
     assert re.search(r"市市场监督管理局.*已核查该企业营业执照，责令整改", reports, re.S)
     assert re.search(r"东华门街道.*尚未反馈", reports, re.S)
+
+
+def test_a_co_units_report_sent_before_signing_counts_as_its_signature(world, client):
+    """A co unit that reported without pressing 签收（协办） first was left unsigned: its sign countdown ran on (red
+    once past) beside its report, and the page still offered it 签收."""
+    ticket = new_ticket(world)
+    services.dispatch(world.dispatcher, ticket, world.dept.pk, [world.dept2.pk])
+    services.co_reply(world.dept2_staff, ticket, "已核查，无违规")
+    co = ticket.assignments.get(unit=world.dept2, active=True)
+    assert co.signed_at == co.replied_at
+    assert ticket.events.get(kind="co_reply").payload == {"signed": True}
+    client.force_login(world.dept2_staff)
+    assert 'id="act-co_sign"' not in client.get(f"/tickets/{ticket.pk}/").content.decode()
