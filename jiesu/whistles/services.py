@@ -945,7 +945,7 @@ def raise_to_district(user, whistle, reason):
     whistle.save(update_fields=["raised_to_district_at", "raised_to_district_by", "raised_to_district_reason"])
     record_event(whistle, "raise_to_district", user, whistle.state, whistle.state, reason, at=now,
                  district=district.name)
-    _ticket_event(whistle, "whistle_raised_to_district", user, reason, district=district.name)
+    _ticket_event(whistle, "whistle_to_district", user, reason, district=district.name)
     return whistle
 
 

@@ -175,7 +175,7 @@ def test_the_tickets_learn_of_the_raise_and_the_street_is_told_to_reply_when_the
     t = contacted_ticket(world)
     w = whistle(world, tickets=[t])
     w = services.raise_to_district(world.street_staff, w, "两部门逾期未报到")
-    assert t.events.get(kind="whistle_raised_to_district").note == "两部门逾期未报到"
+    assert t.events.get(kind="whistle_to_district").note == "两部门逾期未报到"   # TicketEvent.kind: 24 characters
     task = services.add_task(world.district_staff, w, world.street.pk, "牵头答复市民", "答复到位")
     services.report_progress(world.street_staff, task, "已落实", done=True)
     services.accept_task(world.district_staff, task, True)

@@ -256,7 +256,7 @@ def event_labels():
         "whistle_closed": _("Whistle closed"),
         "whistle_cancelled": _("Whistle cancelled"),
         "whistle_refused": _("Whistle approval refused"),
-        "whistle_raised_to_district": _("Whistle raised to the district (提级)"),
+        "whistle_to_district": _("Whistle raised to the district (提级)"),
         "unit_moved": _("Responsible unit reorganised"),          # jiesu.units: a unit moved or merged
     }
 
