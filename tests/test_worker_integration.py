@@ -72,8 +72,10 @@ def test_one_pass_runs_every_job(busy):
     daily = AskedRun.objects.get()
     assert figures["hotspots"] == {"id": daily.pk}
     assert (daily.asked_by_name, daily.run) == ("", HotspotRun.objects.get())  # the daily run, done by its process
-    # ran, with nothing to do here: no reply to check, no month ended 10 days ago, no closed account's patrol
-    assert (figures["reply_quality"], figures["kpi_freeze"], figures["closed_account_patrols"]) == (0, [], 0)
+    # ran, with nothing to do here: no reply to check, no month ended 10 days ago, no closed account's patrol,
+    # no checked-reply mark a year old
+    assert (figures["reply_quality"], figures["kpi_freeze"], figures["closed_account_patrols"],
+            figures["reply_quality_prune"]) == (0, [], 0, 0)
 
 
 def test_the_hourly_and_daily_jobs_wait_their_turn(busy):

@@ -129,6 +129,7 @@ PERIODIC_JOBS = (
     ("reply_quality", "jiesu.quality.jobs.check_new_replies"),       # replies not yet checked, in bounded batches
     ("kpi_freeze", "jiesu.kpi.services.freeze_due_months"),         # publishes a month 10 days after its end
     ("closed_account_patrols", "jiesu.grids.jobs.end_patrols_of_closed_accounts"),  # patrols of closed accounts
+    ("reply_quality_prune", "jiesu.quality.jobs.prune_reply_checks"),  # checked-reply marks past a year, bounded
 )
 
 
