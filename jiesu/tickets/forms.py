@@ -81,6 +81,8 @@ class WorkFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=_states(
         (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)))
     role = forms.ChoiceField(required=False, choices=[("", _("All roles"))] + list(AssignmentRole.choices))
+    step = forms.ChoiceField(required=False, choices=[
+        ("", _("Any next step")), ("sign", _("Sign for")), ("contact", _("Contact the citizen")), ("reply", _("Reply"))])
     overdue = forms.BooleanField(required=False)
     q = forms.CharField(required=False)
 

@@ -379,9 +379,24 @@ class WorkFilters:
     overdue: bool = False
     q: str = ""
     view: str = "current"  # current: all but imported history (import_history_q); history: that history only
+    step: str = ""         # the unit's own next step (WORK_STEPS): sign, contact or reply; "" = any
 
 
 WORK_VIEWS = ("current", "history")
+WORK_STEPS = ("sign", "contact", "reply")
+
+
+def next_step_q(step):
+    """The assignments whose next step (next_step_due) is `step`: by the unit's own assignment, so that a co unit
+    finds its 签收 on a ticket whose lead has signed (the ticket reads 已签收)."""
+    taking_part = Q(role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
+    steps = {
+        "sign": taking_part & Q(state=AssignmentState.PENDING),
+        "contact": Q(role=AssignmentRole.LEAD, state=AssignmentState.SIGNED),
+        "reply": Q(role=AssignmentRole.LEAD, state=AssignmentState.CONTACTED)
+        | Q(role=AssignmentRole.CO, state__in=(AssignmentState.SIGNED, AssignmentState.CONTACTED)),
+    }
+    return steps[step] & Q(ticket__state__in=HANDLING)
 WORK_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)
 #: An active assignment's states before its ticket closes (closing sets them to done): the work list asks for these,
 #: so that a unit's years of done assignments (345,000 of a district's at 1 M tickets) are not read to be dropped
@@ -410,12 +425,10 @@ def next_step_due_expression():
     """next_step_due's deadline in SQL: the work list's order. The unit's own next step decides (签收 within hours,
     联系 within a day, then the reply), so that a ticket just dispatched is not listed behind every older ticket
     whose reply falls due before it (a department's thousands); a copy, or a step done, comes last."""
-    handling, taking_part = Q(ticket__state__in=HANDLING), Q(role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
     return Case(
-        When(handling & taking_part & Q(state=AssignmentState.PENDING), then=F("sign_due")),
-        When(handling & Q(role=AssignmentRole.LEAD, state=AssignmentState.SIGNED), then=F("contact_due")),
-        When(handling & taking_part & Q(state__in=(AssignmentState.SIGNED, AssignmentState.CONTACTED)),
-             then=Coalesce(F("ticket__reply_due"), F("reply_due"))),
+        When(next_step_q("sign"), then=F("sign_due")),
+        When(next_step_q("contact"), then=F("contact_due")),
+        When(next_step_q("reply"), then=Coalesce(F("ticket__reply_due"), F("reply_due"))),
         default=None, output_field=DateTimeField())
 
 
@@ -450,6 +463,8 @@ def work_assignments(user, filters: WorkFilters, now):
         qs = qs.filter(state__in=UNDONE)
     if filters.role in AssignmentRole.values:
         qs = qs.filter(role=filters.role)
+    if filters.step in WORK_STEPS:
+        qs = qs.filter(next_step_q(filters.step))
     if filters.overdue:
         qs = qs.filter(overdue_q(now))
     if filters.q:

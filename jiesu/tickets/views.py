@@ -345,7 +345,7 @@ def worklist(request):
     view = request.GET.get("view", "")
     filters = queries.WorkFilters(state=data.get("state", ""), role=data.get("role", ""),
                                   overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip(),
-                                  view=view if view in queries.WORK_VIEWS else "current")
+                                  view=view if view in queries.WORK_VIEWS else "current", step=data.get("step", ""))
     page = page_of(request, queries.worklist(request.user, filters))
     counts = queries.worklist_counts(request.user, filters)
     from jiesu.core.templatetags.jiesu_ui import approaching, approaching_point, urgency
@@ -370,7 +370,7 @@ def worklist(request):
         "views": [(key, label, counts[key]) for key, label in (("current", _("Current work")),
                                                                 ("history", _("Imported history")))],
         "filtered": bool(request.GET.get("state") or request.GET.get("role") or request.GET.get("overdue")
-                         or request.GET.get("q")),
+                         or request.GET.get("q") or request.GET.get("step")),
     })
 
 

@@ -62,3 +62,30 @@ def test_a_contact_due_before_another_tickets_reply_comes_first_and_a_copy_comes
     listed = queries.worklist(w.district_staff, queries.WorkFilters())
     assert [(a.ticket_id, a.role) for a in listed][0] == (own.pk, AssignmentRole.LEAD)
     assert {a.role for a in listed[1:]} == {AssignmentRole.COPY}
+
+
+def test_the_next_step_filter_finds_the_units_own_step_also_where_the_lead_is_further(world, client):
+    """待签收 by the unit's own assignment: a co assignment to sign for on a ticket its lead has signed was not found
+    under 状态 「已派单」 (the ticket's state), the only filter there was."""
+    w = world
+    co_to_sign = dispatched(w, w.dept2, co=[w.dept])
+    services.sign(w.dept2_staff, co_to_sign)  # the lead signed: the ticket reads 已签收
+    to_sign = dispatched(w, w.dept)
+    to_contact = dispatched(w, w.dept)
+    services.sign(w.dept_staff, to_contact)
+    to_reply = dispatched(w, w.dept)
+    services.sign(w.dept_staff, to_reply)
+    services.contact(w.dept_staff, to_reply, "已联系")
+    co_to_report = dispatched(w, w.dept2, co=[w.dept])
+    services.sign(w.dept_staff, co_to_report)
+
+    def step(name):
+        return {a.ticket_id for a in queries.worklist(w.dept_staff, queries.WorkFilters(step=name))}
+
+    assert step("sign") == {co_to_sign.pk, to_sign.pk}
+    assert step("contact") == {to_contact.pk}
+    assert step("reply") == {to_reply.pk, co_to_report.pk}
+    client.force_login(w.dept_staff)
+    page = client.get("/work/", {"step": "sign"})
+    assert {a.ticket_id for a in page.context["page"]} == {co_to_sign.pk, to_sign.pk}
+    assert 'name="step"' in page.content.decode()
