@@ -97,8 +97,11 @@ def assess(grids, start, end, by_worker=True):
             row.visited_share = ggeo.visited_share(by_id[grid_id].geometry, tracks[grid_id])
     if by_worker:
         for (worker_id, grid_id), row in worker_rows.items():
-            if worker_tracks.get((worker_id, grid_id)):
-                row.visited_share = ggeo.visited_share(by_id[grid_id].geometry, worker_tracks[(worker_id, grid_id)])
+            own = worker_tracks.get((worker_id, grid_id))
+            if own and len(own) == len(tracks[grid_id]):  # every patrol of the grid: the grid's tracks, its share
+                row.visited_share = grid_rows[grid_id].visited_share
+            elif own:
+                row.visited_share = ggeo.visited_share(by_id[grid_id].geometry, own)
     for report in PatrolReport.objects.filter(grid_id__in=ids, filed_at__gte=start, filed_at__lt=end) \
             .select_related("worker"):
         for row in [grid_rows[report.grid_id]] + ([wrow(report.worker, report.grid_id)] if by_worker else []):

@@ -78,6 +78,23 @@ def test_grid_rows(worked):
     assert (w[("w1", "001")].patrols, w[("w1", "001")].reports) == (2, 4)
 
 
+def test_a_grid_one_worker_patrolled_has_its_coverage_computed_once(worked, monkeypatch):
+    """The worker who made every patrol of a grid covered what the grid's row says: the same tracks, so the share
+    is the grid's, not buffered and joined again (the assessment page and its API: every grid of a street)."""
+    gw = worked
+    now = timezone.now()
+    expected = assessment.assess(Unit.objects.filter(parent=gw.c1), now - timedelta(days=30), now, by_worker=False)[0]
+    computed = []
+    real = assessment.ggeo.visited_share
+    monkeypatch.setattr(assessment.ggeo, "visited_share", lambda *args: computed.append(args) or real(*args))
+    grid_rows, worker_rows = assessment.assess(Unit.objects.filter(parent=gw.c1), now - timedelta(days=30), now)
+    assert len(computed) == 2  # g1 and g2, w1's alone
+    shares = {r.grid_code: r.visited_share for r in expected}
+    assert {r.grid_code: r.visited_share for r in grid_rows} == shares
+    assert {r.grid_code: r.visited_share for r in worker_rows} == {code: shares[code] for code in shares
+                                                                   if shares[code] is not None}
+
+
 def test_csv_export(worked):
     now = timezone.now()
     grid_rows, worker_rows = assessment.assess(Unit.objects.filter(parent=worked.c1), now - timedelta(days=30), now)
