@@ -326,6 +326,7 @@ ROUTE_PARAMETERS = {
     "warnings/alerts/": {"pk": "alert"},
     "dispatch/rules/": {"pk": "rule"},
     "quality/flags/": {"pk": "reply_flag"},
+    "api/v1/quality/flags/": {"flag_id": "reply_flag"},
 }
 # Slugs that are not ids: one real value each.
 SLUGS = {"action": {"tickets/": "sign", "whistles/": "check_in", "topics/": "progress", "grids/": "self_handle"},
@@ -735,3 +736,42 @@ def test_the_apis_method_not_allowed_is_worded_in_the_callers_language(client):
         body = response.json()
         assert body["error"] == "method_not_allowed" and body["field"] is None, body
         assert words in body["message"], body
+
+
+def visible_row_by_row(user):
+    """scoping.visible_tickets as it was asked until 2026-12-07, row by row: "in the territory and seen by it, OR
+    recorded by the user, OR EXISTS an assignment to a unit the user acts for" (the reference of the union's sets)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from jiesu.core import scoping
+    from jiesu.tickets.models import Assignment, Ticket
+
+    acting = scoping.acting_unit_ids(user)
+    condition = Q(Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit_id__in=acting))) \
+        | Q(created_by_id=user.pk)
+    territory = scoping.territory_filter(user.unit)
+    if len(acting) > 1:
+        territory = Q(grid_id__in=acting) if territory is None else territory | Q(grid_id__in=acting)
+    if territory is not None:
+        condition = (territory & scoping.seen_by_territory()) | condition
+    return Ticket.objects.filter(condition)
+
+
+def test_every_users_tickets_are_those_the_row_by_row_rule_gave(audit):
+    """scoping.visible_tickets asks `id IN (territory's ∪ assigned ∪ recorded ids)`, each set from an index
+    (docs/benchmarks.md): for every user of the demo city it gives the very tickets the row-by-row rule gave."""
+    from jiesu.accounts.models import User
+    from jiesu.core import scoping
+    from jiesu.tickets.models import Ticket
+
+    every = set(Ticket.objects.values_list("pk", flat=True))
+    sizes = {}
+    for user in User.objects.select_related("unit").order_by("username"):
+        new = set(scoping.visible_tickets(user).values_list("pk", flat=True))
+        if scoping.is_city_wide(user) or user.role == "citizen" or user.unit_id is None:
+            assert new <= every
+            continue
+        old = set(visible_row_by_row(user).values_list("pk", flat=True))
+        assert new == old, (user.username, sorted(new - old)[:10], sorted(old - new)[:10])
+        sizes[user.username] = len(new)
+    assert sum(1 for n in sizes.values() if n) > 20 and max(sizes.values()) < len(every), sizes
