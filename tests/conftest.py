@@ -145,14 +145,16 @@ def no_autovacuum_on_postgresql():
     """Autovacuum off for the test database's tables. It analysed a table while a flushing test's committed rows
     stood in it; the statistics outlived the flush and misled the plans of the worker's later tests, whose rows
     are written in a transaction autovacuum never sees: one UPDATE of 3,500 units took 155 s, the every-page
-    audit 454 s instead of 100 s (docs/ci.md). Tests that need statistics run ANALYZE on their own rows."""
+    audit 454 s instead of 100 s (docs/ci.md). Tests that need statistics run ANALYZE on their own rows. Asked
+    again after each test that flushes the database: a migration test makes tables anew."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as sql:
         sql.execute("SELECT format('ALTER TABLE %I SET (autovacuum_enabled = off)', relname) FROM pg_class"
-                    " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")
+                    " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                    " AND NOT coalesce(reloptions @> '{autovacuum_enabled=off}', false)")
         for (statement,) in sql.fetchall():
             sql.execute(statement)
 
@@ -210,13 +212,15 @@ def migration_rows_read_before_a_flush(request):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a test that emptied the database (its fixtures torn down, the flush done), the migrations' rows go
-    back, so that the next test in this process finds the database as migrated."""
+    back, so that the next test in this process finds the database as migrated (and, on PostgreSQL, with
+    autovacuum off on every table)."""
     result = yield
     if MIGRATION_ROWS and flushes_the_database(item) and nextitem is not None:  # the last: the databases are gone
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
             put_back_migration_rows()
+            no_autovacuum_on_postgresql()
     return result
 
 
