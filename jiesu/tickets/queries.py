@@ -397,6 +397,8 @@ def next_step_q(step):
         | Q(role=AssignmentRole.CO, state__in=(AssignmentState.SIGNED, AssignmentState.CONTACTED)),
     }
     return steps[step] & Q(ticket__state__in=HANDLING)
+
+
 WORK_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)
 #: An active assignment's states before its ticket closes (closing sets them to done): the work list asks for these,
 #: so that a unit's years of done assignments (345,000 of a district's at 1 M tickets) are not read to be dropped
