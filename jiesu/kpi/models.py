@@ -230,10 +230,12 @@ class RollupCounters(models.Model):
         return {name: getattr(self, name) for name in COUNTERS}
 
 
-# New tickets all add to the same few rows (this month's "no unit yet", today's category): concurrent intakes
-# would queue on those rows' locks until each commits. So a new ticket adds to one of ROLLUP_SHARDS copies of
-# its rows (ticket id modulo); every other change, and the rebuild, use shard 0. A key's count is the sum over
-# its shards, which is how every reader already reads (sums, or totals per key).
+# Tickets all add to the same few rows (this month's "no unit yet", today's category, a unit's day): concurrent
+# intakes and dispatches would queue on those rows' locks until each commits, and one transaction held open
+# would hold up the city's intake. So every change of a ticket adds to one of ROLLUP_SHARDS copies of its rows
+# (rollup.shard_of: ticket id modulo); the full rebuild uses shard 0. A key's count is the sum over its shards,
+# which is how every reader reads (sums, or totals per key); a shard's row alone may go below zero (a ticket
+# counted on shard 0 by a rebuild and changed since).
 ROLLUP_SHARDS = 16
 
 

@@ -176,6 +176,11 @@ def _upsert(model, key_fields, rows, shard=0, counters=COUNTERS):
         cursor.executemany(sql, params)
 
 
+def shard_of(ticket_id):
+    """The shard of the rollup rows a ticket's changes add to (models.ROLLUP_SHARDS)."""
+    return ticket_id % ROLLUP_SHARDS
+
+
 def apply_delta(daily, shard=0):
     """Add daily deltas to DailyRollup, their monthly folds to MonthlyRollup and their (day, unit) volume to
     DailyVolume (rows of `shard`)."""
@@ -192,12 +197,13 @@ def refresh_tickets(ticket_ids):
         return 0
     new = compute_parts(ticket_ids)
     facts = {f.pk: f for f in TicketFact.objects.select_for_update().filter(pk__in=ticket_ids)}
-    total = defaultdict(Counter)
+    by_shard = defaultdict(lambda: defaultdict(Counter))
     for pk in ticket_ids:
         old_parts = facts[pk].parts if pk in facts else []
         for key, counts in delta(old_parts, new.get(pk, [])).items():
-            total[key].update(counts)
-    apply_delta({k: c for k, c in total.items() if any(c.values())})
+            by_shard[shard_of(pk)][key].update(counts)
+    for shard, total in sorted(by_shard.items()):  # one order of rows for every writer: no deadlock between two
+        apply_delta({k: c for k, c in total.items() if any(c.values())}, shard)
     changed = [TicketFact(ticket_id=pk, parts=new[pk]) for pk in ticket_ids if pk in new]
     TicketFact.objects.bulk_create(changed, update_conflicts=True, unique_fields=["ticket"], update_fields=["parts"])
     gone = [pk for pk in ticket_ids if pk not in new and pk in facts]
@@ -213,13 +219,13 @@ def add_new_ticket(ticket, calendar=None):
 
     row = {name: getattr(ticket, name) for name in TICKET_FIELDS}
     parts = ticket_parts(row, None, None, (), False, calendar or current_calendar())
-    apply_delta(delta([], parts), shard=ticket.pk % ROLLUP_SHARDS)
+    apply_delta(delta([], parts), shard_of(ticket.pk))
     TicketFact.objects.create(ticket_id=ticket.pk, parts=parts)
 
 
 def forget_fact(fact):
     """A ticket is being deleted: take its parts out of the rollups."""
-    apply_delta(delta(fact.parts, []))
+    apply_delta(delta(fact.parts, []), shard_of(fact.ticket_id))
 
 
 def changed_since(since):

@@ -17,6 +17,7 @@ from tests.tickets.test_emergency_poll_audit import backlog
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人"
 FIRE = "3号楼着火了，有人被困"
 NOW = 1_800_000_000.0
+RELEASE_WITHIN = 60  # seconds: a test waiting on the open transaction's locks fails then, not at CI's timeout
 
 
 def written_late(make):
@@ -41,7 +42,7 @@ def written_late(make):
             with transaction.atomic():
                 made.append(make())
                 written.set()
-                release.wait()
+                release.wait(timeout=RELEASE_WITHIN)
         except Exception as exc:  # noqa: BLE001 — surfaced below
             errors.append(exc)
             written.set()
