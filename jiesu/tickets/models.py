@@ -460,6 +460,8 @@ class NoticeKind(models.TextChoices):
     REMIND = "remind", _("Reminder (催办)")
     TAKEN_BACK = "taken_back", _("Taken back for dispatch")
     EMERGENCY = "emergency", _("Emergency not recorded by phone")
+    APPEAL_MADE = "appeal_made", _("Reply quality appeal made (答复质量申诉)")
+    APPEAL_RULED = "appeal_ruled", _("Reply quality appeal decided (申诉裁决)")
 
 
 class Notice(models.Model):
