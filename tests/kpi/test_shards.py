@@ -3,8 +3,6 @@ shard (ticket id modulo), so a ticket changed in a transaction still open does n
 meanwhile on other shards. Before, every change but intake added to shard 0: a new ticket of the same category on
 shard 0 waited until the other transaction committed (CI hung 5 minutes on it, tests/tickets/
 test_emergency_two_connections.py)."""
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -12,6 +10,7 @@ from jiesu.kpi.models import ROLLUP_SHARDS, DailyRollup, DailyVolume, MonthlyRol
 from jiesu.tickets import services
 from tests.kpi.helpers import handled, table
 from tests.tickets.helpers import new_ticket
+from tests.threads import in_open_transaction
 
 
 @pytest.mark.django_db
@@ -28,31 +27,14 @@ def test_a_ticket_dispatched_in_an_open_transaction_does_not_hold_up_intake(worl
     if connection.vendor != "postgresql":  # SQLite writes one transaction at a time: there is no waiting to test
         return
     ticket = new_ticket(world)
-    dispatched, release, errors = threading.Event(), threading.Event(), []
-
-    def dispatch_and_wait():
-        try:
-            with transaction.atomic():
-                services.dispatch(world.dispatcher, ticket, world.street.pk)
-                dispatched.set()
-                release.wait(timeout=60)
-        except Exception as exc:  # noqa: BLE001 — asserted below
-            errors.append(exc)
-            dispatched.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=dispatch_and_wait)
-    thread.start()
+    _, commit = in_open_transaction(lambda: services.dispatch(world.dispatcher, ticket, world.street.pk))
+    recorded = []
     try:
-        dispatched.wait(timeout=60)
-        recorded = []
         with transaction.atomic():
             with connection.cursor() as sql:
                 sql.execute("SET LOCAL lock_timeout = '5s'")
             for _ in range(ROLLUP_SHARDS - 1):  # the next ids: one on each other shard
                 recorded.append(new_ticket(world).pk % ROLLUP_SHARDS)
     finally:
-        release.set()
-        thread.join()
-    assert errors == [] and ticket.pk % ROLLUP_SHARDS not in recorded and len(set(recorded)) == ROLLUP_SHARDS - 1
+        commit()
+    assert ticket.pk % ROLLUP_SHARDS not in recorded and len(set(recorded)) == ROLLUP_SHARDS - 1

@@ -3,21 +3,19 @@ writes an emergency, or puts one back in the queue, in a transaction it keeps op
 and polled, then commits; the poll announces it then, once. SQLite writes one transaction at a time, so a late
 commit cannot happen there: the rows are taken out and put back (as tests/tickets/helpers.not_yet_committed), the
 order in which a poll would see them."""
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from jiesu.core.id_cursor import Cursor
 from jiesu.tickets import emergencies, services
 from jiesu.tickets.models import Ticket, TicketEvent
 from tests.tickets.helpers import last_id, new_ticket
 from tests.tickets.test_emergency_poll_audit import backlog
+from tests.threads import in_open_transaction
 
 GAS = "楼道里有燃气味，燃气泄漏，请马上派人"
 FIRE = "3号楼着火了，有人被困"
 NOW = 1_800_000_000.0
-RELEASE_WITHIN = 60  # seconds: a test waiting on the open transaction's locks fails then, not at CI's timeout
 
 
 def written_late(make):
@@ -35,30 +33,7 @@ def written_late(make):
             Ticket.objects.bulk_create(tickets)
             TicketEvent.objects.bulk_create(events)
         return made, commit
-    made, written, release, errors = [], threading.Event(), threading.Event(), []
-
-    def run():
-        try:
-            with transaction.atomic():
-                made.append(make())
-                written.set()
-                release.wait(timeout=RELEASE_WITHIN)
-        except Exception as exc:  # noqa: BLE001 — surfaced below
-            errors.append(exc)
-            written.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    written.wait()
-    assert errors == []
-
-    def commit():
-        release.set()
-        thread.join()
-        assert errors == []
-    return made[0], commit
+    return in_open_transaction(make)
 
 
 def poll(world, cursors, at):
