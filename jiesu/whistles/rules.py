@@ -188,6 +188,12 @@ STREET_WEIGHT = 0.7      # the street rates the departments it summoned…
 DISTRICT_WEIGHT = 0.3    # …and the district rates both sides (Art.16, 33)
 
 
+def summoned_by_district(summoned_at, raised_at):
+    """A unit summoned after 提级 was summoned by the district (only the district summons from then on): the district
+    gives it the summoner's rating (the "street" side), the street does not."""
+    return bool(raised_at and summoned_at and summoned_at > raised_at)
+
+
 def valid_score(value):
     try:
         value = int(value)

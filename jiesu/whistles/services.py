@@ -957,9 +957,31 @@ def mark_notices_read(user, whistle):
 
 # ── evaluation ──────────────────────────────────────────────────────────────
 
+def _rater_side(user, whistle, unit_id, kept):
+    """The side `user` rates `unit_id` from: whoever summoned a unit gives it the summoner's rating (the street side) —
+    the whistling unit for the units it summoned, after 提级 the district for the units the district summoned; the
+    district (or a city supervisor) assesses the rest (the district side). `kept`: {unit id: summoned_at}."""
+    by_district = unit_id in kept and rules.summoned_by_district(kept[unit_id], whistle.raised_to_district_at)
+    if user.is_superuser:
+        return RaterSide.DISTRICT if unit_id == whistle.unit_id else RaterSide.STREET
+    if scoping.is_whistler(user, whistle):
+        if by_district:
+            district = whistle.district.name
+            raise Forbidden(_("%(unit)s was summoned by %(district)s after the whistle was raised to it (提级): "
+                              "%(district)s rates it.") % {"unit": Unit.objects.get(pk=unit_id).name,
+                                                          "district": district})
+        return RaterSide.STREET
+    if by_district and scoping.is_raised_district(user, whistle):
+        return RaterSide.STREET
+    if scoping.is_district_of(user, whistle):
+        return RaterSide.DISTRICT
+    raise Forbidden(_("Only the whistling unit and its district rate."))
+
+
 @transaction.atomic
 def rate(user, whistle, unit_id, timeliness, effort, result, comment=""):
-    """The street rates each summoned unit; the district rates both sides (1–5 on three criteria)."""
+    """Whoever summoned a unit rates it (the street; after 提级 the district for the units it summoned); the district
+    rates both sides (1–5 on three criteria)."""
     _logged_in(user)
     whistle = locked(whistle)
     _state("rate", whistle)
@@ -967,15 +989,9 @@ def rate(user, whistle, unit_id, timeliness, effort, result, comment=""):
         unit_id = int(unit_id)
     except (TypeError, ValueError):
         raise DomainError(_("Choose the unit to rate."), field="unit")
-    summoned_ids = set(whistle.summons.exclude(state=SummonsState.RELEASED).values_list("unit_id", flat=True))
-    if user.is_superuser:
-        side = RaterSide.DISTRICT if unit_id == whistle.unit_id else RaterSide.STREET
-    elif scoping.is_whistler(user, whistle):
-        side = RaterSide.STREET
-    elif scoping.is_district_of(user, whistle):
-        side = RaterSide.DISTRICT
-    else:
-        raise Forbidden(_("Only the whistling unit and its district rate."))
+    kept = dict(whistle.summons.exclude(state=SummonsState.RELEASED).values_list("unit_id", "summoned_at"))
+    summoned_ids = set(kept)
+    side = _rater_side(user, whistle, unit_id, kept)
     if side == RaterSide.STREET and unit_id not in summoned_ids:
         raise DomainError(_("Rate one of the summoned units."), field="unit")
     if side == RaterSide.DISTRICT and unit_id not in summoned_ids | {whistle.unit_id}:

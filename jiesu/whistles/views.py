@@ -260,14 +260,12 @@ def detail(request, pk):
     chain_state = rules.chain_state(chain, [(a.approved, a.by_id) for a in approvals])
     ratings = list(scoping.own_figures(user, whistle.ratings.select_related("unit", "rater")))
     rated = {(r.unit_id, r.by) for r in ratings}
-    rate_targets = []
-    if whistle.state == WhistleState.CLOSED:
-        kept_on = [s for s in summons if s.state != SummonsState.RELEASED]   # a released unit is not rated
-        if whistler:
-            rate_targets = [(s.unit, RaterSide.STREET) for s in kept_on if (s.unit_id, RaterSide.STREET) not in rated]
-        elif district:
-            rate_targets = [(u, RaterSide.DISTRICT) for u in [whistle.unit] + [s.unit for s in kept_on]
-                            if (u.pk, RaterSide.DISTRICT) not in rated]
+    by_district = [s for s in summons if s.state != SummonsState.RELEASED   # a released unit is not rated
+                   and rules.summoned_by_district(s.summoned_at, whistle.raised_to_district_at)]
+    rate_targets = _rate_targets(user, whistle, summons, rated) if whistle.state == WhistleState.CLOSED else []
+    for r in ratings:   # the summoner's rating of a unit the district summoned is the district's
+        r.by_label = (whistle.district.name if r.by == RaterSide.STREET and r.unit_id in {s.unit_id for s in by_district}
+                      else r.get_by_display())
     open_summons = [s for s in summons if s.state != SummonsState.RELEASED]
     may_raise_to_district = whistler and whistle.state == WhistleState.ACTIVE and not whistle.raised_to_district_at
     stalled = [(s.unit, s.report_due) for s in summons if s.status == "missing"] + [
@@ -283,6 +281,7 @@ def detail(request, pk):
                   for i, (name, position) in enumerate(zip(
                       chain, rules.chain_positions(chain, whistle.level.approval_positions)))],
         "ratings": ratings, "rate_targets": rate_targets, "whistler": whistler, "district": district,
+        "rated_by_district": [s.unit for s in by_district] if whistler and whistle.state == WhistleState.CLOSED else [],
         "may_supervise": scoping.is_supervisor_of(user, whistle) and whistle.state == WhistleState.ACTIVE,
         "may_approve": whistler and whistle.state == WhistleState.APPROVAL,
         "may_review": whistler and whistle.needs_review and whistle.state in (WhistleState.ACTIVE,
@@ -301,6 +300,23 @@ def detail(request, pk):
                                                 ("result", _("Result"))], "default_due": f"{timezone.localtime(services.default_task_due(whistle, now)):%Y-%m-%d}"
         if whistle.state == WhistleState.ACTIVE else "",
     })
+
+
+def _rate_targets(user, whistle, summons, rated):
+    """(unit, side) pairs `user` may still rate on a closed whistle: the whistling unit rates the units it summoned;
+    after 提级 the district rates the units it summoned as their summoner, and assesses the rest (both sides)."""
+    kept_on = [s for s in summons if s.state != SummonsState.RELEASED]
+    if scoping.is_whistler(user, whistle):
+        return [(s.unit, RaterSide.STREET) for s in kept_on if (s.unit_id, RaterSide.STREET) not in rated
+                and not rules.summoned_by_district(s.summoned_at, whistle.raised_to_district_at)]
+    if not scoping.is_district_of(user, whistle):
+        return []
+    summoner = scoping.is_raised_district(user, whistle)
+    targets = [(whistle.unit, RaterSide.DISTRICT)] + [
+        (s.unit, RaterSide.STREET if summoner and rules.summoned_by_district(s.summoned_at,
+                                                                            whistle.raised_to_district_at)
+         else RaterSide.DISTRICT) for s in kept_on]
+    return [(u, side) for u, side in targets if (u.pk, side) not in rated]
 
 
 def again_url(whistle):
