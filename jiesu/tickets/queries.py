@@ -386,17 +386,28 @@ WORK_VIEWS = ("current", "history")
 WORK_STEPS = ("sign", "contact", "reply")
 
 
+#: The unit's own next step on its assignment, by the assignment's role and state, while its ticket is being handled
+#: (HANDLING): (step, role, assignment states, the deadline's fields, the first one set). The one rule behind the
+#: work list's 下一步 filter and order (next_step_q, next_step_due_expression, in SQL) and the row's deadline
+#: (next_step_due, in Python): a co unit finds its 签收 by its own assignment on a ticket whose lead has signed (the
+#: ticket reads 已签收); a copy has no step.
+NEXT_STEPS = (
+    ("sign", AssignmentRole.LEAD, (AssignmentState.PENDING,), ("sign_due",)),
+    ("sign", AssignmentRole.CO, (AssignmentState.PENDING,), ("sign_due",)),
+    ("contact", AssignmentRole.LEAD, (AssignmentState.SIGNED,), ("contact_due",)),
+    ("reply", AssignmentRole.LEAD, (AssignmentState.CONTACTED,), ("ticket__reply_due", "reply_due")),
+    ("reply", AssignmentRole.CO, (AssignmentState.SIGNED, AssignmentState.CONTACTED),
+     ("ticket__reply_due", "reply_due")),
+)
+
+
 def next_step_q(step):
-    """The assignments whose next step (next_step_due) is `step`: by the unit's own assignment, so that a co unit
-    finds its 签收 on a ticket whose lead has signed (the ticket reads 已签收)."""
-    taking_part = Q(role__in=(AssignmentRole.LEAD, AssignmentRole.CO))
-    steps = {
-        "sign": taking_part & Q(state=AssignmentState.PENDING),
-        "contact": Q(role=AssignmentRole.LEAD, state=AssignmentState.SIGNED),
-        "reply": Q(role=AssignmentRole.LEAD, state=AssignmentState.CONTACTED)
-        | Q(role=AssignmentRole.CO, state__in=(AssignmentState.SIGNED, AssignmentState.CONTACTED)),
-    }
-    return steps[step] & Q(ticket__state__in=HANDLING)
+    """The assignments whose next step (NEXT_STEPS) is `step`."""
+    cases = Q()
+    for name, role, states, _due in NEXT_STEPS:
+        if name == step:
+            cases |= Q(role=role, state__in=states)
+    return cases & Q(ticket__state__in=HANDLING)
 
 
 WORK_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED, State.REPLIED, State.CLOSED)
@@ -428,10 +439,14 @@ def next_step_due_expression():
     联系 within a day, then the reply), so that a ticket just dispatched is not listed behind every older ticket
     whose reply falls due before it (a department's thousands); a copy, or a step done, comes last."""
     return Case(
-        When(next_step_q("sign"), then=F("sign_due")),
-        When(next_step_q("contact"), then=F("contact_due")),
-        When(next_step_q("reply"), then=Coalesce(F("ticket__reply_due"), F("reply_due"))),
+        *(When(Q(role=role, state__in=states, ticket__state__in=HANDLING), then=due_expression(due))
+          for _step, role, states, due in NEXT_STEPS),
         default=None, output_field=DateTimeField())
+
+
+def due_expression(fields):
+    """The first of these deadline fields that is set, in SQL."""
+    return F(fields[0]) if len(fields) == 1 else Coalesce(*(F(field) for field in fields))
 
 
 def worklist_counts(user, filters: WorkFilters, now=None):
@@ -478,18 +493,19 @@ def work_assignments(user, filters: WorkFilters, now):
 
 
 def next_step_due(assignment):
-    """(due, start, step) of what the unit must do next on this assignment."""
-    a, t = assignment, assignment.ticket
-    if t.state not in HANDLING:
-        return None, None, ""
-    if a.role == AssignmentRole.LEAD or a.role == AssignmentRole.CO:
-        if a.state == AssignmentState.PENDING:
-            return a.sign_due, a.dispatched_at, "sign"
-        if a.role == AssignmentRole.LEAD and a.state == AssignmentState.SIGNED:
-            return a.contact_due, a.dispatched_at, "contact"
-        if a.state in (AssignmentState.SIGNED, AssignmentState.CONTACTED):
-            return t.reply_due or a.reply_due, a.dispatched_at, "reply"
+    """(due, start, step) of what the unit must do next on this assignment (NEXT_STEPS)."""
+    if assignment.ticket.state in HANDLING:
+        for step, role, states, due in NEXT_STEPS:
+            if assignment.role == role and assignment.state in states:
+                return first_set(assignment, due), assignment.dispatched_at, step
     return None, None, ""
+
+
+def first_set(assignment, fields):
+    """due_expression in Python: the first of these fields ("ticket__reply_due": the ticket's) that is not None."""
+    values = (getattr(assignment.ticket, field.removeprefix("ticket__")) if field.startswith("ticket__")
+              else getattr(assignment, field) for field in fields)
+    return next((value for value in values if value is not None), None)
 
 
 def unit_notices(user, limit=8):
