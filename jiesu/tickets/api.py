@@ -146,8 +146,14 @@ class TextIn(Schema):
     text: str = ""
 
 
+#: a return's or an extension's reason: what services.require_reason asks
+REASON_FIELD = Field(..., description="why: at least 4 characters, two of them letters or Chinese characters, not "
+                                      "only digits, punctuation or one character repeated (else 400 on the field "
+                                      "reason)")
+
+
 class ReturnIn(Schema):
-    reason: str
+    reason: str = REASON_FIELD
     suggested_unit: RecordId | None = None
 
 
@@ -176,7 +182,7 @@ class CategoryIn(Schema):
 
 class ExtensionIn(Schema):
     working_days: int = Field(..., strict=True)
-    reason: str
+    reason: str = REASON_FIELD
 
 
 class DecisionIn(Schema):

@@ -672,6 +672,19 @@ def says_why(reason):
     return len(text) >= OVERRIDE_REASON_MIN and len(letters) >= 2 and len(set(text)) > 1
 
 
+def require_reason(value, field_name="reason", label=None):
+    """A reason the hotline reads to decide (退单's arbitration, 延期's approval): required, at most NOTE_MAX
+    characters, and one that says why (says_why): 「1」 or 「。。。」 sent the ticket to the arbitration queue all the
+    same, the arbitrator left to guess."""
+    label = label or _("Reason")
+    value = require_text(value, field_name, label, NOTE_MAX)
+    if not says_why(value):
+        raise DomainError(_("“%(field)s” must say why: at least %(n)d characters, two of them letters or Chinese "
+                            "characters, not only digits, punctuation or one character repeated.") % {
+            "field": label, "n": OVERRIDE_REASON_MIN}, field=field_name)
+    return value
+
+
 class NegativeOverrideUnexplained(DomainError):
     """A confirmed dispatch past the negative list without a reason that says why: the supervisor who audits the
     override later reads it. `barred` as NegativeListRefusal's, for the box shown again; the message names the
@@ -951,7 +964,7 @@ def return_ticket(user, ticket, reason, suggested_unit_id=None):
     assignment = _my_assignment(user, ticket)
     if refused := return_refusal(assignment.unit_id, ticket.returns.filter(unit_id=assignment.unit_id)):
         raise Conflict(refused)
-    reason = require_text(reason, "reason", _("Reason"), 1000)
+    reason = require_reason(reason)
     # a unit suggested must be one (an id of no unit was dropped silently, the return recorded without it)
     suggested = _handling_unit(suggested_unit_id, "suggested_unit") if suggested_unit_id else None
     ReturnRequest.objects.create(ticket=ticket, assignment=assignment, unit=assignment.unit, reason=reason,
@@ -1167,7 +1180,7 @@ def merge_takes_parent_category(user, child, parent):
 def request_extension(user, ticket, working_days, reason):
     ticket = locked(ticket)
     check("request_extension", user, ticket)
-    reason = require_text(reason, "reason", _("Reason"), 1000)
+    reason = require_reason(reason)
     try:
         working_days = int(working_days)
     except (TypeError, ValueError):
