@@ -24,6 +24,11 @@ class FlagOut(Schema):
     appeal_reason: str
     appeal_decided_at: datetime | None
     appeal_decision: str
+    appeal_deadline: datetime = Field(..., description="the last moment the unit may appeal (APPEAL_DAYS working days "
+                                                       "after the flag)")
+    appeal_due_at: datetime | None = Field(..., description="a pending appeal's decision due (APPEAL_DECISION_DAYS "
+                                                            "working days after it)")
+    appeal_overdue: bool = Field(..., description="pending and past its decision's due time")
 
     @staticmethod
     def resolve_ticket(obj):
@@ -48,14 +53,15 @@ def flags(request, appeal: str = "", reason: str = "", dismissed: bool = False, 
     services.require_reader(request.user)
     qs = services.flag_list(request.user, "dismissed" if dismissed else "", appeal, reason)
     offset = max(0, min(offset, 10 ** 6))
-    return list(qs[offset:offset + 100])
+    return services.with_appeal_times(list(qs[offset:offset + 100]))
 
 
 @router.post("/flags/{int:flag_id}/appeal", response=FlagOut, summary="Appeal a flag on your unit's reply (申诉)")
 def appeal(request, flag_id: int, payload: AppealIn):
-    return services.appeal_flag(request.user, flag_id, payload.reason)
+    return services.with_appeal_times([services.appeal_flag(request.user, flag_id, payload.reason)])[0]
 
 
 @router.post("/flags/{int:flag_id}/decision", response=FlagOut, summary="Decide an appeal: uphold or withdraw")
 def decision(request, flag_id: int, payload: DecisionIn):
-    return services.decide_appeal(request.user, flag_id, payload.uphold, payload.reason)
+    return services.with_appeal_times([services.decide_appeal(request.user, flag_id, payload.uphold,
+                                                              payload.reason)])[0]

@@ -41,6 +41,9 @@ class ReplyFlag(models.Model):
     appealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", db_index=False, verbose_name=_("appealed by"))
     appeal_reason = models.TextField(_("reason for appeal"), blank=True)
+    # when the centre should have decided (APPEAL_DECISION_DAYS working days after the appeal): the board marks the
+    # pending appeals past it for the supervisors (services.flag_list, appeal="overdue")
+    appeal_due_at = models.DateTimeField(_("appeal decision due"), null=True, blank=True)
     appeal_decided_at = models.DateTimeField(_("appeal decided at"), null=True, blank=True)
     appeal_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                           related_name="+", db_index=False, verbose_name=_("appeal decided by"))

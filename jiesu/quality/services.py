@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404
@@ -17,12 +18,13 @@ from django.utils.translation import gettext as _
 from jiesu.accounts.models import Role
 from jiesu.core import scoping
 from jiesu.core.errors import Conflict, DomainError, Forbidden
+from jiesu.core.templatetags.jiesu_ui import dt
 from jiesu.quality import checks, timing
 from jiesu.quality.models import AppealState, ReplyCheck, ReplyFlag
-from jiesu.tickets.models import Assignment, AssignmentRole, Ticket, TicketEvent
+from jiesu.tickets.models import Assignment, AssignmentRole, NoticeKind, Ticket, TicketEvent
 from jiesu.workcal.services import current_calendar
 
-READER_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF)  # unit staff: their own unit's replies only
+READER_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF, Role.GRID_WORKER)  # handlers: their units' replies
 RECENT_REPLIES = 200
 MAX_DAYS = 366
 BATCH = 200                            # replies checked in one transaction of the worker's pass
@@ -172,9 +174,14 @@ def scan(days=30, now=None):
     replies = [checks.Reply(a.pk, request_text(a.ticket.title, a.ticket.text), a.reply_text, a.unit_id)
                for a in rows]
     verdicts = checks.check_all(replies)
-    ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows], replied_at__in=[a.replied_at for a in rows],
-                             dismissed_at__isnull=True, appeal_state="").delete()  # dismissed, appealed: kept
+    replaced = ReplyFlag.objects.filter(ticket_id__in=[a.ticket_id for a in rows],
+                                        replied_at__in=[a.replied_at for a in rows],
+                                        dismissed_at__isnull=True, appeal_state="")  # dismissed, appealed: kept
+    first_flagged = {(t, r): c for t, r, c in replaced.values_list("ticket_id", "replied_at", "checked_at")}
+    replaced.delete()
     flags = _flags(rows, verdicts, now)
+    for flag in flags:  # a reply flagged again keeps the time it was first flagged: its appeal period runs from there
+        flag.checked_at = first_flagged.get((flag.ticket_id, flag.replied_at), now)
     ReplyFlag.objects.bulk_create(flags, ignore_conflicts=True)
     mark_checked(rows, now)
     return len(rows), len(flags)
@@ -194,9 +201,26 @@ def check_draft(user, ticket, text):
 
 
 DISMISSERS = (Role.SUPERVISOR, Role.ADMIN)   # not the unit that replied: it may not clear its own flag
-APPELLANTS = (Role.UNIT_STAFF,)              # the flagged unit's staff (申诉); the centre decides (DISMISSERS)
-APPEAL_FILTERS = ("none", "pending", "upheld", "withdrawn")
+# the flagged unit's staff, or a grid's workers for their grid's reply (申诉); the centre decides (DISMISSERS)
+APPELLANTS = (Role.UNIT_STAFF, Role.GRID_WORKER)
+APPEAL_FILTERS = ("none", "pending", "overdue", "upheld", "withdrawn")   # overdue: pending past its decision's due
 REASON_MAX = 500
+APPEAL_DAYS = 5            # working days after the flag within which its unit may appeal (JIESU["APPEAL_DAYS"])
+APPEAL_DECISION_DAYS = 5   # working days after the appeal within which the centre decides (JIESU[…DECISION_DAYS])
+
+
+def appeal_days():
+    return getattr(settings, "JIESU", {}).get("APPEAL_DAYS", APPEAL_DAYS)
+
+
+def decision_days():
+    return getattr(settings, "JIESU", {}).get("APPEAL_DECISION_DAYS", APPEAL_DECISION_DAYS)
+
+
+def appeal_deadline(flag, calendar=None):
+    """The last moment `flag`'s unit may appeal it: appeal_days() working days after it was first flagged
+    (checked_at; a re-scan keeps it), on the working calendar."""
+    return (calendar or current_calendar()).add_working_days(flag.checked_at, appeal_days())
 
 
 @transaction.atomic
@@ -233,12 +257,11 @@ def _reason(reason, missing=None):
     return reason
 
 
-def _notify(flag, unit, text, user, now):
-    from jiesu.tickets.models import Notice, NoticeKind
+def _notify(flag, unit, kind, text, user, now):
+    from jiesu.tickets.models import Notice
 
     if unit is not None:
-        Notice.objects.create(ticket=flag.ticket, unit=unit, kind=NoticeKind.SUPERVISE, text=text, created_at=now,
-                              created_by=user)
+        Notice.objects.create(ticket=flag.ticket, unit=unit, kind=kind, text=text, created_at=now, created_by=user)
 
 
 def deciding_units(flag):
@@ -251,9 +274,11 @@ def deciding_units(flag):
 
 
 @transaction.atomic
-def appeal_flag(user, pk, reason):
-    """申诉: the flagged unit's staff contest a flag, saying why. While pending the flag counts against no one
-    (unit_flag_counts); the ticket's history records it (event `reply_flag_appealed`) and the centre and the ticket's
+def appeal_flag(user, pk, reason, now=None):
+    """申诉: the flagged unit's staff (a grid's workers, for their grid's reply) contest a flag, saying why, within
+    appeal_days() working days of the flag (later: 409 naming `appeal_deadline` and its date). While pending the flag
+    counts against no one (unit_flag_counts) and the centre's decision is due decision_days() working days later
+    (appeal_due_at); the ticket's history records it (event `reply_flag_appealed`) and the centre and the ticket's
     district get a notice. Once per flag."""
     from jiesu.tickets.services import record_event
 
@@ -268,16 +293,21 @@ def appeal_flag(user, pk, reason):
         raise Conflict(_("This flag was dismissed already."))
     if flag.appeal_state:
         raise Conflict(_("This flag was appealed already."))
-    now = timezone.now()
+    now, calendar = now or timezone.now(), current_calendar()
+    deadline = appeal_deadline(flag, calendar)
+    if now > deadline:
+        raise Conflict(_("The appeal period ended on %(date)s (%(days)s working days after the flag).") % {
+            "date": dt(deadline), "days": appeal_days()}, field="appeal_deadline")
     flag.appeal_state, flag.appealed_at, flag.appealed_by, flag.appeal_reason = AppealState.PENDING, now, user, reason
-    flag.save(update_fields=["appeal_state", "appealed_at", "appealed_by", "appeal_reason"])
+    flag.appeal_due_at = calendar.add_working_days(now, decision_days())
+    flag.save(update_fields=["appeal_state", "appealed_at", "appealed_by", "appeal_reason", "appeal_due_at"])
     ticket = flag.ticket
     record_event(ticket, "reply_flag_appealed", user, ticket.state, ticket.state, reason, at=now,
                  reasons=flag.reasons, replied_at=flag.replied_at.isoformat())
     text = _("%(unit)s appeals the reply-quality flag on %(number)s: %(why)s") % {
         "unit": flag.unit.name, "number": ticket.number, "why": reason}
     for unit in deciding_units(flag):
-        _notify(flag, unit, text, user, now)
+        _notify(flag, unit, NoticeKind.APPEAL_MADE, text, user, now)
     return flag
 
 
@@ -308,7 +338,7 @@ def decide_appeal(user, pk, uphold, reason):
     text = (_("Appeal on %(number)s refused, the reply-quality flag stands: %(why)s") if uphold else
             _("Appeal on %(number)s granted, the reply-quality flag is withdrawn: %(why)s")) % {
         "number": ticket.number, "why": reason}
-    _notify(flag, flag.unit, text, user, now)
+    _notify(flag, flag.unit, NoticeKind.APPEAL_RULED, text, user, now)
     return flag
 
 
@@ -328,11 +358,32 @@ def visible_flags(user, dismissed=None):
     return scoped_to_tickets(user, qs)
 
 
-def flag_list(user, show="", appeal="", reason=""):
+def with_appeal_times(flags, now=None):
+    """`flags` (a page's), each told its appeal_deadline and whether its pending appeal is past its decision's due
+    time (appeal_overdue): what the board and the API show."""
+    now, calendar = now or timezone.now(), current_calendar()
+    for flag in flags:
+        flag.appeal_deadline = appeal_deadline(flag, calendar)
+        flag.may_still_appeal = not flag.appeal_state and not flag.dismissed_at and now <= flag.appeal_deadline
+        flag.appeal_overdue = bool(flag.appeal_state == AppealState.PENDING and flag.appeal_due_at
+                                   and flag.appeal_due_at < now)
+    return flags
+
+
+def overdue_appeals(user, now=None):
+    """How many pending appeals `user` may read are past their decision's due time (the board's line for the
+    supervisors, linking to appeal="overdue")."""
+    return flag_list(user, appeal="overdue", now=now).count()
+
+
+def flag_list(user, show="", appeal="", reason="", now=None):
     """The board's and the API's list: open flags (withdrawn ones left out) or, with show="dismissed", the dismissed
-    ones; `appeal` narrows to flags never appealed ("none"), or appealed and pending, upheld or withdrawn."""
+    ones; `appeal` narrows to flags never appealed ("none"), or appealed and pending, pending past the decision's
+    due time ("overdue"), upheld or withdrawn."""
     flags = visible_flags(user, dismissed=show == "dismissed")
-    if appeal in APPEAL_FILTERS:
+    if appeal == "overdue":
+        flags = flags.filter(appeal_state=AppealState.PENDING, appeal_due_at__lt=now or timezone.now())
+    elif appeal in APPEAL_FILTERS:
         flags = flags.filter(appeal_state="" if appeal == "none" else appeal)
     elif show != "dismissed":
         flags = flags.exclude(appeal_state=AppealState.WITHDRAWN)
@@ -360,8 +411,8 @@ def scoped_to_tickets(user, qs, per_row=True):
     (a ticket assigned to the unit is one it may read: no ticket look-up), every row city-wide, else those whose
     ticket the user may read — asked per row (Exists on the ticket's key) when the rows are few next to the tickets
     (the flags: a fifth of the replies), else as the list of the tickets the user may read (the marks: every reply)."""
-    if user.role == Role.UNIT_STAFF:
-        return qs.filter(unit_id=user.unit_id)
+    if user.role in scoping.HANDLER_ROLES:  # a grid worker's: the grids they work in too
+        return qs.filter(unit_id__in=scoping.acting_unit_ids(user))
     if scoping.is_city_wide(user):
         return qs
     if not per_row:
@@ -383,7 +434,7 @@ def unit_reply_times(user, days=30, now=None):
     now = now or timezone.now()
     qs = ReplyCheck.objects.filter(replied_at__gte=now - timedelta(days=days), replied_at__lt=now,
                                    unit__isnull=False, hours__isnull=False)
-    field = _MARK_TERRITORY.get(user.unit.kind) if user.unit_id and user.role != Role.UNIT_STAFF \
+    field = _MARK_TERRITORY.get(user.unit.kind) if user.unit_id and user.role not in scoping.HANDLER_ROLES \
         and not scoping.is_city_wide(user) else None
     if field:  # a district's or street's: its marks on the (territory, replied_at) index, and its own units' elsewhere
         parts = [qs.filter(**{field: user.unit_id}),

@@ -25,7 +25,7 @@ def board(request):
     appeal = appeal if appeal in services.APPEAL_FILTERS else ""
     flags = services.flag_list(request.user, show, appeal, reason)
     page = Paginator(flags.select_related("appealed_by", "appeal_decided_by"), 30).get_page(request.GET.get("page"))
-    for f in page.object_list:
+    for f in services.with_appeal_times(page.object_list):
         f.labels = services.reason_labels(f.reasons)
     try:
         days = services.check_days(request.GET.get("days") or 30)
@@ -35,10 +35,13 @@ def board(request):
     counts = services.unit_flag_counts(request.user, days)
     for row in times:
         row.flags, row.pending = counts.get(row.unit.pk, (0, 0))
+    may_dismiss = scoping.has_role(request.user, *services.DISMISSERS)
     return render(request, "quality/board.html", {
         "page": page, "reason": reason, "show": show, "appeal": appeal,
-        "appeals": [(v, label) for v, label in [("none", _("Not appealed"))] + AppealState.choices],
-        "may_dismiss": scoping.has_role(request.user, *services.DISMISSERS),
+        "appeals": [("none", _("Not appealed")), *AppealState.choices[:1], ("overdue", _("Decision overdue")),
+                    *AppealState.choices[1:]],
+        "overdue": services.overdue_appeals(request.user) if may_dismiss else 0,
+        "may_dismiss": may_dismiss,
         "may_appeal": scoping.has_role(request.user, *services.APPELLANTS),
         "reasons": [(r, services.reason_labels([r])[0]) for r in checks.REASONS],
         "times": times, "days": days,

@@ -33,6 +33,9 @@ class State(models.TextChoices):
 
 OPEN_STATES = (State.NEW, State.DISPATCHED, State.SIGNED, State.CONTACTED, State.RETURNED)
 HANDLING_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED)
+#: the states of the work lists' tickets (queries.worklist): being handled, or returned and awaiting arbitration
+WORKED_STATES = (*HANDLING_STATES, State.RETURNED)
+IMPORT_KEY_PREFIX = "import:"  # the idempotency key of every imported ticket (jiesu.importer.services)
 
 
 class SpecialClass(models.TextChoices):
@@ -248,6 +251,14 @@ class Ticket(models.Model):
             # only waiting tickets are in it, so no other write pays for it (5,276 waiting, SQLite: 7.5 -> 4.9 ms)
             models.Index(fields=["state", "dispatch_due", "created_at", "district", "idempotency_key"],
                          condition=models.Q(state=State.NEW), name="ticket_waiting"),
+            # the work lists' tickets being handled (queries.worklist): today's are found by two ranges and a small
+            # index instead of a scan of every such ticket to leave out the imported history (1 M tickets: a street
+            # head's list 0.99 s -> 10 ms); the history by its dispatch time, counted from the index alone (the id
+            # included). Imported tickets enter the first only while handled, the second never (docs/import.md).
+            models.Index(fields=["dispatch_due", "idempotency_key"], include=["id"],
+                         condition=models.Q(state__in=WORKED_STATES), name="ticket_handling_due"),
+            models.Index(fields=["dispatch_due"], name="ticket_handling_live",
+                         condition=models.Q(state__in=WORKED_STATES) & ~models.Q(idempotency_key__startswith=IMPORT_KEY_PREFIX)),
         ]
 
     def __str__(self):
@@ -460,8 +471,8 @@ class NoticeKind(models.TextChoices):
     REMIND = "remind", _("Reminder (催办)")
     TAKEN_BACK = "taken_back", _("Taken back for dispatch")
     EMERGENCY = "emergency", _("Emergency not recorded by phone")
-    APPEAL_MADE = "appeal_made", _("Reply quality appeal made (答复质量申诉)")
-    APPEAL_RULED = "appeal_ruled", _("Reply quality appeal decided (申诉裁决)")
+    APPEAL_MADE = "appeal_made", _("Reply-quality appeal")
+    APPEAL_RULED = "appeal_ruled", _("Reply-quality appeal decided")
 
 
 class Notice(models.Model):

@@ -132,6 +132,11 @@ PLATFORM_WORDS = {
                             gettext_noop("Taken back to the hotline's dispatch queue: %(why)s")),
     NoticeKind.REMIND: (gettext_noop("The citizen asks about progress."),
                         gettext_noop("The same caller called again (%(number)s): call %(calls)d about this request.")),
+    # reply quality's appeals (quality.services.appeal_flag, decide_appeal): the unit's and the centre's reason kept
+    NoticeKind.APPEAL_MADE: (gettext_noop("%(unit)s appeals the reply-quality flag on %(number)s: %(why)s"),),
+    NoticeKind.APPEAL_RULED: (gettext_noop("Appeal on %(number)s refused, the reply-quality flag stands: %(why)s"),
+                              gettext_noop("Appeal on %(number)s granted, the reply-quality flag is withdrawn: "
+                                           "%(why)s")),
 }
 _PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 

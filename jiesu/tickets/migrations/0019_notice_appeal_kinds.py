@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notice',
             name='kind',
-            field=models.CharField(choices=[('approaching', 'Deadline approaching'), ('overdue', 'Overdue'), ('supervise', 'Supervision notice (督办)'), ('remind', 'Reminder (催办)'), ('taken_back', 'Taken back for dispatch'), ('emergency', 'Emergency not recorded by phone'), ('appeal_made', 'Reply quality appeal made (答复质量申诉)'), ('appeal_ruled', 'Reply quality appeal decided (申诉裁决)')], max_length=12, verbose_name='kind'),
+            field=models.CharField(choices=[('approaching', 'Deadline approaching'), ('overdue', 'Overdue'), ('supervise', 'Supervision notice (督办)'), ('remind', 'Reminder (催办)'), ('taken_back', 'Taken back for dispatch'), ('emergency', 'Emergency not recorded by phone'), ('appeal_made', 'Reply-quality appeal'), ('appeal_ruled', 'Reply-quality appeal decided')], max_length=12, verbose_name='kind'),
         ),
     ]
