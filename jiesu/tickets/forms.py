@@ -85,6 +85,11 @@ class WorkFilterForm(forms.Form):
         ("", _("Any next step")), ("sign", _("Sign for")), ("contact", _("Contact the citizen")), ("reply", _("Reply"))])
     overdue = forms.BooleanField(required=False)
     q = forms.CharField(required=False)
+    street = forms.CharField(required=False)       # the ticket's street (街道/乡镇), a unit id from the picker
+    category = forms.CharField(required=False)     # a category code: it and the categories below it
+    due = forms.ChoiceField(required=False, choices=[
+        ("", _("Any deadline")), ("today", _("Due today")), ("working_day", _("Due within one working day")),
+        ("overdue", _("Overdue"))])
 
 
 class SearchForm(forms.Form):

@@ -28,7 +28,7 @@ from jiesu.core.params import as_id
 from jiesu.dispatch import services as desk
 from jiesu.dispatch.models import SuggestionSource
 from jiesu.tickets import citizen, emergencies, logged, queries, queue_marks, services
-from jiesu.tickets.forms import IntakeForm, SearchForm, WorkFilterForm
+from jiesu.tickets.forms import IntakeForm, SearchForm
 from jiesu.tickets.models import (
     AssignmentRole, AssignmentState, RequestState, Resolved, Satisfied, SpecialClass, State, TicketEvent,
 )
@@ -333,44 +333,6 @@ def callback_queue(request):
         ticket.may_reveal = scoping.may_reveal_contact(request.user, ticket)
     return render_page(request, "tickets/callback_queue.html", {
         "page": page, "resolved_choices": Resolved.choices, "satisfied_choices": Satisfied.choices,
-    })
-
-
-# ── the unit's work list ────────────────────────────────────────────────────
-
-@roles(Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR, Role.ADMIN)
-def worklist(request):
-    form = WorkFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    view = request.GET.get("view", "")
-    filters = queries.WorkFilters(state=data.get("state", ""), role=data.get("role", ""),
-                                  overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip(),
-                                  view=view if view in queries.WORK_VIEWS else "current", step=data.get("step", ""))
-    page = page_of(request, queries.worklist(request.user, filters))
-    counts = queries.worklist_counts(request.user, filters)
-    from jiesu.core.templatetags.jiesu_ui import approaching, approaching_point, urgency
-
-    for a in page:  # orange where the deadline scan warns (approaching_point: working time for a working limit)
-        a.next_due, _start, a.next_step = queries.next_step_due(a)
-        a.next_point = approaching(a, a.next_step) if a.next_step else None
-        a.urgency = urgency(a.next_due, a.next_point)
-        reply_level = (urgency(a.ticket.reply_due, approaching_point(a.ticket, "reply"))
-                       if a.ticket.state in queries.HANDLING else "")
-        if reply_level == "overdue" or (reply_level == "soon" and not a.urgency):
-            a.urgency = reply_level
-    notices, notice_count = queries.unit_notices(request.user)
-    from jiesu.tickets.notices import words_for
-
-    for n in notices:  # masked and in the reader's language, as on the notices page
-        n.words = words_for(request.user, n)
-    steps = {"sign": _("Sign for"), "contact": _("Contact the citizen"), "reply": _("Reply")}
-    return render_page(request, "tickets/worklist.html", {
-        "form": form, "page": page, "notices": notices, "notice_count": notice_count, "steps": steps,
-        "filters": filters, "history_days": queries.HISTORY_OVERDUE.days,
-        "views": [(key, label, counts[key]) for key, label in (("current", _("Current work")),
-                                                                ("history", _("Imported history")))],
-        "filtered": bool(request.GET.get("state") or request.GET.get("role") or request.GET.get("overdue")
-                         or request.GET.get("q") or request.GET.get("step")),
     })
 
 
