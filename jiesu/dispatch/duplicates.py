@@ -1527,17 +1527,7 @@ def find_similar(user, text, place: Place | None, limit=5, exclude=(), chosen=No
         matches = idx.search(text, place, now=stamp, limit=limit + 5, exclude=exclude)
         indexed = len(idx)
     rows = _confirmed(user, matches, [chosen] if chosen else ())
-    out = []
-    for m in matches:
-        t = rows.get(m.id)
-        if t is None:
-            continue
-        if abs(t.created_at.timestamp() - m.created) > 1:  # the index knew another row under this id
-            OPEN_INDEX.forget(m.id)
-            continue
-        out.append(Candidate(t, m, chosen=(m.id == chosen)))
-        if len(out) == limit:
-            break
+    out = confirmed_candidates(matches, rows, limit, chosen)
     if chosen and chosen not in {c.ticket.pk for c in out} and chosen in rows:
         t = rows[chosen]
         sim = idx.similarity(text, f"{t.title} {t.text}")
@@ -1551,6 +1541,23 @@ def find_similar(user, text, place: Place | None, limit=5, exclude=(), chosen=No
                                       t.created_at.timestamp()), chosen=True))
     _mark_proposed(out)
     return out, False, indexed
+
+
+def confirmed_candidates(matches, rows, limit, chosen=None):
+    """The index's matches whose tickets `rows` ({id: Ticket}, _confirmed) holds, as Candidates, at most `limit`; a
+    match whose id the index knew under another row is forgotten."""
+    out = []
+    for m in matches:
+        t = rows.get(m.id)
+        if t is None:
+            continue
+        if abs(t.created_at.timestamp() - m.created) > 1:  # the index knew another row under this id
+            OPEN_INDEX.forget(m.id)
+            continue
+        out.append(Candidate(t, m, chosen=(m.id == chosen)))
+        if len(out) == limit:
+            break
+    return out
 
 
 def same_caller(user, draft: Draft, place: Place, now=None, limit=3, exclude=()):

@@ -62,8 +62,9 @@ def _back(request, fallback="dispatch_queue"):
     return reverse(fallback)
 
 
-def panel_context(ticket):
-    """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable."""
+def panel_context(ticket, holds=None):
+    """What dispatch/desk_suggestions.html shows for a ticket: its suggestions, each marked dispatchable, and what
+    holds it (`holds`: its desk.holds read with the page's, desk.holds_of; else read now)."""
     found = desk.safe_suggestions(ticket)
     shown = [(s.category.id, s.category.name) for s in found]
     if ticket.category_id:
@@ -72,7 +73,7 @@ def panel_context(ticket):
     return {"t": ticket, "rows": rows, "model": found.classifier, "cold_start": found.cold_start, "lazy": False,
             "one_key_floor": f"{ONE_KEY_FLOOR_PERCENT}%",
             "unreadable": desk.unreadable_model_file(found.cold_start),
-            "warning": desk.accept_warning(ticket) if rows else None, "place_note": unplaced_reason(found.place)}
+            "warning": desk.accept_warning(ticket, holds) if rows else None, "place_note": unplaced_reason(found.place)}
 
 
 def suggestion_row(suggestion, cold_start=False):

@@ -2,6 +2,7 @@
 
     {% load desk %}
     {% desk_suggestions t %}     the top-3 panel for ticket t (dispatchers and administrators, new tickets)
+    {% desk_holds page as holds %}  a page's holds in one pass: {% desk_suggestions t holds=holds %} (the queue)
     {% desk_assets %}            once per page: the panel's style and keyboard script
     {% duplicates_panel t %}     merge proposals, repeat flags and similar open tickets (the hotline), via HTMX
     {% paused_rules_banner %}    the auto-dispatch rules the worker paused, to the dispatch lead and supervisors
@@ -28,12 +29,25 @@ def may_use_desk(user, ticket):
 
 
 @register.simple_tag(takes_context=True)
-def desk_suggestions(context, ticket, next_url=""):
+def desk_holds(context, tickets):
+    """{ticket id: its holds} for the panels of a page of tickets, read in one pass (services.holds_of):
+    {% desk_holds page as holds %} … {% desk_suggestions t holds=holds %}. Nothing is read while the engine is cold
+    (the panels load lazily then) or for a user without the desk."""
+    request = context.get("request")
+    if request is None or not desk.engine_is_warm():
+        return {}
+    mine = [t for t in tickets if may_use_desk(request.user, t)]
+    return desk.holds_of(mine) if mine else {}
+
+
+@register.simple_tag(takes_context=True)
+def desk_suggestions(context, ticket, next_url="", holds=None):
+    """The panel of `ticket`; `holds`: desk_holds of its page (a ticket not in it reads its own)."""
     request = context.get("request")
     if request is None or not may_use_desk(request.user, ticket):
         return ""
     if desk.engine_is_warm():
-        ctx = panel_context(ticket)
+        ctx = panel_context(ticket, (holds or {}).get(ticket.pk))
     else:
         ctx = {"t": ticket, "rows": [], "lazy": True}
     ctx["next"] = next_url or request.get_full_path()
