@@ -42,7 +42,7 @@ NAVIGATION = [
     ("whistle_board", "Whistles", (Role.UNIT_STAFF, Role.GRID_WORKER, Role.SUPERVISOR, Role.ADMIN)),
     ("kpi_rankings", "Rankings", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
     ("hotspot_board", "Hotspots", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
-    ("quality_board", "Reply quality", (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF)),  # staff: their unit's
+    ("quality_board", "Reply quality", (Role.SUPERVISOR, Role.ADMIN, Role.UNIT_STAFF, Role.GRID_WORKER)),  # theirs
     ("dispatch_accuracy", "Dispatch accuracy", (Role.SUPERVISOR,)),  # dispatchers: linked from the queue
     ("dashboard_home", "Dashboards", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),
     ("warning_board", "Risk forecast", (Role.SUPERVISOR, Role.UNIT_STAFF, Role.DISPATCHER, Role.ADMIN)),

@@ -189,3 +189,26 @@ def test_appeal_notices_have_their_kinds_and_are_said_in_the_readers_language(fl
     assert f"Appeal on {w.ticket.number} granted" in english
     c.cookies["django_language"] = "zh-hans"
     assert "申诉裁决" in c.get("/notices/", {"kind": "appeal_ruled"}).content.decode()
+
+
+def test_a_grid_worker_finds_the_board_in_the_menu(grid_flagged):
+    w = grid_flagged
+    c = Client()
+    c.force_login(w.grid_worker)
+    assert f'href="{reverse("quality_board")}"' in c.get(reverse("worklist")).content.decode()
+
+
+def test_the_migration_gives_the_appeals_pending_before_it_their_decision_due(flagged):
+    import importlib
+
+    from django.apps import apps
+
+    from jiesu.workcal.services import current_calendar
+
+    w = flagged
+    services.appeal_flag(w.street_staff, w.flag.pk, WHY, now=FRIDAY)
+    ReplyFlag.objects.filter(pk=w.flag.pk).update(appeal_due_at=None)      # as appealed before the column
+    migration = importlib.import_module("jiesu.quality.migrations.0006_appeal_decision_due")
+    migration.due_of_pending(apps, None)
+    assert ReplyFlag.objects.get(pk=w.flag.pk).appeal_due_at == at(2026, 12, 4, 16, 0)
+    assert current_calendar().add_working_days(FRIDAY, 5) == at(2026, 12, 4, 16, 0)

@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 def _calendar(apps):
+    """The working calendar from the rows, as tickets 0018 builds it (a migration keeps its own frozen copy)."""
     from jiesu.workcal.worktime import DEFAULT_PERIODS, WorkCalendar
 
     CalendarDay = apps.get_model("workcal", "CalendarDay")
