@@ -48,7 +48,8 @@ from jiesu.demo.users import StaffPool
 from jiesu.dispatch.models import DispatchSuggestion
 from jiesu.dispatch.services import match
 from jiesu.tickets.models import (
-    Assignment, Callback, ExtensionRequest, Notice, ReturnRequest, Ticket, TicketEvent, next_warning_at,
+    Assignment, Callback, ExtensionRequest, Notice, ReturnRequest, Ticket, TicketEvent, current_deadline,
+    next_warning_at,
 )
 from jiesu.units.models import Unit, UnitKind
 from jiesu.workcal.services import current_calendar
@@ -605,10 +606,18 @@ class TicketSim:
         kept = self.warning_kept
         if kept is not None and kept[0] == start and kept[1] == due:
             return kept[2]
-        unit = self.world.limits[self.spec.leaf.limit][step][1]
-        point = warning_point(self.world.clock, start, due, self.world.fraction, unit)
+        point = warning_point(self.world.clock, start, due, self.world.fraction, self.limit_unit(step, due))
         self.warning_kept = (start, due, point)
         return point
+
+    def limit_unit(self, step, due):
+        """The unit of the limit running to `due`: its class's, but working days for a clock-limit reply deadline an
+        approved extension set (延期 is granted in working days), as the services count it (tickets.models.limit_unit)."""
+        unit = self.world.limits[self.spec.leaf.limit][step][1]
+        if unit == "clock_hours" and step == "reply" and any(
+                x["state"] == "approved" and x["new_due"] == due for x in self.extensions):
+            return "working_days"
+        return unit
 
     def notice(self, unit_id, kind, text, at, user):
         read = None
@@ -1573,7 +1582,9 @@ def _write_chunk(chunk, rows, stamp, desk):
             callback_attempts=sim.callback_attempts, warning_level=sim.warning_level, supervised=sim.supervised,
             idempotency_key=None,
         )
-        t.next_check_at = next_warning_at(t, calendar=sim.world.clock)
+        running = current_deadline(t)
+        t.next_check_at = next_warning_at(t, unit=sim.limit_unit(running[2], running[1]) if running else None,
+                                          calendar=sim.world.clock)
         tickets.append({f: getattr(t, f) for f in TICKET_COLUMNS})
         for a in sim.assignments:
             assignments.append(dict(
