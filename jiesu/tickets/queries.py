@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from jiesu.core import scoping
-from jiesu.tickets.models import (
-    OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, RequestState,
+from jiesu.tickets.models import (  # noqa: F401  (IMPORT_KEY_PREFIX: read from here by other apps)
+    IMPORT_KEY_PREFIX, OPEN_STATES, Assignment, AssignmentRole, AssignmentState, ExtensionRequest, RequestState,
     ReturnRequest, State, Ticket, TicketEvent,
 )
 from jiesu.units.models import Unit
@@ -205,7 +205,6 @@ def auto_dispatch_event(events):
 
 # ── the dispatch queue ──────────────────────────────────────────────────────
 
-IMPORT_KEY_PREFIX = "import:"        # the idempotency key of every imported ticket (jiesu.importer.services)
 HISTORY_OVERDUE = timedelta(days=7)  # an imported ticket this far past its dispatch time is history, not today's
 QUEUE_VIEWS = ("current", "emergency", "history")
 QUEUE_ORDERS = ("due", "oldest", "place")
@@ -276,6 +275,14 @@ def import_history_q(now, prefix=""):
     listed apart in the dispatch queue and the units' work lists (`prefix` "ticket__" from an assignment)."""
     return Q(**{f"{prefix}idempotency_key__startswith": IMPORT_KEY_PREFIX,
                 f"{prefix}dispatch_due__lt": now - HISTORY_OVERDUE})
+
+
+def not_import_history_q(now, prefix=""):
+    """The tickets import_history_q leaves: dispatched since its cut, without a dispatch time, or not imported. Written
+    as these three, not as NOT (history): each is a range or a partial index of the tickets being handled
+    (ticket_handling_due, ticket_handling_live), so that today's few are found without reading the history."""
+    return (Q(**{f"{prefix}dispatch_due__gte": now - HISTORY_OVERDUE}) | Q(**{f"{prefix}dispatch_due__isnull": True})
+            | ~Q(**{f"{prefix}idempotency_key__startswith": IMPORT_KEY_PREFIX}))
 
 
 def is_import_history(ticket, now=None):
@@ -429,8 +436,10 @@ def worklist(user, filters: WorkFilters, now=None):
     """The user's unit's active assignments of the view chosen; for supervisors, the lead assignments they oversee."""
     now = now or timezone.now()
     qs = work_assignments(user, filters, now)
-    history = import_history_q(now, "ticket__")
-    qs = qs.filter(history) if filters.view == "history" else qs.exclude(history)
+    if filters.view == "history":
+        qs = qs.filter(import_history_q(now, "ticket__"))
+    else:
+        qs = qs.filter(not_import_history_q(now, "ticket__"))
     return qs.order_by(next_step_due_expression().asc(nulls_last=True), "ticket__reply_due", "dispatched_at", "id")
 
 
