@@ -321,12 +321,13 @@ class WhistleNotice(models.Model):
     __str__ = kind_and_number
 
     SUPERVISE, ESCALATION, WARNING, RAISED, PROPOSAL = "supervise", "escalation", "warning", "raised", "proposal"
-    SUMMONED, DEADLINE, CLOSED = "summoned", "deadline", "closed"
+    SUMMONED, DEADLINE, CLOSED, WITHDRAWN = "summoned", "deadline", "closed", "withdrawn"
     KINDS = ((SUPERVISE, _("Supervision notice (督办)")), (ESCALATION, _("Reported to the district (Art.44)")),
              (WARNING, _("Deadline approaching (临期预警)")), (RAISED, _("Raised to the district (提级)")),
              (PROPOSAL, _("Proposed: raise to the district (提级)")),
-             (SUMMONED, _("Summoned by the district (区级吹哨)")), (DEADLINE, _("Deadline moved (延期)")),
-             (CLOSED, _("Closed by the district: reply to the tickets")))
+             (SUMMONED, _("Summoned (吹哨报到)")), (DEADLINE, _("Deadline moved (延期)")),
+             (CLOSED, _("Closed by the district: reply to the tickets")),
+             (WITHDRAWN, _("Withdrawn from the whistle (撤回)")))
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="notices", verbose_name=_("whistle"))
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="whistle_notices",

@@ -427,6 +427,29 @@ def _send_summons(whistle, summons, user, now):
     record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, at=now,
                  unit=summons.unit.name, form=summons.form, due=summons.report_due.isoformat(),
                  no_duty=summons.has_duty is False)
+    _summons_notice(whistle, summons, user, now)
+
+
+def _summons_notice(whistle, summons, user, now):
+    """Every summoned unit is told who summons it, how it reports and by when: the whistling unit, or after 提级 the
+    district (区级吹哨)."""
+    if rules.summoned_by_district(now, whistle.raised_to_district_at) and whistle.district_id:
+        text = _("%(district)s summons %(unit)s to whistle %(number)s (raised to the district): report (%(form)s) by "
+                 "%(due)s.") % {"district": whistle.district.name, "unit": summons.unit.name,
+                                "number": whistle.number, "form": summons.get_form_display(),
+                                "due": _local(summons.report_due)}
+    else:
+        text = _("%(whistler)s summons %(unit)s to whistle %(number)s: report (%(form)s) by %(due)s.") % {
+            "whistler": whistle.unit.name, "unit": summons.unit.name, "number": whistle.number,
+            "form": summons.get_form_display(), "due": _local(summons.report_due)}
+    add_notice(whistle, summons.unit, WhistleNotice.SUMMONED, text, user, at=now)
+
+
+def _runner_name(whistle):
+    """The unit that runs the whistle now: the whistling unit; after 提级 its district."""
+    if whistle.raised_to_district_at and whistle.district_id:
+        return whistle.district.name
+    return whistle.unit.name
 
 
 def no_duty_warning(whistle):
@@ -522,13 +545,7 @@ def summon(user, whistle, unit_id, form=ReportForm.ON_SITE, due=None):
                                      report_due=_own_due(due, timezone.now(), "due"),
                                      has_duty=_has_duty(unit, whistle_categories(whistle), whistle.place))
     if whistle.state == WhistleState.ACTIVE:
-        now = timezone.now()
-        _send_summons(whistle, summons, user, now)
-        if by_district:
-            add_notice(whistle, unit, WhistleNotice.SUMMONED, _(
-                "%(district)s summons %(unit)s to whistle %(number)s (raised to the district): report (%(form)s) by "
-                "%(due)s.") % {"district": whistle.district.name, "unit": unit.name, "number": whistle.number,
-                               "form": summons.get_form_display(), "due": _local(summons.report_due)}, user, at=now)
+        _send_summons(whistle, summons, user, timezone.now())
     else:
         record_event(whistle, "summon", user, whistle.state, whistle.state, summons=summons, unit=unit.name,
                      form=summons.form, no_duty=summons.has_duty is False)
@@ -640,7 +657,12 @@ def withdraw(user, summons, reason):
     before = summons.state
     summons.state = SummonsState.RELEASED
     summons.save(update_fields=["state"])
-    record_event(whistle, "withdraw", user, whistle.state, whistle.state, reason, summons=summons,
+    now = timezone.now()
+    add_notice(whistle, summons.unit, WhistleNotice.WITHDRAWN, _(
+        "%(runner)s withdrew %(unit)s from whistle %(number)s: it need not report or act further. %(reason)s") % {
+        "runner": _runner_name(whistle), "unit": summons.unit.name, "number": whistle.number, "reason": reason},
+        user, at=now)
+    record_event(whistle, "withdraw", user, whistle.state, whistle.state, reason, summons=summons, at=now,
                  unit=summons.unit.name, previous=before)
     return summons
 

@@ -116,5 +116,7 @@ def test_evidence_attachments_notices_and_own_report_deadline(world):
     assert r.status_code == 200 and r.json()["attachments"] == ["scene.png"]
     post(street, f"/{w['id']}/supervise", {"unit": world.dept.pk, "text": "请今日完成"})
     notices = dept.get(BASE + "/notices").json()
-    assert [(n["kind"], n["text"], n["number"]) for n in notices] == [("supervise", "请今日完成", w["number"])]
+    assert [(n["kind"], n["text"], n["number"]) for n in notices if n["kind"] == "supervise"] == [
+        ("supervise", "请今日完成", w["number"])]
+    assert [n["kind"] for n in notices].count("summoned") == 1   # told when summoned, with its own deadline
     assert street.get(BASE + "/notices").json() == []

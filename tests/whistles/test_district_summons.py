@@ -69,3 +69,30 @@ def test_the_rating_forms_and_the_api_follow_who_summoned(world):
     assert [(x["unit"]["name"], x["by"]) for x in r.json()["ratings"]] == [(cgw.name, "street")]
     page = _client(world.street_staff).get(f"/whistles/{w.pk}/").content.decode()
     assert world.district.name in page.split('id="ratings"')[1].split("</table>")[0]   # who gave it, by name
+
+
+def test_every_summoned_unit_is_told_by_whoever_summons_it_and_of_its_withdrawal(world):
+    w = whistle(world)   # 普通: no approval, the summons go out at once
+    notices = WhistleNotice.objects.filter(whistle=w, kind=WhistleNotice.SUMMONED)
+    assert sorted(n.unit.name for n in notices) == sorted([world.dept.name, world.dept2.name])
+    due = Summons.objects.get(whistle=w, unit=world.dept).report_due
+    text = notices.get(unit=world.dept).text
+    assert world.street.name in text and w.number in text and services._local(due) in text
+    more = Unit.objects.create(code="110101-SW", name="东城区水务局", kind="department", parent=world.district)
+    services.summon(world.street_staff, w, more.pk, "written")   # summoned midway by the street
+    assert WhistleNotice.objects.get(whistle=w, unit=more, kind=WhistleNotice.SUMMONED).created_by == world.street_staff
+    services.withdraw(world.street_staff, Summons.objects.get(whistle=w, unit=more), "职责不涉及水务")
+    gone = WhistleNotice.objects.get(whistle=w, unit=more, kind=WhistleNotice.WITHDRAWN)
+    assert "职责不涉及水务" in gone.text and world.street.name in gone.text
+    w = services.raise_to_district(world.street_staff, w, "部门逾期未报到")
+    services.withdraw(world.district_staff, Summons.objects.get(whistle=w, unit=world.dept2), "区级另行安排")
+    assert world.district.name in WhistleNotice.objects.get(whistle=w, unit=world.dept2,
+                                                           kind=WhistleNotice.WITHDRAWN).text
+
+
+def test_a_whistle_in_approval_tells_its_units_when_the_summons_go_out(world):
+    w = whistle(world, level="key")   # 重点: 科室申请 → 分管副职签字
+    services.approve(world.street_staff, w, True)
+    assert not WhistleNotice.objects.filter(whistle=w).exists()   # not summoned yet: nothing to report to
+    services.approve(world.deputy, w, True)
+    assert WhistleNotice.objects.filter(whistle=w, kind=WhistleNotice.SUMMONED).count() == 2

@@ -51,7 +51,7 @@ def test_after_raising_the_district_runs_the_whistle_and_the_street_no_longer_do
         assert exc.value.field == "unit"
     event = w.events.get(kind="summon", summons=s)
     assert event.actor == world.district_staff and event.actor_unit == world.district
-    notices = WhistleNotice.objects.filter(whistle=w, kind=WhistleNotice.SUMMONED)
+    notices = WhistleNotice.objects.filter(whistle=w, kind=WhistleNotice.SUMMONED, created_by=world.district_staff)
     assert sorted(n.unit.name for n in notices) == sorted([cgw.name, jtw.name])
     # tasks: the district lists them, the street no longer does
     with pytest.raises(Forbidden):
