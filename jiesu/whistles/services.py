@@ -693,18 +693,29 @@ def set_report_due(user, summons, due, reason):
     if summons.report_due <= now:
         raise Conflict(_("The report deadline has passed: %(unit)s stays on record as not reporting in time; send a "
                          "督办 instead.") % {"unit": summons.unit.name}, field="due")
+    return _move_deadline(user, summons, "report_due", due, reason, now, _(
+        "Whistle %(number)s: %(unit)s now reports by %(due)s (was %(before)s). %(reason)s"), "report_due_set",
+        summons=summons)
+
+
+def _move_deadline(user, row, field, due, reason, now, notice, event, **refs):
+    """What every 延期 does once its own checks passed: the new deadline (ahead) and a reason read, the warning reset
+    (it goes again before the new deadline), the unit told (`notice`: its text with number, unit, task, due, before,
+    reason), the timeline's `event` keeping the earlier deadline. `row`: a Summons (report_due) or a Task (due)."""
+    whistle = row.whistle
     due = _new_due(due, now)
     reason = _text(reason, "reason", _("Reason"), 1000)
-    before = summons.report_due
-    summons.report_due, summons.warned_at = due, None
-    summons.save(update_fields=["report_due", "warned_at"])
-    add_notice(whistle, summons.unit, WhistleNotice.DEADLINE, _(
-        "Whistle %(number)s: %(unit)s now reports by %(due)s (was %(before)s). %(reason)s") % {
-        "number": whistle.number, "unit": summons.unit.name, "due": _local(due), "before": _local(before),
+    before = getattr(row, field)
+    setattr(row, field, due)
+    row.warned_at = None
+    row.save(update_fields=[field, "warned_at"])
+    title = getattr(row, "title", "")
+    add_notice(whistle, row.unit, WhistleNotice.DEADLINE, notice % {
+        "number": whistle.number, "unit": row.unit.name, "task": title, "due": _local(due), "before": _local(before),
         "reason": reason}, user, at=now)
-    record_event(whistle, "report_due_set", user, whistle.state, whistle.state, reason, summons=summons, at=now,
-                 unit=summons.unit.name, due=due.isoformat(), previous=before.isoformat())
-    return summons
+    record_event(whistle, event, user, whistle.state, whistle.state, reason, at=now, unit=row.unit.name,
+                 due=due.isoformat(), previous=before.isoformat(), **({"title": title} if title else {}), **refs)
+    return row
 
 
 # ── tasks (清单) ─────────────────────────────────────────────────────────────
@@ -762,18 +773,9 @@ def set_task_due(user, task, due, reason):
     now = timezone.now()
     if task.due <= now:
         raise Conflict(_("The task is already overdue: its deadline is no longer moved."), field="due")
-    due = _new_due(due, now)
-    reason = _text(reason, "reason", _("Reason"), 1000)
-    before = task.due
-    task.due, task.warned_at = due, None
-    task.save(update_fields=["due", "warned_at"])
-    add_notice(whistle, task.unit, WhistleNotice.DEADLINE, _(
-        "Whistle %(number)s: the task “%(task)s” is now due %(due)s (was %(before)s). %(reason)s") % {
-        "number": whistle.number, "task": task.title, "due": _local(due), "before": _local(before),
-        "reason": reason}, user, at=now)
-    record_event(whistle, "task_due_set", user, whistle.state, whistle.state, reason, task=task, at=now,
-                 title=task.title, unit=task.unit.name, due=due.isoformat(), previous=before.isoformat())
-    return task
+    return _move_deadline(user, task, "due", due, reason, now, _(
+        "Whistle %(number)s: the task “%(task)s” is now due %(due)s (was %(before)s). %(reason)s"), "task_due_set",
+        task=task)
 
 
 @transaction.atomic
