@@ -3,12 +3,13 @@
 Views parse input and show results; every change goes through jiesu.whistles.services,
 and what a user may see is decided by jiesu.whistles.scoping.
 """
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from jiesu.accounts.models import Position, Role
 from jiesu.core import scoping as core_scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
+from jiesu.core.templatetags.jiesu_ui import approaching_point
 from jiesu.core.text_masking import text_for
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.queries import ticket_by_number
@@ -57,12 +59,32 @@ def staff_only(view):
 
 
 def annotate_whistles(whistles, now):
-    """Board rows: the next report deadline still waiting, check-in counts, open and overdue tasks."""
+    """Board rows: the report still awaited that the scan warns first (`next_report`, its unit's `next_report_from`
+    and `next_warning`, read by jiesu_ui.approaching_point for the colour), check-in counts, open and overdue
+    tasks. The report warned first is not always the one due first: a unit summoned long ago on a long deadline is
+    warned before one just summoned on a short deadline. One statement for all the rows."""
+    awaited = {}
+    for s in Summons.objects.filter(whistle__in=[w.pk for w in whistles], state=SummonsState.SUMMONED,
+                                    summoned_at__isnull=False, report_due__isnull=False).only(
+                                        "whistle_id", "summoned_at", "report_due", "state"):
+        awaited.setdefault(s.whistle_id, []).append(s)
     for w in whistles:
         w.state_class = STATE_CLASS.get(w.state, "")
-        w.next_report = w.next_report_due
         w.tasks_overdue = w.n_tasks_overdue
+        w.next_report = w.next_report_from = w.next_warning = None
+        for s in awaited.get(w.pk, ()):
+            s.whistle = w   # its report's limit unit, without a query
+            point = approaching_point(s)
+            if w.next_warning is None or (point, s.report_due) < (w.next_warning, w.next_report):
+                w.next_report, w.next_report_from, w.next_warning = s.report_due, s.summoned_at, point
     return whistles
+
+
+def warned_first(rows):
+    """Open board rows: raised to the district (提级) first, then the one whose awaited report is warned first,
+    then the oldest."""
+    far = timezone.now() + timedelta(days=36500)
+    return sorted(rows, key=lambda w: (w.raised_to_district_at is None, w.next_warning or far, w.created_at))
 
 
 def board_queryset(user, now):
@@ -72,13 +94,7 @@ def board_queryset(user, now):
                       n_tasks=Count("tasks", distinct=True),
                       n_tasks_open=Count("tasks", filter=~Q(tasks__state=TaskState.ACCEPTED), distinct=True),
                       n_tasks_overdue=Count("tasks", filter=Q(tasks__state=TaskState.OPEN, tasks__due__lt=now),
-                                            distinct=True),
-                      next_report_due=Min("summons__report_due", filter=Q(summons__state=SummonsState.SUMMONED)),
-                      # when that report's unit was summoned (one summoned midway starts later than the whistle):
-                      # the row turns orange where the scan warns it (jiesu_ui.approaching_point)
-                      next_report_from=Subquery(Summons.objects.filter(
-                          whistle=OuterRef("pk"), state=SummonsState.SUMMONED)
-                          .order_by("report_due", "summoned_at").values("summoned_at")[:1])))
+                                            distinct=True)))
 
 
 @staff_only
@@ -99,9 +115,9 @@ def board(request):
     if q:
         pk = Whistle.id_from_number(q)
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(pk=pk or 0))
-    open_rows = annotate_whistles(list(qs.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE))
-                                       .order_by(F("raised_to_district_at").desc(nulls_last=True),
-                                                 "created_at")[:100]), now)   # 提级 ones first
+    open_rows = warned_first(annotate_whistles(list(qs.filter(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE))
+                                                    .order_by(F("raised_to_district_at").desc(nulls_last=True),
+                                                              "created_at")[:100]), now))
     others = Paginator(qs.exclude(state__in=(WhistleState.APPROVAL, WhistleState.ACTIVE)).order_by("-created_at"),
                        PAGE_SIZE).get_page(request.GET.get("page"))
     annotate_whistles(others, now)
