@@ -257,8 +257,10 @@ class Ticket(models.Model):
             # included). Imported tickets enter the first only while handled, the second never (docs/import.md).
             models.Index(fields=["dispatch_due", "idempotency_key"], include=["id"],
                          condition=models.Q(state__in=WORKED_STATES), name="ticket_handling_due"),
-            models.Index(fields=["dispatch_due"], name="ticket_handling_live",
-                         condition=models.Q(state__in=WORKED_STATES) & ~models.Q(idempotency_key__startswith=IMPORT_KEY_PREFIX)),
+            # (on the key: "no key" is one of the ranges asked, and read here, not among every live ticket's)
+            models.Index(fields=["idempotency_key"], name="ticket_handling_live",
+                         condition=models.Q(state__in=WORKED_STATES)
+                         & ~models.Q(idempotency_key__startswith=IMPORT_KEY_PREFIX)),
         ]
 
     def __str__(self):

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('state__in', ('dispatched', 'signed', 'contacted', 'returned')), models.Q(('idempotency_key__startswith', 'import:'), _negated=True)), fields=['dispatch_due'], name='ticket_handling_live'),
+            index=models.Index(condition=models.Q(('state__in', ('dispatched', 'signed', 'contacted', 'returned')), models.Q(('idempotency_key__startswith', 'import:'), _negated=True)), fields=['idempotency_key'], name='ticket_handling_live'),
         ),
     ]
