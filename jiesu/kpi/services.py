@@ -38,7 +38,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -95,15 +95,21 @@ def next_month(month):
 
 def version_for(month):
     """The KpiVersion in force in `month` (the latest valid_from ≤ month), with `.weights_by_class`."""
-    version = (KpiVersion.objects.filter(valid_from__lte=month_start(month)).prefetch_related("weights")
-               .order_by("-valid_from").first())
-    if version is None and create_default_version(KpiVersion, KpiWeights) is not None:
-        return version_for(month)  # an emptied table (e.g. a flushed test database) gets the shipped defaults
-    if version is None:
-        raise DomainError(_("No KPI version is in force for %(m)s: add one in the admin.") % {"m": f"{month:%Y-%m}"},
-                          field="month")
-    version.weights_by_class = {w.unit_class: w.as_dict() for w in version.weights.all()}
-    return version
+    return _in_force(versions_for([month]), month_start(month))
+
+
+def versions_for(months):
+    """{month: the KpiVersion in force then, or None} for any number of months in one read of the (few) versions and
+    their weights: a page of twelve months used to read them twice a month."""
+    versions = list(KpiVersion.objects.prefetch_related("weights").order_by("-valid_from"))
+    if not versions and create_default_version(KpiVersion, KpiWeights) is not None:
+        return versions_for(months)  # an emptied table (e.g. a flushed test database) gets the shipped defaults
+    for version in versions:
+        version.weights_by_class = {w.unit_class: w.as_dict() for w in version.weights.all()}
+    out = {}
+    for month in map(month_start, months):
+        out[month] = next((v for v in versions if v.valid_from <= month), None)
+    return out
 
 
 def explanations(version, weights=None):
@@ -155,14 +161,24 @@ def _sum_fields():
 def month_table(month, dim=MonthDim.UNIT, exclusions=()):
     """({key: {counter: n}} leaving out the exclusion classes given, {key: tickets received, every class}).
 
-    One read of the month's rows (unique per key and exclusion class, so no grouping in SQL).
+    One read of the month's rows (one per key, exclusion class and shard: summed here, not grouped in SQL).
     """
-    counted, received = {}, Counter()
-    excluded = set(exclusions or ())
-    rows = MonthlyRollup.objects.filter(month=month_start(month), dim=dim).values_list("key", "exclusion", *COUNTERS)
-    for key, exclusion, *values in rows:
+    month = month_start(month)
+    return month_tables({month: exclusions}, dim)[month]
+
+
+def month_tables(exclusions_by_month, dim=MonthDim.UNIT, keys=None):
+    """{month: month_table(month, dim, exclusions)} for {month: exclusions}, of the `keys` only if given, in one read:
+    a unit's twelve months, or a ranking's month and the month before, are one statement, not one each."""
+    tables = {month_start(m): ({}, Counter()) for m in exclusions_by_month}
+    excluded = {month_start(m): set(ex or ()) for m, ex in exclusions_by_month.items()}
+    rows = MonthlyRollup.objects.filter(month__in=list(tables), dim=dim)
+    if keys is not None:
+        rows = rows.filter(key__in=list(keys))
+    for month, key, exclusion, *values in rows.values_list("month", "key", "exclusion", *COUNTERS):
+        counted, received = tables[month]
         received[key] += values[0]
-        if exclusion in excluded:
+        if exclusion in excluded[month]:
             continue
         total = counted.get(key)
         if total is None:
@@ -170,7 +186,7 @@ def month_table(month, dim=MonthDim.UNIT, exclusions=()):
         else:
             for name, n in zip(COUNTERS, values):
                 total[name] += n
-    return counted, received
+    return tables
 
 
 def month_counters(month, dim=MonthDim.UNIT, exclusions=None):
@@ -341,13 +357,19 @@ def _whistles(month, unit_ids):
     return out
 
 
-def _group_kpis(unit_class, month, version):
-    """{ranked unit id: Kpis} for every unit of the group in `month`, unranked. A unit closed since (a street merged
-    away) is listed in the months it has figures for: its tickets were handled and called back under it."""
+def _group(unit_class):
+    """(every unit of the group, the closed ones too, {lead unit id: ranked unit id}): read once for a ranking and
+    the month before it."""
     units = group_units(unit_class, inactive=True)
-    ids = [u.pk for u in units]
-    members = _member_map(unit_class, ids)
-    counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
+    return units, _member_map(unit_class, [u.pk for u in units])
+
+
+def _group_kpis(unit_class, month, version, group, table):
+    """{ranked unit id: Kpis} for every unit of the group in `month` from its month table, unranked. A unit closed
+    since (a street merged away) is listed in the months it has figures for: its tickets were handled and called
+    back under it."""
+    units, members = group
+    counts, everything = table
     per_unit, received = defaultdict(Counter), Counter()
     for lead_id, target in members.items():
         if lead_id in counts:
@@ -391,9 +413,10 @@ def ranking(unit_class, month):
     """The month's ranking of one group, with last month's rank and composite for the trend: as published for a
     published (frozen) month, else live from the rollups (live_ranking)."""
     month = month_start(month)
-    edition = published_edition(unit_class, month)
+    editions = published_editions(unit_class, [month, previous_month(month)])
+    edition = editions.get(month)
     if edition is None:
-        return live_ranking(unit_class, month)
+        return _live_ranking(unit_class, month, editions.get(previous_month(month)))
     version = version_for(month)
     weights = version.weights_by_class.get(unit_class, {})
     return Ranking(str(unit_class), month, version, weights, _published_rows(edition), explanations(version, weights),
@@ -405,15 +428,28 @@ def live_ranking(unit_class, month):
     for the trend are the published ones when last month is published. Each month is computed with its own version
     in force."""
     month = month_start(month)
-    version = version_for(month)
-    current = _rank(_group_kpis(unit_class, month, version))
+    return _live_ranking(unit_class, month, published_edition(unit_class, previous_month(month)))
+
+
+def _live_ranking(unit_class, month, edition_before):
+    """live_ranking with last month's published edition (or None) read already. The group's units, the two months'
+    versions and month tables are each read once (a fixed number of statements however many units)."""
     before = previous_month(month)
-    edition = published_edition(unit_class, before)
-    try:
-        previous = {k.unit_id: k for k in (_published_rows(edition) if edition is not None
-                                           else _rank(_group_kpis(unit_class, before, version_for(before))))}
-    except DomainError:
-        previous = {}
+    versions = versions_for([month, before])
+    version = _in_force(versions, month)
+    computed = {month: version}
+    if edition_before is None and versions[before] is not None:
+        computed[before] = versions[before]
+    group = _group(unit_class)
+    tables = month_tables({m: v.excluded_classes() for m, v in computed.items()})
+    current = _rank(_group_kpis(unit_class, month, version, group, tables[month]))
+    if edition_before is not None:
+        previous = {k.unit_id: k for k in _published_rows(edition_before)}
+    elif before in computed:
+        previous = {k.unit_id: k for k in _rank(_group_kpis(unit_class, before, computed[before], group,
+                                                            tables[before]))}
+    else:
+        previous = {}  # no version in force last month: no trend
     for row in current:
         last = previous.get(row.unit_id)
         if last is not None:
@@ -425,38 +461,73 @@ def live_ranking(unit_class, month):
     return Ranking(str(unit_class), month, version, weights, current, explanations(version, weights))
 
 
-def unit_kpis(unit, month):
-    """The Kpis of one ranked unit in `month` (its group's weights): its row as published for a published month
-    (ranks filled), else computed live (rank fields not filled)."""
+def _in_force(versions, month):
+    """The version of `month` from versions_for, or the DomainError version_for raises."""
+    if versions.get(month) is None:
+        raise DomainError(_("No KPI version is in force for %(m)s: add one in the admin.") % {"m": f"{month:%Y-%m}"},
+                          field="month")
+    return versions[month]
+
+
+def _assessed_class(unit):
     unit_class = unit_class_of(unit)
     if unit_class is None:
         raise DomainError(_("%(unit)s is not assessed on its own.") % {"unit": unit.name}, field="unit")
-    month = month_start(month)
-    edition = published_edition(unit_class, month)
-    if edition is not None:
-        for row in edition.rows:
-            if row.get("unit_id") == unit.pk:
-                return _kpis_of(row)
-    version = version_for(month)
-    members = list(_member_map(unit_class, [unit.pk]))
-    counts, everything = month_table(month, MonthDim.UNIT, version.excluded_classes())
-    total = Counter()
-    for lead_id in members:
-        _add(total, counts.get(lead_id, {}))
-    whistle = _whistles(month, [unit.pk]).get(unit.pk) if unit_class in WHISTLE_CLASSES else None
-    return compute_kpis(total, version, version.weights_by_class.get(unit_class, {}),
-                        received_all=sum(everything.get(m, 0) for m in members),
-                        recurring_closed=_recurring(month, [unit.pk]).get(unit.pk, 0), whistle=whistle,
-                        month=month, unit_id=unit.pk, code=unit.code, name=unit.name, unit_class=unit_class)
+    return unit_class
+
+
+def unit_kpis(unit, month):
+    """The Kpis of one ranked unit in `month` (its group's weights): its row as published for a published month
+    (ranks filled), else computed live (rank fields not filled)."""
+    return unit_history(unit, 1, month)[0]
 
 
 def unit_history(unit, months=12, until=None):
-    """[Kpis] of `unit` for the `months` months up to `until` (default this month), oldest first."""
-    month, out = month_start(until or current_month()), []
+    """[Kpis] of `unit` for the `months` months up to `until` (default this month), oldest first: each month as
+    unit_kpis gives it. The published editions, the versions, the unit's members, their month tables and whistle
+    ratings are each read once for all the months (before: about six statements a month)."""
+    unit_class = _assessed_class(unit)
+    wanted, month = [], month_start(until or current_month())
     for _i in range(months):
-        out.append(unit_kpis(unit, month))
+        wanted.append(month)
         month = previous_month(month)
-    return out[::-1]
+    wanted.reverse()
+    published = {}
+    for month, edition in published_editions(unit_class, wanted).items():
+        row = next((row for row in edition.rows if row.get("unit_id") == unit.pk), None)
+        if row is not None:  # a unit created after publication has no row: read live
+            published[month] = _kpis_of(row)
+    live = [m for m in wanted if m not in published]
+    versions = versions_for(live) if live else {}
+    for month in live:
+        _in_force(versions, month)
+    members = list(_member_map(unit_class, [unit.pk])) if live else []
+    tables = month_tables({m: versions[m].excluded_classes() for m in live}, keys=members) if live else {}
+    whistles = _unit_whistles(unit, live) if live and unit_class in WHISTLE_CLASSES else {}
+    out = []
+    for month in wanted:
+        if month in published:
+            out.append(published[month])
+            continue
+        counts, everything = tables[month]
+        total = Counter()
+        for lead_id in members:
+            _add(total, counts.get(lead_id, {}))
+        version = versions[month]
+        out.append(compute_kpis(
+            total, version, version.weights_by_class.get(unit_class, {}),
+            received_all=sum(everything.get(m, 0) for m in members),
+            recurring_closed=_recurring(month, [unit.pk]).get(unit.pk, 0), whistle=whistles.get(month),
+            month=month, unit_id=unit.pk, code=unit.code, name=unit.name, unit_class=unit_class))
+    return out
+
+
+def _unit_whistles(unit, months):
+    """{month: (rating 1…5, number of ratings)} of one unit for `months`, from one read of its ratings (Art.33)."""
+    from jiesu.whistles.stats import rating_rollup
+
+    wanted = {f"{m:%Y-%m}": m for m in months}
+    return {wanted[r.month]: (r.score, r.count) for r in rating_rollup(unit_ids=[unit.pk]) if r.month in wanted}
 
 
 def city_kpis(month):
@@ -530,8 +601,17 @@ FREEZE_AFTER_DAYS = settings.JIESU.get("KPI_FREEZE_AFTER_DAYS", 10)
 
 def published_edition(unit_class, month):
     """The latest PublishedRanking of the group's month, or None while the month is open (read live)."""
-    return (PublishedRanking.objects.filter(month=month_start(month), unit_class=unit_class)
-            .select_related("published_by").order_by("-edition").first())
+    month = month_start(month)
+    return published_editions(unit_class, [month]).get(month)
+
+
+def published_editions(unit_class, months):
+    """{month: its latest PublishedRanking} of the group's published months among `months`, in one read."""
+    latest = (PublishedRanking.objects.filter(month=OuterRef("month"), unit_class=unit_class)
+              .order_by("-edition").values("edition")[:1])
+    rows = (PublishedRanking.objects.filter(month__in=[month_start(m) for m in months], unit_class=unit_class,
+                                            edition=Subquery(latest)).select_related("published_by"))
+    return {row.month: row for row in rows}
 
 
 def publication_dict(edition):

@@ -61,7 +61,7 @@ def month_choices(until=None, n=13):
 
 
 def _rows_with_links(user, ranking):
-    units = Unit.objects.in_bulk([r.unit_id for r in ranking.rows])
+    units = Unit.objects.only("id", "kind", "district_id").in_bulk([r.unit_id for r in ranking.rows])
     for row in ranking.rows:
         unit = units.get(row.unit_id)
         row.visible = unit is not None and services.can_see_unit(user, unit)
@@ -129,14 +129,15 @@ def unit_page(request, pk):
         raise PermissionDenied(_("You may see only your own unit's figures; the rankings are public."))
     month = _month(request)
     try:
-        kpis = services.unit_kpis(unit, month)
+        history = services.unit_history(unit, 12, month)  # the month's figures are its last (one read, not 13)
     except DomainError as exc:
         messages.error(request, exc.message)
         return render(request, "kpi/unit.html", {"unit": unit, "month": month, "kpis": None}, status=400)
+    kpis = history[-1]
     version = services.version_for(month)
     weights = version.weights_by_class.get(kpis.unit_class, {})
     return render(request, "kpi/unit.html", {
-        "unit": unit, "month": month, "kpis": kpis, "history": services.unit_history(unit, 12, month),
+        "unit": unit, "month": month, "kpis": kpis, "history": history,
         "explanations": services.explanations(version, weights), "version": version, "weights": weights,
         "labels": measure_labels(), "months": month_choices(), "drilldown": services.drilldown_url(unit, month),
         "whistle": kpis.unit_class in services.WHISTLE_CLASSES,
