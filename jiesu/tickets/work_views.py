@@ -20,6 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from jiesu.accounts.models import Role
+from jiesu.categories.models import Category
 from jiesu.core import scoping
 from jiesu.core.errors import DomainError
 from jiesu.core.params import as_id
@@ -57,7 +58,10 @@ def narrowed(assignments, narrowing, now):
     if narrowing.street:
         assignments = assignments.filter(ticket__street_id=narrowing.street)
     if narrowing.category:
-        assignments = assignments.filter(queries.code_under("ticket__category__code", narrowing.category))
+        # the category's ids, asked of its own small table (517 rows in Beijing's tree), not a LIKE on the code joined
+        # to every ticket of the unit: 409 ms against 82 ms unfiltered on a fresh PostgreSQL (bench/work_filters.py)
+        assignments = assignments.filter(ticket__category__in=Category.objects.filter(
+            queries.code_under("code", narrowing.category)).values("pk"))
     if narrowing.due in DUE_WINDOWS:
         start, end = due_window(narrowing.due, now)
         assignments = assignments.alias(next_due=queries.next_step_due_expression()).filter(

@@ -8,7 +8,7 @@ from jiesu.tickets.models import Assignment, AssignmentState, State, Ticket
 from tickets.conftest import fast_passwords, world  # noqa: F401  (fixtures)
 from tickets.helpers import new_ticket
 
-from .test_ticket_flow import login
+from .test_ticket_flow import login, pick
 
 
 def dispatched(w, lead, co=()):
@@ -83,3 +83,26 @@ def test_pressing_sign_with_nothing_ticked_says_so_and_signs_nothing(live_server
     page.wait_for_load_state()
     assert "请先勾选要签收的工单" in page.locator(".messages").inner_text()
     assert box(page, ticket).count() == 1 and Ticket.objects.get(pk=ticket.pk).state == State.DISPATCHED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_street_picker_and_the_deadline_filter_narrow_the_list_and_the_batch_sign_keeps_them(live_server, page,
+                                                                                                world):
+    w = world
+    here = dispatched(w, w.dept)
+    there = new_ticket(w, street_code=w.street_b.code)
+    services.dispatch(w.dispatcher, there, w.dept.pk)
+    login(page, live_server, "dp")
+    page.goto(live_server.url + "/work/")
+    pick(page, "#pick-street-w", "西长安街")
+    page.select_option("#id_due", "working_day")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    assert f"street={w.street_b.pk}" in page.url and "due=working_day" in page.url
+    assert row(page, there).count() == 1 and row(page, here).count() == 0
+    assert page.locator("#pick-street-w").input_value() == "西长安街街道"
+    page.get_by_role("button", name="签收本页全部待签收工单").click()
+    page.wait_for_load_state()
+    assert "已签收 1 件工单" in success(page) and "due=working_day" in page.url
+    assert Ticket.objects.get(pk=there.pk).state == State.SIGNED
+    assert Ticket.objects.get(pk=here.pk).state == State.DISPATCHED  # not on the page: not signed
