@@ -7,8 +7,9 @@ A throw-away SQLite database holds the ticket tests' world with the desk's stub 
 (tests/dispatch/desk_helpers.py) and the queue of tests/dispatch/test_queue_holds_one_pass.py: first 3 cards (a
 proposal into a merged ticket, two near duplicates), then 15 (every kind of hold). The duplicates index refreshes
 every 2 s, as on a server. "card by card" renders the queue with services.holds_of (which the page's desk_holds tag
-calls) answering nothing, so that each panel reads its own holds: the path every page took before. The two are alternated in --pairs rounds of
---repeat requests each; per round the median wall time of a request and its CPU time. Last line: JSON.
+calls) answering nothing, so that each panel reads its own holds: the path every page took before. The two are
+alternated in --pairs rounds of --repeat requests each; per round the median wall time of a request and its CPU
+time. Last line: JSON.
 """
 import argparse
 import json

@@ -13,9 +13,10 @@ from .conftest import NOW
 def test_an_extended_clock_limit_reply_is_warned_in_working_days(demo_world, monkeypatch):
     monkeypatch.setattr(profiles, "EXTENSION_SHARE", {**profiles.EXTENSION_SHARE, "emergency": 1.0, "utilities": 1.0})
     generate(n=300, seed=7, now=NOW, progress=False)
+    approved = ExtensionRequest.objects.filter(state=RequestState.APPROVED)
     extended = [t for t in Ticket.objects.filter(state__in=HANDLING_STATES, warning_level=0).select_related("category")
                 if class_limit_unit(t, "reply") == "clock_hours"
-                and ExtensionRequest.objects.filter(ticket=t, state=RequestState.APPROVED, new_due=t.reply_due).exists()]
+                and approved.filter(ticket=t, new_due=t.reply_due).exists()]
     assert extended  # open clock-limit tickets whose reply deadline an extension set
     calendar = current_calendar()
     for t in extended:

@@ -96,7 +96,7 @@ def test_each_card_says_what_its_own_holds_say(desk_world, client):
     assert one_pass == {t.pk: desk.holds(t) for t in queue}
     assert {h.kind for found in one_pass.values() for h in found} == EVERY_KIND
     assert any(h.kind == "merge" and h.merged_into for found in one_pass.values() for h in found)
-    assert sum(1 for found in one_pass.values() if not found) == 5  # the four plain ones and the same caller's first call
+    assert sum(1 for found in one_pass.values() if not found) == 5  # the four plain ones, the same caller's first
     _n, html = _statements(client)
     with translation.override("zh-hans"):
         for t in queue:
