@@ -5,9 +5,10 @@ version in force; nothing writes to tickets. Months are `datetime.date` on the
 first day of the month (`parse_month("2026-11")` makes one). Rates are shares
 in 0…1 (None when there is nothing to divide); the composite is 0…100.
 
-    version_for(month)                    KpiVersion in force (with .weights_by_class)
+    version_for(month)                    KpiVersion in force (with .weights_by_class); versions_for(months) of many
     ranking(unit_class, month)            Ranking: rows ranked within one of the four groups, trend vs last month
                                           (as published for a published month, else live_ranking)
+    rankings(month, unit_classes=None)    [Ranking] of several groups (the report's four), shared reads done once
     live_ranking(unit_class, month)       the same computed now from the rollups by today's tree
     publish_month(user, month, reason="") freeze a finished month's four rankings (republish: administrator, reason)
     freeze_due_months(now=None)           the job: publish months FREEZE_AFTER_DAYS after their end
@@ -412,15 +413,33 @@ def _rank(kpis):
 def ranking(unit_class, month):
     """The month's ranking of one group, with last month's rank and composite for the trend: as published for a
     published (frozen) month, else live from the rollups (live_ranking)."""
-    month = month_start(month)
-    editions = published_editions(unit_class, [month, previous_month(month)])
-    edition = editions.get(month)
-    if edition is None:
-        return _live_ranking(unit_class, month, editions.get(previous_month(month)))
-    version = version_for(month)
-    weights = version.weights_by_class.get(unit_class, {})
-    return Ranking(str(unit_class), month, version, weights, _published_rows(edition), explanations(version, weights),
-                   published=edition)
+    return rankings(month, [unit_class])[0]
+
+
+def rankings(month, unit_classes=None):
+    """[Ranking] of several groups (default the four) for one month, each as `ranking` gives it: the published
+    editions, the versions and the month's and last month's rollups are read once for all the groups (the printable
+    report read each of them once per group)."""
+    month, classes = month_start(month), [str(c) for c in (unit_classes or UnitClass.values)]
+    before = previous_month(month)
+    editions = _editions(classes, [month, before])
+    versions = versions_for([month, before])
+    live = [c for c in classes if (c, month) not in editions]
+    computed = {month: _in_force(versions, month)} if live else {}
+    if versions[before] is not None and any((c, before) not in editions for c in live):
+        computed[before] = versions[before]
+    tables = month_tables({m: v.excluded_classes() for m, v in computed.items()}) if computed else {}
+    out = []
+    for unit_class in classes:
+        edition = editions.get((unit_class, month))
+        if edition is None:
+            out.append(_live_ranking(unit_class, month, editions.get((unit_class, before)), versions, tables))
+            continue
+        version = _in_force(versions, month)
+        weights = version.weights_by_class.get(unit_class, {})
+        out.append(Ranking(unit_class, month, version, weights, _published_rows(edition),
+                           explanations(version, weights), published=edition))
+    return out
 
 
 def live_ranking(unit_class, month):
@@ -431,17 +450,19 @@ def live_ranking(unit_class, month):
     return _live_ranking(unit_class, month, published_edition(unit_class, previous_month(month)))
 
 
-def _live_ranking(unit_class, month, edition_before):
-    """live_ranking with last month's published edition (or None) read already. The group's units, the two months'
-    versions and month tables are each read once (a fixed number of statements however many units)."""
+def _live_ranking(unit_class, month, edition_before, versions=None, tables=None):
+    """live_ranking with last month's published edition (or None) read already, and the two months' versions and
+    month tables if read already (`rankings`). The group's units are read once for both months: a fixed number of
+    statements however many units."""
     before = previous_month(month)
-    versions = versions_for([month, before])
+    versions = versions if versions is not None else versions_for([month, before])
     version = _in_force(versions, month)
     computed = {month: version}
     if edition_before is None and versions[before] is not None:
         computed[before] = versions[before]
     group = _group(unit_class)
-    tables = month_tables({m: v.excluded_classes() for m, v in computed.items()})
+    if tables is None:
+        tables = month_tables({m: v.excluded_classes() for m, v in computed.items()})
     current = _rank(_group_kpis(unit_class, month, version, group, tables[month]))
     if edition_before is not None:
         previous = {k.unit_id: k for k in _published_rows(edition_before)}
@@ -607,11 +628,17 @@ def published_edition(unit_class, month):
 
 def published_editions(unit_class, months):
     """{month: its latest PublishedRanking} of the group's published months among `months`, in one read."""
-    latest = (PublishedRanking.objects.filter(month=OuterRef("month"), unit_class=unit_class)
+    return {month: edition for (_c, month), edition in _editions([unit_class], months).items()}
+
+
+def _editions(unit_classes, months):
+    """{(group, month): latest PublishedRanking} of the groups' published months among `months`, in one read."""
+    latest = (PublishedRanking.objects.filter(month=OuterRef("month"), unit_class=OuterRef("unit_class"))
               .order_by("-edition").values("edition")[:1])
-    rows = (PublishedRanking.objects.filter(month__in=[month_start(m) for m in months], unit_class=unit_class,
-                                            edition=Subquery(latest)).select_related("published_by"))
-    return {row.month: row for row in rows}
+    rows = (PublishedRanking.objects.filter(month__in=[month_start(m) for m in months],
+                                            unit_class__in=[str(c) for c in unit_classes], edition=Subquery(latest))
+            .select_related("published_by"))
+    return {(row.unit_class, row.month): row for row in rows}
 
 
 def publication_dict(edition):

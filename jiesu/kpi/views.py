@@ -149,7 +149,8 @@ def unit_page(request, pk):
 def monthly_report(request):
     """All four groups on one printable page (print CSS: A4 landscape, no menu)."""
     month = _month(request)
-    rankings_ = [(label, services.ranking(value, month)) for value, label in UnitClass.choices]
+    names = dict(UnitClass.choices)
+    rankings_ = [(names[r.unit_class], r) for r in services.rankings(month)]  # shared reads done once
     version = services.version_for(month)
     return render(request, "kpi/report.html", {
         "month": month, "rankings": rankings_, "city": services.city_kpis(month), "version": version,

@@ -94,8 +94,25 @@ def test_a_pages_statements_do_not_grow_with_units_or_months(few_and_many, page)
     assert few == many, f"{page}: {few} statements for 3 streets and 2 months, {many} for 30 streets and 12"
 
 
-def test_the_unit_page_reads_its_twelve_months_in_a_few_statements(few_and_many):
-    assert few_and_many[30, 12]["unit page"] <= 16  # 87 before: about six a month
+def test_a_units_twelve_months_are_six_statements(world):
+    """The published editions, the versions and their weights, the unit's members, the live months' rollup rows and
+    the whistle ratings: one read each (before: about six a month, 72 for twelve)."""
+    city_of(world, 3, 12)
+    with CaptureQueriesContext(connection) as captured:
+        services.unit_history(world.street, 12)
+    assert len(captured) == 6, [q["sql"][:80] for q in captured.captured_queries]
+
+
+def test_the_report_reads_the_shared_figures_once_for_its_four_groups(world):
+    """rankings(): the editions, the versions and their weights, both months' rollup rows once (4); each group its
+    units, and the district's and street's members (2 + 2 + 1 + 1); the street's and the department's whistle
+    ratings of this month and last (2 × 2)."""
+    city_of(world, 3, 1)
+    with CaptureQueriesContext(connection) as captured:
+        together = services.rankings(services.current_month())
+    assert len(captured) == 4 + (2 + 2 + 1 + 1) + 2 * 2
+    assert [r.as_dict() for r in together] == [services.ranking(g, services.current_month()).as_dict()
+                                               for g in UnitClass.values]
 
 
 def test_a_units_history_costs_the_same_for_2_and_12_months(world):
