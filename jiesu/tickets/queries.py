@@ -543,7 +543,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list.order_by().values("pk")[:self.cap + 1].count()
+        counted = getattr(self.object_list, "counted", None)  # search's rows in a form cheaper to count, if any
+        rows = self.object_list if counted is None else counted
+        return rows.order_by().values("pk")[:self.cap + 1].count()
 
     @property
     def capped(self):
@@ -586,8 +588,18 @@ def _day_start(day):
 
 def search(user, f: SearchFilters):
     """Visible tickets matching the filters, newest first (index-friendly: state, district/street + created_at), each
-    marked `auto_dispatched` when the system auto-dispatched it (the list's badge)."""
-    qs = scoping.visible_tickets(user).select_related(*LIST_RELATED)
+    marked `auto_dispatched` when the system auto-dispatched it (the list's badge). `counted`: the same tickets as
+    CappedPaginator counts them cheaper (scoping.counted_as_set), or None."""
+    counted = scoping.counted_as_set(user, Ticket.objects.all())
+    auto = Exists(auto_dispatch_rows().filter(ticket=OuterRef("pk")))  # the rows' badge: asked of the page's rows only
+    qs = (matching(scoping.visible_tickets(user), f).select_related(*LIST_RELATED).annotate(auto_dispatched=auto)
+          .order_by("-created_at", "-id"))
+    qs.counted = matching(counted, f) if counted is not None else None
+    return qs
+
+
+def matching(qs, f: SearchFilters):
+    """The tickets of `qs` that match the search's filters."""
     if f.number:
         qs = qs.filter(pk__in=tickets_by_number(f.number))
     if f.state in State.values:
@@ -614,8 +626,7 @@ def search(user, f: SearchFilters):
     if f.auto_category:  # a rule's tickets: by the category its auto-dispatch logged, whatever they are filed under now
         qs = qs.filter(pk__in=auto_dispatch_rows().filter(code_under("category__code", f.auto_category))
                        .values("ticket_id"))
-    auto = Exists(auto_dispatch_rows().filter(ticket=OuterRef("pk")))  # the rows' badge: asked of the page's rows only
-    return qs.annotate(auto_dispatched=auto).order_by("-created_at", "-id")
+    return qs
 
 
 def my_tickets(user):
