@@ -55,3 +55,19 @@ def test_a_departments_search_count_keeps_the_filters(world, client):
     client.force_login(world.dept_staff)
     page = client.get("/tickets/", {"state": "dispatched"}).context["page"]
     assert page.paginator.count == 1 and [t.pk for t in page.object_list] == [mine[1].pk]
+
+
+def test_a_departments_count_is_the_tickets_its_list_shows(world, client):
+    """Both forms read the same tickets: assigned to the department, or recorded by its user (a ticket it wrote and
+    left to the hotline's dispatch), and not another department's."""
+    from jiesu.tickets.models import Ticket
+
+    assigned, recorded, others = new_ticket(world), new_ticket(world), new_ticket(world)
+    services.dispatch(world.dispatcher, assigned, world.dept.pk)
+    services.dispatch(world.dispatcher, others, world.dept2.pk)
+    Ticket.objects.filter(pk=recorded.pk).update(created_by=world.dept_staff)
+    client.force_login(world.dept_staff)
+    page = client.get("/tickets/").context["page"]
+    assert sorted(t.pk for t in page.object_list) == sorted([assigned.pk, recorded.pk]) == sorted(
+        queries.search(world.dept_staff, queries.SearchFilters()).counted.values_list("pk", flat=True))
+    assert page.paginator.count == 2
