@@ -320,13 +320,21 @@ class Generator:
         if rng.random() < 0.3:
             holders.append(raiser_unit)
         ends = []
+
+        def runner(moment):
+            """Who runs the whistle at `moment` (lists, accepts, closes): the whistling unit; after 提级 its district."""
+            if w.raised_to_district_at and district is not None and moment >= w.raised_to_district_at:
+                return self.user_of(district), district.pk
+            return w.raised_by_id, raiser_unit.pk
+
+        lister = runner(meeting)
         for j, unit in enumerate(holders[:4]):
             title_, criterion = rng.choice(TASKS)
             due = services.default_task_due(w, meeting)
             task = Task(unit=unit, title=title_, criterion=criterion, due=due, created_at=meeting,
-                        created_by_id=w.raised_by_id)
+                        created_by_id=lister[0])
             sim.tasks.append(task)
-            ev(meeting, "task_added", w.raised_by_id, raiser_unit.pk, "active", "active", criterion, task=j,
+            ev(meeting, "task_added", *lister, "active", "active", criterion, task=j,
                title=title_, unit=unit.name, due=due.isoformat())
             span = due - meeting
             done = meeting + span * (0.2 + rng.random() * (1.4 if rng.random() < 0.2 else 0.75))
@@ -347,8 +355,9 @@ class Generator:
             if accept > self.now:
                 ends.append(None)
                 continue
-            task.state, task.accepted_at, task.accepted_by_id = "accepted", accept, w.raised_by_id
-            ev(accept, "task_accepted", w.raised_by_id, raiser_unit.pk, "active", "active", "", task=j,
+            accepter = runner(accept)
+            task.state, task.accepted_at, task.accepted_by_id = "accepted", accept, accepter[0]
+            ev(accept, "task_accepted", *accepter, "active", "active", "", task=j,
                title=title_, unit=unit.name)
             ends.append(accept)
         if not ends or None in ends:
@@ -358,7 +367,7 @@ class Generator:
             return sim
         w.state, w.closed_at = "closed", closed
         w.result = "经吹哨联合处置，" + "；".join(t.title for t in sim.tasks) + "，已全部验收。"
-        ev(closed, "close", w.raised_by_id, raiser_unit.pk, "active", "closed", w.result, replied=[],
+        ev(closed, "close", *runner(closed), "active", "closed", w.result, replied=[],
            informed=[f"{timezone.localtime(t[2]):%Y%m%d}-{t[0]:07d}" for t in linked])
         # ratings: the street rates the summoned units, the district both sides; a released unit is not rated
         kept_on = [s for s in sim.summons if s.state != "released"]

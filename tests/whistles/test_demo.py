@@ -71,6 +71,12 @@ def test_demo_whistles_cover_every_state_and_follow_the_rules(db, settings):
     raised = whistles.filter(raised_to_district_at__isnull=False)
     assert raised.exists() and not raised.filter(escalated=False).exists()
     assert WhistleNotice.objects.filter(kind="raised", whistle__in=raised).count() == raised.count()
+    # …and the district runs them from then on: what the runner does after the raise is the district's (audit s39)
+    run = WhistleEvent.objects.filter(whistle__in=raised, kind__in=("task_added", "task_accepted", "close"))
+    after = [e for e in run.select_related("whistle") if e.at >= e.whistle.raised_to_district_at]
+    assert after and all(e.actor_unit_id == e.whistle.district_id for e in after)
+    assert not [e for e in run.select_related("whistle") if e.at < e.whistle.raised_to_district_at
+                and e.actor_unit_id != e.whistle.unit_id]
     assert len({r["month"] for r in stats.unit_month_ratings()}) >= 5
     # the demo users see their part: the street its open whistles, the department its summons
     street, dept = User.objects.get(username="street"), User.objects.get(username="dept")
