@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
@@ -247,7 +248,8 @@ class Samples:
         self.tickets = {
             "street": open_ticket_of(STREET),
             "street2": open_ticket_of(STREET2),
-            "citizen": Ticket.objects.filter(citizen_user=citizen).order_by("pk").first(),
+            "citizen": Ticket.objects.filter(citizen_user=citizen).exclude(pk__in=handled_by("enterprise", "grid"))
+                             .order_by("pk").first(),  # one neither handles nor holds in its grid (REFUSED_TICKETS)
             "dept": Ticket.objects.filter(assignments__unit__code=DEPARTMENT, assignments__active=True,
                                           pk__in=visible_tickets(User.objects.get(username="district")).values("pk"))
                           .exclude(street__code__in=(STREET, STREET2)).order_by("pk").first(),  # one the district reads
@@ -418,6 +420,16 @@ def logged_in(user, language):
     switched = client.post("/i18n/setlang/", {"language": language, "next": "/"})
     assert switched.status_code == 302, (user.username, language, switched.status_code)
     return client
+
+
+def handled_by(*usernames):
+    """The ids of the tickets assigned to these users' units or lying in their grids: theirs to read."""
+    from jiesu.accounts.models import User
+    from jiesu.core.scoping import acting_unit_ids
+    from jiesu.tickets.models import Ticket
+
+    units = {pk for name in usernames for pk in acting_unit_ids(User.objects.get(username=name))}
+    return Ticket.objects.filter(Q(assignments__unit_id__in=units) | Q(grid_id__in=units)).values("pk")
 
 
 # Who must be refused each sample ticket (and every route of it), and must not find its number in any answer: the
