@@ -458,11 +458,13 @@ def due_expression(fields):
     return F(fields[0]) if len(fields) == 1 else Coalesce(*(F(field) for field in fields))
 
 
-def worklist_counts(user, filters: WorkFilters, now=None):
-    """{view: assignments} of the work list's views under the same filters, in one query."""
+def worklist_counts(user, filters: WorkFilters, now=None, narrow=None):
+    """{view: assignments} of the work list's views under the same filters, in one query; `narrow` (a queryset's
+    further filter, as the work list page's street, category and deadline window) applies before counting."""
     now = now or timezone.now()
     history = import_history_q(now, "ticket__")
-    counts = work_assignments(user, filters, now).order_by().aggregate(
+    assignments = work_assignments(user, filters, now)
+    counts = (narrow(assignments) if narrow else assignments).order_by().aggregate(
         all=Count("id"), history=Count("id", filter=history))
     return {"current": counts["all"] - counts["history"], "history": counts["history"]}
 
